@@ -1,0 +1,49 @@
+//! The records model: what a chart is made of, independent of where it is stored.
+//!
+//! Invariants kept here:
+//! - No IO, no clock, no SQL: every function is pure and takes what it needs.
+//! - Identifiers that cross crate boundaries are newtypes (`PatientId`, `Mrn`, `Npi`), so an
+//!   NPI with a bad check digit or an empty MRN cannot be constructed.
+//! - `Validate::validate` reports every problem at once, each with its field path, rather
+//!   than stopping at the first.
+//! - Clinical time (when it happened) is a field of the record; entry time (when it was
+//!   recorded) belongs to the storage metadata, so a back-dated entry keeps both.
+#![deny(missing_docs)]
+
+mod clinical;
+#[allow(missing_docs)]
+pub mod dates;
+mod encounter;
+mod financial;
+mod identifiers;
+mod ids;
+mod note;
+mod party;
+mod patient;
+mod validation;
+
+pub use clinical::{
+    Allergy, AllergyCategory, AllergyCriticality, Immunization, ImmunizationStatus, Medication,
+    MedicationStatus, Observation, ObservationValue, Problem, ProblemStatus,
+};
+pub use encounter::{
+    Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterParticipant, EncounterStatus,
+    ParticipantRole, PoaIndicator, Procedure, ProcedureCodeSystem, normalize_icd10cm,
+};
+pub use financial::{Charge, Posting, PostingKind, PostingSource};
+pub use identifiers::{Mrn, Npi};
+pub use ids::{
+    AllergyId, ChargeId, CoverageId, DiagnosisId, EncounterId, ImmunizationId, MedicationId,
+    NoteId, ObservationId, OrganizationId, ParticipantId, PayerId, PatientId, PostingId,
+    ProblemId, ProcedureId, ProviderId,
+};
+pub use note::{ClinicalNote, NoteType};
+pub use party::{Organization, OrganizationKind, Payer, PayerKind, Provider};
+pub use patient::{AdministrativeSex, Address, Coverage, CoverageOrder, Patient, Relationship};
+pub use validation::{FieldError, Validate, ValidationErrors, Validator};
+
+/// Every record kind the store keeps, named as the store and the audit trail name them.
+pub trait RecordKind {
+    /// The stable, lower-case name of this kind of record (`patient`, `encounter`, ...).
+    const KIND: &'static str;
+}

@@ -1,0 +1,94 @@
+//! Clinical notes, where "unsigned" is a state of its own that review work queues act on.
+
+use crate::dates::rfc3339;
+use crate::ids::{EncounterId, PatientId, ProviderId};
+use crate::validation::{Validate, Validator};
+use crate::RecordKind;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The kind of note, which decides deficiency rules (an inpatient stay needs a discharge
+/// summary; a surgery needs an operative report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteType {
+    /// History and physical.
+    HistoryAndPhysical,
+    /// Progress note.
+    Progress,
+    /// Consultation.
+    Consultation,
+    /// Operative report.
+    OperativeReport,
+    /// Discharge summary.
+    DischargeSummary,
+    /// Emergency department note.
+    EmergencyDepartment,
+    /// Telehealth visit note.
+    Telehealth,
+    /// Anything else.
+    Other,
+}
+
+impl NoteType {
+    /// The note type in words, as a chart shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::HistoryAndPhysical => "History and physical",
+            Self::Progress => "Progress note",
+            Self::Consultation => "Consultation",
+            Self::OperativeReport => "Operative report",
+            Self::DischargeSummary => "Discharge summary",
+            Self::EmergencyDepartment => "ED note",
+            Self::Telehealth => "Telehealth note",
+            Self::Other => "Note",
+        }
+    }
+}
+
+/// A clinical note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClinicalNote {
+    /// Whose note.
+    pub patient_id: PatientId,
+    /// The encounter it documents.
+    pub encounter_id: Option<EncounterId>,
+    /// Kind of note.
+    pub note_type: NoteType,
+    /// Author.
+    pub author_id: Option<ProviderId>,
+    /// When the author wrote it (clinical time; may be earlier than entry).
+    #[serde(with = "rfc3339")]
+    pub authored_at: OffsetDateTime,
+    /// The text.
+    pub text: String,
+    /// When it was signed; `None` means unsigned.
+    #[serde(with = "rfc3339::option")]
+    pub signed_at: Option<OffsetDateTime>,
+    /// Who signed it.
+    pub signer_id: Option<ProviderId>,
+}
+
+impl RecordKind for ClinicalNote {
+    const KIND: &'static str = "note";
+}
+
+impl ClinicalNote {
+    /// Whether the note still needs a signature.
+    pub fn is_unsigned(&self) -> bool {
+        self.signed_at.is_none()
+    }
+}
+
+impl Validate for ClinicalNote {
+    fn check(&self, v: &mut Validator) {
+        v.required("text", &self.text);
+        v.max_len("text", &self.text, 100_000);
+        match (self.signed_at, self.signer_id) {
+            (Some(_), None) => v.error("signer_id", "is required when the note is signed"),
+            (None, Some(_)) => v.error("signed_at", "is required when a signer is named"),
+            _ => {}
+        }
+        v.ordered("signed_at", Some(self.authored_at), self.signed_at, "authored_at");
+    }
+}

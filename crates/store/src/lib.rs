@@ -1,0 +1,175 @@
+//! Chartroom's storage: the only crate that speaks SQL.
+//!
+//! One repository API (`Store`, `Tx`) over two backends: embedded SQLite (the default, a
+//! data directory and no setup) and PostgreSQL (selected by a `postgres://` URL). The same
+//! test suite runs against both.
+//!
+//! Invariants:
+//! - Every write happens inside `Store::write`, one transaction: it commits whole or not at all.
+//! - Records are never physically deleted by the application; deletes are soft, with a reason,
+//!   and every change keeps its old and new values in `record_history`.
+//! - Repository SQL is written once with `?` placeholders and only features both engines share;
+//!   dialect differences live in `migrations/` and the backend modules.
+//! - Time comes from the `Clock` the store was opened with, never from the system directly.
+
+mod clock;
+mod conn;
+mod error;
+mod history;
+mod migrate;
+mod patients;
+mod postgres;
+mod sqlite;
+mod stats;
+mod table;
+mod tables;
+mod tx;
+mod value;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use conn::Dialect;
+pub use error::{Error, Result};
+pub use history::{FieldChange, HistoryEntry};
+pub use patients::{PatientQuery, PatientSummary};
+pub use postgres::redact_url;
+pub use stats::{AccountBalance, Stats};
+pub use table::{ColType, Column, Table};
+pub use tx::{Actor, Deletion, Meta, Stored, Tx};
+pub use value::{Row, Value};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The file name of the SQLite database inside a data directory.
+pub const SQLITE_FILE: &str = "chartroom.db";
+
+/// Where the records live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A data directory holding an embedded SQLite database.
+    DataDir(PathBuf),
+    /// A private in-memory SQLite database (tests, benchmarks).
+    Memory,
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads `postgres://…`/`postgresql://…` as PostgreSQL, `:memory:` as in-memory, and
+    /// anything else as a data directory path.
+    pub fn parse(text: &str) -> Self {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Self::Postgres(text.to_owned())
+        } else if text == ":memory:" {
+            Self::Memory
+        } else {
+            Self::DataDir(PathBuf::from(text.strip_prefix("sqlite:").unwrap_or(text)))
+        }
+    }
+
+    /// The location for messages (passwords removed).
+    pub fn label(&self) -> String {
+        match self {
+            Self::DataDir(dir) => dir.join(SQLITE_FILE).display().to_string(),
+            Self::Memory => ":memory:".into(),
+            Self::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+enum Backend {
+    Sqlite(sqlite::SqliteDb),
+    Postgres(postgres::PgDb),
+}
+
+/// An open records store.
+pub struct Store {
+    backend: Backend,
+    clock: Arc<dyn Clock>,
+    location: Location,
+}
+
+impl Store {
+    /// Opens the store at `location`, creating the data directory and applying pending
+    /// migrations.
+    pub fn open(location: &Location, clock: Arc<dyn Clock>) -> Result<Self> {
+        let backend = match location {
+            Location::DataDir(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| Error::Open {
+                    location: dir.display().to_string(),
+                    message: format!("cannot create the data directory: {e}"),
+                })?;
+                Backend::Sqlite(sqlite::SqliteDb::open(&dir.join(SQLITE_FILE))?)
+            }
+            Location::Memory => Backend::Sqlite(sqlite::SqliteDb::open_in_memory()?),
+            Location::Postgres(url) => Backend::Postgres(postgres::PgDb::connect(url)?),
+        };
+        let store = Self {
+            backend,
+            clock,
+            location: location.clone(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        loop {
+            let applied_at = value::instant_text(self.clock.now());
+            let applied = self.with_conn(|conn| migrate::apply_next(conn, &applied_at))?;
+            if !applied {
+                return Ok(());
+            }
+        }
+    }
+
+    fn with_conn<T>(&self, f: impl FnOnce(&mut dyn conn::Conn) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.with_tx(f),
+            Backend::Postgres(db) => db.with_tx(f),
+        }
+    }
+
+    /// Runs `f` in one transaction: everything it writes commits together when it returns
+    /// `Ok`, and nothing is kept when it returns `Err`.
+    pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.clock.now();
+        self.with_conn(|conn| f(&mut Tx::new(conn, now)))
+    }
+
+    /// Runs read-only work in a transaction, so it sees one consistent snapshot.
+    pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        self.write(f)
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The SQL engine.
+    pub fn dialect(&self) -> Dialect {
+        match self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The store's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The applied schema version.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.with_conn(migrate::current_version)
+    }
+
+    /// The SQLite database file, when the store is embedded in a data directory.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match &self.location {
+            Location::DataDir(dir) => Some(Path::new(dir).join(SQLITE_FILE)),
+            _ => None,
+        }
+    }
+}

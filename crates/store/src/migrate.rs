@@ -1,0 +1,65 @@
+//! Numbered schema migrations, one SQL file per backend per step, applied in order at open.
+//!
+//! Each step runs in its own transaction together with its `schema_migrations` row, so a
+//! crash mid-migration leaves the schema at the previous step, never between two.
+
+use crate::conn::{Conn, Dialect};
+use crate::error::{Error, Result};
+use crate::value::Value;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "records",
+    sqlite: include_str!("../migrations/sqlite/0001_records.sql"),
+    postgres: include_str!("../migrations/postgres/0001_records.sql"),
+}];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Creates the bookkeeping table if needed and returns the applied version.
+pub(crate) fn current_version(conn: &mut dyn Conn) -> Result<i64> {
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )?;
+    let row = conn.query_one("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations", &[])?;
+    Ok(row.map_or(0, |r| r.int(0)))
+}
+
+/// Applies one pending migration, if there is one; returns whether it did.
+pub(crate) fn apply_next(conn: &mut dyn Conn, applied_at: &str) -> Result<bool> {
+    let current = current_version(conn)?;
+    if current > latest_version() {
+        return Err(Error::Database(format!(
+            "the database is at schema version {current}, newer than this build of Chartroom knows ({}); upgrade Chartroom",
+            latest_version()
+        )));
+    }
+    let Some(next) = MIGRATIONS.iter().find(|m| m.version == current + 1) else {
+        return Ok(false);
+    };
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => next.sqlite,
+        Dialect::Postgres => next.postgres,
+    };
+    conn.batch(sql)
+        .map_err(|e| Error::Database(format!("migration {} ({}): {e}", next.version, next.name)))?;
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        &[Value::Int(next.version), Value::from(next.name), Value::from(applied_at)],
+    )?;
+    Ok(true)
+}

@@ -1,0 +1,133 @@
+//! The embedded SQLite backend: one connection in WAL mode with foreign keys on.
+//!
+//! One connection behind a mutex serialises writers, which SQLite requires anyway; WAL
+//! lets a crash lose only uncommitted transactions, never half of one.
+
+use crate::conn::{Conn, Dialect};
+use crate::error::{Error, Result};
+use crate::value::{date_text, instant_text, Row, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, Transaction};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// An open SQLite database.
+pub struct SqliteDb {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteDb {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(|e| Error::Open {
+            location: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::configure(conn, path.display().to_string())
+    }
+
+    /// Opens a private in-memory database (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().map_err(|e| Error::Open {
+            location: ":memory:".into(),
+            message: e.to_string(),
+        })?;
+        Self::configure(conn, ":memory:".into())
+    }
+
+    fn configure(conn: Connection, location: String) -> Result<Self> {
+        let setup = || -> rusqlite::Result<()> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // NORMAL in WAL mode is durable against application crashes; only a power
+            // loss can roll back the last transactions, never corrupt the file.
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.set_prepared_statement_cache_capacity(256);
+            Ok(())
+        };
+        setup().map_err(|e| Error::Open {
+            location,
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Runs `f` in a transaction, committing when it returns `Ok`.
+    pub fn with_tx<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| Error::Database("a previous writer panicked; restart Chartroom".into()))?;
+        let tx = guard.transaction()?;
+        let mut conn = SqliteTx { tx };
+        let value = f(&mut conn)?;
+        conn.tx.commit()?;
+        Ok(value)
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: Transaction<'a>,
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        use rusqlite::types::Value as Sql;
+        Ok(match self {
+            Value::Null => ToSqlOutput::Owned(Sql::Null),
+            Value::Int(n) => ToSqlOutput::Owned(Sql::Integer(*n)),
+            Value::Real(x) => ToSqlOutput::Owned(Sql::Real(*x)),
+            Value::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Value::Bool(b) => ToSqlOutput::Owned(Sql::Integer(i64::from(*b))),
+            Value::Date(date) => ToSqlOutput::Owned(Sql::Text(date_text(*date))),
+            Value::Timestamp(at) => ToSqlOutput::Owned(Sql::Text(instant_text(*at))),
+            Value::Json(json) => ToSqlOutput::Owned(Sql::Text(json.to_string())),
+        })
+    }
+}
+
+fn read_value(value: ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(n) => Value::Int(n),
+        ValueRef::Real(x) => Value::Real(x),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+            Value::Text(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+}
+
+impl Conn for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let mut statement = self.tx.prepare_cached(sql)?;
+        let n_rows = statement.execute(rusqlite::params_from_iter(params.iter()))?;
+        Ok(n_rows as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let mut statement = self.tx.prepare_cached(sql)?;
+        let n_columns = statement.column_count();
+        let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut values = Vec::with_capacity(n_columns);
+            for idx in 0..n_columns {
+                values.push(read_value(row.get_ref(idx)?));
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        self.tx.execute_batch(sql)?;
+        Ok(())
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+}

@@ -1,0 +1,96 @@
+//! The column list of every record table. Names equal the records' serialized field names;
+//! the migrations under `migrations/` create the same columns (the round-trip test in the
+//! storage suite fails when they drift).
+
+use crate::table::{ColType, Column, Table};
+use records::{
+    Allergy, Charge, ClinicalNote, Coverage, Diagnosis, Encounter, EncounterParticipant,
+    Immunization, Medication, Observation, Organization, Patient, Payer, Posting, Problem,
+    Procedure, Provider,
+};
+
+macro_rules! tables {
+    ($($record:ty => $table:literal $(unique $unique:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
+        impl Table for $record {
+            const TABLE: &'static str = $table;
+            $(const UNIQUE: &'static [&'static [&'static str]] = $unique;)?
+            const COLUMNS: &'static [Column] = &[
+                $(Column { name: stringify!($column), ty: ColType::$ty }),*
+            ];
+        }
+    )*};
+}
+
+tables! {
+    Patient => "patients" unique &[&["mrn_authority", "mrn"]], [
+        mrn: Text, mrn_authority: Text, family_name: Text, given_name: Text, middle_name: Text,
+        name_prefix: Text, name_suffix: Text, preferred_name: Text, birth_date: Date, sex: Text,
+        line1: Text, line2: Text, city: Text, state: Text, postal_code: Text, country: Text,
+        phone: Text, email: Text, language: Text, race: Text, ethnicity: Text, deceased_date: Date,
+    ];
+    Coverage => "coverages" [
+        patient_id: Int, payer_id: Int, plan_name: Text, member_id: Text, group_number: Text,
+        subscriber_name: Text, relationship: Text, coverage_order: Text, effective_start: Date,
+        effective_end: Date,
+    ];
+    Organization => "organizations" [
+        name: Text, kind: Text, npi: Text, line1: Text, line2: Text, city: Text, state: Text,
+        postal_code: Text, country: Text, phone: Text,
+    ];
+    Provider => "providers" [
+        npi: Text, family_name: Text, given_name: Text, credentials: Text, taxonomy: Text,
+        specialty: Text, organization_id: Int,
+    ];
+    Payer => "payers" [
+        name: Text, payer_code: Text, kind: Text, line1: Text, line2: Text, city: Text,
+        state: Text, postal_code: Text, country: Text, phone: Text,
+    ];
+    Encounter => "encounters" [
+        patient_id: Int, class: Text, status: Text, admit_at: Timestamp, discharge_at: Timestamp,
+        attending_id: Int, facility_id: Int, payer_id: Int, discharge_disposition: Text, reason: Text,
+    ];
+    EncounterParticipant => "encounter_participants" [
+        patient_id: Int, encounter_id: Int, provider_id: Int, role: Text,
+    ];
+    Diagnosis => "diagnoses" [
+        patient_id: Int, encounter_id: Int, code: Text, rank: Text, sequence: Int, poa: Text,
+        description: Text, onset_at: Timestamp,
+    ];
+    Procedure => "procedures" [
+        patient_id: Int, encounter_id: Int, code_system: Text, code: Text, modifiers: Json,
+        units: Int, performed_at: Timestamp, performer_id: Int, description: Text,
+    ];
+    Immunization => "immunizations" [
+        patient_id: Int, encounter_id: Int, cvx: Text, administered_at: Timestamp, status: Text,
+        lot_number: Text, site: Text, route: Text, performer_id: Int, description: Text,
+    ];
+    Observation => "observations" [
+        patient_id: Int, encounter_id: Int, code: Text, description: Text, category: Text,
+        value_type: Text, value_number: Real, value_unit: Text, value_code: Text,
+        value_display: Text, value_text: Text, effective_at: Timestamp,
+    ];
+    Medication => "medications" [
+        patient_id: Int, encounter_id: Int, code: Text, description: Text, status: Text,
+        start_at: Timestamp, end_at: Timestamp, dosage: Text, prescriber_id: Int,
+    ];
+    Allergy => "allergies" [
+        patient_id: Int, code: Text, substance: Text, category: Text, criticality: Text,
+        reaction: Text, status: Text, onset_at: Timestamp,
+    ];
+    Problem => "problems" [
+        patient_id: Int, encounter_id: Int, code_system: Text, code: Text, description: Text,
+        status: Text, onset_at: Timestamp, resolved_at: Timestamp,
+    ];
+    ClinicalNote => "notes" [
+        patient_id: Int, encounter_id: Int, note_type: Text, author_id: Int,
+        authored_at: Timestamp, text: Text, signed_at: Timestamp, signer_id: Int,
+    ];
+    Charge => "charges" [
+        patient_id: Int, encounter_id: Int, procedure_id: Int, code: Text, description: Text,
+        service_date: Date, amount_cents: Int, units: Int, payer_id: Int, due_date: Date,
+    ];
+    Posting => "postings" [
+        patient_id: Int, charge_id: Int, kind: Text, source: Text, payer_id: Int,
+        posted_on: Date, amount_cents: Int, reason_code: Text, reference: Text,
+    ];
+}

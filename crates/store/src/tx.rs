@@ -1,0 +1,498 @@
+//! Repository operations inside one transaction: create, read, update, soft delete and
+//! history for every record kind, through the generic table mapping.
+//!
+//! Invariants:
+//! - Every write validates the record first and reports every problem at once.
+//! - Every update and delete names the version it read; a stale version is refused, so
+//!   two users never silently overwrite each other.
+//! - Every update and delete appends a `record_history` row with old and new values in the
+//!   same transaction as the change.
+//! - References to other records are checked before writing, so a bad id gets a message
+//!   naming the field instead of a bare foreign-key failure.
+
+use crate::conn::{Conn, Dialect};
+use crate::error::{Error, Result};
+use crate::history::{changes_json, diff, parse_changes, HistoryEntry};
+use crate::table::{column_list, record_from_values, record_json, record_values, Table, META_COLUMNS, N_META_COLUMNS};
+use crate::value::{Row, Value};
+use serde::Serialize;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// Who is making a change, as the history and audit trail name them (`user:alice`,
+/// `import:synthea`, `demo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(String);
+
+impl Actor {
+    /// An actor by name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self(name.into())
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Storage metadata of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Meta {
+    /// Stable id.
+    pub id: i64,
+    /// Version, 1 on creation, +1 on every change.
+    pub version: i64,
+    /// Entry time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Who entered it.
+    pub created_by: String,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Who changed it last.
+    pub updated_by: String,
+    /// Set when soft-deleted.
+    pub deleted: Option<Deletion>,
+}
+
+/// A soft delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deletion {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A record with its metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stored<R> {
+    /// Metadata.
+    pub meta: Meta,
+    /// The record.
+    pub record: R,
+}
+
+/// The table a reference column points at.
+fn referenced_table(column: &str) -> Option<(&'static str, &'static str)> {
+    Some(match column {
+        "patient_id" => ("patients", "patient"),
+        "payer_id" => ("payers", "payer"),
+        "encounter_id" => ("encounters", "encounter"),
+        "attending_id" | "performer_id" | "author_id" | "signer_id" | "prescriber_id"
+        | "provider_id" => ("providers", "provider"),
+        "facility_id" | "organization_id" => ("organizations", "organization"),
+        "procedure_id" => ("procedures", "procedure"),
+        "charge_id" => ("charges", "charge"),
+        _ => return None,
+    })
+}
+
+fn read_meta(kind: &'static str, row: &Row) -> Result<Meta> {
+    let id = row.int(0);
+    let instant = |idx: usize| {
+        row.get(idx).as_instant().ok_or_else(|| Error::Corrupt {
+            kind,
+            id,
+            message: format!("metadata column {idx} is not an instant"),
+        })
+    };
+    let deleted = match row.get(6).as_instant() {
+        Some(at) => Some(Deletion {
+            at,
+            by: row.text(7).unwrap_or_default().to_owned(),
+            reason: row.text(8).unwrap_or_default().to_owned(),
+        }),
+        None => None,
+    };
+    Ok(Meta {
+        id,
+        version: row.int(1),
+        created_at: instant(2)?,
+        created_by: row.text(3).unwrap_or_default().to_owned(),
+        updated_at: instant(4)?,
+        updated_by: row.text(5).unwrap_or_default().to_owned(),
+        deleted,
+    })
+}
+
+/// A transaction's view of the repository. Everything done through one `Tx` commits or
+/// rolls back together.
+pub struct Tx<'a> {
+    conn: &'a mut dyn Conn,
+    now: OffsetDateTime,
+}
+
+impl<'a> Tx<'a> {
+    pub(crate) fn new(conn: &'a mut dyn Conn, now: OffsetDateTime) -> Self {
+        Self { conn, now }
+    }
+
+    /// The transaction's clock reading: every row it writes carries this time.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The SQL engine (for the few queries that differ).
+    pub fn dialect(&self) -> Dialect {
+        self.conn.dialect()
+    }
+
+    /// Raw SQL for read models in domain crates (reports, queries). Writes to record
+    /// tables must go through the typed methods so history is kept.
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        self.conn.query(sql, params)
+    }
+
+    fn check_references<R: Table>(&mut self, values: &[Value]) -> Result<()> {
+        for (column, value) in R::COLUMNS.iter().zip(values) {
+            let (Some((table, kind)), Value::Int(id)) = (referenced_table(column.name), value) else {
+                continue;
+            };
+            let sql = format!("SELECT deleted_at FROM {table} WHERE id = ?");
+            match self.conn.query_one(&sql, &[Value::Int(*id)])? {
+                None => {
+                    return Err(Error::Conflict(format!(
+                        "{}.{}: {kind} {id} does not exist",
+                        R::KIND,
+                        column.name
+                    )));
+                }
+                Some(row) if !matches!(row.get(0), Value::Null) => {
+                    return Err(Error::Conflict(format!(
+                        "{}.{}: {kind} {id} was deleted",
+                        R::KIND,
+                        column.name
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_unique<R: Table>(&mut self, values: &[Value], own_id: Option<i64>) -> Result<()> {
+        for key in R::UNIQUE {
+            let mut clauses = Vec::new();
+            let mut params = Vec::new();
+            for name in *key {
+                let idx = R::COLUMNS.iter().position(|c| c.name == *name);
+                let value = idx.and_then(|idx| values.get(idx)).cloned().unwrap_or(Value::Null);
+                clauses.push(format!("{name} = ?"));
+                params.push(value);
+            }
+            params.push(Value::Int(own_id.unwrap_or(-1)));
+            let sql = format!("SELECT id FROM {} WHERE {} AND id <> ?", R::TABLE, clauses.join(" AND "));
+            if let Some(row) = self.conn.query_one(&sql, &params)? {
+                let described: Vec<String> = key
+                    .iter()
+                    .zip(&params)
+                    .map(|(name, value)| match value {
+                        Value::Text(text) => format!("{name} {text}"),
+                        other => format!("{name} {other:?}"),
+                    })
+                    .collect();
+                return Err(Error::Conflict(format!(
+                    "a {} with {} already exists (id {})",
+                    R::KIND,
+                    described.join(" and "),
+                    row.int(0)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn validated<R: Table>(record: &R) -> Result<()> {
+        record.validate().map_err(|errors| Error::Invalid { kind: R::KIND, errors })
+    }
+
+    /// Stores a new record.
+    pub fn create<R: Table>(&mut self, actor: &Actor, record: &R) -> Result<Stored<R>> {
+        Self::validated(record)?;
+        let mut values = record_values(record)?;
+        self.check_references::<R>(&values)?;
+        self.check_unique::<R>(&values, None)?;
+        let n_columns = values.len();
+        let placeholders = vec!["?"; n_columns + 5].join(", ");
+        let sql = format!(
+            "INSERT INTO {} ({}, version, created_at, created_by, updated_at, updated_by) VALUES ({placeholders}) RETURNING id",
+            R::TABLE,
+            column_list::<R>()
+        );
+        values.extend([
+            Value::Int(1),
+            Value::Timestamp(self.now),
+            Value::from(actor.name()),
+            Value::Timestamp(self.now),
+            Value::from(actor.name()),
+        ]);
+        let row = self
+            .conn
+            .query_one(&sql, &values)?
+            .ok_or_else(|| Error::Database(format!("insert into {} returned no id", R::TABLE)))?;
+        Ok(Stored {
+            meta: Meta {
+                id: row.int(0),
+                version: 1,
+                created_at: self.now,
+                created_by: actor.name().to_owned(),
+                updated_at: self.now,
+                updated_by: actor.name().to_owned(),
+                deleted: None,
+            },
+            record: record.clone(),
+        })
+    }
+
+    fn select_sql<R: Table>(filter: &str) -> String {
+        format!("SELECT {META_COLUMNS}, {} FROM {} WHERE {filter}", column_list::<R>(), R::TABLE)
+    }
+
+    fn stored_from_row<R: Table>(row: &Row) -> Result<Stored<R>> {
+        let meta = read_meta(R::KIND, row)?;
+        let values = row.0.get(N_META_COLUMNS..).unwrap_or_default();
+        let record = record_from_values::<R>(meta.id, values)?;
+        Ok(Stored { meta, record })
+    }
+
+    /// The record with `id`, deleted or not, if it exists.
+    pub fn find<R: Table>(&mut self, id: i64) -> Result<Option<Stored<R>>> {
+        let sql = Self::select_sql::<R>("id = ?");
+        match self.conn.query_one(&sql, &[Value::Int(id)])? {
+            Some(row) => Ok(Some(Self::stored_from_row(&row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The record with `id`, or `NotFound`.
+    pub fn get<R: Table>(&mut self, id: i64) -> Result<Stored<R>> {
+        self.find(id)?.ok_or(Error::NotFound { kind: R::KIND, id })
+    }
+
+    /// Records matching a SQL condition over the table's columns, deleted ones left out.
+    pub fn select<R: Table>(&mut self, condition: &str, params: &[Value], order_by: &str, limit: i64) -> Result<Vec<Stored<R>>> {
+        let sql = format!(
+            "{} ORDER BY {order_by} LIMIT {limit}",
+            Self::select_sql::<R>(&format!("deleted_at IS NULL AND ({condition})"))
+        );
+        self.conn.query(&sql, params)?.iter().map(Self::stored_from_row).collect()
+    }
+
+    /// Every current record of a kind on a patient's chart, oldest entry first.
+    pub fn for_patient<R: Table>(&mut self, patient_id: i64) -> Result<Vec<Stored<R>>> {
+        self.select("patient_id = ?", &[Value::Int(patient_id)], "id", i64::MAX)
+    }
+
+    fn current_for_change<R: Table>(&mut self, id: i64, expected_version: i64) -> Result<Stored<R>> {
+        let current = self.get::<R>(id)?;
+        if current.meta.deleted.is_some() {
+            return Err(Error::Deleted { kind: R::KIND, id });
+        }
+        if current.meta.version != expected_version {
+            return Err(Error::VersionConflict {
+                kind: R::KIND,
+                id,
+                expected: expected_version,
+                actual: current.meta.version,
+            });
+        }
+        Ok(current)
+    }
+
+    fn patient_of<R: Table>(id: i64, object: &serde_json::Map<String, serde_json::Value>) -> Value {
+        if R::TABLE == "patients" {
+            Value::Int(id)
+        } else {
+            object.get("patient_id").and_then(serde_json::Value::as_i64).map_or(Value::Null, Value::Int)
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn append_history(
+        &mut self,
+        kind: &str,
+        id: i64,
+        patient: Value,
+        version: i64,
+        action: &str,
+        actor: &Actor,
+        reason: Option<&str>,
+        changes: serde_json::Value,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO record_history (kind, record_id, patient_id, version, action, changed_at, changed_by, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                Value::from(kind),
+                Value::Int(id),
+                patient,
+                Value::Int(version),
+                Value::from(action),
+                Value::Timestamp(self.now),
+                Value::from(actor.name()),
+                Value::from(reason),
+                Value::Json(changes),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces a record's fields, if it is still at `expected_version`. A change that
+    /// alters nothing writes nothing.
+    pub fn update<R: Table>(&mut self, actor: &Actor, id: i64, expected_version: i64, record: &R) -> Result<Stored<R>> {
+        Self::validated(record)?;
+        let current = self.current_for_change::<R>(id, expected_version)?;
+        let mut values = record_values(record)?;
+        self.check_references::<R>(&values)?;
+        self.check_unique::<R>(&values, Some(id))?;
+        let old = record_json(&current.record)?;
+        let new = record_json(record)?;
+        let names: Vec<&str> = R::COLUMNS.iter().map(|c| c.name).collect();
+        let changes = diff(&names, &old, &new);
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let assignments: Vec<String> = names.iter().map(|name| format!("{name} = ?")).collect();
+        let sql = format!(
+            "UPDATE {} SET {}, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
+            R::TABLE,
+            assignments.join(", ")
+        );
+        values.extend([
+            Value::Timestamp(self.now),
+            Value::from(actor.name()),
+            Value::Int(id),
+            Value::Int(expected_version),
+        ]);
+        self.conn.execute(&sql, &values)?;
+        let version = expected_version + 1;
+        self.append_history(R::KIND, id, Self::patient_of::<R>(id, &new), version, "update", actor, None, changes_json(&changes))?;
+        Ok(Stored {
+            meta: Meta {
+                version,
+                updated_at: self.now,
+                updated_by: actor.name().to_owned(),
+                ..current.meta
+            },
+            record: record.clone(),
+        })
+    }
+
+    /// Soft-deletes a record with a reason; it stays readable by id and in history.
+    pub fn delete<R: Table>(&mut self, actor: &Actor, id: i64, expected_version: i64, reason: &str) -> Result<()> {
+        if reason.trim().is_empty() {
+            return Err(Error::Invalid {
+                kind: R::KIND,
+                errors: records::ValidationErrors(vec![records::FieldError {
+                    path: "reason".into(),
+                    message: "is required to delete a record".into(),
+                }]),
+            });
+        }
+        let current = self.current_for_change::<R>(id, expected_version)?;
+        let object = record_json(&current.record)?;
+        let sql = format!(
+            "UPDATE {} SET deleted_at = ?, deleted_by = ?, deleted_reason = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
+            R::TABLE
+        );
+        self.conn.execute(
+            &sql,
+            &[
+                Value::Timestamp(self.now),
+                Value::from(actor.name()),
+                Value::from(reason.trim()),
+                Value::Timestamp(self.now),
+                Value::from(actor.name()),
+                Value::Int(id),
+                Value::Int(expected_version),
+            ],
+        )?;
+        self.append_history(
+            R::KIND,
+            id,
+            Self::patient_of::<R>(id, &object),
+            expected_version + 1,
+            "delete",
+            actor,
+            Some(reason.trim()),
+            serde_json::Value::Object(serde_json::Map::new()),
+        )
+    }
+
+    /// A record's history, oldest first.
+    pub fn history(&mut self, kind: &str, id: i64) -> Result<Vec<HistoryEntry>> {
+        let rows = self.conn.query(
+            "SELECT kind, record_id, version, action, changed_at, changed_by, reason, changes FROM record_history WHERE kind = ? AND record_id = ? ORDER BY version",
+            &[Value::from(kind), Value::Int(id)],
+        )?;
+        Ok(rows.iter().map(history_entry).collect())
+    }
+
+    /// Every change on a patient's chart, newest first.
+    pub fn patient_history(&mut self, patient_id: i64, limit: i64) -> Result<Vec<HistoryEntry>> {
+        let rows = self.conn.query(
+            &format!("SELECT kind, record_id, version, action, changed_at, changed_by, reason, changes FROM record_history WHERE patient_id = ? ORDER BY id DESC LIMIT {limit}"),
+            &[Value::Int(patient_id)],
+        )?;
+        Ok(rows.iter().map(history_entry).collect())
+    }
+
+    /// The record an external key was imported as, if any.
+    pub fn external_id(&mut self, source: &str, kind: &str, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_one(
+                "SELECT record_id FROM external_ids WHERE source = ? AND kind = ? AND source_key = ?",
+                &[Value::from(source), Value::from(kind), Value::from(key)],
+            )?
+            .map(|row| row.int(0)))
+    }
+
+    /// Remembers which record an external key became.
+    pub fn link_external_id(&mut self, source: &str, kind: &str, key: &str, record_id: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO external_ids (source, kind, source_key, record_id) VALUES (?, ?, ?, ?)",
+            &[Value::from(source), Value::from(kind), Value::from(key), Value::Int(record_id)],
+        )?;
+        Ok(())
+    }
+
+    /// Every external key of one source and kind, for importers that resolve references
+    /// in bulk.
+    pub fn external_ids(&mut self, source: &str, kind: &str) -> Result<Vec<(String, i64)>> {
+        let rows = self.conn.query(
+            "SELECT source_key, record_id FROM external_ids WHERE source = ? AND kind = ?",
+            &[Value::from(source), Value::from(kind)],
+        )?;
+        Ok(rows.iter().map(|row| (row.text(0).unwrap_or_default().to_owned(), row.int(1))).collect())
+    }
+}
+
+fn history_entry(row: &Row) -> HistoryEntry {
+    let changes = match row.get(7) {
+        Value::Json(json) => parse_changes(json),
+        Value::Text(text) => serde_json::from_str(text).map(|json| parse_changes(&json)).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    HistoryEntry {
+        kind: row.text(0).unwrap_or_default().to_owned(),
+        record_id: row.int(1),
+        version: row.int(2),
+        action: row.text(3).unwrap_or_default().to_owned(),
+        changed_at: row.get(4).as_instant().unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        changed_by: row.text(5).unwrap_or_default().to_owned(),
+        reason: row.text(6).map(str::to_owned),
+        changes,
+    }
+}

@@ -1,0 +1,122 @@
+//! Test support: stores on every backend, and the macro that runs one suite on each.
+//!
+//! SQLite is always tested. PostgreSQL joins when `CHARTROOM_TEST_POSTGRES_URL` is set:
+//! each test gets a fresh database, dropped afterwards. CI sets the variable and checks the
+//! server first, so the PostgreSQL half never skips silently there.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use store::{FixedClock, Location, Store};
+use time::macros::datetime;
+
+/// The environment variable naming a PostgreSQL server for tests.
+pub const POSTGRES_URL_VAR: &str = "CHARTROOM_TEST_POSTGRES_URL";
+
+/// The instant test clocks start at.
+pub fn test_epoch() -> time::OffsetDateTime {
+    datetime!(2026-03-02 14:00 UTC)
+}
+
+/// A store under test, with its clock; drops its PostgreSQL database when done.
+pub struct TestStore {
+    /// The store.
+    pub store: Store,
+    /// Its clock, for moving time.
+    pub clock: Arc<FixedClock>,
+    cleanup: Option<(String, String)>,
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.cleanup.take() {
+            if let Ok(mut client) = postgres::Client::connect(&admin_url, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A fresh in-memory SQLite store.
+pub fn sqlite_store() -> TestStore {
+    let clock = Arc::new(FixedClock::new(test_epoch()));
+    let store = Store::open(&Location::Memory, clock.clone()).expect("open in-memory store");
+    TestStore { store, clock, cleanup: None }
+}
+
+/// A fresh SQLite store in a data directory (for tests that reopen it).
+pub fn sqlite_store_in(dir: &std::path::Path) -> TestStore {
+    let clock = Arc::new(FixedClock::new(test_epoch()));
+    let store = Store::open(&Location::DataDir(dir.to_owned()), clock.clone()).expect("open data dir");
+    TestStore { store, clock, cleanup: None }
+}
+
+/// A fresh PostgreSQL database, or `None` when no server is configured.
+pub fn postgres_store() -> Option<TestStore> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let admin_url = std::env::var(POSTGRES_URL_VAR).ok()?;
+    let name = format!(
+        "chartroom_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = database_url(&admin_url, &name);
+    let clock = Arc::new(FixedClock::new(test_epoch()));
+    let store = Store::open(&Location::Postgres(url), clock.clone()).expect("open PostgreSQL store");
+    Some(TestStore { store, clock, cleanup: Some((admin_url, name)) })
+}
+
+/// The same server URL pointing at another database.
+pub fn database_url(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// Runs each named test function (`fn(&TestStore)`) once on SQLite and once on
+/// PostgreSQL (when configured), as `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&$crate::sqlite_store());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    match $crate::postgres_store() {
+                        Some(store) => super::$name(&store),
+                        None => eprintln!("{} not set: PostgreSQL half skipped", $crate::POSTGRES_URL_VAR),
+                    }
+                }
+            )*
+        }
+    };
+}
