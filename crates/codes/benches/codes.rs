@@ -1,0 +1,2 @@
+//! Bench (filled below).
+fn main() {}

@@ -1,0 +1,165 @@
+//! `codes-prep`: turns the publishers' files (CMS, CDC) into the processed, compressed files
+//! in `data/codes/` that the library embeds.
+//!
+//! Usage: `codes-prep [SHARED_DATA_DIR] [OUT_DIR]` (defaults `../shared/data`, `data/codes`).
+//! It prints what reconciliation changed so a reviewer can check each release by eye.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use codes::cm::ImportInputs;
+use codes::index::{IndexKind, parse_index_csv, parse_index_xml};
+use codes::{ImportRequest, Origin, System, build_release, parse_date};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let shared = PathBuf::from(args.get(1).map_or("../shared/data", String::as_str));
+    let out = PathBuf::from(args.get(2).map_or("data/codes", String::as_str));
+    match run(&shared, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("codes-prep: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<(), codes::Error> {
+    let p = out.join(name);
+    std::fs::create_dir_all(out).map_err(|e| codes::Error::Io {
+        path: out.to_path_buf(),
+        source: e,
+    })?;
+    std::fs::write(&p, bytes).map_err(|e| codes::Error::Io {
+        path: p.clone(),
+        source: e,
+    })?;
+    println!("wrote {} ({} bytes)", p.display(), bytes.len());
+    Ok(())
+}
+
+fn date(s: &str) -> Option<time::Date> {
+    parse_date(s)
+}
+
+fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
+    let cm = shared.join("icd10cm");
+    // ICD-10-CM: the April-update tabular of each fiscal year, reconciled with that year's
+    // code list (which codes exist) and the CMS order file (titles of 7th-character codes).
+    // Each is put in force from the October 1 that starts its fiscal year: the April update
+    // is the only full tabular given per year, and its code set equals the October order
+    // file's (checked by the reconciliation tests), so only note wording can differ.
+    for (fy, from) in [("2025", "2024-10-01"), ("2026", "2025-10-01")] {
+        let inputs = ImportInputs {
+            tabular: cm.join(format!("icd10cm-tabular-FY{fy}-April.xml.gz")),
+            order: Some(cm.join(format!("order/icd10cm_order_{fy}.txt.gz"))),
+            code_list: Some(cm.join(format!("code-list-FY{fy}-April.txt.gz"))),
+        };
+        let req = ImportRequest {
+            system: System::Icd10Cm,
+            file: inputs.tabular.clone(),
+            order: inputs.order.clone(),
+            code_list: inputs.code_list.clone(),
+            name: Some(format!("FY{fy}")),
+            effective_from: date(from),
+        };
+        let (_, report, bytes) =
+            codes::cm::import_with_report(&inputs, req.name.clone(), req.effective_from)?;
+        println!(
+            "ICD-10-CM FY{fy}: {} 7th-character codes generated, {} dropped, {} added, {} titles differ from the order file, {} billable flags differ",
+            report.generated_seventh,
+            report.dropped.len(),
+            report.added.len(),
+            report.title_differs.len(),
+            report.billable_differs.len()
+        );
+        for (what, list) in [
+            ("dropped", &report.dropped),
+            ("added", &report.added),
+            ("title differs", &report.title_differs),
+            ("billable differs", &report.billable_differs),
+        ] {
+            if !list.is_empty() {
+                println!(
+                    "  {what}: {}",
+                    list.iter().take(12).cloned().collect::<Vec<_>>().join(" ")
+                );
+            }
+        }
+        write(out, &format!("icd10cm-FY{fy}.gz"), &bytes)?;
+    }
+    let simple = [
+        (
+            System::Icd10Pcs,
+            shared.join("icd10pcs/icd10pcs_tables_2026.xml.gz"),
+            "FY2026",
+            "2025-10-01",
+            "icd10pcs-FY2026.gz",
+        ),
+        (
+            System::Hcpcs,
+            shared.join("hcpcs/HCPC2026_JAN_ANWEB_01122026.txt.gz"),
+            "2026-Q1",
+            "2026-01-01",
+            "hcpcs-2026-Q1.gz",
+        ),
+        // CVX is not date-versioned by CDC; one table applies to every date of service.
+        (
+            System::Cvx,
+            shared.join("cvx/cvx.json"),
+            "2025",
+            "1900-01-01",
+            "cvx-2025.gz",
+        ),
+    ];
+    for (system, file, name, from, out_name) in simple {
+        let req = ImportRequest {
+            system,
+            file,
+            order: None,
+            code_list: None,
+            name: Some(name.to_string()),
+            effective_from: date(from),
+        };
+        let (loaded, bytes) = build_release(&req, Origin::Embedded)?;
+        println!("{system} {name}: {} codes", loaded.info().codes);
+        write(out, out_name, &bytes)?;
+    }
+    let ix_dir = cm.join("index-2025");
+    let read = |p: &Path| -> Result<String, codes::Error> {
+        let bytes = std::fs::read(p).map_err(|e| codes::Error::Io {
+            path: p.to_path_buf(),
+            source: e,
+        })?;
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
+            .map_err(|e| codes::Error::Io {
+                path: p.to_path_buf(),
+                source: e,
+            })?;
+        Ok(s)
+    };
+    let csv = ix_dir.join("ICD10CM_2025_Index.csv.gz");
+    let mut indexes = vec![parse_index_csv(&csv, &read(&csv)?)?];
+    for (f, kind) in [
+        ("icd-10-cm-drug-2025.xml.gz", IndexKind::Drugs),
+        ("icd-10-cm-neoplasm-2025.xml.gz", IndexKind::Neoplasm),
+        ("icd-10-cm-eindex-2025.xml.gz", IndexKind::ExternalCause),
+    ] {
+        let p = ix_dir.join(f);
+        indexes.push(parse_index_xml(&p, &read(&p)?, kind)?);
+    }
+    for ix in &indexes {
+        println!("index {:?}: {} terms", ix.kind, ix.terms.len());
+    }
+    write(
+        out,
+        "icd10cm-index-FY2025.gz",
+        &codes::index::write("FY2025", &indexes)?,
+    )?;
+    let mce = shared.join("mce/MCE_Simple_Code_Edits_v37.txt.gz");
+    let edits = codes::edits::parse_mce(&mce, &read(&mce)?)?;
+    println!("MCE edits: {:?} (diagnoses, procedures)", edits.len());
+    write(out, "edits-mce-v37.gz", &codes::edits::write(&edits)?)?;
+    Ok(())
+}

@@ -1,0 +1,429 @@
+//! `CodeSets`: every loaded release of every system, chosen by date of service; loading the
+//! embedded data and the user's imported releases; importing new releases at run time.
+//!
+//! Invariants: per system, releases are sorted by `effective_from` and their
+//! `effective_to` is the day before the next one's; an import parses and checks everything
+//! before it writes or inserts anything, so a bad file leaves the loaded releases untouched.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use time::Date;
+
+use crate::cm::{self, CmRelease, ImportInputs};
+use crate::edits::{self, Edits};
+use crate::error::{Error, Result};
+use crate::index::{self, Index};
+use crate::packfile;
+use crate::pcs::{self, PcsRelease};
+use crate::release::{self, Origin, ReleaseInfo, System};
+use crate::simple::{self, SimpleRelease};
+use crate::sources;
+
+/// The processed files shipped in `data/codes/` and compiled into the binary, so a fresh
+/// clone and an installed binary need nothing else.
+const EMBEDDED: [(&str, &[u8]); 7] = [
+    (
+        "icd10cm-FY2025.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2025.gz"),
+    ),
+    (
+        "icd10cm-FY2026.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2026.gz"),
+    ),
+    (
+        "icd10pcs-FY2026.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2026.gz"),
+    ),
+    (
+        "hcpcs-2026-Q1.gz",
+        include_bytes!("../../../data/codes/hcpcs-2026-Q1.gz"),
+    ),
+    (
+        "cvx-2025.gz",
+        include_bytes!("../../../data/codes/cvx-2025.gz"),
+    ),
+    (
+        "icd10cm-index-FY2025.gz",
+        include_bytes!("../../../data/codes/icd10cm-index-FY2025.gz"),
+    ),
+    (
+        "edits-mce-v37.gz",
+        include_bytes!("../../../data/codes/edits-mce-v37.gz"),
+    ),
+];
+
+/// Sub-directory of the caller's data directory that holds imported releases.
+pub const IMPORT_DIR: &str = "codes";
+
+/// All loaded code sets.
+#[derive(Debug, Default, Clone)]
+pub struct CodeSets {
+    pub(crate) cm: Vec<Arc<CmRelease>>,
+    pub(crate) pcs: Vec<Arc<PcsRelease>>,
+    pub(crate) hcpcs: Vec<Arc<SimpleRelease>>,
+    pub(crate) cvx: Vec<Arc<SimpleRelease>>,
+    pub(crate) cpt: Vec<Arc<SimpleRelease>>,
+    pub(crate) indexes: Arc<Vec<Index>>,
+    pub(crate) index_release: String,
+    pub(crate) edits: Arc<Edits>,
+}
+
+/// One release of any system, before it joins a [`CodeSets`].
+#[derive(Debug)]
+pub enum Loaded {
+    /// ICD-10-CM.
+    Cm(CmRelease),
+    /// ICD-10-PCS.
+    Pcs(PcsRelease),
+    /// HCPCS, CVX or CPT.
+    Simple(SimpleRelease),
+}
+
+impl Loaded {
+    /// Metadata of the release.
+    pub fn info(&self) -> &ReleaseInfo {
+        match self {
+            Loaded::Cm(r) => &r.info,
+            Loaded::Pcs(r) => &r.info,
+            Loaded::Simple(r) => &r.info,
+        }
+    }
+}
+
+/// What to import.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The code system.
+    pub system: System,
+    /// The main file: tabular XML, PCS tables XML, HCPCS fixed-width, CVX, or CPT TSV.
+    pub file: PathBuf,
+    /// ICD-10-CM only: the CMS order file (authoritative billable list and titles).
+    pub order: Option<PathBuf>,
+    /// ICD-10-CM only: a flat code list.
+    pub code_list: Option<PathBuf>,
+    /// Release name; derived from the file when absent (`FY2027` from `<version>2027`).
+    pub name: Option<String>,
+    /// First date of service; derived when absent (October 1 before the fiscal year for
+    /// ICD-10; the latest action date's quarter for HCPCS).
+    pub effective_from: Option<Date>,
+}
+
+/// Decodes one processed file (by its name prefix) into a release.
+pub(crate) fn decode(name: &str, path: &Path, bytes: &[u8], origin: Origin) -> Result<Loaded> {
+    if bytes.is_empty() {
+        return Err(Error::parse(
+            path,
+            0,
+            "file is empty (run codes-prep to build the processed data)",
+        ));
+    }
+    let text = packfile::read_maybe_gz(path, bytes)?;
+    let loaded = if name.starts_with("icd10cm-index") || name.starts_with("edits") {
+        return Err(Error::Unsupported(format!("{name} is not a release file")));
+    } else if name.starts_with("icd10cm") {
+        Loaded::Cm(cm::read_pack(path, &text, origin)?)
+    } else if name.starts_with("icd10pcs") {
+        Loaded::Pcs(pcs::read(path, &text, origin)?)
+    } else {
+        let system = System::ALL
+            .into_iter()
+            .find(|s| name.starts_with(s.name()))
+            .ok_or_else(|| Error::parse(path, 0, "file name does not start with a code system"))?;
+        Loaded::Simple(simple::read(system, path, &text, origin)?)
+    };
+    Ok(loaded)
+}
+
+impl CodeSets {
+    /// Loads the data compiled into the binary.
+    pub fn embedded() -> Result<Self> {
+        let mut sets = CodeSets::default();
+        for (name, bytes) in EMBEDDED {
+            let path = packfile::embedded_path(name);
+            if name.starts_with("icd10cm-index") {
+                let text = packfile::read_maybe_gz(&path, bytes)?;
+                let (rel, ix) = index::read(&path, &text)?;
+                sets.indexes = Arc::new(ix);
+                sets.index_release = rel;
+            } else if name.starts_with("edits") {
+                let text = packfile::read_maybe_gz(&path, bytes)?;
+                sets.edits = Arc::new(edits::read(&path, &text)?);
+            } else {
+                let loaded = decode(name, &path, bytes, Origin::Embedded)?;
+                sets.insert(loaded)?;
+            }
+        }
+        Ok(sets)
+    }
+
+    /// Loads the embedded data plus every release imported into `data_dir` (in
+    /// `data_dir/codes/`). A damaged imported file is an error naming it.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let mut sets = CodeSets::embedded()?;
+        let dir = data_dir.join(IMPORT_DIR);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(sets),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "gz"))
+            .collect();
+        files.sort();
+        for path in files {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let loaded = decode(&name, &path, &bytes, Origin::Imported)?;
+            sets.insert(loaded)?;
+        }
+        Ok(sets)
+    }
+
+    /// Adds a release, keeping each system's releases ordered by start date.
+    pub fn insert(&mut self, loaded: Loaded) -> Result<()> {
+        let info = loaded.info().clone();
+        if self
+            .releases()
+            .iter()
+            .any(|r| r.system == info.system && r.name == info.name)
+        {
+            return Err(Error::DuplicateRelease {
+                system: info.system.to_string(),
+                release: info.name,
+            });
+        }
+        match loaded {
+            Loaded::Cm(r) => self.cm.push(Arc::new(r)),
+            Loaded::Pcs(r) => self.pcs.push(Arc::new(r)),
+            Loaded::Simple(r) => match r.info.system {
+                System::Hcpcs => self.hcpcs.push(Arc::new(r)),
+                System::Cvx => self.cvx.push(Arc::new(r)),
+                _ => self.cpt.push(Arc::new(r)),
+            },
+        }
+        self.rechain();
+        Ok(())
+    }
+
+    fn rechain(&mut self) {
+        self.cm.sort_by_key(|r| r.info.effective_from);
+        self.pcs.sort_by_key(|r| r.info.effective_from);
+        self.hcpcs.sort_by_key(|r| r.info.effective_from);
+        self.cvx.sort_by_key(|r| r.info.effective_from);
+        self.cpt.sort_by_key(|r| r.info.effective_from);
+    }
+
+    /// Every loaded release, by system then start date.
+    pub fn releases(&self) -> Vec<ReleaseInfo> {
+        let mut out: Vec<ReleaseInfo> = Vec::new();
+        let mut add = |mut v: Vec<ReleaseInfo>| {
+            // The end date is derived, not stored, so releases shared with readers stay
+            // immutable when a later release is imported.
+            release::chain_dates(&mut v.iter_mut().collect::<Vec<_>>());
+            out.extend(v);
+        };
+        add(self.cm.iter().map(|r| r.info.clone()).collect());
+        add(self.pcs.iter().map(|r| r.info.clone()).collect());
+        add(self.hcpcs.iter().map(|r| r.info.clone()).collect());
+        add(self.cvx.iter().map(|r| r.info.clone()).collect());
+        add(self.cpt.iter().map(|r| r.info.clone()).collect());
+        out
+    }
+
+    /// The ICD-10-CM release in force on the date of service.
+    pub fn icd10cm(&self, dos: Date) -> Result<&CmRelease> {
+        pick(&self.cm, dos, System::Icd10Cm, |r| r.info.effective_from)
+    }
+
+    /// The ICD-10-PCS release in force on the date of service.
+    pub fn icd10pcs(&self, dos: Date) -> Result<&PcsRelease> {
+        pick(&self.pcs, dos, System::Icd10Pcs, |r| r.info.effective_from)
+    }
+
+    /// The HCPCS, CVX or CPT release in force on the date of service.
+    pub fn flat(&self, system: System, dos: Date) -> Result<&SimpleRelease> {
+        let v = match system {
+            System::Hcpcs => &self.hcpcs,
+            System::Cvx => &self.cvx,
+            System::Cpt => &self.cpt,
+            other => {
+                return Err(Error::Unsupported(format!(
+                    "{other} is not a flat code set"
+                )));
+            }
+        };
+        pick(v, dos, system, |r| r.info.effective_from)
+    }
+
+    /// The Alphabetic Index, Drugs, Neoplasm and External Cause indexes, and their release.
+    pub fn indexes(&self) -> (&str, &[Index]) {
+        (&self.index_release, &self.indexes)
+    }
+
+    /// The sex and age edits.
+    pub fn edits(&self) -> &Edits {
+        &self.edits
+    }
+
+    /// Parses a publisher's release file, stores the processed form in
+    /// `data_dir/codes/<system>-<name>.gz` and adds it. Nothing is written or changed unless
+    /// the whole file parsed.
+    pub fn import(&mut self, req: &ImportRequest, data_dir: &Path) -> Result<ReleaseInfo> {
+        let (loaded, bytes) = build_release(req, Origin::Imported)?;
+        let info = loaded.info().clone();
+        if self
+            .releases()
+            .iter()
+            .any(|r| r.system == info.system && r.name == info.name)
+        {
+            return Err(Error::DuplicateRelease {
+                system: info.system.to_string(),
+                release: info.name,
+            });
+        }
+        let file = data_dir.join(IMPORT_DIR).join(format!(
+            "{}-{}.gz",
+            info.system.name(),
+            sanitize(&info.name)
+        ));
+        packfile::write_atomic(&file, &bytes)?;
+        self.insert(loaded)?;
+        Ok(self
+            .releases()
+            .into_iter()
+            .find(|r| r.system == info.system && r.name == info.name)
+            .unwrap_or(info))
+    }
+}
+
+/// Release names become file names; keep them to a safe alphabet.
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn pick<T>(v: &[Arc<T>], dos: Date, system: System, from: impl Fn(&T) -> Date) -> Result<&T> {
+    release::in_force(v, dos, |r| from(r))
+        .and_then(|i| v.get(i))
+        .map(|r| &**r)
+        .ok_or(Error::NoRelease {
+            system: system.to_string(),
+            date: dos,
+        })
+}
+
+/// The first October 1 of fiscal year `fy` (FY2026 starts 2025-10-01).
+fn fiscal_start(path: &Path, version: &str) -> Result<Date> {
+    let fy: i32 = version.trim().parse().map_err(|_| {
+        Error::parse(
+            path,
+            0,
+            format!("<version> {version:?} is not a year; give the effective date"),
+        )
+    })?;
+    Date::from_calendar_date(fy - 1, time::Month::October, 1)
+        .map_err(|e| Error::parse(path, 0, format!("fiscal year {fy}: {e}")))
+}
+
+/// Parses a publisher's file into a release and its processed bytes (shared by the prep
+/// tool and run-time import).
+pub fn build_release(req: &ImportRequest, origin: Origin) -> Result<(Loaded, Vec<u8>)> {
+    let path = req.file.as_path();
+    let text = packfile::read_file(path)?;
+    let mk_info = |name: String, from: Date, source: String| ReleaseInfo {
+        system: req.system,
+        name,
+        effective_from: from,
+        effective_to: None,
+        source,
+        origin: origin.clone(),
+        codes: 0,
+    };
+    let file_label = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    match req.system {
+        System::Icd10Cm => {
+            let inputs = ImportInputs {
+                tabular: req.file.clone(),
+                order: req.order.clone(),
+                code_list: req.code_list.clone(),
+            };
+            let (release, _report, bytes) =
+                cm::import(&inputs, req.name.clone(), req.effective_from, origin)?;
+            Ok((Loaded::Cm(release), bytes))
+        }
+        System::Icd10Pcs => {
+            let (version, tables) = pcs::parse_tables_xml(path, &text)?;
+            let from = match req.effective_from {
+                Some(d) => d,
+                None => fiscal_start(path, &version)?,
+            };
+            let name = req
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("FY{}", version.trim()));
+            let info = mk_info(
+                name,
+                from,
+                format!("CMS ICD-10-PCS tables {file_label}, public domain"),
+            );
+            let bytes = pcs::write(&info, &tables)?;
+            Ok((Loaded::Pcs(pcs::from_tables(info, tables)), bytes))
+        }
+        System::Hcpcs | System::Cvx | System::Cpt => {
+            let entries = match req.system {
+                System::Hcpcs => sources::parse_hcpcs(path, &text)?,
+                System::Cvx => sources::parse_cvx(path, &text)?,
+                _ => sources::parse_cpt(path, &text)?,
+            };
+            let from = match (req.effective_from, req.system) {
+                (Some(d), _) => d,
+                (None, System::Hcpcs) => entries
+                    .iter()
+                    .filter_map(|e| e.action_effective)
+                    .max()
+                    .and_then(|d| Date::from_calendar_date(d.year(), d.month(), 1).ok())
+                    .ok_or_else(|| {
+                        Error::parse(path, 0, "no action dates; give the effective date")
+                    })?,
+                (None, System::Cvx) => Date::MIN,
+                (None, _) => {
+                    return Err(Error::Unsupported(format!(
+                        "{}: give the effective date of this {} release",
+                        path.display(),
+                        req.system
+                    )));
+                }
+            };
+            let name = req.name.clone().unwrap_or_else(|| match req.system {
+                System::Hcpcs => format!("{}-Q{}", from.year(), (from.month() as u8 - 1) / 3 + 1),
+                _ => from.year().to_string(),
+            });
+            let source = match req.system {
+                System::Hcpcs => format!("CMS HCPCS Level II {file_label}, public domain"),
+                System::Cvx => format!("CDC CVX {file_label}, public domain"),
+                _ => format!("licensed CPT file {file_label} (AMA licence; not redistributed)"),
+            };
+            let info = mk_info(name, from, source);
+            let bytes = simple::write(&info, &entries)?;
+            let release = SimpleRelease::new(info, entries, path)?;
+            Ok((Loaded::Simple(release), bytes))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Chartroom's code-set engine: ICD-10-CM, ICD-10-PCS, HCPCS Level II, CVX and CPT, each
+//! versioned by date of service, with typeahead search and validation.
+//!
+//! This crate owns the processed code-set data (`data/codes/`, compiled in with
+//! `include_bytes!`), the parsers for the publishers' release files, and every rule about
+//! which code is valid when. It is a leaf: no I/O besides reading release files and writing
+//! imported releases into a directory the caller names, no clock (the date of service is
+//! always an argument), no async.
+//!
+//! Start with [`CodeSets::embedded`] or [`CodeSets::open`], then
+//! [`CodeSets::validate`], [`CodeSets::search`], [`CodeSets::show`],
+//! [`CodeSets::import`] and [`CodeSets::releases`].
+//! For the hot path, take the release in force once ([`CodeSets::icd10cm`]) and call
+//! [`CmRelease::is_billable_packed`] with codes packed by [`pack`].
+#![deny(missing_docs)]
+
+pub mod cm;
+pub mod code;
+pub mod edits;
+mod engine;
+mod error;
+pub mod index;
+mod packfile;
+pub mod pcs;
+mod query;
+mod release;
+mod search;
+pub mod simple;
+pub mod sources;
+
+pub use cm::CmRelease;
+pub use code::{normalize, pack, unpack};
+pub use edits::{EditFlag, EditKind, Patient, Sex};
+pub use engine::{CodeSets, IMPORT_DIR, ImportRequest, Loaded, build_release};
+pub use error::{Error, Result};
+pub use pcs::PcsRelease;
+pub use query::{CodeDetail, CodeTitle, InheritedNote, SearchHit, Validation};
+pub use release::{Origin, ReleaseInfo, System, parse_date};
+pub use search::{SearchIndex, Source};
+pub use simple::SimpleRelease;

@@ -1,0 +1,199 @@
+//! The processed-file format shared by every code system: gzip-compressed UTF-8 lines of
+//! tab-separated fields, the first field a record tag.
+//!
+//! Invariants: the first line is `FORMAT\tchartroom-codes\t1\t<kind>`; the last line is
+//! `END\t<n>` where n counts the lines before it, so a truncated file is always detected;
+//! field text never contains a tab or newline (writers replace them with spaces).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+
+use crate::error::{Error, Result};
+
+/// Version of the processed format; bump when a record changes meaning.
+const FORMAT_VERSION: &str = "1";
+
+/// Writes a processed file into memory, then compresses it.
+pub(crate) struct PackWriter {
+    buf: String,
+    lines: usize,
+}
+
+impl PackWriter {
+    /// Starts a file of the given kind (e.g. `icd10cm`).
+    pub(crate) fn new(kind: &str) -> Self {
+        let mut w = PackWriter {
+            buf: String::with_capacity(1 << 20),
+            lines: 0,
+        };
+        w.record(&["FORMAT", "chartroom-codes", FORMAT_VERSION, kind]);
+        w
+    }
+
+    /// Appends one record; tabs and newlines inside fields become spaces.
+    pub(crate) fn record(&mut self, fields: &[&str]) {
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                self.buf.push('\t');
+            }
+            for c in f.chars() {
+                self.buf.push(if matches!(c, '\t' | '\n' | '\r') {
+                    ' '
+                } else {
+                    c
+                });
+            }
+        }
+        self.buf.push('\n');
+        self.lines += 1;
+    }
+
+    /// Closes the file with its `END` record and returns the gzip bytes.
+    pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
+        let n = self.lines.to_string();
+        self.record(&["END", &n]);
+        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(self.buf.as_bytes())
+            .and_then(|()| enc.finish())
+            .map_err(|e| Error::io("<memory>", e))
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then rename,
+/// so a crash never leaves a half-written release for the next start to trip over.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Decompresses a whole gzip (or plain) file into a string, naming `path` on failure.
+pub(crate) fn read_maybe_gz(path: &Path, bytes: &[u8]) -> Result<String> {
+    let mut out = String::new();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        GzDecoder::new(bytes)
+            .read_to_string(&mut out)
+            .map_err(|e| {
+                Error::parse(path, 0, format!("gzip stream is damaged or truncated: {e}"))
+            })?;
+    } else {
+        out = String::from_utf8(bytes.to_vec())
+            .map_err(|e| Error::parse(path, 0, format!("file is not UTF-8: {e}")))?;
+    }
+    Ok(out)
+}
+
+/// Reads a whole file from disk, decompressing when it is gzip.
+pub(crate) fn read_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    read_maybe_gz(path, &bytes)
+}
+
+/// One record of a processed file.
+pub(crate) struct Rec<'a> {
+    /// One-based line number.
+    pub line: usize,
+    /// The tab-separated fields, tag first.
+    pub fields: Vec<&'a str>,
+}
+
+impl<'a> Rec<'a> {
+    /// The field at `i`, or a parse error naming the line.
+    pub(crate) fn get(&self, i: usize, path: &Path) -> Result<&'a str> {
+        self.fields.get(i).copied().ok_or_else(|| {
+            Error::parse(
+                path,
+                self.line,
+                format!(
+                    "expected at least {} fields, found {}",
+                    i + 1,
+                    self.fields.len()
+                ),
+            )
+        })
+    }
+}
+
+/// Parses a processed file of `kind`, checking header and `END` trailer, and returns its
+/// records without the two framing lines.
+pub(crate) fn parse<'a>(path: &Path, text: &'a str, kind: &str) -> Result<Vec<Rec<'a>>> {
+    let mut out = Vec::new();
+    let mut ended = false;
+    let mut lines = text.split('\n').enumerate();
+    match lines.next() {
+        Some((_, first)) => {
+            let f: Vec<&str> = first.split('\t').collect();
+            if f.first() != Some(&"FORMAT") || f.get(1) != Some(&"chartroom-codes") {
+                return Err(Error::parse(
+                    path,
+                    1,
+                    "not a Chartroom processed code file (no FORMAT header)",
+                ));
+            }
+            if f.get(2) != Some(&FORMAT_VERSION) {
+                return Err(Error::parse(
+                    path,
+                    1,
+                    format!(
+                        "format version {:?}, expected {FORMAT_VERSION}",
+                        f.get(2).unwrap_or(&"")
+                    ),
+                ));
+            }
+            if f.get(3) != Some(&kind) {
+                return Err(Error::parse(
+                    path,
+                    1,
+                    format!("file holds {:?}, expected {kind}", f.get(3).unwrap_or(&"")),
+                ));
+            }
+        }
+        None => return Err(Error::parse(path, 1, "file is empty")),
+    }
+    for (i, line) in lines {
+        let line_no = i + 1;
+        if line.is_empty() {
+            continue;
+        }
+        if ended {
+            return Err(Error::parse(path, line_no, "data after END record"));
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.first() == Some(&"END") {
+            let expected: usize = fields
+                .get(1)
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| Error::parse(path, line_no, "END record without a line count"))?;
+            if expected != line_no - 1 {
+                return Err(Error::parse(
+                    path,
+                    line_no,
+                    format!("END says {expected} lines but {} were read", line_no - 1),
+                ));
+            }
+            ended = true;
+            continue;
+        }
+        out.push(Rec {
+            line: line_no,
+            fields,
+        });
+    }
+    if !ended {
+        let last = out.last().map_or(1, |r| r.line);
+        return Err(Error::parse(path, last, "file is truncated: no END record"));
+    }
+    Ok(out)
+}
+
+/// A path label for embedded data, so errors still say which file was at fault.
+pub(crate) fn embedded_path(name: &str) -> PathBuf {
+    PathBuf::from(format!("<embedded>/data/codes/{name}"))
+}

@@ -1,0 +1,440 @@
+//! Typeahead search: a word index with prefix ranges, typo tolerance and static ranking.
+//!
+//! Design (CRATES.md §5 recipe, hand-written because our documents are short and few):
+//! every document (a title, inclusion term or index path pointing at one target code) is
+//! tokenised into lower-case words; the vocabulary is sorted so all words with a given prefix
+//! form one contiguous range, and each word has a posting list of document ids.
+//! Invariant: document ids are assigned in static-rank order (billable first, then more
+//! specific, then shorter), so scanning candidates in id order meets the best ones first and
+//! a capped scan still returns good results for very short queries.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+/// Where a document's text came from; titles outrank synonyms and index paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Source {
+    /// The code's own title.
+    Title,
+    /// An inclusion term or other synonym.
+    Synonym,
+    /// An Alphabetic Index (or table) path that leads to the code.
+    Index,
+}
+
+/// A document to index.
+#[derive(Debug, Clone)]
+pub(crate) struct Doc {
+    /// The code the document leads to (system-specific id).
+    pub target: u32,
+    /// The searchable text.
+    pub text: String,
+    /// Its origin.
+    pub source: Source,
+    /// Static rank, lower is better.
+    pub rank: u64,
+}
+
+/// A search result before the caller attaches code and title.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RawHit {
+    pub target: u32,
+    pub score: i64,
+    /// The matching text when it is not the title.
+    pub matched: Option<String>,
+}
+
+/// Immutable search index over one release.
+#[derive(Debug)]
+pub struct SearchIndex {
+    vocab: Vec<Box<str>>,
+    postings: Vec<Box<[u32]>>,
+    /// `cum[i]` = total postings of words `0..i`, to size a prefix range in O(1).
+    cum: Vec<u64>,
+    doc_words: Vec<Box<[u32]>>,
+    doc_target: Vec<u32>,
+    doc_source: Vec<Source>,
+    doc_text: Vec<Box<str>>,
+    /// Sorted normalised codes with their target, for code-prefix queries.
+    codes: Vec<(Box<str>, u32)>,
+}
+
+/// Splits text into lower-case alphanumeric words.
+pub(crate) fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Query words that carry no meaning in titles ("of", "and") are ignored unless alone.
+const STOP: [&str; 8] = ["of", "and", "the", "in", "to", "with", "or", "by"];
+
+impl SearchIndex {
+    /// Builds the index from documents and the list of `(normalised code, target)`.
+    pub(crate) fn build(mut docs: Vec<Doc>, mut codes: Vec<(String, u32)>) -> Self {
+        docs.sort_by(|a, b| (a.rank, a.source, a.target).cmp(&(b.rank, b.source, b.target)));
+        let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut raw_words: Vec<String> = Vec::new();
+        let mut doc_words_tmp: Vec<Vec<u32>> = Vec::with_capacity(docs.len());
+        for d in &docs {
+            let mut ws = Vec::new();
+            for w in tokenize(&d.text) {
+                let id = *word_ids.entry(w.clone()).or_insert_with(|| {
+                    raw_words.push(w);
+                    (raw_words.len() - 1) as u32
+                });
+                ws.push(id);
+            }
+            doc_words_tmp.push(ws);
+        }
+        // Renumber words in sorted order so prefix matches are contiguous ranges.
+        let mut order: Vec<u32> = (0..raw_words.len() as u32).collect();
+        order.sort_by(|&a, &b| raw_words.get(a as usize).cmp(&raw_words.get(b as usize)));
+        let mut new_id = vec![0u32; raw_words.len()];
+        for (new, &old) in order.iter().enumerate() {
+            if let Some(slot) = new_id.get_mut(old as usize) {
+                *slot = new as u32;
+            }
+        }
+        let vocab: Vec<Box<str>> = order
+            .iter()
+            .filter_map(|&o| {
+                raw_words
+                    .get(o as usize)
+                    .map(|w| w.clone().into_boxed_str())
+            })
+            .collect();
+        let mut postings: Vec<Vec<u32>> = vec![Vec::new(); vocab.len()];
+        let mut doc_words = Vec::with_capacity(docs.len());
+        for (doc, ws) in doc_words_tmp.into_iter().enumerate() {
+            let mapped: Vec<u32> = ws
+                .iter()
+                .filter_map(|&w| new_id.get(w as usize).copied())
+                .collect();
+            let mut uniq = mapped.clone();
+            uniq.sort_unstable();
+            uniq.dedup();
+            for w in uniq {
+                if let Some(p) = postings.get_mut(w as usize) {
+                    p.push(doc as u32);
+                }
+            }
+            doc_words.push(mapped.into_boxed_slice());
+        }
+        let mut cum = Vec::with_capacity(vocab.len() + 1);
+        let mut total = 0u64;
+        cum.push(0);
+        for p in &postings {
+            total += p.len() as u64;
+            cum.push(total);
+        }
+        codes.sort();
+        SearchIndex {
+            vocab,
+            postings: postings.into_iter().map(Vec::into_boxed_slice).collect(),
+            cum,
+            doc_words,
+            doc_target: docs.iter().map(|d| d.target).collect(),
+            doc_source: docs.iter().map(|d| d.source).collect(),
+            doc_text: docs.into_iter().map(|d| d.text.into_boxed_str()).collect(),
+            codes: codes
+                .into_iter()
+                .map(|(c, t)| (c.into_boxed_str(), t))
+                .collect(),
+        }
+    }
+
+    /// Number of indexed documents.
+    pub fn len(&self) -> usize {
+        self.doc_target.len()
+    }
+
+    /// True when nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.doc_target.is_empty()
+    }
+
+    /// Approximate heap size in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        let words: usize = self.vocab.iter().map(|w| w.len() + 16).sum();
+        let post: usize = self.postings.iter().map(|p| p.len() * 4 + 16).sum();
+        let dw: usize = self.doc_words.iter().map(|p| p.len() * 4 + 16).sum();
+        let text: usize = self.doc_text.iter().map(|t| t.len() + 16).sum();
+        let codes: usize = self.codes.iter().map(|c| c.0.len() + 24).sum();
+        words + post + dw + text + codes + self.cum.len() * 8 + self.doc_target.len() * 5
+    }
+
+    fn prefix_range(&self, token: &str) -> (usize, usize) {
+        let lo = self.vocab.partition_point(|w| &**w < token);
+        let hi = lo
+            + self
+                .vocab
+                .get(lo..)
+                .map_or(0, |rest| rest.partition_point(|w| w.starts_with(token)));
+        (lo, hi)
+    }
+
+    /// Words within a small edit distance of `token` (compared with a same-length prefix of
+    /// the word, since the user may not have finished typing); only tried when the token is
+    /// no prefix of any word. The first letter is trusted, which keeps the scan to one
+    /// letter's share of the vocabulary.
+    fn typo_words(&self, token: &str) -> Vec<u32> {
+        let n = token.chars().count();
+        if n < 4 {
+            return Vec::new();
+        }
+        let max = if n >= 8 { 2 } else { 1 };
+        let first: String = token.chars().take(1).collect();
+        let (lo, hi) = self.prefix_range(&first);
+        let mut out = Vec::new();
+        for i in lo..hi {
+            let Some(w) = self.vocab.get(i) else { continue };
+            let wl = w.chars().count();
+            if wl + max < n {
+                continue;
+            }
+            let best = [n.saturating_sub(1), n, n + 1]
+                .iter()
+                .filter(|&&l| l >= 1 && l <= wl)
+                .map(|&l| {
+                    let p: String = w.chars().take(l).collect();
+                    damerau(token, &p)
+                })
+                .min()
+                .unwrap_or(usize::MAX);
+            if best <= max {
+                out.push(i as u32);
+            }
+        }
+        out
+    }
+
+    /// Runs a query; returns at most `limit` targets with scores, best first.
+    pub(crate) fn search(&self, query: &str, limit: usize) -> Vec<RawHit> {
+        let mut hits: Vec<RawHit> = Vec::new();
+        // Code-like queries: a prefix range over the sorted codes.
+        let norm = crate::code::normalize(query);
+        let looks_like_code = !norm.is_empty()
+            && norm.len() <= 7
+            && norm.chars().all(|c| c.is_ascii_alphanumeric())
+            && norm.chars().any(|c| c.is_ascii_digit());
+        if looks_like_code {
+            let lo = self.codes.partition_point(|(c, _)| &**c < norm.as_str());
+            for (c, t) in self
+                .codes
+                .iter()
+                .skip(lo)
+                .take_while(|(c, _)| c.starts_with(&norm))
+                .take(limit)
+            {
+                let exact = **c == *norm;
+                // Exact first, then shorter (parents before children) in code order.
+                let score = 1_000_000 + if exact { 1000 } else { 0 } - c.len() as i64;
+                hits.push(RawHit {
+                    target: *t,
+                    score,
+                    matched: None,
+                });
+            }
+            if !hits.is_empty() {
+                hits.sort_by(|a, b| b.score.cmp(&a.score));
+                return hits;
+            }
+        }
+        let mut tokens: Vec<String> = tokenize(query).collect();
+        if tokens.len() > 1 {
+            tokens.retain(|t| !STOP.contains(&t.as_str()));
+        }
+        if tokens.is_empty() {
+            return hits;
+        }
+        // Each token matches a range of words (prefix) or, failing that, typo neighbours.
+        struct Tok {
+            lo: usize,
+            hi: usize,
+            exact: Option<u32>,
+            typos: Vec<u32>,
+            size: u64,
+        }
+        let mut toks = Vec::with_capacity(tokens.len());
+        for t in &tokens {
+            let (lo, hi) = self.prefix_range(t);
+            let exact =
+                (lo < hi && self.vocab.get(lo).is_some_and(|w| **w == **t)).then_some(lo as u32);
+            let typos = if lo == hi {
+                self.typo_words(t)
+            } else {
+                Vec::new()
+            };
+            let size = if lo < hi {
+                self.cum.get(hi).copied().unwrap_or(0) - self.cum.get(lo).copied().unwrap_or(0)
+            } else {
+                typos
+                    .iter()
+                    .filter_map(|&w| self.postings.get(w as usize))
+                    .map(|p| p.len() as u64)
+                    .sum()
+            };
+            if size == 0 {
+                return hits;
+            }
+            toks.push(Tok {
+                lo,
+                hi,
+                exact,
+                typos,
+                size,
+            });
+        }
+        // Candidate documents: the rarest token's postings, marked in a bitmap so they come
+        // out sorted (that is, in static-rank order) without a sort.
+        let ndocs = self.doc_target.len();
+        let rarest = toks.iter().min_by_key(|t| t.size).map_or(0, |t| t.size);
+        let candidates: Box<dyn Iterator<Item = u32>> = if rarest <= 40_000 {
+            let mut bits = vec![0u64; ndocs.div_ceil(64)];
+            if let Some(t) = toks.iter().min_by_key(|t| t.size) {
+                let words: Vec<u32> = if t.lo < t.hi {
+                    (t.lo as u32..t.hi as u32).collect()
+                } else {
+                    t.typos.clone()
+                };
+                for w in words {
+                    for &d in self.postings.get(w as usize).map_or(&[][..], |p| &p[..]) {
+                        if let Some(b) = bits.get_mut((d / 64) as usize) {
+                            *b |= 1 << (d % 64);
+                        }
+                    }
+                }
+            }
+            Box::new(bits.into_iter().enumerate().flat_map(|(i, mut b)| {
+                std::iter::from_fn(move || {
+                    if b == 0 {
+                        return None;
+                    }
+                    let tz = b.trailing_zeros();
+                    b &= b - 1;
+                    Some(i as u32 * 64 + tz)
+                })
+            }))
+        } else {
+            Box::new(0..ndocs as u32)
+        };
+        // Score candidates; keep the best document per target.
+        let mut best: FxHashMap<u32, (i64, u32)> = FxHashMap::default();
+        let mut matched_docs = 0usize;
+        'doc: for d in candidates {
+            let Some(words) = self.doc_words.get(d as usize) else {
+                continue;
+            };
+            let mut score: i64 = 0;
+            for t in &toks {
+                let mut tbest: i64 = -1;
+                for (pos, &w) in words.iter().enumerate() {
+                    let s = if Some(w) == t.exact {
+                        30
+                    } else if (w as usize) >= t.lo && (w as usize) < t.hi {
+                        20
+                    } else if t.typos.contains(&w) {
+                        8
+                    } else {
+                        continue;
+                    };
+                    // Earlier words matter more: "diabetes" in "Diabetes mellitus…" beats
+                    // a mention at the end of a long title.
+                    let s = s * 4 - (pos as i64).min(10);
+                    tbest = tbest.max(s);
+                }
+                if tbest < 0 {
+                    continue 'doc;
+                }
+                score += tbest;
+            }
+            let source = self
+                .doc_source
+                .get(d as usize)
+                .copied()
+                .unwrap_or(Source::Index);
+            score = score * 10
+                + match source {
+                    Source::Title => 30,
+                    Source::Synonym => 15,
+                    Source::Index => 10,
+                };
+            // Shorter documents match the query more tightly.
+            score -= words.len() as i64 * 3;
+            let target = self.doc_target.get(d as usize).copied().unwrap_or(0);
+            let e = best.entry(target).or_insert((i64::MIN, d));
+            if e.0 == i64::MIN {
+                *e = (score, d);
+            } else {
+                // A target matched by several documents (title and an index path) is what the
+                // index leads coders to; give it a small boost.
+                let boost = 8;
+                *e = if score > e.0 {
+                    (score + boost, d)
+                } else {
+                    (e.0 + boost, e.1)
+                };
+            }
+            matched_docs += 1;
+            if matched_docs >= 4000 {
+                break;
+            }
+        }
+        let mut ranked: Vec<(i64, u32, u32)> =
+            best.into_iter().map(|(t, (s, d))| (s, d, t)).collect();
+        // Ties go to the lower document id, which is the better static rank.
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.truncate(limit);
+        ranked
+            .into_iter()
+            .map(|(score, d, target)| RawHit {
+                target,
+                score,
+                matched: match self.doc_source.get(d as usize) {
+                    Some(Source::Title) | None => None,
+                    Some(_) => self.doc_text.get(d as usize).map(|t| t.to_string()),
+                },
+            })
+            .collect()
+    }
+}
+
+/// Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions).
+fn damerau(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    let at = |i: usize, j: usize| i * w + j;
+    for i in 0..=a.len() {
+        if let Some(x) = d.get_mut(at(i, 0)) {
+            *x = i;
+        }
+    }
+    for j in 0..=b.len() {
+        if let Some(x) = d.get_mut(j) {
+            *x = j;
+        }
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a.get(i - 1) != b.get(j - 1));
+            let get = |i, j| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
+            let mut v = (get(i - 1, j) + 1)
+                .min(get(i, j - 1) + 1)
+                .min(get(i - 1, j - 1) + cost);
+            if i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1) {
+                v = v.min(get(i - 2, j - 2) + 1);
+            }
+            if let Some(x) = d.get_mut(at(i, j)) {
+                *x = v;
+            }
+        }
+    }
+    d.get(at(a.len(), b.len())).copied().unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! Unit tests for the search index on a toy corpus.
+
+use super::*;
+
+fn toy() -> SearchIndex {
+    let docs = vec![
+        Doc {
+            target: 0,
+            text: "Type 2 diabetes mellitus with diabetic nephropathy".into(),
+            source: Source::Title,
+            rank: 1,
+        },
+        Doc {
+            target: 1,
+            text: "Type 2 diabetes mellitus without complications".into(),
+            source: Source::Title,
+            rank: 2,
+        },
+        Doc {
+            target: 2,
+            text: "Essential (primary) hypertension".into(),
+            source: Source::Title,
+            rank: 3,
+        },
+        Doc {
+            target: 2,
+            text: "High blood pressure".into(),
+            source: Source::Synonym,
+            rank: 3,
+        },
+    ];
+    SearchIndex::build(
+        docs,
+        vec![("E1121".into(), 0), ("E119".into(), 1), ("I10".into(), 2)],
+    )
+}
+
+#[test]
+fn prefix_multiword() {
+    let ix = toy();
+    let h = ix.search("diab mell neph", 5);
+    assert_eq!(h.first().map(|h| h.target), Some(0));
+    assert_eq!(h.len(), 1);
+}
+
+#[test]
+fn typo_and_synonym() {
+    let ix = toy();
+    assert_eq!(
+        ix.search("hypertenson", 5).first().map(|h| h.target),
+        Some(2)
+    );
+    let h = ix.search("blood press", 5);
+    assert_eq!(h.first().map(|h| h.target), Some(2));
+    assert!(h.first().and_then(|h| h.matched.clone()).is_some());
+}
+
+#[test]
+fn code_prefix() {
+    let ix = toy();
+    let h = ix.search("e11", 5);
+    assert_eq!(h.len(), 2);
+    assert_eq!(ix.search("E11.21", 5).first().map(|h| h.target), Some(0));
+}
+
+#[test]
+fn osa_distance() {
+    assert_eq!(damerau("diabetis", "diabetes"), 1);
+    assert_eq!(damerau("hepr", "herp"), 1);
+    assert_eq!(damerau("abc", "abc"), 0);
+}
