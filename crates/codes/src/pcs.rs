@@ -117,6 +117,7 @@ impl PcsRelease {
             .ok_or_else(|| format!("no table {}", &c[..3]))?;
         let chars: Vec<char> = c.chars().collect();
         let mut best_fail = String::new();
+        let mut best_depth = 0usize;
         for row in &t.rows {
             let mut axes: Vec<(String, char, String)> = t
                 .head
@@ -129,7 +130,10 @@ impl PcsRelease {
                 match axis.values.iter().find(|v| v.0 == ch) {
                     Some(v) => axes.push((axis.title.clone(), ch, v.1.clone())),
                     None => {
-                        if best_fail.is_empty() || axes.len() > 3 {
+                        // Report the row that matched the most leading axes: that is the
+                        // character the coder most likely got wrong.
+                        if axes.len() >= best_depth {
+                            best_depth = axes.len() + 1;
                             best_fail = format!(
                                 "{} {ch:?} is not allowed with the preceding characters in table {}",
                                 axis.title.to_lowercase(),

@@ -480,11 +480,14 @@ impl CodeSets {
                 source: Source::Title,
                 rank: rank_of(i),
             });
-            for note in n
-                .notes
-                .iter()
-                .filter(|x| x.kind == crate::cm::NoteKind::InclusionTerm)
-            {
+            // Inclusion terms and `Includes` notes are the synonyms coders search by
+            // ("high blood pressure" is an Includes note of I10).
+            for note in n.notes.iter().filter(|x| {
+                matches!(
+                    x.kind,
+                    crate::cm::NoteKind::InclusionTerm | crate::cm::NoteKind::Includes
+                )
+            }) {
                 docs.push(Doc {
                     target: i,
                     text: note.text.clone(),
