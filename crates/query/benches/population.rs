@@ -1,0 +1,148 @@
+//! Population-query bench: loads the gen.py CSVs from `CHARTROOM_BENCH_DIR`, checks the
+//! exact answers of Q1-Q4 (../shared/bench/QUERIES.md) and prints, for each, the median of
+//! five hot runs, plus load time and resident memory. Skips with a message if the
+//! directory is not set, so `cargo bench` works on a fresh clone.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use query::{Cell, Engine, Table, load::load_bench_dir};
+
+const Q1: &str = "count patients where immunization(cvx in flu, status = completed, date > 2025-01-01, date <= 2026-01-01)";
+const Q2: &str = "balances where days_past_due > 90 as of 2026-01-01 group by aging_bucket(91-120,121-180,181-365,366+) measure patients, sum(open_cents)";
+const Q3: &str = "count patients as of 2026-01-01 group by age_band(0-17,18-49,50-64,65+) measure patients as population, patients where immunization(cvx in flu, status = completed, date > 2025-01-01) as vaccinated";
+const Q4: &str = "count immunizations where cvx in flu and status = completed and date > 2025-01-01 group by zip3, week(date)";
+
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn rows(table: &Table) -> Vec<Vec<String>> {
+    table
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Text(text) => text.clone(),
+                    Cell::Int(n) => n.to_string(),
+                    Cell::Number(n) => n.to_string(),
+                    Cell::Suppressed => "suppressed".into(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| row.iter().map(|s| (*s).to_owned()).collect())
+        .collect()
+}
+
+fn time_query(engine: &Engine, name: &str, text: &str, check: impl Fn(&Table) -> bool) -> bool {
+    let query = match query::parse(text) {
+        Ok(query) => query,
+        Err(error) => {
+            println!("{name}: does not parse: {error}");
+            return false;
+        }
+    };
+    let mut times: Vec<Duration> = Vec::new();
+    let mut last = None;
+    // One warm-up run, then five timed hot runs.
+    for run in 0..6 {
+        let started = Instant::now();
+        let result = engine.run(&query);
+        let elapsed = started.elapsed();
+        if run > 0 {
+            times.push(elapsed);
+        }
+        last = Some(result);
+    }
+    times.sort();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    let ok = match last {
+        Some(Ok(table)) => {
+            let ok = check(&table);
+            if !ok {
+                println!(
+                    "{name}: WRONG ANSWER {:?}",
+                    rows(&table).iter().take(6).collect::<Vec<_>>()
+                );
+            }
+            ok
+        }
+        Some(Err(error)) => {
+            println!("{name}: error {error}");
+            false
+        }
+        None => false,
+    };
+    println!(
+        "{name}: median of 5 hot runs {:.2} ms, answer {}  [{text}]",
+        median.as_secs_f64() * 1e3,
+        if ok { "exact" } else { "WRONG" }
+    );
+    ok
+}
+
+fn main() {
+    let Some(dir) = std::env::var_os("CHARTROOM_BENCH_DIR").map(PathBuf::from) else {
+        println!(
+            "population bench skipped: set CHARTROOM_BENCH_DIR to a directory written by `python3 gen.py 1000000 DIR`"
+        );
+        return;
+    };
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
+    let rss_before = rss_kib().unwrap_or(0);
+    let started = Instant::now();
+    let engine = match load_bench_dir(&dir) {
+        Ok(engine) => engine,
+        Err(error) => {
+            println!("population bench: cannot load {}: {error}", dir.display());
+            std::process::exit(1);
+        }
+    };
+    let load = started.elapsed();
+    let rss_after = rss_kib().unwrap_or(0);
+    println!(
+        "loaded {} patients, {} immunizations, {} A/R items in {:.2} s; VmRSS {:.0} MiB (engine ~{:.0} MiB); rayon threads {threads}",
+        engine.n_patients(),
+        engine.n_events(query::EventKind::Immunization),
+        engine.n_events(query::EventKind::ArItem),
+        load.as_secs_f64(),
+        rss_after as f64 / 1024.0,
+        rss_after.saturating_sub(rss_before) as f64 / 1024.0,
+    );
+    let mut all_ok = true;
+    all_ok &= time_query(&engine, "Q1", Q1, |t| t.scalar() == Some(150_543));
+    all_ok &= time_query(&engine, "Q2", Q2, |t| {
+        rows(t)
+            == strings(&[
+                &["91-120", "12972", "812685567"],
+                &["121-180", "26099", "1668750388"],
+                &["181-365", "85389", "5751671134"],
+                &["366+", "186546", "13650262544"],
+            ])
+    });
+    all_ok &= time_query(&engine, "Q3", Q3, |t| {
+        rows(t)
+            == strings(&[
+                &["0-17", "189862", "28736"],
+                &["18-49", "336232", "50766"],
+                &["50-64", "158170", "23737"],
+                &["65+", "315736", "47304"],
+            ])
+    });
+    all_ok &= time_query(&engine, "Q4", Q4, |t| t.rows.len() == 44_929);
+    println!(
+        "final VmRSS {:.0} MiB",
+        rss_kib().unwrap_or(0) as f64 / 1024.0
+    );
+    if !all_ok {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,262 @@
+//! Answers a parsed query against the engine's columns.
+//!
+//! Plan, the same for every query: compile the patient-level filter parts into patient
+//! sets; compile the row-level parts into a `RowPred`; scan the subject (patients, one
+//! event table, or open A/R items aggregated per patient) chunk by chunk; group; merge.
+
+mod filter;
+mod group;
+pub(crate) mod parallel;
+
+use crate::bitset::PatientSet;
+use crate::day;
+use crate::error::Result;
+use crate::events::{EventKind, EventTable, Row};
+use crate::lang::ast::{Measure, Query, Subject};
+use crate::patients::Patients;
+use crate::table::{Cell, ColumnKind, Table};
+
+use filter::{Ctx, RowPred, patient_set, row_pred};
+use group::{DimEval, GroupRow, Groups, MeasureEval};
+
+/// Runs `query` over the given columns.
+pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> Result<Table> {
+    let ctx = Ctx {
+        patients,
+        tables,
+        as_of_day: query.as_of.map(day::day),
+        as_of_ymd: query.as_of.map(day::ymd),
+    };
+    let dims: Vec<DimEval> = query
+        .group_by
+        .iter()
+        .map(|d| DimEval::compile(&ctx, d))
+        .collect::<Result<_>>()?;
+    let default = match query.subject {
+        Subject::Events(_) => Measure::Count,
+        Subject::Patients | Subject::Balances => Measure::Patients,
+    };
+    let measures: Vec<MeasureEval> = if query.measures.is_empty() {
+        vec![MeasureEval::compile(
+            &ctx,
+            &crate::lang::ast::MeasureSpec {
+                measure: default.clone(),
+                name: None,
+            },
+        )?]
+    } else {
+        query
+            .measures
+            .iter()
+            .map(|spec| MeasureEval::compile(&ctx, spec))
+            .collect::<Result<_>>()?
+    };
+    let default_name = default.to_string();
+    let universe = patients.live.universe();
+    let kind = match query.subject {
+        Subject::Events(kind) => Some(kind),
+        Subject::Balances => Some(EventKind::ArItem),
+        Subject::Patients => None,
+    };
+    let new_groups = || Groups::new(&ctx, kind, &dims, measures.len());
+    let parts: Vec<Groups> = match query.subject {
+        Subject::Patients => {
+            let set = match &query.filter {
+                Some(expr) => patient_set(&ctx, expr)?,
+                None => patients.live.clone(),
+            };
+            if dims.is_empty() {
+                return Ok(patient_totals(
+                    &set,
+                    &measures,
+                    &query.measures,
+                    &default_name,
+                    &ctx,
+                ));
+            }
+            parallel::map_chunks(universe, |lo, hi| {
+                let mut groups = new_groups();
+                for patient in set.iter_range(lo, hi) {
+                    let group_row = GroupRow {
+                        row: Row {
+                            patient,
+                            ..Row::default()
+                        },
+                        n: 1,
+                        ..GroupRow::default()
+                    };
+                    groups.add(&ctx, &dims, &measures, &group_row);
+                }
+                groups
+            })
+        }
+        Subject::Events(kind) => {
+            let table = ctx.table(kind)?;
+            let pred = match &query.filter {
+                Some(expr) => row_pred(&ctx, table, expr)?,
+                None => RowPred::True,
+            };
+            parallel::map_chunks(universe, |lo, hi| {
+                let mut groups = new_groups();
+                table.scan(
+                    lo,
+                    hi,
+                    &|row| pred.test(row),
+                    &|row| pred.test(row),
+                    &mut |row: &Row| {
+                        let group_row = GroupRow {
+                            row: *row,
+                            n: 1,
+                            ..GroupRow::default()
+                        };
+                        groups.add(&ctx, &dims, &measures, &group_row);
+                    },
+                );
+                groups
+            })
+        }
+        Subject::Balances => {
+            let table = ctx.table(EventKind::ArItem)?;
+            let mut preds = vec![RowPred::open_only()];
+            if let Some(expr) = &query.filter {
+                preds.push(row_pred(&ctx, table, expr)?);
+            }
+            let pred = RowPred::All(preds);
+            let as_of = ctx.as_of_day.unwrap_or(0);
+            parallel::map_chunks(universe, |lo, hi| {
+                let mut groups = new_groups();
+                let mut current: Option<GroupRow> = None;
+                table.scan(
+                    lo,
+                    hi,
+                    &|row| pred.test(row),
+                    &|row| pred.test(row),
+                    &mut |row: &Row| {
+                        let days_past_due = i64::from(as_of) - i64::from(row.date);
+                        match &mut current {
+                            Some(acc) if acc.row.patient == row.patient => {
+                                acc.n += 1;
+                                acc.open += row.amount - row.paid;
+                                acc.amount += row.amount;
+                                acc.paid += row.paid;
+                                acc.days_past_due = acc.days_past_due.max(days_past_due);
+                            }
+                            _ => {
+                                if let Some(done) = current.take() {
+                                    groups.add(&ctx, &dims, &measures, &done);
+                                }
+                                current = Some(GroupRow {
+                                    row: *row,
+                                    n: 1,
+                                    open: row.amount - row.paid,
+                                    amount: row.amount,
+                                    paid: row.paid,
+                                    days_past_due,
+                                });
+                            }
+                        }
+                    },
+                );
+                if let Some(done) = current {
+                    groups.add(&ctx, &dims, &measures, &done);
+                }
+                groups
+            })
+        }
+    };
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_else(new_groups);
+    for part in parts {
+        total.merge(part);
+    }
+    let mut table = total.into_table(
+        &ctx,
+        kind,
+        &dims,
+        &query.group_by,
+        &measures,
+        &query.measures,
+        &default_name,
+    );
+    if dims.is_empty() && table.rows.is_empty() {
+        // An ungrouped count of nothing is one row of zeros, not an empty table.
+        table.rows.push(
+            measures
+                .iter()
+                .map(|m| {
+                    if matches!(
+                        m,
+                        MeasureEval::Patients | MeasureEval::PatientsWhere(_) | MeasureEval::Count
+                    ) {
+                        Cell::Int(0)
+                    } else {
+                        Cell::Number(0.0)
+                    }
+                })
+                .collect(),
+        );
+    }
+    Ok(table)
+}
+
+/// Ungrouped patient counts straight from the filter set's popcount.
+fn patient_totals(
+    set: &PatientSet,
+    measures: &[MeasureEval],
+    specs: &[crate::lang::ast::MeasureSpec],
+    default_name: &str,
+    ctx: &Ctx<'_>,
+) -> Table {
+    let mut columns = Vec::new();
+    let mut kinds = Vec::new();
+    let mut row = Vec::new();
+    let n = set.count() as i64;
+    for (idx, measure) in measures.iter().enumerate() {
+        columns.push(specs.get(idx).map_or_else(
+            || default_name.to_owned(),
+            |spec| {
+                spec.name
+                    .clone()
+                    .unwrap_or_else(|| spec.measure.to_string())
+            },
+        ));
+        let (cell, kind) = match measure {
+            MeasureEval::Patients | MeasureEval::Count => (Cell::Int(n), ColumnKind::Count),
+            MeasureEval::PatientsWhere(extra) => {
+                let mut both = set.clone();
+                both.and_with(extra);
+                (Cell::Int(both.count() as i64), ColumnKind::Count)
+            }
+            MeasureEval::SumInt(_) | MeasureEval::AvgInt(_) => {
+                let as_of = ctx.as_of_ymd.unwrap_or(0);
+                let sum: i64 = set
+                    .iter()
+                    .map(|p| {
+                        i64::from(day::age_years(
+                            ctx.patients.birth_ymd.get(p as usize).copied().unwrap_or(0),
+                            as_of,
+                        ))
+                    })
+                    .sum();
+                if matches!(measure, MeasureEval::SumInt(_)) {
+                    (Cell::Int(sum), ColumnKind::Amount)
+                } else {
+                    (
+                        Cell::Number(if n == 0 { 0.0 } else { sum as f64 / n as f64 }),
+                        ColumnKind::Amount,
+                    )
+                }
+            }
+            MeasureEval::SumFloat | MeasureEval::AvgFloat => {
+                (Cell::Number(0.0), ColumnKind::Amount)
+            }
+        };
+        row.push(cell);
+        kinds.push(kind);
+    }
+    Table {
+        columns,
+        kinds,
+        rows: vec![row],
+    }
+}

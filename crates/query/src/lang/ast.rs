@@ -1,0 +1,232 @@
+//! The query AST: what a parsed query says, independent of how the engine answers it.
+//!
+//! Invariant: every AST the parser returns has already been checked against the fields
+//! each subject and event kind has, so the executor never meets, say, `cvx` on a
+//! diagnosis. `print` writes the canonical text, and `parse(print(q)) == q` for every
+//! `q` the parser returns.
+
+use time::Date;
+
+use crate::events::EventKind;
+
+/// A whole query: what rows to count, which to keep, how to group and what to measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The unit being counted.
+    pub subject: Subject,
+    /// Rows (or patients) to keep; `None` keeps all.
+    pub filter: Option<Expr>,
+    /// The date ages and days past due are measured on.
+    pub as_of: Option<Date>,
+    /// Grouping dimensions, outermost first.
+    pub group_by: Vec<Dimension>,
+    /// Measures; empty means the subject's default (`count <subject>`).
+    pub measures: Vec<MeasureSpec>,
+}
+
+/// What one result row counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// One row per live patient (`patients`).
+    Patients,
+    /// One row per event of a kind (`immunizations`, `diagnoses`, ...).
+    Events(EventKind),
+    /// One row per patient with open A/R items that pass the filter, aggregating those
+    /// items: open amount summed, days past due of the oldest (`balances`).
+    Balances,
+}
+
+/// A boolean filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// All must hold.
+    And(Vec<Expr>),
+    /// At least one must hold.
+    Or(Vec<Expr>),
+    /// Must not hold.
+    Not(Box<Expr>),
+    /// The patient has at least one event of the kind satisfying all the conditions
+    /// (`immunization(cvx in flu, date > 2025-01-01)`).
+    Has(EventKind, Vec<Expr>),
+    /// The patient has a date of death on or before the as-of date (any, without one).
+    Deceased,
+    /// A field test.
+    Cond(Cond),
+}
+
+/// `field op value` or `field in items`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cond {
+    /// The field tested.
+    pub field: Field,
+    /// The test.
+    pub test: Test,
+}
+
+/// Fields of patients and events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// Whole years on the as-of date (patient).
+    Age,
+    /// Administrative sex (patient).
+    Sex,
+    /// Five-digit ZIP (patient).
+    Zip,
+    /// First three ZIP digits (patient).
+    Zip3,
+    /// CVX code (immunization).
+    Cvx,
+    /// Immunization status.
+    Status,
+    /// ICD-10-CM, procedure or LOINC code (diagnosis, procedure, observation).
+    Code,
+    /// Encounter class.
+    Class,
+    /// Event date (immunization, diagnosis, procedure, observation, encounter).
+    Date,
+    /// Observation value.
+    Value,
+    /// Encounter provider key.
+    Provider,
+    /// Encounter facility key.
+    Facility,
+    /// Payer key (encounter, balance).
+    Payer,
+    /// Item amount (balance).
+    AmountCents,
+    /// Item amount paid (balance).
+    PaidCents,
+    /// Item amount still open (balance).
+    OpenCents,
+    /// Item due date (balance).
+    DueDate,
+    /// Days from due date to the as-of date (balance).
+    DaysPastDue,
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// The test applied to a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// Compare with one value.
+    Compare(CmpOp, Value),
+    /// Membership in any of the items.
+    In(Vec<Item>),
+}
+
+/// A literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Whole number.
+    Int(i64),
+    /// Decimal number.
+    Number(f64),
+    /// Calendar date.
+    Date(Date),
+    /// Code or word (ZIP, ICD code, sex letter, status).
+    Word(String),
+}
+
+/// One member of an `in` list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// Exactly this value.
+    One(Value),
+    /// From `lo` to `hi`, both included (codes compare by prefix: `E08-E13` holds E11.9).
+    Range(Value, Value),
+    /// This value or more (`65+`).
+    AtLeast(Value),
+    /// Codes starting with this text (`E11*`).
+    Prefix(String),
+    /// A named code set (`flu`).
+    Set(String),
+}
+
+/// A grouping dimension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dimension {
+    /// Age on the as-of date, in the given bands; patients outside every band are left out.
+    AgeBand(Vec<Band>),
+    /// Sex.
+    Sex,
+    /// ZIP3.
+    Zip3,
+    /// ZIP.
+    Zip,
+    /// Week (starting Monday), month or year of the event date.
+    Period(Period),
+    /// Event code (CVX, ICD-10-CM, procedure, LOINC).
+    Code,
+    /// Immunization status.
+    Status,
+    /// Encounter class.
+    Class,
+    /// Encounter provider.
+    Provider,
+    /// Encounter facility.
+    Facility,
+    /// Encounter payer.
+    Payer,
+    /// Days past due of the patient's oldest open item, in the given bands.
+    AgingBucket(Vec<Band>),
+}
+
+/// Calendar period for time grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// ISO week, starting Monday.
+    Week,
+    /// Calendar month.
+    Month,
+    /// Calendar year.
+    Year,
+}
+
+/// An inclusive band of whole numbers; `hi: None` means no upper bound (`65+`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Band {
+    /// Lowest value in the band.
+    pub lo: u32,
+    /// Highest value in the band, if bounded.
+    pub hi: Option<u32>,
+}
+
+/// A measure with an optional column name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureSpec {
+    /// What to compute.
+    pub measure: Measure,
+    /// Column name given with `as`.
+    pub name: Option<String>,
+}
+
+/// What to compute per group.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measure {
+    /// Distinct patients.
+    Patients,
+    /// Distinct patients who also satisfy a patient-level filter (coverage numerators).
+    PatientsWhere(Expr),
+    /// Rows: events, A/R items, or patients for the `patients` subject.
+    Count,
+    /// Sum of a numeric field.
+    Sum(Field),
+    /// Mean of a numeric field.
+    Avg(Field),
+}

@@ -1,0 +1,833 @@
+//! Recursive-descent parser from tokens to the AST, checking as it goes that every
+//! field, dimension and measure exists for the subject, so errors carry the position of
+//! the word at fault.
+//!
+//! Grammar (keywords are case-insensitive; `[..]` optional, `*` repeated):
+//! ```text
+//! query    = ["count"] subject clause*
+//! subject  = "patients" | "immunizations" | "diagnoses" | "procedures" | "observations"
+//!          | "encounters" | "balances"
+//! clause   = "where" expr | "as" "of" DATE
+//!          | "group" "by" dim ("," dim)* | "measure" measure ("," measure)*
+//! expr     = and ("or" and)*
+//! and      = unary ("and" unary)*
+//! unary    = "not" unary | "(" expr ")" | "deceased" | kind "(" expr ("," expr)* ")" | cond
+//! kind     = "immunization" | "diagnosis" | "procedure" | "observation" | "encounter" | "balance"
+//! cond     = field op value | field "in" (item | "(" item ("," item)* ")")
+//! op       = "=" | "!=" | "<" | "<=" | ">" | ">="
+//! item     = value ["-" value] | value "+" | WORD"*" | SETNAME
+//! dim      = "age_band" "(" band ("," band)* ")" | "aging_bucket" "(" band ("," band)* ")"
+//!          | ("week" | "month" | "year") "(" "date" ")"
+//!          | "sex" | "zip3" | "zip" | "code" | "status" | "class" | "provider" | "facility" | "payer"
+//! band     = INT "-" INT | INT "+"
+//! measure  = ("patients" ["where" unary] | "count" | ("sum" | "avg") "(" field ")") ["as" WORD]
+//! ```
+
+use time::Date;
+
+use super::ast::{
+    Band, CmpOp, Cond, Dimension, Expr, Field, Item, Measure, MeasureSpec, Period, Query, Subject,
+    Test, Value,
+};
+use super::lexer::{Tok, Token, tokenize};
+use super::sets;
+use crate::error::{Error, Result};
+use crate::events::EventKind;
+use crate::facts::{EncounterClass, ImmunizationStatus, Sex};
+
+/// At most this many grouping dimensions (the group key is a fixed-size array).
+pub const MAX_DIMENSIONS: usize = 4;
+
+/// Which fields a filter may name.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// Patient fields and `kind(...)` tests.
+    Patient,
+    /// Patient fields, `kind(...)` tests and the fields of the subject's kind.
+    Row(EventKind),
+    /// Inside `kind(...)`: that kind's fields only.
+    Inside(EventKind),
+}
+
+/// Parses query text.
+pub fn parse(text: &str) -> Result<Query> {
+    let tokens = tokenize(text)?;
+    let mut parser = Parser { tokens, pos: 0 };
+    parser.query()
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+const END: Token = Token {
+    tok: Tok::End,
+    line: 0,
+    column: 0,
+};
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        self.tokens
+            .get(self.pos)
+            .or_else(|| self.tokens.last())
+            .unwrap_or(&END)
+    }
+
+    fn peek_keyword(&self, keyword: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Word(word) if word.eq_ignore_ascii_case(keyword))
+    }
+
+    fn eat_keyword(&mut self, keyword: &str) -> bool {
+        let hit = self.peek_keyword(keyword);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    fn eat(&mut self, tok: &Tok) -> bool {
+        let hit = &self.peek().tok == tok;
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    fn expected<T>(&self, expected: &str) -> Result<T> {
+        let token = self.peek();
+        Err(Error::Syntax {
+            line: token.line,
+            column: token.column,
+            expected: expected.to_owned(),
+            found: token.tok.describe(),
+        })
+    }
+
+    fn invalid<T>(token: &Token, message: String) -> Result<T> {
+        Err(Error::Invalid {
+            line: token.line,
+            column: token.column,
+            message,
+        })
+    }
+
+    fn expect(&mut self, tok: &Tok, expected: &str) -> Result<()> {
+        if self.eat(tok) {
+            Ok(())
+        } else {
+            self.expected(expected)
+        }
+    }
+
+    fn expect_keyword(&mut self, keyword: &str) -> Result<()> {
+        if self.eat_keyword(keyword) {
+            Ok(())
+        } else {
+            self.expected(&format!("`{keyword}`"))
+        }
+    }
+
+    fn word(&mut self, expected: &str) -> Result<(String, Token)> {
+        let token = self.peek().clone();
+        match &token.tok {
+            Tok::Word(word) => {
+                self.pos += 1;
+                Ok((word.to_ascii_lowercase(), token))
+            }
+            _ => self.expected(expected),
+        }
+    }
+
+    fn query(&mut self) -> Result<Query> {
+        self.eat_keyword("count");
+        let (word, token) = self.word("a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances")?;
+        let subject = match word.as_str() {
+            "patients" => Subject::Patients,
+            "immunizations" => Subject::Events(EventKind::Immunization),
+            "diagnoses" => Subject::Events(EventKind::Diagnosis),
+            "procedures" => Subject::Events(EventKind::Procedure),
+            "observations" => Subject::Events(EventKind::Observation),
+            "encounters" => Subject::Events(EventKind::Encounter),
+            "balances" => Subject::Balances,
+            _ => {
+                self.pos -= 1;
+                return self.expected("a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances");
+            }
+        };
+        let _ = token;
+        let mut query = Query {
+            subject,
+            filter: None,
+            as_of: None,
+            group_by: Vec::new(),
+            measures: Vec::new(),
+        };
+        let (mut seen_where, mut seen_as_of, mut seen_group, mut seen_measure) =
+            (false, false, false, false);
+        loop {
+            let token = self.peek().clone();
+            let duplicate = |seen: &mut bool, what: &str| -> Result<()> {
+                if *seen {
+                    return Parser::invalid(&token, format!("the {what} clause is given twice"));
+                }
+                *seen = true;
+                Ok(())
+            };
+            if self.eat_keyword("where") {
+                duplicate(&mut seen_where, "where")?;
+                let scope = match subject {
+                    Subject::Patients => Scope::Patient,
+                    Subject::Events(kind) => Scope::Row(kind),
+                    Subject::Balances => Scope::Row(EventKind::ArItem),
+                };
+                query.filter = Some(self.expr(scope)?);
+            } else if self.eat_keyword("as") {
+                duplicate(&mut seen_as_of, "as of")?;
+                self.expect_keyword("of")?;
+                query.as_of = Some(self.date()?);
+            } else if self.eat_keyword("group") {
+                duplicate(&mut seen_group, "group by")?;
+                self.expect_keyword("by")?;
+                loop {
+                    let token = self.peek().clone();
+                    query.group_by.push(self.dimension(subject)?);
+                    if query.group_by.len() > MAX_DIMENSIONS {
+                        return Parser::invalid(
+                            &token,
+                            format!("at most {MAX_DIMENSIONS} grouping dimensions are supported"),
+                        );
+                    }
+                    if !self.eat(&Tok::Comma) {
+                        break;
+                    }
+                }
+            } else if self.eat_keyword("measure") {
+                duplicate(&mut seen_measure, "measure")?;
+                loop {
+                    query.measures.push(self.measure(subject)?);
+                    if !self.eat(&Tok::Comma) {
+                        break;
+                    }
+                }
+            } else if self.peek().tok == Tok::End {
+                return Ok(query);
+            } else {
+                return self
+                    .expected("`where`, `as of`, `group by`, `measure` or the end of the query");
+            }
+        }
+    }
+
+    fn date(&mut self) -> Result<Date> {
+        match self.peek().tok {
+            Tok::Date(date) => {
+                self.pos += 1;
+                Ok(date)
+            }
+            _ => self.expected("a date (YYYY-MM-DD)"),
+        }
+    }
+
+    fn expr(&mut self, scope: Scope) -> Result<Expr> {
+        let mut any = vec![self.and(scope)?];
+        while self.eat_keyword("or") {
+            any.push(self.and(scope)?);
+        }
+        Ok(if any.len() == 1 {
+            any.remove(0)
+        } else {
+            Expr::Or(any)
+        })
+    }
+
+    fn and(&mut self, scope: Scope) -> Result<Expr> {
+        let mut all = vec![self.unary(scope)?];
+        while self.eat_keyword("and") {
+            all.push(self.unary(scope)?);
+        }
+        Ok(if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Expr::And(all)
+        })
+    }
+
+    fn unary(&mut self, scope: Scope) -> Result<Expr> {
+        if self.eat_keyword("not") {
+            return Ok(Expr::Not(Box::new(self.unary(scope)?)));
+        }
+        if self.eat(&Tok::LParen) {
+            let inner = self.expr(scope)?;
+            self.expect(&Tok::RParen, "`)`, `and` or `or`")?;
+            return Ok(inner);
+        }
+        let (word, token) =
+            self.word("a condition such as `age >= 65`, `sex = F` or `immunization(cvx in flu)`")?;
+        if word == "deceased" {
+            if matches!(scope, Scope::Inside(_)) {
+                return Parser::invalid(
+                    &token,
+                    "`deceased` is a patient test; write it outside the parentheses".into(),
+                );
+            }
+            return Ok(Expr::Deceased);
+        }
+        if let Some(kind) = has_kind(&word) {
+            if self.peek().tok == Tok::LParen {
+                if let Scope::Inside(outer) = scope {
+                    return Parser::invalid(
+                        &token,
+                        format!(
+                            "`{word}(...)` cannot be nested inside `{}(...)`",
+                            has_word(outer)
+                        ),
+                    );
+                }
+                self.pos += 1;
+                let mut all = vec![self.expr(Scope::Inside(kind))?];
+                while self.eat(&Tok::Comma) {
+                    all.push(self.expr(Scope::Inside(kind))?);
+                }
+                self.expect(&Tok::RParen, "`,` or `)`")?;
+                return Ok(Expr::Has(kind, all));
+            }
+        }
+        let Some(field) = field_named(&word) else {
+            self.pos -= 1;
+            return self.expected("a field (age, sex, zip, zip3, ...), `not`, `(` or an event test such as `diagnosis(...)`");
+        };
+        let kind = match (scope, patient_field(field)) {
+            (Scope::Inside(kind), false) | (Scope::Row(kind), false) if field_of(field, kind) => {
+                Some(kind)
+            }
+            (Scope::Patient | Scope::Row(_), true) => None,
+            (Scope::Inside(kind), true) => {
+                return Parser::invalid(
+                    &token,
+                    format!(
+                        "`{word}` is a patient field; write it outside `{}(...)`",
+                        has_word(kind)
+                    ),
+                );
+            }
+            (Scope::Patient, false) => {
+                return Parser::invalid(
+                    &token,
+                    format!(
+                        "`{word}` is an event field; test it inside an event test such as `immunization({word} ...)`"
+                    ),
+                );
+            }
+            (Scope::Row(kind) | Scope::Inside(kind), false) => {
+                return Parser::invalid(
+                    &token,
+                    format!("a {} has no field `{word}`", kind_noun(kind)),
+                );
+            }
+        };
+        let test = self.test(field, kind)?;
+        Ok(Expr::Cond(Cond { field, test }))
+    }
+
+    fn test(&mut self, field: Field, kind: Option<EventKind>) -> Result<Test> {
+        let op = match self.peek().tok {
+            Tok::Eq => Some(CmpOp::Eq),
+            Tok::Ne => Some(CmpOp::Ne),
+            Tok::Lt => Some(CmpOp::Lt),
+            Tok::Le => Some(CmpOp::Le),
+            Tok::Gt => Some(CmpOp::Gt),
+            Tok::Ge => Some(CmpOp::Ge),
+            _ => None,
+        };
+        if let Some(op) = op {
+            self.pos += 1;
+            let token = self.peek().clone();
+            let item = self.item(field, kind)?;
+            return match item {
+                Item::One(value) => {
+                    if matches!(value, Value::Word(_))
+                        && !matches!(op, CmpOp::Eq | CmpOp::Ne)
+                        && !matches!(field, Field::Zip | Field::Zip3 | Field::Code)
+                    {
+                        return Parser::invalid(
+                            &token,
+                            format!("`{}` can only be compared with = or !=", field_word(field)),
+                        );
+                    }
+                    Ok(Test::Compare(op, value))
+                }
+                other if op == CmpOp::Eq => Ok(Test::In(vec![other])),
+                _ => Parser::invalid(&token, "a range, prefix or set needs `=` or `in`".into()),
+            };
+        }
+        if !self.eat_keyword("in") {
+            return self.expected("a comparison (=, !=, <, <=, >, >=) or `in`");
+        }
+        let mut items = Vec::new();
+        if self.eat(&Tok::LParen) {
+            loop {
+                items.push(self.item(field, kind)?);
+                if !self.eat(&Tok::Comma) {
+                    break;
+                }
+            }
+            self.expect(&Tok::RParen, "`,` or `)`")?;
+        } else {
+            items.push(self.item(field, kind)?);
+        }
+        Ok(Test::In(items))
+    }
+
+    fn item(&mut self, field: Field, kind: Option<EventKind>) -> Result<Item> {
+        let token = self.peek().clone();
+        match value_type(field) {
+            ValueType::Date => Ok(Item::One(Value::Date(self.date()?))),
+            ValueType::Int | ValueType::Number => {
+                if field == Field::Cvx {
+                    if let Tok::Word(word) = &token.tok {
+                        if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+                            self.pos += 1;
+                            if sets::cvx_set(word).is_none() {
+                                return Parser::invalid(
+                                    &token,
+                                    format!("unknown code set `{word}` (known: flu)"),
+                                );
+                            }
+                            return Ok(Item::Set(word.clone()));
+                        }
+                    }
+                }
+                let lo = self.number(field)?;
+                if self.eat(&Tok::Plus) {
+                    return Ok(Item::AtLeast(lo));
+                }
+                if self.eat(&Tok::Minus) {
+                    let hi = self.number(field)?;
+                    return Ok(Item::Range(lo, hi));
+                }
+                Ok(Item::One(lo))
+            }
+            ValueType::Word => {
+                let text = match &token.tok {
+                    Tok::Word(word) => word.clone(),
+                    Tok::Str(text) => text.clone(),
+                    _ => return self.expected(&format!("a value for `{}`", field_word(field))),
+                };
+                self.pos += 1;
+                let quoted = matches!(token.tok, Tok::Str(_));
+                let is_code = matches!(field, Field::Code | Field::Zip | Field::Zip3);
+                if !is_code {
+                    let ok = match field {
+                        Field::Sex => Sex::from_text(&text).is_some(),
+                        Field::Status => ImmunizationStatus::from_code(&text).is_some(),
+                        Field::Class => EncounterClass::from_text(&text).is_some(),
+                        _ => true,
+                    };
+                    if !ok {
+                        return Parser::invalid(
+                            &token,
+                            format!("`{text}` is not a valid {}", field_word(field)),
+                        );
+                    }
+                    let canonical = match field {
+                        Field::Sex => {
+                            Sex::from_text(&text).map_or(text, |sex| sex.letter().to_owned())
+                        }
+                        Field::Class => EncounterClass::from_text(&text)
+                            .map_or(text, |class| class.word().to_owned()),
+                        _ => text,
+                    };
+                    return Ok(Item::One(Value::Word(canonical)));
+                }
+                if !quoted {
+                    if let Some(prefix) = text.strip_suffix('*') {
+                        return Ok(Item::Prefix(normalize_code(prefix, kind)));
+                    }
+                    if let Some((lo, hi)) = text.split_once('-') {
+                        return Ok(Item::Range(
+                            Value::Word(normalize_code(lo, kind)),
+                            Value::Word(normalize_code(hi, kind)),
+                        ));
+                    }
+                }
+                let lo = Value::Word(normalize_code(&text, kind));
+                if self.eat(&Tok::Minus) {
+                    let hi = match &self.peek().tok {
+                        Tok::Word(word) | Tok::Str(word) => word.clone(),
+                        _ => return self.expected("the end of the code range"),
+                    };
+                    self.pos += 1;
+                    return Ok(Item::Range(lo, Value::Word(normalize_code(&hi, kind))));
+                }
+                Ok(Item::One(lo))
+            }
+        }
+    }
+
+    fn number(&mut self, field: Field) -> Result<Value> {
+        let negative = self.eat(&Tok::Minus);
+        let token = self.peek().clone();
+        let Tok::Word(word) = &token.tok else {
+            return self.expected(&format!("a number for `{}`", field_word(field)));
+        };
+        let sign: i32 = if negative { -1 } else { 1 };
+        let value = match value_type(field) {
+            ValueType::Number => word
+                .parse::<f64>()
+                .ok()
+                .map(|n| Value::Number(n * f64::from(sign))),
+            _ => word
+                .parse::<i64>()
+                .ok()
+                .map(|n| Value::Int(n * i64::from(sign))),
+        };
+        match value {
+            Some(value) => {
+                self.pos += 1;
+                Ok(value)
+            }
+            None => self.expected(&format!("a number for `{}`", field_word(field))),
+        }
+    }
+
+    fn bands(&mut self) -> Result<Vec<Band>> {
+        self.expect(
+            &Tok::LParen,
+            "`(` and a list of bands such as 0-17, 18-64, 65+",
+        )?;
+        let mut bands = Vec::new();
+        loop {
+            let lo = self.band_bound()?;
+            let band = if self.eat(&Tok::Plus) {
+                Band { lo, hi: None }
+            } else if self.eat(&Tok::Minus) {
+                let token = self.peek().clone();
+                let hi = self.band_bound()?;
+                if hi < lo {
+                    return Parser::invalid(
+                        &token,
+                        format!("band {lo}-{hi} ends before it starts"),
+                    );
+                }
+                Band { lo, hi: Some(hi) }
+            } else {
+                return self.expected("`-` or `+` after the band's first number");
+            };
+            bands.push(band);
+            if !self.eat(&Tok::Comma) {
+                break;
+            }
+        }
+        self.expect(&Tok::RParen, "`,` or `)`")?;
+        Ok(bands)
+    }
+
+    fn band_bound(&mut self) -> Result<u32> {
+        if let Tok::Word(word) = &self.peek().tok {
+            if let Ok(n) = word.parse::<u32>() {
+                self.pos += 1;
+                return Ok(n);
+            }
+        }
+        self.expected("a whole number")
+    }
+
+    fn dimension(&mut self, subject: Subject) -> Result<Dimension> {
+        let (word, token) = self.word("a grouping such as age_band(...), sex, zip3, week(date), code, provider, payer or aging_bucket(...)")?;
+        let dimension = match word.as_str() {
+            "age_band" => Dimension::AgeBand(self.bands()?),
+            "aging_bucket" => Dimension::AgingBucket(self.bands()?),
+            "sex" => Dimension::Sex,
+            "zip3" => Dimension::Zip3,
+            "zip" => Dimension::Zip,
+            "code" | "cvx" => Dimension::Code,
+            "status" => Dimension::Status,
+            "class" => Dimension::Class,
+            "provider" => Dimension::Provider,
+            "facility" => Dimension::Facility,
+            "payer" => Dimension::Payer,
+            "week" | "month" | "year" => {
+                let period = match word.as_str() {
+                    "week" => Period::Week,
+                    "month" => Period::Month,
+                    _ => Period::Year,
+                };
+                self.expect(&Tok::LParen, "`(date)`")?;
+                self.expect_keyword("date")?;
+                self.expect(&Tok::RParen, "`)`")?;
+                Dimension::Period(period)
+            }
+            _ => {
+                self.pos -= 1;
+                return self.expected("a grouping such as age_band(...), sex, zip3, week(date), code, provider, payer or aging_bucket(...)");
+            }
+        };
+        let kind = match subject {
+            Subject::Events(kind) => Some(kind),
+            _ => None,
+        };
+        let allowed = match &dimension {
+            Dimension::AgeBand(_) | Dimension::Sex | Dimension::Zip3 | Dimension::Zip => true,
+            Dimension::Period(_) => kind.is_some(),
+            Dimension::Code => matches!(
+                kind,
+                Some(
+                    EventKind::Immunization
+                        | EventKind::Diagnosis
+                        | EventKind::Procedure
+                        | EventKind::Observation
+                )
+            ),
+            Dimension::Status => kind == Some(EventKind::Immunization),
+            Dimension::Class | Dimension::Provider | Dimension::Facility | Dimension::Payer => {
+                kind == Some(EventKind::Encounter)
+            }
+            Dimension::AgingBucket(_) => subject == Subject::Balances,
+        };
+        if !allowed {
+            return Parser::invalid(
+                &token,
+                format!("cannot group {} by `{word}`", subject_word(subject)),
+            );
+        }
+        Ok(dimension)
+    }
+
+    fn measure(&mut self, subject: Subject) -> Result<MeasureSpec> {
+        let (word, token) =
+            self.word("a measure: patients, patients where ..., count, sum(field) or avg(field)")?;
+        let measure = match word.as_str() {
+            "patients" => {
+                if self.eat_keyword("where") {
+                    Measure::PatientsWhere(self.unary(Scope::Patient)?)
+                } else {
+                    Measure::Patients
+                }
+            }
+            "count" => Measure::Count,
+            "sum" | "avg" => {
+                self.expect(&Tok::LParen, "`(` and a numeric field")?;
+                let (name, field_token) = self.word("a numeric field")?;
+                let field = field_named(&name);
+                let ok = match (field, subject) {
+                    (Some(Field::Age), _) => true,
+                    (Some(Field::Value), Subject::Events(EventKind::Observation)) => true,
+                    (
+                        Some(Field::AmountCents | Field::PaidCents | Field::OpenCents),
+                        Subject::Balances,
+                    ) => true,
+                    _ => false,
+                };
+                let Some(field) = field.filter(|_| ok) else {
+                    return Parser::invalid(
+                        &field_token,
+                        format!("cannot {word} `{name}` over {}", subject_word(subject)),
+                    );
+                };
+                self.expect(&Tok::RParen, "`)`")?;
+                if word == "sum" {
+                    Measure::Sum(field)
+                } else {
+                    Measure::Avg(field)
+                }
+            }
+            _ => {
+                let _ = token;
+                self.pos -= 1;
+                return self.expected(
+                    "a measure: patients, patients where ..., count, sum(field) or avg(field)",
+                );
+            }
+        };
+        let mut name = None;
+        if self.peek_keyword("as")
+            && !matches!(self.tokens.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Word(w)) if w.eq_ignore_ascii_case("of"))
+        {
+            self.pos += 1;
+            let token = self.peek().clone();
+            match &token.tok {
+                Tok::Word(word) | Tok::Str(word) => {
+                    self.pos += 1;
+                    name = Some(word.clone());
+                }
+                _ => return self.expected("a column name after `as`"),
+            }
+        }
+        Ok(MeasureSpec { measure, name })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ValueType {
+    Int,
+    Number,
+    Date,
+    Word,
+}
+
+fn value_type(field: Field) -> ValueType {
+    match field {
+        Field::Age
+        | Field::Cvx
+        | Field::Provider
+        | Field::Facility
+        | Field::Payer
+        | Field::AmountCents
+        | Field::PaidCents
+        | Field::OpenCents
+        | Field::DaysPastDue => ValueType::Int,
+        Field::Value => ValueType::Number,
+        Field::Date | Field::DueDate => ValueType::Date,
+        Field::Sex | Field::Zip | Field::Zip3 | Field::Status | Field::Code | Field::Class => {
+            ValueType::Word
+        }
+    }
+}
+
+/// ICD-10 and procedure codes compare without the dot and in upper case, the way the
+/// store keeps them (`E11.9` and `e119` are the same code).
+pub(crate) fn normalize_code(text: &str, kind: Option<EventKind>) -> String {
+    match kind {
+        Some(EventKind::Diagnosis | EventKind::Procedure) => text
+            .chars()
+            .filter(|&c| c != '.')
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
+        _ => text.to_owned(),
+    }
+}
+
+fn field_named(word: &str) -> Option<Field> {
+    Some(match word {
+        "age" => Field::Age,
+        "sex" => Field::Sex,
+        "zip" => Field::Zip,
+        "zip3" => Field::Zip3,
+        "cvx" => Field::Cvx,
+        "status" => Field::Status,
+        "code" => Field::Code,
+        "class" => Field::Class,
+        "date" => Field::Date,
+        "value" => Field::Value,
+        "provider" => Field::Provider,
+        "facility" => Field::Facility,
+        "payer" => Field::Payer,
+        "amount_cents" => Field::AmountCents,
+        "paid_cents" => Field::PaidCents,
+        "open_cents" => Field::OpenCents,
+        "due_date" => Field::DueDate,
+        "days_past_due" => Field::DaysPastDue,
+        _ => return None,
+    })
+}
+
+/// The word a field is written as.
+pub(crate) fn field_word(field: Field) -> &'static str {
+    match field {
+        Field::Age => "age",
+        Field::Sex => "sex",
+        Field::Zip => "zip",
+        Field::Zip3 => "zip3",
+        Field::Cvx => "cvx",
+        Field::Status => "status",
+        Field::Code => "code",
+        Field::Class => "class",
+        Field::Date => "date",
+        Field::Value => "value",
+        Field::Provider => "provider",
+        Field::Facility => "facility",
+        Field::Payer => "payer",
+        Field::AmountCents => "amount_cents",
+        Field::PaidCents => "paid_cents",
+        Field::OpenCents => "open_cents",
+        Field::DueDate => "due_date",
+        Field::DaysPastDue => "days_past_due",
+    }
+}
+
+fn patient_field(field: Field) -> bool {
+    matches!(field, Field::Age | Field::Sex | Field::Zip | Field::Zip3)
+}
+
+/// True if events of `kind` have `field`.
+pub(crate) fn field_of(field: Field, kind: EventKind) -> bool {
+    match kind {
+        EventKind::Immunization => matches!(field, Field::Cvx | Field::Status | Field::Date),
+        EventKind::Diagnosis | EventKind::Procedure => matches!(field, Field::Code | Field::Date),
+        EventKind::Observation => matches!(field, Field::Code | Field::Value | Field::Date),
+        EventKind::Encounter => matches!(
+            field,
+            Field::Class | Field::Date | Field::Provider | Field::Facility | Field::Payer
+        ),
+        EventKind::ArItem => matches!(
+            field,
+            Field::AmountCents
+                | Field::PaidCents
+                | Field::OpenCents
+                | Field::DueDate
+                | Field::DaysPastDue
+                | Field::Payer
+        ),
+    }
+}
+
+fn has_kind(word: &str) -> Option<EventKind> {
+    EventKind::ALL
+        .into_iter()
+        .find(|&kind| has_word(kind) == word)
+}
+
+/// The word of an event test (`immunization(...)`).
+pub(crate) fn has_word(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Immunization => "immunization",
+        EventKind::Diagnosis => "diagnosis",
+        EventKind::Procedure => "procedure",
+        EventKind::Observation => "observation",
+        EventKind::Encounter => "encounter",
+        EventKind::ArItem => "balance",
+    }
+}
+
+fn kind_noun(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::ArItem => "balance item",
+        other => has_word(other),
+    }
+}
+
+/// The word of a subject.
+pub(crate) fn subject_word(subject: Subject) -> &'static str {
+    match subject {
+        Subject::Patients => "patients",
+        Subject::Balances => "balances",
+        Subject::Events(EventKind::Immunization) => "immunizations",
+        Subject::Events(EventKind::Diagnosis) => "diagnoses",
+        Subject::Events(EventKind::Procedure) => "procedures",
+        Subject::Events(EventKind::Observation) => "observations",
+        Subject::Events(EventKind::Encounter) => "encounters",
+        Subject::Events(EventKind::ArItem) => "balances",
+    }
+}
+
+/// The column name of a grouping dimension.
+pub(crate) fn dimension_name(dimension: &Dimension) -> &'static str {
+    match dimension {
+        Dimension::AgeBand(_) => "age_band",
+        Dimension::AgingBucket(_) => "aging_bucket",
+        Dimension::Sex => "sex",
+        Dimension::Zip3 => "zip3",
+        Dimension::Zip => "zip",
+        Dimension::Period(Period::Week) => "week",
+        Dimension::Period(Period::Month) => "month",
+        Dimension::Period(Period::Year) => "year",
+        Dimension::Code => "code",
+        Dimension::Status => "status",
+        Dimension::Class => "class",
+        Dimension::Provider => "provider",
+        Dimension::Facility => "facility",
+        Dimension::Payer => "payer",
+    }
+}
