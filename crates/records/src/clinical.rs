@@ -1,9 +1,9 @@
 //! Clinical facts on a chart: immunizations, observations, medications, allergies, problems.
 
+use crate::RecordKind;
 use crate::dates::rfc3339;
 use crate::ids::{EncounterId, PatientId, ProviderId};
 use crate::validation::{Validate, Validator};
-use crate::RecordKind;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -57,14 +57,23 @@ impl Validate for Immunization {
     fn check(&self, v: &mut Validator) {
         let cvx = self.cvx.as_str();
         if cvx.is_empty() || cvx.len() > 3 || !cvx.bytes().all(|b| b.is_ascii_digit()) {
-            v.error("cvx", format!("\"{cvx}\" is not a CVX code (1 to 3 digits)"));
+            v.error(
+                "cvx",
+                format!("\"{cvx}\" is not a CVX code (1 to 3 digits)"),
+            );
         }
         v.optional_text("lot_number", self.lot_number.as_deref(), 40);
         v.optional_text("site", self.site.as_deref(), 10);
         if let Some(route) = self.route.as_deref()
             && !ROUTES.contains(&route)
         {
-            v.error("route", format!("\"{route}\" is not an HL7 table 0162 route ({})", ROUTES.join(", ")));
+            v.error(
+                "route",
+                format!(
+                    "\"{route}\" is not an HL7 table 0162 route ({})",
+                    ROUTES.join(", ")
+                ),
+            );
         }
         v.optional_text("description", self.description.as_deref(), 250);
     }
@@ -123,18 +132,21 @@ impl RecordKind for Observation {
 impl Validate for Observation {
     fn check(&self, v: &mut Validator) {
         // LOINC codes are digits, a hyphen, and a mod-10 check digit.
-        let loinc_shaped = self
-            .code
-            .split_once('-')
-            .is_some_and(|(num, check)| {
-                !num.is_empty()
-                    && num.len() <= 7
-                    && num.bytes().all(|b| b.is_ascii_digit())
-                    && check.len() == 1
-                    && check.bytes().all(|b| b.is_ascii_digit())
-            });
+        let loinc_shaped = self.code.split_once('-').is_some_and(|(num, check)| {
+            !num.is_empty()
+                && num.len() <= 7
+                && num.bytes().all(|b| b.is_ascii_digit())
+                && check.len() == 1
+                && check.bytes().all(|b| b.is_ascii_digit())
+        });
         if !loinc_shaped {
-            v.error("code", format!("\"{}\" is not shaped like a LOINC code (12345-6)", self.code));
+            v.error(
+                "code",
+                format!(
+                    "\"{}\" is not shaped like a LOINC code (12345-6)",
+                    self.code
+                ),
+            );
         }
         match &self.value {
             ObservationValue::Quantity { value_number, .. } if !value_number.is_finite() => {
@@ -306,7 +318,10 @@ impl RecordKind for Problem {
 impl Validate for Problem {
     fn check(&self, v: &mut Validator) {
         if !matches!(self.code_system.as_str(), "snomed" | "icd10cm") {
-            v.error("code_system", format!("\"{}\" is not one of snomed, icd10cm", self.code_system));
+            v.error(
+                "code_system",
+                format!("\"{}\" is not one of snomed, icd10cm", self.code_system),
+            );
         }
         v.required("code", &self.code);
         v.required("description", &self.description);

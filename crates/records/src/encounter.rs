@@ -1,9 +1,9 @@
 //! Encounters and what is coded on them: diagnoses, procedures, participants.
 
+use crate::RecordKind;
 use crate::dates::rfc3339;
 use crate::ids::{EncounterId, OrganizationId, PatientId, PayerId, ProviderId};
 use crate::validation::{Validate, Validator};
-use crate::RecordKind;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -24,7 +24,12 @@ pub enum EncounterClass {
 
 impl EncounterClass {
     /// Every class, for listings and generators.
-    pub const ALL: [Self; 4] = [Self::Inpatient, Self::Outpatient, Self::Emergency, Self::Telehealth];
+    pub const ALL: [Self; 4] = [
+        Self::Inpatient,
+        Self::Outpatient,
+        Self::Emergency,
+        Self::Telehealth,
+    ];
 
     /// The snake_case name used in text forms.
     pub fn as_str(self) -> &'static str {
@@ -55,9 +60,9 @@ pub enum EncounterStatus {
 
 /// UB-04 form locator 17 patient discharge status codes (NUBC), the subset in common use.
 const DISCHARGE_STATUS_CODES: &[&str] = &[
-    "01", "02", "03", "04", "05", "06", "07", "09", "20", "21", "30", "40", "41", "42", "43",
-    "50", "51", "61", "62", "63", "64", "65", "66", "69", "70", "81", "82", "83", "84", "85",
-    "86", "87", "88", "89", "90", "91", "92", "93", "94", "95",
+    "01", "02", "03", "04", "05", "06", "07", "09", "20", "21", "30", "40", "41", "42", "43", "50",
+    "51", "61", "62", "63", "64", "65", "66", "69", "70", "81", "82", "83", "84", "85", "86", "87",
+    "88", "89", "90", "91", "92", "93", "94", "95",
 ];
 
 /// A visit or stay.
@@ -93,7 +98,12 @@ impl RecordKind for Encounter {
 
 impl Validate for Encounter {
     fn check(&self, v: &mut Validator) {
-        v.ordered("discharge_at", Some(self.admit_at), self.discharge_at, "admit_at");
+        v.ordered(
+            "discharge_at",
+            Some(self.admit_at),
+            self.discharge_at,
+            "admit_at",
+        );
         if self.status == EncounterStatus::Finished
             && self.class == EncounterClass::Inpatient
             && self.discharge_at.is_none()
@@ -260,7 +270,10 @@ impl Validate for Diagnosis {
             Err(message) => v.error("code", message),
         }
         if self.sequence < 1 {
-            v.error("sequence", format!("is {}; must be 1 or more", self.sequence));
+            v.error(
+                "sequence",
+                format!("is {}; must be 1 or more", self.sequence),
+            );
         }
         v.optional_text("description", self.description.as_deref(), 250);
     }
@@ -333,20 +346,34 @@ impl Validate for Procedure {
                     && code.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
                     && code.bytes().skip(1).all(|b| b.is_ascii_digit())
             }
-            ProcedureCodeSystem::Snomed => (6..=18).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()),
+            ProcedureCodeSystem::Snomed => {
+                (6..=18).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
+            }
         };
         if !shaped {
             v.error(
                 "code",
-                format!("\"{code}\" is not shaped like a {} code", self.code_system.as_str()),
+                format!(
+                    "\"{code}\" is not shaped like a {} code",
+                    self.code_system.as_str()
+                ),
             );
         }
         if self.modifiers.len() > 4 {
-            v.error("modifiers", format!("has {}; at most 4 fit on a claim line", self.modifiers.len()));
+            v.error(
+                "modifiers",
+                format!(
+                    "has {}; at most 4 fit on a claim line",
+                    self.modifiers.len()
+                ),
+            );
         }
         for (idx, modifier) in self.modifiers.iter().enumerate() {
             if modifier.len() != 2 || !modifier.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                v.error(&format!("modifiers[{idx}]"), format!("\"{modifier}\" is not a two-character modifier"));
+                v.error(
+                    &format!("modifiers[{idx}]"),
+                    format!("\"{modifier}\" is not a two-character modifier"),
+                );
             }
         }
         if self.units < 1 {

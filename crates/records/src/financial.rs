@@ -4,10 +4,10 @@
 //! less every posting applied to it; an account's balance is the sum over its charges plus
 //! postings not applied to any charge.
 
+use crate::RecordKind;
 use crate::dates::iso_date;
 use crate::ids::{ChargeId, EncounterId, PatientId, PayerId, ProcedureId};
 use crate::validation::{Validate, Validator};
-use crate::RecordKind;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -50,7 +50,12 @@ impl Validate for Charge {
         if self.units < 1 {
             v.error("units", format!("is {}; must be 1 or more", self.units));
         }
-        v.ordered("due_date", Some(self.service_date), self.due_date, "service_date");
+        v.ordered(
+            "due_date",
+            Some(self.service_date),
+            self.due_date,
+            "service_date",
+        );
     }
 }
 
@@ -117,7 +122,10 @@ impl Posting {
 impl Validate for Posting {
     fn check(&self, v: &mut Validator) {
         if self.amount_cents <= 0 {
-            v.error("amount_cents", format!("is {}; must be more than 0", self.amount_cents));
+            v.error(
+                "amount_cents",
+                format!("is {}; must be more than 0", self.amount_cents),
+            );
         }
         if self.source == PostingSource::Payer && self.payer_id.is_none() {
             v.error("payer_id", "is required when the source is a payer");
@@ -131,7 +139,10 @@ impl Validate for Posting {
                     && reason.bytes().all(|b| b.is_ascii_alphanumeric())
             });
             if !well_formed {
-                v.error("reason_code", format!("\"{code}\" is not a group and reason code like CO-45"));
+                v.error(
+                    "reason_code",
+                    format!("\"{code}\" is not a group and reason code like CO-45"),
+                );
             }
         }
         v.optional_text("reference", self.reference.as_deref(), 50);

@@ -21,7 +21,10 @@ impl Mrn {
         if text.len() > 20 {
             return Err(format!("MRN \"{text}\" is longer than 20 characters"));
         }
-        if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        if let Some(bad) = text
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
             return Err(format!(
                 "MRN \"{text}\" contains '{bad}'; only letters, digits and '-' are allowed"
             ));

@@ -34,12 +34,12 @@ pub use financial::{Charge, Posting, PostingKind, PostingSource};
 pub use identifiers::{Mrn, Npi};
 pub use ids::{
     AllergyId, ChargeId, CoverageId, DiagnosisId, EncounterId, ImmunizationId, MedicationId,
-    NoteId, ObservationId, OrganizationId, ParticipantId, PayerId, PatientId, PostingId,
-    ProblemId, ProcedureId, ProviderId,
+    NoteId, ObservationId, OrganizationId, ParticipantId, PatientId, PayerId, PostingId, ProblemId,
+    ProcedureId, ProviderId,
 };
 pub use note::{ClinicalNote, NoteType};
 pub use party::{Organization, OrganizationKind, Payer, PayerKind, Provider};
-pub use patient::{AdministrativeSex, Address, Coverage, CoverageOrder, Patient, Relationship};
+pub use patient::{Address, AdministrativeSex, Coverage, CoverageOrder, Patient, Relationship};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};
 
 /// Every record kind the store keeps, named as the store and the audit trail name them.

@@ -1,9 +1,9 @@
 //! Clinical notes, where "unsigned" is a state of its own that review work queues act on.
 
+use crate::RecordKind;
 use crate::dates::rfc3339;
 use crate::ids::{EncounterId, PatientId, ProviderId};
 use crate::validation::{Validate, Validator};
-use crate::RecordKind;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -89,6 +89,11 @@ impl Validate for ClinicalNote {
             (None, Some(_)) => v.error("signed_at", "is required when a signer is named"),
             _ => {}
         }
-        v.ordered("signed_at", Some(self.authored_at), self.signed_at, "authored_at");
+        v.ordered(
+            "signed_at",
+            Some(self.authored_at),
+            self.signed_at,
+            "authored_at",
+        );
     }
 }

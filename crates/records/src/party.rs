@@ -1,10 +1,10 @@
 //! Providers, organizations (facilities, practices) and payers.
 
-use crate::ids::OrganizationId;
+use crate::RecordKind;
 use crate::identifiers::Npi;
+use crate::ids::OrganizationId;
 use crate::patient::Address;
 use crate::validation::{Validate, Validator};
-use crate::RecordKind;
 use serde::{Deserialize, Serialize};
 
 /// A clinician who can attend, perform or author.
@@ -35,7 +35,9 @@ impl Provider {
     /// "Given Family, MD".
     pub fn display_name(&self) -> String {
         match &self.credentials {
-            Some(credentials) => format!("{} {}, {}", self.given_name, self.family_name, credentials),
+            Some(credentials) => {
+                format!("{} {}, {}", self.given_name, self.family_name, credentials)
+            }
             None => format!("{} {}", self.given_name, self.family_name),
         }
     }
@@ -57,7 +59,9 @@ impl Validate for Provider {
             if !well_formed {
                 v.error(
                     "taxonomy",
-                    format!("\"{taxonomy}\" is not a NUCC taxonomy code (10 characters ending in X)"),
+                    format!(
+                        "\"{taxonomy}\" is not a NUCC taxonomy code (10 characters ending in X)"
+                    ),
                 );
             }
         }

@@ -1,10 +1,10 @@
 //! Patients: demographics and insurance coverages.
 
-use crate::dates::iso_date;
-use crate::ids::{PatientId, PayerId};
-use crate::identifiers::Mrn;
-use crate::validation::{Validate, Validator};
 use crate::RecordKind;
+use crate::dates::iso_date;
+use crate::identifiers::Mrn;
+use crate::ids::{PatientId, PayerId};
+use crate::validation::{Validate, Validator};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -71,9 +71,18 @@ impl Validate for Address {
         v.optional_text("state", self.state.as_deref(), 40);
         v.optional_text("country", self.country.as_deref(), 3);
         if let Some(zip) = self.postal_code.as_deref() {
-            let us_zip = zip.len() == 5 || (zip.len() == 10 && zip.as_bytes().get(5) == Some(&b'-'));
-            if !us_zip || zip.bytes().enumerate().any(|(i, b)| i != 5 && !b.is_ascii_digit()) {
-                v.error("postal_code", format!("\"{zip}\" is not a ZIP code (12345 or 12345-6789)"));
+            let us_zip =
+                zip.len() == 5 || (zip.len() == 10 && zip.as_bytes().get(5) == Some(&b'-'));
+            if !us_zip
+                || zip
+                    .bytes()
+                    .enumerate()
+                    .any(|(i, b)| i != 5 && !b.is_ascii_digit())
+            {
+                v.error(
+                    "postal_code",
+                    format!("\"{zip}\" is not a ZIP code (12345 or 12345-6789)"),
+                );
             }
         }
     }
@@ -159,7 +168,12 @@ impl Validate for Patient {
         if self.birth_date.year() < 1880 {
             v.error("birth_date", format!("{} is before 1880", self.birth_date));
         }
-        v.ordered("deceased_date", Some(self.birth_date), self.deceased_date, "birth_date");
+        v.ordered(
+            "deceased_date",
+            Some(self.birth_date),
+            self.deceased_date,
+            "birth_date",
+        );
         self.address.check(v);
         v.optional_text("phone", self.phone.as_deref(), 30);
         if let Some(email) = self.email.as_deref()

@@ -105,7 +105,10 @@ impl Validator {
     pub fn max_len(&mut self, field: &str, value: &str, max: usize) {
         let n_chars = value.chars().count();
         if n_chars > max {
-            self.error(field, format!("is {n_chars} characters; at most {max} allowed"));
+            self.error(
+                field,
+                format!("is {n_chars} characters; at most {max} allowed"),
+            );
         }
     }
 

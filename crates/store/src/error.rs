@@ -25,7 +25,9 @@ pub enum Error {
         id: i64,
     },
     /// Someone else changed the record since it was read.
-    #[error("{kind} {id} is at version {actual}, not {expected}: it was changed by someone else; reload and try again")]
+    #[error(
+        "{kind} {id} is at version {actual}, not {expected}: it was changed by someone else; reload and try again"
+    )]
     VersionConflict {
         /// Record kind.
         kind: &'static str,

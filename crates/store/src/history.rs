@@ -38,7 +38,11 @@ pub struct HistoryEntry {
 }
 
 /// The fields whose values differ between two serialized versions, in column order.
-pub(crate) fn diff(columns: &[&str], old: &Map<String, Json>, new: &Map<String, Json>) -> Vec<FieldChange> {
+pub(crate) fn diff(
+    columns: &[&str],
+    old: &Map<String, Json>,
+    new: &Map<String, Json>,
+) -> Vec<FieldChange> {
     columns
         .iter()
         .filter_map(|name| {

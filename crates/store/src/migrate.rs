@@ -35,7 +35,10 @@ pub(crate) fn current_version(conn: &mut dyn Conn) -> Result<i64> {
             applied_at TEXT NOT NULL
         )",
     )?;
-    let row = conn.query_one("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations", &[])?;
+    let row = conn.query_one(
+        "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations",
+        &[],
+    )?;
     Ok(row.map_or(0, |r| r.int(0)))
 }
 
@@ -59,7 +62,11 @@ pub(crate) fn apply_next(conn: &mut dyn Conn, applied_at: &str) -> Result<bool> 
         .map_err(|e| Error::Database(format!("migration {} ({}): {e}", next.version, next.name)))?;
     conn.execute(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-        &[Value::Int(next.version), Value::from(next.name), Value::from(applied_at)],
+        &[
+            Value::Int(next.version),
+            Value::from(next.name),
+            Value::from(applied_at),
+        ],
     )?;
     Ok(true)
 }

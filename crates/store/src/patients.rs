@@ -1,7 +1,7 @@
 //! Finding patients and reading a whole chart.
 
 use crate::error::Result;
-use crate::stats::{account_balance, AccountBalance};
+use crate::stats::{AccountBalance, account_balance};
 use crate::tx::{Stored, Tx};
 use crate::value::Value;
 use records::{
@@ -40,7 +40,12 @@ pub fn search(tx: &mut Tx<'_>, query: &PatientQuery) -> Result<Vec<Stored<Patien
     let mut clauses = Vec::new();
     let mut params = Vec::new();
     let mut mrn_first = Vec::new();
-    if let Some(text) = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         if let Ok(mrn) = Mrn::parse(text) {
             let mut by_mrn: Vec<Stored<Patient>> =
                 tx.select("mrn = ?", &[Value::from(mrn.as_str())], "id", limit)?;
@@ -54,7 +59,11 @@ pub fn search(tx: &mut Tx<'_>, query: &PatientQuery) -> Result<Vec<Stored<Patien
                 "(lower(family_name) LIKE ? ESCAPE '\\' OR lower(given_name) LIKE ? ESCAPE '\\' OR lower(COALESCE(preferred_name, '')) LIKE ? ESCAPE '\\')",
             );
             let pattern = like_prefix(token);
-            params.extend([Value::from(pattern.clone()), Value::from(pattern.clone()), Value::from(pattern)]);
+            params.extend([
+                Value::from(pattern.clone()),
+                Value::from(pattern.clone()),
+                Value::from(pattern),
+            ]);
         }
     }
     if let Some(birth_date) = query.birth_date {

@@ -225,7 +225,12 @@ impl Conn for PgTx<'_> {
         let statement = self.prepare(sql)?;
         let rows = self.tx.query(&statement, &Self::params(params))?;
         rows.iter()
-            .map(|row| (0..row.len()).map(|idx| read_column(row, idx)).collect::<Result<Vec<_>>>().map(Row))
+            .map(|row| {
+                (0..row.len())
+                    .map(|idx| read_column(row, idx))
+                    .collect::<Result<Vec<_>>>()
+                    .map(Row)
+            })
             .collect()
     }
 

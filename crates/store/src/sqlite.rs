@@ -5,7 +5,7 @@
 
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
-use crate::value::{date_text, instant_text, Row, Value};
+use crate::value::{Row, Value, date_text, instant_text};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Transaction};
 use std::path::Path;

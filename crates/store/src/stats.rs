@@ -23,8 +23,14 @@ pub struct AccountBalance {
 const POSTING_SUMS: &str = "SELECT kind, CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM postings WHERE deleted_at IS NULL";
 
 fn balance_from(charges_cents: i64, rows: &[crate::value::Row]) -> AccountBalance {
-    let sum_of = |kind: &str| rows.iter().filter(|r| r.text(0) == Some(kind)).map(|r| r.int(1)).sum::<i64>();
-    let (payments_cents, adjustments_cents, refunds_cents) = (sum_of("payment"), sum_of("adjustment"), sum_of("refund"));
+    let sum_of = |kind: &str| {
+        rows.iter()
+            .filter(|r| r.text(0) == Some(kind))
+            .map(|r| r.int(1))
+            .sum::<i64>()
+    };
+    let (payments_cents, adjustments_cents, refunds_cents) =
+        (sum_of("payment"), sum_of("adjustment"), sum_of("refund"));
     AccountBalance {
         charges_cents,
         payments_cents,
@@ -40,8 +46,14 @@ pub fn account_balance(tx: &mut Tx<'_>, patient_id: i64) -> Result<AccountBalanc
         "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM charges WHERE deleted_at IS NULL AND patient_id = ?",
         &[Value::Int(patient_id)],
     )?;
-    let postings = tx.query(&format!("{POSTING_SUMS} AND patient_id = ? GROUP BY kind"), &[Value::Int(patient_id)])?;
-    Ok(balance_from(charges.first().map_or(0, |r| r.int(0)), &postings))
+    let postings = tx.query(
+        &format!("{POSTING_SUMS} AND patient_id = ? GROUP BY kind"),
+        &[Value::Int(patient_id)],
+    )?;
+    Ok(balance_from(
+        charges.first().map_or(0, |r| r.int(0)),
+        &postings,
+    ))
 }
 
 /// Size and state of the whole store.
@@ -81,16 +93,27 @@ impl Tx<'_> {
     pub fn stats(&mut self) -> Result<Stats> {
         let mut records = Vec::new();
         for (label, table) in COUNTED {
-            let rows = self.query(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table} WHERE deleted_at IS NULL"), &[])?;
+            let rows = self.query(
+                &format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table} WHERE deleted_at IS NULL"),
+                &[],
+            )?;
             records.push(((*label).to_owned(), rows.first().map_or(0, |r| r.int(0))));
         }
-        let count = |tx: &mut Self, sql: &str| -> Result<i64> { Ok(tx.query(sql, &[])?.first().map_or(0, |r| r.int(0))) };
-        let unsigned_notes = count(self, "SELECT CAST(COUNT(*) AS BIGINT) FROM notes WHERE deleted_at IS NULL AND signed_at IS NULL")?;
+        let count = |tx: &mut Self, sql: &str| -> Result<i64> {
+            Ok(tx.query(sql, &[])?.first().map_or(0, |r| r.int(0)))
+        };
+        let unsigned_notes = count(
+            self,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM notes WHERE deleted_at IS NULL AND signed_at IS NULL",
+        )?;
         let patients_without_coverage = count(
             self,
             "SELECT CAST(COUNT(*) AS BIGINT) FROM patients p WHERE p.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM coverages c WHERE c.patient_id = p.id AND c.deleted_at IS NULL)",
         )?;
-        let charges = count(self, "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM charges WHERE deleted_at IS NULL")?;
+        let charges = count(
+            self,
+            "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM charges WHERE deleted_at IS NULL",
+        )?;
         let postings = self.query(&format!("{POSTING_SUMS} GROUP BY kind"), &[])?;
         Ok(Stats {
             records,

@@ -7,10 +7,10 @@
 //! no per-kind SQL to drift out of step with the model.
 
 use crate::error::{Error, Result};
-use crate::value::{date_text, instant_text, parse_date, parse_instant, Value};
+use crate::value::{Value, date_text, instant_text, parse_date, parse_instant};
 use records::{RecordKind, Validate};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 
 /// The SQL type of a column, as the mapping sees it.
@@ -51,8 +51,7 @@ pub trait Table: RecordKind + Validate + Serialize + DeserializeOwned + Clone {
 }
 
 /// Metadata columns every record table has, in select order before the record's columns.
-pub(crate) const META_COLUMNS: &str =
-    "id, version, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by, deleted_reason";
+pub(crate) const META_COLUMNS: &str = "id, version, created_at, created_by, updated_at, updated_by, deleted_at, deleted_by, deleted_reason";
 pub(crate) const N_META_COLUMNS: usize = 9;
 
 fn json_to_value(json: Option<&Json>, column: &Column) -> std::result::Result<Value, String> {
@@ -62,10 +61,17 @@ fn json_to_value(json: Option<&Json>, column: &Column) -> std::result::Result<Va
     };
     let wrong = || format!("{}: expected {:?}, found {json}", column.name, column.ty);
     match column.ty {
-        ColType::Text => json.as_str().map(|s| Value::Text(s.to_owned())).ok_or_else(wrong),
+        ColType::Text => json
+            .as_str()
+            .map(|s| Value::Text(s.to_owned()))
+            .ok_or_else(wrong),
         ColType::Int => json.as_i64().map(Value::Int).ok_or_else(wrong),
         ColType::Real => json.as_f64().map(Value::Real).ok_or_else(wrong),
-        ColType::Date => json.as_str().and_then(parse_date).map(Value::Date).ok_or_else(wrong),
+        ColType::Date => json
+            .as_str()
+            .and_then(parse_date)
+            .map(Value::Date)
+            .ok_or_else(wrong),
         ColType::Timestamp => json
             .as_str()
             .and_then(parse_instant)
@@ -76,17 +82,28 @@ fn json_to_value(json: Option<&Json>, column: &Column) -> std::result::Result<Va
 }
 
 fn value_to_json(value: &Value, column: &Column) -> std::result::Result<Json, String> {
-    let wrong = || format!("{}: stored value {value:?} is not {:?}", column.name, column.ty);
+    let wrong = || {
+        format!(
+            "{}: stored value {value:?} is not {:?}",
+            column.name, column.ty
+        )
+    };
     Ok(match (column.ty, value) {
         (_, Value::Null) => Json::Null,
         (ColType::Text, Value::Text(text)) => Json::String(text.clone()),
         (ColType::Int, Value::Int(n)) => Json::from(*n),
-        (ColType::Real, Value::Real(x)) => serde_json::Number::from_f64(*x).map(Json::Number).ok_or_else(wrong)?,
+        (ColType::Real, Value::Real(x)) => serde_json::Number::from_f64(*x)
+            .map(Json::Number)
+            .ok_or_else(wrong)?,
         (ColType::Real, Value::Int(n)) => Json::from(*n as f64),
         (ColType::Date, value) => Json::String(date_text(value.as_date().ok_or_else(wrong)?)),
-        (ColType::Timestamp, value) => Json::String(instant_text(value.as_instant().ok_or_else(wrong)?)),
+        (ColType::Timestamp, value) => {
+            Json::String(instant_text(value.as_instant().ok_or_else(wrong)?))
+        }
         (ColType::Json, Value::Json(json)) => json.clone(),
-        (ColType::Json, Value::Text(text)) => serde_json::from_str(text).map_err(|e| format!("{}: {e}", column.name))?,
+        (ColType::Json, Value::Text(text)) => {
+            serde_json::from_str(text).map_err(|e| format!("{}: {e}", column.name))?
+        }
         _ => return Err(wrong()),
     })
 }
@@ -105,7 +122,10 @@ pub(crate) fn record_values<R: Table>(record: &R) -> Result<Vec<Value>> {
 pub(crate) fn record_json<R: Table>(record: &R) -> Result<Map<String, Json>> {
     match serde_json::to_value(record) {
         Ok(Json::Object(object)) => Ok(object),
-        Ok(_) => Err(Error::Database(format!("{} does not serialize to an object", R::KIND))),
+        Ok(_) => Err(Error::Database(format!(
+            "{} does not serialize to an object",
+            R::KIND
+        ))),
         Err(e) => Err(Error::Database(format!("{}: {e}", R::KIND))),
     }
 }
@@ -119,12 +139,19 @@ pub(crate) fn record_from_values<R: Table>(id: i64, values: &[Value]) -> Result<
     };
     let mut object = Map::new();
     for (column, value) in R::COLUMNS.iter().zip(values) {
-        object.insert(column.name.to_owned(), value_to_json(value, column).map_err(corrupt)?);
+        object.insert(
+            column.name.to_owned(),
+            value_to_json(value, column).map_err(corrupt)?,
+        );
     }
     serde_json::from_value(Json::Object(object)).map_err(|e| corrupt(e.to_string()))
 }
 
 /// `c1, c2, ...` for this table.
 pub(crate) fn column_list<R: Table>() -> String {
-    R::COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+    R::COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -12,8 +12,11 @@
 
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
-use crate::history::{changes_json, diff, parse_changes, HistoryEntry};
-use crate::table::{column_list, record_from_values, record_json, record_values, Table, META_COLUMNS, N_META_COLUMNS};
+use crate::history::{HistoryEntry, changes_json, diff, parse_changes};
+use crate::table::{
+    META_COLUMNS, N_META_COLUMNS, Table, column_list, record_from_values, record_json,
+    record_values,
+};
 use crate::value::{Row, Value};
 use serde::Serialize;
 use std::fmt;
@@ -157,7 +160,8 @@ impl<'a> Tx<'a> {
 
     fn check_references<R: Table>(&mut self, values: &[Value]) -> Result<()> {
         for (column, value) in R::COLUMNS.iter().zip(values) {
-            let (Some((table, kind)), Value::Int(id)) = (referenced_table(column.name), value) else {
+            let (Some((table, kind)), Value::Int(id)) = (referenced_table(column.name), value)
+            else {
                 continue;
             };
             let sql = format!("SELECT deleted_at FROM {table} WHERE id = ?");
@@ -188,12 +192,19 @@ impl<'a> Tx<'a> {
             let mut params = Vec::new();
             for name in *key {
                 let idx = R::COLUMNS.iter().position(|c| c.name == *name);
-                let value = idx.and_then(|idx| values.get(idx)).cloned().unwrap_or(Value::Null);
+                let value = idx
+                    .and_then(|idx| values.get(idx))
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 clauses.push(format!("{name} = ?"));
                 params.push(value);
             }
             params.push(Value::Int(own_id.unwrap_or(-1)));
-            let sql = format!("SELECT id FROM {} WHERE {} AND id <> ?", R::TABLE, clauses.join(" AND "));
+            let sql = format!(
+                "SELECT id FROM {} WHERE {} AND id <> ?",
+                R::TABLE,
+                clauses.join(" AND ")
+            );
             if let Some(row) = self.conn.query_one(&sql, &params)? {
                 let described: Vec<String> = key
                     .iter()
@@ -215,7 +226,10 @@ impl<'a> Tx<'a> {
     }
 
     fn validated<R: Table>(record: &R) -> Result<()> {
-        record.validate().map_err(|errors| Error::Invalid { kind: R::KIND, errors })
+        record.validate().map_err(|errors| Error::Invalid {
+            kind: R::KIND,
+            errors,
+        })
     }
 
     /// Stores a new record.
@@ -257,7 +271,11 @@ impl<'a> Tx<'a> {
     }
 
     fn select_sql<R: Table>(filter: &str) -> String {
-        format!("SELECT {META_COLUMNS}, {} FROM {} WHERE {filter}", column_list::<R>(), R::TABLE)
+        format!(
+            "SELECT {META_COLUMNS}, {} FROM {} WHERE {filter}",
+            column_list::<R>(),
+            R::TABLE
+        )
     }
 
     fn stored_from_row<R: Table>(row: &Row) -> Result<Stored<R>> {
@@ -282,12 +300,22 @@ impl<'a> Tx<'a> {
     }
 
     /// Records matching a SQL condition over the table's columns, deleted ones left out.
-    pub fn select<R: Table>(&mut self, condition: &str, params: &[Value], order_by: &str, limit: i64) -> Result<Vec<Stored<R>>> {
+    pub fn select<R: Table>(
+        &mut self,
+        condition: &str,
+        params: &[Value],
+        order_by: &str,
+        limit: i64,
+    ) -> Result<Vec<Stored<R>>> {
         let sql = format!(
             "{} ORDER BY {order_by} LIMIT {limit}",
             Self::select_sql::<R>(&format!("deleted_at IS NULL AND ({condition})"))
         );
-        self.conn.query(&sql, params)?.iter().map(Self::stored_from_row).collect()
+        self.conn
+            .query(&sql, params)?
+            .iter()
+            .map(Self::stored_from_row)
+            .collect()
     }
 
     /// Every current record of a kind on a patient's chart, oldest entry first.
@@ -295,7 +323,11 @@ impl<'a> Tx<'a> {
         self.select("patient_id = ?", &[Value::Int(patient_id)], "id", i64::MAX)
     }
 
-    fn current_for_change<R: Table>(&mut self, id: i64, expected_version: i64) -> Result<Stored<R>> {
+    fn current_for_change<R: Table>(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<Stored<R>> {
         let current = self.get::<R>(id)?;
         if current.meta.deleted.is_some() {
             return Err(Error::Deleted { kind: R::KIND, id });
@@ -315,7 +347,10 @@ impl<'a> Tx<'a> {
         if R::TABLE == "patients" {
             Value::Int(id)
         } else {
-            object.get("patient_id").and_then(serde_json::Value::as_i64).map_or(Value::Null, Value::Int)
+            object
+                .get("patient_id")
+                .and_then(serde_json::Value::as_i64)
+                .map_or(Value::Null, Value::Int)
         }
     }
 
@@ -350,7 +385,13 @@ impl<'a> Tx<'a> {
 
     /// Replaces a record's fields, if it is still at `expected_version`. A change that
     /// alters nothing writes nothing.
-    pub fn update<R: Table>(&mut self, actor: &Actor, id: i64, expected_version: i64, record: &R) -> Result<Stored<R>> {
+    pub fn update<R: Table>(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        record: &R,
+    ) -> Result<Stored<R>> {
         Self::validated(record)?;
         let current = self.current_for_change::<R>(id, expected_version)?;
         let mut values = record_values(record)?;
@@ -377,7 +418,16 @@ impl<'a> Tx<'a> {
         ]);
         self.conn.execute(&sql, &values)?;
         let version = expected_version + 1;
-        self.append_history(R::KIND, id, Self::patient_of::<R>(id, &new), version, "update", actor, None, changes_json(&changes))?;
+        self.append_history(
+            R::KIND,
+            id,
+            Self::patient_of::<R>(id, &new),
+            version,
+            "update",
+            actor,
+            None,
+            changes_json(&changes),
+        )?;
         Ok(Stored {
             meta: Meta {
                 version,
@@ -390,7 +440,13 @@ impl<'a> Tx<'a> {
     }
 
     /// Soft-deletes a record with a reason; it stays readable by id and in history.
-    pub fn delete<R: Table>(&mut self, actor: &Actor, id: i64, expected_version: i64, reason: &str) -> Result<()> {
+    pub fn delete<R: Table>(
+        &mut self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        reason: &str,
+    ) -> Result<()> {
         if reason.trim().is_empty() {
             return Err(Error::Invalid {
                 kind: R::KIND,
@@ -460,10 +516,21 @@ impl<'a> Tx<'a> {
     }
 
     /// Remembers which record an external key became.
-    pub fn link_external_id(&mut self, source: &str, kind: &str, key: &str, record_id: i64) -> Result<()> {
+    pub fn link_external_id(
+        &mut self,
+        source: &str,
+        kind: &str,
+        key: &str,
+        record_id: i64,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO external_ids (source, kind, source_key, record_id) VALUES (?, ?, ?, ?)",
-            &[Value::from(source), Value::from(kind), Value::from(key), Value::Int(record_id)],
+            &[
+                Value::from(source),
+                Value::from(kind),
+                Value::from(key),
+                Value::Int(record_id),
+            ],
         )?;
         Ok(())
     }
@@ -475,14 +542,19 @@ impl<'a> Tx<'a> {
             "SELECT source_key, record_id FROM external_ids WHERE source = ? AND kind = ?",
             &[Value::from(source), Value::from(kind)],
         )?;
-        Ok(rows.iter().map(|row| (row.text(0).unwrap_or_default().to_owned(), row.int(1))).collect())
+        Ok(rows
+            .iter()
+            .map(|row| (row.text(0).unwrap_or_default().to_owned(), row.int(1)))
+            .collect())
     }
 }
 
 fn history_entry(row: &Row) -> HistoryEntry {
     let changes = match row.get(7) {
         Value::Json(json) => parse_changes(json),
-        Value::Text(text) => serde_json::from_str(text).map(|json| parse_changes(&json)).unwrap_or_default(),
+        Value::Text(text) => serde_json::from_str(text)
+            .map(|json| parse_changes(&json))
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     HistoryEntry {
@@ -490,7 +562,10 @@ fn history_entry(row: &Row) -> HistoryEntry {
         record_id: row.int(1),
         version: row.int(2),
         action: row.text(3).unwrap_or_default().to_owned(),
-        changed_at: row.get(4).as_instant().unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        changed_at: row
+            .get(4)
+            .as_instant()
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
         changed_by: row.text(5).unwrap_or_default().to_owned(),
         reason: row.text(6).map(str::to_owned),
         changes,

@@ -5,8 +5,8 @@
 //! server first, so the PostgreSQL half never skips silently there.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use store::{FixedClock, Location, Store};
 use time::macros::datetime;
 
@@ -38,7 +38,8 @@ impl Drop for TestStore {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.cleanup.take() {
             if let Ok(mut client) = postgres::Client::connect(&admin_url, postgres::NoTls) {
-                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                let _ =
+                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         }
     }
@@ -48,14 +49,23 @@ impl Drop for TestStore {
 pub fn sqlite_store() -> TestStore {
     let clock = Arc::new(FixedClock::new(test_epoch()));
     let store = Store::open(&Location::Memory, clock.clone()).expect("open in-memory store");
-    TestStore { store, clock, cleanup: None }
+    TestStore {
+        store,
+        clock,
+        cleanup: None,
+    }
 }
 
 /// A fresh SQLite store in a data directory (for tests that reopen it).
 pub fn sqlite_store_in(dir: &std::path::Path) -> TestStore {
     let clock = Arc::new(FixedClock::new(test_epoch()));
-    let store = Store::open(&Location::DataDir(dir.to_owned()), clock.clone()).expect("open data dir");
-    TestStore { store, clock, cleanup: None }
+    let store =
+        Store::open(&Location::DataDir(dir.to_owned()), clock.clone()).expect("open data dir");
+    TestStore {
+        store,
+        clock,
+        cleanup: None,
+    }
 }
 
 /// A fresh PostgreSQL database, or `None` when no server is configured.
@@ -69,12 +79,21 @@ pub fn postgres_store() -> Option<TestStore> {
     );
     let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
         .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
     let url = database_url(&admin_url, &name);
     let clock = Arc::new(FixedClock::new(test_epoch()));
-    let store = Store::open(&Location::Postgres(url), clock.clone()).expect("open PostgreSQL store");
-    Some(TestStore { store, clock, cleanup: Some((admin_url, name)) })
+    let store =
+        Store::open(&Location::Postgres(url), clock.clone()).expect("open PostgreSQL store");
+    Some(TestStore {
+        store,
+        clock,
+        cleanup: Some((admin_url, name)),
+    })
 }
 
 /// The same server URL pointing at another database.

@@ -2,7 +2,7 @@
 
 use crate::fixtures::{actor, patient};
 use store::PatientQuery;
-use test_support::{backend_tests, TestStore};
+use test_support::{TestStore, backend_tests};
 use time::macros::date;
 
 fn seed(store: &TestStore) {
@@ -21,7 +21,13 @@ fn seed(store: &TestStore) {
 
 fn names(store: &TestStore, text: &str) -> Vec<String> {
     store
-        .read(|tx| tx.search_patients(&PatientQuery { text: Some(text.into()), birth_date: None, limit: 10 }))
+        .read(|tx| {
+            tx.search_patients(&PatientQuery {
+                text: Some(text.into()),
+                birth_date: None,
+                limit: 10,
+            })
+        })
         .unwrap()
         .into_iter()
         .map(|p| p.record.display_name())
@@ -30,7 +36,10 @@ fn names(store: &TestStore, text: &str) -> Vec<String> {
 
 fn search_by_name_parts_and_mrn(store: &TestStore) {
     seed(store);
-    assert_eq!(names(store, "smit"), ["Jones, Smitty", "Smith, John", "Smithers, Joan"]);
+    assert_eq!(
+        names(store, "smit"),
+        ["Jones, Smitty", "Smith, John", "Smithers, Joan"]
+    );
     assert_eq!(names(store, "SMITH"), ["Smith, John", "Smithers, Joan"]);
     assert_eq!(names(store, "Smith, Jo"), ["Smith, John", "Smithers, Joan"]);
     assert_eq!(names(store, "joan smi"), ["Smithers, Joan"]);
@@ -38,7 +47,13 @@ fn search_by_name_parts_and_mrn(store: &TestStore) {
     assert_eq!(names(store, "o'brien_x%"), ["O'Brien_x%, Pat"]);
     assert_eq!(names(store, "o'brien_y"), Vec::<String>::new());
     let by_dob = store
-        .read(|tx| tx.search_patients(&PatientQuery { text: None, birth_date: Some(date!(2001 - 09 - 30)), limit: 10 }))
+        .read(|tx| {
+            tx.search_patients(&PatientQuery {
+                text: None,
+                birth_date: Some(date!(2001 - 09 - 30)),
+                limit: 10,
+            })
+        })
         .unwrap();
     assert_eq!(by_dob.len(), 1);
     assert_eq!(by_dob[0].record.given_name, "Smitty");

@@ -1,0 +1,135 @@
+//! `chartroom import`: Synthea CSV files into the store, with a progress bar per file and a
+//! report of every rejected row.
+
+use crate::output;
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use interop::synthea::{self, ImportOptions, Progress};
+use interop::{FileReport, ImportReport};
+use std::path::PathBuf;
+use store::{Actor, Store};
+
+/// Options for `chartroom import`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// A Synthea CSV export directory (patients.csv, encounters.csv, ... plain or .gz), or one file.
+    pub path: PathBuf,
+    /// All or nothing: store nothing if any row is rejected.
+    #[arg(long)]
+    pub atomic: bool,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 5000, value_name = "ROWS")]
+    pub batch: usize,
+    /// Rejected rows to print (all are in --json output).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub show_rejections: usize,
+}
+
+struct Bars {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress for Bars {
+    fn file_started(&mut self, file: &str, bytes: u64) {
+        let bar = ProgressBar::new(bytes);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:28} [{bar:30}] {bytes}/{total_bytes}  {bytes_per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(file.to_owned());
+        self.bar = Some(bar);
+    }
+
+    fn advanced(&mut self, bytes_read: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(bytes_read);
+        }
+    }
+
+    fn file_finished(&mut self, report: &FileReport) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if !indicatif::ProgressDrawTarget::stderr().is_hidden() {
+            eprintln!(
+                "{:28} {} stored, {} skipped, {} rejected",
+                report.file, report.accepted, report.skipped, report.rejected
+            );
+        }
+    }
+}
+
+fn print_report(report: &ImportReport, show: usize) {
+    let rows: Vec<Vec<String>> = report
+        .files
+        .iter()
+        .map(|f| {
+            vec![
+                f.file.clone(),
+                output::count(f.accepted),
+                output::count(f.skipped),
+                output::count(f.rejected),
+            ]
+        })
+        .collect();
+    output::table(&["file", "stored", "skipped", "rejected"], &rows);
+    println!();
+    println!(
+        "{} rows stored, {} skipped, {} rejected in {:.1} s ({} rows/s).",
+        output::count(report.accepted()),
+        output::count(report.skipped()),
+        output::count(report.rejected()),
+        report.seconds,
+        output::count(report.rows_per_second() as u64)
+    );
+    if !report.rejections.is_empty() {
+        println!("\nRejected rows (file:line: column: reason):");
+        for rejection in report.rejections.iter().take(show) {
+            println!("  {rejection}");
+        }
+        let more = report.rejected().saturating_sub(show as u64);
+        if more > 0 {
+            println!("  ... and {more} more (use --json for all)");
+        }
+    }
+}
+
+pub fn run(store: &Store, args: &ImportArgs, json: bool) -> Result<()> {
+    let options = ImportOptions {
+        atomic: args.atomic,
+        batch_rows: args.batch,
+        actor: Actor::new("import:synthea"),
+    };
+    let started = std::time::Instant::now();
+    let outcome = synthea::import(store, &args.path, &options, &mut Bars { bar: None });
+    let seconds = started.elapsed().as_secs_f64();
+    match outcome {
+        Ok(mut report) => {
+            report.seconds = seconds;
+            if json {
+                return output::json(&report);
+            }
+            print_report(&report, args.show_rejections);
+            Ok(())
+        }
+        Err(interop::Error::AtomicAborted {
+            n_rejected,
+            first,
+            mut report,
+        }) => {
+            report.seconds = seconds;
+            if json {
+                output::json(&report)?;
+            } else {
+                print_report(&report, args.show_rejections);
+            }
+            anyhow::bail!(
+                "{n_rejected} rows were rejected, so nothing was stored (--atomic); first: {first}"
+            )
+        }
+        Err(error) => Err(error.into()),
+    }
+}

