@@ -1,2 +1,177 @@
-//! Bench (filled below).
-fn main() {}
+//! Bench binary (no harness): validations per second, search latency percentiles, memory of
+//! the loaded code sets and cold-start time. Run with `cargo bench -p codes`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use codes::{CodeSets, Patient, System};
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> Result<(), codes::Error> {
+    let dos = codes::parse_date("2026-01-15").unwrap_or(time::Date::MIN);
+    let rss0 = rss_kib();
+    let t = Instant::now();
+    let sets = CodeSets::embedded()?;
+    let cold = t.elapsed();
+    let rss1 = rss_kib();
+    println!(
+        "cold start (decompress + parse all embedded releases): {:.1} ms",
+        cold.as_secs_f64() * 1e3
+    );
+    println!(
+        "memory of loaded code sets (VmRSS delta): {:.1} MiB",
+        (rss1 - rss0) as f64 / 1024.0
+    );
+
+    // Validation: a realistic mix of billable, header and unknown codes, packed once.
+    let cm = sets.icd10cm(dos)?;
+    let mut sample: Vec<String> = cm
+        .nodes()
+        .iter()
+        .step_by(7)
+        .map(|n| n.code.clone())
+        .collect();
+    sample.extend(["E1199", "Z9999", "S0000XZ"].iter().map(|s| s.to_string()));
+    let packed: Vec<u64> = sample.iter().filter_map(|c| codes::pack(c)).collect();
+    let rounds = 400;
+    let t = Instant::now();
+    let mut hits = 0usize;
+    for _ in 0..rounds {
+        for &p in &packed {
+            hits += usize::from(cm.is_billable_packed(black_box(p)));
+        }
+    }
+    let el = t.elapsed().as_secs_f64();
+    let n = (rounds * packed.len()) as f64;
+    println!(
+        "validate (packed u64, billable on DOS): {:.1} million/s ({hits} hits)",
+        n / el / 1e6
+    );
+    let t = Instant::now();
+    let mut hits = 0usize;
+    for _ in 0..rounds / 4 {
+        for s in &sample {
+            hits += usize::from(cm.is_billable(black_box(s)));
+        }
+    }
+    let el = t.elapsed().as_secs_f64();
+    let n = (rounds / 4 * sample.len()) as f64;
+    println!(
+        "validate (from &str, pack + probe): {:.1} million/s ({hits} hits)",
+        n / el / 1e6
+    );
+    let t = Instant::now();
+    let m = 20_000;
+    for s in sample.iter().take(m) {
+        black_box(sets.validate(System::Icd10Cm, s, dos, &Patient::default())?);
+    }
+    println!(
+        "validate (full answer with children and edits): {:.2} million/s",
+        m.min(sample.len()) as f64 / t.elapsed().as_secs_f64() / 1e6
+    );
+
+    // Search: first query builds the index (reported), then realistic typeahead queries,
+    // including every prefix of each query as it is typed.
+    let t = Instant::now();
+    sets.search(System::Icd10Cm, "warmup", dos, 10)?;
+    let rss2 = rss_kib();
+    println!(
+        "search index build (ICD-10-CM titles, synonyms, index terms): {:.1} ms, +{:.1} MiB",
+        t.elapsed().as_secs_f64() * 1e3,
+        (rss2 - rss1) as f64 / 1024.0
+    );
+    let queries = [
+        "diab mell neph",
+        "type 2 diabetes",
+        "essential hypertension",
+        "chest pain",
+        "copd exacerbation",
+        "pneumonia",
+        "urinary tract infection",
+        "low back pain",
+        "fracture femur neck",
+        "major depressive disorder",
+        "atrial fibrillation",
+        "asthma",
+        "anxiety",
+        "hyperlipidemia",
+        "ckd stage 3",
+        "otitis media",
+        "sepsis",
+        "migraine",
+        "obesity",
+        "acute kidney failure",
+        "covid",
+        "diabetis",
+        "hypertenson",
+        "E11.9",
+        "S72.0",
+        "z00.00",
+        "headache",
+        "abdominal pain",
+        "cough",
+        "fever",
+        "dermatitis",
+        "gerd",
+        "osteoarthritis knee",
+        "pregnancy",
+        "poisoning acetaminophen",
+        "neoplasm lung",
+        "fall from ladder",
+        "dog bite",
+        "alzheimer",
+        "gout",
+    ];
+    let mut lat = Vec::new();
+    for _ in 0..5 {
+        for q in queries {
+            let chars: Vec<char> = q.chars().collect();
+            for l in 1..=chars.len() {
+                let prefix: String = chars[..l].iter().collect();
+                let t = Instant::now();
+                black_box(sets.search(System::Icd10Cm, &prefix, dos, 10)?);
+                let us = t.elapsed().as_secs_f64() * 1e6;
+                if std::env::var_os("BENCH_SLOW").is_some() && us > 1000.0 {
+                    println!("slow: {prefix:?} {us:.0} µs");
+                }
+                lat.push(us);
+            }
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize];
+    println!(
+        "search latency over {} typeahead queries: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+        lat.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+    let mut full = Vec::new();
+    for _ in 0..20 {
+        for q in queries {
+            let t = Instant::now();
+            black_box(sets.search(System::Icd10Cm, q, dos, 10)?);
+            full.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    full.sort_by(f64::total_cmp);
+    let pct = |p: f64| full[((full.len() as f64 - 1.0) * p) as usize];
+    println!(
+        "search latency, complete queries only: p50 {:.0} µs, p99 {:.0} µs",
+        pct(0.5),
+        pct(0.99)
+    );
+    Ok(())
+}

@@ -52,12 +52,36 @@ pub struct SearchIndex {
     postings: Vec<Box<[u32]>>,
     /// `cum[i]` = total postings of words `0..i`, to size a prefix range in O(1).
     cum: Vec<u64>,
-    doc_words: Vec<Box<[u32]>>,
+    /// Word ids of all documents, concatenated (document `d` is
+    /// `doc_words[doc_start[d]..doc_start[d + 1]]`); one flat array keeps the scoring loop
+    /// on sequential memory instead of a pointer chase per document.
+    doc_words: Vec<u32>,
+    doc_start: Vec<u32>,
     doc_target: Vec<u32>,
     doc_source: Vec<Source>,
     doc_text: Vec<Box<str>>,
     /// Sorted normalised codes with their target, for code-prefix queries.
     codes: Vec<(Box<str>, u32)>,
+    /// Per ASCII letter or digit: bitmap of documents with a word starting with it. A
+    /// one-character token is the worst case for posting lists (a fifth of all postings);
+    /// these 36 bitmaps (about 1.6 MB) make it as cheap as any other token.
+    initial_bits: Vec<Box<[u64]>>,
+}
+
+/// The word ids of document `d`.
+fn doc_slice<'a>(words: &'a [u32], start: &[u32], d: usize) -> &'a [u32] {
+    let a = start.get(d).copied().unwrap_or(0) as usize;
+    let b = start.get(d + 1).copied().unwrap_or(0) as usize;
+    words.get(a..b).unwrap_or(&[])
+}
+
+/// Slot of an ASCII letter or digit in `initial_bits`.
+fn initial_slot(c: char) -> Option<usize> {
+    match c {
+        '0'..='9' => Some(c as usize - '0' as usize),
+        'a'..='z' => Some(10 + c as usize - 'a' as usize),
+        _ => None,
+    }
 }
 
 /// Splits text into lower-case alphanumeric words.
@@ -73,7 +97,7 @@ const STOP: [&str; 8] = ["of", "and", "the", "in", "to", "with", "or", "by"];
 impl SearchIndex {
     /// Builds the index from documents and the list of `(normalised code, target)`.
     pub(crate) fn build(mut docs: Vec<Doc>, mut codes: Vec<(String, u32)>) -> Self {
-        docs.sort_by(|a, b| (a.rank, a.source, a.target).cmp(&(b.rank, b.source, b.target)));
+        docs.sort_by_key(|a| (a.rank, a.source, a.target));
         let mut word_ids: FxHashMap<String, u32> = FxHashMap::default();
         let mut raw_words: Vec<String> = Vec::new();
         let mut doc_words_tmp: Vec<Vec<u32>> = Vec::with_capacity(docs.len());
@@ -106,7 +130,9 @@ impl SearchIndex {
             })
             .collect();
         let mut postings: Vec<Vec<u32>> = vec![Vec::new(); vocab.len()];
-        let mut doc_words = Vec::with_capacity(docs.len());
+        let mut doc_words: Vec<u32> = Vec::with_capacity(docs.len() * 8);
+        let mut doc_start: Vec<u32> = Vec::with_capacity(docs.len() + 1);
+        doc_start.push(0);
         for (doc, ws) in doc_words_tmp.into_iter().enumerate() {
             let mapped: Vec<u32> = ws
                 .iter()
@@ -120,7 +146,8 @@ impl SearchIndex {
                     p.push(doc as u32);
                 }
             }
-            doc_words.push(mapped.into_boxed_slice());
+            doc_words.extend_from_slice(&mapped);
+            doc_start.push(doc_words.len() as u32);
         }
         let mut cum = Vec::with_capacity(vocab.len() + 1);
         let mut total = 0u64;
@@ -130,11 +157,33 @@ impl SearchIndex {
             cum.push(total);
         }
         codes.sort();
+        let ndocs = doc_start.len().saturating_sub(1);
+        let mut initial_bits = vec![vec![0u64; ndocs.div_ceil(64)]; 36];
+        for d in 0..ndocs {
+            let ws = doc_slice(&doc_words, &doc_start, d);
+            for &w in ws {
+                let slot = vocab
+                    .get(w as usize)
+                    .and_then(|v| v.chars().next())
+                    .and_then(initial_slot);
+                if let Some(b) = slot
+                    .and_then(|s| initial_bits.get_mut(s))
+                    .and_then(|bits| bits.get_mut(d / 64))
+                {
+                    *b |= 1 << (d % 64);
+                }
+            }
+        }
         SearchIndex {
+            initial_bits: initial_bits
+                .into_iter()
+                .map(Vec::into_boxed_slice)
+                .collect(),
             vocab,
             postings: postings.into_iter().map(Vec::into_boxed_slice).collect(),
             cum,
             doc_words,
+            doc_start,
             doc_target: docs.iter().map(|d| d.target).collect(),
             doc_source: docs.iter().map(|d| d.source).collect(),
             doc_text: docs.into_iter().map(|d| d.text.into_boxed_str()).collect(),
@@ -159,7 +208,7 @@ impl SearchIndex {
     pub fn heap_bytes(&self) -> usize {
         let words: usize = self.vocab.iter().map(|w| w.len() + 16).sum();
         let post: usize = self.postings.iter().map(|p| p.len() * 4 + 16).sum();
-        let dw: usize = self.doc_words.iter().map(|p| p.len() * 4 + 16).sum();
+        let dw = self.doc_words.len() * 4 + self.doc_start.len() * 4;
         let text: usize = self.doc_text.iter().map(|t| t.len() + 16).sum();
         let codes: usize = self.codes.iter().map(|c| c.0.len() + 24).sum();
         words + post + dw + text + codes + self.cum.len() * 8 + self.doc_target.len() * 5
@@ -185,7 +234,22 @@ impl SearchIndex {
             return Vec::new();
         }
         let max = if n >= 8 { 2 } else { 1 };
-        let first: String = token.chars().take(1).collect();
+        // The intended word shares the characters before the typo, and the longest prefix of
+        // the token that still matches a word reaches at least that far (less one, in case
+        // the typo happened to continue some other word). Searching only that range keeps
+        // the scan to a few hundred words instead of a whole letter.
+        let chars: Vec<char> = token.chars().collect();
+        let mut k = 1;
+        while k < chars.len() {
+            let p: String = chars.iter().take(k + 1).collect();
+            let (a, b) = self.prefix_range(&p);
+            if a == b {
+                break;
+            }
+            k += 1;
+        }
+        let keep = k.saturating_sub(1).max(1);
+        let first: String = chars.iter().take(keep).collect();
         let (lo, hi) = self.prefix_range(&first);
         let mut out = Vec::new();
         for i in lo..hi {
@@ -194,13 +258,11 @@ impl SearchIndex {
             if wl + max < n {
                 continue;
             }
+            let wc: Vec<char> = w.chars().take(n + 1).collect();
             let best = [n.saturating_sub(1), n, n + 1]
                 .iter()
-                .filter(|&&l| l >= 1 && l <= wl)
-                .map(|&l| {
-                    let p: String = w.chars().take(l).collect();
-                    damerau(token, &p)
-                })
+                .filter(|&&l| l >= 1 && l <= wc.len())
+                .map(|&l| damerau(&chars, wc.get(..l).unwrap_or(&[])))
                 .min()
                 .unwrap_or(usize::MAX);
             if best <= max {
@@ -238,7 +300,7 @@ impl SearchIndex {
                 });
             }
             if !hits.is_empty() {
-                hits.sort_by(|a, b| b.score.cmp(&a.score));
+                hits.sort_by_key(|h| std::cmp::Reverse(h.score));
                 return hits;
             }
         }
@@ -290,24 +352,48 @@ impl SearchIndex {
         // Candidate documents: the rarest token's postings, marked in a bitmap so they come
         // out sorted (that is, in static-rank order) without a sort.
         let ndocs = self.doc_target.len();
-        let rarest = toks.iter().min_by_key(|t| t.size).map_or(0, |t| t.size);
-        let candidates: Box<dyn Iterator<Item = u32>> = if rarest <= 40_000 {
-            let mut bits = vec![0u64; ndocs.div_ceil(64)];
-            if let Some(t) = toks.iter().min_by_key(|t| t.size) {
-                let words: Vec<u32> = if t.lo < t.hi {
-                    (t.lo as u32..t.hi as u32).collect()
-                } else {
-                    t.typos.clone()
-                };
-                for w in words {
-                    for &d in self.postings.get(w as usize).map_or(&[][..], |p| &p[..]) {
-                        if let Some(b) = bits.get_mut((d / 64) as usize) {
-                            *b |= 1 << (d % 64);
-                        }
+        // Each token contributes a bitmap (precomputed for one-letter tokens) and the bitmaps
+        // are intersected, so multi-word queries score only documents matching them all.
+        let words_of = |t: &Tok| -> Vec<u32> {
+            if t.lo < t.hi {
+                (t.lo as u32..t.hi as u32).collect()
+            } else {
+                t.typos.clone()
+            }
+        };
+        let mut acc: Option<Vec<u64>> = None;
+        for (t, text) in toks.iter().zip(&tokens) {
+            let mut chars = text.chars();
+            let single = match (chars.next(), chars.next()) {
+                (Some(c), None) => initial_slot(c).and_then(|s| self.initial_bits.get(s)),
+                _ => None,
+            };
+            if single.is_none() && t.size > 400_000 {
+                continue;
+            }
+            let mut bits = match single {
+                Some(b) => b.to_vec(),
+                None => vec![0u64; ndocs.div_ceil(64)],
+            };
+            for w in words_of(t).into_iter().filter(|_| single.is_none()) {
+                for &d in self.postings.get(w as usize).map_or(&[][..], |p| &p[..]) {
+                    if let Some(b) = bits.get_mut((d / 64) as usize) {
+                        *b |= 1 << (d % 64);
                     }
                 }
             }
-            Box::new(bits.into_iter().enumerate().flat_map(|(i, mut b)| {
+            acc = Some(match acc {
+                None => bits,
+                Some(mut a) => {
+                    for (x, y) in a.iter_mut().zip(&bits) {
+                        *x &= *y;
+                    }
+                    a
+                }
+            });
+        }
+        let candidates: Box<dyn Iterator<Item = u32>> = match acc {
+            Some(bits) => Box::new(bits.into_iter().enumerate().flat_map(|(i, mut b)| {
                 std::iter::from_fn(move || {
                     if b == 0 {
                         return None;
@@ -316,17 +402,16 @@ impl SearchIndex {
                     b &= b - 1;
                     Some(i as u32 * 64 + tz)
                 })
-            }))
-        } else {
-            Box::new(0..ndocs as u32)
+            })),
+            // Only non-ASCII one-character queries: scan in static-rank order; the cap below
+            // stops it.
+            None => Box::new(0..ndocs as u32),
         };
         // Score candidates; keep the best document per target.
         let mut best: FxHashMap<u32, (i64, u32)> = FxHashMap::default();
         let mut matched_docs = 0usize;
         'doc: for d in candidates {
-            let Some(words) = self.doc_words.get(d as usize) else {
-                continue;
-            };
+            let words = doc_slice(&self.doc_words, &self.doc_start, d as usize);
             let mut score: i64 = 0;
             for t in &toks {
                 let mut tbest: i64 = -1;
@@ -378,7 +463,7 @@ impl SearchIndex {
                 };
             }
             matched_docs += 1;
-            if matched_docs >= 4000 {
+            if matched_docs >= 1000 {
                 break;
             }
         }
@@ -402,9 +487,7 @@ impl SearchIndex {
 }
 
 /// Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions).
-fn damerau(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+fn damerau(a: &[char], b: &[char]) -> usize {
     let w = b.len() + 1;
     let mut d = vec![0usize; (a.len() + 1) * w];
     let at = |i: usize, j: usize| i * w + j;

@@ -65,7 +65,8 @@ fn code_prefix() {
 
 #[test]
 fn osa_distance() {
-    assert_eq!(damerau("diabetis", "diabetes"), 1);
-    assert_eq!(damerau("hepr", "herp"), 1);
-    assert_eq!(damerau("abc", "abc"), 0);
+    let c = |s: &str| s.chars().collect::<Vec<_>>();
+    assert_eq!(damerau(&c("diabetis"), &c("diabetes")), 1);
+    assert_eq!(damerau(&c("hepr"), &c("herp")), 1);
+    assert_eq!(damerau(&c("abc"), &c("abc")), 0);
 }

@@ -1,5 +1,8 @@
 //! Integration tests for the `codes` crate: one binary (STYLE.md §6), one module per topic.
 
+// Helpers outside #[test] functions are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod dates;
 mod embedded;
 mod import;
