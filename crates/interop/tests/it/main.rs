@@ -1,0 +1,3 @@
+//! Import and export, run on SQLite and PostgreSQL.
+
+mod synthea_import;
