@@ -36,20 +36,37 @@ pub fn week_start(day: i32) -> i32 {
     day - day.rem_euclid(7)
 }
 
-/// Day number of the first of the month containing `day` (the day itself if out of range).
-pub fn month_start(day: i32) -> i32 {
-    match date(day).and_then(|d| d.replace_day(1).ok()) {
-        Some(first) => first.to_julian_day(),
-        None => day,
+/// Sequence number of the period containing `day`: weeks since Julian day 0 (a Monday),
+/// months as `year * 12 + month - 1`, or the year. Consecutive periods differ by one,
+/// which lets time grouping index dense arrays.
+pub fn period_number(day: i32, period: crate::lang::ast::Period) -> i64 {
+    use crate::lang::ast::Period;
+    match period {
+        Period::Week => i64::from(week_start(day)) / 7,
+        Period::Month => date(day).map_or(0, |d| {
+            i64::from(d.year()) * 12 + i64::from(u8::from(d.month())) - 1
+        }),
+        Period::Year => date(day).map_or(0, |d| i64::from(d.year())),
     }
 }
 
-/// Day number of 1 January of the year containing `day` (the day itself if out of range).
-pub fn year_start(day: i32) -> i32 {
-    match date(day).and_then(|d| Date::from_calendar_date(d.year(), Month::January, 1).ok()) {
-        Some(first) => first.to_julian_day(),
-        None => day,
-    }
+/// Day number of the first day of a period given by its sequence number.
+pub fn period_start(number: i64, period: crate::lang::ast::Period) -> i32 {
+    use crate::lang::ast::Period;
+    let first = match period {
+        Period::Week => i32::try_from(number * 7).ok().and_then(date),
+        Period::Month => {
+            let year = i32::try_from(number.div_euclid(12)).unwrap_or(0);
+            let month = u8::try_from(number.rem_euclid(12) + 1).unwrap_or(1);
+            Month::try_from(month)
+                .ok()
+                .and_then(|m| Date::from_calendar_date(year, m, 1).ok())
+        }
+        Period::Year => i32::try_from(number)
+            .ok()
+            .and_then(|y| Date::from_calendar_date(y, Month::January, 1).ok()),
+    };
+    first.map_or(0, |d| d.to_julian_day())
 }
 
 /// ISO text of a day number, or the number itself if it is out of `time`'s range.

@@ -256,6 +256,9 @@ pub(crate) struct EventTable {
     location: FxHashMap<EventKey, Location>,
     pub(crate) codes: Dictionary,
     code_patients: Vec<RoaringBitmap>,
+    /// Earliest and latest date of any row ever added since the last rebuild (a
+    /// superset of the live rows' range, which is all time grouping needs).
+    date_span: Option<(i32, i32)>,
 }
 
 impl EventTable {
@@ -269,6 +272,7 @@ impl EventTable {
             location: FxHashMap::default(),
             codes: Dictionary::default(),
             code_patients: Vec::new(),
+            date_span: None,
         }
     }
 
@@ -304,6 +308,19 @@ impl EventTable {
         self.base.push(self.kind, &row);
         self.location.insert(row.key, Location::Base(idx));
         self.note_code(row.code, row.patient);
+        self.note_date(row.date);
+    }
+
+    fn note_date(&mut self, date: i32) {
+        self.date_span = Some(match self.date_span {
+            Some((lo, hi)) => (lo.min(date), hi.max(date)),
+            None => (date, date),
+        });
+    }
+
+    /// Earliest and latest row date (`(0, 0)` when empty).
+    pub(crate) fn date_span(&self) -> (i32, i32) {
+        self.date_span.unwrap_or((0, 0))
     }
 
     fn note_code(&mut self, code: u32, patient: u32) {
@@ -334,6 +351,7 @@ impl EventTable {
         self.delta.insert((row.patient, row.key), row);
         self.location.insert(row.key, Location::Delta(row.patient));
         self.note_code(row.code, row.patient);
+        self.note_date(row.date);
     }
 
     /// Removes the event with `key`; false if it was not present.
@@ -488,11 +506,12 @@ impl EventTable {
             .map(|(_, row)| row)
             .peekable();
         let check_dead = self.n_dead > 0;
-        let mut previous = u32::MAX;
+        // The next delta row's patient, cached so patients without delta rows cost one compare.
+        let mut next_delta = delta.peek().map_or(u32::MAX, |row| row.patient);
         let patients = self.base.patient.get(start..end).unwrap_or(&[]);
         for (offset, &patient) in patients.iter().enumerate() {
             let idx = start + offset;
-            if patient != previous {
+            if patient >= next_delta {
                 // Delta rows of earlier patients (and of this one) go first, so each
                 // patient's rows stay contiguous.
                 while let Some(row) = delta.next_if(|row| row.patient <= patient) {
@@ -500,7 +519,7 @@ impl EventTable {
                         visit(row);
                     }
                 }
-                previous = patient;
+                next_delta = delta.peek().map_or(u32::MAX, |row| row.patient);
             }
             if check_dead && self.is_dead(idx) {
                 continue;

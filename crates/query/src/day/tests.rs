@@ -30,7 +30,24 @@ fn age_counts_whole_years_on_the_as_of_date() {
 }
 
 #[test]
-fn month_and_year_starts() {
-    assert_eq!(iso(month_start(day(date!(2025 - 07 - 19)))), "2025-07-01");
-    assert_eq!(iso(year_start(day(date!(2025 - 07 - 19)))), "2025-01-01");
+fn period_numbers_are_consecutive_and_invert() {
+    use crate::lang::ast::Period;
+    let d = day(date!(2025 - 07 - 19));
+    for period in [Period::Week, Period::Month, Period::Year] {
+        let n = period_number(d, period);
+        assert_eq!(period_number(period_start(n, period), period), n);
+        assert!(period_start(n, period) <= d && d < period_start(n + 1, period));
+    }
+    assert_eq!(
+        iso(period_start(period_number(d, Period::Month), Period::Month)),
+        "2025-07-01"
+    );
+    assert_eq!(
+        iso(period_start(period_number(d, Period::Year), Period::Year)),
+        "2025-01-01"
+    );
+    assert_eq!(
+        period_number(day(date!(2025 - 01 - 01)), Period::Month) + 1,
+        period_number(day(date!(2025 - 02 - 01)), Period::Month)
+    );
 }

@@ -151,21 +151,100 @@ impl RowPred {
         }
     }
 
-    /// The code set every matching row must have, if the predicate requires one.
-    fn required_codes(&self) -> Option<&CodeSet> {
-        match self {
-            RowPred::Codes(codes) => Some(codes),
-            RowPred::All(all) => all.iter().find_map(RowPred::required_codes),
-            _ => None,
-        }
-    }
-
     /// Rows with open (unpaid) amount > 0: what every balance test implies.
     pub(crate) fn open_only() -> RowPred {
         RowPred::Open(Ranges {
             intervals: vec![(1, i64::MAX)],
             negate: false,
         })
+    }
+}
+
+/// A row predicate flattened for the scan loop: the common conjunctive tests (date
+/// window, status, code set, open amount) are checked inline, cheapest first, without the
+/// recursive walk; anything else (OR, NOT, patient sets) stays in `rest`.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    date_lo: i32,
+    date_hi: i32,
+    status: u64,
+    codes: Option<CodeSet>,
+    open: Option<(i64, i64)>,
+    rest: Vec<RowPred>,
+}
+
+fn single(ranges: &Ranges) -> Option<(i64, i64)> {
+    match ranges.intervals.as_slice() {
+        [interval] if !ranges.negate => Some(*interval),
+        _ => None,
+    }
+}
+
+impl Compiled {
+    pub(crate) fn new(pred: RowPred) -> Compiled {
+        let mut compiled = Compiled {
+            date_lo: i32::MIN,
+            date_hi: i32::MAX,
+            status: u64::MAX,
+            codes: None,
+            open: None,
+            rest: Vec::new(),
+        };
+        compiled.absorb(pred);
+        compiled
+    }
+
+    fn absorb(&mut self, pred: RowPred) {
+        match pred {
+            RowPred::True => {}
+            RowPred::All(all) => all.into_iter().for_each(|pred| self.absorb(pred)),
+            RowPred::Date(ranges) if single(&ranges).is_some() => {
+                let (lo, hi) = single(&ranges).unwrap_or((i64::MIN, i64::MAX));
+                let clamp =
+                    |x: i64| i32::try_from(x).unwrap_or(if x < 0 { i32::MIN } else { i32::MAX });
+                self.date_lo = self.date_lo.max(clamp(lo));
+                self.date_hi = self.date_hi.min(clamp(hi));
+            }
+            RowPred::Status(mask) => self.status &= mask,
+            RowPred::Codes(codes) if self.codes.is_none() => self.codes = Some(codes),
+            RowPred::Open(ranges) if self.open.is_none() && single(&ranges).is_some() => {
+                self.open = single(&ranges)
+            }
+            other => self.rest.push(other),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn test<R: RowAccess>(&self, row: &R) -> bool {
+        let date = row.date();
+        if date < self.date_lo || date > self.date_hi {
+            return false;
+        }
+        if self.status != u64::MAX && self.status >> (row.status() & 63) & 1 == 0 {
+            return false;
+        }
+        if let Some(codes) = &self.codes {
+            if !codes.contains(row.code()) {
+                return false;
+            }
+        }
+        if let Some((lo, hi)) = self.open {
+            let open = row.amount() - row.paid();
+            if open < lo || open > hi {
+                return false;
+            }
+        }
+        self.rest.iter().all(|pred| pred.test(row))
+    }
+
+    /// Dates every matching row lies within (inclusive).
+    pub(crate) fn date_window(&self) -> (i32, i32) {
+        (self.date_lo, self.date_hi)
+    }
+
+    /// The code set every matching row must have, if any.
+    fn required_codes(&self) -> Option<&CodeSet> {
+        self.codes.as_ref()
     }
 }
 
@@ -201,7 +280,7 @@ pub(crate) fn patient_set(ctx: &Ctx<'_>, expr: &Expr) -> Result<PatientSet> {
             for expr in all {
                 preds.push(row_pred(ctx, table, expr)?);
             }
-            exists(ctx, table, &RowPred::All(preds))
+            exists(ctx, table, &Compiled::new(RowPred::All(preds)))
         }
         Expr::Deceased => {
             let cutoff = ctx.as_of_day.unwrap_or(ALIVE - 1);
@@ -267,7 +346,7 @@ fn patient_cond(ctx: &Ctx<'_>, cond: &Cond) -> Result<PatientSet> {
 }
 
 /// Patients with at least one row of `table` passing `pred`.
-fn exists(ctx: &Ctx<'_>, table: &EventTable, pred: &RowPred) -> PatientSet {
+fn exists(ctx: &Ctx<'_>, table: &EventTable, pred: &Compiled) -> PatientSet {
     let universe = ctx.patients.live.universe();
     let mut set = PatientSet::empty(universe);
     // A rare code narrows the scan to the patients who have it at all (the per-code

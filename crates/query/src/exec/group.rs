@@ -20,7 +20,7 @@ use crate::table::{Cell, ColumnKind};
 use super::filter::{Ctx, patient_set};
 
 /// Dense group arrays are used up to this many possible keys.
-const DENSE_LIMIT: u64 = 1 << 20;
+const DENSE_LIMIT: u64 = 1 << 18;
 
 pub(crate) type Key = [i64; 4];
 
@@ -50,7 +50,12 @@ pub(crate) enum DimEval {
     Sex,
     Zip3,
     Zip,
-    Period(Period),
+    /// Parts are period numbers minus `first`, in `0..count`.
+    Period {
+        period: Period,
+        first: i64,
+        count: u64,
+    },
     Code,
     Status,
     Class,
@@ -71,7 +76,14 @@ fn band_label(band: &Band) -> String {
 }
 
 impl DimEval {
-    pub(crate) fn compile(ctx: &Ctx<'_>, dimension: &Dimension) -> Result<DimEval> {
+    /// Compiles a dimension; `span` bounds the dates of the rows that can reach grouping
+    /// (the table's date range cut by the filter's date window), which makes time
+    /// groupings dense.
+    pub(crate) fn compile(
+        ctx: &Ctx<'_>,
+        dimension: &Dimension,
+        span: (i32, i32),
+    ) -> Result<DimEval> {
         Ok(match dimension {
             Dimension::AgeBand(bands) => {
                 let as_of = ctx.as_of_ymd("age_band")?;
@@ -88,7 +100,16 @@ impl DimEval {
             Dimension::Sex => DimEval::Sex,
             Dimension::Zip3 => DimEval::Zip3,
             Dimension::Zip => DimEval::Zip,
-            Dimension::Period(period) => DimEval::Period(*period),
+            Dimension::Period(period) => {
+                let first = day::period_number(span.0, *period);
+                let last = day::period_number(span.1, *period).max(first);
+                let count = u64::try_from(last - first + 1).unwrap_or(1);
+                DimEval::Period {
+                    period: *period,
+                    first,
+                    count,
+                }
+            }
             Dimension::Code => DimEval::Code,
             Dimension::Status => DimEval::Status,
             Dimension::Class => DimEval::Class,
@@ -112,8 +133,21 @@ impl DimEval {
             DimEval::Code => ctx.table(kind?).ok()?.codes.len() as u64,
             DimEval::Status => 3,
             DimEval::Class => 6,
-            DimEval::Period(_) | DimEval::Provider | DimEval::Facility | DimEval::Payer => {
+            DimEval::Period { count, .. } => *count,
+            DimEval::Provider | DimEval::Facility | DimEval::Payer => {
                 return None;
+            }
+        })
+    }
+
+    /// How this dimension's part packs into a one-word key: `(bits, offset, divisor)`,
+    /// injective on the parts that occur; `None` for unbounded keys (providers, payers).
+    fn packing(&self, ctx: &Ctx<'_>, kind: Option<EventKind>) -> Option<(u32, i64, i64)> {
+        Some(match self {
+            DimEval::Provider | DimEval::Facility | DimEval::Payer => return None,
+            other => {
+                let card = other.cardinality(ctx, kind)?.max(2);
+                (64 - (card - 1).leading_zeros(), 0, 1)
             }
         })
     }
@@ -139,9 +173,17 @@ impl DimEval {
             DimEval::Sex => i64::from(*ctx.patients.sex.get(patient)?),
             DimEval::Zip3 => i64::from(*ctx.patients.zip3.get(patient)?),
             DimEval::Zip => i64::from(*ctx.patients.zip.get(patient)?),
-            DimEval::Period(Period::Week) => i64::from(day::week_start(row.date)),
-            DimEval::Period(Period::Month) => i64::from(day::month_start(row.date)),
-            DimEval::Period(Period::Year) => i64::from(day::year_start(row.date)),
+            DimEval::Period {
+                period,
+                first,
+                count,
+            } => {
+                let part = day::period_number(row.date, *period) - first;
+                if part < 0 || part as u64 >= *count {
+                    return None;
+                }
+                part
+            }
             DimEval::Code => i64::from(row.code),
             DimEval::Status | DimEval::Class => i64::from(row.status),
             DimEval::Provider => row.provider,
@@ -151,42 +193,29 @@ impl DimEval {
         })
     }
 
-    /// The cell shown for a part, and the key the rows are sorted by.
-    fn label(&self, ctx: &Ctx<'_>, kind: Option<EventKind>, part: i64) -> (Cell, SortKey) {
+    /// The cell shown for a part.
+    fn label(&self, ctx: &Ctx<'_>, kind: Option<EventKind>, part: i64) -> Cell {
         let id = u32::try_from(part).unwrap_or(u32::MAX);
-        let text = |text: String| (Cell::Text(text.clone()), SortKey::Text(text));
         match self {
             DimEval::AgeBand { bands, .. } | DimEval::Aging(bands) => {
-                let label = bands.get(id as usize).map(band_label).unwrap_or_default();
-                (Cell::Text(label), SortKey::Num(part))
+                Cell::Text(bands.get(id as usize).map(band_label).unwrap_or_default())
             }
             DimEval::Sex => {
-                let letter = Sex::ALL
+                let sex = Sex::ALL
                     .into_iter()
-                    .find(|sex| i64::from(sex.code()) == part)
-                    .unwrap_or(Sex::Unknown)
-                    .letter();
-                (Cell::Text(letter.into()), SortKey::Num(part))
+                    .find(|sex| i64::from(sex.code()) == part);
+                Cell::Text(sex.unwrap_or(Sex::Unknown).letter().into())
             }
-            DimEval::Zip3 => text(ctx.patients.zip3s.text(id).to_owned()),
-            DimEval::Zip => text(ctx.patients.zips.text(id).to_owned()),
-            DimEval::Period(_) => (
-                Cell::Text(day::iso(i32::try_from(part).unwrap_or(0))),
-                SortKey::Num(part),
-            ),
-            DimEval::Code => {
-                let code = kind
-                    .and_then(|kind| ctx.table(kind).ok())
+            DimEval::Zip3 => Cell::Text(ctx.patients.zip3s.text(id).to_owned()),
+            DimEval::Zip => Cell::Text(ctx.patients.zips.text(id).to_owned()),
+            DimEval::Period { period, first, .. } => {
+                Cell::Text(day::iso(day::period_start(first + part, *period)))
+            }
+            DimEval::Code => Cell::Text(
+                kind.and_then(|kind| ctx.table(kind).ok())
                     .map(|table| table.codes.text(id).to_owned())
-                    .unwrap_or_default();
-                // CVX codes sort numerically, other codes as text.
-                match code.parse::<i64>() {
-                    Ok(n) if kind == Some(EventKind::Immunization) => {
-                        (Cell::Text(code), SortKey::Num(n))
-                    }
-                    _ => text(code),
-                }
-            }
+                    .unwrap_or_default(),
+            ),
             DimEval::Status => {
                 let word = [
                     ImmunizationStatus::Completed,
@@ -196,7 +225,7 @@ impl DimEval {
                 .into_iter()
                 .find(|status| *status as i64 == part)
                 .map_or("", ImmunizationStatus::code);
-                (Cell::Text(word.into()), SortKey::Num(part))
+                Cell::Text(word.into())
             }
             DimEval::Class => {
                 let word = [
@@ -210,19 +239,35 @@ impl DimEval {
                 .into_iter()
                 .find(|class| *class as i64 == part)
                 .map_or("", EncounterClass::word);
-                (Cell::Text(word.into()), SortKey::Num(part))
+                Cell::Text(word.into())
             }
-            DimEval::Provider | DimEval::Facility | DimEval::Payer => {
-                (Cell::Int(part), SortKey::Num(part))
-            }
+            DimEval::Provider | DimEval::Facility | DimEval::Payer => Cell::Int(part),
         }
     }
-}
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey {
-    Num(i64),
-    Text(String),
+    /// For dimensions whose parts are dictionary ids, each id's rank in the order rows
+    /// are shown (ZIPs and codes as text, CVX numerically); other parts sort as themselves.
+    fn ranks(&self, ctx: &Ctx<'_>, kind: Option<EventKind>) -> Option<Vec<i64>> {
+        let dictionary = match self {
+            DimEval::Zip3 => &ctx.patients.zip3s,
+            DimEval::Zip => &ctx.patients.zips,
+            DimEval::Code => &ctx.table(kind?).ok()?.codes,
+            _ => return None,
+        };
+        let mut ids: Vec<(u32, &str)> = dictionary.iter().collect();
+        if kind == Some(EventKind::Immunization) && matches!(self, DimEval::Code) {
+            ids.sort_by_key(|(_, text)| text.parse::<i64>().unwrap_or(i64::MAX));
+        } else {
+            ids.sort_by_key(|(_, text)| *text);
+        }
+        let mut ranks = vec![0i64; ids.len()];
+        for (rank, (id, _)) in ids.into_iter().enumerate() {
+            if let Some(slot) = ranks.get_mut(id as usize) {
+                *slot = rank as i64;
+            }
+        }
+        Some(ranks)
+    }
 }
 
 /// A compiled measure.
@@ -270,21 +315,29 @@ impl MeasureEval {
 /// Accumulated groups of one chunk or of the whole query.
 pub(crate) struct Groups {
     radices: Option<Vec<u64>>,
+    /// How to pack a key into one `u64` for the hash path: per dimension
+    /// `(shift, offset, divisor)`; `None` when some part is an unbounded key.
+    packing: Option<Vec<(u32, i64, i64)>>,
+    packed_index: FxHashMap<u64, u32>,
     index: FxHashMap<Key, u32>,
     keys: Vec<Key>,
-    last_patient: Vec<u32>,
-    rows: Vec<i64>,
-    ints: Vec<i64>,
+    /// Per group, `stride` words: rows, last patient seen, then one word per measure.
+    /// One group's counters share a cache line, because groups are hit in random order.
+    acc: Vec<i64>,
+    /// Per group, one float per measure, only when a measure needs floats.
     floats: Vec<f64>,
     width: usize,
+    has_float: bool,
 }
+
+const NO_PATIENT: i64 = -1;
 
 impl Groups {
     pub(crate) fn new(
         ctx: &Ctx<'_>,
         kind: Option<EventKind>,
         dims: &[DimEval],
-        n_measures: usize,
+        measures: &[MeasureEval],
     ) -> Groups {
         let cards: Option<Vec<u64>> = dims.iter().map(|dim| dim.cardinality(ctx, kind)).collect();
         let radices = cards.filter(|cards| {
@@ -293,26 +346,73 @@ impl Groups {
                 .try_fold(1u64, |acc, &c| acc.checked_mul(c.max(1)))
                 .is_some_and(|n| n <= DENSE_LIMIT)
         });
+        let mut shift = 0u32;
+        let packing: Option<Vec<(u32, i64, i64)>> = dims
+            .iter()
+            .map(|dim| {
+                let (bits, offset, divisor) = dim.packing(ctx, kind)?;
+                let spec = (shift, offset, divisor);
+                shift += bits;
+                Some(spec)
+            })
+            .collect::<Option<Vec<_>>>()
+            .filter(|_| shift <= 64);
+        let has_float = measures
+            .iter()
+            .any(|m| matches!(m, MeasureEval::SumFloat | MeasureEval::AvgFloat));
         let mut groups = Groups {
             radices: None,
+            packing,
+            packed_index: FxHashMap::default(),
             index: FxHashMap::default(),
             keys: Vec::new(),
-            last_patient: Vec::new(),
-            rows: Vec::new(),
-            ints: Vec::new(),
+            acc: Vec::new(),
             floats: Vec::new(),
-            width: n_measures,
+            width: measures.len(),
+            has_float,
         };
         if let Some(radices) = radices {
             let n: u64 = radices.iter().map(|&c| c.max(1)).product();
             let n = n as usize;
-            groups.last_patient = vec![u32::MAX; n];
-            groups.rows = vec![0; n];
-            groups.ints = vec![0; n * n_measures];
-            groups.floats = vec![0.0; n * n_measures];
+            let stride = groups.stride();
+            groups.acc = vec![0; n * stride];
+            for group in groups.acc.chunks_exact_mut(stride) {
+                if let Some(last) = group.get_mut(1) {
+                    *last = NO_PATIENT;
+                }
+            }
+            if has_float {
+                groups.floats = vec![0.0; n * groups.width];
+            }
             groups.radices = Some(radices);
         }
         groups
+    }
+
+    fn stride(&self) -> usize {
+        2 + self.width
+    }
+
+    fn n_slots(&self) -> usize {
+        self.acc.len() / self.stride()
+    }
+
+    fn rows_of(&self, slot: usize) -> i64 {
+        self.acc.get(slot * self.stride()).copied().unwrap_or(0)
+    }
+
+    fn int_of(&self, slot: usize, measure: usize) -> i64 {
+        self.acc
+            .get(slot * self.stride() + 2 + measure)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn float_of(&self, slot: usize, measure: usize) -> f64 {
+        self.floats
+            .get(slot * self.width + measure)
+            .copied()
+            .unwrap_or(0.0)
     }
 
     fn slot(&mut self, key: &Key) -> usize {
@@ -323,16 +423,35 @@ impl Groups {
             }
             return slot as usize;
         }
-        if let Some(&slot) = self.index.get(key) {
-            return slot as usize;
-        }
         let slot = self.keys.len();
-        self.index.insert(*key, slot as u32);
+        if let Some(packing) = &self.packing {
+            // A one-word key keeps the map small enough to stay in cache at tens of
+            // thousands of groups, where a four-word key did not.
+            let mut packed = 0u64;
+            for ((shift, offset, divisor), part) in packing.iter().zip(key) {
+                packed |= ((part.saturating_add(*offset) / divisor.max(&1)) as u64) << shift;
+            }
+            match self.packed_index.entry(packed) {
+                std::collections::hash_map::Entry::Occupied(entry) => return *entry.get() as usize,
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(slot as u32);
+                }
+            }
+        } else {
+            match self.index.entry(*key) {
+                std::collections::hash_map::Entry::Occupied(entry) => return *entry.get() as usize,
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(slot as u32);
+                }
+            }
+        }
         self.keys.push(*key);
-        self.last_patient.push(u32::MAX);
-        self.rows.push(0);
-        self.ints.extend(std::iter::repeat_n(0, self.width));
-        self.floats.extend(std::iter::repeat_n(0.0, self.width));
+        self.acc.push(0);
+        self.acc.push(NO_PATIENT);
+        self.acc.extend(std::iter::repeat_n(0, self.width));
+        if self.has_float {
+            self.floats.extend(std::iter::repeat_n(0.0, self.width));
+        }
         slot
     }
 
@@ -371,25 +490,23 @@ impl Groups {
             }
         }
         let slot = self.slot(&key);
+        let stride = self.stride();
         let patient = group_row.row.patient;
-        let new_patient = match self.last_patient.get_mut(slot) {
-            Some(last) if *last != patient => {
-                *last = patient;
-                true
-            }
-            _ => false,
+        let Some(acc) = self.acc.get_mut(slot * stride..(slot + 1) * stride) else {
+            return;
         };
-        if let Some(rows) = self.rows.get_mut(slot) {
-            *rows += 1;
-        }
-        let base = slot * self.width;
-        for (idx, measure) in measures.iter().enumerate() {
-            let (Some(int), Some(float)) = (
-                self.ints.get_mut(base + idx),
-                self.floats.get_mut(base + idx),
-            ) else {
-                continue;
-            };
+        let [rows, last, ints @ ..] = acc else {
+            return;
+        };
+        *rows += 1;
+        let new_patient = *last != i64::from(patient);
+        *last = i64::from(patient);
+        let floats = self
+            .floats
+            .get_mut(slot * self.width..(slot + 1) * self.width);
+        let mut floats = floats.map(|f| f.iter_mut());
+        for (int, measure) in ints.iter_mut().zip(measures) {
+            let float = floats.as_mut().and_then(Iterator::next);
             match measure {
                 MeasureEval::Patients => *int += i64::from(new_patient),
                 MeasureEval::PatientsWhere(set) => {
@@ -399,7 +516,11 @@ impl Groups {
                 MeasureEval::SumInt(field) | MeasureEval::AvgInt(field) => {
                     *int += int_field(ctx, *field, group_row)
                 }
-                MeasureEval::SumFloat | MeasureEval::AvgFloat => *float += group_row.row.value,
+                MeasureEval::SumFloat | MeasureEval::AvgFloat => {
+                    if let Some(float) = float {
+                        *float += group_row.row.value;
+                    }
+                }
             }
         }
     }
@@ -407,32 +528,29 @@ impl Groups {
     /// Folds another chunk's groups in; chunks hold disjoint patients, so adding counts
     /// of distinct patients stays exact.
     pub(crate) fn merge(&mut self, other: Groups) {
-        for slot in 0..other.rows.len() {
-            let rows = other.rows.get(slot).copied().unwrap_or(0);
+        for slot in 0..other.n_slots() {
+            let rows = other.rows_of(slot);
             if rows == 0 {
                 continue;
             }
-            let key = other.key_of(slot);
-            let target = self.slot(&key);
-            if let Some(mine) = self.rows.get_mut(target) {
+            let target = self.slot(&other.key_of(slot));
+            let stride = self.stride();
+            if let Some(mine) = self.acc.get_mut(target * stride) {
                 *mine += rows;
             }
             for idx in 0..self.width {
-                let from = slot * self.width + idx;
-                let to = target * self.width + idx;
-                if let (Some(mine), Some(theirs)) = (self.ints.get_mut(to), other.ints.get(from)) {
-                    *mine += theirs;
+                if let Some(mine) = self.acc.get_mut(target * stride + 2 + idx) {
+                    *mine += other.int_of(slot, idx);
                 }
-                if let (Some(mine), Some(theirs)) =
-                    (self.floats.get_mut(to), other.floats.get(from))
-                {
-                    *mine += theirs;
+                if let Some(mine) = self.floats.get_mut(target * self.width + idx) {
+                    *mine += other.float_of(slot, idx);
                 }
             }
         }
     }
 
     /// The result table: non-empty groups sorted by their dimension values.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn into_table(
         self,
         ctx: &Ctx<'_>,
@@ -459,44 +577,61 @@ impl Groups {
             columns.push(name);
             kinds.push(measure.kind());
         }
-        let mut keyed: Vec<(Vec<SortKey>, Vec<Cell>)> = Vec::new();
-        for slot in 0..self.rows.len() {
-            let rows = self.rows.get(slot).copied().unwrap_or(0);
-            if rows == 0 {
-                continue;
-            }
+        // Sort the non-empty groups by numeric keys (dictionary ids replaced by their
+        // rank), then label each distinct part once: tens of thousands of groups must
+        // not cost tens of thousands of string comparisons and formats.
+        let ranks: Vec<Option<Vec<i64>>> = dims.iter().map(|dim| dim.ranks(ctx, kind)).collect();
+        let mut order: Vec<(Key, usize)> = (0..self.n_slots())
+            .filter(|&slot| self.rows_of(slot) > 0)
+            .map(|slot| {
+                let key = self.key_of(slot);
+                let mut sort = key;
+                for (part, ranks) in sort.iter_mut().zip(&ranks) {
+                    if let Some(ranks) = ranks {
+                        *part = ranks
+                            .get(usize::try_from(*part).unwrap_or(usize::MAX))
+                            .copied()
+                            .unwrap_or(i64::MAX);
+                    }
+                }
+                (sort, slot)
+            })
+            .collect();
+        order.sort_unstable();
+        let mut caches: Vec<FxHashMap<i64, Cell>> =
+            dims.iter().map(|_| FxHashMap::default()).collect();
+        let mut rows = Vec::with_capacity(order.len());
+        for (_, slot) in order {
             let key = self.key_of(slot);
-            let mut sort = Vec::with_capacity(dims.len());
+            let n_rows = self.rows_of(slot);
             let mut cells = Vec::with_capacity(columns.len());
-            for (dim, part) in dims.iter().zip(key) {
-                let (cell, sort_key) = dim.label(ctx, kind, part);
-                cells.push(cell);
-                sort.push(sort_key);
+            for ((dim, part), cache) in dims.iter().zip(key).zip(&mut caches) {
+                cells.push(
+                    cache
+                        .entry(part)
+                        .or_insert_with(|| dim.label(ctx, kind, part))
+                        .clone(),
+                );
             }
             for (idx, measure) in measures.iter().enumerate() {
-                let int = self.ints.get(slot * self.width + idx).copied().unwrap_or(0);
-                let float = self
-                    .floats
-                    .get(slot * self.width + idx)
-                    .copied()
-                    .unwrap_or(0.0);
+                let int = self.int_of(slot, idx);
+                let float = self.float_of(slot, idx);
                 cells.push(match measure {
                     MeasureEval::Patients
                     | MeasureEval::PatientsWhere(_)
                     | MeasureEval::Count
                     | MeasureEval::SumInt(_) => Cell::Int(int),
                     MeasureEval::SumFloat => Cell::Number(float),
-                    MeasureEval::AvgInt(_) => Cell::Number(int as f64 / rows as f64),
-                    MeasureEval::AvgFloat => Cell::Number(float / rows as f64),
+                    MeasureEval::AvgInt(_) => Cell::Number(int as f64 / n_rows as f64),
+                    MeasureEval::AvgFloat => Cell::Number(float / n_rows as f64),
                 });
             }
-            keyed.push((sort, cells));
+            rows.push(cells);
         }
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
         crate::table::Table {
             columns,
             kinds,
-            rows: keyed.into_iter().map(|(_, cells)| cells).collect(),
+            rows,
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::lang::ast::{Measure, Query, Subject};
 use crate::patients::Patients;
 use crate::table::{Cell, ColumnKind, Table};
 
-use filter::{Ctx, RowPred, patient_set, row_pred};
+use filter::{Compiled, Ctx, RowPred, patient_set, row_pred};
 use group::{DimEval, GroupRow, Groups, MeasureEval};
 
 /// Runs `query` over the given columns.
@@ -27,10 +27,29 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
         as_of_day: query.as_of.map(day::day),
         as_of_ymd: query.as_of.map(day::ymd),
     };
+    // Event subjects compile their row filter first: its date window, cut with the
+    // table's date range, bounds time groupings so they index dense arrays.
+    let (event_pred, span) = match query.subject {
+        Subject::Events(kind) => {
+            let table = ctx.table(kind)?;
+            let pred = match &query.filter {
+                Some(expr) => row_pred(&ctx, table, expr)?,
+                None => RowPred::True,
+            };
+            let pred = Compiled::new(pred);
+            let (table_lo, table_hi) = table.date_span();
+            let (filter_lo, filter_hi) = pred.date_window();
+            (
+                Some(pred),
+                (table_lo.max(filter_lo), table_hi.min(filter_hi)),
+            )
+        }
+        Subject::Patients | Subject::Balances => (None, (0, 0)),
+    };
     let dims: Vec<DimEval> = query
         .group_by
         .iter()
-        .map(|d| DimEval::compile(&ctx, d))
+        .map(|d| DimEval::compile(&ctx, d, span))
         .collect::<Result<_>>()?;
     let default = match query.subject {
         Subject::Events(_) => Measure::Count,
@@ -58,7 +77,7 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
         Subject::Balances => Some(EventKind::ArItem),
         Subject::Patients => None,
     };
-    let new_groups = || Groups::new(&ctx, kind, &dims, measures.len());
+    let new_groups = || Groups::new(&ctx, kind, &dims, &measures);
     let parts: Vec<Groups> = match query.subject {
         Subject::Patients => {
             let set = match &query.filter {
@@ -92,10 +111,7 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
         }
         Subject::Events(kind) => {
             let table = ctx.table(kind)?;
-            let pred = match &query.filter {
-                Some(expr) => row_pred(&ctx, table, expr)?,
-                None => RowPred::True,
-            };
+            let pred = event_pred.unwrap_or_else(|| Compiled::new(RowPred::True));
             parallel::map_chunks(universe, |lo, hi| {
                 let mut groups = new_groups();
                 table.scan(
@@ -121,7 +137,7 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
             if let Some(expr) = &query.filter {
                 preds.push(row_pred(&ctx, table, expr)?);
             }
-            let pred = RowPred::All(preds);
+            let pred = Compiled::new(RowPred::All(preds));
             let as_of = ctx.as_of_day.unwrap_or(0);
             parallel::map_chunks(universe, |lo, hi| {
                 let mut groups = new_groups();

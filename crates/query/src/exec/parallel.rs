@@ -8,7 +8,7 @@
 use crate::bitset::PatientSet;
 use crate::events::{EventTable, Row};
 
-use super::filter::RowPred;
+use super::filter::Compiled;
 
 /// Ordinal ranges `[lo, hi)` covering `0..universe` in `n` pieces aligned to 64.
 pub(crate) fn chunks(universe: u32, n: usize) -> Vec<(u32, u32)> {
@@ -61,7 +61,7 @@ pub(crate) fn map_chunks<T: Send>(universe: u32, work: impl Fn(u32, u32) -> T + 
 pub(crate) fn scan_into_set(
     table: &EventTable,
     universe: u32,
-    pred: &RowPred,
+    pred: &Compiled,
     set: &mut PatientSet,
 ) {
     let parts = map_chunks(universe, |lo, hi| {
