@@ -1,0 +1,256 @@
+//! `chartroom codes …`: search, show and validate codes on a date of service, import a new
+//! release file, and list the loaded releases.
+//!
+//! The code sets come from the `codes` crate (embedded data plus releases imported into
+//! `<data dir>/codes/`); this module only parses arguments and prints.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use codes::{CodeSets, ImportRequest, Patient, Sex, System};
+use store::Clock;
+use time::Date;
+
+use crate::output;
+
+/// Code-set commands.
+#[derive(Debug, Subcommand)]
+pub enum CodesCmd {
+    /// Typeahead search over codes, titles, synonyms and index terms.
+    Search {
+        /// What to look for: words, abbreviations ("diab mell neph") or a code prefix.
+        query: Vec<String>,
+        /// Code system: icd10cm, icd10pcs, hcpcs, cvx, cpt.
+        #[arg(long, short = 's', default_value = "icd10cm")]
+        system: String,
+        /// Date of service (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        date: Option<String>,
+        /// Maximum number of results.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Show a code: title, hierarchy, notes, 7th characters, release history.
+    Show {
+        /// The code, with or without its dot.
+        code: String,
+        /// Code system: icd10cm, icd10pcs, hcpcs, cvx, cpt.
+        #[arg(long, short = 's', default_value = "icd10cm")]
+        system: String,
+        /// Date of service (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Validate codes on a date of service, optionally against the patient's sex and age.
+    Validate {
+        /// One or more codes.
+        #[arg(required = true)]
+        codes: Vec<String>,
+        /// Code system: icd10cm, icd10pcs, hcpcs, cvx, cpt.
+        #[arg(long, short = 's', default_value = "icd10cm")]
+        system: String,
+        /// Date of service (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        date: Option<String>,
+        /// Patient sex for sex edits: F or M.
+        #[arg(long)]
+        sex: Option<String>,
+        /// Patient age in years on the date of service, for age edits.
+        #[arg(long)]
+        age: Option<u16>,
+    },
+    /// Import a release file in the publisher's format without a rebuild.
+    Import {
+        /// The file: ICD-10-CM tabular XML, ICD-10-PCS tables XML, HCPCS fixed-width,
+        /// CVX (CDC pipe-delimited), or CPT (code<TAB>description); gzip is fine.
+        file: PathBuf,
+        /// Code system of the file.
+        #[arg(long, short = 's')]
+        system: String,
+        /// ICD-10-CM: the CMS order file, authoritative for billable codes and titles.
+        #[arg(long)]
+        order: Option<PathBuf>,
+        /// ICD-10-CM: a flat code list (one code per line).
+        #[arg(long)]
+        code_list: Option<PathBuf>,
+        /// Release name (default: derived from the file, e.g. FY2027).
+        #[arg(long)]
+        name: Option<String>,
+        /// First date of service of the release (default: derived where the format allows).
+        #[arg(long)]
+        effective: Option<String>,
+    },
+    /// List the loaded releases and the dates they are in force.
+    Releases,
+}
+
+fn date_arg(s: Option<&str>) -> Result<Date> {
+    match s {
+        Some(s) => codes::parse_date(s).with_context(|| format!("--date {s:?} is not a date (YYYY-MM-DD)")),
+        None => Ok(store::SystemClock.now().date()),
+    }
+}
+
+fn system_arg(s: &str) -> Result<System> {
+    Ok(s.parse::<System>()?)
+}
+
+/// Runs a `codes` subcommand against the code sets for `data_dir`.
+pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
+    let mut sets = CodeSets::open(data_dir).context("loading code sets")?;
+    match cmd {
+        CodesCmd::Search { query, system, date, limit } => {
+            let system = system_arg(&system)?;
+            let dos = date_arg(date.as_deref())?;
+            let hits = sets.search(system, &query.join(" "), dos, limit)?;
+            if json {
+                return output::json(&hits);
+            }
+            let rows: Vec<Vec<String>> = hits
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.code.clone(),
+                        if h.billable { "yes".into() } else { "no".into() },
+                        match &h.matched {
+                            Some(m) => format!("{} (matched: {m})", h.title),
+                            None => h.title.clone(),
+                        },
+                    ]
+                })
+                .collect();
+            output::table(&["CODE", "BILLABLE", "TITLE"], &rows);
+        }
+        CodesCmd::Show { code, system, date } => {
+            let system = system_arg(&system)?;
+            let dos = date_arg(date.as_deref())?;
+            let d = sets.show(system, &code, dos)?;
+            if json {
+                return output::json(&d);
+            }
+            println!("{} {}", d.code, d.title);
+            if let Some(s) = &d.short {
+                println!("  short: {s}");
+            }
+            println!("  system {} release {} · billable: {}", d.system, d.release, if d.billable { "yes" } else { "no" });
+            for (depth, h) in d.hierarchy.iter().enumerate() {
+                println!("  {}{} {}", "  ".repeat(depth), h.code, h.title);
+            }
+            for (k, v) in &d.facts {
+                println!("  {k}: {v}");
+            }
+            if !d.children.is_empty() {
+                println!("children:");
+                for c in d.children.iter().take(40) {
+                    println!("  {} {}", c.code, c.title);
+                }
+                if d.children.len() > 40 {
+                    println!("  … {} more", d.children.len() - 40);
+                }
+            }
+            if !d.seventh_characters.is_empty() {
+                println!("7th characters:");
+                for (c, t) in &d.seventh_characters {
+                    println!("  {c} {t}");
+                }
+            }
+            if !d.notes.is_empty() {
+                println!("notes:");
+                for n in &d.notes {
+                    println!("  [{:?} at {}] {}", n.note.kind, n.from, n.note.text);
+                }
+            }
+            let hist: Vec<String> = d
+                .history
+                .iter()
+                .map(|(r, present)| format!("{r}: {}", if *present { "present" } else { "absent" }))
+                .collect();
+            println!("history: {}", hist.join(", "));
+        }
+        CodesCmd::Validate { codes: list, system, date, sex, age } => {
+            let system = system_arg(&system)?;
+            let dos = date_arg(date.as_deref())?;
+            let sex = match sex.as_deref().map(str::to_ascii_uppercase).as_deref() {
+                None => None,
+                Some("F" | "FEMALE") => Some(Sex::Female),
+                Some("M" | "MALE") => Some(Sex::Male),
+                Some(other) => bail!("--sex {other:?}: expected F or M"),
+            };
+            let patient = Patient { sex, age_years: age };
+            let results = list
+                .iter()
+                .map(|c| sets.validate(system, c, dos, &patient))
+                .collect::<codes::Result<Vec<_>>>()?;
+            if json {
+                return output::json(&results);
+            }
+            for v in &results {
+                let verdict = if v.valid { "valid" } else { "NOT valid" };
+                println!("{} ({} {}): {verdict}", v.code, v.system, v.release);
+                if let Some(t) = &v.title {
+                    println!("  {t}");
+                }
+                for p in &v.problems {
+                    println!("  - {p}");
+                }
+                for e in v.edits.iter().filter(|e| !e.conflict) {
+                    println!("  note: {} ({})", e.message, e.source);
+                }
+                for e in v.edits.iter().filter(|e| e.conflict) {
+                    println!("  edit source: {}", e.source);
+                }
+                if !v.billable_children.is_empty() {
+                    println!("  billable codes below it:");
+                    for c in &v.billable_children {
+                        println!("    {} {}", c.code, c.title);
+                    }
+                }
+            }
+        }
+        CodesCmd::Import { file, system, order, code_list, name, effective } => {
+            let effective_from = match effective.as_deref() {
+                Some(s) => Some(codes::parse_date(s).with_context(|| format!("--effective {s:?} is not a date"))?),
+                None => None,
+            };
+            let req = ImportRequest {
+                system: system_arg(&system)?,
+                file,
+                order,
+                code_list,
+                name,
+                effective_from,
+            };
+            let info = sets.import(&req, data_dir)?;
+            if json {
+                return output::json(&info);
+            }
+            println!(
+                "imported {} {} ({} codes), in force from {}",
+                info.system, info.name, info.codes, info.effective_from
+            );
+        }
+        CodesCmd::Releases => {
+            let rel = sets.releases();
+            if json {
+                return output::json(&rel);
+            }
+            let rows: Vec<Vec<String>> = rel
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.system.to_string(),
+                        r.name.clone(),
+                        if r.effective_from == Date::MIN { "always".into() } else { r.effective_from.to_string() },
+                        r.effective_to.map_or_else(|| "-".into(), |d| d.to_string()),
+                        r.codes.to_string(),
+                        format!("{:?}", r.origin).to_lowercase(),
+                        r.source.clone(),
+                    ]
+                })
+                .collect();
+            output::table(&["SYSTEM", "RELEASE", "FROM", "TO", "CODES", "ORIGIN", "SOURCE"], &rows);
+        }
+    }
+    Ok(())
+}
