@@ -408,10 +408,8 @@ impl EventTable {
                 still_there = true;
             }
         });
-        if !still_there {
-            if let Some(bitmap) = self.code_patients.get_mut(code as usize) {
-                bitmap.remove(patient);
-            }
+        if !still_there && let Some(bitmap) = self.code_patients.get_mut(code as usize) {
+            bitmap.remove(patient);
         }
     }
 

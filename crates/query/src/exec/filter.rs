@@ -223,10 +223,10 @@ impl Compiled {
         if self.status != u64::MAX && self.status >> (row.status() & 63) & 1 == 0 {
             return false;
         }
-        if let Some(codes) = &self.codes {
-            if !codes.contains(row.code()) {
-                return false;
-            }
+        if let Some(codes) = &self.codes
+            && !codes.contains(row.code())
+        {
+            return false;
         }
         if let Some((lo, hi)) = self.open {
             let open = row.amount() - row.paid();
@@ -428,10 +428,10 @@ pub(crate) fn row_pred(ctx: &Ctx<'_>, table: &EventTable, expr: &Expr) -> Result
                 let dictionary = &table.codes;
                 let mut words = vec![0u64; dictionary.len().div_ceil(64)];
                 for (id, text) in dictionary.iter() {
-                    if text.parse::<i64>().is_ok_and(|cvx| ranges.contains(cvx)) {
-                        if let Some(word) = words.get_mut((id / 64) as usize) {
-                            *word |= 1 << (id % 64);
-                        }
+                    if text.parse::<i64>().is_ok_and(|cvx| ranges.contains(cvx))
+                        && let Some(word) = words.get_mut((id / 64) as usize)
+                    {
+                        *word |= 1 << (id % 64);
                     }
                 }
                 RowPred::Codes(CodeSet(words))
@@ -678,10 +678,8 @@ fn code_set<'a>(
                 (None, false) => text == lo,
             }),
         };
-        if hit {
-            if let Some(word) = words.get_mut((id / 64) as usize) {
-                *word |= 1 << (id % 64);
-            }
+        if hit && let Some(word) = words.get_mut((id / 64) as usize) {
+            *word |= 1 << (id % 64);
         }
     }
     Ok(CodeSet(words))

@@ -274,25 +274,25 @@ impl Parser {
             }
             return Ok(Expr::Deceased);
         }
-        if let Some(kind) = has_kind(&word) {
-            if self.peek().tok == Tok::LParen {
-                if let Scope::Inside(outer) = scope {
-                    return Parser::invalid(
-                        &token,
-                        format!(
-                            "`{word}(...)` cannot be nested inside `{}(...)`",
-                            has_word(outer)
-                        ),
-                    );
-                }
-                self.pos += 1;
-                let mut all = vec![self.expr(Scope::Inside(kind))?];
-                while self.eat(&Tok::Comma) {
-                    all.push(self.expr(Scope::Inside(kind))?);
-                }
-                self.expect(&Tok::RParen, "`,` or `)`")?;
-                return Ok(Expr::Has(kind, all));
+        if let Some(kind) = has_kind(&word)
+            && self.peek().tok == Tok::LParen
+        {
+            if let Scope::Inside(outer) = scope {
+                return Parser::invalid(
+                    &token,
+                    format!(
+                        "`{word}(...)` cannot be nested inside `{}(...)`",
+                        has_word(outer)
+                    ),
+                );
             }
+            self.pos += 1;
+            let mut all = vec![self.expr(Scope::Inside(kind))?];
+            while self.eat(&Tok::Comma) {
+                all.push(self.expr(Scope::Inside(kind))?);
+            }
+            self.expect(&Tok::RParen, "`,` or `)`")?;
+            return Ok(Expr::Has(kind, all));
         }
         let Some(field) = field_named(&word) else {
             self.pos -= 1;
@@ -323,7 +323,7 @@ impl Parser {
             (Scope::Row(kind) | Scope::Inside(kind), false) => {
                 return Parser::invalid(
                     &token,
-                    format!("a {} has no field `{word}`", kind_noun(kind)),
+                    format!("{} has no field `{word}`", kind_noun(kind)),
                 );
             }
         };
@@ -385,19 +385,18 @@ impl Parser {
         match value_type(field) {
             ValueType::Date => Ok(Item::One(Value::Date(self.date()?))),
             ValueType::Int | ValueType::Number => {
-                if field == Field::Cvx {
-                    if let Tok::Word(word) = &token.tok {
-                        if word.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
-                            self.pos += 1;
-                            if sets::cvx_set(word).is_none() {
-                                return Parser::invalid(
-                                    &token,
-                                    format!("unknown code set `{word}` (known: flu)"),
-                                );
-                            }
-                            return Ok(Item::Set(word.clone()));
-                        }
+                if field == Field::Cvx
+                    && let Tok::Word(word) = &token.tok
+                    && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                {
+                    self.pos += 1;
+                    if sets::cvx_set(word).is_none() {
+                        return Parser::invalid(
+                            &token,
+                            format!("unknown code set `{word}` (known: flu)"),
+                        );
                     }
+                    return Ok(Item::Set(word.clone()));
                 }
                 let lo = self.number(field)?;
                 if self.eat(&Tok::Plus) {
@@ -525,11 +524,11 @@ impl Parser {
     }
 
     fn band_bound(&mut self) -> Result<u32> {
-        if let Tok::Word(word) = &self.peek().tok {
-            if let Ok(n) = word.parse::<u32>() {
-                self.pos += 1;
-                return Ok(n);
-            }
+        if let Tok::Word(word) = &self.peek().tok
+            && let Ok(n) = word.parse::<u32>()
+        {
+            self.pos += 1;
+            return Ok(n);
         }
         self.expected("a whole number")
     }
@@ -611,15 +610,15 @@ impl Parser {
                 self.expect(&Tok::LParen, "`(` and a numeric field")?;
                 let (name, field_token) = self.word("a numeric field")?;
                 let field = field_named(&name);
-                let ok = match (field, subject) {
-                    (Some(Field::Age), _) => true,
-                    (Some(Field::Value), Subject::Events(EventKind::Observation)) => true,
-                    (
-                        Some(Field::AmountCents | Field::PaidCents | Field::OpenCents),
-                        Subject::Balances,
-                    ) => true,
-                    _ => false,
-                };
+                let ok = matches!(
+                    (field, subject),
+                    (Some(Field::Age), _)
+                        | (Some(Field::Value), Subject::Events(EventKind::Observation))
+                        | (
+                            Some(Field::AmountCents | Field::PaidCents | Field::OpenCents),
+                            Subject::Balances
+                        )
+                );
                 let Some(field) = field.filter(|_| ok) else {
                     return Parser::invalid(
                         &field_token,
@@ -793,8 +792,12 @@ pub(crate) fn has_word(kind: EventKind) -> &'static str {
 
 fn kind_noun(kind: EventKind) -> &'static str {
     match kind {
-        EventKind::ArItem => "balance item",
-        other => has_word(other),
+        EventKind::Immunization => "an immunization",
+        EventKind::Diagnosis => "a diagnosis",
+        EventKind::Procedure => "a procedure",
+        EventKind::Observation => "an observation",
+        EventKind::Encounter => "an encounter",
+        EventKind::ArItem => "a balance item",
     }
 }
 

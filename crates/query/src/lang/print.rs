@@ -1,5 +1,5 @@
 //! Canonical text of a query: clauses in the order where, as of, group by, measure;
-//! `count <subject>` when the measures are the default; parentheses wherever an `and`
+//! `count` before every subject but `balances`; parentheses wherever an `and`
 //! or `or` sits inside another operator, so the text parses back to the same AST.
 
 use std::fmt::{self, Display, Formatter};
@@ -13,7 +13,9 @@ use super::parser::{field_word, has_word, subject_word};
 
 impl Display for Query {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.measures.is_empty() {
+        // `count` is optional noise in the grammar; it reads well before patients and
+        // events and badly before balances, so the canonical form follows that.
+        if self.subject != super::ast::Subject::Balances {
             write!(f, "count ")?;
         }
         write!(f, "{}", subject_word(self.subject))?;

@@ -1,1 +1,13 @@
-//! Integration tests of the query crate.
+//! Integration tests of the query crate: the benchmark answers on a generated population
+//! (checked against a naive row-by-row oracle), the text round trip and its errors, and
+//! incremental maintenance against a bulk build.
+
+// Fixture and oracle helpers are test code too; clippy.toml's allow-in-tests covers only
+// `#[test]` functions, so say it for the whole test binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod answers;
+mod fixture;
+mod incremental;
+mod language;
+mod naive;

@@ -1,0 +1,193 @@
+//! The text form: every query prints in canonical form and parses back to the same AST;
+//! bad queries fail with the line, column and what was expected.
+
+use query::parse;
+
+/// `(input, canonical text)`.
+const ROUND_TRIPS: &[(&str, &str)] = &[
+    (crate::answers::Q1, crate::answers::Q1),
+    (crate::answers::Q2, crate::answers::Q2),
+    (crate::answers::Q3, crate::answers::Q3),
+    (crate::answers::Q4, crate::answers::Q4),
+    (
+        "COUNT Patients WHERE Sex = f",
+        "count patients where sex = F",
+    ),
+    (
+        "patients measure patients",
+        "count patients measure patients",
+    ),
+    (
+        "count patients where age in (0-17, 65+) as of 2026-01-01",
+        "count patients where age in (0 - 17, 65+) as of 2026-01-01",
+    ),
+    (
+        "count patients where zip3 in (021, 022) and not deceased",
+        "count patients where zip3 in (021, 022) and not deceased",
+    ),
+    (
+        "count patients where diagnosis(code in (E11*, e08.00, E08-E13, I10 - I15))",
+        "count patients where diagnosis(code in (E11*, E0800, E08 - E13, I10 - I15))",
+    ),
+    (
+        "count patients where diagnosis(code = E11.9)",
+        "count patients where diagnosis(code = E119)",
+    ),
+    (
+        "count patients where diagnosis(code = E11*)",
+        "count patients where diagnosis(code in E11*)",
+    ),
+    (
+        "count patients where (sex = F or sex = M) and age < 5 as of 2026-01-01",
+        "count patients where (sex = F or sex = M) and age < 5 as of 2026-01-01",
+    ),
+    (
+        "count patients where sex = F or (sex = M and age < 5)",
+        "count patients where sex = F or (sex = M and age < 5)",
+    ),
+    (
+        "count patients where (sex = F and zip = 02139) and age > 1",
+        "count patients where (sex = F and zip = 02139) and age > 1",
+    ),
+    (
+        "count patients where not (sex = F or sex = M)",
+        "count patients where not (sex = F or sex = M)",
+    ),
+    (
+        "count immunizations where status = entered-in-error group by cvx, status",
+        "count immunizations where status = entered-in-error group by code, status",
+    ),
+    (
+        "count immunizations where status in (completed, not-done)",
+        "count immunizations where status in (completed, not-done)",
+    ),
+    (
+        "count immunizations where cvx in (flu, 88, 100-110)",
+        "count immunizations where cvx in (flu, 88, 100 - 110)",
+    ),
+    (
+        "observations where code = \"4548-4\" and value >= -1.5 group by month(date) measure avg(value) as mean_a1c, count",
+        "count observations where code = \"4548-4\" and value >= -1.5 group by month(date) measure avg(value) as mean_a1c, count",
+    ),
+    (
+        "encounters where class = EMER and provider in (101, 102) group by provider, week(date), facility, payer",
+        "count encounters where class = emergency and provider in (101, 102) group by provider, week(date), facility, payer",
+    ),
+    (
+        "balances as of 2026-01-01 where days_past_due > 90 and payer != 3 measure patients, sum(open_cents), avg(open_cents)",
+        "balances where days_past_due > 90 and payer != 3 as of 2026-01-01 measure patients, sum(open_cents), avg(open_cents)",
+    ),
+    (
+        "count patients as of 2026-01-01 group by age_band(0-4,5-17,18+) measure patients where (immunization(cvx in flu) and not diagnosis(code = Z23)) as covered",
+        "count patients as of 2026-01-01 group by age_band(0-4,5-17,18+) measure patients where (immunization(cvx in flu) and not diagnosis(code = Z23)) as covered",
+    ),
+    (
+        "count patients where procedure(code in (99213, 99201-99215), date >= 2025-01-01)",
+        "count patients where procedure(code in (99213, 99201 - 99215), date >= 2025-01-01)",
+    ),
+    (
+        "count patients\nwhere immunization(cvx = 140 or cvx = 141)",
+        "count patients where immunization(cvx = 140 or cvx = 141)",
+    ),
+];
+
+#[test]
+fn queries_print_canonically_and_parse_back_identically() {
+    for (input, canonical) in ROUND_TRIPS {
+        let query = parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let printed = query.to_string();
+        assert_eq!(&printed, canonical, "printing {input}");
+        let again = parse(&printed).unwrap_or_else(|e| panic!("{printed}: {e}"));
+        assert_eq!(again, query, "re-parsing {printed}");
+    }
+}
+
+/// `(input, error message)`.
+const ERRORS: &[(&str, &str)] = &[
+    (
+        "",
+        "query 1:1: expected a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances, found end of query",
+    ),
+    (
+        "count people",
+        "query 1:7: expected a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances, found `people`",
+    ),
+    (
+        "count patients where",
+        "query 1:21: expected a condition such as `age >= 65`, `sex = F` or `immunization(cvx in flu)`, found end of query",
+    ),
+    (
+        "count patients where age 65",
+        "query 1:26: expected a comparison (=, !=, <, <=, >, >=) or `in`, found `65`",
+    ),
+    (
+        "count patients where immunization(cvx in flu",
+        "query 1:45: expected `,` or `)`, found end of query",
+    ),
+    (
+        "count patients where immunization(cvx in flux)",
+        "query 1:42: unknown code set `flux` (known: flu)",
+    ),
+    (
+        "count patients where cvx = 140",
+        "query 1:22: `cvx` is an event field; test it inside an event test such as `immunization(cvx ...)`",
+    ),
+    (
+        "count patients where immunization(code = E11)",
+        "query 1:35: an immunization has no field `code`",
+    ),
+    (
+        "count patients where immunization(age > 3)",
+        "query 1:35: `age` is a patient field; write it outside `immunization(...)`",
+    ),
+    (
+        "count patients where sex = X",
+        "query 1:28: `X` is not a valid sex",
+    ),
+    (
+        "count patients where immunization(date > 2025-02-30)",
+        "query 1:42: 2025-02-30 is not a calendar date",
+    ),
+    (
+        "count patients\n  where age >= 65\n  group by week(date)",
+        "query 3:12: cannot group patients by `week`",
+    ),
+    (
+        "count patients group by age_band(18-5)",
+        "query 1:37: band 18-5 ends before it starts",
+    ),
+    (
+        "count patients where sex = F where sex = M",
+        "query 1:30: the where clause is given twice",
+    ),
+    (
+        "count immunizations measure sum(open_cents)",
+        "query 1:33: cannot sum `open_cents` over immunizations",
+    ),
+    (
+        "count patients where age >= 65 limit 5",
+        "query 1:32: expected `where`, `as of`, `group by`, `measure` or the end of the query, found `limit`",
+    ),
+    (
+        "count patients where zip = 021 ; drop",
+        "query 1:32: expected a word, number, date, operator or parenthesis, found `;`",
+    ),
+    (
+        "count patients group by sex, zip3, zip, sex, sex",
+        "query 1:46: at most 4 grouping dimensions are supported",
+    ),
+    (
+        "count patients where diagnosis(immunization(cvx = 1))",
+        "query 1:32: `immunization(...)` cannot be nested inside `diagnosis(...)`",
+    ),
+];
+
+#[test]
+fn errors_name_line_column_and_what_was_expected() {
+    for (input, message) in ERRORS {
+        match parse(input) {
+            Ok(query) => panic!("{input:?} parsed as {query}"),
+            Err(error) => assert_eq!(&error.to_string(), message, "for {input:?}"),
+        }
+    }
+}
