@@ -138,6 +138,16 @@ fn main() {
             ])
     });
     all_ok &= time_query(&engine, "Q4", Q4, |t| t.rows.len() == 44_929);
+    // Extra queries to time, one per line, for profiling a change.
+    if let Ok(extra) = std::env::var("CHARTROOM_BENCH_QUERIES") {
+        for (idx, text) in extra
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .enumerate()
+        {
+            time_query(&engine, &format!("extra {}", idx + 1), text, |_| true);
+        }
+    }
     println!(
         "final VmRSS {:.0} MiB",
         rss_kib().unwrap_or(0) as f64 / 1024.0

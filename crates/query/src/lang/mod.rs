@@ -10,9 +10,10 @@ mod lexer;
 mod parser;
 mod print;
 pub mod sets;
+mod vocabulary;
 
 pub use parser::{MAX_DIMENSIONS, parse};
-pub(crate) use parser::{dimension_name, field_word, normalize_code};
+pub(crate) use vocabulary::{dimension_name, field_word, normalize_code};
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use super::ast::{
     Value,
 };
 use super::lexer::is_bare_word;
-use super::parser::{field_word, has_word, subject_word};
+use super::vocabulary::{field_word, has_word, subject_word};
 
 impl Display for Query {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
