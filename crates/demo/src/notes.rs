@@ -1,0 +1,54 @@
+//! Clinical notes: short templated text naming the reason and the coded diagnoses. About
+//! 8% are left unsigned (and any whose signature would fall after the as-of date), so the
+//! record-completion review has a queue to work.
+
+use crate::random::{between, chance};
+use crate::vocab::Dx;
+use crate::Counts;
+use rand::rngs::StdRng;
+use records::{ClinicalNote, EncounterId, NoteType, PatientId, ProviderId};
+use store::{Actor, Tx};
+use time::{Date, Duration, OffsetDateTime};
+
+/// One note to write.
+pub(crate) struct Note<'a> {
+    pub note_type: NoteType,
+    pub author: Option<ProviderId>,
+    pub at: OffsetDateTime,
+    pub setting: &'a str,
+    pub reason: &'a str,
+    pub diagnoses: &'a [Dx],
+    pub plan: &'a str,
+}
+
+/// Writes a note, signed or not.
+pub(crate) fn write(tx: &mut Tx<'_>, rng: &mut StdRng, actor: &Actor, patient_id: PatientId, encounter_id: EncounterId, as_of: Date, note: &Note<'_>, counts: &mut Counts) -> store::Result<()> {
+    let mut text = format!(
+        "{} — {} on {}.\nReason: {}.\nAssessment:\n",
+        note.note_type.label(),
+        note.setting,
+        note.at.date(),
+        note.reason
+    );
+    for dx in note.diagnoses {
+        text.push_str(&format!("- {} {}\n", dx.code, dx.title));
+    }
+    text.push_str(&format!("Plan: {}.\n[Synthetic demo note; not a real patient.]", note.plan));
+    let signed_at = note.at + Duration::minutes(between(rng, 5, 48 * 60));
+    let signed = note.author.is_some() && !chance(rng, 0.08) && signed_at.date() < as_of;
+    tx.create(actor, &ClinicalNote {
+        patient_id,
+        encounter_id: Some(encounter_id),
+        note_type: note.note_type,
+        author_id: note.author,
+        authored_at: note.at,
+        text,
+        signed_at: signed.then_some(signed_at),
+        signer_id: if signed { note.author } else { None },
+    })?;
+    counts.notes += 1;
+    if !signed {
+        counts.unsigned_notes += 1;
+    }
+    Ok(())
+}
