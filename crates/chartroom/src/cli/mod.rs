@@ -1,5 +1,6 @@
 //! The command line: one subcommand per job a records department does from a terminal.
 
+mod codes;
 mod import;
 mod patient;
 mod stats;
@@ -57,6 +58,9 @@ enum Command {
     Patient(patient::PatientCmd),
     /// Counts of records, unsigned notes, patients without insurance, balances.
     Stats,
+    /// Code sets: search, show, validate by date of service, import releases.
+    #[command(subcommand)]
+    Codes(codes::CodesCmd),
 }
 
 /// Runs the parsed command.
@@ -94,5 +98,6 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Patient(cmd) => patient::run(&storage.open()?, cmd, json),
         Command::Stats => stats::run(&storage.open()?, json),
+        Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),
     }
 }
