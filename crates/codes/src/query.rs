@@ -460,10 +460,13 @@ impl CodeSets {
     fn build_cm_index(&self, r: &CmRelease) -> SearchIndex {
         let rank_of = |i: u32| -> u64 {
             r.node(i).map_or(u64::MAX, |n| {
-                // Billable first, then more specific (longer code), then shorter title.
+                // Billable (the most specific, reportable level) first, then shorter title,
+                // then longer code. Title length comes before code length because the
+                // candidate cap scans in this order: sorting 7-character injury codes first
+                // would fill the cap before central codes such as I10 were reached.
                 let b = u64::from(!n.billable);
                 let spec = 8u64.saturating_sub(n.code.len() as u64);
-                (b << 40) | (spec << 32) | n.title.len() as u64
+                (b << 40) | ((n.title.len() as u64).min(0xff_ffff) << 8) | spec
             })
         };
         let mut docs = Vec::with_capacity(r.nodes().len() * 2);
@@ -542,7 +545,7 @@ fn build_flat_index(r: &SimpleRelease) -> SearchIndex {
     for (i, e) in r.entries().iter().enumerate() {
         let i = i as u32;
         let rank = (u64::from(!e.status.eq_ignore_ascii_case("active") && !e.status.is_empty())
-            << 32)
+            << 40)
             | e.long.len() as u64;
         docs.push(Doc {
             target: i,

@@ -32,7 +32,7 @@ pub(crate) struct Doc {
     pub text: String,
     /// Its origin.
     pub source: Source,
-    /// Static rank, lower is better.
+    /// Static rank, lower is better; below 2^40 means billable or active.
     pub rank: u64,
 }
 
@@ -59,6 +59,13 @@ pub struct SearchIndex {
     doc_start: Vec<u32>,
     doc_target: Vec<u32>,
     doc_source: Vec<Source>,
+    /// Billable or active target (static rank below 2^40).
+    doc_preferred: Vec<bool>,
+    /// Words outside parentheses: nonessential modifiers such as "(mellitus) (sugar)" may
+    /// be typed but do not make a text longer or less exact.
+    doc_core_len: Vec<u16>,
+    /// Positions of those words (first 64).
+    doc_core_mask: Vec<u64>,
     doc_text: Vec<Box<str>>,
     /// Sorted normalised codes with their target, for code-prefix queries.
     codes: Vec<(Box<str>, u32)>,
@@ -66,6 +73,67 @@ pub struct SearchIndex {
     /// one-character token is the worst case for posting lists (a fifth of all postings);
     /// these 36 bitmaps (about 1.6 MB) make it as cheap as any other token.
     initial_bits: Vec<Box<[u64]>>,
+}
+
+/// Words that do not narrow a text: "site not specified", "NOS", "of". A text whose other
+/// words the query covers is the default code for those words (N39.0 for "urinary tract
+/// infection", R07.9 for "chest pain").
+const FILLER: [&str; 12] = [
+    "unspecified",
+    "nos",
+    "site",
+    "not",
+    "specified",
+    "of",
+    "and",
+    "the",
+    "in",
+    "to",
+    "or",
+    "by",
+];
+
+/// Which word positions of `text` (as [`tokenize`] splits it) are core words — outside
+/// parentheses and brackets, and not [`FILLER`] — as a bit mask over the first 64 words,
+/// and how many core words there are.
+fn core_words(text: &str) -> (u64, u16) {
+    let mut depth = 0i32;
+    let mut mask = 0u64;
+    let mut count = 0u16;
+    let mut pos = 0u32;
+    let mut word = String::new();
+    let mut word_depth = 0i32;
+    let mut finish = |word: &mut String, word_depth: i32, pos: &mut u32| {
+        if word.is_empty() {
+            return;
+        }
+        let w = word.to_lowercase();
+        if word_depth <= 0 && !FILLER.contains(&w.as_str()) {
+            count = count.saturating_add(1);
+            if *pos < 64 {
+                mask |= 1 << *pos;
+            }
+        }
+        *pos += 1;
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if word.is_empty() {
+                word_depth = depth;
+            }
+            word.push(c);
+            continue;
+        }
+        finish(&mut word, word_depth, &mut pos);
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    finish(&mut word, word_depth, &mut pos);
+    (mask, count)
 }
 
 /// The word ids of document `d`.
@@ -90,6 +158,33 @@ pub(crate) fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
 }
+
+/// Clinical abbreviations coders type that the tabular titles spell out. Only an exact
+/// token is expanded, so "utility" still works as a prefix of itself.
+const ABBREVIATIONS: [(&str, &str); 22] = [
+    ("uti", "urinary tract infection"),
+    ("ckd", "chronic kidney disease"),
+    ("chf", "heart failure"),
+    ("htn", "hypertension"),
+    ("dm", "diabetes mellitus"),
+    ("t2dm", "type 2 diabetes mellitus"),
+    ("t1dm", "type 1 diabetes mellitus"),
+    ("mi", "myocardial infarction"),
+    ("aki", "acute kidney failure"),
+    ("cad", "coronary atherosclerosis"),
+    ("afib", "atrial fibrillation"),
+    ("dvt", "deep vein thrombosis"),
+    ("pe", "pulmonary embolism"),
+    ("uri", "upper respiratory infection"),
+    ("osa", "obstructive sleep apnea"),
+    ("bph", "benign prostatic hyperplasia"),
+    ("esrd", "end stage renal disease"),
+    ("gerd", "gastro esophageal reflux disease"),
+    ("cva", "cerebral infarction"),
+    ("tia", "transient cerebral ischemic attack"),
+    ("mdd", "major depressive disorder"),
+    ("adhd", "attention deficit hyperactivity disorder"),
+];
 
 /// Query words that carry no meaning in titles ("of", "and") are ignored unless alone.
 const STOP: [&str; 8] = ["of", "and", "the", "in", "to", "with", "or", "by"];
@@ -186,6 +281,9 @@ impl SearchIndex {
             doc_start,
             doc_target: docs.iter().map(|d| d.target).collect(),
             doc_source: docs.iter().map(|d| d.source).collect(),
+            doc_preferred: docs.iter().map(|d| d.rank >> 40 == 0).collect(),
+            doc_core_len: docs.iter().map(|d| core_words(&d.text).1).collect(),
+            doc_core_mask: docs.iter().map(|d| core_words(&d.text).0).collect(),
             doc_text: docs.into_iter().map(|d| d.text.into_boxed_str()).collect(),
             codes: codes
                 .into_iter()
@@ -304,7 +402,12 @@ impl SearchIndex {
                 return hits;
             }
         }
-        let mut tokens: Vec<String> = tokenize(query).collect();
+        let mut tokens: Vec<String> = tokenize(query)
+            .flat_map(|t| match ABBREVIATIONS.iter().find(|(a, _)| *a == t) {
+                Some((_, full)) => tokenize(full).collect::<Vec<_>>(),
+                None => vec![t],
+            })
+            .collect();
         if tokens.len() > 1 {
             tokens.retain(|t| !STOP.contains(&t.as_str()));
         }
@@ -313,6 +416,7 @@ impl SearchIndex {
         }
         // Each token matches a range of words (prefix) or, failing that, typo neighbours.
         struct Tok {
+            text: String,
             lo: usize,
             hi: usize,
             exact: Option<u32>,
@@ -339,9 +443,12 @@ impl SearchIndex {
                     .sum()
             };
             if size == 0 {
-                return hits;
+                // A word found nowhere (an abbreviation we do not know, a stray letter) is
+                // dropped rather than emptying the result, as long as another word matched.
+                continue;
             }
             toks.push(Tok {
+                text: t.clone(),
                 lo,
                 hi,
                 exact,
@@ -361,9 +468,12 @@ impl SearchIndex {
                 t.typos.clone()
             }
         };
+        if toks.is_empty() {
+            return hits;
+        }
         let mut acc: Option<Vec<u64>> = None;
-        for (t, text) in toks.iter().zip(&tokens) {
-            let mut chars = text.chars();
+        for t in &toks {
+            let mut chars = t.text.chars();
             let single = match (chars.next(), chars.next()) {
                 (Some(c), None) => initial_slot(c).and_then(|s| self.initial_bits.get(s)),
                 _ => None,
@@ -408,11 +518,12 @@ impl SearchIndex {
             None => Box::new(0..ndocs as u32),
         };
         // Score candidates; keep the best document per target.
-        let mut best: FxHashMap<u32, (i64, u32)> = FxHashMap::default();
+        let mut best: FxHashMap<u32, (i64, u32, u32)> = FxHashMap::default();
         let mut matched_docs = 0usize;
         'doc: for d in candidates {
             let words = doc_slice(&self.doc_words, &self.doc_start, d as usize);
             let mut score: i64 = 0;
+            let mut covered: u64 = 0;
             for t in &toks {
                 let mut tbest: i64 = -1;
                 for (pos, &w) in words.iter().enumerate() {
@@ -429,6 +540,9 @@ impl SearchIndex {
                     // a mention at the end of a long title.
                     let s = s * 4 - (pos as i64).min(10);
                     tbest = tbest.max(s);
+                    if pos < 64 {
+                        covered |= 1 << pos;
+                    }
                 }
                 if tbest < 0 {
                     continue 'doc;
@@ -447,28 +561,38 @@ impl SearchIndex {
                     Source::Index => 10,
                 };
             // Shorter documents match the query more tightly.
-            score -= words.len() as i64 * 3;
-            let target = self.doc_target.get(d as usize).copied().unwrap_or(0);
-            let e = best.entry(target).or_insert((i64::MIN, d));
-            if e.0 == i64::MIN {
-                *e = (score, d);
-            } else {
-                // A target matched by several documents (title and an index path) is what the
-                // index leads coders to; give it a small boost.
-                let boost = 8;
-                *e = if score > e.0 {
-                    (score + boost, d)
-                } else {
-                    (e.0 + boost, e.1)
-                };
+            let core = i64::from(self.doc_core_len.get(d as usize).copied().unwrap_or(0));
+            score -= core * 3;
+            // The query names the whole text (every word outside parentheses): "hypertension"
+            // is exactly the I10 Includes note, "pain chest" exactly an index entry.
+            let mask = self.doc_core_mask.get(d as usize).copied().unwrap_or(0);
+            if i64::from((covered & mask).count_ones()) >= core {
+                score += 100;
             }
+            // Billable (or active) codes first, as coders must report those; worth about
+            // twenty words of title length, less than one whole query word.
+            if self.doc_preferred.get(d as usize).copied().unwrap_or(false) {
+                score += 60;
+            }
+            let target = self.doc_target.get(d as usize).copied().unwrap_or(0);
+            let e = best.entry(target).or_insert((i64::MIN, d, 0));
+            if score > e.0 {
+                e.0 = score;
+                e.1 = d;
+            }
+            e.2 += 1;
             matched_docs += 1;
             if matched_docs >= 1000 {
                 break;
             }
         }
-        let mut ranked: Vec<(i64, u32, u32)> =
-            best.into_iter().map(|(t, (s, d))| (s, d, t)).collect();
+        // A target reached by several documents (its title, synonyms and index paths) is
+        // where the index leads coders for these words; each extra document adds a little,
+        // capped so that a heavily indexed code cannot drown an exact title.
+        let mut ranked: Vec<(i64, u32, u32)> = best
+            .into_iter()
+            .map(|(t, (s, d, n))| (s + 25 * i64::from(n.saturating_sub(1).min(4)), d, t))
+            .collect();
         // Ties go to the lower document id, which is the better static rank.
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked.truncate(limit);
