@@ -255,6 +255,7 @@ pub fn write(e: &Edits) -> Result<Vec<u8>> {
 pub(crate) fn read(path: &Path, text: &str) -> Result<Edits> {
     let mut e = Edits::default();
     for r in packfile::parse(path, text, KIND)? {
+        let r = r?;
         match r.get(0, path)? {
             "REL" => {}
             "M" => {

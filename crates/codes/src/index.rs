@@ -316,7 +316,8 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<(String, Vec<Index>)> {
     let mut name = String::new();
     let mut out: Vec<Index> = Vec::new();
     let mut lines: Vec<Vec<usize>> = Vec::new();
-    for r in &recs {
+    for r in recs {
+        let r = r?;
         match r.get(0, path)? {
             "REL" => name = r.get(1, path)?.to_string(),
             "I" => {

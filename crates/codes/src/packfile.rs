@@ -121,11 +121,10 @@ impl<'a> Rec<'a> {
     }
 }
 
-/// Parses a processed file of `kind`, checking header and `END` trailer, and returns its
-/// records without the two framing lines.
-pub(crate) fn parse<'a>(path: &Path, text: &'a str, kind: &str) -> Result<Vec<Rec<'a>>> {
-    let mut out = Vec::new();
-    let mut ended = false;
+/// Checks the header of a processed file of `kind` and returns its records one by one,
+/// without the framing lines. Streaming keeps a release's load from holding a second copy of
+/// every line; the `END` count is checked when the records run out.
+pub(crate) fn parse<'a>(path: &'a Path, text: &'a str, kind: &str) -> Result<Records<'a>> {
     let mut lines = text.split('\n').enumerate();
     match lines.next() {
         Some((_, first)) => {
@@ -157,40 +156,78 @@ pub(crate) fn parse<'a>(path: &Path, text: &'a str, kind: &str) -> Result<Vec<Re
         }
         None => return Err(Error::parse(path, 1, "file is empty")),
     }
-    for (i, line) in lines {
-        let line_no = i + 1;
-        if line.is_empty() {
-            continue;
+    Ok(Records {
+        path,
+        lines,
+        ended: false,
+        failed: false,
+        last: 1,
+    })
+}
+
+/// Iterator over the records of a processed file; yields an error (once) for a bad or
+/// missing `END` record or data after it.
+pub(crate) struct Records<'a> {
+    path: &'a Path,
+    lines: std::iter::Enumerate<std::str::Split<'a, char>>,
+    ended: bool,
+    failed: bool,
+    last: usize,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<Rec<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
         }
-        if ended {
-            return Err(Error::parse(path, line_no, "data after END record"));
-        }
-        let fields: Vec<&str> = line.split('\t').collect();
-        if fields.first() == Some(&"END") {
-            let expected: usize = fields
-                .get(1)
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| Error::parse(path, line_no, "END record without a line count"))?;
-            if expected != line_no - 1 {
-                return Err(Error::parse(
-                    path,
-                    line_no,
-                    format!("END says {expected} lines but {} were read", line_no - 1),
-                ));
+        let path = self.path;
+        let mut fail = |e: Error| {
+            self.failed = true;
+            Some(Err(e))
+        };
+        loop {
+            let Some((i, line)) = self.lines.next() else {
+                if self.ended {
+                    return None;
+                }
+                let last = self.last;
+                return fail(Error::parse(path, last, "file is truncated: no END record"));
+            };
+            let line_no = i + 1;
+            if line.is_empty() {
+                continue;
             }
-            ended = true;
-            continue;
+            if self.ended {
+                return fail(Error::parse(path, line_no, "data after END record"));
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            if fields.first() == Some(&"END") {
+                let Some(expected) = fields.get(1).and_then(|n| n.parse::<usize>().ok()) else {
+                    return fail(Error::parse(
+                        path,
+                        line_no,
+                        "END record without a line count",
+                    ));
+                };
+                if expected != line_no - 1 {
+                    return fail(Error::parse(
+                        path,
+                        line_no,
+                        format!("END says {expected} lines but {} were read", line_no - 1),
+                    ));
+                }
+                self.ended = true;
+                continue;
+            }
+            self.last = line_no;
+            return Some(Ok(Rec {
+                line: line_no,
+                fields,
+            }));
         }
-        out.push(Rec {
-            line: line_no,
-            fields,
-        });
     }
-    if !ended {
-        let last = out.last().map_or(1, |r| r.line);
-        return Err(Error::parse(path, last, "file is truncated: no END record"));
-    }
-    Ok(out)
 }
 
 /// A path label for embedded data, so errors still say which file was at fault.

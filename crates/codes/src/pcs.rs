@@ -341,7 +341,8 @@ pub(crate) fn read(path: &Path, text: &str, origin: Origin) -> Result<PcsRelease
     let recs = packfile::parse(path, text, KIND)?;
     let mut info = None;
     let mut tables: Vec<Table> = Vec::new();
-    for r in &recs {
+    for r in recs {
+        let r = r?;
         let axes = |n: usize| -> Result<Vec<Axis>> {
             (0..n)
                 .map(|i| {

@@ -185,8 +185,9 @@ pub(crate) fn read(
 ) -> Result<SimpleRelease> {
     let recs = packfile::parse(path, text, kind_for(system))?;
     let mut info = None;
-    let mut entries = Vec::with_capacity(recs.len());
-    for r in &recs {
+    let mut entries = Vec::new();
+    for r in recs {
+        let r = r?;
         match r.get(0, path)? {
             "REL" => {
                 info = Some(ReleaseInfo {
