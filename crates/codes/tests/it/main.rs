@@ -7,6 +7,7 @@ mod dates;
 mod embedded;
 mod import;
 mod pcs;
+mod props;
 mod reconcile;
 mod search;
 mod validate;
