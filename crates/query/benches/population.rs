@@ -26,7 +26,7 @@ fn rows(table: &Table) -> Vec<Vec<String>> {
         .map(|row| {
             row.iter()
                 .map(|cell| match cell {
-                    Cell::Text(text) => text.clone(),
+                    Cell::Text(text) => text.to_string(),
                     Cell::Int(n) => n.to_string(),
                     Cell::Number(n) => n.to_string(),
                     Cell::Suppressed => "suppressed".into(),

@@ -2,12 +2,14 @@
 //! suppression for roles that may only see aggregates.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// One result cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
-    /// A label (age band, ZIP3, week start, code).
-    Text(String),
+    /// A label (age band, ZIP3, week start, code). Shared, because one label repeats
+    /// down a column of tens of thousands of rows.
+    Text(Arc<str>),
     /// A whole number (count, cents, key).
     Int(i64),
     /// A decimal number (mean, observation sum).

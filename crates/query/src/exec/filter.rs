@@ -214,27 +214,24 @@ impl Compiled {
         }
     }
 
+    /// The inline tests are combined with `&`, not `&&`: each is a load and a compare,
+    /// and one hard-to-predict branch at the end costs less than one per test (a date
+    /// window passes about one row in five, a code set about one in two).
     #[inline(always)]
     pub(crate) fn test<R: RowAccess>(&self, row: &R) -> bool {
         let date = row.date();
-        if date < self.date_lo || date > self.date_hi {
-            return false;
+        let mut ok = (date >= self.date_lo) & (date <= self.date_hi);
+        if self.status != u64::MAX {
+            ok &= self.status >> (row.status() & 63) & 1 == 1;
         }
-        if self.status != u64::MAX && self.status >> (row.status() & 63) & 1 == 0 {
-            return false;
-        }
-        if let Some(codes) = &self.codes
-            && !codes.contains(row.code())
-        {
-            return false;
+        if let Some(codes) = &self.codes {
+            ok &= codes.contains(row.code());
         }
         if let Some((lo, hi)) = self.open {
             let open = row.amount() - row.paid();
-            if open < lo || open > hi {
-                return false;
-            }
+            ok &= (open >= lo) & (open <= hi);
         }
-        self.rest.iter().all(|pred| pred.test(row))
+        ok && self.rest.iter().all(|pred| pred.test(row))
     }
 
     /// Dates every matching row lies within (inclusive).

@@ -13,7 +13,7 @@ use crate::day;
 use crate::error::Result;
 use crate::events::{EventKind, Row};
 use crate::facts::{EncounterClass, ImmunizationStatus, Sex};
-use crate::lang::ast::{Band, Dimension, Field, Measure, MeasureSpec, Period};
+use crate::lang::ast::{Band, Dimension, Field, Measure, MeasureSpec, Period, Subject};
 use crate::lang::dimension_name;
 use crate::table::{Cell, ColumnKind};
 
@@ -197,24 +197,28 @@ impl DimEval {
     fn label(&self, ctx: &Ctx<'_>, kind: Option<EventKind>, part: i64) -> Cell {
         let id = u32::try_from(part).unwrap_or(u32::MAX);
         match self {
-            DimEval::AgeBand { bands, .. } | DimEval::Aging(bands) => {
-                Cell::Text(bands.get(id as usize).map(band_label).unwrap_or_default())
-            }
+            DimEval::AgeBand { bands, .. } | DimEval::Aging(bands) => Cell::Text(
+                bands
+                    .get(id as usize)
+                    .map(band_label)
+                    .unwrap_or_default()
+                    .into(),
+            ),
             DimEval::Sex => {
                 let sex = Sex::ALL
                     .into_iter()
                     .find(|sex| i64::from(sex.code()) == part);
                 Cell::Text(sex.unwrap_or(Sex::Unknown).letter().into())
             }
-            DimEval::Zip3 => Cell::Text(ctx.patients.zip3s.text(id).to_owned()),
-            DimEval::Zip => Cell::Text(ctx.patients.zips.text(id).to_owned()),
+            DimEval::Zip3 => Cell::Text(ctx.patients.zip3s.text(id).into()),
+            DimEval::Zip => Cell::Text(ctx.patients.zips.text(id).into()),
             DimEval::Period { period, first, .. } => {
-                Cell::Text(day::iso(day::period_start(first + part, *period)))
+                Cell::Text(day::iso(day::period_start(first + part, *period)).into())
             }
             DimEval::Code => Cell::Text(
                 kind.and_then(|kind| ctx.table(kind).ok())
-                    .map(|table| table.codes.text(id).to_owned())
-                    .unwrap_or_default(),
+                    .map_or("", |table| table.codes.text(id))
+                    .into(),
             ),
             DimEval::Status => {
                 let word = [
@@ -279,13 +283,23 @@ pub(crate) enum MeasureEval {
     SumFloat,
     AvgInt(Field),
     AvgFloat,
+    /// Rows in the group, read from the group header: `count` when every row is one
+    /// event or patient, and `patients` when every row is a distinct patient. Needs no
+    /// word of its own, which keeps large group arrays inside the L2 cache.
+    Rows,
 }
 
 impl MeasureEval {
-    pub(crate) fn compile(ctx: &Ctx<'_>, spec: &MeasureSpec) -> Result<MeasureEval> {
+    pub(crate) fn compile(
+        ctx: &Ctx<'_>,
+        spec: &MeasureSpec,
+        subject: Subject,
+    ) -> Result<MeasureEval> {
         Ok(match &spec.measure {
+            Measure::Patients if subject == Subject::Patients => MeasureEval::Rows,
             Measure::Patients => MeasureEval::Patients,
             Measure::PatientsWhere(expr) => MeasureEval::PatientsWhere(patient_set(ctx, expr)?),
+            Measure::Count if subject != Subject::Balances => MeasureEval::Rows,
             Measure::Count => MeasureEval::Count,
             Measure::Sum(Field::Value) => MeasureEval::SumFloat,
             Measure::Avg(Field::Value) => MeasureEval::AvgFloat,
@@ -304,9 +318,10 @@ impl MeasureEval {
 
     fn kind(&self) -> ColumnKind {
         match self {
-            MeasureEval::Patients | MeasureEval::PatientsWhere(_) | MeasureEval::Count => {
-                ColumnKind::Count
-            }
+            MeasureEval::Patients
+            | MeasureEval::PatientsWhere(_)
+            | MeasureEval::Count
+            | MeasureEval::Rows => ColumnKind::Count,
             _ => ColumnKind::Amount,
         }
     }
@@ -321,16 +336,22 @@ pub(crate) struct Groups {
     packed_index: FxHashMap<u64, u32>,
     index: FxHashMap<Key, u32>,
     keys: Vec<Key>,
-    /// Per group, `stride` words: rows, last patient seen, then one word per measure.
-    /// One group's counters share a cache line, because groups are hit in random order.
+    /// Per group, `stride` words: a header (rows in the high 32 bits, the last patient
+    /// seen in the low 32), then one word per stored measure. One group's counters share
+    /// a cache line, because groups are hit in random order.
     acc: Vec<i64>,
     /// Per group, one float per measure, only when a measure needs floats.
     floats: Vec<f64>,
+    /// For each measure, its word after the header, if it stores one.
+    int_slot: Vec<Option<usize>>,
+    /// Stored words per group after the header.
     width: usize,
-    has_float: bool,
+    /// Measures per group in `floats` (0 when no measure needs floats).
+    float_width: usize,
 }
 
-const NO_PATIENT: i64 = -1;
+/// Header of an empty group: no rows, no patient seen.
+const EMPTY_HEADER: i64 = u32::MAX as i64;
 
 impl Groups {
     pub(crate) fn new(
@@ -360,6 +381,17 @@ impl Groups {
         let has_float = measures
             .iter()
             .any(|m| matches!(m, MeasureEval::SumFloat | MeasureEval::AvgFloat));
+        let mut width = 0;
+        let int_slot = measures
+            .iter()
+            .map(|m| match m {
+                MeasureEval::Rows | MeasureEval::SumFloat | MeasureEval::AvgFloat => None,
+                _ => {
+                    width += 1;
+                    Some(width - 1)
+                }
+            })
+            .collect();
         let mut groups = Groups {
             radices: None,
             packing,
@@ -368,8 +400,9 @@ impl Groups {
             keys: Vec::new(),
             acc: Vec::new(),
             floats: Vec::new(),
-            width: measures.len(),
-            has_float,
+            int_slot,
+            width,
+            float_width: if has_float { measures.len() } else { 0 },
         };
         if let Some(radices) = radices {
             let n: u64 = radices.iter().map(|&c| c.max(1)).product();
@@ -377,20 +410,18 @@ impl Groups {
             let stride = groups.stride();
             groups.acc = vec![0; n * stride];
             for group in groups.acc.chunks_exact_mut(stride) {
-                if let Some(last) = group.get_mut(1) {
-                    *last = NO_PATIENT;
+                if let Some(header) = group.first_mut() {
+                    *header = EMPTY_HEADER;
                 }
             }
-            if has_float {
-                groups.floats = vec![0.0; n * groups.width];
-            }
+            groups.floats = vec![0.0; n * groups.float_width];
             groups.radices = Some(radices);
         }
         groups
     }
 
     fn stride(&self) -> usize {
-        2 + self.width
+        1 + self.width
     }
 
     fn n_slots(&self) -> usize {
@@ -398,19 +429,25 @@ impl Groups {
     }
 
     fn rows_of(&self, slot: usize) -> i64 {
-        self.acc.get(slot * self.stride()).copied().unwrap_or(0)
+        self.acc
+            .get(slot * self.stride())
+            .map_or(0, |&header| header >> 32)
     }
 
     fn int_of(&self, slot: usize, measure: usize) -> i64 {
-        self.acc
-            .get(slot * self.stride() + 2 + measure)
-            .copied()
-            .unwrap_or(0)
+        match self.int_slot.get(measure).copied().flatten() {
+            Some(word) => self
+                .acc
+                .get(slot * self.stride() + 1 + word)
+                .copied()
+                .unwrap_or(0),
+            None => 0,
+        }
     }
 
     fn float_of(&self, slot: usize, measure: usize) -> f64 {
         self.floats
-            .get(slot * self.width + measure)
+            .get(slot * self.float_width + measure)
             .copied()
             .unwrap_or(0.0)
     }
@@ -446,12 +483,10 @@ impl Groups {
             }
         }
         self.keys.push(*key);
-        self.acc.push(0);
-        self.acc.push(NO_PATIENT);
+        self.acc.push(EMPTY_HEADER);
         self.acc.extend(std::iter::repeat_n(0, self.width));
-        if self.has_float {
-            self.floats.extend(std::iter::repeat_n(0.0, self.width));
-        }
+        self.floats
+            .extend(std::iter::repeat_n(0.0, self.float_width));
         slot
     }
 
@@ -495,30 +530,34 @@ impl Groups {
         let Some(acc) = self.acc.get_mut(slot * stride..(slot + 1) * stride) else {
             return;
         };
-        let [rows, last, ints @ ..] = acc else {
+        let [header, ints @ ..] = acc else {
             return;
         };
-        *rows += 1;
-        let new_patient = *last != i64::from(patient);
-        *last = i64::from(patient);
-        let floats = self
-            .floats
-            .get_mut(slot * self.width..(slot + 1) * self.width);
-        let mut floats = floats.map(|f| f.iter_mut());
-        for (int, measure) in ints.iter_mut().zip(measures) {
-            let float = floats.as_mut().and_then(Iterator::next);
+        let new_patient = *header as u32 != patient;
+        *header = ((*header >> 32) + 1) << 32 | i64::from(patient);
+        let mut ints = ints.iter_mut();
+        for (idx, measure) in measures.iter().enumerate() {
             match measure {
-                MeasureEval::Patients => *int += i64::from(new_patient),
-                MeasureEval::PatientsWhere(set) => {
-                    *int += i64::from(new_patient && set.contains(patient))
-                }
-                MeasureEval::Count => *int += group_row.n,
-                MeasureEval::SumInt(field) | MeasureEval::AvgInt(field) => {
-                    *int += int_field(ctx, *field, group_row)
-                }
+                MeasureEval::Rows => {}
                 MeasureEval::SumFloat | MeasureEval::AvgFloat => {
-                    if let Some(float) = float {
+                    if let Some(float) = self.floats.get_mut(slot * self.float_width + idx) {
                         *float += group_row.row.value;
+                    }
+                }
+                stored => {
+                    let Some(int) = ints.next() else {
+                        return;
+                    };
+                    match stored {
+                        MeasureEval::Patients => *int += i64::from(new_patient),
+                        MeasureEval::PatientsWhere(set) => {
+                            *int += i64::from(new_patient && set.contains(patient))
+                        }
+                        MeasureEval::Count => *int += group_row.n,
+                        MeasureEval::SumInt(field) | MeasureEval::AvgInt(field) => {
+                            *int += int_field(ctx, *field, group_row)
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -535,18 +574,64 @@ impl Groups {
             }
             let target = self.slot(&other.key_of(slot));
             let stride = self.stride();
-            if let Some(mine) = self.acc.get_mut(target * stride) {
-                *mine += rows;
+            if let Some(header) = self.acc.get_mut(target * stride) {
+                *header += rows << 32;
             }
-            for idx in 0..self.width {
-                if let Some(mine) = self.acc.get_mut(target * stride + 2 + idx) {
-                    *mine += other.int_of(slot, idx);
+            for word in 0..self.width {
+                let theirs = other
+                    .acc
+                    .get(slot * stride + 1 + word)
+                    .copied()
+                    .unwrap_or(0);
+                if let Some(mine) = self.acc.get_mut(target * stride + 1 + word) {
+                    *mine += theirs;
                 }
-                if let Some(mine) = self.floats.get_mut(target * self.width + idx) {
+            }
+            for idx in 0..self.float_width {
+                if let Some(mine) = self.floats.get_mut(target * self.float_width + idx) {
                     *mine += other.float_of(slot, idx);
                 }
             }
         }
+    }
+
+    /// Non-empty dense slots in display order, by counting through the mixed-radix key
+    /// with each digit mapped through its dimension's display order: no sort needed.
+    fn dense_order(&self, radices: &[u64], ranks: &[Option<Vec<i64>>]) -> Vec<usize> {
+        // For each dimension, its parts in display order.
+        let orders: Vec<Vec<u64>> = radices
+            .iter()
+            .zip(ranks)
+            .map(|(&radix, ranks)| {
+                let mut parts: Vec<u64> = (0..radix.max(1)).collect();
+                if let Some(ranks) = ranks {
+                    parts
+                        .sort_by_key(|&part| ranks.get(part as usize).copied().unwrap_or(i64::MAX));
+                }
+                parts
+            })
+            .collect();
+        let total: u64 = radices.iter().map(|&r| r.max(1)).product();
+        let mut out = Vec::new();
+        let mut digits = vec![0u64; radices.len()];
+        for _ in 0..total {
+            let mut slot = 0u64;
+            for ((digit, order), radix) in digits.iter().zip(&orders).zip(radices) {
+                slot = slot * radix.max(&1) + order.get(*digit as usize).copied().unwrap_or(0);
+            }
+            if self.rows_of(slot as usize) > 0 {
+                out.push(slot as usize);
+            }
+            // Increment the last digit, carrying leftwards.
+            for (digit, radix) in digits.iter_mut().zip(radices).rev() {
+                *digit += 1;
+                if *digit < (*radix).max(1) {
+                    break;
+                }
+                *digit = 0;
+            }
+        }
+        out
     }
 
     /// The result table: non-empty groups sorted by their dimension values.
@@ -581,27 +666,32 @@ impl Groups {
         // rank), then label each distinct part once: tens of thousands of groups must
         // not cost tens of thousands of string comparisons and formats.
         let ranks: Vec<Option<Vec<i64>>> = dims.iter().map(|dim| dim.ranks(ctx, kind)).collect();
-        let mut order: Vec<(Key, usize)> = (0..self.n_slots())
-            .filter(|&slot| self.rows_of(slot) > 0)
-            .map(|slot| {
-                let key = self.key_of(slot);
-                let mut sort = key;
-                for (part, ranks) in sort.iter_mut().zip(&ranks) {
-                    if let Some(ranks) = ranks {
-                        *part = ranks
-                            .get(usize::try_from(*part).unwrap_or(usize::MAX))
-                            .copied()
-                            .unwrap_or(i64::MAX);
-                    }
-                }
-                (sort, slot)
-            })
-            .collect();
-        order.sort_unstable();
+        let order: Vec<usize> = match &self.radices {
+            Some(radices) => self.dense_order(radices, &ranks),
+            None => {
+                let mut keyed: Vec<(Key, usize)> = (0..self.n_slots())
+                    .filter(|&slot| self.rows_of(slot) > 0)
+                    .map(|slot| {
+                        let mut sort = self.key_of(slot);
+                        for (part, ranks) in sort.iter_mut().zip(&ranks) {
+                            if let Some(ranks) = ranks {
+                                *part = ranks
+                                    .get(usize::try_from(*part).unwrap_or(usize::MAX))
+                                    .copied()
+                                    .unwrap_or(i64::MAX);
+                            }
+                        }
+                        (sort, slot)
+                    })
+                    .collect();
+                keyed.sort_unstable();
+                keyed.into_iter().map(|(_, slot)| slot).collect()
+            }
+        };
         let mut caches: Vec<FxHashMap<i64, Cell>> =
             dims.iter().map(|_| FxHashMap::default()).collect();
         let mut rows = Vec::with_capacity(order.len());
-        for (_, slot) in order {
+        for slot in order {
             let key = self.key_of(slot);
             let n_rows = self.rows_of(slot);
             let mut cells = Vec::with_capacity(columns.len());
@@ -617,6 +707,7 @@ impl Groups {
                 let int = self.int_of(slot, idx);
                 let float = self.float_of(slot, idx);
                 cells.push(match measure {
+                    MeasureEval::Rows => Cell::Int(n_rows),
                     MeasureEval::Patients
                     | MeasureEval::PatientsWhere(_)
                     | MeasureEval::Count

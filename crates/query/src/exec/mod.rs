@@ -62,12 +62,13 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
                 measure: default.clone(),
                 name: None,
             },
+            query.subject,
         )?]
     } else {
         query
             .measures
             .iter()
-            .map(|spec| MeasureEval::compile(&ctx, spec))
+            .map(|spec| MeasureEval::compile(&ctx, spec, query.subject))
             .collect::<Result<_>>()?
     };
     let default_name = default.to_string();
@@ -202,7 +203,10 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
                 .map(|m| {
                     if matches!(
                         m,
-                        MeasureEval::Patients | MeasureEval::PatientsWhere(_) | MeasureEval::Count
+                        MeasureEval::Patients
+                            | MeasureEval::PatientsWhere(_)
+                            | MeasureEval::Count
+                            | MeasureEval::Rows
                     ) {
                         Cell::Int(0)
                     } else {
@@ -237,7 +241,9 @@ fn patient_totals(
             },
         ));
         let (cell, kind) = match measure {
-            MeasureEval::Patients | MeasureEval::Count => (Cell::Int(n), ColumnKind::Count),
+            MeasureEval::Patients | MeasureEval::Count | MeasureEval::Rows => {
+                (Cell::Int(n), ColumnKind::Count)
+            }
             MeasureEval::PatientsWhere(extra) => {
                 let mut both = set.clone();
                 both.and_with(extra);

@@ -27,7 +27,7 @@ pub fn strings(table: &Table) -> Vec<Vec<String>> {
         .map(|row| {
             row.iter()
                 .map(|cell| match cell {
-                    Cell::Text(t) => t.clone(),
+                    Cell::Text(t) => t.to_string(),
                     Cell::Int(n) => n.to_string(),
                     Cell::Number(n) => format!("{n:.3}"),
                     Cell::Suppressed => "suppressed".into(),
