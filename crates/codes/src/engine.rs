@@ -5,8 +5,9 @@
 //! `effective_to` is the day before the next one's; an import parses and checks everything
 //! before it writes or inserts anything, so a bad file leaves the loaded releases untouched.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use time::Date;
 
@@ -56,17 +57,120 @@ const EMBEDDED: [(&str, &[u8]); 7] = [
 /// Sub-directory of the caller's data directory that holds imported releases.
 pub const IMPORT_DIR: &str = "codes";
 
+/// The index release name with its indexes.
+type NamedIndexes = (String, Vec<Index>);
+
 /// All loaded code sets.
 #[derive(Debug, Default, Clone)]
 pub struct CodeSets {
-    pub(crate) cm: Vec<Arc<CmRelease>>,
-    pub(crate) pcs: Vec<Arc<PcsRelease>>,
-    pub(crate) hcpcs: Vec<Arc<SimpleRelease>>,
-    pub(crate) cvx: Vec<Arc<SimpleRelease>>,
-    pub(crate) cpt: Vec<Arc<SimpleRelease>>,
-    pub(crate) indexes: Arc<Vec<Index>>,
-    pub(crate) index_release: String,
-    pub(crate) edits: Arc<Edits>,
+    pub(crate) cm: Vec<Arc<Slot<CmRelease>>>,
+    pub(crate) pcs: Vec<Arc<Slot<PcsRelease>>>,
+    pub(crate) hcpcs: Vec<Arc<Slot<SimpleRelease>>>,
+    pub(crate) cvx: Vec<Arc<Slot<SimpleRelease>>>,
+    pub(crate) cpt: Vec<Arc<Slot<SimpleRelease>>>,
+    indexes: Arc<OnceLock<std::result::Result<NamedIndexes, String>>>,
+    edits: Arc<OnceLock<std::result::Result<Edits, String>>>,
+}
+
+/// A release known by its metadata and decoded on first use.
+///
+/// Why lazy: a command such as `chartroom codes validate E11.9` needs one ICD-10-CM release
+/// out of seven embedded files; decoding only what is asked keeps start-up and memory to
+/// that. Embedded data was checked when it was built and by the tests, so a decode failure
+/// here is reported as an error on use, never a panic. Imported releases are decoded when
+/// opened, so a damaged user file is reported by `open`.
+#[derive(Debug)]
+pub(crate) struct Slot<T> {
+    pub(crate) info: ReleaseInfo,
+    embedded: Option<(&'static str, &'static [u8])>,
+    cell: OnceLock<std::result::Result<T, String>>,
+}
+
+/// A release type that can be decoded from a processed file.
+pub(crate) trait Decode: Sized {
+    fn decode(system: System, path: &Path, text: &str, origin: Origin) -> Result<Self>;
+}
+
+impl Decode for CmRelease {
+    fn decode(_: System, path: &Path, text: &str, origin: Origin) -> Result<Self> {
+        cm::read_pack(path, text, origin)
+    }
+}
+
+impl Decode for PcsRelease {
+    fn decode(_: System, path: &Path, text: &str, origin: Origin) -> Result<Self> {
+        pcs::read(path, text, origin)
+    }
+}
+
+impl Decode for SimpleRelease {
+    fn decode(system: System, path: &Path, text: &str, origin: Origin) -> Result<Self> {
+        simple::read(system, path, text, origin)
+    }
+}
+
+impl<T: Decode> Slot<T> {
+    fn ready(info: ReleaseInfo, value: T) -> Self {
+        Slot {
+            info,
+            embedded: None,
+            cell: OnceLock::from(Ok(value)),
+        }
+    }
+
+    /// The decoded release, decoding it now if needed.
+    pub(crate) fn load(&self) -> Result<&T> {
+        let r = self.cell.get_or_init(|| match self.embedded {
+            Some((name, bytes)) => {
+                let path = packfile::embedded_path(name);
+                packfile::read_maybe_gz(&path, bytes)
+                    .and_then(|text| T::decode(self.info.system, &path, &text, Origin::Embedded))
+                    .map_err(|e| e.to_string())
+            }
+            None => Err("release was never loaded".to_string()),
+        });
+        r.as_ref().map_err(|m| {
+            Error::Unsupported(format!(
+                "loading {} {}: {m}",
+                self.info.system, self.info.name
+            ))
+        })
+    }
+}
+
+/// Reads the `REL` record of an embedded processed file without decoding the rest.
+fn embedded_info(name: &str, bytes: &[u8], system: System) -> Result<ReleaseInfo> {
+    let path = packfile::embedded_path(name);
+    if bytes.is_empty() {
+        return Err(Error::parse(
+            &path,
+            0,
+            "file is empty (run codes-prep to build the processed data)",
+        ));
+    }
+    let mut rd = std::io::BufReader::new(flate2::read::GzDecoder::new(bytes));
+    let mut head = String::new();
+    for _ in 0..2 {
+        rd.read_line(&mut head)
+            .map_err(|e| Error::parse(&path, 0, format!("gzip stream: {e}")))?;
+    }
+    let rel = head.lines().nth(1).unwrap_or_default();
+    let f: Vec<&str> = rel.split('\t').collect();
+    if f.first() != Some(&"REL") {
+        return Err(Error::parse(&path, 2, "expected a REL record"));
+    }
+    Ok(ReleaseInfo {
+        system,
+        name: f.get(1).copied().unwrap_or_default().to_string(),
+        effective_from: f
+            .get(2)
+            .and_then(|d| release::parse_date(d))
+            .ok_or_else(|| Error::parse(&path, 2, "REL: bad date"))?,
+        effective_to: None,
+        source: f.get(3).copied().unwrap_or_default().to_string(),
+        origin: Origin::Embedded,
+        codes: f.get(4).and_then(|n| n.parse().ok()).unwrap_or(0),
+    })
 }
 
 /// One release of any system, before it joins a [`CodeSets`].
@@ -136,24 +240,42 @@ pub(crate) fn decode(name: &str, path: &Path, bytes: &[u8], origin: Origin) -> R
 }
 
 impl CodeSets {
-    /// Loads the data compiled into the binary.
+    /// Loads the data compiled into the binary. Only release headers are read here; each
+    /// release, the indexes and the edits are decoded on first use.
     pub fn embedded() -> Result<Self> {
         let mut sets = CodeSets::default();
         for (name, bytes) in EMBEDDED {
-            let path = packfile::embedded_path(name);
-            if name.starts_with("icd10cm-index") {
-                let text = packfile::read_maybe_gz(&path, bytes)?;
-                let (rel, ix) = index::read(&path, &text)?;
-                sets.indexes = Arc::new(ix);
-                sets.index_release = rel;
-            } else if name.starts_with("edits") {
-                let text = packfile::read_maybe_gz(&path, bytes)?;
-                sets.edits = Arc::new(edits::read(&path, &text)?);
+            let system = if name.starts_with("icd10cm-index") || name.starts_with("edits") {
+                continue;
+            } else if name.starts_with("icd10cm") {
+                System::Icd10Cm
+            } else if name.starts_with("icd10pcs") {
+                System::Icd10Pcs
+            } else if name.starts_with("hcpcs") {
+                System::Hcpcs
             } else {
-                let loaded = decode(name, &path, bytes, Origin::Embedded)?;
-                sets.insert(loaded)?;
+                System::Cvx
+            };
+            let info = embedded_info(name, bytes, system)?;
+            fn slot<T>(
+                info: ReleaseInfo,
+                name: &'static str,
+                bytes: &'static [u8],
+            ) -> Arc<Slot<T>> {
+                Arc::new(Slot {
+                    info,
+                    embedded: Some((name, bytes)),
+                    cell: OnceLock::new(),
+                })
+            }
+            match system {
+                System::Icd10Cm => sets.cm.push(slot(info, name, bytes)),
+                System::Icd10Pcs => sets.pcs.push(slot(info, name, bytes)),
+                System::Hcpcs => sets.hcpcs.push(slot(info, name, bytes)),
+                _ => sets.cvx.push(slot(info, name, bytes)),
             }
         }
+        sets.rechain();
         Ok(sets)
     }
 
@@ -199,13 +321,16 @@ impl CodeSets {
             });
         }
         match loaded {
-            Loaded::Cm(r) => self.cm.push(Arc::new(r)),
-            Loaded::Pcs(r) => self.pcs.push(Arc::new(r)),
-            Loaded::Simple(r) => match r.info.system {
-                System::Hcpcs => self.hcpcs.push(Arc::new(r)),
-                System::Cvx => self.cvx.push(Arc::new(r)),
-                _ => self.cpt.push(Arc::new(r)),
-            },
+            Loaded::Cm(r) => self.cm.push(Arc::new(Slot::ready(r.info.clone(), r))),
+            Loaded::Pcs(r) => self.pcs.push(Arc::new(Slot::ready(r.info.clone(), r))),
+            Loaded::Simple(r) => {
+                let slot = Arc::new(Slot::ready(r.info.clone(), r));
+                match slot.info.system {
+                    System::Hcpcs => self.hcpcs.push(slot),
+                    System::Cvx => self.cvx.push(slot),
+                    _ => self.cpt.push(slot),
+                }
+            }
         }
         self.rechain();
         Ok(())
@@ -238,12 +363,12 @@ impl CodeSets {
 
     /// The ICD-10-CM release in force on the date of service.
     pub fn icd10cm(&self, dos: Date) -> Result<&CmRelease> {
-        pick(&self.cm, dos, System::Icd10Cm, |r| r.info.effective_from)
+        pick(&self.cm, dos, System::Icd10Cm)
     }
 
     /// The ICD-10-PCS release in force on the date of service.
     pub fn icd10pcs(&self, dos: Date) -> Result<&PcsRelease> {
-        pick(&self.pcs, dos, System::Icd10Pcs, |r| r.info.effective_from)
+        pick(&self.pcs, dos, System::Icd10Pcs)
     }
 
     /// The HCPCS, CVX or CPT release in force on the date of service.
@@ -258,17 +383,38 @@ impl CodeSets {
                 )));
             }
         };
-        pick(v, dos, system, |r| r.info.effective_from)
+        pick(v, dos, system)
     }
 
-    /// The Alphabetic Index, Drugs, Neoplasm and External Cause indexes, and their release.
-    pub fn indexes(&self) -> (&str, &[Index]) {
-        (&self.index_release, &self.indexes)
+    /// The Alphabetic Index, Drugs, Neoplasm and External Cause indexes, and their release
+    /// name; decoded on first use.
+    pub fn indexes(&self) -> Result<(&str, &[Index])> {
+        let r = self.indexes.get_or_init(|| {
+            let (name, bytes) = EMBEDDED.get(5).copied().unwrap_or(("", &[]));
+            let path = packfile::embedded_path(name);
+            packfile::read_maybe_gz(&path, bytes)
+                .and_then(|text| index::read(&path, &text))
+                .map_err(|e| e.to_string())
+        });
+        match r {
+            Ok((name, ix)) => Ok((name.as_str(), ix.as_slice())),
+            Err(m) => Err(Error::Unsupported(format!(
+                "loading the ICD-10-CM index: {m}"
+            ))),
+        }
     }
 
-    /// The sex and age edits.
-    pub fn edits(&self) -> &Edits {
-        &self.edits
+    /// The sex and age edits; decoded on first use.
+    pub fn edits(&self) -> Result<&Edits> {
+        let r = self.edits.get_or_init(|| {
+            let (name, bytes) = EMBEDDED.get(6).copied().unwrap_or(("", &[]));
+            let path = packfile::embedded_path(name);
+            packfile::read_maybe_gz(&path, bytes)
+                .and_then(|text| edits::read(&path, &text))
+                .map_err(|e| e.to_string())
+        });
+        r.as_ref()
+            .map_err(|m| Error::Unsupported(format!("loading the code edits: {m}")))
     }
 
     /// Parses a publisher's release file, stores the processed form in
@@ -315,14 +461,14 @@ fn sanitize(name: &str) -> String {
         .collect()
 }
 
-fn pick<T>(v: &[Arc<T>], dos: Date, system: System, from: impl Fn(&T) -> Date) -> Result<&T> {
-    release::in_force(v, dos, |r| from(r))
+fn pick<T: Decode>(v: &[Arc<Slot<T>>], dos: Date, system: System) -> Result<&T> {
+    release::in_force(v, dos, |r| r.info.effective_from)
         .and_then(|i| v.get(i))
-        .map(|r| &**r)
         .ok_or(Error::NoRelease {
             system: system.to_string(),
             date: dos,
-        })
+        })?
+        .load()
 }
 
 /// The first October 1 of fiscal year `fy` (FY2026 starts 2025-10-01).

@@ -310,11 +310,23 @@ fn split_values(s: &str) -> Option<Vec<Value>> {
 /// followed by its `W` rows (four `title`, `values` pairs).
 pub(crate) fn write(info: &ReleaseInfo, tables: &[Table]) -> Result<Vec<u8>> {
     let mut w = PackWriter::new(KIND);
+    let mut valid = FxHashSet::default();
+    for t in tables {
+        let head: String = t
+            .head
+            .iter()
+            .filter_map(|a| a.values.first().map(|v| v.0))
+            .collect();
+        for row in &t.rows {
+            expand(&head, row, &mut valid);
+        }
+    }
     w.record(&[
         "REL",
         &info.name,
         &info.effective_from.to_string(),
         &info.source,
+        &valid.len().to_string(),
     ]);
     for t in tables {
         let mut f: Vec<String> = vec!["T".into()];

@@ -164,7 +164,7 @@ impl CodeSets {
                             v.billable_children =
                                 kids.into_iter().take(50).map(|k| cm_title(r, k)).collect();
                         }
-                        v.edits = self.edits.check_diagnosis(&n.code, patient);
+                        v.edits = self.edits()?.check_diagnosis(&n.code, patient);
                     }
                     None => {
                         v.problems
@@ -181,7 +181,7 @@ impl CodeSets {
                         v.exists = true;
                         v.billable = true;
                         v.title = Some(c.description);
-                        v.edits = self.edits.check_procedure(&c.code, patient);
+                        v.edits = self.edits()?.check_procedure(&c.code, patient);
                     }
                     Err(why) => v.problems.push(why),
                 }
@@ -230,6 +230,7 @@ impl CodeSets {
             System::Icd10Cm => self
                 .cm
                 .iter()
+                .filter_map(|s| s.load().ok())
                 .filter(|r| r.find(code_text).is_some())
                 .map(|r| r.info.name.clone())
                 .collect(),
@@ -287,6 +288,7 @@ impl CodeSets {
                     history: self
                         .cm
                         .iter()
+                        .filter_map(|s| s.load().ok())
                         .map(|x| (x.info.name.clone(), x.find(code_text).is_some()))
                         .collect(),
                 })
@@ -313,6 +315,7 @@ impl CodeSets {
                     history: self
                         .pcs
                         .iter()
+                        .filter_map(|s| s.load().ok())
                         .map(|x| (x.info.name.clone(), x.validate(code_text).is_ok()))
                         .collect(),
                 })
@@ -358,6 +361,7 @@ impl CodeSets {
                     facts,
                     history: hist
                         .iter()
+                        .filter_map(|s| s.load().ok())
                         .map(|x| (x.info.name.clone(), x.get(code_text).is_some()))
                         .collect(),
                 })
@@ -506,7 +510,9 @@ impl CodeSets {
             }
             r.find(c)
         };
-        for ix in self.indexes.iter() {
+        // Search still works on tabular text when the index cannot be decoded.
+        let indexes = self.indexes().map(|(_, ix)| ix).unwrap_or(&[]);
+        for ix in indexes {
             for (ti, t) in ix.terms.iter().enumerate() {
                 let path = ix.path(ti as u32);
                 if let Some(target) = resolve(&t.code) {

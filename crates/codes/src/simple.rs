@@ -153,6 +153,7 @@ pub(crate) fn write(info: &ReleaseInfo, entries: &[Entry]) -> Result<Vec<u8>> {
         &info.name,
         &info.effective_from.to_string(),
         &info.source,
+        &entries.len().to_string(),
     ]);
     for e in entries {
         let kind = match e.kind {

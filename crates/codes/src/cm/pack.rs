@@ -2,7 +2,7 @@
 //! (note) and `X` (7th-character definition) records.
 //!
 //! Record layout (tab-separated):
-//! `REL name effective_from source`, then
+//! `REL name effective_from source code_count`, then
 //! `N kind code parent_index title` (parent index refers to the N-record order, `-` for none),
 //! `O note_kind text`, `X char text`.
 //! Billable flags are not stored: they follow from the tree (a leaf is billable), which the
@@ -21,7 +21,13 @@ const KIND: &str = "icd10cm";
 pub(crate) fn write(info: &ReleaseInfo, nodes: &[Node]) -> Result<Vec<u8>> {
     let mut w = PackWriter::new(KIND);
     let from = info.effective_from.to_string();
-    w.record(&["REL", &info.name, &from, &info.source]);
+    // The code count lets `releases()` report it before the release is decoded.
+    let codes = nodes
+        .iter()
+        .filter(|n| matches!(n.kind, NodeKind::Category | NodeKind::Code))
+        .count()
+        .to_string();
+    w.record(&["REL", &info.name, &from, &info.source, &codes]);
     for n in nodes {
         let parent = n.parent.map_or_else(|| "-".to_string(), |p| p.to_string());
         w.record(&["N", n.kind.tag(), &n.code, &parent, &n.title]);

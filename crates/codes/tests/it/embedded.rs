@@ -28,7 +28,7 @@ fn counts_and_samples() {
     assert!(h.modifier("LT").is_some());
     let cvx = sets().flat(System::Cvx, d("2026-02-01")).unwrap();
     assert_eq!(cvx.entries().len(), 287);
-    let (rel, ix) = sets().indexes();
+    let (rel, ix) = sets().indexes().unwrap();
     assert_eq!(rel, "FY2025");
     assert_eq!(ix.len(), 4);
     assert_eq!(ix[0].terms.len(), 81_024);
