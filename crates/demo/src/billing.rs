@@ -5,12 +5,15 @@
 //! the payer while older ones are settled or sit unpaid: every A/R aging bucket
 //! (0-30, 31-60, 61-90, 91-120, 121+ days) ends up holding items.
 
+use crate::Counts;
 use crate::random::{below, between, chance};
 use crate::reference::PayerSlot;
-use crate::Counts;
-use rand::rngs::StdRng;
 use rand::Rng;
-use records::{Charge, ChargeId, EncounterId, PatientId, PayerId, Posting, PostingKind, PostingSource, ProcedureId};
+use rand::rngs::StdRng;
+use records::{
+    Charge, ChargeId, EncounterId, PatientId, PayerId, Posting, PostingKind, PostingSource,
+    ProcedureId,
+};
 use store::{Actor, Tx};
 use time::{Date, Duration};
 
@@ -41,20 +44,29 @@ pub(crate) struct Ctx<'a> {
 }
 
 /// Creates the charge and its postings.
-pub(crate) fn charge(tx: &mut Tx<'_>, rng: &mut StdRng, ctx: &Ctx<'_>, line: &Line<'_>, counts: &mut Counts) -> store::Result<()> {
+pub(crate) fn charge(
+    tx: &mut Tx<'_>,
+    rng: &mut StdRng,
+    ctx: &Ctx<'_>,
+    line: &Line<'_>,
+    counts: &mut Counts,
+) -> store::Result<()> {
     let payer_id = ctx.billing.primary.map(|(_, id)| id);
-    let stored = tx.create(ctx.actor, &Charge {
-        patient_id: ctx.patient_id,
-        encounter_id: Some(line.encounter_id),
-        procedure_id: line.procedure_id,
-        code: Some(line.code.to_owned()),
-        description: line.description.to_owned(),
-        service_date: line.service_date,
-        amount_cents: line.amount_cents,
-        units: line.units,
-        payer_id,
-        due_date: Some(line.service_date + Duration::days(30)),
-    })?;
+    let stored = tx.create(
+        ctx.actor,
+        &Charge {
+            patient_id: ctx.patient_id,
+            encounter_id: Some(line.encounter_id),
+            procedure_id: line.procedure_id,
+            code: Some(line.code.to_owned()),
+            description: line.description.to_owned(),
+            service_date: line.service_date,
+            amount_cents: line.amount_cents,
+            units: line.units,
+            payer_id,
+            due_date: Some(line.service_date + Duration::days(30)),
+        },
+    )?;
     counts.charges += 1;
     let charge_id = ChargeId(stored.meta.id);
     for posting in settle(rng, ctx, charge_id, line) {
@@ -64,12 +76,26 @@ pub(crate) fn charge(tx: &mut Tx<'_>, rng: &mut StdRng, ctx: &Ctx<'_>, line: &Li
     Ok(())
 }
 
-fn posting(ctx: &Ctx<'_>, charge_id: ChargeId, kind: PostingKind, payer: Option<PayerId>, on: Date, cents: i64, reason: Option<&str>, reference: String) -> Posting {
+#[allow(clippy::too_many_arguments)] // Mirrors the posting's own fields, one per argument.
+fn posting(
+    ctx: &Ctx<'_>,
+    charge_id: ChargeId,
+    kind: PostingKind,
+    payer: Option<PayerId>,
+    on: Date,
+    cents: i64,
+    reason: Option<&str>,
+    reference: String,
+) -> Posting {
     Posting {
         patient_id: ctx.patient_id,
         charge_id: Some(charge_id),
         kind,
-        source: if payer.is_some() { PostingSource::Payer } else { PostingSource::Patient },
+        source: if payer.is_some() {
+            PostingSource::Payer
+        } else {
+            PostingSource::Patient
+        },
         payer_id: payer,
         posted_on: on,
         amount_cents: cents,
@@ -84,13 +110,26 @@ fn terms(rng: &mut StdRng, slot: PayerSlot) -> (f64, f64) {
     match slot {
         PayerSlot::Medicare => (0.40 * jitter, 0.20),
         PayerSlot::Medicaid => (0.30 * jitter, 0.0),
-        PayerSlot::Commercial(_) => (0.58 * jitter, [0.0, 0.1, 0.2, 0.3].get(usize::try_from(below(rng, 4)).unwrap_or(0)).copied().unwrap_or(0.2)),
+        PayerSlot::Commercial(_) => (
+            0.58 * jitter,
+            [0.0, 0.1, 0.2, 0.3]
+                .get(usize::try_from(below(rng, 4)).unwrap_or(0))
+                .copied()
+                .unwrap_or(0.2),
+        ),
         PayerSlot::SelfPay => (1.0, 1.0),
     }
 }
 
 /// What the patient does with what they owe: pay it all, pay some, or not yet.
-fn patient_pays(rng: &mut StdRng, ctx: &Ctx<'_>, charge_id: ChargeId, owed: i64, billed_on: Date, out: &mut Vec<Posting>) {
+fn patient_pays(
+    rng: &mut StdRng,
+    ctx: &Ctx<'_>,
+    charge_id: ChargeId,
+    owed: i64,
+    billed_on: Date,
+    out: &mut Vec<Posting>,
+) {
     if owed <= 0 {
         return;
     }
@@ -101,9 +140,27 @@ fn patient_pays(rng: &mut StdRng, ctx: &Ctx<'_>, charge_id: ChargeId, owed: i64,
     }
     let receipt = format!("RCPT{:07}", below(rng, 10_000_000));
     if roll < 0.74 {
-        out.push(posting(ctx, charge_id, PostingKind::Payment, None, on, owed, None, receipt));
+        out.push(posting(
+            ctx,
+            charge_id,
+            PostingKind::Payment,
+            None,
+            on,
+            owed,
+            None,
+            receipt,
+        ));
     } else if roll < 0.84 && owed >= 200 {
-        out.push(posting(ctx, charge_id, PostingKind::Payment, None, on, owed / 2, None, receipt));
+        out.push(posting(
+            ctx,
+            charge_id,
+            PostingKind::Payment,
+            None,
+            on,
+            owed / 2,
+            None,
+            receipt,
+        ));
     }
 }
 
@@ -111,10 +168,21 @@ fn settle(rng: &mut StdRng, ctx: &Ctx<'_>, charge_id: ChargeId, line: &Line<'_>)
     let mut out = Vec::new();
     let amount = line.amount_cents;
     let age_days = (ctx.as_of - line.service_date).whole_days();
-    let Some((slot, payer)) = ctx.billing.primary.filter(|(slot, _)| *slot != PayerSlot::SelfPay) else {
+    let Some((slot, payer)) = ctx
+        .billing
+        .primary
+        .filter(|(slot, _)| *slot != PayerSlot::SelfPay)
+    else {
         // Self-pay: the statement goes out after the visit; some pay, many do not.
         if age_days > 20 && chance(rng, 0.75) {
-            patient_pays(rng, ctx, charge_id, amount, line.service_date + Duration::days(14), &mut out);
+            patient_pays(
+                rng,
+                ctx,
+                charge_id,
+                amount,
+                line.service_date + Duration::days(14),
+                &mut out,
+            );
         }
         return out;
     };
@@ -128,10 +196,28 @@ fn settle(rng: &mut StdRng, ctx: &Ctx<'_>, charge_id: ChargeId, line: &Line<'_>)
     let patient_share = ((allowed as f64) * coinsurance) as i64;
     let eft = format!("EFT{:09}", below(rng, 1_000_000_000));
     if allowed - patient_share > 0 {
-        out.push(posting(ctx, charge_id, PostingKind::Payment, Some(payer), adjudicated, allowed - patient_share, None, eft.clone()));
+        out.push(posting(
+            ctx,
+            charge_id,
+            PostingKind::Payment,
+            Some(payer),
+            adjudicated,
+            allowed - patient_share,
+            None,
+            eft.clone(),
+        ));
     }
     if amount - allowed > 0 {
-        out.push(posting(ctx, charge_id, PostingKind::Adjustment, Some(payer), adjudicated, amount - allowed, Some("CO-45"), eft));
+        out.push(posting(
+            ctx,
+            charge_id,
+            PostingKind::Adjustment,
+            Some(payer),
+            adjudicated,
+            amount - allowed,
+            Some("CO-45"),
+            eft,
+        ));
     }
     let mut owed = patient_share;
     if let Some((second_slot, second)) = ctx.billing.secondary
@@ -140,9 +226,22 @@ fn settle(rng: &mut StdRng, ctx: &Ctx<'_>, charge_id: ChargeId, line: &Line<'_>)
         let crossed_over = adjudicated + Duration::days(between(rng, 10, 30));
         if crossed_over < ctx.as_of {
             // Medigap and Medicaid pick up the whole coinsurance; a commercial secondary most of it.
-            let pays = if slot == PayerSlot::Medicare || second_slot == PayerSlot::Medicaid { owed } else { owed * 8 / 10 };
+            let pays = if slot == PayerSlot::Medicare || second_slot == PayerSlot::Medicaid {
+                owed
+            } else {
+                owed * 8 / 10
+            };
             if pays > 0 {
-                out.push(posting(ctx, charge_id, PostingKind::Payment, Some(second), crossed_over, pays, None, format!("EFT{:09}", below(rng, 1_000_000_000))));
+                out.push(posting(
+                    ctx,
+                    charge_id,
+                    PostingKind::Payment,
+                    Some(second),
+                    crossed_over,
+                    pays,
+                    None,
+                    format!("EFT{:09}", below(rng, 1_000_000_000)),
+                ));
                 owed -= pays;
             }
         }

@@ -91,13 +91,22 @@ pub const ACTOR: &str = "demo";
 /// `progress` with the number of patients done after each batch.
 ///
 /// A failed batch rolls back whole; batches already committed stay.
-pub fn generate(store: &Store, options: &DemoOptions, progress: &mut dyn FnMut(u32)) -> Result<DemoReport, store::Error> {
+pub fn generate(
+    store: &Store,
+    options: &DemoOptions,
+    progress: &mut dyn FnMut(u32),
+) -> Result<DemoReport, store::Error> {
     let actor = Actor::new(ACTOR);
     let (reference, first_number) = store.write(|tx| {
         let reference = reference::ensure_all(tx, &actor)?;
         Ok((reference, population::next_mrn_number(tx)?))
     })?;
-    let run = chart::Run { actor: &actor, reference: &reference, as_of: options.as_of, seed: options.seed };
+    let run = chart::Run {
+        actor: &actor,
+        reference: &reference,
+        as_of: options.as_of,
+        seed: options.seed,
+    };
     let batch_size = options.batch_size.max(1);
     let mut report = DemoReport::default();
     let mut done = 0u32;

@@ -2,9 +2,9 @@
 //! 8% are left unsigned (and any whose signature would fall after the as-of date), so the
 //! record-completion review has a queue to work.
 
+use crate::Counts;
 use crate::random::{between, chance};
 use crate::vocab::Dx;
-use crate::Counts;
 use rand::rngs::StdRng;
 use records::{ClinicalNote, EncounterId, NoteType, PatientId, ProviderId};
 use store::{Actor, Tx};
@@ -22,7 +22,17 @@ pub(crate) struct Note<'a> {
 }
 
 /// Writes a note, signed or not.
-pub(crate) fn write(tx: &mut Tx<'_>, rng: &mut StdRng, actor: &Actor, patient_id: PatientId, encounter_id: EncounterId, as_of: Date, note: &Note<'_>, counts: &mut Counts) -> store::Result<()> {
+#[allow(clippy::too_many_arguments)] // Where the note goes (ids, as-of) plus the note itself.
+pub(crate) fn write(
+    tx: &mut Tx<'_>,
+    rng: &mut StdRng,
+    actor: &Actor,
+    patient_id: PatientId,
+    encounter_id: EncounterId,
+    as_of: Date,
+    note: &Note<'_>,
+    counts: &mut Counts,
+) -> store::Result<()> {
     let mut text = format!(
         "{} — {} on {}.\nReason: {}.\nAssessment:\n",
         note.note_type.label(),
@@ -33,19 +43,25 @@ pub(crate) fn write(tx: &mut Tx<'_>, rng: &mut StdRng, actor: &Actor, patient_id
     for dx in note.diagnoses {
         text.push_str(&format!("- {} {}\n", dx.code, dx.title));
     }
-    text.push_str(&format!("Plan: {}.\n[Synthetic demo note; not a real patient.]", note.plan));
+    text.push_str(&format!(
+        "Plan: {}.\n[Synthetic demo note; not a real patient.]",
+        note.plan
+    ));
     let signed_at = note.at + Duration::minutes(between(rng, 5, 48 * 60));
     let signed = note.author.is_some() && !chance(rng, 0.08) && signed_at.date() < as_of;
-    tx.create(actor, &ClinicalNote {
-        patient_id,
-        encounter_id: Some(encounter_id),
-        note_type: note.note_type,
-        author_id: note.author,
-        authored_at: note.at,
-        text,
-        signed_at: signed.then_some(signed_at),
-        signer_id: if signed { note.author } else { None },
-    })?;
+    tx.create(
+        actor,
+        &ClinicalNote {
+            patient_id,
+            encounter_id: Some(encounter_id),
+            note_type: note.note_type,
+            author_id: note.author,
+            authored_at: note.at,
+            text,
+            signed_at: signed.then_some(signed_at),
+            signer_id: if signed { note.author } else { None },
+        },
+    )?;
     counts.notes += 1;
     if !signed {
         counts.unsigned_notes += 1;

@@ -6,8 +6,8 @@
 use crate::population::Person;
 use crate::random::{at_hours, below, between, chance, day_between, poisson, weighted};
 use crate::vocab::{self, Acute, Admission, Chronic, Dx, Sex, Vaccine};
-use rand::rngs::StdRng;
 use rand::Rng;
+use rand::rngs::StdRng;
 use records::{EncounterClass, ImmunizationStatus};
 use time::{Date, Duration, Month, OffsetDateTime};
 
@@ -79,7 +79,11 @@ fn sex_allows(rule: Sex, female: bool) -> bool {
     }
 }
 
-fn chronic_conditions(rng: &mut StdRng, person: &Person, as_of: Date) -> Vec<(&'static Chronic, Dx)> {
+fn chronic_conditions(
+    rng: &mut StdRng,
+    person: &Person,
+    as_of: Date,
+) -> Vec<(&'static Chronic, Dx)> {
     let age = person.age_on(as_of);
     let mut out = Vec::new();
     if age < 3 {
@@ -87,7 +91,8 @@ fn chronic_conditions(rng: &mut StdRng, person: &Person, as_of: Date) -> Vec<(&'
     }
     for condition in vocab::CHRONIC {
         let p = condition.prevalence.get(band(age)).copied().unwrap_or(0.0);
-        if sex_allows(condition.sex, person.female()) && chance(rng, p)
+        if sex_allows(condition.sex, person.female())
+            && chance(rng, p)
             && let Some((dx, _)) = weighted(rng, condition.variants, |(_, w)| f64::from(*w))
         {
             out.push((condition, *dx));
@@ -96,9 +101,18 @@ fn chronic_conditions(rng: &mut StdRng, person: &Person, as_of: Date) -> Vec<(&'
     out
 }
 
-fn pick_acute(rng: &mut StdRng, table: &'static [Acute], age: i32, female: bool) -> Option<&'static Acute> {
+fn pick_acute(
+    rng: &mut StdRng,
+    table: &'static [Acute],
+    age: i32,
+    female: bool,
+) -> Option<&'static Acute> {
     weighted(rng, table, |a| {
-        if age >= a.min_age && age <= a.max_age && sex_allows(a.sex, female) { f64::from(a.weight) } else { 0.0 }
+        if age >= a.min_age && age <= a.max_age && sex_allows(a.sex, female) {
+            f64::from(a.weight)
+        } else {
+            0.0
+        }
     })
 }
 
@@ -122,14 +136,28 @@ impl Window {
 
 fn office(rng: &mut StdRng, kind: Kind, day: Date, class: EncounterClass) -> Visit {
     let start = at_hours(rng, day, 8, 17);
-    let minutes = if class == EncounterClass::Telehealth { between(rng, 12, 25) } else { between(rng, 15, 45) };
-    Visit { kind, class, start, end: Some(start + Duration::minutes(minutes)), doses: Vec::new(), expired: false }
+    let minutes = if class == EncounterClass::Telehealth {
+        between(rng, 12, 25)
+    } else {
+        between(rng, 15, 45)
+    };
+    Visit {
+        kind,
+        class,
+        start,
+        end: Some(start + Duration::minutes(minutes)),
+        doses: Vec::new(),
+        expired: false,
+    }
 }
 
 /// Plans everything that happens to `person` in the three years before `as_of`.
 pub(crate) fn plan(rng: &mut StdRng, person: &Person, as_of: Date) -> Plan {
     let birth = person.patient.birth_date;
-    let window = Window { start: (as_of - Duration::days(3 * 365)).max(birth), end: as_of };
+    let window = Window {
+        start: (as_of - Duration::days(3 * 365)).max(birth),
+        end: as_of,
+    };
     let age = person.age_on(as_of);
     let female = person.female();
     let chronic = chronic_conditions(rng, person, as_of);
@@ -144,7 +172,11 @@ pub(crate) fn plan(rng: &mut StdRng, person: &Person, as_of: Date) -> Plan {
         if window.contains(day) {
             let mut visit = office(rng, Kind::WellChild, day, EncounterClass::Outpatient);
             for vaccine in *vaccines {
-                visit.doses.push(Dose { vaccine: *vaccine, at: visit.start, status: dose_status(rng, 0.01) });
+                visit.doses.push(Dose {
+                    vaccine: *vaccine,
+                    at: visit.start,
+                    status: dose_status(rng, 0.01),
+                });
             }
             visits.push(visit);
         }
@@ -156,7 +188,12 @@ pub(crate) fn plan(rng: &mut StdRng, person: &Person, as_of: Date) -> Plan {
         }
         let day = birth + Duration::days(year * 365 + between(rng, 0, 90));
         if window.contains(day) {
-            visits.push(office(rng, Kind::WellChild, day, EncounterClass::Outpatient));
+            visits.push(office(
+                rng,
+                Kind::WellChild,
+                day,
+                EncounterClass::Outpatient,
+            ));
         }
     }
     // Adult preventive exams, one chance a year.
@@ -166,7 +203,12 @@ pub(crate) fn plan(rng: &mut StdRng, person: &Person, as_of: Date) -> Plan {
         let next = slot + Duration::days(365);
         let day = day_between(rng, slot, next.min(window.end));
         if age_at(day) >= 18 && chance(rng, exam_rate) {
-            visits.push(office(rng, Kind::WellAdult, day, EncounterClass::Outpatient));
+            visits.push(office(
+                rng,
+                Kind::WellAdult,
+                day,
+                EncounterClass::Outpatient,
+            ));
         }
         slot = next;
     }
@@ -176,45 +218,91 @@ pub(crate) fn plan(rng: &mut StdRng, person: &Person, as_of: Date) -> Plan {
         for _ in 0..poisson(rng, rate * years) {
             let which = usize::try_from(below(rng, chronic.len() as u64)).unwrap_or(0);
             let day = window.day(rng);
-            visits.push(office(rng, Kind::FollowUp(which), day, EncounterClass::Outpatient));
+            visits.push(office(
+                rng,
+                Kind::FollowUp(which),
+                day,
+                EncounterClass::Outpatient,
+            ));
         }
     }
     // Sick visits, telehealth, ED visits and admissions.
-    let sick_rate = match age { 0..=4 => 1.5, 5..=17 => 0.8, 18..=64 => 0.5, _ => 0.7 };
+    let sick_rate = match age {
+        0..=4 => 1.5,
+        5..=17 => 0.8,
+        18..=64 => 0.5,
+        _ => 0.7,
+    };
     for _ in 0..poisson(rng, sick_rate * years) {
         let day = window.day(rng);
         if let Some(acute) = pick_acute(rng, vocab::OFFICE_ACUTE, age_at(day), female) {
-            visits.push(office(rng, Kind::Sick(acute), day, EncounterClass::Outpatient));
+            visits.push(office(
+                rng,
+                Kind::Sick(acute),
+                day,
+                EncounterClass::Outpatient,
+            ));
         }
     }
-    let mental = chronic.iter().position(|(c, _)| c.name == "anxiety" || c.name == "depression");
-    let tele_rate = 0.15 + if chronic.is_empty() { 0.0 } else { 0.25 } + if mental.is_some() { 0.6 } else { 0.0 };
+    let mental = chronic
+        .iter()
+        .position(|(c, _)| c.name == "anxiety" || c.name == "depression");
+    let tele_rate = 0.15
+        + if chronic.is_empty() { 0.0 } else { 0.25 }
+        + if mental.is_some() { 0.6 } else { 0.0 };
     for _ in 0..poisson(rng, if age >= 5 { tele_rate * years } else { 0.0 }) {
         let day = window.day(rng);
         let about = match mental {
             Some(which) if chance(rng, 0.6) => Some(which),
-            _ if !chronic.is_empty() && chance(rng, 0.5) => Some(usize::try_from(below(rng, chronic.len() as u64)).unwrap_or(0)),
+            _ if !chronic.is_empty() && chance(rng, 0.5) => {
+                Some(usize::try_from(below(rng, chronic.len() as u64)).unwrap_or(0))
+            }
             _ => None,
         };
         if let Some(acute) = pick_acute(rng, vocab::OFFICE_ACUTE, age_at(day), female) {
-            visits.push(office(rng, Kind::Telehealth(about, acute), day, EncounterClass::Telehealth));
+            visits.push(office(
+                rng,
+                Kind::Telehealth(about, acute),
+                day,
+                EncounterClass::Telehealth,
+            ));
         }
     }
-    let ed_rate = match age { 0..=4 => 0.5, 5..=64 => 0.3, _ => 0.5 } + 0.1 * n_serious;
+    let ed_rate = match age {
+        0..=4 => 0.5,
+        5..=64 => 0.3,
+        _ => 0.5,
+    } + 0.1 * n_serious;
     for _ in 0..poisson(rng, ed_rate * years) {
         let day = window.day(rng);
         if let Some(acute) = pick_acute(rng, vocab::ED_ACUTE, age_at(day), female) {
             let start = at_hours(rng, day, 0, 24);
             let end = start + Duration::minutes(between(rng, 90, 480));
-            visits.push(Visit { kind: Kind::Emergency(acute), class: EncounterClass::Emergency, start, end: Some(end), doses: Vec::new(), expired: false });
+            visits.push(Visit {
+                kind: Kind::Emergency(acute),
+                class: EncounterClass::Emergency,
+                start,
+                end: Some(end),
+                doses: Vec::new(),
+                expired: false,
+            });
         }
     }
-    let admit_rate = match age { 0..=17 => 0.015, 18..=64 => 0.04, 65..=79 => 0.12, _ => 0.22 } + 0.06 * n_serious;
+    let admit_rate = match age {
+        0..=17 => 0.015,
+        18..=64 => 0.04,
+        65..=79 => 0.12,
+        _ => 0.22,
+    } + 0.06 * n_serious;
     for _ in 0..poisson(rng, admit_rate * years) {
         let day = window.day(rng);
         let at_age = age_at(day);
         if let Some(admission) = weighted(rng, vocab::ADMISSIONS, |a| {
-            if at_age >= a.min_age && at_age <= a.max_age { f64::from(a.weight) } else { 0.0 }
+            if at_age >= a.min_age && at_age <= a.max_age {
+                f64::from(a.weight)
+            } else {
+                0.0
+            }
         }) {
             let start = at_hours(rng, day, 0, 24);
             let los = between(rng, admission.los.0, admission.los.1);
@@ -223,7 +311,11 @@ pub(crate) fn plan(rng: &mut StdRng, person: &Person, as_of: Date) -> Plan {
     }
     // Pregnancy: prenatal visits and a delivery (or an ongoing pregnancy on the as-of date).
     if female && (18..=44).contains(&age) && chance(rng, 0.05 * years) {
-        let delivery = day_between(rng, window.start + Duration::days(60), window.end + Duration::days(240));
+        let delivery = day_between(
+            rng,
+            window.start + Duration::days(60),
+            window.end + Duration::days(240),
+        );
         for k in 0..9 {
             let day = delivery - Duration::days(250 - k * 30 + between(rng, 0, 6));
             if window.contains(day) {
@@ -233,16 +325,29 @@ pub(crate) fn plan(rng: &mut StdRng, person: &Person, as_of: Date) -> Plan {
         if window.contains(delivery) {
             let start = at_hours(rng, delivery, 0, 24);
             let cesarean = chance(rng, 0.25);
-            visits.push(stay(rng, Kind::Delivery { cesarean }, start, if cesarean { 3 } else { 2 }, as_of));
+            visits.push(stay(
+                rng,
+                Kind::Delivery { cesarean },
+                start,
+                if cesarean { 3 } else { 2 },
+                as_of,
+            ));
         }
     }
     visits.sort_by_key(|v| v.start);
 
-    let mut plan = Plan { chronic, visits, reported: Vec::new(), deceased: None };
+    let mut plan = Plan {
+        chronic,
+        visits,
+        reported: Vec::new(),
+        deceased: None,
+    };
     vaccinate(rng, &mut plan, person, &window);
     // Some of the oldest patients die in hospital; nothing happens to them afterwards.
     if let Some(idx) = plan.visits.iter().position(|v| {
-        matches!(v.kind, Kind::Admission(_)) && v.end.is_some() && person.age_on(v.start.date()) >= 75
+        matches!(v.kind, Kind::Admission(_))
+            && v.end.is_some()
+            && person.age_on(v.start.date()) >= 75
     }) && chance(rng, 0.06)
         && let Some(visit) = plan.visits.get_mut(idx)
         && let Some(end) = visit.end
@@ -263,7 +368,14 @@ fn stay(rng: &mut StdRng, kind: Kind, start: OffsetDateTime, los: i64, as_of: Da
     let end = at_hours(rng, discharge_day, 10, 17);
     // A stay whose discharge would fall on or after the as-of date is still in progress.
     let end = (end.date() < as_of).then_some(end);
-    Visit { kind, class: EncounterClass::Inpatient, start, end, doses: Vec::new(), expired: false }
+    Visit {
+        kind,
+        class: EncounterClass::Inpatient,
+        start,
+        end,
+        doses: Vec::new(),
+        expired: false,
+    }
 }
 
 /// ~1% of doses entered in error; refusals only where asked (flu and COVID).
@@ -280,25 +392,46 @@ fn dose_status(rng: &mut StdRng, refusal: f64) -> ImmunizationStatus {
 
 /// Places a dose on an office visit near `day` when there is one, else on a nurse visit,
 /// else records it as given elsewhere.
-fn give(rng: &mut StdRng, plan: &mut Plan, vaccine: Vaccine, day: Date, within: (Date, Date), refusal: f64) {
+fn give(
+    rng: &mut StdRng,
+    plan: &mut Plan,
+    vaccine: Vaccine,
+    day: Date,
+    within: (Date, Date),
+    refusal: f64,
+) {
     let status = dose_status(rng, refusal);
     let candidate = plan.visits.iter().position(|v| {
-        v.class == EncounterClass::Outpatient && !matches!(v.kind, Kind::Prenatal) && (within.0..within.1).contains(&v.start.date())
+        v.class == EncounterClass::Outpatient
+            && !matches!(v.kind, Kind::Prenatal)
+            && (within.0..within.1).contains(&v.start.date())
     });
     if let Some(idx) = candidate.filter(|_| chance(rng, 0.6))
         && let Some(visit) = plan.visits.get_mut(idx)
     {
-        visit.doses.push(Dose { vaccine, at: visit.start + Duration::minutes(10), status });
+        visit.doses.push(Dose {
+            vaccine,
+            at: visit.start + Duration::minutes(10),
+            status,
+        });
         return;
     }
     if chance(rng, 0.25) {
         // Pharmacy or another practice: the dose is reported, not given here.
         let at = at_hours(rng, day, 9, 19);
-        plan.reported.push(Dose { vaccine, at, status: ImmunizationStatus::Completed });
+        plan.reported.push(Dose {
+            vaccine,
+            at,
+            status: ImmunizationStatus::Completed,
+        });
         return;
     }
     let mut visit = office(rng, Kind::NurseVaccine, day, EncounterClass::Outpatient);
-    visit.doses.push(Dose { vaccine, at: visit.start, status });
+    visit.doses.push(Dose {
+        vaccine,
+        at: visit.start,
+        status,
+    });
     let at = plan.visits.partition_point(|v| v.start <= visit.start);
     plan.visits.insert(at, visit);
 }
@@ -313,7 +446,13 @@ fn vaccinate(rng: &mut StdRng, plan: &mut Plan, person: &Person, window: &Window
         let early = rng.random::<f64>().min(rng.random::<f64>());
         let day = open + Duration::days((early * 211.0) as i64);
         let age_then = person.age_on(day);
-        let p = match age_then { 0..=4 => 0.55, 5..=17 => 0.45, 18..=49 => 0.33, 50..=64 => 0.5, _ => 0.7 };
+        let p = match age_then {
+            0..=4 => 0.55,
+            5..=17 => 0.45,
+            18..=49 => 0.33,
+            50..=64 => 0.5,
+            _ => 0.7,
+        };
         if !window.contains(day) || (day - birth).whole_days() < 183 || !chance(rng, p) {
             continue;
         }
@@ -327,29 +466,69 @@ fn vaccinate(rng: &mut StdRng, plan: &mut Plan, person: &Person, window: &Window
             give(rng, plan, *vaccine, day, (open, close), 0.03);
         }
         // COVID-19 boosters in the same season for some.
-        let covid = if age_then >= 65 { 0.4 } else if age_then >= 18 { 0.15 } else { 0.05 };
-        if age_then >= 1 && chance(rng, covid)
+        let covid = if age_then >= 65 {
+            0.4
+        } else if age_then >= 18 {
+            0.15
+        } else {
+            0.05
+        };
+        if age_then >= 1
+            && chance(rng, covid)
             && let Some((vaccine, _)) = weighted(rng, vocab::COVID, |(_, w)| f64::from(*w))
         {
-            let day = (day + Duration::days(between(rng, 0, 30))).min(window.end - Duration::days(1));
+            let day =
+                (day + Duration::days(between(rng, 0, 30))).min(window.end - Duration::days(1));
             give(rng, plan, *vaccine, day, (open, close), 0.05);
         }
     }
     if age >= 19 && chance(rng, 0.08) {
         let day = window.day(rng);
-        give(rng, plan, vocab::TDAP, day, (day - Duration::days(60), day + Duration::days(60)), 0.0);
+        give(
+            rng,
+            plan,
+            vocab::TDAP,
+            day,
+            (day - Duration::days(60), day + Duration::days(60)),
+            0.0,
+        );
     }
     if age >= 66 && chance(rng, 0.25) {
         let day = window.day(rng);
-        let vaccine = if chance(rng, 0.8) { vocab::PCV20 } else { vocab::PPSV23 };
-        give(rng, plan, vaccine, day, (day - Duration::days(90), day + Duration::days(90)), 0.0);
+        let vaccine = if chance(rng, 0.8) {
+            vocab::PCV20
+        } else {
+            vocab::PPSV23
+        };
+        give(
+            rng,
+            plan,
+            vaccine,
+            day,
+            (day - Duration::days(90), day + Duration::days(90)),
+            0.0,
+        );
     }
     if age >= 51 && chance(rng, 0.15) {
         let first = window.day(rng);
-        give(rng, plan, vocab::ZOSTER, first, (first - Duration::days(30), first + Duration::days(30)), 0.0);
+        give(
+            rng,
+            plan,
+            vocab::ZOSTER,
+            first,
+            (first - Duration::days(30), first + Duration::days(30)),
+            0.0,
+        );
         let second = first + Duration::days(between(rng, 60, 180));
         if window.contains(second) {
-            give(rng, plan, vocab::ZOSTER, second, (second - Duration::days(30), second + Duration::days(30)), 0.0);
+            give(
+                rng,
+                plan,
+                vocab::ZOSTER,
+                second,
+                (second - Duration::days(30), second + Duration::days(30)),
+                0.0,
+            );
         }
     }
 }

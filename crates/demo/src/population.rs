@@ -3,9 +3,11 @@
 
 use crate::names;
 use crate::random::{below, between, chance, pick, weighted};
-use crate::reference::{PayerSlot, Reference, COMMERCIAL};
+use crate::reference::{COMMERCIAL, PayerSlot, Reference};
 use rand::rngs::StdRng;
-use records::{AdministrativeSex, Address, Coverage, CoverageOrder, Mrn, Patient, PatientId, Relationship};
+use records::{
+    Address, AdministrativeSex, Coverage, CoverageOrder, Mrn, Patient, PatientId, Relationship,
+};
 use store::{Actor, Tx, Value};
 use time::{Date, Duration};
 
@@ -74,15 +76,21 @@ impl Person {
 
     /// The policy billed first on a date, then the secondary.
     pub fn payers_on(&self, on: Date) -> (Option<&Policy>, Option<&Policy>) {
-        let find = |order| self.policies.iter().find(|p| p.order == order && p.in_force(on));
+        let find = |order| {
+            self.policies
+                .iter()
+                .find(|p| p.order == order && p.in_force(on))
+        };
         (find(CoverageOrder::Primary), find(CoverageOrder::Secondary))
     }
 }
 
 fn birth_date(rng: &mut StdRng, as_of: Date) -> Date {
-    let band = weighted(rng, &(0..AGE_BANDS.len()).collect::<Vec<_>>(), |i| AGE_BANDS.get(*i).copied().unwrap_or(0.0))
-        .copied()
-        .unwrap_or(5);
+    let band = weighted(rng, &(0..AGE_BANDS.len()).collect::<Vec<_>>(), |i| {
+        AGE_BANDS.get(*i).copied().unwrap_or(0.0)
+    })
+    .copied()
+    .unwrap_or(5);
     let age_days = (i64::try_from(band).unwrap_or(5) * 5) * 365 + between(rng, 0, 5 * 365 - 1);
     as_of - Duration::days(age_days + 1)
 }
@@ -111,10 +119,20 @@ fn medicare_id(rng: &mut StdRng) -> String {
     out
 }
 
-fn policy(rng: &mut StdRng, slot: PayerSlot, order: CoverageOrder, start: Date, end: Option<Date>) -> Policy {
+fn policy(
+    rng: &mut StdRng,
+    slot: PayerSlot,
+    order: CoverageOrder,
+    start: Date,
+    end: Option<Date>,
+) -> Policy {
     let (member_id, plan_name, group_number) = match slot {
         PayerSlot::Medicare => (medicare_id(rng), Some("Original Medicare".to_owned()), None),
-        PayerSlot::Medicaid => (format!("{:012}", 100_000_000_000 + below(rng, 899_999_999_999)), Some("MassHealth Standard".to_owned()), None),
+        PayerSlot::Medicaid => (
+            format!("{:012}", 100_000_000_000 + below(rng, 899_999_999_999)),
+            Some("MassHealth Standard".to_owned()),
+            None,
+        ),
         PayerSlot::Commercial(i) => {
             let (_, _, plan, prefix) = COMMERCIAL.get(i).copied().unwrap_or(COMMERCIAL[0]);
             (
@@ -125,7 +143,17 @@ fn policy(rng: &mut StdRng, slot: PayerSlot, order: CoverageOrder, start: Date, 
         }
         PayerSlot::SelfPay => ("SELF".to_owned(), None, None),
     };
-    Policy { slot, order, start, end, member_id, plan_name, group_number, relationship: Relationship::SelfSubscriber, subscriber_name: None }
+    Policy {
+        slot,
+        order,
+        start,
+        end,
+        member_id,
+        plan_name,
+        group_number,
+        relationship: Relationship::SelfSubscriber,
+        subscriber_name: None,
+    }
 }
 
 /// Insurance over the window: ~7% of people have none (the review work needs
@@ -134,8 +162,11 @@ fn policy(rng: &mut StdRng, slot: PayerSlot, order: CoverageOrder, start: Date, 
 fn policies(rng: &mut StdRng, patient: &Patient, as_of: Date) -> Vec<Policy> {
     let age = patient.age_on(as_of);
     let birth = patient.birth_date;
-    let since = |rng: &mut StdRng| (as_of - Duration::days(between(rng, 3 * 365 + 30, 12 * 365))).max(birth);
-    let commercial = |rng: &mut StdRng| PayerSlot::Commercial(usize::try_from(below(rng, 3)).unwrap_or(0));
+    let since = |rng: &mut StdRng| {
+        (as_of - Duration::days(between(rng, 3 * 365 + 30, 12 * 365))).max(birth)
+    };
+    let commercial =
+        |rng: &mut StdRng| PayerSlot::Commercial(usize::try_from(below(rng, 3)).unwrap_or(0));
     let mut out = Vec::new();
     let uninsured = match age {
         0..=17 => 0.04,
@@ -147,19 +178,44 @@ fn policies(rng: &mut StdRng, patient: &Patient, as_of: Date) -> Vec<Policy> {
     }
     if age >= 65 {
         // Medicare starts the first of the month of the 65th birthday.
-        let sixty_five = Date::from_calendar_date(birth.year() + 65, birth.month(), 1).unwrap_or(birth);
+        let sixty_five =
+            Date::from_calendar_date(birth.year() + 65, birth.month(), 1).unwrap_or(birth);
         let earlier = since(rng);
         if sixty_five > earlier {
             // Turned 65 after the earlier plan began: commercial until then.
             let slot = commercial(rng);
-            out.push(policy(rng, slot, CoverageOrder::Primary, earlier, Some(sixty_five - Duration::days(1))));
+            out.push(policy(
+                rng,
+                slot,
+                CoverageOrder::Primary,
+                earlier,
+                Some(sixty_five - Duration::days(1)),
+            ));
         }
-        out.push(policy(rng, PayerSlot::Medicare, CoverageOrder::Primary, sixty_five.min(as_of), None));
+        out.push(policy(
+            rng,
+            PayerSlot::Medicare,
+            CoverageOrder::Primary,
+            sixty_five.min(as_of),
+            None,
+        ));
         if chance(rng, 0.10) {
-            out.push(policy(rng, PayerSlot::Medicaid, CoverageOrder::Secondary, sixty_five.min(as_of), None));
+            out.push(policy(
+                rng,
+                PayerSlot::Medicaid,
+                CoverageOrder::Secondary,
+                sixty_five.min(as_of),
+                None,
+            ));
         } else if chance(rng, 0.35) {
             let slot = commercial(rng);
-            let mut medigap = policy(rng, slot, CoverageOrder::Secondary, sixty_five.min(as_of), None);
+            let mut medigap = policy(
+                rng,
+                slot,
+                CoverageOrder::Secondary,
+                sixty_five.min(as_of),
+                None,
+            );
             medigap.plan_name = Some("Medicare Supplement Plan G".into());
             out.push(medigap);
         }
@@ -167,21 +223,40 @@ fn policies(rng: &mut StdRng, patient: &Patient, as_of: Date) -> Vec<Policy> {
     }
     let medicaid = if age < 18 { 0.40 } else { 0.18 };
     let start = since(rng);
-    let slot = if chance(rng, medicaid) { PayerSlot::Medicaid } else { commercial(rng) };
+    let slot = if chance(rng, medicaid) {
+        PayerSlot::Medicaid
+    } else {
+        commercial(rng)
+    };
     let mut primary = policy(rng, slot, CoverageOrder::Primary, start, None);
     if age < 18 || (age < 26 && chance(rng, 0.4)) {
         if matches!(slot, PayerSlot::Commercial(_)) {
             primary.relationship = Relationship::Child;
-            let parent = pick(rng, names::FEMALE_GIVEN.iter().chain(names::MALE_GIVEN).copied().collect::<Vec<_>>().as_slice())
-                .copied()
-                .unwrap_or("Alex");
+            let parent = pick(
+                rng,
+                names::FEMALE_GIVEN
+                    .iter()
+                    .chain(names::MALE_GIVEN)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+            )
+            .copied()
+            .unwrap_or("Alex");
             primary.subscriber_name = Some(format!("{parent} {}", patient.family_name));
         }
     } else if matches!(slot, PayerSlot::Commercial(_)) && chance(rng, 0.3) {
         primary.relationship = Relationship::Spouse;
-        let spouse = pick(rng, if patient.sex == AdministrativeSex::Female { names::MALE_GIVEN } else { names::FEMALE_GIVEN })
-            .copied()
-            .unwrap_or("Alex");
+        let spouse = pick(
+            rng,
+            if patient.sex == AdministrativeSex::Female {
+                names::MALE_GIVEN
+            } else {
+                names::FEMALE_GIVEN
+            },
+        )
+        .copied()
+        .unwrap_or("Alex");
         primary.subscriber_name = Some(format!("{spouse} {}", patient.family_name));
     }
     let primary_is_commercial = matches!(slot, PayerSlot::Commercial(_));
@@ -196,11 +271,18 @@ fn policies(rng: &mut StdRng, patient: &Patient, as_of: Date) -> Vec<Policy> {
 /// Draws a person: sex ~50/50, age from the pyramid, a synthetic name and address.
 pub(crate) fn person(rng: &mut StdRng, number: u64, as_of: Date) -> store::Result<Person> {
     let female = chance(rng, 0.51);
-    let given_list = if female { names::FEMALE_GIVEN } else { names::MALE_GIVEN };
+    let given_list = if female {
+        names::FEMALE_GIVEN
+    } else {
+        names::MALE_GIVEN
+    };
     let given = pick(rng, given_list).copied().unwrap_or("Alex");
     let family = pick(rng, names::FAMILY).copied().unwrap_or("Ashcombe");
     let birth = birth_date(rng, as_of);
-    let (zip, city, area) = pick(rng, names::PLACES).copied().unwrap_or(("01101", "Springfield", "413"));
+    let (zip, city, area) =
+        pick(rng, names::PLACES)
+            .copied()
+            .unwrap_or(("01101", "Springfield", "413"));
     let street = pick(rng, names::STREETS).copied().unwrap_or("Maple");
     let kind = pick(rng, names::STREET_KINDS).copied().unwrap_or("St");
     let middle = if chance(rng, 0.6) {
@@ -210,10 +292,20 @@ pub(crate) fn person(rng: &mut StdRng, number: u64, as_of: Date) -> store::Resul
     };
     let age = i32::try_from((as_of - birth).whole_days() / 365).unwrap_or(0);
     let suffix = (!female && age > 20 && chance(rng, 0.03)).then(|| "Jr.".to_owned());
-    let preferred = (age > 12 && chance(rng, 0.05)).then(|| given.chars().take(3).collect::<String>());
-    let email = (age >= 16 && chance(rng, 0.55)).then(|| format!("{}.{}{}@example.com", given.to_lowercase(), family.to_lowercase(), number % 1000));
-    let language = weighted(rng, names::LANGUAGES, |(_, w)| f64::from(*w)).map(|(l, _)| (*l).to_owned());
-    let race = weighted(rng, names::RACES, |(_, w)| f64::from(*w)).and_then(|(r, _)| r.map(str::to_owned));
+    let preferred =
+        (age > 12 && chance(rng, 0.05)).then(|| given.chars().take(3).collect::<String>());
+    let email = (age >= 16 && chance(rng, 0.55)).then(|| {
+        format!(
+            "{}.{}{}@example.com",
+            given.to_lowercase(),
+            family.to_lowercase(),
+            number % 1000
+        )
+    });
+    let language =
+        weighted(rng, names::LANGUAGES, |(_, w)| f64::from(*w)).map(|(l, _)| (*l).to_owned());
+    let race =
+        weighted(rng, names::RACES, |(_, w)| f64::from(*w)).and_then(|(r, _)| r.map(str::to_owned));
     let ethnicity = if race.is_none() && chance(rng, 0.6) {
         None
     } else if chance(rng, 0.13) {
@@ -233,7 +325,11 @@ pub(crate) fn person(rng: &mut StdRng, number: u64, as_of: Date) -> store::Resul
         name_suffix: suffix,
         preferred_name: preferred,
         birth_date: birth,
-        sex: if female { AdministrativeSex::Female } else { AdministrativeSex::Male },
+        sex: if female {
+            AdministrativeSex::Female
+        } else {
+            AdministrativeSex::Male
+        },
         address: Address {
             line1: Some(format!("{} {street} {kind}", between(rng, 1, 999))),
             line2: chance(rng, 0.15).then(|| format!("Apt {}", between(rng, 1, 40))),
@@ -254,21 +350,29 @@ pub(crate) fn person(rng: &mut StdRng, number: u64, as_of: Date) -> store::Resul
 }
 
 /// Stores the patient and their coverages.
-pub(crate) fn store_person(tx: &mut Tx<'_>, actor: &Actor, reference: &Reference, person: &Person) -> store::Result<(PatientId, usize)> {
+pub(crate) fn store_person(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    reference: &Reference,
+    person: &Person,
+) -> store::Result<(PatientId, usize)> {
     let patient_id = PatientId(tx.create(actor, &person.patient)?.meta.id);
     for policy in &person.policies {
-        tx.create(actor, &Coverage {
-            patient_id,
-            payer_id: reference.payer(policy.slot),
-            plan_name: policy.plan_name.clone(),
-            member_id: policy.member_id.clone(),
-            group_number: policy.group_number.clone(),
-            subscriber_name: policy.subscriber_name.clone(),
-            relationship: policy.relationship,
-            coverage_order: policy.order,
-            effective_start: policy.start,
-            effective_end: policy.end,
-        })?;
+        tx.create(
+            actor,
+            &Coverage {
+                patient_id,
+                payer_id: reference.payer(policy.slot),
+                plan_name: policy.plan_name.clone(),
+                member_id: policy.member_id.clone(),
+                group_number: policy.group_number.clone(),
+                subscriber_name: policy.subscriber_name.clone(),
+                relationship: policy.relationship,
+                coverage_order: policy.order,
+                effective_start: policy.start,
+                effective_end: policy.end,
+            },
+        )?;
     }
     Ok((patient_id, person.policies.len()))
 }

@@ -31,7 +31,11 @@ pub(crate) fn below(rng: &mut StdRng, n: u64) -> u64 {
 
 /// A uniform integer in `low..=high` (or `low` when the range is empty).
 pub(crate) fn between(rng: &mut StdRng, low: i64, high: i64) -> i64 {
-    if high <= low { low } else { rng.random_range(low..=high) }
+    if high <= low {
+        low
+    } else {
+        rng.random_range(low..=high)
+    }
 }
 
 /// One element, uniformly.
@@ -42,7 +46,11 @@ pub(crate) fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> Option<&'a T> {
 
 /// One element, with probability proportional to `weight(item)`; `None` when every
 /// weight is zero.
-pub(crate) fn weighted<'a, T>(rng: &mut StdRng, items: &'a [T], weight: impl Fn(&T) -> f64) -> Option<&'a T> {
+pub(crate) fn weighted<'a, T>(
+    rng: &mut StdRng,
+    items: &'a [T],
+    weight: impl Fn(&T) -> f64,
+) -> Option<&'a T> {
     let total: f64 = items.iter().map(|item| weight(item).max(0.0)).sum();
     if total <= 0.0 {
         return None;
@@ -87,10 +95,19 @@ pub(crate) fn day_between(rng: &mut StdRng, start: Date, end: Date) -> Date {
 }
 
 /// An instant on `day` between the two hours (UTC; the demo does not model time zones).
-pub(crate) fn at_hours(rng: &mut StdRng, day: Date, from_hour: i64, to_hour: i64) -> OffsetDateTime {
+pub(crate) fn at_hours(
+    rng: &mut StdRng,
+    day: Date,
+    from_hour: i64,
+    to_hour: i64,
+) -> OffsetDateTime {
     let minutes = between(rng, from_hour * 60, to_hour * 60 - 1);
-    let time = Time::from_hms(u8::try_from(minutes / 60).unwrap_or(12), u8::try_from(minutes % 60).unwrap_or(0), 0)
-        .unwrap_or(Time::MIDNIGHT);
+    let time = Time::from_hms(
+        u8::try_from(minutes / 60).unwrap_or(12),
+        u8::try_from(minutes % 60).unwrap_or(0),
+        0,
+    )
+    .unwrap_or(Time::MIDNIGHT);
     day.with_time(time).assume_utc()
 }
 

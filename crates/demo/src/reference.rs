@@ -5,7 +5,8 @@
 //! creating duplicates.
 
 use records::{
-    Address, Npi, Organization, OrganizationId, OrganizationKind, Payer, PayerId, PayerKind, Provider, ProviderId,
+    Address, Npi, Organization, OrganizationId, OrganizationKind, Payer, PayerId, PayerKind,
+    Provider, ProviderId,
 };
 use store::{Actor, Tx};
 
@@ -44,31 +45,185 @@ struct ProviderSpec {
     org: Org,
 }
 
-const fn p(key: &'static str, given: &'static str, family: &'static str, credentials: &'static str, role: Role, org: Org) -> ProviderSpec {
-    ProviderSpec { key, given, family, credentials, role, org }
+const fn p(
+    key: &'static str,
+    given: &'static str,
+    family: &'static str,
+    credentials: &'static str,
+    role: Role,
+    org: Org,
+) -> ProviderSpec {
+    ProviderSpec {
+        key,
+        given,
+        family,
+        credentials,
+        role,
+        org,
+    }
 }
 
 const PROVIDERS: &[ProviderSpec] = &[
-    p("fm-1", "Imogen", "Ashgrove", "MD", Role::Family, Org::Primary),
-    p("fm-2", "Tobias", "Wrenfield", "DO", Role::Family, Org::Primary),
-    p("fm-3", "Marguerite", "Osterley", "MD", Role::Family, Org::Primary),
-    p("fm-4", "Anders", "Coldwell", "MD", Role::Family, Org::Primary),
-    p("im-1", "Harriet", "Penrose", "MD", Role::Internist, Org::Primary),
-    p("im-2", "Ezra", "Blackmoor", "MD", Role::Internist, Org::Primary),
-    p("hosp-1", "Ottilie", "Marchbank", "MD", Role::Hospitalist, Org::Hospital),
-    p("hosp-2", "Rupert", "Saltonstall", "DO", Role::Hospitalist, Org::Hospital),
-    p("peds-1", "Clementine", "Fairbairn", "MD", Role::Pediatrician, Org::Pediatrics),
-    p("peds-2", "Jasper", "Underwood", "MD", Role::Pediatrician, Org::Pediatrics),
-    p("peds-3", "Ingrid", "Halvorsen", "MD", Role::Pediatrician, Org::Pediatrics),
-    p("ed-1", "Magnus", "Thorne", "MD", Role::Emergency, Org::Hospital),
-    p("ed-2", "Philippa", "Greaves", "DO", Role::Emergency, Org::Hospital),
-    p("ed-3", "Leopold", "Ainsworth", "MD", Role::Emergency, Org::Hospital),
-    p("surg-1", "Beatrice", "Kingsmill", "MD", Role::Surgeon, Org::Hospital),
-    p("surg-2", "Edmund", "Larkin", "MD", Role::Surgeon, Org::Hospital),
-    p("ob-1", "Rosamund", "Whitcombe", "MD", Role::Obstetrician, Org::Women),
-    p("ob-2", "Florian", "Hartigan", "MD", Role::Obstetrician, Org::Women),
-    p("card-1", "Cecily", "Dunstable", "MD", Role::Cardiologist, Org::Hospital),
-    p("np-1", "Maren", "Eastbrook", "NP", Role::NursePractitioner, Org::Primary),
+    p(
+        "fm-1",
+        "Imogen",
+        "Ashgrove",
+        "MD",
+        Role::Family,
+        Org::Primary,
+    ),
+    p(
+        "fm-2",
+        "Tobias",
+        "Wrenfield",
+        "DO",
+        Role::Family,
+        Org::Primary,
+    ),
+    p(
+        "fm-3",
+        "Marguerite",
+        "Osterley",
+        "MD",
+        Role::Family,
+        Org::Primary,
+    ),
+    p(
+        "fm-4",
+        "Anders",
+        "Coldwell",
+        "MD",
+        Role::Family,
+        Org::Primary,
+    ),
+    p(
+        "im-1",
+        "Harriet",
+        "Penrose",
+        "MD",
+        Role::Internist,
+        Org::Primary,
+    ),
+    p(
+        "im-2",
+        "Ezra",
+        "Blackmoor",
+        "MD",
+        Role::Internist,
+        Org::Primary,
+    ),
+    p(
+        "hosp-1",
+        "Ottilie",
+        "Marchbank",
+        "MD",
+        Role::Hospitalist,
+        Org::Hospital,
+    ),
+    p(
+        "hosp-2",
+        "Rupert",
+        "Saltonstall",
+        "DO",
+        Role::Hospitalist,
+        Org::Hospital,
+    ),
+    p(
+        "peds-1",
+        "Clementine",
+        "Fairbairn",
+        "MD",
+        Role::Pediatrician,
+        Org::Pediatrics,
+    ),
+    p(
+        "peds-2",
+        "Jasper",
+        "Underwood",
+        "MD",
+        Role::Pediatrician,
+        Org::Pediatrics,
+    ),
+    p(
+        "peds-3",
+        "Ingrid",
+        "Halvorsen",
+        "MD",
+        Role::Pediatrician,
+        Org::Pediatrics,
+    ),
+    p(
+        "ed-1",
+        "Magnus",
+        "Thorne",
+        "MD",
+        Role::Emergency,
+        Org::Hospital,
+    ),
+    p(
+        "ed-2",
+        "Philippa",
+        "Greaves",
+        "DO",
+        Role::Emergency,
+        Org::Hospital,
+    ),
+    p(
+        "ed-3",
+        "Leopold",
+        "Ainsworth",
+        "MD",
+        Role::Emergency,
+        Org::Hospital,
+    ),
+    p(
+        "surg-1",
+        "Beatrice",
+        "Kingsmill",
+        "MD",
+        Role::Surgeon,
+        Org::Hospital,
+    ),
+    p(
+        "surg-2",
+        "Edmund",
+        "Larkin",
+        "MD",
+        Role::Surgeon,
+        Org::Hospital,
+    ),
+    p(
+        "ob-1",
+        "Rosamund",
+        "Whitcombe",
+        "MD",
+        Role::Obstetrician,
+        Org::Women,
+    ),
+    p(
+        "ob-2",
+        "Florian",
+        "Hartigan",
+        "MD",
+        Role::Obstetrician,
+        Org::Women,
+    ),
+    p(
+        "card-1",
+        "Cecily",
+        "Dunstable",
+        "MD",
+        Role::Cardiologist,
+        Org::Hospital,
+    ),
+    p(
+        "np-1",
+        "Maren",
+        "Eastbrook",
+        "NP",
+        Role::NursePractitioner,
+        Org::Primary,
+    ),
 ];
 
 fn taxonomy(role: Role) -> (&'static str, &'static str) {
@@ -96,17 +251,45 @@ pub(crate) enum PayerSlot {
 /// The three commercial plans: payer name, X12 payer id, plan name, member-id prefix.
 pub(crate) const COMMERCIAL: [(&str, &str, &str, &str); 3] = [
     ("Bayside Health Plan", "DEMO1", "Bayside PPO", "BHP"),
-    ("Granite Mutual Insurance", "DEMO2", "Granite Choice HMO", "GMI"),
-    ("Northstar Benefit Trust", "DEMO3", "Northstar Open Access", "NBT"),
+    (
+        "Granite Mutual Insurance",
+        "DEMO2",
+        "Granite Choice HMO",
+        "GMI",
+    ),
+    (
+        "Northstar Benefit Trust",
+        "DEMO3",
+        "Northstar Open Access",
+        "NBT",
+    ),
 ];
 
 fn payer_spec(slot: PayerSlot) -> (&'static str, &'static str, Option<&'static str>, PayerKind) {
     match slot {
-        PayerSlot::Medicare => ("medicare", "Medicare Part A and B (demo jurisdiction)", Some("DEMOMCR"), PayerKind::Medicare),
-        PayerSlot::Medicaid => ("medicaid", "MassHealth Standard (demo)", Some("DEMOMCD"), PayerKind::Medicaid),
+        PayerSlot::Medicare => (
+            "medicare",
+            "Medicare Part A and B (demo jurisdiction)",
+            Some("DEMOMCR"),
+            PayerKind::Medicare,
+        ),
+        PayerSlot::Medicaid => (
+            "medicaid",
+            "MassHealth Standard (demo)",
+            Some("DEMOMCD"),
+            PayerKind::Medicaid,
+        ),
         PayerSlot::Commercial(i) => {
             let (name, code, _, _) = COMMERCIAL.get(i).copied().unwrap_or(COMMERCIAL[0]);
-            (["commercial-1", "commercial-2", "commercial-3"].get(i).copied().unwrap_or("commercial-1"), name, Some(code), PayerKind::Commercial)
+            (
+                ["commercial-1", "commercial-2", "commercial-3"]
+                    .get(i)
+                    .copied()
+                    .unwrap_or("commercial-1"),
+                name,
+                Some(code),
+                PayerKind::Commercial,
+            )
         }
         PayerSlot::SelfPay => ("self-pay", "Self-pay", None, PayerKind::SelfPay),
     }
@@ -129,7 +312,11 @@ pub(crate) struct Reference {
 impl Reference {
     /// Providers with a role, in a stable order.
     pub fn with_role(&self, role: Role) -> Vec<ProviderId> {
-        self.providers.iter().filter(|(r, _)| *r == role).map(|(_, id)| *id).collect()
+        self.providers
+            .iter()
+            .filter(|(r, _)| *r == role)
+            .map(|(_, id)| *id)
+            .collect()
     }
 
     /// The payer record for a slot.
@@ -137,7 +324,11 @@ impl Reference {
         match slot {
             PayerSlot::Medicare => self.medicare,
             PayerSlot::Medicaid => self.medicaid,
-            PayerSlot::Commercial(i) => self.commercial.get(i).copied().unwrap_or(self.commercial[0]),
+            PayerSlot::Commercial(i) => self
+                .commercial
+                .get(i)
+                .copied()
+                .unwrap_or(self.commercial[0]),
             PayerSlot::SelfPay => self.self_pay,
         }
     }
@@ -155,7 +346,13 @@ fn address(line1: &str, city: &str, zip: &str) -> Address {
 }
 
 /// Finds the record remembered under `key`, or creates it with `make` and remembers it.
-fn ensure<R: store::Table>(tx: &mut Tx<'_>, actor: &Actor, kind: &str, key: &str, make: impl FnOnce() -> R) -> store::Result<i64> {
+fn ensure<R: store::Table>(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    kind: &str,
+    key: &str,
+    make: impl FnOnce() -> R,
+) -> store::Result<i64> {
     if let Some(id) = tx.external_id(SOURCE, kind, key)? {
         return Ok(id);
     }
@@ -164,7 +361,15 @@ fn ensure<R: store::Table>(tx: &mut Tx<'_>, actor: &Actor, kind: &str, key: &str
     Ok(id)
 }
 
-fn organization(tx: &mut Tx<'_>, actor: &Actor, key: &str, name: &str, kind: OrganizationKind, npi_base: u32, line1: &str) -> store::Result<OrganizationId> {
+fn organization(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    key: &str,
+    name: &str,
+    kind: OrganizationKind,
+    npi_base: u32,
+    line1: &str,
+) -> store::Result<OrganizationId> {
     ensure(tx, actor, "organization", key, || Organization {
         name: name.into(),
         kind,
@@ -177,10 +382,42 @@ fn organization(tx: &mut Tx<'_>, actor: &Actor, key: &str, name: &str, kind: Org
 
 /// Looks up (or creates) every reference record.
 pub(crate) fn ensure_all(tx: &mut Tx<'_>, actor: &Actor) -> store::Result<Reference> {
-    let hospital = organization(tx, actor, "hospital", "Harborview General Hospital (demo)", OrganizationKind::Facility, 160_100_001, "1 Harborview Plaza")?;
-    let primary_care = organization(tx, actor, "primary-care", "Harborview Family & Internal Medicine (demo)", OrganizationKind::Practice, 160_100_002, "40 Orchard St")?;
-    let pediatrics = organization(tx, actor, "pediatrics", "Northside Pediatrics (demo)", OrganizationKind::Practice, 160_100_003, "212 Maple Ave")?;
-    let womens_health = organization(tx, actor, "womens-health", "Harborview Women's Health (demo)", OrganizationKind::Practice, 160_100_004, "3 Harborview Plaza")?;
+    let hospital = organization(
+        tx,
+        actor,
+        "hospital",
+        "Harborview General Hospital (demo)",
+        OrganizationKind::Facility,
+        160_100_001,
+        "1 Harborview Plaza",
+    )?;
+    let primary_care = organization(
+        tx,
+        actor,
+        "primary-care",
+        "Harborview Family & Internal Medicine (demo)",
+        OrganizationKind::Practice,
+        160_100_002,
+        "40 Orchard St",
+    )?;
+    let pediatrics = organization(
+        tx,
+        actor,
+        "pediatrics",
+        "Northside Pediatrics (demo)",
+        OrganizationKind::Practice,
+        160_100_003,
+        "212 Maple Ave",
+    )?;
+    let womens_health = organization(
+        tx,
+        actor,
+        "womens-health",
+        "Harborview Women's Health (demo)",
+        OrganizationKind::Practice,
+        160_100_004,
+        "3 Harborview Plaza",
+    )?;
     let mut providers = Vec::with_capacity(PROVIDERS.len());
     for (idx, spec) in PROVIDERS.iter().enumerate() {
         let (code, specialty) = taxonomy(spec.role);
@@ -221,7 +458,11 @@ pub(crate) fn ensure_all(tx: &mut Tx<'_>, actor: &Actor) -> store::Result<Refere
         providers,
         medicare: payer(PayerSlot::Medicare)?,
         medicaid: payer(PayerSlot::Medicaid)?,
-        commercial: [payer(PayerSlot::Commercial(0))?, payer(PayerSlot::Commercial(1))?, payer(PayerSlot::Commercial(2))?],
+        commercial: [
+            payer(PayerSlot::Commercial(0))?,
+            payer(PayerSlot::Commercial(1))?,
+            payer(PayerSlot::Commercial(2))?,
+        ],
         self_pay: payer(PayerSlot::SelfPay)?,
     })
 }
