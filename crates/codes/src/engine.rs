@@ -70,6 +70,8 @@ pub struct CodeSets {
     pub(crate) cpt: Vec<Arc<Slot<SimpleRelease>>>,
     indexes: Arc<OnceLock<std::result::Result<NamedIndexes, String>>>,
     edits: Arc<OnceLock<std::result::Result<Edits, String>>>,
+    /// Search over the index terms themselves, built on first use.
+    pub(crate) index_search: Arc<OnceLock<crate::search::SearchIndex>>,
 }
 
 /// A release known by its metadata and decoded on first use.

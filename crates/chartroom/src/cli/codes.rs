@@ -30,6 +30,10 @@ pub enum CodesCmd {
         /// Maximum number of results.
         #[arg(long, default_value_t = 10)]
         limit: usize,
+        /// Search the ICD-10-CM Alphabetic Index, Drug, Neoplasm and External Cause index
+        /// terms instead of codes.
+        #[arg(long)]
+        index: bool,
     },
     /// Show a code: title, hierarchy, notes, 7th characters, release history.
     Show {
@@ -100,7 +104,29 @@ fn system_arg(s: &str) -> Result<System> {
 pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
     let mut sets = CodeSets::open(data_dir).context("loading code sets")?;
     match cmd {
-        CodesCmd::Search { query, system, date, limit } => {
+        CodesCmd::Search { query, index: true, limit, .. } => {
+            let hits = sets.search_index(&query.join(" "), limit)?;
+            if json {
+                return output::json(&hits);
+            }
+            for h in &hits {
+                let mut line = format!("[{:?}] {}", h.kind, h.path);
+                if !h.code.is_empty() {
+                    line.push_str(&format!(" → {}", h.code));
+                }
+                if !h.see.is_empty() {
+                    line.push_str(&format!(" (see {})", h.see));
+                }
+                if !h.see_also.is_empty() {
+                    line.push_str(&format!(" (see also {})", h.see_also));
+                }
+                println!("{line}");
+                for (head, code) in &h.cells {
+                    println!("    {head}: {code}");
+                }
+            }
+        }
+        CodesCmd::Search { query, system, date, limit, index: false } => {
             let system = system_arg(&system)?;
             let dos = date_arg(date.as_deref())?;
             let hits = sets.search(system, &query.join(" "), dos, limit)?;

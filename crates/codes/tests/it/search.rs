@@ -72,3 +72,28 @@ fn other_systems() {
         .unwrap();
     assert!(p.iter().any(|h| h.code.starts_with("00160")), "{p:?}");
 }
+
+#[test]
+fn index_terms_searchable() {
+    let hits = sets().search_index("diab neph", 10).unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h.path.starts_with("Diabetes") && h.code == "E11.21"),
+        "{hits:?}"
+    );
+    let drug = sets().search_index("acetaminophen", 5).unwrap();
+    let d = drug
+        .iter()
+        .find(|h| h.kind == codes::index::IndexKind::Drugs)
+        .unwrap();
+    assert!(
+        d.cells
+            .iter()
+            .any(|(head, code)| head.contains("Accidental") && code.starts_with("T39.1X1"))
+    );
+    let neo = sets().search_index("neoplasm lung", 5).unwrap();
+    assert!(
+        neo.iter()
+            .any(|h| h.kind == codes::index::IndexKind::Neoplasm)
+    );
+}
