@@ -20,11 +20,10 @@
 
 use std::collections::BTreeMap;
 
-use roaring::RoaringBitmap;
-use rustc_hash::FxHashMap;
-
 use crate::dictionary::Dictionary;
 use crate::facts::EventKey;
+use crate::keyindex::KeyIndex;
+use roaring::RoaringBitmap;
 
 /// Which kind of event a table holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -245,6 +244,27 @@ enum Location {
     Delta(u32),
 }
 
+/// Marks a packed `Location::Delta`; base row indices and patient ordinals stay below it
+/// (two billion rows of one kind, two billion patients).
+const DELTA_BIT: u32 = 1 << 31;
+
+impl Location {
+    fn pack(self) -> u32 {
+        match self {
+            Location::Base(idx) => idx & !DELTA_BIT,
+            Location::Delta(patient) => patient | DELTA_BIT,
+        }
+    }
+
+    fn unpack(packed: u32) -> Location {
+        if packed & DELTA_BIT == 0 {
+            Location::Base(packed)
+        } else {
+            Location::Delta(packed & !DELTA_BIT)
+        }
+    }
+}
+
 /// One kind of event, see the module docs.
 #[derive(Debug, Clone)]
 pub(crate) struct EventTable {
@@ -253,7 +273,8 @@ pub(crate) struct EventTable {
     dead: Vec<u64>,
     n_dead: usize,
     delta: BTreeMap<(u32, EventKey), Row>,
-    location: FxHashMap<EventKey, Location>,
+    /// Event key to `Location`, packed by `Location::pack`.
+    location: KeyIndex,
     pub(crate) codes: Dictionary,
     code_patients: Vec<RoaringBitmap>,
     /// Earliest and latest date of any row ever added since the last rebuild (a
@@ -269,7 +290,7 @@ impl EventTable {
             dead: Vec::new(),
             n_dead: 0,
             delta: BTreeMap::new(),
-            location: FxHashMap::default(),
+            location: KeyIndex::default(),
             codes: Dictionary::default(),
             code_patients: Vec::new(),
             date_span: None,
@@ -282,11 +303,10 @@ impl EventTable {
         table.codes = codes;
         // A stable sort keeps each patient's rows in the order the store gave them.
         rows.sort_by_key(|row| row.patient);
-        let mut seen: FxHashMap<EventKey, u32> = FxHashMap::default();
-        seen.reserve(rows.len());
+        let mut seen = KeyIndex::with_capacity(rows.len());
         let mut kept = Vec::with_capacity(rows.len());
         for row in rows {
-            if let Some(&previous) = seen.get(&row.key) {
+            if let Some(previous) = seen.get(row.key) {
                 // Duplicate key: the later row replaces the earlier one.
                 if let Some(slot) = kept.get_mut(previous as usize) {
                     *slot = None;
@@ -306,7 +326,7 @@ impl EventTable {
     fn push_base(&mut self, row: Row) {
         let idx = u32::try_from(self.base.len()).unwrap_or(u32::MAX);
         self.base.push(self.kind, &row);
-        self.location.insert(row.key, Location::Base(idx));
+        self.location.insert(row.key, Location::Base(idx).pack());
         self.note_code(row.code, row.patient);
         self.note_date(row.date);
     }
@@ -349,14 +369,15 @@ impl EventTable {
     pub(crate) fn upsert(&mut self, row: Row) {
         self.remove(row.key);
         self.delta.insert((row.patient, row.key), row);
-        self.location.insert(row.key, Location::Delta(row.patient));
+        self.location
+            .insert(row.key, Location::Delta(row.patient).pack());
         self.note_code(row.code, row.patient);
         self.note_date(row.date);
     }
 
     /// Removes the event with `key`; false if it was not present.
     pub(crate) fn remove(&mut self, key: EventKey) -> bool {
-        let Some(location) = self.location.remove(&key) else {
+        let Some(location) = self.location.remove(key).map(Location::unpack) else {
             return false;
         };
         let removed = match location {
@@ -379,7 +400,7 @@ impl EventTable {
         for idx in start..end {
             if !self.is_dead(idx) {
                 if let Some(&key) = self.base.key.get(idx) {
-                    self.location.remove(&key);
+                    self.location.remove(key);
                 }
                 self.mark_dead(idx);
             }
@@ -391,7 +412,7 @@ impl EventTable {
             .collect();
         for key in keys {
             self.delta.remove(&(patient, key));
-            self.location.remove(&key);
+            self.location.remove(key);
         }
         for bitmap in &mut self.code_patients {
             bitmap.remove(patient);

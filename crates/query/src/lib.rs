@@ -16,6 +16,7 @@ mod error;
 mod events;
 mod exec;
 pub mod facts;
+mod keyindex;
 mod lang;
 pub mod load;
 mod patients;

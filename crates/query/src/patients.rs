@@ -8,12 +8,11 @@
 //! - Every column has exactly `keys.len()` entries; `live` ranges over the same ordinals.
 //! - `zip3[p]` is always the id of the first three characters of `zip[p]`.
 
-use rustc_hash::FxHashMap;
-
 use crate::bitset::PatientSet;
 use crate::day;
 use crate::dictionary::Dictionary;
 use crate::facts::{PatientFacts, PatientKey};
+use crate::keyindex::KeyIndex;
 
 /// No date of death.
 pub(crate) const ALIVE: i32 = i32::MAX;
@@ -22,7 +21,7 @@ pub(crate) const ALIVE: i32 = i32::MAX;
 #[derive(Debug, Clone)]
 pub(crate) struct Patients {
     pub(crate) keys: Vec<PatientKey>,
-    ordinal_of: FxHashMap<PatientKey, u32>,
+    ordinal_of: KeyIndex,
     pub(crate) live: PatientSet,
     pub(crate) birth_ymd: Vec<u32>,
     pub(crate) birth_day: Vec<i32>,
@@ -38,7 +37,7 @@ impl Patients {
     pub(crate) fn with_capacity(capacity: usize) -> Patients {
         Patients {
             keys: Vec::with_capacity(capacity),
-            ordinal_of: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
+            ordinal_of: KeyIndex::with_capacity(capacity),
             live: PatientSet::empty(0),
             birth_ymd: Vec::with_capacity(capacity),
             birth_day: Vec::with_capacity(capacity),
@@ -59,8 +58,7 @@ impl Patients {
     /// Ordinal of a live patient.
     pub(crate) fn ordinal(&self, key: PatientKey) -> Option<u32> {
         self.ordinal_of
-            .get(&key)
-            .copied()
+            .get(key)
             .filter(|&ordinal| self.live.contains(ordinal))
     }
 
@@ -73,7 +71,7 @@ impl Patients {
         let birth_day = day::day(facts.birth_date);
         let deceased = facts.deceased.map_or(ALIVE, day::day);
         let sex = facts.sex.code();
-        if let Some(&ordinal) = self.ordinal_of.get(&facts.patient_key) {
+        if let Some(ordinal) = self.ordinal_of.get(facts.patient_key) {
             let idx = ordinal as usize;
             set(&mut self.birth_ymd, idx, birth_ymd);
             set(&mut self.birth_day, idx, birth_day);
