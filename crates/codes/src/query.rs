@@ -284,7 +284,14 @@ impl CodeSets {
                     children: n.children.iter().map(|&c| cm_title(r, c)).collect(),
                     notes,
                     seventh_characters: r.seventh_characters(i).to_vec(),
-                    facts: Vec::new(),
+                    // Sex and age edits, shown without a patient so the page says who the
+                    // code is for.
+                    facts: self
+                        .edits()?
+                        .check_diagnosis(&n.code, &Patient::default())
+                        .into_iter()
+                        .map(|e| ("edit".to_string(), format!("{} ({})", e.message, e.source)))
+                        .collect(),
                     history: self
                         .cm
                         .iter()

@@ -75,3 +75,17 @@ fn cvx_influenza_flag() {
     assert!(!cvx.get("03").unwrap().is_influenza);
     assert!(!cvx.get("03").unwrap().status.is_empty());
 }
+
+#[test]
+fn show_lists_edits() {
+    let d = sets()
+        .show(System::Icd10Cm, "O80", super::d("2026-01-15"))
+        .unwrap();
+    assert!(
+        d.facts
+            .iter()
+            .any(|(k, v)| k == "edit" && v.contains("female")),
+        "{:?}",
+        d.facts
+    );
+}
