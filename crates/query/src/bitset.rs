@@ -130,15 +130,23 @@ impl PatientSet {
     pub fn iter_range(&self, lo: u32, hi: u32) -> impl Iterator<Item = u32> + '_ {
         let first = (lo / 64) as usize;
         let last = (hi.min(self.len).div_ceil(64) as usize).min(self.words.len());
-        self.words
-            .get(first..last)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-            .flat_map(move |(offset, &word)| {
-                let base = ((first + offset) as u32) * 64;
-                BitIter(word).map(move |bit| base + bit)
-            })
-            .filter(move |&ordinal| ordinal >= lo && ordinal < hi)
+        let words = self.words.get(first..last).unwrap_or(&[]);
+        let (lo_bit, hi_end) = (lo, hi);
+        words.iter().enumerate().flat_map(move |(offset, &word)| {
+            let base = ((first + offset) as u32) * 64;
+            // Mask off bits outside `lo..hi` once per word instead of testing each member.
+            let mut masked = word;
+            if base < lo_bit {
+                masked &= u64::MAX.checked_shl(lo_bit - base).unwrap_or(0);
+            }
+            if hi_end < base.saturating_add(64) {
+                masked &=
+                    (1u64.checked_shl(hi_end.saturating_sub(base)).unwrap_or(0)).wrapping_sub(1);
+            }
+            BitIter(masked).map(move |bit| base + bit)
+        })
     }
 }
+
+#[cfg(test)]
+mod tests;

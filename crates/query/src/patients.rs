@@ -1,8 +1,8 @@
 //! `Patients`: the demographic columns, indexed by a dense patient ordinal.
 //!
 //! Invariants:
-//! - Ordinal `p` is assigned on first insert of a patient key and never changes or gets
-//!   reused; removing a patient clears its bit in `live` and leaves a tombstone, so every
+//! - Ordinal `p` is assigned on first insert of a patient key and never changes or goes
+//!   to another key (a removed key that comes back gets `p` again); removing a patient clears its bit in `live` and leaves a tombstone, so every
 //!   event column that stores `p` stays valid. (Patients are rarely removed from a health
 //!   record; a rebuild from the store drops the tombstones.)
 //! - Every column has exactly `keys.len()` entries; `live` ranges over the same ordinals.

@@ -1,3 +1,5 @@
+//! Unit tests of day numbers: the Monday anchor, whole-year ages, period numbering.
+
 use super::*;
 use time::macros::date;
 

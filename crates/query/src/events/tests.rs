@@ -1,3 +1,5 @@
+//! Unit tests of event tables: patient-contiguous scans across base and delta, upsert, tombstones, exact per-code patient sets.
+
 use super::*;
 
 fn row(key: i64, patient: u32, date: i32) -> Row {

@@ -96,15 +96,13 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
             }
             parallel::map_chunks(universe, |lo, hi| {
                 let mut groups = new_groups();
+                // One row value reused for every patient: only the ordinal changes.
+                let mut group_row = GroupRow {
+                    n: 1,
+                    ..GroupRow::default()
+                };
                 for patient in set.iter_range(lo, hi) {
-                    let group_row = GroupRow {
-                        row: Row {
-                            patient,
-                            ..Row::default()
-                        },
-                        n: 1,
-                        ..GroupRow::default()
-                    };
+                    group_row.row.patient = patient;
                     groups.add(&ctx, &dims, &measures, &group_row);
                 }
                 groups

@@ -1,3 +1,5 @@
+//! Unit tests of the key index: dense, sparse and negative keys, and keys that move from sparse to dense.
+
 use super::*;
 
 #[test]

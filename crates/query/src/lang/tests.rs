@@ -1,3 +1,5 @@
+//! Unit tests of the lexer and parser internals; the data-driven round-trip and error cases live in tests/it/language.rs.
+
 use super::ast::{CmpOp, Cond, Expr, Field, Item, Query, Subject, Test, Value};
 use super::lexer::{Tok, is_bare_word, tokenize};
 use super::parse;

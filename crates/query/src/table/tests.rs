@@ -1,3 +1,5 @@
+//! Unit tests of result tables: small-cell suppression and CSV quoting.
+
 use super::*;
 
 fn sample() -> Table {
