@@ -91,7 +91,9 @@ pub enum CodesCmd {
 
 fn date_arg(s: Option<&str>) -> Result<Date> {
     match s {
-        Some(s) => codes::parse_date(s).with_context(|| format!("--date {s:?} is not a date (YYYY-MM-DD)")),
+        Some(s) => {
+            codes::parse_date(s).with_context(|| format!("--date {s:?} is not a date (YYYY-MM-DD)"))
+        }
         None => Ok(store::SystemClock.now().date()),
     }
 }
@@ -104,7 +106,12 @@ fn system_arg(s: &str) -> Result<System> {
 pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
     let mut sets = CodeSets::open(data_dir).context("loading code sets")?;
     match cmd {
-        CodesCmd::Search { query, index: true, limit, .. } => {
+        CodesCmd::Search {
+            query,
+            index: true,
+            limit,
+            ..
+        } => {
             let hits = sets.search_index(&query.join(" "), limit)?;
             if json {
                 return output::json(&hits);
@@ -126,7 +133,13 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 }
             }
         }
-        CodesCmd::Search { query, system, date, limit, index: false } => {
+        CodesCmd::Search {
+            query,
+            system,
+            date,
+            limit,
+            index: false,
+        } => {
             let system = system_arg(&system)?;
             let dos = date_arg(date.as_deref())?;
             let hits = sets.search(system, &query.join(" "), dos, limit)?;
@@ -138,7 +151,11 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 .map(|h| {
                     vec![
                         h.code.clone(),
-                        if h.billable { "yes".into() } else { "no".into() },
+                        if h.billable {
+                            "yes".into()
+                        } else {
+                            "no".into()
+                        },
                         match &h.matched {
                             Some(m) => format!("{} (matched: {m})", h.title),
                             None => h.title.clone(),
@@ -159,7 +176,12 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
             if let Some(s) = &d.short {
                 println!("  short: {s}");
             }
-            println!("  system {} release {} · billable: {}", d.system, d.release, if d.billable { "yes" } else { "no" });
+            println!(
+                "  system {} release {} · billable: {}",
+                d.system,
+                d.release,
+                if d.billable { "yes" } else { "no" }
+            );
             for (depth, h) in d.hierarchy.iter().enumerate() {
                 println!("  {}{} {}", "  ".repeat(depth), h.code, h.title);
             }
@@ -194,7 +216,13 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 .collect();
             println!("history: {}", hist.join(", "));
         }
-        CodesCmd::Validate { codes: list, system, date, sex, age } => {
+        CodesCmd::Validate {
+            codes: list,
+            system,
+            date,
+            sex,
+            age,
+        } => {
             let system = system_arg(&system)?;
             let dos = date_arg(date.as_deref())?;
             let sex = match sex.as_deref().map(str::to_ascii_uppercase).as_deref() {
@@ -203,7 +231,10 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 Some("M" | "MALE") => Some(Sex::Male),
                 Some(other) => bail!("--sex {other:?}: expected F or M"),
             };
-            let patient = Patient { sex, age_years: age };
+            let patient = Patient {
+                sex,
+                age_years: age,
+            };
             let results = list
                 .iter()
                 .map(|c| sets.validate(system, c, dos, &patient))
@@ -234,9 +265,19 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 }
             }
         }
-        CodesCmd::Import { file, system, order, code_list, name, effective } => {
+        CodesCmd::Import {
+            file,
+            system,
+            order,
+            code_list,
+            name,
+            effective,
+        } => {
             let effective_from = match effective.as_deref() {
-                Some(s) => Some(codes::parse_date(s).with_context(|| format!("--effective {s:?} is not a date"))?),
+                Some(s) => Some(
+                    codes::parse_date(s)
+                        .with_context(|| format!("--effective {s:?} is not a date"))?,
+                ),
                 None => None,
             };
             let req = ImportRequest {
@@ -267,7 +308,11 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                     vec![
                         r.system.to_string(),
                         r.name.clone(),
-                        if r.effective_from == Date::MIN { "always".into() } else { r.effective_from.to_string() },
+                        if r.effective_from == Date::MIN {
+                            "always".into()
+                        } else {
+                            r.effective_from.to_string()
+                        },
                         r.effective_to.map_or_else(|| "-".into(), |d| d.to_string()),
                         r.codes.to_string(),
                         format!("{:?}", r.origin).to_lowercase(),
@@ -275,7 +320,12 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                     ]
                 })
                 .collect();
-            output::table(&["SYSTEM", "RELEASE", "FROM", "TO", "CODES", "ORIGIN", "SOURCE"], &rows);
+            output::table(
+                &[
+                    "SYSTEM", "RELEASE", "FROM", "TO", "CODES", "ORIGIN", "SOURCE",
+                ],
+                &rows,
+            );
         }
     }
     Ok(())

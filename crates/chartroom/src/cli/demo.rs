@@ -22,26 +22,39 @@ pub struct DemoArgs {
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
-    store::Value::Text(text.to_owned()).as_date().ok_or_else(|| format!("\"{text}\" is not a date (YYYY-MM-DD)"))
+    store::Value::Text(text.to_owned())
+        .as_date()
+        .ok_or_else(|| format!("\"{text}\" is not a date (YYYY-MM-DD)"))
 }
 
 pub fn run(store: &Store, args: &DemoArgs, json: bool) -> Result<()> {
     let as_of = args.as_of.unwrap_or_else(|| store.clock().now().date());
     let bar = ProgressBar::new(u64::from(args.patients));
     bar.set_style(
-        ProgressStyle::with_template("{msg:12} [{bar:40}] {pos}/{len} patients  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:12} [{bar:40}] {pos}/{len} patients  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_message("generating");
     let started = std::time::Instant::now();
-    let options = demo::DemoOptions { patients: args.patients, seed: args.seed, as_of, batch_size: 500 };
-    let report = demo::generate(store, &options, &mut |done| bar.set_position(u64::from(done)))
-        .context("generating the demo population")?;
+    let options = demo::DemoOptions {
+        patients: args.patients,
+        seed: args.seed,
+        as_of,
+        batch_size: 500,
+    };
+    let report = demo::generate(store, &options, &mut |done| {
+        bar.set_position(u64::from(done))
+    })
+    .context("generating the demo population")?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     if json {
-        return output::json(&serde_json::json!({ "seconds": seconds, "report": format!("{report:?}") }));
+        return output::json(
+            &serde_json::json!({ "seconds": seconds, "report": format!("{report:?}") }),
+        );
     }
     println!(
         "Generated {} synthetic patients (seed {}, as of {as_of}) in {seconds:.1} s: {:.0} patients/s.",

@@ -1,6 +1,7 @@
 //! The command line: one subcommand per job a records department does from a terminal.
 
 mod codes;
+mod demo;
 mod import;
 mod patient;
 mod stats;
@@ -45,6 +46,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Generate a deterministic synthetic population (never real patients).
+    Demo(demo::DemoArgs),
     /// Import records from files (the Synthea CSV export, plain or .gz).
     Import(import::ImportArgs),
     /// Export records to files.
@@ -78,9 +81,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 store.location().label(),
                 store.schema_version()?
             );
-            let _ = (demo, seed);
+            if let Some(patients) = demo {
+                demo::run(
+                    &store,
+                    &demo::DemoArgs {
+                        patients,
+                        seed,
+                        as_of: None,
+                    },
+                    json,
+                )?;
+            }
             Ok(())
         }
+        Command::Demo(args) => demo::run(&storage.open()?, &args, json),
         Command::Import(args) => import::run(&storage.open()?, &args, json),
         Command::Export { csv } => {
             let store = storage.open()?;
