@@ -89,3 +89,21 @@ fn show_lists_edits() {
         d.facts
     );
 }
+
+#[test]
+fn code_sets_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<codes::CodeSets>();
+    let s = sets();
+    std::thread::scope(|sc| {
+        for _ in 0..2 {
+            sc.spawn(|| {
+                assert!(
+                    s.icd10cm(super::d("2026-01-15"))
+                        .unwrap()
+                        .is_billable("I10")
+                )
+            });
+        }
+    });
+}
