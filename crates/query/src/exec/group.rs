@@ -42,10 +42,11 @@ pub(crate) struct GroupRow {
 
 /// A compiled dimension.
 pub(crate) enum DimEval {
+    /// `band_of_patient[p]` is patient `p`'s band index (`u8::MAX`: in no band), computed
+    /// once per query in one sequential pass, so grouping reads one byte per row.
     AgeBand {
-        by_age: Vec<u8>,
+        band_of_patient: Vec<u8>,
         bands: Vec<Band>,
-        as_of: u32,
     },
     Sex,
     Zip3,
@@ -88,13 +89,24 @@ impl DimEval {
             Dimension::AgeBand(bands) => {
                 let as_of = ctx.as_of_ymd("age_band")?;
                 // Ages 0..=150 by table lookup; older (data errors) fall back to a search.
-                let by_age = (0..=150i64)
+                let by_age: Vec<u8> = (0..=150i64)
                     .map(|age| band_of(bands, age).map_or(u8::MAX, |idx| idx as u8))
                     .collect();
+                let band_of_patient = ctx
+                    .patients
+                    .birth_ymd
+                    .iter()
+                    .map(|&birth| {
+                        let age = day::age_years(birth, as_of);
+                        match by_age.get(age as usize) {
+                            Some(&idx) => idx,
+                            None => band_of(bands, i64::from(age)).map_or(u8::MAX, |idx| idx as u8),
+                        }
+                    })
+                    .collect();
                 DimEval::AgeBand {
-                    by_age,
+                    band_of_patient,
                     bands: bands.clone(),
-                    as_of,
                 }
             }
             Dimension::Sex => DimEval::Sex,
@@ -159,17 +171,11 @@ impl DimEval {
         let patient = row.patient as usize;
         Some(match self {
             DimEval::AgeBand {
-                by_age,
-                bands,
-                as_of,
-            } => {
-                let age = day::age_years(*ctx.patients.birth_ymd.get(patient)?, *as_of);
-                match by_age.get(age as usize) {
-                    Some(&u8::MAX) => return None,
-                    Some(&idx) => i64::from(idx),
-                    None => band_of(bands, i64::from(age))? as i64,
-                }
-            }
+                band_of_patient, ..
+            } => match band_of_patient.get(patient) {
+                Some(&idx) if idx != u8::MAX => i64::from(idx),
+                _ => return None,
+            },
             DimEval::Sex => i64::from(*ctx.patients.sex.get(patient)?),
             DimEval::Zip3 => i64::from(*ctx.patients.zip3.get(patient)?),
             DimEval::Zip => i64::from(*ctx.patients.zip.get(patient)?),
@@ -525,6 +531,18 @@ impl Groups {
             }
         }
         let slot = self.slot(&key);
+        self.add_at(slot, ctx, measures, group_row);
+    }
+
+    /// Adds one row to the group in `slot`.
+    #[inline]
+    pub(crate) fn add_at(
+        &mut self,
+        slot: usize,
+        ctx: &Ctx<'_>,
+        measures: &[MeasureEval],
+        group_row: &GroupRow,
+    ) {
         let stride = self.stride();
         let patient = group_row.row.patient;
         let Some(acc) = self.acc.get_mut(slot * stride..(slot + 1) * stride) else {
@@ -562,6 +580,43 @@ impl Groups {
                 }
             }
         }
+    }
+
+    /// For queries over patients with dense groups: every patient's slot, computed one
+    /// dimension at a time in sequential passes over the demographic columns (`u32::MAX`
+    /// for patients in no group). `None` when the groups are not dense.
+    pub(crate) fn patient_slots(&self, ctx: &Ctx<'_>, dims: &[DimEval]) -> Option<Vec<u32>> {
+        let radices = self.radices.as_ref()?;
+        let patients = ctx.patients;
+        let mut slots = vec![0u32; patients.len() as usize];
+        fn fold<T: Copy + Into<u64>>(
+            slots: &mut [u32],
+            radix: u64,
+            parts: &[T],
+            skip: Option<u64>,
+        ) {
+            for (slot, &part) in slots.iter_mut().zip(parts) {
+                let part: u64 = part.into();
+                *slot = if *slot == u32::MAX || Some(part) == skip {
+                    u32::MAX
+                } else {
+                    u32::try_from(u64::from(*slot) * radix + part).unwrap_or(u32::MAX)
+                };
+            }
+        }
+        for (dim, &radix) in dims.iter().zip(radices) {
+            let radix = radix.max(1);
+            match dim {
+                DimEval::AgeBand {
+                    band_of_patient, ..
+                } => fold(&mut slots, radix, band_of_patient, Some(u64::from(u8::MAX))),
+                DimEval::Sex => fold(&mut slots, radix, &patients.sex, None),
+                DimEval::Zip3 => fold(&mut slots, radix, &patients.zip3, None),
+                DimEval::Zip => fold(&mut slots, radix, &patients.zip, None),
+                _ => return None,
+            }
+        }
+        Some(slots)
     }
 
     /// Folds another chunk's groups in; chunks hold disjoint patients, so adding counts

@@ -94,6 +94,9 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
                     &ctx,
                 ));
             }
+            // Dense groups over patient columns: each patient's slot comes from a
+            // precomputed array, so the loop below is a load and a counter update.
+            let slots = new_groups().patient_slots(&ctx, &dims);
             parallel::map_chunks(universe, |lo, hi| {
                 let mut groups = new_groups();
                 // One row value reused for every patient: only the ordinal changes.
@@ -103,7 +106,15 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
                 };
                 for patient in set.iter_range(lo, hi) {
                     group_row.row.patient = patient;
-                    groups.add(&ctx, &dims, &measures, &group_row);
+                    match &slots {
+                        Some(slots) => match slots.get(patient as usize) {
+                            Some(&slot) if slot != u32::MAX => {
+                                groups.add_at(slot as usize, &ctx, &measures, &group_row)
+                            }
+                            _ => {}
+                        },
+                        None => groups.add(&ctx, &dims, &measures, &group_row),
+                    }
                 }
                 groups
             })
