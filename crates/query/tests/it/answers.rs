@@ -275,3 +275,73 @@ fn age_without_an_as_of_date_is_refused() {
         "query: age needs a date to be measured on; add `as of YYYY-MM-DD`"
     );
 }
+
+#[test]
+fn age_bands_leave_out_patients_in_no_band() {
+    let (pop, engine) = setup();
+    let mut expected: BTreeMap<(u8, &str), i64> = BTreeMap::new();
+    for p in &pop.patients {
+        if (18..=64).contains(&naive::age(p.birth_date, AS_OF)) {
+            let sex = if p.sex == query::Sex::Female {
+                (0, "F")
+            } else {
+                (1, "M")
+            };
+            *expected.entry(sex).or_default() += 1;
+        }
+    }
+    let table = engine
+        .query("count patients as of 2026-01-01 group by sex, age_band(18-64)")
+        .unwrap();
+    let expected: Vec<Vec<String>> = expected
+        .into_iter()
+        .map(|((_, sex), n)| vec![sex.to_owned(), "18-64".to_owned(), n.to_string()])
+        .collect();
+    assert_eq!(strings(&table), expected);
+}
+
+#[test]
+fn overdue_balances_by_sex_and_bucket_with_counts_of_items() {
+    let (pop, engine) = setup();
+    let sex_of: BTreeMap<i64, query::Sex> = pop
+        .patients
+        .iter()
+        .map(|p| (p.patient_key, p.sex))
+        .collect();
+    let mut per_patient: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
+    for item in &pop.ar_items {
+        let days = (AS_OF - item.due_date).whole_days();
+        if item.paid_cents < item.amount_cents && days > 180 {
+            let entry = per_patient.entry(item.patient_key).or_default();
+            entry.0 = entry.0.max(days);
+            entry.1 += item.amount_cents - item.paid_cents;
+            entry.2 += 1;
+        }
+    }
+    let mut expected: BTreeMap<(String, usize), (i64, i64, i64)> = BTreeMap::new();
+    for (patient, (oldest, open, items)) in per_patient {
+        let sex = sex_of[&patient].letter().to_owned();
+        let bucket = usize::from(oldest > 365);
+        let entry = expected.entry((sex, bucket)).or_default();
+        entry.0 += 1;
+        entry.1 += items;
+        entry.2 += open;
+    }
+    let labels = ["181-365", "366+"];
+    let expected: Vec<Vec<String>> = expected
+        .into_iter()
+        .map(|((sex, bucket), (patients, items, open))| {
+            vec![
+                sex,
+                labels[bucket].to_owned(),
+                patients.to_string(),
+                items.to_string(),
+                open.to_string(),
+            ]
+        })
+        .collect();
+    let table = engine
+        .query("balances where days_past_due > 180 as of 2026-01-01 group by sex, aging_bucket(181-365,366+) measure patients, count, sum(open_cents)")
+        .unwrap();
+    assert_eq!(strings(&table), expected);
+}
