@@ -4,6 +4,7 @@
 //! sets; compile the row-level parts into a `RowPred`; scan the subject (patients, one
 //! event table, or open A/R items aggregated per patient) chunk by chunk; group; merge.
 
+mod dims;
 mod filter;
 mod group;
 pub(crate) mod parallel;
@@ -16,8 +17,9 @@ use crate::lang::ast::{Measure, Query, Subject};
 use crate::patients::Patients;
 use crate::table::{Cell, ColumnKind, Table};
 
+use dims::DimEval;
 use filter::{Compiled, Ctx, RowPred, patient_set, row_pred};
-use group::{DimEval, GroupRow, Groups, MeasureEval};
+use group::{GroupRow, Groups, MeasureEval};
 
 /// Runs `query` over the given columns.
 pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> Result<Table> {
