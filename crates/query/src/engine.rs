@@ -8,6 +8,7 @@
 //! leaves the same state. The engine is a derived cache; it can always be rebuilt from
 //! the store with `EngineBuilder`, which is what start-up does.
 
+use crate::bitset::PatientSet;
 use crate::dictionary::Dictionary;
 use crate::error::{Error, Result};
 use crate::events::{EventKind, EventTable, Row};
@@ -249,7 +250,25 @@ impl Engine {
 
     /// Runs a parsed query.
     pub fn run(&self, query: &Query) -> Result<Table> {
-        exec::run(&self.patients, &self.tables, query)
+        exec::run(&self.patients, &self.tables, query, None)
+    }
+
+    /// Runs a parsed query counting only the patients in `within`, the set a role may
+    /// see (build it with [`Engine::patient_set`]). Every subject, filter and measure is
+    /// restricted, so no count includes a patient outside it.
+    pub fn run_within(&self, query: &Query, within: &PatientSet) -> Result<Table> {
+        exec::run(&self.patients, &self.tables, query, Some(within))
+    }
+
+    /// The set of live patients among `keys` (unknown keys are ignored).
+    pub fn patient_set(&self, keys: impl IntoIterator<Item = PatientKey>) -> PatientSet {
+        let mut set = PatientSet::empty(self.patients.len());
+        for key in keys {
+            if let Some(ordinal) = self.patients.ordinal(key) {
+                set.insert(ordinal);
+            }
+        }
+        set
     }
 
     /// Parses and runs query text.

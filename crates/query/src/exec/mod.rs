@@ -21,8 +21,14 @@ use dims::DimEval;
 use filter::{Compiled, Ctx, RowPred, patient_set, row_pred};
 use group::{GroupRow, Groups, MeasureEval};
 
-/// Runs `query` over the given columns.
-pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> Result<Table> {
+/// Runs `query` over the given columns, counting only patients in `within` when given
+/// (the caller's row-level permission: the patients a role may see).
+pub(crate) fn run(
+    patients: &Patients,
+    tables: &[EventTable],
+    query: &Query,
+    within: Option<&PatientSet>,
+) -> Result<Table> {
     let ctx = Ctx {
         patients,
         tables,
@@ -34,11 +40,14 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
     let (event_pred, span) = match query.subject {
         Subject::Events(kind) => {
             let table = ctx.table(kind)?;
-            let pred = match &query.filter {
-                Some(expr) => row_pred(&ctx, table, expr)?,
-                None => RowPred::True,
-            };
-            let pred = Compiled::new(pred);
+            let mut preds = Vec::new();
+            if let Some(within) = within {
+                preds.push(RowPred::Patient(within.clone()));
+            }
+            if let Some(expr) = &query.filter {
+                preds.push(row_pred(&ctx, table, expr)?);
+            }
+            let pred = Compiled::new(RowPred::All(preds));
             let (table_lo, table_hi) = table.date_span();
             let (filter_lo, filter_hi) = pred.date_window();
             (
@@ -83,10 +92,13 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
     let new_groups = || Groups::new(&ctx, kind, &dims, &measures);
     let parts: Vec<Groups> = match query.subject {
         Subject::Patients => {
-            let set = match &query.filter {
+            let mut set = match &query.filter {
                 Some(expr) => patient_set(&ctx, expr)?,
                 None => patients.live.clone(),
             };
+            if let Some(within) = within {
+                set.and_with(within);
+            }
             if dims.is_empty() {
                 return Ok(patient_totals(
                     &set,
@@ -146,6 +158,9 @@ pub(crate) fn run(patients: &Patients, tables: &[EventTable], query: &Query) -> 
         Subject::Balances => {
             let table = ctx.table(EventKind::ArItem)?;
             let mut preds = vec![RowPred::open_only()];
+            if let Some(within) = within {
+                preds.push(RowPred::Patient(within.clone()));
+            }
             if let Some(expr) = &query.filter {
                 preds.push(row_pred(&ctx, table, expr)?);
             }

@@ -345,3 +345,39 @@ fn overdue_balances_by_sex_and_bucket_with_counts_of_items() {
         .unwrap();
     assert_eq!(strings(&table), expected);
 }
+
+#[test]
+fn a_role_restricted_to_some_patients_counts_only_them() {
+    let (pop, engine) = setup();
+    let allowed: BTreeSet<i64> = pop
+        .patients
+        .iter()
+        .map(|p| p.patient_key)
+        .filter(|key| key % 3 == 0)
+        .collect();
+    let within = engine.patient_set(allowed.iter().copied());
+    let mut restricted = pop.clone();
+    restricted
+        .patients
+        .retain(|p| allowed.contains(&p.patient_key));
+    restricted
+        .immunizations
+        .retain(|f| allowed.contains(&f.patient_key));
+    restricted
+        .ar_items
+        .retain(|f| allowed.contains(&f.patient_key));
+    for (query, expected) in [
+        (Q1, vec![vec![naive::q1(&restricted).to_string()]]),
+        (Q2, triples(naive::q2(&restricted))),
+        (Q3, triples(naive::q3(&restricted))),
+    ] {
+        let got = engine
+            .run_within(&query::parse(query).unwrap(), &within)
+            .unwrap();
+        assert_eq!(strings(&got), expected, "{query}");
+    }
+    let got = engine
+        .run_within(&query::parse(Q4).unwrap(), &within)
+        .unwrap();
+    assert_eq!(got.rows.len(), naive::q4(&restricted));
+}
