@@ -28,15 +28,16 @@ pub(crate) fn chunks(universe: u32, n: usize) -> Vec<(u32, u32)> {
     out
 }
 
-/// Number of chunks worth scheduling.
+/// Number of chunks worth scheduling: one per pool thread, and never fewer than two,
+/// so the merge path runs (and is tested) on every machine, not only multi-core ones.
 pub(crate) fn n_chunks() -> usize {
     #[cfg(feature = "parallel")]
     {
-        rayon::current_num_threads()
+        rayon::current_num_threads().max(2)
     }
     #[cfg(not(feature = "parallel"))]
     {
-        1
+        2
     }
 }
 
