@@ -146,7 +146,7 @@ impl RowPred {
             RowPred::Payer(ranges) => ranges.contains(row.payer()),
             RowPred::Amount(ranges) => ranges.contains(row.amount()),
             RowPred::Paid(ranges) => ranges.contains(row.paid()),
-            RowPred::Open(ranges) => ranges.contains(row.amount() - row.paid()),
+            RowPred::Open(ranges) => ranges.contains(row.amount().saturating_sub(row.paid())),
             RowPred::Patient(set) => set.contains(row.patient()),
         }
     }
@@ -228,7 +228,7 @@ impl Compiled {
             ok &= codes.contains(row.code());
         }
         if let Some((lo, hi)) = self.open {
-            let open = row.amount() - row.paid();
+            let open = row.amount().saturating_sub(row.paid());
             ok &= (open >= lo) & (open <= hi);
         }
         ok && self.rest.iter().all(|pred| pred.test(row))

@@ -334,7 +334,7 @@ impl Groups {
                         }
                         MeasureEval::Count => *int += group_row.n,
                         MeasureEval::SumInt(field) | MeasureEval::AvgInt(field) => {
-                            *int += int_field(ctx, *field, group_row)
+                            *int = int.saturating_add(int_field(ctx, *field, group_row))
                         }
                         _ => {}
                     }
@@ -400,7 +400,7 @@ impl Groups {
                     .copied()
                     .unwrap_or(0);
                 if let Some(mine) = self.acc.get_mut(target * stride + 1 + word) {
-                    *mine += theirs;
+                    *mine = mine.saturating_add(theirs);
                 }
             }
             for idx in 0..self.float_width {

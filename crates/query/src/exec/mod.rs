@@ -178,10 +178,13 @@ pub(crate) fn run(
                         let days_past_due = i64::from(as_of) - i64::from(row.date);
                         match &mut current {
                             Some(acc) if acc.row.patient == row.patient => {
+                                // Saturating: sums of cents cannot overflow in
+                                // practice, and a wrong total beats a panic if one did.
                                 acc.n += 1;
-                                acc.open += row.amount - row.paid;
-                                acc.amount += row.amount;
-                                acc.paid += row.paid;
+                                acc.open =
+                                    acc.open.saturating_add(row.amount.saturating_sub(row.paid));
+                                acc.amount = acc.amount.saturating_add(row.amount);
+                                acc.paid = acc.paid.saturating_add(row.paid);
                                 acc.days_past_due = acc.days_past_due.max(days_past_due);
                             }
                             _ => {
@@ -191,7 +194,7 @@ pub(crate) fn run(
                                 current = Some(GroupRow {
                                     row: *row,
                                     n: 1,
-                                    open: row.amount - row.paid,
+                                    open: row.amount.saturating_sub(row.paid),
                                     amount: row.amount,
                                     paid: row.paid,
                                     days_past_due,

@@ -56,14 +56,24 @@ enum Scope {
 /// Parses query text.
 pub fn parse(text: &str) -> Result<Query> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     parser.query()
 }
 
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// Current nesting of `not` and parentheses, bounded so a hostile query cannot
+    /// overflow the stack of this recursive parser.
+    depth: u32,
 }
+
+/// Deepest nesting of `not` and parentheses accepted.
+const MAX_DEPTH: u32 = 64;
 
 const END: Token = Token {
     tok: Tok::End,
@@ -259,6 +269,20 @@ impl Parser {
     }
 
     fn unary(&mut self, scope: Scope) -> Result<Expr> {
+        if self.depth >= MAX_DEPTH {
+            let token = self.peek().clone();
+            return Parser::invalid(
+                &token,
+                format!("conditions nest deeper than {MAX_DEPTH} levels"),
+            );
+        }
+        self.depth += 1;
+        let expr = self.unary_inner(scope);
+        self.depth -= 1;
+        expr
+    }
+
+    fn unary_inner(&mut self, scope: Scope) -> Result<Expr> {
         if self.eat_keyword("not") {
             return Ok(Expr::Not(Box::new(self.unary(scope)?)));
         }

@@ -183,6 +183,27 @@ const ERRORS: &[(&str, &str)] = &[
 ];
 
 #[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    let deep = format!(
+        "count patients where {}sex = F{}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    assert_eq!(
+        parse(&deep).unwrap_err().to_string(),
+        "query 1:86: conditions nest deeper than 64 levels"
+    );
+    let nots = format!("count patients where {}sex = F", "not ".repeat(100_000));
+    assert!(parse(&nots).is_err());
+    let fine = format!(
+        "count patients where {}sex = F{}",
+        "(".repeat(30),
+        ")".repeat(30)
+    );
+    assert!(parse(&fine).is_ok());
+}
+
+#[test]
 fn errors_name_line_column_and_what_was_expected() {
     for (input, message) in ERRORS {
         match parse(input) {
