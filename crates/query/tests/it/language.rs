@@ -212,3 +212,151 @@ fn errors_name_line_column_and_what_was_expected() {
         }
     }
 }
+
+/// Token soup: random sequences of the language's words and symbols (and some junk).
+/// Nothing may panic, and whatever parses must print and parse back to the same AST.
+#[test]
+fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
+    const VOCABULARY: &[&str] = &[
+        "count",
+        "patients",
+        "immunizations",
+        "diagnoses",
+        "observations",
+        "encounters",
+        "balances",
+        "where",
+        "and",
+        "or",
+        "not",
+        "(",
+        ")",
+        ",",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        "in",
+        "as",
+        "of",
+        "group",
+        "by",
+        "measure",
+        "age",
+        "sex",
+        "zip3",
+        "immunization(",
+        "diagnosis(",
+        "balance(",
+        "cvx",
+        "flu",
+        "status",
+        "completed",
+        "entered-in-error",
+        "code",
+        "E11*",
+        "E08-E13",
+        "I10",
+        "\"4548-4\"",
+        "value",
+        "date",
+        "2025-01-01",
+        "18",
+        "-",
+        "+",
+        "65",
+        "F",
+        "deceased",
+        "days_past_due",
+        "open_cents",
+        "sum(open_cents)",
+        "patients",
+        "count",
+        "age_band(0-17,18+)",
+        "week(date)",
+        "aging_bucket(91-120,121+)",
+        "zip",
+        "02139",
+        "1.5",
+        "class",
+        "emergency",
+        "provider",
+        "\"",
+        ";",
+        "@",
+        "\n",
+    ];
+    let mut rng = crate::fixture::Rng::new(99);
+    let mut parsed = 0;
+    for _ in 0..20_000 {
+        let n = 1 + rng.below(14) as usize;
+        let mut text = String::new();
+        if rng.chance(0.8) {
+            text.push_str(
+                [
+                    "count patients where ",
+                    "count immunizations where ",
+                    "balances where ",
+                ][rng.below(3) as usize],
+            );
+        }
+        for _ in 0..n {
+            text.push_str(VOCABULARY[rng.below(VOCABULARY.len() as u64) as usize]);
+            text.push(' ');
+        }
+        if let Ok(query) = parse(&text) {
+            parsed += 1;
+            let printed = query.to_string();
+            let again = parse(&printed)
+                .unwrap_or_else(|e| panic!("{text:?} printed as {printed:?} which fails: {e}"));
+            assert_eq!(again, query, "{text:?} printed as {printed:?}");
+        }
+    }
+    assert!(
+        parsed > 20,
+        "the soup should contain some valid queries, got {parsed}"
+    );
+}
+
+/// Random well-formed filters: conditions joined by and / or / not with random
+/// parentheses, so the printer's parenthesisation is checked on many shapes.
+#[test]
+fn random_filters_round_trip() {
+    const CONDITIONS: &[&str] = &[
+        "age >= 65",
+        "sex = F",
+        "zip3 in (021, 022)",
+        "deceased",
+        "immunization(cvx in flu, status = completed)",
+        "immunization(cvx = 140 or not status = completed)",
+        "diagnosis(code in E08-E13, date > 2024-01-01)",
+        "balance(days_past_due > 90)",
+        "observation(code = \"4548-4\", value >= 6.5)",
+        "encounter(class = emergency and (provider = 3 or facility != 2))",
+    ];
+    fn expr(rng: &mut crate::fixture::Rng, depth: u32) -> String {
+        if depth == 0 || rng.chance(0.3) {
+            return CONDITIONS[rng.below(CONDITIONS.len() as u64) as usize].to_owned();
+        }
+        match rng.below(4) {
+            0 => format!("not {}", expr(rng, depth - 1)),
+            1 => format!("({})", expr(rng, depth - 1)),
+            2 => format!("{} and {}", expr(rng, depth - 1), expr(rng, depth - 1)),
+            _ => format!("{} or {}", expr(rng, depth - 1), expr(rng, depth - 1)),
+        }
+    }
+    let mut rng = crate::fixture::Rng::new(7);
+    for _ in 0..2_000 {
+        let text = format!(
+            "count patients where {} as of 2026-01-01",
+            expr(&mut rng, 5)
+        );
+        let query = parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let printed = query.to_string();
+        assert_eq!(
+            parse(&printed).unwrap(),
+            query,
+            "{text} printed as {printed}"
+        );
+    }
+}
