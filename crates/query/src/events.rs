@@ -183,21 +183,40 @@ impl Columns {
         }
     }
 
-    fn row(&self, idx: usize) -> Row {
+    /// Decodes one row, reading only the columns `kind` has: a scan decodes every
+    /// matching row, and the unused columns would cost a check each.
+    #[inline]
+    fn row(&self, kind: EventKind, idx: usize) -> Row {
         let at = BaseRef { columns: self, idx };
-        Row {
+        let mut row = Row {
             key: self.key.get(idx).copied().unwrap_or(0),
             patient: at.patient(),
             date: at.date(),
-            code: at.code(),
-            status: at.status(),
-            value: at.value(),
-            amount: at.amount(),
-            paid: at.paid(),
-            provider: at.provider(),
-            facility: at.facility(),
-            payer: at.payer(),
+            ..Row::default()
+        };
+        match kind {
+            EventKind::Immunization => {
+                row.code = at.code();
+                row.status = at.status();
+            }
+            EventKind::Diagnosis | EventKind::Procedure => row.code = at.code(),
+            EventKind::Observation => {
+                row.code = at.code();
+                row.value = at.value();
+            }
+            EventKind::Encounter => {
+                row.status = at.status();
+                row.provider = at.provider();
+                row.facility = at.facility();
+                row.payer = at.payer();
+            }
+            EventKind::ArItem => {
+                row.amount = at.amount();
+                row.paid = at.paid();
+                row.payer = at.payer();
+            }
         }
+        row
     }
 
     fn len(&self) -> usize {
@@ -383,7 +402,7 @@ impl EventTable {
         let removed = match location {
             Location::Base(idx) => {
                 self.mark_dead(idx as usize);
-                self.base.row(idx as usize)
+                self.base.row(self.kind, idx as usize)
             }
             Location::Delta(patient) => match self.delta.remove(&(patient, key)) {
                 Some(row) => row,
@@ -548,7 +567,7 @@ impl EventTable {
                 idx,
             };
             if base_test(&at) {
-                visit(&self.base.row(idx));
+                visit(&self.base.row(self.kind, idx));
             }
         }
         for row in delta {
