@@ -381,3 +381,43 @@ fn a_role_restricted_to_some_patients_counts_only_them() {
         .unwrap();
     assert_eq!(got.rows.len(), naive::q4(&restricted));
 }
+
+#[test]
+fn many_combinations_use_the_hash_path_and_still_match() {
+    // ZIP x CVX x week over five years is millions of possible keys: too many for dense
+    // arrays, so this runs through the packed-key hash map and its chunk merge.
+    let (pop, engine) = setup();
+    let zip_of: BTreeMap<i64, &str> = pop
+        .patients
+        .iter()
+        .map(|p| (p.patient_key, p.zip.as_str()))
+        .collect();
+    let mut expected: BTreeMap<(String, u16, time::Date), (BTreeSet<i64>, i64)> = BTreeMap::new();
+    for imm in &pop.immunizations {
+        let entry = expected
+            .entry((
+                zip_of[&imm.patient_key].to_owned(),
+                imm.cvx,
+                naive::monday_of(imm.date),
+            ))
+            .or_default();
+        entry.0.insert(imm.patient_key);
+        entry.1 += 1;
+    }
+    let expected: Vec<Vec<String>> = expected
+        .into_iter()
+        .map(|((zip, cvx, week), (patients, n))| {
+            vec![
+                zip,
+                cvx.to_string(),
+                week.to_string(),
+                patients.len().to_string(),
+                n.to_string(),
+            ]
+        })
+        .collect();
+    let table = engine
+        .query("immunizations group by zip, code, week(date) measure patients, count")
+        .unwrap();
+    assert_eq!(strings(&table), expected);
+}
