@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// Prints `value` as pretty JSON.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    crate::say!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -24,7 +24,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) {
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        crate::say!("{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());
     line(
@@ -53,10 +53,31 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut grouped = String::new();
     for (idx, digit) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx) % 3 == 0 {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
     }
     grouped
+}
+
+/// Writes one line to standard output. A closed pipe (`chartroom ... | head`) ends the
+/// program quietly with success, as other Unix tools do, instead of a panic.
+pub fn emit(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = writeln!(stdout, "{line}") {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// `println!` that survives a closed pipe (see [`emit`]).
+#[macro_export]
+macro_rules! say {
+    () => { $crate::output::emit(format_args!("")) };
+    ($($arg:tt)*) => { $crate::output::emit(format_args!($($arg)*)) };
 }

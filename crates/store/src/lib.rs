@@ -79,7 +79,7 @@ impl Location {
 
 enum Backend {
     Sqlite(sqlite::SqliteDb),
-    Postgres(postgres::PgDb),
+    Postgres(Box<postgres::PgDb>),
 }
 
 /// An open records store.
@@ -102,7 +102,7 @@ impl Store {
                 Backend::Sqlite(sqlite::SqliteDb::open(&dir.join(SQLITE_FILE))?)
             }
             Location::Memory => Backend::Sqlite(sqlite::SqliteDb::open_in_memory()?),
-            Location::Postgres(url) => Backend::Postgres(postgres::PgDb::connect(url)?),
+            Location::Postgres(url) => Backend::Postgres(Box::new(postgres::PgDb::connect(url)?)),
         };
         let store = Self {
             backend,

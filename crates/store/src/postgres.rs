@@ -210,7 +210,7 @@ impl PgTx<'_> {
         Ok(statement)
     }
 
-    fn params<'p>(params: &'p [Value]) -> Vec<&'p (dyn ToSql + Sync)> {
+    fn params(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
         params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
     }
 }

@@ -19,6 +19,7 @@ use crate::table::{
 };
 use crate::value::{Row, Value};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::fmt;
 use time::OffsetDateTime;
 
@@ -111,14 +112,11 @@ fn read_meta(kind: &'static str, row: &Row) -> Result<Meta> {
             message: format!("metadata column {idx} is not an instant"),
         })
     };
-    let deleted = match row.get(6).as_instant() {
-        Some(at) => Some(Deletion {
-            at,
-            by: row.text(7).unwrap_or_default().to_owned(),
-            reason: row.text(8).unwrap_or_default().to_owned(),
-        }),
-        None => None,
-    };
+    let deleted = row.get(6).as_instant().map(|at| Deletion {
+        at,
+        by: row.text(7).unwrap_or_default().to_owned(),
+        reason: row.text(8).unwrap_or_default().to_owned(),
+    });
     Ok(Meta {
         id,
         version: row.int(1),
@@ -135,11 +133,18 @@ fn read_meta(kind: &'static str, row: &Row) -> Result<Meta> {
 pub struct Tx<'a> {
     conn: &'a mut dyn Conn,
     now: OffsetDateTime,
+    /// Records known to exist and not be deleted in this transaction, so a batch that
+    /// references the same patient or encounter a thousand times checks it once.
+    live: HashSet<(&'static str, i64)>,
 }
 
 impl<'a> Tx<'a> {
     pub(crate) fn new(conn: &'a mut dyn Conn, now: OffsetDateTime) -> Self {
-        Self { conn, now }
+        Self {
+            conn,
+            now,
+            live: HashSet::new(),
+        }
     }
 
     /// The transaction's clock reading: every row it writes carries this time.
@@ -180,7 +185,9 @@ impl<'a> Tx<'a> {
                         column.name
                     )));
                 }
-                Some(_) => {}
+                Some(_) => {
+                    self.live.insert((table, *id));
+                }
             }
         }
         Ok(())
@@ -256,6 +263,7 @@ impl<'a> Tx<'a> {
             .conn
             .query_one(&sql, &values)?
             .ok_or_else(|| Error::Database(format!("insert into {} returned no id", R::TABLE)))?;
+        self.live.insert((R::TABLE, row.int(0)));
         Ok(Stored {
             meta: Meta {
                 id: row.int(0),
@@ -457,6 +465,7 @@ impl<'a> Tx<'a> {
             });
         }
         let current = self.current_for_change::<R>(id, expected_version)?;
+        self.live.remove(&(R::TABLE, id));
         let object = record_json(&current.record)?;
         let sql = format!(
             "UPDATE {} SET deleted_at = ?, deleted_by = ?, deleted_reason = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",

@@ -36,11 +36,10 @@ impl std::ops::Deref for TestStore {
 
 impl Drop for TestStore {
     fn drop(&mut self) {
-        if let Some((admin_url, name)) = self.cleanup.take() {
-            if let Ok(mut client) = postgres::Client::connect(&admin_url, postgres::NoTls) {
-                let _ =
-                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+        if let Some((admin_url, name)) = self.cleanup.take()
+            && let Ok(mut client) = postgres::Client::connect(&admin_url, postgres::NoTls)
+        {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }

@@ -127,9 +127,9 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 if !h.see_also.is_empty() {
                     line.push_str(&format!(" (see also {})", h.see_also));
                 }
-                println!("{line}");
+                crate::say!("{line}");
                 for (head, code) in &h.cells {
-                    println!("    {head}: {code}");
+                    crate::say!("    {head}: {code}");
                 }
             }
         }
@@ -172,41 +172,41 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
             if json {
                 return output::json(&d);
             }
-            println!("{} {}", d.code, d.title);
+            crate::say!("{} {}", d.code, d.title);
             if let Some(s) = &d.short {
-                println!("  short: {s}");
+                crate::say!("  short: {s}");
             }
-            println!(
+            crate::say!(
                 "  system {} release {} · billable: {}",
                 d.system,
                 d.release,
                 if d.billable { "yes" } else { "no" }
             );
             for (depth, h) in d.hierarchy.iter().enumerate() {
-                println!("  {}{} {}", "  ".repeat(depth), h.code, h.title);
+                crate::say!("  {}{} {}", "  ".repeat(depth), h.code, h.title);
             }
             for (k, v) in &d.facts {
-                println!("  {k}: {v}");
+                crate::say!("  {k}: {v}");
             }
             if !d.children.is_empty() {
-                println!("children:");
+                crate::say!("children:");
                 for c in d.children.iter().take(40) {
-                    println!("  {} {}", c.code, c.title);
+                    crate::say!("  {} {}", c.code, c.title);
                 }
                 if d.children.len() > 40 {
-                    println!("  … {} more", d.children.len() - 40);
+                    crate::say!("  … {} more", d.children.len() - 40);
                 }
             }
             if !d.seventh_characters.is_empty() {
-                println!("7th characters:");
+                crate::say!("7th characters:");
                 for (c, t) in &d.seventh_characters {
-                    println!("  {c} {t}");
+                    crate::say!("  {c} {t}");
                 }
             }
             if !d.notes.is_empty() {
-                println!("notes:");
+                crate::say!("notes:");
                 for n in &d.notes {
-                    println!("  [{:?} at {}] {}", n.note.kind, n.from, n.note.text);
+                    crate::say!("  [{:?} at {}] {}", n.note.kind, n.from, n.note.text);
                 }
             }
             let hist: Vec<String> = d
@@ -214,7 +214,7 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 .iter()
                 .map(|(r, present)| format!("{r}: {}", if *present { "present" } else { "absent" }))
                 .collect();
-            println!("history: {}", hist.join(", "));
+            crate::say!("history: {}", hist.join(", "));
         }
         CodesCmd::Validate {
             codes: list,
@@ -244,23 +244,23 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
             }
             for v in &results {
                 let verdict = if v.valid { "valid" } else { "NOT valid" };
-                println!("{} ({} {}): {verdict}", v.code, v.system, v.release);
+                crate::say!("{} ({} {}): {verdict}", v.code, v.system, v.release);
                 if let Some(t) = &v.title {
-                    println!("  {t}");
+                    crate::say!("  {t}");
                 }
                 for p in &v.problems {
-                    println!("  - {p}");
+                    crate::say!("  - {p}");
                 }
                 for e in v.edits.iter().filter(|e| !e.conflict) {
-                    println!("  note: {} ({})", e.message, e.source);
+                    crate::say!("  note: {} ({})", e.message, e.source);
                 }
                 for e in v.edits.iter().filter(|e| e.conflict) {
-                    println!("  edit source: {}", e.source);
+                    crate::say!("  edit source: {}", e.source);
                 }
                 if !v.billable_children.is_empty() {
-                    println!("  billable codes below it:");
+                    crate::say!("  billable codes below it:");
                     for c in &v.billable_children {
-                        println!("    {} {}", c.code, c.title);
+                        crate::say!("    {} {}", c.code, c.title);
                     }
                 }
             }
@@ -292,9 +292,12 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
             if json {
                 return output::json(&info);
             }
-            println!(
+            crate::say!(
                 "imported {} {} ({} codes), in force from {}",
-                info.system, info.name, info.codes, info.effective_from
+                info.system,
+                info.name,
+                info.codes,
+                info.effective_from
             );
         }
         CodesCmd::Releases => {

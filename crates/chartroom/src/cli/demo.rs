@@ -56,12 +56,12 @@ pub fn run(store: &Store, args: &DemoArgs, json: bool) -> Result<()> {
             &serde_json::json!({ "seconds": seconds, "report": format!("{report:?}") }),
         );
     }
-    println!(
+    crate::say!(
         "Generated {} synthetic patients (seed {}, as of {as_of}) in {seconds:.1} s: {:.0} patients/s.",
         output::count(report.patients),
         args.seed,
         report.patients as f64 / seconds.max(1e-9)
     );
-    println!("{report:#?}");
+    crate::say!("{report:#?}");
     Ok(())
 }

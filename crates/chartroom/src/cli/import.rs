@@ -76,8 +76,8 @@ fn print_report(report: &ImportReport, show: usize) {
         })
         .collect();
     output::table(&["file", "stored", "skipped", "rejected"], &rows);
-    println!();
-    println!(
+    crate::say!();
+    crate::say!(
         "{} rows stored, {} skipped, {} rejected in {:.1} s ({} rows/s).",
         output::count(report.accepted()),
         output::count(report.skipped()),
@@ -86,13 +86,13 @@ fn print_report(report: &ImportReport, show: usize) {
         output::count(report.rows_per_second() as u64)
     );
     if !report.rejections.is_empty() {
-        println!("\nRejected rows (file:line: column: reason):");
+        crate::say!("\nRejected rows (file:line: column: reason):");
         for rejection in report.rejections.iter().take(show) {
-            println!("  {rejection}");
+            crate::say!("  {rejection}");
         }
         let more = report.rejected().saturating_sub(show as u64);
         if more > 0 {
-            println!("  ... and {more} more (use --json for all)");
+            crate::say!("  ... and {more} more (use --json for all)");
         }
     }
 }

@@ -76,7 +76,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match command {
         Command::Init { demo, seed } => {
             let store = storage.open()?;
-            println!(
+            crate::say!(
                 "Records store ready at {} (schema version {}).",
                 store.location().label(),
                 store.schema_version()?
@@ -107,7 +107,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 .map(|(file, n)| vec![file.clone(), crate::output::count(*n)])
                 .collect();
             crate::output::table(&["file", "rows"], &rows);
-            println!("Exported to {}", csv.display());
+            crate::say!("Exported to {}", csv.display());
             Ok(())
         }
         Command::Patient(cmd) => patient::run(&storage.open()?, cmd, json),

@@ -62,7 +62,7 @@ pub fn run(store: &Store, cmd: PatientCmd, json: bool) -> Result<()> {
                 return output::json(&found);
             }
             if found.is_empty() {
-                println!("No patients found.");
+                crate::say!("No patients found.");
                 return Ok(());
             }
             let rows: Vec<Vec<String>> = found.iter().map(row).collect();

@@ -9,35 +9,35 @@ pub fn run(store: &Store, json: bool) -> Result<()> {
     if json {
         return output::json(&stats);
     }
-    println!("Records store: {}\n", store.location().label());
+    crate::say!("Records store: {}\n", store.location().label());
     let rows: Vec<Vec<String>> = stats
         .records
         .iter()
         .map(|(kind, n)| vec![kind.clone(), output::count(*n as u64)])
         .collect();
     output::table(&["records", "count"], &rows);
-    println!();
-    println!(
+    crate::say!();
+    crate::say!(
         "Unsigned notes:              {}",
         output::count(stats.unsigned_notes as u64)
     );
-    println!(
+    crate::say!(
         "Patients without insurance:  {}",
         output::count(stats.patients_without_coverage as u64)
     );
-    println!(
+    crate::say!(
         "Charges:                     {}",
         output::money(stats.balance.charges_cents)
     );
-    println!(
+    crate::say!(
         "Payments:                    {}",
         output::money(stats.balance.payments_cents)
     );
-    println!(
+    crate::say!(
         "Adjustments:                 {}",
         output::money(stats.balance.adjustments_cents)
     );
-    println!(
+    crate::say!(
         "Open balance:                {}",
         output::money(stats.balance.balance_cents)
     );
@@ -45,19 +45,19 @@ pub fn run(store: &Store, json: bool) -> Result<()> {
 }
 
 fn section(title: &str, n: usize) {
-    println!("\n{title} ({n})");
+    crate::say!("\n{title} ({n})");
 }
 
 pub fn print_chart(chart: &PatientSummary) {
     let p = &chart.patient.record;
-    println!(
+    crate::say!(
         "{}   MRN {} ({})   record {}",
         p.display_name(),
         p.mrn,
         p.mrn_authority,
         chart.patient.meta.id
     );
-    println!(
+    crate::say!(
         "Born {}   sex {}{}",
         p.birth_date,
         p.sex.code(),
@@ -75,7 +75,7 @@ pub fn print_chart(chart: &PatientSummary) {
     .filter_map(|part| part.as_deref())
     .collect();
     if !address.is_empty() {
-        println!("{}", address.join(", "));
+        crate::say!("{}", address.join(", "));
     }
     section("Insurance", chart.coverages.len());
     for c in &chart.coverages {
@@ -84,7 +84,7 @@ pub fn print_chart(chart: &PatientSummary) {
             .effective_end
             .map(|d| d.to_string())
             .unwrap_or_else(|| "open".into());
-        println!(
+        crate::say!(
             "  {:?} payer {} member {} from {} to {end}",
             c.record.coverage_order,
             c.record.payer_id,
@@ -94,7 +94,7 @@ pub fn print_chart(chart: &PatientSummary) {
     }
     section("Encounters", chart.encounters.len());
     for e in &chart.encounters {
-        println!(
+        crate::say!(
             "  #{} {} {} {:?} {}",
             e.meta.id,
             e.record.admit_at.date(),
@@ -105,7 +105,7 @@ pub fn print_chart(chart: &PatientSummary) {
     }
     section("Diagnoses", chart.diagnoses.len());
     for d in &chart.diagnoses {
-        println!(
+        crate::say!(
             "  enc #{} {:8} {:?} POA {:?} {}",
             d.record.encounter_id,
             d.record.code,
@@ -116,14 +116,17 @@ pub fn print_chart(chart: &PatientSummary) {
     }
     section("Problems", chart.problems.len());
     for pr in &chart.problems {
-        println!(
+        crate::say!(
             "  {} {} {:?} {}",
-            pr.record.code_system, pr.record.code, pr.record.status, pr.record.description
+            pr.record.code_system,
+            pr.record.code,
+            pr.record.status,
+            pr.record.description
         );
     }
     section("Procedures", chart.procedures.len());
     for pr in &chart.procedures {
-        println!(
+        crate::say!(
             "  {} {} {} {}",
             pr.record.performed_at.date(),
             pr.record.code_system.as_str(),
@@ -133,7 +136,7 @@ pub fn print_chart(chart: &PatientSummary) {
     }
     section("Immunizations", chart.immunizations.len());
     for i in &chart.immunizations {
-        println!(
+        crate::say!(
             "  {} CVX {:4} {:?} {}",
             i.record.administered_at.date(),
             i.record.cvx,
@@ -154,7 +157,7 @@ pub fn print_chart(chart: &PatientSummary) {
             } => value_display.clone().unwrap_or_else(|| value_code.clone()),
             records::ObservationValue::Text { value_text } => value_text.clone(),
         };
-        println!(
+        crate::say!(
             "  {} {:8} {} = {value}",
             o.record.effective_at.date(),
             o.record.code,
@@ -163,7 +166,7 @@ pub fn print_chart(chart: &PatientSummary) {
     }
     section("Medications", chart.medications.len());
     for m in &chart.medications {
-        println!(
+        crate::say!(
             "  {} {:?} {}",
             m.record.start_at.date(),
             m.record.status,
@@ -172,7 +175,7 @@ pub fn print_chart(chart: &PatientSummary) {
     }
     section("Allergies", chart.allergies.len());
     for a in &chart.allergies {
-        println!(
+        crate::say!(
             "  {} ({:?}) {}",
             a.record.substance,
             a.record.category,
@@ -186,13 +189,13 @@ pub fn print_chart(chart: &PatientSummary) {
             .signed_at
             .map(|at| format!("signed {}", at.date()))
             .unwrap_or_else(|| "UNSIGNED".into());
-        println!(
+        crate::say!(
             "  {} {} {signed}",
             n.record.authored_at.date(),
             n.record.note_type.label()
         );
     }
-    println!(
+    crate::say!(
         "\nAccount: charges {}  payments {}  adjustments {}  balance {}",
         output::money(chart.balance.charges_cents),
         output::money(chart.balance.payments_cents),

@@ -1,4 +1,6 @@
 //! End-to-end tests of the `chartroom` binary: what a user types and sees.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
+
 mod cli;
 mod crash;

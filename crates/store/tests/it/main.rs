@@ -1,5 +1,7 @@
 //! The storage suite: written once against the `Store` API, run on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
+
 mod changes;
 mod fixtures;
 mod records_roundtrip;

@@ -1,0 +1,6 @@
+//! The records model's rules, case by case.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
+
+mod identifiers;
+mod validation;
