@@ -1,0 +1,426 @@
+//! The keyed hash chain over audit entries, and its verification.
+//!
+//! Entry `n` carries `MAC_n = HMAC-SHA256(key, canonical(n, event_n) || MAC_{n-1})`, with
+//! `MAC_0` = 32 zero bytes. The canonical encoding is a fixed field order with length
+//! prefixes and presence bytes, never JSON, so no two different entries encode alike.
+//! The sequence number is inside the MAC, so moving an entry breaks it even when its
+//! contents and MAC travel together.
+//!
+//! Invariants:
+//! - The key never enters the database; without it no one can forge a MAC, so rewriting
+//!   the whole table is detected as well as editing one row.
+//! - The head (`seq`, `MAC`) of the newest entry is kept outside the database too, so
+//!   removing the newest entries is detected: the chain alone cannot see a clean cut.
+//! - `verify` reports the first problem in log order and never panics on any input.
+
+use crate::audit::AuditEvent;
+use crate::error::{Error, Result};
+use hmac::{Hmac, KeyInit, Mac as _};
+use sha2::Sha256;
+use std::fmt;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The secret key of the chain (32 bytes).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey([u8; 32]);
+
+impl AuditKey {
+    /// The key length in bytes.
+    pub const LEN: usize = 32;
+
+    /// A key from its bytes (exactly 32).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let key: [u8; 32] = bytes.try_into().map_err(|_| {
+            Error::BadHead(format!(
+                "the audit key must be {} bytes, found {}",
+                Self::LEN,
+                bytes.len()
+            ))
+        })?;
+        Ok(Self(key))
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // HMAC accepts keys of any length, so this never fails; a fallback keeps the
+        // no-panic rule without an `expect`.
+        <HmacSha256 as KeyInit>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| <HmacSha256 as KeyInit>::new(&Default::default()))
+    }
+}
+
+impl fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuditKey(..)")
+    }
+}
+
+/// An entry's MAC.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Mac(pub [u8; 32]);
+
+/// The MAC that entry 1 chains from.
+pub const GENESIS: Mac = Mac([0; 32]);
+
+impl Mac {
+    /// Reads the hex form (64 hex digits).
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text.trim(), &mut bytes).ok()?;
+        Some(Self(bytes))
+    }
+
+    /// The hex form.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Debug for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mac({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// One stored audit entry: its place in the log, the event and the MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Sequence number, 1 for the first entry, no gaps.
+    pub seq: i64,
+    /// What happened.
+    pub event: AuditEvent,
+    /// The chain MAC.
+    pub mac: Mac,
+}
+
+/// The newest entry, as recorded outside the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// Its sequence number (0 for an empty log).
+    pub seq: i64,
+    /// Its MAC.
+    pub mac: Mac,
+}
+
+const HEAD_MAGIC: &str = "chartroom-audit-head 1";
+
+impl Head {
+    /// The head of an empty log.
+    pub const EMPTY: Self = Self {
+        seq: 0,
+        mac: GENESIS,
+    };
+
+    /// The head file's text.
+    pub fn to_text(&self) -> String {
+        format!("{HEAD_MAGIC}\nseq {}\nmac {}\n", self.seq, self.mac)
+    }
+
+    /// Reads the head file's text.
+    pub fn parse(text: &str) -> Result<Self> {
+        let mut lines = text.lines();
+        if lines.next() != Some(HEAD_MAGIC) {
+            return Err(Error::BadHead(format!(
+                "the first line is not \"{HEAD_MAGIC}\""
+            )));
+        }
+        let seq = lines
+            .next()
+            .and_then(|l| l.strip_prefix("seq "))
+            .and_then(|n| n.parse::<i64>().ok())
+            .ok_or_else(|| Error::BadHead("line 2 is not \"seq <number>\"".into()))?;
+        let mac = lines
+            .next()
+            .and_then(|l| l.strip_prefix("mac "))
+            .and_then(Mac::from_hex)
+            .ok_or_else(|| Error::BadHead("line 3 is not \"mac <64 hex digits>\"".into()))?;
+        Ok(Self { seq, mac })
+    }
+}
+
+/// Length-prefixed, presence-tagged field encoder.
+struct Canonical(Vec<u8>);
+
+impl Canonical {
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.0
+            .extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        self.0.extend_from_slice(bytes);
+    }
+    fn int(&mut self, n: i64) {
+        self.0.extend_from_slice(&n.to_be_bytes());
+    }
+    fn opt_text(&mut self, text: Option<&str>) {
+        match text {
+            None => self.0.push(0),
+            Some(text) => {
+                self.0.push(1);
+                self.bytes(text.as_bytes());
+            }
+        }
+    }
+    fn opt_int(&mut self, n: Option<i64>) {
+        match n {
+            None => self.0.push(0),
+            Some(n) => {
+                self.0.push(1);
+                self.int(n);
+            }
+        }
+    }
+}
+
+/// The canonical bytes of entry `seq` holding `event`.
+pub(crate) fn canonical(seq: i64, event: &AuditEvent) -> Vec<u8> {
+    let mut out = Canonical(Vec::with_capacity(256));
+    out.bytes(b"chartroom-audit-entry 1");
+    out.int(seq);
+    let micros = event.at.unix_timestamp_nanos().div_euclid(1_000);
+    out.int(i64::try_from(micros).unwrap_or(i64::MAX));
+    out.bytes(event.user.as_bytes());
+    out.bytes(event.roles.to_list().as_bytes());
+    out.bytes(event.action.as_str().as_bytes());
+    out.bytes(event.outcome.as_str().as_bytes());
+    out.bytes(event.channel.as_str().as_bytes());
+    out.opt_int(event.patient_id.map(|p| p.0));
+    out.opt_text(event.record_kind.as_deref());
+    out.opt_int(event.record_id);
+    out.bytes(crate::category::DataCategory::to_list(&event.categories).as_bytes());
+    out.opt_text(event.source.as_deref());
+    out.opt_text(event.client.as_deref());
+    out.opt_text(event.reason.as_deref());
+    out.opt_text(event.old_values.as_deref());
+    out.opt_text(event.new_values.as_deref());
+    out.0
+}
+
+/// The MAC of entry `seq` holding `event`, chained to the previous entry's MAC.
+pub fn seal(key: &AuditKey, seq: i64, event: &AuditEvent, prev: &Mac) -> Mac {
+    let mut mac = key.mac();
+    mac.update(&canonical(seq, event));
+    mac.update(&prev.0);
+    Mac(mac.finalize().into_bytes().into())
+}
+
+/// A log that checked out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    /// Entries checked.
+    pub entries: u64,
+    /// The newest entry.
+    pub head: Head,
+    /// Entries newer than the recorded head (written by a process that stopped before
+    /// recording its head; their MACs are still checked).
+    pub beyond_head: u64,
+}
+
+/// The first thing wrong with an audit log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Tamper {
+    /// An entry's contents changed after it was written.
+    #[error("entry {seq} was altered: its MAC does not match its contents")]
+    Altered {
+        /// The entry.
+        seq: i64,
+    },
+    /// Entries are missing from the middle (the numbers skip).
+    #[error("entry {seq} was deleted: the log goes from entry {} to entry {next}", seq - 1)]
+    Deleted {
+        /// The first missing entry.
+        seq: i64,
+        /// The entry found in its place.
+        next: i64,
+    },
+    /// An entry was deleted and the later ones renumbered to close the gap.
+    #[error("entry {seq} was deleted and the later entries renumbered to hide the gap")]
+    DeletedRenumbered {
+        /// The entry that is gone.
+        seq: i64,
+    },
+    /// An authentic entry stands in the wrong place.
+    #[error("entry {seq} is out of order: it holds the entry written as number {written_as}")]
+    Reordered {
+        /// Where it stands.
+        seq: i64,
+        /// Where it was written.
+        written_as: i64,
+    },
+    /// An entry Chartroom never wrote.
+    #[error("entry {seq} was inserted: Chartroom did not write it")]
+    Inserted {
+        /// The entry.
+        seq: i64,
+    },
+    /// A stored row whose fields cannot be read.
+    #[error("entry {seq} was altered: {reason}")]
+    Unreadable {
+        /// The entry.
+        seq: i64,
+        /// Which field and why.
+        reason: String,
+    },
+    /// The newest entries are gone.
+    #[error(
+        "entries are missing at the end: the log ends at entry {last}, but the head recorded outside the database is entry {head}"
+    )]
+    MissingAtEnd {
+        /// The last entry present (0 when none).
+        last: i64,
+        /// The recorded head.
+        head: i64,
+    },
+    /// The entry at the recorded head is not the one recorded.
+    #[error("entry {seq} is not the entry recorded as the head outside the database")]
+    HeadMismatch {
+        /// The head's sequence number.
+        seq: i64,
+    },
+    /// There are entries but no head to compare them with.
+    #[error(
+        "the head recorded outside the database is missing, so deleted newest entries cannot be ruled out ({entries} entries otherwise intact)"
+    )]
+    NoHead {
+        /// Entries present.
+        entries: u64,
+    },
+}
+
+/// Checks a whole log, in the order it is stored, against the key and the head recorded
+/// outside the database. Names the first entry altered, deleted, reordered or inserted,
+/// or says that entries are missing at the end.
+pub fn verify(
+    entries: &[AuditEntry],
+    key: &AuditKey,
+    external_head: Option<&Head>,
+) -> Result<Verified, Tamper> {
+    let mut prev = GENESIS;
+    let mut expected = 1_i64;
+    for (idx, entry) in entries.iter().enumerate() {
+        if entry.seq > expected {
+            return Err(Tamper::Deleted {
+                seq: expected,
+                next: entry.seq,
+            });
+        }
+        if entry.seq < expected {
+            return Err(Tamper::Inserted { seq: entry.seq });
+        }
+        if seal(key, entry.seq, &entry.event, &prev) != entry.mac {
+            return Err(classify(entries, idx, &prev, key, external_head));
+        }
+        prev = entry.mac;
+        expected += 1;
+    }
+    let last = Head {
+        seq: expected - 1,
+        mac: prev,
+    };
+    let Some(head) = external_head else {
+        return if entries.is_empty() {
+            Ok(Verified {
+                entries: 0,
+                head: last,
+                beyond_head: 0,
+            })
+        } else {
+            Err(Tamper::NoHead {
+                entries: entries.len() as u64,
+            })
+        };
+    };
+    if last.seq < head.seq {
+        return Err(Tamper::MissingAtEnd {
+            last: last.seq,
+            head: head.seq,
+        });
+    }
+    let at_head = match head.seq {
+        0 => Some(GENESIS),
+        n => usize::try_from(n - 1)
+            .ok()
+            .and_then(|idx| entries.get(idx))
+            .map(|e| e.mac),
+    };
+    if at_head != Some(head.mac) {
+        return Err(Tamper::HeadMismatch { seq: head.seq });
+    }
+    Ok(Verified {
+        entries: entries.len() as u64,
+        head: last,
+        beyond_head: (last.seq - head.seq).unsigned_abs(),
+    })
+}
+
+/// Says what happened to the entry at `idx`, whose MAC does not verify in place. Every
+/// entry before it verified, so `prev` is the authentic MAC of entry `seq - 1`.
+fn classify(
+    entries: &[AuditEntry],
+    idx: usize,
+    prev: &Mac,
+    key: &AuditKey,
+    head: Option<&Head>,
+) -> Tamper {
+    let Some(entry) = entries.get(idx) else {
+        return Tamper::Inserted { seq: 0 };
+    };
+    let seq = entry.seq;
+    let next = entries.get(idx + 1);
+    let stored_mac_at = |position: i64| -> Option<Mac> {
+        usize::try_from(position - 1)
+            .ok()
+            .and_then(|i| entries.get(i))
+            .map(|e| e.mac)
+    };
+
+    // Moved: authentic somewhere else. Its predecessor's MAC is stored somewhere in the
+    // log (or is the genesis); an entry's original place is next to that predecessor's
+    // current place, or at it when two neighbours swapped.
+    let mut candidates: Vec<(i64, Mac)> = vec![(1, GENESIS)];
+    for (i, e) in entries.iter().enumerate() {
+        let position = i as i64 + 1;
+        candidates.push((position + 1, e.mac));
+        candidates.push((position, e.mac));
+    }
+    for (written_as, pred) in candidates {
+        if written_as == seq {
+            continue;
+        }
+        let mac = seal(key, written_as, &entry.event, &pred);
+        if mac == entry.mac || Some(mac) == stored_mac_at(written_as) {
+            return Tamper::Reordered { seq, written_as };
+        }
+    }
+
+    // Contents changed in place: the next entry still chains from this entry's MAC.
+    let next_links = |n: &AuditEntry, written_as: i64, pred: &Mac| {
+        seal(key, written_as, &n.event, pred) == n.mac
+    };
+    match next {
+        Some(n) if next_links(n, n.seq, &entry.mac) => return Tamper::Altered { seq },
+        // An entry slipped in before the next one, which was renumbered up by one.
+        Some(n) if next_links(n, n.seq - 1, prev) => return Tamper::Inserted { seq },
+        // This entry was written as `seq + 1`; its predecessor is gone.
+        Some(n) if next_links(n, n.seq + 1, &entry.mac) => {
+            return Tamper::DeletedRenumbered { seq };
+        }
+        Some(_) => {}
+        None => match head {
+            Some(h) if h.seq == seq && h.mac == entry.mac => return Tamper::Altered { seq },
+            Some(h) if h.seq == seq - 1 => return Tamper::Inserted { seq },
+            Some(h) if h.seq == seq + 1 && h.mac == entry.mac => {
+                return Tamper::DeletedRenumbered { seq };
+            }
+            _ => {}
+        },
+    }
+    Tamper::Altered { seq }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,258 @@
+//! The chain: an intact log verifies, and every kind of tampering is named at the first
+//! entry it touches.
+
+use super::*;
+use crate::audit::{Action, Channel, Outcome};
+use crate::category::DataCategory;
+use crate::roles::{Role, RoleSet};
+use records::PatientId;
+use time::Duration;
+use time::macros::datetime;
+
+fn key() -> AuditKey {
+    AuditKey::from_bytes(&[7; 32]).unwrap()
+}
+
+fn event(n: i64) -> AuditEvent {
+    AuditEvent::new(
+        datetime!(2026-11-25 10:00 UTC) + Duration::seconds(n),
+        "ann",
+        Action::Read,
+        Channel::Cli,
+    )
+    .roles(&RoleSet::of(&[Role::Physician]))
+    .patient(PatientId(n))
+    .record("patient", n)
+    .categories(&[DataCategory::Demographics])
+}
+
+/// A correctly written log of `n` entries and its head.
+fn log(n: i64) -> (Vec<AuditEntry>, Head) {
+    let mut entries = Vec::new();
+    let mut prev = GENESIS;
+    for seq in 1..=n {
+        let event = event(seq);
+        let mac = seal(&key(), seq, &event, &prev);
+        entries.push(AuditEntry { seq, event, mac });
+        prev = mac;
+    }
+    (entries, Head { seq: n, mac: prev })
+}
+
+fn check(entries: &[AuditEntry], head: &Head) -> Result<Verified, Tamper> {
+    verify(entries, &key(), Some(head))
+}
+
+#[test]
+fn an_intact_log_verifies() {
+    let (entries, head) = log(6);
+    let ok = check(&entries, &head).unwrap();
+    assert_eq!((ok.entries, ok.head, ok.beyond_head), (6, head, 0));
+    assert_eq!(check(&[], &Head::EMPTY).unwrap().entries, 0);
+    assert_eq!(verify(&[], &key(), None).unwrap().entries, 0);
+}
+
+#[test]
+fn a_head_that_lags_is_accepted_and_counted() {
+    let (entries, _) = log(6);
+    let lagging = Head {
+        seq: 4,
+        mac: entries[3].mac,
+    };
+    assert_eq!(check(&entries, &lagging).unwrap().beyond_head, 2);
+}
+
+#[test]
+fn altered_entries_are_named() {
+    let (mut entries, head) = log(6);
+    entries[2].event.user = "mallory".into();
+    assert_eq!(check(&entries, &head), Err(Tamper::Altered { seq: 3 }));
+
+    let (mut entries, head) = log(6);
+    entries[5].event.outcome = Outcome::Denied;
+    assert_eq!(check(&entries, &head), Err(Tamper::Altered { seq: 6 }));
+
+    let (mut entries, head) = log(6);
+    entries[0].event.reason = Some(String::new());
+    assert_eq!(check(&entries, &head), Err(Tamper::Altered { seq: 1 }));
+}
+
+#[test]
+fn a_different_key_fails_at_the_first_entry() {
+    let (entries, head) = log(3);
+    let other = AuditKey::from_bytes(&[8; 32]).unwrap();
+    assert_eq!(
+        verify(&entries, &other, Some(&head)),
+        Err(Tamper::Altered { seq: 1 })
+    );
+}
+
+#[test]
+fn deleted_entries_are_named() {
+    let (mut entries, head) = log(6);
+    entries.remove(2);
+    assert_eq!(
+        check(&entries, &head),
+        Err(Tamper::Deleted { seq: 3, next: 4 })
+    );
+
+    let (mut entries, head) = log(6);
+    entries.remove(0);
+    assert_eq!(
+        check(&entries, &head),
+        Err(Tamper::Deleted { seq: 1, next: 2 })
+    );
+
+    let (mut entries, head) = log(6);
+    entries.drain(1..4);
+    let error = check(&entries, &head).unwrap_err();
+    assert_eq!(error, Tamper::Deleted { seq: 2, next: 5 });
+    assert_eq!(
+        error.to_string(),
+        "entry 2 was deleted: the log goes from entry 1 to entry 5"
+    );
+}
+
+#[test]
+fn a_deletion_hidden_by_renumbering_is_named() {
+    let (mut entries, head) = log(6);
+    entries.remove(2);
+    for (i, e) in entries.iter_mut().enumerate() {
+        e.seq = i as i64 + 1;
+    }
+    assert_eq!(
+        check(&entries, &head),
+        Err(Tamper::DeletedRenumbered { seq: 3 })
+    );
+}
+
+#[test]
+fn missing_newest_entries_are_caught_by_the_head() {
+    let (mut entries, head) = log(6);
+    entries.truncate(4);
+    assert_eq!(
+        check(&entries, &head),
+        Err(Tamper::MissingAtEnd { last: 4, head: 6 })
+    );
+    let (_, head) = log(6);
+    assert_eq!(
+        check(&[], &head),
+        Err(Tamper::MissingAtEnd { last: 0, head: 6 })
+    );
+}
+
+#[test]
+fn reordered_entries_are_named() {
+    // Whole rows swapped (contents and MACs move together).
+    let (mut entries, head) = log(6);
+    let (a, b) = (entries[1].clone(), entries[4].clone());
+    entries[1] = AuditEntry { seq: 2, ..b };
+    entries[4] = AuditEntry { seq: 5, ..a };
+    assert_eq!(
+        check(&entries, &head),
+        Err(Tamper::Reordered {
+            seq: 2,
+            written_as: 5
+        })
+    );
+
+    // Neighbours swapped.
+    let (mut entries, head) = log(6);
+    let (a, b) = (entries[2].clone(), entries[3].clone());
+    entries[2] = AuditEntry { seq: 3, ..b };
+    entries[3] = AuditEntry { seq: 4, ..a };
+    assert_eq!(
+        check(&entries, &head),
+        Err(Tamper::Reordered {
+            seq: 3,
+            written_as: 4
+        })
+    );
+
+    // Contents swapped, MACs left in place.
+    let (mut entries, head) = log(6);
+    let (a, b) = (entries[0].event.clone(), entries[3].event.clone());
+    entries[0].event = b;
+    entries[3].event = a;
+    assert_eq!(
+        check(&entries, &head),
+        Err(Tamper::Reordered {
+            seq: 1,
+            written_as: 4
+        })
+    );
+}
+
+#[test]
+fn inserted_entries_are_named() {
+    // In the middle, with the later entries renumbered to make room.
+    let (mut entries, head) = log(6);
+    let forged = AuditEntry {
+        seq: 3,
+        event: event(99),
+        mac: Mac([1; 32]),
+    };
+    entries.insert(2, forged);
+    for (i, e) in entries.iter_mut().enumerate() {
+        e.seq = i as i64 + 1;
+    }
+    assert_eq!(check(&entries, &head), Err(Tamper::Inserted { seq: 3 }));
+
+    // At the end, after the recorded head.
+    let (mut entries, head) = log(6);
+    entries.push(AuditEntry {
+        seq: 7,
+        event: event(7),
+        mac: Mac([2; 32]),
+    });
+    assert_eq!(check(&entries, &head), Err(Tamper::Inserted { seq: 7 }));
+}
+
+#[test]
+fn head_problems() {
+    let (entries, head) = log(3);
+    assert_eq!(
+        verify(&entries, &key(), None),
+        Err(Tamper::NoHead { entries: 3 })
+    );
+    let wrong = Head {
+        seq: 3,
+        mac: Mac([9; 32]),
+    };
+    assert_eq!(
+        check(&entries, &wrong),
+        Err(Tamper::HeadMismatch { seq: 3 })
+    );
+    assert_eq!(Head::parse(&head.to_text()).unwrap(), head);
+    assert!(Head::parse("chartroom-audit-head 1\nseq x\n").is_err());
+    assert!(Head::parse("").is_err());
+}
+
+#[test]
+fn canonical_encoding_tells_absent_from_empty_and_splits_unambiguously() {
+    let base = event(1);
+    let mut empty_reason = base.clone();
+    empty_reason.reason = Some(String::new());
+    assert_ne!(canonical(1, &base), canonical(1, &empty_reason));
+
+    let mut a = base.clone();
+    a.source = Some("ab".into());
+    a.client = Some("c".into());
+    let mut b = base.clone();
+    b.source = Some("a".into());
+    b.client = Some("bc".into());
+    assert_ne!(canonical(1, &a), canonical(1, &b));
+    assert_ne!(canonical(1, &base), canonical(2, &base));
+}
+
+#[test]
+fn instants_are_cut_to_microseconds() {
+    let e = AuditEvent::new(
+        datetime!(2026-11-25 10:00:00.123456789 +02:00),
+        "ann",
+        Action::Login,
+        Channel::Web,
+    );
+    assert_eq!(e.at, datetime!(2026-11-25 08:00:00.123456 UTC));
+    assert_eq!(e.at.offset(), time::UtcOffset::UTC);
+}

@@ -1,0 +1,34 @@
+//! Chartroom's access policy, as pure functions over values: no IO, no clock, no SQL.
+//!
+//! - `roles`: the roles a user can hold, the permissions, and the one permission matrix.
+//! - `category`: the categories of chart data and the permission each needs.
+//! - `access`: access decisions and time-limited emergency ("break the glass") grants.
+//! - `audit`: the audit-event model (who, role, when, patient, record, action, outcome, ...).
+//! - `chain`: the keyed hash chain over audit entries and its verification.
+//! - `password`: the password policy and argon2id hashing (the salt is an input).
+//!
+//! Invariants:
+//! - Which role may do what is written once, in `roles::MATRIX`; everything else asks it.
+//! - Time and randomness are arguments, so every decision is reproducible in a test.
+//! - An audit entry's MAC covers a canonical, length-prefixed encoding of every field, its
+//!   sequence number and the previous entry's MAC, so any change, removal, reordering or
+//!   insertion breaks the chain at a point `chain::verify` can name.
+
+mod access;
+mod audit;
+mod category;
+mod chain;
+mod error;
+mod password;
+mod roles;
+
+pub use access::{
+    Access, BREAK_GLASS_DEFAULT_MINUTES, BREAK_GLASS_MAX_MINUTES, BREAK_GLASS_MIN_REASON, Basis,
+    BreakGlassGrant, Decision, decide,
+};
+pub use audit::{Action, AuditEvent, Channel, Outcome};
+pub use category::DataCategory;
+pub use chain::{AuditEntry, AuditKey, GENESIS, Head, Mac, Tamper, Verified, seal, verify};
+pub use error::{Error, Result};
+pub use password::{HashCost, check_password_policy, hash_password, verify_password};
+pub use roles::{MATRIX, Permission, PermissionSet, Role, RoleSet};
