@@ -536,6 +536,62 @@ impl EventTable {
         D: Fn(&Row) -> bool,
         V: FnMut(&Row),
     {
+        let kind = self.kind;
+        self.scan_as(
+            lo,
+            hi,
+            base_test,
+            delta_test,
+            &|columns: &Columns, idx| columns.row(kind, idx),
+            &|row: &Row| *row,
+            &mut |row: Row| visit(&row),
+        );
+    }
+
+    /// Like `scan`, handing over only the patient ordinal of each matching row, for
+    /// tests that only ask whether a patient has one.
+    #[inline]
+    pub(crate) fn scan_patients<B, D, V>(
+        &self,
+        lo: u32,
+        hi: u32,
+        base_test: &B,
+        delta_test: &D,
+        visit: &mut V,
+    ) where
+        B: Fn(&BaseRef<'_>) -> bool,
+        D: Fn(&Row) -> bool,
+        V: FnMut(u32),
+    {
+        self.scan_as(
+            lo,
+            hi,
+            base_test,
+            delta_test,
+            &|columns: &Columns, idx| columns.patient.get(idx).copied().unwrap_or(u32::MAX),
+            &|row: &Row| row.patient,
+            visit,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn scan_as<T, B, D, E, F, V>(
+        &self,
+        lo: u32,
+        hi: u32,
+        base_test: &B,
+        delta_test: &D,
+        decode_base: &E,
+        decode_delta: &F,
+        visit: &mut V,
+    ) where
+        B: Fn(&BaseRef<'_>) -> bool,
+        D: Fn(&Row) -> bool,
+        E: Fn(&Columns, usize) -> T,
+        F: Fn(&Row) -> T,
+        V: FnMut(T),
+    {
         let start = self.base.patient.partition_point(|&p| p < lo);
         let end = self.base.patient.partition_point(|&p| p < hi);
         let mut delta = self
@@ -554,7 +610,7 @@ impl EventTable {
                 // patient's rows stay contiguous.
                 while let Some(row) = delta.next_if(|row| row.patient <= patient) {
                     if delta_test(row) {
-                        visit(row);
+                        visit(decode_delta(row));
                     }
                 }
                 next_delta = delta.peek().map_or(u32::MAX, |row| row.patient);
@@ -567,12 +623,12 @@ impl EventTable {
                 idx,
             };
             if base_test(&at) {
-                visit(&self.base.row(self.kind, idx));
+                visit(decode_base(&self.base, idx));
             }
         }
         for row in delta {
             if delta_test(row) {
-                visit(row);
+                visit(decode_delta(row));
             }
         }
     }

@@ -6,7 +6,7 @@
 //! the `parallel` feature the same code runs as one chunk on the caller's thread.
 
 use crate::bitset::PatientSet;
-use crate::events::{EventTable, Row};
+use crate::events::EventTable;
 
 use super::filter::Compiled;
 
@@ -69,13 +69,13 @@ pub(crate) fn scan_into_set(
         let first_word = (lo / 64) as usize;
         let last = hi.min(universe);
         let mut words = vec![0u64; (last.saturating_sub(lo)).div_ceil(64) as usize];
-        table.scan(
+        table.scan_patients(
             lo,
             hi,
             &|row| pred.test(row),
             &|row| pred.test(row),
-            &mut |row: &Row| {
-                let offset = row.patient - lo;
+            &mut |patient: u32| {
+                let offset = patient.wrapping_sub(lo);
                 if let Some(word) = words.get_mut((offset / 64) as usize) {
                     *word |= 1u64 << (offset % 64);
                 }
