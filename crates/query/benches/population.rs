@@ -89,6 +89,45 @@ fn time_query(engine: &Engine, name: &str, text: &str, check: impl Fn(&Table) ->
     ok
 }
 
+/// What the store pays to keep the engine current: single upserts into the delta, and
+/// one full compaction (the rebuild a write triggers every eighth of a table).
+fn write_costs(engine: &Engine) {
+    let mut engine = engine.clone();
+    let date =
+        time::Date::from_calendar_date(2025, time::Month::October, 1).unwrap_or(time::Date::MIN);
+    let n = 10_000i64;
+    let started = Instant::now();
+    for idx in 0..n {
+        let fact = query::ImmunizationFact {
+            event_key: 10_000_000 + idx,
+            patient_key: 1 + (idx * 97) % 1_000_000,
+            cvx: 140,
+            date,
+            status: query::ImmunizationStatus::Completed,
+        };
+        if let Err(error) = engine.upsert_immunization(&fact) {
+            println!("write costs: {error}");
+            return;
+        }
+    }
+    let per_upsert = started.elapsed() / u32::try_from(n).unwrap_or(1);
+    time_query(&engine, "Q1 with 10,000 rows in the delta", Q1, |_| true);
+    let started = Instant::now();
+    engine.compact();
+    let compact = started.elapsed();
+    println!(
+        "writes: {:.1} us per immunization upsert (delta), Q1 with {n} rows in the delta {:.2} ms ({}), full compaction of all tables {:.0} ms",
+        per_upsert.as_secs_f64() * 1e6,
+        with_delta.as_secs_f64() * 1e3,
+        if matches!(q1, Ok(Ok(_))) {
+            "ok"
+        } else {
+            "error"
+        },
+        compact.as_secs_f64() * 1e3,
+    );
+}
+
 fn main() {
     let Some(dir) = std::env::var_os("CHARTROOM_BENCH_DIR").map(PathBuf::from) else {
         println!(
@@ -138,6 +177,7 @@ fn main() {
             ])
     });
     all_ok &= time_query(&engine, "Q4", Q4, |t| t.rows.len() == 44_929);
+    write_costs(&engine);
     // Extra queries to time, one per line, for profiling a change.
     if let Ok(extra) = std::env::var("CHARTROOM_BENCH_QUERIES") {
         for (idx, text) in extra
