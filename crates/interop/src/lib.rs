@@ -8,7 +8,9 @@
 //! for all-or-nothing); each batch commits whole or not at all together with the keys that
 //! let a re-run skip what was already imported, so a killed import can simply be run again.
 
+pub mod batch;
 pub mod export;
+pub mod extract;
 mod input;
 mod report;
 pub mod synthea;
@@ -49,3 +51,18 @@ pub enum Error {
 
 /// Result of an import or export.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Imports `path` in whichever format it holds: a population extract when its files start
+/// with `patient_id`/`imm_id`/`item_id` columns, otherwise the Synthea CSV export.
+pub fn import(
+    store: &store::Store,
+    path: &std::path::Path,
+    options: &batch::ImportOptions,
+    progress: &mut dyn batch::Progress,
+) -> Result<ImportReport> {
+    if extract::looks_like_extract(path) {
+        extract::import(store, path, options, progress)
+    } else {
+        synthea::import(store, path, options, progress)
+    }
+}

@@ -4,7 +4,7 @@
 use crate::output;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use interop::synthea::{self, ImportOptions, Progress};
+use interop::batch::{ImportOptions, Progress};
 use interop::{FileReport, ImportReport};
 use std::path::PathBuf;
 use store::{Actor, Store};
@@ -12,7 +12,8 @@ use store::{Actor, Store};
 /// Options for `chartroom import`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportArgs {
-    /// A Synthea CSV export directory (patients.csv, encounters.csv, ... plain or .gz), or one file.
+    /// A Synthea CSV export directory (patients.csv, encounters.csv, ...) or a population
+    /// extract (patients.csv with patient_id, immunizations.csv, ar_items.csv); plain or .gz.
     pub path: PathBuf,
     /// All or nothing: store nothing if any row is rejected.
     #[arg(long)]
@@ -101,10 +102,10 @@ pub fn run(store: &Store, args: &ImportArgs, json: bool) -> Result<()> {
     let options = ImportOptions {
         atomic: args.atomic,
         batch_rows: args.batch,
-        actor: Actor::new("import:synthea"),
+        actor: Actor::new("import"),
     };
     let started = std::time::Instant::now();
-    let outcome = synthea::import(store, &args.path, &options, &mut Bars { bar: None });
+    let outcome = interop::import(store, &args.path, &options, &mut Bars { bar: None });
     let seconds = started.elapsed().as_secs_f64();
     match outcome {
         Ok(mut report) => {

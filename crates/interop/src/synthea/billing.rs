@@ -5,8 +5,8 @@
 //! rows become postings on the charge with the same claim and charge number; TRANSFERIN and
 //! TRANSFEROUT only move responsibility between payer and patient and change no balance.
 
-use super::context::{Ctx, Outcome};
-use super::fields::{Fields, MapError, RowError};
+use crate::batch::context::{Ctx, Outcome};
+use crate::batch::fields::{Fields, MapError, RowError};
 use records::*;
 use store::Tx;
 use time::Duration;

@@ -1,8 +1,8 @@
 //! Encounters and the clinical rows that hang off them.
 
-use super::context::{Ctx, Outcome};
-use super::fields::{Fields, MapError, RowError};
-use super::keys::row_key;
+use crate::batch::context::{Ctx, Outcome};
+use crate::batch::fields::{Fields, MapError, RowError};
+use crate::batch::keys::row_key;
 use records::*;
 use store::Tx;
 

@@ -1,7 +1,8 @@
 //! The Synthea CSV importer against a small synthetic fixture with deliberate faults.
 
 use interop::ImportReport;
-use interop::synthea::{ImportOptions, NoProgress, import};
+use interop::batch::{ImportOptions, NoProgress};
+use interop::import;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use test_support::{TestStore, backend_tests};

@@ -1,4 +1,4 @@
-//! Synthea ids to Chartroom ids, remembered in the store's `external_ids` so references
+//! Source ids (Synthea UUIDs, extract ids) to Chartroom ids, remembered in the store's `external_ids` so references
 //! resolve across files and a re-run skips what it already imported.
 //!
 //! Keys made in a transaction that rolls back must be forgotten, so new keys stay
@@ -8,20 +8,28 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use store::Tx;
 
-/// The `external_ids.source` of everything this importer makes.
-pub const SOURCE: &str = "synthea";
-
-#[derive(Default)]
+/// Import keys of one source (`external_ids.source`: `synthea`, `extract`).
 pub struct Keys {
+    source: &'static str,
     loaded: HashSet<&'static str>,
     committed: HashMap<(&'static str, String), i64>,
     pending: Vec<(&'static str, String, i64)>,
 }
 
 impl Keys {
+    /// Keys of `source`.
+    pub fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            loaded: HashSet::new(),
+            committed: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
     fn load(&mut self, tx: &mut Tx<'_>, kind: &'static str) -> store::Result<()> {
         if self.loaded.insert(kind) {
-            for (key, id) in tx.external_ids(SOURCE, kind)? {
+            for (key, id) in tx.external_ids(self.source, kind)? {
                 self.committed.insert((kind, key), id);
             }
         }
@@ -55,7 +63,7 @@ impl Keys {
         key: &str,
         id: i64,
     ) -> store::Result<()> {
-        tx.link_external_id(SOURCE, kind, key, id)?;
+        tx.link_external_id(self.source, kind, key, id)?;
         self.pending.push((kind, key.to_owned(), id));
         Ok(())
     }
