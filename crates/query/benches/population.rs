@@ -183,7 +183,7 @@ fn main() {
         }
     }
     println!(
-        "final VmRSS {:.0} MiB",
+        "final VmRSS {:.0} MiB (includes the copy of the engine the write-cost check made)",
         rss_kib().unwrap_or(0) as f64 / 1024.0
     );
     if !all_ok {
