@@ -12,6 +12,7 @@
 //!   dialect differences live in `migrations/` and the backend modules.
 //! - Time comes from the `Clock` the store was opened with, never from the system directly.
 
+mod audit;
 mod clock;
 mod conn;
 mod error;
@@ -19,6 +20,7 @@ mod history;
 mod migrate;
 mod patients;
 mod postgres;
+mod security;
 mod sqlite;
 mod stats;
 mod table;
@@ -26,12 +28,17 @@ mod tables;
 mod tx;
 mod value;
 
+pub use audit::{AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audited, random_bytes};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
 pub use error::{Error, Result};
 pub use history::{FieldChange, HistoryEntry};
 pub use patients::{PatientQuery, PatientSummary};
 pub use postgres::redact_url;
+pub use security::{
+    ApiToken, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
+    normalize_username,
+};
 pub use stats::{AccountBalance, Stats};
 pub use table::{ColType, Column, Table};
 pub use tx::{Actor, Deletion, Meta, Stored, Tx};

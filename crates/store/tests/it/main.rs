@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
+mod audit;
 mod changes;
 mod fixtures;
 mod records_roundtrip;
 mod search;
+mod security;

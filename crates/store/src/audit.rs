@@ -1,0 +1,457 @@
+//! The audit trail's storage: append-only entries chained by HMAC, the key and the head
+//! kept outside the database, listing with filters, and whole-log verification.
+//!
+//! Invariants:
+//! - There is no function here (or anywhere in the store) that updates or deletes an
+//!   `audit_log` row; the schema's triggers refuse it too.
+//! - An append reads the newest `seq` and MAC inside the writing transaction and chains
+//!   from them. SQLite has one writer at a time; on PostgreSQL the append first takes
+//!   `LOCK TABLE audit_log IN EXCLUSIVE MODE`, held to commit, so the chain never forks
+//!   (and `seq` is the primary key, so a fork could not commit anyway).
+//! - The key (`<dir>/audit.key`, 32 random bytes, mode 0600) never enters the database.
+//! - After each commit the head (newest `seq` and MAC) is written to `<dir>/audit.head`
+//!   by atomic rename, only ever moving forward. A crash between commit and head write
+//!   leaves the head behind, which verification accepts (and counts); it can only make
+//!   the newest entries' deletion undetectable, never flag an intact log.
+
+use crate::Store;
+use crate::conn::{Conn, Dialect};
+use crate::error::{Error, Result};
+use crate::security::Security;
+use crate::tx::Tx;
+use crate::value::{Row, Value};
+use privacy::{
+    Action, AuditEntry, AuditEvent, AuditKey, Channel, DataCategory, GENESIS, Head, Mac, Outcome,
+    RoleSet, Tamper, Verified,
+};
+use records::PatientId;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use time::OffsetDateTime;
+
+/// The key file's name in the data directory.
+pub const AUDIT_KEY_FILE: &str = "audit.key";
+/// The head file's name in the data directory.
+pub const AUDIT_HEAD_FILE: &str = "audit.head";
+
+const COLUMNS: &str = "seq, at, username, roles, action, outcome, channel, patient_id, record_kind, record_id, categories, source, client, reason, old_values, new_values, mac";
+
+/// The audit trail of one store: its key and head file.
+#[derive(Debug)]
+pub struct AuditTrail {
+    key: AuditKey,
+    dir: PathBuf,
+    /// Set while the key was created by this process and nothing has been appended with
+    /// it yet: appending to a non-empty log with a new key would break the chain forever.
+    fresh_key: AtomicBool,
+}
+
+fn io_error(path: &Path, what: &str, error: &std::io::Error) -> Error {
+    Error::Open {
+        location: path.display().to_string(),
+        message: format!("{what}: {error}"),
+    }
+}
+
+/// 32 random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::Database(format!("the operating system's random source failed: {e}"))
+    })?;
+    Ok(bytes)
+}
+
+fn create_key_file(path: &Path, key: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(key)?;
+    file.sync_all()
+}
+
+impl AuditTrail {
+    /// Opens the trail whose key and head live in `dir`; the key must exist.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let path = dir.join(AUDIT_KEY_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            io_error(
+                &path,
+                "cannot read the audit key (it is created by the first audited action)",
+                &e,
+            )
+        })?;
+        let key = AuditKey::from_bytes(&bytes).map_err(|e| Error::Open {
+            location: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            key,
+            dir: dir.to_owned(),
+            fresh_key: AtomicBool::new(false),
+        })
+    }
+
+    /// Opens the trail, creating the key (32 random bytes, mode 0600) if there is none.
+    pub fn open_or_create(dir: &Path) -> Result<Self> {
+        let path = dir.join(AUDIT_KEY_FILE);
+        if path.exists() {
+            return Self::open(dir);
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| io_error(dir, "cannot create the data directory", &e))?;
+        let key = random_bytes::<{ AuditKey::LEN }>()?;
+        match create_key_file(&path, &key) {
+            Ok(()) => {}
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Self::open(dir),
+            Err(e) => return Err(io_error(&path, "cannot create the audit key", &e)),
+        }
+        Ok(Self {
+            key: AuditKey::from_bytes(&key).map_err(|e| Error::Database(e.to_string()))?,
+            dir: dir.to_owned(),
+            fresh_key: AtomicBool::new(true),
+        })
+    }
+
+    /// A trail with a given key (tests).
+    pub fn with_key(key: AuditKey, dir: &Path) -> Self {
+        Self {
+            key,
+            dir: dir.to_owned(),
+            fresh_key: AtomicBool::new(false),
+        }
+    }
+
+    /// The head file's path.
+    pub fn head_path(&self) -> PathBuf {
+        self.dir.join(AUDIT_HEAD_FILE)
+    }
+
+    /// The head recorded outside the database, if there is one.
+    pub fn recorded_head(&self) -> Result<Option<Head>> {
+        let path = self.head_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Head::parse(&text).map(Some).map_err(|e| Error::Open {
+                location: path.display().to_string(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(&path, "cannot read the audit head", &e)),
+        }
+    }
+
+    /// Writes `head` to the head file unless the file already records a later entry.
+    fn record_head(&self, head: &Head) -> Result<()> {
+        if let Ok(Some(current)) = self.recorded_head()
+            && current.seq >= head.seq
+        {
+            return Ok(());
+        }
+        let path = self.head_path();
+        let tmp = self
+            .dir
+            .join(format!("{AUDIT_HEAD_FILE}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(head.to_text().as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| io_error(&path, "cannot write the audit head", &e))
+    }
+
+    /// Appends one event in its own transaction.
+    pub fn record(&self, store: &Store, event: &AuditEvent) -> Result<AuditEntry> {
+        self.write(store, |audited| audited.append(event))
+    }
+
+    /// Runs `f` in one transaction in which it can read and write records and security
+    /// data and append audit entries; everything commits together, then the head file is
+    /// updated.
+    pub fn write<T>(
+        &self,
+        store: &Store,
+        f: impl FnOnce(&mut Audited<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let now = store.clock().now();
+        let (value, head) = store.with_conn(|conn| {
+            let mut audited = Audited {
+                conn,
+                now,
+                trail: self,
+                head: None,
+                locked: false,
+            };
+            let value = f(&mut audited)?;
+            Ok((value, audited.head))
+        })?;
+        if let Some(head) = head {
+            self.fresh_key.store(false, Ordering::Relaxed);
+            self.record_head(&head)?;
+        }
+        Ok(value)
+    }
+
+    /// Checks the whole log against the key and the recorded head. The outer `Result` is
+    /// a failure to read; the inner one is the verdict.
+    pub fn verify(&self, store: &Store) -> Result<Result<Verified, Tamper>> {
+        let head = self.recorded_head()?;
+        // FIXME(#3): reads the whole log into memory; page through it for very large logs.
+        let rows = store.with_conn(|conn| {
+            conn.query(
+                &format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"),
+                &[],
+            )
+        })?;
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut unreadable = None;
+        for row in &rows {
+            match read_entry(row) {
+                Ok(entry) => entries.push(entry),
+                Err(reason) => {
+                    unreadable.get_or_insert((row.int(0), reason));
+                }
+            }
+        }
+        let verdict = privacy::verify(&entries, &self.key, head.as_ref());
+        // A skipped unreadable row shows up as a gap at its place, or later; report the
+        // row itself unless something earlier broke first.
+        Ok(match (verdict, unreadable) {
+            (Err(tamper), Some((seq, reason))) if first_seq(&tamper) >= seq => {
+                Err(Tamper::Unreadable { seq, reason })
+            }
+            (Ok(_), Some((seq, reason))) => Err(Tamper::Unreadable { seq, reason }),
+            (verdict, _) => verdict,
+        })
+    }
+}
+
+/// The entry a tamper report names first.
+fn first_seq(tamper: &Tamper) -> i64 {
+    match tamper {
+        Tamper::Altered { seq }
+        | Tamper::Deleted { seq, .. }
+        | Tamper::DeletedRenumbered { seq }
+        | Tamper::Reordered { seq, .. }
+        | Tamper::Inserted { seq }
+        | Tamper::Unreadable { seq, .. }
+        | Tamper::HeadMismatch { seq } => *seq,
+        Tamper::MissingAtEnd { last, .. } => *last + 1,
+        Tamper::NoHead { .. } => i64::MAX,
+    }
+}
+
+/// One transaction with auditing: records, security data and audit appends commit together.
+pub struct Audited<'a> {
+    conn: &'a mut dyn Conn,
+    now: OffsetDateTime,
+    trail: &'a AuditTrail,
+    head: Option<Head>,
+    locked: bool,
+}
+
+impl Audited<'_> {
+    /// The transaction's clock reading.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The record repository, on this transaction.
+    pub fn records(&mut self) -> Tx<'_> {
+        Tx::new(&mut *self.conn, self.now)
+    }
+
+    /// Users, sessions, tokens and grants, on this transaction.
+    pub fn security(&mut self) -> Security<'_> {
+        Security::new(&mut *self.conn, self.now)
+    }
+
+    /// Appends `event` to the chain.
+    pub fn append(&mut self, event: &AuditEvent) -> Result<AuditEntry> {
+        if !self.locked && self.conn.dialect() == Dialect::Postgres {
+            self.conn.batch("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;
+            self.locked = true;
+        }
+        let last = self.conn.query_one(
+            "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?;
+        let (seq, prev) = match &last {
+            None => (1, GENESIS),
+            Some(row) => {
+                if self.trail.fresh_key.load(Ordering::Relaxed) {
+                    return Err(Error::Conflict(format!(
+                        "the audit key {} was just created, but the audit log already has entries: restore the key from backup before anything else is audited",
+                        self.trail.dir.join(AUDIT_KEY_FILE).display()
+                    )));
+                }
+                let mac = row.text(1).and_then(Mac::from_hex).ok_or_else(|| {
+                    Error::Database(format!(
+                        "audit entry {} has an unreadable MAC, so nothing can be chained to it; run `chartroom audit verify`",
+                        row.int(0)
+                    ))
+                })?;
+                (row.int(0) + 1, mac)
+            }
+        };
+        let mac = privacy::seal(&self.trail.key, seq, event, &prev);
+        let e = event;
+        self.conn.execute(
+            &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            &[
+                Value::Int(seq),
+                Value::Timestamp(e.at),
+                Value::from(e.user.as_str()),
+                Value::from(e.roles.to_list()),
+                Value::from(e.action.as_str()),
+                Value::from(e.outcome.as_str()),
+                Value::from(e.channel.as_str()),
+                Value::from(e.patient_id.map(|p| p.0)),
+                Value::from(e.record_kind.clone()),
+                Value::from(e.record_id),
+                Value::from(DataCategory::to_list(&e.categories)),
+                Value::from(e.source.clone()),
+                Value::from(e.client.clone()),
+                Value::from(e.reason.clone()),
+                Value::from(e.old_values.clone()),
+                Value::from(e.new_values.clone()),
+                Value::from(mac.to_hex()),
+            ],
+        )?;
+        self.head = Some(Head { seq, mac });
+        Ok(AuditEntry {
+            seq,
+            event: event.clone(),
+            mac,
+        })
+    }
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this patient.
+    pub patient_id: Option<PatientId>,
+    /// Only this user.
+    pub user: Option<String>,
+    /// At or after.
+    pub since: Option<OffsetDateTime>,
+    /// Before.
+    pub until: Option<OffsetDateTime>,
+    /// Only this action.
+    pub action: Option<Action>,
+    /// At most this many (newest last).
+    pub limit: Option<i64>,
+}
+
+impl Store {
+    /// Audit entries matching `filter`, oldest first. Reading needs no key.
+    pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let mut clauses = Vec::new();
+        let mut params = Vec::new();
+        if let Some(patient) = filter.patient_id {
+            clauses.push("patient_id = ?");
+            params.push(Value::Int(patient.0));
+        }
+        if let Some(user) = &filter.user {
+            clauses.push("username = ?");
+            params.push(Value::from(crate::security::normalize_username(user)));
+        }
+        if let Some(since) = filter.since {
+            clauses.push("at >= ?");
+            params.push(Value::Timestamp(since));
+        }
+        if let Some(until) = filter.until {
+            clauses.push("at < ?");
+            params.push(Value::Timestamp(until));
+        }
+        if let Some(action) = filter.action {
+            clauses.push("action = ?");
+            params.push(Value::from(action.as_str()));
+        }
+        let filter_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        // The newest `limit` entries, returned oldest first.
+        let sql = match filter.limit {
+            Some(limit) => {
+                params.push(Value::Int(limit));
+                format!(
+                    "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM audit_log{filter_sql} ORDER BY seq DESC LIMIT ?) newest ORDER BY seq"
+                )
+            }
+            None => format!("SELECT {COLUMNS} FROM audit_log{filter_sql} ORDER BY seq"),
+        };
+        let rows = self.with_conn(|conn| conn.query(&sql, &params))?;
+        rows.iter()
+            .map(|row| {
+                read_entry(row).map_err(|message| Error::Corrupt {
+                    kind: "audit entry",
+                    id: row.int(0),
+                    message,
+                })
+            })
+            .collect()
+    }
+
+    /// The number of audit entries.
+    pub fn audit_count(&self) -> Result<i64> {
+        self.with_conn(|conn| {
+            Ok(conn
+                .query_one("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_log", &[])?
+                .map_or(0, |r| r.int(0)))
+        })
+    }
+}
+
+fn read_entry(row: &Row) -> std::result::Result<AuditEntry, String> {
+    fn named<T>(
+        row: &Row,
+        idx: usize,
+        field: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> std::result::Result<T, String> {
+        let text = row.text(idx).unwrap_or_default();
+        parse(text).ok_or_else(|| format!("{field} \"{text}\" is not readable"))
+    }
+    let opt_text = |idx: usize| row.text(idx).map(str::to_owned);
+    let at = row
+        .get(1)
+        .as_instant()
+        .ok_or_else(|| "at is not an instant".to_owned())?;
+    let roles =
+        RoleSet::parse_list(row.text(3).unwrap_or_default()).map_err(|e| format!("roles: {e}"))?;
+    let mut event = AuditEvent::new(
+        at,
+        row.text(2).unwrap_or_default(),
+        named(row, 4, "action", Action::parse)?,
+        named(row, 6, "channel", Channel::parse)?,
+    )
+    .roles(&roles)
+    .outcome(named(row, 5, "outcome", Outcome::parse)?);
+    event.patient_id = row.get(7).as_int().map(PatientId);
+    event.record_kind = opt_text(8);
+    event.record_id = row.get(9).as_int();
+    // Kept in stored order: sorting here would hide an edit that reordered them.
+    event.categories = named(row, 10, "categories", DataCategory::parse_list)?;
+    event.source = opt_text(11);
+    event.client = opt_text(12);
+    event.reason = opt_text(13);
+    event.old_values = opt_text(14);
+    event.new_values = opt_text(15);
+    let mac = named(row, 16, "mac", Mac::from_hex)?;
+    Ok(AuditEntry {
+        seq: row.int(0),
+        event,
+        mac,
+    })
+}

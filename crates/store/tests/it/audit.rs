@@ -1,0 +1,289 @@
+//! The audit trail on both backends: appends chain and round-trip every field, the log
+//! refuses updates and deletes, audited writes commit or roll back with their entries,
+//! filters work, and tampering through SQL is named by `verify`.
+
+use crate::fixtures::{actor, patient};
+use privacy::{
+    Action, AuditEvent, AuditKey, Channel, DataCategory, Outcome, Role, RoleSet, Tamper,
+};
+use records::PatientId;
+use store::{AuditFilter, AuditTrail};
+use test_support::{TestStore, backend_tests};
+use time::Duration;
+
+fn trail(dir: &tempfile::TempDir) -> AuditTrail {
+    AuditTrail::with_key(AuditKey::from_bytes(&[5; 32]).unwrap(), dir.path())
+}
+
+fn read(store: &TestStore, user: &str, patient: i64) -> AuditEvent {
+    AuditEvent::new(store.clock().now(), user, Action::Read, Channel::Cli)
+        .roles(&RoleSet::of(&[Role::Physician]))
+        .patient(PatientId(patient))
+        .record("patient", patient)
+        .categories(&[DataCategory::Notes, DataCategory::Demographics])
+}
+
+/// Appends `n` reads by alternating users, one second apart.
+fn fill(store: &TestStore, trail: &AuditTrail, n: i64) {
+    for i in 1..=n {
+        let user = if i % 2 == 0 { "bo" } else { "ann" };
+        trail.record(store, &read(store, user, i)).unwrap();
+        store.clock.advance(Duration::seconds(1));
+    }
+}
+
+fn raw(store: &TestStore, sql: &str) -> store::Result<()> {
+    store.write(|tx| tx.query(sql, &[]).map(|_| ()))
+}
+
+fn drop_guards(store: &TestStore) {
+    match store.dialect() {
+        store::Dialect::Sqlite => {
+            raw(store, "DROP TRIGGER audit_log_no_update").unwrap();
+            raw(store, "DROP TRIGGER audit_log_no_delete").unwrap();
+        }
+        store::Dialect::Postgres => {
+            raw(store, "DROP TRIGGER audit_log_no_change ON audit_log").unwrap()
+        }
+    }
+}
+
+fn verdict(store: &TestStore, trail: &AuditTrail) -> Result<u64, Tamper> {
+    trail.verify(store).unwrap().map(|v| v.entries)
+}
+
+fn entries_chain_and_round_trip(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    assert_eq!(verdict(store, &trail), Ok(0));
+    let change = AuditEvent::new(
+        store.clock().now() + Duration::nanoseconds(123_456_789),
+        "ann",
+        Action::Update,
+        Channel::Api,
+    )
+    .roles(&RoleSet::of(&[Role::Physician, Role::Auditor]))
+    .patient(PatientId(42))
+    .record("clinical_note", 7)
+    .categories(&[DataCategory::Notes])
+    .source("192.0.2.10")
+    .client("ward-tablet 2.1")
+    .reason("corrected dosage — “quoted”")
+    .changes(
+        Some(r#"{"z":1,"a":[1.50,"é"]}"#.into()),
+        Some(r#"{"z": 2, "a":[]}"#.into()),
+    )
+    .outcome(Outcome::Success);
+    let first = trail.record(store, &change).unwrap();
+    assert_eq!(first.seq, 1);
+    let second = trail
+        .record(store, &read(store, "bo", 42).outcome(Outcome::Denied))
+        .unwrap();
+    assert_eq!(second.seq, 2);
+    let stored = store.audit_entries(&AuditFilter::default()).unwrap();
+    assert_eq!(stored, [first, second.clone()]);
+    assert_eq!(trail.recorded_head().unwrap().unwrap().seq, 2);
+    assert_eq!(verdict(store, &trail), Ok(2));
+    assert_eq!(store.audit_count().unwrap(), 2);
+}
+
+fn the_log_refuses_updates_and_deletes(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    fill(store, &trail, 2);
+    let update = raw(
+        store,
+        "UPDATE audit_log SET username = 'mallory' WHERE seq = 1",
+    )
+    .unwrap_err();
+    assert!(
+        update.to_string().contains("audit_log is append-only"),
+        "{update}"
+    );
+    let delete = raw(store, "DELETE FROM audit_log WHERE seq = 2").unwrap_err();
+    assert!(
+        delete.to_string().contains("audit_log is append-only"),
+        "{delete}"
+    );
+    assert_eq!(verdict(store, &trail), Ok(2));
+}
+
+fn audited_writes_commit_or_roll_back_together(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    let created = trail
+        .write(store, |a| {
+            let p = a
+                .records()
+                .create(&actor(), &patient("W1", "Write", "Wren"))?;
+            let event = AuditEvent::new(a.now(), "ann", Action::Create, Channel::Cli)
+                .patient(PatientId(p.meta.id))
+                .record("patient", p.meta.id)
+                .categories(&[DataCategory::Demographics]);
+            a.append(&event)?;
+            Ok(p.meta.id)
+        })
+        .unwrap();
+    let failed: store::Result<()> = trail.write(store, |a| {
+        a.records()
+            .create(&actor(), &patient("W2", "Write", "Will"))?;
+        a.append(&AuditEvent::new(
+            a.now(),
+            "ann",
+            Action::Create,
+            Channel::Cli,
+        ))?;
+        Err(store::Error::Conflict("changed my mind".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(store.audit_count().unwrap(), 1);
+    assert_eq!(trail.recorded_head().unwrap().unwrap().seq, 1);
+    let n_patients = store
+        .read(|tx| tx.query("SELECT CAST(COUNT(*) AS BIGINT) FROM patients", &[]))
+        .unwrap()[0]
+        .int(0);
+    assert_eq!(n_patients, 1);
+    assert_eq!(
+        store.audit_entries(&AuditFilter::default()).unwrap()[0]
+            .event
+            .patient_id,
+        Some(PatientId(created))
+    );
+    assert_eq!(verdict(store, &trail), Ok(1));
+}
+
+fn filters_select_entries(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    let start = store.clock().now();
+    fill(store, &trail, 6);
+    trail
+        .record(
+            store,
+            &AuditEvent::new(store.clock().now(), "ann", Action::Login, Channel::Web),
+        )
+        .unwrap();
+    let seqs = |filter: AuditFilter| -> Vec<i64> {
+        store
+            .audit_entries(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.seq)
+            .collect()
+    };
+    assert_eq!(
+        seqs(AuditFilter {
+            user: Some("BO".into()),
+            ..Default::default()
+        }),
+        [2, 4, 6]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            patient_id: Some(PatientId(3)),
+            ..Default::default()
+        }),
+        [3]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            action: Some(Action::Login),
+            ..Default::default()
+        }),
+        [7]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            since: Some(start + Duration::seconds(2)),
+            until: Some(start + Duration::seconds(4)),
+            ..Default::default()
+        }),
+        [3, 4]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            limit: Some(2),
+            ..Default::default()
+        }),
+        [6, 7]
+    );
+}
+
+fn a_new_key_is_not_chained_onto_an_old_log(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let old = AuditTrail::open_or_create(dir.path()).unwrap();
+    fill(store, &old, 1);
+    std::fs::remove_file(dir.path().join(store::AUDIT_KEY_FILE)).unwrap();
+    let new = AuditTrail::open_or_create(dir.path()).unwrap();
+    let error = new.record(store, &read(store, "ann", 1)).unwrap_err();
+    assert!(
+        error.to_string().contains("restore the key from backup"),
+        "{error}"
+    );
+    assert!(AuditTrail::open(tempfile::tempdir().unwrap().path()).is_err());
+}
+
+fn verify_names_tampering_through_sql(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    fill(store, &trail, 8);
+    drop_guards(store);
+    assert_eq!(verdict(store, &trail), Ok(8));
+
+    raw(
+        store,
+        "UPDATE audit_log SET outcome = 'denied' WHERE seq = 3",
+    )
+    .unwrap();
+    assert_eq!(verdict(store, &trail), Err(Tamper::Altered { seq: 3 }));
+    raw(
+        store,
+        "UPDATE audit_log SET outcome = 'success' WHERE seq = 3",
+    )
+    .unwrap();
+    assert_eq!(verdict(store, &trail), Ok(8));
+
+    raw(store, "UPDATE audit_log SET action = 'peek' WHERE seq = 2").unwrap();
+    assert!(matches!(
+        verdict(store, &trail),
+        Err(Tamper::Unreadable { seq: 2, .. })
+    ));
+    raw(store, "UPDATE audit_log SET action = 'read' WHERE seq = 2").unwrap();
+
+    // Swap rows 4 and 6 whole (contents and MACs) by moving their numbers.
+    raw(store, "UPDATE audit_log SET seq = 100 WHERE seq = 4").unwrap();
+    raw(store, "UPDATE audit_log SET seq = 4 WHERE seq = 6").unwrap();
+    raw(store, "UPDATE audit_log SET seq = 6 WHERE seq = 100").unwrap();
+    assert_eq!(
+        verdict(store, &trail),
+        Err(Tamper::Reordered {
+            seq: 4,
+            written_as: 6
+        })
+    );
+    raw(store, "UPDATE audit_log SET seq = 100 WHERE seq = 4").unwrap();
+    raw(store, "UPDATE audit_log SET seq = 4 WHERE seq = 6").unwrap();
+    raw(store, "UPDATE audit_log SET seq = 6 WHERE seq = 100").unwrap();
+    assert_eq!(verdict(store, &trail), Ok(8));
+
+    raw(store, "DELETE FROM audit_log WHERE seq >= 7").unwrap();
+    assert_eq!(
+        verdict(store, &trail),
+        Err(Tamper::MissingAtEnd { last: 6, head: 8 })
+    );
+
+    raw(store, "DELETE FROM audit_log WHERE seq = 5").unwrap();
+    assert_eq!(
+        verdict(store, &trail),
+        Err(Tamper::Deleted { seq: 5, next: 6 })
+    );
+}
+
+backend_tests!(
+    entries_chain_and_round_trip,
+    the_log_refuses_updates_and_deletes,
+    audited_writes_commit_or_roll_back_together,
+    filters_select_entries,
+    a_new_key_is_not_chained_onto_an_old_log,
+    verify_names_tampering_through_sql,
+);

@@ -1,0 +1,216 @@
+//! Users, sessions, tokens and emergency grants, on both backends.
+
+use crate::fixtures::{actor, patient};
+use privacy::{BreakGlassGrant, Permission, PermissionSet, Role, RoleSet};
+use records::PatientId;
+use store::{NewUser, SessionRecord};
+use test_support::{TestStore, backend_tests};
+use time::Duration;
+
+fn new_user(name: &str, roles: &[Role]) -> NewUser {
+    NewUser {
+        username: name.into(),
+        display_name: String::new(),
+        password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".into(),
+        roles: RoleSet::of(roles),
+    }
+}
+
+fn users_are_unique_lower_case_and_listed(store: &TestStore) {
+    let ann = store
+        .security(|s| s.create_user(&new_user(" Ann ", &[Role::Physician, Role::Auditor]), "cli"))
+        .unwrap();
+    assert_eq!(ann.username, "ann");
+    assert_eq!(ann.display_name, "ann");
+    assert_eq!(ann.roles.to_list(), "physician,auditor");
+    assert!(!ann.disabled);
+    let dup = store
+        .security(|s| s.create_user(&new_user("ANN", &[]), "cli"))
+        .unwrap_err();
+    assert_eq!(dup.to_string(), "user \"ann\" already exists");
+    let bad = store
+        .security(|s| s.create_user(&new_user("ann smith", &[]), "cli"))
+        .unwrap_err();
+    assert!(
+        bad.to_string()
+            .starts_with("username \"ann smith\": use 1 to 64"),
+        "{bad}"
+    );
+    store
+        .security(|s| s.create_user(&new_user("bo", &[Role::Billing]), "cli"))
+        .unwrap();
+    let names: Vec<String> = store
+        .security(|s| s.users())
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, ["ann", "bo"]);
+    assert_eq!(
+        store
+            .security(|s| s.user("Bo"))
+            .unwrap()
+            .unwrap()
+            .roles
+            .to_list(),
+        "billing"
+    );
+    assert!(store.security(|s| s.user("cy")).unwrap().is_none());
+}
+
+fn session(store: &TestStore, id_hash: &str, user_id: i64) {
+    let now = store.clock().now();
+    store
+        .security(|s| {
+            s.create_session(&SessionRecord {
+                id_hash: id_hash.into(),
+                user_id,
+                created_at: now,
+                last_activity: now,
+                expires_at: now + Duration::hours(8),
+                mfa_passed: false,
+                source: Some("127.0.0.1".into()),
+            })
+        })
+        .unwrap();
+}
+
+fn role_changes_and_disabling_end_sessions_and_tokens(store: &TestStore) {
+    let ann = store
+        .security(|s| s.create_user(&new_user("ann", &[Role::Physician]), "cli"))
+        .unwrap();
+    session(store, "s1", ann.id);
+    session(store, "s2", ann.id);
+    store.clock.advance(Duration::minutes(3));
+    store.security(|s| s.touch_session("s1")).unwrap();
+    store.security(|s| s.pass_session_mfa("s1")).unwrap();
+    let s1 = store.security(|s| s.session("s1")).unwrap().unwrap();
+    assert!(s1.mfa_passed);
+    assert_eq!(s1.last_activity - s1.created_at, Duration::minutes(3));
+
+    let before = store
+        .security(|s| s.set_roles("ann", &RoleSet::of(&[Role::Billing])))
+        .unwrap();
+    assert_eq!(before.roles.to_list(), "physician");
+    assert_eq!(
+        store
+            .security(|s| s.existing_user("ann"))
+            .unwrap()
+            .roles
+            .to_list(),
+        "billing"
+    );
+    assert!(store.security(|s| s.session("s1")).unwrap().is_none());
+
+    session(store, "s3", ann.id);
+    let scopes: PermissionSet = [Permission::ReadDemographics].into_iter().collect();
+    let expires = store.clock().now() + Duration::days(30);
+    let token = store
+        .security(|s| s.create_token("t-hash", ann.id, "nightly export", scopes, expires))
+        .unwrap();
+    assert_eq!(token.scopes, scopes);
+    store.security(|s| s.set_disabled("ann", true)).unwrap();
+    assert!(store.security(|s| s.existing_user("ann")).unwrap().disabled);
+    assert!(store.security(|s| s.session("s3")).unwrap().is_none());
+    assert!(
+        store
+            .security(|s| s.token("t-hash"))
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    assert!(!store.security(|s| s.revoke_token(token.id)).unwrap());
+    let missing = store.security(|s| s.set_disabled("cy", true)).unwrap_err();
+    assert_eq!(missing.to_string(), "no user is named \"cy\"");
+}
+
+fn failed_logins_lock_and_totp_steps_are_single_use(store: &TestStore) {
+    let ann = store
+        .security(|s| s.create_user(&new_user("ann", &[]), "cli"))
+        .unwrap();
+    assert_eq!(
+        store
+            .security(|s| s.record_failed_login(ann.id, None))
+            .unwrap(),
+        1
+    );
+    let until = store.clock().now() + Duration::minutes(15);
+    assert_eq!(
+        store
+            .security(|s| s.record_failed_login(ann.id, Some(until)))
+            .unwrap(),
+        2
+    );
+    let locked = store.security(|s| s.existing_user("ann")).unwrap();
+    assert_eq!(
+        (locked.failed_attempts, locked.locked_until),
+        (2, Some(until))
+    );
+    store
+        .security(|s| s.record_successful_login(ann.id))
+        .unwrap();
+    let cleared = store.security(|s| s.existing_user("ann")).unwrap();
+    assert_eq!((cleared.failed_attempts, cleared.locked_until), (0, None));
+
+    store
+        .security(|s| s.set_totp_secret(ann.id, Some("JBSWY3DPEHPK3PXP")))
+        .unwrap();
+    assert!(store.security(|s| s.accept_totp_step(ann.id, 100)).unwrap());
+    assert!(!store.security(|s| s.accept_totp_step(ann.id, 100)).unwrap());
+    assert!(!store.security(|s| s.accept_totp_step(ann.id, 99)).unwrap());
+    assert!(store.security(|s| s.accept_totp_step(ann.id, 101)).unwrap());
+}
+
+fn emergency_grants_expire(store: &TestStore) {
+    let ann = store
+        .security(|s| s.create_user(&new_user("ann", &[Role::Physician]), "cli"))
+        .unwrap();
+    let p = store
+        .write(|tx| tx.create(&actor(), &patient("G1", "Grant", "Gail")))
+        .unwrap();
+    let pid = PatientId(p.meta.id);
+    let grant = BreakGlassGrant::request(
+        "ann",
+        &ann.roles,
+        pid,
+        "patient unconscious in the emergency room",
+        store.clock().now(),
+        30,
+    )
+    .unwrap();
+    let stored = store.security(|s| s.create_grant(ann.id, &grant)).unwrap();
+    assert_eq!(stored.grant, grant);
+    assert_eq!(
+        store.security(|s| s.live_grants("ann", pid)).unwrap(),
+        std::slice::from_ref(&grant)
+    );
+    assert!(
+        store
+            .security(|s| s.live_grants("bo", pid))
+            .unwrap()
+            .is_empty()
+    );
+    store.clock.advance(Duration::minutes(31));
+    assert!(
+        store
+            .security(|s| s.live_grants("ann", pid))
+            .unwrap()
+            .is_empty()
+    );
+    let review = store
+        .security(|s| s.grants_since(grant.granted_at - Duration::days(1)))
+        .unwrap();
+    assert_eq!(review.len(), 1);
+    assert_eq!(
+        review[0].grant.reason,
+        "patient unconscious in the emergency room"
+    );
+}
+
+backend_tests!(
+    users_are_unique_lower_case_and_listed,
+    role_changes_and_disabling_end_sessions_and_tokens,
+    failed_logins_lock_and_totp_steps_are_single_use,
+    emergency_grants_expire,
+);
