@@ -4,6 +4,7 @@ mod codes;
 mod demo;
 mod import;
 mod patient;
+mod query;
 mod stats;
 
 use crate::config::StorageArgs;
@@ -61,6 +62,9 @@ enum Command {
     Patient(patient::PatientCmd),
     /// Counts of records, unsigned notes, patients without insurance, balances.
     Stats,
+    /// Population questions: counts, groups and balances over every chart.
+    #[command(subcommand)]
+    Query(query::QueryCmd),
     /// Code sets: search, show, validate by date of service, import releases.
     #[command(subcommand)]
     Codes(codes::CodesCmd),
@@ -112,6 +116,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Patient(cmd) => patient::run(&storage.open()?, cmd, json),
         Command::Stats => stats::run(&storage.open()?, json),
+        Command::Query(cmd) => query::run(&storage.open()?, cmd, json),
         Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),
     }
 }

@@ -34,7 +34,7 @@ fn import_search_show_and_stats() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let init = stdout(&chartroom(&data, &["init"]));
-    assert!(init.contains("schema version 1"), "{init}");
+    assert!(init.contains("schema version 2"), "{init}");
     assert!(data.join("chartroom.db").is_file());
 
     let import = stdout(&chartroom(&data, &["import", &fixture()]));
@@ -110,4 +110,34 @@ fn bad_input_gets_a_clear_error_and_exit_code() {
         !stderr.contains("secret"),
         "password must not be printed: {stderr}"
     );
+}
+
+#[test]
+fn population_query_over_an_imported_extract() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let extract = dir.path().join("extract");
+    std::fs::create_dir_all(&extract).unwrap();
+    std::fs::write(extract.join("patients.csv"), "patient_id,birth_date,sex,zip\n1,1950-01-01,F,02139\n2,2010-01-01,M,02139\n3,1980-01-01,F,10001\n").unwrap();
+    std::fs::write(
+        extract.join("immunizations.csv"),
+        "imm_id,patient_id,cvx,admin_date,status\n1,1,140,2025-10-01,completed\n2,2,158,2025-11-01,completed\n3,3,140,2025-10-01,entered-in-error\n",
+    )
+    .unwrap();
+    stdout(&chartroom(&data, &["import", extract.to_str().unwrap()]));
+    let q1 = "count patients where immunization(cvx in flu, status = completed, date > 2025-01-01, date <= 2026-01-01)";
+    let answer = stdout(&chartroom(&data, &["query", "run", q1]));
+    assert!(answer.contains("answered in"), "{answer}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&chartroom(&data, &["--json", "query", "run", q1]))).unwrap();
+    assert_eq!(json["rows"], serde_json::json!([["2"]]));
+    let by_band = "count patients as of 2026-01-01 group by age_band(0-17,18-64,65+) measure patients, patients where immunization(cvx in flu, status = completed)";
+    let csv = stdout(&chartroom(&data, &["query", "run", by_band, "--csv", "-"]));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with("0-17,1,1"), "{csv}");
+    assert!(lines[3].starts_with("65+,1,1"), "{csv}");
+    let bad = chartroom(&data, &["query", "run", "count patients where immunization(cvx in)"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("1:"), "the error names a position: {stderr}");
 }

@@ -1,0 +1,87 @@
+//! `chartroom query`: population questions in Chartroom's query language, answered by the
+//! in-memory engine derived from the store.
+
+use crate::output;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use std::time::Instant;
+use store::Store;
+
+/// Query text examples, shown in `chartroom query --help`.
+const EXAMPLES: &str = "\
+Examples:
+  count patients where immunization(cvx in flu, status = completed, date > 2025-01-01, date <= 2026-01-01)
+  count patients as of 2026-01-01 group by age_band(0-17,18-49,50-64,65+) measure patients, patients where immunization(cvx in flu, status = completed, date > 2025-01-01)
+  count immunizations where cvx in flu and status = completed and date > 2025-01-01 group by zip3, week(date)
+  count patients where diagnosis(code = E11*, date >= 2024-01-01) and not immunization(cvx in flu)
+  count patients where sex = F and age >= 65 as of 2026-01-01 group by zip3";
+
+#[derive(Debug, clap::Subcommand)]
+#[command(after_help = EXAMPLES)]
+pub enum QueryCmd {
+    /// Run a query and print its table (or write CSV).
+    #[command(after_help = EXAMPLES)]
+    Run {
+        /// The query text.
+        text: String,
+        /// Write the result as CSV to this file ("-" for standard output).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+    /// Check a query's syntax and print its normal form.
+    Check {
+        /// The query text.
+        text: String,
+    },
+}
+
+fn cell_text(cell: &query::Cell) -> String {
+    match cell {
+        query::Cell::Text(text) => text.to_string(),
+        query::Cell::Int(n) => n.to_string(),
+        query::Cell::Number(x) => format!("{x:.2}"),
+        query::Cell::Suppressed => "<11".into(),
+    }
+}
+
+pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
+    match cmd {
+        QueryCmd::Check { text } => {
+            let parsed = query::parse(&text)?;
+            crate::say!("{parsed}");
+            Ok(())
+        }
+        QueryCmd::Run { text, csv } => {
+            let parsed = query::parse(&text)?;
+            let started = Instant::now();
+            let (engine, _) = reports::load(store).context("building the population engine from the store")?;
+            let loaded = started.elapsed();
+            let started = Instant::now();
+            let table = engine.run(&parsed)?;
+            let answered = started.elapsed();
+            if let Some(path) = csv {
+                if path.as_os_str() == "-" {
+                    crate::say!("{}", table.to_csv().trim_end());
+                } else {
+                    std::fs::write(&path, table.to_csv()).with_context(|| format!("writing {}", path.display()))?;
+                    crate::say!("Wrote {} rows to {}", table.rows.len(), path.display());
+                }
+                return Ok(());
+            }
+            if json {
+                let rows: Vec<Vec<String>> = table.rows.iter().map(|row| row.iter().map(cell_text).collect()).collect();
+                return output::json(&serde_json::json!({ "query": parsed.to_string(), "columns": table.columns, "rows": rows, "load_ms": loaded.as_secs_f64() * 1e3, "query_ms": answered.as_secs_f64() * 1e3 }));
+            }
+            let header: Vec<&str> = table.columns.iter().map(String::as_str).collect();
+            let rows: Vec<Vec<String>> = table.rows.iter().map(|row| row.iter().map(cell_text).collect()).collect();
+            output::table(&header, &rows);
+            crate::say!(
+                "\n{} patients loaded in {:.0} ms; answered in {:.2} ms.",
+                output::count(engine.n_patients()),
+                loaded.as_secs_f64() * 1e3,
+                answered.as_secs_f64() * 1e3
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Population reports: the in-memory query engine (`query`) derived from the records store.
+//!
+//! `load` builds an engine from every current record; `Sync::refresh` brings it up to date
+//! with rows written since, so the engine answers in milliseconds and still reflects every
+//! committed write.
+//!
+//! Invariants:
+//! - The engine holds only what population questions need (dates, codes, amounts, sex, ZIP)
+//!   keyed by store ids; no names or identifiers.
+//! - A record soft-deleted in the store is removed from the engine on the next refresh.
+//! - Refresh is idempotent: re-reading a row that was already applied changes nothing, so the
+//!   watermark may overlap (rows written in the same clock tick are read twice, never missed).
+
+mod facts;
+mod sync;
+
+pub use sync::{load, Sync};
+
+/// What can go wrong deriving the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The engine refused a fact.
+    #[error(transparent)]
+    Query(#[from] query::Error),
+}
+
+/// Result of a report operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,112 @@
+//! Building the engine from the store, and keeping it in step after writes.
+
+use crate::facts::{fact, is_deleted, Fact, Kind, PAGE};
+use crate::Result;
+use query::{Engine, EngineBuilder, EventKind};
+use store::Store;
+use time::OffsetDateTime;
+
+/// Where the engine stands relative to the store: every row changed before `since` is in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Sync {
+    since: OffsetDateTime,
+}
+
+fn event_kind(kind: Kind) -> Option<EventKind> {
+    Some(match kind {
+        Kind::Patient => return None,
+        Kind::Immunization => EventKind::Immunization,
+        Kind::Diagnosis => EventKind::Diagnosis,
+        Kind::Procedure => EventKind::Procedure,
+        Kind::Observation => EventKind::Observation,
+        Kind::Encounter => EventKind::Encounter,
+        Kind::ArItem => EventKind::ArItem,
+    })
+}
+
+/// Applies one fact; an event of a patient the engine does not hold (a soft-deleted
+/// patient's chart stays in the store) is left out of population counts.
+fn tolerate_unknown_patient(outcome: query::Result<()>) -> Result<()> {
+    match outcome {
+        Err(query::Error::UnknownPatient(_)) => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Reads every page of `kind` (changed since `since`, or all current rows) and hands each
+/// row to `apply`.
+fn scan(store: &Store, kind: Kind, since: Option<OffsetDateTime>, mut apply: impl FnMut(&store::Row) -> Result<()>) -> Result<u64> {
+    let mut after = 0;
+    let mut n_rows = 0;
+    loop {
+        let page = store.read(|tx| kind.page(tx, after, since))?;
+        for row in &page {
+            apply(row)?;
+        }
+        n_rows += page.len() as u64;
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => after = last.int(0),
+            _ => return Ok(n_rows),
+        }
+    }
+}
+
+/// Builds the engine from every current record.
+pub fn load(store: &Store) -> Result<(Engine, Sync)> {
+    // Rows written while the load runs carry a later time and are picked up by the first refresh.
+    let since = store.clock().now();
+    let mut builder = EngineBuilder::with_capacity(0);
+    for kind in Kind::ALL {
+        scan(store, kind, None, |row| {
+            match fact(kind, row) {
+                Some(Fact::Patient(facts)) => builder.add_patient(&facts),
+                Some(Fact::Immunization(f)) => tolerate_unknown_patient(builder.add_immunization(&f))?,
+                Some(Fact::Diagnosis(f)) => tolerate_unknown_patient(builder.add_diagnosis(&f))?,
+                Some(Fact::Procedure(f)) => tolerate_unknown_patient(builder.add_procedure(&f))?,
+                Some(Fact::Observation(f)) => tolerate_unknown_patient(builder.add_observation(&f))?,
+                Some(Fact::Encounter(f)) => tolerate_unknown_patient(builder.add_encounter(&f))?,
+                Some(Fact::ArItem(f)) => tolerate_unknown_patient(builder.add_ar_item(&f))?,
+                None => {}
+            }
+            Ok(())
+        })?;
+    }
+    Ok((builder.build(), Sync { since }))
+}
+
+impl Sync {
+    /// Applies every row created, changed or soft-deleted since the last load or refresh;
+    /// returns how many rows were read.
+    pub fn refresh(&mut self, store: &Store, engine: &mut Engine) -> Result<u64> {
+        let now = store.clock().now();
+        let mut n_rows = 0;
+        for kind in Kind::ALL {
+            n_rows += scan(store, kind, Some(self.since), |row| {
+                if is_deleted(row) {
+                    match event_kind(kind) {
+                        Some(event) => {
+                            engine.remove_event(event, row.int(0));
+                        }
+                        None => {
+                            engine.remove_patient(row.int(0));
+                        }
+                    }
+                    return Ok(());
+                }
+                match fact(kind, row) {
+                    Some(Fact::Patient(facts)) => engine.upsert_patient(&facts),
+                    Some(Fact::Immunization(f)) => tolerate_unknown_patient(engine.upsert_immunization(&f))?,
+                    Some(Fact::Diagnosis(f)) => tolerate_unknown_patient(engine.upsert_diagnosis(&f))?,
+                    Some(Fact::Procedure(f)) => tolerate_unknown_patient(engine.upsert_procedure(&f))?,
+                    Some(Fact::Observation(f)) => tolerate_unknown_patient(engine.upsert_observation(&f))?,
+                    Some(Fact::Encounter(f)) => tolerate_unknown_patient(engine.upsert_encounter(&f))?,
+                    Some(Fact::ArItem(f)) => tolerate_unknown_patient(engine.upsert_ar_item(&f))?,
+                    None => {}
+                }
+                Ok(())
+            })?;
+        }
+        self.since = now;
+        Ok(n_rows)
+    }
+}
