@@ -54,7 +54,8 @@ pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
         QueryCmd::Run { text, csv } => {
             let parsed = query::parse(&text)?;
             let started = Instant::now();
-            let (engine, _) = reports::load(store).context("building the population engine from the store")?;
+            let (engine, _) =
+                reports::load(store).context("building the population engine from the store")?;
             let loaded = started.elapsed();
             let started = Instant::now();
             let table = engine.run(&parsed)?;
@@ -63,17 +64,28 @@ pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
                 if path.as_os_str() == "-" {
                     crate::say!("{}", table.to_csv().trim_end());
                 } else {
-                    std::fs::write(&path, table.to_csv()).with_context(|| format!("writing {}", path.display()))?;
+                    std::fs::write(&path, table.to_csv())
+                        .with_context(|| format!("writing {}", path.display()))?;
                     crate::say!("Wrote {} rows to {}", table.rows.len(), path.display());
                 }
                 return Ok(());
             }
             if json {
-                let rows: Vec<Vec<String>> = table.rows.iter().map(|row| row.iter().map(cell_text).collect()).collect();
-                return output::json(&serde_json::json!({ "query": parsed.to_string(), "columns": table.columns, "rows": rows, "load_ms": loaded.as_secs_f64() * 1e3, "query_ms": answered.as_secs_f64() * 1e3 }));
+                let rows: Vec<Vec<String>> = table
+                    .rows
+                    .iter()
+                    .map(|row| row.iter().map(cell_text).collect())
+                    .collect();
+                return output::json(
+                    &serde_json::json!({ "query": parsed.to_string(), "columns": table.columns, "rows": rows, "load_ms": loaded.as_secs_f64() * 1e3, "query_ms": answered.as_secs_f64() * 1e3 }),
+                );
             }
             let header: Vec<&str> = table.columns.iter().map(String::as_str).collect();
-            let rows: Vec<Vec<String>> = table.rows.iter().map(|row| row.iter().map(cell_text).collect()).collect();
+            let rows: Vec<Vec<String>> = table
+                .rows
+                .iter()
+                .map(|row| row.iter().map(cell_text).collect())
+                .collect();
             output::table(&header, &rows);
             crate::say!(
                 "\n{} patients loaded in {:.0} ms; answered in {:.2} ms.",
