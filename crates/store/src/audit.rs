@@ -286,7 +286,8 @@ impl Audited<'_> {
         let (seq, prev) = match &last {
             None => (1, GENESIS),
             Some(row) => {
-                if self.trail.fresh_key.load(Ordering::Relaxed) {
+                // Entries this transaction appended are chained with the new key already.
+                if self.head.is_none() && self.trail.fresh_key.load(Ordering::Relaxed) {
                     return Err(Error::Conflict(format!(
                         "the audit key {} was just created, but the audit log already has entries: restore the key from backup before anything else is audited",
                         self.trail.dir.join(AUDIT_KEY_FILE).display()

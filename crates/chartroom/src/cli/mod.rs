@@ -1,11 +1,14 @@
 //! The command line: one subcommand per job a records department does from a terminal.
 
+mod audit;
+mod audited;
 mod codes;
 mod demo;
 mod import;
 mod patient;
 mod query;
 mod stats;
+mod user;
 
 use crate::config::StorageArgs;
 use anyhow::Result;
@@ -68,6 +71,12 @@ enum Command {
     /// Code sets: search, show, validate by date of service, import releases.
     #[command(subcommand)]
     Codes(codes::CodesCmd),
+    /// User accounts and roles (the first administrator: `user add NAME --admin`).
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// The tamper-evident audit trail: verify the chain, list and export entries.
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
 }
 
 /// Runs the parsed command.
@@ -114,7 +123,19 @@ pub fn run(cli: Cli) -> Result<()> {
             crate::say!("Exported to {}", csv.display());
             Ok(())
         }
-        Command::Patient(cmd) => patient::run(&storage.open()?, cmd, json),
+        Command::Patient(cmd) => patient::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+            json,
+        ),
+        Command::User(cmd) => user::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+            json,
+        ),
+        Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
         Command::Stats => stats::run(&storage.open()?, json),
         Command::Query(cmd) => query::run(&storage.open()?, cmd, json),
         Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),

@@ -1,7 +1,9 @@
 //! `chartroom patient search|show`.
 
+use super::audited::CliAuditor;
 use crate::output;
 use anyhow::{Result, bail};
+use privacy::DataCategory;
 use records::Patient;
 use store::{PatientQuery, Store, Stored};
 use time::Date;
@@ -45,7 +47,7 @@ fn row(patient: &Stored<Patient>) -> Vec<String> {
     ]
 }
 
-pub fn run(store: &Store, cmd: PatientCmd, json: bool) -> Result<()> {
+pub fn run(store: &Store, auditor: &CliAuditor, cmd: PatientCmd, json: bool) -> Result<()> {
     match cmd {
         PatientCmd::Search { text, dob, limit } => {
             let birth_date = dob.as_deref().map(parse_dob).transpose()?;
@@ -58,6 +60,13 @@ pub fn run(store: &Store, cmd: PatientCmd, json: bool) -> Result<()> {
                 limit,
             };
             let found = store.read(|tx| tx.search_patients(&query))?;
+            let shown: Vec<i64> = found.iter().map(|p| p.meta.id).collect();
+            auditor.shown(
+                store,
+                &shown,
+                &[DataCategory::Demographics],
+                "patient search",
+            )?;
             if json {
                 return output::json(&found);
             }
@@ -89,6 +98,7 @@ pub fn run(store: &Store, cmd: PatientCmd, json: bool) -> Result<()> {
                 }
             };
             let chart = store.read(|tx| tx.chart(id))?;
+            auditor.shown(store, &[id], DataCategory::ALL, "chart shown")?;
             if json {
                 return output::json(&chart);
             }

@@ -212,7 +212,12 @@ fn filters_select_entries(store: &TestStore) {
 fn a_new_key_is_not_chained_onto_an_old_log(store: &TestStore) {
     let dir = tempfile::tempdir().unwrap();
     let old = AuditTrail::open_or_create(dir.path()).unwrap();
-    fill(store, &old, 1);
+    old.write(store, |a| {
+        a.append(&read(store, "ann", 1))?;
+        a.append(&read(store, "ann", 2))
+    })
+    .unwrap();
+    assert_eq!(verdict(store, &old), Ok(2));
     std::fs::remove_file(dir.path().join(store::AUDIT_KEY_FILE)).unwrap();
     let new = AuditTrail::open_or_create(dir.path()).unwrap();
     let error = new.record(store, &read(store, "ann", 1)).unwrap_err();

@@ -1,0 +1,264 @@
+//! `chartroom audit verify|list`: check the tamper-evident chain, and report entries by
+//! patient, user, date and action, on screen or as CSV.
+
+use crate::output;
+use anyhow::{Context, Result, bail};
+use privacy::{Action, AuditEntry, DataCategory};
+use records::PatientId;
+use std::path::PathBuf;
+use store::{AuditFilter, AuditTrail, Store};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime, Time};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCmd {
+    /// Check the whole audit chain and the head kept outside the database; name the first
+    /// entry altered, deleted, reordered or inserted (exit status 1).
+    Verify,
+    /// List audit entries, oldest first.
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this patient (record id).
+    #[arg(long, value_name = "ID")]
+    patient: Option<i64>,
+    /// Only this user.
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
+    /// From this date (YYYY-MM-DD, UTC) or instant (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Up to and including this date (YYYY-MM-DD, UTC), or before this instant (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Only this action: read, create, update, delete, export, print, login, logout,
+    /// login-failed, permission-change, break-glass.
+    #[arg(long, value_name = "ACTION")]
+    action: Option<String>,
+    /// At most the newest N entries.
+    #[arg(long, value_name = "N")]
+    limit: Option<i64>,
+    /// Write every field of the entries to this CSV file instead of printing them.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+}
+
+/// Reads `--since`/`--until`: a date means its midnight UTC (`until` the next midnight,
+/// so the day is included).
+fn parse_bound(flag: &str, text: &str, end_of_day: bool) -> Result<OffsetDateTime> {
+    if let Some(date) = store::Value::Text(text.trim().to_owned()).as_date() {
+        let start = date.with_time(Time::MIDNIGHT).assume_utc();
+        return Ok(if end_of_day {
+            start + Duration::days(1)
+        } else {
+            start
+        });
+    }
+    OffsetDateTime::parse(text.trim(), &Rfc3339).with_context(|| {
+        format!("{flag} \"{text}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant")
+    })
+}
+
+fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+const CSV_HEADER: [&str; 17] = [
+    "seq",
+    "at",
+    "user",
+    "roles",
+    "action",
+    "outcome",
+    "channel",
+    "patient_id",
+    "record_kind",
+    "record_id",
+    "categories",
+    "source",
+    "client",
+    "reason",
+    "old_values",
+    "new_values",
+    "mac",
+];
+
+fn csv_row(entry: &AuditEntry) -> [String; 17] {
+    let e = &entry.event;
+    [
+        entry.seq.to_string(),
+        e.at.format(&Rfc3339).unwrap_or_default(),
+        e.user.clone(),
+        e.roles.to_list(),
+        e.action.to_string(),
+        e.outcome.to_string(),
+        e.channel.to_string(),
+        opt(e.patient_id),
+        opt(e.record_kind.clone()),
+        opt(e.record_id),
+        DataCategory::to_list(&e.categories),
+        opt(e.source.clone()),
+        opt(e.client.clone()),
+        opt(e.reason.clone()),
+        opt(e.old_values.clone()),
+        opt(e.new_values.clone()),
+        entry.mac.to_hex(),
+    ]
+}
+
+fn verify(store: &Store, data_dir: &std::path::Path, json: bool) -> Result<()> {
+    let count = store.audit_count()?;
+    let trail = match AuditTrail::open(data_dir) {
+        Ok(trail) => trail,
+        Err(_) if count == 0 => {
+            crate::say!("OK: the audit log is empty.");
+            return Ok(());
+        }
+        Err(error) => {
+            return Err(error).context(format!(
+                "the audit log has {count} entries but its key cannot be read"
+            ));
+        }
+    };
+    match trail.verify(store)? {
+        Ok(verified) => {
+            if json {
+                return output::json(&serde_json::json!({
+                    "ok": true,
+                    "entries": verified.entries,
+                    "head": verified.head.seq,
+                    "beyond_recorded_head": verified.beyond_head,
+                }));
+            }
+            crate::say!(
+                "OK: {} audit entries, chain intact, newest entry {} matches the head in {}.",
+                verified.entries,
+                verified.head.seq,
+                trail.head_path().display()
+            );
+            if verified.beyond_head > 0 {
+                crate::say!(
+                    "({} newer entries were written after the recorded head, by a process that stopped before recording it; their MACs are intact.)",
+                    verified.beyond_head
+                );
+            }
+            Ok(())
+        }
+        Err(tamper) => bail!("audit log check FAILED: {tamper}"),
+    }
+}
+
+fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
+    let action = args
+        .action
+        .as_deref()
+        .map(|a| {
+            Action::parse(a).with_context(|| format!("--action \"{a}\" is not an audited action"))
+        })
+        .transpose()?;
+    let filter = AuditFilter {
+        patient_id: args.patient.map(PatientId),
+        user: args.user,
+        since: args
+            .since
+            .as_deref()
+            .map(|t| parse_bound("--since", t, false))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|t| parse_bound("--until", t, true))
+            .transpose()?,
+        action,
+        limit: args.limit,
+    };
+    let entries = store.audit_entries(&filter)?;
+    if let Some(path) = args.csv {
+        let mut writer = csv::Writer::from_path(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        writer.write_record(CSV_HEADER)?;
+        for entry in &entries {
+            writer.write_record(csv_row(entry))?;
+        }
+        writer.flush()?;
+        crate::say!(
+            "Wrote {} audit entries to {}.",
+            entries.len(),
+            path.display()
+        );
+        return Ok(());
+    }
+    if json {
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = entries
+            .iter()
+            .map(|e| {
+                CSV_HEADER
+                    .iter()
+                    .zip(csv_row(e))
+                    .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v)))
+                    .collect()
+            })
+            .collect();
+        return output::json(&rows);
+    }
+    if entries.is_empty() {
+        crate::say!("No audit entries match.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|entry| {
+            let row = csv_row(entry);
+            let record = match (&entry.event.record_kind, entry.event.record_id) {
+                (Some(kind), Some(id)) => format!("{kind} {id}"),
+                _ => String::new(),
+            };
+            let [
+                seq,
+                at,
+                user,
+                roles,
+                action,
+                outcome,
+                channel,
+                patient,
+                _,
+                _,
+                categories,
+                _,
+                _,
+                reason,
+                ..,
+            ] = row;
+            vec![
+                seq, at, user, roles, action, outcome, channel, patient, record, categories, reason,
+            ]
+        })
+        .collect();
+    output::table(
+        &[
+            "seq",
+            "at (UTC)",
+            "user",
+            "roles",
+            "action",
+            "outcome",
+            "channel",
+            "patient",
+            "record",
+            "categories",
+            "reason",
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+pub fn run(store: &Store, data_dir: &std::path::Path, cmd: AuditCmd, json: bool) -> Result<()> {
+    match cmd {
+        AuditCmd::Verify => verify(store, data_dir, json),
+        AuditCmd::List(args) => list(store, args, json),
+    }
+}

@@ -1,0 +1,95 @@
+//! Auditing for command-line work on patient data: who is at the terminal, the audit
+//! trail in the data directory, and one call to record what was shown.
+//!
+//! Invariants:
+//! - Data is printed only after its audit entries committed: a command whose audit fails
+//!   shows nothing.
+//! - The actor is `os:<login name>` (the terminal has no Chartroom sign-in), channel `cli`.
+
+use crate::config::StorageArgs;
+use anyhow::{Context, Result};
+use privacy::{Action, AuditEvent, Channel, DataCategory, HashCost};
+use records::PatientId;
+use store::{AuditTrail, Store};
+
+/// Set to `1` to hash passwords with the cheapest argon2id parameters (test suites only).
+pub const TEST_PARAMS_VAR: &str = "CHARTROOM_ARGON2_TEST_PARAMS";
+
+/// The password-hash cost to use: production unless the test variable is set.
+pub fn hash_cost() -> HashCost {
+    match std::env::var(TEST_PARAMS_VAR).as_deref() {
+        Ok("1") => HashCost::Test,
+        _ => HashCost::Production,
+    }
+}
+
+/// The command line's audit context.
+pub struct CliAuditor {
+    trail: AuditTrail,
+    user: String,
+}
+
+/// The operating-system login running this command.
+fn os_user() -> String {
+    let name = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_default();
+    match name.trim() {
+        "" => "os:unknown".into(),
+        name => format!("os:{name}"),
+    }
+}
+
+impl CliAuditor {
+    /// Opens (creating on first use) the audit trail whose key and head live in the data
+    /// directory, also when the records are in PostgreSQL.
+    pub fn open(storage: &StorageArgs) -> Result<Self> {
+        let trail = AuditTrail::open_or_create(&storage.data_dir).with_context(|| {
+            format!("opening the audit trail in {}", storage.data_dir.display())
+        })?;
+        Ok(Self {
+            trail,
+            user: os_user(),
+        })
+    }
+
+    /// The trail.
+    pub fn trail(&self) -> &AuditTrail {
+        &self.trail
+    }
+
+    /// Who the entries name.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// A new event by this user on the command line.
+    pub fn event(&self, store: &Store, action: Action) -> AuditEvent {
+        AuditEvent::new(store.clock().now(), &self.user, action, Channel::Cli)
+    }
+
+    /// Records that these patients' data in `categories` was shown, one entry per patient,
+    /// all in one transaction.
+    pub fn shown(
+        &self,
+        store: &Store,
+        patients: &[i64],
+        categories: &[DataCategory],
+        reason: &str,
+    ) -> Result<()> {
+        self.trail
+            .write(store, |audited| {
+                for id in patients {
+                    let event = self
+                        .event(store, Action::Read)
+                        .patient(PatientId(*id))
+                        .record("patient", *id)
+                        .categories(categories)
+                        .reason(reason);
+                    audited.append(&event)?;
+                }
+                Ok(())
+            })
+            .context("writing the audit trail (nothing was shown)")
+    }
+}

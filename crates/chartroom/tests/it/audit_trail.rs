@@ -1,0 +1,324 @@
+//! Users and the audit trail from the terminal: add users under the password policy,
+//! change roles, see chart reads in the audit report, and see `audit verify` name the
+//! first bad entry after the audit table is edited by hand through SQL.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Runs chartroom with cheap password hashing and `stdin` as standard input.
+fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("CHARTROOM_DATABASE_URL")
+        .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+        .env("USER", "clerk")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let output = run(data, args, "");
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs a command that must fail with exit status 1; returns its standard error.
+fn fails(data: &Path, args: &[&str], stdin: &str) -> String {
+    let output = run(data, args, stdin);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn fixture() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../interop/tests/fixtures/synthea-mini")
+        .display()
+        .to_string()
+}
+
+/// A data directory with two users, imported patients, and audited reads: 8 entries.
+fn populated(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    ok(&data, &["init"]);
+    ok(&data, &["import", &fixture()]);
+    let added = run(
+        &data,
+        &["user", "add", "Ann", "--admin", "--password-stdin"],
+        "Correct-Horse-42\n",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&added.stdout)
+            .contains("Created user ann with roles administrator.")
+    );
+    let added = run(
+        &data,
+        &["user", "add", "bo", "--role", "billing", "--password-stdin"],
+        "another Good pass\n",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    ok(&data, &["patient", "search", "fakename"]); // two patients: entries 3 and 4
+    ok(&data, &["patient", "show", "1"]);
+    ok(
+        &data,
+        &[
+            "user",
+            "roles",
+            "bo",
+            "--role",
+            "billing",
+            "--role",
+            "front-desk",
+        ],
+    );
+    ok(&data, &["user", "disable", "bo"]);
+    ok(&data, &["patient", "show", "2"]);
+    data
+}
+
+#[test]
+fn users_roles_and_the_audit_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = populated(dir.path());
+
+    let weak = fails(
+        &data,
+        &[
+            "user",
+            "add",
+            "cy",
+            "--role",
+            "physician",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(
+        weak.contains("password: must be at least 12 characters long"),
+        "{weak}"
+    );
+    let named = fails(
+        &data,
+        &[
+            "user",
+            "add",
+            "cyrus",
+            "--role",
+            "physician",
+            "--password-stdin",
+        ],
+        "cyrus-2026-abc\n",
+    );
+    assert!(named.contains("must not contain the username"), "{named}");
+    let no_role = fails(
+        &data,
+        &["user", "add", "cy", "--password-stdin"],
+        "Correct-Horse-42\n",
+    );
+    assert!(
+        no_role.contains("give at least one --role (or --admin)"),
+        "{no_role}"
+    );
+    let bad_role = fails(
+        &data,
+        &["user", "add", "cy", "--role", "cook", "--password-stdin"],
+        "Correct-Horse-42\n",
+    );
+    assert!(bad_role.contains("\"cook\" is not a role"), "{bad_role}");
+    let dup = fails(
+        &data,
+        &[
+            "user",
+            "add",
+            "ANN",
+            "--role",
+            "auditor",
+            "--password-stdin",
+        ],
+        "Correct-Horse-42\n",
+    );
+    assert!(dup.contains("user \"ann\" already exists"), "{dup}");
+    let no_tty = fails(&data, &["user", "add", "cy", "--role", "auditor"], "");
+    assert!(no_tty.contains("--password-stdin"), "{no_tty}");
+
+    let users = ok(&data, &["user", "list"]);
+    assert!(users.contains("ann"), "{users}");
+    let bo_line = users.lines().find(|l| l.starts_with("bo ")).unwrap();
+    assert!(
+        bo_line.contains("billing,front-desk") && bo_line.contains("disabled"),
+        "{users}"
+    );
+
+    let report = ok(&data, &["audit", "list", "--patient", "1"]);
+    assert_eq!(
+        report.lines().count(),
+        2 + 2,
+        "search + show of patient 1: {report}"
+    );
+    assert!(
+        report.contains("os:clerk") && report.contains("chart shown"),
+        "{report}"
+    );
+    let changes = ok(&data, &["audit", "list", "--action", "permission-change"]);
+    assert_eq!(changes.lines().count(), 2 + 4, "{changes}");
+    assert!(
+        ok(
+            &data,
+            &[
+                "audit",
+                "list",
+                "--since",
+                "2000-01-01",
+                "--until",
+                "2000-12-31"
+            ]
+        )
+        .contains("No audit entries match.")
+    );
+
+    let csv = dir.path().join("audit.csv");
+    ok(&data, &["audit", "list", "--csv", csv.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + 8, "{text}");
+    assert!(
+        text.contains(r#""{""disabled"":false,""display_name"":""bo"""#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("argon2"),
+        "no password hash in the audit trail"
+    );
+
+    let verify = ok(&data, &["audit", "verify"]);
+    assert!(
+        verify.starts_with("OK: 8 audit entries, chain intact"),
+        "{verify}"
+    );
+    let meta = std::fs::metadata(data.join("audit.key")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    }
+    assert_eq!(meta.len(), 32);
+}
+
+/// Copies a data directory (after every chartroom process has exited).
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// Edits the audit table by hand, as someone with the database file would: the
+/// triggers are dropped first, since they only stop the application.
+fn tamper(data: &Path, sql: &str) {
+    let db = rusqlite::Connection::open(data.join("chartroom.db")).unwrap();
+    db.execute_batch(&format!(
+        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; {sql}"
+    ))
+    .unwrap();
+}
+
+#[test]
+fn audit_verify_names_hand_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = populated(dir.path());
+    let case = |name: &str, sql: &str, expected: &str| {
+        let copy_dir = dir.path().join(name);
+        copy(&data, &copy_dir);
+        tamper(&copy_dir, sql);
+        let stderr = fails(&copy_dir, &["audit", "verify"], "");
+        assert!(
+            stderr.contains(&format!("audit log check FAILED: {expected}")),
+            "{name}: {stderr}"
+        );
+    };
+    case(
+        "update",
+        "UPDATE audit_log SET username = 'someone-else' WHERE seq = 5",
+        "entry 5 was altered",
+    );
+    case(
+        "delete-middle",
+        "DELETE FROM audit_log WHERE seq = 4",
+        "entry 4 was deleted: the log goes from entry 3 to entry 5",
+    );
+    case(
+        "delete-newest",
+        "DELETE FROM audit_log WHERE seq >= 7",
+        "entries are missing at the end: the log ends at entry 6, but the head recorded outside the database is entry 8",
+    );
+    case(
+        "swap",
+        "UPDATE audit_log SET seq = 100 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 6; UPDATE audit_log SET seq = 6 WHERE seq = 100;",
+        "entry 3 is out of order: it holds the entry written as number 6",
+    );
+    case(
+        "renumber",
+        "DELETE FROM audit_log WHERE seq = 2; UPDATE audit_log SET seq = seq - 1 WHERE seq > 2;",
+        "entry 2 was deleted and the later entries renumbered",
+    );
+    // The untouched original still verifies.
+    assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 8 audit entries"));
+    // Without the head file, a clean cut at the end cannot be ruled out.
+    std::fs::remove_file(data.join("audit.head")).unwrap();
+    let stderr = fails(&data, &["audit", "verify"], "");
+    assert!(
+        stderr.contains("the head recorded outside the database is missing"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_application_cannot_edit_the_audit_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = populated(dir.path());
+    let db = rusqlite::Connection::open(data.join("chartroom.db")).unwrap();
+    let update = db
+        .execute("UPDATE audit_log SET reason = 'x' WHERE seq = 1", [])
+        .unwrap_err();
+    assert!(
+        update.to_string().contains("audit_log is append-only"),
+        "{update}"
+    );
+    let delete = db.execute("DELETE FROM audit_log", []).unwrap_err();
+    assert!(
+        delete.to_string().contains("audit_log is append-only"),
+        "{delete}"
+    );
+}
