@@ -35,8 +35,22 @@ fn os_user() -> String {
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_default();
     match name.trim() {
-        "" => "os:unknown".into(),
+        "" => os_uid().map_or_else(|| "os:unknown".into(), |uid| format!("os:uid-{uid}")),
         name => format!("os:{name}"),
+    }
+}
+
+/// The process's user id, when there is no login name in the environment (services,
+/// containers).
+fn os_uid() -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+    }
+    #[cfg(not(unix))]
+    {
+        None
     }
 }
 

@@ -94,6 +94,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 store.location().label(),
                 store.schema_version()?
             );
+            if store.security(|s| s.users())?.is_empty() {
+                crate::say!(
+                    "No users yet: create the first administrator with `chartroom user add NAME --admin`."
+                );
+            }
             if let Some(patients) = demo {
                 demo::run(
                     &store,
