@@ -12,6 +12,7 @@
 //!   watermark may overlap (rows written in the same clock tick are read twice, never missed).
 
 mod facts;
+pub mod saved;
 mod sync;
 
 pub use sync::{load, Sync};
@@ -25,6 +26,9 @@ pub enum Error {
     /// The engine refused a fact.
     #[error(transparent)]
     Query(#[from] query::Error),
+    /// No saved query has that name.
+    #[error("no saved query is called \"{0}\" (chartroom query list shows them)")]
+    NoSuchQuery(String),
 }
 
 /// Result of a report operation.

@@ -18,6 +18,7 @@ mod conn;
 mod error;
 mod history;
 mod migrate;
+pub use migrate::latest_version;
 mod patients;
 mod postgres;
 mod security;

@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_security.sql"),
         postgres: include_str!("../migrations/postgres/0002_security.sql"),
     },
+    Migration {
+        version: 3,
+        name: "saved_queries",
+        sqlite: include_str!("../migrations/sqlite/0003_saved_queries.sql"),
+        postgres: include_str!("../migrations/postgres/0003_saved_queries.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

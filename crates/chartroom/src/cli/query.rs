@@ -5,7 +5,8 @@ use crate::output;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Instant;
-use store::Store;
+use reports::saved::SavedQuery;
+use store::{Actor, Store};
 
 /// Query text examples, shown in `chartroom query --help`.
 const EXAMPLES: &str = "\
@@ -19,10 +20,10 @@ Examples:
 #[derive(Debug, clap::Subcommand)]
 #[command(after_help = EXAMPLES)]
 pub enum QueryCmd {
-    /// Run a query and print its table (or write CSV).
+    /// Run a query (its text, or the name of a saved query) and print its table or write CSV.
     #[command(after_help = EXAMPLES)]
     Run {
-        /// The query text.
+        /// The query text, or a saved query's name.
         text: String,
         /// Write the result as CSV to this file ("-" for standard output).
         #[arg(long, value_name = "FILE")]
@@ -32,6 +33,29 @@ pub enum QueryCmd {
     Check {
         /// The query text.
         text: String,
+    },
+    /// Save a query under a name (saving an existing name makes a new version).
+    Save {
+        /// Name: letters, digits, '-', '_' and '.'.
+        name: String,
+        /// The query text.
+        text: String,
+        /// What it answers, in words.
+        #[arg(long)]
+        description: Option<String>,
+        /// Owner.
+        #[arg(long, default_value = "cli")]
+        owner: String,
+    },
+    /// List saved queries.
+    List,
+    /// Delete a saved query (kept in history).
+    Delete {
+        /// Name.
+        name: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -51,7 +75,34 @@ pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
             crate::say!("{parsed}");
             Ok(())
         }
+        QueryCmd::Save { name, text, description, owner } => {
+            let saved = SavedQuery { name, owner, description, query_text: text };
+            let stored = reports::saved::save(store, &Actor::new("cli"), saved)?;
+            crate::say!("Saved \"{}\" (version {}):\n  {}", stored.record.name, stored.meta.version, stored.record.query_text);
+            Ok(())
+        }
+        QueryCmd::List => {
+            let saved = reports::saved::list(store)?;
+            if json {
+                return output::json(&saved);
+            }
+            let rows: Vec<Vec<String>> = saved
+                .iter()
+                .map(|s| vec![s.record.name.clone(), s.record.owner.clone(), s.meta.version.to_string(), s.record.description.clone().unwrap_or_default()])
+                .collect();
+            output::table(&["name", "owner", "version", "description"], &rows);
+            Ok(())
+        }
+        QueryCmd::Delete { name, reason } => {
+            reports::saved::delete(store, &Actor::new("cli"), &name, &reason)?;
+            crate::say!("Deleted saved query \"{name}\".");
+            Ok(())
+        }
         QueryCmd::Run { text, csv } => {
+            let text = match reports::saved::find(store, text.trim())? {
+                Some(saved) => saved.record.query_text,
+                None => text,
+            };
             let parsed = query::parse(&text)?;
             let started = Instant::now();
             let (engine, _) =
