@@ -3,9 +3,9 @@
 
 use crate::output;
 use anyhow::{Context, Result};
+use reports::saved::SavedQuery;
 use std::path::PathBuf;
 use std::time::Instant;
-use reports::saved::SavedQuery;
 use store::{Actor, Store};
 
 /// Query text examples, shown in `chartroom query --help`.
@@ -75,10 +75,25 @@ pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
             crate::say!("{parsed}");
             Ok(())
         }
-        QueryCmd::Save { name, text, description, owner } => {
-            let saved = SavedQuery { name, owner, description, query_text: text };
+        QueryCmd::Save {
+            name,
+            text,
+            description,
+            owner,
+        } => {
+            let saved = SavedQuery {
+                name,
+                owner,
+                description,
+                query_text: text,
+            };
             let stored = reports::saved::save(store, &Actor::new("cli"), saved)?;
-            crate::say!("Saved \"{}\" (version {}):\n  {}", stored.record.name, stored.meta.version, stored.record.query_text);
+            crate::say!(
+                "Saved \"{}\" (version {}):\n  {}",
+                stored.record.name,
+                stored.meta.version,
+                stored.record.query_text
+            );
             Ok(())
         }
         QueryCmd::List => {
@@ -88,7 +103,14 @@ pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
             }
             let rows: Vec<Vec<String>> = saved
                 .iter()
-                .map(|s| vec![s.record.name.clone(), s.record.owner.clone(), s.meta.version.to_string(), s.record.description.clone().unwrap_or_default()])
+                .map(|s| {
+                    vec![
+                        s.record.name.clone(),
+                        s.record.owner.clone(),
+                        s.meta.version.to_string(),
+                        s.record.description.clone().unwrap_or_default(),
+                    ]
+                })
                 .collect();
             output::table(&["name", "owner", "version", "description"], &rows);
             Ok(())
