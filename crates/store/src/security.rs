@@ -266,6 +266,31 @@ impl<'a> Security<'a> {
         self.now
     }
 
+    /// The row `sql` finds, read by `read`, if there is one.
+    fn optional<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        read: fn(&Row) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.conn
+            .query_one(sql, params)?
+            .map(|row| read(&row))
+            .transpose()
+    }
+
+    /// The row an `INSERT ... RETURNING` into `table` wrote, read by `read`.
+    fn inserted<T>(
+        &mut self,
+        table: &str,
+        sql: &str,
+        params: &[Value],
+        read: fn(&Row) -> Result<T>,
+    ) -> Result<T> {
+        self.optional(sql, params, read)?
+            .ok_or_else(|| Error::Database(format!("insert into {table} returned no row")))
+    }
+
     /// Creates a user; refuses a username that is taken (in any letter case).
     pub fn create_user(&mut self, new: &NewUser, created_by: &str) -> Result<User> {
         let username = check_username(&new.username)?;
@@ -282,41 +307,37 @@ impl<'a> Security<'a> {
             "INSERT INTO users (username, display_name, password_hash, roles, disabled, failed_attempts, created_at, created_by, updated_at) \
              VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?) RETURNING {USER_COLUMNS}"
         );
-        let row = self
-            .conn
-            .query_one(
-                &sql,
-                &[
-                    Value::from(username.as_str()),
-                    Value::from(display_name),
-                    Value::from(new.password_hash.as_str()),
-                    Value::from(new.roles.to_list()),
-                    Value::Bool(false),
-                    Value::Timestamp(self.now),
-                    Value::from(created_by),
-                    Value::Timestamp(self.now),
-                ],
-            )?
-            .ok_or_else(|| Error::Database("insert into users returned no row".into()))?;
-        read_user(&row)
+        self.inserted(
+            "users",
+            &sql,
+            &[
+                Value::from(username.as_str()),
+                Value::from(display_name),
+                Value::from(new.password_hash.as_str()),
+                Value::from(new.roles.to_list()),
+                Value::Bool(false),
+                Value::Timestamp(self.now),
+                Value::from(created_by),
+                Value::Timestamp(self.now),
+            ],
+            read_user,
+        )
     }
 
     /// The user with this username (any letter case), if any.
     pub fn user(&mut self, username: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?");
-        self.conn
-            .query_one(&sql, &[Value::from(normalize_username(username))])?
-            .map(|row| read_user(&row))
-            .transpose()
+        self.optional(
+            &sql,
+            &[Value::from(normalize_username(username))],
+            read_user,
+        )
     }
 
     /// The user with this row id, if any.
     pub fn user_by_id(&mut self, id: i64) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?");
-        self.conn
-            .query_one(&sql, &[Value::Int(id)])?
-            .map(|row| read_user(&row))
-            .transpose()
+        self.optional(&sql, &[Value::Int(id)], read_user)
     }
 
     /// The user, or an error naming the username.
@@ -460,10 +481,7 @@ impl<'a> Security<'a> {
     /// The session with this id hash, if any.
     pub fn session(&mut self, id_hash: &str) -> Result<Option<SessionRecord>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?");
-        self.conn
-            .query_one(&sql, &[Value::from(id_hash)])?
-            .map(|row| read_session(&row))
-            .transpose()
+        self.optional(&sql, &[Value::from(id_hash)], read_session)
     }
 
     /// Records activity on a session (not called for background polling).
@@ -517,30 +535,25 @@ impl<'a> Security<'a> {
         let sql = format!(
             "INSERT INTO api_tokens (token_hash, user_id, name, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {TOKEN_COLUMNS}"
         );
-        let row = self
-            .conn
-            .query_one(
-                &sql,
-                &[
-                    Value::from(token_hash),
-                    Value::Int(user_id),
-                    Value::from(name),
-                    Value::from(scopes_text),
-                    Value::Timestamp(self.now),
-                    Value::Timestamp(expires_at),
-                ],
-            )?
-            .ok_or_else(|| Error::Database("insert into api_tokens returned no row".into()))?;
-        read_token(&row)
+        self.inserted(
+            "api_tokens",
+            &sql,
+            &[
+                Value::from(token_hash),
+                Value::Int(user_id),
+                Value::from(name),
+                Value::from(scopes_text),
+                Value::Timestamp(self.now),
+                Value::Timestamp(expires_at),
+            ],
+            read_token,
+        )
     }
 
     /// The token with this hash, if any (revoked and expired ones too: the caller decides).
     pub fn token(&mut self, token_hash: &str) -> Result<Option<ApiToken>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?");
-        self.conn
-            .query_one(&sql, &[Value::from(token_hash)])?
-            .map(|row| read_token(&row))
-            .transpose()
+        self.optional(&sql, &[Value::from(token_hash)], read_token)
     }
 
     /// Revokes a token; returns whether it was live.
@@ -556,23 +569,19 @@ impl<'a> Security<'a> {
         let sql = format!(
             "INSERT INTO break_glass_grants (user_id, username, patient_id, reason, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {GRANT_COLUMNS}"
         );
-        let row = self
-            .conn
-            .query_one(
-                &sql,
-                &[
-                    Value::Int(user_id),
-                    Value::from(grant.username.as_str()),
-                    Value::Int(grant.patient_id.0),
-                    Value::from(grant.reason.as_str()),
-                    Value::Timestamp(grant.granted_at),
-                    Value::Timestamp(grant.expires_at),
-                ],
-            )?
-            .ok_or_else(|| {
-                Error::Database("insert into break_glass_grants returned no row".into())
-            })?;
-        read_grant(&row)
+        self.inserted(
+            "break_glass_grants",
+            &sql,
+            &[
+                Value::Int(user_id),
+                Value::from(grant.username.as_str()),
+                Value::Int(grant.patient_id.0),
+                Value::from(grant.reason.as_str()),
+                Value::Timestamp(grant.granted_at),
+                Value::Timestamp(grant.expires_at),
+            ],
+            read_grant,
+        )
     }
 
     /// The user's grants on a patient that have not expired yet.
