@@ -30,5 +30,8 @@ pub use audit::{Action, AuditEvent, Channel, Outcome};
 pub use category::DataCategory;
 pub use chain::{AuditEntry, AuditKey, GENESIS, Head, Mac, Tamper, Verified, seal, verify};
 pub use error::{Error, Result};
-pub use password::{HashCost, check_password_policy, hash_password, verify_password};
+pub use password::{
+    HashCost, LOCKOUT_AFTER, LOCKOUT_MINUTES, check_password_policy, hash_password, lockout_until,
+    secret_hash, verify_password,
+};
 pub use roles::{MATRIX, Permission, PermissionSet, Role, RoleSet};

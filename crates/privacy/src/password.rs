@@ -85,3 +85,25 @@ pub fn verify_password(password: &str, phc: &str) -> Result<bool> {
 
 #[cfg(test)]
 mod tests;
+
+/// Consecutive failed sign-ins after which an account is locked.
+pub const LOCKOUT_AFTER: i64 = 5;
+/// How long the first lockout lasts; each further failure doubles it, up to 64 times.
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// When an account with `failures` consecutive failed sign-ins (this one included) may
+/// next sign in, or `None` while it is under the threshold.
+pub fn lockout_until(failures: i64, now: time::OffsetDateTime) -> Option<time::OffsetDateTime> {
+    if failures < LOCKOUT_AFTER {
+        return None;
+    }
+    let doublings = (failures - LOCKOUT_AFTER).clamp(0, 6) as u32;
+    Some(now + time::Duration::minutes(LOCKOUT_MINUTES * (1_i64 << doublings)))
+}
+
+/// The SHA-256 of a session id or API token, hex: what the database keeps instead of the
+/// secret, so a copy of the database cannot be used to sign in.
+pub fn secret_hash(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}

@@ -30,3 +30,30 @@ fn production_cost_is_the_owasp_minimum() {
         (19 * 1024, 2, 1)
     );
 }
+
+#[test]
+fn lockout_starts_at_the_threshold_and_doubles() {
+    use time::macros::datetime;
+    let now = datetime!(2026-11-25 10:00 UTC);
+    assert_eq!(lockout_until(LOCKOUT_AFTER - 1, now), None);
+    assert_eq!(
+        lockout_until(LOCKOUT_AFTER, now),
+        Some(now + time::Duration::minutes(15))
+    );
+    assert_eq!(
+        lockout_until(LOCKOUT_AFTER + 1, now),
+        Some(now + time::Duration::minutes(30))
+    );
+    assert_eq!(
+        lockout_until(1000, now),
+        Some(now + time::Duration::minutes(15 * 64))
+    );
+}
+
+#[test]
+fn secret_hashes_are_sha256_hex() {
+    assert_eq!(
+        secret_hash("abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}

@@ -1,0 +1,310 @@
+//! Sign-in, sign-out, the session cookie, and turning a request into a `Principal`.
+//!
+//! Invariants:
+//! - The cookie holds 32 random bytes (hex); the database holds only their SHA-256.
+//! - The cookie is `HttpOnly`, `SameSite=Strict`, `Path=/`, and `Secure` under TLS.
+//! - Every request re-reads the session and the user: an idle session (no activity for
+//!   `idle_timeout`), an expired one, or one whose user was disabled ends there, and the
+//!   roles used are the user's current roles. Requests marked with `IDLE_HEADER` (background
+//!   polling) do not count as activity.
+//! - Sign-in failures say the same thing whatever the cause (unknown user, wrong password,
+//!   locked, disabled), take about as long, and are audited with the real cause.
+
+use crate::error::WebError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{FromRequestParts, State};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use privacy::{Action, AuditEvent, Channel, Outcome, RoleSet};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use store::{SessionRecord, User};
+use time::OffsetDateTime;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "chartroom_session";
+/// A request carrying this header (any value) is background polling: it does not keep
+/// the session alive.
+pub const IDLE_HEADER: &str = "x-chartroom-background";
+
+const SIGN_IN_FAILED: &str = "the username or password is wrong, or the account cannot sign in now";
+
+/// Where a request came from and with what program.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// Peer address.
+    pub source: Option<String>,
+    /// The client application (`User-Agent`, shortened).
+    pub client: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Origin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(origin(parts))
+    }
+}
+
+pub(crate) fn origin(parts: &Parts) -> Origin {
+    let source = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let client = parts
+        .headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(200).collect());
+    Origin { source, client }
+}
+
+/// The signed-in user of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// User row id.
+    pub user_id: i64,
+    /// Username.
+    pub username: String,
+    /// The user's roles now.
+    pub roles: RoleSet,
+    /// The session's id hash.
+    pub session_hash: String,
+    /// Where the request came from.
+    pub origin: Origin,
+}
+
+/// An audit event by a user of the JSON API.
+pub(crate) fn api_event(
+    now: OffsetDateTime,
+    username: &str,
+    roles: &RoleSet,
+    origin: &Origin,
+    action: Action,
+) -> AuditEvent {
+    let mut event = AuditEvent::new(now, username, action, Channel::Api).roles(roles);
+    event.source = origin.source.clone();
+    event.client = origin.client.clone();
+    event
+}
+
+impl Principal {
+    /// An audit event by this user.
+    pub fn event(&self, now: OffsetDateTime, action: Action) -> AuditEvent {
+        api_event(now, &self.username, &self.roles, &self.origin, action)
+    }
+}
+
+enum SessionCheck {
+    Live(Principal),
+    Ended(&'static str),
+}
+
+/// The principal of a request, or 401.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    origin: Origin,
+) -> Result<Principal, WebError> {
+    let jar = CookieJar::from_headers(headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Err(WebError::Unauthorized("sign in first".into()));
+    };
+    let id_hash = privacy::secret_hash(cookie.value());
+    let background = headers.contains_key(IDLE_HEADER);
+    let check = state
+        .blocking(move |state| {
+            let idle = state.config.idle_timeout;
+            Ok(state.trail.write(&state.store, |audited| {
+                let now = audited.now();
+                let Some(session) = audited.security().session(&id_hash)? else {
+                    return Ok(SessionCheck::Ended("the session ended; sign in again"));
+                };
+                let user = audited.security().user_by_id(session.user_id)?;
+                let ended = match &user {
+                    None => Some("the session ended; sign in again"),
+                    Some(u) if u.disabled => Some("the account is disabled"),
+                    Some(_) if now >= session.expires_at => {
+                        Some("the session expired; sign in again")
+                    }
+                    Some(_) if now - session.last_activity > idle => {
+                        Some("signed out after inactivity; sign in again")
+                    }
+                    Some(_) => None,
+                };
+                match (ended, user) {
+                    (None, Some(user)) => {
+                        if !background {
+                            audited.security().touch_session(&id_hash)?;
+                        }
+                        Ok(SessionCheck::Live(Principal {
+                            user_id: user.id,
+                            username: user.username,
+                            roles: user.roles,
+                            session_hash: id_hash,
+                            origin,
+                        }))
+                    }
+                    (reason, user) => {
+                        let reason = reason.unwrap_or("the session ended; sign in again");
+                        audited.security().end_session(&id_hash)?;
+                        if let Some(user) = user {
+                            let event = api_event(
+                                now,
+                                &user.username,
+                                &user.roles,
+                                &origin,
+                                Action::Logout,
+                            )
+                            .reason(reason);
+                            audited.append(&event)?;
+                        }
+                        Ok(SessionCheck::Ended(reason))
+                    }
+                }
+            })?)
+        })
+        .await?;
+    match check {
+        SessionCheck::Live(principal) => Ok(principal),
+        SessionCheck::Ended(reason) => Err(WebError::Unauthorized(reason.into())),
+    }
+}
+
+/// Sign-in request.
+#[derive(Debug, Deserialize)]
+pub struct LoginBody {
+    username: String,
+    password: String,
+}
+
+fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .secure(secure)
+        .build()
+}
+
+fn random_hex() -> Result<String, WebError> {
+    let bytes = store::random_bytes::<32>()?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `POST /api/login` `{username, password}`: a session cookie, or 401.
+pub async fn login(
+    State(state): State<AppState>,
+    origin: Origin,
+    jar: CookieJar,
+    Json(body): Json<LoginBody>,
+) -> Result<(CookieJar, Json<Value>), WebError> {
+    let session_id = random_hex()?;
+    let id_hash = privacy::secret_hash(&session_id);
+    let user = state
+        .blocking(move |state| {
+            let username = store::normalize_username(&body.username);
+            let user = state.store.security(|s| s.user(&username))?;
+            // Verify outside the write transaction: argon2 is slow on purpose and must
+            // not hold the database.
+            let hash = user
+                .as_ref()
+                .map_or(state.dummy_hash.as_str(), |u| &u.password_hash);
+            let password_ok = privacy::verify_password(&body.password, hash).unwrap_or(false);
+            let outcome = state.trail.write(&state.store, |audited| {
+                let now = audited.now();
+                let failed =
+                    |audited: &mut store::Audited<'_>, user: Option<&User>, reason: String| {
+                        let roles = user.map(|u| u.roles.clone()).unwrap_or_default();
+                        let event = api_event(now, &username, &roles, &origin, Action::LoginFailed)
+                            .outcome(Outcome::Denied)
+                            .reason(&reason);
+                        audited.append(&event).map(|_| None)
+                    };
+                let Some(user) = user else {
+                    return failed(audited, None, "unknown username".into());
+                };
+                if user.disabled {
+                    return failed(audited, Some(&user), "the account is disabled".into());
+                }
+                if let Some(until) = user.locked_until.filter(|until| *until > now) {
+                    return failed(
+                        audited,
+                        Some(&user),
+                        format!("the account is locked until {until}"),
+                    );
+                }
+                if !password_ok {
+                    let locks = privacy::lockout_until(user.failed_attempts + 1, now);
+                    let failures = audited.security().record_failed_login(user.id, locks)?;
+                    let reason = match locks {
+                        Some(until) => {
+                            format!("wrong password ({failures} in a row); locked until {until}")
+                        }
+                        None => format!("wrong password ({failures} in a row)"),
+                    };
+                    return failed(audited, Some(&user), reason);
+                }
+                audited.security().record_successful_login(user.id)?;
+                audited.security().create_session(&SessionRecord {
+                    id_hash: id_hash.clone(),
+                    user_id: user.id,
+                    created_at: now,
+                    last_activity: now,
+                    expires_at: now + state.config.session_lifetime,
+                    // FIXME(#3): TOTP enrolment and the second step are not built yet.
+                    mfa_passed: user.totp_secret.is_none(),
+                    source: origin.source.clone(),
+                })?;
+                let event = api_event(now, &user.username, &user.roles, &origin, Action::Login)
+                    .record("user", user.id);
+                audited.append(&event)?;
+                Ok(Some(user))
+            })?;
+            Ok(outcome)
+        })
+        .await?;
+    let Some(user) = user else {
+        return Err(WebError::Unauthorized(SIGN_IN_FAILED.into()));
+    };
+    let jar = jar.add(session_cookie(session_id, state.config.secure_cookies));
+    Ok((jar, Json(whoami(&user.username, &user.roles))))
+}
+
+fn whoami(username: &str, roles: &RoleSet) -> Value {
+    json!({
+        "username": username,
+        "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "permissions": roles.permissions().iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /api/logout`: ends the session and clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    jar: CookieJar,
+) -> Result<(CookieJar, Json<Value>), WebError> {
+    state
+        .blocking(move |state| {
+            Ok(state.trail.write(&state.store, |audited| {
+                audited.security().end_session(&principal.session_hash)?;
+                let event = principal
+                    .event(audited.now(), Action::Logout)
+                    .reason("signed out");
+                audited.append(&event)
+            })?)
+        })
+        .await?;
+    let jar = jar.remove(Cookie::build((SESSION_COOKIE, "")).path("/").build());
+    Ok((jar, Json(json!({ "signed_out": true }))))
+}
+
+/// `GET /api/me`: the signed-in user, roles and permissions.
+pub async fn me(axum::Extension(principal): axum::Extension<Principal>) -> Json<Value> {
+    Json(whoami(&principal.username, &principal.roles))
+}

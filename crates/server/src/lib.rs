@@ -1,0 +1,30 @@
+//! Chartroom's HTTP server: the JSON API under `/api`, sign-in with sessions, one
+//! permission per route, and an audit entry for every look at patient data.
+//!
+//! - `routes`: the route table (each route declares its access rule once) and `app`,
+//!   which builds the router from it and puts the guard in front of every non-public route.
+//! - `auth`: sign-in, sign-out, the session cookie and the signed-in `Principal`.
+//! - `patients`: chart reads and patient search, filtered by data category and audited.
+//! - `serve`: binding, the loopback rule and the runtime.
+//!
+//! Invariants:
+//! - No route serves patient data without a live session whose user's current roles hold
+//!   the route's permission; roles and the disabled flag are read on every request, so a
+//!   change takes effect at once.
+//! - Every API response carries `Cache-Control: no-store`.
+//! - The store is synchronous: every call into it runs on the blocking pool.
+//! - Bad input is a 4xx naming the problem; internal failures are a 500 with a generic
+//!   message, the details go to standard error.
+
+mod auth;
+mod error;
+mod patients;
+mod routes;
+mod serve;
+mod state;
+
+pub use auth::{IDLE_HEADER, Principal, SESSION_COOKIE};
+pub use error::WebError;
+pub use routes::{Access, RouteSpec, app, route_specs};
+pub use serve::{ServeConfig, ServeError, serve_blocking};
+pub use state::{AppState, ServerConfig};

@@ -1,0 +1,181 @@
+//! Patient data over the API: a chart filtered to the categories the user may read, and
+//! patient search; both audited before anything is returned.
+//!
+//! Invariants:
+//! - A section of the chart is returned only when the user's roles, or a live emergency
+//!   grant for this patient, allow reading its category; the response names the sections
+//!   withheld.
+//! - The audit entry names exactly the categories returned; nothing is returned if the
+//!   audit append fails.
+//! - Search terms travel in the request body, never in the URL.
+
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use privacy::{Access, Action, DataCategory, Decision, decide};
+use records::PatientId;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use store::PatientQuery;
+
+/// The chart's JSON sections for each category.
+fn sections(category: DataCategory) -> &'static [&'static str] {
+    match category {
+        DataCategory::Demographics => &["patient"],
+        DataCategory::Insurance => &["coverages"],
+        DataCategory::Encounters => &["encounters"],
+        DataCategory::Diagnoses => &["diagnoses"],
+        DataCategory::Procedures => &["procedures"],
+        DataCategory::Immunizations => &["immunizations"],
+        DataCategory::Results => &["observations"],
+        DataCategory::Medications => &["medications"],
+        DataCategory::Allergies => &["allergies"],
+        DataCategory::Problems => &["problems"],
+        DataCategory::Notes => &["notes"],
+        DataCategory::Billing => &["charges", "postings", "balance"],
+    }
+}
+
+fn parse_id(text: &str) -> Result<i64, WebError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| WebError::bad("id", format!("\"{text}\" is not a record id")))
+}
+
+/// `GET /api/patients/{id}`: the chart sections the user may read.
+pub async fn chart(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    let id = parse_id(&id)?;
+    let body = state
+        .blocking(move |state| {
+            let chart = state.store.read(|tx| tx.chart(id))?;
+            let full = serde_json::to_value(&chart).map_err(WebError::internal)?;
+            let mut shown = Map::new();
+            let mut categories = Vec::new();
+            let mut withheld = Vec::new();
+            let entry = state.trail.write(&state.store, |audited| {
+                let now = audited.now();
+                let grants = audited
+                    .security()
+                    .live_grants(&principal.username, PatientId(id))?;
+                for category in DataCategory::ALL {
+                    let decision = decide(
+                        &principal.username,
+                        &principal.roles,
+                        Access::Read,
+                        *category,
+                        PatientId(id),
+                        &grants,
+                        now,
+                    );
+                    if let Decision::Allowed(_) = decision {
+                        categories.push(*category);
+                        for key in sections(*category) {
+                            if let Some(value) = full.get(*key) {
+                                shown.insert((*key).to_owned(), value.clone());
+                            }
+                        }
+                    } else {
+                        withheld.push(category.as_str());
+                    }
+                }
+                let mut event = principal
+                    .event(now, Action::Read)
+                    .patient(PatientId(id))
+                    .record("patient", id)
+                    .categories(&categories);
+                if grants
+                    .iter()
+                    .any(|g| g.covers(&principal.username, PatientId(id), now))
+                {
+                    event = event.reason("emergency access (break the glass)");
+                }
+                audited.append(&event)
+            })?;
+            shown.insert("withheld".into(), json!(withheld));
+            shown.insert("audit_seq".into(), json!(entry.seq));
+            Ok(Value::Object(shown))
+        })
+        .await?;
+    Ok(Json(body))
+}
+
+/// Patient search request.
+#[derive(Debug, Deserialize)]
+pub struct SearchBody {
+    /// Name parts or an MRN.
+    #[serde(default)]
+    text: Option<String>,
+    /// Date of birth, `YYYY-MM-DD`.
+    #[serde(default)]
+    birth_date: Option<String>,
+    /// Most results (1 to 100).
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// `POST /api/patients/search` `{text?, birth_date?, limit?}`: matching patients'
+/// demographics, one audit entry per patient returned.
+pub async fn search(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Json(body): Json<SearchBody>,
+) -> Result<Json<Value>, WebError> {
+    let birth_date = match body.birth_date.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            store::Value::Text(text.to_owned())
+                .as_date()
+                .ok_or_else(|| {
+                    WebError::bad(
+                        "birth_date",
+                        format!("\"{text}\" is not a date (YYYY-MM-DD)"),
+                    )
+                })?,
+        ),
+    };
+    let text = body.text.filter(|t| !t.trim().is_empty());
+    if text.is_none() && birth_date.is_none() {
+        return Err(WebError::bad(
+            "text",
+            "give name parts or an MRN, and/or birth_date",
+        ));
+    }
+    let limit = body.limit.unwrap_or(25);
+    if !(1..=100).contains(&limit) {
+        return Err(WebError::bad(
+            "limit",
+            format!("must be 1 to 100, not {limit}"),
+        ));
+    }
+    let query = PatientQuery {
+        text,
+        birth_date,
+        limit,
+    };
+    let found = state
+        .blocking(move |state| {
+            let found = state.store.read(|tx| tx.search_patients(&query))?;
+            state.trail.write(&state.store, |audited| {
+                for patient in &found {
+                    let event = principal
+                        .event(audited.now(), Action::Read)
+                        .patient(PatientId(patient.meta.id))
+                        .record("patient", patient.meta.id)
+                        .categories(&[DataCategory::Demographics])
+                        .reason("patient search");
+                    audited.append(&event)?;
+                }
+                Ok(())
+            })?;
+            Ok(found)
+        })
+        .await?;
+    Ok(Json(json!({ "patients": found })))
+}

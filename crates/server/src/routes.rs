@@ -1,0 +1,169 @@
+//! The route table: every route with its method, path, access rule and whether it serves
+//! patient data; `app` builds the router from it, so no route can skip its rule.
+//!
+//! Invariants:
+//! - A route that serves patient data needs a permission (tested over the whole table).
+//! - Non-public routes run behind `guard`, which signs the request in (401 otherwise),
+//!   checks the route's permission against the user's current roles (403 and a denied
+//!   audit entry otherwise) and hands the handler the `Principal`.
+
+use crate::auth::{self, authenticate};
+use crate::error::WebError;
+use crate::patients;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use privacy::{Action, Outcome, Permission};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health check, sign-in).
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user whose roles hold this permission.
+    Needs(Permission),
+}
+
+/// One route.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: Method,
+    /// Path pattern (`{id}` for parameters).
+    pub path: &'static str,
+    /// The rule.
+    pub access: Access,
+    /// Whether responses carry patient data.
+    pub patient_data: bool,
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    patient_data: bool,
+    handler: MethodRouter<AppState>,
+) -> (RouteSpec, MethodRouter<AppState>) {
+    let spec = RouteSpec {
+        method,
+        path,
+        access,
+        patient_data,
+    };
+    (spec, handler)
+}
+
+fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Access::*;
+    vec![
+        route(Method::GET, "/api/health", Public, false, get(health)),
+        route(Method::POST, "/api/login", Public, false, post(auth::login)),
+        route(
+            Method::POST,
+            "/api/logout",
+            SignedIn,
+            false,
+            post(auth::logout),
+        ),
+        route(Method::GET, "/api/me", SignedIn, false, get(auth::me)),
+        route(
+            Method::POST,
+            "/api/patients/search",
+            Needs(Permission::ReadDemographics),
+            true,
+            post(patients::search),
+        ),
+        route(
+            Method::GET,
+            "/api/patients/{id}",
+            Needs(Permission::ReadDemographics),
+            true,
+            get(patients::chart),
+        ),
+    ]
+}
+
+/// Every route's rule (for tests and documentation).
+pub fn route_specs() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// The application: every route from the table, guarded by its rule.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (spec, handler) in table() {
+        let handler = match spec.access {
+            Access::Public => handler,
+            access => handler.layer(middleware::from_fn_with_state(
+                (state.clone(), access, spec.clone()),
+                guard,
+            )),
+        };
+        router = router.route(spec.path, handler);
+    }
+    router
+        .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .layer(middleware::map_response(no_store))
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// Nothing the API answers may be kept by a browser or proxy.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn guard(
+    State((state, access, spec)): State<(AppState, Access, RouteSpec)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let origin = auth::origin(&parts);
+    let principal = match authenticate(&state, &parts.headers, origin).await {
+        Ok(principal) => principal,
+        Err(error) => return error.into_response(),
+    };
+    if let Access::Needs(permission) = access
+        && !principal.roles.allows(permission)
+    {
+        let reason = format!("{} {} needs {permission}", spec.method, spec.path);
+        let denied = principal.clone();
+        let audited = state
+            .blocking(move |state| {
+                let event = denied
+                    .event(state.store.clock().now(), Action::Read)
+                    .outcome(Outcome::Denied)
+                    .record("route", 0)
+                    .reason(&reason);
+                Ok(state.trail.record(&state.store, &event)?)
+            })
+            .await;
+        if let Err(error) = audited {
+            return error.into_response();
+        }
+        return WebError::Forbidden(format!(
+            "your roles ({}) do not include the permission {permission}",
+            if principal.roles.is_empty() {
+                "none".into()
+            } else {
+                principal.roles.to_list()
+            }
+        ))
+        .into_response();
+    }
+    parts.extensions.insert(principal);
+    next.run(Request::from_parts(parts, body)).await
+}

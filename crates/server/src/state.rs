@@ -1,0 +1,76 @@
+//! What every request handler shares: the store, the audit trail and the settings.
+
+use privacy::HashCost;
+use std::sync::Arc;
+use store::{AuditTrail, Store};
+use time::Duration;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// A session without activity for this long ends; the user signs in again.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, active or not.
+    pub session_lifetime: Duration,
+    /// Mark the session cookie `Secure` (set when serving over TLS).
+    pub secure_cookies: bool,
+    /// Cost of the dummy hash checked for unknown usernames, so their sign-in takes as
+    /// long as a real one.
+    pub hash_cost: HashCost,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::minutes(15),
+            session_lifetime: Duration::hours(12),
+            secure_cookies: false,
+            hash_cost: HashCost::Production,
+        }
+    }
+}
+
+/// Shared state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The records store.
+    pub store: Arc<Store>,
+    /// The audit trail.
+    pub trail: Arc<AuditTrail>,
+    /// Settings.
+    pub config: Arc<ServerConfig>,
+    /// A hash no password matches, verified for unknown usernames.
+    pub(crate) dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    /// State over `store` and `trail`.
+    pub fn new(
+        store: Arc<Store>,
+        trail: Arc<AuditTrail>,
+        config: ServerConfig,
+    ) -> store::Result<Self> {
+        let salt = store::random_bytes::<16>()?;
+        let secret = store::random_bytes::<16>()?;
+        let password: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let dummy = privacy::hash_password(&password, &salt, config.hash_cost)
+            .map_err(|e| store::Error::Database(e.to_string()))?;
+        Ok(Self {
+            store,
+            trail,
+            config: Arc::new(config),
+            dummy_hash: Arc::new(dummy),
+        })
+    }
+
+    /// Runs store work on the blocking pool.
+    pub(crate) async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&AppState) -> Result<T, crate::WebError> + Send + 'static,
+    ) -> Result<T, crate::WebError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || work(&state))
+            .await
+            .map_err(|e| crate::WebError::internal(format!("blocking task failed: {e}")))?
+    }
+}

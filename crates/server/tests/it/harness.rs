@@ -1,0 +1,164 @@
+//! A server over an in-memory store with a fixed clock, and helpers to call it.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use privacy::{AuditKey, HashCost, Role, RoleSet};
+use records::{Address, AdministrativeSex, Mrn, Patient};
+use serde_json::Value;
+use server::{AppState, ServerConfig, app};
+use std::sync::Arc;
+use store::{AuditFilter, AuditTrail, FixedClock, Location, NewUser, Store};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Correct-Horse-42";
+
+pub struct Harness {
+    pub app: Router,
+    pub store: Arc<Store>,
+    pub clock: Arc<FixedClock>,
+    pub trail: Arc<AuditTrail>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(test_support::test_epoch()));
+        let store = Arc::new(Store::open(&Location::Memory, clock.clone()).unwrap());
+        let trail = Arc::new(AuditTrail::with_key(
+            AuditKey::from_bytes(&[4; 32]).unwrap(),
+            dir.path(),
+        ));
+        let config = ServerConfig {
+            hash_cost: HashCost::Test,
+            ..ServerConfig::default()
+        };
+        let state = AppState::new(store.clone(), trail.clone(), config).unwrap();
+        Self {
+            app: app(state),
+            store,
+            clock,
+            trail,
+            _dir: dir,
+        }
+    }
+
+    pub fn add_user(&self, name: &str, roles: &[Role]) {
+        let hash = privacy::hash_password(PASSWORD, &[1; 16], HashCost::Test).unwrap();
+        self.store
+            .security(|s| {
+                s.create_user(
+                    &NewUser {
+                        username: name.into(),
+                        display_name: String::new(),
+                        password_hash: hash,
+                        roles: RoleSet::of(roles),
+                    },
+                    "test",
+                )
+            })
+            .unwrap();
+    }
+
+    pub fn add_patient(&self, mrn: &str) -> i64 {
+        let patient = Patient {
+            mrn: Mrn::parse(mrn).unwrap(),
+            mrn_authority: "CHARTROOM".into(),
+            family_name: "Testpatient".into(),
+            given_name: "Tess".into(),
+            middle_name: None,
+            name_prefix: None,
+            name_suffix: None,
+            preferred_name: None,
+            birth_date: time::macros::date!(1980 - 04 - 12),
+            sex: AdministrativeSex::Female,
+            address: Address::default(),
+            phone: None,
+            email: None,
+            language: None,
+            race: None,
+            ethnicity: None,
+            deceased_date: None,
+        };
+        self.store
+            .write(|tx| tx.create(&store::Actor::new("test"), &patient))
+            .unwrap()
+            .meta
+            .id
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        reply(
+            self.app
+                .clone()
+                .oneshot(request.body(body).unwrap())
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Signs in and returns the `name=value` cookie to send back.
+    pub async fn login(&self, name: &str) -> String {
+        let reply = self
+            .call(
+                "POST",
+                "/api/login",
+                None,
+                Some(serde_json::json!({"username": name, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        set_cookie(&reply).split(';').next().unwrap().to_owned()
+    }
+
+    pub fn audit(&self) -> Vec<privacy::AuditEntry> {
+        self.store.audit_entries(&AuditFilter::default()).unwrap()
+    }
+}
+
+pub fn set_cookie(reply: &Reply) -> String {
+    reply
+        .headers
+        .get(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+async fn reply(response: Response<Body>) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}

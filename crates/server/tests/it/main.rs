@@ -1,0 +1,9 @@
+//! The HTTP API driven in-process (no socket): route rules, sign-in, sessions, patient
+//! data and its audit entries.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
+
+mod harness;
+mod patients;
+mod routes;
+mod sessions;

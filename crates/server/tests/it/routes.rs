@@ -1,0 +1,113 @@
+//! Every route in the table, tried without a session and with roles that lack its
+//! permission: none serves patient data to either.
+
+use crate::harness::Harness;
+use axum::http::StatusCode;
+use privacy::Role;
+use server::{Access, route_specs};
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "1")
+}
+
+#[tokio::test]
+async fn no_route_serves_patient_data_without_a_session_holding_its_permission() {
+    let h = Harness::new();
+    h.add_patient("R1");
+    h.add_user("res", &[Role::Researcher]);
+    let researcher = h.login("res").await;
+    let specs = route_specs();
+    assert!(specs.iter().any(|s| s.patient_data));
+    for spec in &specs {
+        if spec.patient_data {
+            assert!(
+                matches!(spec.access, Access::Needs(p) if p.as_str().starts_with("read-")),
+                "{} {} serves patient data, so it must need a read permission",
+                spec.method,
+                spec.path
+            );
+        }
+        if spec.access == Access::Public {
+            continue;
+        }
+        let body = (spec.method == "POST").then(|| serde_json::json!({"text": "testpatient"}));
+        let anonymous = h
+            .call(
+                spec.method.as_str(),
+                &concrete(spec.path),
+                None,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{} {}",
+            spec.method,
+            spec.path
+        );
+        assert_eq!(anonymous.body["error"], "sign in first");
+        let forged = h
+            .call(
+                spec.method.as_str(),
+                &concrete(spec.path),
+                Some("chartroom_session=00ff"),
+                body.clone(),
+            )
+            .await;
+        assert_eq!(
+            forged.status,
+            StatusCode::UNAUTHORIZED,
+            "{} {}",
+            spec.method,
+            spec.path
+        );
+        if let Access::Needs(_) = spec.access {
+            let denied = h
+                .call(
+                    spec.method.as_str(),
+                    &concrete(spec.path),
+                    Some(&researcher),
+                    body,
+                )
+                .await;
+            assert_eq!(
+                denied.status,
+                StatusCode::FORBIDDEN,
+                "{} {}",
+                spec.method,
+                spec.path
+            );
+            assert!(
+                denied.body.to_string().contains("researcher"),
+                "{}",
+                denied.body
+            );
+            assert_eq!(denied.headers["cache-control"], "no-store");
+        }
+    }
+    let denials = h
+        .audit()
+        .into_iter()
+        .filter(|e| e.event.outcome == privacy::Outcome::Denied)
+        .count();
+    assert_eq!(
+        denials,
+        specs
+            .iter()
+            .filter(|s| matches!(s.access, Access::Needs(_)))
+            .count()
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_and_health_is_public() {
+    let h = Harness::new();
+    assert_eq!(
+        h.call("GET", "/api/nothing-here", None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let health = h.call("GET", "/api/health", None, None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.headers["cache-control"], "no-store");
+}

@@ -1,0 +1,204 @@
+//! Sign-in, lockout, cookie attributes, idle sign-out, disabling and role changes, and
+//! their audit entries.
+
+use crate::harness::{Harness, PASSWORD, set_cookie};
+use axum::http::StatusCode;
+use privacy::{Action, Outcome, Role, RoleSet};
+use serde_json::json;
+use time::Duration;
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() {
+    let h = Harness::new();
+    h.add_user("ann", &[Role::Physician]);
+    let reply = h
+        .call(
+            "POST",
+            "/api/login",
+            None,
+            Some(json!({"username": "Ann", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["roles"], json!(["physician"]));
+    let cookie = set_cookie(&reply);
+    assert!(cookie.starts_with("chartroom_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let me = h.call("GET", "/api/me", Some(&session), None).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(
+        me.body["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sign-notes"))
+    );
+
+    let out = h.call("POST", "/api/logout", Some(&session), None).await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(
+        set_cookie(&out).contains("chartroom_session="),
+        "the cookie is cleared"
+    );
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&session), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let actions: Vec<Action> = h.audit().iter().map(|e| e.event.action).collect();
+    assert_eq!(actions, [Action::Login, Action::Logout]);
+    assert_eq!(h.trail.verify(&h.store).unwrap().unwrap().entries, 2);
+}
+
+#[tokio::test]
+async fn failures_say_the_same_thing_are_audited_and_lock_the_account() {
+    let h = Harness::new();
+    h.add_user("ann", &[Role::Physician]);
+    let attempt = |user: &'static str, password: &'static str| {
+        h.call(
+            "POST",
+            "/api/login",
+            None,
+            Some(json!({"username": user, "password": password})),
+        )
+    };
+    let unknown = attempt("nobody", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    for _ in 0..privacy::LOCKOUT_AFTER {
+        let wrong = attempt("ann", "Wrong-password-1").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.body, unknown.body, "no hint which part was wrong");
+    }
+    let locked = attempt("ann", PASSWORD).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::UNAUTHORIZED,
+        "locked even with the right password"
+    );
+    let reasons: Vec<String> = h
+        .audit()
+        .iter()
+        .map(|e| {
+            assert_eq!(
+                (e.event.action, e.event.outcome),
+                (Action::LoginFailed, Outcome::Denied)
+            );
+            e.event.reason.clone().unwrap()
+        })
+        .collect();
+    assert_eq!(reasons[0], "unknown username");
+    assert_eq!(reasons[1], "wrong password (1 in a row)");
+    assert!(
+        reasons[5].starts_with("wrong password (5 in a row); locked until"),
+        "{}",
+        reasons[5]
+    );
+    assert!(
+        reasons[6].starts_with("the account is locked until"),
+        "{}",
+        reasons[6]
+    );
+    h.clock.advance(Duration::minutes(16));
+    assert_eq!(attempt("ann", PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn idle_sessions_end_and_background_polling_does_not_keep_them_alive() {
+    let h = Harness::new();
+    h.add_user("ann", &[Role::Physician]);
+    let session = h.login("ann").await;
+    h.clock.advance(Duration::minutes(10));
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&session), None).await.status,
+        StatusCode::OK
+    );
+    h.clock.advance(Duration::minutes(10));
+    let poll = axum::http::Request::builder()
+        .uri("/api/me")
+        .header("cookie", &session)
+        .header(server::IDLE_HEADER, "1")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let polled = tower::ServiceExt::oneshot(h.app.clone(), poll)
+        .await
+        .unwrap();
+    assert_eq!(polled.status(), StatusCode::OK);
+    h.clock.advance(Duration::minutes(6));
+    let timed_out = h.call("GET", "/api/me", Some(&session), None).await;
+    assert_eq!(timed_out.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        timed_out.body["error"],
+        "signed out after inactivity; sign in again"
+    );
+    let last = h.audit().pop().unwrap();
+    assert_eq!(last.event.action, Action::Logout);
+    assert_eq!(
+        last.event.reason.as_deref(),
+        Some("signed out after inactivity; sign in again")
+    );
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&session), None).await.body["error"],
+        "the session ended; sign in again"
+    );
+}
+
+#[tokio::test]
+async fn disabling_and_role_changes_take_effect_at_once() {
+    let h = Harness::new();
+    let id = h.add_patient("D1");
+    h.add_user("ann", &[Role::Physician]);
+    h.add_user("bo", &[Role::Billing]);
+    let ann = h.login("ann").await;
+    let bo = h.login("bo").await;
+    let path = format!("/api/patients/{id}");
+    assert_eq!(
+        h.call("GET", &path, Some(&ann), None).await.status,
+        StatusCode::OK
+    );
+    h.store.security(|s| s.set_disabled("ann", true)).unwrap();
+    assert_eq!(
+        h.call("GET", &path, Some(&ann), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let relogin = h
+        .call(
+            "POST",
+            "/api/login",
+            None,
+            Some(json!({"username": "ann", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(relogin.status, StatusCode::UNAUTHORIZED);
+
+    assert_eq!(
+        h.call("GET", &path, Some(&bo), None).await.status,
+        StatusCode::OK
+    );
+    h.store
+        .security(|s| s.set_roles("bo", &RoleSet::of(&[Role::Researcher])))
+        .unwrap();
+    assert_eq!(
+        h.call("GET", &path, Some(&bo), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let bo = h.login("bo").await;
+    assert_eq!(
+        h.call("GET", &path, Some(&bo), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn malformed_sign_in_bodies_are_client_errors() {
+    let h = Harness::new();
+    let missing = h
+        .call("POST", "/api/login", None, Some(json!({"username": "ann"})))
+        .await;
+    assert!(missing.status.is_client_error(), "{}", missing.status);
+    let not_json = h.call("POST", "/api/login", None, None).await;
+    assert!(not_json.status.is_client_error(), "{}", not_json.status);
+}
