@@ -7,6 +7,7 @@ mod demo;
 mod import;
 mod patient;
 mod query;
+mod serve;
 mod stats;
 mod user;
 
@@ -77,6 +78,8 @@ enum Command {
     /// The tamper-evident audit trail: verify the chain, list and export entries.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Serve the JSON API (127.0.0.1:8080 by default).
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the parsed command.
@@ -141,6 +144,7 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         ),
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
+        Command::Serve(args) => serve::run(&storage, &args),
         Command::Stats => stats::run(&storage.open()?, json),
         Command::Query(cmd) => query::run(&storage.open()?, cmd, json),
         Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),

@@ -5,3 +5,4 @@
 mod audit_trail;
 mod cli;
 mod crash;
+mod serve;

@@ -1,0 +1,54 @@
+//! `chartroom serve`: the JSON API on 127.0.0.1:8080 unless told otherwise.
+//!
+//! Invariants: plain HTTP only on a loopback address unless `--insecure-non-loopback` is
+//! given; the audit key and head live in the data directory, as for the command line.
+
+use super::audited::hash_cost;
+use crate::config::StorageArgs;
+use anyhow::{Context, Result, bail};
+use server::{AppState, ServeConfig, ServerConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::AuditTrail;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Sign users out after this many minutes without activity (1 to 480).
+    #[arg(long, default_value_t = 15, value_name = "MINUTES")]
+    idle_minutes: i64,
+    /// Serve plain HTTP on an address other machines can reach: patient data and
+    /// passwords cross the network unencrypted.
+    #[arg(long)]
+    insecure_non_loopback: bool,
+}
+
+pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
+    if !(1..=480).contains(&args.idle_minutes) {
+        bail!("--idle-minutes must be 1 to 480, not {}", args.idle_minutes);
+    }
+    let store = storage.open()?;
+    let trail = AuditTrail::open_or_create(&storage.data_dir)
+        .with_context(|| format!("opening the audit trail in {}", storage.data_dir.display()))?;
+    if store.security(|s| s.users())?.is_empty() {
+        crate::say!(
+            "No users yet: create the first administrator with `chartroom user add NAME --admin`."
+        );
+    }
+    let config = ServerConfig {
+        idle_timeout: time::Duration::minutes(args.idle_minutes),
+        hash_cost: hash_cost(),
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(Arc::new(store), Arc::new(trail), config)?;
+    let serve = ServeConfig {
+        listen: args.listen,
+        insecure_non_loopback: args.insecure_non_loopback,
+    };
+    server::serve_blocking(&serve, state, |addr| {
+        crate::say!("Serving Chartroom's API on http://{addr}/api (Ctrl-C stops).");
+    })?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! `chartroom serve` as a user starts it: it refuses plain HTTP on a reachable address,
+//! and on loopback answers the health check and refuses patient data without a session.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+fn serve(data: &std::path::Path, listen: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--listen", listen])
+        .env_remove("CHARTROOM_DATABASE_URL")
+        .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn refuses_plain_http_on_a_reachable_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = serve(dir.path(), "0.0.0.0:0").wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to serve plain HTTP on 0.0.0.0:0"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serves_health_and_guards_patient_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = serve(dir.path(), "127.0.0.1:0");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.strip_prefix("Serving Chartroom's API on http://")
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .unwrap();
+    let health = get(&addr, "/api/health");
+    let chart = get(&addr, "/api/patients/1");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(chart.starts_with("HTTP/1.1 401"), "{chart}");
+    assert!(
+        chart
+            .to_ascii_lowercase()
+            .contains("cache-control: no-store"),
+        "{chart}"
+    );
+}
