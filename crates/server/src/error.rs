@@ -21,6 +21,9 @@ pub enum WebError {
     /// No such thing.
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with what is stored (a taken username, a stale version).
+    #[error("{0}")]
+    Conflict(String),
     /// Bad input.
     #[error("{field}: {reason}")]
     BadRequest {
@@ -62,6 +65,10 @@ impl From<store::Error> for WebError {
             store::Error::NotFound { kind, id } => {
                 Self::NotFound(format!("{kind} {id} does not exist"))
             }
+            store::Error::Conflict(message) => Self::Conflict(message),
+            error @ (store::Error::Invalid { .. }
+            | store::Error::VersionConflict { .. }
+            | store::Error::Deleted { .. }) => Self::Conflict(error.to_string()),
             other => Self::internal(other),
         }
     }
@@ -73,6 +80,7 @@ impl IntoResponse for WebError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -4,7 +4,10 @@
 //! - `routes`: the route table (each route declares its access rule once) and `app`,
 //!   which builds the router from it and puts the guard in front of every non-public route.
 //! - `auth`: sign-in, sign-out, the session cookie and the signed-in `Principal`.
-//! - `patients`: chart reads and patient search, filtered by data category and audited.
+//! - `patients`: chart reads and patient search, filtered by data category and audited;
+//!   emergency-access requests.
+//! - `admin`: user administration and the emergency-access review list; `audit_api`: the
+//!   audit report and chain verification.
 //! - `serve`: binding, the loopback rule and the runtime.
 //!
 //! Invariants:
@@ -16,6 +19,8 @@
 //! - Bad input is a 4xx naming the problem; internal failures are a 500 with a generic
 //!   message, the details go to standard error.
 
+mod admin;
+mod audit_api;
 mod auth;
 mod error;
 mod patients;

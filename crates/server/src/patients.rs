@@ -14,11 +14,13 @@ use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use privacy::{Access, Action, DataCategory, Decision, decide};
-use records::PatientId;
+use axum::http::StatusCode;
+use privacy::{Access, Action, BreakGlassGrant, DataCategory, Decision, decide};
+use records::{Patient, PatientId};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use store::PatientQuery;
+use time::format_description::well_known::Rfc3339;
 
 /// The chart's JSON sections for each category.
 fn sections(category: DataCategory) -> &'static [&'static str] {
@@ -178,4 +180,70 @@ pub async fn search(
         })
         .await?;
     Ok(Json(json!({ "patients": found })))
+}
+
+/// Emergency-access request.
+#[derive(Debug, Deserialize)]
+pub struct BreakGlassBody {
+    /// Why, in the user's words (at least 10 characters).
+    reason: String,
+    /// How long (default 60, at most 480 minutes).
+    #[serde(default)]
+    minutes: Option<i64>,
+}
+
+/// `POST /api/patients/{id}/break-glass` `{reason, minutes?}`: time-limited read access
+/// to one chart the user's roles do not cover; audited as `break-glass` and listed for
+/// the privacy officer's review.
+pub async fn break_glass(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    Json(body): Json<BreakGlassBody>,
+) -> Result<(StatusCode, Json<Value>), WebError> {
+    let id = parse_id(&id)?;
+    let minutes = body.minutes.unwrap_or(privacy::BREAK_GLASS_DEFAULT_MINUTES);
+    state
+        .blocking(move |state| {
+            state.store.read(|tx| tx.get::<Patient>(id))?;
+            let now = state.store.clock().now();
+            let grant = BreakGlassGrant::request(
+                &principal.username,
+                &principal.roles,
+                PatientId(id),
+                &body.reason,
+                now,
+                minutes,
+            )
+            .map_err(|e| {
+                let message = e.to_string();
+                let field = if message.contains("minutes") {
+                    "minutes"
+                } else {
+                    "reason"
+                };
+                WebError::bad(field, message)
+            })?;
+            let stored = state.trail.write(&state.store, |audited| {
+                let stored = audited.security().create_grant(principal.user_id, &grant)?;
+                let event = principal
+                    .event(audited.now(), Action::BreakGlass)
+                    .patient(PatientId(id))
+                    .record("break_glass_grant", stored.id)
+                    .reason(&grant.reason);
+                audited.append(&event)?;
+                Ok(stored)
+            })?;
+            let at = |t: time::OffsetDateTime| t.format(&Rfc3339).ok();
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({
+                    "grant": stored.id,
+                    "patient_id": id,
+                    "granted_at": at(stored.grant.granted_at),
+                    "expires_at": at(stored.grant.expires_at),
+                })),
+            ))
+        })
+        .await
 }

@@ -11,6 +11,7 @@ use crate::auth::{self, authenticate};
 use crate::error::WebError;
 use crate::patients;
 use crate::state::AppState;
+use crate::{admin, audit_api};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -85,6 +86,69 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Needs(Permission::ReadDemographics),
             true,
             get(patients::chart),
+        ),
+        route(
+            Method::POST,
+            "/api/patients/{id}/break-glass",
+            Needs(Permission::BreakGlass),
+            false,
+            post(patients::break_glass),
+        ),
+        route(
+            Method::POST,
+            "/api/break-glass/review",
+            Needs(Permission::ReviewBreakGlass),
+            false,
+            post(admin::review),
+        ),
+        route(
+            Method::POST,
+            "/api/audit/search",
+            Needs(Permission::ReadAudit),
+            false,
+            post(audit_api::search),
+        ),
+        route(
+            Method::POST,
+            "/api/audit/verify",
+            Needs(Permission::ReadAudit),
+            false,
+            post(audit_api::verify),
+        ),
+        route(
+            Method::GET,
+            "/api/users",
+            Needs(Permission::ManageUsers),
+            false,
+            get(admin::list),
+        ),
+        route(
+            Method::POST,
+            "/api/users",
+            Needs(Permission::ManageUsers),
+            false,
+            post(admin::create),
+        ),
+        route(
+            Method::POST,
+            "/api/users/{username}/roles",
+            Needs(Permission::ManageUsers),
+            false,
+            post(admin::set_roles),
+        ),
+        route(
+            Method::POST,
+            "/api/users/{username}/disable",
+            Needs(Permission::ManageUsers),
+            false,
+            post(admin::disable),
+        ),
+        route(
+            Method::POST,
+            "/api/users/{username}/enable",
+            Needs(Permission::ManageUsers),
+            false,
+            post(admin::enable),
         ),
     ]
 }

@@ -12,6 +12,7 @@
 //!   dialect differences live in `migrations/` and the backend modules.
 //! - Time comes from the `Clock` the store was opened with, never from the system directly.
 
+mod accounts;
 mod audit;
 mod clock;
 mod conn;
@@ -29,6 +30,7 @@ mod tables;
 mod tx;
 mod value;
 
+pub use accounts::account_json;
 pub use audit::{AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audited, random_bytes};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;

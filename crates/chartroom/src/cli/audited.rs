@@ -72,11 +72,6 @@ impl CliAuditor {
         &self.trail
     }
 
-    /// Who the entries name.
-    pub fn user(&self) -> &str {
-        &self.user
-    }
-
     /// A new event by this user on the command line.
     pub fn event(&self, store: &Store, action: Action) -> AuditEvent {
         AuditEvent::new(store.clock().now(), &self.user, action, Channel::Cli)

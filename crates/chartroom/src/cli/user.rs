@@ -96,17 +96,6 @@ fn read_password(username: &str, from_stdin: bool) -> Result<String> {
     Ok(password)
 }
 
-/// The account fields an audit entry may show (never the hash or the TOTP secret).
-fn account_json(user: &User) -> String {
-    json!({
-        "username": user.username,
-        "display_name": user.display_name,
-        "roles": user.roles.to_list(),
-        "disabled": user.disabled,
-    })
-    .to_string()
-}
-
 fn status(user: &User, now: time::OffsetDateTime) -> &'static str {
     if user.disabled {
         "disabled"
@@ -125,18 +114,11 @@ fn change_user(
     reason: &str,
     change: impl FnOnce(&mut store::Security<'_>) -> store::Result<User>,
 ) -> Result<User> {
-    let after = auditor.trail().write(store, |audited| {
-        let before = change(&mut audited.security())?;
-        let after = audited.security().existing_user(&before.username)?;
-        let event = auditor
-            .event(store, Action::PermissionChange)
-            .record("user", after.id)
-            .reason(reason)
-            .changes(Some(account_json(&before)), Some(account_json(&after)));
-        audited.append(&event)?;
-        Ok(after)
-    });
-    after.with_context(|| format!("changing user \"{username}\""))
+    let by = auditor.event(store, Action::PermissionChange);
+    auditor
+        .trail()
+        .write(store, |audited| audited.change_user(by, reason, change))
+        .with_context(|| format!("changing user \"{username}\""))
 }
 
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Result<()> {
@@ -159,16 +141,10 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Res
                 password_hash,
                 roles,
             };
-            let user = auditor.trail().write(store, |audited| {
-                let user = audited.security().create_user(&new, auditor.user())?;
-                let event = auditor
-                    .event(store, Action::PermissionChange)
-                    .record("user", user.id)
-                    .reason("user created")
-                    .changes(None, Some(account_json(&user)));
-                audited.append(&event)?;
-                Ok(user)
-            })?;
+            let by = auditor.event(store, Action::PermissionChange);
+            let user = auditor
+                .trail()
+                .write(store, |audited| audited.create_user(&new, by))?;
             crate::say!("Created user {} with roles {}.", user.username, user.roles);
             Ok(())
         }

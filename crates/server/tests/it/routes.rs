@@ -7,7 +7,7 @@ use privacy::Role;
 use server::{Access, route_specs};
 
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "1")
+    path.replace("{id}", "1").replace("{username}", "nobody")
 }
 
 #[tokio::test]
@@ -30,7 +30,9 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
         if spec.access == Access::Public {
             continue;
         }
-        let body = (spec.method == "POST").then(|| serde_json::json!({"text": "testpatient"}));
+        let body = (spec.method == "POST").then(|| {
+            serde_json::json!({"text": "testpatient", "reason": "a long enough reason", "roles": ["billing"]})
+        });
         let anonymous = h
             .call(
                 spec.method.as_str(),

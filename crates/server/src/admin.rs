@@ -1,0 +1,219 @@
+//! User administration and the emergency-access review list, for administrators and the
+//! privacy officer.
+//!
+//! Invariants:
+//! - Every account change is a `permission-change` audit entry in the same transaction
+//!   (through `store::Audited::create_user` / `change_user`, as on the command line).
+//! - Passwords pass the policy before they are hashed; only the argon2id hash is stored.
+
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use privacy::{Action, Role, RoleSet};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use store::{NewUser, User};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+fn instant(at: OffsetDateTime) -> Value {
+    json!(at.format(&Rfc3339).ok())
+}
+
+fn user_json(user: &User, now: OffsetDateTime) -> Value {
+    let status = if user.disabled {
+        "disabled"
+    } else if user.locked_until.is_some_and(|until| until > now) {
+        "locked"
+    } else {
+        "active"
+    };
+    json!({
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "status": status,
+        "mfa": user.totp_secret.is_some(),
+        "created_at": instant(user.created_at),
+    })
+}
+
+fn parse_roles(names: &[String]) -> Result<RoleSet, WebError> {
+    let roles = names
+        .iter()
+        .map(|name| Role::from_name(name).map_err(|e| WebError::bad("roles", e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if roles.is_empty() {
+        return Err(WebError::bad("roles", "give at least one role"));
+    }
+    Ok(RoleSet::of(&roles))
+}
+
+/// `GET /api/users`: every account.
+pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
+    state
+        .blocking(|state| {
+            let now = state.store.clock().now();
+            let users = state.store.security(|s| s.users())?;
+            Ok(Json(json!({
+                "users": users.iter().map(|u| user_json(u, now)).collect::<Vec<_>>()
+            })))
+        })
+        .await
+}
+
+/// New account.
+#[derive(Debug, Deserialize)]
+pub struct NewUserBody {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    roles: Vec<String>,
+    password: String,
+}
+
+/// `POST /api/users`: creates an account (201).
+pub async fn create(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Json(body): Json<NewUserBody>,
+) -> Result<(StatusCode, Json<Value>), WebError> {
+    let username = store::check_username(&body.username)
+        .map_err(|e| WebError::bad("username", e.to_string()))?;
+    let roles = parse_roles(&body.roles)?;
+    privacy::check_password_policy(&username, &body.password)
+        .map_err(|e| WebError::bad("password", e.to_string()))?;
+    state
+        .blocking(move |state| {
+            let salt = store::random_bytes::<16>()?;
+            let password_hash =
+                privacy::hash_password(&body.password, &salt, state.config.hash_cost)
+                    .map_err(WebError::internal)?;
+            let new = NewUser {
+                username,
+                display_name: body.display_name,
+                password_hash,
+                roles,
+            };
+            let user = state.trail.write(&state.store, |audited| {
+                let by = principal.event(audited.now(), Action::PermissionChange);
+                audited.create_user(&new, by)
+            })?;
+            Ok((
+                StatusCode::CREATED,
+                Json(user_json(&user, state.store.clock().now())),
+            ))
+        })
+        .await
+}
+
+/// New roles.
+#[derive(Debug, Deserialize)]
+pub struct RolesBody {
+    roles: Vec<String>,
+}
+
+async fn change(
+    state: AppState,
+    principal: Principal,
+    username: String,
+    reason: &'static str,
+    change: impl FnOnce(&mut store::Security<'_>, &str) -> store::Result<User> + Send + 'static,
+) -> Result<Json<Value>, WebError> {
+    state
+        .blocking(move |state| {
+            let user = state.trail.write(&state.store, |audited| {
+                let by = principal.event(audited.now(), Action::PermissionChange);
+                audited.change_user(by, reason, |s| change(s, &username))
+            })?;
+            Ok(Json(user_json(&user, state.store.clock().now())))
+        })
+        .await
+}
+
+/// `POST /api/users/{username}/roles` `{roles}`: replaces the roles; the user's sessions end.
+pub async fn set_roles(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(username): Path<String>,
+    Json(body): Json<RolesBody>,
+) -> Result<Json<Value>, WebError> {
+    let roles = parse_roles(&body.roles)?;
+    change(
+        state,
+        principal,
+        username,
+        "roles changed",
+        move |s, name| s.set_roles(name, &roles),
+    )
+    .await
+}
+
+/// `POST /api/users/{username}/disable`: sessions end and tokens are revoked at once.
+pub async fn disable(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(username): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    change(state, principal, username, "user disabled", |s, name| {
+        s.set_disabled(name, true)
+    })
+    .await
+}
+
+/// `POST /api/users/{username}/enable`.
+pub async fn enable(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(username): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    change(state, principal, username, "user enabled", |s, name| {
+        s.set_disabled(name, false)
+    })
+    .await
+}
+
+/// Review window.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewBody {
+    /// Only grants made in the last this many days (default 30).
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+/// `POST /api/break-glass/review` `{days?}`: emergency grants, newest first.
+pub async fn review(
+    State(state): State<AppState>,
+    Json(body): Json<ReviewBody>,
+) -> Result<Json<Value>, WebError> {
+    let days = body.days.unwrap_or(30);
+    if !(1..=3660).contains(&days) {
+        return Err(WebError::bad(
+            "days",
+            format!("must be 1 to 3660, not {days}"),
+        ));
+    }
+    state
+        .blocking(move |state| {
+            let since = state.store.clock().now() - Duration::days(days);
+            let grants = state.store.security(|s| s.grants_since(since))?;
+            let rows: Vec<Value> = grants
+                .iter()
+                .map(|g| {
+                    json!({
+                        "id": g.id,
+                        "username": g.grant.username,
+                        "patient_id": g.grant.patient_id,
+                        "reason": g.grant.reason,
+                        "granted_at": instant(g.grant.granted_at),
+                        "expires_at": instant(g.grant.expires_at),
+                    })
+                })
+                .collect();
+            Ok(Json(json!({ "grants": rows })))
+        })
+        .await
+}

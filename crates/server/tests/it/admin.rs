@@ -1,0 +1,225 @@
+//! User administration, emergency access and the audit report over the API.
+
+use crate::harness::{Harness, PASSWORD};
+use axum::http::StatusCode;
+use privacy::{Action, Role};
+use serde_json::json;
+
+#[tokio::test]
+async fn administrators_manage_users_and_every_change_is_audited() {
+    let h = Harness::new();
+    h.add_user("root", &[Role::Administrator]);
+    let admin = h.login("root").await;
+    let create = |body: serde_json::Value| h.call("POST", "/api/users", Some(&admin), Some(body));
+
+    let weak = create(json!({"username": "bo", "roles": ["billing"], "password": "short"})).await;
+    assert_eq!(
+        (weak.status, weak.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("password"))
+    );
+    let bad_role = create(json!({"username": "bo", "roles": ["cook"], "password": PASSWORD})).await;
+    assert_eq!(bad_role.body["field"], "roles");
+    let bad_name =
+        create(json!({"username": "b o", "roles": ["billing"], "password": PASSWORD})).await;
+    assert_eq!(bad_name.body["field"], "username");
+    let made = create(json!({"username": "Bo", "display_name": "Bo Biller", "roles": ["billing"], "password": PASSWORD})).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert_eq!(made.body["username"], "bo");
+    let again = create(json!({"username": "bo", "roles": ["billing"], "password": PASSWORD})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.body["error"], "user \"bo\" already exists");
+
+    let bo = h.login("bo").await;
+    let roles = h
+        .call(
+            "POST",
+            "/api/users/bo/roles",
+            Some(&admin),
+            Some(json!({"roles": ["front-desk", "auditor"]})),
+        )
+        .await;
+    assert_eq!(roles.body["roles"], json!(["front-desk", "auditor"]));
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&bo), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let missing = h
+        .call("POST", "/api/users/nobody/disable", Some(&admin), None)
+        .await;
+    assert_eq!(missing.status, StatusCode::CONFLICT);
+    assert_eq!(
+        h.call("POST", "/api/users/bo/disable", Some(&admin), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let list = h.call("GET", "/api/users", Some(&admin), None).await;
+    assert_eq!(list.body["users"][0]["status"], "disabled", "{}", list.body);
+
+    let changes: Vec<(String, Option<String>)> = h
+        .audit()
+        .into_iter()
+        .filter(|e| e.event.action == Action::PermissionChange)
+        .map(|e| (e.event.reason.unwrap(), e.event.new_values))
+        .collect();
+    assert_eq!(changes.len(), 3);
+    assert_eq!(changes[0].0, "user created");
+    assert!(
+        changes[1]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("front-desk,auditor")
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|(_, v)| !v.as_deref().unwrap().contains("argon2"))
+    );
+}
+
+#[tokio::test]
+async fn breaking_the_glass_is_reasoned_limited_audited_and_reviewed() {
+    let h = Harness::new();
+    let id = h.add_patient("G1");
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("fd", &[Role::FrontDesk]);
+    h.add_user("officer", &[Role::Auditor]);
+    let doc = h.login("doc").await;
+    let path = format!("/api/patients/{id}/break-glass");
+    let chart = format!("/api/patients/{id}");
+    assert!(
+        h.call("GET", &chart, Some(&doc), None)
+            .await
+            .body
+            .get("charges")
+            .is_none()
+    );
+
+    let short = h
+        .call(
+            "POST",
+            &path,
+            Some(&doc),
+            Some(json!({"reason": "because"})),
+        )
+        .await;
+    assert_eq!(
+        (short.status, short.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+    );
+    let long = h
+        .call(
+            "POST",
+            &path,
+            Some(&doc),
+            Some(json!({"reason": "unconscious, need full history", "minutes": 100000})),
+        )
+        .await;
+    assert_eq!(long.body["field"], "minutes");
+    let unknown = h
+        .call(
+            "POST",
+            "/api/patients/999/break-glass",
+            Some(&doc),
+            Some(json!({"reason": "unconscious, need full history"})),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let fd = h.login("fd").await;
+    let refused = h
+        .call(
+            "POST",
+            &path,
+            Some(&fd),
+            Some(json!({"reason": "unconscious, need full history"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let granted = h
+        .call(
+            "POST",
+            &path,
+            Some(&doc),
+            Some(json!({"reason": "unconscious, need full history", "minutes": 20})),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.body);
+    assert!(
+        h.call("GET", &chart, Some(&doc), None)
+            .await
+            .body
+            .get("charges")
+            .is_some()
+    );
+    let entries = h.audit();
+    let glass = entries
+        .iter()
+        .find(|e| e.event.action == Action::BreakGlass)
+        .unwrap();
+    assert_eq!(
+        glass.event.reason.as_deref(),
+        Some("unconscious, need full history")
+    );
+
+    let officer = h.login("officer").await;
+    let review = h
+        .call(
+            "POST",
+            "/api/break-glass/review",
+            Some(&officer),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(review.status, StatusCode::OK, "{}", review.body);
+    assert_eq!(review.body["grants"][0]["username"], "doc");
+    assert_eq!(review.body["grants"][0]["patient_id"], id);
+}
+
+#[tokio::test]
+async fn auditors_search_the_trail_and_verify_it() {
+    let h = Harness::new();
+    let id = h.add_patient("A1");
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("aud", &[Role::Auditor]);
+    let doc = h.login("doc").await;
+    h.call("GET", &format!("/api/patients/{id}"), Some(&doc), None)
+        .await;
+    h.call("GET", &format!("/api/patients/{id}"), Some(&doc), None)
+        .await;
+    let aud = h.login("aud").await;
+    let found = h
+        .call(
+            "POST",
+            "/api/audit/search",
+            Some(&aud),
+            Some(json!({"patient_id": id, "action": "read"})),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let entries = found.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["user"], "doc");
+    assert!(entries[0]["categories"].as_str().unwrap().contains("notes"));
+    let bad = h
+        .call(
+            "POST",
+            "/api/audit/search",
+            Some(&aud),
+            Some(json!({"action": "peek"})),
+        )
+        .await;
+    assert_eq!(bad.body["field"], "action");
+    let bad = h
+        .call(
+            "POST",
+            "/api/audit/search",
+            Some(&aud),
+            Some(json!({"since": "yesterday"})),
+        )
+        .await;
+    assert_eq!(bad.body["field"], "since");
+    let verify = h.call("POST", "/api/audit/verify", Some(&aud), None).await;
+    assert_eq!(verify.body["ok"], true, "{}", verify.body);
+}
