@@ -9,6 +9,8 @@
 //!   polling) do not count as activity.
 //! - Sign-in failures say the same thing whatever the cause (unknown user, wrong password,
 //!   locked, disabled), take about as long, and are audited with the real cause.
+//! - A request with `Authorization: Bearer` is authenticated by its API token only (see
+//!   `tokens`); a cookie on the same request is ignored.
 
 use crate::error::WebError;
 use crate::state::AppState;
@@ -18,7 +20,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use privacy::{Action, AuditEvent, Channel, Outcome, RoleSet};
+use privacy::{Action, AuditEvent, Channel, Outcome, Permission, PermissionSet, RoleSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -72,10 +74,23 @@ pub struct Principal {
     pub username: String,
     /// The user's roles now.
     pub roles: RoleSet,
-    /// The session's id hash.
-    pub session_hash: String,
+    /// The session's id hash (signed in with a session cookie).
+    pub session_hash: Option<String>,
+    /// The API token used instead of a session, if any.
+    pub token: Option<TokenUse>,
     /// Where the request came from.
     pub origin: Origin,
+}
+
+/// An API token in use.
+#[derive(Debug, Clone)]
+pub struct TokenUse {
+    /// Token row id.
+    pub id: i64,
+    /// What it is for.
+    pub name: String,
+    /// The permissions it may use.
+    pub scopes: PermissionSet,
 }
 
 /// An audit event by a user of the JSON API.
@@ -97,6 +112,15 @@ impl Principal {
     pub fn event(&self, now: OffsetDateTime, action: Action) -> AuditEvent {
         api_event(now, &self.username, &self.roles, &self.origin, action)
     }
+
+    /// Whether the user's roles give `permission` and, with a token, its scopes include it.
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.roles.allows(permission)
+            && self
+                .token
+                .as_ref()
+                .is_none_or(|t| t.scopes.contains(permission))
+    }
 }
 
 enum SessionCheck {
@@ -110,6 +134,9 @@ pub(crate) async fn authenticate(
     headers: &HeaderMap,
     origin: Origin,
 ) -> Result<Principal, WebError> {
+    if let Some(token) = crate::tokens::bearer(headers)? {
+        return crate::tokens::authenticate_token(state, token, origin).await;
+    }
     let jar = CookieJar::from_headers(headers);
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
         return Err(WebError::Unauthorized("sign in first".into()));
@@ -145,7 +172,8 @@ pub(crate) async fn authenticate(
                             user_id: user.id,
                             username: user.username,
                             roles: user.roles,
-                            session_hash: id_hash,
+                            session_hash: Some(id_hash),
+                            token: None,
                             origin,
                         }))
                     }
@@ -289,10 +317,16 @@ pub async fn logout(
     axum::Extension(principal): axum::Extension<Principal>,
     jar: CookieJar,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
+    let Some(session_hash) = principal.session_hash.clone() else {
+        return Err(WebError::bad(
+            "authorization",
+            "an API token does not sign out; revoke it instead",
+        ));
+    };
     state
         .blocking(move |state| {
             Ok(state.trail.write(&state.store, |audited| {
-                audited.security().end_session(&principal.session_hash)?;
+                audited.security().end_session(&session_hash)?;
                 let event = principal
                     .event(audited.now(), Action::Logout)
                     .reason("signed out");

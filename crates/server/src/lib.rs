@@ -8,6 +8,7 @@
 //!   emergency-access requests.
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
+//! - `tokens`: API tokens for programs (issue, list, revoke, bearer authentication).
 //! - `serve`: binding, the loopback rule and the runtime.
 //!
 //! Invariants:
@@ -27,8 +28,9 @@ mod patients;
 mod routes;
 mod serve;
 mod state;
+mod tokens;
 
-pub use auth::{IDLE_HEADER, Principal, SESSION_COOKIE};
+pub use auth::{IDLE_HEADER, Principal, SESSION_COOKIE, TokenUse};
 pub use error::WebError;
 pub use routes::{Access, RouteSpec, app, route_specs};
 pub use serve::{ServeConfig, ServeError, serve_blocking};

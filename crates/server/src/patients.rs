@@ -76,7 +76,12 @@ pub async fn chart(
                         &grants,
                         now,
                     );
-                    if let Decision::Allowed(_) = decision {
+                    // A token narrows what the roles allow, emergency grants included.
+                    let scoped = principal
+                        .token
+                        .as_ref()
+                        .is_none_or(|t| t.scopes.contains(category.read_permission()));
+                    if matches!(decision, Decision::Allowed(_)) && scoped {
                         categories.push(*category);
                         for key in sections(*category) {
                             if let Some(value) = full.get(*key) {

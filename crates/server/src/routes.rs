@@ -11,7 +11,7 @@ use crate::auth::{self, authenticate};
 use crate::error::WebError;
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, audit_api};
+use crate::{admin, audit_api, tokens};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -73,6 +73,27 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(auth::logout),
         ),
         route(Method::GET, "/api/me", SignedIn, false, get(auth::me)),
+        route(
+            Method::GET,
+            "/api/tokens",
+            SignedIn,
+            false,
+            get(tokens::list),
+        ),
+        route(
+            Method::POST,
+            "/api/tokens",
+            SignedIn,
+            false,
+            post(tokens::issue),
+        ),
+        route(
+            Method::POST,
+            "/api/tokens/{id}/revoke",
+            SignedIn,
+            false,
+            post(tokens::revoke),
+        ),
         route(
             Method::POST,
             "/api/patients/search",
@@ -201,7 +222,7 @@ async fn guard(
         Err(error) => return error.into_response(),
     };
     if let Access::Needs(permission) = access
-        && !principal.roles.allows(permission)
+        && !principal.allows(permission)
     {
         let reason = format!("{} {} needs {permission}", spec.method, spec.path);
         let denied = principal.clone();
@@ -219,7 +240,7 @@ async fn guard(
             return error.into_response();
         }
         return WebError::Forbidden(format!(
-            "your roles ({}) do not include the permission {permission}",
+            "your roles ({}) or token scopes do not include the permission {permission}",
             if principal.roles.is_empty() {
                 "none".into()
             } else {

@@ -564,6 +564,23 @@ impl<'a> Security<'a> {
         )? == 1)
     }
 
+    /// A user's tokens, newest first (revoked and expired ones too).
+    pub fn user_tokens(&mut self, user_id: i64) -> Result<Vec<ApiToken>> {
+        let sql =
+            format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY id DESC");
+        self.conn
+            .query(&sql, &[Value::Int(user_id)])?
+            .iter()
+            .map(read_token)
+            .collect()
+    }
+
+    /// The token with this id, if any.
+    pub fn token_by_id(&mut self, id: i64) -> Result<Option<ApiToken>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?");
+        self.optional(&sql, &[Value::Int(id)], read_token)
+    }
+
     /// Stores an emergency grant for user `user_id`.
     pub fn create_grant(&mut self, user_id: i64, grant: &BreakGlassGrant) -> Result<StoredGrant> {
         let sql = format!(

@@ -102,9 +102,38 @@ impl Harness {
         cookie: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
+        match cookie {
+            Some(cookie) => {
+                self.send(method, uri, &[(header::COOKIE.as_str(), cookie)], body)
+                    .await
+            }
+            None => self.send(method, uri, &[], body).await,
+        }
+    }
+
+    /// Calls with an API token.
+    pub async fn call_token(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let bearer = format!("Bearer {token}");
+        self.send(method, uri, &[("authorization", &bearer)], body)
+            .await
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let body = match body {
             Some(json) => {

@@ -8,3 +8,4 @@ mod harness;
 mod patients;
 mod routes;
 mod sessions;
+mod tokens;

@@ -121,6 +121,16 @@ fn role_changes_and_disabling_end_sessions_and_tokens(store: &TestStore) {
             .is_some()
     );
     assert!(!store.security(|s| s.revoke_token(token.id)).unwrap());
+    let listed = store.security(|s| s.user_tokens(ann.id)).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        store
+            .security(|s| s.token_by_id(token.id))
+            .unwrap()
+            .unwrap()
+            .name,
+        "nightly export"
+    );
     let missing = store.security(|s| s.set_disabled("cy", true)).unwrap_err();
     assert_eq!(missing.to_string(), "no user is named \"cy\"");
 }
