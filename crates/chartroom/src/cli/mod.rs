@@ -146,7 +146,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
         Command::Serve(args) => serve::run(&storage, &args),
         Command::Stats => stats::run(&storage.open()?, json),
-        Command::Query(cmd) => query::run(&storage.open()?, cmd, json),
+        Command::Query(cmd) => query::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+            json,
+        ),
         Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),
     }
 }

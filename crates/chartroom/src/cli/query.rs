@@ -1,8 +1,10 @@
 //! `chartroom query`: population questions in Chartroom's query language, answered by the
 //! in-memory engine derived from the store.
 
+use crate::cli::audited::CliAuditor;
 use crate::output;
 use anyhow::{Context, Result};
+use privacy::{Action, DataCategory};
 use reports::saved::SavedQuery;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -68,7 +70,36 @@ fn cell_text(cell: &query::Cell) -> String {
     }
 }
 
-pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
+/// What a population query can draw on: the categories the engine holds. Every run is
+/// audited with them, before anything is shown.
+const ENGINE_CATEGORIES: &[DataCategory] = &[
+    DataCategory::Demographics,
+    DataCategory::Encounters,
+    DataCategory::Diagnoses,
+    DataCategory::Procedures,
+    DataCategory::Immunizations,
+    DataCategory::Results,
+    DataCategory::Billing,
+];
+
+fn audit_run(
+    store: &Store,
+    auditor: &CliAuditor,
+    action: Action,
+    query: &query::ast::Query,
+) -> Result<()> {
+    let event = auditor
+        .event(store, action)
+        .categories(ENGINE_CATEGORIES)
+        .reason(&format!("population query: {query}"));
+    auditor
+        .trail()
+        .record(store, &event)
+        .context("writing the audit trail (nothing was shown)")?;
+    Ok(())
+}
+
+pub fn run(store: &Store, auditor: &CliAuditor, cmd: QueryCmd, json: bool) -> Result<()> {
     match cmd {
         QueryCmd::Check { text } => {
             let parsed = query::parse(&text)?;
@@ -133,6 +164,12 @@ pub fn run(store: &Store, cmd: QueryCmd, json: bool) -> Result<()> {
             let started = Instant::now();
             let table = engine.run(&parsed)?;
             let answered = started.elapsed();
+            let action = if csv.as_ref().is_some_and(|p| p.as_os_str() != "-") {
+                Action::Export
+            } else {
+                Action::Read
+            };
+            audit_run(store, auditor, action, &parsed)?;
             if let Some(path) = csv {
                 if path.as_os_str() == "-" {
                     crate::say!("{}", table.to_csv().trim_end());

@@ -34,7 +34,10 @@ fn import_search_show_and_stats() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let init = stdout(&chartroom(&data, &["init"]));
-    assert!(init.contains(&format!("schema version {}", store::latest_version())), "{init}");
+    assert!(
+        init.contains(&format!("schema version {}", store::latest_version())),
+        "{init}"
+    );
     assert!(data.join("chartroom.db").is_file());
 
     let import = stdout(&chartroom(&data, &["import", &fixture()]));
@@ -128,7 +131,8 @@ fn population_query_over_an_imported_extract() {
     let q1 = "count patients where immunization(cvx in flu, status = completed, date > 2025-01-01, date <= 2026-01-01)";
     let answer = stdout(&chartroom(&data, &["query", "run", q1]));
     assert!(answer.contains("answered in"), "{answer}");
-    let json: serde_json::Value = serde_json::from_str(&stdout(&chartroom(&data, &["--json", "query", "run", q1]))).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&chartroom(&data, &["--json", "query", "run", q1]))).unwrap();
     assert_eq!(json["rows"], serde_json::json!([["2"]]));
     let by_band = "count patients as of 2026-01-01 group by age_band(0-17,18-64,65+) measure patients, patients where immunization(cvx in flu, status = completed)";
     let csv = stdout(&chartroom(&data, &["query", "run", by_band, "--csv", "-"]));
@@ -136,16 +140,48 @@ fn population_query_over_an_imported_extract() {
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[1].starts_with("0-17,1,1"), "{csv}");
     assert!(lines[3].starts_with("65+,1,1"), "{csv}");
-    let saved = stdout(&chartroom(&data, &["query", "save", "flu-2025", q1, "--description", "Flu shots in 2025"]));
+    let saved = stdout(&chartroom(
+        &data,
+        &[
+            "query",
+            "save",
+            "flu-2025",
+            q1,
+            "--description",
+            "Flu shots in 2025",
+        ],
+    ));
     assert!(saved.contains("version 1"), "{saved}");
     let listed = stdout(&chartroom(&data, &["query", "list"]));
-    assert!(listed.contains("flu-2025") && listed.contains("Flu shots in 2025"), "{listed}");
-    let by_name: serde_json::Value = serde_json::from_str(&stdout(&chartroom(&data, &["--json", "query", "run", "flu-2025"]))).unwrap();
+    assert!(
+        listed.contains("flu-2025") && listed.contains("Flu shots in 2025"),
+        "{listed}"
+    );
+    let by_name: serde_json::Value = serde_json::from_str(&stdout(&chartroom(
+        &data,
+        &["--json", "query", "run", "flu-2025"],
+    )))
+    .unwrap();
     assert_eq!(by_name["rows"], serde_json::json!([["2"]]));
+    let audit = stdout(&chartroom(&data, &["audit", "list", "--action", "read"]));
+    assert!(
+        audit.contains("population query: count patients where immunization"),
+        "every run is audited: {audit}"
+    );
     let refused = chartroom(&data, &["query", "save", "bad name", "count patients"]);
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("name: contains ' '"), "{}", String::from_utf8_lossy(&refused.stderr));
-    let bad = chartroom(&data, &["query", "run", "count patients where immunization(cvx in)"]);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("name: contains ' '"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let bad = chartroom(
+        &data,
+        &["query", "run", "count patients where immunization(cvx in)"],
+    );
     assert_eq!(bad.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&bad.stderr);
-    assert!(stderr.contains("1:"), "the error names a position: {stderr}");
+    assert!(
+        stderr.contains("1:"),
+        "the error names a position: {stderr}"
+    );
 }
