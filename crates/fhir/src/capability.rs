@@ -1,0 +1,79 @@
+//! The CapabilityStatement for `/fhir/metadata`: what Chartroom serves.
+//!
+//! Invariant: the list of resource types here is the list the mapping and validation
+//! cover; AuditEvent is read and search only.
+
+use crate::resources::{
+    CapabilityInteraction, CapabilityResource, CapabilityRest, CapabilitySoftware,
+    CapabilityStatement,
+};
+
+/// Resource types served with full read/write interactions.
+pub const WRITABLE_TYPES: &[&str] = &[
+    "Patient",
+    "Practitioner",
+    "Organization",
+    "Encounter",
+    "Condition",
+    "Procedure",
+    "Immunization",
+    "Observation",
+    "MedicationStatement",
+    "AllergyIntolerance",
+    "Coverage",
+    "Claim",
+    "DocumentReference",
+];
+
+fn interactions(codes: &[&str]) -> Vec<CapabilityInteraction> {
+    codes
+        .iter()
+        .map(|code| CapabilityInteraction {
+            code: (*code).to_owned(),
+        })
+        .collect()
+}
+
+/// The statement, dated `date` (a FHIR dateTime; the caller passes its clock's reading, as
+/// this crate reads no clock) for software `version`.
+pub fn capability_statement(date: &str, version: &str) -> CapabilityStatement {
+    let mut resources: Vec<CapabilityResource> = WRITABLE_TYPES
+        .iter()
+        .map(|type_| CapabilityResource {
+            type_: (*type_).to_owned(),
+            interaction: interactions(&[
+                "read",
+                "vread",
+                "update",
+                "delete",
+                "history-instance",
+                "create",
+                "search-type",
+            ]),
+            versioning: Some("versioned".into()),
+            read_history: Some(true),
+        })
+        .collect();
+    resources.push(CapabilityResource {
+        type_: "AuditEvent".into(),
+        interaction: interactions(&["read", "search-type"]),
+        versioning: None,
+        read_history: None,
+    });
+    let mut statement = CapabilityStatement::default();
+    statement.status = "active".into();
+    statement.date = date.to_owned();
+    statement.kind = "instance".into();
+    statement.software = Some(CapabilitySoftware {
+        name: "Chartroom".into(),
+        version: Some(version.to_owned()),
+    });
+    statement.fhir_version = "4.0.1".into();
+    statement.format = vec!["json".into()];
+    statement.rest = vec![CapabilityRest {
+        mode: "server".into(),
+        resource: resources,
+        interaction: interactions(&["transaction", "batch"]),
+    }];
+    statement
+}

@@ -1,0 +1,61 @@
+//! FHIR R4 (4.0.1) for Chartroom: the resources we serve as plain serde structs, validation
+//! of incoming JSON, mapping to and from the records model, Synthea transaction-bundle import
+//! and bulk NDJSON export.
+//!
+//! Invariants:
+//! - Validation never panics and never stops at the first problem: it returns every issue
+//!   with a FHIRPath-like expression (`Patient.name[0].given[1]`), ready for
+//!   `OperationOutcome.issue.expression`.
+//! - Decimals keep the text they were written with (`72.50` stays `72.50`); see `Decimal`.
+//! - The records model is the one source of truth: a FHIR resource is a view of a stored
+//!   record, its `id` is the record's id (prefixed where two record kinds share one FHIR type),
+//!   and `meta.versionId` / `meta.lastUpdated` are the store's version and update time.
+//! - An imported bundle is one transaction: a bundle with any rejected resource stores nothing.
+//! - This crate knows nothing about HTTP; the server mounts it.
+
+mod capability;
+mod datatypes;
+mod decimal;
+mod resources;
+mod systems;
+mod validate;
+
+pub use capability::{WRITABLE_TYPES, capability_statement};
+pub use datatypes::{
+    Address, Annotation, Attachment, CodeableConcept, Coding, ContactPoint, HumanName, Identifier,
+    Meta, Period, Quantity, Reference,
+};
+pub use decimal::Decimal;
+
+pub use resources::*;
+pub use systems::*;
+
+pub use validate::{Issue, IssueSeverity, operation_outcome, validate_resource, validate_value};
+
+/// Errors that stop an import or export as a whole. Problems inside one resource are
+/// reported as `Issue`s, not raised.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// JSON that is not JSON, or that does not fit the resource's shape.
+    #[error("{path}: {message}")]
+    Json {
+        /// Where: file, or a FHIRPath-like expression.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+/// Result of FHIR work.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,86 @@
+//! Canonical code-system and identifier-system URIs, and the mapping between Chartroom's
+//! code-system names and them.
+//!
+//! Invariant: every coding we emit names one of these URIs, as HL7 publishes them
+//! (terminology.hl7.org "External Terminologies"), so receivers can match codes exactly.
+
+/// ICD-10-CM diagnoses.
+pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+/// ICD-10-PCS inpatient procedures.
+pub const ICD10PCS: &str = "http://www.cms.gov/Medicare/Coding/ICD10";
+/// CDC vaccine codes.
+pub const CVX: &str = "http://hl7.org/fhir/sid/cvx";
+/// LOINC.
+pub const LOINC: &str = "http://loinc.org";
+/// CPT (AMA).
+pub const CPT: &str = "http://www.ama-assn.org/go/cpt";
+/// HCPCS Level II.
+pub const HCPCS: &str = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
+/// SNOMED CT.
+pub const SNOMED: &str = "http://snomed.info/sct";
+/// RxNorm.
+pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+/// UCUM units.
+pub const UCUM: &str = "http://unitsofmeasure.org";
+/// NPI identifiers.
+pub const NPI: &str = "http://hl7.org/fhir/sid/us-npi";
+/// HL7 v3 ActCode (encounter class).
+pub const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+/// Identifier types (`MR`).
+pub const IDENTIFIER_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
+/// Observation categories.
+pub const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
+/// Condition clinical status.
+pub const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+/// Condition verification status.
+pub const CONDITION_VERIFICATION: &str =
+    "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+/// Condition category (`encounter-diagnosis`, `problem-list-item`).
+pub const CONDITION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
+/// Allergy clinical status.
+pub const ALLERGY_CLINICAL: &str =
+    "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+/// Participation types (`ATND`, `CON`).
+pub const PARTICIPATION_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType";
+/// Discharge disposition (UB-04 FL17 codes are carried as NUBC).
+pub const NUBC_DISCHARGE: &str = "https://www.nubc.org/CodeSystem/PatDischargeStatus";
+/// HL7 v2 table 0162 (route).
+pub const V2_ROUTE: &str = "http://terminology.hl7.org/CodeSystem/v2-0162";
+/// HL7 v2 table 0163 (body site).
+pub const V2_SITE: &str = "http://terminology.hl7.org/CodeSystem/v2-0163";
+/// Subscriber relationship.
+pub const SUBSCRIBER_RELATIONSHIP: &str =
+    "http://terminology.hl7.org/CodeSystem/subscriber-relationship";
+/// Coverage class (`plan`, `group`).
+pub const COVERAGE_CLASS: &str = "http://terminology.hl7.org/CodeSystem/coverage-class";
+/// Organization type (`prov`, `pay`).
+pub const ORGANIZATION_TYPE: &str = "http://terminology.hl7.org/CodeSystem/organization-type";
+/// Claim type (`institutional`, `professional`).
+pub const CLAIM_TYPE: &str = "http://terminology.hl7.org/CodeSystem/claim-type";
+/// Process priority (`normal`).
+pub const PROCESS_PRIORITY: &str = "http://terminology.hl7.org/CodeSystem/processpriority";
+/// Chartroom's own MRN namespace, qualified by the assigning authority.
+pub const MRN_SYSTEM_PREFIX: &str = "urn:chartroom:mrn:";
+/// Chartroom's own payer-code namespace.
+pub const PAYER_CODE_SYSTEM: &str = "urn:chartroom:payer-code";
+
+/// The URI of a procedure code system.
+pub fn procedure_system(system: records::ProcedureCodeSystem) -> &'static str {
+    match system {
+        records::ProcedureCodeSystem::Icd10Pcs => ICD10PCS,
+        records::ProcedureCodeSystem::Cpt => CPT,
+        records::ProcedureCodeSystem::Hcpcs => HCPCS,
+        records::ProcedureCodeSystem::Snomed => SNOMED,
+    }
+}
+
+/// The procedure code system a URI names.
+pub fn procedure_system_from_uri(uri: &str) -> Option<records::ProcedureCodeSystem> {
+    Some(match uri {
+        ICD10PCS => records::ProcedureCodeSystem::Icd10Pcs,
+        CPT => records::ProcedureCodeSystem::Cpt,
+        HCPCS => records::ProcedureCodeSystem::Hcpcs,
+        SNOMED => records::ProcedureCodeSystem::Snomed,
+        _ => return None,
+    })
+}
