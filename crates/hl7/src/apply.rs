@@ -1,0 +1,510 @@
+//! Applying a message to the store and answering it: parse, check the header, plan,
+//! write everything in one transaction, then build the ACK.
+//!
+//! Invariants:
+//! - One message, one `Store::write`: it commits whole or stores nothing.
+//! - The ACK is built after the transaction returned, so AA means committed.
+//! - A message is applied once: its sender, facility and control id (MSH-3, MSH-4, MSH-10)
+//!   are kept in `external_ids` in the same transaction, and a resend (the sender never saw
+//!   our ACK) is acknowledged AA without being applied again (HL7 v2.5.1 chapter 2.10.2).
+//! - Patients are found by PID-3 through `external_ids` (source `hl7`), then by MRN and
+//!   assigning authority, so a patient registered elsewhere is updated, not duplicated.
+
+use crate::ack::{AckCode, Problem, build_ack};
+use crate::error::{Error as ParseError, Location};
+use crate::extract::{PatientPlan, Plan, ProviderPlan, ShotPlan, VisitPlan, message_type, plan};
+use crate::message::{Message, parse, parse_bytes};
+use records::{
+    Address, Encounter, EncounterStatus, Immunization, Observation, Patient, PatientId, Provider,
+    ProviderId, Validate,
+};
+use store::{Actor, Store, Tx, Value};
+
+/// What happened to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored (or a resend of a stored message).
+    Stored {
+        /// `ADT^A01` etc.
+        message_type: String,
+        /// Whether this was a resend that changed nothing.
+        duplicate: bool,
+    },
+    /// Bad data: nothing stored.
+    Error(Vec<Problem>),
+    /// Unsupported or unreadable: nothing stored.
+    Rejected(Vec<Problem>),
+}
+
+/// A processed message and its acknowledgement.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// MSA-1.
+    pub code: AckCode,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The ACK text (segments ended by CR).
+    pub ack: String,
+}
+
+const SUPPORTED: &[(&str, &str)] = &[
+    ("ADT", "A01"),
+    ("ADT", "A03"),
+    ("ADT", "A04"),
+    ("ADT", "A08"),
+    ("ORU", "R01"),
+    ("VXU", "V04"),
+];
+
+/// Processes one message given as bytes (one MLLP payload).
+pub fn process_bytes(store: &Store, actor: &Actor, bytes: &[u8]) -> Applied {
+    match parse_bytes(bytes) {
+        Ok(msg) => process(store, actor, &msg),
+        Err(e) => unreadable(store, bytes, &e),
+    }
+}
+
+fn unreadable(store: &Store, bytes: &[u8], e: &ParseError) -> Applied {
+    let now = store.clock().now();
+    let problem = Problem::at(e.location(), 100, e.to_string());
+    // With a readable MSH the ACK can still name the message; a broken segment later on
+    // is the sender's data error (AE), a broken header a reject (AR).
+    let text = String::from_utf8_lossy(bytes);
+    let header = text.split(['\r', '\n']).find(|l| !l.trim().is_empty()).unwrap_or("");
+    let (code, original) = match (e, parse(header.trim_start())) {
+        (ParseError::SegmentId { .. }, Ok(msh)) => (AckCode::Error, Some(msh)),
+        _ => (AckCode::Reject, None),
+    };
+    let control = original.as_ref().map_or("", |m| m.msh().map_or("", |s| s.text(10, 1)));
+    let ack = build_ack(original.as_ref(), code, &[problem.clone()], now, &ack_id(control));
+    let outcome = match code {
+        AckCode::Error => Outcome::Error(vec![problem]),
+        _ => Outcome::Rejected(vec![problem]),
+    };
+    Applied { code, outcome, ack }
+}
+
+/// Our ACK's control id: derived from the original's so that golden tests are stable
+/// and a sender can match them by eye (MSH-10 is ST, at most 20 characters in 2.5.1).
+fn ack_id(original: &str) -> String {
+    let tail: String = original.chars().rev().take(17).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("ACK{tail}")
+}
+
+/// Processes one parsed message: checks, plans and applies it, and builds the ACK.
+pub fn process(store: &Store, actor: &Actor, msg: &Message) -> Applied {
+    let (outcome, code) = decide(store, actor, msg);
+    let now = store.clock().now();
+    let control = msg.msh().map_or("", |m| m.text(10, 1));
+    let problems = match &outcome {
+        Outcome::Error(p) | Outcome::Rejected(p) => p.as_slice(),
+        Outcome::Stored { .. } => &[],
+    };
+    let ack = build_ack(Some(msg), code, problems, now, &ack_id(control));
+    Applied { code, outcome, ack }
+}
+
+fn decide(store: &Store, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
+    let Some(msh) = msg.msh() else {
+        return (Outcome::Rejected(Vec::new()), AckCode::Reject);
+    };
+    let at = |f| msg.locate(msh, f, 1);
+    let (kind, event) = message_type(msg);
+    let reject = |loc: Location, code: u16, message: String| {
+        (Outcome::Rejected(vec![Problem::at(loc, code, message)]), AckCode::Reject)
+    };
+    if !SUPPORTED.contains(&(kind.as_str(), event.as_str())) {
+        let known = SUPPORTED.iter().any(|(k, _)| *k == kind);
+        let (loc, code) = if known { (msg.locate(msh, 9, 2), 201) } else { (at(9), 200) };
+        return reject(
+            loc,
+            code,
+            format!("message type {kind}^{event} is not accepted (ADT^A01/A03/A04/A08, ORU^R01, VXU^V04)"),
+        );
+    }
+    let version = msh.text(12, 1);
+    if !version.starts_with("2.") {
+        return reject(at(12), 203, format!("version \"{version}\" is not HL7 v2"));
+    }
+    let control = msh.text(10, 1);
+    if control.is_empty() {
+        let p = Problem::at(at(10), 101, "MSH-10 (message control id) is required");
+        return (Outcome::Error(vec![p]), AckCode::Error);
+    }
+    let plan = match plan(msg) {
+        Ok(plan) => plan,
+        Err(problems) => return (Outcome::Error(problems), AckCode::Error),
+    };
+    let message_key = format!("{}|{}|{control}", msh.text(3, 1), msh.text(4, 1));
+    let mut problems = Vec::new();
+    let result = store.write(|tx| {
+        if tx.external_id(crate::SOURCE, "message", &message_key)?.is_some() {
+            return Ok(true);
+        }
+        let patient = apply(tx, actor, &plan, &mut problems)?;
+        tx.link_external_id(crate::SOURCE, "message", &message_key, patient)?;
+        Ok(false)
+    });
+    match result {
+        Ok(duplicate) => (
+            Outcome::Stored {
+                message_type: format!("{kind}^{event}"),
+                duplicate,
+            },
+            AckCode::Accept,
+        ),
+        Err(_) if !problems.is_empty() => (Outcome::Error(problems), AckCode::Error),
+        Err(e) => {
+            let p = Problem {
+                location: None,
+                code: 207,
+                message: format!("the message could not be stored: {e}"),
+            };
+            (Outcome::Error(vec![p]), AckCode::Error)
+        }
+    }
+}
+
+/// Ends the transaction with `problems` (the caller turns them into an AE).
+fn stop<T>(problems: &mut Vec<Problem>, new: Vec<Problem>) -> store::Result<T> {
+    problems.extend(new);
+    Err(store::Error::Conflict("the message has errors".into()))
+}
+
+fn apply(tx: &mut Tx<'_>, actor: &Actor, plan: &Plan, problems: &mut Vec<Problem>) -> store::Result<i64> {
+    match plan {
+        Plan::Admit(p, v) => {
+            let id = upsert_patient(tx, actor, p, problems)?;
+            admit(tx, actor, id, v, problems)?;
+            Ok(id)
+        }
+        Plan::Update(p) => upsert_patient(tx, actor, p, problems),
+        Plan::Discharge(p, v) => {
+            let id = upsert_patient(tx, actor, p, problems)?;
+            discharge(tx, actor, id, v, problems)?;
+            Ok(id)
+        }
+        Plan::Results(p, observations) => {
+            let id = upsert_patient(tx, actor, p, problems)?;
+            for (observation, _) in observations {
+                tx.create(actor, &Observation { patient_id: PatientId(id), ..observation.clone() })?;
+            }
+            Ok(id)
+        }
+        Plan::Vaccinations(p, shots) => {
+            let id = upsert_patient(tx, actor, p, problems)?;
+            for shot in shots {
+                vaccinate(tx, actor, id, shot, problems)?;
+            }
+            Ok(id)
+        }
+    }
+}
+
+/// PID position of a patient field, for validation problems.
+fn pid_position(path: &str) -> (usize, usize) {
+    match path {
+        "mrn" => (3, 1),
+        "mrn_authority" => (3, 4),
+        "family_name" => (5, 1),
+        "given_name" => (5, 2),
+        "middle_name" => (5, 3),
+        "name_suffix" => (5, 4),
+        "name_prefix" => (5, 5),
+        "birth_date" => (7, 1),
+        "sex" => (8, 1),
+        "line1" => (11, 1),
+        "line2" => (11, 2),
+        "city" => (11, 3),
+        "state" => (11, 4),
+        "postal_code" => (11, 5),
+        "country" => (11, 6),
+        _ => (0, 0),
+    }
+}
+
+fn merged(p: &PatientPlan, old: Option<&Patient>) -> Result<Patient, Vec<Problem>> {
+    let mut missing = Vec::new();
+    let mut need = |v: Option<String>, path: &str| {
+        v.filter(|s| !s.is_empty()).unwrap_or_else(|| {
+            missing.push(path.to_owned());
+            String::new()
+        })
+    };
+    let family = need(p.family.apply(old.map(|o| o.family_name.clone())), "family_name");
+    let given = need(p.given.apply(old.map(|o| o.given_name.clone())), "given_name");
+    let birth_date = p.birth_date.apply(old.map(|o| o.birth_date));
+    if birth_date.is_none() {
+        missing.push("birth_date".into());
+    }
+    let at = |path: &str| {
+        let (f, c) = pid_position(path);
+        p.pid.at(f, c)
+    };
+    if !missing.is_empty() {
+        return Err(missing
+            .iter()
+            .map(|path| Problem::at(at(path), 101, format!("{path} is required to register a patient")))
+            .collect());
+    }
+    let old_address = old.map(|o| o.address.clone()).unwrap_or_default();
+    let patient = Patient {
+        mrn: p.mrn.clone(),
+        mrn_authority: p.authority.clone(),
+        family_name: family,
+        given_name: given,
+        middle_name: p.middle.apply(old.and_then(|o| o.middle_name.clone())),
+        name_prefix: p.prefix.apply(old.and_then(|o| o.name_prefix.clone())),
+        name_suffix: p.suffix.apply(old.and_then(|o| o.name_suffix.clone())),
+        preferred_name: old.and_then(|o| o.preferred_name.clone()),
+        birth_date: birth_date.unwrap_or(time::Date::MIN),
+        sex: p.sex.apply(old.map(|o| o.sex)).unwrap_or(records::AdministrativeSex::Unknown),
+        address: Address {
+            line1: p.line1.apply(old_address.line1),
+            line2: p.line2.apply(old_address.line2),
+            city: p.city.apply(old_address.city),
+            state: p.state.apply(old_address.state),
+            postal_code: p.postal_code.apply(old_address.postal_code),
+            country: p.country.apply(old_address.country),
+        },
+        phone: old.and_then(|o| o.phone.clone()),
+        email: old.and_then(|o| o.email.clone()),
+        language: old.and_then(|o| o.language.clone()),
+        race: old.and_then(|o| o.race.clone()),
+        ethnicity: old.and_then(|o| o.ethnicity.clone()),
+        deceased_date: old.and_then(|o| o.deceased_date),
+    };
+    patient.validate().map_err(|errors| {
+        errors
+            .0
+            .into_iter()
+            .map(|e| {
+                let code = if e.message.starts_with("is required") { 101 } else { 102 };
+                Problem::at(at(&e.path), code, format!("{} {}", e.path, e.message))
+            })
+            .collect::<Vec<_>>()
+    })?;
+    Ok(patient)
+}
+
+fn find_patient(tx: &mut Tx<'_>, p: &PatientPlan) -> store::Result<Option<i64>> {
+    if let Some(id) = tx.external_id(crate::SOURCE, "patient", &p.key)? {
+        return Ok(Some(id));
+    }
+    let found = tx.select::<Patient>(
+        "mrn = ? AND mrn_authority = ?",
+        &[Value::from(p.mrn.as_str()), Value::from(p.authority.as_str())],
+        "id",
+        1,
+    )?;
+    match found.first() {
+        Some(stored) => {
+            tx.link_external_id(crate::SOURCE, "patient", &p.key, stored.meta.id)?;
+            Ok(Some(stored.meta.id))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Registers the patient or updates the stored one (a new version with history).
+fn upsert_patient(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    p: &PatientPlan,
+    problems: &mut Vec<Problem>,
+) -> store::Result<i64> {
+    match find_patient(tx, p)? {
+        Some(id) => {
+            let stored = tx.get::<Patient>(id)?;
+            match merged(p, Some(&stored.record)) {
+                Ok(patient) => {
+                    tx.update(actor, id, stored.meta.version, &patient)?;
+                    Ok(id)
+                }
+                Err(new) => stop(problems, new),
+            }
+        }
+        None => match merged(p, None) {
+            Ok(patient) => {
+                let id = tx.create(actor, &patient)?.meta.id;
+                tx.link_external_id(crate::SOURCE, "patient", &p.key, id)?;
+                Ok(id)
+            }
+            Err(new) => stop(problems, new),
+        },
+    }
+}
+
+fn provider(tx: &mut Tx<'_>, actor: &Actor, plan: &ProviderPlan) -> store::Result<Option<ProviderId>> {
+    let npi = plan.npi.to_string();
+    let found = tx.select::<Provider>("npi = ?", &[Value::from(npi.as_str())], "id", 1)?;
+    if let Some(stored) = found.first() {
+        return Ok(Some(ProviderId(stored.meta.id)));
+    }
+    if plan.family.is_empty() || plan.given.is_empty() {
+        // An unknown NPI without a name cannot make a valid provider record.
+        return Ok(None);
+    }
+    let created = tx.create(
+        actor,
+        &Provider {
+            npi: Some(plan.npi),
+            family_name: plan.family.clone(),
+            given_name: plan.given.clone(),
+            credentials: None,
+            taxonomy: None,
+            specialty: None,
+            organization_id: None,
+        },
+    )?;
+    Ok(Some(ProviderId(created.meta.id)))
+}
+
+fn encounter_problems(v: &VisitPlan, errors: records::ValidationErrors) -> Vec<Problem> {
+    errors
+        .0
+        .into_iter()
+        .map(|e| {
+            let (f, code) = match e.path.as_str() {
+                "discharge_at" => (45, 102),
+                "discharge_disposition" => (36, 103),
+                "admit_at" => (44, 102),
+                _ => (0, 102),
+            };
+            Problem::at(v.pv1.at(f, 1), code, format!("{} {}", e.path, e.message))
+        })
+        .collect()
+}
+
+fn admit(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    patient: i64,
+    v: &VisitPlan,
+    problems: &mut Vec<Problem>,
+) -> store::Result<()> {
+    let attending_id = match &v.attending {
+        Some(plan) => provider(tx, actor, plan)?,
+        None => None,
+    };
+    let encounter = Encounter {
+        patient_id: PatientId(patient),
+        class: v.class,
+        status: if v.planned { EncounterStatus::Planned } else { EncounterStatus::InProgress },
+        admit_at: v.admit_at,
+        discharge_at: None,
+        attending_id,
+        facility_id: None,
+        payer_id: None,
+        discharge_disposition: None,
+        reason: None,
+    };
+    if let Err(errors) = encounter.validate() {
+        return stop(problems, encounter_problems(v, errors));
+    }
+    // The same visit number again (an A04 then an A01, or a resend) updates the visit.
+    let existing = match &v.key {
+        Some(key) => tx.external_id(crate::SOURCE, "encounter", key)?,
+        None => None,
+    };
+    match existing {
+        Some(id) => {
+            let stored = tx.get::<Encounter>(id)?;
+            let updated = Encounter {
+                discharge_at: stored.record.discharge_at,
+                discharge_disposition: stored.record.discharge_disposition.clone(),
+                facility_id: stored.record.facility_id,
+                payer_id: stored.record.payer_id,
+                reason: stored.record.reason.clone(),
+                ..encounter
+            };
+            tx.update(actor, id, stored.meta.version, &updated)?;
+        }
+        None => {
+            let id = tx.create(actor, &encounter)?.meta.id;
+            if let Some(key) = &v.key {
+                tx.link_external_id(crate::SOURCE, "encounter", key, id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn discharge(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    patient: i64,
+    v: &VisitPlan,
+    problems: &mut Vec<Problem>,
+) -> store::Result<()> {
+    let by_key = match &v.key {
+        Some(key) => tx.external_id(crate::SOURCE, "encounter", key)?,
+        None => None,
+    };
+    let stored = match by_key {
+        Some(id) => Some(tx.get::<Encounter>(id)?),
+        // Without a visit number, the patient's latest open encounter is the one ending.
+        None => tx
+            .for_patient::<Encounter>(patient)?
+            .into_iter()
+            .filter(|e| e.record.status == EncounterStatus::InProgress)
+            .max_by_key(|e| e.record.admit_at),
+    };
+    let Some(stored) = stored else {
+        return stop(
+            problems,
+            vec![Problem::at(
+                v.pv1.at(19, 1),
+                204,
+                "no open encounter for this patient and visit number to discharge",
+            )],
+        );
+    };
+    let updated = Encounter {
+        status: EncounterStatus::Finished,
+        discharge_at: v.discharge_at,
+        discharge_disposition: v.disposition.clone().or(stored.record.discharge_disposition.clone()),
+        ..stored.record.clone()
+    };
+    if let Err(errors) = updated.validate() {
+        return stop(problems, encounter_problems(v, errors));
+    }
+    tx.update(actor, stored.meta.id, stored.meta.version, &updated)?;
+    Ok(())
+}
+
+fn vaccinate(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    patient: i64,
+    shot: &ShotPlan,
+    problems: &mut Vec<Problem>,
+) -> store::Result<()> {
+    let record = Immunization { patient_id: PatientId(patient), ..shot.record.clone() };
+    let existing = tx.external_id(crate::SOURCE, "immunization", &shot.key)?;
+    let live = match existing {
+        Some(id) => tx.find::<Immunization>(id)?.filter(|s| s.meta.deleted.is_none()),
+        None => None,
+    };
+    match (shot.action, live) {
+        ('D', Some(stored)) => {
+            tx.delete::<Immunization>(actor, stored.meta.id, stored.meta.version, "deleted by the sender (VXU RXA-21 D)")?;
+        }
+        ('D', None) => {
+            return stop(
+                problems,
+                vec![Problem::at(shot.rxa.at(21, 1), 204, "no stored immunization matches this order (ORC-3) to delete")],
+            );
+        }
+        (_, Some(stored)) => {
+            tx.update(actor, stored.meta.id, stored.meta.version, &record)?;
+        }
+        (_, None) => {
+            let id = tx.create(actor, &record)?.meta.id;
+            if existing.is_none() {
+                tx.link_external_id(crate::SOURCE, "immunization", &shot.key, id)?;
+            }
+        }
+    }
+    Ok(())
+}

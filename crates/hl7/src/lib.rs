@@ -1,0 +1,33 @@
+//! HL7 v2.5.1 for Chartroom: the wire syntax (parse and write with the MSH-declared
+//! delimiters and escape sequences), MLLP framing, the mapping of ADT, ORU and VXU
+//! messages onto the records model, acknowledgements, outbound VXU and a listener.
+//!
+//! Invariants:
+//! - Nothing here panics on any input: the parser and the frame decoder take arbitrary bytes.
+//! - Every problem names its position as HL7 does (`PID-7.1, line 3`).
+//! - A message is applied in one store transaction, and its ACK is built only after that
+//!   transaction committed: no AA for data not stored.
+//! - Writing escapes every delimiter and the escape character, so `parse(write(m)) == m`.
+
+mod ack;
+mod apply;
+mod error;
+mod escape;
+mod extract;
+mod fields;
+pub mod listener;
+mod message;
+pub mod mllp;
+mod vxu;
+mod write;
+
+pub use ack::{AckCode, Problem, build_ack, error_code_text};
+pub use apply::{Applied, Outcome, process, process_bytes};
+pub use error::{Error, Location, Result};
+pub use escape::{escape, unescape};
+pub use message::{Component, Delimiters, Field, Message, Repetition, Segment, parse, parse_bytes};
+pub use vxu::outbound_vxu;
+pub use write::{format_ts, write};
+
+/// The source name under which HL7 keys are kept in `external_ids`.
+pub const SOURCE: &str = "hl7";
