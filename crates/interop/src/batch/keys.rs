@@ -12,8 +12,9 @@ use store::Tx;
 pub struct Keys {
     source: &'static str,
     loaded: HashSet<&'static str>,
-    committed: HashMap<(&'static str, String), i64>,
-    pending: Vec<(&'static str, String, i64)>,
+    // Keyed by kind, then source key, so a lookup by `&str` allocates nothing.
+    committed: HashMap<&'static str, HashMap<String, i64>>,
+    pending: HashMap<&'static str, HashMap<String, i64>>,
 }
 
 impl Keys {
@@ -23,14 +24,14 @@ impl Keys {
             source,
             loaded: HashSet::new(),
             committed: HashMap::new(),
-            pending: Vec::new(),
+            pending: HashMap::new(),
         }
     }
 
     fn load(&mut self, tx: &mut Tx<'_>, kind: &'static str) -> store::Result<()> {
         if self.loaded.insert(kind) {
             for (key, id) in tx.external_ids(self.source, kind)? {
-                self.committed.insert((kind, key), id);
+                self.committed.entry(kind).or_default().insert(key, id);
             }
         }
         Ok(())
@@ -43,16 +44,15 @@ impl Keys {
         kind: &'static str,
         key: &str,
     ) -> store::Result<Option<i64>> {
-        if let Some((_, _, id)) = self
-            .pending
-            .iter()
-            .rev()
-            .find(|(k, s, _)| *k == kind && s == key)
-        {
+        if let Some(id) = self.pending.get(kind).and_then(|keys| keys.get(key)) {
             return Ok(Some(*id));
         }
         self.load(tx, kind)?;
-        Ok(self.committed.get(&(kind, key.to_owned())).copied())
+        Ok(self
+            .committed
+            .get(kind)
+            .and_then(|keys| keys.get(key))
+            .copied())
     }
 
     /// Records that `key` became record `id` (in the current transaction).
@@ -64,14 +64,17 @@ impl Keys {
         id: i64,
     ) -> store::Result<()> {
         tx.link_external_id(self.source, kind, key, id)?;
-        self.pending.push((kind, key.to_owned(), id));
+        self.pending
+            .entry(kind)
+            .or_default()
+            .insert(key.to_owned(), id);
         Ok(())
     }
 
     /// The batch committed: pending keys are now real.
     pub fn commit(&mut self) {
-        for (kind, key, id) in self.pending.drain(..) {
-            self.committed.insert((kind, key), id);
+        for (kind, keys) in self.pending.drain() {
+            self.committed.entry(kind).or_default().extend(keys);
         }
     }
 
