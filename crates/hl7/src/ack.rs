@@ -93,11 +93,7 @@ pub fn build_ack(
     control_id: &str,
 ) -> String {
     let d = Delimiters::default();
-    let msh_of = |f: usize, c: usize| {
-        original
-            .and_then(Message::msh)
-            .map_or("", |m| m.text(f, c))
-    };
+    let msh_of = |f: usize, c: usize| original.and_then(Message::msh).map_or("", |m| m.text(f, c));
     let mut out = String::with_capacity(256);
     let event = msh_of(9, 2);
     let ts = format_ts(now);
@@ -127,7 +123,11 @@ pub fn build_ack(
         .field(&[msh_of(10, 1)])
         .end();
     for problem in problems {
-        let erl = problem.location.as_ref().map(Location::erl).unwrap_or_default();
+        let erl = problem
+            .location
+            .as_ref()
+            .map(Location::erl)
+            .unwrap_or_default();
         let erl: Vec<&str> = erl.iter().map(String::as_str).collect();
         let code = problem.code.to_string();
         SegmentWriter::new(&mut out, d, "ERR")

@@ -70,13 +70,24 @@ fn unreadable(store: &Store, bytes: &[u8], e: &ParseError) -> Applied {
     // With a readable MSH the ACK can still name the message; a broken segment later on
     // is the sender's data error (AE), a broken header a reject (AR).
     let text = String::from_utf8_lossy(bytes);
-    let header = text.split(['\r', '\n']).find(|l| !l.trim().is_empty()).unwrap_or("");
+    let header = text
+        .split(['\r', '\n'])
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     let (code, original) = match (e, parse(header.trim_start())) {
         (ParseError::SegmentId { .. }, Ok(msh)) => (AckCode::Error, Some(msh)),
         _ => (AckCode::Reject, None),
     };
-    let control = original.as_ref().map_or("", |m| m.msh().map_or("", |s| s.text(10, 1)));
-    let ack = build_ack(original.as_ref(), code, &[problem.clone()], now, &ack_id(control));
+    let control = original
+        .as_ref()
+        .map_or("", |m| m.msh().map_or("", |s| s.text(10, 1)));
+    let ack = build_ack(
+        original.as_ref(),
+        code,
+        &[problem.clone()],
+        now,
+        &ack_id(control),
+    );
     let outcome = match code {
         AckCode::Error => Outcome::Error(vec![problem]),
         _ => Outcome::Rejected(vec![problem]),
@@ -87,7 +98,14 @@ fn unreadable(store: &Store, bytes: &[u8], e: &ParseError) -> Applied {
 /// Our ACK's control id: derived from the original's so that golden tests are stable
 /// and a sender can match them by eye (MSH-10 is ST, at most 20 characters in 2.5.1).
 fn ack_id(original: &str) -> String {
-    let tail: String = original.chars().rev().take(17).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = original
+        .chars()
+        .rev()
+        .take(17)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("ACK{tail}")
 }
 
@@ -111,15 +129,24 @@ fn decide(store: &Store, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
     let at = |f| msg.locate(msh, f, 1);
     let (kind, event) = message_type(msg);
     let reject = |loc: Location, code: u16, message: String| {
-        (Outcome::Rejected(vec![Problem::at(loc, code, message)]), AckCode::Reject)
+        (
+            Outcome::Rejected(vec![Problem::at(loc, code, message)]),
+            AckCode::Reject,
+        )
     };
     if !SUPPORTED.contains(&(kind.as_str(), event.as_str())) {
         let known = SUPPORTED.iter().any(|(k, _)| *k == kind);
-        let (loc, code) = if known { (msg.locate(msh, 9, 2), 201) } else { (at(9), 200) };
+        let (loc, code) = if known {
+            (msg.locate(msh, 9, 2), 201)
+        } else {
+            (at(9), 200)
+        };
         return reject(
             loc,
             code,
-            format!("message type {kind}^{event} is not accepted (ADT^A01/A03/A04/A08, ORU^R01, VXU^V04)"),
+            format!(
+                "message type {kind} {event} is not accepted (ADT A01/A03/A04/A08, ORU R01, VXU V04)"
+            ),
         );
     }
     let version = msh.text(12, 1);
@@ -138,7 +165,10 @@ fn decide(store: &Store, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
     let message_key = format!("{}|{}|{control}", msh.text(3, 1), msh.text(4, 1));
     let mut problems = Vec::new();
     let result = store.write(|tx| {
-        if tx.external_id(crate::SOURCE, "message", &message_key)?.is_some() {
+        if tx
+            .external_id(crate::SOURCE, "message", &message_key)?
+            .is_some()
+        {
             return Ok(true);
         }
         let patient = apply(tx, actor, &plan, &mut problems)?;
@@ -171,7 +201,12 @@ fn stop<T>(problems: &mut Vec<Problem>, new: Vec<Problem>) -> store::Result<T> {
     Err(store::Error::Conflict("the message has errors".into()))
 }
 
-fn apply(tx: &mut Tx<'_>, actor: &Actor, plan: &Plan, problems: &mut Vec<Problem>) -> store::Result<i64> {
+fn apply(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    plan: &Plan,
+    problems: &mut Vec<Problem>,
+) -> store::Result<i64> {
     match plan {
         Plan::Admit(p, v) => {
             let id = upsert_patient(tx, actor, p, problems)?;
@@ -187,7 +222,13 @@ fn apply(tx: &mut Tx<'_>, actor: &Actor, plan: &Plan, problems: &mut Vec<Problem
         Plan::Results(p, observations) => {
             let id = upsert_patient(tx, actor, p, problems)?;
             for (observation, _) in observations {
-                tx.create(actor, &Observation { patient_id: PatientId(id), ..observation.clone() })?;
+                tx.create(
+                    actor,
+                    &Observation {
+                        patient_id: PatientId(id),
+                        ..observation.clone()
+                    },
+                )?;
             }
             Ok(id)
         }
@@ -231,8 +272,14 @@ fn merged(p: &PatientPlan, old: Option<&Patient>) -> Result<Patient, Vec<Problem
             String::new()
         })
     };
-    let family = need(p.family.apply(old.map(|o| o.family_name.clone())), "family_name");
-    let given = need(p.given.apply(old.map(|o| o.given_name.clone())), "given_name");
+    let family = need(
+        p.family.apply(old.map(|o| o.family_name.clone())),
+        "family_name",
+    );
+    let given = need(
+        p.given.apply(old.map(|o| o.given_name.clone())),
+        "given_name",
+    );
     let birth_date = p.birth_date.apply(old.map(|o| o.birth_date));
     if birth_date.is_none() {
         missing.push("birth_date".into());
@@ -244,7 +291,13 @@ fn merged(p: &PatientPlan, old: Option<&Patient>) -> Result<Patient, Vec<Problem
     if !missing.is_empty() {
         return Err(missing
             .iter()
-            .map(|path| Problem::at(at(path), 101, format!("{path} is required to register a patient")))
+            .map(|path| {
+                Problem::at(
+                    at(path),
+                    101,
+                    format!("{path} is required to register a patient"),
+                )
+            })
             .collect());
     }
     let old_address = old.map(|o| o.address.clone()).unwrap_or_default();
@@ -258,7 +311,10 @@ fn merged(p: &PatientPlan, old: Option<&Patient>) -> Result<Patient, Vec<Problem
         name_suffix: p.suffix.apply(old.and_then(|o| o.name_suffix.clone())),
         preferred_name: old.and_then(|o| o.preferred_name.clone()),
         birth_date: birth_date.unwrap_or(time::Date::MIN),
-        sex: p.sex.apply(old.map(|o| o.sex)).unwrap_or(records::AdministrativeSex::Unknown),
+        sex: p
+            .sex
+            .apply(old.map(|o| o.sex))
+            .unwrap_or(records::AdministrativeSex::Unknown),
         address: Address {
             line1: p.line1.apply(old_address.line1),
             line2: p.line2.apply(old_address.line2),
@@ -279,7 +335,11 @@ fn merged(p: &PatientPlan, old: Option<&Patient>) -> Result<Patient, Vec<Problem
             .0
             .into_iter()
             .map(|e| {
-                let code = if e.message.starts_with("is required") { 101 } else { 102 };
+                let code = if e.message.starts_with("is required") {
+                    101
+                } else {
+                    102
+                };
                 Problem::at(at(&e.path), code, format!("{} {}", e.path, e.message))
             })
             .collect::<Vec<_>>()
@@ -293,7 +353,10 @@ fn find_patient(tx: &mut Tx<'_>, p: &PatientPlan) -> store::Result<Option<i64>> 
     }
     let found = tx.select::<Patient>(
         "mrn = ? AND mrn_authority = ?",
-        &[Value::from(p.mrn.as_str()), Value::from(p.authority.as_str())],
+        &[
+            Value::from(p.mrn.as_str()),
+            Value::from(p.authority.as_str()),
+        ],
         "id",
         1,
     )?;
@@ -335,7 +398,11 @@ fn upsert_patient(
     }
 }
 
-fn provider(tx: &mut Tx<'_>, actor: &Actor, plan: &ProviderPlan) -> store::Result<Option<ProviderId>> {
+fn provider(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    plan: &ProviderPlan,
+) -> store::Result<Option<ProviderId>> {
     let npi = plan.npi.to_string();
     let found = tx.select::<Provider>("npi = ?", &[Value::from(npi.as_str())], "id", 1)?;
     if let Some(stored) = found.first() {
@@ -390,7 +457,11 @@ fn admit(
     let encounter = Encounter {
         patient_id: PatientId(patient),
         class: v.class,
-        status: if v.planned { EncounterStatus::Planned } else { EncounterStatus::InProgress },
+        status: if v.planned {
+            EncounterStatus::Planned
+        } else {
+            EncounterStatus::InProgress
+        },
         admit_at: v.admit_at,
         discharge_at: None,
         attending_id,
@@ -437,12 +508,11 @@ fn discharge(
     v: &VisitPlan,
     problems: &mut Vec<Problem>,
 ) -> store::Result<()> {
-    let by_key = match &v.key {
-        Some(key) => tx.external_id(crate::SOURCE, "encounter", key)?,
-        None => None,
-    };
-    let stored = match by_key {
-        Some(id) => Some(tx.get::<Encounter>(id)?),
+    let stored = match &v.key {
+        Some(key) => match tx.external_id(crate::SOURCE, "encounter", key)? {
+            Some(id) => Some(tx.get::<Encounter>(id)?),
+            None => None,
+        },
         // Without a visit number, the patient's latest open encounter is the one ending.
         None => tx
             .for_patient::<Encounter>(patient)?
@@ -463,7 +533,10 @@ fn discharge(
     let updated = Encounter {
         status: EncounterStatus::Finished,
         discharge_at: v.discharge_at,
-        discharge_disposition: v.disposition.clone().or(stored.record.discharge_disposition.clone()),
+        discharge_disposition: v
+            .disposition
+            .clone()
+            .or(stored.record.discharge_disposition.clone()),
         ..stored.record.clone()
     };
     if let Err(errors) = updated.validate() {
@@ -480,20 +553,34 @@ fn vaccinate(
     shot: &ShotPlan,
     problems: &mut Vec<Problem>,
 ) -> store::Result<()> {
-    let record = Immunization { patient_id: PatientId(patient), ..shot.record.clone() };
+    let record = Immunization {
+        patient_id: PatientId(patient),
+        ..shot.record.clone()
+    };
     let existing = tx.external_id(crate::SOURCE, "immunization", &shot.key)?;
     let live = match existing {
-        Some(id) => tx.find::<Immunization>(id)?.filter(|s| s.meta.deleted.is_none()),
+        Some(id) => tx
+            .find::<Immunization>(id)?
+            .filter(|s| s.meta.deleted.is_none()),
         None => None,
     };
     match (shot.action, live) {
         ('D', Some(stored)) => {
-            tx.delete::<Immunization>(actor, stored.meta.id, stored.meta.version, "deleted by the sender (VXU RXA-21 D)")?;
+            tx.delete::<Immunization>(
+                actor,
+                stored.meta.id,
+                stored.meta.version,
+                "deleted by the sender (VXU RXA-21 D)",
+            )?;
         }
         ('D', None) => {
             return stop(
                 problems,
-                vec![Problem::at(shot.rxa.at(21, 1), 204, "no stored immunization matches this order (ORC-3) to delete")],
+                vec![Problem::at(
+                    shot.rxa.at(21, 1),
+                    204,
+                    "no stored immunization matches this order (ORC-3) to delete",
+                )],
             );
         }
         (_, Some(stored)) => {

@@ -50,13 +50,17 @@ impl Location {
     /// ERR-2 as components: segment ^ occurrence ^ field ^ repetition ^ component.
     pub fn erl(&self) -> Vec<String> {
         let num = |n: usize| if n == 0 { String::new() } else { n.to_string() };
-        vec![
+        let mut parts = vec![
             self.segment.clone(),
             num(self.occurrence),
             num(self.field),
             num(self.repetition),
             num(self.component),
-        ]
+        ];
+        while parts.len() > 1 && parts.last().is_some_and(String::is_empty) {
+            parts.pop();
+        }
+        parts
     }
 }
 

@@ -159,7 +159,9 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        let loc = self.msg.locate(seg, candidates.first().map_or(0, |c| c.1), 1);
+        let loc = self
+            .msg
+            .locate(seg, candidates.first().map_or(0, |c| c.1), 1);
         self.problem(loc, 101, "a time is required");
         None
     }
@@ -173,15 +175,20 @@ fn patient(cx: &mut Ctx<'_>, pid: &Segment) -> Option<PatientPlan> {
     let reps = pid.repetitions(3);
     let rep = reps
         .iter()
-        .find(|r| r.get(4).and_then(|c| c.first()).is_some_and(|t| t.trim() == "MR"))
+        .find(|r| {
+            r.get(4)
+                .and_then(|c| c.first())
+                .is_some_and(|t| t.trim() == "MR")
+        })
         .or_else(|| reps.first());
-    let comp = |c: usize, s: usize| {
-        rep.and_then(|r| r.get(c)?.get(s))
-            .map_or("", |t| t.trim())
-    };
+    let comp = |c: usize, s: usize| rep.and_then(|r| r.get(c)?.get(s)).map_or("", |t| t.trim());
     let mrn_text = comp(0, 0);
     if mrn_text.is_empty() {
-        cx.problem(loc(3, 1), 101, "PID-3 (patient identifier list) needs an MRN");
+        cx.problem(
+            loc(3, 1),
+            101,
+            "PID-3 (patient identifier list) needs an MRN",
+        );
         return None;
     }
     let mrn = match Mrn::parse(mrn_text) {
@@ -201,9 +208,34 @@ fn patient(cx: &mut Ctx<'_>, pid: &Segment) -> Option<PatientPlan> {
     let names = pid.repetitions(5);
     let name = names
         .iter()
-        .find(|r| r.get(6).and_then(|c| c.first()).is_some_and(|t| t.trim() == "L"))
+        .find(|r| {
+            r.get(6)
+                .and_then(|c| c.first())
+                .is_some_and(|t| t.trim() == "L")
+        })
         .or_else(|| names.first());
-    let part = |c: usize| val(name.and_then(|r| r.get(c)?.first()).map_or("", String::as_str));
+    // A field that is sent replaces the whole stored value (chapter 2.5.3), so its empty
+    // components clear; a field not sent leaves everything alone.
+    let sent = |f: usize| {
+        pid.repetitions(f)
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|s| !s.trim().is_empty())
+    };
+    let within = |present: bool, text: &str| match (present, val(text)) {
+        (false, _) => Val::Absent,
+        (true, Val::Absent) => Val::Null,
+        (true, v) => v,
+    };
+    let name_sent = sent(5);
+    let part = |c: usize| {
+        within(
+            name_sent,
+            name.and_then(|r| r.get(c)?.first())
+                .map_or("", String::as_str),
+        )
+    };
     let birth_date = match val(pid.text(7, 1)) {
         Val::Set(text) => match parse_date(&text) {
             Ok(date) => Val::Set(date),
@@ -235,7 +267,14 @@ fn patient(cx: &mut Ctx<'_>, pid: &Segment) -> Option<PatientPlan> {
         Val::Absent => Val::Absent,
     };
     let addr = pid.repetitions(11).first();
-    let a = |c: usize| val(addr.and_then(|r| r.get(c)?.first()).map_or("", String::as_str));
+    let addr_sent = sent(11);
+    let a = |c: usize| {
+        within(
+            addr_sent,
+            addr.and_then(|r| r.get(c)?.first())
+                .map_or("", String::as_str),
+        )
+    };
     Some(PatientPlan {
         key: format!("{authority}|{mrn}"),
         mrn,
@@ -277,7 +316,9 @@ fn visit(cx: &mut Ctx<'_>, patient: &PatientPlan, discharge: bool) -> Option<Vis
             cx.problem(
                 loc(2, 1),
                 103,
-                format!("patient class \"{other}\" is not one of I, O, E, P, R, B (HL7 table 0004)"),
+                format!(
+                    "patient class \"{other}\" is not one of I, O, E, P, R, B (HL7 table 0004)"
+                ),
             );
             (EncounterClass::Outpatient, false)
         }
@@ -443,10 +484,7 @@ fn shots(cx: &mut Ctx<'_>, patient: &PatientPlan) -> Vec<ShotPlan> {
             continue;
         }
         let loc = |f, c| msg.locate(seg, f, c);
-        let rxr = msg
-            .segments
-            .get(i + 1)
-            .filter(|s| s.name == "RXR");
+        let rxr = msg.segments.get(i + 1).filter(|s| s.name == "RXR");
         let cvx = seg.text(5, 1).to_owned();
         if !matches!(seg.text(5, 3), "" | "CVX") {
             cx.problem(
@@ -516,7 +554,12 @@ fn shots(cx: &mut Ctx<'_>, patient: &PatientPlan) -> Vec<ShotPlan> {
         // The filler order number (ORC-3) identifies a shot across updates and deletes.
         let order = orc.map_or("", |o| o.text(3, 1));
         let key = if order.is_empty() {
-            format!("{}|{}|{}", patient.key, record.cvx, record.administered_at.unix_timestamp())
+            format!(
+                "{}|{}|{}",
+                patient.key,
+                record.cvx,
+                record.administered_at.unix_timestamp()
+            )
         } else {
             format!("{}|{order}", patient.key)
         };

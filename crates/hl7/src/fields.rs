@@ -63,8 +63,12 @@ pub(crate) fn parse_dtm(text: &str) -> Result<OffsetDateTime, String> {
             if o.len() != 5 {
                 return Err(bad());
             }
-            let h = digits(o, 1, 2).and_then(|n| i8::try_from(n).ok()).ok_or_else(bad)?;
-            let m = digits(o, 3, 2).and_then(|n| i8::try_from(n).ok()).ok_or_else(bad)?;
+            let h = digits(o, 1, 2)
+                .and_then(|n| i8::try_from(n).ok())
+                .ok_or_else(bad)?;
+            let m = digits(o, 3, 2)
+                .and_then(|n| i8::try_from(n).ok())
+                .ok_or_else(bad)?;
             UtcOffset::from_hms(sign * h, sign * m, 0).map_err(|_| bad())?
         }
     };

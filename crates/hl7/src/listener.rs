@@ -60,7 +60,10 @@ pub fn serve(listener: &TcpListener, store: Arc<Store>, config: &Config) -> std:
             .map_or_else(|_| "unknown peer".to_owned(), |a| a.to_string());
         if active.fetch_add(1, Ordering::SeqCst) >= config.max_connections {
             active.fetch_sub(1, Ordering::SeqCst);
-            eprintln!("mllp: {peer}: refused, {} connections already open", config.max_connections);
+            eprintln!(
+                "mllp: {peer}: refused, {} connections already open",
+                config.max_connections
+            );
             continue;
         }
         let store = Arc::clone(&store);
@@ -94,7 +97,10 @@ pub fn connection(mut stream: TcpStream, store: &Store, config: &Config) -> std:
         let n = stream.read(&mut chunk)?;
         if n == 0 {
             if decoder.skipped() > 0 {
-                eprintln!("mllp: {} bytes outside MLLP frames were discarded", decoder.skipped());
+                eprintln!(
+                    "mllp: {} bytes outside MLLP frames were discarded",
+                    decoder.skipped()
+                );
             }
             return Ok(());
         }
@@ -117,7 +123,13 @@ pub fn connection(mut stream: TcpStream, store: &Store, config: &Config) -> std:
                         code: 100,
                         message: e.to_string(),
                     };
-                    let ack = build_ack(None, AckCode::Reject, &[problem], store.clock().now(), "ACKFRAME");
+                    let ack = build_ack(
+                        None,
+                        AckCode::Reject,
+                        &[problem],
+                        store.clock().now(),
+                        "ACKFRAME",
+                    );
                     out.clear();
                     encode(ack.as_bytes(), &mut out);
                     stream.write_all(&out)?;
@@ -130,13 +142,23 @@ pub fn connection(mut stream: TcpStream, store: &Store, config: &Config) -> std:
 
 fn log(outcome: &Outcome) {
     match outcome {
-        Outcome::Stored { message_type, duplicate: false } => eprintln!("mllp: {message_type} stored (AA)"),
-        Outcome::Stored { message_type, duplicate: true } => {
+        Outcome::Stored {
+            message_type,
+            duplicate: false,
+        } => eprintln!("mllp: {message_type} stored (AA)"),
+        Outcome::Stored {
+            message_type,
+            duplicate: true,
+        } => {
             eprintln!("mllp: {message_type} resend, already stored (AA)");
         }
         // Positions and codes only: problem messages may quote patient data.
         Outcome::Error(problems) | Outcome::Rejected(problems) => {
-            let code = if matches!(outcome, Outcome::Error(_)) { "AE" } else { "AR" };
+            let code = if matches!(outcome, Outcome::Error(_)) {
+                "AE"
+            } else {
+                "AR"
+            };
             let at: Vec<String> = problems
                 .iter()
                 .map(|p| match &p.location {

@@ -53,9 +53,14 @@ impl Default for Delimiters {
 impl Delimiters {
     /// MSH-2 as written: component, repetition, escape, subcomponent.
     pub fn encoding_characters(&self) -> String {
-        [self.component, self.repetition, self.escape, self.subcomponent]
-            .iter()
-            .collect()
+        [
+            self.component,
+            self.repetition,
+            self.escape,
+            self.subcomponent,
+        ]
+        .iter()
+        .collect()
     }
 
     /// Checks that the five characters are distinct and usable as separators.
@@ -156,7 +161,8 @@ impl Message {
 
     /// A location in `segment`.
     pub fn locate(&self, segment: &Segment, field: usize, component: usize) -> Location {
-        Location::segment(&segment.name, self.occurrence(segment), segment.line).at(field, component)
+        Location::segment(&segment.name, self.occurrence(segment), segment.line)
+            .at(field, component)
     }
 }
 
@@ -227,7 +233,11 @@ pub fn parse(text: &str) -> Result<Message> {
     let (d, consumed) = read_msh(first)?;
     let mut msh_fields = vec![
         literal(&d.field.to_string()),
-        literal(first.get(3 + d.field.len_utf8()..consumed).unwrap_or_default()),
+        literal(
+            first
+                .get(3 + d.field.len_utf8()..consumed)
+                .unwrap_or_default(),
+        ),
     ];
     let rest = first.get(consumed..).unwrap_or_default();
     if let Some(rest) = rest.strip_prefix(d.field) {
@@ -248,14 +258,21 @@ pub fn parse(text: &str) -> Result<Message> {
             None => (line, None),
         };
         let name = name.trim_end();
-        if name.len() != 3 || !name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if name.len() != 3
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
             return Err(Error::SegmentId {
                 location: Location::segment(name, 0, line_no),
                 found: name.chars().take(10).collect(),
             });
         }
         let fields = match rest {
-            Some(rest) => rest.split(d.field).map(|raw| split_field(raw, &d)).collect(),
+            Some(rest) => rest
+                .split(d.field)
+                .map(|raw| split_field(raw, &d))
+                .collect(),
             None => Vec::new(),
         };
         segments.push(Segment {

@@ -5,8 +5,8 @@
 //! Invariants: the output re-parses with `parse` to the values stored (the writer escapes
 //! every value); entered-in-error immunizations are not reported; nothing is written.
 
-use crate::write::{SegmentWriter, format_ts, msh};
 use crate::message::Delimiters;
+use crate::write::{SegmentWriter, format_ts, msh};
 use records::{Immunization, ImmunizationStatus, Patient};
 use store::Tx;
 use time::OffsetDateTime;
@@ -68,9 +68,20 @@ pub fn outbound_vxu(
         .field(&[&dob])
         .field(&[patient.sex.code()])
         .skip(2)
-        .field(&[&s(&a.line1), &s(&a.line2), &s(&a.city), &s(&a.state), &s(&a.postal_code), &s(&a.country), "L"])
+        .field(&[
+            &s(&a.line1),
+            &s(&a.line2),
+            &s(&a.city),
+            &s(&a.state),
+            &s(&a.postal_code),
+            &s(&a.country),
+            "L",
+        ])
         .end();
-    for shot in shots.iter().filter(|s| s.record.status != ImmunizationStatus::EnteredInError) {
+    for shot in shots
+        .iter()
+        .filter(|s| s.record.status != ImmunizationStatus::EnteredInError)
+    {
         let r = &shot.record;
         let id = shot.meta.id.to_string();
         SegmentWriter::new(&mut out, d, "ORC")

@@ -46,15 +46,18 @@ fn declared_delimiters_are_honoured() {
 }
 
 fn delimiters() -> impl Strategy<Value = Delimiters> {
-    proptest::sample::subsequence(vec!['|', '^', '~', '\\', '&', '#', '!', '*', '$', '%', '@'], 5)
-        .prop_shuffle()
-        .prop_map(|c| Delimiters {
-            field: c[0],
-            component: c[1],
-            repetition: c[2],
-            escape: c[3],
-            subcomponent: c[4],
-        })
+    proptest::sample::subsequence(
+        vec!['|', '^', '~', '\\', '&', '#', '!', '*', '$', '%', '@'],
+        5,
+    )
+    .prop_shuffle()
+    .prop_map(|c| Delimiters {
+        field: c[0],
+        component: c[1],
+        repetition: c[2],
+        escape: c[3],
+        subcomponent: c[4],
+    })
 }
 
 proptest! {

@@ -11,7 +11,10 @@ fn dates_and_times() {
         parse_date("20241345").unwrap_err(),
         "\"20241345\" is not a valid DT value (YYYYMMDD)"
     );
-    assert_eq!(parse_dtm("20120113").unwrap(), datetime!(2012-01-13 0:00 UTC));
+    assert_eq!(
+        parse_dtm("20120113").unwrap(),
+        datetime!(2012-01-13 0:00 UTC)
+    );
     assert_eq!(
         parse_dtm("201201130000-0500").unwrap(),
         datetime!(2012-01-13 0:00 -5)

@@ -51,13 +51,22 @@ fn accepts_lf_and_crlf() {
 fn errors_name_their_position() {
     assert_eq!(parse("").unwrap_err(), crate::Error::Empty);
     let e = parse("PID|1\r").unwrap_err();
-    assert_eq!(e.to_string(), "hl7v2: MSH, line 1: expected an MSH segment, found \"PID\"");
+    assert_eq!(
+        e.to_string(),
+        "hl7v2: MSH, line 1: expected an MSH segment, found \"PID\""
+    );
     let e = parse("MSH|^~\r").unwrap_err();
-    assert_eq!(e.to_string(), "hl7v2: MSH-2, line 1: MSH-2 must hold 4 encoding characters, found 2");
+    assert_eq!(
+        e.to_string(),
+        "hl7v2: MSH-2, line 1: MSH-2 must hold 4 encoding characters, found 2"
+    );
     let e = parse("MSH|^^\\&|A\r").unwrap_err();
     assert!(e.to_string().contains("declared twice"), "{e}");
     let e = parse("MSH|^~\\&|A\rPID|1\rbad line\r").unwrap_err();
-    assert_eq!(e.to_string(), "hl7v2: bad line, line 3: segment id \"bad line\" is not three letters or digits");
+    assert_eq!(
+        e.to_string(),
+        "hl7v2: bad line, line 3: segment id \"bad line\" is not three letters or digits"
+    );
 }
 
 #[test]
@@ -90,8 +99,11 @@ fn message() -> impl Strategy<Value = Message> {
         prop::sample::select(vec!["PID", "OBX", "ZZ1", "NTE"]),
         prop::collection::vec(field(), 0..5),
     );
-    (prop::collection::vec(field(), 0..6), prop::collection::vec(segment, 0..4)).prop_map(
-        |(msh_rest, others)| {
+    (
+        prop::collection::vec(field(), 0..6),
+        prop::collection::vec(segment, 0..4),
+    )
+        .prop_map(|(msh_rest, others)| {
             let d = Delimiters::default();
             let mut msh_fields = vec![
                 vec![vec![vec!["|".to_owned()]]],
@@ -114,8 +126,7 @@ fn message() -> impl Strategy<Value = Message> {
                 delimiters: d,
                 segments,
             }
-        },
-    )
+        })
 }
 
 proptest! {

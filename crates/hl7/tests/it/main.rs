@@ -1,2 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The HL7 suite.
+//! The HL7 suite: golden messages applied to a store (records and ACK text expected), on
+//! SQLite and PostgreSQL; the listener over loopback; outbound VXU re-parsed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
+
+mod golden;
+mod listener;
+mod samples;
+mod vxu;

@@ -1,0 +1,278 @@
+//! Golden cases: a message goes in, the records and the exact ACK text come out.
+
+use crate::samples::{self, cr};
+use hl7::{AckCode, Outcome, parse, process_bytes};
+use records::{
+    AdministrativeSex, Encounter, EncounterClass, EncounterStatus, Immunization,
+    ImmunizationStatus, Observation, ObservationValue, Patient, Provider,
+};
+use store::{Actor, Value};
+use test_support::TestStore;
+use time::macros::{date, datetime};
+
+fn send(store: &TestStore, text: &str) -> hl7::Applied {
+    process_bytes(store, &Actor::new("hl7:test"), cr(text).as_bytes())
+}
+
+fn patient_by_mrn(store: &TestStore, mrn: &str) -> Vec<store::Stored<Patient>> {
+    store
+        .read(|tx| tx.select::<Patient>("mrn = ?", &[Value::from(mrn)], "id", 10))
+        .unwrap()
+}
+
+fn ack_lines(ack: &str) -> Vec<&str> {
+    ack.split('\r').filter(|l| !l.is_empty()).collect()
+}
+
+#[test]
+fn sample_positions_are_where_the_mapping_reads_them() {
+    let m = parse(&cr(samples::A01)).unwrap();
+    let pv1 = m.first("PV1").unwrap();
+    assert_eq!(pv1.text(7, 13), "NPI");
+    assert_eq!(pv1.text(19, 1), "V-1");
+    assert_eq!(pv1.text(44, 1), "20260301083000-0500");
+    let m = parse(&cr(samples::A03)).unwrap();
+    let pv1 = m.first("PV1").unwrap();
+    assert_eq!(pv1.text(19, 1), "V-1");
+    assert_eq!(pv1.text(36, 1), "01");
+    assert_eq!(pv1.text(45, 1), "20260303113000-0500");
+}
+
+pub fn adt_admit_update_discharge(store: &TestStore) {
+    let applied = send(store, samples::A01);
+    assert_eq!(
+        ack_lines(&applied.ack),
+        [
+            r"MSH|^~\&|CHARTROOM|CHARTROOM|EHR|NORTH|20260302140000+0000||ACK^A01^ACK|ACKC-A01|P|2.5.1",
+            "MSA|AA|C-A01",
+        ]
+    );
+    let patients = patient_by_mrn(store, "MRN-100");
+    assert_eq!(patients.len(), 1);
+    let p = &patients[0];
+    assert_eq!(p.record.mrn_authority, "NORTH");
+    assert_eq!(p.record.family_name, "Ashdown");
+    assert_eq!(p.record.given_name, "Mara");
+    assert_eq!(p.record.middle_name.as_deref(), Some("J"));
+    assert_eq!(p.record.birth_date, date!(1980 - 04 - 12));
+    assert_eq!(p.record.sex, AdministrativeSex::Female);
+    assert_eq!(p.record.address.line2.as_deref(), Some("Apt 2"));
+    assert_eq!(p.record.address.postal_code.as_deref(), Some("97301"));
+    let encounters = store
+        .read(|tx| tx.for_patient::<Encounter>(p.meta.id))
+        .unwrap();
+    assert_eq!(encounters.len(), 1);
+    let e = &encounters[0].record;
+    assert_eq!(e.class, EncounterClass::Inpatient);
+    assert_eq!(e.status, EncounterStatus::InProgress);
+    assert_eq!(e.admit_at, datetime!(2026-03-01 8:30 -5));
+    let attending = store
+        .read(|tx| tx.get::<Provider>(e.attending_id.unwrap().0))
+        .unwrap();
+    assert_eq!(attending.record.npi.unwrap().to_string(), "1234567893");
+    assert_eq!(attending.record.family_name, "Welby");
+
+    // A08: a new version of the same patient, with history; `""` cleared the middle name.
+    let applied = send(store, samples::A08);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    let patients = patient_by_mrn(store, "MRN-100");
+    assert_eq!(patients.len(), 1);
+    let p = &patients[0];
+    assert_eq!(p.meta.version, 2);
+    assert_eq!(p.record.family_name, "Ashdown-Reyes");
+    assert_eq!(p.record.middle_name, None);
+    assert_eq!(p.record.address.line1.as_deref(), Some("9 Oak Ave"));
+    assert_eq!(p.record.address.line2, None);
+    let history = store.read(|tx| tx.history("patient", p.meta.id)).unwrap();
+    assert!(history.iter().any(|h| h.action == "update"), "{history:?}");
+
+    // A03 closes the visit named by PV1-19.
+    let applied = send(store, samples::A03);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    let encounters = store
+        .read(|tx| tx.for_patient::<Encounter>(p.meta.id))
+        .unwrap();
+    assert_eq!(encounters.len(), 1);
+    let e = &encounters[0].record;
+    assert_eq!(e.status, EncounterStatus::Finished);
+    assert_eq!(e.discharge_at, Some(datetime!(2026-03-03 11:30 -5)));
+    assert_eq!(e.discharge_disposition.as_deref(), Some("01"));
+
+    // A resend of the A01 (same MSH-10) is acknowledged and changes nothing.
+    let applied = send(store, samples::A01);
+    assert_eq!(applied.code, AckCode::Accept);
+    assert!(matches!(
+        applied.outcome,
+        Outcome::Stored {
+            duplicate: true,
+            ..
+        }
+    ));
+    assert_eq!(patient_by_mrn(store, "MRN-100")[0].meta.version, 2);
+}
+
+pub fn pix_feed_with_old_version_registers(store: &TestStore) {
+    let applied = send(store, samples::A04_PIX);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    let p = &patient_by_mrn(store, "103")[0];
+    assert_eq!(p.record.mrn_authority, "IBOT");
+    assert_eq!(p.record.family_name, "OTHERBRIDGE");
+    let e = store
+        .read(|tx| tx.for_patient::<Encounter>(p.meta.id))
+        .unwrap();
+    assert_eq!(e[0].record.class, EncounterClass::Outpatient);
+    // No PV1-44: the admit time is EVN-2.
+    assert_eq!(e[0].record.admit_at, datetime!(2009-02-24 10:41:59 -6));
+}
+
+pub fn oru_stores_observations(store: &TestStore) {
+    let applied = send(store, samples::ORU);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    let p = &patient_by_mrn(store, "MRN-100")[0];
+    let obs = store
+        .read(|tx| tx.for_patient::<Observation>(p.meta.id))
+        .unwrap();
+    assert_eq!(obs.len(), 3);
+    assert_eq!(obs[0].record.code, "2345-7");
+    assert_eq!(
+        obs[0].record.value,
+        ObservationValue::Quantity {
+            value_number: 95.0,
+            value_unit: Some("mg/dL".into())
+        }
+    );
+    assert_eq!(obs[0].record.effective_at, datetime!(2026-03-02 7:45 UTC));
+    // OBX-14 empty: OBR-7.
+    assert_eq!(obs[1].record.effective_at, datetime!(2026-03-02 7:30 UTC));
+    assert_eq!(
+        obs[1].record.value,
+        ObservationValue::Coded {
+            value_code: "YEL".into(),
+            value_display: Some("Yellow".into())
+        }
+    );
+    assert_eq!(
+        obs[2].record.value,
+        ObservationValue::Text {
+            value_text: "fasting & rested".into()
+        }
+    );
+}
+
+pub fn vxu_stores_immunizations(store: &TestStore) {
+    let applied = send(store, samples::VXU);
+    assert_eq!(
+        ack_lines(&applied.ack),
+        [
+            r"MSH|^~\&|CHARTROOM|CHARTROOM|MYEHR|DCS|20260302140000+0000||ACK^V04^ACK|ACK45646ug|P|2.5.1",
+            "MSA|AA|45646ug",
+        ]
+    );
+    let p = &patient_by_mrn(store, "432155")[0];
+    assert_eq!(p.record.mrn_authority, "dcs");
+    let shots = store
+        .read(|tx| tx.for_patient::<Immunization>(p.meta.id))
+        .unwrap();
+    assert_eq!(shots.len(), 2);
+    assert_eq!(shots[0].record.cvx, "85");
+    assert_eq!(
+        shots[0].record.administered_at,
+        datetime!(2011-04-15 0:00 UTC)
+    );
+    let s = &shots[1].record;
+    assert_eq!(s.cvx, "110");
+    assert_eq!(s.lot_number.as_deref(), Some("xy3939"));
+    assert_eq!(s.route.as_deref(), Some("IM"));
+    assert_eq!(s.site.as_deref(), Some("RT"));
+    assert_eq!(s.status, ImmunizationStatus::Completed);
+
+    // RXA-21 D deletes the shot with that filler order number (ORC-3).
+    let delete = samples::VXU.replace("45646ug", "45646uh").replace(
+        "||||xy3939|20141212|SKB^GlaxoSmithKline^MVX|||CP|A",
+        "||||xy3939|20141212|SKB^GlaxoSmithKline^MVX|||CP|D",
+    );
+    let applied = send(store, &delete);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    let shots = store
+        .read(|tx| tx.for_patient::<Immunization>(p.meta.id))
+        .unwrap();
+    assert_eq!(shots.len(), 1);
+}
+
+pub fn bad_data_is_answered_ae_and_nothing_stored(store: &TestStore) {
+    let applied = send(store, samples::BAD_A01);
+    assert_eq!(
+        ack_lines(&applied.ack),
+        [
+            r"MSH|^~\&|CHARTROOM|CHARTROOM|EHR|NORTH|20260302140000+0000||ACK^A01^ACK|ACKC-BAD|P|2.5.1",
+            "MSA|AE|C-BAD",
+            r#"ERR||PID^1^7^1^1|102^Data type error^HL70357|E||||birth date "20241345" is not a valid DT value (YYYYMMDD)"#,
+            r#"ERR||PID^1^8^1^1|103^Table value not found^HL70357|E||||sex "Q" is not in HL7 table 0001 (F, M, O, U, A, N)"#,
+            r#"ERR||PV1^1^2^1^1|103^Table value not found^HL70357|E||||patient class "Z" is not one of I, O, E, P, R, B (HL7 table 0004)"#,
+        ]
+    );
+    assert!(patient_by_mrn(store, "MRN-200").is_empty());
+}
+
+pub fn store_side_errors_roll_back_everything(store: &TestStore) {
+    // The patient is fine, the discharge disposition is not a UB-04 code: nothing of the
+    // A03 is kept, and the ACK names PV1-36.
+    assert_eq!(send(store, samples::A01).code, AckCode::Accept);
+    let bad = samples::A03
+        .replace("|01|", "|XX|")
+        .replace("Ashdown-Reyes", "Changed");
+    let applied = send(store, &bad);
+    assert_eq!(applied.code, AckCode::Error);
+    assert!(
+        applied.ack.contains(r#"ERR||PV1^1^36^1^1|103^Table value not found^HL70357|E||||discharge_disposition "XX" is not a UB-04 patient discharge status code"#),
+        "{}",
+        applied.ack
+    );
+    let p = &patient_by_mrn(store, "MRN-100")[0];
+    assert_eq!(p.record.family_name, "Ashdown");
+    // A03 for a visit never admitted: unknown key.
+    let applied = send(
+        store,
+        &samples::A03
+            .replace("V-1", "V-9")
+            .replace("C-A03", "C-A03b"),
+    );
+    assert_eq!(applied.code, AckCode::Error);
+    assert!(
+        applied
+            .ack
+            .contains("ERR||PV1^1^19^1^1|204^Unknown key identifier^HL70357"),
+        "{}",
+        applied.ack
+    );
+}
+
+pub fn unsupported_and_unreadable_are_rejected(store: &TestStore) {
+    let applied = send(store, samples::UNSUPPORTED);
+    assert_eq!(
+        ack_lines(&applied.ack),
+        [
+            r"MSH|^~\&|CHARTROOM|CHARTROOM|EHR|NORTH|20260302140000+0000||ACK^A40^ACK|ACKC-A40|P|2.5.1",
+            "MSA|AR|C-A40",
+            "ERR||MSH^1^9^1^2|201^Unsupported event code^HL70357|E||||message type ADT A40 is not accepted (ADT A01/A03/A04/A08, ORU R01, VXU V04)",
+        ]
+    );
+    let applied = process_bytes(store, &Actor::new("t"), b"PID|1||x\r");
+    assert_eq!(applied.code, AckCode::Reject);
+    assert_eq!(
+        ack_lines(&applied.ack)[2],
+        r#"ERR||MSH^1|100^Segment sequence error^HL70357|E||||hl7v2: MSH, line 1: expected an MSH segment, found "PID""#
+    );
+    let applied = process_bytes(store, &Actor::new("t"), b"");
+    assert_eq!(applied.code, AckCode::Reject);
+}
+
+test_support::backend_tests!(
+    adt_admit_update_discharge,
+    pix_feed_with_old_version_registers,
+    oru_stores_observations,
+    vxu_stores_immunizations,
+    bad_data_is_answered_ae_and_nothing_stored,
+    store_side_errors_roll_back_everything,
+    unsupported_and_unreadable_are_rejected,
+);

@@ -1,0 +1,85 @@
+//! The listener over loopback: many messages on one connection, ACK after commit, a
+//! bad message answered AE, junk skipped, an oversized frame answered AR and closed.
+
+use crate::samples::{self, cr};
+use hl7::listener::{Config, serve};
+use hl7::mllp::{Decoder, encode};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+
+fn start(config: Config) -> std::net::SocketAddr {
+    let clock = Arc::new(store::FixedClock::new(test_support::test_epoch()));
+    let store = Arc::new(store::Store::open(&store::Location::Memory, clock).unwrap());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || serve(&listener, store, &config));
+    addr
+}
+
+fn read_ack(stream: &mut TcpStream, decoder: &mut Decoder, buf: &mut Vec<u8>) -> Option<String> {
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(frame) = decoder.decode(buf).unwrap() {
+            return Some(String::from_utf8(frame).unwrap());
+        }
+        let n = stream.read(&mut chunk).unwrap();
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[test]
+fn many_messages_on_one_connection() {
+    let addr = start(Config {
+        log_messages: false,
+        ..Config::default()
+    });
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut out = b"junk before any frame".to_vec();
+    for text in [samples::A01, samples::ORU, samples::BAD_A01, samples::VXU] {
+        encode(cr(text).as_bytes(), &mut out);
+    }
+    // Written in odd-sized pieces, so frames arrive split.
+    for piece in out.chunks(7) {
+        stream.write_all(piece).unwrap();
+    }
+    let mut decoder = Decoder::new(1 << 20);
+    let mut buf = Vec::new();
+    let codes: Vec<String> = (0..4)
+        .map(|_| {
+            let ack = read_ack(&mut stream, &mut decoder, &mut buf).unwrap();
+            ack.split('\r').nth(1).unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "MSA|AA|C-A01",
+            "MSA|AA|C-ORU",
+            "MSA|AE|C-BAD",
+            "MSA|AA|45646ug"
+        ]
+    );
+}
+
+#[test]
+fn oversized_frame_gets_ar_and_close() {
+    let addr = start(Config {
+        max_frame: 64,
+        log_messages: false,
+        ..Config::default()
+    });
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut out = Vec::new();
+    encode(cr(samples::A01).as_bytes(), &mut out);
+    stream.write_all(&out).unwrap();
+    let mut decoder = Decoder::new(1 << 20);
+    let mut buf = Vec::new();
+    let ack = read_ack(&mut stream, &mut decoder, &mut buf).unwrap();
+    assert!(ack.contains("\rMSA|AR\r"), "{ack}");
+    assert!(ack.contains("mllp: frame exceeds 64 bytes"), "{ack}");
+    assert_eq!(read_ack(&mut stream, &mut decoder, &mut buf), None);
+}
