@@ -6,7 +6,7 @@
 //! ([`parse`] → [`ast::Query`], printed back by `Display`) run by [`Engine::run`] into a
 //! [`Table`]. This crate knows nothing about SQL, HTTP, users or audit: permissions are the
 //! caller's job, except that [`Table::suppress_small_cells`] implements the public-health
-//! small-cell rule for it. See ARCHITECTURE-query.md for the design and its invariants.
+//! small-cell rule for it. See "Population queries" in ARCHITECTURE.md for the design and its invariants.
 
 mod bitset;
 mod day;

@@ -3,7 +3,7 @@
 //! Hand-written (lexer, recursive-descent parser, printer) rather than generated: the
 //! grammar is small, errors must name the line, column and what was expected in words a
 //! registrar understands, and field checks depend on the subject, which a generator's
-//! error recovery would not know about. See ARCHITECTURE-query.md for the grammar.
+//! error recovery would not know about. See "Population queries" in ARCHITECTURE.md for the grammar.
 
 pub mod ast;
 mod lexer;
