@@ -33,6 +33,9 @@ pub enum Error {
     /// A break-the-glass request the policy refuses.
     #[error("break the glass: {0}")]
     BreakGlass(String),
+    /// A one-time-password secret or setting that cannot be used.
+    #[error("authenticator: {0}")]
+    Totp(String),
     /// The audit head file is not in the expected form.
     #[error("audit head: {0}")]
     BadHead(String),

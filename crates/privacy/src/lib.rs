@@ -5,7 +5,9 @@
 //! - `access`: access decisions and time-limited emergency ("break the glass") grants.
 //! - `audit`: the audit-event model (who, role, when, patient, record, action, outcome, ...).
 //! - `chain`: the keyed hash chain over audit entries and its verification.
-//! - `password`: the password policy and argon2id hashing (the salt is an input).
+//! - `password`: the password policy, argon2id hashing (the salt is an input), lockout and
+//!   secret hashes.
+//! - `totp`: one-time passwords for the second sign-in factor (the time is an input).
 //!
 //! Invariants:
 //! - Which role may do what is written once, in `roles::MATRIX`; everything else asks it.
@@ -21,6 +23,7 @@ mod chain;
 mod error;
 mod password;
 mod roles;
+mod totp;
 
 pub use access::{
     Access, BREAK_GLASS_DEFAULT_MINUTES, BREAK_GLASS_MAX_MINUTES, BREAK_GLASS_MIN_REASON, Basis,
@@ -35,3 +38,4 @@ pub use password::{
     secret_hash, verify_password,
 };
 pub use roles::{MATRIX, Permission, PermissionSet, Role, RoleSet};
+pub use totp::{TOTP_ISSUER, totp_code, totp_matching_step, totp_secret, totp_uri};

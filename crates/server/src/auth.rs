@@ -20,7 +20,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use privacy::{Action, AuditEvent, Channel, Outcome, Permission, PermissionSet, RoleSet};
+use privacy::{Action, AuditEvent, Channel, Outcome, Permission, PermissionSet, Role, RoleSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -78,8 +78,51 @@ pub struct Principal {
     pub session_hash: Option<String>,
     /// The API token used instead of a session, if any.
     pub token: Option<TokenUse>,
+    /// Where the session is with the second factor (tokens: `Passed`).
+    pub mfa: MfaState,
     /// Where the request came from.
     pub origin: Origin,
+}
+
+/// Where a session is with the second sign-in factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaState {
+    /// Passed, or not needed for this user.
+    Passed,
+    /// The user has an authenticator and must enter a code.
+    Required,
+    /// The user must enrol an authenticator first (administrators).
+    EnrolmentRequired,
+}
+
+impl MfaState {
+    /// The state of a session of `user` whose second factor is `passed` or not.
+    pub fn of(user: &User, passed: bool) -> Self {
+        if passed {
+            Self::Passed
+        } else if user.totp_secret.is_some() {
+            Self::Required
+        } else if user.roles.contains(Role::Administrator) {
+            Self::EnrolmentRequired
+        } else {
+            Self::Passed
+        }
+    }
+
+    /// Whether a new session of `user` starts with the second factor still to do:
+    /// everyone with an authenticator, and administrators always.
+    pub fn needed(user: &User) -> bool {
+        user.totp_secret.is_some() || user.roles.contains(Role::Administrator)
+    }
+
+    /// The name used in responses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Required => "code-required",
+            Self::EnrolmentRequired => "enrolment-required",
+        }
+    }
 }
 
 /// An API token in use.
@@ -169,6 +212,7 @@ pub(crate) async fn authenticate(
                             audited.security().touch_session(&id_hash)?;
                         }
                         Ok(SessionCheck::Live(Principal {
+                            mfa: MfaState::of(&user, session.mfa_passed),
                             user_id: user.id,
                             username: user.username,
                             roles: user.roles,
@@ -219,11 +263,6 @@ fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-fn random_hex() -> Result<String, WebError> {
-    let bytes = store::random_bytes::<32>()?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// `POST /api/login` `{username, password}`: a session cookie, or 401.
 pub async fn login(
     State(state): State<AppState>,
@@ -231,8 +270,6 @@ pub async fn login(
     jar: CookieJar,
     Json(body): Json<LoginBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
-    let session_id = random_hex()?;
-    let id_hash = privacy::secret_hash(&session_id);
     let user = state
         .blocking(move |state| {
             let username = store::normalize_username(&body.username);
@@ -278,34 +315,65 @@ pub async fn login(
                     return failed(audited, Some(&user), reason);
                 }
                 audited.security().record_successful_login(user.id)?;
-                audited.security().create_session(&SessionRecord {
-                    id_hash: id_hash.clone(),
-                    user_id: user.id,
-                    created_at: now,
-                    last_activity: now,
-                    expires_at: now + state.config.session_lifetime,
-                    // FIXME(#3): TOTP enrolment and the second step are not built yet.
-                    mfa_passed: user.totp_secret.is_none(),
-                    source: origin.source.clone(),
-                })?;
+                let session = new_session(state, now, user.id, !MfaState::needed(&user), &origin)?;
                 let event = api_event(now, &user.username, &user.roles, &origin, Action::Login)
                     .record("user", user.id);
                 audited.append(&event)?;
-                Ok(Some(user))
+                audited.security().create_session(&session.record)?;
+                Ok(Some((user, session.id)))
             })?;
             Ok(outcome)
         })
         .await?;
-    let Some(user) = user else {
+    let Some((user, session_id)) = user else {
         return Err(WebError::Unauthorized(SIGN_IN_FAILED.into()));
     };
+    let mfa = MfaState::of(&user, !MfaState::needed(&user));
     let jar = jar.add(session_cookie(session_id, state.config.secure_cookies));
-    Ok((jar, Json(whoami(&user.username, &user.roles))))
+    Ok((jar, Json(whoami(&user.username, &user.roles, mfa))))
 }
 
-fn whoami(username: &str, roles: &RoleSet) -> Value {
+/// A session to store and the secret id for its cookie.
+pub(crate) struct NewSession {
+    pub id: String,
+    pub record: SessionRecord,
+}
+
+/// A fresh session of `user_id` (32 random bytes; the record holds their hash).
+pub(crate) fn new_session(
+    state: &AppState,
+    now: OffsetDateTime,
+    user_id: i64,
+    mfa_passed: bool,
+    origin: &Origin,
+) -> store::Result<NewSession> {
+    let id: String = store::random_bytes::<32>()?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(NewSession {
+        record: SessionRecord {
+            id_hash: privacy::secret_hash(&id),
+            user_id,
+            created_at: now,
+            last_activity: now,
+            expires_at: now + state.config.session_lifetime,
+            mfa_passed,
+            source: origin.source.clone(),
+        },
+        id,
+    })
+}
+
+/// The cookie carrying session `id`.
+pub(crate) fn cookie_for(state: &AppState, id: String) -> Cookie<'static> {
+    session_cookie(id, state.config.secure_cookies)
+}
+
+fn whoami(username: &str, roles: &RoleSet, mfa: MfaState) -> Value {
     json!({
         "username": username,
+        "mfa": mfa.as_str(),
         "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "permissions": roles.permissions().iter().map(|p| p.as_str()).collect::<Vec<_>>(),
     })
@@ -340,5 +408,5 @@ pub async fn logout(
 
 /// `GET /api/me`: the signed-in user, roles and permissions.
 pub async fn me(axum::Extension(principal): axum::Extension<Principal>) -> Json<Value> {
-    Json(whoami(&principal.username, &principal.roles))
+    Json(whoami(&principal.username, &principal.roles, principal.mfa))
 }

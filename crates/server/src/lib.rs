@@ -8,6 +8,8 @@
 //!   emergency-access requests.
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
+//! - `mfa`: authenticator enrolment and the second sign-in step (TOTP), required for
+//!   administrators and for everyone who enrolled.
 //! - `tokens`: API tokens for programs (issue, list, revoke, bearer authentication).
 //! - `serve`: binding, the loopback rule and the runtime.
 //!
@@ -24,13 +26,14 @@ mod admin;
 mod audit_api;
 mod auth;
 mod error;
+mod mfa;
 mod patients;
 mod routes;
 mod serve;
 mod state;
 mod tokens;
 
-pub use auth::{IDLE_HEADER, Principal, SESSION_COOKIE, TokenUse};
+pub use auth::{IDLE_HEADER, MfaState, Principal, SESSION_COOKIE, TokenUse};
 pub use error::WebError;
 pub use routes::{Access, RouteSpec, app, route_specs};
 pub use serve::{ServeConfig, ServeError, serve_blocking};

@@ -7,11 +7,12 @@
 //!   checks the route's permission against the user's current roles (403 and a denied
 //!   audit entry otherwise) and hands the handler the `Principal`.
 
+use crate::auth::MfaState;
 use crate::auth::{self, authenticate};
 use crate::error::WebError;
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, audit_api, tokens};
+use crate::{admin, audit_api, mfa, tokens};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -25,8 +26,10 @@ use privacy::{Action, Outcome, Permission};
 pub enum Access {
     /// Anyone (health check, sign-in).
     Public,
-    /// Any signed-in user.
+    /// Any signed-in user who passed the second factor (or needs none).
     SignedIn,
+    /// Any signed-in user, also before the second factor (sign-out, enrolment, the code).
+    SignedInBeforeMfa,
     /// A signed-in user whose roles hold this permission.
     Needs(Permission),
 }
@@ -68,11 +71,38 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(
             Method::POST,
             "/api/logout",
-            SignedIn,
+            SignedInBeforeMfa,
             false,
             post(auth::logout),
         ),
-        route(Method::GET, "/api/me", SignedIn, false, get(auth::me)),
+        route(
+            Method::GET,
+            "/api/me",
+            SignedInBeforeMfa,
+            false,
+            get(auth::me),
+        ),
+        route(
+            Method::POST,
+            "/api/mfa/enroll",
+            SignedInBeforeMfa,
+            false,
+            post(mfa::enroll),
+        ),
+        route(
+            Method::POST,
+            "/api/mfa/confirm",
+            SignedInBeforeMfa,
+            false,
+            post(mfa::confirm),
+        ),
+        route(
+            Method::POST,
+            "/api/mfa/verify",
+            SignedInBeforeMfa,
+            false,
+            post(mfa::verify),
+        ),
         route(
             Method::GET,
             "/api/tokens",
@@ -221,6 +251,24 @@ async fn guard(
         Ok(principal) => principal,
         Err(error) => return error.into_response(),
     };
+    if access != Access::SignedInBeforeMfa {
+        match principal.mfa {
+            MfaState::Passed => {}
+            MfaState::Required => {
+                return WebError::Unauthorized(
+                    "enter the code from your authenticator first (POST /api/mfa/verify)".into(),
+                )
+                .into_response();
+            }
+            MfaState::EnrolmentRequired => {
+                return WebError::Unauthorized(
+                    "administrators must enrol an authenticator first (POST /api/mfa/enroll)"
+                        .into(),
+                )
+                .into_response();
+            }
+        }
+    }
     if let Access::Needs(permission) = access
         && !principal.allows(permission)
     {

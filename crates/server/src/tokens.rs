@@ -10,7 +10,7 @@
 //! - Requests made with a token are audited with the token's name as the client
 //!   application, beside the user.
 
-use crate::auth::{Origin, Principal, TokenUse};
+use crate::auth::{MfaState, Origin, Principal, TokenUse};
 use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
@@ -81,6 +81,7 @@ pub(crate) async fn authenticate_token(
                 username: user.username,
                 roles: user.roles,
                 session_hash: None,
+                mfa: MfaState::Passed,
                 token: Some(TokenUse {
                     id: token.id,
                     name: token.name,

@@ -5,6 +5,7 @@
 
 mod admin;
 mod harness;
+mod mfa;
 mod patients;
 mod routes;
 mod sessions;

@@ -1,0 +1,182 @@
+//! The second factor: administrators must enrol, enrolled users must enter a code, codes
+//! work once, wrong codes count toward the lockout, and passing replaces the session.
+
+use crate::harness::{Harness, cookie_of};
+use axum::http::StatusCode;
+use privacy::{Action, Role};
+use serde_json::json;
+use time::Duration;
+
+#[tokio::test]
+async fn administrators_enrol_before_anything_else() {
+    let h = Harness::new();
+    h.add_user("root", &[Role::Administrator]);
+    let first = h.password_login("root").await;
+    assert_eq!(first.body["mfa"], "enrolment-required");
+    let pending = cookie_of(&first);
+    let users = h.call("GET", "/api/users", Some(&pending), None).await;
+    assert_eq!(users.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        users.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("enrol an authenticator")
+    );
+    let tokens = h
+        .call(
+            "POST",
+            "/api/tokens",
+            Some(&pending),
+            Some(json!({"name": "x", "permissions": ["manage-users"]})),
+        )
+        .await;
+    assert_eq!(
+        tokens.status,
+        StatusCode::UNAUTHORIZED,
+        "no token before the second factor"
+    );
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&pending), None).await.body["mfa"],
+        "enrolment-required"
+    );
+
+    let enrol = h
+        .call("POST", "/api/mfa/enroll", Some(&pending), None)
+        .await;
+    let secret = enrol.body["secret"].as_str().unwrap().to_owned();
+    assert!(
+        enrol.body["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/Chartroom:root?")
+    );
+    let wrong = h
+        .call(
+            "POST",
+            "/api/mfa/confirm",
+            Some(&pending),
+            Some(json!({"secret": secret, "code": "000000"})),
+        )
+        .await;
+    assert_eq!(wrong.body["field"], "code");
+    assert!(
+        h.store
+            .security(|s| s.existing_user("root"))
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    let code = privacy::totp_code(&secret, h.now()).unwrap();
+    let confirmed = h
+        .call(
+            "POST",
+            "/api/mfa/confirm",
+            Some(&pending),
+            Some(json!({"secret": secret, "code": code})),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let passed = cookie_of(&confirmed);
+    assert_ne!(passed, pending, "a new session id after the second factor");
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&pending), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.call("GET", "/api/users", Some(&passed), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert!(
+        h.audit()
+            .iter()
+            .any(|e| e.event.reason.as_deref() == Some("authenticator enrolled"))
+    );
+}
+
+#[tokio::test]
+async fn enrolled_users_enter_a_code_once_and_wrong_codes_count() {
+    let h = Harness::new();
+    let id = h.add_patient("M1");
+    h.add_user("doc", &[Role::Physician]);
+    let doc = h.login("doc").await;
+    // Physicians may enrol voluntarily; from then on the code is required.
+    let enrol = h.call("POST", "/api/mfa/enroll", Some(&doc), None).await;
+    let secret = enrol.body["secret"].as_str().unwrap().to_owned();
+    let code = privacy::totp_code(&secret, h.now()).unwrap();
+    let confirmed = h
+        .call(
+            "POST",
+            "/api/mfa/confirm",
+            Some(&doc),
+            Some(json!({"secret": secret, "code": code})),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+
+    let pending = h.password_login("doc").await;
+    assert_eq!(pending.body["mfa"], "code-required");
+    let pending = cookie_of(&pending);
+    let chart = h
+        .call("GET", &format!("/api/patients/{id}"), Some(&pending), None)
+        .await;
+    assert_eq!(chart.status, StatusCode::UNAUTHORIZED);
+    let reused = h
+        .call(
+            "POST",
+            "/api/mfa/verify",
+            Some(&pending),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(
+        reused.status,
+        StatusCode::UNAUTHORIZED,
+        "the enrolment code was used already"
+    );
+    let wrong = h
+        .call(
+            "POST",
+            "/api/mfa/verify",
+            Some(&pending),
+            Some(json!({"code": "123456"})),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    h.clock.advance(Duration::seconds(30));
+    let good = h
+        .call(
+            "POST",
+            "/api/mfa/verify",
+            Some(&pending),
+            Some(json!({"code": h.code("doc")})),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.body);
+    let doc = cookie_of(&good);
+    assert_eq!(
+        h.call("GET", &format!("/api/patients/{id}"), Some(&doc), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let failures: Vec<String> = h
+        .audit()
+        .into_iter()
+        .filter(|e| e.event.action == Action::LoginFailed)
+        .map(|e| e.event.reason.unwrap())
+        .collect();
+    assert_eq!(failures.len(), 2);
+    assert!(
+        failures[0].starts_with("authenticator code used before"),
+        "{failures:?}"
+    );
+    assert!(
+        failures[1].starts_with("wrong authenticator code"),
+        "{failures:?}"
+    );
+    let user = h.store.security(|s| s.existing_user("doc")).unwrap();
+    assert_eq!(user.failed_attempts, 0, "cleared by the successful sign-in");
+}
