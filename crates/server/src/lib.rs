@@ -18,6 +18,7 @@
 //!   the route's permission; roles and the disabled flag are read on every request, so a
 //!   change takes effect at once.
 //! - Every API response carries `Cache-Control: no-store`.
+//! - A state-changing request that the browser marks as cross-site is refused (`csrf`).
 //! - The store is synchronous: every call into it runs on the blocking pool.
 //! - Bad input is a 4xx naming the problem; internal failures are a 500 with a generic
 //!   message, the details go to standard error.
@@ -25,6 +26,7 @@
 mod admin;
 mod audit_api;
 mod auth;
+mod csrf;
 mod error;
 mod mfa;
 mod patients;

@@ -224,6 +224,7 @@ pub fn app(state: AppState) -> Router {
     }
     router
         .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .layer(middleware::from_fn(crate::csrf::refuse_cross_site))
         .layer(middleware::map_response(no_store))
         .with_state(state)
 }

@@ -202,3 +202,55 @@ async fn malformed_sign_in_bodies_are_client_errors() {
     let not_json = h.call("POST", "/api/login", None, None).await;
     assert!(not_json.status.is_client_error(), "{}", not_json.status);
 }
+
+#[tokio::test]
+async fn cross_site_state_changes_are_refused() {
+    let h = Harness::new();
+    h.add_user("ann", &[Role::Physician]);
+    let session = h.login("ann").await;
+    let login = json!({"username": "ann", "password": PASSWORD});
+    let refused = |headers: Vec<(&'static str, &'static str)>| {
+        let body = login.clone();
+        let h = &h;
+        async move { h.send("POST", "/api/login", &headers, Some(body)).await }
+    };
+    let evil = refused(vec![
+        ("origin", "https://evil.example"),
+        ("host", "127.0.0.1:8080"),
+    ])
+    .await;
+    assert_eq!(evil.status, StatusCode::FORBIDDEN);
+    assert!(
+        evil.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cross-site request refused")
+    );
+    let fetch = refused(vec![("sec-fetch-site", "cross-site")]).await;
+    assert_eq!(fetch.status, StatusCode::FORBIDDEN);
+    let same = refused(vec![
+        ("origin", "http://127.0.0.1:8080"),
+        ("host", "127.0.0.1:8080"),
+        ("sec-fetch-site", "same-origin"),
+    ])
+    .await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    let logout = h
+        .send(
+            "POST",
+            "/api/logout",
+            &[("cookie", &session), ("origin", "null")],
+            None,
+        )
+        .await;
+    assert_eq!(logout.status, StatusCode::FORBIDDEN);
+    let read = h
+        .send(
+            "GET",
+            "/api/me",
+            &[("cookie", &session), ("sec-fetch-site", "cross-site")],
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "reads are not state changes");
+}
