@@ -3,8 +3,8 @@
 //! the server both go through here, so the entries look the same from every channel.
 //!
 //! Invariants:
-//! - The entry's old and new values name username, display name, roles and the disabled
-//!   flag only: never the password hash or the TOTP secret.
+//! - The entry's old and new values name username, display name, roles, the disabled flag
+//!   and whether an authenticator is enrolled: never the password hash or the TOTP secret.
 
 use crate::audit::Audited;
 use crate::error::Result;
@@ -19,6 +19,7 @@ pub fn account_json(user: &User) -> String {
         "display_name": user.display_name,
         "roles": user.roles.to_list(),
         "disabled": user.disabled,
+        "mfa": user.totp_secret.is_some(),
     })
     .to_string()
 }

@@ -47,6 +47,19 @@ pub enum UserCmd {
         /// The user.
         username: String,
     },
+    /// Set a new password (asked twice, or --password-stdin); their sessions end.
+    Password {
+        /// The user.
+        username: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a user's authenticator (a lost phone); they enrol a new one at next sign-in.
+    ResetMfa {
+        /// The user.
+        username: String,
+    },
     /// Replace a user's roles (their sessions end; they sign in again).
     Roles {
         /// The user.
@@ -203,6 +216,37 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Res
                 s.set_disabled(&username, false)
             })?;
             crate::say!("Enabled {}.", store::normalize_username(&username));
+            Ok(())
+        }
+        UserCmd::Password {
+            username,
+            password_stdin,
+        } => {
+            let name = store::normalize_username(&username);
+            store.security(|s| s.existing_user(&name))?;
+            let password = read_password(&name, password_stdin)?;
+            let salt = store::random_bytes::<16>()?;
+            let hash = privacy::hash_password(&password, &salt, hash_cost())?;
+            change_user(store, auditor, &name, "password reset", |s| {
+                let before = s.existing_user(&name)?;
+                s.set_password_hash(&name, &hash)?;
+                s.end_user_sessions(before.id)?;
+                Ok(before)
+            })?;
+            crate::say!("New password set for {name}; their sessions ended.");
+            Ok(())
+        }
+        UserCmd::ResetMfa { username } => {
+            let user = change_user(store, auditor, &username, "authenticator removed", |s| {
+                let before = s.existing_user(&username)?;
+                s.set_totp_secret(before.id, None)?;
+                s.end_user_sessions(before.id)?;
+                Ok(before)
+            })?;
+            crate::say!(
+                "Removed the authenticator of {}; their sessions ended and they enrol a new one at next sign-in.",
+                user.username
+            );
             Ok(())
         }
         UserCmd::Roles { username, roles } => {

@@ -224,6 +224,33 @@ fn users_roles_and_the_audit_report() {
         verify.starts_with("OK: 8 audit entries, chain intact"),
         "{verify}"
     );
+
+    let weak = run(
+        &data,
+        &["user", "password", "ann", "--password-stdin"],
+        "ann-is-weak\n",
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    let reset = run(
+        &data,
+        &["user", "password", "ann", "--password-stdin"],
+        "Battery-Staple-77\n",
+    );
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let mfa = ok(&data, &["user", "reset-mfa", "ann"]);
+    assert!(mfa.contains("Removed the authenticator of ann"), "{mfa}");
+    let changes = ok(
+        &data,
+        &["audit", "list", "--user", "os:clerk", "--limit", "2"],
+    );
+    assert!(
+        changes.contains("password reset") && changes.contains("authenticator removed"),
+        "{changes}"
+    );
     let meta = std::fs::metadata(data.join("audit.key")).unwrap();
     #[cfg(unix)]
     {
