@@ -66,7 +66,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, WebError
 }
 
 /// New account.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUserBody {
     username: String,
     #[serde(default)]
@@ -111,7 +111,7 @@ pub async fn create(
 }
 
 /// New roles.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RolesBody {
     roles: Vec<String>,
 }
@@ -177,7 +177,7 @@ pub async fn enable(
 }
 
 /// Review window.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ReviewBody {
     /// Only grants made in the last this many days (default 30).
     #[serde(default)]

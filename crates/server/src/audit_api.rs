@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// Which entries (every field optional; filters travel in the body, not the URL).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct AuditQuery {
     #[serde(default)]
     patient_id: Option<i64>,

@@ -248,7 +248,7 @@ pub(crate) async fn authenticate(
 }
 
 /// Sign-in request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
     username: String,
     password: String,

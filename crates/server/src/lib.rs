@@ -11,6 +11,7 @@
 //! - `mfa`: authenticator enrolment and the second sign-in step (TOTP), required for
 //!   administrators and for everyone who enrolled.
 //! - `tokens`: API tokens for programs (issue, list, revoke, bearer authentication).
+//! - `openapi`: `/api/openapi.json`, generated from the route table and request types.
 //! - `serve`: binding, the loopback rule and the runtime.
 //!
 //! Invariants:
@@ -29,6 +30,7 @@ mod auth;
 mod csrf;
 mod error;
 mod mfa;
+mod openapi;
 mod patients;
 mod routes;
 mod serve;
@@ -37,6 +39,7 @@ mod tokens;
 
 pub use auth::{IDLE_HEADER, MfaState, Principal, SESSION_COOKIE, TokenUse};
 pub use error::WebError;
+pub use openapi::document as openapi_document;
 pub use routes::{Access, RouteSpec, app, route_specs};
 pub use serve::{ServeConfig, ServeError, serve_blocking};
 pub use state::{AppState, ServerConfig};

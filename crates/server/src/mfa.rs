@@ -49,7 +49,7 @@ pub async fn enroll(
 }
 
 /// A code, and for enrolment the secret it was made from.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CodeBody {
     #[serde(default)]
     secret: Option<String>,

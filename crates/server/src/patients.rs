@@ -114,7 +114,7 @@ pub async fn chart(
 }
 
 /// Patient search request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SearchBody {
     /// Name parts or an MRN.
     #[serde(default)]
@@ -188,7 +188,7 @@ pub async fn search(
 }
 
 /// Emergency-access request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BreakGlassBody {
     /// Why, in the user's words (at least 10 characters).
     reason: String,

@@ -20,6 +20,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use privacy::{Action, Outcome, Permission};
+use std::borrow::Cow;
+use utoipa::ToSchema;
+use utoipa::openapi::{RefOr, schema::Schema};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +48,26 @@ pub struct RouteSpec {
     pub access: Access,
     /// Whether responses carry patient data.
     pub patient_data: bool,
+    /// One line for the API document.
+    pub summary: &'static str,
+    /// The JSON body's schema, for the API document.
+    pub body: Option<SchemaFn>,
+}
+
+/// A request body's schema name and schema.
+pub type SchemaFn = fn() -> (Cow<'static, str>, RefOr<Schema>);
+
+fn schema_of<T: ToSchema>() -> (Cow<'static, str>, RefOr<Schema>) {
+    (T::name(), T::schema())
+}
+
+struct Entry(RouteSpec, MethodRouter<AppState>);
+
+impl Entry {
+    fn takes<T: ToSchema>(mut self) -> Self {
+        self.0.body = Some(schema_of::<T>);
+        self
+    }
 }
 
 fn route(
@@ -52,153 +75,210 @@ fn route(
     path: &'static str,
     access: Access,
     patient_data: bool,
+    summary: &'static str,
     handler: MethodRouter<AppState>,
-) -> (RouteSpec, MethodRouter<AppState>) {
+) -> Entry {
     let spec = RouteSpec {
         method,
         path,
         access,
         patient_data,
+        summary,
+        body: None,
     };
-    (spec, handler)
+    Entry(spec, handler)
 }
 
-fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+fn table() -> Vec<Entry> {
     use Access::*;
+    use Method as M;
+    use Permission as P;
+    let pre_mfa = SignedInBeforeMfa;
     vec![
-        route(Method::GET, "/api/health", Public, false, get(health)),
-        route(Method::POST, "/api/login", Public, false, post(auth::login)),
         route(
-            Method::POST,
-            "/api/logout",
-            SignedInBeforeMfa,
+            M::GET,
+            "/api/health",
+            Public,
             false,
+            "liveness check",
+            get(health),
+        ),
+        route(
+            M::GET,
+            "/api/openapi.json",
+            Public,
+            false,
+            "this API document",
+            get(openapi),
+        ),
+        route(
+            M::POST,
+            "/api/login",
+            Public,
+            false,
+            "sign in with username and password",
+            post(auth::login),
+        )
+        .takes::<auth::LoginBody>(),
+        route(
+            M::POST,
+            "/api/logout",
+            pre_mfa,
+            false,
+            "sign out",
             post(auth::logout),
         ),
         route(
-            Method::GET,
+            M::GET,
             "/api/me",
-            SignedInBeforeMfa,
+            pre_mfa,
             false,
+            "the signed-in user, roles, permissions and second-factor state",
             get(auth::me),
         ),
         route(
-            Method::POST,
+            M::POST,
             "/api/mfa/enroll",
-            SignedInBeforeMfa,
+            pre_mfa,
             false,
+            "a new authenticator secret (not stored until confirmed)",
             post(mfa::enroll),
         ),
         route(
-            Method::POST,
+            M::POST,
             "/api/mfa/confirm",
-            SignedInBeforeMfa,
+            pre_mfa,
             false,
+            "store the authenticator once a code from it checks out",
             post(mfa::confirm),
-        ),
+        )
+        .takes::<mfa::CodeBody>(),
         route(
-            Method::POST,
+            M::POST,
             "/api/mfa/verify",
-            SignedInBeforeMfa,
+            pre_mfa,
             false,
+            "the second sign-in step: an authenticator code",
             post(mfa::verify),
-        ),
+        )
+        .takes::<mfa::CodeBody>(),
         route(
-            Method::GET,
+            M::GET,
             "/api/tokens",
             SignedIn,
             false,
+            "your API tokens (never the secrets)",
             get(tokens::list),
         ),
         route(
-            Method::POST,
+            M::POST,
             "/api/tokens",
             SignedIn,
             false,
+            "issue an API token, shown once",
             post(tokens::issue),
-        ),
+        )
+        .takes::<tokens::IssueBody>(),
         route(
-            Method::POST,
+            M::POST,
             "/api/tokens/{id}/revoke",
             SignedIn,
             false,
+            "revoke an API token",
             post(tokens::revoke),
         ),
         route(
-            Method::POST,
+            M::POST,
             "/api/patients/search",
-            Needs(Permission::ReadDemographics),
+            Needs(P::ReadDemographics),
             true,
+            "find patients by name parts, MRN or birth date",
             post(patients::search),
-        ),
+        )
+        .takes::<patients::SearchBody>(),
         route(
-            Method::GET,
+            M::GET,
             "/api/patients/{id}",
-            Needs(Permission::ReadDemographics),
+            Needs(P::ReadDemographics),
             true,
+            "the chart sections your roles may read",
             get(patients::chart),
         ),
         route(
-            Method::POST,
+            M::POST,
             "/api/patients/{id}/break-glass",
-            Needs(Permission::BreakGlass),
+            Needs(P::BreakGlass),
             false,
+            "time-limited emergency read access, with a reason",
             post(patients::break_glass),
-        ),
+        )
+        .takes::<patients::BreakGlassBody>(),
         route(
-            Method::POST,
+            M::POST,
             "/api/break-glass/review",
-            Needs(Permission::ReviewBreakGlass),
+            Needs(P::ReviewBreakGlass),
             false,
+            "emergency grants for review",
             post(admin::review),
-        ),
+        )
+        .takes::<admin::ReviewBody>(),
         route(
-            Method::POST,
+            M::POST,
             "/api/audit/search",
-            Needs(Permission::ReadAudit),
+            Needs(P::ReadAudit),
             false,
+            "audit entries by patient, user, time and action",
             post(audit_api::search),
-        ),
+        )
+        .takes::<audit_api::AuditQuery>(),
         route(
-            Method::POST,
+            M::POST,
             "/api/audit/verify",
-            Needs(Permission::ReadAudit),
+            Needs(P::ReadAudit),
             false,
+            "check the audit chain and head",
             post(audit_api::verify),
         ),
         route(
-            Method::GET,
+            M::GET,
             "/api/users",
-            Needs(Permission::ManageUsers),
+            Needs(P::ManageUsers),
             false,
+            "every account",
             get(admin::list),
         ),
         route(
-            Method::POST,
+            M::POST,
             "/api/users",
-            Needs(Permission::ManageUsers),
+            Needs(P::ManageUsers),
             false,
+            "create an account",
             post(admin::create),
-        ),
+        )
+        .takes::<admin::NewUserBody>(),
         route(
-            Method::POST,
+            M::POST,
             "/api/users/{username}/roles",
-            Needs(Permission::ManageUsers),
+            Needs(P::ManageUsers),
             false,
+            "replace an account's roles",
             post(admin::set_roles),
-        ),
+        )
+        .takes::<admin::RolesBody>(),
         route(
-            Method::POST,
+            M::POST,
             "/api/users/{username}/disable",
-            Needs(Permission::ManageUsers),
+            Needs(P::ManageUsers),
             false,
+            "disable an account at once",
             post(admin::disable),
         ),
         route(
-            Method::POST,
+            M::POST,
             "/api/users/{username}/enable",
-            Needs(Permission::ManageUsers),
+            Needs(P::ManageUsers),
             false,
+            "enable an account",
             post(admin::enable),
         ),
     ]
@@ -206,13 +286,13 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 
 /// Every route's rule (for tests and documentation).
 pub fn route_specs() -> Vec<RouteSpec> {
-    table().into_iter().map(|(spec, _)| spec).collect()
+    table().into_iter().map(|Entry(spec, _)| spec).collect()
 }
 
 /// The application: every route from the table, guarded by its rule.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
-    for (spec, handler) in table() {
+    for Entry(spec, handler) in table() {
         let handler = match spec.access {
             Access::Public => handler,
             access => handler.layer(middleware::from_fn_with_state(
@@ -231,6 +311,10 @@ pub fn app(state: AppState) -> Router {
 
 async fn health() -> &'static str {
     "ok"
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(crate::openapi::document())
 }
 
 /// Nothing the API answers may be kept by a browser or proxy.

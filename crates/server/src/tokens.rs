@@ -117,7 +117,7 @@ fn token_json(token: &ApiToken) -> Value {
 }
 
 /// A token request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct IssueBody {
     /// What the token is for (shown in the audit trail as the client application).
     name: String,

@@ -113,3 +113,50 @@ async fn unknown_paths_are_404_and_health_is_public() {
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.headers["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn the_api_document_lists_every_route_with_its_rule() {
+    let h = Harness::new();
+    let doc = h.call("GET", "/api/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
+    for spec in route_specs() {
+        let method = spec.method.as_str().to_ascii_lowercase();
+        let operation = &doc.body["paths"][spec.path][&method];
+        assert!(
+            operation.is_object(),
+            "{} {} is missing",
+            spec.method,
+            spec.path
+        );
+        assert_eq!(operation["summary"], spec.summary);
+        if let Access::Needs(permission) = spec.access {
+            assert!(
+                operation["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains(permission.as_str())
+            );
+        }
+        assert_eq!(
+            operation.get("requestBody").is_some(),
+            spec.body.is_some(),
+            "{}",
+            spec.path
+        );
+    }
+    assert_eq!(
+        doc.body["paths"]["/api/login"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/LoginBody"
+    );
+    let login = &doc.body["components"]["schemas"]["LoginBody"];
+    assert_eq!(
+        login["required"],
+        serde_json::json!(["username", "password"])
+    );
+    assert_eq!(
+        doc.body["components"]["securitySchemes"]["session"]["in"],
+        "cookie"
+    );
+}
