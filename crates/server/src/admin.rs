@@ -7,6 +7,7 @@
 //! - Passwords pass the policy before they are hashed; only the argon2id hash is stored.
 
 use crate::auth::Principal;
+use crate::body::JsonBody;
 use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
@@ -79,7 +80,7 @@ pub struct NewUserBody {
 pub async fn create(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
-    Json(body): Json<NewUserBody>,
+    JsonBody(body): JsonBody<NewUserBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     let username = store::check_username(&body.username)
         .map_err(|e| WebError::bad("username", e.to_string()))?;
@@ -139,7 +140,7 @@ pub async fn set_roles(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
     Path(username): Path<String>,
-    Json(body): Json<RolesBody>,
+    JsonBody(body): JsonBody<RolesBody>,
 ) -> Result<Json<Value>, WebError> {
     let roles = parse_roles(&body.roles)?;
     change(
@@ -187,7 +188,7 @@ pub struct ReviewBody {
 /// `POST /api/break-glass/review` `{days?}`: emergency grants, newest first.
 pub async fn review(
     State(state): State<AppState>,
-    Json(body): Json<ReviewBody>,
+    JsonBody(body): JsonBody<ReviewBody>,
 ) -> Result<Json<Value>, WebError> {
     let days = body.days.unwrap_or(30);
     if !(1..=3660).contains(&days) {

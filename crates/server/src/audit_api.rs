@@ -1,6 +1,7 @@
 //! The audit report over the API: entries by patient, user, date range and action, and
 //! whole-chain verification, for holders of `read-audit`.
 
+use crate::body::JsonBody;
 use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
@@ -44,7 +45,7 @@ fn instant(field: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, We
 /// `POST /api/audit/search`: matching entries, oldest first.
 pub async fn search(
     State(state): State<AppState>,
-    Json(query): Json<AuditQuery>,
+    JsonBody(query): JsonBody<AuditQuery>,
 ) -> Result<Json<Value>, WebError> {
     let action = query
         .action

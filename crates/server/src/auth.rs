@@ -12,6 +12,7 @@
 //! - A request with `Authorization: Bearer` is authenticated by its API token only (see
 //!   `tokens`); a cookie on the same request is ignored.
 
+use crate::body::JsonBody;
 use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
@@ -268,7 +269,7 @@ pub async fn login(
     State(state): State<AppState>,
     origin: Origin,
     jar: CookieJar,
-    Json(body): Json<LoginBody>,
+    JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
     let user = state
         .blocking(move |state| {

@@ -27,6 +27,7 @@
 mod admin;
 mod audit_api;
 mod auth;
+mod body;
 mod csrf;
 mod error;
 mod mfa;

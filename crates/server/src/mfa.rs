@@ -11,6 +11,7 @@
 //!   replacing an existing authenticator needs a session that passed it.
 
 use crate::auth::{MfaState, Principal, cookie_for, new_session};
+use crate::body::JsonBody;
 use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
@@ -62,7 +63,7 @@ pub async fn confirm(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
     jar: CookieJar,
-    Json(body): Json<CodeBody>,
+    JsonBody(body): JsonBody<CodeBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
     let old_session = session_of(&principal)?;
     if principal.mfa == MfaState::Required {
@@ -117,7 +118,7 @@ pub async fn verify(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
     jar: CookieJar,
-    Json(body): Json<CodeBody>,
+    JsonBody(body): JsonBody<CodeBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
     let old_session = session_of(&principal)?;
     match principal.mfa {

@@ -10,6 +10,7 @@
 //! - Search terms travel in the request body, never in the URL.
 
 use crate::auth::Principal;
+use crate::body::JsonBody;
 use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
@@ -132,7 +133,7 @@ pub struct SearchBody {
 pub async fn search(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
-    Json(body): Json<SearchBody>,
+    JsonBody(body): JsonBody<SearchBody>,
 ) -> Result<Json<Value>, WebError> {
     let birth_date = match body.birth_date.as_deref() {
         None | Some("") => None,
@@ -204,7 +205,7 @@ pub async fn break_glass(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
     Path(id): Path<String>,
-    Json(body): Json<BreakGlassBody>,
+    JsonBody(body): JsonBody<BreakGlassBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     let id = parse_id(&id)?;
     let minutes = body.minutes.unwrap_or(privacy::BREAK_GLASS_DEFAULT_MINUTES);

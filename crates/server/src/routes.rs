@@ -325,6 +325,16 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// The patient id in a `/api/patients/{id}...` path, so a denied look at a chart is
+/// found under that patient in the audit report.
+fn patient_in_path(pattern: &str, path: &str) -> Option<i64> {
+    let position = pattern.split('/').position(|part| part == "{id}")?;
+    if !pattern.starts_with("/api/patients/{id}") {
+        return None;
+    }
+    path.split('/').nth(position)?.parse().ok()
+}
+
 async fn guard(
     State((state, access, spec)): State<(AppState, Access, RouteSpec)>,
     request: Request,
@@ -359,13 +369,16 @@ async fn guard(
     {
         let reason = format!("{} {} needs {permission}", spec.method, spec.path);
         let denied = principal.clone();
+        let patient = patient_in_path(spec.path, parts.uri.path());
         let audited = state
             .blocking(move |state| {
-                let event = denied
+                let mut event = denied
                     .event(state.store.clock().now(), Action::Read)
                     .outcome(Outcome::Denied)
-                    .record("route", 0)
                     .reason(&reason);
+                if let Some(id) = patient {
+                    event = event.patient(records::PatientId(id)).record("patient", id);
+                }
                 Ok(state.trail.record(&state.store, &event)?)
             })
             .await;

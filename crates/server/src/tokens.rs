@@ -11,6 +11,7 @@
 //!   application, beside the user.
 
 use crate::auth::{MfaState, Origin, Principal, TokenUse};
+use crate::body::JsonBody;
 use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
@@ -132,7 +133,7 @@ pub struct IssueBody {
 pub async fn issue(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
-    Json(body): Json<IssueBody>,
+    JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     session_only(&principal)?;
     let name = body.name.trim().to_owned();

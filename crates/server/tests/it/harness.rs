@@ -124,6 +124,22 @@ impl Harness {
             .await
     }
 
+    /// Sends `body` as it is (not necessarily JSON).
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Body::from(body.to_owned())).unwrap();
+        reply(self.app.clone().oneshot(request).await.unwrap()).await
+    }
+
     pub async fn send(
         &self,
         method: &str,

@@ -7,6 +7,7 @@ mod admin;
 mod harness;
 mod mfa;
 mod patients;
+mod robust;
 mod routes;
 mod sessions;
 mod tokens;

@@ -160,3 +160,27 @@ async fn the_api_document_lists_every_route_with_its_rule() {
         "cookie"
     );
 }
+
+#[tokio::test]
+async fn a_denied_look_at_a_chart_is_audited_under_the_patient() {
+    let h = Harness::new();
+    let id = h.add_patient("R2");
+    h.add_user("res", &[Role::Researcher]);
+    let researcher = h.login("res").await;
+    let denied = h
+        .call(
+            "GET",
+            &format!("/api/patients/{id}"),
+            Some(&researcher),
+            None,
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let entry = h.audit().pop().unwrap();
+    assert_eq!(entry.event.outcome, privacy::Outcome::Denied);
+    assert_eq!(entry.event.patient_id, Some(records::PatientId(id)));
+    assert_eq!(
+        entry.event.reason.as_deref(),
+        Some("GET /api/patients/{id} needs read-demographics")
+    );
+}
