@@ -7,3 +7,16 @@ if [ -z "${CHARTROOM_TEST_POSTGRES_URL:-}" ] && command -v pg_isready >/dev/null
     export CHARTROOM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres
 fi
 cargo test --workspace
+
+# Every FHIR resource Chartroom emits must pass the official R4 JSON schema: export a
+# small demo population as NDJSON and validate it with an external validator (AJV).
+if command -v node >/dev/null 2>&1; then
+    npm ci --prefix tools/fhir-validate --no-audit --no-fund --silent
+    fhir_tmp=$(mktemp -d)
+    trap 'rm -rf "$fhir_tmp"' EXIT
+    cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" demo --patients 20 --seed 3 >/dev/null
+    cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" export --ndjson "$fhir_tmp/ndjson" >/dev/null
+    node tools/fhir-validate/validate.js "$fhir_tmp/ndjson"
+else
+    echo "node not found: FHIR schema validation skipped" >&2
+fi

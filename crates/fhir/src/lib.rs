@@ -16,8 +16,10 @@
 mod capability;
 mod datatypes;
 mod decimal;
+mod export;
 mod resources;
 mod systems;
+mod to_fhir;
 mod validate;
 
 pub use capability::{WRITABLE_TYPES, capability_statement};
@@ -26,9 +28,11 @@ pub use datatypes::{
     Meta, Period, Quantity, Reference,
 };
 pub use decimal::Decimal;
+pub use export::{ExportCounts, export_ndjson};
 
 pub use resources::*;
 pub use systems::*;
+pub use to_fhir::{ToFhir, resource_id};
 
 pub use validate::{Issue, IssueSeverity, operation_outcome, validate_resource, validate_value};
 

@@ -4,6 +4,7 @@ mod audit;
 mod audited;
 mod codes;
 mod demo;
+mod export;
 mod import;
 mod patient;
 mod query;
@@ -14,7 +15,6 @@ mod user;
 use crate::config::StorageArgs;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 
 /// Chartroom keeps a facility's patient records: charts, coding, review, claims, audit.
 ///
@@ -55,12 +55,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Import records from files (the Synthea CSV export, plain or .gz).
     Import(import::ImportArgs),
-    /// Export records to files.
-    Export {
-        /// Write one CSV file per record kind into this directory.
-        #[arg(long, value_name = "DIR")]
-        csv: PathBuf,
-    },
+    /// Export records to files (CSV, or FHIR R4 NDJSON).
+    Export(export::ExportArgs),
     /// Find patients and read charts.
     #[command(subcommand)]
     Patient(patient::PatientCmd),
@@ -117,20 +113,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(args) => demo::run(&storage.open()?, &args, json),
         Command::Import(args) => import::run(&storage.open()?, &args, json),
-        Command::Export { csv } => {
-            let store = storage.open()?;
-            let counts = interop::export::export_csv(&store, &csv)?;
-            if json {
-                return crate::output::json(&counts);
-            }
-            let rows: Vec<Vec<String>> = counts
-                .iter()
-                .map(|(file, n)| vec![file.clone(), crate::output::count(*n)])
-                .collect();
-            crate::output::table(&["file", "rows"], &rows);
-            crate::say!("Exported to {}", csv.display());
-            Ok(())
-        }
+        Command::Export(args) => export::run(&storage.open()?, &args, json),
         Command::Patient(cmd) => patient::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,
