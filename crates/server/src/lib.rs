@@ -42,5 +42,5 @@ pub use auth::{IDLE_HEADER, MfaState, Principal, SESSION_COOKIE, TokenUse};
 pub use error::WebError;
 pub use openapi::document as openapi_document;
 pub use routes::{Access, RouteSpec, app, route_specs};
-pub use serve::{ServeConfig, ServeError, serve_blocking};
+pub use serve::{ServeConfig, ServeError, TlsFiles, serve_blocking, tls_config};
 pub use state::{AppState, ServerConfig};

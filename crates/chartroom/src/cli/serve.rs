@@ -1,13 +1,15 @@
 //! `chartroom serve`: the JSON API on 127.0.0.1:8080 unless told otherwise.
 //!
-//! Invariants: plain HTTP only on a loopback address unless `--insecure-non-loopback` is
-//! given; the audit key and head live in the data directory, as for the command line.
+//! Invariants: HTTPS when `--tls-cert` and `--tls-key` are given (cookies then `Secure`);
+//! plain HTTP only on a loopback address unless `--insecure-non-loopback` is given; the
+//! audit key and head live in the data directory, as for the command line.
 
 use super::audited::hash_cost;
 use crate::config::StorageArgs;
 use anyhow::{Context, Result, bail};
-use server::{AppState, ServeConfig, ServerConfig};
+use server::{AppState, ServeConfig, ServerConfig, TlsFiles};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use store::AuditTrail;
 
@@ -19,6 +21,12 @@ pub struct ServeArgs {
     /// Sign users out after this many minutes without activity (1 to 480).
     #[arg(long, default_value_t = 15, value_name = "MINUTES")]
     idle_minutes: i64,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Serve plain HTTP on an address other machines can reach: patient data and
     /// passwords cross the network unencrypted.
     #[arg(long)]
@@ -37,7 +45,19 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
             "No users yet: create the first administrator with `chartroom user add NAME --admin`."
         );
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    };
+    // Check the certificate before anything else, so a bad file is the first message.
+    if let Some(files) = &tls {
+        server::tls_config(files)?;
+    }
     let config = ServerConfig {
+        secure_cookies: tls.is_some(),
         idle_timeout: time::Duration::minutes(args.idle_minutes),
         hash_cost: hash_cost(),
         ..ServerConfig::default()
@@ -45,10 +65,12 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     let state = AppState::new(Arc::new(store), Arc::new(trail), config)?;
     let serve = ServeConfig {
         listen: args.listen,
+        tls,
         insecure_non_loopback: args.insecure_non_loopback,
     };
+    let scheme = if serve.tls.is_some() { "https" } else { "http" };
     server::serve_blocking(&serve, state, |addr| {
-        crate::say!("Serving Chartroom's API on http://{addr}/api (Ctrl-C stops).");
+        crate::say!("Serving Chartroom's API on {scheme}://{addr}/api (Ctrl-C stops).");
     })?;
     Ok(())
 }

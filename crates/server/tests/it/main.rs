@@ -10,4 +10,5 @@ mod patients;
 mod robust;
 mod routes;
 mod sessions;
+mod tls;
 mod tokens;
