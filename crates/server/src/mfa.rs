@@ -90,15 +90,10 @@ pub async fn confirm(
                 audited
                     .security()
                     .accept_totp_step(principal.user_id, step)?;
-                let session = new_session(state, now, principal.user_id, true, &principal.origin)?;
-                audited.security().end_session(&old_session)?;
-                audited.security().create_session(&session.record)?;
                 let event = principal
                     .event(now, Action::PermissionChange)
-                    .record("user", principal.user_id)
                     .reason("authenticator enrolled");
-                audited.append(&event)?;
-                Ok(session.id)
+                replace_session(audited, state, &principal, &old_session, event)
             })?)
         })
         .await?;
@@ -106,6 +101,29 @@ pub async fn confirm(
         jar.add(cookie_for(&state, session_id)),
         Json(json!({ "mfa": "passed" })),
     ))
+}
+
+/// Ends the session that was waiting for the second factor, starts one that passed it
+/// (a new id, so a session id seen before sign-in is worthless after), and audits `event`
+/// naming the user. Returns the new session's secret id.
+fn replace_session(
+    audited: &mut store::Audited<'_>,
+    state: &AppState,
+    principal: &Principal,
+    old_session: &str,
+    event: privacy::AuditEvent,
+) -> store::Result<String> {
+    let session = new_session(
+        state,
+        audited.now(),
+        principal.user_id,
+        true,
+        &principal.origin,
+    )?;
+    audited.security().end_session(old_session)?;
+    audited.security().create_session(&session.record)?;
+    audited.append(&event.record("user", principal.user_id))?;
+    Ok(session.id)
 }
 
 enum Verified {
@@ -167,15 +185,11 @@ pub async fn verify(
                     return Ok(Verified::Failed);
                 }
                 audited.security().record_successful_login(user.id)?;
-                let session = new_session(state, now, user.id, true, &principal.origin)?;
-                audited.security().end_session(&old_session)?;
-                audited.security().create_session(&session.record)?;
                 let event = principal
                     .event(now, Action::Login)
-                    .record("user", user.id)
                     .reason("second factor passed");
-                audited.append(&event)?;
-                Ok(Verified::Passed(session.id))
+                replace_session(audited, state, &principal, &old_session, event)
+                    .map(Verified::Passed)
             })?)
         })
         .await?;
