@@ -66,9 +66,19 @@ impl From<store::Error> for WebError {
                 Self::NotFound(format!("{kind} {id} does not exist"))
             }
             store::Error::Conflict(message) => Self::Conflict(message),
-            error @ (store::Error::Invalid { .. }
-            | store::Error::VersionConflict { .. }
-            | store::Error::Deleted { .. }) => Self::Conflict(error.to_string()),
+            store::Error::Invalid { errors, .. } => {
+                let field = errors
+                    .iter()
+                    .next()
+                    .map_or("body".to_owned(), |e| e.path.clone());
+                Self::BadRequest {
+                    field,
+                    reason: errors.to_string(),
+                }
+            }
+            error @ (store::Error::VersionConflict { .. } | store::Error::Deleted { .. }) => {
+                Self::Conflict(error.to_string())
+            }
             other => Self::internal(other),
         }
     }

@@ -253,3 +253,80 @@ pub async fn break_glass(
         })
         .await
 }
+
+/// A demographics correction: the version read and the fields to change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DemographicsBody {
+    /// The version the user read (a stale version is refused: someone else changed it).
+    version: i64,
+    /// Field name to new value, as in the chart's `patient.record`.
+    #[schema(value_type = Object)]
+    changes: Map<String, Value>,
+}
+
+/// `POST /api/patients/{id}/demographics` `{version, changes}`: corrects demographics;
+/// the change and its audit entry (old and new values of the changed fields) commit
+/// together, so the chart's history can be rebuilt from the audit trail.
+pub async fn correct_demographics(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DemographicsBody>,
+) -> Result<Json<Value>, WebError> {
+    let id = parse_id(&id)?;
+    if body.changes.is_empty() {
+        return Err(WebError::bad(
+            "changes",
+            "name at least one field to change",
+        ));
+    }
+    state
+        .blocking(move |state| {
+            Ok(state.trail.write(&state.store, |audited| {
+                let current = audited.records().get::<Patient>(id)?;
+                let mut record = serde_json::to_value(&current.record)
+                    .map_err(|e| store::Error::Database(e.to_string()))?;
+                let mut old = Map::new();
+                for (field, value) in &body.changes {
+                    let Some(slot) = record.get_mut(field) else {
+                        return Err(invalid(
+                            &format!("changes.{field}"),
+                            "is not a demographics field",
+                        ));
+                    };
+                    old.insert(field.clone(), slot.clone());
+                    *slot = value.clone();
+                }
+                let patient: Patient = serde_json::from_value(record)
+                    .map_err(|e| invalid("changes", &e.to_string()))?;
+                let actor = store::Actor::new(format!("user:{}", principal.username));
+                let stored = audited
+                    .records()
+                    .update(&actor, id, body.version, &patient)?;
+                let event = principal
+                    .event(audited.now(), Action::Update)
+                    .patient(PatientId(id))
+                    .record("patient", id)
+                    .categories(&[DataCategory::Demographics])
+                    .changes(
+                        Some(Value::Object(old).to_string()),
+                        Some(Value::Object(body.changes.clone()).to_string()),
+                    );
+                audited.append(&event)?;
+                Ok(stored.meta.version)
+            })?)
+        })
+        .await
+        .map(|version| Json(json!({ "id": id, "version": version })))
+}
+
+/// A validation failure on one field, as the store reports them.
+fn invalid(path: &str, message: &str) -> store::Error {
+    store::Error::Invalid {
+        kind: "patient",
+        errors: records::ValidationErrors(vec![records::FieldError {
+            path: path.to_owned(),
+            message: message.to_owned(),
+        }]),
+    }
+}

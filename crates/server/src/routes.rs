@@ -206,6 +206,15 @@ fn table() -> Vec<Entry> {
         ),
         route(
             M::POST,
+            "/api/patients/{id}/demographics",
+            Needs(P::WriteDemographics),
+            false,
+            "correct demographics (names the version read; audited with old and new values)",
+            post(patients::correct_demographics),
+        )
+        .takes::<patients::DemographicsBody>(),
+        route(
+            M::POST,
             "/api/patients/{id}/break-glass",
             Needs(P::BreakGlass),
             false,

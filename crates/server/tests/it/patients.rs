@@ -131,3 +131,73 @@ async fn an_emergency_grant_opens_the_chart_until_it_expires() {
     let after = h.call("GET", &path, Some(&fd), None).await;
     assert!(after.body.get("notes").is_none());
 }
+
+#[tokio::test]
+async fn demographic_corrections_are_versioned_validated_and_audited_with_old_and_new_values() {
+    let h = Harness::new();
+    let id = h.add_patient("C1");
+    h.add_user("fd", &[Role::FrontDesk]);
+    h.add_user("bo", &[Role::Billing]);
+    let fd = h.login("fd").await;
+    let path = format!("/api/patients/{id}/demographics");
+    let correct = |body: serde_json::Value| h.call("POST", &path, Some(&fd), Some(body));
+
+    let done =
+        correct(json!({"version": 1, "changes": {"phone": "555-0199", "given_name": "Tessa"}}))
+            .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["version"], 2);
+    let entry = h.audit().pop().unwrap();
+    assert_eq!(entry.event.action, Action::Update);
+    assert_eq!(entry.event.patient_id, Some(PatientId(id)));
+    assert_eq!(
+        entry.event.old_values.as_deref(),
+        Some(r#"{"given_name":"Tess","phone":null}"#)
+    );
+    assert_eq!(
+        entry.event.new_values.as_deref(),
+        Some(r#"{"given_name":"Tessa","phone":"555-0199"}"#)
+    );
+
+    let stale = correct(json!({"version": 1, "changes": {"phone": "555-0100"}})).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let unknown = correct(json!({"version": 2, "changes": {"shoe_size": 9}})).await;
+    assert_eq!(unknown.body["field"], "changes.shoe_size");
+    let bad_date = correct(json!({"version": 2, "changes": {"birth_date": "1980-02-30"}})).await;
+    assert_eq!(
+        (bad_date.status, bad_date.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("changes"))
+    );
+    let empty_name = correct(json!({"version": 2, "changes": {"family_name": ""}})).await;
+    assert_eq!(
+        empty_name.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        empty_name.body
+    );
+    assert_eq!(empty_name.body["field"], "family_name");
+    let missing = h
+        .call(
+            "POST",
+            "/api/patients/999/demographics",
+            Some(&fd),
+            Some(json!({"version": 1, "changes": {"phone": "1"}})),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let bo = h.login("bo").await;
+    let denied = h
+        .call(
+            "POST",
+            &path,
+            Some(&bo),
+            Some(json!({"version": 2, "changes": {"phone": "1"}})),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.trail.verify(&h.store).unwrap().map(|v| v.entries).ok(),
+        Some(h.audit().len() as u64)
+    );
+}
