@@ -20,3 +20,18 @@ if command -v node >/dev/null 2>&1; then
 else
     echo "node not found: FHIR schema validation skipped" >&2
 fi
+
+# HL7 v2: python-hl7's mllp_send as a real client against `chartroom mllp` (every sample
+# ACKed AA, a bad message AE, `chartroom hl7 vxu` re-parsed by python-hl7).
+if command -v python3 >/dev/null 2>&1; then
+    target="${CARGO_TARGET_DIR:-target}"
+    venv="$target/hl7-venv"
+    if [ ! -x "$venv/bin/mllp_send" ]; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q hl7
+    fi
+    cargo build -q -p chartroom
+    "$venv/bin/python" tools/hl7/mllp_check.py "$target/debug/chartroom" "$venv/bin/mllp_send" "$venv/bin/python"
+else
+    echo "python3 not found: the mllp_send check was skipped" >&2
+fi

@@ -84,7 +84,7 @@ fn unreadable(store: &Store, bytes: &[u8], e: &ParseError) -> Applied {
     let ack = build_ack(
         original.as_ref(),
         code,
-        &[problem.clone()],
+        std::slice::from_ref(&problem),
         now,
         &ack_id(control),
     );

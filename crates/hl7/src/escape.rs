@@ -58,7 +58,10 @@ pub(crate) fn needs_escape(text: &str, d: &Delimiters) -> bool {
 /// Decodes `\Xhh..\`: pairs of hex digits as bytes, read as UTF-8 when they are, otherwise
 /// as ISO-8859-1 (the usual MSH-18 alternative).
 fn hex(body: &str) -> Option<String> {
-    if body.is_empty() || body.len() % 2 != 0 || !body.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if body.is_empty()
+        || !body.len().is_multiple_of(2)
+        || !body.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         return None;
     }
     let bytes: Vec<u8> = (0..body.len() / 2)

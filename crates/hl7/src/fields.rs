@@ -43,7 +43,7 @@ pub(crate) fn parse_dtm(text: &str) -> Result<OffsetDateTime, String> {
         None => (text, None),
     };
     let (body, _fraction) = body.split_once('.').unwrap_or((body, ""));
-    if body.len() < 8 || body.len() > 14 || body.len() % 2 != 0 {
+    if body.len() < 8 || body.len() > 14 || !body.len().is_multiple_of(2) {
         return Err(bad());
     }
     let date = parse_date(body).map_err(|_| bad())?;

@@ -5,7 +5,9 @@ mod audited;
 mod codes;
 mod demo;
 mod export;
+mod hl7;
 mod import;
+mod mllp;
 mod patient;
 mod query;
 mod serve;
@@ -76,6 +78,11 @@ enum Command {
     Audit(audit::AuditCmd),
     /// Serve the JSON API (127.0.0.1:8080 by default).
     Serve(serve::ServeArgs),
+    /// Listen for HL7 v2 messages over MLLP (127.0.0.1:2575 by default).
+    Mllp(mllp::MllpArgs),
+    /// HL7 v2 messages: `hl7 vxu PATIENT` prints an immunization update for registries.
+    #[command(subcommand)]
+    Hl7(hl7::Hl7Cmd),
 }
 
 /// Runs the parsed command.
@@ -128,6 +135,12 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
         Command::Serve(args) => serve::run(&storage, &args),
+        Command::Mllp(args) => mllp::run(&storage, &args),
+        Command::Hl7(cmd) => hl7::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+        ),
         Command::Stats => stats::run(&storage.open()?, json),
         Command::Query(cmd) => query::run(
             &storage.open()?,

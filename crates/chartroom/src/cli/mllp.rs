@@ -1,0 +1,57 @@
+//! `chartroom mllp`: the HL7 v2 listener over MLLP (ADT^A01/A03/A04/A08, ORU^R01,
+//! VXU^V04), one thread per connection, each message committed before its ACK.
+//!
+//! Invariants: listens on loopback unless `--insecure-non-loopback` is given (MLLP is plain
+//! TCP: patient data crosses the network unencrypted); bad frames and messages are
+//! answered and logged, never fatal. A later step folds this into `chartroom serve --mllp`.
+
+use crate::config::StorageArgs;
+use anyhow::{Context, Result, bail};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args)]
+pub struct MllpArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:2575", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Largest message accepted, in bytes (an oversized frame is answered AR and the
+    /// connection closed).
+    #[arg(long, default_value_t = hl7::mllp::DEFAULT_MAX_FRAME, value_name = "BYTES")]
+    max_frame: usize,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    max_connections: usize,
+    /// Log nothing per message (errors are still logged).
+    #[arg(long)]
+    quiet: bool,
+    /// Listen on an address other machines can reach.
+    #[arg(long)]
+    insecure_non_loopback: bool,
+}
+
+pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
+    if !args.listen.ip().is_loopback() && !args.insecure_non_loopback {
+        bail!(
+            "{} is not a loopback address: MLLP is unencrypted; add --insecure-non-loopback to listen there anyway",
+            args.listen
+        );
+    }
+    if args.max_frame < 64 || args.max_connections == 0 {
+        bail!("--max-frame must be at least 64 and --max-connections at least 1");
+    }
+    let store = Arc::new(storage.open()?);
+    let listener =
+        TcpListener::bind(args.listen).with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    // The address on stdout, so scripts that pass port 0 learn the port.
+    crate::say!("Listening for HL7 v2 over MLLP on {addr} (Ctrl-C stops).");
+    let config = hl7::listener::Config {
+        max_frame: args.max_frame,
+        max_connections: args.max_connections,
+        log_messages: !args.quiet,
+        ..hl7::listener::Config::default()
+    };
+    hl7::listener::serve(&listener, store, &config)?;
+    Ok(())
+}

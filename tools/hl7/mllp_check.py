@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Runs python-hl7's mllp_send against `chartroom mllp` and checks every ACK.
+
+Usage: mllp_check.py CHARTROOM_BINARY MLLP_SEND [PYTHON_WITH_HL7]
+
+Starts the listener on a free loopback port with a temporary data directory, sends
+good.hl7 (every ACK must be AA) and bad.hl7 (AE with ERR segments), checks that
+`chartroom hl7 vxu` prints a VXU^V04 python-hl7 can parse, and stops the listener.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def acks(raw):
+    """The ACK messages in mllp_send's output (raw MLLP frames, one a line)."""
+    frames = re.findall(rb"\x0b(.*?)\x1c", raw, re.S)
+    return [f.decode("utf-8") for f in frames]
+
+
+def msa(ack):
+    for seg in ack.split("\r"):
+        if seg.startswith("MSA|"):
+            return seg.split("|")[1]
+    return None
+
+
+def send(mllp_send, port, name):
+    path = os.path.join(HERE, name)
+    out = subprocess.run(
+        [mllp_send, "--loose", "-p", str(port), "-f", path, "127.0.0.1"],
+        capture_output=True,
+        timeout=60,
+    )
+    if out.returncode != 0:
+        sys.exit(f"mllp_send {name} failed: {out.stderr.decode(errors='replace')}")
+    with open(path, "rb") as f:
+        sent = f.read().count(b"MSH|^~\\&|")
+    got = acks(out.stdout)
+    if len(got) != sent:
+        sys.exit(f"{name}: sent {sent} messages, got {len(got)} ACKs")
+    return got
+
+
+def main():
+    chartroom, mllp_send = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory() as data:
+        env = dict(os.environ, CHARTROOM_DATA_DIR=data)
+        env.pop("CHARTROOM_DATABASE_URL", None)
+        listener = subprocess.Popen(
+            [chartroom, "mllp", "--listen", "127.0.0.1:0", "--quiet"],
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        try:
+            line = listener.stdout.readline().decode()
+            m = re.search(r"127\.0\.0\.1:(\d+)", line)
+            if not m:
+                sys.exit(f"chartroom mllp did not say where it listens: {line!r}")
+            port = int(m.group(1))
+            good = send(mllp_send, port, "good.hl7")
+            codes = [msa(a) for a in good]
+            if codes != ["AA"] * len(good):
+                sys.exit("good.hl7: expected every ACK AA, got:\n" + "\n\n".join(good))
+            bad = send(mllp_send, port, "bad.hl7")
+            if [msa(a) for a in bad] != ["AE"] or bad[0].count("\rERR|") != 3:
+                sys.exit("bad.hl7: expected AE with 3 ERR segments, got:\n" + "\n".join(bad))
+            vxu = subprocess.run(
+                [chartroom, "hl7", "vxu", "432155"], capture_output=True, env=env, timeout=60
+            )
+            if vxu.returncode != 0:
+                sys.exit(f"chartroom hl7 vxu failed: {vxu.stderr.decode(errors='replace')}")
+            text = vxu.stdout.decode().strip().replace("\n", "\r")
+            if len(sys.argv) > 3:
+                check = subprocess.run(
+                    [sys.argv[3], "-c",
+                     "import hl7,sys; m=hl7.parse(sys.stdin.read()); "
+                     "assert str(m.segment('MSH')[9]) == 'VXU^V04^VXU_V04', m.segment('MSH')[9]; "
+                     "print(len(m.segments('RXA')))"],
+                    input=text.encode(), capture_output=True, timeout=60,
+                )
+                if check.returncode != 0 or check.stdout.strip() != b"2":
+                    sys.exit(f"python-hl7 could not read the VXU: {check.stderr.decode()}\n{text}")
+            print(f"mllp_send: {len(good)} messages AA, 1 bad message AE; hl7 vxu re-parsed by python-hl7")
+        finally:
+            listener.terminate()
+            listener.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
