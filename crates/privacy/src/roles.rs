@@ -153,6 +153,8 @@ named_enum! {
         ManageUsers = "manage-users",
         /// Open a chart one's roles do not cover, for a stated reason, for a limited time.
         BreakGlass = "break-glass",
+        /// Record patients' amendment requests and accept or deny them.
+        ManageAmendments = "manage-amendments",
     }
 }
 
@@ -191,6 +193,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ReviewChart,
             ReleaseInformation,
             ExportRecords,
+            ManageAmendments,
         ],
     ),
     (

@@ -6,6 +6,7 @@
 //! - `auth`: sign-in, sign-out, the session cookie and the signed-in `Principal`.
 //! - `patients`: chart reads and patient search, filtered by data category and audited;
 //!   emergency-access requests.
+//! - `amendments`: patients' amendment requests and their decisions.
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
 //! - `mfa`: authenticator enrolment and the second sign-in step (TOTP), required for
@@ -25,6 +26,7 @@
 //!   message, the details go to standard error.
 
 mod admin;
+mod amendments;
 mod audit_api;
 mod auth;
 mod body;

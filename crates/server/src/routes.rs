@@ -12,7 +12,7 @@ use crate::auth::{self, authenticate};
 use crate::error::WebError;
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, audit_api, mfa, tokens};
+use crate::{admin, amendments, audit_api, mfa, tokens};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -213,6 +213,32 @@ fn table() -> Vec<Entry> {
             post(patients::correct_demographics),
         )
         .takes::<patients::DemographicsBody>(),
+        route(
+            M::POST,
+            "/api/patients/{id}/amendments",
+            Needs(P::ManageAmendments),
+            false,
+            "record a patient's amendment request",
+            post(amendments::request),
+        )
+        .takes::<amendments::RequestBody>(),
+        route(
+            M::GET,
+            "/api/patients/{id}/amendments",
+            Needs(P::ManageAmendments),
+            true,
+            "a patient's amendment requests and their decisions",
+            get(amendments::list),
+        ),
+        route(
+            M::POST,
+            "/api/amendments/{id}/decision",
+            Needs(P::ManageAmendments),
+            false,
+            "accept (naming the changed record) or deny (with a reason) an amendment request",
+            post(amendments::decide),
+        )
+        .takes::<amendments::DecisionBody>(),
         route(
             M::POST,
             "/api/patients/{id}/break-glass",

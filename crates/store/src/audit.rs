@@ -268,6 +268,11 @@ impl Audited<'_> {
         Tx::new(&mut *self.conn, self.now)
     }
 
+    /// The connection, for the store's own audited modules.
+    pub(crate) fn conn(&mut self) -> &mut dyn Conn {
+        &mut *self.conn
+    }
+
     /// Users, sessions, tokens and grants, on this transaction.
     pub fn security(&mut self) -> Security<'_> {
         Security::new(&mut *self.conn, self.now)

@@ -13,6 +13,7 @@
 //! - Time comes from the `Clock` the store was opened with, never from the system directly.
 
 mod accounts;
+mod amendments;
 mod audit;
 mod clock;
 mod conn;
@@ -31,6 +32,7 @@ mod tx;
 mod value;
 
 pub use accounts::account_json;
+pub use amendments::{Amendment, AmendmentDecision};
 pub use audit::{AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audited, random_bytes};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;

@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_saved_queries.sql"),
         postgres: include_str!("../migrations/postgres/0003_saved_queries.sql"),
     },
+    Migration {
+        version: 4,
+        name: "amendments",
+        sqlite: include_str!("../migrations/sqlite/0004_amendments.sql"),
+        postgres: include_str!("../migrations/postgres/0004_amendments.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -36,6 +36,8 @@ fn matrix_cases() {
         (&[Role::Physician], BreakGlass, true),
         (&[Role::HimTechnician], ReadNotes, true),
         (&[Role::HimTechnician], ReleaseInformation, true),
+        (&[Role::HimTechnician], ManageAmendments, true),
+        (&[Role::Physician], ManageAmendments, false),
         (&[Role::PublicHealth], ReadAggregates, true),
         (&[Role::Researcher], ReadDeidentified, true),
         (&[Role::Auditor], ReadAudit, true),

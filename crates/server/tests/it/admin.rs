@@ -224,3 +224,93 @@ async fn auditors_search_the_trail_and_verify_it() {
     let verify = h.call("POST", "/api/audit/verify", Some(&aud), None).await;
     assert_eq!(verify.body["ok"], true, "{}", verify.body);
 }
+
+#[tokio::test]
+async fn amendment_requests_are_recorded_decided_and_audited() {
+    let h = Harness::new();
+    let id = h.add_patient("AM1");
+    h.add_user("him", &[Role::HimTechnician]);
+    h.add_user("doc", &[Role::Physician]);
+    let him = h.login("him").await;
+    let path = format!("/api/patients/{id}/amendments");
+    let empty = h
+        .call("POST", &path, Some(&him), Some(json!({"description": " "})))
+        .await;
+    assert_eq!(empty.body["field"], "description");
+    let asked = h
+        .call(
+            "POST",
+            &path,
+            Some(&him),
+            Some(json!({"description": "my phone number is 555-0123"})),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.body);
+    let request = asked.body["id"].as_i64().unwrap();
+    let decision = format!("/api/amendments/{request}/decision");
+
+    let short = h
+        .call(
+            "POST",
+            &decision,
+            Some(&him),
+            Some(json!({"accept": false, "reason": "no"})),
+        )
+        .await;
+    assert_eq!(short.body["field"], "reason");
+    let unlinked = h
+        .call(
+            "POST",
+            &decision,
+            Some(&him),
+            Some(json!({"accept": true, "reason": "verified"})),
+        )
+        .await;
+    assert_eq!(unlinked.body["field"], "record_kind");
+    let accepted = h
+        .call(
+            "POST",
+            &decision,
+            Some(&him),
+            Some(json!({"accept": true, "reason": "verified by phone", "record_kind": "patient", "record_id": id})),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    assert_eq!(accepted.body["status"], "accepted");
+    let twice = h
+        .call(
+            "POST",
+            &decision,
+            Some(&him),
+            Some(json!({"accept": false, "reason": "changed our mind"})),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+
+    let listed = h.call("GET", &path, Some(&him), None).await;
+    assert_eq!(listed.body["amendments"][0]["decision"]["linked_id"], id);
+    let doc = h.login("doc").await;
+    assert_eq!(
+        h.call("GET", &path, Some(&doc), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let kinds: Vec<Option<String>> = h
+        .audit()
+        .into_iter()
+        .filter(|e| e.event.patient_id == Some(records::PatientId(id)))
+        .map(|e| e.event.record_kind)
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| k.as_deref() == Some("amendment_request"))
+            .count(),
+        2
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|k| k.as_deref() == Some("amendment_requests")),
+        "the listing is audited"
+    );
+}

@@ -21,8 +21,8 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
     for spec in &specs {
         if spec.patient_data {
             assert!(
-                matches!(spec.access, Access::Needs(p) if p.as_str().starts_with("read-")),
-                "{} {} serves patient data, so it must need a read permission",
+                matches!(spec.access, Access::Needs(_)),
+                "{} {} serves patient data, so it must need a permission",
                 spec.method,
                 spec.path
             );

@@ -1,0 +1,138 @@
+//! Patients' amendment requests over the API (HIPAA §164.526): record a request, list a
+//! patient's requests, accept (linking the changed record) or deny with a reason.
+//! Every step is audited in the same transaction (`store::Audited::request_amendment`,
+//! `decide_amendment`); listing is audited as a read.
+
+use crate::auth::Principal;
+use crate::body::JsonBody;
+use crate::error::WebError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use privacy::{Action, DataCategory};
+use records::PatientId;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Shortest reason accepted for a denial, in characters (the patient is told it).
+const MIN_DENIAL_REASON: usize = 10;
+
+fn parse_id(field: &str, text: &str) -> Result<i64, WebError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| WebError::bad(field, format!("\"{text}\" is not a record id")))
+}
+
+/// A new request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RequestBody {
+    /// What the patient asks to change, in their words.
+    description: String,
+}
+
+/// `POST /api/patients/{id}/amendments` `{description}`: records a request (201).
+pub async fn request(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<RequestBody>,
+) -> Result<(StatusCode, Json<Value>), WebError> {
+    let id = parse_id("id", &id)?;
+    let description = body.description.trim().to_owned();
+    if description.is_empty() {
+        return Err(WebError::bad(
+            "description",
+            "say what the patient asks to change",
+        ));
+    }
+    state
+        .blocking(move |state| {
+            let amendment = state.trail.write(&state.store, |audited| {
+                let by = principal.event(audited.now(), Action::Create);
+                audited.request_amendment(PatientId(id), &description, by)
+            })?;
+            Ok((StatusCode::CREATED, Json(json!(amendment))))
+        })
+        .await
+}
+
+/// `GET /api/patients/{id}/amendments`: the patient's requests, oldest first.
+pub async fn list(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    let id = parse_id("id", &id)?;
+    state
+        .blocking(move |state| {
+            state.store.read(|tx| tx.get::<records::Patient>(id))?;
+            let amendments = state.store.amendments(PatientId(id))?;
+            let event = principal
+                .event(state.store.clock().now(), Action::Read)
+                .patient(PatientId(id))
+                .record("amendment_requests", id)
+                .categories(&[DataCategory::Demographics]);
+            state.trail.record(&state.store, &event)?;
+            Ok(Json(json!({ "amendments": amendments })))
+        })
+        .await
+}
+
+/// A decision.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DecisionBody {
+    /// Accept (true) or deny (false).
+    accept: bool,
+    /// Why (required; at least 10 characters for a denial).
+    reason: String,
+    /// For an acceptance: the kind of record that was changed (`patient`, `diagnosis`, ...).
+    #[serde(default)]
+    record_kind: Option<String>,
+    /// For an acceptance: its id.
+    #[serde(default)]
+    record_id: Option<i64>,
+}
+
+/// `POST /api/amendments/{id}/decision` `{accept, reason, record_kind?, record_id?}`.
+pub async fn decide(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<DecisionBody>,
+) -> Result<Json<Value>, WebError> {
+    let id = parse_id("id", &id)?;
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(WebError::bad("reason", "give the reason for the decision"));
+    }
+    if !body.accept && reason.chars().count() < MIN_DENIAL_REASON {
+        return Err(WebError::bad(
+            "reason",
+            format!("a denial needs a reason of at least {MIN_DENIAL_REASON} characters"),
+        ));
+    }
+    let linked = match (body.accept, body.record_kind, body.record_id) {
+        (true, Some(kind), Some(record)) if !kind.trim().is_empty() && record > 0 => {
+            Some((kind.trim().to_owned(), record))
+        }
+        (true, _, _) => {
+            return Err(WebError::bad(
+                "record_kind",
+                "an acceptance names the changed record (record_kind and record_id)",
+            ));
+        }
+        (false, _, _) => None,
+    };
+    state
+        .blocking(move |state| {
+            let decided = state.trail.write(&state.store, |audited| {
+                let by = principal.event(audited.now(), Action::Update);
+                let link = linked.as_ref().map(|(kind, id)| (kind.as_str(), *id));
+                audited.decide_amendment(id, body.accept, &reason, link, by)
+            })?;
+            Ok(Json(json!(decided)))
+        })
+        .await
+}

@@ -1,0 +1,194 @@
+//! Patients' amendment requests: recorded, then accepted (linking the changed record) or
+//! denied with a reason; each step audited in the same transaction.
+//!
+//! Invariants:
+//! - A request is decided once; it is never deleted or reopened.
+//! - A denial needs a reason; an acceptance names the record that was changed.
+
+use crate::Store;
+use crate::audit::Audited;
+use crate::error::{Error, Result};
+use crate::value::{Row, Value};
+use privacy::{Action, AuditEvent, DataCategory};
+use records::PatientId;
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// One amendment request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Amendment {
+    /// Row id.
+    pub id: i64,
+    /// The patient asking.
+    pub patient_id: i64,
+    /// What the patient asks to change, in their words.
+    pub description: String,
+    /// When it was received.
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// `pending`, `accepted` or `denied`.
+    pub status: String,
+    /// The decision, once made.
+    pub decision: Option<AmendmentDecision>,
+}
+
+/// How a request was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AmendmentDecision {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who.
+    pub by: String,
+    /// Why.
+    pub reason: String,
+    /// The record changed (accepted requests).
+    pub linked_kind: Option<String>,
+    /// Its id.
+    pub linked_id: Option<i64>,
+}
+
+const COLUMNS: &str = "id, patient_id, description, requested_at, recorded_by, status, decided_at, decided_by, decision_reason, linked_kind, linked_id";
+
+fn read(row: &Row) -> Result<Amendment> {
+    let id = row.int(0);
+    let requested_at = row.get(3).as_instant().ok_or_else(|| Error::Corrupt {
+        kind: "amendment request",
+        id,
+        message: "requested_at is not an instant".into(),
+    })?;
+    let text = |idx: usize| row.text(idx).unwrap_or_default().to_owned();
+    Ok(Amendment {
+        id,
+        patient_id: row.int(1),
+        description: text(2),
+        requested_at,
+        recorded_by: text(4),
+        status: text(5),
+        decision: row.get(6).as_instant().map(|at| AmendmentDecision {
+            at,
+            by: text(7),
+            reason: text(8),
+            linked_kind: row.text(9).map(str::to_owned),
+            linked_id: row.get(10).as_int(),
+        }),
+    })
+}
+
+fn amendment_event(by: AuditEvent, action: Action, amendment: &Amendment) -> AuditEvent {
+    let mut event = by
+        .patient(PatientId(amendment.patient_id))
+        .record("amendment_request", amendment.id)
+        .categories(&[DataCategory::Demographics]);
+    event.action = action;
+    event
+}
+
+impl Audited<'_> {
+    /// Records a patient's request; `by` is the base event (who, channel).
+    pub fn request_amendment(
+        &mut self,
+        patient_id: PatientId,
+        description: &str,
+        by: AuditEvent,
+    ) -> Result<Amendment> {
+        self.records().get::<records::Patient>(patient_id.0)?;
+        let sql = format!(
+            "INSERT INTO amendment_requests (patient_id, description, requested_at, recorded_by, status) VALUES (?, ?, ?, ?, 'pending') RETURNING {COLUMNS}"
+        );
+        let params = [
+            Value::Int(patient_id.0),
+            Value::from(description),
+            Value::Timestamp(self.now()),
+            Value::from(by.user.as_str()),
+        ];
+        let row = self.conn().query_one(&sql, &params)?.ok_or_else(|| {
+            Error::Database("insert into amendment_requests returned no row".into())
+        })?;
+        let amendment = read(&row)?;
+        let event = amendment_event(by, Action::Create, &amendment).changes(
+            None,
+            Some(json!({ "description": description, "status": "pending" }).to_string()),
+        );
+        self.append(&event)?;
+        Ok(amendment)
+    }
+
+    /// Accepts (naming the changed record) or denies (with a reason) a pending request.
+    pub fn decide_amendment(
+        &mut self,
+        id: i64,
+        accept: bool,
+        reason: &str,
+        linked: Option<(&str, i64)>,
+        by: AuditEvent,
+    ) -> Result<Amendment> {
+        let current = self
+            .conn()
+            .query_one(
+                &format!("SELECT {COLUMNS} FROM amendment_requests WHERE id = ?"),
+                &[Value::Int(id)],
+            )?
+            .map(|row| read(&row))
+            .transpose()?
+            .ok_or(Error::NotFound {
+                kind: "amendment request",
+                id,
+            })?;
+        if current.status != "pending" {
+            return Err(Error::Conflict(format!(
+                "amendment request {id} was already {}",
+                current.status
+            )));
+        }
+        let status = if accept { "accepted" } else { "denied" };
+        let sql = format!(
+            "UPDATE amendment_requests SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, linked_kind = ?, linked_id = ? WHERE id = ? AND status = 'pending' RETURNING {COLUMNS}"
+        );
+        let params = [
+            Value::from(status),
+            Value::Timestamp(self.now()),
+            Value::from(by.user.as_str()),
+            Value::from(reason),
+            Value::from(linked.map(|(kind, _)| kind)),
+            Value::from(linked.map(|(_, id)| id)),
+            Value::Int(id),
+        ];
+        let row = self.conn().query_one(&sql, &params)?.ok_or_else(|| {
+            Error::Conflict(format!("amendment request {id} was decided meanwhile"))
+        })?;
+        let decided = read(&row)?;
+        let event = amendment_event(by, Action::Update, &decided)
+            .reason(reason)
+            .changes(
+                Some(json!({ "status": "pending" }).to_string()),
+                Some(
+                    json!({
+                        "status": status,
+                        "linked_kind": linked.map(|(kind, _)| kind),
+                        "linked_id": linked.map(|(_, id)| id),
+                    })
+                    .to_string(),
+                ),
+            );
+        self.append(&event)?;
+        Ok(decided)
+    }
+}
+
+impl Store {
+    /// A patient's amendment requests, oldest first.
+    pub fn amendments(&self, patient_id: PatientId) -> Result<Vec<Amendment>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM amendment_requests WHERE patient_id = ? ORDER BY id");
+        self.with_conn(|conn| {
+            conn.query(&sql, &[Value::Int(patient_id.0)])?
+                .iter()
+                .map(read)
+                .collect()
+        })
+    }
+}
