@@ -77,6 +77,19 @@ impl CliAuditor {
         AuditEvent::new(store.clock().now(), &self.user, action, Channel::Cli)
     }
 
+    /// Records a bulk export of every chart before it is written (`reason` names the
+    /// format and destination), so an export whose audit fails writes nothing.
+    pub fn exporting(&self, store: &Store, reason: &str) -> Result<()> {
+        let event = self
+            .event(store, Action::Export)
+            .categories(DataCategory::ALL)
+            .reason(reason);
+        self.trail
+            .record(store, &event)
+            .map(|_| ())
+            .context("writing the audit trail (nothing was exported)")
+    }
+
     /// Records that these patients' data in `categories` was shown, one entry per patient,
     /// all in one transaction.
     pub fn shown(

@@ -1,6 +1,8 @@
 //! `chartroom export`: records out to files, as CSV (one file per record kind) or as FHIR
-//! R4 NDJSON (one file per resource type, the Bulk Data layout).
+//! R4 NDJSON (one file per resource type, the Bulk Data layout). Every export is audited
+//! (`export`, channel `cli`) before anything is written.
 
+use super::audited::CliAuditor;
 use anyhow::{Result, bail};
 use std::path::PathBuf;
 use store::Store;
@@ -17,10 +19,16 @@ pub struct ExportArgs {
     pub ndjson: Option<PathBuf>,
 }
 
-pub fn run(store: &Store, args: &ExportArgs, json: bool) -> Result<()> {
+pub fn run(store: &Store, auditor: &CliAuditor, args: &ExportArgs, json: bool) -> Result<()> {
     let (dir, counts, unit) = match (&args.csv, &args.ndjson) {
-        (Some(dir), None) => (dir, interop::export::export_csv(store, dir)?, "rows"),
-        (None, Some(dir)) => (dir, fhir::export_ndjson(store, dir)?, "resources"),
+        (Some(dir), None) => {
+            auditor.exporting(store, &format!("CSV export to {}", dir.display()))?;
+            (dir, interop::export::export_csv(store, dir)?, "rows")
+        }
+        (None, Some(dir)) => {
+            auditor.exporting(store, &format!("FHIR NDJSON export to {}", dir.display()))?;
+            (dir, fhir::export_ndjson(store, dir)?, "resources")
+        }
         _ => bail!("say where to export: --csv DIR or --ndjson DIR"),
     };
     if json {

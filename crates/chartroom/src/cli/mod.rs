@@ -120,7 +120,12 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(args) => demo::run(&storage.open()?, &args, json),
         Command::Import(args) => import::run(&storage.open()?, &args, json),
-        Command::Export(args) => export::run(&storage.open()?, &args, json),
+        Command::Export(args) => export::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &args,
+            json,
+        ),
         Command::Patient(cmd) => patient::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,
@@ -136,11 +141,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
         Command::Serve(args) => serve::run(&storage, &args),
         Command::Mllp(args) => mllp::run(&storage, &args),
-        Command::Hl7(cmd) => hl7::run(
-            &storage.open()?,
-            &audited::CliAuditor::open(&storage)?,
-            cmd,
-        ),
+        Command::Hl7(cmd) => hl7::run(&storage.open()?, &audited::CliAuditor::open(&storage)?, cmd),
         Command::Stats => stats::run(&storage.open()?, json),
         Command::Query(cmd) => query::run(
             &storage.open()?,

@@ -206,10 +206,15 @@ fn users_roles_and_the_audit_report() {
         .contains("No audit entries match.")
     );
 
+    let out = dir.path().join("export");
+    ok(&data, &["export", "--csv", out.to_str().unwrap()]);
+    let exports = ok(&data, &["audit", "list", "--action", "export"]);
+    assert!(exports.contains("CSV export to"), "{exports}");
+
     let csv = dir.path().join("audit.csv");
     ok(&data, &["audit", "list", "--csv", csv.to_str().unwrap()]);
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + 8, "{text}");
+    assert_eq!(text.lines().count(), 1 + 9, "{text}");
     assert!(
         text.contains(r#""{""disabled"":false,""display_name"":""bo"""#),
         "{text}"
@@ -221,7 +226,7 @@ fn users_roles_and_the_audit_report() {
 
     let verify = ok(&data, &["audit", "verify"]);
     assert!(
-        verify.starts_with("OK: 8 audit entries, chain intact"),
+        verify.starts_with("OK: 9 audit entries, chain intact"),
         "{verify}"
     );
 
