@@ -276,3 +276,51 @@ test_support::backend_tests!(
     store_side_errors_roll_back_everything,
     unsupported_and_unreadable_are_rejected,
 );
+
+/// Values quoted back in ERR-8 are escaped, so they cannot break the ACK's structure.
+#[test]
+fn quoted_values_are_escaped_in_the_ack() {
+    let store = test_support::sqlite_store();
+    let bad = samples::BAD_A01.replace("20241345|Q", r"19800101|\S\|\F\");
+    let applied = send(&store, &bad);
+    let err = ack_lines(&applied.ack)
+        .into_iter()
+        .find(|l| l.starts_with("ERR||PID^1^8"))
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        err,
+        r#"ERR||PID^1^8^1^1|103^Table value not found^HL70357|E||||sex "\S\" is not in HL7 table 0001 (F, M, O, U, A, N)"#
+    );
+    let ack = parse(&applied.ack).unwrap();
+    let err = ack.first("ERR").unwrap();
+    assert_eq!(
+        err.text(8, 1),
+        r#"sex "^" is not in HL7 table 0001 (F, M, O, U, A, N)"#
+    );
+}
+
+/// A required segment missing and a patient without a name are AE 100 and 101.
+#[test]
+fn missing_segment_and_name_are_named() {
+    let store = test_support::sqlite_store();
+    let text = "MSH|^~\\&|EHR|NORTH|CHARTROOM|CR|20260301090000-0500||ADT^A01^ADT_A01|C-X|P|2.5.1\n\
+                PID|1||MRN-300^^^NORTH^MR||||19800101|F";
+    let applied = send(&store, text);
+    let lines = ack_lines(&applied.ack);
+    assert_eq!(lines[1], "MSA|AE|C-X");
+    assert_eq!(
+        lines[2],
+        "ERR||PV1^1|100^Segment sequence error^HL70357|E||||a PV1 segment is required after PID"
+    );
+    let text = text.to_owned() + "\nPV1|1|O";
+    let applied = send(&store, &text);
+    let lines = ack_lines(&applied.ack);
+    assert_eq!(
+        &lines[2..],
+        [
+            "ERR||PID^1^5^1^1|101^Required field missing^HL70357|E||||family_name is required to register a patient",
+            "ERR||PID^1^5^1^2|101^Required field missing^HL70357|E||||given_name is required to register a patient",
+        ]
+    );
+}
