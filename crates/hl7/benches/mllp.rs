@@ -24,7 +24,7 @@ fn a04(i: usize) -> String {
         i % 100,
         i % 9 + 1,
         i % 10,
-        if i % 2 == 0 { "F" } else { "M" },
+        if i.is_multiple_of(2) { "F" } else { "M" },
         i % 900 + 1
     )
 }
