@@ -6,4 +6,5 @@
 mod golden;
 mod listener;
 mod samples;
+mod shared;
 mod vxu;
