@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
+use store::Actor;
 use store::{Location, Store, SystemClock};
 
 fn a04(i: usize) -> String {
@@ -121,6 +122,7 @@ fn main() {
         ..Config::default()
     };
     let store = Arc::new(store);
+    let direct = Arc::clone(&store);
     std::thread::spawn(move || serve(&listener, store, &config));
     println!("MLLP with ACK over loopback, embedded SQLite store ({n} patients)");
     run(
@@ -140,6 +142,22 @@ fn main() {
         addr,
         1,
         (0..n).map(|i| vxu(i, n)).collect(),
+    );
+    // The same work without the network: what one message costs the store.
+    let messages: Vec<String> = (3 * n..4 * n).map(|i| oru(i, n)).collect();
+    let actor = Actor::new("bench");
+    let start = Instant::now();
+    for m in &messages {
+        let applied = hl7::process_bytes(&direct, &actor, m.as_bytes());
+        assert_eq!(applied.code, hl7::AckCode::Accept);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{:<44} {:>7} msgs  in-process {:>8.0} msg/s  ({:.3} ms each)",
+        "ORU^R01 2 observations, no network",
+        messages.len(),
+        messages.len() as f64 / secs,
+        secs * 1000.0 / messages.len() as f64
     );
     run(
         "ORU^R01 2 observations",
