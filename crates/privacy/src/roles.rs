@@ -172,6 +172,8 @@ impl Permission {
 use Permission::*;
 
 /// The permission matrix: what each role may do. The one place this is written.
+/// Population questions (`ReadAggregates`) belong to clinical, HIM and billing work as well
+/// as public health; only roles without patient-level reads get small cells suppressed.
 pub const MATRIX: &[(Role, &[Permission])] = &[
     (
         Role::Administrator,
@@ -194,6 +196,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ReleaseInformation,
             ExportRecords,
             ManageAmendments,
+            ReadAggregates,
         ],
     ),
     (
@@ -210,6 +213,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ReadCodes,
             WriteCodes,
             BreakGlass,
+            ReadAggregates,
         ],
     ),
     (
@@ -223,6 +227,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             WriteCodes,
             ReadBilling,
             WriteBilling,
+            ReadAggregates,
         ],
     ),
     (

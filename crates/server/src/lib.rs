@@ -35,6 +35,7 @@ mod error;
 mod mfa;
 mod openapi;
 mod patients;
+mod population;
 mod routes;
 mod serve;
 mod state;

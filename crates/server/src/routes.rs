@@ -12,7 +12,7 @@ use crate::auth::{self, authenticate};
 use crate::error::WebError;
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, amendments, audit_api, mfa, tokens};
+use crate::{admin, amendments, audit_api, mfa, population, tokens};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -187,6 +187,15 @@ fn table() -> Vec<Entry> {
             "revoke an API token",
             post(tokens::revoke),
         ),
+        route(
+            M::POST,
+            "/api/query",
+            Needs(P::ReadAggregates),
+            true,
+            "run a population query (text or a saved query's name); small cells suppressed for aggregate-only roles",
+            post(population::run),
+        )
+        .takes::<population::QueryBody>(),
         route(
             M::POST,
             "/api/patients/search",

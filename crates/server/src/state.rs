@@ -41,6 +41,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// A hash no password matches, verified for unknown usernames.
     pub(crate) dummy_hash: Arc<String>,
+    /// The population-query engine, built on first use and refreshed before each run.
+    pub(crate) population: Arc<crate::population::Population>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             trail,
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy),
+            population: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 

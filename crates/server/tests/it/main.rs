@@ -7,6 +7,7 @@ mod admin;
 mod harness;
 mod mfa;
 mod patients;
+mod population;
 mod robust;
 mod routes;
 mod sessions;

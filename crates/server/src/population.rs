@@ -1,0 +1,114 @@
+//! Population questions over the API: `POST /api/query` runs a query (text or a saved
+//! query's name) on the in-memory engine derived from the store.
+//!
+//! Invariants:
+//! - The engine is built once and refreshed from the store before every run, so an answer
+//!   reflects every write committed before the request.
+//! - A user who may see aggregates but no patient-level data (the public-health role) gets
+//!   every count under 11 suppressed (`PUBLIC_HEALTH_MIN_CELL`).
+//! - Every run is audited (the query's normal form as the reason) before the answer leaves.
+//! - The query text travels in the body, never in the URL.
+
+use crate::auth::Principal;
+use crate::body::JsonBody;
+use crate::error::WebError;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use privacy::{Action, DataCategory, Permission};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The engine and where it stands with the store; built on first use.
+pub type Population = std::sync::Mutex<Option<(query::Engine, reports::Sync)>>;
+
+/// What a population query draws on, named in its audit entry.
+const ENGINE_CATEGORIES: &[DataCategory] = &[
+    DataCategory::Demographics,
+    DataCategory::Encounters,
+    DataCategory::Diagnoses,
+    DataCategory::Procedures,
+    DataCategory::Immunizations,
+    DataCategory::Results,
+    DataCategory::Billing,
+];
+
+/// A population query request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct QueryBody {
+    /// Query text, or the name of a saved query.
+    text: String,
+}
+
+fn cell_json(cell: &query::Cell) -> Value {
+    match cell {
+        query::Cell::Text(text) => json!(text.as_ref()),
+        query::Cell::Int(n) => json!(n),
+        query::Cell::Number(x) => json!(x),
+        query::Cell::Suppressed => json!("<11"),
+    }
+}
+
+/// `POST /api/query`: runs a population query.
+pub async fn run(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    JsonBody(body): JsonBody<QueryBody>,
+) -> Result<Json<Value>, WebError> {
+    let text = body.text.trim().to_owned();
+    if text.is_empty() {
+        return Err(WebError::bad("text", "is required"));
+    }
+    let answer = state
+        .blocking(move |state| {
+            let text =
+                match reports::saved::find(&state.store, &text).map_err(WebError::internal)? {
+                    Some(saved) => saved.record.query_text,
+                    None => text,
+                };
+            let parsed = query::parse(&text).map_err(|e| WebError::bad("text", e.to_string()))?;
+            let mut table = {
+                let mut population = state
+                    .population
+                    .lock()
+                    .map_err(|_| WebError::internal("population engine lock poisoned"))?;
+                match population.as_mut() {
+                    Some((engine, sync)) => {
+                        sync.refresh(&state.store, engine)
+                            .map_err(WebError::internal)?;
+                    }
+                    None => {
+                        *population = Some(reports::load(&state.store).map_err(WebError::internal)?)
+                    }
+                }
+                let (engine, _) = population
+                    .as_ref()
+                    .ok_or_else(|| WebError::internal("population engine missing"))?;
+                engine
+                    .run(&parsed)
+                    .map_err(|e| WebError::bad("text", e.to_string()))?
+            };
+            let suppressed = !principal.allows(Permission::ReadDemographics);
+            if suppressed {
+                table.suppress_small_cells(query::PUBLIC_HEALTH_MIN_CELL);
+            }
+            let event = principal
+                .event(state.store.clock().now(), Action::Read)
+                .categories(ENGINE_CATEGORIES)
+                .reason(&format!("population query: {parsed}"));
+            state.trail.record(&state.store, &event)?;
+            let rows: Vec<Vec<Value>> = table
+                .rows
+                .iter()
+                .map(|row| row.iter().map(cell_json).collect())
+                .collect();
+            Ok(json!({
+                "query": parsed.to_string(),
+                "columns": table.columns,
+                "rows": rows,
+                "small_cells_suppressed": suppressed,
+            }))
+        })
+        .await?;
+    Ok(Json(answer))
+}

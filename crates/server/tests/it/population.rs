@@ -1,0 +1,120 @@
+//! Population queries over the API: answers follow writes, aggregate-only roles get small
+//! cells suppressed, every run is audited, and bad query text names its position.
+
+use crate::harness::Harness;
+use axum::http::StatusCode;
+use privacy::{Action, Role};
+use records::{Immunization, ImmunizationStatus, PatientId};
+use serde_json::json;
+use store::Actor;
+
+const FLU: &str = "count patients where immunization(cvx in flu, status = completed)";
+
+fn flu_shot(h: &Harness, patient: i64) {
+    h.store
+        .write(|tx| {
+            tx.create(
+                &Actor::new("test"),
+                &Immunization {
+                    patient_id: PatientId(patient),
+                    encounter_id: None,
+                    cvx: "158".into(),
+                    administered_at: time::macros::datetime!(2025-10-01 09:00 UTC),
+                    status: ImmunizationStatus::Completed,
+                    lot_number: None,
+                    site: None,
+                    route: None,
+                    performer_id: None,
+                    description: None,
+                },
+            )
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn population_counts_follow_writes_and_small_cells_are_suppressed_for_public_health() {
+    let h = Harness::new();
+    let first = h.add_patient("Q1");
+    let second = h.add_patient("Q2");
+    flu_shot(&h, first);
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("ph", &[Role::PublicHealth]);
+    h.add_user("desk", &[Role::FrontDesk]);
+    let doc = h.login("doc").await;
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&doc),
+            Some(json!({ "text": FLU })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["rows"], json!([[1]]));
+    assert_eq!(reply.body["small_cells_suppressed"], json!(false));
+
+    flu_shot(&h, second);
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&doc),
+            Some(json!({ "text": FLU })),
+        )
+        .await;
+    assert_eq!(
+        reply.body["rows"],
+        json!([[2]]),
+        "the engine refreshed from the store"
+    );
+
+    let ph = h.login("ph").await;
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&ph),
+            Some(json!({ "text": FLU })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["rows"], json!([["<11"]]));
+    assert_eq!(reply.body["small_cells_suppressed"], json!(true));
+
+    let entry = h.audit().pop().unwrap();
+    assert_eq!(
+        (entry.event.action, entry.event.user.as_str()),
+        (Action::Read, "ph")
+    );
+    assert!(
+        entry
+            .event
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("population query: count patients")
+    );
+
+    let desk = h.login("desk").await;
+    let denied = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&desk),
+            Some(json!({ "text": FLU })),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+    let bad = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&doc),
+            Some(json!({ "text": "count patients where immunization(cvx in)" })),
+        )
+        .await;
+    assert_eq!(bad.status.as_u16() / 100, 4, "{}", bad.body);
+    assert!(bad.body.to_string().contains("text"), "{}", bad.body);
+}
