@@ -30,6 +30,7 @@ mod amendments;
 mod audit_api;
 mod auth;
 mod body;
+mod codes_api;
 mod csrf;
 mod error;
 mod mfa;

@@ -12,7 +12,7 @@ use crate::auth::{self, authenticate};
 use crate::error::WebError;
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, amendments, audit_api, mfa, population, tokens};
+use crate::{admin, amendments, audit_api, codes_api, mfa, population, tokens};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -186,6 +186,32 @@ fn table() -> Vec<Entry> {
             false,
             "revoke an API token",
             post(tokens::revoke),
+        ),
+        route(
+            M::POST,
+            "/api/codes/search",
+            SignedIn,
+            false,
+            "code typeahead: ranked hits in the release in force on the date of service",
+            post(codes_api::search),
+        )
+        .takes::<codes_api::SearchBody>(),
+        route(
+            M::POST,
+            "/api/codes/validate",
+            SignedIn,
+            false,
+            "validate a code on a date of service (billable, billable children, sex and age edits)",
+            post(codes_api::validate),
+        )
+        .takes::<codes_api::ValidateBody>(),
+        route(
+            M::GET,
+            "/api/codes/{system}/{code}",
+            SignedIn,
+            false,
+            "a code's page: hierarchy, instructional notes, release",
+            get(codes_api::show),
         ),
         route(
             M::POST,

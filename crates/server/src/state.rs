@@ -43,6 +43,8 @@ pub struct AppState {
     pub(crate) dummy_hash: Arc<String>,
     /// The population-query engine, built on first use and refreshed before each run.
     pub(crate) population: Arc<crate::population::Population>,
+    /// The code sets shipped with Chartroom.
+    pub(crate) codes: Arc<codes::CodeSets>,
 }
 
 impl AppState {
@@ -63,6 +65,10 @@ impl AppState {
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy),
             population: Arc::new(std::sync::Mutex::new(None)),
+            codes: Arc::new(
+                codes::CodeSets::embedded()
+                    .map_err(|e| store::Error::Database(format!("loading the code sets: {e}")))?,
+            ),
         })
     }
 

@@ -118,3 +118,76 @@ async fn population_counts_follow_writes_and_small_cells_are_suppressed_for_publ
     assert_eq!(bad.status.as_u16() / 100, 4, "{}", bad.body);
     assert!(bad.body.to_string().contains("text"), "{}", bad.body);
 }
+
+#[tokio::test]
+async fn code_sets_over_the_api() {
+    let h = Harness::new();
+    h.add_user("him", &[Role::HimTechnician]);
+    let him = h.login("him").await;
+    let search = h
+        .call(
+            "POST",
+            "/api/codes/search",
+            Some(&him),
+            Some(json!({ "system": "icd10cm", "q": "diab mell neph", "date": "2026-01-05" })),
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::OK, "{}", search.body);
+    assert_eq!(
+        search.body["hits"][0]["code"],
+        json!("E11.21"),
+        "{}",
+        search.body
+    );
+    let valid = h
+        .call(
+            "POST",
+            "/api/codes/validate",
+            Some(&him),
+            Some(json!({ "system": "icd10cm", "code": "e1121", "date": "2026-01-05" })),
+        )
+        .await;
+    assert_eq!(valid.status, StatusCode::OK, "{}", valid.body);
+    assert_eq!(valid.body["billable"], json!(true), "{}", valid.body);
+    let header = h
+        .call(
+            "POST",
+            "/api/codes/validate",
+            Some(&him),
+            Some(json!({ "system": "icd10cm", "code": "E11", "date": "2026-01-05" })),
+        )
+        .await;
+    assert_eq!(header.body["billable"], json!(false), "{}", header.body);
+    let page = h
+        .call(
+            "GET",
+            "/api/codes/icd10cm/E11.21?date=2026-01-05",
+            Some(&him),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let bad_system = h
+        .call(
+            "POST",
+            "/api/codes/search",
+            Some(&him),
+            Some(json!({ "system": "icd9", "q": "x" })),
+        )
+        .await;
+    assert_eq!(bad_system.status.as_u16() / 100, 4);
+    assert!(
+        bad_system.body.to_string().contains("system"),
+        "{}",
+        bad_system.body
+    );
+    let anonymous = h
+        .call(
+            "POST",
+            "/api/codes/search",
+            None,
+            Some(json!({ "system": "icd10cm", "q": "flu" })),
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+}
