@@ -13,15 +13,18 @@
 //! - An imported bundle is one transaction: a bundle with any rejected resource stores nothing.
 //! - This crate knows nothing about HTTP; the server mounts it.
 
+mod bundle_import;
 mod capability;
 mod datatypes;
 mod decimal;
 mod export;
+mod from_fhir;
 mod resources;
 mod systems;
 mod to_fhir;
 mod validate;
 
+pub use bundle_import::{ImportOptions, import_bundle_text, import_dir};
 pub use capability::{WRITABLE_TYPES, capability_statement};
 pub use datatypes::{
     Address, Annotation, Attachment, CodeableConcept, Coding, ContactPoint, HumanName, Identifier,
@@ -29,6 +32,7 @@ pub use datatypes::{
 };
 pub use decimal::Decimal;
 pub use export::{ExportCounts, export_ndjson};
+pub use from_fhir::{Mapped, ReferenceResolver, from_json};
 
 pub use resources::*;
 pub use systems::*;

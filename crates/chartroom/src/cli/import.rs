@@ -1,5 +1,5 @@
-//! `chartroom import`: Synthea CSV files into the store, with a progress bar per file and a
-//! report of every rejected row.
+//! `chartroom import`: Synthea CSV files (or, with `--fhir`, FHIR transaction bundles) into
+//! the store, with a progress bar per file and a report of every rejected row or resource.
 
 use crate::output;
 use anyhow::Result;
@@ -14,7 +14,12 @@ use store::{Actor, Store};
 pub struct ImportArgs {
     /// A Synthea CSV export directory (patients.csv, encounters.csv, ...) or a population
     /// extract (patients.csv with patient_id, immunizations.csv, ar_items.csv); plain or .gz.
-    pub path: PathBuf,
+    #[arg(required_unless_present = "fhir")]
+    pub path: Option<PathBuf>,
+    /// A directory of FHIR R4 transaction bundles (one .json or .json.gz bundle per file,
+    /// as Synthea writes them); each bundle is stored whole or not at all.
+    #[arg(long, value_name = "DIR", conflicts_with = "path")]
+    pub fhir: Option<PathBuf>,
     /// All or nothing: store nothing if any row is rejected.
     #[arg(long)]
     pub atomic: bool,
@@ -105,7 +110,22 @@ pub fn run(store: &Store, args: &ImportArgs, json: bool) -> Result<()> {
         actor: Actor::new("import"),
     };
     let started = std::time::Instant::now();
-    let outcome = interop::import(store, &args.path, &options, &mut Bars { bar: None });
+    if let Some(dir) = &args.fhir {
+        let fhir_options = fhir::ImportOptions {
+            actor: Actor::new("import:fhir"),
+        };
+        let mut report = fhir::import_dir(store, dir, &fhir_options, &mut Bars { bar: None })?;
+        report.seconds = started.elapsed().as_secs_f64();
+        if json {
+            return output::json(&report);
+        }
+        print_report(&report, args.show_rejections);
+        return Ok(());
+    }
+    let Some(path) = &args.path else {
+        anyhow::bail!("say what to import: a directory, or --fhir DIR");
+    };
+    let outcome = interop::import(store, path, &options, &mut Bars { bar: None });
     let seconds = started.elapsed().as_secs_f64();
     match outcome {
         Ok(mut report) => {

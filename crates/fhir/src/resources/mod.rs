@@ -156,6 +156,7 @@ resource! {
     Coverage {
         identifier: Vec<Identifier> = "identifier",
         status: String = "status",
+        subscriber: Option<Reference> = "subscriber",
         subscriber_id: Option<String> = "subscriberId",
         beneficiary: Reference = "beneficiary",
         relationship: Option<CodeableConcept> = "relationship",

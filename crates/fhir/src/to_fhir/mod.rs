@@ -342,6 +342,10 @@ impl ToFhir for Coverage {
             id: Some(resource_id("coverage", stored.meta.id)),
             meta: meta(&stored.meta),
             status: "active".into(),
+            subscriber: non_empty(&coverage.subscriber_name).map(|name| Reference {
+                reference: None,
+                display: Some(name),
+            }),
             subscriber_id: Some(coverage.member_id.clone()),
             beneficiary: patient_ref(coverage.patient_id),
             relationship: Some(CodeableConcept::coded(

@@ -1,0 +1,129 @@
+//! Bulk NDJSON export: one file per resource type, every line a resource our validator
+//! accepts, ids and meta from the store.
+
+use std::path::Path;
+use test_support::{TestStore, backend_tests};
+
+fn lines(dir: &Path, file: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join(file))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn every_kind_exports_valid_resources(store: &TestStore) {
+    let chart = crate::fixtures::chart(store);
+    let dir = tempfile::tempdir().unwrap();
+    let counts = fhir::export_ndjson(store, dir.path()).unwrap();
+    let count = |name: &str| counts.iter().find(|(file, _)| file == name).unwrap().1;
+    assert_eq!(count("Patient.ndjson"), 1);
+    assert_eq!(count("Organization.ndjson"), 2, "facility and payer");
+    assert_eq!(count("Condition.ndjson"), 2, "diagnosis and problem");
+    assert_eq!(count("Observation.ndjson"), 3);
+    for name in [
+        "Coverage.ndjson",
+        "Encounter.ndjson",
+        "Procedure.ndjson",
+        "Immunization.ndjson",
+        "MedicationStatement.ndjson",
+        "AllergyIntolerance.ndjson",
+        "DocumentReference.ndjson",
+        "Practitioner.ndjson",
+    ] {
+        assert_eq!(count(name), 1, "{name}");
+    }
+    for (file, _) in &counts {
+        for resource in lines(dir.path(), file) {
+            let issues = fhir::validate_value(&resource);
+            assert!(issues.is_empty(), "{file}: {resource}\n{issues:?}");
+        }
+    }
+    let patient = &lines(dir.path(), "Patient.ndjson")[0];
+    assert_eq!(patient["id"], chart.patient.to_string());
+    assert_eq!(patient["meta"]["versionId"], "1");
+    assert_eq!(patient["meta"]["lastUpdated"], "2026-03-02T14:00:00Z");
+    assert_eq!(patient["name"][0]["given"], serde_json::json!(["Ada", "B"]));
+    let encounter = &lines(dir.path(), "Encounter.ndjson")[0];
+    assert_eq!(
+        encounter["subject"]["reference"],
+        format!("Patient/{}", chart.patient)
+    );
+    assert_eq!(encounter["class"]["code"], "IMP");
+    let weight = lines(dir.path(), "Observation.ndjson")
+        .into_iter()
+        .find(|o| o["code"]["coding"][0]["code"] == "29463-7")
+        .unwrap();
+    assert_eq!(weight["valueQuantity"]["value"].to_string(), "72.5");
+    let conditions = lines(dir.path(), "Condition.ndjson");
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["code"]["coding"][0]["system"] == fhir::ICD10CM
+                && c["encounter"]["reference"] == format!("Encounter/{}", chart.encounter))
+    );
+    assert!(
+        conditions
+            .iter()
+            .any(|c| c["id"].as_str().unwrap().starts_with("problem-")
+                && c["code"]["coding"][0]["system"] == fhir::SNOMED)
+    );
+    let procedure = &lines(dir.path(), "Procedure.ndjson")[0];
+    assert_eq!(procedure["code"]["coding"][0]["system"], fhir::ICD10PCS);
+    let immunization = &lines(dir.path(), "Immunization.ndjson")[0];
+    assert_eq!(
+        immunization["vaccineCode"]["coding"][0]["system"],
+        fhir::CVX
+    );
+}
+
+fn demo_population_exports_valid_resources(store: &TestStore) {
+    demo::generate(
+        store,
+        &demo::DemoOptions {
+            patients: 5,
+            seed: 3,
+            as_of: time::macros::date!(2026 - 03 - 01),
+            batch_size: 5,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let counts = fhir::export_ndjson(store, dir.path()).unwrap();
+    let mut n_resources = 0;
+    for (file, n) in &counts {
+        for resource in lines(dir.path(), file) {
+            let issues = fhir::validate_value(&resource);
+            assert!(issues.is_empty(), "{file}: {resource}\n{issues:?}");
+        }
+        n_resources += n;
+    }
+    assert!(n_resources > 50, "{counts:?}");
+}
+
+fn soft_deleted_records_are_not_exported(store: &TestStore) {
+    let chart = crate::fixtures::chart(store);
+    store
+        .write(|tx| {
+            tx.delete::<records::Encounter>(
+                &store::Actor::new("test"),
+                chart.encounter,
+                1,
+                "entered on the wrong chart",
+            )
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let counts = fhir::export_ndjson(store, dir.path()).unwrap();
+    assert!(
+        counts.contains(&("Encounter.ndjson".to_owned(), 0)),
+        "{counts:?}"
+    );
+}
+
+backend_tests!(
+    every_kind_exports_valid_resources,
+    demo_population_exports_valid_resources,
+    soft_deleted_records_are_not_exported,
+);
