@@ -51,10 +51,29 @@ pub fn run(store: &Store, args: &DemoArgs, json: bool) -> Result<()> {
     .context("generating the demo population")?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
+    let counts = [
+        ("patients", report.patients),
+        ("encounters", report.encounters),
+        ("diagnoses", report.diagnoses),
+        ("procedures", report.procedures),
+        ("immunizations", report.immunizations),
+        ("observations", report.observations),
+        ("notes", report.notes),
+        ("unsigned notes", report.unsigned_notes),
+        ("charges", report.charges),
+        ("postings", report.postings),
+    ];
     if json {
-        return output::json(
-            &serde_json::json!({ "seconds": seconds, "report": format!("{report:?}") }),
-        );
+        let generated: serde_json::Map<String, serde_json::Value> = counts
+            .iter()
+            .map(|(name, n)| ((*name).to_owned(), serde_json::json!(n)))
+            .collect();
+        return output::json(&serde_json::json!({
+            "seconds": seconds,
+            "seed": args.seed,
+            "as_of": as_of.to_string(),
+            "generated": generated,
+        }));
     }
     crate::say!(
         "Generated {} synthetic patients (seed {}, as of {as_of}) in {seconds:.1} s: {:.0} patients/s.",
@@ -62,6 +81,10 @@ pub fn run(store: &Store, args: &DemoArgs, json: bool) -> Result<()> {
         args.seed,
         report.patients as f64 / seconds.max(1e-9)
     );
-    crate::say!("{report:#?}");
+    let rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|(name, n)| vec![(*name).to_owned(), output::count(*n)])
+        .collect();
+    output::table(&["generated", "count"], &rows);
     Ok(())
 }
