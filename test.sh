@@ -9,12 +9,14 @@ fi
 cargo test --workspace
 
 # Every FHIR resource Chartroom emits must pass the official R4 JSON schema: export a
-# small demo population as NDJSON and validate it with an external validator (AJV).
+# small demo population plus the trimmed Synthea bundle as NDJSON and validate it with an
+# external validator (AJV).
 if command -v node >/dev/null 2>&1; then
     npm ci --prefix tools/fhir-validate --no-audit --no-fund --silent
     fhir_tmp=$(mktemp -d)
     trap 'rm -rf "$fhir_tmp"' EXIT
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" demo --patients 20 --seed 3 >/dev/null
+    cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" import --fhir crates/fhir/tests/it/data >/dev/null
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" export --ndjson "$fhir_tmp/ndjson" >/dev/null
     node tools/fhir-validate/validate.js "$fhir_tmp/ndjson"
 else

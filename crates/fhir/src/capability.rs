@@ -60,20 +60,21 @@ pub fn capability_statement(date: &str, version: &str) -> CapabilityStatement {
         versioning: None,
         read_history: None,
     });
-    let mut statement = CapabilityStatement::default();
-    statement.status = "active".into();
-    statement.date = date.to_owned();
-    statement.kind = "instance".into();
-    statement.software = Some(CapabilitySoftware {
-        name: "Chartroom".into(),
-        version: Some(version.to_owned()),
-    });
-    statement.fhir_version = "4.0.1".into();
-    statement.format = vec!["json".into()];
-    statement.rest = vec![CapabilityRest {
-        mode: "server".into(),
-        resource: resources,
-        interaction: interactions(&["transaction", "batch"]),
-    }];
-    statement
+    CapabilityStatement {
+        status: "active".into(),
+        date: date.to_owned(),
+        kind: "instance".into(),
+        software: Some(CapabilitySoftware {
+            name: "Chartroom".into(),
+            version: Some(version.to_owned()),
+        }),
+        fhir_version: "4.0.1".into(),
+        format: vec!["json".into()],
+        rest: vec![CapabilityRest {
+            mode: "server".into(),
+            resource: resources,
+            interaction: interactions(&["transaction", "batch"]),
+        }],
+        ..CapabilityStatement::default()
+    }
 }

@@ -31,6 +31,9 @@ pub trait ReferenceResolver {
 }
 
 /// What a resource becomes.
+// One value lives per resource being mapped, briefly; boxing the patient would cost an
+// allocation per resource to save a few hundred bytes of stack.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mapped {
     /// A patient.
@@ -271,6 +274,18 @@ fn official_name(names: &[HumanName]) -> Option<&HumanName> {
         .or_else(|| names.iter().find(|n| n.family.is_some()))
 }
 
+/// The family and first given name the records model requires, or an issue.
+fn family_and_given(name: Option<&HumanName>, cx: &mut Cx<'_>) -> (String, String) {
+    let family = name.and_then(|n| n.family.clone()).unwrap_or_default();
+    let given = name
+        .and_then(|n| n.given.first().cloned())
+        .unwrap_or_default();
+    if family.trim().is_empty() || given.trim().is_empty() {
+        cx.issue("required", "name", "a family and a given name are required");
+    }
+    (family, given)
+}
+
 fn npi(identifiers: &[crate::datatypes::Identifier]) -> Option<Npi> {
     // An NPI failing its check digit (Synthea generates such numbers) is not kept, rather
     // than refusing the whole practitioner.
@@ -336,13 +351,7 @@ fn patient(resource: &fhir::Patient, cx: &mut Cx<'_>) -> Mapped {
         }
     };
     let name = official_name(&resource.name);
-    let family_name = name.and_then(|n| n.family.clone()).unwrap_or_default();
-    let given_name = name
-        .and_then(|n| n.given.first().cloned())
-        .unwrap_or_default();
-    if family_name.is_empty() || given_name.is_empty() {
-        cx.issue("required", "name", "a family and a given name are required");
-    }
+    let (family_name, given_name) = family_and_given(name, cx);
     let middle = name.map(|n| {
         n.given
             .iter()
@@ -402,13 +411,7 @@ fn patient(resource: &fhir::Patient, cx: &mut Cx<'_>) -> Mapped {
 
 fn practitioner(resource: &fhir::Practitioner, cx: &mut Cx<'_>) -> Mapped {
     let name = official_name(&resource.name);
-    let family_name = name.and_then(|n| n.family.clone()).unwrap_or_default();
-    let given_name = name
-        .and_then(|n| n.given.first().cloned())
-        .unwrap_or_default();
-    if family_name.is_empty() || given_name.is_empty() {
-        cx.issue("required", "name", "a family and a given name are required");
-    }
+    let (family_name, given_name) = family_and_given(name, cx);
     let taxonomy = resource
         .qualification
         .iter()

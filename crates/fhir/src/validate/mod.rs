@@ -88,8 +88,7 @@ pub fn validate_resource(text: &str) -> Vec<Issue> {
 /// The OperationOutcome that reports `issues` (one `information` issue when there are none,
 /// since an OperationOutcome needs at least one).
 pub fn operation_outcome(issues: &[Issue]) -> OperationOutcome {
-    let mut outcome = OperationOutcome::default();
-    outcome.issue = issues
+    let mut issue: Vec<OperationOutcomeIssue> = issues
         .iter()
         .map(|issue| OperationOutcomeIssue {
             severity: match issue.severity {
@@ -105,15 +104,18 @@ pub fn operation_outcome(issues: &[Issue]) -> OperationOutcome {
             },
         })
         .collect();
-    if outcome.issue.is_empty() {
-        outcome.issue.push(OperationOutcomeIssue {
+    if issue.is_empty() {
+        issue.push(OperationOutcomeIssue {
             severity: "information".into(),
             code: "informational".into(),
             diagnostics: Some("no problems found".into()),
             expression: Vec::new(),
         });
     }
-    outcome
+    OperationOutcome {
+        issue,
+        ..OperationOutcome::default()
+    }
 }
 
 #[cfg(test)]

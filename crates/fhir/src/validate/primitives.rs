@@ -226,7 +226,7 @@ fn is_date_time(text: &str, instant: bool) -> bool {
 
 fn is_base64(text: &str) -> bool {
     let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    compact.len() % 4 == 0
+    compact.len().is_multiple_of(4)
         && compact
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))

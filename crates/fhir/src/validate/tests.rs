@@ -181,3 +181,14 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn capability_statement_is_valid() {
+    let json = serde_json::to_value(crate::capability_statement("2026-11-25", "0.1.0")).unwrap();
+    assert!(
+        validate_value(&json).is_empty(),
+        "{:?}",
+        validate_value(&json)
+    );
+    assert_eq!(json["fhirVersion"], "4.0.1");
+}
