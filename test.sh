@@ -9,7 +9,8 @@ fi
 cargo test --workspace
 
 # Every FHIR resource Chartroom emits must pass the official R4 JSON schema: export a
-# small demo population plus the trimmed Synthea bundle as NDJSON and validate it with an
+# small demo population plus the bundles in crates/fhir/tests/it/data (a trimmed Synthea
+# patient; payer, coverage and medication statement) as NDJSON and validate it with an
 # external validator (AJV).
 if command -v node >/dev/null 2>&1; then
     npm ci --prefix tools/fhir-validate --no-audit --no-fund --silent
