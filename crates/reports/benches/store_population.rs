@@ -16,10 +16,22 @@ use std::time::Instant;
 use store::{Location, Store, SystemClock};
 
 const QUESTIONS: [(&str, &str); 4] = [
-    ("Q1", "count patients where immunization(cvx in flu, status = completed, date > 2025-01-01, date <= 2026-01-01)"),
-    ("Q2", "balances where days_past_due > 90 as of 2026-01-01 group by aging_bucket(91-120,121-180,181-365,366+) measure patients, sum(open_cents)"),
-    ("Q3", "count patients as of 2026-01-01 group by age_band(0-17,18-49,50-64,65+) measure patients, patients where immunization(cvx in flu, status = completed, date > 2025-01-01)"),
-    ("Q4", "count immunizations where cvx in flu and status = completed and date > 2025-01-01 group by zip3, week(date)"),
+    (
+        "Q1",
+        "count patients where immunization(cvx in flu, status = completed, date > 2025-01-01, date <= 2026-01-01)",
+    ),
+    (
+        "Q2",
+        "balances where days_past_due > 90 as of 2026-01-01 group by aging_bucket(91-120,121-180,181-365,366+) measure patients, sum(open_cents)",
+    ),
+    (
+        "Q3",
+        "count patients as of 2026-01-01 group by age_band(0-17,18-49,50-64,65+) measure patients, patients where immunization(cvx in flu, status = completed, date > 2025-01-01)",
+    ),
+    (
+        "Q4",
+        "count immunizations where cvx in flu and status = completed and date > 2025-01-01 group by zip3, week(date)",
+    ),
 ];
 
 fn rss_mib() -> f64 {
@@ -34,7 +46,9 @@ fn rss_mib() -> f64 {
 
 fn main() {
     let Some(csv_dir) = std::env::var_os("CHARTROOM_BENCH_DIR").map(PathBuf::from) else {
-        println!("CHARTROOM_BENCH_DIR not set: run python3 ../shared/bench/gen.py 1000000 DIR and point it there; skipped");
+        println!(
+            "CHARTROOM_BENCH_DIR not set: run python3 ../shared/bench/gen.py 1000000 DIR and point it there; skipped"
+        );
         return;
     };
     let keep = std::env::var_os("CHARTROOM_BENCH_STORE").map(PathBuf::from);
@@ -44,7 +58,16 @@ fn main() {
     let store = Store::open(&Location::DataDir(data_dir.clone()), Arc::new(SystemClock)).unwrap();
     if fresh {
         let started = Instant::now();
-        let report = interop::import(&store, &csv_dir, &ImportOptions { batch_rows: 20_000, ..ImportOptions::default() }, &mut NoProgress).unwrap();
+        let report = interop::import(
+            &store,
+            &csv_dir,
+            &ImportOptions {
+                batch_rows: 20_000,
+                ..ImportOptions::default()
+            },
+            &mut NoProgress,
+        )
+        .unwrap();
         let seconds = started.elapsed().as_secs_f64();
         assert_eq!(report.rejected(), 0, "{:?}", report.rejections.first());
         println!(
@@ -58,7 +81,12 @@ fn main() {
     }
     let started = Instant::now();
     let (engine, _) = reports::load(&store).unwrap();
-    println!("load from store: {} patients in {:.2} s; VmRSS {:.0} MiB", engine.n_patients(), started.elapsed().as_secs_f64(), rss_mib());
+    println!(
+        "load from store: {} patients in {:.2} s; VmRSS {:.0} MiB",
+        engine.n_patients(),
+        started.elapsed().as_secs_f64(),
+        rss_mib()
+    );
     for (name, text) in QUESTIONS {
         let query = query::parse(text).unwrap();
         let mut times = Vec::new();
@@ -72,9 +100,17 @@ fn main() {
         let answer = match name {
             "Q1" => format!("{}", table.scalar().unwrap_or_default()),
             "Q4" => format!("{} groups", table.rows.len()),
-            _ => table.to_csv().lines().skip(1).collect::<Vec<_>>().join(" | "),
+            _ => table
+                .to_csv()
+                .lines()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" | "),
         };
-        println!("{name}: median {:.2} ms (5 hot runs)  answer: {answer}", times[2]);
+        println!(
+            "{name}: median {:.2} ms (5 hot runs)  answer: {answer}",
+            times[2]
+        );
         if name == "Q1" && engine.n_patients() == 1_000_000 {
             assert_eq!(table.scalar(), Some(150_543), "Q1 must match QUERIES.md");
         }

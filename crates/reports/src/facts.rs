@@ -1,7 +1,10 @@
 //! Store rows to engine facts: one paged SQL read per event kind, shared by the full load
 //! and the incremental refresh.
 
-use query::facts::{ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, ImmunizationFact, ImmunizationStatus, ObservationFact, PatientFacts, ProcedureFact, Sex};
+use query::facts::{
+    ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, ImmunizationFact, ImmunizationStatus,
+    ObservationFact, PatientFacts, ProcedureFact, Sex,
+};
 use store::{Row, Tx, Value};
 use time::Date;
 
@@ -32,27 +35,54 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [Kind::Patient, Kind::Immunization, Kind::Diagnosis, Kind::Procedure, Kind::Observation, Kind::Encounter, Kind::ArItem];
+    pub const ALL: [Kind; 7] = [
+        Kind::Patient,
+        Kind::Immunization,
+        Kind::Diagnosis,
+        Kind::Procedure,
+        Kind::Observation,
+        Kind::Encounter,
+        Kind::ArItem,
+    ];
 
     fn select(self) -> &'static str {
         match self {
-            Kind::Patient => "SELECT t.id, t.deleted_at, t.birth_date, t.sex, t.postal_code, t.deceased_date FROM patients t",
-            Kind::Immunization => "SELECT t.id, t.deleted_at, t.patient_id, t.cvx, t.administered_at, t.status FROM immunizations t",
+            Kind::Patient => {
+                "SELECT t.id, t.deleted_at, t.birth_date, t.sex, t.postal_code, t.deceased_date FROM patients t"
+            }
+            Kind::Immunization => {
+                "SELECT t.id, t.deleted_at, t.patient_id, t.cvx, t.administered_at, t.status FROM immunizations t"
+            }
             // A diagnosis is dated by its encounter's admission.
-            Kind::Diagnosis => "SELECT t.id, t.deleted_at, t.patient_id, t.code, e.admit_at FROM diagnoses t JOIN encounters e ON e.id = t.encounter_id",
-            Kind::Procedure => "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.performed_at FROM procedures t",
-            Kind::Observation => "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.value_number, t.effective_at FROM observations t",
-            Kind::Encounter => "SELECT t.id, t.deleted_at, t.patient_id, t.class, t.admit_at, t.attending_id, t.facility_id, t.payer_id FROM encounters t",
+            Kind::Diagnosis => {
+                "SELECT t.id, t.deleted_at, t.patient_id, t.code, e.admit_at FROM diagnoses t JOIN encounters e ON e.id = t.encounter_id"
+            }
+            Kind::Procedure => {
+                "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.performed_at FROM procedures t"
+            }
+            Kind::Observation => {
+                "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.value_number, t.effective_at FROM observations t"
+            }
+            Kind::Encounter => {
+                "SELECT t.id, t.deleted_at, t.patient_id, t.class, t.admit_at, t.attending_id, t.facility_id, t.payer_id FROM encounters t"
+            }
             // Paid is what payments and adjustments took off the item, less refunds.
-            Kind::ArItem => "SELECT t.id, t.deleted_at, t.patient_id, t.amount_cents, \
+            Kind::ArItem => {
+                "SELECT t.id, t.deleted_at, t.patient_id, t.amount_cents, \
                 (SELECT CAST(COALESCE(SUM(CASE WHEN p.kind = 'refund' THEN -p.amount_cents ELSE p.amount_cents END), 0) AS BIGINT) \
                  FROM postings p WHERE p.charge_id = t.id AND p.deleted_at IS NULL), \
-                COALESCE(t.due_date, t.service_date), t.payer_id FROM charges t",
+                COALESCE(t.due_date, t.service_date), t.payer_id FROM charges t"
+            }
         }
     }
 
     /// Rows with id above `after`, optionally only those changed at or after `since`.
-    pub fn page(self, tx: &mut Tx<'_>, after: i64, since: Option<time::OffsetDateTime>) -> store::Result<Vec<Row>> {
+    pub fn page(
+        self,
+        tx: &mut Tx<'_>,
+        after: i64,
+        since: Option<time::OffsetDateTime>,
+    ) -> store::Result<Vec<Row>> {
         let mut sql = format!("{} WHERE t.id > ?", self.select());
         let mut params = vec![Value::Int(after)];
         match since {
@@ -74,7 +104,11 @@ impl Kind {
 }
 
 fn date_of(value: &Value) -> Option<Date> {
-    value.as_date().or_else(|| value.as_instant().map(|at| at.to_offset(time::UtcOffset::UTC).date()))
+    value.as_date().or_else(|| {
+        value
+            .as_instant()
+            .map(|at| at.to_offset(time::UtcOffset::UTC).date())
+    })
 }
 
 fn key(value: &Value) -> i64 {
@@ -110,8 +144,18 @@ pub fn fact(kind: Kind, row: &Row) -> Option<Fact> {
                 _ => ImmunizationStatus::NotDone,
             },
         }),
-        Kind::Diagnosis => Fact::Diagnosis(DiagnosisFact { event_key: id, patient_key, code: row.text(3)?.to_owned(), date: date_of(row.get(4))? }),
-        Kind::Procedure => Fact::Procedure(ProcedureFact { event_key: id, patient_key, code: row.text(3)?.to_owned(), date: date_of(row.get(4))? }),
+        Kind::Diagnosis => Fact::Diagnosis(DiagnosisFact {
+            event_key: id,
+            patient_key,
+            code: row.text(3)?.to_owned(),
+            date: date_of(row.get(4))?,
+        }),
+        Kind::Procedure => Fact::Procedure(ProcedureFact {
+            event_key: id,
+            patient_key,
+            code: row.text(3)?.to_owned(),
+            date: date_of(row.get(4))?,
+        }),
         Kind::Observation => Fact::Observation(ObservationFact {
             event_key: id,
             patient_key,

@@ -15,7 +15,7 @@ mod facts;
 pub mod saved;
 mod sync;
 
-pub use sync::{load, Sync};
+pub use sync::{Sync, load};
 
 /// What can go wrong deriving the engine.
 #[derive(Debug, thiserror::Error)]

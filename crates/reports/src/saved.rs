@@ -27,8 +27,15 @@ impl Validate for SavedQuery {
     fn check(&self, v: &mut Validator) {
         v.required("name", &self.name);
         v.max_len("name", &self.name, 80);
-        if let Some(bad) = self.name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
-            v.error("name", format!("contains '{bad}'; use letters, digits, '-', '_' and '.'"));
+        if let Some(bad) = self
+            .name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            v.error(
+                "name",
+                format!("contains '{bad}'; use letters, digits, '-', '_' and '.'"),
+            );
         }
         v.required("owner", &self.owner);
         v.optional_text("description", self.description.as_deref(), 500);
@@ -41,17 +48,32 @@ impl Validate for SavedQuery {
 impl Table for SavedQuery {
     const TABLE: &'static str = "saved_queries";
     const COLUMNS: &'static [Column] = &[
-        Column { name: "name", ty: ColType::Text },
-        Column { name: "owner", ty: ColType::Text },
-        Column { name: "description", ty: ColType::Text },
-        Column { name: "query_text", ty: ColType::Text },
+        Column {
+            name: "name",
+            ty: ColType::Text,
+        },
+        Column {
+            name: "owner",
+            ty: ColType::Text,
+        },
+        Column {
+            name: "description",
+            ty: ColType::Text,
+        },
+        Column {
+            name: "query_text",
+            ty: ColType::Text,
+        },
     ];
     const UNIQUE: &'static [&'static [&'static str]] = &[&["name"]];
 }
 
 /// The saved query called `name`, if any.
 pub fn find(store: &Store, name: &str) -> Result<Option<Stored<SavedQuery>>> {
-    Ok(store.read(|tx| tx.select::<SavedQuery>("name = ?", &[Value::from(name)], "id", 1))?.into_iter().next())
+    Ok(store
+        .read(|tx| tx.select::<SavedQuery>("name = ?", &[Value::from(name)], "id", 1))?
+        .into_iter()
+        .next())
 }
 
 /// Every saved query, by name.
@@ -75,5 +97,7 @@ pub fn save(store: &Store, actor: &Actor, mut saved: SavedQuery) -> Result<Store
 /// Deletes a saved query (softly, with a reason).
 pub fn delete(store: &Store, actor: &Actor, name: &str, reason: &str) -> Result<()> {
     let current = find(store, name)?.ok_or_else(|| Error::NoSuchQuery(name.to_owned()))?;
-    Ok(store.write(|tx| tx.delete::<SavedQuery>(actor, current.meta.id, current.meta.version, reason))?)
+    Ok(store.write(|tx| {
+        tx.delete::<SavedQuery>(actor, current.meta.id, current.meta.version, reason)
+    })?)
 }

@@ -1,7 +1,7 @@
 //! Building the engine from the store, and keeping it in step after writes.
 
-use crate::facts::{fact, is_deleted, Fact, Kind, PAGE};
 use crate::Result;
+use crate::facts::{Fact, Kind, PAGE, fact, is_deleted};
 use query::{Engine, EngineBuilder, EventKind};
 use store::Store;
 use time::OffsetDateTime;
@@ -35,7 +35,12 @@ fn tolerate_unknown_patient(outcome: query::Result<()>) -> Result<()> {
 
 /// Reads every page of `kind` (changed since `since`, or all current rows) and hands each
 /// row to `apply`.
-fn scan(store: &Store, kind: Kind, since: Option<OffsetDateTime>, mut apply: impl FnMut(&store::Row) -> Result<()>) -> Result<u64> {
+fn scan(
+    store: &Store,
+    kind: Kind,
+    since: Option<OffsetDateTime>,
+    mut apply: impl FnMut(&store::Row) -> Result<()>,
+) -> Result<u64> {
     let mut after = 0;
     let mut n_rows = 0;
     loop {
@@ -60,10 +65,14 @@ pub fn load(store: &Store) -> Result<(Engine, Sync)> {
         scan(store, kind, None, |row| {
             match fact(kind, row) {
                 Some(Fact::Patient(facts)) => builder.add_patient(&facts),
-                Some(Fact::Immunization(f)) => tolerate_unknown_patient(builder.add_immunization(&f))?,
+                Some(Fact::Immunization(f)) => {
+                    tolerate_unknown_patient(builder.add_immunization(&f))?
+                }
                 Some(Fact::Diagnosis(f)) => tolerate_unknown_patient(builder.add_diagnosis(&f))?,
                 Some(Fact::Procedure(f)) => tolerate_unknown_patient(builder.add_procedure(&f))?,
-                Some(Fact::Observation(f)) => tolerate_unknown_patient(builder.add_observation(&f))?,
+                Some(Fact::Observation(f)) => {
+                    tolerate_unknown_patient(builder.add_observation(&f))?
+                }
                 Some(Fact::Encounter(f)) => tolerate_unknown_patient(builder.add_encounter(&f))?,
                 Some(Fact::ArItem(f)) => tolerate_unknown_patient(builder.add_ar_item(&f))?,
                 None => {}
@@ -95,11 +104,21 @@ impl Sync {
                 }
                 match fact(kind, row) {
                     Some(Fact::Patient(facts)) => engine.upsert_patient(&facts),
-                    Some(Fact::Immunization(f)) => tolerate_unknown_patient(engine.upsert_immunization(&f))?,
-                    Some(Fact::Diagnosis(f)) => tolerate_unknown_patient(engine.upsert_diagnosis(&f))?,
-                    Some(Fact::Procedure(f)) => tolerate_unknown_patient(engine.upsert_procedure(&f))?,
-                    Some(Fact::Observation(f)) => tolerate_unknown_patient(engine.upsert_observation(&f))?,
-                    Some(Fact::Encounter(f)) => tolerate_unknown_patient(engine.upsert_encounter(&f))?,
+                    Some(Fact::Immunization(f)) => {
+                        tolerate_unknown_patient(engine.upsert_immunization(&f))?
+                    }
+                    Some(Fact::Diagnosis(f)) => {
+                        tolerate_unknown_patient(engine.upsert_diagnosis(&f))?
+                    }
+                    Some(Fact::Procedure(f)) => {
+                        tolerate_unknown_patient(engine.upsert_procedure(&f))?
+                    }
+                    Some(Fact::Observation(f)) => {
+                        tolerate_unknown_patient(engine.upsert_observation(&f))?
+                    }
+                    Some(Fact::Encounter(f)) => {
+                        tolerate_unknown_patient(engine.upsert_encounter(&f))?
+                    }
                     Some(Fact::ArItem(f)) => tolerate_unknown_patient(engine.upsert_ar_item(&f))?,
                     None => {}
                 }

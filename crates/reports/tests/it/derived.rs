@@ -27,7 +27,13 @@ fn seed(store: &TestStore) {
         "item_id,patient_id,amount_cents,paid_cents,due_date\n1,1,10000,0,2025-06-01\n2,2,5000,5000,2025-06-01\n3,3,7000,1000,2025-12-01\n",
     )
     .unwrap();
-    let report = interop::import(store, dir.path(), &ImportOptions::default(), &mut NoProgress).unwrap();
+    let report = interop::import(
+        store,
+        dir.path(),
+        &ImportOptions::default(),
+        &mut NoProgress,
+    )
+    .unwrap();
     assert_eq!(report.rejected(), 0, "{:?}", report.rejections);
 }
 
@@ -35,50 +41,102 @@ fn engine_answers_from_the_store_and_follows_writes(store: &TestStore) {
     seed(store);
     let (mut engine, mut sync) = reports::load(store).unwrap();
     assert_eq!(engine.n_patients(), 6);
-    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(3), "patients 1, 2 and 6");
-    let overdue = engine.query("count patients where balance(days_past_due > 90) as of 2026-01-01").unwrap();
-    assert_eq!(overdue.scalar(), Some(1), "only item 1 is open and over 90 days");
+    assert_eq!(
+        engine.query(FLU_2025).unwrap().scalar(),
+        Some(3),
+        "patients 1, 2 and 6"
+    );
+    let overdue = engine
+        .query("count patients where balance(days_past_due > 90) as of 2026-01-01")
+        .unwrap();
+    assert_eq!(
+        overdue.scalar(),
+        Some(1),
+        "only item 1 is open and over 90 days"
+    );
 
     // A new dose, a dose marked in error, and a payment: the refresh sees all three.
     store.clock.advance(Duration::seconds(5));
-    let patient_4 = store.read(|tx| tx.search_patients(&store::PatientQuery { text: Some("X4".into()), ..Default::default() })).unwrap();
+    let patient_4 = store
+        .read(|tx| {
+            tx.search_patients(&store::PatientQuery {
+                text: Some("X4".into()),
+                ..Default::default()
+            })
+        })
+        .unwrap();
     let patient_4 = patient_4[0].meta.id;
     store
         .write(|tx| {
-            tx.create(&Actor::new("test"), &Immunization {
-                patient_id: PatientId(patient_4),
-                encounter_id: None,
-                cvx: "150".into(),
-                administered_at: datetime!(2025-12-01 09:00 UTC),
-                status: ImmunizationStatus::Completed,
-                lot_number: None,
-                site: None,
-                route: None,
-                performer_id: None,
-                description: None,
-            })?;
-            let first = tx.select::<Immunization>("cvx = ? AND status = ?", &["158".into(), "completed".into()], "id", 1)?;
+            tx.create(
+                &Actor::new("test"),
+                &Immunization {
+                    patient_id: PatientId(patient_4),
+                    encounter_id: None,
+                    cvx: "150".into(),
+                    administered_at: datetime!(2025-12-01 09:00 UTC),
+                    status: ImmunizationStatus::Completed,
+                    lot_number: None,
+                    site: None,
+                    route: None,
+                    performer_id: None,
+                    description: None,
+                },
+            )?;
+            let first = tx.select::<Immunization>(
+                "cvx = ? AND status = ?",
+                &["158".into(), "completed".into()],
+                "id",
+                1,
+            )?;
             let mut corrected = first[0].record.clone();
             corrected.status = ImmunizationStatus::EnteredInError;
-            tx.update(&Actor::new("test"), first[0].meta.id, first[0].meta.version, &corrected)?;
+            tx.update(
+                &Actor::new("test"),
+                first[0].meta.id,
+                first[0].meta.version,
+                &corrected,
+            )?;
             Ok(())
         })
         .unwrap();
     let changed = sync.refresh(store, &mut engine).unwrap();
     assert!(changed >= 2, "{changed}");
-    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(3), "patient 4 in, patient 2 out");
+    assert_eq!(
+        engine.query(FLU_2025).unwrap().scalar(),
+        Some(3),
+        "patient 4 in, patient 2 out"
+    );
 
     // Soft-deleting a patient takes them out of every count.
     store.clock.advance(Duration::seconds(5));
-    let patient_1 = store.read(|tx| tx.search_patients(&store::PatientQuery { text: Some("X1".into()), ..Default::default() })).unwrap();
+    let patient_1 = store
+        .read(|tx| {
+            tx.search_patients(&store::PatientQuery {
+                text: Some("X1".into()),
+                ..Default::default()
+            })
+        })
+        .unwrap();
     store
-        .write(|tx| tx.delete::<records::Patient>(&Actor::new("test"), patient_1[0].meta.id, patient_1[0].meta.version, "duplicate"))
+        .write(|tx| {
+            tx.delete::<records::Patient>(
+                &Actor::new("test"),
+                patient_1[0].meta.id,
+                patient_1[0].meta.version,
+                "duplicate",
+            )
+        })
         .unwrap();
     sync.refresh(store, &mut engine).unwrap();
     assert_eq!(engine.n_patients(), 5);
     assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(2));
     let (fresh, _) = reports::load(store).unwrap();
-    assert_eq!(fresh.query(FLU_2025).unwrap().scalar(), Some(2), "a fresh load agrees with the refreshed engine");
+    assert_eq!(
+        fresh.query(FLU_2025).unwrap().scalar(),
+        Some(2),
+        "a fresh load agrees with the refreshed engine"
+    );
 }
 
 backend_tests!(engine_answers_from_the_store_and_follows_writes);
