@@ -19,49 +19,45 @@ fn load_error(path: &Path, line: u64, message: impl Into<String>) -> Error {
     }
 }
 
-fn field<'r>(
+/// One CSV row with where it came from, so every field error names file, line and column.
+struct Row<'r> {
     record: &'r csv::ByteRecord,
-    idx: usize,
-    path: &Path,
+    path: &'r Path,
     line: u64,
-    name: &str,
-) -> Result<&'r str> {
-    let bytes = record
-        .get(idx)
-        .ok_or_else(|| load_error(path, line, format!("missing column {name}")))?;
-    std::str::from_utf8(bytes).map_err(|_| load_error(path, line, format!("{name} is not UTF-8")))
 }
 
-fn int(text: &str, path: &Path, line: u64, name: &str) -> Result<i64> {
-    text.parse().map_err(|_| {
-        load_error(
-            path,
-            line,
-            format!("{name} \"{text}\" is not a whole number"),
-        )
-    })
+impl<'r> Row<'r> {
+    fn error(&self, message: impl Into<String>) -> Error {
+        load_error(self.path, self.line, message)
+    }
+
+    fn text(&self, idx: usize, name: &str) -> Result<&'r str> {
+        let bytes = self
+            .record
+            .get(idx)
+            .ok_or_else(|| self.error(format!("missing column {name}")))?;
+        std::str::from_utf8(bytes).map_err(|_| self.error(format!("{name} is not UTF-8")))
+    }
+
+    fn int(&self, idx: usize, name: &str) -> Result<i64> {
+        let text = self.text(idx, name)?;
+        text.parse()
+            .map_err(|_| self.error(format!("{name} \"{text}\" is not a whole number")))
+    }
+
+    fn date(&self, idx: usize, name: &str) -> Result<Date> {
+        let text = self.text(idx, name)?;
+        let parse = || -> Option<Date> {
+            let year: i32 = text.get(0..4)?.parse().ok()?;
+            let month: u8 = text.get(5..7)?.parse().ok()?;
+            let day: u8 = text.get(8..10)?.parse().ok()?;
+            Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
+        };
+        parse().ok_or_else(|| self.error(format!("{name} \"{text}\" is not a YYYY-MM-DD date")))
+    }
 }
 
-fn date(text: &str, path: &Path, line: u64, name: &str) -> Result<Date> {
-    let parse = || -> Option<Date> {
-        let year: i32 = text.get(0..4)?.parse().ok()?;
-        let month: u8 = text.get(5..7)?.parse().ok()?;
-        let day: u8 = text.get(8..10)?.parse().ok()?;
-        Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()
-    };
-    parse().ok_or_else(|| {
-        load_error(
-            path,
-            line,
-            format!("{name} \"{text}\" is not a YYYY-MM-DD date"),
-        )
-    })
-}
-
-fn each_record(
-    path: &Path,
-    mut handle: impl FnMut(&csv::ByteRecord, u64) -> Result<()>,
-) -> Result<()> {
+fn each_record(path: &Path, mut handle: impl FnMut(&Row<'_>) -> Result<()>) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(path)
@@ -71,132 +67,65 @@ fn each_record(
     loop {
         line += 1;
         match reader.read_byte_record(&mut record) {
-            Ok(true) => handle(&record, line)?,
+            Ok(true) => handle(&Row {
+                record: &record,
+                path,
+                line,
+            })?,
             Ok(false) => return Ok(()),
             Err(e) => return Err(load_error(path, line, e.to_string())),
         }
     }
 }
 
-/// Reads `patients.csv`, `immunizations.csv` and `ar_items.csv` from `dir`.
+/// Builds an engine from `gen.py`'s `patients.csv`, `immunizations.csv` and `ar_items.csv`.
 pub fn load_bench_dir(dir: &Path) -> Result<Engine> {
     let mut builder = EngineBuilder::with_capacity(1 << 20);
-    let path = dir.join("patients.csv");
-    each_record(&path, |record, line| {
-        let patient_key = int(
-            field(record, 0, &path, line, "patient_id")?,
-            &path,
-            line,
-            "patient_id",
-        )?;
-        let birth_date = date(
-            field(record, 1, &path, line, "birth_date")?,
-            &path,
-            line,
-            "birth_date",
-        )?;
-        let sex_text = field(record, 2, &path, line, "sex")?;
-        let sex = Sex::from_text(sex_text).ok_or_else(|| {
-            load_error(
-                &path,
-                line,
-                format!("sex \"{sex_text}\" is not F, M, O or U"),
-            )
-        })?;
-        let zip = field(record, 3, &path, line, "zip")?.to_owned();
+    each_record(&dir.join("patients.csv"), |row| {
+        let sex_text = row.text(2, "sex")?;
+        let sex = Sex::from_text(sex_text)
+            .ok_or_else(|| row.error(format!("sex \"{sex_text}\" is not F, M, O or U")))?;
         builder.add_patient(&PatientFacts {
-            patient_key,
-            birth_date,
+            patient_key: row.int(0, "patient_id")?,
+            birth_date: row.date(1, "birth_date")?,
             sex,
-            zip,
+            zip: row.text(3, "zip")?.to_owned(),
             deceased: None,
         });
         Ok(())
     })?;
-    let path = dir.join("immunizations.csv");
-    each_record(&path, |record, line| {
-        let event_key = int(
-            field(record, 0, &path, line, "imm_id")?,
-            &path,
-            line,
-            "imm_id",
-        )?;
-        let patient_key = int(
-            field(record, 1, &path, line, "patient_id")?,
-            &path,
-            line,
-            "patient_id",
-        )?;
-        let cvx_text = field(record, 2, &path, line, "cvx")?;
-        let cvx = cvx_text.parse().map_err(|_| {
-            load_error(&path, line, format!("cvx \"{cvx_text}\" is not a CVX code"))
-        })?;
-        let date = date(
-            field(record, 3, &path, line, "admin_date")?,
-            &path,
-            line,
-            "admin_date",
-        )?;
-        let status_text = field(record, 4, &path, line, "status")?;
+    each_record(&dir.join("immunizations.csv"), |row| {
+        let cvx_text = row.text(2, "cvx")?;
+        let cvx = cvx_text
+            .parse()
+            .map_err(|_| row.error(format!("cvx \"{cvx_text}\" is not a CVX code")))?;
+        let status_text = row.text(4, "status")?;
         let status = ImmunizationStatus::from_code(status_text).ok_or_else(|| {
-            load_error(
-                &path,
-                line,
-                format!("status \"{status_text}\" is not an Immunization.status code"),
-            )
+            row.error(format!(
+                "status \"{status_text}\" is not an Immunization.status code"
+            ))
         })?;
         builder
             .add_immunization(&ImmunizationFact {
-                event_key,
-                patient_key,
+                event_key: row.int(0, "imm_id")?,
+                patient_key: row.int(1, "patient_id")?,
                 cvx,
-                date,
+                date: row.date(3, "admin_date")?,
                 status,
             })
-            .map_err(|e| load_error(&path, line, e.to_string()))
+            .map_err(|e| row.error(e.to_string()))
     })?;
-    let path = dir.join("ar_items.csv");
-    each_record(&path, |record, line| {
-        let item_key = int(
-            field(record, 0, &path, line, "item_id")?,
-            &path,
-            line,
-            "item_id",
-        )?;
-        let patient_key = int(
-            field(record, 1, &path, line, "patient_id")?,
-            &path,
-            line,
-            "patient_id",
-        )?;
-        let amount_cents = int(
-            field(record, 2, &path, line, "amount_cents")?,
-            &path,
-            line,
-            "amount_cents",
-        )?;
-        let paid_cents = int(
-            field(record, 3, &path, line, "paid_cents")?,
-            &path,
-            line,
-            "paid_cents",
-        )?;
-        let due_date = date(
-            field(record, 4, &path, line, "due_date")?,
-            &path,
-            line,
-            "due_date",
-        )?;
+    each_record(&dir.join("ar_items.csv"), |row| {
         builder
             .add_ar_item(&ArItemFact {
-                item_key,
-                patient_key,
-                amount_cents,
-                paid_cents,
-                due_date,
+                item_key: row.int(0, "item_id")?,
+                patient_key: row.int(1, "patient_id")?,
+                amount_cents: row.int(2, "amount_cents")?,
+                paid_cents: row.int(3, "paid_cents")?,
+                due_date: row.date(4, "due_date")?,
                 payer_key: 0,
             })
-            .map_err(|e| load_error(&path, line, e.to_string()))
+            .map_err(|e| row.error(e.to_string()))
     })?;
     Ok(builder.build())
 }
