@@ -1356,6 +1356,24 @@ pub(crate) const PPSV23: Vaccine = vaccine(
 pub(crate) const ZOSTER: Vaccine =
     vaccine("187", "Zoster vaccine recombinant", "90750", 19_000, "IM");
 
+// Doses given at several visits of the childhood schedule (CDC), named once.
+const DTAP_HEPB_IPV: Vaccine = vaccine("110", "DTaP-Hep B-IPV", "90723", 9_000, "IM");
+const ROTAVIRUS_PENTAVALENT: Vaccine =
+    vaccine("116", "Rotavirus, pentavalent", "90680", 9_500, "PO");
+const HIB_PRP_OMP: Vaccine = vaccine("49", "Hib (PRP-OMP)", "90647", 3_000, "IM");
+const PCV13: Vaccine = vaccine(
+    "133",
+    "Pneumococcal conjugate PCV 13",
+    "90670",
+    21_000,
+    "IM",
+);
+const MMR: Vaccine = vaccine("03", "MMR", "90707", 8_000, "SC");
+const VARICELLA: Vaccine = vaccine("21", "Varicella", "90716", 14_000, "SC");
+const HEP_A_PED: Vaccine = vaccine("83", "Hep A, ped/adol, 2 dose", "90633", 3_500, "IM");
+const MENINGOCOCCAL_MCV4P: Vaccine = vaccine("114", "Meningococcal MCV4P", "90734", 14_000, "IM");
+const HPV9: Vaccine = vaccine("165", "HPV9", "90651", 27_000, "IM");
+
 /// The childhood schedule (CDC, simplified): vaccines due at each well-child visit, by
 /// age in days.
 pub(crate) const CHILD_SCHEDULE: &[(i64, &[Vaccine])] = &[
@@ -1371,81 +1389,17 @@ pub(crate) const CHILD_SCHEDULE: &[(i64, &[Vaccine])] = &[
     ),
     (
         61,
-        &[
-            vaccine("110", "DTaP-Hep B-IPV", "90723", 9_000, "IM"),
-            vaccine("116", "Rotavirus, pentavalent", "90680", 9_500, "PO"),
-            vaccine("49", "Hib (PRP-OMP)", "90647", 3_000, "IM"),
-            vaccine(
-                "133",
-                "Pneumococcal conjugate PCV 13",
-                "90670",
-                21_000,
-                "IM",
-            ),
-        ],
+        &[DTAP_HEPB_IPV, ROTAVIRUS_PENTAVALENT, HIB_PRP_OMP, PCV13],
     ),
     (
         122,
-        &[
-            vaccine("110", "DTaP-Hep B-IPV", "90723", 9_000, "IM"),
-            vaccine("116", "Rotavirus, pentavalent", "90680", 9_500, "PO"),
-            vaccine("49", "Hib (PRP-OMP)", "90647", 3_000, "IM"),
-            vaccine(
-                "133",
-                "Pneumococcal conjugate PCV 13",
-                "90670",
-                21_000,
-                "IM",
-            ),
-        ],
+        &[DTAP_HEPB_IPV, ROTAVIRUS_PENTAVALENT, HIB_PRP_OMP, PCV13],
     ),
-    (
-        183,
-        &[
-            vaccine("110", "DTaP-Hep B-IPV", "90723", 9_000, "IM"),
-            vaccine("116", "Rotavirus, pentavalent", "90680", 9_500, "PO"),
-            vaccine(
-                "133",
-                "Pneumococcal conjugate PCV 13",
-                "90670",
-                21_000,
-                "IM",
-            ),
-        ],
-    ),
+    (183, &[DTAP_HEPB_IPV, ROTAVIRUS_PENTAVALENT, PCV13]),
     (274, &[]),
-    (
-        365,
-        &[
-            vaccine("03", "MMR", "90707", 8_000, "SC"),
-            vaccine("21", "Varicella", "90716", 14_000, "SC"),
-            vaccine("83", "Hep A, ped/adol, 2 dose", "90633", 3_500, "IM"),
-            vaccine("49", "Hib (PRP-OMP)", "90647", 3_000, "IM"),
-        ],
-    ),
-    (
-        456,
-        &[
-            vaccine("20", "DTaP", "90700", 3_000, "IM"),
-            vaccine(
-                "133",
-                "Pneumococcal conjugate PCV 13",
-                "90670",
-                21_000,
-                "IM",
-            ),
-        ],
-    ),
-    (
-        548,
-        &[vaccine(
-            "83",
-            "Hep A, ped/adol, 2 dose",
-            "90633",
-            3_500,
-            "IM",
-        )],
-    ),
+    (365, &[MMR, VARICELLA, HEP_A_PED, HIB_PRP_OMP]),
+    (456, &[vaccine("20", "DTaP", "90700", 3_000, "IM"), PCV13]),
+    (548, &[HEP_A_PED]),
     (730, &[]),
     (913, &[]),
     (
@@ -1453,23 +1407,20 @@ pub(crate) const CHILD_SCHEDULE: &[(i64, &[Vaccine])] = &[
         &[
             vaccine("106", "DTaP, 5 pertussis antigens", "90700", 3_000, "IM"),
             vaccine("10", "IPV", "90713", 3_500, "IM"),
-            vaccine("03", "MMR", "90707", 8_000, "SC"),
-            vaccine("21", "Varicella", "90716", 14_000, "SC"),
+            MMR,
+            VARICELLA,
         ],
     ),
     (
         4018,
         &[
             vaccine("115", "Tdap", "90715", 5_500, "IM"),
-            vaccine("114", "Meningococcal MCV4P", "90734", 14_000, "IM"),
-            vaccine("165", "HPV9", "90651", 27_000, "IM"),
+            MENINGOCOCCAL_MCV4P,
+            HPV9,
         ],
     ),
-    (4200, &[vaccine("165", "HPV9", "90651", 27_000, "IM")]),
-    (
-        5844,
-        &[vaccine("114", "Meningococcal MCV4P", "90734", 14_000, "IM")],
-    ),
+    (4200, &[HPV9]),
+    (5844, &[MENINGOCOCCAL_MCV4P]),
 ];
 
 /// LOINC observation codes with their UCUM units.
