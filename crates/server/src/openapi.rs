@@ -2,7 +2,7 @@
 //! methods, access rules, summaries) and the request types' derived schemas, so it cannot
 //! drift from the routes that exist.
 
-use crate::routes::{Access, route_specs};
+use crate::routes::{Access, Surface, route_specs};
 use axum::http::Method;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
@@ -51,7 +51,10 @@ pub fn document() -> OpenApi {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     let mut paths = PathsBuilder::new();
-    for spec in route_specs() {
+    for spec in route_specs()
+        .into_iter()
+        .filter(|spec| spec.surface == Surface::Api)
+    {
         let mut operation = OperationBuilder::new()
             .summary(Some(spec.summary))
             .description(Some(format!(

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use privacy::{Action, Outcome, Permission};
 use std::borrow::Cow;
@@ -37,9 +37,23 @@ pub enum Access {
     Needs(Permission),
 }
 
+/// Which surface a route belongs to: it decides how a refusal looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// The JSON API under `/api` (refusals are `{"error": ...}`).
+    Api,
+    /// Server-rendered HTML pages (not signed in: a redirect to the sign-in page;
+    /// refused: an HTML page).
+    Page,
+    /// The FHIR REST API under `/fhir` (refusals are OperationOutcomes).
+    Fhir,
+}
+
 /// One route.
 #[derive(Debug, Clone)]
 pub struct RouteSpec {
+    /// The surface (API, page, FHIR).
+    pub surface: Surface,
     /// HTTP method.
     pub method: Method,
     /// Path pattern (`{id}` for parameters).
@@ -61,16 +75,22 @@ fn schema_of<T: ToSchema>() -> (Cow<'static, str>, RefOr<Schema>) {
     (T::name(), T::schema())
 }
 
-struct Entry(RouteSpec, MethodRouter<AppState>);
+pub(crate) struct Entry(RouteSpec, MethodRouter<AppState>);
 
 impl Entry {
-    fn takes<T: ToSchema>(mut self) -> Self {
+    /// Marks the route as part of `surface` (routes start on the JSON API).
+    pub(crate) fn on(mut self, surface: Surface) -> Self {
+        self.0.surface = surface;
+        self
+    }
+
+    pub(crate) fn takes<T: ToSchema>(mut self) -> Self {
         self.0.body = Some(schema_of::<T>);
         self
     }
 }
 
-fn route(
+pub(crate) fn route(
     method: Method,
     path: &'static str,
     access: Access,
@@ -79,6 +99,7 @@ fn route(
     handler: MethodRouter<AppState>,
 ) -> Entry {
     let spec = RouteSpec {
+        surface: Surface::Api,
         method,
         path,
         access,
@@ -94,7 +115,7 @@ fn table() -> Vec<Entry> {
     use Method as M;
     use Permission as P;
     let pre_mfa = SignedInBeforeMfa;
-    vec![
+    let mut table = vec![
         route(
             M::GET,
             "/api/health",
@@ -351,7 +372,10 @@ fn table() -> Vec<Entry> {
             "enable an account",
             post(admin::enable),
         ),
-    ]
+    ];
+    table.extend(crate::web::routes());
+    table.extend(crate::fhir_rest::routes());
+    table
 }
 
 /// Every route's rule (for tests and documentation).
@@ -399,7 +423,10 @@ async fn no_store(mut response: Response) -> Response {
 /// found under that patient in the audit report.
 fn patient_in_path(pattern: &str, path: &str) -> Option<i64> {
     let position = pattern.split('/').position(|part| part == "{id}")?;
-    if !pattern.starts_with("/api/patients/{id}") {
+    if !pattern.starts_with("/api/patients/{id}")
+        && !pattern.starts_with("/patients/{id}")
+        && !pattern.starts_with("/fhir/Patient/{id}")
+    {
         return None;
     }
     path.split('/').nth(position)?.parse().ok()
@@ -412,25 +439,19 @@ async fn guard(
 ) -> Response {
     let (mut parts, body) = request.into_parts();
     let origin = auth::origin(&parts);
+    let surface = spec.surface;
     let principal = match authenticate(&state, &parts.headers, origin).await {
         Ok(principal) => principal,
-        Err(error) => return error.into_response(),
+        Err(error) => return crate::rejection::refuse(surface, error),
     };
     if access != Access::SignedInBeforeMfa {
         match principal.mfa {
             MfaState::Passed => {}
             MfaState::Required => {
-                return WebError::Unauthorized(
-                    "enter the code from your authenticator first (POST /api/mfa/verify)".into(),
-                )
-                .into_response();
+                return crate::rejection::second_factor_missing(surface, false);
             }
             MfaState::EnrolmentRequired => {
-                return WebError::Unauthorized(
-                    "administrators must enrol an authenticator first (POST /api/mfa/enroll)"
-                        .into(),
-                )
-                .into_response();
+                return crate::rejection::second_factor_missing(surface, true);
             }
         }
     }
@@ -453,17 +474,17 @@ async fn guard(
             })
             .await;
         if let Err(error) = audited {
-            return error.into_response();
+            return crate::rejection::refuse(surface, error);
         }
-        return WebError::Forbidden(format!(
+        let refusal = WebError::Forbidden(format!(
             "your roles ({}) or token scopes do not include the permission {permission}",
             if principal.roles.is_empty() {
                 "none".into()
             } else {
                 principal.roles.to_list()
             }
-        ))
-        .into_response();
+        ));
+        return crate::rejection::refuse(surface, refusal);
     }
     parts.extensions.insert(principal);
     next.run(Request::from_parts(parts, body)).await

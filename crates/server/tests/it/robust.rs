@@ -49,12 +49,15 @@ async fn malformed_input_never_gets_a_server_error() {
                     reply.body
                 );
                 if reply.status.is_client_error() {
-                    assert!(
-                        reply.body["error"].is_string(),
-                        "{} {path}: {}",
-                        spec.method,
-                        reply.body
-                    );
+                    let named = match spec.surface {
+                        server::Surface::Api => reply.body["error"].is_string(),
+                        server::Surface::Fhir => reply.body["resourceType"] == "OperationOutcome",
+                        server::Surface::Page => reply
+                            .body
+                            .as_str()
+                            .is_some_and(|html| html.contains("role=\"alert\"")),
+                    };
+                    assert!(named, "{} {path}: {}", spec.method, reply.body);
                 }
             }
         }

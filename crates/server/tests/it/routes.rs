@@ -4,7 +4,7 @@
 use crate::harness::Harness;
 use axum::http::StatusCode;
 use privacy::Role;
-use server::{Access, route_specs};
+use server::{Access, Surface, route_specs};
 
 fn concrete(path: &str) -> String {
     path.replace("{id}", "1").replace("{username}", "nobody")
@@ -41,14 +41,7 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
                 body.clone(),
             )
             .await;
-        assert_eq!(
-            anonymous.status,
-            StatusCode::UNAUTHORIZED,
-            "{} {}",
-            spec.method,
-            spec.path
-        );
-        assert_eq!(anonymous.body["error"], "sign in first");
+        assert_refused_sign_in(spec, &anonymous);
         let forged = h
             .call(
                 spec.method.as_str(),
@@ -57,13 +50,7 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
                 body.clone(),
             )
             .await;
-        assert_eq!(
-            forged.status,
-            StatusCode::UNAUTHORIZED,
-            "{} {}",
-            spec.method,
-            spec.path
-        );
+        assert_refused_sign_in(spec, &forged);
         if let Access::Needs(_) = spec.access {
             let denied = h
                 .call(
@@ -102,6 +89,33 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
     );
 }
 
+/// Not signed in: the API and FHIR answer 401, a page sends the browser to sign in.
+fn assert_refused_sign_in(spec: &server::RouteSpec, reply: &crate::harness::Reply) {
+    let what = format!(
+        "{} {}: {} {}",
+        spec.method, spec.path, reply.status, reply.body
+    );
+    match spec.surface {
+        Surface::Api => {
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{what}");
+            assert!(
+                reply.body["error"].as_str().unwrap().contains("sign in"),
+                "{what}"
+            );
+        }
+        Surface::Fhir => {
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{what}");
+            assert_eq!(reply.body["resourceType"], "OperationOutcome", "{what}");
+        }
+        Surface::Page => {
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{what}");
+            let location = reply.headers["location"].to_str().unwrap();
+            assert!(location.starts_with("/login?why="), "{what}");
+        }
+    }
+    assert!(!reply.body.to_string().contains("testpatient"), "{what}");
+}
+
 #[tokio::test]
 async fn unknown_paths_are_404_and_health_is_public() {
     let h = Harness::new();
@@ -120,7 +134,10 @@ async fn the_api_document_lists_every_route_with_its_rule() {
     let doc = h.call("GET", "/api/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
-    for spec in route_specs() {
+    for spec in route_specs()
+        .into_iter()
+        .filter(|s| s.surface == Surface::Api)
+    {
         let method = spec.method.as_str().to_ascii_lowercase();
         let operation = &doc.body["paths"][spec.path][&method];
         assert!(
