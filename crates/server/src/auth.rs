@@ -271,16 +271,31 @@ pub async fn login(
     jar: CookieJar,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
+    let (user, session_id) = sign_in(&state, origin, body.username, body.password).await?;
+    let mfa = MfaState::of(&user, !MfaState::needed(&user));
+    let jar = jar.add(session_cookie(session_id, state.config.secure_cookies));
+    Ok((jar, Json(whoami(&user.username, &user.roles, mfa))))
+}
+
+/// Checks a username and password and starts a session (its second factor still to do
+/// when the user needs one): the user and the session's secret id, or 401. Every attempt
+/// is audited, failures with their real cause.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    origin: Origin,
+    username: String,
+    password: String,
+) -> Result<(User, String), WebError> {
     let user = state
         .blocking(move |state| {
-            let username = store::normalize_username(&body.username);
+            let username = store::normalize_username(&username);
             let user = state.store.security(|s| s.user(&username))?;
             // Verify outside the write transaction: argon2 is slow on purpose and must
             // not hold the database.
             let hash = user
                 .as_ref()
                 .map_or(state.dummy_hash.as_str(), |u| &u.password_hash);
-            let password_ok = privacy::verify_password(&body.password, hash).unwrap_or(false);
+            let password_ok = privacy::verify_password(&password, hash).unwrap_or(false);
             let outcome = state.trail.write(&state.store, |audited| {
                 let now = audited.now();
                 let failed =
@@ -326,12 +341,7 @@ pub async fn login(
             Ok(outcome)
         })
         .await?;
-    let Some((user, session_id)) = user else {
-        return Err(WebError::Unauthorized(SIGN_IN_FAILED.into()));
-    };
-    let mfa = MfaState::of(&user, !MfaState::needed(&user));
-    let jar = jar.add(session_cookie(session_id, state.config.secure_cookies));
-    Ok((jar, Json(whoami(&user.username, &user.roles, mfa))))
+    user.ok_or_else(|| WebError::Unauthorized(SIGN_IN_FAILED.into()))
 }
 
 /// A session to store and the secret id for its cookie.

@@ -34,7 +34,17 @@ fn session_of(principal: &Principal) -> Result<String, WebError> {
 pub async fn enroll(
     axum::Extension(principal): axum::Extension<Principal>,
 ) -> Result<Json<Value>, WebError> {
-    session_of(&principal)?;
+    let (secret, uri) = new_secret(&principal)?;
+    Ok(Json(json!({
+        "secret": secret,
+        "otpauth_uri": uri,
+        "next": "add it to an authenticator app, then POST /api/mfa/confirm with {secret, code}",
+    })))
+}
+
+/// A fresh authenticator secret and its `otpauth://` URI (nothing stored).
+pub(crate) fn new_secret(principal: &Principal) -> Result<(String, String), WebError> {
+    session_of(principal)?;
     if principal.mfa == MfaState::Required {
         return Err(WebError::Forbidden(
             "enter a code from your current authenticator before replacing it".into(),
@@ -42,11 +52,7 @@ pub async fn enroll(
     }
     let secret = privacy::totp_secret(store::random_bytes::<20>()?);
     let uri = privacy::totp_uri(&secret, &principal.username).map_err(WebError::internal)?;
-    Ok(Json(json!({
-        "secret": secret,
-        "otpauth_uri": uri,
-        "next": "add it to an authenticator app, then POST /api/mfa/confirm with {secret, code}",
-    })))
+    Ok((secret, uri))
 }
 
 /// A code, and for enrolment the secret it was made from.
@@ -65,22 +71,37 @@ pub async fn confirm(
     jar: CookieJar,
     JsonBody(body): JsonBody<CodeBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
+    let session_id = confirm_enrolment(&state, principal, body.secret, body.code).await?;
+    Ok((
+        jar.add(cookie_for(&state, session_id)),
+        Json(json!({ "mfa": "passed" })),
+    ))
+}
+
+/// Stores the authenticator made from `secret` once `code` from it checks out; the
+/// session passes the second factor under a new id, which is returned.
+pub(crate) async fn confirm_enrolment(
+    state: &AppState,
+    principal: Principal,
+    secret: Option<String>,
+    code: String,
+) -> Result<String, WebError> {
     let old_session = session_of(&principal)?;
     if principal.mfa == MfaState::Required {
         return Err(WebError::Forbidden(
             "enter a code from your current authenticator before replacing it".into(),
         ));
     }
-    let Some(secret) = body.secret.filter(|s| !s.trim().is_empty()) else {
+    let Some(secret) = secret.filter(|s| !s.trim().is_empty()) else {
         return Err(WebError::bad(
             "secret",
             "give the secret from /api/mfa/enroll",
         ));
     };
-    let session_id = state
+    state
         .blocking(move |state| {
             let now = state.store.clock().now();
-            let step = privacy::totp_matching_step(&secret, &body.code, now)
+            let step = privacy::totp_matching_step(&secret, &code, now)
                 .map_err(|e| WebError::bad("secret", e.to_string()))?
                 .ok_or_else(|| WebError::bad("code", "the code does not match this secret now"))?;
             Ok(state.trail.write(&state.store, |audited| {
@@ -96,11 +117,7 @@ pub async fn confirm(
                 replace_session(audited, state, &principal, &old_session, event)
             })?)
         })
-        .await?;
-    Ok((
-        jar.add(cookie_for(&state, session_id)),
-        Json(json!({ "mfa": "passed" })),
-    ))
+        .await
 }
 
 /// Ends the session that was waiting for the second factor, starts one that passed it
@@ -138,6 +155,19 @@ pub async fn verify(
     jar: CookieJar,
     JsonBody(body): JsonBody<CodeBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
+    let session_id = verify_code(&state, principal, body.code).await?;
+    Ok((
+        jar.add(cookie_for(&state, session_id)),
+        Json(json!({ "mfa": "passed" })),
+    ))
+}
+
+/// The second sign-in step: the new session's secret id once `code` checks out.
+pub(crate) async fn verify_code(
+    state: &AppState,
+    principal: Principal,
+    code: String,
+) -> Result<String, WebError> {
     let old_session = session_of(&principal)?;
     match principal.mfa {
         MfaState::Required => {}
@@ -158,8 +188,8 @@ pub async fn verify(
             };
             let now = state.store.clock().now();
             let secret = user.totp_secret.clone().unwrap_or_default();
-            let step = privacy::totp_matching_step(&secret, &body.code, now)
-                .map_err(WebError::internal)?;
+            let step =
+                privacy::totp_matching_step(&secret, &code, now).map_err(WebError::internal)?;
             Ok(state.trail.write(&state.store, |audited| {
                 let accepted = match step {
                     Some(step) => audited.security().accept_totp_step(user.id, step)?,
@@ -194,10 +224,7 @@ pub async fn verify(
         })
         .await?;
     match outcome {
-        Verified::Passed(id) => Ok((
-            jar.add(cookie_for(&state, id)),
-            Json(json!({ "mfa": "passed" })),
-        )),
+        Verified::Passed(id) => Ok(id),
         Verified::Failed => Err(WebError::Unauthorized(
             "the code is wrong or was already used".into(),
         )),

@@ -169,7 +169,7 @@ pub async fn search(
     };
     let found = state
         .blocking(move |state| {
-            let found = state.store.read(|tx| tx.search_patients(&query))?;
+            let found = state.store.read(|tx| tx.search_patients_tolerant(&query))?;
             state.trail.write(&state.store, |audited| {
                 for patient in &found {
                     let event = principal

@@ -21,6 +21,7 @@ mod error;
 mod history;
 mod migrate;
 pub use migrate::latest_version;
+mod patient_fuzzy;
 mod patients;
 mod postgres;
 mod security;

@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_amendments.sql"),
         postgres: include_str!("../migrations/postgres/0004_amendments.sql"),
     },
+    Migration {
+        version: 5,
+        name: "name_keys",
+        sqlite: include_str!("../migrations/sqlite/0005_name_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0005_name_keys.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

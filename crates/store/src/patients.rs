@@ -148,6 +148,15 @@ impl Tx<'_> {
         search(self, query)
     }
 
+    /// Patients matching a query, then close misspellings of its names (see
+    /// [`crate::patient_fuzzy::tolerant_search`]).
+    pub fn search_patients_tolerant(
+        &mut self,
+        query: &PatientQuery,
+    ) -> Result<Vec<Stored<Patient>>> {
+        crate::patient_fuzzy::tolerant_search(self, query)
+    }
+
     /// A whole chart (see [`chart`]).
     pub fn chart(&mut self, patient_id: i64) -> Result<PatientSummary> {
         chart(self, patient_id)

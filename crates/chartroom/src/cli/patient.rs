@@ -59,7 +59,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: PatientCmd, json: bool) -> 
                 birth_date,
                 limit,
             };
-            let found = store.read(|tx| tx.search_patients(&query))?;
+            let found = store.read(|tx| tx.search_patients_tolerant(&query))?;
             let shown: Vec<i64> = found.iter().map(|p| p.meta.id).collect();
             auditor.shown(
                 store,
@@ -87,7 +87,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: PatientCmd, json: bool) -> 
                         birth_date: None,
                         limit: 2,
                     };
-                    let found = store.read(|tx| tx.search_patients(&query))?;
+                    let found = store.read(|tx| tx.search_patients_tolerant(&query))?;
                     match found
                         .iter()
                         .find(|p| p.record.mrn.as_str().eq_ignore_ascii_case(patient.trim()))

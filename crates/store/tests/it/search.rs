@@ -59,4 +59,48 @@ fn search_by_name_parts_and_mrn(store: &TestStore) {
     assert_eq!(by_dob[0].record.given_name, "Smitty");
 }
 
-backend_tests!(search_by_name_parts_and_mrn);
+backend_tests!(
+    search_by_name_parts_and_mrn,
+    tolerant_search_finds_misspellings_after_exact_matches
+);
+
+fn tolerant(store: &TestStore, text: &str) -> Vec<String> {
+    store
+        .read(|tx| {
+            tx.search_patients_tolerant(&PatientQuery {
+                text: Some(text.into()),
+                birth_date: None,
+                limit: 10,
+            })
+        })
+        .unwrap()
+        .into_iter()
+        .map(|p| p.record.display_name())
+        .collect()
+}
+
+fn tolerant_search_finds_misspellings_after_exact_matches(store: &TestStore) {
+    seed(store);
+    store
+        .write(|tx| {
+            tx.create(&actor(), &patient("C300", "Johnson", "Katherine"))?;
+            tx.create(&actor(), &patient("C301", "Jonsen", "Kathryn"))?;
+            Ok(())
+        })
+        .unwrap();
+    // A transposition, a dropped letter and a wrong first letter.
+    assert_eq!(
+        tolerant(store, "Smtih"),
+        ["Smith, John", "Smithers, Joan", "Jones, Smitty"]
+    );
+    assert_eq!(tolerant(store, "jonson"), ["Johnson, Katherine", "Jonsen, Kathryn"]);
+    assert_eq!(tolerant(store, "Xohnson kath"), ["Johnson, Katherine"]);
+    // Exact prefix matches come first and are not repeated.
+    assert_eq!(
+        tolerant(store, "smith"),
+        ["Smith, John", "Smithers, Joan", "Jones, Smitty"]
+    );
+    // Too far, or too short to guess at.
+    assert_eq!(tolerant(store, "zzzzzz"), Vec::<String>::new());
+    assert_eq!(tolerant(store, "sm"), ["Jones, Smitty", "Smith, John", "Smithers, Joan"]);
+}

@@ -1,0 +1,338 @@
+//! Typed search filters over one record table, for search APIs (FHIR search): callers
+//! say which column, which comparison and which value, and this module writes the SQL, so
+//! no crate above the store writes SQL text.
+//!
+//! Invariants:
+//! - Every column a filter or sort names is checked against the table's own columns (or
+//!   the metadata columns, or the patients' folded name keys) before any SQL is built, so
+//!   a caller cannot inject SQL through a column name; values are always bound.
+//! - Soft-deleted records are never returned or counted.
+//! - Name prefixes compare folded keys (`fold_name`, the same letter table as migration
+//!   5's generated columns), so "muller" finds "Müller" through an index.
+
+use crate::conn::Dialect;
+use crate::error::{Error, Result};
+use crate::table::Table;
+use crate::tx::{Stored, Tx};
+use crate::value::Value;
+
+/// Accented letters and what they fold to; migration 5 applies the same replacements
+/// after `lower()`.
+const FOLDS: &[(&str, &str)] = &[
+    ("à", "a"),
+    ("À", "a"),
+    ("á", "a"),
+    ("Á", "a"),
+    ("â", "a"),
+    ("Â", "a"),
+    ("ã", "a"),
+    ("Ã", "a"),
+    ("ä", "a"),
+    ("Ä", "a"),
+    ("å", "a"),
+    ("Å", "a"),
+    ("æ", "ae"),
+    ("Æ", "ae"),
+    ("ç", "c"),
+    ("Ç", "c"),
+    ("è", "e"),
+    ("È", "e"),
+    ("é", "e"),
+    ("É", "e"),
+    ("ê", "e"),
+    ("Ê", "e"),
+    ("ë", "e"),
+    ("Ë", "e"),
+    ("ì", "i"),
+    ("Ì", "i"),
+    ("í", "i"),
+    ("Í", "i"),
+    ("î", "i"),
+    ("Î", "i"),
+    ("ï", "i"),
+    ("Ï", "i"),
+    ("ñ", "n"),
+    ("Ñ", "n"),
+    ("ò", "o"),
+    ("Ò", "o"),
+    ("ó", "o"),
+    ("Ó", "o"),
+    ("ô", "o"),
+    ("Ô", "o"),
+    ("õ", "o"),
+    ("Õ", "o"),
+    ("ö", "o"),
+    ("Ö", "o"),
+    ("ø", "o"),
+    ("Ø", "o"),
+    ("œ", "oe"),
+    ("Œ", "oe"),
+    ("ù", "u"),
+    ("Ù", "u"),
+    ("ú", "u"),
+    ("Ú", "u"),
+    ("û", "u"),
+    ("Û", "u"),
+    ("ü", "u"),
+    ("Ü", "u"),
+    ("ý", "y"),
+    ("Ý", "y"),
+    ("ÿ", "y"),
+    ("Ÿ", "y"),
+    ("ß", "ss"),
+    ("ł", "l"),
+    ("Ł", "l"),
+    ("š", "s"),
+    ("Š", "s"),
+    ("ž", "z"),
+    ("Ž", "z"),
+    ("č", "c"),
+    ("Č", "c"),
+    ("ć", "c"),
+    ("Ć", "c"),
+    ("ř", "r"),
+    ("Ř", "r"),
+    ("ě", "e"),
+    ("Ě", "e"),
+    ("ń", "n"),
+    ("Ń", "n"),
+    ("ś", "s"),
+    ("Ś", "s"),
+    ("ź", "z"),
+    ("Ź", "z"),
+    ("ż", "z"),
+    ("Ż", "z"),
+    ("ą", "a"),
+    ("Ą", "a"),
+    ("ę", "e"),
+    ("Ę", "e"),
+    ("ğ", "g"),
+    ("Ğ", "g"),
+    ("ı", "i"),
+    ("I", "i"),
+    ("ş", "s"),
+    ("Ş", "s"),
+];
+
+/// A name or search term folded the way the patients' name keys are: lower case, accents
+/// removed (`Müller` -> `muller`, `ß` -> `ss`).
+pub fn fold_name(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars() {
+        let mut buf = [0u8; 4];
+        let as_str: &str = c.encode_utf8(&mut buf);
+        match FOLDS.iter().find(|(from, _)| *from == as_str) {
+            Some((_, to)) => folded.push_str(to),
+            None => folded.extend(c.to_lowercase()),
+        }
+    }
+    // Lower-casing may produce an accented lower-case letter from an upper-case one the
+    // table lacks in that case; fold once more so both spellings meet.
+    let mut again = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        let mut buf = [0u8; 4];
+        let as_str: &str = c.encode_utf8(&mut buf);
+        match FOLDS.iter().find(|(from, _)| *from == as_str) {
+            Some((_, to)) => again.push_str(to),
+            None => again.push(c),
+        }
+    }
+    again
+}
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `=`
+    Eq,
+    /// `<>`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl Op {
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Eq => "=",
+            Self::Ne => "<>",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+        }
+    }
+}
+
+/// One condition on a record table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// `column op value` (a null column never matches).
+    Compare(&'static str, Op, Value),
+    /// The column is one of these values (an empty list matches nothing).
+    In(&'static str, Vec<Value>),
+    /// The column is null.
+    IsNull(&'static str),
+    /// A folded name key (`family_key`, `given_key`) starts with the folded prefix.
+    NamePrefix(&'static str, String),
+    /// Any of these holds (an empty list matches nothing).
+    Any(Vec<Filter>),
+    /// All of these hold.
+    All(Vec<Filter>),
+}
+
+/// A sort key: column and whether descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort(pub &'static str, pub bool);
+
+const META: &[&str] = &["id", "version", "created_at", "updated_at"];
+const NAME_KEYS: &[&str] = &["family_key", "given_key"];
+
+fn check_column<R: Table>(column: &str) -> Result<()> {
+    let known = META.contains(&column)
+        || R::COLUMNS.iter().any(|c| c.name == column)
+        || (R::TABLE == "patients" && NAME_KEYS.contains(&column));
+    if known {
+        Ok(())
+    } else {
+        Err(Error::Database(format!(
+            "search on {}: no column {column}",
+            R::TABLE
+        )))
+    }
+}
+
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn build<R: Table>(
+    filter: &Filter,
+    dialect: Dialect,
+    sql: &mut String,
+    params: &mut Vec<Value>,
+) -> Result<()> {
+    match filter {
+        Filter::Compare(column, op, value) => {
+            check_column::<R>(column)?;
+            sql.push_str(&format!("{column} {} ?", op.sql()));
+            params.push(value.clone());
+        }
+        Filter::In(column, values) => {
+            check_column::<R>(column)?;
+            if values.is_empty() {
+                sql.push_str("1 = 0");
+            } else {
+                let marks = vec!["?"; values.len()].join(", ");
+                sql.push_str(&format!("{column} IN ({marks})"));
+                params.extend(values.iter().cloned());
+            }
+        }
+        Filter::IsNull(column) => {
+            check_column::<R>(column)?;
+            sql.push_str(&format!("{column} IS NULL"));
+        }
+        Filter::NamePrefix(column, prefix) => {
+            if !NAME_KEYS.contains(column) {
+                return Err(Error::Database(format!("{column} is not a folded name key")));
+            }
+            check_column::<R>(column)?;
+            let folded = fold_name(prefix);
+            match dialect {
+                // Binary collation: a range over the key index.
+                Dialect::Sqlite => {
+                    sql.push_str(&format!("({column} >= ? AND {column} < ?)"));
+                    params.push(Value::Text(folded.clone()));
+                    params.push(Value::Text(format!("{folded}\u{10FFFF}")));
+                }
+                // Collations other than C do not order by bytes, so the range trick is
+                // unsafe there; LIKE with an escaped prefix is exact.
+                Dialect::Postgres => {
+                    sql.push_str(&format!("{column} LIKE ? ESCAPE '\\'"));
+                    params.push(Value::Text(like_escape(&folded)));
+                }
+            }
+        }
+        Filter::Any(filters) | Filter::All(filters) => {
+            let joiner = if matches!(filter, Filter::Any(_)) {
+                " OR "
+            } else {
+                " AND "
+            };
+            if filters.is_empty() {
+                sql.push_str(if joiner == " OR " { "1 = 0" } else { "1 = 1" });
+                return Ok(());
+            }
+            sql.push('(');
+            for (idx, inner) in filters.iter().enumerate() {
+                if idx > 0 {
+                    sql.push_str(joiner);
+                }
+                build::<R>(inner, dialect, sql, params)?;
+            }
+            sql.push(')');
+        }
+    }
+    Ok(())
+}
+
+fn condition<R: Table>(filters: &[Filter], dialect: Dialect) -> Result<(String, Vec<Value>)> {
+    let mut sql = String::new();
+    let mut params = Vec::new();
+    build::<R>(&Filter::All(filters.to_vec()), dialect, &mut sql, &mut params)?;
+    Ok((sql, params))
+}
+
+impl Tx<'_> {
+    /// Current records matching every filter, sorted (then by id, so pages are stable),
+    /// `limit` of them after skipping `offset`.
+    pub fn search<R: Table>(
+        &mut self,
+        filters: &[Filter],
+        sort: &[Sort],
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Stored<R>>> {
+        let (condition, params) = condition::<R>(filters, self.dialect())?;
+        let mut order = Vec::new();
+        for Sort(column, descending) in sort {
+            check_column::<R>(column)?;
+            order.push(format!("{column}{}", if *descending { " DESC" } else { "" }));
+        }
+        if !sort.iter().any(|s| s.0 == "id") {
+            order.push("id".into());
+        }
+        let limit = limit.max(0);
+        let offset = offset.max(0);
+        self.select(
+            &condition,
+            &params,
+            &format!("{} LIMIT {limit} OFFSET {offset} --", order.join(", ")),
+            0,
+        )
+    }
+
+    /// How many current records match every filter.
+    pub fn count<R: Table>(&mut self, filters: &[Filter]) -> Result<i64> {
+        let (condition, params) = condition::<R>(filters, self.dialect())?;
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE deleted_at IS NULL AND {condition}",
+            R::TABLE
+        );
+        Ok(self.query(&sql, &params)?.first().map_or(0, |row| row.int(0)))
+    }
+}
