@@ -248,7 +248,9 @@ fn build<R: Table>(
         }
         Filter::NamePrefix(column, prefix) => {
             if !NAME_KEYS.contains(column) {
-                return Err(Error::Database(format!("{column} is not a folded name key")));
+                return Err(Error::Database(format!(
+                    "{column} is not a folded name key"
+                )));
             }
             check_column::<R>(column)?;
             let folded = fold_name(prefix);
@@ -293,7 +295,12 @@ fn build<R: Table>(
 fn condition<R: Table>(filters: &[Filter], dialect: Dialect) -> Result<(String, Vec<Value>)> {
     let mut sql = String::new();
     let mut params = Vec::new();
-    build::<R>(&Filter::All(filters.to_vec()), dialect, &mut sql, &mut params)?;
+    build::<R>(
+        &Filter::All(filters.to_vec()),
+        dialect,
+        &mut sql,
+        &mut params,
+    )?;
     Ok((sql, params))
 }
 
@@ -311,19 +318,25 @@ impl Tx<'_> {
         let mut order = Vec::new();
         for Sort(column, descending) in sort {
             check_column::<R>(column)?;
-            order.push(format!("{column}{}", if *descending { " DESC" } else { "" }));
+            order.push(format!(
+                "{column}{}",
+                if *descending { " DESC" } else { "" }
+            ));
         }
         if !sort.iter().any(|s| s.0 == "id") {
             order.push("id".into());
         }
         let limit = limit.max(0);
         let offset = offset.max(0);
-        self.select(
-            &condition,
-            &params,
-            &format!("{} LIMIT {limit} OFFSET {offset} --", order.join(", ")),
-            0,
-        )
+        let sql = format!(
+            "{} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+            Self::select_sql::<R>(&format!("deleted_at IS NULL AND {condition}")),
+            order.join(", ")
+        );
+        self.query(&sql, &params)?
+            .iter()
+            .map(Self::stored_from_row)
+            .collect()
     }
 
     /// How many current records match every filter.
@@ -333,6 +346,9 @@ impl Tx<'_> {
             "SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE deleted_at IS NULL AND {condition}",
             R::TABLE
         );
-        Ok(self.query(&sql, &params)?.first().map_or(0, |row| row.int(0)))
+        Ok(self
+            .query(&sql, &params)?
+            .first()
+            .map_or(0, |row| row.int(0)))
     }
 }

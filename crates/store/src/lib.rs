@@ -18,6 +18,7 @@ mod audit;
 mod clock;
 mod conn;
 mod error;
+mod filter;
 mod history;
 mod migrate;
 pub use migrate::latest_version;
@@ -38,6 +39,7 @@ pub use audit::{AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audite
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
 pub use error::{Error, Result};
+pub use filter::{Filter, Op, Sort, fold_name};
 pub use history::{FieldChange, HistoryEntry};
 pub use patients::{PatientQuery, PatientSummary};
 pub use postgres::redact_url;

@@ -278,7 +278,7 @@ impl<'a> Tx<'a> {
         })
     }
 
-    fn select_sql<R: Table>(filter: &str) -> String {
+    pub(crate) fn select_sql<R: Table>(filter: &str) -> String {
         format!(
             "SELECT {META_COLUMNS}, {} FROM {} WHERE {filter}",
             column_list::<R>(),
@@ -286,7 +286,7 @@ impl<'a> Tx<'a> {
         )
     }
 
-    fn stored_from_row<R: Table>(row: &Row) -> Result<Stored<R>> {
+    pub(crate) fn stored_from_row<R: Table>(row: &Row) -> Result<Stored<R>> {
         let meta = read_meta(R::KIND, row)?;
         let values = row.0.get(N_META_COLUMNS..).unwrap_or_default();
         let record = record_from_values::<R>(meta.id, values)?;

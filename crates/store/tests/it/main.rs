@@ -5,6 +5,7 @@
 mod amendments;
 mod audit;
 mod changes;
+mod filters;
 mod fixtures;
 mod records_roundtrip;
 mod search;
