@@ -27,6 +27,21 @@ else
     echo "node not found: FHIR schema validation skipped" >&2
 fi
 
+# The web pages in a real browser: Playwright (npm playwright-core) driving Debian's
+# Chromium through sign-in with an authenticator, search, chart, edit, permission denied,
+# break the glass, idle sign-out and the audit report.
+chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
+if command -v node >/dev/null 2>&1 && [ -x "$chromium_bin" ]; then
+    npm ci --prefix tools/browser-tests --no-audit --no-fund --silent
+    cargo build -q -p chartroom
+    CHROMIUM="$chromium_bin" node tools/browser-tests/run.js "${CARGO_TARGET_DIR:-target}/debug/chartroom"
+elif [ -n "${CI:-}" ]; then
+    echo "node or $chromium_bin not found: CI must run the browser tests" >&2
+    exit 1
+else
+    echo "node or $chromium_bin not found: the browser tests were skipped" >&2
+fi
+
 # HL7 v2: python-hl7's mllp_send as a real client against `chartroom mllp` (every sample
 # ACKed AA, a bad message AE, `chartroom hl7 vxu` re-parsed by python-hl7).
 if command -v python3 >/dev/null 2>&1; then

@@ -42,7 +42,7 @@ fn user_json(user: &User, now: OffsetDateTime) -> Value {
     })
 }
 
-fn parse_roles(names: &[String]) -> Result<RoleSet, WebError> {
+pub(crate) fn parse_roles(names: &[String]) -> Result<RoleSet, WebError> {
     let roles = names
         .iter()
         .map(|name| Role::from_name(name).map_err(|e| WebError::bad("roles", e.to_string())))
@@ -69,11 +69,11 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, WebError
 /// New account.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUserBody {
-    username: String,
+    pub(crate) username: String,
     #[serde(default)]
-    display_name: String,
-    roles: Vec<String>,
-    password: String,
+    pub(crate) display_name: String,
+    pub(crate) roles: Vec<String>,
+    pub(crate) password: String,
 }
 
 /// `POST /api/users`: creates an account (201).
@@ -82,6 +82,20 @@ pub async fn create(
     axum::Extension(principal): axum::Extension<Principal>,
     JsonBody(body): JsonBody<NewUserBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
+    let user = create_account(&state, principal, body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(user_json(&user, state.store.clock().now())),
+    ))
+}
+
+/// Creates an account after checking the username, roles and password policy; audited
+/// as a permission change.
+pub(crate) async fn create_account(
+    state: &AppState,
+    principal: Principal,
+    body: NewUserBody,
+) -> Result<User, WebError> {
     let username = store::check_username(&body.username)
         .map_err(|e| WebError::bad("username", e.to_string()))?;
     let roles = parse_roles(&body.roles)?;
@@ -99,14 +113,10 @@ pub async fn create(
                 password_hash,
                 roles,
             };
-            let user = state.trail.write(&state.store, |audited| {
+            Ok(state.trail.write(&state.store, |audited| {
                 let by = principal.event(audited.now(), Action::PermissionChange);
                 audited.create_user(&new, by)
-            })?;
-            Ok((
-                StatusCode::CREATED,
-                Json(user_json(&user, state.store.clock().now())),
-            ))
+            })?)
         })
         .await
 }
@@ -124,13 +134,24 @@ async fn change(
     reason: &'static str,
     change: impl FnOnce(&mut store::Security<'_>, &str) -> store::Result<User> + Send + 'static,
 ) -> Result<Json<Value>, WebError> {
+    let user = change_account(&state, principal, username, reason, change).await?;
+    Ok(Json(user_json(&user, state.store.clock().now())))
+}
+
+/// Changes an account (roles, disabled), audited as a permission change with `reason`.
+pub(crate) async fn change_account(
+    state: &AppState,
+    principal: Principal,
+    username: String,
+    reason: &'static str,
+    change: impl FnOnce(&mut store::Security<'_>, &str) -> store::Result<User> + Send + 'static,
+) -> Result<User, WebError> {
     state
         .blocking(move |state| {
-            let user = state.trail.write(&state.store, |audited| {
+            Ok(state.trail.write(&state.store, |audited| {
                 let by = principal.event(audited.now(), Action::PermissionChange);
                 audited.change_user(by, reason, |s| change(s, &username))
-            })?;
-            Ok(Json(user_json(&user, state.store.clock().now())))
+            })?)
         })
         .await
 }

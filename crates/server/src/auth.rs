@@ -396,6 +396,17 @@ pub async fn logout(
     axum::Extension(principal): axum::Extension<Principal>,
     jar: CookieJar,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
+    sign_out(&state, principal).await?;
+    Ok((clear_cookie(jar), Json(json!({ "signed_out": true }))))
+}
+
+/// The jar with the session cookie removed.
+pub(crate) fn clear_cookie(jar: CookieJar) -> CookieJar {
+    jar.remove(Cookie::build((SESSION_COOKIE, "")).path("/").build())
+}
+
+/// Ends `principal`'s session, audited.
+pub(crate) async fn sign_out(state: &AppState, principal: Principal) -> Result<(), WebError> {
     let Some(session_hash) = principal.session_hash.clone() else {
         return Err(WebError::bad(
             "authorization",
@@ -413,8 +424,7 @@ pub async fn logout(
             })?)
         })
         .await?;
-    let jar = jar.remove(Cookie::build((SESSION_COOKIE, "")).path("/").build());
-    Ok((jar, Json(json!({ "signed_out": true }))))
+    Ok(())
 }
 
 /// `GET /api/me`: the signed-in user, roles and permissions.

@@ -41,11 +41,117 @@ fn sections(category: DataCategory) -> &'static [&'static str] {
     }
 }
 
-fn parse_id(text: &str) -> Result<i64, WebError> {
+pub(crate) fn parse_id(text: &str) -> Result<i64, WebError> {
     text.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| WebError::bad("id", format!("\"{text}\" is not a record id")))
+}
+
+/// A chart with only the sections the user may read filled in.
+pub(crate) struct AllowedChart {
+    /// The chart; sections of withheld categories are empty.
+    pub summary: store::PatientSummary,
+    /// The categories shown.
+    pub shown: Vec<DataCategory>,
+    /// The categories withheld.
+    pub withheld: Vec<DataCategory>,
+    /// Shown under an emergency grant.
+    pub emergency: bool,
+    /// The audit entry recording the look.
+    pub audit_seq: i64,
+}
+
+impl AllowedChart {
+    /// Whether the user may read `category` on this chart.
+    pub fn shows(&self, category: DataCategory) -> bool {
+        self.shown.contains(&category)
+    }
+}
+
+/// Empties the chart's sections of `category`.
+fn withhold(chart: &mut store::PatientSummary, category: DataCategory) {
+    match category {
+        // The patient row itself is what names the chart; callers check `shows`.
+        DataCategory::Demographics => {}
+        DataCategory::Insurance => chart.coverages.clear(),
+        DataCategory::Encounters => chart.encounters.clear(),
+        DataCategory::Diagnoses => chart.diagnoses.clear(),
+        DataCategory::Procedures => chart.procedures.clear(),
+        DataCategory::Immunizations => chart.immunizations.clear(),
+        DataCategory::Results => chart.observations.clear(),
+        DataCategory::Medications => chart.medications.clear(),
+        DataCategory::Allergies => chart.allergies.clear(),
+        DataCategory::Problems => chart.problems.clear(),
+        DataCategory::Notes => chart.notes.clear(),
+        DataCategory::Billing => {
+            chart.charges.clear();
+            chart.postings.clear();
+            chart.balance = store::AccountBalance::default();
+        }
+    }
+}
+
+/// Reads chart `id` for `principal`: the sections their roles (or a live emergency
+/// grant) allow, after the audit entry naming exactly those categories is written.
+pub(crate) fn read_chart(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<AllowedChart, WebError> {
+    let mut summary = state.store.read(|tx| tx.chart(id))?;
+    let mut shown = Vec::new();
+    let mut withheld = Vec::new();
+    let mut emergency = false;
+    let entry = state.trail.write(&state.store, |audited| {
+        let now = audited.now();
+        let grants = audited
+            .security()
+            .live_grants(&principal.username, PatientId(id))?;
+        for category in DataCategory::ALL {
+            let decision = decide(
+                &principal.username,
+                &principal.roles,
+                Access::Read,
+                *category,
+                PatientId(id),
+                &grants,
+                now,
+            );
+            // A token narrows what the roles allow, emergency grants included.
+            let scoped = principal
+                .token
+                .as_ref()
+                .is_none_or(|t| t.scopes.contains(category.read_permission()));
+            if matches!(decision, Decision::Allowed(_)) && scoped {
+                shown.push(*category);
+            } else {
+                withheld.push(*category);
+            }
+        }
+        let mut event = principal
+            .event(now, Action::Read)
+            .patient(PatientId(id))
+            .record("patient", id)
+            .categories(&shown);
+        emergency = grants
+            .iter()
+            .any(|g| g.covers(&principal.username, PatientId(id), now));
+        if emergency {
+            event = event.reason("emergency access (break the glass)");
+        }
+        audited.append(&event)
+    })?;
+    for category in &withheld {
+        withhold(&mut summary, *category);
+    }
+    Ok(AllowedChart {
+        summary,
+        shown,
+        withheld,
+        emergency,
+        audit_seq: entry.seq,
+    })
 }
 
 /// `GET /api/patients/{id}`: the chart sections the user may read.
@@ -57,57 +163,19 @@ pub async fn chart(
     let id = parse_id(&id)?;
     let body = state
         .blocking(move |state| {
-            let chart = state.store.read(|tx| tx.chart(id))?;
-            let full = serde_json::to_value(&chart).map_err(WebError::internal)?;
+            let chart = read_chart(state, &principal, id)?;
+            let full = serde_json::to_value(&chart.summary).map_err(WebError::internal)?;
             let mut shown = Map::new();
-            let mut categories = Vec::new();
-            let mut withheld = Vec::new();
-            let entry = state.trail.write(&state.store, |audited| {
-                let now = audited.now();
-                let grants = audited
-                    .security()
-                    .live_grants(&principal.username, PatientId(id))?;
-                for category in DataCategory::ALL {
-                    let decision = decide(
-                        &principal.username,
-                        &principal.roles,
-                        Access::Read,
-                        *category,
-                        PatientId(id),
-                        &grants,
-                        now,
-                    );
-                    // A token narrows what the roles allow, emergency grants included.
-                    let scoped = principal
-                        .token
-                        .as_ref()
-                        .is_none_or(|t| t.scopes.contains(category.read_permission()));
-                    if matches!(decision, Decision::Allowed(_)) && scoped {
-                        categories.push(*category);
-                        for key in sections(*category) {
-                            if let Some(value) = full.get(*key) {
-                                shown.insert((*key).to_owned(), value.clone());
-                            }
-                        }
-                    } else {
-                        withheld.push(category.as_str());
+            for category in &chart.shown {
+                for key in sections(*category) {
+                    if let Some(value) = full.get(*key) {
+                        shown.insert((*key).to_owned(), value.clone());
                     }
                 }
-                let mut event = principal
-                    .event(now, Action::Read)
-                    .patient(PatientId(id))
-                    .record("patient", id)
-                    .categories(&categories);
-                if grants
-                    .iter()
-                    .any(|g| g.covers(&principal.username, PatientId(id), now))
-                {
-                    event = event.reason("emergency access (break the glass)");
-                }
-                audited.append(&event)
-            })?;
+            }
+            let withheld: Vec<&str> = chart.withheld.iter().map(|c| c.as_str()).collect();
             shown.insert("withheld".into(), json!(withheld));
-            shown.insert("audit_seq".into(), json!(entry.seq));
+            shown.insert("audit_seq".into(), json!(chart.audit_seq));
             Ok(Value::Object(shown))
         })
         .await?;
@@ -167,7 +235,18 @@ pub async fn search(
         birth_date,
         limit,
     };
-    let found = state
+    let found = search_audited(&state, principal, query).await?;
+    Ok(Json(json!({ "patients": found })))
+}
+
+/// Patients matching `query` (typos tolerated); each one listed is an audited look at
+/// their demographics.
+pub(crate) async fn search_audited(
+    state: &AppState,
+    principal: Principal,
+    query: PatientQuery,
+) -> Result<Vec<store::Stored<Patient>>, WebError> {
+    state
         .blocking(move |state| {
             let found = state.store.read(|tx| tx.search_patients_tolerant(&query))?;
             state.trail.write(&state.store, |audited| {
@@ -184,8 +263,7 @@ pub async fn search(
             })?;
             Ok(found)
         })
-        .await?;
-    Ok(Json(json!({ "patients": found })))
+        .await
 }
 
 /// Emergency-access request.
@@ -208,7 +286,29 @@ pub async fn break_glass(
     JsonBody(body): JsonBody<BreakGlassBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     let id = parse_id(&id)?;
-    let minutes = body.minutes.unwrap_or(privacy::BREAK_GLASS_DEFAULT_MINUTES);
+    let stored = grant_emergency_access(&state, principal, id, body.reason, body.minutes).await?;
+    let at = |t: time::OffsetDateTime| t.format(&Rfc3339).ok();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "grant": stored.id,
+            "patient_id": id,
+            "granted_at": at(stored.grant.granted_at),
+            "expires_at": at(stored.grant.expires_at),
+        })),
+    ))
+}
+
+/// Grants `principal` time-limited read access to chart `id` for `reason`, audited as
+/// `break-glass` and listed for the privacy officer's review.
+pub(crate) async fn grant_emergency_access(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+    reason: String,
+    minutes: Option<i64>,
+) -> Result<store::StoredGrant, WebError> {
+    let minutes = minutes.unwrap_or(privacy::BREAK_GLASS_DEFAULT_MINUTES);
     state
         .blocking(move |state| {
             state.store.read(|tx| tx.get::<Patient>(id))?;
@@ -217,7 +317,7 @@ pub async fn break_glass(
                 &principal.username,
                 &principal.roles,
                 PatientId(id),
-                &body.reason,
+                &reason,
                 now,
                 minutes,
             )
@@ -230,7 +330,7 @@ pub async fn break_glass(
                 };
                 WebError::bad(field, message)
             })?;
-            let stored = state.trail.write(&state.store, |audited| {
+            Ok(state.trail.write(&state.store, |audited| {
                 let stored = audited.security().create_grant(principal.user_id, &grant)?;
                 let event = principal
                     .event(audited.now(), Action::BreakGlass)
@@ -239,17 +339,7 @@ pub async fn break_glass(
                     .reason(&grant.reason);
                 audited.append(&event)?;
                 Ok(stored)
-            })?;
-            let at = |t: time::OffsetDateTime| t.format(&Rfc3339).ok();
-            Ok((
-                StatusCode::CREATED,
-                Json(json!({
-                    "grant": stored.id,
-                    "patient_id": id,
-                    "granted_at": at(stored.grant.granted_at),
-                    "expires_at": at(stored.grant.expires_at),
-                })),
-            ))
+            })?)
         })
         .await
 }
@@ -281,43 +371,52 @@ pub async fn correct_demographics(
         ));
     }
     state
-        .blocking(move |state| {
-            Ok(state.trail.write(&state.store, |audited| {
-                let current = audited.records().get::<Patient>(id)?;
-                let mut record = serde_json::to_value(&current.record)
-                    .map_err(|e| store::Error::Database(e.to_string()))?;
-                let mut old = Map::new();
-                for (field, value) in &body.changes {
-                    let Some(slot) = record.get_mut(field) else {
-                        return Err(invalid(
-                            &format!("changes.{field}"),
-                            "is not a demographics field",
-                        ));
-                    };
-                    old.insert(field.clone(), slot.clone());
-                    *slot = value.clone();
-                }
-                let patient: Patient = serde_json::from_value(record)
-                    .map_err(|e| invalid("changes", &e.to_string()))?;
-                let actor = store::Actor::new(format!("user:{}", principal.username));
-                let stored = audited
-                    .records()
-                    .update(&actor, id, body.version, &patient)?;
-                let event = principal
-                    .event(audited.now(), Action::Update)
-                    .patient(PatientId(id))
-                    .record("patient", id)
-                    .categories(&[DataCategory::Demographics])
-                    .changes(
-                        Some(Value::Object(old).to_string()),
-                        Some(Value::Object(body.changes.clone()).to_string()),
-                    );
-                audited.append(&event)?;
-                Ok(stored.meta.version)
-            })?)
-        })
+        .blocking(move |state| correct(state, &principal, id, body.version, &body.changes))
         .await
         .map(|version| Json(json!({ "id": id, "version": version })))
+}
+
+/// Applies `changes` (field name to new value) to patient `id` at `version`; the change
+/// and its audit entry (old and new values of the changed fields) commit together.
+/// Returns the new version.
+pub(crate) fn correct(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    version: i64,
+    changes: &Map<String, Value>,
+) -> Result<i64, WebError> {
+    Ok(state.trail.write(&state.store, |audited| {
+        let current = audited.records().get::<Patient>(id)?;
+        let mut record = serde_json::to_value(&current.record)
+            .map_err(|e| store::Error::Database(e.to_string()))?;
+        let mut old = Map::new();
+        for (field, value) in changes {
+            let Some(slot) = record.get_mut(field) else {
+                return Err(invalid(
+                    &format!("changes.{field}"),
+                    "is not a demographics field",
+                ));
+            };
+            old.insert(field.clone(), slot.clone());
+            *slot = value.clone();
+        }
+        let patient: Patient =
+            serde_json::from_value(record).map_err(|e| invalid("changes", &e.to_string()))?;
+        let actor = store::Actor::new(format!("user:{}", principal.username));
+        let stored = audited.records().update(&actor, id, version, &patient)?;
+        let event = principal
+            .event(audited.now(), Action::Update)
+            .patient(PatientId(id))
+            .record("patient", id)
+            .categories(&[DataCategory::Demographics])
+            .changes(
+                Some(Value::Object(old).to_string()),
+                Some(Value::Object(changes.clone()).to_string()),
+            );
+        audited.append(&event)?;
+        Ok(stored.meta.version)
+    })?)
 }
 
 /// A validation failure on one field, as the store reports them.

@@ -45,6 +45,8 @@ pub struct AppState {
     pub(crate) population: Arc<crate::population::Population>,
     /// The code sets shipped with Chartroom.
     pub(crate) codes: Arc<codes::CodeSets>,
+    /// The key of the pages' form tokens (random per process).
+    pub(crate) form_key: Arc<String>,
 }
 
 impl AppState {
@@ -57,6 +59,10 @@ impl AppState {
         let salt = store::random_bytes::<16>()?;
         let secret = store::random_bytes::<16>()?;
         let password: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let form_key: String = store::random_bytes::<32>()?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let dummy = privacy::hash_password(&password, &salt, config.hash_cost)
             .map_err(|e| store::Error::Database(e.to_string()))?;
         Ok(Self {
@@ -64,6 +70,7 @@ impl AppState {
             trail,
             config: Arc::new(config),
             dummy_hash: Arc::new(dummy),
+            form_key: Arc::new(form_key),
             population: Arc::new(std::sync::Mutex::new(None)),
             codes: Arc::new(
                 codes::CodeSets::embedded()

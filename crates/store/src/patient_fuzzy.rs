@@ -20,8 +20,7 @@ pub fn tolerant_search(tx: &mut Tx<'_>, query: &PatientQuery) -> Result<Vec<Stor
     let mut results = search(tx, query)?;
     let limit = usize::try_from(if query.limit <= 0 { 50 } else { query.limit }).unwrap_or(50);
     let words = words(query.text.as_deref().unwrap_or_default());
-    if results.len() >= limit || words.is_empty() || words.iter().any(|w| w.chars().count() < 3)
-    {
+    if results.len() >= limit || words.is_empty() || words.iter().any(|w| w.chars().count() < 3) {
         return Ok(results);
     }
     let Some(key) = words.iter().max_by_key(|w| w.chars().count()) else {
@@ -53,7 +52,12 @@ pub fn tolerant_search(tx: &mut Tx<'_>, query: &PatientQuery) -> Result<Vec<Stor
         da.cmp(db)
             .then_with(|| a.record.display_name().cmp(&b.record.display_name()))
     });
-    results.extend(scored.into_iter().map(|(_, p)| p).take(limit - results.len()));
+    results.extend(
+        scored
+            .into_iter()
+            .map(|(_, p)| p)
+            .take(limit - results.len()),
+    );
     Ok(results)
 }
 

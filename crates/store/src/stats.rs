@@ -6,7 +6,7 @@ use crate::value::Value;
 use serde::Serialize;
 
 /// An account's balance, from its charges and postings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct AccountBalance {
     /// Sum of charges.
     pub charges_cents: i64,

@@ -21,6 +21,14 @@ pub struct ServeArgs {
     /// Sign users out after this many minutes without activity (1 to 480).
     #[arg(long, default_value_t = 15, value_name = "MINUTES")]
     idle_minutes: i64,
+    /// Idle sign-out in seconds instead of minutes (for browser tests that watch it happen).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        hide = true,
+        conflicts_with = "idle_minutes"
+    )]
+    idle_seconds: Option<i64>,
     /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -58,7 +66,11 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     }
     let config = ServerConfig {
         secure_cookies: tls.is_some(),
-        idle_timeout: time::Duration::minutes(args.idle_minutes),
+        idle_timeout: match args.idle_seconds {
+            Some(seconds) if seconds >= 1 => time::Duration::seconds(seconds),
+            Some(seconds) => bail!("--idle-seconds must be at least 1, not {seconds}"),
+            None => time::Duration::minutes(args.idle_minutes),
+        },
         hash_cost: hash_cost(),
         ..ServerConfig::default()
     };
@@ -70,7 +82,9 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     };
     let scheme = if serve.tls.is_some() { "https" } else { "http" };
     server::serve_blocking(&serve, state, |addr| {
-        crate::say!("Serving Chartroom's API on {scheme}://{addr}/api (Ctrl-C stops).");
+        crate::say!(
+            "Serving Chartroom on {scheme}://{addr}/ (web pages; JSON API under /api; Ctrl-C stops)."
+        );
     })?;
     Ok(())
 }

@@ -51,7 +51,7 @@ fn serves_health_and_guards_patient_data() {
         .by_ref()
         .map(|l| l.unwrap())
         .find_map(|l| {
-            l.strip_prefix("Serving Chartroom's API on http://")
+            l.strip_prefix("Serving Chartroom on http://")
                 .and_then(|rest| rest.split('/').next())
                 .map(str::to_owned)
         })

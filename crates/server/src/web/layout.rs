@@ -1,9 +1,43 @@
-//! The page frame every page shares, and the refusal page.
+//! The page frame every page shares, the navigation, and the refusal page.
 
+use crate::auth::Principal;
 use crate::error::WebError;
+use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
+use privacy::Permission;
+
+/// What the frame shows a signed-in user.
+pub(crate) struct Nav {
+    username: String,
+    token: String,
+    links: Vec<(&'static str, &'static str)>,
+}
+
+/// The navigation for `principal`: only the places their roles open.
+pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
+    let mut links = Vec::new();
+    let mut offer = |permission: Option<Permission>, href, label| {
+        if permission.is_none_or(|p| principal.allows(p)) {
+            links.push((href, label));
+        }
+    };
+    offer(Some(Permission::ReadDemographics), "/patients", "Patients");
+    offer(Some(Permission::ManageUsers), "/admin/users", "Users");
+    offer(Some(Permission::ReadAudit), "/audit", "Audit");
+    offer(
+        Some(Permission::ReviewBreakGlass),
+        "/break-glass",
+        "Emergency access",
+    );
+    offer(None, "/mfa/enroll", "Authenticator");
+    Nav {
+        username: principal.username.clone(),
+        token: super::forms::token(state, principal),
+        links,
+    }
+}
 
 /// A whole page: title, navigation for the signed-in user, and `body`.
 pub(crate) fn page(title: &str, nav: Option<&Nav>, body: Markup) -> Markup {
@@ -18,6 +52,7 @@ pub(crate) fn page(title: &str, nav: Option<&Nav>, body: Markup) -> Markup {
                 script src="/static/chartroom.js" defer {}
             }
             body {
+                a.skip href="#main" { "Skip to content" }
                 header.top {
                     a.brand href="/" { "Chartroom" }
                     @if let Some(nav) = nav {
@@ -27,23 +62,21 @@ pub(crate) fn page(title: &str, nav: Option<&Nav>, body: Markup) -> Markup {
                             }
                         }
                         form.signout method="post" action="/logout" {
-                            input type="hidden" name="csrf" value=(nav.csrf);
-                            span.who { (nav.username) }
+                            input type="hidden" name="token" value=(nav.token);
+                            span.who { "Signed in as " strong { (nav.username) } }
                             button type="submit" { "Sign out" }
                         }
                     }
                 }
-                main id="main" { h1 { (title) } (body) }
+                main id="main" tabindex="-1" { h1 { (title) } (body) }
             }
         }
     }
 }
 
-/// What the navigation shows a signed-in user.
-pub(crate) struct Nav {
-    pub username: String,
-    pub csrf: String,
-    pub links: Vec<(&'static str, &'static str)>,
+/// The token field every state-changing form carries.
+pub(crate) fn token_field(nav: &Nav) -> Markup {
+    html! { input type="hidden" name="token" value=(nav.token); }
 }
 
 /// The HTML page for a refused or failed page request.
@@ -61,4 +94,15 @@ pub(crate) fn refusal_page(error: &WebError) -> Response {
         p { a href="/" { "Back to the start page" } }
     };
     (status, Html(page(title, None, body).into_string())).into_response()
+}
+
+/// Field messages under a form: each problem next to the field it names.
+pub(crate) fn field_error(errors: &[(String, String)], field: &str) -> Markup {
+    html! {
+        @for (name, message) in errors {
+            @if name == field {
+                span.field-error id={ "error-" (field) } { (message) }
+            }
+        }
+    }
 }

@@ -1,20 +1,226 @@
 //! The server-rendered web application: HTML pages over the same store, permissions and
-//! audit trail as the JSON API, with no front-end build step.
+//! audit trail as the JSON API, with no front-end build step (a stylesheet and a little
+//! script of our own, embedded in the binary).
+//!
+//! Invariants:
+//! - Every page is a route in the table with its access rule; the guard signs the request
+//!   in and checks the permission before any handler runs, exactly as for the API.
+//! - Every state-changing form carries the session's form token (`forms::check_token`);
+//!   a form without it, or with another session's, changes nothing.
+//! - Search terms and other patient details travel in POST bodies, never in URLs.
+//! - Pages show only the chart sections the user may read (`patients::read_chart` empties
+//!   the rest before anything is rendered).
 
-use crate::error::WebError;
-use crate::routes::Entry;
-use axum::response::Response;
+use crate::routes::{Access, Entry, Surface, route};
+use axum::http::Method;
+use axum::routing::{get, post};
+use privacy::Permission;
 
+mod account_admin;
+mod assets;
+mod audit_pages;
+mod chart;
+mod demographics;
+mod forms;
 mod layout;
+mod sign_in;
+mod text;
 
 pub(crate) use layout::refusal_page;
 
 /// The page routes.
 pub(crate) fn routes() -> Vec<Entry> {
-    Vec::new()
-}
-
-#[allow(dead_code)]
-fn _unused(_: WebError) -> Option<Response> {
-    None
+    use Access::*;
+    use Method as M;
+    use Permission as P;
+    let pre_mfa = SignedInBeforeMfa;
+    vec![
+        route(
+            M::GET,
+            "/",
+            SignedIn,
+            false,
+            "start page",
+            get(sign_in::home),
+        ),
+        route(
+            M::GET,
+            "/login",
+            Public,
+            false,
+            "sign-in page",
+            get(sign_in::login_page),
+        ),
+        route(
+            M::POST,
+            "/login",
+            Public,
+            false,
+            "sign in",
+            post(sign_in::login),
+        ),
+        route(
+            M::GET,
+            "/mfa",
+            pre_mfa,
+            false,
+            "authenticator code page",
+            get(sign_in::code_page),
+        ),
+        route(
+            M::POST,
+            "/mfa",
+            pre_mfa,
+            false,
+            "check an authenticator code",
+            post(sign_in::code),
+        ),
+        route(
+            M::GET,
+            "/mfa/enroll",
+            pre_mfa,
+            false,
+            "authenticator enrolment page with its QR code",
+            get(sign_in::enrol_page),
+        ),
+        route(
+            M::POST,
+            "/mfa/enroll",
+            pre_mfa,
+            false,
+            "enrol an authenticator",
+            post(sign_in::enrol),
+        ),
+        route(
+            M::POST,
+            "/logout",
+            pre_mfa,
+            false,
+            "sign out",
+            post(sign_in::logout),
+        ),
+        route(
+            M::GET,
+            "/patients",
+            Needs(P::ReadDemographics),
+            false,
+            "patient search form",
+            get(chart::search_page),
+        ),
+        route(
+            M::POST,
+            "/patients",
+            Needs(P::ReadDemographics),
+            true,
+            "patient search results",
+            post(chart::search),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}",
+            Needs(P::ReadDemographics),
+            true,
+            "a patient's chart",
+            get(chart::chart),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/break-glass",
+            Needs(P::BreakGlass),
+            false,
+            "emergency access to a chart, with a reason",
+            post(chart::break_glass),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/edit",
+            Needs(P::WriteDemographics),
+            true,
+            "demographics form",
+            get(demographics::form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/edit",
+            Needs(P::WriteDemographics),
+            true,
+            "save demographics",
+            post(demographics::save),
+        ),
+        route(
+            M::GET,
+            "/admin/users",
+            Needs(P::ManageUsers),
+            false,
+            "user administration",
+            get(account_admin::users),
+        ),
+        route(
+            M::POST,
+            "/admin/users",
+            Needs(P::ManageUsers),
+            false,
+            "create a user",
+            post(account_admin::create),
+        ),
+        route(
+            M::POST,
+            "/admin/users/{username}",
+            Needs(P::ManageUsers),
+            false,
+            "change a user's roles, disable or enable",
+            post(account_admin::change),
+        ),
+        route(
+            M::GET,
+            "/audit",
+            Needs(P::ReadAudit),
+            false,
+            "audit report",
+            get(audit_pages::report),
+        ),
+        route(
+            M::POST,
+            "/audit",
+            Needs(P::ReadAudit),
+            false,
+            "audit report, filtered",
+            post(audit_pages::filtered),
+        ),
+        route(
+            M::POST,
+            "/audit/verify",
+            Needs(P::ReadAudit),
+            false,
+            "verify the audit chain",
+            post(audit_pages::verify),
+        ),
+        route(
+            M::GET,
+            "/break-glass",
+            Needs(P::ReviewBreakGlass),
+            false,
+            "emergency access review",
+            get(audit_pages::break_glass_review),
+        ),
+        route(
+            M::GET,
+            "/static/chartroom.css",
+            Public,
+            false,
+            "stylesheet",
+            get(assets::css),
+        ),
+        route(
+            M::GET,
+            "/static/chartroom.js",
+            Public,
+            false,
+            "script",
+            get(assets::js),
+        ),
+    ]
+    .into_iter()
+    .map(|entry| entry.on(Surface::Page))
+    .collect()
 }

@@ -209,6 +209,36 @@ impl Harness {
         }
     }
 
+    /// Posts a form the way a browser does (same-origin, URL-encoded).
+    pub async fn form(&self, uri: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let mut headers = vec![
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("sec-fetch-site", "same-origin"),
+        ];
+        if let Some(cookie) = cookie {
+            headers.push(("cookie", cookie));
+        }
+        self.send_raw("POST", uri, &headers, &body).await
+    }
+
+    /// A note on the patient's chart.
+    pub fn add_note(&self, patient: i64, text: &str) {
+        let note = records::ClinicalNote {
+            patient_id: records::PatientId(patient),
+            encounter_id: None,
+            note_type: records::NoteType::Progress,
+            author_id: None,
+            authored_at: self.now(),
+            text: text.into(),
+            signed_at: None,
+            signer_id: None,
+        };
+        self.store
+            .write(|tx| tx.create(&store::Actor::new("test"), &note))
+            .unwrap();
+    }
+
     /// The password step alone.
     pub async fn password_login(&self, name: &str) -> Reply {
         let reply = self

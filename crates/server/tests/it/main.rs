@@ -6,6 +6,7 @@
 mod admin;
 mod harness;
 mod mfa;
+mod pages;
 mod patients;
 mod population;
 mod robust;

@@ -93,7 +93,10 @@ fn tolerant_search_finds_misspellings_after_exact_matches(store: &TestStore) {
         tolerant(store, "Smtih"),
         ["Smith, John", "Smithers, Joan", "Jones, Smitty"]
     );
-    assert_eq!(tolerant(store, "jonson"), ["Johnson, Katherine", "Jonsen, Kathryn"]);
+    assert_eq!(
+        tolerant(store, "jonson"),
+        ["Johnson, Katherine", "Jonsen, Kathryn"]
+    );
     assert_eq!(tolerant(store, "Xohnson kath"), ["Johnson, Katherine"]);
     // Exact prefix matches come first and are not repeated.
     assert_eq!(
@@ -102,5 +105,8 @@ fn tolerant_search_finds_misspellings_after_exact_matches(store: &TestStore) {
     );
     // Too far, or too short to guess at.
     assert_eq!(tolerant(store, "zzzzzz"), Vec::<String>::new());
-    assert_eq!(tolerant(store, "sm"), ["Jones, Smitty", "Smith, John", "Smithers, Joan"]);
+    assert_eq!(
+        tolerant(store, "sm"),
+        ["Jones, Smitty", "Smith, John", "Smithers, Joan"]
+    );
 }

@@ -1,0 +1,78 @@
+//! What every page handler shares: the refusal type that renders as HTML, form bodies
+//! whose problems come back as a page naming the field, and the per-session form token.
+
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::state::AppState;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use maud::Markup;
+use serde::de::DeserializeOwned;
+
+/// A page request that failed: rendered as an HTML page with the reason.
+#[derive(Debug)]
+pub(crate) struct Refusal(pub WebError);
+
+impl<E: Into<WebError>> From<E> for Refusal {
+    fn from(error: E) -> Self {
+        Self(error.into())
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        super::layout::refusal_page(&self.0)
+    }
+}
+
+/// What page handlers return.
+pub(crate) type PageResult = Result<Response, Refusal>;
+
+/// A rendered page with `status`.
+pub(crate) fn html(status: StatusCode, markup: Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+/// A URL-encoded form body of type `T`; a malformed one is a 422 page naming the field.
+#[derive(Debug)]
+pub(crate) struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = Refusal;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(rejection) => Err(Refusal(WebError::bad("form", rejection.body_text()))),
+        }
+    }
+}
+
+/// The form token of `principal`'s session: a keyed hash of the session, so it cannot be
+/// guessed from outside and dies with the session.
+pub(crate) fn token(state: &AppState, principal: &Principal) -> String {
+    let session = principal.session_hash.as_deref().unwrap_or("no-session");
+    privacy::secret_hash(&format!("form:{}:{session}", state.form_key))
+}
+
+/// Refuses a form whose token is not this session's.
+pub(crate) fn check_token(
+    state: &AppState,
+    principal: &Principal,
+    sent: &str,
+) -> Result<(), Refusal> {
+    let expected = token(state, principal);
+    let same = expected.len() == sent.len()
+        && expected
+            .bytes()
+            .zip(sent.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if principal.session_hash.is_none() || !same {
+        return Err(Refusal(WebError::Forbidden(
+            "the form is out of date or came from elsewhere; reload the page and try again".into(),
+        )));
+    }
+    Ok(())
+}

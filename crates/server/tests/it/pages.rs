@@ -1,0 +1,360 @@
+//! The web pages driven as a browser would: forms, redirects, the form token, field
+//! messages, and the same permissions and audit entries as the API.
+
+use crate::harness::{Harness, PASSWORD, Reply, cookie_of};
+use axum::http::StatusCode;
+use privacy::{Action, Role};
+
+fn html(reply: &Reply) -> &str {
+    reply.body.as_str().unwrap_or_default()
+}
+
+fn location(reply: &Reply) -> &str {
+    reply.headers["location"].to_str().unwrap()
+}
+
+/// The form token in a page.
+fn token(reply: &Reply) -> String {
+    let page = html(reply);
+    let start = page.find("name=\"token\" value=\"").expect("a form token") + 20;
+    page[start..start + 64].to_owned()
+}
+
+/// Signs in through the sign-in form (users without a second factor).
+async fn sign_in(h: &Harness, name: &str) -> String {
+    let reply = h
+        .form(
+            "/login",
+            None,
+            &[("username", name), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(location(&reply), "/");
+    cookie_of(&reply)
+}
+
+async fn page_token(h: &Harness, cookie: &str) -> String {
+    let home = h.call("GET", "/", Some(cookie), None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    token(&home)
+}
+
+#[tokio::test]
+async fn sign_in_form_leads_to_a_start_page_showing_only_what_the_roles_open() {
+    let h = Harness::new();
+    h.add_user("bill", &[Role::Billing]);
+    let anonymous = h.call("GET", "/", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&anonymous), "/login?why=signin");
+    let page = h.call("GET", "/login?why=idle", None, None).await;
+    assert!(html(&page).contains("signed out after a period of inactivity"));
+    let wrong = h
+        .form(
+            "/login",
+            None,
+            &[("username", "bill"), ("password", "nope")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(html(&wrong).contains("role=\"alert\""));
+    let cookie = sign_in(&h, "bill").await;
+    let home = h.call("GET", "/", Some(&cookie), None).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert_eq!(home.headers["cache-control"], "no-store");
+    let text = html(&home);
+    assert!(text.contains("href=\"/patients\""));
+    assert!(!text.contains("href=\"/admin/users\""));
+    assert!(!text.contains("href=\"/audit\""));
+}
+
+#[tokio::test]
+async fn search_tolerates_typos_and_every_listed_patient_is_audited() {
+    let h = Harness::new();
+    let id = h.add_patient("P100");
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let token = page_token(&h, &cookie).await;
+    let found = h
+        .form(
+            "/patients",
+            Some(&cookie),
+            &[("token", &token), ("text", "testpateint")],
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(html(&found).contains(&format!("href=\"/patients/{id}\"")));
+    assert!(html(&found).contains("Testpatient, Tess"));
+    let last = h.audit().pop().unwrap();
+    assert_eq!(last.event.action, Action::Read);
+    assert_eq!(last.event.patient_id, Some(records::PatientId(id)));
+    assert_eq!(last.event.reason.as_deref(), Some("patient search"));
+    let empty = h
+        .form(
+            "/patients",
+            Some(&cookie),
+            &[("token", &token), ("birth_date", "1980-13-45")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&empty).contains("is not a date"));
+    let no_token = h
+        .form("/patients", Some(&cookie), &[("text", "test")])
+        .await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn billing_sees_no_note_text_and_a_physician_may_break_the_glass() {
+    let h = Harness::new();
+    let id = h.add_patient("P200");
+    h.add_note(id, "Patient reports chest pain since Tuesday.");
+    h.add_user("bill", &[Role::Billing]);
+    let cookie = sign_in(&h, "bill").await;
+    let chart = h
+        .call("GET", &format!("/patients/{id}"), Some(&cookie), None)
+        .await;
+    assert_eq!(chart.status, StatusCode::OK);
+    let text = html(&chart);
+    assert!(text.contains("Testpatient, Tess"));
+    assert!(!text.contains("chest pain"));
+    assert!(text.contains("Not shown to your roles"));
+    let look = h.audit().pop().unwrap();
+    assert_eq!(look.event.patient_id, Some(records::PatientId(id)));
+    assert!(
+        !look
+            .event
+            .categories
+            .contains(&privacy::DataCategory::Notes)
+    );
+    // Billing holds no emergency access; a physician does, for what their roles lack.
+    assert!(!text.contains("Break the glass"));
+    h.add_user("doc", &[Role::Physician]);
+    let doc = sign_in(&h, "doc").await;
+    let chart = h
+        .call("GET", &format!("/patients/{id}"), Some(&doc), None)
+        .await;
+    assert!(html(&chart).contains("chest pain"));
+    assert!(!html(&chart).contains("Charges and balance"));
+    let token = token(&chart);
+    let short = h
+        .form(
+            &format!("/patients/{id}/break-glass"),
+            Some(&doc),
+            &[("token", &token), ("reason", "need")],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&short).contains("reason"));
+    let granted = h
+        .form(
+            &format!("/patients/{id}/break-glass"),
+            Some(&doc),
+            &[
+                ("token", &token),
+                (
+                    "reason",
+                    "patient collapsed; checking the account for a guardian",
+                ),
+                ("minutes", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+    let during = h
+        .call("GET", &format!("/patients/{id}"), Some(&doc), None)
+        .await;
+    assert!(html(&during).contains("Charges and balance"));
+    assert!(html(&during).contains("Emergency access"));
+    assert!(
+        h.audit()
+            .iter()
+            .any(|e| e.event.action == Action::BreakGlass)
+    );
+}
+
+#[tokio::test]
+async fn the_demographics_form_names_each_bad_field_and_saves_nothing_until_right() {
+    let h = Harness::new();
+    let id = h.add_patient("P300");
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let form = h
+        .call("GET", &format!("/patients/{id}/edit"), Some(&cookie), None)
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let token = token(&form);
+    let uri = format!("/patients/{id}/edit");
+    let bad = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("version", "1"),
+                ("family_name", ""),
+                ("given_name", "Tess"),
+                ("birth_date", "1980-02-30"),
+                ("sex", "female"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = html(&bad);
+    assert!(text.contains("id=\"error-family_name\""), "{text}");
+    assert!(text.contains("id=\"error-birth_date\""), "{text}");
+    let unchanged = h.store.read(|tx| tx.get::<records::Patient>(id)).unwrap();
+    assert_eq!(unchanged.meta.version, 1);
+    let good = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("version", "1"),
+                ("family_name", "Testpatient-Rowe"),
+                ("given_name", "Tess"),
+                ("birth_date", "1980-04-12"),
+                ("sex", "female"),
+                ("city", "Springfield"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let changed = h.store.read(|tx| tx.get::<records::Patient>(id)).unwrap();
+    assert_eq!(changed.meta.version, 2);
+    assert_eq!(changed.record.family_name, "Testpatient-Rowe");
+    assert_eq!(changed.record.address.city.as_deref(), Some("Springfield"));
+    let update = h.audit().pop().unwrap();
+    assert_eq!(update.event.action, Action::Update);
+    assert!(update.event.old_values.unwrap().contains("Testpatient"));
+    assert!(
+        update
+            .event
+            .new_values
+            .unwrap()
+            .contains("Testpatient-Rowe")
+    );
+    // The same stale form again is refused: someone (this user) changed it meanwhile.
+    let stale = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("version", "1"),
+                ("family_name", "Other"),
+                ("given_name", "Tess"),
+                ("birth_date", "1980-04-12"),
+                ("sex", "female"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let missing = h.call("GET", "/patients/999999", Some(&cookie), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(html(&missing).contains("role=\"alert\""));
+}
+
+#[tokio::test]
+async fn administrators_add_users_and_disabling_one_ends_their_session_at_once() {
+    let h = Harness::new();
+    h.add_user("admin", &[Role::Administrator]);
+    h.add_user("fd", &[Role::FrontDesk]);
+    let admin = h.login("admin").await;
+    let fd = sign_in(&h, "fd").await;
+    let users = h.call("GET", "/admin/users", Some(&admin), None).await;
+    assert_eq!(users.status, StatusCode::OK, "{}", users.body);
+    let token = token(&users);
+    let weak = h
+        .form(
+            "/admin/users",
+            Some(&admin),
+            &[
+                ("token", &token),
+                ("username", "billy"),
+                ("password", "short"),
+                ("role-billing", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&weak).contains("id=\"error-password\""));
+    let created = h
+        .form(
+            "/admin/users",
+            Some(&admin),
+            &[
+                ("token", &token),
+                ("username", "billy"),
+                ("display_name", "Billy Biller"),
+                ("password", PASSWORD),
+                ("role-billing", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let user = h.store.security(|s| s.existing_user("billy")).unwrap();
+    assert!(user.roles.contains(Role::Billing));
+    assert_eq!(
+        h.call("GET", "/", Some(&fd), None).await.status,
+        StatusCode::OK
+    );
+    let disabled = h
+        .form(
+            "/admin/users/fd",
+            Some(&admin),
+            &[("token", &token), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER, "{}", disabled.body);
+    let after = h.call("GET", "/", Some(&fd), None).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert!(location(&after).starts_with("/login?why="));
+}
+
+#[tokio::test]
+async fn the_audit_page_lists_looks_and_catches_a_hand_edited_entry() {
+    let h = Harness::new();
+    let id = h.add_patient("P400");
+    h.add_user("aud", &[Role::Auditor]);
+    h.add_user("him", &[Role::HimTechnician]);
+    let him = sign_in(&h, "him").await;
+    h.call("GET", &format!("/patients/{id}"), Some(&him), None)
+        .await;
+    let auditor = sign_in(&h, "aud").await;
+    let report = h.call("GET", "/audit", Some(&auditor), None).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let token = token(&report);
+    let by_patient = h
+        .form(
+            "/audit",
+            Some(&auditor),
+            &[("token", &token), ("patient_id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(by_patient.status, StatusCode::OK);
+    assert!(html(&by_patient).contains("<td>him</td>"));
+    let verified = h
+        .form("/audit/verify", Some(&auditor), &[("token", &token)])
+        .await;
+    assert!(
+        html(&verified).contains("The audit trail is intact"),
+        "{}",
+        verified.body
+    );
+    // What someone with database access would do: drop the guard triggers, edit an entry.
+    h.store
+        .write(|tx| {
+            tx.query("DROP TRIGGER audit_log_no_update", &[])?;
+            tx.query(
+                "UPDATE audit_log SET username = 'nobody' WHERE seq = 2",
+                &[],
+            )
+        })
+        .unwrap();
+    let tampered = h
+        .form("/audit/verify", Some(&auditor), &[("token", &token)])
+        .await;
+    assert!(html(&tampered).contains("tampered"), "{}", tampered.body);
+}

@@ -1,0 +1,233 @@
+// Chartroom's web pages in a real browser: Debian's Chromium driven by Playwright.
+// Usage: node run.js PATH/TO/chartroom
+// Walks what a records department does on a fresh install: the first administrator signs in
+// and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
+// auditor; billing searches (with a typo) and cannot read note text or edit demographics; the
+// physician breaks the glass; the HIM technician fixes a form after a validation error; an
+// idle session is signed out by the server; the auditor finds every look in the audit report
+// and the chain verifies; the administrator's second sign-in asks for the code.
+"use strict";
+const { chromium } = require("playwright-core");
+const { spawn, execFileSync } = require("node:child_process");
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const assert = require("node:assert/strict");
+
+const bin = path.resolve(process.argv[2] || "target/debug/chartroom");
+const browserPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const PASSWORD = "Correct-Horse-Battery-42";
+const IDLE_SECONDS = 4;
+
+// RFC 6238 (SHA-1, 30 s, 6 digits), what any authenticator app computes from the secret.
+function totp(base32, at = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of base32.replace(/[\s=]/g, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = crypto.createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, "0");
+}
+
+function chartroom(data, args, input) {
+  return execFileSync(bin, ["--data-dir", data, ...args], { input, encoding: "utf8" });
+}
+
+async function startServer(data) {
+  const child = spawn(bin, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0", "--idle-seconds", String(IDLE_SECONDS)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const base = await new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = seen.match(/Serving Chartroom on (http:\/\/[^/\s]+)\//);
+      if (match) resolve(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`chartroom serve exited with ${code}: ${seen}`)));
+  });
+  return { child, base };
+}
+
+const steps = [];
+async function step(name, body) {
+  const started = Date.now();
+  await body();
+  steps.push(name);
+  console.log(`ok   ${name} (${Date.now() - started} ms)`);
+}
+
+async function signIn(page, base, username) {
+  await page.goto(`${base}/login`);
+  await page.fill("#username", username);
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+}
+
+async function signOut(page) {
+  await Promise.all([page.waitForNavigation(), page.click("form.signout button")]);
+  assert.match(page.url(), /\/login\?why=out$/);
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chartroom-browser-"));
+  const data = path.join(dir, "data");
+  chartroom(data, ["init", "--demo", "40", "--seed", "11"]);
+  chartroom(data, ["user", "add", "admin", "--admin", "--password-stdin"], PASSWORD + "\n");
+  // A patient with a note, to misspell in the search box.
+  const found = JSON.parse(chartroom(data, ["--json", "patient", "search", "a", "--limit", "100"]));
+  const patients = found.patients || found;
+  const target = patients.find((p) => (p.record || p).family_name.length >= 6) || patients[0];
+  const record = target.record || target;
+  const family = record.family_name;
+  const typo = family.slice(0, 2) + family[3] + family[2] + family.slice(4); // swap two letters
+  const { child, base } = await startServer(data);
+  const browser = await chromium.launch({
+    executablePath: browserPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  let adminSecret;
+  let adminEnrolledStep = 0;
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on("dialog", (dialog) => dialog.accept());
+
+    await step("the first administrator signs in and must enrol an authenticator", async () => {
+      await signIn(page, base, "admin");
+      assert.match(page.url(), /\/mfa\/enroll$/);
+      assert.ok(await page.locator("figure.qr svg").isVisible(), "a QR code is shown");
+      adminSecret = (await page.textContent("#secret")).trim();
+      await page.fill("#code", "000000" === totp(adminSecret) ? "111111" : "000000");
+      await Promise.all([page.waitForNavigation(), page.click("form.stack button[type=submit]")]);
+      assert.match(await page.textContent("[role=alert]"), /code/);
+      adminEnrolledStep = Math.floor(Date.now() / 30_000);
+      await page.fill("#code", totp(adminSecret));
+      await Promise.all([page.waitForNavigation(), page.click("form.stack button[type=submit]")]);
+      assert.equal(new URL(page.url()).pathname, "/");
+      assert.match(await page.textContent("main"), /administrator/);
+    });
+
+    await step("the administrator adds users from the users page", async () => {
+      await page.click("nav >> text=Users");
+      for (const [username, role] of [["billy", "billing"], ["doc", "physician"], ["hana", "him-technician"], ["audra", "auditor"]]) {
+        await page.fill("#username", username);
+        await page.fill("#display_name", `${username} (test)`);
+        await page.fill("#password", PASSWORD);
+        await page.check(`#new-${role}`);
+        await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Create user\")")]);
+        assert.ok(await page.locator(`#user-${username}`).isVisible(), `${username} listed`);
+      }
+      await signOut(page);
+    });
+
+    let chartPath;
+    await step("billing finds a patient despite a typo, and sees no note text", async () => {
+      await signIn(page, base, "billy");
+      await page.click("nav >> text=Patients");
+      await page.fill("#text", typo);
+      await Promise.all([page.waitForNavigation(), page.click("form.search button")]);
+      const link = page.locator(`table.results a:has-text("${family}")`).first();
+      assert.ok(await link.isVisible(), `searching "${typo}" finds ${family}`);
+      await Promise.all([page.waitForNavigation(), link.click()]);
+      chartPath = new URL(page.url()).pathname;
+      assert.equal(await page.locator("#notes").count(), 0, "no notes section for billing");
+      assert.match(await page.textContent(".withheld"), /notes/);
+      assert.ok(await page.locator("#billing").isVisible(), "billing sees charges");
+      assert.equal(await page.locator("text=Break the glass").count(), 0);
+    });
+
+    await step("billing may not edit demographics: permission denied", async () => {
+      const response = await page.goto(`${base}${chartPath}/edit`);
+      assert.equal(response.status(), 403);
+      assert.match(await page.textContent("[role=alert]"), /billing/);
+      assert.equal(response.headers()["cache-control"], "no-store");
+      await page.goto(`${base}/`);
+      await signOut(page);
+    });
+
+    await step("a physician breaks the glass for what the roles withhold", async () => {
+      await signIn(page, base, "doc");
+      await page.goto(`${base}${chartPath}`);
+      assert.ok(await page.locator("#notes").isVisible(), "physicians read notes");
+      assert.equal(await page.locator("#billing").count(), 0);
+      await page.fill("#reason", "patient unresponsive in ED; need the guarantor on the account");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Break the glass\")")]);
+      assert.match(await page.textContent(".emergency"), /Emergency access/);
+      assert.ok(await page.locator("#billing").isVisible());
+      await signOut(page);
+    });
+
+    await step("an HIM technician's edit with a bad date is refused with a field message, then saved", async () => {
+      await signIn(page, base, "hana");
+      await page.goto(`${base}${chartPath}/edit`);
+      await page.fill("#birth_date", "");
+      await page.fill("#family_name", "");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save\")")]);
+      assert.match(await page.textContent("#error-family_name"), /required/);
+      assert.match(await page.textContent("#error-birth_date"), /required/);
+      assert.equal(await page.evaluate(() => document.activeElement.id), "family_name");
+      await page.fill("#family_name", `${family}-Hale`);
+      await page.fill("#birth_date", record.birth_date);
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save\")")]);
+      assert.equal(new URL(page.url()).pathname, chartPath);
+      assert.match(await page.textContent("h1"), new RegExp(`${family}-Hale`));
+      assert.match(await page.textContent("#history"), /family_name/);
+    });
+
+    await step("an idle session is signed out by the server", async () => {
+      await page.waitForTimeout((IDLE_SECONDS + 1.5) * 1000);
+      await page.goto(`${base}${chartPath}`);
+      assert.match(page.url(), /\/login\?why=idle$/);
+      assert.match(await page.textContent("[role=status]"), /inactivity/);
+    });
+
+    await step("the auditor finds every look at the chart, and the chain verifies", async () => {
+      await signIn(page, base, "audra");
+      await page.click("nav >> text=Audit");
+      const patientId = chartPath.split("/").pop();
+      await page.fill("#patient_id", patientId);
+      await Promise.all([page.waitForNavigation(), page.click("form.filters button")]);
+      const report = await page.textContent("table.audit");
+      for (const who of ["billy", "doc", "hana"]) assert.match(report, new RegExp(who));
+      assert.match(report, /break-glass/);
+      assert.match(report, /update/);
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Verify the audit chain\")")]);
+      assert.match(await page.textContent("#verdict"), /intact/);
+      await page.click("nav >> text=Emergency access");
+      assert.match(await page.textContent("table.grants"), /doc/);
+      await signOut(page);
+    });
+
+    await step("the administrator's next sign-in asks for the authenticator code", async () => {
+      // A code is accepted once: wait for a 30-second step after the enrolment's, with
+      // time to spare before the idle sign-out.
+      while (Math.floor(Date.now() / 30_000) <= adminEnrolledStep || Date.now() % 30_000 > 25_000) {
+        await page.waitForTimeout(500);
+      }
+      await signIn(page, base, "admin");
+      assert.match(page.url(), /\/mfa$/);
+      await page.fill("#code", totp(adminSecret));
+      await Promise.all([page.waitForNavigation(), page.click("form.stack button")]);
+      assert.equal(new URL(page.url()).pathname, "/");
+    });
+  } finally {
+    await browser.close();
+    child.kill();
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(`browser tests: ${steps.length} passed`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
