@@ -183,6 +183,21 @@ async function main() {
       assert.match(await page.textContent("#history"), /family_name/);
     });
 
+    await step("the HIM technician codes a diagnosis with the code picker", async () => {
+      await page.click("#diagnoses a.button");
+      await page.waitForURL(/\/diagnoses\/new$/);
+      await page.type("#code", "diabetes type 2", { delay: 20 });
+      await page.waitForFunction(() => document.querySelectorAll("#code-hits option").length > 0);
+      const offered = await page.$$eval("#code-hits option", (options) => options.map((o) => o.value));
+      assert.ok(offered.some((code) => code.startsWith("E11")), `typeahead offers E11 codes: ${offered}`);
+      await page.fill("#code", "");
+      await page.type("#code", "E11.9", { delay: 20 });
+      await page.waitForFunction(() => /Type 2 diabetes/.test(document.querySelector("#code-title").textContent));
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add diagnosis\")")]);
+      assert.equal(new URL(page.url()).pathname, chartPath);
+      assert.match(await page.textContent("#diagnoses"), /E11\.9/);
+    });
+
     await step("an idle session is signed out by the server", async () => {
       await page.waitForTimeout((IDLE_SECONDS + 1.5) * 1000);
       await page.goto(`${base}${chartPath}`);
@@ -200,6 +215,7 @@ async function main() {
       for (const who of ["billy", "doc", "hana"]) assert.match(report, new RegExp(who));
       assert.match(report, /break-glass/);
       assert.match(report, /update/);
+      assert.match(report, /create/);
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Verify the audit chain\")")]);
       assert.match(await page.textContent("#verdict"), /intact/);
       await page.click("nav >> text=Emergency access");

@@ -157,7 +157,7 @@ pub(crate) async fn chart(
         @if !chart.withheld.is_empty() {
             (withheld(&nav, &chart, &principal))
         }
-        (sections(&chart))
+        (sections(&chart, principal.allows(Permission::WriteCodes)))
         @if !history.is_empty() {
             section #history {
                 h2 { "Change history" }
@@ -258,7 +258,7 @@ fn empty_row(columns: usize) -> Markup {
     html! { tr { td colspan=(columns) { "None recorded." } } }
 }
 
-fn sections(chart: &AllowedChart) -> Markup {
+fn sections(chart: &AllowedChart, can_code: bool) -> Markup {
     let c = &chart.summary;
     let encounter_day = |id: Option<i64>| {
         id.and_then(|id| c.encounters.iter().find(|e| e.meta.id == id))
@@ -301,6 +301,7 @@ fn sections(chart: &AllowedChart) -> Markup {
         }
         @if chart.shows(DataCategory::Diagnoses) {
             section #diagnoses { h2 { "Diagnoses" }
+                @if can_code { p { a.button href={ "/patients/" (c.patient.meta.id) "/diagnoses/new" } { "Code a diagnosis" } } }
                 table { thead { tr { th { "Encounter" } th { "Code (ICD-10-CM)" } th { "Description" } th { "Rank" } th { "POA" } } }
                     tbody {
                         @for d in c.diagnoses.iter().rev() { tr {

@@ -20,7 +20,9 @@ mod account_admin;
 mod assets;
 mod audit_pages;
 mod chart;
+mod code_pages;
 mod demographics;
+mod diagnosis_form;
 mod forms;
 mod layout;
 mod sign_in;
@@ -202,6 +204,46 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "emergency access review",
             get(audit_pages::break_glass_review),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/diagnoses/new",
+            Needs(P::WriteCodes),
+            true,
+            "diagnosis coding form with the code picker",
+            get(diagnosis_form::form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/diagnoses",
+            Needs(P::WriteCodes),
+            true,
+            "code a diagnosis (validated on the encounter's date)",
+            post(diagnosis_form::add),
+        ),
+        route(
+            M::GET,
+            "/codes",
+            SignedIn,
+            false,
+            "code set search form",
+            get(code_pages::search_page),
+        ),
+        route(
+            M::POST,
+            "/codes",
+            SignedIn,
+            false,
+            "code set search",
+            post(code_pages::search),
+        ),
+        route(
+            M::GET,
+            "/codes/{system}/{code}",
+            SignedIn,
+            false,
+            "a code's page",
+            get(code_pages::show),
         ),
         route(
             M::GET,

@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod admin;
+mod fhir_rest;
+mod fhir_search;
+mod fhir_transaction;
 mod harness;
 mod mfa;
 mod pages;

@@ -358,3 +358,156 @@ async fn the_audit_page_lists_looks_and_catches_a_hand_edited_entry() {
         .await;
     assert!(html(&tampered).contains("tampered"), "{}", tampered.body);
 }
+
+#[tokio::test]
+async fn code_pages_search_and_show_a_code_with_its_inherited_notes() {
+    let h = Harness::new();
+    h.add_user("fd", &[Role::FrontDesk]);
+    let cookie = sign_in(&h, "fd").await;
+    let token = page_token(&h, &cookie).await;
+    let hits = h
+        .form(
+            "/codes",
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("system", "icd10cm"),
+                ("q", "type 2 diabetes"),
+                ("date", "2026-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(hits.status, StatusCode::OK, "{}", hits.body);
+    assert!(html(&hits).contains("E11"), "{}", hits.body);
+    let page = h
+        .call(
+            "GET",
+            "/codes/icd10cm/E11.9?date=2026-03-01",
+            Some(&cookie),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let text = html(&page);
+    assert!(text.contains("Type 2 diabetes mellitus without complications"));
+    assert!(text.contains("FY2026"), "{text}");
+    assert!(
+        text.contains("(from <a"),
+        "inherited notes name their code: {text}"
+    );
+    let unknown = h
+        .call("GET", "/codes/icd10cm/Q99.99", Some(&cookie), None)
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let bad = h.call("GET", "/codes/icd11/E11", Some(&cookie), None).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_diagnosis_is_validated_on_the_encounters_date_before_it_is_stored() {
+    let h = Harness::new();
+    let id = h.add_patient("P500");
+    let encounter = records::Encounter {
+        patient_id: records::PatientId(id),
+        class: records::EncounterClass::Outpatient,
+        status: records::EncounterStatus::Finished,
+        admit_at: time::macros::datetime!(2026-02-10 09:00 UTC),
+        discharge_at: None,
+        attending_id: None,
+        facility_id: None,
+        payer_id: None,
+        discharge_disposition: None,
+        reason: Some("follow-up".into()),
+    };
+    let eid = h
+        .store
+        .write(|tx| tx.create(&store::Actor::new("test"), &encounter))
+        .unwrap()
+        .meta
+        .id
+        .to_string();
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let form = h
+        .call(
+            "GET",
+            &format!("/patients/{id}/diagnoses/new"),
+            Some(&cookie),
+            None,
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(html(&form).contains("data-code-picker=\"icd10cm\""));
+    let token = token(&form);
+    let uri = format!("/patients/{id}/diagnoses");
+    let category = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("encounter_id", &eid),
+                ("code", "E11"),
+                ("rank", "first_listed"),
+            ],
+        )
+        .await;
+    assert_eq!(category.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&category).contains("<code>E11.00</code>"),
+        "billable children are offered: {}",
+        html(&category)
+    );
+    // A male-only code on a female patient is stopped by the sex edit.
+    let prostate = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("encounter_id", &eid),
+                ("code", "N40.0"),
+                ("rank", "secondary"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        prostate.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        prostate.body
+    );
+    let none: Vec<store::Stored<records::Diagnosis>> =
+        h.store.read(|tx| tx.for_patient(id)).unwrap();
+    assert!(none.is_empty());
+    let saved = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("encounter_id", &eid),
+                ("code", "e119"),
+                ("rank", "first_listed"),
+                ("poa", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stored: Vec<store::Stored<records::Diagnosis>> =
+        h.store.read(|tx| tx.for_patient(id)).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].record.code, "E11.9");
+    assert_eq!(stored[0].record.sequence, 1);
+    assert!(
+        stored[0]
+            .record
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("Type 2 diabetes")
+    );
+    let created = h.audit().pop().unwrap();
+    assert_eq!(created.event.action, Action::Create);
+    assert!(created.event.new_values.unwrap().contains("E11.9"));
+}
