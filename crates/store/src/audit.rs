@@ -35,7 +35,7 @@ pub const AUDIT_KEY_FILE: &str = "audit.key";
 /// The head file's name in the data directory.
 pub const AUDIT_HEAD_FILE: &str = "audit.head";
 
-const COLUMNS: &str = "seq, at, username, roles, action, outcome, channel, patient_id, record_kind, record_id, categories, source, client, reason, old_values, new_values, mac";
+pub(crate) const COLUMNS: &str = "seq, at, username, roles, action, outcome, channel, patient_id, record_kind, record_id, categories, source, client, reason, old_values, new_values, mac";
 
 /// The audit trail of one store: its key and head file.
 #[derive(Debug)]
@@ -419,7 +419,7 @@ impl Store {
     }
 }
 
-fn read_entry(row: &Row) -> std::result::Result<AuditEntry, String> {
+pub(crate) fn read_entry(row: &Row) -> std::result::Result<AuditEntry, String> {
     fn named<T>(
         row: &Row,
         idx: usize,

@@ -32,7 +32,11 @@ async fn malformed_input_never_gets_a_server_error() {
             continue; // would end the session the rest of the loop uses
         }
         for id in ids {
-            let path = spec.path.replace("{id}", id).replace("{username}", id);
+            let path = spec
+                .path
+                .replace("{id}", id)
+                .replace("{vid}", id)
+                .replace("{username}", id);
             for body in bodies {
                 let mut headers = vec![("cookie", session.as_str())];
                 if body.is_some() {

@@ -7,7 +7,9 @@ use privacy::Role;
 use server::{Access, Surface, route_specs};
 
 fn concrete(path: &str) -> String {
-    path.replace("{id}", "1").replace("{username}", "nobody")
+    path.replace("{id}", "1")
+        .replace("{vid}", "1")
+        .replace("{username}", "nobody")
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 mod amendments;
 mod audit;
+mod audit_lookup;
 mod changes;
 mod filters;
 mod fixtures;

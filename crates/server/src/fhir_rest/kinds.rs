@@ -1,0 +1,287 @@
+//! Which record kinds stand behind each FHIR resource type, which permission each needs,
+//! and how a FHIR id names one record.
+//!
+//! Invariants:
+//! - A FHIR id maps to exactly one record: `problem-7` is problem 7 beside diagnosis
+//!   Condition `7`, `payer-3` is payer 3 beside facility Organization `3` (the `fhir`
+//!   crate's `resource_id`); anything else that is not a positive integer names nothing.
+//! - The route of a type needs the weakest permission among its kinds; each record kind's
+//!   own permission is checked again before it is shown or written (a billing clerk may
+//!   read diagnosis Conditions but not problem-list ones).
+
+use privacy::{DataCategory, Permission};
+
+/// A record kind served over FHIR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Patient,
+    Provider,
+    Organization,
+    Payer,
+    Coverage,
+    Encounter,
+    Diagnosis,
+    Problem,
+    Procedure,
+    Immunization,
+    Observation,
+    Medication,
+    Allergy,
+    Note,
+    Charge,
+}
+
+/// Runs `$body` with `$R` bound to the record type of `$kind`.
+macro_rules! with_record {
+    ($kind:expr, $R:ident => $body:expr) => {{
+        use $crate::fhir_rest::kinds::Kind as K;
+        match $kind {
+            K::Patient => {
+                type $R = records::Patient;
+                $body
+            }
+            K::Provider => {
+                type $R = records::Provider;
+                $body
+            }
+            K::Organization => {
+                type $R = records::Organization;
+                $body
+            }
+            K::Payer => {
+                type $R = records::Payer;
+                $body
+            }
+            K::Coverage => {
+                type $R = records::Coverage;
+                $body
+            }
+            K::Encounter => {
+                type $R = records::Encounter;
+                $body
+            }
+            K::Diagnosis => {
+                type $R = records::Diagnosis;
+                $body
+            }
+            K::Problem => {
+                type $R = records::Problem;
+                $body
+            }
+            K::Procedure => {
+                type $R = records::Procedure;
+                $body
+            }
+            K::Immunization => {
+                type $R = records::Immunization;
+                $body
+            }
+            K::Observation => {
+                type $R = records::Observation;
+                $body
+            }
+            K::Medication => {
+                type $R = records::Medication;
+                $body
+            }
+            K::Allergy => {
+                type $R = records::Allergy;
+                $body
+            }
+            K::Note => {
+                type $R = records::ClinicalNote;
+                $body
+            }
+            K::Charge => {
+                type $R = records::Charge;
+                $body
+            }
+        }
+    }};
+}
+pub(crate) use with_record;
+
+impl Kind {
+    /// The store's name for the kind (`patient`, `note`, ...).
+    pub(crate) fn store_kind(self) -> &'static str {
+        match self {
+            Self::Patient => "patient",
+            Self::Provider => "provider",
+            Self::Organization => "organization",
+            Self::Payer => "payer",
+            Self::Coverage => "coverage",
+            Self::Encounter => "encounter",
+            Self::Diagnosis => "diagnosis",
+            Self::Problem => "problem",
+            Self::Procedure => "procedure",
+            Self::Immunization => "immunization",
+            Self::Observation => "observation",
+            Self::Medication => "medication",
+            Self::Allergy => "allergy",
+            Self::Note => "note",
+            Self::Charge => "charge",
+        }
+    }
+
+    /// The chart category, for audit entries (directory entries have none).
+    pub(crate) fn category(self) -> Option<DataCategory> {
+        match self {
+            Self::Provider | Self::Organization | Self::Payer => None,
+            other => DataCategory::of_record_kind(other.store_kind()),
+        }
+    }
+
+    /// What reading one record of this kind needs. Practitioners, facilities and payers
+    /// are directory entries, readable with demographics.
+    pub(crate) fn read_permission(self) -> Permission {
+        self.category()
+            .map_or(Permission::ReadDemographics, DataCategory::read_permission)
+    }
+
+    /// What creating, changing or deleting one needs.
+    pub(crate) fn write_permission(self) -> Permission {
+        match self {
+            Self::Payer => Permission::WriteInsurance,
+            other => other.category().map_or(
+                Permission::WriteDemographics,
+                DataCategory::write_permission,
+            ),
+        }
+    }
+
+    /// Whether records of this kind sit on a patient's chart (`patient_id`).
+    pub(crate) fn on_chart(self) -> bool {
+        !matches!(self, Self::Provider | Self::Organization | Self::Payer)
+    }
+
+    /// The FHIR id of record `id`.
+    pub(crate) fn fhir_id(self, id: i64) -> String {
+        fhir::resource_id(self.store_kind(), id)
+    }
+}
+
+/// A FHIR resource type served under `/fhir/<name>`.
+#[derive(Debug)]
+pub(crate) struct ResourceType {
+    /// `Patient`, `Condition`, ...
+    pub name: &'static str,
+    /// The record kinds behind it, the unprefixed one first.
+    pub kinds: &'static [Kind],
+    /// The route permission for reads and searches.
+    pub read: Permission,
+    /// The route permission for writes; `None` when read-only.
+    pub write: Option<Permission>,
+}
+
+use Kind as K;
+use Permission as P;
+
+/// Every resource type with records behind it (AuditEvent is served apart).
+pub(crate) const TYPES: &[ResourceType] = &[
+    ResourceType {
+        name: "Patient",
+        kinds: &[K::Patient],
+        read: P::ReadDemographics,
+        write: Some(P::WriteDemographics),
+    },
+    ResourceType {
+        name: "Practitioner",
+        kinds: &[K::Provider],
+        read: P::ReadDemographics,
+        write: Some(P::WriteDemographics),
+    },
+    ResourceType {
+        name: "Organization",
+        kinds: &[K::Organization, K::Payer],
+        read: P::ReadDemographics,
+        write: Some(P::WriteDemographics),
+    },
+    ResourceType {
+        name: "Coverage",
+        kinds: &[K::Coverage],
+        read: P::ReadInsurance,
+        write: Some(P::WriteInsurance),
+    },
+    ResourceType {
+        name: "Encounter",
+        kinds: &[K::Encounter],
+        read: P::ReadEncounters,
+        write: Some(P::WriteEncounters),
+    },
+    ResourceType {
+        name: "Condition",
+        kinds: &[K::Diagnosis, K::Problem],
+        read: P::ReadCodes,
+        write: Some(P::WriteCodes),
+    },
+    ResourceType {
+        name: "Procedure",
+        kinds: &[K::Procedure],
+        read: P::ReadCodes,
+        write: Some(P::WriteCodes),
+    },
+    ResourceType {
+        name: "Immunization",
+        kinds: &[K::Immunization],
+        read: P::ReadClinical,
+        write: Some(P::WriteClinical),
+    },
+    ResourceType {
+        name: "Observation",
+        kinds: &[K::Observation],
+        read: P::ReadClinical,
+        write: Some(P::WriteClinical),
+    },
+    ResourceType {
+        name: "MedicationStatement",
+        kinds: &[K::Medication],
+        read: P::ReadClinical,
+        write: Some(P::WriteClinical),
+    },
+    ResourceType {
+        name: "AllergyIntolerance",
+        kinds: &[K::Allergy],
+        read: P::ReadClinical,
+        write: Some(P::WriteClinical),
+    },
+    ResourceType {
+        name: "DocumentReference",
+        kinds: &[K::Note],
+        read: P::ReadNotes,
+        write: Some(P::WriteNotes),
+    },
+    ResourceType {
+        name: "Claim",
+        kinds: &[K::Charge],
+        read: P::ReadBilling,
+        write: None,
+    },
+];
+
+/// The type called `name`.
+pub(crate) fn resource_type(name: &str) -> Option<&'static ResourceType> {
+    TYPES.iter().find(|t| t.name == name)
+}
+
+/// The FHIR type a record kind is served as.
+pub(crate) fn type_of(kind: Kind) -> &'static ResourceType {
+    TYPES
+        .iter()
+        .find(|t| t.kinds.contains(&kind))
+        .unwrap_or(&TYPES[0])
+}
+
+impl ResourceType {
+    /// The record a FHIR id of this type names, if it is well formed.
+    pub(crate) fn parse_id(&self, id: &str) -> Option<(Kind, i64)> {
+        let positive = |text: &str| text.parse::<i64>().ok().filter(|n| *n > 0);
+        for kind in self.kinds.iter().skip(1) {
+            let prefix = format!("{}-", kind.store_kind());
+            if let Some(rest) = id.strip_prefix(&prefix) {
+                return positive(rest).map(|n| (*kind, n));
+            }
+        }
+        let first = self.kinds.first()?;
+        positive(id).map(|n| (*first, n))
+    }
+}

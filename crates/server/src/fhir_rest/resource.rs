@@ -1,0 +1,147 @@
+//! One stored record as a FHIR resource: its JSON, version, update time and patient, and
+//! the reference resolver that lets incoming resources point at stored records.
+//!
+//! Invariant: resource JSON is always produced by the `fhir` crate's mapping (`ToFhir`),
+//! or `claim` for charges, so the REST API and the NDJSON export agree.
+
+use super::kinds::{Kind, resource_type, with_record};
+use super::outcome::FhirError;
+use fhir::ToFhir;
+use std::collections::HashMap;
+use store::{Stored, Table, Tx};
+use time::OffsetDateTime;
+
+/// A record kind the FHIR API can show.
+pub(crate) trait Serve: Table {
+    /// The resource's JSON text.
+    fn resource(tx: &mut Tx<'_>, stored: &Stored<Self>) -> Result<String, FhirError>;
+    /// The patient whose chart holds it.
+    fn patient_id(stored: &Stored<Self>) -> Option<i64>;
+}
+
+macro_rules! serve_via_to_fhir {
+    ($($record:ty => |$s:ident| $patient:expr),* $(,)?) => {$(
+        impl Serve for $record {
+            fn resource(_tx: &mut Tx<'_>, stored: &Stored<Self>) -> Result<String, FhirError> {
+                serde_json::to_string(&<$record as ToFhir>::to_fhir(stored))
+                    .map_err(FhirError::internal)
+            }
+            fn patient_id($s: &Stored<Self>) -> Option<i64> {
+                $patient
+            }
+        }
+    )*};
+}
+
+serve_via_to_fhir! {
+    records::Patient => |s| Some(s.meta.id),
+    records::Provider => |_s| None,
+    records::Organization => |_s| None,
+    records::Payer => |_s| None,
+    records::Coverage => |s| Some(s.record.patient_id.0),
+    records::Encounter => |s| Some(s.record.patient_id.0),
+    records::Diagnosis => |s| Some(s.record.patient_id.0),
+    records::Problem => |s| Some(s.record.patient_id.0),
+    records::Procedure => |s| Some(s.record.patient_id.0),
+    records::Immunization => |s| Some(s.record.patient_id.0),
+    records::Observation => |s| Some(s.record.patient_id.0),
+    records::Medication => |s| Some(s.record.patient_id.0),
+    records::Allergy => |s| Some(s.record.patient_id.0),
+    records::ClinicalNote => |s| Some(s.record.patient_id.0),
+}
+
+/// A record found for a FHIR interaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub kind: Kind,
+    pub id: i64,
+    pub version: i64,
+    pub updated: OffsetDateTime,
+    pub deleted: bool,
+    pub patient: Option<i64>,
+    /// The resource JSON (empty for a deleted record).
+    pub json: String,
+}
+
+impl Found {
+    pub(crate) fn of<R: Serve>(
+        tx: &mut Tx<'_>,
+        kind: Kind,
+        stored: &Stored<R>,
+    ) -> Result<Self, FhirError> {
+        let deleted = stored.meta.deleted.is_some();
+        Ok(Self {
+            kind,
+            id: stored.meta.id,
+            version: stored.meta.version,
+            updated: stored.meta.updated_at,
+            deleted,
+            patient: R::patient_id(stored),
+            json: if deleted {
+                String::new()
+            } else {
+                R::resource(tx, stored)?
+            },
+        })
+    }
+
+    /// `Patient/12`.
+    pub(crate) fn reference(&self) -> String {
+        format!(
+            "{}/{}",
+            super::kinds::type_of(self.kind).name,
+            self.kind.fhir_id(self.id)
+        )
+    }
+}
+
+/// The record `kind` `id`, deleted or not.
+pub(crate) fn find(tx: &mut Tx<'_>, kind: Kind, id: i64) -> Result<Option<Found>, FhirError> {
+    with_record!(kind, R => match tx.find::<R>(id)? {
+        Some(stored) => Found::of(tx, kind, &stored).map(Some),
+        None => Ok(None),
+    })
+}
+
+/// Resolves references in incoming resources: first to entries of the same Bundle (by
+/// full URL), then to stored records named `Type/id` (relative, or absolute under a
+/// `/fhir/` base). Deleted records do not resolve.
+pub(crate) struct Resolver<'a, 'b> {
+    pub tx: &'a mut Tx<'b>,
+    pub local: &'a HashMap<String, (Kind, i64)>,
+}
+
+fn type_for_store_kind(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "patient" => "Patient",
+        "provider" => "Practitioner",
+        "organization" | "payer" => "Organization",
+        "encounter" => "Encounter",
+        _ => return None,
+    })
+}
+
+impl fhir::ReferenceResolver for Resolver<'_, '_> {
+    fn resolve(&mut self, kind: &'static str, reference: &str) -> Option<i64> {
+        if let Some((found, id)) = self.local.get(reference) {
+            return (found.store_kind() == kind).then_some(*id);
+        }
+        let relative = reference
+            .rsplit_once("/fhir/")
+            .map_or(reference, |(_, rest)| rest);
+        let mut parts = relative.split('/');
+        let (type_name, id) = (parts.next()?, parts.next()?);
+        if type_for_store_kind(kind)? != type_name {
+            return None;
+        }
+        let (found, id) = resource_type(type_name)?.parse_id(id)?;
+        if found.store_kind() != kind {
+            return None;
+        }
+        let live = with_record!(found, R => matches!(
+            self.tx.find::<R>(id),
+            Ok(Some(stored)) if stored.meta.deleted.is_none()
+        ));
+        live.then_some(id)
+    }
+}

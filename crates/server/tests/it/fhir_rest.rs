@@ -1,0 +1,342 @@
+//! The FHIR REST API: capability statement, versions (ETag, If-Match, vread, history),
+//! validation with FHIRPath expressions, conditional create, soft delete, permissions per
+//! record kind, and one audit entry on the `fhir` channel per request.
+
+use crate::harness::{Harness, Reply};
+use axum::http::StatusCode;
+use privacy::{Action, Channel, Role};
+use serde_json::{Value, json};
+
+pub fn patient_json(mrn: &str, family: &str, given: &str, birth: &str, gender: &str) -> Value {
+    json!({
+        "resourceType": "Patient",
+        "identifier": [{"system": "urn:chartroom:mrn:MAIN", "value": mrn}],
+        "name": [{"use": "official", "family": family, "given": [given]}],
+        "gender": gender,
+        "birthDate": birth,
+    })
+}
+
+pub async fn fhir(
+    h: &Harness,
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    body: Option<Value>,
+    extra: &[(&str, &str)],
+) -> Reply {
+    let mut headers = vec![("cookie", cookie)];
+    headers.extend_from_slice(extra);
+    match body {
+        Some(body) => {
+            headers.push(("content-type", "application/fhir+json"));
+            h.send_raw(method, uri, &headers, &body.to_string()).await
+        }
+        None => h.send_raw(method, uri, &headers, "").await,
+    }
+}
+
+pub async fn signed_in(h: &Harness, roles: &[Role]) -> String {
+    h.add_user("fhiruser", roles);
+    h.login("fhiruser").await
+}
+
+fn expressions(reply: &Reply) -> Vec<String> {
+    reply.body["issue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["expression"].as_array().cloned().unwrap_or_default())
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_capability_statement_is_public_fhir_json() {
+    let h = Harness::new();
+    let reply = h.call("GET", "/fhir/metadata", None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.headers["content-type"],
+        "application/fhir+json; charset=utf-8"
+    );
+    assert_eq!(reply.body["resourceType"], "CapabilityStatement");
+    assert_eq!(reply.body["fhirVersion"], "4.0.1");
+}
+
+#[tokio::test]
+async fn create_read_update_vread_history_and_delete_with_versions() {
+    let h = Harness::new();
+    let me = signed_in(&h, &[Role::HimTechnician]).await;
+    let created = fhir(
+        &h,
+        "POST",
+        "/fhir/Patient",
+        &me,
+        Some(patient_json(
+            "V100",
+            "Müller",
+            "Anna",
+            "1980-04-12",
+            "female",
+        )),
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.headers["etag"], "W/\"1\"");
+    let location = created.headers["location"].to_str().unwrap();
+    assert!(
+        location.ends_with(&format!("/fhir/Patient/{id}/_history/1")),
+        "{location}"
+    );
+    assert_eq!(created.body["meta"]["versionId"], "1");
+
+    let read = fhir(&h, "GET", &format!("/fhir/Patient/{id}"), &me, None, &[]).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.headers["etag"], "W/\"1\"");
+    assert!(
+        read.headers["last-modified"]
+            .to_str()
+            .unwrap()
+            .ends_with("GMT")
+    );
+    assert_eq!(read.headers["cache-control"], "no-store");
+    assert_eq!(read.body["name"][0]["family"], "Müller");
+
+    let mut changed = read.body.clone();
+    changed["name"][0]["family"] = json!("Miller");
+    let stale = fhir(
+        &h,
+        "PUT",
+        &format!("/fhir/Patient/{id}"),
+        &me,
+        Some(changed.clone()),
+        &[("if-match", "W/\"7\"")],
+    )
+    .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        stale.body
+    );
+    assert_eq!(stale.body["resourceType"], "OperationOutcome");
+    h.clock.advance(time::Duration::seconds(5));
+    let updated = fhir(
+        &h,
+        "PUT",
+        &format!("/fhir/Patient/{id}"),
+        &me,
+        Some(changed),
+        &[("if-match", "W/\"1\""), ("prefer", "return=minimal")],
+    )
+    .await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    assert_eq!(updated.headers["etag"], "W/\"2\"");
+    assert_eq!(updated.body, Value::String(String::new()));
+
+    let v1 = fhir(
+        &h,
+        "GET",
+        &format!("/fhir/Patient/{id}/_history/1"),
+        &me,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(v1.status, StatusCode::OK);
+    assert_eq!(v1.body["name"][0]["family"], "Müller");
+    assert_eq!(v1.body["meta"]["versionId"], "1");
+    let v2 = fhir(
+        &h,
+        "GET",
+        &format!("/fhir/Patient/{id}/_history/2"),
+        &me,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(v2.body["name"][0]["family"], "Miller");
+    let v9 = fhir(
+        &h,
+        "GET",
+        &format!("/fhir/Patient/{id}/_history/9"),
+        &me,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(v9.status, StatusCode::NOT_FOUND);
+
+    let deleted = fhir(
+        &h,
+        "DELETE",
+        &format!("/fhir/Patient/{id}"),
+        &me,
+        None,
+        &[("if-match", "W/\"2\"")],
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    let gone = fhir(&h, "GET", &format!("/fhir/Patient/{id}"), &me, None, &[]).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert_eq!(gone.body["resourceType"], "OperationOutcome");
+    let again = fhir(&h, "DELETE", &format!("/fhir/Patient/{id}"), &me, None, &[]).await;
+    assert_eq!(again.status, StatusCode::NO_CONTENT);
+
+    let history = fhir(
+        &h,
+        "GET",
+        &format!("/fhir/Patient/{id}/_history"),
+        &me,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+    assert_eq!(history.body["type"], "history");
+    let methods: Vec<&str> = history.body["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["request"]["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, ["DELETE", "PUT", "POST"]);
+
+    let missing = fhir(&h, "GET", "/fhir/Patient/999", &me, None, &[]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["issue"][0]["code"], "not-found");
+
+    // One audit entry per request, on the FHIR channel, naming the patient.
+    let reads: Vec<_> = h
+        .audit()
+        .into_iter()
+        .filter(|e| e.event.channel == Channel::Fhir && e.event.action == Action::Read)
+        .collect();
+    assert!(
+        reads
+            .iter()
+            .all(|e| e.event.patient_id.map(|p| p.0.to_string()) == Some(id.clone()))
+    );
+    assert_eq!(reads.len(), 4, "read, vread 1, vread 2, history");
+}
+
+#[tokio::test]
+async fn invalid_resources_get_every_issue_with_its_expression() {
+    let h = Harness::new();
+    let me = signed_in(&h, &[Role::HimTechnician, Role::Physician]).await;
+    let bad = json!({
+        "resourceType": "Patient",
+        "identifier": [{"system": "urn:chartroom:mrn:MAIN", "value": "X1"}],
+        "name": [{"family": "Doe", "given": ["Jo"]}],
+        "gender": "femal",
+        "birthDate": "1980-02-30",
+        "colour": "blue",
+    });
+    let reply = fhir(&h, "POST", "/fhir/Patient", &me, Some(bad), &[]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let found = expressions(&reply);
+    for expected in ["Patient.gender", "Patient.birthDate", "Patient.colour"] {
+        assert!(
+            found.iter().any(|e| e == expected),
+            "{expected} in {found:?}"
+        );
+    }
+    let not_json = h
+        .send_raw(
+            "POST",
+            "/fhir/Patient",
+            &[("cookie", &me), ("content-type", "application/fhir+json")],
+            "{",
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_json.body["resourceType"], "OperationOutcome");
+    let dangling = json!({
+        "resourceType": "Encounter",
+        "status": "finished",
+        "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "subject": {"reference": "Patient/4242"},
+        "period": {"start": "2026-01-02T10:00:00Z"},
+    });
+    let reply = fhir(&h, "POST", "/fhir/Encounter", &me, Some(dangling), &[]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(expressions(&reply), ["Encounter.subject"]);
+    let wrong_type = fhir(
+        &h,
+        "POST",
+        "/fhir/Patient",
+        &me,
+        Some(json!({"resourceType": "Encounter"})),
+        &[],
+    )
+    .await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn conditional_create_and_permissions_per_record_kind() {
+    let h = Harness::new();
+    let me = signed_in(&h, &[Role::HimTechnician]).await;
+    let body = patient_json("C100", "Cole", "Ann", "1970-01-01", "female");
+    let first = fhir(
+        &h,
+        "POST",
+        "/fhir/Patient",
+        &me,
+        Some(body.clone()),
+        &[("if-none-exist", "identifier=urn:chartroom:mrn:MAIN|C100")],
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let second = fhir(
+        &h,
+        "POST",
+        "/fhir/Patient",
+        &me,
+        Some(body),
+        &[("if-none-exist", "identifier=urn:chartroom:mrn:MAIN|C100")],
+    )
+    .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["id"], first.body["id"]);
+    // HIM may read but not write clinical data.
+    let id = first.body["id"].as_str().unwrap();
+    let observation = json!({
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+        "subject": {"reference": format!("Patient/{id}")},
+        "effectiveDateTime": "2026-01-02T10:00:00Z",
+        "valueQuantity": {"value": 72.50, "unit": "/min", "system": "http://unitsofmeasure.org", "code": "/min"},
+    });
+    let refused = fhir(&h, "POST", "/fhir/Observation", &me, Some(observation), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.body["resourceType"], "OperationOutcome");
+    let billing = {
+        h.add_user("bo", &[Role::Billing]);
+        h.login("bo").await
+    };
+    let refused = fhir(
+        &h,
+        "GET",
+        "/fhir/Observation?patient=1",
+        &billing,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
