@@ -56,6 +56,14 @@ async function startServer(data) {
   return { child, base };
 }
 
+// SCREENSHOTS=DIR keeps a picture of each page the walk checks, for a person to look at.
+async function shot(page, name) {
+  if (process.env.SCREENSHOTS) {
+    fs.mkdirSync(process.env.SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(process.env.SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+}
+
 const steps = [];
 async function step(name, body) {
   const started = Date.now();
@@ -143,6 +151,7 @@ async function main() {
       assert.match(await page.textContent(".withheld"), /notes/);
       assert.ok(await page.locator("#billing").isVisible(), "billing sees charges");
       assert.equal(await page.locator("text=Break the glass").count(), 0);
+      await shot(page, "chart-billing");
     });
 
     await step("billing may not edit demographics: permission denied", async () => {
@@ -174,6 +183,7 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save\")")]);
       assert.match(await page.textContent("#error-family_name"), /required/);
       assert.match(await page.textContent("#error-birth_date"), /required/);
+      await shot(page, "edit-errors");
       assert.equal(await page.evaluate(() => document.activeElement.id), "family_name");
       await page.fill("#family_name", `${family}-Hale`);
       await page.fill("#birth_date", record.birth_date);
@@ -196,6 +206,29 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add diagnosis\")")]);
       assert.equal(new URL(page.url()).pathname, chartPath);
       assert.match(await page.textContent("#diagnoses"), /E11\.9/);
+    });
+
+    await step("the HIM technician charts flu coverage by age band, saves it and exports CSV", async () => {
+      await page.click("nav >> text=Queries");
+      await page.fill("#vax", "flu");
+      await page.selectOption("#group_by", { label: "age band (0-17, 18-49, 50-64, 65+)" });
+      await page.check("#coverage");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Run\")")]);
+      assert.match(await page.textContent("#normal-query"), /group by age_band/);
+      assert.ok(await page.locator("figure.chart svg rect").count() > 0, "bars are drawn");
+      assert.match(await page.textContent("table.answer"), /65\+/);
+      await shot(page, "query-chart");
+      await page.click("summary:has-text(\"Save this query\")");
+      await page.fill("#name", "flu-coverage-by-age");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save\")")]);
+      assert.match(await page.textContent("#saved"), /flu-coverage-by-age/);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.click("form.query button:has-text(\"Export CSV\")"),
+      ]);
+      const csv = fs.readFileSync(await download.path(), "utf8");
+      assert.match(csv.split("\n")[0], /age_band/);
+      assert.equal(csv.trim().split("\n").length, 5, csv);
     });
 
     await step("an idle session is signed out by the server", async () => {

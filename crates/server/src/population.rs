@@ -61,54 +61,78 @@ pub async fn run(
     }
     let answer = state
         .blocking(move |state| {
-            let text =
-                match reports::saved::find(&state.store, &text).map_err(WebError::internal)? {
-                    Some(saved) => saved.record.query_text,
-                    None => text,
-                };
-            let parsed = query::parse(&text).map_err(|e| WebError::bad("text", e.to_string()))?;
-            let mut table = {
-                let mut population = state
-                    .population
-                    .lock()
-                    .map_err(|_| WebError::internal("population engine lock poisoned"))?;
-                match population.as_mut() {
-                    Some((engine, sync)) => {
-                        sync.refresh(&state.store, engine)
-                            .map_err(WebError::internal)?;
-                    }
-                    None => {
-                        *population = Some(reports::load(&state.store).map_err(WebError::internal)?)
-                    }
-                }
-                let (engine, _) = population
-                    .as_ref()
-                    .ok_or_else(|| WebError::internal("population engine missing"))?;
-                engine
-                    .run(&parsed)
-                    .map_err(|e| WebError::bad("text", e.to_string()))?
-            };
-            let suppressed = !principal.allows(Permission::ReadDemographics);
-            if suppressed {
-                table.suppress_small_cells(query::PUBLIC_HEALTH_MIN_CELL);
-            }
-            let event = principal
-                .event(state.store.clock().now(), Action::Read)
-                .categories(ENGINE_CATEGORIES)
-                .reason(&format!("population query: {parsed}"));
-            state.trail.record(&state.store, &event)?;
-            let rows: Vec<Vec<Value>> = table
+            let answer = run_query(state, &principal, &text)?;
+            let rows: Vec<Vec<Value>> = answer
+                .table
                 .rows
                 .iter()
                 .map(|row| row.iter().map(cell_json).collect())
                 .collect();
             Ok(json!({
-                "query": parsed.to_string(),
-                "columns": table.columns,
+                "query": answer.query,
+                "columns": answer.table.columns,
                 "rows": rows,
-                "small_cells_suppressed": suppressed,
+                "small_cells_suppressed": answer.suppressed,
             }))
         })
         .await?;
     Ok(Json(answer))
+}
+
+/// A population query's answer.
+pub(crate) struct Answer {
+    /// The query in its normal form.
+    pub query: String,
+    /// The result.
+    pub table: query::Table,
+    /// Whether small cells were withheld (aggregate-only roles).
+    pub suppressed: bool,
+}
+
+/// Runs `text` (a query, or a saved query's name) for `principal` on the engine, brought
+/// up to date with the store first; audited before the answer is returned. Call on the
+/// blocking pool.
+pub(crate) fn run_query(
+    state: &AppState,
+    principal: &Principal,
+    text: &str,
+) -> Result<Answer, WebError> {
+    let text = match reports::saved::find(&state.store, text).map_err(WebError::internal)? {
+        Some(saved) => saved.record.query_text,
+        None => text.to_owned(),
+    };
+    let parsed = query::parse(&text).map_err(|e| WebError::bad("text", e.to_string()))?;
+    let mut table = {
+        let mut population = state
+            .population
+            .lock()
+            .map_err(|_| WebError::internal("population engine lock poisoned"))?;
+        match population.as_mut() {
+            Some((engine, sync)) => {
+                sync.refresh(&state.store, engine)
+                    .map_err(WebError::internal)?;
+            }
+            None => *population = Some(reports::load(&state.store).map_err(WebError::internal)?),
+        }
+        let (engine, _) = population
+            .as_ref()
+            .ok_or_else(|| WebError::internal("population engine missing"))?;
+        engine
+            .run(&parsed)
+            .map_err(|e| WebError::bad("text", e.to_string()))?
+    };
+    let suppressed = !principal.allows(Permission::ReadDemographics);
+    if suppressed {
+        table.suppress_small_cells(query::PUBLIC_HEALTH_MIN_CELL);
+    }
+    let event = principal
+        .event(state.store.clock().now(), Action::Read)
+        .categories(ENGINE_CATEGORIES)
+        .reason(&format!("population query: {parsed}"));
+    state.trail.record(&state.store, &event)?;
+    Ok(Answer {
+        query: parsed.to_string(),
+        table,
+        suppressed,
+    })
 }

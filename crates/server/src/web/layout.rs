@@ -31,6 +31,7 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
         "/break-glass",
         "Emergency access",
     );
+    offer(Some(Permission::ReadAggregates), "/queries", "Queries");
     offer(None, "/codes", "Codes");
     offer(None, "/mfa/enroll", "Authenticator");
     Nav {

@@ -25,7 +25,9 @@ mod demographics;
 mod diagnosis_form;
 mod forms;
 mod layout;
+mod query_pages;
 mod sign_in;
+mod svg_chart;
 mod text;
 
 pub(crate) use layout::refusal_page;
@@ -244,6 +246,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "a code's page",
             get(code_pages::show),
+        ),
+        route(
+            M::GET,
+            "/queries",
+            Needs(P::ReadAggregates),
+            false,
+            "population query builder and saved queries",
+            get(query_pages::page_get),
+        ),
+        route(
+            M::POST,
+            "/queries",
+            Needs(P::ReadAggregates),
+            true,
+            "run, chart, export or save a population query",
+            post(query_pages::submit),
         ),
         route(
             M::GET,

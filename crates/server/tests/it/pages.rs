@@ -511,3 +511,113 @@ async fn a_diagnosis_is_validated_on_the_encounters_date_before_it_is_stored() {
     assert_eq!(created.event.action, Action::Create);
     assert!(created.event.new_values.unwrap().contains("E11.9"));
 }
+
+#[tokio::test]
+async fn the_query_page_builds_runs_charts_exports_and_saves_a_question() {
+    let h = Harness::new();
+    for mrn in ["Q1", "Q2", "Q3"] {
+        h.add_patient(mrn);
+    }
+    h.add_user("him", &[Role::HimTechnician]);
+    h.add_user("ph", &[Role::PublicHealth]);
+    let cookie = sign_in(&h, "him").await;
+    let page = h.call("GET", "/queries", Some(&cookie), None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let token = token(&page);
+    let built = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("action", "run"),
+                ("sex", "F"),
+                ("age_min", "18"),
+                ("as_of", "2026-01-01"),
+                ("group_by", "sex"),
+            ],
+        )
+        .await;
+    assert_eq!(built.status, StatusCode::OK, "{}", built.body);
+    let text = html(&built);
+    assert!(
+        text.contains(
+            "count patients where sex = F and age &gt;= 18 as of 2026-01-01 group by sex"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("<svg"), "a chart is drawn");
+    assert!(text.contains("<td class=\"num\">3</td>"), "{text}");
+    let csv = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("action", "csv"),
+                ("text", "count patients as of 2026-01-01 group by sex"),
+            ],
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    assert!(html(&csv).starts_with("sex,"), "{}", csv.body);
+    let saved = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("action", "save"),
+                ("name", "women-by-sex"),
+                (
+                    "text",
+                    "count patients where sex = F as of 2026-01-01 group by sex",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(html(&saved).contains("women-by-sex"));
+    let bad = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[("token", &token), ("text", "count sheep")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&bad).contains("id=\"error-text\""));
+    let builder_error = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[("token", &token), ("age_min", "old"), ("group_by", "")],
+        )
+        .await;
+    assert_eq!(builder_error.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&builder_error).contains("id=\"error-age_min\""));
+    // Public health sees aggregates with small cells withheld, and runs the saved query by name.
+    let ph = sign_in(&h, "ph").await;
+    let ph_token = page_token(&h, &ph).await;
+    let suppressed = h
+        .form(
+            "/queries",
+            Some(&ph),
+            &[("token", &ph_token), ("text", "women-by-sex")],
+        )
+        .await;
+    assert_eq!(suppressed.status, StatusCode::OK, "{}", suppressed.body);
+    assert!(html(&suppressed).contains("&lt;11"), "{}", suppressed.body);
+    assert!(h.audit().iter().any(|e| {
+        e.event
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("population query"))
+    }));
+}
