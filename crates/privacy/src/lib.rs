@@ -18,6 +18,7 @@
 
 mod access;
 mod audit;
+mod audit_row;
 mod category;
 mod chain;
 mod error;
@@ -30,6 +31,7 @@ pub use access::{
     BreakGlassGrant, Decision, decide,
 };
 pub use audit::{Action, AuditEvent, Channel, Outcome};
+pub use audit_row::{AUDIT_COLUMNS, audit_row};
 pub use category::DataCategory;
 pub use chain::{AuditEntry, AuditKey, GENESIS, Head, Mac, Tamper, Verified, seal, verify};
 pub use error::{Error, Result};

@@ -43,6 +43,8 @@ pub struct Origin {
     pub source: Option<String>,
     /// The client application (`User-Agent`, shortened).
     pub client: Option<String>,
+    /// Came through the web pages (audited on the `web` channel) rather than the API.
+    pub web: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Origin {
@@ -63,7 +65,11 @@ pub(crate) fn origin(parts: &Parts) -> Origin {
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(200).collect());
-    Origin { source, client }
+    Origin {
+        source,
+        client,
+        web: false,
+    }
 }
 
 /// The signed-in user of a request.
@@ -145,7 +151,12 @@ pub(crate) fn api_event(
     origin: &Origin,
     action: Action,
 ) -> AuditEvent {
-    let mut event = AuditEvent::new(now, username, action, Channel::Api).roles(roles);
+    let channel = if origin.web {
+        Channel::Web
+    } else {
+        Channel::Api
+    };
+    let mut event = AuditEvent::new(now, username, action, channel).roles(roles);
     event.source = origin.source.clone();
     event.client = origin.client.clone();
     event

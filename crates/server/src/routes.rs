@@ -438,8 +438,9 @@ async fn guard(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let origin = auth::origin(&parts);
     let surface = spec.surface;
+    let mut origin = auth::origin(&parts);
+    origin.web = surface == Surface::Page;
     let principal = match authenticate(&state, &parts.headers, origin).await {
         Ok(principal) => principal,
         Err(error) => return crate::rejection::refuse(surface, error),

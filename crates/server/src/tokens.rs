@@ -91,6 +91,7 @@ pub(crate) async fn authenticate_token(
                 origin: Origin {
                     source: origin.source,
                     client: Some(client),
+                    web: origin.web,
                 },
             })
         })

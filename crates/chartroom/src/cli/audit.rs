@@ -3,7 +3,7 @@
 
 use crate::output;
 use anyhow::{Context, Result, bail};
-use privacy::{Action, AuditEntry, DataCategory};
+use privacy::Action;
 use records::PatientId;
 use std::path::PathBuf;
 use store::{AuditFilter, AuditTrail, Store};
@@ -59,53 +59,6 @@ fn parse_bound(flag: &str, text: &str, end_of_day: bool) -> Result<OffsetDateTim
     OffsetDateTime::parse(text.trim(), &Rfc3339).with_context(|| {
         format!("{flag} \"{text}\" is not a date (YYYY-MM-DD) or an RFC 3339 instant")
     })
-}
-
-fn opt<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
-const CSV_HEADER: [&str; 17] = [
-    "seq",
-    "at",
-    "user",
-    "roles",
-    "action",
-    "outcome",
-    "channel",
-    "patient_id",
-    "record_kind",
-    "record_id",
-    "categories",
-    "source",
-    "client",
-    "reason",
-    "old_values",
-    "new_values",
-    "mac",
-];
-
-fn csv_row(entry: &AuditEntry) -> [String; 17] {
-    let e = &entry.event;
-    [
-        entry.seq.to_string(),
-        e.at.format(&Rfc3339).unwrap_or_default(),
-        e.user.clone(),
-        e.roles.to_list(),
-        e.action.to_string(),
-        e.outcome.to_string(),
-        e.channel.to_string(),
-        opt(e.patient_id),
-        opt(e.record_kind.clone()),
-        opt(e.record_id),
-        DataCategory::to_list(&e.categories),
-        opt(e.source.clone()),
-        opt(e.client.clone()),
-        opt(e.reason.clone()),
-        opt(e.old_values.clone()),
-        opt(e.new_values.clone()),
-        entry.mac.to_hex(),
-    ]
 }
 
 fn verify(store: &Store, data_dir: &std::path::Path, json: bool) -> Result<()> {
@@ -178,9 +131,9 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
     if let Some(path) = args.csv {
         let mut writer = csv::Writer::from_path(&path)
             .with_context(|| format!("creating {}", path.display()))?;
-        writer.write_record(CSV_HEADER)?;
+        writer.write_record(privacy::AUDIT_COLUMNS)?;
         for entry in &entries {
-            writer.write_record(csv_row(entry))?;
+            writer.write_record(privacy::audit_row(entry))?;
         }
         writer.flush()?;
         crate::say!(
@@ -194,9 +147,9 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
         let rows: Vec<serde_json::Map<String, serde_json::Value>> = entries
             .iter()
             .map(|e| {
-                CSV_HEADER
+                privacy::AUDIT_COLUMNS
                     .iter()
-                    .zip(csv_row(e))
+                    .zip(privacy::audit_row(e))
                     .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v)))
                     .collect()
             })
@@ -210,7 +163,7 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|entry| {
-            let row = csv_row(entry);
+            let row = privacy::audit_row(entry);
             let record = match (&entry.event.record_kind, entry.event.record_id) {
                 (Some(kind), Some(id)) => format!("{kind} {id}"),
                 _ => String::new(),

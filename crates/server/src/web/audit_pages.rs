@@ -5,10 +5,12 @@ use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
 use super::text::instant;
 use crate::auth::Principal;
+use crate::error::WebError;
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use maud::{Markup, html};
 use privacy::{Action, AuditEntry, DataCategory};
 use records::PatientId;
@@ -30,6 +32,9 @@ pub(crate) struct FilterForm {
     until: String,
     #[serde(default)]
     action: String,
+    /// `csv` exports the matching entries instead of showing them.
+    #[serde(default)]
+    export: String,
 }
 
 fn filter_form(nav: &Nav, form: &FilterForm, errors: &[(String, String)]) -> Markup {
@@ -51,6 +56,7 @@ fn filter_form(nav: &Nav, form: &FilterForm, errors: &[(String, String)]) -> Mar
                 (field_error(errors, "action"))
             }
             button type="submit" { "Show" }
+            button type="submit" name="export" value="csv" { "Export CSV" }
         }
         form.inline method="post" action="/audit/verify" {
             (token_field(nav))
@@ -148,9 +154,23 @@ async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) 
         action,
         limit: Some(500),
     };
+    let export = form.export == "csv";
+    let exporter = principal.clone();
     let entries = state
-        .blocking(move |state| Ok(state.store.audit_entries(&filter)?))
+        .blocking(move |state| {
+            let entries = state.store.audit_entries(&filter)?;
+            if export {
+                let event = exporter
+                    .event(state.store.clock().now(), Action::Export)
+                    .reason(&format!("audit report CSV ({} entries)", entries.len()));
+                state.trail.record(&state.store, &event)?;
+            }
+            Ok(entries)
+        })
         .await?;
+    if export {
+        return Ok(csv_response(&entries)?);
+    }
     let body = html! {
         (filter_form(&nav, &form, &[]))
         (entries_table(&entries))
@@ -244,4 +264,30 @@ pub(crate) async fn break_glass_review(
         StatusCode::OK,
         page("Emergency access review", Some(&nav), body),
     ))
+}
+
+/// The entries as CSV, in the columns every audit export uses.
+fn csv_response(entries: &[AuditEntry]) -> Result<axum::response::Response, WebError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let written: Result<(), csv::Error> = (|| {
+        writer.write_record(privacy::AUDIT_COLUMNS)?;
+        for entry in entries {
+            writer.write_record(privacy::audit_row(entry))?;
+        }
+        writer.flush()?;
+        Ok(())
+    })();
+    written.map_err(WebError::internal)?;
+    let bytes = writer.into_inner().map_err(WebError::internal)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"chartroom-audit.csv\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

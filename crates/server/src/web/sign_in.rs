@@ -96,10 +96,11 @@ pub(crate) struct LoginForm {
 /// `POST /login`: a session, then the second factor or the start page.
 pub(crate) async fn login(
     State(state): State<AppState>,
-    origin: Origin,
+    mut origin: Origin,
     jar: CookieJar,
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult {
+    origin.web = true;
     match auth::sign_in(&state, origin, form.username, form.password).await {
         Ok((user, session_id)) => {
             let next = match MfaState::of(&user, !MfaState::needed(&user)) {

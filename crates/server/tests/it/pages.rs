@@ -335,6 +335,25 @@ async fn the_audit_page_lists_looks_and_catches_a_hand_edited_entry() {
         .await;
     assert_eq!(by_patient.status, StatusCode::OK);
     assert!(html(&by_patient).contains("<td>him</td>"));
+    let csv = h
+        .form(
+            "/audit",
+            Some(&auditor),
+            &[
+                ("token", &token),
+                ("patient_id", &id.to_string()),
+                ("export", "csv"),
+            ],
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let csv = html(&csv);
+    assert!(csv.starts_with("seq,at,user,roles,action"), "{csv}");
+    assert!(
+        csv.contains(",him,him-technician,read,success,web,"),
+        "{csv}"
+    );
+    assert_eq!(h.audit().pop().unwrap().event.action, Action::Export);
     let verified = h
         .form("/audit/verify", Some(&auditor), &[("token", &token)])
         .await;
