@@ -3,7 +3,8 @@
 //!
 //! Invariants: listens on loopback unless `--insecure-non-loopback` is given (MLLP is plain
 //! TCP: patient data crosses the network unencrypted); bad frames and messages are
-//! answered and logged, never fatal. A later step folds this into `chartroom serve --mllp`.
+//! answered and logged, never fatal. `chartroom serve --mllp ADDR` runs the same listener
+//! on a thread beside the web server.
 
 use crate::config::StorageArgs;
 use anyhow::{Context, Result, bail};
@@ -53,5 +54,37 @@ pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
         ..hl7::listener::Config::default()
     };
     hl7::listener::serve(&listener, store, &config)?;
+    Ok(())
+}
+
+/// Starts the listener on `addr` on its own thread (for `chartroom serve --mllp`); the bind
+/// happens here, so a taken port is an error before the web server starts.
+pub fn spawn(
+    store: &Arc<store::Store>,
+    addr: SocketAddr,
+    insecure_non_loopback: bool,
+) -> Result<()> {
+    if !addr.ip().is_loopback() && !insecure_non_loopback {
+        bail!(
+            "--mllp {addr} is not a loopback address: MLLP is unencrypted; add --insecure-non-loopback to listen there anyway"
+        );
+    }
+    let listener =
+        TcpListener::bind(addr).with_context(|| format!("listening for MLLP on {addr}"))?;
+    let bound = listener.local_addr()?;
+    crate::say!("Listening for HL7 v2 over MLLP on {bound}.");
+    let store = Arc::clone(store);
+    let config = hl7::listener::Config {
+        log_messages: false,
+        ..hl7::listener::Config::default()
+    };
+    std::thread::Builder::new()
+        .name("mllp".into())
+        .spawn(move || {
+            if let Err(e) = hl7::listener::serve(&listener, store, &config) {
+                eprintln!("mllp: the listener stopped: {e}");
+            }
+        })
+        .context("starting the MLLP listener thread")?;
     Ok(())
 }

@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Also listen for HL7 v2 over MLLP on this address (as `chartroom mllp` does), beside
+    /// the web server and over the same store.
+    #[arg(long, value_name = "ADDR")]
+    mllp: Option<SocketAddr>,
     /// Serve plain HTTP on an address other machines can reach: patient data and
     /// passwords cross the network unencrypted.
     #[arg(long)]
@@ -74,7 +78,11 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         hash_cost: hash_cost(),
         ..ServerConfig::default()
     };
-    let state = AppState::new(Arc::new(store), Arc::new(trail), config)?;
+    let store = Arc::new(store);
+    if let Some(addr) = args.mllp {
+        super::mllp::spawn(&store, addr, args.insecure_non_loopback)?;
+    }
+    let state = AppState::new(store, Arc::new(trail), config)?;
     let serve = ServeConfig {
         listen: args.listen,
         tls,

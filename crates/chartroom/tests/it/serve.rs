@@ -69,3 +69,57 @@ fn serves_health_and_guards_patient_data() {
         "{chart}"
     );
 }
+
+#[test]
+fn serve_with_mllp_takes_hl7_beside_the_web_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--mllp", "127.0.0.1:0"])
+        .env_remove("CHARTROOM_DATABASE_URL")
+        .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mllp = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.strip_prefix("Listening for HL7 v2 over MLLP on ")
+                .map(|rest| rest.trim_end_matches('.').to_owned())
+        })
+        .unwrap();
+    let web = lines
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.strip_prefix("Serving Chartroom on http://")
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .unwrap();
+    let message = "MSH|^~\\&|EHR|NORTH|CHARTROOM|CR|20260301090000-0500||ADT^A04^ADT_A01|S-1|P|2.5.1\r\
+                   EVN|A04|20260301090000-0500\r\
+                   PID|1||MRN-900^^^NORTH^MR||Serveby^Ada||19800412|F\r\
+                   PV1|1|O\r";
+    let mut stream = TcpStream::connect(&mllp).unwrap();
+    stream.write_all(b"\x0b").unwrap();
+    stream.write_all(message.as_bytes()).unwrap();
+    stream.write_all(b"\x1c\x0d").unwrap();
+    let mut ack = Vec::new();
+    let mut byte = [0u8; 1];
+    while stream.read(&mut byte).unwrap() == 1 {
+        ack.push(byte[0]);
+        if ack.ends_with(b"\x1c\x0d") {
+            break;
+        }
+    }
+    let health = get(&web, "/api/health");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let ack = String::from_utf8_lossy(&ack);
+    assert!(ack.contains("MSA|AA|S-1"), "{ack}");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+}
