@@ -83,7 +83,7 @@ fn patient(n: usize) -> Value {
         "resourceType": "Patient",
         "identifier": [{"system": "urn:chartroom:mrn:MAIN", "value": format!("B{n:07}")}],
         "name": [{"use": "official", "family": family, "given": [given]}],
-        "gender": if n % 2 == 0 { "female" } else { "male" },
+        "gender": if n.is_multiple_of(2) { "female" } else { "male" },
         "birthDate": format!("{year}-{month:02}-{day:02}"),
     })
 }
@@ -245,7 +245,11 @@ async fn main() {
             format!(
                 "/fhir/Patient?birthdate=ge{year}-01-01&birthdate=lt{}-01-01&gender={}",
                 year + 2,
-                if i % 2 == 0 { "female" } else { "male" }
+                if i.is_multiple_of(2) {
+                    "female"
+                } else {
+                    "male"
+                }
             )
         },
     )
