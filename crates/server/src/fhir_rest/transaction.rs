@@ -104,10 +104,7 @@ fn located(mut error: FhirError, idx: usize) -> FhirError {
 
 /// The type and id a request URL names (`Patient`, `Patient/12`, with or without the
 /// base and a query).
-fn target(
-    url: &str,
-    idx: usize,
-) -> Result<(&'static ResourceType, Option<&str>, &str), FhirError> {
+fn target(url: &str, idx: usize) -> Result<(&'static ResourceType, Option<&str>, &str), FhirError> {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let path = path.rsplit_once("/fhir/").map_or(path, |(_, rest)| rest);
     let mut parts = path.trim_matches('/').split('/');

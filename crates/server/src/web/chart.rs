@@ -318,6 +318,7 @@ fn sections(chart: &AllowedChart, can_code: bool) -> Markup {
         }
         @if chart.shows(DataCategory::Procedures) {
             section #procedures { h2 { "Procedures" }
+                @if can_code { p { a.button href={ "/patients/" (c.patient.meta.id) "/procedures/new" } { "Code a procedure" } } }
                 table { thead { tr { th { "Performed" } th { "System" } th { "Code" } th { "Description" } } }
                     tbody {
                         @for p in c.procedures.iter().rev() { tr {

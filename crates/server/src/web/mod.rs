@@ -21,10 +21,12 @@ mod assets;
 mod audit_pages;
 mod chart;
 mod code_pages;
+mod coding;
 mod demographics;
 mod diagnosis_form;
 mod forms;
 mod layout;
+mod procedure_form;
 mod query_pages;
 mod sign_in;
 mod svg_chart;
@@ -222,6 +224,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "code a diagnosis (validated on the encounter's date)",
             post(diagnosis_form::add),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/procedures/new",
+            Needs(P::WriteCodes),
+            true,
+            "procedure coding form with the code picker",
+            get(procedure_form::form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/procedures",
+            Needs(P::WriteCodes),
+            true,
+            "code a procedure (validated on the encounter's date)",
+            post(procedure_form::add),
         ),
         route(
             M::GET,

@@ -222,6 +222,33 @@ impl Harness {
         self.send_raw("POST", uri, &headers, &body).await
     }
 
+    /// A finished encounter on the patient's chart.
+    pub fn add_encounter(
+        &self,
+        patient: i64,
+        class: records::EncounterClass,
+        admit_at: time::OffsetDateTime,
+        discharge_at: Option<time::OffsetDateTime>,
+    ) -> i64 {
+        let encounter = records::Encounter {
+            patient_id: records::PatientId(patient),
+            class,
+            status: records::EncounterStatus::Finished,
+            admit_at,
+            discharge_at,
+            attending_id: None,
+            facility_id: None,
+            payer_id: None,
+            discharge_disposition: None,
+            reason: Some("follow-up".into()),
+        };
+        self.store
+            .write(|tx| tx.create(&store::Actor::new("test"), &encounter))
+            .unwrap()
+            .meta
+            .id
+    }
+
     /// A note on the patient's chart.
     pub fn add_note(&self, patient: i64, text: &str) {
         let note = records::ClinicalNote {

@@ -426,24 +426,13 @@ async fn code_pages_search_and_show_a_code_with_its_inherited_notes() {
 async fn a_diagnosis_is_validated_on_the_encounters_date_before_it_is_stored() {
     let h = Harness::new();
     let id = h.add_patient("P500");
-    let encounter = records::Encounter {
-        patient_id: records::PatientId(id),
-        class: records::EncounterClass::Outpatient,
-        status: records::EncounterStatus::Finished,
-        admit_at: time::macros::datetime!(2026-02-10 09:00 UTC),
-        discharge_at: None,
-        attending_id: None,
-        facility_id: None,
-        payer_id: None,
-        discharge_disposition: None,
-        reason: Some("follow-up".into()),
-    };
     let eid = h
-        .store
-        .write(|tx| tx.create(&store::Actor::new("test"), &encounter))
-        .unwrap()
-        .meta
-        .id
+        .add_encounter(
+            id,
+            records::EncounterClass::Outpatient,
+            time::macros::datetime!(2026-02-10 09:00 UTC),
+            None,
+        )
         .to_string();
     h.add_user("him", &[Role::HimTechnician]);
     let cookie = sign_in(&h, "him").await;
@@ -639,4 +628,85 @@ async fn the_query_page_builds_runs_charts_exports_and_saves_a_question() {
             .as_deref()
             .is_some_and(|r| r.starts_with("population query"))
     }));
+}
+
+#[tokio::test]
+async fn a_procedure_is_validated_in_its_code_set_before_it_is_stored() {
+    let h = Harness::new();
+    let id = h.add_patient("P600");
+    let eid = h
+        .add_encounter(
+            id,
+            records::EncounterClass::Inpatient,
+            time::macros::datetime!(2026-02-10 09:00 UTC),
+            Some(time::macros::datetime!(2026-02-12 11:00 UTC)),
+        )
+        .to_string();
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let form = h
+        .call(
+            "GET",
+            &format!("/patients/{id}/procedures/new"),
+            Some(&cookie),
+            None,
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let token = token(&form);
+    let uri = format!("/patients/{id}/procedures");
+    let wrong = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("encounter_id", &eid),
+                ("system", "icd10pcs"),
+                ("code", "0DTJ4ZZ9"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.body
+    );
+    let no_cpt = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("encounter_id", &eid),
+                ("system", "cpt"),
+                ("code", "44970"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        no_cpt.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no CPT file is loaded"
+    );
+    let saved = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("encounter_id", &eid),
+                ("system", "icd10pcs"),
+                ("code", "0DTJ4ZZ"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stored: Vec<store::Stored<records::Procedure>> =
+        h.store.read(|tx| tx.for_patient(id)).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].record.code, "0DTJ4ZZ");
+    let description = stored[0].record.description.clone().unwrap().to_lowercase();
+    assert!(description.contains("appendix"), "{description}");
 }

@@ -32,7 +32,8 @@ document.addEventListener("DOMContentLoaded", () => {
       if (q.length < 2) return;
       timer = setTimeout(async () => {
         const option = dateFrom && dateFrom.selectedOptions[0];
-        const body = { system: input.dataset.codePicker, q, limit: 15 };
+        const systemFrom = input.dataset.systemFrom && document.getElementById(input.dataset.systemFrom);
+        const body = { system: systemFrom ? systemFrom.value : input.dataset.codePicker, q, limit: 15 };
         if (option && option.dataset.date) body.date = option.dataset.date;
         const response = await fetch("/api/codes/search", {
           method: "POST",

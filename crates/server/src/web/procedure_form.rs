@@ -1,0 +1,198 @@
+//! Coding a procedure on an encounter: ICD-10-PCS (validated against its table row, the
+//! description built from the axes), HCPCS Level II, or CPT when a licensed file is
+//! loaded; the same code picker and date-of-service validation as diagnoses.
+
+use super::coding::{
+    Context, check_code, chosen_encounter, code_field, context, create_audited, encounter_select,
+};
+use super::forms::{PageForm, PageResult, check_token, html};
+use super::layout::{Nav, field_error, nav, page, token_field};
+use crate::auth::Principal;
+use crate::patients::parse_id;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use maud::{Markup, html};
+use privacy::DataCategory;
+use records::{EncounterId, PatientId, Procedure, ProcedureCodeSystem};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ProcedureForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    encounter_id: String,
+    #[serde(default)]
+    system: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    modifiers: String,
+    #[serde(default)]
+    units: String,
+}
+
+const SYSTEMS: &[(&str, &str)] = &[
+    ("icd10pcs", "ICD-10-PCS (inpatient)"),
+    ("hcpcs", "HCPCS Level II"),
+    ("cpt", "CPT (licensed file)"),
+];
+
+fn form_markup(
+    nav: &Nav,
+    context: &Context,
+    form: &ProcedureForm,
+    errors: &[(String, String)],
+) -> Markup {
+    let id = context.patient.meta.id;
+    html! {
+        @if !errors.is_empty() {
+            p.error role="alert" { "Nothing was saved; see the fields below." }
+        }
+        form.stack.wide method="post" action={ "/patients/" (id) "/procedures" } {
+            (token_field(nav))
+            (encounter_select(context, &form.encounter_id, errors))
+            label for="system" { "Code set" }
+            select #system name="system" {
+                @for (value, label) in SYSTEMS { option value=(value) selected[form.system == *value] { (label) } }
+            }
+            (field_error(errors, "system"))
+            (code_field("Procedure code (type a code or words to search)", &form.code, "icd10pcs", Some("system"), errors, &[]))
+            label for="modifiers" { "Modifiers (CPT/HCPCS, up to 4, comma separated)" }
+            input #modifiers name="modifiers" value=(form.modifiers);
+            (field_error(errors, "modifiers"))
+            label for="units" { "Units" }
+            input #units name="units" type="number" min="1" value=(if form.units.is_empty() { "1" } else { form.units.as_str() });
+            (field_error(errors, "units"))
+            button type="submit" { "Add procedure" }
+            a href={ "/patients/" (id) } { "Cancel" }
+        }
+    }
+}
+
+fn title_of(context: &Context) -> String {
+    format!(
+        "Code a procedure for {}",
+        context.patient.record.display_name()
+    )
+}
+
+/// `GET /patients/{id}/procedures/new`.
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let context = context(&state, &principal, id, "procedure form").await?;
+    let nav = nav(&state, &principal);
+    let body = form_markup(&nav, &context, &ProcedureForm::default(), &[]);
+    Ok(html(
+        StatusCode::OK,
+        page(&title_of(&context), Some(&nav), body),
+    ))
+}
+
+/// `POST /patients/{id}/procedures`: validates on the encounter's date and stores.
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ProcedureForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    let context = context(&state, &principal, id, "procedure form").await?;
+    let nav = nav(&state, &principal);
+    let mut errors = Vec::new();
+    let encounter = chosen_encounter(&context, &form.encounter_id, &mut errors);
+    let system = match form.system.as_str() {
+        "icd10pcs" => Some((codes::System::Icd10Pcs, ProcedureCodeSystem::Icd10Pcs)),
+        "hcpcs" => Some((codes::System::Hcpcs, ProcedureCodeSystem::Hcpcs)),
+        "cpt" => Some((codes::System::Cpt, ProcedureCodeSystem::Cpt)),
+        other => {
+            errors.push((
+                "system".to_owned(),
+                format!("\"{other}\" is not icd10pcs, hcpcs or cpt"),
+            ));
+            None
+        }
+    };
+    let code: String = form
+        .code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if code.is_empty() {
+        errors.push(("code".to_owned(), "is required".to_owned()));
+    }
+    let modifiers: Vec<String> = form
+        .modifiers
+        .split(',')
+        .map(|m| m.trim().to_ascii_uppercase())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if modifiers
+        .iter()
+        .any(|m| m.len() != 2 || !m.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
+        errors.push((
+            "modifiers".to_owned(),
+            "each modifier is two letters or digits".to_owned(),
+        ));
+    }
+    let units = match form.units.trim() {
+        "" => 1,
+        text => match text.parse::<i32>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                errors.push((
+                    "units".to_owned(),
+                    format!("\"{text}\" is not a whole number of at least 1"),
+                ));
+                1
+            }
+        },
+    };
+    let mut title = None;
+    if let (Some((system, _)), Some(encounter), false) = (system, encounter, code.is_empty()) {
+        let mut no_suggestions = Vec::new();
+        title = check_code(
+            &state,
+            system,
+            &code,
+            &context.patient.record,
+            encounter,
+            &mut errors,
+            &mut no_suggestions,
+        );
+    }
+    let (Some((_, code_system)), Some(encounter), true) = (system, encounter, errors.is_empty())
+    else {
+        let body = form_markup(&nav, &context, &form, &errors);
+        return Ok(html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(&title_of(&context), Some(&nav), body),
+        ));
+    };
+    let procedure = Procedure {
+        patient_id: PatientId(id),
+        encounter_id: Some(EncounterId(encounter.meta.id)),
+        code_system,
+        code,
+        modifiers,
+        units,
+        performed_at: encounter.record.admit_at,
+        performer_id: None,
+        description: title,
+    };
+    create_audited(&state, principal, id, DataCategory::Procedures, move |_| {
+        Ok(procedure)
+    })
+    .await?;
+    Ok(Redirect::to(&format!("/patients/{id}#procedures")).into_response())
+}
