@@ -6,20 +6,25 @@ cd "$(dirname "$0")"
 if [ -z "${CHARTROOM_TEST_POSTGRES_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 && pg_isready -h 127.0.0.1 -p 5432 -q; then
     export CHARTROOM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres
 fi
+# The FHIR API's answers are kept for the schema check below.
+fhir_api_samples=$(mktemp -d)
+export CHARTROOM_FHIR_SAMPLES="$fhir_api_samples"
+trap 'rm -rf "$fhir_api_samples"' EXIT
 cargo test --workspace
 
-# Every FHIR resource Chartroom emits must pass the official R4 JSON schema: export a
-# small demo population plus the bundles in crates/fhir/tests/it/data (a trimmed Synthea
+# Every FHIR resource Chartroom emits must pass the official R4 JSON schema: the API's
+# answers kept by the server tests (fhir_schema.rs), and an NDJSON export of a small demo
+# population plus the bundles in crates/fhir/tests/it/data (a trimmed Synthea
 # patient; payer, coverage and medication statement) as NDJSON and validate it with an
 # external validator (AJV).
 if command -v node >/dev/null 2>&1; then
     npm ci --prefix tools/fhir-validate --no-audit --no-fund --silent
     fhir_tmp=$(mktemp -d)
-    trap 'rm -rf "$fhir_tmp"' EXIT
+    trap 'rm -rf "$fhir_tmp" "$fhir_api_samples"' EXIT
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" demo --patients 20 --seed 3 >/dev/null
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" import --fhir crates/fhir/tests/it/data >/dev/null
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" export --ndjson "$fhir_tmp/ndjson" >/dev/null
-    node tools/fhir-validate/validate.js "$fhir_tmp/ndjson"
+    node tools/fhir-validate/validate.js "$fhir_tmp/ndjson" "$fhir_api_samples"
 elif [ -n "${CI:-}" ]; then
     echo "node not found: CI must run the FHIR schema validation" >&2
     exit 1

@@ -5,6 +5,7 @@
 
 mod admin;
 mod fhir_rest;
+mod fhir_schema;
 mod fhir_search;
 mod fhir_transaction;
 mod harness;
