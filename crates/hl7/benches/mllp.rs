@@ -122,8 +122,10 @@ fn main() {
         ..Config::default()
     };
     let store = Arc::new(store);
+    let trail = Arc::new(store::AuditTrail::open_or_create(dir.path()).unwrap());
     let direct = Arc::clone(&store);
-    std::thread::spawn(move || serve(&listener, store, &config));
+    let direct_trail = Arc::clone(&trail);
+    std::thread::spawn(move || serve(&listener, store, trail, &config));
     println!("MLLP with ACK over loopback, embedded SQLite store ({n} patients)");
     run(
         "ADT^A04 register patient + encounter",
@@ -148,7 +150,11 @@ fn main() {
     let actor = Actor::new("bench");
     let start = Instant::now();
     for m in &messages {
-        let applied = hl7::process_bytes(&direct, &actor, m.as_bytes());
+        let applied = hl7::process_bytes(
+            hl7::Sink::audited(&direct, &direct_trail),
+            &actor,
+            m.as_bytes(),
+        );
         assert_eq!(applied.code, hl7::AckCode::Accept);
     }
     let secs = start.elapsed().as_secs_f64();

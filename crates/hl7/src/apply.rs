@@ -2,7 +2,8 @@
 //! write everything in one transaction, then build the ACK.
 //!
 //! Invariants:
-//! - One message, one `Store::write`: it commits whole or stores nothing.
+//! - One message, one transaction: it commits whole, with its audit entry (channel `hl7`,
+//!   the patient, the categories written), or stores nothing.
 //! - The ACK is built after the transaction returned, so AA means committed.
 //! - A message is applied once: its sender, facility and control id (MSH-3, MSH-4, MSH-10)
 //!   are kept in `external_ids` in the same transaction, and a resend (the sender never saw
@@ -14,11 +15,12 @@ use crate::ack::{AckCode, Problem, build_ack};
 use crate::error::{Error as ParseError, Location};
 use crate::extract::{PatientPlan, Plan, ProviderPlan, ShotPlan, VisitPlan, message_type, plan};
 use crate::message::{Message, parse, parse_bytes};
+use privacy::{Action, AuditEvent, Channel, DataCategory};
 use records::{
     Address, Encounter, EncounterStatus, Immunization, Observation, Patient, PatientId, Provider,
     ProviderId, Validate,
 };
-use store::{Actor, Store, Tx, Value};
+use store::{Actor, AuditTrail, Store, Tx, Value};
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,10 +58,45 @@ const SUPPORTED: &[(&str, &str)] = &[
     ("VXU", "V04"),
 ];
 
+/// Where a message's writes go: the store, and the audit trail that records them (every
+/// production path has one; tests and benches of the mapping alone may leave it out).
+#[derive(Clone, Copy)]
+#[allow(missing_debug_implementations)] // The store is not Debug.
+pub struct Sink<'a> {
+    /// The records store.
+    pub store: &'a Store,
+    /// The audit trail: each stored message is one `hl7`-channel entry naming the patient,
+    /// the message and the data categories it wrote, in the same transaction.
+    pub trail: Option<&'a AuditTrail>,
+    /// The sending peer's address, for the audit entries.
+    pub peer: Option<&'a str>,
+}
+
+impl<'a> Sink<'a> {
+    /// Writes to `store`, audited in `trail`.
+    pub fn audited(store: &'a Store, trail: &'a AuditTrail) -> Self {
+        Self {
+            store,
+            trail: Some(trail),
+            peer: None,
+        }
+    }
+
+    /// Writes to `store` without audit entries (tests of the mapping, benches).
+    pub fn unaudited(store: &'a Store) -> Self {
+        Self {
+            store,
+            trail: None,
+            peer: None,
+        }
+    }
+}
+
 /// Processes one message given as bytes (one MLLP payload).
-pub fn process_bytes(store: &Store, actor: &Actor, bytes: &[u8]) -> Applied {
+pub fn process_bytes(sink: Sink<'_>, actor: &Actor, bytes: &[u8]) -> Applied {
+    let store = sink.store;
     match parse_bytes(bytes) {
-        Ok(msg) => process(store, actor, &msg),
+        Ok(msg) => process(sink, actor, &msg),
         Err(e) => unreadable(store, bytes, &e),
     }
 }
@@ -110,9 +147,9 @@ fn ack_id(original: &str) -> String {
 }
 
 /// Processes one parsed message: checks, plans and applies it, and builds the ACK.
-pub fn process(store: &Store, actor: &Actor, msg: &Message) -> Applied {
-    let (outcome, code) = decide(store, actor, msg);
-    let now = store.clock().now();
+pub fn process(sink: Sink<'_>, actor: &Actor, msg: &Message) -> Applied {
+    let (outcome, code) = decide(sink, actor, msg);
+    let now = sink.store.clock().now();
     let control = msg.msh().map_or("", |m| m.text(10, 1));
     let problems = match &outcome {
         Outcome::Error(p) | Outcome::Rejected(p) => p.as_slice(),
@@ -122,7 +159,17 @@ pub fn process(store: &Store, actor: &Actor, msg: &Message) -> Applied {
     Applied { code, outcome, ack }
 }
 
-fn decide(store: &Store, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
+/// The data categories a message kind writes.
+fn categories_of(kind: &str) -> &'static [DataCategory] {
+    match kind {
+        "ORU" => &[DataCategory::Demographics, DataCategory::Results],
+        "VXU" => &[DataCategory::Demographics, DataCategory::Immunizations],
+        _ => &[DataCategory::Demographics, DataCategory::Encounters],
+    }
+}
+
+fn decide(sink: Sink<'_>, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
+    let store = sink.store;
     let Some(msh) = msg.msh() else {
         return (Outcome::Rejected(Vec::new()), AckCode::Reject);
     };
@@ -164,17 +211,41 @@ fn decide(store: &Store, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
     };
     let message_key = format!("{}|{}|{control}", msh.text(3, 1), msh.text(4, 1));
     let mut problems = Vec::new();
-    let result = store.write(|tx| {
+    let mut write = |tx: &mut Tx<'_>| -> store::Result<Option<i64>> {
         if tx
             .external_id(crate::SOURCE, "message", &message_key)?
             .is_some()
         {
-            return Ok(true);
+            return Ok(None);
         }
         let patient = apply(tx, actor, &plan, &mut problems)?;
         tx.link_external_id(crate::SOURCE, "message", &message_key, patient)?;
-        Ok(false)
-    });
+        Ok(Some(patient))
+    };
+    let result = match sink.trail {
+        Some(trail) => trail.write(store, |audited| {
+            let Some(patient) = write(&mut audited.records())? else {
+                return Ok(true);
+            };
+            let action = if event == "A08" {
+                Action::Update
+            } else {
+                Action::Create
+            };
+            let mut entry = AuditEvent::new(audited.now(), actor.name(), action, Channel::Hl7)
+                .patient(PatientId(patient))
+                .record("patient", patient)
+                .categories(categories_of(&kind))
+                .reason(&format!(
+                    "HL7 {kind}^{event} {control} from {}",
+                    msh.text(3, 1)
+                ));
+            entry.source = sink.peer.map(str::to_owned);
+            audited.append(&entry)?;
+            Ok(false)
+        }),
+        None => store.write(|tx| write(tx).map(|patient| patient.is_none())),
+    };
     match result {
         Ok(duplicate) => (
             Outcome::Stored {

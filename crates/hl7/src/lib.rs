@@ -22,7 +22,7 @@ mod vxu;
 mod write;
 
 pub use ack::{AckCode, Problem, build_ack, error_code_text};
-pub use apply::{Applied, Outcome, process, process_bytes};
+pub use apply::{Applied, Outcome, Sink, process, process_bytes};
 pub use error::{Error, Location, Result};
 pub use escape::{escape, unescape};
 pub use message::{Component, Delimiters, Field, Message, Repetition, Segment, parse, parse_bytes};

@@ -11,14 +11,14 @@
 //!   with a log line, so a flood cannot exhaust threads.
 
 use crate::ack::{AckCode, Problem, build_ack};
-use crate::apply::{Outcome, process_bytes};
+use crate::apply::{Outcome, Sink, process_bytes};
 use crate::mllp::{Decoder, FrameError, encode};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use store::{Actor, Store};
+use store::{Actor, AuditTrail, Store};
 
 /// Listener settings.
 #[derive(Debug, Clone)]
@@ -45,7 +45,12 @@ impl Default for Config {
 }
 
 /// Accepts connections until the listener fails; each is served on its own thread.
-pub fn serve(listener: &TcpListener, store: Arc<Store>, config: &Config) -> std::io::Result<()> {
+pub fn serve(
+    listener: &TcpListener,
+    store: Arc<Store>,
+    trail: Arc<AuditTrail>,
+    config: &Config,
+) -> std::io::Result<()> {
     let active = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let stream = match stream {
@@ -67,12 +72,18 @@ pub fn serve(listener: &TcpListener, store: Arc<Store>, config: &Config) -> std:
             continue;
         }
         let store = Arc::clone(&store);
+        let trail = Arc::clone(&trail);
         let config = config.clone();
         let active = Arc::clone(&active);
         let spawned = std::thread::Builder::new()
             .name(format!("mllp {peer}"))
             .spawn(move || {
-                if let Err(e) = connection(stream, &store, &config) {
+                let sink = Sink {
+                    store: &store,
+                    trail: Some(&trail),
+                    peer: Some(&peer),
+                };
+                if let Err(e) = connection(stream, sink, &config) {
                     eprintln!("mllp: {peer}: connection ended: {e}");
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
@@ -85,7 +96,8 @@ pub fn serve(listener: &TcpListener, store: Arc<Store>, config: &Config) -> std:
 }
 
 /// Serves one connection until the peer closes it.
-pub fn connection(mut stream: TcpStream, store: &Store, config: &Config) -> std::io::Result<()> {
+pub fn connection(mut stream: TcpStream, sink: Sink<'_>, config: &Config) -> std::io::Result<()> {
+    let store = sink.store;
     stream.set_read_timeout(Some(config.idle_timeout))?;
     stream.set_nodelay(true)?;
     let actor = Actor::new("hl7:mllp");
@@ -108,7 +120,7 @@ pub fn connection(mut stream: TcpStream, store: &Store, config: &Config) -> std:
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(payload)) => {
-                    let applied = process_bytes(store, &actor, &payload);
+                    let applied = process_bytes(sink, &actor, &payload);
                     if config.log_messages {
                         log(&applied.outcome);
                     }

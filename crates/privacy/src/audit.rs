@@ -65,6 +65,8 @@ named_enum! {
         Cli = "cli",
         /// A background job.
         Job = "job",
+        /// An HL7 v2 interface (the MLLP listener).
+        Hl7 = "hl7",
     }
 }
 

@@ -6,7 +6,8 @@
 //! - Every request re-reads the session and the user: an idle session (no activity for
 //!   `idle_timeout`), an expired one, or one whose user was disabled ends there, and the
 //!   roles used are the user's current roles. Requests marked with `IDLE_HEADER` (background
-//!   polling) do not count as activity.
+//!   polling) do not count as activity; activity is written at most every tenth of the idle
+//!   timeout (5 s at most), so a burst of requests costs one write.
 //! - Sign-in failures say the same thing whatever the cause (unknown user, wrong password,
 //!   locked, disabled), take about as long, and are audited with the real cause.
 //! - A request with `Authorization: Bearer` is authenticated by its API token only (see
@@ -220,7 +221,12 @@ pub(crate) async fn authenticate(
                 };
                 match (ended, user) {
                     (None, Some(user)) => {
-                        if !background {
+                        // Activity is recorded at a granularity of a tenth of the idle
+                        // timeout (at most 5 s): a burst of requests costs one write, and
+                        // the idle sign-out comes at most that much early.
+                        let granularity: time::Duration =
+                            std::cmp::min(idle / 10, time::Duration::seconds(5));
+                        if !background && now - session.last_activity >= granularity {
                             audited.security().touch_session(&id_hash)?;
                         }
                         Ok(SessionCheck::Live(Principal {

@@ -9,12 +9,14 @@
 //!   `LOCK TABLE audit_log IN EXCLUSIVE MODE`, held to commit, so the chain never forks
 //!   (and `seq` is the primary key, so a fork could not commit anyway).
 //! - The key (`<dir>/audit.key`, 32 random bytes, mode 0600) never enters the database.
-//! - After each commit the head (newest `seq` and MAC) is written to `<dir>/audit.head`
-//!   by atomic rename, only ever moving forward. A crash between commit and head write
-//!   leaves the head behind, which verification accepts (and counts); it can only make
-//!   the newest entries' deletion undetectable, never flag an intact log.
+//! - After each commit the head (newest `seq` and MAC) is handed to the head writer
+//!   (`audit_head`), which writes it to `<dir>/audit.head` by atomic rename, only ever moving
+//!   forward, off the request path. A crash before the write leaves the head behind, which
+//!   verification accepts (and counts); it can only make the newest entries' deletion
+//!   undetectable, never flag an intact log.
 
 use crate::Store;
+use crate::audit_head::HeadWriter;
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
 use crate::security::Security;
@@ -27,6 +29,7 @@ use privacy::{
 use records::PatientId;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use time::OffsetDateTime;
 
@@ -42,6 +45,8 @@ pub(crate) const COLUMNS: &str = "seq, at, username, roles, action, outcome, cha
 pub struct AuditTrail {
     key: AuditKey,
     dir: PathBuf,
+    /// Writes the head file off the request path (see `audit_head`).
+    head: Arc<HeadWriter>,
     /// Set while the key was created by this process and nothing has been appended with
     /// it yet: appending to a non-empty log with a new key would break the chain forever.
     fresh_key: AtomicBool,
@@ -93,6 +98,7 @@ impl AuditTrail {
         })?;
         Ok(Self {
             key,
+            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE)),
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(false),
         })
@@ -115,6 +121,7 @@ impl AuditTrail {
         }
         Ok(Self {
             key: AuditKey::from_bytes(&key).map_err(|e| Error::Database(e.to_string()))?,
+            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE)),
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(true),
         })
@@ -124,6 +131,7 @@ impl AuditTrail {
     pub fn with_key(key: AuditKey, dir: &Path) -> Self {
         Self {
             key,
+            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE)),
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(false),
         }
@@ -134,8 +142,10 @@ impl AuditTrail {
         self.dir.join(AUDIT_HEAD_FILE)
     }
 
-    /// The head recorded outside the database, if there is one.
+    /// The head recorded outside the database, if there is one (after every head this
+    /// process published is written).
     pub fn recorded_head(&self) -> Result<Option<Head>> {
+        self.head.flush()?;
         let path = self.head_path();
         match std::fs::read_to_string(&path) {
             Ok(text) => Head::parse(&text).map(Some).map_err(|e| Error::Open {
@@ -145,26 +155,6 @@ impl AuditTrail {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(&path, "cannot read the audit head", &e)),
         }
-    }
-
-    /// Writes `head` to the head file unless the file already records a later entry.
-    fn record_head(&self, head: &Head) -> Result<()> {
-        if let Ok(Some(current)) = self.recorded_head()
-            && current.seq >= head.seq
-        {
-            return Ok(());
-        }
-        let path = self.head_path();
-        let tmp = self
-            .dir
-            .join(format!("{AUDIT_HEAD_FILE}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(head.to_text().as_bytes())?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| io_error(&path, "cannot write the audit head", &e))
     }
 
     /// Appends one event in its own transaction.
@@ -194,7 +184,7 @@ impl AuditTrail {
         })?;
         if let Some(head) = head {
             self.fresh_key.store(false, Ordering::Relaxed);
-            self.record_head(&head)?;
+            self.head.publish(head);
         }
         Ok(value)
     }
@@ -230,6 +220,15 @@ impl AuditTrail {
             (Ok(_), Some((seq, reason))) => Err(Tamper::Unreadable { seq, reason }),
             (verdict, _) => verdict,
         })
+    }
+}
+
+impl Drop for AuditTrail {
+    fn drop(&mut self) {
+        if let Err(e) = self.head.flush() {
+            eprintln!("audit: {e}");
+        }
+        self.head.close();
     }
 }
 

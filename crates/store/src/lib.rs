@@ -15,6 +15,7 @@
 mod accounts;
 mod amendments;
 mod audit;
+mod audit_head;
 mod audit_lookup;
 mod clock;
 mod conn;

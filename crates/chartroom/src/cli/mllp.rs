@@ -42,6 +42,11 @@ pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
         bail!("--max-frame must be at least 64 and --max-connections at least 1");
     }
     let store = Arc::new(storage.open()?);
+    let trail = Arc::new(
+        store::AuditTrail::open_or_create(&storage.data_dir).with_context(|| {
+            format!("opening the audit trail in {}", storage.data_dir.display())
+        })?,
+    );
     let listener =
         TcpListener::bind(args.listen).with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
@@ -53,7 +58,7 @@ pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
         log_messages: !args.quiet,
         ..hl7::listener::Config::default()
     };
-    hl7::listener::serve(&listener, store, &config)?;
+    hl7::listener::serve(&listener, store, trail, &config)?;
     Ok(())
 }
 
@@ -61,6 +66,7 @@ pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
 /// happens here, so a taken port is an error before the web server starts.
 pub fn spawn(
     store: &Arc<store::Store>,
+    trail: &Arc<store::AuditTrail>,
     addr: SocketAddr,
     insecure_non_loopback: bool,
 ) -> Result<()> {
@@ -74,6 +80,7 @@ pub fn spawn(
     let bound = listener.local_addr()?;
     crate::say!("Listening for HL7 v2 over MLLP on {bound}.");
     let store = Arc::clone(store);
+    let trail = Arc::clone(trail);
     let config = hl7::listener::Config {
         log_messages: false,
         ..hl7::listener::Config::default()
@@ -81,7 +88,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("mllp".into())
         .spawn(move || {
-            if let Err(e) = hl7::listener::serve(&listener, store, &config) {
+            if let Err(e) = hl7::listener::serve(&listener, store, trail, &config) {
                 eprintln!("mllp: the listener stopped: {e}");
             }
         })

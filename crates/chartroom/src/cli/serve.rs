@@ -79,10 +79,11 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         ..ServerConfig::default()
     };
     let store = Arc::new(store);
+    let trail = Arc::new(trail);
     if let Some(addr) = args.mllp {
-        super::mllp::spawn(&store, addr, args.insecure_non_loopback)?;
+        super::mllp::spawn(&store, &trail, addr, args.insecure_non_loopback)?;
     }
-    let state = AppState::new(store, Arc::new(trail), config)?;
+    let state = AppState::new(store, trail, config)?;
     let serve = ServeConfig {
         listen: args.listen,
         tls,

@@ -8,13 +8,27 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 
-fn start(config: Config) -> std::net::SocketAddr {
+struct Started {
+    addr: std::net::SocketAddr,
+    store: Arc<store::Store>,
+    _dir: tempfile::TempDir,
+}
+
+/// A listener whose store and audit directory live as long as the returned value.
+fn started(config: Config) -> Started {
     let clock = Arc::new(store::FixedClock::new(test_support::test_epoch()));
     let store = Arc::new(store::Store::open(&store::Location::Memory, clock).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let trail = Arc::new(store::AuditTrail::open_or_create(dir.path()).unwrap());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || serve(&listener, store, &config));
-    addr
+    let served = Arc::clone(&store);
+    std::thread::spawn(move || serve(&listener, served, trail, &config));
+    Started {
+        addr,
+        store,
+        _dir: dir,
+    }
 }
 
 fn read_ack(stream: &mut TcpStream, decoder: &mut Decoder, buf: &mut Vec<u8>) -> Option<String> {
@@ -33,10 +47,11 @@ fn read_ack(stream: &mut TcpStream, decoder: &mut Decoder, buf: &mut Vec<u8>) ->
 
 #[test]
 fn many_messages_on_one_connection() {
-    let addr = start(Config {
+    let server = started(Config {
         log_messages: false,
         ..Config::default()
     });
+    let addr = server.addr;
     let mut stream = TcpStream::connect(addr).unwrap();
     let mut out = b"junk before any frame".to_vec();
     for text in [samples::A01, samples::ORU, samples::BAD_A01, samples::VXU] {
@@ -67,11 +82,12 @@ fn many_messages_on_one_connection() {
 
 #[test]
 fn oversized_frame_gets_ar_and_close() {
-    let addr = start(Config {
+    let server = started(Config {
         max_frame: 64,
         log_messages: false,
         ..Config::default()
     });
+    let addr = server.addr;
     let mut stream = TcpStream::connect(addr).unwrap();
     let mut out = Vec::new();
     encode(cr(samples::A01).as_bytes(), &mut out);
@@ -82,4 +98,58 @@ fn oversized_frame_gets_ar_and_close() {
     assert!(ack.contains("\rMSA|AR\r"), "{ack}");
     assert!(ack.contains("mllp: frame exceeds 64 bytes"), "{ack}");
     assert_eq!(read_ack(&mut stream, &mut decoder, &mut buf), None);
+}
+
+#[test]
+fn every_stored_message_is_audited_on_the_hl7_channel() {
+    let s = started(Config {
+        log_messages: false,
+        ..Config::default()
+    });
+    let mut stream = TcpStream::connect(s.addr).unwrap();
+    let mut out = Vec::new();
+    for text in [samples::A01, samples::BAD_A01, samples::VXU] {
+        encode(cr(text).as_bytes(), &mut out);
+    }
+    stream.write_all(&out).unwrap();
+    let (mut decoder, mut buf) = (Decoder::new(1 << 20), Vec::new());
+    for _ in 0..3 {
+        read_ack(&mut stream, &mut decoder, &mut buf).unwrap();
+    }
+    let entries = s
+        .store
+        .audit_entries(&store::AuditFilter::default())
+        .unwrap();
+    let hl7: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.channel == privacy::Channel::Hl7)
+        .collect();
+    assert_eq!(
+        hl7.len(),
+        2,
+        "the bad message stored nothing and is not audited"
+    );
+    assert!(hl7.iter().all(|e| e.event.patient_id.is_some()));
+    assert!(
+        hl7[0]
+            .event
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("HL7 ADT^A01")
+    );
+    assert!(
+        hl7[1]
+            .event
+            .categories
+            .contains(&privacy::DataCategory::Immunizations)
+    );
+    assert!(
+        hl7[0]
+            .event
+            .source
+            .as_deref()
+            .unwrap()
+            .starts_with("127.0.0.1")
+    );
 }
