@@ -6,7 +6,10 @@
 //!   reflects every write committed before the request.
 //! - A user who may see aggregates but no patient-level data (the public-health role) gets
 //!   every count under 11 suppressed (`PUBLIC_HEALTH_MIN_CELL`).
-//! - Every run is audited (the query's normal form as the reason) before the answer leaves.
+//! - Every run is audited (the query's normal form as the reason, the data categories it
+//!   reads) before the answer leaves.
+//! - A user with patient-level access may count only categories their roles may read
+//!   (`categories_of`); a refusal is audited as denied.
 //! - The query text travels in the body, never in the URL.
 
 use crate::auth::Principal;
@@ -22,16 +25,54 @@ use serde_json::{Value, json};
 /// The engine and where it stands with the store; built on first use.
 pub type Population = std::sync::Mutex<Option<(query::Engine, reports::Sync)>>;
 
-/// What a population query draws on, named in its audit entry.
-const ENGINE_CATEGORIES: &[DataCategory] = &[
-    DataCategory::Demographics,
-    DataCategory::Encounters,
-    DataCategory::Diagnoses,
-    DataCategory::Procedures,
-    DataCategory::Immunizations,
-    DataCategory::Results,
-    DataCategory::Billing,
-];
+/// The data categories a query reads: demographics always (ages, sex, ZIP, who exists),
+/// and the category of every event kind it counts, filters on or measures. A user with
+/// patient-level access must hold each one's read permission (billing cannot count
+/// results, a front-desk clerk cannot count diagnoses); aggregate-only roles may ask
+/// anything and get small cells withheld.
+fn categories_of(query: &query::ast::Query) -> Vec<DataCategory> {
+    use query::ast::{Expr, Measure, Subject};
+    fn walk(expr: &Expr, kinds: &mut Vec<query::EventKind>) {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) => parts.iter().for_each(|p| walk(p, kinds)),
+            Expr::Not(inner) => walk(inner, kinds),
+            Expr::Has(kind, conditions) => {
+                kinds.push(*kind);
+                conditions.iter().for_each(|c| walk(c, kinds));
+            }
+            Expr::Deceased | Expr::Cond(_) => {}
+        }
+    }
+    let mut kinds = Vec::new();
+    match query.subject {
+        Subject::Events(kind) => kinds.push(kind),
+        Subject::Balances => kinds.push(query::EventKind::ArItem),
+        Subject::Patients => {}
+    }
+    if let Some(filter) = &query.filter {
+        walk(filter, &mut kinds);
+    }
+    for spec in &query.measures {
+        if let Measure::PatientsWhere(expr) = &spec.measure {
+            walk(expr, &mut kinds);
+        }
+    }
+    let mut categories = vec![DataCategory::Demographics];
+    for kind in kinds {
+        let category = match kind {
+            query::EventKind::Immunization => DataCategory::Immunizations,
+            query::EventKind::Diagnosis => DataCategory::Diagnoses,
+            query::EventKind::Procedure => DataCategory::Procedures,
+            query::EventKind::Observation => DataCategory::Results,
+            query::EventKind::Encounter => DataCategory::Encounters,
+            query::EventKind::ArItem => DataCategory::Billing,
+        };
+        if !categories.contains(&category) {
+            categories.push(category);
+        }
+    }
+    categories
+}
 
 /// A population query request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -102,6 +143,28 @@ pub(crate) fn run_query(
         None => text.to_owned(),
     };
     let parsed = query::parse(&text).map_err(|e| WebError::bad("text", e.to_string()))?;
+    let aggregate_only = !principal.allows(Permission::ReadDemographics);
+    let categories = categories_of(&parsed);
+    if !aggregate_only
+        && let Some(missing) = categories
+            .iter()
+            .find(|c| !principal.allows(c.read_permission()))
+    {
+        let reason = format!(
+            "population query reads {missing}, which needs {}",
+            missing.read_permission()
+        );
+        let event = principal
+            .event(state.store.clock().now(), Action::Read)
+            .outcome(privacy::Outcome::Denied)
+            .categories(&categories)
+            .reason(&reason);
+        state.trail.record(&state.store, &event)?;
+        return Err(WebError::Forbidden(format!(
+            "{reason}; your roles ({}) do not include it",
+            principal.roles.to_list()
+        )));
+    }
     let mut table = {
         let mut population = state
             .population
@@ -121,13 +184,13 @@ pub(crate) fn run_query(
             .run(&parsed)
             .map_err(|e| WebError::bad("text", e.to_string()))?
     };
-    let suppressed = !principal.allows(Permission::ReadDemographics);
+    let suppressed = aggregate_only;
     if suppressed {
         table.suppress_small_cells(query::PUBLIC_HEALTH_MIN_CELL);
     }
     let event = principal
         .event(state.store.clock().now(), Action::Read)
-        .categories(ENGINE_CATEGORIES)
+        .categories(&categories)
         .reason(&format!("population query: {parsed}"));
     state.trail.record(&state.store, &event)?;
     Ok(Answer {

@@ -8,7 +8,7 @@
 //! Invariants:
 //! - The file only moves forward: the writer re-reads it and skips a head that is not
 //!   newer (another process may have written a later one).
-//! - A head not yet written when the process dies leaves the file behind, which the design
+//! - A head not yet written when the process dies (at most a pause's worth) leaves the file behind, which the design
 //!   already accepts (verification counts entries beyond the recorded head); `flush` waits
 //!   for everything published, and `recorded_head`, `verify` and dropping the trail call it.
 //! - A failed write never fails the append (its transaction has committed): it is logged
@@ -34,7 +34,13 @@ struct State {
     running: bool,
     /// The trail is gone: the writer ends once nothing is pending.
     closing: bool,
+    /// Someone waits in `flush`: write now rather than after the pause.
+    hurry: bool,
 }
+
+/// The pause after each write, during which newer heads accumulate into the next write:
+/// at most this much of the newest log is beyond the recorded head if the process dies.
+const PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl std::fmt::Debug for HeadWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -125,12 +131,15 @@ impl HeadWriter {
     /// Waits until every published head is in the file.
     pub(crate) fn flush(&self) -> Result<()> {
         let mut state = self.lock();
+        state.hurry = true;
+        self.changed.notify_all();
         while state.running && state.written < state.published && state.failure.is_none() {
             state = self
                 .changed
                 .wait(state)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
+        state.hurry = false;
         self.failed(&mut state)
     }
 
@@ -156,6 +165,18 @@ impl HeadWriter {
                         }
                     }
                     self.changed.notify_all();
+                    // Group commit: let the heads of the next pause's appends pile up.
+                    let until = std::time::Instant::now() + PAUSE;
+                    while !state.closing && !state.hurry {
+                        let left = until.saturating_duration_since(std::time::Instant::now());
+                        if left.is_zero() {
+                            break;
+                        }
+                        state = self
+                            .changed
+                            .wait_timeout(state, left)
+                            .map_or_else(|e| e.into_inner().0, |(s, _)| s);
+                    }
                 }
                 None if state.closing => break,
                 None => {

@@ -191,3 +191,64 @@ async fn code_sets_over_the_api() {
         .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_role_counts_only_the_categories_it_may_read() {
+    let h = Harness::new();
+    let id = h.add_patient("Q9");
+    flu_shot(&h, id);
+    h.add_user("bill", &[Role::Billing]);
+    h.add_user("ph", &[Role::PublicHealth]);
+    let bill = h.login("bill").await;
+    let results = "count patients where observation(code = 2345-7, value > 200)";
+    let refused = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&bill),
+            Some(json!({ "text": results })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.body["error"].as_str().unwrap().contains("results"),
+        "{}",
+        refused.body
+    );
+    let denied = h.audit().pop().unwrap();
+    assert_eq!(denied.event.outcome, privacy::Outcome::Denied);
+    // Billing may count balances, and diagnoses (codes are billing work).
+    for allowed in [
+        "count balances where days_past_due > 90 as of 2026-01-01",
+        "count patients where diagnosis(code in E08-E13)",
+    ] {
+        let reply = h
+            .call(
+                "POST",
+                "/api/query",
+                Some(&bill),
+                Some(json!({ "text": allowed })),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{allowed}: {}", reply.body);
+    }
+    // Aggregate-only roles may ask anything; small cells are withheld.
+    let ph = h.login("ph").await;
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&ph),
+            Some(json!({ "text": FLU })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let audited = h.audit().pop().unwrap();
+    assert!(
+        audited
+            .event
+            .categories
+            .contains(&privacy::DataCategory::Immunizations)
+    );
+    assert_eq!(audited.event.action, Action::Read);
+}
