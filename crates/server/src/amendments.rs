@@ -40,7 +40,18 @@ pub async fn request(
     JsonBody(body): JsonBody<RequestBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     let id = parse_id("id", &id)?;
-    let description = body.description.trim().to_owned();
+    let amendment = record_request(&state, principal, id, &body.description).await?;
+    Ok((StatusCode::CREATED, Json(json!(amendment))))
+}
+
+/// Records patient `id`'s request to amend their chart, audited as a create.
+pub(crate) async fn record_request(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+    description: &str,
+) -> Result<store::Amendment, WebError> {
+    let description = description.trim().to_owned();
     if description.is_empty() {
         return Err(WebError::bad(
             "description",
@@ -49,11 +60,10 @@ pub async fn request(
     }
     state
         .blocking(move |state| {
-            let amendment = state.trail.write(&state.store, |audited| {
+            Ok(state.trail.write(&state.store, |audited| {
                 let by = principal.event(audited.now(), Action::Create);
                 audited.request_amendment(PatientId(id), &description, by)
-            })?;
-            Ok((StatusCode::CREATED, Json(json!(amendment))))
+            })?)
         })
         .await
 }
@@ -65,6 +75,16 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, WebError> {
     let id = parse_id("id", &id)?;
+    let amendments = requests_of(&state, principal, id).await?;
+    Ok(Json(json!({ "amendments": amendments })))
+}
+
+/// Patient `id`'s requests, oldest first; audited as a read.
+pub(crate) async fn requests_of(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+) -> Result<Vec<store::Amendment>, WebError> {
     state
         .blocking(move |state| {
             state.store.read(|tx| tx.get::<records::Patient>(id))?;
@@ -75,7 +95,7 @@ pub async fn list(
                 .record("amendment_requests", id)
                 .categories(&[DataCategory::Demographics]);
             state.trail.record(&state.store, &event)?;
-            Ok(Json(json!({ "amendments": amendments })))
+            Ok(amendments)
         })
         .await
 }
@@ -103,17 +123,41 @@ pub async fn decide(
     JsonBody(body): JsonBody<DecisionBody>,
 ) -> Result<Json<Value>, WebError> {
     let id = parse_id("id", &id)?;
-    let reason = body.reason.trim().to_owned();
+    let decided = decide_request(
+        &state,
+        principal,
+        id,
+        body.accept,
+        &body.reason,
+        body.record_kind,
+        body.record_id,
+    )
+    .await?;
+    Ok(Json(json!(decided)))
+}
+
+/// Accepts (naming the changed record) or denies (with a reason the patient is told)
+/// request `id`, once; audited as an update.
+pub(crate) async fn decide_request(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+    accept: bool,
+    reason: &str,
+    record_kind: Option<String>,
+    record_id: Option<i64>,
+) -> Result<store::Amendment, WebError> {
+    let reason = reason.trim().to_owned();
     if reason.is_empty() {
         return Err(WebError::bad("reason", "give the reason for the decision"));
     }
-    if !body.accept && reason.chars().count() < MIN_DENIAL_REASON {
+    if !accept && reason.chars().count() < MIN_DENIAL_REASON {
         return Err(WebError::bad(
             "reason",
             format!("a denial needs a reason of at least {MIN_DENIAL_REASON} characters"),
         ));
     }
-    let linked = match (body.accept, body.record_kind, body.record_id) {
+    let linked = match (accept, record_kind, record_id) {
         (true, Some(kind), Some(record)) if !kind.trim().is_empty() && record > 0 => {
             Some((kind.trim().to_owned(), record))
         }
@@ -127,12 +171,11 @@ pub async fn decide(
     };
     state
         .blocking(move |state| {
-            let decided = state.trail.write(&state.store, |audited| {
+            Ok(state.trail.write(&state.store, |audited| {
                 let by = principal.event(audited.now(), Action::Update);
                 let link = linked.as_ref().map(|(kind, id)| (kind.as_str(), *id));
-                audited.decide_amendment(id, body.accept, &reason, link, by)
-            })?;
-            Ok(Json(json!(decided)))
+                audited.decide_amendment(id, accept, &reason, link, by)
+            })?)
         })
         .await
 }

@@ -191,4 +191,18 @@ impl Store {
                 .collect()
         })
     }
+
+    /// One amendment request.
+    pub fn amendment(&self, id: i64) -> Result<Amendment> {
+        let sql = format!("SELECT {COLUMNS} FROM amendment_requests WHERE id = ?");
+        self.with_conn(|conn| {
+            let row = conn
+                .query_one(&sql, &[Value::Int(id)])?
+                .ok_or(Error::NotFound {
+                    kind: "amendment request",
+                    id,
+                })?;
+            read(&row)
+        })
+    }
 }

@@ -228,8 +228,13 @@ fn banner(patient: &Stored<Patient>, chart: &AllowedChart, principal: &Principal
             @if let Some(phone) = &p.phone { dt { "Phone" } dd { (phone) } }
             dt { "Version" } dd { (patient.meta.version) }
         }
-        @if principal.allows(Permission::WriteDemographics) {
-            p { a.button href={ "/patients/" (patient.meta.id) "/edit" } { "Edit demographics" } }
+        p.actions {
+            @if principal.allows(Permission::WriteDemographics) {
+                a.button href={ "/patients/" (patient.meta.id) "/edit" } { "Edit demographics" } " "
+            }
+            @if principal.allows(Permission::ManageAmendments) {
+                a.button href={ "/patients/" (patient.meta.id) "/amendments" } { "Amendment requests" }
+            }
         }
     }
 }

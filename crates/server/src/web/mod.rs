@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use privacy::Permission;
 
 mod account_admin;
+mod amendment_pages;
 mod assets;
 mod audit_pages;
 mod chart;
@@ -152,6 +153,30 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "save demographics",
             post(demographics::save),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/amendments",
+            Needs(P::ManageAmendments),
+            true,
+            "a patient's amendment requests",
+            get(amendment_pages::list),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/amendments",
+            Needs(P::ManageAmendments),
+            false,
+            "record an amendment request",
+            post(amendment_pages::request),
+        ),
+        route(
+            M::POST,
+            "/amendments/{id}/decision",
+            Needs(P::ManageAmendments),
+            false,
+            "accept or deny an amendment request",
+            post(amendment_pages::decide),
         ),
         route(
             M::GET,

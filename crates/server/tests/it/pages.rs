@@ -710,3 +710,106 @@ async fn a_procedure_is_validated_in_its_code_set_before_it_is_stored() {
     let description = stored[0].record.description.clone().unwrap().to_lowercase();
     assert!(description.contains("appendix"), "{description}");
 }
+
+#[tokio::test]
+async fn amendment_requests_are_recorded_and_decided_once_from_the_chart() {
+    let h = Harness::new();
+    let id = h.add_patient("P700");
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let chart = h
+        .call("GET", &format!("/patients/{id}"), Some(&cookie), None)
+        .await;
+    assert!(html(&chart).contains(&format!("/patients/{id}/amendments")));
+    let page = h
+        .call(
+            "GET",
+            &format!("/patients/{id}/amendments"),
+            Some(&cookie),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let token = token(&page);
+    let uri = format!("/patients/{id}/amendments");
+    let empty = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[("token", &token), ("description", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&empty).contains("id=\"error-description\""));
+    let recorded = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("description", "My birth date is 1980-04-21, not 1980-04-12"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let amendment = h
+        .store
+        .amendments(records::PatientId(id))
+        .unwrap()
+        .remove(0);
+    let decide = format!("/amendments/{}/decision", amendment.id);
+    let unlinked = h
+        .form(
+            &decide,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("decision", "accept"),
+                ("reason", "corrected"),
+                ("record_kind", "patient"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        unlinked.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unlinked.body
+    );
+    let accepted = h
+        .form(
+            &decide,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("decision", "accept"),
+                ("reason", "birth date corrected"),
+                ("record_kind", "patient"),
+                ("record_id", &id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    let listed = h.call("GET", &uri, Some(&cookie), None).await;
+    assert!(
+        html(&listed).contains(&format!("(changed patient {id})")),
+        "{}",
+        listed.body
+    );
+    let again = h
+        .form(
+            &decide,
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("decision", "deny"),
+                ("reason", "changed my mind about it"),
+            ],
+        )
+        .await;
+    assert!(
+        again.status.is_client_error(),
+        "decided once: {}",
+        again.status
+    );
+}
