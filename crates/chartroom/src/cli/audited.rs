@@ -90,6 +90,19 @@ impl CliAuditor {
             .context("writing the audit trail (nothing was exported)")
     }
 
+    /// Records a bulk write (an import, a demo population): once before it starts, so a
+    /// run that is killed half way still left its trace, and once with what it stored.
+    pub fn bulk_write(&self, store: &Store, reason: &str) -> Result<()> {
+        let event = self
+            .event(store, Action::Create)
+            .categories(DataCategory::ALL)
+            .reason(reason);
+        self.trail
+            .record(store, &event)
+            .map(|_| ())
+            .context("writing the audit trail")
+    }
+
     /// Records that these patients' data in `categories` was shown, one entry per patient,
     /// all in one transaction.
     pub fn shown(

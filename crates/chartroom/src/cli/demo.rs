@@ -1,5 +1,6 @@
 //! `chartroom demo`: a synthetic population for trying Chartroom out, tests and benchmarks.
 
+use super::audited::CliAuditor;
 use crate::output;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -27,7 +28,14 @@ fn parse_date(text: &str) -> Result<Date, String> {
         .ok_or_else(|| format!("\"{text}\" is not a date (YYYY-MM-DD)"))
 }
 
-pub fn run(store: &Store, args: &DemoArgs, json: bool) -> Result<()> {
+pub fn run(store: &Store, auditor: &CliAuditor, args: &DemoArgs, json: bool) -> Result<()> {
+    auditor.bulk_write(
+        store,
+        &format!(
+            "demo population of {} synthetic patients (seed {}) started",
+            args.patients, args.seed
+        ),
+    )?;
     let as_of = args.as_of.unwrap_or_else(|| store.clock().now().date());
     let bar = ProgressBar::new(u64::from(args.patients));
     bar.set_style(
@@ -63,6 +71,13 @@ pub fn run(store: &Store, args: &DemoArgs, json: bool) -> Result<()> {
         ("charges", report.charges),
         ("postings", report.postings),
     ];
+    auditor.bulk_write(
+        store,
+        &format!(
+            "demo population stored: {} patients, {} encounters, {} notes (seed {})",
+            report.patients, report.encounters, report.notes, args.seed
+        ),
+    )?;
     if json {
         let generated: serde_json::Map<String, serde_json::Value> = counts
             .iter()

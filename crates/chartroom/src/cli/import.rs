@@ -1,6 +1,7 @@
 //! `chartroom import`: Synthea CSV files (or, with `--fhir`, FHIR transaction bundles) into
 //! the store, with a progress bar per file and a report of every rejected row or resource.
 
+use super::audited::CliAuditor;
 use crate::output;
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -103,7 +104,24 @@ fn print_report(report: &ImportReport, show: usize) {
     }
 }
 
-pub fn run(store: &Store, args: &ImportArgs, json: bool) -> Result<()> {
+pub fn run(store: &Store, auditor: &CliAuditor, args: &ImportArgs, json: bool) -> Result<()> {
+    let source = match (&args.fhir, &args.path) {
+        (Some(dir), _) => format!("FHIR bundles in {}", dir.display()),
+        (None, Some(path)) => path.display().to_string(),
+        (None, None) => anyhow::bail!("say what to import: a directory, or --fhir DIR"),
+    };
+    auditor.bulk_write(store, &format!("import from {source} started"))?;
+    let audit_outcome = |report: &interop::ImportReport| {
+        auditor.bulk_write(
+            store,
+            &format!(
+                "import from {source}: {} stored, {} skipped, {} rejected",
+                report.accepted(),
+                report.skipped(),
+                report.rejected()
+            ),
+        )
+    };
     let options = ImportOptions {
         atomic: args.atomic,
         batch_rows: args.batch,
@@ -116,6 +134,7 @@ pub fn run(store: &Store, args: &ImportArgs, json: bool) -> Result<()> {
         };
         let mut report = fhir::import_dir(store, dir, &fhir_options, &mut Bars { bar: None })?;
         report.seconds = started.elapsed().as_secs_f64();
+        audit_outcome(&report)?;
         if json {
             return output::json(&report);
         }
@@ -130,6 +149,7 @@ pub fn run(store: &Store, args: &ImportArgs, json: bool) -> Result<()> {
     match outcome {
         Ok(mut report) => {
             report.seconds = seconds;
+            audit_outcome(&report)?;
             if json {
                 return output::json(&report);
             }

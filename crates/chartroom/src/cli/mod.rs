@@ -108,6 +108,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if let Some(patients) = demo {
                 demo::run(
                     &store,
+                    &audited::CliAuditor::open(&storage)?,
                     &demo::DemoArgs {
                         patients,
                         seed,
@@ -118,8 +119,18 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Demo(args) => demo::run(&storage.open()?, &args, json),
-        Command::Import(args) => import::run(&storage.open()?, &args, json),
+        Command::Demo(args) => demo::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &args,
+            json,
+        ),
+        Command::Import(args) => import::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &args,
+            json,
+        ),
         Command::Export(args) => export::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,

@@ -57,7 +57,8 @@ fn fixture() -> String {
         .to_string()
 }
 
-/// A data directory with two users, imported patients, and audited reads: 8 entries.
+/// A data directory with imported patients (2 entries: started, stored), two users, and
+/// audited reads: 10 entries.
 fn populated(dir: &Path) -> std::path::PathBuf {
     let data = dir.join("data");
     ok(&data, &["init"]);
@@ -213,7 +214,11 @@ fn users_roles_and_the_audit_report() {
     let csv = dir.path().join("audit.csv");
     ok(&data, &["audit", "list", "--csv", csv.to_str().unwrap()]);
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + 9, "{text}");
+    assert_eq!(text.lines().count(), 1 + 11, "{text}");
+    assert!(
+        text.contains(": 14 stored, 2 skipped, 6 rejected"),
+        "the import is audited: {text}"
+    );
     assert!(
         text.contains(r#""{""disabled"":false,""display_name"":""bo"""#),
         "{text}"
@@ -225,7 +230,7 @@ fn users_roles_and_the_audit_report() {
 
     let verify = ok(&data, &["audit", "verify"]);
     assert!(
-        verify.starts_with("OK: 9 audit entries, chain intact"),
+        verify.starts_with("OK: 11 audit entries, chain intact"),
         "{verify}"
     );
 
@@ -312,7 +317,7 @@ fn audit_verify_names_hand_edits() {
     case(
         "delete-newest",
         "DELETE FROM audit_log WHERE seq >= 7",
-        "entries are missing at the end: the log ends at entry 6, but the head recorded outside the database is entry 8",
+        "entries are missing at the end: the log ends at entry 6, but the head recorded outside the database is entry 10",
     );
     case(
         "swap",
@@ -325,7 +330,7 @@ fn audit_verify_names_hand_edits() {
         "entry 2 was deleted and the later entries renumbered",
     );
     // The untouched original still verifies.
-    assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 8 audit entries"));
+    assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 10 audit entries"));
     // Without the head file, a clean cut at the end cannot be ruled out.
     std::fs::remove_file(data.join("audit.head")).unwrap();
     let stderr = fails(&data, &["audit", "verify"], "");
