@@ -1,38 +1,84 @@
-//! Bulk export: every current record as FHIR NDJSON, one file per resource type
+//! Bulk export: current records as FHIR NDJSON, one file per resource type
 //! (`Patient.ndjson`, `Encounter.ndjson`, ...), the layout of the Bulk Data `$export`
-//! output.
+//! output. `chartroom export --ndjson` writes every type; the server's `$export` jobs
+//! choose types and `_since` through `ExportFilter` and watch progress, so both share
+//! this one implementation.
 //!
 //! Invariants: the whole export reads one store snapshot (one read transaction), so files
 //! agree with each other; tables are paged by id so memory stays flat; soft-deleted
-//! records are left out; a file is written for every type, empty when there is nothing.
+//! records are left out; a file is written for every chosen type, empty when there is
+//! nothing.
 
 use crate::to_fhir::ToFhir;
 use crate::{Error, Result};
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::ops::ControlFlow;
 use std::path::Path;
 use store::{Store, Table, Tx, Value};
+use time::OffsetDateTime;
 
 /// Resources written per file, in export order.
 pub type ExportCounts = Vec<(String, u64)>;
+
+/// Every resource type an export can write, in the order it writes them (directory
+/// entries first, then patients, then their charts).
+pub const EXPORT_TYPES: &[&str] = &[
+    "Organization",
+    "Practitioner",
+    "Patient",
+    "Coverage",
+    "Encounter",
+    "Condition",
+    "Procedure",
+    "Immunization",
+    "Observation",
+    "MedicationStatement",
+    "AllergyIntolerance",
+    "DocumentReference",
+];
+
+/// Which records an export writes.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    /// Only these resource types (names from `EXPORT_TYPES`; others are never written);
+    /// `None` writes every type.
+    pub types: Option<Vec<String>>,
+    /// Only records changed after this instant (Bulk Data `_since`).
+    pub since: Option<OffsetDateTime>,
+}
+
+impl ExportFilter {
+    fn wants(&self, resource_type: &str) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t == resource_type))
+    }
+}
+
+/// Told after every page which type is being written and how many resources that file
+/// holds so far; `Break` stops the export (`Error::Stopped`).
+pub type Progress<'a> = &'a mut dyn FnMut(&str, u64) -> ControlFlow<()>;
 
 /// Records read per page.
 const PAGE: i64 = 2_000;
 
 struct NdjsonFile {
+    resource_type: &'static str,
     path: String,
     writer: BufWriter<File>,
     n_resources: u64,
 }
 
 impl NdjsonFile {
-    fn create(dir: &Path, resource_type: &str) -> Result<Self> {
+    fn create(dir: &Path, resource_type: &'static str) -> Result<Self> {
         let path = dir.join(format!("{resource_type}.ndjson"));
         let file = File::create(&path).map_err(|e| Error::File {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
         Ok(Self {
+            resource_type,
             path: path.display().to_string(),
             writer: BufWriter::new(file),
             n_resources: 0,
@@ -46,10 +92,23 @@ impl NdjsonFile {
         }
     }
 
-    fn write_kind<R: Table + ToFhir>(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+    fn write_kind<R: Table + ToFhir>(
+        &mut self,
+        tx: &mut Tx<'_>,
+        filter: &ExportFilter,
+        progress: Progress<'_>,
+    ) -> Result<()> {
         let mut after = 0i64;
         loop {
-            let page = tx.select::<R>("id > ?", &[Value::Int(after)], "id", PAGE)?;
+            let page = match filter.since {
+                Some(since) => tx.select::<R>(
+                    "id > ? AND updated_at > ?",
+                    &[Value::Int(after), Value::Timestamp(since)],
+                    "id",
+                    PAGE,
+                )?,
+                None => tx.select::<R>("id > ?", &[Value::Int(after)], "id", PAGE)?,
+            };
             let Some(last) = page.last() else {
                 return Ok(());
             };
@@ -60,21 +119,33 @@ impl NdjsonFile {
                 self.writer.write_all(b"\n").map_err(|e| self.error(e))?;
                 self.n_resources += 1;
             }
+            if progress(self.resource_type, self.n_resources).is_break() {
+                return Err(Error::Stopped);
+            }
         }
     }
 
     fn finish(mut self) -> Result<(String, u64)> {
         self.writer.flush().map_err(|e| self.error(e))?;
-        let name = Path::new(&self.path)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        Ok((name, self.n_resources))
+        Ok((format!("{}.ndjson", self.resource_type), self.n_resources))
     }
 }
 
 /// Writes every current record to `dir/<ResourceType>.ndjson`.
 pub fn export_ndjson(store: &Store, dir: &Path) -> Result<ExportCounts> {
+    export_ndjson_filtered(store, dir, &ExportFilter::default(), &mut |_, _| {
+        ControlFlow::Continue(())
+    })
+}
+
+/// Writes the records `filter` chooses to `dir/<ResourceType>.ndjson`, telling
+/// `progress` as it goes.
+pub fn export_ndjson_filtered(
+    store: &Store,
+    dir: &Path,
+    filter: &ExportFilter,
+    progress: Progress<'_>,
+) -> Result<ExportCounts> {
     std::fs::create_dir_all(dir).map_err(|e| Error::File {
         path: dir.display().to_string(),
         message: e.to_string(),
@@ -83,22 +154,33 @@ pub fn export_ndjson(store: &Store, dir: &Path) -> Result<ExportCounts> {
     // File errors are kept aside and the transaction ended normally, so a full disk is
     // reported as the file that failed rather than as a database error.
     store.read(|tx| {
-        outcome = write_all(tx, dir);
+        outcome = write_all(tx, dir, filter, progress);
         Ok(())
     })?;
     outcome
 }
 
-fn write_all(tx: &mut Tx<'_>, dir: &Path) -> Result<ExportCounts> {
+fn write_all(
+    tx: &mut Tx<'_>,
+    dir: &Path,
+    filter: &ExportFilter,
+    progress: Progress<'_>,
+) -> Result<ExportCounts> {
     use records::*;
     let mut counts = Vec::new();
     macro_rules! file {
         ($resource_type:literal: $($record:ty),+) => {{
-            let mut file = NdjsonFile::create(dir, $resource_type)?;
-            $(file.write_kind::<$record>(tx)?;)+
-            counts.push(file.finish()?);
+            if filter.wants($resource_type) {
+                if progress($resource_type, 0).is_break() {
+                    return Err(Error::Stopped);
+                }
+                let mut file = NdjsonFile::create(dir, $resource_type)?;
+                $(file.write_kind::<$record>(tx, filter, progress)?;)+
+                counts.push(file.finish()?);
+            }
         }};
     }
+    // The same order as `EXPORT_TYPES`.
     file!("Organization": Organization, Payer);
     file!("Practitioner": Provider);
     file!("Patient": Patient);

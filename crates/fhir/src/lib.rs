@@ -31,7 +31,9 @@ pub use datatypes::{
     Meta, Period, Quantity, Reference,
 };
 pub use decimal::Decimal;
-pub use export::{ExportCounts, export_ndjson};
+pub use export::{
+    EXPORT_TYPES, ExportCounts, ExportFilter, Progress, export_ndjson, export_ndjson_filtered,
+};
 pub use from_fhir::{Mapped, ReferenceResolver, from_json};
 
 pub use resources::*;
@@ -63,6 +65,9 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// The caller stopped the export (a cancelled `$export` job).
+    #[error("the export was stopped")]
+    Stopped,
 }
 
 /// Result of FHIR work.

@@ -1,6 +1,7 @@
 //! What every request handler shares: the store, the audit trail and the settings.
 
 use privacy::HashCost;
+use std::path::PathBuf;
 use std::sync::Arc;
 use store::{AuditTrail, Store};
 use time::Duration;
@@ -17,6 +18,9 @@ pub struct ServerConfig {
     /// Cost of the dummy hash checked for unknown usernames, so their sign-in takes as
     /// long as a real one.
     pub hash_cost: HashCost,
+    /// Where FHIR `$export` jobs write their files (`<data dir>/exports`); `None` puts
+    /// them in a temporary directory removed with the server state.
+    pub export_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -26,6 +30,7 @@ impl Default for ServerConfig {
             session_lifetime: Duration::hours(12),
             secure_cookies: false,
             hash_cost: HashCost::Production,
+            export_dir: None,
         }
     }
 }
@@ -47,6 +52,8 @@ pub struct AppState {
     pub(crate) codes: Arc<codes::CodeSets>,
     /// The key of the pages' form tokens (random per process).
     pub(crate) form_key: Arc<String>,
+    /// FHIR Bulk Data `$export` jobs of this process.
+    pub(crate) exports: Arc<crate::fhir_rest::ExportJobs>,
 }
 
 impl AppState {
@@ -65,7 +72,9 @@ impl AppState {
             .collect();
         let dummy = privacy::hash_password(&password, &salt, config.hash_cost)
             .map_err(|e| store::Error::Database(e.to_string()))?;
+        let exports = Arc::new(crate::fhir_rest::ExportJobs::new(config.export_dir.clone()));
         Ok(Self {
+            exports,
             store,
             trail,
             config: Arc::new(config),

@@ -76,6 +76,8 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
             None => time::Duration::minutes(args.idle_minutes),
         },
         hash_cost: hash_cost(),
+        // FHIR `$export` files hold patient data: beside the database, not in /tmp.
+        export_dir: Some(storage.data_dir.join("exports")),
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

@@ -122,8 +122,52 @@ fn soft_deleted_records_are_not_exported(store: &TestStore) {
     );
 }
 
+fn a_filter_chooses_types_and_changes_since_and_progress_can_stop_it(store: &TestStore) {
+    crate::fixtures::chart(store);
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    let filter = fhir::ExportFilter {
+        types: Some(vec!["Patient".into(), "Condition".into()]),
+        since: Some(time::macros::datetime!(2026-03-02 13:59:59 UTC)),
+    };
+    let counts = fhir::export_ndjson_filtered(store, dir.path(), &filter, &mut |t, n| {
+        seen.push((t.to_owned(), n));
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(
+        counts,
+        vec![
+            ("Patient.ndjson".to_owned(), 1),
+            ("Condition.ndjson".to_owned(), 2)
+        ]
+    );
+    assert!(!dir.path().join("Encounter.ndjson").exists());
+    assert!(seen.contains(&("Patient".to_owned(), 1)), "{seen:?}");
+
+    // `_since` is strictly after: records last changed at that instant are left out.
+    let later = fhir::ExportFilter {
+        types: Some(vec!["Patient".into()]),
+        since: Some(time::macros::datetime!(2026-03-02 14:00:00 UTC)),
+    };
+    let counts = fhir::export_ndjson_filtered(store, dir.path(), &later, &mut |_, _| {
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(counts, vec![("Patient.ndjson".to_owned(), 0)]);
+
+    let stopped = fhir::export_ndjson_filtered(
+        store,
+        dir.path(),
+        &fhir::ExportFilter::default(),
+        &mut |_, _| std::ops::ControlFlow::Break(()),
+    );
+    assert!(matches!(stopped, Err(fhir::Error::Stopped)), "{stopped:?}");
+}
+
 backend_tests!(
     every_kind_exports_valid_resources,
+    a_filter_chooses_types_and_changes_since_and_progress_can_stop_it,
     demo_population_exports_valid_resources,
     soft_deleted_records_are_not_exported,
 );

@@ -11,6 +11,8 @@
 //!   the store's history; `claim`: charges as read-only Claims.
 //! - `headers`, `outcome`, `bundles`, `trail`, `run`: HTTP headers, OperationOutcomes,
 //!   Bundles the server writes, audit entries, and running work in audited transactions.
+//! - `bulk_export`: Bulk Data `$export` (kick-off, status, download) over the background
+//!   jobs of `export_jobs`.
 //!
 //! Invariants:
 //! - Every route needs a permission (the type's read or write permission); each record
@@ -21,8 +23,10 @@
 //!   `fhir` channel in the same transaction as its reads and writes.
 
 mod audit_event;
+mod bulk_export;
 mod bundles;
 mod claim;
+mod export_jobs;
 mod headers;
 mod interactions;
 mod kinds;
@@ -34,6 +38,8 @@ mod trail;
 mod transaction;
 mod versions;
 mod write;
+
+pub(crate) use export_jobs::ExportJobs;
 
 use crate::auth::Principal;
 use crate::routes::Surface;
@@ -409,5 +415,98 @@ pub(crate) fn routes() -> Vec<Entry> {
         paths!("DocumentReference"),
     ));
     table.extend(type_routes(find_type("Claim"), paths!("Claim")));
+    table.extend(export_routes());
     table
+}
+
+fn kick_off_route(path: &'static str, level: bulk_export::Level, summary: &'static str) -> Entry {
+    route(
+        Method::GET,
+        path,
+        Access::Needs(Permission::ExportRecords),
+        true,
+        summary,
+        get(
+            move |State(state): State<AppState>,
+                  Extension(principal): Extension<Principal>,
+                  RawQuery(query): RawQuery,
+                  headers: HeaderMap| async move {
+                let base = base_url(&state, &headers);
+                respond(bulk_export::kick_off(state, principal, level, query, headers, base).await)
+            },
+        ),
+    )
+}
+
+/// The Bulk Data `$export` routes.
+fn export_routes() -> Vec<Entry> {
+    let export = Access::Needs(Permission::ExportRecords);
+    let routes = vec![
+        kick_off_route(
+            "/fhir/$export",
+            bulk_export::Level::System,
+            "FHIR Bulk Data system-level export (Prefer: respond-async; _type, _since, _outputFormat)",
+        ),
+        kick_off_route(
+            "/fhir/Patient/$export",
+            bulk_export::Level::Patient,
+            "FHIR Bulk Data export of every patient's compartment (Prefer: respond-async)",
+        ),
+        route(
+            Method::GET,
+            "/fhir/$export-status/{id}",
+            export,
+            true,
+            "Bulk Data job status: 202 with X-Progress, then 200 with the manifest",
+            get(
+                |State(state): State<AppState>,
+                 Extension(principal): Extension<Principal>,
+                 headers: HeaderMap,
+                 path: Result<Path<String>, PathRejection>| async move {
+                    let base = base_url(&state, &headers);
+                    respond(match path {
+                        Ok(Path(id)) => bulk_export::status(state, principal, id, base).await,
+                        Err(e) => Err(path_error(&e)),
+                    })
+                },
+            ),
+        ),
+        route(
+            Method::DELETE,
+            "/fhir/$export-status/{id}",
+            export,
+            false,
+            "cancel a Bulk Data job and remove its files",
+            delete(
+                |State(state): State<AppState>,
+                 Extension(principal): Extension<Principal>,
+                 path: Result<Path<String>, PathRejection>| async move {
+                    respond(match path {
+                        Ok(Path(id)) => bulk_export::cancel(state, principal, id).await,
+                        Err(e) => Err(path_error(&e)),
+                    })
+                },
+            ),
+        ),
+        route(
+            Method::GET,
+            "/fhir/$export-file/{id}/{file}",
+            export,
+            true,
+            "one NDJSON file of a finished Bulk Data export",
+            get(
+                |State(state): State<AppState>,
+                 Extension(principal): Extension<Principal>,
+                 path: Result<Path<(String, String)>, PathRejection>| async move {
+                    respond(match path {
+                        Ok(Path((id, file))) => {
+                            bulk_export::download(state, principal, id, file).await
+                        }
+                        Err(e) => Err(path_error(&e)),
+                    })
+                },
+            ),
+        ),
+    ];
+    routes.into_iter().map(|r| r.on(Surface::Fhir)).collect()
 }

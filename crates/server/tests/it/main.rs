@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod admin;
+mod fhir_export;
 mod fhir_rest;
 mod fhir_schema;
 mod fhir_search;
