@@ -4,9 +4,21 @@
 //! cover; AuditEvent is read and search only.
 
 use crate::resources::{
-    CapabilityInteraction, CapabilityResource, CapabilityRest, CapabilitySoftware,
-    CapabilityStatement,
+    CapabilityInteraction, CapabilityOperation, CapabilityResource, CapabilityRest,
+    CapabilitySoftware, CapabilityStatement,
 };
+
+/// The Bulk Data Access IG's OperationDefinitions.
+const BULK_EXPORT: &str = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export";
+const BULK_PATIENT_EXPORT: &str =
+    "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export";
+
+fn export_operation(definition: &str) -> CapabilityOperation {
+    CapabilityOperation {
+        name: "export".into(),
+        definition: definition.into(),
+    }
+}
 
 /// Resource types served with full read/write interactions.
 pub const WRITABLE_TYPES: &[&str] = &[
@@ -52,6 +64,11 @@ pub fn capability_statement(date: &str, version: &str) -> CapabilityStatement {
             ]),
             versioning: Some("versioned".into()),
             read_history: Some(true),
+            operation: if *type_ == "Patient" {
+                vec![export_operation(BULK_PATIENT_EXPORT)]
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     resources.push(CapabilityResource {
@@ -59,6 +76,7 @@ pub fn capability_statement(date: &str, version: &str) -> CapabilityStatement {
         interaction: interactions(&["read", "search-type"]),
         versioning: None,
         read_history: None,
+        operation: Vec::new(),
     });
     CapabilityStatement {
         status: "active".into(),
@@ -74,6 +92,7 @@ pub fn capability_statement(date: &str, version: &str) -> CapabilityStatement {
             mode: "server".into(),
             resource: resources,
             interaction: interactions(&["transaction", "batch"]),
+            operation: vec![export_operation(BULK_EXPORT)],
         }],
         ..CapabilityStatement::default()
     }

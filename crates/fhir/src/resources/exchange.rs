@@ -116,6 +116,18 @@ pub struct CapabilityRest {
     /// System interactions (`transaction`, `batch`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interaction: Vec<CapabilityInteraction>,
+    /// System operations (Bulk Data `export`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operation: Vec<CapabilityOperation>,
+}
+
+/// `CapabilityStatement.rest.operation` and `.rest.resource.operation`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapabilityOperation {
+    /// The name used after `$` (`export`).
+    pub name: String,
+    /// The OperationDefinition's canonical URL.
+    pub definition: String,
 }
 
 /// `CapabilityStatement.rest.resource`.
@@ -133,6 +145,9 @@ pub struct CapabilityResource {
     /// Whether vread is supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_history: Option<bool>,
+    /// Type-level operations (`Patient/$export`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operation: Vec<CapabilityOperation>,
 }
 
 /// An interaction code.

@@ -7,7 +7,7 @@
 //!   status URL. There is no Group in the records model, so there is no Group level.
 //! - `GET /fhir/$export-status/{id}`: 202 with `X-Progress` while running, 200 with the
 //!   completion manifest when done; `DELETE` cancels the job and removes its files.
-//! - `GET /fhir/$export-file/{id}/{file}`: one NDJSON file of the manifest.
+//! - `GET /fhir/$export-file/{id}/{file}`: one NDJSON file of the manifest, streamed.
 //!
 //! Invariants:
 //! - Every route needs `export-records`; the kick-off also needs the read permission of
@@ -19,6 +19,7 @@
 //!   the job starts; each file download is audited again, naming its category.
 
 use super::export_jobs::{Job, NewJob, Status, new_job_id};
+use super::file_body::FileBody;
 use super::headers::fhir_response;
 use super::kinds::resource_type;
 use super::outcome::{FhirError, OutcomeIssue, outcome_json};
@@ -452,9 +453,10 @@ pub(crate) async fn download(
             ),
         )
     })?;
-    let bytes = blocking(&state, move |state| {
-        let bytes = std::fs::read(&path)
-            .map_err(|e| FhirError::internal(format!("reading {}: {e}", path.display())))?;
+    let (file, length) = blocking(&state, move |state| {
+        let opened = std::fs::File::open(&path)
+            .map_err(|e| FhirError::internal(format!("opening {}: {e}", path.display())))?;
+        let length = opened.metadata().map(|m| m.len()).ok();
         let type_name = file.trim_end_matches(".ndjson");
         audited(state, |audited| {
             let event = trail::event(&principal, audited.now(), Action::Export)
@@ -465,13 +467,15 @@ pub(crate) async fn download(
             audited.append(&event)?;
             Ok(())
         })?;
-        Ok(bytes)
+        Ok((opened, length))
     })
     .await?;
-    let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+    let mut response = (StatusCode::OK, Body::new(FileBody::new(file))).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
     Ok(response)
 }
 

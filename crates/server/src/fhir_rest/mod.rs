@@ -12,7 +12,7 @@
 //! - `headers`, `outcome`, `bundles`, `trail`, `run`: HTTP headers, OperationOutcomes,
 //!   Bundles the server writes, audit entries, and running work in audited transactions.
 //! - `bulk_export`: Bulk Data `$export` (kick-off, status, download) over the background
-//!   jobs of `export_jobs`.
+//!   jobs of `export_jobs`; `file_body` streams their files.
 //!
 //! Invariants:
 //! - Every route needs a permission (the type's read or write permission); each record
@@ -27,6 +27,7 @@ mod bulk_export;
 mod bundles;
 mod claim;
 mod export_jobs;
+mod file_body;
 mod headers;
 mod interactions;
 mod kinds;

@@ -321,3 +321,26 @@ async fn exporting_needs_the_export_records_permission() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_capability_statement_declares_both_export_operations() {
+    let h = Harness::new();
+    let metadata = h.call("GET", "/fhir/metadata", None, None).await;
+    let rest = &metadata.body["rest"][0];
+    assert_eq!(rest["operation"][0]["name"], "export");
+    assert_eq!(
+        rest["operation"][0]["definition"],
+        "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+    );
+    let patient = rest["resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Patient")
+        .unwrap();
+    assert_eq!(
+        patient["operation"][0]["definition"],
+        "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
+    );
+    assert!(fhir::validate_value(&metadata.body).is_empty());
+}
