@@ -28,8 +28,8 @@ use store::{Actor, Store, Tx};
 const SOURCE: &str = "fhir";
 
 /// Resource types the importer keeps, in the order their dependencies need: what is
-/// referred to is stored before what refers to it.
-const IMPORTED: &[&str] = &[
+/// referred to is stored before what refers to it; every other type is skipped.
+pub const IMPORTED: &[&str] = &[
     "Organization",
     "Practitioner",
     "Patient",
@@ -140,6 +140,55 @@ pub fn import_bundle_text(
     text: &str,
     options: &ImportOptions,
 ) -> Result<(FileReport, Vec<Rejection>)> {
+    let imported = import_bundle_with(file, text, options, &mut |work| store.write(work))?;
+    Ok((imported.report, imported.rejections))
+}
+
+/// What became of one bundle entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryResult {
+    /// Stored as this record.
+    Stored {
+        /// Record kind (`patient`, `diagnosis`, `problem`...).
+        kind: &'static str,
+        /// Record id.
+        id: i64,
+    },
+    /// Already stored by an earlier import of the same entry.
+    Existing {
+        /// Record kind.
+        kind: &'static str,
+        /// Record id.
+        id: i64,
+    },
+    /// Not something Chartroom keeps (or nothing to keep in it).
+    Skipped,
+}
+
+/// A bundle import's outcome: the counts, every rejection, and each entry's result (in
+/// the bundle's order; all `Skipped` when the bundle was rejected).
+#[derive(Debug, Clone)]
+pub struct BundleImport {
+    /// Counts.
+    pub report: FileReport,
+    /// Rejected resources, with where and why.
+    pub rejections: Vec<Rejection>,
+    /// One result per bundle entry.
+    pub entries: Vec<EntryResult>,
+}
+
+/// A unit of work for one transaction.
+pub type Work<'w> = dyn FnMut(&mut Tx<'_>) -> store::Result<()> + 'w;
+
+/// Imports one bundle, running its writes through `run`, which must call the work once
+/// inside one transaction (the server passes a transaction that also appends the audit
+/// entry; `import_bundle_text` a plain `Store::write`).
+pub fn import_bundle_with(
+    file: &str,
+    text: &str,
+    options: &ImportOptions,
+    run: &mut dyn FnMut(&mut Work<'_>) -> store::Result<()>,
+) -> Result<BundleImport> {
     let mut report = FileReport {
         file: file.to_owned(),
         ..FileReport::default()
@@ -158,7 +207,11 @@ pub fn import_bundle_text(
         Err(error) => {
             let reason = format!("not a FHIR Bundle in JSON: {error}");
             let rejections = reject_file(&mut report, error.line() as u64, None, reason);
-            return Ok((report, rejections));
+            return Ok(BundleImport {
+                report,
+                rejections,
+                entries: Vec::new(),
+            });
         }
     };
     if envelope.resource_type.as_deref() != Some("Bundle") {
@@ -168,7 +221,11 @@ pub fn import_bundle_text(
             Some("resourceType"),
             "expected a Bundle".into(),
         );
-        return Ok((report, rejections));
+        return Ok(BundleImport {
+            report,
+            rejections,
+            entries: Vec::new(),
+        });
     }
     if !matches!(
         envelope.type_.as_deref(),
@@ -177,7 +234,11 @@ pub fn import_bundle_text(
         let found = envelope.type_.as_deref().unwrap_or("nothing");
         let reason = format!("expected a transaction, batch or collection bundle, found {found}");
         let rejections = reject_file(&mut report, 1, Some("Bundle.type"), reason);
-        return Ok((report, rejections));
+        return Ok(BundleImport {
+            report,
+            rejections,
+            entries: Vec::new(),
+        });
     }
 
     // Parse each entry once: its type decides the order and whether it is kept at all.
@@ -200,7 +261,8 @@ pub fn import_bundle_text(
     let mut rejections: Vec<Rejection> = Vec::new();
     let mut n_stored = 0u64;
     let mut n_skipped = 0u64;
-    let outcome = store.write(|tx| {
+    let mut results = vec![EntryResult::Skipped; envelope.entry.len()];
+    let mut work = |tx: &mut Tx<'_>| -> store::Result<()> {
         let mut local: HashMap<String, (&'static str, i64)> = HashMap::new();
         let mut failed = false;
         for (_, idx, entry, value) in &entries {
@@ -248,6 +310,12 @@ pub fn import_bundle_text(
             {
                 local.insert(key.clone(), found);
                 n_skipped += 1;
+                if let Some(slot) = results.get_mut(*idx) {
+                    *slot = EntryResult::Existing {
+                        kind: found.0,
+                        id: found.1,
+                    };
+                }
                 continue;
             }
             let mapped = from_json(raw.get(), &mut Lookup { tx, local: &local });
@@ -266,6 +334,9 @@ pub fn import_bundle_text(
                 Ok(None) => n_skipped += 1,
                 Ok(Some((kind, id))) => {
                     n_stored += 1;
+                    if let Some(slot) = results.get_mut(*idx) {
+                        *slot = EntryResult::Stored { kind, id };
+                    }
                     if let Some(key) = key {
                         tx.link_external_id(SOURCE, kind, &key, id)?;
                         local.insert(key, (kind, id));
@@ -285,7 +356,8 @@ pub fn import_bundle_text(
         } else {
             Ok(())
         }
-    });
+    };
+    let outcome = run(&mut work);
     match outcome {
         Ok(()) => {
             report.accepted = n_stored;
@@ -304,7 +376,14 @@ pub fn import_bundle_text(
         }
         Err(error) => return Err(Error::Store(error)),
     }
-    Ok((report, rejections))
+    if !rejections.is_empty() {
+        results = vec![EntryResult::Skipped; results.len()];
+    }
+    Ok(BundleImport {
+        report,
+        rejections,
+        entries: results,
+    })
 }
 
 /// The record kinds a resource type can become.

@@ -24,7 +24,10 @@ mod systems;
 mod to_fhir;
 mod validate;
 
-pub use bundle_import::{ImportOptions, import_bundle_text, import_dir};
+pub use bundle_import::{
+    BundleImport, EntryResult, IMPORTED, ImportOptions, Work, import_bundle_text,
+    import_bundle_with, import_dir,
+};
 pub use capability::{WRITABLE_TYPES, capability_statement};
 pub use datatypes::{
     Address, Annotation, Attachment, CodeableConcept, Coding, ContactPoint, HumanName, Identifier,

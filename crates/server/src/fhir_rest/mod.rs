@@ -28,6 +28,7 @@ mod bundles;
 mod claim;
 mod export_jobs;
 mod file_body;
+mod foreign_bundle;
 mod headers;
 mod interactions;
 mod kinds;

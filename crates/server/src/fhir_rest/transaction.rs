@@ -396,6 +396,16 @@ pub(crate) async fn bundle(
                 ));
             }
         };
+        if transaction {
+            let types: Vec<Option<String>> = bundle
+                .entry
+                .iter()
+                .map(|e| super::foreign_bundle::type_of(e.resource))
+                .collect();
+            if super::foreign_bundle::is_foreign(types.iter().cloned()) {
+                return super::foreign_bundle::import(state, &principal, &text, &types, &base);
+            }
+        }
         let ctx = Ctx {
             principal: &principal,
             base,

@@ -120,6 +120,17 @@ async fn every_kind_of_api_answer_is_kept_for_the_schema_check() {
     let response = fhir(&h, "POST", "/fhir", &me, Some(transaction), &[]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     keep("transaction-response", &response);
+    let synthea: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fhir/tests/it/data/synthea-trimmed.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let imported = fhir(&h, "POST", "/fhir", &me, Some(synthea), &[]).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    keep("synthea-transaction-response", &imported);
     h.add_user("aud", &[Role::Auditor]);
     let auditor = h.login("aud").await;
     let events = fhir(

@@ -117,3 +117,67 @@ async fn a_batch_answers_each_entry() {
     .await;
     assert_eq!(not_bundle.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_synthea_patient_bundle_posted_as_a_transaction_is_imported_whole() {
+    let h = Harness::new();
+    let bundle_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fhir/tests/it/data/synthea-trimmed.json"
+    );
+    let text = std::fs::read_to_string(bundle_path).unwrap();
+    let synthea: Value = serde_json::from_str(&text).unwrap();
+    // A physician cannot write demographics: nothing is stored.
+    h.add_user("doc", &[Role::Physician]);
+    let doc = h.login("doc").await;
+    let refused = fhir(&h, "POST", "/fhir", &doc, Some(synthea.clone()), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let me = signed_in(&h, &[Role::HimTechnician, Role::Physician]).await;
+    let reply = fhir(&h, "POST", "/fhir", &me, Some(synthea.clone()), &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["type"], "transaction-response");
+    let entries = reply.body["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), synthea["entry"].as_array().unwrap().len());
+    let statuses: Vec<&str> = entries
+        .iter()
+        .map(|e| e["response"]["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains(&"201 Created"));
+    // Claim, MedicationRequest and Location are not kept, and say so.
+    let skipped: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["response"]["outcome"].is_object())
+        .collect();
+    assert_eq!(skipped.len(), 3, "{}", reply.body);
+    let patient = entries
+        .iter()
+        .filter_map(|e| e["response"]["location"].as_str())
+        .find(|l| l.contains("/Patient/"))
+        .unwrap()
+        .to_owned();
+    let read = fhir(
+        &h,
+        "GET",
+        &patient.replace("/_history/1", ""),
+        &me,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(read.status, StatusCode::OK, "{patient}: {}", read.body);
+    // The same Bundle again stores nothing new.
+    let again = fhir(&h, "POST", "/fhir", &me, Some(synthea), &[]).await;
+    assert!(
+        !again.body.to_string().contains("201 Created"),
+        "{}",
+        again.body
+    );
+    let imports = h
+        .audit()
+        .into_iter()
+        .filter(|e| {
+            e.event.channel == privacy::Channel::Fhir && e.event.action == privacy::Action::Create
+        })
+        .count();
+    assert_eq!(imports, 2, "each posted Bundle is one audited transaction");
+}
