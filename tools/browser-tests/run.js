@@ -113,6 +113,7 @@ async function main() {
       await signIn(page, base, "admin");
       assert.match(page.url(), /\/mfa\/enroll$/);
       assert.ok(await page.locator("figure.qr svg").isVisible(), "a QR code is shown");
+      await shot(page, "enrol");
       adminSecret = (await page.textContent("#secret")).trim();
       await page.fill("#code", "000000" === totp(adminSecret) ? "111111" : "000000");
       await Promise.all([page.waitForNavigation(), page.click("form.stack button[type=submit]")]);
@@ -249,6 +250,7 @@ async function main() {
       assert.match(report, /break-glass/);
       assert.match(report, /update/);
       assert.match(report, /create/);
+      await shot(page, "audit-report");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Verify the audit chain\")")]);
       assert.match(await page.textContent("#verdict"), /intact/);
       await page.click("nav >> text=Emergency access");

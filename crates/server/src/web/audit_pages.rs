@@ -68,21 +68,21 @@ fn filter_form(nav: &Nav, form: &FilterForm, errors: &[(String, String)]) -> Mar
 fn entries_table(entries: &[AuditEntry]) -> Markup {
     html! {
         p { (entries.len()) " entries, newest first." }
-        table.audit {
+        div.scroll { table.audit {
             thead { tr { th { "#" } th { "When" } th { "User" } th { "Action" } th { "Outcome" } th { "Channel" } th { "Patient" } th { "Record" } th { "Categories" } th { "Reason / values" } } }
             tbody {
                 @for entry in entries.iter().rev() {
                     @let e = &entry.event;
                     tr.{ "outcome-" (e.outcome.as_str()) } {
                         td { (entry.seq) }
-                        td { (instant(e.at)) }
+                        td.when { (instant(e.at)) }
                         td { (e.user) }
                         td { (e.action.as_str()) }
                         td { (e.outcome.as_str()) }
                         td { (e.channel.as_str()) }
                         td { @if let Some(p) = e.patient_id { (p.0) } }
                         td { @if let (Some(kind), Some(id)) = (&e.record_kind, e.record_id) { (kind) " " (id) } }
-                        td { (DataCategory::to_list(&e.categories)) }
+                        td { (DataCategory::to_list(&e.categories).replace(',', ", ")) }
                         td {
                             @if let Some(reason) = &e.reason { div { (reason) } }
                             @if let Some(old) = &e.old_values { div { "was " code { (old) } } }
@@ -91,7 +91,7 @@ fn entries_table(entries: &[AuditEntry]) -> Markup {
                     }
                 }
             }
-        }
+        } }
     }
 }
 

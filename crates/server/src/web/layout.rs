@@ -18,8 +18,10 @@ pub(crate) struct Nav {
 /// The navigation for `principal`: only the places their roles open.
 pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
     let mut links = Vec::new();
+    // Until the second factor is passed, nothing but signing out is open.
+    let passed = principal.mfa == crate::auth::MfaState::Passed;
     let mut offer = |permission: Option<Permission>, href, label| {
-        if permission.is_none_or(|p| principal.allows(p)) {
+        if passed && permission.is_none_or(|p| principal.allows(p)) {
             links.push((href, label));
         }
     };
