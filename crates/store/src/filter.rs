@@ -305,8 +305,9 @@ fn condition<R: Table>(filters: &[Filter], dialect: Dialect) -> Result<(String, 
 }
 
 impl Tx<'_> {
-    /// Current records matching every filter, sorted (then by id, so pages are stable),
-    /// `limit` of them after skipping `offset`.
+    /// Current records matching every filter, sorted (then by id, so pages are stable;
+    /// unsorted name-prefix searches come alphabetically), `limit` of them after skipping
+    /// `offset`.
     pub fn search<R: Table>(
         &mut self,
         filters: &[Filter],
@@ -316,6 +317,20 @@ impl Tx<'_> {
     ) -> Result<Vec<Stored<R>>> {
         let (condition, params) = condition::<R>(filters, self.dialect())?;
         let mut order = Vec::new();
+        // Without a requested order, a name-prefix search is ordered the way its index is
+        // (alphabetically), so the database walks the index and stops at the page's end
+        // instead of reading every match to sort it by id.
+        if sort.is_empty()
+            && let Some(column) = filters.iter().find_map(|f| match f {
+                Filter::NamePrefix(column, _) => Some(*column),
+                _ => None,
+            })
+        {
+            order.push(column.to_owned());
+            if column == "family_key" {
+                order.push("given_key".to_owned());
+            }
+        }
         for Sort(column, descending) in sort {
             check_column::<R>(column)?;
             order.push(format!(
