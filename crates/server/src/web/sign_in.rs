@@ -237,6 +237,7 @@ pub(crate) async fn enrol(
     let nav = nav(&state, &principal);
     let secret = form.secret.clone().unwrap_or_default();
     let username = principal.username.clone();
+    let principal_again = principal.clone();
     let code = form.code.replace(' ', "");
     match crate::mfa::confirm_enrolment(&state, principal, form.secret, code).await {
         Ok(session_id) => Ok((
@@ -244,8 +245,13 @@ pub(crate) async fn enrol(
             Redirect::to("/"),
         )
             .into_response()),
-        Err(WebError::BadRequest { reason, .. }) if !secret.is_empty() => {
-            let uri = privacy::totp_uri(&secret, &username).map_err(WebError::internal)?;
+        Err(WebError::BadRequest { reason, .. }) => {
+            // The same secret again, so the app already scanned still works; a secret that
+            // is not one of ours (tampered form) is replaced by a fresh one.
+            let (secret, uri) = match privacy::totp_uri(&secret, &username) {
+                Ok(uri) if !secret.is_empty() => (secret, uri),
+                _ => crate::mfa::new_secret(&principal_again)?,
+            };
             Ok(html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 enrol_form(&nav, &secret, &uri, Some(&reason))?,
