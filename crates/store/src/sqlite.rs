@@ -1,7 +1,8 @@
 //! The embedded SQLite backend: one connection in WAL mode with foreign keys on.
 //!
 //! One connection behind a mutex serialises writers, which SQLite requires anyway; WAL
-//! lets a crash lose only uncommitted transactions, never half of one.
+//! lets a crash lose only uncommitted transactions, never half of one. A second connection
+//! on its own thread checkpoints the WAL in the background (`Checkpointer`).
 
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
@@ -9,11 +10,68 @@ use crate::value::{Row, Value, date_text, instant_text};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Transaction};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// An open SQLite database.
 pub struct SqliteDb {
     conn: Mutex<Connection>,
+    /// Checkpoints the WAL from its own connection and thread (file databases only).
+    checkpointer: Option<Checkpointer>,
+}
+
+/// How often the background checkpoint runs.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The WAL size (pages) at which a commit checkpoints by itself: only a backstop, for when
+/// the background checkpoint cannot keep up or could not start.
+const BACKSTOP_CHECKPOINT_PAGES: i64 = 16_384;
+
+/// A thread that copies committed WAL frames into the database file (a PASSIVE checkpoint,
+/// which waits for no reader or writer) so that the checkpoint's writes and fsync happen
+/// beside the writers instead of inside whichever commit crosses the threshold.
+struct Checkpointer {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Option<Self> {
+        let conn = Connection::open(path).ok()?;
+        conn.busy_timeout(std::time::Duration::from_millis(50))
+            .ok()?;
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let signal = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                let (lock, wake) = &*signal;
+                let mut stopped = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                while !*stopped {
+                    stopped = wake
+                        .wait_timeout(stopped, CHECKPOINT_EVERY)
+                        .map_or_else(|e| e.into_inner().0, |(guard, _)| guard);
+                    // A busy or failed checkpoint is retried on the next round; the
+                    // commit-time backstop bounds the WAL meanwhile.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .ok()?;
+        Some(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl SqliteDb {
@@ -23,7 +81,18 @@ impl SqliteDb {
             location: path.display().to_string(),
             message: e.to_string(),
         })?;
-        Self::configure(conn, path.display().to_string())
+        let mut db = Self::configure(conn, path.display().to_string())?;
+        db.checkpointer = Checkpointer::start(path);
+        if db.checkpointer.is_some()
+            && let Ok(conn) = db.conn.get_mut()
+        {
+            conn.pragma_update(None, "wal_autocheckpoint", BACKSTOP_CHECKPOINT_PAGES)
+                .map_err(|e| Error::Open {
+                    location: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(db)
     }
 
     /// Opens a private in-memory database (tests, benchmarks).
@@ -55,6 +124,7 @@ impl SqliteDb {
         })?;
         Ok(Self {
             conn: Mutex::new(conn),
+            checkpointer: None,
         })
     }
 
