@@ -153,6 +153,9 @@ async function main() {
       assert.ok(await page.locator("#billing").isVisible(), "billing sees charges");
       assert.equal(await page.locator("text=Break the glass").count(), 0);
       await shot(page, "chart-billing");
+      // Printing opens the print copy (and the browser's dialog); the server audits it.
+      await Promise.all([page.waitForNavigation(), page.click("form.inline button:has-text(\"Print\")")]);
+      assert.match(await page.textContent(".print-note"), /Printed .* by billy/);
     });
 
     await step("billing may not edit demographics: permission denied", async () => {
@@ -250,6 +253,7 @@ async function main() {
       assert.match(report, /break-glass/);
       assert.match(report, /update/);
       assert.match(report, /create/);
+      assert.match(report, /print/);
       await shot(page, "audit-report");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Verify the audit chain\")")]);
       assert.match(await page.textContent("#verdict"), /intact/);

@@ -137,11 +137,43 @@ pub(crate) async fn chart(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let nav = nav(&state, &principal);
+    chart_page(&state, principal, id, false).await
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PrintForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// `POST /patients/{id}/print`: the chart as the print copy, audited as a print of the
+/// categories on it; the page opens the browser's print dialog.
+pub(crate) async fn print(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<PrintForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    chart_page(&state, principal, id, true).await
+}
+
+async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool) -> PageResult {
+    let nav = nav(state, &principal);
     let viewer = principal.clone();
     let (chart, history) = state
         .blocking(move |state| {
             let chart = read_chart(state, &viewer, id)?;
+            if print {
+                let event = viewer
+                    .event(state.store.clock().now(), privacy::Action::Print)
+                    .patient(records::PatientId(id))
+                    .record("patient", id)
+                    .categories(&chart.shown)
+                    .reason("chart printed");
+                state.trail.record(&state.store, &event)?;
+            }
             let history = state.store.read(|tx| tx.patient_history(id, 200))?;
             Ok((chart, history))
         })
@@ -153,7 +185,11 @@ pub(crate) async fn chart(
     let patient = &chart.summary.patient;
     let title = patient.record.display_name();
     let body = html! {
-        (banner(patient, &chart, &principal))
+        @if print {
+            p.print-note { "Printed " (instant(state.store.clock().now())) " by " (principal.username) ". Confidential: patient information." }
+            div #print-now hidden {}
+        }
+        (banner(patient, &chart, &principal, &super::forms::token(state, &principal)))
         @if !chart.withheld.is_empty() {
             (withheld(&nav, &chart, &principal))
         }
@@ -204,7 +240,12 @@ fn category_of(kind: &str) -> Option<DataCategory> {
     })
 }
 
-fn banner(patient: &Stored<Patient>, chart: &AllowedChart, principal: &Principal) -> Markup {
+fn banner(
+    patient: &Stored<Patient>,
+    chart: &AllowedChart,
+    principal: &Principal,
+    token: &str,
+) -> Markup {
     let p = &patient.record;
     let address: Vec<&str> = [
         p.address.line1.as_deref(),
@@ -233,8 +274,12 @@ fn banner(patient: &Stored<Patient>, chart: &AllowedChart, principal: &Principal
                 a.button href={ "/patients/" (patient.meta.id) "/edit" } { "Edit demographics" } " "
             }
             @if principal.allows(Permission::ManageAmendments) {
-                a.button href={ "/patients/" (patient.meta.id) "/amendments" } { "Amendment requests" }
+                a.button href={ "/patients/" (patient.meta.id) "/amendments" } { "Amendment requests" } " "
             }
+        }
+        form.inline method="post" action={ "/patients/" (patient.meta.id) "/print" } {
+            input type="hidden" name="token" value=(token);
+            button type="submit" { "Print" }
         }
     }
 }

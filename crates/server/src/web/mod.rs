@@ -132,6 +132,14 @@ pub(crate) fn routes() -> Vec<Entry> {
         ),
         route(
             M::POST,
+            "/patients/{id}/print",
+            Needs(P::ReadDemographics),
+            true,
+            "a chart's print copy (audited as a print)",
+            post(chart::print),
+        ),
+        route(
+            M::POST,
             "/patients/{id}/break-glass",
             Needs(P::BreakGlass),
             false,

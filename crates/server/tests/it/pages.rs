@@ -813,3 +813,38 @@ async fn amendment_requests_are_recorded_and_decided_once_from_the_chart() {
         again.status
     );
 }
+
+#[tokio::test]
+async fn printing_a_chart_is_audited_with_what_was_on_it() {
+    let h = Harness::new();
+    let id = h.add_patient("P800");
+    h.add_note(id, "Confidential progress note.");
+    h.add_user("bill", &[Role::Billing]);
+    let cookie = sign_in(&h, "bill").await;
+    let chart = h
+        .call("GET", &format!("/patients/{id}"), Some(&cookie), None)
+        .await;
+    let token = token(&chart);
+    let uri = format!("/patients/{id}/print");
+    let refused = h.form(&uri, Some(&cookie), &[("token", "forged")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let printed = h.form(&uri, Some(&cookie), &[("token", &token)]).await;
+    assert_eq!(printed.status, StatusCode::OK, "{}", printed.body);
+    assert!(html(&printed).contains("id=\"print-now\""));
+    assert!(!html(&printed).contains("Confidential progress note"));
+    let entry = h.audit().pop().unwrap();
+    assert_eq!(entry.event.action, Action::Print);
+    assert_eq!(entry.event.patient_id, Some(records::PatientId(id)));
+    assert!(
+        entry
+            .event
+            .categories
+            .contains(&privacy::DataCategory::Billing)
+    );
+    assert!(
+        !entry
+            .event
+            .categories
+            .contains(&privacy::DataCategory::Notes)
+    );
+}
