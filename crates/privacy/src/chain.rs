@@ -291,76 +291,117 @@ pub enum Tamper {
     },
 }
 
-/// Checks a whole log, in the order it is stored, against the key and the head recorded
-/// outside the database. Names the first entry altered, deleted, reordered or inserted,
-/// or says that entries are missing at the end.
+/// Checks a whole log held in memory (see [`ChainWalk`] for logs read page by page).
 pub fn verify(
     entries: &[AuditEntry],
     key: &AuditKey,
     external_head: Option<&Head>,
 ) -> Result<Verified, Tamper> {
-    let mut prev = GENESIS;
-    let mut expected = 1_i64;
-    for (idx, entry) in entries.iter().enumerate() {
-        if entry.seq > expected {
-            return Err(Tamper::Deleted {
-                seq: expected,
-                next: entry.seq,
+    let mut walk = ChainWalk::new(key, external_head);
+    walk.feed(entries, entries.len())?;
+    walk.finish()
+}
+
+/// Verification of a log read in order, a window at a time, in bounded memory: each
+/// entry's sequence number and MAC are checked against its predecessor's; the recorded
+/// head is compared at the end. A problem is classified by looking at the entries of the
+/// window it was found in, so a window should reach some entries past what it feeds
+/// (an entry moved farther than that is reported as altered rather than reordered).
+#[derive(Debug)]
+pub struct ChainWalk<'k> {
+    key: &'k AuditKey,
+    head: Option<Head>,
+    prev: Mac,
+    expected: i64,
+    /// The MAC of the entry the head names, once passed.
+    at_head: Option<Mac>,
+}
+
+impl<'k> ChainWalk<'k> {
+    /// A walk from the start of the log, to be compared with `external_head` at the end.
+    pub fn new(key: &'k AuditKey, external_head: Option<&Head>) -> Self {
+        Self {
+            key,
+            head: external_head.copied(),
+            prev: GENESIS,
+            expected: 1,
+            at_head: external_head.filter(|h| h.seq == 0).map(|_| GENESIS),
+        }
+    }
+
+    /// Checks `window[..upto]`, which continue the entries checked so far; the rest of
+    /// the window is only looked at to classify a problem.
+    pub fn feed(&mut self, window: &[AuditEntry], upto: usize) -> Result<(), Tamper> {
+        let first = self.expected;
+        for (idx, entry) in window.iter().enumerate().take(upto) {
+            if entry.seq > self.expected {
+                return Err(Tamper::Deleted {
+                    seq: self.expected,
+                    next: entry.seq,
+                });
+            }
+            if entry.seq < self.expected {
+                return Err(Tamper::Inserted { seq: entry.seq });
+            }
+            if seal(self.key, entry.seq, &entry.event, &self.prev) != entry.mac {
+                return Err(classify(
+                    window,
+                    first,
+                    idx,
+                    &self.prev,
+                    self.key,
+                    self.head.as_ref(),
+                ));
+            }
+            if self.head.is_some_and(|h| h.seq == entry.seq) {
+                self.at_head = Some(entry.mac);
+            }
+            self.prev = entry.mac;
+            self.expected += 1;
+        }
+        Ok(())
+    }
+
+    /// The verdict once every entry was fed: the head must be in the log and match.
+    pub fn finish(self) -> Result<Verified, Tamper> {
+        let entries = u64::try_from(self.expected - 1).unwrap_or_default();
+        let last = Head {
+            seq: self.expected - 1,
+            mac: self.prev,
+        };
+        let Some(head) = self.head else {
+            return if entries == 0 {
+                Ok(Verified {
+                    entries: 0,
+                    head: last,
+                    beyond_head: 0,
+                })
+            } else {
+                Err(Tamper::NoHead { entries })
+            };
+        };
+        if last.seq < head.seq {
+            return Err(Tamper::MissingAtEnd {
+                last: last.seq,
+                head: head.seq,
             });
         }
-        if entry.seq < expected {
-            return Err(Tamper::Inserted { seq: entry.seq });
+        if self.at_head != Some(head.mac) {
+            return Err(Tamper::HeadMismatch { seq: head.seq });
         }
-        if seal(key, entry.seq, &entry.event, &prev) != entry.mac {
-            return Err(classify(entries, idx, &prev, key, external_head));
-        }
-        prev = entry.mac;
-        expected += 1;
+        Ok(Verified {
+            entries,
+            head: last,
+            beyond_head: (last.seq - head.seq).unsigned_abs(),
+        })
     }
-    let last = Head {
-        seq: expected - 1,
-        mac: prev,
-    };
-    let Some(head) = external_head else {
-        return if entries.is_empty() {
-            Ok(Verified {
-                entries: 0,
-                head: last,
-                beyond_head: 0,
-            })
-        } else {
-            Err(Tamper::NoHead {
-                entries: entries.len() as u64,
-            })
-        };
-    };
-    if last.seq < head.seq {
-        return Err(Tamper::MissingAtEnd {
-            last: last.seq,
-            head: head.seq,
-        });
-    }
-    let at_head = match head.seq {
-        0 => Some(GENESIS),
-        n => usize::try_from(n - 1)
-            .ok()
-            .and_then(|idx| entries.get(idx))
-            .map(|e| e.mac),
-    };
-    if at_head != Some(head.mac) {
-        return Err(Tamper::HeadMismatch { seq: head.seq });
-    }
-    Ok(Verified {
-        entries: entries.len() as u64,
-        head: last,
-        beyond_head: (last.seq - head.seq).unsigned_abs(),
-    })
 }
 
 /// Says what happened to the entry at `idx`, whose MAC does not verify in place. Every
 /// entry before it verified, so `prev` is the authentic MAC of entry `seq - 1`.
 fn classify(
     entries: &[AuditEntry],
+    first: i64,
     idx: usize,
     prev: &Mac,
     key: &AuditKey,
@@ -371,8 +412,9 @@ fn classify(
     };
     let seq = entry.seq;
     let next = entries.get(idx + 1);
+    // `entries` is a window of the log whose first entry sits at position `first`.
     let stored_mac_at = |position: i64| -> Option<Mac> {
-        usize::try_from(position - 1)
+        usize::try_from(position - first)
             .ok()
             .and_then(|i| entries.get(i))
             .map(|e| e.mac)
@@ -383,7 +425,7 @@ fn classify(
     // current place, or at it when two neighbours swapped.
     let mut candidates: Vec<(i64, Mac)> = vec![(1, GENESIS)];
     for (i, e) in entries.iter().enumerate() {
-        let position = i as i64 + 1;
+        let position = i as i64 + first;
         candidates.push((position + 1, e.mac));
         candidates.push((position, e.mac));
     }

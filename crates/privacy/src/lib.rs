@@ -33,7 +33,9 @@ pub use access::{
 pub use audit::{Action, AuditEvent, Channel, Outcome};
 pub use audit_row::{AUDIT_COLUMNS, audit_row};
 pub use category::DataCategory;
-pub use chain::{AuditEntry, AuditKey, GENESIS, Head, Mac, Tamper, Verified, seal, verify};
+pub use chain::{
+    AuditEntry, AuditKey, ChainWalk, GENESIS, Head, Mac, Tamper, Verified, seal, verify,
+};
 pub use error::{Error, Result};
 pub use password::{
     HashCost, LOCKOUT_AFTER, LOCKOUT_MINUTES, check_password_policy, hash_password, lockout_until,

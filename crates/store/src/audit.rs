@@ -193,24 +193,49 @@ impl AuditTrail {
     /// a failure to read; the inner one is the verdict.
     pub fn verify(&self, store: &Store) -> Result<Result<Verified, Tamper>> {
         let head = self.recorded_head()?;
-        // FIXME(#3): reads the whole log into memory; page through it for very large logs.
-        let rows = store.with_conn(|conn| {
-            conn.query(
-                &format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"),
-                &[],
-            )
-        })?;
-        let mut entries = Vec::with_capacity(rows.len());
+        // The log is read a page at a time (bounded memory for any length); each window
+        // carries some entries past what it checks, to classify a problem near its end.
+        const PAGE: usize = 10_000;
+        const LOOKAHEAD: usize = 256;
+        let mut walk = privacy::ChainWalk::new(&self.key, head.as_ref());
+        let mut window: Vec<AuditEntry> = Vec::new();
+        let mut after = 0_i64;
         let mut unreadable = None;
-        for row in &rows {
-            match read_entry(row) {
-                Ok(entry) => entries.push(entry),
-                Err(reason) => {
-                    unreadable.get_or_insert((row.int(0), reason));
+        let mut verdict = Ok(());
+        loop {
+            let rows = store.with_conn(|conn| {
+                conn.query(
+                    &format!(
+                        "SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT {PAGE}"
+                    ),
+                    &[Value::Int(after)],
+                )
+            })?;
+            let last_page = rows.len() < PAGE;
+            for row in &rows {
+                after = row.int(0);
+                match read_entry(row) {
+                    Ok(entry) => window.push(entry),
+                    Err(reason) => {
+                        unreadable.get_or_insert((row.int(0), reason));
+                    }
                 }
             }
+            let upto = if last_page {
+                window.len()
+            } else {
+                window.len().saturating_sub(LOOKAHEAD)
+            };
+            if let Err(tamper) = walk.feed(&window, upto) {
+                verdict = Err(tamper);
+                break;
+            }
+            window.drain(..upto);
+            if last_page {
+                break;
+            }
         }
-        let verdict = privacy::verify(&entries, &self.key, head.as_ref());
+        let verdict = verdict.and_then(|()| walk.finish());
         // A skipped unreadable row shows up as a gap at its place, or later; report the
         // row itself unless something earlier broke first.
         Ok(match (verdict, unreadable) {

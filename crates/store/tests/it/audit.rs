@@ -284,7 +284,50 @@ fn verify_names_tampering_through_sql(store: &TestStore) {
     );
 }
 
+/// A log longer than one verification page (10,000 entries), tampered just before and
+/// just after a page boundary: verification reads it in pages and still names each.
+fn a_long_log_is_verified_page_by_page(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    trail
+        .write(store, |audited| {
+            for i in 1..=21_000 {
+                audited.append(&read(store, "ann", i))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    drop_guards(store);
+    assert_eq!(verdict(store, &trail), Ok(21_000));
+    for seq in [9_900, 10_001, 20_999] {
+        raw(
+            store,
+            &format!("UPDATE audit_log SET username = 'mallory' WHERE seq = {seq}"),
+        )
+        .unwrap();
+        assert_eq!(
+            verdict(store, &trail),
+            Err(Tamper::Altered { seq }),
+            "seq {seq}"
+        );
+        raw(
+            store,
+            &format!("UPDATE audit_log SET username = 'ann' WHERE seq = {seq}"),
+        )
+        .unwrap();
+    }
+    raw(store, "DELETE FROM audit_log WHERE seq = 15000").unwrap();
+    assert_eq!(
+        verdict(store, &trail),
+        Err(Tamper::Deleted {
+            seq: 15_000,
+            next: 15_001
+        })
+    );
+}
+
 backend_tests!(
+    a_long_log_is_verified_page_by_page,
     entries_chain_and_round_trip,
     the_log_refuses_updates_and_deletes,
     audited_writes_commit_or_roll_back_together,
