@@ -181,6 +181,9 @@ pub enum Filter {
     IsNull(&'static str),
     /// A folded name key (`family_key`, `given_key`) starts with the folded prefix.
     NamePrefix(&'static str, String),
+    /// A text column starts with the prefix, ignoring case (names of practitioners and
+    /// organizations, which are few enough not to need folded keys).
+    TextPrefix(&'static str, String),
     /// Any of these holds (an empty list matches nothing).
     Any(Vec<Filter>),
     /// All of these hold.
@@ -268,6 +271,11 @@ fn build<R: Table>(
                     params.push(Value::Text(like_escape(&folded)));
                 }
             }
+        }
+        Filter::TextPrefix(column, prefix) => {
+            check_column::<R>(column)?;
+            sql.push_str(&format!("lower({column}) LIKE ? ESCAPE '\\'"));
+            params.push(Value::Text(like_escape(&prefix.to_lowercase())));
         }
         Filter::Any(filters) | Filter::All(filters) => {
             let joiner = if matches!(filter, Filter::Any(_)) {

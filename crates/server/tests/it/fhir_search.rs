@@ -278,3 +278,48 @@ async fn encounters_by_patient_date_and_status_with_includes() {
         last.event.reason
     );
 }
+
+#[tokio::test]
+async fn practitioners_and_organizations_by_name_prefix() {
+    let h = Harness::new();
+    let me = signed_in(&h, &[Role::HimTechnician]).await;
+    let practitioner = json!({
+        "resourceType": "Practitioner",
+        "name": [{"family": "Welby", "given": ["Marcus"]}],
+    });
+    let made = fhir(
+        &h,
+        "POST",
+        "/fhir/Practitioner",
+        &me,
+        Some(practitioner),
+        &[],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let organization = json!({"resourceType": "Organization", "name": "Springfield General"});
+    let made = fhir(
+        &h,
+        "POST",
+        "/fhir/Organization",
+        &me,
+        Some(organization),
+        &[],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let total = |reply: &crate::harness::Reply| reply.body["entry"].as_array().map_or(0, Vec::len);
+    for (uri, expected) in [
+        ("/fhir/Practitioner?family=wel", 1),
+        ("/fhir/Practitioner?name=MARC", 1),
+        ("/fhir/Practitioner?given=welby", 0),
+        ("/fhir/Practitioner?family:exact=Welby", 1),
+        ("/fhir/Organization?name=spring", 1),
+        ("/fhir/Organization?name:exact=Springfield%20General", 1),
+        ("/fhir/Organization?name=general", 0),
+    ] {
+        let reply = fhir(&h, "GET", uri, &me, None, &[("prefer", "handling=strict")]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+        assert_eq!(total(&reply), expected, "{uri}: {}", reply.body);
+    }
+}

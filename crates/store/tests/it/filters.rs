@@ -67,6 +67,17 @@ fn folded_name_prefixes_ignore_case_and_accents(store: &TestStore) {
     );
     assert_eq!(given, ["Strauß", "Mullins", "Müller"]);
     assert_eq!(fold_name("ZOË Ærø"), "zoe aero");
+    // Any text column by a case-insensitive prefix, wildcards taken literally.
+    let by_text = |prefix: &str| {
+        family(
+            store,
+            &[Filter::TextPrefix("family_name", prefix.into())],
+            &[Sort("id", false)],
+        )
+    };
+    assert_eq!(by_text("MULL"), ["MULLER", "Mullins"]);
+    assert_eq!(by_text("o'brien_x"), ["O'Brien_x%"]);
+    assert_eq!(by_text("o'brien%"), Vec::<String>::new());
 }
 
 fn every_folded_letter_matches_the_generated_key(store: &TestStore) {

@@ -239,6 +239,33 @@ pub(crate) fn one_value(
                     .collect(),
             ))
         }
+        (Kind::Provider, "family" | "given" | "name") => {
+            let columns: &[&'static str] = match name {
+                "family" => &["family_name"],
+                "given" => &["given_name"],
+                _ => &["family_name", "given_name"],
+            };
+            let exact = modifier == Some("exact");
+            Applies::Filter(Filter::Any(
+                columns
+                    .iter()
+                    .map(|column| {
+                        if exact {
+                            text(column, value)
+                        } else {
+                            Filter::TextPrefix(column, value.to_owned())
+                        }
+                    })
+                    .collect(),
+            ))
+        }
+        (Kind::Organization | Kind::Payer, "name") => {
+            if modifier == Some("exact") {
+                Applies::Filter(text("name", value))
+            } else {
+                Applies::Filter(Filter::TextPrefix("name", value.to_owned()))
+            }
+        }
         (Kind::Patient, "gender") => match value {
             "male" | "female" | "other" | "unknown" => Applies::Filter(text("sex", value)),
             _ => Applies::Nothing,
