@@ -308,6 +308,11 @@ impl Audited<'_> {
             self.conn.batch("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;
             self.locked = true;
         }
+        // This transaction holds the log's write lock from its first append on, so the
+        // entry it appended last is still the newest: chain from it without a query.
+        if let Some(head) = self.head {
+            return self.insert(event, head.seq + 1, head.mac);
+        }
         let last = self.conn.query_one(
             "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1",
             &[],
@@ -331,6 +336,11 @@ impl Audited<'_> {
                 (row.int(0) + 1, mac)
             }
         };
+        self.insert(event, seq, prev)
+    }
+
+    /// Seals `event` as entry `seq` after `prev` and stores it.
+    fn insert(&mut self, event: &AuditEvent, seq: i64, prev: Mac) -> Result<AuditEntry> {
         let mac = privacy::seal(&self.trail.key, seq, event, &prev);
         let e = event;
         self.conn.execute(
