@@ -123,3 +123,86 @@ fn serve_with_mllp_takes_hl7_beside_the_web_server() {
     assert!(ack.contains("MSA|AA|S-1"), "{ack}");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
 }
+
+/// The server over PostgreSQL: the synchronous client runs inside the server's runtime
+/// (store calls are blocking sections there), so sign-in and a search must work.
+#[test]
+fn serves_from_postgresql_when_configured() {
+    let Some(test_db) = test_support::postgres_store() else {
+        return; // no PostgreSQL configured (CI always configures one)
+    };
+    let store::Location::Postgres(url) = test_db.location().clone() else {
+        panic!("a PostgreSQL test store has a PostgreSQL location");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let chartroom = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chartroom"));
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--database", &url])
+            .args(args)
+            .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    };
+    let mut add = chartroom(&[
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "him-technician",
+        "--password-stdin",
+    ])
+    .spawn()
+    .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"Correct-Horse-Battery-42\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+    let mut child = chartroom(&["serve", "--listen", "127.0.0.1:0"])
+        .spawn()
+        .unwrap();
+    let addr = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.strip_prefix("Serving Chartroom on http://")
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .unwrap();
+    let post = |path: &str, cookie: &str, body: &str| {
+        let mut stream = TcpStream::connect(&addr).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let login = post(
+        "/api/login",
+        "",
+        r#"{"username":"ann","password":"Correct-Horse-Battery-42"}"#,
+    );
+    let cookie = login
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_default()
+        .to_owned();
+    let search = post("/api/patients/search", &cookie, r#"{"text":"smith"}"#);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    assert!(search.starts_with("HTTP/1.1 200"), "{search}");
+    assert!(search.contains(r#""patients":[]"#), "{search}");
+}
