@@ -75,10 +75,13 @@ impl Table {
     /// any row with a withheld count also its sums and means, which could otherwise be
     /// divided back into a person's amount.
     ///
-    /// FIXME(#5): complementary suppression (a withheld cell recoverable from a total in
-    /// another query) is not handled; public-health reports should not also show totals.
+    /// Then complementary suppression: a column's total is always one ungrouped query
+    /// away, so a column with exactly one withheld count would give it back as the total
+    /// minus the rest. In such a column the smallest other positive count is withheld too
+    /// (with its row's amounts), repeated until no column has a lone withheld count.
     pub fn suppress_small_cells(&mut self, min_cell: i64) {
-        for row in &mut self.rows {
+        let mut withheld_rows = Vec::new();
+        for (index, row) in self.rows.iter_mut().enumerate() {
             let mut withheld = false;
             for (cell, kind) in row.iter_mut().zip(&self.kinds) {
                 if *kind == ColumnKind::Count
@@ -89,6 +92,44 @@ impl Table {
                 }
             }
             if withheld {
+                withheld_rows.push(index);
+            }
+        }
+        // Each pass withholds one more cell, so this ends within rows x columns passes.
+        loop {
+            let mut changed = false;
+            for column in 0..self.kinds.len() {
+                if self.kinds.get(column) != Some(&ColumnKind::Count) {
+                    continue;
+                }
+                let cells = || self.rows.iter().filter_map(|r| r.get(column));
+                let lone = cells().filter(|c| matches!(c, Cell::Suppressed)).count() == 1;
+                if !lone {
+                    continue;
+                }
+                let partner = self
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| match r.get(column) {
+                        Some(Cell::Int(n)) if *n > 0 => Some((*n, i)),
+                        _ => None,
+                    })
+                    .min();
+                if let Some((_, index)) = partner
+                    && let Some(cell) = self.rows.get_mut(index).and_then(|r| r.get_mut(column))
+                {
+                    *cell = Cell::Suppressed;
+                    withheld_rows.push(index);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for index in withheld_rows {
+            if let Some(row) = self.rows.get_mut(index) {
                 for (cell, kind) in row.iter_mut().zip(&self.kinds) {
                     if *kind == ColumnKind::Amount {
                         *cell = Cell::Suppressed;
