@@ -18,7 +18,7 @@ const assert = require("node:assert/strict");
 const bin = path.resolve(process.argv[2] || "target/debug/chartroom");
 const browserPath = process.env.CHROMIUM || "/usr/bin/chromium";
 const PASSWORD = "Correct-Horse-Battery-42";
-const IDLE_SECONDS = 4;
+const IDLE_SECONDS = 8;
 
 // RFC 6238 (SHA-1, 30 s, 6 digits), what any authenticator app computes from the secret.
 function totp(base32, at = Date.now()) {

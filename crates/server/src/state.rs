@@ -88,6 +88,24 @@ impl AppState {
         })
     }
 
+    /// Builds the typeahead indexes of the diagnosis and procedure code sets in force today
+    /// on a background thread, so the first coder's first keystroke does not wait for them
+    /// (seconds on a small machine). Searches that come sooner wait for the same build.
+    pub fn warm_code_search(&self) {
+        let codes = self.codes.clone();
+        let spawned = std::thread::Builder::new()
+            .name("code-search-warmup".into())
+            .spawn(move || {
+                let today = time::OffsetDateTime::now_utc().date();
+                for system in [codes::System::Icd10Cm, codes::System::Icd10Pcs] {
+                    // A failure here is the first search's failure too; it reports it.
+                    let _ = codes.search(system, "a", today, 1);
+                }
+            });
+        // Without the thread the indexes are built on first use instead.
+        drop(spawned);
+    }
+
     /// Runs store work on the blocking pool.
     pub(crate) async fn blocking<T: Send + 'static>(
         &self,

@@ -86,6 +86,7 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         super::mllp::spawn(&store, &trail, addr, args.insecure_non_loopback)?;
     }
     let state = AppState::new(store, trail, config)?;
+    state.warm_code_search();
     let serve = ServeConfig {
         listen: args.listen,
         tls,
