@@ -451,6 +451,8 @@ fn upsert_patient(
         Some(id) => {
             let stored = tx.get::<Patient>(id)?;
             match merged(p, Some(&stored.record)) {
+                // Most results and immunizations repeat what is on file: nothing to write.
+                Ok(patient) if patient == stored.record => Ok(id),
                 Ok(patient) => {
                     tx.update(actor, id, stored.meta.version, &patient)?;
                     Ok(id)

@@ -111,6 +111,16 @@ impl AppState {
         &self,
         work: impl FnOnce(&AppState) -> Result<T, crate::WebError> + Send + 'static,
     ) -> Result<T, crate::WebError> {
+        self.on_blocking_pool(work, crate::WebError::internal).await
+    }
+
+    /// Runs store work off the async workers, reporting a failed blocking task with
+    /// `failed` in the caller's error type.
+    pub(crate) async fn on_blocking_pool<T: Send + 'static, E: Send + 'static>(
+        &self,
+        work: impl FnOnce(&AppState) -> Result<T, E> + Send + 'static,
+        failed: impl FnOnce(String) -> E,
+    ) -> Result<T, E> {
         // On the multi-threaded runtime the worker runs the store call itself and hands
         // its other tasks to the other workers: no thread hop, no wake-up, which is most of
         // a small request's latency. A current-thread runtime (tests) cannot do that.
@@ -122,6 +132,6 @@ impl AppState {
         let state = self.clone();
         tokio::task::spawn_blocking(move || work(&state))
             .await
-            .map_err(|e| crate::WebError::internal(format!("blocking task failed: {e}")))?
+            .unwrap_or_else(|e| Err(failed(format!("blocking task failed: {e}"))))
     }
 }

@@ -302,6 +302,33 @@ impl Audited<'_> {
         Security::new(&mut *self.conn, self.now)
     }
 
+    /// Runs `f` inside a savepoint of this transaction. When `f` fails, what it wrote
+    /// (records and audit entries alike) is undone and the transaction goes on without it:
+    /// the inner `Err`. The outer `Err` is a failure of the savepoint itself, after which
+    /// the whole transaction must be abandoned.
+    pub fn savepoint<T>(
+        &mut self,
+        f: impl FnOnce(&mut Audited<'_>) -> Result<T>,
+    ) -> Result<Result<T>> {
+        // The chain continues from the head as it was before `f`, and on PostgreSQL a lock
+        // taken inside a rolled-back savepoint is released with it.
+        let (head, locked) = (self.head, self.locked);
+        self.conn.batch("SAVEPOINT audited_part")?;
+        match f(self) {
+            Ok(value) => {
+                self.conn.batch("RELEASE SAVEPOINT audited_part")?;
+                Ok(Ok(value))
+            }
+            Err(error) => {
+                self.conn.batch("ROLLBACK TO SAVEPOINT audited_part")?;
+                self.conn.batch("RELEASE SAVEPOINT audited_part")?;
+                self.head = head;
+                self.locked = locked;
+                Ok(Err(error))
+            }
+        }
+    }
+
     /// Appends `event` to the chain.
     pub fn append(&mut self, event: &AuditEvent) -> Result<AuditEntry> {
         if !self.locked && self.conn.dialect() == Dialect::Postgres {

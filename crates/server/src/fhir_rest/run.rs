@@ -34,10 +34,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&AppState) -> Result<T, FhirError> + Send + 'static,
 ) -> Result<T, FhirError> {
-    let state = state.clone();
-    tokio::task::spawn_blocking(move || work(&state))
-        .await
-        .map_err(|e| FhirError::internal(format!("blocking task failed: {e}")))?
+    state.on_blocking_pool(work, FhirError::internal).await
 }
 
 /// The request body as text (at most 64 MiB: a large transaction Bundle).

@@ -326,7 +326,46 @@ fn a_long_log_is_verified_page_by_page(store: &TestStore) {
     );
 }
 
+/// Parts of one transaction in savepoints: a failed part leaves no record and no audit
+/// entry, the parts after it chain from the last kept entry, and the chain verifies.
+fn a_failed_savepoint_undoes_only_its_part(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    let part = |a: &mut store::Audited<'_>, mrn: &str, fail: bool| -> store::Result<i64> {
+        let p = a.records().create(&actor(), &patient(mrn, "Part", "Pat"))?;
+        let event = AuditEvent::new(a.now(), "ann", Action::Create, Channel::Hl7)
+            .patient(PatientId(p.meta.id))
+            .record("patient", p.meta.id);
+        a.append(&event)?;
+        if fail {
+            return Err(store::Error::Conflict("bad part".into()));
+        }
+        Ok(p.meta.id)
+    };
+    let outcomes = trail
+        .write(store, |a| {
+            Ok(vec![
+                a.savepoint(|a| part(a, "S1", false))?.is_ok(),
+                a.savepoint(|a| part(a, "S2", true))?.is_ok(),
+                a.savepoint(|a| part(a, "S3", false))?.is_ok(),
+            ])
+        })
+        .unwrap();
+    assert_eq!(outcomes, [true, false, true]);
+    let mrns: Vec<String> = store
+        .read(|tx| tx.query("SELECT mrn FROM patients ORDER BY mrn", &[]))
+        .unwrap()
+        .iter()
+        .map(|row| row.text(0).unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(mrns, ["S1", "S3"]);
+    assert_eq!(store.audit_count().unwrap(), 2);
+    assert_eq!(trail.recorded_head().unwrap().unwrap().seq, 2);
+    assert_eq!(verdict(store, &trail), Ok(2));
+}
+
 backend_tests!(
+    a_failed_savepoint_undoes_only_its_part,
     a_long_log_is_verified_page_by_page,
     entries_chain_and_round_trip,
     the_log_refuses_updates_and_deletes,
