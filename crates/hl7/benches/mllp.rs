@@ -177,4 +177,16 @@ fn main() {
         4,
         (n..2 * n).map(|i| vxu(i, n)).collect(),
     );
+    run(
+        "VXU^V04 1 immunization",
+        addr,
+        8,
+        (2 * n..3 * n).map(|i| vxu(i, n)).collect(),
+    );
+    run(
+        "ADT^A04 register patient + encounter",
+        addr,
+        8,
+        (n..2 * n).map(a04).collect(),
+    );
 }

@@ -14,6 +14,7 @@
 use crate::ack::{AckCode, Problem, build_ack};
 use crate::error::{Error as ParseError, Location};
 use crate::extract::{PatientPlan, Plan, ProviderPlan, ShotPlan, VisitPlan, message_type, plan};
+use crate::group_commit::GroupCommit;
 use crate::message::{Message, parse, parse_bytes};
 use privacy::{Action, AuditEvent, Channel, DataCategory};
 use records::{
@@ -149,7 +150,27 @@ fn ack_id(original: &str) -> String {
 /// Processes one parsed message: checks, plans and applies it, and builds the ACK.
 pub fn process(sink: Sink<'_>, actor: &Actor, msg: &Message) -> Applied {
     let (outcome, code) = decide(sink, actor, msg);
-    let now = sink.store.clock().now();
+    answered(sink.store, msg, outcome, code)
+}
+
+/// Processes one payload with its writes handed to `group`, which may commit them with
+/// other connections' messages.
+pub(crate) fn process_grouped(group: &GroupCommit, bytes: &[u8], peer: &str) -> Applied {
+    let store = group.store();
+    let msg = match parse_bytes(bytes) {
+        Ok(msg) => msg,
+        Err(e) => return unreadable(store, bytes, &e),
+    };
+    let (outcome, code) = match prepare(&msg) {
+        Prepared::Answered(outcome, code) => (outcome, code),
+        Prepared::Ready(checked) => group.submit(checked, peer),
+    };
+    answered(store, &msg, outcome, code)
+}
+
+/// The ACK for `msg`, built once its outcome is final.
+fn answered(store: &Store, msg: &Message, outcome: Outcome, code: AckCode) -> Applied {
+    let now = store.clock().now();
     let control = msg.msh().map_or("", |m| m.text(10, 1));
     let problems = match &outcome {
         Outcome::Error(p) | Outcome::Rejected(p) => p.as_slice(),
@@ -168,15 +189,34 @@ fn categories_of(kind: &str) -> &'static [DataCategory] {
     }
 }
 
-fn decide(sink: Sink<'_>, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
-    let store = sink.store;
+/// A message that passed every check that needs no store: what to write, and the
+/// header fields its audit entry and duplicate check use. Owns its data, so it can be
+/// handed to whichever thread commits it.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    kind: String,
+    event: String,
+    control: String,
+    sender: String,
+    message_key: String,
+    plan: Plan,
+}
+
+/// Either the answer (the message cannot be applied) or the checked message to write.
+pub(crate) enum Prepared {
+    Answered(Outcome, AckCode),
+    Ready(Box<Checked>),
+}
+
+/// The header checks and the plan: everything before the store is touched.
+pub(crate) fn prepare(msg: &Message) -> Prepared {
     let Some(msh) = msg.msh() else {
-        return (Outcome::Rejected(Vec::new()), AckCode::Reject);
+        return Prepared::Answered(Outcome::Rejected(Vec::new()), AckCode::Reject);
     };
     let at = |f| msg.locate(msh, f, 1);
     let (kind, event) = message_type(msg);
     let reject = |loc: Location, code: u16, message: String| {
-        (
+        Prepared::Answered(
             Outcome::Rejected(vec![Problem::at(loc, code, message)]),
             AckCode::Reject,
         )
@@ -203,53 +243,84 @@ fn decide(sink: Sink<'_>, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
     let control = msh.text(10, 1);
     if control.is_empty() {
         let p = Problem::at(at(10), 101, "MSH-10 (message control id) is required");
-        return (Outcome::Error(vec![p]), AckCode::Error);
+        return Prepared::Answered(Outcome::Error(vec![p]), AckCode::Error);
     }
     let plan = match plan(msg) {
         Ok(plan) => plan,
-        Err(problems) => return (Outcome::Error(problems), AckCode::Error),
+        Err(problems) => return Prepared::Answered(Outcome::Error(problems), AckCode::Error),
     };
-    let message_key = format!("{}|{}|{control}", msh.text(3, 1), msh.text(4, 1));
-    let mut problems = Vec::new();
-    let mut write = |tx: &mut Tx<'_>| -> store::Result<Option<i64>> {
-        if tx
-            .external_id(crate::SOURCE, "message", &message_key)?
-            .is_some()
-        {
-            return Ok(None);
-        }
-        let patient = apply(tx, actor, &plan, &mut problems)?;
-        tx.link_external_id(crate::SOURCE, "message", &message_key, patient)?;
-        Ok(Some(patient))
+    Prepared::Ready(Box::new(Checked {
+        message_key: format!("{}|{}|{control}", msh.text(3, 1), msh.text(4, 1)),
+        sender: msh.text(3, 1).to_owned(),
+        control: control.to_owned(),
+        kind,
+        event,
+        plan,
+    }))
+}
+
+/// Applies a checked message unless it was applied before; `Some(patient)` when written.
+fn write_records(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    checked: &Checked,
+    problems: &mut Vec<Problem>,
+) -> store::Result<Option<i64>> {
+    if tx
+        .external_id(crate::SOURCE, "message", &checked.message_key)?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let patient = apply(tx, actor, &checked.plan, problems)?;
+    tx.link_external_id(crate::SOURCE, "message", &checked.message_key, patient)?;
+    Ok(Some(patient))
+}
+
+/// Writes a checked message and its audit entry in `audited`; `Ok(true)` for a resend
+/// that changed nothing.
+pub(crate) fn write_audited(
+    audited: &mut store::Audited<'_>,
+    actor: &Actor,
+    checked: &Checked,
+    peer: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> store::Result<bool> {
+    let Some(patient) = write_records(&mut audited.records(), actor, checked, problems)? else {
+        return Ok(true);
     };
-    let result = match sink.trail {
-        Some(trail) => trail.write(store, |audited| {
-            let Some(patient) = write(&mut audited.records())? else {
-                return Ok(true);
-            };
-            let action = if event == "A08" {
-                Action::Update
-            } else {
-                Action::Create
-            };
-            let mut entry = AuditEvent::new(audited.now(), actor.name(), action, Channel::Hl7)
-                .patient(PatientId(patient))
-                .record("patient", patient)
-                .categories(categories_of(&kind))
-                .reason(&format!(
-                    "HL7 {kind}^{event} {control} from {}",
-                    msh.text(3, 1)
-                ));
-            entry.source = sink.peer.map(str::to_owned);
-            audited.append(&entry)?;
-            Ok(false)
-        }),
-        None => store.write(|tx| write(tx).map(|patient| patient.is_none())),
+    let action = if checked.event == "A08" {
+        Action::Update
+    } else {
+        Action::Create
     };
-    match result {
+    let Checked {
+        kind,
+        event,
+        control,
+        sender,
+        ..
+    } = checked;
+    let mut entry = AuditEvent::new(audited.now(), actor.name(), action, Channel::Hl7)
+        .patient(PatientId(patient))
+        .record("patient", patient)
+        .categories(categories_of(kind))
+        .reason(&format!("HL7 {kind}^{event} {control} from {sender}"));
+    entry.source = peer.map(str::to_owned);
+    audited.append(&entry)?;
+    Ok(false)
+}
+
+/// The answer to a checked message, from what writing it returned.
+pub(crate) fn concluded(
+    checked: &Checked,
+    written: store::Result<bool>,
+    problems: Vec<Problem>,
+) -> (Outcome, AckCode) {
+    match written {
         Ok(duplicate) => (
             Outcome::Stored {
-                message_type: format!("{kind}^{event}"),
+                message_type: format!("{}^{}", checked.kind, checked.event),
                 duplicate,
             },
             AckCode::Accept,
@@ -264,6 +335,23 @@ fn decide(sink: Sink<'_>, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
             (Outcome::Error(vec![p]), AckCode::Error)
         }
     }
+}
+
+fn decide(sink: Sink<'_>, actor: &Actor, msg: &Message) -> (Outcome, AckCode) {
+    let checked = match prepare(msg) {
+        Prepared::Answered(outcome, code) => return (outcome, code),
+        Prepared::Ready(checked) => checked,
+    };
+    let mut problems = Vec::new();
+    let written = match sink.trail {
+        Some(trail) => trail.write(sink.store, |audited| {
+            write_audited(audited, actor, &checked, sink.peer, &mut problems)
+        }),
+        None => sink.store.write(|tx| {
+            write_records(tx, actor, &checked, &mut problems).map(|patient| patient.is_none())
+        }),
+    };
+    concluded(&checked, written, problems)
 }
 
 /// Ends the transaction with `problems` (the caller turns them into an AE).

@@ -15,6 +15,7 @@ mod error;
 mod escape;
 mod extract;
 mod fields;
+mod group_commit;
 pub mod listener;
 mod message;
 pub mod mllp;

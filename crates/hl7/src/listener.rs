@@ -1,5 +1,6 @@
 //! The MLLP listener: one thread per connection, many messages per connection, each
-//! message applied and committed before its ACK is written.
+//! message applied and committed before its ACK is written. Messages arriving on several
+//! connections at once share a commit (`group_commit`).
 //!
 //! Invariants:
 //! - A connection never buffers more than the frame limit; an oversized frame gets an AR
@@ -11,7 +12,8 @@
 //!   with a log line, so a flood cannot exhaust threads.
 
 use crate::ack::{AckCode, Problem, build_ack};
-use crate::apply::{Outcome, Sink, process_bytes};
+use crate::apply::{Outcome, process_grouped};
+use crate::group_commit::GroupCommit;
 use crate::mllp::{Decoder, FrameError, encode};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -52,6 +54,11 @@ pub fn serve(
     config: &Config,
 ) -> std::io::Result<()> {
     let active = Arc::new(AtomicUsize::new(0));
+    let group = Arc::new(GroupCommit::new(
+        Arc::clone(&store),
+        trail,
+        Actor::new("hl7:mllp"),
+    ));
     for stream in listener.incoming() {
         let stream = match stream {
             Ok(stream) => stream,
@@ -71,19 +78,13 @@ pub fn serve(
             );
             continue;
         }
-        let store = Arc::clone(&store);
-        let trail = Arc::clone(&trail);
+        let group = Arc::clone(&group);
         let config = config.clone();
         let active = Arc::clone(&active);
         let spawned = std::thread::Builder::new()
             .name(format!("mllp {peer}"))
             .spawn(move || {
-                let sink = Sink {
-                    store: &store,
-                    trail: Some(&trail),
-                    peer: Some(&peer),
-                };
-                if let Err(e) = connection(stream, sink, &config) {
+                if let Err(e) = connection(stream, &group, &peer, &config) {
                     eprintln!("mllp: {peer}: connection ended: {e}");
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
@@ -96,11 +97,15 @@ pub fn serve(
 }
 
 /// Serves one connection until the peer closes it.
-pub fn connection(mut stream: TcpStream, sink: Sink<'_>, config: &Config) -> std::io::Result<()> {
-    let store = sink.store;
+fn connection(
+    mut stream: TcpStream,
+    group: &GroupCommit,
+    peer: &str,
+    config: &Config,
+) -> std::io::Result<()> {
+    let store = group.store();
     stream.set_read_timeout(Some(config.idle_timeout))?;
     stream.set_nodelay(true)?;
-    let actor = Actor::new("hl7:mllp");
     let mut decoder = Decoder::new(config.max_frame);
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = vec![0u8; 64 * 1024];
@@ -120,7 +125,7 @@ pub fn connection(mut stream: TcpStream, sink: Sink<'_>, config: &Config) -> std
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(payload)) => {
-                    let applied = process_bytes(sink, &actor, &payload);
+                    let applied = process_grouped(group, &payload, peer);
                     if config.log_messages {
                         log(&applied.outcome);
                     }

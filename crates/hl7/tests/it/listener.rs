@@ -153,3 +153,64 @@ fn every_stored_message_is_audited_on_the_hl7_channel() {
             .starts_with("127.0.0.1")
     );
 }
+
+/// Connections sending at once share commits: every message still gets its own answer,
+/// each good one is stored and audited exactly once, and the audit chain verifies.
+#[test]
+fn concurrent_connections_are_each_answered_and_stored_once() {
+    let clock = Arc::new(store::FixedClock::new(test_support::test_epoch()));
+    let store = Arc::new(store::Store::open(&store::Location::Memory, clock).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let trail = Arc::new(store::AuditTrail::open_or_create(dir.path()).unwrap());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (served, served_trail) = (Arc::clone(&store), Arc::clone(&trail));
+    let config = Config {
+        log_messages: false,
+        ..Config::default()
+    };
+    std::thread::spawn(move || serve(&listener, served, served_trail, &config));
+    let (connections, each) = (6, 40);
+    let senders: Vec<_> = (0..connections)
+        .map(|c| {
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                let (mut decoder, mut buf) = (Decoder::new(1 << 20), Vec::new());
+                let mut answers = Vec::new();
+                for i in 0..each {
+                    // Every tenth has an impossible birth date: answered AE, stores nothing.
+                    let birth = if i % 10 == 9 { "19801345" } else { "19800412" };
+                    let text = format!(
+                        "MSH|^~\\&|EHR|NORTH|CHARTROOM|CR|20260301090000-0500||ADT^A04^ADT_A01|C{c}-{i}|P|2.5.1\r\
+                         PID|1||M{c}-{i}^^^NORTH^MR||Family{c}^Given{i}||{birth}|F\r\
+                         PV1|1|O\r"
+                    );
+                    let mut out = Vec::new();
+                    encode(text.as_bytes(), &mut out);
+                    stream.write_all(&out).unwrap();
+                    let ack = read_ack(&mut stream, &mut decoder, &mut buf).unwrap();
+                    answers.push(ack.split('\r').nth(1).unwrap().to_owned());
+                }
+                answers
+            })
+        })
+        .collect();
+    for (c, sender) in senders.into_iter().enumerate() {
+        let answers = sender.join().unwrap();
+        for (i, answer) in answers.iter().enumerate() {
+            let code = if i % 10 == 9 { "AE" } else { "AA" };
+            assert_eq!(answer, &format!("MSA|{code}|C{c}-{i}"));
+        }
+    }
+    let good = connections * (each - each / 10);
+    let stored = store
+        .read(|tx| tx.query("SELECT CAST(COUNT(*) AS BIGINT) FROM patients", &[]))
+        .unwrap()[0]
+        .int(0);
+    assert_eq!(stored, good as i64);
+    assert_eq!(store.audit_count().unwrap(), good as i64);
+    assert_eq!(
+        trail.verify(&store).unwrap().map(|v| v.entries),
+        Ok(good as u64)
+    );
+}
