@@ -2,8 +2,9 @@
 //! write everything in one transaction, then build the ACK.
 //!
 //! Invariants:
-//! - One message, one transaction: it commits whole, with its audit entry (channel `hl7`,
-//!   the patient, the categories written), or stores nothing.
+//! - One message, one transaction (or one savepoint of a group commit): it commits whole,
+//!   with its audit entry (channel `hl7`, the patient, the categories written), or stores
+//!   nothing.
 //! - The ACK is built after the transaction returned, so AA means committed.
 //! - A message is applied once: its sender, facility and control id (MSH-3, MSH-4, MSH-10)
 //!   are kept in `external_ids` in the same transaction, and a resend (the sender never saw

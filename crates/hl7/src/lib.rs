@@ -5,7 +5,8 @@
 //! Invariants:
 //! - Nothing here panics on any input: the parser and the frame decoder take arbitrary bytes.
 //! - Every problem names its position as HL7 does (`PID-7.1, line 3`).
-//! - A message is applied in one store transaction, and its ACK is built only after that
+//! - A message is applied in one store transaction (or one savepoint of a transaction
+//!   shared with other connections' messages), and its ACK is built only after that
 //!   transaction committed: no AA for data not stored.
 //! - Writing escapes every delimiter and the escape character, so `parse(write(m)) == m`.
 
