@@ -1,6 +1,6 @@
 //! Bulk export: current records as FHIR NDJSON, one file per resource type
-//! (`Patient.ndjson`, `Encounter.ndjson`, ...), the layout of the Bulk Data `$export`
-//! output. `chartroom export --ndjson` writes every type; the server's `$export` jobs
+//! (`Patient.ndjson`, `Encounter.ndjson`, ..., `Claim.ndjson` from charges), the layout
+//! of the Bulk Data `$export` output. `chartroom export --ndjson` writes every type; the server's `$export` jobs
 //! choose types and `_since` through `ExportFilter` and watch progress, so both share
 //! this one implementation.
 //!
@@ -11,11 +11,12 @@
 
 use crate::to_fhir::ToFhir;
 use crate::{Error, Result};
+use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
-use store::{Store, Table, Tx, Value};
+use store::{Store, Stored, Table, Tx, Value};
 use time::OffsetDateTime;
 
 /// Resources written per file, in export order.
@@ -36,6 +37,7 @@ pub const EXPORT_TYPES: &[&str] = &[
     "MedicationStatement",
     "AllergyIntolerance",
     "DocumentReference",
+    "Claim",
 ];
 
 /// Which records an export writes.
@@ -98,6 +100,17 @@ impl NdjsonFile {
         filter: &ExportFilter,
         progress: Progress<'_>,
     ) -> Result<()> {
+        self.write_mapped::<R, _>(tx, filter, progress, |_, stored| Ok(R::to_fhir(stored)))
+    }
+
+    /// Writes every chosen record of `R` as `map` makes it (Claims read other records).
+    fn write_mapped<R: Table, M: Serialize>(
+        &mut self,
+        tx: &mut Tx<'_>,
+        filter: &ExportFilter,
+        progress: Progress<'_>,
+        map: impl Fn(&mut Tx<'_>, &Stored<R>) -> Result<M>,
+    ) -> Result<()> {
         let mut after = 0i64;
         loop {
             let page = match filter.since {
@@ -114,8 +127,8 @@ impl NdjsonFile {
             };
             after = last.meta.id;
             for stored in &page {
-                serde_json::to_writer(&mut self.writer, &R::to_fhir(stored))
-                    .map_err(|e| self.error(e))?;
+                let resource = map(tx, stored)?;
+                serde_json::to_writer(&mut self.writer, &resource).map_err(|e| self.error(e))?;
                 self.writer.write_all(b"\n").map_err(|e| self.error(e))?;
                 self.n_resources += 1;
             }
@@ -193,5 +206,15 @@ fn write_all(
     file!("MedicationStatement": Medication);
     file!("AllergyIntolerance": Allergy);
     file!("DocumentReference": ClinicalNote);
+    if filter.wants("Claim") {
+        if progress("Claim", 0).is_break() {
+            return Err(Error::Stopped);
+        }
+        let mut file = NdjsonFile::create(dir, "Claim")?;
+        file.write_mapped::<Charge, _>(tx, filter, progress, |tx, stored| {
+            Ok(crate::to_fhir::charge_claim(tx, stored)?)
+        })?;
+        counts.push(file.finish()?);
+    }
     Ok(counts)
 }

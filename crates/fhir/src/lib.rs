@@ -41,7 +41,7 @@ pub use from_fhir::{Mapped, ReferenceResolver, from_json};
 
 pub use resources::*;
 pub use systems::*;
-pub use to_fhir::{ToFhir, resource_id};
+pub use to_fhir::{ToFhir, charge_claim, resource_id};
 
 pub use validate::{Issue, IssueSeverity, operation_outcome, validate_resource, validate_value};
 

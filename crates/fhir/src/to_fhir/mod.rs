@@ -8,8 +8,10 @@
 //! - Every coding names its canonical system URI (see `systems`).
 //! - The output always passes `validate_value` (the integration tests check every kind).
 
+mod claim;
 mod clinical;
 
+pub use claim::charge_claim;
 #[allow(unused_imports)]
 pub(crate) use clinical::*;
 

@@ -30,6 +30,7 @@ fn every_kind_exports_valid_resources(store: &TestStore) {
         "AllergyIntolerance.ndjson",
         "DocumentReference.ndjson",
         "Practitioner.ndjson",
+        "Claim.ndjson",
     ] {
         assert_eq!(count(name), 1, "{name}");
     }
@@ -70,6 +71,40 @@ fn every_kind_exports_valid_resources(store: &TestStore) {
     );
     let procedure = &lines(dir.path(), "Procedure.ndjson")[0];
     assert_eq!(procedure["code"]["coding"][0]["system"], fhir::ICD10PCS);
+    // A charge is a Claim: the patient, the facility of its encounter, the coverage with
+    // its payer, the code and the amount in dollars.
+    let claim = &lines(dir.path(), "Claim.ndjson")[0];
+    assert_eq!(
+        claim["patient"]["reference"],
+        format!("Patient/{}", chart.patient)
+    );
+    assert_eq!(
+        claim["item"][0]["productOrService"]["coding"][0]["system"],
+        fhir::CPT
+    );
+    assert_eq!(
+        claim["item"][0]["productOrService"]["coding"][0]["code"],
+        "99223"
+    );
+    let text = std::fs::read_to_string(dir.path().join("Claim.ndjson")).unwrap();
+    assert!(
+        text.contains(r#""value":412.50"#),
+        "cents kept exactly: {text}"
+    );
+    assert!(
+        claim["insurance"][0]["coverage"]["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("Coverage/"),
+        "{claim}"
+    );
+    assert!(
+        claim["provider"]["reference"]
+            .as_str()
+            .unwrap()
+            .starts_with("Organization/"),
+        "{claim}"
+    );
     let immunization = &lines(dir.path(), "Immunization.ndjson")[0];
     assert_eq!(
         immunization["vaccineCode"]["coding"][0]["system"],

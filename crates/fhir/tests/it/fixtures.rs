@@ -239,6 +239,21 @@ pub fn chart(store: &Store) -> Chart {
                     signer_id: Some(ProviderId(provider.meta.id)),
                 },
             )?;
+            tx.create(
+                &actor,
+                &Charge {
+                    patient_id,
+                    encounter_id: Some(encounter_id),
+                    procedure_id: None,
+                    code: Some("99223".into()),
+                    description: "Initial hospital care".into(),
+                    service_date: date!(2026 - 01 - 05),
+                    amount_cents: 41_250,
+                    units: 1,
+                    payer_id: Some(PayerId(payer.meta.id)),
+                    due_date: Some(date!(2026 - 02 - 04)),
+                },
+            )?;
             Ok(Chart {
                 patient: patient.meta.id,
                 encounter: encounter.meta.id,

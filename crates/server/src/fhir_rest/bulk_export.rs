@@ -4,7 +4,9 @@
 //! - `GET /fhir/$export` (every type) and `GET /fhir/Patient/$export` (the Patient
 //!   compartment: no Practitioners or Organizations) with `Prefer: respond-async`,
 //!   `_outputFormat`, `_type` and `_since`, answer 202 with `Content-Location` naming the
-//!   status URL. There is no Group in the records model, so there is no Group level.
+//!   status URL. Charges are exported as `Claim` (the `fhir` crate's `charge_claim`, the
+//!   same mapping as the Claim read). There is no Group in the records model, so there is
+//!   no Group level.
 //! - `GET /fhir/$export-status/{id}`: 202 with `X-Progress` while running, 200 with the
 //!   completion manifest when done; `DELETE` cancels the job and removes its files.
 //! - `GET /fhir/$export-file/{id}/{file}`: one NDJSON file of the manifest, streamed.
@@ -12,7 +14,8 @@
 //! Invariants:
 //! - Every route needs `export-records`; the kick-off also needs the read permission of
 //!   every record kind it exports: `_type` naming a type the user may not read is 403,
-//!   and without `_type` such types are left out.
+//!   and without `_type` such types are left out (Claim needs `read-billing`, so an HIM
+//!   technician's export holds no Claims).
 //! - Unknown parameters, types, formats and malformed `_since` are refused (400), never
 //!   ignored, so an export never holds more than was asked for.
 //! - The kick-off is audited (`export`, channel `fhir`, the categories exported) before
@@ -509,8 +512,13 @@ mod tests {
             Some(vec!["Patient".to_owned(), "Observation".to_owned()])
         );
         assert!(asked.since.is_some());
+        let claims = parse_params(Level::Patient, &pairs(&[("_type", "Claim")]));
+        assert!(
+            claims.is_ok_and(|a| a.types == Some(vec!["Claim".to_owned()])),
+            "charges are exported as Claims"
+        );
         for bad in [
-            ("_type", "Claim"),
+            ("_type", "AuditEvent"),
             ("_type", "Nonsense"),
             ("_type", ","),
             ("_outputFormat", "text/csv"),

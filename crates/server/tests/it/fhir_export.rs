@@ -226,6 +226,110 @@ async fn type_since_and_patient_level_choose_what_is_exported() {
     assert!(!types.contains(&"Organization") && !types.contains(&"Practitioner"));
 }
 
+/// The types in a finished job's manifest.
+fn types_of(manifest: &Value) -> Vec<String> {
+    manifest["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn charges_are_exported_as_claims_at_system_and_patient_level_and_by_type() {
+    let h = Harness::new();
+    some_records(&h);
+    let patient = h.add_patient("E300");
+    let charge = h.add_charge(patient, "99213", 12_550);
+    let me = signed_in(&h, &[Role::HimTechnician, Role::Billing]).await;
+
+    for uri in [
+        "/fhir/$export",
+        "/fhir/Patient/$export",
+        "/fhir/$export?_type=Claim",
+        "/fhir/Patient/$export?_type=Claim,Patient",
+    ] {
+        let status = kick_off(&h, &me, uri).await;
+        let manifest = finished(&h, &me, &status).await;
+        let files = download_all(&h, &me, &manifest).await;
+        let (_, claims) = files
+            .iter()
+            .find(|(t, _)| t == "Claim")
+            .unwrap_or_else(|| panic!("{uri}: no Claim file in {manifest}"));
+        assert_eq!(claims.len(), 1, "{uri}");
+        let claim = &claims[0];
+        assert_eq!(claim["id"], charge.to_string());
+        assert_eq!(claim["patient"]["reference"], format!("Patient/{patient}"));
+        assert_eq!(claim["total"]["value"].as_f64(), Some(125.5));
+        assert!(fhir::validate_value(claim).is_empty(), "{claim}");
+        // The same resource as the Claim read.
+        let read = fhir(&h, "GET", &format!("/fhir/Claim/{charge}"), &me, None, &[]).await;
+        assert_eq!(&read.body, claim);
+        if uri.contains("_type=Claim") {
+            assert!(types_of(&manifest).len() <= 2, "{manifest}");
+        }
+    }
+    // The kick-off names billing among the categories exported.
+    let kick_offs: Vec<_> = h
+        .audit()
+        .into_iter()
+        .filter(|e| {
+            e.event.action == Action::Export
+                && e.event.reason.as_deref().unwrap_or("").contains("Claim")
+                && !e
+                    .event
+                    .reason
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("downloaded")
+        })
+        .collect();
+    assert_eq!(kick_offs.len(), 4);
+    assert!(
+        kick_offs
+            .iter()
+            .all(|e| e.event.categories.contains(&DataCategory::Billing))
+    );
+}
+
+#[tokio::test]
+async fn a_user_without_billing_permission_gets_no_claims() {
+    let h = Harness::new();
+    some_records(&h);
+    let patient = h.add_patient("E300");
+    h.add_charge(patient, "99213", 12_550);
+    // HIM technicians export records but do not read billing.
+    let me = signed_in(&h, &[Role::HimTechnician]).await;
+    for uri in ["/fhir/$export", "/fhir/Patient/$export"] {
+        let status = kick_off(&h, &me, uri).await;
+        let manifest = finished(&h, &me, &status).await;
+        let types = types_of(&manifest);
+        assert!(types.contains(&"Patient".to_owned()), "{manifest}");
+        assert!(!types.contains(&"Claim".to_owned()), "{uri}: {manifest}");
+        let kick_off_entry = h
+            .audit()
+            .into_iter()
+            .rfind(|e| e.event.action == Action::Export)
+            .unwrap();
+        assert!(
+            !kick_off_entry
+                .event
+                .categories
+                .contains(&DataCategory::Billing)
+        );
+    }
+    for uri in [
+        "/fhir/$export?_type=Claim",
+        "/fhir/Patient/$export?_type=Patient,Claim",
+    ] {
+        let reply = fhir(&h, "GET", uri, &me, None, &[ASYNC, ACCEPT]).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}: {}", reply.body);
+        assert_eq!(reply.body["resourceType"], "OperationOutcome");
+        assert!(reply.body.to_string().contains("Claim"), "{}", reply.body);
+    }
+}
+
 #[tokio::test]
 async fn a_kick_off_without_respond_async_or_with_bad_parameters_is_refused() {
     let h = Harness::new();
@@ -244,7 +348,7 @@ async fn a_kick_off_without_respond_async_or_with_bad_parameters_is_refused() {
             "_type",
         ),
         (
-            "/fhir/$export?_type=Claim",
+            "/fhir/$export?_type=AuditEvent",
             &[ASYNC],
             StatusCode::BAD_REQUEST,
             "_type",

@@ -266,6 +266,27 @@ impl Harness {
             .unwrap();
     }
 
+    /// A self-pay charge on `patient`'s account; returns its id.
+    pub fn add_charge(&self, patient: i64, code: &str, amount_cents: i64) -> i64 {
+        let charge = records::Charge {
+            patient_id: records::PatientId(patient),
+            encounter_id: None,
+            procedure_id: None,
+            code: Some(code.into()),
+            description: "Office visit".into(),
+            service_date: self.now().date(),
+            amount_cents,
+            units: 1,
+            payer_id: None,
+            due_date: None,
+        };
+        self.store
+            .write(|tx| tx.create(&store::Actor::new("test"), &charge))
+            .unwrap()
+            .meta
+            .id
+    }
+
     /// The password step alone.
     pub async fn password_login(&self, name: &str) -> Reply {
         let reply = self
