@@ -7,7 +7,7 @@
 //! no per-kind SQL to drift out of step with the model.
 
 use crate::error::{Error, Result};
-use crate::value::{Value, date_text, instant_text, parse_date, parse_instant};
+use crate::value::{Value, parse_date, parse_instant};
 use records::{RecordKind, Validate};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -81,33 +81,6 @@ fn json_to_value(json: Option<&Json>, column: &Column) -> std::result::Result<Va
     }
 }
 
-fn value_to_json(value: &Value, column: &Column) -> std::result::Result<Json, String> {
-    let wrong = || {
-        format!(
-            "{}: stored value {value:?} is not {:?}",
-            column.name, column.ty
-        )
-    };
-    Ok(match (column.ty, value) {
-        (_, Value::Null) => Json::Null,
-        (ColType::Text, Value::Text(text)) => Json::String(text.clone()),
-        (ColType::Int, Value::Int(n)) => Json::from(*n),
-        (ColType::Real, Value::Real(x)) => serde_json::Number::from_f64(*x)
-            .map(Json::Number)
-            .ok_or_else(wrong)?,
-        (ColType::Real, Value::Int(n)) => Json::from(*n as f64),
-        (ColType::Date, value) => Json::String(date_text(value.as_date().ok_or_else(wrong)?)),
-        (ColType::Timestamp, value) => {
-            Json::String(instant_text(value.as_instant().ok_or_else(wrong)?))
-        }
-        (ColType::Json, Value::Json(json)) => json.clone(),
-        (ColType::Json, Value::Text(text)) => {
-            serde_json::from_str(text).map_err(|e| format!("{}: {e}", column.name))?
-        }
-        _ => return Err(wrong()),
-    })
-}
-
 /// The record as one value per column, in `R::COLUMNS` order.
 pub(crate) fn record_values<R: Table>(record: &R) -> Result<Vec<Value>> {
     let object = record_json(record)?;
@@ -137,14 +110,8 @@ pub(crate) fn record_from_values<R: Table>(id: i64, values: &[Value]) -> Result<
         id,
         message,
     };
-    let mut object = Map::new();
-    for (column, value) in R::COLUMNS.iter().zip(values) {
-        object.insert(
-            column.name.to_owned(),
-            value_to_json(value, column).map_err(corrupt)?,
-        );
-    }
-    serde_json::from_value(Json::Object(object)).map_err(|e| corrupt(e.to_string()))
+    R::deserialize(crate::row_de::row_fields(R::COLUMNS, values))
+        .map_err(|e| corrupt(e.to_string()))
 }
 
 /// `c1, c2, ...` for this table.
