@@ -36,6 +36,8 @@ struct State {
     closing: bool,
     /// Someone waits in `flush`: write now rather than after the pause.
     hurry: bool,
+    /// The writer waits for a head (not in its pause): only then does a publish wake it.
+    idle: bool,
 }
 
 /// The pause after each write, during which newer heads accumulate into the next write:
@@ -107,7 +109,12 @@ impl HeadWriter {
                 return;
             }
         }
-        self.changed.notify_all();
+        // During the writer's pause a wake-up would only put it back to sleep: it takes
+        // the newest head when the pause ends. Waking it per append cost a system call
+        // and a context switch on every request.
+        if state.idle {
+            self.changed.notify_all();
+        }
     }
 
     fn write_now(&self, head: Head, why: &str) {
@@ -180,10 +187,12 @@ impl HeadWriter {
                 }
                 None if state.closing => break,
                 None => {
+                    state.idle = true;
                     state = self
                         .changed
                         .wait(state)
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    state.idle = false;
                 }
             }
         }
