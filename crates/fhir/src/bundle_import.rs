@@ -438,6 +438,7 @@ fn store_mapped(
         Mapped::Medication(r) => ("medication", tx.create(actor, &r)?.meta.id),
         Mapped::Allergy(r) => ("allergy", tx.create(actor, &r)?.meta.id),
         Mapped::Note(r) => ("note", tx.create(actor, &r)?.meta.id),
+        Mapped::Group(r) => ("group", tx.create(actor, &r)?.meta.id),
         Mapped::Observations(observations) => {
             let mut first = None;
             for observation in &observations {

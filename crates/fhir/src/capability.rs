@@ -12,6 +12,7 @@ use crate::resources::{
 const BULK_EXPORT: &str = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export";
 const BULK_PATIENT_EXPORT: &str =
     "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export";
+const BULK_GROUP_EXPORT: &str = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export";
 
 fn export_operation(definition: &str) -> CapabilityOperation {
     CapabilityOperation {
@@ -20,7 +21,8 @@ fn export_operation(definition: &str) -> CapabilityOperation {
     }
 }
 
-/// Resource types served with full read/write interactions.
+/// Resource types served with records behind them (read, search, history; create,
+/// update and delete unless read-only).
 pub const WRITABLE_TYPES: &[&str] = &[
     "Patient",
     "Practitioner",
@@ -35,7 +37,11 @@ pub const WRITABLE_TYPES: &[&str] = &[
     "Coverage",
     "Claim",
     "DocumentReference",
+    "Group",
 ];
+
+/// Of those, the types served read-only (Claims are derived from charges).
+const READ_ONLY_TYPES: &[&str] = &["Claim"];
 
 fn interactions(codes: &[&str]) -> Vec<CapabilityInteraction> {
     codes
@@ -53,21 +59,25 @@ pub fn capability_statement(date: &str, version: &str) -> CapabilityStatement {
         .iter()
         .map(|type_| CapabilityResource {
             type_: (*type_).to_owned(),
-            interaction: interactions(&[
-                "read",
-                "vread",
-                "update",
-                "delete",
-                "history-instance",
-                "create",
-                "search-type",
-            ]),
+            interaction: if READ_ONLY_TYPES.contains(type_) {
+                interactions(&["read", "vread", "history-instance", "search-type"])
+            } else {
+                interactions(&[
+                    "read",
+                    "vread",
+                    "update",
+                    "delete",
+                    "history-instance",
+                    "create",
+                    "search-type",
+                ])
+            },
             versioning: Some("versioned".into()),
             read_history: Some(true),
-            operation: if *type_ == "Patient" {
-                vec![export_operation(BULK_PATIENT_EXPORT)]
-            } else {
-                Vec::new()
+            operation: match *type_ {
+                "Patient" => vec![export_operation(BULK_PATIENT_EXPORT)],
+                "Group" => vec![export_operation(BULK_GROUP_EXPORT)],
+                _ => Vec::new(),
             },
         })
         .collect();

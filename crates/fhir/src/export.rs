@@ -1,8 +1,8 @@
 //! Bulk export: current records as FHIR NDJSON, one file per resource type
 //! (`Patient.ndjson`, `Encounter.ndjson`, ..., `Claim.ndjson` from charges), the layout
 //! of the Bulk Data `$export` output. `chartroom export --ndjson` writes every type; the server's `$export` jobs
-//! choose types and `_since` through `ExportFilter` and watch progress, so both share
-//! this one implementation.
+//! choose types, `_since` and (Group level) the patients whose compartment is written
+//! through `ExportFilter` and watch progress, so both share this one implementation.
 //!
 //! Invariants: the whole export reads one store snapshot (one read transaction), so files
 //! agree with each other; tables are paged by id so memory stays flat; soft-deleted
@@ -28,6 +28,7 @@ pub const EXPORT_TYPES: &[&str] = &[
     "Organization",
     "Practitioner",
     "Patient",
+    "Group",
     "Coverage",
     "Encounter",
     "Condition",
@@ -48,6 +49,10 @@ pub struct ExportFilter {
     pub types: Option<Vec<String>>,
     /// Only records changed after this instant (Bulk Data `_since`).
     pub since: Option<OffsetDateTime>,
+    /// Only the Patient compartment of these patients (a Group-level export: the group's
+    /// members); types outside the compartment (Organization, Practitioner, Group) are
+    /// left empty. `None` exports every patient.
+    pub patients: Option<Vec<i64>>,
 }
 
 impl ExportFilter {
@@ -64,6 +69,10 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str, u64) -> ControlFlow<()>;
 
 /// Records read per page.
 const PAGE: i64 = 2_000;
+
+/// Patient ids bound in one query of a Group-level export (well under both engines'
+/// limits on parameters).
+const PATIENTS_PER_QUERY: usize = 500;
 
 struct NdjsonFile {
     resource_type: &'static str,
@@ -111,17 +120,57 @@ impl NdjsonFile {
         progress: Progress<'_>,
         map: impl Fn(&mut Tx<'_>, &Stored<R>) -> Result<M>,
     ) -> Result<()> {
+        let Some(patients) = &filter.patients else {
+            return self.write_pages(tx, filter, progress, &map, "", &[]);
+        };
+        let column = if R::KIND == "patient" {
+            "id"
+        } else if R::COLUMNS.iter().any(|c| c.name == "patient_id") {
+            "patient_id"
+        } else {
+            // Not in the Patient compartment.
+            return Ok(());
+        };
+        let mut patients = patients.clone();
+        patients.sort_unstable();
+        patients.dedup();
+        for chunk in patients.chunks(PATIENTS_PER_QUERY) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let ids: Vec<Value> = chunk.iter().map(|id| Value::Int(*id)).collect();
+            self.write_pages(
+                tx,
+                filter,
+                progress,
+                &map,
+                &format!(" AND {column} IN ({marks})"),
+                &ids,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Writes the chosen records of `R` passing `extra` (SQL after the paging condition,
+    /// with its `params`), page by page.
+    fn write_pages<R: Table, M: Serialize>(
+        &mut self,
+        tx: &mut Tx<'_>,
+        filter: &ExportFilter,
+        progress: Progress<'_>,
+        map: &impl Fn(&mut Tx<'_>, &Stored<R>) -> Result<M>,
+        extra: &str,
+        params: &[Value],
+    ) -> Result<()> {
         let mut after = 0i64;
         loop {
-            let page = match filter.since {
-                Some(since) => tx.select::<R>(
-                    "id > ? AND updated_at > ?",
-                    &[Value::Int(after), Value::Timestamp(since)],
-                    "id",
-                    PAGE,
-                )?,
-                None => tx.select::<R>("id > ?", &[Value::Int(after)], "id", PAGE)?,
-            };
+            let mut condition = "id > ?".to_owned();
+            let mut values = vec![Value::Int(after)];
+            if let Some(since) = filter.since {
+                condition.push_str(" AND updated_at > ?");
+                values.push(Value::Timestamp(since));
+            }
+            condition.push_str(extra);
+            values.extend(params.iter().cloned());
+            let page = tx.select::<R>(&condition, &values, "id", PAGE)?;
             let Some(last) = page.last() else {
                 return Ok(());
             };
@@ -197,6 +246,7 @@ fn write_all(
     file!("Organization": Organization, Payer);
     file!("Practitioner": Provider);
     file!("Patient": Patient);
+    file!("Group": PatientGroup);
     file!("Coverage": Coverage);
     file!("Encounter": Encounter);
     file!("Condition": Diagnosis, Problem);

@@ -15,6 +15,7 @@ mod clinical;
 pub mod dates;
 mod encounter;
 mod financial;
+mod group;
 mod identifiers;
 mod ids;
 mod note;
@@ -31,6 +32,7 @@ pub use encounter::{
     ParticipantRole, PoaIndicator, Procedure, ProcedureCodeSystem, normalize_icd10cm,
 };
 pub use financial::{Charge, Posting, PostingKind, PostingSource};
+pub use group::{MAX_GROUP_MEMBERS, PatientGroup};
 pub use identifiers::{Mrn, Npi};
 pub use ids::{
     AllergyId, ChargeId, CoverageId, DiagnosisId, EncounterId, ImmunizationId, MedicationId,

@@ -184,6 +184,8 @@ pub enum Filter {
     /// A text column starts with the prefix, ignoring case (names of practitioners and
     /// organizations, which are few enough not to need folded keys).
     TextPrefix(&'static str, String),
+    /// A JSON list column (a group's `members`) holds this integer.
+    ListHas(&'static str, i64),
     /// Any of these holds (an empty list matches nothing).
     Any(Vec<Filter>),
     /// All of these hold.
@@ -276,6 +278,23 @@ fn build<R: Table>(
             check_column::<R>(column)?;
             sql.push_str(&format!("lower({column}) LIKE ? ESCAPE '\\'"));
             params.push(Value::Text(like_escape(&prefix.to_lowercase())));
+        }
+        Filter::ListHas(column, value) => {
+            check_column::<R>(column)?;
+            if !R::COLUMNS
+                .iter()
+                .any(|c| c.name == *column && c.ty == crate::table::ColType::Json)
+            {
+                return Err(Error::Database(format!("{column} is not a JSON list")));
+            }
+            match dialect {
+                Dialect::Sqlite => sql.push_str(&format!(
+                    "EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = ?)"
+                )),
+                // A JSONB array contains a scalar it holds (and the GIN index serves it).
+                Dialect::Postgres => sql.push_str(&format!("{column} @> to_jsonb(?::BIGINT)")),
+            }
+            params.push(Value::Int(*value));
         }
         Filter::Any(filters) | Filter::All(filters) => {
             let joiner = if matches!(filter, Filter::Any(_)) {

@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_name_keys.sql"),
         postgres: include_str!("../migrations/postgres/0005_name_keys.sql"),
     },
+    Migration {
+        version: 6,
+        name: "patient_groups",
+        sqlite: include_str!("../migrations/sqlite/0006_patient_groups.sql"),
+        postgres: include_str!("../migrations/postgres/0006_patient_groups.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

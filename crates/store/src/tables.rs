@@ -5,8 +5,8 @@
 use crate::table::{ColType, Column, Table};
 use records::{
     Allergy, Charge, ClinicalNote, Coverage, Diagnosis, Encounter, EncounterParticipant,
-    Immunization, Medication, Observation, Organization, Patient, Payer, Posting, Problem,
-    Procedure, Provider,
+    Immunization, Medication, Observation, Organization, Patient, PatientGroup, Payer, Posting,
+    Problem, Procedure, Provider,
 };
 
 macro_rules! tables {
@@ -88,6 +88,9 @@ tables! {
     Charge => "charges" [
         patient_id: Int, encounter_id: Int, procedure_id: Int, code: Text, description: Text,
         service_date: Date, amount_cents: Int, units: Int, payer_id: Int, due_date: Date,
+    ];
+    PatientGroup => "patient_groups" [
+        name: Text, identifier_system: Text, identifier_value: Text, members: Json,
     ];
     Posting => "postings" [
         patient_id: Int, charge_id: Int, kind: Text, source: Text, payer_id: Int,

@@ -10,6 +10,7 @@
 //! - Decimal text is read with its precision; the records model then keeps an `f64`.
 
 mod clinical;
+mod group;
 
 use crate::datatypes::{Address as FhirAddress, CodeableConcept, ContactPoint, HumanName};
 use crate::resources as fhir;
@@ -64,6 +65,8 @@ pub enum Mapped {
     Allergy(records::Allergy),
     /// A clinical note.
     Note(records::ClinicalNote),
+    /// A roster of patients (a `Group`).
+    Group(records::PatientGroup),
     /// Nothing Chartroom keeps, and why.
     Skipped(String),
 }
@@ -96,6 +99,7 @@ pub fn from_json(text: &str, resolver: &mut dyn ReferenceResolver) -> Result<Map
         "MedicationStatement" => parse(text, &mut cx).map(|r| clinical::medication(&r, &mut cx)),
         "AllergyIntolerance" => parse(text, &mut cx).map(|r| clinical::allergy(&r, &mut cx)),
         "DocumentReference" => parse(text, &mut cx).map(|r| clinical::note(&r, &mut cx)),
+        "Group" => parse(text, &mut cx).map(|r| group::group(&r, &mut cx)),
         other => Some(Mapped::Skipped(format!("{other} is not kept by Chartroom"))),
     };
     match mapped {

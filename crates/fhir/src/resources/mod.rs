@@ -181,6 +181,35 @@ pub struct CoverageClass {
 }
 
 resource! {
+    /// `Group`: a roster of patients (type `person`, `actual`), for Group-level `$export`.
+    Group {
+        identifier: Vec<Identifier> = "identifier",
+        active: Option<bool> = "active",
+        type_: String = "type",
+        actual: Option<bool> = "actual",
+        code: Option<CodeableConcept> = "code",
+        name: Option<String> = "name",
+        quantity: Option<u32> = "quantity",
+        managing_entity: Option<Reference> = "managingEntity",
+        characteristic: Vec<serde_json::Value> = "characteristic",
+        member: Vec<GroupMember> = "member",
+    }
+}
+
+/// `Group.member`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupMember {
+    /// The member (a Patient).
+    pub entity: Reference,
+    /// When it was a member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    /// Whether it is no longer a member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive: Option<bool>,
+}
+
+resource! {
     /// `DocumentReference`: a clinical note.
     DocumentReference {
         status: String = "status",

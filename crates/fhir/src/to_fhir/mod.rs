@@ -10,6 +10,7 @@
 
 mod claim;
 mod clinical;
+mod group;
 
 pub use claim::charge_claim;
 #[allow(unused_imports)]

@@ -164,6 +164,7 @@ fn a_filter_chooses_types_and_changes_since_and_progress_can_stop_it(store: &Tes
     let filter = fhir::ExportFilter {
         types: Some(vec!["Patient".into(), "Condition".into()]),
         since: Some(time::macros::datetime!(2026-03-02 13:59:59 UTC)),
+        patients: None,
     };
     let counts = fhir::export_ndjson_filtered(store, dir.path(), &filter, &mut |t, n| {
         seen.push((t.to_owned(), n));
@@ -184,6 +185,7 @@ fn a_filter_chooses_types_and_changes_since_and_progress_can_stop_it(store: &Tes
     let later = fhir::ExportFilter {
         types: Some(vec!["Patient".into()]),
         since: Some(time::macros::datetime!(2026-03-02 14:00:00 UTC)),
+        patients: None,
     };
     let counts = fhir::export_ndjson_filtered(store, dir.path(), &later, &mut |_, _| {
         std::ops::ControlFlow::Continue(())
@@ -200,7 +202,94 @@ fn a_filter_chooses_types_and_changes_since_and_progress_can_stop_it(store: &Tes
     assert!(matches!(stopped, Err(fhir::Error::Stopped)), "{stopped:?}");
 }
 
+fn a_patient_list_exports_only_those_compartments(store: &TestStore) {
+    let chart = crate::fixtures::chart(store);
+    let actor = store::Actor::new("test");
+    let other = store
+        .write(|tx| {
+            let mut patient = tx.find::<records::Patient>(chart.patient)?.unwrap().record;
+            patient.mrn = records::Mrn::parse("T-200").unwrap();
+            patient.given_name = "Other".into();
+            let other = tx.create(&actor, &patient)?.meta.id;
+            tx.create(
+                &actor,
+                &records::ClinicalNote {
+                    patient_id: records::PatientId(other),
+                    encounter_id: None,
+                    note_type: records::NoteType::Progress,
+                    author_id: None,
+                    authored_at: time::macros::datetime!(2026-02-01 09:00 UTC),
+                    text: "Not in the group.".into(),
+                    signed_at: None,
+                    signer_id: None,
+                },
+            )?;
+            tx.create(
+                &actor,
+                &records::PatientGroup {
+                    name: "Panel".into(),
+                    identifier_system: None,
+                    identifier_value: None,
+                    members: vec![records::PatientId(chart.patient)],
+                },
+            )?;
+            Ok(other)
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Every patient: both charts, and the group at system level.
+    let counts = fhir::export_ndjson(store, dir.path()).unwrap();
+    assert!(
+        counts.contains(&("Patient.ndjson".to_owned(), 2)),
+        "{counts:?}"
+    );
+    assert!(counts.contains(&("DocumentReference.ndjson".to_owned(), 2)));
+    let group = &lines(dir.path(), "Group.ndjson")[0];
+    assert!(fhir::validate_value(group).is_empty(), "{group}");
+    assert_eq!(
+        group["member"][0]["entity"]["reference"],
+        format!("Patient/{}", chart.patient)
+    );
+
+    // Only the member's compartment; directory entries and groups stay empty.
+    for members in [vec![chart.patient], vec![chart.patient, chart.patient]] {
+        let filter = fhir::ExportFilter {
+            patients: Some(members),
+            ..fhir::ExportFilter::default()
+        };
+        let counts = fhir::export_ndjson_filtered(store, dir.path(), &filter, &mut |_, _| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        let count = |name: &str| counts.iter().find(|(file, _)| file == name).unwrap().1;
+        assert_eq!(count("Patient.ndjson"), 1);
+        assert_eq!(count("DocumentReference.ndjson"), 1);
+        assert_eq!(count("Claim.ndjson"), 1);
+        assert_eq!(count("Organization.ndjson"), 0);
+        assert_eq!(count("Group.ndjson"), 0);
+        for (file, _) in &counts {
+            let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+            assert!(
+                !text.contains(&format!("Patient/{other}\"")),
+                "{file}: {text}"
+            );
+        }
+    }
+    // An empty roster exports nothing.
+    let filter = fhir::ExportFilter {
+        patients: Some(Vec::new()),
+        ..fhir::ExportFilter::default()
+    };
+    let counts = fhir::export_ndjson_filtered(store, dir.path(), &filter, &mut |_, _| {
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert!(counts.iter().all(|(_, n)| *n == 0), "{counts:?}");
+}
+
 backend_tests!(
+    a_patient_list_exports_only_those_compartments,
     every_kind_exports_valid_resources,
     a_filter_chooses_types_and_changes_since_and_progress_can_stop_it,
     demo_population_exports_valid_resources,

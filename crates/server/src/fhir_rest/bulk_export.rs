@@ -5,8 +5,10 @@
 //!   compartment: no Practitioners or Organizations) with `Prefer: respond-async`,
 //!   `_outputFormat`, `_type` and `_since`, answer 202 with `Content-Location` naming the
 //!   status URL. Charges are exported as `Claim` (the `fhir` crate's `charge_claim`, the
-//!   same mapping as the Claim read). There is no Group in the records model, so there is
-//!   no Group level.
+//!   same mapping as the Claim read); a system-level export also writes the Groups.
+//! - `GET /fhir/Group/{id}/$export` takes the same parameters and exports the Patient
+//!   compartment of exactly the group's current members (read at kick-off; members whose
+//!   Patient was deleted are left out): 404 for an unknown group, 410 for a deleted one.
 //! - `GET /fhir/$export-status/{id}`: 202 with `X-Progress` while running, 200 with the
 //!   completion manifest when done; `DELETE` cancels the job and removes its files.
 //! - `GET /fhir/$export-file/{id}/{file}`: one NDJSON file of the manifest, streamed.
@@ -18,8 +20,9 @@
 //!   technician's export holds no Claims).
 //! - Unknown parameters, types, formats and malformed `_since` are refused (400), never
 //!   ignored, so an export never holds more than was asked for.
-//! - The kick-off is audited (`export`, channel `fhir`, the categories exported) before
-//!   the job starts; each file download is audited again, naming its category.
+//! - The kick-off is audited (`export`, channel `fhir`, the categories exported; at Group
+//!   level the group and every member exported) before the job starts; each file download
+//!   is audited again, naming its category.
 
 use super::export_jobs::{Job, NewJob, Status, new_job_id};
 use super::file_body::FileBody;
@@ -44,36 +47,75 @@ use time::format_description::well_known::Rfc3339;
 const NDJSON: &str = "application/fhir+ndjson";
 
 /// Which data a kick-off asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Level {
     /// `/fhir/$export`: everything.
     System,
     /// `/fhir/Patient/$export`: the Patient compartment of every patient.
     Patient,
+    /// `/fhir/Group/{id}/$export`: the Patient compartment of the group's members (the id
+    /// as the URL gave it).
+    Group(String),
 }
 
 impl Level {
-    fn types(self) -> Vec<&'static str> {
+    fn types(&self) -> Vec<&'static str> {
         EXPORT_TYPES
             .iter()
             .copied()
-            .filter(|t| self == Self::System || !matches!(*t, "Organization" | "Practitioner"))
+            .filter(|t| {
+                *self == Self::System || !matches!(*t, "Organization" | "Practitioner" | "Group")
+            })
             .collect()
     }
 
-    fn path(self) -> &'static str {
+    fn path(&self) -> String {
         match self {
-            Self::System => "$export",
-            Self::Patient => "Patient/$export",
+            Self::System => "$export".to_owned(),
+            Self::Patient => "Patient/$export".to_owned(),
+            Self::Group(id) => format!("Group/{id}/$export"),
         }
     }
 
-    fn describe(self) -> &'static str {
+    fn describe(&self) -> String {
         match self {
-            Self::System => "system-level",
-            Self::Patient => "all patients",
+            Self::System => "system-level".to_owned(),
+            Self::Patient => "all patients".to_owned(),
+            Self::Group(id) => format!("the members of Group/{id}"),
         }
     }
+}
+
+/// Patient ids bound in one query when a group's members are checked.
+const MEMBERS_PER_QUERY: usize = 500;
+
+/// The members of group `id` whose records are current, for a Group-level kick-off: 404
+/// for an unknown group, 410 for a deleted one.
+fn current_members(tx: &mut store::Tx<'_>, id: &str) -> Result<(i64, Vec<i64>), FhirError> {
+    let group_type = resource_type("Group").ok_or_else(|| FhirError::internal("no Group type"))?;
+    let (_, rid) = group_type
+        .parse_id(id)
+        .ok_or_else(|| FhirError::not_found("Group", id))?;
+    let group = tx
+        .find::<records::PatientGroup>(rid)?
+        .ok_or_else(|| FhirError::not_found("Group", id))?;
+    if group.meta.deleted.is_some() {
+        return Err(FhirError::gone("Group", id));
+    }
+    let listed: Vec<i64> = group.record.members.iter().map(|m| m.0).collect();
+    let mut members = Vec::with_capacity(listed.len());
+    for chunk in listed.chunks(MEMBERS_PER_QUERY) {
+        let ids = chunk.iter().map(|m| store::Value::Int(*m)).collect();
+        let live = tx.search::<records::Patient>(
+            &[store::Filter::In("id", ids)],
+            &[],
+            MEMBERS_PER_QUERY as i64,
+            0,
+        )?;
+        members.extend(live.iter().map(|p| p.meta.id));
+    }
+    members.sort_unstable();
+    Ok((rid, members))
 }
 
 /// What the kick-off parameters ask for.
@@ -83,7 +125,7 @@ struct Asked {
     since: Option<OffsetDateTime>,
 }
 
-fn parse_params(level: Level, pairs: &[(String, String)]) -> Result<Asked, FhirError> {
+fn parse_params(level: &Level, pairs: &[(String, String)]) -> Result<Asked, FhirError> {
     let allowed = level.types();
     let mut asked = Asked {
         types: None,
@@ -178,7 +220,7 @@ fn may_read(principal: &Principal, type_name: &str) -> bool {
 /// The types to export: those asked for (each must be readable) or every readable one.
 fn chosen_types(
     principal: &Principal,
-    level: Level,
+    level: &Level,
     asked: Option<Vec<String>>,
 ) -> Result<Vec<String>, FhirError> {
     match asked {
@@ -258,7 +300,7 @@ fn set_header(response: &mut Response, name: &'static str, value: &str) {
     }
 }
 
-/// `GET /fhir/$export`, `GET /fhir/Patient/$export`.
+/// `GET /fhir/$export`, `GET /fhir/Patient/$export`, `GET /fhir/Group/{id}/$export`.
 pub(crate) async fn kick_off(
     state: AppState,
     principal: Principal,
@@ -274,8 +316,12 @@ pub(crate) async fn kick_off(
         ));
     }
     check_accept(&headers)?;
-    let asked = parse_params(level, &super::query_pairs(query.clone()))?;
-    let types = chosen_types(&principal, level, asked.types)?;
+    if matches!(level, Level::Group(_)) {
+        // Finding the group reads the roster: demographic data.
+        super::interactions::check_read(&principal, super::kinds::Kind::Group)?;
+    }
+    let asked = parse_params(&level, &super::query_pairs(query.clone()))?;
+    let types = chosen_types(&principal, &level, asked.types)?;
     let id = new_job_id()?;
     let request = match query.as_deref() {
         Some(q) if !q.is_empty() => format!("{base}/{}?{q}", level.path()),
@@ -284,8 +330,12 @@ pub(crate) async fn kick_off(
     let since = asked.since;
     let job_types = types.clone();
     let job = blocking(&state, move |state| {
-        let transaction_time = audited(state, |audited| {
+        let (transaction_time, patients) = audited(state, |audited| {
             let now = audited.now();
+            let group = match &level {
+                Level::Group(group_id) => Some(current_members(&mut audited.records(), group_id)?),
+                _ => None,
+            };
             let categories: Vec<DataCategory> =
                 types.iter().flat_map(|t| categories_of(t)).collect();
             let mut reason = format!(
@@ -296,11 +346,18 @@ pub(crate) async fn kick_off(
             if let Some(since) = since {
                 reason.push_str(&format!("; changed since {}", super::instant(since)));
             }
-            let event = trail::event(&principal, now, Action::Export)
-                .categories(&categories)
-                .reason(&reason);
-            audited.append(&event)?;
-            Ok(now)
+            let mut event = trail::event(&principal, now, Action::Export).categories(&categories);
+            if let Some((group_id, members)) = &group {
+                // Name every patient whose chart leaves, as a search's entry does.
+                let list: Vec<String> = members.iter().map(i64::to_string).collect();
+                reason.push_str(&format!("; patients {}", list.join(",")));
+                event = event.record("group", *group_id);
+                if let [one] = members.as_slice() {
+                    event = event.patient(records::PatientId(*one));
+                }
+            }
+            audited.append(&event.reason(&reason))?;
+            Ok((now, group.map(|(_, members)| members)))
         })?;
         state.exports.start(
             Arc::clone(&state.store),
@@ -313,6 +370,7 @@ pub(crate) async fn kick_off(
                 filter: ExportFilter {
                     types: Some(job_types),
                     since,
+                    patients,
                 },
             },
         )
@@ -495,7 +553,7 @@ mod tests {
     #[test]
     fn parameters_are_checked_and_never_ignored() {
         let asked = parse_params(
-            Level::System,
+            &Level::System,
             &pairs(&[
                 ("_type", "Patient,Observation"),
                 ("_type", "Patient"),
@@ -512,7 +570,7 @@ mod tests {
             Some(vec!["Patient".to_owned(), "Observation".to_owned()])
         );
         assert!(asked.since.is_some());
-        let claims = parse_params(Level::Patient, &pairs(&[("_type", "Claim")]));
+        let claims = parse_params(&Level::Patient, &pairs(&[("_type", "Claim")]));
         assert!(
             claims.is_ok_and(|a| a.types == Some(vec!["Claim".to_owned()])),
             "charges are exported as Claims"
@@ -525,13 +583,17 @@ mod tests {
             ("_since", "2026-03-01"),
             ("_typeFilter", "Patient?gender=female"),
         ] {
-            let refused = parse_params(Level::System, &pairs(&[bad]));
+            let refused = parse_params(&Level::System, &pairs(&[bad]));
             assert!(
                 refused.is_err_and(|e| e.status == StatusCode::BAD_REQUEST),
                 "{bad:?}"
             );
         }
-        let practitioner = parse_params(Level::Patient, &pairs(&[("_type", "Practitioner")]));
+        let practitioner = parse_params(&Level::Patient, &pairs(&[("_type", "Practitioner")]));
         assert!(practitioner.is_err(), "not in the Patient compartment");
+        let group = Level::Group("3".into());
+        assert!(parse_params(&group, &pairs(&[("_type", "Group")])).is_err());
+        assert!(parse_params(&group, &pairs(&[("_type", "Claim,Patient")])).is_ok());
+        assert!(parse_params(&Level::System, &pairs(&[("_type", "Group")])).is_ok());
     }
 }

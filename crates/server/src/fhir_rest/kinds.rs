@@ -29,6 +29,7 @@ pub(crate) enum Kind {
     Allergy,
     Note,
     Charge,
+    Group,
 }
 
 /// Runs `$body` with `$R` bound to the record type of `$kind`.
@@ -96,6 +97,10 @@ macro_rules! with_record {
                 type $R = records::Charge;
                 $body
             }
+            K::Group => {
+                type $R = records::PatientGroup;
+                $body
+            }
         }
     }};
 }
@@ -120,6 +125,7 @@ impl Kind {
             Self::Allergy => "allergy",
             Self::Note => "note",
             Self::Charge => "charge",
+            Self::Group => "group",
         }
     }
 
@@ -127,6 +133,11 @@ impl Kind {
     pub(crate) fn category(self) -> Option<DataCategory> {
         match self {
             Self::Provider | Self::Organization | Self::Payer => None,
+            // A roster names patients and nothing of their charts: demographic data, so
+            // reading one needs `read-demographics` and changing one `write-demographics`,
+            // the permissions of the Patient resources it lists (registration staff and
+            // HIM keep rosters; a clinician who may read patients may read who is on one).
+            Self::Group => Some(DataCategory::Demographics),
             other => DataCategory::of_record_kind(other.store_kind()),
         }
     }
@@ -151,7 +162,10 @@ impl Kind {
 
     /// Whether records of this kind sit on a patient's chart (`patient_id`).
     pub(crate) fn on_chart(self) -> bool {
-        !matches!(self, Self::Provider | Self::Organization | Self::Payer)
+        !matches!(
+            self,
+            Self::Provider | Self::Organization | Self::Payer | Self::Group
+        )
     }
 
     /// The FHIR id of record `id`.
@@ -249,6 +263,12 @@ pub(crate) const TYPES: &[ResourceType] = &[
         kinds: &[K::Note],
         read: P::ReadNotes,
         write: Some(P::WriteNotes),
+    },
+    ResourceType {
+        name: "Group",
+        kinds: &[K::Group],
+        read: P::ReadDemographics,
+        write: Some(P::WriteDemographics),
     },
     ResourceType {
         name: "Claim",

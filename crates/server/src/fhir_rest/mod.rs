@@ -11,8 +11,9 @@
 //!   the store's history; `claim`: charges as read-only Claims.
 //! - `headers`, `outcome`, `bundles`, `trail`, `run`: HTTP headers, OperationOutcomes,
 //!   Bundles the server writes, audit entries, and running work in audited transactions.
-//! - `bulk_export`: Bulk Data `$export` (kick-off, status, download) over the background
-//!   jobs of `export_jobs`; `file_body` streams their files.
+//! - `bulk_export`: Bulk Data `$export` at system, Patient and Group level (kick-off,
+//!   status, download) over the background jobs of `export_jobs`; `file_body` streams
+//!   their files.
 //!
 //! Invariants:
 //! - Every route needs a permission (the type's read or write permission); each record
@@ -416,6 +417,7 @@ pub(crate) fn routes() -> Vec<Entry> {
         find_type("DocumentReference"),
         paths!("DocumentReference"),
     ));
+    table.extend(type_routes(find_type("Group"), paths!("Group")));
     table.extend(type_routes(find_type("Claim"), paths!("Claim")));
     table.extend(export_routes());
     table
@@ -434,6 +436,7 @@ fn kick_off_route(path: &'static str, level: bulk_export::Level, summary: &'stat
                   RawQuery(query): RawQuery,
                   headers: HeaderMap| async move {
                 let base = base_url(&state, &headers);
+                let level = level.clone();
                 respond(bulk_export::kick_off(state, principal, level, query, headers, base).await)
             },
         ),
@@ -453,6 +456,30 @@ fn export_routes() -> Vec<Entry> {
             "/fhir/Patient/$export",
             bulk_export::Level::Patient,
             "FHIR Bulk Data export of every patient's compartment (Prefer: respond-async)",
+        ),
+        route(
+            Method::GET,
+            "/fhir/Group/{id}/$export",
+            export,
+            true,
+            "FHIR Bulk Data export of a Group's members' compartments (Prefer: respond-async)",
+            get(
+                |State(state): State<AppState>,
+                 Extension(principal): Extension<Principal>,
+                 RawQuery(query): RawQuery,
+                 headers: HeaderMap,
+                 path: Result<Path<String>, PathRejection>| async move {
+                    let base = base_url(&state, &headers);
+                    respond(match path {
+                        Ok(Path(id)) => {
+                            let level = bulk_export::Level::Group(id);
+                            bulk_export::kick_off(state, principal, level, query, headers, base)
+                                .await
+                        }
+                        Err(e) => Err(path_error(&e)),
+                    })
+                },
+            ),
         ),
         route(
             Method::GET,

@@ -48,6 +48,7 @@ serve_via_to_fhir! {
     records::Medication => |s| Some(s.record.patient_id.0),
     records::Allergy => |s| Some(s.record.patient_id.0),
     records::ClinicalNote => |s| Some(s.record.patient_id.0),
+    records::PatientGroup => |_s| None,
 }
 
 /// A record found for a FHIR interaction.

@@ -76,6 +76,7 @@ const CREATE_ORDER: &[&str] = &[
     "MedicationStatement",
     "AllergyIntolerance",
     "DocumentReference",
+    "Group",
 ];
 
 struct Ctx<'p> {

@@ -138,6 +138,7 @@ pub(crate) fn mapped_kind(mapped: &Mapped) -> Option<Kind> {
         Mapped::Medication(_) => Kind::Medication,
         Mapped::Allergy(_) => Kind::Allergy,
         Mapped::Note(_) => Kind::Note,
+        Mapped::Group(_) => Kind::Group,
         Mapped::Skipped(_) => return None,
     })
 }
@@ -181,6 +182,7 @@ pub(crate) fn create(
         Mapped::Medication(r) => one!(Kind::Medication, r),
         Mapped::Allergy(r) => one!(Kind::Allergy, r),
         Mapped::Note(r) => one!(Kind::Note, r),
+        Mapped::Group(r) => one!(Kind::Group, r),
         Mapped::Observations(observations) => {
             let mut found = Vec::new();
             for observation in &observations {
@@ -244,6 +246,7 @@ pub(crate) fn update(
         Mapped::Medication(r) => replace!(r),
         Mapped::Allergy(r) => replace!(r),
         Mapped::Note(r) => replace!(r),
+        Mapped::Group(r) => replace!(r),
         Mapped::Observations(mut observations) => {
             if observations.len() != 1 {
                 return Err(FhirError::unprocessable(vec![OutcomeIssue::error(

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use privacy::{Action, Channel, DataCategory, Role};
 use serde_json::Value;
 
-const ASYNC: (&str, &str) = ("prefer", "respond-async");
-const ACCEPT: (&str, &str) = ("accept", "application/fhir+json");
+pub const ASYNC: (&str, &str) = ("prefer", "respond-async");
+pub const ACCEPT: (&str, &str) = ("accept", "application/fhir+json");
 const BASE: &str = "http://localhost";
 
 /// A kick-off URI, its headers, the status expected and the element the outcome names.
@@ -34,11 +34,11 @@ fn some_records(h: &Harness) {
 }
 
 /// The path of an absolute URL this server wrote.
-fn path_of(url: &str) -> &str {
+pub fn path_of(url: &str) -> &str {
     url.strip_prefix(BASE).unwrap_or(url)
 }
 
-async fn kick_off(h: &Harness, me: &str, uri: &str) -> String {
+pub async fn kick_off(h: &Harness, me: &str, uri: &str) -> String {
     let reply = fhir(h, "GET", uri, me, None, &[ASYNC, ACCEPT]).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{uri}: {}", reply.body);
     assert_eq!(reply.body["resourceType"], "OperationOutcome");
@@ -51,7 +51,7 @@ async fn kick_off(h: &Harness, me: &str, uri: &str) -> String {
 }
 
 /// Polls the status URL until the job is done; returns the manifest.
-async fn finished(h: &Harness, me: &str, status: &str) -> Value {
+pub async fn finished(h: &Harness, me: &str, status: &str) -> Value {
     for _ in 0..1_000 {
         let reply = fhir(h, "GET", status, me, None, &[]).await;
         match reply.status {
@@ -78,7 +78,17 @@ fn text_of(reply: &Reply) -> String {
 }
 
 /// Fetches every output file of a manifest: each line parses, counts agree.
-async fn download_all(h: &Harness, me: &str, manifest: &Value) -> Vec<(String, Vec<Value>)> {
+pub async fn download_all(h: &Harness, me: &str, manifest: &Value) -> Vec<(String, Vec<Value>)> {
+    download_all_as(h, me, manifest, "api-export").await
+}
+
+/// `download_all`, keeping the files for the schema check as `<prefix>-<Type>.ndjson`.
+pub async fn download_all_as(
+    h: &Harness,
+    me: &str,
+    manifest: &Value,
+    prefix: &str,
+) -> Vec<(String, Vec<Value>)> {
     let mut files = Vec::new();
     for output in manifest["output"].as_array().unwrap() {
         let url = output["url"].as_str().unwrap();
@@ -95,7 +105,7 @@ async fn download_all(h: &Harness, me: &str, manifest: &Value) -> Vec<(String, V
         assert!(resources.iter().all(|r| r["resourceType"] == type_name));
         if let Some(dir) = std::env::var_os("CHARTROOM_FHIR_SAMPLES") {
             std::fs::create_dir_all(&dir).unwrap();
-            let path = std::path::Path::new(&dir).join(format!("api-export-{type_name}.ndjson"));
+            let path = std::path::Path::new(&dir).join(format!("{prefix}-{type_name}.ndjson"));
             std::fs::write(path, &text).unwrap();
         }
         files.push((type_name, resources));
@@ -227,7 +237,7 @@ async fn type_since_and_patient_level_choose_what_is_exported() {
 }
 
 /// The types in a finished job's manifest.
-fn types_of(manifest: &Value) -> Vec<String> {
+pub fn types_of(manifest: &Value) -> Vec<String> {
     manifest["output"]
         .as_array()
         .unwrap()

@@ -131,6 +131,38 @@ async fn every_kind_of_api_answer_is_kept_for_the_schema_check() {
     let imported = fhir(&h, "POST", "/fhir", &me, Some(synthea), &[]).await;
     assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
     keep("synthea-transaction-response", &imported);
+    // A roster and a Group-level export of it.
+    let group = fhir(
+        &h,
+        "POST",
+        "/fhir/Group",
+        &me,
+        Some(crate::fhir_group::group_json(
+            "Schema panel",
+            &[id.parse().unwrap()],
+        )),
+        &[],
+    )
+    .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
+    let location = group.headers["location"].to_str().unwrap().to_owned();
+    let group_id = location.split('/').nth(5).unwrap().to_owned();
+    let read = fhir(
+        &h,
+        "GET",
+        &format!("/fhir/Group/{group_id}"),
+        &me,
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    keep("group-read", &read);
+    let status =
+        crate::fhir_export::kick_off(&h, &me, &format!("/fhir/Group/{group_id}/$export")).await;
+    let manifest = crate::fhir_export::finished(&h, &me, &status).await;
+    let files = crate::fhir_export::download_all_as(&h, &me, &manifest, "api-group-export").await;
+    assert!(files.iter().any(|(t, _)| t == "Patient"), "{manifest}");
     h.add_user("aud", &[Role::Auditor]);
     let auditor = h.login("aud").await;
     let events = fhir(

@@ -5,6 +5,7 @@
 
 mod admin;
 mod fhir_export;
+mod fhir_group;
 mod fhir_rest;
 mod fhir_schema;
 mod fhir_search;

@@ -8,6 +8,7 @@ mod audit_lookup;
 mod changes;
 mod filters;
 mod fixtures;
+mod groups;
 mod records_roundtrip;
 mod search;
 mod security;

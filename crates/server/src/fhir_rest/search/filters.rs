@@ -153,6 +153,14 @@ fn identifier_filter(kind: Kind, value: &str) -> Result<Applies, FhirError> {
             text("payer_code", id)
         }
         Kind::Provider | Kind::Organization | Kind::Payer => return Ok(Applies::Nothing),
+        Kind::Group => {
+            let value = text("identifier_value", id);
+            if system.is_empty() {
+                value
+            } else {
+                Filter::All(vec![value, text("identifier_system", system)])
+            }
+        }
         _ => return Ok(Applies::Unknown),
     }))
 }
@@ -264,6 +272,19 @@ pub(crate) fn one_value(
                 Applies::Filter(text("name", value))
             } else {
                 Applies::Filter(Filter::TextPrefix("name", value.to_owned()))
+            }
+        }
+        (Kind::Group, "name") => {
+            if modifier == Some("exact") {
+                Applies::Filter(text("name", value))
+            } else {
+                Applies::Filter(Filter::TextPrefix("name", value.to_owned()))
+            }
+        }
+        (Kind::Group, "member") => {
+            match reference_id(value, "Patient").and_then(|id| id.parse::<i64>().ok()) {
+                Some(id) => Applies::Filter(Filter::ListHas("members", id)),
+                None => Applies::Nothing,
             }
         }
         (Kind::Patient, "gender") => match value {
