@@ -190,7 +190,7 @@ async fn main() {
         "FHIR REST on embedded SQLite ({}), one client, in-process",
         dir.path().display()
     );
-    let n_single = 8_000;
+    let n_single = 6_000;
     let started = Instant::now();
     for n in 0..n_single {
         let (status, body) = client
@@ -200,7 +200,7 @@ async fn main() {
     }
     rate("create Patient, 1 client", n_single, started);
 
-    let n_bundles = 20;
+    let n_bundles = 40;
     let started = Instant::now();
     for b in 0..n_bundles {
         let entries: Vec<Value> = (0..100)

@@ -370,10 +370,15 @@ impl Tx<'_> {
         }
         let limit = limit.max(0);
         let offset = offset.max(0);
+        // The page's ids are chosen from the indexes first and only their rows are read:
+        // selecting whole rows while sorting would read every match's row.
+        let order = order.join(", ");
         let sql = format!(
-            "{} ORDER BY {} LIMIT {limit} OFFSET {offset}",
-            Self::select_sql::<R>(&format!("deleted_at IS NULL AND {condition}")),
-            order.join(", ")
+            "{} ORDER BY {order}",
+            Self::select_sql::<R>(&format!(
+                "id IN (SELECT id FROM {} WHERE deleted_at IS NULL AND {condition} ORDER BY {order} LIMIT {limit} OFFSET {offset})",
+                R::TABLE
+            )),
         );
         self.query(&sql, &params)?
             .iter()

@@ -51,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_patient_groups.sql"),
         postgres: include_str!("../migrations/postgres/0006_patient_groups.sql"),
     },
+    Migration {
+        version: 7,
+        name: "written_name_keys",
+        sqlite: include_str!("../migrations/sqlite/0007_written_name_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0007_written_name_keys.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -101,4 +107,36 @@ pub(crate) fn apply_next(conn: &mut dyn Conn, applied_at: &str) -> Result<bool> 
         ],
     )?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::filter::fold_name;
+
+    /// Patients stored while the name keys were generated columns keep the same keys
+    /// when schema 7 makes them written columns.
+    #[test]
+    fn schema_7_keeps_the_name_keys_of_stored_patients() {
+        let db = crate::sqlite::SqliteDb::open_in_memory().unwrap();
+        let keys = db
+            .with_tx(|conn| {
+                while current_version(conn)? < 6 {
+                    apply_next(conn, "2026-01-01T00:00:00Z")?;
+                }
+                conn.execute(
+                    "INSERT INTO patients (version, created_at, created_by, updated_at, updated_by, mrn, mrn_authority, family_name, given_name, birth_date, sex) \
+                     VALUES (1, 'x', 't', 'x', 't', 'M1', 'MAIN', 'Müller-Łopez', 'ZOË', '1980-01-01', 'female')",
+                    &[],
+                )?;
+                apply_next(conn, "2026-01-02T00:00:00Z")?;
+                assert_eq!(current_version(conn)?, 7);
+                conn.query("SELECT family_key, given_key FROM patients", &[])
+            })
+            .unwrap();
+        assert_eq!(keys[0].text(0), Some(fold_name("Müller-Łopez").as_str()));
+        assert_eq!(keys[0].text(1), Some(fold_name("ZOË").as_str()));
+    }
 }

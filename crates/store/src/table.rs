@@ -48,6 +48,14 @@ pub trait Table: RecordKind + Validate + Serialize + DeserializeOwned + Clone {
     /// Column sets whose values must be unique across the table (deleted rows included,
     /// since a deleted MRN may still be on paper records).
     const UNIQUE: &'static [&'static [&'static str]] = &[];
+    /// Columns the store derives from the record and writes with it (search keys), after
+    /// `COLUMNS`; they are never read back into the record.
+    const DERIVED: &'static [&'static str] = &[];
+
+    /// The values of `DERIVED`, in order.
+    fn derived_values(&self) -> Vec<Value> {
+        Vec::new()
+    }
 }
 
 /// Metadata columns every record table has, in select order before the record's columns.
@@ -121,4 +129,12 @@ pub(crate) fn column_list<R: Table>() -> String {
         .map(|c| c.name)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The columns a write sets: the record's, then the derived ones.
+pub(crate) fn written_columns<R: Table>() -> impl Iterator<Item = &'static str> {
+    R::COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .chain(R::DERIVED.iter().copied())
 }

@@ -2,7 +2,9 @@
 //! the migrations under `migrations/` create the same columns (the round-trip test in the
 //! storage suite fails when they drift).
 
+use crate::filter::fold_name;
 use crate::table::{ColType, Column, Table};
+use crate::value::Value;
 use records::{
     Allergy, Charge, ClinicalNote, Coverage, Diagnosis, Encounter, EncounterParticipant,
     Immunization, Medication, Observation, Organization, Patient, PatientGroup, Payer, Posting,
@@ -10,19 +12,35 @@ use records::{
 };
 
 macro_rules! tables {
-    ($($record:ty => $table:literal $(unique $unique:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
+    ($($record:ty => $table:literal $(unique $unique:expr,)? $(derived $derived:expr => $values:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
         impl Table for $record {
             const TABLE: &'static str = $table;
             $(const UNIQUE: &'static [&'static [&'static str]] = $unique;)?
             const COLUMNS: &'static [Column] = &[
                 $(Column { name: stringify!($column), ty: ColType::$ty }),*
             ];
+            $(
+                const DERIVED: &'static [&'static str] = $derived;
+                fn derived_values(&self) -> Vec<Value> {
+                    $values(self)
+                }
+            )?
         }
     )*};
 }
 
+/// A patient's folded name keys, for accent- and case-insensitive name searches that are
+/// index range scans (see `filter::fold_name`).
+fn name_keys(patient: &Patient) -> Vec<Value> {
+    vec![
+        Value::Text(fold_name(&patient.family_name)),
+        Value::Text(fold_name(&patient.given_name)),
+    ]
+}
+
 tables! {
-    Patient => "patients" unique &[&["mrn_authority", "mrn"]], [
+    Patient => "patients" unique &[&["mrn_authority", "mrn"]],
+        derived &["family_key", "given_key"] => name_keys, [
         mrn: Text, mrn_authority: Text, family_name: Text, given_name: Text, middle_name: Text,
         name_prefix: Text, name_suffix: Text, preferred_name: Text, birth_date: Date, sex: Text,
         line1: Text, line2: Text, city: Text, state: Text, postal_code: Text, country: Text,

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::history::{HistoryEntry, changes_json, diff, parse_changes};
 use crate::table::{
     META_COLUMNS, N_META_COLUMNS, Table, column_list, record_from_values, record_json,
-    record_values,
+    record_values, written_columns,
 };
 use crate::value::{Row, Value};
 use serde::Serialize;
@@ -245,12 +245,13 @@ impl<'a> Tx<'a> {
         let mut values = record_values(record)?;
         self.check_references::<R>(&values)?;
         self.check_unique::<R>(&values, None)?;
+        values.extend(record.derived_values());
         let n_columns = values.len();
         let placeholders = vec!["?"; n_columns + 5].join(", ");
         let sql = format!(
             "INSERT INTO {} ({}, version, created_at, created_by, updated_at, updated_by) VALUES ({placeholders}) RETURNING id",
             R::TABLE,
-            column_list::<R>()
+            written_columns::<R>().collect::<Vec<_>>().join(", ")
         );
         values.extend([
             Value::Int(1),
@@ -412,7 +413,10 @@ impl<'a> Tx<'a> {
         if changes.is_empty() {
             return Ok(current);
         }
-        let assignments: Vec<String> = names.iter().map(|name| format!("{name} = ?")).collect();
+        values.extend(record.derived_values());
+        let assignments: Vec<String> = written_columns::<R>()
+            .map(|name| format!("{name} = ?"))
+            .collect();
         let sql = format!(
             "UPDATE {} SET {}, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
             R::TABLE,
