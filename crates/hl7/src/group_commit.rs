@@ -6,7 +6,10 @@
 //! leads. It takes every message waiting, writes them, commits, posts the answers and
 //! steps down; threads whose message was in the batch pick their answer up, and one of
 //! those still waiting leads the next batch. A lone connection therefore commits its own
-//! message with no hand-off at all.
+//! message with no hand-off at all. With several connections open, a new leader lingers
+//! (at most `LINGER`) until every open connection has a message waiting, because the
+//! senders answered by the last batch are sending their next messages at that moment;
+//! without it, batches held two or three messages of eight.
 //!
 //! Invariants:
 //! - A message's answer is posted only after the transaction holding it committed, so AA
@@ -27,6 +30,9 @@ use store::{Actor, AuditTrail, Store};
 /// for long.
 const MAX_BATCH: usize = 256;
 
+/// The longest a leader waits for the other open connections' messages.
+const LINGER: std::time::Duration = std::time::Duration::from_micros(200);
+
 /// One message waiting to be written.
 struct Job {
     id: u64,
@@ -39,7 +45,20 @@ struct Queue {
     next_id: u64,
     waiting: Vec<Job>,
     leading: bool,
+    /// The leader is waiting for more messages: each arrival wakes it.
+    lingering: bool,
+    /// Connections being served, each with at most one message waiting.
+    open: usize,
     answers: HashMap<u64, (Outcome, AckCode)>,
+}
+
+/// A connection counted as open while this lives.
+pub(crate) struct Opened<'a>(&'a GroupCommit);
+
+impl Drop for Opened<'_> {
+    fn drop(&mut self) {
+        self.0.lock().open -= 1;
+    }
 }
 
 /// Shared by every connection of one listener.
@@ -49,6 +68,7 @@ pub(crate) struct GroupCommit {
     actor: Actor,
     queue: Mutex<Queue>,
     turn: Condvar,
+    arrived: Condvar,
 }
 
 impl GroupCommit {
@@ -59,7 +79,18 @@ impl GroupCommit {
             actor,
             queue: Mutex::new(Queue::default()),
             turn: Condvar::new(),
+            arrived: Condvar::new(),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts a connection as open until the returned guard is dropped.
+    pub(crate) fn open(&self) -> Opened<'_> {
+        self.lock().open += 1;
+        Opened(self)
     }
 
     /// The store written to.
@@ -70,7 +101,7 @@ impl GroupCommit {
     /// Writes `checked` (from `peer`), possibly with other connections' messages, and
     /// returns its answer once committed.
     pub(crate) fn submit(&self, checked: Box<Checked>, peer: &str) -> (Outcome, AckCode) {
-        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut queue = self.lock();
         let id = queue.next_id;
         queue.next_id += 1;
         queue.waiting.push(Job {
@@ -78,17 +109,21 @@ impl GroupCommit {
             checked,
             peer: peer.to_owned(),
         });
+        if queue.lingering {
+            self.arrived.notify_one();
+        }
         loop {
             if let Some(answer) = queue.answers.remove(&id) {
                 return answer;
             }
             if !queue.leading && !queue.waiting.is_empty() {
                 queue.leading = true;
+                queue = self.linger(queue);
                 let take = queue.waiting.len().min(MAX_BATCH);
                 let batch: Vec<Job> = queue.waiting.drain(..take).collect();
                 drop(queue);
                 let answers = self.write(batch);
-                queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                queue = self.lock();
                 queue.answers.extend(answers);
                 queue.leading = false;
                 self.turn.notify_all();
@@ -99,6 +134,27 @@ impl GroupCommit {
                 .wait(queue)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+    }
+
+    /// Waits (at most `LINGER`) until every open connection has a message waiting.
+    fn linger<'q>(
+        &self,
+        mut queue: std::sync::MutexGuard<'q, Queue>,
+    ) -> std::sync::MutexGuard<'q, Queue> {
+        let until = std::time::Instant::now() + LINGER;
+        queue.lingering = true;
+        while queue.waiting.len() < queue.open.min(MAX_BATCH) {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            queue = self
+                .arrived
+                .wait_timeout(queue, left)
+                .map_or_else(|e| e.into_inner().0, |(q, _)| q);
+        }
+        queue.lingering = false;
+        queue
     }
 
     /// One transaction for the whole batch, a savepoint for each message.

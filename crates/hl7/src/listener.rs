@@ -104,6 +104,7 @@ fn connection(
     config: &Config,
 ) -> std::io::Result<()> {
     let store = group.store();
+    let _open = group.open();
     stream.set_read_timeout(Some(config.idle_timeout))?;
     stream.set_nodelay(true)?;
     let mut decoder = Decoder::new(config.max_frame);
