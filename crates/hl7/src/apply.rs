@@ -15,7 +15,7 @@
 use crate::ack::{AckCode, Problem, build_ack};
 use crate::error::{Error as ParseError, Location};
 use crate::extract::{PatientPlan, Plan, ProviderPlan, ShotPlan, VisitPlan, message_type, plan};
-use crate::group_commit::GroupCommit;
+use crate::group_commit::Opened;
 use crate::message::{Message, parse, parse_bytes};
 use privacy::{Action, AuditEvent, Channel, DataCategory};
 use records::{
@@ -154,17 +154,17 @@ pub fn process(sink: Sink<'_>, actor: &Actor, msg: &Message) -> Applied {
     answered(sink.store, msg, outcome, code)
 }
 
-/// Processes one payload with its writes handed to `group`, which may commit them with
-/// other connections' messages.
-pub(crate) fn process_grouped(group: &GroupCommit, bytes: &[u8], peer: &str) -> Applied {
-    let store = group.store();
+/// Processes one payload from `connection`, whose group commit may write it with other
+/// connections' messages.
+pub(crate) fn process_grouped(connection: &Opened<'_>, bytes: &[u8]) -> Applied {
+    let store = connection.store();
     let msg = match parse_bytes(bytes) {
         Ok(msg) => msg,
         Err(e) => return unreadable(store, bytes, &e),
     };
     let (outcome, code) = match prepare(&msg) {
         Prepared::Answered(outcome, code) => (outcome, code),
-        Prepared::Ready(checked) => group.submit(checked, peer),
+        Prepared::Ready(checked) => connection.submit(checked),
     };
     answered(store, &msg, outcome, code)
 }

@@ -6,10 +6,11 @@
 //! leads. It takes every message waiting, writes them, commits, posts the answers and
 //! steps down; threads whose message was in the batch pick their answer up, and one of
 //! those still waiting leads the next batch. A lone connection therefore commits its own
-//! message with no hand-off at all. With several connections open, a new leader lingers
-//! (at most `LINGER`) until every open connection has a message waiting, because the
-//! senders answered by the last batch are sending their next messages at that moment;
-//! without it, batches held two or three messages of eight.
+//! message with no hand-off at all. When other connections sent a message moments ago, a
+//! new leader lingers (at most `LINGER`) until each of them has its next message waiting:
+//! the senders answered by the last batch are sending again at that moment, and without
+//! the wait batches held two or three messages of eight. Connections that are open but
+//! quiet are not waited for.
 //!
 //! Invariants:
 //! - A message's answer is posted only after the transaction holding it committed, so AA
@@ -24,14 +25,18 @@ use crate::ack::AckCode;
 use crate::apply::{Checked, Outcome, concluded, write_audited};
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use store::{Actor, AuditTrail, Store};
 
 /// At most this many messages share a transaction, so one commit never holds the store
 /// for long.
 const MAX_BATCH: usize = 256;
 
-/// The longest a leader waits for the other open connections' messages.
-const LINGER: std::time::Duration = std::time::Duration::from_micros(200);
+/// The longest a leader waits for the other busy connections' messages.
+const LINGER: Duration = Duration::from_micros(200);
+
+/// A connection that sent a message this recently is busy: its next one is expected.
+const BUSY: Duration = Duration::from_millis(5);
 
 /// One message waiting to be written.
 struct Job {
@@ -47,17 +52,35 @@ struct Queue {
     leading: bool,
     /// The leader is waiting for more messages: each arrival wakes it.
     lingering: bool,
-    /// Connections being served, each with at most one message waiting.
-    open: usize,
+    /// When each open connection last sent a message.
+    last_sent: HashMap<u64, Instant>,
+    next_connection: u64,
     answers: HashMap<u64, (Outcome, AckCode)>,
 }
 
-/// A connection counted as open while this lives.
-pub(crate) struct Opened<'a>(&'a GroupCommit);
+/// One open connection of the listener.
+pub(crate) struct Opened<'a> {
+    group: &'a GroupCommit,
+    id: u64,
+    peer: String,
+}
+
+impl Opened<'_> {
+    /// Writes `checked`, possibly with other connections' messages, and returns its
+    /// answer once committed.
+    pub(crate) fn submit(&self, checked: Box<Checked>) -> (Outcome, AckCode) {
+        self.group.submit(self.id, &self.peer, checked)
+    }
+
+    /// The store written to.
+    pub(crate) fn store(&self) -> &Store {
+        &self.group.store
+    }
+}
 
 impl Drop for Opened<'_> {
     fn drop(&mut self) {
-        self.0.lock().open -= 1;
+        self.group.lock().last_sent.remove(&self.id);
     }
 }
 
@@ -87,21 +110,21 @@ impl GroupCommit {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts a connection as open until the returned guard is dropped.
-    pub(crate) fn open(&self) -> Opened<'_> {
-        self.lock().open += 1;
-        Opened(self)
-    }
-
-    /// The store written to.
-    pub(crate) fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// Writes `checked` (from `peer`), possibly with other connections' messages, and
-    /// returns its answer once committed.
-    pub(crate) fn submit(&self, checked: Box<Checked>, peer: &str) -> (Outcome, AckCode) {
+    /// A new connection from `peer`.
+    pub(crate) fn open(&self, peer: &str) -> Opened<'_> {
         let mut queue = self.lock();
+        let id = queue.next_connection;
+        queue.next_connection += 1;
+        Opened {
+            group: self,
+            id,
+            peer: peer.to_owned(),
+        }
+    }
+
+    fn submit(&self, connection: u64, peer: &str, checked: Box<Checked>) -> (Outcome, AckCode) {
+        let mut queue = self.lock();
+        queue.last_sent.insert(connection, Instant::now());
         let id = queue.next_id;
         queue.next_id += 1;
         queue.waiting.push(Job {
@@ -136,15 +159,21 @@ impl GroupCommit {
         }
     }
 
-    /// Waits (at most `LINGER`) until every open connection has a message waiting.
+    /// Waits (at most `LINGER`) until every busy connection has a message waiting.
     fn linger<'q>(
         &self,
         mut queue: std::sync::MutexGuard<'q, Queue>,
     ) -> std::sync::MutexGuard<'q, Queue> {
-        let until = std::time::Instant::now() + LINGER;
+        let now = Instant::now();
+        let busy = queue
+            .last_sent
+            .values()
+            .filter(|sent| now.duration_since(**sent) < BUSY)
+            .count();
+        let until = now + LINGER;
         queue.lingering = true;
-        while queue.waiting.len() < queue.open.min(MAX_BATCH) {
-            let left = until.saturating_duration_since(std::time::Instant::now());
+        while queue.waiting.len() < busy.min(MAX_BATCH) {
+            let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }

@@ -103,8 +103,8 @@ fn connection(
     peer: &str,
     config: &Config,
 ) -> std::io::Result<()> {
-    let store = group.store();
-    let _open = group.open();
+    let connection = group.open(peer);
+    let store = connection.store();
     stream.set_read_timeout(Some(config.idle_timeout))?;
     stream.set_nodelay(true)?;
     let mut decoder = Decoder::new(config.max_frame);
@@ -126,7 +126,7 @@ fn connection(
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(payload)) => {
-                    let applied = process_grouped(group, &payload, peer);
+                    let applied = process_grouped(&connection, &payload);
                     if config.log_messages {
                         log(&applied.outcome);
                     }
