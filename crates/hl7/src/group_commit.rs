@@ -50,8 +50,9 @@ struct Queue {
     next_id: u64,
     waiting: Vec<Job>,
     leading: bool,
-    /// The leader is waiting for more messages: each arrival wakes it.
-    lingering: bool,
+    /// The leader is waiting until this many messages wait (0: it is not waiting); the
+    /// arrival that makes up the number wakes it.
+    linger_for: usize,
     /// When each open connection last sent a message.
     last_sent: HashMap<u64, Instant>,
     next_connection: u64,
@@ -132,7 +133,7 @@ impl GroupCommit {
             checked,
             peer: peer.to_owned(),
         });
-        if queue.lingering {
+        if queue.linger_for > 0 && queue.waiting.len() >= queue.linger_for {
             self.arrived.notify_one();
         }
         loop {
@@ -171,8 +172,8 @@ impl GroupCommit {
             .filter(|sent| now.duration_since(**sent) < BUSY)
             .count();
         let until = now + LINGER;
-        queue.lingering = true;
-        while queue.waiting.len() < busy.min(MAX_BATCH) {
+        queue.linger_for = busy.min(MAX_BATCH);
+        while queue.waiting.len() < queue.linger_for {
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -182,7 +183,7 @@ impl GroupCommit {
                 .wait_timeout(queue, left)
                 .map_or_else(|e| e.into_inner().0, |(q, _)| q);
         }
-        queue.lingering = false;
+        queue.linger_for = 0;
         queue
     }
 
