@@ -184,6 +184,12 @@ fn main() {
         (2 * n..3 * n).map(|i| vxu(i, n)).collect(),
     );
     run(
+        "VXU^V04 1 immunization",
+        addr,
+        16,
+        (3 * n..4 * n).map(|i| vxu(i, n)).collect(),
+    );
+    run(
         "ADT^A04 register patient + encounter",
         addr,
         8,
