@@ -167,6 +167,10 @@ impl Message {
 }
 
 fn split_field(raw: &str, d: &Delimiters) -> Field {
+    // Most fields are empty or one plain value: skip the three levels of splitting.
+    if !raw.contains([d.repetition, d.component, d.subcomponent]) {
+        return vec![vec![vec![unescape(raw, d)]]];
+    }
     raw.split(d.repetition)
         .map(|rep| {
             rep.split(d.component)
