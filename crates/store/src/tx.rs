@@ -169,6 +169,9 @@ impl<'a> Tx<'a> {
             else {
                 continue;
             };
+            if self.live.contains(&(table, *id)) {
+                continue;
+            }
             let sql = format!("SELECT deleted_at FROM {table} WHERE id = ?");
             match self.conn.query_one(&sql, &[Value::Int(*id)])? {
                 None => {
@@ -298,7 +301,13 @@ impl<'a> Tx<'a> {
     pub fn find<R: Table>(&mut self, id: i64) -> Result<Option<Stored<R>>> {
         let sql = Self::select_sql::<R>("id = ?");
         match self.conn.query_one(&sql, &[Value::Int(id)])? {
-            Some(row) => Ok(Some(Self::stored_from_row(&row)?)),
+            Some(row) => {
+                let stored: Stored<R> = Self::stored_from_row(&row)?;
+                if stored.meta.deleted.is_none() {
+                    self.live.insert((R::TABLE, id));
+                }
+                Ok(Some(stored))
+            }
             None => Ok(None),
         }
     }
