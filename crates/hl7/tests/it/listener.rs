@@ -11,6 +11,7 @@ use std::sync::Arc;
 struct Started {
     addr: std::net::SocketAddr,
     store: Arc<store::Store>,
+    trail: Arc<store::AuditTrail>,
     _dir: tempfile::TempDir,
 }
 
@@ -22,11 +23,12 @@ fn started(config: Config) -> Started {
     let trail = Arc::new(store::AuditTrail::open_or_create(dir.path()).unwrap());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let served = Arc::clone(&store);
-    std::thread::spawn(move || serve(&listener, served, trail, &config));
+    let (served, served_trail) = (Arc::clone(&store), Arc::clone(&trail));
+    std::thread::spawn(move || serve(&listener, served, served_trail, &config));
     Started {
         addr,
         store,
+        trail,
         _dir: dir,
     }
 }
@@ -158,18 +160,13 @@ fn every_stored_message_is_audited_on_the_hl7_channel() {
 /// each good one is stored and audited exactly once, and the audit chain verifies.
 #[test]
 fn concurrent_connections_are_each_answered_and_stored_once() {
-    let clock = Arc::new(store::FixedClock::new(test_support::test_epoch()));
-    let store = Arc::new(store::Store::open(&store::Location::Memory, clock).unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let trail = Arc::new(store::AuditTrail::open_or_create(dir.path()).unwrap());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (served, served_trail) = (Arc::clone(&store), Arc::clone(&trail));
-    let config = Config {
+    let Started {
+        addr, store, trail, ..
+    } = &started(Config {
         log_messages: false,
         ..Config::default()
-    };
-    std::thread::spawn(move || serve(&listener, served, served_trail, &config));
+    });
+    let addr = *addr;
     let (connections, each) = (6, 40);
     let senders: Vec<_> = (0..connections)
         .map(|c| {
@@ -210,7 +207,7 @@ fn concurrent_connections_are_each_answered_and_stored_once() {
     assert_eq!(stored, good as i64);
     assert_eq!(store.audit_count().unwrap(), good as i64);
     assert_eq!(
-        trail.verify(&store).unwrap().map(|v| v.entries),
+        trail.verify(store).unwrap().map(|v| v.entries),
         Ok(good as u64)
     );
 }
