@@ -1,6 +1,7 @@
 //! Group commit for the MLLP listener: messages that arrive on several connections at
-//! once are written in one store transaction, each inside its own savepoint, so the cost
-//! of a commit (the WAL write) is shared instead of paid per message.
+//! once are written in one store transaction, so the cost of a commit (the WAL write) is
+//! shared instead of paid per message. A batch is written straight through; only when one
+//! of its messages fails is it written again with a savepoint for each message.
 //!
 //! There is no committer thread: the first connection thread to find no batch in progress
 //! leads. It takes every message waiting, writes them, commits, posts the answers and
@@ -16,12 +17,13 @@
 //! - A message's answer is posted only after the transaction holding it committed, so AA
 //!   still means stored. When the commit fails, every message of the batch is answered AE
 //!   naming the failure, and nothing of the batch is kept.
-//! - A message that fails is rolled back to its savepoint with its audit entry; the others
-//!   in its batch are unaffected, exactly as if each had its own transaction.
+//! - A message that fails leaves nothing, audit entry included, and the others in its
+//!   batch are stored as if each had its own transaction: the failed attempt is rolled
+//!   back whole and the batch written again with a savepoint per message.
 //! - Messages from one connection keep their order: a connection has at most one message
 //!   waiting (it waits for the ACK before reading the next frame's answer).
 
-use crate::ack::AckCode;
+use crate::ack::{AckCode, Problem};
 use crate::apply::{Checked, Outcome, concluded, write_audited};
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -187,25 +189,32 @@ impl GroupCommit {
         queue
     }
 
-    /// One transaction for the whole batch, a savepoint for each message.
+    /// One transaction for the whole batch. Checked messages rarely fail, so the batch is
+    /// first written without savepoints (a savepoint copies every page its message
+    /// touches); when one fails, that attempt is rolled back whole and the batch written
+    /// again with a savepoint for each message.
     fn write(&self, batch: Vec<Job>) -> Vec<(u64, (Outcome, AckCode))> {
-        let committed = self.trail.write(&self.store, |audited| {
+        let mut failure = None;
+        let attempt = self.trail.write(&self.store, |audited| {
             let mut results = Vec::with_capacity(batch.len());
             for job in &batch {
                 let mut problems = Vec::new();
-                let written = audited.savepoint(|audited| {
-                    write_audited(
-                        audited,
-                        &self.actor,
-                        &job.checked,
-                        Some(&job.peer),
-                        &mut problems,
-                    )
-                })?;
-                results.push((written, problems));
+                match self.write_one(audited, job, &mut problems) {
+                    Ok(duplicate) => results.push((Ok(duplicate), problems)),
+                    Err(e) => {
+                        failure = Some(problems);
+                        return Err(e);
+                    }
+                }
             }
             Ok(results)
         });
+        let committed = match (attempt, failure) {
+            // A lone message's failed attempt is its answer: nothing of it was kept.
+            (Err(e), Some(problems)) if batch.len() == 1 => Ok(vec![(Err(e), problems)]),
+            (Err(_), Some(_)) => self.write_with_savepoints(&batch),
+            (attempt, _) => attempt,
+        };
         match committed {
             Ok(results) => batch
                 .iter()
@@ -224,7 +233,39 @@ impl GroupCommit {
                 .collect(),
         }
     }
+
+    /// The batch in one transaction, each message in its own savepoint.
+    fn write_with_savepoints(&self, batch: &[Job]) -> store::Result<Vec<Written>> {
+        self.trail.write(&self.store, |audited| {
+            let mut results = Vec::with_capacity(batch.len());
+            for job in batch {
+                let mut problems = Vec::new();
+                let written =
+                    audited.savepoint(|audited| self.write_one(audited, job, &mut problems))?;
+                results.push((written, problems));
+            }
+            Ok(results)
+        })
+    }
+
+    fn write_one(
+        &self,
+        audited: &mut store::Audited<'_>,
+        job: &Job,
+        problems: &mut Vec<Problem>,
+    ) -> store::Result<bool> {
+        write_audited(
+            audited,
+            &self.actor,
+            &job.checked,
+            Some(&job.peer),
+            problems,
+        )
+    }
 }
+
+/// What writing one message returned, and the data problems it found.
+type Written = (store::Result<bool>, Vec<Problem>);
 
 #[cfg(test)]
 mod tests {
@@ -272,6 +313,8 @@ mod tests {
         let trail = Arc::new(AuditTrail::open_or_create(dir.path()).unwrap());
         let group = GroupCommit::new(Arc::clone(&store), Arc::clone(&trail), Actor::new("t"));
         assert_eq!(codes(&group.write(vec![job(0, A01)])), [AckCode::Accept]);
+        // Alone, the bad message is answered from its one failed attempt.
+        assert_eq!(codes(&group.write(vec![job(9, BAD_A03)])), [AckCode::Error]);
         let answers = group.write(vec![job(1, A04), job(2, BAD_A03), job(3, ORU)]);
         assert_eq!(
             codes(&answers),
