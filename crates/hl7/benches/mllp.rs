@@ -1,7 +1,9 @@
 //! MLLP throughput with ACK over loopback on the embedded store (SQLite in a temporary
-//! data directory, WAL, synchronous=NORMAL as shipped): registers 10,000 patients with
-//! ADT^A04, then sends ORU^R01 and VXU^V04 for them, one message in flight per connection
-//! (MLLP original mode: a sender waits for each ACK). Prints messages per second.
+//! data directory, WAL, synchronous=NORMAL as shipped): registering 10,000 patients with
+//! ADT^A04, then ORU^R01 and VXU^V04 for them over 1, 4, 8 and 16 connections, each run on
+//! a fresh store holding the 10,000 registered patients, one message in flight per
+//! connection (MLLP original mode: a sender waits for each ACK). Prints messages per
+//! second.
 //!
 //! Run: `cargo bench -p hl7 --bench mllp` (N patients: `MLLP_BENCH_PATIENTS`).
 
@@ -104,54 +106,88 @@ fn run(label: &str, addr: SocketAddr, clients: usize, messages: Vec<String>) {
     );
 }
 
+/// A listener over a fresh store in a temporary data directory.
+struct Site {
+    addr: SocketAddr,
+    store: Arc<Store>,
+    trail: Arc<store::AuditTrail>,
+    _dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            Store::open(
+                &Location::DataDir(dir.path().to_owned()),
+                Arc::new(SystemClock),
+            )
+            .unwrap(),
+        );
+        let trail = Arc::new(store::AuditTrail::open_or_create(dir.path()).unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let config = Config {
+            log_messages: false,
+            ..Config::default()
+        };
+        let (served, served_trail) = (Arc::clone(&store), Arc::clone(&trail));
+        std::thread::spawn(move || serve(&listener, served, served_trail, &config));
+        Self {
+            addr,
+            store,
+            trail,
+            _dir: dir,
+        }
+    }
+
+    /// A fresh site holding `n` registered patients (written in-process, not timed).
+    fn registered(n: usize) -> Self {
+        let site = Self::new();
+        let actor = Actor::new("bench");
+        for i in 0..n {
+            let sink = hl7::Sink::audited(&site.store, &site.trail);
+            let applied = hl7::process_bytes(sink, &actor, a04(i).as_bytes());
+            assert_eq!(applied.code, hl7::AckCode::Accept);
+        }
+        site
+    }
+}
+
 fn main() {
     let n: usize = std::env::var("MLLP_BENCH_PATIENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(
-        &Location::DataDir(dir.path().to_owned()),
-        Arc::new(SystemClock),
-    )
-    .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let config = Config {
-        log_messages: false,
-        ..Config::default()
-    };
-    let store = Arc::new(store);
-    let trail = Arc::new(store::AuditTrail::open_or_create(dir.path()).unwrap());
-    let direct = Arc::clone(&store);
-    let direct_trail = Arc::clone(&trail);
-    std::thread::spawn(move || serve(&listener, store, trail, &config));
-    println!("MLLP with ACK over loopback, embedded SQLite store ({n} patients)");
+    println!(
+        "MLLP with ACK over loopback, embedded SQLite store; each line on a fresh store holding {n} registered patients"
+    );
     run(
         "ADT^A04 register patient + encounter",
-        addr,
+        Site::new().addr,
         1,
         (0..n).map(a04).collect(),
     );
     run(
         "ORU^R01 2 observations",
-        addr,
+        Site::registered(n).addr,
         1,
         (0..n).map(|i| oru(i, n)).collect(),
     );
     run(
         "VXU^V04 1 immunization",
-        addr,
+        Site::registered(n).addr,
         1,
         (0..n).map(|i| vxu(i, n)).collect(),
     );
     // The same work without the network: what one message costs the store.
-    let messages: Vec<String> = (3 * n..4 * n).map(|i| oru(i, n)).collect();
+    let site = Site::registered(n);
+    let messages: Vec<String> = (0..n).map(|i| oru(i, n)).collect();
     let actor = Actor::new("bench");
     let start = Instant::now();
     for m in &messages {
         let applied = hl7::process_bytes(
-            hl7::Sink::audited(&direct, &direct_trail),
+            hl7::Sink::audited(&site.store, &site.trail),
             &actor,
             m.as_bytes(),
         );
@@ -165,33 +201,23 @@ fn main() {
         messages.len() as f64 / secs,
         secs * 1000.0 / messages.len() as f64
     );
-    run(
-        "ORU^R01 2 observations",
-        addr,
-        4,
-        (n..2 * n).map(|i| oru(i, n)).collect(),
-    );
-    run(
-        "VXU^V04 1 immunization",
-        addr,
-        4,
-        (n..2 * n).map(|i| vxu(i, n)).collect(),
-    );
-    run(
-        "VXU^V04 1 immunization",
-        addr,
-        8,
-        (2 * n..3 * n).map(|i| vxu(i, n)).collect(),
-    );
-    run(
-        "VXU^V04 1 immunization",
-        addr,
-        16,
-        (3 * n..4 * n).map(|i| vxu(i, n)).collect(),
-    );
+    for connections in [4, 8, 16] {
+        run(
+            "ORU^R01 2 observations",
+            Site::registered(n).addr,
+            connections,
+            (0..n).map(|i| oru(i, n)).collect(),
+        );
+        run(
+            "VXU^V04 1 immunization",
+            Site::registered(n).addr,
+            connections,
+            (0..n).map(|i| vxu(i, n)).collect(),
+        );
+    }
     run(
         "ADT^A04 register patient + encounter",
-        addr,
+        Site::registered(n).addr,
         8,
         (n..2 * n).map(a04).collect(),
     );
