@@ -214,8 +214,9 @@ pub fn export_ndjson_filtered(
     })?;
     let mut outcome: Result<ExportCounts> = Ok(Vec::new());
     // File errors are kept aside and the transaction ended normally, so a full disk is
-    // reported as the file that failed rather than as a database error.
-    store.read(|tx| {
+    // reported as the file that failed rather than as a database error. The export reads
+    // beside the writers: a long export does not stop the server from writing.
+    store.read_beside_writers(|tx| {
         outcome = write_all(tx, dir, filter, progress);
         Ok(())
     })?;

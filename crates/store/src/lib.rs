@@ -160,6 +160,17 @@ impl Store {
         self.write(f)
     }
 
+    /// Runs long read-only work (a bulk export) in one snapshot, on a connection of its
+    /// own, so writers are not held up meanwhile (SQLite's shared connection would be
+    /// held for the whole read otherwise).
+    pub fn read_beside_writers<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.clock.now();
+        match &self.backend {
+            Backend::Sqlite(db) => db.read_beside(|conn| f(&mut Tx::new(conn, now))),
+            Backend::Postgres(db) => db.read_snapshot(|conn| f(&mut Tx::new(conn, now))),
+        }
+    }
+
     /// Where the store is.
     pub fn location(&self) -> &Location {
         &self.location

@@ -91,9 +91,28 @@ impl PgDb {
 
     /// Runs `f` in a transaction, committing when it returns `Ok`.
     pub fn with_tx<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.run(false, f)
+    }
+
+    /// Runs read-only `f` in a REPEATABLE READ transaction: one snapshot throughout, on a
+    /// pooled connection of its own, so writers go on beside it.
+    pub fn read_snapshot<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.run(true, f)
+    }
+
+    fn run<T>(&self, snapshot: bool, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
         let mut pooled = self.take()?;
         let outcome = (|| {
-            let tx = pooled.client.transaction()?;
+            let tx = if snapshot {
+                pooled
+                    .client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?
+            } else {
+                pooled.client.transaction()?
+            };
             let mut conn = PgTx {
                 tx,
                 statements: &mut pooled.statements,

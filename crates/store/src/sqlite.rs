@@ -17,6 +17,8 @@ pub struct SqliteDb {
     conn: Mutex<Connection>,
     /// Checkpoints the WAL from its own connection and thread (file databases only).
     checkpointer: Option<Checkpointer>,
+    /// The database file, for long reads on connections of their own (`read_beside`).
+    path: Option<std::path::PathBuf>,
 }
 
 /// How often the background checkpoint runs.
@@ -83,6 +85,7 @@ impl SqliteDb {
         })?;
         let mut db = Self::configure(conn, path.display().to_string())?;
         db.checkpointer = Checkpointer::start(path);
+        db.path = Some(path.to_owned());
         if db.checkpointer.is_some()
             && let Ok(conn) = db.conn.get_mut()
         {
@@ -129,6 +132,7 @@ impl SqliteDb {
         Ok(Self {
             conn: Mutex::new(conn),
             checkpointer: None,
+            path: None,
         })
     }
 
@@ -142,6 +146,37 @@ impl SqliteDb {
         let mut conn = SqliteTx { tx };
         let value = f(&mut conn)?;
         conn.tx.commit()?;
+        Ok(value)
+    }
+}
+
+impl SqliteDb {
+    /// Runs read-only `f` on a connection of its own, in one transaction, so a long read
+    /// (a bulk export) sees one snapshot without holding up the writers behind the shared
+    /// connection (WAL lets readers and a writer run together). A private in-memory
+    /// database has no second connection: there `f` runs on the shared one.
+    pub fn read_beside<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        let Some(path) = &self.path else {
+            return self.with_tx(f);
+        };
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.pragma_update(None, "temp_store", "MEMORY")?;
+            Ok(conn)
+        };
+        let mut conn = open().map_err(|e| Error::Open {
+            location: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let tx = conn.transaction()?;
+        let mut reader = SqliteTx { tx };
+        let value = f(&mut reader)?;
+        reader.tx.commit()?;
         Ok(value)
     }
 }

@@ -9,6 +9,7 @@ mod changes;
 mod filters;
 mod fixtures;
 mod groups;
+mod long_reads;
 mod records_roundtrip;
 mod search;
 mod security;
