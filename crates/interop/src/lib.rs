@@ -15,7 +15,7 @@ mod input;
 mod report;
 pub mod synthea;
 
-pub use input::{CountingReader, open_input};
+pub use input::{CountingReader, LineMap, LineTracking, open_input};
 pub use report::{FileReport, ImportReport, Rejection};
 
 /// Errors that stop an import or export as a whole (bad rows are reported, not raised).

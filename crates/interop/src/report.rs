@@ -1,6 +1,7 @@
 //! What an import did: rows accepted, skipped and rejected, per file, with reasons.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One row that was not stored, and why.
@@ -40,6 +41,10 @@ pub struct FileReport {
     pub skipped: u64,
     /// Rows refused (see the rejections).
     pub rejected: u64,
+    /// Why rows were skipped on purpose, with how many (rows skipped as already imported
+    /// are counted in `skipped` only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub skip_reasons: BTreeMap<String, u64>,
 }
 
 /// The whole import.

@@ -92,6 +92,21 @@ fn print_report(report: &ImportReport, show: usize) {
         report.seconds,
         output::count(report.rows_per_second() as u64)
     );
+    let reasons: Vec<(&str, &str, u64)> = report
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.skip_reasons
+                .iter()
+                .map(|(reason, n)| (f.file.as_str(), reason.as_str(), *n))
+        })
+        .collect();
+    if !reasons.is_empty() {
+        crate::say!("\nSkipped on purpose (file: rows: reason):");
+        for (file, reason, n) in reasons {
+            crate::say!("  {file}: {}: {reason}", output::count(n));
+        }
+    }
     if !report.rejections.is_empty() {
         crate::say!("\nRejected rows (file:line: column: reason):");
         for rejection in report.rejections.iter().take(show) {

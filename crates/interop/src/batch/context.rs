@@ -10,6 +10,9 @@ pub enum Outcome {
     Stored,
     /// Not stored, on purpose (already imported, or not something Chartroom keeps).
     Skipped,
+    /// Not stored on purpose, for a reason the report tallies (a known kind of row that
+    /// Chartroom does not keep).
+    SkippedBecause(&'static str),
 }
 
 /// State shared by the mappers during one import.

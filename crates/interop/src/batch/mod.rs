@@ -8,12 +8,12 @@ pub(crate) mod context;
 pub(crate) mod fields;
 pub(crate) mod keys;
 
-use crate::input::open_input;
+use crate::input::{LineTracking, open_input};
 use crate::report::{FileReport, ImportReport, REJECTIONS_LISTED_PER_FILE, Rejection};
 use crate::{Error, Result};
 use context::{Ctx, MapFn, Outcome};
 use fields::{Fields, MapError};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use store::{Actor, Store, Tx};
 
@@ -141,7 +141,19 @@ type Batch = Vec<(u64, csv::StringRecord)>;
 struct BatchResult {
     accepted: u64,
     skipped: u64,
+    skip_reasons: BTreeMap<&'static str, u64>,
     rejections: Vec<Rejection>,
+}
+
+impl BatchResult {
+    fn absorb(&mut self, other: BatchResult) {
+        self.accepted += other.accepted;
+        self.skipped += other.skipped;
+        for (reason, n) in other.skip_reasons {
+            *self.skip_reasons.entry(reason).or_default() += n;
+        }
+        self.rejections.extend(other.rejections);
+    }
 }
 
 fn rejection(file: &str, line: u64, column: Option<String>, reason: String) -> Rejection {
@@ -167,6 +179,10 @@ fn run_batch(
         match (spec.map)(ctx, tx, &fields) {
             Ok(Outcome::Stored) => result.accepted += 1,
             Ok(Outcome::Skipped) => result.skipped += 1,
+            Ok(Outcome::SkippedBecause(reason)) => {
+                result.skipped += 1;
+                *result.skip_reasons.entry(reason).or_default() += 1;
+            }
             Err(MapError::Row(error)) => {
                 result
                     .rejections
@@ -215,9 +231,7 @@ impl Sink<'_, '_, '_> {
                             }) {
                                 Ok(result) => {
                                     ctx.keys.commit();
-                                    combined.accepted += result.accepted;
-                                    combined.skipped += result.skipped;
-                                    combined.rejections.extend(result.rejections);
+                                    combined.absorb(result);
                                 }
                                 Err(error) => {
                                     ctx.keys.discard();
@@ -253,6 +267,7 @@ fn import_file(
         .unwrap_or(spec.name)
         .to_owned();
     let (reader, size, bytes_read) = open_input(path)?;
+    let (reader, lines) = LineTracking::new(reader);
     progress.file_started(&file, size);
     let mut file_report = FileReport {
         file: file.clone(),
@@ -317,11 +332,11 @@ fn import_file(
         let done = next.is_none();
         match next {
             Some(Ok(record)) => {
-                let line = record.position().map_or(0, |p| p.line());
+                let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
                 batch.push((line, record));
             }
             Some(Err(error)) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(0, |p| lines.line_at(p.byte()));
                 note(
                     report,
                     &mut file_report,
@@ -341,6 +356,9 @@ fn import_file(
             let result = sink.commit(ctx, spec, &file, &header, &batch)?;
             file_report.accepted += result.accepted;
             file_report.skipped += result.skipped;
+            for (reason, n) in result.skip_reasons {
+                *file_report.skip_reasons.entry(reason.to_owned()).or_default() += n;
+            }
             for found in result.rejections {
                 note(report, &mut file_report, found);
             }

@@ -142,6 +142,18 @@ pub fn immunization(
     ctx.store(tx, &key, &record)
 }
 
+/// Synthea's simulation summaries, written as observations without a LOINC code: the
+/// quality-adjusted and disability-adjusted life years it computes, and its quality-of-life
+/// score. They are not clinical observations, so they are skipped on purpose, not refused.
+fn synthea_summary_measure(code: &str) -> Option<&'static str> {
+    match code {
+        "QALY" => Some("QALY: Synthea's quality-adjusted life years, a simulation summary"),
+        "DALY" => Some("DALY: Synthea's disability-adjusted life years, a simulation summary"),
+        "QOLS" => Some("QOLS: Synthea's quality-of-life score, a simulation summary"),
+        _ => None,
+    }
+}
+
 pub fn observation(
     ctx: &mut Ctx,
     tx: &mut Tx<'_>,
@@ -150,6 +162,9 @@ pub fn observation(
     let key = row_key(fields.record);
     if ctx.seen(tx, Observation::KIND, &key)? {
         return Ok(Outcome::Skipped);
+    }
+    if let Some(reason) = fields.opt("CODE").and_then(synthea_summary_measure) {
+        return Ok(Outcome::SkippedBecause(reason));
     }
     let raw = fields.req("VALUE")?;
     let value = match fields.opt("TYPE").unwrap_or("text") {

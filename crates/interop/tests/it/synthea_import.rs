@@ -39,7 +39,16 @@ fn good_rows_stored_and_bad_rows_reported(store: &TestStore) {
     assert_eq!(counts(&report, "payer_transitions.csv"), (1, 1, 0));
     assert_eq!(counts(&report, "encounters.csv"), (2, 0, 1));
     assert_eq!(counts(&report, "immunizations.csv"), (1, 0, 1));
-    assert_eq!(counts(&report, "observations.csv"), (2, 0, 1));
+    assert_eq!(counts(&report, "observations.csv"), (2, 1, 1));
+    assert_eq!(
+        file(&report, "observations.csv")
+            .skip_reasons
+            .iter()
+            .map(|(reason, n)| (reason.split(':').next().unwrap(), *n))
+            .collect::<Vec<_>>(),
+        [("QALY", 1)],
+        "Synthea's summary measures are skipped with their reason, not rejected"
+    );
     assert_eq!(counts(&report, "claims_transactions.csv"), (2, 1, 0));
     let listed: Vec<String> = report.rejections.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -80,6 +89,42 @@ fn good_rows_stored_and_bad_rows_reported(store: &TestStore) {
     assert_eq!(chart.immunizations[0].record.cvx, "140");
     assert_eq!(chart.balance.balance_cents, 2_000);
     assert_eq!(chart.patient.meta.created_by, "import:synthea");
+}
+
+/// Excel and Python's csv module end lines with CRLF, old Mac tools with CR: a rejected row
+/// is named by the physical line it starts on whatever the line ends.
+fn rejected_rows_name_their_physical_line_for_every_line_end(store: &TestStore) {
+    for (style, end) in [("CRLF", "\r\n"), ("CR", "\r")] {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(fixture()).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let converted: Vec<&str> = text.lines().collect();
+            std::fs::write(
+                dir.path().join(path.file_name().unwrap()),
+                converted.join(end) + end,
+            )
+            .unwrap();
+        }
+        let report = run(store, dir.path(), false).unwrap();
+        let lines: Vec<String> = report
+            .rejections
+            .iter()
+            .map(|r| format!("{}:{}", r.file, r.line))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "patients.csv:4",
+                "patients.csv:5",
+                "patients.csv:6",
+                "encounters.csv:4",
+                "immunizations.csv:3",
+                "observations.csv:3",
+            ],
+            "{style} line ends"
+        );
+    }
 }
 
 fn second_run_skips_what_is_stored(store: &TestStore) {
@@ -173,6 +218,7 @@ fn truncated_gzip_is_reported(store: &TestStore) {
 
 backend_tests!(
     good_rows_stored_and_bad_rows_reported,
+    rejected_rows_name_their_physical_line_for_every_line_end,
     second_run_skips_what_is_stored,
     atomic_import_stores_nothing_when_a_row_is_bad,
     gzip_input_and_atomic_success,
