@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use privacy::{Action, Outcome, Permission};
 use std::borrow::Cow;
@@ -397,10 +397,21 @@ pub fn app(state: AppState) -> Router {
         router = router.route(spec.path, handler);
     }
     router
-        .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .fallback(no_route)
         .layer(middleware::from_fn(crate::csrf::refuse_cross_site))
+        .layer(middleware::from_fn(crate::fhir_rest::outcomes_only))
         .layer(middleware::map_response(no_store))
         .with_state(state)
+}
+
+/// No route matched: each surface says so in its own form.
+async fn no_route(method: Method, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if crate::fhir_rest::is_fhir_path(path) {
+        crate::fhir_rest::no_route(&method, path)
+    } else {
+        WebError::NotFound("no such page".into()).into_response()
+    }
 }
 
 async fn health() -> &'static str {

@@ -37,12 +37,14 @@ mod outcome;
 mod resource;
 mod run;
 mod search;
+mod stray;
 mod trail;
 mod transaction;
 mod versions;
 mod write;
 
 pub(crate) use export_jobs::ExportJobs;
+pub(crate) use stray::{is_fhir_path, no_route, outcomes_only};
 
 use crate::auth::Principal;
 use crate::routes::Surface;

@@ -340,3 +340,72 @@ async fn conditional_create_and_permissions_per_record_kind() {
     .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+fn outcome(reply: &Reply, status: StatusCode) -> String {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(
+        reply.headers["content-type"], "application/fhir+json; charset=utf-8",
+        "{status}"
+    );
+    assert_eq!(reply.body["resourceType"], "OperationOutcome", "{status}");
+    reply.body["issue"][0]["diagnostics"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_error_under_fhir_is_an_operation_outcome() {
+    let h = Harness::new();
+    let me = signed_in(&h, &[Role::HimTechnician]).await;
+    let body = patient_json("E1", "Stray", "Ann", "1990-01-01", "female");
+
+    let unknown_type = fhir(&h, "POST", "/fhir/Patientt", &me, Some(body.clone()), &[]).await;
+    let said = outcome(&unknown_type, StatusCode::NOT_FOUND);
+    assert!(
+        said.starts_with("Patientt is not a resource type this server supports"),
+        "{said}"
+    );
+    let anonymous = h.send_raw("GET", "/fhir/Patientt", &[], "").await;
+    outcome(&anonymous, StatusCode::NOT_FOUND);
+    let unknown_route = fhir(&h, "GET", "/fhir/Patient/1/nothing/here", &me, None, &[]).await;
+    outcome(&unknown_route, StatusCode::NOT_FOUND);
+
+    let wrong_method = fhir(&h, "DELETE", "/fhir/metadata", &me, None, &[]).await;
+    let said = outcome(&wrong_method, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(said.contains("DELETE is not allowed"), "{said}");
+    assert!(
+        wrong_method.headers["allow"]
+            .to_str()
+            .unwrap()
+            .contains("GET")
+    );
+    let patch = fhir(&h, "PATCH", "/fhir/Patient/1", &me, Some(body.clone()), &[]).await;
+    outcome(&patch, StatusCode::METHOD_NOT_ALLOWED);
+
+    let xml = h
+        .send_raw(
+            "POST",
+            "/fhir/Patient",
+            &[("cookie", me.as_str()), ("content-type", "application/fhir+xml")],
+            "<Patient/>",
+        )
+        .await;
+    outcome(&xml, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let huge = format!("{{\"resourceType\":\"Patient\",\"x\":\"{}\"}}", "a".repeat(65 << 20));
+    let too_large = h
+        .send_raw(
+            "POST",
+            "/fhir/Patient",
+            &[("cookie", me.as_str()), ("content-type", "application/fhir+json")],
+            &huge,
+        )
+        .await;
+    outcome(&too_large, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // Outside /fhir the other surfaces keep their own forms.
+    let api = h.send_raw("GET", "/api/nothing", &[], "").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.body.get("resourceType").is_none());
+}
