@@ -12,7 +12,7 @@ use store::{Actor, Tx, Value};
 use time::{Date, Duration};
 
 /// The MRN assigning authority demo patients are registered under.
-pub const MRN_AUTHORITY: &str = "CHARTROOM";
+pub const MRN_AUTHORITY: &str = records::FACILITY_MRN_AUTHORITY;
 
 /// US population share by five-year age band (0-4 ... 90-94), census-like.
 const AGE_BANDS: &[f64] = &[
@@ -344,6 +344,7 @@ pub(crate) fn person(rng: &mut StdRng, number: u64, as_of: Date) -> store::Resul
         race,
         ethnicity,
         deceased_date: None,
+        identifiers: Vec::new(),
     };
     let policies = policies(rng, &patient, as_of);
     Ok(Person { patient, policies })

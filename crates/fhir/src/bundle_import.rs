@@ -484,6 +484,13 @@ impl ReferenceResolver for Lookup<'_, '_> {
         };
         exists.then_some(id)
     }
+
+    /// Patients in bundles from elsewhere get a facility MRN when they carry no usable
+    /// one, as registration would give them.
+    fn mrn_for_unidentified(&mut self) -> Option<(records::Mrn, String)> {
+        let mrn = self.tx.assign_mrn().ok()?;
+        Some((mrn, records::FACILITY_MRN_AUTHORITY.to_owned()))
+    }
 }
 
 /// Whether a record exists and is not deleted.

@@ -489,6 +489,7 @@ fn merged(p: &PatientPlan, old: Option<&Patient>) -> Result<Patient, Vec<Problem
         race: old.and_then(|o| o.race.clone()),
         ethnicity: old.and_then(|o| o.ethnicity.clone()),
         deceased_date: old.and_then(|o| o.deceased_date),
+        identifiers: old.map(|o| o.identifiers.clone()).unwrap_or_default(),
     };
     patient.validate().map_err(|errors| {
         errors

@@ -41,7 +41,10 @@ pub use ids::{
 };
 pub use note::{ClinicalNote, NoteType};
 pub use party::{Organization, OrganizationKind, Payer, PayerKind, Provider};
-pub use patient::{Address, AdministrativeSex, Coverage, CoverageOrder, Patient, Relationship};
+pub use patient::{
+    Address, AdministrativeSex, Coverage, CoverageOrder, FACILITY_MRN_AUTHORITY, Patient,
+    PatientIdentifier, Relationship,
+};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};
 
 /// Every record kind the store keeps, named as the store and the audit trail name them.

@@ -88,6 +88,45 @@ impl Validate for Address {
     }
 }
 
+/// The assigning authority of the MRNs this facility gives out (registration, and records
+/// that arrive from outside without a medical record number).
+pub const FACILITY_MRN_AUTHORITY: &str = "CHARTROOM";
+
+/// An identifier another system gave the patient (its MRN there, a Social Security or
+/// driver's licence number, a payer's member id), kept exactly as it was sent: what comes
+/// in is what goes out and what a search by it finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientIdentifier {
+    /// The namespace (a URI: `urn:oid:2.16.840.1.113883.4.1` for SSNs), when one was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// The identifier itself, as sent (case and punctuation kept).
+    pub value: String,
+    /// Its kind, an HL7 v2 table 0203 code (`MR`, `SS`, `DL`, `MB`), when one was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_code: Option<String>,
+    /// FHIR `Identifier.use` (`usual`, `official`, `temp`, `secondary`, `old`).
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub use_: Option<String>,
+}
+
+impl Validate for PatientIdentifier {
+    fn check(&self, v: &mut Validator) {
+        v.optional_text("system", self.system.as_deref(), 255);
+        v.required("value", &self.value);
+        v.max_len("value", &self.value, 100);
+        v.optional_text("type_code", self.type_code.as_deref(), 20);
+        if let Some(use_) = self.use_.as_deref()
+            && !matches!(use_, "usual" | "official" | "temp" | "secondary" | "old")
+        {
+            v.error(
+                "use",
+                format!("\"{use_}\" is not usual, official, temp, secondary or old"),
+            );
+        }
+    }
+}
+
 /// A patient: who the chart belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Patient {
@@ -128,6 +167,10 @@ pub struct Patient {
     /// Date of death.
     #[serde(with = "iso_date::option")]
     pub deceased_date: Option<Date>,
+    /// Identifiers other systems gave the patient, as they were sent (the MRN above is this
+    /// facility's own).
+    #[serde(default)]
+    pub identifiers: Vec<PatientIdentifier>,
 }
 
 impl RecordKind for Patient {
@@ -184,6 +227,18 @@ impl Validate for Patient {
         v.optional_text("language", self.language.as_deref(), 40);
         v.optional_text("race", self.race.as_deref(), 60);
         v.optional_text("ethnicity", self.ethnicity.as_deref(), 60);
+        if self.identifiers.len() > 50 {
+            v.error(
+                "identifiers",
+                format!(
+                    "{} identifiers; at most 50 are kept",
+                    self.identifiers.len()
+                ),
+            );
+        }
+        for (idx, identifier) in self.identifiers.iter().enumerate() {
+            v.nested(format!("identifiers[{idx}]"), identifier);
+        }
     }
 }
 

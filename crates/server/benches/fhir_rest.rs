@@ -81,7 +81,10 @@ fn patient(n: usize) -> Value {
     let day = 1 + (n * 17) % 28;
     json!({
         "resourceType": "Patient",
-        "identifier": [{"system": "urn:chartroom:mrn:MAIN", "value": format!("B{n:07}")}],
+        "identifier": [
+            {"system": "urn:chartroom:mrn:MAIN", "value": format!("B{n:07}")},
+            {"system": "http://hl7.org/fhir/sid/us-ssn", "value": format!("999-{:02}-{:04}", n / 10_000, n % 10_000)},
+        ],
         "name": [{"use": "official", "family": family, "given": [given]}],
         "gender": if n.is_multiple_of(2) { "female" } else { "male" },
         "birthDate": format!("{year}-{month:02}-{day:02}"),
@@ -226,6 +229,19 @@ async fn main() {
         format!(
             "/fhir/Patient?identifier=urn:chartroom:mrn:MAIN|B{:07}",
             (i * 7) % total
+        )
+    })
+    .await;
+    searches(&client, "search identifier=VALUE (no system)", n, |i| {
+        format!("/fhir/Patient?identifier=B{:07}", (i * 7) % total)
+    })
+    .await;
+    searches(&client, "search identifier=SSN-system|value", n, |i| {
+        let k = (i * 7) % total;
+        format!(
+            "/fhir/Patient?identifier=http://hl7.org/fhir/sid/us-ssn|999-{:02}-{:04}",
+            k / 10_000,
+            k % 10_000
         )
     })
     .await;

@@ -21,6 +21,9 @@ pub struct ServerConfig {
     /// Where FHIR `$export` jobs write their files (`<data dir>/exports`); `None` puts
     /// them in a temporary directory removed with the server state.
     pub export_dir: Option<PathBuf>,
+    /// Whether a FHIR Patient sent without a usable MRN gets a new facility MRN (`true`)
+    /// or is refused.
+    pub assign_mrn: bool,
 }
 
 impl Default for ServerConfig {
@@ -31,6 +34,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             hash_cost: HashCost::Production,
             export_dir: None,
+            assign_mrn: true,
         }
     }
 }

@@ -186,6 +186,14 @@ pub enum Filter {
     TextPrefix(&'static str, String),
     /// A JSON list column (a group's `members`) holds this integer.
     ListHas(&'static str, i64),
+    /// The patient holds an identifier with this value, under this system when one is
+    /// given (the empty text: sent without a system). Patients only.
+    PatientIdentifier {
+        /// The identifier's system, or `None` for any.
+        system: Option<String>,
+        /// The value, compared exactly.
+        value: String,
+    },
     /// Any of these holds (an empty list matches nothing).
     Any(Vec<Filter>),
     /// All of these hold.
@@ -295,6 +303,21 @@ fn build<R: Table>(
                 Dialect::Postgres => sql.push_str(&format!("{column} @> to_jsonb(?::BIGINT)")),
             }
             params.push(Value::Int(*value));
+        }
+        Filter::PatientIdentifier { system, value } => {
+            if R::TABLE != "patients" {
+                return Err(Error::Database(format!(
+                    "search on {}: only patients have identifiers",
+                    R::TABLE
+                )));
+            }
+            sql.push_str("id IN (SELECT patient_id FROM patient_identifiers WHERE value = ?");
+            params.push(Value::Text(value.clone()));
+            if let Some(system) = system {
+                sql.push_str(" AND system = ?");
+                params.push(Value::Text(system.clone()));
+            }
+            sql.push(')');
         }
         Filter::Any(filters) | Filter::All(filters) => {
             let joiner = if matches!(filter, Filter::Any(_)) {

@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_written_name_keys.sql"),
         postgres: include_str!("../migrations/postgres/0007_written_name_keys.sql"),
     },
+    Migration {
+        version: 8,
+        name: "patient_identifiers",
+        sqlite: include_str!("../migrations/sqlite/0008_patient_identifiers.sql"),
+        postgres: include_str!("../migrations/postgres/0008_patient_identifiers.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

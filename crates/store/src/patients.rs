@@ -5,8 +5,8 @@ use crate::stats::{AccountBalance, account_balance};
 use crate::tx::{Stored, Tx};
 use crate::value::Value;
 use records::{
-    Allergy, Charge, ClinicalNote, Coverage, Diagnosis, Encounter, Immunization, Medication, Mrn,
-    Observation, Patient, Posting, Problem, Procedure,
+    Allergy, Charge, ClinicalNote, Coverage, Diagnosis, Encounter, FACILITY_MRN_AUTHORITY,
+    Immunization, Medication, Mrn, Observation, Patient, Posting, Problem, Procedure,
 };
 use serde::Serialize;
 use time::Date;
@@ -160,5 +160,34 @@ impl Tx<'_> {
     /// A whole chart (see [`chart`]).
     pub fn chart(&mut self, patient_id: i64) -> Result<PatientSummary> {
         chart(self, patient_id)
+    }
+}
+
+impl Tx<'_> {
+    /// A new MRN under the facility's authority (`FACILITY_MRN_AUTHORITY`): `M` and eight
+    /// digits, the next of the series, skipping any already on file (an MRN typed in by
+    /// hand may have taken one). The number is drawn inside this transaction, so two
+    /// registrations never get the same one, and a rolled-back one is drawn again.
+    pub fn assign_mrn(&mut self) -> Result<Mrn> {
+        loop {
+            let rows = self.query(
+                "INSERT INTO assigned_numbers (series, last) VALUES ('mrn', 1) \
+                 ON CONFLICT (series) DO UPDATE SET last = assigned_numbers.last + 1 \
+                 RETURNING last",
+                &[],
+            )?;
+            let next = rows.first().map_or(1, |row| row.int(0));
+            let text = format!("M{next:08}");
+            let taken = self.query(
+                "SELECT 1 FROM patients WHERE mrn_authority = ? AND mrn = ?",
+                &[
+                    Value::from(FACILITY_MRN_AUTHORITY),
+                    Value::from(text.as_str()),
+                ],
+            )?;
+            if taken.is_empty() {
+                return Mrn::parse(&text).map_err(crate::error::Error::Database);
+            }
+        }
     }
 }

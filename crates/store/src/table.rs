@@ -56,6 +56,13 @@ pub trait Table: RecordKind + Validate + Serialize + DeserializeOwned + Clone {
     fn derived_values(&self) -> Vec<Value> {
         Vec::new()
     }
+
+    /// For patients, their identifiers as `(system, value)` rows of `patient_identifiers`,
+    /// which the store rewrites with every create and update so searches by identifier
+    /// are index lookups; `None` for kinds without such rows.
+    fn identifier_rows(&self) -> Option<Vec<(&str, &str)>> {
+        None
+    }
 }
 
 /// Metadata columns every record table has, in select order before the record's columns.

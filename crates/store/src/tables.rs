@@ -12,7 +12,7 @@ use records::{
 };
 
 macro_rules! tables {
-    ($($record:ty => $table:literal $(unique $unique:expr,)? $(derived $derived:expr => $values:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
+    ($($record:ty => $table:literal $(unique $unique:expr,)? $(derived $derived:expr => $values:expr,)? $(identifiers $identifiers:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
         impl Table for $record {
             const TABLE: &'static str = $table;
             $(const UNIQUE: &'static [&'static [&'static str]] = $unique;)?
@@ -23,6 +23,11 @@ macro_rules! tables {
                 const DERIVED: &'static [&'static str] = $derived;
                 fn derived_values(&self) -> Vec<Value> {
                     $values(self)
+                }
+            )?
+            $(
+                fn identifier_rows(&self) -> Option<Vec<(&str, &str)>> {
+                    Some($identifiers(self))
                 }
             )?
         }
@@ -38,13 +43,25 @@ fn name_keys(patient: &Patient) -> Vec<Value> {
     ]
 }
 
+/// A patient's identifiers as `(system, value)` rows of `patient_identifiers` (no system
+/// is the empty text, so `|value` searches are an index lookup too).
+fn patient_identifier_rows(patient: &Patient) -> Vec<(&str, &str)> {
+    patient
+        .identifiers
+        .iter()
+        .map(|i| (i.system.as_deref().unwrap_or(""), i.value.as_str()))
+        .collect()
+}
+
 tables! {
     Patient => "patients" unique &[&["mrn_authority", "mrn"]],
-        derived &["family_key", "given_key"] => name_keys, [
+        derived &["family_key", "given_key"] => name_keys,
+        identifiers patient_identifier_rows, [
         mrn: Text, mrn_authority: Text, family_name: Text, given_name: Text, middle_name: Text,
         name_prefix: Text, name_suffix: Text, preferred_name: Text, birth_date: Date, sex: Text,
         line1: Text, line2: Text, city: Text, state: Text, postal_code: Text, country: Text,
         phone: Text, email: Text, language: Text, race: Text, ethnicity: Text, deceased_date: Date,
+        identifiers: Json,
     ];
     Coverage => "coverages" [
         patient_id: Int, payer_id: Int, plan_name: Text, member_id: Text, group_number: Text,

@@ -242,6 +242,31 @@ impl<'a> Tx<'a> {
         })
     }
 
+    /// Rewrites the lookup rows of a record's identifiers (patients only).
+    fn write_identifier_rows<R: Table>(
+        &mut self,
+        record: &R,
+        id: i64,
+        replace: bool,
+    ) -> Result<()> {
+        let Some(rows) = record.identifier_rows() else {
+            return Ok(());
+        };
+        if replace {
+            self.conn.execute(
+                "DELETE FROM patient_identifiers WHERE patient_id = ?",
+                &[Value::Int(id)],
+            )?;
+        }
+        for (system, value) in rows {
+            self.conn.execute(
+                "INSERT INTO patient_identifiers (patient_id, system, value) VALUES (?, ?, ?)",
+                &[Value::Int(id), Value::from(system), Value::from(value)],
+            )?;
+        }
+        Ok(())
+    }
+
     /// Stores a new record.
     pub fn create<R: Table>(&mut self, actor: &Actor, record: &R) -> Result<Stored<R>> {
         Self::validated(record)?;
@@ -268,6 +293,7 @@ impl<'a> Tx<'a> {
             .query_one(&sql, &values)?
             .ok_or_else(|| Error::Database(format!("insert into {} returned no id", R::TABLE)))?;
         self.live.insert((R::TABLE, row.int(0)));
+        self.write_identifier_rows(record, row.int(0), false)?;
         Ok(Stored {
             meta: Meta {
                 id: row.int(0),
@@ -438,6 +464,7 @@ impl<'a> Tx<'a> {
             Value::Int(expected_version),
         ]);
         self.conn.execute(&sql, &values)?;
+        self.write_identifier_rows(record, id, true)?;
         let version = expected_version + 1;
         self.append_history(
             R::KIND,

@@ -43,6 +43,23 @@ pub struct ServeArgs {
     /// passwords cross the network unencrypted.
     #[arg(long)]
     insecure_non_loopback: bool,
+    /// What a FHIR Patient sent without a usable medical record number gets: a new
+    /// facility MRN (`assign`, as registration does) or a 422 (`refuse`). Its other
+    /// identifiers are kept as sent either way.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "assign",
+        value_name = "ASSIGN|REFUSE"
+    )]
+    patients_without_mrn: PatientsWithoutMrn,
+}
+
+/// `--patients-without-mrn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PatientsWithoutMrn {
+    Assign,
+    Refuse,
 }
 
 pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
@@ -78,6 +95,7 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         hash_cost: hash_cost(),
         // FHIR `$export` files hold patient data: beside the database, not in /tmp.
         export_dir: Some(storage.data_dir.join("exports")),
+        assign_mrn: args.patients_without_mrn == PatientsWithoutMrn::Assign,
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

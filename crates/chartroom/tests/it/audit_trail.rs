@@ -216,7 +216,7 @@ fn users_roles_and_the_audit_report() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(text.lines().count(), 1 + 11, "{text}");
     assert!(
-        text.contains(": 14 stored, 2 skipped, 6 rejected"),
+        text.contains(": 14 stored, 3 skipped, 6 rejected"),
         "the import is audited: {text}"
     );
     assert!(

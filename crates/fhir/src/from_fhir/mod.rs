@@ -19,7 +19,7 @@ use crate::to_fhir::{NUCC_TAXONOMY, ORGANIZATION_KIND, PAYER_KIND};
 use crate::validate::{Issue, IssueSeverity};
 use records::{
     Address, AdministrativeSex, Coverage, CoverageOrder, Mrn, Npi, Organization, OrganizationKind,
-    Payer, PayerId, PayerKind, Provider, Relationship,
+    PatientIdentifier, Payer, PayerId, PayerKind, Provider, Relationship,
 };
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -29,6 +29,13 @@ pub trait ReferenceResolver {
     /// The id of the record of `kind` (`patient`, `provider`, `organization`, `payer`,
     /// `encounter`) that `reference` (`Patient/12`, `urn:uuid:...`) names, if any.
     fn resolve(&mut self, kind: &'static str, reference: &str) -> Option<i64>;
+
+    /// The MRN and assigning authority for a patient sent without a usable one: a new
+    /// facility MRN, the one on file when an update leaves it out, or `None` where such a
+    /// patient is refused (the default).
+    fn mrn_for_unidentified(&mut self) -> Option<(Mrn, String)> {
+        None
+    }
 }
 
 /// What a resource becomes.
@@ -319,41 +326,51 @@ fn percent_decode(text: &str) -> String {
 }
 
 fn patient(resource: &fhir::Patient, cx: &mut Cx<'_>) -> Mapped {
-    let mr = resource.identifier.iter().enumerate().find(|(_, i)| {
-        i.type_
-            .as_ref()
-            .is_some_and(|t| t.code_in(IDENTIFIER_TYPE) == Some("MR"))
-            || i.system
-                .as_deref()
-                .is_some_and(|s| s.starts_with(MRN_SYSTEM_PREFIX))
-    });
-    let (mrn, mrn_authority) = match mr {
-        None => {
-            cx.issue(
-                "required",
-                "identifier",
-                "a medical record number (an identifier typed MR) is required",
-            );
-            (None, String::new())
-        }
-        Some((idx, identifier)) => {
-            let mrn = match Mrn::parse(identifier.value.as_deref().unwrap_or("")) {
-                Ok(mrn) => Some(mrn),
-                Err(message) => {
-                    cx.issue("value", &format!("identifier[{idx}].value"), message);
-                    None
-                }
-            };
-            let system = identifier.system.as_deref().unwrap_or("unknown");
-            let authority = match system.strip_prefix(MRN_SYSTEM_PREFIX) {
-                Some(authority) => percent_decode(authority),
-                // The records model keeps 40 characters; the end of a URL names the host
-                // less well than its start, so keep the start.
-                None => system.chars().take(40).collect(),
-            };
-            (mrn, authority)
-        }
+    let (mrn, mrn_authority) = match medical_record_number(resource, cx) {
+        Some(found) => found,
+        None => match cx.resolver.mrn_for_unidentified() {
+            Some((mrn, authority)) => (Some(mrn), authority),
+            None => {
+                cx.issue(
+                    "required",
+                    "identifier",
+                    "a medical record number (an identifier typed MR) is required: this \
+                     server does not assign one to patients sent without it",
+                );
+                (None, String::new())
+            }
+        },
     };
+    // Chartroom's own MRN identifier is the MRN fields themselves (and is written back
+    // from them); everything else is kept as sent.
+    let own_mrn = |i: &&crate::datatypes::Identifier| {
+        i.system
+            .as_deref()
+            .and_then(|s| s.strip_prefix(MRN_SYSTEM_PREFIX))
+            .is_some_and(|authority| {
+                percent_decode(authority) == mrn_authority
+                    && mrn.as_ref().is_some_and(|mrn| {
+                        Mrn::parse(i.value.as_deref().unwrap_or("")).is_ok_and(|v| v == *mrn)
+                    })
+            })
+    };
+    let identifiers: Vec<PatientIdentifier> = resource
+        .identifier
+        .iter()
+        .filter(|i| !own_mrn(i))
+        .filter_map(|i| {
+            Some(PatientIdentifier {
+                system: i.system.clone(),
+                value: i.value.clone().filter(|v| !v.trim().is_empty())?,
+                type_code: i
+                    .type_
+                    .as_ref()
+                    .and_then(|t| t.code_in(IDENTIFIER_TYPE))
+                    .map(str::to_owned),
+                use_: i.use_.clone(),
+            })
+        })
+        .collect();
     let name = official_name(&resource.name);
     let (family_name, given_name) = family_and_given(name, cx);
     let middle = name.map(|n| {
@@ -410,6 +427,44 @@ fn patient(resource: &fhir::Patient, cx: &mut Cx<'_>) -> Mapped {
         race: None,
         ethnicity: None,
         deceased_date: resource.deceased_date_time.as_deref().and_then(parse_date),
+        identifiers,
+    })
+}
+
+/// The patient's MRN among its identifiers: the first typed MR (or under Chartroom's own
+/// MRN system) whose value is a usable MRN, with its assigning authority. An MR value in
+/// another system's form (too long, other characters) is kept only as an identifier.
+fn medical_record_number(
+    resource: &fhir::Patient,
+    cx: &mut Cx<'_>,
+) -> Option<(Option<Mrn>, String)> {
+    let mut candidates = resource.identifier.iter().enumerate().filter(|(_, i)| {
+        i.type_
+            .as_ref()
+            .is_some_and(|t| t.code_in(IDENTIFIER_TYPE) == Some("MR"))
+            || i.system
+                .as_deref()
+                .is_some_and(|s| s.starts_with(MRN_SYSTEM_PREFIX))
+    });
+    candidates.find_map(|(idx, identifier)| {
+        let system = identifier.system.as_deref().unwrap_or("unknown");
+        let ours = system.strip_prefix(MRN_SYSTEM_PREFIX);
+        let mrn = match Mrn::parse(identifier.value.as_deref().unwrap_or("")) {
+            Ok(mrn) => mrn,
+            // Our own MRN system holds only MRNs of our form: anything else is an error.
+            Err(message) if ours.is_some() => {
+                cx.issue("value", &format!("identifier[{idx}].value"), message);
+                return Some((None, String::new()));
+            }
+            Err(_) => return None,
+        };
+        let authority = match ours {
+            Some(authority) => percent_decode(authority),
+            // The records model keeps 40 characters; the end of a URL names the host
+            // less well than its start, so keep the start.
+            None => system.chars().take(40).collect(),
+        };
+        Some((Some(mrn), authority))
     })
 }
 

@@ -177,19 +177,7 @@ impl ToFhir for records::Patient {
         fhir::Patient {
             id: Some(resource_id("patient", stored.meta.id)),
             meta: meta(&stored.meta),
-            identifier: vec![Identifier {
-                use_: Some("usual".into()),
-                type_: Some(CodeableConcept::coded(
-                    IDENTIFIER_TYPE,
-                    "MR",
-                    Some("Medical record number"),
-                )),
-                system: Some(format!(
-                    "{MRN_SYSTEM_PREFIX}{}",
-                    uri_part(&patient.mrn_authority)
-                )),
-                value: Some(patient.mrn.to_string()),
-            }],
+            identifier: patient_identifiers(patient),
             name: names,
             telecom: telecom(&patient.phone, &patient.email),
             gender: Some(gender(patient.sex).into()),
@@ -206,6 +194,46 @@ impl ToFhir for records::Patient {
             ..fhir::Patient::default()
         }
     }
+}
+
+/// The identifiers as they were sent, and the MRN under Chartroom's MRN system unless one
+/// of them is the MRN already (so a Patient read back shows what its sender sent).
+fn patient_identifiers(patient: &records::Patient) -> Vec<Identifier> {
+    let is_the_mrn = |i: &records::PatientIdentifier| {
+        let typed_mr = i.type_code.as_deref() == Some("MR")
+            || i.system
+                .as_deref()
+                .is_some_and(|s| s.starts_with(MRN_SYSTEM_PREFIX));
+        typed_mr && records::Mrn::parse(&i.value).is_ok_and(|mrn| mrn == patient.mrn)
+    };
+    let mut identifiers = Vec::with_capacity(patient.identifiers.len() + 1);
+    if !patient.identifiers.iter().any(is_the_mrn) {
+        identifiers.push(Identifier {
+            use_: Some("usual".into()),
+            type_: Some(CodeableConcept::coded(
+                IDENTIFIER_TYPE,
+                "MR",
+                Some("Medical record number"),
+            )),
+            system: Some(format!(
+                "{MRN_SYSTEM_PREFIX}{}",
+                uri_part(&patient.mrn_authority)
+            )),
+            value: Some(patient.mrn.to_string()),
+        });
+    }
+    identifiers.extend(patient.identifiers.iter().map(|i| {
+        Identifier {
+            use_: i.use_.clone(),
+            type_: i
+                .type_code
+                .as_deref()
+                .map(|code| CodeableConcept::coded(IDENTIFIER_TYPE, code, None)),
+            system: i.system.clone(),
+            value: Some(i.value.clone()),
+        }
+    }));
+    identifiers
 }
 
 impl ToFhir for Provider {

@@ -78,6 +78,7 @@ pub fn chart(store: &Store) -> Chart {
                     race: None,
                     ethnicity: None,
                     deceased_date: None,
+                    identifiers: Vec::new(),
                 },
             )?;
             let patient_id = PatientId(patient.meta.id);

@@ -357,7 +357,10 @@ fn import_file(
             file_report.accepted += result.accepted;
             file_report.skipped += result.skipped;
             for (reason, n) in result.skip_reasons {
-                *file_report.skip_reasons.entry(reason.to_owned()).or_default() += n;
+                *file_report
+                    .skip_reasons
+                    .entry(reason.to_owned())
+                    .or_default() += n;
             }
             for found in result.rejections {
                 note(report, &mut file_report, found);

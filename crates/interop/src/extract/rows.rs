@@ -37,6 +37,7 @@ pub fn patient(ctx: &mut Ctx, tx: &mut Tx<'_>, fields: &Fields<'_>) -> Result<Ou
         race: None,
         ethnicity: None,
         deceased_date: None,
+        identifiers: Vec::new(),
     };
     ctx.store(tx, key, &record)
 }

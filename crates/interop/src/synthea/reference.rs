@@ -125,6 +125,7 @@ pub fn patient(ctx: &mut Ctx, tx: &mut Tx<'_>, fields: &Fields<'_>) -> Result<Ou
         race: fields.opt("RACE").map(str::to_owned),
         ethnicity: fields.opt("ETHNICITY").map(str::to_owned),
         deceased_date: fields.opt_date("DEATHDATE")?,
+        identifiers: Vec::new(),
     };
     ctx.store(tx, key, &record)
 }

@@ -12,7 +12,7 @@
 use super::headers::{Prefer, Return, etag, fhir_response, if_match, set_location, set_version};
 use super::kinds::{Kind, ResourceType, with_record};
 use super::outcome::{FhirError, OutcomeIssue, outcome_json};
-use super::resource::{Found, find};
+use super::resource::{Found, MrnSource, find};
 use super::run::{audited, blocking, body_text};
 use super::{bundles, trail, write};
 use crate::auth::Principal;
@@ -209,6 +209,7 @@ pub(crate) async fn create(
         )?),
         None => None,
     };
+    let assign_mrn = state.config.assign_mrn;
     let (status, found) = blocking(&state, move |state| {
         audited(state, |audited| {
             let now = audited.now();
@@ -234,7 +235,8 @@ pub(crate) async fn create(
                 }
             }
             let mut tx = audited.records();
-            let mapped = write::map(&mut tx, &text, t.name, &HashMap::new(), None)?;
+            let mrn = MrnSource::for_create(assign_mrn);
+            let mapped = write::map(&mut tx, &text, t.name, &HashMap::new(), None, mrn)?;
             let kind = write::mapped_kind(&mapped)
                 .ok_or_else(|| FhirError::internal("a mapping produced no kind"))?;
             write::check_write(&principal, kind)?;
@@ -303,7 +305,8 @@ pub(crate) async fn update(
             {
                 return Err(FhirError::stale(t.name, &id, expected, current.version));
             }
-            let mapped = write::map(&mut tx, &text, t.name, &HashMap::new(), None)?;
+            let mrn = MrnSource::for_update(&mut tx, kind, rid);
+            let mapped = write::map(&mut tx, &text, t.name, &HashMap::new(), None, mrn)?;
             let found = write::update(
                 &mut tx,
                 &write::actor(&principal),

@@ -110,6 +110,37 @@ pub(crate) fn find(tx: &mut Tx<'_>, kind: Kind, id: i64) -> Result<Option<Found>
 pub(crate) struct Resolver<'a, 'b> {
     pub tx: &'a mut Tx<'b>,
     pub local: &'a HashMap<String, (Kind, i64)>,
+    pub mrn: MrnSource,
+}
+
+/// Where the MRN of a Patient sent without a usable one comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum MrnSource {
+    /// A new facility MRN (the default for creates; `serve --patients-without-mrn assign`).
+    Assign,
+    /// None: the patient is refused (`serve --patients-without-mrn refuse`).
+    Refuse,
+    /// The MRN on file, for an update that leaves it out.
+    OnFile(records::Mrn, String),
+}
+
+impl MrnSource {
+    /// For a create, as the site is configured.
+    pub(crate) fn for_create(assign: bool) -> Self {
+        if assign { Self::Assign } else { Self::Refuse }
+    }
+
+    /// For an update of record `kind` `id`: a patient keeps its MRN when the update
+    /// leaves it out.
+    pub(crate) fn for_update(tx: &mut Tx<'_>, kind: Kind, id: i64) -> Self {
+        if kind != Kind::Patient {
+            return Self::Refuse;
+        }
+        match tx.find::<records::Patient>(id) {
+            Ok(Some(stored)) => Self::OnFile(stored.record.mrn, stored.record.mrn_authority),
+            _ => Self::Refuse,
+        }
+    }
 }
 
 fn type_for_store_kind(kind: &str) -> Option<&'static str> {
@@ -144,5 +175,16 @@ impl fhir::ReferenceResolver for Resolver<'_, '_> {
             Ok(Some(stored)) if stored.meta.deleted.is_none()
         ));
         live.then_some(id)
+    }
+
+    fn mrn_for_unidentified(&mut self) -> Option<(records::Mrn, String)> {
+        match &self.mrn {
+            MrnSource::Assign => Some((
+                self.tx.assign_mrn().ok()?,
+                records::FACILITY_MRN_AUTHORITY.to_owned(),
+            )),
+            MrnSource::Refuse => None,
+            MrnSource::OnFile(mrn, authority) => Some((mrn.clone(), authority.clone())),
+        }
     }
 }

@@ -28,11 +28,7 @@ pub(crate) fn no_route(method: &Method, path: &str) -> Response {
         || matches!(first, "AuditEvent" | "metadata" | "$export")
         || first.starts_with("$export");
     let message = if !known && first.chars().next().is_some_and(char::is_uppercase) {
-        let names: Vec<&str> = TYPES
-            .iter()
-            .map(|t| t.name)
-            .chain(["AuditEvent"])
-            .collect();
+        let names: Vec<&str> = TYPES.iter().map(|t| t.name).chain(["AuditEvent"]).collect();
         format!(
             "{first} is not a resource type this server supports (it serves {})",
             names.join(", ")

@@ -17,7 +17,7 @@ use super::headers::{etag, fhir_response, parse_etag};
 use super::interactions::check_read;
 use super::kinds::{Kind, ResourceType, resource_type, with_record};
 use super::outcome::{FhirError, OutcomeIssue, outcome_json};
-use super::resource::{Found, find};
+use super::resource::{Found, MrnSource, find};
 use super::run::{audited, blocking, body_text};
 use super::{instant, search, trail, write};
 use crate::auth::Principal;
@@ -84,6 +84,7 @@ struct Ctx<'p> {
     base: String,
     representation: bool,
     now: time::OffsetDateTime,
+    assign_mrn: bool,
 }
 
 fn at(idx: usize) -> String {
@@ -200,7 +201,8 @@ fn process(
                 }
             }
             let mut tx = audited.records();
-            let mapped = write::map(&mut tx, text, t.name, local, Some(&prefix))?;
+            let mrn = MrnSource::for_create(ctx.assign_mrn);
+            let mapped = write::map(&mut tx, text, t.name, local, Some(&prefix), mrn)?;
             let kind = write::mapped_kind(&mapped).ok_or_else(|| FhirError::internal("no kind"))?;
             write::check_write(principal, kind)?;
             let created = write::create(&mut tx, &write::actor(principal), mapped)?;
@@ -252,7 +254,8 @@ fn process(
                     return Err(FhirError::stale(t.name, id, expected, current.version));
                 }
             }
-            let mapped = write::map(&mut tx, text, t.name, local, Some(&prefix))?;
+            let mrn = MrnSource::for_update(&mut tx, kind, rid);
+            let mapped = write::map(&mut tx, text, t.name, local, Some(&prefix), mrn)?;
             let found = write::update(
                 &mut tx,
                 &write::actor(principal),
@@ -412,6 +415,7 @@ pub(crate) async fn bundle(
             base,
             representation,
             now: state.store.clock().now(),
+            assign_mrn: state.config.assign_mrn,
         };
         let order = order(&bundle.entry);
         let mut answers: Vec<Option<EntryOut>> = bundle.entry.iter().map(|_| None).collect();

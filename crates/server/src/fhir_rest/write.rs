@@ -11,7 +11,7 @@
 
 use super::kinds::{Kind, type_of};
 use super::outcome::{FhirError, OutcomeIssue};
-use super::resource::{Found, Resolver};
+use super::resource::{Found, MrnSource, Resolver};
 use crate::auth::Principal;
 use axum::http::StatusCode;
 use fhir::Mapped;
@@ -102,8 +102,9 @@ pub(crate) fn map(
     type_name: &str,
     local: &HashMap<String, (Kind, i64)>,
     prefix: Option<&str>,
+    mrn: MrnSource,
 ) -> Result<Mapped, FhirError> {
-    let mapped = fhir::from_json(text, &mut Resolver { tx, local }).map_err(|issues| {
+    let mapped = fhir::from_json(text, &mut Resolver { tx, local, mrn }).map_err(|issues| {
         let issues = issues.iter().map(OutcomeIssue::from).collect();
         FhirError::unprocessable(relocate(issues, type_name, prefix))
     })?;

@@ -387,18 +387,27 @@ async fn every_error_under_fhir_is_an_operation_outcome() {
         .send_raw(
             "POST",
             "/fhir/Patient",
-            &[("cookie", me.as_str()), ("content-type", "application/fhir+xml")],
+            &[
+                ("cookie", me.as_str()),
+                ("content-type", "application/fhir+xml"),
+            ],
             "<Patient/>",
         )
         .await;
     outcome(&xml, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
-    let huge = format!("{{\"resourceType\":\"Patient\",\"x\":\"{}\"}}", "a".repeat(65 << 20));
+    let huge = format!(
+        "{{\"resourceType\":\"Patient\",\"x\":\"{}\"}}",
+        "a".repeat(65 << 20)
+    );
     let too_large = h
         .send_raw(
             "POST",
             "/fhir/Patient",
-            &[("cookie", me.as_str()), ("content-type", "application/fhir+json")],
+            &[
+                ("cookie", me.as_str()),
+                ("content-type", "application/fhir+json"),
+            ],
             &huge,
         )
         .await;

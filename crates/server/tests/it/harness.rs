@@ -30,6 +30,11 @@ pub struct Reply {
 
 impl Harness {
     pub fn new() -> Self {
+        Self::configured(|_| {})
+    }
+
+    /// A harness whose server settings `change` adjusts.
+    pub fn configured(change: impl FnOnce(&mut ServerConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(FixedClock::new(test_support::test_epoch()));
         let store = Arc::new(Store::open(&Location::Memory, clock.clone()).unwrap());
@@ -37,10 +42,11 @@ impl Harness {
             AuditKey::from_bytes(&[4; 32]).unwrap(),
             dir.path(),
         ));
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             hash_cost: HashCost::Test,
             ..ServerConfig::default()
         };
+        change(&mut config);
         let state = AppState::new(store.clone(), trail.clone(), config).unwrap();
         Self {
             app: app(state),
@@ -87,6 +93,7 @@ impl Harness {
             race: None,
             ethnicity: None,
             deceased_date: None,
+            identifiers: Vec::new(),
         };
         self.store
             .write(|tx| tx.create(&store::Actor::new("test"), &patient))

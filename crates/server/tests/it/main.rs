@@ -6,6 +6,7 @@
 mod admin;
 mod fhir_export;
 mod fhir_group;
+mod fhir_identifiers;
 mod fhir_rest;
 mod fhir_schema;
 mod fhir_search;

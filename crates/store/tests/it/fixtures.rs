@@ -33,6 +33,7 @@ pub fn patient(mrn: &str, family: &str, given: &str) -> Patient {
         race: None,
         ethnicity: None,
         deceased_date: None,
+        identifiers: Vec::new(),
     }
 }
 

@@ -127,25 +127,12 @@ fn code_filter(kind: Kind, value: &str) -> Applies {
 }
 
 fn identifier_filter(kind: Kind, value: &str) -> Result<Applies, FhirError> {
-    let (system, id) = token(value);
-    let system = system.unwrap_or("");
+    let (sent_system, id) = token(value);
+    if kind == Kind::Patient {
+        return Ok(Applies::Filter(patient_identifier(sent_system, id)));
+    }
+    let system = sent_system.unwrap_or("");
     Ok(Applies::Filter(match kind {
-        Kind::Patient => {
-            let mrn = text("mrn", id);
-            if system.is_empty() {
-                mrn
-            } else if let Some(authority) = system.strip_prefix(fhir::MRN_SYSTEM_PREFIX) {
-                let authority =
-                    super::params::form_pairs(&format!("a={}", authority.replace('+', "%2B")))
-                        .into_iter()
-                        .next()
-                        .map(|(_, v)| v)
-                        .unwrap_or_default();
-                Filter::All(vec![mrn, text("mrn_authority", &authority)])
-            } else {
-                return Ok(Applies::Nothing);
-            }
-        }
         Kind::Provider | Kind::Organization if system.is_empty() || system == fhir::NPI => {
             text("npi", id)
         }
@@ -163,6 +150,40 @@ fn identifier_filter(kind: Kind, value: &str) -> Result<Applies, FhirError> {
         }
         _ => return Ok(Applies::Unknown),
     }))
+}
+
+/// A patient's identifiers are matched as they were sent (`patient_identifiers`), and
+/// the facility MRN under Chartroom's MRN system; `|value` asks for identifiers sent
+/// without a system.
+fn patient_identifier(system: Option<&str>, id: &str) -> Filter {
+    let as_sent = |system: Option<&str>| Filter::PatientIdentifier {
+        system: system.map(str::to_owned),
+        value: id.to_owned(),
+    };
+    // MRNs are kept upper-case, so `d000123` finds `D000123`.
+    let mrn = || {
+        let normalized = records::Mrn::parse(id).map_or_else(|_| id.to_owned(), |m| m.to_string());
+        text("mrn", &normalized)
+    };
+    match system {
+        None => Filter::Any(vec![mrn(), as_sent(None)]),
+        Some("") => as_sent(Some("")),
+        Some(system) => match system.strip_prefix(fhir::MRN_SYSTEM_PREFIX) {
+            Some(authority) => {
+                let authority =
+                    super::params::form_pairs(&format!("a={}", authority.replace('+', "%2B")))
+                        .into_iter()
+                        .next()
+                        .map(|(_, v)| v)
+                        .unwrap_or_default();
+                Filter::Any(vec![
+                    Filter::All(vec![mrn(), text("mrn_authority", &authority)]),
+                    as_sent(Some(system)),
+                ])
+            }
+            None => as_sent(Some(system)),
+        },
+    }
 }
 
 fn has_encounter(kind: Kind) -> bool {
