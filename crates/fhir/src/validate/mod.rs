@@ -1,5 +1,6 @@
 //! Validation of incoming FHIR JSON: structure, cardinality, datatypes and formats,
-//! required bindings, one value per choice element, unknown elements.
+//! required bindings, one value per choice element, unknown elements, and the R4
+//! invariants of these types (`invariants`).
 //!
 //! Invariants:
 //! - Never panics and never stops early: every problem becomes an `Issue` with a
@@ -11,6 +12,7 @@
 //!   Bundle (the importer skips those entries; it does not store them unchecked).
 
 mod definitions;
+mod invariants;
 mod primitives;
 mod walk;
 

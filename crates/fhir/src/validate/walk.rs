@@ -5,6 +5,7 @@
 //! without being descended into.
 
 use super::definitions::{Definitions, ElementDef, Kind, TypeDef};
+use super::invariants;
 use super::primitives;
 use super::{Issue, IssueSeverity};
 use serde_json::{Map, Value};
@@ -51,7 +52,7 @@ impl Walker<'_> {
             .get(resource_type)
             .filter(|def| matches!(def.kind, Kind::Resource | Kind::Base));
         match type_def {
-            Some(type_def) => self.object(object, type_def, &prefix, true),
+            Some(type_def) => self.object(object, type_def, resource_type, &prefix, true),
             None => self.issues.push(Issue {
                 severity: if top {
                     IssueSeverity::Error
@@ -69,6 +70,7 @@ impl Walker<'_> {
         &mut self,
         object: &Map<String, Value>,
         type_def: &TypeDef,
+        type_name: &str,
         path: &str,
         is_resource: bool,
     ) {
@@ -145,6 +147,8 @@ impl Walker<'_> {
                 );
             }
         }
+        self.issues
+            .extend(invariants::check(type_name, !is_resource, object, path));
     }
 
     fn element(&mut self, element: &ElementDef, ty: &'static str, value: &Value, path: &str) {
@@ -219,7 +223,7 @@ impl Walker<'_> {
         // accepted as any object: we never read them, and refusing them would refuse valid
         // resources.
         if let Some(type_def) = self.defs.types.get(ty) {
-            self.object(object, type_def, path, false);
+            self.object(object, type_def, ty, path, false);
         }
     }
 
@@ -263,7 +267,9 @@ impl Walker<'_> {
         for (item_path, item) in items {
             match item {
                 Value::Null => {}
-                Value::Object(object) => self.object(object, element_def, &item_path, false),
+                Value::Object(object) => {
+                    self.object(object, element_def, "Element", &item_path, false)
+                }
                 _ => self.error(
                     "structure",
                     item_path,

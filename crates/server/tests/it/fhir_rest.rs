@@ -418,3 +418,31 @@ async fn every_error_under_fhir_is_an_operation_outcome() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.body.get("resourceType").is_none());
 }
+
+#[tokio::test]
+async fn a_broken_invariant_is_refused_naming_its_key_and_expression() {
+    let h = Harness::new();
+    let me = signed_in(&h, &[Role::HimTechnician]).await;
+    let mut body = patient_json("INV1", "Quill", "Ada", "1980-04-12", "female");
+    body["contact"] = json!([{"relationship": [{"text": "sister"}]}]);
+    let refused = fhir(&h, "POST", "/fhir/Patient", &me, Some(body), &[]).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert_eq!(expressions(&refused), ["Patient.contact[0]"]);
+    let issue = &refused.body["issue"][0];
+    assert_eq!(issue["code"], "invariant");
+    let said = issue["diagnostics"].as_str().unwrap();
+    assert!(said.starts_with("pat-1: "), "{said}");
+    assert!(said.contains("name.exists() or telecom.exists()"), "{said}");
+    let none = fhir(&h, "GET", "/fhir/Patient?identifier=INV1", &me, None, &[]).await;
+    assert_eq!(
+        none.body["total"],
+        json!(0),
+        "nothing stored: {}",
+        none.body
+    );
+}
