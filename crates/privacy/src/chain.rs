@@ -19,6 +19,10 @@ use hmac::{Hmac, KeyInit, Mac as _};
 use sha2::Sha256;
 use std::fmt;
 
+mod head;
+
+pub use head::Head;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// The secret key of the chain (32 bytes).
@@ -39,6 +43,14 @@ impl AuditKey {
             ))
         })?;
         Ok(Self(key))
+    }
+
+    /// The key that seals the head file, derived from this one. A different key means a
+    /// MAC copied from a row of the log is never a valid head seal.
+    pub fn head_key(&self) -> Self {
+        let mut mac = self.mac();
+        mac.update(b"chartroom audit head");
+        Self(mac.finalize().into_bytes().into())
     }
 
     fn mac(&self) -> HmacSha256 {
@@ -97,51 +109,6 @@ pub struct AuditEntry {
     pub event: AuditEvent,
     /// The chain MAC.
     pub mac: Mac,
-}
-
-/// The newest entry, as recorded outside the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Head {
-    /// Its sequence number (0 for an empty log).
-    pub seq: i64,
-    /// Its MAC.
-    pub mac: Mac,
-}
-
-const HEAD_MAGIC: &str = "chartroom-audit-head 1";
-
-impl Head {
-    /// The head of an empty log.
-    pub const EMPTY: Self = Self {
-        seq: 0,
-        mac: GENESIS,
-    };
-
-    /// The head file's text.
-    pub fn to_text(&self) -> String {
-        format!("{HEAD_MAGIC}\nseq {}\nmac {}\n", self.seq, self.mac)
-    }
-
-    /// Reads the head file's text.
-    pub fn parse(text: &str) -> Result<Self> {
-        let mut lines = text.lines();
-        if lines.next() != Some(HEAD_MAGIC) {
-            return Err(Error::BadHead(format!(
-                "the first line is not \"{HEAD_MAGIC}\""
-            )));
-        }
-        let seq = lines
-            .next()
-            .and_then(|l| l.strip_prefix("seq "))
-            .and_then(|n| n.parse::<i64>().ok())
-            .ok_or_else(|| Error::BadHead("line 2 is not \"seq <number>\"".into()))?;
-        let mac = lines
-            .next()
-            .and_then(|l| l.strip_prefix("mac "))
-            .and_then(Mac::from_hex)
-            .ok_or_else(|| Error::BadHead("line 3 is not \"mac <64 hex digits>\"".into()))?;
-        Ok(Self { seq, mac })
-    }
 }
 
 /// Length-prefixed, presence-tagged field encoder.
@@ -279,6 +246,23 @@ pub enum Tamper {
     #[error("entry {seq} is not the entry recorded as the head outside the database")]
     HeadMismatch {
         /// The head's sequence number.
+        seq: i64,
+    },
+    /// The head file does not carry a valid seal: Chartroom did not write it with this key.
+    #[error(
+        "the head recorded outside the database is not authentic ({reason}), so deleted newest entries cannot be ruled out"
+    )]
+    HeadForged {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The head file is in the unsigned format of earlier versions, which anyone able to
+    /// write the data directory could have written.
+    #[error(
+        "the head recorded outside the database (entry {seq}) is in the unsigned format of earlier versions, so deleted newest entries cannot be ruled out; the next audited action replaces it with a sealed head"
+    )]
+    HeadUnsigned {
+        /// The entry it names.
         seq: i64,
     },
     /// There are entries but no head to compare them with.

@@ -9,7 +9,7 @@
 //!   `LOCK TABLE audit_log IN EXCLUSIVE MODE`, held to commit, so the chain never forks
 //!   (and `seq` is the primary key, so a fork could not commit anyway).
 //! - The key (`<dir>/audit.key`, 32 random bytes, mode 0600) never enters the database.
-//! - After each commit the head (newest `seq` and MAC) is handed to the head writer
+//! - After each commit the head (newest `seq` and MAC, sealed under the head key) is handed to the head writer
 //!   (`audit_head`), which writes it to `<dir>/audit.head` by atomic rename, only ever moving
 //!   forward, off the request path. A crash before the write leaves the head behind, which
 //!   verification accepts (and counts); it can only make the newest entries' deletion
@@ -69,14 +69,7 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 }
 
 fn create_key_file(path: &Path, key: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
+    let mut file = crate::private_file::create_new(path)?;
     file.write_all(key)?;
     file.sync_all()
 }
@@ -97,8 +90,8 @@ impl AuditTrail {
             message: e.to_string(),
         })?;
         Ok(Self {
+            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE), key.clone()),
             key,
-            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE)),
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(false),
         })
@@ -119,9 +112,10 @@ impl AuditTrail {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Self::open(dir),
             Err(e) => return Err(io_error(&path, "cannot create the audit key", &e)),
         }
+        let key = AuditKey::from_bytes(&key).map_err(|e| Error::Database(e.to_string()))?;
         Ok(Self {
-            key: AuditKey::from_bytes(&key).map_err(|e| Error::Database(e.to_string()))?,
-            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE)),
+            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE), key.clone()),
+            key,
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(true),
         })
@@ -130,8 +124,8 @@ impl AuditTrail {
     /// A trail with a given key (tests).
     pub fn with_key(key: AuditKey, dir: &Path) -> Self {
         Self {
+            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE), key.clone()),
             key,
-            head: HeadWriter::new(dir.join(AUDIT_HEAD_FILE)),
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(false),
         }
@@ -143,16 +137,27 @@ impl AuditTrail {
     }
 
     /// The head recorded outside the database, if there is one (after every head this
-    /// process published is written).
+    /// process published is written); a head that is not authentic is an error.
     pub fn recorded_head(&self) -> Result<Option<Head>> {
+        self.read_head()?.transpose().map_err(|tamper| Error::Open {
+            location: self.head_path().display().to_string(),
+            message: tamper.to_string(),
+        })
+    }
+
+    /// The head file, checked against the head key: the outer `Result` is a failure to
+    /// read, the inner one says whether the head is authentic.
+    fn read_head(&self) -> Result<Option<std::result::Result<Head, Tamper>>> {
         self.head.flush()?;
         let path = self.head_path();
         match std::fs::read_to_string(&path) {
-            Ok(text) => Head::parse(&text).map(Some).map_err(|e| Error::Open {
-                location: path.display().to_string(),
-                message: e.to_string(),
-            }),
+            Ok(text) => Ok(Some(Head::read(&text, &self.key))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Ok(Some(Err(Tamper::HeadForged {
+                    reason: "it is not text".into(),
+                })))
+            }
             Err(e) => Err(io_error(&path, "cannot read the audit head", &e)),
         }
     }
@@ -192,7 +197,11 @@ impl AuditTrail {
     /// Checks the whole log against the key and the recorded head. The outer `Result` is
     /// a failure to read; the inner one is the verdict.
     pub fn verify(&self, store: &Store) -> Result<Result<Verified, Tamper>> {
-        let head = self.recorded_head()?;
+        let (head, head_problem) = match self.read_head()? {
+            None => (None, None),
+            Some(Ok(head)) => (Some(head), None),
+            Some(Err(tamper)) => (None, Some(tamper)),
+        };
         // The log is read a page at a time (bounded memory for any length); each window
         // carries some entries past what it checks, to classify a problem near its end.
         const PAGE: usize = 10_000;
@@ -236,6 +245,12 @@ impl AuditTrail {
             }
         }
         let verdict = verdict.and_then(|()| walk.finish());
+        // A head that is not authentic counts as no head, and is named when the chain
+        // itself is intact.
+        let verdict = match (verdict, head_problem) {
+            (Ok(_) | Err(Tamper::NoHead { .. }), Some(problem)) => Err(problem),
+            (verdict, _) => verdict,
+        };
         // A skipped unreadable row shows up as a gap at its place, or later; report the
         // row itself unless something earlier broke first.
         Ok(match (verdict, unreadable) {
@@ -268,7 +283,7 @@ fn first_seq(tamper: &Tamper) -> i64 {
         | Tamper::Unreadable { seq, .. }
         | Tamper::HeadMismatch { seq } => *seq,
         Tamper::MissingAtEnd { last, .. } => *last + 1,
-        Tamper::NoHead { .. } => i64::MAX,
+        Tamper::NoHead { .. } | Tamper::HeadForged { .. } | Tamper::HeadUnsigned { .. } => i64::MAX,
     }
 }
 

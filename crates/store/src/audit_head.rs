@@ -15,7 +15,7 @@
 //!   and kept, and the next `flush` (verification) returns it.
 
 use crate::error::{Error, Result};
-use privacy::Head;
+use privacy::{AuditKey, Head};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -55,14 +55,17 @@ impl std::fmt::Debug for HeadWriter {
 /// The head file's writer.
 pub(crate) struct HeadWriter {
     path: PathBuf,
+    /// The chain key, whose head key seals the file.
+    key: AuditKey,
     state: Mutex<State>,
     changed: Condvar,
 }
 
 impl HeadWriter {
-    pub(crate) fn new(path: PathBuf) -> Arc<Self> {
+    pub(crate) fn new(path: PathBuf, key: AuditKey) -> Arc<Self> {
         Arc::new(Self {
             path,
+            key,
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
         })
@@ -119,7 +122,7 @@ impl HeadWriter {
 
     fn write_now(&self, head: Head, why: &str) {
         eprintln!("audit head: writing in the request ({why})");
-        let outcome = write_head(&self.path, &head);
+        let outcome = write_head(&self.path, &self.key, &head);
         let mut state = self.lock();
         match outcome {
             Ok(()) => {
@@ -162,7 +165,7 @@ impl HeadWriter {
             match state.wanted.take() {
                 Some(head) => {
                     drop(state);
-                    let outcome = write_head(&self.path, &head);
+                    let outcome = write_head(&self.path, &self.key, &head);
                     state = self.lock();
                     match outcome {
                         Ok(()) => state.written = state.written.max(head.seq),
@@ -201,19 +204,20 @@ impl HeadWriter {
     }
 }
 
-/// Writes `head` unless the file already records a later entry: a temporary file, fsync,
-/// then an atomic rename over the head file.
-fn write_head(path: &Path, head: &Head) -> std::result::Result<(), String> {
+/// Writes `head`, sealed, unless the file already holds a sealed head of a later entry:
+/// a temporary file (mode 0600), fsync, then an atomic rename over the head file. A head
+/// that is not authentic (unsigned or forged) never holds the file back.
+fn write_head(path: &Path, key: &AuditKey, head: &Head) -> std::result::Result<(), String> {
     if let Ok(text) = std::fs::read_to_string(path)
-        && let Ok(current) = Head::parse(&text)
+        && let Ok(current) = Head::read(&text, key)
         && current.seq >= head.seq
     {
         return Ok(());
     }
     let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(head.to_text().as_bytes())?;
+        let mut file = crate::private_file::create(&tmp)?;
+        file.write_all(head.to_text(key).as_bytes())?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     };

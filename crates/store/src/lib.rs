@@ -27,6 +27,7 @@ pub use migrate::latest_version;
 mod patient_fuzzy;
 mod patients;
 mod postgres;
+mod private_file;
 mod row_de;
 mod security;
 mod sqlite;

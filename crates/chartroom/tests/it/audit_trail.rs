@@ -329,6 +329,31 @@ fn audit_verify_names_hand_edits() {
         "DELETE FROM audit_log WHERE seq = 2; UPDATE audit_log SET seq = seq - 1 WHERE seq > 2;",
         "entry 2 was deleted and the later entries renumbered",
     );
+    // Tail truncation with the head rewritten from the table (issue 10): neither the old
+    // unsigned format nor a row's MAC as the seal passes.
+    let truncated = dir.path().join("truncated");
+    copy(&data, &truncated);
+    tamper(&truncated, "DELETE FROM audit_log WHERE seq >= 7");
+    let mac: String = rusqlite::Connection::open(truncated.join("chartroom.db"))
+        .unwrap()
+        .query_row("SELECT mac FROM audit_log WHERE seq = 6", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    for (head, expected) in [
+        (
+            format!("chartroom-audit-head 1\nseq 6\nmac {mac}\n"),
+            "audit log check FAILED: the head recorded outside the database (entry 6) is in the unsigned format of earlier versions",
+        ),
+        (
+            format!("chartroom-audit-head 2\nseq 6\nmac {mac}\nseal {mac}\n"),
+            "audit log check FAILED: the head recorded outside the database is not authentic (its seal does not match the audit key)",
+        ),
+    ] {
+        std::fs::write(truncated.join("audit.head"), head).unwrap();
+        let stderr = fails(&truncated, &["audit", "verify"], "");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
     // The untouched original still verifies.
     assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 10 audit entries"));
     // Without the head file, a clean cut at the end cannot be ruled out.

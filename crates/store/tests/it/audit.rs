@@ -284,6 +284,54 @@ fn verify_names_tampering_through_sql(store: &TestStore) {
     );
 }
 
+/// Tail truncation with the head rewritten from the table: the newest rows deleted and
+/// the head file made to name the new last row with its MAC, in the old unsigned format
+/// or with that MAC as its seal. Neither is authentic, so verification fails naming the
+/// head; the head Chartroom writes is sealed and private to its owner.
+fn a_head_copied_from_a_row_is_not_accepted(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    fill(store, &trail, 8);
+    assert_eq!(verdict(store, &trail), Ok(8));
+    let written = std::fs::read_to_string(trail.head_path()).unwrap();
+    assert!(
+        written.starts_with("chartroom-audit-head 2\nseq 8\n"),
+        "{written}"
+    );
+    assert!(written.contains("\nseal "), "{written}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(trail.head_path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    drop_guards(store);
+    raw(store, "DELETE FROM audit_log WHERE seq >= 7").unwrap();
+    let rows = store
+        .read(|tx| tx.query("SELECT mac FROM audit_log WHERE seq = 6", &[]))
+        .unwrap();
+    let mac = rows[0].text(0).unwrap().to_owned();
+    std::fs::write(
+        trail.head_path(),
+        format!("chartroom-audit-head 1\nseq 6\nmac {mac}\n"),
+    )
+    .unwrap();
+    assert_eq!(verdict(store, &trail), Err(Tamper::HeadUnsigned { seq: 6 }));
+    std::fs::write(
+        trail.head_path(),
+        format!("chartroom-audit-head 2\nseq 6\nmac {mac}\nseal {mac}\n"),
+    )
+    .unwrap();
+    assert!(matches!(
+        verdict(store, &trail),
+        Err(Tamper::HeadForged { .. })
+    ));
+    assert!(trail.recorded_head().is_err());
+}
+
 /// A log longer than one verification page (10,000 entries), tampered just before and
 /// just after a page boundary: verification reads it in pages and still names each.
 fn a_long_log_is_verified_page_by_page(store: &TestStore) {
@@ -366,6 +414,7 @@ fn a_failed_savepoint_undoes_only_its_part(store: &TestStore) {
 
 backend_tests!(
     a_failed_savepoint_undoes_only_its_part,
+    a_head_copied_from_a_row_is_not_accepted,
     a_long_log_is_verified_page_by_page,
     entries_chain_and_round_trip,
     the_log_refuses_updates_and_deletes,
