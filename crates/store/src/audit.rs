@@ -78,6 +78,9 @@ impl AuditTrail {
     /// Opens the trail whose key and head live in `dir`; the key must exist.
     pub fn open(dir: &Path) -> Result<Self> {
         let path = dir.join(AUDIT_KEY_FILE);
+        if path.exists() {
+            crate::private_file::secure_and_warn(dir)?;
+        }
         let bytes = std::fs::read(&path).map_err(|e| {
             io_error(
                 &path,
@@ -103,8 +106,7 @@ impl AuditTrail {
         if path.exists() {
             return Self::open(dir);
         }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| io_error(dir, "cannot create the data directory", &e))?;
+        crate::private_file::secure_and_warn(dir)?;
         let key = random_bytes::<{ AuditKey::LEN }>()?;
         match create_key_file(&path, &key) {
             Ok(()) => {}

@@ -47,6 +47,7 @@ pub use filter::{Filter, Op, Sort, fold_name};
 pub use history::{FieldChange, HistoryEntry};
 pub use patients::{PatientQuery, PatientSummary};
 pub use postgres::redact_url;
+pub use private_file::secure_data_dir;
 pub use security::{
     ApiToken, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
     normalize_username,
@@ -114,11 +115,21 @@ impl Store {
     pub fn open(location: &Location, clock: Arc<dyn Clock>) -> Result<Self> {
         let backend = match location {
             Location::DataDir(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| Error::Open {
-                    location: dir.display().to_string(),
-                    message: format!("cannot create the data directory: {e}"),
-                })?;
-                Backend::Sqlite(sqlite::SqliteDb::open(&dir.join(SQLITE_FILE))?)
+                private_file::secure_and_warn(dir)?;
+                let path = dir.join(SQLITE_FILE);
+                // Created here, 0600, so SQLite (and its -wal and -shm, which take the
+                // database's mode) never makes it readable by others.
+                match private_file::create_new(&path) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => {
+                        return Err(Error::Open {
+                            location: path.display().to_string(),
+                            message: format!("cannot create the database: {e}"),
+                        });
+                    }
+                }
+                Backend::Sqlite(sqlite::SqliteDb::open(&path)?)
             }
             Location::Memory => Backend::Sqlite(sqlite::SqliteDb::open_in_memory()?),
             Location::Postgres(url) => Backend::Postgres(Box::new(postgres::PgDb::connect(url)?)),

@@ -383,3 +383,32 @@ fn the_application_cannot_edit_the_audit_table() {
         "{delete}"
     );
 }
+
+/// A data directory left open to other users (an old install, a copied backup) is made
+/// private when a command opens it, and the operator is told.
+#[cfg(unix)]
+#[test]
+fn an_open_data_directory_is_narrowed_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = populated(dir.path());
+    let set = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    set(&data, 0o755);
+    set(&data.join("chartroom.db"), 0o644);
+    let output = run(&data, &["stats"], "");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: ")
+            && stderr.contains("chartroom.db was open to other users (mode 0644); now 0600"),
+        "{stderr}"
+    );
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("chartroom.db")), 0o600);
+    assert_eq!(mode(&data.join("audit.head")), 0o600);
+    let again = run(&data, &["stats"], "");
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("warning"));
+}

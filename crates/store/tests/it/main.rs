@@ -10,6 +10,7 @@ mod filters;
 mod fixtures;
 mod groups;
 mod long_reads;
+mod private_files;
 mod records_roundtrip;
 mod search;
 mod security;
