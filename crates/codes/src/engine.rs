@@ -72,6 +72,8 @@ pub struct CodeSets {
     edits: Arc<OnceLock<std::result::Result<Edits, String>>>,
     /// Search over the index terms themselves, built on first use.
     pub(crate) index_search: Arc<OnceLock<crate::search::SearchIndex>>,
+    /// Main-term lookups per index (same order as [`CodeSets::indexes`]), built on first use.
+    main_terms: Arc<OnceLock<Vec<crate::crossref::MainTerms>>>,
 }
 
 /// A release known by its metadata and decoded on first use.
@@ -404,6 +406,18 @@ impl CodeSets {
                 "loading the ICD-10-CM index: {m}"
             ))),
         }
+    }
+
+    /// The indexes with their main-term lookups, for following cross-references.
+    pub(crate) fn cross_refs(&self) -> Result<(&[Index], &[crate::crossref::MainTerms])> {
+        let (_, indexes) = self.indexes()?;
+        let mains = self.main_terms.get_or_init(|| {
+            indexes
+                .iter()
+                .map(crate::crossref::MainTerms::build)
+                .collect()
+        });
+        Ok((indexes, mains.as_slice()))
     }
 
     /// The sex and age edits; decoded on first use.

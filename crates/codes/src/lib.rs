@@ -15,12 +15,15 @@
 #![deny(missing_docs)]
 
 pub mod cm;
+mod cm_search;
 pub mod code;
+mod crossref;
 pub mod edits;
 mod engine;
 mod error;
 pub mod index;
 mod index_search;
+mod lay;
 mod packfile;
 pub mod pcs;
 mod query;

@@ -6,12 +6,11 @@
 use serde::Serialize;
 use time::Date;
 
-use crate::cm::{CmRelease, NodeKind, Note};
+use crate::cm::{CmRelease, Note};
 use crate::code;
 use crate::edits::{EditFlag, Patient};
 use crate::engine::CodeSets;
 use crate::error::{Error, Result};
-use crate::index::IndexKind;
 use crate::release::System;
 use crate::search::{Doc, SearchIndex, Source};
 use crate::simple::SimpleRelease;
@@ -386,24 +385,7 @@ impl CodeSets {
         limit: usize,
     ) -> Result<Vec<SearchHit>> {
         match system {
-            System::Icd10Cm => {
-                let r = self.icd10cm(dos)?;
-                let ix = r.search.get_or_init(|| self.build_cm_index(r));
-                Ok(ix
-                    .search(query, limit)
-                    .into_iter()
-                    .filter_map(|h| {
-                        let n = r.node(h.target)?;
-                        Some(SearchHit {
-                            code: n.display_code(),
-                            title: n.title.clone(),
-                            billable: n.billable,
-                            matched: h.matched,
-                            score: h.score,
-                        })
-                    })
-                    .collect())
-            }
+            System::Icd10Cm => self.search_cm(query, dos, limit),
             System::Icd10Pcs => {
                 let r = self.icd10pcs(dos)?;
                 let ix = r.search.get_or_init(|| {
@@ -465,90 +447,6 @@ impl CodeSets {
                     .collect())
             }
         }
-    }
-
-    /// Documents for ICD-10-CM: titles, inclusion terms, and index paths that lead to a code.
-    fn build_cm_index(&self, r: &CmRelease) -> SearchIndex {
-        let rank_of = |i: u32| -> u64 {
-            r.node(i).map_or(u64::MAX, |n| {
-                // Billable (the most specific, reportable level) first, then shorter title,
-                // then longer code. Title length comes before code length because the
-                // candidate cap scans in this order: sorting 7-character injury codes first
-                // would fill the cap before central codes such as I10 were reached.
-                let b = u64::from(!n.billable);
-                let spec = 8u64.saturating_sub(n.code.len() as u64);
-                (b << 40) | ((n.title.len() as u64).min(0xff_ffff) << 8) | spec
-            })
-        };
-        let mut docs = Vec::with_capacity(r.nodes().len() * 2);
-        let mut codes = Vec::with_capacity(r.nodes().len());
-        for (i, n) in r.nodes().iter().enumerate() {
-            let i = i as u32;
-            if !matches!(n.kind, NodeKind::Category | NodeKind::Code) {
-                continue;
-            }
-            codes.push((n.code.clone(), i));
-            docs.push(Doc {
-                target: i,
-                text: n.title.clone(),
-                source: Source::Title,
-                rank: rank_of(i),
-            });
-            // Inclusion terms and `Includes` notes are the synonyms coders search by
-            // ("high blood pressure" is an Includes note of I10).
-            for note in n.notes.iter().filter(|x| {
-                matches!(
-                    x.kind,
-                    crate::cm::NoteKind::InclusionTerm | crate::cm::NoteKind::Includes
-                )
-            }) {
-                docs.push(Doc {
-                    target: i,
-                    text: note.text.clone(),
-                    source: Source::Synonym,
-                    rank: rank_of(i),
-                });
-            }
-        }
-        let resolve = |c: &str| -> Option<u32> {
-            let c = c.trim().trim_end_matches('-').trim_end_matches('.');
-            if c.is_empty() || c == "--" {
-                return None;
-            }
-            r.find(c)
-        };
-        // Search still works on tabular text when the index cannot be decoded.
-        let indexes = self.indexes().map(|(_, ix)| ix).unwrap_or(&[]);
-        for ix in indexes {
-            for (ti, t) in ix.terms.iter().enumerate() {
-                let path = ix.path(ti as u32);
-                if let Some(target) = resolve(&t.code) {
-                    docs.push(Doc {
-                        target,
-                        text: path.clone(),
-                        source: Source::Index,
-                        rank: rank_of(target),
-                    });
-                }
-                for (col, c) in &t.cells {
-                    if let Some(target) = resolve(c) {
-                        let text = match ix.kind {
-                            IndexKind::Drugs | IndexKind::Neoplasm => {
-                                format!("{path} {}", ix.heading(*col))
-                            }
-                            _ => path.clone(),
-                        };
-                        docs.push(Doc {
-                            target,
-                            text,
-                            source: Source::Index,
-                            rank: rank_of(target),
-                        });
-                    }
-                }
-            }
-        }
-        SearchIndex::build(docs, codes)
     }
 }
 

@@ -21,6 +21,10 @@ pub enum Source {
     Synonym,
     /// An Alphabetic Index (or table) path that leads to the code.
     Index,
+    /// Where a coder starts: an Index main term with its default code, a term whose `see`
+    /// reference leads to the code, or a lay name of the condition (ICD-10-CM Official
+    /// Guidelines I.A.1: the Index comes before the Tabular).
+    Entry,
 }
 
 /// A document to index.
@@ -74,24 +78,6 @@ pub struct SearchIndex {
     /// these 36 bitmaps (about 1.6 MB) make it as cheap as any other token.
     initial_bits: Vec<Box<[u64]>>,
 }
-
-/// Words that do not narrow a text: "site not specified", "NOS", "of". A text whose other
-/// words the query covers is the default code for those words (N39.0 for "urinary tract
-/// infection", R07.9 for "chest pain").
-const FILLER: [&str; 12] = [
-    "unspecified",
-    "nos",
-    "site",
-    "not",
-    "specified",
-    "of",
-    "and",
-    "the",
-    "in",
-    "to",
-    "or",
-    "by",
-];
 
 /// Which word positions of `text` (as [`tokenize`] splits it) are core words — outside
 /// parentheses and brackets, and not [`FILLER`] — as a bit mask over the first 64 words,
@@ -157,36 +143,6 @@ pub(crate) fn tokenize(text: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
 }
-
-/// Clinical abbreviations coders type that the tabular titles spell out. Only an exact
-/// token is expanded, so "utility" still works as a prefix of itself.
-const ABBREVIATIONS: [(&str, &str); 22] = [
-    ("uti", "urinary tract infection"),
-    ("ckd", "chronic kidney disease"),
-    ("chf", "heart failure"),
-    ("htn", "hypertension"),
-    ("dm", "diabetes mellitus"),
-    ("t2dm", "type 2 diabetes mellitus"),
-    ("t1dm", "type 1 diabetes mellitus"),
-    ("mi", "myocardial infarction"),
-    ("aki", "acute kidney failure"),
-    ("cad", "coronary atherosclerosis"),
-    ("afib", "atrial fibrillation"),
-    ("dvt", "deep vein thrombosis"),
-    ("pe", "pulmonary embolism"),
-    ("uri", "upper respiratory infection"),
-    ("osa", "obstructive sleep apnea"),
-    ("bph", "benign prostatic hyperplasia"),
-    ("esrd", "end stage renal disease"),
-    ("gerd", "gastro esophageal reflux disease"),
-    ("cva", "cerebral infarction"),
-    ("tia", "transient cerebral ischemic attack"),
-    ("mdd", "major depressive disorder"),
-    ("adhd", "attention deficit hyperactivity disorder"),
-];
-
-/// Query words that carry no meaning in titles ("of", "and") are ignored unless alone.
-const STOP: [&str; 8] = ["of", "and", "the", "in", "to", "with", "or", "by"];
 
 impl SearchIndex {
     /// Builds the index from documents and the list of `(normalised code, target)`.
@@ -421,15 +377,7 @@ impl SearchIndex {
                 return hits;
             }
         }
-        let mut tokens: Vec<String> = tokenize(query)
-            .flat_map(|t| match ABBREVIATIONS.iter().find(|(a, _)| *a == t) {
-                Some((_, full)) => tokenize(full).collect::<Vec<_>>(),
-                None => vec![t],
-            })
-            .collect();
-        if tokens.len() > 1 {
-            tokens.retain(|t| !STOP.contains(&t.as_str()));
-        }
+        let tokens = self.query_words_typed(query);
         if tokens.is_empty() {
             return hits;
         }
@@ -439,12 +387,20 @@ impl SearchIndex {
             lo: usize,
             hi: usize,
             exact: Option<u32>,
+            /// The word as typed, when a plural was folded to its singular and the documents
+            /// also have the plural ("hemorrhoids").
+            also_exact: Option<u32>,
             typos: Vec<u32>,
             size: u64,
+            selector: bool,
         }
         let mut toks = Vec::with_capacity(tokens.len());
-        for t in &tokens {
+        for (t, typed) in &tokens {
             let (lo, hi) = self.prefix_range(t);
+            let also_exact = (typed != t)
+                .then(|| self.prefix_range(typed))
+                .filter(|(a, b)| a < b && self.vocab.get(*a).is_some_and(|w| **w == **typed))
+                .map(|(a, _)| a as u32);
             let exact =
                 (lo < hi && self.vocab.get(lo).is_some_and(|w| **w == **t)).then_some(lo as u32);
             let typos = if lo == hi {
@@ -471,8 +427,10 @@ impl SearchIndex {
                 lo,
                 hi,
                 exact,
+                also_exact,
                 typos,
                 size,
+                selector: SELECTORS.contains(&t.as_str()),
             });
         }
         // Candidate documents: the rarest token's postings, marked in a bitmap so they come
@@ -490,8 +448,19 @@ impl SearchIndex {
         if toks.is_empty() {
             return hits;
         }
-        let mut acc: Option<Vec<u64>> = None;
-        for t in &toks {
+        // One bitmap per token (precomputed for one-letter tokens). A token found in most
+        // documents would not narrow anything; it is left out of the bitmaps but still
+        // scored.
+        let nwords = ndocs.div_ceil(64);
+        let mut bitmaps: Vec<Vec<u64>> = Vec::new();
+        // Selector words rank but never choose candidates: documents missing "right" must
+        // not be left behind documents that have it and lack the condition.
+        let all_selectors = toks.iter().all(|t| t.selector);
+        for t in toks
+            .iter()
+            .filter(|t| all_selectors || !t.selector)
+            .take(MAX_SOFT_TOKENS)
+        {
             let mut chars = t.text.chars();
             let single = match (chars.next(), chars.next()) {
                 (Some(c), None) => initial_slot(c).and_then(|s| self.initial_bits.get(s)),
@@ -502,7 +471,7 @@ impl SearchIndex {
             }
             let mut bits = match single {
                 Some(b) => b.to_vec(),
-                None => vec![0u64; ndocs.div_ceil(64)],
+                None => vec![0u64; nwords],
             };
             for w in words_of(t).into_iter().filter(|_| single.is_none()) {
                 for &d in self.postings.get(w as usize).map_or(&[][..], |p| &p[..]) {
@@ -511,42 +480,19 @@ impl SearchIndex {
                     }
                 }
             }
-            acc = Some(match acc {
-                None => bits,
-                Some(mut a) => {
-                    for (x, y) in a.iter_mut().zip(&bits) {
-                        *x &= *y;
-                    }
-                    a
-                }
-            });
+            bitmaps.push(bits);
         }
-        let candidates: Box<dyn Iterator<Item = u32>> = match acc {
-            Some(bits) => Box::new(bits.into_iter().enumerate().flat_map(|(i, mut b)| {
-                std::iter::from_fn(move || {
-                    if b == 0 {
-                        return None;
-                    }
-                    let tz = b.trailing_zeros();
-                    b &= b - 1;
-                    Some(i as u32 * 64 + tz)
-                })
-            })),
-            // Only non-ASCII one-character queries: scan in static-rank order; the cap below
-            // stops it.
-            None => Box::new(0..ndocs as u32),
-        };
-        // Score candidates; keep the best document per target.
-        let mut best: FxHashMap<u32, (i64, u32, u32)> = FxHashMap::default();
-        let mut matched_docs = 0usize;
-        'doc: for d in candidates {
+        // Score one document: each token's best word, none for a token it lacks (a word
+        // that does not match lowers the rank instead of removing the document).
+        let score_doc = |d: u32| -> Option<i64> {
             let words = doc_slice(&self.doc_words, &self.doc_start, d as usize);
             let mut score: i64 = 0;
             let mut covered: u64 = 0;
+            let mut n_matched = 0usize;
             for t in &toks {
                 let mut tbest: i64 = -1;
                 for (pos, &w) in words.iter().enumerate() {
-                    let s = if Some(w) == t.exact {
+                    let s = if Some(w) == t.exact || Some(w) == t.also_exact {
                         30
                     } else if (w as usize) >= t.lo && (w as usize) < t.hi {
                         20
@@ -563,10 +509,13 @@ impl SearchIndex {
                         covered |= 1 << pos;
                     }
                 }
-                if tbest < 0 {
-                    continue 'doc;
+                if tbest >= 0 {
+                    score += if t.selector { tbest / 10 } else { tbest };
+                    n_matched += 1;
                 }
-                score += tbest;
+            }
+            if n_matched == 0 {
+                return None;
             }
             let source = self
                 .doc_source
@@ -577,7 +526,7 @@ impl SearchIndex {
                 + match source {
                     Source::Title => 30,
                     Source::Synonym => 15,
-                    Source::Index => 10,
+                    Source::Index | Source::Entry => 10,
                 };
             // Shorter documents match the query more tightly.
             let core = i64::from(self.doc_core_len.get(d as usize).copied().unwrap_or(0));
@@ -587,12 +536,24 @@ impl SearchIndex {
             let mask = self.doc_core_mask.get(d as usize).copied().unwrap_or(0);
             if i64::from((covered & mask).count_ones()) >= core {
                 score += 100;
+                // Named exactly by the Index where a coder starts (a main term's default
+                // code, a `see` reference, a lay name): the Index leads, titles follow.
+                score += match source {
+                    Source::Entry => 60,
+                    Source::Index => 40,
+                    Source::Title | Source::Synonym => 0,
+                };
             }
             // Billable (or active) codes first, as coders must report those; worth about
             // twenty words of title length, less than one whole query word.
             if self.doc_preferred.get(d as usize).copied().unwrap_or(false) {
                 score += 60;
             }
+            Some(score)
+        };
+        // Score candidates; keep the best document per target.
+        let mut best: FxHashMap<u32, (i64, u32, u32)> = FxHashMap::default();
+        let record = |best: &mut FxHashMap<u32, (i64, u32, u32)>, d: u32, score: i64| {
             let target = self.doc_target.get(d as usize).copied().unwrap_or(0);
             let e = best.entry(target).or_insert((i64::MIN, d, 0));
             if score > e.0 {
@@ -600,9 +561,70 @@ impl SearchIndex {
                 e.1 = d;
             }
             e.2 += 1;
-            matched_docs += 1;
-            if matched_docs >= 1000 {
-                break;
+        };
+        if bitmaps.is_empty() {
+            // Only non-ASCII one-character queries or words found almost everywhere: scan in
+            // static-rank order, capped.
+            let mut matched_docs = 0usize;
+            for d in 0..ndocs as u32 {
+                if let Some(score) = score_doc(d) {
+                    record(&mut best, d, score);
+                    matched_docs += 1;
+                    if matched_docs >= 1000 {
+                        break;
+                    }
+                }
+            }
+        } else {
+            // Documents matching every token first, then those missing one, two, …: each
+            // level is the union of the intersections of its token subsets, and a level is
+            // only opened while fewer than `limit` codes have been found.
+            // Per document, how many tokens it has, as a bit-sliced counter (four planes:
+            // up to 15 tokens), so a level is one pass over the planes, not a pass per
+            // subset of tokens.
+            let n = bitmaps.len();
+            let mut planes = vec![[0u64; 4]; nwords];
+            for b in &bitmaps {
+                for (pl, &x) in planes.iter_mut().zip(b) {
+                    let mut carry = x;
+                    for p in pl.iter_mut() {
+                        let sum = *p ^ carry;
+                        carry &= *p;
+                        *p = sum;
+                    }
+                }
+            }
+            let mut seen = vec![0u64; nwords];
+            for need in (1..=n).rev() {
+                let mut level: Vec<u64> = planes
+                    .iter()
+                    .map(|pl| {
+                        pl.iter().enumerate().fold(!0u64, |acc, (bit, &p)| {
+                            acc & if need & (1 << bit) != 0 { p } else { !p }
+                        })
+                    })
+                    .collect();
+                for (l, s) in level.iter_mut().zip(seen.iter_mut()) {
+                    *l &= !*s;
+                    *s |= *l;
+                }
+                let mut matched_docs = 0usize;
+                'level: for (i, mut b) in level.into_iter().enumerate() {
+                    while b != 0 {
+                        let d = i as u32 * 64 + b.trailing_zeros();
+                        b &= b - 1;
+                        if let Some(score) = score_doc(d) {
+                            record(&mut best, d, score);
+                            matched_docs += 1;
+                            if matched_docs >= 1000 {
+                                break 'level;
+                            }
+                        }
+                    }
+                }
+                if best.len() >= limit {
+                    break;
+                }
             }
         }
         // A target reached by several documents (its title, synonyms and index paths) is
@@ -661,6 +683,11 @@ fn damerau(a: &[char], b: &[char]) -> usize {
     }
     d.get(at(a.len(), b.len())).copied().unwrap_or(usize::MAX)
 }
+
+mod words;
+
+pub(crate) use words::SELECTORS;
+use words::{FILLER, MAX_SOFT_TOKENS};
 
 #[cfg(test)]
 mod tests;

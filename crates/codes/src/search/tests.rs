@@ -40,7 +40,9 @@ fn prefix_multiword() {
     let ix = toy();
     let h = ix.search("diab mell neph", 5);
     assert_eq!(h.first().map(|h| h.target), Some(0));
-    assert_eq!(h.len(), 1);
+    // A document missing a word ranks lower instead of disappearing.
+    assert_eq!(h.len(), 2);
+    assert!(h[0].score > h[1].score);
 }
 
 #[test]
@@ -69,4 +71,16 @@ fn osa_distance() {
     assert_eq!(damerau(&c("diabetis"), &c("diabetes")), 1);
     assert_eq!(damerau(&c("hepr"), &c("herp")), 1);
     assert_eq!(damerau(&c("abc"), &c("abc")), 0);
+}
+
+#[test]
+fn plurals_fold_and_selectors_only_rank() {
+    let ix = toy();
+    assert_eq!(
+        ix.query_words("both nephropathies"),
+        ["bilateral", "nephropathy"]
+    );
+    // "left" matches nothing here and must not remove the match on the condition.
+    let h = ix.search("hypertension left", 5);
+    assert_eq!(h.first().map(|h| h.target), Some(2));
 }

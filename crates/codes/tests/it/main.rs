@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dates;
+mod devset;
 mod embedded;
 mod import;
 mod pcs;

@@ -97,3 +97,51 @@ fn index_terms_searchable() {
             .any(|h| h.kind == codes::index::IndexKind::Neoplasm)
     );
 }
+
+#[test]
+fn lay_terms_lead_through_the_index() {
+    // The trial as a coder: each once returned nothing or the wrong chapter.
+    for (q, want) in [
+        ("bladder infection", "N30.90"),
+        ("mono", "B27.90"),
+        ("blood poisoning", "A41.9"),
+        ("bed wetting", "N39.44"),
+        ("stomach flu", "A08.4"),
+        ("cancer of tongue", "C02.9"),
+        ("corns on feet", "L84"),
+    ] {
+        let t = top(q, 5);
+        assert_eq!(t.first().map(String::as_str), Some(want), "{q}: {t:?}");
+    }
+    let t = top("pink eye", 5);
+    assert!(t[0].starts_with("H10.02"), "{t:?}");
+}
+
+#[test]
+fn unmatched_words_lower_rank_instead_of_emptying() {
+    let t = top("bunions both feet", 10);
+    assert!(t.iter().any(|c| c.starts_with("M21.61")), "{t:?}");
+    let t = top("corns on feet with a word nobody indexes zzqx", 5);
+    assert!(t.contains(&"L84".to_string()), "{t:?}");
+}
+
+#[test]
+fn laterality_and_episode_words_select_characters() {
+    assert_eq!(top("pink eye both eyes", 1), ["H10.023"]);
+    assert_eq!(top("tennis elbow right arm", 1), ["M77.11"]);
+    assert_eq!(top("bunion left foot", 1), ["M21.612"]);
+    // Without a selecting word the header stays, for the coder to complete.
+    let t = top("tennis elbow", 3);
+    assert_eq!(t[0], "M77.1", "{t:?}");
+}
+
+#[test]
+fn bad_queries_answer_without_panic() {
+    assert!(top("", 5).is_empty());
+    let long = "fracture of left femur ".repeat(5000);
+    let t = std::time::Instant::now();
+    let hits = top(&long, 5);
+    assert!(!hits.is_empty());
+    assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+    let _ = top("Lungenentzündung 肺炎 ☃", 5);
+}

@@ -1,0 +1,160 @@
+//! Following the Alphabetic Index's own references: find a term by the path a `see`
+//! reference names ("Conjunctivitis, acute, mucopurulent"), and the code a code-less term
+//! leads to.
+//!
+//! Invariant: only the index's own text is used; a reference that does not resolve term by
+//! term gives no code rather than a guess (an instruction such as "by site" or "condition"
+//! tells the coder to look elsewhere, so it is never followed).
+
+use rustc_hash::FxHashMap;
+
+use crate::index::Index;
+
+/// How many `see` hops are followed before giving up (the index never needs more than two;
+/// the cap guards against a cycle).
+const MAX_HOPS: usize = 4;
+
+/// Main terms of one index by their lower-cased title and by each comma-separated variant
+/// ("Infection, infected, infective" is found as any of the three).
+#[derive(Debug)]
+pub(crate) struct MainTerms {
+    by_title: FxHashMap<String, u32>,
+    /// Children of each term, in document order.
+    children: Vec<Vec<u32>>,
+}
+
+/// The words a term title is known by: the whole title, then each comma-separated variant.
+pub(crate) fn variants(title: &str) -> impl Iterator<Item = String> + '_ {
+    std::iter::once(title.trim().to_lowercase()).chain(
+        title
+            .split(',')
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty()),
+    )
+}
+
+/// Parts of a reference that are instructions, not terms ("Neoplasm, by site, malignant";
+/// "Stomach — see condition").
+fn is_instruction(part: &str) -> bool {
+    let p = part.trim().to_lowercase();
+    p.is_empty() || p.starts_with("by ") || p == "condition" || p.contains("by site")
+}
+
+impl MainTerms {
+    /// Builds the lookup for one index.
+    pub(crate) fn build(index: &Index) -> Self {
+        let mut by_title = FxHashMap::default();
+        let mut children = vec![Vec::new(); index.terms.len()];
+        for (i, t) in index.terms.iter().enumerate() {
+            match t.parent {
+                Some(p) => {
+                    if let Some(c) = children.get_mut(p as usize) {
+                        c.push(i as u32);
+                    }
+                }
+                None => {
+                    // The whole title and its first word group only: "Altitude, high" is
+                    // a term with a qualifier, not a synonym list, so "high" must not find it.
+                    for v in variants(&t.title).take(2) {
+                        // The first main term of a title wins: a second "Cancer" row is a
+                        // split of "Cancer(o)phobia", not the condition.
+                        by_title.entry(v).or_insert(i as u32);
+                    }
+                }
+            }
+        }
+        MainTerms { by_title, children }
+    }
+
+    /// The main term with this title or variant.
+    pub(crate) fn main(&self, title: &str) -> Option<u32> {
+        self.by_title.get(&title.trim().to_lowercase()).copied()
+    }
+
+    /// Subterms of a term.
+    pub(crate) fn children(&self, term: u32) -> &[u32] {
+        self.children.get(term as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The subterm of `parent` whose title or a variant equals `title`.
+    pub(crate) fn child(&self, index: &Index, parent: u32, title: &str) -> Option<u32> {
+        let want = title.trim().to_lowercase();
+        self.children(parent).iter().copied().find(|&c| {
+            index
+                .terms
+                .get(c as usize)
+                .is_some_and(|t| variants(&t.title).any(|v| v == want))
+        })
+    }
+
+    /// The term a reference names, main term first, each later part a subterm; instruction
+    /// parts ("by site") stop the walk at the term reached so far only when nothing follows.
+    pub(crate) fn resolve(&self, index: &Index, reference: &str) -> Option<u32> {
+        let mut parts = reference.split(',').filter(|p| !p.trim().is_empty());
+        let main = parts.next()?;
+        if is_instruction(main) {
+            return None;
+        }
+        let mut term = self.main(main)?;
+        for part in parts {
+            if is_instruction(part) {
+                return None;
+            }
+            term = self.child(index, term, part)?;
+        }
+        Some(term)
+    }
+
+    /// The code a term leads to: its own, else the code of what its `see` (or, for a
+    /// code-less term, `see also`) names, following at most [`MAX_HOPS`] references.
+    pub(crate) fn code_of<'a>(&self, index: &'a Index, term: u32) -> Option<(&'a str, u32)> {
+        let mut cur = term;
+        for _ in 0..MAX_HOPS {
+            let t = index.terms.get(cur as usize)?;
+            if !t.code.is_empty() && t.code != "--" {
+                return Some((t.code.as_str(), cur));
+            }
+            let reference = if t.see.is_empty() {
+                &t.see_also
+            } else {
+                &t.see
+            };
+            if reference.is_empty() {
+                return None;
+            }
+            cur = self.resolve(index, reference)?;
+        }
+        None
+    }
+}
+
+/// A term's path as searchable text: each level's first variant is a core word and the
+/// other variants and nonessential modifiers are parenthesised, so "Infection, infected,
+/// infective (opportunistic), bladder" reads "Infection (infected infective)
+/// (opportunistic) bladder" and "bladder infection" names all of it.
+pub(crate) fn search_path(index: &Index, term: u32) -> String {
+    let mut parts = Vec::new();
+    let mut cur = Some(term);
+    while let Some(i) = cur {
+        let Some(t) = index.terms.get(i as usize) else {
+            break;
+        };
+        let mut variants = t.title.split(',').map(str::trim).filter(|v| !v.is_empty());
+        let mut s = variants.next().unwrap_or_default().to_string();
+        let rest: Vec<&str> = variants.collect();
+        if !rest.is_empty() {
+            s.push_str(&format!(" ({})", rest.join(" ")));
+        }
+        if !t.nemod.is_empty() {
+            s.push(' ');
+            s.push_str(&t.nemod);
+        }
+        parts.push(s);
+        cur = t.parent;
+    }
+    parts.reverse();
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests;
