@@ -13,6 +13,7 @@
 mod clinical;
 #[allow(missing_docs)]
 pub mod dates;
+mod deficiency;
 mod encounter;
 mod financial;
 mod group;
@@ -27,6 +28,7 @@ pub use clinical::{
     Allergy, AllergyCategory, AllergyCriticality, Immunization, ImmunizationStatus, Medication,
     MedicationStatus, Observation, ObservationValue, Problem, ProblemStatus,
 };
+pub use deficiency::{Deficiency, DeficiencyStatus, Responsible, Severity};
 pub use encounter::{
     Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterParticipant, EncounterStatus,
     ParticipantRole, PoaIndicator, Procedure, ProcedureCodeSystem, normalize_icd10cm,

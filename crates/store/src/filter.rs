@@ -193,6 +193,10 @@ pub enum Filter {
         system: Option<String>,
         /// The value, compared exactly.
         value: String,
+        /// Or the patient's own MRN is this (under this assigning authority, when one is
+        /// given): one condition over both indexes, where an `Any` of two would make the
+        /// database scan.
+        or_mrn: Option<(String, Option<String>)>,
     },
     /// Any of these holds (an empty list matches nothing).
     Any(Vec<Filter>),
@@ -304,7 +308,11 @@ fn build<R: Table>(
             }
             params.push(Value::Int(*value));
         }
-        Filter::PatientIdentifier { system, value } => {
+        Filter::PatientIdentifier {
+            system,
+            value,
+            or_mrn,
+        } => {
             if R::TABLE != "patients" {
                 return Err(Error::Database(format!(
                     "search on {}: only patients have identifiers",
@@ -316,6 +324,14 @@ fn build<R: Table>(
             if let Some(system) = system {
                 sql.push_str(" AND system = ?");
                 params.push(Value::Text(system.clone()));
+            }
+            if let Some((mrn, authority)) = or_mrn {
+                sql.push_str(" UNION ALL SELECT id FROM patients WHERE mrn = ?");
+                params.push(Value::Text(mrn.clone()));
+                if let Some(authority) = authority {
+                    sql.push_str(" AND mrn_authority = ?");
+                    params.push(Value::Text(authority.clone()));
+                }
             }
             sql.push(')');
         }

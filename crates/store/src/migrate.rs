@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_patient_identifiers.sql"),
         postgres: include_str!("../migrations/postgres/0008_patient_identifiers.sql"),
     },
+    Migration {
+        version: 9,
+        name: "deficiencies",
+        sqlite: include_str!("../migrations/sqlite/0009_deficiencies.sql"),
+        postgres: include_str!("../migrations/postgres/0009_deficiencies.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

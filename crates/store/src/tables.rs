@@ -6,9 +6,9 @@ use crate::filter::fold_name;
 use crate::table::{ColType, Column, Table};
 use crate::value::Value;
 use records::{
-    Allergy, Charge, ClinicalNote, Coverage, Diagnosis, Encounter, EncounterParticipant,
-    Immunization, Medication, Observation, Organization, Patient, PatientGroup, Payer, Posting,
-    Problem, Procedure, Provider,
+    Allergy, Charge, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
+    EncounterParticipant, Immunization, Medication, Observation, Organization, Patient,
+    PatientGroup, Payer, Posting, Problem, Procedure, Provider,
 };
 
 macro_rules! tables {
@@ -123,6 +123,11 @@ tables! {
     Charge => "charges" [
         patient_id: Int, encounter_id: Int, procedure_id: Int, code: Text, description: Text,
         service_date: Date, amount_cents: Int, units: Int, payer_id: Int, due_date: Date,
+    ];
+    Deficiency => "deficiencies" unique &[&["patient_id", "rule_id", "subject"]], [
+        patient_id: Int, encounter_id: Int, rule_id: Text, subject: Text, status: Text,
+        severity: Text, responsible: Text, provider_id: Int, assignee: Text, message: Text,
+        since: Timestamp, due_at: Timestamp, closed_at: Timestamp, closed_reason: Text,
     ];
     PatientGroup => "patient_groups" [
         name: Text, identifier_system: Text, identifier_value: Text, members: Json,

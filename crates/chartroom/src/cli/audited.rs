@@ -72,6 +72,29 @@ impl CliAuditor {
         &self.trail
     }
 
+    /// The operating-system login this command runs as.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Records a chart review of every chart (it reads every category to find what is
+    /// missing): once when it starts and once with what it changed.
+    pub fn reviewing(&self, store: &Store, reason: &str) -> Result<()> {
+        self.every_chart(store, Action::Read, reason)
+    }
+
+    /// One entry for work over every chart and every category.
+    fn every_chart(&self, store: &Store, action: Action, reason: &str) -> Result<()> {
+        let event = self
+            .event(store, action)
+            .categories(DataCategory::ALL)
+            .reason(reason);
+        self.trail
+            .record(store, &event)
+            .map(|_| ())
+            .context("writing the audit trail")
+    }
+
     /// A new event by this user on the command line.
     pub fn event(&self, store: &Store, action: Action) -> AuditEvent {
         AuditEvent::new(store.clock().now(), &self.user, action, Channel::Cli)
@@ -93,14 +116,7 @@ impl CliAuditor {
     /// Records a bulk write (an import, a demo population): once before it starts, so a
     /// run that is killed half way still left its trace, and once with what it stored.
     pub fn bulk_write(&self, store: &Store, reason: &str) -> Result<()> {
-        let event = self
-            .event(store, Action::Create)
-            .categories(DataCategory::ALL)
-            .reason(reason);
-        self.trail
-            .record(store, &event)
-            .map(|_| ())
-            .context("writing the audit trail")
+        self.every_chart(store, Action::Create, reason)
     }
 
     /// Records that these patients' data in `categories` was shown, one entry per patient,

@@ -10,6 +10,7 @@ mod import;
 mod mllp;
 mod patient;
 mod query;
+mod review;
 mod serve;
 mod stats;
 mod user;
@@ -70,6 +71,9 @@ enum Command {
     /// Code sets: search, show, validate by date of service, import releases.
     #[command(subcommand)]
     Codes(codes::CodesCmd),
+    /// Chart review: deficiencies the rules find, the work queue, assign, resolve, waive.
+    #[command(subcommand)]
+    Review(review::ReviewCmd),
     /// User accounts and roles (the first administrator: `user add NAME --admin`).
     #[command(subcommand)]
     User(user::UserCmd),
@@ -161,5 +165,12 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         ),
         Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),
+        Command::Review(cmd) => review::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            cmd,
+            json,
+        ),
     }
 }

@@ -13,7 +13,7 @@ pub fn chartroom(data_dir: &Path, args: &[&str]) -> Output {
         .expect("run chartroom")
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}",

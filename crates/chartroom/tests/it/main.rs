@@ -5,4 +5,5 @@
 mod audit_trail;
 mod cli;
 mod crash;
+mod review;
 mod serve;

@@ -117,6 +117,7 @@ fn by_identifier(store: &TestStore, system: Option<&str>, value: &str) -> Vec<St
     let filter = store::Filter::PatientIdentifier {
         system: system.map(str::to_owned),
         value: value.to_owned(),
+        or_mrn: None,
     };
     store
         .read(|tx| tx.search::<records::Patient>(&[filter], &[], 10, 0))

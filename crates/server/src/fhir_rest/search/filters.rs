@@ -156,18 +156,10 @@ fn identifier_filter(kind: Kind, value: &str) -> Result<Applies, FhirError> {
 /// the facility MRN under Chartroom's MRN system; `|value` asks for identifiers sent
 /// without a system.
 fn patient_identifier(system: Option<&str>, id: &str) -> Filter {
-    let as_sent = |system: Option<&str>| Filter::PatientIdentifier {
-        system: system.map(str::to_owned),
-        value: id.to_owned(),
-    };
     // MRNs are kept upper-case, so `d000123` finds `D000123`.
-    let mrn = || {
-        let normalized = records::Mrn::parse(id).map_or_else(|_| id.to_owned(), |m| m.to_string());
-        text("mrn", &normalized)
-    };
-    match system {
-        None => Filter::Any(vec![mrn(), as_sent(None)]),
-        Some("") => as_sent(Some("")),
+    let mrn = records::Mrn::parse(id).map_or_else(|_| id.to_owned(), |m| m.to_string());
+    let (system, or_mrn) = match system {
+        None => (None, Some((mrn, None))),
         Some(system) => match system.strip_prefix(fhir::MRN_SYSTEM_PREFIX) {
             Some(authority) => {
                 let authority =
@@ -176,13 +168,16 @@ fn patient_identifier(system: Option<&str>, id: &str) -> Filter {
                         .next()
                         .map(|(_, v)| v)
                         .unwrap_or_default();
-                Filter::Any(vec![
-                    Filter::All(vec![mrn(), text("mrn_authority", &authority)]),
-                    as_sent(Some(system)),
-                ])
+                (Some(system), Some((mrn, Some(authority))))
             }
-            None => as_sent(Some(system)),
+            // `|value`: sent without a system (stored as the empty text).
+            None => (Some(system), None),
         },
+    };
+    Filter::PatientIdentifier {
+        system: system.map(str::to_owned),
+        value: id.to_owned(),
+        or_mrn,
     }
 }
 

@@ -1,0 +1,343 @@
+//! `chartroom review`: chart review from a terminal: run the rules over every chart, list
+//! the work queue, assign, resolve and waive deficiencies, and show the rules in force.
+
+use crate::cli::audited::CliAuditor;
+use crate::output;
+use anyhow::{Context, Result, bail};
+use privacy::{Action as AuditAction, DataCategory};
+use records::{Deficiency, DeficiencyStatus, PatientId};
+use review::{Action, QueueQuery, RuleSet};
+use std::path::{Path, PathBuf};
+use store::{Actor, Store, Stored};
+
+/// The facility's rules file, read from the data directory when present.
+pub const RULES_FILE: &str = "review-rules.toml";
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReviewCmd {
+    /// Review every chart: open deficiencies for what the rules find, resolve those whose
+    /// cause is gone, reopen those that came back. Running it again changes nothing.
+    Run {
+        /// A facility rules file (default: review-rules.toml in the data directory, if any).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+    },
+    /// The work queue: open deficiencies, most urgent first.
+    List {
+        /// Only these statuses (open, assigned, queried, answered, resolved, waived).
+        #[arg(long, value_name = "STATUS")]
+        status: Vec<String>,
+        /// Only this rule.
+        #[arg(long, value_name = "RULE")]
+        rule: Option<String>,
+        /// Only those assigned to this user.
+        #[arg(long, value_name = "USER")]
+        assignee: Option<String>,
+        /// Only this physician's (provider id).
+        #[arg(long, value_name = "ID")]
+        provider: Option<i64>,
+        /// Only this patient's (patient id).
+        #[arg(long, value_name = "ID")]
+        patient: Option<i64>,
+        /// Only those past their due time.
+        #[arg(long)]
+        delinquent: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Assign deficiencies to a user to chase.
+    Assign {
+        /// Deficiency ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// The user.
+        #[arg(long, value_name = "USER")]
+        to: String,
+    },
+    /// Mark a deficiency resolved by hand (review reopens it if the chart still shows it).
+    Resolve {
+        /// Deficiency id.
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Set a deficiency aside, with the reason; review leaves it waived.
+    Waive {
+        /// Deficiency id.
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// The rules in force (the defaults, changed by the facility's file), checked.
+    Rules {
+        /// A facility rules file (default: review-rules.toml in the data directory, if any).
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+    },
+}
+
+/// The rules in force: the defaults, changed by `file` or the data directory's rules file.
+pub fn rules_in_force(file: Option<&Path>, data_dir: &Path) -> Result<RuleSet> {
+    let default_file = data_dir.join(RULES_FILE);
+    let path = match file {
+        Some(path) => Some(path.to_owned()),
+        None => default_file.is_file().then_some(default_file),
+    };
+    match path {
+        None => Ok(RuleSet::defaults()?),
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading the rules file {}", path.display()))?;
+            Ok(RuleSet::with_facility_file(
+                &text,
+                &path.display().to_string(),
+            )?)
+        }
+    }
+}
+
+fn row(d: &Stored<Deficiency>, now: time::OffsetDateTime) -> Vec<String> {
+    let r = &d.record;
+    vec![
+        d.meta.id.to_string(),
+        r.patient_id.to_string(),
+        r.rule_id.clone(),
+        r.status.as_str().to_owned(),
+        r.severity.as_str().to_owned(),
+        r.responsible.as_str().to_owned(),
+        r.assignee.clone().unwrap_or_default(),
+        format!(
+            "{}{}",
+            r.due_at.date(),
+            if r.is_delinquent(now) { " (late)" } else { "" }
+        ),
+        r.message.clone(),
+    ]
+}
+
+pub fn run(
+    store: &Store,
+    auditor: &CliAuditor,
+    data_dir: &Path,
+    cmd: ReviewCmd,
+    json: bool,
+) -> Result<()> {
+    let actor = Actor::new(format!("review:{}", auditor.user()));
+    match cmd {
+        ReviewCmd::Run { rules } => {
+            let rules = rules_in_force(rules.as_deref(), data_dir)?;
+            let codes = codes::CodeSets::open(data_dir).context("loading the code sets")?;
+            let poa = review::PoaExempt::embedded().map_err(anyhow::Error::msg)?;
+            let cx = review::Context {
+                codes: Some(&codes),
+                poa_exempt: &poa,
+            };
+            auditor.reviewing(store, "chart review started")?;
+            let started = std::time::Instant::now();
+            let counts = review::review_all(store, &actor, &rules, &cx, &mut |_| {})?;
+            auditor.reviewing(
+                store,
+                &format!(
+                    "chart review: {} charts, {} opened, {} reopened, {} resolved, {} still open",
+                    counts.charts,
+                    counts.opened,
+                    counts.reopened,
+                    counts.resolved,
+                    counts.still_open
+                ),
+            )?;
+            if json {
+                return output::json(&counts);
+            }
+            crate::say!(
+                "Reviewed {} charts in {:.1} s: {} deficiencies opened, {} reopened, {} resolved, {} still open.",
+                output::count(counts.charts),
+                started.elapsed().as_secs_f64(),
+                output::count(counts.opened),
+                output::count(counts.reopened),
+                output::count(counts.resolved),
+                output::count(counts.still_open)
+            );
+            Ok(())
+        }
+        ReviewCmd::List {
+            status,
+            rule,
+            assignee,
+            provider,
+            patient,
+            delinquent,
+            limit,
+        } => {
+            let mut statuses = Vec::new();
+            for name in &status {
+                match DeficiencyStatus::parse(name) {
+                    Some(s) => statuses.push(s),
+                    None => bail!(
+                        "--status {name}: not one of open, assigned, queried, answered, resolved, waived"
+                    ),
+                }
+            }
+            let query = QueueQuery {
+                statuses,
+                rule_id: rule,
+                assignee,
+                provider_id: provider,
+                patient_id: patient,
+                limit: if delinquent { i64::MAX } else { limit },
+            };
+            let now = store.clock().now();
+            let mut found = store.read(|tx| review::queue(tx, &query))?;
+            if delinquent {
+                found.retain(|d| d.record.is_delinquent(now));
+                found.truncate(usize::try_from(limit.max(0)).unwrap_or(usize::MAX));
+            }
+            let mut patients: Vec<i64> = found.iter().map(|d| d.record.patient_id.0).collect();
+            patients.sort_unstable();
+            patients.dedup();
+            auditor.shown(
+                store,
+                &patients,
+                &[
+                    DataCategory::Encounters,
+                    DataCategory::Notes,
+                    DataCategory::Diagnoses,
+                ],
+                "review work queue",
+            )?;
+            if json {
+                return output::json(&found);
+            }
+            if found.is_empty() {
+                crate::say!("No deficiencies match.");
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = found.iter().map(|d| row(d, now)).collect();
+            output::table(
+                &[
+                    "id", "patient", "rule", "status", "severity", "who", "assignee", "due", "what",
+                ],
+                &rows,
+            );
+            Ok(())
+        }
+        ReviewCmd::Assign { ids, to } => {
+            let to = to.trim().to_owned();
+            if to.is_empty() {
+                bail!("--to names the user to assign to");
+            }
+            if store.security(|s| s.user(&to))?.is_none() {
+                bail!("--to {to}: no such user");
+            }
+            let changed = change(store, auditor, &actor, &ids, &Action::Assign(to))?;
+            report(&changed, json)
+        }
+        ReviewCmd::Resolve { id, reason } => {
+            let changed = change(store, auditor, &actor, &[id], &Action::Resolve(reason))?;
+            report(&changed, json)
+        }
+        ReviewCmd::Waive { id, reason } => {
+            let changed = change(store, auditor, &actor, &[id], &Action::Waive(reason))?;
+            report(&changed, json)
+        }
+        ReviewCmd::Rules { rules } => {
+            let rules = rules_in_force(rules.as_deref(), data_dir)?;
+            if json {
+                let listed: Vec<serde_json::Value> = rules
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id, "check": format!("{:?}", r.check), "enabled": r.enabled,
+                            "severity": r.severity.as_str(), "responsible": r.responsible.as_str(),
+                            "due_hours": r.due.whole_hours(), "message": r.message,
+                            "classes": r.classes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                return output::json(&listed);
+            }
+            let rows: Vec<Vec<String>> = rules
+                .rules
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.clone(),
+                        if r.enabled { "yes" } else { "no" }.to_owned(),
+                        r.severity.as_str().to_owned(),
+                        r.responsible.as_str().to_owned(),
+                        format!("{} h", r.due.whole_hours()),
+                        r.classes
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        r.message.clone(),
+                    ]
+                })
+                .collect();
+            output::table(
+                &["rule", "on", "severity", "who", "due", "classes", "message"],
+                &rows,
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Applies `action` to each deficiency with its audit entry (old and new values), all in
+/// one transaction: one bad id and nothing changes.
+fn change(
+    store: &Store,
+    auditor: &CliAuditor,
+    actor: &Actor,
+    ids: &[i64],
+    action: &Action,
+) -> Result<Vec<Stored<Deficiency>>> {
+    let changed = auditor.trail().write(store, |audited| {
+        let mut changed = Vec::new();
+        for id in ids {
+            let mut tx = audited.records();
+            let before: Stored<Deficiency> = tx.get(*id)?;
+            let after = review::act(&mut tx, actor, *id, action)?;
+            drop(tx);
+            let event = auditor
+                .event(store, AuditAction::Update)
+                .patient(PatientId(after.record.patient_id.0))
+                .record("deficiency", *id)
+                .categories(&[DataCategory::Encounters])
+                .reason(&format!("deficiency {}", after.record.status.as_str()))
+                .changes(
+                    serde_json::to_string(&before.record).ok(),
+                    serde_json::to_string(&after.record).ok(),
+                );
+            audited.append(&event)?;
+            changed.push(after);
+        }
+        Ok(changed)
+    })?;
+    Ok(changed)
+}
+
+fn report(changed: &[Stored<Deficiency>], json: bool) -> Result<()> {
+    if json {
+        return output::json(&changed);
+    }
+    for d in changed {
+        crate::say!(
+            "Deficiency {} ({}) is now {}{}.",
+            d.meta.id,
+            d.record.rule_id,
+            d.record.status.as_str(),
+            d.record
+                .assignee
+                .as_deref()
+                .map(|a| format!(", assigned to {a}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! `chartroom review` on a demo population: the queue fills, a second run changes nothing,
+//! assigning and waiving are audited, and a bad rules file is refused by line with nothing
+//! changed.
+
+use crate::cli::{chartroom, stdout};
+use serde_json::Value;
+
+fn json(data: &std::path::Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&stdout(&chartroom(data, &all))).unwrap()
+}
+
+#[test]
+fn review_fills_the_queue_and_each_step_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "60", "--seed", "4"]));
+    let first = json(&data, &["review", "run"]);
+    let opened = first["opened"].as_u64().unwrap();
+    assert!(opened > 0, "{first}");
+    let second = json(&data, &["review", "run"]);
+    assert_eq!(second["opened"], 0, "{second}");
+    assert_eq!(second["still_open"].as_u64(), Some(opened));
+
+    let queue = json(&data, &["review", "list", "--limit", "500"]);
+    let items = queue.as_array().unwrap();
+    assert_eq!(items.len() as u64, opened);
+    let first_due = &items[0]["record"]["due_at"];
+    assert!(
+        items
+            .iter()
+            .all(|d| d["record"]["due_at"].as_str() >= first_due.as_str()),
+        "most urgent first"
+    );
+
+    let id = items[0]["meta"]["id"].as_i64().unwrap().to_string();
+    let other = items[1]["meta"]["id"].as_i64().unwrap().to_string();
+    let no_user = chartroom(&data, &["review", "assign", &id, "--to", "nobody"]);
+    assert!(!no_user.status.success());
+    assert!(String::from_utf8_lossy(&no_user.stderr).contains("no such user"));
+    let waived = json(
+        &data,
+        &[
+            "review",
+            "waive",
+            &other,
+            "--reason",
+            "documented on paper, scanned",
+        ],
+    );
+    assert_eq!(waived[0]["record"]["status"], "waived");
+    let again = chartroom(&data, &["review", "waive", &other, "--reason", "again"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is waived; it cannot be waived"));
+    let waived_list = json(&data, &["review", "list", "--status", "waived"]);
+    assert_eq!(waived_list.as_array().unwrap().len(), 1);
+    assert_eq!(
+        json(&data, &["review", "run"])["resolved"],
+        0,
+        "a waiver is kept"
+    );
+
+    let audit = stdout(&chartroom(&data, &["audit", "list", "--action", "update"]));
+    assert!(audit.contains("deficiency waived"), "{audit}");
+    let reads = stdout(&chartroom(&data, &["audit", "list", "--action", "read"]));
+    assert!(
+        reads.contains("chart review:") && reads.contains("review work queue"),
+        "{reads}"
+    );
+}
+
+#[test]
+fn a_bad_rules_file_is_refused_by_line_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "20", "--seed", "2"]));
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[rules.discharge-summary-missing]\ndue_hours = 336\nseverity = \"urgent\"\n",
+    )
+    .unwrap();
+    let refused = chartroom(
+        &data,
+        &["review", "run", "--rules", rules.to_str().unwrap()],
+    );
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("rules.toml:3: rules.discharge-summary-missing.severity: \"urgent\" is not one of high, medium, low"), "{said}");
+    let queue = json(&data, &["review", "list"]);
+    assert!(queue.as_array().unwrap().is_empty(), "nothing was reviewed");
+    std::fs::write(
+        data.join("review-rules.toml"),
+        "[rules.note-unsigned]\nenabled = false\n",
+    )
+    .unwrap();
+    let shown = stdout(&chartroom(&data, &["review", "rules"]));
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.starts_with("note-unsigned") && l.contains(" no ")),
+        "{shown}"
+    );
+}

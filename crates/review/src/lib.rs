@@ -1,0 +1,33 @@
+//! Chart review, the way a records department runs it: rules as data find what is missing
+//! or wrong in each chart (deficiency analysis), each finding becomes a deficiency with a
+//! due time and someone responsible, and re-review keeps them in step with the chart
+//! (fixing the cause resolves it, undoing the fix reopens it). No HTTP here: the CLI and the
+//! server call in.
+//!
+//! - `rules`: the rules (defaults in `default_rules.toml`, a facility file over them),
+//!   checked with every problem's line.
+//! - `findings`: what the rules see in one chart, pure over the chart as read.
+//! - `reconcile`: findings to stored deficiencies, one chart or all; work queues; the
+//!   assign / waive / resolve actions.
+//! - `poa`: CMS's POA-exempt codes.
+//!
+//! Invariants:
+//! - A finding is identified by patient, rule and subject (`note:12`), so reviewing again
+//!   finds the same deficiency and never opens a second one (a unique index backs this).
+//! - Review never closes a waived deficiency's waiver, and never resolves the deficiencies
+//!   of a rule that did not run (disabled or removed).
+//! - Every change to a deficiency is a version in its history, written in the caller's
+//!   transaction.
+
+mod findings;
+mod poa;
+mod reconcile;
+mod rules;
+
+pub use findings::{Context, Finding, analyse};
+pub use poa::PoaExempt;
+pub use reconcile::{
+    Action, CAUSE_FIXED, QueueQuery, ReviewCounts, act, deficiencies_of, queue, review_all,
+    review_patient,
+};
+pub use rules::{Anchor, Check, DEFAULT_RULES, Rule, RuleProblem, RuleSet, RulesError};

@@ -1,0 +1,171 @@
+//! Deficiencies kept in step with the chart: opened, resolved when the cause is fixed,
+//! reopened when it comes back, waivers kept, and a second review changes nothing.
+
+use crate::charts::*;
+use records::*;
+use review::{Action, QueueQuery, ReviewCounts, RuleSet, act, queue, review_all};
+use test_support::{TestStore, backend_tests};
+
+fn run(store: &TestStore, rules: &RuleSet) -> ReviewCounts {
+    review_all(store, &actor(), rules, &context(), &mut |_| {}).unwrap()
+}
+
+fn open_queue(store: &TestStore) -> Vec<store::Stored<Deficiency>> {
+    store.read(|tx| queue(tx, &QueueQuery::default())).unwrap()
+}
+
+fn fixing_the_cause_resolves_and_undoing_it_reopens(store: &TestStore) {
+    let rules = RuleSet::defaults().unwrap();
+    let (chart, note_id) = store
+        .write(|tx| {
+            let c = complete_chart(tx);
+            let n = note(
+                tx,
+                &c,
+                NoteType::Progress,
+                ADMIT + time::Duration::hours(30),
+                false,
+            );
+            Ok((c, n))
+        })
+        .unwrap();
+    let first = run(store, &rules);
+    assert_eq!((first.charts, first.opened), (1, 1));
+    let again = run(store, &rules);
+    assert_eq!(
+        (again.opened, again.still_open, again.resolved),
+        (0, 1, 0),
+        "idempotent"
+    );
+    let open = open_queue(store);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].record.subject, format!("note:{note_id}"));
+    assert_eq!(open[0].record.provider_id, Some(ProviderId(chart.provider)));
+
+    let sign = |signed: bool| {
+        store
+            .write(|tx| {
+                let current: store::Stored<ClinicalNote> = tx.get(note_id)?;
+                let mut record = current.record.clone();
+                record.signed_at = signed.then_some(ADMIT + time::Duration::hours(31));
+                record.signer_id = signed.then_some(ProviderId(chart.provider));
+                tx.update(&actor(), note_id, current.meta.version, &record)
+            })
+            .unwrap()
+    };
+    sign(true);
+    assert_eq!(run(store, &rules).resolved, 1);
+    assert!(open_queue(store).is_empty());
+    let all: Vec<store::Stored<Deficiency>> =
+        store.read(|tx| tx.for_patient(chart.patient)).unwrap();
+    assert_eq!(all[0].record.status, DeficiencyStatus::Resolved);
+    assert_eq!(
+        all[0].record.closed_reason.as_deref(),
+        Some(review::CAUSE_FIXED)
+    );
+
+    sign(false);
+    assert_eq!(run(store, &rules).reopened, 1);
+    let reopened = open_queue(store);
+    assert_eq!(
+        reopened[0].meta.id, all[0].meta.id,
+        "the same deficiency, not a new one"
+    );
+    assert_eq!(reopened[0].record.status, DeficiencyStatus::Open);
+    let history = store
+        .read(|tx| tx.history(Deficiency::KIND, reopened[0].meta.id))
+        .unwrap();
+    let statuses: Vec<String> = history
+        .iter()
+        .map(|h| serde_json::to_string(&h.changes).unwrap())
+        .collect();
+    assert_eq!(history.len(), 2, "resolved, then reopened: {history:#?}");
+    assert!(
+        statuses.iter().any(|s| s.contains("resolved")),
+        "{statuses:?}"
+    );
+}
+
+fn waivers_and_assignments_are_kept(store: &TestStore) {
+    let rules = RuleSet::defaults().unwrap();
+    store
+        .write(|tx| {
+            let c = complete_chart(tx);
+            note(tx, &c, NoteType::Progress, ADMIT, false);
+            diagnosis(tx, &c, "E11.9", DiagnosisRank::Secondary, None);
+            Ok(())
+        })
+        .unwrap();
+    run(store, &rules);
+    let open = open_queue(store);
+    assert_eq!(open.len(), 2);
+    let (poa, unsigned) = if open[0].record.rule_id == "poa-missing" {
+        (&open[0], &open[1])
+    } else {
+        (&open[1], &open[0])
+    };
+    store
+        .write(|tx| {
+            act(
+                tx,
+                &actor(),
+                poa.meta.id,
+                &Action::Waive("POA not required for this payer".into()),
+            )?;
+            act(
+                tx,
+                &actor(),
+                unsigned.meta.id,
+                &Action::Assign("hana".into()),
+            )
+        })
+        .unwrap();
+    let counts = run(store, &rules);
+    assert_eq!((counts.opened, counts.reopened, counts.resolved), (0, 0, 0));
+    let mine = store
+        .read(|tx| {
+            queue(
+                tx,
+                &QueueQuery {
+                    assignee: Some("hana".into()),
+                    ..QueueQuery::default()
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].record.status, DeficiencyStatus::Assigned);
+    let refused = store.write(|tx| act(tx, &actor(), poa.meta.id, &Action::Assign("hana".into())));
+    assert!(
+        matches!(&refused, Err(store::Error::Conflict(m)) if m.contains("is waived")),
+        "{refused:?}"
+    );
+    let no_reason =
+        store.write(|tx| act(tx, &actor(), unsigned.meta.id, &Action::Waive(" ".into())));
+    assert!(
+        matches!(no_reason, Err(store::Error::Invalid { .. })),
+        "{no_reason:?}"
+    );
+}
+
+fn a_disabled_rule_leaves_its_deficiencies(store: &TestStore) {
+    store
+        .write(|tx| {
+            let c = complete_chart(tx);
+            note(tx, &c, NoteType::Progress, ADMIT, false);
+            Ok(())
+        })
+        .unwrap();
+    run(store, &RuleSet::defaults().unwrap());
+    let quiet =
+        RuleSet::with_facility_file("[rules.note-unsigned]\nenabled = false\n", "f.toml").unwrap();
+    let counts = run(store, &quiet);
+    assert_eq!(counts.resolved, 0);
+    assert_eq!(open_queue(store).len(), 1);
+}
+
+backend_tests!(
+    fixing_the_cause_resolves_and_undoing_it_reopens,
+    waivers_and_assignments_are_kept,
+    a_disabled_rule_leaves_its_deficiencies,
+);

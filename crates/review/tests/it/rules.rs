@@ -1,0 +1,256 @@
+//! Each default rule: a chart that triggers it, the complete chart that does not, and the
+//! boundary of its due time.
+
+use crate::charts::*;
+use records::*;
+use review::{Finding, RuleSet, analyse};
+use store::Tx;
+use test_support::{TestStore, backend_tests};
+use time::Duration;
+
+fn findings(store: &TestStore, patient: i64) -> Vec<Finding> {
+    let rules = RuleSet::defaults().unwrap();
+    store
+        .read(|tx| Ok(analyse(&tx.chart(patient)?, &rules, &context())))
+        .unwrap()
+}
+
+fn rule_ids(found: &[Finding]) -> Vec<&str> {
+    let mut ids: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The complete chart, changed by `change`, and what review finds in it.
+fn with(store: &TestStore, change: impl FnOnce(&mut Tx<'_>, &Chart)) -> (Chart, Vec<Finding>) {
+    let chart = store
+        .write(|tx| {
+            let chart = complete_chart(tx);
+            change(tx, &chart);
+            Ok(chart)
+        })
+        .unwrap();
+    let found = findings(store, chart.patient);
+    (chart, found)
+}
+
+fn only(found: &[Finding], rule: &str) -> Finding {
+    assert_eq!(rule_ids(found), [rule], "{found:#?}");
+    found[0].clone()
+}
+
+fn a_complete_chart_has_no_deficiencies(store: &TestStore) {
+    let (_, found) = with(store, |_, _| {});
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+fn an_unsigned_note_is_due_in_a_day_from_its_writing(store: &TestStore) {
+    let written = ADMIT + Duration::hours(30);
+    let (chart, found) = with(store, |tx, c| {
+        note(tx, c, NoteType::Progress, written, false);
+    });
+    let f = only(&found, "note-unsigned");
+    assert_eq!(f.provider_id, Some(chart.provider), "the author signs");
+    assert_eq!(f.since, written);
+    assert_eq!(f.due_at, written + Duration::hours(24));
+    assert!(
+        f.message.contains("Progress note written 2026-02-02"),
+        "{}",
+        f.message
+    );
+}
+
+fn a_stay_without_a_history_and_physical_is_due_a_day_after_admission(store: &TestStore) {
+    let (_, found) = with(store, |tx, c| {
+        let h_and_p: Vec<store::Stored<ClinicalNote>> = tx.for_patient(c.patient).unwrap();
+        let first = &h_and_p[0];
+        tx.delete::<ClinicalNote>(&actor(), first.meta.id, first.meta.version, "test")
+            .unwrap();
+    });
+    let f = only(&found, "history-and-physical-missing");
+    assert_eq!((f.since, f.due_at), (ADMIT, ADMIT + Duration::hours(24)));
+}
+
+fn a_discharge_summary_is_due_thirty_days_after_discharge(store: &TestStore) {
+    let (_, found) = with(store, |tx, c| {
+        let notes: Vec<store::Stored<ClinicalNote>> = tx.for_patient(c.patient).unwrap();
+        let summary = &notes[1];
+        tx.delete::<ClinicalNote>(&actor(), summary.meta.id, summary.meta.version, "test")
+            .unwrap();
+    });
+    let f = only(&found, "discharge-summary-missing");
+    assert_eq!(f.due_at, DISCHARGE + Duration::days(30));
+    let deficiency_at = |now| {
+        Deficiency {
+            patient_id: PatientId(1),
+            encounter_id: None,
+            rule_id: f.rule_id.clone(),
+            subject: f.subject.clone(),
+            status: DeficiencyStatus::Open,
+            severity: f.severity,
+            responsible: f.responsible,
+            provider_id: None,
+            assignee: None,
+            message: f.message.clone(),
+            since: f.since,
+            due_at: f.due_at,
+            closed_at: None,
+            closed_reason: None,
+        }
+        .is_delinquent(now)
+    };
+    assert!(
+        !deficiency_at(f.due_at),
+        "due at its due time, not yet delinquent"
+    );
+    assert!(deficiency_at(f.due_at + Duration::seconds(1)));
+}
+
+fn a_stay_still_going_has_no_discharge_clock(store: &TestStore) {
+    let (_, found) = with(store, |tx, c| {
+        let current: store::Stored<Encounter> = tx.get(c.encounter).unwrap();
+        let mut stay = current.record.clone();
+        stay.status = EncounterStatus::InProgress;
+        stay.discharge_at = None;
+        stay.discharge_disposition = None;
+        tx.update(&actor(), c.encounter, current.meta.version, &stay)
+            .unwrap();
+        let notes: Vec<store::Stored<ClinicalNote>> = tx.for_patient(c.patient).unwrap();
+        tx.delete::<ClinicalNote>(&actor(), notes[1].meta.id, notes[1].meta.version, "test")
+            .unwrap();
+    });
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// A laparoscopic appendectomy (ICD-10-PCS 0DTJ4ZZ) five hours after admission.
+fn appendectomy(tx: &mut Tx<'_>, c: &Chart) {
+    tx.create(
+        &actor(),
+        &Procedure {
+            patient_id: PatientId(c.patient),
+            encounter_id: Some(EncounterId(c.encounter)),
+            code_system: ProcedureCodeSystem::Icd10Pcs,
+            code: "0DTJ4ZZ".into(),
+            modifiers: Vec::new(),
+            units: 1,
+            performed_at: ADMIT + Duration::hours(5),
+            performer_id: Some(ProviderId(c.provider)),
+            description: Some("Laparoscopic appendectomy".into()),
+        },
+    )
+    .unwrap();
+}
+
+fn an_operation_needs_its_report(store: &TestStore) {
+    let (_, found) = with(store, |tx, c| {
+        appendectomy(tx, c);
+    });
+    let f = only(&found, "operative-report-missing");
+    assert!(f.message.contains("0DTJ4ZZ"), "{}", f.message);
+    assert_eq!(f.due_at, ADMIT + Duration::hours(29));
+    let (_, with_report) = with(store, |tx, c| {
+        appendectomy(tx, c);
+        note(
+            tx,
+            c,
+            NoteType::OperativeReport,
+            ADMIT + Duration::hours(6),
+            true,
+        );
+    });
+    assert!(with_report.is_empty(), "{with_report:#?}");
+}
+
+fn diagnoses_principal_and_poa(store: &TestStore) {
+    let (_, none) = with(store, |tx, c| {
+        let dx: Vec<store::Stored<Diagnosis>> = tx.for_patient(c.patient).unwrap();
+        tx.delete::<Diagnosis>(&actor(), dx[0].meta.id, dx[0].meta.version, "test")
+            .unwrap();
+    });
+    let f = only(&none, "diagnosis-missing");
+    assert_eq!(f.due_at, DISCHARGE + Duration::hours(72));
+
+    let (_, secondary_only) = with(store, |tx, c| {
+        let dx: Vec<store::Stored<Diagnosis>> = tx.for_patient(c.patient).unwrap();
+        let mut record = dx[0].record.clone();
+        record.rank = DiagnosisRank::Secondary;
+        tx.update(&actor(), dx[0].meta.id, dx[0].meta.version, &record)
+            .unwrap();
+    });
+    only(&secondary_only, "principal-diagnosis-missing");
+
+    let (_, poa) = with(store, |tx, c| {
+        diagnosis(tx, c, "E11.9", DiagnosisRank::Secondary, None);
+        // Exempt from POA reporting: no indicator is right.
+        diagnosis(tx, c, "Z99.89", DiagnosisRank::Secondary, None);
+    });
+    let f = only(&poa, "poa-missing");
+    assert!(f.message.contains("E11.9"), "{}", f.message);
+}
+
+fn demographics_and_coverage(store: &TestStore) {
+    let (_, found) = with(store, |tx, c| {
+        let patient: store::Stored<Patient> = tx.get(c.patient).unwrap();
+        let mut record = patient.record.clone();
+        record.address.postal_code = None;
+        record.sex = AdministrativeSex::Unknown;
+        tx.update(&actor(), c.patient, patient.meta.version, &record)
+            .unwrap();
+    });
+    let f = only(&found, "demographics-incomplete");
+    assert!(f.message.ends_with("no sex, ZIP"), "{}", f.message);
+    assert_eq!(f.encounter_id, None);
+
+    let (_, uninsured) = with(store, |tx, c| {
+        let coverage: store::Stored<Coverage> = tx.get(c.coverage).unwrap();
+        let mut record = coverage.record.clone();
+        record.effective_end = Some(time::macros::date!(2025 - 12 - 31));
+        tx.update(&actor(), c.coverage, coverage.meta.version, &record)
+            .unwrap();
+    });
+    only(&uninsured, "coverage-missing");
+}
+
+fn coding_edits_on_the_date_of_service(store: &TestStore) {
+    let (_, found) = with(store, |tx, c| {
+        // A category, not a billable code; and a maternity code on a 65-year-old.
+        diagnosis(
+            tx,
+            c,
+            "E11",
+            DiagnosisRank::Secondary,
+            Some(PoaIndicator::Yes),
+        );
+        diagnosis(
+            tx,
+            c,
+            "O80",
+            DiagnosisRank::Secondary,
+            Some(PoaIndicator::Yes),
+        );
+    });
+    let ids = rule_ids(&found);
+    assert_eq!(ids, ["coding-edit", "coding-edit"], "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.message.contains("E11 on 2026-02-01") && f.message.contains("not billable")),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|f| f.message.contains("O80")),
+        "{found:#?}"
+    );
+}
+
+backend_tests!(
+    a_complete_chart_has_no_deficiencies,
+    an_unsigned_note_is_due_in_a_day_from_its_writing,
+    a_stay_without_a_history_and_physical_is_due_a_day_after_admission,
+    a_discharge_summary_is_due_thirty_days_after_discharge,
+    a_stay_still_going_has_no_discharge_clock,
+    an_operation_needs_its_report,
+    diagnoses_principal_and_poa,
+    demographics_and_coverage,
+    coding_edits_on_the_date_of_service,
+);
