@@ -3,9 +3,9 @@
 // Walks what a records department does on a fresh install: the first administrator signs in
 // and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
 // auditor; billing searches (with a typo) and cannot read note text or edit demographics; the
-// physician breaks the glass; the HIM technician fixes a form after a validation error; an
-// idle session is signed out by the server; the auditor finds every look in the audit report
-// and the chain verifies; the administrator's second sign-in asks for the code.
+// physician breaks the glass; another signs a note from the start page; the HIM technician
+// fixes a form after a validation error; an idle session is signed out by the server; the
+// auditor finds every look in the audit report and the chain verifies; the administrator's second sign-in asks for the code.
 "use strict";
 const { chromium } = require("playwright-core");
 const { spawn, execFileSync } = require("node:child_process");
@@ -96,6 +96,16 @@ async function main() {
   const record = target.record || target;
   const family = record.family_name;
   const typo = family.slice(0, 2) + family[3] + family[2] + family.slice(4); // swap two letters
+  // A physician who signs as the author of an unsigned demo note.
+  let unsigned;
+  for (const p of patients) {
+    const chart = JSON.parse(chartroom(data, ["--json", "patient", "show", String((p.meta || p).id)]));
+    const note = chart.notes.find((n) => n.record.signed_at === null && n.record.author_id !== null);
+    if (note) { unsigned = { note: note.meta.id, patient: chart.patient.meta.id, author: note.record.author_id }; break; }
+  }
+  assert.ok(unsigned, "the demo has an unsigned note with an author");
+  chartroom(data, ["user", "add", "phil", "--role", "physician", "--password-stdin"], PASSWORD + "\n");
+  chartroom(data, ["user", "provider", "phil", "--id", String(unsigned.author)]);
   const { child, base } = await startServer(data);
   const browser = await chromium.launch({
     executablePath: browserPath,
@@ -176,6 +186,22 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Break the glass\")")]);
       assert.match(await page.textContent(".emergency"), /Emergency access/);
       assert.ok(await page.locator("#billing").isVisible());
+      await signOut(page);
+    });
+
+    await step("a physician signs an unsigned note from the start page", async () => {
+      await signIn(page, base, "phil");
+      assert.equal(new URL(page.url()).pathname, "/");
+      const row = page.locator(`#note-${unsigned.note}`);
+      assert.ok(await row.isVisible(), "the unsigned note is on the physician's start page");
+      const before = await page.locator("#to-sign tbody tr").count();
+      await shot(page, "start-physician");
+      await Promise.all([page.waitForNavigation(), row.locator("button:has-text(\"Sign\")").click()]);
+      assert.match(await page.textContent("[role=status]"), new RegExp(`Note ${unsigned.note} signed`));
+      assert.equal(await page.locator(`#note-${unsigned.note}`).count(), 0, "a signed note leaves the list");
+      assert.equal(await page.locator("#to-sign tbody tr").count(), before - 1);
+      await page.goto(`${base}/patients/${unsigned.patient}`);
+      assert.match(await page.textContent("#history"), /signed_at/);
       await signOut(page);
     });
 

@@ -23,6 +23,8 @@ named_enum! {
         Update = "update",
         /// Deleted a record.
         Delete = "delete",
+        /// Signed (authenticated) a note.
+        Sign = "sign",
         /// Exported data to a file or another system.
         Export = "export",
         /// Printed data.

@@ -3,7 +3,7 @@
 use crate::RecordKind;
 use crate::dates::rfc3339;
 use crate::ids::{EncounterId, PatientId, ProviderId};
-use crate::validation::{Validate, Validator};
+use crate::validation::{Validate, ValidationErrors, Validator};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -78,6 +78,45 @@ impl ClinicalNote {
     pub fn is_unsigned(&self) -> bool {
         self.signed_at.is_none()
     }
+
+    /// Whether `provider` may sign this note: its author, or the attending of the encounter
+    /// it documents (who authenticates the record of the stay, 42 CFR 482.24(c)(1)).
+    pub fn may_be_signed_by(&self, provider: ProviderId, attending: Option<ProviderId>) -> bool {
+        self.author_id == Some(provider) || attending == Some(provider)
+    }
+
+    /// The note signed by `signer` at `at`, or every reason it cannot be: it is already
+    /// signed, the signer is neither author nor attending (`attending` is the encounter's),
+    /// or `at` is before the note was written.
+    pub fn signed(
+        &self,
+        signer: ProviderId,
+        attending: Option<ProviderId>,
+        at: OffsetDateTime,
+    ) -> Result<Self, ValidationErrors> {
+        let mut v = Validator::default();
+        if self.signed_at.is_some() {
+            v.error("signed_at", "the note is already signed");
+        }
+        if !self.may_be_signed_by(signer, attending) {
+            v.error(
+                "signer_id",
+                format!(
+                    "provider {} is neither the note's author nor the encounter's attending",
+                    signer.0
+                ),
+            );
+        }
+        if at < self.authored_at {
+            v.error("signed_at", "is before the note was written");
+        }
+        v.finish()?;
+        Ok(Self {
+            signed_at: Some(at),
+            signer_id: Some(signer),
+            ..self.clone()
+        })
+    }
 }
 
 impl Validate for ClinicalNote {
@@ -95,5 +134,16 @@ impl Validate for ClinicalNote {
             self.signed_at,
             "authored_at",
         );
+    }
+
+    /// A signed note is the authenticated record: it is corrected by an addendum, never
+    /// rewritten (nor unsigned).
+    fn check_change(&self, before: &Self, v: &mut Validator) {
+        if before.signed_at.is_some() && self != before {
+            v.error(
+                "signed_at",
+                "the note is signed and cannot be changed; write an addendum instead",
+            );
+        }
     }
 }

@@ -59,6 +59,26 @@ pub trait Validate {
         self.check(&mut v);
         v.finish()
     }
+
+    /// Checks that replacing `before` with this record is allowed (a signed note stays as
+    /// signed); most records allow any valid change.
+    fn check_change(&self, before: &Self, v: &mut Validator)
+    where
+        Self: Sized,
+    {
+        let _ = (before, v);
+    }
+
+    /// Every problem with this record and with the change from `before`, or `Ok(())`.
+    fn validate_change(&self, before: &Self) -> Result<(), ValidationErrors>
+    where
+        Self: Sized,
+    {
+        let mut v = Validator::default();
+        self.check(&mut v);
+        self.check_change(before, &mut v);
+        v.finish()
+    }
 }
 
 /// Collects field errors under a path prefix.

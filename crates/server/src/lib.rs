@@ -7,6 +7,7 @@
 //! - `patients`: chart reads and patient search, filtered by data category and audited;
 //!   emergency-access requests.
 //! - `amendments`: patients' amendment requests and their decisions.
+//! - `notes`: a physician's unsigned notes and signing one as their provider.
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
 //! - `mfa`: authenticator enrolment and the second sign-in step (TOTP), required for
@@ -35,6 +36,7 @@ mod csrf;
 mod error;
 mod fhir_rest;
 mod mfa;
+mod notes;
 mod openapi;
 mod patients;
 mod population;

@@ -12,7 +12,7 @@ use crate::auth::{self, authenticate};
 use crate::error::WebError;
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, amendments, audit_api, codes_api, mfa, population, tokens};
+use crate::{admin, amendments, audit_api, codes_api, mfa, notes, population, tokens};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -295,6 +295,23 @@ fn table() -> Vec<Entry> {
             post(amendments::decide),
         )
         .takes::<amendments::DecisionBody>(),
+        route(
+            M::GET,
+            "/api/notes/unsigned",
+            Needs(P::SignNotes),
+            true,
+            "notes waiting for your signature (as author, or attending of their encounter)",
+            get(notes::unsigned),
+        ),
+        route(
+            M::POST,
+            "/api/notes/{id}/sign",
+            Needs(P::SignNotes),
+            false,
+            "sign a note as the provider your account is linked to (names the version read)",
+            post(notes::sign_api),
+        )
+        .takes::<notes::SignBody>(),
         route(
             M::POST,
             "/api/patients/{id}/break-glass",

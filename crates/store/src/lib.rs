@@ -23,6 +23,7 @@ mod error;
 mod filter;
 mod history;
 mod migrate;
+mod notes;
 pub use migrate::latest_version;
 mod patient_fuzzy;
 mod patients;

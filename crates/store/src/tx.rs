@@ -436,8 +436,13 @@ impl<'a> Tx<'a> {
         expected_version: i64,
         record: &R,
     ) -> Result<Stored<R>> {
-        Self::validated(record)?;
         let current = self.current_for_change::<R>(id, expected_version)?;
+        record
+            .validate_change(&current.record)
+            .map_err(|errors| Error::Invalid {
+                kind: R::KIND,
+                errors,
+            })?;
         let mut values = record_values(record)?;
         self.check_references::<R>(&values)?;
         self.check_unique::<R>(&values, Some(id))?;
@@ -580,6 +585,15 @@ impl<'a> Tx<'a> {
                 Value::from(key),
                 Value::Int(record_id),
             ],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets an external key, so it can be linked to another record.
+    pub(crate) fn unlink_external_id(&mut self, source: &str, kind: &str, key: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM external_ids WHERE source = ? AND kind = ? AND source_key = ?",
+            &[Value::from(source), Value::from(kind), Value::from(key)],
         )?;
         Ok(())
     }

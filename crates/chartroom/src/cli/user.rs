@@ -1,4 +1,5 @@
-//! `chartroom user add|list|disable|enable|roles`: accounts and their roles.
+//! `chartroom user add|list|disable|enable|roles|provider`: accounts, their roles, and the
+//! provider a physician's account signs notes as.
 //!
 //! Invariants:
 //! - No default password: a password is typed twice at a terminal or read from standard
@@ -59,6 +60,17 @@ pub enum UserCmd {
     ResetMfa {
         /// The user.
         username: String,
+    },
+    /// Link a user to the provider they sign notes as (by NPI or provider record id).
+    Provider {
+        /// The user.
+        username: String,
+        /// The provider's NPI.
+        #[arg(long, conflicts_with = "id", required_unless_present = "id")]
+        npi: Option<String>,
+        /// The provider's record id (for providers without an NPI).
+        #[arg(long)]
+        id: Option<i64>,
     },
     /// Replace a user's roles (their sessions end; they sign in again).
     Roles {
@@ -246,6 +258,43 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Res
             crate::say!(
                 "Removed the authenticator of {}; their sessions ended and they enrol a new one at next sign-in.",
                 user.username
+            );
+            Ok(())
+        }
+        UserCmd::Provider { username, npi, id } => {
+            let name = store::normalize_username(&username);
+            let npi = npi
+                .as_deref()
+                .map(records::Npi::parse)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let by = auditor.event(store, Action::PermissionChange);
+            let provider = auditor
+                .trail()
+                .write(store, |audited| {
+                    audited.security().existing_user(&name)?;
+                    let mut records = audited.records();
+                    let provider = match (&npi, id) {
+                        (Some(npi), _) => records.provider_by_npi(npi)?.ok_or_else(|| {
+                            store::Error::Conflict(format!("no provider has NPI {npi}"))
+                        })?,
+                        (None, Some(id)) => records.get::<records::Provider>(id)?,
+                        (None, None) => {
+                            return Err(store::Error::Conflict("give --npi or --id".into()));
+                        }
+                    };
+                    records.link_account_provider(&name, records::ProviderId(provider.meta.id))?;
+                    let event = by
+                        .record("provider", provider.meta.id)
+                        .reason(&format!("{name} signs as provider {}", provider.meta.id));
+                    audited.append(&event)?;
+                    Ok(provider)
+                })
+                .with_context(|| format!("linking user \"{name}\" to a provider"))?;
+            crate::say!(
+                "{name} now signs notes as {} (provider {}).",
+                provider.record.display_name(),
+                provider.meta.id
             );
             Ok(())
         }

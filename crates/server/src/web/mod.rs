@@ -30,6 +30,8 @@ mod layout;
 mod procedure_form;
 mod query_pages;
 mod sign_in;
+mod signing;
+mod start;
 mod svg_chart;
 mod text;
 
@@ -42,14 +44,7 @@ pub(crate) fn routes() -> Vec<Entry> {
     use Permission as P;
     let pre_mfa = SignedInBeforeMfa;
     vec![
-        route(
-            M::GET,
-            "/",
-            SignedIn,
-            false,
-            "start page",
-            get(sign_in::home),
-        ),
+        route(M::GET, "/", SignedIn, false, "start page", get(start::home)),
         route(
             M::GET,
             "/login",
@@ -185,6 +180,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "accept or deny an amendment request",
             post(amendment_pages::decide),
+        ),
+        route(
+            M::POST,
+            "/notes/{id}/sign",
+            Needs(P::SignNotes),
+            false,
+            "sign a note (as the provider the account is linked to)",
+            post(signing::sign),
         ),
         route(
             M::GET,

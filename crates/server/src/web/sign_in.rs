@@ -1,5 +1,5 @@
 //! The sign-in pages: password, authenticator code, authenticator enrolment (with its QR
-//! code), sign-out, and the start page.
+//! code) and sign-out.
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, nav, page, token_field};
@@ -12,54 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::cookie::CookieJar;
 use maud::{Markup, PreEscaped, html};
-use privacy::Permission;
 use serde::Deserialize;
-
-/// `GET /`: what the user's roles let them do.
-pub(crate) async fn home(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-) -> PageResult {
-    let nav = nav(&state, &principal);
-    let roles: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
-    let places = [
-        (
-            Permission::ReadDemographics,
-            "/patients",
-            "Find a patient",
-            "Search by name, date of birth or MRN; open a chart.",
-        ),
-        (
-            Permission::ManageUsers,
-            "/admin/users",
-            "Users",
-            "Create accounts, set roles, disable access.",
-        ),
-        (
-            Permission::ReadAudit,
-            "/audit",
-            "Audit report",
-            "Who looked at or changed what, and whether the trail is intact.",
-        ),
-        (
-            Permission::ReviewBreakGlass,
-            "/break-glass",
-            "Emergency access review",
-            "Charts opened by breaking the glass, for review.",
-        ),
-    ];
-    let body = html! {
-        p { "Your roles: " strong { (roles.join(", ")) } "." }
-        ul.places {
-            @for (permission, href, label, what) in places {
-                @if principal.allows(permission) {
-                    li { a href=(href) { (label) } " — " (what) }
-                }
-            }
-        }
-    };
-    Ok(html(StatusCode::OK, page("Start", Some(&nav), body)))
-}
 
 fn login_form(message: Option<&str>, error: Option<&str>) -> Markup {
     let body = html! {

@@ -19,5 +19,6 @@ mod population;
 mod robust;
 mod routes;
 mod sessions;
+mod signing;
 mod tls;
 mod tokens;

@@ -5,23 +5,23 @@ use crate::harness::{Harness, PASSWORD, Reply, cookie_of};
 use axum::http::StatusCode;
 use privacy::{Action, Role};
 
-fn html(reply: &Reply) -> &str {
+pub(crate) fn html(reply: &Reply) -> &str {
     reply.body.as_str().unwrap_or_default()
 }
 
-fn location(reply: &Reply) -> &str {
+pub(crate) fn location(reply: &Reply) -> &str {
     reply.headers["location"].to_str().unwrap()
 }
 
 /// The form token in a page.
-fn token(reply: &Reply) -> String {
+pub(crate) fn token(reply: &Reply) -> String {
     let page = html(reply);
     let start = page.find("name=\"token\" value=\"").expect("a form token") + 20;
     page[start..start + 64].to_owned()
 }
 
 /// Signs in through the sign-in form (users without a second factor).
-async fn sign_in(h: &Harness, name: &str) -> String {
+pub(crate) async fn sign_in(h: &Harness, name: &str) -> String {
     let reply = h
         .form(
             "/login",
@@ -34,7 +34,7 @@ async fn sign_in(h: &Harness, name: &str) -> String {
     cookie_of(&reply)
 }
 
-async fn page_token(h: &Harness, cookie: &str) -> String {
+pub(crate) async fn page_token(h: &Harness, cookie: &str) -> String {
     let home = h.call("GET", "/", Some(cookie), None).await;
     assert_eq!(home.status, StatusCode::OK);
     token(&home)

@@ -14,3 +14,4 @@ mod private_files;
 mod records_roundtrip;
 mod search;
 mod security;
+mod signing;

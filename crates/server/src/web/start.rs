@@ -1,0 +1,91 @@
+//! The start page: the signed-in person's own work first (a physician's notes to sign),
+//! then the places their roles open.
+
+use super::forms::{PageResult, html};
+use super::layout::{nav, page};
+use crate::auth::Principal;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use maud::html;
+use privacy::Permission;
+
+/// Places on the start page: the permission that opens each (none: everyone), link, label
+/// and what is done there.
+const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
+    (
+        Some(Permission::ReadDemographics),
+        "/patients",
+        "Find a patient",
+        "Search by name, date of birth or MRN; open a chart.",
+    ),
+    (
+        Some(Permission::ReadAggregates),
+        "/queries",
+        "Population queries",
+        "Count patients by diagnosis, immunization, result or balance; chart and export the answer.",
+    ),
+    (
+        Some(Permission::ManageUsers),
+        "/admin/users",
+        "Users",
+        "Create accounts, set roles, disable access.",
+    ),
+    (
+        Some(Permission::ReadAudit),
+        "/audit",
+        "Audit report",
+        "Who looked at or changed what, and whether the trail is intact.",
+    ),
+    (
+        Some(Permission::ReviewBreakGlass),
+        "/break-glass",
+        "Emergency access review",
+        "Charts opened by breaking the glass, for review.",
+    ),
+    (
+        None,
+        "/codes",
+        "Code sets",
+        "Look up ICD-10-CM, ICD-10-PCS, HCPCS and CVX codes.",
+    ),
+];
+
+/// The note id in `?signed=ID`, which the sign form redirects with.
+fn signed_note(query: Option<&str>) -> Option<i64> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("signed="))?
+        .parse()
+        .ok()
+}
+
+/// `GET /`: the user's work and what their roles let them do.
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    let nav = nav(&state, &principal);
+    let roles: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
+    let to_sign = super::signing::start_section(&state, &principal, &nav).await?;
+    let body = html! {
+        @if let Some(id) = signed_note(query.as_deref()) {
+            p.notice role="status" { "Note " (id) " signed." }
+        }
+        p { "Your roles: " strong { (roles.join(", ")) } "." }
+        (to_sign)
+        section #places {
+            h2 { "Your pages" }
+            ul.places {
+                @for (permission, href, label, what) in PLACES {
+                    @if permission.is_none_or(|p| principal.allows(p)) {
+                        li { a href=(href) { (label) } " — " (what) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html(StatusCode::OK, page("Start", Some(&nav), body)))
+}
