@@ -16,17 +16,13 @@ fn open_queue(store: &TestStore) -> Vec<store::Stored<Deficiency>> {
 
 fn fixing_the_cause_resolves_and_undoing_it_reopens(store: &TestStore) {
     let rules = RuleSet::defaults().unwrap();
-    let (chart, note_id) = store
+    // A diagnosis without its POA indicator: the cause can be fixed and undone (a signed
+    // note cannot be unsigned, so a note is no use here).
+    let (chart, diagnosis_id) = store
         .write(|tx| {
             let c = complete_chart(tx);
-            let n = note(
-                tx,
-                &c,
-                NoteType::Progress,
-                ADMIT + time::Duration::hours(30),
-                false,
-            );
-            Ok((c, n))
+            let d = diagnosis(tx, &c, "E11.9", DiagnosisRank::Secondary, None);
+            Ok((c, d))
         })
         .unwrap();
     let first = run(store, &rules);
@@ -39,21 +35,19 @@ fn fixing_the_cause_resolves_and_undoing_it_reopens(store: &TestStore) {
     );
     let open = open_queue(store);
     assert_eq!(open.len(), 1);
-    assert_eq!(open[0].record.subject, format!("note:{note_id}"));
-    assert_eq!(open[0].record.provider_id, Some(ProviderId(chart.provider)));
+    assert_eq!(open[0].record.subject, format!("diagnosis:{diagnosis_id}"));
 
-    let sign = |signed: bool| {
+    let indicate = |poa: Option<PoaIndicator>| {
         store
             .write(|tx| {
-                let current: store::Stored<ClinicalNote> = tx.get(note_id)?;
+                let current: store::Stored<Diagnosis> = tx.get(diagnosis_id)?;
                 let mut record = current.record.clone();
-                record.signed_at = signed.then_some(ADMIT + time::Duration::hours(31));
-                record.signer_id = signed.then_some(ProviderId(chart.provider));
-                tx.update(&actor(), note_id, current.meta.version, &record)
+                record.poa = poa;
+                tx.update(&actor(), diagnosis_id, current.meta.version, &record)
             })
             .unwrap()
     };
-    sign(true);
+    indicate(Some(PoaIndicator::Yes));
     assert_eq!(run(store, &rules).resolved, 1);
     assert!(open_queue(store).is_empty());
     let all: Vec<store::Stored<Deficiency>> =
@@ -64,7 +58,7 @@ fn fixing_the_cause_resolves_and_undoing_it_reopens(store: &TestStore) {
         Some(review::CAUSE_FIXED)
     );
 
-    sign(false);
+    indicate(None);
     assert_eq!(run(store, &rules).reopened, 1);
     let reopened = open_queue(store);
     assert_eq!(
