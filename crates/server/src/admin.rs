@@ -174,6 +174,52 @@ pub async fn set_roles(
     .await
 }
 
+/// A new password.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PasswordBody {
+    pub(crate) password: String,
+}
+
+/// `POST /api/users/{username}/password` `{password}`: a new password; the user's
+/// sessions end and their tokens are revoked in the same transaction.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(username): Path<String>,
+    JsonBody(body): JsonBody<PasswordBody>,
+) -> Result<Json<Value>, WebError> {
+    let user = reset_account_password(&state, principal, username, body.password).await?;
+    Ok(Json(user_json(&user, state.store.clock().now())))
+}
+
+/// Checks `password` against the policy for `username`, hashes it and stores it,
+/// audited as a permission change ("password reset").
+pub(crate) async fn reset_account_password(
+    state: &AppState,
+    principal: Principal,
+    username: String,
+    password: String,
+) -> Result<User, WebError> {
+    let username = store::normalize_username(&username);
+    privacy::check_password_policy(&username, &password)
+        .map_err(|e| WebError::bad("password", e.to_string()))?;
+    let salt = store::random_bytes::<16>()?;
+    let hash = state
+        .blocking(move |state| {
+            privacy::hash_password(&password, &salt, state.config.hash_cost)
+                .map_err(WebError::internal)
+        })
+        .await?;
+    change_account(
+        state,
+        principal,
+        username,
+        "password reset",
+        move |s, name| s.reset_password(name, &hash),
+    )
+    .await
+}
+
 /// `POST /api/users/{username}/disable`: sessions end and tokens are revoked at once.
 pub async fn disable(
     State(state): State<AppState>,

@@ -375,6 +375,15 @@ fn table() -> Vec<Entry> {
         .takes::<admin::RolesBody>(),
         route(
             M::POST,
+            "/api/users/{username}/password",
+            Needs(P::ManageUsers),
+            false,
+            "set a new password; the account's sessions end and its tokens are revoked",
+            post(admin::reset_password),
+        )
+        .takes::<admin::PasswordBody>(),
+        route(
+            M::POST,
             "/api/users/{username}/disable",
             Needs(P::ManageUsers),
             false,

@@ -13,7 +13,7 @@ use crate::Store;
 use crate::conn::Conn;
 use crate::error::{Error, Result};
 use crate::value::{Row, Value};
-use privacy::{BreakGlassGrant, PermissionSet, RoleSet};
+use privacy::{BreakGlassGrant, PermissionSet, Role, RoleSet};
 use records::PatientId;
 use time::OffsetDateTime;
 
@@ -357,9 +357,13 @@ impl<'a> Security<'a> {
     }
 
     /// Disables or re-enables a user; disabling also ends their sessions and revokes their
-    /// tokens, so it takes effect at once. Returns the user as it was before.
+    /// tokens, so it takes effect at once. The last active administrator cannot be
+    /// disabled. Returns the user as it was before.
     pub fn set_disabled(&mut self, username: &str, disabled: bool) -> Result<User> {
         let before = self.existing_user(username)?;
+        if disabled {
+            self.keep_an_administrator(&before, &before.roles, true)?;
+        }
         self.conn.execute(
             "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
             &[
@@ -369,19 +373,18 @@ impl<'a> Security<'a> {
             ],
         )?;
         if disabled {
-            self.end_user_sessions(before.id)?;
-            self.conn.execute(
-                "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                &[Value::Timestamp(self.now), Value::Int(before.id)],
-            )?;
+            self.revoke_access(before.id)?;
         }
         Ok(before)
     }
 
     /// Replaces a user's roles and ends their sessions (they sign in again under the new
-    /// roles). Returns the user as it was before.
+    /// roles); removing a role revokes their tokens too, since a token made under the old
+    /// roles should not outlive the decision to take one away. The last active
+    /// administrator keeps the administrator role. Returns the user as it was before.
     pub fn set_roles(&mut self, username: &str, roles: &RoleSet) -> Result<User> {
         let before = self.existing_user(username)?;
+        self.keep_an_administrator(&before, roles, before.disabled)?;
         self.conn.execute(
             "UPDATE users SET roles = ?, updated_at = ? WHERE id = ?",
             &[
@@ -390,21 +393,74 @@ impl<'a> Security<'a> {
                 Value::Int(before.id),
             ],
         )?;
-        self.end_user_sessions(before.id)?;
+        if before.roles.iter().any(|role| !roles.contains(role)) {
+            self.revoke_access(before.id)?;
+        } else {
+            self.end_user_sessions(before.id)?;
+        }
         Ok(before)
     }
 
-    /// Replaces a user's password hash and clears the lockout.
-    pub fn set_password_hash(&mut self, username: &str, password_hash: &str) -> Result<()> {
-        let user = self.existing_user(username)?;
+    /// Replaces a user's password hash, clears the lockout, and ends their sessions and
+    /// revokes their tokens (whoever knew the old password may hold either). Returns the
+    /// user as it was before.
+    pub fn reset_password(&mut self, username: &str, password_hash: &str) -> Result<User> {
+        let before = self.existing_user(username)?;
         self.conn.execute(
             "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
             &[
                 Value::from(password_hash),
                 Value::Timestamp(self.now),
-                Value::Int(user.id),
+                Value::Int(before.id),
             ],
         )?;
+        self.revoke_access(before.id)?;
+        Ok(before)
+    }
+
+    /// Removes a user's authenticator (a lost phone), ends their sessions and revokes their
+    /// tokens; they enrol a new one at next sign-in. Returns the user as it was before.
+    pub fn reset_mfa(&mut self, username: &str) -> Result<User> {
+        let before = self.existing_user(username)?;
+        self.set_totp_secret(before.id, None)?;
+        self.revoke_access(before.id)?;
+        Ok(before)
+    }
+
+    /// Ends every session of a user and revokes every live token, in this transaction.
+    fn revoke_access(&mut self, user_id: i64) -> Result<()> {
+        self.end_user_sessions(user_id)?;
+        self.conn.execute(
+            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            &[Value::Timestamp(self.now), Value::Int(user_id)],
+        )?;
+        Ok(())
+    }
+
+    /// Refuses a change that would leave no active administrator: with none, nobody could
+    /// manage accounts or undo the change from the web or the API.
+    fn keep_an_administrator(
+        &mut self,
+        user: &User,
+        roles: &RoleSet,
+        disabled: bool,
+    ) -> Result<()> {
+        let admin =
+            |roles: &RoleSet, disabled: bool| !disabled && roles.contains(Role::Administrator);
+        if !admin(&user.roles, user.disabled) || admin(roles, disabled) {
+            return Ok(());
+        }
+        let others = self
+            .users()?
+            .iter()
+            .filter(|other| other.id != user.id && admin(&other.roles, other.disabled))
+            .count();
+        if others == 0 {
+            return Err(Error::Conflict(format!(
+                "{} is the only active administrator, so they must stay an enabled administrator; make another user an administrator first",
+                user.username
+            )));
+        }
         Ok(())
     }
 

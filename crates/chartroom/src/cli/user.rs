@@ -48,7 +48,8 @@ pub enum UserCmd {
         /// The user.
         username: String,
     },
-    /// Set a new password (asked twice, or --password-stdin); their sessions end.
+    /// Set a new password (asked twice, or --password-stdin); their sessions end and their
+    /// API tokens are revoked.
     Password {
         /// The user.
         username: String,
@@ -56,7 +57,8 @@ pub enum UserCmd {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Remove a user's authenticator (a lost phone); they enrol a new one at next sign-in.
+    /// Remove a user's authenticator (a lost phone); their sessions end, their API tokens are
+    /// revoked, and they enrol a new one at next sign-in.
     ResetMfa {
         /// The user.
         username: String,
@@ -72,7 +74,7 @@ pub enum UserCmd {
         #[arg(long)]
         id: Option<i64>,
     },
-    /// Replace a user's roles (their sessions end; they sign in again).
+    /// Replace a user's roles (their sessions end; removing a role revokes their API tokens).
     Roles {
         /// The user.
         username: String,
@@ -240,23 +242,19 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Res
             let salt = store::random_bytes::<16>()?;
             let hash = privacy::hash_password(&password, &salt, hash_cost())?;
             change_user(store, auditor, &name, "password reset", |s| {
-                let before = s.existing_user(&name)?;
-                s.set_password_hash(&name, &hash)?;
-                s.end_user_sessions(before.id)?;
-                Ok(before)
+                s.reset_password(&name, &hash)
             })?;
-            crate::say!("New password set for {name}; their sessions ended.");
+            crate::say!(
+                "New password set for {name}; their sessions ended and their API tokens were revoked."
+            );
             Ok(())
         }
         UserCmd::ResetMfa { username } => {
             let user = change_user(store, auditor, &username, "authenticator removed", |s| {
-                let before = s.existing_user(&username)?;
-                s.set_totp_secret(before.id, None)?;
-                s.end_user_sessions(before.id)?;
-                Ok(before)
+                s.reset_mfa(&username)
             })?;
             crate::say!(
-                "Removed the authenticator of {}; their sessions ended and they enrol a new one at next sign-in.",
+                "Removed the authenticator of {}; their sessions ended, their API tokens were revoked, and they enrol a new one at next sign-in.",
                 user.username
             );
             Ok(())

@@ -250,6 +250,17 @@ fn users_roles_and_the_audit_report() {
         "{}",
         String::from_utf8_lossy(&reset.stderr)
     );
+    // Ann is the only active administrator: she stays one, and the refusal says why.
+    for args in [
+        &["user", "disable", "ann"][..],
+        &["user", "roles", "ann", "--role", "auditor"][..],
+    ] {
+        let refused = fails(&data, args, "");
+        assert!(
+            refused.contains("ann is the only active administrator"),
+            "{args:?}: {refused}"
+        );
+    }
     let mfa = ok(&data, &["user", "reset-mfa", "ann"]);
     assert!(mfa.contains("Removed the authenticator of ann"), "{mfa}");
     let changes = ok(

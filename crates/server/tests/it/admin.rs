@@ -314,3 +314,87 @@ async fn amendment_requests_are_recorded_decided_and_audited() {
         "the listing is audited"
     );
 }
+
+/// A password reset from the API ends the user's sessions and revokes their tokens at
+/// once, and is audited; a weak password is a 422 naming the field.
+#[tokio::test]
+async fn a_password_reset_revokes_sessions_and_tokens() {
+    let h = Harness::new();
+    h.add_user("root", &[Role::Administrator]);
+    h.add_user("bo", &[Role::Billing]);
+    let admin = h.login("root").await;
+    let bo = h.login("bo").await;
+    let issued = h
+        .call(
+            "POST",
+            "/api/tokens",
+            Some(&bo),
+            Some(json!({"name": "nightly", "permissions": ["read-demographics"]})),
+        )
+        .await;
+    let token = issued.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        h.call_token("GET", "/api/me", &token, None).await.status,
+        StatusCode::OK
+    );
+    let reset = |password: &str| {
+        h.call(
+            "POST",
+            "/api/users/bo/password",
+            Some(&admin),
+            Some(json!({ "password": password })),
+        )
+    };
+    let weak = reset("short").await;
+    assert_eq!(
+        (weak.status, weak.body["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("password"))
+    );
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&bo), None).await.status,
+        StatusCode::OK
+    );
+    let done = reset("Another-Good-Passphrase-9").await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&bo), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        h.call_token("GET", "/api/me", &token, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let entry = h.audit().into_iter().last().unwrap().event;
+    assert_eq!(entry.reason.as_deref(), Some("password reset"));
+    assert!(!entry.new_values.unwrap().contains("argon2"));
+}
+
+/// The only active administrator cannot disable themselves or drop the role, and the
+/// refusal says why (409); nothing changes.
+#[tokio::test]
+async fn the_last_administrator_is_kept_with_a_reason() {
+    let h = Harness::new();
+    h.add_user("root", &[Role::Administrator]);
+    let admin = h.login("root").await;
+    let disable = h
+        .call("POST", "/api/users/root/disable", Some(&admin), None)
+        .await;
+    assert_eq!(disable.status, StatusCode::CONFLICT);
+    assert_eq!(
+        disable.body["error"],
+        "root is the only active administrator, so they must stay an enabled administrator; make another user an administrator first"
+    );
+    let demote = h
+        .call(
+            "POST",
+            "/api/users/root/roles",
+            Some(&admin),
+            Some(json!({"roles": ["auditor"]})),
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::CONFLICT);
+    assert_eq!(
+        h.call("GET", "/api/me", Some(&admin), None).await.status,
+        StatusCode::OK
+    );
+}

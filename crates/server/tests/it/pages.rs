@@ -313,6 +313,96 @@ async fn administrators_add_users_and_disabling_one_ends_their_session_at_once()
     assert!(location(&after).starts_with("/login?why="));
 }
 
+/// The users page shows every problem of a form at once, resets a password (ending the
+/// user's session), and refuses with its reason to leave no active administrator.
+#[tokio::test]
+async fn the_users_page_resets_passwords_and_keeps_the_last_administrator() {
+    let h = Harness::new();
+    h.add_user("admin", &[Role::Administrator]);
+    h.add_user("fd", &[Role::FrontDesk]);
+    let admin = h.login("admin").await;
+    let fd = sign_in(&h, "fd").await;
+    let users = h.call("GET", "/admin/users", Some(&admin), None).await;
+    let token = token(&users);
+
+    let bad = h
+        .form(
+            "/admin/users",
+            Some(&admin),
+            &[
+                ("token", &token),
+                ("username", "b o"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["username", "password", "roles"] {
+        assert!(
+            html(&bad).contains(&format!("id=\"error-{field}\"")),
+            "{field}: {}",
+            html(&bad)
+        );
+    }
+
+    let mismatched = h
+        .form(
+            "/admin/users/fd",
+            Some(&admin),
+            &[
+                ("token", &token),
+                ("action", "password"),
+                ("password", "fd-short"),
+                ("confirm", "something else"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatched.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html(&mismatched);
+    assert!(page.contains("id=\"error-password\""), "{page}");
+    assert!(page.contains("does not match the new password"), "{page}");
+    assert_eq!(
+        h.call("GET", "/", Some(&fd), None).await.status,
+        StatusCode::OK
+    );
+
+    let reset = h
+        .form(
+            "/admin/users/fd",
+            Some(&admin),
+            &[
+                ("token", &token),
+                ("action", "password"),
+                ("password", "Fresh-Passphrase-42"),
+                ("confirm", "Fresh-Passphrase-42"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.body);
+    let after = h.call("GET", "/", Some(&fd), None).await;
+    assert!(location(&after).starts_with("/login"));
+
+    let refused = h
+        .form(
+            "/admin/users/admin",
+            Some(&admin),
+            &[("token", &token), ("action", "disable")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        html(&refused).contains("Not changed: admin is the only active administrator"),
+        "{}",
+        html(&refused)
+    );
+    assert!(
+        !h.store
+            .security(|s| s.existing_user("admin"))
+            .unwrap()
+            .disabled
+    );
+}
+
 #[tokio::test]
 async fn the_audit_page_lists_looks_and_catches_a_hand_edited_entry() {
     let h = Harness::new();

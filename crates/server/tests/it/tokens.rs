@@ -97,36 +97,42 @@ async fn a_scoped_token_reads_only_what_its_scopes_and_roles_allow() {
     assert_eq!(reasons, ["API token issued", "API token revoked"]);
 }
 
+/// A one-day token for reading demographics, issued from the session `cookie`.
+async fn feed_token(h: &Harness, cookie: &str) -> String {
+    let issued = h
+        .call(
+            "POST",
+            "/api/tokens",
+            Some(cookie),
+            Some(json!({"name": "feed", "permissions": ["read-demographics"], "days": 1})),
+        )
+        .await;
+    issued.body["token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn tokens_expire_follow_role_changes_and_die_with_the_account() {
     let h = Harness::new();
     let id = h.add_patient("T2");
     h.add_user("bo", &[Role::Billing]);
-    let bo = h.login("bo").await;
-    let issue = || {
-        h.call(
-            "POST",
-            "/api/tokens",
-            Some(&bo),
-            Some(json!({"name": "feed", "permissions": ["read-demographics"], "days": 1})),
-        )
-    };
-    let token = issue().await.body["token"].as_str().unwrap().to_owned();
+    let token = feed_token(&h, &h.login("bo").await).await;
     let path = format!("/api/patients/{id}");
+    // Adding a role keeps the token; removing one revokes it (issue 10).
     h.store
-        .security(|s| s.set_roles("bo", &RoleSet::of(&[Role::Researcher])))
-        .unwrap();
-    assert_eq!(
-        h.call_token("GET", &path, &token, None).await.status,
-        StatusCode::FORBIDDEN
-    );
-    h.store
-        .security(|s| s.set_roles("bo", &RoleSet::of(&[Role::Billing])))
+        .security(|s| s.set_roles("bo", &RoleSet::of(&[Role::Billing, Role::Researcher])))
         .unwrap();
     assert_eq!(
         h.call_token("GET", &path, &token, None).await.status,
         StatusCode::OK
     );
+    h.store
+        .security(|s| s.set_roles("bo", &RoleSet::of(&[Role::Billing])))
+        .unwrap();
+    assert_eq!(
+        h.call_token("GET", &path, &token, None).await.body["error"],
+        "the API token was revoked"
+    );
+    let token = feed_token(&h, &h.login("bo").await).await;
     h.store.security(|s| s.set_disabled("bo", true)).unwrap();
     assert_eq!(
         h.call_token("GET", &path, &token, None).await.status,
@@ -139,16 +145,7 @@ async fn tokens_expire_follow_role_changes_and_die_with_the_account() {
         "disabling revoked every token for good"
     );
 
-    let bo = h.login("bo").await;
-    let fresh = h
-        .call(
-            "POST",
-            "/api/tokens",
-            Some(&bo),
-            Some(json!({"name": "feed", "permissions": ["read-demographics"], "days": 1})),
-        )
-        .await;
-    let fresh = fresh.body["token"].as_str().unwrap().to_owned();
+    let fresh = feed_token(&h, &h.login("bo").await).await;
     h.clock.advance(Duration::days(1));
     let expired = h.call_token("GET", &path, &fresh, None).await;
     assert_eq!(expired.body["error"], "the API token expired");

@@ -218,7 +218,107 @@ fn emergency_grants_expire(store: &TestStore) {
     );
 }
 
+/// A live session and token for `user_id`, under the hashes `tag`.
+fn access(store: &TestStore, user_id: i64, tag: &str) {
+    session(store, tag, user_id);
+    let scopes: PermissionSet = [Permission::ReadDemographics].into_iter().collect();
+    let expires = store.clock().now() + Duration::days(30);
+    store
+        .security(|s| s.create_token(tag, user_id, tag, scopes, expires))
+        .unwrap();
+}
+
+/// Whether the session and the token made by `access(.., tag)` are still live.
+fn live(store: &TestStore, tag: &str) -> (bool, bool) {
+    store
+        .security(|s| {
+            Ok((
+                s.session(tag)?.is_some(),
+                s.token(tag)?.is_some_and(|t| t.revoked_at.is_none()),
+            ))
+        })
+        .unwrap()
+}
+
+fn password_mfa_and_role_removal_revoke_sessions_and_tokens(store: &TestStore) {
+    let ann = store
+        .security(|s| s.create_user(&new_user("ann", &[Role::Physician, Role::Auditor]), "cli"))
+        .unwrap();
+    access(store, ann.id, "a1");
+    store
+        .security(|s| s.reset_password("ann", "$argon2id$v=19$m=8,t=1,p=1$bmV3c2FsdA$bmV3"))
+        .unwrap();
+    assert_eq!(live(store, "a1"), (false, false));
+
+    access(store, ann.id, "a2");
+    store
+        .security(|s| s.set_totp_secret(ann.id, Some("JBSWY3DPEHPK3PXP")))
+        .unwrap();
+    let before = store.security(|s| s.reset_mfa("ann")).unwrap();
+    assert!(before.totp_secret.is_some());
+    assert!(
+        store
+            .security(|s| s.existing_user("ann"))
+            .unwrap()
+            .totp_secret
+            .is_none()
+    );
+    assert_eq!(live(store, "a2"), (false, false));
+
+    // Adding a role ends sessions only; removing one revokes tokens as well.
+    access(store, ann.id, "a3");
+    let all = RoleSet::of(&[Role::Physician, Role::Auditor, Role::Billing]);
+    store.security(|s| s.set_roles("ann", &all)).unwrap();
+    assert_eq!(live(store, "a3"), (false, true));
+    access(store, ann.id, "a4");
+    store
+        .security(|s| s.set_roles("ann", &RoleSet::of(&[Role::Physician, Role::Billing])))
+        .unwrap();
+    assert_eq!(live(store, "a3"), (false, false));
+    assert_eq!(live(store, "a4"), (false, false));
+}
+
+fn the_last_active_administrator_cannot_be_removed(store: &TestStore) {
+    store
+        .security(|s| s.create_user(&new_user("root", &[Role::Administrator]), "cli"))
+        .unwrap();
+    let refused = "root is the only active administrator, so they must stay an enabled administrator; make another user an administrator first";
+    let disable = store
+        .security(|s| s.set_disabled("root", true))
+        .unwrap_err();
+    assert_eq!(disable.to_string(), refused);
+    let demote = store
+        .security(|s| s.set_roles("root", &RoleSet::of(&[Role::Auditor])))
+        .unwrap_err();
+    assert_eq!(demote.to_string(), refused);
+    let root = store.security(|s| s.existing_user("root")).unwrap();
+    assert!(!root.disabled && root.roles.contains(Role::Administrator));
+    // Keeping the role while changing others is fine.
+    store
+        .security(|s| s.set_roles("root", &RoleSet::of(&[Role::Administrator, Role::Auditor])))
+        .unwrap();
+
+    // A disabled administrator does not count; an enabled second one does.
+    store
+        .security(|s| s.create_user(&new_user("deputy", &[Role::Administrator]), "cli"))
+        .unwrap();
+    store.security(|s| s.set_disabled("deputy", true)).unwrap();
+    assert!(store.security(|s| s.set_disabled("root", true)).is_err());
+    store.security(|s| s.set_disabled("deputy", false)).unwrap();
+    store.security(|s| s.set_disabled("root", true)).unwrap();
+    let last = store
+        .security(|s| s.set_disabled("deputy", true))
+        .unwrap_err();
+    assert!(
+        last.to_string()
+            .starts_with("deputy is the only active administrator"),
+        "{last}"
+    );
+}
+
 backend_tests!(
+    password_mfa_and_role_removal_revoke_sessions_and_tokens,
+    the_last_active_administrator_cannot_be_removed,
     users_are_unique_lower_case_and_listed,
     role_changes_and_disabling_end_sessions_and_tokens,
     failed_logins_lock_and_totp_steps_are_single_use,
