@@ -173,6 +173,11 @@ async function main() {
       assert.equal(response.status(), 403);
       assert.match(await page.textContent("[role=alert]"), /billing/);
       assert.equal(response.headers()["cache-control"], "no-store");
+      assert.doesNotMatch(await page.textContent("[role=alert]"), /token/);
+      const missing = await page.goto(`${base}/no-such-page`);
+      assert.equal(missing.status(), 404);
+      assert.equal(await page.textContent("h1"), "Not found");
+      await shot(page, "not-found");
       await page.goto(`${base}/`);
       await signOut(page);
     });

@@ -435,8 +435,10 @@ async fn no_route(method: Method, uri: axum::http::Uri) -> Response {
     let path = uri.path();
     if crate::fhir_rest::is_fhir_path(path) {
         crate::fhir_rest::no_route(&method, path)
-    } else {
+    } else if path == "/api" || path.starts_with("/api/") {
         WebError::NotFound("no such page".into()).into_response()
+    } else {
+        crate::web::not_found_page(path)
     }
 }
 
@@ -514,16 +516,38 @@ async fn guard(
         if let Err(error) = audited {
             return crate::rejection::refuse(surface, error);
         }
-        let refusal = WebError::Forbidden(format!(
-            "your roles ({}) or token scopes do not include the permission {permission}",
-            if principal.roles.is_empty() {
-                "none".into()
-            } else {
-                principal.roles.to_list()
-            }
-        ));
+        let refusal = WebError::Forbidden(not_permitted(&principal, permission));
         return crate::rejection::refuse(surface, refusal);
     }
     parts.extensions.insert(principal);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Why `principal` may not do what needs `permission`, in terms of roles (and of the
+/// token's scopes only when a token was used), naming the roles that would allow it.
+fn not_permitted(principal: &crate::auth::Principal, permission: Permission) -> String {
+    let yours = if principal.roles.is_empty() {
+        "none".to_owned()
+    } else {
+        principal.roles.to_list()
+    };
+    let holders: Vec<&str> = privacy::Role::ALL
+        .iter()
+        .filter(|role| role.permissions().contains(permission))
+        .map(|role| role.as_str())
+        .collect();
+    let needed = if holders.is_empty() {
+        format!("it needs the permission {permission}")
+    } else {
+        format!(
+            "it needs the permission {permission}, which the roles {} have",
+            holders.join(", ")
+        )
+    };
+    match &principal.token {
+        Some(_) if principal.roles.allows(permission) => {
+            format!("your API token's scopes do not allow this: {needed}")
+        }
+        _ => format!("your roles ({yours}) do not allow this: {needed}"),
+    }
 }

@@ -52,6 +52,7 @@ pub(crate) fn page(title: &str, nav: Option<&Nav>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Chartroom" }
+                link rel="icon" href="/favicon.ico" type="image/svg+xml";
                 link rel="stylesheet" href="/static/chartroom.css";
                 script src="/static/chartroom.js" defer {}
             }
@@ -98,6 +99,13 @@ pub(crate) fn refusal_page(error: &WebError) -> Response {
         p { a href="/" { "Back to the start page" } }
     };
     (status, Html(page(title, None, body).into_string())).into_response()
+}
+
+/// The page for a URL no route serves.
+pub(crate) fn not_found_page(path: &str) -> Response {
+    refusal_page(&WebError::NotFound(format!(
+        "there is no page at {path}; check the address, or start again from the start page"
+    )))
 }
 
 /// Field messages under a form: each problem next to the field it names.

@@ -35,7 +35,7 @@ mod start;
 mod svg_chart;
 mod text;
 
-pub(crate) use layout::refusal_page;
+pub(crate) use layout::{not_found_page, refusal_page};
 
 /// The page routes.
 pub(crate) fn routes() -> Vec<Entry> {
@@ -324,6 +324,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "stylesheet",
             get(assets::css),
+        ),
+        route(
+            M::GET,
+            "/favicon.ico",
+            Public,
+            false,
+            "icon",
+            get(assets::favicon),
         ),
         route(
             M::GET,
