@@ -9,6 +9,7 @@
 //! - `findings`: what the rules see in one chart, pure over the chart as read.
 //! - `reconcile`: findings to stored deficiencies, one chart or all; work queues; the
 //!   assign / waive / resolve actions.
+//! - `audited`: the queue and the actions with their audit entries, for every channel.
 //! - `poa`: CMS's POA-exempt codes.
 //!
 //! Invariants:
@@ -19,11 +20,13 @@
 //! - Every change to a deficiency is a version in its history, written in the caller's
 //!   transaction.
 
+mod audited;
 mod findings;
 mod poa;
 mod reconcile;
 mod rules;
 
+pub use audited::{QUEUE_CATEGORIES, act_audited, queue_audited};
 pub use findings::{Context, Finding, analyse};
 pub use poa::PoaExempt;
 pub use reconcile::{

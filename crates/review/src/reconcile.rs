@@ -189,6 +189,8 @@ pub struct QueueQuery {
     pub provider_id: Option<i64>,
     /// Only this patient's.
     pub patient_id: Option<i64>,
+    /// Only those past their due time at this instant (delinquent).
+    pub overdue_at: Option<time::OffsetDateTime>,
     /// At most this many.
     pub limit: i64,
 }
@@ -226,6 +228,9 @@ pub fn queue(tx: &mut Tx<'_>, query: &QueueQuery) -> store::Result<Vec<Stored<De
     }
     if let Some(patient) = query.patient_id {
         filters.push(Filter::Compare("patient_id", Op::Eq, Value::Int(patient)));
+    }
+    if let Some(now) = query.overdue_at {
+        filters.push(Filter::Compare("due_at", Op::Lt, Value::Timestamp(now)));
     }
     let limit = if query.limit <= 0 { 500 } else { query.limit };
     let mut found = tx.search::<Deficiency>(

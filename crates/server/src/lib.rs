@@ -41,6 +41,7 @@ mod openapi;
 mod patients;
 mod population;
 mod rejection;
+mod review_api;
 mod routes;
 mod serve;
 mod state;

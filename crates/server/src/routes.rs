@@ -401,6 +401,8 @@ fn table() -> Vec<Entry> {
     ];
     table.extend(crate::web::routes());
     table.extend(crate::fhir_rest::routes());
+    table.extend(crate::review_api::routes());
+    table.extend(crate::web::review::routes());
     table
 }
 

@@ -4,8 +4,8 @@
 use crate::cli::audited::CliAuditor;
 use crate::output;
 use anyhow::{Context, Result, bail};
-use privacy::{Action as AuditAction, DataCategory};
-use records::{Deficiency, DeficiencyStatus, PatientId};
+use privacy::Action as AuditAction;
+use records::{Deficiency, DeficiencyStatus};
 use review::{Action, QueueQuery, RuleSet};
 use std::path::{Path, PathBuf};
 use store::{Actor, Store, Stored};
@@ -187,27 +187,14 @@ pub fn run(
                 assignee,
                 provider_id: provider,
                 patient_id: patient,
-                limit: if delinquent { i64::MAX } else { limit },
+                overdue_at: delinquent.then(|| store.clock().now()),
+                limit,
             };
             let now = store.clock().now();
-            let mut found = store.read(|tx| review::queue(tx, &query))?;
-            if delinquent {
-                found.retain(|d| d.record.is_delinquent(now));
-                found.truncate(usize::try_from(limit.max(0)).unwrap_or(usize::MAX));
-            }
-            let mut patients: Vec<i64> = found.iter().map(|d| d.record.patient_id.0).collect();
-            patients.sort_unstable();
-            patients.dedup();
-            auditor.shown(
-                store,
-                &patients,
-                &[
-                    DataCategory::Encounters,
-                    DataCategory::Notes,
-                    DataCategory::Diagnoses,
-                ],
-                "review work queue",
-            )?;
+            let who = auditor.event(store, AuditAction::Read);
+            let found = auditor.trail().write(store, |audited| {
+                review::queue_audited(audited, &who, &query)
+            })?;
             if json {
                 return output::json(&found);
             }
@@ -288,8 +275,8 @@ pub fn run(
     }
 }
 
-/// Applies `action` to each deficiency with its audit entry (old and new values), all in
-/// one transaction: one bad id and nothing changes.
+/// Applies `action` to each deficiency with its audit entry, all in one transaction: one
+/// bad id and nothing changes.
 fn change(
     store: &Store,
     auditor: &CliAuditor,
@@ -297,29 +284,10 @@ fn change(
     ids: &[i64],
     action: &Action,
 ) -> Result<Vec<Stored<Deficiency>>> {
-    let changed = auditor.trail().write(store, |audited| {
-        let mut changed = Vec::new();
-        for id in ids {
-            let mut tx = audited.records();
-            let before: Stored<Deficiency> = tx.get(*id)?;
-            let after = review::act(&mut tx, actor, *id, action)?;
-            drop(tx);
-            let event = auditor
-                .event(store, AuditAction::Update)
-                .patient(PatientId(after.record.patient_id.0))
-                .record("deficiency", *id)
-                .categories(&[DataCategory::Encounters])
-                .reason(&format!("deficiency {}", after.record.status.as_str()))
-                .changes(
-                    serde_json::to_string(&before.record).ok(),
-                    serde_json::to_string(&after.record).ok(),
-                );
-            audited.append(&event)?;
-            changed.push(after);
-        }
-        Ok(changed)
-    })?;
-    Ok(changed)
+    let who = auditor.event(store, AuditAction::Update);
+    Ok(auditor.trail().write(store, |audited| {
+        review::act_audited(audited, actor, &who, ids, action)
+    })?)
 }
 
 fn report(changed: &[Stored<Deficiency>], json: bool) -> Result<()> {

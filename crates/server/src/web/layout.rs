@@ -26,6 +26,7 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
         }
     };
     offer(Some(Permission::ReadDemographics), "/patients", "Patients");
+    offer(Some(Permission::ReviewChart), "/review", "Review");
     offer(Some(Permission::ManageUsers), "/admin/users", "Users");
     offer(Some(Permission::ReadAudit), "/audit", "Audit");
     offer(

@@ -29,6 +29,7 @@ mod forms;
 mod layout;
 mod procedure_form;
 mod query_pages;
+pub(crate) mod review;
 mod sign_in;
 mod signing;
 mod start;

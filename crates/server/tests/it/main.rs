@@ -17,6 +17,7 @@ mod mfa;
 mod pages;
 mod patients;
 mod population;
+mod review;
 mod robust;
 mod routes;
 mod sessions;

@@ -16,6 +16,10 @@ CREATE TABLE patient_identifiers (
 CREATE INDEX patient_identifiers_value ON patient_identifiers (value, system);
 CREATE INDEX patient_identifiers_patient ON patient_identifiers (patient_id);
 
+-- An MRN searched without its assigning authority (FHIR `identifier=VALUE`) is an index
+-- lookup too; the unique index leads with the authority.
+CREATE INDEX patients_mrn_value ON patients (mrn);
+
 CREATE TABLE assigned_numbers (
     series TEXT PRIMARY KEY,
     last BIGINT NOT NULL

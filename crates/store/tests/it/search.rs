@@ -192,10 +192,15 @@ fn identifiers_are_kept_as_sent_and_found_by_value(store: &TestStore) {
             if tx.dialect() != store::Dialect::Sqlite {
                 return Ok(Vec::new());
             }
-            tx.query(
+            let mut plan = tx.query(
                 "EXPLAIN QUERY PLAN SELECT patient_id FROM patient_identifiers WHERE value = ?",
                 &[store::Value::from("x")],
-            )
+            )?;
+            plan.extend(tx.query(
+                "EXPLAIN QUERY PLAN SELECT id FROM patients WHERE mrn = ?",
+                &[store::Value::from("x")],
+            )?);
+            Ok(plan)
         })
         .unwrap();
     for row in &plan {

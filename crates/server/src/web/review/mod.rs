@@ -1,0 +1,313 @@
+//! The chart-review pages: the technician's work queue (filter, assign several at once,
+//! waive or resolve one with a reason), each item linking to the chart. The same cores as
+//! `/api/review` (`review_api::queue`, `review_api::change`), so the pages audit alike.
+
+use super::forms::{PageForm, PageResult, Refusal, check_token, html};
+use super::layout::{Nav, field_error, nav, page, token_field};
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::review_api::{QueueBody, action, change, queue};
+use crate::routes::{Access, Entry, Surface, route};
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use privacy::Permission;
+use records::{Deficiency, DeficiencyStatus};
+use serde::Deserialize;
+use std::collections::HashMap;
+use store::Stored;
+
+/// The filters as the form sends them (every field text, empty when unused).
+#[derive(Debug, Default, Deserialize)]
+struct FilterForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    delinquent: String,
+}
+
+impl FilterForm {
+    fn body(&self) -> QueueBody {
+        QueueBody {
+            status: Some(self.status.trim().to_owned())
+                .filter(|s| !s.is_empty() && s != "open")
+                .into_iter()
+                .collect(),
+            rule: Some(self.rule.clone()),
+            assignee: Some(self.assignee.clone()),
+            delinquent: !self.delinquent.is_empty(),
+            ..QueueBody::default()
+        }
+    }
+}
+
+fn filters(nav: &Nav, form: &FilterForm) -> Markup {
+    html! {
+        form.filters method="post" action="/review" {
+            (token_field(nav))
+            label for="status" { "Status" }
+            select #status name="status" {
+                option value="open" selected[form.status.is_empty() || form.status == "open"] { "open (any)" }
+                @for s in DeficiencyStatus::ALL {
+                    option value=(s.as_str()) selected[form.status == s.as_str()] { (s.as_str()) }
+                }
+            }
+            label for="rule" { "Rule" }
+            input #rule name="rule" value=(form.rule) placeholder="e.g. discharge-summary-missing";
+            label for="assignee" { "Assigned to" }
+            input #assignee name="assignee" value=(form.assignee);
+            label { input type="checkbox" name="delinquent" value="1" checked[!form.delinquent.is_empty()]; " Past due only" }
+            button type="submit" { "Show" }
+        }
+    }
+}
+
+fn row(nav: &Nav, d: &Stored<Deficiency>, now: time::OffsetDateTime) -> Markup {
+    let r = &d.record;
+    let chart = match r.encounter_id {
+        Some(e) => format!("/patients/{}#encounter-{}", r.patient_id, e),
+        None => format!("/patients/{}", r.patient_id),
+    };
+    let late = r.is_delinquent(now);
+    html! {
+        tr id={ "deficiency-" (d.meta.id) } class=[late.then_some("late")] {
+            td { @if r.status.is_open() { input type="checkbox" name={ "pick-" (d.meta.id) } value="1" aria-label={ "select " (d.meta.id) }; } }
+            td { a href=(chart) { "Patient " (r.patient_id) } }
+            td { (r.message) }
+            td { (r.rule_id) }
+            td { (r.severity.as_str()) }
+            td { (r.responsible.as_str()) }
+            td { (r.status.as_str()) @if let Some(a) = &r.assignee { " · " (a) } }
+            td { (super::text::day(r.due_at.date())) @if late { " " strong { "late" } } }
+            td {
+                @if r.status.is_open() {
+                    details {
+                        summary { "Waive or resolve" }
+                        form.stack method="post" action={ "/review/" (d.meta.id) "/close" } {
+                            (token_field(nav))
+                            label for={ "reason-" (d.meta.id) } { "Reason" }
+                            input id={ "reason-" (d.meta.id) } name="reason" required;
+                            div.actions {
+                                button type="submit" name="verb" value="resolve" { "Resolve" }
+                                button.danger type="submit" name="verb" value="waive" { "Waive" }
+                            }
+                        }
+                    }
+                } @else if let Some(reason) = &r.closed_reason { (reason) }
+            }
+        }
+    }
+}
+
+fn listing(
+    nav: &Nav,
+    form: &FilterForm,
+    found: &[Stored<Deficiency>],
+    errors: &[(String, String)],
+    now: time::OffsetDateTime,
+) -> Markup {
+    let late = found.iter().filter(|d| d.record.is_delinquent(now)).count();
+    html! {
+        p { (found.len()) " deficiencies shown, " (late) " past due. Most urgent first." }
+        (filters(nav, form))
+        @if !errors.is_empty() { p.error role="alert" { "Nothing was changed; see below." } }
+        (field_error(errors, "to"))
+        (field_error(errors, "reason"))
+        (field_error(errors, "id"))
+        form #assign method="post" action="/review/assign" {
+            (token_field(nav))
+            table.queue {
+                thead { tr { th { "" } th { "Chart" } th { "What is missing" } th { "Rule" } th { "Severity" } th { "Who acts" } th { "Status" } th { "Due" } th { "" } } }
+                tbody {
+                    @for d in found { (row(nav, d, now)) }
+                    @if found.is_empty() { tr { td colspan="9" { "Nothing to chase." } } }
+                }
+            }
+            label for="to" { "Assign the selected to user" }
+            input #to name="to" required;
+            button type="submit" { "Assign" }
+        }
+    }
+}
+
+async fn show(
+    state: &AppState,
+    principal: &Principal,
+    form: FilterForm,
+    errors: &[(String, String)],
+    status: StatusCode,
+) -> PageResult {
+    let found = queue(state, principal.clone(), form.body()).await?;
+    let nav = nav(state, principal);
+    let now = state.store.clock().now();
+    let body = listing(&nav, &form, &found, errors, now);
+    Ok(html(status, page("Chart review", Some(&nav), body)))
+}
+
+/// `GET /review`: the open deficiencies.
+async fn work_queue(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> PageResult {
+    show(
+        &state,
+        &principal,
+        FilterForm::default(),
+        &[],
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /review`: the queue with filters.
+async fn filtered(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    PageForm(form): PageForm<FilterForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    show(&state, &principal, form, &[], StatusCode::OK).await
+}
+
+/// Shows the queue again with the refusal beside its field, or passes other errors on.
+async fn refused(state: &AppState, principal: &Principal, error: WebError) -> PageResult {
+    match error {
+        WebError::BadRequest { field, reason } => {
+            show(
+                state,
+                principal,
+                FilterForm::default(),
+                &[(field, reason)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        WebError::Conflict(reason) => {
+            show(
+                state,
+                principal,
+                FilterForm::default(),
+                &[("id".into(), reason)],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        other => Err(Refusal(other)),
+    }
+}
+
+/// `POST /review/assign`: the checked deficiencies to one user.
+async fn assign(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    PageForm(form): PageForm<HashMap<String, String>>,
+) -> PageResult {
+    check_token(
+        &state,
+        &principal,
+        form.get("token").map_or("", String::as_str),
+    )?;
+    let mut ids: Vec<i64> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix("pick-")?.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    if ids.is_empty() {
+        return refused(
+            &state,
+            &principal,
+            WebError::bad("id", "select at least one deficiency"),
+        )
+        .await;
+    }
+    let verb = action("assign", form.get("to").cloned(), None);
+    let result = match verb {
+        Ok(verb) => change(&state, principal.clone(), ids, verb).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/review").into_response()),
+        Err(e) => refused(&state, &principal, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CloseForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    verb: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /review/{id}/close`: waive or resolve one, with the reason.
+async fn close(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<CloseForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = crate::patients::parse_id(&id)?;
+    let result = match action(&form.verb, None, Some(form.reason)) {
+        Ok(verb) => change(&state, principal.clone(), vec![id], verb).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to("/review").into_response()),
+        Err(e) => refused(&state, &principal, e).await,
+    }
+}
+
+/// The review pages' routes.
+pub(crate) fn routes() -> Vec<Entry> {
+    let review = Access::Needs(Permission::ReviewChart);
+    vec![
+        route(
+            Method::GET,
+            "/review",
+            review,
+            true,
+            "chart-review work queue",
+            get(work_queue),
+        ),
+        route(
+            Method::POST,
+            "/review",
+            review,
+            true,
+            "chart-review work queue, filtered",
+            post(filtered),
+        ),
+        route(
+            Method::POST,
+            "/review/assign",
+            review,
+            false,
+            "assign deficiencies",
+            post(assign),
+        ),
+        route(
+            Method::POST,
+            "/review/{id}/close",
+            review,
+            false,
+            "waive or resolve a deficiency",
+            post(close),
+        ),
+    ]
+    .into_iter()
+    .map(|entry| entry.on(Surface::Page))
+    .collect()
+}
