@@ -283,6 +283,15 @@ impl FromIterator<Permission> for PermissionSet {
     }
 }
 
+/// The roles whose holders must pass a second sign-in factor unless the server is told
+/// otherwise: those who manage accounts, read the whole chart or the audit trail.
+pub const MFA_ROLES_BY_DEFAULT: [Role; 4] = [
+    Role::Administrator,
+    Role::HimTechnician,
+    Role::Physician,
+    Role::Auditor,
+];
+
 /// The roles a user holds, kept sorted and without repeats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RoleSet(Vec<Role>);
@@ -318,6 +327,11 @@ impl RoleSet {
     /// Whether the user holds `role`.
     pub fn contains(&self, role: Role) -> bool {
         self.0.contains(&role)
+    }
+
+    /// Whether the user holds any of `others`.
+    pub fn any_of(&self, others: &RoleSet) -> bool {
+        self.0.iter().any(|role| others.contains(*role))
     }
 
     /// Whether there are no roles.

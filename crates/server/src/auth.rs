@@ -22,7 +22,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use privacy::{Action, AuditEvent, Channel, Outcome, Permission, PermissionSet, Role, RoleSet};
+use privacy::{Action, AuditEvent, Channel, Outcome, Permission, PermissionSet, RoleSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -104,13 +104,14 @@ pub enum MfaState {
 }
 
 impl MfaState {
-    /// The state of a session of `user` whose second factor is `passed` or not.
-    pub fn of(user: &User, passed: bool) -> Self {
+    /// The state of a session of `user` whose second factor is `passed` or not, when
+    /// holders of `mfa_roles` must pass one.
+    pub fn of(user: &User, passed: bool, mfa_roles: &RoleSet) -> Self {
         if passed {
             Self::Passed
         } else if user.totp_secret.is_some() {
             Self::Required
-        } else if user.roles.contains(Role::Administrator) {
+        } else if user.roles.any_of(mfa_roles) {
             Self::EnrolmentRequired
         } else {
             Self::Passed
@@ -118,9 +119,9 @@ impl MfaState {
     }
 
     /// Whether a new session of `user` starts with the second factor still to do:
-    /// everyone with an authenticator, and administrators always.
-    pub fn needed(user: &User) -> bool {
-        user.totp_secret.is_some() || user.roles.contains(Role::Administrator)
+    /// everyone with an authenticator, and holders of `mfa_roles` always.
+    pub fn needed(user: &User, mfa_roles: &RoleSet) -> bool {
+        user.totp_secret.is_some() || user.roles.any_of(mfa_roles)
     }
 
     /// The name used in responses.
@@ -230,7 +231,7 @@ pub(crate) async fn authenticate(
                             audited.security().touch_session(&id_hash)?;
                         }
                         Ok(SessionCheck::Live(Principal {
-                            mfa: MfaState::of(&user, session.mfa_passed),
+                            mfa: MfaState::of(&user, session.mfa_passed, &state.config.mfa_roles),
                             user_id: user.id,
                             username: user.username,
                             roles: user.roles,
@@ -289,7 +290,7 @@ pub async fn login(
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<(CookieJar, Json<Value>), WebError> {
     let (user, session_id) = sign_in(&state, origin, body.username, body.password).await?;
-    let mfa = MfaState::of(&user, !MfaState::needed(&user));
+    let mfa = state.config.mfa_state(&user);
     let jar = jar.add(session_cookie(session_id, state.config.secure_cookies));
     Ok((jar, Json(whoami(&user.username, &user.roles, mfa))))
 }
@@ -348,7 +349,8 @@ pub(crate) async fn sign_in(
                     return failed(audited, Some(&user), reason);
                 }
                 audited.security().record_successful_login(user.id)?;
-                let session = new_session(state, now, user.id, !MfaState::needed(&user), &origin)?;
+                let passed = !MfaState::needed(&user, &state.config.mfa_roles);
+                let session = new_session(state, now, user.id, passed, &origin)?;
                 let event = api_event(now, &user.username, &user.roles, &origin, Action::Login)
                     .record("user", user.id);
                 audited.append(&event)?;

@@ -1,6 +1,6 @@
 //! What every request handler shares: the store, the audit trail and the settings.
 
-use privacy::HashCost;
+use privacy::{HashCost, RoleSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use store::{AuditTrail, Store};
@@ -24,6 +24,21 @@ pub struct ServerConfig {
     /// Whether a FHIR Patient sent without a usable MRN gets a new facility MRN (`true`)
     /// or is refused.
     pub assign_mrn: bool,
+    /// Holders of these roles must pass a second factor on every way in (enrolling an
+    /// authenticator first if they have none); anyone with an authenticator passes it too.
+    pub mfa_roles: RoleSet,
+}
+
+impl ServerConfig {
+    /// Where a session of `user` starts with the second factor.
+    pub fn mfa_state(&self, user: &store::User) -> crate::auth::MfaState {
+        use crate::auth::MfaState;
+        MfaState::of(
+            user,
+            !MfaState::needed(user, &self.mfa_roles),
+            &self.mfa_roles,
+        )
+    }
 }
 
 impl Default for ServerConfig {
@@ -35,6 +50,7 @@ impl Default for ServerConfig {
             hash_cost: HashCost::Production,
             export_dir: None,
             assign_mrn: true,
+            mfa_roles: RoleSet::of(&privacy::MFA_ROLES_BY_DEFAULT),
         }
     }
 }

@@ -73,6 +73,13 @@ pub(crate) async fn authenticate_token(
             if user.disabled {
                 return refused("the account is disabled");
             }
+            // A token made before the user's roles required a second factor must not be a
+            // way around it: no authenticator enrolled, no token use.
+            if user.totp_secret.is_none() && user.roles.any_of(&state.config.mfa_roles) {
+                return refused(
+                    "the account's roles require an authenticator: sign in and enrol one first",
+                );
+            }
             let client = match &origin.client {
                 Some(agent) => format!("token:{} ({agent})", token.name),
                 None => format!("token:{}", token.name),

@@ -53,6 +53,14 @@ pub struct ServeArgs {
         value_name = "ASSIGN|REFUSE"
     )]
     patients_without_mrn: PatientsWithoutMrn,
+    /// The roles whose holders must pass a second factor (an authenticator code) on every
+    /// way in, comma-separated, or `none`; anyone with an authenticator passes it too.
+    #[arg(
+        long,
+        value_name = "ROLES",
+        default_value = "administrator,him-technician,physician,auditor"
+    )]
+    mfa_roles: String,
 }
 
 /// `--patients-without-mrn`.
@@ -96,6 +104,10 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         // FHIR `$export` files hold patient data: beside the database, not in /tmp.
         export_dir: Some(storage.data_dir.join("exports")),
         assign_mrn: args.patients_without_mrn == PatientsWithoutMrn::Assign,
+        mfa_roles: match args.mfa_roles.trim() {
+            "none" => privacy::RoleSet::new(),
+            roles => privacy::RoleSet::parse_list(roles).context("--mfa-roles")?,
+        },
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

@@ -206,3 +206,27 @@ fn serves_from_postgresql_when_configured() {
     assert!(search.starts_with("HTTP/1.1 200"), "{search}");
     assert!(search.contains(r#""patients":[]"#), "{search}");
 }
+
+#[test]
+fn an_unknown_role_in_mfa_roles_is_refused_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--mfa-roles",
+            "physician,cook",
+        ])
+        .env_remove("CHARTROOM_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--mfa-roles") && stderr.contains("\"cook\" is not a role"),
+        "{stderr}"
+    );
+}

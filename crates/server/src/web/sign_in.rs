@@ -56,7 +56,7 @@ pub(crate) async fn login(
     origin.web = true;
     match auth::sign_in(&state, origin, form.username, form.password).await {
         Ok((user, session_id)) => {
-            let next = match MfaState::of(&user, !MfaState::needed(&user)) {
+            let next = match state.config.mfa_state(&user) {
                 MfaState::Passed => "/",
                 MfaState::Required => "/mfa",
                 MfaState::EnrolmentRequired => "/mfa/enroll",

@@ -324,15 +324,7 @@ async fn a_password_reset_revokes_sessions_and_tokens() {
     h.add_user("bo", &[Role::Billing]);
     let admin = h.login("root").await;
     let bo = h.login("bo").await;
-    let issued = h
-        .call(
-            "POST",
-            "/api/tokens",
-            Some(&bo),
-            Some(json!({"name": "nightly", "permissions": ["read-demographics"]})),
-        )
-        .await;
-    let token = issued.body["token"].as_str().unwrap().to_owned();
+    let token = crate::tokens::feed_token(&h, &bo).await;
     assert_eq!(
         h.call_token("GET", "/api/me", &token, None).await.status,
         StatusCode::OK

@@ -179,8 +179,19 @@ impl Harness {
     /// on first use) and returns the `name=value` cookie to send back.
     pub async fn login(&self, name: &str) -> String {
         let reply = self.password_login(name).await;
-        let cookie = cookie_of(&reply);
-        match reply.body["mfa"].as_str().unwrap() {
+        self.second_factor(
+            name,
+            &cookie_of(&reply),
+            reply.body["mfa"].as_str().unwrap(),
+        )
+        .await
+    }
+
+    /// Passes the second factor of a session whose `mfa` state is given (`passed`,
+    /// `enrolment-required` or `code-required`); returns the cookie to send from then on.
+    pub async fn second_factor(&self, name: &str, cookie: &str, mfa: &str) -> String {
+        let cookie = cookie.to_owned();
+        match mfa {
             "passed" => cookie,
             "enrolment-required" => {
                 let enrol = self

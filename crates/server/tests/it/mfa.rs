@@ -180,3 +180,79 @@ async fn enrolled_users_enter_a_code_once_and_wrong_codes_count() {
     let user = h.store.security(|s| s.existing_user("doc")).unwrap();
     assert_eq!(user.failed_attempts, 0, "cleared by the successful sign-in");
 }
+
+/// By default administrators, HIM technicians, physicians and auditors must pass a second
+/// factor (enrolling first); other roles need not. A user without an authenticator is
+/// sent to enrolment on the API and the pages alike, never through.
+#[tokio::test]
+async fn the_default_roles_must_enrol_before_reaching_patient_data() {
+    let h = Harness::new();
+    let id = h.add_patient("M1");
+    for (name, role) in [
+        ("hana", Role::HimTechnician),
+        ("doc", Role::Physician),
+        ("audra", Role::Auditor),
+    ] {
+        h.add_user(name, &[role]);
+        let first = h.password_login(name).await;
+        assert_eq!(first.body["mfa"], "enrolment-required", "{name}");
+        let pending = cookie_of(&first);
+        let chart = h
+            .call("GET", &format!("/api/patients/{id}"), Some(&pending), None)
+            .await;
+        assert_eq!(chart.status, StatusCode::UNAUTHORIZED, "{name}");
+        let form = h
+            .form(
+                "/login",
+                None,
+                &[("username", name), ("password", crate::harness::PASSWORD)],
+            )
+            .await;
+        assert_eq!(form.headers["location"], "/mfa/enroll", "{name}");
+    }
+    h.add_user("bo", &[Role::Billing]);
+    assert_eq!(h.password_login("bo").await.body["mfa"], "passed");
+}
+
+/// The roles are a setting: with none listed, a physician without an authenticator signs
+/// in with the password alone; with billing listed, a biller must enrol.
+#[tokio::test]
+async fn the_roles_that_need_a_second_factor_are_a_setting() {
+    let h = Harness::configured(|config| {
+        config.mfa_roles = privacy::RoleSet::of(&[Role::Billing]);
+    });
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("bo", &[Role::Billing]);
+    assert_eq!(h.password_login("doc").await.body["mfa"], "passed");
+    assert_eq!(
+        h.password_login("bo").await.body["mfa"],
+        "enrolment-required"
+    );
+}
+
+/// A token made while the roles did not need a second factor stops working once they do
+/// and no authenticator is enrolled: tokens are not a way around it.
+#[tokio::test]
+async fn a_token_is_no_way_around_a_required_second_factor() {
+    let h = Harness::new();
+    h.add_user("bo", &[Role::Billing]);
+    let token = crate::tokens::feed_token(&h, &h.login("bo").await).await;
+    assert_eq!(
+        h.call_token("GET", "/api/me", &token, None).await.status,
+        StatusCode::OK
+    );
+    h.store
+        .security(|s| {
+            s.set_roles(
+                "bo",
+                &privacy::RoleSet::of(&[Role::Billing, Role::Physician]),
+            )
+        })
+        .unwrap();
+    let refused = h.call_token("GET", "/api/me", &token, None).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.body["error"],
+        "the account's roles require an authenticator: sign in and enrol one first"
+    );
+}

@@ -98,7 +98,7 @@ async fn a_scoped_token_reads_only_what_its_scopes_and_roles_allow() {
 }
 
 /// A one-day token for reading demographics, issued from the session `cookie`.
-async fn feed_token(h: &Harness, cookie: &str) -> String {
+pub(crate) async fn feed_token(h: &Harness, cookie: &str) -> String {
     let issued = h
         .call(
             "POST",
