@@ -1,5 +1,5 @@
-//! Bench binary (no harness): validations per second, search latency percentiles, memory of
-//! the loaded code sets and cold-start time. Run with `cargo bench -p codes`.
+//! Bench binary (no harness): validations per second, search and encoder latency
+//! percentiles, memory of the loaded code sets and cold-start time. Run with `cargo bench -p codes`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -194,6 +194,34 @@ fn main() -> Result<(), codes::Error> {
         "search latency, complete queries only: p50 {:.0} µs, p99 {:.0} µs",
         pct(0.5),
         pct(0.99)
+    );
+    // The encoder on every statement of the development set.
+    let statements: Vec<&str> = include_str!("../test_data/devset.tsv")
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    black_box(sets.encode(&codes::EncodeRequest::default(), dos)?);
+    let mut enc = Vec::new();
+    for _ in 0..20 {
+        for s in &statements {
+            let req = codes::EncodeRequest {
+                statement: (*s).to_string(),
+                ..Default::default()
+            };
+            let t = Instant::now();
+            black_box(sets.encode(&req, dos)?);
+            enc.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    enc.sort_by(f64::total_cmp);
+    let pct = |p: f64| enc[((enc.len() as f64 - 1.0) * p) as usize];
+    println!(
+        "encoder latency over {} statements: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+        enc.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
     );
     Ok(())
 }

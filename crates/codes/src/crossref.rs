@@ -19,6 +19,10 @@ const MAX_HOPS: usize = 4;
 #[derive(Debug)]
 pub(crate) struct MainTerms {
     by_title: FxHashMap<String, u32>,
+    /// By every comma-separated variant ("infarction" finds "Infarct, infarction"), for
+    /// a statement's words; references use `by_title`. Several main terms can share a word
+    /// ("Fracture, burst", "Fracture, traumatic"), so each key lists them all.
+    by_variant: FxHashMap<String, Vec<u32>>,
     /// Children of each term, in document order.
     children: Vec<Vec<u32>>,
 }
@@ -44,6 +48,7 @@ impl MainTerms {
     /// Builds the lookup for one index.
     pub(crate) fn build(index: &Index) -> Self {
         let mut by_title = FxHashMap::default();
+        let mut by_variant = FxHashMap::default();
         let mut children = vec![Vec::new(); index.terms.len()];
         for (i, t) in index.terms.iter().enumerate() {
             match t.parent {
@@ -55,20 +60,34 @@ impl MainTerms {
                 None => {
                     // The whole title and its first word group only: "Altitude, high" is
                     // a term with a qualifier, not a synonym list, so "high" must not find it.
-                    for v in variants(&t.title).take(2) {
+                    for (k, v) in variants(&t.title).enumerate() {
                         // The first main term of a title wins: a second "Cancer" row is a
                         // split of "Cancer(o)phobia", not the condition.
-                        by_title.entry(v).or_insert(i as u32);
+                        if k < 2 {
+                            by_title.entry(v.clone()).or_insert(i as u32);
+                        }
+                        by_variant.entry(v).or_insert_with(Vec::new).push(i as u32);
                     }
                 }
             }
         }
-        MainTerms { by_title, children }
+        MainTerms {
+            by_title,
+            by_variant,
+            children,
+        }
     }
 
     /// The main term with this title or variant.
     pub(crate) fn main(&self, title: &str) -> Option<u32> {
         self.by_title.get(&title.trim().to_lowercase()).copied()
+    }
+
+    /// The main terms with this title or one of their comma-separated variants.
+    pub(crate) fn mains_by_variant(&self, word: &str) -> &[u32] {
+        self.by_variant
+            .get(&word.trim().to_lowercase())
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Subterms of a term.
@@ -78,31 +97,42 @@ impl MainTerms {
 
     /// The subterm of `parent` whose title or a variant equals `title`.
     pub(crate) fn child(&self, index: &Index, parent: u32, title: &str) -> Option<u32> {
-        let want = title.trim().to_lowercase();
+        // "see Dependence, drug, nicotine" names the subterm "drug NEC": the convention
+        // words are not part of the name.
+        let bare = |s: &str| {
+            let s = s.trim().to_lowercase();
+            s.strip_suffix(" nec")
+                .or_else(|| s.strip_suffix(" nos"))
+                .map_or(s.clone(), str::to_string)
+        };
+        let want = bare(title);
         self.children(parent).iter().copied().find(|&c| {
             index
                 .terms
                 .get(c as usize)
-                .is_some_and(|t| variants(&t.title).any(|v| v == want))
+                .is_some_and(|t| variants(&t.title).any(|v| bare(&v) == want))
         })
     }
 
     /// The term a reference names, main term first, each later part a subterm; instruction
     /// parts ("by site") stop the walk at the term reached so far only when nothing follows.
     pub(crate) fn resolve(&self, index: &Index, reference: &str) -> Option<u32> {
-        let mut parts = reference.split(',').filter(|p| !p.trim().is_empty());
-        let main = parts.next()?;
-        if is_instruction(main) {
+        let parts: Vec<&str> = reference
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        let (main, rest) = parts.split_first()?;
+        if is_instruction(main) || rest.iter().any(|p| is_instruction(p)) {
             return None;
         }
-        let mut term = self.main(main)?;
-        for part in parts {
-            if is_instruction(part) {
-                return None;
-            }
-            term = self.child(index, term, part)?;
-        }
-        Some(term)
+        // "see Fracture, femur, neck" is written inside "Fracture, traumatic": every main
+        // term named by the first part is tried, the exact title first.
+        let mut candidates: Vec<u32> = self.main(main).into_iter().collect();
+        candidates.extend_from_slice(self.mains_by_variant(main));
+        candidates.into_iter().find_map(|start| {
+            rest.iter()
+                .try_fold(start, |term, part| self.child(index, term, part))
+        })
     }
 
     /// The code a term leads to: its own, else the code of what its `see` (or, for a

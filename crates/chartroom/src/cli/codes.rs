@@ -4,11 +4,12 @@
 //! The code sets come from the `codes` crate (embedded data plus releases imported into
 //! `<data dir>/codes/`); this module only parses arguments and prints.
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::Subcommand;
-use codes::{CodeSets, ImportRequest, Patient, Sex, System};
+use clap::{Args, Subcommand};
+use codes::{CodeSets, EncodeRequest, Encoding, ImportRequest, Patient, Question, Sex, System};
 use store::Clock;
 use time::Date;
 
@@ -57,12 +58,23 @@ pub enum CodesCmd {
         /// Date of service (YYYY-MM-DD); today when absent.
         #[arg(long)]
         date: Option<String>,
-        /// Patient sex for sex edits: F or M.
+        #[command(flatten)]
+        patient: PatientArgs,
+    },
+    /// Encode a diagnostic statement: walk the Alphabetic Index, verify in the Tabular List,
+    /// and explain each step; missing detail (laterality, episode of care) is asked.
+    Encode {
+        /// The statement as written ("type 2 diabetes with diabetic chronic kidney disease").
+        statement: Vec<String>,
+        /// Date of service (YYYY-MM-DD); today when absent.
         #[arg(long)]
-        sex: Option<String>,
-        /// Patient age in years on the date of service, for age edits.
-        #[arg(long)]
-        age: Option<u16>,
+        date: Option<String>,
+        #[command(flatten)]
+        patient: PatientArgs,
+        /// An answer to a question, as QUESTION=VALUE (e.g. M77.1=M77.11 or S93.402=A);
+        /// repeat for several. On a terminal, open questions are asked instead.
+        #[arg(long = "answer", value_name = "QUESTION=VALUE")]
+        answers: Vec<String>,
     },
     /// Import a release file in the publisher's format without a rebuild.
     Import {
@@ -95,6 +107,32 @@ fn date_arg(s: Option<&str>) -> Result<Date> {
             codes::parse_date(s).with_context(|| format!("--date {s:?} is not a date (YYYY-MM-DD)"))
         }
         None => Ok(store::SystemClock.now().date()),
+    }
+}
+
+/// The patient facts that sex- and age-specific codes and the MCE edits need.
+#[derive(Debug, Args)]
+pub struct PatientArgs {
+    /// Patient sex, for sex edits and sex-specific codes: F or M.
+    #[arg(long)]
+    sex: Option<String>,
+    /// Patient age in years on the date of service, for age edits.
+    #[arg(long)]
+    age: Option<u16>,
+}
+
+impl PatientArgs {
+    fn patient(&self) -> Result<Patient> {
+        let sex = match self.sex.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            None => None,
+            Some("F" | "FEMALE") => Some(Sex::Female),
+            Some("M" | "MALE") => Some(Sex::Male),
+            Some(other) => bail!("--sex {other:?}: expected F or M"),
+        };
+        Ok(Patient {
+            sex,
+            age_years: self.age,
+        })
     }
 }
 
@@ -220,21 +258,11 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
             codes: list,
             system,
             date,
-            sex,
-            age,
+            patient,
         } => {
             let system = system_arg(&system)?;
             let dos = date_arg(date.as_deref())?;
-            let sex = match sex.as_deref().map(str::to_ascii_uppercase).as_deref() {
-                None => None,
-                Some("F" | "FEMALE") => Some(Sex::Female),
-                Some("M" | "MALE") => Some(Sex::Male),
-                Some(other) => bail!("--sex {other:?}: expected F or M"),
-            };
-            let patient = Patient {
-                sex,
-                age_years: age,
-            };
+            let patient = patient.patient()?;
             let results = list
                 .iter()
                 .map(|c| sets.validate(system, c, dos, &patient))
@@ -264,6 +292,45 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                     }
                 }
             }
+        }
+        CodesCmd::Encode {
+            statement,
+            date,
+            patient,
+            answers,
+        } => {
+            let dos = date_arg(date.as_deref())?;
+            let mut req = EncodeRequest {
+                statement: statement.join(" "),
+                patient: patient.patient()?,
+                answers: answers
+                    .iter()
+                    .map(|a| {
+                        a.split_once('=')
+                            .map(|(q, v)| (q.trim().to_string(), v.trim().to_string()))
+                            .with_context(|| format!("--answer {a:?}: expected QUESTION=VALUE"))
+                    })
+                    .collect::<Result<_>>()?,
+            };
+            let mut encoding = sets.encode(&req, dos)?;
+            let interactive = !json && std::io::stdin().is_terminal();
+            // Each answer can open the next question (a category, then its 7th character).
+            while interactive && !encoding.questions.is_empty() {
+                let before = req.answers.len();
+                for q in &encoding.questions {
+                    if let Some(answer) = ask(q)? {
+                        req.answers.push((q.id.clone(), answer));
+                    }
+                }
+                if req.answers.len() == before {
+                    break;
+                }
+                encoding = sets.encode(&req, dos)?;
+            }
+            if json {
+                return output::json(&encoding);
+            }
+            print_encoding(&encoding);
         }
         CodesCmd::Import {
             file,
@@ -333,3 +400,54 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Asks one question on the terminal; an empty line leaves it open.
+fn ask(q: &Question) -> Result<Option<String>> {
+    crate::say!("{}", q.prompt);
+    for c in &q.choices {
+        crate::say!("  {:<8} {} {}", c.value, c.code, c.label);
+    }
+    loop {
+        print!("answer (empty to leave open): ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        let line = line.trim();
+        if line.is_empty() {
+            return Ok(None);
+        }
+        if q.choices.iter().any(|c| c.value.eq_ignore_ascii_case(line)) {
+            return Ok(Some(line.to_string()));
+        }
+        crate::say!("{line:?} is not one of the choices");
+    }
+}
+
+fn print_encoding(e: &Encoding) {
+    crate::say!("{} ({})", e.statement, e.release);
+    for c in &e.codes {
+        let mark = if c.billable { "" } else { "  (incomplete)" };
+        crate::say!("  {} {}{mark}", c.code, c.title);
+    }
+    if e.codes.is_empty() {
+        crate::say!("  no index entry");
+        for n in &e.nearest {
+            crate::say!("    nearest: {n}");
+        }
+    }
+    for q in &e.questions {
+        crate::say!("question {}: {}", q.id, q.prompt);
+        for c in &q.choices {
+            crate::say!("  --answer {}={}   {} {}", q.id, c.value, c.code, c.label);
+        }
+    }
+    crate::say!("how:");
+    for s in &e.steps {
+        crate::say!("  [{:?}] {} ({})", s.kind, s.text, s.source);
+    }
+}
+
+#[cfg(test)]
+mod tests;

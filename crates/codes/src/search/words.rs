@@ -28,7 +28,7 @@ pub(super) const FILLER: [&str; 14] = [
 
 /// Clinical abbreviations coders type that the tabular titles spell out. Only an exact
 /// token is expanded, so "utility" still works as a prefix of itself.
-pub(super) const ABBREVIATIONS: [(&str, &str); 22] = [
+pub(crate) const ABBREVIATIONS: [(&str, &str); 22] = [
     ("uti", "urinary tract infection"),
     ("ckd", "chronic kidney disease"),
     ("chf", "heart failure"),

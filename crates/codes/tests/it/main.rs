@@ -6,6 +6,7 @@
 mod dates;
 mod devset;
 mod embedded;
+mod encoder;
 mod import;
 mod pcs;
 mod props;

@@ -1,0 +1,33 @@
+//! The `codes encode` wiring: arguments parsed, answers taken, bad input named.
+
+use super::*;
+
+fn encode(statement: &str, sex: Option<&str>, answers: &[&str]) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    run(
+        CodesCmd::Encode {
+            statement: vec![statement.to_string()],
+            date: Some("2026-01-15".into()),
+            patient: PatientArgs {
+                sex: sex.map(str::to_string),
+                age: Some(40),
+            },
+            answers: answers.iter().map(|a| a.to_string()).collect(),
+        },
+        true,
+        dir.path(),
+    )
+}
+
+#[test]
+fn encode_takes_answers_and_patient() {
+    encode("sprain of left ankle", Some("F"), &["S93.402=A"]).unwrap();
+}
+
+#[test]
+fn encode_names_a_bad_answer_or_sex() {
+    let e = encode("sprain of left ankle", None, &["S93.402"]).unwrap_err();
+    assert!(e.to_string().contains("expected QUESTION=VALUE"), "{e}");
+    let e = encode("sprain of left ankle", Some("X"), &[]).unwrap_err();
+    assert!(e.to_string().contains("expected F or M"), "{e}");
+}

@@ -1,0 +1,249 @@
+//! Notes between the codes of one statement: `use additional code` partners found in the
+//! statement (Guidelines I.A.12.a, I.B.7), Excludes1 pairs dropped (I.A.12.a), and
+//! sequencing: `code first` etiology before manifestation (I.A.13, I.B.7), a manifestation
+//! never first, the adverse effect's T code after its nature (I.C.19.e.5.a).
+//!
+//! Invariant: a partner code is added only when the statement's own words lead to it
+//! through the Index; a note without such words is shown, not acted on.
+
+use crate::cm::{CmRelease, NoteKind};
+use crate::code;
+use crate::engine::CodeSets;
+use crate::error::Result;
+
+use super::tabular;
+use super::walk::{Indexes, Landing};
+use super::words::Statement;
+use super::{EncodeRequest, Encoding, Step, StepKind};
+
+/// Code references in a note's text ("N18.1-N18.6", "E10.-", "I50.-"), normalised
+/// without the dot and dash ("N181", "E10", "I50").
+pub(crate) fn code_refs(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .filter_map(|t| {
+            let t = t.trim_end_matches('.');
+            let mut chars = t.chars();
+            let ok = t.len() >= 3
+                && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && chars.next().is_some_and(|c| c.is_ascii_digit())
+                && chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+            ok.then(|| code::normalize(t))
+        })
+        .collect()
+}
+
+/// Does `code` (normalised) fall under one of `refs`?
+fn under(code: &str, refs: &[String]) -> bool {
+    refs.iter().any(|r| code.starts_with(r.as_str()))
+}
+
+/// Categories (three characters) named in a note, for partner search.
+fn categories(refs: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = refs
+        .iter()
+        .filter_map(|r| r.get(..3))
+        .map(str::to_string)
+        .collect();
+    out.dedup();
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn apply(
+    sets: &CodeSets,
+    r: &CmRelease,
+    indexes: &Indexes<'_>,
+    st: &Statement,
+    req: &EncodeRequest,
+    sex_word: &[&str],
+    landed: Vec<(u32, Landing)>,
+    out: &mut Encoding,
+) -> Result<Vec<(u32, String)>> {
+    let _ = sets;
+    let mut codes: Vec<(u32, String, bool)> = landed
+        .iter()
+        .map(|(n, l)| {
+            let adverse = l.column.as_deref() == Some("Adverse effect");
+            (*n, l.trail.last().cloned().unwrap_or_default(), adverse)
+        })
+        .collect();
+    // `use additional code`: look for the partner among the statement's own words.
+    let mut i = 0;
+    while i < codes.len() && codes.len() < 6 {
+        let Some(&(node, _, _)) = codes.get(i) else {
+            break;
+        };
+        i += 1;
+        for (from, note) in r.notes_with_inheritance(node) {
+            if note.kind != NoteKind::UseAdditionalCode {
+                continue;
+            }
+            let refs = code_refs(&note.text);
+            let cats = categories(&refs);
+            if cats.is_empty() {
+                continue;
+            }
+            let has_partner = codes
+                .iter()
+                .any(|(n, _, _)| r.node(*n).is_some_and(|x| under(&x.code, &cats)));
+            let from_code = r.node(from).map(|n| n.display_code()).unwrap_or_default();
+            if has_partner {
+                continue;
+            }
+            let accept = |c: &str| under(&code::normalize(c.trim_end_matches('-')), &cats);
+            // The partner's words may be part of the combination code's own path ("with
+            // heart failure"); only the combination's main term is not the partner's.
+            let start_used = landed
+                .iter()
+                .find(|(n, _)| *n == node)
+                .map_or(0, |(_, l)| l.start_used);
+            let Some(l) = indexes.land_filtered(st, st.all() & !start_used, &accept) else {
+                continue;
+            };
+            let Some(done) = tabular::complete(
+                r,
+                &l.code,
+                st,
+                st.all() & !l.used,
+                sex_word,
+                &req.answers,
+                &mut out.steps,
+            ) else {
+                continue;
+            };
+            if let Some(q) = done.question {
+                out.questions.push(q);
+            }
+            if codes.iter().any(|(n, _, _)| *n == done.node) {
+                continue;
+            }
+            out.steps.push(Step {
+                kind: StepKind::Note,
+                text: format!(
+                    "use additional code at {from_code} ({}): {} via {}",
+                    note.text,
+                    r.node(done.node)
+                        .map(|n| n.display_code())
+                        .unwrap_or_default(),
+                    l.trail.join("; ")
+                ),
+                source: format!("Tabular {from_code} useAdditionalCode; Guidelines I.B.7"),
+            });
+            codes.push((
+                done.node,
+                format!("use additional code at {from_code}"),
+                false,
+            ));
+        }
+    }
+    // Excludes1: the two are never reported together; the later one goes.
+    let mut k = 0;
+    while k < codes.len() {
+        let Some(&(a, _, _)) = codes.get(k) else {
+            break;
+        };
+        let mut drop: Option<usize> = None;
+        'notes: for (from, note) in r.notes_with_inheritance(a) {
+            if note.kind != NoteKind::Excludes1 {
+                continue;
+            }
+            let refs = code_refs(&note.text);
+            for (j, (b, _, _)) in codes.iter().enumerate() {
+                if j == k || !r.node(*b).is_some_and(|x| under(&x.code, &refs)) {
+                    continue;
+                }
+                let from_code = r.node(from).map(|n| n.display_code()).unwrap_or_default();
+                let (keep, gone) = if j > k { (a, *b) } else { (*b, a) };
+                out.steps.push(Step {
+                    kind: StepKind::Rejected,
+                    text: format!(
+                        "{} not reported with {}: Excludes1 at {from_code} ({})",
+                        r.node(gone).map(|n| n.display_code()).unwrap_or_default(),
+                        r.node(keep).map(|n| n.display_code()).unwrap_or_default(),
+                        note.text
+                    ),
+                    source: format!("Tabular {from_code} excludes1; Guidelines I.A.12.a"),
+                });
+                drop = Some(j.max(k));
+                break 'notes;
+            }
+        }
+        match drop {
+            Some(j) => {
+                codes.remove(j);
+            }
+            None => k += 1,
+        }
+    }
+    sequence(r, &mut codes, out);
+    Ok(codes.into_iter().map(|(n, why, _)| (n, why)).collect())
+}
+
+/// Orders the codes: etiology before a `code first` manifestation, a manifestation never
+/// first, the adverse effect's T code after the effect.
+fn sequence(r: &CmRelease, codes: &mut Vec<(u32, String, bool)>, out: &mut Encoding) {
+    for _ in 0..codes.len() {
+        let mut moved = false;
+        for a in 0..codes.len() {
+            let Some(&(na, _, _)) = codes.get(a) else {
+                continue;
+            };
+            let first_refs: Vec<(u32, Vec<String>)> = r
+                .notes_with_inheritance(na)
+                .into_iter()
+                .filter(|(_, n)| n.kind == NoteKind::CodeFirst)
+                .map(|(f, n)| (f, code_refs(&n.text)))
+                .collect();
+            let etiology = codes
+                .iter()
+                .enumerate()
+                .skip(a + 1)
+                .find(|(_, (nb, _, _))| {
+                    r.node(*nb)
+                        .is_some_and(|x| first_refs.iter().any(|(_, refs)| under(&x.code, refs)))
+                });
+            if let Some((b, _)) = etiology {
+                let item = codes.remove(b);
+                out.steps.push(Step {
+                    kind: StepKind::Note,
+                    text: format!(
+                        "{} sequenced before {}: code first",
+                        r.node(item.0).map(|n| n.display_code()).unwrap_or_default(),
+                        r.node(na).map(|n| n.display_code()).unwrap_or_default()
+                    ),
+                    source: "Tabular codeFirst; Guidelines I.A.13".into(),
+                });
+                codes.insert(a, item);
+                moved = true;
+                break;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let manifestation = |n: u32| {
+        r.node(n)
+            .is_some_and(|x| x.title.contains("in diseases classified elsewhere"))
+    };
+    if codes.len() > 1 && codes.first().is_some_and(|(n, _, _)| manifestation(*n)) {
+        let item = codes.remove(0);
+        codes.push(item);
+        out.steps.push(Step {
+            kind: StepKind::Note,
+            text: "a manifestation code is never first-listed".into(),
+            source: "Guidelines I.A.13".into(),
+        });
+    }
+    if codes.len() > 1
+        && let Some(p) = codes.iter().position(|(_, _, adverse)| *adverse)
+    {
+        let item = codes.remove(p);
+        codes.push(item);
+        out.steps.push(Step {
+            kind: StepKind::Note,
+            text: "the adverse effect's T code follows the nature of the effect".into(),
+            source: "Guidelines I.C.19.e.5.a".into(),
+        });
+    }
+}

@@ -1,0 +1,198 @@
+//! From the Index's code or stem to a reportable code in the Tabular List: children chosen
+//! by the statement's words, the 7th character from its definitions (placeholder X is
+//! already in the expanded codes), and a question with the choices when the statement does
+//! not decide.
+//!
+//! Invariant: a child is taken only when the statement's words pick it alone (or a
+//! guideline default applies, cited); otherwise the answer is a question, never a guess.
+
+use crate::cm::CmRelease;
+use crate::code;
+use crate::search::tokenize;
+
+use super::words::{Statement, norm, optional};
+use super::{Choice, Question, Step, StepKind};
+
+/// The outcome of completing one code.
+#[derive(Debug)]
+pub(crate) struct Completed {
+    /// The node reached: billable when complete, else the header a question is about.
+    pub node: u32,
+    /// The question, when the statement did not decide.
+    pub question: Option<Question>,
+    /// Statement words that chose children (so they start no other condition).
+    pub used: u64,
+}
+
+/// Distinguishing words of a child: those in its title and not in its parent's.
+fn distinguishing(child_title: &str, parent_title: &str) -> Vec<String> {
+    let parent: Vec<String> = tokenize(parent_title).map(|w| norm(&w)).collect();
+    tokenize(child_title)
+        .map(|w| norm(&w))
+        .filter(|w| !optional(w) && !parent.contains(w))
+        .collect()
+}
+
+/// Completes `code_text` (as the Index prints it) to a billable code, choosing children by
+/// the words in `avail` (those the Index walk did not use) and `extra_words` (patient sex).
+pub(crate) fn complete(
+    r: &CmRelease,
+    code_text: &str,
+    st: &Statement,
+    avail: u64,
+    extra_words: &[&str],
+    answers: &[(String, String)],
+    steps: &mut Vec<Step>,
+) -> Option<Completed> {
+    let stem = code_text.trim().trim_end_matches('-').trim_end_matches('.');
+    let mut idx = r.find(stem).or_else(|| {
+        // A drug-table code such as T39.1X1 is a 6-character stem of 7-character codes.
+        let n = code::normalize(stem);
+        (1..n.len()).rev().find_map(|k| r.find(n.get(..k)?))
+    })?;
+    let mut used = 0u64;
+    for _ in 0..8 {
+        let node = r.node(idx)?;
+        if node.billable {
+            return Some(Completed {
+                node: idx,
+                question: None,
+                used,
+            });
+        }
+        let shown = node.display_code();
+        if let Some((_, a)) = answers.iter().find(|(q, _)| *q == shown) {
+            let want = code::normalize(a);
+            let picked = node.children.iter().copied().find(|&c| {
+                r.node(c).is_some_and(|n| {
+                    n.code == want || (want.len() == 1 && n.code.ends_with(want.as_str()))
+                })
+            });
+            if let Some(c) = picked {
+                steps.push(Step {
+                    kind: StepKind::Answer,
+                    text: format!("{shown}: answered {a}"),
+                    source: "coder".into(),
+                });
+                idx = c;
+                continue;
+            }
+        }
+        // A child is chosen by the words that tell it from its siblings, wherever the
+        // statement says them; a child whose laterality or episode of care the statement
+        // does not say is never chosen (that is a question).
+        let all = st.all();
+        let has = |w: &str| st.find(w, all).is_some() || extra_words.contains(&w);
+        let scored: Vec<(u32, usize)> = node
+            .children
+            .iter()
+            .filter_map(|&c| {
+                let n = r.node(c)?;
+                let d = distinguishing(&n.title, &node.title);
+                let unsaid_selector = d
+                    .iter()
+                    .any(|w| crate::search::SELECTORS.contains(&w.as_str()) && !has(w));
+                // "Unspecified" is what a coder reports only when told so: a question.
+                let score = if unsaid_selector || d.iter().any(|w| w == "unspecified") {
+                    0
+                } else {
+                    d.iter().filter(|w| has(w)).count()
+                };
+                Some((c, score))
+            })
+            .collect();
+        let top = scored.iter().map(|(_, s)| *s).max().unwrap_or(0);
+        let best: Vec<u32> = scored
+            .iter()
+            .filter(|(_, s)| *s == top)
+            .map(|(c, _)| *c)
+            .collect();
+        let pick = match best.as_slice() {
+            [only] if top > 0 || scored.len() == 1 => Some((*only, None)),
+            _ => closed_default(r, &best, st),
+        };
+        match pick {
+            Some((c, rule)) => {
+                let n = r.node(c)?;
+                for w in distinguishing(&n.title, &node.title) {
+                    if let Some(i) = st.find(&w, avail) {
+                        used |= 1 << i;
+                    }
+                }
+                steps.push(Step {
+                    kind: StepKind::Tabular,
+                    text: format!("{shown} → {} {}", n.display_code(), n.title),
+                    source: rule.unwrap_or("Tabular List").into(),
+                });
+                idx = c;
+            }
+            None => {
+                let seventh = !r.seventh_characters(idx).is_empty()
+                    && node
+                        .children
+                        .iter()
+                        .all(|&c| r.node(c).is_some_and(|n| n.code.len() == 7));
+                let choices = node
+                    .children
+                    .iter()
+                    .filter_map(|&c| r.node(c))
+                    .map(|n| Choice {
+                        value: if seventh {
+                            n.code.chars().last().map(String::from).unwrap_or_default()
+                        } else {
+                            n.display_code()
+                        },
+                        code: n.display_code(),
+                        label: n.title.clone(),
+                    })
+                    .collect();
+                let prompt = if seventh {
+                    format!("{shown} needs a 7th character (episode of care or healing)")
+                } else {
+                    format!("{shown} {}: which one?", node.title)
+                };
+                return Some(Completed {
+                    node: idx,
+                    question: Some(Question {
+                        id: shown,
+                        prompt,
+                        choices,
+                    }),
+                    used,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Guidelines I.C.19.c.1: a fracture not indicated as open or closed is coded closed; the
+/// only default the encoder applies without asking.
+fn closed_default(
+    r: &CmRelease,
+    tied: &[u32],
+    st: &Statement,
+) -> Option<(u32, Option<&'static str>)> {
+    if st.says("open") || st.says("closed") {
+        return None;
+    }
+    let closed: Vec<u32> = tied
+        .iter()
+        .copied()
+        .filter(|&c| {
+            r.node(c)
+                .is_some_and(|n| n.title.contains("closed fracture"))
+        })
+        .collect();
+    let others_open = tied
+        .iter()
+        .filter(|c| !closed.contains(c))
+        .all(|&c| r.node(c).is_some_and(|n| n.title.contains("open fracture")));
+    match closed.as_slice() {
+        [only] if others_open => Some((
+            *only,
+            Some("Guidelines I.C.19.c.1 (not stated open or closed: closed)"),
+        )),
+        _ => None,
+    }
+}

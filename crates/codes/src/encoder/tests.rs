@@ -1,0 +1,30 @@
+//! Unit tests for the encoder's word handling and note parsing.
+
+use super::notes::code_refs;
+use super::words::{Statement, norm};
+
+#[test]
+fn plurals_fold_on_both_sides() {
+    assert_eq!(norm("bunions"), "bunion");
+    assert_eq!(norm("feet"), "foot");
+    assert_eq!(norm("abscess"), "abscess");
+    assert_eq!(norm("both"), "bilateral");
+}
+
+#[test]
+fn titles_match_with_nonessential_modifiers_optional() {
+    let st = Statement::new("type 2 diabetes mellitus");
+    let m = st.match_title("Diabetes, diabetic", "(mellitus) (sugar)", st.all());
+    // "diabetes" and the modifier "mellitus" are used.
+    assert_eq!(m.map(u64::count_ones), Some(2));
+    assert_eq!(st.match_title("Diabetes insipidus", "", st.all()), None);
+}
+
+#[test]
+fn note_code_references() {
+    assert_eq!(
+        code_refs("Use additional code to identify stage of chronic kidney disease (N18.1-N18.6)"),
+        ["N181", "N186"]
+    );
+    assert_eq!(code_refs("type 1 diabetes mellitus (E10.-)"), ["E10"]);
+}

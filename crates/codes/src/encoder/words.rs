@@ -1,0 +1,183 @@
+//! The words of a diagnostic statement as the encoder matches them against Index terms and
+//! Tabular titles: lower-case, abbreviations spelled out, plurals folded on both sides.
+//!
+//! Invariant: statement words and title words go through the same [`norm`], so "bunions"
+//! meets "Bunion" and "feet" meets "foot" without either side being special-cased.
+
+use crate::search::{ABBREVIATIONS, tokenize};
+
+/// Statement words beyond these are not walked: the Index needs a handful, and a pasted
+/// page must not cost a walk per word.
+pub(crate) const MAX_WORDS: usize = 64;
+
+/// Words that never carry a condition, site or axis ("NEC" and "NOS" are conventions, not
+/// detail).
+const OPTIONAL: [&str; 15] = [
+    "of", "the", "a", "an", "and", "or", "by", "to", "on", "at", "for", "nec", "nos", "as",
+    "without",
+];
+
+/// Irregular plurals.
+const IRREGULAR: [(&str, &str); 5] = [
+    ("feet", "foot"),
+    ("teeth", "tooth"),
+    ("children", "child"),
+    ("women", "woman"),
+    ("men", "man"),
+];
+
+/// One word in the form both sides are compared in.
+pub(crate) fn norm(word: &str) -> String {
+    let w = word.to_lowercase();
+    if let Some((_, s)) = IRREGULAR.iter().find(|(p, _)| *p == w) {
+        return (*s).to_string();
+    }
+    if w == "both" || w == "bilat" {
+        return "bilateral".to_string();
+    }
+    if w.len() > 4 {
+        if let Some(stem) = w.strip_suffix("ies") {
+            return format!("{stem}y");
+        }
+        if !(w.ends_with("ss") || w.ends_with("us") || w.ends_with("is"))
+            && let Some(stem) = w.strip_suffix('s')
+        {
+            return stem.to_string();
+        }
+    }
+    w
+}
+
+/// Is this word one that no title requires?
+pub(crate) fn optional(word: &str) -> bool {
+    OPTIONAL.contains(&word)
+}
+
+/// The statement: its words as typed (lower-case) and normalised, at most [`MAX_WORDS`].
+#[derive(Debug, Clone)]
+pub(crate) struct Statement {
+    /// Lower-case words as typed (abbreviations expanded).
+    pub raw: Vec<String>,
+    /// The same words normalised.
+    pub norm: Vec<String>,
+    /// Words a "without" / "no" denies, up to the next "with" or "and": never a condition.
+    pub negated: u64,
+}
+
+impl Statement {
+    pub(crate) fn new(text: &str) -> Self {
+        let raw: Vec<String> = tokenize(text)
+            .flat_map(|t| match ABBREVIATIONS.iter().find(|(a, _)| *a == t) {
+                Some((_, full)) => tokenize(full).collect::<Vec<_>>(),
+                None => vec![t],
+            })
+            .take(MAX_WORDS)
+            .collect();
+        let mut norm: Vec<String> = raw.iter().map(|w| norm(w)).collect();
+        let mut raw = raw;
+        // "Right" or "left" alone is one side, which the Index files under "unilateral".
+        if norm.len() < MAX_WORDS
+            && (norm.iter().any(|w| w == "left" || w == "right"))
+            && !norm.iter().any(|w| w == "unilateral")
+        {
+            norm.push("unilateral".into());
+            raw.push("unilateral".into());
+        }
+        let mut negated = 0u64;
+        let mut on = false;
+        for (i, w) in norm.iter().enumerate() {
+            match w.as_str() {
+                "without" | "no" | "denie" | "denies" => on = true,
+                "with" | "and" | "but" => on = false,
+                _ if on => negated |= 1 << i,
+                _ => {}
+            }
+        }
+        Statement { raw, norm, negated }
+    }
+
+    /// A mask with every word available (denied words are never available).
+    pub(crate) fn all(&self) -> u64 {
+        let all = if self.norm.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.norm.len()) - 1
+        };
+        all & !self.negated
+    }
+
+    /// Positions of `word` (normalised) among the available words.
+    pub(crate) fn find(&self, word: &str, avail: u64) -> Option<usize> {
+        self.norm
+            .iter()
+            .enumerate()
+            .find(|(i, w)| avail & (1 << i) != 0 && w.as_str() == word)
+            .map(|(i, _)| i)
+    }
+
+    /// Does the statement say this word anywhere?
+    pub(crate) fn says(&self, word: &str) -> bool {
+        self.find(&norm(word), self.all()).is_some()
+    }
+
+    /// Matches a title against the available words: every required word of some variant
+    /// (comma-separated) must be present. Returns the words used (the variant's and those of
+    /// the nonessential modifiers that are present), or `None`.
+    pub(crate) fn match_title(&self, title: &str, nemod: &str, avail: u64) -> Option<u64> {
+        let mut best: Option<(u64, String)> = None;
+        // Comma-separated variants, and alternatives joined by "or" ("atrial or
+        // auricular"): any one names the term.
+        for variant in title.split(',').flat_map(|v| v.split(" or ")) {
+            let mut used = 0u64;
+            let mut ok = true;
+            let mut n_required = 0;
+            for w in tokenize(variant).map(|w| norm(&w)) {
+                match self.find(&w, avail & !used) {
+                    Some(i) => used |= 1 << i,
+                    None if optional(&w) => {}
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+                if !optional(&w) {
+                    n_required += 1;
+                }
+            }
+            if !ok || (n_required == 0 && used == 0) {
+                continue;
+            }
+            for w in tokenize(nemod).map(|w| norm(&w)) {
+                if let Some(i) = self.find(&w, avail & !used) {
+                    used |= 1 << i;
+                }
+            }
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| used.count_ones() > b.count_ones())
+            {
+                best = Some((used, norm(variant.trim())));
+            }
+        }
+        // The other variants said as well ("diabetes … diabetic") are the same term; the
+        // variant matched is not taken twice ("heart … heart failure").
+        best.map(|(b, matched)| {
+            title.split(',').fold(b, |m, v| {
+                let w = norm(v.trim());
+                match self.find(&w, avail & !m) {
+                    Some(i) if !w.contains(' ') && w != matched => m | (1 << i),
+                    _ => m,
+                }
+            })
+        })
+    }
+
+    /// How many content words of `mask` there are (optional words do not count).
+    pub(crate) fn weight(&self, mask: u64) -> u32 {
+        self.norm
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| mask & (1 << i) != 0 && !optional(w))
+            .count() as u32
+    }
+}

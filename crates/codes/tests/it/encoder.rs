@@ -1,0 +1,189 @@
+//! The encoder on the development set and on the examples.
+
+use super::devset::{cases, report};
+use super::{d, sets};
+use codes::{EncodeRequest, Encoding, Patient, Sex};
+
+fn encode_with(statement: &str, patient: Patient, answers: &[(&str, &str)]) -> Encoding {
+    let req = EncodeRequest {
+        statement: statement.to_string(),
+        patient,
+        answers: answers
+            .iter()
+            .map(|(q, a)| (q.to_string(), a.to_string()))
+            .collect(),
+    };
+    sets().encode(&req, d("2026-01-15")).unwrap()
+}
+
+fn encode(statement: &str) -> Encoding {
+    encode_with(statement, Patient::default(), &[])
+}
+
+fn codes_of(e: &Encoding) -> Vec<String> {
+    e.codes.iter().map(|c| c.code.clone()).collect()
+}
+
+#[test]
+fn encoder_accuracy_on_the_development_set() {
+    let mut first = Vec::new();
+    let mut n_sets = 0usize;
+    let mut n_set_ok = 0usize;
+    for c in cases() {
+        let e = encode(&c.statement);
+        let got = codes_of(&e);
+        let top1 = got.first() == c.expected.first();
+        let top5 = got.iter().take(5).any(|g| Some(g) == c.expected.first());
+        n_sets += 1;
+        if got == c.expected {
+            n_set_ok += 1;
+        } else {
+            println!(
+                "miss: {:?} expected {:?}, got {:?}{}",
+                c.statement,
+                c.expected,
+                got,
+                if e.questions.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " asking {:?}",
+                        e.questions.iter().map(|q| &q.id).collect::<Vec<_>>()
+                    )
+                }
+            );
+        }
+        first.push((c.expected[0].clone(), top1, top5));
+    }
+    let (t1, _) = report("encoder", &first);
+    let sets_ok = n_set_ok as f64 / n_sets as f64;
+    println!("encoder: complete code sets exact {:.1}%", sets_ok * 100.0);
+    // Measured 99.0% / 99.0% on these cases; held-out cases will be lower, so the floors
+    // guard against regressions only.
+    assert!(t1 >= 0.95 && sets_ok >= 0.90, "top-1 {t1}, sets {sets_ok}");
+}
+
+#[test]
+fn missing_laterality_is_a_question_with_choices_and_takes_the_answer() {
+    let e = encode("tennis elbow");
+    assert!(!e.complete());
+    let q = &e.questions[0];
+    assert_eq!(q.id, "M77.1");
+    let values: Vec<&str> = q.choices.iter().map(|c| c.value.as_str()).collect();
+    assert!(
+        values.contains(&"M77.11") && values.contains(&"M77.12"),
+        "{values:?}"
+    );
+    let e = encode_with("tennis elbow", Patient::default(), &[("M77.1", "M77.12")]);
+    assert_eq!(codes_of(&e), ["M77.12"]);
+    assert!(e.complete());
+    assert!(e.steps.iter().any(|s| s.kind == codes::StepKind::Answer));
+}
+
+#[test]
+fn missing_episode_of_care_asks_for_the_seventh_character() {
+    let e = encode("sprain of left ankle");
+    let q = e.questions.first().expect("a question");
+    let values: Vec<&str> = q.choices.iter().map(|c| c.value.as_str()).collect();
+    assert_eq!(values, ["A", "D", "S"], "{q:?}");
+    let e = encode_with("sprain of left ankle", Patient::default(), &[(&q.id, "D")]);
+    assert_eq!(codes_of(&e), ["S93.402D"]);
+}
+
+#[test]
+fn fracture_not_stated_open_or_closed_is_closed_and_cites_the_guideline() {
+    let e = encode(
+        "displaced transverse fracture of shaft of left humerus, subsequent encounter with delayed healing",
+    );
+    assert_eq!(codes_of(&e), ["S42.322G"]);
+    let e = encode("displaced transverse fracture of shaft of left humerus, initial encounter");
+    assert_eq!(codes_of(&e), ["S42.322A"]);
+    assert!(
+        e.steps.iter().any(|s| s.source.contains("I.C.19.c.1")),
+        "{:?}",
+        e.steps
+    );
+}
+
+#[test]
+fn poisoning_uses_the_drug_table_column_for_the_intent() {
+    let e = encode("accidental overdose of acetaminophen, initial encounter");
+    assert_eq!(codes_of(&e), ["T39.1X1A"]);
+    let e = encode("intentional overdose of acetaminophen, initial encounter");
+    assert_eq!(codes_of(&e), ["T39.1X2A"]);
+    // No intent stated is accidental (Guidelines I.C.19.e.5.b).
+    let e = encode("poisoning by acetaminophen, initial encounter");
+    assert_eq!(codes_of(&e), ["T39.1X1A"]);
+    assert!(e.steps.iter().any(|s| s.text.contains("I.C.19.e.5.b")));
+}
+
+#[test]
+fn neoplasm_table_primary_and_metastatic_site() {
+    let female = Patient {
+        sex: Some(Sex::Female),
+        age_years: Some(60),
+    };
+    let e = encode_with(
+        "adenocarcinoma of the upper-outer quadrant of the left breast, metastatic to bone",
+        female,
+        &[],
+    );
+    let got = codes_of(&e);
+    assert_eq!(
+        got.first().map(String::as_str),
+        Some("C50.412"),
+        "{got:?} {:?}",
+        e.steps
+    );
+    assert!(got.contains(&"C79.51".to_string()), "{got:?} {:?}", e.steps);
+}
+
+#[test]
+fn combination_code_then_use_additional_code_partner() {
+    let e = encode("type 2 diabetes mellitus with diabetic chronic kidney disease");
+    assert_eq!(codes_of(&e), ["E11.22", "N18.9"]);
+    let note = e
+        .steps
+        .iter()
+        .find(|s| s.kind == codes::StepKind::Note)
+        .unwrap();
+    assert!(
+        note.text.contains("use additional code at E11.22"),
+        "{note:?}"
+    );
+    // The Index path is part of the answer.
+    assert!(
+        e.steps
+            .iter()
+            .any(|s| s.text.starts_with("Index: Diabetes"))
+    );
+}
+
+#[test]
+fn bad_statements_get_no_index_entry_with_nearest_terms() {
+    for s in ["", "zzqx qqqv", "Lungenentzündung mit Fieber 肺炎"] {
+        let e = encode(s);
+        assert!(e.codes.is_empty(), "{s}: {:?}", e.codes);
+        assert!(e.steps.iter().any(|st| st.text.contains("no index entry")));
+    }
+    let e = encode("zzqx pneumonia");
+    assert_eq!(codes_of(&e), ["J18.9"]);
+    let long = "chest pain ".repeat(10_000);
+    let t = std::time::Instant::now();
+    let e = encode(&long);
+    assert_eq!(codes_of(&e).first().map(String::as_str), Some("R07.9"));
+    assert!(t.elapsed().as_secs() < 5);
+    let e = encode("xyzzy plugh");
+    assert!(e.nearest.len() <= 5);
+}
+
+#[test]
+fn several_conditions_under_one_main_term_and_their_partner() {
+    let e = encode(
+        "type 2 diabetes with diabetic peripheral angiopathy and foot ulcer of the left heel",
+    );
+    let got = codes_of(&e);
+    for want in ["E11.621", "E11.51", "L97.429"] {
+        assert!(got.contains(&want.to_string()), "{want}: {got:?}");
+    }
+}
