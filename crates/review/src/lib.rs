@@ -11,6 +11,8 @@
 //!   assign / waive / resolve actions.
 //! - `audited`: the queue and the actions with their audit entries, for every channel.
 //! - `poa`: CMS's POA-exempt codes.
+//! - `watch`: re-review of only the charts written since the last step (new rows by id,
+//!   changes by `record_history` id), for a server that keeps queues current.
 //!
 //! Invariants:
 //! - A finding is identified by patient, rule and subject (`note:12`), so reviewing again
@@ -25,6 +27,7 @@ mod findings;
 mod poa;
 mod reconcile;
 mod rules;
+mod watch;
 
 pub use audited::{QUEUE_CATEGORIES, act_audited, queue_audited};
 pub use findings::{Context, Finding, analyse};
@@ -34,3 +37,4 @@ pub use reconcile::{
     review_patient,
 };
 pub use rules::{Anchor, Check, DEFAULT_RULES, Rule, RuleProblem, RuleSet, RulesError};
+pub use watch::{Watermark, step};

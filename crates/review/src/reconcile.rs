@@ -26,7 +26,7 @@ pub struct ReviewCounts {
 }
 
 impl ReviewCounts {
-    fn add(&mut self, other: ReviewCounts) {
+    pub(crate) fn add(&mut self, other: ReviewCounts) {
         self.charts += other.charts;
         self.opened += other.opened;
         self.reopened += other.reopened;
@@ -63,6 +63,10 @@ pub fn review_patient(
     cx: &Context<'_>,
 ) -> store::Result<ReviewCounts> {
     let chart = tx.chart(patient_id)?;
+    if chart.patient.meta.deleted.is_some() {
+        // A deleted patient's deficiencies stay as they were left.
+        return Ok(ReviewCounts::default());
+    }
     let findings = analyse(&chart, rules, cx);
     let mut existing: HashMap<(String, String), Stored<Deficiency>> =
         deficiencies_of(tx, patient_id)?

@@ -42,6 +42,7 @@ mod patients;
 mod population;
 mod rejection;
 mod review_api;
+mod review_watch;
 mod routes;
 mod serve;
 mod state;

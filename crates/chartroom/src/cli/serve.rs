@@ -115,8 +115,13 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     if let Some(addr) = args.mllp {
         super::mllp::spawn(&store, &trail, addr, args.insecure_non_loopback)?;
     }
+    // A malformed rules file stops the server here, naming its lines.
+    let rules = super::review::rules_in_force(None, &storage.data_dir)?;
     let state = AppState::new(store, trail, config)?;
     state.warm_code_search();
+    state
+        .keep_review_current(rules)
+        .context("starting chart review")?;
     let serve = ServeConfig {
         listen: args.listen,
         tls,

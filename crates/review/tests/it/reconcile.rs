@@ -159,7 +159,47 @@ fn a_disabled_rule_leaves_its_deficiencies(store: &TestStore) {
 }
 
 backend_tests!(
+    a_step_re_reviews_only_what_was_written,
     fixing_the_cause_resolves_and_undoing_it_reopens,
     waivers_and_assignments_are_kept,
     a_disabled_rule_leaves_its_deficiencies,
 );
+
+fn a_step_re_reviews_only_what_was_written(store: &TestStore) {
+    let rules = RuleSet::defaults().unwrap();
+    let chart = store.write(|tx| Ok(complete_chart(tx))).unwrap();
+    let mut mark = review::Watermark::now(store).unwrap();
+    let step = |mark: &mut review::Watermark| {
+        review::step(store, &actor(), mark, &rules, &context()).unwrap()
+    };
+    assert_eq!(step(&mut mark).charts, 0, "nothing written since the mark");
+    store
+        .write(|tx| {
+            diagnosis(tx, &chart, "E11.9", DiagnosisRank::Secondary, None);
+            Ok(())
+        })
+        .unwrap();
+    let counts = step(&mut mark);
+    assert_eq!((counts.charts, counts.opened), (1, 1), "{counts:?}");
+    assert_eq!(
+        step(&mut mark).charts,
+        0,
+        "review's own writes do not wake it"
+    );
+    let dx: Vec<store::Stored<Diagnosis>> = store.read(|tx| tx.for_patient(chart.patient)).unwrap();
+    let e11 = dx.iter().find(|d| d.record.code == "E11.9").unwrap();
+    store
+        .write(|tx| {
+            let mut record = e11.record.clone();
+            record.poa = Some(PoaIndicator::No);
+            tx.update(&actor(), e11.meta.id, e11.meta.version, &record)
+        })
+        .unwrap();
+    let fixed = step(&mut mark);
+    assert_eq!(
+        (fixed.charts, fixed.resolved),
+        (1, 1),
+        "an update is seen through its history"
+    );
+    assert!(open_queue(store).is_empty());
+}

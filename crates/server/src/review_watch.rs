@@ -1,0 +1,72 @@
+//! Keeps chart review current while the server runs: a thread reviews every chart once at
+//! start, then every second re-reviews only the charts written since (`review::step`), so
+//! the work queues follow the records within about a second. Each pass that changed
+//! something is one `job` audit entry saying what it changed.
+
+use crate::state::AppState;
+use privacy::{Action, AuditEvent, Channel, DataCategory};
+use review::{ReviewCounts, RuleSet, Watermark};
+use std::time::Duration;
+use store::Actor;
+
+/// How long the watcher sleeps between passes.
+const PASS_EVERY: Duration = Duration::from_secs(1);
+
+fn audit(state: &AppState, what: &str, counts: &ReviewCounts) {
+    if counts.opened + counts.reopened + counts.resolved == 0 {
+        return;
+    }
+    let event = AuditEvent::new(
+        state.store.clock().now(),
+        "job:review",
+        Action::Read,
+        Channel::Job,
+    )
+    .categories(DataCategory::ALL)
+    .reason(&format!(
+        "{what}: {} charts, {} opened, {} reopened, {} resolved",
+        counts.charts, counts.opened, counts.reopened, counts.resolved
+    ));
+    if let Err(e) = state.trail.record(&state.store, &event) {
+        eprintln!("chartroom serve: chart review could not write its audit entry: {e}");
+    }
+}
+
+impl AppState {
+    /// Starts the review thread with `rules`.
+    pub fn keep_review_current(&self, rules: RuleSet) -> std::io::Result<()> {
+        let state = self.clone();
+        std::thread::Builder::new()
+            .name("chart-review".into())
+            .spawn(move || {
+                let poa = match review::PoaExempt::embedded() {
+                    Ok(poa) => poa,
+                    Err(e) => {
+                        eprintln!("chartroom serve: chart review is off: {e}");
+                        return;
+                    }
+                };
+                let cx = review::Context {
+                    codes: Some(&state.codes),
+                    poa_exempt: &poa,
+                };
+                let actor = Actor::new("job:review");
+                // The mark is taken before the full pass, so what is written during it is
+                // reviewed again by the first step rather than missed.
+                let mut mark = Watermark::now(&state.store).unwrap_or_default();
+                match review::review_all(&state.store, &actor, &rules, &cx, &mut |_| {}) {
+                    Ok(counts) => audit(&state, "chart review at start", &counts),
+                    Err(e) => eprintln!("chartroom serve: chart review at start failed: {e}"),
+                }
+                loop {
+                    std::thread::sleep(PASS_EVERY);
+                    match review::step(&state.store, &actor, &mut mark, &rules, &cx) {
+                        Ok(counts) => audit(&state, "chart re-review", &counts),
+                        // A failed pass keeps its mark and is tried again next time.
+                        Err(e) => eprintln!("chartroom serve: chart re-review failed: {e}"),
+                    }
+                }
+            })
+            .map(|_| ())
+    }
+}
