@@ -47,6 +47,7 @@ mod routes;
 mod serve;
 mod state;
 mod tokens;
+mod totp_vault;
 mod web;
 
 pub use auth::{IDLE_HEADER, MfaState, Principal, SESSION_COOKIE, TokenUse};

@@ -105,9 +105,10 @@ pub(crate) async fn confirm_enrolment(
                 .map_err(|e| WebError::bad("secret", e.to_string()))?
                 .ok_or_else(|| WebError::bad("code", "the code does not match this secret now"))?;
             Ok(state.trail.write(&state.store, |audited| {
+                let sealed = state.totp_vault.seal(principal.user_id, &secret)?;
                 audited
                     .security()
-                    .set_totp_secret(principal.user_id, Some(&secret))?;
+                    .set_totp_secret(principal.user_id, Some(&sealed))?;
                 audited
                     .security()
                     .accept_totp_step(principal.user_id, step)?;
@@ -187,7 +188,10 @@ pub(crate) async fn verify_code(
                 ));
             };
             let now = state.store.clock().now();
-            let secret = user.totp_secret.clone().unwrap_or_default();
+            let secret = state
+                .authenticator_secret(&user)
+                .map_err(WebError::internal)?
+                .unwrap_or_default();
             let step =
                 privacy::totp_matching_step(&secret, &code, now).map_err(WebError::internal)?;
             Ok(state.trail.write(&state.store, |audited| {

@@ -74,6 +74,8 @@ pub struct AppState {
     pub(crate) form_key: Arc<String>,
     /// FHIR Bulk Data `$export` jobs of this process.
     pub(crate) exports: Arc<crate::fhir_rest::ExportJobs>,
+    /// Seals authenticator secrets (key `totp.key` beside the audit key).
+    pub(crate) totp_vault: Arc<crate::totp_vault::TotpVault>,
 }
 
 impl AppState {
@@ -93,7 +95,15 @@ impl AppState {
         let dummy = privacy::hash_password(&password, &salt, config.hash_cost)
             .map_err(|e| store::Error::Database(e.to_string()))?;
         let exports = Arc::new(crate::fhir_rest::ExportJobs::new(config.export_dir.clone()));
+        let totp_vault = crate::totp_vault::TotpVault::open_or_create(trail.dir())?;
+        let sealed = totp_vault.seal_plain_secrets(&store)?;
+        if sealed > 0 {
+            eprintln!(
+                "chartroom serve: encrypted {sealed} authenticator secrets stored in plain text by an earlier version"
+            );
+        }
         Ok(Self {
+            totp_vault: Arc::new(totp_vault),
             exports,
             store,
             trail,
@@ -124,6 +134,14 @@ impl AppState {
             });
         // Without the thread the indexes are built on first use instead.
         drop(spawned);
+    }
+
+    /// The authenticator secret of `user` in plain text, if they enrolled one.
+    pub fn authenticator_secret(&self, user: &store::User) -> Result<Option<String>, String> {
+        user.totp_secret
+            .as_deref()
+            .map(|stored| self.totp_vault.open(user.id, stored))
+            .transpose()
     }
 
     /// Runs store work on the blocking pool.

@@ -133,6 +133,11 @@ impl AuditTrail {
         }
     }
 
+    /// The directory holding the key and the head.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The head file's path.
     pub fn head_path(&self) -> PathBuf {
         self.dir.join(AUDIT_HEAD_FILE)

@@ -48,7 +48,7 @@ pub use filter::{Filter, Op, Sort, fold_name};
 pub use history::{FieldChange, HistoryEntry};
 pub use patients::{PatientQuery, PatientSummary};
 pub use postgres::redact_url;
-pub use private_file::secure_data_dir;
+pub use private_file::{TOTP_KEY_FILE, key_in, secure_data_dir};
 pub use security::{
     ApiToken, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
     normalize_username,

@@ -22,7 +22,11 @@ const PRIVATE_FILES: &[&str] = &[
     "chartroom.db-shm",
     crate::audit::AUDIT_KEY_FILE,
     crate::audit::AUDIT_HEAD_FILE,
+    TOTP_KEY_FILE,
 ];
+
+/// The file, beside the audit key, holding the key that encrypts authenticator secrets.
+pub const TOTP_KEY_FILE: &str = "totp.key";
 
 fn options() -> OpenOptions {
     let mut options = OpenOptions::new();
@@ -43,6 +47,39 @@ pub(crate) fn create(path: &Path) -> io::Result<File> {
 /// Creates `path` for writing, mode 0600; fails if it exists.
 pub(crate) fn create_new(path: &Path) -> io::Result<File> {
     options().create_new(true).open(path)
+}
+
+/// The 32-byte key in `dir/name`, created (random, mode 0600) when there is none.
+pub fn key_in(dir: &Path, name: &str) -> Result<[u8; 32]> {
+    let path = dir.join(name);
+    let failed = |what: &str, e: &dyn std::fmt::Display| Error::Open {
+        location: path.display().to_string(),
+        message: format!("{what}: {e}"),
+    };
+    let read = || -> Result<[u8; 32]> {
+        let bytes = std::fs::read(&path).map_err(|e| failed("cannot read the key", &e))?;
+        let found = bytes.len();
+        bytes
+            .try_into()
+            .map_err(|_| failed("the key must be 32 bytes", &format!("found {found}")))
+    };
+    if path.exists() {
+        return read();
+    }
+    secure_and_warn(dir)?;
+    let key = crate::audit::random_bytes::<32>()?;
+    match create_new(&path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            file.write_all(&key)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| failed("cannot write the key", &e))?;
+            Ok(key)
+        }
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read(),
+        Err(e) => Err(failed("cannot create the key", &e)),
+    }
 }
 
 /// Creates `dir` (and missing parents) mode 0700, then narrows what is already there:

@@ -507,6 +507,28 @@ impl<'a> Security<'a> {
         Ok(())
     }
 
+    /// Every user with an authenticator secret, as `(user id, stored text)`.
+    pub fn totp_secrets(&mut self) -> Result<Vec<(i64, String)>> {
+        let rows = self.conn.query(
+            "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL ORDER BY id",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|row| (row.int(0), text(row, 1)))
+            .collect())
+    }
+
+    /// Replaces the stored form of a user's authenticator secret (the same secret, newly
+    /// encrypted), keeping the last step used so no code works twice.
+    pub fn reseal_totp_secret(&mut self, user_id: i64, stored: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE users SET totp_secret = ? WHERE id = ?",
+            &[Value::from(stored), Value::Int(user_id)],
+        )?;
+        Ok(())
+    }
+
     /// Records the TOTP step just accepted; refuses (returns false) a step at or before the
     /// last one accepted, so each code works once.
     pub fn accept_totp_step(&mut self, user_id: i64, step: i64) -> Result<bool> {

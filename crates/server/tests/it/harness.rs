@@ -19,6 +19,7 @@ pub struct Harness {
     pub store: Arc<Store>,
     pub clock: Arc<FixedClock>,
     pub trail: Arc<AuditTrail>,
+    pub state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -49,7 +50,8 @@ impl Harness {
         change(&mut config);
         let state = AppState::new(store.clone(), trail.clone(), config).unwrap();
         Self {
-            app: app(state),
+            app: app(state.clone()),
+            state,
             store,
             clock,
             trail,
@@ -322,7 +324,8 @@ impl Harness {
     /// The user's current authenticator code.
     pub fn code(&self, name: &str) -> String {
         let user = self.store.security(|s| s.existing_user(name)).unwrap();
-        privacy::totp_code(&user.totp_secret.unwrap(), self.now()).unwrap()
+        let secret = self.state.authenticator_secret(&user).unwrap().unwrap();
+        privacy::totp_code(&secret, self.now()).unwrap()
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

@@ -256,3 +256,50 @@ async fn a_token_is_no_way_around_a_required_second_factor() {
         "the account's roles require an authenticator: sign in and enrol one first"
     );
 }
+
+/// Authenticator secrets are encrypted at rest under `totp.key` (0600, beside the audit
+/// key); a secret an earlier version stored in plain text is sealed when the server
+/// starts, and its codes still work.
+#[tokio::test]
+async fn authenticator_secrets_are_encrypted_at_rest() {
+    let h = Harness::new();
+    h.add_user("root", &[Role::Administrator]);
+    h.login("root").await;
+    let stored = h
+        .store
+        .security(|s| s.existing_user("root"))
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    assert!(stored.starts_with("aes256gcm:"), "{stored}");
+    let key = h.trail.dir().join("totp.key");
+    assert_eq!(std::fs::read(&key).unwrap().len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // An earlier version's plain secret, then a server start over the same store and key.
+    let user = h.store.security(|s| s.existing_user("root")).unwrap();
+    let plain = privacy::totp_secret([9; 20]);
+    h.store
+        .security(|s| s.reseal_totp_secret(user.id, &plain))
+        .unwrap();
+    let restarted = server::AppState::new(
+        h.store.clone(),
+        h.trail.clone(),
+        server::ServerConfig::default(),
+    )
+    .unwrap();
+    let user = h.store.security(|s| s.existing_user("root")).unwrap();
+    let stored = user.totp_secret.clone().unwrap();
+    assert!(stored.starts_with("aes256gcm:"), "{stored}");
+    assert_eq!(
+        restarted.authenticator_secret(&user).unwrap(),
+        Some(plain)
+    );
+    // The first harness shares the key file, so its sign-in still checks codes.
+    h.login("root").await;
+}
