@@ -17,6 +17,7 @@
 pub mod cm;
 mod cm_search;
 pub mod code;
+mod coding_edits;
 mod crossref;
 pub mod edits;
 mod encoder;
@@ -35,6 +36,7 @@ pub mod sources;
 
 pub use cm::CmRelease;
 pub use code::{normalize, pack, unpack};
+pub use coding_edits::{CodingEdit, RULES as CODING_EDIT_RULES, Rule as CodingEditRule, Severity};
 pub use edits::{EditFlag, EditKind, Patient, Sex};
 pub use encoder::{Choice, EncodeRequest, EncodedCode, Encoding, Question, Step, StepKind};
 pub use engine::{CodeSets, IMPORT_DIR, ImportRequest, Loaded, build_release};

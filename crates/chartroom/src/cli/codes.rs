@@ -76,6 +76,19 @@ pub enum CodesCmd {
         #[arg(long = "answer", value_name = "QUESTION=VALUE")]
         answers: Vec<String>,
     },
+    /// Coding edits on an encounter's diagnosis codes, first-listed first: invalid or header
+    /// codes, duplicates, Excludes1 pairs, manifestation first, missing code-first /
+    /// use-additional partners, external cause first, MCE sex and age; each with its source.
+    Edits {
+        /// The diagnosis codes as listed on the claim.
+        #[arg(required = true)]
+        codes: Vec<String>,
+        /// Date of service (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        patient: PatientArgs,
+    },
     /// Import a release file in the publisher's format without a rebuild.
     Import {
         /// The file: ICD-10-CM tabular XML, ICD-10-PCS tables XML, HCPCS fixed-width,
@@ -331,6 +344,25 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 return output::json(&encoding);
             }
             print_encoding(&encoding);
+        }
+        CodesCmd::Edits {
+            codes: list,
+            date,
+            patient,
+        } => {
+            let dos = date_arg(date.as_deref())?;
+            let list: Vec<&str> = list.iter().map(String::as_str).collect();
+            let edits = sets.coding_edits(&list, dos, &patient.patient()?)?;
+            if json {
+                return output::json(&edits);
+            }
+            if edits.is_empty() {
+                crate::say!("no coding edits for {}", list.join(" "));
+            }
+            for e in &edits {
+                crate::say!("{:?} [{}] {}", e.severity, e.rule, e.message);
+                crate::say!("  source: {}", e.source);
+            }
         }
         CodesCmd::Import {
             file,

@@ -8,6 +8,7 @@
 
 use crate::cm::{CmRelease, NoteKind};
 use crate::code;
+use crate::coding_edits::{code_ranges, excludes, under};
 use crate::engine::CodeSets;
 use crate::error::Result;
 
@@ -16,33 +17,14 @@ use super::walk::{Indexes, Landing};
 use super::words::Statement;
 use super::{EncodeRequest, Encoding, Step, StepKind};
 
-/// Code references in a note's text ("N18.1-N18.6", "E10.-", "I50.-"), normalised
-/// without the dot and dash ("N181", "E10", "I50").
-pub(crate) fn code_refs(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
-        .filter_map(|t| {
-            let t = t.trim_end_matches('.');
-            let mut chars = t.chars();
-            let ok = t.len() >= 3
-                && chars.next().is_some_and(|c| c.is_ascii_uppercase())
-                && chars.next().is_some_and(|c| c.is_ascii_digit())
-                && chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
-            ok.then(|| code::normalize(t))
-        })
-        .collect()
-}
-
-/// Does `code` (normalised) fall under one of `refs`?
-fn under(code: &str, refs: &[String]) -> bool {
-    refs.iter().any(|r| code.starts_with(r.as_str()))
-}
-
-/// Categories (three characters) named in a note, for partner search.
-fn categories(refs: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = refs
+/// Categories (three characters) a note's ranges start in: the partner search takes any
+/// code of them ("chronic kidney disease" gives N18.9 for a note naming N18.1-N18.6, and
+/// the coding edit then asks for the stage).
+fn categories(ranges: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = ranges
         .iter()
-        .filter_map(|r| r.get(..3))
-        .map(str::to_string)
+        .filter_map(|(lo, _)| lo.get(..3))
+        .map(|c| (c.to_string(), c.to_string()))
         .collect();
     out.dedup();
     out
@@ -78,8 +60,7 @@ pub(crate) fn apply(
             if note.kind != NoteKind::UseAdditionalCode {
                 continue;
             }
-            let refs = code_refs(&note.text);
-            let cats = categories(&refs);
+            let cats = categories(&code_ranges(&note.text));
             if cats.is_empty() {
                 continue;
             }
@@ -147,9 +128,8 @@ pub(crate) fn apply(
             if note.kind != NoteKind::Excludes1 {
                 continue;
             }
-            let refs = code_refs(&note.text);
             for (j, (b, _, _)) in codes.iter().enumerate() {
-                if j == k || !r.node(*b).is_some_and(|x| under(&x.code, &refs)) {
+                if j == k || !r.node(*b).is_some_and(|x| excludes(&note.text, &x.code)) {
                     continue;
                 }
                 let from_code = r.node(from).map(|n| n.display_code()).unwrap_or_default();
@@ -188,11 +168,11 @@ fn sequence(r: &CmRelease, codes: &mut Vec<(u32, String, bool)>, out: &mut Encod
             let Some(&(na, _, _)) = codes.get(a) else {
                 continue;
             };
-            let first_refs: Vec<(u32, Vec<String>)> = r
+            let first_refs: Vec<(u32, Vec<(String, String)>)> = r
                 .notes_with_inheritance(na)
                 .into_iter()
                 .filter(|(_, n)| n.kind == NoteKind::CodeFirst)
-                .map(|(f, n)| (f, code_refs(&n.text)))
+                .map(|(f, n)| (f, code_ranges(&n.text)))
                 .collect();
             let etiology = codes
                 .iter()

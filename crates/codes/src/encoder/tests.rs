@@ -1,6 +1,5 @@
 //! Unit tests for the encoder's word handling and note parsing.
 
-use super::notes::code_refs;
 use super::words::{Statement, norm};
 
 #[test]
@@ -18,13 +17,4 @@ fn titles_match_with_nonessential_modifiers_optional() {
     // "diabetes" and the modifier "mellitus" are used.
     assert_eq!(m.map(u64::count_ones), Some(2));
     assert_eq!(st.match_title("Diabetes insipidus", "", st.all()), None);
-}
-
-#[test]
-fn note_code_references() {
-    assert_eq!(
-        code_refs("Use additional code to identify stage of chronic kidney disease (N18.1-N18.6)"),
-        ["N181", "N186"]
-    );
-    assert_eq!(code_refs("type 1 diabetes mellitus (E10.-)"), ["E10"]);
 }

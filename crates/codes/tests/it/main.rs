@@ -3,6 +3,7 @@
 // Helpers outside #[test] functions are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod coding_edits;
 mod dates;
 mod devset;
 mod embedded;

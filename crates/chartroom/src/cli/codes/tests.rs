@@ -31,3 +31,21 @@ fn encode_names_a_bad_answer_or_sex() {
     let e = encode("sprain of left ankle", Some("X"), &[]).unwrap_err();
     assert!(e.to_string().contains("expected F or M"), "{e}");
 }
+
+#[test]
+fn edits_run_on_the_listed_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        CodesCmd::Edits {
+            codes: vec!["E11.9".into(), "E10.9".into()],
+            date: Some("2026-01-15".into()),
+            patient: PatientArgs {
+                sex: None,
+                age: None,
+            },
+        },
+        true,
+        dir.path(),
+    )
+    .unwrap();
+}
