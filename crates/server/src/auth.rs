@@ -19,8 +19,8 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{FromRequestParts, State};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use privacy::{Action, AuditEvent, Channel, Outcome, Permission, PermissionSet, RoleSet};
 use serde::Deserialize;
@@ -414,10 +414,21 @@ pub async fn logout(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
     jar: CookieJar,
-) -> Result<(CookieJar, Json<Value>), WebError> {
+) -> Result<(CookieJar, [(HeaderName, &'static str); 1], Json<Value>), WebError> {
     sign_out(&state, principal).await?;
-    Ok((clear_cookie(jar), Json(json!({ "signed_out": true }))))
+    Ok((
+        clear_cookie(jar),
+        CLEAR_SITE_DATA,
+        Json(json!({ "signed_out": true })),
+    ))
 }
+
+/// Sent with every sign-out: the browser drops what it kept of the session (pages in its
+/// cache, cookies, storage), so the next person at a shared workstation finds nothing.
+pub(crate) const CLEAR_SITE_DATA: [(HeaderName, &str); 1] = [(
+    HeaderName::from_static("clear-site-data"),
+    "\"cache\", \"cookies\", \"storage\"",
+)];
 
 /// The jar with the session cookie removed.
 pub(crate) fn clear_cookie(jar: CookieJar) -> CookieJar {

@@ -424,12 +424,30 @@ pub fn app(state: AppState) -> Router {
         };
         router = router.route(spec.path, handler);
     }
-    router
+    let https = state.config.secure_cookies;
+    let router = router
         .fallback(no_route)
         .layer(middleware::from_fn(crate::csrf::refuse_cross_site))
         .layer(middleware::from_fn(crate::fhir_rest::outcomes_only))
-        .layer(middleware::map_response(no_store))
-        .with_state(state)
+        .layer(middleware::map_response(no_store));
+    // HSTS only means something on HTTPS (browsers ignore it over plain HTTP), and sent
+    // there it would pin a development host to HTTPS for a year.
+    let router = if https {
+        router.layer(middleware::map_response(strict_transport))
+    } else {
+        router
+    };
+    router.with_state(state)
+}
+
+/// Over HTTPS: browsers must never come back over plain HTTP (a year, renewed with every
+/// response), so a network attacker cannot strip TLS from a later visit.
+async fn strict_transport(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    response
 }
 
 /// No route matched: each surface says so in its own form.

@@ -54,6 +54,23 @@ pub enum ServeError {
     },
 }
 
+/// The ring provider restricted to AES-GCM suites (FIPS 140 approved; ChaCha20-Poly1305
+/// is not), with ECDHE key exchange for forward secrecy.
+fn aes_gcm_only() -> rustls::crypto::CryptoProvider {
+    use rustls::crypto::ring::cipher_suite as suite;
+    rustls::crypto::CryptoProvider {
+        cipher_suites: vec![
+            suite::TLS13_AES_256_GCM_SHA384,
+            suite::TLS13_AES_128_GCM_SHA256,
+            suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ],
+        ..rustls::crypto::ring::default_provider()
+    }
+}
+
 /// The rustls server configuration for `files` (TLS 1.2 or later; HTTP/1.1).
 pub fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, ServeError> {
     let certs = CertificateDer::pem_file_iter(&files.cert)
@@ -67,13 +84,12 @@ pub fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, ServeError> 
     }
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|e| ServeError::Tls(format!("{}: {e}", files.key.display())))?;
-    let mut config = rustls::ServerConfig::builder_with_protocol_versions(&[
-        &rustls::version::TLS13,
-        &rustls::version::TLS12,
-    ])
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .map_err(|e| ServeError::Tls(e.to_string()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(aes_gcm_only()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| ServeError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| ServeError::Tls(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }

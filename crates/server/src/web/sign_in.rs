@@ -229,5 +229,10 @@ pub(crate) async fn logout(
 ) -> PageResult {
     check_token(&state, &principal, &form.token)?;
     auth::sign_out(&state, principal).await?;
-    Ok((auth::clear_cookie(jar), Redirect::to("/login?why=out")).into_response())
+    Ok((
+        auth::clear_cookie(jar),
+        auth::CLEAR_SITE_DATA,
+        Redirect::to("/login?why=out"),
+    )
+        .into_response())
 }

@@ -296,10 +296,7 @@ async fn authenticator_secrets_are_encrypted_at_rest() {
     let user = h.store.security(|s| s.existing_user("root")).unwrap();
     let stored = user.totp_secret.clone().unwrap();
     assert!(stored.starts_with("aes256gcm:"), "{stored}");
-    assert_eq!(
-        restarted.authenticator_secret(&user).unwrap(),
-        Some(plain)
-    );
+    assert_eq!(restarted.authenticator_secret(&user).unwrap(), Some(plain));
     // The first harness shares the key file, so its sign-in still checks codes.
     h.login("root").await;
 }

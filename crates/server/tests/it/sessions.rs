@@ -46,6 +46,14 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
         "the cookie is cleared"
     );
     assert_eq!(
+        out.headers["clear-site-data"],
+        "\"cache\", \"cookies\", \"storage\""
+    );
+    assert!(
+        !me.headers.contains_key("strict-transport-security"),
+        "no HSTS over plain HTTP"
+    );
+    assert_eq!(
         h.call("GET", "/api/me", Some(&session), None).await.status,
         StatusCode::UNAUTHORIZED
     );
@@ -253,4 +261,19 @@ async fn cross_site_state_changes_are_refused() {
         )
         .await;
     assert_eq!(read.status, StatusCode::OK, "reads are not state changes");
+}
+
+/// Signing out from the pages tells the browser to drop its cache, cookies and storage.
+#[tokio::test]
+async fn signing_out_of_the_pages_clears_the_site_data() {
+    let h = Harness::new();
+    h.add_user("bo", &[Role::Billing]);
+    let cookie = crate::pages::sign_in(&h, "bo").await;
+    let token = crate::pages::page_token(&h, &cookie).await;
+    let out = h.form("/logout", Some(&cookie), &[("token", &token)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        out.headers["clear-site-data"],
+        "\"cache\", \"cookies\", \"storage\""
+    );
 }

@@ -59,19 +59,44 @@ fn start(dir: &std::path::Path) -> (SocketAddr, CertificateDer<'static>) {
 }
 
 fn https(addr: SocketAddr, cert: &CertificateDer<'static>, request: &str) -> String {
+    https_with(
+        rustls::crypto::ring::default_provider(),
+        addr,
+        cert,
+        request,
+    )
+    .unwrap()
+}
+
+/// A request over TLS from a client offering what `provider` offers.
+fn https_with(
+    provider: rustls::crypto::CryptoProvider,
+    addr: SocketAddr,
+    cert: &CertificateDer<'static>,
+    request: &str,
+) -> Result<String, std::io::Error> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.clone()).unwrap();
-    let config = rustls::ClientConfig::builder()
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
     let name = ServerName::try_from("localhost").unwrap();
     let mut connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
     let mut socket = TcpStream::connect(addr).unwrap();
     let mut tls = rustls::Stream::new(&mut connection, &mut socket);
-    tls.write_all(request.as_bytes()).unwrap();
+    tls.write_all(request.as_bytes())?;
     let mut response = Vec::new();
     let _ = tls.read_to_end(&mut response);
-    String::from_utf8_lossy(&response).into_owned()
+    let suite = connection
+        .negotiated_cipher_suite()
+        .map(|s| format!("{:?}", s.suite()));
+    Ok(format!(
+        "{}\r\nx-test-suite: {}",
+        String::from_utf8_lossy(&response),
+        suite.unwrap_or_default()
+    ))
 }
 
 #[test]
@@ -84,6 +109,16 @@ fn https_serves_with_secure_cookies_and_refuses_plain_http() {
         "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        health
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "{health}"
+    );
+    assert!(
+        health.contains("x-test-suite: TLS13_AES_256_GCM_SHA384"),
+        "{health}"
+    );
 
     let body = format!(r#"{{"username":"doc","password":"{PASSWORD}"}}"#);
     let login = https(
@@ -128,4 +163,35 @@ fn unusable_certificates_are_named() {
         error.starts_with("TLS: ") && error.contains("nope.pem"),
         "{error}"
     );
+}
+
+/// Only AES-GCM suites are offered: a client that speaks nothing else but ChaCha20-Poly1305
+/// (TLS 1.3 or 1.2) gets no connection.
+#[test]
+fn only_aes_gcm_cipher_suites_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, cert) = start(dir.path());
+    let request = "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    use rustls::crypto::ring::cipher_suite as suite;
+    for offered in [
+        suite::TLS13_CHACHA20_POLY1305_SHA256,
+        suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    ] {
+        let provider = rustls::crypto::CryptoProvider {
+            cipher_suites: vec![offered],
+            ..rustls::crypto::ring::default_provider()
+        };
+        let answer = https_with(provider, addr, &cert, request);
+        assert!(
+            answer.as_ref().is_err() || !answer.as_ref().unwrap().contains("200 OK"),
+            "{offered:?}: {answer:?}"
+        );
+    }
+    let provider = rustls::crypto::CryptoProvider {
+        cipher_suites: vec![suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+        ..rustls::crypto::ring::default_provider()
+    };
+    let answer = https_with(provider, addr, &cert, request).unwrap();
+    assert!(answer.contains("200 OK"), "{answer}");
 }
