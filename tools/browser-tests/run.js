@@ -2,8 +2,10 @@
 // Usage: node run.js PATH/TO/chartroom
 // Walks what a records department does on a fresh install: the first administrator signs in
 // and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
-// auditor (who enrol authenticators at their first sign-in, as their roles require); billing searches (with a typo) and cannot read note text or edit demographics; the
-// physician breaks the glass; another signs a note from the start page; the HIM technician
+// auditor (who enrol authenticators at their first sign-in, as their roles require); billing
+// searches (with a typo) and cannot read note text or edit demographics; the physician breaks
+// the glass; another signs a note from the start page; the front desk registers a patient and
+// is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; an idle session is signed out by the server; the
 // auditor finds every look in the audit report and the chain verifies; the administrator's second sign-in asks for the code.
 "use strict";
@@ -115,6 +117,7 @@ async function main() {
   assert.ok(unsigned, "the demo has an unsigned note with an author");
   chartroom(data, ["user", "add", "phil", "--role", "physician", "--password-stdin"], PASSWORD + "\n");
   chartroom(data, ["user", "provider", "phil", "--id", String(unsigned.author)]);
+  chartroom(data, ["user", "add", "fran", "--role", "front-desk", "--password-stdin"], PASSWORD + "\n");
   const { child, base } = await startServer(data);
   const browser = await chromium.launch({
     executablePath: browserPath,
@@ -216,6 +219,36 @@ async function main() {
       assert.equal(await page.locator("#to-sign tbody tr").count(), before - 1);
       await page.goto(`${base}/patients/${unsigned.patient}`);
       assert.match(await page.textContent("#history"), /signed_at/);
+      await signOut(page);
+    });
+
+    await step("the front desk registers a patient: every bad field at once, then possible duplicates first", async () => {
+      await signIn(page, base, "fran");
+      await Promise.all([page.waitForNavigation(), page.click("text=Register a patient")]);
+      await page.fill("#family_name", "Quillfeather");
+      await page.fill("#given_name", "Odile");
+      await page.fill("#birth_date", "2099-01-01");
+      await page.fill("#state", "Atlantis");
+      await page.fill("#postal_code", "1234");
+      await page.selectOption("#sex", "female");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Register\")")]);
+      const errors = await page.textContent("[role=alert]");
+      for (const label of ["Date of birth", "State", "ZIP code"]) assert.match(errors, new RegExp(label));
+      await shot(page, "register-errors");
+      await page.fill("#birth_date", "1991-07-08");
+      await page.fill("#state", "MA");
+      await page.fill("#postal_code", "01101");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Register\")")]);
+      assert.match(new URL(page.url()).pathname, /^\/patients\/\d+$/);
+      const registered = new URL(page.url()).pathname;
+      assert.match(await page.textContent("h1"), /Quillfeather, Odile/);
+      await page.goto(`${base}/patients/new`);
+      await page.fill("#family_name", "Quilfeather");
+      await page.fill("#given_name", "Odile");
+      await page.fill("#birth_date", "1991-07-08");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Register\")")]);
+      assert.ok(await page.locator(`#duplicates a[href="${registered}"]`).isVisible(), "the earlier registration is offered");
+      await shot(page, "register-duplicates");
       await signOut(page);
     });
 

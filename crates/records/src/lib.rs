@@ -22,6 +22,7 @@ mod ids;
 mod note;
 mod party;
 mod patient;
+pub mod postal;
 mod validation;
 
 pub use clinical::{

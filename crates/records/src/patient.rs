@@ -70,20 +70,29 @@ impl Validate for Address {
         v.optional_text("city", self.city.as_deref(), 60);
         v.optional_text("state", self.state.as_deref(), 40);
         v.optional_text("country", self.country.as_deref(), 3);
-        if let Some(zip) = self.postal_code.as_deref() {
-            let us_zip =
-                zip.len() == 5 || (zip.len() == 10 && zip.as_bytes().get(5) == Some(&b'-'));
-            if !us_zip
-                || zip
-                    .bytes()
-                    .enumerate()
-                    .any(|(i, b)| i != 5 && !b.is_ascii_digit())
-            {
-                v.error(
-                    "postal_code",
-                    format!("\"{zip}\" is not a ZIP code (12345 or 12345-6789)"),
-                );
-            }
+        // State and ZIP are checked for US addresses only (no country, or the US).
+        let us = self.country.as_deref().is_none_or(|c| {
+            ["US", "USA"]
+                .iter()
+                .any(|us| us.eq_ignore_ascii_case(c.trim()))
+        });
+        if let Some(state) = self.state.as_deref()
+            && us
+            && !crate::postal::is_us_state(state)
+        {
+            v.error(
+                "state",
+                format!("\"{state}\" is not a US state or territory (its USPS abbreviation, e.g. MA, or its name)"),
+            );
+        }
+        if let Some(zip) = self.postal_code.as_deref()
+            && us
+            && !crate::postal::is_zip(zip)
+        {
+            v.error(
+                "postal_code",
+                format!("\"{zip}\" is not a ZIP code (5 digits, or 9 as 12345-6789)"),
+            );
         }
     }
 }
@@ -178,6 +187,37 @@ impl RecordKind for Patient {
 }
 
 impl Patient {
+    /// A patient with only the required fields; every optional one empty.
+    pub fn new(
+        mrn: Mrn,
+        mrn_authority: &str,
+        family_name: &str,
+        given_name: &str,
+        birth_date: Date,
+        sex: AdministrativeSex,
+    ) -> Self {
+        Self {
+            mrn,
+            mrn_authority: mrn_authority.to_owned(),
+            family_name: family_name.to_owned(),
+            given_name: given_name.to_owned(),
+            middle_name: None,
+            name_prefix: None,
+            name_suffix: None,
+            preferred_name: None,
+            birth_date,
+            sex,
+            address: Address::default(),
+            phone: None,
+            email: None,
+            language: None,
+            race: None,
+            ethnicity: None,
+            deceased_date: None,
+            identifiers: Vec::new(),
+        }
+    }
+
     /// "Family, Given Middle" as a records department writes it.
     pub fn display_name(&self) -> String {
         match &self.middle_name {
@@ -238,6 +278,25 @@ impl Validate for Patient {
         }
         for (idx, identifier) in self.identifiers.iter().enumerate() {
             v.nested(format!("identifiers[{idx}]"), identifier);
+        }
+    }
+
+    /// A birth or death date after tomorrow is a typing error (tomorrow, because the day
+    /// has already begun east of UTC).
+    fn check_as_of(&self, today: Date, v: &mut Validator) {
+        let Some(latest) = today.next_day() else {
+            return;
+        };
+        if self.birth_date > latest {
+            v.error(
+                "birth_date",
+                format!("{} is in the future", self.birth_date),
+            );
+        }
+        if let Some(died) = self.deceased_date
+            && died > latest
+        {
+            v.error("deceased_date", format!("{died} is in the future"));
         }
     }
 }

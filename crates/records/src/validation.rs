@@ -69,6 +69,34 @@ pub trait Validate {
         let _ = (before, v);
     }
 
+    /// Checks what depends on the day the record is written (a birth date in the future);
+    /// the caller's clock gives `today`, since this crate reads none.
+    fn check_as_of(&self, today: time::Date, v: &mut Validator)
+    where
+        Self: Sized,
+    {
+        let _ = (today, v);
+    }
+
+    /// Every problem with writing this record on `today`, replacing `before` when it is
+    /// an update, or `Ok(())`.
+    fn validate_write(
+        &self,
+        before: Option<&Self>,
+        today: time::Date,
+    ) -> Result<(), ValidationErrors>
+    where
+        Self: Sized,
+    {
+        let mut v = Validator::default();
+        self.check(&mut v);
+        if let Some(before) = before {
+            self.check_change(before, &mut v);
+        }
+        self.check_as_of(today, &mut v);
+        v.finish()
+    }
+
     /// Every problem with this record and with the change from `before`, or `Ok(())`.
     fn validate_change(&self, before: &Self) -> Result<(), ValidationErrors>
     where

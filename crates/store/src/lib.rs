@@ -29,6 +29,7 @@ mod patient_fuzzy;
 mod patients;
 mod postgres;
 mod private_file;
+mod registration;
 mod row_de;
 mod security;
 mod sqlite;
@@ -49,6 +50,7 @@ pub use history::{FieldChange, HistoryEntry};
 pub use patients::{PatientQuery, PatientSummary};
 pub use postgres::redact_url;
 pub use private_file::{TOTP_KEY_FILE, key_in, secure_data_dir};
+pub use registration::Likeness;
 pub use security::{
     ApiToken, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
     normalize_username,

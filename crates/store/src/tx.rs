@@ -235,11 +235,14 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    fn validated<R: Table>(record: &R) -> Result<()> {
-        record.validate().map_err(|errors| Error::Invalid {
-            kind: R::KIND,
-            errors,
-        })
+    /// Every problem with writing `record` now (replacing `before` in an update).
+    fn validated<R: Table>(&self, record: &R, before: Option<&R>) -> Result<()> {
+        record
+            .validate_write(before, self.now.date())
+            .map_err(|errors| Error::Invalid {
+                kind: R::KIND,
+                errors,
+            })
     }
 
     /// Rewrites the lookup rows of a record's identifiers (patients only).
@@ -269,7 +272,7 @@ impl<'a> Tx<'a> {
 
     /// Stores a new record.
     pub fn create<R: Table>(&mut self, actor: &Actor, record: &R) -> Result<Stored<R>> {
-        Self::validated(record)?;
+        self.validated(record, None)?;
         let mut values = record_values(record)?;
         self.check_references::<R>(&values)?;
         self.check_unique::<R>(&values, None)?;
@@ -437,12 +440,7 @@ impl<'a> Tx<'a> {
         record: &R,
     ) -> Result<Stored<R>> {
         let current = self.current_for_change::<R>(id, expected_version)?;
-        record
-            .validate_change(&current.record)
-            .map_err(|errors| Error::Invalid {
-                kind: R::KIND,
-                errors,
-            })?;
+        self.validated(record, Some(&current.record))?;
         let mut values = record_values(record)?;
         self.check_references::<R>(&values)?;
         self.check_unique::<R>(&values, Some(id))?;

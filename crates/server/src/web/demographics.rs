@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use store::Stored;
 
 /// The editable fields: form name, label, required, input type.
-const FIELDS: &[(&str, &str, bool, &str)] = &[
+pub(super) const FIELDS: &[(&str, &str, bool, &str)] = &[
     ("family_name", "Family name", true, "text"),
     ("given_name", "Given name(s)", true, "text"),
     ("middle_name", "Middle name", false, "text"),
@@ -47,11 +47,55 @@ fn values_of(patient: &Patient) -> Map<String, Value> {
     values
 }
 
-fn text_of(values: &Map<String, Value>, field: &str) -> String {
+pub(super) fn text_of(values: &Map<String, Value>, field: &str) -> String {
     match values.get(field) {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
+    }
+}
+
+/// The label a person reads for `field` (a record path such as `birth_date`).
+pub(super) fn label_of(field: &str) -> &str {
+    FIELDS.iter().find(|(name, ..)| *name == field).map_or(
+        if field == "sex" { "Sex" } else { field },
+        |(_, label, ..)| label,
+    )
+}
+
+/// The form's fields in a grid, with each problem beside its field.
+pub(super) fn fields(values: &Map<String, Value>, errors: &[(String, String)]) -> Markup {
+    let sex = text_of(values, "sex");
+    html! {
+        @for (field, label, required, kind) in FIELDS {
+            div.field {
+                label for=(field) { (label) @if *required { " *" } }
+                input id=(field) name=(field) type=(kind) value=(text_of(values, field))
+                    aria-invalid=[errors.iter().any(|(f, _)| f == field).then_some("true")];
+                (field_error(errors, field))
+            }
+        }
+        div.field {
+            label for="sex" { "Sex *" }
+            select #sex name="sex" {
+                @for option in ["female", "male", "other", "unknown"] {
+                    option value=(option) selected[sex == option] { (option) }
+                }
+            }
+            (field_error(errors, "sex"))
+        }
+    }
+}
+
+/// Every problem of a refused form, each naming its field by label.
+pub(super) fn error_summary(errors: &[(String, String)]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.error role="alert" {
+                p { "Nothing was saved. Correct these fields:" }
+                ul { @for (field, message) in errors { li { a href={ "#" (field) } { (label_of(field)) } ": " (message) } } }
+            }
+        }
     }
 }
 
@@ -62,34 +106,12 @@ fn edit_form(
     values: &Map<String, Value>,
     errors: &[(String, String)],
 ) -> Markup {
-    let sex = text_of(values, "sex");
     html! {
-        @if !errors.is_empty() {
-            div.error role="alert" {
-                p { "Nothing was saved. Correct these fields:" }
-                ul { @for (field, message) in errors { li { a href={ "#" (field) } { (field) } ": " (message) } } }
-            }
-        }
+        (error_summary(errors))
         form.grid method="post" action={ "/patients/" (id) "/edit" } novalidate {
             (token_field(nav))
             input type="hidden" name="version" value=(version);
-            @for (field, label, required, kind) in FIELDS {
-                div.field {
-                    label for=(field) { (label) @if *required { " *" } }
-                    input id=(field) name=(field) type=(kind) value=(text_of(values, field))
-                        aria-invalid=[errors.iter().any(|(f, _)| f == field).then_some("true")];
-                    (field_error(errors, field))
-                }
-            }
-            div.field {
-                label for="sex" { "Sex *" }
-                select #sex name="sex" {
-                    @for option in ["female", "male", "other", "unknown"] {
-                        option value=(option) selected[sex == option] { (option) }
-                    }
-                }
-                (field_error(errors, "sex"))
-            }
+            (fields(values, errors))
             div.actions {
                 button type="submit" { "Save" }
                 a href={ "/patients/" (id) } { "Cancel" }
@@ -150,9 +172,33 @@ pub(crate) async fn form(
 fn apply(
     current: &Patient,
     posted: &Map<String, Value>,
+    today: time::Date,
 ) -> Result<Map<String, Value>, Vec<(String, String)>> {
+    let patient = parse_patient(current, posted, today)?;
+    let before = match serde_json::to_value(current) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let record = match serde_json::to_value(&patient) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let changes = record
+        .into_iter()
+        .filter(|(field, value)| before.get(field) != Some(value))
+        .collect();
+    Ok(changes)
+}
+
+/// `base` with the posted form's fields, once every field and the whole record check out
+/// as written on `today`; otherwise every problem with its field.
+pub(super) fn parse_patient(
+    base: &Patient,
+    posted: &Map<String, Value>,
+    today: time::Date,
+) -> Result<Patient, Vec<(String, String)>> {
     let mut errors = Vec::new();
-    let mut record = match serde_json::to_value(current) {
+    let mut record = match serde_json::to_value(base) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
@@ -196,24 +242,16 @@ fn apply(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let patient: Patient = serde_json::from_value(Value::Object(record.clone()))
+    let patient: Patient = serde_json::from_value(Value::Object(record))
         .map_err(|e| vec![("form".to_owned(), e.to_string())])?;
-    if let Err(problems) = patient.validate() {
+    if let Err(problems) = patient.validate_write(None, today) {
         return Err(problems
             .0
             .into_iter()
             .map(|e| (e.path, e.message))
             .collect());
     }
-    let before = match serde_json::to_value(current) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    let changes = record
-        .into_iter()
-        .filter(|(field, value)| before.get(field) != Some(value))
-        .collect();
-    Ok(changes)
+    Ok(patient)
 }
 
 /// `POST /patients/{id}/edit`: saves the changed fields, or shows the form again with
@@ -236,7 +274,8 @@ pub(crate) async fn save(
         .blocking(move |state| Ok(state.store.read(|tx| tx.get::<Patient>(id))?))
         .await?;
     let nav = nav(&state, &principal);
-    let changes = match apply(&current.record, &posted) {
+    let today = state.store.clock().now().date();
+    let changes = match apply(&current.record, &posted, today) {
         Ok(applied) => applied,
         Err(errors) => {
             let title = format!("Edit {}", current.record.display_name());

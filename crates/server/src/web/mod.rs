@@ -30,6 +30,7 @@ mod layout;
 mod procedure_form;
 mod query_pages;
 pub(crate) mod review;
+mod registration;
 mod sign_in;
 mod signing;
 mod start;
@@ -117,6 +118,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "patient search results",
             post(chart::search),
+        ),
+        route(
+            M::GET,
+            "/patients/new",
+            Needs(P::WriteDemographics),
+            false,
+            "patient registration form",
+            get(registration::new_form),
+        ),
+        route(
+            M::POST,
+            "/patients/new",
+            Needs(P::WriteDemographics),
+            true,
+            "register a patient (patients who may be the same person are shown first)",
+            post(registration::register),
         ),
         route(
             M::GET,

@@ -21,6 +21,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "Search by name, date of birth or MRN; open a chart.",
     ),
     (
+        Some(Permission::WriteDemographics),
+        "/patients/new",
+        "Register a patient",
+        "A new chart, after checking whether the patient is already on file.",
+    ),
+    (
         Some(Permission::ReadAggregates),
         "/queries",
         "Population queries",

@@ -17,6 +17,7 @@ mod mfa;
 mod pages;
 mod patients;
 mod population;
+mod registration;
 mod review;
 mod robust;
 mod routes;

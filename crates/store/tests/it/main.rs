@@ -12,6 +12,7 @@ mod groups;
 mod long_reads;
 mod private_files;
 mod records_roundtrip;
+mod registration;
 mod search;
 mod security;
 mod signing;
