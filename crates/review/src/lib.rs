@@ -10,6 +10,8 @@
 //! - `reconcile`: findings to stored deficiencies, one chart or all; work queues; the
 //!   assign / waive / resolve actions.
 //! - `audited`: the queue and the actions with their audit entries, for every channel.
+//! - `metrics`: open deficiencies by age and physician, delinquent records, the
+//!   delinquency rate against monthly discharges, the suspension list.
 //! - `poa`: CMS's POA-exempt codes.
 //! - `watch`: re-review of only the charts written since the last step (new rows by id,
 //!   changes by `record_history` id), for a server that keeps queues current.
@@ -24,6 +26,7 @@
 
 mod audited;
 mod findings;
+mod metrics;
 mod poa;
 mod reconcile;
 mod rules;
@@ -31,6 +34,7 @@ mod watch;
 
 pub use audited::{QUEUE_CATEGORIES, act_audited, queue_audited};
 pub use findings::{Context, Finding, analyse};
+pub use metrics::{Metrics, ProviderLine, metrics};
 pub use poa::PoaExempt;
 pub use reconcile::{
     Action, CAUSE_FIXED, QueueQuery, ReviewCounts, act, deficiencies_of, queue, review_all,

@@ -71,6 +71,14 @@ pub enum ReviewCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Delinquency figures: open deficiencies by age and physician, delinquent records,
+    /// the delinquency rate against average monthly discharges, the suspension list.
+    Metrics {
+        /// Physicians with a deficiency more than this many days past due are listed for
+        /// suspension.
+        #[arg(long, default_value_t = 21, value_name = "DAYS")]
+        suspend_after: i64,
+    },
     /// The rules in force (the defaults, changed by the facility's file), checked.
     Rules {
         /// A facility rules file (default: review-rules.toml in the data directory, if any).
@@ -229,6 +237,73 @@ pub fn run(
         ReviewCmd::Waive { id, reason } => {
             let changed = change(store, auditor, &actor, &[id], &Action::Waive(reason))?;
             report(&changed, json)
+        }
+        ReviewCmd::Metrics { suspend_after } => {
+            if !(0..=3650).contains(&suspend_after) {
+                bail!("--suspend-after must be 0 to 3650 days, not {suspend_after}");
+            }
+            let now = store.clock().now();
+            let m = store.read(|tx| review::metrics(tx, now, suspend_after))?;
+            let who = auditor
+                .event(store, AuditAction::Read)
+                .categories(review::QUEUE_CATEGORIES)
+                .reason("review metrics (counts by physician, no patient named)");
+            auditor.trail().record(store, &who)?;
+            if json {
+                return output::json(&m);
+            }
+            crate::say!(
+                "{} open deficiencies, {} past due, on {} delinquent records.",
+                output::count(m.open),
+                output::count(m.delinquent),
+                output::count(m.delinquent_records)
+            );
+            match m.delinquency_rate {
+                Some(rate) => crate::say!(
+                    "Delinquency rate {rate:.0}% of {:.1} average monthly discharges (surveyors look for under 50%).",
+                    m.average_monthly_discharges
+                ),
+                None => crate::say!(
+                    "No inpatient discharges in the last twelve months: no delinquency rate."
+                ),
+            }
+            crate::say!();
+            let ages: Vec<Vec<String>> = m
+                .by_age
+                .iter()
+                .map(|(band, n)| vec![band.clone(), output::count(*n)])
+                .collect();
+            output::table(&["open for", "deficiencies"], &ages);
+            crate::say!();
+            let lines = |list: &[review::ProviderLine]| -> Vec<Vec<String>> {
+                list.iter()
+                    .map(|p| {
+                        vec![
+                            p.provider_id.to_string(),
+                            output::count(p.open),
+                            output::count(p.delinquent),
+                            p.most_days_overdue.to_string(),
+                        ]
+                    })
+                    .collect()
+            };
+            output::table(
+                &["provider", "open", "past due", "most days late"],
+                &lines(&m.by_provider),
+            );
+            crate::say!(
+                "\nSuspension list (a deficiency more than {} days past due):",
+                m.suspend_after_days
+            );
+            if m.suspension.is_empty() {
+                crate::say!("  nobody");
+            } else {
+                output::table(
+                    &["provider", "open", "past due", "most days late"],
+                    &lines(&m.suspension),
+                );
+            }
+            Ok(())
         }
         ReviewCmd::Rules { rules } => {
             let rules = rules_in_force(rules.as_deref(), data_dir)?;

@@ -60,6 +60,24 @@ fn review_fills_the_queue_and_each_step_is_audited() {
         "a waiver is kept"
     );
 
+    let metrics = json(&data, &["review", "metrics", "--suspend-after", "0"]);
+    assert_eq!(
+        metrics["open"].as_u64(),
+        Some(opened - 1),
+        "the waived one is not open"
+    );
+    let by_age: u64 = metrics["by_age"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(by_age, opened - 1);
+    let bad = chartroom(&data, &["review", "metrics", "--suspend-after=-3"]);
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--suspend-after must be 0 to 3650 days")
+    );
+
     let audit = stdout(&chartroom(&data, &["audit", "list", "--action", "update"]));
     assert!(audit.contains("deficiency waived"), "{audit}");
     let reads = stdout(&chartroom(&data, &["audit", "list", "--action", "read"]));

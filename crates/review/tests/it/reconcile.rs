@@ -160,6 +160,7 @@ fn a_disabled_rule_leaves_its_deficiencies(store: &TestStore) {
 
 backend_tests!(
     a_step_re_reviews_only_what_was_written,
+    delinquency_metrics,
     fixing_the_cause_resolves_and_undoing_it_reopens,
     waivers_and_assignments_are_kept,
     a_disabled_rule_leaves_its_deficiencies,
@@ -202,4 +203,31 @@ fn a_step_re_reviews_only_what_was_written(store: &TestStore) {
         "an update is seen through its history"
     );
     assert!(open_queue(store).is_empty());
+}
+
+fn delinquency_metrics(store: &TestStore) {
+    let chart = store
+        .write(|tx| {
+            let c = complete_chart(tx);
+            note(tx, &c, NoteType::Progress, ADMIT, false);
+            Ok(c)
+        })
+        .unwrap();
+    run(store, &RuleSet::defaults().unwrap());
+    let now = store.clock().now();
+    let m = store.read(|tx| review::metrics(tx, now, 21)).unwrap();
+    assert_eq!((m.open, m.delinquent, m.delinquent_records), (1, 1, 1));
+    // Written 2026-02-01 08:30, due a day later; the test clock reads 2026-03-02 14:00.
+    assert_eq!(
+        m.by_age.iter().find(|(_, n)| *n == 1).unwrap().0,
+        "15-30 days"
+    );
+    assert_eq!(m.by_provider.len(), 1);
+    assert_eq!(m.by_provider[0].provider_id, chart.provider);
+    assert_eq!(m.by_provider[0].most_days_overdue, 28);
+    assert!((m.average_monthly_discharges - 1.0 / 12.0).abs() < 1e-9);
+    assert_eq!(m.delinquency_rate.map(|r| r.round()), Some(1200.0));
+    assert_eq!(m.suspension.len(), 1, "28 days past due is past 21");
+    let lenient = store.read(|tx| review::metrics(tx, now, 30)).unwrap();
+    assert!(lenient.suspension.is_empty());
 }

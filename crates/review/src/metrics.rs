@@ -1,0 +1,150 @@
+//! Delinquency metrics as accreditation surveys and medical staff offices ask for them:
+//! open deficiencies by age and by physician, delinquent records (any deficiency past its
+//! due time), the delinquency rate against average monthly discharges (the survey
+//! threshold is 50%), and the suspension list of physicians with deficiencies past a set
+//! number of days overdue.
+
+use records::{Deficiency, DeficiencyStatus, Encounter, EncounterClass};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use store::{Filter, Op, Stored, Tx, Value};
+use time::{Duration, OffsetDateTime};
+
+/// Age bands of open deficiencies, in days since their clock started.
+const AGE_BANDS: &[(i64, &str)] = &[
+    (7, "0-7 days"),
+    (14, "8-14 days"),
+    (30, "15-30 days"),
+    (60, "31-60 days"),
+    (i64::MAX, "over 60 days"),
+];
+
+/// One physician's open work.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderLine {
+    /// Provider id.
+    pub provider_id: i64,
+    /// Open deficiencies.
+    pub open: u64,
+    /// Of those, past due.
+    pub delinquent: u64,
+    /// Days the most overdue one is past due (0 when none is).
+    pub most_days_overdue: i64,
+}
+
+/// The department's review figures at one instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    /// When they were taken.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Open deficiencies.
+    pub open: u64,
+    /// Open deficiencies past due.
+    pub delinquent: u64,
+    /// Open deficiencies by age band.
+    pub by_age: Vec<(String, u64)>,
+    /// Open deficiencies by responsible physician.
+    pub by_provider: Vec<ProviderLine>,
+    /// Records (encounters, or the patient for chart-wide ones) with a deficiency past due.
+    pub delinquent_records: u64,
+    /// Inpatient discharges in the twelve months before `at`, per month.
+    pub average_monthly_discharges: f64,
+    /// Delinquent records as a percentage of average monthly discharges (`None` without
+    /// discharges).
+    pub delinquency_rate: Option<f64>,
+    /// Physicians with a deficiency more than `suspend_after_days` past due, most
+    /// overdue first.
+    pub suspension: Vec<ProviderLine>,
+    /// The suspension threshold used.
+    pub suspend_after_days: i64,
+}
+
+/// The figures at `now`; physicians with a deficiency more than `suspend_after_days` past
+/// due are on the suspension list.
+pub fn metrics(
+    tx: &mut Tx<'_>,
+    now: OffsetDateTime,
+    suspend_after_days: i64,
+) -> store::Result<Metrics> {
+    let open_statuses: Vec<Value> = DeficiencyStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| Value::from(s.as_str()))
+        .collect();
+    let open: Vec<Stored<Deficiency>> =
+        tx.search(&[Filter::In("status", open_statuses)], &[], i64::MAX, 0)?;
+    let mut by_age = vec![0_u64; AGE_BANDS.len()];
+    let mut providers: BTreeMap<i64, ProviderLine> = BTreeMap::new();
+    let mut delinquent_records = BTreeSet::new();
+    let mut delinquent = 0;
+    for d in &open {
+        let r = &d.record;
+        let age = (now - r.since).whole_days();
+        let band = AGE_BANDS
+            .iter()
+            .position(|(upto, _)| age <= *upto)
+            .unwrap_or(0);
+        if let Some(n) = by_age.get_mut(band) {
+            *n += 1;
+        }
+        let late = r.is_delinquent(now);
+        if late {
+            delinquent += 1;
+            delinquent_records.insert((r.patient_id.0, r.encounter_id.map(|e| e.0)));
+        }
+        if let Some(provider) = r.provider_id {
+            let line = providers.entry(provider.0).or_insert(ProviderLine {
+                provider_id: provider.0,
+                open: 0,
+                delinquent: 0,
+                most_days_overdue: 0,
+            });
+            line.open += 1;
+            if late {
+                line.delinquent += 1;
+                line.most_days_overdue = line.most_days_overdue.max((now - r.due_at).whole_days());
+            }
+        }
+    }
+    let discharges = tx.count::<Encounter>(&[
+        Filter::Compare(
+            "class",
+            Op::Eq,
+            Value::from(EncounterClass::Inpatient.as_str()),
+        ),
+        Filter::Compare(
+            "discharge_at",
+            Op::Ge,
+            Value::Timestamp(now - Duration::days(365)),
+        ),
+        Filter::Compare("discharge_at", Op::Lt, Value::Timestamp(now)),
+    ])?;
+    let average_monthly_discharges = discharges as f64 / 12.0;
+    let delinquent_records = delinquent_records.len() as u64;
+    let mut by_provider: Vec<ProviderLine> = providers.into_values().collect();
+    by_provider.sort_by(|a, b| b.delinquent.cmp(&a.delinquent).then(b.open.cmp(&a.open)));
+    let mut suspension: Vec<ProviderLine> = by_provider
+        .iter()
+        .filter(|p| p.most_days_overdue > suspend_after_days)
+        .cloned()
+        .collect();
+    suspension.sort_by_key(|p| std::cmp::Reverse(p.most_days_overdue));
+    Ok(Metrics {
+        at: now,
+        open: open.len() as u64,
+        delinquent,
+        by_age: AGE_BANDS
+            .iter()
+            .zip(by_age)
+            .map(|((_, label), n)| ((*label).to_owned(), n))
+            .collect(),
+        by_provider,
+        delinquent_records,
+        average_monthly_discharges,
+        delinquency_rate: (average_monthly_discharges > 0.0)
+            .then(|| 100.0 * delinquent_records as f64 / average_monthly_discharges),
+        suspension,
+        suspend_after_days,
+    })
+}
