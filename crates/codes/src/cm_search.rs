@@ -20,12 +20,12 @@ impl CodeSets {
     pub(crate) fn search_cm(&self, query: &str, dos: Date, limit: usize) -> Result<Vec<SearchHit>> {
         let r = self.icd10cm(dos)?;
         let ix = r.search.get_or_init(|| self.build_cm_index(r));
-        let query = self.follow_main_term_refs(query);
-        let words = ix.query_words(&query);
+        let turned = self.follow_main_term_refs(query);
+        let words = ix.query_words(&turned);
         let mut out: Vec<SearchHit> = Vec::new();
         // Headers the words complete are ranked as the billable codes they become,
         // so more hits are taken than shown.
-        for h in ix.search(&query, limit.saturating_mul(3)) {
+        for h in ix.search(&turned, limit.saturating_mul(3)) {
             let (target, n_selectors) = complete_with_selectors(r, h.target, &words);
             let Some(n) = r.node(target) else { continue };
             let code = n.display_code();
@@ -48,8 +48,41 @@ impl CodeSets {
             });
         }
         out.sort_by_key(|h| std::cmp::Reverse(h.score));
+        // The Index walk leads: when the encoder reaches one complete code for the words,
+        // that is the code a coder would land on, so it comes first.
+        if let Some(led) = self.index_walk_hit(query, dos, out.first().map_or(0, |h| h.score)) {
+            out.retain(|h| h.code != led.code);
+            out.insert(0, led);
+        }
         out.truncate(limit);
         Ok(out)
+    }
+
+    /// The encoder's first code for a query, when the walk lands on a reportable code with
+    /// no question open; partial words ("pneu") name no Index term, so typeahead is
+    /// unaffected until a word is complete.
+    fn index_walk_hit(&self, query: &str, dos: Date, top_score: i64) -> Option<SearchHit> {
+        let req = crate::encoder::EncodeRequest {
+            statement: query.to_string(),
+            ..Default::default()
+        };
+        let e = self.encode(&req, dos).ok()?;
+        if !e.complete() {
+            return None;
+        }
+        let first = e.codes.first()?;
+        let path = e
+            .steps
+            .iter()
+            .find(|s| s.kind == crate::encoder::StepKind::Index && s.text.starts_with("Index: "))
+            .map(|s| s.text.trim_start_matches("Index: ").to_string());
+        Some(SearchHit {
+            code: first.code.clone(),
+            title: first.title.clone(),
+            billable: first.billable,
+            matched: path,
+            score: top_score + 1,
+        })
     }
 
     /// Replaces a query word that is a code-less main term of the Alphabetic Index by what

@@ -29,12 +29,13 @@ pub(crate) struct MainTerms {
 
 /// The words a term title is known by: the whole title, then each comma-separated variant.
 pub(crate) fn variants(title: &str) -> impl Iterator<Item = String> + '_ {
-    std::iter::once(title.trim().to_lowercase()).chain(
-        title
-            .split(',')
-            .map(|v| v.trim().to_lowercase())
-            .filter(|v| !v.is_empty()),
-    )
+    std::iter::once(key(title)).chain(title.split(',').map(key).filter(|v| !v.is_empty()))
+}
+
+/// A title as a lookup key: lower-case, hyphens as spaces ("Long-term" is said "long
+/// term").
+fn key(title: &str) -> String {
+    title.trim().to_lowercase().replace('-', " ")
 }
 
 /// Parts of a reference that are instructions, not terms ("Neoplasm, by site, malignant";
@@ -80,14 +81,12 @@ impl MainTerms {
 
     /// The main term with this title or variant.
     pub(crate) fn main(&self, title: &str) -> Option<u32> {
-        self.by_title.get(&title.trim().to_lowercase()).copied()
+        self.by_title.get(&key(title)).copied()
     }
 
     /// The main terms with this title or one of their comma-separated variants.
     pub(crate) fn mains_by_variant(&self, word: &str) -> &[u32] {
-        self.by_variant
-            .get(&word.trim().to_lowercase())
-            .map_or(&[], Vec::as_slice)
+        self.by_variant.get(&key(word)).map_or(&[], Vec::as_slice)
     }
 
     /// Subterms of a term.
@@ -100,7 +99,7 @@ impl MainTerms {
         // "see Dependence, drug, nicotine" names the subterm "drug NEC": the convention
         // words are not part of the name.
         let bare = |s: &str| {
-            let s = s.trim().to_lowercase();
+            let s = key(s);
             s.strip_suffix(" nec")
                 .or_else(|| s.strip_suffix(" nos"))
                 .map_or(s.clone(), str::to_string)

@@ -172,7 +172,7 @@ impl CodeSets {
             if l.trail.iter().any(|t| t.contains(", with, ")) {
                 reuse |= l.start_used;
             }
-            let tabular_words = st.all() & !l.used;
+            let tabular_words = avail;
             for t in &l.trail {
                 out.steps.push(Step {
                     kind: StepKind::Index,

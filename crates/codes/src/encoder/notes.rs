@@ -49,6 +49,8 @@ pub(crate) fn apply(
             (*n, l.trail.last().cloned().unwrap_or_default(), adverse)
         })
         .collect();
+    // Words no condition used: only these can refine a partner's code.
+    let unused = landed.iter().fold(st.all(), |m, (_, l)| m & !l.used);
     // `use additional code`: look for the partner among the statement's own words.
     let mut i = 0;
     while i < codes.len() && codes.len() < 6 {
@@ -85,7 +87,7 @@ pub(crate) fn apply(
                 r,
                 &l.code,
                 st,
-                st.all() & !l.used,
+                unused & !l.used,
                 sex_word,
                 &req.answers,
                 &mut out.steps,

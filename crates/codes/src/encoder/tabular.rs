@@ -51,8 +51,26 @@ pub(crate) fn complete(
         (1..n.len()).rev().find_map(|k| r.find(n.get(..k)?))
     })?;
     let mut used = 0u64;
+    let mut refined = false;
     for _ in 0..8 {
         let node = r.node(idx)?;
+        // The Index's code is a default: an "unspecified" code whose sibling names words
+        // the walk left unused ("recurrent, moderate") is verified to that sibling.
+        if node.billable
+            && !refined
+            && node.title.contains("unspecified")
+            && let Some(sibling) = named_sibling(r, idx, st, avail)
+        {
+            let n = r.node(sibling)?;
+            steps.push(Step {
+                kind: StepKind::Tabular,
+                text: format!("{} → {} {}", node.display_code(), n.display_code(), n.title),
+                source: "Tabular List (a sibling names the statement's detail)".into(),
+            });
+            idx = sibling;
+            refined = true;
+            continue;
+        }
         if node.billable {
             return Some(Completed {
                 node: idx,
@@ -164,6 +182,44 @@ pub(crate) fn complete(
         }
     }
     None
+}
+
+/// The one billable sibling of `idx` whose distinguishing words the unused statement
+/// words name.
+fn named_sibling(r: &CmRelease, idx: u32, st: &Statement, avail: u64) -> Option<u32> {
+    let parent = r.node(r.node(idx)?.parent?)?;
+    let own = distinguishing(&r.node(idx)?.title, &parent.title)
+        .iter()
+        .filter(|w| st.find(w, avail).is_some())
+        .count();
+    let mut best: Option<(usize, u32)> = None;
+    let mut tied = false;
+    for &c in &parent.children {
+        let Some(n) = r.node(c) else { continue };
+        if c == idx || !n.billable {
+            continue;
+        }
+        let d = distinguishing(&n.title, &parent.title);
+        let unsaid_selector = d.iter().any(|w| {
+            crate::search::SELECTORS.contains(&w.as_str()) && st.find(w, st.all()).is_none()
+        });
+        if unsaid_selector || d.iter().any(|w| w == "unspecified") {
+            continue;
+        }
+        let score = d.iter().filter(|w| st.find(w, avail).is_some()).count();
+        match best {
+            Some((b, _)) if score < b => {}
+            Some((b, _)) if score == b => tied = true,
+            _ => {
+                best = Some((score, c));
+                tied = false;
+            }
+        }
+    }
+    match best {
+        Some((score, c)) if score > own && !tied => Some(c),
+        _ => None,
+    }
 }
 
 /// Guidelines I.C.19.c.1: a fracture not indicated as open or closed is coded closed; the

@@ -12,9 +12,12 @@ pub(crate) const MAX_WORDS: usize = 64;
 
 /// Words that never carry a condition, site or axis ("NEC" and "NOS" are conventions, not
 /// detail).
-const OPTIONAL: [&str; 15] = [
+const OPTIONAL: [&str; 17] = [
     "of", "the", "a", "an", "and", "or", "by", "to", "on", "at", "for", "nec", "nos", "as",
     "without",
+    // "Radiculopathy, lumbar region" is said "lumbar radiculopathy"; "History, personal,
+    // fall" is said "history of falling".
+    "region", "personal",
 ];
 
 /// Irregular plurals.
