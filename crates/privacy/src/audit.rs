@@ -29,16 +29,20 @@ named_enum! {
         Export = "export",
         /// Printed data.
         Print = "print",
-        /// Signed in.
+        /// Signed in: the password and, where needed, the second factor passed.
         Login = "login",
+        /// The password checked out; the second factor is still to do.
+        PasswordAccepted = "password-accepted",
         /// Signed out (or was signed out).
         Logout = "logout",
         /// A failed sign-in.
         LoginFailed = "login-failed",
         /// A user was created or disabled, or their roles changed.
         PermissionChange = "permission-change",
-        /// Emergency access was granted.
+        /// Emergency access was granted (or, denied, refused).
         BreakGlass = "break-glass",
+        /// The audit chain was checked; a failure names what broke.
+        Verify = "verify",
     }
 }
 

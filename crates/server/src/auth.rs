@@ -351,8 +351,19 @@ pub(crate) async fn sign_in(
                 audited.security().record_successful_login(user.id)?;
                 let passed = !MfaState::needed(&user, &state.config.mfa_roles);
                 let session = new_session(state, now, user.id, passed, &origin)?;
-                let event = api_event(now, &user.username, &user.roles, &origin, Action::Login)
-                    .record("user", user.id);
+                // A sign-in succeeds only once every factor it needs has passed; until then
+                // the entry says only that the password was right.
+                let (action, reason) = if passed {
+                    (Action::Login, "password accepted; no second factor needed")
+                } else {
+                    (
+                        Action::PasswordAccepted,
+                        "password accepted; second factor to do",
+                    )
+                };
+                let event = api_event(now, &user.username, &user.roles, &origin, action)
+                    .record("user", user.id)
+                    .reason(reason);
                 audited.append(&event)?;
                 audited.security().create_session(&session.record)?;
                 Ok(Some((user, session.id)))

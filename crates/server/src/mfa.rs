@@ -114,7 +114,12 @@ pub(crate) async fn confirm_enrolment(
                     .accept_totp_step(principal.user_id, step)?;
                 let event = principal
                     .event(now, Action::PermissionChange)
-                    .reason("authenticator enrolled");
+                    .reason("authenticator enrolled")
+                    .record("user", principal.user_id);
+                audited.append(&event)?;
+                let event = principal
+                    .event(now, Action::Login)
+                    .reason("second factor passed (authenticator enrolled)");
                 replace_session(audited, state, &principal, &old_session, event)
             })?)
         })

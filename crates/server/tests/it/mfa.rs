@@ -300,3 +300,33 @@ async fn authenticator_secrets_are_encrypted_at_rest() {
     // The first harness shares the key file, so its sign-in still checks codes.
     h.login("root").await;
 }
+
+/// "Login" success is written only once the second factor passed; before it the entry
+/// says only that the password was accepted. A user without one needed logs in at once.
+#[tokio::test]
+async fn login_success_is_audited_only_after_the_second_factor() {
+    let h = Harness::new();
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("bo", &[Role::Billing]);
+    h.login("doc").await;
+    h.login("doc").await;
+    h.login("bo").await;
+    let entries: Vec<(String, Action, Option<String>)> = h
+        .audit()
+        .into_iter()
+        .map(|e| (e.event.user, e.event.action, e.event.reason))
+        .collect();
+    let actions: Vec<(&str, Action)> = entries.iter().map(|(u, a, _)| (u.as_str(), *a)).collect();
+    assert_eq!(
+        actions,
+        [
+            ("doc", Action::PasswordAccepted),
+            ("doc", Action::PermissionChange),
+            ("doc", Action::Login),
+            ("doc", Action::PasswordAccepted),
+            ("doc", Action::Login),
+            ("bo", Action::Login),
+        ]
+    );
+    assert_eq!(entries[4].2.as_deref(), Some("second factor passed"));
+}
