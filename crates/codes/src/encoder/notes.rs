@@ -119,6 +119,7 @@ pub(crate) fn apply(
             ));
         }
     }
+    presume_hypertension_links(r, &mut codes, out);
     // Excludes1: the two are never reported together; the later one goes.
     let mut k = 0;
     while k < codes.len() {
@@ -227,5 +228,68 @@ fn sequence(r: &CmRelease, codes: &mut Vec<(u32, String, bool)>, out: &mut Encod
             text: "the adverse effect's T code follows the nature of the effect".into(),
             source: "Guidelines I.C.19.e.5.a".into(),
         });
+    }
+}
+
+/// Guidelines I.C.9.a: hypertension with heart failure or with chronic kidney disease is
+/// linked even when the statement does not say so, and coded with the combination
+/// category: (the kidney code's prefix, the combination code, the section).
+const HYPERTENSION_LINKS: [(&str, &str, &str); 3] = [
+    (
+        "N186",
+        "I120",
+        "I.C.9.a.2 (hypertension with end stage renal disease)",
+    ),
+    (
+        "N185",
+        "I120",
+        "I.C.9.a.2 (hypertension with stage 5 chronic kidney disease)",
+    ),
+    (
+        "N18",
+        "I129",
+        "I.C.9.a.2 (hypertension with chronic kidney disease)",
+    ),
+];
+
+/// Replaces essential hypertension (I10) by the combination code the guidelines presume
+/// when chronic kidney disease or heart failure is coded too.
+fn presume_hypertension_links(
+    r: &CmRelease,
+    codes: &mut [(u32, String, bool)],
+    out: &mut Encoding,
+) {
+    let code_of = |n: u32| r.node(n).map(|x| x.code.clone()).unwrap_or_default();
+    let Some(pos) = codes.iter().position(|(n, _, _)| code_of(*n) == "I10") else {
+        return;
+    };
+    let present: Vec<String> = codes.iter().map(|(n, _, _)| code_of(*n)).collect();
+    let has = |prefix: &str| present.iter().any(|c| c.starts_with(prefix));
+    let kidney = HYPERTENSION_LINKS.iter().find(|(p, _, _)| has(p));
+    let heart = has("I50");
+    let (combo, why) = match (kidney, heart) {
+        (Some((_, "I120", _)), true) => (
+            "I132",
+            "I.C.9.a.3 (hypertensive heart and chronic kidney disease with heart failure and stage 5 CKD or ESRD)",
+        ),
+        (Some(_), true) => (
+            "I130",
+            "I.C.9.a.3 (hypertensive heart and chronic kidney disease with heart failure)",
+        ),
+        (Some((_, c, w)), false) => (*c, *w),
+        (None, true) => ("I110", "I.C.9.a.1 (hypertension with heart failure)"),
+        (None, false) => return,
+    };
+    let Some(node) = r.find(combo) else { return };
+    if let Some(slot) = codes.get_mut(pos) {
+        out.steps.push(Step {
+            kind: StepKind::Note,
+            text: format!(
+                "I10 → {}: the guidelines presume the link",
+                r.node(node).map(|n| n.display_code()).unwrap_or_default()
+            ),
+            source: format!("Guidelines {why}"),
+        });
+        slot.0 = node;
     }
 }

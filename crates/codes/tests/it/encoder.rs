@@ -187,3 +187,18 @@ fn several_conditions_under_one_main_term_and_their_partner() {
         assert!(got.contains(&want.to_string()), "{want}: {got:?}");
     }
 }
+
+#[test]
+fn hypertension_links_are_presumed() {
+    let e = encode("hypertension and chronic kidney disease stage 4");
+    assert_eq!(codes_of(&e), ["I12.9", "N18.4"]);
+    assert!(e.steps.iter().any(|s| s.source.contains("I.C.9.a.2")), "{:?}", e.steps);
+    assert_eq!(
+        codes_of(&encode("hypertension, end stage renal disease")),
+        ["I12.0", "N18.6"]
+    );
+    assert_eq!(
+        codes_of(&encode("hypertension and congestive heart failure")),
+        ["I11.0", "I50.9"]
+    );
+}
