@@ -3,7 +3,7 @@
 // Walks what a records department does on a fresh install: the first administrator signs in
 // and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
-// searches (with a typo) and cannot read note text or edit demographics; the physician breaks
+// searches (with a typo), posts a payment, and cannot read note text or edit demographics; the physician breaks
 // the glass; another signs a note from the start page; the front desk registers a patient and
 // is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; an idle session is signed out by the server; the
@@ -178,6 +178,23 @@ async function main() {
       // Printing opens the print copy (and the browser's dialog); the server audits it.
       await Promise.all([page.waitForNavigation(), page.click("form.inline button:has-text(\"Print\")")]);
       assert.match(await page.textContent(".print-note"), /Printed .* by billy/);
+    });
+
+    await step("billing posts a payment on the ledger; an adjustment needs its reason code", async () => {
+      await page.goto(`${base}${chartPath}`);
+      await Promise.all([page.waitForNavigation(), page.click("text=Ledger and postings")]);
+      await page.selectOption("#kind", "adjustment");
+      await page.fill("#amount", "10.00");
+      await Promise.all([page.waitForNavigation(), page.click("#post button:has-text(\"Post\")")]);
+      assert.match(await page.textContent("#post [role=alert]"), /Reason code: is required for an adjustment/);
+      await page.selectOption("#kind", "payment");
+      await page.fill("#amount", "1,025.50");
+      await page.fill("#reference", "RCPT-1");
+      await Promise.all([page.waitForNavigation(), page.click("#post button:has-text(\"Post\")")]);
+      assert.match(await page.textContent("[role=status]"), /Posting \d+ recorded/);
+      assert.match(await page.textContent("table.ledger"), /Payment \(ref\. RCPT-1\)/);
+      assert.match(await page.textContent("table.ledger"), /-\$1,025\.50/);
+      await shot(page, "ledger");
     });
 
     await step("billing may not edit demographics: permission denied", async () => {

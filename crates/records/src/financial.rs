@@ -145,6 +145,14 @@ impl Validate for Posting {
                 );
             }
         }
+        if self.kind == PostingKind::Adjustment && self.reason_code.is_none() {
+            // An adjustment without its reason cannot be explained to the patient or
+            // reconciled with the payer's remittance (X12 835 CAS).
+            v.error(
+                "reason_code",
+                "is required for an adjustment (a group and reason code like CO-45)",
+            );
+        }
         v.optional_text("reference", self.reference.as_deref(), 50);
     }
 }

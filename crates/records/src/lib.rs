@@ -19,6 +19,7 @@ mod financial;
 mod group;
 mod identifiers;
 mod ids;
+pub mod ledger;
 mod note;
 mod party;
 mod patient;

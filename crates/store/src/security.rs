@@ -513,10 +513,7 @@ impl<'a> Security<'a> {
             "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL ORDER BY id",
             &[],
         )?;
-        Ok(rows
-            .iter()
-            .map(|row| (row.int(0), text(row, 1)))
-            .collect())
+        Ok(rows.iter().map(|row| (row.int(0), text(row, 1))).collect())
     }
 
     /// Replaces the stored form of a user's authenticator secret (the same secret, newly

@@ -478,6 +478,7 @@ fn sections(chart: &AllowedChart, can_code: bool) -> Markup {
         }
         @if chart.shows(DataCategory::Billing) {
             section #billing { h2 { "Charges and balance" }
+                p { a.button href={ "/patients/" (c.patient.meta.id) "/ledger" } { "Ledger and postings" } }
                 p { "Charges " (money(c.balance.charges_cents)) ", payments " (money(c.balance.payments_cents))
                     ", adjustments " (money(c.balance.adjustments_cents)) "; " strong { "balance " (money(c.balance.balance_cents)) } }
                 table { thead { tr { th { "Service date" } th { "Code" } th { "Description" } th { "Amount" } } }

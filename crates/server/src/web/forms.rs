@@ -76,3 +76,12 @@ pub(crate) fn check_token(
     }
     Ok(())
 }
+
+/// The record id a form redirected with as `?name=ID` (the notice after a change).
+pub(crate) fn id_in_query(query: Option<&str>, name: &str) -> Option<i64> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))?
+        .parse()
+        .ok()
+}

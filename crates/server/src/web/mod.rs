@@ -27,10 +27,11 @@ mod demographics;
 mod diagnosis_form;
 mod forms;
 mod layout;
+mod ledger;
 mod procedure_form;
 mod query_pages;
-pub(crate) mod review;
 mod registration;
+pub(crate) mod review;
 mod sign_in;
 mod signing;
 mod start;
@@ -158,6 +159,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "emergency access to a chart, with a reason",
             post(chart::break_glass),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/ledger",
+            Needs(P::ReadBilling),
+            true,
+            "a patient's ledger: charges and postings with the running balance",
+            get(ledger::show),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/postings",
+            Needs(P::WriteBilling),
+            true,
+            "post a payment, adjustment (with its reason code) or refund",
+            post(ledger::post),
         ),
         route(
             M::GET,

@@ -58,15 +58,6 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
     ),
 ];
 
-/// The note id in `?signed=ID`, which the sign form redirects with.
-fn signed_note(query: Option<&str>) -> Option<i64> {
-    query?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("signed="))?
-        .parse()
-        .ok()
-}
-
 /// `GET /`: the user's work and what their roles let them do.
 pub(crate) async fn home(
     State(state): State<AppState>,
@@ -77,7 +68,7 @@ pub(crate) async fn home(
     let roles: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
     let to_sign = super::signing::start_section(&state, &principal, &nav).await?;
     let body = html! {
-        @if let Some(id) = signed_note(query.as_deref()) {
+        @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
         }
         p { "Your roles: " strong { (roles.join(", ")) } "." }

@@ -18,10 +18,19 @@ pub(crate) fn instant(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// Dollars as a person reads them: `$1,234.56`, `-$0.05`.
 pub(crate) fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
-    format!("{sign}${}.{:02}", cents / 100, cents % 100)
+    let digits = (cents / 100).to_string();
+    let mut dollars = String::with_capacity(digits.len() + digits.len() / 3);
+    for (idx, digit) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
+            dollars.push(',');
+        }
+        dollars.push(digit);
+    }
+    format!("{sign}${dollars}.{:02}", cents % 100)
 }
 
 /// The serialized name of an enum value (`inpatient`, `discharge-summary`).
@@ -37,7 +46,9 @@ pub(crate) fn name<T: Serialize>(value: &T) -> String {
 mod tests {
     #[test]
     fn money_keeps_cents_and_sign() {
-        assert_eq!(super::money(123_456), "$1234.56");
+        assert_eq!(super::money(123_456), "$1,234.56");
+        assert_eq!(super::money(-123_456_789), "-$1,234,567.89");
+        assert_eq!(super::money(99_999), "$999.99");
         assert_eq!(super::money(-5), "-$0.05");
     }
 }

@@ -13,6 +13,7 @@ mod fhir_schema;
 mod fhir_search;
 mod fhir_transaction;
 mod harness;
+mod ledger;
 mod mfa;
 mod pages;
 mod patients;
