@@ -325,6 +325,24 @@ async function main() {
       assert.equal(csv.trim().split("\n").length, 5, csv);
     });
 
+    await step("the HIM technician assigns the most urgent deficiency from the review queue", async () => {
+      // The server reviews every chart when it starts; the demo leaves deficiencies to chase.
+      let pick = null;
+      for (let tries = 0; tries < 30 && !pick; tries++) {
+        await page.goto(`${base}/review`);
+        const boxes = page.locator("table.queue tbody input[type=checkbox]");
+        if (await boxes.count() > 0) pick = boxes.first();
+        else await page.waitForTimeout(1000);
+      }
+      assert.ok(pick, "the review queue fills from the demo charts");
+      const id = (await pick.getAttribute("name")).replace("pick-", "");
+      await pick.check();
+      await page.fill("#to", "hana");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Assign\")")]);
+      assert.match(await page.textContent(`#deficiency-${id}`), /assigned · hana/);
+      await shot(page, "review-queue");
+    });
+
     await step("an idle session is signed out by the server", async () => {
       await page.waitForTimeout((IDLE_SECONDS + 1.5) * 1000);
       await page.goto(`${base}${chartPath}`);

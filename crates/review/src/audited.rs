@@ -8,25 +8,60 @@ use privacy::{Action as AuditAction, AuditEvent, DataCategory};
 use records::{Deficiency, PatientId};
 use store::{Actor, Audited, Stored};
 
-/// What a deficiency listing shows of a chart: that encounters, notes and codes are there
-/// or missing.
+/// What a deficiency listing shows of a chart: whose it is, and that encounters, notes and
+/// codes are there or missing.
 pub const QUEUE_CATEGORIES: &[DataCategory] = &[
+    DataCategory::Demographics,
     DataCategory::Encounters,
     DataCategory::Notes,
     DataCategory::Diagnoses,
 ];
 
-/// The queue for `query`, audited as one read per patient listed (`who` is the event
-/// naming the user, channel, time and source; its action and patient are set here).
+/// A queue entry with whose chart it is, as a technician reads a queue.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QueueItem {
+    /// The deficiency.
+    #[serde(flatten)]
+    pub deficiency: Stored<Deficiency>,
+    /// "Family, Given".
+    pub patient_name: String,
+    /// The patient's MRN.
+    pub mrn: String,
+}
+
+/// The queue for `query` with each patient's name and MRN, audited as one read per patient
+/// listed (`who` is the event naming the user, channel, time and source; its action and
+/// patient are set here).
 pub fn queue_audited(
     audited: &mut Audited<'_>,
     who: &AuditEvent,
     query: &QueueQuery,
-) -> store::Result<Vec<Stored<Deficiency>>> {
-    let found = queue(&mut audited.records(), query)?;
-    let mut patients: Vec<i64> = found.iter().map(|d| d.record.patient_id.0).collect();
+) -> store::Result<Vec<QueueItem>> {
+    let mut tx = audited.records();
+    let found = queue(&mut tx, query)?;
+    let mut names: std::collections::HashMap<i64, (String, String)> =
+        std::collections::HashMap::new();
+    let mut items = Vec::with_capacity(found.len());
+    for deficiency in found {
+        let id = deficiency.record.patient_id.0;
+        let (patient_name, mrn) = match names.entry(id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let patient: Stored<records::Patient> = tx.get(id)?;
+                let record = &patient.record;
+                slot.insert((record.display_name(), record.mrn.to_string()))
+                    .clone()
+            }
+        };
+        items.push(QueueItem {
+            deficiency,
+            patient_name,
+            mrn,
+        });
+    }
+    drop(tx);
+    let mut patients: Vec<i64> = names.into_keys().collect();
     patients.sort_unstable();
-    patients.dedup();
     for patient in patients {
         let mut event = who.clone();
         event.action = AuditAction::Read;
@@ -36,7 +71,7 @@ pub fn queue_audited(
             .reason("review work queue");
         audited.append(&event)?;
     }
-    Ok(found)
+    Ok(items)
 }
 
 /// Applies `action` to each deficiency in `ids`, each with its audit entry; one refused

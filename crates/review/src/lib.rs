@@ -32,7 +32,7 @@ mod reconcile;
 mod rules;
 mod watch;
 
-pub use audited::{QUEUE_CATEGORIES, act_audited, queue_audited};
+pub use audited::{QUEUE_CATEGORIES, QueueItem, act_audited, queue_audited};
 pub use findings::{Context, Finding, analyse};
 pub use metrics::{Metrics, ProviderLine, metrics};
 pub use poa::PoaExempt;

@@ -71,7 +71,7 @@ pub(crate) async fn queue(
     state: &AppState,
     principal: Principal,
     body: QueueBody,
-) -> Result<Vec<Stored<Deficiency>>, WebError> {
+) -> Result<Vec<review::QueueItem>, WebError> {
     state
         .blocking(move |state| {
             let now = state.store.clock().now();

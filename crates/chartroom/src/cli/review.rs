@@ -107,11 +107,12 @@ pub fn rules_in_force(file: Option<&Path>, data_dir: &Path) -> Result<RuleSet> {
     }
 }
 
-fn row(d: &Stored<Deficiency>, now: time::OffsetDateTime) -> Vec<String> {
+fn row(item: &review::QueueItem, now: time::OffsetDateTime) -> Vec<String> {
+    let d = &item.deficiency;
     let r = &d.record;
     vec![
         d.meta.id.to_string(),
-        r.patient_id.to_string(),
+        format!("{} ({})", item.patient_name, item.mrn),
         r.rule_id.clone(),
         r.status.as_str().to_owned(),
         r.severity.as_str().to_owned(),

@@ -27,6 +27,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "A new chart, after checking whether the patient is already on file.",
     ),
     (
+        Some(Permission::ReviewChart),
+        "/review",
+        "Chart review",
+        "Deficiencies to chase: unsigned notes, missing summaries and reports, coding and POA gaps.",
+    ),
+    (
         Some(Permission::ReadAggregates),
         "/queries",
         "Population queries",
@@ -67,12 +73,14 @@ pub(crate) async fn home(
     let nav = nav(&state, &principal);
     let roles: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
     let to_sign = super::signing::start_section(&state, &principal, &nav).await?;
+    let review = super::review::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
         }
         p { "Your roles: " strong { (roles.join(", ")) } "." }
         (to_sign)
+        (review)
         section #places {
             h2 { "Your pages" }
             ul.places {

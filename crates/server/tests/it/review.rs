@@ -201,3 +201,79 @@ async fn the_queue_page_assigns_and_resolves() {
         html(&after)
     );
 }
+
+#[tokio::test]
+async fn start_pages_show_each_person_their_review_work() {
+    let h = Harness::new();
+    let patient = h.add_patient("RV2");
+    let provider = h
+        .store
+        .write(|tx| {
+            let provider = tx.create(
+                &store::Actor::new("test"),
+                &records::Provider {
+                    npi: None,
+                    family_name: "Osler".into(),
+                    given_name: "Wilma".into(),
+                    credentials: Some("MD".into()),
+                    taxonomy: None,
+                    specialty: None,
+                    organization_id: None,
+                },
+            )?;
+            tx.create(
+                &store::Actor::new("test"),
+                &records::ClinicalNote {
+                    patient_id: records::PatientId(patient),
+                    encounter_id: None,
+                    note_type: records::NoteType::Consultation,
+                    author_id: Some(records::ProviderId(provider.meta.id)),
+                    authored_at: h.now(),
+                    text: "Consult.".into(),
+                    signed_at: None,
+                    signer_id: None,
+                },
+            )?;
+            tx.link_account_provider("drosler", records::ProviderId(provider.meta.id))?;
+            Ok(provider.meta.id)
+        })
+        .unwrap();
+    let rules = review::RuleSet::with_facility_file(
+        "[rules.demographics-incomplete]\nenabled = false\n",
+        "test",
+    )
+    .unwrap();
+    let poa = review::PoaExempt::embedded().unwrap();
+    let cx = review::Context {
+        codes: None,
+        poa_exempt: &poa,
+    };
+    review::review_all(
+        &h.store,
+        &store::Actor::new("test"),
+        &rules,
+        &cx,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(provider > 0);
+
+    h.add_user("hana", &[Role::HimTechnician]);
+    h.add_user("drosler", &[Role::Physician]);
+    let hana = h.login("hana").await;
+    let start = h.call("GET", "/", Some(&hana), None).await;
+    assert!(
+        html(&start).contains("Chart review: most urgent"),
+        "{}",
+        html(&start)
+    );
+    assert!(html(&start).contains("Note not signed: Consultation written"));
+    let doctor = h.login("drosler").await;
+    let start = h.call("GET", "/", Some(&doctor), None).await;
+    assert!(
+        html(&start).contains("Your chart deficiencies"),
+        "{}",
+        html(&start)
+    );
+    assert!(html(&start).contains("Note not signed: Consultation written"));
+}

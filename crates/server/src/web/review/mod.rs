@@ -16,10 +16,9 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use privacy::Permission;
-use records::{Deficiency, DeficiencyStatus};
+use records::DeficiencyStatus;
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::Stored;
 
 /// The filters as the form sends them (every field text, empty when unused).
 #[derive(Debug, Default, Deserialize)]
@@ -72,7 +71,8 @@ fn filters(nav: &Nav, form: &FilterForm) -> Markup {
     }
 }
 
-fn row(nav: &Nav, d: &Stored<Deficiency>, now: time::OffsetDateTime) -> Markup {
+fn row(nav: &Nav, item: &review::QueueItem, now: time::OffsetDateTime) -> Markup {
+    let d = &item.deficiency;
     let r = &d.record;
     let chart = match r.encounter_id {
         Some(e) => format!("/patients/{}#encounter-{}", r.patient_id, e),
@@ -81,8 +81,10 @@ fn row(nav: &Nav, d: &Stored<Deficiency>, now: time::OffsetDateTime) -> Markup {
     let late = r.is_delinquent(now);
     html! {
         tr id={ "deficiency-" (d.meta.id) } class=[late.then_some("late")] {
-            td { @if r.status.is_open() { input type="checkbox" name={ "pick-" (d.meta.id) } value="1" aria-label={ "select " (d.meta.id) }; } }
-            td { a href=(chart) { "Patient " (r.patient_id) } }
+            // The box belongs to the assign form below the table (forms cannot nest, and each
+            // row has its own waive-or-resolve form).
+            td { @if r.status.is_open() { input type="checkbox" form="assign" name={ "pick-" (d.meta.id) } value="1" aria-label={ "select " (d.meta.id) }; } }
+            td { a href=(chart) { (item.patient_name) } " " small { "MRN " (item.mrn) } }
             td { (r.message) }
             td { (r.rule_id) }
             td { (r.severity.as_str()) }
@@ -112,11 +114,14 @@ fn row(nav: &Nav, d: &Stored<Deficiency>, now: time::OffsetDateTime) -> Markup {
 fn listing(
     nav: &Nav,
     form: &FilterForm,
-    found: &[Stored<Deficiency>],
+    found: &[review::QueueItem],
     errors: &[(String, String)],
     now: time::OffsetDateTime,
 ) -> Markup {
-    let late = found.iter().filter(|d| d.record.is_delinquent(now)).count();
+    let late = found
+        .iter()
+        .filter(|i| i.deficiency.record.is_delinquent(now))
+        .count();
     html! {
         p { (found.len()) " deficiencies shown, " (late) " past due. Most urgent first." }
         (filters(nav, form))
@@ -124,15 +129,15 @@ fn listing(
         (field_error(errors, "to"))
         (field_error(errors, "reason"))
         (field_error(errors, "id"))
+        table.queue {
+            thead { tr { th { "" } th { "Chart" } th { "What is missing" } th { "Rule" } th { "Severity" } th { "Who acts" } th { "Status" } th { "Due" } th { "" } } }
+            tbody {
+                @for d in found { (row(nav, d, now)) }
+                @if found.is_empty() { tr { td colspan="9" { "Nothing to chase." } } }
+            }
+        }
         form #assign method="post" action="/review/assign" {
             (token_field(nav))
-            table.queue {
-                thead { tr { th { "" } th { "Chart" } th { "What is missing" } th { "Rule" } th { "Severity" } th { "Who acts" } th { "Status" } th { "Due" } th { "" } } }
-                tbody {
-                    @for d in found { (row(nav, d, now)) }
-                    @if found.is_empty() { tr { td colspan="9" { "Nothing to chase." } } }
-                }
-            }
             label for="to" { "Assign the selected to user" }
             input #to name="to" required;
             button type="submit" { "Assign" }
@@ -310,4 +315,65 @@ pub(crate) fn routes() -> Vec<Entry> {
     .into_iter()
     .map(|entry| entry.on(Surface::Page))
     .collect()
+}
+
+/// How many of the most urgent deficiencies the start page lists.
+const START_LIMIT: i64 = 5;
+
+/// The start page's review section: for a technician, the most urgent of the department's
+/// queue; for a physician linked to a provider, the deficiencies they must complete.
+pub(crate) async fn start_section(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Markup, WebError> {
+    let (title, body) = if principal.allows(Permission::ReviewChart) {
+        (
+            "Chart review: most urgent",
+            QueueBody {
+                limit: Some(START_LIMIT),
+                ..QueueBody::default()
+            },
+        )
+    } else if principal.allows(Permission::SignNotes) {
+        let username = principal.username.clone();
+        let provider = state
+            .blocking(move |state| Ok(state.store.read(|tx| tx.account_provider(&username))?))
+            .await?;
+        let Some(provider) = provider else {
+            return Ok(html! {});
+        };
+        (
+            "Your chart deficiencies",
+            QueueBody {
+                provider: Some(provider.0),
+                limit: Some(50),
+                ..QueueBody::default()
+            },
+        )
+    } else {
+        return Ok(html! {});
+    };
+    let found = queue(state, principal.clone(), body).await?;
+    let now = state.store.clock().now();
+    Ok(html! {
+        section #review-work {
+            h2 { (title) }
+            @if found.is_empty() {
+                p { "No open deficiencies." }
+            } @else {
+                ul.work {
+                    @for item in &found {
+                        @let r = &item.deficiency.record;
+                        li {
+                            a href={ "/patients/" (r.patient_id) @if let Some(e) = r.encounter_id { "#encounter-" (e) } } { (item.patient_name) }
+                            ": " (r.message)
+                            " — due " (super::text::day(r.due_at.date()))
+                            @if r.is_delinquent(now) { " " strong { "late" } }
+                        }
+                    }
+                }
+            }
+            @if principal.allows(Permission::ReviewChart) { p { a href="/review" { "The whole work queue" } } }
+        }
+    })
 }
