@@ -192,7 +192,11 @@ fn several_conditions_under_one_main_term_and_their_partner() {
 fn hypertension_links_are_presumed() {
     let e = encode("hypertension and chronic kidney disease stage 4");
     assert_eq!(codes_of(&e), ["I12.9", "N18.4"]);
-    assert!(e.steps.iter().any(|s| s.source.contains("I.C.9.a.2")), "{:?}", e.steps);
+    assert!(
+        e.steps.iter().any(|s| s.source.contains("I.C.9.a.2")),
+        "{:?}",
+        e.steps
+    );
     assert_eq!(
         codes_of(&encode("hypertension, end stage renal disease")),
         ["I12.0", "N18.6"]

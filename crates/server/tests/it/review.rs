@@ -7,11 +7,9 @@ use axum::http::StatusCode;
 use privacy::{Action, Role};
 use serde_json::json;
 
-/// A patient with an unsigned note, reviewed by the note rule alone (the harness patient
-/// has no address, which another rule would also report).
-fn reviewed(h: &Harness) -> i64 {
-    let patient = h.add_patient("RV1");
-    h.add_note(patient, "Unsigned progress note.");
+/// Reviews every chart without the demographics rule (the harness patient has no address,
+/// which that rule would also report).
+fn review_by_note_rule(h: &Harness) -> review::ReviewCounts {
     let rules = review::RuleSet::with_facility_file(
         "[rules.demographics-incomplete]\nenabled = false\n",
         "test",
@@ -22,14 +20,21 @@ fn reviewed(h: &Harness) -> i64 {
         codes: None,
         poa_exempt: &poa,
     };
-    let counts = review::review_all(
+    review::review_all(
         &h.store,
         &store::Actor::new("test"),
         &rules,
         &cx,
         &mut |_| {},
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// A patient with an unsigned note, reviewed.
+fn reviewed(h: &Harness) -> i64 {
+    let patient = h.add_patient("RV1");
+    h.add_note(patient, "Unsigned progress note.");
+    let counts = review_by_note_rule(h);
     assert_eq!(counts.opened, 1, "{counts:?}");
     patient
 }
@@ -238,24 +243,7 @@ async fn start_pages_show_each_person_their_review_work() {
             Ok(provider.meta.id)
         })
         .unwrap();
-    let rules = review::RuleSet::with_facility_file(
-        "[rules.demographics-incomplete]\nenabled = false\n",
-        "test",
-    )
-    .unwrap();
-    let poa = review::PoaExempt::embedded().unwrap();
-    let cx = review::Context {
-        codes: None,
-        poa_exempt: &poa,
-    };
-    review::review_all(
-        &h.store,
-        &store::Actor::new("test"),
-        &rules,
-        &cx,
-        &mut |_| {},
-    )
-    .unwrap();
+    review_by_note_rule(&h);
     assert!(provider > 0);
 
     h.add_user("hana", &[Role::HimTechnician]);
