@@ -1,6 +1,7 @@
 //! The audit report over the API: entries by patient, user, date range and action, and
 //! whole-chain verification, for holders of `read-audit`.
 
+use crate::auth::Principal;
 use crate::body::JsonBody;
 use crate::error::WebError;
 use crate::state::AppState;
@@ -45,6 +46,7 @@ fn instant(field: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, We
 /// `POST /api/audit/search`: matching entries, oldest first.
 pub async fn search(
     State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
     JsonBody(query): JsonBody<AuditQuery>,
 ) -> Result<Json<Value>, WebError> {
     let action = query
@@ -73,6 +75,7 @@ pub async fn search(
     state
         .blocking(move |state| {
             let entries = state.store.audit_entries(&filter)?;
+            record_report_view(state, &principal, &filter, entries.len())?;
             let rows: Vec<Value> = entries
                 .iter()
                 .map(|entry| {
@@ -102,14 +105,62 @@ pub async fn search(
         .await
 }
 
-/// `POST /api/audit/verify`: checks the whole chain and the head.
-pub async fn verify(State(state): State<AppState>) -> Result<Json<Value>, WebError> {
+/// `POST /api/audit/verify`: checks the whole chain and the head; the check is audited.
+pub async fn verify(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+) -> Result<Json<Value>, WebError> {
+    Ok(Json(match verify_audited(&state, principal).await? {
+        Ok(v) => json!({ "ok": true, "entries": v.entries, "head": v.head.seq }),
+        Err(tamper) => json!({ "ok": false, "problem": tamper.to_string() }),
+    }))
+}
+
+/// Verifies the chain and records the check (a failure too) as `principal`'s.
+pub(crate) async fn verify_audited(
+    state: &AppState,
+    principal: Principal,
+) -> Result<Result<privacy::Verified, privacy::Tamper>, WebError> {
     state
-        .blocking(|state| {
-            Ok(Json(match state.trail.verify(&state.store)? {
-                Ok(v) => json!({ "ok": true, "entries": v.entries, "head": v.head.seq }),
-                Err(tamper) => json!({ "ok": false, "problem": tamper.to_string() }),
-            }))
+        .blocking(move |state| {
+            let by = principal.event(state.store.clock().now(), Action::Verify);
+            Ok(state.trail.verify_and_record(&state.store, by)?)
         })
         .await
+}
+
+/// Records that `principal` viewed (or exported) the audit report, with the filters
+/// used and how many entries it showed: who watched the watchers.
+pub(crate) fn record_report_view(
+    state: &AppState,
+    principal: &Principal,
+    filter: &AuditFilter,
+    shown: usize,
+) -> store::Result<()> {
+    let mut filters = Vec::new();
+    if let Some(patient) = filter.patient_id {
+        filters.push(format!("patient {}", patient.0));
+    }
+    if let Some(user) = &filter.user {
+        filters.push(format!("user {user}"));
+    }
+    if let Some(action) = filter.action {
+        filters.push(format!("action {}", action.as_str()));
+    }
+    if let Some(since) = filter.since {
+        filters.push(format!("since {since}"));
+    }
+    if let Some(until) = filter.until {
+        filters.push(format!("until {until}"));
+    }
+    let filters = if filters.is_empty() {
+        "no filter".to_owned()
+    } else {
+        filters.join(", ")
+    };
+    let mut event = principal
+        .event(state.store.clock().now(), Action::Read)
+        .reason(&format!("audit report viewed ({filters}; {shown} entries)"));
+    event.record_kind = Some("audit_log".into());
+    state.trail.record(&state.store, &event).map(|_| ())
 }

@@ -8,10 +8,13 @@
 //! ambient browser credentials to abuse.
 
 use crate::error::WebError;
-use axum::extract::Request;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use privacy::{Action, Channel, Outcome, RoleSet};
 
 fn cross_site(headers: &HeaderMap) -> Option<String> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -30,14 +33,54 @@ fn cross_site(headers: &HeaderMap) -> Option<String> {
         .then(|| format!("Origin {origin} is not this server ({host})"))
 }
 
-/// Refuses state-changing requests that a browser says came from elsewhere.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+/// Refuses state-changing requests that a browser says came from elsewhere, and audits
+/// the refusal (a forged request is an attack on whoever's browser sent it).
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let changes_state = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     if changes_state && let Some(why) = cross_site(request.headers()) {
-        return WebError::Forbidden(format!("cross-site request refused: {why}")).into_response();
+        let refusal = format!("cross-site request refused: {why}");
+        let (parts, _) = request.into_parts();
+        if let Err(error) = audit_refusal(&state, &parts, &refusal).await {
+            return error.into_response();
+        }
+        return WebError::Forbidden(refusal).into_response();
     }
     next.run(request).await
+}
+
+/// A denied entry naming the request, its source and, when its session is live, its user.
+async fn audit_refusal(state: &AppState, parts: &Parts, refusal: &str) -> Result<(), WebError> {
+    let path = parts.uri.path().to_owned();
+    let mut origin = crate::auth::origin(parts);
+    origin.web = !path.starts_with("/api/") && !crate::fhir_rest::is_fhir_path(&path);
+    let action = match parts.method {
+        Method::DELETE => Action::Delete,
+        Method::PUT | Method::PATCH => Action::Update,
+        _ => Action::Create,
+    };
+    let reason = format!("{refusal} ({} {path})", parts.method);
+    let principal = crate::auth::authenticate(state, &parts.headers, origin.clone())
+        .await
+        .ok();
+    state
+        .blocking(move |state| {
+            let now = state.store.clock().now();
+            let mut event = match &principal {
+                Some(principal) => principal.event(now, action),
+                None => crate::auth::api_event(now, "unknown", &RoleSet::new(), &origin, action),
+            };
+            if crate::fhir_rest::is_fhir_path(&path) {
+                event.channel = Channel::Fhir;
+            }
+            let event = event.outcome(Outcome::Denied).reason(&reason);
+            Ok(state.trail.record(&state.store, &event).map(|_| ())?)
+        })
+        .await
 }

@@ -16,7 +16,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use privacy::{Access, Action, BreakGlassGrant, DataCategory, Decision, decide};
+use privacy::{Access, Action, BreakGlassGrant, DataCategory, Decision, Outcome, decide};
 use records::{Patient, PatientId};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -321,15 +321,26 @@ pub(crate) async fn grant_emergency_access(
                 now,
                 minutes,
             )
-            .map_err(|e| {
-                let message = e.to_string();
-                let field = if message.contains("minutes") {
-                    "minutes"
-                } else {
-                    "reason"
-                };
-                WebError::bad(field, message)
-            })?;
+            .map_err(|e| e.to_string());
+            let grant = match grant {
+                Ok(grant) => grant,
+                Err(message) => {
+                    // A refused request is audited too: the privacy officer reviews who
+                    // tried to open a chart, not only who succeeded.
+                    let event = principal
+                        .event(now, Action::BreakGlass)
+                        .outcome(Outcome::Denied)
+                        .patient(PatientId(id))
+                        .reason(&format!("emergency access refused: {message}"));
+                    state.trail.record(&state.store, &event)?;
+                    let field = if message.contains("minutes") {
+                        "minutes"
+                    } else {
+                        "reason"
+                    };
+                    return Err(WebError::bad(field, message));
+                }
+            };
             Ok(state.trail.write(&state.store, |audited| {
                 let stored = audited.security().create_grant(principal.user_id, &grant)?;
                 let event = principal

@@ -427,7 +427,10 @@ pub fn app(state: AppState) -> Router {
     let https = state.config.secure_cookies;
     let router = router
         .fallback(no_route)
-        .layer(middleware::from_fn(crate::csrf::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::csrf::refuse_cross_site,
+        ))
         .layer(middleware::from_fn(crate::fhir_rest::outcomes_only))
         .layer(middleware::map_response(no_store));
     // HSTS only means something on HTTPS (browsers ignore it over plain HTTP), and sent

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use privacy::{Action, Permission, PermissionSet};
+use privacy::{Action, Outcome, Permission, PermissionSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use store::ApiToken;
@@ -105,13 +105,24 @@ pub(crate) async fn authenticate_token(
         .await
 }
 
-fn session_only(principal: &Principal) -> Result<(), WebError> {
-    if principal.token.is_some() {
-        return Err(WebError::Forbidden(
-            "tokens are managed from a signed-in session, not with another token".into(),
-        ));
+/// Refuses (and audits) token management with a token: a stolen token must not mint or
+/// keep alive others.
+async fn session_only(state: &AppState, principal: &Principal) -> Result<(), WebError> {
+    const REFUSED: &str = "tokens are managed from a signed-in session, not with another token";
+    if principal.token.is_none() {
+        return Ok(());
     }
-    Ok(())
+    let refused = principal.clone();
+    state
+        .blocking(move |state| {
+            let event = refused
+                .event(state.store.clock().now(), Action::PermissionChange)
+                .outcome(Outcome::Denied)
+                .reason(REFUSED);
+            Ok(state.trail.record(&state.store, &event)?)
+        })
+        .await?;
+    Err(WebError::Forbidden(REFUSED.into()))
 }
 
 fn token_json(token: &ApiToken) -> Value {
@@ -143,7 +154,7 @@ pub async fn issue(
     axum::Extension(principal): axum::Extension<Principal>,
     JsonBody(body): JsonBody<IssueBody>,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
-    session_only(&principal)?;
+    session_only(&state, &principal).await?;
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(WebError::bad("name", "give a name of 1 to 100 characters"));
@@ -207,7 +218,7 @@ pub async fn list(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<Principal>,
 ) -> Result<Json<Value>, WebError> {
-    session_only(&principal)?;
+    session_only(&state, &principal).await?;
     state
         .blocking(move |state| {
             let tokens = state.store.security(|s| s.user_tokens(principal.user_id))?;
@@ -225,7 +236,7 @@ pub async fn revoke(
     axum::Extension(principal): axum::Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, WebError> {
-    session_only(&principal)?;
+    session_only(&state, &principal).await?;
     let id: i64 = id
         .parse()
         .map_err(|_| WebError::bad("id", format!("\"{id}\" is not a token id")))?;

@@ -201,6 +201,29 @@ impl AuditTrail {
         Ok(value)
     }
 
+    /// Checks the log as `verify` does, then records the check as `by` (action `verify`):
+    /// a success with the entries counted, or a failure naming the problem, since a
+    /// failed check is evidence an auditor must be able to find later.
+    pub fn verify_and_record(
+        &self,
+        store: &Store,
+        by: AuditEvent,
+    ) -> Result<Result<Verified, Tamper>> {
+        let verdict = self.verify(store)?;
+        let mut event = by;
+        event.action = Action::Verify;
+        let event = match &verdict {
+            Ok(verified) => event
+                .outcome(Outcome::Success)
+                .reason(&format!("audit chain intact: {} entries", verified.entries)),
+            Err(tamper) => event
+                .outcome(Outcome::Failure)
+                .reason(&format!("audit chain check failed: {tamper}")),
+        };
+        self.record(store, &event)?;
+        Ok(verdict)
+    }
+
     /// Checks the whole log against the key and the recorded head. The outer `Result` is
     /// a failure to read; the inner one is the verdict.
     pub fn verify(&self, store: &Store) -> Result<Result<Verified, Tamper>> {

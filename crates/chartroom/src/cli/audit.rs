@@ -33,8 +33,8 @@ pub struct ListArgs {
     /// Up to and including this date (YYYY-MM-DD, UTC), or before this instant (RFC 3339).
     #[arg(long, value_name = "DATE")]
     until: Option<String>,
-    /// Only this action: read, create, update, delete, export, print, login, logout,
-    /// login-failed, permission-change, break-glass.
+    /// Only this action: read, create, update, delete, sign, export, print, login,
+    /// password-accepted, logout, login-failed, permission-change, break-glass, verify.
     #[arg(long, value_name = "ACTION")]
     action: Option<String>,
     /// At most the newest N entries.
@@ -75,7 +75,14 @@ fn verify(store: &Store, data_dir: &std::path::Path, json: bool) -> Result<()> {
             ));
         }
     };
-    match trail.verify(store)? {
+    // The check itself is audited, a failure too (it is evidence).
+    let by = privacy::AuditEvent::new(
+        store.clock().now(),
+        &super::audited::os_user(),
+        Action::Verify,
+        privacy::Channel::Cli,
+    );
+    match trail.verify_and_record(store, by)? {
         Ok(verified) => {
             if json {
                 return output::json(&serde_json::json!({

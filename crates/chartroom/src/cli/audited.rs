@@ -30,7 +30,7 @@ pub struct CliAuditor {
 }
 
 /// The operating-system login running this command.
-fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     let name = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_default();

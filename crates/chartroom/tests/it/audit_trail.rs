@@ -367,6 +367,13 @@ fn audit_verify_names_hand_edits() {
     }
     // The untouched original still verifies.
     assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 10 audit entries"));
+    // The check is itself an audit entry (issue 10), so the next one counts it.
+    let checks = ok(&data, &["audit", "list", "--action", "verify"]);
+    assert!(
+        checks.contains("os:clerk") && checks.contains("audit chain intact: 10 entries"),
+        "{checks}"
+    );
+    assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 11 audit entries"));
     // Without the head file, a clean cut at the end cannot be ruled out.
     std::fs::remove_file(data.join("audit.head")).unwrap();
     let stderr = fails(&data, &["audit", "verify"], "");

@@ -164,6 +164,8 @@ async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) 
                     .event(state.store.clock().now(), Action::Export)
                     .reason(&format!("audit report CSV ({} entries)", entries.len()));
                 state.trail.record(&state.store, &event)?;
+            } else {
+                crate::audit_api::record_report_view(state, &exporter, &filter, entries.len())?;
             }
             Ok(entries)
         })
@@ -203,14 +205,10 @@ pub(crate) async fn verify(
     PageForm(form): PageForm<FilterForm>,
 ) -> PageResult {
     check_token(&state, &principal, &form.token)?;
-    let outcome = state
-        .blocking(|state| {
-            Ok(match state.trail.verify(&state.store)? {
-                Ok(v) => Ok((v.entries, v.head.seq)),
-                Err(tamper) => Err(tamper.to_string()),
-            })
-        })
-        .await?;
+    let outcome = crate::audit_api::verify_audited(&state, principal.clone())
+        .await?
+        .map(|v| (v.entries, v.head.seq))
+        .map_err(|tamper| tamper.to_string());
     let nav = nav(&state, &principal);
     let (status, verdict) = match &outcome {
         Ok((entries, head)) => (

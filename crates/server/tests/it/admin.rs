@@ -155,13 +155,37 @@ async fn breaking_the_glass_is_reasoned_limited_audited_and_reviewed() {
             .is_some()
     );
     let entries = h.audit();
-    let glass = entries
+    let glass: Vec<(privacy::Outcome, Option<i64>, &str)> = entries
         .iter()
-        .find(|e| e.event.action == Action::BreakGlass)
-        .unwrap();
+        .filter(|e| e.event.action == Action::BreakGlass)
+        .map(|e| {
+            (
+                e.event.outcome,
+                e.event.patient_id.map(|p| p.0),
+                e.event.reason.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    // The refused requests are audited too, with the patient they aimed at (issue 10).
+    assert!(glass.len() >= 2, "{glass:?}");
+    let granted_entry = glass.last().unwrap();
     assert_eq!(
-        glass.event.reason.as_deref(),
-        Some("unconscious, need full history")
+        *granted_entry,
+        (
+            privacy::Outcome::Success,
+            Some(id),
+            "unconscious, need full history"
+        )
+    );
+    assert!(
+        glass.iter().any(
+            |(outcome, patient, reason)| *outcome == privacy::Outcome::Denied
+                && *patient == Some(id)
+                && reason.starts_with(
+                    "emergency access refused: break the glass: a reason of at least 10 characters"
+                )
+        ),
+        "{glass:?}"
     );
 
     let officer = h.login("officer").await;
@@ -223,6 +247,63 @@ async fn auditors_search_the_trail_and_verify_it() {
     assert_eq!(bad.body["field"], "since");
     let verify = h.call("POST", "/api/audit/verify", Some(&aud), None).await;
     assert_eq!(verify.body["ok"], true, "{}", verify.body);
+    // Looking at the report and checking the chain are audited (issue 10).
+    let entries = h.audit();
+    let last = &entries[entries.len() - 1].event;
+    assert_eq!(
+        (last.action, last.outcome),
+        (Action::Verify, privacy::Outcome::Success)
+    );
+    assert!(
+        last.reason
+            .as_deref()
+            .unwrap()
+            .starts_with("audit chain intact")
+    );
+    assert!(
+        entries.iter().any(|e| e.event.user == "aud"
+            && e.event.action == Action::Read
+            && e.event.record_kind.as_deref() == Some("audit_log")
+            && e.event
+                .reason
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("audit report viewed (patient ")),
+        "the report view is audited with its filter"
+    );
+}
+
+/// A failed verification is itself an audit entry, written after the entries it judged.
+#[tokio::test]
+async fn a_failed_verification_is_audited() {
+    let h = Harness::new();
+    h.add_user("aud", &[Role::Auditor]);
+    let aud = h.login("aud").await;
+    h.store
+        .write(|tx| {
+            tx.query("DROP TRIGGER audit_log_no_update", &[])?;
+            tx.query(
+                "UPDATE audit_log SET username = 'mallory' WHERE seq = 1",
+                &[],
+            )
+        })
+        .unwrap();
+    let verify = h.call("POST", "/api/audit/verify", Some(&aud), None).await;
+    assert_eq!(verify.body["ok"], false, "{}", verify.body);
+    let entries = h.audit();
+    let last = &entries[entries.len() - 1].event;
+    assert_eq!(
+        (last.action, last.outcome),
+        (Action::Verify, privacy::Outcome::Failure)
+    );
+    assert!(
+        last.reason
+            .as_deref()
+            .unwrap()
+            .starts_with("audit chain check failed: entry 1 was altered"),
+        "{:?}",
+        last.reason
+    );
 }
 
 #[tokio::test]

@@ -262,6 +262,31 @@ async fn cross_site_state_changes_are_refused() {
         )
         .await;
     assert_eq!(read.status, StatusCode::OK, "reads are not state changes");
+    // Each refusal is audited as denied, naming the request and, with a live session,
+    // its user (issue 10).
+    let refusals: Vec<(String, Option<String>)> = h
+        .audit()
+        .into_iter()
+        .filter(|e| {
+            e.event.outcome == privacy::Outcome::Denied
+                && e.event
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("cross-site request refused"))
+        })
+        .map(|e| (e.event.user, e.event.reason))
+        .collect();
+    assert_eq!(refusals.len(), 3, "{refusals:?}");
+    assert_eq!(refusals[0].0, "unknown");
+    assert!(
+        refusals[0]
+            .1
+            .as_deref()
+            .unwrap()
+            .ends_with("(POST /api/login)"),
+        "{refusals:?}"
+    );
+    assert_eq!(refusals[2].0, "ann");
 }
 
 /// Signing out from the pages tells the browser to drop its cache, cookies and storage.

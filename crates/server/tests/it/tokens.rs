@@ -94,7 +94,15 @@ async fn a_scoped_token_reads_only_what_its_scopes_and_roles_allow() {
         .filter(|e| e.event.action == Action::PermissionChange)
         .filter_map(|e| e.event.reason)
         .collect();
-    assert_eq!(reasons, ["API token issued", "API token revoked"]);
+    // Trying to mint a token with a token is refused and audited (issue 10).
+    assert_eq!(
+        reasons,
+        [
+            "API token issued",
+            "tokens are managed from a signed-in session, not with another token",
+            "API token revoked"
+        ]
+    );
 }
 
 /// A one-day token for reading demographics, issued from the session `cookie`.
