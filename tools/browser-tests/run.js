@@ -4,8 +4,8 @@
 // and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
 // searches (with a typo), posts a payment, and cannot read note text or edit demographics; the physician breaks
-// the glass; another signs a note from the start page; the front desk registers a patient and
-// is shown a possible duplicate; the HIM technician
+// the glass; another signs a note from the start page; the front desk registers a patient,
+// checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; an idle session is signed out by the server; the
 // auditor finds every look in the audit report and the chain verifies; the administrator's second sign-in asks for the code.
 "use strict";
@@ -239,7 +239,7 @@ async function main() {
       await signOut(page);
     });
 
-    await step("the front desk registers a patient: every bad field at once, then possible duplicates first", async () => {
+    await step("the front desk registers a patient (every bad field at once), checks them in, and is shown possible duplicates", async () => {
       await signIn(page, base, "fran");
       await Promise.all([page.waitForNavigation(), page.click("text=Register a patient")]);
       await page.fill("#family_name", "Quillfeather");
@@ -259,6 +259,13 @@ async function main() {
       assert.match(new URL(page.url()).pathname, /^\/patients\/\d+$/);
       const registered = new URL(page.url()).pathname;
       assert.match(await page.textContent("h1"), /Quillfeather, Odile/);
+      await Promise.all([page.waitForNavigation(), page.click("#encounters a:has-text(\"Check in\")")]);
+      await page.fill("#reason", "cough for a week");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Check in\")")]);
+      assert.match(await page.textContent("#encounters"), /in_progress[\s\S]*cough for a week/);
+      await shot(page, "checked-in");
+      await Promise.all([page.waitForNavigation(), page.click("#encounters button:has-text(\"Close visit\")")]);
+      assert.match(await page.textContent("#encounters"), /finished/);
       await page.goto(`${base}/patients/new`);
       await page.fill("#family_name", "Quilfeather");
       await page.fill("#given_name", "Odile");

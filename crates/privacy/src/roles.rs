@@ -80,7 +80,9 @@ impl Role {
             Self::Billing => {
                 "demographics, insurance, codes, charges and balances; never note text"
             }
-            Self::FrontDesk => "registers patients: demographics and insurance only",
+            Self::FrontDesk => {
+                "registers and checks in patients: demographics, insurance, encounters"
+            }
             Self::PublicHealth => "population counts only, small cells suppressed",
             Self::Researcher => "de-identified data only",
             Self::Auditor => "reads the audit trail and reviews emergency access; no chart access",
@@ -237,6 +239,9 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             WriteDemographics,
             ReadInsurance,
             WriteInsurance,
+            // Checking a patient in opens their encounter.
+            ReadEncounters,
+            WriteEncounters,
         ],
     ),
     (Role::PublicHealth, &[ReadAggregates]),

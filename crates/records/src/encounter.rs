@@ -3,7 +3,7 @@
 use crate::RecordKind;
 use crate::dates::rfc3339;
 use crate::ids::{EncounterId, OrganizationId, PatientId, PayerId, ProviderId};
-use crate::validation::{Validate, Validator};
+use crate::validation::{Validate, ValidationErrors, Validator};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -94,6 +94,53 @@ pub struct Encounter {
 
 impl RecordKind for Encounter {
     const KIND: &'static str = "encounter";
+}
+
+impl Encounter {
+    /// The visit a check-in opens: in progress since `at`, not yet discharged.
+    pub fn check_in(
+        patient_id: PatientId,
+        class: EncounterClass,
+        at: OffsetDateTime,
+        attending_id: Option<ProviderId>,
+        reason: Option<String>,
+    ) -> Self {
+        Self {
+            patient_id,
+            class,
+            status: EncounterStatus::InProgress,
+            admit_at: at,
+            discharge_at: None,
+            attending_id,
+            facility_id: None,
+            payer_id: None,
+            discharge_disposition: None,
+            reason,
+        }
+    }
+
+    /// The encounter closed (finished) at `at` with its discharge disposition, or every
+    /// reason it cannot be: it is not in progress, `at` is before admission, or the
+    /// disposition is not a UB-04 code.
+    pub fn closed(
+        &self,
+        at: OffsetDateTime,
+        disposition: Option<String>,
+    ) -> Result<Self, ValidationErrors> {
+        let closed = Self {
+            status: EncounterStatus::Finished,
+            discharge_at: Some(at),
+            discharge_disposition: disposition,
+            ..self.clone()
+        };
+        let mut v = Validator::default();
+        if self.status != EncounterStatus::InProgress {
+            v.error("status", "only an encounter in progress can be closed");
+        }
+        closed.check(&mut v);
+        v.finish()?;
+        Ok(closed)
+    }
 }
 
 impl Validate for Encounter {

@@ -184,6 +184,9 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         .collect();
     let patient = &chart.summary.patient;
     let title = patient.record.display_name();
+    // Check-in and close forms for those who record encounters, never on the print copy.
+    let visit_token = (!print && principal.allows(Permission::WriteEncounters))
+        .then(|| super::forms::token(state, &principal));
     let body = html! {
         @if print {
             p.print-note { "Printed " (instant(state.store.clock().now())) " by " (principal.username) ". Confidential: patient information." }
@@ -193,7 +196,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         @if !chart.withheld.is_empty() {
             (withheld(&nav, &chart, &principal))
         }
-        (sections(&chart, principal.allows(Permission::WriteCodes)))
+        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref()))
         @if !history.is_empty() {
             section #history {
                 h2 { "Change history" }
@@ -308,7 +311,7 @@ fn empty_row(columns: usize) -> Markup {
     html! { tr { td colspan=(columns) { "None recorded." } } }
 }
 
-fn sections(chart: &AllowedChart, can_code: bool) -> Markup {
+fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> Markup {
     let c = &chart.summary;
     let encounter_day = |id: Option<i64>| {
         id.and_then(|id| c.encounters.iter().find(|e| e.meta.id == id))
@@ -335,13 +338,17 @@ fn sections(chart: &AllowedChart, can_code: bool) -> Markup {
         }
         @if chart.shows(DataCategory::Encounters) {
             section #encounters { h2 { "Encounters" }
+                @if visit_token.is_some() { p { a.button href={ "/patients/" (c.patient.meta.id) "/check-in" } { "Check in" } } }
                 table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Status" } th { "Reason" } } }
                     tbody {
                         @for e in c.encounters.iter().rev() { tr {
                             td { (instant(e.record.admit_at)) }
                             td { (e.record.discharge_at.map(instant).unwrap_or_default()) }
                             td { (name(&e.record.class)) }
-                            td { (name(&e.record.status)) }
+                            td { (name(&e.record.status))
+                                @if let (Some(token), records::EncounterStatus::InProgress) = (visit_token, e.record.status) {
+                                    (super::encounters::close_form(token, e))
+                                } }
                             td { (e.record.reason.as_deref().unwrap_or("")) }
                         } }
                         @if c.encounters.is_empty() { (empty_row(5)) }

@@ -1,7 +1,7 @@
 //! The demographics form: every field checked on the server, each problem shown next to
 //! its field, and the version read sent back so a change made meanwhile is not overwritten.
 
-use super::forms::{PageResult, Refusal, check_token, html};
+use super::forms::{PageResult, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
 use super::text::{day, name};
 use crate::auth::Principal;
@@ -264,12 +264,7 @@ pub(crate) async fn save(
 ) -> PageResult {
     check_token(&state, &principal, &text_of(&posted, "token"))?;
     let id = parse_id(&id)?;
-    let version = text_of(&posted, "version").parse::<i64>().map_err(|_| {
-        Refusal(WebError::bad(
-            "version",
-            "the form lost the version it was read at",
-        ))
-    })?;
+    let version = super::forms::version_of(&text_of(&posted, "version"))?;
     let current = state
         .blocking(move |state| Ok(state.store.read(|tx| tx.get::<Patient>(id))?))
         .await?;

@@ -85,3 +85,14 @@ pub(crate) fn id_in_query(query: Option<&str>, name: &str) -> Option<i64> {
         .parse()
         .ok()
 }
+
+/// The record version a form carries (read when the form was shown), so a change made
+/// meanwhile is refused instead of overwritten.
+pub(crate) fn version_of(text: &str) -> Result<i64, Refusal> {
+    text.trim().parse::<i64>().map_err(|_| {
+        Refusal(WebError::bad(
+            "version",
+            "the form lost the version it was read at",
+        ))
+    })
+}

@@ -25,6 +25,7 @@ mod code_pages;
 mod coding;
 mod demographics;
 mod diagnosis_form;
+mod encounters;
 mod forms;
 mod layout;
 mod ledger;
@@ -159,6 +160,30 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "emergency access to a chart, with a reason",
             post(chart::break_glass),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/check-in",
+            Needs(P::WriteEncounters),
+            true,
+            "check-in form: kind of visit, attending, reason",
+            get(encounters::check_in_form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/check-in",
+            Needs(P::WriteEncounters),
+            false,
+            "check a patient in (opens an encounter)",
+            post(encounters::check_in),
+        ),
+        route(
+            M::POST,
+            "/encounters/{id}/close",
+            Needs(P::WriteEncounters),
+            false,
+            "close an encounter with its discharge time and disposition",
+            post(encounters::close),
         ),
         route(
             M::GET,

@@ -1,7 +1,7 @@
 //! The physician's notes to sign: the start page's worklist with a Sign button per note,
 //! and the form that signs one (the rules and the audit are `crate::notes`).
 
-use super::forms::{PageForm, PageResult, Refusal, check_token};
+use super::forms::{PageForm, PageResult, check_token};
 use super::layout::{Nav, token_field};
 use super::text::instant;
 use crate::auth::Principal;
@@ -107,12 +107,7 @@ pub(crate) async fn sign(
 ) -> PageResult {
     check_token(&state, &principal, &form.token)?;
     let id = parse_id(&id)?;
-    let version = form.version.trim().parse::<i64>().map_err(|_| {
-        Refusal(WebError::bad(
-            "version",
-            "the form lost the version of the note it was read at",
-        ))
-    })?;
+    let version = super::forms::version_of(&form.version)?;
     state
         .blocking(move |state| sign_note(state, &principal, id, version))
         .await?;
