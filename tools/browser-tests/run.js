@@ -173,6 +173,8 @@ async function main() {
       assert.equal(await page.locator("#notes").count(), 0, "no notes section for billing");
       assert.match(await page.textContent(".withheld"), /notes/);
       assert.ok(await page.locator("#billing").isVisible(), "billing sees charges");
+      assert.ok(await page.locator("nav.toc a[href=\"#billing\"]").isVisible(), "the table of contents links the sections");
+      assert.doesNotMatch(await page.textContent("#insurance"), /self_subscriber|\(payer \d+\)/);
       assert.equal(await page.locator("text=Break the glass").count(), 0);
       await shot(page, "chart-billing");
       // Printing opens the print copy (and the browser's dialog); the server audits it.
@@ -262,10 +264,10 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("#encounters a:has-text(\"Check in\")")]);
       await page.fill("#reason", "cough for a week");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Check in\")")]);
-      assert.match(await page.textContent("#encounters"), /in_progress[\s\S]*cough for a week/);
+      assert.match(await page.textContent("#encounters"), /In progress[\s\S]*cough for a week/);
       await shot(page, "checked-in");
       await Promise.all([page.waitForNavigation(), page.click("#encounters button:has-text(\"Close visit\")")]);
-      assert.match(await page.textContent("#encounters"), /finished/);
+      assert.match(await page.textContent("#encounters"), /Finished/);
       await page.goto(`${base}/patients/new`);
       await page.fill("#family_name", "Quilfeather");
       await page.fill("#given_name", "Odile");

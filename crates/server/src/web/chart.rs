@@ -2,7 +2,7 @@
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::{day, instant, money, name};
+use super::text::{day, instant, money, name, words};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::patients::{AllowedChart, grant_emergency_access, parse_id, read_chart, search_audited};
@@ -15,6 +15,7 @@ use maud::{Markup, html};
 use privacy::{DataCategory, Permission};
 use records::{ObservationValue, Patient};
 use serde::Deserialize;
+use std::collections::HashMap;
 use store::{PatientQuery, Stored};
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,7 +163,7 @@ pub(crate) async fn print(
 async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool) -> PageResult {
     let nav = nav(state, &principal);
     let viewer = principal.clone();
-    let (chart, history) = state
+    let (chart, history, payer_names) = state
         .blocking(move |state| {
             let chart = read_chart(state, &viewer, id)?;
             if print {
@@ -174,8 +175,20 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
                     .reason("chart printed");
                 state.trail.record(&state.store, &event)?;
             }
-            let history = state.store.read(|tx| tx.patient_history(id, 200))?;
-            Ok((chart, history))
+            let (history, payer_names) = state.store.read(|tx| {
+                let history = tx.patient_history(id, 200)?;
+                let mut payer_names = HashMap::new();
+                for coverage in &chart.summary.coverages {
+                    let payer = coverage.record.payer_id.0;
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        payer_names.entry(payer)
+                    {
+                        slot.insert(tx.get::<records::Payer>(payer)?.record.name);
+                    }
+                }
+                Ok((history, payer_names))
+            })?;
+            Ok((chart, history, payer_names))
         })
         .await?;
     let history: Vec<_> = history
@@ -196,7 +209,8 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         @if !chart.withheld.is_empty() {
             (withheld(&nav, &chart, &principal))
         }
-        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref()))
+        (toc(&chart))
+        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), &payer_names))
         @if !history.is_empty() {
             section #history {
                 h2 { "Change history" }
@@ -222,6 +236,35 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         }
     };
     Ok(html(StatusCode::OK, page(&title, Some(&nav), body)))
+}
+
+/// The chart's sections the user may read, as links to their anchors.
+fn toc(chart: &AllowedChart) -> Markup {
+    const SECTIONS: &[(DataCategory, &str, &str)] = &[
+        (DataCategory::Insurance, "insurance", "Insurance"),
+        (DataCategory::Encounters, "encounters", "Encounters"),
+        (DataCategory::Diagnoses, "diagnoses", "Diagnoses"),
+        (DataCategory::Procedures, "procedures", "Procedures"),
+        (
+            DataCategory::Immunizations,
+            "immunizations",
+            "Immunizations",
+        ),
+        (DataCategory::Results, "observations", "Results"),
+        (DataCategory::Medications, "medications", "Medications"),
+        (DataCategory::Allergies, "allergies", "Allergies"),
+        (DataCategory::Problems, "problems", "Problems"),
+        (DataCategory::Notes, "notes", "Notes"),
+        (DataCategory::Billing, "billing", "Charges"),
+    ];
+    html! {
+        nav.toc aria-label="Sections of the chart" {
+            @for (category, anchor, label) in SECTIONS {
+                @if chart.shows(*category) { a href={ "#" (anchor) } { (label) } }
+            }
+            a href="#history" { "Change history" }
+        }
+    }
 }
 
 /// The data category a stored kind belongs to.
@@ -311,7 +354,12 @@ fn empty_row(columns: usize) -> Markup {
     html! { tr { td colspan=(columns) { "None recorded." } } }
 }
 
-fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> Markup {
+fn sections(
+    chart: &AllowedChart,
+    can_code: bool,
+    visit_token: Option<&str>,
+    payer_names: &HashMap<i64, String>,
+) -> Markup {
     let c = &chart.summary;
     let encounter_day = |id: Option<i64>| {
         id.and_then(|id| c.encounters.iter().find(|e| e.meta.id == id))
@@ -324,10 +372,10 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                 table { thead { tr { th { "Order" } th { "Plan" } th { "Member id" } th { "Relationship" } th { "From" } th { "To" } } }
                     tbody {
                         @for cov in &c.coverages { tr {
-                            td { (name(&cov.record.coverage_order)) }
-                            td { (cov.record.plan_name.as_deref().unwrap_or("")) " (payer " (cov.record.payer_id) ")" }
+                            td { (words(&cov.record.coverage_order)) }
+                            td { (payer_names.get(&cov.record.payer_id.0).map_or("", String::as_str)) @if let Some(plan) = &cov.record.plan_name { " · " (plan) } }
                             td { (cov.record.member_id) }
-                            td { (name(&cov.record.relationship)) }
+                            td { (words(&cov.record.relationship)) }
                             td { (day(cov.record.effective_start)) }
                             td { (cov.record.effective_end.map(day).unwrap_or_default()) }
                         } }
@@ -344,8 +392,8 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                         @for e in c.encounters.iter().rev() { tr {
                             td { (instant(e.record.admit_at)) }
                             td { (e.record.discharge_at.map(instant).unwrap_or_default()) }
-                            td { (name(&e.record.class)) }
-                            td { (name(&e.record.status))
+                            td { (words(&e.record.class)) }
+                            td { (words(&e.record.status))
                                 @if let (Some(token), records::EncounterStatus::InProgress) = (visit_token, e.record.status) {
                                     (super::encounters::close_form(token, e))
                                 } }
@@ -365,8 +413,8 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                             td { (encounter_day(Some(d.record.encounter_id.0))) }
                             td { code { (d.record.code) } }
                             td { (d.record.description.as_deref().unwrap_or("")) }
-                            td { (name(&d.record.rank)) }
-                            td { (d.record.poa.as_ref().map(name).unwrap_or_default()) }
+                            td { (words(&d.record.rank)) }
+                            td { (d.record.poa.as_ref().map(words).unwrap_or_default()) }
                         } }
                         @if c.diagnoses.is_empty() { (empty_row(5)) }
                     }
@@ -380,7 +428,7 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                     tbody {
                         @for p in c.procedures.iter().rev() { tr {
                             td { (instant(p.record.performed_at)) }
-                            td { (name(&p.record.code_system)) }
+                            td { (words(&p.record.code_system)) }
                             td { code { (p.record.code) } }
                             td { (p.record.description.as_deref().unwrap_or("")) }
                         } }
@@ -397,7 +445,7 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                             td { (instant(i.record.administered_at)) }
                             td { code { (i.record.cvx) } }
                             td { (i.record.description.as_deref().unwrap_or("")) }
-                            td { (name(&i.record.status)) }
+                            td { (words(&i.record.status)) }
                             td { (i.record.lot_number.as_deref().unwrap_or("")) }
                         } }
                         @if c.immunizations.is_empty() { (empty_row(5)) }
@@ -428,7 +476,7 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                         @for m in c.medications.iter().rev() { tr {
                             td { (instant(m.record.start_at)) }
                             td { (m.record.description) " " code { (m.record.code) } }
-                            td { (name(&m.record.status)) }
+                            td { (words(&m.record.status)) }
                             td { (m.record.dosage.as_deref().unwrap_or("")) }
                         } }
                         @if c.medications.is_empty() { (empty_row(4)) }
@@ -442,9 +490,9 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                     tbody {
                         @for a in &c.allergies { tr {
                             td { (a.record.substance) }
-                            td { (name(&a.record.category)) }
+                            td { (words(&a.record.category)) }
                             td { (a.record.reaction.as_deref().unwrap_or("")) }
-                            td { (name(&a.record.status)) }
+                            td { (words(&a.record.status)) }
                         } }
                         @if c.allergies.is_empty() { (empty_row(4)) }
                     }
@@ -458,7 +506,7 @@ fn sections(chart: &AllowedChart, can_code: bool, visit_token: Option<&str>) -> 
                         @for p in &c.problems { tr {
                             td { code { (p.record.code) } }
                             td { (p.record.description) }
-                            td { (name(&p.record.status)) }
+                            td { (words(&p.record.status)) }
                         } }
                         @if c.problems.is_empty() { (empty_row(3)) }
                     }

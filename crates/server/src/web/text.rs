@@ -42,8 +42,49 @@ pub(crate) fn name<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// Coded values whose words are not just the name with its first letter raised.
+const WORDS: &[(&str, &str)] = &[
+    ("self_subscriber", "Self"),
+    ("first_listed", "First-listed"),
+    ("in_progress", "In progress"),
+    ("entered_in_error", "Entered in error"),
+    ("icd10_pcs", "ICD-10-PCS"),
+    ("icd10_cm", "ICD-10-CM"),
+    ("icd10cm", "ICD-10-CM"),
+    ("hcpcs", "HCPCS"),
+    ("cpt", "CPT"),
+    ("not_done", "Not done"),
+];
+
+/// A coded value in words, as a chart shows it (`self_subscriber` → Self,
+/// `first_listed` → First-listed, `icd10_pcs` → ICD-10-PCS, `in_progress` → In progress).
+pub(crate) fn words<T: Serialize>(value: &T) -> String {
+    let code = name(value);
+    if let Some((_, words)) = WORDS.iter().find(|(known, _)| *known == code) {
+        return (*words).to_owned();
+    }
+    let spaced = code.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn coded_values_read_as_words() {
+        use records::{
+            CoverageOrder, DiagnosisRank, EncounterStatus, ProcedureCodeSystem, Relationship,
+        };
+        assert_eq!(super::words(&Relationship::SelfSubscriber), "Self");
+        assert_eq!(super::words(&DiagnosisRank::FirstListed), "First-listed");
+        assert_eq!(super::words(&ProcedureCodeSystem::Icd10Pcs), "ICD-10-PCS");
+        assert_eq!(super::words(&EncounterStatus::InProgress), "In progress");
+        assert_eq!(super::words(&CoverageOrder::Primary), "Primary");
+    }
+
     #[test]
     fn money_keeps_cents_and_sign() {
         assert_eq!(super::money(123_456), "$1,234.56");

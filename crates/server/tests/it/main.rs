@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod admin;
+mod chart_page;
 mod encounters;
 mod error_pages;
 mod fhir_export;

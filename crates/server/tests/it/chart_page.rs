@@ -1,0 +1,79 @@
+//! The chart as a person reads it: a table of contents, coded values in words, payers by
+//! name, and a print copy that says who printed it and carries no buttons.
+
+use crate::harness::Harness;
+use crate::pages::{html, page_token, sign_in};
+use axum::http::StatusCode;
+use privacy::Role;
+use records::*;
+use store::Actor;
+
+fn add_coverage(h: &Harness, patient: i64) {
+    h.store
+        .write(|tx| {
+            let payer = tx.create(
+                &Actor::new("test"),
+                &Payer {
+                    name: "Example Health Plan".into(),
+                    payer_code: None,
+                    kind: PayerKind::Commercial,
+                    address: Address::default(),
+                    phone: None,
+                },
+            )?;
+            tx.create(
+                &Actor::new("test"),
+                &Coverage {
+                    patient_id: PatientId(patient),
+                    payer_id: PayerId(payer.meta.id),
+                    plan_name: Some("Gold".into()),
+                    member_id: "XZ1".into(),
+                    group_number: None,
+                    subscriber_name: None,
+                    relationship: Relationship::SelfSubscriber,
+                    coverage_order: CoverageOrder::Primary,
+                    effective_start: time::macros::date!(2020 - 01 - 01),
+                    effective_end: None,
+                },
+            )
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn chart_reads_in_words_and_its_print_copy_has_no_buttons() {
+    let h = Harness::new();
+    let patient = h.add_patient("P700");
+    add_coverage(&h, patient);
+    h.add_encounter(patient, EncounterClass::Outpatient, h.now(), None);
+    h.add_user("hana", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "hana").await;
+    let chart = h
+        .call("GET", &format!("/patients/{patient}"), Some(&cookie), None)
+        .await;
+    let text = html(&chart);
+    assert!(text.contains("<nav class=\"toc\""), "{text}");
+    assert!(text.contains("href=\"#insurance\">Insurance"));
+    assert!(text.contains("Example Health Plan · Gold"));
+    assert!(!text.contains("(payer "));
+    for words in ["<td>Primary</td>", "<td>Self</td>", "<td>Outpatient</td>"] {
+        assert!(text.contains(words), "{words}");
+    }
+    assert!(text.contains("/check-in"), "HIM may check patients in");
+
+    let token = page_token(&h, &cookie).await;
+    let print = h
+        .form(
+            &format!("/patients/{patient}/print"),
+            Some(&cookie),
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(print.status, StatusCode::OK);
+    let text = html(&print);
+    assert!(text.contains("by hana"));
+    assert!(
+        !text.contains("/check-in"),
+        "no check-in button on the print copy"
+    );
+}
