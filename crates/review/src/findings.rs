@@ -5,8 +5,9 @@ use crate::poa::PoaExempt;
 use crate::rules::{Anchor, Check, Rule, RuleSet};
 use codes::CodeSets;
 use records::{
-    ClinicalNote, Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterStatus, NoteType,
-    PoaIndicator, Procedure, ProcedureCodeSystem, Responsible, Severity,
+    Charge, ClinicalNote, Coverage, Diagnosis, DiagnosisRank, Encounter, EncounterClass,
+    EncounterStatus, NoteType, Patient, PoaIndicator, Procedure, ProcedureCodeSystem, Responsible,
+    Severity,
 };
 use store::{PatientSummary, Stored};
 use time::OffsetDateTime;
@@ -42,12 +43,51 @@ pub struct Context<'a> {
     pub poa_exempt: &'a PoaExempt,
 }
 
+/// The parts of a chart that review reads, borrowed from a whole chart or from rows read
+/// for many charts at once.
+#[derive(Debug, Clone, Copy)]
+pub struct ChartView<'a> {
+    /// The patient.
+    pub patient: &'a Stored<Patient>,
+    /// Their coverages.
+    pub coverages: &'a [Stored<Coverage>],
+    /// Their encounters.
+    pub encounters: &'a [Stored<Encounter>],
+    /// Their diagnoses.
+    pub diagnoses: &'a [Stored<Diagnosis>],
+    /// Their procedures.
+    pub procedures: &'a [Stored<Procedure>],
+    /// Their notes.
+    pub notes: &'a [Stored<ClinicalNote>],
+    /// Their charges.
+    pub charges: &'a [Stored<Charge>],
+}
+
+impl<'a> From<&'a PatientSummary> for ChartView<'a> {
+    fn from(chart: &'a PatientSummary) -> Self {
+        Self {
+            patient: &chart.patient,
+            coverages: &chart.coverages,
+            encounters: &chart.encounters,
+            diagnoses: &chart.diagnoses,
+            procedures: &chart.procedures,
+            notes: &chart.notes,
+            charges: &chart.charges,
+        }
+    }
+}
+
 /// Every finding of every enabled rule in `chart`.
-pub fn analyse(chart: &PatientSummary, rules: &RuleSet, cx: &Context<'_>) -> Vec<Finding> {
+pub fn analyse<'c>(
+    chart: impl Into<ChartView<'c>>,
+    rules: &RuleSet,
+    cx: &Context<'_>,
+) -> Vec<Finding> {
+    let chart = chart.into();
     let mut found = Vec::new();
     for rule in rules.enabled() {
         Checker {
-            chart,
+            chart: &chart,
             rule,
             cx,
             found: &mut found,
@@ -58,7 +98,7 @@ pub fn analyse(chart: &PatientSummary, rules: &RuleSet, cx: &Context<'_>) -> Vec
 }
 
 struct Checker<'c, 'a> {
-    chart: &'c PatientSummary,
+    chart: &'c ChartView<'c>,
     rule: &'c Rule,
     cx: &'c Context<'a>,
     found: &'c mut Vec<Finding>,

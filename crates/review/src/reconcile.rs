@@ -3,7 +3,7 @@
 //! was fixed); a resolved one whose finding is back is reopened; a waived one stays
 //! waived. Running it twice changes nothing the second time.
 
-use crate::findings::{Context, Finding, analyse};
+use crate::findings::{ChartView, Context, Finding, analyse};
 use crate::rules::RuleSet;
 use records::{Deficiency, DeficiencyStatus, EncounterId, PatientId, ProviderId, RecordKind};
 use serde::Serialize;
@@ -63,16 +63,29 @@ pub fn review_patient(
     cx: &Context<'_>,
 ) -> store::Result<ReviewCounts> {
     let chart = tx.chart(patient_id)?;
+    let existing = deficiencies_of(tx, patient_id)?;
+    reconcile(tx, actor, ChartView::from(&chart), existing, rules, cx)
+}
+
+/// Brings one chart's stored deficiencies (`existing`) in step with what the rules find.
+fn reconcile(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    chart: ChartView<'_>,
+    existing: Vec<Stored<Deficiency>>,
+    rules: &RuleSet,
+    cx: &Context<'_>,
+) -> store::Result<ReviewCounts> {
     if chart.patient.meta.deleted.is_some() {
         // A deleted patient's deficiencies stay as they were left.
         return Ok(ReviewCounts::default());
     }
-    let findings = analyse(&chart, rules, cx);
-    let mut existing: HashMap<(String, String), Stored<Deficiency>> =
-        deficiencies_of(tx, patient_id)?
-            .into_iter()
-            .map(|d| ((d.record.rule_id.clone(), d.record.subject.clone()), d))
-            .collect();
+    let patient_id = chart.patient.meta.id;
+    let findings = analyse(chart, rules, cx);
+    let mut existing: HashMap<(String, String), Stored<Deficiency>> = existing
+        .into_iter()
+        .map(|d| ((d.record.rule_id.clone(), d.record.subject.clone()), d))
+        .collect();
     let mut counts = ReviewCounts {
         charts: 1,
         ..ReviewCounts::default()
@@ -116,7 +129,10 @@ pub fn review_patient(
                 }
                 _ => {
                     let record = with_finding(stored.record.clone(), finding);
-                    tx.update(actor, stored.meta.id, stored.meta.version, &record)?;
+                    // Most re-reviews find what they found before: no write, no read.
+                    if record != stored.record {
+                        tx.update(actor, stored.meta.id, stored.meta.version, &record)?;
+                    }
                     counts.still_open += 1;
                 }
             },
@@ -135,6 +151,62 @@ pub fn review_patient(
         }
     }
     Ok(counts)
+}
+
+/// One table's rows for a range of patients, by patient.
+struct ByPatient<R>(HashMap<i64, Vec<Stored<R>>>);
+
+impl<R: store::Table> ByPatient<R> {
+    /// Rows of patients `from..=to`, each patient's in id order (one index range read).
+    fn read(tx: &mut Tx<'_>, from: i64, to: i64, patient: fn(&R) -> i64) -> store::Result<Self> {
+        let mut grouped: HashMap<i64, Vec<Stored<R>>> = HashMap::new();
+        for row in tx.select::<R>(
+            "patient_id BETWEEN ? AND ?",
+            &[Value::Int(from), Value::Int(to)],
+            "id",
+            i64::MAX,
+        )? {
+            grouped.entry(patient(&row.record)).or_default().push(row);
+        }
+        Ok(Self(grouped))
+    }
+
+    fn rows(&self, patient: i64) -> &[Stored<R>] {
+        self.0.get(&patient).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What review reads of a range of charts, one query per table instead of one per table
+/// per chart.
+struct Loaded {
+    patients: Vec<Stored<records::Patient>>,
+    coverages: ByPatient<records::Coverage>,
+    encounters: ByPatient<records::Encounter>,
+    diagnoses: ByPatient<records::Diagnosis>,
+    procedures: ByPatient<records::Procedure>,
+    notes: ByPatient<records::ClinicalNote>,
+    charges: ByPatient<records::Charge>,
+    deficiencies: ByPatient<Deficiency>,
+}
+
+impl Loaded {
+    fn range(tx: &mut Tx<'_>, from: i64, to: i64) -> store::Result<Self> {
+        Ok(Self {
+            patients: tx.select(
+                "id BETWEEN ? AND ?",
+                &[Value::Int(from), Value::Int(to)],
+                "id",
+                i64::MAX,
+            )?,
+            coverages: ByPatient::read(tx, from, to, |r: &records::Coverage| r.patient_id.0)?,
+            encounters: ByPatient::read(tx, from, to, |r: &records::Encounter| r.patient_id.0)?,
+            diagnoses: ByPatient::read(tx, from, to, |r: &records::Diagnosis| r.patient_id.0)?,
+            procedures: ByPatient::read(tx, from, to, |r: &records::Procedure| r.patient_id.0)?,
+            notes: ByPatient::read(tx, from, to, |r: &records::ClinicalNote| r.patient_id.0)?,
+            charges: ByPatient::read(tx, from, to, |r: &records::Charge| r.patient_id.0)?,
+            deficiencies: ByPatient::read(tx, from, to, |r: &Deficiency| r.patient_id.0)?,
+        })
+    }
 }
 
 /// Charts reviewed per transaction by [`review_all`].
@@ -168,9 +240,21 @@ pub fn review_all(
             return Ok(total);
         };
         let batch = store.write(|tx| {
+            let loaded = Loaded::range(tx, ids[0], last)?;
             let mut counts = ReviewCounts::default();
-            for id in &ids {
-                counts.add(review_patient(tx, actor, *id, rules, cx)?);
+            for patient in &loaded.patients {
+                let id = patient.meta.id;
+                let view = ChartView {
+                    patient,
+                    coverages: loaded.coverages.rows(id),
+                    encounters: loaded.encounters.rows(id),
+                    diagnoses: loaded.diagnoses.rows(id),
+                    procedures: loaded.procedures.rows(id),
+                    notes: loaded.notes.rows(id),
+                    charges: loaded.charges.rows(id),
+                };
+                let existing = loaded.deficiencies.rows(id).to_vec();
+                counts.add(reconcile(tx, actor, view, existing, rules, cx)?);
             }
             Ok(counts)
         })?;
