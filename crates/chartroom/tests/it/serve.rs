@@ -152,8 +152,9 @@ fn serves_from_postgresql_when_configured() {
         "user",
         "add",
         "ann",
+        // Billing needs no second factor by default, so a password sign-in reaches the data.
         "--role",
-        "him-technician",
+        "billing",
         "--password-stdin",
     ])
     .spawn()
