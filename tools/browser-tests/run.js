@@ -163,6 +163,8 @@ async function main() {
     let chartPath;
     await step("billing finds a patient despite a typo, and sees no note text", async () => {
       await signIn(page, base, "billy");
+      assert.ok(await page.locator("#balances table a").first().isVisible(), "billing's start page lists open balances");
+      await shot(page, "start-billing");
       await page.click("nav >> text=Patients");
       await page.fill("#text", typo);
       await Promise.all([page.waitForNavigation(), page.click("form.search button")]);

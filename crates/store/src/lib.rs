@@ -17,6 +17,7 @@ mod amendments;
 mod audit;
 mod audit_head;
 mod audit_lookup;
+mod balances;
 mod clock;
 mod conn;
 mod error;

@@ -20,6 +20,7 @@ mod account_admin;
 mod amendment_pages;
 mod assets;
 mod audit_pages;
+mod balances;
 mod chart;
 mod code_pages;
 mod coding;

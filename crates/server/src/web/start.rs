@@ -1,5 +1,6 @@
-//! The start page: the signed-in person's own work first (a physician's notes to sign),
-//! then the places their roles open.
+//! The start page: the signed-in person's own work first (a physician's notes to sign,
+//! an HIM technician's urgent deficiencies, billing's open balances), then the places their
+//! roles open.
 
 use super::forms::{PageResult, html};
 use super::layout::{nav, page};
@@ -74,6 +75,7 @@ pub(crate) async fn home(
     let roles: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
     let to_sign = super::signing::start_section(&state, &principal, &nav).await?;
     let review = super::review::start_section(&state, &principal).await?;
+    let balances = super::balances::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
@@ -81,6 +83,7 @@ pub(crate) async fn home(
         p { "Your roles: " strong { (roles.join(", ")) } "." }
         (to_sign)
         (review)
+        (balances)
         section #places {
             h2 { "Your pages" }
             ul.places {

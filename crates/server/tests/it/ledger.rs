@@ -114,3 +114,26 @@ async fn roles_without_billing_see_no_ledger_and_post_nothing() {
         .await;
     assert_eq!(posted.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn billing_start_page_lists_open_balances_linked_to_their_ledgers() {
+    let h = Harness::new();
+    let patient = h.add_patient("P502");
+    h.add_charge(patient, "99214", 1_234_500);
+    h.add_patient("P503");
+    h.add_user("bill", &[Role::Billing]);
+    h.add_user("fran", &[Role::FrontDesk]);
+    let cookie = sign_in(&h, "bill").await;
+    let home = h.call("GET", "/", Some(&cookie), None).await;
+    let text = html(&home);
+    assert!(text.contains("Open balances"), "{text}");
+    assert!(text.contains(&format!("href=\"/patients/{patient}/ledger\"")));
+    assert!(text.contains("$12,345.00"));
+    let look = h.audit().pop().unwrap();
+    assert_eq!(look.event.reason.as_deref(), Some("open balances"));
+    assert_eq!(look.event.patient_id, Some(records::PatientId(patient)));
+
+    let cookie = sign_in(&h, "fran").await;
+    let home = h.call("GET", "/", Some(&cookie), None).await;
+    assert!(!html(&home).contains("Open balances"));
+}

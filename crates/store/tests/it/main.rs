@@ -5,6 +5,7 @@
 mod amendments;
 mod audit;
 mod audit_lookup;
+mod balances;
 mod changes;
 mod filters;
 mod fixtures;
