@@ -17,7 +17,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use privacy::{Action, DataCategory};
-use records::{ClinicalNote, Patient, PatientId, ProviderId};
+use records::{ClinicalNote, Patient, ProviderId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use store::Stored;
@@ -52,18 +52,8 @@ pub(crate) fn worklist(
         let mut patients: Vec<i64> = listed.iter().map(|n| n.patient.meta.id).collect();
         patients.sort_unstable();
         patients.dedup();
-        state.trail.write(&state.store, |audited| {
-            for patient in &patients {
-                let event = principal
-                    .event(audited.now(), Action::Read)
-                    .patient(PatientId(*patient))
-                    .record("patient", *patient)
-                    .categories(&[DataCategory::Demographics, DataCategory::Notes])
-                    .reason("notes to sign");
-                audited.append(&event)?;
-            }
-            Ok(())
-        })?;
+        let categories = [DataCategory::Demographics, DataCategory::Notes];
+        crate::patients::audit_listed(state, principal, &patients, &categories, "notes to sign")?;
     }
     Ok(found)
 }

@@ -266,6 +266,30 @@ pub(crate) async fn search_audited(
         .await
 }
 
+/// Audits a listing: one read of `categories` per patient listed, for `reason`, in one
+/// transaction, before the list is shown.
+pub(crate) fn audit_listed(
+    state: &AppState,
+    principal: &Principal,
+    patients: &[i64],
+    categories: &[DataCategory],
+    reason: &str,
+) -> Result<(), WebError> {
+    state.trail.write(&state.store, |audited| {
+        for patient in patients {
+            let event = principal
+                .event(audited.now(), Action::Read)
+                .patient(PatientId(*patient))
+                .record("patient", *patient)
+                .categories(categories)
+                .reason(reason);
+            audited.append(&event)?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
 /// Emergency-access request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BreakGlassBody {

@@ -6,8 +6,8 @@ use crate::auth::Principal;
 use crate::error::WebError;
 use crate::state::AppState;
 use maud::{Markup, html};
-use privacy::{Action, DataCategory, Permission};
-use records::{Patient, PatientId};
+use privacy::{DataCategory, Permission};
+use records::Patient;
 
 /// Most accounts listed on the start page.
 const LISTED: i64 = 20;
@@ -29,18 +29,9 @@ pub(crate) async fn start_section(
                     .map(|(patient, balance)| Ok((tx.get::<Patient>(patient)?, balance)))
                     .collect::<store::Result<Vec<_>>>()
             })?;
-            state.trail.write(&state.store, |audited| {
-                for (patient, _) in &accounts {
-                    let event = viewer
-                        .event(audited.now(), Action::Read)
-                        .patient(PatientId(patient.meta.id))
-                        .record("patient", patient.meta.id)
-                        .categories(&[DataCategory::Demographics, DataCategory::Billing])
-                        .reason("open balances");
-                    audited.append(&event)?;
-                }
-                Ok(())
-            })?;
+            let listed: Vec<i64> = accounts.iter().map(|(p, _)| p.meta.id).collect();
+            let categories = [DataCategory::Demographics, DataCategory::Billing];
+            crate::patients::audit_listed(state, &viewer, &listed, &categories, "open balances")?;
             Ok(accounts)
         })
         .await?;

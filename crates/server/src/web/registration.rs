@@ -127,18 +127,15 @@ pub(crate) async fn register(
                 let found = state
                     .store
                     .read(|tx| tx.possible_duplicates(&family, &given, born))?;
-                state.trail.write(&state.store, |audited| {
-                    for (candidate, _) in &found {
-                        let event = looker
-                            .event(audited.now(), Action::Read)
-                            .patient(PatientId(candidate.meta.id))
-                            .record("patient", candidate.meta.id)
-                            .categories(&[DataCategory::Demographics])
-                            .reason("registration duplicate check");
-                        audited.append(&event)?;
-                    }
-                    Ok(())
-                })?;
+                let listed: Vec<i64> = found.iter().map(|(p, _)| p.meta.id).collect();
+                let reason = "registration duplicate check";
+                crate::patients::audit_listed(
+                    state,
+                    &looker,
+                    &listed,
+                    &[DataCategory::Demographics],
+                    reason,
+                )?;
                 Ok(found)
             })
             .await?;
