@@ -33,13 +33,16 @@ else
 fi
 
 # The web pages in a real browser: Playwright (npm playwright-core) driving Debian's
-# Chromium through sign-in with an authenticator, search, chart, edit, permission denied,
-# break the glass, idle sign-out and the audit report.
+# Chromium through each role's main path (see the header of run.js). A picture of every
+# page it checks is kept in target/browser-screenshots (or $SCREENSHOTS), so a layout
+# regression can be seen after the run.
 chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
 if command -v node >/dev/null 2>&1 && [ -x "$chromium_bin" ]; then
     npm ci --prefix tools/browser-tests --no-audit --no-fund --silent
     cargo build -q -p chartroom
-    CHROMIUM="$chromium_bin" node tools/browser-tests/run.js "${CARGO_TARGET_DIR:-target}/debug/chartroom"
+    screenshots="${SCREENSHOTS:-${CARGO_TARGET_DIR:-target}/browser-screenshots}"
+    rm -rf "$screenshots"
+    SCREENSHOTS="$screenshots" CHROMIUM="$chromium_bin" node tools/browser-tests/run.js "${CARGO_TARGET_DIR:-target}/debug/chartroom"
 elif [ -n "${CI:-}" ]; then
     echo "node or $chromium_bin not found: CI must run the browser tests" >&2
     exit 1

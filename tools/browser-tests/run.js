@@ -157,6 +157,7 @@ async function main() {
         await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Create user\")")]);
         assert.ok(await page.locator(`#user-${username}`).isVisible(), `${username} listed`);
       }
+      await shot(page, "users");
       await signOut(page);
     });
 
@@ -182,6 +183,7 @@ async function main() {
       // Printing opens the print copy (and the browser's dialog); the server audits it.
       await Promise.all([page.waitForNavigation(), page.click("form.inline button:has-text(\"Print\")")]);
       assert.match(await page.textContent(".print-note"), /Printed .* by billy/);
+      await shot(page, "chart-print");
     });
 
     await step("billing posts a payment on the ledger; an adjustment needs its reason code", async () => {
@@ -223,6 +225,7 @@ async function main() {
       await page.fill("#reason", "patient unresponsive in ED; need the guarantor on the account");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Break the glass\")")]);
       assert.match(await page.textContent(".emergency"), /Emergency access/);
+      await shot(page, "chart-emergency");
       assert.ok(await page.locator("#billing").isVisible());
       await signOut(page);
     });
@@ -308,6 +311,7 @@ async function main() {
       await page.fill("#code", "");
       await page.type("#code", "E11.9", { delay: 20 });
       await page.waitForFunction(() => /Type 2 diabetes/.test(document.querySelector("#code-title").textContent));
+      await shot(page, "diagnosis-form");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add diagnosis\")")]);
       assert.equal(new URL(page.url()).pathname, chartPath);
       assert.match(await page.textContent("#diagnoses"), /E11\.9/);
