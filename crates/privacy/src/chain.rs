@@ -313,6 +313,29 @@ impl<'k> ChainWalk<'k> {
         }
     }
 
+    /// A walk that continues after `from`, an entry already verified (a checkpoint), to be
+    /// compared with `external_head` at the end. A head older than the checkpoint cannot
+    /// be compared from there, so the walk starts from the first entry instead.
+    pub fn resume(key: &'k AuditKey, external_head: Option<&Head>, from: &Head) -> Self {
+        if external_head.is_some_and(|h| h.seq < from.seq) {
+            return Self::new(key, external_head);
+        }
+        Self {
+            key,
+            head: external_head.copied(),
+            prev: from.mac,
+            expected: from.seq + 1,
+            at_head: external_head
+                .filter(|h| h.seq == from.seq)
+                .map(|_| from.mac),
+        }
+    }
+
+    /// The entry after which this walk starts (0 from the beginning).
+    pub fn start(&self) -> i64 {
+        self.expected - 1
+    }
+
     /// Checks `window[..upto]`, which continue the entries checked so far; the rest of
     /// the window is only looked at to classify a problem.
     pub fn feed(&mut self, window: &[AuditEntry], upto: usize) -> Result<(), Tamper> {

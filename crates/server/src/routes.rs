@@ -503,6 +503,15 @@ async fn guard(
     let surface = spec.surface;
     let mut origin = auth::origin(&parts);
     origin.web = surface == Surface::Page;
+    if let Some(reason) = &state.config.read_only
+        && access != Access::SignedInBeforeMfa
+        && !matches!(parts.method, Method::GET | Method::HEAD)
+    {
+        let refusal = WebError::Forbidden(format!(
+            "the server is read-only because its audit chain check failed ({reason}); nothing can be changed"
+        ));
+        return crate::rejection::refuse(surface, refusal);
+    }
     let principal = match authenticate(&state, &parts.headers, origin).await {
         Ok(principal) => principal,
         Err(error) => return crate::rejection::refuse(surface, error),

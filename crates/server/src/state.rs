@@ -27,6 +27,9 @@ pub struct ServerConfig {
     /// Holders of these roles must pass a second factor on every way in (enrolling an
     /// authenticator first if they have none); anyone with an authenticator passes it too.
     pub mfa_roles: RoleSet,
+    /// Set (to the reason) when the audit chain check at start failed and the server was
+    /// told to serve anyway: then no request may change anything.
+    pub read_only: Option<String>,
 }
 
 impl ServerConfig {
@@ -51,6 +54,7 @@ impl Default for ServerConfig {
             export_dir: None,
             assign_mrn: true,
             mfa_roles: RoleSet::of(&privacy::MFA_ROLES_BY_DEFAULT),
+            read_only: None,
         }
     }
 }

@@ -42,7 +42,10 @@ mod value;
 
 pub use accounts::account_json;
 pub use amendments::{Amendment, AmendmentDecision};
-pub use audit::{AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audited, random_bytes};
+pub use audit::{
+    AUDIT_CHECKPOINT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audited,
+    random_bytes,
+};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
 pub use error::{Error, Result};

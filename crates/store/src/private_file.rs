@@ -22,6 +22,7 @@ const PRIVATE_FILES: &[&str] = &[
     "chartroom.db-shm",
     crate::audit::AUDIT_KEY_FILE,
     crate::audit::AUDIT_HEAD_FILE,
+    crate::audit::AUDIT_CHECKPOINT_FILE,
     TOTP_KEY_FILE,
 ];
 

@@ -61,6 +61,10 @@ pub struct ServeArgs {
         default_value = "administrator,him-technician,physician,auditor"
     )]
     mfa_roles: String,
+    /// Start even when the audit chain check at start fails, but accept no changes (only
+    /// sign-in, sign-out and reads), with a warning; without it the server refuses to start.
+    #[arg(long)]
+    read_only_if_tampered: bool,
 }
 
 /// `--patients-without-mrn`.
@@ -77,6 +81,7 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     let store = storage.open()?;
     let trail = AuditTrail::open_or_create(&storage.data_dir)
         .with_context(|| format!("opening the audit trail in {}", storage.data_dir.display()))?;
+    let read_only = check_audit_chain(&store, &trail, args.read_only_if_tampered)?;
     if store.security(|s| s.users())?.is_empty() {
         crate::say!(
             "No users yet: create the first administrator with `chartroom user add NAME --admin`."
@@ -104,6 +109,7 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         // FHIR `$export` files hold patient data: beside the database, not in /tmp.
         export_dir: Some(storage.data_dir.join("exports")),
         assign_mrn: args.patients_without_mrn == PatientsWithoutMrn::Assign,
+        read_only,
         mfa_roles: match args.mfa_roles.trim() {
             "none" => privacy::RoleSet::new(),
             roles => privacy::RoleSet::parse_list(roles).context("--mfa-roles")?,
@@ -134,4 +140,37 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         );
     })?;
     Ok(())
+}
+
+/// Verifies the audit chain from the last checkpoint before serving. A broken chain is
+/// recorded as a failed check; the server then refuses to start, or with
+/// `--read-only-if-tampered` starts accepting no changes (returned as the reason).
+fn check_audit_chain(
+    store: &store::Store,
+    trail: &AuditTrail,
+    read_only_if_tampered: bool,
+) -> Result<Option<String>> {
+    let Err(tamper) = trail.verify_incrementally(store)? else {
+        return Ok(None);
+    };
+    let event = privacy::AuditEvent::new(
+        store.clock().now(),
+        &super::audited::os_user(),
+        privacy::Action::Verify,
+        privacy::Channel::Cli,
+    )
+    .outcome(privacy::Outcome::Failure)
+    .reason(&format!(
+        "audit chain check at server start failed: {tamper}"
+    ));
+    trail.record(store, &event)?;
+    if !read_only_if_tampered {
+        bail!(
+            "refusing to start: the audit chain check failed: {tamper} (`chartroom audit verify` names the problem; `serve --read-only-if-tampered` starts without accepting changes)"
+        );
+    }
+    eprintln!(
+        "WARNING: the audit chain check failed: {tamper}\nWARNING: serving READ-ONLY: no changes are accepted until the chain is restored"
+    );
+    Ok(Some(tamper.to_string()))
 }

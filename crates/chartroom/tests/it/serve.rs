@@ -231,3 +231,46 @@ fn an_unknown_role_in_mfa_roles_is_refused_before_serving() {
         "{stderr}"
     );
 }
+
+/// The audit chain is checked before serving: a hand-edited entry stops the start (and
+/// the failed check is itself recorded), unless told to serve read-only.
+#[test]
+fn a_broken_audit_chain_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chartroom"))
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env_remove("CHARTROOM_DATABASE_URL")
+            .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["init", "--demo", "3", "--seed", "1"])
+            .status
+            .success()
+    );
+    let db = rusqlite::Connection::open(data.join("chartroom.db")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET username = 'mallory' WHERE seq = 1",
+    )
+    .unwrap();
+    drop(db);
+    let refused = run(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("refusing to start: the audit chain check failed: entry 1 was altered"),
+        "{stderr}"
+    );
+    let listed = run(&["audit", "list", "--action", "verify"]);
+    assert!(
+        String::from_utf8_lossy(&listed.stdout)
+            .contains("audit chain check at server start failed"),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+}

@@ -471,3 +471,33 @@ async fn the_last_administrator_is_kept_with_a_reason() {
         StatusCode::OK
     );
 }
+
+/// Served read-only after a failed chain check: sign-in and reads work, changes are refused.
+#[tokio::test]
+async fn a_read_only_server_refuses_every_change() {
+    let h = Harness::configured(|config| {
+        config.read_only = Some("entry 1 was altered".into());
+    });
+    h.add_user("root", &[Role::Administrator]);
+    let admin = h.login("root").await;
+    let list = h.call("GET", "/api/users", Some(&admin), None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let create = h
+        .call(
+            "POST",
+            "/api/users",
+            Some(&admin),
+            Some(json!({"username": "bo", "roles": ["billing"], "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(create.status, StatusCode::FORBIDDEN);
+    assert!(
+        create.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("the server is read-only because its audit chain check failed"),
+        "{}",
+        create.body
+    );
+    assert!(h.store.security(|s| s.user("bo")).unwrap().is_none());
+}

@@ -332,6 +332,60 @@ fn a_head_copied_from_a_row_is_not_accepted(store: &TestStore) {
     assert!(trail.recorded_head().is_err());
 }
 
+/// The check at start continues from the last checkpoint: entries after it are checked,
+/// entries before it are left to the full verification.
+fn the_start_check_continues_from_its_checkpoint(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    fill(store, &trail, 6);
+    assert_eq!(
+        trail
+            .verify_incrementally(store)
+            .unwrap()
+            .map(|v| v.entries),
+        Ok(6)
+    );
+    let checkpoint = dir.path().join(store::AUDIT_CHECKPOINT_FILE);
+    assert!(
+        std::fs::read_to_string(&checkpoint)
+            .unwrap()
+            .contains("seq 6")
+    );
+    fill(store, &trail, 2);
+    drop_guards(store);
+    raw(
+        store,
+        "UPDATE audit_log SET username = 'mallory' WHERE seq = 2",
+    )
+    .unwrap();
+    assert_eq!(
+        trail
+            .verify_incrementally(store)
+            .unwrap()
+            .map(|v| v.entries),
+        Ok(8),
+        "an entry before the checkpoint is not read again"
+    );
+    assert_eq!(verdict(store, &trail), Err(Tamper::Altered { seq: 2 }));
+    fill(store, &trail, 1);
+    raw(
+        store,
+        "UPDATE audit_log SET username = 'mallory' WHERE seq = 9",
+    )
+    .unwrap();
+    assert_eq!(
+        trail.verify_incrementally(store).unwrap(),
+        Err(Tamper::Altered { seq: 9 })
+    );
+    // A checkpoint that is not authentic is ignored: the whole log is checked.
+    raw(store, "UPDATE audit_log SET username = 'ann' WHERE seq = 9").unwrap();
+    std::fs::write(&checkpoint, "chartroom-audit-head 1\nseq 8\nmac 00\n").unwrap();
+    assert_eq!(
+        trail.verify_incrementally(store).unwrap(),
+        Err(Tamper::Altered { seq: 2 })
+    );
+}
+
 /// A log longer than one verification page (10,000 entries), tampered just before and
 /// just after a page boundary: verification reads it in pages and still names each.
 fn a_long_log_is_verified_page_by_page(store: &TestStore) {
@@ -415,6 +469,7 @@ fn a_failed_savepoint_undoes_only_its_part(store: &TestStore) {
 backend_tests!(
     a_failed_savepoint_undoes_only_its_part,
     a_head_copied_from_a_row_is_not_accepted,
+    the_start_check_continues_from_its_checkpoint,
     a_long_log_is_verified_page_by_page,
     entries_chain_and_round_trip,
     the_log_refuses_updates_and_deletes,
