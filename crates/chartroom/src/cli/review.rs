@@ -46,6 +46,11 @@ pub enum ReviewCmd {
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+    /// One deficiency: what, whose, who acts, by when, and every step of its history.
+    Show {
+        /// Deficiency id.
+        id: i64,
+    },
     /// Assign deficiencies to a user to chase.
     Assign {
         /// Deficiency ids.
@@ -218,6 +223,91 @@ pub fn run(
                 ],
                 &rows,
             );
+            Ok(())
+        }
+        ReviewCmd::Show { id } => {
+            let (deficiency, history) = store.read(|tx| {
+                let deficiency: Stored<Deficiency> = tx.get(id)?;
+                let history = tx.history("deficiency", id)?;
+                Ok((deficiency, history))
+            })?;
+            auditor.shown(
+                store,
+                &[deficiency.record.patient_id.0],
+                review::QUEUE_CATEGORIES,
+                &format!("deficiency {id}"),
+            )?;
+            if json {
+                return output::json(&serde_json::json!({
+                    "deficiency": deficiency,
+                    "history": history,
+                }));
+            }
+            let r = &deficiency.record;
+            let now = store.clock().now();
+            let when = |at: time::OffsetDateTime| {
+                at.format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute] UTC"
+                ))
+                .unwrap_or_default()
+            };
+            crate::say!("Deficiency {id}: {}", r.message);
+            crate::say!(
+                "  rule        {} ({}, {})",
+                r.rule_id,
+                r.severity.as_str(),
+                r.responsible.as_str()
+            );
+            crate::say!(
+                "  patient     {}{}",
+                r.patient_id,
+                r.encounter_id
+                    .map(|e| format!(", encounter {e}"))
+                    .unwrap_or_default()
+            );
+            crate::say!(
+                "  status      {}{}",
+                r.status.as_str(),
+                r.assignee
+                    .as_deref()
+                    .map(|a| format!(", assigned to {a}"))
+                    .unwrap_or_default()
+            );
+            crate::say!("  since       {}", when(r.since));
+            crate::say!(
+                "  due         {}{}",
+                when(r.due_at),
+                if r.is_delinquent(now) {
+                    " (past due)"
+                } else {
+                    ""
+                }
+            );
+            if let Some(reason) = &r.closed_reason {
+                crate::say!(
+                    "  closed      {} because {reason}",
+                    r.closed_at.map(when).unwrap_or_default()
+                );
+            }
+            crate::say!(
+                "  opened      {} by {}",
+                when(deficiency.meta.created_at),
+                deficiency.meta.created_by
+            );
+            for step in &history {
+                let changed: Vec<String> = step
+                    .changes
+                    .iter()
+                    .map(|c| format!("{}: {} -> {}", c.field, c.old, c.new))
+                    .collect();
+                crate::say!(
+                    "  version {}   {} by {}: {}",
+                    step.version,
+                    when(step.changed_at),
+                    step.changed_by,
+                    changed.join("; ")
+                );
+            }
             Ok(())
         }
         ReviewCmd::Assign { ids, to } => {

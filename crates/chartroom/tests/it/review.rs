@@ -52,6 +52,14 @@ fn review_fills_the_queue_and_each_step_is_audited() {
     assert_eq!(waived[0]["record"]["status"], "waived");
     let again = chartroom(&data, &["review", "waive", &other, "--reason", "again"]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("is waived; it cannot be waived"));
+    let shown = json(&data, &["review", "show", &other]);
+    assert_eq!(shown["deficiency"]["record"]["status"], "waived");
+    assert_eq!(shown["history"].as_array().unwrap().len(), 1, "{shown}");
+    assert!(
+        !chartroom(&data, &["review", "show", "999999"])
+            .status
+            .success()
+    );
     let waived_list = json(&data, &["review", "list", "--status", "waived"]);
     assert_eq!(waived_list.as_array().unwrap().len(), 1);
     assert_eq!(
