@@ -4,7 +4,7 @@
 // and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
 // searches (with a typo), posts a payment, and cannot read note text or edit demographics; the physician breaks
-// the glass; another signs a note from the start page; the front desk registers a patient,
+// the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; an idle session is signed out by the server; the
 // auditor finds every look in the audit report and the chain verifies; the administrator's second sign-in asks for the code.
@@ -230,7 +230,7 @@ async function main() {
       await signOut(page);
     });
 
-    await step("a physician signs an unsigned note from the start page", async () => {
+    await step("a physician signs an unsigned note from the start page, then writes one", async () => {
       await signIn(page, base, "phil");
       assert.equal(new URL(page.url()).pathname, "/");
       const row = page.locator(`#note-${unsigned.note}`);
@@ -243,6 +243,14 @@ async function main() {
       assert.equal(await page.locator("#to-sign tbody tr").count(), before - 1);
       await page.goto(`${base}/patients/${unsigned.patient}`);
       assert.match(await page.textContent("#history"), /signed_at/);
+      await Promise.all([page.waitForNavigation(), page.click("#notes a:has-text(\"Write a note\")")]);
+      await page.selectOption("#note_type", "consultation");
+      await page.fill("#text", "Synthetic consult written in the browser test.");
+      await shot(page, "note-form");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save note\")")]);
+      assert.match(await page.textContent("#notes"), /Consultation[\s\S]*UNSIGNED[\s\S]*written in the browser test/);
+      await page.goto(`${base}/`);
+      assert.match(await page.textContent("#to-sign"), /written in the browser test/);
       await signOut(page);
     });
 

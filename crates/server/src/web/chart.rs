@@ -210,7 +210,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
             (withheld(&nav, &chart, &principal))
         }
         (toc(&chart))
-        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), &payer_names))
+        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), !print && principal.allows(Permission::WriteNotes), &payer_names))
         @if !history.is_empty() {
             section #history {
                 h2 { "Change history" }
@@ -358,6 +358,7 @@ fn sections(
     chart: &AllowedChart,
     can_code: bool,
     visit_token: Option<&str>,
+    can_write_notes: bool,
     payer_names: &HashMap<i64, String>,
 ) -> Markup {
     let c = &chart.summary;
@@ -515,6 +516,7 @@ fn sections(
         }
         @if chart.shows(DataCategory::Notes) {
             section #notes { h2 { "Clinical notes" }
+                @if can_write_notes { p { a.button href={ "/patients/" (c.patient.meta.id) "/notes/new" } { "Write a note" } } }
                 @for n in c.notes.iter().rev() {
                     article.note {
                         header {

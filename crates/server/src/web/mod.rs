@@ -30,6 +30,7 @@ mod encounters;
 mod forms;
 mod layout;
 mod ledger;
+mod note_form;
 mod procedure_form;
 mod query_pages;
 mod registration;
@@ -161,6 +162,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "emergency access to a chart, with a reason",
             post(chart::break_glass),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/notes/new",
+            Needs(P::WriteNotes),
+            true,
+            "note form: kind of note, encounter, text",
+            get(note_form::form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/notes",
+            Needs(P::WriteNotes),
+            false,
+            "write a note (unsigned, authored by the account's provider)",
+            post(note_form::add),
         ),
         route(
             M::GET,

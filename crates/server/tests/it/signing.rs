@@ -181,3 +181,52 @@ async fn api_lists_and_signs_notes_too() {
         "signed_at: the note is already signed"
     );
 }
+
+#[tokio::test]
+async fn physician_writes_a_note_by_type_and_it_waits_for_their_signature() {
+    let h = Harness::new();
+    let patient = h.add_patient("P303");
+    let provider = add_provider(&h, "Writer");
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("phil", &[Role::Physician]);
+    link(&h, "doc", provider);
+    let cookie = sign_in(&h, "doc").await;
+    let chart = h
+        .call("GET", &format!("/patients/{patient}"), Some(&cookie), None)
+        .await;
+    let new_note = format!("/patients/{patient}/notes/new");
+    assert!(html(&chart).contains(&format!("href=\"{new_note}\"")));
+    let form = h.call("GET", &new_note, Some(&cookie), None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(html(&form).contains("Discharge summary"));
+    let token = page_token(&h, &cookie).await;
+    let saved = h
+        .form(
+            &format!("/patients/{patient}/notes"),
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("note_type", "consultation"),
+                ("encounter_id", ""),
+                ("text", "Synthetic consult: no acute findings."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let notes = h
+        .store
+        .read(|tx| tx.for_patient::<ClinicalNote>(patient))
+        .unwrap();
+    let note = &notes[0];
+    assert_eq!(note.record.note_type, NoteType::Consultation);
+    assert_eq!(note.record.author_id, Some(ProviderId(provider)));
+    assert!(note.record.is_unsigned());
+    assert_eq!(h.audit().pop().unwrap().event.action, Action::Create);
+    let home = h.call("GET", "/", Some(&cookie), None).await;
+    assert!(html(&home).contains(&format!("/notes/{}/sign", note.meta.id)));
+
+    let cookie = sign_in(&h, "phil").await;
+    let refused = h.call("GET", &new_note, Some(&cookie), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(html(&refused).contains("not linked to a provider"));
+}
