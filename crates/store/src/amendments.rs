@@ -144,6 +144,9 @@ impl Audited<'_> {
                 current.status
             )));
         }
+        if accept && let Some((kind, record_id)) = linked {
+            self.check_patients_record(current.patient_id, kind, record_id)?;
+        }
         let status = if accept { "accepted" } else { "denied" };
         let sql = format!(
             "UPDATE amendment_requests SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, linked_kind = ?, linked_id = ? WHERE id = ? AND status = 'pending' RETURNING {COLUMNS}"
@@ -177,6 +180,79 @@ impl Audited<'_> {
         self.append(&event)?;
         Ok(decided)
     }
+}
+
+impl Audited<'_> {
+    /// Refuses (as invalid `record_id`) a record that does not exist or is another
+    /// patient's: an accepted amendment must point at the corrected part of this chart
+    /// (45 CFR 164.526(c)), or the patient's record shows a correction that is not there.
+    fn check_patients_record(&mut self, patient_id: i64, kind: &str, record_id: i64) -> Result<()> {
+        let owner = match kind {
+            "patient" => (record_id == patient_id).then_some(patient_id),
+            _ => match patient_table(kind) {
+                Some(table) => self
+                    .conn()
+                    .query_one(
+                        &format!(
+                            "SELECT patient_id FROM {table} WHERE id = ? AND deleted_at IS NULL"
+                        ),
+                        &[Value::Int(record_id)],
+                    )?
+                    .map(|row| row.int(0)),
+                None => {
+                    return Err(invalid_link(
+                        "record_kind",
+                        format!("\"{kind}\" is not a kind of record in a patient's chart"),
+                    ));
+                }
+            },
+        };
+        match owner {
+            Some(owner) if owner == patient_id => Ok(()),
+            Some(_) => Err(invalid_link(
+                "record_id",
+                format!("{kind} {record_id} belongs to another patient, not patient {patient_id}"),
+            )),
+            None => Err(invalid_link(
+                "record_id",
+                format!("patient {patient_id} has no {kind} {record_id}"),
+            )),
+        }
+    }
+}
+
+fn invalid_link(path: &str, message: String) -> Error {
+    Error::Invalid {
+        kind: "amendment request",
+        errors: records::ValidationErrors(vec![records::FieldError {
+            path: path.into(),
+            message,
+        }]),
+    }
+}
+
+/// The table of a kind of record that belongs to one patient (has `patient_id`).
+fn patient_table(kind: &str) -> Option<&'static str> {
+    use crate::table::Table;
+    use records::RecordKind;
+    fn of<T: RecordKind + Table>(kind: &str) -> Option<&'static str> {
+        (T::KIND == kind && T::COLUMNS.iter().any(|c| c.name == "patient_id")).then_some(T::TABLE)
+    }
+    use records::{
+        Allergy, Charge, ClinicalNote, Coverage, Diagnosis, Encounter, Immunization, Medication,
+        Observation, Problem, Procedure,
+    };
+    of::<Coverage>(kind)
+        .or_else(|| of::<Encounter>(kind))
+        .or_else(|| of::<Diagnosis>(kind))
+        .or_else(|| of::<Procedure>(kind))
+        .or_else(|| of::<Immunization>(kind))
+        .or_else(|| of::<Observation>(kind))
+        .or_else(|| of::<Medication>(kind))
+        .or_else(|| of::<Allergy>(kind))
+        .or_else(|| of::<Problem>(kind))
+        .or_else(|| of::<ClinicalNote>(kind))
+        .or_else(|| of::<Charge>(kind))
 }
 
 impl Store {

@@ -348,6 +348,68 @@ async fn amendment_requests_are_recorded_decided_and_audited() {
         )
         .await;
     assert_eq!(unlinked.body["field"], "record_kind");
+    // The record named must be this patient's (issue 10): another patient's, a missing
+    // one or an unknown kind is a 422 naming the field, and nothing is decided.
+    let other = h.add_patient("AM2");
+    let note_of_other = {
+        h.add_note(other, "someone else's note");
+        h.store
+            .read(|tx| {
+                tx.query(
+                    "SELECT id FROM notes WHERE patient_id = ?",
+                    &[store::Value::Int(other)],
+                )
+            })
+            .unwrap()[0]
+            .int(0)
+    };
+    for (kind, record, field, message) in [
+        (
+            "patient",
+            other,
+            "record_id",
+            format!("patient {id} has no patient {other}"),
+        ),
+        (
+            "note",
+            note_of_other,
+            "record_id",
+            format!("note {note_of_other} belongs to another patient, not patient {id}"),
+        ),
+        (
+            "note",
+            999_999,
+            "record_id",
+            format!("patient {id} has no note 999999"),
+        ),
+        (
+            "spaceship",
+            1,
+            "record_kind",
+            "\"spaceship\" is not a kind of record in a patient's chart".to_owned(),
+        ),
+    ] {
+        let wrong = h
+            .call(
+                "POST",
+                &decision,
+                Some(&him),
+                Some(json!({"accept": true, "reason": "verified", "record_kind": kind, "record_id": record})),
+            )
+            .await;
+        assert_eq!(
+            wrong.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{kind}: {}",
+            wrong.body
+        );
+        assert_eq!(wrong.body["field"], field, "{}", wrong.body);
+        assert!(
+            wrong.body["error"].as_str().unwrap().contains(&message),
+            "{}",
+            wrong.body
+        );
+    }
     let accepted = h
         .call(
             "POST",
