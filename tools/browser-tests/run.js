@@ -309,7 +309,7 @@ async function main() {
       assert.match(await page.textContent("#history"), /family_name/);
     });
 
-    await step("the HIM technician codes a diagnosis with the code picker", async () => {
+    await step("the HIM technician codes a diagnosis with the code picker, then removes it with a reason", async () => {
       await page.click("#diagnoses a.button");
       await page.waitForURL(/\/diagnoses\/new$/);
       await page.type("#code", "diabetes type 2", { delay: 20 });
@@ -323,6 +323,11 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add diagnosis\")")]);
       assert.equal(new URL(page.url()).pathname, chartPath);
       assert.match(await page.textContent("#diagnoses"), /E11\.9/);
+      const row = page.locator("#diagnoses tbody tr:has-text(\"E11.9\")").first();
+      await row.locator("summary:has-text(\"Remove\")").click();
+      await row.locator("input[name=reason]").fill("entered twice in the browser test");
+      await Promise.all([page.waitForNavigation(), row.locator("button:has-text(\"Remove\")").click()]);
+      assert.match(await page.textContent("#history"), /delete \(entered twice in the browser test\)/);
     });
 
     await step("the HIM technician charts flu coverage by age band, saves it and exports CSV", async () => {

@@ -200,6 +200,8 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
     // Check-in and close forms for those who record encounters, never on the print copy.
     let visit_token = (!print && principal.allows(Permission::WriteEncounters))
         .then(|| super::forms::token(state, &principal));
+    let remove_token = (!print && principal.allows(Permission::WriteCodes))
+        .then(|| super::forms::token(state, &principal));
     let body = html! {
         @if print {
             p.print-note { "Printed " (instant(state.store.clock().now())) " by " (principal.username) ". Confidential: patient information." }
@@ -210,7 +212,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
             (withheld(&nav, &chart, &principal))
         }
         (toc(&chart))
-        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), !print && principal.allows(Permission::WriteNotes), &payer_names))
+        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), remove_token.as_deref(), !print && principal.allows(Permission::WriteNotes), &payer_names))
         @if !history.is_empty() {
             section #history {
                 h2 { "Change history" }
@@ -358,6 +360,7 @@ fn sections(
     chart: &AllowedChart,
     can_code: bool,
     visit_token: Option<&str>,
+    remove_token: Option<&str>,
     can_write_notes: bool,
     payer_names: &HashMap<i64, String>,
 ) -> Markup {
@@ -415,7 +418,8 @@ fn sections(
                             td { code { (d.record.code) } }
                             td { (d.record.description.as_deref().unwrap_or("")) }
                             td { (words(&d.record.rank)) }
-                            td { (d.record.poa.as_ref().map(words).unwrap_or_default()) }
+                            td { (d.record.poa.as_ref().map(words).unwrap_or_default())
+                                @if let Some(token) = remove_token { (super::removal::remove_form(token, "diagnoses", d.meta.id, d.meta.version)) } }
                         } }
                         @if c.diagnoses.is_empty() { (empty_row(5)) }
                     }
@@ -431,7 +435,8 @@ fn sections(
                             td { (instant(p.record.performed_at)) }
                             td { (words(&p.record.code_system)) }
                             td { code { (p.record.code) } }
-                            td { (p.record.description.as_deref().unwrap_or("")) }
+                            td { (p.record.description.as_deref().unwrap_or(""))
+                                @if let Some(token) = remove_token { (super::removal::remove_form(token, "procedures", p.meta.id, p.meta.version)) } }
                         } }
                         @if c.procedures.is_empty() { (empty_row(4)) }
                     }

@@ -34,6 +34,7 @@ mod note_form;
 mod procedure_form;
 mod query_pages;
 mod registration;
+mod removal;
 pub(crate) mod review;
 mod sign_in;
 mod signing;
@@ -178,6 +179,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "write a note (unsigned, authored by the account's provider)",
             post(note_form::add),
+        ),
+        route(
+            M::POST,
+            "/diagnoses/{id}/remove",
+            Needs(P::WriteCodes),
+            false,
+            "remove a diagnosis with a reason (soft delete; history kept)",
+            post(removal::remove_diagnosis),
+        ),
+        route(
+            M::POST,
+            "/procedures/{id}/remove",
+            Needs(P::WriteCodes),
+            false,
+            "remove a procedure with a reason (soft delete; history kept)",
+            post(removal::remove_procedure),
         ),
         route(
             M::GET,

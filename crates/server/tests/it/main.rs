@@ -21,6 +21,7 @@ mod pages;
 mod patients;
 mod population;
 mod registration;
+mod removal;
 mod review;
 mod robust;
 mod routes;
