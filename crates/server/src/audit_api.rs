@@ -7,7 +7,7 @@ use crate::error::WebError;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use privacy::{Action, DataCategory};
+use privacy::{Action, Channel, DataCategory, Outcome};
 use records::PatientId;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -30,6 +30,12 @@ pub struct AuditQuery {
     until: Option<String>,
     #[serde(default)]
     action: Option<String>,
+    /// web, api, fhir, cli, job, hl7...
+    #[serde(default)]
+    channel: Option<String>,
+    /// success, denied or failure.
+    #[serde(default)]
+    outcome: Option<String>,
     /// At most the newest N (default 500, at most 10000).
     #[serde(default)]
     limit: Option<i64>,
@@ -57,6 +63,26 @@ pub async fn search(
                 .ok_or_else(|| WebError::bad("action", format!("\"{a}\" is not an audited action")))
         })
         .transpose()?;
+    let channel = query
+        .channel
+        .as_deref()
+        .map(|c| {
+            Channel::parse(c)
+                .ok_or_else(|| WebError::bad("channel", format!("\"{c}\" is not a channel")))
+        })
+        .transpose()?;
+    let outcome = query
+        .outcome
+        .as_deref()
+        .map(|o| {
+            Outcome::parse(o).ok_or_else(|| {
+                WebError::bad(
+                    "outcome",
+                    format!("\"{o}\" is not success, denied or failure"),
+                )
+            })
+        })
+        .transpose()?;
     let limit = query.limit.unwrap_or(500);
     if !(1..=10_000).contains(&limit) {
         return Err(WebError::bad(
@@ -70,6 +96,8 @@ pub async fn search(
         since: instant("since", query.since.as_deref())?,
         until: instant("until", query.until.as_deref())?,
         action,
+        channel,
+        outcome,
         limit: Some(limit),
     };
     state
@@ -146,6 +174,12 @@ pub(crate) fn record_report_view(
     }
     if let Some(action) = filter.action {
         filters.push(format!("action {}", action.as_str()));
+    }
+    if let Some(channel) = filter.channel {
+        filters.push(format!("channel {}", channel.as_str()));
+    }
+    if let Some(outcome) = filter.outcome {
+        filters.push(format!("outcome {}", outcome.as_str()));
     }
     if let Some(since) = filter.since {
         filters.push(format!("since {since}"));

@@ -500,6 +500,10 @@ pub struct AuditFilter {
     pub until: Option<OffsetDateTime>,
     /// Only this action.
     pub action: Option<Action>,
+    /// Only this channel.
+    pub channel: Option<Channel>,
+    /// Only this outcome.
+    pub outcome: Option<Outcome>,
     /// At most this many (newest last).
     pub limit: Option<i64>,
 }
@@ -528,6 +532,14 @@ impl Store {
         if let Some(action) = filter.action {
             clauses.push("action = ?");
             params.push(Value::from(action.as_str()));
+        }
+        if let Some(channel) = filter.channel {
+            clauses.push("channel = ?");
+            params.push(Value::from(channel.as_str()));
+        }
+        if let Some(outcome) = filter.outcome {
+            clauses.push("outcome = ?");
+            params.push(Value::from(outcome.as_str()));
         }
         let filter_sql = if clauses.is_empty() {
             String::new()

@@ -37,6 +37,12 @@ pub struct ListArgs {
     /// password-accepted, logout, login-failed, permission-change, break-glass, verify.
     #[arg(long, value_name = "ACTION")]
     action: Option<String>,
+    /// Only this channel: web, api, fhir, cli, job, hl7.
+    #[arg(long, value_name = "CHANNEL")]
+    channel: Option<String>,
+    /// Only this outcome: success, denied, failure.
+    #[arg(long, value_name = "OUTCOME")]
+    outcome: Option<String>,
     /// At most the newest N entries.
     #[arg(long, value_name = "N")]
     limit: Option<i64>,
@@ -118,6 +124,22 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
             Action::parse(a).with_context(|| format!("--action \"{a}\" is not an audited action"))
         })
         .transpose()?;
+    let channel = args
+        .channel
+        .as_deref()
+        .map(|c| {
+            privacy::Channel::parse(c)
+                .with_context(|| format!("--channel \"{c}\" is not a channel"))
+        })
+        .transpose()?;
+    let outcome = args
+        .outcome
+        .as_deref()
+        .map(|o| {
+            privacy::Outcome::parse(o)
+                .with_context(|| format!("--outcome \"{o}\" is not success, denied or failure"))
+        })
+        .transpose()?;
     let filter = AuditFilter {
         patient_id: args.patient.map(PatientId),
         user: args.user,
@@ -132,6 +154,8 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
             .map(|t| parse_bound("--until", t, true))
             .transpose()?,
         action,
+        channel,
+        outcome,
         limit: args.limit,
     };
     let entries = store.audit_entries(&filter)?;

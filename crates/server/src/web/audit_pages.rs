@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use maud::{Markup, html};
-use privacy::{Action, AuditEntry, DataCategory};
+use privacy::{Action, AuditEntry, Channel, DataCategory, Outcome};
 use records::PatientId;
 use serde::Deserialize;
 use store::AuditFilter;
@@ -32,9 +32,35 @@ pub(crate) struct FilterForm {
     until: String,
     #[serde(default)]
     action: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    outcome: String,
     /// `csv` exports the matching entries instead of showing them.
     #[serde(default)]
     export: String,
+}
+
+/// A filter that is one of `values` or any.
+fn choice(
+    name: &str,
+    label: &str,
+    values: &[&str],
+    chosen: &str,
+    errors: &[(String, String)],
+) -> Markup {
+    html! {
+        div.field {
+            label for=(name) { (label) }
+            select id=(name) name=(name) {
+                option value="" { "any" }
+                @for value in values {
+                    option value=(value) selected[chosen == *value] { (value) }
+                }
+            }
+            (field_error(errors, name))
+        }
+    }
 }
 
 fn filter_form(nav: &Nav, form: &FilterForm, errors: &[(String, String)]) -> Markup {
@@ -45,16 +71,9 @@ fn filter_form(nav: &Nav, form: &FilterForm, errors: &[(String, String)]) -> Mar
             div.field { label for="user" { "User" } input #user name="user" value=(form.user); }
             div.field { label for="since" { "From (date)" } input #since name="since" type="date" value=(form.since); (field_error(errors, "since")) }
             div.field { label for="until" { "To (date, inclusive)" } input #until name="until" type="date" value=(form.until); (field_error(errors, "until")) }
-            div.field {
-                label for="action" { "Action" }
-                select #action name="action" {
-                    option value="" { "any" }
-                    @for action in Action::ALL {
-                        option value=(action.as_str()) selected[form.action == action.as_str()] { (action.as_str()) }
-                    }
-                }
-                (field_error(errors, "action"))
-            }
+            (choice("action", "Action", &Action::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(), &form.action, errors))
+            (choice("channel", "Channel", &Channel::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(), &form.channel, errors))
+            (choice("outcome", "Outcome", &Outcome::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(), &form.outcome, errors))
             button type="submit" { "Show" }
             button type="submit" name="export" value="csv" { "Export CSV" }
         }
@@ -139,6 +158,23 @@ async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) 
             }
         },
     };
+    let channel = match form.channel.trim() {
+        "" => None,
+        text => Channel::parse(text).or_else(|| {
+            errors.push(("channel".to_owned(), format!("\"{text}\" is not a channel")));
+            None
+        }),
+    };
+    let outcome = match form.outcome.trim() {
+        "" => None,
+        text => Outcome::parse(text).or_else(|| {
+            errors.push((
+                "outcome".to_owned(),
+                format!("\"{text}\" is not success, denied or failure"),
+            ));
+            None
+        }),
+    };
     if !errors.is_empty() {
         let body = filter_form(&nav, &form, &errors);
         return Ok(html(
@@ -152,6 +188,8 @@ async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) 
         since,
         until,
         action,
+        channel,
+        outcome,
         limit: Some(500),
     };
     let export = form.export == "csv";

@@ -245,6 +245,30 @@ async fn auditors_search_the_trail_and_verify_it() {
         )
         .await;
     assert_eq!(bad.body["field"], "since");
+    let bad_channel = h
+        .call(
+            "POST",
+            "/api/audit/search",
+            Some(&aud),
+            Some(json!({"channel": "pigeon"})),
+        )
+        .await;
+    assert_eq!(bad_channel.body["field"], "channel");
+    let denied = h
+        .call(
+            "POST",
+            "/api/audit/search",
+            Some(&aud),
+            Some(json!({"channel": "api", "outcome": "denied"})),
+        )
+        .await;
+    let rows = denied.body["entries"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .all(|e| e["channel"] == "api" && e["outcome"] == "denied"),
+        "{}",
+        denied.body
+    );
     let verify = h.call("POST", "/api/audit/verify", Some(&aud), None).await;
     assert_eq!(verify.body["ok"], true, "{}", verify.body);
     // Looking at the report and checking the chain are audited (issue 10).

@@ -207,6 +207,35 @@ fn filters_select_entries(store: &TestStore) {
         }),
         [6, 7]
     );
+    trail
+        .record(
+            store,
+            &AuditEvent::new(store.clock().now(), "cy", Action::Read, Channel::Api)
+                .outcome(Outcome::Denied),
+        )
+        .unwrap();
+    assert_eq!(
+        seqs(AuditFilter {
+            channel: Some(Channel::Web),
+            ..Default::default()
+        }),
+        [7]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            outcome: Some(Outcome::Denied),
+            ..Default::default()
+        }),
+        [8]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            channel: Some(Channel::Cli),
+            outcome: Some(Outcome::Success),
+            ..Default::default()
+        }),
+        [1, 2, 3, 4, 5, 6]
+    );
 }
 
 fn a_new_key_is_not_chained_onto_an_old_log(store: &TestStore) {
