@@ -38,8 +38,8 @@ pub use chain::{
 };
 pub use error::{Error, Result};
 pub use password::{
-    HashCost, LOCKOUT_AFTER, LOCKOUT_MINUTES, check_password_policy, hash_password, lockout_until,
-    secret_hash, verify_password,
+    ADDRESS_FAILURES_ALLOWED, ADDRESS_WINDOW_MINUTES, HashCost, LOCKOUT_AFTER, LOCKOUT_MINUTES,
+    check_password_policy, hash_password, lockout_until, secret_hash, verify_password,
 };
 pub use roles::{MATRIX, MFA_ROLES_BY_DEFAULT, Permission, PermissionSet, Role, RoleSet};
 pub use totp::{TOTP_ISSUER, totp_code, totp_matching_step, totp_secret, totp_uri};

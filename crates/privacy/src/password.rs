@@ -91,6 +91,14 @@ pub const LOCKOUT_AFTER: i64 = 5;
 /// How long the first lockout lasts; each further failure doubles it, up to 64 times.
 pub const LOCKOUT_MINUTES: i64 = 15;
 
+/// Failed sign-ins from one address, over every username, within
+/// `ADDRESS_WINDOW_MINUTES`, after which that address may not try again until the window
+/// moves on: password spraying (one common password against many accounts) never trips
+/// the per-account lockout.
+pub const ADDRESS_FAILURES_ALLOWED: i64 = 20;
+/// The window of `ADDRESS_FAILURES_ALLOWED`.
+pub const ADDRESS_WINDOW_MINUTES: i64 = 15;
+
 /// When an account with `failures` consecutive failed sign-ins (this one included) may
 /// next sign in, or `None` while it is under the threshold.
 pub fn lockout_until(failures: i64, now: time::OffsetDateTime) -> Option<time::OffsetDateTime> {

@@ -308,12 +308,22 @@ pub(crate) async fn sign_in(
         .blocking(move |state| {
             let username = store::normalize_username(&username);
             let user = state.store.security(|s| s.user(&username))?;
+            let window = time::Duration::minutes(privacy::ADDRESS_WINDOW_MINUTES);
+            let address_failures = match &origin.source {
+                Some(source) => state
+                    .store
+                    .failed_logins_from(source, state.store.clock().now() - window)?,
+                None => 0,
+            };
+            let throttled = address_failures >= privacy::ADDRESS_FAILURES_ALLOWED;
             // Verify outside the write transaction: argon2 is slow on purpose and must
             // not hold the database.
             let hash = user
                 .as_ref()
                 .map_or(state.dummy_hash.as_str(), |u| &u.password_hash);
-            let password_ok = privacy::verify_password(&password, hash).unwrap_or(false);
+            // A throttled address gets no answer about the password (and costs no argon2).
+            let password_ok =
+                !throttled && privacy::verify_password(&password, hash).unwrap_or(false);
             let outcome = state.trail.write(&state.store, |audited| {
                 let now = audited.now();
                 let failed =
@@ -324,6 +334,16 @@ pub(crate) async fn sign_in(
                             .reason(&reason);
                         audited.append(&event).map(|_| None)
                     };
+                if throttled {
+                    return failed(
+                        audited,
+                        user.as_ref(),
+                        format!(
+                            "too many failed sign-ins from this address ({address_failures} in {} minutes)",
+                            privacy::ADDRESS_WINDOW_MINUTES
+                        ),
+                    );
+                }
                 let Some(user) = user else {
                     return failed(audited, None, "unknown username".into());
                 };

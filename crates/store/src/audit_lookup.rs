@@ -1,4 +1,5 @@
-//! One audit entry by its sequence number (the FHIR API's `AuditEvent/{id}`).
+//! One audit entry by its sequence number (the FHIR API's `AuditEvent/{id}`), and the
+//! recent failed sign-ins from one address (the password-spraying throttle).
 
 use crate::Store;
 use crate::audit::{COLUMNS, read_entry};
@@ -24,5 +25,20 @@ impl Store {
                 })
             })
             .transpose()
+    }
+
+    /// Failed sign-ins from `source` at or after `since`, over every username.
+    pub fn failed_logins_from(&self, source: &str, since: time::OffsetDateTime) -> Result<i64> {
+        let rows = self.with_conn(|conn| {
+            conn.query(
+                "SELECT COUNT(*) FROM audit_log WHERE at >= ? AND action = ? AND source = ?",
+                &[
+                    Value::Timestamp(since),
+                    Value::from(privacy::Action::LoginFailed.as_str()),
+                    Value::from(source),
+                ],
+            )
+        })?;
+        Ok(rows.first().map_or(0, |row| row.int(0)))
     }
 }

@@ -303,3 +303,72 @@ async fn signing_out_of_the_pages_clears_the_site_data() {
         "\"cache\", \"cookies\", \"storage\""
     );
 }
+
+/// Password spraying: failures from one address over many usernames stop that address
+/// (with the same answer as any failure, audited with the real cause), not the accounts,
+/// and not other addresses.
+#[tokio::test]
+async fn one_address_failing_over_many_usernames_is_throttled() {
+    use axum::extract::connect_info::ConnectInfo;
+    use tower::ServiceExt;
+    let h = Harness::new();
+    h.add_user("bo", &[Role::Billing]);
+    let attempt = |from: &'static str, user: String, password: &'static str| {
+        let body = json!({"username": user, "password": password}).to_string();
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/login")
+            .header("content-type", "application/json")
+            .extension(ConnectInfo(
+                format!("{from}:4000")
+                    .parse::<std::net::SocketAddr>()
+                    .unwrap(),
+            ))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        h.app.clone().oneshot(request)
+    };
+    for n in 0..privacy::ADDRESS_FAILURES_ALLOWED {
+        let reply = attempt("192.0.2.7", format!("user{n}"), "Spring-2026-spray")
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
+    }
+    let right = attempt("192.0.2.7", "bo".into(), PASSWORD).await.unwrap();
+    assert_eq!(
+        right.status(),
+        StatusCode::UNAUTHORIZED,
+        "the address is throttled"
+    );
+    let elsewhere = attempt("198.51.100.9", "bo".into(), PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        elsewhere.status(),
+        StatusCode::OK,
+        "other addresses are not"
+    );
+    let last_failure = h
+        .audit()
+        .into_iter()
+        .rev()
+        .find(|e| e.event.action == Action::LoginFailed)
+        .unwrap()
+        .event;
+    assert_eq!(last_failure.user, "bo");
+    assert_eq!(last_failure.source.as_deref(), Some("192.0.2.7"));
+    assert!(
+        last_failure
+            .reason
+            .unwrap()
+            .starts_with("too many failed sign-ins from this address (20 in 15 minutes)")
+    );
+    assert_eq!(
+        h.store
+            .security(|s| s.existing_user("bo"))
+            .unwrap()
+            .failed_attempts,
+        0,
+        "spraying does not lock the account"
+    );
+}
