@@ -142,10 +142,18 @@ fn change_user(
     change: impl FnOnce(&mut store::Security<'_>) -> store::Result<User>,
 ) -> Result<User> {
     let by = auditor.event(store, Action::PermissionChange);
-    auditor
+    let changed = auditor
         .trail()
-        .write(store, |audited| audited.change_user(by, reason, change))
-        .with_context(|| format!("changing user \"{username}\""))
+        .write(store, |audited| audited.change_user(by, reason, change));
+    if let Err(error) = &changed {
+        // The change rolled back with its entry; the attempt is still worth a record.
+        let attempt = auditor
+            .event(store, Action::PermissionChange)
+            .outcome(privacy::Outcome::Failure)
+            .reason(&format!("{reason} for \"{username}\" refused: {error}"));
+        auditor.trail().record(store, &attempt)?;
+    }
+    changed.with_context(|| format!("changing user \"{username}\""))
 }
 
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Result<()> {

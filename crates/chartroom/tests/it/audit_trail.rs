@@ -261,11 +261,37 @@ fn users_roles_and_the_audit_report() {
             "{args:?}: {refused}"
         );
     }
+    // A refused account change is audited as a failure (issue 10).
+    let failures = ok(
+        &data,
+        &[
+            "audit",
+            "list",
+            "--action",
+            "permission-change",
+            "--outcome",
+            "failure",
+        ],
+    );
+    assert!(
+        failures
+            .contains("user disabled for \"ann\" refused: ann is the only active administrator"),
+        "{failures}"
+    );
     let mfa = ok(&data, &["user", "reset-mfa", "ann"]);
     assert!(mfa.contains("Removed the authenticator of ann"), "{mfa}");
     let changes = ok(
         &data,
-        &["audit", "list", "--user", "os:clerk", "--limit", "2"],
+        &[
+            "audit",
+            "list",
+            "--user",
+            "os:clerk",
+            "--outcome",
+            "success",
+            "--limit",
+            "2",
+        ],
     );
     assert!(
         changes.contains("password reset") && changes.contains("authenticator removed"),
