@@ -2,7 +2,7 @@
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::{day, instant, money, name, words};
+use super::text::{day, instant, money, name, plain, words};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::patients::{AllowedChart, grant_emergency_access, parse_id, read_chart, search_audited};
@@ -163,7 +163,7 @@ pub(crate) async fn print(
 async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool) -> PageResult {
     let nav = nav(state, &principal);
     let viewer = principal.clone();
-    let (chart, history, payer_names) = state
+    let (chart, history, payer_names, people) = state
         .blocking(move |state| {
             let chart = read_chart(state, &viewer, id)?;
             if print {
@@ -175,6 +175,14 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
                     .reason("chart printed");
                 state.trail.record(&state.store, &event)?;
             }
+            // The people behind `user:NAME` in the history, by the name they go by.
+            let people: HashMap<String, String> = state
+                .store
+                .security(|s| s.users())?
+                .into_iter()
+                .filter(|user| !user.display_name.trim().is_empty())
+                .map(|user| (format!("user:{}", user.username), user.display_name))
+                .collect();
             let (history, payer_names) = state.store.read(|tx| {
                 let history = tx.patient_history(id, 200)?;
                 let mut payer_names = HashMap::new();
@@ -188,7 +196,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
                 }
                 Ok((history, payer_names))
             })?;
-            Ok((chart, history, payer_names))
+            Ok((chart, history, payer_names, people))
         })
         .await?;
     let history: Vec<_> = history
@@ -222,12 +230,12 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
                         @for entry in &history {
                             tr {
                                 td { (instant(entry.changed_at)) }
-                                td { (entry.changed_by) }
+                                td { (people.get(entry.changed_by.as_str()).map_or(entry.changed_by.as_str(), String::as_str)) }
                                 td { (entry.kind) " " (entry.record_id) " v" (entry.version) }
                                 td { (entry.action) @if let Some(reason) = &entry.reason { " (" (reason) ")" } }
                                 td {
                                     @for change in &entry.changes {
-                                        div { code { (change.field) } ": " (change.old) " → " (change.new) }
+                                        div { code { (change.field) } ": " (plain(&change.old)) " → " (plain(&change.new)) }
                                     }
                                 }
                             }

@@ -42,6 +42,15 @@ pub(crate) fn name<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// A stored value as a person reads it: text without JSON quotes, nothing for null.
+pub(crate) fn plain(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => "(none)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// Coded values whose words are not just the name with its first letter raised.
 const WORDS: &[(&str, &str)] = &[
     ("self_subscriber", "Self"),
@@ -83,6 +92,13 @@ mod tests {
         assert_eq!(super::words(&ProcedureCodeSystem::Icd10Pcs), "ICD-10-PCS");
         assert_eq!(super::words(&EncounterStatus::InProgress), "In progress");
         assert_eq!(super::words(&CoverageOrder::Primary), "Primary");
+    }
+
+    #[test]
+    fn stored_values_read_without_quotes() {
+        assert_eq!(super::plain(&serde_json::json!("Smith")), "Smith");
+        assert_eq!(super::plain(&serde_json::json!(null)), "(none)");
+        assert_eq!(super::plain(&serde_json::json!(12)), "12");
     }
 
     #[test]

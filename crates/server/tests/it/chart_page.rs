@@ -77,3 +77,42 @@ async fn chart_reads_in_words_and_its_print_copy_has_no_buttons() {
         "no check-in button on the print copy"
     );
 }
+
+#[tokio::test]
+async fn history_names_people_and_shows_values_without_quotes() {
+    let h = Harness::new();
+    let patient = h.add_patient("P701");
+    let hash =
+        privacy::hash_password("Unused-Password-42", &[1; 16], privacy::HashCost::Test).unwrap();
+    h.store
+        .security(|s| {
+            s.create_user(
+                &store::NewUser {
+                    username: "hale".into(),
+                    display_name: "Hana Hale".into(),
+                    password_hash: hash,
+                    roles: privacy::RoleSet::of(&[Role::HimTechnician]),
+                },
+                "test",
+            )
+        })
+        .unwrap();
+    h.store
+        .write(|tx| {
+            let mut record = tx.get::<Patient>(patient)?.record;
+            record.family_name = "Renamed".into();
+            tx.update(&Actor::new("user:hale"), patient, 1, &record)
+        })
+        .unwrap();
+    h.add_user("hana", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "hana").await;
+    let chart = h
+        .call("GET", &format!("/patients/{patient}"), Some(&cookie), None)
+        .await;
+    let text = html(&chart);
+    assert!(text.contains("<td>Hana Hale</td>"), "{text}");
+    assert!(
+        text.contains("<code>family_name</code>: Testpatient → Renamed"),
+        "{text}"
+    );
+}
