@@ -481,6 +481,15 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// The resource a `/fhir/{Type}/{id}...` path names, as (type, id), when the id is a
+/// number.
+fn fhir_target(path: &str) -> Option<(String, i64)> {
+    let mut parts = path.strip_prefix("/fhir/")?.split('/');
+    let kind = parts.next()?;
+    let id = parts.next()?.parse().ok()?;
+    Some((kind.to_owned(), id))
+}
+
 /// The patient id in a `/api/patients/{id}...` path, so a denied look at a chart is
 /// found under that patient in the audit report.
 fn patient_in_path(pattern: &str, path: &str) -> Option<i64> {
@@ -533,12 +542,28 @@ async fn guard(
         let reason = format!("{} {} needs {permission}", spec.method, spec.path);
         let denied = principal.clone();
         let patient = patient_in_path(spec.path, parts.uri.path());
+        let method = parts.method.clone();
+        let fhir_target = fhir_target(parts.uri.path());
         let audited = state
             .blocking(move |state| {
+                // The entry names what the request would have done, on its own channel,
+                // and the record it aimed at, so a refused FHIR delete reads as one.
+                let action = match method {
+                    Method::POST => Action::Create,
+                    Method::PUT | Method::PATCH => Action::Update,
+                    Method::DELETE => Action::Delete,
+                    _ => Action::Read,
+                };
                 let mut event = denied
-                    .event(state.store.clock().now(), Action::Read)
+                    .event(state.store.clock().now(), action)
                     .outcome(Outcome::Denied)
                     .reason(&reason);
+                if surface == Surface::Fhir {
+                    event.channel = privacy::Channel::Fhir;
+                    if let Some((kind, id)) = fhir_target {
+                        event = event.record(&kind, id);
+                    }
+                }
                 if let Some(id) = patient {
                     event = event.patient(records::PatientId(id)).record("patient", id);
                 }

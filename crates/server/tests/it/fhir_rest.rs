@@ -446,3 +446,26 @@ async fn a_broken_invariant_is_refused_naming_its_key_and_expression() {
         none.body
     );
 }
+
+/// A refused FHIR write is audited as what it tried to do (delete, update), on the fhir
+/// channel, naming the patient it aimed at (issue 10).
+#[tokio::test]
+async fn a_refused_fhir_write_is_audited_with_its_real_action() {
+    let h = crate::harness::Harness::new();
+    let id = h.add_patient("FR1");
+    h.add_user("bo", &[privacy::Role::Billing]);
+    let bo = h.login("bo").await;
+    let path = format!("/fhir/Patient/{id}");
+    let refused = h.call("DELETE", &path, Some(&bo), None).await;
+    assert_eq!(refused.status, axum::http::StatusCode::FORBIDDEN);
+    let entry = h.audit().into_iter().last().unwrap().event;
+    assert_eq!(
+        (entry.action, entry.outcome, entry.channel, entry.patient_id),
+        (
+            privacy::Action::Delete,
+            privacy::Outcome::Denied,
+            privacy::Channel::Fhir,
+            Some(records::PatientId(id))
+        )
+    );
+}
