@@ -23,6 +23,7 @@ pub mod ledger;
 mod note;
 mod party;
 mod patient;
+mod physician_query;
 pub mod postal;
 mod validation;
 
@@ -49,6 +50,7 @@ pub use patient::{
     Address, AdministrativeSex, Coverage, CoverageOrder, FACILITY_MRN_AUTHORITY, Patient,
     PatientIdentifier, Relationship,
 };
+pub use physician_query::{OTHER, PhysicianQuery, QueryStatus, UNDETERMINED};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};
 
 /// Every record kind the store keeps, named as the store and the audit trail name them.

@@ -13,6 +13,8 @@
 //! - `metrics`: open deficiencies by age and physician, delinquent records, the
 //!   delinquency rate against monthly discharges, the suspension list.
 //! - `poa`: CMS's POA-exempt codes.
+//! - `queries`: physician queries about deficiencies (compliant: indicators quoted, Other and
+//!   Clinically undetermined always offered, no leading phrasing), answered once.
 //! - `watch`: re-review of only the charts written since the last step (new rows by id,
 //!   changes by `record_history` id), for a server that keeps queues current.
 //!
@@ -28,6 +30,7 @@ mod audited;
 mod findings;
 mod metrics;
 mod poa;
+mod queries;
 mod reconcile;
 mod rules;
 mod watch;
@@ -36,6 +39,7 @@ pub use audited::{QUEUE_CATEGORIES, QueueItem, act_audited, queue_audited};
 pub use findings::{Context, Finding, analyse};
 pub use metrics::{Metrics, ProviderLine, metrics};
 pub use poa::PoaExempt;
+pub use queries::{NewQuery, answer, ask, open_queries};
 pub use reconcile::{
     Action, CAUSE_FIXED, QueueQuery, ReviewCounts, act, deficiencies_of, queue, review_all,
     review_patient,

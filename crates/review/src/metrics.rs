@@ -58,6 +58,12 @@ pub struct Metrics {
     pub suspension: Vec<ProviderLine>,
     /// The suspension threshold used.
     pub suspend_after_days: i64,
+    /// Physician queries asked (not withdrawn).
+    pub queries_asked: u64,
+    /// Of those, answered.
+    pub queries_answered: u64,
+    /// Median hours from asking to answer, over the answered ones.
+    pub median_answer_hours: Option<f64>,
 }
 
 /// The figures at `now`; physicians with a deficiency more than `suspend_after_days` past
@@ -120,6 +126,27 @@ pub fn metrics(
             }
         }
     }
+    let asked = tx.query(
+        "SELECT asked_at, answered_at FROM physician_queries WHERE deleted_at IS NULL AND status <> 'withdrawn'",
+        &[],
+    )?;
+    let mut turnaround: Vec<f64> = asked
+        .iter()
+        .filter_map(|row| {
+            let (asked, answered) = (row.get(0).as_instant()?, row.get(1).as_instant()?);
+            Some((answered - asked).as_seconds_f64() / 3600.0)
+        })
+        .collect();
+    turnaround.sort_by(f64::total_cmp);
+    let median_answer_hours = match turnaround.len() {
+        0 => None,
+        n if n % 2 == 1 => turnaround.get(n / 2).copied(),
+        n => Some(
+            (turnaround.get(n / 2 - 1).copied().unwrap_or(0.0)
+                + turnaround.get(n / 2).copied().unwrap_or(0.0))
+                / 2.0,
+        ),
+    };
     let discharges = tx.count::<Encounter>(&[
         Filter::Compare(
             "class",
@@ -159,5 +186,8 @@ pub fn metrics(
             .then(|| 100.0 * delinquent_records as f64 / average_monthly_discharges),
         suspension,
         suspend_after_days,
+        queries_asked: asked.len() as u64,
+        queries_answered: turnaround.len() as u64,
+        median_answer_hours,
     })
 }

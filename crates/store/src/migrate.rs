@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_deficiencies.sql"),
         postgres: include_str!("../migrations/postgres/0009_deficiencies.sql"),
     },
+    Migration {
+        version: 10,
+        name: "physician_queries",
+        sqlite: include_str!("../migrations/sqlite/0010_physician_queries.sql"),
+        postgres: include_str!("../migrations/postgres/0010_physician_queries.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

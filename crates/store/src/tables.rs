@@ -8,7 +8,7 @@ use crate::value::Value;
 use records::{
     Allergy, Charge, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
     EncounterParticipant, Immunization, Medication, Observation, Organization, Patient,
-    PatientGroup, Payer, Posting, Problem, Procedure, Provider,
+    PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
 };
 
 macro_rules! tables {
@@ -128,6 +128,11 @@ tables! {
         patient_id: Int, encounter_id: Int, rule_id: Text, subject: Text, status: Text,
         severity: Text, responsible: Text, provider_id: Int, assignee: Text, message: Text,
         since: Timestamp, due_at: Timestamp, closed_at: Timestamp, closed_reason: Text,
+    ];
+    PhysicianQuery => "physician_queries" [
+        patient_id: Int, encounter_id: Int, deficiency_id: Int, provider_id: Int, asked_by: Text,
+        indicators: Json, question: Text, options: Json, status: Text, answer: Text,
+        comment: Text, asked_at: Timestamp, answered_at: Timestamp, answered_by: Text,
     ];
     PatientGroup => "patient_groups" [
         name: Text, identifier_system: Text, identifier_value: Text, members: Json,

@@ -99,6 +99,7 @@ fn referenced_table(column: &str) -> Option<(&'static str, &'static str)> {
         "facility_id" | "organization_id" => ("organizations", "organization"),
         "procedure_id" => ("procedures", "procedure"),
         "charge_id" => ("charges", "charge"),
+        "deficiency_id" => ("deficiencies", "deficiency"),
         _ => return None,
     })
 }

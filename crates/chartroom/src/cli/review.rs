@@ -76,6 +76,42 @@ pub enum ReviewCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Ask the physician a query about a deficiency: the indicators quoted from the chart,
+    /// a question that does not lead, and the answers offered (Other and Clinically
+    /// undetermined are always added).
+    Ask {
+        /// Deficiency id.
+        deficiency: i64,
+        /// The question.
+        #[arg(long)]
+        question: String,
+        /// A clinical indicator quoted from the chart (repeat for several).
+        #[arg(long = "indicator", required = true, value_name = "TEXT")]
+        indicators: Vec<String>,
+        /// An answer to offer (repeat for several).
+        #[arg(long = "option", required = true, value_name = "TEXT")]
+        options: Vec<String>,
+        /// The physician to ask (provider id), when not the deficiency's own.
+        #[arg(long, value_name = "ID")]
+        to: Option<i64>,
+    },
+    /// Answer a physician query with one of the answers it offers (once).
+    Answer {
+        /// Query id.
+        query: i64,
+        /// The answer chosen, as offered.
+        #[arg(long)]
+        choice: String,
+        /// What the physician adds in words.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Physician queries waiting for an answer (one physician's with --provider).
+    Queries {
+        /// Provider id.
+        #[arg(long, value_name = "ID")]
+        provider: Option<i64>,
+    },
     /// Delinquency figures: open deficiencies by age and physician, delinquent records,
     /// the delinquency rate against average monthly discharges, the suspension list.
     Metrics {
@@ -329,6 +365,88 @@ pub fn run(
             let changed = change(store, auditor, &actor, &[id], &Action::Waive(reason))?;
             report(&changed, json)
         }
+        ReviewCmd::Ask {
+            deficiency,
+            question,
+            indicators,
+            options,
+            to,
+        } => {
+            let new = review::NewQuery {
+                deficiency_id: deficiency,
+                provider_id: to,
+                asked_by: auditor.user().to_owned(),
+                question,
+                indicators,
+                options,
+            };
+            let asked = query_change(store, auditor, AuditAction::Create, |tx| {
+                review::ask(tx, &actor, &new)
+            })?;
+            if json {
+                return output::json(&asked);
+            }
+            crate::say!(
+                "Query {} asked of provider {} about deficiency {deficiency}; answers offered: {}.",
+                asked.meta.id,
+                asked.record.provider_id,
+                asked.record.options.join(" | ")
+            );
+            Ok(())
+        }
+        ReviewCmd::Answer {
+            query,
+            choice,
+            comment,
+        } => {
+            let by = auditor.user().to_owned();
+            let answered = query_change(store, auditor, AuditAction::Update, |tx| {
+                review::answer(tx, &actor, query, &choice, comment.as_deref(), &by)
+            })?;
+            if json {
+                return output::json(&answered);
+            }
+            crate::say!(
+                "Query {query} answered: {}.",
+                answered.record.answer.as_deref().unwrap_or_default()
+            );
+            Ok(())
+        }
+        ReviewCmd::Queries { provider } => {
+            let waiting = store.read(|tx| review::open_queries(tx, provider))?;
+            let mut patients: Vec<i64> = waiting.iter().map(|q| q.record.patient_id.0).collect();
+            patients.sort_unstable();
+            patients.dedup();
+            auditor.shown(
+                store,
+                &patients,
+                review::QUEUE_CATEGORIES,
+                "physician queries",
+            )?;
+            if json {
+                return output::json(&waiting);
+            }
+            let rows: Vec<Vec<String>> = waiting
+                .iter()
+                .map(|q| {
+                    vec![
+                        q.meta.id.to_string(),
+                        q.record.patient_id.to_string(),
+                        q.record.provider_id.to_string(),
+                        q.record.asked_at.date().to_string(),
+                        q.record.question.clone(),
+                        q.record.options.join(" | "),
+                    ]
+                })
+                .collect();
+            output::table(
+                &[
+                    "query", "patient", "provider", "asked", "question", "answers",
+                ],
+                &rows,
+            );
+            Ok(())
+        }
         ReviewCmd::Metrics { suspend_after } => {
             if !(0..=3650).contains(&suspend_after) {
                 bail!("--suspend-after must be 0 to 3650 days, not {suspend_after}");
@@ -358,6 +476,14 @@ pub fn run(
                     "No inpatient discharges in the last twelve months: no delinquency rate."
                 ),
             }
+            crate::say!(
+                "Physician queries: {} asked, {} answered{}.",
+                output::count(m.queries_asked),
+                output::count(m.queries_answered),
+                m.median_answer_hours
+                    .map(|h| format!(", median {h:.1} h to answer"))
+                    .unwrap_or_default()
+            );
             crate::say!();
             let ages: Vec<Vec<String>> = m
                 .by_age
@@ -453,6 +579,32 @@ fn change(
     let who = auditor.event(store, AuditAction::Update);
     Ok(auditor.trail().write(store, |audited| {
         review::act_audited(audited, actor, &who, ids, action)
+    })?)
+}
+
+/// Writes a query change and its audit entry (with the query's new values) in one
+/// transaction.
+fn query_change(
+    store: &Store,
+    auditor: &CliAuditor,
+    action: AuditAction,
+    change: impl FnOnce(&mut store::Tx<'_>) -> store::Result<Stored<records::PhysicianQuery>>,
+) -> Result<Stored<records::PhysicianQuery>> {
+    let who = auditor.event(store, action);
+    Ok(auditor.trail().write(store, |audited| {
+        let stored = change(&mut audited.records())?;
+        let event = who
+            .clone()
+            .patient(stored.record.patient_id)
+            .record("physician_query", stored.meta.id)
+            .categories(review::QUEUE_CATEGORIES)
+            .reason(&format!(
+                "physician query {}",
+                stored.record.status.as_str()
+            ))
+            .changes(None, serde_json::to_string(&stored.record).ok());
+        audited.append(&event)?;
+        Ok(stored)
     })?)
 }
 

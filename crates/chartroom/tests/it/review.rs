@@ -86,6 +86,73 @@ fn review_fills_the_queue_and_each_step_is_audited() {
         String::from_utf8_lossy(&bad.stderr).contains("--suspend-after must be 0 to 3650 days")
     );
 
+    // A physician query about a deficiency with a physician to ask.
+    let physician_item = items
+        .iter()
+        .find(|d| {
+            !d["record"]["provider_id"].is_null()
+                && d["meta"]["id"].as_i64().unwrap().to_string() != other
+        })
+        .unwrap();
+    let about = physician_item["meta"]["id"].as_i64().unwrap().to_string();
+    let asked = json(
+        &data,
+        &[
+            "review",
+            "ask",
+            &about,
+            "--question",
+            "Which condition does the note document?",
+            "--indicator",
+            "Glucose 312 mg/dL",
+            "--option",
+            "Type 2 diabetes with hyperglycemia",
+        ],
+    );
+    let query_id = asked["meta"]["id"].as_i64().unwrap().to_string();
+    assert_eq!(asked["record"]["options"].as_array().unwrap().len(), 3);
+    let leading = chartroom(
+        &data,
+        &[
+            "review",
+            "ask",
+            &about,
+            "--question",
+            "Please document diabetes.",
+            "--indicator",
+            "A1c 9.1",
+            "--option",
+            "Diabetes",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&leading.stderr).contains("leads the physician"));
+    assert_eq!(
+        json(&data, &["review", "queries"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let answered = json(
+        &data,
+        &[
+            "review",
+            "answer",
+            &query_id,
+            "--choice",
+            "clinically undetermined",
+        ],
+    );
+    assert_eq!(answered["record"]["answer"], "Clinically undetermined");
+    let twice = chartroom(&data, &["review", "answer", &query_id, "--choice", "Other"]);
+    assert!(
+        String::from_utf8_lossy(&twice.stderr).contains("is answered; it cannot be answered again")
+    );
+    assert_eq!(
+        json(&data, &["review", "show", &about])["deficiency"]["record"]["status"],
+        "answered"
+    );
+
     let audit = stdout(&chartroom(&data, &["audit", "list", "--action", "update"]));
     assert!(audit.contains("deficiency waived"), "{audit}");
     let reads = stdout(&chartroom(&data, &["audit", "list", "--action", "read"]));
