@@ -2,7 +2,8 @@
 //! methods, access rules, summaries) and the request types' derived schemas, so it cannot
 //! drift from the routes that exist.
 
-use crate::routes::{Access, Surface, route_specs};
+use crate::guard::{Access, Surface};
+use crate::routes::route_specs;
 use axum::http::Method;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,

@@ -3,7 +3,7 @@
 //! answers an OperationOutcome.
 
 use crate::error::WebError;
-use crate::routes::Surface;
+use crate::guard::Surface;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;

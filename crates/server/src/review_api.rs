@@ -6,7 +6,7 @@
 use crate::auth::Principal;
 use crate::body::JsonBody;
 use crate::error::WebError;
-use crate::routes::{Access, Entry, route};
+use crate::guard::{Access, Entry, route};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};

@@ -1,114 +1,21 @@
 //! The route table: every route with its method, path, access rule and whether it serves
-//! patient data; `app` builds the router from it, so no route can skip its rule.
+//! patient data; `app` builds the router from it, so no route can skip its rule. The
+//! rules themselves and the middleware that enforces them live in `guard.rs`.
 //!
-//! Invariants:
-//! - A route that serves patient data needs a permission (tested over the whole table).
-//! - Non-public routes run behind `guard`, which signs the request in (401 otherwise),
-//!   checks the route's permission against the user's current roles (403 and a denied
-//!   audit entry otherwise) and hands the handler the `Principal`.
+//! Invariant: a route that serves patient data needs a permission (tested over the whole
+//! table).
 
-use crate::auth::MfaState;
-use crate::auth::{self, authenticate};
 use crate::error::WebError;
+use crate::guard::{Access, Entry, RouteSpec, guard, route};
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, amendments, audit_api, codes_api, mfa, notes, population, tokens};
+use crate::{admin, amendments, audit_api, auth, codes_api, mfa, notes, population, tokens};
 use axum::Router;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
-use privacy::{Action, Outcome, Permission};
-use std::borrow::Cow;
-use utoipa::ToSchema;
-use utoipa::openapi::{RefOr, schema::Schema};
-
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (health check, sign-in).
-    Public,
-    /// Any signed-in user who passed the second factor (or needs none).
-    SignedIn,
-    /// Any signed-in user, also before the second factor (sign-out, enrolment, the code).
-    SignedInBeforeMfa,
-    /// A signed-in user whose roles hold this permission.
-    Needs(Permission),
-}
-
-/// Which surface a route belongs to: it decides how a refusal looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    /// The JSON API under `/api` (refusals are `{"error": ...}`).
-    Api,
-    /// Server-rendered HTML pages (not signed in: a redirect to the sign-in page;
-    /// refused: an HTML page).
-    Page,
-    /// The FHIR REST API under `/fhir` (refusals are OperationOutcomes).
-    Fhir,
-}
-
-/// One route.
-#[derive(Debug, Clone)]
-pub struct RouteSpec {
-    /// The surface (API, page, FHIR).
-    pub surface: Surface,
-    /// HTTP method.
-    pub method: Method,
-    /// Path pattern (`{id}` for parameters).
-    pub path: &'static str,
-    /// The rule.
-    pub access: Access,
-    /// Whether responses carry patient data.
-    pub patient_data: bool,
-    /// One line for the API document.
-    pub summary: &'static str,
-    /// The JSON body's schema, for the API document.
-    pub body: Option<SchemaFn>,
-}
-
-/// A request body's schema name and schema.
-pub type SchemaFn = fn() -> (Cow<'static, str>, RefOr<Schema>);
-
-fn schema_of<T: ToSchema>() -> (Cow<'static, str>, RefOr<Schema>) {
-    (T::name(), T::schema())
-}
-
-pub(crate) struct Entry(RouteSpec, MethodRouter<AppState>);
-
-impl Entry {
-    /// Marks the route as part of `surface` (routes start on the JSON API).
-    pub(crate) fn on(mut self, surface: Surface) -> Self {
-        self.0.surface = surface;
-        self
-    }
-
-    pub(crate) fn takes<T: ToSchema>(mut self) -> Self {
-        self.0.body = Some(schema_of::<T>);
-        self
-    }
-}
-
-pub(crate) fn route(
-    method: Method,
-    path: &'static str,
-    access: Access,
-    patient_data: bool,
-    summary: &'static str,
-    handler: MethodRouter<AppState>,
-) -> Entry {
-    let spec = RouteSpec {
-        surface: Surface::Api,
-        method,
-        path,
-        access,
-        patient_data,
-        summary,
-        body: None,
-    };
-    Entry(spec, handler)
-}
+use axum::routing::{get, post};
+use privacy::Permission;
 
 fn table() -> Vec<Entry> {
     use Access::*;
@@ -481,130 +388,3 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// The resource a `/fhir/{Type}/{id}...` path names, as (type, id), when the id is a
-/// number.
-fn fhir_target(path: &str) -> Option<(String, i64)> {
-    let mut parts = path.strip_prefix("/fhir/")?.split('/');
-    let kind = parts.next()?;
-    let id = parts.next()?.parse().ok()?;
-    Some((kind.to_owned(), id))
-}
-
-/// The patient id in a `/api/patients/{id}...` path, so a denied look at a chart is
-/// found under that patient in the audit report.
-fn patient_in_path(pattern: &str, path: &str) -> Option<i64> {
-    let position = pattern.split('/').position(|part| part == "{id}")?;
-    if !pattern.starts_with("/api/patients/{id}")
-        && !pattern.starts_with("/patients/{id}")
-        && !pattern.starts_with("/fhir/Patient/{id}")
-    {
-        return None;
-    }
-    path.split('/').nth(position)?.parse().ok()
-}
-
-async fn guard(
-    State((state, access, spec)): State<(AppState, Access, RouteSpec)>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let surface = spec.surface;
-    let mut origin = auth::origin(&parts);
-    origin.web = surface == Surface::Page;
-    if let Some(reason) = &state.config.read_only
-        && access != Access::SignedInBeforeMfa
-        && !matches!(parts.method, Method::GET | Method::HEAD)
-    {
-        let refusal = WebError::Forbidden(format!(
-            "the server is read-only because its audit chain check failed ({reason}); nothing can be changed"
-        ));
-        return crate::rejection::refuse(surface, refusal);
-    }
-    let principal = match authenticate(&state, &parts.headers, origin).await {
-        Ok(principal) => principal,
-        Err(error) => return crate::rejection::refuse(surface, error),
-    };
-    if access != Access::SignedInBeforeMfa {
-        match principal.mfa {
-            MfaState::Passed => {}
-            MfaState::Required => {
-                return crate::rejection::second_factor_missing(surface, false);
-            }
-            MfaState::EnrolmentRequired => {
-                return crate::rejection::second_factor_missing(surface, true);
-            }
-        }
-    }
-    if let Access::Needs(permission) = access
-        && !principal.allows(permission)
-    {
-        let reason = format!("{} {} needs {permission}", spec.method, spec.path);
-        let denied = principal.clone();
-        let patient = patient_in_path(spec.path, parts.uri.path());
-        let method = parts.method.clone();
-        let fhir_target = fhir_target(parts.uri.path());
-        let audited = state
-            .blocking(move |state| {
-                // The entry names what the request would have done, on its own channel,
-                // and the record it aimed at, so a refused FHIR delete reads as one.
-                let action = match method {
-                    Method::POST => Action::Create,
-                    Method::PUT | Method::PATCH => Action::Update,
-                    Method::DELETE => Action::Delete,
-                    _ => Action::Read,
-                };
-                let mut event = denied
-                    .event(state.store.clock().now(), action)
-                    .outcome(Outcome::Denied)
-                    .reason(&reason);
-                if surface == Surface::Fhir {
-                    event.channel = privacy::Channel::Fhir;
-                    if let Some((kind, id)) = fhir_target {
-                        event = event.record(&kind, id);
-                    }
-                }
-                if let Some(id) = patient {
-                    event = event.patient(records::PatientId(id)).record("patient", id);
-                }
-                Ok(state.trail.record(&state.store, &event)?)
-            })
-            .await;
-        if let Err(error) = audited {
-            return crate::rejection::refuse(surface, error);
-        }
-        let refusal = WebError::Forbidden(not_permitted(&principal, permission));
-        return crate::rejection::refuse(surface, refusal);
-    }
-    parts.extensions.insert(principal);
-    next.run(Request::from_parts(parts, body)).await
-}
-
-/// Why `principal` may not do what needs `permission`, in terms of roles (and of the
-/// token's scopes only when a token was used), naming the roles that would allow it.
-fn not_permitted(principal: &crate::auth::Principal, permission: Permission) -> String {
-    let yours = if principal.roles.is_empty() {
-        "none".to_owned()
-    } else {
-        principal.roles.to_list()
-    };
-    let holders: Vec<&str> = privacy::Role::ALL
-        .iter()
-        .filter(|role| role.permissions().contains(permission))
-        .map(|role| role.as_str())
-        .collect();
-    let needed = if holders.is_empty() {
-        format!("it needs the permission {permission}")
-    } else {
-        format!(
-            "it needs the permission {permission}, which the roles {} have",
-            holders.join(", ")
-        )
-    };
-    match &principal.token {
-        Some(_) if principal.roles.allows(permission) => {
-            format!("your API token's scopes do not allow this: {needed}")
-        }
-        _ => format!("your roles ({yours}) do not allow this: {needed}"),
-    }
-}

@@ -47,8 +47,8 @@ pub(crate) use export_jobs::ExportJobs;
 pub(crate) use stray::{is_fhir_path, no_route, outcomes_only};
 
 use crate::auth::Principal;
-use crate::routes::Surface;
-use crate::routes::{Access, Entry, route};
+use crate::guard::Surface;
+use crate::guard::{Access, Entry, route};
 use crate::state::AppState;
 use axum::Extension;
 use axum::body::Body;

@@ -11,7 +11,7 @@
 //! - Pages show only the chart sections the user may read (`patients::read_chart` empties
 //!   the rest before anything is rendered).
 
-use crate::routes::{Access, Entry, Surface, route};
+use crate::guard::{Access, Entry, Surface, route};
 use axum::http::Method;
 use axum::routing::{get, post};
 use privacy::Permission;

@@ -7,7 +7,7 @@ use super::layout::{Nav, field_error, nav, page, token_field};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::review_api::{QueueBody, action, change, queue};
-use crate::routes::{Access, Entry, Surface, route};
+use crate::guard::{Access, Entry, Surface, route};
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{Path, State};
