@@ -330,6 +330,32 @@ async function main() {
       assert.match(await page.textContent("#history"), /delete \(entered twice in the browser test\)/);
     });
 
+    await step("the HIM technician opens an encounter (every bad field at once), then discharges it from its form", async () => {
+      await page.goto(`${base}${chartPath}`);
+      await Promise.all([page.waitForNavigation(), page.click("#encounters a:has-text(\"New encounter\")")]);
+      await page.selectOption("#class", "inpatient");
+      await page.fill("#admit_at", "2026-03-02T09:00");
+      await page.fill("#discharge_at", "2026-03-01T09:00");
+      await page.selectOption("#discharge_disposition", "03");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save encounter\")")]);
+      const errors = await page.textContent("[role=alert]");
+      assert.match(errors, /Discharge time: .* is before/);
+      await shot(page, "encounter-errors");
+      await page.fill("#discharge_at", "");
+      await page.selectOption("#discharge_disposition", "");
+      await page.fill("#service", "Medicine");
+      await page.fill("#reason", "community-acquired pneumonia");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save encounter\")")]);
+      assert.equal(new URL(page.url()).pathname, chartPath);
+      const row = page.locator("#encounters tbody tr:has-text(\"community-acquired pneumonia\")").first();
+      assert.match(await row.textContent(), /Medicine[\s\S]*In progress/);
+      await Promise.all([page.waitForNavigation(), row.locator("a:has-text(\"Change\")").click()]);
+      await page.fill("#discharge_at", "2026-03-05T14:30");
+      await page.selectOption("#discharge_disposition", "03");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save encounter\")")]);
+      assert.match(await page.locator("#encounters tbody tr:has-text(\"community-acquired pneumonia\")").first().textContent(), /Finished/);
+    });
+
     await step("the HIM technician charts flu coverage by age band, saves it and exports CSV", async () => {
       await page.click("nav >> text=Queries");
       await page.fill("#vax", "flu");

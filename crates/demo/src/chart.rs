@@ -487,6 +487,7 @@ impl VisitWriter<'_, '_> {
                     payer_id: encounter_payer,
                     discharge_disposition: disposition.map(Into::into),
                     reason: Some(reason.chars().take(200).collect()),
+                    service: None,
                 },
             )?
             .meta

@@ -632,6 +632,7 @@ fn admit(
         payer_id: None,
         discharge_disposition: None,
         reason: None,
+        service: None,
     };
     if let Err(errors) = encounter.validate() {
         return stop(problems, encounter_problems(v, errors));
@@ -650,6 +651,7 @@ fn admit(
                 facility_id: stored.record.facility_id,
                 payer_id: stored.record.payer_id,
                 reason: stored.record.reason.clone(),
+                service: stored.record.service.clone(),
                 ..encounter
             };
             tx.update(actor, id, stored.meta.version, &updated)?;

@@ -90,6 +90,10 @@ pub struct Encounter {
     pub discharge_disposition: Option<String>,
     /// Reason for visit in words.
     pub reason: Option<String>,
+    /// The hospital service responsible (HL7 table 0069 style: medicine, surgery,
+    /// cardiology); records written before it existed have none.
+    #[serde(default)]
+    pub service: Option<String>,
 }
 
 impl RecordKind for Encounter {
@@ -116,6 +120,7 @@ impl Encounter {
             payer_id: None,
             discharge_disposition: None,
             reason,
+            service: None,
         }
     }
 
@@ -166,6 +171,7 @@ impl Validate for Encounter {
             );
         }
         v.optional_text("reason", self.reason.as_deref(), 200);
+        v.optional_text("service", self.service.as_deref(), 60);
     }
 }
 

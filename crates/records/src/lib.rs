@@ -11,10 +11,12 @@
 #![deny(missing_docs)]
 
 mod clinical;
+mod clinical_entry;
 #[allow(missing_docs)]
 pub mod dates;
 mod deficiency;
 mod encounter;
+mod encounter_entry;
 mod financial;
 mod group;
 mod identifiers;
@@ -31,11 +33,13 @@ pub use clinical::{
     Allergy, AllergyCategory, AllergyCriticality, Immunization, ImmunizationStatus, Medication,
     MedicationStatus, Observation, ObservationValue, Problem, ProblemStatus,
 };
+pub use clinical_entry::{ClinicalEntry, loinc_check_digit_ok};
 pub use deficiency::{Deficiency, DeficiencyStatus, Responsible, Severity};
 pub use encounter::{
     Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterParticipant, EncounterStatus,
     ParticipantRole, PoaIndicator, Procedure, ProcedureCodeSystem, normalize_icd10cm,
 };
+pub use encounter_entry::{EncounterEntry, FromLocal, ToLocal, local_text};
 pub use financial::{Charge, Posting, PostingKind, PostingSource};
 pub use group::{MAX_GROUP_MEMBERS, PatientGroup};
 pub use identifiers::{Mrn, Npi};

@@ -192,6 +192,18 @@ impl Validator {
         }
     }
 
+    /// Adds the problems `record` finds in itself, except on fields already refused: a
+    /// form's text that did not parse left a stand-in there, not what was typed.
+    pub fn check_unless_refused(&mut self, record: &dyn Validate) {
+        let mut whole = Validator::default();
+        record.check(&mut whole);
+        for error in whole.errors {
+            if !self.errors.iter().any(|e| e.path == error.path) {
+                self.errors.push(error);
+            }
+        }
+    }
+
     /// All problems, or `Ok(())`.
     pub fn finish(self) -> Result<(), ValidationErrors> {
         if self.errors.is_empty() {

@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_physician_queries.sql"),
         postgres: include_str!("../migrations/postgres/0010_physician_queries.sql"),
     },
+    Migration {
+        version: 11,
+        name: "encounter_service",
+        sqlite: include_str!("../migrations/sqlite/0011_encounter_service.sql"),
+        postgres: include_str!("../migrations/postgres/0011_encounter_service.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

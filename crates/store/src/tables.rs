@@ -83,6 +83,7 @@ tables! {
     Encounter => "encounters" [
         patient_id: Int, class: Text, status: Text, admit_at: Timestamp, discharge_at: Timestamp,
         attending_id: Int, facility_id: Int, payer_id: Int, discharge_disposition: Text, reason: Text,
+        service: Text,
     ];
     EncounterParticipant => "encounter_participants" [
         patient_id: Int, encounter_id: Int, provider_id: Int, role: Text,

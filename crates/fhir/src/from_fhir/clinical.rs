@@ -90,6 +90,8 @@ pub(super) fn encounter(resource: &fhir::Encounter, cx: &mut Cx<'_>) -> Mapped {
         payer_id: None,
         discharge_disposition,
         reason,
+        // FIXME(#11): Encounter.serviceType is not mapped yet, so FHIR carries no service.
+        service: None,
     })
 }
 

@@ -70,6 +70,7 @@ pub fn encounter(ctx: &mut Ctx, tx: &mut Tx<'_>, fields: &Fields<'_>) -> Result<
         reason: fields
             .opt("DESCRIPTION")
             .map(|d| d.chars().take(200).collect()),
+        service: None,
     };
     ctx.store(tx, key, &record)
 }

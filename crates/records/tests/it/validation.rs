@@ -49,6 +49,7 @@ fn encounter_and_note_rules() {
         payer_id: None,
         discharge_disposition: Some("99".into()),
         reason: None,
+        service: None,
     };
     assert_eq!(
         paths(encounter.validate().unwrap_err()),

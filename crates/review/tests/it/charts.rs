@@ -189,6 +189,7 @@ pub fn complete_chart(tx: &mut Tx<'_>) -> Chart {
                 payer_id: None,
                 discharge_disposition: Some("01".into()),
                 reason: None,
+                service: None,
             },
         )
         .unwrap()

@@ -398,20 +398,24 @@ fn sections(
         }
         @if chart.shows(DataCategory::Encounters) {
             section #encounters { h2 { "Encounters" }
-                @if visit_token.is_some() { p { a.button href={ "/patients/" (c.patient.meta.id) "/check-in" } { "Check in" } } }
-                table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Status" } th { "Reason" } } }
+                @if visit_token.is_some() { p {
+                    a.button href={ "/patients/" (c.patient.meta.id) "/check-in" } { "Check in" } " "
+                    a.button href={ "/patients/" (c.patient.meta.id) "/encounters/new" } { "New encounter" } } }
+                table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Service" } th { "Status" } th { "Reason" } } }
                     tbody {
                         @for e in c.encounters.iter().rev() { tr {
                             td { (instant(e.record.admit_at)) }
                             td { (e.record.discharge_at.map(instant).unwrap_or_default()) }
                             td { (words(&e.record.class)) }
+                            td { (e.record.service.as_deref().unwrap_or("")) }
                             td { (words(&e.record.status))
                                 @if let (Some(token), records::EncounterStatus::InProgress) = (visit_token, e.record.status) {
                                     (super::encounters::close_form(token, e))
                                 } }
-                            td { (e.record.reason.as_deref().unwrap_or("")) }
+                            td { (e.record.reason.as_deref().unwrap_or(""))
+                                @if visit_token.is_some() { " " a href={ "/encounters/" (e.meta.id) "/edit" } { "Change" } } }
                         } }
-                        @if c.encounters.is_empty() { (empty_row(5)) }
+                        @if c.encounters.is_empty() { (empty_row(6)) }
                     }
                 }
             }

@@ -102,7 +102,8 @@ pub(crate) struct CheckInForm {
     reason: String,
 }
 
-fn audited_write(
+/// Writes an encounter and its audit entry in one transaction.
+pub(super) fn audited_write(
     state: &AppState,
     principal: &Principal,
     patient: i64,

@@ -26,7 +26,9 @@ mod code_pages;
 mod coding;
 mod demographics;
 mod diagnosis_form;
+mod encounter_form;
 mod encounters;
+mod fields;
 mod forms;
 mod layout;
 mod ledger;
@@ -211,6 +213,38 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "check a patient in (opens an encounter)",
             post(encounters::check_in),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/encounters/new",
+            Needs(P::WriteEncounters),
+            true,
+            "encounter form: admission and discharge times, class, attending, service",
+            get(encounter_form::new_form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/encounters",
+            Needs(P::WriteEncounters),
+            true,
+            "open an encounter with its details",
+            post(encounter_form::create),
+        ),
+        route(
+            M::GET,
+            "/encounters/{id}/edit",
+            Needs(P::WriteEncounters),
+            true,
+            "an encounter's form, filled in",
+            get(encounter_form::edit_form),
+        ),
+        route(
+            M::POST,
+            "/encounters/{id}/edit",
+            Needs(P::WriteEncounters),
+            true,
+            "change or close an encounter",
+            post(encounter_form::update),
         ),
         route(
             M::POST,

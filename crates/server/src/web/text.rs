@@ -12,6 +12,17 @@ pub(crate) fn day(date: Date) -> String {
     date.format(DAY).unwrap_or_default()
 }
 
+/// The facility's wall-clock time at `at`, as forms show it.
+pub(crate) fn to_local(at: OffsetDateTime) -> time::PrimitiveDateTime {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    time::PrimitiveDateTime::new(at.date(), at.time())
+}
+
+/// The instant a wall-clock time typed at the facility means.
+pub(crate) fn from_local(local: time::PrimitiveDateTime) -> OffsetDateTime {
+    local.assume_utc()
+}
+
 pub(crate) fn instant(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(MINUTE)

@@ -261,6 +261,7 @@ impl Harness {
             payer_id: None,
             discharge_disposition: None,
             reason: Some("follow-up".into()),
+            service: None,
         };
         self.store
             .write(|tx| tx.create(&store::Actor::new("test"), &encounter))

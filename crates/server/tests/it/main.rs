@@ -5,6 +5,7 @@
 
 mod admin;
 mod chart_page;
+mod encounter_form;
 mod encounters;
 mod error_pages;
 mod fhir_export;

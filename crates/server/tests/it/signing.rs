@@ -8,7 +8,7 @@ use privacy::{Action, Role};
 use records::{ClinicalNote, NoteType, PatientId, Provider, ProviderId};
 use store::Actor;
 
-fn add_provider(h: &Harness, family: &str) -> i64 {
+pub(crate) fn add_provider(h: &Harness, family: &str) -> i64 {
     let provider = Provider {
         npi: None,
         family_name: family.into(),

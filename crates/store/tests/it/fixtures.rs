@@ -108,6 +108,7 @@ pub fn full_chart(tx: &mut Tx<'_>) -> store::Result<Chart> {
             payer_id: Some(PayerId(payer.meta.id)),
             discharge_disposition: Some("01".into()),
             reason: Some("Chest pain".into()),
+            service: None,
         },
     )?;
     let encounter_id = EncounterId(encounter.meta.id);
