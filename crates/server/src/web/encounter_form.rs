@@ -191,6 +191,38 @@ enum Outcome {
     Refused(Vec<(String, String)>, Vec<Stored<Provider>>, String),
 }
 
+/// Back to the chart once saved; else the form again with what was typed and every problem.
+fn answer(
+    state: &AppState,
+    principal: &Principal,
+    outcome: Outcome,
+    action: &str,
+    version: Option<i64>,
+    posted: &EncounterForm,
+) -> PageResult {
+    match outcome {
+        Outcome::Saved(patient) => {
+            Ok(Redirect::to(&format!("/patients/{patient}#encounters")).into_response())
+        }
+        Outcome::Refused(errors, providers, title) => {
+            let nav = nav(state, principal);
+            let body = form(
+                &nav,
+                action,
+                version,
+                &posted.entry(),
+                &providers,
+                &errors,
+                "/patients",
+            );
+            Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&title, Some(&nav), body),
+            ))
+        }
+    }
+}
+
 /// `POST /patients/{id}/encounters`: opens the encounter, or shows every problem.
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -226,27 +258,14 @@ pub(crate) async fn create(
             Ok(Outcome::Saved(id))
         })
         .await?;
-    match outcome {
-        Outcome::Saved(patient) => {
-            Ok(Redirect::to(&format!("/patients/{patient}#encounters")).into_response())
-        }
-        Outcome::Refused(errors, providers, title) => {
-            let nav = nav(&state, &principal);
-            let body = form(
-                &nav,
-                &format!("/patients/{id}/encounters"),
-                None,
-                &posted.entry(),
-                &providers,
-                &errors,
-                &format!("/patients/{id}#encounters"),
-            );
-            Ok(html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&title, Some(&nav), body),
-            ))
-        }
-    }
+    answer(
+        &state,
+        &principal,
+        outcome,
+        &format!("/patients/{id}/encounters"),
+        None,
+        &posted,
+    )
 }
 
 /// `GET /encounters/{id}/edit`: the encounter's form, filled in (an audited look).
@@ -327,25 +346,12 @@ pub(crate) async fn update(
             Ok(Outcome::Saved(patient))
         })
         .await?;
-    match outcome {
-        Outcome::Saved(patient) => {
-            Ok(Redirect::to(&format!("/patients/{patient}#encounters")).into_response())
-        }
-        Outcome::Refused(errors, providers, title) => {
-            let nav = nav(&state, &principal);
-            let body = form(
-                &nav,
-                &format!("/encounters/{id}/edit"),
-                Some(version),
-                &posted.entry(),
-                &providers,
-                &errors,
-                "/patients",
-            );
-            Ok(html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&title, Some(&nav), body),
-            ))
-        }
-    }
+    answer(
+        &state,
+        &principal,
+        outcome,
+        &format!("/encounters/{id}/edit"),
+        Some(version),
+        &posted,
+    )
 }
