@@ -19,8 +19,10 @@ use hmac::{Hmac, KeyInit, Mac as _};
 use sha2::Sha256;
 use std::fmt;
 
+mod anchor;
 mod head;
 
+pub use anchor::{Anchor, read_anchors};
 pub use head::Head;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -185,6 +187,8 @@ pub struct Verified {
     /// Entries newer than the recorded head (written by a process that stopped before
     /// recording its head; their MACs are still checked).
     pub beyond_head: u64,
+    /// Anchored heads the log was found to hold.
+    pub anchored: u64,
 }
 
 /// The first thing wrong with an audit log.
@@ -265,6 +269,33 @@ pub enum Tamper {
         /// The entry it names.
         seq: i64,
     },
+    /// A line of the anchor file was not written by Chartroom with this key.
+    #[error("line {line} of the audit anchor file is not authentic ({reason})")]
+    AnchorForged {
+        /// The line number (from 1).
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The log holds an authentic entry where an anchor recorded a different one: the log
+    /// was rewritten from there (by someone holding the key).
+    #[error(
+        "entry {seq} is not the entry anchored outside the host as entry {seq}: the log was rewritten from there"
+    )]
+    AnchorMismatch {
+        /// The entry.
+        seq: i64,
+    },
+    /// The log ends before an anchored head.
+    #[error(
+        "entries are missing at the end: the log ends at entry {last}, but entry {anchored} was anchored outside the host"
+    )]
+    AnchoredMissingAtEnd {
+        /// The last entry present (0 when none).
+        last: i64,
+        /// The newest anchored entry.
+        anchored: i64,
+    },
     /// There are entries but no head to compare them with.
     #[error(
         "the head recorded outside the database is missing, so deleted newest entries cannot be ruled out ({entries} entries otherwise intact)"
@@ -299,6 +330,10 @@ pub struct ChainWalk<'k> {
     expected: i64,
     /// The MAC of the entry the head names, once passed.
     at_head: Option<Mac>,
+    /// Anchored heads still ahead of the walk, newest first (popped as they are reached).
+    anchors: Vec<Head>,
+    /// Anchored heads found in the log so far.
+    anchored: u64,
 }
 
 impl<'k> ChainWalk<'k> {
@@ -310,7 +345,23 @@ impl<'k> ChainWalk<'k> {
             prev: GENESIS,
             expected: 1,
             at_head: external_head.filter(|h| h.seq == 0).map(|_| GENESIS),
+            anchors: Vec::new(),
+            anchored: 0,
         }
+    }
+
+    /// Also requires the log to hold every anchored head ahead of where the walk starts
+    /// (anchors at or before a checkpoint were checked by the walk that set it).
+    #[must_use]
+    pub fn with_anchors(mut self, anchors: &[Anchor]) -> Self {
+        let start = self.start();
+        self.anchors = anchors
+            .iter()
+            .map(|a| a.head)
+            .filter(|h| h.seq > start)
+            .collect();
+        self.anchors.sort_by_key(|h| std::cmp::Reverse(h.seq));
+        self
     }
 
     /// A walk that continues after `from`, an entry already verified (a checkpoint), to be
@@ -328,6 +379,8 @@ impl<'k> ChainWalk<'k> {
             at_head: external_head
                 .filter(|h| h.seq == from.seq)
                 .map(|_| from.mac),
+            anchors: Vec::new(),
+            anchored: 0,
         }
     }
 
@@ -363,6 +416,12 @@ impl<'k> ChainWalk<'k> {
             if self.head.is_some_and(|h| h.seq == entry.seq) {
                 self.at_head = Some(entry.mac);
             }
+            while let Some(anchor) = self.anchors.pop_if(|a| a.seq == entry.seq) {
+                if anchor.mac != entry.mac {
+                    return Err(Tamper::AnchorMismatch { seq: entry.seq });
+                }
+                self.anchored += 1;
+            }
             self.prev = entry.mac;
             self.expected += 1;
         }
@@ -376,12 +435,21 @@ impl<'k> ChainWalk<'k> {
             seq: self.expected - 1,
             mac: self.prev,
         };
+        // An anchor the log does not reach outranks the head: the head file may have been
+        // put back along with the cut.
+        if let Some(anchored) = self.anchors.first() {
+            return Err(Tamper::AnchoredMissingAtEnd {
+                last: last.seq,
+                anchored: anchored.seq,
+            });
+        }
         let Some(head) = self.head else {
             return if entries == 0 {
                 Ok(Verified {
                     entries: 0,
                     head: last,
                     beyond_head: 0,
+                    anchored: self.anchored,
                 })
             } else {
                 Err(Tamper::NoHead { entries })
@@ -400,6 +468,7 @@ impl<'k> ChainWalk<'k> {
             entries,
             head: last,
             beyond_head: (last.seq - head.seq).unsigned_abs(),
+            anchored: self.anchored,
         })
     }
 }

@@ -34,7 +34,8 @@ pub use audit::{Action, AuditEvent, Channel, Outcome};
 pub use audit_row::{AUDIT_COLUMNS, audit_row};
 pub use category::DataCategory;
 pub use chain::{
-    AuditEntry, AuditKey, ChainWalk, GENESIS, Head, Mac, Tamper, Verified, seal, verify,
+    Anchor, AuditEntry, AuditKey, ChainWalk, GENESIS, Head, Mac, Tamper, Verified, read_anchors,
+    seal, verify,
 };
 pub use error::{Error, Result};
 pub use password::{

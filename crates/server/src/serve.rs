@@ -94,7 +94,7 @@ pub fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, ServeError> 
     Ok(config)
 }
 
-/// Runs the server until Ctrl-C, on its own runtime; `ready` is told the bound address.
+/// Runs the server until Ctrl-C or SIGTERM, on its own runtime; `ready` is told the bound address.
 pub fn serve_blocking(
     config: &ServeConfig,
     state: AppState,
@@ -120,9 +120,7 @@ pub fn serve_blocking(
             None => {
                 let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
                 axum::serve(listener, service)
-                    .with_graceful_shutdown(async {
-                        let _ = tokio::signal::ctrl_c().await;
-                    })
+                    .with_graceful_shutdown(stop_signal())
                     .await
                     .map_err(io)
             }
@@ -131,8 +129,25 @@ pub fn serve_blocking(
     })
 }
 
+/// Ctrl-C, or SIGTERM (how service managers stop a server): either ends serving and
+/// returns to the caller, which then finishes its own work (the last audit anchor).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// Accepts connections, completes the TLS handshake, and serves HTTP/1.1 on each until
-/// Ctrl-C. A failed handshake drops that connection only.
+/// Ctrl-C or SIGTERM. A failed handshake drops that connection only.
 async fn serve_tls(
     listener: tokio::net::TcpListener,
     tls: rustls::ServerConfig,
@@ -140,7 +155,7 @@ async fn serve_tls(
 ) -> std::io::Result<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
     let router = app(state);
-    let shutdown = tokio::signal::ctrl_c();
+    let shutdown = stop_signal();
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {

@@ -53,6 +53,8 @@ pub struct AuditTrail {
     /// Set while the key was created by this process and nothing has been appended with
     /// it yet: appending to a non-empty log with a new key would break the chain forever.
     fresh_key: AtomicBool,
+    /// The anchor file every verification also checks against (`audit_anchor`).
+    anchor: Option<PathBuf>,
 }
 
 fn io_error(path: &Path, what: &str, error: &std::io::Error) -> Error {
@@ -100,6 +102,7 @@ impl AuditTrail {
             key,
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(false),
+            anchor: None,
         })
     }
 
@@ -123,6 +126,7 @@ impl AuditTrail {
             key,
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(true),
+            anchor: None,
         })
     }
 
@@ -133,7 +137,25 @@ impl AuditTrail {
             key,
             dir: dir.to_owned(),
             fresh_key: AtomicBool::new(false),
+            anchor: None,
         }
+    }
+
+    /// Every verification also requires the log to hold each head anchored in `path`
+    /// (which must exist then): see `anchor`.
+    #[must_use]
+    pub fn with_anchor(mut self, path: &Path) -> Self {
+        self.anchor = Some(path.to_owned());
+        self
+    }
+
+    /// The anchor file verification checks against, if any.
+    pub fn anchor_path(&self) -> Option<&Path> {
+        self.anchor.as_deref()
+    }
+
+    pub(crate) fn key(&self) -> &AuditKey {
+        &self.key
     }
 
     /// The directory holding the key and the head.
@@ -271,11 +293,18 @@ impl AuditTrail {
         // carries some entries past what it checks, to classify a problem near its end.
         const PAGE: usize = 10_000;
         const LOOKAHEAD: usize = 256;
+        let anchors = match self.read_anchors()? {
+            Ok(anchors) => anchors,
+            Err(tamper) => return Ok(Err(tamper)),
+        };
         let walk_from = |from: &Head| privacy::ChainWalk::resume(&self.key, head.as_ref(), from);
-        let mut walk = checkpoint.as_ref().map_or_else(
-            || privacy::ChainWalk::new(&self.key, head.as_ref()),
-            walk_from,
-        );
+        let mut walk = checkpoint
+            .as_ref()
+            .map_or_else(
+                || privacy::ChainWalk::new(&self.key, head.as_ref()),
+                walk_from,
+            )
+            .with_anchors(&anchors);
         let mut window: Vec<AuditEntry> = Vec::new();
         let mut after = walk.start();
         let mut unreadable = None;
@@ -350,9 +379,13 @@ fn first_seq(tamper: &Tamper) -> i64 {
         | Tamper::Reordered { seq, .. }
         | Tamper::Inserted { seq }
         | Tamper::Unreadable { seq, .. }
-        | Tamper::HeadMismatch { seq } => *seq,
-        Tamper::MissingAtEnd { last, .. } => *last + 1,
-        Tamper::NoHead { .. } | Tamper::HeadForged { .. } | Tamper::HeadUnsigned { .. } => i64::MAX,
+        | Tamper::HeadMismatch { seq }
+        | Tamper::AnchorMismatch { seq } => *seq,
+        Tamper::MissingAtEnd { last, .. } | Tamper::AnchoredMissingAtEnd { last, .. } => *last + 1,
+        Tamper::NoHead { .. }
+        | Tamper::HeadForged { .. }
+        | Tamper::HeadUnsigned { .. }
+        | Tamper::AnchorForged { .. } => i64::MAX,
     }
 }
 

@@ -15,6 +15,7 @@
 mod accounts;
 mod amendments;
 mod audit;
+mod audit_anchor;
 mod audit_head;
 mod audit_lookup;
 mod balances;
@@ -46,6 +47,7 @@ pub use audit::{
     AUDIT_CHECKPOINT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audited,
     random_bytes,
 };
+pub use audit_anchor::create_anchor_file;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
 pub use error::{Error, Result};

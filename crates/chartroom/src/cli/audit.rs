@@ -1,5 +1,6 @@
-//! `chartroom audit verify|list`: check the tamper-evident chain, and report entries by
-//! patient, user, date and action, on screen or as CSV.
+//! `chartroom audit verify|anchor|list`: check the tamper-evident chain (against an anchor
+//! file too), anchor its head outside the host, and report entries by patient, user, date
+//! and action, on screen or as CSV.
 
 use crate::output;
 use anyhow::{Context, Result, bail};
@@ -14,7 +15,20 @@ use time::{Duration, OffsetDateTime, Time};
 pub enum AuditCmd {
     /// Check the whole audit chain and the head kept outside the database; name the first
     /// entry altered, deleted, reordered or inserted (exit status 1).
-    Verify,
+    Verify {
+        /// Also require every head anchored in this file (`audit anchor`, `serve
+        /// --audit-anchor`) to be in the log with the same MAC, so a cut of the newest
+        /// entries is caught even when the head file was put back too.
+        #[arg(long, value_name = "PATH")]
+        anchor: Option<PathBuf>,
+    },
+    /// Append the sealed head (entry number, MAC, seal, time) to an append-only file,
+    /// ideally on another mount or host that the database's writer cannot rewrite.
+    Anchor {
+        /// The anchor file (created mode 0600 if missing; only ever appended to).
+        #[arg(long = "to", value_name = "PATH")]
+        to: PathBuf,
+    },
     /// List audit entries, oldest first.
     List(ListArgs),
 }
@@ -67,11 +81,51 @@ fn parse_bound(flag: &str, text: &str, end_of_day: bool) -> Result<OffsetDateTim
     })
 }
 
-fn verify(store: &Store, data_dir: &std::path::Path, json: bool) -> Result<()> {
+fn anchor(
+    store: &Store,
+    data_dir: &std::path::Path,
+    to: &std::path::Path,
+    json: bool,
+) -> Result<()> {
+    let trail = AuditTrail::open_or_create(data_dir)
+        .with_context(|| format!("opening the audit trail in {}", data_dir.display()))?;
+    let Some(anchor) = trail.anchor(store, to, None)? else {
+        bail!("nothing was anchored");
+    };
+    if json {
+        return output::json(&serde_json::json!({
+            "anchored": anchor.head.seq,
+            "mac": anchor.head.mac.to_hex(),
+            "file": to.display().to_string(),
+        }));
+    }
+    crate::say!(
+        "Anchored audit entry {} (MAC {}) in {}.",
+        anchor.head.seq,
+        anchor.head.mac,
+        to.display()
+    );
+    Ok(())
+}
+
+fn verify(
+    store: &Store,
+    data_dir: &std::path::Path,
+    anchor: Option<&std::path::Path>,
+    json: bool,
+) -> Result<()> {
     let count = store.audit_count()?;
+    if let Some(path) = anchor
+        && !path.is_file()
+    {
+        bail!("--anchor {}: no such file", path.display());
+    }
     let trail = match AuditTrail::open(data_dir) {
-        Ok(trail) => trail,
-        Err(_) if count == 0 => {
+        Ok(trail) => match anchor {
+            Some(path) => trail.with_anchor(path),
+            None => trail,
+        },
+        Err(_) if count == 0 && anchor.is_none() => {
             crate::say!("OK: the audit log is empty.");
             return Ok(());
         }
@@ -96,6 +150,7 @@ fn verify(store: &Store, data_dir: &std::path::Path, json: bool) -> Result<()> {
                     "entries": verified.entries,
                     "head": verified.head.seq,
                     "beyond_recorded_head": verified.beyond_head,
+                    "anchored_heads": verified.anchored,
                 }));
             }
             crate::say!(
@@ -104,6 +159,13 @@ fn verify(store: &Store, data_dir: &std::path::Path, json: bool) -> Result<()> {
                 verified.head.seq,
                 trail.head_path().display()
             );
+            if let Some(path) = anchor {
+                crate::say!(
+                    "The log holds every head anchored in {} ({} of them).",
+                    path.display(),
+                    verified.anchored
+                );
+            }
             if verified.beyond_head > 0 {
                 crate::say!(
                     "({} newer entries were written after the recorded head, by a process that stopped before recording it; their MACs are intact.)",
@@ -242,7 +304,8 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
 
 pub fn run(store: &Store, data_dir: &std::path::Path, cmd: AuditCmd, json: bool) -> Result<()> {
     match cmd {
-        AuditCmd::Verify => verify(store, data_dir, json),
+        AuditCmd::Verify { anchor } => verify(store, data_dir, anchor.as_deref(), json),
+        AuditCmd::Anchor { to } => anchor(store, data_dir, &to, json),
         AuditCmd::List(args) => list(store, args, json),
     }
 }

@@ -1,5 +1,6 @@
 //! The command line: one subcommand per job a records department does from a terminal.
 
+mod anchoring;
 mod audit;
 mod audited;
 mod codes;

@@ -65,6 +65,15 @@ pub struct ServeArgs {
     /// sign-in, sign-out and reads), with a warning; without it the server refuses to start.
     #[arg(long)]
     read_only_if_tampered: bool,
+    /// Append the sealed audit head to this file (created if missing; put it on another
+    /// mount or host the database's writer cannot rewrite) at start, every minute in which
+    /// it moved, and at shutdown; every chain check, at start too, also requires the log
+    /// to hold each head anchored there.
+    #[arg(long, value_name = "PATH", env = "CHARTROOM_AUDIT_ANCHOR")]
+    audit_anchor: Option<PathBuf>,
+    /// Seconds between anchors (tests watch it happen).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
+    audit_anchor_seconds: u64,
 }
 
 /// `--patients-without-mrn`.
@@ -81,6 +90,15 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     let store = storage.open()?;
     let trail = AuditTrail::open_or_create(&storage.data_dir)
         .with_context(|| format!("opening the audit trail in {}", storage.data_dir.display()))?;
+    let trail = match &args.audit_anchor {
+        Some(path) => {
+            if store::create_anchor_file(path)? {
+                crate::say!("Created the audit anchor file {}.", path.display());
+            }
+            trail.with_anchor(path)
+        }
+        None => trail,
+    };
     let read_only = check_audit_chain(&store, &trail, args.read_only_if_tampered)?;
     if store.security(|s| s.users())?.is_empty() {
         crate::say!(
@@ -123,6 +141,18 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     }
     // A malformed rules file stops the server here, naming its lines.
     let rules = super::review::rules_in_force(None, &storage.data_dir)?;
+    let anchoring = match &args.audit_anchor {
+        Some(path) => Some(
+            super::anchoring::start(
+                &store,
+                &trail,
+                path.clone(),
+                std::time::Duration::from_secs(args.audit_anchor_seconds.max(1)),
+            )
+            .context("--audit-anchor")?,
+        ),
+        None => None,
+    };
     let state = AppState::new(store, trail, config)?;
     state.warm_code_search();
     state
@@ -134,11 +164,16 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         insecure_non_loopback: args.insecure_non_loopback,
     };
     let scheme = if serve.tls.is_some() { "https" } else { "http" };
-    server::serve_blocking(&serve, state, |addr| {
+    let served = server::serve_blocking(&serve, state, |addr| {
         crate::say!(
             "Serving Chartroom on {scheme}://{addr}/ (web pages; JSON API under /api; Ctrl-C stops)."
         );
-    })?;
+    });
+    // The last anchor, after serving stopped, however it stopped.
+    if let Some(anchoring) = anchoring {
+        anchoring.finish();
+    }
+    served?;
     Ok(())
 }
 

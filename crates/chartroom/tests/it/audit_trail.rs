@@ -409,6 +409,55 @@ fn audit_verify_names_hand_edits() {
     );
 }
 
+/// The attack an anchor stops (issue 10): the newest entries cut and the head file of an
+/// earlier moment put back, which is authentic, so `audit verify` alone passes; the
+/// anchor file, kept elsewhere, names the cut.
+#[test]
+fn an_anchor_file_catches_a_cut_hidden_by_an_older_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = populated(dir.path());
+    let anchors = dir.path().join("elsewhere").join("audit.anchor");
+    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    let to = anchors.display().to_string();
+    let older_head = std::fs::read(data.join("audit.head")).unwrap();
+    assert!(ok(&data, &["audit", "anchor", "--to", &to]).starts_with("Anchored audit entry 10 "));
+    ok(&data, &["patient", "show", "1"]);
+    ok(&data, &["patient", "show", "2"]);
+    assert!(ok(&data, &["audit", "anchor", "--to", &to]).starts_with("Anchored audit entry 12 "));
+    assert_eq!(
+        std::fs::read_to_string(&anchors).unwrap().lines().count(),
+        2
+    );
+
+    let cut = dir.path().join("cut");
+    copy(&data, &cut);
+    tamper(&cut, "DELETE FROM audit_log WHERE seq > 10");
+    std::fs::write(cut.join("audit.head"), &older_head).unwrap();
+    let stderr = fails(&cut, &["audit", "verify", "--anchor", &to], "");
+    assert!(
+        stderr.contains("audit log check FAILED: entries are missing at the end: the log ends at entry 10, but entry 12 was anchored outside the host"),
+        "{stderr}"
+    );
+    // Without the anchor the cut passes (the failed check above is entry 11 now).
+    assert!(ok(&cut, &["audit", "verify"]).starts_with("OK: 11 audit entries"));
+
+    let verified = ok(&data, &["audit", "verify", "--anchor", &to]);
+    assert!(
+        verified.contains("The log holds every head anchored in")
+            && verified.contains("(2 of them)"),
+        "{verified}"
+    );
+    let stderr = fails(
+        &data,
+        &["audit", "verify", "--anchor", "/nonexistent/anchor"],
+        "",
+    );
+    assert!(
+        stderr.contains("--anchor /nonexistent/anchor: no such file"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_application_cannot_edit_the_audit_table() {
     let dir = tempfile::tempdir().unwrap();

@@ -30,6 +30,32 @@ fn get(addr: &str, path: &str) -> String {
     response
 }
 
+/// The address from the line `serve` prints once it listens.
+fn served_addr(lines: impl Iterator<Item = std::io::Result<String>>) -> String {
+    lines
+        .map(|l| l.unwrap())
+        .find_map(|l| {
+            l.strip_prefix("Serving Chartroom on http://")
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .unwrap()
+}
+
+/// A JSON POST with a cookie (empty for none); the whole response.
+fn post(addr: &str, path: &str, cookie: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
 #[test]
 fn refuses_plain_http_on_a_reachable_address() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,15 +73,7 @@ fn serves_health_and_guards_patient_data() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = serve(dir.path(), "127.0.0.1:0");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = lines
-        .by_ref()
-        .map(|l| l.unwrap())
-        .find_map(|l| {
-            l.strip_prefix("Serving Chartroom on http://")
-                .and_then(|rest| rest.split('/').next())
-                .map(str::to_owned)
-        })
-        .unwrap();
+    let addr = served_addr(lines.by_ref());
     let health = get(&addr, "/api/health");
     let chart = get(&addr, "/api/patients/1");
     child.kill().unwrap();
@@ -92,14 +110,7 @@ fn serve_with_mllp_takes_hl7_beside_the_web_server() {
                 .map(|rest| rest.trim_end_matches('.').to_owned())
         })
         .unwrap();
-    let web = lines
-        .map(|l| l.unwrap())
-        .find_map(|l| {
-            l.strip_prefix("Serving Chartroom on http://")
-                .and_then(|rest| rest.split('/').next())
-                .map(str::to_owned)
-        })
-        .unwrap();
+    let web = served_addr(lines);
     let message = "MSH|^~\\&|EHR|NORTH|CHARTROOM|CR|20260301090000-0500||ADT^A04^ADT_A01|S-1|P|2.5.1\r\
                    EVN|A04|20260301090000-0500\r\
                    PID|1||MRN-900^^^NORTH^MR||Serveby^Ada||19800412|F\r\
@@ -168,27 +179,8 @@ fn serves_from_postgresql_when_configured() {
     let mut child = chartroom(&["serve", "--listen", "127.0.0.1:0"])
         .spawn()
         .unwrap();
-    let addr = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map(|l| l.unwrap())
-        .find_map(|l| {
-            l.strip_prefix("Serving Chartroom on http://")
-                .and_then(|rest| rest.split('/').next())
-                .map(str::to_owned)
-        })
-        .unwrap();
-    let post = |path: &str, cookie: &str, body: &str| {
-        let mut stream = TcpStream::connect(&addr).unwrap();
-        write!(
-            stream,
-            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
-    };
+    let addr = served_addr(BufReader::new(child.stdout.take().unwrap()).lines());
+    let post = |path: &str, cookie: &str, body: &str| post(&addr, path, cookie, body);
     let login = post(
         "/api/login",
         "",
@@ -272,5 +264,101 @@ fn a_broken_audit_chain_stops_the_start() {
             .contains("audit chain check at server start failed"),
         "{}",
         String::from_utf8_lossy(&listed.stdout)
+    );
+}
+
+/// `serve --audit-anchor`: the head is anchored at start, when it moved, and at a clean
+/// stop (SIGTERM), and `audit verify --anchor` checks the log against every line.
+#[cfg(unix)]
+#[test]
+fn serve_anchors_the_audit_head_while_running_and_at_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let anchors = dir.path().join("elsewhere.anchor");
+    let command = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chartroom"));
+        command
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env_remove("CHARTROOM_DATABASE_URL")
+            .env_remove("CHARTROOM_AUDIT_ANCHOR")
+            .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    };
+    assert!(
+        command(&["init", "--demo", "2", "--seed", "1"])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let anchor_arg = anchors.display().to_string();
+    let mut child = command(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--audit-anchor",
+        &anchor_arg,
+        "--audit-anchor-seconds",
+        "1",
+    ])
+    .spawn()
+    .unwrap();
+    let addr = served_addr(BufReader::new(child.stdout.take().unwrap()).lines());
+    let lines = || {
+        std::fs::read_to_string(&anchors)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let anchored_seq = || {
+        lines()
+            .last()
+            .and_then(|l| l.split(" seq=").nth(1))
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<i64>().ok())
+    };
+    // Polled, never timed: the anchorer appends within its interval of the head moving.
+    let wait_for = |seq: i64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while anchored_seq() != Some(seq) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert_eq!(anchored_seq(), Some(seq), "{:?}", lines());
+    };
+    // `init --demo` wrote entries 1 and 2, the chart review at start entry 3.
+    wait_for(3);
+    let failed_login = || {
+        let body = r#"{"username":"nobody","password":"wrong"}"#;
+        let response = post(&addr, "/api/login", "", body);
+        assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    };
+    failed_login();
+    wait_for(4);
+    let count = lines().len();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(lines().len(), count, "nothing new to anchor while idle");
+    failed_login();
+    let stopped = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // The last failed sign-in is anchored by the stop at the latest.
+    assert_eq!(anchored_seq(), Some(5), "{:?}", lines());
+    let verified = command(&["audit", "verify", "--anchor", &anchor_arg])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && stdout.contains("newest entry 5 "),
+        "{stdout}{}",
+        String::from_utf8_lossy(&verified.stderr)
     );
 }

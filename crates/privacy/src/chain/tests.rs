@@ -311,3 +311,150 @@ fn a_garbled_head_names_the_line() {
         assert!(error.contains(expected), "{text:?}: {error}");
     }
 }
+
+fn anchor(head: Head) -> Anchor {
+    Anchor {
+        head,
+        at: datetime!(2026-12-04 18:00 UTC),
+    }
+}
+
+fn walk_with_anchors(
+    entries: &[AuditEntry],
+    head: Option<&Head>,
+    anchors: &[Anchor],
+) -> Result<Verified, Tamper> {
+    let key = key();
+    let mut walk = ChainWalk::new(&key, head).with_anchors(anchors);
+    walk.feed(entries, entries.len())?;
+    walk.finish()
+}
+
+#[test]
+fn anchor_lines_read_back_only_under_their_key_and_unchanged() {
+    let (_, head) = log(5);
+    let line = anchor(head).to_line(&key());
+    assert!(
+        line.starts_with("chartroom-audit-anchor-1 seq=5 mac="),
+        "{line}"
+    );
+    let text = format!("{line}\n\n{}\n", anchor(Head::EMPTY).to_line(&key()));
+    assert_eq!(
+        read_anchors(&text, &key()),
+        Ok(vec![anchor(head), anchor(Head::EMPTY)])
+    );
+    let other = AuditKey::from_bytes(&[8; 32]).unwrap();
+    assert_eq!(
+        read_anchors(&text, &other).unwrap_err().to_string(),
+        "line 1 of the audit anchor file is not authentic (its seal does not match the audit key)"
+    );
+    // The seal covers the number, the time and the MAC, and a head seal is no anchor seal.
+    let moved = line.replace("seq=5", "seq=4");
+    let later = line.replace("2026-12-04T18:00:00Z", "2026-12-04T19:00:00Z");
+    for forged in [moved, later] {
+        assert!(matches!(
+            read_anchors(&forged, &key()),
+            Err(Tamper::AnchorForged { line: 1, .. })
+        ));
+    }
+    let head_text = head.to_text(&key());
+    let head_seal = head_text
+        .lines()
+        .nth(3)
+        .unwrap()
+        .strip_prefix("seal ")
+        .unwrap();
+    let borrowed = format!(
+        "chartroom-audit-anchor-1 seq=5 mac={} at=2026-12-04T18:00:00Z seal={head_seal}",
+        head.mac
+    );
+    assert!(read_anchors(&borrowed, &key()).is_err());
+    for (garbage, reason) in [
+        (
+            "hello",
+            "it does not start with \"chartroom-audit-anchor-1\"",
+        ),
+        (
+            "chartroom-audit-anchor-1 seq=x",
+            "seq \"x\" is not an entry number",
+        ),
+        (
+            "chartroom-audit-anchor-1 seq=1 mac=zz",
+            "mac is not 64 hex digits",
+        ),
+        (
+            "chartroom-audit-anchor-1 mac=1",
+            "\"seq=\" is missing or out of place",
+        ),
+    ] {
+        assert_eq!(
+            read_anchors(&format!("{line}\n{garbage}"), &key()),
+            Err(Tamper::AnchorForged {
+                line: 2,
+                reason: reason.into()
+            })
+        );
+    }
+}
+
+/// The attack the anchor stops: cut the newest entries and put back the head file of
+/// an earlier moment (authentic, so the head alone cannot tell).
+#[test]
+fn an_anchor_catches_a_cut_hidden_by_an_older_head() {
+    let (entries, head) = log(8);
+    let old_head = Head {
+        seq: 5,
+        mac: entries[4].mac,
+    };
+    let anchors = [anchor(old_head), anchor(head)];
+    let ok = walk_with_anchors(&entries, Some(&head), &anchors).unwrap();
+    assert_eq!((ok.entries, ok.anchored), (8, 2));
+    let cut = &entries[..5];
+    assert!(check(cut, &old_head).is_ok());
+    assert_eq!(
+        walk_with_anchors(cut, Some(&old_head), &anchors),
+        Err(Tamper::AnchoredMissingAtEnd {
+            last: 5,
+            anchored: 8
+        })
+    );
+    assert_eq!(
+        walk_with_anchors(&[], None, &anchors)
+            .unwrap_err()
+            .to_string(),
+        "entries are missing at the end: the log ends at entry 0, but entry 8 was anchored outside the host"
+    );
+}
+
+/// Rewritten by someone holding the key: a different but authentic chain from entry 3.
+#[test]
+fn an_anchor_catches_a_chain_rewritten_with_the_key() {
+    let (entries, _) = log(6);
+    let anchors = [anchor(Head {
+        seq: 4,
+        mac: entries[3].mac,
+    })];
+    let mut rewritten = entries[..2].to_vec();
+    let mut prev = rewritten[1].mac;
+    for seq in 3..=7 {
+        let event = event(seq + 100);
+        let mac = seal(&key(), seq, &event, &prev);
+        rewritten.push(AuditEntry { seq, event, mac });
+        prev = mac;
+    }
+    let new_head = Head { seq: 7, mac: prev };
+    assert!(check(&rewritten, &new_head).is_ok());
+    assert_eq!(
+        walk_with_anchors(&rewritten, Some(&new_head), &anchors),
+        Err(Tamper::AnchorMismatch { seq: 4 })
+    );
+    // A walk resumed after a checkpoint leaves the anchors before it to the full check.
+    let from = Head {
+        seq: 5,
+        mac: rewritten[4].mac,
+    };
+    let key = key();
+    let mut walk = ChainWalk::resume(&key, Some(&new_head), &from).with_anchors(&anchors);
+    walk.feed(&rewritten[5..], 2).unwrap();
+    assert_eq!(walk.finish().unwrap().anchored, 0);
+}

@@ -361,6 +361,77 @@ fn a_head_copied_from_a_row_is_not_accepted(store: &TestStore) {
     assert!(trail.recorded_head().is_err());
 }
 
+/// Tail truncation with an authentic older head put back (a copy of the head file taken
+/// earlier): the head alone cannot tell, the anchor file can; and the anchor is appended
+/// only when the head moved.
+fn the_anchor_file_catches_a_cut_the_head_cannot(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let anchors = elsewhere.path().join("audit.anchor");
+    let trail = trail(&dir);
+    // An empty log anchors entry 0.
+    let empty = trail.anchor(store, &anchors, None).unwrap().unwrap();
+    assert_eq!(empty.head.seq, 0);
+    fill(store, &trail, 6);
+    trail.recorded_head().unwrap();
+    let old_head = std::fs::read(trail.head_path()).unwrap();
+    let six = trail.anchor(store, &anchors, Some(0)).unwrap().unwrap();
+    assert_eq!(six.head.seq, 6);
+    assert_eq!(trail.anchor(store, &anchors, Some(6)).unwrap(), None);
+    fill(store, &trail, 3);
+    assert_eq!(
+        trail
+            .anchor(store, &anchors, Some(6))
+            .unwrap()
+            .map(|a| a.head.seq),
+        Some(9)
+    );
+    let text = std::fs::read_to_string(&anchors).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&anchors).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let anchored = AuditTrail::with_key(AuditKey::from_bytes(&[5; 32]).unwrap(), dir.path())
+        .with_anchor(&anchors);
+    let checked = anchored.verify(store).unwrap().unwrap();
+    // Entry 0's anchor holds for any log.
+    assert_eq!((checked.entries, checked.anchored), (9, 2));
+
+    drop_guards(store);
+    raw(store, "DELETE FROM audit_log WHERE seq >= 7").unwrap();
+    std::fs::write(trail.head_path(), old_head).unwrap();
+    assert_eq!(verdict(store, &trail), Ok(6));
+    assert_eq!(
+        verdict(store, &anchored),
+        Err(Tamper::AnchoredMissingAtEnd {
+            last: 6,
+            anchored: 9
+        })
+    );
+    // A line added by hand is named.
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&anchors)
+        .unwrap();
+    std::io::Write::write_all(
+        &mut file,
+        b"chartroom-audit-anchor-1 seq=2
+",
+    )
+    .unwrap();
+    assert!(matches!(
+        verdict(store, &anchored),
+        Err(Tamper::AnchorForged { line: 4, .. })
+    ));
+    // A named anchor file that is not there is a failure to read, not a pass.
+    let missing = AuditTrail::with_key(AuditKey::from_bytes(&[5; 32]).unwrap(), dir.path())
+        .with_anchor(&elsewhere.path().join("nothing"));
+    assert!(missing.verify(store).is_err());
+}
+
 /// The check at start continues from the last checkpoint: entries after it are checked,
 /// entries before it are left to the full verification.
 fn the_start_check_continues_from_its_checkpoint(store: &TestStore) {
@@ -498,6 +569,7 @@ fn a_failed_savepoint_undoes_only_its_part(store: &TestStore) {
 backend_tests!(
     a_failed_savepoint_undoes_only_its_part,
     a_head_copied_from_a_row_is_not_accepted,
+    the_anchor_file_catches_a_cut_the_head_cannot,
     the_start_check_continues_from_its_checkpoint,
     a_long_log_is_verified_page_by_page,
     entries_chain_and_round_trip,
