@@ -251,6 +251,32 @@ async function main() {
       assert.match(await page.textContent("#notes"), /Consultation[\s\S]*UNSIGNED[\s\S]*written in the browser test/);
       await page.goto(`${base}/`);
       assert.match(await page.textContent("#to-sign"), /written in the browser test/);
+    });
+
+    await step("the physician adds an allergy (every bad field at once) and a weight with its unit", async () => {
+      await page.goto(`${base}/patients/${unsigned.patient}`);
+      await Promise.all([page.waitForNavigation(), page.click("#allergies a:has-text(\"Add an allergy\")")]);
+      await page.fill("#onset_at", "2099-01-01");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add allergy\")")]);
+      const errors = await page.textContent("[role=alert]");
+      for (const label of ["Substance", "Onset"]) assert.match(errors, new RegExp(label));
+      await shot(page, "allergy-errors");
+      await page.fill("#substance", "Penicillin");
+      await page.fill("#onset_at", "2019-05-01");
+      await page.selectOption("#criticality", "high");
+      await page.fill("#reaction", "hives");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add allergy\")")]);
+      assert.match(await page.textContent("#allergies"), /Penicillin[\s\S]*hives/);
+      await Promise.all([page.waitForNavigation(), page.click("#observations a:has-text(\"Add an observation\")")]);
+      await page.fill("#code", "29463-7");
+      await page.fill("#description", "Body weight");
+      await page.fill("#value_number", "72.5");
+      await page.fill("#effective_at", "2026-01-10T08:00");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add observation\")")]);
+      assert.match(await page.textContent("#error-value_unit"), /needs its unit/);
+      await page.fill("#value_unit", "kg");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add observation\")")]);
+      assert.match(await page.textContent("#observations"), /Body weight[\s\S]*72\.5 kg/);
       await signOut(page);
     });
 

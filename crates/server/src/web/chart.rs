@@ -220,7 +220,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
             (withheld(&nav, &chart, &principal))
         }
         (toc(&chart))
-        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), remove_token.as_deref(), !print && principal.allows(Permission::WriteNotes), &payer_names))
+        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), remove_token.as_deref(), !print && principal.allows(Permission::WriteNotes), !print && principal.allows(Permission::WriteClinical), &payer_names))
         @if !history.is_empty() {
             section #history {
                 h2 { "Change history" }
@@ -370,9 +370,13 @@ fn sections(
     visit_token: Option<&str>,
     remove_token: Option<&str>,
     can_write_notes: bool,
+    can_write_clinical: bool,
     payer_names: &HashMap<i64, String>,
 ) -> Markup {
     let c = &chart.summary;
+    let add = |section: &str, words: &str| {
+        html! { @if can_write_clinical { p { a.button href={ "/patients/" (c.patient.meta.id) "/clinical/" (section) "/new" } { (words) } } } }
+    };
     let encounter_day = |id: Option<i64>| {
         id.and_then(|id| c.encounters.iter().find(|e| e.meta.id == id))
             .map(|e| day(e.record.admit_at.date()))
@@ -473,6 +477,7 @@ fn sections(
         }
         @if chart.shows(DataCategory::Results) {
             section #observations { h2 { "Results and observations" }
+                (add("observations", "Add an observation"))
                 table { thead { tr { th { "When" } th { "LOINC" } th { "Test" } th { "Value" } } }
                     tbody {
                         @for o in c.observations.iter().rev().take(100) { tr {
@@ -489,6 +494,7 @@ fn sections(
         }
         @if chart.shows(DataCategory::Medications) {
             section #medications { h2 { "Medications" }
+                (add("medications", "Add a medication"))
                 table { thead { tr { th { "Started" } th { "Medication" } th { "Status" } th { "Dosage" } } }
                     tbody {
                         @for m in c.medications.iter().rev() { tr {
@@ -504,6 +510,7 @@ fn sections(
         }
         @if chart.shows(DataCategory::Allergies) {
             section #allergies { h2 { "Allergies" }
+                (add("allergies", "Add an allergy"))
                 table { thead { tr { th { "Substance" } th { "Category" } th { "Reaction" } th { "Status" } } }
                     tbody {
                         @for a in &c.allergies { tr {
@@ -519,6 +526,7 @@ fn sections(
         }
         @if chart.shows(DataCategory::Problems) {
             section #problems { h2 { "Problem list" }
+                (add("problems", "Add a problem"))
                 table { thead { tr { th { "Code" } th { "Problem" } th { "Status" } } }
                     tbody {
                         @for p in &c.problems { tr {

@@ -117,6 +117,18 @@ pub(crate) fn chosen_encounter<'a>(
     found
 }
 
+/// The patient's sex and age on `dos`, as the code-set edits read them.
+pub(crate) fn edits_patient(patient: &Patient, dos: time::Date) -> codes::Patient {
+    codes::Patient {
+        sex: match patient.sex {
+            AdministrativeSex::Female => Some(codes::Sex::Female),
+            AdministrativeSex::Male => Some(codes::Sex::Male),
+            _ => None,
+        },
+        age_years: u16::try_from(patient.age_on(dos)).ok(),
+    }
+}
+
 /// Validates `code` in `system` on the encounter's date for the patient's sex and age:
 /// the code's title when it may be reported, else the problem (and billable children).
 pub(crate) fn check_code(
@@ -129,14 +141,7 @@ pub(crate) fn check_code(
     suggestions: &mut Vec<codes::CodeTitle>,
 ) -> Option<String> {
     let dos = encounter.record.admit_at.date();
-    let edits = codes::Patient {
-        sex: match patient.sex {
-            AdministrativeSex::Female => Some(codes::Sex::Female),
-            AdministrativeSex::Male => Some(codes::Sex::Male),
-            _ => None,
-        },
-        age_years: u16::try_from(patient.age_on(dos)).ok(),
-    };
+    let edits = edits_patient(patient, dos);
     match state.codes.validate(system, code, dos, &edits) {
         Ok(v) if v.valid => v.title,
         Ok(v) => {

@@ -22,6 +22,7 @@ mod assets;
 mod audit_pages;
 mod balances;
 mod chart;
+mod clinical_form;
 mod code_pages;
 mod coding;
 mod demographics;
@@ -213,6 +214,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "check a patient in (opens an encounter)",
             post(encounters::check_in),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/clinical/{section}/new",
+            Needs(P::WriteClinical),
+            true,
+            "form to add an allergy, medication, problem or observation",
+            get(clinical_form::form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/clinical/{section}",
+            Needs(P::WriteClinical),
+            true,
+            "add an allergy, medication, problem or observation",
+            post(clinical_form::add),
         ),
         route(
             M::GET,

@@ -5,6 +5,7 @@
 
 mod admin;
 mod chart_page;
+mod clinical_form;
 mod encounter_form;
 mod encounters;
 mod error_pages;
