@@ -228,11 +228,7 @@ impl Patient {
 
     /// Age in whole years on `on`.
     pub fn age_on(&self, on: Date) -> i32 {
-        let mut years = on.year() - self.birth_date.year();
-        if (on.month() as u8, on.day()) < (self.birth_date.month() as u8, self.birth_date.day()) {
-            years -= 1;
-        }
-        years
+        crate::dates::age_on(self.birth_date, on)
     }
 }
 

@@ -1,15 +1,14 @@
 //! What the rules find in one chart: pure over the chart as read, no store and no clock,
 //! so every rule is tested on charts built in memory.
 
+use crate::facts::{ChartFacts, DiagnosisFacts, EncounterFacts, NoteFacts, ProcedureFacts};
 use crate::poa::PoaExempt;
 use crate::rules::{Anchor, Check, Rule, RuleSet};
 use codes::CodeSets;
 use records::{
-    Charge, ClinicalNote, Coverage, Diagnosis, DiagnosisRank, Encounter, EncounterClass,
-    EncounterStatus, NoteType, Patient, PoaIndicator, Procedure, ProcedureCodeSystem, Responsible,
-    Severity,
+    DiagnosisRank, EncounterClass, EncounterStatus, NoteType, PoaIndicator, ProcedureCodeSystem,
+    Responsible, Severity,
 };
-use store::{PatientSummary, Stored};
 use time::OffsetDateTime;
 
 /// One deficiency the rules see in a chart.
@@ -43,51 +42,12 @@ pub struct Context<'a> {
     pub poa_exempt: &'a PoaExempt,
 }
 
-/// The parts of a chart that review reads, borrowed from a whole chart or from rows read
-/// for many charts at once.
-#[derive(Debug, Clone, Copy)]
-pub struct ChartView<'a> {
-    /// The patient.
-    pub patient: &'a Stored<Patient>,
-    /// Their coverages.
-    pub coverages: &'a [Stored<Coverage>],
-    /// Their encounters.
-    pub encounters: &'a [Stored<Encounter>],
-    /// Their diagnoses.
-    pub diagnoses: &'a [Stored<Diagnosis>],
-    /// Their procedures.
-    pub procedures: &'a [Stored<Procedure>],
-    /// Their notes.
-    pub notes: &'a [Stored<ClinicalNote>],
-    /// Their charges.
-    pub charges: &'a [Stored<Charge>],
-}
-
-impl<'a> From<&'a PatientSummary> for ChartView<'a> {
-    fn from(chart: &'a PatientSummary) -> Self {
-        Self {
-            patient: &chart.patient,
-            coverages: &chart.coverages,
-            encounters: &chart.encounters,
-            diagnoses: &chart.diagnoses,
-            procedures: &chart.procedures,
-            notes: &chart.notes,
-            charges: &chart.charges,
-        }
-    }
-}
-
 /// Every finding of every enabled rule in `chart`.
-pub fn analyse<'c>(
-    chart: impl Into<ChartView<'c>>,
-    rules: &RuleSet,
-    cx: &Context<'_>,
-) -> Vec<Finding> {
-    let chart = chart.into();
+pub fn analyse(chart: &ChartFacts, rules: &RuleSet, cx: &Context<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     for rule in rules.enabled() {
         Checker {
-            chart: &chart,
+            chart,
             rule,
             cx,
             found: &mut found,
@@ -98,7 +58,7 @@ pub fn analyse<'c>(
 }
 
 struct Checker<'c, 'a> {
-    chart: &'c ChartView<'c>,
+    chart: &'c ChartFacts,
     rule: &'c Rule,
     cx: &'c Context<'a>,
     found: &'c mut Vec<Finding>,
@@ -123,7 +83,7 @@ fn surgical_pcs(code: &str) -> bool {
             .is_some_and(|a| matches!(a, '0' | '4' | '8' | 'F'))
 }
 
-fn is_operative(procedure: &Procedure) -> bool {
+fn is_operative(procedure: &ProcedureFacts) -> bool {
     match procedure.code_system {
         ProcedureCodeSystem::Icd10Pcs => surgical_pcs(&procedure.code),
         ProcedureCodeSystem::Cpt => surgical_cpt(&procedure.code),
@@ -136,7 +96,7 @@ fn day(at: OffsetDateTime) -> String {
 }
 
 impl Checker<'_, '_> {
-    fn applies(&self, encounter: &Encounter) -> bool {
+    fn applies(&self, encounter: &EncounterFacts) -> bool {
         self.rule.classes.contains(&encounter.class)
             && !matches!(
                 encounter.status,
@@ -146,7 +106,7 @@ impl Checker<'_, '_> {
 
     /// When the rule's clock starts for an encounter: its admission, or its discharge
     /// (a visit that is over without a discharge time ends when it began).
-    fn clock(&self, encounter: &Encounter) -> Option<OffsetDateTime> {
+    fn clock(&self, encounter: &EncounterFacts) -> Option<OffsetDateTime> {
         match self.rule.after {
             Anchor::Admission => Some(encounter.admit_at),
             Anchor::Discharge => match (encounter.discharge_at, encounter.class) {
@@ -160,36 +120,33 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn encounters(&self) -> impl Iterator<Item = &Stored<Encounter>> {
-        self.chart
-            .encounters
-            .iter()
-            .filter(|e| self.applies(&e.record))
+    fn encounters(&self) -> impl Iterator<Item = &EncounterFacts> {
+        self.chart.encounters.iter().filter(|e| self.applies(e))
     }
 
-    fn notes_of(&self, encounter: i64) -> impl Iterator<Item = &Stored<ClinicalNote>> {
+    fn notes_of(&self, encounter: i64) -> impl Iterator<Item = &NoteFacts> {
         self.chart
             .notes
             .iter()
-            .filter(move |n| n.record.encounter_id.map(|e| e.0) == Some(encounter))
+            .filter(move |n| n.encounter_id == Some(encounter))
     }
 
-    fn diagnoses_of(&self, encounter: i64) -> impl Iterator<Item = &Stored<Diagnosis>> {
+    fn diagnoses_of(&self, encounter: i64) -> impl Iterator<Item = &DiagnosisFacts> {
         self.chart
             .diagnoses
             .iter()
-            .filter(move |d| d.record.encounter_id.0 == encounter)
+            .filter(move |d| d.encounter_id == encounter)
     }
 
     fn push(
         &mut self,
-        encounter: Option<&Stored<Encounter>>,
+        encounter: Option<&EncounterFacts>,
         subject: String,
         detail: &str,
         since: OffsetDateTime,
         provider: Option<i64>,
     ) {
-        let attending = encounter.and_then(|e| e.record.attending_id.map(|p| p.0));
+        let attending = encounter.and_then(|e| e.attending_id);
         let message = if detail.is_empty() {
             self.rule.message.clone()
         } else {
@@ -197,7 +154,7 @@ impl Checker<'_, '_> {
         };
         self.found.push(Finding {
             rule_id: self.rule.id.clone(),
-            encounter_id: encounter.map(|e| e.meta.id),
+            encounter_id: encounter.map(|e| e.id),
             subject,
             message,
             severity: self.rule.severity,
@@ -229,17 +186,17 @@ impl Checker<'_, '_> {
 
     /// A finding on every encounter where `missing` holds, once its clock has started.
     fn per_encounter(&mut self, missing: impl Fn(&Self, i64) -> bool, detail: &str) {
-        let hits: Vec<(Stored<Encounter>, OffsetDateTime)> = self
+        let hits: Vec<(EncounterFacts, OffsetDateTime)> = self
             .encounters()
-            .filter(|e| missing(self, e.meta.id))
-            .filter_map(|e| Some((e.clone(), self.clock(&e.record)?)))
+            .filter(|e| missing(self, e.id))
+            .filter_map(|e| Some((e.clone(), self.clock(e)?)))
             .collect();
         for (encounter, since) in hits {
             let detail = format!(
                 "{} {} of {}{}",
-                encounter.record.class.as_str(),
+                encounter.class.as_str(),
                 "encounter",
-                day(encounter.record.admit_at),
+                day(encounter.admit_at),
                 if detail.is_empty() {
                     String::new()
                 } else {
@@ -248,7 +205,7 @@ impl Checker<'_, '_> {
             );
             self.push(
                 Some(&encounter),
-                format!("encounter:{}", encounter.meta.id),
+                format!("encounter:{}", encounter.id),
                 &detail,
                 since,
                 None,
@@ -257,18 +214,17 @@ impl Checker<'_, '_> {
     }
 
     fn unsigned_notes(&mut self) {
-        let hits: Vec<(Stored<ClinicalNote>, Option<Stored<Encounter>>)> = self
+        let hits: Vec<(NoteFacts, Option<EncounterFacts>)> = self
             .chart
             .notes
             .iter()
-            .filter(|n| n.record.is_unsigned())
+            .filter(|n| n.signed_at.is_none())
             .filter_map(|n| {
                 let encounter = n
-                    .record
                     .encounter_id
-                    .and_then(|id| self.chart.encounters.iter().find(|e| e.meta.id == id.0));
+                    .and_then(|id| self.chart.encounters.iter().find(|e| e.id == id));
                 match encounter {
-                    Some(e) if !self.applies(&e.record) => None,
+                    Some(e) if !self.applies(e) => None,
                     _ => Some((n.clone(), encounter.cloned())),
                 }
             })
@@ -276,15 +232,15 @@ impl Checker<'_, '_> {
         for (note, encounter) in hits {
             let detail = format!(
                 "{} written {}",
-                note.record.note_type.label(),
-                day(note.record.authored_at)
+                note.note_type.label(),
+                day(note.authored_at)
             );
             self.push(
                 encounter.as_ref(),
-                format!("note:{}", note.meta.id),
+                format!("note:{}", note.id),
                 &detail,
-                note.record.authored_at,
-                note.record.author_id.map(|p| p.0),
+                note.authored_at,
+                note.author_id,
             );
         }
     }
@@ -292,43 +248,43 @@ impl Checker<'_, '_> {
     fn missing_notes(&mut self, note_type: NoteType) {
         let label = note_type.label().to_lowercase();
         self.per_encounter(
-            |c, id| !c.notes_of(id).any(|n| n.record.note_type == note_type),
+            |c, id| !c.notes_of(id).any(|n| n.note_type == note_type),
             &format!("no {label}"),
         );
     }
 
     fn operative_reports(&mut self) {
-        let hits: Vec<(Stored<Encounter>, Stored<Procedure>)> = self
+        let hits: Vec<(EncounterFacts, ProcedureFacts)> = self
             .encounters()
             .filter(|e| {
                 !self
-                    .notes_of(e.meta.id)
-                    .any(|n| n.record.note_type == NoteType::OperativeReport)
+                    .notes_of(e.id)
+                    .any(|n| n.note_type == NoteType::OperativeReport)
             })
             .filter_map(|e| {
                 let first = self
                     .chart
                     .procedures
                     .iter()
-                    .filter(|p| p.record.encounter_id.map(|id| id.0) == Some(e.meta.id))
-                    .filter(|p| is_operative(&p.record))
-                    .min_by_key(|p| p.record.performed_at)?;
+                    .filter(|p| p.encounter_id == Some(e.id))
+                    .filter(|p| is_operative(p))
+                    .min_by_key(|p| p.performed_at)?;
                 Some((e.clone(), first.clone()))
             })
             .collect();
         for (encounter, procedure) in hits {
             let detail = format!(
                 "{} {} on {}",
-                procedure.record.code_system.as_str(),
-                procedure.record.code,
-                day(procedure.record.performed_at)
+                procedure.code_system.as_str(),
+                procedure.code,
+                day(procedure.performed_at)
             );
             self.push(
                 Some(&encounter),
-                format!("encounter:{}", encounter.meta.id),
+                format!("encounter:{}", encounter.id),
                 &detail,
-                procedure.record.performed_at,
-                procedure.record.performer_id.map(|p| p.0),
+                procedure.performed_at,
+                procedure.performer_id,
             );
         }
     }
@@ -336,13 +292,13 @@ impl Checker<'_, '_> {
     fn principal_missing(&mut self) {
         self.per_encounter(
             |c, id| {
-                let encounter = c.chart.encounters.iter().find(|e| e.meta.id == id);
-                let wanted = match encounter.map(|e| e.record.class) {
+                let encounter = c.chart.encounters.iter().find(|e| e.id == id);
+                let wanted = match encounter.map(|e| e.class) {
                     Some(EncounterClass::Inpatient) => DiagnosisRank::Principal,
                     _ => DiagnosisRank::FirstListed,
                 };
                 let mut diagnoses = c.diagnoses_of(id).peekable();
-                diagnoses.peek().is_some() && !diagnoses.any(|d| d.record.rank == wanted)
+                diagnoses.peek().is_some() && !diagnoses.any(|d| d.rank == wanted)
             },
             "",
         );
@@ -370,23 +326,23 @@ impl Checker<'_, '_> {
     /// A finding on every diagnosis of an applicable encounter where `wrong` holds.
     fn per_diagnosis(
         &mut self,
-        wrong: impl Fn(&Diagnosis) -> bool,
-        detail: impl Fn(&Diagnosis) -> String,
+        wrong: impl Fn(&DiagnosisFacts) -> bool,
+        detail: impl Fn(&DiagnosisFacts) -> String,
     ) {
-        let hits: Vec<(Stored<Encounter>, Stored<Diagnosis>, OffsetDateTime)> = self
+        let hits: Vec<(EncounterFacts, DiagnosisFacts, OffsetDateTime)> = self
             .encounters()
-            .filter_map(|e| Some((e, self.clock(&e.record)?)))
+            .filter_map(|e| Some((e, self.clock(e)?)))
             .flat_map(|(e, since)| {
-                self.diagnoses_of(e.meta.id)
-                    .filter(|d| wrong(&d.record))
+                self.diagnoses_of(e.id)
+                    .filter(|d| wrong(d))
                     .map(move |d| (e.clone(), d.clone(), since))
             })
             .collect();
         for (encounter, diagnosis, since) in hits {
             self.push(
                 Some(&encounter),
-                format!("diagnosis:{}", diagnosis.meta.id),
-                &detail(&diagnosis.record),
+                format!("diagnosis:{}", diagnosis.id),
+                &detail(&diagnosis),
                 since,
                 None,
             );
@@ -394,17 +350,16 @@ impl Checker<'_, '_> {
     }
 
     fn demographics(&mut self) {
-        let patient = &self.chart.patient.record;
+        let patient = &self.chart.patient;
         let mut gaps = Vec::new();
         if patient.sex == records::AdministrativeSex::Unknown {
             gaps.push("sex");
         }
-        let address = &patient.address;
         for (label, value) in [
-            ("street", &address.line1),
-            ("city", &address.city),
-            ("state", &address.state),
-            ("ZIP", &address.postal_code),
+            ("street", &patient.line1),
+            ("city", &patient.city),
+            ("state", &patient.state),
+            ("ZIP", &patient.postal_code),
         ] {
             if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
                 gaps.push(label);
@@ -413,7 +368,7 @@ impl Checker<'_, '_> {
         if gaps.is_empty() {
             return;
         }
-        let since = self.chart.patient.meta.created_at;
+        let since = self.chart.patient.created_at;
         self.push(
             None,
             "patient".into(),
@@ -426,18 +381,13 @@ impl Checker<'_, '_> {
     fn coverage_missing(&mut self) {
         self.per_encounter(
             |c, id| {
-                let has_charges = c
-                    .chart
-                    .charges
-                    .iter()
-                    .any(|ch| ch.record.encounter_id.map(|e| e.0) == Some(id));
-                let Some(encounter) = c.chart.encounters.iter().find(|e| e.meta.id == id) else {
+                let has_charges = c.chart.charged_encounters.binary_search(&id).is_ok();
+                let Some(encounter) = c.chart.encounters.iter().find(|e| e.id == id) else {
                     return false;
                 };
-                let on = encounter.record.admit_at.date();
+                let on = encounter.admit_at.date();
                 let covered = c.chart.coverages.iter().any(|cov| {
-                    cov.record.effective_start <= on
-                        && cov.record.effective_end.is_none_or(|end| on <= end)
+                    cov.effective_start <= on && cov.effective_end.is_none_or(|end| on <= end)
                 });
                 has_charges && !covered
             },
@@ -449,13 +399,13 @@ impl Checker<'_, '_> {
         let Some(codes) = self.cx.codes else {
             return;
         };
-        let patient = &self.chart.patient.record;
+        let patient = &self.chart.patient;
         let mut hits = Vec::new();
         for encounter in self.encounters() {
-            let Some(since) = self.clock(&encounter.record) else {
+            let Some(since) = self.clock(encounter) else {
                 continue;
             };
-            let dos = encounter.record.admit_at.date();
+            let dos = encounter.admit_at.date();
             let edits_patient = codes::Patient {
                 sex: match patient.sex {
                     records::AdministrativeSex::Female => Some(codes::Sex::Female),
@@ -464,30 +414,26 @@ impl Checker<'_, '_> {
                 },
                 age_years: u16::try_from(patient.age_on(dos)).ok(),
             };
-            let diagnoses = self.diagnoses_of(encounter.meta.id).map(|d| {
+            let diagnoses = self.diagnoses_of(encounter.id).map(|d| {
                 (
                     codes::System::Icd10Cm,
-                    d.record.code.as_str(),
-                    format!("diagnosis:{}", d.meta.id),
+                    d.code.as_str(),
+                    format!("diagnosis:{}", d.id),
                 )
             });
             let procedures = self
                 .chart
                 .procedures
                 .iter()
-                .filter(|p| p.record.encounter_id.map(|e| e.0) == Some(encounter.meta.id))
+                .filter(|p| p.encounter_id == Some(encounter.id))
                 .filter_map(|p| {
-                    let system = match p.record.code_system {
+                    let system = match p.code_system {
                         ProcedureCodeSystem::Icd10Pcs => codes::System::Icd10Pcs,
                         ProcedureCodeSystem::Hcpcs => codes::System::Hcpcs,
                         // CPT needs a licensed file and SNOMED CT is not a billing code set.
                         ProcedureCodeSystem::Cpt | ProcedureCodeSystem::Snomed => return None,
                     };
-                    Some((
-                        system,
-                        p.record.code.as_str(),
-                        format!("procedure:{}", p.meta.id),
-                    ))
+                    Some((system, p.code.as_str(), format!("procedure:{}", p.id)))
                 });
             for (system, code, subject) in diagnoses.chain(procedures) {
                 // No release in force on the date: nothing to check against, not an error
@@ -505,7 +451,7 @@ impl Checker<'_, '_> {
                 if !v.valid || !problems.is_empty() {
                     let detail = format!(
                         "{code} on {}: {}",
-                        day(encounter.record.admit_at),
+                        day(encounter.admit_at),
                         problems.join("; ")
                     );
                     hits.push((encounter.clone(), subject, detail, since));

@@ -6,7 +6,9 @@
 //!
 //! - `rules`: the rules (defaults in `default_rules.toml`, a facility file over them),
 //!   checked with every problem's line.
-//! - `findings`: what the rules see in one chart, pure over the chart as read.
+//! - `facts`: what review reads of a chart (the fields the rules look at, no note text),
+//!   from a whole chart or from a few columns of a range of charts at once.
+//! - `findings`: what the rules see in one chart, pure over its facts.
 //! - `reconcile`: findings to stored deficiencies, one chart or all; work queues; the
 //!   assign / waive / resolve actions.
 //! - `audited`: the queue and the actions with their audit entries, for every channel.
@@ -27,6 +29,7 @@
 //!   transaction.
 
 mod audited;
+mod facts;
 mod findings;
 mod metrics;
 mod poa;
@@ -36,6 +39,10 @@ mod rules;
 mod watch;
 
 pub use audited::{QUEUE_CATEGORIES, QueueItem, act_audited, queue_audited};
+pub use facts::{
+    ChartFacts, CoverageFacts, DiagnosisFacts, EncounterFacts, NoteFacts, PatientFacts,
+    ProcedureFacts,
+};
 pub use findings::{Context, Finding, analyse};
 pub use metrics::{Metrics, ProviderLine, metrics};
 pub use poa::PoaExempt;

@@ -6,7 +6,7 @@
 
 use records::{DeficiencyStatus, Encounter, EncounterClass};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use store::{Filter, Op, Tx, Value};
 use time::{Duration, OffsetDateTime};
 
@@ -78,54 +78,86 @@ pub fn metrics(
         .filter(|s| s.is_open())
         .map(DeficiencyStatus::as_str)
         .collect();
-    // Only the five columns the figures need, not whole records: the metrics page reads
-    // every open deficiency.
+    // The database counts: one grouped pass over the open deficiencies, with the age bands
+    // and lateness as comparisons against instants computed here (both engines compare
+    // instants in order), so no row comes back per deficiency.
     let marks = vec!["?"; open_statuses.len()].join(", ");
+    let open_filter = format!("deleted_at IS NULL AND status IN ({marks})");
+    let status_params: Vec<Value> = open_statuses.iter().map(|s| Value::from(*s)).collect();
+    // A deficiency is `age` whole days old when since > now - (age + 1) days.
+    let band_edges: Vec<Value> = AGE_BANDS
+        .iter()
+        .filter(|(upto, _)| *upto != i64::MAX)
+        .map(|(upto, _)| Value::Timestamp(now - Duration::days(upto + 1)))
+        .collect();
+    let band_sums = band_edges
+        .iter()
+        .map(|_| "CAST(SUM(CASE WHEN since > ? THEN 1 ELSE 0 END) AS BIGINT)")
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut params = band_edges.clone();
+    params.push(Value::Timestamp(now));
+    params.push(Value::Timestamp(now));
+    params.extend(status_params.iter().cloned());
     let rows = tx.query(
         &format!(
-            "SELECT patient_id, encounter_id, provider_id, since, due_at FROM deficiencies \
-             WHERE deleted_at IS NULL AND status IN ({marks})"
+            "SELECT provider_id, CAST(COUNT(*) AS BIGINT), {band_sums}, \
+             CAST(SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS BIGINT), \
+             MIN(CASE WHEN due_at < ? THEN due_at END) \
+             FROM deficiencies WHERE {open_filter} GROUP BY provider_id"
         ),
-        &open_statuses
-            .iter()
-            .map(|s| Value::from(*s))
-            .collect::<Vec<_>>(),
+        &params,
     )?;
+    let n_edges = band_edges.len();
     let mut by_age = vec![0_u64; AGE_BANDS.len()];
     let mut providers: BTreeMap<i64, ProviderLine> = BTreeMap::new();
-    let mut delinquent_records = BTreeSet::new();
     let mut delinquent = 0;
+    let mut open = 0;
     for row in &rows {
-        let (Some(since), Some(due_at)) = (row.get(3).as_instant(), row.get(4).as_instant()) else {
-            continue;
-        };
-        let age = (now - since).whole_days();
-        let band = AGE_BANDS
-            .iter()
-            .position(|(upto, _)| age <= *upto)
-            .unwrap_or(0);
-        if let Some(n) = by_age.get_mut(band) {
-            *n += 1;
+        let count = row.get(1).as_int().unwrap_or(0).max(0) as u64;
+        open += count;
+        // Bands are cumulative in SQL ("younger than the edge"): difference them.
+        let mut younger_before = 0_u64;
+        for (band, n) in by_age.iter_mut().enumerate().take(n_edges) {
+            let younger = row.get(2 + band).as_int().unwrap_or(0).max(0) as u64;
+            *n += younger - younger_before.min(younger);
+            younger_before = younger;
         }
-        let late = now > due_at;
-        if late {
-            delinquent += 1;
-            delinquent_records.insert((row.int(0), row.get(1).as_int()));
+        if let Some(last) = by_age.last_mut() {
+            *last += count - younger_before.min(count);
         }
-        if let Some(provider) = row.get(2).as_int() {
-            let line = providers.entry(provider).or_insert(ProviderLine {
-                provider_id: provider,
-                open: 0,
-                delinquent: 0,
-                most_days_overdue: 0,
-            });
-            line.open += 1;
-            if late {
-                line.delinquent += 1;
-                line.most_days_overdue = line.most_days_overdue.max((now - due_at).whole_days());
-            }
+        let late = row.get(2 + n_edges).as_int().unwrap_or(0).max(0) as u64;
+        delinquent += late;
+        if let Some(provider) = row.get(0).as_int() {
+            let most_days_overdue = row
+                .get(3 + n_edges)
+                .as_instant()
+                .map_or(0, |due| (now - due).whole_days());
+            providers.insert(
+                provider,
+                ProviderLine {
+                    provider_id: provider,
+                    open: count,
+                    delinquent: late,
+                    most_days_overdue,
+                },
+            );
         }
     }
+    let mut late_params = vec![Value::Timestamp(now)];
+    late_params.extend(status_params);
+    let delinquent_records = tx
+        .query(
+            &format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT DISTINCT patient_id, encounter_id \
+                 FROM deficiencies WHERE due_at < ? AND {open_filter}) late"
+            ),
+            &late_params,
+        )?
+        .first()
+        .and_then(|r| r.get(0).as_int())
+        .unwrap_or(0)
+        .max(0) as u64;
     let asked = tx.query(
         "SELECT asked_at, answered_at FROM physician_queries WHERE deleted_at IS NULL AND status <> 'withdrawn'",
         &[],
@@ -161,7 +193,6 @@ pub fn metrics(
         Filter::Compare("discharge_at", Op::Lt, Value::Timestamp(now)),
     ])?;
     let average_monthly_discharges = discharges as f64 / 12.0;
-    let delinquent_records = delinquent_records.len() as u64;
     let mut by_provider: Vec<ProviderLine> = providers.into_values().collect();
     by_provider.sort_by(|a, b| b.delinquent.cmp(&a.delinquent).then(b.open.cmp(&a.open)));
     let mut suspension: Vec<ProviderLine> = by_provider
@@ -172,7 +203,7 @@ pub fn metrics(
     suspension.sort_by_key(|p| std::cmp::Reverse(p.most_days_overdue));
     Ok(Metrics {
         at: now,
-        open: rows.len() as u64,
+        open,
         delinquent,
         by_age: AGE_BANDS
             .iter()

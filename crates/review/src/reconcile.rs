@@ -3,7 +3,8 @@
 //! was fixed); a resolved one whose finding is back is reopened; a waived one stays
 //! waived. Running it twice changes nothing the second time.
 
-use crate::findings::{ChartView, Context, Finding, analyse};
+use crate::facts::ChartFacts;
+use crate::findings::{Context, Finding, analyse};
 use crate::rules::RuleSet;
 use records::{Deficiency, DeficiencyStatus, EncounterId, PatientId, ProviderId, RecordKind};
 use serde::Serialize;
@@ -64,23 +65,23 @@ pub fn review_patient(
 ) -> store::Result<ReviewCounts> {
     let chart = tx.chart(patient_id)?;
     let existing = deficiencies_of(tx, patient_id)?;
-    reconcile(tx, actor, ChartView::from(&chart), existing, rules, cx)
+    reconcile(tx, actor, &ChartFacts::from(&chart), existing, rules, cx)
 }
 
 /// Brings one chart's stored deficiencies (`existing`) in step with what the rules find.
 fn reconcile(
     tx: &mut Tx<'_>,
     actor: &Actor,
-    chart: ChartView<'_>,
+    chart: &ChartFacts,
     existing: Vec<Stored<Deficiency>>,
     rules: &RuleSet,
     cx: &Context<'_>,
 ) -> store::Result<ReviewCounts> {
-    if chart.patient.meta.deleted.is_some() {
+    if chart.patient.deleted {
         // A deleted patient's deficiencies stay as they were left.
         return Ok(ReviewCounts::default());
     }
-    let patient_id = chart.patient.meta.id;
+    let patient_id = chart.patient.id;
     let findings = analyse(chart, rules, cx);
     let mut existing: HashMap<(String, String), Stored<Deficiency>> = existing
         .into_iter()
@@ -153,67 +154,93 @@ fn reconcile(
     Ok(counts)
 }
 
-/// One table's rows for a range of patients, by patient.
-struct ByPatient<R>(HashMap<i64, Vec<Stored<R>>>);
-
-impl<R: store::Table> ByPatient<R> {
-    /// Rows of patients `from..=to`, each patient's in id order (one index range read).
-    fn read(tx: &mut Tx<'_>, from: i64, to: i64, patient: fn(&R) -> i64) -> store::Result<Self> {
-        let mut grouped: HashMap<i64, Vec<Stored<R>>> = HashMap::new();
-        for row in tx.select::<R>(
-            "patient_id BETWEEN ? AND ?",
-            &[Value::Int(from), Value::Int(to)],
-            "id",
-            i64::MAX,
-        )? {
-            grouped.entry(patient(&row.record)).or_default().push(row);
-        }
-        Ok(Self(grouped))
+/// The stored deficiencies of `patients` (ascending), by patient: an id range when they are
+/// dense (a full review's batch), a list when they are scattered (the charts one step
+/// touched), so a sparse set never reads the deficiencies of every patient between.
+fn deficiencies_of_many(
+    tx: &mut Tx<'_>,
+    patients: &[i64],
+) -> store::Result<HashMap<i64, Vec<Stored<Deficiency>>>> {
+    let (Some(&first), Some(&last)) = (patients.first(), patients.last()) else {
+        return Ok(HashMap::new());
+    };
+    let span = last.saturating_sub(first).saturating_add(1);
+    let (condition, params) = if span <= 2 * patients.len() as i64 {
+        (
+            "patient_id BETWEEN ? AND ?".to_owned(),
+            vec![Value::Int(first), Value::Int(last)],
+        )
+    } else {
+        (
+            format!("patient_id IN ({})", vec!["?"; patients.len()].join(", ")),
+            patients.iter().map(|id| Value::Int(*id)).collect(),
+        )
+    };
+    let mut grouped: HashMap<i64, Vec<Stored<Deficiency>>> = HashMap::new();
+    for row in tx.select::<Deficiency>(&condition, &params, "id", i64::MAX)? {
+        grouped
+            .entry(row.record.patient_id.0)
+            .or_default()
+            .push(row);
     }
-
-    fn rows(&self, patient: i64) -> &[Stored<R>] {
-        self.0.get(&patient).map_or(&[], Vec::as_slice)
-    }
-}
-
-/// What review reads of a range of charts, one query per table instead of one per table
-/// per chart.
-struct Loaded {
-    patients: Vec<Stored<records::Patient>>,
-    coverages: ByPatient<records::Coverage>,
-    encounters: ByPatient<records::Encounter>,
-    diagnoses: ByPatient<records::Diagnosis>,
-    procedures: ByPatient<records::Procedure>,
-    notes: ByPatient<records::ClinicalNote>,
-    charges: ByPatient<records::Charge>,
-    deficiencies: ByPatient<Deficiency>,
-}
-
-impl Loaded {
-    fn range(tx: &mut Tx<'_>, from: i64, to: i64) -> store::Result<Self> {
-        Ok(Self {
-            patients: tx.select(
-                "id BETWEEN ? AND ?",
-                &[Value::Int(from), Value::Int(to)],
-                "id",
-                i64::MAX,
-            )?,
-            coverages: ByPatient::read(tx, from, to, |r: &records::Coverage| r.patient_id.0)?,
-            encounters: ByPatient::read(tx, from, to, |r: &records::Encounter| r.patient_id.0)?,
-            diagnoses: ByPatient::read(tx, from, to, |r: &records::Diagnosis| r.patient_id.0)?,
-            procedures: ByPatient::read(tx, from, to, |r: &records::Procedure| r.patient_id.0)?,
-            notes: ByPatient::read(tx, from, to, |r: &records::ClinicalNote| r.patient_id.0)?,
-            charges: ByPatient::read(tx, from, to, |r: &records::Charge| r.patient_id.0)?,
-            deficiencies: ByPatient::read(tx, from, to, |r: &Deficiency| r.patient_id.0)?,
-        })
-    }
+    Ok(grouped)
 }
 
 /// Charts reviewed per transaction by [`review_all`].
 const CHARTS_PER_TRANSACTION: usize = 200;
 
+/// The next batch of current patients after `after`, as an id range.
+fn next_batch(tx: &mut Tx<'_>, after: i64) -> store::Result<Option<(i64, i64)>> {
+    let ids = tx.query(
+        &format!(
+            "SELECT id FROM patients WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT {CHARTS_PER_TRANSACTION}"
+        ),
+        &[Value::Int(after)],
+    )?;
+    Ok(ids
+        .first()
+        .zip(ids.last())
+        .map(|(first, last)| (first.int(0), last.int(0))))
+}
+
+/// Brings the deficiencies of one batch of charts in step, in one transaction.
+fn reconcile_batch(
+    store: &Store,
+    actor: &Actor,
+    charts: &[ChartFacts],
+    rules: &RuleSet,
+    cx: &Context<'_>,
+) -> store::Result<ReviewCounts> {
+    store.write(|tx| reconcile_loaded(tx, actor, charts, rules, cx))
+}
+
+/// Brings the deficiencies of `charts` (in patient id order) in step, in the caller's
+/// transaction.
+pub(crate) fn reconcile_loaded(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    charts: &[ChartFacts],
+    rules: &RuleSet,
+    cx: &Context<'_>,
+) -> store::Result<ReviewCounts> {
+    let ids: Vec<i64> = charts.iter().map(|c| c.patient.id).collect();
+    let mut deficiencies = deficiencies_of_many(tx, &ids)?;
+    let mut counts = ReviewCounts::default();
+    for chart in charts {
+        let existing = deficiencies.remove(&chart.patient.id).unwrap_or_default();
+        counts.add(reconcile(tx, actor, chart, existing, rules, cx)?);
+    }
+    Ok(counts)
+}
+
 /// Reviews every chart (soft-deleted patients' deficiencies are left as they are), each
 /// batch of charts in its own transaction; `progress` hears the charts done so far.
+///
+/// The charts are read on a second connection, one snapshot for the whole pass, while the
+/// previous batch's deficiencies are written: reading is most of the work, and the writer
+/// no longer waits for it. A chart written during the pass was reviewed from the snapshot;
+/// the incremental step (`watch`) reviews it again after, as it does every written chart.
+/// An in-memory store has one connection, so there the batches are read in turn.
 pub fn review_all(
     store: &Store,
     actor: &Actor,
@@ -222,46 +249,44 @@ pub fn review_all(
     progress: &mut dyn FnMut(u64),
 ) -> store::Result<ReviewCounts> {
     let mut total = ReviewCounts::default();
-    let mut after = 0_i64;
-    loop {
-        let ids: Vec<i64> = store.read(|tx| {
-            Ok(tx
-                .query(
-                    &format!(
-                        "SELECT id FROM patients WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT {CHARTS_PER_TRANSACTION}"
-                    ),
-                    &[Value::Int(after)],
-                )?
-                .iter()
-                .map(|row| row.int(0))
-                .collect())
-        })?;
-        let Some(&last) = ids.last() else {
-            return Ok(total);
-        };
-        let batch = store.write(|tx| {
-            let loaded = Loaded::range(tx, ids[0], last)?;
-            let mut counts = ReviewCounts::default();
-            for patient in &loaded.patients {
-                let id = patient.meta.id;
-                let view = ChartView {
-                    patient,
-                    coverages: loaded.coverages.rows(id),
-                    encounters: loaded.encounters.rows(id),
-                    diagnoses: loaded.diagnoses.rows(id),
-                    procedures: loaded.procedures.rows(id),
-                    notes: loaded.notes.rows(id),
-                    charges: loaded.charges.rows(id),
-                };
-                let existing = loaded.deficiencies.rows(id).to_vec();
-                counts.add(reconcile(tx, actor, view, existing, rules, cx)?);
-            }
-            Ok(counts)
-        })?;
-        total.add(batch);
-        progress(total.charts);
-        after = last;
+    if matches!(store.location(), store::Location::Memory) {
+        let mut after = 0_i64;
+        while let Some((from, to)) = store.read(|tx| next_batch(tx, after))? {
+            let charts = store.read(|tx| ChartFacts::load_range(tx, from, to))?;
+            total.add(reconcile_batch(store, actor, &charts, rules, cx)?);
+            progress(total.charts);
+            after = to;
+        }
+        return Ok(total);
     }
+    std::thread::scope(|scope| {
+        // Two batches read ahead at most: the reader never runs far beyond the writer.
+        let (send, receive) = std::sync::mpsc::sync_channel::<store::Result<Vec<ChartFacts>>>(2);
+        scope.spawn(move || {
+            let read = store.read_beside_writers(|tx| {
+                let mut after = 0_i64;
+                while let Some((from, to)) = next_batch(tx, after)? {
+                    if send
+                        .send(Ok(ChartFacts::load_range(tx, from, to)?))
+                        .is_err()
+                    {
+                        // The writer stopped (its error is reported there).
+                        break;
+                    }
+                    after = to;
+                }
+                Ok(())
+            });
+            if let Err(error) = read {
+                let _ = send.send(Err(error));
+            }
+        });
+        for charts in receive {
+            total.add(reconcile_batch(store, actor, &charts?, rules, cx)?);
+            progress(total.charts);
+        }
+        Ok(total)
+    })
 }
 
 /// Filters for a work queue.

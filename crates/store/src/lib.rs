@@ -31,6 +31,7 @@ mod patient_fuzzy;
 mod patients;
 mod postgres;
 mod private_file;
+mod projection;
 mod registration;
 mod row_de;
 mod security;

@@ -21,7 +21,7 @@ pub(crate) struct Cell<'de> {
 
 /// The record's fields, named as its columns, for `R::deserialize`.
 pub(crate) fn row_fields<'de>(
-    columns: &'static [Column],
+    columns: &'de [Column],
     values: &'de [Value],
 ) -> MapDeserializer<'de, impl Iterator<Item = (&'static str, Cell<'de>)>, Error> {
     MapDeserializer::new(columns.iter().zip(values).map(|(column, value)| {

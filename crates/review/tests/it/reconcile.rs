@@ -160,6 +160,7 @@ fn a_disabled_rule_leaves_its_deficiencies(store: &TestStore) {
 
 backend_tests!(
     a_step_re_reviews_only_what_was_written,
+    age_bands_and_lateness_at_their_edges,
     delinquency_metrics,
     fixing_the_cause_resolves_and_undoing_it_reopens,
     waivers_and_assignments_are_kept,
@@ -230,4 +231,68 @@ fn delinquency_metrics(store: &TestStore) {
     assert_eq!(m.suspension.len(), 1, "28 days past due is past 21");
     let lenient = store.read(|tx| review::metrics(tx, now, 30)).unwrap();
     assert!(lenient.suspension.is_empty());
+}
+
+/// Ages count whole days, as a person would: exactly 7 days old is "0-7 days", 8 days less
+/// a minute too; 8 days is "8-14 days". Due exactly now is not yet late.
+fn age_bands_and_lateness_at_their_edges(store: &TestStore) {
+    use time::Duration;
+    let now = store.clock().now();
+    let ages = [
+        (Duration::ZERO, "0-7 days"),
+        (Duration::days(7), "0-7 days"),
+        (Duration::days(8) - Duration::minutes(1), "0-7 days"),
+        (Duration::days(8), "8-14 days"),
+        (Duration::days(31), "31-60 days"),
+        (Duration::days(61), "over 60 days"),
+    ];
+    store
+        .write(|tx| {
+            let c = complete_chart(tx);
+            for (n, (age, _)) in ages.iter().enumerate() {
+                tx.create(
+                    &actor(),
+                    &Deficiency {
+                        patient_id: PatientId(c.patient),
+                        encounter_id: None,
+                        rule_id: "note-unsigned".into(),
+                        subject: format!("note:{n}"),
+                        status: DeficiencyStatus::Open,
+                        severity: Severity::High,
+                        responsible: Responsible::Attending,
+                        provider_id: Some(ProviderId(c.provider)),
+                        assignee: None,
+                        message: "Note unsigned".into(),
+                        since: now - *age,
+                        // The youngest is due exactly now; the others a day after their start.
+                        due_at: if n == 0 {
+                            now
+                        } else {
+                            now - *age + Duration::days(1)
+                        },
+                        closed_at: None,
+                        closed_reason: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let m = store.read(|tx| review::metrics(tx, now, 21)).unwrap();
+    let band = |label: &str| m.by_age.iter().find(|(l, _)| l == label).unwrap().1;
+    for label in [
+        "0-7 days",
+        "8-14 days",
+        "15-30 days",
+        "31-60 days",
+        "over 60 days",
+    ] {
+        let expected = ages.iter().filter(|(_, l)| *l == label).count() as u64;
+        assert_eq!(band(label), expected, "{label}");
+    }
+    assert_eq!(m.open, 6);
+    // Due exactly now is not late; every older one fell due a day after it started.
+    assert_eq!(m.delinquent, 5);
+    assert_eq!(m.delinquent_records, 1, "all on the one chart");
+    assert_eq!(m.by_provider[0].most_days_overdue, 60);
 }

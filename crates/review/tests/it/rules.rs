@@ -11,7 +11,13 @@ use time::Duration;
 fn findings(store: &TestStore, patient: i64) -> Vec<Finding> {
     let rules = RuleSet::defaults().unwrap();
     store
-        .read(|tx| Ok(analyse(&tx.chart(patient)?, &rules, &context())))
+        .read(|tx| {
+            Ok(analyse(
+                &review::ChartFacts::from(&tx.chart(patient)?),
+                &rules,
+                &context(),
+            ))
+        })
         .unwrap()
 }
 
