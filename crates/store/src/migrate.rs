@@ -81,6 +81,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_encounter_service.sql"),
         postgres: include_str!("../migrations/postgres/0011_encounter_service.sql"),
     },
+    Migration {
+        version: 12,
+        name: "review_indexes",
+        sqlite: include_str!("../migrations/sqlite/0012_review_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0012_review_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
