@@ -41,6 +41,7 @@ mod table;
 mod tables;
 mod tx;
 mod value;
+mod x12_control;
 
 pub use accounts::account_json;
 pub use amendments::{Amendment, AmendmentDecision};
@@ -66,6 +67,7 @@ pub use stats::{AccountBalance, Stats};
 pub use table::{ColType, Column, Table};
 pub use tx::{Actor, Deletion, Meta, Stored, Tx};
 pub use value::{Row, Value};
+pub use x12_control::{ControlKind, MAX_CONTROL_NUMBER};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -87,6 +87,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_review_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0012_review_indexes.sql"),
     },
+    Migration {
+        version: 13,
+        name: "x12_control_numbers",
+        sqlite: include_str!("../migrations/sqlite/0013_x12_control_numbers.sql"),
+        postgres: include_str!("../migrations/postgres/0013_x12_control_numbers.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

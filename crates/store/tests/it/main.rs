@@ -17,3 +17,4 @@ mod registration;
 mod search;
 mod security;
 mod signing;
+mod x12_control;
