@@ -280,7 +280,7 @@ async function main() {
       await signOut(page);
     });
 
-    await step("the front desk registers a patient (every bad field at once), checks them in, and is shown possible duplicates", async () => {
+    await step("the front desk registers a patient (every bad field at once), checks them in, adds and ends their coverage, and is shown possible duplicates", async () => {
       await signIn(page, base, "fran");
       await Promise.all([page.waitForNavigation(), page.click("text=Register a patient")]);
       await page.fill("#family_name", "Quillfeather");
@@ -307,6 +307,21 @@ async function main() {
       await shot(page, "checked-in");
       await Promise.all([page.waitForNavigation(), page.click("#encounters button:has-text(\"Close visit\")")]);
       assert.match(await page.textContent("#encounters"), /Finished/);
+      await Promise.all([page.waitForNavigation(), page.click("#insurance a:has-text(\"Add coverage\")")]);
+      await page.selectOption("#payer_id", { index: 0 });
+      await page.fill("#member_id", "QF-2026-001");
+      await page.selectOption("#relationship", "spouse");
+      await page.fill("#effective_start", "2026-01-01");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add coverage\")")]);
+      assert.match(await page.textContent("[role=alert]"), /Subscriber's name: is required/);
+      await page.fill("#subscriber_name", "Quinn Quillfeather");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add coverage\")")]);
+      assert.match(await page.textContent("#insurance"), /Primary[\s\S]*QF-2026-001[\s\S]*Spouse/);
+      await shot(page, "coverage-added");
+      await page.click("#insurance summary:has-text(\"End\")");
+      await page.fill("#insurance input[name=last_day]", "2026-06-30");
+      await Promise.all([page.waitForNavigation(), page.click("#insurance button:has-text(\"End coverage\")")]);
+      assert.match(await page.textContent("#insurance"), /2026-06-30/);
       await page.goto(`${base}/patients/new`);
       await page.fill("#family_name", "Quilfeather");
       await page.fill("#given_name", "Odile");

@@ -12,6 +12,7 @@
 
 mod clinical;
 mod clinical_entry;
+mod coverage_entry;
 #[allow(missing_docs)]
 pub mod dates;
 mod deficiency;
@@ -34,6 +35,7 @@ pub use clinical::{
     MedicationStatus, Observation, ObservationValue, Problem, ProblemStatus,
 };
 pub use clinical_entry::{ClinicalEntry, loinc_check_digit_ok};
+pub use coverage_entry::{CoverageEntry, order_conflict};
 pub use deficiency::{Deficiency, DeficiencyStatus, Responsible, Severity};
 pub use encounter::{
     Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterParticipant, EncounterStatus,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod clinical_entry;
+mod coverage_entry;
 mod encounters;
 mod identifiers;
 mod ledger;

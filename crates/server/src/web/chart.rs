@@ -210,6 +210,8 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         .then(|| super::forms::token(state, &principal));
     let remove_token = (!print && principal.allows(Permission::WriteCodes))
         .then(|| super::forms::token(state, &principal));
+    let insurance_token = (!print && principal.allows(Permission::WriteInsurance))
+        .then(|| super::forms::token(state, &principal));
     let body = html! {
         @if print {
             p.print-note { "Printed " (instant(state.store.clock().now())) " by " (principal.username) ". Confidential: patient information." }
@@ -220,7 +222,15 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
             (withheld(&nav, &chart, &principal))
         }
         (toc(&chart))
-        (sections(&chart, principal.allows(Permission::WriteCodes), visit_token.as_deref(), remove_token.as_deref(), !print && principal.allows(Permission::WriteNotes), !print && principal.allows(Permission::WriteClinical), &payer_names))
+        (sections(&chart, &Offers {
+            can_code: principal.allows(Permission::WriteCodes),
+            visit_token: visit_token.as_deref(),
+            remove_token: remove_token.as_deref(),
+            can_write_notes: !print && principal.allows(Permission::WriteNotes),
+            can_write_clinical: !print && principal.allows(Permission::WriteClinical),
+            insurance_token: insurance_token.as_deref(),
+            today: state.store.clock().now().date(),
+        }, &payer_names))
         @if !history.is_empty() {
             section #history {
                 h2 { "Change history" }
@@ -364,15 +374,31 @@ fn empty_row(columns: usize) -> Markup {
     html! { tr { td colspan=(columns) { "None recorded." } } }
 }
 
-fn sections(
-    chart: &AllowedChart,
+/// What the chart offers its reader to do, by their roles (nothing on the print copy).
+struct Offers<'a> {
     can_code: bool,
-    visit_token: Option<&str>,
-    remove_token: Option<&str>,
+    visit_token: Option<&'a str>,
+    remove_token: Option<&'a str>,
     can_write_notes: bool,
     can_write_clinical: bool,
+    insurance_token: Option<&'a str>,
+    today: time::Date,
+}
+
+fn sections(
+    chart: &AllowedChart,
+    offers: &Offers<'_>,
     payer_names: &HashMap<i64, String>,
 ) -> Markup {
+    let Offers {
+        can_code,
+        visit_token,
+        remove_token,
+        can_write_notes,
+        can_write_clinical,
+        insurance_token,
+        today,
+    } = *offers;
     let c = &chart.summary;
     let add = |section: &str, words: &str| {
         html! { @if can_write_clinical { p { a.button href={ "/patients/" (c.patient.meta.id) "/clinical/" (section) "/new" } { (words) } } } }
@@ -385,6 +411,7 @@ fn sections(
     html! {
         @if chart.shows(DataCategory::Insurance) {
             section #insurance { h2 { "Insurance" }
+                @if insurance_token.is_some() { p { a.button href={ "/patients/" (c.patient.meta.id) "/coverages/new" } { "Add coverage" } } }
                 table { thead { tr { th { "Order" } th { "Plan" } th { "Member id" } th { "Relationship" } th { "From" } th { "To" } } }
                     tbody {
                         @for cov in &c.coverages { tr {
@@ -393,7 +420,8 @@ fn sections(
                             td { (cov.record.member_id) }
                             td { (words(&cov.record.relationship)) }
                             td { (day(cov.record.effective_start)) }
-                            td { (cov.record.effective_end.map(day).unwrap_or_default()) }
+                            td { (cov.record.effective_end.map(day).unwrap_or_default())
+                                @if let (Some(token), None) = (insurance_token, cov.record.effective_end) { (super::coverage_form::end_form(token, cov, today)) } }
                         } }
                         @if c.coverages.is_empty() { (empty_row(6)) }
                     }

@@ -25,6 +25,7 @@ mod chart;
 mod clinical_form;
 mod code_pages;
 mod coding;
+mod coverage_form;
 mod demographics;
 mod diagnosis_form;
 mod encounter_form;
@@ -230,6 +231,30 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "add an allergy, medication, problem or observation",
             post(clinical_form::add),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/coverages/new",
+            Needs(P::WriteInsurance),
+            true,
+            "insurance coverage form: payer, member id, subscriber, order, dates",
+            get(coverage_form::new_form),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/coverages",
+            Needs(P::WriteInsurance),
+            true,
+            "add an insurance coverage (one of each order at a time)",
+            post(coverage_form::create),
+        ),
+        route(
+            M::POST,
+            "/coverages/{id}/end",
+            Needs(P::WriteInsurance),
+            false,
+            "end an insurance coverage on its last covered day",
+            post(coverage_form::end),
         ),
         route(
             M::GET,

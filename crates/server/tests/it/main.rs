@@ -6,6 +6,7 @@
 mod admin;
 mod chart_page;
 mod clinical_form;
+mod coverage_form;
 mod encounter_form;
 mod encounters;
 mod error_pages;
