@@ -825,9 +825,17 @@ impl VisitWriter<'_, '_> {
                         &format!("{title}; tolerated well"),
                     )?;
                 }
-                // About one finished stay in ten still lacks its discharge summary.
+                // Recent stays often still lack their discharge summary (it is due 30 days
+                // after discharge); older ones less often, a few never got one.
                 if let Some(discharged) = visit.end
-                    && !chance(rng, 0.10)
+                    && !chance(
+                        rng,
+                        match (as_of - discharged.date()).whole_days() {
+                            ..=30 => 0.35,
+                            31..=365 => 0.10,
+                            _ => 0.04,
+                        },
+                    )
                 {
                     let plan_text = if visit.expired {
                         "patient expired; family notified"

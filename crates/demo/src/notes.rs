@@ -1,6 +1,8 @@
-//! Clinical notes: short templated text naming the reason and the coded diagnoses. About
-//! 8% are left unsigned (and any whose signature would fall after the as-of date), so the
-//! record-completion review has a queue to work.
+//! Clinical notes: short templated text naming the reason and the coded diagnoses. Some are
+//! left unsigned (and any whose signature would fall after the as-of date), as a records
+//! department sees them: many of the last two weeks' notes, few older ones, almost none
+//! from past years (those were chased long ago), so review has a living queue with a few
+//! delinquent charts rather than years of unsigned notes.
 
 use crate::Counts;
 use crate::random::{between, chance};
@@ -48,7 +50,8 @@ pub(crate) fn write(
         note.plan
     ));
     let signed_at = note.at + Duration::minutes(between(rng, 5, 48 * 60));
-    let signed = note.author.is_some() && !chance(rng, 0.08) && signed_at.date() < as_of;
+    let left_unsigned = chance(rng, unsigned_share((as_of - note.at.date()).whole_days()));
+    let signed = note.author.is_some() && !left_unsigned && signed_at.date() < as_of;
     tx.create(
         actor,
         &ClinicalNote {
@@ -67,4 +70,14 @@ pub(crate) fn write(
         counts.unsigned_notes += 1;
     }
     Ok(())
+}
+
+/// The share of notes written `age_days` before the as-of date still unsigned.
+pub(crate) fn unsigned_share(age_days: i64) -> f64 {
+    match age_days {
+        ..=14 => 0.30,
+        15..=45 => 0.08,
+        46..=180 => 0.02,
+        _ => 0.003,
+    }
 }

@@ -289,7 +289,7 @@ fn serve_anchors_the_audit_head_while_running_and_at_stop() {
         command
     };
     assert!(
-        command(&["init", "--demo", "2", "--seed", "1"])
+        command(&["init", "--demo", "10", "--seed", "1"])
             .output()
             .unwrap()
             .status
@@ -330,7 +330,8 @@ fn serve_anchors_the_audit_head_while_running_and_at_stop() {
         }
         assert_eq!(anchored_seq(), Some(seq), "{:?}", lines());
     };
-    // `init --demo` wrote entries 1 and 2, the chart review at start entry 3.
+    // `init --demo` wrote entries 1 and 2, the chart review at start entry 3 (ten demo
+    // charts have deficiencies to open; two may have none).
     wait_for(3);
     let failed_login = || {
         let body = r#"{"username":"nobody","password":"wrong"}"#;
