@@ -108,9 +108,11 @@ async function main() {
   const family = record.family_name;
   const typo = family.slice(0, 2) + family[3] + family[2] + family.slice(4); // swap two letters
   // A physician who signs as the author of an unsigned demo note.
+  // Every demo chart is looked at (patient ids 1..40): unsigned notes are mostly recent
+  // ones, so only a few charts have one.
   let unsigned;
-  for (const p of patients) {
-    const chart = JSON.parse(chartroom(data, ["--json", "patient", "show", String((p.meta || p).id)]));
+  for (let id = 1; id <= 40; id++) {
+    const chart = JSON.parse(chartroom(data, ["--json", "patient", "show", String(id)]));
     const note = chart.notes.find((n) => n.record.signed_at === null && n.record.author_id !== null);
     if (note) { unsigned = { note: note.meta.id, patient: chart.patient.meta.id, author: note.record.author_id }; break; }
   }
