@@ -38,7 +38,10 @@ mod reconcile;
 mod rules;
 mod watch;
 
-pub use audited::{QUEUE_CATEGORIES, QueueItem, act_audited, queue_audited};
+pub use audited::{
+    QUEUE_CATEGORIES, QueryItem, QueueItem, act_audited, deficiency_audited, queries_audited,
+    query_audited, queue_audited,
+};
 pub use facts::{
     ChartFacts, CoverageFacts, DiagnosisFacts, EncounterFacts, NoteFacts, PatientFacts,
     ProcedureFacts,

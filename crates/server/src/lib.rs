@@ -8,6 +8,8 @@
 //!   emergency-access requests.
 //! - `amendments`: patients' amendment requests and their decisions.
 //! - `notes`: a physician's unsigned notes and signing one as their provider.
+//! - `review_api`, `query_api`: chart review's work queue and its actions; physician
+//!   queries asked by the department and answered by the physician addressed.
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
 //! - `mfa`: authenticator enrolment and the second sign-in step (TOTP), required for
@@ -41,6 +43,7 @@ mod notes;
 mod openapi;
 mod patients;
 mod population;
+mod query_api;
 mod rejection;
 mod review_api;
 mod review_watch;
@@ -53,8 +56,8 @@ mod web;
 
 pub use auth::{IDLE_HEADER, MfaState, Principal, SESSION_COOKIE, TokenUse};
 pub use error::WebError;
-pub use openapi::document as openapi_document;
 pub use guard::{Access, RouteSpec, Surface};
+pub use openapi::document as openapi_document;
 pub use routes::{app, route_specs};
 pub use serve::{ServeConfig, ServeError, TlsFiles, serve_blocking, tls_config};
 pub use state::{AppState, ServerConfig};

@@ -309,6 +309,7 @@ fn table() -> Vec<Entry> {
     table.extend(crate::web::routes());
     table.extend(crate::fhir_rest::routes());
     table.extend(crate::review_api::routes());
+    table.extend(crate::query_api::routes());
     table.extend(crate::web::review::routes());
     table
 }
@@ -387,4 +388,3 @@ async fn no_store(mut response: Response) -> Response {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
-

@@ -582,8 +582,7 @@ fn change(
     })?)
 }
 
-/// Writes a query change and its audit entry (with the query's new values) in one
-/// transaction.
+/// Writes a query change and its audit entry in one transaction.
 fn query_change(
     store: &Store,
     auditor: &CliAuditor,
@@ -592,19 +591,7 @@ fn query_change(
 ) -> Result<Stored<records::PhysicianQuery>> {
     let who = auditor.event(store, action);
     Ok(auditor.trail().write(store, |audited| {
-        let stored = change(&mut audited.records())?;
-        let event = who
-            .clone()
-            .patient(stored.record.patient_id)
-            .record("physician_query", stored.meta.id)
-            .categories(review::QUEUE_CATEGORIES)
-            .reason(&format!(
-                "physician query {}",
-                stored.record.status.as_str()
-            ))
-            .changes(None, serde_json::to_string(&stored.record).ok());
-        audited.append(&event)?;
-        Ok(stored)
+        review::query_audited(audited, &who, change)
     })?)
 }
 

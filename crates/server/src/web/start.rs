@@ -34,6 +34,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "Deficiencies to chase: unsigned notes, missing summaries and reports, coding and POA gaps.",
     ),
     (
+        Some(Permission::SignNotes),
+        "/review/queries",
+        "My queries",
+        "The records department's questions about your charts, answered from the choices offered.",
+    ),
+    (
         Some(Permission::ReadAggregates),
         "/queries",
         "Population queries",
@@ -75,6 +81,7 @@ pub(crate) async fn home(
     let roles: Vec<&str> = principal.roles.iter().map(|r| r.as_str()).collect();
     let to_sign = super::signing::start_section(&state, &principal, &nav).await?;
     let review = super::review::start_section(&state, &principal).await?;
+    let queries = super::review::queries::start_section(&state, &principal).await?;
     let balances = super::balances::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
@@ -83,6 +90,7 @@ pub(crate) async fn home(
         p { "Your roles: " strong { (roles.join(", ")) } "." }
         (to_sign)
         (review)
+        (queries)
         (balances)
         section #places {
             h2 { "Your pages" }

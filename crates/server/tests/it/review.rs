@@ -9,7 +9,7 @@ use serde_json::json;
 
 /// Reviews every chart without the demographics rule (the harness patient has no address,
 /// which that rule would also report).
-fn review_by_note_rule(h: &Harness) -> review::ReviewCounts {
+pub(crate) fn review_by_note_rule(h: &Harness) -> review::ReviewCounts {
     let rules = review::RuleSet::with_facility_file(
         "[rules.demographics-incomplete]\nenabled = false\n",
         "test",
@@ -210,7 +210,33 @@ async fn the_queue_page_assigns_and_resolves() {
 #[tokio::test]
 async fn start_pages_show_each_person_their_review_work() {
     let h = Harness::new();
-    let patient = h.add_patient("RV2");
+    linked_physician_note(&h, "RV2", "drosler");
+    review_by_note_rule(&h);
+
+    h.add_user("hana", &[Role::HimTechnician]);
+    h.add_user("drosler", &[Role::Physician]);
+    let hana = h.login("hana").await;
+    let start = h.call("GET", "/", Some(&hana), None).await;
+    assert!(
+        html(&start).contains("Chart review: most urgent"),
+        "{}",
+        html(&start)
+    );
+    assert!(html(&start).contains("Note not signed: Consultation written"));
+    let doctor = h.login("drosler").await;
+    let start = h.call("GET", "/", Some(&doctor), None).await;
+    assert!(
+        html(&start).contains("Your chart deficiencies"),
+        "{}",
+        html(&start)
+    );
+    assert!(html(&start).contains("Note not signed: Consultation written"));
+}
+
+/// A patient with an unsigned consultation by a provider linked to the account `username`;
+/// returns the patient and the provider.
+pub(crate) fn linked_physician_note(h: &Harness, mrn: &str, username: &str) -> (i64, i64) {
+    let patient = h.add_patient(mrn);
     let provider = h
         .store
         .write(|tx| {
@@ -239,29 +265,9 @@ async fn start_pages_show_each_person_their_review_work() {
                     signer_id: None,
                 },
             )?;
-            tx.link_account_provider("drosler", records::ProviderId(provider.meta.id))?;
+            tx.link_account_provider(username, records::ProviderId(provider.meta.id))?;
             Ok(provider.meta.id)
         })
         .unwrap();
-    review_by_note_rule(&h);
-    assert!(provider > 0);
-
-    h.add_user("hana", &[Role::HimTechnician]);
-    h.add_user("drosler", &[Role::Physician]);
-    let hana = h.login("hana").await;
-    let start = h.call("GET", "/", Some(&hana), None).await;
-    assert!(
-        html(&start).contains("Chart review: most urgent"),
-        "{}",
-        html(&start)
-    );
-    assert!(html(&start).contains("Note not signed: Consultation written"));
-    let doctor = h.login("drosler").await;
-    let start = h.call("GET", "/", Some(&doctor), None).await;
-    assert!(
-        html(&start).contains("Your chart deficiencies"),
-        "{}",
-        html(&start)
-    );
-    assert!(html(&start).contains("Note not signed: Consultation written"));
+    (patient, provider)
 }

@@ -1,13 +1,16 @@
 //! The chart-review pages: the technician's work queue (filter, assign several at once,
-//! waive or resolve one with a reason), each item linking to the chart. The same cores as
+//! waive or resolve one with a reason, query the physician), each item linking to the
+//! chart; physician queries are in `queries`. The same cores as
 //! `/api/review` (`review_api::queue`, `review_api::change`), so the pages audit alike.
+
+pub(crate) mod queries;
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
 use crate::auth::Principal;
 use crate::error::WebError;
-use crate::review_api::{QueueBody, action, change, queue};
 use crate::guard::{Access, Entry, Surface, route};
+use crate::review_api::{QueueBody, action, change, queue};
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -105,6 +108,7 @@ fn row(nav: &Nav, item: &review::QueueItem, now: time::OffsetDateTime) -> Markup
                             }
                         }
                     }
+                    a href={ "/review/" (d.meta.id) "/query" } { "Query the physician" }
                 } @else if let Some(reason) = &r.closed_reason { (reason) }
             }
         }
@@ -314,6 +318,7 @@ pub(crate) fn routes() -> Vec<Entry> {
     ]
     .into_iter()
     .map(|entry| entry.on(Surface::Page))
+    .chain(queries::routes())
     .collect()
 }
 
