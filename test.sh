@@ -9,7 +9,10 @@ fi
 # The FHIR API's answers are kept for the schema check below.
 fhir_api_samples=$(mktemp -d)
 export CHARTROOM_FHIR_SAMPLES="$fhir_api_samples"
-trap 'rm -rf "$fhir_api_samples"' EXIT
+# The X12 files the claims tests write are kept for pyx12 below.
+x12_samples=$(mktemp -d)
+export CHARTROOM_X12_SAMPLES="$x12_samples"
+trap 'rm -rf "$fhir_api_samples" "$x12_samples"' EXIT
 cargo test --workspace
 
 # Every FHIR resource Chartroom emits must pass the official R4 JSON schema: the API's
@@ -20,7 +23,7 @@ cargo test --workspace
 if command -v node >/dev/null 2>&1; then
     npm ci --prefix tools/fhir-validate --no-audit --no-fund --silent
     fhir_tmp=$(mktemp -d)
-    trap 'rm -rf "$fhir_tmp" "$fhir_api_samples"' EXIT
+    trap 'rm -rf "$fhir_tmp" "$fhir_api_samples" "$x12_samples"' EXIT
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" demo --patients 20 --seed 3 >/dev/null
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" import --fhir crates/fhir/tests/it/data >/dev/null
     cargo run --quiet -p chartroom -- --data-dir "$fhir_tmp/data" export --ndjson "$fhir_tmp/ndjson" >/dev/null
@@ -50,20 +53,39 @@ else
     echo "node or $chromium_bin not found: the browser tests were skipped" >&2
 fi
 
+# A venv under target/ holding a PyPI package, made once: python_venv NAME PACKAGE COMMAND.
+python_venv() {
+    local venv="${CARGO_TARGET_DIR:-target}/$1"
+    if [ ! -x "$venv/bin/$3" ]; then
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q "$2"
+    fi
+    echo "$venv"
+}
+
+# Python checks need python3; CI must have it, elsewhere they are skipped with a word.
+python_or_skip() {
+    if command -v python3 >/dev/null 2>&1; then
+        return 0
+    elif [ -n "${CI:-}" ]; then
+        echo "python3 not found: CI must run the $1" >&2
+        exit 1
+    fi
+    echo "python3 not found: the $1 was skipped" >&2
+    return 1
+}
+
+# X12: every 837 the claims tests wrote (a demo population's claims, a 1,000-claim batch)
+# must pass pyx12 (PyPI), an independent X12 5010 validator; see tools/x12/README.md.
+if python_or_skip "pyx12 check"; then
+    venv=$(python_venv x12-venv pyx12 x12valid)
+    "$venv/bin/python" tools/x12/validate.py "$venv/bin/x12valid" "$x12_samples"
+fi
+
 # HL7 v2: python-hl7's mllp_send as a real client against `chartroom mllp` (every sample
 # ACKed AA, a bad message AE, `chartroom hl7 vxu` re-parsed by python-hl7).
-if command -v python3 >/dev/null 2>&1; then
-    target="${CARGO_TARGET_DIR:-target}"
-    venv="$target/hl7-venv"
-    if [ ! -x "$venv/bin/mllp_send" ]; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install -q hl7
-    fi
+if python_or_skip "mllp_send check"; then
+    venv=$(python_venv hl7-venv hl7 mllp_send)
     cargo build -q -p chartroom
-    "$venv/bin/python" tools/hl7/mllp_check.py "$target/debug/chartroom" "$venv/bin/mllp_send" "$venv/bin/python"
-elif [ -n "${CI:-}" ]; then
-    echo "python3 not found: CI must run the mllp_send check" >&2
-    exit 1
-else
-    echo "python3 not found: the mllp_send check was skipped" >&2
+    "$venv/bin/python" tools/hl7/mllp_check.py "${CARGO_TARGET_DIR:-target}/debug/chartroom" "$venv/bin/mllp_send" "$venv/bin/python"
 fi

@@ -1,0 +1,431 @@
+//! Building a professional claim from a finished, coded encounter in the store.
+//!
+//! Rules (837P TR3 and payer practice):
+//! - The coverage is the one of the asked order (primary, secondary, tertiary) in force on
+//!   the date of service; the subscriber is the patient when the relationship is self,
+//!   otherwise the patient goes in loop 2000C.
+//! - The billing provider is the encounter's facility (else the attending's organization)
+//!   and must carry an NPI; the rendering provider is the attending, with an NPI. An NPI is
+//!   a `records::Npi`, so its check digit was verified when it was stored.
+//! - Diagnoses: principal or first-listed first, then secondary by sequence; at most twelve
+//!   (one HI segment). Each line points at the first four (the records model does not link a
+//!   charge to the diagnoses that justify it, so the first-listed ones are used).
+//! - Lines come from the encounter's charges (CPT/HCPCS code, units, amount) with the
+//!   modifiers of the procedure each charge bills; at most fifty (loop 2400 repeat).
+
+use crate::claim::{
+    BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
+    RenderingProvider, ServiceLine, Subscriber,
+};
+use crate::submitter::street_address;
+use records::{
+    Charge, Coverage, CoverageOrder, Diagnosis, DiagnosisRank, Encounter, EncounterClass,
+    EncounterId, EncounterStatus, Organization, OrganizationKind, Patient, Payer, PayerKind,
+    Procedure, Provider, Relationship,
+};
+use std::fmt;
+use store::Tx;
+
+/// Why a claim cannot be built: the record and the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildProblem {
+    /// The record (`encounter 12`, `provider 4 (attending)`).
+    pub source: String,
+    /// The field (`status`, `npi`).
+    pub field: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for BuildProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, {}: {}", self.source, self.field, self.message)
+    }
+}
+
+/// The most diagnoses one HI segment carries.
+const MAX_DIAGNOSES: usize = 12;
+/// The most service lines in one 837P claim.
+const MAX_LINES: usize = 50;
+
+struct Problems(Vec<BuildProblem>);
+
+impl Problems {
+    fn add(&mut self, source: impl Into<String>, field: &'static str, message: impl Into<String>) {
+        self.0.push(BuildProblem {
+            source: source.into(),
+            field,
+            message: message.into(),
+        });
+    }
+}
+
+/// Builds the claim for `encounter_id` to the payer of coverage `order`; the outer error
+/// is a store failure, the inner one every reason the claim cannot be built.
+pub fn build_professional(
+    tx: &mut Tx<'_>,
+    encounter_id: EncounterId,
+    order: CoverageOrder,
+) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
+    let mut problems = Problems(Vec::new());
+    let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
+    let source = format!("encounter {}", encounter_id.0);
+    if encounter.status != EncounterStatus::Finished {
+        problems.add(
+            &source,
+            "status",
+            format!(
+                "is {:?}; a claim is built from a finished encounter",
+                encounter.status
+            ),
+        );
+    }
+    let patient_id = encounter.patient_id;
+    let patient = tx.get::<Patient>(patient_id.0)?.record;
+    let date_of_service = encounter.admit_at.date();
+
+    let coverage = tx
+        .for_patient::<Coverage>(patient_id.0)?
+        .into_iter()
+        .filter(|c| c.record.coverage_order == order && c.record.in_force_on(date_of_service))
+        .min_by_key(|c| c.meta.id);
+    let (subscriber, payer, patient_party) = match coverage {
+        None => {
+            problems.add(
+                format!("patient {}", patient_id.0),
+                "coverage",
+                format!("no {order:?} coverage in force on the date of service {date_of_service}"),
+            );
+            (None, None, None)
+        }
+        Some(coverage) => {
+            let payer = tx.get::<Payer>(coverage.record.payer_id.0)?.record;
+            let payer_party = payer_party(&payer, coverage.record.payer_id.0, &mut problems);
+            let (subscriber, patient_party) = parties(
+                &patient,
+                &coverage.record,
+                coverage.meta.id,
+                &payer,
+                &mut problems,
+            );
+            (subscriber, payer_party, patient_party)
+        }
+    };
+
+    let (rendering, attending_organization) = match encounter.attending_id {
+        None => {
+            problems.add(&source, "attending_id", "no attending (rendering) provider");
+            (None, None)
+        }
+        Some(id) => {
+            let provider = tx.get::<Provider>(id.0)?.record;
+            (
+                rendering_provider(&provider, id.0, &mut problems),
+                provider.organization_id,
+            )
+        }
+    };
+    let organization_id = encounter.facility_id.or(attending_organization);
+    let billing = match organization_id {
+        None => {
+            problems.add(&source, "facility_id", "no facility or practice to bill as");
+            None
+        }
+        Some(id) => {
+            let organization = tx.get::<Organization>(id.0)?.record;
+            billing_provider(&organization, id.0, &mut problems)
+                .map(|billing| (billing, organization.kind))
+        }
+    };
+
+    let diagnoses = diagnoses(tx, &encounter, encounter_id, &source, &mut problems)?;
+    let lines = lines(
+        tx,
+        &encounter,
+        encounter_id,
+        diagnoses.len(),
+        &source,
+        &mut problems,
+    )?;
+
+    let (Some(subscriber), Some(payer), Some((billing, kind)), true) =
+        (subscriber, payer, billing, problems.0.is_empty())
+    else {
+        return Ok(Err(problems.0));
+    };
+    Ok(Ok(ProfessionalClaim {
+        encounter_id,
+        patient_id,
+        claim_id: format!("E{}", encounter_id.0),
+        place_of_service: place_of_service(encounter.class, kind),
+        frequency: '1',
+        billing,
+        rendering,
+        subscriber,
+        payer,
+        patient: patient_party,
+        diagnoses,
+        lines,
+    }))
+}
+
+fn place_of_service(class: EncounterClass, kind: OrganizationKind) -> &'static str {
+    match (class, kind) {
+        (EncounterClass::Inpatient, _) => "21",
+        (EncounterClass::Emergency, _) => "23",
+        (EncounterClass::Telehealth, _) => "10",
+        (EncounterClass::Outpatient, OrganizationKind::Facility) => "22",
+        (EncounterClass::Outpatient, _) => "11",
+    }
+}
+
+fn payer_party(payer: &Payer, id: i64, problems: &mut Problems) -> Option<PayerParty> {
+    match payer.payer_code.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(code) => Some(PayerParty {
+            name: payer.name.clone(),
+            id: code.trim().to_owned(),
+        }),
+        None => {
+            problems.add(
+                format!("payer {id}"),
+                "payer_code",
+                "no payer id for NM109 of loop 2010BB",
+            );
+            None
+        }
+    }
+}
+
+fn filing(kind: PayerKind) -> ClaimFiling {
+    match kind {
+        PayerKind::Medicare => ClaimFiling::MedicareB,
+        PayerKind::Medicaid => ClaimFiling::Medicaid,
+        PayerKind::Commercial => ClaimFiling::Commercial,
+        PayerKind::Government => ClaimFiling::OtherFederal,
+        PayerKind::SelfPay => ClaimFiling::SelfPay,
+    }
+}
+
+fn parties(
+    patient: &Patient,
+    coverage: &Coverage,
+    coverage_id: i64,
+    payer: &Payer,
+    problems: &mut Problems,
+) -> (Option<Subscriber>, Option<PatientParty>) {
+    let demographics = match street_address(&patient.address) {
+        Ok(address) => Some(Demographics {
+            address,
+            birth_date: patient.birth_date,
+            sex: patient.sex,
+        }),
+        Err(field) => {
+            problems.add(
+                "patient address",
+                field,
+                "missing; N3/N4 need a street address",
+            );
+            None
+        }
+    };
+    let responsibility = match coverage.coverage_order {
+        CoverageOrder::Primary => 'P',
+        CoverageOrder::Secondary => 'S',
+        CoverageOrder::Tertiary => 'T',
+    };
+    let (family_name, given_name, demographics_of_subscriber, patient_party) =
+        if coverage.relationship == Relationship::SelfSubscriber {
+            (
+                patient.family_name.clone(),
+                patient.given_name.clone(),
+                demographics,
+                None,
+            )
+        } else {
+            let name = coverage.subscriber_name.clone().unwrap_or_default();
+            // Subscriber names are kept as written ("Given Family"); NM1 wants them apart.
+            let (given, family) = name.trim().rsplit_once(' ').unwrap_or(("", name.trim()));
+            let relationship = match coverage.relationship {
+                Relationship::Spouse => "01",
+                Relationship::Child => "19",
+                _ => "G8",
+            };
+            let party = demographics.map(|demographics| PatientParty {
+                relationship,
+                family_name: patient.family_name.clone(),
+                given_name: patient.given_name.clone(),
+                demographics,
+            });
+            (family.to_owned(), given.to_owned(), None, party)
+        };
+    if family_name.is_empty() {
+        problems.add(
+            format!("coverage {coverage_id}"),
+            "subscriber_name",
+            "missing",
+        );
+    }
+    let subscriber = Subscriber {
+        payer_responsibility: responsibility,
+        group_number: coverage.group_number.clone(),
+        filing: filing(payer.kind),
+        family_name,
+        given_name,
+        member_id: coverage.member_id.clone(),
+        demographics: demographics_of_subscriber,
+    };
+    (Some(subscriber), patient_party)
+}
+
+fn rendering_provider(
+    provider: &Provider,
+    id: i64,
+    problems: &mut Problems,
+) -> Option<RenderingProvider> {
+    let Some(npi) = provider.npi else {
+        problems.add(
+            format!("provider {id} (attending)"),
+            "npi",
+            "missing; loop 2310B needs the rendering provider's NPI",
+        );
+        return None;
+    };
+    Some(RenderingProvider {
+        family_name: provider.family_name.clone(),
+        given_name: provider.given_name.clone(),
+        npi,
+        taxonomy: provider.taxonomy.clone(),
+    })
+}
+
+fn billing_provider(
+    organization: &Organization,
+    id: i64,
+    problems: &mut Problems,
+) -> Option<BillingProvider> {
+    let source = format!("organization {id} (billing provider)");
+    let npi = organization.npi;
+    if npi.is_none() {
+        problems.add(
+            &source,
+            "npi",
+            "missing; loop 2010AA needs the billing provider's NPI",
+        );
+    }
+    let address = street_address(&organization.address)
+        .map_err(|field| {
+            problems.add(
+                &source,
+                field,
+                "missing; loop 2010AA needs a street address",
+            )
+        })
+        .ok();
+    Some(BillingProvider {
+        name: organization.name.clone(),
+        npi: npi?,
+        taxonomy: None,
+        address: address?,
+    })
+}
+
+fn diagnoses(
+    tx: &mut Tx<'_>,
+    encounter: &Encounter,
+    encounter_id: EncounterId,
+    source: &str,
+    problems: &mut Problems,
+) -> store::Result<Vec<String>> {
+    let mut coded: Vec<Diagnosis> = tx
+        .for_patient::<Diagnosis>(encounter.patient_id.0)?
+        .into_iter()
+        .map(|d| d.record)
+        .filter(|d| d.encounter_id == encounter_id && d.rank != DiagnosisRank::Admitting)
+        .collect();
+    coded.sort_by_key(|d| (d.rank == DiagnosisRank::Secondary, d.sequence));
+    let mut codes: Vec<String> = Vec::new();
+    for diagnosis in coded {
+        let code = diagnosis.code.replace('.', "");
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.is_empty() {
+        problems.add(
+            source,
+            "diagnoses",
+            "none coded; a claim needs at least one ICD-10-CM diagnosis",
+        );
+    }
+    if codes.len() > MAX_DIAGNOSES {
+        problems.add(
+            source,
+            "diagnoses",
+            format!(
+                "{} coded; an 837P claim carries at most {MAX_DIAGNOSES}",
+                codes.len()
+            ),
+        );
+    }
+    Ok(codes)
+}
+
+fn lines(
+    tx: &mut Tx<'_>,
+    encounter: &Encounter,
+    encounter_id: EncounterId,
+    n_diagnoses: usize,
+    source: &str,
+    problems: &mut Problems,
+) -> store::Result<Vec<ServiceLine>> {
+    let mut charges: Vec<_> = tx
+        .for_patient::<Charge>(encounter.patient_id.0)?
+        .into_iter()
+        .filter(|c| c.record.encounter_id == Some(encounter_id))
+        .collect();
+    charges.sort_by_key(|c| (c.record.service_date, c.meta.id));
+    let pointers: Vec<u8> = (1..=n_diagnoses.min(4))
+        .filter_map(|p| u8::try_from(p).ok())
+        .collect();
+    let mut lines = Vec::with_capacity(charges.len());
+    for charge in charges {
+        let Some(code) = charge.record.code.clone() else {
+            problems.add(
+                format!("charge {}", charge.meta.id),
+                "code",
+                "missing; SV101-2 needs a CPT or HCPCS code",
+            );
+            continue;
+        };
+        let modifiers = match charge.record.procedure_id {
+            Some(id) => tx.get::<Procedure>(id.0)?.record.modifiers,
+            None => Vec::new(),
+        };
+        lines.push(ServiceLine {
+            code,
+            modifiers,
+            charge_cents: charge.record.amount_cents,
+            units: charge.record.units,
+            pointers: pointers.clone(),
+            service_date: charge.record.service_date,
+        });
+    }
+    if lines.is_empty() && problems.0.iter().all(|p| p.field != "code") {
+        problems.add(
+            source,
+            "charges",
+            "none; a claim needs at least one charged service",
+        );
+    }
+    if lines.len() > MAX_LINES {
+        problems.add(
+            source,
+            "charges",
+            format!(
+                "{} lines; an 837P claim carries at most {MAX_LINES}",
+                lines.len()
+            ),
+        );
+    }
+    Ok(lines)
+}

@@ -1,0 +1,312 @@
+//! The 837P (005010X222A1) writer: one interchange, one functional group, one transaction
+//! set per 5,000 claims, each claim under its own billing provider (2000A), subscriber
+//! (2000B) and, when the patient is not the subscriber, patient (2000C) hierarchical level.
+//!
+//! The segments and their order are the TR3's; situational segments are written when the
+//! claim carries their data (PRV when a taxonomy is known, 2000C for dependents).
+
+use crate::claim::{Demographics, ProfessionalClaim};
+use crate::submitter::Submitter;
+use records::AdministrativeSex;
+use time::PrimitiveDateTime;
+use x12::{Delimiters, GroupHeader, InterchangeHeader, InterchangeWriter, Result, Usage, d8};
+
+/// The most claims one 837 transaction set carries (TR3 1.4.1: at most 5,000 CLM per ST).
+pub const MAX_CLAIMS_PER_TRANSACTION: usize = 5_000;
+
+/// The implementation convention written in GS08 and ST03.
+const VERSION: &str = "005010X222A1";
+
+/// Control numbers reserved for one file (see `store::Tx::reserve_control_numbers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numbers {
+    /// ISA13.
+    pub interchange: u32,
+    /// GS06.
+    pub group: u32,
+    /// ST02 of the first transaction set; the next ones follow.
+    pub first_transaction: u32,
+}
+
+impl Numbers {
+    /// How many transaction-set numbers a file of `n_claims` claims needs.
+    pub fn transactions_for(n_claims: usize) -> u32 {
+        u32::try_from(n_claims.div_ceil(MAX_CLAIMS_PER_TRANSACTION).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Writes `claims` as one 837P interchange created `at`.
+pub fn write_837p(
+    claims: &[ProfessionalClaim],
+    submitter: &Submitter,
+    numbers: Numbers,
+    at: PrimitiveDateTime,
+    delimiters: Delimiters,
+) -> Result<String> {
+    let mut w = InterchangeWriter::new(
+        &InterchangeHeader {
+            sender_qualifier: "ZZ".into(),
+            sender_id: submitter.id.clone(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: submitter.receiver_id.clone(),
+            date: at.date(),
+            time: at.time(),
+            control_number: numbers.interchange,
+            ack_requested: false,
+            usage: if submitter.production {
+                Usage::Production
+            } else {
+                Usage::Test
+            },
+        },
+        delimiters,
+    )?;
+    w.begin_group(&GroupHeader {
+        functional_id: "HC".into(),
+        application_sender: submitter.id.clone(),
+        application_receiver: submitter.receiver_id.clone(),
+        control_number: numbers.group,
+        version: VERSION.into(),
+    })?;
+    let hhmm = format!("{:02}{:02}", at.hour(), at.minute());
+    for (batch_idx, batch) in claims.chunks(MAX_CLAIMS_PER_TRANSACTION).enumerate() {
+        let number = numbers.first_transaction + u32::try_from(batch_idx).unwrap_or(u32::MAX);
+        w.begin_transaction("837", number, VERSION)?;
+        let reference = number.to_string();
+        w.segment("BHT")
+            .el("0019")
+            .el("00")
+            .el(&reference)
+            .el(&d8(at.date()))
+            .el(&hhmm)
+            .el("CH")
+            .end()?;
+        w.segment("NM1")
+            .el("41")
+            .el("2")
+            .el(&submitter.name)
+            .empty()
+            .empty()
+            .empty()
+            .empty()
+            .el("46")
+            .el(&submitter.id)
+            .end()?;
+        w.segment("PER")
+            .el("IC")
+            .el(&submitter.contact)
+            .el("TE")
+            .el(&submitter.phone)
+            .end()?;
+        w.segment("NM1")
+            .el("40")
+            .el("2")
+            .el(&submitter.receiver_name)
+            .empty()
+            .empty()
+            .empty()
+            .empty()
+            .el("46")
+            .el(&submitter.receiver_id)
+            .end()?;
+        let mut hl = 0u32;
+        for claim in batch {
+            write_claim(&mut w, claim, submitter, &mut hl).map_err(|e| x12::Error {
+                message: format!("claim {}: {}", claim.claim_id, e.message),
+                ..e
+            })?;
+        }
+        w.end_transaction()?;
+    }
+    w.end_group()?;
+    w.finish()
+}
+
+fn write_claim(
+    w: &mut InterchangeWriter,
+    claim: &ProfessionalClaim,
+    submitter: &Submitter,
+    hl: &mut u32,
+) -> Result<()> {
+    // 2000A billing provider.
+    *hl += 1;
+    let billing_hl = hl.to_string();
+    w.segment("HL")
+        .el(&billing_hl)
+        .empty()
+        .el("20")
+        .el("1")
+        .end()?;
+    if let Some(taxonomy) = &claim.billing.taxonomy {
+        w.segment("PRV").el("BI").el("PXC").el(taxonomy).end()?;
+    }
+    let billing = &claim.billing;
+    w.segment("NM1")
+        .el("85")
+        .el("2")
+        .el(&billing.name)
+        .empty()
+        .empty()
+        .empty()
+        .empty()
+        .el("XX")
+        .el(&billing.npi.to_string())
+        .end()?;
+    address(w, &billing.address)?;
+    w.segment("REF")
+        .el("EI")
+        .el(&submitter.billing_tax_id)
+        .end()?;
+
+    // 2000B subscriber.
+    *hl += 1;
+    let subscriber_hl = hl.to_string();
+    let subscriber = &claim.subscriber;
+    let has_patient_level = claim.patient.is_some();
+    w.segment("HL")
+        .el(&subscriber_hl)
+        .el(&billing_hl)
+        .el("22")
+        .el(if has_patient_level { "1" } else { "0" })
+        .end()?;
+    let responsibility = subscriber.payer_responsibility.to_string();
+    w.segment("SBR")
+        .el(&responsibility)
+        .el(if has_patient_level { "" } else { "18" })
+        .opt(subscriber.group_number.as_deref())
+        .empty()
+        .empty()
+        .empty()
+        .empty()
+        .empty()
+        .el(subscriber.filing.code())
+        .end()?;
+    w.segment("NM1")
+        .el("IL")
+        .el("1")
+        .el(&subscriber.family_name)
+        .el(&subscriber.given_name)
+        .empty()
+        .empty()
+        .empty()
+        .el("MI")
+        .el(&subscriber.member_id)
+        .end()?;
+    if let Some(demographics) = &subscriber.demographics {
+        person(w, demographics)?;
+    }
+    w.segment("NM1")
+        .el("PR")
+        .el("2")
+        .el(&claim.payer.name)
+        .empty()
+        .empty()
+        .empty()
+        .empty()
+        .el("PI")
+        .el(&claim.payer.id)
+        .end()?;
+
+    // 2000C patient, when not the subscriber.
+    if let Some(patient) = &claim.patient {
+        *hl += 1;
+        let patient_hl = hl.to_string();
+        w.segment("HL")
+            .el(&patient_hl)
+            .el(&subscriber_hl)
+            .el("23")
+            .el("0")
+            .end()?;
+        w.segment("PAT").el(patient.relationship).end()?;
+        w.segment("NM1")
+            .el("QC")
+            .el("1")
+            .el(&patient.family_name)
+            .el(&patient.given_name)
+            .end()?;
+        person(w, &patient.demographics)?;
+    }
+
+    // 2300 claim.
+    let frequency = claim.frequency.to_string();
+    w.segment("CLM")
+        .el(&claim.claim_id)
+        .cents(claim.total_cents())
+        .empty()
+        .empty()
+        .composite(&[claim.place_of_service, "B", &frequency])
+        .el("Y")
+        .el("A")
+        .el("Y")
+        .el("Y")
+        .end()?;
+    let mut hi = w.segment("HI");
+    for (idx, code) in claim.diagnoses.iter().enumerate() {
+        hi = hi.composite(&[if idx == 0 { "ABK" } else { "ABF" }, code]);
+    }
+    hi.end()?;
+    if let Some(rendering) = &claim.rendering {
+        w.segment("NM1")
+            .el("82")
+            .el("1")
+            .el(&rendering.family_name)
+            .el(&rendering.given_name)
+            .empty()
+            .empty()
+            .empty()
+            .el("XX")
+            .el(&rendering.npi.to_string())
+            .end()?;
+        if let Some(taxonomy) = &rendering.taxonomy {
+            w.segment("PRV").el("PE").el("PXC").el(taxonomy).end()?;
+        }
+    }
+
+    // 2400 service lines.
+    for (idx, line) in claim.lines.iter().enumerate() {
+        w.segment("LX")
+            .int(i64::try_from(idx + 1).unwrap_or(i64::MAX))
+            .end()?;
+        let mut procedure = vec!["HC", line.code.as_str()];
+        procedure.extend(line.modifiers.iter().take(4).map(String::as_str));
+        let pointers: Vec<String> = line.pointers.iter().map(u8::to_string).collect();
+        let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
+        w.segment("SV1")
+            .composite(&procedure)
+            .cents(line.charge_cents)
+            .el("UN")
+            .int(i64::from(line.units))
+            .empty()
+            .empty()
+            .composite(&pointers)
+            .end()?;
+        w.segment("DTP")
+            .el("472")
+            .el("D8")
+            .el(&d8(line.service_date))
+            .end()?;
+    }
+    Ok(())
+}
+
+fn address(
+    w: &mut InterchangeWriter,
+    (line1, city, state, zip): &(String, String, String, String),
+) -> Result<()> {
+    w.segment("N3").el(line1).end()?;
+    w.segment("N4").el(city).el(state).el(zip).end()
+}
+
+fn person(w: &mut InterchangeWriter, demographics: &Demographics) -> Result<()> {
+    address(w, &demographics.address)?;
+    let sex = match demographics.sex {
+        AdministrativeSex::Female => "F",
+        AdministrativeSex::Male => "M",
+        _ => "U",
+    };
+    w.segment("DMG")
+        .el("D8")
+        .el(&d8(demographics.birth_date))
+        .el(sex)
+        .end()
+}
