@@ -6,6 +6,7 @@
 
 mod build;
 mod professional;
+mod remittance;
 
 use claims::{Numbers, ProfessionalClaim, Submitter, build_professional, write_837p};
 use records::{CoverageOrder, Encounter, EncounterId, EncounterStatus};
