@@ -93,6 +93,9 @@ pub struct AuditEvent {
     pub channel: Channel,
     /// The patient whose data it was, if any.
     pub patient_id: Option<PatientId>,
+    /// Every patient whose data it was, when there were several (a search page, a group
+    /// export): sorted, without repeats; empty otherwise.
+    pub patients: Vec<PatientId>,
     /// The kind of record touched (`patient`, `clinical_note`, `user`, ...).
     pub record_kind: Option<String>,
     /// The id of the record touched.
@@ -129,6 +132,7 @@ impl AuditEvent {
             outcome: Outcome::Success,
             channel,
             patient_id: None,
+            patients: Vec::new(),
             record_kind: None,
             record_id: None,
             categories: Vec::new(),
@@ -159,6 +163,29 @@ impl AuditEvent {
     }
 
     /// Names the record touched.
+    /// The patients the entry concerns: one becomes `patient_id`; several are listed in
+    /// `patients` (sorted, without repeats), so a search for any of them finds the entry.
+    pub fn patients(mut self, patients: &[PatientId]) -> Self {
+        let mut patients = patients.to_vec();
+        patients.sort_unstable_by_key(|p| p.0);
+        patients.dedup();
+        match patients.as_slice() {
+            [] => self.patients = Vec::new(),
+            [one] => {
+                self.patient_id = Some(*one);
+                self.patients = Vec::new();
+            }
+            _ => self.patients = patients,
+        }
+        self
+    }
+
+    /// Every patient the entry concerns: its patient, then the ones it lists.
+    pub fn all_patients(&self) -> Vec<PatientId> {
+        let listed = self.patients.iter().filter(|p| Some(**p) != self.patient_id);
+        self.patient_id.iter().chain(listed).copied().collect()
+    }
+
     pub fn record(mut self, kind: &str, id: i64) -> Self {
         self.record_kind = Some(kind.to_owned());
         self.record_id = Some(id);

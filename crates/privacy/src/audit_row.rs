@@ -9,7 +9,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 }
 
 /// The columns of an audit export, in order.
-pub const AUDIT_COLUMNS: [&str; 17] = [
+pub const AUDIT_COLUMNS: [&str; 18] = [
     "seq",
     "at",
     "user",
@@ -18,6 +18,7 @@ pub const AUDIT_COLUMNS: [&str; 17] = [
     "outcome",
     "channel",
     "patient_id",
+    "patients",
     "record_kind",
     "record_id",
     "categories",
@@ -30,7 +31,7 @@ pub const AUDIT_COLUMNS: [&str; 17] = [
 ];
 
 /// One entry as the export's columns (`AUDIT_COLUMNS`), every value as text.
-pub fn audit_row(entry: &AuditEntry) -> [String; 17] {
+pub fn audit_row(entry: &AuditEntry) -> [String; 18] {
     let e = &entry.event;
     [
         entry.seq.to_string(),
@@ -41,6 +42,11 @@ pub fn audit_row(entry: &AuditEntry) -> [String; 17] {
         e.outcome.to_string(),
         e.channel.to_string(),
         opt(e.patient_id),
+        e.patients
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
         opt(e.record_kind.clone()),
         opt(e.record_id),
         DataCategory::to_list(&e.categories),

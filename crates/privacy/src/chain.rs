@@ -146,9 +146,18 @@ impl Canonical {
 }
 
 /// The canonical bytes of entry `seq` holding `event`.
+///
+/// Layout 1 is every field up to the new values; layout 2, used only when the entry
+/// lists several patients, is layout 1 under its own magic followed by the list. So every
+/// entry written before the list existed (and every entry without one) encodes exactly as
+/// before, and old chains still verify.
 pub(crate) fn canonical(seq: i64, event: &AuditEvent) -> Vec<u8> {
     let mut out = Canonical(Vec::with_capacity(256));
-    out.bytes(b"chartroom-audit-entry 1");
+    out.bytes(if event.patients.is_empty() {
+        b"chartroom-audit-entry 1"
+    } else {
+        b"chartroom-audit-entry 2"
+    });
     out.int(seq);
     let micros = event.at.unix_timestamp_nanos().div_euclid(1_000);
     out.int(i64::try_from(micros).unwrap_or(i64::MAX));
@@ -166,6 +175,12 @@ pub(crate) fn canonical(seq: i64, event: &AuditEvent) -> Vec<u8> {
     out.opt_text(event.reason.as_deref());
     out.opt_text(event.old_values.as_deref());
     out.opt_text(event.new_values.as_deref());
+    if !event.patients.is_empty() {
+        out.int(i64::try_from(event.patients.len()).unwrap_or(i64::MAX));
+        for patient in &event.patients {
+            out.int(patient.0);
+        }
+    }
     out.0
 }
 

@@ -310,24 +310,31 @@ impl AuditTrail {
         let mut unreadable = None;
         let mut verdict = Ok(());
         loop {
-            let rows = store.with_conn(|conn| {
-                conn.query(
+            let (rows, mut page) = store.with_conn(|conn| {
+                let rows = conn.query(
                     &format!(
                         "SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT {PAGE}"
                     ),
                     &[Value::Int(after)],
-                )
-            })?;
-            let last_page = rows.len() < PAGE;
-            for row in &rows {
-                after = row.int(0);
-                match read_entry(row) {
-                    Ok(entry) => window.push(entry),
-                    Err(reason) => {
-                        unreadable.get_or_insert((row.int(0), reason));
+                )?;
+                let mut page = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    match read_entry(row) {
+                        Ok(entry) => page.push(entry),
+                        Err(reason) => {
+                            unreadable.get_or_insert((row.int(0), reason));
+                        }
                     }
                 }
+                attach_patients(conn, &mut page)?;
+                Ok(((rows.len(), rows.last().map(|row| row.int(0))), page))
+            })?;
+            let (rows, last_seq) = rows;
+            let last_page = rows < PAGE;
+            if let Some(seq) = last_seq {
+                after = seq;
             }
+            window.append(&mut page);
             let upto = if last_page {
                 window.len()
             } else {
@@ -511,6 +518,18 @@ impl Audited<'_> {
                 Value::from(mac.to_hex()),
             ],
         )?;
+        // The list is part of the entry (its MAC covers it): same transaction, append-only.
+        for chunk in e.patients.chunks(PATIENT_ROWS_PER_INSERT) {
+            let rows = vec!["(?, ?)"; chunk.len()].join(", ");
+            let params: Vec<Value> = chunk
+                .iter()
+                .flat_map(|p| [Value::Int(seq), Value::Int(p.0)])
+                .collect();
+            self.conn.execute(
+                &format!("INSERT INTO audit_patients (seq, patient_id) VALUES {rows}"),
+                &params,
+            )?;
+        }
         self.head = Some(Head { seq, mac });
         Ok(AuditEntry {
             seq,
@@ -547,7 +566,10 @@ impl Store {
         let mut clauses = Vec::new();
         let mut params = Vec::new();
         if let Some(patient) = filter.patient_id {
-            clauses.push("patient_id = ?");
+            clauses.push(
+                "(patient_id = ? OR seq IN (SELECT seq FROM audit_patients WHERE patient_id = ?))",
+            );
+            params.push(Value::Int(patient.0));
             params.push(Value::Int(patient.0));
         }
         if let Some(user) = &filter.user {
@@ -589,16 +611,21 @@ impl Store {
             }
             None => format!("SELECT {COLUMNS} FROM audit_log{filter_sql} ORDER BY seq"),
         };
-        let rows = self.with_conn(|conn| conn.query(&sql, &params))?;
-        rows.iter()
-            .map(|row| {
-                read_entry(row).map_err(|message| Error::Corrupt {
-                    kind: "audit entry",
-                    id: row.int(0),
-                    message,
+        self.with_conn(|conn| {
+            let rows = conn.query(&sql, &params)?;
+            let mut entries = rows
+                .iter()
+                .map(|row| {
+                    read_entry(row).map_err(|message| Error::Corrupt {
+                        kind: "audit entry",
+                        id: row.int(0),
+                        message,
+                    })
                 })
-            })
-            .collect()
+                .collect::<Result<Vec<_>>>()?;
+            attach_patients(conn, &mut entries)?;
+            Ok(entries)
+        })
     }
 
     /// The number of audit entries.
@@ -609,6 +636,38 @@ impl Store {
                 .map_or(0, |r| r.int(0)))
         })
     }
+}
+
+/// Rows of `audit_patients` per INSERT (two parameters each, well under SQLite's limit).
+const PATIENT_ROWS_PER_INSERT: usize = 400;
+
+/// Fills in the patient lists of `entries` (in `seq` order) from `audit_patients`, with
+/// one range query. The list is read in patient order, the order it was sealed in.
+pub(crate) fn attach_patients(conn: &mut dyn Conn, entries: &mut [AuditEntry]) -> Result<()> {
+    let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
+        return Ok(());
+    };
+    let rows = conn.query(
+        "SELECT seq, patient_id FROM audit_patients WHERE seq >= ? AND seq <= ? ORDER BY seq, patient_id",
+        &[Value::Int(first.seq), Value::Int(last.seq)],
+    )?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut lists: std::collections::HashMap<i64, Vec<PatientId>> =
+        std::collections::HashMap::new();
+    for row in &rows {
+        lists
+            .entry(row.int(0))
+            .or_default()
+            .push(PatientId(row.int(1)));
+    }
+    for entry in entries {
+        if let Some(list) = lists.remove(&entry.seq) {
+            entry.event.patients = list;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn read_entry(row: &Row) -> std::result::Result<AuditEntry, String> {

@@ -2,7 +2,7 @@
 //! recent failed sign-ins from one address (the password-spraying throttle).
 
 use crate::Store;
-use crate::audit::{COLUMNS, read_entry};
+use crate::audit::{COLUMNS, attach_patients, read_entry};
 use crate::error::{Error, Result};
 use crate::value::Value;
 use privacy::AuditEntry;
@@ -10,21 +10,24 @@ use privacy::AuditEntry;
 impl Store {
     /// The audit entry numbered `seq`, if there is one. Reading needs no key.
     pub fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
-        let rows = self.with_conn(|conn| {
-            conn.query(
+        self.with_conn(|conn| {
+            let rows = conn.query(
                 &format!("SELECT {COLUMNS} FROM audit_log WHERE seq = ?"),
                 &[Value::Int(seq)],
-            )
-        })?;
-        rows.first()
-            .map(|row| {
-                read_entry(row).map_err(|message| Error::Corrupt {
-                    kind: "audit entry",
-                    id: seq,
-                    message,
-                })
-            })
-            .transpose()
+            )?;
+            let Some(row) = rows.first() else {
+                return Ok(None);
+            };
+            let entry = read_entry(row).map_err(|message| Error::Corrupt {
+                kind: "audit entry",
+                id: seq,
+                message,
+            })?;
+            let mut entries = [entry];
+            attach_patients(conn, &mut entries)?;
+            let [entry] = entries;
+            Ok(Some(entry))
+        })
     }
 
     /// Failed sign-ins from `source` at or after `since`, over every username.

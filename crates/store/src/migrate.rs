@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_x12_control_numbers.sql"),
         postgres: include_str!("../migrations/postgres/0013_x12_control_numbers.sql"),
     },
+    Migration {
+        version: 14,
+        name: "audit_patients",
+        sqlite: include_str!("../migrations/sqlite/0014_audit_patients.sql"),
+        postgres: include_str!("../migrations/postgres/0014_audit_patients.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -257,6 +257,13 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
         .iter()
         .map(|entry| {
             let row = privacy::audit_row(entry);
+            let patient = entry
+                .event
+                .all_patients()
+                .iter()
+                .map(|p| p.0.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
             let record = match (&entry.event.record_kind, entry.event.record_id) {
                 (Some(kind), Some(id)) => format!("{kind} {id}"),
                 _ => String::new(),
@@ -269,7 +276,8 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
                 action,
                 outcome,
                 channel,
-                patient,
+                _,
+                _,
                 _,
                 _,
                 categories,

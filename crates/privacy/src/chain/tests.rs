@@ -458,3 +458,45 @@ fn an_anchor_catches_a_chain_rewritten_with_the_key() {
     walk.feed(&rewritten[5..], 2).unwrap();
     assert_eq!(walk.finish().unwrap().anchored, 0);
 }
+
+/// Entries without a patient list encode as before the list existed (layout 1), so old
+/// chains verify; a list changes the layout, and the MAC covers every id in it.
+#[test]
+fn a_patient_list_is_sealed_without_changing_old_entries() {
+    assert_eq!(
+        seal(&key(), 1, &event(1), &GENESIS).to_hex(),
+        GOLDEN_LAYOUT_1,
+        "layout 1 must never change: written logs would stop verifying"
+    );
+    let listed = event(2).patients(&[PatientId(9), PatientId(3), PatientId(9)]);
+    assert_eq!(listed.patients, vec![PatientId(3), PatientId(9)]);
+    let one = event(1).patients(&[PatientId(4), PatientId(4)]);
+    assert_eq!(
+        (one.patient_id, one.patients.len()),
+        (Some(PatientId(4)), 0)
+    );
+    assert_ne!(canonical(2, &listed), canonical(2, &event(2)));
+
+    let mut entries = Vec::new();
+    let mut prev = GENESIS;
+    for seq in 1..=3 {
+        let event = if seq == 2 { listed.clone() } else { event(seq) };
+        let mac = seal(&key(), seq, &event, &prev);
+        entries.push(AuditEntry { seq, event, mac });
+        prev = mac;
+    }
+    let head = Head { seq: 3, mac: prev };
+    assert!(check(&entries, &head).is_ok());
+    for change in [
+        vec![PatientId(3)],
+        vec![PatientId(3), PatientId(9), PatientId(10)],
+        vec![],
+    ] {
+        let mut changed = entries.clone();
+        changed[1].event.patients = change;
+        assert_eq!(check(&changed, &head), Err(Tamper::Altered { seq: 2 }));
+    }
+}
+
+/// The MAC of `event(1)` as entry 1 under `key()`, computed when layout 2 was added.
+const GOLDEN_LAYOUT_1: &str = "f4bb675abe579ac7b160362f1fb682504164fd5102de76b1f3d2c427b7d9226f";

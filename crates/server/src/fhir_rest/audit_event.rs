@@ -46,7 +46,8 @@ fn kind_reference(kind: &str, id: i64) -> Value {
 pub(crate) fn resource(entry: &AuditEntry) -> Value {
     let e = &entry.event;
     let mut entity = Vec::new();
-    if let Some(PatientId(patient)) = e.patient_id {
+    // One Patient entity per patient: the entry's patient, then every one it lists.
+    for PatientId(patient) in e.all_patients() {
         entity.push(json!({
             "what": {"reference": format!("Patient/{patient}")},
             "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "1", "display": "Person"},

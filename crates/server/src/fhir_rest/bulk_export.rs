@@ -348,13 +348,11 @@ pub(crate) async fn kick_off(
             }
             let mut event = trail::event(&principal, now, Action::Export).categories(&categories);
             if let Some((group_id, members)) = &group {
-                // Name every patient whose chart leaves, as a search's entry does.
-                let list: Vec<String> = members.iter().map(i64::to_string).collect();
-                reason.push_str(&format!("; patients {}", list.join(",")));
-                event = event.record("group", *group_id);
-                if let [one] = members.as_slice() {
-                    event = event.patient(records::PatientId(*one));
-                }
+                // Every patient whose chart leaves, in the entry's patient fields, as a
+                // search's entry does.
+                let members: Vec<records::PatientId> =
+                    members.iter().copied().map(records::PatientId).collect();
+                event = event.record("group", *group_id).patients(&members);
             }
             audited.append(&event.reason(&reason))?;
             Ok((now, group.map(|(_, members)| members)))

@@ -26,21 +26,19 @@ pub(crate) fn about(event: AuditEvent, found: &Found) -> AuditEvent {
     event
 }
 
-/// The event about several records (a search page, a history): the patient when they all
-/// belong to one, the categories of all of them, and the patients named in the reason
-/// otherwise, so a privacy officer can still find every chart a search showed.
-pub(crate) fn about_many(mut event: AuditEvent, found: &[&Found], what: &str) -> AuditEvent {
-    let mut patients: Vec<i64> = found.iter().filter_map(|f| f.patient).collect();
-    patients.sort_unstable();
-    patients.dedup();
+/// The event about several records (a search page, a history): the categories of all of
+/// them and every patient they belong to, in the entry's patient fields (one as its
+/// patient, several as its list), never only in its text, so a search of the audit trail
+/// by any of them finds the entry.
+pub(crate) fn about_many(event: AuditEvent, found: &[&Found], what: &str) -> AuditEvent {
+    let patients: Vec<PatientId> = found
+        .iter()
+        .filter_map(|f| f.patient)
+        .map(PatientId)
+        .collect();
     let categories: Vec<_> = found.iter().filter_map(|f| f.kind.category()).collect();
-    event = event.categories(&categories);
-    match patients.as_slice() {
-        [one] => event.patient(PatientId(*one)).reason(what),
-        [] => event.reason(what),
-        many => {
-            let list: Vec<String> = many.iter().map(i64::to_string).collect();
-            event.reason(&format!("{what}; patients {}", list.join(",")))
-        }
-    }
+    event
+        .categories(&categories)
+        .patients(&patients)
+        .reason(what)
 }

@@ -99,7 +99,7 @@ fn entries_table(entries: &[AuditEntry]) -> Markup {
                         td { (e.action.as_str()) }
                         td { (e.outcome.as_str()) }
                         td { (e.channel.as_str()) }
-                        td { @if let Some(p) = e.patient_id { (p.0) } }
+                        td { (e.all_patients().iter().map(|p| p.0.to_string()).collect::<Vec<_>>().join(", ")) }
                         td { @if let (Some(kind), Some(id)) = (&e.record_kind, e.record_id) { (kind) " " (id) } }
                         td { (DataCategory::to_list(&e.categories).replace(',', ", ")) }
                         td {

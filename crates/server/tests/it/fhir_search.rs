@@ -265,18 +265,51 @@ async fn encounters_by_patient_date_and_status_with_includes() {
         ids(&rev, "include"),
         ["Encounter/1", "Encounter/2", "Encounter/3"]
     );
-    // One audit entry for the whole search, naming both patients.
+    // One audit entry for the whole search, listing both patients in its patient field
+    // (issue 10: never in its text only), which the audit searches match.
     let last = h.audit().pop().unwrap();
     assert_eq!(last.event.channel, privacy::Channel::Fhir);
+    assert_eq!(
+        last.event.patients,
+        [records::PatientId(1), records::PatientId(2)]
+    );
     assert!(
-        last.event
+        !last
+            .event
             .reason
             .as_deref()
-            .unwrap()
-            .contains("patients 1,2"),
+            .unwrap_or_default()
+            .contains("patients"),
         "{:?}",
         last.event.reason
     );
+    h.add_user("aud", &[Role::Auditor]);
+    let auditor = h.login("aud").await;
+    for patient in [1, 2] {
+        let events = fhir(
+            &h,
+            "GET",
+            &format!("/fhir/AuditEvent?patient=Patient/{patient}"),
+            &auditor,
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(events.status, StatusCode::OK, "{}", events.body);
+        let search = events.body["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["resource"]["id"] == json!(last.seq.to_string()))
+            .unwrap_or_else(|| panic!("patient {patient}: {}", events.body));
+        let entities: Vec<&str> = search["resource"]["entity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["what"]["reference"].as_str())
+            .collect();
+        assert_eq!(entities, ["Patient/1", "Patient/2"], "{search}");
+    }
 }
 
 #[tokio::test]

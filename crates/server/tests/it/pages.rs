@@ -431,6 +431,37 @@ async fn the_audit_page_lists_looks_and_catches_a_hand_edited_entry() {
         .await;
     assert_eq!(by_patient.status, StatusCode::OK);
     assert!(html(&by_patient).contains("<td>him</td>"));
+    // A FHIR search over two patients is one entry listing both (issue 10), and the
+    // report's patient filter finds it by either.
+    let other = h.add_patient("P401");
+    let search = h
+        .call(
+            "GET",
+            &format!("/fhir/Patient?_id={id},{other}"),
+            Some(&him),
+            None,
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::OK, "{}", search.body);
+    let both = if id < other {
+        format!("<td>{id}, {other}</td>")
+    } else {
+        format!("<td>{other}, {id}</td>")
+    };
+    for patient in [id, other] {
+        let found = h
+            .form(
+                "/audit",
+                Some(&auditor),
+                &[("token", &token), ("patient_id", &patient.to_string())],
+            )
+            .await;
+        let page = html(&found);
+        assert!(
+            page.contains("<td>fhir</td>") && page.contains(&both),
+            "{patient}: {page}"
+        );
+    }
     let csv = h
         .form(
             "/audit",

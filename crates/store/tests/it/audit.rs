@@ -432,6 +432,84 @@ fn the_anchor_file_catches_a_cut_the_head_cannot(store: &TestStore) {
     assert!(missing.verify(store).is_err());
 }
 
+/// An entry about several patients (a search page) lists them in `audit_patients`: read
+/// back with the entry, found by a search for any of them, sealed by its MAC (a row
+/// removed or added by hand is an altered entry), and refused UPDATE and DELETE.
+fn an_entry_lists_every_patient_it_concerns(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    fill(store, &trail, 2);
+    let many: Vec<PatientId> = (100..950).map(PatientId).collect();
+    let search = AuditEvent::new(store.clock().now(), "ann", Action::Read, Channel::Fhir)
+        .patients(&[PatientId(12), PatientId(7), PatientId(12), PatientId(30)]);
+    trail.record(store, &search).unwrap();
+    let big =
+        AuditEvent::new(store.clock().now(), "ann", Action::Export, Channel::Fhir).patients(&many);
+    trail.record(store, &big).unwrap();
+    fill(store, &trail, 1);
+    let found = |patient: i64| -> Vec<i64> {
+        store
+            .audit_entries(&AuditFilter {
+                patient_id: Some(PatientId(patient)),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|e| e.seq)
+            .collect()
+    };
+    assert_eq!(found(7), [3]);
+    assert_eq!(found(30), [3]);
+    assert_eq!(found(1), [1, 5]);
+    assert_eq!(found(949), [4]);
+    let entry = store.audit_entry(3).unwrap().unwrap();
+    assert_eq!(
+        entry.event.patients,
+        [PatientId(7), PatientId(12), PatientId(30)]
+    );
+    assert_eq!(store.audit_entry(4).unwrap().unwrap().event.patients, many);
+    assert_eq!(verdict(store, &trail), Ok(5));
+
+    let refused = raw(store, "DELETE FROM audit_patients WHERE seq = 3");
+    assert!(
+        refused.unwrap_err().to_string().contains("append-only"),
+        "deleting a listed patient is refused"
+    );
+    assert!(
+        raw(
+            store,
+            "UPDATE audit_patients SET patient_id = 8 WHERE patient_id = 7"
+        )
+        .is_err()
+    );
+    match store.dialect() {
+        store::Dialect::Sqlite => raw(store, "DROP TRIGGER audit_patients_no_delete").unwrap(),
+        store::Dialect::Postgres => raw(
+            store,
+            "DROP TRIGGER audit_patients_no_change ON audit_patients",
+        )
+        .unwrap(),
+    }
+    raw(
+        store,
+        "DELETE FROM audit_patients WHERE seq = 3 AND patient_id = 30",
+    )
+    .unwrap();
+    assert_eq!(verdict(store, &trail), Err(Tamper::Altered { seq: 3 }));
+    raw(
+        store,
+        "INSERT INTO audit_patients (seq, patient_id) VALUES (3, 30)",
+    )
+    .unwrap();
+    assert_eq!(verdict(store, &trail), Ok(5));
+    raw(
+        store,
+        "INSERT INTO audit_patients (seq, patient_id) VALUES (5, 31)",
+    )
+    .unwrap();
+    assert_eq!(verdict(store, &trail), Err(Tamper::Altered { seq: 5 }));
+}
+
 /// The check at start continues from the last checkpoint: entries after it are checked,
 /// entries before it are left to the full verification.
 fn the_start_check_continues_from_its_checkpoint(store: &TestStore) {
@@ -570,6 +648,7 @@ backend_tests!(
     a_failed_savepoint_undoes_only_its_part,
     a_head_copied_from_a_row_is_not_accepted,
     the_anchor_file_catches_a_cut_the_head_cannot,
+    an_entry_lists_every_patient_it_concerns,
     the_start_check_continues_from_its_checkpoint,
     a_long_log_is_verified_page_by_page,
     entries_chain_and_round_trip,
