@@ -13,6 +13,7 @@
 mod adjustment_codes;
 mod build;
 mod claim;
+mod posting;
 mod professional;
 mod remittance;
 mod submitter;
@@ -23,6 +24,7 @@ pub use claim::{
     BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
     RenderingProvider, ServiceLine, Subscriber,
 };
+pub use posting::{PostError, PostReport, Unmatched, post_remittance};
 pub use professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};
 pub use remittance::{
     Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment, read_835,

@@ -8,11 +8,11 @@ use store::{Actor, Tx};
 use test_support::sqlite_store;
 use time::macros::{date, datetime};
 
-struct Ids {
-    encounter: EncounterId,
-    patient: PatientId,
-    payer: i64,
-    provider: i64,
+pub struct Ids {
+    pub encounter: EncounterId,
+    pub patient: PatientId,
+    pub payer: i64,
+    pub provider: i64,
 }
 
 fn address() -> Address {
@@ -26,7 +26,7 @@ fn address() -> Address {
 }
 
 /// An office visit with two diagnoses (given out of order) and two charged services.
-fn office_visit(tx: &mut Tx<'_>, relationship: Relationship) -> store::Result<Ids> {
+pub fn office_visit(tx: &mut Tx<'_>, relationship: Relationship) -> store::Result<Ids> {
     let actor = Actor::new("test:biller");
     let practice = tx.create(
         &actor,

@@ -1,0 +1,265 @@
+//! Posting an 835: each claim payment matched to the claim Chartroom sent (CLP01 is the
+//! CLM01 it wrote, `E` and the encounter id), its payments and CAS adjustments posted
+//! against the encounter's charges, patient responsibility left on the patient's balance.
+//!
+//! Invariants:
+//! - One remittance posts whole or not at all: the caller runs this in one store
+//!   transaction, and a remittance that does not balance posts nothing.
+//! - Reposting the same 835 changes nothing: each claim payment is remembered in
+//!   `external_ids` (source `x12-835`, kind `claim-payment`, key trace | payer claim number |
+//!   CLP01 | its place in the remittance) and skipped when seen again.
+//! - A claim payment that matches no claim is not posted; it is reported for the work queue.
+//! - Adjustments by group: CO, OA and PI are written off as adjustments (reason `CO-45`);
+//!   PR (deductible, coinsurance, copay) is not written off: it stays on the patient's
+//!   balance, and its total is reported.
+
+use crate::remittance::{Adjustment, ClaimPayment, Remittance};
+use records::{
+    Charge, ChargeId, Encounter, EncounterId, PayerId, Posting, PostingKind, PostingSource,
+};
+use std::fmt;
+use store::{Actor, Tx};
+use time::Date;
+
+const SOURCE: &str = "x12-835";
+const KIND: &str = "claim-payment";
+
+/// The encounter's charges, each with its id, by date of service.
+type Charges = Vec<(ChargeId, Charge)>;
+
+/// What posting one remittance did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostReport {
+    /// Claim payments posted now.
+    pub posted: usize,
+    /// Claim payments already posted by an earlier run.
+    pub already_posted: usize,
+    /// Payments posted, in cents.
+    pub paid_cents: i64,
+    /// Adjustments written off, in cents.
+    pub adjusted_cents: i64,
+    /// Patient responsibility (PR) left on patients' balances, in cents.
+    pub patient_responsibility_cents: i64,
+    /// Claim payments that match no claim, for the work queue.
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// A claim payment that matches no claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    /// CLP01.
+    pub claim_id: String,
+    /// Segment number of its CLP.
+    pub segment: usize,
+    /// Why it matches nothing.
+    pub reason: String,
+}
+
+impl fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CLP, segment {} (claim {}): {}",
+            self.segment, self.claim_id, self.reason
+        )
+    }
+}
+
+/// Why a remittance was not posted.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// It does not balance; nothing was posted.
+    #[error("the remittance does not balance, nothing was posted: {}", .0.join("; "))]
+    Unbalanced(Vec<String>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+/// Posts `remittance` on `posted_on` as `actor`, inside the caller's transaction.
+pub fn post_remittance(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    remittance: &Remittance,
+    posted_on: Date,
+) -> Result<PostReport, PostError> {
+    let problems = remittance.balance_problems();
+    if !problems.is_empty() {
+        return Err(PostError::Unbalanced(problems));
+    }
+    let mut report = PostReport::default();
+    for (claim_idx, payment) in remittance.claims.iter().enumerate() {
+        let key = format!(
+            "{}|{}|{}|{claim_idx}",
+            remittance.trace, payment.payer_claim_number, payment.claim_id
+        );
+        if tx.external_id(SOURCE, KIND, &key)?.is_some() {
+            report.already_posted += 1;
+            continue;
+        }
+        let (encounter_id, charges) = match matched_charges(tx, payment)? {
+            Ok(found) => found,
+            Err(reason) => {
+                report.unmatched.push(Unmatched {
+                    claim_id: payment.claim_id.clone(),
+                    segment: payment.segment,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
+        let payer_id = charges
+            .iter()
+            .find_map(|(_, c)| c.payer_id)
+            .or(encounter.payer_id);
+        let Some(payer_id) = payer_id else {
+            report.unmatched.push(Unmatched {
+                claim_id: payment.claim_id.clone(),
+                segment: payment.segment,
+                reason: format!(
+                    "encounter {} has no payer to post the payment from",
+                    encounter_id.0
+                ),
+            });
+            continue;
+        };
+        let mut poster = Poster {
+            tx: &mut *tx,
+            actor,
+            payer_id,
+            posted_on,
+            reference: remittance.trace.clone(),
+            report: &mut report,
+        };
+        let first_charge = charges.first().map(|(id, c)| (*id, c.clone()));
+        let mut unused: Charges = charges;
+        for service in &payment.services {
+            // A service line is matched to the first not yet matched charge of its code.
+            let at = unused
+                .iter()
+                .position(|(_, c)| c.code.as_deref() == Some(service.code.as_str()));
+            let target = match at {
+                Some(i) => Some(unused.remove(i)),
+                None => first_charge.clone(),
+            };
+            if let Some(charge) = target {
+                poster.payment(&charge, service.paid_cents)?;
+                for adjustment in &service.adjustments {
+                    poster.adjustment(&charge, adjustment)?;
+                }
+            }
+        }
+        if let Some(charge) = &first_charge {
+            if payment.services.is_empty() {
+                poster.payment(charge, payment.paid_cents)?;
+            }
+            for adjustment in &payment.adjustments {
+                poster.adjustment(charge, adjustment)?;
+            }
+        }
+        tx.link_external_id(SOURCE, KIND, &key, encounter_id.0)?;
+        report.posted += 1;
+    }
+    Ok(report)
+}
+
+/// The encounter CLP01 names and its charges, or why there is none.
+fn matched_charges(
+    tx: &mut Tx<'_>,
+    payment: &ClaimPayment,
+) -> store::Result<Result<(EncounterId, Charges), String>> {
+    let Some(id) = payment
+        .claim_id
+        .strip_prefix('E')
+        .and_then(|n| n.parse::<i64>().ok())
+    else {
+        return Ok(Err(
+            "is not a claim Chartroom sent (its claims are E and the encounter number)".into(),
+        ));
+    };
+    let Some(encounter) = tx.find::<Encounter>(id)? else {
+        return Ok(Err(format!("encounter {id} does not exist")));
+    };
+    let mut charges: Charges = tx
+        .for_patient::<Charge>(encounter.record.patient_id.0)?
+        .into_iter()
+        .filter(|c| c.record.encounter_id == Some(EncounterId(id)))
+        .map(|c| (ChargeId(c.meta.id), c.record))
+        .collect();
+    charges.sort_by_key(|(id, c)| (c.service_date, id.0));
+    if charges.is_empty() {
+        return Ok(Err(format!(
+            "encounter {id} has no charges to post against"
+        )));
+    }
+    Ok(Ok((EncounterId(id), charges)))
+}
+
+struct Poster<'t, 'c, 'r> {
+    tx: &'t mut Tx<'c>,
+    actor: &'r Actor,
+    payer_id: PayerId,
+    posted_on: Date,
+    reference: String,
+    report: &'r mut PostReport,
+}
+
+impl Poster<'_, '_, '_> {
+    fn post(
+        &mut self,
+        charge: &(ChargeId, Charge),
+        kind: PostingKind,
+        cents: i64,
+        reason: Option<String>,
+    ) -> store::Result<()> {
+        if cents == 0 {
+            return Ok(());
+        }
+        // A negative amount (a reversal) moves the balance back up: a refund.
+        let (kind, amount_cents) = if cents < 0 {
+            (PostingKind::Refund, -cents)
+        } else {
+            (kind, cents)
+        };
+        self.tx.create(
+            self.actor,
+            &Posting {
+                patient_id: charge.1.patient_id,
+                charge_id: Some(charge.0),
+                kind,
+                source: PostingSource::Payer,
+                payer_id: Some(self.payer_id),
+                posted_on: self.posted_on,
+                amount_cents,
+                reason_code: reason,
+                reference: Some(self.reference.clone()),
+            },
+        )?;
+        Ok(())
+    }
+
+    fn payment(&mut self, charge: &(ChargeId, Charge), cents: i64) -> store::Result<()> {
+        self.report.paid_cents += cents;
+        self.post(charge, PostingKind::Payment, cents, None)
+    }
+
+    fn adjustment(
+        &mut self,
+        charge: &(ChargeId, Charge),
+        adjustment: &Adjustment,
+    ) -> store::Result<()> {
+        if adjustment.group == "PR" {
+            self.report.patient_responsibility_cents += adjustment.amount_cents;
+            return Ok(());
+        }
+        self.report.adjusted_cents += adjustment.amount_cents;
+        let reason: String = adjustment.reason.chars().take(5).collect();
+        self.post(
+            charge,
+            PostingKind::Adjustment,
+            adjustment.amount_cents,
+            Some(format!("{}-{reason}", adjustment.group)),
+        )
+    }
+}
