@@ -17,6 +17,7 @@ use crate::error::{Error as ParseError, Location};
 use crate::extract::{PatientPlan, Plan, ProviderPlan, ShotPlan, VisitPlan, message_type, plan};
 use crate::group_commit::Opened;
 use crate::message::{Message, parse, parse_bytes};
+use crate::refusal::{refusal_event, sender_of, unknown_sender};
 use privacy::{Action, AuditEvent, Channel, DataCategory};
 use records::{
     Address, Encounter, EncounterStatus, Immunization, Observation, Patient, PatientId, Provider,
@@ -99,11 +100,43 @@ pub fn process_bytes(sink: Sink<'_>, actor: &Actor, bytes: &[u8]) -> Applied {
     let store = sink.store;
     match parse_bytes(bytes) {
         Ok(msg) => process(sink, actor, &msg),
-        Err(e) => unreadable(store, bytes, &e),
+        Err(e) => {
+            let (applied, header) = unreadable(store, bytes, &e);
+            if let Some(trail) = sink.trail {
+                audit_refusal(
+                    store,
+                    trail,
+                    header.as_ref(),
+                    sink.peer,
+                    &applied.outcome,
+                    false,
+                );
+            }
+            applied
+        }
     }
 }
 
-fn unreadable(store: &Store, bytes: &[u8], e: &ParseError) -> Applied {
+/// Records a message that was not stored (nothing when it was). Its answer stands even
+/// when the entry cannot be written (the store may be what failed): that is logged.
+pub(crate) fn audit_refusal(
+    store: &Store,
+    trail: &AuditTrail,
+    msg: Option<&Message>,
+    peer: Option<&str>,
+    outcome: &Outcome,
+    denied: bool,
+) {
+    let Some(event) = refusal_event(store.clock().now(), msg, peer, outcome, denied) else {
+        return;
+    };
+    if let Err(e) = trail.record(store, &event) {
+        eprintln!("hl7: the refused message could not be audited: {e}");
+    }
+}
+
+/// The answer to bytes that do not parse, and their header when it alone parses.
+fn unreadable(store: &Store, bytes: &[u8], e: &ParseError) -> (Applied, Option<Message>) {
     let now = store.clock().now();
     let problem = Problem::at(e.location(), 100, e.to_string());
     // With a readable MSH the ACK can still name the message; a broken segment later on
@@ -131,7 +164,7 @@ fn unreadable(store: &Store, bytes: &[u8], e: &ParseError) -> Applied {
         AckCode::Error => Outcome::Error(vec![problem]),
         _ => Outcome::Rejected(vec![problem]),
     };
-    Applied { code, outcome, ack }
+    (Applied { code, outcome, ack }, original)
 }
 
 /// Our ACK's control id: derived from the original's so that golden tests are stable
@@ -151,21 +184,37 @@ fn ack_id(original: &str) -> String {
 /// Processes one parsed message: checks, plans and applies it, and builds the ACK.
 pub fn process(sink: Sink<'_>, actor: &Actor, msg: &Message) -> Applied {
     let (outcome, code) = decide(sink, actor, msg);
+    if let Some(trail) = sink.trail {
+        audit_refusal(sink.store, trail, Some(msg), sink.peer, &outcome, false);
+    }
     answered(sink.store, msg, outcome, code)
 }
 
 /// Processes one payload from `connection`, whose group commit may write it with other
-/// connections' messages.
+/// connections' messages. A message from a sender the listener does not accept is
+/// answered AR before anything else; every message not stored is audited.
 pub(crate) fn process_grouped(connection: &Opened<'_>, bytes: &[u8]) -> Applied {
     let store = connection.store();
     let msg = match parse_bytes(bytes) {
         Ok(msg) => msg,
-        Err(e) => return unreadable(store, bytes, &e),
+        Err(e) => {
+            let (applied, header) = unreadable(store, bytes, &e);
+            connection.audit_refusal(header.as_ref(), &applied.outcome, false);
+            return applied;
+        }
     };
-    let (outcome, code) = match prepare(&msg) {
-        Prepared::Answered(outcome, code) => (outcome, code),
-        Prepared::Ready(checked) => connection.submit(checked),
+    let sender = sender_of(&msg).unwrap_or_default();
+    let (outcome, code, denied) = if connection.accepts(&sender) {
+        let (outcome, code) = match prepare(&msg) {
+            Prepared::Answered(outcome, code) => (outcome, code),
+            Prepared::Ready(checked) => connection.submit(checked),
+        };
+        (outcome, code, false)
+    } else {
+        let (outcome, code) = unknown_sender(&msg);
+        (outcome, code, true)
     };
+    connection.audit_refusal(Some(&msg), &outcome, denied);
     answered(store, &msg, outcome, code)
 }
 
@@ -198,7 +247,8 @@ pub(crate) struct Checked {
     kind: String,
     event: String,
     control: String,
-    sender: String,
+    /// MSH-3^MSH-4.
+    pub(crate) sender: String,
     message_key: String,
     plan: Plan,
 }
@@ -252,7 +302,7 @@ pub(crate) fn prepare(msg: &Message) -> Prepared {
     };
     Prepared::Ready(Box::new(Checked {
         message_key: format!("{}|{}|{control}", msh.text(3, 1), msh.text(4, 1)),
-        sender: msh.text(3, 1).to_owned(),
+        sender: sender_of(msg).unwrap_or_default(),
         control: control.to_owned(),
         kind,
         event,

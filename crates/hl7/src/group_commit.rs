@@ -25,6 +25,8 @@
 
 use crate::ack::{AckCode, Problem};
 use crate::apply::{Checked, Outcome, concluded, write_audited};
+use crate::message::Message;
+use crate::refusal::{Senders, sender_user};
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -79,6 +81,23 @@ impl Opened<'_> {
     pub(crate) fn store(&self) -> &Store {
         &self.group.store
     }
+
+    /// Whether the listener accepts messages from `sender` (MSH-3^MSH-4).
+    pub(crate) fn accepts(&self, sender: &str) -> bool {
+        self.group.senders.allows(sender)
+    }
+
+    /// Records a message from this connection that was not stored.
+    pub(crate) fn audit_refusal(&self, msg: Option<&Message>, outcome: &Outcome, denied: bool) {
+        crate::apply::audit_refusal(
+            &self.group.store,
+            &self.group.trail,
+            msg,
+            Some(&self.peer),
+            outcome,
+            denied,
+        );
+    }
 }
 
 impl Drop for Opened<'_> {
@@ -91,18 +110,19 @@ impl Drop for Opened<'_> {
 pub(crate) struct GroupCommit {
     store: Arc<Store>,
     trail: Arc<AuditTrail>,
-    actor: Actor,
+    /// Who may send.
+    senders: Senders,
     queue: Mutex<Queue>,
     turn: Condvar,
     arrived: Condvar,
 }
 
 impl GroupCommit {
-    pub(crate) fn new(store: Arc<Store>, trail: Arc<AuditTrail>, actor: Actor) -> Self {
+    pub(crate) fn new(store: Arc<Store>, trail: Arc<AuditTrail>, senders: Senders) -> Self {
         Self {
             store,
             trail,
-            actor,
+            senders,
             queue: Mutex::new(Queue::default()),
             turn: Condvar::new(),
             arrived: Condvar::new(),
@@ -254,13 +274,9 @@ impl GroupCommit {
         job: &Job,
         problems: &mut Vec<Problem>,
     ) -> store::Result<bool> {
-        write_audited(
-            audited,
-            &self.actor,
-            &job.checked,
-            Some(&job.peer),
-            problems,
-        )
+        // Records and the audit entry name the sender, not the listener.
+        let actor = Actor::new(sender_user(&job.checked.sender));
+        write_audited(audited, &actor, &job.checked, Some(&job.peer), problems)
     }
 }
 
@@ -311,7 +327,7 @@ mod tests {
         let store = Arc::new(Store::open(&store::Location::Memory, clock).unwrap());
         let dir = tempfile::tempdir().unwrap();
         let trail = Arc::new(AuditTrail::open_or_create(dir.path()).unwrap());
-        let group = GroupCommit::new(Arc::clone(&store), Arc::clone(&trail), Actor::new("t"));
+        let group = GroupCommit::new(Arc::clone(&store), Arc::clone(&trail), Senders::any());
         assert_eq!(codes(&group.write(vec![job(0, A01)])), [AckCode::Accept]);
         // Alone, the bad message is answered from its one failed attempt.
         assert_eq!(codes(&group.write(vec![job(9, BAD_A03)])), [AckCode::Error]);

@@ -20,6 +20,7 @@ mod group_commit;
 pub mod listener;
 mod message;
 pub mod mllp;
+mod refusal;
 mod vxu;
 mod write;
 
@@ -28,6 +29,7 @@ pub use apply::{Applied, Outcome, Sink, process, process_bytes};
 pub use error::{Error, Location, Result};
 pub use escape::{escape, unescape};
 pub use message::{Component, Delimiters, Field, Message, Repetition, Segment, parse, parse_bytes};
+pub use refusal::{Senders, UNKNOWN_SENDER, sender_of, sender_user};
 pub use vxu::outbound_vxu;
 pub use write::{format_ts, write};
 

@@ -20,7 +20,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use store::{Actor, AuditTrail, Store};
+use store::{AuditTrail, Store};
 
 /// Listener settings.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Log one line per message (type, outcome) on stderr.
     pub log_messages: bool,
+    /// Who may send (MSH-3^MSH-4); anyone else is answered AR and audited.
+    pub senders: crate::Senders,
 }
 
 impl Default for Config {
@@ -42,6 +44,7 @@ impl Default for Config {
             max_connections: 64,
             idle_timeout: Duration::from_secs(300),
             log_messages: true,
+            senders: crate::Senders::any(),
         }
     }
 }
@@ -57,7 +60,7 @@ pub fn serve(
     let group = Arc::new(GroupCommit::new(
         Arc::clone(&store),
         trail,
-        Actor::new("hl7:mllp"),
+        config.senders.clone(),
     ));
     for stream in listener.incoming() {
         let stream = match stream {
@@ -177,14 +180,10 @@ fn log(outcome: &Outcome) {
             } else {
                 "AR"
             };
-            let at: Vec<String> = problems
-                .iter()
-                .map(|p| match &p.location {
-                    Some(l) => format!("{l} ({})", p.code),
-                    None => format!("({})", p.code),
-                })
-                .collect();
-            eprintln!("mllp: message answered {code}: {}", at.join("; "));
+            eprintln!(
+                "mllp: message answered {code}: {}",
+                crate::refusal::positions(problems)
+            );
         }
     }
 }

@@ -29,6 +29,35 @@ pub struct MllpArgs {
     /// Listen on an address other machines can reach.
     #[arg(long)]
     insecure_non_loopback: bool,
+    #[command(flatten)]
+    senders: SenderArgs,
+}
+
+/// Who may send, shared by `mllp` and `serve --mllp`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SenderArgs {
+    /// Accept messages only from this sending application and facility (MSH-3^MSH-4, e.g.
+    /// `EHR^NORTH`; repeat for several, or a comma-separated list in
+    /// CHARTROOM_MLLP_ALLOW_SENDERS); any other sender is answered AR and audited. Without
+    /// it every sender is accepted.
+    #[arg(
+        long = "allow-sender",
+        alias = "mllp-allow-sender",
+        value_name = "APP^FACILITY",
+        env = "CHARTROOM_MLLP_ALLOW_SENDERS",
+        value_delimiter = ','
+    )]
+    allow_sender: Vec<String>,
+}
+
+impl SenderArgs {
+    /// The senders the listener accepts.
+    pub fn senders(&self) -> Result<hl7::Senders> {
+        if self.allow_sender.is_empty() {
+            return Ok(hl7::Senders::any());
+        }
+        hl7::Senders::only(&self.allow_sender).map_err(|e| anyhow::anyhow!("--allow-sender {e}"))
+    }
 }
 
 pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
@@ -56,6 +85,7 @@ pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
         max_frame: args.max_frame,
         max_connections: args.max_connections,
         log_messages: !args.quiet,
+        senders: args.senders.senders()?,
         ..hl7::listener::Config::default()
     };
     hl7::listener::serve(&listener, store, trail, &config)?;
@@ -69,6 +99,7 @@ pub fn spawn(
     trail: &Arc<store::AuditTrail>,
     addr: SocketAddr,
     insecure_non_loopback: bool,
+    senders: &SenderArgs,
 ) -> Result<()> {
     if !addr.ip().is_loopback() && !insecure_non_loopback {
         bail!(
@@ -83,6 +114,7 @@ pub fn spawn(
     let trail = Arc::clone(trail);
     let config = hl7::listener::Config {
         log_messages: false,
+        senders: senders.senders()?,
         ..hl7::listener::Config::default()
     };
     std::thread::Builder::new()

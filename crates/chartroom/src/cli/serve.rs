@@ -39,6 +39,9 @@ pub struct ServeArgs {
     /// the web server and over the same store.
     #[arg(long, value_name = "ADDR")]
     mllp: Option<SocketAddr>,
+    /// For --mllp: who may send (as `chartroom mllp --allow-sender`).
+    #[command(flatten)]
+    mllp_senders: super::mllp::SenderArgs,
     /// Serve plain HTTP on an address other machines can reach: patient data and
     /// passwords cross the network unencrypted.
     #[arg(long)]
@@ -137,7 +140,13 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     let store = Arc::new(store);
     let trail = Arc::new(trail);
     if let Some(addr) = args.mllp {
-        super::mllp::spawn(&store, &trail, addr, args.insecure_non_loopback)?;
+        super::mllp::spawn(
+            &store,
+            &trail,
+            addr,
+            args.insecure_non_loopback,
+            &args.mllp_senders,
+        )?;
     }
     // A malformed rules file stops the server here, naming its lines.
     let rules = super::review::rules_in_force(None, &storage.data_dir)?;

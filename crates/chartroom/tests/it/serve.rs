@@ -88,19 +88,35 @@ fn serves_health_and_guards_patient_data() {
     );
 }
 
+/// `serve --mllp` takes HL7 beside the web server, only from the senders allowed
+/// (`--allow-sender`): another is answered AR and audited as denied under its name.
 #[test]
 fn serve_with_mllp_takes_hl7_beside_the_web_server() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chartroom"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0", "--mllp", "127.0.0.1:0"])
-        .env_remove("CHARTROOM_DATABASE_URL")
-        .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let chartroom = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chartroom"));
+        command
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("CHARTROOM_DATABASE_URL")
+            .env_remove("CHARTROOM_MLLP_ALLOW_SENDERS")
+            .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    };
+    let mut child = chartroom(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--mllp",
+        "127.0.0.1:0",
+        "--allow-sender",
+        "EHR^NORTH",
+    ])
+    .spawn()
+    .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mllp = lines
         .by_ref()
@@ -111,28 +127,47 @@ fn serve_with_mllp_takes_hl7_beside_the_web_server() {
         })
         .unwrap();
     let web = served_addr(lines);
-    let message = "MSH|^~\\&|EHR|NORTH|CHARTROOM|CR|20260301090000-0500||ADT^A04^ADT_A01|S-1|P|2.5.1\r\
-                   EVN|A04|20260301090000-0500\r\
-                   PID|1||MRN-900^^^NORTH^MR||Serveby^Ada||19800412|F\r\
-                   PV1|1|O\r";
     let mut stream = TcpStream::connect(&mllp).unwrap();
-    stream.write_all(b"\x0b").unwrap();
-    stream.write_all(message.as_bytes()).unwrap();
-    stream.write_all(b"\x1c\x0d").unwrap();
-    let mut ack = Vec::new();
-    let mut byte = [0u8; 1];
-    while stream.read(&mut byte).unwrap() == 1 {
-        ack.push(byte[0]);
-        if ack.ends_with(b"\x1c\x0d") {
-            break;
+    let mut send = |sender: &str, control: &str| {
+        let message = format!(
+            "MSH|^~\\&|{sender}|CHARTROOM|CR|20260301090000-0500||ADT^A04^ADT_A01|{control}|P|2.5.1\r\
+             EVN|A04|20260301090000-0500\r\
+             PID|1||MRN-900^^^NORTH^MR||Serveby^Ada||19800412|F\r\
+             PV1|1|O\r"
+        );
+        stream.write_all(b"\x0b").unwrap();
+        stream.write_all(message.as_bytes()).unwrap();
+        stream.write_all(b"\x1c\x0d").unwrap();
+        let mut ack = Vec::new();
+        let mut byte = [0u8; 1];
+        while stream.read(&mut byte).unwrap() == 1 {
+            ack.push(byte[0]);
+            if ack.ends_with(b"\x1c\x0d") {
+                break;
+            }
         }
-    }
+        String::from_utf8_lossy(&ack).into_owned()
+    };
+    let accepted = send("EHR|NORTH", "S-1");
+    let refused = send("LAB|SOUTH", "S-2");
     let health = get(&web, "/api/health");
     child.kill().unwrap();
     child.wait().unwrap();
-    let ack = String::from_utf8_lossy(&ack);
-    assert!(ack.contains("MSA|AA|S-1"), "{ack}");
+    assert!(accepted.contains("MSA|AA|S-1"), "{accepted}");
+    assert!(refused.contains("MSA|AR|S-2"), "{refused}");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let denied = chartroom(&["audit", "list", "--outcome", "denied", "--channel", "hl7"])
+        .output()
+        .unwrap();
+    let denied = String::from_utf8_lossy(&denied.stdout);
+    assert!(
+        denied.contains("hl7:LAB^SOUTH") && denied.contains("from LAB^SOUTH answered AR"),
+        "{denied}"
+    );
+    let stored = chartroom(&["audit", "list", "--outcome", "success", "--channel", "hl7"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&stored.stdout).contains("hl7:EHR^NORTH"));
 }
 
 /// The server over PostgreSQL: the synchronous client runs inside the server's runtime

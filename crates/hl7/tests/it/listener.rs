@@ -126,34 +126,97 @@ fn every_stored_message_is_audited_on_the_hl7_channel() {
         .iter()
         .filter(|e| e.event.channel == privacy::Channel::Hl7)
         .collect();
+    // Issue 10: the refused message is audited too, as a failure naming its sender and
+    // positions only; every entry's user is the sender (MSH-3^MSH-4), not the listener.
+    assert_eq!(hl7.len(), 3, "{hl7:?}");
+    let (stored, refused): (Vec<&&privacy::AuditEntry>, Vec<_>) = hl7
+        .iter()
+        .partition(|e| e.event.outcome == privacy::Outcome::Success);
+    assert_eq!((stored.len(), refused.len()), (2, 1));
+    assert!(stored.iter().all(|e| e.event.patient_id.is_some()));
+    let users: Vec<&str> = hl7.iter().map(|e| e.event.user.as_str()).collect();
+    assert_eq!(users, ["hl7:EHR^NORTH", "hl7:EHR^NORTH", "hl7:MYEHR^DCS"]);
+    let refusal = &refused[0].event;
     assert_eq!(
-        hl7.len(),
-        2,
-        "the bad message stored nothing and is not audited"
+        (refusal.outcome, refusal.action, refusal.patient_id),
+        (privacy::Outcome::Failure, privacy::Action::Create, None)
     );
-    assert!(hl7.iter().all(|e| e.event.patient_id.is_some()));
+    let reason = refusal.reason.as_deref().unwrap();
     assert!(
-        hl7[0]
+        reason.starts_with("HL7 ADT^A01 C-BAD from EHR^NORTH answered AE, nothing stored: PID-7")
+            && !reason.contains("20241345"),
+        "{reason}"
+    );
+    assert!(
+        stored[0]
             .event
             .reason
             .as_deref()
             .unwrap()
-            .starts_with("HL7 ADT^A01")
+            .starts_with("HL7 ADT^A01 C-A01 from EHR^NORTH")
     );
     assert!(
-        hl7[1]
+        stored[1]
             .event
             .categories
             .contains(&privacy::DataCategory::Immunizations)
     );
     assert!(
-        hl7[0]
-            .event
-            .source
-            .as_deref()
-            .unwrap()
-            .starts_with("127.0.0.1")
+        hl7.iter()
+            .all(|e| e.event.source.as_deref().unwrap().starts_with("127.0.0.1"))
     );
+    assert!(s.trail.verify(&s.store).unwrap().is_ok());
+}
+
+/// `Config::senders`: a message from a sender not on the list is answered AR at MSH-3,
+/// stores nothing and is audited as denied; listed senders go through (case ignored).
+#[test]
+fn an_unknown_sender_is_answered_ar_and_audited() {
+    let s = started(Config {
+        log_messages: false,
+        senders: hl7::Senders::only(&["lab^north"]).unwrap(),
+        ..Config::default()
+    });
+    let mut stream = TcpStream::connect(s.addr).unwrap();
+    let mut out = Vec::new();
+    for text in [samples::A01, samples::ORU] {
+        encode(cr(text).as_bytes(), &mut out);
+    }
+    stream.write_all(&out).unwrap();
+    let (mut decoder, mut buf) = (Decoder::new(1 << 20), Vec::new());
+    let refused = read_ack(&mut stream, &mut decoder, &mut buf).unwrap();
+    let accepted = read_ack(&mut stream, &mut decoder, &mut buf).unwrap();
+    assert!(refused.contains("MSA|AR|C-A01"), "{refused}");
+    assert!(
+        refused.contains("ERR||MSH^1^3^1^1|103^")
+            && refused.contains(
+                "sending application EHR of facility NORTH (MSH-3, MSH-4) is not accepted here"
+            ),
+        "{refused}"
+    );
+    assert!(accepted.contains("MSA|AA|C-ORU"), "{accepted}");
+    let entries = s
+        .store
+        .audit_entries(&store::AuditFilter::default())
+        .unwrap();
+    let denied: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.outcome == privacy::Outcome::Denied)
+        .collect();
+    assert_eq!(denied.len(), 1, "{entries:?}");
+    assert_eq!(denied[0].event.user, "hl7:EHR^NORTH");
+    assert_eq!(denied[0].event.channel, privacy::Channel::Hl7);
+    assert!(
+        entries.iter().any(
+            |e| e.event.user == "hl7:LAB^NORTH" && e.event.outcome == privacy::Outcome::Success
+        )
+    );
+    let patients = s
+        .store
+        .read(|tx| tx.query("SELECT CAST(COUNT(*) AS BIGINT) FROM patients", &[]))
+        .unwrap();
+    assert_eq!(patients[0].int(0), 1, "only the lab's patient");
+    assert!(hl7::Senders::only(&["EHR"]).is_err());
 }
 
 /// Connections sending at once share commits: every message still gets its own answer,
@@ -205,9 +268,18 @@ fn concurrent_connections_are_each_answered_and_stored_once() {
         .unwrap()[0]
         .int(0);
     assert_eq!(stored, good as i64);
-    assert_eq!(store.audit_count().unwrap(), good as i64);
+    // Every message is one entry: stored ones a success, refused ones a failure.
+    let all = connections * each;
+    assert_eq!(store.audit_count().unwrap(), all as i64);
+    let failures = store
+        .audit_entries(&store::AuditFilter {
+            outcome: Some(privacy::Outcome::Failure),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(failures.len(), all - good);
     assert_eq!(
         trail.verify(store).unwrap().map(|v| v.entries),
-        Ok(good as u64)
+        Ok(all as u64)
     );
 }
