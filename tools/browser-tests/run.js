@@ -151,7 +151,7 @@ async function main() {
 
     await step("the administrator adds users from the users page", async () => {
       await page.click("nav >> text=Users");
-      for (const [username, role] of [["billy", "billing"], ["doc", "physician"], ["hana", "him-technician"], ["audra", "auditor"]]) {
+      for (const [username, role] of [["billy", "billing"], ["bea", "billing"], ["doc", "physician"], ["hana", "him-technician"], ["audra", "auditor"]]) {
         await page.fill("#username", username);
         await page.fill("#display_name", `${username} (test)`);
         await page.fill("#password", PASSWORD);
@@ -216,6 +216,29 @@ async function main() {
       assert.equal(await page.textContent("h1"), "Not found");
       await shot(page, "not-found");
       await page.goto(`${base}/`);
+      await signOut(page);
+    });
+
+    await step("billing asks for a write-off; it posts only when another billing user approves it", async () => {
+      await signIn(page, base, "billy");
+      await page.goto(`${base}${chartPath}/ledger`);
+      await page.fill("#wo-amount", "5.00");
+      await page.fill("#wo-reason_code", "OA-45");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Ask for approval\")")]);
+      assert.match(await page.textContent("[role=alert]"), /Why: is required/);
+      await page.fill("#justification", "small-balance policy");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Ask for approval\")")]);
+      assert.match(await page.textContent("#write-offs"), /Awaiting approval/);
+      await page.goto(`${base}/`);
+      assert.match(await page.textContent("#write-offs-pending"), /Yours: another approver decides/);
+      await signOut(page);
+      await signIn(page, base, "bea");
+      const row = page.locator("#write-offs-pending tbody tr:has-text(\"small-balance policy\")").first();
+      await shot(page, "write-off-pending");
+      await Promise.all([page.waitForNavigation(), row.locator("button:has-text(\"Approve\")").click()]);
+      await page.goto(`${base}${chartPath}/ledger`);
+      assert.match(await page.textContent("#write-offs"), /Approved by bea; posted/);
+      assert.match(await page.textContent("table.ledger"), /Adjustment OA-45/);
       await signOut(page);
     });
 

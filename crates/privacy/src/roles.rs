@@ -137,6 +137,8 @@ named_enum! {
         ReadBilling = "read-billing",
         /// Post charges and payments.
         WriteBilling = "write-billing",
+        /// Approve or refuse another person's write-off request.
+        ApproveWriteOffs = "approve-write-offs",
         /// Review charts for deficiencies.
         ReviewChart = "review-chart",
         /// Release of information to requesters outside the facility.
@@ -229,6 +231,8 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             WriteCodes,
             ReadBilling,
             WriteBilling,
+            // A write-off still needs a second person: nobody approves their own.
+            ApproveWriteOffs,
             ReadAggregates,
         ],
     ),

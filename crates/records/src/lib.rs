@@ -29,6 +29,7 @@ mod patient;
 mod physician_query;
 pub mod postal;
 mod validation;
+mod write_off;
 
 pub use clinical::{
     Allergy, AllergyCategory, AllergyCriticality, Immunization, ImmunizationStatus, Medication,
@@ -58,6 +59,7 @@ pub use patient::{
 };
 pub use physician_query::{OTHER, PhysicianQuery, QueryStatus, UNDETERMINED};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};
+pub use write_off::{WriteOffRequest, WriteOffStatus};
 
 /// Every record kind the store keeps, named as the store and the audit trail name them.
 pub trait RecordKind {

@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_audit_patients.sql"),
         postgres: include_str!("../migrations/postgres/0014_audit_patients.sql"),
     },
+    Migration {
+        version: 15,
+        name: "write_off_requests",
+        sqlite: include_str!("../migrations/sqlite/0015_write_off_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0015_write_off_requests.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -8,7 +8,7 @@ use crate::value::Value;
 use records::{
     Allergy, Charge, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
     EncounterParticipant, Immunization, Medication, Observation, Organization, Patient,
-    PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
+    PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider, WriteOffRequest,
 };
 
 macro_rules! tables {
@@ -141,5 +141,10 @@ tables! {
     Posting => "postings" [
         patient_id: Int, charge_id: Int, kind: Text, source: Text, payer_id: Int,
         posted_on: Date, amount_cents: Int, reason_code: Text, reference: Text,
+    ];
+    WriteOffRequest => "write_off_requests" [
+        patient_id: Int, charge_id: Int, amount_cents: Int, reason_code: Text,
+        justification: Text, status: Text, requested_by: Text, requested_at: Timestamp,
+        decided_by: Text, decided_at: Timestamp, decision_reason: Text, posting_id: Int,
     ];
 }

@@ -10,3 +10,4 @@ mod ledger;
 mod registration;
 mod signing;
 mod validation;
+mod write_off;

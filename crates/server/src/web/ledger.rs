@@ -199,6 +199,14 @@ pub(crate) async fn show(
         "Ledger of {}",
         account.chart.summary.patient.record.display_name()
     );
+    let write_offs = super::write_offs::ledger_section(
+        &state,
+        &principal,
+        &nav,
+        id,
+        &account.chart.summary.charges,
+    )
+    .await?;
     let body = render(
         &nav,
         &principal,
@@ -207,6 +215,7 @@ pub(crate) async fn show(
         &[],
         notice.as_deref(),
     );
+    let body = maud::html! { (body) (write_offs) };
     Ok(html(StatusCode::OK, page(&title, Some(&nav), body)))
 }
 

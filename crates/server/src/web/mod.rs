@@ -45,6 +45,7 @@ mod signing;
 mod start;
 mod svg_chart;
 mod text;
+mod write_offs;
 
 pub(crate) use layout::{not_found_page, refusal_page};
 
@@ -311,6 +312,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "post a payment, adjustment (with its reason code) or refund",
             post(ledger::post),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/write-offs",
+            Needs(P::WriteBilling),
+            true,
+            "ask for a write-off (it waits for another person's approval)",
+            post(write_offs::request),
+        ),
+        route(
+            M::POST,
+            "/write-offs/{id}/decision",
+            Needs(P::ApproveWriteOffs),
+            false,
+            "approve a write-off (posting its adjustment) or refuse it with a reason",
+            post(write_offs::decide),
         ),
         route(
             M::GET,

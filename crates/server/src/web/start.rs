@@ -83,6 +83,7 @@ pub(crate) async fn home(
     let review = super::review::start_section(&state, &principal).await?;
     let queries = super::review::queries::start_section(&state, &principal).await?;
     let balances = super::balances::start_section(&state, &principal).await?;
+    let write_offs = super::write_offs::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
@@ -91,6 +92,7 @@ pub(crate) async fn home(
         (to_sign)
         (review)
         (queries)
+        (write_offs)
         (balances)
         section #places {
             h2 { "Your pages" }

@@ -33,3 +33,4 @@ mod sessions;
 mod signing;
 mod tls;
 mod tokens;
+mod write_offs;
