@@ -1,0 +1,40 @@
+//! A full match of a planted population, timed, with its precision and recall:
+//! `CHARTROOM_MPI_BENCH_PATIENTS=1000000 cargo bench -p mpi --bench full_match`.
+//! `CHARTROOM_MPI_BENCH_MODEL=1` also prints the estimated m and u of every level.
+
+use mpi::{Nicknames, Settings, evaluate, match_all, planted::planted};
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let n: usize = std::env::var("CHARTROOM_MPI_BENCH_PATIENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let started = Instant::now();
+    let population = planted(n, 0.05, 22);
+    println!(
+        "planted {n} records in {:.2?} (not counted)",
+        started.elapsed()
+    );
+    let settings = Settings::embedded()?;
+    let nicknames = Nicknames::embedded()?;
+    let started = Instant::now();
+    let persons = population.persons(&nicknames);
+    let normalised = started.elapsed();
+    let run = match_all(&persons, &settings);
+    let total = started.elapsed();
+    println!(
+        "full match of {n} patients on {} threads: {:.2?} (normalise {:.2?}); {} pairs compared, {} blocks skipped, EM rounds {:?}",
+        rayon::current_num_threads(),
+        total,
+        normalised,
+        run.n_compared,
+        run.n_blocks_skipped,
+        run.sessions.iter().map(|s| s.rounds).collect::<Vec<_>>()
+    );
+    print!("{}", evaluate(&run, &population));
+    if std::env::var_os("CHARTROOM_MPI_BENCH_MODEL").is_some() {
+        print!("{}", run.model.to_toml());
+    }
+    Ok(())
+}

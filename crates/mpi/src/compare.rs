@@ -1,0 +1,333 @@
+//! Comparison of two people field by field into levels: the comparison vector.
+//!
+//! Each field has a few ordered levels, best agreement first, and the last is plain
+//! disagreement; a field missing on either side has no level and weighs nothing. Names are
+//! compared crosswise when given and family look swapped, so a chart registered as
+//! "Lee, Morgan" meets "Morgan, Lee" at full agreement.
+
+use crate::nicknames::shares_group;
+use crate::normalize::Person;
+use crate::settings::Bands;
+use strsim::jaro_winkler;
+
+/// A compared field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// Given name.
+    Given,
+    /// Family name.
+    Family,
+    /// Birth date.
+    BirthDate,
+    /// Administrative sex.
+    Sex,
+    /// Street line and ZIP code.
+    Address,
+    /// Phone number.
+    Phone,
+    /// Last four digits of the SSN.
+    Ssn4,
+    /// MRNs other facilities gave.
+    OtherMrn,
+}
+
+/// Every field, in vector order.
+pub const FIELDS: [Field; 8] = [
+    Field::Given,
+    Field::Family,
+    Field::BirthDate,
+    Field::Sex,
+    Field::Address,
+    Field::Phone,
+    Field::Ssn4,
+    Field::OtherMrn,
+];
+
+/// The given name's level that marks twins; its weight is fixed by the settings.
+pub const TWIN_LEVEL: u8 = 5;
+
+impl Field {
+    /// The field's name in settings, reports and the queue.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Given => "given_name",
+            Self::Family => "family_name",
+            Self::BirthDate => "birth_date",
+            Self::Sex => "sex",
+            Self::Address => "address",
+            Self::Phone => "phone",
+            Self::Ssn4 => "ssn_last4",
+            Self::OtherMrn => "other_mrn",
+        }
+    }
+
+    /// The levels, best agreement first.
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            Self::Given => &[
+                "exact",
+                "nickname",
+                "jaro-winkler close",
+                "jaro-winkler near",
+                "soundex",
+                "different, same family and birth date (twins)",
+                "different",
+            ],
+            Self::Family => &[
+                "exact",
+                "jaro-winkler close",
+                "jaro-winkler near",
+                "one part of the other (hyphenated)",
+                "soundex",
+                "different",
+            ],
+            Self::BirthDate => &[
+                "exact",
+                "day and month transposed",
+                "year off by one",
+                "two of year, month, day",
+                "different",
+            ],
+            Self::Sex => &["same", "different"],
+            Self::Address => &["same street", "street close", "same ZIP", "different"],
+            Self::Phone => &["same", "same last seven digits", "different"],
+            Self::Ssn4 => &["same", "different"],
+            Self::OtherMrn => &["shared", "same facility, other number"],
+        }
+    }
+}
+
+/// The level of every field for one pair, packed four bits a field (15 is "missing").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Vector(pub u32);
+
+const MISSING: u32 = 0xF;
+
+impl Vector {
+    /// Packs levels given in `FIELDS` order.
+    pub fn from_levels(levels: [Option<u8>; 8]) -> Self {
+        let mut packed = 0u32;
+        for (idx, level) in levels.into_iter().enumerate() {
+            let nibble = level.map_or(MISSING, |level| u32::from(level).min(MISSING - 1));
+            packed |= nibble << (idx * 4);
+        }
+        Self(packed)
+    }
+
+    /// The level of the field at `idx` in `FIELDS`, or `None` when it was missing.
+    pub fn level(self, idx: usize) -> Option<u8> {
+        let nibble = (self.0 >> (idx * 4)) & MISSING;
+        (nibble != MISSING).then_some(nibble as u8)
+    }
+
+    /// Every field's level in `FIELDS` order.
+    pub fn levels(self) -> [Option<u8>; 8] {
+        std::array::from_fn(|idx| self.level(idx))
+    }
+
+    /// The vector with the fields at `indexes` set missing.
+    pub fn without(self, indexes: &[usize]) -> Self {
+        let mut packed = self.0;
+        for idx in indexes {
+            packed |= MISSING << (idx * 4);
+        }
+        Self(packed)
+    }
+
+    /// Whether the pair may be twins: the same family name (or a typo of it) and birth date
+    /// with given names that are neither equal nor nicknames of each other. Twins are often
+    /// given alike names (Christina and Christine), so a close given name is no proof of a
+    /// typo here; such pairs are never linked without a person looking.
+    pub fn twins(self) -> bool {
+        let given_differs = self.level(0).is_some_and(|level| level >= 2);
+        let same_family = self.level(1).is_some_and(|level| level <= 1);
+        given_differs && same_family && self.level(2) == Some(0)
+    }
+}
+
+/// Compares two people.
+pub fn compare(a: &Person, b: &Person, bands: &Bands) -> Vector {
+    let (b_given, b_family, b_given_soundex, b_family_soundex, b_given_groups) = if swapped(a, b) {
+        (
+            &b.family,
+            &b.given,
+            b.family_soundex,
+            b.given_soundex,
+            (&[][..], false),
+        )
+    } else {
+        (
+            &b.given,
+            &b.family,
+            b.given_soundex,
+            b.family_soundex,
+            (&b.given_groups[..], b.given_formal),
+        )
+    };
+    let family = family_level(
+        &a.family,
+        b_family,
+        a.family_soundex,
+        b_family_soundex,
+        bands,
+    );
+    let birth = birth_level(a.birth, b.birth);
+    let given = given_level(
+        (&a.given, a.given_soundex, (&a.given_groups, a.given_formal)),
+        (b_given, b_given_soundex, b_given_groups),
+        bands,
+        birth == 0 && family.is_some_and(|level| level <= 1),
+    );
+    Vector::from_levels([
+        given,
+        family,
+        Some(birth),
+        match (a.sex, b.sex) {
+            (Some(x), Some(y)) => Some(u8::from(x != y)),
+            _ => None,
+        },
+        address_level(a, b, bands),
+        match (&a.phone, &b.phone) {
+            (Some(x), Some(y)) if x == y => Some(0),
+            (Some(x), Some(y)) if x.get(3..) == y.get(3..) => Some(1),
+            (Some(_), Some(_)) => Some(2),
+            _ => None,
+        },
+        match (&a.ssn4, &b.ssn4) {
+            (Some(x), Some(y)) => Some(u8::from(x != y)),
+            _ => None,
+        },
+        other_mrn_level(a, b),
+    ])
+}
+
+/// Whether b's given and family names fit a's better the other way round.
+fn swapped(a: &Person, b: &Person) -> bool {
+    if a.given == b.given || a.family == b.family {
+        return false;
+    }
+    let straight = similarity(&a.given, &b.given) + similarity(&a.family, &b.family);
+    let crosswise = similarity(&a.given, &b.family) + similarity(&a.family, &b.given);
+    crosswise >= 1.8 && crosswise > straight + 0.2
+}
+
+fn similarity(a: &str, b: &str) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        0.0
+    } else {
+        jaro_winkler(a, b)
+    }
+}
+
+fn given_level(
+    a: (&str, Option<[u8; 4]>, (&[u16], bool)),
+    b: (&str, Option<[u8; 4]>, (&[u16], bool)),
+    bands: &Bands,
+    same_family_and_birth: bool,
+) -> Option<u8> {
+    let (a_name, a_soundex, a_groups) = a;
+    let (b_name, b_soundex, b_groups) = b;
+    if a_name.is_empty() || b_name.is_empty() {
+        return None;
+    }
+    if a_name == b_name {
+        return Some(0);
+    }
+    if shares_group(a_groups, b_groups) {
+        return Some(1);
+    }
+    let jw = jaro_winkler(a_name, b_name);
+    // Twins share family name and birth date and often have alike names (Emma, Emmy); past
+    // a typo's reach, such a pair is held at the twins' level whatever else agrees.
+    Some(if jw >= bands.name_close {
+        2
+    } else if same_family_and_birth {
+        TWIN_LEVEL
+    } else if jw >= bands.name_near {
+        3
+    } else if a_soundex == b_soundex {
+        4
+    } else {
+        6
+    })
+}
+
+fn family_level(
+    a: &str,
+    b: &str,
+    a_soundex: Option<[u8; 4]>,
+    b_soundex: Option<[u8; 4]>,
+    bands: &Bands,
+) -> Option<u8> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    if a == b {
+        return Some(0);
+    }
+    let jw = jaro_winkler(a, b);
+    let (shorter, longer) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    Some(if jw >= bands.name_close {
+        1
+    } else if jw >= bands.name_near {
+        2
+    } else if shorter.len() >= 3 && longer.contains(shorter) {
+        3
+    } else if a_soundex == b_soundex {
+        4
+    } else {
+        5
+    })
+}
+
+fn birth_level(a: (i32, u8, u8), b: (i32, u8, u8)) -> u8 {
+    let (ay, am, ad) = a;
+    let (by, bm, bd) = b;
+    if a == b {
+        0
+    } else if ay == by && am == bd && ad == bm {
+        1
+    } else if am == bm && ad == bd && (ay - by).abs() == 1 {
+        2
+    } else if u8::from(ay == by) + u8::from(am == bm) + u8::from(ad == bd) == 2 {
+        3
+    } else {
+        4
+    }
+}
+
+fn address_level(a: &Person, b: &Person, bands: &Bands) -> Option<u8> {
+    let same_zip = match (&a.zip, &b.zip) {
+        (Some(x), Some(y)) => Some(x == y),
+        _ => None,
+    };
+    match (&a.street, &b.street) {
+        (Some(x), Some(y)) if x == y && same_zip != Some(false) => Some(0),
+        (Some(x), Some(y))
+            if jaro_winkler(x, y) >= bands.street_close && same_zip != Some(false) =>
+        {
+            Some(1)
+        }
+        // Streets without ZIP codes on one side are judged by the street alone.
+        (Some(_), Some(_)) if same_zip.is_none() => Some(3),
+        _ => same_zip.map(|same| if same { 2 } else { 3 }),
+    }
+}
+
+fn other_mrn_level(a: &Person, b: &Person) -> Option<u8> {
+    let mut same_system = false;
+    for (system, value) in &a.other_mrns {
+        for (other_system, other_value) in &b.other_mrns {
+            if system == other_system {
+                if value == other_value {
+                    return Some(0);
+                }
+                same_system = true;
+            }
+        }
+    }
+    same_system.then_some(1)
+}
+
+#[cfg(test)]
+mod tests;

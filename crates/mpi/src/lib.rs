@@ -1,0 +1,39 @@
+//! The master patient index: who in the population is probably the same person.
+//!
+//! Matching is Fellegi-Sunter record linkage. Each patient is normalised once
+//! (`normalize`), pairs are drawn only from blocks that share a key (`blocking`), each pair
+//! is compared field by field into levels (`compare`), and each level carries a weight
+//! `log2(m/u)` whose `u` comes from random pairs and whose `m` is estimated by
+//! expectation-maximisation over the candidate pairs (`train`), as Splink does. A pair's
+//! match probability then falls into one of three classes by the two thresholds of the
+//! settings (`score`).
+//!
+//! Invariants: nothing here reads the clock, the environment or the network; settings and
+//! the nickname table are data (`data/`); a pair that looks like twins (same family name
+//! and birth date, clearly different given names) is never linked automatically, whatever
+//! the weights say.
+
+mod blocking;
+mod compare;
+mod error;
+mod evaluate;
+mod full_match;
+mod nicknames;
+mod normalize;
+pub mod planted;
+mod score;
+mod settings;
+mod soundex;
+mod train;
+
+pub use blocking::BlockingRule;
+pub use compare::{FIELDS, Field, Vector, compare};
+pub use error::{Error, Result};
+pub use evaluate::{Evaluation, evaluate};
+pub use full_match::{Candidate, MatchRun, match_all};
+pub use nicknames::Nicknames;
+pub use normalize::Person;
+pub use score::{Class, Contribution, Model, Scored};
+pub use settings::Settings;
+pub use soundex::soundex;
+pub use train::{Session, estimate_u, train};
