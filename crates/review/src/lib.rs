@@ -14,6 +14,8 @@
 //! - `audited`: the queue and the actions with their audit entries, for every channel.
 //! - `metrics`: open deficiencies by age and physician, delinquent records, the
 //!   delinquency rate against monthly discharges, the suspension list.
+//! - `trend`: the delinquency rate at each month's end, rebuilt from the deficiencies'
+//!   due and closing times.
 //! - `poa`: CMS's POA-exempt codes.
 //! - `queries`: physician queries about deficiencies (compliant: indicators quoted, Other and
 //!   Clinically undetermined always offered, no leading phrasing), answered once.
@@ -36,6 +38,7 @@ mod poa;
 mod queries;
 mod reconcile;
 mod rules;
+mod trend;
 mod watch;
 
 pub use audited::{
@@ -55,4 +58,5 @@ pub use reconcile::{
     review_patient,
 };
 pub use rules::{Anchor, Check, DEFAULT_RULES, Rule, RuleProblem, RuleSet, RulesError};
+pub use trend::{MonthPoint, delinquency_trend};
 pub use watch::{Watermark, step};

@@ -9,7 +9,8 @@
 //! - `amendments`: patients' amendment requests and their decisions.
 //! - `notes`: a physician's unsigned notes and signing one as their provider.
 //! - `review_api`, `query_api`: chart review's work queue and its actions; physician
-//!   queries asked by the department and answered by the physician addressed.
+//!   queries asked by the department and answered by the physician addressed;
+//!   `metrics_api`: the delinquency figures and their monthly trend.
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
 //! - `mfa`: authenticator enrolment and the second sign-in step (TOTP), required for
@@ -38,6 +39,7 @@ mod csrf;
 mod error;
 mod fhir_rest;
 mod guard;
+mod metrics_api;
 mod mfa;
 mod notes;
 mod openapi;

@@ -129,8 +129,14 @@ fn population_has_what_review_work_needs() {
         };
         of(" AND signed_at IS NULL") / of("").max(1.0)
     };
-    let recent = unsigned_share(&format!("authored_at >= '{}'", AS_OF - time::Duration::days(14)));
-    let old = unsigned_share(&format!("authored_at < '{}'", AS_OF - time::Duration::days(365)));
+    let recent = unsigned_share(&format!(
+        "authored_at >= '{}'",
+        AS_OF - time::Duration::days(14)
+    ));
+    let old = unsigned_share(&format!(
+        "authored_at < '{}'",
+        AS_OF - time::Duration::days(365)
+    ));
     assert!(
         recent > 0.15 && old < 0.02,
         "unsigned: {recent:.3} of the last two weeks' notes, {old:.3} of those over a year old"

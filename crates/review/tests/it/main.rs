@@ -8,3 +8,4 @@ mod charts;
 mod queries;
 mod reconcile;
 mod rules;
+mod trend;

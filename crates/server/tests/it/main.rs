@@ -26,6 +26,7 @@ mod population;
 mod registration;
 mod removal;
 mod review;
+mod review_metrics;
 mod review_queries;
 mod robust;
 mod routes;

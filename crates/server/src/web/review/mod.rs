@@ -1,8 +1,9 @@
 //! The chart-review pages: the technician's work queue (filter, assign several at once,
 //! waive or resolve one with a reason, query the physician), each item linking to the
-//! chart; physician queries are in `queries`. The same cores as
+//! chart; physician queries are in `queries`, the delinquency figures in `metrics`. The same cores as
 //! `/api/review` (`review_api::queue`, `review_api::change`), so the pages audit alike.
 
+pub(crate) mod metrics;
 pub(crate) mod queries;
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
@@ -127,7 +128,7 @@ fn listing(
         .filter(|i| i.deficiency.record.is_delinquent(now))
         .count();
     html! {
-        p { (found.len()) " deficiencies shown, " (late) " past due. Most urgent first." }
+        p { (found.len()) " deficiencies shown, " (late) " past due. Most urgent first. " a href="/review/metrics" { "Delinquency metrics" } }
         (filters(nav, form))
         @if !errors.is_empty() { p.error role="alert" { "Nothing was changed; see below." } }
         (field_error(errors, "to"))
@@ -319,6 +320,7 @@ pub(crate) fn routes() -> Vec<Entry> {
     .into_iter()
     .map(|entry| entry.on(Surface::Page))
     .chain(queries::routes())
+    .chain(metrics::routes())
     .collect()
 }
 
