@@ -43,7 +43,7 @@ function chartroom(data, args, input) {
 }
 
 async function startServer(data) {
-  const child = spawn(bin, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0", "--idle-seconds", String(IDLE_SECONDS)], {
+  const child = spawn(bin, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0", "--idle-seconds", String(IDLE_SECONDS), "--time-zone", "America/Chicago"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const base = await new Promise((resolve, reject) => {
@@ -415,6 +415,8 @@ async function main() {
       assert.equal(new URL(page.url()).pathname, chartPath);
       const row = page.locator("#encounters tbody tr:has-text(\"community-acquired pneumonia\")").first();
       assert.match(await row.textContent(), /Medicine[\s\S]*In progress/);
+      assert.match(await row.locator("time").first().textContent(), /2026-03-02 09:00 CST/);
+      assert.equal(await row.locator("time").first().getAttribute("title"), "2026-03-02 15:00 UTC");
       await Promise.all([page.waitForNavigation(), row.locator("a:has-text(\"Change\")").click()]);
       await page.fill("#discharge_at", "2026-03-05T14:30");
       await page.selectOption("#discharge_disposition", "03");

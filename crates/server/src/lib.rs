@@ -55,6 +55,7 @@ mod state;
 mod tokens;
 mod totp_vault;
 mod web;
+mod zone;
 
 pub use auth::{IDLE_HEADER, MfaState, Principal, SESSION_COOKIE, TokenUse};
 pub use error::WebError;
@@ -63,3 +64,4 @@ pub use openapi::document as openapi_document;
 pub use routes::{app, route_specs};
 pub use serve::{ServeConfig, ServeError, TlsFiles, serve_blocking, tls_config};
 pub use state::{AppState, ServerConfig};
+pub use zone::FacilityZone;

@@ -30,6 +30,8 @@ pub struct ServerConfig {
     /// Set (to the reason) when the audit chain check at start failed and the server was
     /// told to serve anyway: then no request may change anything.
     pub read_only: Option<String>,
+    /// The facility's time zone: pages show and read times in it (UTC on hover).
+    pub time_zone: crate::zone::FacilityZone,
 }
 
 impl ServerConfig {
@@ -55,6 +57,7 @@ impl Default for ServerConfig {
             assign_mrn: true,
             mfa_roles: RoleSet::of(&privacy::MFA_ROLES_BY_DEFAULT),
             read_only: None,
+            time_zone: crate::zone::FacilityZone::utc(),
         }
     }
 }

@@ -21,6 +21,15 @@ pub struct ServeArgs {
     /// Sign users out after this many minutes without activity (1 to 480).
     #[arg(long, default_value_t = 15, value_name = "MINUTES")]
     idle_minutes: i64,
+    /// The facility's time zone (IANA name, e.g. America/Chicago): pages show times in it,
+    /// with UTC on hover, and read typed times in it.
+    #[arg(
+        long,
+        env = "CHARTROOM_TIME_ZONE",
+        default_value = "UTC",
+        value_name = "ZONE"
+    )]
+    time_zone: String,
     /// Idle sign-out in seconds instead of minutes (for browser tests that watch it happen).
     #[arg(
         long,
@@ -135,6 +144,9 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
             "none" => privacy::RoleSet::new(),
             roles => privacy::RoleSet::parse_list(roles).context("--mfa-roles")?,
         },
+        time_zone: server::FacilityZone::named(&args.time_zone)
+            .map_err(anyhow::Error::msg)
+            .context("--time-zone")?,
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

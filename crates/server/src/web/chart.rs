@@ -2,7 +2,7 @@
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::{day, instant, money, name, plain, words};
+use super::text::{at_facility, day, money, name, plain, words};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::patients::{AllowedChart, grant_emergency_access, parse_id, read_chart, search_audited};
@@ -205,6 +205,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         .collect();
     let patient = &chart.summary.patient;
     let title = patient.record.display_name();
+    let zone = &state.config.time_zone;
     // Check-in and close forms for those who record encounters, never on the print copy.
     let visit_token = (!print && principal.allows(Permission::WriteEncounters))
         .then(|| super::forms::token(state, &principal));
@@ -214,7 +215,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         .then(|| super::forms::token(state, &principal));
     let body = html! {
         @if print {
-            p.print-note { "Printed " (instant(state.store.clock().now())) " by " (principal.username) ". Confidential: patient information." }
+            p.print-note { "Printed " (at_facility(zone, state.store.clock().now())) " by " (principal.username) ". Confidential: patient information." }
             div #print-now hidden {}
         }
         (banner(patient, &chart, &principal, &super::forms::token(state, &principal)))
@@ -230,6 +231,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
             can_write_clinical: !print && principal.allows(Permission::WriteClinical),
             insurance_token: insurance_token.as_deref(),
             today: state.store.clock().now().date(),
+            zone,
         }, &payer_names))
         @if !history.is_empty() {
             section #history {
@@ -239,7 +241,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
                     tbody {
                         @for entry in &history {
                             tr {
-                                td { (instant(entry.changed_at)) }
+                                td { (at_facility(zone, entry.changed_at)) }
                                 td { (people.get(entry.changed_by.as_str()).map_or(entry.changed_by.as_str(), String::as_str)) }
                                 td { (entry.kind) " " (entry.record_id) " v" (entry.version) }
                                 td { (entry.action) @if let Some(reason) = &entry.reason { " (" (reason) ")" } }
@@ -383,6 +385,7 @@ struct Offers<'a> {
     can_write_clinical: bool,
     insurance_token: Option<&'a str>,
     today: time::Date,
+    zone: &'a crate::zone::FacilityZone,
 }
 
 fn sections(
@@ -398,6 +401,7 @@ fn sections(
         can_write_clinical,
         insurance_token,
         today,
+        zone,
     } = *offers;
     let c = &chart.summary;
     let add = |section: &str, words: &str| {
@@ -436,8 +440,8 @@ fn sections(
                 table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Service" } th { "Status" } th { "Reason" } } }
                     tbody {
                         @for e in c.encounters.iter().rev() { tr {
-                            td { (instant(e.record.admit_at)) }
-                            td { (e.record.discharge_at.map(instant).unwrap_or_default()) }
+                            td { (at_facility(zone, e.record.admit_at)) }
+                            td { @if let Some(at) = e.record.discharge_at { (at_facility(zone, at)) } }
                             td { (words(&e.record.class)) }
                             td { (e.record.service.as_deref().unwrap_or("")) }
                             td { (words(&e.record.status))
@@ -476,7 +480,7 @@ fn sections(
                 table { thead { tr { th { "Performed" } th { "System" } th { "Code" } th { "Description" } } }
                     tbody {
                         @for p in c.procedures.iter().rev() { tr {
-                            td { (instant(p.record.performed_at)) }
+                            td { (at_facility(zone, p.record.performed_at)) }
                             td { (words(&p.record.code_system)) }
                             td { code { (p.record.code) } }
                             td { (p.record.description.as_deref().unwrap_or(""))
@@ -492,7 +496,7 @@ fn sections(
                 table { thead { tr { th { "Given" } th { "CVX" } th { "Vaccine" } th { "Status" } th { "Lot" } } }
                     tbody {
                         @for i in c.immunizations.iter().rev() { tr {
-                            td { (instant(i.record.administered_at)) }
+                            td { (at_facility(zone, i.record.administered_at)) }
                             td { code { (i.record.cvx) } }
                             td { (i.record.description.as_deref().unwrap_or("")) }
                             td { (words(&i.record.status)) }
@@ -509,7 +513,7 @@ fn sections(
                 table { thead { tr { th { "When" } th { "LOINC" } th { "Test" } th { "Value" } } }
                     tbody {
                         @for o in c.observations.iter().rev().take(100) { tr {
-                            td { (instant(o.record.effective_at)) }
+                            td { (at_facility(zone, o.record.effective_at)) }
                             td { code { (o.record.code) } }
                             td { (o.record.description.as_deref().unwrap_or("")) }
                             td { (observation_value(&o.record.value)) }
@@ -526,7 +530,7 @@ fn sections(
                 table { thead { tr { th { "Started" } th { "Medication" } th { "Status" } th { "Dosage" } } }
                     tbody {
                         @for m in c.medications.iter().rev() { tr {
-                            td { (instant(m.record.start_at)) }
+                            td { (at_facility(zone, m.record.start_at)) }
                             td { (m.record.description) " " code { (m.record.code) } }
                             td { (words(&m.record.status)) }
                             td { (m.record.dosage.as_deref().unwrap_or("")) }
@@ -573,10 +577,10 @@ fn sections(
                 @for n in c.notes.iter().rev() {
                     article.note {
                         header {
-                            strong { (n.record.note_type.label()) } " · " (instant(n.record.authored_at))
+                            strong { (n.record.note_type.label()) } " · " (at_facility(zone, n.record.authored_at))
                             @if let Some(encounter) = n.record.encounter_id { " · encounter of " (encounter_day(Some(encounter.0))) }
                             @match n.record.signed_at {
-                                Some(at) => { " · signed " (instant(at)) }
+                                Some(at) => { " · signed " (at_facility(zone, at)) }
                                 None => { " · " span.flag { "UNSIGNED" } }
                             }
                         }

@@ -8,7 +8,7 @@ use super::coding::{Context, code_field, context, create_audited, edits_patient}
 use super::fields::{Labels, input, problems, select, summary};
 use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{Nav, nav, page, token_field};
-use super::text::{day, from_local, name};
+use super::text::{day, name};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::patients::parse_id;
@@ -348,7 +348,7 @@ pub(crate) async fn add(
         let text = |field: &str| text_of(&values, field);
         let entry = ClinicalEntry {
             text: &text,
-            from_local: &from_local,
+            from_local: &|local| state.config.time_zone.from_local(local),
             now: state.store.clock().now(),
         };
         let patient = PatientId(id);

@@ -7,7 +7,6 @@ use super::encounters::{DISPOSITIONS, audited_write};
 use super::fields::{Labels, input, problems, select, summary};
 use super::forms::{PageForm, PageResult, check_token, html, version_of};
 use super::layout::{Nav, nav, page, token_field};
-use super::text::{from_local, to_local};
 use crate::auth::Principal;
 use crate::patients::parse_id;
 use crate::state::AppState;
@@ -151,7 +150,7 @@ pub(crate) async fn new_form(
     let nav = nav(&state, &principal);
     let entry = EncounterEntry {
         class: EncounterClass::Outpatient.as_str().to_owned(),
-        admit_at: records::local_text(to_local(state.store.clock().now())),
+        admit_at: records::local_text(state.config.time_zone.to_local(state.store.clock().now())),
         ..EncounterEntry::default()
     };
     let body = form(
@@ -240,7 +239,9 @@ pub(crate) async fn create(
                 .store
                 .read(|tx| Ok((tx.get::<Patient>(id)?, providers(tx)?)))?;
             let title = format!("New encounter for {}", patient.record.display_name());
-            let encounter = match entry.opened(PatientId(id), &from_local) {
+            let encounter = match entry.opened(PatientId(id), &|local| {
+                state.config.time_zone.from_local(local)
+            }) {
                 Ok(encounter) => encounter,
                 Err(errors) => return Ok(Outcome::Refused(problems(errors), providers, title)),
             };
@@ -297,7 +298,7 @@ pub(crate) async fn edit_form(
         &nav,
         &format!("/encounters/{id}/edit"),
         Some(encounter.meta.version),
-        &EncounterEntry::of(&encounter.record, &to_local),
+        &EncounterEntry::of(&encounter.record, &|at| state.config.time_zone.to_local(at)),
         &providers,
         &[],
         &format!("/patients/{patient}#encounters"),
@@ -328,7 +329,9 @@ pub(crate) async fn update(
                 .read(|tx| Ok((tx.get::<Encounter>(id)?, providers(tx)?)))?;
             let patient = current.record.patient_id.0;
             let title = "Change encounter".to_owned();
-            let changed = match entry.applied(&current.record, &from_local) {
+            let changed = match entry.applied(&current.record, &|local| {
+                state.config.time_zone.from_local(local)
+            }) {
                 Ok(changed) => changed,
                 Err(errors) => return Ok(Outcome::Refused(problems(errors), providers, title)),
             };

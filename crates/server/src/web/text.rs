@@ -7,20 +7,26 @@ use time::{Date, OffsetDateTime};
 
 const DAY: &[FormatItem<'_>] = format_description!("[year]-[month]-[day]");
 const MINUTE: &[FormatItem<'_>] = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+const LOCAL_MINUTE: &[FormatItem<'_>] = format_description!("[year]-[month]-[day] [hour]:[minute]");
 
 pub(crate) fn day(date: Date) -> String {
     date.format(DAY).unwrap_or_default()
 }
 
-/// The facility's wall-clock time at `at`, as forms show it.
-pub(crate) fn to_local(at: OffsetDateTime) -> time::PrimitiveDateTime {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    time::PrimitiveDateTime::new(at.date(), at.time())
-}
-
-/// The instant a wall-clock time typed at the facility means.
-pub(crate) fn from_local(local: time::PrimitiveDateTime) -> OffsetDateTime {
-    local.assume_utc()
+/// `at` on the facility's clock (`2026-01-10 08:00 CST`), with UTC on hover and in the
+/// machine-readable `datetime`.
+pub(crate) fn at_facility(zone: &crate::zone::FacilityZone, at: OffsetDateTime) -> maud::Markup {
+    let local = zone.to_local(at);
+    let shown = format!(
+        "{} {}",
+        local.format(LOCAL_MINUTE).unwrap_or_default(),
+        zone.abbreviation(at)
+    );
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    let machine = utc
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    maud::html! { time datetime=(machine) title=(instant(at)) { (shown) } }
 }
 
 pub(crate) fn instant(at: OffsetDateTime) -> String {

@@ -223,3 +223,52 @@ async fn billing_opens_no_encounter() {
         .await;
     assert!(!html(&chart).contains("/encounters/new"));
 }
+
+#[tokio::test]
+async fn times_are_the_facilitys_with_utc_on_hover() {
+    let h = Harness::configured(|config| {
+        config.time_zone = server::FacilityZone::named("America/Chicago").unwrap();
+    });
+    let patient = h.add_patient("P612");
+    h.add_encounter(
+        patient,
+        EncounterClass::Outpatient,
+        datetime!(2026-01-10 14:00 UTC),
+        None,
+    );
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let chart = h
+        .call("GET", &format!("/patients/{patient}"), Some(&cookie), None)
+        .await;
+    assert!(
+        html(&chart).contains(
+            "<time datetime=\"2026-01-10T14:00:00Z\" title=\"2026-01-10 14:00 UTC\">2026-01-10 08:00 CST</time>"
+        ),
+        "{}",
+        html(&chart)
+    );
+    let token = page_token(&h, &cookie).await;
+    let opened = h
+        .form(
+            &format!("/patients/{patient}/encounters"),
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("class", "outpatient"),
+                ("admit_at", "2026-07-10T09:00"),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let visits = h
+        .store
+        .read(|tx| tx.for_patient::<Encounter>(patient))
+        .unwrap();
+    assert!(
+        visits
+            .iter()
+            .any(|v| v.record.admit_at == datetime!(2026-07-10 14:00 UTC)),
+        "09:00 CDT is 14:00 UTC"
+    );
+}
