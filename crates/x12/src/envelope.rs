@@ -52,6 +52,13 @@ impl<'a> Interchange<'a> {
         self.isa.element(13)
     }
 
+    /// The first segment with this id inside any transaction set.
+    pub fn first_segment(&self, id: &str) -> Option<&Segment<'a>> {
+        self.transactions()
+            .flat_map(|t| t.segments.iter())
+            .find(|s| s.id == id)
+    }
+
     /// Every transaction set in every group.
     pub fn transactions(&self) -> impl Iterator<Item = &Transaction<'a>> {
         self.groups.iter().flat_map(|g| g.transactions.iter())

@@ -3,6 +3,7 @@
 mod anchoring;
 mod audit;
 mod audited;
+mod claims;
 mod codes;
 mod demo;
 mod export;
@@ -85,6 +86,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Listen for HL7 v2 messages over MLLP (127.0.0.1:2575 by default).
     Mllp(mllp::MllpArgs),
+    /// Claims: build one, write the 837P of finished encounters, post an 835.
+    #[command(subcommand)]
+    Claims(claims::ClaimsCmd),
     /// HL7 v2 messages: `hl7 vxu PATIENT` prints an immunization update for registries.
     #[command(subcommand)]
     Hl7(hl7::Hl7Cmd),
@@ -157,6 +161,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
         Command::Serve(args) => serve::run(&storage, &args),
         Command::Mllp(args) => mllp::run(&storage, &args),
+        Command::Claims(cmd) => {
+            claims::run(&storage.open()?, &audited::CliAuditor::open(&storage)?, cmd)
+        }
         Command::Hl7(cmd) => hl7::run(&storage.open()?, &audited::CliAuditor::open(&storage)?, cmd),
         Command::Stats => stats::run(&storage.open()?, json),
         Command::Query(cmd) => query::run(

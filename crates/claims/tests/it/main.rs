@@ -53,7 +53,7 @@ pub fn build_all(store: &TestStore) -> (Vec<ProfessionalClaim>, Vec<String>) {
         .read(|tx| {
             let encounters = tx.search::<Encounter>(
                 &[Filter::Compare("status", Op::Eq, Value::from("finished"))],
-                &[Sort("id", true)],
+                &[Sort("id", false)],
                 10_000,
                 0,
             )?;

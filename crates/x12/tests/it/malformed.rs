@@ -141,15 +141,7 @@ fn delimiters_come_from_the_isa_and_line_breaks_are_not_data() {
     let interchange = crate::read_clean(&text);
     assert_eq!(interchange.delimiters.element, b'|');
     assert_eq!(interchange.delimiters.repetition, b'{');
-    let clm = interchange
-        .transactions()
-        .next()
-        .unwrap()
-        .segments
-        .iter()
-        .find(|s| s.id == "CLM")
-        .unwrap()
-        .clone();
+    let clm = interchange.first_segment("CLM").unwrap().clone();
     assert_eq!(clm.component(5, 2), "B");
     assert_eq!(clm.position.offset, text.find("CLM").unwrap());
 }

@@ -1,0 +1,115 @@
+//! `chartroom claims` on a demo population: submit writes an 837P with fresh control
+//! numbers each time (kept for pyx12 by test.sh), build explains a claim that cannot be
+//! built, post-835 posts once, reposting changes nothing, and a truncated 835 posts nothing.
+
+use crate::cli::{chartroom, stdout};
+use std::path::Path;
+
+const SUBMITTER: &[&str] = &["--receiver-id", "CLEARHOUSE01", "--tax-id", "043456789"];
+
+fn submit(data: &Path, out: &Path) -> String {
+    let mut args = vec!["claims", "submit", "--out", out.to_str().unwrap()];
+    args.extend(SUBMITTER);
+    stdout(&chartroom(data, &args))
+}
+
+fn written_file(report: &str) -> String {
+    let path = report
+        .split(" to ")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn remittance(claim_id: &str, cents: &str) -> String {
+    format!(
+        "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*CHARTROOM      *260315*1200*^*00501*000000311*0*P*:~\
+GS*HP*PAYER01*CHARTROOM*20260315*1200*311*X*005010X221A1~ST*835*0001~BPR*I*{cents}*C*CHK************20260315~\
+TRN*1*CHK77*1512345678~N1*PR*DEMO PAYER~N1*PE*DEMO PRACTICE~LX*1~CLP*{claim_id}*1*{cents}*{cents}**12*PCN1~\
+CLP*E999999*1*10*0**12*PCN2~CAS*CO*29*10~SE*10*0001~GE*1*311~IEA*1*000000311~"
+    )
+}
+
+#[test]
+fn claims_are_submitted_as_837p_and_an_835_is_posted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(
+        &data,
+        &["demo", "--patients", "10", "--seed", "3"],
+    ));
+    let out = dir.path().join("out");
+    let first = submit(&data, &out);
+    assert!(first.contains("claims ("), "{first}");
+    assert!(first.contains("not billed: patient "), "{first}");
+    let text = written_file(&first);
+    if let Ok(keep) = std::env::var("CHARTROOM_X12_SAMPLES") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join("cli-submit-837p.x12"), &text).unwrap();
+    }
+    let interchange = x12::read(&text).unwrap();
+    assert!(
+        interchange.problems.is_empty(),
+        "{:?}",
+        interchange.problems
+    );
+    let second = written_file(&submit(&data, &out));
+    let second = x12::read(&second).unwrap();
+    assert_ne!(
+        interchange.control_number(),
+        second.control_number(),
+        "control numbers never repeat"
+    );
+
+    // The first claim, paid in full.
+    let clm = interchange.first_segment("CLM").unwrap().clone();
+    let file = dir.path().join("paid.835");
+    std::fs::write(&file, remittance(clm.element(1), clm.element(2))).unwrap();
+    let file = file.to_str().unwrap();
+    let posted = stdout(&chartroom(&data, &["claims", "post-835", file]));
+    assert!(
+        posted.starts_with("CHK77: 1 claim payments posted, 0 already posted"),
+        "{posted}"
+    );
+    assert!(posted.contains("not matched (work queue): CLP, segment 10 (claim E999999): encounter 999999 does not exist"), "{posted}");
+    let again = stdout(&chartroom(&data, &["claims", "post-835", file]));
+    assert!(
+        again.starts_with("CHK77: 0 claim payments posted, 1 already posted"),
+        "{again}"
+    );
+
+    let truncated = dir.path().join("truncated.835");
+    let full = remittance(clm.element(1), clm.element(2));
+    std::fs::write(&truncated, &full[..full.find("CLP*E999999").unwrap()]).unwrap();
+    let refused = chartroom(&data, &["claims", "post-835", truncated.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("nothing was posted"), "{stderr}");
+    assert!(
+        stderr.contains("transaction set 0001 has no SE: the file ends first (truncated)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_claim_that_cannot_be_built_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(
+        &data,
+        &["demo", "--patients", "10", "--seed", "3"],
+    ));
+    let output = chartroom(&data, &["claims", "build", "22"]);
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("encounter 22, charges: none; a claim needs at least one charged service"),
+        "{text}"
+    );
+    let shown = stdout(&chartroom(&data, &["claims", "build", "3"]));
+    assert!(shown.starts_with("claim E3 for encounter 3: "), "{shown}");
+    assert!(shown.contains("line 1: "), "{shown}");
+}
