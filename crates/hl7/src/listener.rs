@@ -35,6 +35,9 @@ pub struct Config {
     pub log_messages: bool,
     /// Who may send (MSH-3^MSH-4); anyone else is answered AR and audited.
     pub senders: crate::Senders,
+    /// MLLP over TLS (IHE ITI TF-2 3.1, "secure node"): every connection is a TLS session
+    /// under this configuration (which should require client certificates); none: plain.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(300),
             log_messages: true,
             senders: crate::Senders::any(),
+            tls: None,
         }
     }
 }
@@ -87,7 +91,7 @@ pub fn serve(
         let spawned = std::thread::Builder::new()
             .name(format!("mllp {peer}"))
             .spawn(move || {
-                if let Err(e) = connection(stream, &group, &peer, &config) {
+                if let Err(e) = secured(stream, &group, &peer, &config) {
                     eprintln!("mllp: {peer}: connection ended: {e}");
                 }
                 active.fetch_sub(1, Ordering::SeqCst);
@@ -99,17 +103,41 @@ pub fn serve(
     Ok(())
 }
 
+/// Serves one connection, inside a TLS session when the listener has one (the handshake,
+/// client certificate included, happens at the first read; a failed one ends only this
+/// connection).
+fn secured(
+    stream: TcpStream,
+    group: &GroupCommit,
+    peer: &str,
+    config: &Config,
+) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(config.idle_timeout))?;
+    stream.set_nodelay(true)?;
+    match &config.tls {
+        None => connection(stream, group, peer, config),
+        Some(tls) => {
+            let session =
+                rustls::ServerConnection::new(Arc::clone(tls)).map_err(std::io::Error::other)?;
+            connection(
+                rustls::StreamOwned::new(session, stream),
+                group,
+                peer,
+                config,
+            )
+        }
+    }
+}
+
 /// Serves one connection until the peer closes it.
 fn connection(
-    mut stream: TcpStream,
+    mut stream: impl Read + Write,
     group: &GroupCommit,
     peer: &str,
     config: &Config,
 ) -> std::io::Result<()> {
     let connection = group.open(peer);
     let store = connection.store();
-    stream.set_read_timeout(Some(config.idle_timeout))?;
-    stream.set_nodelay(true)?;
     let mut decoder = Decoder::new(config.max_frame);
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = vec![0u8; 64 * 1024];

@@ -73,6 +73,59 @@ fn aes_gcm_only() -> rustls::crypto::CryptoProvider {
 
 /// The rustls server configuration for `files` (TLS 1.2 or later; HTTP/1.1).
 pub fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, ServeError> {
+    let (certs, key) = cert_and_key(files)?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(aes_gcm_only()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| ServeError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| ServeError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// A TLS configuration that also requires every client to present a certificate issued
+/// by one of the CAs in `client_ca` (PEM), for machine-to-machine links such as MLLP over
+/// TLS; the same suites and versions as `tls_config`.
+pub fn mutual_tls_config(
+    files: &TlsFiles,
+    client_ca: &std::path::Path,
+) -> Result<rustls::ServerConfig, ServeError> {
+    let (certs, key) = cert_and_key(files)?;
+    let mut roots = rustls::RootCertStore::empty();
+    let cas = CertificateDer::pem_file_iter(client_ca)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| ServeError::Tls(format!("{}: {e}", client_ca.display())))?;
+    for ca in cas {
+        roots
+            .add(ca)
+            .map_err(|e| ServeError::Tls(format!("{}: {e}", client_ca.display())))?;
+    }
+    if roots.is_empty() {
+        return Err(ServeError::Tls(format!(
+            "{}: no CA certificate in it",
+            client_ca.display()
+        )));
+    }
+    let provider = Arc::new(aes_gcm_only());
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        Arc::clone(&provider),
+    )
+    .build()
+    .map_err(|e| ServeError::Tls(format!("{}: {e}", client_ca.display())))?;
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| ServeError::Tls(e.to_string()))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .map_err(|e| ServeError::Tls(e.to_string()))
+}
+
+/// The certificate chain and private key `files` name.
+fn cert_and_key(
+    files: &TlsFiles,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), ServeError> {
     let certs = CertificateDer::pem_file_iter(&files.cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| ServeError::Tls(format!("{}: {e}", files.cert.display())))?;
@@ -84,14 +137,7 @@ pub fn tls_config(files: &TlsFiles) -> Result<rustls::ServerConfig, ServeError> 
     }
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|e| ServeError::Tls(format!("{}: {e}", files.key.display())))?;
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(aes_gcm_only()))
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| ServeError::Tls(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| ServeError::Tls(e.to_string()))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+    Ok((certs, key))
 }
 
 /// Runs the server until Ctrl-C or SIGTERM, on its own runtime; `ready` is told the bound address.

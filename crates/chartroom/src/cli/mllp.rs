@@ -1,14 +1,16 @@
 //! `chartroom mllp`: the HL7 v2 listener over MLLP (ADT^A01/A03/A04/A08, ORU^R01,
 //! VXU^V04), one thread per connection, each message committed before its ACK.
 //!
-//! Invariants: listens on loopback unless `--insecure-non-loopback` is given (MLLP is plain
-//! TCP: patient data crosses the network unencrypted); bad frames and messages are
-//! answered and logged, never fatal. `chartroom serve --mllp ADDR` runs the same listener
+//! Invariants: plain MLLP only on a loopback address; any other address needs MLLP over
+//! TLS with client certificates (`--tls-cert`, `--tls-key`, `--client-ca`), so patient
+//! data never crosses the network unencrypted or from an unknown machine; bad frames and
+//! messages are answered and logged, never fatal. `chartroom serve --mllp ADDR` runs the same listener
 //! on a thread beside the web server.
 
 use crate::config::StorageArgs;
 use anyhow::{Context, Result, bail};
 use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
@@ -26,11 +28,42 @@ pub struct MllpArgs {
     /// Log nothing per message (errors are still logged).
     #[arg(long)]
     quiet: bool,
-    /// Listen on an address other machines can reach.
-    #[arg(long)]
-    insecure_non_loopback: bool,
+    /// Speak MLLP over TLS with this PEM certificate chain (needs --tls-key and
+    /// --client-ca); required on any address other than loopback.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "client_ca"])]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Accept only clients presenting a certificate issued by a CA in this PEM file.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
     #[command(flatten)]
     senders: SenderArgs,
+}
+
+/// The TLS configuration for MLLP (client certificates required), if asked for; an
+/// address other than loopback without it is refused.
+pub fn mllp_tls(
+    addr: SocketAddr,
+    cert: Option<&PathBuf>,
+    key: Option<&PathBuf>,
+    client_ca: Option<&PathBuf>,
+) -> Result<Option<Arc<rustls::ServerConfig>>> {
+    match (cert, key, client_ca) {
+        (Some(cert), Some(key), Some(client_ca)) => {
+            let files = server::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            };
+            let config = server::mutual_tls_config(&files, client_ca).context("MLLP over TLS")?;
+            Ok(Some(Arc::new(config)))
+        }
+        _ if addr.ip().is_loopback() => Ok(None),
+        _ => bail!(
+            "refusing MLLP on {addr}, which is not a loopback address: plain MLLP would carry patient data unencrypted from any machine; give --tls-cert, --tls-key and --client-ca (MLLP over TLS with client certificates), or listen on 127.0.0.1"
+        ),
+    }
 }
 
 /// Who may send, shared by `mllp` and `serve --mllp`.
@@ -61,12 +94,12 @@ impl SenderArgs {
 }
 
 pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
-    if !args.listen.ip().is_loopback() && !args.insecure_non_loopback {
-        bail!(
-            "{} is not a loopback address: MLLP is unencrypted; add --insecure-non-loopback to listen there anyway",
-            args.listen
-        );
-    }
+    let tls = mllp_tls(
+        args.listen,
+        args.tls_cert.as_ref(),
+        args.tls_key.as_ref(),
+        args.client_ca.as_ref(),
+    )?;
     if args.max_frame < 64 || args.max_connections == 0 {
         bail!("--max-frame must be at least 64 and --max-connections at least 1");
     }
@@ -80,12 +113,14 @@ pub fn run(storage: &StorageArgs, args: &MllpArgs) -> Result<()> {
         TcpListener::bind(args.listen).with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     // The address on stdout, so scripts that pass port 0 learn the port.
-    crate::say!("Listening for HL7 v2 over MLLP on {addr} (Ctrl-C stops).");
+    let over = if tls.is_some() { " over TLS" } else { "" };
+    crate::say!("Listening for HL7 v2 over MLLP{over} on {addr} (Ctrl-C stops).");
     let config = hl7::listener::Config {
         max_frame: args.max_frame,
         max_connections: args.max_connections,
         log_messages: !args.quiet,
         senders: args.senders.senders()?,
+        tls,
         ..hl7::listener::Config::default()
     };
     hl7::listener::serve(&listener, store, trail, &config)?;
@@ -98,23 +133,20 @@ pub fn spawn(
     store: &Arc<store::Store>,
     trail: &Arc<store::AuditTrail>,
     addr: SocketAddr,
-    insecure_non_loopback: bool,
+    tls: Option<Arc<rustls::ServerConfig>>,
     senders: &SenderArgs,
 ) -> Result<()> {
-    if !addr.ip().is_loopback() && !insecure_non_loopback {
-        bail!(
-            "--mllp {addr} is not a loopback address: MLLP is unencrypted; add --insecure-non-loopback to listen there anyway"
-        );
-    }
     let listener =
         TcpListener::bind(addr).with_context(|| format!("listening for MLLP on {addr}"))?;
     let bound = listener.local_addr()?;
-    crate::say!("Listening for HL7 v2 over MLLP on {bound}.");
+    let over = if tls.is_some() { " over TLS" } else { "" };
+    crate::say!("Listening for HL7 v2 over MLLP{over} on {bound}.");
     let store = Arc::clone(store);
     let trail = Arc::clone(trail);
     let config = hl7::listener::Config {
         log_messages: false,
         senders: senders.senders()?,
+        tls,
         ..hl7::listener::Config::default()
     };
     std::thread::Builder::new()

@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// For --mllp: who may send (as `chartroom mllp --allow-sender`).
     #[command(flatten)]
     mllp_senders: super::mllp::SenderArgs,
+    /// For --mllp on an address other than loopback: MLLP over TLS with --tls-cert and
+    /// --tls-key, accepting only clients with a certificate from a CA in this PEM file.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    mllp_client_ca: Option<PathBuf>,
     /// Serve plain HTTP on an address other machines can reach: patient data and
     /// passwords cross the network unencrypted.
     #[arg(long)]
@@ -152,13 +156,14 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     let store = Arc::new(store);
     let trail = Arc::new(trail);
     if let Some(addr) = args.mllp {
-        super::mllp::spawn(
-            &store,
-            &trail,
+        let tls = super::mllp::mllp_tls(
             addr,
-            args.insecure_non_loopback,
-            &args.mllp_senders,
-        )?;
+            args.tls_cert.as_ref(),
+            args.tls_key.as_ref(),
+            args.mllp_client_ca.as_ref(),
+        )
+        .context("--mllp")?;
+        super::mllp::spawn(&store, &trail, addr, tls, &args.mllp_senders)?;
     }
     // A malformed rules file stops the server here, naming its lines.
     let rules = super::review::rules_in_force(None, &storage.data_dir)?;

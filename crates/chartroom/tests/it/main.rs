@@ -6,5 +6,6 @@ mod audit_trail;
 mod claims;
 mod cli;
 mod crash;
+mod mllp_tls;
 mod review;
 mod serve;
