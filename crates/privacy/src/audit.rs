@@ -182,7 +182,10 @@ impl AuditEvent {
 
     /// Every patient the entry concerns: its patient, then the ones it lists.
     pub fn all_patients(&self) -> Vec<PatientId> {
-        let listed = self.patients.iter().filter(|p| Some(**p) != self.patient_id);
+        let listed = self
+            .patients
+            .iter()
+            .filter(|p| Some(**p) != self.patient_id);
         self.patient_id.iter().chain(listed).copied().collect()
     }
 

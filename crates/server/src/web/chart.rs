@@ -203,6 +203,11 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         .into_iter()
         .filter(|entry| category_of(&entry.kind).is_some_and(|c| chart.shows(c)))
         .collect();
+    let deficiencies = if print {
+        html! {}
+    } else {
+        super::review::chart_section(state, &principal, id).await?
+    };
     let patient = &chart.summary.patient;
     let title = patient.record.display_name();
     let zone = &state.config.time_zone;
@@ -222,6 +227,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
         @if !chart.withheld.is_empty() {
             (withheld(&nav, &chart, &principal))
         }
+        (deficiencies)
         (toc(&chart))
         (sections(&chart, &Offers {
             can_code: principal.allows(Permission::WriteCodes),

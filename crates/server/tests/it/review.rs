@@ -146,7 +146,7 @@ async fn the_technician_works_the_queue_over_the_api() {
 #[tokio::test]
 async fn the_queue_page_assigns_and_resolves() {
     let h = Harness::new();
-    reviewed(&h);
+    let patient = reviewed(&h);
     h.add_user("hana", &[Role::HimTechnician]);
     let hana = h.login("hana").await;
     let page = h.call("GET", "/review", Some(&hana), None).await;
@@ -161,6 +161,16 @@ async fn the_queue_page_assigns_and_resolves() {
         let start = text.find("name=\"pick-").unwrap() + 11;
         text[start..].split('"').next().unwrap().to_owned()
     };
+    let chart = h
+        .call("GET", &format!("/patients/{patient}"), Some(&hana), None)
+        .await;
+    let text = html(&chart);
+    assert!(text.contains("Open deficiencies"), "{text}");
+    assert!(
+        text.contains(&format!("id=\"chart-deficiency-{id}\"")),
+        "the chart lists its open deficiency: {text}"
+    );
+    assert!(text.contains(&format!("href=\"/review/{id}/query\"")));
     let token = token(&page);
     let assign = h
         .form(
@@ -205,6 +215,10 @@ async fn the_queue_page_assigns_and_resolves() {
         "{}",
         html(&after)
     );
+    let chart = h
+        .call("GET", &format!("/patients/{patient}"), Some(&hana), None)
+        .await;
+    assert!(html(&chart).contains("None: review finds this chart complete."));
 }
 
 #[tokio::test]

@@ -384,3 +384,45 @@ pub(crate) async fn start_section(
         }
     })
 }
+
+/// The chart page's section: the chart's open deficiencies, most urgent first, each linked
+/// to its encounter and to the query form, for those who work the review queue.
+pub(crate) async fn chart_section(
+    state: &AppState,
+    principal: &Principal,
+    patient: i64,
+) -> Result<Markup, WebError> {
+    if !principal.allows(Permission::ReviewChart) {
+        return Ok(html! {});
+    }
+    let body = QueueBody {
+        patient: Some(patient),
+        ..QueueBody::default()
+    };
+    let found = queue(state, principal.clone(), body).await?;
+    let now = state.store.clock().now();
+    Ok(html! {
+        section #deficiencies {
+            h2 { "Open deficiencies" }
+            @if found.is_empty() {
+                p { "None: review finds this chart complete." }
+            } @else {
+                ul.work {
+                    @for item in &found {
+                        @let d = &item.deficiency;
+                        @let r = &d.record;
+                        li id={ "chart-deficiency-" (d.meta.id) } {
+                            @if let Some(e) = r.encounter_id { a href={ "#encounter-" (e) } { (r.message) } } @else { (r.message) }
+                            " — " (r.status.as_str())
+                            @if let Some(a) = &r.assignee { " · " (a) }
+                            ", due " (super::text::day(r.due_at.date()))
+                            @if r.is_delinquent(now) { " " strong { "late" } }
+                            " · " a href={ "/review/" (d.meta.id) "/query" } { "Query the physician" }
+                        }
+                    }
+                }
+            }
+            p { a href="/review" { "The work queue" } }
+        }
+    })
+}
