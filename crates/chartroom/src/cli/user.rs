@@ -147,13 +147,54 @@ fn change_user(
         .write(store, |audited| audited.change_user(by, reason, change));
     if let Err(error) = &changed {
         // The change rolled back with its entry; the attempt is still worth a record.
-        let attempt = auditor
-            .event(store, Action::PermissionChange)
-            .outcome(privacy::Outcome::Failure)
-            .reason(&format!("{reason} for \"{username}\" refused: {error}"));
-        auditor.trail().record(store, &attempt)?;
+        record_refusal(store, auditor, reason, username, error)?;
     }
     changed.with_context(|| format!("changing user \"{username}\""))
+}
+
+/// Records a refused account change as a failure naming the change and why (the error
+/// texts name policies and users, never a password).
+fn record_refusal(
+    store: &Store,
+    auditor: &CliAuditor,
+    reason: &str,
+    username: &str,
+    error: &dyn std::fmt::Display,
+) -> Result<()> {
+    let attempt = auditor
+        .event(store, Action::PermissionChange)
+        .outcome(privacy::Outcome::Failure)
+        .reason(&format!("{reason} for \"{username}\" refused: {error}"));
+    auditor.trail().record(store, &attempt)?;
+    Ok(())
+}
+
+/// `user add`: checks the name, roles and password, then creates the user with its
+/// audit entry.
+fn add_user(
+    store: &Store,
+    auditor: &CliAuditor,
+    username: &str,
+    roles: &[String],
+    admin: bool,
+    display_name: String,
+    password_stdin: bool,
+) -> Result<User> {
+    let username = store::check_username(username)?;
+    let roles = parse_roles(roles, admin)?;
+    let password = read_password(&username, password_stdin)?;
+    let salt = store::random_bytes::<16>()?;
+    let password_hash = privacy::hash_password(&password, &salt, hash_cost())?;
+    let new = NewUser {
+        username,
+        display_name,
+        password_hash,
+        roles,
+    };
+    let by = auditor.event(store, Action::PermissionChange);
+    Ok(auditor
+        .trail()
+        .write(store, |audited| audited.create_user(&new, by))?)
 }
 
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Result<()> {
@@ -165,23 +206,27 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: UserCmd, json: bool) -> Res
             display_name,
             password_stdin,
         } => {
-            let username = store::check_username(&username)?;
-            let roles = parse_roles(&roles, admin)?;
-            let password = read_password(&username, password_stdin)?;
-            let salt = store::random_bytes::<16>()?;
-            let password_hash = privacy::hash_password(&password, &salt, hash_cost())?;
-            let new = NewUser {
-                username,
+            let added = add_user(
+                store,
+                auditor,
+                &username,
+                &roles,
+                admin,
                 display_name,
-                password_hash,
-                roles,
-            };
-            let by = auditor.event(store, Action::PermissionChange);
-            let user = auditor
-                .trail()
-                .write(store, |audited| audited.create_user(&new, by))?;
-            crate::say!("Created user {} with roles {}.", user.username, user.roles);
-            Ok(())
+                password_stdin,
+            );
+            match added {
+                Ok(user) => {
+                    crate::say!("Created user {} with roles {}.", user.username, user.roles);
+                    Ok(())
+                }
+                Err(error) => {
+                    // A refused creation (bad password, duplicate, unknown role) is evidence too.
+                    let name = store::normalize_username(&username);
+                    record_refusal(store, auditor, "user add", &name, &format!("{error:#}"))?;
+                    Err(error)
+                }
+            }
         }
         UserCmd::List => {
             let users = store.security(|s| s.users())?;

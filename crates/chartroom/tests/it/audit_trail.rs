@@ -189,8 +189,30 @@ fn users_roles_and_the_audit_report() {
         report.contains("os:clerk") && report.contains("chart shown"),
         "{report}"
     );
-    let changes = ok(&data, &["audit", "list", "--action", "permission-change"]);
+    let permission_changes = |outcome: &str| {
+        ok(
+            &data,
+            &[
+                "audit",
+                "list",
+                "--action",
+                "permission-change",
+                "--outcome",
+                outcome,
+            ],
+        )
+    };
+    let changes = permission_changes("success");
     assert_eq!(changes.lines().count(), 2 + 4, "{changes}");
+    // Each refused `user add` above is a failure entry naming why (issue 10), never the
+    // password tried.
+    let refused = permission_changes("failure");
+    assert_eq!(refused.lines().count(), 2 + 6, "{refused}");
+    assert!(
+        refused.contains("user add for \"ann\" refused: user \"ann\" already exists")
+            && refused.contains("user add for \"cy\" refused: "),
+        "{refused}"
+    );
     assert!(
         ok(
             &data,
@@ -214,7 +236,7 @@ fn users_roles_and_the_audit_report() {
     let csv = dir.path().join("audit.csv");
     ok(&data, &["audit", "list", "--csv", csv.to_str().unwrap()]);
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + 11, "{text}");
+    assert_eq!(text.lines().count(), 1 + 11 + 6, "{text}");
     assert!(
         text.contains(": 14 stored, 3 skipped, 6 rejected"),
         "the import is audited: {text}"
@@ -230,7 +252,7 @@ fn users_roles_and_the_audit_report() {
 
     let verify = ok(&data, &["audit", "verify"]);
     assert!(
-        verify.starts_with("OK: 11 audit entries, chain intact"),
+        verify.starts_with("OK: 17 audit entries, chain intact"),
         "{verify}"
     );
 
@@ -262,17 +284,7 @@ fn users_roles_and_the_audit_report() {
         );
     }
     // A refused account change is audited as a failure (issue 10).
-    let failures = ok(
-        &data,
-        &[
-            "audit",
-            "list",
-            "--action",
-            "permission-change",
-            "--outcome",
-            "failure",
-        ],
-    );
+    let failures = permission_changes("failure");
     assert!(
         failures
             .contains("user disabled for \"ann\" refused: ann is the only active administrator"),
