@@ -16,6 +16,7 @@ mod claim;
 mod posting;
 mod professional;
 mod remittance;
+mod review;
 mod submitter;
 
 pub use adjustment_codes::{group_description, reason_description, remark_description};
@@ -30,4 +31,5 @@ pub use remittance::{
     Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment, read_835,
     read_remittances,
 };
+pub use review::{ClaimReview, FileReview, review_837, review_csv};
 pub use submitter::Submitter;

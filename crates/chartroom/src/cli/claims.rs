@@ -1,5 +1,6 @@
 //! `chartroom claims`: claims from a terminal: build one (or see why it cannot be built),
-//! write the 837P for finished encounters into a directory, post an 835.
+//! write the 837P for finished encounters into a directory, post an 835, and review an
+//! incoming 837 as a payer (the file is not patient data of this store: nothing to audit).
 //!
 //! Invariants: control numbers are reserved in the same transaction that reads the claims,
 //! so two runs never share one; the audit entry is written before the file; an 835 posts
@@ -36,6 +37,14 @@ pub enum ClaimsCmd {
         encounters: Vec<i64>,
         #[command(flatten)]
         submitter: SubmitterArgs,
+    },
+    /// Review an incoming 837 as a payer: findings and a 277CA status category per claim.
+    Review {
+        /// The 837 file.
+        file: PathBuf,
+        /// Write the review as CSV here (default: print it).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
     },
     /// Post an 835 remittance: payments and adjustments onto the claims' charges.
     #[command(name = "post-835")]
@@ -132,6 +141,32 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: ClaimsCmd) -> Result<()> {
             encounters,
             submitter,
         } => submit(store, auditor, &out, &encounters, submitter),
+        ClaimsCmd::Review { file, csv } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let review = claims::review_837(&text);
+            for problem in &review.problems {
+                crate::say!("bad segment: {problem}");
+            }
+            let table = claims::review_csv(&review);
+            match csv {
+                Some(path) => std::fs::write(&path, &table)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => crate::say!("{}", table.trim_end()),
+            }
+            let rejected = review
+                .claims
+                .iter()
+                .filter(|c| c.status_category() == "A3")
+                .count();
+            crate::say!(
+                "{} claims reviewed: {} accepted (A2), {rejected} returned (A3); {} bad segments",
+                review.claims.len(),
+                review.claims.len() - rejected,
+                review.problems.len()
+            );
+            Ok(())
+        }
         ClaimsCmd::Post835 { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;

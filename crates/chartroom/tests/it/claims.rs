@@ -113,3 +113,43 @@ fn a_claim_that_cannot_be_built_says_why() {
     assert!(shown.starts_with("claim E3 for encounter 3: "), "{shown}");
     assert!(shown.contains("line 1: "), "{shown}");
 }
+
+#[test]
+fn a_payer_reviews_an_incoming_837() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/x12/samples/badx12/X222-ambulance.edi");
+    let damaged =
+        std::fs::read_to_string(sample)
+            .unwrap()
+            .replacen("~DTP*439*D8*20050208~", "~dtp*439~", 1);
+    let file = dir.path().join("in.837");
+    std::fs::write(&file, damaged).unwrap();
+    let csv = dir.path().join("review.csv");
+    let shown = stdout(&chartroom(
+        &data,
+        &[
+            "claims",
+            "review",
+            file.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    ));
+    assert!(
+        shown.contains(
+            "bad segment: interchange, segment 24: \"dtp*439\" does not start with a segment id"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.ends_with("1 claims reviewed: 0 accepted (A2), 1 returned (A3); 2 bad segments\n"),
+        "{shown}"
+    );
+    let table = std::fs::read_to_string(csv).unwrap();
+    assert!(
+        table.contains("\"051068\",\"2366554859\",\"766.5\",\"A3\""),
+        "{table}"
+    );
+}

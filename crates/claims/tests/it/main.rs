@@ -8,6 +8,7 @@ mod build;
 mod posting;
 mod professional;
 mod remittance;
+mod review;
 
 use claims::{Numbers, ProfessionalClaim, Submitter, build_professional, write_837p};
 use records::{CoverageOrder, Encounter, EncounterId, EncounterStatus};

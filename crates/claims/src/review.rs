@@ -1,0 +1,197 @@
+//! The payer's side: reviewing incoming 837P/837I files. Each claim (CLM, loop 2300) gets
+//! its findings and a 277CA-style status; problems in the file itself are reported with
+//! their segment number and loop, and the claims of sound transaction sets are still
+//! reviewed.
+//!
+//! Findings (what pyx12 does not check): the billing and rendering NPIs' check digits,
+//! CLM02 against the sum of the lines (SV102 / SV203), diagnosis codes shaped like
+//! ICD-10-CM (ICD-9-CM qualifiers BK/BF refused), and line pointers (SV107) that point at no diagnosis.
+
+use records::{Npi, normalize_icd10cm};
+use x12::{Error, Transaction};
+
+/// One claim's review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimReview {
+    /// CLM01.
+    pub claim_id: String,
+    /// NM109 of loop 2010AA.
+    pub billing_npi: String,
+    /// CLM02, in cents.
+    pub total_cents: i64,
+    /// Segment number of the CLM.
+    pub segment: usize,
+    /// What the review found, each naming its element and segment.
+    pub findings: Vec<String>,
+}
+
+impl ClaimReview {
+    /// The 277CA claim status category: `A2` accepted, `A3` returned as unprocessable.
+    pub fn status_category(&self) -> &'static str {
+        if self.findings.is_empty() { "A2" } else { "A3" }
+    }
+}
+
+/// A file's review: every claim found, and the problems of the file itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileReview {
+    /// The claims, in file order.
+    pub claims: Vec<ClaimReview>,
+    /// Problems with the file's segments and envelopes.
+    pub problems: Vec<Error>,
+}
+
+/// Reviews every claim of an 837 interchange.
+pub fn review_837(text: &str) -> FileReview {
+    let interchange = match x12::read(text) {
+        Ok(interchange) => interchange,
+        Err(error) => {
+            return FileReview {
+                claims: Vec::new(),
+                problems: vec![error],
+            };
+        }
+    };
+    let mut review = FileReview {
+        claims: Vec::new(),
+        problems: interchange.problems.clone(),
+    };
+    // Claims of a transaction set with a broken envelope are still reviewed: the
+    // problems say what is wrong with the file, the findings what is wrong with the claims.
+    for transaction in interchange.transactions() {
+        review_transaction(transaction, &mut review);
+    }
+    review
+}
+
+fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
+    let mut billing_npi = String::new();
+    let mut current: Option<(ClaimReview, i64, usize)> = None;
+    let finish = |current: &mut Option<(ClaimReview, i64, usize)>, review: &mut FileReview| {
+        if let Some((mut claim, lines, _)) = current.take() {
+            if lines != claim.total_cents {
+                claim.findings.push(format!(
+                    "CLM02, segment {}: total {} is not the sum of the lines {}",
+                    claim.segment,
+                    x12::format_cents(claim.total_cents),
+                    x12::format_cents(lines)
+                ));
+            }
+            review.claims.push(claim);
+        }
+    };
+    for (idx, segment) in transaction.segments.iter().enumerate() {
+        let at = segment.position.segment;
+        let npi_finding = |what: &str| -> Option<String> {
+            (segment.element(8) == "XX")
+                .then(|| Npi::parse(segment.element(9)).err())
+                .flatten()
+                .map(|e| format!("NM109, segment {at} ({what}): {e}"))
+        };
+        match (segment.id, segment.element(1)) {
+            ("NM1", "85") => billing_npi = segment.element(9).to_owned(),
+            ("CLM", _) => {
+                finish(&mut current, review);
+                let total_cents = segment.cents(2).unwrap_or(-1);
+                let mut claim = ClaimReview {
+                    claim_id: segment.element(1).to_owned(),
+                    billing_npi: billing_npi.clone(),
+                    total_cents,
+                    segment: at,
+                    findings: Vec::new(),
+                };
+                if Npi::parse(&billing_npi).is_err() {
+                    claim.findings.push(format!(
+                        "billing provider NPI {billing_npi:?} is not valid (loop 2010AA)"
+                    ));
+                }
+                current = Some((claim, 0, 0));
+            }
+            ("HI", _) => {
+                if let Some((claim, _, n_diagnoses)) = current.as_mut() {
+                    for index in 1..=12 {
+                        let qualifier = segment.component(index, 1);
+                        let code = segment.component(index, 2);
+                        if code.is_empty() {
+                            continue;
+                        }
+                        match qualifier {
+                            "ABK" | "ABF" | "ABJ" | "APR" | "ABN" => {
+                                *n_diagnoses += 1;
+                                if let Err(message) = normalize_icd10cm(code) {
+                                    claim
+                                        .findings
+                                        .push(format!("HI{index:02}-2, segment {at}: {message}"));
+                                }
+                            }
+                            "BK" | "BF" => {
+                                *n_diagnoses += 1;
+                                claim.findings.push(format!(
+                                    "HI{index:02}-1, segment {at}: {code} is ICD-9-CM (qualifier {qualifier}), not accepted for services since 2015-10-01"
+                                ));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            ("NM1", "82") => {
+                if let (Some(finding), Some((claim, _, _))) =
+                    (npi_finding("rendering provider"), current.as_mut())
+                {
+                    claim.findings.push(finding);
+                }
+            }
+            ("SV1" | "SV2", _) => {
+                if let Some((claim, lines, n_diagnoses)) = current.as_mut() {
+                    let (amount_element, pointer_element) =
+                        if segment.id == "SV1" { (2, 7) } else { (3, 0) };
+                    match segment.cents(amount_element) {
+                        Ok(cents) => *lines += cents,
+                        Err(e) => claim
+                            .findings
+                            .push(e.in_loop(transaction.loop_of(idx)).to_string()),
+                    }
+                    if pointer_element > 0 {
+                        for pointer in segment
+                            .components(pointer_element)
+                            .filter(|p| !p.is_empty())
+                        {
+                            let points = pointer
+                                .parse::<usize>()
+                                .is_ok_and(|p| p >= 1 && p <= *n_diagnoses);
+                            if !points {
+                                claim.findings.push(format!(
+                                    "SV107, segment {at}: diagnosis pointer {pointer} points at no diagnosis (the claim has {n_diagnoses})"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    finish(&mut current, review);
+}
+
+/// The review as CSV: claim, billing NPI, total, status category, findings.
+pub fn review_csv(review: &FileReview) -> String {
+    let mut out = String::from("claim_id,billing_npi,total,status_category,findings\n");
+    for claim in &review.claims {
+        let cells = [
+            claim.claim_id.clone(),
+            claim.billing_npi.clone(),
+            x12::format_cents(claim.total_cents),
+            claim.status_category().to_owned(),
+            claim.findings.join("; "),
+        ];
+        let quoted: Vec<String> = cells
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect();
+        out.push_str(&quoted.join(","));
+        out.push('\n');
+    }
+    out
+}
