@@ -83,6 +83,18 @@ impl CliAuditor {
         self.every_chart(store, Action::Read, reason)
     }
 
+    /// Records a full match of the patient index: every patient's demographics read.
+    pub fn matching(&self, store: &Store, reason: &str) -> Result<()> {
+        let event = self
+            .event(store, Action::Read)
+            .categories(&[DataCategory::Demographics])
+            .reason(reason);
+        self.trail
+            .record(store, &event)
+            .map(|_| ())
+            .context("writing the audit trail (nothing was read)")
+    }
+
     /// One entry for work over every chart and every category.
     fn every_chart(&self, store: &Store, action: Action, reason: &str) -> Result<()> {
         let event = self

@@ -10,6 +10,7 @@ mod export;
 mod hl7;
 mod import;
 mod mllp;
+mod mpi;
 mod patient;
 mod query;
 mod review;
@@ -76,6 +77,9 @@ enum Command {
     /// Chart review: deficiencies the rules find, the work queue, assign, resolve, waive.
     #[command(subcommand)]
     Review(review::ReviewCmd),
+    /// The master patient index: full match, and its planted-duplicate evaluation.
+    #[command(subcommand)]
+    Mpi(mpi::MpiCmd),
     /// User accounts and roles (the first administrator: `user add NAME --admin`).
     #[command(subcommand)]
     User(user::UserCmd),
@@ -166,6 +170,14 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Hl7(cmd) => hl7::run(&storage.open()?, &audited::CliAuditor::open(&storage)?, cmd),
         Command::Stats => stats::run(&storage.open()?, json),
+        // The evaluation touches no store, so it runs where none exists yet.
+        Command::Mpi(cmd @ mpi::MpiCmd::Evaluate { .. }) => mpi::run_evaluate(cmd),
+        Command::Mpi(cmd) => mpi::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+            json,
+        ),
         Command::Query(cmd) => query::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,

@@ -7,5 +7,6 @@ mod claims;
 mod cli;
 mod crash;
 mod mllp_tls;
+mod mpi;
 mod review;
 mod serve;

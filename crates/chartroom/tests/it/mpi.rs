@@ -1,0 +1,92 @@
+//! `chartroom mpi`: the planted-duplicate evaluation and a full match of the charts on file.
+
+use crate::cli::{chartroom, stdout};
+
+/// The shipped settings with fewer random pairs, so a debug build answers quickly.
+fn quick_settings(dir: &std::path::Path) -> String {
+    let path = dir.join("mpi.toml");
+    let shipped = include_str!("../../../mpi/data/settings.toml");
+    std::fs::write(
+        &path,
+        shipped.replace("random_pairs = 2000000", "random_pairs = 20000"),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn evaluation_reports_precision_recall_and_twins() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = quick_settings(dir.path());
+    let out = stdout(&chartroom(
+        &dir.path().join("data"),
+        &[
+            "mpi",
+            "evaluate",
+            "--patients",
+            "3000",
+            "--settings",
+            &settings,
+            "--model",
+        ],
+    ));
+    assert!(out.contains("3,000 patients matched in"), "{out}");
+    assert!(out.contains("automatic links"), "{out}");
+    assert!(out.contains("linked automatically, "), "{out}");
+    assert!(
+        out.contains(" 0 linked automatically"),
+        "twins are never linked: {out}"
+    );
+    assert!(
+        out.contains("label = \"day and month transposed\""),
+        "{out}"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "the evaluation touches no store"
+    );
+}
+
+#[test]
+fn full_match_of_the_charts_on_file_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let settings = quick_settings(dir.path());
+    stdout(&chartroom(&data, &["init", "--demo", "40"]));
+    let out = stdout(&chartroom(
+        &data,
+        &["mpi", "match", "--settings", &settings],
+    ));
+    assert!(out.contains("40 patients matched in"), "{out}");
+    let json = stdout(&chartroom(
+        &data,
+        &["--json", "mpi", "match", "--settings", &settings],
+    ));
+    assert!(json.trim_start().starts_with('['), "{json}");
+    let audit = stdout(&chartroom(&data, &["audit", "list"]));
+    assert!(
+        audit.contains("patient index: full match of every patient on file"),
+        "{audit}"
+    );
+}
+
+#[test]
+fn bad_settings_name_the_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mpi.toml");
+    std::fs::write(
+        &path,
+        include_str!("../../../mpi/data/settings.toml").replace("review = 0.8", "review = 2"),
+    )
+    .unwrap();
+    let out = chartroom(
+        &dir.path().join("data"),
+        &["mpi", "evaluate", "--settings", path.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("mpi.toml: thresholds.review: 2 is not a probability between 0 and 1"),
+        "{stderr}"
+    );
+}
