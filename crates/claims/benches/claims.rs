@@ -1,0 +1,137 @@
+//! Claims throughput: build (from the store) + write 837P, and 835 posting, on an in-memory
+//! SQLite store holding a demo population; prints claims/s and claim payments/s.
+//!
+//! `cargo bench -p claims --bench claims` (release). The scrubber is not yet part of the
+//! path measured (see ARCHITECTURE.md, Claims).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use claims::{
+    Numbers, Submitter, build_professional, post_remittance, read_remittances, write_837p,
+};
+use records::{CoverageOrder, Encounter, EncounterId};
+use std::time::Instant;
+use store::{Actor, Filter, Op, Sort, Value};
+
+fn main() {
+    let store = test_support::sqlite_store();
+    let patients = std::env::var("CLAIMS_BENCH_PATIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    demo::generate(
+        &store,
+        &demo::DemoOptions {
+            patients,
+            seed: 15,
+            as_of: time::macros::date!(2026 - 03 - 01),
+            batch_size: 100,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let ids: Vec<i64> = store
+        .read(|tx| {
+            tx.search::<Encounter>(
+                &[Filter::Compare("status", Op::Eq, Value::from("finished"))],
+                &[Sort("id", false)],
+                i64::MAX,
+                0,
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| e.meta.id)
+        .collect();
+    let submitter = Submitter {
+        name: "BENCH BILLING".into(),
+        id: "BENCH".into(),
+        contact: "Billing".into(),
+        phone: "4135550100".into(),
+        receiver_name: "CLEARINGHOUSE".into(),
+        receiver_id: "CLEAR".into(),
+        billing_tax_id: "043456789".into(),
+        production: false,
+    };
+
+    let started = Instant::now();
+    let claims: Vec<_> = store
+        .read(|tx| {
+            let mut built = Vec::new();
+            for id in &ids {
+                if let Ok(claim) = build_professional(tx, EncounterId(*id), CoverageOrder::Primary)?
+                {
+                    built.push(claim);
+                }
+            }
+            Ok(built)
+        })
+        .unwrap();
+    let numbers = Numbers {
+        interchange: 1,
+        group: 1,
+        first_transaction: 1,
+    };
+    let at = time::macros::datetime!(2026-03-02 14:05);
+    let text = write_837p(&claims, &submitter, numbers, at, x12::Delimiters::default()).unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "build + write: {} claims from {} encounters in {elapsed:.3} s = {:.0} claims/s",
+        claims.len(),
+        ids.len(),
+        claims.len() as f64 / elapsed
+    );
+
+    let started = Instant::now();
+    let write_only = 20;
+    for _ in 0..write_only {
+        std::hint::black_box(
+            write_837p(&claims, &submitter, numbers, at, x12::Delimiters::default()).unwrap(),
+        );
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "write only: {:.0} claims/s ({} bytes per file)",
+        (claims.len() * write_only) as f64 / elapsed,
+        text.len()
+    );
+
+    // An 835 paying every claim in full, posted in one transaction.
+    let mut body = String::new();
+    let mut paid = 0;
+    for claim in &claims {
+        let total = x12::format_cents(claim.total_cents());
+        paid += claim.total_cents();
+        body.push_str(&format!(
+            "CLP*{}*1*{total}*{total}**12*P{}~",
+            claim.claim_id, claim.claim_id
+        ));
+    }
+    let n_segments = 6 + claims.len();
+    let remittance = format!(
+        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*BENCH          *260315*1200*^*00501*000000001*0*P*:~\
+GS*HP*PAYER*BENCH*20260315*1200*1*X*005010X221A1~ST*835*0001~BPR*I*{}*C*CHK************20260315~TRN*1*BENCH1*1~\
+N1*PR*PAYER~LX*1~{body}SE*{n_segments}*0001~GE*1*1~IEA*1*000000001~",
+        x12::format_cents(paid)
+    );
+    let started = Instant::now();
+    let remittances = read_remittances(&remittance).unwrap();
+    let actor = Actor::new("bench");
+    let report = store
+        .write(|tx| {
+            Ok(post_remittance(
+                tx,
+                &actor,
+                &remittances[0],
+                time::macros::date!(2026 - 03 - 16),
+            ))
+        })
+        .unwrap()
+        .unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "835 read + post: {} claim payments in {elapsed:.3} s = {:.0} claim payments/s",
+        report.posted,
+        report.posted as f64 / elapsed
+    );
+}
