@@ -3,6 +3,7 @@
 //! `CHARTROOM_MPI_BENCH_MODEL=1` also prints the estimated m and u of every level.
 
 use mpi::{Nicknames, Settings, evaluate, match_all, planted::planted};
+use std::io::Write;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,8 +34,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         run.sessions.iter().map(|s| s.rounds).collect::<Vec<_>>()
     );
     print!("{}", evaluate(&run, &population));
+    if let Some(path) = std::env::var_os("CHARTROOM_MPI_BENCH_CSV") {
+        write_csv(std::path::Path::new(&path), &persons, &population.person)?;
+        println!(
+            "wrote the normalised records and their truth to {}",
+            path.display()
+        );
+    }
     if std::env::var_os("CHARTROOM_MPI_BENCH_MODEL").is_some() {
         print!("{}", run.model.to_toml());
     }
     Ok(())
+}
+
+/// The same normalised records for a peer tool (Splink), with the truth in `person`.
+fn write_csv(
+    path: &std::path::Path,
+    persons: &[mpi::Person],
+    truth: &[u32],
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        out,
+        "unique_id,given,family,birth_date,sex,street,zip,phone,ssn4,other_mrn,person"
+    )?;
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    for (idx, (person, truth)) in persons.iter().zip(truth).enumerate() {
+        let (year, month, day) = person.birth;
+        writeln!(
+            out,
+            "{idx},{},{},{year:04}-{month:02}-{day:02},{},{},{},{},{},{},{truth}",
+            person.given,
+            person.family,
+            person.sex.map(|sex| sex.code()).unwrap_or(""),
+            text(&person.street),
+            text(&person.zip),
+            text(&person.phone),
+            text(&person.ssn4),
+            person
+                .other_mrns
+                .first()
+                .map(|(_, value)| value.as_str())
+                .unwrap_or(""),
+        )?;
+    }
+    out.flush()
 }
