@@ -136,9 +136,11 @@ pub(crate) async fn chart(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    chart_page(&state, principal, id, false).await
+    let page = super::forms::id_in_query(query.as_deref(), "encounters_page").unwrap_or(1);
+    chart_page(&state, principal, id, Some(page)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,10 +159,21 @@ pub(crate) async fn print(
 ) -> PageResult {
     check_token(&state, &principal, &form.token)?;
     let id = parse_id(&id)?;
-    chart_page(&state, principal, id, true).await
+    chart_page(&state, principal, id, None).await
 }
 
-async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool) -> PageResult {
+/// Encounters listed on one page of the chart (the print copy lists them all).
+const ENCOUNTERS_PER_PAGE: usize = 20;
+
+/// The chart page; `encounter_page` is the page of encounters shown (newest first), or
+/// `None` for the print copy, which shows everything.
+async fn chart_page(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+    encounter_page: Option<i64>,
+) -> PageResult {
+    let print = encounter_page.is_none();
     let nav = nav(state, &principal);
     let viewer = principal.clone();
     let (chart, history, payer_names, people) = state
@@ -238,6 +251,7 @@ async fn chart_page(state: &AppState, principal: Principal, id: i64, print: bool
             insurance_token: insurance_token.as_deref(),
             today: state.store.clock().now().date(),
             zone,
+            encounter_page,
         }, &payer_names))
         @if !history.is_empty() {
             section #history {
@@ -392,6 +406,7 @@ struct Offers<'a> {
     insurance_token: Option<&'a str>,
     today: time::Date,
     zone: &'a crate::zone::FacilityZone,
+    encounter_page: Option<i64>,
 }
 
 fn sections(
@@ -408,7 +423,17 @@ fn sections(
         insurance_token,
         today,
         zone,
+        encounter_page,
     } = *offers;
+    let n_encounters = chart.summary.encounters.len();
+    let n_pages = n_encounters.div_ceil(ENCOUNTERS_PER_PAGE).max(1);
+    let (shown_page, per_page) = match encounter_page {
+        Some(page) => (
+            usize::try_from(page).unwrap_or(1).clamp(1, n_pages),
+            ENCOUNTERS_PER_PAGE,
+        ),
+        None => (1, n_encounters.max(1)),
+    };
     let c = &chart.summary;
     let add = |section: &str, words: &str| {
         html! { @if can_write_clinical { p { a.button href={ "/patients/" (c.patient.meta.id) "/clinical/" (section) "/new" } { (words) } } } }
@@ -445,7 +470,7 @@ fn sections(
                     a.button href={ "/patients/" (c.patient.meta.id) "/encounters/new" } { "New encounter" } } }
                 table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Service" } th { "Status" } th { "Reason" } } }
                     tbody {
-                        @for e in c.encounters.iter().rev() { tr {
+                        @for e in c.encounters.iter().rev().skip((shown_page - 1) * per_page).take(per_page) { tr {
                             td { (at_facility(zone, e.record.admit_at)) }
                             td { @if let Some(at) = e.record.discharge_at { (at_facility(zone, at)) } }
                             td { (words(&e.record.class)) }
@@ -458,6 +483,13 @@ fn sections(
                                 @if visit_token.is_some() { " " a href={ "/encounters/" (e.meta.id) "/edit" } { "Change" } } }
                         } }
                         @if c.encounters.is_empty() { (empty_row(6)) }
+                    }
+                }
+                @if encounter_page.is_some() && n_pages > 1 {
+                    nav.pages aria-label="Encounter pages" {
+                        @if shown_page > 1 { a href={ "?encounters_page=" (shown_page - 1) "#encounters" } rel="prev" { "Newer" } " " }
+                        "Page " (shown_page) " of " (n_pages) " (" (n_encounters) " encounters)"
+                        @if shown_page < n_pages { " " a href={ "?encounters_page=" (shown_page + 1) "#encounters" } rel="next" { "Older" } }
                     }
                 }
             }

@@ -116,3 +116,45 @@ async fn history_names_people_and_shows_values_without_quotes() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_long_encounter_history_is_paged_twenty_at_a_time() {
+    let h = Harness::new();
+    let patient = h.add_patient("P650");
+    let first = time::macros::datetime!(2020-01-01 09:00 UTC);
+    for day in 0..25 {
+        h.add_encounter(
+            patient,
+            records::EncounterClass::Outpatient,
+            first + time::Duration::days(day),
+            None,
+        );
+    }
+    h.add_user("him", &[privacy::Role::HimTechnician]);
+    let cookie = crate::pages::sign_in(&h, "him").await;
+    let rows = |page: &str| {
+        let section = page.split("id=\"encounters\"").nth(1).unwrap_or("");
+        let section = section.split("</section>").next().unwrap_or("");
+        section.matches("<tr>").count() - 1
+    };
+    let newest = h
+        .call("GET", &format!("/patients/{patient}"), Some(&cookie), None)
+        .await;
+    let newest = crate::pages::html(&newest);
+    assert_eq!(rows(newest), 20);
+    assert!(newest.contains("2020-01-25 09:00"));
+    assert!(newest.contains("Page 1 of 2 (25 encounters)"));
+    assert!(newest.contains("href=\"?encounters_page=2#encounters\""));
+    let older = h
+        .call(
+            "GET",
+            &format!("/patients/{patient}?encounters_page=2"),
+            Some(&cookie),
+            None,
+        )
+        .await;
+    let older = crate::pages::html(&older);
+    assert_eq!(rows(older), 5);
+    assert!(older.contains("2020-01-01 09:00"));
+    assert!(!older.contains("2020-01-25 09:00"));
+}
