@@ -89,6 +89,7 @@ pub fn build_professional(
         .into_iter()
         .filter(|c| c.record.coverage_order == order && c.record.in_force_on(date_of_service))
         .min_by_key(|c| c.meta.id);
+    let payer_id = coverage.as_ref().map(|c| c.record.payer_id);
     let (subscriber, payer, patient_party) = match coverage {
         None => {
             problems.add(
@@ -148,8 +149,8 @@ pub fn build_professional(
         &mut problems,
     )?;
 
-    let (Some(subscriber), Some(payer), Some((billing, kind)), true) =
-        (subscriber, payer, billing, problems.0.is_empty())
+    let (Some(subscriber), Some(payer), Some(payer_id), Some((billing, kind)), true) =
+        (subscriber, payer, payer_id, billing, problems.0.is_empty())
     else {
         return Ok(Err(problems.0));
     };
@@ -159,6 +160,9 @@ pub fn build_professional(
         claim_id: format!("E{}", encounter_id.0),
         place_of_service: place_of_service(encounter.class, kind),
         frequency: '1',
+        payer_claim_number: None,
+        payer_id,
+        coverage_order: order,
         billing,
         rendering,
         subscriber,

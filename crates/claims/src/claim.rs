@@ -1,7 +1,7 @@
 //! A professional claim as the 837P carries it: plain data, built by `build` and written
 //! by `professional`, so the writer needs no store and tests can state claims directly.
 
-use records::{AdministrativeSex, EncounterId, Npi, PatientId};
+use records::{AdministrativeSex, CoverageOrder, EncounterId, Npi, PatientId, PayerId};
 use time::Date;
 
 /// The billing provider (loop 2010AA): an organization with an NPI.
@@ -140,6 +140,12 @@ pub struct ProfessionalClaim {
     pub place_of_service: &'static str,
     /// CLM05-3: `1` original, `7` replacement, `8` void.
     pub frequency: char,
+    /// REF*F8 (loop 2300): the payer's claim number a replacement or void names.
+    pub payer_claim_number: Option<String>,
+    /// The payer billed (the coverage's).
+    pub payer_id: PayerId,
+    /// Which of the patient's coverages is billed.
+    pub coverage_order: CoverageOrder,
     /// Loop 2010AA.
     pub billing: BillingProvider,
     /// Loop 2310B.

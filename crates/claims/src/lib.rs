@@ -2,28 +2,39 @@
 //! (billing and rendering providers, the coverage in force on the date of service in payer
 //! order, diagnoses with pointers, service lines from the encounter's charges), and the
 //! X12 837P (005010X222A1) that carries it to the payer; the 835 (005010X221A1) remittance
-//! read back with its adjustments described (CARC, RARC).
+//! read back with its adjustments described (CARC, RARC). Claims are stored records
+//! (`records::Claim`) with a lifecycle: drafted, scrubbed by a table of edits each naming
+//! its source, submitted, adjudicated by the 835, replaced or voided.
 //!
 //! Invariants:
-//! - Building reads the store and never writes it; every reason a claim cannot be built is
+//! - Building and scrubbing read the store; claim records change only through
+//!   `lifecycle` and `scrub`, in the caller's transaction. Building never writes; every reason a claim cannot be built is
 //!   reported at once, each naming the record and field at fault.
 //! - A claim's total charge (CLM02) is the sum of its lines (SV102), by construction.
 //! - No HTTP, no clock: dates and control numbers come from the caller.
 
 mod adjustment_codes;
+mod audited;
 mod build;
 mod claim;
+mod lifecycle;
 mod posting;
 mod professional;
 mod remittance;
 mod review;
+mod scrub;
 mod submitter;
 
 pub use adjustment_codes::{group_description, reason_description, remark_description};
+pub use audited::{CLAIM_CATEGORIES, audit_claim_change};
 pub use build::{BuildProblem, build_professional};
 pub use claim::{
     BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
     RenderingProvider, ServiceLine, Subscriber,
+};
+pub use lifecycle::{
+    Submission, claims_of_encounter, draft_claim, draft_replacement, live_claim,
+    professional_claim, submit_claims,
 };
 pub use posting::{PostError, PostReport, Unmatched, post_remittance};
 pub use professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};
@@ -32,4 +43,5 @@ pub use remittance::{
     read_remittances,
 };
 pub use review::{ClaimReview, FileReview, review_837, review_csv};
+pub use scrub::{RULES, Rule, ScrubSettings, Scrubber, claim_edits, scrub_claim, work_queue};
 pub use submitter::Submitter;

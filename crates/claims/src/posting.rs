@@ -9,6 +9,9 @@
 //!   `external_ids` (source `x12-835`, kind `claim-payment`, key trace | payer claim number |
 //!   CLP01 | its place in the remittance) and skipped when seen again.
 //! - A claim payment that matches no claim is not posted; it is reported for the work queue.
+//! - The stored claim the payment answers (`lifecycle::record_adjudication`) takes the
+//!   payer's decision: paid, denied or partially paid, the payer's claim number, the amounts
+//!   and the adjustment codes with their descriptions.
 //! - Adjustments by group: CO, OA and PI are written off as adjustments (reason `CO-45`);
 //!   PR (deductible, coinsurance, copay) is not written off: it stays on the patient's
 //!   balance, and its total is reported.
@@ -42,6 +45,8 @@ pub struct PostReport {
     pub patient_responsibility_cents: i64,
     /// Claim payments that match no claim, for the work queue.
     pub unmatched: Vec<Unmatched>,
+    /// Stored claims the payer decided on, with their new status (`claims` ids).
+    pub adjudicated: Vec<(i64, records::ClaimStatus)>,
 }
 
 /// A claim payment that matches no claim.
@@ -157,6 +162,13 @@ pub fn post_remittance(
             for adjustment in &payment.adjustments {
                 poster.adjustment(charge, adjustment)?;
             }
+        }
+        if let Some(claim) =
+            crate::lifecycle::record_adjudication(tx, actor, encounter_id, payment, posted_on)?
+        {
+            report
+                .adjudicated
+                .push((claim.meta.id, claim.record.status));
         }
         tx.link_external_id(SOURCE, KIND, &key, encounter_id.0)?;
         report.posted += 1;

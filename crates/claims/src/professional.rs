@@ -240,6 +240,9 @@ fn write_claim(
         .el("Y")
         .el("Y")
         .end()?;
+    if let Some(number) = &claim.payer_claim_number {
+        w.segment("REF").el("F8").el(number).end()?;
+    }
     let mut hi = w.segment("HI");
     for (idx, code) in claim.diagnoses.iter().enumerate() {
         hi = hi.composite(&[if idx == 0 { "ABK" } else { "ABF" }, code]);

@@ -59,4 +59,6 @@ record_ids! {
     ChargeId,
     /// A payment or adjustment on an account.
     PostingId,
+    /// A claim to a payer.
+    ClaimId,
 }

@@ -10,6 +10,7 @@
 //!   recorded) belongs to the storage metadata, so a back-dated entry keeps both.
 #![deny(missing_docs)]
 
+mod claim;
 mod clinical;
 mod clinical_entry;
 mod coverage_entry;
@@ -31,6 +32,7 @@ pub mod postal;
 mod validation;
 mod write_off;
 
+pub use claim::{Claim, ClaimEdit, ClaimFrequency, ClaimStatus, EditOverride};
 pub use clinical::{
     Allergy, AllergyCategory, AllergyCriticality, Immunization, ImmunizationStatus, Medication,
     MedicationStatus, Observation, ObservationValue, Problem, ProblemStatus,
@@ -47,9 +49,9 @@ pub use financial::{Charge, Posting, PostingKind, PostingSource};
 pub use group::{MAX_GROUP_MEMBERS, PatientGroup};
 pub use identifiers::{Mrn, Npi};
 pub use ids::{
-    AllergyId, ChargeId, CoverageId, DiagnosisId, EncounterId, ImmunizationId, MedicationId,
-    NoteId, ObservationId, OrganizationId, ParticipantId, PatientId, PayerId, PostingId, ProblemId,
-    ProcedureId, ProviderId,
+    AllergyId, ChargeId, ClaimId, CoverageId, DiagnosisId, EncounterId, ImmunizationId,
+    MedicationId, NoteId, ObservationId, OrganizationId, ParticipantId, PatientId, PayerId,
+    PostingId, ProblemId, ProcedureId, ProviderId,
 };
 pub use note::{ClinicalNote, NoteType};
 pub use party::{Organization, OrganizationKind, Payer, PayerKind, Provider};

@@ -105,6 +105,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_write_off_requests.sql"),
         postgres: include_str!("../migrations/postgres/0015_write_off_requests.sql"),
     },
+    Migration {
+        version: 16,
+        name: "claims",
+        sqlite: include_str!("../migrations/sqlite/0016_claims.sql"),
+        postgres: include_str!("../migrations/postgres/0016_claims.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

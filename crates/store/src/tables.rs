@@ -6,7 +6,7 @@ use crate::filter::fold_name;
 use crate::table::{ColType, Column, Table};
 use crate::value::Value;
 use records::{
-    Allergy, Charge, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
+    Allergy, Charge, Claim, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
     EncounterParticipant, Immunization, Medication, Observation, Organization, Patient,
     PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider, WriteOffRequest,
 };
@@ -146,5 +146,12 @@ tables! {
         patient_id: Int, charge_id: Int, amount_cents: Int, reason_code: Text,
         justification: Text, status: Text, requested_by: Text, requested_at: Timestamp,
         decided_by: Text, decided_at: Timestamp, decision_reason: Text, posting_id: Int,
+    ];
+    Claim => "claims" [
+        patient_id: Int, encounter_id: Int, payer_id: Int, coverage_order: Text, status: Text,
+        frequency: Text, replaces_claim_id: Int, control_number: Text, payer_claim_number: Text,
+        service_date: Date, total_cents: Int, paid_cents: Int, patient_responsibility_cents: Int,
+        submitted_on: Date, interchange: Int, adjudicated_on: Date, status_reason: Text,
+        adjustment_codes: Json, edits: Json, overrides: Json,
     ];
 }

@@ -100,6 +100,7 @@ fn referenced_table(column: &str) -> Option<(&'static str, &'static str)> {
         "procedure_id" => ("procedures", "procedure"),
         "charge_id" => ("charges", "charge"),
         "deficiency_id" => ("deficiencies", "deficiency"),
+        "replaces_claim_id" => ("claims", "claim"),
         _ => return None,
     })
 }

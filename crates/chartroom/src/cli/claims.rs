@@ -9,13 +9,12 @@
 use crate::cli::audited::CliAuditor;
 use anyhow::{Context, Result, bail};
 use claims::{
-    Numbers, ProfessionalClaim, Submitter, build_professional, post_remittance, read_remittances,
-    write_837p,
+    CLAIM_CATEGORIES, ProfessionalClaim, ScrubSettings, Scrubber, Submitter, build_professional,
+    draft_claim, post_remittance, read_remittances, scrub_claim, submit_claims,
 };
-use privacy::DataCategory;
-use records::{CoverageOrder, Encounter, EncounterId};
-use std::path::PathBuf;
-use store::{Actor, ControlKind, Filter, Op, Sort, Store, Value};
+use records::{Claim, ClaimFrequency, ClaimId, ClaimStatus, CoverageOrder, Encounter, EncounterId};
+use std::path::{Path, PathBuf};
+use store::{Actor, Filter, Op, Sort, Store, Stored, Value};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ClaimsCmd {
@@ -27,7 +26,17 @@ pub enum ClaimsCmd {
         #[arg(long, default_value = "primary")]
         order: String,
     },
-    /// Write an 837P of the claims of finished encounters into a directory.
+    /// Draft and scrub the claims of finished encounters: each edit with its rule, source
+    /// and field; claims with blocking edits wait in the work queue.
+    Scrub {
+        /// Only these encounters (default: every finished encounter).
+        #[arg(long = "encounter", value_name = "ID")]
+        encounters: Vec<i64>,
+        /// Payers' filing limits in days by payer id (repeatable): `EXHP1=90`.
+        #[arg(long = "filing-limit", value_name = "PAYER=DAYS")]
+        filing_limits: Vec<String>,
+    },
+    /// Draft, scrub and send: write an 837P of the scrubbed claims into a directory.
     Submit {
         /// Where to write the file (created if missing).
         #[arg(long, value_name = "DIR")]
@@ -35,8 +44,47 @@ pub enum ClaimsCmd {
         /// Only these encounters (default: every finished encounter).
         #[arg(long = "encounter", value_name = "ID")]
         encounters: Vec<i64>,
+        /// Only these stored claims (replacements and voids are sent this way).
+        #[arg(long = "claim", value_name = "ID", conflicts_with = "encounters")]
+        claims: Vec<i64>,
+        /// Payers' filing limits in days by payer id (repeatable): `EXHP1=90`.
+        #[arg(long = "filing-limit", value_name = "PAYER=DAYS")]
+        filing_limits: Vec<String>,
         #[command(flatten)]
-        submitter: SubmitterArgs,
+        submitter: Box<SubmitterArgs>,
+    },
+    /// The claims with blocking edits open, oldest date of service first.
+    Queue,
+    /// Claims on file, newest first.
+    List {
+        /// Only this status (draft, scrubbed, submitted, accepted, rejected, paid, denied,
+        /// partially_paid, corrected, voided).
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Let a blocking edit through, with the reason.
+    Override {
+        /// Claim id.
+        claim: i64,
+        /// The edit, as the queue shows it (`timely-filing @ 2400 DTP03 (date of service)`).
+        #[arg(long)]
+        edit: String,
+        /// Why the claim may go as it is.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Draft a corrected claim (frequency 7) replacing one the payer has.
+    Correct {
+        /// Claim id.
+        claim: i64,
+    },
+    /// Draft a void (frequency 8) of a claim the payer has.
+    Void {
+        /// Claim id.
+        claim: i64,
     },
     /// Review an incoming 837 as a payer: findings and a 277CA status category per claim.
     Review {
@@ -100,16 +148,7 @@ fn parse_order(order: &str) -> Result<CoverageOrder> {
     })
 }
 
-const CLAIM_CATEGORIES: &[DataCategory] = &[
-    DataCategory::Demographics,
-    DataCategory::Insurance,
-    DataCategory::Encounters,
-    DataCategory::Diagnoses,
-    DataCategory::Procedures,
-    DataCategory::Billing,
-];
-
-pub fn run(store: &Store, auditor: &CliAuditor, cmd: ClaimsCmd) -> Result<()> {
+pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd) -> Result<()> {
     match cmd {
         ClaimsCmd::Build { encounter, order } => {
             let order = parse_order(&order)?;
@@ -136,11 +175,100 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: ClaimsCmd) -> Result<()> {
                 }
             }
         }
+        ClaimsCmd::Scrub {
+            encounters,
+            filing_limits,
+        } => {
+            let found = with_scrubber(store, data_dir, &filing_limits, |scrubber| {
+                scrub_encounters(store, auditor, scrubber, &encounters)
+            })?;
+            report_scrub(&found);
+            Ok(())
+        }
         ClaimsCmd::Submit {
             out,
             encounters,
+            claims,
+            filing_limits,
             submitter,
-        } => submit(store, auditor, &out, &encounters, submitter),
+        } => {
+            let found = with_scrubber(store, data_dir, &filing_limits, |scrubber| {
+                if claims.is_empty() {
+                    scrub_encounters(store, auditor, scrubber, &encounters)
+                } else {
+                    scrub_stored(store, auditor, scrubber, &claims)
+                }
+            })?;
+            report_scrub(&found);
+            let ids: Vec<ClaimId> = if claims.is_empty() {
+                found.claims.iter().map(|c| ClaimId(c.meta.id)).collect()
+            } else {
+                claims.into_iter().map(ClaimId).collect()
+            };
+            submit(store, auditor, &out, &ids, *submitter)
+        }
+        ClaimsCmd::Queue => {
+            let queue = store.read(|tx| claims::work_queue(tx, i64::MAX))?;
+            let patients: Vec<i64> = queue.iter().map(|c| c.record.patient_id.0).collect();
+            auditor.shown(store, &patients, CLAIM_CATEGORIES, "claims work queue")?;
+            for claim in &queue {
+                show_claim(claim);
+                for edit in claim.record.open_edits() {
+                    crate::say!("  {}: {} ({})", edit.key(), edit.message, edit.source);
+                }
+            }
+            crate::say!("{} claims wait in the work queue", queue.len());
+            Ok(())
+        }
+        ClaimsCmd::List { status, limit } => {
+            let filter = match status.as_deref() {
+                None => None,
+                Some(text) => Some(ClaimStatus::parse(text).ok_or_else(|| {
+                    anyhow::anyhow!("--status {text:?}: use one of {}", status_names())
+                })?),
+            };
+            let listed = store.read(|tx| match filter {
+                Some(status) => tx.select::<Claim>(
+                    "status = ?",
+                    &[Value::from(status.as_str())],
+                    "id DESC",
+                    limit,
+                ),
+                None => tx.select::<Claim>("1 = 1", &[], "id DESC", limit),
+            })?;
+            let patients: Vec<i64> = listed.iter().map(|c| c.record.patient_id.0).collect();
+            auditor.shown(store, &patients, CLAIM_CATEGORIES, "claims listed")?;
+            for claim in &listed {
+                show_claim(claim);
+            }
+            Ok(())
+        }
+        ClaimsCmd::Override {
+            claim,
+            edit,
+            reason,
+        } => {
+            let now = store.clock().now();
+            let user = auditor.user().to_owned();
+            let changed = change_claims(store, auditor, |tx, actor| {
+                let before = tx.get::<Claim>(claim)?;
+                let next = before
+                    .record
+                    .overridden(&edit, &reason, &user, now)
+                    .map_err(|errors| store::Error::Invalid {
+                        kind: "claim",
+                        errors,
+                    })?;
+                let after = tx.update(actor, claim, before.meta.version, &next)?;
+                Ok(vec![(Some(before), after)])
+            })?;
+            for claim in &changed {
+                show_claim(claim);
+            }
+            Ok(())
+        }
+        ClaimsCmd::Correct { claim } => replace(store, auditor, claim, ClaimFrequency::Replacement),
+        ClaimsCmd::Void { claim } => replace(store, auditor, claim, ClaimFrequency::Void),
         ClaimsCmd::Review { file, csv } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -251,25 +379,115 @@ fn show(claim: &ProfessionalClaim) {
     }
 }
 
-fn submit(
+/// Drafts a replacement or void of `claim`.
+fn replace(
     store: &Store,
     auditor: &CliAuditor,
-    out: &std::path::Path,
-    only: &[i64],
-    args: SubmitterArgs,
+    claim: i64,
+    frequency: ClaimFrequency,
 ) -> Result<()> {
-    let submitter = Submitter {
-        name: args.submitter_name,
-        id: args.submitter_id,
-        contact: args.contact,
-        phone: args.phone,
-        receiver_name: args.receiver_name,
-        receiver_id: args.receiver_id,
-        billing_tax_id: args.tax_id,
-        production: args.production,
-    };
-    let at = store.clock().now();
-    let (claims, skipped, numbers) = store.write(|tx| {
+    let changed = change_claims(store, auditor, |tx, actor| {
+        let drafted = claims::draft_replacement(tx, actor, ClaimId(claim), frequency)?;
+        Ok(vec![(None, drafted)])
+    })?;
+    for claim in &changed {
+        show_claim(claim);
+    }
+    crate::say!("scrub and send it with: chartroom claims submit --claim ID --out DIR");
+    Ok(())
+}
+
+/// What one scrub run did.
+struct Scrubbed {
+    claims: Vec<Stored<Claim>>,
+    not_built: Vec<(i64, Vec<claims::BuildProblem>)>,
+}
+
+fn filing_settings(limits: &[String]) -> Result<ScrubSettings> {
+    let mut settings = ScrubSettings::default();
+    for limit in limits {
+        let parsed = limit
+            .split_once('=')
+            .and_then(|(code, days)| Some((code.trim().to_owned(), days.trim().parse().ok()?)));
+        match parsed {
+            Some(pair) => settings.by_payer_code.push(pair),
+            None => bail!("--filing-limit {limit:?}: expected PAYER=DAYS, e.g. EXHP1=90"),
+        }
+    }
+    Ok(settings)
+}
+
+/// Runs `change` in one audited transaction, each claim change with its audit entry.
+fn change_claims(
+    store: &Store,
+    auditor: &CliAuditor,
+    change: impl FnOnce(
+        &mut store::Tx<'_>,
+        &Actor,
+    ) -> store::Result<Vec<(Option<Stored<Claim>>, Stored<Claim>)>>,
+) -> Result<Vec<Stored<Claim>>> {
+    let actor = Actor::new(format!("claims:{}", auditor.user()));
+    let who = auditor.event(store, privacy::Action::Update);
+    Ok(auditor.trail().write(store, |audited| {
+        let mut tx = audited.records();
+        let changes = change(&mut tx, &actor)?;
+        drop(tx);
+        for (before, after) in &changes {
+            claims::audit_claim_change(audited, &who, before.as_ref(), after)?;
+        }
+        Ok(changes.into_iter().map(|(_, after)| after).collect())
+    })?)
+}
+
+/// Runs `f` with the scrubber: the code sets of the data directory, the filing limits
+/// given, and today on the store's clock.
+fn with_scrubber<T>(
+    store: &Store,
+    data_dir: &Path,
+    filing_limits: &[String],
+    f: impl FnOnce(&Scrubber<'_>) -> Result<T>,
+) -> Result<T> {
+    let settings = filing_settings(filing_limits)?;
+    let codes = codes::CodeSets::open(data_dir).context("loading the code sets")?;
+    f(&Scrubber {
+        codes: &codes,
+        settings: &settings,
+        today: store.clock().now().date(),
+    })
+}
+
+/// Scrubs the stored claims `ids` that are not sent yet (replacements and voids).
+fn scrub_stored(
+    store: &Store,
+    auditor: &CliAuditor,
+    scrubber: &Scrubber<'_>,
+    ids: &[i64],
+) -> Result<Scrubbed> {
+    let claims = change_claims(store, auditor, |tx, actor| {
+        let mut changes = Vec::new();
+        for id in ids {
+            let before = tx.get::<Claim>(*id)?;
+            if before.record.status.is_open() {
+                let after = scrub_claim(tx, actor, scrubber, *id)?;
+                changes.push((Some(before), after));
+            }
+        }
+        Ok(changes)
+    })?;
+    Ok(Scrubbed {
+        claims,
+        not_built: Vec::new(),
+    })
+}
+
+fn scrub_encounters(
+    store: &Store,
+    auditor: &CliAuditor,
+    scrubber: &Scrubber<'_>,
+    only: &[i64],
+) -> Result<Scrubbed> {
+    let mut not_built = Vec::new();
+    let claims = change_claims(store, auditor, |tx, actor| {
         let ids: Vec<i64> = if only.is_empty() {
             tx.search::<Encounter>(
                 &[Filter::Compare("status", Op::Eq, Value::from("finished"))],
@@ -283,70 +501,139 @@ fn submit(
         } else {
             only.to_vec()
         };
-        let mut claims = Vec::new();
-        let mut skipped = Vec::new();
+        let mut changes = Vec::new();
         for id in ids {
-            match build_professional(tx, EncounterId(id), CoverageOrder::Primary)? {
-                Ok(claim) => claims.push(claim),
-                Err(problems) => skipped.push((id, problems)),
+            let before = claims::live_claim(tx, EncounterId(id), CoverageOrder::Primary)?;
+            let drafted = match draft_claim(tx, actor, EncounterId(id), CoverageOrder::Primary)? {
+                Ok(drafted) => drafted,
+                Err(problems) => {
+                    not_built.push((id, problems));
+                    continue;
+                }
+            };
+            if !drafted.record.status.is_open() {
+                continue;
             }
+            let scrubbed = scrub_claim(tx, actor, scrubber, drafted.meta.id)?;
+            changes.push((before, scrubbed));
         }
-        let numbers = if claims.is_empty() {
-            None
-        } else {
-            Some(Numbers {
-                interchange: tx.reserve_control_numbers(
-                    &submitter.id,
-                    ControlKind::Interchange,
-                    1,
-                )?,
-                group: tx.reserve_control_numbers(&submitter.id, ControlKind::Group, 1)?,
-                first_transaction: tx.reserve_control_numbers(
-                    &submitter.id,
-                    ControlKind::Transaction,
-                    Numbers::transactions_for(claims.len()),
-                )?,
-            })
-        };
-        Ok((claims, skipped, numbers))
+        Ok(changes)
     })?;
-    for (id, problems) in &skipped {
+    Ok(Scrubbed { claims, not_built })
+}
+
+fn report_scrub(found: &Scrubbed) {
+    for (id, problems) in &found.not_built {
         for problem in problems {
             crate::say!("encounter {id} not billed: {problem}");
         }
     }
-    let Some(numbers) = numbers else {
-        bail!(
-            "no claim could be built ({} encounters not billed)",
-            skipped.len()
-        );
-    };
-    let text = write_837p(
-        &claims,
-        &submitter,
-        numbers,
-        time::PrimitiveDateTime::new(at.date(), at.time()),
-        x12::Delimiters::default(),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let path = out.join(format!("837P-{:09}.x12", numbers.interchange));
-    let mut patients: Vec<i64> = claims.iter().map(|c| c.patient_id.0).collect();
-    patients.sort_unstable();
-    patients.dedup();
-    auditor.shown(
-        store,
-        &patients,
-        CLAIM_CATEGORIES,
-        &format!("837P claims written to {}", path.display()),
-    )?;
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    let mut held = 0;
+    for claim in &found.claims {
+        let open: Vec<_> = claim.record.open_edits().collect();
+        if !open.is_empty() {
+            held += 1;
+            show_claim(claim);
+            for edit in open {
+                crate::say!("  {}: {} ({})", edit.key(), edit.message, edit.source);
+            }
+        }
+    }
     crate::say!(
-        "wrote {} claims ({}) to {}; {} encounters not billed",
-        claims.len(),
-        x12::format_cents(claims.iter().map(ProfessionalClaim::total_cents).sum()),
+        "{} claims scrubbed: {} clean, {held} in the work queue; {} encounters not billed",
+        found.claims.len(),
+        found.claims.len() - held,
+        found.not_built.len()
+    );
+}
+
+fn status_names() -> String {
+    let names: Vec<&str> = ClaimStatus::ALL.iter().map(|s| s.as_str()).collect();
+    names.join(", ")
+}
+
+fn show_claim(claim: &Stored<Claim>) {
+    let record = &claim.record;
+    crate::say!(
+        "claim {} ({}, frequency {}) encounter {} patient {} payer {} {:?}: {} on {}, {}{}",
+        claim.meta.id,
+        record.control_number,
+        record.frequency.code(),
+        record.encounter_id.0,
+        record.patient_id.0,
+        record.payer_id.0,
+        record.coverage_order,
+        x12::format_cents(record.total_cents),
+        record.service_date,
+        record.status.as_str(),
+        record
+            .status_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default()
+    );
+}
+
+fn submit(
+    store: &Store,
+    auditor: &CliAuditor,
+    out: &std::path::Path,
+    ids: &[ClaimId],
+    args: SubmitterArgs,
+) -> Result<()> {
+    let submitter = Submitter {
+        name: args.submitter_name,
+        id: args.submitter_id,
+        contact: args.contact,
+        phone: args.phone,
+        receiver_name: args.receiver_name,
+        receiver_id: args.receiver_id,
+        billing_tax_id: args.tax_id,
+        production: args.production,
+    };
+    let at = store.clock().now();
+    let at = time::PrimitiveDateTime::new(at.date(), at.time());
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut held = Vec::new();
+    let mut written = None;
+    // The file is written inside the transaction, so a failed write sends nothing and
+    // uses no control number.
+    let sent = change_claims(store, auditor, |tx, actor| {
+        let before: Vec<Stored<Claim>> = ids
+            .iter()
+            .map(|id| tx.get::<Claim>(id.0))
+            .collect::<store::Result<_>>()?;
+        let submission = submit_claims(tx, actor, ids, &submitter, at, x12::Delimiters::default())?;
+        held = submission.held;
+        if let (Some(text), Some(numbers)) = (&submission.text, submission.numbers) {
+            let path = out.join(format!("837P-{:09}.x12", numbers.interchange));
+            std::fs::write(&path, text).map_err(|e| {
+                store::Error::Conflict(format!("writing {}: {e}; nothing was sent", path.display()))
+            })?;
+            written = Some(path);
+        }
+        Ok(submission
+            .sent
+            .into_iter()
+            .map(|after| {
+                let earlier = before.iter().find(|b| b.meta.id == after.meta.id).cloned();
+                (earlier, after)
+            })
+            .collect())
+    })?;
+    for (id, reason) in &held {
+        crate::say!("claim {id} held: {reason}");
+    }
+    let Some(path) = written else {
+        crate::say!("no claim to send ({} held)", held.len());
+        return Ok(());
+    };
+    crate::say!(
+        "wrote {} claims ({}) to {}; {} held",
+        sent.len(),
+        x12::format_cents(sent.iter().map(|c| c.record.total_cents).sum()),
         path.display(),
-        skipped.len()
+        held.len()
     );
     Ok(())
 }

@@ -165,9 +165,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
         Command::Serve(args) => serve::run(&storage, &args),
         Command::Mllp(args) => mllp::run(&storage, &args),
-        Command::Claims(cmd) => {
-            claims::run(&storage.open()?, &audited::CliAuditor::open(&storage)?, cmd)
-        }
+        Command::Claims(cmd) => claims::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            cmd,
+        ),
         Command::Hl7(cmd) => hl7::run(&storage.open()?, &audited::CliAuditor::open(&storage)?, cmd),
         Command::Stats => stats::run(&storage.open()?, json),
         // The evaluation touches no store, so it runs where none exists yet.

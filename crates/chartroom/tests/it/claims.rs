@@ -14,7 +14,11 @@ fn submit(data: &Path, out: &Path) -> String {
 }
 
 fn written_file(report: &str) -> String {
-    let path = report
+    let wrote = report
+        .lines()
+        .find(|l| l.starts_with("wrote "))
+        .unwrap_or_else(|| panic!("no file written: {report}"));
+    let path = wrote
         .split(" to ")
         .nth(1)
         .unwrap()
@@ -56,12 +60,15 @@ fn claims_are_submitted_as_837p_and_an_835_is_posted_once() {
         "{:?}",
         interchange.problems
     );
-    let second = written_file(&submit(&data, &out));
-    let second = x12::read(&second).unwrap();
-    assert_ne!(
-        interchange.control_number(),
-        second.control_number(),
-        "control numbers never repeat"
+    let again = submit(&data, &out);
+    assert!(
+        again.contains("no claim to send"),
+        "sent claims are not sent twice: {again}"
+    );
+    let queue = stdout(&chartroom(&data, &["claims", "queue"]));
+    assert!(
+        queue.ends_with("claims wait in the work queue\n"),
+        "{queue}"
     );
 
     // The first claim, paid in full.
@@ -80,6 +87,45 @@ fn claims_are_submitted_as_837p_and_an_835_is_posted_once() {
         again.starts_with("CHK77: 0 claim payments posted, 1 already posted"),
         "{again}"
     );
+    let paid = stdout(&chartroom(&data, &["claims", "list", "--status", "paid"]));
+    let claim_id = paid
+        .strip_prefix("claim ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("{paid}"))
+        .to_owned();
+    assert!(paid.contains(", paid"), "{paid}");
+
+    // A corrected claim goes out with frequency 7, the payer's number and new control numbers.
+    let corrected = stdout(&chartroom(&data, &["claims", "correct", &claim_id]));
+    let replacement = corrected
+        .strip_prefix("claim ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_owned();
+    let mut args = vec![
+        "claims",
+        "submit",
+        "--out",
+        out.to_str().unwrap(),
+        "--claim",
+        &replacement,
+    ];
+    args.extend(SUBMITTER);
+    let resent = stdout(&chartroom(&data, &args));
+    let second_text = written_file(&resent);
+    let second = x12::read(&second_text).unwrap();
+    assert_ne!(
+        interchange.control_number(),
+        second.control_number(),
+        "control numbers never repeat"
+    );
+    assert!(second.first_segment("REF").is_some());
+    let listed = stdout(&chartroom(
+        &data,
+        &["claims", "list", "--status", "corrected"],
+    ));
+    assert!(listed.contains(&format!("claim {claim_id} ")), "{listed}");
+    assert!(listed.contains(", corrected"), "{listed}");
 
     let truncated = dir.path().join("truncated.835");
     let full = remittance(clm.element(1), clm.element(2));

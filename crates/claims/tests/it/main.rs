@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod build;
+mod lifecycle;
 mod posting;
 mod professional;
 mod remittance;

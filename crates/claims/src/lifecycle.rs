@@ -1,0 +1,349 @@
+//! Claims as stored records (`records::Claim`): drafted from a finished encounter, scrubbed,
+//! sent in an 837P, replaced or voided (frequency 7/8 naming the payer's claim number), and
+//! adjudicated by the 835s that come back.
+//!
+//! Invariants:
+//! - One live claim per encounter and coverage order: drafting again returns the claim on
+//!   file (refreshed while it is still open) instead of a second one.
+//! - Everything happens in the caller's transaction: a submission reserves its control
+//!   numbers, moves its claims to `submitted` and marks what they replace, or does nothing.
+//! - Only scrubbed claims are sent; the others are held with the reason.
+
+use crate::adjustment_codes::reason_description;
+use crate::build::{BuildProblem, build_professional};
+use crate::claim::ProfessionalClaim;
+use crate::professional::{Numbers, write_837p};
+use crate::remittance::ClaimPayment;
+use crate::submitter::Submitter;
+use records::{
+    Claim, ClaimFrequency, ClaimId, ClaimStatus, CoverageOrder, EncounterId, ValidationErrors,
+};
+use store::{Actor, ControlKind, Stored, Tx, Value};
+use time::PrimitiveDateTime;
+
+/// The claims of one encounter, oldest first.
+pub fn claims_of_encounter(
+    tx: &mut Tx<'_>,
+    encounter_id: EncounterId,
+) -> store::Result<Vec<Stored<Claim>>> {
+    tx.select::<Claim>(
+        "encounter_id = ?",
+        &[Value::Int(encounter_id.0)],
+        "id",
+        i64::MAX,
+    )
+}
+
+/// The live claim (open, or with the payer) of `encounter_id` to the payer of `order`.
+pub fn live_claim(
+    tx: &mut Tx<'_>,
+    encounter_id: EncounterId,
+    order: CoverageOrder,
+) -> store::Result<Option<Stored<Claim>>> {
+    Ok(claims_of_encounter(tx, encounter_id)?
+        .into_iter()
+        .filter(|c| {
+            c.record.coverage_order == order
+                && (c.record.status.is_open()
+                    || c.record.status.is_at_payer()
+                    || c.record.status == ClaimStatus::Rejected)
+        })
+        .max_by_key(|c| c.meta.id))
+}
+
+fn invalid(errors: ValidationErrors) -> store::Error {
+    store::Error::Invalid {
+        kind: "claim",
+        errors,
+    }
+}
+
+/// Drafts the claim of `encounter_id` to the payer of `order`, or returns the live one on
+/// file (an open one refreshed from the chart: its total, payer and date of service, and
+/// back to draft when they changed, so it is scrubbed again); the inner error is every
+/// reason the claim cannot be built.
+pub fn draft_claim(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    encounter_id: EncounterId,
+    order: CoverageOrder,
+) -> store::Result<Result<Stored<Claim>, Vec<BuildProblem>>> {
+    let built = match build_professional(tx, encounter_id, order)? {
+        Ok(built) => built,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let service_date = first_service_date(&built);
+    if let Some(live) = live_claim(tx, encounter_id, order)? {
+        let record = &live.record;
+        let fresh = record.total_cents == built.total_cents()
+            && record.payer_id == built.payer_id
+            && record.service_date == service_date;
+        if fresh || !record.status.is_open() {
+            return Ok(Ok(live));
+        }
+        let refreshed = Claim {
+            total_cents: built.total_cents(),
+            payer_id: built.payer_id,
+            service_date,
+            status: ClaimStatus::Draft,
+            ..record.clone()
+        };
+        return tx
+            .update(actor, live.meta.id, live.meta.version, &refreshed)
+            .map(Ok);
+    }
+    let claim = Claim::original(
+        built.patient_id,
+        encounter_id,
+        built.payer_id,
+        order,
+        &built.claim_id,
+        service_date,
+        built.total_cents(),
+    );
+    tx.create(actor, &claim).map(Ok)
+}
+
+fn first_service_date(built: &ProfessionalClaim) -> time::Date {
+    built
+        .lines
+        .iter()
+        .map(|l| l.service_date)
+        .min()
+        .unwrap_or(time::Date::MIN)
+}
+
+/// Drafts a replacement (frequency 7) or void (frequency 8) of claim `id`, which the payer
+/// must have (its claim number known from an 835).
+pub fn draft_replacement(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    id: ClaimId,
+    frequency: ClaimFrequency,
+) -> store::Result<Stored<Claim>> {
+    let original = tx.get::<Claim>(id.0)?;
+    let replacement = original
+        .record
+        .replacement(id, frequency)
+        .map_err(invalid)?;
+    tx.create(actor, &replacement)
+}
+
+/// The 837P claim of a stored claim, built from the chart as it is now, with the stored
+/// claim's CLM01, frequency and payer claim number.
+pub fn professional_claim(
+    tx: &mut Tx<'_>,
+    claim: &Claim,
+) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
+    Ok(
+        build_professional(tx, claim.encounter_id, claim.coverage_order)?.map(|mut built| {
+            built.claim_id = claim.control_number.clone();
+            built.frequency = claim.frequency.code();
+            built.payer_claim_number = match claim.frequency {
+                ClaimFrequency::Original => None,
+                _ => claim.payer_claim_number.clone(),
+            };
+            built
+        }),
+    )
+}
+
+/// What one submission did.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    /// The 837P text, when any claim went.
+    pub text: Option<String>,
+    /// Its control numbers.
+    pub numbers: Option<Numbers>,
+    /// The claims sent, as stored now (`submitted`).
+    pub sent: Vec<Stored<Claim>>,
+    /// The claims held back, each with why.
+    pub held: Vec<(ClaimId, String)>,
+}
+
+/// Sends the scrubbed claims among `ids` in one 837P created `at`, in the caller's
+/// transaction: control numbers reserved, each claim `submitted`, and the claims a
+/// replacement or void names marked `corrected` or `voided`.
+pub fn submit_claims(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    ids: &[ClaimId],
+    submitter: &Submitter,
+    at: PrimitiveDateTime,
+    delimiters: x12::Delimiters,
+) -> store::Result<Submission> {
+    let mut submission = Submission::default();
+    let mut ready = Vec::new();
+    for id in ids {
+        let stored = tx.get::<Claim>(id.0)?;
+        if stored.record.status != ClaimStatus::Scrubbed {
+            let open = stored.record.open_edits().count();
+            submission.held.push((
+                *id,
+                format!(
+                    "is {}{}; only a scrubbed claim is sent",
+                    stored.record.status.as_str(),
+                    if open > 0 {
+                        format!(" with {open} open edits")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+            continue;
+        }
+        match professional_claim(tx, &stored.record)? {
+            Ok(built) => ready.push((stored, built)),
+            Err(problems) => {
+                let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                submission.held.push((*id, reasons.join("; ")));
+            }
+        }
+    }
+    if ready.is_empty() {
+        return Ok(submission);
+    }
+    let numbers = Numbers {
+        interchange: tx.reserve_control_numbers(&submitter.id, ControlKind::Interchange, 1)?,
+        group: tx.reserve_control_numbers(&submitter.id, ControlKind::Group, 1)?,
+        first_transaction: tx.reserve_control_numbers(
+            &submitter.id,
+            ControlKind::Transaction,
+            Numbers::transactions_for(ready.len()),
+        )?,
+    };
+    let built: Vec<ProfessionalClaim> = ready.iter().map(|(_, b)| b.clone()).collect();
+    let text = write_837p(&built, submitter, numbers, at, delimiters)
+        .map_err(|e| store::Error::Conflict(format!("the 837P cannot be written: {e}")))?;
+    for (stored, _) in ready {
+        let sent = stored
+            .record
+            .submitted(at.date(), i64::from(numbers.interchange))
+            .map_err(invalid)?;
+        let sent = tx.update(actor, stored.meta.id, stored.meta.version, &sent)?;
+        if let Some(replaced) = sent.record.replaces_claim_id {
+            let old = tx.get::<Claim>(replaced.0)?;
+            let status = match sent.record.frequency {
+                ClaimFrequency::Void => ClaimStatus::Voided,
+                _ => ClaimStatus::Corrected,
+            };
+            let changed = Claim {
+                status,
+                ..old.record.clone()
+            };
+            tx.update(actor, old.meta.id, old.meta.version, &changed)?;
+        }
+        submission.sent.push(sent);
+    }
+    submission.text = Some(text);
+    submission.numbers = Some(numbers);
+    Ok(submission)
+}
+
+/// CARC codes that are the contract at work, not a denial (45: charge exceeds the fee
+/// schedule; 253: sequestration).
+const CONTRACTUAL: &[&str] = &["45", "253"];
+
+/// The payer's decision on a claim payment (CLP02, amounts and adjustments).
+fn outcome(payment: &ClaimPayment) -> ClaimStatus {
+    match payment.status.as_str() {
+        "4" => return ClaimStatus::Denied,
+        // A reversal takes back an earlier decision; the corrected one follows.
+        "22" => return ClaimStatus::Accepted,
+        _ => {}
+    }
+    if payment.paid_cents <= 0 && payment.patient_responsibility_cents <= 0 {
+        return ClaimStatus::Denied;
+    }
+    let line_denied = payment
+        .services
+        .iter()
+        .any(|s| s.paid_cents == 0 && s.charge_cents > 0)
+        && payment.paid_cents > 0;
+    let denied_amount = payment.all_adjustments().any(|a| {
+        a.group != "PR" && !CONTRACTUAL.contains(&a.reason.as_str()) && a.amount_cents > 0
+    });
+    if line_denied || denied_amount {
+        ClaimStatus::PartiallyPaid
+    } else {
+        ClaimStatus::Paid
+    }
+}
+
+/// The coverage order an 835 claim status names (CLP02 1/19 primary, 2/20 secondary, 3/21
+/// tertiary), if any.
+fn order_of(payment: &ClaimPayment) -> Option<CoverageOrder> {
+    match payment.status.as_str() {
+        "1" | "19" => Some(CoverageOrder::Primary),
+        "2" | "20" => Some(CoverageOrder::Secondary),
+        "3" | "21" => Some(CoverageOrder::Tertiary),
+        _ => None,
+    }
+}
+
+/// Records the payer's decision in `payment` on the claim it answers (the newest claim of
+/// the encounter with the payer, of the order CLP02 names), posted on `posted_on`; `None`
+/// when no stored claim answers it (claims sent before claims were records).
+pub(crate) fn record_adjudication(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    encounter_id: EncounterId,
+    payment: &ClaimPayment,
+    posted_on: time::Date,
+) -> store::Result<Option<Stored<Claim>>> {
+    let order = order_of(payment);
+    let Some(stored) = claims_of_encounter(tx, encounter_id)?
+        .into_iter()
+        .filter(|c| {
+            c.record.status.is_at_payer()
+                && c.record.frequency != ClaimFrequency::Void
+                && order.is_none_or(|o| o == c.record.coverage_order)
+        })
+        .max_by_key(|c| c.meta.id)
+    else {
+        return Ok(None);
+    };
+    let status = outcome(payment);
+    let mut adjustments: Vec<(&str, &str, i64)> = Vec::new();
+    for a in payment.all_adjustments() {
+        match adjustments
+            .iter_mut()
+            .find(|(g, r, _)| *g == a.group && *r == a.reason)
+        {
+            Some(found) => found.2 += a.amount_cents,
+            None => adjustments.push((&a.group, &a.reason, a.amount_cents)),
+        }
+    }
+    adjustments.sort_by_key(|a| std::cmp::Reverse(a.2));
+    let reasons: Vec<String> = adjustments
+        .iter()
+        .filter(|(g, r, _)| *g != "PR" && !CONTRACTUAL.contains(r))
+        .map(|(g, r, _)| {
+            let described = reason_description(r).unwrap_or("no description on file");
+            format!("{g}-{r}: {described}")
+        })
+        .collect();
+    let record = &stored.record;
+    let changed = Claim {
+        status,
+        payer_claim_number: Some(payment.payer_claim_number.clone())
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| record.payer_claim_number.clone()),
+        paid_cents: record.paid_cents + payment.paid_cents,
+        patient_responsibility_cents: record.patient_responsibility_cents
+            + payment.patient_responsibility_cents,
+        adjudicated_on: Some(posted_on),
+        status_reason: if reasons.is_empty() {
+            None
+        } else {
+            Some(reasons.join("; "))
+        },
+        adjustment_codes: adjustments
+            .iter()
+            .map(|(g, r, _)| format!("{g}-{r}"))
+            .collect(),
+        ..record.clone()
+    };
+    tx.update(actor, stored.meta.id, stored.meta.version, &changed)
+        .map(Some)
+}

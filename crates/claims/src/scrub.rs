@@ -1,0 +1,608 @@
+//! The scrubber: the edits a claim must pass before it is sent, one rule each, every rule
+//! naming where it comes from ([`RULES`]); a finding names the field at fault (and the line).
+//!
+//! Invariants:
+//! - Scrubbing reads; `scrub_claim` writes only the claim's own findings and status, in the
+//!   caller's transaction (draft when a blocking edit is left open, else scrubbed).
+//! - Blocking edits stop submission until the chart is fixed or someone overrides the edit
+//!   with a reason (`records::Claim::overridden`); warnings never block.
+//! - The code-set edits are `codes`' own (validity and billability on the date of service,
+//!   age and sex, the ICD-10-CM coding edits), with the release in force on that date.
+
+use crate::claim::ProfessionalClaim;
+use crate::lifecycle::professional_claim;
+use codes::{CodeSets, System};
+use records::{
+    AdministrativeSex, Claim, ClaimEdit, ClaimFrequency, ClaimStatus, Patient, Payer, PayerKind,
+};
+use store::{Actor, Stored, Tx, Value};
+use time::Date;
+
+/// A rule of the scrubber.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, named by findings and overrides.
+    pub id: &'static str,
+    /// What it checks.
+    pub description: &'static str,
+    /// Where it comes from.
+    pub source: &'static str,
+}
+
+/// Every rule, in the order they run. Rules whose findings come from `codes` take the code
+/// set rule's own id and source (`excludes1-pair`, "ICD-10-CM Tabular Excludes1 note").
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "buildable",
+        description: "the claim can be built from the chart (coverage, providers, codes, charges)",
+        source: "837P TR3 (005010X222A1) required loops 2010AA, 2010BA, 2010BB, 2300, 2400",
+    },
+    Rule {
+        id: "member-id",
+        description: "the member id is present, letters and digits; a Medicare id is an MBI",
+        source: "837P TR3 loop 2010BA NM109; CMS Medicare Beneficiary Identifier format",
+    },
+    Rule {
+        id: "taxonomy",
+        description: "a provider taxonomy is ten characters ending in X",
+        source: "837P TR3 PRV03; NUCC Health Care Provider Taxonomy code set",
+    },
+    Rule {
+        id: "claim-total",
+        description: "CLM02 equals the sum of the lines and the stored claim's total",
+        source: "837P TR3 loop 2300 CLM02 (total claim charge = sum of SV102)",
+    },
+    Rule {
+        id: "line-charge",
+        description: "each line has a charge and units above zero",
+        source: "837P TR3 loop 2400 SV102, SV104",
+    },
+    Rule {
+        id: "diagnosis-pointer",
+        description: "each line points at one to four diagnoses that exist",
+        source: "837P TR3 loop 2400 SV107 (pointers into HI)",
+    },
+    Rule {
+        id: "modifier",
+        description: "modifiers are two letters or digits, at most four, none repeated; HCPCS Level II modifiers exist",
+        source: "837P TR3 SV101-3 to SV101-6; CMS HCPCS Level II modifier list",
+    },
+    Rule {
+        id: "diagnosis-code",
+        description: "each diagnosis is a billable ICD-10-CM code in force on the date of service, without age or sex conflicts",
+        source: "ICD-10-CM release in force (CDC/CMS); MCE age and sex edits",
+    },
+    Rule {
+        id: "procedure-code",
+        description: "each line's HCPCS code exists and is in force on the date of service; CPT is checked when a licensed file is imported, else by shape",
+        source: "CMS HCPCS Level II quarterly release; AMA CPT (licensed)",
+    },
+    Rule {
+        id: "coding-edits",
+        description: "the ICD-10-CM coding edits on the claim's diagnoses (Excludes1, code first, manifestation, use additional)",
+        source: "codes::RULES (ICD-10-CM Tabular notes and Official Guidelines)",
+    },
+    Rule {
+        id: "timely-filing",
+        description: "the claim goes out within the payer's filing limit from the date of service",
+        source: "payer filing limits: Medicare 1 year (42 CFR 424.44); Medicaid and others by contract (ScrubSettings)",
+    },
+    Rule {
+        id: "duplicate",
+        description: "no other live claim bills the same patient, payer, date of service and amount",
+        source: "payer duplicate-claim edits (CARC 18)",
+    },
+];
+
+fn rule(id: &str) -> &'static Rule {
+    RULES.iter().find(|r| r.id == id).unwrap_or(&RULES[0])
+}
+
+/// The payers' filing limits, in days from the date of service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScrubSettings {
+    /// By payer kind (days); self-pay has none.
+    pub medicare_days: i64,
+    /// Medicaid (state plans differ; Massachusetts allows 90 days, many states 365).
+    pub medicaid_days: i64,
+    /// Commercial plans (contracts commonly say 90 to 180 days).
+    pub commercial_days: i64,
+    /// Other government programs.
+    pub government_days: i64,
+    /// A payer's own limit by payer id (NM109 of 2010BB), over its kind's.
+    pub by_payer_code: Vec<(String, i64)>,
+    /// Days before the limit when a warning is given.
+    pub warn_days: i64,
+}
+
+impl Default for ScrubSettings {
+    fn default() -> Self {
+        Self {
+            medicare_days: 365,
+            medicaid_days: 365,
+            commercial_days: 180,
+            government_days: 365,
+            by_payer_code: Vec::new(),
+            warn_days: 30,
+        }
+    }
+}
+
+impl ScrubSettings {
+    /// The filing limit for `payer`, in days, if it has one.
+    pub fn limit_days(&self, payer: &Payer) -> Option<i64> {
+        if let Some((_, days)) = self
+            .by_payer_code
+            .iter()
+            .find(|(code, _)| payer.payer_code.as_deref() == Some(code.as_str()))
+        {
+            return Some(*days);
+        }
+        match payer.kind {
+            PayerKind::Medicare => Some(self.medicare_days),
+            PayerKind::Medicaid => Some(self.medicaid_days),
+            PayerKind::Commercial => Some(self.commercial_days),
+            PayerKind::Government => Some(self.government_days),
+            PayerKind::SelfPay => None,
+        }
+    }
+}
+
+/// What the scrubber needs besides the store: the code sets, the payers' limits, and the
+/// day it runs (the claim would go out today).
+#[derive(Debug, Clone, Copy)]
+pub struct Scrubber<'a> {
+    /// The code sets, releases by date.
+    pub codes: &'a CodeSets,
+    /// Filing limits.
+    pub settings: &'a ScrubSettings,
+    /// Today.
+    pub today: Date,
+}
+
+struct Found(Vec<ClaimEdit>);
+
+impl Found {
+    fn add(&mut self, rule_id: &str, field: impl Into<String>, message: impl Into<String>) {
+        self.push(rule_id, field, message, true);
+    }
+
+    fn warn(&mut self, rule_id: &str, field: impl Into<String>, message: impl Into<String>) {
+        self.push(rule_id, field, message, false);
+    }
+
+    fn push(
+        &mut self,
+        rule_id: &str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        blocking: bool,
+    ) {
+        let rule = rule(rule_id);
+        self.0.push(ClaimEdit {
+            rule: rule.id.to_owned(),
+            source: rule.source.to_owned(),
+            field: field.into(),
+            message: message.into(),
+            blocking,
+        });
+    }
+}
+
+/// Scrubs stored claim `id` and writes what was found: the claim becomes `scrubbed` when no
+/// blocking edit is left open (overrides given earlier for the same edit still hold), else
+/// stays `draft` for the work queue.
+pub fn scrub_claim(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    scrubber: &Scrubber<'_>,
+    id: i64,
+) -> store::Result<Stored<Claim>> {
+    let stored = tx.get::<Claim>(id)?;
+    let edits = claim_edits(tx, scrubber, &stored)?;
+    let next = stored
+        .record
+        .scrubbed(edits)
+        .map_err(|errors| store::Error::Invalid {
+            kind: "claim",
+            errors,
+        })?;
+    if next == stored.record {
+        return Ok(stored);
+    }
+    tx.update(actor, id, stored.meta.version, &next)
+}
+
+/// Every edit stored claim `stored` fails now, without writing.
+pub fn claim_edits(
+    tx: &mut Tx<'_>,
+    scrubber: &Scrubber<'_>,
+    stored: &Stored<Claim>,
+) -> store::Result<Vec<ClaimEdit>> {
+    let mut found = Found(Vec::new());
+    let claim = &stored.record;
+    let built = match professional_claim(tx, claim)? {
+        Ok(built) => built,
+        Err(problems) => {
+            for problem in problems {
+                found.add(
+                    "buildable",
+                    format!("{} {}", problem.source, problem.field),
+                    problem.message,
+                );
+            }
+            return Ok(found.0);
+        }
+    };
+    let patient = tx.get::<Patient>(claim.patient_id.0)?.record;
+    let payer = tx.get::<Payer>(claim.payer_id.0)?.record;
+    member_id(&built, &mut found);
+    taxonomy(&built, &mut found);
+    totals(claim, &built, &mut found);
+    lines(&built, &mut found);
+    codes(scrubber, &patient, claim.service_date, &built, &mut found);
+    timely_filing(scrubber, &payer, claim, &mut found);
+    duplicates(tx, stored, &mut found)?;
+    Ok(found.0)
+}
+
+fn member_id(claim: &ProfessionalClaim, found: &mut Found) {
+    let id = claim.subscriber.member_id.trim();
+    let field = "2010BA NM109";
+    if id.is_empty() {
+        found.add("member-id", field, "the member id is missing");
+        return;
+    }
+    if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || id.len() > 80 {
+        found.add(
+            "member-id",
+            field,
+            format!("{id:?} is not a member id (letters, digits and hyphens, at most 80)"),
+        );
+    }
+    if claim.subscriber.filing.code() == "MB" && !is_mbi(id) {
+        found.add(
+            "member-id",
+            field,
+            format!("{id:?} is not a Medicare Beneficiary Identifier (11 characters, CMS format)"),
+        );
+    }
+}
+
+/// The MBI's shape (CMS): C A AN N A AN N A A N N, letters without S L O I B Z.
+fn is_mbi(id: &str) -> bool {
+    let letter = |c: u8| c.is_ascii_uppercase() && !b"SLOIBZ".contains(&c);
+    let digit = |c: u8| c.is_ascii_digit();
+    let alnum = |c: u8| letter(c) || digit(c);
+    let b = id.as_bytes();
+    let shape: [&dyn Fn(u8) -> bool; 11] = [
+        &|c| (b'1'..=b'9').contains(&c),
+        &letter,
+        &alnum,
+        &digit,
+        &letter,
+        &alnum,
+        &digit,
+        &letter,
+        &letter,
+        &digit,
+        &digit,
+    ];
+    b.len() == 11 && b.iter().zip(shape).all(|(c, ok)| ok(*c))
+}
+
+fn taxonomy(claim: &ProfessionalClaim, found: &mut Found) {
+    let taxonomies = [
+        ("2000A PRV03", claim.billing.taxonomy.as_deref()),
+        (
+            "2310B PRV03",
+            claim.rendering.as_ref().and_then(|r| r.taxonomy.as_deref()),
+        ),
+    ];
+    for (field, taxonomy) in taxonomies {
+        let Some(code) = taxonomy else { continue };
+        let ok = code.len() == 10
+            && code.ends_with('X')
+            && code.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ok {
+            found.add(
+                "taxonomy",
+                field,
+                format!("{code:?} is not a provider taxonomy code (ten characters ending in X)"),
+            );
+        }
+    }
+}
+
+fn totals(claim: &Claim, built: &ProfessionalClaim, found: &mut Found) {
+    let lines: i64 = built.lines.iter().map(|l| l.charge_cents).sum();
+    if lines != built.total_cents() || lines != claim.total_cents {
+        found.add(
+            "claim-total",
+            "2300 CLM02",
+            format!(
+                "the claim's total {} is not the sum of its lines {}; the charges changed since it was drafted",
+                x12::format_cents(claim.total_cents),
+                x12::format_cents(lines)
+            ),
+        );
+    }
+}
+
+fn lines(claim: &ProfessionalClaim, found: &mut Found) {
+    let n_diagnoses = claim.diagnoses.len();
+    for (idx, line) in claim.lines.iter().enumerate() {
+        let at = idx + 1;
+        if line.charge_cents <= 0 {
+            found.add(
+                "line-charge",
+                format!("line {at} SV102"),
+                format!("the charge is {}", x12::format_cents(line.charge_cents)),
+            );
+        }
+        if line.units <= 0 {
+            found.add(
+                "line-charge",
+                format!("line {at} SV104"),
+                format!("{} units", line.units),
+            );
+        }
+        if line.pointers.is_empty() || line.pointers.len() > 4 {
+            found.add(
+                "diagnosis-pointer",
+                format!("line {at} SV107"),
+                format!(
+                    "{} pointers; a line points at one to four diagnoses",
+                    line.pointers.len()
+                ),
+            );
+        }
+        for pointer in &line.pointers {
+            if *pointer == 0 || usize::from(*pointer) > n_diagnoses {
+                found.add(
+                    "diagnosis-pointer",
+                    format!("line {at} SV107"),
+                    format!(
+                        "pointer {pointer} points at no diagnosis (the claim has {n_diagnoses})"
+                    ),
+                );
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        if line.modifiers.len() > 4 {
+            found.add(
+                "modifier",
+                format!("line {at} SV101-3"),
+                format!(
+                    "{} modifiers; a line carries at most four",
+                    line.modifiers.len()
+                ),
+            );
+        }
+        for modifier in &line.modifiers {
+            let shaped = modifier.len() == 2 && modifier.chars().all(|c| c.is_ascii_alphanumeric());
+            if !shaped {
+                found.add(
+                    "modifier",
+                    format!("line {at} SV101-3"),
+                    format!("{modifier:?} is not a modifier (two letters or digits)"),
+                );
+            }
+            if seen.contains(&modifier.as_str()) {
+                found.add(
+                    "modifier",
+                    format!("line {at} SV101-3"),
+                    format!("modifier {modifier} is repeated"),
+                );
+            }
+            seen.push(modifier);
+        }
+    }
+}
+
+fn edits_patient(patient: &Patient, dos: Date) -> codes::Patient {
+    codes::Patient {
+        sex: match patient.sex {
+            AdministrativeSex::Female => Some(codes::Sex::Female),
+            AdministrativeSex::Male => Some(codes::Sex::Male),
+            _ => None,
+        },
+        age_years: u16::try_from(patient.age_on(dos)).ok(),
+    }
+}
+
+fn codes(
+    scrubber: &Scrubber<'_>,
+    patient: &Patient,
+    dos: Date,
+    claim: &ProfessionalClaim,
+    found: &mut Found,
+) {
+    let codes = scrubber.codes;
+    let edits_patient = edits_patient(patient, dos);
+    for (idx, code) in claim.diagnoses.iter().enumerate() {
+        let field = format!("2300 HI{:02}-2", idx + 1);
+        match codes.validate(System::Icd10Cm, code, dos, &edits_patient) {
+            Ok(v) if v.valid => {}
+            Ok(v) => found.add(
+                "diagnosis-code",
+                field,
+                format!("{code}: {}", v.problems.join("; ")),
+            ),
+            Err(e) => found.warn(
+                "diagnosis-code",
+                field,
+                format!("{code}: not checked, no ICD-10-CM release for {dos}: {e}"),
+            ),
+        }
+    }
+    for (idx, line) in claim.lines.iter().enumerate() {
+        let field = format!("line {} SV101-2", idx + 1);
+        let code = line.code.as_str();
+        let hcpcs = code.len() == 5
+            && code.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+            && code.chars().skip(1).all(|c| c.is_ascii_digit());
+        let cpt = code.len() == 5
+            && code.chars().take(4).all(|c| c.is_ascii_digit())
+            && code
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_digit() || c == 'F' || c == 'T');
+        if hcpcs {
+            match codes.validate(System::Hcpcs, code, line.service_date, &edits_patient) {
+                Ok(v) if v.exists && v.billable => {}
+                Ok(v) => found.add(
+                    "procedure-code",
+                    field,
+                    format!("{code}: {}", v.problems.join("; ")),
+                ),
+                Err(e) => found.warn(
+                    "procedure-code",
+                    field,
+                    format!(
+                        "{code}: not checked, no HCPCS release for {}: {e}",
+                        line.service_date
+                    ),
+                ),
+            }
+        } else if cpt {
+            // CPT is checked only against a licensed file the user imported.
+            if let Ok(v) = codes.validate(System::Cpt, code, line.service_date, &edits_patient)
+                && !(v.exists && v.billable)
+            {
+                found.add(
+                    "procedure-code",
+                    field,
+                    format!("{code}: {}", v.problems.join("; ")),
+                );
+            }
+        } else {
+            found.add(
+                "procedure-code",
+                field,
+                format!("{code:?} is neither a CPT code (five digits, or four and F or T) nor a HCPCS code (a letter and four digits)"),
+            );
+        }
+        for modifier in &line.modifiers {
+            let level_two = modifier.chars().any(|c| c.is_ascii_alphabetic());
+            if !level_two {
+                continue;
+            }
+            if let Ok(v) =
+                codes.validate(System::Hcpcs, modifier, line.service_date, &edits_patient)
+                && !v.exists
+            {
+                found.add(
+                    "modifier",
+                    format!("line {} SV101-3", idx + 1),
+                    format!(
+                        "{modifier} is not a HCPCS Level II modifier in force on {}",
+                        line.service_date
+                    ),
+                );
+            }
+        }
+    }
+    let listed: Vec<&str> = claim.diagnoses.iter().map(String::as_str).collect();
+    match codes.coding_edits(&listed, dos, &edits_patient) {
+        Ok(edits) => {
+            for edit in edits {
+                let blocking = edit.severity == codes::Severity::Error;
+                found.0.push(ClaimEdit {
+                    rule: edit.rule.to_owned(),
+                    source: edit.source,
+                    field: format!("2300 HI ({})", edit.codes.join(", ")),
+                    message: edit.message,
+                    blocking,
+                });
+            }
+        }
+        Err(e) => found.warn(
+            "coding-edits",
+            "2300 HI",
+            format!("not checked, no ICD-10-CM release for {dos}: {e}"),
+        ),
+    }
+}
+
+fn timely_filing(scrubber: &Scrubber<'_>, payer: &Payer, claim: &Claim, found: &mut Found) {
+    let Some(limit) = scrubber.settings.limit_days(payer) else {
+        return;
+    };
+    let age = (scrubber.today - claim.service_date).whole_days();
+    let field = "2400 DTP03 (date of service)";
+    if age > limit {
+        found.add(
+            "timely-filing",
+            field,
+            format!(
+                "{age} days since the date of service {}; {} accepts claims for {limit} days",
+                claim.service_date, payer.name
+            ),
+        );
+    } else if age > limit - scrubber.settings.warn_days {
+        found.warn(
+            "timely-filing",
+            field,
+            format!(
+                "{} days left of {}'s {limit}-day filing limit",
+                limit - age,
+                payer.name
+            ),
+        );
+    }
+}
+
+fn duplicates(tx: &mut Tx<'_>, stored: &Stored<Claim>, found: &mut Found) -> store::Result<()> {
+    let claim = &stored.record;
+    if claim.frequency != ClaimFrequency::Original {
+        return Ok(());
+    }
+    let others = tx.select::<Claim>(
+        "patient_id = ? AND payer_id = ? AND service_date = ? AND id <> ?",
+        &[
+            Value::Int(claim.patient_id.0),
+            Value::Int(claim.payer_id.0),
+            Value::Date(claim.service_date),
+            Value::Int(stored.meta.id),
+        ],
+        "id",
+        i64::MAX,
+    )?;
+    for other in others {
+        let live = other.record.status.is_open()
+            || other.record.status.is_at_payer()
+            || other.record.status == ClaimStatus::Rejected;
+        if live
+            && other.record.frequency == ClaimFrequency::Original
+            && other.record.total_cents == claim.total_cents
+        {
+            found.add(
+                "duplicate",
+                "2300 CLM01",
+                format!(
+                    "claim {} (encounter {}, {}) bills the same patient, payer, date of service and amount",
+                    other.meta.id,
+                    other.record.encounter_id.0,
+                    other.record.status.as_str()
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The claims waiting for someone: drafts with blocking edits open, oldest date of
+/// service first (the filing limit runs from it).
+pub fn work_queue(tx: &mut Tx<'_>, limit: i64) -> store::Result<Vec<Stored<Claim>>> {
+    Ok(tx
+        .select::<Claim>(
+            "status = ?",
+            &[Value::from(ClaimStatus::Draft.as_str())],
+            "service_date, id",
+            limit,
+        )?
+        .into_iter()
+        .filter(|c| c.record.open_edits().next().is_some())
+        .collect())
+}

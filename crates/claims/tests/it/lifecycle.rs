@@ -1,0 +1,355 @@
+//! Claims as records through their lifecycle: drafted, scrubbed (with the edits and
+//! overrides), submitted in an 837P, paid by an 835, replaced (frequency 7, REF*F8) and
+//! voided; steps the lifecycle does not have are refused. Run on both backends.
+
+use crate::build::office_visit;
+use crate::{keep_for_validator, submitter};
+use claims::{
+    ScrubSettings, Scrubber, draft_claim, draft_replacement, post_remittance, read_remittances,
+    scrub_claim, submit_claims, work_queue,
+};
+use records::*;
+use store::{Actor, Stored};
+use test_support::{TestStore, backend_tests};
+use time::macros::{date, datetime};
+
+fn actor() -> Actor {
+    Actor::new("test:biller")
+}
+
+fn code_sets() -> &'static codes::CodeSets {
+    static SETS: std::sync::OnceLock<codes::CodeSets> = std::sync::OnceLock::new();
+    SETS.get_or_init(|| codes::CodeSets::embedded().unwrap())
+}
+
+fn scrub(store: &TestStore, id: i64, today: time::Date) -> Stored<Claim> {
+    let settings = ScrubSettings::default();
+    let scrubber = Scrubber {
+        codes: code_sets(),
+        settings: &settings,
+        today,
+    };
+    store
+        .write(|tx| scrub_claim(tx, &actor(), &scrubber, id))
+        .unwrap()
+}
+
+/// The office visit and its claim, drafted.
+fn drafted(store: &TestStore) -> (crate::build::Ids, Stored<Claim>) {
+    let ids = store
+        .write(|tx| office_visit(tx, Relationship::SelfSubscriber))
+        .unwrap();
+    let drafted = store
+        .write(|tx| draft_claim(tx, &actor(), ids.encounter, CoverageOrder::Primary))
+        .unwrap()
+        .unwrap();
+    (ids, drafted)
+}
+
+fn keys(claim: &Claim) -> Vec<String> {
+    claim.edits.iter().map(ClaimEdit::key).collect()
+}
+
+fn submit(store: &TestStore, ids: &[i64]) -> claims::Submission {
+    let ids: Vec<ClaimId> = ids.iter().map(|id| ClaimId(*id)).collect();
+    store
+        .write(|tx| {
+            submit_claims(
+                tx,
+                &actor(),
+                &ids,
+                &submitter(),
+                datetime!(2026-02-20 10:00),
+                x12::Delimiters::default(),
+            )
+        })
+        .unwrap()
+}
+
+fn remittance(claim_id: &str) -> String {
+    let body = format!(
+        "ST*835*0001~BPR*I*100*C*CHK************20260315~TRN*1*CHK2001*1512345678~\
+N1*PR*EXAMPLE HEALTH PLAN~N1*PE*MAPLE FAMILY PRACTICE*XX*1234567893~LX*1~\
+CLP*{claim_id}*1*150.5*100*20*12*PCN777~\
+SVC*HC:99213:25*125.5*100**1~CAS*CO*45*10.5~CAS*PR*2*15~\
+SVC*HC:87880*25*0**1~CAS*CO*97*20~CAS*PR*2*5~SE*14*0001~"
+    );
+    format!(
+        "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*CHARTROOM01    *260315*1200*^*00501*000000312*0*P*:~\
+GS*HP*PAYER01*CHARTROOM01*20260315*1200*312*X*005010X221A1~{body}GE*1*312~IEA*1*000000312~"
+    )
+}
+
+fn a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided(store: &TestStore) {
+    let (ids, drafted) = drafted(store);
+    let id = drafted.meta.id;
+    assert_eq!(drafted.record.status, ClaimStatus::Draft);
+    assert_eq!(
+        drafted.record.control_number,
+        format!("E{}", ids.encounter.0)
+    );
+    assert_eq!(drafted.record.total_cents, 15_050);
+    assert_eq!(drafted.record.service_date, date!(2026 - 02 - 10));
+    let again = store
+        .write(|tx| draft_claim(tx, &actor(), ids.encounter, CoverageOrder::Primary))
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.meta.id, id, "one live claim per encounter and payer");
+
+    // Not scrubbed yet: held.
+    let held = submit(store, &[id]);
+    assert!(held.text.is_none());
+    assert_eq!(
+        held.held,
+        [(
+            ClaimId(id),
+            "is draft; only a scrubbed claim is sent".to_owned()
+        )]
+    );
+
+    let scrubbed = scrub(store, id, date!(2026 - 02 - 20));
+    assert_eq!(
+        scrubbed.record.open_edits().count(),
+        0,
+        "{:?}",
+        keys(&scrubbed.record)
+    );
+    assert_eq!(scrubbed.record.status, ClaimStatus::Scrubbed);
+
+    let sent = submit(store, &[id]);
+    let text = sent.text.unwrap();
+    let numbers = sent.numbers.unwrap();
+    assert!(text.contains(&format!("CLM*E{}*150.5***11:B:1*", ids.encounter.0)));
+    assert_eq!(sent.sent[0].record.status, ClaimStatus::Submitted);
+    assert_eq!(
+        sent.sent[0].record.interchange,
+        Some(i64::from(numbers.interchange))
+    );
+    keep_for_validator("claims-lifecycle-original.x12", &text);
+
+    let remittances = read_remittances(&remittance(&format!("E{}", ids.encounter.0))).unwrap();
+    let report = store
+        .write(|tx| {
+            post_remittance(tx, &actor(), &remittances[0], date!(2026 - 03 - 16)).map_err(|e| {
+                match e {
+                    claims::PostError::Store(e) => e,
+                    other => panic!("{other}"),
+                }
+            })
+        })
+        .unwrap();
+    assert_eq!(report.adjudicated, [(id, ClaimStatus::PartiallyPaid)]);
+    let paid = store.read(|tx| tx.get::<Claim>(id)).unwrap().record;
+    assert_eq!(paid.payer_claim_number.as_deref(), Some("PCN777"));
+    assert_eq!(
+        (paid.paid_cents, paid.patient_responsibility_cents),
+        (10_000, 2_000)
+    );
+    assert_eq!(paid.adjustment_codes, ["PR-2", "CO-97", "CO-45"]);
+    let reason = paid.status_reason.unwrap();
+    assert!(reason.starts_with("CO-97: "), "{reason}");
+
+    // The chart is corrected; a replacement goes out naming the payer's claim number.
+    let replacement = store
+        .write(|tx| draft_replacement(tx, &actor(), ClaimId(id), ClaimFrequency::Replacement))
+        .unwrap();
+    assert_eq!(replacement.record.frequency, ClaimFrequency::Replacement);
+    assert_eq!(replacement.record.replaces_claim_id, Some(ClaimId(id)));
+    scrub(store, replacement.meta.id, date!(2026 - 03 - 20));
+    let resent = submit(store, &[replacement.meta.id]);
+    let text = resent.text.unwrap();
+    assert!(text.contains(":B:7*"), "CLM05-3 is 7: {text}");
+    assert!(text.contains("~REF*F8*PCN777~"), "{text}");
+    keep_for_validator("claims-lifecycle-replacement.x12", &text);
+    assert_ne!(resent.numbers.unwrap().interchange, numbers.interchange);
+    let original = store.read(|tx| tx.get::<Claim>(id)).unwrap();
+    assert_eq!(original.record.status, ClaimStatus::Corrected);
+
+    // A corrected claim is not replaced twice; the replacement can be voided once the
+    // payer has given it a number.
+    let refused = store
+        .write(|tx| draft_replacement(tx, &actor(), ClaimId(id), ClaimFrequency::Void))
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("only a claim the payer has can be replaced or voided"),
+        "{refused}"
+    );
+    let void = store
+        .write(|tx| {
+            draft_replacement(
+                tx,
+                &actor(),
+                ClaimId(replacement.meta.id),
+                ClaimFrequency::Void,
+            )
+        })
+        .unwrap();
+    scrub(store, void.meta.id, date!(2026 - 03 - 21));
+    let voided = submit(store, &[void.meta.id]);
+    assert!(voided.text.unwrap().contains(":B:8*"));
+    let history = store
+        .read(|tx| tx.get::<Claim>(replacement.meta.id))
+        .unwrap();
+    assert_eq!(history.record.status, ClaimStatus::Voided);
+}
+
+fn steps_the_lifecycle_does_not_have_are_refused(store: &TestStore) {
+    let (_, drafted) = drafted(store);
+    let paid = Claim {
+        status: ClaimStatus::Paid,
+        ..drafted.record.clone()
+    };
+    let refused = store
+        .write(|tx| tx.update(&actor(), drafted.meta.id, drafted.meta.version, &paid))
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("a draft claim cannot become paid"),
+        "{refused}"
+    );
+    let void_without_number = store
+        .write(|tx| draft_replacement(tx, &actor(), ClaimId(drafted.meta.id), ClaimFrequency::Void))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        void_without_number.contains("only a claim the payer has")
+            && void_without_number.contains("payer_claim_number"),
+        "{void_without_number}"
+    );
+}
+
+fn a_late_claim_waits_in_the_queue_until_overridden_with_a_reason(store: &TestStore) {
+    let (_, drafted) = drafted(store);
+    let id = drafted.meta.id;
+    // The plan accepts claims for 180 days; this one is 200 days late.
+    let late = scrub(store, id, date!(2026 - 08 - 29));
+    assert_eq!(late.record.status, ClaimStatus::Draft);
+    let open: Vec<&ClaimEdit> = late.record.open_edits().collect();
+    assert_eq!(open.len(), 1, "{:?}", keys(&late.record));
+    assert_eq!(open[0].rule, "timely-filing");
+    assert!(open[0].source.contains("42 CFR 424.44"));
+    assert_eq!(
+        open[0].message,
+        "200 days since the date of service 2026-02-10; Example Health Plan accepts claims for 180 days"
+    );
+    let queue = store.read(|tx| work_queue(tx, 100)).unwrap();
+    assert_eq!(queue.iter().map(|c| c.meta.id).collect::<Vec<_>>(), [id]);
+
+    let key = open[0].key();
+    let no_reason = late
+        .record
+        .overridden(&key, " ", "bo", datetime!(2026-08-29 10:00 UTC))
+        .unwrap_err();
+    assert_eq!(
+        no_reason.to_string(),
+        "reason: is required to override an edit"
+    );
+    let overridden = late
+        .record
+        .overridden(
+            &key,
+            "payer granted an extension (letter 2026-08-01)",
+            "bo",
+            datetime!(2026-08-29 10:00 UTC),
+        )
+        .unwrap();
+    assert_eq!(overridden.status, ClaimStatus::Scrubbed);
+    store
+        .write(|tx| tx.update(&actor(), id, late.meta.version, &overridden))
+        .unwrap();
+    // A scrub again keeps the override, since the same edit is found.
+    let rescrubbed = scrub(store, id, date!(2026 - 08 - 30));
+    assert_eq!(rescrubbed.record.status, ClaimStatus::Scrubbed);
+    assert_eq!(rescrubbed.record.overrides.len(), 1);
+    assert!(store.read(|tx| work_queue(tx, 100)).unwrap().is_empty());
+}
+
+fn a_second_claim_for_the_same_service_is_a_duplicate(store: &TestStore) {
+    let (ids, first) = drafted(store);
+    let copy = store
+        .write(|tx| {
+            tx.create(
+                &actor(),
+                &Claim {
+                    control_number: "MANUAL-1".into(),
+                    ..first.record.clone()
+                },
+            )
+        })
+        .unwrap();
+    let found = scrub(store, copy.meta.id, date!(2026 - 02 - 20));
+    assert_eq!(keys(&found.record), ["duplicate @ 2300 CLM01"]);
+    assert_eq!(
+        found.record.edits[0].message,
+        format!(
+            "claim {} (encounter {}, draft) bills the same patient, payer, date of service and amount",
+            first.meta.id, ids.encounter.0
+        )
+    );
+}
+
+fn a_medicare_claim_needs_an_mbi_and_valid_codes(store: &TestStore) {
+    let ids = store
+        .write(|tx| office_visit(tx, Relationship::SelfSubscriber))
+        .unwrap();
+    store
+        .write(|tx| {
+            let payer = tx.get::<Payer>(ids.payer)?;
+            let medicare = Payer {
+                kind: PayerKind::Medicare,
+                ..payer.record
+            };
+            tx.update(&actor(), ids.payer, payer.meta.version, &medicare)?;
+            let diagnosis = tx
+                .for_patient::<Diagnosis>(ids.patient.0)?
+                .into_iter()
+                .find(|d| d.record.code == "I10")
+                .unwrap();
+            let header = Diagnosis {
+                code: "E11".into(),
+                ..diagnosis.record
+            };
+            tx.update(&actor(), diagnosis.meta.id, diagnosis.meta.version, &header)?;
+            Ok(())
+        })
+        .unwrap();
+    let drafted = store
+        .write(|tx| draft_claim(tx, &actor(), ids.encounter, CoverageOrder::Primary))
+        .unwrap()
+        .unwrap();
+    let found = scrub(store, drafted.meta.id, date!(2026 - 02 - 20));
+    let keys = keys(&found.record);
+    assert!(
+        keys.contains(&"member-id @ 2010BA NM109".to_owned()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"diagnosis-code @ 2300 HI03-2".to_owned()),
+        "{keys:?}"
+    );
+    let header = found
+        .record
+        .edits
+        .iter()
+        .find(|e| e.rule == "diagnosis-code")
+        .unwrap();
+    assert!(
+        header
+            .message
+            .starts_with("E11: E11 is a header, not billable"),
+        "{}",
+        header.message
+    );
+    assert_eq!(found.record.status, ClaimStatus::Draft);
+}
+
+backend_tests!(
+    a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided,
+    steps_the_lifecycle_does_not_have_are_refused,
+    a_late_claim_waits_in_the_queue_until_overridden_with_a_reason,
+    a_second_claim_for_the_same_service_is_a_duplicate,
+    a_medicare_claim_needs_an_mbi_and_valid_codes,
+);
