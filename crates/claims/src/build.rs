@@ -60,12 +60,59 @@ impl Problems {
     }
 }
 
+/// Which charges a claim carries: the clinicians' CPT/HCPCS services (837P) or the
+/// facility's revenue-code lines (837I).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Professional,
+    Facility,
+}
+
+impl Side {
+    fn max_diagnoses(self) -> usize {
+        match self {
+            Self::Professional => MAX_DIAGNOSES,
+            // 837I: the principal diagnosis and 24 others.
+            Self::Facility => 25,
+        }
+    }
+
+    fn max_lines(self) -> usize {
+        match self {
+            Self::Professional => MAX_LINES,
+            Self::Facility => 999,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Professional => "an 837P",
+            Self::Facility => "an 837I",
+        }
+    }
+}
+
+/// A UB-04 revenue code: four digits (`0450`), as facility charges carry them.
+pub(crate) fn is_revenue_code(code: &str) -> bool {
+    code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Builds the claim for `encounter_id` to the payer of coverage `order`; the outer error
 /// is a store failure, the inner one every reason the claim cannot be built.
 pub fn build_professional(
     tx: &mut Tx<'_>,
     encounter_id: EncounterId,
     order: CoverageOrder,
+) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
+    build_claim(tx, encounter_id, order, Side::Professional)
+}
+
+/// The claim's parties, diagnoses and the lines of `side`.
+pub(crate) fn build_claim(
+    tx: &mut Tx<'_>,
+    encounter_id: EncounterId,
+    order: CoverageOrder,
+    side: Side,
 ) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
     let mut problems = Problems(Vec::new());
     let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
@@ -139,13 +186,14 @@ pub fn build_professional(
         }
     };
 
-    let diagnoses = diagnoses(tx, &encounter, encounter_id, &source, &mut problems)?;
+    let diagnoses = diagnoses(tx, &encounter, encounter_id, &source, side, &mut problems)?;
     let lines = lines(
         tx,
         &encounter,
         encounter_id,
         diagnoses.len(),
         &source,
+        side,
         &mut problems,
     )?;
 
@@ -338,6 +386,7 @@ fn diagnoses(
     encounter: &Encounter,
     encounter_id: EncounterId,
     source: &str,
+    side: Side,
     problems: &mut Problems,
 ) -> store::Result<Vec<String>> {
     let mut coded: Vec<Diagnosis> = tx
@@ -361,13 +410,15 @@ fn diagnoses(
             "none coded; a claim needs at least one ICD-10-CM diagnosis",
         );
     }
-    if codes.len() > MAX_DIAGNOSES {
+    if codes.len() > side.max_diagnoses() {
         problems.add(
             source,
             "diagnoses",
             format!(
-                "{} coded; an 837P claim carries at most {MAX_DIAGNOSES}",
-                codes.len()
+                "{} coded; {} claim carries at most {}",
+                codes.len(),
+                side.name(),
+                side.max_diagnoses()
             ),
         );
     }
@@ -380,30 +431,42 @@ fn lines(
     encounter_id: EncounterId,
     n_diagnoses: usize,
     source: &str,
+    side: Side,
     problems: &mut Problems,
 ) -> store::Result<Vec<ServiceLine>> {
     let mut charges: Vec<_> = tx
         .for_patient::<Charge>(encounter.patient_id.0)?
         .into_iter()
         .filter(|c| c.record.encounter_id == Some(encounter_id))
+        .filter(|c| {
+            let facility = c.record.code.as_deref().is_some_and(is_revenue_code);
+            facility == (side == Side::Facility)
+        })
         .collect();
     charges.sort_by_key(|c| (c.record.service_date, c.meta.id));
-    let pointers: Vec<u8> = (1..=n_diagnoses.min(4))
-        .filter_map(|p| u8::try_from(p).ok())
-        .collect();
+    // The 837I has no pointers: its diagnoses belong to the stay.
+    let pointers: Vec<u8> = match side {
+        Side::Professional => (1..=n_diagnoses.min(4))
+            .filter_map(|p| u8::try_from(p).ok())
+            .collect(),
+        Side::Facility => Vec::new(),
+    };
     let mut lines = Vec::with_capacity(charges.len());
     for charge in charges {
         let Some(code) = charge.record.code.clone() else {
             problems.add(
                 format!("charge {}", charge.meta.id),
                 "code",
-                "missing; SV101-2 needs a CPT or HCPCS code",
+                match side {
+                    Side::Professional => "missing; SV101-2 needs a CPT or HCPCS code",
+                    Side::Facility => "missing; SV201 needs a revenue code",
+                },
             );
             continue;
         };
-        let modifiers = match charge.record.procedure_id {
-            Some(id) => tx.get::<Procedure>(id.0)?.record.modifiers,
-            None => Vec::new(),
+        let modifiers = match (side, charge.record.procedure_id) {
+            (Side::Professional, Some(id)) => tx.get::<Procedure>(id.0)?.record.modifiers,
+            _ => Vec::new(),
         };
         lines.push(ServiceLine {
             code,
@@ -418,16 +481,21 @@ fn lines(
         problems.add(
             source,
             "charges",
-            "none; a claim needs at least one charged service",
+            match side {
+                Side::Professional => "none; a claim needs at least one charged service",
+                Side::Facility => "no facility (revenue code) charge; an 837I needs at least one",
+            },
         );
     }
-    if lines.len() > MAX_LINES {
+    if lines.len() > side.max_lines() {
         problems.add(
             source,
             "charges",
             format!(
-                "{} lines; an 837P claim carries at most {MAX_LINES}",
-                lines.len()
+                "{} lines; {} claim carries at most {}",
+                lines.len(),
+                side.name(),
+                side.max_lines()
             ),
         );
     }

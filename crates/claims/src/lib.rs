@@ -17,6 +17,7 @@ mod adjustment_codes;
 mod audited;
 mod build;
 mod claim;
+mod institutional;
 mod lifecycle;
 mod posting;
 mod professional;
@@ -32,9 +33,10 @@ pub use claim::{
     BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
     RenderingProvider, ServiceLine, Subscriber,
 };
+pub use institutional::{InstitutionalClaim, build_institutional, write_837i};
 pub use lifecycle::{
-    Submission, claims_of_encounter, draft_claim, draft_replacement, live_claim,
-    professional_claim, submit_claims,
+    SentFile, Submission, claims_of_encounter, draft_claim, draft_replacement, institutional_claim,
+    live_claim, professional_claim, submit_claims,
 };
 pub use posting::{PostError, PostReport, Unmatched, post_remittance};
 pub use professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};

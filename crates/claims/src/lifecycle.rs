@@ -12,11 +12,13 @@
 use crate::adjustment_codes::reason_description;
 use crate::build::{BuildProblem, build_professional};
 use crate::claim::ProfessionalClaim;
+use crate::institutional::{InstitutionalClaim, build_institutional, write_837i};
 use crate::professional::{Numbers, write_837p};
 use crate::remittance::ClaimPayment;
 use crate::submitter::Submitter;
 use records::{
-    Claim, ClaimFrequency, ClaimId, ClaimStatus, CoverageOrder, EncounterId, ValidationErrors,
+    Claim, ClaimFrequency, ClaimId, ClaimKind, ClaimStatus, CoverageOrder, EncounterId,
+    ValidationErrors,
 };
 use store::{Actor, ControlKind, Stored, Tx, Value};
 use time::PrimitiveDateTime;
@@ -34,16 +36,19 @@ pub fn claims_of_encounter(
     )
 }
 
-/// The live claim (open, or with the payer) of `encounter_id` to the payer of `order`.
+/// The live claim (open, or with the payer) of `kind` for `encounter_id` to the payer of
+/// `order`.
 pub fn live_claim(
     tx: &mut Tx<'_>,
     encounter_id: EncounterId,
     order: CoverageOrder,
+    kind: ClaimKind,
 ) -> store::Result<Option<Stored<Claim>>> {
     Ok(claims_of_encounter(tx, encounter_id)?
         .into_iter()
         .filter(|c| {
             c.record.coverage_order == order
+                && c.record.kind == kind
                 && (c.record.status.is_open()
                     || c.record.status.is_at_payer()
                     || c.record.status == ClaimStatus::Rejected)
@@ -58,22 +63,29 @@ fn invalid(errors: ValidationErrors) -> store::Error {
     }
 }
 
-/// Drafts the claim of `encounter_id` to the payer of `order`, or returns the live one on
-/// file (an open one refreshed from the chart: its total, payer and date of service, and
-/// back to draft when they changed, so it is scrubbed again); the inner error is every
-/// reason the claim cannot be built.
+/// Drafts the claim of `kind` for `encounter_id` to the payer of `order`, or returns the
+/// live one on file (an open one refreshed from the chart: its total, payer and date of
+/// service, and back to draft when they changed, so it is scrubbed again); the inner error
+/// is every reason the claim cannot be built.
 pub fn draft_claim(
     tx: &mut Tx<'_>,
     actor: &Actor,
     encounter_id: EncounterId,
     order: CoverageOrder,
+    kind: ClaimKind,
 ) -> store::Result<Result<Stored<Claim>, Vec<BuildProblem>>> {
-    let built = match build_professional(tx, encounter_id, order)? {
+    let built = match kind {
+        ClaimKind::Professional => build_professional(tx, encounter_id, order)?,
+        ClaimKind::Institutional => {
+            build_institutional(tx, encounter_id, order)?.map(|claim| claim.base)
+        }
+    };
+    let built = match built {
         Ok(built) => built,
         Err(problems) => return Ok(Err(problems)),
     };
     let service_date = first_service_date(&built);
-    if let Some(live) = live_claim(tx, encounter_id, order)? {
+    if let Some(live) = live_claim(tx, encounter_id, order, kind)? {
         let record = &live.record;
         let fresh = record.total_cents == built.total_cents()
             && record.payer_id == built.payer_id
@@ -93,6 +105,7 @@ pub fn draft_claim(
             .map(Ok);
     }
     let claim = Claim::original(
+        kind,
         built.patient_id,
         encounter_id,
         built.payer_id,
@@ -129,41 +142,69 @@ pub fn draft_replacement(
     tx.create(actor, &replacement)
 }
 
-/// The 837P claim of a stored claim, built from the chart as it is now, with the stored
-/// claim's CLM01, frequency and payer claim number.
+/// Gives a claim built from the chart the stored claim's CLM01, frequency and REF*F8.
+fn as_stored(built: &mut ProfessionalClaim, claim: &Claim) {
+    built.claim_id = claim.control_number.clone();
+    built.frequency = claim.frequency.code();
+    built.payer_claim_number = match claim.frequency {
+        ClaimFrequency::Original => None,
+        _ => claim.payer_claim_number.clone(),
+    };
+}
+
+/// The 837P claim of a stored professional claim, built from the chart as it is now, with
+/// the stored claim's CLM01, frequency and payer claim number.
 pub fn professional_claim(
     tx: &mut Tx<'_>,
     claim: &Claim,
 ) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
     Ok(
         build_professional(tx, claim.encounter_id, claim.coverage_order)?.map(|mut built| {
-            built.claim_id = claim.control_number.clone();
-            built.frequency = claim.frequency.code();
-            built.payer_claim_number = match claim.frequency {
-                ClaimFrequency::Original => None,
-                _ => claim.payer_claim_number.clone(),
-            };
+            as_stored(&mut built, claim);
             built
         }),
     )
 }
 
+/// The 837I claim of a stored institutional claim, as `professional_claim` does it.
+pub fn institutional_claim(
+    tx: &mut Tx<'_>,
+    claim: &Claim,
+) -> store::Result<Result<InstitutionalClaim, Vec<BuildProblem>>> {
+    Ok(
+        build_institutional(tx, claim.encounter_id, claim.coverage_order)?.map(|mut built| {
+            as_stored(&mut built.base, claim);
+            built
+        }),
+    )
+}
+
+/// One 837 file of a submission.
+#[derive(Debug, Clone)]
+pub struct SentFile {
+    /// 837P or 837I.
+    pub kind: ClaimKind,
+    /// The X12 text.
+    pub text: String,
+    /// Its control numbers.
+    pub numbers: Numbers,
+}
+
 /// What one submission did.
 #[derive(Debug, Clone, Default)]
 pub struct Submission {
-    /// The 837P text, when any claim went.
-    pub text: Option<String>,
-    /// Its control numbers.
-    pub numbers: Option<Numbers>,
+    /// The files written: an 837P for professional claims, an 837I for institutional ones.
+    pub files: Vec<SentFile>,
     /// The claims sent, as stored now (`submitted`).
     pub sent: Vec<Stored<Claim>>,
     /// The claims held back, each with why.
     pub held: Vec<(ClaimId, String)>,
 }
 
-/// Sends the scrubbed claims among `ids` in one 837P created `at`, in the caller's
-/// transaction: control numbers reserved, each claim `submitted`, and the claims a
-/// replacement or void names marked `corrected` or `voided`.
+/// Sends the scrubbed claims among `ids` created `at`, in the caller's transaction: one
+/// 837P for the professional claims and one 837I for the institutional ones, each with
+/// its reserved control numbers; each claim `submitted`, and the claims a replacement or
+/// void names marked `corrected` or `voided`.
 pub fn submit_claims(
     tx: &mut Tx<'_>,
     actor: &Actor,
@@ -173,7 +214,8 @@ pub fn submit_claims(
     delimiters: x12::Delimiters,
 ) -> store::Result<Submission> {
     let mut submission = Submission::default();
-    let mut ready = Vec::new();
+    let mut professional = Vec::new();
+    let mut institutional = Vec::new();
     for id in ids {
         let stored = tx.get::<Claim>(id.0)?;
         if stored.record.status != ClaimStatus::Scrubbed {
@@ -192,30 +234,69 @@ pub fn submit_claims(
             ));
             continue;
         }
-        match professional_claim(tx, &stored.record)? {
-            Ok(built) => ready.push((stored, built)),
-            Err(problems) => {
-                let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
-                submission.held.push((*id, reasons.join("; ")));
-            }
+        let built = match stored.record.kind {
+            ClaimKind::Professional => professional_claim(tx, &stored.record)?
+                .map(|b| professional.push((stored.clone(), b))),
+            ClaimKind::Institutional => institutional_claim(tx, &stored.record)?
+                .map(|b| institutional.push((stored.clone(), b))),
+        };
+        if let Err(problems) = built {
+            let reasons: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            submission.held.push((*id, reasons.join("; ")));
         }
     }
-    if ready.is_empty() {
-        return Ok(submission);
+    if !professional.is_empty() {
+        let numbers = reserve(tx, submitter, professional.len())?;
+        let built: Vec<ProfessionalClaim> = professional.iter().map(|(_, b)| b.clone()).collect();
+        let text = write_837p(&built, submitter, numbers, at, delimiters)
+            .map_err(|e| store::Error::Conflict(format!("the 837P cannot be written: {e}")))?;
+        let stored = professional.into_iter().map(|(s, _)| s).collect();
+        sent(tx, actor, stored, numbers, at, &mut submission)?;
+        submission.files.push(SentFile {
+            kind: ClaimKind::Professional,
+            text,
+            numbers,
+        });
     }
-    let numbers = Numbers {
+    if !institutional.is_empty() {
+        let numbers = reserve(tx, submitter, institutional.len())?;
+        let built: Vec<InstitutionalClaim> = institutional.iter().map(|(_, b)| b.clone()).collect();
+        let text = write_837i(&built, submitter, numbers, at, delimiters)
+            .map_err(|e| store::Error::Conflict(format!("the 837I cannot be written: {e}")))?;
+        let stored = institutional.into_iter().map(|(s, _)| s).collect();
+        sent(tx, actor, stored, numbers, at, &mut submission)?;
+        submission.files.push(SentFile {
+            kind: ClaimKind::Institutional,
+            text,
+            numbers,
+        });
+    }
+    Ok(submission)
+}
+
+/// Reserves the numbers of one file of `n_claims` claims.
+fn reserve(tx: &mut Tx<'_>, submitter: &Submitter, n_claims: usize) -> store::Result<Numbers> {
+    Ok(Numbers {
         interchange: tx.reserve_control_numbers(&submitter.id, ControlKind::Interchange, 1)?,
         group: tx.reserve_control_numbers(&submitter.id, ControlKind::Group, 1)?,
         first_transaction: tx.reserve_control_numbers(
             &submitter.id,
             ControlKind::Transaction,
-            Numbers::transactions_for(ready.len()),
+            Numbers::transactions_for(n_claims),
         )?,
-    };
-    let built: Vec<ProfessionalClaim> = ready.iter().map(|(_, b)| b.clone()).collect();
-    let text = write_837p(&built, submitter, numbers, at, delimiters)
-        .map_err(|e| store::Error::Conflict(format!("the 837P cannot be written: {e}")))?;
-    for (stored, _) in ready {
+    })
+}
+
+/// Marks `claims` sent in the file of `numbers`, and what they replace.
+fn sent(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    claims: Vec<Stored<Claim>>,
+    numbers: Numbers,
+    at: PrimitiveDateTime,
+    submission: &mut Submission,
+) -> store::Result<()> {
+    for stored in claims {
         let sent = stored
             .record
             .submitted(at.date(), i64::from(numbers.interchange))
@@ -235,9 +316,7 @@ pub fn submit_claims(
         }
         submission.sent.push(sent);
     }
-    submission.text = Some(text);
-    submission.numbers = Some(numbers);
-    Ok(submission)
+    Ok(())
 }
 
 /// CARC codes that are the contract at work, not a denial (45: charge exceeds the fee

@@ -5,7 +5,7 @@
 //! The segments and their order are the TR3's; situational segments are written when the
 //! claim carries their data (PRV when a taxonomy is known, 2000C for dependents).
 
-use crate::claim::{Demographics, ProfessionalClaim};
+use crate::claim::{Demographics, ProfessionalClaim, RenderingProvider};
 use crate::submitter::Submitter;
 use records::AdministrativeSex;
 use time::PrimitiveDateTime;
@@ -43,6 +43,32 @@ pub fn write_837p(
     at: PrimitiveDateTime,
     delimiters: Delimiters,
 ) -> Result<String> {
+    write_837(
+        claims,
+        VERSION,
+        submitter,
+        numbers,
+        at,
+        delimiters,
+        |claim| &claim.claim_id,
+        write_claim,
+    )
+}
+
+/// Writes one 837 interchange of `claims` (837P or 837I, by `version`): the envelopes,
+/// a transaction set per 5,000 claims with its BHT and loops 1000A/1000B, each claim
+/// written by `write_one`.
+#[allow(clippy::too_many_arguments)] // The envelope's parts, and the claim's two hooks.
+pub(crate) fn write_837<C>(
+    claims: &[C],
+    version: &str,
+    submitter: &Submitter,
+    numbers: Numbers,
+    at: PrimitiveDateTime,
+    delimiters: Delimiters,
+    claim_id: impl Fn(&C) -> &str,
+    write_one: impl Fn(&mut InterchangeWriter, &C, &Submitter, &mut u32) -> Result<()>,
+) -> Result<String> {
     let mut w = InterchangeWriter::new(
         &InterchangeHeader {
             sender_qualifier: "ZZ".into(),
@@ -66,12 +92,12 @@ pub fn write_837p(
         application_sender: submitter.id.clone(),
         application_receiver: submitter.receiver_id.clone(),
         control_number: numbers.group,
-        version: VERSION.into(),
+        version: version.into(),
     })?;
     let hhmm = format!("{:02}{:02}", at.hour(), at.minute());
     for (batch_idx, batch) in claims.chunks(MAX_CLAIMS_PER_TRANSACTION).enumerate() {
         let number = numbers.first_transaction + u32::try_from(batch_idx).unwrap_or(u32::MAX);
-        w.begin_transaction("837", number, VERSION)?;
+        w.begin_transaction("837", number, version)?;
         let reference = number.to_string();
         w.segment("BHT")
             .el("0019")
@@ -111,8 +137,8 @@ pub fn write_837p(
             .end()?;
         let mut hl = 0u32;
         for claim in batch {
-            write_claim(&mut w, claim, submitter, &mut hl).map_err(|e| x12::Error {
-                message: format!("claim {}: {}", claim.claim_id, e.message),
+            write_one(&mut w, claim, submitter, &mut hl).map_err(|e| x12::Error {
+                message: format!("claim {}: {}", claim_id(claim), e.message),
                 ..e
             })?;
         }
@@ -127,6 +153,19 @@ fn write_claim(
     claim: &ProfessionalClaim,
     submitter: &Submitter,
     hl: &mut u32,
+) -> Result<()> {
+    write_parties(w, claim, submitter, hl, claim.subscriber.filing.code())?;
+    write_claim_lines(w, claim)
+}
+
+/// Loops 2000A, 2000B (2010BA, 2010BB) and 2000C, which the 837P and 837I share;
+/// `filing` is SBR09.
+pub(crate) fn write_parties(
+    w: &mut InterchangeWriter,
+    claim: &ProfessionalClaim,
+    submitter: &Submitter,
+    hl: &mut u32,
+    filing: &str,
 ) -> Result<()> {
     // 2000A billing provider.
     *hl += 1;
@@ -179,7 +218,7 @@ fn write_claim(
         .empty()
         .empty()
         .empty()
-        .el(subscriber.filing.code())
+        .el(filing)
         .end()?;
     w.segment("NM1")
         .el("IL")
@@ -226,7 +265,11 @@ fn write_claim(
             .end()?;
         person(w, &patient.demographics)?;
     }
+    Ok(())
+}
 
+/// Loops 2300 and 2400 of the 837P.
+fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Result<()> {
     // 2300 claim.
     let frequency = claim.frequency.to_string();
     w.segment("CLM")
@@ -249,20 +292,7 @@ fn write_claim(
     }
     hi.end()?;
     if let Some(rendering) = &claim.rendering {
-        w.segment("NM1")
-            .el("82")
-            .el("1")
-            .el(&rendering.family_name)
-            .el(&rendering.given_name)
-            .empty()
-            .empty()
-            .empty()
-            .el("XX")
-            .el(&rendering.npi.to_string())
-            .end()?;
-        if let Some(taxonomy) = &rendering.taxonomy {
-            w.segment("PRV").el("PE").el("PXC").el(taxonomy).end()?;
-        }
+        clinician(w, "82", "PE", rendering)?;
     }
 
     // 2400 service lines.
@@ -287,6 +317,35 @@ fn write_claim(
             .el("472")
             .el("D8")
             .el(&d8(line.service_date))
+            .end()?;
+    }
+    Ok(())
+}
+
+/// A clinician's NM1 (entity `82` rendering, `71` attending) and PRV (`PE`, `AT`) when
+/// the taxonomy is known.
+pub(crate) fn clinician(
+    w: &mut InterchangeWriter,
+    entity: &str,
+    provider_code: &str,
+    provider: &RenderingProvider,
+) -> Result<()> {
+    w.segment("NM1")
+        .el(entity)
+        .el("1")
+        .el(&provider.family_name)
+        .el(&provider.given_name)
+        .empty()
+        .empty()
+        .empty()
+        .el("XX")
+        .el(&provider.npi.to_string())
+        .end()?;
+    if let Some(taxonomy) = &provider.taxonomy {
+        w.segment("PRV")
+            .el(provider_code)
+            .el("PXC")
+            .el(taxonomy)
             .end()?;
     }
     Ok(())

@@ -9,11 +9,14 @@
 //! - The code-set edits are `codes`' own (validity and billability on the date of service,
 //!   age and sex, the ICD-10-CM coding edits), with the release in force on that date.
 
+use crate::build::is_revenue_code;
 use crate::claim::ProfessionalClaim;
-use crate::lifecycle::professional_claim;
+use crate::institutional::InstitutionalClaim;
+use crate::lifecycle::{institutional_claim, professional_claim};
 use codes::{CodeSets, System};
 use records::{
-    AdministrativeSex, Claim, ClaimEdit, ClaimFrequency, ClaimStatus, Patient, Payer, PayerKind,
+    AdministrativeSex, Claim, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus, Patient, Payer,
+    PayerKind,
 };
 use store::{Actor, Stored, Tx, Value};
 use time::Date;
@@ -41,6 +44,11 @@ pub const RULES: &[Rule] = &[
         id: "member-id",
         description: "the member id is present, letters and digits; a Medicare id is an MBI",
         source: "837P TR3 loop 2010BA NM109; CMS Medicare Beneficiary Identifier format",
+    },
+    Rule {
+        id: "billing-zip",
+        description: "the billing provider's ZIP code has nine digits (ZIP+4)",
+        source: "837P/837I TR3 loop 2010AA N403 (nine-digit ZIP code required)",
     },
     Rule {
         id: "taxonomy",
@@ -81,6 +89,21 @@ pub const RULES: &[Rule] = &[
         id: "coding-edits",
         description: "the ICD-10-CM coding edits on the claim's diagnoses (Excludes1, code first, manifestation, use additional)",
         source: "codes::RULES (ICD-10-CM Tabular notes and Official Guidelines)",
+    },
+    Rule {
+        id: "revenue-code",
+        description: "each facility line carries a four-digit UB-04 revenue code",
+        source: "837I TR3 (005010X223A2) loop 2400 SV201; NUBC UB-04 revenue codes",
+    },
+    Rule {
+        id: "poa",
+        description: "every diagnosis of an inpatient claim has a present-on-admission indicator",
+        source: "ICD-10-CM Official Guidelines Appendix I; 837I TR3 HI0n-9",
+    },
+    Rule {
+        id: "pcs-code",
+        description: "each inpatient procedure is a valid ICD-10-PCS code in force on its date",
+        source: "ICD-10-PCS release in force (CMS)",
     },
     Rule {
         id: "timely-filing",
@@ -221,7 +244,13 @@ pub fn claim_edits(
 ) -> store::Result<Vec<ClaimEdit>> {
     let mut found = Found(Vec::new());
     let claim = &stored.record;
-    let built = match professional_claim(tx, claim)? {
+    let built = match claim.kind {
+        ClaimKind::Professional => professional_claim(tx, claim)?.map(|b| (b, None)),
+        ClaimKind::Institutional => {
+            institutional_claim(tx, claim)?.map(|i| (i.base.clone(), Some(i)))
+        }
+    };
+    let (built, institutional) = match built {
         Ok(built) => built,
         Err(problems) => {
             for problem in problems {
@@ -237,10 +266,31 @@ pub fn claim_edits(
     let patient = tx.get::<Patient>(claim.patient_id.0)?.record;
     let payer = tx.get::<Payer>(claim.payer_id.0)?.record;
     member_id(&built, &mut found);
+    if built.billing.address.3.len() != 9 {
+        found.add(
+            "billing-zip",
+            "2010AA N403",
+            format!(
+                "{:?} has {} digits; the billing provider's ZIP+4 is required",
+                built.billing.address.3,
+                built.billing.address.3.len()
+            ),
+        );
+    }
     taxonomy(&built, &mut found);
     totals(claim, &built, &mut found);
-    lines(&built, &mut found);
-    codes(scrubber, &patient, claim.service_date, &built, &mut found);
+    match &institutional {
+        None => lines(&built, &mut found),
+        Some(facility) => facility_lines(scrubber, &patient, facility, &mut found),
+    }
+    codes(
+        scrubber,
+        &patient,
+        claim.service_date,
+        &built,
+        institutional.is_none(),
+        &mut found,
+    );
     timely_filing(scrubber, &payer, claim, &mut found);
     duplicates(tx, stored, &mut found)?;
     Ok(found.0)
@@ -400,6 +450,71 @@ fn lines(claim: &ProfessionalClaim, found: &mut Found) {
     }
 }
 
+fn facility_lines(
+    scrubber: &Scrubber<'_>,
+    patient: &Patient,
+    claim: &InstitutionalClaim,
+    found: &mut Found,
+) {
+    for (idx, line) in claim.base.lines.iter().enumerate() {
+        let at = idx + 1;
+        if !is_revenue_code(&line.code) {
+            found.add(
+                "revenue-code",
+                format!("line {at} SV201"),
+                format!("{:?} is not a revenue code (four digits)", line.code),
+            );
+        }
+        if line.charge_cents <= 0 || line.units <= 0 {
+            found.add(
+                "line-charge",
+                format!("line {at} SV203"),
+                format!(
+                    "the charge is {} for {} units",
+                    x12::format_cents(line.charge_cents),
+                    line.units
+                ),
+            );
+        }
+    }
+    if !claim.inpatient() {
+        return;
+    }
+    for (idx, code) in claim.base.diagnoses.iter().enumerate() {
+        if claim.poa.get(idx).cloned().flatten().is_none() {
+            found.add(
+                "poa",
+                format!("2300 HI{:02}-9", idx + 1),
+                format!("{code} has no present-on-admission indicator (Y, N, U, W or 1)"),
+            );
+        }
+    }
+    for (idx, (code, date)) in claim.procedures.iter().enumerate() {
+        let edits_patient = edits_patient(patient, *date);
+        let field = format!(
+            "2300 HI {} {}",
+            if idx == 0 { "BBR" } else { "BBQ" },
+            idx + 1
+        );
+        match scrubber
+            .codes
+            .validate(System::Icd10Pcs, code, *date, &edits_patient)
+        {
+            Ok(v) if v.valid => {}
+            Ok(v) => found.add(
+                "pcs-code",
+                field,
+                format!("{code}: {}", v.problems.join("; ")),
+            ),
+            Err(e) => found.warn(
+                "pcs-code",
+                field,
+                format!("{code}: not checked, no ICD-10-PCS release for {date}: {e}"),
+            ),
+        }
+    }
+}
+
 fn edits_patient(patient: &Patient, dos: Date) -> codes::Patient {
     codes::Patient {
         sex: match patient.sex {
@@ -416,6 +531,7 @@ fn codes(
     patient: &Patient,
     dos: Date,
     claim: &ProfessionalClaim,
+    professional_lines: bool,
     found: &mut Found,
 ) {
     let codes = scrubber.codes;
@@ -436,7 +552,12 @@ fn codes(
             ),
         }
     }
-    for (idx, line) in claim.lines.iter().enumerate() {
+    let lines = if professional_lines {
+        claim.lines.as_slice()
+    } else {
+        &[]
+    };
+    for (idx, line) in lines.iter().enumerate() {
         let field = format!("line {} SV101-2", idx + 1);
         let code = line.code.as_str();
         let hcpcs = code.len() == 5

@@ -374,7 +374,8 @@ fn organization(
         name: name.into(),
         kind,
         npi: Some(Npi::from_base(npi_base)),
-        address: address(line1, "Springfield", "01101"),
+        // ZIP+4: the 837's billing provider (loop 2010AA N403) needs all nine digits.
+        address: address(line1, "Springfield", "01101-2501"),
         phone: Some("(413) 555-0100".into()),
     })
     .map(OrganizationId)

@@ -118,6 +118,26 @@ impl ClaimStatus {
     }
 }
 
+/// Which claim: the professional services (837P, CMS-1500) or the facility's (837I, UB-04).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    /// 837P (005010X222A1): CPT/HCPCS services of the clinicians.
+    Professional,
+    /// 837I (005010X223A2): the facility's revenue-code lines, type of bill, POA, ICD-10-PCS.
+    Institutional,
+}
+
+impl ClaimKind {
+    /// `837P` or `837I`.
+    pub fn transaction(self) -> &'static str {
+        match self {
+            Self::Professional => "837P",
+            Self::Institutional => "837I",
+        }
+    }
+}
+
 /// CLM05-3: the claim frequency type code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,6 +208,9 @@ pub struct Claim {
     pub payer_id: PayerId,
     /// Which of the patient's coverages (primary, secondary, tertiary).
     pub coverage_order: CoverageOrder,
+    /// Professional or institutional (schema 17; earlier claims are professional).
+    #[serde(default = "professional")]
+    pub kind: ClaimKind,
     /// Where it stands.
     pub status: ClaimStatus,
     /// Original, replacement or void.
@@ -223,6 +246,10 @@ pub struct Claim {
     pub edits: Vec<ClaimEdit>,
     /// Blocking edits let through, with their reasons.
     pub overrides: Vec<EditOverride>,
+}
+
+fn professional() -> ClaimKind {
+    ClaimKind::Professional
 }
 
 impl RecordKind for Claim {
@@ -292,7 +319,9 @@ impl Validate for Claim {
 
 impl Claim {
     /// A new original claim (frequency 1), a draft not yet scrubbed.
+    #[allow(clippy::too_many_arguments)] // One per column a new claim starts with.
     pub fn original(
+        kind: ClaimKind,
         patient_id: PatientId,
         encounter_id: EncounterId,
         payer_id: PayerId,
@@ -306,6 +335,7 @@ impl Claim {
             encounter_id,
             payer_id,
             coverage_order,
+            kind,
             status: ClaimStatus::Draft,
             frequency: ClaimFrequency::Original,
             replaces_claim_id: None,
@@ -441,6 +471,7 @@ impl Claim {
             replaces_claim_id: Some(id),
             payer_claim_number: self.payer_claim_number.clone(),
             ..Self::original(
+                self.kind,
                 self.patient_id,
                 self.encounter_id,
                 self.payer_id,

@@ -32,7 +32,7 @@ pub mod postal;
 mod validation;
 mod write_off;
 
-pub use claim::{Claim, ClaimEdit, ClaimFrequency, ClaimStatus, EditOverride};
+pub use claim::{Claim, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus, EditOverride};
 pub use clinical::{
     Allergy, AllergyCategory, AllergyCriticality, Immunization, ImmunizationStatus, Medication,
     MedicationStatus, Observation, ObservationValue, Problem, ProblemStatus,

@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_claims.sql"),
         postgres: include_str!("../migrations/postgres/0016_claims.sql"),
     },
+    Migration {
+        version: 17,
+        name: "claim_kind",
+        sqlite: include_str!("../migrations/sqlite/0017_claim_kind.sql"),
+        postgres: include_str!("../migrations/postgres/0017_claim_kind.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

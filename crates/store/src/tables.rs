@@ -148,8 +148,8 @@ tables! {
         decided_by: Text, decided_at: Timestamp, decision_reason: Text, posting_id: Int,
     ];
     Claim => "claims" [
-        patient_id: Int, encounter_id: Int, payer_id: Int, coverage_order: Text, status: Text,
-        frequency: Text, replaces_claim_id: Int, control_number: Text, payer_claim_number: Text,
+        patient_id: Int, encounter_id: Int, payer_id: Int, coverage_order: Text, kind: Text,
+        status: Text, frequency: Text, replaces_claim_id: Int, control_number: Text, payer_claim_number: Text,
         service_date: Date, total_cents: Int, paid_cents: Int, patient_responsibility_cents: Int,
         submitted_on: Date, interchange: Int, adjudicated_on: Date, status_reason: Text,
         adjustment_codes: Json, edits: Json, overrides: Json,

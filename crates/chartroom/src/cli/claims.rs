@@ -12,7 +12,9 @@ use claims::{
     CLAIM_CATEGORIES, ProfessionalClaim, ScrubSettings, Scrubber, Submitter, build_professional,
     draft_claim, post_remittance, read_remittances, scrub_claim, submit_claims,
 };
-use records::{Claim, ClaimFrequency, ClaimId, ClaimStatus, CoverageOrder, Encounter, EncounterId};
+use records::{
+    Claim, ClaimFrequency, ClaimId, ClaimKind, ClaimStatus, CoverageOrder, Encounter, EncounterId,
+};
 use std::path::{Path, PathBuf};
 use store::{Actor, Filter, Op, Sort, Store, Stored, Value};
 
@@ -503,19 +505,37 @@ fn scrub_encounters(
         };
         let mut changes = Vec::new();
         for id in ids {
-            let before = claims::live_claim(tx, EncounterId(id), CoverageOrder::Primary)?;
-            let drafted = match draft_claim(tx, actor, EncounterId(id), CoverageOrder::Primary)? {
-                Ok(drafted) => drafted,
-                Err(problems) => {
-                    not_built.push((id, problems));
-                    continue;
+            let encounter = EncounterId(id);
+            let mut problems = Vec::new();
+            let mut n_kinds = 0;
+            for kind in [ClaimKind::Professional, ClaimKind::Institutional] {
+                let before = claims::live_claim(tx, encounter, CoverageOrder::Primary, kind)?;
+                let drafted = match draft_claim(tx, actor, encounter, CoverageOrder::Primary, kind)?
+                {
+                    Ok(drafted) => drafted,
+                    // An encounter without charges of one side has no claim of that kind.
+                    Err(found) if found.iter().all(|p| p.field == "charges") => continue,
+                    Err(found) => {
+                        problems.extend(found);
+                        continue;
+                    }
+                };
+                n_kinds += 1;
+                if drafted.record.status.is_open() {
+                    let scrubbed = scrub_claim(tx, actor, scrubber, drafted.meta.id)?;
+                    changes.push((before, scrubbed));
                 }
-            };
-            if !drafted.record.status.is_open() {
-                continue;
             }
-            let scrubbed = scrub_claim(tx, actor, scrubber, drafted.meta.id)?;
-            changes.push((before, scrubbed));
+            if n_kinds == 0 && problems.is_empty() {
+                problems.push(claims::BuildProblem {
+                    source: format!("encounter {id}"),
+                    field: "charges",
+                    message: "none; a claim needs at least one charged service".into(),
+                });
+            }
+            if !problems.is_empty() {
+                not_built.push((id, problems));
+            }
         }
         Ok(changes)
     })?;
@@ -555,8 +575,9 @@ fn status_names() -> String {
 fn show_claim(claim: &Stored<Claim>) {
     let record = &claim.record;
     crate::say!(
-        "claim {} ({}, frequency {}) encounter {} patient {} payer {} {:?}: {} on {}, {}{}",
+        "claim {} ({} {}, frequency {}) encounter {} patient {} payer {} {:?}: {} on {}, {}{}",
         claim.meta.id,
+        record.kind.transaction(),
         record.control_number,
         record.frequency.code(),
         record.encounter_id.0,
@@ -595,7 +616,7 @@ fn submit(
     let at = time::PrimitiveDateTime::new(at.date(), at.time());
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut held = Vec::new();
-    let mut written = None;
+    let mut written = Vec::new();
     // The file is written inside the transaction, so a failed write sends nothing and
     // uses no control number.
     let sent = change_claims(store, auditor, |tx, actor| {
@@ -605,12 +626,16 @@ fn submit(
             .collect::<store::Result<_>>()?;
         let submission = submit_claims(tx, actor, ids, &submitter, at, x12::Delimiters::default())?;
         held = submission.held;
-        if let (Some(text), Some(numbers)) = (&submission.text, submission.numbers) {
-            let path = out.join(format!("837P-{:09}.x12", numbers.interchange));
-            std::fs::write(&path, text).map_err(|e| {
+        for file in &submission.files {
+            let path = out.join(format!(
+                "{}-{:09}.x12",
+                file.kind.transaction(),
+                file.numbers.interchange
+            ));
+            std::fs::write(&path, &file.text).map_err(|e| {
                 store::Error::Conflict(format!("writing {}: {e}; nothing was sent", path.display()))
             })?;
-            written = Some(path);
+            written.push((path, file.kind));
         }
         Ok(submission
             .sent
@@ -624,16 +649,18 @@ fn submit(
     for (id, reason) in &held {
         crate::say!("claim {id} held: {reason}");
     }
-    let Some(path) = written else {
+    if written.is_empty() {
         crate::say!("no claim to send ({} held)", held.len());
-        return Ok(());
-    };
-    crate::say!(
-        "wrote {} claims ({}) to {}; {} held",
-        sent.len(),
-        x12::format_cents(sent.iter().map(|c| c.record.total_cents).sum()),
-        path.display(),
-        held.len()
-    );
+    }
+    for (path, kind) in written {
+        let of_kind: Vec<&Stored<Claim>> = sent.iter().filter(|c| c.record.kind == kind).collect();
+        crate::say!(
+            "wrote {} claims ({}) to {}; {} held",
+            of_kind.len(),
+            x12::format_cents(of_kind.iter().map(|c| c.record.total_cents).sum()),
+            path.display(),
+            held.len()
+        );
+    }
     Ok(())
 }

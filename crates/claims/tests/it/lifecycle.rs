@@ -34,15 +34,26 @@ fn scrub(store: &TestStore, id: i64, today: time::Date) -> Stored<Claim> {
         .unwrap()
 }
 
+/// Drafts the primary professional claim of `encounter`.
+fn draft(
+    tx: &mut store::Tx<'_>,
+    encounter: EncounterId,
+) -> store::Result<Result<Stored<Claim>, Vec<claims::BuildProblem>>> {
+    draft_claim(
+        tx,
+        &actor(),
+        encounter,
+        CoverageOrder::Primary,
+        ClaimKind::Professional,
+    )
+}
+
 /// The office visit and its claim, drafted.
 fn drafted(store: &TestStore) -> (crate::build::Ids, Stored<Claim>) {
     let ids = store
         .write(|tx| office_visit(tx, Relationship::SelfSubscriber))
         .unwrap();
-    let drafted = store
-        .write(|tx| draft_claim(tx, &actor(), ids.encounter, CoverageOrder::Primary))
-        .unwrap()
-        .unwrap();
+    let drafted = store.write(|tx| draft(tx, ids.encounter)).unwrap().unwrap();
     (ids, drafted)
 }
 
@@ -64,6 +75,14 @@ fn submit(store: &TestStore, ids: &[i64]) -> claims::Submission {
             )
         })
         .unwrap()
+}
+
+/// The one 837P file of a submission.
+fn only_file(submission: &claims::Submission) -> (String, claims::Numbers) {
+    assert_eq!(submission.files.len(), 1);
+    let file = &submission.files[0];
+    assert_eq!(file.kind, ClaimKind::Professional);
+    (file.text.clone(), file.numbers)
 }
 
 fn remittance(claim_id: &str) -> String {
@@ -90,15 +109,12 @@ fn a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided(store: &TestStore
     );
     assert_eq!(drafted.record.total_cents, 15_050);
     assert_eq!(drafted.record.service_date, date!(2026 - 02 - 10));
-    let again = store
-        .write(|tx| draft_claim(tx, &actor(), ids.encounter, CoverageOrder::Primary))
-        .unwrap()
-        .unwrap();
+    let again = store.write(|tx| draft(tx, ids.encounter)).unwrap().unwrap();
     assert_eq!(again.meta.id, id, "one live claim per encounter and payer");
 
     // Not scrubbed yet: held.
     let held = submit(store, &[id]);
-    assert!(held.text.is_none());
+    assert!(held.files.is_empty());
     assert_eq!(
         held.held,
         [(
@@ -117,8 +133,7 @@ fn a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided(store: &TestStore
     assert_eq!(scrubbed.record.status, ClaimStatus::Scrubbed);
 
     let sent = submit(store, &[id]);
-    let text = sent.text.unwrap();
-    let numbers = sent.numbers.unwrap();
+    let (text, numbers) = only_file(&sent);
     assert!(text.contains(&format!("CLM*E{}*150.5***11:B:1*", ids.encounter.0)));
     assert_eq!(sent.sent[0].record.status, ClaimStatus::Submitted);
     assert_eq!(
@@ -157,11 +172,11 @@ fn a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided(store: &TestStore
     assert_eq!(replacement.record.replaces_claim_id, Some(ClaimId(id)));
     scrub(store, replacement.meta.id, date!(2026 - 03 - 20));
     let resent = submit(store, &[replacement.meta.id]);
-    let text = resent.text.unwrap();
+    let (text, resent_numbers) = only_file(&resent);
     assert!(text.contains(":B:7*"), "CLM05-3 is 7: {text}");
     assert!(text.contains("~REF*F8*PCN777~"), "{text}");
     keep_for_validator("claims-lifecycle-replacement.x12", &text);
-    assert_ne!(resent.numbers.unwrap().interchange, numbers.interchange);
+    assert_ne!(resent_numbers.interchange, numbers.interchange);
     let original = store.read(|tx| tx.get::<Claim>(id)).unwrap();
     assert_eq!(original.record.status, ClaimStatus::Corrected);
 
@@ -188,7 +203,7 @@ fn a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided(store: &TestStore
         .unwrap();
     scrub(store, void.meta.id, date!(2026 - 03 - 21));
     let voided = submit(store, &[void.meta.id]);
-    assert!(voided.text.unwrap().contains(":B:8*"));
+    assert!(only_file(&voided).0.contains(":B:8*"));
     let history = store
         .read(|tx| tx.get::<Claim>(replacement.meta.id))
         .unwrap();
@@ -316,10 +331,7 @@ fn a_medicare_claim_needs_an_mbi_and_valid_codes(store: &TestStore) {
             Ok(())
         })
         .unwrap();
-    let drafted = store
-        .write(|tx| draft_claim(tx, &actor(), ids.encounter, CoverageOrder::Primary))
-        .unwrap()
-        .unwrap();
+    let drafted = store.write(|tx| draft(tx, ids.encounter)).unwrap().unwrap();
     let found = scrub(store, drafted.meta.id, date!(2026 - 02 - 20));
     let keys = keys(&found.record);
     assert!(

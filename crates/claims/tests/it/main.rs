@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod build;
+mod institutional;
 mod lifecycle;
 mod posting;
 mod professional;
@@ -51,6 +52,19 @@ pub fn demo_store(patients: u32) -> TestStore {
 
 /// Every claim the finished encounters of `store` give, with the problems of the others.
 pub fn build_all(store: &TestStore) -> (Vec<ProfessionalClaim>, Vec<String>) {
+    build_each(store, build_professional)
+}
+
+/// What `build` makes of each finished encounter of `store`: the claims, and the problems
+/// of the others.
+pub fn build_each<C>(
+    store: &TestStore,
+    build: impl Fn(
+        &mut store::Tx<'_>,
+        EncounterId,
+        CoverageOrder,
+    ) -> store::Result<Result<C, Vec<claims::BuildProblem>>>,
+) -> (Vec<C>, Vec<String>) {
     store
         .read(|tx| {
             let encounters = tx.search::<Encounter>(
@@ -63,7 +77,7 @@ pub fn build_all(store: &TestStore) -> (Vec<ProfessionalClaim>, Vec<String>) {
             let mut problems = Vec::new();
             for encounter in encounters {
                 let id = EncounterId(encounter.meta.id);
-                match build_professional(tx, id, CoverageOrder::Primary)? {
+                match build(tx, id, CoverageOrder::Primary)? {
                     Ok(claim) => claims.push(claim),
                     Err(found) => problems.extend(found.iter().map(ToString::to_string)),
                 }
