@@ -73,10 +73,13 @@ pub fn build_institutional(
     encounter_id: EncounterId,
     order: CoverageOrder,
 ) -> store::Result<Result<InstitutionalClaim, Vec<BuildProblem>>> {
-    let base = match build_claim(tx, encounter_id, order, Side::Facility)? {
+    let mut base = match build_claim(tx, encounter_id, order, Side::Facility)? {
         Ok(base) => base,
         Err(problems) => return Ok(Err(problems)),
     };
+    // The facility's claim of an encounter is told from the professional one by its CLM01
+    // (echoed in 835 CLP01 and 277CA TRN02).
+    base.claim_id = format!("E{}I", encounter_id.0);
     let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
     let source = format!("encounter {}", encounter_id.0);
     let inpatient = encounter.class == EncounterClass::Inpatient;

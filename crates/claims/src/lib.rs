@@ -13,6 +13,7 @@
 //! - A claim's total charge (CLM02) is the sum of its lines (SV102), by construction.
 //! - No HTTP, no clock: dates and control numbers come from the caller.
 
+mod acknowledgments;
 mod adjustment_codes;
 mod audited;
 mod build;
@@ -26,6 +27,9 @@ mod review;
 mod scrub;
 mod submitter;
 
+pub use acknowledgments::{
+    AckReport, Acknowledgment, ClaimChange, apply_acknowledgments, read_acknowledgments,
+};
 pub use adjustment_codes::{group_description, reason_description, remark_description};
 pub use audited::{CLAIM_CATEGORIES, audit_claim_change};
 pub use build::{BuildProblem, build_professional};
@@ -36,7 +40,7 @@ pub use claim::{
 pub use institutional::{InstitutionalClaim, build_institutional, write_837i};
 pub use lifecycle::{
     SentFile, Submission, claims_of_encounter, draft_claim, draft_replacement, institutional_claim,
-    live_claim, professional_claim, submit_claims,
+    live_claim, parse_control_number, professional_claim, submit_claims,
 };
 pub use posting::{PostError, PostReport, Unmatched, post_remittance};
 pub use professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};

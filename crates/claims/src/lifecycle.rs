@@ -13,7 +13,7 @@ use crate::adjustment_codes::reason_description;
 use crate::build::{BuildProblem, build_professional};
 use crate::claim::ProfessionalClaim;
 use crate::institutional::{InstitutionalClaim, build_institutional, write_837i};
-use crate::professional::{Numbers, write_837p};
+use crate::professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};
 use crate::remittance::ClaimPayment;
 use crate::submitter::Submitter;
 use records::{
@@ -22,6 +22,17 @@ use records::{
 };
 use store::{Actor, ControlKind, Stored, Tx, Value};
 use time::PrimitiveDateTime;
+
+/// The encounter and kind a CLM01 Chartroom wrote names: `E12` the professional claim of
+/// encounter 12, `E12I` its institutional claim.
+pub fn parse_control_number(clm01: &str) -> Option<(EncounterId, ClaimKind)> {
+    let number = clm01.strip_prefix('E')?;
+    let (digits, kind) = match number.strip_suffix('I') {
+        Some(digits) => (digits, ClaimKind::Institutional),
+        None => (number, ClaimKind::Professional),
+    };
+    Some((EncounterId(digits.parse().ok()?), kind))
+}
 
 /// The claims of one encounter, oldest first.
 pub fn claims_of_encounter(
@@ -296,10 +307,17 @@ fn sent(
     at: PrimitiveDateTime,
     submission: &mut Submission,
 ) -> store::Result<()> {
-    for stored in claims {
+    for (claim_idx, stored) in claims.into_iter().enumerate() {
+        let transaction = u32::try_from(claim_idx / MAX_CLAIMS_PER_TRANSACTION)
+            .map_or(u32::MAX, |n| numbers.first_transaction.saturating_add(n));
         let sent = stored
             .record
-            .submitted(at.date(), i64::from(numbers.interchange))
+            .submitted(
+                at.date(),
+                i64::from(numbers.interchange),
+                i64::from(numbers.group),
+                i64::from(transaction),
+            )
             .map_err(invalid)?;
         let sent = tx.update(actor, stored.meta.id, stored.meta.version, &sent)?;
         if let Some(replaced) = sent.record.replaces_claim_id {
@@ -371,10 +389,12 @@ pub(crate) fn record_adjudication(
     posted_on: time::Date,
 ) -> store::Result<Option<Stored<Claim>>> {
     let order = order_of(payment);
+    let kind = parse_control_number(&payment.claim_id).map(|(_, kind)| kind);
     let Some(stored) = claims_of_encounter(tx, encounter_id)?
         .into_iter()
         .filter(|c| {
             c.record.status.is_at_payer()
+                && kind.is_none_or(|k| k == c.record.kind)
                 && c.record.frequency != ClaimFrequency::Void
                 && order.is_none_or(|o| o == c.record.coverage_order)
         })

@@ -181,10 +181,7 @@ fn matched_charges(
     tx: &mut Tx<'_>,
     payment: &ClaimPayment,
 ) -> store::Result<Result<(EncounterId, Charges), String>> {
-    let Some(id) = payment
-        .claim_id
-        .strip_prefix('E')
-        .and_then(|n| n.parse::<i64>().ok())
+    let Some((EncounterId(id), _)) = crate::lifecycle::parse_control_number(&payment.claim_id)
     else {
         return Ok(Err(
             "is not a claim Chartroom sent (its claims are E and the encounter number)".into(),

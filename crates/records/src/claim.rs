@@ -235,6 +235,12 @@ pub struct Claim {
     pub submitted_on: Option<Date>,
     /// ISA13 of the file it went out in.
     pub interchange: Option<i64>,
+    /// GS06 of that file's group, which a 999 names (AK102; schema 18).
+    #[serde(default)]
+    pub group_control: Option<i64>,
+    /// ST02 of its transaction set, which a 999 names (AK202; schema 18).
+    #[serde(default)]
+    pub transaction_control: Option<i64>,
     /// When the payer's decision was posted.
     #[serde(with = "iso_date::option")]
     pub adjudicated_on: Option<Date>,
@@ -347,6 +353,8 @@ impl Claim {
             patient_responsibility_cents: 0,
             submitted_on: None,
             interchange: None,
+            group_control: None,
+            transaction_control: None,
             adjudicated_on: None,
             status_reason: None,
             adjustment_codes: Vec::new(),
@@ -425,8 +433,15 @@ impl Claim {
         Ok(next)
     }
 
-    /// The claim sent on `on` in interchange `interchange`; only a scrubbed claim goes.
-    pub fn submitted(&self, on: Date, interchange: i64) -> Result<Self, ValidationErrors> {
+    /// The claim sent on `on` in interchange `interchange`, group `group` and transaction
+    /// set `transaction`; only a scrubbed claim goes.
+    pub fn submitted(
+        &self,
+        on: Date,
+        interchange: i64,
+        group: i64,
+        transaction: i64,
+    ) -> Result<Self, ValidationErrors> {
         let mut v = Validator::default();
         if self.status != ClaimStatus::Scrubbed {
             v.error(
@@ -442,6 +457,8 @@ impl Claim {
             status: ClaimStatus::Submitted,
             submitted_on: Some(on),
             interchange: Some(interchange),
+            group_control: Some(group),
+            transaction_control: Some(transaction),
             ..self.clone()
         })
     }

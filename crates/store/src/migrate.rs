@@ -117,6 +117,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_claim_kind.sql"),
         postgres: include_str!("../migrations/postgres/0017_claim_kind.sql"),
     },
+    Migration {
+        version: 18,
+        name: "claim_acknowledgments",
+        sqlite: include_str!("../migrations/sqlite/0018_claim_acknowledgments.sql"),
+        postgres: include_str!("../migrations/postgres/0018_claim_acknowledgments.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

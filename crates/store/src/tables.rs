@@ -151,7 +151,8 @@ tables! {
         patient_id: Int, encounter_id: Int, payer_id: Int, coverage_order: Text, kind: Text,
         status: Text, frequency: Text, replaces_claim_id: Int, control_number: Text, payer_claim_number: Text,
         service_date: Date, total_cents: Int, paid_cents: Int, patient_responsibility_cents: Int,
-        submitted_on: Date, interchange: Int, adjudicated_on: Date, status_reason: Text,
+        submitted_on: Date, interchange: Int, group_control: Int, transaction_control: Int,
+        adjudicated_on: Date, status_reason: Text,
         adjustment_codes: Json, edits: Json, overrides: Json,
     ];
 }

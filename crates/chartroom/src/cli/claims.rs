@@ -96,6 +96,11 @@ pub enum ClaimsCmd {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// Read a 999 or 277CA acknowledgment onto the claims (accepted, rejected with why).
+    Acknowledge {
+        /// The 999 or 277CA file.
+        file: PathBuf,
+    },
     /// Post an 835 remittance: payments and adjustments onto the claims' charges.
     #[command(name = "post-835")]
     Post835 {
@@ -267,6 +272,41 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             for claim in &changed {
                 show_claim(claim);
             }
+            Ok(())
+        }
+        ClaimsCmd::Acknowledge { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let acks = claims::read_acknowledgments(&text).map_err(|errors| {
+                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!(
+                    "{}: nothing was applied:\n{}",
+                    file.display(),
+                    lines.join("\n")
+                )
+            })?;
+            let mut report = claims::AckReport::default();
+            let changed = change_claims(store, auditor, |tx, actor| {
+                let (done, changes) = claims::apply_acknowledgments(tx, actor, &acks)?;
+                report = done;
+                Ok(changes
+                    .into_iter()
+                    .map(|(before, after)| (Some(before), after))
+                    .collect())
+            })?;
+            for claim in &changed {
+                show_claim(claim);
+            }
+            for unmatched in &report.unmatched {
+                crate::say!("not matched (work queue): {unmatched}");
+            }
+            crate::say!(
+                "{} acknowledgments: {} claims changed, {} already so, {} not matched",
+                acks.len(),
+                report.changed.len(),
+                report.unchanged,
+                report.unmatched.len()
+            );
             Ok(())
         }
         ClaimsCmd::Correct { claim } => replace(store, auditor, claim, ClaimFrequency::Replacement),

@@ -71,8 +71,35 @@ fn claims_are_submitted_as_837p_and_an_835_is_posted_once() {
         "{queue}"
     );
 
-    // The first claim, paid in full.
+    // The first claim, accepted by the payer (277CA), then paid in full.
     let clm = interchange.first_segment("CLM").unwrap().clone();
+    let ack = dir.path().join("accepted.277");
+    std::fs::write(
+        &ack,
+        format!(
+            "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*CHARTROOM      *260315*1200*^*00501*000000312*0*P*:~\
+GS*HN*PAYER01*CHARTROOM*20260315*1200*312*X*005010X214~ST*277*0001*005010X214~BHT*0085*08*T1*20260315*1200*TH~\
+HL*1**20*1~NM1*PR*2*DEMO PAYER*****PI*P1~HL*2*1*21*1~NM1*41*2*CHARTROOM*****46*CHARTROOM~HL*3*2*19*1~\
+NM1*85*2*DEMO PRACTICE*****XX*1234567893~HL*4*3*PT~NM1*QC*1*DOE*JO****MI*Z1~TRN*2*{}~STC*A2:20*20260315*WQ*{}~\
+REF*1K*PCN1~SE*14*0001~GE*1*312~IEA*1*000000312~",
+            clm.element(1),
+            clm.element(2)
+        ),
+    )
+    .unwrap();
+    let acknowledged = stdout(&chartroom(
+        &data,
+        &["claims", "acknowledge", ack.to_str().unwrap()],
+    ));
+    assert!(
+        acknowledged
+            .ends_with("1 acknowledgments: 1 claims changed, 0 already so, 0 not matched\n"),
+        "{acknowledged}"
+    );
+    assert!(
+        acknowledged.contains(", accepted (277CA A2:20)"),
+        "{acknowledged}"
+    );
     let file = dir.path().join("paid.835");
     std::fs::write(&file, remittance(clm.element(1), clm.element(2))).unwrap();
     let file = file.to_str().unwrap();

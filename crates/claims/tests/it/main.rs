@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
+mod acknowledgments;
 mod build;
 mod institutional;
 mod lifecycle;

@@ -1,0 +1,7 @@
+-- Chartroom schema 18 (PostgreSQL): the group (GS06) and transaction set (ST02)
+-- control numbers a claim went out under, which a 999 acknowledgment names (AK102, AK202),
+-- so the acknowledgment finds its claims.
+
+ALTER TABLE claims ADD COLUMN group_control BIGINT;
+ALTER TABLE claims ADD COLUMN transaction_control BIGINT;
+CREATE INDEX claims_transaction ON claims (group_control, transaction_control);
