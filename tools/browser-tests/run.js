@@ -3,7 +3,8 @@
 // Walks what a records department does on a fresh install: the first administrator signs in
 // and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
-// searches (with a typo), posts a payment, and cannot read note text or edit demographics; the physician breaks
+// searches (with a typo), posts a payment, and cannot read note text or edit demographics, works the
+// claims (status list, a claim's scrub results, A/R aging, denials); the physician breaks
 // the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; an idle session is signed out by the server; the
@@ -120,6 +121,8 @@ async function main() {
   chartroom(data, ["user", "add", "phil", "--role", "physician", "--password-stdin"], PASSWORD + "\n");
   chartroom(data, ["user", "provider", "phil", "--id", String(unsigned.author)]);
   chartroom(data, ["user", "add", "fran", "--role", "front-desk", "--password-stdin"], PASSWORD + "\n");
+  // Claims drafted, scrubbed and the clean ones sent, for billing's claim pages.
+  chartroom(data, ["claims", "submit", "--out", path.join(dir, "claims"), "--receiver-id", "CLEARHOUSE01", "--tax-id", "043456789"]);
   const { child, base } = await startServer(data);
   const browser = await chromium.launch({
     executablePath: browserPath,
@@ -239,6 +242,26 @@ async function main() {
       await page.goto(`${base}${chartPath}/ledger`);
       assert.match(await page.textContent("#write-offs"), /Approved by bea; posted/);
       assert.match(await page.textContent("table.ledger"), /Adjustment OA-45/);
+      await signOut(page);
+    });
+
+    await step("billing works the claims: status list, a claim's scrub results, A/R aging, denials", async () => {
+      await signIn(page, base, "billy");
+      await Promise.all([page.waitForNavigation(), page.click("nav >> text=Claims")]);
+      assert.equal(new URL(page.url()).pathname, "/claims");
+      assert.match(await page.textContent("p.counts"), /Submitted \d+/);
+      await shot(page, "claims");
+      await Promise.all([page.waitForNavigation(), page.click("p.counts >> text=Draft")]);
+      const held = page.locator("table.results tbody tr a[href^='/claims/']").first();
+      await Promise.all([page.waitForNavigation(), held.click()]);
+      assert.match(await page.textContent("#scrub"), /timely-filing/);
+      await shot(page, "claim-scrub");
+      await Promise.all([page.waitForNavigation(), page.click("p.tabs >> text=A/R aging")]);
+      assert.match(await page.textContent("main"), /days in A\/R/);
+      assert.ok(await page.locator("tr.total").isVisible(), "the aging table totals every payer");
+      await shot(page, "claims-aging");
+      await Promise.all([page.waitForNavigation(), page.click("p.tabs >> text=Denials")]);
+      assert.match(await page.textContent("main"), /Denials/);
       await signOut(page);
     });
 

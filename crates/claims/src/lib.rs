@@ -22,6 +22,7 @@ mod institutional;
 mod lifecycle;
 mod posting;
 mod professional;
+mod receivables;
 mod remittance;
 mod review;
 mod scrub;
@@ -44,6 +45,9 @@ pub use lifecycle::{
 };
 pub use posting::{PostError, PostReport, Unmatched, post_remittance};
 pub use professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};
+pub use receivables::{
+    AGING_BUCKETS, Aging, DenialGroup, PayerAging, aging, bucket, denial_reason, denials,
+};
 pub use remittance::{
     Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment, read_835,
     read_remittances,

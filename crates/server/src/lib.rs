@@ -34,6 +34,7 @@ mod amendments;
 mod audit_api;
 mod auth;
 mod body;
+mod claims_api;
 mod codes_api;
 mod csrf;
 mod error;

@@ -312,6 +312,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::query_api::routes());
     table.extend(crate::metrics_api::routes());
     table.extend(crate::web::review::routes());
+    table.extend(crate::claims_api::routes());
+    table.extend(crate::web::claims::routes());
     table
 }
 

@@ -22,7 +22,7 @@ fn code_sets() -> &'static codes::CodeSets {
     SETS.get_or_init(|| codes::CodeSets::embedded().unwrap())
 }
 
-fn scrub(store: &TestStore, id: i64, today: time::Date) -> Stored<Claim> {
+pub fn scrub(store: &TestStore, id: i64, today: time::Date) -> Stored<Claim> {
     let settings = ScrubSettings::default();
     let scrubber = Scrubber {
         codes: code_sets(),
@@ -49,7 +49,7 @@ fn draft(
 }
 
 /// The office visit and its claim, drafted.
-fn drafted(store: &TestStore) -> (crate::build::Ids, Stored<Claim>) {
+pub fn drafted(store: &TestStore) -> (crate::build::Ids, Stored<Claim>) {
     let ids = store
         .write(|tx| office_visit(tx, Relationship::SelfSubscriber))
         .unwrap();
@@ -61,7 +61,7 @@ fn keys(claim: &Claim) -> Vec<String> {
     claim.edits.iter().map(ClaimEdit::key).collect()
 }
 
-fn submit(store: &TestStore, ids: &[i64]) -> claims::Submission {
+pub fn submit(store: &TestStore, ids: &[i64]) -> claims::Submission {
     let ids: Vec<ClaimId> = ids.iter().map(|id| ClaimId(*id)).collect();
     store
         .write(|tx| {
@@ -85,7 +85,7 @@ fn only_file(submission: &claims::Submission) -> (String, claims::Numbers) {
     (file.text.clone(), file.numbers)
 }
 
-fn remittance(claim_id: &str) -> String {
+pub fn remittance(claim_id: &str) -> String {
     let body = format!(
         "ST*835*0001~BPR*I*100*C*CHK************20260315~TRN*1*CHK2001*1512345678~\
 N1*PR*EXAMPLE HEALTH PLAN~N1*PE*MAPLE FAMILY PRACTICE*XX*1234567893~LX*1~\

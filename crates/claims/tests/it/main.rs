@@ -10,6 +10,7 @@ mod institutional;
 mod lifecycle;
 mod posting;
 mod professional;
+mod receivables;
 mod remittance;
 mod review;
 

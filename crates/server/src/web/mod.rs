@@ -22,6 +22,7 @@ mod assets;
 mod audit_pages;
 mod balances;
 mod chart;
+pub(crate) mod claims;
 mod clinical_form;
 mod code_pages;
 mod coding;

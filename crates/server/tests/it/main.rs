@@ -5,6 +5,7 @@
 
 mod admin;
 mod chart_page;
+mod claims;
 mod clinical_form;
 mod coverage_form;
 mod encounter_form;

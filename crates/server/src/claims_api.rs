@@ -1,0 +1,316 @@
+//! Claims over JSON for billing (`/api/claims`): the claims with their status, one claim
+//! with its scrub results, the denials queue by reason and A/R aging by payer. The pages
+//! (`web::claims`) call the same cores, so both read and audit alike: a listing is a read
+//! of each listed patient's billing; the aging report names no patient.
+
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::guard::{Access, Entry as Route, route};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::Method;
+use axum::routing::get;
+use axum::{Extension, Json};
+use privacy::{Action, DataCategory, Permission};
+use records::{Claim, ClaimStatus, Patient, Payer};
+use serde::Deserialize;
+use serde_json::{Value as JsonValue, json};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use store::{Stored, Tx, Value};
+
+/// Most claims one listing shows.
+pub(crate) const LISTED: i64 = 200;
+
+/// A claim as billing reads it: with whose it is and the payer's name.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct ClaimRow {
+    /// The claim.
+    #[serde(flatten)]
+    pub claim: Stored<Claim>,
+    /// "Family, Given".
+    pub patient_name: String,
+    /// The patient's MRN.
+    pub mrn: String,
+    /// The payer's name.
+    pub payer: String,
+}
+
+/// Names read once however many claims name them.
+#[derive(Default)]
+struct Names {
+    patients: HashMap<i64, (String, String)>,
+    payers: HashMap<i64, String>,
+}
+
+impl Names {
+    fn row(&mut self, tx: &mut Tx<'_>, claim: Stored<Claim>) -> store::Result<ClaimRow> {
+        let patient = claim.record.patient_id.0;
+        let (patient_name, mrn) = match self.patients.entry(patient) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => {
+                let record = tx.get::<Patient>(patient)?.record;
+                slot.insert((record.display_name(), record.mrn.to_string()))
+                    .clone()
+            }
+        };
+        let payer = match self.payers.entry(claim.record.payer_id.0) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => {
+                let name = tx.get::<Payer>(claim.record.payer_id.0)?.record.name;
+                slot.insert(name).clone()
+            }
+        };
+        Ok(ClaimRow {
+            patient_name,
+            mrn,
+            payer,
+            claim,
+        })
+    }
+
+    fn rows(
+        &mut self,
+        tx: &mut Tx<'_>,
+        claims: Vec<Stored<Claim>>,
+    ) -> store::Result<Vec<ClaimRow>> {
+        claims.into_iter().map(|c| self.row(tx, c)).collect()
+    }
+}
+
+/// Audits a look at the billing of each patient in `rows`.
+fn audit_rows(
+    state: &AppState,
+    principal: &Principal,
+    rows: &[&ClaimRow],
+    reason: &str,
+) -> Result<(), WebError> {
+    let mut patients: Vec<i64> = rows.iter().map(|r| r.claim.record.patient_id.0).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    crate::patients::audit_listed(
+        state,
+        principal,
+        &patients,
+        claims::CLAIM_CATEGORIES,
+        reason,
+    )
+}
+
+/// The status a `?status=` names, or a refusal naming the field.
+pub(crate) fn parse_status(text: Option<&str>) -> Result<Option<ClaimStatus>, WebError> {
+    match text.map(str::trim).filter(|t| !t.is_empty() && *t != "all") {
+        None => Ok(None),
+        Some(text) => ClaimStatus::parse(text).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = ClaimStatus::ALL.iter().map(|s| s.as_str()).collect();
+            WebError::bad(
+                "status",
+                format!("{text:?} is not a claim status ({})", names.join(", ")),
+            )
+        }),
+    }
+}
+
+/// The newest claims (of `status`), with counts by status; audited.
+pub(crate) async fn list(
+    state: &AppState,
+    principal: &Principal,
+    status: Option<ClaimStatus>,
+) -> Result<(Vec<ClaimRow>, Vec<(ClaimStatus, i64)>), WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            let (rows, counts) = state.store.read(|tx| {
+                let claims = match status {
+                    Some(status) => tx.select::<Claim>(
+                        "status = ?",
+                        &[Value::from(status.as_str())],
+                        "id DESC",
+                        LISTED,
+                    )?,
+                    None => tx.select::<Claim>("1 = 1", &[], "id DESC", LISTED)?,
+                };
+                let rows = Names::default().rows(tx, claims)?;
+                let mut counts = Vec::new();
+                for status in ClaimStatus::ALL {
+                    let n = tx.count::<Claim>(&[store::Filter::Compare(
+                        "status",
+                        store::Op::Eq,
+                        Value::from(status.as_str()),
+                    )])?;
+                    if n > 0 {
+                        counts.push((status, n));
+                    }
+                }
+                Ok((rows, counts))
+            })?;
+            let listed: Vec<&ClaimRow> = rows.iter().collect();
+            audit_rows(state, &viewer, &listed, "claims listed")?;
+            Ok((rows, counts))
+        })
+        .await
+}
+
+/// One claim with its names; audited.
+pub(crate) async fn one(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<ClaimRow, WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            let row = state.store.read(|tx| {
+                let claim = tx.get::<Claim>(id)?;
+                Names::default().row(tx, claim)
+            })?;
+            audit_rows(state, &viewer, &[&row], "claim shown")?;
+            Ok(row)
+        })
+        .await
+}
+
+/// A denial reason with its claims.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct DenialRows {
+    pub reason: String,
+    pub description: String,
+    pub cents: i64,
+    pub claims: Vec<ClaimRow>,
+}
+
+/// The denials queue by reason; audited.
+pub(crate) async fn denials(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Vec<DenialRows>, WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            let groups = state.store.read(|tx| {
+                let mut names = Names::default();
+                claims::denials(tx)?
+                    .into_iter()
+                    .map(|g| {
+                        Ok(DenialRows {
+                            claims: names.rows(tx, g.claims)?,
+                            reason: g.reason,
+                            description: g.description,
+                            cents: g.cents,
+                        })
+                    })
+                    .collect::<store::Result<Vec<_>>>()
+            })?;
+            let listed: Vec<&ClaimRow> = groups.iter().flat_map(|g| g.claims.iter()).collect();
+            audit_rows(state, &viewer, &listed, "denials queue")?;
+            Ok(groups)
+        })
+        .await
+}
+
+/// A/R aging by payer today, audited as a read of billing naming no patient.
+pub(crate) async fn aging(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<claims::Aging, WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            let now = state.store.clock().now();
+            let report = state.store.read(|tx| claims::aging(tx, now.date()))?;
+            let event = viewer
+                .event(now, Action::Read)
+                .categories(&[DataCategory::Billing])
+                .reason("A/R aging by payer");
+            state.trail.record(&state.store, &event)?;
+            Ok(report)
+        })
+        .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListParams {
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+async fn list_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Query(params): Query<ListParams>,
+) -> Result<Json<JsonValue>, WebError> {
+    let status = parse_status(params.status.as_deref())?;
+    let (rows, counts) = list(&state, &principal, status).await?;
+    let counts: serde_json::Map<String, JsonValue> = counts
+        .into_iter()
+        .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
+        .collect();
+    Ok(Json(json!({ "claims": rows, "counts": counts })))
+}
+
+async fn one_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<JsonValue>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    Ok(Json(json!({ "claim": one(&state, &principal, id).await? })))
+}
+
+async fn denials_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<JsonValue>, WebError> {
+    Ok(Json(
+        json!({ "denials": denials(&state, &principal).await? }),
+    ))
+}
+
+async fn aging_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<JsonValue>, WebError> {
+    let report = aging(&state, &principal).await?;
+    Ok(Json(
+        json!({ "buckets": claims::AGING_BUCKETS, "aging": report }),
+    ))
+}
+
+/// The `/api/claims` routes.
+pub(crate) fn routes() -> Vec<Route> {
+    let billing = Access::Needs(Permission::ReadBilling);
+    vec![
+        route(
+            Method::GET,
+            "/api/claims",
+            billing,
+            true,
+            "claims, newest first, with counts by status (?status=)",
+            get(list_api),
+        ),
+        route(
+            Method::GET,
+            "/api/claims/denials",
+            billing,
+            true,
+            "the denials queue: denied, partly paid and rejected claims by reason",
+            get(denials_api),
+        ),
+        route(
+            Method::GET,
+            "/api/claims/aging",
+            billing,
+            false,
+            "A/R aging by payer (0-30 ... 120+ days) and days in A/R",
+            get(aging_api),
+        ),
+        route(
+            Method::GET,
+            "/api/claims/{id}",
+            billing,
+            true,
+            "one claim with its scrub results, overrides and the payer's decision",
+            get(one_api),
+        ),
+    ]
+}

@@ -1,0 +1,242 @@
+//! Billing's claim pages: the claims with their status (filtered by status), one claim with
+//! its scrub results (each edit's rule, source, field and whether an override let it
+//! through) and the payer's decision, the denials queue by reason, and A/R aging by payer
+//! with days in A/R. Every page calls the same core as `/api/claims` (`claims_api`), so
+//! they read and audit alike; no rule lives here.
+
+use super::forms::{PageResult, html};
+use super::layout::{nav, page};
+use super::text::{day, money};
+use crate::auth::Principal;
+use crate::claims_api::{self, ClaimRow, ListParams, parse_status};
+use crate::guard::{Access, Entry, Surface, route};
+use crate::patients::parse_id;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{Method, StatusCode};
+use axum::routing::get;
+use maud::{Markup, html};
+use privacy::Permission;
+use records::ClaimStatus;
+
+/// The status in words.
+fn status_words(status: ClaimStatus) -> &'static str {
+    match status {
+        ClaimStatus::Draft => "Draft",
+        ClaimStatus::Scrubbed => "Scrubbed",
+        ClaimStatus::Submitted => "Submitted",
+        ClaimStatus::Accepted => "Accepted",
+        ClaimStatus::Rejected => "Rejected",
+        ClaimStatus::Paid => "Paid",
+        ClaimStatus::Denied => "Denied",
+        ClaimStatus::PartiallyPaid => "Partially paid",
+        ClaimStatus::Corrected => "Corrected",
+        ClaimStatus::Voided => "Voided",
+    }
+}
+
+fn tabs() -> Markup {
+    html! {
+        p.tabs {
+            a href="/claims" { "Claims" } " · "
+            a href="/claims/denials" { "Denials" } " · "
+            a href="/claims/aging" { "A/R aging" }
+        }
+    }
+}
+
+fn claim_table(rows: &[ClaimRow]) -> Markup {
+    html! {
+        table.results {
+            thead { tr {
+                th { "Claim" } th { "Kind" } th { "Patient" } th { "MRN" } th { "Payer" }
+                th { "Date of service" } th.num { "Charges" } th.num { "Paid" } th { "Status" } th { "Open edits" }
+            } }
+            tbody { @for row in rows { @let c = &row.claim.record; tr {
+                td { a href={ "/claims/" (row.claim.meta.id) } { (c.control_number) } }
+                td { (c.kind.transaction()) }
+                td { a href={ "/patients/" (c.patient_id.0) "/ledger" } { (row.patient_name) } }
+                td { (row.mrn) }
+                td { (row.payer) }
+                td { (day(c.service_date)) }
+                td.num { (money(c.total_cents)) }
+                td.num { (money(c.paid_cents)) }
+                td { (status_words(c.status)) }
+                td.num { (c.open_edits().count()) }
+            } } }
+        }
+    }
+}
+
+/// `GET /claims[?status=]`.
+async fn list(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Query(params): Query<ListParams>,
+) -> PageResult {
+    let status = parse_status(params.status.as_deref())?;
+    let (rows, counts) = claims_api::list(&state, &principal, status).await?;
+    let nav = nav(&state, &principal);
+    let body = html! {
+        (tabs())
+        p.counts {
+            a href="/claims" { "All" }
+            @for (status, n) in &counts {
+                " · " a href={ "/claims?status=" (status.as_str()) } { (status_words(*status)) " " (n) }
+            }
+        }
+        @if rows.is_empty() {
+            p { "No claim " @if let Some(s) = status { "is " (status_words(s).to_lowercase()) } @else { "yet" } "." }
+        } @else {
+            (claim_table(&rows))
+        }
+    };
+    Ok(html(StatusCode::OK, page("Claims", Some(&nav), body)))
+}
+
+/// `GET /claims/{id}`: the claim, its scrub results and the payer's decision.
+async fn show(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let row = claims_api::one(&state, &principal, id).await?;
+    let nav = nav(&state, &principal);
+    let c = &row.claim.record;
+    let title = format!("Claim {} ({})", c.control_number, c.kind.transaction());
+    let body = html! {
+        (tabs())
+        dl.facts {
+            dt { "Status" } dd { (status_words(c.status)) @if let Some(r) = &c.status_reason { " — " (r) } }
+            dt { "Patient" } dd { a href={ "/patients/" (c.patient_id.0) } { (row.patient_name) } " (" (row.mrn) ")" }
+            dt { "Encounter" } dd { (c.encounter_id.0) }
+            dt { "Payer" } dd { (row.payer) " (" (format!("{:?}", c.coverage_order).to_lowercase()) ")" }
+            dt { "Frequency" } dd { (c.frequency.code())
+                @if let Some(r) = c.replaces_claim_id { ", replaces " a href={ "/claims/" (r.0) } { "claim " (r.0) } } }
+            dt { "Date of service" } dd { (day(c.service_date)) }
+            dt { "Charges" } dd { (money(c.total_cents)) }
+            dt { "Paid" } dd { (money(c.paid_cents)) }
+            dt { "Patient responsibility" } dd { (money(c.patient_responsibility_cents)) }
+            @if let Some(n) = &c.payer_claim_number { dt { "Payer's claim number" } dd { (n) } }
+            @if let Some(on) = c.submitted_on { dt { "Submitted" } dd { (day(on)) @if let Some(isa) = c.interchange { " in interchange " (isa) } } }
+            @if !c.adjustment_codes.is_empty() { dt { "Adjustments" } dd { (c.adjustment_codes.join(", ")) } }
+        }
+        section #scrub {
+            h2 { "Scrub results" }
+            @if c.edits.is_empty() {
+                p { "The scrubber found nothing." }
+            } @else {
+                table.results {
+                    thead { tr { th { "Rule" } th { "Field" } th { "Finding" } th { "Source" } th { "Blocks" } th { "Override" } } }
+                    tbody { @for edit in &c.edits {
+                        @let key = edit.key();
+                        @let overridden = c.overrides.iter().find(|o| o.key == key);
+                        tr {
+                            td { (edit.rule) } td { (edit.field) } td { (edit.message) } td { (edit.source) }
+                            td { @if edit.blocking { "yes" } @else { "warning" } }
+                            td { @if let Some(o) = overridden { (o.by) ": " (o.reason) } }
+                        }
+                    } }
+                }
+            }
+        }
+    };
+    Ok(html(StatusCode::OK, page(&title, Some(&nav), body)))
+}
+
+/// `GET /claims/denials`.
+async fn denials(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> PageResult {
+    let groups = claims_api::denials(&state, &principal).await?;
+    let nav = nav(&state, &principal);
+    let body = html! {
+        (tabs())
+        @if groups.is_empty() {
+            p { "No claim is denied or rejected." }
+        }
+        @for group in &groups {
+            section.denial {
+                h2 { (group.reason) @if !group.description.is_empty() { ": " (group.description) } }
+                p { (group.claims.len()) " claims, " (money(group.cents)) " billed" }
+                (claim_table(&group.claims))
+            }
+        }
+    };
+    Ok(html(StatusCode::OK, page("Denials", Some(&nav), body)))
+}
+
+/// `GET /claims/aging`.
+async fn aging(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> PageResult {
+    let report = claims_api::aging(&state, &principal).await?;
+    let nav = nav(&state, &principal);
+    let body = html! {
+        (tabs())
+        p { "Owed by payers on " (day(report.as_of)) ": " (money(report.total_cents()))
+            " · days in A/R: "
+            @match report.days_in_ar { Some(days) => (format!("{days:.1}")), None => "none billed in the last 90 days" } }
+        table.results {
+            thead { tr { th { "Payer" } @for b in claims::AGING_BUCKETS { th.num { (b) " days" } } th.num { "Total" } } }
+            tbody {
+                @for payer in &report.payers { tr {
+                    td { (payer.payer) }
+                    @for cents in payer.cents { td.num { (money(cents)) } }
+                    td.num { (money(payer.total_cents())) }
+                } }
+                tr.total { td { "All payers" } @for cents in report.totals { td.num { (money(cents)) } } td.num { (money(report.total_cents())) } }
+            }
+        }
+    };
+    Ok(html(
+        StatusCode::OK,
+        page("A/R aging by payer", Some(&nav), body),
+    ))
+}
+
+/// The claim pages.
+pub(crate) fn routes() -> Vec<Entry> {
+    let billing = Access::Needs(Permission::ReadBilling);
+    vec![
+        route(
+            Method::GET,
+            "/claims",
+            billing,
+            true,
+            "claims with their status",
+            get(list),
+        ),
+        route(
+            Method::GET,
+            "/claims/denials",
+            billing,
+            true,
+            "the denials queue by reason",
+            get(denials),
+        ),
+        route(
+            Method::GET,
+            "/claims/aging",
+            billing,
+            false,
+            "A/R aging by payer with days in A/R",
+            get(aging),
+        ),
+        route(
+            Method::GET,
+            "/claims/{id}",
+            billing,
+            true,
+            "a claim with its scrub results and the payer's decision",
+            get(show),
+        ),
+    ]
+    .into_iter()
+    .map(|entry| entry.on(Surface::Page))
+    .collect()
+}

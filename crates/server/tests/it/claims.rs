@@ -1,0 +1,166 @@
+//! Billing's claim pages and `/api/claims`: the list with status counts, a claim with its
+//! scrub results and overrides, the denials queue by reason, A/R aging by payer; other
+//! roles are refused, and listing is audited per patient.
+
+use crate::harness::Harness;
+use crate::pages::{html, sign_in};
+use axum::http::StatusCode;
+use privacy::Role;
+use records::*;
+use time::macros::{date, datetime};
+
+/// A denied claim and a submitted one for `patient`, to one payer.
+fn claims_on_file(h: &Harness, patient: i64) -> (i64, i64) {
+    let encounter = h.add_encounter(
+        patient,
+        EncounterClass::Outpatient,
+        datetime!(2026-02-10 09:00 UTC),
+        Some(datetime!(2026-02-10 09:30 UTC)),
+    );
+    h.store
+        .write(|tx| {
+            let actor = store::Actor::new("test");
+            let payer = tx.create(
+                &actor,
+                &Payer {
+                    name: "Example Health Plan".into(),
+                    payer_code: Some("EXHP1".into()),
+                    kind: PayerKind::Commercial,
+                    address: Address::default(),
+                    phone: None,
+                },
+            )?;
+            let base = Claim::original(
+                ClaimKind::Professional,
+                PatientId(patient),
+                EncounterId(encounter),
+                PayerId(payer.meta.id),
+                CoverageOrder::Primary,
+                &format!("E{encounter}"),
+                date!(2026 - 02 - 10),
+                15_050,
+            );
+            let denied = tx.create(
+                &actor,
+                &Claim {
+                    status: ClaimStatus::Denied,
+                    adjustment_codes: vec!["CO-97".into()],
+                    status_reason: Some("CO-97: bundled".into()),
+                    edits: vec![ClaimEdit {
+                        rule: "timely-filing".into(),
+                        source: "payer filing limits".into(),
+                        field: "2400 DTP03 (date of service)".into(),
+                        message: "200 days since the date of service".into(),
+                        blocking: true,
+                    }],
+                    overrides: vec![EditOverride {
+                        key: "timely-filing @ 2400 DTP03 (date of service)".into(),
+                        reason: "payer granted an extension".into(),
+                        by: "bo".into(),
+                        at: datetime!(2026-02-11 09:00 UTC),
+                    }],
+                    ..base.clone()
+                },
+            )?;
+            let submitted = tx.create(
+                &actor,
+                &Claim {
+                    status: ClaimStatus::Submitted,
+                    control_number: format!("E{encounter}I"),
+                    kind: ClaimKind::Institutional,
+                    total_cents: 40_000,
+                    ..base
+                },
+            )?;
+            Ok((denied.meta.id, submitted.meta.id))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn billing_sees_claims_denials_and_aging() {
+    let h = Harness::new();
+    let patient = h.add_patient("P715");
+    let (denied, submitted) = claims_on_file(&h, patient);
+    h.add_user("bo", &[Role::Billing]);
+    h.add_user("fran", &[Role::FrontDesk]);
+    let bo = sign_in(&h, "bo").await;
+
+    let list = h.call("GET", "/claims", Some(&bo), None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let page = html(&list);
+    assert!(
+        page.contains("href=\"/claims\">Claims</a>"),
+        "the nav offers Claims"
+    );
+    assert!(
+        page.contains(&format!("href=\"/claims/{denied}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("Denied 1") && page.contains("Submitted 1"),
+        "{page}"
+    );
+    let only = h
+        .call("GET", "/claims?status=denied", Some(&bo), None)
+        .await;
+    assert!(!html(&only).contains(&format!("href=\"/claims/{submitted}\"")));
+    let bad = h.call("GET", "/claims?status=lost", Some(&bo), None).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let one = h
+        .call("GET", &format!("/claims/{denied}"), Some(&bo), None)
+        .await;
+    let page = html(&one);
+    for expected in [
+        "Scrub results",
+        "timely-filing",
+        "200 days since the date of service",
+        "bo: payer granted an extension",
+        "CO-97: bundled",
+    ] {
+        assert!(page.contains(expected), "{expected} missing from {page}");
+    }
+
+    let queue = h.call("GET", "/claims/denials", Some(&bo), None).await;
+    let page = html(&queue);
+    assert!(page.contains("<h2>CO-97: "), "{page}");
+    let aging = h.call("GET", "/claims/aging", Some(&bo), None).await;
+    let page = html(&aging);
+    assert!(page.contains("Example Health Plan"), "{page}");
+    assert!(page.contains("120+ days"), "{page}");
+
+    let api = h.login("bo").await;
+    let listed = h.call("GET", "/api/claims", Some(&api), None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.body["claims"].as_array().unwrap().len(), 2);
+    assert_eq!(listed.body["counts"]["denied"], 1);
+    let aged = h.call("GET", "/api/claims/aging", Some(&api), None).await;
+    assert_eq!(
+        aged.body["aging"]["payers"][0]["payer"],
+        "Example Health Plan"
+    );
+    let total: i64 = aged.body["aging"]["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 55_050, "denied and submitted claims are owed");
+    let shown = h
+        .call("GET", &format!("/api/claims/{submitted}"), Some(&api), None)
+        .await;
+    assert_eq!(shown.body["claim"]["record"]["kind"], "institutional");
+    let missing = h.call("GET", "/api/claims/999999", Some(&api), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let fran = sign_in(&h, "fran").await;
+    let refused = h.call("GET", "/claims", Some(&fran), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let audited = h
+        .audit()
+        .iter()
+        .filter(|e| e.event.reason.as_deref() == Some("claims listed"))
+        .count();
+    assert!(audited >= 3, "each listing is audited per patient");
+}
