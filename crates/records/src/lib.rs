@@ -29,6 +29,7 @@ mod party;
 mod patient;
 mod physician_query;
 pub mod postal;
+mod roi;
 mod validation;
 mod write_off;
 
@@ -60,6 +61,10 @@ pub use patient::{
     PatientIdentifier, Relationship,
 };
 pub use physician_query::{OTHER, PhysicianQuery, QueryStatus, UNDETERMINED};
+pub use roi::{
+    Authorization, Consent, ConsentKind, Delivery, Disclosure, LegalBasis, ReleaseCategory,
+    RequesterKind, RoiRequest, RoiStatus,
+};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};
 pub use write_off::{WriteOffRequest, WriteOffStatus};
 

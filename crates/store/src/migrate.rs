@@ -123,6 +123,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_claim_acknowledgments.sql"),
         postgres: include_str!("../migrations/postgres/0018_claim_acknowledgments.sql"),
     },
+    Migration {
+        version: 19,
+        name: "release_of_information",
+        sqlite: include_str!("../migrations/sqlite/0019_release_of_information.sql"),
+        postgres: include_str!("../migrations/postgres/0019_release_of_information.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -10,6 +10,7 @@ use records::{
     EncounterParticipant, Immunization, Medication, Observation, Organization, Patient,
     PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider, WriteOffRequest,
 };
+use records::{Consent, Disclosure, RoiRequest};
 
 macro_rules! tables {
     ($($record:ty => $table:literal $(unique $unique:expr,)? $(derived $derived:expr => $values:expr,)? $(identifiers $identifiers:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
@@ -154,5 +155,23 @@ tables! {
         submitted_on: Date, interchange: Int, group_control: Int, transaction_control: Int,
         adjudicated_on: Date, status_reason: Text,
         adjustment_codes: Json, edits: Json, overrides: Json,
+    ];
+    RoiRequest => "roi_requests" [
+        patient_id: Int, requester_kind: Text, requester_name: Text, requester_organization: Text,
+        requester_address: Text, identity_verified: Text, purpose: Text, legal_basis: Text,
+        subpoena_assurances: Text, categories: Json, from_date: Date, to_date: Date,
+        minimum_necessary: Text, delivery: Text, authorization_form: Json, status: Text,
+        received_on: Date, due_on: Date, extended_to: Date, extension_reason: Text,
+        decided_by: Text, decided_at: Timestamp, decision_reason: Text, pages: Int,
+        fee_cents: Int, packet_sha256: Text, received_by: Text,
+    ];
+    Disclosure => "disclosures" [
+        patient_id: Int, disclosed_at: Timestamp, recipient: Text, recipient_address: Text,
+        description: Text, purpose: Text, legal_basis: Text, accountable: Json, request_id: Int,
+        channel: Text, made_by: Text,
+    ];
+    Consent => "consents" [
+        patient_id: Int, kind: Text, categories: Json, recipient: Text, encounter_id: Int,
+        effective_from: Date, effective_to: Date, revoked_on: Date, note: Text, recorded_by: Text,
     ];
 }

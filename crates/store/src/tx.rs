@@ -101,6 +101,7 @@ fn referenced_table(column: &str) -> Option<(&'static str, &'static str)> {
         "charge_id" => ("charges", "charge"),
         "deficiency_id" => ("deficiencies", "deficiency"),
         "replaces_claim_id" => ("claims", "claim"),
+        "request_id" => ("roi_requests", "roi_request"),
         _ => return None,
     })
 }

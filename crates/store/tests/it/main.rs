@@ -14,6 +14,7 @@ mod long_reads;
 mod private_files;
 mod records_roundtrip;
 mod registration;
+mod release_of_information;
 mod search;
 mod security;
 mod signing;

@@ -1,0 +1,75 @@
+//! Release of information, the way HIPAA asks for it: requests for copies of a chart are
+//! records, validated before anything leaves (every defect named with the rule it
+//! breaks), released as a watermarked PDF packet with a cover sheet, fee and due dates,
+//! and entered in the patient's accounting of disclosures; consents and agreed
+//! restrictions are honoured at release time. No HTTP here: the CLI and the server call
+//! in; the store is reached only through `store`.
+//!
+//! - `sensitive`: which codes and services make an item specially protected (Part 2,
+//!   HIV, genetic, reproductive, psychotherapy notes).
+//! - `scope`: a chart as packet items; what a request reaches and what is withheld.
+//! - `validate`: the checks of 45 CFR 164.508, 164.512, 164.514(h), 164.502(b) and
+//!   42 CFR 2.31, each defect with its field and rule. Pure.
+//! - `fees`: the facility's fee schedule.
+//! - `pdf`, `packet`: a small PDF writer and the packet laid out on it.
+//! - `desk`: intake, review, release, denial, extension, queue, consents, the accounting
+//!   of disclosures; each with its audit entries in the caller's transaction.
+//!
+//! Invariants:
+//! - Nothing is released while a defect remains, and a release always enters a
+//!   disclosure in the same transaction.
+//! - Protected items and items under a restriction are withheld unless the request asks
+//!   for them with the consent they need; every withholding is counted on the cover sheet
+//!   and in the audit entry.
+//! - No clock is read here: the day is the audited transaction's.
+
+mod desk;
+mod fees;
+mod packet;
+mod pdf;
+mod scope;
+mod sensitive;
+mod validate;
+
+pub use desk::{
+    ACCOUNTING_YEARS, Accounting, DAYS_TO_ACT, QueueRow, Released, Review, accounting, add_consent,
+    audit_categories, check, consents_of, deny, enter_disclosure, extend, intake, queue, release,
+    review, revoke_consent,
+};
+pub use fees::FeeSchedule;
+pub use packet::{Cover, Packet, render};
+pub use scope::{Item, Scope, Withholding, items_of, scope};
+pub use sensitive::{class_of_diagnosis, class_of_observation, class_of_service};
+pub use validate::{Defect, validate};
+
+use records::RoiStatus;
+
+/// What can go wrong at the desk.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The request may not be released yet.
+    #[error("{number} cannot be released: {}", defects.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Defective {
+        /// The request number.
+        number: String,
+        /// Every defect.
+        defects: Vec<Defect>,
+    },
+    /// The request is closed.
+    #[error("{number} is {} already", status.as_str())]
+    Closed {
+        /// The request number.
+        number: String,
+        /// Its status.
+        status: RoiStatus,
+    },
+    /// A step the rules do not allow.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
