@@ -96,6 +96,19 @@ async function signOut(page) {
   assert.match(page.url(), /\/login\?why=out$/);
 }
 
+// Long chart sections start collapsed with their count; the table of contents opens them.
+// Returns whether the chart had one to try.
+async function collapsedSectionsOpenFromTheContents(page) {
+  const closed = page.locator("section > details.part:not([open])");
+  if (await closed.count() === 0) return false;
+  const closedId = await closed.first().evaluate((d) => d.parentElement.id);
+  assert.match(await page.textContent(`#${closedId} h2`), /\(\d+\)/);
+  assert.match(await page.textContent(`#${closedId} summary`), /Show all \d+/);
+  await page.click(`nav.toc a[href="#${closedId}"]`);
+  assert.equal(await page.locator(`#${closedId} > details.part[open]`).count(), 1, "the table of contents opens it");
+  return true;
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chartroom-browser-"));
   const data = path.join(dir, "data");
@@ -123,6 +136,7 @@ async function main() {
   chartroom(data, ["user", "add", "fran", "--role", "front-desk", "--password-stdin"], PASSWORD + "\n");
   // Claims drafted, scrubbed and the clean ones sent, for billing's claim pages.
   chartroom(data, ["claims", "submit", "--out", path.join(dir, "claims"), "--receiver-id", "CLEARHOUSE01", "--tax-id", "043456789"]);
+  chartroom(data, ["user", "add", "rita", "--role", "researcher", "--password-stdin"], PASSWORD + "\n");
   const { child, base } = await startServer(data);
   const browser = await chromium.launch({
     executablePath: browserPath,
@@ -163,10 +177,18 @@ async function main() {
         assert.ok(await page.locator(`#user-${username}`).isVisible(), `${username} listed`);
       }
       await shot(page, "users");
+      // The only administrator cannot disable themselves (the confirm dialog is accepted).
+      const own = page.locator("#user-admin");
+      await own.locator("summary:has-text(\"Change\")").click();
+      await Promise.all([page.waitForNavigation(), own.locator("button:has-text(\"Disable\")").click()]);
+      assert.match(await page.textContent("#refused"), /administrator/);
+      assert.match(await page.textContent("#user-admin"), /active/);
+      await shot(page, "last-administrator");
       await signOut(page);
     });
 
     let chartPath;
+    let chartMrn;
     await step("billing finds a patient despite a typo, and sees no note text", async () => {
       await signIn(page, base, "billy");
       assert.ok(await page.locator("#balances table a").first().isVisible(), "billing's start page lists open balances");
@@ -178,16 +200,19 @@ async function main() {
       assert.ok(await link.isVisible(), `searching "${typo}" finds ${family}`);
       await Promise.all([page.waitForNavigation(), link.click()]);
       chartPath = new URL(page.url()).pathname;
+      chartMrn = (await page.textContent("dl.banner dd >> nth=0")).trim();
       assert.equal(await page.locator("#notes").count(), 0, "no notes section for billing");
       assert.match(await page.textContent(".withheld"), /notes/);
       assert.ok(await page.locator("#billing").isVisible(), "billing sees charges");
       assert.ok(await page.locator("nav.toc a[href=\"#billing\"]").isVisible(), "the table of contents links the sections");
       assert.doesNotMatch(await page.textContent("#insurance"), /self_subscriber|\(payer \d+\)/);
       assert.equal(await page.locator("text=Break the glass").count(), 0);
+      await collapsedSectionsOpenFromTheContents(page);
       await shot(page, "chart-billing");
       // Printing opens the print copy (and the browser's dialog); the server audits it.
       await Promise.all([page.waitForNavigation(), page.click("form.inline button:has-text(\"Print\")")]);
       assert.match(await page.textContent(".print-note"), /Printed .* by billy/);
+      assert.equal(await page.locator("details.part:not([open])").count(), 0, "the print copy shows every section open");
       await shot(page, "chart-print");
     });
 
@@ -229,7 +254,10 @@ async function main() {
       await page.fill("#wo-reason_code", "OA-45");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Ask for approval\")")]);
       assert.match(await page.textContent("[role=alert]"), /Why: is required/);
-      await page.fill("#justification", "small-balance policy");
+      await page.fill("#wo-justification", "small-balance policy");
+      await page.click("[role=alert] a[href=\"#wo-justification\"]");
+      assert.equal(await page.evaluate(() => location.hash), "#wo-justification", "the error summary links the write-off field");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "wo-justification", "the cursor is put in it");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Ask for approval\")")]);
       assert.match(await page.textContent("#write-offs"), /Awaiting approval/);
       await page.goto(`${base}/`);
@@ -272,7 +300,8 @@ async function main() {
       assert.equal(await page.locator("#billing").count(), 0);
       await page.fill("#reason", "patient unresponsive in ED; need the guarantor on the account");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Break the glass\")")]);
-      assert.match(await page.textContent(".emergency"), /Emergency access/);
+      assert.ok(await collapsedSectionsOpenFromTheContents(page), "a long section (notes, charges or history) starts collapsed");
+      assert.match(await page.textContent(".emergency"), /Emergency access until \d{4}-\d\d-\d\d \d\d:\d\d C[SD]T/, "the banner says when access ends");
       await shot(page, "chart-emergency");
       assert.ok(await page.locator("#billing").isVisible());
       await signOut(page);
@@ -325,6 +354,13 @@ async function main() {
       await page.fill("#value_unit", "kg");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add observation\")")]);
       assert.match(await page.textContent("#observations"), /Body weight[\s\S]*72\.5 kg/);
+      // Results are paged like encounters; numeric tests measured often are charted as trends.
+      assert.ok(await page.locator("#observations table tbody tr").count() <= 25, "at most 25 results a page");
+      if (await page.locator("#observations details.trends").count() > 0) {
+        await page.click("#observations details.trends summary");
+        assert.ok(await page.locator("#observations details.trends svg").first().isVisible(), "a trend is drawn");
+      }
+      await shot(page, "chart-observations");
       await signOut(page);
     });
 
@@ -380,6 +416,30 @@ async function main() {
       await signOut(page);
     });
 
+    await step("a form left unsaved warns before the idle sign-out, may keep the session, and is given back after it", async () => {
+      await signIn(page, base, "fran");
+      await page.goto(`${base}/patients/new`);
+      await page.fill("#family_name", "Underhill");
+      await page.fill("#given_name", "Maude");
+      await page.waitForSelector("#idle-warning", { timeout: IDLE_SECONDS * 1000 });
+      assert.match(await page.textContent("#idle-warning"), /signed out in \d+ s/);
+      await shot(page, "idle-warning");
+      await page.click("#idle-warning button:has-text(\"Keep working\")");
+      await page.waitForSelector("#idle-warning", { state: "detached" });
+      // Kept: the session outlives the first deadline.
+      await page.waitForTimeout(IDLE_SECONDS * 600);
+      assert.equal(await page.evaluate(async () => (await fetch("/api/me")).status), 200, "the session was kept");
+      await page.fill("#birth_date", "1950-02-03");
+      await page.waitForURL(/\/login\?why=idle$/, { timeout: IDLE_SECONDS * 2000 });
+      await signIn(page, base, "fran");
+      await page.waitForURL(/\/patients\/new$/);
+      await page.waitForSelector("#draft-restored");
+      assert.equal(await page.inputValue("#family_name"), "Underhill");
+      assert.equal(await page.inputValue("#birth_date"), "1950-02-03");
+      await shot(page, "draft-restored");
+      await signOut(page);
+    });
+
     await step("an HIM technician's edit with a bad date is refused with a field message, then saved", async () => {
       await signIn(page, base, "hana");
       await page.goto(`${base}${chartPath}/edit`);
@@ -417,6 +477,20 @@ async function main() {
       await row.locator("input[name=reason]").fill("entered twice in the browser test");
       await Promise.all([page.waitForNavigation(), row.locator("button:has-text(\"Remove\")").click()]);
       assert.match(await page.textContent("#history"), /delete \(entered twice in the browser test\)/);
+      // CPT without a licensed file: the picker says why it is empty; the code is format checked.
+      await page.goto(`${base}${chartPath}`);
+      await Promise.all([page.waitForNavigation(), page.click("#procedures a:has-text(\"Code a procedure\")")]);
+      assert.match(await page.textContent("#cpt-note"), /format only/);
+      await page.selectOption("#system", "cpt");
+      await page.type("#code", "office", { delay: 20 });
+      await page.waitForFunction(() => /CPT is not loaded/.test(document.querySelector("#code-title").textContent));
+      await shot(page, "cpt-not-loaded");
+      await page.fill("#code", "9921X");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add procedure\")")]);
+      assert.match(await page.textContent("#error-code"), /not shaped like a CPT code/);
+      await page.fill("#code", "99213");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add procedure\")")]);
+      assert.match(await page.textContent("#procedures"), /99213\s*CPT format checked only/);
     });
 
     await step("the HIM technician opens an encounter (every bad field at once), then discharges it from its form", async () => {
@@ -468,6 +542,14 @@ async function main() {
       const csv = fs.readFileSync(await download.path(), "utf8");
       assert.match(csv.split("\n")[0], /age_band/);
       assert.equal(csv.trim().split("\n").length, 5, csv);
+      // A filter the roles may not use keeps the typed query and names the filter.
+      const typed = "count patients where balance(days_past_due > 90) group by sex";
+      await page.fill("#text", typed);
+      const [refused] = await Promise.all([page.waitForNavigation(), page.click("form.query button:has-text(\"Run\")")]);
+      assert.equal(refused.status(), 403);
+      assert.equal(await page.inputValue("#text"), typed, "the typed query is kept");
+      assert.match(await page.textContent("#error-text"), /the balance\(…\) filter reads billing.*your roles \(him-technician\)/);
+      await shot(page, "query-refused-filter");
     });
 
     await step("the HIM technician assigns the most urgent deficiency from the review queue", async () => {
@@ -495,18 +577,52 @@ async function main() {
       assert.match(await page.textContent("[role=status]"), /inactivity/);
     });
 
+    await step("a researcher's start page lists the saved questions; one runs with small groups withheld", async () => {
+      await signIn(page, base, "rita");
+      assert.match(await page.textContent("#questions"), /flu-coverage-by-age/);
+      await shot(page, "start-researcher");
+      await Promise.all([page.waitForNavigation(), page.click("#questions tr:has-text(\"flu-coverage-by-age\") button:has-text(\"Run\")")]);
+      assert.match(await page.textContent("#normal-query"), /group by age_band/);
+      assert.match(await page.textContent("#answer"), /<11/);
+      await signOut(page);
+    });
+
     await step("the auditor finds every look at the chart, and the chain verifies", async () => {
       await signIn(page, base, "audra");
       await page.click("nav >> text=Audit");
-      const patientId = chartPath.split("/").pop();
-      await page.fill("#patient_id", patientId);
-      await Promise.all([page.waitForNavigation(), page.click("form.filters button")]);
+      // Fifty entries a page, newest first; Older and Newer keep the report where it began.
+      assert.match(await page.textContent("#report-count"), /^Entries 1–50 of \d+ \(through #\d+\), sorted by entry, newest first\.$/);
+      assert.equal(await page.locator("table.audit tbody tr").count(), 50);
+      const newest = await page.textContent("table.audit tbody tr:first-child td:first-child");
+      await Promise.all([page.waitForNavigation(), page.click("nav.pages button:has-text(\"Older\") >> nth=0")]);
+      assert.match(await page.textContent("#report-count"), /^Entries 51–/);
+      assert.equal(Number(await page.textContent("table.audit tbody tr:first-child td:first-child")), Number(newest) - 50);
+      await Promise.all([page.waitForNavigation(), page.click("nav.pages button:has-text(\"Newer\") >> nth=0")]);
+      assert.equal(await page.textContent("table.audit tbody tr:first-child td:first-child"), newest, "the first page stays put while the report's own views are audited");
+      // A From date after the To date is an error on the form, not an empty report.
+      await page.fill("#since", "2026-03-02");
+      await page.fill("#until", "2026-03-01");
+      const [refused] = await Promise.all([page.waitForNavigation(), page.click("form.filters button:has-text(\"Show\")")]);
+      assert.equal(refused.status(), 422);
+      assert.match(await page.textContent("[role=alert]"), /To: the To date \(2026-03-01\) is before the From date \(2026-03-02\)/);
+      await shot(page, "audit-dates-refused");
+      await page.fill("#since", "");
+      await page.fill("#until", "");
+      // The patient filter takes the MRN.
+      await page.fill("#patient", chartMrn);
+      await Promise.all([page.waitForNavigation(), page.click("form.filters button:has-text(\"Show\")")]);
       const report = await page.textContent("table.audit");
       for (const who of ["billy", "doc", "hana"]) assert.match(report, new RegExp(who));
       assert.match(report, /break-glass/);
       assert.match(report, /update/);
       assert.match(report, /create/);
       assert.match(report, /print/);
+      // Sorted by user: smallest first, then largest first.
+      await Promise.all([page.waitForNavigation(), page.click("table.audit th button:has-text(\"User\")")]);
+      assert.equal(await page.getAttribute("table.audit th[aria-sort]", "aria-sort"), "ascending");
+      const users = await page.$$eval("table.audit tbody tr td:nth-child(3)", (cells) => cells.map((c) => c.textContent));
+      assert.deepEqual(users, [...users].sort(), "sorted by user");
+      assert.match(await page.textContent("table.audit"), /billy/, "the MRN filter is kept while sorting");
       await shot(page, "audit-report");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Verify the audit chain\")")]);
       assert.match(await page.textContent("#verdict"), /intact/);

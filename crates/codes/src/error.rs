@@ -37,6 +37,12 @@ pub enum Error {
         /// The date of service.
         date: time::Date,
     },
+    /// No licensed CPT file is loaded, so there is nothing to search; a CPT code is
+    /// checked for its format only.
+    #[error(
+        "CPT is not loaded (its AMA licence keeps it out of Chartroom), so there is nothing to search; type the code: it is checked for its format only (`chartroom codes import --system cpt FILE` loads a licensed file)"
+    )]
+    CptNotLoaded,
     /// The code is not in the release in force.
     #[error("{system} code {code:?} not found in release {release}")]
     UnknownCode {

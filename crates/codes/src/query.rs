@@ -47,6 +47,21 @@ pub struct Validation {
     pub billable_children: Vec<CodeTitle>,
     /// Sex and age edits that apply, conflicting or not.
     pub edits: Vec<EditFlag>,
+    /// No release of the system covers the date of service (CPT without a licensed
+    /// file), so only the code's shape was checked; `release` says so in words.
+    pub format_only: bool,
+}
+
+/// The shape of a CPT code: four digits, then a digit (Category I), `F` (Category II
+/// performance measures), `T` (Category III emerging technology) or `U` (proprietary
+/// laboratory analyses).
+pub(crate) fn is_cpt_shaped(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    bytes.len() == 5
+        && bytes.iter().take(4).all(u8::is_ascii_digit)
+        && bytes
+            .get(4)
+            .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'F' | b'T' | b'U'))
 }
 
 /// A search result.
@@ -136,7 +151,29 @@ impl CodeSets {
             problems: Vec::new(),
             billable_children: Vec::new(),
             edits: Vec::new(),
+            format_only: false,
         };
+        // Without a licensed CPT file in force, a CPT code is accepted on its shape alone:
+        // refusing every CPT code would make most outpatient work uncodable.
+        if system == System::Cpt && self.flat(system, dos).is_err() {
+            let code = v.code.to_ascii_uppercase();
+            v.format_only = true;
+            v.release = if self.cpt.is_empty() {
+                "CPT not loaded: format checked only".to_owned()
+            } else {
+                format!("no CPT release in force on {dos}: format checked only")
+            };
+            if is_cpt_shaped(&code) {
+                v.code = code;
+                v.billable = true;
+                v.valid = true;
+            } else {
+                v.problems.push(format!(
+                    "{code:?} is not shaped like a CPT code: four digits, then a digit, F, T or U"
+                ));
+            }
+            return Ok(v);
+        }
         match system {
             System::Icd10Cm => {
                 let r = self.icd10cm(dos)?;
@@ -428,6 +465,7 @@ impl CodeSets {
                     })
                     .collect())
             }
+            System::Cpt if self.cpt.is_empty() => Err(Error::CptNotLoaded),
             _ => {
                 let r = self.flat(system, dos)?;
                 let ix = r.search.get_or_init(|| build_flat_index(r));

@@ -249,7 +249,9 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
         ],
     ),
     (Role::PublicHealth, &[ReadAggregates]),
-    (Role::Researcher, &[ReadDeidentified]),
+    // Researchers count, as public health does, with small cells withheld (they hold no
+    // patient-level read); de-identified extracts will come with the disclosures duty.
+    (Role::Researcher, &[ReadDeidentified, ReadAggregates]),
     (Role::Auditor, &[ReadAudit, ReviewBreakGlass]),
 ];
 

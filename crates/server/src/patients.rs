@@ -56,8 +56,8 @@ pub(crate) struct AllowedChart {
     pub shown: Vec<DataCategory>,
     /// The categories withheld.
     pub withheld: Vec<DataCategory>,
-    /// Shown under an emergency grant.
-    pub emergency: bool,
+    /// Shown under an emergency grant, which ends then (the latest of the live grants).
+    pub emergency_until: Option<time::OffsetDateTime>,
     /// The audit entry recording the look.
     pub audit_seq: i64,
 }
@@ -102,7 +102,7 @@ pub(crate) fn read_chart(
     let mut summary = state.store.read(|tx| tx.chart(id))?;
     let mut shown = Vec::new();
     let mut withheld = Vec::new();
-    let mut emergency = false;
+    let mut emergency_until = None;
     let entry = state.trail.write(&state.store, |audited| {
         let now = audited.now();
         let grants = audited
@@ -134,10 +134,12 @@ pub(crate) fn read_chart(
             .patient(PatientId(id))
             .record("patient", id)
             .categories(&shown);
-        emergency = grants
+        emergency_until = grants
             .iter()
-            .any(|g| g.covers(&principal.username, PatientId(id), now));
-        if emergency {
+            .filter(|g| g.covers(&principal.username, PatientId(id), now))
+            .map(|g| g.expires_at)
+            .max();
+        if emergency_until.is_some() {
             event = event.reason("emergency access (break the glass)");
         }
         audited.append(&event)
@@ -149,7 +151,7 @@ pub(crate) fn read_chart(
         summary,
         shown,
         withheld,
-        emergency,
+        emergency_until,
         audit_seq: entry.seq,
     })
 }

@@ -25,12 +25,12 @@ use serde_json::{Value, json};
 /// The engine and where it stands with the store; built on first use.
 pub type Population = std::sync::Mutex<Option<(query::Engine, reports::Sync)>>;
 
-/// The data categories a query reads: demographics always (ages, sex, ZIP, who exists),
-/// and the category of every event kind it counts, filters on or measures. A user with
+/// The data categories a query reads, each with the event test that reads it (`None` for
+/// demographics, which every query reads: ages, sex, ZIP, who exists). A user with
 /// patient-level access must hold each one's read permission (billing cannot count
 /// results, a front-desk clerk cannot count diagnoses); aggregate-only roles may ask
 /// anything and get small cells withheld.
-fn categories_of(query: &query::ast::Query) -> Vec<DataCategory> {
+fn reads_of(query: &query::ast::Query) -> Vec<(DataCategory, Option<query::EventKind>)> {
     use query::ast::{Expr, Measure, Subject};
     fn walk(expr: &Expr, kinds: &mut Vec<query::EventKind>) {
         match expr {
@@ -57,7 +57,7 @@ fn categories_of(query: &query::ast::Query) -> Vec<DataCategory> {
             walk(expr, &mut kinds);
         }
     }
-    let mut categories = vec![DataCategory::Demographics];
+    let mut reads = vec![(DataCategory::Demographics, None)];
     for kind in kinds {
         let category = match kind {
             query::EventKind::Immunization => DataCategory::Immunizations,
@@ -67,11 +67,23 @@ fn categories_of(query: &query::ast::Query) -> Vec<DataCategory> {
             query::EventKind::Encounter => DataCategory::Encounters,
             query::EventKind::ArItem => DataCategory::Billing,
         };
-        if !categories.contains(&category) {
-            categories.push(category);
+        if !reads.iter().any(|(c, _)| *c == category) {
+            reads.push((category, Some(kind)));
         }
     }
-    categories
+    reads
+}
+
+/// The words a query writes for an event test, as a person typed it.
+fn test_words(kind: query::EventKind) -> &'static str {
+    match kind {
+        query::EventKind::Immunization => "immunization(…)",
+        query::EventKind::Diagnosis => "diagnosis(…)",
+        query::EventKind::Procedure => "procedure(…)",
+        query::EventKind::Observation => "observation(…)",
+        query::EventKind::Encounter => "encounter(…)",
+        query::EventKind::ArItem => "balance(…)",
+    }
 }
 
 /// A population query request.
@@ -144,14 +156,18 @@ pub(crate) fn run_query(
     };
     let parsed = query::parse(&text).map_err(|e| WebError::bad("text", e.to_string()))?;
     let aggregate_only = !principal.allows(Permission::ReadDemographics);
-    let categories = categories_of(&parsed);
+    let reads = reads_of(&parsed);
+    let categories: Vec<DataCategory> = reads.iter().map(|(category, _)| *category).collect();
     if !aggregate_only
-        && let Some(missing) = categories
+        && let Some((missing, test)) = reads
             .iter()
-            .find(|c| !principal.allows(c.read_permission()))
+            .find(|(c, _)| !principal.allows(c.read_permission()))
     {
+        let filter = test.map_or_else(String::new, |kind| {
+            format!("the {} filter ", test_words(kind))
+        });
         let reason = format!(
-            "population query reads {missing}, which needs {}",
+            "{filter}reads {missing}, which needs {}",
             missing.read_permission()
         );
         let event = principal

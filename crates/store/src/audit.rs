@@ -563,44 +563,7 @@ pub struct AuditFilter {
 impl Store {
     /// Audit entries matching `filter`, oldest first. Reading needs no key.
     pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        let mut clauses = Vec::new();
-        let mut params = Vec::new();
-        if let Some(patient) = filter.patient_id {
-            clauses.push(
-                "(patient_id = ? OR seq IN (SELECT seq FROM audit_patients WHERE patient_id = ?))",
-            );
-            params.push(Value::Int(patient.0));
-            params.push(Value::Int(patient.0));
-        }
-        if let Some(user) = &filter.user {
-            clauses.push("username = ?");
-            params.push(Value::from(crate::security::normalize_username(user)));
-        }
-        if let Some(since) = filter.since {
-            clauses.push("at >= ?");
-            params.push(Value::Timestamp(since));
-        }
-        if let Some(until) = filter.until {
-            clauses.push("at < ?");
-            params.push(Value::Timestamp(until));
-        }
-        if let Some(action) = filter.action {
-            clauses.push("action = ?");
-            params.push(Value::from(action.as_str()));
-        }
-        if let Some(channel) = filter.channel {
-            clauses.push("channel = ?");
-            params.push(Value::from(channel.as_str()));
-        }
-        if let Some(outcome) = filter.outcome {
-            clauses.push("outcome = ?");
-            params.push(Value::from(outcome.as_str()));
-        }
-        let filter_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", clauses.join(" AND "))
-        };
+        let (filter_sql, mut params) = filter_clauses(filter);
         // The newest `limit` entries, returned oldest first.
         let sql = match filter.limit {
             Some(limit) => {
@@ -612,17 +575,7 @@ impl Store {
             None => format!("SELECT {COLUMNS} FROM audit_log{filter_sql} ORDER BY seq"),
         };
         self.with_conn(|conn| {
-            let rows = conn.query(&sql, &params)?;
-            let mut entries = rows
-                .iter()
-                .map(|row| {
-                    read_entry(row).map_err(|message| Error::Corrupt {
-                        kind: "audit entry",
-                        id: row.int(0),
-                        message,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let mut entries = read_entries(&conn.query(&sql, &params)?)?;
             attach_patients(conn, &mut entries)?;
             Ok(entries)
         })
@@ -636,6 +589,49 @@ impl Store {
                 .map_or(0, |r| r.int(0)))
         })
     }
+}
+
+/// The `WHERE` clause (empty, or with a leading space) and its parameters for `filter`.
+pub(crate) fn filter_clauses(filter: &AuditFilter) -> (String, Vec<Value>) {
+    let mut clauses = Vec::new();
+    let mut params = Vec::new();
+    if let Some(patient) = filter.patient_id {
+        clauses.push(
+            "(patient_id = ? OR seq IN (SELECT seq FROM audit_patients WHERE patient_id = ?))",
+        );
+        params.push(Value::Int(patient.0));
+        params.push(Value::Int(patient.0));
+    }
+    if let Some(user) = &filter.user {
+        clauses.push("username = ?");
+        params.push(Value::from(crate::security::normalize_username(user)));
+    }
+    if let Some(since) = filter.since {
+        clauses.push("at >= ?");
+        params.push(Value::Timestamp(since));
+    }
+    if let Some(until) = filter.until {
+        clauses.push("at < ?");
+        params.push(Value::Timestamp(until));
+    }
+    if let Some(action) = filter.action {
+        clauses.push("action = ?");
+        params.push(Value::from(action.as_str()));
+    }
+    if let Some(channel) = filter.channel {
+        clauses.push("channel = ?");
+        params.push(Value::from(channel.as_str()));
+    }
+    if let Some(outcome) = filter.outcome {
+        clauses.push("outcome = ?");
+        params.push(Value::from(outcome.as_str()));
+    }
+    let filter_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (filter_sql, params)
 }
 
 /// Rows of `audit_patients` per INSERT (two parameters each, well under SQLite's limit).
@@ -668,6 +664,19 @@ pub(crate) fn attach_patients(conn: &mut dyn Conn, entries: &mut [AuditEntry]) -
         }
     }
     Ok(())
+}
+
+/// Entries from rows of `COLUMNS`; an unreadable one is named as corrupt.
+pub(crate) fn read_entries(rows: &[Row]) -> Result<Vec<AuditEntry>> {
+    rows.iter()
+        .map(|row| {
+            read_entry(row).map_err(|message| Error::Corrupt {
+                kind: "audit entry",
+                id: row.int(0),
+                message,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn read_entry(row: &Row) -> std::result::Result<AuditEntry, String> {

@@ -18,6 +18,7 @@ mod audit;
 mod audit_anchor;
 mod audit_head;
 mod audit_lookup;
+mod audit_report;
 mod balances;
 mod clock;
 mod conn;
@@ -50,6 +51,7 @@ pub use audit::{
     random_bytes,
 };
 pub use audit_anchor::create_anchor_file;
+pub use audit_report::{AuditPage, AuditPageRows, AuditSort};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
 pub use error::{Error, Result};

@@ -115,11 +115,45 @@ fn unknown_codes() {
         .validate(System::Hcpcs, "X9999", d("2026-01-15"), &Patient::default())
         .unwrap();
     assert!(!v.exists);
-    assert!(
+}
+
+/// Without a licensed CPT file a CPT code is accepted on its shape, marked as such, never
+/// refused for want of a release; the search says why it has nothing.
+#[test]
+fn cpt_without_a_licensed_file_is_format_checked() {
+    let v = sets()
+        .validate(System::Cpt, "99213", d("2019-03-04"), &Patient::default())
+        .unwrap();
+    assert!(v.valid && v.format_only, "{v:?}");
+    assert_eq!(v.release, "CPT not loaded: format checked only");
+    for code in ["0001f", "0042T", "0001U"] {
+        let v = sets()
+            .validate(System::Cpt, code, d("2026-01-15"), &Patient::default())
+            .unwrap();
+        assert!(v.valid, "{code}: {v:?}");
+    }
+    assert_eq!(
         sets()
-            .validate(System::Cpt, "0000F", d("2026-01-15"), &Patient::default())
-            .is_err()
+            .validate(System::Cpt, "0001f", d("2026-01-15"), &Patient::default())
+            .unwrap()
+            .code,
+        "0001F"
     );
+    for code in ["9921", "992134", "9921X", "E11.9"] {
+        let v = sets()
+            .validate(System::Cpt, code, d("2026-01-15"), &Patient::default())
+            .unwrap();
+        assert!(!v.valid && v.format_only, "{code}: {v:?}");
+        assert!(
+            v.problems[0].contains("not shaped like a CPT code"),
+            "{v:?}"
+        );
+    }
+    let why = sets()
+        .search(System::Cpt, "office visit", d("2026-01-15"), 10)
+        .unwrap_err();
+    assert!(matches!(why, codes::Error::CptNotLoaded), "{why}");
+    assert!(why.to_string().contains("format only"), "{why}");
 }
 
 #[test]

@@ -90,8 +90,16 @@ pub(super) fn encounter(resource: &fhir::Encounter, cx: &mut Cx<'_>) -> Mapped {
         payer_id: None,
         discharge_disposition,
         reason,
-        // FIXME(#11): Encounter.serviceType is not mapped yet, so FHIR carries no service.
-        service: None,
+        // The service is kept as words (`Medicine`); a coded serviceType without text or
+        // display keeps its code, so nothing sent is lost.
+        service: resource.service_type.as_ref().and_then(|service| {
+            clip(
+                service
+                    .label()
+                    .or_else(|| service.first_code().map(|(_, code)| code)),
+                60,
+            )
+        }),
     })
 }
 

@@ -11,6 +11,7 @@ resource! {
         status: String = "status",
         class: Option<crate::datatypes::Coding> = "class",
         type_: Vec<CodeableConcept> = "type",
+        service_type: Option<CodeableConcept> = "serviceType",
         subject: Option<Reference> = "subject",
         participant: Vec<EncounterParticipant> = "participant",
         period: Option<Period> = "period",

@@ -46,6 +46,8 @@ impl ToFhir for Encounter {
             meta: meta(&stored.meta),
             status: encounter_status(encounter.status).into(),
             class: Some(Coding::new(ACT_CODE, class_code, Some(class_display))),
+            service_type: non_empty(&encounter.service)
+                .map(|service| CodeableConcept::text(&service)),
             subject: Some(patient_ref(encounter.patient_id)),
             participant: encounter
                 .attending_id

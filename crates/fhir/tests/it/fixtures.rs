@@ -110,7 +110,7 @@ pub fn chart(store: &Store) -> Chart {
                     payer_id: Some(PayerId(payer.meta.id)),
                     discharge_disposition: Some("01".into()),
                     reason: Some("Shortness of breath".into()),
-                    service: None,
+                    service: Some("Medicine".into()),
                 },
             )?;
             let encounter_id = EncounterId(encounter.meta.id);

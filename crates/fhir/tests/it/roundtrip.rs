@@ -102,3 +102,38 @@ fn records_survive_a_round_trip(store: &TestStore) {
 }
 
 backend_tests!(records_survive_a_round_trip);
+
+/// `Encounter.serviceType` is the encounter's service both ways: the words Chartroom keeps
+/// go out as its text, and a coded service sent by another system comes in by its display
+/// (or its code when it has none), so a FHIR update no longer clears the service.
+#[test]
+fn encounter_service_type_is_the_service() {
+    let encounter = |service_type: &str| {
+        format!(
+            r#"{{"resourceType":"Encounter","status":"finished",
+                "class":{{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"}},
+                "subject":{{"reference":"Patient/1"}},"period":{{"start":"2026-01-05T08:00:00Z"}}{service_type}}}"#
+        )
+    };
+    let service = |json: &str| match fhir::from_json(json, &mut ById) {
+        Ok(Mapped::Encounter(encounter)) => encounter.service,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(service(&encounter("")), None);
+    assert_eq!(
+        service(&encounter(r#","serviceType":{"text":"Cardiology"}"#)),
+        Some("Cardiology".to_owned())
+    );
+    assert_eq!(
+        service(&encounter(
+            r#","serviceType":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/service-type","code":"165","display":"General Medicine"}]}"#
+        )),
+        Some("General Medicine".to_owned())
+    );
+    assert_eq!(
+        service(&encounter(
+            r#","serviceType":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0069","code":"MED"}]}"#
+        )),
+        Some("MED".to_owned())
+    );
+}

@@ -40,6 +40,8 @@ fn matrix_cases() {
         (&[Role::Physician], ManageAmendments, false),
         (&[Role::PublicHealth], ReadAggregates, true),
         (&[Role::Researcher], ReadDeidentified, true),
+        (&[Role::Researcher], ReadAggregates, true),
+        (&[Role::Researcher], ReadCodes, false),
         (&[Role::Auditor], ReadAudit, true),
         (&[Role::Administrator], ManageUsers, true),
         (&[Role::FrontDesk, Role::Auditor], ReadAudit, true),

@@ -10,7 +10,7 @@
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::instant;
+use super::text::at_facility;
 use crate::admin::{
     NewUserBody, change_account, create_account, parse_roles, reset_account_password,
 };
@@ -96,7 +96,7 @@ async fn users_page(
                         td { (roles.join(", ")) }
                         td { @if user.disabled { "disabled" } @else if user.locked_until.is_some_and(|u| u > now) { "locked" } @else { "active" } }
                         td { @if user.totp_secret.is_some() { "enrolled" } @else { "—" } }
-                        td { (instant(user.created_at)) }
+                        td { (at_facility(&nav.zone, user.created_at)) }
                         td {
                             @let failed = problems.account.as_ref().filter(|(name, _)| *name == user.username);
                             details open[failed.is_some()] {

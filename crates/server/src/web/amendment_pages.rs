@@ -4,7 +4,7 @@
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::instant;
+use super::text::at_facility;
 use crate::amendments::{decide_request, record_request, requests_of};
 use crate::auth::Principal;
 use crate::error::WebError;
@@ -46,13 +46,13 @@ fn listing(
                 @for a in requests {
                     tr id={ "amendment-" (a.id) } {
                         td { (a.id) }
-                        td { (instant(a.requested_at)) }
+                        td { (at_facility(&nav.zone, a.requested_at)) }
                         td { (a.recorded_by) }
                         td { (a.description) }
                         td { (a.status) }
                         td {
                             @if let Some(d) = &a.decision {
-                                (instant(d.at)) " by " (d.by) ": " (d.reason)
+                                (at_facility(&nav.zone, d.at)) " by " (d.by) ": " (d.reason)
                                 @if let (Some(kind), Some(id)) = (&d.linked_kind, d.linked_id) {
                                     " (changed " (kind) " " (id) ")"
                                 }

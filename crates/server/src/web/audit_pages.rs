@@ -3,7 +3,7 @@
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::instant;
+use super::text::at_facility;
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::state::AppState;
@@ -15,15 +15,16 @@ use maud::{Markup, html};
 use privacy::{Action, AuditEntry, Channel, DataCategory, Outcome};
 use records::PatientId;
 use serde::Deserialize;
-use store::AuditFilter;
+use store::{AuditFilter, AuditPage, AuditSort};
 use time::Duration;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct FilterForm {
     #[serde(default)]
     token: String,
+    /// The patient's MRN, or their record id.
     #[serde(default)]
-    patient_id: String,
+    patient: String,
     #[serde(default)]
     user: String,
     #[serde(default)]
@@ -39,7 +40,38 @@ pub(crate) struct FilterForm {
     /// `csv` exports the matching entries instead of showing them.
     #[serde(default)]
     export: String,
+    /// The column sorted by (`seq`, `user`, ...) and `asc` or `desc`.
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    dir: String,
+    /// The page shown, from 1.
+    #[serde(default)]
+    page: String,
+    /// The newest entry the report began with, so its pages stay put.
+    #[serde(default)]
+    through: String,
+    /// A move within the report: `page-N`, or `sort-COLUMN-DIR` (which goes to page 1).
+    #[serde(default)]
+    go: String,
 }
+
+/// Entries on one page of the report.
+const PER_PAGE: i64 = 50;
+
+/// The report's columns: what a header sorts by, and its heading.
+const COLUMNS: &[(Option<AuditSort>, &str)] = &[
+    (Some(AuditSort::Seq), "#"),
+    (None, "When"),
+    (Some(AuditSort::User), "User"),
+    (Some(AuditSort::Action), "Action"),
+    (Some(AuditSort::Outcome), "Outcome"),
+    (Some(AuditSort::Channel), "Channel"),
+    (Some(AuditSort::Patient), "Patient"),
+    (None, "Record"),
+    (None, "Categories"),
+    (None, "Reason / values"),
+];
 
 /// A filter that is one of `values` or any.
 fn choice(
@@ -67,10 +99,10 @@ fn filter_form(nav: &Nav, form: &FilterForm, errors: &[(String, String)]) -> Mar
     html! {
         form.filters method="post" action="/audit" {
             (token_field(nav))
-            div.field { label for="patient_id" { "Patient id" } input #patient_id name="patient_id" inputmode="numeric" value=(form.patient_id); (field_error(errors, "patient_id")) }
+            div.field { label for="patient" { "Patient (MRN or record id)" } input #patient name="patient" value=(form.patient); (field_error(errors, "patient")) }
             div.field { label for="user" { "User" } input #user name="user" value=(form.user); }
-            div.field { label for="since" { "From (date)" } input #since name="since" type="date" value=(form.since); (field_error(errors, "since")) }
-            div.field { label for="until" { "To (date, inclusive)" } input #until name="until" type="date" value=(form.until); (field_error(errors, "until")) }
+            div.field { label for="since" { "From (date)" } input #since name="since" type="date" value=(form.since) aria-invalid=[invalid(errors, "since")]; (field_error(errors, "since")) }
+            div.field { label for="until" { "To (date, inclusive)" } input #until name="until" type="date" value=(form.until) aria-invalid=[invalid(errors, "until")]; (field_error(errors, "until")) }
             (choice("action", "Action", &Action::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(), &form.action, errors))
             (choice("channel", "Channel", &Channel::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(), &form.channel, errors))
             (choice("outcome", "Outcome", &Outcome::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(), &form.outcome, errors))
@@ -84,17 +116,80 @@ fn filter_form(nav: &Nav, form: &FilterForm, errors: &[(String, String)]) -> Mar
     }
 }
 
-fn entries_table(entries: &[AuditEntry]) -> Markup {
+fn invalid(errors: &[(String, String)], field: &str) -> Option<&'static str> {
+    errors.iter().any(|(f, _)| f == field).then_some("true")
+}
+
+/// Where the report stands: its sort, page and the newest entry it covers.
+struct Place {
+    sort: AuditSort,
+    ascending: bool,
+    page: i64,
+    through_seq: i64,
+    total: i64,
+}
+
+/// The hidden form the sort and page buttons submit: the filters as shown, the place.
+fn report_nav(nav: &Nav, form: &FilterForm, place: &Place) -> Markup {
     html! {
-        p { (entries.len()) " entries, newest first." }
+        form #report-nav method="post" action="/audit" hidden {
+            (token_field(nav))
+            @for (name, value) in [("patient", &form.patient), ("user", &form.user), ("since", &form.since),
+                ("until", &form.until), ("action", &form.action), ("channel", &form.channel), ("outcome", &form.outcome)] {
+                input type="hidden" name=(name) value=(value);
+            }
+            input type="hidden" name="sort" value=(place.sort.as_str());
+            input type="hidden" name="dir" value=(if place.ascending { "asc" } else { "desc" });
+            input type="hidden" name="page" value=(place.page);
+            input type="hidden" name="through" value=(place.through_seq);
+        }
+    }
+}
+
+fn entries_table(
+    zone: &crate::zone::FacilityZone,
+    entries: &[AuditEntry],
+    place: &Place,
+) -> Markup {
+    let n_pages = (place.total + PER_PAGE - 1) / PER_PAGE;
+    let first = (place.page - 1) * PER_PAGE + 1;
+    let pager = html! {
+        @if n_pages > 1 {
+            nav.pages aria-label="Report pages" {
+                @if place.page > 1 { button.link form="report-nav" name="go" value={ "page-" (place.page - 1) } rel="prev" { "Newer" } " " }
+                "Page " (place.page) " of " (n_pages)
+                @if place.page < n_pages { " " button.link form="report-nav" name="go" value={ "page-" (place.page + 1) } rel="next" { "Older" } }
+            }
+        }
+    };
+    html! {
+        p #report-count {
+            @if entries.is_empty() { "No entries match." }
+            @else { "Entries " (first) "–" (first - 1 + entries.len() as i64) " of " (place.total) " (through #" (place.through_seq) "), sorted by " (sort_words(place.sort)) (if place.ascending { ", smallest first" } else if place.sort == AuditSort::Seq { ", newest first" } else { ", largest first" }) "." }
+        }
+        (pager)
         div.scroll { table.audit {
-            thead { tr { th { "#" } th { "When" } th { "User" } th { "Action" } th { "Outcome" } th { "Channel" } th { "Patient" } th { "Record" } th { "Categories" } th { "Reason / values" } } }
+            thead { tr {
+                @for (sort, heading) in COLUMNS {
+                    @match sort {
+                        Some(sort) => {
+                            @let current = *sort == place.sort;
+                            @let next = if current { !place.ascending } else { *sort != AuditSort::Seq };
+                            th aria-sort=[current.then_some(if place.ascending { "ascending" } else { "descending" })] {
+                                button.link form="report-nav" name="go" value={ "sort-" (sort.as_str()) "-" (if next { "asc" } else { "desc" }) }
+                                    title={ "Sort by " (heading) } { (heading) @if current { (if place.ascending { " ▲" } else { " ▼" }) } }
+                            }
+                        }
+                        None => { th { (heading) } }
+                    }
+                }
+            } }
             tbody {
-                @for entry in entries.iter().rev() {
+                @for entry in entries {
                     @let e = &entry.event;
                     tr.{ "outcome-" (e.outcome.as_str()) } {
                         td { (entry.seq) }
-                        td.when { (instant(e.at)) }
+                        td.when { (at_facility(zone, e.at)) }
                         td { (e.user) }
                         td { (e.action.as_str()) }
                         td { (e.outcome.as_str()) }
@@ -111,29 +206,78 @@ fn entries_table(entries: &[AuditEntry]) -> Markup {
                 }
             }
         } }
+        (pager)
     }
+}
+
+fn sort_words(sort: AuditSort) -> &'static str {
+    match sort {
+        AuditSort::Seq => "entry",
+        AuditSort::User => "user",
+        AuditSort::Action => "action",
+        AuditSort::Outcome => "outcome",
+        AuditSort::Channel => "channel",
+        AuditSort::Patient => "patient",
+    }
+}
+
+/// The patient a filter names: by MRN first, else by record id.
+fn patient_named(state: &AppState, text: &str) -> Result<Option<PatientId>, WebError> {
+    let by_mrn = state.store.read(|tx| {
+        tx.select::<records::Patient>("mrn = ?", &[store::Value::from(text)], "id", 1)
+    })?;
+    if let Some(patient) = by_mrn.first() {
+        return Ok(Some(PatientId(patient.meta.id)));
+    }
+    Ok(text.parse::<i64>().ok().filter(|id| *id > 0).map(PatientId))
+}
+
+/// The report's place from the form: its sort, page and the entry it began at, with
+/// a move (`go`) applied.
+fn place_of(form: &FilterForm) -> (AuditSort, bool, i64, Option<i64>) {
+    let mut sort = AuditSort::parse(form.sort.trim()).unwrap_or_default();
+    let mut ascending = form.dir == "asc";
+    let mut page = form.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let through = form.through.trim().parse::<i64>().ok();
+    if let Some(to) = form.go.strip_prefix("page-") {
+        page = to.parse::<i64>().unwrap_or(1).max(1);
+    } else if let Some(rest) = form.go.strip_prefix("sort-")
+        && let Some((column, dir)) = rest.rsplit_once('-')
+        && let Some(column) = AuditSort::parse(column)
+    {
+        sort = column;
+        ascending = dir == "asc";
+        page = 1;
+    }
+    (sort, ascending, page, through)
 }
 
 async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) -> PageResult {
     let nav = nav(state, principal);
+    let zone = state.config.time_zone.clone();
     let mut errors = Vec::new();
-    let patient_id = match form.patient_id.trim() {
+    let patient_text = form.patient.trim().to_owned();
+    let patient_id = match patient_text.as_str() {
         "" => None,
-        text => match text.parse::<i64>() {
-            Ok(id) if id > 0 => Some(PatientId(id)),
-            _ => {
+        text => {
+            let text = text.to_owned();
+            let found = state
+                .blocking(move |state| patient_named(state, &text))
+                .await?;
+            if found.is_none() {
                 errors.push((
-                    "patient_id".to_owned(),
-                    format!("\"{text}\" is not a patient id"),
+                    "patient".to_owned(),
+                    format!("no patient has the MRN \"{patient_text}\", and it is not a record id"),
                 ));
-                None
             }
-        },
+            found
+        }
     };
+    // Dates are days on the facility's clock.
     let mut day = |field: &str, text: &str| match text.trim() {
         "" => None,
         text => match store::Value::Text(text.to_owned()).as_date() {
-            Some(date) => Some(date.midnight().assume_utc()),
+            Some(date) => Some(date),
             None => {
                 errors.push((
                     field.to_owned(),
@@ -143,8 +287,20 @@ async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) 
             }
         },
     };
-    let since = day("since", &form.since);
-    let until = day("until", &form.until).map(|at| at + Duration::days(1));
+    let since_day = day("since", &form.since);
+    let until_day = day("until", &form.until);
+    if let (Some(since), Some(until)) = (since_day, until_day)
+        && until < since
+    {
+        errors.push((
+            "until".to_owned(),
+            format!("the To date ({until}) is before the From date ({since}); nothing could match"),
+        ));
+    }
+    let since = since_day.map(|date| zone.from_local(date.midnight()));
+    let until = until_day
+        .and_then(|date| date.next_day())
+        .map(|date| zone.from_local(date.midnight()));
     let action = match form.action.trim() {
         "" => None,
         text => match Action::parse(text) {
@@ -176,7 +332,10 @@ async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) 
         }),
     };
     if !errors.is_empty() {
-        let body = filter_form(&nav, &form, &errors);
+        let body = html! {
+            (super::fields::summary_saying("The report was not run. Correct these filters:", FILTER_LABELS, &errors, ""))
+            (filter_form(&nav, &form, &errors))
+        };
         return Ok(html(
             StatusCode::UNPROCESSABLE_ENTITY,
             page("Audit report", Some(&nav), body),
@@ -194,29 +353,70 @@ async fn report_page(state: &AppState, principal: &Principal, form: FilterForm) 
     };
     let export = form.export == "csv";
     let exporter = principal.clone();
-    let entries = state
-        .blocking(move |state| {
-            let entries = state.store.audit_entries(&filter)?;
-            if export {
+    if export {
+        let entries = state
+            .blocking(move |state| {
+                let entries = state.store.audit_entries(&filter)?;
                 let event = exporter
                     .event(state.store.clock().now(), Action::Export)
                     .reason(&format!("audit report CSV ({} entries)", entries.len()));
                 state.trail.record(&state.store, &event)?;
-            } else {
-                crate::audit_api::record_report_view(state, &exporter, &filter, entries.len())?;
-            }
-            Ok(entries)
-        })
-        .await?;
-    if export {
+                Ok(entries)
+            })
+            .await?;
         return Ok(csv_response(&entries)?);
     }
+    let (sort, ascending, page_number, through_seq) = place_of(&form);
+    let asked = AuditPage {
+        sort,
+        ascending,
+        offset: (page_number - 1).saturating_mul(PER_PAGE),
+        limit: PER_PAGE,
+        through_seq,
+    };
+    let rows = state
+        .blocking(move |state| {
+            let mut rows = state.store.audit_page(&filter, &asked)?;
+            // A page past the end (the filters narrowed meanwhile) shows the last one.
+            if rows.entries.is_empty() && rows.total > 0 && asked.offset > 0 {
+                let last = (rows.total - 1) / PER_PAGE;
+                rows = state.store.audit_page(
+                    &filter,
+                    &AuditPage {
+                        offset: last * PER_PAGE,
+                        through_seq: Some(rows.through_seq),
+                        ..asked
+                    },
+                )?;
+            }
+            crate::audit_api::record_report_view(state, &exporter, &filter, rows.entries.len())?;
+            Ok(rows)
+        })
+        .await?;
+    let place = Place {
+        sort,
+        ascending,
+        page: page_number.min(((rows.total + PER_PAGE - 1) / PER_PAGE).max(1)),
+        through_seq: rows.through_seq,
+        total: rows.total,
+    };
     let body = html! {
         (filter_form(&nav, &form, &[]))
-        (entries_table(&entries))
+        (report_nav(&nav, &form, &place))
+        (entries_table(&zone, &rows.entries, &place))
     };
     Ok(html(StatusCode::OK, page("Audit report", Some(&nav), body)))
 }
+
+/// The report's filters by label, for the summary of refused ones.
+const FILTER_LABELS: super::fields::Labels = &[
+    ("patient", "Patient"),
+    ("since", "From"),
+    ("until", "To"),
+    ("action", "Action"),
+    ("channel", "Channel"),
+    ("outcome", "Outcome"),
+];
 
 /// `GET /audit`: the newest entries.
 pub(crate) async fn report(
@@ -285,8 +485,8 @@ pub(crate) async fn break_glass_review(
             tbody {
                 @for g in &grants {
                     tr {
-                        td { (instant(g.grant.granted_at)) }
-                        td { (instant(g.grant.expires_at)) }
+                        td { (at_facility(&state.config.time_zone, g.grant.granted_at)) }
+                        td { (at_facility(&state.config.time_zone, g.grant.expires_at)) }
                         td { (g.grant.username) }
                         td { (g.grant.patient_id.0) }
                         td { (g.grant.reason) }

@@ -1,8 +1,9 @@
 //! Patient search and the chart page, with emergency access where sections are withheld.
 
+use super::chart_sections::{Offers, Pages, sections};
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::{at_facility, day, money, name, plain, words};
+use super::text::{at_facility, day, name, plain};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::patients::{AllowedChart, grant_emergency_access, parse_id, read_chart, search_audited};
@@ -13,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use privacy::{DataCategory, Permission};
-use records::{ObservationValue, Patient};
+use records::Patient;
 use serde::Deserialize;
 use std::collections::HashMap;
 use store::{PatientQuery, Stored};
@@ -139,8 +140,8 @@ pub(crate) async fn chart(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let page = super::forms::id_in_query(query.as_deref(), "encounters_page").unwrap_or(1);
-    chart_page(&state, principal, id, Some(page)).await
+    let pages = Pages::from_query(query.as_deref());
+    chart_page(&state, principal, id, Some(pages)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,18 +163,15 @@ pub(crate) async fn print(
     chart_page(&state, principal, id, None).await
 }
 
-/// Encounters listed on one page of the chart (the print copy lists them all).
-const ENCOUNTERS_PER_PAGE: usize = 20;
-
-/// The chart page; `encounter_page` is the page of encounters shown (newest first), or
+/// The chart page; `pages` are the pages of the paged sections shown (newest first), or
 /// `None` for the print copy, which shows everything.
 async fn chart_page(
     state: &AppState,
     principal: Principal,
     id: i64,
-    encounter_page: Option<i64>,
+    pages: Option<Pages>,
 ) -> PageResult {
-    let print = encounter_page.is_none();
+    let print = pages.is_none();
     let nav = nav(state, &principal);
     let viewer = principal.clone();
     let (chart, history, payer_names, people) = state
@@ -236,7 +234,7 @@ async fn chart_page(
             p.print-note { "Printed " (at_facility(zone, state.store.clock().now())) " by " (principal.username) ". Confidential: patient information." }
             div #print-now hidden {}
         }
-        (banner(patient, &chart, &principal, &super::forms::token(state, &principal)))
+        (banner(zone, patient, &chart, &principal, &super::forms::token(state, &principal)))
         @if !chart.withheld.is_empty() {
             (withheld(&nav, &chart, &principal))
         }
@@ -251,11 +249,10 @@ async fn chart_page(
             insurance_token: insurance_token.as_deref(),
             today: state.store.clock().now().date(),
             zone,
-            encounter_page,
+            pages,
         }, &payer_names))
         @if !history.is_empty() {
-            section #history {
-                h2 { "Change history" }
+            (super::chart_sections::part("history", "Change history", history.len(), print || history.len() <= 15, html! {}, html! {
                 table {
                     thead { tr { th { "When" } th { "Who" } th { "Record" } th { "Action" } th { "Changes" } } }
                     tbody {
@@ -274,7 +271,7 @@ async fn chart_page(
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(html(StatusCode::OK, page(&title, Some(&nav), body)))
@@ -329,6 +326,7 @@ fn category_of(kind: &str) -> Option<DataCategory> {
 }
 
 fn banner(
+    zone: &crate::zone::FacilityZone,
     patient: &Stored<Patient>,
     chart: &AllowedChart,
     principal: &Principal,
@@ -345,8 +343,8 @@ fn banner(
     .flatten()
     .collect();
     html! {
-        @if chart.emergency {
-            p.emergency role="status" { "Emergency access: this look is marked in the audit trail for review." }
+        @if let Some(until) = chart.emergency_until {
+            p.emergency role="status" { "Emergency access until " (at_facility(zone, until)) ": this look is marked in the audit trail for review. After that, the sections your roles do not open are withheld again." }
         }
         dl.banner {
             dt { "MRN" } dd { (p.mrn) }
@@ -389,285 +387,6 @@ fn withheld(nav: &Nav, chart: &AllowedChart, principal: &Principal) -> Markup {
                 }
             }
         }
-    }
-}
-
-fn empty_row(columns: usize) -> Markup {
-    html! { tr { td colspan=(columns) { "None recorded." } } }
-}
-
-/// What the chart offers its reader to do, by their roles (nothing on the print copy).
-struct Offers<'a> {
-    can_code: bool,
-    visit_token: Option<&'a str>,
-    remove_token: Option<&'a str>,
-    can_write_notes: bool,
-    can_write_clinical: bool,
-    insurance_token: Option<&'a str>,
-    today: time::Date,
-    zone: &'a crate::zone::FacilityZone,
-    encounter_page: Option<i64>,
-}
-
-fn sections(
-    chart: &AllowedChart,
-    offers: &Offers<'_>,
-    payer_names: &HashMap<i64, String>,
-) -> Markup {
-    let Offers {
-        can_code,
-        visit_token,
-        remove_token,
-        can_write_notes,
-        can_write_clinical,
-        insurance_token,
-        today,
-        zone,
-        encounter_page,
-    } = *offers;
-    let n_encounters = chart.summary.encounters.len();
-    let n_pages = n_encounters.div_ceil(ENCOUNTERS_PER_PAGE).max(1);
-    let (shown_page, per_page) = match encounter_page {
-        Some(page) => (
-            usize::try_from(page).unwrap_or(1).clamp(1, n_pages),
-            ENCOUNTERS_PER_PAGE,
-        ),
-        None => (1, n_encounters.max(1)),
-    };
-    let c = &chart.summary;
-    let add = |section: &str, words: &str| {
-        html! { @if can_write_clinical { p { a.button href={ "/patients/" (c.patient.meta.id) "/clinical/" (section) "/new" } { (words) } } } }
-    };
-    let encounter_day = |id: Option<i64>| {
-        id.and_then(|id| c.encounters.iter().find(|e| e.meta.id == id))
-            .map(|e| day(e.record.admit_at.date()))
-            .unwrap_or_default()
-    };
-    html! {
-        @if chart.shows(DataCategory::Insurance) {
-            section #insurance { h2 { "Insurance" }
-                @if insurance_token.is_some() { p { a.button href={ "/patients/" (c.patient.meta.id) "/coverages/new" } { "Add coverage" } } }
-                table { thead { tr { th { "Order" } th { "Plan" } th { "Member id" } th { "Relationship" } th { "From" } th { "To" } } }
-                    tbody {
-                        @for cov in &c.coverages { tr {
-                            td { (words(&cov.record.coverage_order)) }
-                            td { (payer_names.get(&cov.record.payer_id.0).map_or("", String::as_str)) @if let Some(plan) = &cov.record.plan_name { " · " (plan) } }
-                            td { (cov.record.member_id) }
-                            td { (words(&cov.record.relationship)) }
-                            td { (day(cov.record.effective_start)) }
-                            td { (cov.record.effective_end.map(day).unwrap_or_default())
-                                @if let (Some(token), None) = (insurance_token, cov.record.effective_end) { (super::coverage_form::end_form(token, cov, today)) } }
-                        } }
-                        @if c.coverages.is_empty() { (empty_row(6)) }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Encounters) {
-            section #encounters { h2 { "Encounters" }
-                @if visit_token.is_some() { p {
-                    a.button href={ "/patients/" (c.patient.meta.id) "/check-in" } { "Check in" } " "
-                    a.button href={ "/patients/" (c.patient.meta.id) "/encounters/new" } { "New encounter" } } }
-                table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Service" } th { "Status" } th { "Reason" } } }
-                    tbody {
-                        @for e in c.encounters.iter().rev().skip((shown_page - 1) * per_page).take(per_page) { tr {
-                            td { (at_facility(zone, e.record.admit_at)) }
-                            td { @if let Some(at) = e.record.discharge_at { (at_facility(zone, at)) } }
-                            td { (words(&e.record.class)) }
-                            td { (e.record.service.as_deref().unwrap_or("")) }
-                            td { (words(&e.record.status))
-                                @if let (Some(token), records::EncounterStatus::InProgress) = (visit_token, e.record.status) {
-                                    (super::encounters::close_form(token, e))
-                                } }
-                            td { (e.record.reason.as_deref().unwrap_or(""))
-                                @if visit_token.is_some() { " " a href={ "/encounters/" (e.meta.id) "/edit" } { "Change" } } }
-                        } }
-                        @if c.encounters.is_empty() { (empty_row(6)) }
-                    }
-                }
-                @if encounter_page.is_some() && n_pages > 1 {
-                    nav.pages aria-label="Encounter pages" {
-                        @if shown_page > 1 { a href={ "?encounters_page=" (shown_page - 1) "#encounters" } rel="prev" { "Newer" } " " }
-                        "Page " (shown_page) " of " (n_pages) " (" (n_encounters) " encounters)"
-                        @if shown_page < n_pages { " " a href={ "?encounters_page=" (shown_page + 1) "#encounters" } rel="next" { "Older" } }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Diagnoses) {
-            section #diagnoses { h2 { "Diagnoses" }
-                @if can_code { p { a.button href={ "/patients/" (c.patient.meta.id) "/diagnoses/new" } { "Code a diagnosis" } } }
-                table { thead { tr { th { "Encounter" } th { "Code (ICD-10-CM)" } th { "Description" } th { "Rank" } th { "POA" } } }
-                    tbody {
-                        @for d in c.diagnoses.iter().rev() { tr {
-                            td { (encounter_day(Some(d.record.encounter_id.0))) }
-                            td { code { (d.record.code) } }
-                            td { (d.record.description.as_deref().unwrap_or("")) }
-                            td { (words(&d.record.rank)) }
-                            td { (d.record.poa.as_ref().map(words).unwrap_or_default())
-                                @if let Some(token) = remove_token { (super::removal::remove_form(token, "diagnoses", d.meta.id, d.meta.version)) } }
-                        } }
-                        @if c.diagnoses.is_empty() { (empty_row(5)) }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Procedures) {
-            section #procedures { h2 { "Procedures" }
-                @if can_code { p { a.button href={ "/patients/" (c.patient.meta.id) "/procedures/new" } { "Code a procedure" } } }
-                table { thead { tr { th { "Performed" } th { "System" } th { "Code" } th { "Description" } } }
-                    tbody {
-                        @for p in c.procedures.iter().rev() { tr {
-                            td { (at_facility(zone, p.record.performed_at)) }
-                            td { (words(&p.record.code_system)) }
-                            td { code { (p.record.code) } }
-                            td { (p.record.description.as_deref().unwrap_or(""))
-                                @if let Some(token) = remove_token { (super::removal::remove_form(token, "procedures", p.meta.id, p.meta.version)) } }
-                        } }
-                        @if c.procedures.is_empty() { (empty_row(4)) }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Immunizations) {
-            section #immunizations { h2 { "Immunizations" }
-                table { thead { tr { th { "Given" } th { "CVX" } th { "Vaccine" } th { "Status" } th { "Lot" } } }
-                    tbody {
-                        @for i in c.immunizations.iter().rev() { tr {
-                            td { (at_facility(zone, i.record.administered_at)) }
-                            td { code { (i.record.cvx) } }
-                            td { (i.record.description.as_deref().unwrap_or("")) }
-                            td { (words(&i.record.status)) }
-                            td { (i.record.lot_number.as_deref().unwrap_or("")) }
-                        } }
-                        @if c.immunizations.is_empty() { (empty_row(5)) }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Results) {
-            section #observations { h2 { "Results and observations" }
-                (add("observations", "Add an observation"))
-                table { thead { tr { th { "When" } th { "LOINC" } th { "Test" } th { "Value" } } }
-                    tbody {
-                        @for o in c.observations.iter().rev().take(100) { tr {
-                            td { (at_facility(zone, o.record.effective_at)) }
-                            td { code { (o.record.code) } }
-                            td { (o.record.description.as_deref().unwrap_or("")) }
-                            td { (observation_value(&o.record.value)) }
-                        } }
-                        @if c.observations.is_empty() { (empty_row(4)) }
-                    }
-                }
-                @if c.observations.len() > 100 { p.note { "The latest 100 of " (c.observations.len()) " are shown." } }
-            }
-        }
-        @if chart.shows(DataCategory::Medications) {
-            section #medications { h2 { "Medications" }
-                (add("medications", "Add a medication"))
-                table { thead { tr { th { "Started" } th { "Medication" } th { "Status" } th { "Dosage" } } }
-                    tbody {
-                        @for m in c.medications.iter().rev() { tr {
-                            td { (at_facility(zone, m.record.start_at)) }
-                            td { (m.record.description) " " code { (m.record.code) } }
-                            td { (words(&m.record.status)) }
-                            td { (m.record.dosage.as_deref().unwrap_or("")) }
-                        } }
-                        @if c.medications.is_empty() { (empty_row(4)) }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Allergies) {
-            section #allergies { h2 { "Allergies" }
-                (add("allergies", "Add an allergy"))
-                table { thead { tr { th { "Substance" } th { "Category" } th { "Reaction" } th { "Status" } } }
-                    tbody {
-                        @for a in &c.allergies { tr {
-                            td { (a.record.substance) }
-                            td { (words(&a.record.category)) }
-                            td { (a.record.reaction.as_deref().unwrap_or("")) }
-                            td { (words(&a.record.status)) }
-                        } }
-                        @if c.allergies.is_empty() { (empty_row(4)) }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Problems) {
-            section #problems { h2 { "Problem list" }
-                (add("problems", "Add a problem"))
-                table { thead { tr { th { "Code" } th { "Problem" } th { "Status" } } }
-                    tbody {
-                        @for p in &c.problems { tr {
-                            td { code { (p.record.code) } }
-                            td { (p.record.description) }
-                            td { (words(&p.record.status)) }
-                        } }
-                        @if c.problems.is_empty() { (empty_row(3)) }
-                    }
-                }
-            }
-        }
-        @if chart.shows(DataCategory::Notes) {
-            section #notes { h2 { "Clinical notes" }
-                @if can_write_notes { p { a.button href={ "/patients/" (c.patient.meta.id) "/notes/new" } { "Write a note" } } }
-                @for n in c.notes.iter().rev() {
-                    article.note {
-                        header {
-                            strong { (n.record.note_type.label()) } " · " (at_facility(zone, n.record.authored_at))
-                            @if let Some(encounter) = n.record.encounter_id { " · encounter of " (encounter_day(Some(encounter.0))) }
-                            @match n.record.signed_at {
-                                Some(at) => { " · signed " (at_facility(zone, at)) }
-                                None => { " · " span.flag { "UNSIGNED" } }
-                            }
-                        }
-                        p.note-text { (n.record.text) }
-                    }
-                }
-                @if c.notes.is_empty() { p { "None recorded." } }
-            }
-        }
-        @if chart.shows(DataCategory::Billing) {
-            section #billing { h2 { "Charges and balance" }
-                p { a.button href={ "/patients/" (c.patient.meta.id) "/ledger" } { "Ledger and postings" } }
-                p { "Charges " (money(c.balance.charges_cents)) ", payments " (money(c.balance.payments_cents))
-                    ", adjustments " (money(c.balance.adjustments_cents)) "; " strong { "balance " (money(c.balance.balance_cents)) } }
-                table { thead { tr { th { "Service date" } th { "Code" } th { "Description" } th { "Amount" } } }
-                    tbody {
-                        @for ch in c.charges.iter().rev() { tr {
-                            td { (day(ch.record.service_date)) }
-                            td { code { (ch.record.code.as_deref().unwrap_or("")) } }
-                            td { (ch.record.description) }
-                            td.num { (money(ch.record.amount_cents)) }
-                        } }
-                        @if c.charges.is_empty() { (empty_row(4)) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn observation_value(value: &ObservationValue) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::Object(map)) => {
-            if let Some(number) = map.get("value_number") {
-                let unit = map.get("value_unit").and_then(|u| u.as_str()).unwrap_or("");
-                format!("{number} {unit}").trim().to_owned()
-            } else if let Some(code) = map.get("value_code").and_then(|c| c.as_str()) {
-                map.get("value_display")
-                    .and_then(|d| d.as_str())
-                    .unwrap_or(code)
-                    .to_owned()
-            } else {
-                map.values()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-        }
-        _ => String::new(),
     }
 }
 

@@ -22,11 +22,32 @@ pub(crate) fn problems(errors: records::ValidationErrors) -> Vec<(String, String
 
 /// Every problem of a refused form, each a link to its field, named by its label.
 pub(crate) fn summary(labels: Labels, errors: &[(String, String)]) -> Markup {
+    summary_in(labels, errors, "")
+}
+
+/// The summary of a form whose inputs' ids are their names after `prefix` (`wo-amount`),
+/// as a page with two forms names them apart, so each link reaches its own field.
+pub(crate) fn summary_in(labels: Labels, errors: &[(String, String)], prefix: &str) -> Markup {
+    summary_saying(
+        "Nothing was saved. Correct these fields:",
+        labels,
+        errors,
+        prefix,
+    )
+}
+
+/// The summary of a refused form that saves nothing (a report's filters), led by `lead`.
+pub(crate) fn summary_saying(
+    lead: &str,
+    labels: Labels,
+    errors: &[(String, String)],
+    prefix: &str,
+) -> Markup {
     html! {
         @if !errors.is_empty() {
             div.error role="alert" {
-                p { "Nothing was saved. Correct these fields:" }
-                ul { @for (field, message) in errors { li { a href={ "#" (field) } { (label(labels, field)) } ": " (message) } } }
+                p { (lead) }
+                ul { @for (field, message) in errors { li { a href={ "#" (prefix) (field) } { (label(labels, field)) } ": " (message) } } }
             }
         }
     }

@@ -10,6 +10,10 @@ use privacy::Permission;
 
 /// What the frame shows a signed-in user.
 pub(crate) struct Nav {
+    /// The facility's clock, for the times the page shows.
+    pub(crate) zone: crate::zone::FacilityZone,
+    /// Seconds without a request before the session ends, for the page's warning.
+    idle_seconds: i64,
     username: String,
     token: String,
     links: Vec<(&'static str, &'static str)>,
@@ -40,6 +44,8 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
     offer(None, "/codes", "Codes");
     offer(None, "/mfa/enroll", "Authenticator");
     Nav {
+        zone: state.config.time_zone.clone(),
+        idle_seconds: state.config.idle_timeout.whole_seconds(),
         username: principal.username.clone(),
         token: super::forms::token(state, principal),
         links,
@@ -59,7 +65,7 @@ pub(crate) fn page(title: &str, nav: Option<&Nav>, body: Markup) -> Markup {
                 link rel="stylesheet" href="/static/chartroom.css";
                 script src="/static/chartroom.js" defer {}
             }
-            body {
+            body data-idle-seconds=[nav.map(|nav| nav.idle_seconds)] {
                 a.skip href="#main" { "Skip to content" }
                 header.top {
                     a.brand href="/" { "Chartroom" }

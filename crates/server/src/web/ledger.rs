@@ -45,7 +45,7 @@ pub(crate) struct PostingForm {
 }
 
 /// What a person reads for each form field; model paths map onto these.
-const LABELS: &[(&str, &str)] = &[
+const LABELS: super::fields::Labels = &[
     ("kind", "Kind"),
     ("source", "From"),
     ("payer_id", "Payer"),
@@ -55,13 +55,6 @@ const LABELS: &[(&str, &str)] = &[
     ("reference", "Reference"),
     ("posted_on", "Date posted"),
 ];
-
-fn label(field: &str) -> &str {
-    LABELS
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map_or(field, |(_, label)| label)
-}
 
 /// What the page shows besides the chart: the patient's payers, by name.
 struct Account {
@@ -146,12 +139,7 @@ fn render(
         @if principal.allows(Permission::WriteBilling) {
             section #post {
                 h2 { "Post a payment, adjustment or refund" }
-                @if !errors.is_empty() {
-                    div.error role="alert" {
-                        p { "Nothing was posted. Correct these fields:" }
-                        ul { @for (field, message) in errors { li { a href={ "#" (field) } { (label(field)) } ": " (message) } } }
-                    }
-                }
+                (super::fields::summary(LABELS, errors))
                 form.grid method="post" action={ "/patients/" (id) "/postings" } novalidate {
                     (token_field(nav))
                     div.field { label for="kind" { "Kind *" }

@@ -22,6 +22,7 @@ mod assets;
 mod audit_pages;
 mod balances;
 mod chart;
+mod chart_sections;
 pub(crate) mod claims;
 mod clinical_form;
 mod code_pages;

@@ -3,7 +3,7 @@
 
 use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{nav, page, token_field};
-use super::text::{instant, name, words};
+use super::text::{at_facility, name, words};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::patients::parse_id;
@@ -66,7 +66,7 @@ pub(crate) async fn form(
             select #encounter_id name="encounter_id" {
                 option value="" { "None" }
                 @for encounter in encounters.iter().rev() {
-                    option value=(encounter.meta.id) { (instant(encounter.record.admit_at)) " · " (words(&encounter.record.class)) " · " (words(&encounter.record.status)) }
+                    option value=(encounter.meta.id) { (at_facility(&nav.zone, encounter.record.admit_at)) " · " (words(&encounter.record.class)) " · " (words(&encounter.record.status)) }
                 }
             }
             label for="text" { "Note *" }

@@ -41,8 +41,18 @@ const SYSTEMS: &[(&str, &str)] = &[
     ("cpt", "CPT (licensed file)"),
 ];
 
+/// Whether a licensed CPT file is loaded; without one a CPT code is format checked only.
+fn cpt_loaded(state: &AppState) -> bool {
+    state
+        .codes
+        .releases()
+        .iter()
+        .any(|release| release.system == codes::System::Cpt)
+}
+
 fn form_markup(
     nav: &Nav,
+    cpt_loaded: bool,
     context: &Context,
     form: &ProcedureForm,
     errors: &[(String, String)],
@@ -60,6 +70,9 @@ fn form_markup(
                 @for (value, label) in SYSTEMS { option value=(value) selected[form.system == *value] { (label) } }
             }
             (field_error(errors, "system"))
+            @if !cpt_loaded {
+                p.note #cpt-note { "CPT is not loaded (its AMA licence keeps it out of Chartroom): the picker offers no CPT codes, and a CPT code you type is checked for its format only." }
+            }
             (code_field("Procedure code (type a code or words to search)", &form.code, "icd10pcs", Some("system"), errors, &[]))
             label for="modifiers" { "Modifiers (CPT/HCPCS, up to 4, comma separated)" }
             input #modifiers name="modifiers" value=(form.modifiers);
@@ -89,7 +102,13 @@ pub(crate) async fn form(
     let id = parse_id(&id)?;
     let context = context(&state, &principal, id, "procedure form").await?;
     let nav = nav(&state, &principal);
-    let body = form_markup(&nav, &context, &ProcedureForm::default(), &[]);
+    let body = form_markup(
+        &nav,
+        cpt_loaded(&state),
+        &context,
+        &ProcedureForm::default(),
+        &[],
+    );
     Ok(html(
         StatusCode::OK,
         page(&title_of(&context), Some(&nav), body),
@@ -173,7 +192,7 @@ pub(crate) async fn add(
     }
     let (Some((_, code_system)), Some(encounter), true) = (system, encounter, errors.is_empty())
     else {
-        let body = form_markup(&nav, &context, &form, &errors);
+        let body = form_markup(&nav, cpt_loaded(&state), &context, &form, &errors);
         return Ok(html(
             StatusCode::UNPROCESSABLE_ENTITY,
             page(&title_of(&context), Some(&nav), body),

@@ -327,7 +327,8 @@ fn builder(
                 }
             }
             label for="text" { "Query text (or the name of a saved query)" }
-            textarea #text name="text" rows="3" spellcheck="false" { (form.text) }
+            textarea #text name="text" rows="3" spellcheck="false"
+                aria-invalid=[problems.iter().any(|(f, _)| f == "text").then_some("true")] { (form.text) }
             (field_error(problems, "text"))
             div.actions {
                 button type="submit" name="action" value="run" { "Run" }
@@ -343,22 +344,29 @@ fn builder(
         @if !saved.is_empty() {
             section #saved {
                 h2 { "Saved queries" }
-                table {
-                    thead { tr { th { "Name" } th { "Owner" } th { "What it answers" } th { "Query" } th {} } }
-                    tbody {
-                        @for q in saved {
-                            tr {
-                                td { (q.record.name) }
-                                td { (q.record.owner) }
-                                td { (q.record.description.as_deref().unwrap_or("")) }
-                                td { code { (q.record.query_text) } }
-                                td {
-                                    form method="post" action="/queries" {
-                                        (token_field(nav))
-                                        input type="hidden" name="text" value=(q.record.name);
-                                        button type="submit" name="action" value="run" { "Run" }
-                                    }
-                                }
+                (saved_table(nav, saved))
+            }
+        }
+    }
+}
+
+/// The saved queries, each with a Run button.
+fn saved_table(nav: &Nav, saved: &[store::Stored<reports::saved::SavedQuery>]) -> Markup {
+    html! {
+        table.saved {
+            thead { tr { th { "Name" } th { "Owner" } th { "What it answers" } th { "Query" } th {} } }
+            tbody {
+                @for q in saved {
+                    tr {
+                        td { (q.record.name) }
+                        td { (q.record.owner) }
+                        td { (q.record.description.as_deref().unwrap_or("")) }
+                        td { code { (q.record.query_text) } }
+                        td {
+                            form method="post" action="/queries" {
+                                (token_field(nav))
+                                input type="hidden" name="text" value=(q.record.name);
+                                button type="submit" name="action" value="run" { "Run" }
                             }
                         }
                     }
@@ -366,6 +374,33 @@ fn builder(
             }
         }
     }
+}
+
+/// The start page's section for those who count without seeing patients (public health,
+/// researchers): the saved questions they may run, and where to ask a new one.
+pub(crate) async fn start_section(
+    state: &AppState,
+    principal: &Principal,
+    nav: &Nav,
+) -> Result<Markup, WebError> {
+    if !principal.allows(privacy::Permission::ReadAggregates)
+        || principal.allows(privacy::Permission::ReadDemographics)
+    {
+        return Ok(html! {});
+    }
+    let saved = saved(state).await?;
+    Ok(html! {
+        section #questions {
+            h2 { "Population questions" }
+            p { "Counts over the whole population; groups under 11 patients are shown as <11. "
+                a.button href="/queries" { "Ask a new question" } }
+            @if saved.is_empty() {
+                p { "No saved questions yet. A question you run can be saved under a name from the query page." }
+            } @else {
+                (saved_table(nav, &saved))
+            }
+        }
+    })
 }
 
 async fn saved(
@@ -440,6 +475,17 @@ pub(crate) async fn submit(
                 &saved,
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+        // A filter the roles may not use: the typed query stays, with the filter named.
+        Err(WebError::Forbidden(reason)) => {
+            let saved = saved(&state).await?;
+            return Ok(shown(
+                &form,
+                &vec![("text".to_owned(), reason)],
+                &saved,
+                None,
+                StatusCode::FORBIDDEN,
             ));
         }
         Err(other) => return Err(Refusal(other)),

@@ -3,7 +3,7 @@
 
 use super::forms::{PageForm, PageResult, check_token};
 use super::layout::{Nav, token_field};
-use super::text::instant;
+use super::text::at_facility;
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::notes::{WORKLIST_LIMIT, sign as sign_note, worklist};
@@ -61,7 +61,7 @@ pub(crate) async fn start_section(
                                 @let patient = &item.patient;
                                 @let (head, more) = excerpt(&note.record.text);
                                 tr id={ "note-" (note.meta.id) } {
-                                    td { (instant(note.record.authored_at)) }
+                                    td { (at_facility(&nav.zone, note.record.authored_at)) }
                                     td { a href={ "/patients/" (patient.meta.id) "#notes" } { (patient.record.display_name()) }
                                          " " small { "MRN " (patient.record.mrn) } }
                                     td { (note.record.note_type.label()) }

@@ -1,6 +1,6 @@
 //! The start page: the signed-in person's own work first (a physician's notes to sign,
-//! an HIM technician's urgent deficiencies, billing's open balances), then the places their
-//! roles open.
+//! an HIM technician's urgent deficiencies, billing's open balances, the saved population
+//! questions of public health and researchers), then the places their roles open.
 
 use super::forms::{PageResult, html};
 use super::layout::{nav, page};
@@ -84,6 +84,7 @@ pub(crate) async fn home(
     let queries = super::review::queries::start_section(&state, &principal).await?;
     let balances = super::balances::start_section(&state, &principal).await?;
     let write_offs = super::write_offs::start_section(&state, &principal).await?;
+    let questions = super::query_pages::start_section(&state, &principal, &nav).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
@@ -94,6 +95,7 @@ pub(crate) async fn home(
         (queries)
         (write_offs)
         (balances)
+        (questions)
         section #places {
             h2 { "Your pages" }
             ul.places {

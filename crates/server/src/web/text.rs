@@ -29,6 +29,11 @@ pub(crate) fn at_facility(zone: &crate::zone::FacilityZone, at: OffsetDateTime) 
     maud::html! { time datetime=(machine) title=(instant(at)) { (shown) } }
 }
 
+/// The day `at` falls on at the facility (a due date, a day's work).
+pub(crate) fn day_at(zone: &crate::zone::FacilityZone, at: OffsetDateTime) -> String {
+    day(zone.to_local(at).date())
+}
+
 pub(crate) fn instant(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(MINUTE)

@@ -4,10 +4,10 @@
 //! adjustment is posted in the same transaction) or is refused with a reason. The rules
 //! are `records::WriteOffRequest`'s; every step is versioned and audited.
 
-use super::fields::{Labels, summary};
+use super::fields::{Labels, summary_in};
 use super::forms::{PageForm, PageResult, check_token, html, version_of};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::{day, instant, money};
+use super::text::{at_facility, day, money};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::patients::parse_id;
@@ -55,11 +55,11 @@ fn request_form(
     errors: &[(String, String)],
 ) -> Markup {
     html! {
-        (summary(LABELS, errors))
+        (summary_in(LABELS, errors, "wo-"))
         form.grid method="post" action={ "/patients/" (patient) "/write-offs" } novalidate {
             (token_field(nav))
-            div.field { label for="charge_id" { "Charge" }
-                select #charge_id name="charge_id" { option value="" { "On account" }
+            div.field { label for="wo-charge_id" { "Charge" }
+                select #wo-charge_id name="charge_id" { option value="" { "On account" }
                     @for charge in charges.iter().rev() {
                         option value=(charge.meta.id) selected[form.charge_id == charge.meta.id.to_string()] {
                             (day(charge.record.service_date)) " " (charge.record.description) " " (money(charge.record.amount_cents)) } } }
@@ -68,8 +68,8 @@ fn request_form(
                 input #wo-amount name="amount" inputmode="decimal" value=(form.amount) placeholder="e.g. 25.00"; (field_error(errors, "amount")) }
             div.field { label for="wo-reason_code" { "Reason code *" }
                 input #wo-reason_code name="reason_code" value=(form.reason_code) placeholder="e.g. OA-45 or PR-1"; (field_error(errors, "reason_code")) }
-            div.field { label for="justification" { "Why *" }
-                input #justification name="justification" value=(form.justification) maxlength="500" placeholder="e.g. small-balance policy"; (field_error(errors, "justification")) }
+            div.field { label for="wo-justification" { "Why *" }
+                input #wo-justification name="justification" value=(form.justification) maxlength="500" placeholder="e.g. small-balance policy"; (field_error(errors, "justification")) }
             div.actions { button type="submit" { "Ask for approval" } }
         }
     }
@@ -98,7 +98,7 @@ pub(crate) async fn ledger_section(
                 table {
                     thead { tr { th { "Asked" } th { "By" } th.num { "Amount" } th { "Reason" } th { "Status" } } }
                     tbody { @for r in requests.iter().rev() { tr {
-                        td { (instant(r.record.requested_at)) }
+                        td { (at_facility(&nav.zone, r.record.requested_at)) }
                         td { (r.record.requested_by) }
                         td.num { (money(r.record.amount_cents)) }
                         td { (r.record.reason_code) " " (r.record.justification) }
@@ -273,7 +273,7 @@ pub(crate) async fn start_section(
                                 td { a href={ "/patients/" (patient.meta.id) "/ledger#write-offs" } { (patient.record.display_name()) } }
                                 td.num { (money(r.record.amount_cents)) }
                                 td { (r.record.reason_code) " " (r.record.justification) }
-                                td { (r.record.requested_by) " · " (instant(r.record.requested_at)) }
+                                td { (r.record.requested_by) " · " (at_facility(&state.config.time_zone, r.record.requested_at)) }
                                 td {
                                     @if r.record.requested_by == principal.username {
                                         "Yours: another approver decides."

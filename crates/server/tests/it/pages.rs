@@ -782,53 +782,38 @@ async fn a_procedure_is_validated_in_its_code_set_before_it_is_stored() {
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let token = token(&form);
     let uri = format!("/patients/{id}/procedures");
-    let wrong = h
-        .form(
-            &uri,
-            Some(&cookie),
-            &[
-                ("token", &token),
-                ("encounter_id", &eid),
-                ("system", "icd10pcs"),
-                ("code", "0DTJ4ZZ9"),
-            ],
-        )
-        .await;
+    let submit = |system: &'static str, code: &'static str| {
+        let (h, uri, cookie, token, eid) = (&h, &uri, &cookie, &token, &eid);
+        async move {
+            h.form(
+                uri,
+                Some(cookie),
+                &[
+                    ("token", token.as_str()),
+                    ("encounter_id", eid.as_str()),
+                    ("system", system),
+                    ("code", code),
+                ],
+            )
+            .await
+        }
+    };
+    let wrong = submit("icd10pcs", "0DTJ4ZZ9").await;
     assert_eq!(
         wrong.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         wrong.body
     );
-    let no_cpt = h
-        .form(
-            &uri,
-            Some(&cookie),
-            &[
-                ("token", &token),
-                ("encounter_id", &eid),
-                ("system", "cpt"),
-                ("code", "44970"),
-            ],
-        )
-        .await;
+    let no_cpt = submit("cpt", "4497").await;
     assert_eq!(
         no_cpt.status,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "no CPT file is loaded"
+        "without a CPT file a CPT code is still checked for its shape"
     );
-    let saved = h
-        .form(
-            &uri,
-            Some(&cookie),
-            &[
-                ("token", &token),
-                ("encounter_id", &eid),
-                ("system", "icd10pcs"),
-                ("code", "0DTJ4ZZ"),
-            ],
-        )
-        .await;
+    assert!(html(&no_cpt).contains("not shaped like a CPT code"));
+    assert!(html(&no_cpt).contains("checked for its format only"));
+    let saved = submit("icd10pcs", "0DTJ4ZZ").await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let stored: Vec<store::Stored<records::Procedure>> =
         h.store.read(|tx| tx.for_patient(id)).unwrap();
@@ -836,6 +821,20 @@ async fn a_procedure_is_validated_in_its_code_set_before_it_is_stored() {
     assert_eq!(stored[0].record.code, "0DTJ4ZZ");
     let description = stored[0].record.description.clone().unwrap().to_lowercase();
     assert!(description.contains("appendix"), "{description}");
+    // No CPT file is loaded: a well-shaped CPT code is accepted on its format alone.
+    let cpt = submit("cpt", "44970").await;
+    assert_eq!(cpt.status, StatusCode::SEE_OTHER, "{}", cpt.body);
+    let stored: Vec<store::Stored<records::Procedure>> =
+        h.store.read(|tx| tx.for_patient(id)).unwrap();
+    assert_eq!(stored[1].record.code, "44970");
+    assert_eq!(
+        stored[1].record.code_system,
+        records::ProcedureCodeSystem::Cpt
+    );
+    let chart = h
+        .call("GET", &format!("/patients/{id}"), Some(&cookie), None)
+        .await;
+    assert!(html(&chart).contains("CPT format checked only"));
 }
 
 #[tokio::test]

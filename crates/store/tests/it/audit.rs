@@ -644,7 +644,77 @@ fn a_failed_savepoint_undoes_only_its_part(store: &TestStore) {
     assert_eq!(verdict(store, &trail), Ok(2));
 }
 
+/// The report a page at a time: sorted by a column (ties newest first), counted, and
+/// fixed at the entry that was newest when the first page was read.
+fn the_report_pages_sorts_and_stays_put(store: &TestStore) {
+    use store::{AuditPage, AuditSort};
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    fill(store, &trail, 7);
+    let page = |sort, ascending, offset, through_seq| {
+        let rows = store
+            .audit_page(
+                &AuditFilter::default(),
+                &AuditPage {
+                    sort,
+                    ascending,
+                    offset,
+                    limit: 3,
+                    through_seq,
+                },
+            )
+            .unwrap();
+        let seqs: Vec<i64> = rows.entries.iter().map(|e| e.seq).collect();
+        (seqs, rows.total, rows.through_seq)
+    };
+    assert_eq!(page(AuditSort::Seq, false, 0, None), (vec![7, 6, 5], 7, 7));
+    assert_eq!(page(AuditSort::Seq, false, 6, None), (vec![1], 7, 7));
+    // ann has the odd entries, bo the even ones; within a user, newest first.
+    assert_eq!(page(AuditSort::User, true, 0, None).0, [7, 5, 3]);
+    assert_eq!(page(AuditSort::User, true, 3, None).0, [1, 6, 4]);
+    assert_eq!(page(AuditSort::User, false, 0, None).0, [6, 4, 2]);
+    assert_eq!(page(AuditSort::Patient, false, 0, None).0, [7, 6, 5]);
+    assert_eq!(page(AuditSort::Seq, true, 0, None).0, [1, 2, 3]);
+    // New entries do not move the pages of a report already begun.
+    fill(store, &trail, 2);
+    assert_eq!(
+        page(AuditSort::Seq, false, 0, Some(7)),
+        (vec![7, 6, 5], 7, 7)
+    );
+    assert_eq!(page(AuditSort::Seq, false, 0, None), (vec![9, 8, 7], 9, 9));
+    // The patient lists come with each entry, whatever the order.
+    let rows = store
+        .audit_page(
+            &AuditFilter {
+                patient_id: Some(PatientId(4)),
+                ..Default::default()
+            },
+            &AuditPage {
+                sort: AuditSort::User,
+                ascending: true,
+                offset: 0,
+                limit: 50,
+                through_seq: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(rows.total, 1);
+    assert_eq!(rows.entries[0].event.patient_id, Some(PatientId(4)));
+    let bad = store.audit_page(
+        &AuditFilter::default(),
+        &AuditPage {
+            sort: AuditSort::Seq,
+            ascending: false,
+            offset: -1,
+            limit: 0,
+            through_seq: None,
+        },
+    );
+    assert!(matches!(bad, Err(store::Error::Invalid { .. })), "{bad:?}");
+}
+
 backend_tests!(
+    the_report_pages_sorts_and_stays_put,
     a_failed_savepoint_undoes_only_its_part,
     a_head_copied_from_a_row_is_not_accepted,
     the_anchor_file_catches_a_cut_the_head_cannot,

@@ -79,7 +79,7 @@ fn row(nav: &Nav, item: &review::QueueItem, now: time::OffsetDateTime) -> Markup
     let d = &item.deficiency;
     let r = &d.record;
     let chart = match r.encounter_id {
-        Some(e) => format!("/patients/{}#encounter-{}", r.patient_id, e),
+        Some(e) => format!("/patients/{}?encounter={e}#encounter-{e}", r.patient_id),
         None => format!("/patients/{}", r.patient_id),
     };
     let late = r.is_delinquent(now);
@@ -94,7 +94,7 @@ fn row(nav: &Nav, item: &review::QueueItem, now: time::OffsetDateTime) -> Markup
             td { (r.severity.as_str()) }
             td { (r.responsible.as_str()) }
             td { (r.status.as_str()) @if let Some(a) = &r.assignee { " · " (a) } }
-            td { (super::text::day(r.due_at.date())) @if late { " " strong { "late" } } }
+            td { (super::text::day_at(&nav.zone, r.due_at)) @if late { " " strong { "late" } } }
             td {
                 @if r.status.is_open() {
                     details {
@@ -372,9 +372,9 @@ pub(crate) async fn start_section(
                     @for item in &found {
                         @let r = &item.deficiency.record;
                         li {
-                            a href={ "/patients/" (r.patient_id) @if let Some(e) = r.encounter_id { "#encounter-" (e) } } { (item.patient_name) }
+                            a href={ "/patients/" (r.patient_id) @if let Some(e) = r.encounter_id { "?encounter=" (e) "#encounter-" (e) } } { (item.patient_name) }
                             ": " (r.message)
-                            " — due " (super::text::day(r.due_at.date()))
+                            " — due " (super::text::day_at(&state.config.time_zone, r.due_at))
                             @if r.is_delinquent(now) { " " strong { "late" } }
                         }
                     }
@@ -412,10 +412,10 @@ pub(crate) async fn chart_section(
                         @let d = &item.deficiency;
                         @let r = &d.record;
                         li id={ "chart-deficiency-" (d.meta.id) } {
-                            @if let Some(e) = r.encounter_id { a href={ "#encounter-" (e) } { (r.message) } } @else { (r.message) }
+                            @if let Some(e) = r.encounter_id { a href={ "?encounter=" (e) "#encounter-" (e) } { (r.message) } } @else { (r.message) }
                             " — " (r.status.as_str())
                             @if let Some(a) = &r.assignee { " · " (a) }
-                            ", due " (super::text::day(r.due_at.date()))
+                            ", due " (super::text::day_at(&state.config.time_zone, r.due_at))
                             @if r.is_delinquent(now) { " " strong { "late" } }
                             " · " a href={ "/review/" (d.meta.id) "/query" } { "Query the physician" }
                         }

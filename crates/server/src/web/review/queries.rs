@@ -199,13 +199,13 @@ fn query_card(nav: &Nav, item: &review::QueryItem, errors: &[(String, String)]) 
     let r = &q.record;
     let id = q.meta.id;
     let chart = match r.encounter_id {
-        Some(e) => format!("/patients/{}#encounter-{}", r.patient_id, e),
+        Some(e) => format!("/patients/{}?encounter={e}#encounter-{e}", r.patient_id),
         None => format!("/patients/{}", r.patient_id),
     };
     html! {
         article.query id={ "query-" (id) } {
             h3 { "Query " (id) ": " a href=(chart) { (item.patient_name) } " " small { "MRN " (item.mrn) } }
-            p { small { "Asked by " (r.asked_by) " on " (crate::web::text::instant(r.asked_at)) } }
+            p { small { "Asked by " (r.asked_by) " on " (crate::web::text::at_facility(&nav.zone, r.asked_at)) } }
             h4 { "Clinical indicators" }
             ul { @for indicator in &r.indicators { li { (indicator) } } }
             p.question { strong { (r.question) } }
