@@ -587,8 +587,10 @@ fn codes(
                 ),
             }
         } else if cpt {
-            // CPT is checked only against a licensed file the user imported.
+            // CPT is checked only against a licensed file the user imported; without one
+            // the code set accepts it on its shape alone (`format_only`), as here.
             if let Ok(v) = codes.validate(System::Cpt, code, line.service_date, &edits_patient)
+                && !v.format_only
                 && !(v.exists && v.billable)
             {
                 found.add(
