@@ -1,26 +1,37 @@
-//! Claims throughput: build (from the store) + write 837P, and 835 posting, on an in-memory
-//! SQLite store holding a demo population; prints claims/s and claim payments/s.
+//! Claims throughput on a demo population: build (from the store) + write 837P; the whole
+//! records path (draft, scrub with the code sets, submit: claims stored, control numbers,
+//! 837P written, one transaction); and 835 posting (payments, and each stored claim's
+//! adjudication). Prints claims/s and claim payments/s, on SQLite and, when
+//! `CHARTROOM_TEST_POSTGRES_URL` names a server, PostgreSQL.
 //!
-//! `cargo bench -p claims --bench claims` (release). The scrubber is not yet part of the
-//! path measured (see ARCHITECTURE.md, Claims).
+//! `cargo bench -p claims --bench claims` (release).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use claims::{
-    Numbers, Submitter, build_professional, post_remittance, read_remittances, write_837p,
+    Numbers, ScrubSettings, Scrubber, Submitter, build_professional, draft_claim, post_remittance,
+    read_remittances, scrub_claim, submit_claims, write_837p,
 };
-use records::{CoverageOrder, Encounter, EncounterId};
+use records::{ClaimId, ClaimKind, CoverageOrder, Encounter, EncounterId};
 use std::time::Instant;
 use store::{Actor, Filter, Op, Sort, Value};
 
 fn main() {
-    let store = test_support::sqlite_store();
+    println!("SQLite (in memory):");
+    run(&test_support::sqlite_store());
+    if let Some(store) = test_support::postgres_store() {
+        println!("PostgreSQL:");
+        run(&store);
+    }
+}
+
+fn run(store: &test_support::TestStore) {
     let patients = std::env::var("CLAIMS_BENCH_PATIENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
     demo::generate(
-        &store,
+        store,
         &demo::DemoOptions {
             patients,
             seed: 15,
@@ -96,6 +107,49 @@ fn main() {
         text.len()
     );
 
+    // The records path: draft, scrub and submit every claim in one transaction.
+    let codes = codes::CodeSets::embedded().unwrap();
+    let settings = ScrubSettings::default();
+    let scrubber = Scrubber {
+        codes: &codes,
+        settings: &settings,
+        today: time::macros::date!(2026 - 03 - 02),
+    };
+    let actor = Actor::new("bench");
+    let started = Instant::now();
+    let (n_sent, n_held) = store
+        .write(|tx| {
+            let mut drafted = Vec::new();
+            for id in &ids {
+                if let Ok(claim) = draft_claim(
+                    tx,
+                    &actor,
+                    EncounterId(*id),
+                    CoverageOrder::Primary,
+                    ClaimKind::Professional,
+                )? {
+                    scrub_claim(tx, &actor, &scrubber, claim.meta.id)?;
+                    drafted.push(ClaimId(claim.meta.id));
+                }
+            }
+            let sent = submit_claims(
+                tx,
+                &actor,
+                &drafted,
+                &submitter,
+                at,
+                x12::Delimiters::default(),
+            )?;
+            Ok((sent.sent.len(), sent.held.len()))
+        })
+        .unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "draft + scrub + submit: {} claims ({n_sent} sent, {n_held} held by edits) in {elapsed:.3} s = {:.0} claims/s",
+        n_sent + n_held,
+        (n_sent + n_held) as f64 / elapsed
+    );
+
     // An 835 paying every claim in full, posted in one transaction.
     let mut body = String::new();
     let mut paid = 0;
@@ -116,7 +170,6 @@ N1*PR*PAYER~LX*1~{body}SE*{n_segments}*0001~GE*1*1~IEA*1*000000001~",
     );
     let started = Instant::now();
     let remittances = read_remittances(&remittance).unwrap();
-    let actor = Actor::new("bench");
     let report = store
         .write(|tx| {
             Ok(post_remittance(

@@ -24,7 +24,7 @@ use records::{
     Procedure, Provider, Relationship,
 };
 use std::fmt;
-use store::Tx;
+use store::{Tx, Value};
 
 /// Why a claim cannot be built: the record and the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,10 +186,9 @@ pub(crate) fn build_claim(
         }
     };
 
-    let diagnoses = diagnoses(tx, &encounter, encounter_id, &source, side, &mut problems)?;
+    let diagnoses = diagnoses(tx, encounter_id, &source, side, &mut problems)?;
     let lines = lines(
         tx,
-        &encounter,
         encounter_id,
         diagnoses.len(),
         &source,
@@ -383,17 +382,22 @@ fn billing_provider(
 
 fn diagnoses(
     tx: &mut Tx<'_>,
-    encounter: &Encounter,
     encounter_id: EncounterId,
     source: &str,
     side: Side,
     problems: &mut Problems,
 ) -> store::Result<Vec<String>> {
+    // One indexed read of the encounter's diagnoses, not the patient's whole history.
     let mut coded: Vec<Diagnosis> = tx
-        .for_patient::<Diagnosis>(encounter.patient_id.0)?
+        .select::<Diagnosis>(
+            "encounter_id = ?",
+            &[Value::Int(encounter_id.0)],
+            "id",
+            i64::MAX,
+        )?
         .into_iter()
         .map(|d| d.record)
-        .filter(|d| d.encounter_id == encounter_id && d.rank != DiagnosisRank::Admitting)
+        .filter(|d| d.rank != DiagnosisRank::Admitting)
         .collect();
     coded.sort_by_key(|d| (d.rank == DiagnosisRank::Secondary, d.sequence));
     let mut codes: Vec<String> = Vec::new();
@@ -427,23 +431,39 @@ fn diagnoses(
 
 fn lines(
     tx: &mut Tx<'_>,
-    encounter: &Encounter,
     encounter_id: EncounterId,
     n_diagnoses: usize,
     source: &str,
     side: Side,
     problems: &mut Problems,
 ) -> store::Result<Vec<ServiceLine>> {
+    // The encounter's charges (schema 20 indexes them by encounter) and, for the modifiers,
+    // its procedures: two reads, whatever the number of lines.
     let mut charges: Vec<_> = tx
-        .for_patient::<Charge>(encounter.patient_id.0)?
+        .select::<Charge>(
+            "encounter_id = ?",
+            &[Value::Int(encounter_id.0)],
+            "id",
+            i64::MAX,
+        )?
         .into_iter()
-        .filter(|c| c.record.encounter_id == Some(encounter_id))
         .filter(|c| {
             let facility = c.record.code.as_deref().is_some_and(is_revenue_code);
             facility == (side == Side::Facility)
         })
         .collect();
     charges.sort_by_key(|c| (c.record.service_date, c.meta.id));
+    let procedures =
+        if side == Side::Professional && charges.iter().any(|c| c.record.procedure_id.is_some()) {
+            tx.select::<Procedure>(
+                "encounter_id = ?",
+                &[Value::Int(encounter_id.0)],
+                "id",
+                i64::MAX,
+            )?
+        } else {
+            Vec::new()
+        };
     // The 837I has no pointers: its diagnoses belong to the stay.
     let pointers: Vec<u8> = match side {
         Side::Professional => (1..=n_diagnoses.min(4))
@@ -465,7 +485,11 @@ fn lines(
             continue;
         };
         let modifiers = match (side, charge.record.procedure_id) {
-            (Side::Professional, Some(id)) => tx.get::<Procedure>(id.0)?.record.modifiers,
+            (Side::Professional, Some(id)) => procedures
+                .iter()
+                .find(|p| p.meta.id == id.0)
+                .map(|p| p.record.modifiers.clone())
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         lines.push(ServiceLine {

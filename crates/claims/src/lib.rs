@@ -41,7 +41,7 @@ pub use claim::{
 pub use institutional::{InstitutionalClaim, build_institutional, write_837i};
 pub use lifecycle::{
     SentFile, Submission, claims_of_encounter, draft_claim, draft_replacement, institutional_claim,
-    live_claim, parse_control_number, professional_claim, submit_claims,
+    live_claim, override_edit, parse_control_number, professional_claim, submit_claims,
 };
 pub use posting::{PostError, PostReport, Unmatched, post_remittance};
 pub use professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};

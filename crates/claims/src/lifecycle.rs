@@ -163,6 +163,26 @@ fn as_stored(built: &mut ProfessionalClaim, claim: &Claim) {
     };
 }
 
+/// Overrides blocking edit `key` of claim `id` with `reason`, by `by` at `at`: the claim as
+/// read and as written (scrubbed once no blocking edit is left open).
+pub fn override_edit(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    id: ClaimId,
+    key: &str,
+    reason: &str,
+    by: &str,
+    at: time::OffsetDateTime,
+) -> store::Result<(Stored<Claim>, Stored<Claim>)> {
+    let before = tx.get::<Claim>(id.0)?;
+    let next = before
+        .record
+        .overridden(key, reason, by, at)
+        .map_err(invalid)?;
+    let after = tx.update(actor, id.0, before.meta.version, &next)?;
+    Ok((before, after))
+}
+
 /// The 837P claim of a stored professional claim, built from the chart as it is now, with
 /// the stored claim's CLM01, frequency and payer claim number.
 pub fn professional_claim(

@@ -9,7 +9,7 @@ use crate::guard::{Access, Entry as Route, route};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Json};
 use privacy::{Action, DataCategory, Permission};
 use records::{Claim, ClaimStatus, Patient, Payer};
@@ -228,6 +228,60 @@ pub(crate) async fn aging(
         .await
 }
 
+/// Overrides blocking edit `key` of claim `id` with `reason`, with its audit entry.
+pub(crate) async fn override_claim(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    key: String,
+    reason: String,
+) -> Result<Stored<Claim>, WebError> {
+    let principal = principal.clone();
+    state
+        .blocking(move |state| {
+            let now = state.store.clock().now();
+            let who = principal.event(now, Action::Update);
+            let actor = store::Actor::new(format!("user:{}", principal.username));
+            Ok(state.trail.write(&state.store, |audited| {
+                let (before, after) = {
+                    let mut tx = audited.records();
+                    claims::override_edit(
+                        &mut tx,
+                        &actor,
+                        records::ClaimId(id),
+                        &key,
+                        &reason,
+                        &principal.username,
+                        now,
+                    )?
+                };
+                claims::audit_claim_change(audited, &who, Some(&before), &after)?;
+                Ok(after)
+            })?)
+        })
+        .await
+}
+
+/// An override as `/api/claims/{id}/override` takes it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OverrideBody {
+    /// The edit's key (`rule @ field`), as the claim lists it.
+    edit: String,
+    /// Why the claim may go as it is.
+    reason: String,
+}
+
+async fn override_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    Json(body): Json<OverrideBody>,
+) -> Result<Json<JsonValue>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    let claim = override_claim(&state, &principal, id, body.edit, body.reason).await?;
+    Ok(Json(json!({ "claim": claim })))
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ListParams {
     #[serde(default)]
@@ -304,6 +358,15 @@ pub(crate) fn routes() -> Vec<Route> {
             "A/R aging by payer (0-30 ... 120+ days) and days in A/R",
             get(aging_api),
         ),
+        route(
+            Method::POST,
+            "/api/claims/{id}/override",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "override a blocking scrub edit of a claim not yet sent, with the reason",
+            post(override_api),
+        )
+        .takes::<OverrideBody>(),
         route(
             Method::GET,
             "/api/claims/{id}",

@@ -129,6 +129,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_release_of_information.sql"),
         postgres: include_str!("../migrations/postgres/0019_release_of_information.sql"),
     },
+    Migration {
+        version: 20,
+        name: "charges_encounter",
+        sqlite: include_str!("../migrations/sqlite/0020_charges_encounter.sql"),
+        postgres: include_str!("../migrations/postgres/0020_charges_encounter.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -258,15 +258,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             let now = store.clock().now();
             let user = auditor.user().to_owned();
             let changed = change_claims(store, auditor, |tx, actor| {
-                let before = tx.get::<Claim>(claim)?;
-                let next = before
-                    .record
-                    .overridden(&edit, &reason, &user, now)
-                    .map_err(|errors| store::Error::Invalid {
-                        kind: "claim",
-                        errors,
-                    })?;
-                let after = tx.update(actor, claim, before.meta.version, &next)?;
+                let (before, after) =
+                    claims::override_edit(tx, actor, ClaimId(claim), &edit, &reason, &user, now)?;
                 Ok(vec![(Some(before), after)])
             })?;
             for claim in &changed {

@@ -3,7 +3,7 @@
 //! roles are refused, and listing is audited per patient.
 
 use crate::harness::Harness;
-use crate::pages::{html, sign_in};
+use crate::pages::{html, page_token, sign_in};
 use axum::http::StatusCode;
 use privacy::Role;
 use records::*;
@@ -153,6 +153,60 @@ async fn billing_sees_claims_denials_and_aging() {
     assert_eq!(shown.body["claim"]["record"]["kind"], "institutional");
     let missing = h.call("GET", "/api/claims/999999", Some(&api), None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // A held draft: its blocking edit is overridden from the claim's page, with a reason.
+    let draft = h
+        .store
+        .write(|tx| {
+            let held = tx.get::<Claim>(denied)?.record;
+            tx.create(
+                &store::Actor::new("test"),
+                &Claim {
+                    status: ClaimStatus::Draft,
+                    overrides: Vec::new(),
+                    control_number: "E-DRAFT".into(),
+                    ..held
+                },
+            )
+        })
+        .unwrap()
+        .meta
+        .id;
+    let page = h
+        .call("GET", &format!("/claims/{draft}"), Some(&bo), None)
+        .await;
+    assert!(html(&page).contains(&format!("action=\"/claims/{draft}/override\"")));
+    let token = page_token(&h, &bo).await;
+    let key = "timely-filing @ 2400 DTP03 (date of service)";
+    let uri = format!("/claims/{draft}/override");
+    let refused = h
+        .form(
+            &uri,
+            Some(&bo),
+            &[("token", &token), ("edit", key), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&refused).contains("reason: is required to override an edit"),
+        "{}",
+        html(&refused)
+    );
+    let done = h
+        .form(
+            &uri,
+            Some(&bo),
+            &[
+                ("token", &token),
+                ("edit", key),
+                ("reason", "extension granted by the payer"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let claim = h.store.read(|tx| tx.get::<Claim>(draft)).unwrap().record;
+    assert_eq!(claim.status, ClaimStatus::Scrubbed);
+    assert_eq!(claim.overrides[0].by, "bo");
 
     let fran = sign_in(&h, "fran").await;
     let refused = h.call("GET", "/claims", Some(&fran), None).await;

@@ -4,8 +4,8 @@
 //! with days in A/R. Every page calls the same core as `/api/claims` (`claims_api`), so
 //! they read and audit alike; no rule lives here.
 
-use super::forms::{PageResult, html};
-use super::layout::{nav, page};
+use super::forms::{PageForm, PageResult, check_token, html};
+use super::layout::{nav, page, token_field};
 use super::text::{day, money};
 use crate::auth::Principal;
 use crate::claims_api::{self, ClaimRow, ListParams, parse_status};
@@ -15,10 +15,12 @@ use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use maud::{Markup, html};
 use privacy::Permission;
 use records::ClaimStatus;
+use serde::Deserialize;
 
 /// The status in words.
 fn status_words(status: ClaimStatus) -> &'static str {
@@ -105,6 +107,7 @@ async fn show(
     let row = claims_api::one(&state, &principal, id).await?;
     let nav = nav(&state, &principal);
     let c = &row.claim.record;
+    let may_override = principal.allows(Permission::WriteBilling) && c.status.is_open();
     let title = format!("Claim {} ({})", c.control_number, c.kind.transaction());
     let body = html! {
         (tabs())
@@ -136,7 +139,17 @@ async fn show(
                         tr {
                             td { (edit.rule) } td { (edit.field) } td { (edit.message) } td { (edit.source) }
                             td { @if edit.blocking { "yes" } @else { "warning" } }
-                            td { @if let Some(o) = overridden { (o.by) ": " (o.reason) } }
+                            td {
+                                @if let Some(o) = overridden { (o.by) ": " (o.reason) }
+                                @else if edit.blocking && may_override {
+                                    form.override method="post" action={ "/claims/" (row.claim.meta.id) "/override" } {
+                                        (token_field(&nav))
+                                        input type="hidden" name="edit" value=(key);
+                                        input name="reason" aria-label="Why it may go as it is" placeholder="why it may go as it is" maxlength="500";
+                                        button type="submit" { "Override" }
+                                    }
+                                }
+                            }
                         }
                     } }
                 }
@@ -144,6 +157,30 @@ async fn show(
         }
     };
     Ok(html(StatusCode::OK, page(&title, Some(&nav), body)))
+}
+
+/// An override as the claim page's form posts it.
+#[derive(Debug, Default, Deserialize)]
+struct OverrideForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    edit: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /claims/{id}/override`: lets a blocking edit through with its reason.
+async fn override_edit(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<OverrideForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    claims_api::override_claim(&state, &principal, id, form.edit, form.reason).await?;
+    Ok(Redirect::to(&format!("/claims/{id}")).into_response())
 }
 
 /// `GET /claims/denials`.
@@ -226,6 +263,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "A/R aging by payer with days in A/R",
             get(aging),
+        ),
+        route(
+            Method::POST,
+            "/claims/{id}/override",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "override a blocking scrub edit with the reason",
+            post(override_edit),
         ),
         route(
             Method::GET,

@@ -1,0 +1,4 @@
+-- Chartroom schema 20 (PostgreSQL): charges by encounter, so a claim reads its
+-- encounter's charges with one index lookup instead of the patient's whole account.
+
+CREATE INDEX charges_encounter ON charges (encounter_id);
