@@ -328,6 +328,14 @@ async function main() {
       assert.match(await page.textContent("#notes"), /Consultation[\s\S]*UNSIGNED[\s\S]*written in the browser test/);
       await page.goto(`${base}/`);
       assert.match(await page.textContent("#to-sign"), /written in the browser test/);
+      // The physician codes a diagnosis on the demo patient's latest encounter.
+      await page.goto(`${base}/patients/${unsigned.patient}`);
+      await Promise.all([page.waitForNavigation(), page.click("#diagnoses a:has-text(\"Code a diagnosis\")")]);
+      await page.type("#code", "J20.9", { delay: 20 });
+      await page.waitForFunction(() => /bronchitis/i.test(document.querySelector("#code-title").textContent));
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add diagnosis\")")]);
+      assert.match(await page.textContent("#diagnoses"), /J20\.9/);
+      assert.match(await page.textContent("#encounters tbody tr:first-child td.coded"), /J20\.9/, "the encounter's row lists its codes");
     });
 
     await step("the physician adds an allergy (every bad field at once) and a weight with its unit", async () => {

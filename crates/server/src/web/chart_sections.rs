@@ -64,6 +64,33 @@ pub(crate) struct Offers<'a> {
     pub pages: Option<Pages>,
 }
 
+/// What was coded and written on encounter `id`: its diagnoses (first-listed first, as
+/// coded), procedures and how many notes, so the visit reads whole from its row.
+fn encounter_contents(c: &store::PatientSummary, id: i64) -> Markup {
+    let diagnoses: Vec<&str> = c
+        .diagnoses
+        .iter()
+        .filter(|d| d.record.encounter_id.0 == id)
+        .map(|d| d.record.code.as_str())
+        .collect();
+    let procedures: Vec<&str> = c
+        .procedures
+        .iter()
+        .filter(|p| p.record.encounter_id.is_some_and(|e| e.0 == id))
+        .map(|p| p.record.code.as_str())
+        .collect();
+    let notes = c
+        .notes
+        .iter()
+        .filter(|n| n.record.encounter_id.is_some_and(|e| e.0 == id))
+        .count();
+    html! {
+        @if !diagnoses.is_empty() { a href="#diagnoses" title="Diagnoses" { @for code in &diagnoses { code { (code) } " " } } }
+        @if !procedures.is_empty() { a href="#procedures" title="Procedures" { @for code in &procedures { code { (code) } " " } } }
+        @if notes > 0 { a href="#notes" { (notes) @if notes == 1 { " note" } @else { " notes" } } }
+    }
+}
+
 fn empty_row(columns: usize) -> Markup {
     html! { tr { td colspan=(columns) { "None recorded." } } }
 }
@@ -201,7 +228,7 @@ pub(crate) fn sections(
                     a.button href={ "/patients/" (c.patient.meta.id) "/check-in" } { "Check in" } " "
                     a.button href={ "/patients/" (c.patient.meta.id) "/encounters/new" } { "New encounter" } } }
             }, html! {
-                table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Service" } th { "Status" } th { "Reason" } } }
+                table { thead { tr { th { "Admitted" } th { "Discharged" } th { "Class" } th { "Service" } th { "Status" } th { "Reason" } th { "Diagnoses, procedures, notes" } } }
                     tbody {
                         @for e in &encounters { tr id={ "encounter-" (e.meta.id) } {
                             td { (at_facility(zone, e.record.admit_at)) }
@@ -214,8 +241,9 @@ pub(crate) fn sections(
                                 } }
                             td { (e.record.reason.as_deref().unwrap_or(""))
                                 @if visit_token.is_some() { " " a href={ "/encounters/" (e.meta.id) "/edit" } { "Change" } } }
+                            td.coded { (encounter_contents(c, e.meta.id)) }
                         } }
-                        @if c.encounters.is_empty() { (empty_row(6)) }
+                        @if c.encounters.is_empty() { (empty_row(7)) }
                     }
                 }
                 (pager("encounters", "encounters", c.encounters.len(), encounter_page, encounter_pages, |n| link(n, observation_page)))
