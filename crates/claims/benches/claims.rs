@@ -4,7 +4,7 @@
 //! adjudication). Prints claims/s and claim payments/s, on SQLite and, when
 //! `CHARTROOM_TEST_POSTGRES_URL` names a server, PostgreSQL.
 //!
-//! `cargo bench -p claims --bench claims` (release).
+//! `cargo bench -p claims --bench claims` (release); figures in ARCHITECTURE.md (Claims, Measured).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
