@@ -201,7 +201,8 @@ pub fn export_ndjson(store: &Store, dir: &Path) -> Result<ExportCounts> {
 }
 
 /// Writes the records `filter` chooses to `dir/<ResourceType>.ndjson`, telling
-/// `progress` as it goes.
+/// `progress` as it goes, then `dir/manifest.sha256` with each file's SHA-256 (ONC
+/// 170.315(d)(8)), so the receiving side can check the files.
 pub fn export_ndjson_filtered(
     store: &Store,
     dir: &Path,
@@ -220,7 +221,13 @@ pub fn export_ndjson_filtered(
         outcome = write_all(tx, dir, filter, progress);
         Ok(())
     })?;
-    outcome
+    let counts = outcome?;
+    let names: Vec<&str> = counts.iter().map(|(name, _)| name.as_str()).collect();
+    manifest::record(dir, &names).map_err(|e| Error::File {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(counts)
 }
 
 fn write_all(

@@ -52,7 +52,8 @@ fn write_table<R: Table>(tx: &mut Tx<'_>, dir: &Path) -> Result<u64> {
     Ok(n_rows)
 }
 
-/// Writes every current record to `dir/<table>.csv`; returns (file, rows) per table.
+/// Writes every current record to `dir/<table>.csv`, then `dir/manifest.sha256` with each
+/// file's SHA-256 (ONC 170.315(d)(8)); returns (file, rows) per table.
 pub fn export_csv(store: &Store, dir: &Path) -> Result<Vec<(String, u64)>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::File {
         path: dir.display().to_string(),
@@ -72,4 +73,12 @@ pub fn export_csv(store: &Store, dir: &Path) -> Result<Vec<(String, u64)>> {
             Ok(counts)
         })
         .map_err(Error::Store)
+        .and_then(|counts| {
+            let names: Vec<&str> = counts.iter().map(|(name, _)| name.as_str()).collect();
+            manifest::record(dir, &names).map_err(|e| Error::File {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
+            Ok(counts)
+        })
 }

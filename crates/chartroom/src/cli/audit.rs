@@ -229,6 +229,8 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
             writer.write_record(privacy::audit_row(entry))?;
         }
         writer.flush()?;
+        drop(writer);
+        super::manifest::record_beside(&path)?;
         crate::say!(
             "Wrote {} audit entries to {}.",
             entries.len(),

@@ -131,6 +131,20 @@ impl CliAuditor {
         self.every_chart(store, Action::Create, reason)
     }
 
+    /// Records a bulk write refused before it started (a delivery that fails its
+    /// manifest), as a failure naming why.
+    pub fn bulk_write_refused(&self, store: &Store, reason: &str) -> Result<()> {
+        let event = self
+            .event(store, Action::Create)
+            .categories(DataCategory::ALL)
+            .outcome(privacy::Outcome::Failure)
+            .reason(reason);
+        self.trail
+            .record(store, &event)
+            .map(|_| ())
+            .context("writing the audit trail")
+    }
+
     /// Records that these patients' data in `categories` was shown, one entry per patient,
     /// all in one transaction.
     pub fn shown(

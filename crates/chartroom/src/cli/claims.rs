@@ -268,6 +268,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             Ok(())
         }
         ClaimsCmd::Acknowledge { file } => {
+            super::manifest::checked_before_import(&file)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let acks = claims::read_acknowledgments(&text).map_err(|errors| {
@@ -313,8 +314,11 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             }
             let table = claims::review_csv(&review);
             match csv {
-                Some(path) => std::fs::write(&path, &table)
-                    .with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, &table)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    super::manifest::record_beside(&path)?;
+                }
                 None => crate::say!("{}", table.trim_end()),
             }
             let rejected = review
@@ -331,6 +335,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             Ok(())
         }
         ClaimsCmd::Post835 { file } => {
+            super::manifest::checked_before_import(&file)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let remittances = read_remittances(&text).map_err(|errors| {
@@ -686,6 +691,7 @@ fn submit(
         crate::say!("no claim to send ({} held)", held.len());
     }
     for (path, kind) in written {
+        super::manifest::record_beside(&path)?;
         let of_kind: Vec<&Stored<Claim>> = sent.iter().filter(|c| c.record.kind == kind).collect();
         crate::say!(
             "wrote {} claims ({}) to {}; {} held",

@@ -125,6 +125,13 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &ImportArgs, json: bool) -
         (None, Some(path)) => path.display().to_string(),
         (None, None) => anyhow::bail!("say what to import: a directory, or --fhir DIR"),
     };
+    let checked = args.fhir.as_deref().or(args.path.as_deref());
+    if let Some(path) = checked
+        && let Err(refused) = super::manifest::checked_before_import(path)
+    {
+        auditor.bulk_write_refused(store, &format!("import from {source} refused: {refused}"))?;
+        return Err(refused);
+    }
     auditor.bulk_write(store, &format!("import from {source} started"))?;
     let audit_outcome = |report: &interop::ImportReport| {
         auditor.bulk_write(

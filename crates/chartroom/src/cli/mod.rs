@@ -9,6 +9,7 @@ mod demo;
 mod export;
 mod hl7;
 mod import;
+mod manifest;
 mod mllp;
 mod mpi;
 mod patient;
@@ -96,6 +97,13 @@ enum Command {
     /// HL7 v2 messages: `hl7 vxu PATIENT` prints an immunization update for registries.
     #[command(subcommand)]
     Hl7(hl7::Hl7Cmd),
+    /// Check the files in DIR against the SHA-256 manifest beside them (manifest.sha256,
+    /// written with every export; `sha256sum -c` reads it too); exit 1 naming each file
+    /// that is missing or differs.
+    VerifyManifest {
+        /// The directory holding the files and their manifest.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Runs the parsed command.
@@ -173,6 +181,8 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Hl7(cmd) => hl7::run(&storage.open()?, &audited::CliAuditor::open(&storage)?, cmd),
         Command::Stats => stats::run(&storage.open()?, json),
+        // A delivery is checked before (and without) any store.
+        Command::VerifyManifest { dir } => manifest::verify(&dir, json),
         // The evaluation touches no store, so it runs where none exists yet.
         Command::Mpi(cmd @ mpi::MpiCmd::Evaluate { .. }) => mpi::run_evaluate(cmd),
         Command::Mpi(cmd) => mpi::run(

@@ -176,6 +176,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: QueryCmd, json: bool) -> Re
                 } else {
                     std::fs::write(&path, table.to_csv())
                         .with_context(|| format!("writing {}", path.display()))?;
+                    super::manifest::record_beside(&path)?;
                     crate::say!("Wrote {} rows to {}", table.rows.len(), path.display());
                 }
                 return Ok(());

@@ -6,6 +6,7 @@ mod audit_trail;
 mod claims;
 mod cli;
 mod crash;
+mod manifests;
 mod mllp_tls;
 mod mpi;
 mod review;

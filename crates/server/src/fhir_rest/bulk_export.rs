@@ -396,16 +396,24 @@ fn not_found(id: &str) -> FhirError {
     )
 }
 
+/// The completion manifest; each file carries its SHA-256 (`extension.sha256`, as in
+/// `manifest.sha256` beside the files, which the top-level `extension.sha256Manifest`
+/// links), so the receiving side can check what it downloaded (ONC 170.315(d)(8)).
 fn manifest(job: &Job, counts: &fhir::ExportCounts, base: &str) -> serde_json::Value {
+    let digests = job.digests().unwrap_or_default();
     let output: Vec<serde_json::Value> = counts
         .iter()
         .filter(|(_, n)| *n > 0)
         .map(|(file, n)| {
-            json!({
+            let mut item = json!({
                 "type": file.trim_end_matches(".ndjson"),
                 "url": format!("{base}/$export-file/{}/{file}", job.id),
                 "count": n,
-            })
+            });
+            if let Some(digest) = digests.digest(file) {
+                item["extension"] = json!({ "sha256": hex::encode(digest) });
+            }
+            item
         })
         .collect();
     json!({
@@ -414,6 +422,9 @@ fn manifest(job: &Job, counts: &fhir::ExportCounts, base: &str) -> serde_json::V
         "requiresAccessToken": true,
         "output": output,
         "error": [],
+        "extension": {
+            "sha256Manifest": format!("{base}/$export-file/{}/{}", job.id, manifest::MANIFEST_FILE),
+        },
     })
 }
 
@@ -512,6 +523,7 @@ pub(crate) async fn download(
             ),
         )
     })?;
+    let is_manifest = file == manifest::MANIFEST_FILE;
     let (file, length) = blocking(&state, move |state| {
         let opened = std::fs::File::open(&path)
             .map_err(|e| FhirError::internal(format!("opening {}: {e}", path.display())))?;
@@ -531,7 +543,12 @@ pub(crate) async fn download(
     .await?;
     let mut response = (StatusCode::OK, Body::new(FileBody::new(file))).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
+    let content_type = if is_manifest {
+        "text/plain; charset=utf-8"
+    } else {
+        NDJSON
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Some(length) = length {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }

@@ -74,15 +74,22 @@ impl Job {
         lock(&self.status).0.clone()
     }
 
-    /// The path of an output file, if `name` is one the job wrote.
+    /// The path of an output file, if `name` is one the job wrote (its SHA-256 manifest,
+    /// `manifest.sha256`, included: 0 resources).
     pub(crate) fn file(&self, name: &str) -> Option<(PathBuf, u64)> {
         match &lock(&self.status).0 {
+            Status::Done(_) if name == manifest::MANIFEST_FILE => Some((self.dir.join(name), 0)),
             Status::Done(counts) => counts
                 .iter()
                 .find(|(file, _)| file == name)
                 .map(|(file, n)| (self.dir.join(file), *n)),
             _ => None,
         }
+    }
+
+    /// The SHA-256 manifest the finished export wrote beside its files.
+    pub(crate) fn digests(&self) -> Option<manifest::Manifest> {
+        manifest::Manifest::read(&self.dir).ok().flatten()
     }
 
     fn progress(&self, resource_type: &str, written: u64) -> ControlFlow<()> {

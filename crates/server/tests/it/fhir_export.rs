@@ -90,6 +90,15 @@ pub async fn download_all_as(
     prefix: &str,
 ) -> Vec<(String, Vec<Value>)> {
     let mut files = Vec::new();
+    let listed = manifest["extension"]["sha256Manifest"].as_str().unwrap();
+    let reply = fhir(h, "GET", path_of(listed), me, None, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{listed}: {}", reply.body);
+    let listed = text_of(&reply);
+    for output in manifest["output"].as_array().unwrap() {
+        let file = output["url"].as_str().unwrap().rsplit('/').next().unwrap();
+        let digest = output["extension"]["sha256"].as_str().unwrap();
+        assert!(listed.contains(&format!("{digest}  {file}\n")), "{listed}");
+    }
     for output in manifest["output"].as_array().unwrap() {
         let url = output["url"].as_str().unwrap();
         let reply = fhir(h, "GET", path_of(url), me, None, &[]).await;
@@ -103,6 +112,12 @@ pub async fn download_all_as(
         let type_name = output["type"].as_str().unwrap().to_owned();
         assert_eq!(resources.len() as u64, output["count"].as_u64().unwrap());
         assert!(resources.iter().all(|r| r["resourceType"] == type_name));
+        // The file is the one the export's SHA-256 manifest lists (a one-line file comes
+        // back parsed by the harness, so only files kept as text are compared byte for byte).
+        if reply.body.is_string() {
+            let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+            assert_eq!(output["extension"]["sha256"], hex::encode(digest), "{url}");
+        }
         if let Some(dir) = std::env::var_os("CHARTROOM_FHIR_SAMPLES") {
             std::fs::create_dir_all(&dir).unwrap();
             let path = std::path::Path::new(&dir).join(format!("{prefix}-{type_name}.ndjson"));
