@@ -124,6 +124,85 @@ impl BreakGlassGrant {
     }
 }
 
+/// What an emergency grant opens: the categories of the chart a facility lets a
+/// break-the-glass read show (`serve --emergency-set`). By default every category, since
+/// the roles that may break the glass lack only insurance and billing; a facility narrows
+/// it (`clinical`: demographics and the clinical record, never insurance or billing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmergencySet(Vec<DataCategory>);
+
+/// The `clinical` emergency set: what an emergency needs, never insurance or billing.
+pub const EMERGENCY_SET_CLINICAL: &[DataCategory] = &[
+    DataCategory::Demographics,
+    DataCategory::Encounters,
+    DataCategory::Diagnoses,
+    DataCategory::Procedures,
+    DataCategory::Immunizations,
+    DataCategory::Results,
+    DataCategory::Medications,
+    DataCategory::Allergies,
+    DataCategory::Problems,
+    DataCategory::Notes,
+];
+
+impl Default for EmergencySet {
+    fn default() -> Self {
+        Self::of(DataCategory::ALL)
+    }
+}
+
+impl EmergencySet {
+    /// The set of these categories (sorted, without repeats).
+    pub fn of(categories: &[DataCategory]) -> Self {
+        let mut categories = categories.to_vec();
+        categories.sort();
+        categories.dedup();
+        Self(categories)
+    }
+
+    /// Reads a setting: `all` (the default), `clinical`, or categories separated by
+    /// commas (`demographics,allergies,medications`); an unknown name is an error naming it.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.trim() {
+            "" | "all" | "default" => return Ok(Self::default()),
+            "clinical" => return Ok(Self::of(EMERGENCY_SET_CLINICAL)),
+            _ => {}
+        }
+        let mut categories = Vec::new();
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let category = DataCategory::parse(name).ok_or_else(|| {
+                Error::BreakGlass(format!(
+                    "the emergency set names {name:?}, which is not a data category (one of: {})",
+                    DataCategory::to_list(DataCategory::ALL)
+                ))
+            })?;
+            categories.push(category);
+        }
+        Ok(Self::of(&categories))
+    }
+
+    /// The categories it opens.
+    pub fn categories(&self) -> &[DataCategory] {
+        &self.0
+    }
+
+    /// Whether an emergency grant opens `category`.
+    pub fn unlocks(&self, category: DataCategory) -> bool {
+        self.0.contains(&category)
+    }
+
+    /// `decision` as this set narrows it: an access allowed only by an emergency grant is
+    /// denied for a category the set does not open.
+    pub fn narrow(&self, decision: Decision, category: DataCategory) -> Decision {
+        match decision {
+            Decision::Allowed(Basis::BreakGlass) if !self.unlocks(category) => Decision::Denied {
+                needs: category.read_permission(),
+            },
+            other => other,
+        }
+    }
+}
+
 /// Decides one access: roles first, then (for reads only) a live emergency grant for
 /// this user and patient.
 pub fn decide(

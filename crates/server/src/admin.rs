@@ -17,8 +17,8 @@ use privacy::{Action, Role, RoleSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use store::{NewUser, User};
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::{Duration, OffsetDateTime};
 
 fn instant(at: OffsetDateTime) -> Value {
     json!(at.format(&Rfc3339).ok())
@@ -252,7 +252,9 @@ pub struct ReviewBody {
     days: Option<i64>,
 }
 
-/// `POST /api/break-glass/review` `{days?}`: emergency grants, newest first.
+/// `POST /api/break-glass/review` `{days?}`: every emergency access still waiting for
+/// review (oldest first, each with its age band, and the count per band), and those
+/// reviewed among the last `days` days' grants (default 30), newest first.
 pub async fn review(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<ReviewBody>,
@@ -266,22 +268,50 @@ pub async fn review(
     }
     state
         .blocking(move |state| {
-            let since = state.store.clock().now() - Duration::days(days);
-            let grants = state.store.security(|s| s.grants_since(since))?;
-            let rows: Vec<Value> = grants
-                .iter()
-                .map(|g| {
-                    json!({
-                        "id": g.id,
-                        "username": g.grant.username,
-                        "patient_id": g.grant.patient_id,
-                        "reason": g.grant.reason,
-                        "granted_at": instant(g.grant.granted_at),
-                        "expires_at": instant(g.grant.expires_at),
-                    })
-                })
+            let list = crate::emergency::review_list(state, days)?;
+            let rows = |grants: &[store::StoredGrant]| -> Vec<Value> {
+                grants
+                    .iter()
+                    .map(|g| crate::emergency::grant_json(g, list.now))
+                    .collect()
+            };
+            let by_age: serde_json::Map<String, Value> = list
+                .waiting_by_age()
+                .into_iter()
+                .map(|(band, n)| (band.to_owned(), json!(n)))
                 .collect();
-            Ok(Json(json!({ "grants": rows })))
+            Ok(Json(json!({
+                "waiting": rows(&list.waiting),
+                "waiting_by_age": by_age,
+                "reviewed": rows(&list.reviewed),
+            })))
+        })
+        .await
+}
+
+/// The privacy officer's finding on one emergency access.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReviewedBody {
+    /// What the review found (required).
+    note: String,
+}
+
+/// `POST /api/break-glass/{id}/reviewed` `{note}`: marks an emergency access reviewed,
+/// once (409 the second time), audited with the review as its new values.
+pub async fn reviewed(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<crate::auth::Principal>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    JsonBody(body): JsonBody<ReviewedBody>,
+) -> Result<Json<Value>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    state
+        .blocking(move |state| {
+            let grant = crate::emergency::mark_reviewed(state, &principal, id, &body.note)?;
+            Ok(Json(crate::emergency::grant_json(
+                &grant,
+                state.store.clock().now(),
+            )))
         })
         .await
 }

@@ -33,6 +33,10 @@ pub enum Access {
     SignedInBeforeMfa,
     /// A signed-in user whose roles hold this permission.
     Needs(Permission),
+    /// A read of patient data: a user whose roles hold this permission, or who may break
+    /// the glass; the handler then shows only what a live emergency grant opens (the
+    /// facility's emergency set, on that grant's patient) and refuses the rest, audited.
+    NeedsOrEmergency(Permission),
 }
 
 /// Which surface a route belongs to: it decides how a refusal looks.
@@ -163,7 +167,14 @@ pub(crate) async fn guard(
             }
         }
     }
-    if let Access::Needs(permission) = access
+    let needed = match access {
+        Access::Needs(permission) => Some(permission),
+        Access::NeedsOrEmergency(permission) if !principal.allows(Permission::BreakGlass) => {
+            Some(permission)
+        }
+        _ => None,
+    };
+    if let Some(permission) = needed
         && !principal.allows(permission)
     {
         let reason = format!("{} {} needs {permission}", spec.method, spec.path);

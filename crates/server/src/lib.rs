@@ -37,6 +37,7 @@ mod body;
 mod claims_api;
 mod codes_api;
 mod csrf;
+mod emergency;
 mod error;
 mod fhir_rest;
 mod guard;

@@ -37,6 +37,9 @@ fn rule(access: Access) -> String {
         Access::Needs(p) => {
             format!("Needs the permission `{p}` (from the user's roles, within a token's scopes).")
         }
+        Access::NeedsOrEmergency(p) => format!(
+            "Needs the permission `{p}` (from the user's roles, within a token's scopes), or a live emergency grant on the patient (`break-glass`)."
+        ),
     }
 }
 

@@ -109,14 +109,17 @@ pub(crate) fn read_chart(
             .security()
             .live_grants(&principal.username, PatientId(id))?;
         for category in DataCategory::ALL {
-            let decision = decide(
-                &principal.username,
-                &principal.roles,
-                Access::Read,
+            let decision = state.config.emergency_set.narrow(
+                decide(
+                    &principal.username,
+                    &principal.roles,
+                    Access::Read,
+                    *category,
+                    PatientId(id),
+                    &grants,
+                    now,
+                ),
                 *category,
-                PatientId(id),
-                &grants,
-                now,
             );
             // A token narrows what the roles allow, emergency grants included.
             let scoped = principal
@@ -339,15 +342,27 @@ pub(crate) async fn grant_emergency_access(
         .blocking(move |state| {
             state.store.read(|tx| tx.get::<Patient>(id))?;
             let now = state.store.clock().now();
-            let grant = BreakGlassGrant::request(
-                &principal.username,
-                &principal.roles,
-                PatientId(id),
-                &reason,
-                now,
-                minutes,
-            )
-            .map_err(|e| e.to_string());
+            let listed = state
+                .config
+                .break_glass_users
+                .as_ref()
+                .is_none_or(|users| users.contains(&principal.username));
+            let grant = if listed {
+                BreakGlassGrant::request(
+                    &principal.username,
+                    &principal.roles,
+                    PatientId(id),
+                    &reason,
+                    now,
+                    minutes,
+                )
+                .map_err(|e| e.to_string())
+            } else {
+                Err(format!(
+                    "{} is not among the users this facility lets break the glass",
+                    principal.username
+                ))
+            };
             let grant = match grant {
                 Ok(grant) => grant,
                 Err(message) => {

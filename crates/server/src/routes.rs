@@ -233,10 +233,19 @@ fn table() -> Vec<Entry> {
             "/api/break-glass/review",
             Needs(P::ReviewBreakGlass),
             false,
-            "emergency grants for review",
+            "emergency accesses waiting for review (by age) and reviewed",
             post(admin::review),
         )
         .takes::<admin::ReviewBody>(),
+        route(
+            M::POST,
+            "/api/break-glass/{id}/reviewed",
+            Needs(P::ReviewBreakGlass),
+            false,
+            "mark an emergency access reviewed, with a note",
+            post(admin::reviewed),
+        )
+        .takes::<admin::ReviewedBody>(),
         route(
             M::POST,
             "/api/audit/search",

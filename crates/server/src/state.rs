@@ -32,6 +32,10 @@ pub struct ServerConfig {
     pub read_only: Option<String>,
     /// The facility's time zone: pages show and read times in it (UTC on hover).
     pub time_zone: crate::zone::FacilityZone,
+    /// What an emergency (break-the-glass) grant opens, on every channel.
+    pub emergency_set: privacy::EmergencySet,
+    /// When set, only these users may break the glass (their roles must allow it too).
+    pub break_glass_users: Option<Vec<String>>,
 }
 
 impl ServerConfig {
@@ -58,6 +62,8 @@ impl Default for ServerConfig {
             mfa_roles: RoleSet::of(&privacy::MFA_ROLES_BY_DEFAULT),
             read_only: None,
             time_zone: crate::zone::FacilityZone::utc(),
+            emergency_set: privacy::EmergencySet::default(),
+            break_glass_users: None,
         }
     }
 }

@@ -62,7 +62,7 @@ pub use postgres::redact_url;
 pub use private_file::{TOTP_KEY_FILE, key_in, secure_data_dir};
 pub use registration::Likeness;
 pub use security::{
-    ApiToken, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
+    ApiToken, GrantReview, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
     normalize_username,
 };
 pub use stats::{AccountBalance, Stats};

@@ -135,6 +135,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_charges_encounter.sql"),
         postgres: include_str!("../migrations/postgres/0020_charges_encounter.sql"),
     },
+    Migration {
+        version: 21,
+        name: "break_glass_review",
+        sqlite: include_str!("../migrations/sqlite/0021_break_glass_review.sql"),
+        postgres: include_str!("../migrations/postgres/0021_break_glass_review.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -108,6 +108,19 @@ pub struct StoredGrant {
     pub id: i64,
     /// The grant.
     pub grant: BreakGlassGrant,
+    /// The privacy officer's review, once written.
+    pub review: Option<GrantReview>,
+}
+
+/// A privacy officer's review of one emergency access (schema 21).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantReview {
+    /// When.
+    pub reviewed_at: OffsetDateTime,
+    /// Who.
+    pub reviewed_by: String,
+    /// What they found.
+    pub note: String,
 }
 
 /// Normalizes a username: trimmed, lower case.
@@ -226,11 +239,17 @@ fn read_token(row: &Row) -> Result<ApiToken> {
     })
 }
 
-const GRANT_COLUMNS: &str = "id, username, patient_id, reason, granted_at, expires_at";
+const GRANT_COLUMNS: &str = "id, username, patient_id, reason, granted_at, expires_at, reviewed_at, reviewed_by, review_note";
 
 fn read_grant(row: &Row) -> Result<StoredGrant> {
     let id = row.int(0);
+    let review = row.get(6).as_instant().map(|reviewed_at| GrantReview {
+        reviewed_at,
+        reviewed_by: text(row, 7),
+        note: text(row, 8),
+    });
     Ok(StoredGrant {
+        review,
         id,
         grant: BreakGlassGrant {
             username: text(row, 1),
@@ -697,6 +716,65 @@ impl<'a> Security<'a> {
             .iter()
             .map(|row| read_grant(row).map(|g| g.grant))
             .collect()
+    }
+
+    /// Grants not reviewed yet, however old, oldest first (the privacy officer's queue).
+    pub fn unreviewed_grants(&mut self) -> Result<Vec<StoredGrant>> {
+        let sql = format!(
+            "SELECT {GRANT_COLUMNS} FROM break_glass_grants WHERE reviewed_at IS NULL ORDER BY granted_at, id"
+        );
+        self.conn.query(&sql, &[])?.iter().map(read_grant).collect()
+    }
+
+    /// Marks grant `id` reviewed by `reviewer` with `note` (required), once: a second
+    /// review is a conflict naming the first. Returns the grant before and after.
+    pub fn review_grant(
+        &mut self,
+        id: i64,
+        reviewer: &str,
+        note: &str,
+    ) -> Result<(StoredGrant, StoredGrant)> {
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(Error::Invalid {
+                kind: "break_glass_grant",
+                errors: records::ValidationErrors(vec![records::FieldError {
+                    path: "note".into(),
+                    message: "is required: say what the review found".into(),
+                }]),
+            });
+        }
+        let sql = format!("SELECT {GRANT_COLUMNS} FROM break_glass_grants WHERE id = ?");
+        let before =
+            self.optional(&sql, &[Value::Int(id)], read_grant)?
+                .ok_or(Error::NotFound {
+                    kind: "break_glass_grant",
+                    id,
+                })?;
+        if let Some(review) = &before.review {
+            return Err(Error::Conflict(format!(
+                "emergency access {id} was already reviewed by {} ({})",
+                review.reviewed_by, review.note
+            )));
+        }
+        self.conn.execute(
+            "UPDATE break_glass_grants SET reviewed_at = ?, reviewed_by = ?, review_note = ? WHERE id = ? AND reviewed_at IS NULL",
+            &[
+                Value::Timestamp(self.now),
+                Value::from(reviewer),
+                Value::from(note),
+                Value::Int(id),
+            ],
+        )?;
+        let after = StoredGrant {
+            review: Some(GrantReview {
+                reviewed_at: self.now,
+                reviewed_by: reviewer.to_owned(),
+                note: note.to_owned(),
+            }),
+            ..before.clone()
+        };
+        Ok((before, after))
     }
 
     /// Grants made since `since`, newest first (the privacy officer's review list).

@@ -87,6 +87,20 @@ pub struct ServeArgs {
     /// to hold each head anchored there.
     #[arg(long, value_name = "PATH", env = "CHARTROOM_AUDIT_ANCHOR")]
     audit_anchor: Option<PathBuf>,
+    /// What an emergency (break-the-glass) grant opens, on the pages, the JSON API and
+    /// FHIR alike: `all`, `clinical` (demographics and the clinical record, never
+    /// insurance or billing), or data categories separated by commas.
+    #[arg(
+        long,
+        value_name = "CATEGORIES",
+        default_value = "all",
+        env = "CHARTROOM_EMERGENCY_SET"
+    )]
+    emergency_set: String,
+    /// Only these users may break the glass (comma-separated; their roles must allow it
+    /// too); by default every holder of a role that may.
+    #[arg(long, value_name = "USERS", env = "CHARTROOM_BREAK_GLASS_USERS")]
+    break_glass_users: Option<String>,
     /// Seconds between anchors (tests watch it happen).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
     audit_anchor_seconds: u64,
@@ -151,6 +165,15 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         time_zone: server::FacilityZone::named(&args.time_zone)
             .map_err(anyhow::Error::msg)
             .context("--time-zone")?,
+        emergency_set: privacy::EmergencySet::parse(&args.emergency_set)
+            .context("--emergency-set")?,
+        break_glass_users: args.break_glass_users.as_deref().map(|users| {
+            users
+                .split(',')
+                .map(store::normalize_username)
+                .filter(|u| !u.is_empty())
+                .collect()
+        }),
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

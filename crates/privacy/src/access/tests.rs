@@ -167,3 +167,39 @@ fn grant_requests_the_policy_refuses() {
     .unwrap();
     assert_eq!(g.expires_at, NOW + Duration::hours(1));
 }
+
+#[test]
+fn the_emergency_set_narrows_what_a_grant_opens() {
+    let grants = [grant("ann", P1)];
+    let by_glass = decide(
+        "ann",
+        &RoleSet::of(&[Role::Physician]),
+        Access::Read,
+        DataCategory::Billing,
+        P1,
+        &grants,
+        NOW,
+    );
+    assert_eq!(by_glass, Decision::Allowed(Basis::BreakGlass));
+    let set = EmergencySet::parse("clinical").unwrap();
+    assert!(
+        !set.narrow(by_glass.clone(), DataCategory::Billing)
+            .is_allowed()
+    );
+    assert!(!set.unlocks(DataCategory::Insurance));
+    assert!(set.unlocks(DataCategory::Allergies));
+    let all = EmergencySet::parse("all").unwrap();
+    assert!(all.narrow(by_glass, DataCategory::Billing).is_allowed());
+    // A role's own permission is never narrowed.
+    let by_role = Decision::Allowed(Basis::Role(Role::Billing));
+    assert!(set.narrow(by_role, DataCategory::Billing).is_allowed());
+    let narrow = EmergencySet::parse("allergies, medications").unwrap();
+    assert_eq!(
+        narrow.categories(),
+        [DataCategory::Medications, DataCategory::Allergies]
+    );
+    let error = EmergencySet::parse("allergies,wallet")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("\"wallet\""), "{error}");
+}

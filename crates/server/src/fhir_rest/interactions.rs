@@ -14,7 +14,7 @@ use super::kinds::{Kind, ResourceType, with_record};
 use super::outcome::{FhirError, OutcomeIssue, outcome_json};
 use super::resource::{Found, MrnSource, find};
 use super::run::{audited, blocking, body_text};
-use super::{bundles, trail, write};
+use super::{bundles, emergency, trail, write};
 use crate::auth::Principal;
 use crate::state::AppState;
 use axum::body::Body;
@@ -57,7 +57,7 @@ pub(crate) async fn read(
     id: String,
 ) -> Result<Response, FhirError> {
     let (kind, rid) = record_of(t, &id)?;
-    check_read(&principal, kind)?;
+    emergency::check_read(&principal, kind)?;
     let found = blocking(&state, move |state| {
         audited(state, |audited| {
             let found = find(&mut audited.records(), kind, rid)?
@@ -65,12 +65,16 @@ pub(crate) async fn read(
             if found.deleted {
                 return Err(FhirError::gone(t.name, &id));
             }
+            let basis = match emergency::may_see(audited, state, &principal, &[&found])? {
+                Ok(basis) => basis,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
             let event = trail::event(&principal, audited.now(), Action::Read);
-            audited.append(&trail::about(event, &found))?;
-            Ok(found)
+            audited.append(&emergency::noted(trail::about(event, &found), basis))?;
+            Ok(Ok(found))
         })
     })
-    .await?;
+    .await??;
     Ok(shown(StatusCode::OK, &found))
 }
 
@@ -86,7 +90,7 @@ pub(crate) async fn vread(
     let version: i64 = vid.parse().ok().filter(|v| *v > 0).ok_or_else(|| {
         FhirError::not_found(&format!("version of {}/{id} with id", t.name), &vid)
     })?;
-    check_read(&principal, kind)?;
+    emergency::check_read(&principal, kind)?;
     let found = blocking(&state, move |state| {
         audited(state, |audited| {
             let versions = super::versions::versions(&mut audited.records(), kind, rid)?;
@@ -103,12 +107,17 @@ pub(crate) async fn vread(
             if found.deleted {
                 return Err(FhirError::gone(t.name, &format!("{id}/_history/{vid}")));
             }
+            let basis = match emergency::may_see(audited, state, &principal, &[&found])? {
+                Ok(basis) => basis,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
             let event = trail::event(&principal, audited.now(), Action::Read);
-            audited.append(&trail::about(event, &found).reason(&format!("version {version}")))?;
-            Ok(found)
+            let event = trail::about(event, &found).reason(&format!("version {version}"));
+            audited.append(&emergency::noted(event, basis))?;
+            Ok(Ok(found))
         })
     })
-    .await?;
+    .await??;
     Ok(shown(StatusCode::OK, &found))
 }
 
@@ -121,15 +130,20 @@ pub(crate) async fn history(
     base: String,
 ) -> Result<Response, FhirError> {
     let (kind, rid) = record_of(t, &id)?;
-    check_read(&principal, kind)?;
+    emergency::check_read(&principal, kind)?;
     let bundle = blocking(&state, move |state| {
         audited(state, |audited| {
             let versions = super::versions::versions(&mut audited.records(), kind, rid)?;
             let Some(newest) = versions.first() else {
                 return Err(FhirError::not_found(t.name, &id));
             };
+            let basis = match emergency::may_see(audited, state, &principal, &[&newest.found])? {
+                Ok(basis) => basis,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
             let event = trail::event(&principal, audited.now(), Action::Read);
-            audited.append(&trail::about(event, &newest.found).reason("history"))?;
+            let event = trail::about(event, &newest.found).reason("history");
+            audited.append(&emergency::noted(event, basis))?;
             let mut bundle = bundles::BundleOut::new("history");
             bundle.total = Some(versions.len() as u64);
             for version in &versions {
@@ -152,10 +166,10 @@ pub(crate) async fn history(
                 }));
                 bundle.entry.push(entry);
             }
-            Ok(bundle.to_text())
+            Ok(Ok(bundle.to_text()))
         })
     })
-    .await?;
+    .await??;
     Ok(fhir_response(StatusCode::OK, bundle))
 }
 

@@ -1,7 +1,7 @@
 //! The audit report (who looked at or changed what, filtered by patient, user, dates and
 //! action), chain verification, and the emergency-access review list.
 
-use super::forms::{PageForm, PageResult, Refusal, check_token, html};
+use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
 use super::text::at_facility;
 use crate::auth::Principal;
@@ -16,7 +16,6 @@ use privacy::{Action, AuditEntry, Channel, DataCategory, Outcome};
 use records::PatientId;
 use serde::Deserialize;
 use store::{AuditFilter, AuditPage, AuditSort};
-use time::Duration;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct FilterForm {
@@ -463,43 +462,6 @@ pub(crate) async fn verify(
         (filter_form(&nav, &FilterForm::default(), &[]))
     };
     Ok(html(status, page("Audit report", Some(&nav), body)))
-}
-
-/// `GET /break-glass`: emergency grants of the last 90 days, newest first.
-pub(crate) async fn break_glass_review(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-) -> PageResult {
-    let grants = state
-        .blocking(|state| {
-            let since = state.store.clock().now() - Duration::days(90);
-            Ok(state.store.security(|s| s.grants_since(since))?)
-        })
-        .await
-        .map_err(Refusal)?;
-    let nav = nav(&state, &principal);
-    let body = html! {
-        p { "Every chart opened by breaking the glass in the last 90 days. Check each reason against the user's duties; the audit report shows what they looked at." }
-        table.grants {
-            thead { tr { th { "Granted" } th { "Until" } th { "User" } th { "Patient" } th { "Reason" } } }
-            tbody {
-                @for g in &grants {
-                    tr {
-                        td { (at_facility(&state.config.time_zone, g.grant.granted_at)) }
-                        td { (at_facility(&state.config.time_zone, g.grant.expires_at)) }
-                        td { (g.grant.username) }
-                        td { (g.grant.patient_id.0) }
-                        td { (g.grant.reason) }
-                    }
-                }
-                @if grants.is_empty() { tr { td colspan="5" { "No emergency access in this period." } } }
-            }
-        }
-    };
-    Ok(html(
-        StatusCode::OK,
-        page("Emergency access review", Some(&nav), body),
-    ))
 }
 
 /// The entries as CSV, in the columns every audit export uses.

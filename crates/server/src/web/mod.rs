@@ -30,6 +30,7 @@ mod coding;
 mod coverage_form;
 mod demographics;
 mod diagnosis_form;
+mod emergency_review;
 mod encounter_form;
 mod encounters;
 mod fields;
@@ -433,7 +434,15 @@ pub(crate) fn routes() -> Vec<Entry> {
             Needs(P::ReviewBreakGlass),
             false,
             "emergency access review",
-            get(audit_pages::break_glass_review),
+            get(emergency_review::review_page),
+        ),
+        route(
+            M::POST,
+            "/break-glass/{id}/review",
+            Needs(P::ReviewBreakGlass),
+            false,
+            "mark an emergency access reviewed, with a note",
+            post(emergency_review::mark),
         ),
         route(
             M::GET,

@@ -198,8 +198,8 @@ async fn breaking_the_glass_is_reasoned_limited_audited_and_reviewed() {
         )
         .await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
-    assert_eq!(review.body["grants"][0]["username"], "doc");
-    assert_eq!(review.body["grants"][0]["patient_id"], id);
+    assert_eq!(review.body["waiting"][0]["username"], "doc");
+    assert_eq!(review.body["waiting"][0]["patient_id"], id);
 }
 
 #[tokio::test]

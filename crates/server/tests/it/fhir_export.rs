@@ -169,7 +169,8 @@ async fn a_system_export_runs_in_the_background_and_its_files_match_the_manifest
         .into_iter()
         .filter(|e| e.event.channel == Channel::Fhir && e.event.action == Action::Export)
         .collect();
-    assert_eq!(exports.len(), 1 + files.len(), "{exports:#?}");
+    // The kick-off, each file and the SHA-256 manifest.
+    assert_eq!(exports.len(), 2 + files.len(), "{exports:#?}");
     let kick_off_entry = &exports[0].event;
     assert!(kick_off_entry.categories.contains(&DataCategory::Notes));
     assert!(

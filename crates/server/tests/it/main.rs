@@ -8,6 +8,7 @@ mod chart_page;
 mod claims;
 mod clinical_form;
 mod coverage_form;
+mod emergency;
 mod encounter_form;
 mod encounters;
 mod error_pages;

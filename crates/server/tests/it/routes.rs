@@ -23,7 +23,7 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
     for spec in &specs {
         if spec.patient_data {
             assert!(
-                matches!(spec.access, Access::Needs(_)),
+                matches!(spec.access, Access::Needs(_) | Access::NeedsOrEmergency(_)),
                 "{} {} serves patient data, so it must need a permission",
                 spec.method,
                 spec.path
@@ -55,7 +55,7 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
         assert_refused_sign_in(spec, &forged);
         // Population questions are open to researchers (aggregate only); every other
         // permission a route needs is one a researcher lacks.
-        if let Access::Needs(permission) = spec.access
+        if let Access::Needs(permission) | Access::NeedsOrEmergency(permission) = spec.access
             && !researcher_may(permission)
         {
             let denied = h
@@ -90,7 +90,9 @@ async fn no_route_serves_patient_data_without_a_session_holding_its_permission()
         denials,
         specs
             .iter()
-            .filter(|s| matches!(s.access, Access::Needs(p) if !researcher_may(p)))
+            .filter(|s| {
+                matches!(s.access, Access::Needs(p) | Access::NeedsOrEmergency(p) if !researcher_may(p))
+            })
             .count()
     );
 }
@@ -157,7 +159,7 @@ async fn the_api_document_lists_every_route_with_its_rule() {
             spec.path
         );
         assert_eq!(operation["summary"], spec.summary);
-        if let Access::Needs(permission) = spec.access {
+        if let Access::Needs(permission) | Access::NeedsOrEmergency(permission) = spec.access {
             assert!(
                 operation["description"]
                     .as_str()

@@ -216,6 +216,41 @@ fn emergency_grants_expire(store: &TestStore) {
         review[0].grant.reason,
         "patient unconscious in the emergency room"
     );
+    // Reviewed once, with a note; waiting grants are listed until then (schema 21).
+    let waiting = store.security(|s| s.unreviewed_grants()).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert!(
+        store
+            .security(|s| s.review_grant(stored.id, "officer", " "))
+            .is_err()
+    );
+    let (before, after) = store
+        .security(|s| s.review_grant(stored.id, "officer", "on the ED rota"))
+        .unwrap();
+    assert_eq!(before.review, None);
+    let review = after.review.unwrap();
+    assert_eq!(
+        (review.reviewed_by.as_str(), review.note.as_str()),
+        ("officer", "on the ED rota")
+    );
+    let again = store
+        .security(|s| s.review_grant(stored.id, "other", "again"))
+        .unwrap_err()
+        .to_string();
+    assert!(again.contains("already reviewed by officer"), "{again}");
+    assert!(
+        store
+            .security(|s| s.unreviewed_grants())
+            .unwrap()
+            .is_empty()
+    );
+    let listed = store
+        .security(|s| s.grants_since(grant.granted_at - Duration::days(1)))
+        .unwrap();
+    assert_eq!(
+        listed[0].review.as_ref().map(|r| r.reviewed_at),
+        Some(review.reviewed_at)
+    );
 }
 
 /// A live session and token for `user_id`, under the hashes `tag`.
