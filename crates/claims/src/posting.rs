@@ -21,7 +21,7 @@ use records::{
     Charge, ChargeId, Encounter, EncounterId, PayerId, Posting, PostingKind, PostingSource,
 };
 use std::fmt;
-use store::{Actor, Tx};
+use store::{Actor, Tx, Value};
 use time::Date;
 
 const SOURCE: &str = "x12-835";
@@ -187,13 +187,13 @@ fn matched_charges(
             "is not a claim Chartroom sent (its claims are E and the encounter number)".into(),
         ));
     };
-    let Some(encounter) = tx.find::<Encounter>(id)? else {
+    if tx.find::<Encounter>(id)?.is_none() {
         return Ok(Err(format!("encounter {id} does not exist")));
-    };
+    }
+    // The encounter's charges by the encounter index (schema 20), not the whole account.
     let mut charges: Charges = tx
-        .for_patient::<Charge>(encounter.record.patient_id.0)?
+        .select::<Charge>("encounter_id = ?", &[Value::Int(id)], "id", i64::MAX)?
         .into_iter()
-        .filter(|c| c.record.encounter_id == Some(EncounterId(id)))
         .map(|c| (ChargeId(c.meta.id), c.record))
         .collect();
     charges.sort_by_key(|(id, c)| (c.service_date, id.0));
