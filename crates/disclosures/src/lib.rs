@@ -73,3 +73,15 @@ pub enum Error {
 
 /// Results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Inside a store transaction a desk error rolls the transaction back like any other;
+/// its message is kept (`store::Error::Conflict`), so the person at the desk still reads
+/// every defect.
+impl From<Error> for store::Error {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Store(error) => error,
+            other => store::Error::Conflict(other.to_string()),
+        }
+    }
+}

@@ -327,6 +327,47 @@ impl RecordKind for RoiRequest {
 }
 
 impl RoiRequest {
+    /// A request as received on `received_on`, due 30 days later, with nothing else
+    /// known yet (no organisation, address, identity check, dates, authorisation).
+    pub fn received(
+        patient_id: PatientId,
+        requester: (RequesterKind, &str),
+        purpose: &str,
+        legal_basis: LegalBasis,
+        categories: Vec<ReleaseCategory>,
+        received_on: Date,
+    ) -> Self {
+        Self {
+            patient_id,
+            requester_kind: requester.0,
+            requester_name: requester.1.to_owned(),
+            requester_organization: None,
+            requester_address: None,
+            identity_verified: None,
+            purpose: purpose.to_owned(),
+            legal_basis,
+            subpoena_assurances: None,
+            categories,
+            from_date: None,
+            to_date: None,
+            minimum_necessary: None,
+            delivery: Delivery::Pdf,
+            authorization_form: None,
+            status: RoiStatus::Received,
+            received_on,
+            due_on: received_on.saturating_add(time::Duration::days(30)),
+            extended_to: None,
+            extension_reason: None,
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+            pages: None,
+            fee_cents: None,
+            packet_sha256: None,
+            received_by: String::new(),
+        }
+    }
+
     /// The request's number as the packet and the desk show it.
     pub fn number(id: i64) -> String {
         format!("ROI-{id:06}")

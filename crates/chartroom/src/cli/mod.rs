@@ -15,6 +15,7 @@ mod mpi;
 mod patient;
 mod query;
 mod review;
+mod roi;
 mod serve;
 mod stats;
 mod user;
@@ -78,6 +79,17 @@ enum Command {
     /// Chart review: deficiencies the rules find, the work queue, assign, resolve, waive.
     #[command(subcommand)]
     Review(review::ReviewCmd),
+    /// Release of information: take in, validate, release, deny or extend requests; the queue.
+    #[command(subcommand)]
+    Roi(roi::RoiCmd),
+    /// A patient's accounting of disclosures for the last six years (45 CFR 164.528).
+    Disclosures {
+        /// The patient (record id or MRN).
+        patient: String,
+    },
+    /// Consents and agreed restrictions: add, list, revoke.
+    #[command(subcommand)]
+    Consent(roi::ConsentCmd),
     /// The master patient index: full match, and its planted-duplicate evaluation.
     #[command(subcommand)]
     Mpi(mpi::MpiCmd),
@@ -198,6 +210,25 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         ),
         Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),
+        Command::Roi(cmd) => roi::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            cmd,
+            json,
+        ),
+        Command::Disclosures { patient } => roi::run_accounting(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &patient,
+            json,
+        ),
+        Command::Consent(cmd) => roi::run_consent(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+            json,
+        ),
         Command::Review(cmd) => review::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,

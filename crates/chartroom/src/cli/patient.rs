@@ -47,6 +47,26 @@ fn row(patient: &Stored<Patient>) -> Vec<String> {
     ]
 }
 
+/// The patient a command names by record id or MRN.
+pub fn patient_id(store: &Store, patient: &str) -> Result<i64> {
+    if let Ok(id) = patient.trim().parse::<i64>() {
+        return Ok(id);
+    }
+    let query = PatientQuery {
+        text: Some(patient.to_owned()),
+        birth_date: None,
+        limit: 2,
+    };
+    let found = store.read(|tx| tx.search_patients_tolerant(&query))?;
+    match found
+        .iter()
+        .find(|p| p.record.mrn.as_str().eq_ignore_ascii_case(patient.trim()))
+    {
+        Some(p) => Ok(p.meta.id),
+        None => bail!("no patient has id or MRN \"{patient}\""),
+    }
+}
+
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: PatientCmd, json: bool) -> Result<()> {
     match cmd {
         PatientCmd::Search { text, dob, limit } => {
@@ -79,24 +99,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: PatientCmd, json: bool) -> 
             Ok(())
         }
         PatientCmd::Show { patient } => {
-            let id = match patient.parse::<i64>() {
-                Ok(id) => id,
-                Err(_) => {
-                    let query = PatientQuery {
-                        text: Some(patient.clone()),
-                        birth_date: None,
-                        limit: 2,
-                    };
-                    let found = store.read(|tx| tx.search_patients_tolerant(&query))?;
-                    match found
-                        .iter()
-                        .find(|p| p.record.mrn.as_str().eq_ignore_ascii_case(patient.trim()))
-                    {
-                        Some(p) => p.meta.id,
-                        None => bail!("no patient has id or MRN \"{patient}\""),
-                    }
-                }
-            };
+            let id = patient_id(store, &patient)?;
             let chart = store.read(|tx| tx.chart(id))?;
             auditor.shown(store, &[id], DataCategory::ALL, "chart shown")?;
             if json {

@@ -10,4 +10,5 @@ mod manifests;
 mod mllp_tls;
 mod mpi;
 mod review;
+mod roi;
 mod serve;

@@ -43,6 +43,7 @@ mod query_pages;
 mod registration;
 mod removal;
 pub(crate) mod review;
+mod roi;
 mod sign_in;
 mod signing;
 mod start;
@@ -331,6 +332,38 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "approve a write-off (posting its adjustment) or refuse it with a reason",
             post(write_offs::decide),
+        ),
+        route(
+            M::GET,
+            "/roi",
+            Needs(P::ReleaseInformation),
+            false,
+            "the release-of-information queue: open requests, due first",
+            get(roi::queue),
+        ),
+        route(
+            M::GET,
+            "/roi/{id}",
+            Needs(P::ReleaseInformation),
+            true,
+            "a release-of-information request with its validation checklist and packet preview",
+            get(roi::show),
+        ),
+        route(
+            M::POST,
+            "/roi/{id}/release",
+            Needs(P::ReleaseInformation),
+            true,
+            "release a validated request: the PDF packet, entered in the accounting of disclosures",
+            post(roi::release),
+        ),
+        route(
+            M::POST,
+            "/roi/{id}/deny",
+            Needs(P::ReleaseInformation),
+            true,
+            "deny a release-of-information request with its reason",
+            post(roi::deny),
         ),
         route(
             M::GET,

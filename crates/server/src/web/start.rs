@@ -16,6 +16,12 @@ use privacy::Permission;
 /// and what is done there.
 const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
     (
+        Some(Permission::ReleaseInformation),
+        "/roi",
+        "Release of information",
+        "Requests for copies of charts: validation, release, denial.",
+    ),
+    (
         Some(Permission::ReadDemographics),
         "/patients",
         "Find a patient",
@@ -85,6 +91,7 @@ pub(crate) async fn home(
     let balances = super::balances::start_section(&state, &principal).await?;
     let write_offs = super::write_offs::start_section(&state, &principal).await?;
     let questions = super::query_pages::start_section(&state, &principal, &nav).await?;
+    let roi = super::roi::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
@@ -93,6 +100,7 @@ pub(crate) async fn home(
         (to_sign)
         (review)
         (queries)
+        (roi)
         (write_offs)
         (balances)
         (questions)

@@ -31,6 +31,7 @@ mod review;
 mod review_metrics;
 mod review_queries;
 mod robust;
+mod roi;
 mod routes;
 mod sessions;
 mod signing;

@@ -1,0 +1,118 @@
+//! `chartroom roi`, `disclosures` and `consent` on a demo chart: a request missing its
+//! requester's identity fails validation naming the field, cannot be released, is fixed by
+//! a new request, released as a PDF and, under a court order, appears in the accounting.
+
+use crate::cli::{chartroom, stdout};
+use serde_json::Value;
+
+fn json(data: &std::path::Path, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&stdout(&chartroom(data, &all))).unwrap()
+}
+
+#[test]
+fn a_request_is_validated_released_and_accounted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "3", "--seed", "5"]));
+    let base = [
+        "roi",
+        "new",
+        "--patient",
+        "1",
+        "--requester-kind",
+        "attorney",
+        "--requester",
+        "Dana Counsel",
+        "--purpose",
+        "injury claim",
+        "--basis",
+        "court_order",
+        "--category",
+        "encounters",
+        "--category",
+        "diagnoses",
+        "--minimum-necessary",
+        "the visits the order names",
+    ];
+    let first = json(&data, &base);
+    let id = first["meta"]["id"].as_i64().unwrap().to_string();
+    let checked = chartroom(&data, &["roi", "validate", &id]);
+    assert!(!checked.status.success());
+    let text = String::from_utf8_lossy(&checked.stdout);
+    assert!(text.contains("identity_verified"), "{text}");
+    assert!(text.contains("164.514(h)"), "{text}");
+    let packet = dir.path().join("packet.pdf");
+    let refused = chartroom(
+        &data,
+        &["roi", "release", &id, "--out", packet.to_str().unwrap()],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("identity_verified"));
+    assert!(!packet.exists(), "nothing written");
+    stdout(&chartroom(
+        &data,
+        &["roi", "deny", &id, "--reason", "identity not shown"],
+    ));
+
+    let mut fixed = base.to_vec();
+    fixed.extend_from_slice(&["--identity-verified", "court order certified copy"]);
+    let second = json(&data, &fixed);
+    let id = second["meta"]["id"].as_i64().unwrap().to_string();
+    stdout(&chartroom(&data, &["roi", "validate", &id]));
+    let listed = json(&data, &["roi", "list"]);
+    assert_eq!(listed[0]["record"]["status"], "validated");
+    let released = json(
+        &data,
+        &[
+            "roi",
+            "release",
+            &id,
+            "--out",
+            packet.to_str().unwrap(),
+            "--facility",
+            "Test General",
+        ],
+    );
+    let pdf = std::fs::read(&packet).unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.4"));
+    assert_eq!(released["accountable"], true);
+    assert!(released["pages"].as_u64().unwrap() >= 2);
+    let account = json(&data, &["disclosures", "1"]);
+    let lines = account["disclosures"].as_array().unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["record"]["recipient"], "Dana Counsel");
+    assert_eq!(lines[0]["record"]["legal_basis"], "court_order");
+
+    let consent = json(
+        &data,
+        &[
+            "consent",
+            "add",
+            "1",
+            "--kind",
+            "restriction",
+            "--recipient",
+            "insurer",
+            "--note",
+            "self-paid",
+        ],
+    );
+    assert_eq!(consent["record"]["kind"], "restriction");
+    let bad = chartroom(
+        &data,
+        &[
+            "consent",
+            "add",
+            "1",
+            "--kind",
+            "restriction",
+            "--recipient",
+            "the plan",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a kind of recipient"));
+    let listed = json(&data, &["consent", "list", "1"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,251 @@
+//! The release-of-information desk on the web: the queue of open requests (due first,
+//! late ones marked), a request's validation checklist (every defect with its field and
+//! rule, what the packet would hold and what it withholds), release (the PDF packet as
+//! the response, entered in the accounting) and denial with its reason; the start page's
+//! queue for those who release information. The rules are `disclosures`'; every look and
+//! step is audited there.
+
+use super::forms::{PageForm, PageResult, check_token, html};
+use super::layout::{nav, page};
+use super::text::day;
+use crate::auth::Principal;
+use crate::error::WebError;
+use crate::patients::parse_id;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use disclosures::{FeeSchedule, QueueRow, Review};
+use maud::{Markup, html};
+use privacy::{Action, Permission};
+use records::RoiRequest;
+use serde::Deserialize;
+
+/// Requests listed on the start page.
+const ON_START: i64 = 10;
+
+fn queue_table(rows: &[QueueRow]) -> Markup {
+    html! {
+        @if rows.is_empty() {
+            p { "No open requests." }
+        } @else {
+            table.results {
+                thead { tr { th { "Request" } th { "Patient" } th { "Requester" } th { "Basis" } th { "Status" } th { "Due" } } }
+                tbody { @for row in rows { @let r = &row.request.record; tr id={ "roi-" (row.request.meta.id) } {
+                    td { a href={ "/roi/" (row.request.meta.id) } { (row.number) } }
+                    td { (row.patient_name) " (" (row.mrn) ")" }
+                    td { (r.requester_name) " · " (r.requester_kind.label()) }
+                    td { (r.legal_basis.label()) }
+                    td { (r.status.label()) }
+                    td { (day(r.due())) @if row.late { strong { " late" } } }
+                } } }
+            }
+        }
+    }
+}
+
+async fn open_queue(
+    state: &AppState,
+    principal: &Principal,
+    limit: i64,
+) -> Result<Vec<QueueRow>, WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            Ok(state.trail.write(&state.store, |audited| {
+                let who = viewer.event(audited.now(), Action::Read);
+                Ok(disclosures::queue(audited, &who, &[], limit)?)
+            })?)
+        })
+        .await
+}
+
+/// `GET /roi`: the open requests, due first.
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> PageResult {
+    let rows = open_queue(&state, &principal, 500).await?;
+    let nav = nav(&state, &principal);
+    let body = html! {
+        p { "Requests for copies of charts, due 30 days after receipt (one 30-day extension). A request is released only when its checks pass." }
+        (queue_table(&rows))
+    };
+    Ok(html(
+        StatusCode::OK,
+        page("Release of information", Some(&nav), body),
+    ))
+}
+
+/// The start page's ROI queue for those who release information; empty for others.
+pub(crate) async fn start_section(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Markup, WebError> {
+    if !principal.allows(Permission::ReleaseInformation) {
+        return Ok(html! {});
+    }
+    let rows = open_queue(state, principal, ON_START).await?;
+    Ok(html! {
+        section #roi-queue {
+            h2 { "Release of information" }
+            (queue_table(&rows))
+            p { a href="/roi" { "The whole queue" } }
+        }
+    })
+}
+
+fn checklist(review: &Review, token: &str) -> Markup {
+    let r = &review.request.record;
+    let id = review.request.meta.id;
+    html! {
+        section #request {
+            h2 { "Request" }
+            dl {
+                dt { "Patient" } dd { (review.patient_name) " (MRN " (review.mrn) "), born " (day(review.birth_date)) }
+                dt { "Requester" } dd { (r.requester_name) " · " (r.requester_kind.label()) @if let Some(org) = &r.requester_organization { " · " (org) } }
+                dt { "Identity verified" } dd { (r.identity_verified.as_deref().unwrap_or("not yet")) }
+                dt { "Purpose" } dd { (r.purpose) }
+                dt { "Basis" } dd { (r.legal_basis.label()) }
+                dt { "Asked for" } dd { (r.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")) }
+                dt { "Received / due" } dd { (day(r.received_on)) " / " (day(r.due())) }
+                dt { "Status" } dd { (r.status.label()) @if let Some(reason) = &r.decision_reason { ": " (reason) } }
+            }
+        }
+        section #validation {
+            h2 { "Validation" }
+            @if review.defects.is_empty() {
+                p.notice role="status" { "Every check passes: it may be released." }
+            } @else {
+                p.error role="alert" { (review.defects.len()) " defect(s); nothing can be released until each is fixed." }
+                table.results {
+                    thead { tr { th { "Field" } th { "Rule" } th { "Defect" } } }
+                    tbody { @for d in &review.defects { tr.defect { td { (d.field) } td { (d.rule) } td { (d.message) } } } }
+                }
+            }
+        }
+        section #packet {
+            h2 { "Packet preview" }
+            p { (review.scope.items.len()) " items in scope." }
+            ul {
+                @for category in records::ReleaseCategory::ALL {
+                    @let n = review.scope.items.iter().filter(|i| i.category == *category).count();
+                    @if n > 0 { li { (category.label()) ": " (n) } }
+                }
+                @for (reason, n) in &review.scope.withheld { li { "Withheld: " (n) " (" (reason.describe()) ")" } }
+            }
+        }
+        @if r.status.is_open() {
+            section #decide {
+                @if review.defects.is_empty() {
+                    form method="post" action={ "/roi/" (id) "/release" } {
+                        input type="hidden" name="token" value=(token);
+                        button type="submit" { "Release the packet (PDF)" }
+                    }
+                }
+                form method="post" action={ "/roi/" (id) "/deny" } {
+                    input type="hidden" name="token" value=(token);
+                    label for="deny-reason" { "Reason for denial" }
+                    input #deny-reason name="reason" required maxlength="500";
+                    button type="submit" { "Deny" }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /roi/{id}`: the request with its validation checklist and packet preview (the
+/// review sets the status: validated when every check passes).
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let viewer = principal.clone();
+    let review = state
+        .blocking(move |state| {
+            Ok(state.trail.write(&state.store, |audited| {
+                let who = viewer.event(audited.now(), Action::Read);
+                Ok(disclosures::review(audited, &who, id)?)
+            })?)
+        })
+        .await?;
+    let nav = nav(&state, &principal);
+    let token = super::forms::token(&state, &principal);
+    let title = format!("{} for {}", review.number, review.patient_name);
+    Ok(html(
+        StatusCode::OK,
+        page(&title, Some(&nav), checklist(&review, &token)),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DecisionForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /roi/{id}/release`: the packet as a PDF download, released and entered in the
+/// accounting in one transaction; a request with a defect is refused, naming each.
+pub(crate) async fn release(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    let releaser = principal.clone();
+    let released = state
+        .blocking(move |state| {
+            // FIXME(#16): the server's fee schedule and facility name from `serve` options.
+            let fees = FeeSchedule::default();
+            let facility = "Chartroom";
+            Ok(state.trail.write(&state.store, |audited| {
+                let who = releaser.event(audited.now(), Action::Export);
+                Ok(disclosures::release(audited, &who, id, &fees, facility)?)
+            })?)
+        })
+        .await?;
+    let file = format!("{}.pdf", RoiRequest::number(id));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (
+                header::HeaderName::from_static("x-packet-sha256"),
+                released.packet.sha256.clone(),
+            ),
+        ],
+        released.packet.pdf,
+    )
+        .into_response())
+}
+
+/// `POST /roi/{id}/deny`: denied with the reason the requester is told.
+pub(crate) async fn deny(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    let denier = principal.clone();
+    state
+        .blocking(move |state| {
+            Ok(state.trail.write(&state.store, |audited| {
+                let who = denier.event(audited.now(), Action::Update);
+                Ok(disclosures::deny(audited, &who, id, &form.reason)?)
+            })?)
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/roi/{id}")).into_response())
+}
