@@ -14,6 +14,10 @@ use crate::code;
 use crate::edits::{Edits, Patient};
 use crate::engine::CodeSets;
 use crate::error::Result;
+use crate::poa_exempt::PoaExempt;
+
+mod claim;
+pub use claim::{ClaimDiagnosis, Setting};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -65,6 +69,12 @@ struct Ctx<'a> {
     dos: Date,
     /// The codes as given, with their node when the release has them.
     codes: Vec<(&'a str, Option<u32>)>,
+    /// An inpatient claim: POA indicators and the principal diagnosis are checked.
+    inpatient: bool,
+    /// The POA indicator sent with each code (same order as `codes`).
+    poa: Vec<Option<&'a str>>,
+    /// CMS's POA-exempt list, when it could be read.
+    poa_exempt: Option<&'a PoaExempt>,
 }
 
 impl Ctx<'_> {
@@ -146,6 +156,24 @@ pub const RULES: &[Rule] = &[
         description: "a code that conflicts with the patient's sex or age",
         source: "CMS Medicare Code Editor v37 sex and age edits (chapter 15 rule for newer codes)",
         check: mce_sex_age,
+    },
+    Rule {
+        id: "mce-principal-unacceptable",
+        description: "an inpatient principal diagnosis the MCE does not accept as principal (newer codes by their subcategory)",
+        source: "CMS Medicare Code Editor v37 edit 9 (unacceptable principal diagnosis), extended to the release in force",
+        check: claim::mce_principal_unacceptable,
+    },
+    Rule {
+        id: "poa-missing",
+        description: "a diagnosis on an inpatient claim without a present-on-admission indicator that is not POA-exempt",
+        source: "ICD-10-CM Official Guidelines Appendix I; CMS POA-exempt list FY2026; UB-04 FL67 / 837I HI",
+        check: claim::poa_missing,
+    },
+    Rule {
+        id: "poa-invalid",
+        description: "a present-on-admission indicator other than Y, N, U, W or 1, or 1 on a code that is not exempt",
+        source: "ICD-10-CM Official Guidelines Appendix I; CMS POA-exempt list FY2026",
+        check: claim::poa_invalid,
     },
 ];
 
@@ -485,6 +513,33 @@ impl CodeSets {
         dos: Date,
         patient: &Patient,
     ) -> Result<Vec<CodingEdit>> {
+        self.run_coding_edits(codes, &[], Setting::Professional, dos, patient)
+    }
+
+    /// Runs every rule of [`RULES`] over a claim's diagnoses (principal or first-listed
+    /// first) with their POA indicators; the POA and principal-diagnosis rules apply when
+    /// `setting` is inpatient.
+    pub fn claim_coding_edits(
+        &self,
+        diagnoses: &[ClaimDiagnosis],
+        setting: Setting,
+        dos: Date,
+        patient: &Patient,
+    ) -> Result<Vec<CodingEdit>> {
+        let codes: Vec<&str> = diagnoses.iter().map(|d| d.code.as_str()).collect();
+        let poa: Vec<Option<&str>> = diagnoses.iter().map(|d| d.poa.as_deref()).collect();
+        self.run_coding_edits(&codes, &poa, setting, dos, patient)
+    }
+
+    fn run_coding_edits(
+        &self,
+        codes: &[&str],
+        poa: &[Option<&str>],
+        setting: Setting,
+        dos: Date,
+        patient: &Patient,
+    ) -> Result<Vec<CodingEdit>> {
+        let inpatient = setting == Setting::Inpatient;
         let r = self.icd10cm(dos)?;
         let cx = Ctx {
             r,
@@ -506,6 +561,13 @@ impl CodeSets {
                     (*c, node)
                 })
                 .collect(),
+            inpatient,
+            poa: poa.to_vec(),
+            poa_exempt: if inpatient {
+                PoaExempt::shared().ok()
+            } else {
+                None
+            },
         };
         let mut out = Vec::new();
         for rule in RULES {

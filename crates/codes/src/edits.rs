@@ -6,7 +6,8 @@
 //! ICD-10-CM chapter 15 convention applies (guideline I.C.15.a.1: O codes are used only on
 //! the maternal record), flagged with that source instead.
 //! Age ranges follow the MCE definitions: newborn 0, pediatric 0-17, maternity 9-64,
-//! adult 15-124 years.
+//! adult 15-124 years. Section 9 (unacceptable principal diagnosis) is kept too, for the
+//! inpatient coding edit.
 
 use std::path::Path;
 
@@ -115,6 +116,11 @@ pub struct EditFlag {
     pub source: &'static str,
 }
 
+/// Bit of a diagnosis listed by MCE edit 9, "unacceptable principal diagnosis" (beside the
+/// six [`EditKind`] bits).
+const PRINCIPAL_UNACCEPTABLE: u8 = 1 << 6;
+const PRINCIPAL_UNACCEPTABLE_TAG: &str = "Principal_Unacceptable";
+
 const MCE_SOURCE: &str = "CMS Medicare Code Editor v37, simple code edits";
 const CHAPTER15_SOURCE: &str = "ICD-10-CM chapter 15 (O00-O9A), guideline I.C.15.a.1";
 
@@ -146,6 +152,13 @@ impl Edits {
             .and_then(|p| self.procedures.get(&p).copied())
             .unwrap_or(0);
         flags(bits, patient, MCE_SOURCE)
+    }
+
+    /// Is the diagnosis listed by MCE edit 9 (unacceptable as principal diagnosis)?
+    pub fn principal_unacceptable_listed(&self, code_text: &str) -> bool {
+        code::pack(&code::normalize(code_text))
+            .and_then(|p| self.diagnoses.get(&p))
+            .is_some_and(|bits| bits & PRINCIPAL_UNACCEPTABLE != 0)
     }
 
     /// Number of diagnosis and procedure codes with edits.
@@ -203,7 +216,7 @@ fn flags(bits: u8, patient: &Patient, source: &'static str) -> Vec<EditFlag> {
 
 /// Parses the MCE simple code edits file (tab-separated with a header:
 /// `MCE_Version ICD_Version MCE_Section MCE_Subsection MCE_Edit_Type ICD_Code_Type ICD_Code
-/// ICD_Desc`), keeping sections 4 and 5.
+/// ICD_Desc`), keeping sections 4, 5 and 9.
 pub fn parse_mce(path: &Path, text: &str) -> Result<Edits> {
     let mut e = Edits::default();
     for (i, line) in text.lines().enumerate().skip(1) {
@@ -219,7 +232,11 @@ pub fn parse_mce(path: &Path, text: &str) -> Result<Edits> {
             ));
         }
         let edit = f.get(4).copied().unwrap_or_default();
-        let Some(kind) = EditKind::ALL.into_iter().find(|k| k.tag() == edit) else {
+        let bit = if edit == PRINCIPAL_UNACCEPTABLE_TAG {
+            PRINCIPAL_UNACCEPTABLE
+        } else if let Some(kind) = EditKind::ALL.into_iter().find(|k| k.tag() == edit) {
+            kind.bit()
+        } else {
             continue;
         };
         let code_text = f.get(6).copied().unwrap_or_default().trim();
@@ -230,7 +247,7 @@ pub fn parse_mce(path: &Path, text: &str) -> Result<Edits> {
         } else {
             &mut e.diagnoses
         };
-        *map.entry(packed).or_insert(0) |= kind.bit();
+        *map.entry(packed).or_insert(0) |= bit;
     }
     Ok(e)
 }

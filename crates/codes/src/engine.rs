@@ -17,13 +17,14 @@ use crate::error::{Error, Result};
 use crate::index::{self, Index};
 use crate::packfile;
 use crate::pcs::{self, PcsRelease};
+use crate::pcs_builder::definitions::Definitions;
 use crate::release::{self, Origin, ReleaseInfo, System};
 use crate::simple::{self, SimpleRelease};
 use crate::sources;
 
 /// The processed files shipped in `data/codes/` and compiled into the binary, so a fresh
 /// clone and an installed binary need nothing else.
-const EMBEDDED: [(&str, &[u8]); 7] = [
+const EMBEDDED: [(&str, &[u8]); 8] = [
     (
         "icd10cm-FY2025.gz",
         include_bytes!("../../../data/codes/icd10cm-FY2025.gz"),
@@ -52,6 +53,10 @@ const EMBEDDED: [(&str, &[u8]); 7] = [
         "edits-mce-v37.gz",
         include_bytes!("../../../data/codes/edits-mce-v37.gz"),
     ),
+    (
+        "icd10pcs-definitions-2026.gz",
+        include_bytes!("../../../data/codes/icd10pcs-definitions-2026.gz"),
+    ),
 ];
 
 /// Sub-directory of the caller's data directory that holds imported releases.
@@ -70,6 +75,7 @@ pub struct CodeSets {
     pub(crate) cpt: Vec<Arc<Slot<SimpleRelease>>>,
     indexes: Arc<OnceLock<std::result::Result<NamedIndexes, String>>>,
     edits: Arc<OnceLock<std::result::Result<Edits, String>>>,
+    pcs_definitions: Arc<OnceLock<std::result::Result<Definitions, String>>>,
     /// Search over the index terms themselves, built on first use.
     pub(crate) index_search: Arc<OnceLock<crate::search::SearchIndex>>,
     /// Main-term lookups per index (same order as [`CodeSets::indexes`]), built on first use.
@@ -249,7 +255,10 @@ impl CodeSets {
     pub fn embedded() -> Result<Self> {
         let mut sets = CodeSets::default();
         for (name, bytes) in EMBEDDED {
-            let system = if name.starts_with("icd10cm-index") || name.starts_with("edits") {
+            let system = if name.starts_with("icd10cm-index")
+                || name.starts_with("edits")
+                || name.starts_with("icd10pcs-definitions")
+            {
                 continue;
             } else if name.starts_with("icd10cm") {
                 System::Icd10Cm
@@ -431,6 +440,20 @@ impl CodeSets {
         });
         r.as_ref()
             .map_err(|m| Error::Unsupported(format!("loading the code edits: {m}")))
+    }
+
+    /// The ICD-10-PCS Definitions (root operations, approaches, Body Part and Device keys);
+    /// decoded on first use.
+    pub fn pcs_definitions(&self) -> Result<&Definitions> {
+        let r = self.pcs_definitions.get_or_init(|| {
+            let (name, bytes) = EMBEDDED.get(7).copied().unwrap_or(("", &[]));
+            let path = packfile::embedded_path(name);
+            packfile::read_maybe_gz(&path, bytes)
+                .and_then(|text| crate::pcs_builder::definitions::read(&path, &text))
+                .map_err(|e| e.to_string())
+        });
+        r.as_ref()
+            .map_err(|m| Error::Unsupported(format!("loading the PCS definitions: {m}")))
     }
 
     /// Parses a publisher's release file, stores the processed form in

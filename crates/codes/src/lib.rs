@@ -28,22 +28,32 @@ mod index_search;
 mod lay;
 mod packfile;
 pub mod pcs;
+mod pcs_builder;
+mod poa_exempt;
 mod query;
 mod release;
 mod search;
 pub mod simple;
 pub mod sources;
+mod word_parts;
 
 pub use cm::CmRelease;
 pub use code::{normalize, pack, unpack};
-pub use coding_edits::{CodingEdit, RULES as CODING_EDIT_RULES, Rule as CodingEditRule, Severity};
+pub use coding_edits::{
+    ClaimDiagnosis, CodingEdit, RULES as CODING_EDIT_RULES, Rule as CodingEditRule, Setting,
+    Severity,
+};
 pub use edits::{EditFlag, EditKind, Patient, Sex};
 pub use encoder::{Choice, EncodeRequest, EncodedCode, Encoding, Question, Step, StepKind};
 pub use engine::{CodeSets, IMPORT_DIR, ImportRequest, Loaded, build_release};
 pub use error::{Error, Result};
 pub use index_search::IndexHit;
 pub use pcs::PcsRelease;
+pub use pcs_builder::definitions as pcs_definitions;
+pub use pcs_builder::{PcsAxisValue, PcsBuild, PcsBuildRequest, PcsChoice, PcsHow, PcsQuestion};
+pub use poa_exempt::PoaExempt;
 pub use query::{CodeDetail, CodeTitle, InheritedNote, SearchHit, Validation};
 pub use release::{Origin, ReleaseInfo, System, parse_date};
 pub use search::{SearchIndex, Source};
 pub use simple::SimpleRelease;
+pub use word_parts::{PartKind, WordPart, split_word, word_parts};

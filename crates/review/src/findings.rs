@@ -2,9 +2,9 @@
 //! so every rule is tested on charts built in memory.
 
 use crate::facts::{ChartFacts, DiagnosisFacts, EncounterFacts, NoteFacts, ProcedureFacts};
-use crate::poa::PoaExempt;
 use crate::rules::{Anchor, Check, Rule, RuleSet};
 use codes::CodeSets;
+use codes::PoaExempt;
 use records::{
     DiagnosisRank, EncounterClass, EncounterStatus, NoteType, PoaIndicator, ProcedureCodeSystem,
     Responsible, Severity,

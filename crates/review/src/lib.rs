@@ -16,7 +16,7 @@
 //!   delinquency rate against monthly discharges, the suspension list.
 //! - `trend`: the delinquency rate at each month's end, rebuilt from the deficiencies'
 //!   due and closing times.
-//! - `poa`: CMS's POA-exempt codes.
+//! - POA-exempt codes: `codes::PoaExempt`, re-exported.
 //! - `queries`: physician queries about deficiencies (compliant: indicators quoted, Other and
 //!   Clinically undetermined always offered, no leading phrasing), answered once.
 //! - `watch`: re-review of only the charts written since the last step (new rows by id,
@@ -34,7 +34,6 @@ mod audited;
 mod facts;
 mod findings;
 mod metrics;
-mod poa;
 mod queries;
 mod reconcile;
 mod rules;
@@ -45,13 +44,13 @@ pub use audited::{
     QUEUE_CATEGORIES, QueryItem, QueueItem, act_audited, deficiency_audited, queries_audited,
     query_audited, queue_audited,
 };
+pub use codes::PoaExempt;
 pub use facts::{
     ChartFacts, CoverageFacts, DiagnosisFacts, EncounterFacts, NoteFacts, PatientFacts,
     ProcedureFacts,
 };
 pub use findings::{Context, Finding, analyse};
 pub use metrics::{Metrics, ProviderLine, metrics};
-pub use poa::PoaExempt;
 pub use queries::{NewQuery, answer, ask, open_queries};
 pub use reconcile::{
     Action, CAUSE_FIXED, QueueQuery, ReviewCounts, act, deficiencies_of, queue, review_all,

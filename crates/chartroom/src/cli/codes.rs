@@ -89,6 +89,20 @@ pub enum CodesCmd {
         #[command(flatten)]
         patient: PatientArgs,
     },
+    /// Build an ICD-10-PCS code axis by axis (section, body system, root operation, body
+    /// part, approach, device, qualifier) from a procedure statement, offering only the
+    /// values a table row allows; what the statement does not say is asked.
+    BuildPcs {
+        /// The procedure statement ("laparoscopic appendectomy"); may be empty.
+        statement: Vec<String>,
+        /// Date of service (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        date: Option<String>,
+        /// An answer, as AXIS=VALUE (e.g. approach=4, qualifier=Z, or 5=4); repeat for
+        /// several. On a terminal, open questions are asked instead.
+        #[arg(long = "answer", value_name = "AXIS=VALUE")]
+        answers: Vec<String>,
+    },
     /// Import a release file in the publisher's format without a rebuild.
     Import {
         /// The file: ICD-10-CM tabular XML, ICD-10-PCS tables XML, HCPCS fixed-width,
@@ -147,6 +161,13 @@ impl PatientArgs {
             age_years: self.age,
         })
     }
+}
+
+/// Reads one `--answer KEY=VALUE`.
+fn answer_arg(a: &str, shape: &str) -> Result<(String, String)> {
+    a.split_once('=')
+        .map(|(q, v)| (q.trim().to_string(), v.trim().to_string()))
+        .with_context(|| format!("--answer {a:?}: expected {shape}"))
 }
 
 fn system_arg(s: &str) -> Result<System> {
@@ -318,11 +339,7 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 patient: patient.patient()?,
                 answers: answers
                     .iter()
-                    .map(|a| {
-                        a.split_once('=')
-                            .map(|(q, v)| (q.trim().to_string(), v.trim().to_string()))
-                            .with_context(|| format!("--answer {a:?}: expected QUESTION=VALUE"))
-                    })
+                    .map(|a| answer_arg(a, "QUESTION=VALUE"))
                     .collect::<Result<_>>()?,
             };
             let mut encoding = sets.encode(&req, dos)?;
@@ -363,6 +380,14 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
                 crate::say!("{:?} [{}] {}", e.severity, e.rule, e.message);
                 crate::say!("  source: {}", e.source);
             }
+        }
+        CodesCmd::BuildPcs {
+            statement,
+            date,
+            answers,
+        } => {
+            let dos = date_arg(date.as_deref())?;
+            pcs::build(&sets, statement.join(" "), dos, &answers, json)?;
         }
         CodesCmd::Import {
             file,
@@ -481,5 +506,6 @@ fn print_encoding(e: &Encoding) {
     }
 }
 
+mod pcs;
 #[cfg(test)]
 mod tests;

@@ -38,6 +38,13 @@ fn write(out: &Path, name: &str, bytes: &[u8]) -> Result<(), codes::Error> {
     Ok(())
 }
 
+fn read_plain(p: &Path) -> Result<String, codes::Error> {
+    std::fs::read_to_string(p).map_err(|e| codes::Error::Io {
+        path: p.to_path_buf(),
+        source: e,
+    })
+}
+
 fn date(s: &str) -> Option<time::Date> {
     parse_date(s)
 }
@@ -161,5 +168,13 @@ fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
     let edits = codes::edits::parse_mce(&mce, &read(&mce)?)?;
     println!("MCE edits: {:?} (diagnoses, procedures)", edits.len());
     write(out, "edits-mce-v37.gz", &codes::edits::write(&edits)?)?;
+    let defs_path = shared.join("icd10pcs/icd10pcs_definitions_2026.xml");
+    let defs = codes::pcs_definitions::parse_xml(&defs_path, &read_plain(&defs_path)?)?;
+    println!("PCS definitions: {} terms", defs.len());
+    write(
+        out,
+        "icd10pcs-definitions-2026.gz",
+        &codes::pcs_definitions::write(&defs)?,
+    )?;
     Ok(())
 }

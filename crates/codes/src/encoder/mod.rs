@@ -14,7 +14,7 @@
 mod notes;
 mod tabular;
 mod walk;
-mod words;
+pub(crate) mod words;
 
 use serde::Serialize;
 use time::Date;

@@ -137,3 +137,95 @@ fn every_excludes1_pair_code_first_note_and_seventh_character_is_enforced() {
     assert_eq!(seventh_enforced, seventh);
     assert_eq!(cf_enforced, cf_notes);
 }
+
+fn inpatient(diagnoses: &[(&str, Option<&str>)]) -> Vec<(&'static str, Vec<String>)> {
+    let diagnoses: Vec<codes::ClaimDiagnosis> = diagnoses
+        .iter()
+        .map(|(c, p)| codes::ClaimDiagnosis {
+            code: c.to_string(),
+            poa: p.map(str::to_string),
+        })
+        .collect();
+    sets()
+        .claim_coding_edits(
+            &diagnoses,
+            codes::Setting::Inpatient,
+            d("2026-01-15"),
+            &Patient::default(),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.rule, e.codes))
+        .collect()
+}
+
+#[test]
+fn poa_indicators_are_required_on_inpatient_claims_unless_exempt() {
+    // Z99.89 is on CMS's exempt list; E11.9 is not.
+    let found = inpatient(&[("J18.9", Some("Y")), ("E11.9", None), ("Z99.89", None)]);
+    assert_eq!(found, [("poa-missing", vec!["E11.9".to_string()])]);
+    let found = inpatient(&[("J18.9", Some("X")), ("E11.9", Some("1"))]);
+    assert_eq!(
+        found.iter().map(|f| f.0).collect::<Vec<_>>(),
+        ["poa-invalid", "poa-invalid"]
+    );
+    // A professional claim carries no POA.
+    assert!(
+        !rules(&["J18.9", "E11.9"])
+            .iter()
+            .any(|r| r.starts_with("poa"))
+    );
+}
+
+#[test]
+fn unacceptable_principal_diagnoses_are_flagged_against_the_release_in_force() {
+    // Z00.00 (general adult examination) is on MCE v37's list; an external cause never
+    // leads; pneumonia may.
+    for code in ["Z00.00", "W19.XXXA"] {
+        let found = inpatient(&[(code, Some("Y"))]);
+        assert!(
+            found.iter().any(|f| f.0 == "mce-principal-unacceptable"),
+            "{code}: {found:?}"
+        );
+    }
+    assert!(inpatient(&[("J18.9", Some("Y"))]).is_empty());
+    // Only the principal diagnosis is checked.
+    assert!(
+        !inpatient(&[("J18.9", Some("Y")), ("Z00.00", Some("1"))])
+            .iter()
+            .any(|f| f.0 == "mce-principal-unacceptable")
+    );
+}
+
+#[test]
+fn every_mce_unacceptable_principal_code_of_the_release_is_flagged() {
+    // Counted against FY2026: the v37 list's codes still in the release, plus codes created
+    // since under subcategories MCE lists whole.
+    let r = sets().icd10cm(d("2026-01-15")).unwrap();
+    let edits = sets().edits().unwrap();
+    let (mut listed, mut flagged, mut by_siblings) = (0usize, 0usize, 0usize);
+    // MCE edit 9 lists codes of chapters 18, 20 and 21 (and a few others, each listed):
+    // those chapters are walked whole to find codes created since v37.
+    for n in
+        r.nodes().iter().filter(|n| n.billable).filter(|n| {
+            n.code.starts_with(['R', 'Z']) || edits.principal_unacceptable_listed(&n.code)
+        })
+    {
+        let is_listed = edits.principal_unacceptable_listed(&n.code);
+        let found = inpatient(&[(&n.display_code(), Some("Y"))])
+            .iter()
+            .any(|f| f.0 == "mce-principal-unacceptable");
+        listed += usize::from(is_listed);
+        if found {
+            flagged += 1;
+            if !is_listed && !n.code.starts_with(['V', 'W', 'X', 'Y']) {
+                by_siblings += 1;
+            }
+        }
+        assert!(!is_listed || found, "{} is listed but not flagged", n.code);
+    }
+    println!(
+        "MCE edit 9 on FY2026: {listed} listed codes in the release, {flagged} flagged, {by_siblings} by their subcategory"
+    );
+    assert!(listed > 2_000, "{listed}");
+}

@@ -10,6 +10,7 @@ mod embedded;
 mod encoder;
 mod import;
 mod pcs;
+mod pcs_builder;
 mod props;
 mod reconcile;
 mod search;

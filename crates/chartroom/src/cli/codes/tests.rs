@@ -49,3 +49,22 @@ fn edits_run_on_the_listed_codes() {
     )
     .unwrap();
 }
+
+#[test]
+fn build_pcs_takes_answers_and_refuses_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = |answers: &[&str]| {
+        run(
+            CodesCmd::BuildPcs {
+                statement: vec!["appendectomy".into()],
+                date: Some("2026-01-15".into()),
+                answers: answers.iter().map(|a| a.to_string()).collect(),
+            },
+            true,
+            dir.path(),
+        )
+    };
+    build(&["approach=4"]).unwrap();
+    let e = build(&["approach"]).unwrap_err();
+    assert!(e.to_string().contains("expected AXIS=VALUE"), "{e}");
+}

@@ -1,11 +1,12 @@
 //! CMS's list of ICD-10-CM codes exempt from present-on-admission reporting, embedded
-//! (`data/review/poa-exempt-FY2026.gz`, see `data/README.md`).
+//! (`data/codes/poa-exempt-FY2026.gz`, see `data/README.md`); read by the POA coding edit
+//! here and by chart review's POA rule.
 
 use flate2::read::GzDecoder;
 use std::collections::HashSet;
 use std::io::Read;
 
-const FY2026: &[u8] = include_bytes!("../../../data/review/poa-exempt-FY2026.gz");
+const FY2026: &[u8] = include_bytes!("../../../data/codes/poa-exempt-FY2026.gz");
 
 /// The exempt codes, compared without their dot.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +25,14 @@ fn undotted(code: &str) -> String {
 }
 
 impl PoaExempt {
+    /// The list shipped with Chartroom, read once per process.
+    pub fn shared() -> Result<&'static Self, String> {
+        static LIST: std::sync::OnceLock<Result<PoaExempt, String>> = std::sync::OnceLock::new();
+        LIST.get_or_init(Self::embedded)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// The list shipped with Chartroom.
     pub fn embedded() -> Result<Self, String> {
         let mut text = String::new();
