@@ -189,7 +189,7 @@ impl Checker<'_, '_> {
         let hits: Vec<(EncounterFacts, OffsetDateTime)> = self
             .encounters()
             .filter(|e| missing(self, e.id))
-            .filter_map(|e| Some((e.clone(), self.clock(e)?)))
+            .filter_map(|e| Some((*e, self.clock(e)?)))
             .collect();
         for (encounter, since) in hits {
             let detail = format!(
@@ -225,7 +225,7 @@ impl Checker<'_, '_> {
                     .and_then(|id| self.chart.encounters.iter().find(|e| e.id == id));
                 match encounter {
                     Some(e) if !self.applies(e) => None,
-                    _ => Some((n.clone(), encounter.cloned())),
+                    _ => Some((*n, encounter.cloned())),
                 }
             })
             .collect();
@@ -269,7 +269,7 @@ impl Checker<'_, '_> {
                     .filter(|p| p.encounter_id == Some(e.id))
                     .filter(|p| is_operative(p))
                     .min_by_key(|p| p.performed_at)?;
-                Some((e.clone(), first.clone()))
+                Some((*e, first.clone()))
             })
             .collect();
         for (encounter, procedure) in hits {
@@ -335,7 +335,7 @@ impl Checker<'_, '_> {
             .flat_map(|(e, since)| {
                 self.diagnoses_of(e.id)
                     .filter(|d| wrong(d))
-                    .map(move |d| (e.clone(), d.clone(), since))
+                    .map(move |d| (*e, d.clone(), since))
             })
             .collect();
         for (encounter, diagnosis, since) in hits {
@@ -454,7 +454,7 @@ impl Checker<'_, '_> {
                         day(encounter.admit_at),
                         problems.join("; ")
                     );
-                    hits.push((encounter.clone(), subject, detail, since));
+                    hits.push((*encounter, subject, detail, since));
                 }
             }
         }
