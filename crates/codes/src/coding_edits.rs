@@ -247,7 +247,12 @@ pub(crate) fn under(code: &str, ranges: &[(String, String)]) -> bool {
 /// Does an Excludes1 note's text exclude `code` (normalised)? Its ranges, narrowed by
 /// "with 7th character B" and "with .42" where the note says so.
 pub(crate) fn excludes(note_text: &str, code: &str) -> bool {
-    if !under(code, &code_ranges(note_text)) {
+    excludes_in(note_text, &code_ranges(note_text), code)
+}
+
+/// [`excludes`] with the note's ranges already read (`code_ranges(note_text)`).
+fn excludes_in(note_text: &str, ranges: &[(String, String)], code: &str) -> bool {
+    if !under(code, ranges) {
         return false;
     }
     // "(S92.- with 7th character B)": only the open-fracture codes.
@@ -314,15 +319,30 @@ pub(crate) fn code_ranges(text: &str) -> Vec<(String, String)> {
 }
 
 fn excludes1_pair(cx: &Ctx<'_>, out: &mut Vec<CodingEdit>) {
+    // Each known code as the release spells it, once.
+    let known: Vec<(usize, &str, String)> = cx
+        .known()
+        .map(|(j, b, nb)| (j, b, cx.code_of(nb)))
+        .collect();
+    if known.len() < 2 {
+        return;
+    }
     for (i, a, na) in cx.known() {
         for (from, note) in cx.r.notes_with_inheritance(na) {
             if note.kind != NoteKind::Excludes1 {
                 continue;
             }
-            for (j, b, nb) in cx.known() {
+            // The note's ranges are read once, not once per other code; a note naming no
+            // code excludes nothing.
+            let ranges = code_ranges(&note.text);
+            if ranges.is_empty() {
+                continue;
+            }
+            for (j, b, code_b) in &known {
+                let (j, b) = (*j, *b);
                 // Each pair once: the later code against the earlier one's note, or the
                 // earlier against the later's when only that one has the note.
-                if i == j || !excludes(&note.text, &cx.code_of(nb)) {
+                if i == j || !excludes_in(&note.text, &ranges, code_b) {
                     continue;
                 }
                 let pair = if i < j { [a, b] } else { [b, a] };

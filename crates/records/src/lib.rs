@@ -20,6 +20,7 @@ mod deficiency;
 mod encounter;
 mod encounter_entry;
 mod financial;
+mod follow_up;
 mod group;
 mod identifiers;
 mod ids;
@@ -47,6 +48,7 @@ pub use encounter::{
 };
 pub use encounter_entry::{EncounterEntry, FromLocal, ToLocal, local_text};
 pub use financial::{Charge, Posting, PostingKind, PostingSource};
+pub use follow_up::{ContactAttempt, FollowUpKind, FollowUpStatus, FollowUpTask};
 pub use group::{MAX_GROUP_MEMBERS, PatientGroup};
 pub use identifiers::{Mrn, Npi};
 pub use ids::{

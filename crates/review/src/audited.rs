@@ -4,10 +4,11 @@
 //! deficiency with its old and new values; a physician query asked or answered is a
 //! create or update of the query with its new values.
 
+use crate::follow_up::{TaskQuery, escalate_overdue, tasks};
 use crate::queries::open_queries;
 use crate::reconcile::{Action, QueueQuery, act, queue};
 use privacy::{Action as AuditAction, AuditEvent, DataCategory};
-use records::{Deficiency, PatientId, PhysicianQuery, RecordKind};
+use records::{Deficiency, FollowUpTask, PatientId, PhysicianQuery, RecordKind};
 use store::{Actor, Audited, Stored, Tx};
 
 /// What a deficiency listing shows of a chart: whose it is, and that encounters, notes and
@@ -63,6 +64,29 @@ impl Names {
     }
 }
 
+/// `read`'s items, each with whose chart it is (`patient` names it), audited as one read per
+/// patient listed with `reason`.
+fn named<T, I>(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    reason: &str,
+    read: impl FnOnce(&mut Tx<'_>) -> store::Result<Vec<T>>,
+    patient: fn(&T) -> PatientId,
+    item: fn(T, String, String) -> I,
+) -> store::Result<Vec<I>> {
+    let mut tx = audited.records();
+    let found = read(&mut tx)?;
+    let mut names = Names::default();
+    let mut items = Vec::with_capacity(found.len());
+    for one in found {
+        let (patient_name, mrn) = names.of(&mut tx, patient(&one))?;
+        items.push(item(one, patient_name, mrn));
+    }
+    drop(tx);
+    names.audit(audited, who, reason)?;
+    Ok(items)
+}
+
 /// The queue for `query` with each patient's name and MRN, audited as one read per patient
 /// listed (`who` is the event naming the user, channel, time and source; its action and
 /// patient are set here).
@@ -71,21 +95,18 @@ pub fn queue_audited(
     who: &AuditEvent,
     query: &QueueQuery,
 ) -> store::Result<Vec<QueueItem>> {
-    let mut tx = audited.records();
-    let found = queue(&mut tx, query)?;
-    let mut names = Names::default();
-    let mut items = Vec::with_capacity(found.len());
-    for deficiency in found {
-        let (patient_name, mrn) = names.of(&mut tx, deficiency.record.patient_id)?;
-        items.push(QueueItem {
+    named(
+        audited,
+        who,
+        "review work queue",
+        |tx| queue(tx, query),
+        |d| d.record.patient_id,
+        |deficiency, patient_name, mrn| QueueItem {
             deficiency,
             patient_name,
             mrn,
-        });
-    }
-    drop(tx);
-    names.audit(audited, who, "review work queue")?;
-    Ok(items)
+        },
+    )
 }
 
 /// One deficiency with whose chart it is, audited as a read of that chart.
@@ -126,21 +147,18 @@ pub fn queries_audited(
     who: &AuditEvent,
     provider: Option<i64>,
 ) -> store::Result<Vec<QueryItem>> {
-    let mut tx = audited.records();
-    let found = open_queries(&mut tx, provider)?;
-    let mut names = Names::default();
-    let mut items = Vec::with_capacity(found.len());
-    for query in found {
-        let (patient_name, mrn) = names.of(&mut tx, query.record.patient_id)?;
-        items.push(QueryItem {
+    named(
+        audited,
+        who,
+        "physician queries",
+        |tx| open_queries(tx, provider),
+        |q| q.record.patient_id,
+        |query, patient_name, mrn| QueryItem {
             query,
             patient_name,
             mrn,
-        });
-    }
-    drop(tx);
-    names.audit(audited, who, "physician queries")?;
-    Ok(items)
+        },
+    )
 }
 
 /// Writes a query change (`ask` or `answer`) and its audit entry, with the query's new
@@ -195,4 +213,102 @@ pub fn act_audited(
         changed.push(after);
     }
     Ok(changed)
+}
+
+/// A follow-up task with whose chart it is.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TaskItem {
+    /// The task.
+    #[serde(flatten)]
+    pub task: Stored<FollowUpTask>,
+    /// "Family, Given".
+    pub patient_name: String,
+    /// The patient's MRN.
+    pub mrn: String,
+}
+
+/// What a follow-up task shows of a chart: whose it is and which encounter.
+pub const TASK_CATEGORIES: &[DataCategory] =
+    &[DataCategory::Demographics, DataCategory::Encounters];
+
+/// The follow-up tasks matching `query`, each with whose chart it is, audited as one read
+/// per patient listed.
+pub fn tasks_audited(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    query: &TaskQuery,
+) -> store::Result<Vec<TaskItem>> {
+    named(
+        audited,
+        who,
+        "follow-up tasks",
+        |tx| tasks(tx, query),
+        |t| t.record.patient_id,
+        |task, patient_name, mrn| TaskItem {
+            task,
+            patient_name,
+            mrn,
+        },
+    )
+}
+
+/// Writes a follow-up task change (`add_task`, `change_task`) and its audit entry with the
+/// task's old (`before`: the id of a task changed) and new values.
+pub fn task_audited(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    before: Option<i64>,
+    change: impl FnOnce(&mut Tx<'_>) -> store::Result<Stored<FollowUpTask>>,
+) -> store::Result<Stored<FollowUpTask>> {
+    let mut tx = audited.records();
+    let old = match before {
+        Some(id) => Some(tx.get::<FollowUpTask>(id)?.record),
+        None => None,
+    };
+    let stored = change(&mut tx)?;
+    drop(tx);
+    append_task(audited, who, old.as_ref(), &stored)?;
+    Ok(stored)
+}
+
+fn append_task(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    old: Option<&FollowUpTask>,
+    new: &Stored<FollowUpTask>,
+) -> store::Result<()> {
+    let mut event = who.clone();
+    event.action = if old.is_some() {
+        AuditAction::Update
+    } else {
+        AuditAction::Create
+    };
+    let event = event
+        .patient(new.record.patient_id)
+        .record(FollowUpTask::KIND, new.meta.id)
+        .categories(TASK_CATEGORIES)
+        .reason(&format!("follow-up task {}", new.record.status.as_str()))
+        .changes(
+            old.and_then(|o| serde_json::to_string(o).ok()),
+            serde_json::to_string(&new.record).ok(),
+        );
+    audited.append(&event).map(|_| ())
+}
+
+/// Escalates the open follow-up tasks past due at `now`, each with its audit entry (an
+/// update with old and new values).
+pub fn escalate_audited(
+    audited: &mut Audited<'_>,
+    actor: &Actor,
+    who: &AuditEvent,
+    now: time::OffsetDateTime,
+) -> store::Result<Vec<Stored<FollowUpTask>>> {
+    let escalated = escalate_overdue(&mut audited.records(), actor, now)?;
+    for task in &escalated {
+        let mut old = task.record.clone();
+        old.status = records::FollowUpStatus::Open;
+        old.escalated_at = None;
+        append_task(audited, who, Some(&old), task)?;
+    }
+    Ok(escalated)
 }

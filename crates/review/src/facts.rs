@@ -93,6 +93,8 @@ pub struct DiagnosisFacts {
     pub code: String,
     /// Principal, first-listed, secondary...
     pub rank: DiagnosisRank,
+    /// Its place in the encounter's list (1 first).
+    pub sequence: i32,
     /// Present on admission.
     pub poa: Option<PoaIndicator>,
 }
@@ -199,6 +201,7 @@ fn diagnosis_facts(d: &Stored<Diagnosis>) -> DiagnosisFacts {
         encounter_id: d.record.encounter_id.0,
         code: d.record.code.clone(),
         rank: d.record.rank,
+        sequence: d.record.sequence,
         poa: d.record.poa,
     }
 }
@@ -354,7 +357,15 @@ impl ChartFacts {
         )?;
         let mut diagnoses = ByPatient::read::<Diagnosis>(
             tx,
-            &["id", "patient_id", "encounter_id", "code", "rank", "poa"],
+            &[
+                "id",
+                "patient_id",
+                "encounter_id",
+                "code",
+                "rank",
+                "sequence",
+                "poa",
+            ],
             which,
             |d: &DiagnosisFacts| d.patient_id,
         )?;

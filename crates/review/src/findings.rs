@@ -225,7 +225,7 @@ impl Checker<'_, '_> {
                     .and_then(|id| self.chart.encounters.iter().find(|e| e.id == id));
                 match encounter {
                     Some(e) if !self.applies(e) => None,
-                    _ => Some((*n, encounter.cloned())),
+                    _ => Some((*n, encounter.copied())),
                 }
             })
             .collect();
@@ -414,48 +414,76 @@ impl Checker<'_, '_> {
                 },
                 age_years: u16::try_from(patient.age_on(dos)).ok(),
             };
-            let diagnoses = self.diagnoses_of(encounter.id).map(|d| {
-                (
-                    codes::System::Icd10Cm,
-                    d.code.as_str(),
-                    format!("diagnosis:{}", d.id),
-                )
-            });
-            let procedures = self
+            let mut found: Vec<(String, String, Vec<String>)> = Vec::new();
+            let mut note = |subject: String, code: &str, message: String| match found
+                .iter_mut()
+                .find(|(s, _, _)| *s == subject)
+            {
+                Some((_, _, messages)) if !messages.contains(&message) => {
+                    messages.push(message);
+                }
+                Some(_) => {}
+                None => found.push((subject, code.to_owned(), vec![message])),
+            };
+            // The diagnoses together, in their sequence, through the code sets' edits (pairs
+            // such as Excludes1 included); a pair's finding falls on the later code.
+            let mut diagnoses: Vec<&DiagnosisFacts> = self.diagnoses_of(encounter.id).collect();
+            diagnoses.sort_by_key(|d| (d.sequence, d.id));
+            let listed: Vec<&str> = diagnoses.iter().map(|d| d.code.as_str()).collect();
+            // No release in force on the date: nothing to check against, not an error of
+            // the chart.
+            if let Ok(edits) = codes.coding_edits(&listed, dos, &edits_patient) {
+                for edit in edits
+                    .into_iter()
+                    .filter(|e| e.severity == codes::Severity::Error)
+                {
+                    let later = edit
+                        .codes
+                        .iter()
+                        .filter_map(|c| listed.iter().rposition(|l| l == c))
+                        .max();
+                    if let Some(d) = later.and_then(|at| diagnoses.get(at)) {
+                        note(format!("diagnosis:{}", d.id), &d.code, edit.message);
+                    }
+                }
+            }
+            // Procedures one at a time: their code sets have no pair edits.
+            for p in self
                 .chart
                 .procedures
                 .iter()
                 .filter(|p| p.encounter_id == Some(encounter.id))
-                .filter_map(|p| {
-                    let system = match p.code_system {
-                        ProcedureCodeSystem::Icd10Pcs => codes::System::Icd10Pcs,
-                        ProcedureCodeSystem::Hcpcs => codes::System::Hcpcs,
-                        // CPT needs a licensed file and SNOMED CT is not a billing code set.
-                        ProcedureCodeSystem::Cpt | ProcedureCodeSystem::Snomed => return None,
-                    };
-                    Some((system, p.code.as_str(), format!("procedure:{}", p.id)))
-                });
-            for (system, code, subject) in diagnoses.chain(procedures) {
-                // No release in force on the date: nothing to check against, not an error
-                // of the chart.
-                let Ok(v) = codes.validate(system, code, dos, &edits_patient) else {
+            {
+                let system = match p.code_system {
+                    ProcedureCodeSystem::Icd10Pcs => codes::System::Icd10Pcs,
+                    ProcedureCodeSystem::Hcpcs => codes::System::Hcpcs,
+                    // CPT needs a licensed file and SNOMED CT is not a billing code set.
+                    ProcedureCodeSystem::Cpt | ProcedureCodeSystem::Snomed => continue,
+                };
+                let Ok(v) = codes.validate(system, &p.code, dos, &edits_patient) else {
                     continue;
                 };
-                let mut problems = v.problems.clone();
+                let mut problems: Vec<String> = v.problems.clone();
                 problems.extend(
                     v.edits
                         .iter()
                         .filter(|e| e.conflict)
                         .map(|e| e.message.clone()),
                 );
-                if !v.valid || !problems.is_empty() {
-                    let detail = format!(
-                        "{code} on {}: {}",
-                        day(encounter.admit_at),
-                        problems.join("; ")
-                    );
-                    hits.push((*encounter, subject, detail, since));
+                if !v.valid && problems.is_empty() {
+                    problems.push("not valid on the date of service".into());
                 }
+                for problem in problems {
+                    note(format!("procedure:{}", p.id), &p.code, problem);
+                }
+            }
+            for (subject, code, messages) in found {
+                let detail = format!(
+                    "{code} on {}: {}",
+                    day(encounter.admit_at),
+                    messages.join("; ")
+                );
+                hits.push((*encounter, subject, detail, since));
             }
         }
         for (encounter, subject, detail, since) in hits {

@@ -18,7 +18,10 @@
 //!   due and closing times.
 //! - POA-exempt codes: `codes::PoaExempt`, re-exported.
 //! - `queries`: physician queries about deficiencies (compliant: indicators quoted, Other and
-//!   Clinically undetermined always offered, no leading phrasing), answered once.
+//!   Clinically undetermined always offered, no leading phrasing), answered once or
+//!   withdrawn with a reason.
+//! - `follow_up`: data-collection follow-up tasks (insurance, consents, outside records):
+//!   contact attempts logged, escalated once past due, closed with a reason.
 //! - `watch`: re-review of only the charts written since the last step (new rows by id,
 //!   changes by `record_history` id), for a server that keeps queues current.
 //!
@@ -33,6 +36,7 @@
 mod audited;
 mod facts;
 mod findings;
+mod follow_up;
 mod metrics;
 mod queries;
 mod reconcile;
@@ -41,8 +45,9 @@ mod trend;
 mod watch;
 
 pub use audited::{
-    QUEUE_CATEGORIES, QueryItem, QueueItem, act_audited, deficiency_audited, queries_audited,
-    query_audited, queue_audited,
+    QUEUE_CATEGORIES, QueryItem, QueueItem, TASK_CATEGORIES, TaskItem, act_audited,
+    deficiency_audited, escalate_audited, queries_audited, query_audited, queue_audited,
+    task_audited, tasks_audited,
 };
 pub use codes::PoaExempt;
 pub use facts::{
@@ -50,8 +55,11 @@ pub use facts::{
     ProcedureFacts,
 };
 pub use findings::{Context, Finding, analyse};
+pub use follow_up::{
+    NewTask, TaskChange, TaskQuery, add_task, change_task, escalate_overdue, tasks,
+};
 pub use metrics::{Metrics, ProviderLine, metrics};
-pub use queries::{NewQuery, answer, ask, open_queries};
+pub use queries::{AskError, NewQuery, answer, ask, open_queries, withdraw};
 pub use reconcile::{
     Action, CAUSE_FIXED, QueueQuery, ReviewCounts, act, deficiencies_of, queue, review_all,
     review_patient,

@@ -66,6 +66,28 @@ pub struct Metrics {
     pub median_answer_hours: Option<f64>,
 }
 
+/// Inpatient discharges in the twelve months before `at`, per month: the denominator of
+/// the delinquency rate, today's and each month-end's of the trend alike.
+pub(crate) fn average_monthly_discharges(
+    tx: &mut Tx<'_>,
+    at: OffsetDateTime,
+) -> store::Result<f64> {
+    let discharges = tx.count::<Encounter>(&[
+        Filter::Compare(
+            "class",
+            Op::Eq,
+            Value::from(EncounterClass::Inpatient.as_str()),
+        ),
+        Filter::Compare(
+            "discharge_at",
+            Op::Ge,
+            Value::Timestamp(at - Duration::days(365)),
+        ),
+        Filter::Compare("discharge_at", Op::Lt, Value::Timestamp(at)),
+    ])?;
+    Ok(discharges as f64 / 12.0)
+}
+
 /// The figures at `now`; physicians with a deficiency more than `suspend_after_days` past
 /// due are on the suspension list.
 pub fn metrics(
@@ -179,20 +201,7 @@ pub fn metrics(
                 / 2.0,
         ),
     };
-    let discharges = tx.count::<Encounter>(&[
-        Filter::Compare(
-            "class",
-            Op::Eq,
-            Value::from(EncounterClass::Inpatient.as_str()),
-        ),
-        Filter::Compare(
-            "discharge_at",
-            Op::Ge,
-            Value::Timestamp(now - Duration::days(365)),
-        ),
-        Filter::Compare("discharge_at", Op::Lt, Value::Timestamp(now)),
-    ])?;
-    let average_monthly_discharges = discharges as f64 / 12.0;
+    let average_monthly_discharges = average_monthly_discharges(tx, now)?;
     let mut by_provider: Vec<ProviderLine> = providers.into_values().collect();
     by_provider.sort_by(|a, b| b.delinquent.cmp(&a.delinquent).then(b.open.cmp(&a.open)));
     let mut suspension: Vec<ProviderLine> = by_provider

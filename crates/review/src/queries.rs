@@ -40,29 +40,52 @@ fn set_status(
         .map(|_| ())
 }
 
+/// Why a query cannot be asked.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    /// The deficiency has no physician responsible and the asker named none.
+    #[error("deficiency {deficiency} names no physician; say whom to ask")]
+    NoPhysician {
+        /// The deficiency asked about.
+        deficiency: i64,
+    },
+    /// Reading or writing failed, the deficiency is closed, or the query is not valid.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+impl From<AskError> for store::Error {
+    fn from(error: AskError) -> Self {
+        match error {
+            AskError::Store(e) => e,
+            no_physician @ AskError::NoPhysician { .. } => Self::Conflict(no_physician.to_string()),
+        }
+    }
+}
+
 /// Asks the query; the deficiency becomes `queried`.
 pub fn ask(
     tx: &mut Tx<'_>,
     actor: &Actor,
     new: &NewQuery,
-) -> store::Result<Stored<PhysicianQuery>> {
+) -> Result<Stored<PhysicianQuery>, AskError> {
     let deficiency: Stored<Deficiency> = tx.get(new.deficiency_id)?;
     if !deficiency.record.status.is_open() {
         return Err(store::Error::Conflict(format!(
             "deficiency {} is {}; there is nothing to query",
             new.deficiency_id,
             deficiency.record.status.as_str()
-        )));
+        ))
+        .into());
     }
     let Some(provider) = new
         .provider_id
         .map(records::ProviderId)
         .or(deficiency.record.provider_id)
     else {
-        return Err(store::Error::Conflict(format!(
-            "deficiency {} names no physician; say whom to ask",
-            new.deficiency_id
-        )));
+        return Err(AskError::NoPhysician {
+            deficiency: new.deficiency_id,
+        });
     };
     let mut options: Vec<String> = new.options.iter().map(|o| o.trim().to_owned()).collect();
     for always in [OTHER, UNDETERMINED] {
@@ -144,4 +167,44 @@ pub fn open_queries(
         filters.push(Filter::Compare("provider_id", Op::Eq, Value::Int(provider)));
     }
     tx.search(&filters, &[store::Sort("asked_at", false)], 1000, 0)
+}
+
+/// Takes back an open query (asked in error, or overtaken), with the reason; its
+/// deficiency goes back to assigned (or open) while it stays unresolved.
+pub fn withdraw(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+) -> store::Result<Stored<PhysicianQuery>> {
+    let current: Stored<PhysicianQuery> = tx.get(id)?;
+    if current.record.status != QueryStatus::Open {
+        return Err(store::Error::Conflict(format!(
+            "{} {id} is {}; only an open query can be withdrawn",
+            PhysicianQuery::KIND.replace('_', " "),
+            current.record.status.as_str()
+        )));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(store::Error::Conflict(format!(
+            "say why physician query {id} is withdrawn"
+        )));
+    }
+    let mut record = current.record.clone();
+    record.status = QueryStatus::Withdrawn;
+    record.comment = Some(format!("Withdrawn: {reason}"));
+    let stored = tx.update(actor, id, current.meta.version, &record)?;
+    if let Some(deficiency_id) = record.deficiency_id {
+        let deficiency: Stored<Deficiency> = tx.get(deficiency_id)?;
+        if deficiency.record.status == DeficiencyStatus::Queried {
+            let back = if deficiency.record.assignee.is_some() {
+                DeficiencyStatus::Assigned
+            } else {
+                DeficiencyStatus::Open
+            };
+            set_status(tx, actor, &deficiency, back)?;
+        }
+    }
+    Ok(stored)
 }

@@ -8,11 +8,11 @@
 //! a deficiency reopened after being resolved counts as open since it fell due (its
 //! `closed_at` is cleared), which can only overstate a past month, never hide one.
 
-use records::{Encounter, EncounterClass};
+use crate::metrics::average_monthly_discharges;
 use serde::Serialize;
 use std::collections::HashSet;
-use store::{Filter, Op, Tx, Value};
-use time::{Date, Duration, Month, OffsetDateTime, Time};
+use store::{Tx, Value};
+use time::{Date, Month, OffsetDateTime, Time};
 
 /// A record (patient, encounter) with one deficiency's due and closing times.
 type Late = ((i64, Option<i64>), OffsetDateTime, Option<OffsetDateTime>);
@@ -88,20 +88,7 @@ pub fn delinquency_trend(
             .filter(|(_, due, closed)| *due < at && closed.is_none_or(|c| c > at))
             .map(|(record, _, _)| *record)
             .collect();
-        let discharges = tx.count::<Encounter>(&[
-            Filter::Compare(
-                "class",
-                Op::Eq,
-                Value::from(EncounterClass::Inpatient.as_str()),
-            ),
-            Filter::Compare(
-                "discharge_at",
-                Op::Ge,
-                Value::Timestamp(at - Duration::days(365)),
-            ),
-            Filter::Compare("discharge_at", Op::Lt, Value::Timestamp(at)),
-        ])?;
-        let average = discharges as f64 / 12.0;
+        let average = average_monthly_discharges(tx, at)?;
         let delinquent_records = records.len() as u64;
         trend.push(MonthPoint {
             month: format!("{}-{:02}", start.year(), u8::from(start.month())),

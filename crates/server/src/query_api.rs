@@ -97,8 +97,7 @@ fn by_field(errors: records::ValidationErrors) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs an audited query change; validation problems come back by field, a deficiency
-/// that names no physician as a problem of `provider`.
+/// Runs an audited query change; validation problems come back by field.
 fn write_query(
     state: &AppState,
     principal: &Principal,
@@ -111,9 +110,6 @@ fn write_query(
     }) {
         Ok(stored) => Ok(Ok(stored)),
         Err(store::Error::Invalid { errors, .. }) => Ok(Err(Refused::Fields(by_field(errors)))),
-        Err(store::Error::Conflict(reason)) if reason.contains("names no physician") => {
-            Ok(Err(Refused::Fields(vec![("provider".into(), reason)])))
-        }
         Err(other) => Err(other.into()),
     }
 }
@@ -135,9 +131,22 @@ pub(crate) async fn ask(
                 indicators: body.indicators,
                 options: body.options,
             };
-            write_query(state, &principal, AuditAction::Create, |tx| {
-                review::ask(tx, &actor, &new)
-            })
+            // A deficiency naming no physician is a problem of the `provider` field.
+            let mut no_physician = None;
+            let written = write_query(state, &principal, AuditAction::Create, |tx| {
+                review::ask(tx, &actor, &new).map_err(|e| match e {
+                    review::AskError::NoPhysician { .. } => {
+                        let said = e.to_string();
+                        no_physician = Some(said.clone());
+                        store::Error::Conflict(said)
+                    }
+                    review::AskError::Store(e) => e,
+                })
+            });
+            match no_physician {
+                Some(reason) => Ok(Err(Refused::Fields(vec![("provider".into(), reason)]))),
+                None => written,
+            }
         })
         .await
         .unwrap_or_else(|error| Err(error.into()))
@@ -265,6 +274,56 @@ async fn list_api(
     Ok(Json(json!({ "queries": found })))
 }
 
+/// Withdraws open query `id` with the reason (the department takes it back).
+pub(crate) async fn withdraw(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+    reason: String,
+) -> Result<Stored<PhysicianQuery>, Refused> {
+    state
+        .blocking(move |state| {
+            let actor = Actor::new(format!("user:{}", principal.username));
+            write_query(state, &principal, AuditAction::Update, |tx| {
+                review::withdraw(tx, &actor, id, &reason)
+            })
+        })
+        .await
+        .unwrap_or_else(|error| Err(error.into()))
+}
+
+/// Every open query (one physician's with `provider`), oldest first, audited as a read of
+/// each patient listed.
+pub(crate) async fn department(
+    state: &AppState,
+    principal: Principal,
+    provider: Option<i64>,
+) -> Result<Vec<review::QueryItem>, WebError> {
+    state
+        .blocking(move |state| listed(state, &principal, provider))
+        .await
+}
+
+/// A withdrawal's reason.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    /// Why the query is taken back.
+    pub reason: String,
+}
+
+/// `POST /api/review/queries/{id}/withdraw`.
+async fn withdraw_api(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<WithdrawBody>,
+) -> Result<Json<Value>, WebError> {
+    let id = parse_id(&id)?;
+    let withdrawn = withdraw(&state, principal, id, body.reason).await?;
+    Ok(Json(json!({ "query": withdrawn })))
+}
+
 /// The query API's routes.
 pub(crate) fn routes() -> Vec<Entry> {
     let review = Access::Needs(Permission::ReviewChart);
@@ -304,5 +363,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             post(answer_api),
         )
         .takes::<AnswerBody>(),
+        route(
+            Method::POST,
+            "/api/review/queries/{id}/withdraw",
+            review,
+            false,
+            "withdraw an open physician query, with the reason",
+            post(withdraw_api),
+        )
+        .takes::<WithdrawBody>(),
     ]
 }

@@ -1,7 +1,8 @@
 //! Keeps chart review current while the server runs: a thread reviews every chart once at
 //! start, then every second re-reviews only the charts written since (`review::step`), so
 //! the work queues follow the records within about a second. Each pass that changed
-//! something is one `job` audit entry saying what it changed.
+//! something is one `job` audit entry saying what it changed. Once a minute it escalates
+//! the data-collection follow-up tasks past due.
 
 use crate::state::AppState;
 use privacy::{Action, AuditEvent, Channel, DataCategory};
@@ -32,6 +33,20 @@ fn audit(state: &AppState, what: &str, counts: &ReviewCounts) {
     }
 }
 
+/// Passes between escalations of overdue follow-up tasks.
+const ESCALATE_EVERY: u32 = 60;
+
+/// Escalates the follow-up tasks past due, each with its audit entry.
+fn escalate(state: &AppState, actor: &Actor) {
+    let now = state.store.clock().now();
+    let who = AuditEvent::new(now, "job:review", Action::Update, Channel::Job);
+    if let Err(e) = state.trail.write(&state.store, |audited| {
+        review::escalate_audited(audited, actor, &who, now)
+    }) {
+        eprintln!("chartroom serve: escalating overdue follow-up tasks failed: {e}");
+    }
+}
+
 impl AppState {
     /// Starts the review thread with `rules`.
     pub fn keep_review_current(&self, rules: RuleSet) -> std::io::Result<()> {
@@ -58,7 +73,10 @@ impl AppState {
                     Ok(counts) => audit(&state, "chart review at start", &counts),
                     Err(e) => eprintln!("chartroom serve: chart review at start failed: {e}"),
                 }
-                loop {
+                for pass in 0_u32.. {
+                    if pass % ESCALATE_EVERY == 0 {
+                        escalate(&state, &actor);
+                    }
                     std::thread::sleep(PASS_EVERY);
                     match review::step(&state.store, &actor, &mut mark, &rules, &cx) {
                         Ok(counts) => audit(&state, "chart re-review", &counts),

@@ -141,6 +141,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_break_glass_review.sql"),
         postgres: include_str!("../migrations/postgres/0021_break_glass_review.sql"),
     },
+    Migration {
+        version: 22,
+        name: "follow_up_tasks",
+        sqlite: include_str!("../migrations/sqlite/0022_follow_up_tasks.sql"),
+        postgres: include_str!("../migrations/postgres/0022_follow_up_tasks.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

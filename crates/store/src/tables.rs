@@ -7,8 +7,9 @@ use crate::table::{ColType, Column, Table};
 use crate::value::Value;
 use records::{
     Allergy, Charge, Claim, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
-    EncounterParticipant, Immunization, Medication, Observation, Organization, Patient,
-    PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider, WriteOffRequest,
+    EncounterParticipant, FollowUpTask, Immunization, Medication, Observation, Organization,
+    Patient, PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
+    WriteOffRequest,
 };
 use records::{Consent, Disclosure, RoiRequest};
 
@@ -135,6 +136,11 @@ tables! {
         patient_id: Int, encounter_id: Int, deficiency_id: Int, provider_id: Int, asked_by: Text,
         indicators: Json, question: Text, options: Json, status: Text, answer: Text,
         comment: Text, asked_at: Timestamp, answered_at: Timestamp, answered_by: Text,
+    ];
+    FollowUpTask => "follow_up_tasks" [
+        patient_id: Int, encounter_id: Int, kind: Text, description: Text, obtain_from: Text,
+        assignee: Text, status: Text, due_at: Timestamp, contacts: Json, escalated_at: Timestamp,
+        created_by: Text, closed_at: Timestamp, closed_reason: Text,
     ];
     PatientGroup => "patient_groups" [
         name: Text, identifier_system: Text, identifier_value: Text, members: Json,

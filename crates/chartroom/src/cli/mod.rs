@@ -15,6 +15,7 @@ mod mpi;
 mod patient;
 mod query;
 mod review;
+mod review_tasks;
 mod roi;
 mod serve;
 mod stats;

@@ -120,6 +120,20 @@ pub enum ReviewCmd {
         #[arg(long, default_value_t = 21, value_name = "DAYS")]
         suspend_after: i64,
     },
+    /// Data-collection follow-up: tasks to obtain missing data from the patient or another
+    /// provider, each contact attempt logged, escalated when overdue.
+    Task {
+        #[command(subcommand)]
+        cmd: crate::cli::review_tasks::TaskCmd,
+    },
+    /// Withdraw an open physician query, with the reason.
+    Withdraw {
+        /// Query id.
+        query: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
     /// The rules in force (the defaults, changed by the facility's file), checked.
     Rules {
         /// A facility rules file (default: review-rules.toml in the data directory, if any).
@@ -188,6 +202,7 @@ pub fn run(
             auditor.reviewing(store, "chart review started")?;
             let started = std::time::Instant::now();
             let counts = review::review_all(store, &actor, &rules, &cx, &mut |_| {})?;
+            let escalated = crate::cli::review_tasks::escalate(store, auditor, &actor)?;
             auditor.reviewing(
                 store,
                 &format!(
@@ -211,6 +226,9 @@ pub fn run(
                 output::count(counts.resolved),
                 output::count(counts.still_open)
             );
+            if escalated > 0 {
+                crate::say!("{escalated} follow-up task(s) past due escalated.");
+            }
             Ok(())
         }
         ReviewCmd::List {
@@ -381,7 +399,7 @@ pub fn run(
                 options,
             };
             let asked = query_change(store, auditor, AuditAction::Create, |tx| {
-                review::ask(tx, &actor, &new)
+                Ok(review::ask(tx, &actor, &new)?)
             })?;
             if json {
                 return output::json(&asked);
@@ -520,6 +538,17 @@ pub fn run(
                     &lines(&m.suspension),
                 );
             }
+            Ok(())
+        }
+        ReviewCmd::Task { cmd } => crate::cli::review_tasks::run(store, auditor, cmd, json),
+        ReviewCmd::Withdraw { query, reason } => {
+            let withdrawn = query_change(store, auditor, AuditAction::Update, |tx| {
+                review::withdraw(tx, &actor, query, &reason)
+            })?;
+            if json {
+                return output::json(&withdrawn);
+            }
+            crate::say!("Query {query} withdrawn.");
             Ok(())
         }
         ReviewCmd::Rules { rules } => {

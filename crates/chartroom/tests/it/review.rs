@@ -195,3 +195,81 @@ fn a_bad_rules_file_is_refused_by_line_and_changes_nothing() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_follow_up_task_is_opened_contacted_listed_and_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "5", "--seed", "4"]));
+    let bad = chartroom(
+        &data,
+        &[
+            "review",
+            "task",
+            "add",
+            "--patient",
+            "1",
+            "--kind",
+            "passport",
+            "--what",
+            "x",
+            "--from",
+            "y",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--kind passport"));
+    let task = json(
+        &data,
+        &[
+            "review",
+            "task",
+            "add",
+            "--patient",
+            "1",
+            "--kind",
+            "outside-records",
+            "--what",
+            "Discharge papers from the previous hospital",
+            "--from",
+            "Mercy General, records office",
+            "--due-days",
+            "0",
+        ],
+    );
+    assert_eq!(task["record"]["status"], "open");
+    let id = task["meta"]["id"].as_i64().unwrap().to_string();
+    let contacted = json(
+        &data,
+        &[
+            "review",
+            "task",
+            "contact",
+            &id,
+            "--method",
+            "fax",
+            "--outcome",
+            "request faxed",
+        ],
+    );
+    assert_eq!(contacted["record"]["contacts"][0]["method"], "fax");
+    // Due today at the time of writing: past due by the time it is listed, so escalated.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let listed = json(&data, &["review", "task", "list"]);
+    assert_eq!(listed[0]["record"]["status"], "escalated", "{listed}");
+    assert_eq!(listed[0]["mrn"].as_str().map(str::is_empty), Some(false));
+    let closed = json(
+        &data,
+        &["review", "task", "close", &id, "--reason", "papers scanned"],
+    );
+    assert_eq!(closed["record"]["status"], "done");
+    let again = chartroom(
+        &data,
+        &["review", "task", "close", &id, "--reason", "again"],
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("is done; it cannot be changed"));
+    assert_eq!(
+        json(&data, &["review", "task", "list"]),
+        serde_json::json!([])
+    );
+}

@@ -70,6 +70,18 @@ pub fn diagnosis(
     rank: DiagnosisRank,
     poa: Option<PoaIndicator>,
 ) -> i64 {
+    diagnosis_listed(tx, c, code, rank, poa, 1)
+}
+
+/// A diagnosis at `sequence` in the encounter's list.
+pub fn diagnosis_listed(
+    tx: &mut Tx<'_>,
+    c: &Chart,
+    code: &str,
+    rank: DiagnosisRank,
+    poa: Option<PoaIndicator>,
+    sequence: i32,
+) -> i64 {
     tx.create(
         &actor(),
         &Diagnosis {
@@ -77,7 +89,7 @@ pub fn diagnosis(
             encounter_id: EncounterId(c.encounter),
             code: code.into(),
             rank,
-            sequence: 1,
+            sequence,
             poa,
             description: None,
             onset_at: None,

@@ -8,4 +8,5 @@ mod charts;
 mod queries;
 mod reconcile;
 mod rules;
+mod tasks;
 mod trend;

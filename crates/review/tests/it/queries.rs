@@ -43,7 +43,7 @@ fn a_query_is_asked_answered_once_and_the_deficiency_follows(store: &TestStore) 
     let (chart, deficiency) = with_deficiency(store);
     let asked = store
         .write(|tx| {
-            ask(
+            Ok(ask(
                 tx,
                 &actor(),
                 &query(
@@ -51,7 +51,7 @@ fn a_query_is_asked_answered_once_and_the_deficiency_follows(store: &TestStore) 
                     "Based on the indicators, which condition was being treated?",
                     &["Sepsis", "SIRS without infection"],
                 ),
-            )
+            )?)
         })
         .unwrap();
     assert_eq!(
@@ -117,7 +117,7 @@ fn a_query_is_asked_answered_once_and_the_deficiency_follows(store: &TestStore) 
 fn a_leading_or_bare_query_is_refused(store: &TestStore) {
     let (_, deficiency) = with_deficiency(store);
     let leading = store.write(|tx| {
-        ask(
+        Ok(ask(
             tx,
             &actor(),
             &query(
@@ -125,7 +125,7 @@ fn a_leading_or_bare_query_is_refused(store: &TestStore) {
                 "Please document sepsis if you agree.",
                 &["Sepsis"],
             ),
-        )
+        )?)
     });
     let Err(store::Error::Invalid { errors, .. }) = leading else {
         panic!("{leading:?}")
@@ -136,7 +136,7 @@ fn a_leading_or_bare_query_is_refused(store: &TestStore) {
     );
     let mut bare = query(deficiency, "Which condition was treated?", &[]);
     bare.indicators.clear();
-    let refused = store.write(|tx| ask(tx, &actor(), &bare));
+    let refused = store.write(|tx| Ok(ask(tx, &actor(), &bare)?));
     let Err(store::Error::Invalid { errors, .. }) = refused else {
         panic!("{refused:?}")
     };
@@ -157,7 +157,67 @@ fn a_leading_or_bare_query_is_refused(store: &TestStore) {
     );
 }
 
+fn a_deficiency_without_a_physician_needs_one_named(store: &TestStore) {
+    let chart = store.write(|tx| Ok(complete_chart(tx))).unwrap();
+    store
+        .write(|tx| {
+            diagnosis_listed(tx, &chart, "E11.9", DiagnosisRank::Secondary, None, 2);
+            Ok(())
+        })
+        .unwrap();
+    review_all(
+        store,
+        &actor(),
+        &RuleSet::defaults().unwrap(),
+        &context(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let open = store.read(|tx| queue(tx, &QueueQuery::default())).unwrap();
+    let poa = open
+        .iter()
+        .find(|d| d.record.rule_id == "poa-missing")
+        .unwrap();
+    assert_eq!(poa.record.provider_id, None, "the technician's own work");
+    let question = "Was the condition present on admission?";
+    let asked = query(poa.meta.id, question, &["Yes", "No"]);
+    let refused = store.write(|tx| Ok(ask(tx, &actor(), &asked))).unwrap();
+    let Err(review::AskError::NoPhysician { deficiency }) = refused else {
+        panic!("{refused:?}")
+    };
+    assert_eq!(deficiency, poa.meta.id);
+    let mut named = asked.clone();
+    named.provider_id = Some(chart.provider);
+    let asked = store.write(|tx| Ok(ask(tx, &actor(), &named)?)).unwrap();
+    assert_eq!(asked.record.provider_id, ProviderId(chart.provider));
+    let status = |store: &TestStore| {
+        store
+            .read(|tx| tx.get::<Deficiency>(poa.meta.id))
+            .unwrap()
+            .record
+            .status
+    };
+    assert_eq!(status(store), DeficiencyStatus::Queried);
+
+    // Withdrawn with a reason: the deficiency is back in the queue; once is all.
+    let withdrawn = store
+        .write(|tx| review::withdraw(tx, &actor(), asked.meta.id, "asked of the wrong physician"))
+        .unwrap();
+    assert_eq!(withdrawn.record.status, QueryStatus::Withdrawn);
+    assert_eq!(status(store), DeficiencyStatus::Open);
+    let again = store.write(|tx| review::withdraw(tx, &actor(), asked.meta.id, "again"));
+    let Err(store::Error::Conflict(said)) = again else {
+        panic!("{again:?}")
+    };
+    assert!(said.contains("is withdrawn"), "{said}");
+    assert!(
+        store.read(|tx| open_queries(tx, None)).unwrap().is_empty(),
+        "no longer waiting"
+    );
+}
+
 backend_tests!(
+    a_deficiency_without_a_physician_needs_one_named,
     a_query_is_asked_answered_once_and_the_deficiency_follows,
     a_leading_or_bare_query_is_refused,
 );

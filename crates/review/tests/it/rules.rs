@@ -240,7 +240,7 @@ fn coding_edits_on_the_date_of_service(store: &TestStore) {
     assert!(
         found
             .iter()
-            .any(|f| f.message.contains("E11 on 2026-02-01") && f.message.contains("not billable")),
+            .any(|f| f.message.contains("E11 on 2026-02-01") && f.message.contains("is a header")),
         "{found:#?}"
     );
     assert!(
@@ -249,7 +249,41 @@ fn coding_edits_on_the_date_of_service(store: &TestStore) {
     );
 }
 
+fn two_diagnoses_an_excludes1_note_keeps_apart(store: &TestStore) {
+    let mut later = 0;
+    let (_, found) = with(store, |tx, c| {
+        let yes = Some(PoaIndicator::Yes);
+        diagnosis_listed(tx, c, "E11.9", DiagnosisRank::Secondary, yes, 2);
+        later = diagnosis_listed(tx, c, "E10.9", DiagnosisRank::Secondary, yes, 3);
+    });
+    let f = only(&found, "coding-edit");
+    assert_eq!(
+        f.subject,
+        format!("diagnosis:{later}"),
+        "the later code carries it"
+    );
+    assert!(
+        f.message.contains("E10.9 on 2026-02-01") && f.message.contains("Excludes1"),
+        "{}",
+        f.message
+    );
+
+    // Each alone is fine.
+    let (_, alone) = with(store, |tx, c| {
+        diagnosis_listed(
+            tx,
+            c,
+            "E11.9",
+            DiagnosisRank::Secondary,
+            Some(PoaIndicator::Yes),
+            2,
+        );
+    });
+    assert!(alone.is_empty(), "{alone:#?}");
+}
+
 backend_tests!(
+    two_diagnoses_an_excludes1_note_keeps_apart,
     a_complete_chart_has_no_deficiencies,
     an_unsigned_note_is_due_in_a_day_from_its_writing,
     a_stay_without_a_history_and_physical_is_due_a_day_after_admission,

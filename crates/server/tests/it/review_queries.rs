@@ -254,3 +254,185 @@ async fn the_query_api_asks_lists_and_answers_only_for_the_physician_asked() {
         .await;
     assert_eq!(technician_answers.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_department_lists_open_queries_withdraws_one_and_chases_a_follow_up_task() {
+    let h = Harness::new();
+    let deficiency = queried_chart(&h);
+    let hana = h.login("hana").await;
+    let form_link = format!("/review/{deficiency}/query");
+    let form = h.call("GET", &form_link, Some(&hana), None).await;
+    let asked = h
+        .form(
+            &form_link,
+            Some(&hana),
+            &[
+                ("token", &token(&form)),
+                ("indicators", "WBC 18.2 on admission"),
+                ("question", "Which condition do the indicators support?"),
+                ("options", "Sepsis\nSIRS without infection"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    let query = h.store.read(|tx| review::open_queries(tx, None)).unwrap()[0].clone();
+    let provider = query.record.provider_id.0;
+
+    let open = h
+        .call(
+            "GET",
+            &format!("/review/queries/open?provider={provider}&older_than=0"),
+            Some(&hana),
+            None,
+        )
+        .await;
+    assert_eq!(open.status, StatusCode::OK);
+    let page = html(&open);
+    assert!(
+        page.contains(&format!("id=\"query-{}\"", query.meta.id)),
+        "{page}"
+    );
+    assert!(page.contains("0 days waiting"), "{page}");
+    let older = h
+        .call(
+            "GET",
+            "/review/queries/open?older_than=3",
+            Some(&hana),
+            None,
+        )
+        .await;
+    assert!(html(&older).contains("No open query matches."));
+    let bad = h
+        .call(
+            "GET",
+            "/review/queries/open?older_than=soon",
+            Some(&hana),
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&bad).contains("&quot;soon&quot; is not a number"),
+        "{}",
+        html(&bad)
+    );
+
+    let withdraw = format!("/review/queries/{}/withdraw", query.meta.id);
+    let withdrawn = h
+        .form(
+            &withdraw,
+            Some(&hana),
+            &[("token", &token(&open)), ("reason", "asked in error")],
+        )
+        .await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.body
+    );
+    assert_eq!(n_queries(&h), 0);
+    let again = h
+        .form(
+            &withdraw,
+            Some(&hana),
+            &[("token", &token(&open)), ("reason", "again")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(html(&again).contains("only an open query can be withdrawn"));
+    assert!(
+        h.audit().iter().any(|e| e.event.user == "hana"
+            && e.event.action == Action::Update
+            && e.event.reason.as_deref() == Some("physician query withdrawn")),
+        "the withdrawal is audited"
+    );
+
+    // A follow-up task from the review page: opened, a contact logged, closed.
+    let queue = h.call("GET", "/review", Some(&hana), None).await;
+    assert!(html(&queue).contains("Data-collection follow-up"));
+    let patient = query.record.patient_id.0.to_string();
+    let opened = h
+        .form(
+            "/review/tasks",
+            Some(&hana),
+            &[
+                ("token", &token(&queue)),
+                ("patient", &patient),
+                ("kind", "insurance"),
+                ("what", "Insurance card after the emergency visit"),
+                ("from", "the patient"),
+                ("due_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let task = h
+        .store
+        .read(|tx| review::tasks(tx, &review::TaskQuery::default()))
+        .unwrap()[0]
+        .meta
+        .id;
+    let blank = h
+        .form(
+            "/review/tasks",
+            Some(&hana),
+            &[
+                ("token", &token(&queue)),
+                ("patient", "x"),
+                ("kind", "insurance"),
+            ],
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&blank).contains("Patient id: &quot;x&quot; is not a number"),
+        "{}",
+        html(&blank)
+    );
+    let contacted = h
+        .form(
+            &format!("/review/tasks/{task}/contact"),
+            Some(&hana),
+            &[
+                ("token", &token(&queue)),
+                ("method", "phone"),
+                ("outcome", "left a message"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        contacted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        contacted.body
+    );
+    let reviewed = h.call("GET", "/review", Some(&hana), None).await;
+    let shown = html(&reviewed);
+    assert!(shown.contains("phone: left a message"), "{shown}");
+    let closed = h
+        .form(
+            &format!("/review/tasks/{task}/close"),
+            Some(&hana),
+            &[("token", &token(&queue)), ("reason", "card copied")],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let late = h
+        .form(
+            &format!("/review/tasks/{task}/contact"),
+            Some(&hana),
+            &[
+                ("token", &token(&queue)),
+                ("method", "phone"),
+                ("outcome", "again"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(
+        html(&late).contains("is done; it cannot be changed"),
+        "{}",
+        html(&late)
+    );
+}

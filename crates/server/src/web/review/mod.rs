@@ -5,6 +5,7 @@
 
 pub(crate) mod metrics;
 pub(crate) mod queries;
+pub(crate) mod tasks;
 
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
@@ -128,7 +129,7 @@ fn listing(
         .filter(|i| i.deficiency.record.is_delinquent(now))
         .count();
     html! {
-        p { (found.len()) " deficiencies shown, " (late) " past due. Most urgent first. " a href="/review/metrics" { "Delinquency metrics" } }
+        p { (found.len()) " deficiencies shown, " (late) " past due. Most urgent first. " a href="/review/metrics" { "Delinquency metrics" } " · " a href="/review/queries/open" { "Open physician queries" } " · " a href="#tasks" { "Follow-up tasks" } }
         (filters(nav, form))
         @if !errors.is_empty() { p.error role="alert" { "Nothing was changed; see below." } }
         (field_error(errors, "to"))
@@ -158,9 +159,13 @@ async fn show(
     status: StatusCode,
 ) -> PageResult {
     let found = queue(state, principal.clone(), form.body()).await?;
+    let chased = tasks::open_tasks(state, principal).await?;
     let nav = nav(state, principal);
     let now = state.store.clock().now();
-    let body = listing(&nav, &form, &found, errors, now);
+    let body = html! {
+        (listing(&nav, &form, &found, errors, now))
+        (tasks::section(&nav, &chased, errors, now))
+    };
     Ok(html(status, page("Chart review", Some(&nav), body)))
 }
 
@@ -190,7 +195,11 @@ async fn filtered(
 }
 
 /// Shows the queue again with the refusal beside its field, or passes other errors on.
-async fn refused(state: &AppState, principal: &Principal, error: WebError) -> PageResult {
+pub(crate) async fn refused(
+    state: &AppState,
+    principal: &Principal,
+    error: WebError,
+) -> PageResult {
     match error {
         WebError::BadRequest { field, reason } => {
             show(
@@ -320,6 +329,7 @@ pub(crate) fn routes() -> Vec<Entry> {
     .into_iter()
     .map(|entry| entry.on(Surface::Page))
     .chain(queries::routes())
+    .chain(tasks::routes())
     .chain(metrics::routes())
     .collect()
 }

@@ -7,13 +7,13 @@
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::guard::{Access, Entry, Surface, route};
-use crate::query_api::{AnswerBody, AskBody, Refused, answer, ask, mine};
+use crate::query_api::{AnswerBody, AskBody, Refused, answer, ask, department, mine, withdraw};
 use crate::state::AppState;
 use crate::web::fields::{Labels, summary};
 use crate::web::forms::{PageForm, PageResult, Refusal, check_token, html};
 use crate::web::layout::{Nav, field_error, nav, page, token_field};
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -309,6 +309,164 @@ async fn answer_post(
     }
 }
 
+/// The department's filters of open queries: one physician's, asked at least N days ago.
+#[derive(Debug, Default)]
+struct OpenFilter {
+    provider: Option<i64>,
+    older_than: Option<i64>,
+}
+
+impl OpenFilter {
+    fn parse(query: Option<&str>) -> Result<Self, WebError> {
+        let mut filter = Self::default();
+        for pair in query.unwrap_or_default().split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            let number = |label: &str| {
+                value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| {
+                        WebError::bad(name, format!("{label}: \"{value}\" is not a number"))
+                    })
+            };
+            match name {
+                "provider" => filter.provider = Some(number("Physician (provider id)")?),
+                "older_than" => {
+                    filter.older_than = Some(number("Asked at least this many days ago")?)
+                }
+                _ => {}
+            }
+        }
+        Ok(filter)
+    }
+}
+
+fn open_row(nav: &Nav, item: &review::QueryItem, now: time::OffsetDateTime) -> Markup {
+    let q = &item.query;
+    let r = &q.record;
+    let id = q.meta.id;
+    let days = (now - r.asked_at).whole_days();
+    html! {
+        tr id={ "query-" (id) } {
+            td { (id) }
+            td { a href={ "/patients/" (r.patient_id) } { (item.patient_name) } br; small { "MRN " (item.mrn) } }
+            td { "provider " (r.provider_id) }
+            td { (crate::web::text::instant(r.asked_at)) br; small { (days) " days waiting" } }
+            td { (r.asked_by) }
+            td { (r.question) }
+            td {
+                form.inline method="post" action={ "/review/queries/" (id) "/withdraw" } {
+                    (token_field(nav))
+                    label for={ "withdraw-" (id) } { "Why" }
+                    input id={ "withdraw-" (id) } name="reason" required;
+                    button type="submit" { "Withdraw" }
+                }
+            }
+        }
+    }
+}
+
+async fn show_open(
+    state: &AppState,
+    principal: &Principal,
+    filter: &OpenFilter,
+    refusal: Option<&str>,
+    status: StatusCode,
+) -> PageResult {
+    let now = state.store.clock().now();
+    let mut found = department(state, principal.clone(), filter.provider).await?;
+    if let Some(days) = filter.older_than {
+        found.retain(|q| (now - q.query.record.asked_at).whole_days() >= days);
+    }
+    let nav = nav(state, principal);
+    let body = html! {
+        p { a href="/review" { "Back to the work queue" } }
+        @if let Some(reason) = refusal { p.error role="alert" { (reason) } }
+        form.filters method="get" action="/review/queries/open" {
+            label for="provider" { "Physician (provider id)" }
+            input #provider name="provider" inputmode="numeric" value=[filter.provider];
+            label for="older_than" { "Asked at least this many days ago" }
+            input #older_than name="older_than" inputmode="numeric" value=[filter.older_than];
+            button type="submit" { "Filter" }
+        }
+        p { (found.len()) " open queries, oldest first." }
+        table.queue {
+            thead { tr { th { "Query" } th { "Chart" } th { "Physician" } th { "Asked" } th { "By" } th { "Question" } th { "" } } }
+            tbody {
+                @for item in &found { (open_row(&nav, item, now)) }
+                @if found.is_empty() { tr { td colspan="7" { "No open query matches." } } }
+            }
+        }
+    };
+    Ok(html(
+        status,
+        page("Open physician queries", Some(&nav), body),
+    ))
+}
+
+/// `GET /review/queries/open?provider=&older_than=`: every open query for the department.
+async fn open_queries(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    let filter = OpenFilter::parse(query.as_deref())?;
+    show_open(&state, &principal, &filter, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+struct WithdrawForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /review/queries/{id}/withdraw`: takes a query back, with the reason; a closed
+/// query or a missing reason is refused on the page, nothing written.
+async fn withdraw_post(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<WithdrawForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = crate::patients::parse_id(&id)?;
+    match withdraw(&state, principal.clone(), id, form.reason).await {
+        Ok(_) => Ok(Redirect::to("/review/queries/open").into_response()),
+        Err(Refused::Fields(errors)) => {
+            let said: Vec<String> = errors.iter().map(|(f, e)| format!("{f}: {e}")).collect();
+            let reason = format!("query {id} was not withdrawn: {}", said.join("; "));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            show_open(
+                &state,
+                &principal,
+                &OpenFilter::default(),
+                Some(&reason),
+                status,
+            )
+            .await
+        }
+        Err(Refused::Whole(WebError::Conflict(reason))) => {
+            let status = StatusCode::CONFLICT;
+            show_open(
+                &state,
+                &principal,
+                &OpenFilter::default(),
+                Some(&reason),
+                status,
+            )
+            .await
+        }
+        Err(Refused::Whole(other)) => Err(Refusal(other)),
+    }
+}
+
 /// The start page's section for a physician with queries waiting.
 pub(crate) async fn start_section(
     state: &AppState,
@@ -367,6 +525,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "the physician's open queries",
             get(my_queries),
+        ),
+        route(
+            Method::GET,
+            "/review/queries/open",
+            review,
+            true,
+            "every open physician query, by physician and days waiting",
+            get(open_queries),
+        ),
+        route(
+            Method::POST,
+            "/review/queries/{id}/withdraw",
+            review,
+            false,
+            "withdraw an open physician query, with the reason",
+            post(withdraw_post),
         ),
         route(
             Method::POST,
