@@ -134,7 +134,7 @@ pub struct FollowUpTask {
     #[serde(with = "rfc3339::option")]
     pub escalated_at: Option<OffsetDateTime>,
     /// Who opened it (a username).
-    pub created_by: String,
+    pub opened_by: String,
     /// When it was done or cancelled.
     #[serde(with = "rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
@@ -152,7 +152,7 @@ impl Validate for FollowUpTask {
         v.max_len("description", &self.description, 1000);
         v.required("obtain_from", &self.obtain_from);
         v.max_len("obtain_from", &self.obtain_from, 200);
-        v.required("created_by", &self.created_by);
+        v.required("opened_by", &self.opened_by);
         v.optional_text("assignee", self.assignee.as_deref(), 100);
         for (idx, contact) in self.contacts.iter().enumerate() {
             v.required(&format!("contacts[{idx}].by"), &contact.by);

@@ -26,7 +26,7 @@ pub struct NewTask {
     /// By when.
     pub due_at: OffsetDateTime,
     /// Who opens it.
-    pub created_by: String,
+    pub opened_by: String,
 }
 
 /// A change to a follow-up task.
@@ -79,7 +79,7 @@ pub fn add_task(
         due_at: new.due_at,
         contacts: Vec::new(),
         escalated_at: None,
-        created_by: new.created_by.clone(),
+        opened_by: new.opened_by.clone(),
         closed_at: None,
         closed_reason: None,
     };

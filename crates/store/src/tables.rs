@@ -140,7 +140,7 @@ tables! {
     FollowUpTask => "follow_up_tasks" [
         patient_id: Int, encounter_id: Int, kind: Text, description: Text, obtain_from: Text,
         assignee: Text, status: Text, due_at: Timestamp, contacts: Json, escalated_at: Timestamp,
-        created_by: Text, closed_at: Timestamp, closed_reason: Text,
+        opened_by: Text, closed_at: Timestamp, closed_reason: Text,
     ];
     PatientGroup => "patient_groups" [
         name: Text, identifier_system: Text, identifier_value: Text, members: Json,

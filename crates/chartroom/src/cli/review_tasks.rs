@@ -151,7 +151,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: TaskCmd, json: bool) -> Res
                 obtain_from: from,
                 assignee: assign,
                 due_at: store.clock().now() + time::Duration::days(due_days),
-                created_by: by,
+                opened_by: by,
             };
             let task = write(store, auditor, None, |tx| {
                 review::add_task(tx, &actor, &new)

@@ -16,7 +16,7 @@ fn new_task(chart: &Chart, due_in: Duration, now: time::OffsetDateTime) -> NewTa
         obtain_from: "the patient".into(),
         assignee: Some("hana".into()),
         due_at: now + due_in,
-        created_by: "hana".into(),
+        opened_by: "hana".into(),
     }
 }
 

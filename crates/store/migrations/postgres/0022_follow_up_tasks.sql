@@ -21,6 +21,7 @@ CREATE TABLE follow_up_tasks (
     due_at TIMESTAMPTZ NOT NULL,
     contacts JSONB NOT NULL,
     escalated_at TIMESTAMPTZ,
+    opened_by TEXT NOT NULL,
     closed_at TIMESTAMPTZ,
     closed_reason TEXT
 );

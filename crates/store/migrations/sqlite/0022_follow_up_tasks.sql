@@ -21,6 +21,7 @@ CREATE TABLE follow_up_tasks (
     due_at TEXT NOT NULL,
     contacts TEXT NOT NULL,
     escalated_at TEXT,
+    opened_by TEXT NOT NULL,
     closed_at TEXT,
     closed_reason TEXT
 );

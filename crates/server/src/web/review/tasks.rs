@@ -255,7 +255,7 @@ async fn add(
                 obtain_from: form.from.clone(),
                 assignee: Some(form.assign.clone()),
                 due_at,
-                created_by: principal.username.clone(),
+                opened_by: principal.username.clone(),
             };
             write(&state, &principal, None, move |tx, actor, _| {
                 review::add_task(tx, actor, &new)
