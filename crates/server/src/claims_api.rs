@@ -275,7 +275,7 @@ async fn override_api(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
-    Json(body): Json<OverrideBody>,
+    crate::body::JsonBody(body): crate::body::JsonBody<OverrideBody>,
 ) -> Result<Json<JsonValue>, WebError> {
     let id = crate::patients::parse_id(&id)?;
     let claim = override_claim(&state, &principal, id, body.edit, body.reason).await?;
