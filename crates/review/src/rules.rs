@@ -7,7 +7,6 @@ use records::{EncounterClass, NoteType, Responsible, Severity};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -90,37 +89,11 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
 }
 
-/// One problem in a rules file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleProblem {
-    /// 1-based line.
-    pub line: usize,
-    /// The field (`rules.poa-missing.due_hours`).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
+/// One problem in a rules file: its line, field and what is wrong.
+pub type RuleProblem = facility_file::Problem;
 
 /// A rejected rules file: every problem found, each with its line.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct RulesError {
-    /// The file's name, for messages.
-    pub file: String,
-    /// Every problem, in line order.
-    pub problems: Vec<RuleProblem>,
-}
-
-impl fmt::Display for RulesError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (idx, p) in self.problems.iter().enumerate() {
-            if idx > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{}:{}: {}: {}", self.file, p.line, p.field, p.message)?;
-        }
-        Ok(())
-    }
-}
+pub type RulesError = facility_file::FileError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,25 +117,12 @@ struct RuleSpec {
 }
 
 struct Reader<'t> {
-    text: &'t str,
-    problems: Vec<RuleProblem>,
+    problems: facility_file::Problems<'t>,
 }
 
 impl Reader<'_> {
-    fn line(&self, span: Range<usize>) -> usize {
-        let end = span.start.min(self.text.len());
-        self.text
-            .get(..end)
-            .map_or(1, |before| before.matches('\n').count() + 1)
-    }
-
     fn problem(&mut self, span: Range<usize>, field: String, message: impl Into<String>) {
-        let line = self.line(span);
-        self.problems.push(RuleProblem {
-            line,
-            field,
-            message: message.into(),
-        });
+        self.problems.add(span, field, message);
     }
 
     /// A value of a snake_case enum (`history_and_physical`), or a problem naming the
@@ -231,24 +191,8 @@ impl RuleSet {
     }
 
     fn read(text: &str, file: &str, base: Option<&RuleSet>) -> Result<Self, RulesError> {
-        let mut reader = Reader {
-            text,
-            problems: Vec::new(),
-        };
-        let parsed: RulesFile = match toml::from_str(text) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                let line = error.span().map_or(1, |span| reader.line(span));
-                return Err(RulesError {
-                    file: file.to_owned(),
-                    problems: vec![RuleProblem {
-                        line,
-                        field: "file".into(),
-                        message: error.message().trim().to_owned(),
-                    }],
-                });
-            }
-        };
+        let (parsed, problems) = facility_file::Problems::parse::<RulesFile>(text, file)?;
+        let mut reader = Reader { problems };
         let mut rules: BTreeMap<String, Rule> = base
             .map(|b| b.rules.iter().map(|r| (r.id.clone(), r.clone())).collect())
             .unwrap_or_default();
@@ -274,17 +218,9 @@ impl RuleSet {
                 rules.insert(id.clone(), rule);
             }
         }
-        if reader.problems.is_empty() {
-            Ok(Self {
-                rules: rules.into_values().collect(),
-            })
-        } else {
-            reader.problems.sort_by_key(|p| p.line);
-            Err(RulesError {
-                file: file.to_owned(),
-                problems: reader.problems,
-            })
-        }
+        reader.problems.finish(Self {
+            rules: rules.into_values().collect(),
+        })
     }
 }
 
@@ -298,7 +234,7 @@ fn merge(
     id: &str,
 ) -> Option<Rule> {
     let field = |name: &str| format!("{prefix}.{name}");
-    let n_before = reader.problems.len();
+    let n_before = reader.problems.count();
     let note_type = spec
         .note_type
         .as_ref()
@@ -445,7 +381,7 @@ fn merge(
             }
         }
     }
-    if reader.problems.len() > n_before {
+    if reader.problems.count() > n_before {
         return None;
     }
     Some(Rule {

@@ -1,0 +1,21 @@
+//! Public-health surveillance, the way health departments run syndromic surveillance (CDC
+//! NSSP / ESSENCE): syndromes as data, daily visit counts by syndrome, place and age band
+//! kept in step with the encounters written, outbreak detection on those counts, and alerts
+//! for the public-health role to work. No HTTP here: the CLI and the server call in.
+//!
+//! - `syndromes`: the syndrome definitions (defaults in `default_syndromes.toml`, a facility
+//!   file over them), every code checked against the ICD-10-CM releases, every problem with
+//!   its line.
+//! - `pattern`: ICD-10-CM code patterns (a code and what is below it, `R50*`, `A00-A09`).
+//!
+//! Invariants:
+//! - Surveillance is aggregate: nothing here returns a patient.
+//! - A syndromes file is used whole or not at all.
+
+mod pattern;
+pub mod syndromes;
+
+pub use pattern::CodePattern;
+pub use syndromes::{
+    ALL_VISITS, DEFAULT_SYNDROMES, Syndrome, SyndromeProblem, SyndromeSet, SyndromesError, words,
+};
