@@ -29,6 +29,8 @@ mod migrate;
 mod notes;
 pub use migrate::latest_version;
 mod patient_fuzzy;
+mod patient_index;
+mod patient_merge;
 mod patients;
 mod postgres;
 mod private_file;
@@ -57,6 +59,10 @@ pub use conn::Dialect;
 pub use error::{Error, Result};
 pub use filter::{Filter, Op, Sort, fold_name};
 pub use history::{FieldChange, HistoryEntry};
+pub use patient_index::{
+    CandidatePair, DecisionRecord, FoundPair, IndexFigures, PairDecision, SavedPairs,
+};
+pub use patient_merge::{MergeRecord, NOT_MOVED, chart_tables};
 pub use patients::{PatientQuery, PatientSummary};
 pub use postgres::redact_url;
 pub use private_file::{TOTP_KEY_FILE, key_in, secure_data_dir};

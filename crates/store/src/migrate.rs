@@ -147,6 +147,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_follow_up_tasks.sql"),
         postgres: include_str!("../migrations/postgres/0022_follow_up_tasks.sql"),
     },
+    Migration {
+        version: 23,
+        name: "patient_index",
+        sqlite: include_str!("../migrations/sqlite/0023_patient_index.sql"),
+        postgres: include_str!("../migrations/postgres/0023_patient_index.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

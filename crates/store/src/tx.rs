@@ -155,6 +155,11 @@ impl<'a> Tx<'a> {
         self.now
     }
 
+    /// The connection, for the store's own modules.
+    pub(crate) fn conn(&mut self) -> &mut dyn Conn {
+        &mut *self.conn
+    }
+
     /// The SQL engine (for the few queries that differ).
     pub fn dialect(&self) -> Dialect {
         self.conn.dialect()
@@ -405,7 +410,7 @@ impl<'a> Tx<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn append_history(
+    pub(crate) fn append_history(
         &mut self,
         kind: &str,
         id: i64,

@@ -11,6 +11,7 @@ mod filters;
 mod fixtures;
 mod groups;
 mod long_reads;
+mod patient_index;
 mod private_files;
 mod records_roundtrip;
 mod registration;
