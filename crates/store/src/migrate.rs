@@ -153,6 +153,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_patient_index.sql"),
         postgres: include_str!("../migrations/postgres/0023_patient_index.sql"),
     },
+    Migration {
+        version: 24,
+        name: "syndromic_counts",
+        sqlite: include_str!("../migrations/sqlite/0024_syndromic_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0024_syndromic_counts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -7,11 +7,14 @@
 //!   file over them), every code checked against the ICD-10-CM releases, every problem with
 //!   its line.
 //! - `pattern`: ICD-10-CM code patterns (a code and what is below it, `R50*`, `A00-A09`).
+//! - `counts`: daily visits by syndrome, ZIP3 and age band with the all-visits denominator
+//!   (schema 24), kept in step with the encounters written by `counts::step`.
 //!
 //! Invariants:
 //! - Surveillance is aggregate: nothing here returns a patient.
 //! - A syndromes file is used whole or not at all.
 
+pub mod counts;
 mod pattern;
 pub mod syndromes;
 
