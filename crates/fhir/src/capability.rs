@@ -38,10 +38,12 @@ pub const WRITABLE_TYPES: &[&str] = &[
     "Claim",
     "DocumentReference",
     "Group",
+    "Task",
 ];
 
-/// Of those, the types served read-only (Claims are derived from charges).
-const READ_ONLY_TYPES: &[&str] = &["Claim"];
+/// Of those, the types served read-only (Claims are derived from charges; Tasks are chart
+/// review's work items, changed through review itself).
+const READ_ONLY_TYPES: &[&str] = &["Claim", "Task"];
 
 fn interactions(codes: &[&str]) -> Vec<CapabilityInteraction> {
     codes

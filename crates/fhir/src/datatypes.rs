@@ -262,6 +262,9 @@ pub struct Attachment {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Annotation {
+    /// Who wrote it, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_string: Option<String>,
     /// The text (markdown).
     pub text: String,
     /// When.

@@ -10,6 +10,7 @@
 //! - `notes`: a physician's unsigned notes and signing one as their provider.
 //! - `review_api`, `query_api`: chart review's work queue and its actions; physician
 //!   queries asked by the department and answered by the physician addressed;
+//!   `task_api`: data-collection follow-up tasks (open, contact, assign, close, list);
 //!   `metrics_api`: the delinquency figures and their monthly trend.
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
@@ -54,6 +55,7 @@ mod review_watch;
 mod routes;
 mod serve;
 mod state;
+mod task_api;
 mod tokens;
 mod totp_vault;
 mod web;

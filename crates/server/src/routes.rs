@@ -319,6 +319,7 @@ fn table() -> Vec<Entry> {
     table.extend(crate::fhir_rest::routes());
     table.extend(crate::review_api::routes());
     table.extend(crate::query_api::routes());
+    table.extend(crate::task_api::routes());
     table.extend(crate::metrics_api::routes());
     table.extend(crate::web::review::routes());
     table.extend(crate::claims_api::routes());

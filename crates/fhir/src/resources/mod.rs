@@ -8,9 +8,11 @@
 
 mod clinical;
 mod exchange;
+mod workflow;
 
 pub use clinical::*;
 pub use exchange::*;
+pub use workflow::*;
 
 use crate::datatypes::{
     Address, Attachment, CodeableConcept, ContactPoint, HumanName, Identifier, Period, Quantity,

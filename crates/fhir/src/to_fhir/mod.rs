@@ -11,10 +11,15 @@
 mod claim;
 mod clinical;
 mod group;
+mod task;
 
 pub use claim::charge_claim;
 #[allow(unused_imports)]
 pub(crate) use clinical::*;
+pub use task::{
+    FOLLOW_UP_KIND, QUERY_PART, RESPONSIBLE, REVIEW_RULE, REVIEW_STATUS, REVIEW_TASK,
+    deficiency_task_status, follow_up_task_status, query_task_status,
+};
 
 use crate::datatypes::{
     Address as FhirAddress, CodeableConcept, ContactPoint, HumanName, Identifier, Meta, Period,
@@ -39,13 +44,25 @@ pub const NOTE_TYPE: &str = "urn:chartroom:note-type";
 /// NUCC provider taxonomy.
 pub const NUCC_TAXONOMY: &str = "http://nucc.org/provider-taxonomy";
 
-/// The FHIR id of a record: its id, prefixed for the second kind sharing a FHIR type.
+/// The FHIR id of a record: its id, prefixed for the second and later kinds sharing a FHIR
+/// type (see `id_prefix`).
 pub fn resource_id(kind: &str, id: i64) -> String {
-    match kind {
-        "problem" => format!("problem-{id}"),
-        "payer" => format!("payer-{id}"),
-        _ => id.to_string(),
+    match id_prefix(kind) {
+        Some(prefix) => format!("{prefix}{id}"),
+        None => id.to_string(),
     }
+}
+
+/// The prefix of a record kind's FHIR ids when it shares its FHIR type with another kind:
+/// `problem-` (Condition), `payer-` (Organization), `query-` and `followup-` (Task).
+pub fn id_prefix(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "problem" => "problem-",
+        "payer" => "payer-",
+        "physician_query" => "query-",
+        "follow_up_task" => "followup-",
+        _ => return None,
+    })
 }
 
 /// A record kind that has a FHIR form.

@@ -3,8 +3,10 @@
 //!
 //! Invariants:
 //! - A FHIR id maps to exactly one record: `problem-7` is problem 7 beside diagnosis
-//!   Condition `7`, `payer-3` is payer 3 beside facility Organization `3` (the `fhir`
-//!   crate's `resource_id`); anything else that is not a positive integer names nothing.
+//!   Condition `7`, `payer-3` is payer 3 beside facility Organization `3`, `query-7` and
+//!   `followup-7` are a physician query and a follow-up task beside deficiency Task `7`
+//!   (the `fhir` crate's `resource_id` and `id_prefix`); anything else that is not a
+//!   positive integer names nothing.
 //! - The route of a type needs the weakest permission among its kinds; each record kind's
 //!   own permission is checked again before it is shown or written (a billing clerk may
 //!   read diagnosis Conditions but not problem-list ones).
@@ -30,6 +32,9 @@ pub(crate) enum Kind {
     Note,
     Charge,
     Group,
+    Deficiency,
+    Query,
+    FollowUp,
 }
 
 /// Runs `$body` with `$R` bound to the record type of `$kind`.
@@ -101,6 +106,18 @@ macro_rules! with_record {
                 type $R = records::PatientGroup;
                 $body
             }
+            K::Deficiency => {
+                type $R = records::Deficiency;
+                $body
+            }
+            K::Query => {
+                type $R = records::PhysicianQuery;
+                $body
+            }
+            K::FollowUp => {
+                type $R = records::FollowUpTask;
+                $body
+            }
         }
     }};
 }
@@ -126,6 +143,9 @@ impl Kind {
             Self::Note => "note",
             Self::Charge => "charge",
             Self::Group => "group",
+            Self::Deficiency => "deficiency",
+            Self::Query => "physician_query",
+            Self::FollowUp => "follow_up_task",
         }
     }
 
@@ -138,6 +158,9 @@ impl Kind {
             // the permissions of the Patient resources it lists (registration staff and
             // HIM keep rosters; a clinician who may read patients may read who is on one).
             Self::Group => Some(DataCategory::Demographics),
+            // Review's work items say what a chart lacks, by encounter (audited as the
+            // review queue is); reading them needs `review-chart` (below).
+            Self::Deficiency | Self::Query | Self::FollowUp => Some(DataCategory::Encounters),
             other => DataCategory::of_record_kind(other.store_kind()),
         }
     }
@@ -145,14 +168,23 @@ impl Kind {
     /// What reading one record of this kind needs. Practitioners, facilities and payers
     /// are directory entries, readable with demographics.
     pub(crate) fn read_permission(self) -> Permission {
+        if self.is_review_work() {
+            return Permission::ReviewChart;
+        }
         self.category()
             .map_or(Permission::ReadDemographics, DataCategory::read_permission)
+    }
+
+    /// Chart review's work items (Task), read-only over FHIR.
+    pub(crate) fn is_review_work(self) -> bool {
+        matches!(self, Self::Deficiency | Self::Query | Self::FollowUp)
     }
 
     /// What creating, changing or deleting one needs.
     pub(crate) fn write_permission(self) -> Permission {
         match self {
             Self::Payer => Permission::WriteInsurance,
+            review if review.is_review_work() => Permission::ReviewChart,
             other => other.category().map_or(
                 Permission::WriteDemographics,
                 DataCategory::write_permission,
@@ -276,6 +308,12 @@ pub(crate) const TYPES: &[ResourceType] = &[
         read: P::ReadBilling,
         write: None,
     },
+    ResourceType {
+        name: "Task",
+        kinds: &[K::Deficiency, K::Query, K::FollowUp],
+        read: P::ReviewChart,
+        write: None,
+    },
 ];
 
 /// The type called `name`.
@@ -296,8 +334,8 @@ impl ResourceType {
     pub(crate) fn parse_id(&self, id: &str) -> Option<(Kind, i64)> {
         let positive = |text: &str| text.parse::<i64>().ok().filter(|n| *n > 0);
         for kind in self.kinds.iter().skip(1) {
-            let prefix = format!("{}-", kind.store_kind());
-            if let Some(rest) = id.strip_prefix(&prefix) {
+            let prefix = fhir::id_prefix(kind.store_kind()).unwrap_or_default();
+            if let Some(rest) = id.strip_prefix(prefix).filter(|_| !prefix.is_empty()) {
                 return positive(rest).map(|n| (*kind, n));
             }
         }

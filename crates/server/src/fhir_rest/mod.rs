@@ -8,7 +8,8 @@
 //!   `transaction`: batch and transaction Bundles; `audit_event`: the trail as AuditEvents.
 //! - `resource`: one record as a resource, and reference resolution; `write`: incoming
 //!   resources validated, mapped and stored; `versions`: earlier versions rebuilt from
-//!   the store's history; `claim`: charges as read-only Claims.
+//!   the store's history; `claim`: charges as read-only Claims; chart review's
+//!   deficiencies, physician queries and follow-up tasks are read-only Tasks (`kinds`).
 //! - `headers`, `outcome`, `bundles`, `trail`, `run`: HTTP headers, OperationOutcomes,
 //!   Bundles the server writes, audit entries, and running work in audited transactions.
 //! - `bulk_export`: Bulk Data `$export` at system, Patient and Group level (kick-off,
@@ -423,6 +424,7 @@ pub(crate) fn routes() -> Vec<Entry> {
     ));
     table.extend(type_routes(find_type("Group"), paths!("Group")));
     table.extend(type_routes(find_type("Claim"), paths!("Claim")));
+    table.extend(type_routes(find_type("Task"), paths!("Task")));
     table.extend(export_routes());
     table
 }

@@ -49,6 +49,9 @@ serve_via_to_fhir! {
     records::Allergy => |s| Some(s.record.patient_id.0),
     records::ClinicalNote => |s| Some(s.record.patient_id.0),
     records::PatientGroup => |_s| None,
+    records::Deficiency => |s| Some(s.record.patient_id.0),
+    records::PhysicianQuery => |s| Some(s.record.patient_id.0),
+    records::FollowUpTask => |s| Some(s.record.patient_id.0),
 }
 
 /// A record found for a FHIR interaction.

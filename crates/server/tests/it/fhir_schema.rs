@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use privacy::Role;
 use serde_json::json;
 
-fn keep(name: &str, reply: &Reply) {
+pub(crate) fn keep(name: &str, reply: &Reply) {
     assert!(
         reply.body["resourceType"].is_string(),
         "{name}: {}",

@@ -30,6 +30,7 @@ mod removal;
 mod review;
 mod review_metrics;
 mod review_queries;
+mod review_tasks;
 mod robust;
 mod roi;
 mod routes;

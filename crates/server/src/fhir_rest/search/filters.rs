@@ -46,6 +46,9 @@ fn date_column(kind: Kind, name: &str) -> Option<(&'static str, bool)> {
         (Kind::Note, "date") => ("authored_at", false),
         (Kind::Coverage, "period") => ("effective_start", true),
         (Kind::Charge, "created") => ("service_date", true),
+        (Kind::Deficiency | Kind::FollowUp, "authored-on") => ("created_at", false),
+        (Kind::Query, "authored-on") => ("asked_at", false),
+        (Kind::Deficiency | Kind::Query | Kind::FollowUp, "modified") => ("updated_at", false),
         (_, "_lastUpdated") => ("updated_at", false),
         _ => return None,
     })
@@ -192,7 +195,104 @@ fn has_encounter(kind: Kind) -> bool {
             | Kind::Medication
             | Kind::Note
             | Kind::Charge
+            | Kind::Deficiency
+            | Kind::Query
+            | Kind::FollowUp
     )
+}
+
+/// The stored statuses of a review work item (`kind`) shown as R4 task status `code`
+/// (`fhir::deficiency_task_status` and its siblings, read backwards).
+fn task_statuses(kind: Kind, code: &str) -> Vec<Value> {
+    let names: Vec<&'static str> = match kind {
+        Kind::Deficiency => records::DeficiencyStatus::ALL
+            .into_iter()
+            .filter(|s| fhir::deficiency_task_status(*s) == code)
+            .map(records::DeficiencyStatus::as_str)
+            .collect(),
+        Kind::Query => [
+            records::QueryStatus::Open,
+            records::QueryStatus::Answered,
+            records::QueryStatus::Withdrawn,
+        ]
+        .into_iter()
+        .filter(|s| fhir::query_task_status(*s) == code)
+        .map(records::QueryStatus::as_str)
+        .collect(),
+        Kind::FollowUp => records::FollowUpStatus::ALL
+            .into_iter()
+            .filter(|s| fhir::follow_up_task_status(*s) == code)
+            .map(records::FollowUpStatus::as_str)
+            .collect(),
+        _ => Vec::new(),
+    };
+    names.into_iter().map(Value::from).collect()
+}
+
+/// A Task parameter (status, business-status, code, owner, part-of) on review work item
+/// kind `kind`.
+fn task_filter(kind: Kind, name: &str, value: &str) -> Applies {
+    let in_or_nothing = |column: &'static str, values: Vec<Value>| {
+        if values.is_empty() {
+            Applies::Nothing
+        } else {
+            Applies::Filter(Filter::In(column, values))
+        }
+    };
+    let (system, code) = token(value);
+    let system = system.filter(|s| !s.is_empty());
+    match name {
+        "status" => in_or_nothing("status", task_statuses(kind, code)),
+        "business-status" => {
+            if system.is_some_and(|s| s != fhir::REVIEW_STATUS) {
+                return Applies::Nothing;
+            }
+            let known = match kind {
+                Kind::Deficiency => records::DeficiencyStatus::parse(code).is_some(),
+                Kind::Query => ["open", "answered", "withdrawn"].contains(&code),
+                _ => records::FollowUpStatus::parse(code).is_some(),
+            };
+            if known {
+                Applies::Filter(text("status", code))
+            } else {
+                Applies::Nothing
+            }
+        }
+        "code" => match (kind, system) {
+            (Kind::Deficiency, None | Some(fhir::REVIEW_RULE)) => {
+                Applies::Filter(text("rule_id", code))
+            }
+            (Kind::Query, None | Some(fhir::REVIEW_TASK)) if code == "physician-query" => {
+                Applies::Filter(Filter::All(vec![]))
+            }
+            (Kind::FollowUp, None | Some(fhir::FOLLOW_UP_KIND)) => {
+                match records::FollowUpKind::parse(code) {
+                    Some(k) => Applies::Filter(text("kind", k.as_str())),
+                    None => Applies::Nothing,
+                }
+            }
+            _ => Applies::Nothing,
+        },
+        "owner" => match (
+            kind,
+            reference_id(value, "Practitioner").and_then(|id| id.parse::<i64>().ok()),
+        ) {
+            (Kind::Deficiency | Kind::Query, Some(id)) => {
+                Applies::Filter(Filter::Compare("provider_id", Op::Eq, Value::Int(id)))
+            }
+            _ => Applies::Nothing,
+        },
+        "part-of" => match (
+            kind,
+            reference_id(value, "Task").and_then(|id| id.parse::<i64>().ok()),
+        ) {
+            (Kind::Query, Some(id)) => {
+                Applies::Filter(Filter::Compare("deficiency_id", Op::Eq, Value::Int(id)))
+            }
+            _ => Applies::Nothing,
+        },
+        _ => Applies::Unknown,
+    }
 }
 
 /// What parameter `name` (modifier removed) with one value means for `kind`.
@@ -235,6 +335,9 @@ pub(crate) fn one_value(
     }
     if let Some((column, is_date)) = date_column(kind, name) {
         return date_filter(name, value, column, is_date, now).map(Applies::Filter);
+    }
+    if kind.is_review_work() {
+        return Ok(task_filter(kind, name, value));
     }
     Ok(match (kind, name) {
         (_, "identifier") => return identifier_filter(kind, value),

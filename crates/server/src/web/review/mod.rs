@@ -410,6 +410,11 @@ pub(crate) async fn chart_section(
         ..QueueBody::default()
     };
     let found = queue(state, principal.clone(), body).await?;
+    let open_tasks = review::TaskQuery {
+        patient_id: Some(patient),
+        ..review::TaskQuery::default()
+    };
+    let tasks = crate::task_api::list(state, principal, open_tasks, false).await?;
     let now = state.store.clock().now();
     Ok(html! {
         section #deficiencies {
@@ -434,5 +439,6 @@ pub(crate) async fn chart_section(
             }
             p { a href="/review" { "The work queue" } }
         }
+        (tasks::chart_part(&state.config.time_zone, &tasks, now))
     })
 }

@@ -14,11 +14,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
 use maud::{Markup, html};
-use privacy::{Action as AuditAction, Permission};
+use privacy::Permission;
 use records::{FollowUpKind, FollowUpTask};
-use review::{NewTask, TaskChange, TaskItem, TaskQuery};
+use review::{TaskChange, TaskItem, TaskQuery};
 use serde::Deserialize;
-use store::{Actor, Stored};
+use store::Stored;
 
 /// The open follow-up tasks, escalating those past due first; audited as a read of each
 /// patient listed.
@@ -26,21 +26,7 @@ pub(crate) async fn open_tasks(
     state: &AppState,
     principal: &Principal,
 ) -> Result<Vec<TaskItem>, WebError> {
-    let principal = principal.clone();
-    state
-        .blocking(move |state| {
-            let now = state.store.clock().now();
-            let actor = Actor::new(format!("user:{}", principal.username));
-            let update = principal.event(now, AuditAction::Update);
-            state.trail.write(&state.store, |audited| {
-                review::escalate_audited(audited, &actor, &update, now)
-            })?;
-            let read = principal.event(now, AuditAction::Read);
-            Ok(state.trail.write(&state.store, |audited| {
-                review::tasks_audited(audited, &read, &TaskQuery::default())
-            })?)
-        })
-        .await
+    crate::task_api::list(state, principal, TaskQuery::default(), true).await
 }
 
 fn task_row(nav: &Nav, item: &TaskItem, now: time::OffsetDateTime) -> Markup {
@@ -134,6 +120,43 @@ pub(crate) fn section(
     }
 }
 
+/// The chart page's part: the patient's open follow-up tasks, each with what is sought,
+/// from whom, its due day and its last contact attempt, linked to the task on the review
+/// page (where contacts are logged and tasks closed).
+pub(crate) fn chart_part(
+    zone: &crate::zone::FacilityZone,
+    items: &[TaskItem],
+    now: time::OffsetDateTime,
+) -> Markup {
+    html! {
+        section #follow-up {
+            h2 { "Data-collection follow-up" }
+            @if items.is_empty() {
+                p { "Nothing being obtained for this chart." }
+            } @else {
+                ul.work {
+                    @for item in items {
+                        @let t = &item.task;
+                        @let r = &t.record;
+                        li id={ "chart-task-" (t.meta.id) } {
+                            a href={ "/review#task-" (t.meta.id) } { (r.description) }
+                            " (" (r.kind.as_str().replace('_', " ")) ", from " (r.obtain_from) ")"
+                            " — " (r.status.as_str())
+                            @if let Some(a) = &r.assignee { " · " (a) }
+                            ", due " (crate::web::text::day_at(zone, r.due_at))
+                            @if r.due_at < now { " " strong { "late" } }
+                            @match r.contacts.last() {
+                                Some(c) => { " · " (r.contacts.len()) " contact attempts, last " (crate::web::text::day_at(zone, c.at)) " " (c.method) ": " (c.outcome) }
+                                None => { " · not contacted yet" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct AddForm {
     #[serde(default)]
@@ -164,33 +187,6 @@ fn number(field: &str, label: &str, text: &str) -> Result<Option<i64>, WebError>
             .map(Some)
             .ok_or_else(|| WebError::bad(field, format!("{label}: \"{t}\" is not a number"))),
     }
-}
-
-/// Writes a task change with its audit entry, as the signed-in user.
-async fn write(
-    state: &AppState,
-    principal: &Principal,
-    before: Option<i64>,
-    change: impl FnOnce(&mut store::Tx<'_>, &Actor, &str) -> store::Result<Stored<FollowUpTask>>
-    + Send
-    + 'static,
-) -> Result<Stored<FollowUpTask>, WebError> {
-    let principal = principal.clone();
-    state
-        .blocking(move |state| {
-            let action = if before.is_some() {
-                AuditAction::Update
-            } else {
-                AuditAction::Create
-            };
-            let who = principal.event(state.store.clock().now(), action);
-            let actor = Actor::new(format!("user:{}", principal.username));
-            let by = principal.username.clone();
-            Ok(state.trail.write(&state.store, |audited| {
-                review::task_audited(audited, &who, before, |tx| change(tx, &actor, &by))
-            })?)
-        })
-        .await
 }
 
 /// The review page again with the refusal under the tasks, or other errors passed on.
@@ -232,32 +228,17 @@ async fn add(
         let patient = number("patient", "Patient id", &form.patient)?
             .ok_or_else(|| WebError::bad("patient", "Patient id is required"))?;
         let encounter = number("encounter", "Encounter id", &form.encounter)?;
-        let kind = FollowUpKind::parse(&form.kind).ok_or_else(|| {
-            WebError::bad(
-                "kind",
-                format!("Kind: \"{}\" is not a kind of task", form.kind),
-            )
-        })?;
         let days = number("due_days", "Due in days", &form.due_days)?.unwrap_or(14);
-        if days > 365 {
-            return Err(WebError::bad("due_days", "Due in days: at most 365"));
-        }
-        Ok((patient, encounter, kind, days))
+        Ok((patient, encounter, form.kind.clone(), days))
     })();
-    let result = match parsed {
-        Ok((patient, encounter, kind, days)) => {
-            let due_at = state.store.clock().now() + time::Duration::days(days);
-            let new = NewTask {
-                patient_id: patient,
-                encounter_id: encounter,
-                kind,
-                description: form.what.clone(),
-                obtain_from: form.from.clone(),
-                assignee: Some(form.assign.clone()),
-                due_at,
-                opened_by: principal.username.clone(),
-            };
-            write(&state, &principal, None, move |tx, actor, _| {
+    let result = match parsed.and_then(|(patient, encounter, kind, days)| {
+        crate::task_api::new_task(&state, &principal, patient, encounter, &kind, Some(days))
+    }) {
+        Ok(mut new) => {
+            new.description = form.what.clone();
+            new.obtain_from = form.from.clone();
+            new.assignee = Some(form.assign.clone());
+            crate::task_api::write(&state, &principal, None, move |tx, actor, _| {
                 review::add_task(tx, actor, &new)
             })
             .await
@@ -287,11 +268,7 @@ async fn apply(
     id: &str,
     change: TaskChange,
 ) -> PageResult {
-    let id = crate::patients::parse_id(id)?;
-    let result = write(state, principal, Some(id), move |tx, actor, by| {
-        review::change_task(tx, actor, id, &change, by)
-    })
-    .await;
+    let result = crate::task_api::apply(state, principal, id, change).await;
     done(state, principal, result).await
 }
 
