@@ -89,3 +89,26 @@ if python_or_skip "mllp_send check"; then
     cargo build -q -p chartroom
     "$venv/bin/python" tools/hl7/mllp_check.py "${CARGO_TARGET_DIR:-target}/debug/chartroom" "$venv/bin/mllp_send" "$venv/bin/python"
 fi
+
+# Surveillance: the detection methods' expected values written again by the reference
+# implementations themselves, CDC's pynssp (PyPI) and R's surveillance package (Debian
+# r-cran-surveillance), and the oracle test run on that fresh file (every statistic within
+# 1e-6); see tools/surveillance-oracle.
+if python_or_skip "surveillance oracle"; then
+    if command -v Rscript >/dev/null 2>&1; then
+        venv="${CARGO_TARGET_DIR:-target}/surveillance-venv"
+        if ! "$venv/bin/python" -c "import pynssp" >/dev/null 2>&1; then
+            python3 -m venv "$venv"
+            "$venv/bin/pip" install -q pynssp requests
+        fi
+        oracle=$(mktemp)
+        "$venv/bin/python" tools/surveillance-oracle/oracle.py "$oracle"
+        CHARTROOM_SURVEILLANCE_ORACLE="$oracle" cargo test -q -p surveillance --test it oracle
+        rm -f "$oracle"
+    elif [ -n "${CI:-}" ]; then
+        echo "Rscript not found: CI must run the surveillance oracle" >&2
+        exit 1
+    else
+        echo "Rscript not found: the surveillance oracle was skipped" >&2
+    fi
+fi

@@ -9,12 +9,15 @@
 //! - `pattern`: ICD-10-CM code patterns (a code and what is below it, `R50*`, `A00-A09`).
 //! - `counts`: daily visits by syndrome, ZIP3 and age band with the all-visits denominator
 //!   (schema 24), kept in step with the encounters written by `counts::step`.
+//! - `detect`: EARS C1/C2/C3, EWMA (as pynssp) and CUSUM (as R surveillance) on a daily
+//!   series, each day's observed, expected, statistic, threshold, p-value and level.
 //!
 //! Invariants:
 //! - Surveillance is aggregate: nothing here returns a patient.
 //! - A syndromes file is used whole or not at all.
 
 pub mod counts;
+pub mod detect;
 mod pattern;
 pub mod syndromes;
 

@@ -1,0 +1,167 @@
+//! Outbreak detection on a daily series: each method gives, for every day it can test, the
+//! observed count, the expected count, the statistic, the threshold it is compared with
+//! and the alert level; a day without enough history before it is not tested (`None`), and a
+//! series too short for any test is an error that says how long it must be, never an alert.
+//!
+//! - `ears`: EARS C1, C2 and C3 (Hutwagner et al. 2003; Fricker et al. 2008), with R
+//!   `surveillance::earsC`'s baselines and bounds.
+//! - `ewma`: NSSP-ESSENCE's EWMA as CDC's pynssp (`alert_ewma`) computes it.
+//! - `cusum`: CUSUM for daily counts as R `surveillance::algo.cusum` computes it (standard
+//!   transformation).
+//!
+//! Every method is pure over a slice of counts, so the benchmark and the oracle test call
+//! exactly what the alerts use.
+
+mod cusum;
+mod ears;
+mod ewma;
+
+pub use cusum::{CusumParams, cusum};
+pub use ears::{EarsParams, c1, c2, c3};
+pub use ewma::{EwmaParams, ewma};
+
+use serde::Serialize;
+use std::fmt;
+
+/// An alert's level, as ESSENCE colours it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Tested, nothing unusual (ESSENCE's blue).
+    None,
+    /// A warning (p below 0.05 for EWMA).
+    Yellow,
+    /// An alert.
+    Red,
+}
+
+impl Level {
+    /// The level's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Yellow => "yellow",
+            Level::Red => "red",
+        }
+    }
+}
+
+/// A detection method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// EARS C1: the last 7 days.
+    C1,
+    /// EARS C2: 7 days after a 2-day guard band.
+    C2,
+    /// EARS C3: C2's excesses over the last three days.
+    C3,
+    /// EWMA (NSSP-ESSENCE, pynssp).
+    Ewma,
+    /// CUSUM (R surveillance, standard transformation).
+    Cusum,
+}
+
+impl Method {
+    /// Every method, in this order.
+    pub const ALL: [Method; 5] = [
+        Method::C1,
+        Method::C2,
+        Method::C3,
+        Method::Ewma,
+        Method::Cusum,
+    ];
+
+    /// The method's name (`c2`, `ewma`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::C1 => "c1",
+            Method::C2 => "c2",
+            Method::C3 => "c3",
+            Method::Ewma => "ewma",
+            Method::Cusum => "cusum",
+        }
+    }
+
+    /// The method named `name`.
+    pub fn parse(name: &str) -> Option<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Runs the method with its published defaults.
+    pub fn run(self, counts: &[f64]) -> Result<Vec<Option<Point>>, TooShort> {
+        match self {
+            Method::C1 => c1(counts, &EarsParams::default()),
+            Method::C2 => c2(counts, &EarsParams::default()),
+            Method::C3 => c3(counts, &EarsParams::c3()),
+            Method::Ewma => ewma(counts, &EwmaParams::default()),
+            Method::Cusum => cusum(counts, &CusumParams::default()),
+        }
+    }
+}
+
+/// What a method says of one day.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    /// The count observed.
+    pub observed: f64,
+    /// The count expected from the baseline.
+    pub expected: f64,
+    /// The method's statistic; `None` where it is undefined (a baseline without variation).
+    pub statistic: Option<f64>,
+    /// The count above which the day alerts, where the method defines one.
+    pub threshold: Option<f64>,
+    /// The p-value, where the method defines one (EWMA).
+    pub p_value: Option<f64>,
+    /// The alert level.
+    pub level: Level,
+}
+
+/// A series too short for a method: no day could be tested.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct TooShort {
+    /// The method.
+    pub method: Method,
+    /// Days the series must have.
+    pub needed: usize,
+    /// Days it has.
+    pub days: usize,
+}
+
+impl fmt::Display for TooShort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the series has {} days, and the method needs at least {} to test one",
+            self.method.as_str(),
+            self.days,
+            self.needed
+        )
+    }
+}
+
+/// `Err` unless the series has `needed` days.
+fn long_enough(method: Method, counts: &[f64], needed: usize) -> Result<(), TooShort> {
+    if counts.len() < needed {
+        Err(TooShort {
+            method,
+            needed,
+            days: counts.len(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Mean and sample standard deviation (n - 1), as R's `sd` and numpy's `std(ddof=1)`.
+fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let ss = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>();
+    (mean, (ss / (n - 1.0)).sqrt())
+}
+
+#[cfg(test)]
+mod tests;

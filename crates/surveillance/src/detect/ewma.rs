@@ -1,0 +1,152 @@
+//! EWMA as NSSP-ESSENCE runs it and CDC's pynssp 0.1.0 (`alert_ewma`, `ewma_loop`) computes
+//! it, step for step, so the oracle test agrees to 1e-6:
+//!
+//! - two smoothed series, `w1` (0.4, gradual events) and `w2` (0.9, sudden events), start at
+//!   the first count;
+//! - the first day tested is day 13 (a minimum baseline of 11 days and the guard band `g` of
+//!   2); its baseline is every day from the first to `g` + 1 days before; the baseline then
+//!   grows a day at a time to `B` + 1 days (29 with `B` = 28, as pynssp's index arithmetic
+//!   gives) and slides;
+//! - expected is the baseline's mean; each series' sigma is the baseline's sample sd times
+//!   the EWMA correction for that length and guard band, plus pynssp's constant, floored at
+//!   its minimum; the Student t quantiles (df = baseline length - 1) are rounded to 5
+//!   decimals as pynssp does;
+//! - a smoothed value more than the alert quantile from expected is pulled back to it, so
+//!   an outbreak does not inflate the days after;
+//! - the day's p-value is the smaller of the two series' upper-tail t p-values (the second
+//!   on ties) with its statistic; red below 0.01, yellow below 0.05.
+//!
+//! Deliberate difference: pynssp refuses a series shorter than `(B + g + 1) / 2` rows (its
+//! size check counts the data frame's cells); here any series long enough to test one day
+//! (14 days) is tested.
+
+use super::{Level, Method, Point, TooShort, long_enough, mean_sd};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// EWMA parameters (pynssp's defaults).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EwmaParams {
+    /// Baseline length `B` (28).
+    pub baseline: usize,
+    /// Guard band `g` (2).
+    pub guard: usize,
+    /// Smoothing for gradual events (0.4).
+    pub w1: f64,
+    /// Smoothing for sudden events (0.9).
+    pub w2: f64,
+}
+
+impl Default for EwmaParams {
+    fn default() -> Self {
+        Self {
+            baseline: 28,
+            guard: 2,
+            w1: 0.4,
+            w2: 0.9,
+        }
+    }
+}
+
+const MIN_BASELINE: usize = 11;
+
+/// pynssp's `np.round(x, 5)`: half to even on the fifth decimal.
+fn round5(x: f64) -> f64 {
+    (x * 1e5).round_ties_even() / 1e5
+}
+
+/// The Student t distribution with `df` degrees of freedom.
+fn student(df: usize) -> Option<StudentsT> {
+    StudentsT::new(0.0, 1.0, df as f64).ok()
+}
+
+/// One smoothed series' sigma for a baseline of `n` days with sample sd `sd`.
+fn sigma(w: f64, n: f64, g: usize, sd: f64, warning: f64) -> f64 {
+    let correction = (w / (2.0 - w) + 1.0 / n
+        - 2.0 * (1.0 - w).powi(g as i32 + 1) * ((1.0 - (1.0 - w).powf(n)) / n))
+        .sqrt();
+    let floor = (w / warning) * (1.0 + 0.5 * (1.0 - w).powi(2));
+    let constant =
+        (0.1289 - (0.2414 - 0.1826 * (1.0 - w).powi(4)) * (10.0_f64 * 0.05).ln()) * (w / warning);
+    floor.max(sd * correction + constant)
+}
+
+/// EWMA over a daily series.
+pub fn ewma(counts: &[f64], params: &EwmaParams) -> Result<Vec<Option<Point>>, TooShort> {
+    let g = params.guard;
+    let first = MIN_BASELINE + g;
+    long_enough(Method::Ewma, counts, first + 1)?;
+    let (w1, w2) = (params.w1, params.w2);
+    let n_days = counts.len();
+    let mut out = vec![None; n_days];
+    let mut z1 = vec![0.0; n_days];
+    let mut z2 = vec![0.0; n_days];
+    let Some(&y0) = counts.first() else {
+        return Ok(out);
+    };
+    z1[0] = y0;
+    z2[0] = y0;
+    for i in 1..first {
+        z1[i] = w1 * counts[i] + (1.0 - w1) * z1[i - 1];
+        z2[i] = w2 * counts[i] + (1.0 - w2) * z2[i - 1];
+    }
+    // The baseline's first and last day; it starts at days 0..=9 and is moved before use.
+    let (mut start, mut end) = (0_usize, MIN_BASELINE - 2);
+    let mut quantiles: Option<(usize, StudentsT, f64, f64)> = None;
+    for i in first..n_days {
+        if end < params.baseline {
+            end += 1;
+        } else {
+            start += 1;
+            end += 1;
+        }
+        let Some(window) = counts.get(start..=end) else {
+            break;
+        };
+        let n = window.len();
+        let df = n - 1;
+        let (t_dist, alert, warning) = match &quantiles {
+            Some((cached, t_dist, alert, warning)) if *cached == df => (*t_dist, *alert, *warning),
+            _ => {
+                let Some(t_dist) = student(df) else {
+                    continue;
+                };
+                let alert = round5(t_dist.inverse_cdf(1.0 - 0.01));
+                let warning = round5(t_dist.inverse_cdf(1.0 - 0.025));
+                quantiles = Some((df, t_dist, alert, warning));
+                (t_dist, alert, warning)
+            }
+        };
+        let (expected, sd) = mean_sd(window);
+        let sigma1 = sigma(w1, n as f64, g, sd, warning);
+        let sigma2 = sigma(w2, n as f64, g, sd, warning);
+        let y = counts[i];
+        z1[i] = w1 * y + (1.0 - w1) * z1[i - 1];
+        z2[i] = w2 * y + (1.0 - w2) * z2[i - 1];
+        let stat1 = (z1[i] - expected) / sigma1;
+        let stat2 = (z2[i] - expected) / sigma2;
+        if stat1.abs() > alert {
+            z1[i] = expected + stat1.signum() * alert * sigma1;
+        }
+        if stat2.abs() > alert {
+            z2[i] = expected + stat2.signum() * alert * sigma2;
+        }
+        let p1 = 1.0 - t_dist.cdf(stat1);
+        let p2 = 1.0 - t_dist.cdf(stat2);
+        let (p_value, statistic) = if p1 < p2 { (p1, stat1) } else { (p2, stat2) };
+        out[i] = Some(Point {
+            observed: y,
+            expected,
+            statistic: Some(statistic),
+            threshold: None,
+            p_value: Some(p_value),
+            level: if p_value < 0.01 {
+                Level::Red
+            } else if p_value < 0.05 {
+                Level::Yellow
+            } else {
+                Level::None
+            },
+        });
+    }
+    Ok(out)
+}
