@@ -654,6 +654,16 @@ impl VisitWriter<'_, '_> {
                 Bill::Service(service, modifiers) => {
                     let at =
                         visit.start + Duration::minutes(between(rng, 5, 60)).min(end - visit.start);
+                    // A procedure in the CPT surgery range (a laceration repair, a
+                    // delivery) is documented in a procedure note.
+                    let surgical = matches!(service.system, System::Cpt)
+                        && service
+                            .code
+                            .parse::<u32>()
+                            .is_ok_and(|n| (10_004..=69_990).contains(&n));
+                    if surgical && operated.is_none() {
+                        operated = Some((at, attending, service.title));
+                    }
                     let id = tx
                         .create(
                             self.run.actor,
@@ -704,7 +714,13 @@ impl VisitWriter<'_, '_> {
                         .meta
                         .id;
                     self.counts.procedures += 1;
-                    if revenue_for(pcs.code).0 == vocab::OPERATING_ROOM {
+                    // Open or endoscopic Medical and Surgical procedures (section 0) have
+                    // an operative report, the operating room's first of all.
+                    let surgical = pcs.code.starts_with('0')
+                        && matches!(pcs.code.get(4..5), Some("0" | "4" | "8" | "F"));
+                    if revenue_for(pcs.code).0 == vocab::OPERATING_ROOM
+                        || (surgical && operated.is_none())
+                    {
                         operated = Some((at, *performer, pcs.title));
                     }
                     let (code, title) = revenue_for(pcs.code);
@@ -813,27 +829,14 @@ impl VisitWriter<'_, '_> {
                         "improving; continue treatment",
                     )?;
                 }
-                if let Some((at, surgeon, title)) = operated {
-                    let at = at + Duration::hours(1);
-                    note(
-                        tx,
-                        rng,
-                        self.counts,
-                        NoteType::OperativeReport,
-                        surgeon,
-                        at,
-                        &format!("{title}; tolerated well"),
-                    )?;
-                }
                 // Recent stays often still lack their discharge summary (it is due 30 days
-                // after discharge); older ones less often, a few never got one.
+                // after discharge); older ones rarely, a few never got one.
                 if let Some(discharged) = visit.end
                     && !chance(
                         rng,
                         match (as_of - discharged.date()).whole_days() {
                             ..=30 => 0.35,
-                            31..=365 => 0.10,
-                            _ => 0.04,
+                            days => notes::missing_share(days),
                         },
                     )
                 {
@@ -853,6 +856,21 @@ impl VisitWriter<'_, '_> {
                     )?;
                 }
             }
+        }
+        // The operative report (a procedure note for minor procedures), missing on a few
+        // recent visits.
+        if let Some((at, surgeon, title)) = operated
+            && !chance(rng, notes::missing_share((as_of - at.date()).whole_days()))
+        {
+            note(
+                tx,
+                rng,
+                self.counts,
+                NoteType::OperativeReport,
+                surgeon,
+                (at + Duration::hours(1)).min(end.max(at)),
+                &format!("{title}; tolerated well"),
+            )?;
         }
         Ok(())
     }

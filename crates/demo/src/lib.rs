@@ -7,9 +7,13 @@
 //! its own generator seeded by (seed, MRN number), and everything random is decided
 //! before database ids exist.
 //!
-//! Data is shaped for the review work later issues build: about 7% of patients have no
-//! coverage, about 8% of notes are unsigned, about one finished inpatient stay in ten has
-//! no discharge summary, and open balances spread across every A/R aging bucket.
+//! Data is shaped for the review work later issues build, as a records department that
+//! chases its charts sees them: most charts complete, some with one or two deficiencies,
+//! a few delinquent. About 7% of patients have no coverage today (most since a plan ended
+//! in the last four months, so their latest visits lack it); half of the last three days'
+//! notes are unsigned, few older ones; a third of the last month's stays still lack their
+//! discharge summary and a quarter of the last fortnight's procedures their operative
+//! report, old ones rarely; open balances spread across every A/R aging bucket.
 //!
 //! Repeated runs into the same store reuse the demo's organizations, providers and payers
 //! and append new patients with fresh MRNs after the highest existing `D` MRN.

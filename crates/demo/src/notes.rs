@@ -1,8 +1,10 @@
 //! Clinical notes: short templated text naming the reason and the coded diagnoses. Some are
 //! left unsigned (and any whose signature would fall after the as-of date), as a records
-//! department sees them: many of the last two weeks' notes, few older ones, almost none
-//! from past years (those were chased long ago), so review has a living queue with a few
-//! delinquent charts rather than years of unsigned notes.
+//! department sees them: half of the last three days' notes, a tenth of the rest of the
+//! fortnight's, few older ones, almost none from past years (those were chased long ago),
+//! so review has a living queue with a few delinquent charts rather than years of
+//! unsigned notes. Procedure notes (operative reports) follow the same rule of thumb:
+//! `missing_share`.
 
 use crate::Counts;
 use crate::random::{between, chance};
@@ -75,9 +77,22 @@ pub(crate) fn write(
 /// The share of notes written `age_days` before the as-of date still unsigned.
 pub(crate) fn unsigned_share(age_days: i64) -> f64 {
     match age_days {
-        ..=14 => 0.30,
-        15..=45 => 0.08,
-        46..=180 => 0.02,
-        _ => 0.003,
+        ..=3 => 0.50,
+        4..=14 => 0.10,
+        15..=45 => 0.03,
+        46..=180 => 0.005,
+        _ => 0.001,
+    }
+}
+
+/// The share of visits `age_days` before the as-of date whose operative report or
+/// discharge summary is still missing: recent ones often (they are being dictated), old
+/// ones rarely (the department chased them).
+pub(crate) fn missing_share(age_days: i64) -> f64 {
+    match age_days {
+        ..=14 => 0.25,
+        15..=30 => 0.15,
+        31..=365 => 0.02,
+        _ => 0.005,
     }
 }

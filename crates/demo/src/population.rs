@@ -156,8 +156,8 @@ fn policy(
     }
 }
 
-/// Insurance over the window: ~7% of people have none (the review work needs
-/// "missing insurance"), Medicare from 65, Medicaid for some children and low-income
+/// Insurance over the window: ~7% of people have none today (the review work needs
+/// "missing insurance"), most of them since a plan ended in the last four months, Medicare from 65, Medicaid for some children and low-income
 /// adults, commercial otherwise, and some a secondary policy.
 fn policies(rng: &mut StdRng, patient: &Patient, as_of: Date) -> Vec<Policy> {
     let age = patient.age_on(as_of);
@@ -174,6 +174,19 @@ fn policies(rng: &mut StdRng, patient: &Patient, as_of: Date) -> Vec<Policy> {
         _ => 0.01,
     };
     if chance(rng, uninsured) {
+        // Most of the uninsured lost a plan lately (a job ended, Medicaid lapsed): their
+        // last weeks' visits have no coverage in force, which registration chases; the
+        // rest never had one in the window.
+        if chance(rng, 0.9) {
+            let start = since(rng);
+            let end = (as_of - Duration::days(between(rng, 10, 120))).max(start);
+            let slot = if chance(rng, 0.4) {
+                PayerSlot::Medicaid
+            } else {
+                commercial(rng)
+            };
+            out.push(policy(rng, slot, CoverageOrder::Primary, start, Some(end)));
+        }
         return out;
     }
     if age >= 65 {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod charts;
+mod demo_mix;
 mod queries;
 mod reconcile;
 mod rules;
