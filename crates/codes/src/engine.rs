@@ -24,7 +24,7 @@ use crate::sources;
 
 /// The processed files shipped in `data/codes/` and compiled into the binary, so a fresh
 /// clone and an installed binary need nothing else.
-const EMBEDDED: [(&str, &[u8]); 8] = [
+const EMBEDDED: [(&str, &[u8]); 9] = [
     (
         "icd10cm-FY2025.gz",
         include_bytes!("../../../data/codes/icd10cm-FY2025.gz"),
@@ -57,6 +57,11 @@ const EMBEDDED: [(&str, &[u8]); 8] = [
         "icd10pcs-definitions-2026.gz",
         include_bytes!("../../../data/codes/icd10pcs-definitions-2026.gz"),
     ),
+    // Last, so the positions of the index, edits and definitions above stay as read below.
+    (
+        "icd10cm-FY2024.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2024.gz"),
+    ),
 ];
 
 /// Sub-directory of the caller's data directory that holds imported releases.
@@ -85,7 +90,7 @@ pub struct CodeSets {
 /// A release known by its metadata and decoded on first use.
 ///
 /// Why lazy: a command such as `chartroom codes validate E11.9` needs one ICD-10-CM release
-/// out of seven embedded files; decoding only what is asked keeps start-up and memory to
+/// out of nine embedded files; decoding only what is asked keeps start-up and memory to
 /// that. Embedded data was checked when it was built and by the tests, so a decode failure
 /// here is reported as an error on use, never a panic. Imported releases are decoded when
 /// opened, so a damaged user file is reported by `open`.

@@ -45,6 +45,92 @@ fn read_plain(p: &Path) -> Result<String, codes::Error> {
     })
 }
 
+/// The order file of the fiscal year before `order`'s: `order` (a CMS ICD-10-CM order file)
+/// with its `addenda` (the CMS order addenda that made it) undone. Addenda lines are
+/// `Add:`, `Delete:`, `Revise from:` and `Revise to:` in the first 13 columns, then the
+/// billable flag, the code (7 columns), the short title (60) and the long title.
+fn order_before_addenda(order: &Path, addenda: &Path) -> Result<String, codes::Error> {
+    let text = read_gz(order)?;
+    // (code, billable flag, short title, long title), in the file's order.
+    let mut entries: Vec<(String, String, String, String)> = Vec::new();
+    for line in text.lines().filter(|l| l.len() >= 16) {
+        let field = |from: usize, to: usize| {
+            line.get(from..to.min(line.len()))
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
+        entries.push((
+            field(6, 13),
+            field(14, 15),
+            field(16, 76),
+            field(77, line.len()),
+        ));
+    }
+    let mut added = std::collections::HashSet::new();
+    let mut deleted = Vec::new();
+    let mut revised = std::collections::HashMap::new();
+    for (idx, line) in read_plain(addenda)?.lines().enumerate() {
+        let Some((what, rest)) = line.get(..13).zip(line.get(13..)) else {
+            continue;
+        };
+        let field = |from: usize, to: usize| {
+            rest.get(from..to.min(rest.len()))
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
+        let entry = (
+            field(2, 9),
+            field(0, 1),
+            field(10, 70),
+            field(71, rest.len()),
+        );
+        let bad = || codes::Error::Parse {
+            path: addenda.to_path_buf(),
+            line: idx + 1,
+            message: format!("addenda line: {:?} is not a code", entry.0),
+        };
+        match what.trim() {
+            "Add:" | "Delete:" | "Revise from:" if entry.0.is_empty() => return Err(bad()),
+            "Add:" => {
+                added.insert(entry.0);
+            }
+            "Delete:" => deleted.push(entry),
+            "Revise from:" => {
+                revised.insert(entry.0.clone(), entry);
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    let before = entries
+        .into_iter()
+        .filter(|e| !added.contains(&e.0))
+        .map(|e| revised.remove(&e.0).unwrap_or(e))
+        .chain(deleted);
+    for (n, (code, flag, short, long)) in before.enumerate() {
+        out.push_str(&format!(
+            "{:05} {code:<7} {flag} {short:<60} {long}\n",
+            n + 1
+        ));
+    }
+    Ok(out)
+}
+
+/// A gzip-compressed text file.
+fn read_gz(p: &Path) -> Result<String, codes::Error> {
+    let io = |e| codes::Error::Io {
+        path: p.to_path_buf(),
+        source: e,
+    };
+    let bytes = std::fs::read(p).map_err(io)?;
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
+        .map_err(io)?;
+    Ok(s)
+}
+
 fn date(s: &str) -> Option<time::Date> {
     parse_date(s)
 }
@@ -56,11 +142,34 @@ fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
     // Each is put in force from the October 1 that starts its fiscal year: the April update
     // is the only full tabular given per year, and its code set equals the October order
     // file's (checked by the reconciliation tests), so only note wording can differ.
-    for (fy, from) in [("2025", "2024-10-01"), ("2026", "2025-10-01")] {
+    // FY2024 has no tabular here: its code set is the FY2025 order file with the CMS FY2025
+    // order addenda undone (what FY2025 added taken out, what it deleted put back, revised
+    // titles as they were), read against the FY2025 tabular for the hierarchy and notes.
+    let derived = std::env::temp_dir().join("icd10cm_order_2024-from-2025-addenda.txt");
+    let fy2024 = order_before_addenda(
+        &cm.join("order/icd10cm_order_2025.txt.gz"),
+        &cm.join("order/icd10cm_order_addenda_2025.txt"),
+    )?;
+    println!(
+        "ICD-10-CM FY2024 order file derived: {} entries",
+        fy2024.lines().count()
+    );
+    std::fs::write(&derived, fy2024).map_err(|e| codes::Error::Io {
+        path: derived.clone(),
+        source: e,
+    })?;
+    let releases = [
+        ("2024", "2025", Some(derived.clone()), false, "2023-10-01"),
+        ("2025", "2025", None, true, "2024-10-01"),
+        ("2026", "2026", None, true, "2025-10-01"),
+    ];
+    for (fy, tabular_fy, order, code_list, from) in releases {
         let inputs = ImportInputs {
-            tabular: cm.join(format!("icd10cm-tabular-FY{fy}-April.xml.gz")),
-            order: Some(cm.join(format!("order/icd10cm_order_{fy}.txt.gz"))),
-            code_list: Some(cm.join(format!("code-list-FY{fy}-April.txt.gz"))),
+            tabular: cm.join(format!("icd10cm-tabular-FY{tabular_fy}-April.xml.gz")),
+            order: Some(
+                order.unwrap_or_else(|| cm.join(format!("order/icd10cm_order_{fy}.txt.gz"))),
+            ),
+            code_list: code_list.then(|| cm.join(format!("code-list-FY{fy}-April.txt.gz"))),
         };
         let req = ImportRequest {
             system: System::Icd10Cm,
@@ -133,28 +242,15 @@ fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
         write(out, out_name, &bytes)?;
     }
     let ix_dir = cm.join("index-2025");
-    let read = |p: &Path| -> Result<String, codes::Error> {
-        let bytes = std::fs::read(p).map_err(|e| codes::Error::Io {
-            path: p.to_path_buf(),
-            source: e,
-        })?;
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
-            .map_err(|e| codes::Error::Io {
-                path: p.to_path_buf(),
-                source: e,
-            })?;
-        Ok(s)
-    };
     let csv = ix_dir.join("ICD10CM_2025_Index.csv.gz");
-    let mut indexes = vec![parse_index_csv(&csv, &read(&csv)?)?];
+    let mut indexes = vec![parse_index_csv(&csv, &read_gz(&csv)?)?];
     for (f, kind) in [
         ("icd-10-cm-drug-2025.xml.gz", IndexKind::Drugs),
         ("icd-10-cm-neoplasm-2025.xml.gz", IndexKind::Neoplasm),
         ("icd-10-cm-eindex-2025.xml.gz", IndexKind::ExternalCause),
     ] {
         let p = ix_dir.join(f);
-        indexes.push(parse_index_xml(&p, &read(&p)?, kind)?);
+        indexes.push(parse_index_xml(&p, &read_gz(&p)?, kind)?);
     }
     for ix in &indexes {
         println!("index {:?}: {} terms", ix.kind, ix.terms.len());
@@ -165,7 +261,7 @@ fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
         &codes::index::write("FY2025", &indexes)?,
     )?;
     let mce = shared.join("mce/MCE_Simple_Code_Edits_v37.txt.gz");
-    let edits = codes::edits::parse_mce(&mce, &read(&mce)?)?;
+    let edits = codes::edits::parse_mce(&mce, &read_gz(&mce)?)?;
     println!("MCE edits: {:?} (diagnoses, procedures)", edits.len());
     write(out, "edits-mce-v37.gz", &codes::edits::write(&edits)?)?;
     let defs_path = shared.join("icd10pcs/icd10pcs_definitions_2026.xml");

@@ -366,6 +366,25 @@ pub(crate) fn reconcile(
                 report.dropped.push(n.code.clone());
             }
         }
+        // A heading the authority lacks whose codes are all dropped goes too (a release
+        // read against a later year's tabular: the later year's new subdivisions), deepest
+        // first, so it does not come back as a billable leaf.
+        for i in (0..nodes.len()).rev() {
+            let Some(n) = nodes.get(i) else { continue };
+            if !is_code(n) || auth.contains(&n.code) || !keep.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let kept_child = nodes
+                .iter()
+                .enumerate()
+                .any(|(j, c)| c.parent == Some(i as u32) && keep.get(j).copied().unwrap_or(false));
+            if !kept_child {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = false;
+                }
+                report.dropped.push(n.code.clone());
+            }
+        }
     }
     let mut remap = vec![u32::MAX; nodes.len()];
     let mut out: Vec<Node> = Vec::with_capacity(nodes.len());

@@ -45,7 +45,7 @@ fn code_expanded_in_fy2026_stops_being_billable() {
 }
 
 #[test]
-fn no_release_before_fy2025_and_release_chain() {
+fn no_release_before_fy2024_and_release_chain() {
     let err = sets().icd10cm(d("2020-01-01")).unwrap_err();
     assert!(matches!(err, Error::NoRelease { .. }));
     let rel = sets().releases();
@@ -72,4 +72,34 @@ fn hcpcs_termination_dates() {
         .unwrap();
     assert!(v.exists);
     assert_eq!(v.billable, t >= d("2026-03-01"));
+}
+
+#[test]
+fn fy2024_is_the_fy2025_code_set_before_its_addenda() {
+    let p = Patient::default();
+    let check = |code: &str, on: &str| sets().validate(System::Icd10Cm, code, d(on), &p).unwrap();
+    // Billable until FY2025 subdivided it (the addenda's Delete line).
+    let old = check("C83.39", "2024-09-30");
+    assert_eq!(old.release, "FY2024");
+    assert!(old.valid, "{:?}", old.problems);
+    assert!(!check("C83.39", "2024-10-01").billable);
+    // Added by FY2025: not a code before it.
+    let new = check("C81.0A", "2024-09-30");
+    assert!(!new.exists, "{:?}", new.problems);
+    assert!(check("C81.0A", "2024-10-01").valid);
+    // Unchanged codes are valid in both, and FY2024 starts on 2023-10-01.
+    assert!(check("J20.9", "2023-10-01").valid);
+    assert!(sets().icd10cm(d("2023-09-30")).is_err());
+    let fy24 = sets()
+        .releases()
+        .into_iter()
+        .find(|r| r.system == System::Icd10Cm && r.name == "FY2024")
+        .unwrap();
+    assert_eq!(fy24.effective_from, d("2023-10-01"));
+    assert_eq!(fy24.effective_to, Some(d("2024-09-30")));
+    assert!(
+        fy24.source.contains("2024-from-2025-addenda"),
+        "{}",
+        fy24.source
+    );
 }

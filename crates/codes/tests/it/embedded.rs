@@ -55,7 +55,11 @@ fn notes_and_seventh_characters() {
     );
     assert_eq!(
         detail.history,
-        vec![("FY2025".to_string(), true), ("FY2026".to_string(), true)]
+        vec![
+            ("FY2024".to_string(), true),
+            ("FY2025".to_string(), true),
+            ("FY2026".to_string(), true)
+        ]
     );
 }
 

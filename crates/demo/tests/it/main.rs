@@ -244,6 +244,38 @@ fn every_code_is_real() {
 }
 
 #[test]
+fn every_diagnosis_is_valid_on_its_date_of_service() {
+    // Three years before 2026-11-25 start on 2023-11-25: FY2024 is in force then.
+    let (store, _) = demo(200, 2);
+    let sets = codes::CodeSets::embedded().unwrap();
+    let none = codes::Patient::default();
+    let rows = store
+        .read(|tx| {
+            tx.query(
+                "SELECT DISTINCT d.code, substr(e.admit_at, 1, 10) FROM diagnoses d \
+                 JOIN encounters e ON e.id = d.encounter_id",
+                &[],
+            )
+        })
+        .unwrap();
+    let mut releases = std::collections::BTreeSet::new();
+    for row in &rows {
+        let code = row.text(0).unwrap();
+        let on = codes::parse_date(row.text(1).unwrap()).unwrap();
+        let v = sets
+            .validate(codes::System::Icd10Cm, code, on, &none)
+            .unwrap();
+        assert!(v.valid, "{code} on {on} ({}): {:?}", v.release, v.problems);
+        releases.insert(v.release);
+    }
+    assert_eq!(
+        releases.into_iter().collect::<Vec<_>>(),
+        ["FY2024", "FY2025", "FY2026"],
+        "the demo's three years reach back into FY2024"
+    );
+}
+
+#[test]
 fn repeated_runs_append_and_reuse_reference_data() {
     let (store, _) = demo(20, 5);
     let before = store.read(|tx| tx.stats()).unwrap();
