@@ -3,7 +3,8 @@
 // Walks what a records department does on a fresh install: the first administrator signs in
 // and enrols an authenticator, adds a billing user, a physician, an HIM technician and an
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
-// searches (with a typo), posts a payment, and cannot read note text or edit demographics, works the
+// searches (with a typo), posts a payment, and cannot read note text or edit demographics, sees on the start page the claims held, an 835 not posted and a payment
+// no claim matched, works the
 // claims (status list, a claim's scrub results, A/R aging, denials); the physician breaks
 // the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
@@ -152,6 +153,16 @@ async function main() {
   chartroom(data, ["user", "add", "fran", "--role", "front-desk", "--password-stdin"], PASSWORD + "\n");
   // Claims drafted, scrubbed and the clean ones sent, for billing's claim pages.
   chartroom(data, ["claims", "submit", "--out", path.join(dir, "claims"), "--receiver-id", "CLEARHOUSE01", "--tax-id", "043456789"]);
+  // 835s for billing's start page: one received and not posted, one posted whose payment
+  // matches no claim.
+  const era = (trace, clp01) => "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*CHARTROOM01    *260315*1200*^*00501*000000315*0*P*:~" +
+    "GS*HP*PAYER01*CHARTROOM01*20260315*1200*315*X*005010X221A1~ST*835*0001~BPR*I*80*C*CHK************20260315~" +
+    `TRN*1*${trace}*1512345678~N1*PR*EXAMPLE HEALTH PLAN~N1*PE*MAPLE FAMILY PRACTICE*XX*1234567893~LX*1~` +
+    `CLP*${clp01}*1*150.5*80*0*12*PCN901~CAS*CO*45*70.5~SE*9*0001~GE*1*315~IEA*1*000000315~`;
+  fs.writeFileSync(path.join(dir, "waiting.835"), era("CHK5001", "E999998"));
+  chartroom(data, ["claims", "receive-835", path.join(dir, "waiting.835")]);
+  fs.writeFileSync(path.join(dir, "posted.835"), era("CHK5002", "E999999"));
+  chartroom(data, ["claims", "post-835", path.join(dir, "posted.835")]);
   chartroom(data, ["user", "add", "rita", "--role", "researcher", "--password-stdin"], PASSWORD + "\n");
   const { child, base } = await startServer(data);
   const browser = await chromium.launch({
@@ -289,8 +300,13 @@ async function main() {
       await signOut(page);
     });
 
-    await step("billing works the claims: status list, a claim's scrub results, A/R aging, denials", async () => {
+    await step("billing's start page shows the claims the scrubber holds, the 835 not posted and the payment no claim matched; then the claims: status list, a claim's scrub results, A/R aging, denials", async () => {
       await signIn(page, base, "billy");
+      const work = await page.textContent("#billing-work");
+      assert.match(work, /Held by the scrubber/);
+      assert.match(work, /Remittances not posted[\s\S]*CHK5001[\s\S]*EXAMPLE HEALTH PLAN/);
+      assert.match(work, /Payments not matched to a claim[\s\S]*E999999[\s\S]*encounter 999999 does not exist/);
+      await shot(page, "billing-start");
       await Promise.all([page.waitForNavigation(), page.click("nav >> text=Claims")]);
       assert.equal(new URL(page.url()).pathname, "/claims");
       assert.match(await page.textContent("p.counts"), /Submitted \d+/);

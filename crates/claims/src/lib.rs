@@ -4,7 +4,9 @@
 //! X12 837P (005010X222A1) that carries it to the payer; the 835 (005010X221A1) remittance
 //! read back with its adjustments described (CARC, RARC). Claims are stored records
 //! (`records::Claim`) with a lifecycle: drafted, scrubbed by a table of edits each naming
-//! its source, submitted, adjudicated by the 835, replaced or voided.
+//! its source, submitted, adjudicated by the 835, replaced or voided. Remittances are kept as they arrive
+//! (`inbox`), posted, and the payments they could not match stay in billing's work queue
+//! with the denials and held claims (`billing_work`).
 //!
 //! Invariants:
 //! - Building and scrubbing read the store; claim records change only through
@@ -18,6 +20,7 @@ mod adjustment_codes;
 mod audited;
 mod build;
 mod claim;
+mod inbox;
 mod institutional;
 mod lifecycle;
 mod posting;
@@ -37,6 +40,9 @@ pub use build::{BuildProblem, build_professional};
 pub use claim::{
     BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
     RenderingProvider, ServiceLine, Subscriber,
+};
+pub use inbox::{
+    BillingWork, billing_work, post_received, receive_remittance, received_remittance,
 };
 pub use institutional::{InstitutionalClaim, build_institutional, write_837i};
 pub use lifecycle::{

@@ -56,6 +56,8 @@ pub struct Unmatched {
     pub claim_id: String,
     /// Segment number of its CLP.
     pub segment: usize,
+    /// CLP04: what the payer paid on it, in cents.
+    pub paid_cents: i64,
     /// Why it matches nothing.
     pub reason: String,
 }
@@ -108,6 +110,7 @@ pub fn post_remittance(
                 report.unmatched.push(Unmatched {
                     claim_id: payment.claim_id.clone(),
                     segment: payment.segment,
+                    paid_cents: payment.paid_cents,
                     reason,
                 });
                 continue;
@@ -122,6 +125,7 @@ pub fn post_remittance(
             report.unmatched.push(Unmatched {
                 claim_id: payment.claim_id.clone(),
                 segment: payment.segment,
+                paid_cents: payment.paid_cents,
                 reason: format!(
                     "encounter {} has no payer to post the payment from",
                     encounter_id.0

@@ -30,6 +30,7 @@ mod party;
 mod patient;
 mod physician_query;
 pub mod postal;
+mod remittance;
 mod roi;
 mod validation;
 mod write_off;
@@ -63,6 +64,7 @@ pub use patient::{
     PatientIdentifier, Relationship,
 };
 pub use physician_query::{OTHER, PhysicianQuery, QueryStatus, UNDETERMINED};
+pub use remittance::{RemittanceAdvice, RemittanceStatus, UnmatchedPayment};
 pub use roi::{
     Authorization, Consent, ConsentKind, Delivery, Disclosure, LegalBasis, ReleaseCategory,
     RequesterKind, RoiRequest, RoiStatus,

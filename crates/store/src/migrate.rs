@@ -159,6 +159,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_syndromic_counts.sql"),
         postgres: include_str!("../migrations/postgres/0024_syndromic_counts.sql"),
     },
+    Migration {
+        version: 25,
+        name: "remittances",
+        sqlite: include_str!("../migrations/sqlite/0025_remittances.sql"),
+        postgres: include_str!("../migrations/postgres/0025_remittances.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

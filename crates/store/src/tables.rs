@@ -9,7 +9,7 @@ use records::{
     Allergy, Charge, Claim, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
     EncounterParticipant, FollowUpTask, Immunization, Medication, Observation, Organization,
     Patient, PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
-    WriteOffRequest,
+    RemittanceAdvice, WriteOffRequest,
 };
 use records::{Consent, Disclosure, RoiRequest};
 
@@ -141,6 +141,10 @@ tables! {
         patient_id: Int, encounter_id: Int, kind: Text, description: Text, obtain_from: Text,
         assignee: Text, status: Text, due_at: Timestamp, contacts: Json, escalated_at: Timestamp,
         opened_by: Text, closed_at: Timestamp, closed_reason: Text,
+    ];
+    RemittanceAdvice => "remittances" unique &[&["payer_name", "trace"]], [
+        payer_name: Text, trace: Text, payment_cents: Int, claim_payments: Int, file_name: Text,
+        received_on: Date, status: Text, posted_on: Date, unmatched: Json, unmatched_count: Int,
     ];
     PatientGroup => "patient_groups" [
         name: Text, identifier_system: Text, identifier_value: Text, members: Json,

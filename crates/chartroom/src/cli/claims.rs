@@ -1,6 +1,7 @@
 //! `chartroom claims`: claims from a terminal: build one (or see why it cannot be built),
-//! write the 837P for finished encounters into a directory, post an 835, and review an
-//! incoming 837 as a payer (the file is not patient data of this store: nothing to audit).
+//! write the 837P for finished encounters into a directory, receive an 835 (kept until
+//! posted) or post one, and review an incoming 837 as a payer (the file is not patient data
+//! of this store: nothing to audit).
 //!
 //! Invariants: control numbers are reserved in the same transaction that reads the claims,
 //! so two runs never share one; the audit entry is written before the file; an 835 posts
@@ -10,7 +11,7 @@ use crate::cli::audited::CliAuditor;
 use anyhow::{Context, Result, bail};
 use claims::{
     CLAIM_CATEGORIES, ProfessionalClaim, ScrubSettings, Scrubber, Submitter, build_professional,
-    draft_claim, post_remittance, read_remittances, scrub_claim, submit_claims,
+    draft_claim, post_received, read_remittances, receive_remittance, scrub_claim, submit_claims,
 };
 use records::{
     Claim, ClaimFrequency, ClaimId, ClaimKind, ClaimStatus, CoverageOrder, Encounter, EncounterId,
@@ -101,9 +102,16 @@ pub enum ClaimsCmd {
         /// The 999 or 277CA file.
         file: PathBuf,
     },
-    /// Post an 835 remittance: payments and adjustments onto the claims' charges.
+    /// Post an 835 remittance: payments and adjustments onto the claims' charges; the
+    /// payments that match no claim stay on billing's start page until a repost matches them.
     #[command(name = "post-835")]
     Post835 {
+        /// The 835 file.
+        file: PathBuf,
+    },
+    /// Receive an 835 without posting it: it waits on billing's start page until posted.
+    #[command(name = "receive-835")]
+    Receive835 {
         /// The 835 file.
         file: PathBuf,
     },
@@ -334,27 +342,46 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             );
             Ok(())
         }
+        ClaimsCmd::Receive835 { file } => {
+            let remittances = read_835_file(&file, "received")?;
+            auditor.bulk_write(store, &format!("835 received from {}", file.display()))?;
+            let actor = Actor::new(format!("claims:{}", auditor.user()));
+            let today = store.clock().now().date();
+            let name = file.display().to_string();
+            let kept = store
+                .write(|tx| {
+                    remittances
+                        .iter()
+                        .map(|r| receive_remittance(tx, &actor, r, &name, today))
+                        .collect::<store::Result<Vec<_>>>()
+                })
+                .with_context(|| format!("{}: nothing was received", file.display()))?;
+            for remittance in kept {
+                let r = &remittance.record;
+                crate::say!(
+                    "{}: {} from {}, {} claim payments, {} since {}",
+                    r.trace,
+                    x12::format_cents(r.payment_cents),
+                    r.payer_name,
+                    r.claim_payments,
+                    r.status.as_str(),
+                    r.received_on
+                );
+            }
+            Ok(())
+        }
         ClaimsCmd::Post835 { file } => {
-            super::manifest::checked_before_import(&file)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let remittances = read_remittances(&text).map_err(|errors| {
-                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                anyhow::anyhow!(
-                    "{}: nothing was posted:\n{}",
-                    file.display(),
-                    lines.join("\n")
-                )
-            })?;
+            let remittances = read_835_file(&file, "posted")?;
             auditor.bulk_write(store, &format!("835 posted from {}", file.display()))?;
             let actor = Actor::new(format!("claims:{}", auditor.user()));
             let today = store.clock().now().date();
+            let name = file.display().to_string();
             let reports = store
                 .write(|tx| {
                     let mut reports = Vec::new();
                     for remittance in &remittances {
-                        match post_remittance(tx, &actor, remittance, today) {
-                            Ok(report) => reports.push((remittance.trace.clone(), report)),
+                        match post_received(tx, &actor, remittance, &name, today) {
+                            Ok((report, _)) => reports.push((remittance.trace.clone(), report)),
                             Err(claims::PostError::Store(e)) => return Err(e),
                             Err(unbalanced) => {
                                 return Err(store::Error::Conflict(unbalanced.to_string()));
@@ -380,6 +407,22 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             Ok(())
         }
     }
+}
+
+/// The remittances of an 835 file (checked against its manifest when one is beside it), or
+/// every problem found, saying nothing was `done`.
+fn read_835_file(file: &Path, done: &str) -> Result<Vec<claims::Remittance>> {
+    super::manifest::checked_before_import(file)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    read_remittances(&text).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "{}: nothing was {done}:\n{}",
+            file.display(),
+            lines.join("\n")
+        )
+    })
 }
 
 fn show(claim: &ProfessionalClaim) {

@@ -103,6 +103,11 @@ REF*1K*PCN1~SE*14*0001~GE*1*312~IEA*1*000000312~",
     let file = dir.path().join("paid.835");
     std::fs::write(&file, remittance(clm.element(1), clm.element(2))).unwrap();
     let file = file.to_str().unwrap();
+    let received = stdout(&chartroom(&data, &["claims", "receive-835", file]));
+    assert!(
+        received.starts_with("CHK77: ") && received.contains(", 2 claim payments, received since "),
+        "{received}"
+    );
     let posted = stdout(&chartroom(&data, &["claims", "post-835", file]));
     assert!(
         posted.starts_with("CHK77: 1 claim payments posted, 0 already posted"),

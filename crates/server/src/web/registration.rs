@@ -1,7 +1,11 @@
 //! Registering a patient: the demographics form, the patients on file who may be the same
-//! person shown before anything is saved, and the new chart with an MRN the store assigns.
-//! Who may be a duplicate is `store::Tx::possible_duplicates`; what a registration must
-//! satisfy is the records model's validation, as on every other channel.
+//! person shown beside what was typed before anything is saved, and the new chart with an
+//! MRN the store assigns. When the registrar cannot tell, the new chart is registered with
+//! a merge request for each one ticked: a follow-up task on the new chart for the records
+//! department (`review::add_task`, the "Data-collection follow-up" of `/review`), written
+//! with the patient in one transaction. Who may be a duplicate is
+//! `store::Tx::possible_duplicates`; what a registration must satisfy is the records
+//! model's validation, as on every other channel.
 
 use super::demographics::{error_summary, fields, parse_patient, text_of};
 use super::forms::{PageForm, PageResult, check_token, html};
@@ -44,10 +48,19 @@ fn form(
         @if !candidates.is_empty() {
             section #duplicates role="alert" {
                 h2 { "This may be a patient already on file" }
-                p { "Open their chart if it is the same person. Register a new patient only if none of these is." }
-                table.results {
-                    thead { tr { th { "Name" } th { "MRN" } th { "Date of birth" } th { "Sex" } th { "Address" } th { "Why listed" } } }
+                p { "Open their chart if it is the same person. Register a new patient only if none of these is; if you cannot tell, tick \"Ask to merge\" on the ones it may be, and the records department reviews both charts for a merge." }
+                table.results.side-by-side {
+                    thead { tr { th { "Name" } th { "MRN" } th { "Date of birth" } th { "Sex" } th { "Address" } th { "Why listed" } th { "Ask to merge" } } }
                     tbody {
+                        tr.entered {
+                            td { strong { "You entered: " (text_of(values, "given_name")) " " (text_of(values, "family_name")) } }
+                            td { "(new)" }
+                            td { (text_of(values, "birth_date")) }
+                            td { (text_of(values, "sex")) }
+                            td { (text_of(values, "line1")) " " (text_of(values, "city")) " " (text_of(values, "state")) " " (text_of(values, "postal_code")) }
+                            td {}
+                            td {}
+                        }
                         @for (patient, likeness) in candidates {
                             @let record = &patient.record;
                             tr {
@@ -57,13 +70,14 @@ fn form(
                                 td { (name(&record.sex)) }
                                 td { (record.address.line1.as_deref().unwrap_or("")) " " (record.address.city.as_deref().unwrap_or("")) " " (record.address.state.as_deref().unwrap_or("")) " " (record.address.postal_code.as_deref().unwrap_or("")) }
                                 td { (likeness.label()) }
+                                td { input type="checkbox" form="register" name={ "merge_" (patient.meta.id) } value="yes" aria-label={ "Ask to merge with " (record.mrn) }; }
                             }
                         }
                     }
                 }
             }
         }
-        form.grid method="post" action="/patients/new" novalidate {
+        form.grid #register method="post" action="/patients/new" novalidate {
             (token_field(nav))
             @if !candidates.is_empty() {
                 input type="hidden" name="confirmed" value="yes";
@@ -71,11 +85,57 @@ fn form(
             (fields(values, errors))
             div.actions {
                 button type="submit" {
-                    @if candidates.is_empty() { "Register" } @else { "Register as a new patient" }
+                    @if candidates.is_empty() { "Register" } @else { "Register as a new patient (with the merge requests ticked)" }
                 }
                 a href="/patients" { "Cancel" }
             }
         }
+    }
+}
+
+/// The charts the registrar asked to merge with (`merge_ID=yes` from the duplicates table).
+fn merge_requests(posted: &Map<String, Value>) -> Result<Vec<i64>, WebError> {
+    let mut ids = Vec::new();
+    for (key, value) in posted {
+        if let Some(id) = key.strip_prefix("merge_") {
+            if value.as_str() != Some("yes") {
+                continue;
+            }
+            let id = id
+                .parse::<i64>()
+                .map_err(|_| WebError::bad(key, format!("{key}: \"{id}\" is not a patient id")))?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The records department's task to review `new` and `on_file` for a merge, due in three days.
+fn merge_task(
+    new: &Stored<Patient>,
+    on_file: &Stored<Patient>,
+    by: &str,
+    now: time::OffsetDateTime,
+) -> review::NewTask {
+    let (n, o) = (&new.record, &on_file.record);
+    review::NewTask {
+        patient_id: new.meta.id,
+        encounter_id: None,
+        kind: records::FollowUpKind::Other,
+        description: format!(
+            "Possible duplicate: {} (MRN {}, born {}) was registered while {} (MRN {}, born {}, chart {}) is on file; review both charts and merge them if they are one person.",
+            n.display_name(),
+            n.mrn,
+            day(n.birth_date),
+            o.display_name(),
+            o.mrn,
+            day(o.birth_date),
+            on_file.meta.id
+        ),
+        obtain_from: "Health information management: patient identity review".into(),
+        assignee: None,
+        due_at: now + time::Duration::days(3),
+        opened_by: by.to_owned(),
     }
 }
 
@@ -147,6 +207,7 @@ pub(crate) async fn register(
             ));
         }
     }
+    let merge_with = merge_requests(&posted)?;
     let id = state
         .blocking(move |state| {
             Ok(state.trail.write(&state.store, |audited| {
@@ -162,6 +223,15 @@ pub(crate) async fn register(
                     .categories(&[DataCategory::Demographics])
                     .reason("registration");
                 audited.append(&event)?;
+                let who = principal.event(audited.now(), Action::Create);
+                for other in merge_with {
+                    review::task_audited(audited, &who, None, |tx| {
+                        let on_file = tx.get::<Patient>(other)?;
+                        let now = tx.now();
+                        let task = merge_task(&stored, &on_file, &principal.username, now);
+                        review::add_task(tx, &actor, &task)
+                    })?;
+                }
                 Ok(stored.meta.id)
             })?)
         })

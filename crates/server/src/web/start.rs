@@ -1,5 +1,6 @@
 //! The start page: the signed-in person's own work first (a physician's notes to sign,
-//! an HIM technician's urgent deficiencies, billing's open balances, the saved population
+//! an HIM technician's urgent deficiencies, billing's denials, held claims, unposted 835s
+//! and unmatched payments with the open balances, the saved population
 //! questions of public health and researchers), then the places their roles open.
 
 use super::forms::{PageResult, html};
@@ -32,6 +33,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "/patients/new",
         "Register a patient",
         "A new chart, after checking whether the patient is already on file.",
+    ),
+    (
+        Some(Permission::ReadBilling),
+        "/claims",
+        "Claims",
+        "Claims with their status and scrub results, the denials queue, A/R aging by payer.",
     ),
     (
         Some(Permission::ReviewChart),
@@ -88,6 +95,7 @@ pub(crate) async fn home(
     let to_sign = super::signing::start_section(&state, &principal, &nav).await?;
     let review = super::review::start_section(&state, &principal).await?;
     let queries = super::review::queries::start_section(&state, &principal).await?;
+    let billing = super::claims::work::start_section(&state, &principal).await?;
     let balances = super::balances::start_section(&state, &principal).await?;
     let write_offs = super::write_offs::start_section(&state, &principal).await?;
     let questions = super::query_pages::start_section(&state, &principal, &nav).await?;
@@ -101,6 +109,7 @@ pub(crate) async fn home(
         (review)
         (queries)
         (roi)
+        (billing)
         (write_offs)
         (balances)
         (questions)

@@ -218,3 +218,81 @@ async fn billing_sees_claims_denials_and_aging() {
         .count();
     assert!(audited >= 3, "each listing is audited per patient");
 }
+
+/// An 835 from "Example Health Plan" paying `clp01` 80.00 (claim level only).
+fn remittance_for(clp01: &str) -> claims::Remittance {
+    let text = format!(
+        "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*CHARTROOM01    *260315*1200*^*00501*000000314*0*P*:~\
+GS*HP*PAYER01*CHARTROOM01*20260315*1200*314*X*005010X221A1~ST*835*0001~BPR*I*80*C*CHK************20260315~\
+TRN*1*CHK4242*1512345678~N1*PR*EXAMPLE HEALTH PLAN~N1*PE*MAPLE FAMILY PRACTICE*XX*1234567893~LX*1~\
+CLP*{clp01}*1*150.5*80*0*12*PCN901~CAS*CO*45*70.5~SE*9*0001~GE*1*314~IEA*1*000000314~"
+    );
+    claims::read_remittances(&text).unwrap().remove(0)
+}
+
+#[tokio::test]
+async fn billing_start_page_shows_denials_held_claims_and_remittances_to_work() {
+    let h = Harness::new();
+    let patient = h.add_patient("P716");
+    h.add_user("bo", &[Role::Billing]);
+    h.add_user("doc", &[Role::Physician]);
+    let bo = sign_in(&h, "bo").await;
+    let page = h.call("GET", "/", Some(&bo), None).await;
+    let start = html(&page);
+    assert!(
+        start.contains("No denial, held claim or remittance is waiting."),
+        "{start}"
+    );
+    assert!(start.contains("href=\"/claims\">Claims</a> — "), "{start}");
+
+    claims_on_file(&h, patient);
+    let actor = store::Actor::new("test:biller");
+    let waiting = remittance_for("E424242");
+    h.store
+        .write(|tx| {
+            claims::receive_remittance(tx, &actor, &waiting, "era/0315.835", date!(2026 - 03 - 15))
+        })
+        .unwrap();
+    let page = h.call("GET", "/", Some(&bo), None).await;
+    let start = html(&page);
+    for expected in [
+        "Claims and remittances to work",
+        "<h3>Denials</h3>",
+        "href=\"/claims/denials\">CO-97</a>",
+        "$150.50",
+        "<h3>Remittances not posted</h3>",
+        "CHK4242",
+        "EXAMPLE HEALTH PLAN",
+        "era/0315.835",
+    ] {
+        assert!(start.contains(expected), "{expected} missing from {start}");
+    }
+    assert!(!start.contains("Payments not matched"), "{start}");
+
+    // Posted: it leaves the unposted list, and its payment that matches no claim shows.
+    h.store
+        .write(|tx| {
+            claims::post_received(tx, &actor, &waiting, "era/0315.835", date!(2026 - 03 - 16))
+                .map_err(|e| store::Error::Conflict(e.to_string()))
+        })
+        .unwrap();
+    let page = h.call("GET", "/", Some(&bo), None).await;
+    let start = html(&page);
+    assert!(!start.contains("Remittances not posted"), "{start}");
+    for expected in [
+        "<h3>Payments not matched to a claim</h3>",
+        "E424242",
+        "$80.00",
+        "encounter 424242 does not exist",
+    ] {
+        assert!(start.contains(expected), "{expected} missing from {start}");
+    }
+
+    let doc = sign_in(&h, "doc").await;
+    let page = h.call("GET", "/", Some(&doc), None).await;
+    let theirs = html(&page);
+    assert!(
+        !theirs.contains("Claims and remittances to work"),
+        "only billing sees billing's work"
+    );
+}

@@ -107,10 +107,76 @@ async fn possible_duplicates_are_shown_before_a_second_chart_is_opened() {
         Some("registration duplicate check")
     );
 
+    assert!(
+        text.contains("You entered: Odile Quilfeather"),
+        "what was typed is shown beside the candidates: {text}"
+    );
+    let merge = format!("merge_{id}");
+    assert!(text.contains(&format!("name=\"{merge}\"")), "{text}");
+
+    // Registered anyway, asking the records department to review the two for a merge.
     again.push(("confirmed", "yes"));
+    again.push((&merge, "yes"));
     let second = h.form("/patients/new", Some(&cookie), &again).await;
     assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
     assert_ne!(location(&second), format!("/patients/{id}"));
+    let new_id: i64 = location(&second)
+        .trim_start_matches("/patients/")
+        .parse()
+        .unwrap();
+    let tasks = h
+        .store
+        .read(|tx| {
+            tx.select::<records::FollowUpTask>(
+                "patient_id = ?",
+                &[store::Value::Int(new_id)],
+                "id",
+                10,
+            )
+        })
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    let task = &tasks[0].record;
+    assert!(
+        task.description.contains("Possible duplicate")
+            && task.description.contains("MRN M00000001")
+            && task.description.contains(&format!("chart {id}")),
+        "{}",
+        task.description
+    );
+    assert_eq!(task.opened_by, "fran");
+    let audited = h.audit().pop().unwrap();
+    assert_eq!(audited.event.action, Action::Create);
+    assert_eq!(audited.event.record_id, Some(tasks[0].meta.id));
+
+    // The records department finds it in its follow-up list.
+    h.add_user("hana", &[Role::HimTechnician]);
+    let him = sign_in(&h, "hana").await;
+    let review = h.call("GET", "/review", Some(&him), None).await;
+    assert!(
+        html(&review).contains("Possible duplicate"),
+        "{}",
+        html(&review)
+    );
+
+    // A merge request naming no chart on file registers nothing.
+    let mut bad = with(&[("family_name", "Quilfeathers")]);
+    bad.push(("token", &token));
+    bad.push(("confirmed", "yes"));
+    bad.push(("merge_999999", "yes"));
+    let refused = h.form("/patients/new", Some(&cookie), &bad).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.body);
+    let none = h
+        .store
+        .read(|tx| {
+            tx.search_patients(&store::PatientQuery {
+                text: Some("Quilfeathers".into()),
+                birth_date: None,
+                limit: 5,
+            })
+        })
+        .unwrap();
+    assert!(none.is_empty(), "nothing was stored");
 }
 
 #[tokio::test]

@@ -4,6 +4,8 @@
 //! with days in A/R. Every page calls the same core as `/api/claims` (`claims_api`), so
 //! they read and audit alike; no rule lives here.
 
+pub(crate) mod work;
+
 use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{nav, page, token_field};
 use super::text::{day, money};
