@@ -22,6 +22,7 @@ mod nicknames;
 mod normalize;
 mod on_file;
 pub mod planted;
+mod queue;
 mod score;
 mod settings;
 mod soundex;
@@ -35,6 +36,10 @@ pub use full_match::{Candidate, MatchRun, match_all};
 pub use nicknames::Nicknames;
 pub use normalize::Person;
 pub use on_file::{patients_on_file, persons_of};
+pub use queue::{
+    FieldRow, IndexStats, PairView, find_patient, pair_view, patient_by_reference, queue, save_run,
+    side_by_side, stats,
+};
 pub use score::{Class, Contribution, Model, Scored};
 pub use settings::Settings;
 pub use soundex::soundex;

@@ -159,6 +159,9 @@ named_enum! {
         BreakGlass = "break-glass",
         /// Record patients' amendment requests and accept or deny them.
         ManageAmendments = "manage-amendments",
+        /// Work the master patient index: decide candidate duplicates, merge and unmerge
+        /// charts.
+        ManagePatientIndex = "manage-patient-index",
     }
 }
 
@@ -200,6 +203,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ReleaseInformation,
             ExportRecords,
             ManageAmendments,
+            ManagePatientIndex,
             ReadAggregates,
         ],
     ),

@@ -12,6 +12,8 @@
 //!   queries asked by the department and answered by the physician addressed;
 //!   `task_api`: data-collection follow-up tasks (open, contact, assign, close, list);
 //!   `metrics_api`: the delinquency figures and their monthly trend.
+//! - `mpi_api`: the master patient index's duplicate queue, decisions, merge and unmerge
+//!   (`web::mpi` is its pages).
 //! - `admin`: user administration and the emergency-access review list; `audit_api`: the
 //!   audit report and chain verification.
 //! - `mfa`: authenticator enrolment and the second sign-in step (TOTP), required for
@@ -44,6 +46,7 @@ mod fhir_rest;
 mod guard;
 mod metrics_api;
 mod mfa;
+mod mpi_api;
 mod notes;
 mod openapi;
 mod patients;

@@ -324,6 +324,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::web::review::routes());
     table.extend(crate::claims_api::routes());
     table.extend(crate::web::claims::routes());
+    table.extend(crate::mpi_api::routes());
+    table.extend(crate::web::mpi::routes());
     table
 }
 

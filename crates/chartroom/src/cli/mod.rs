@@ -12,6 +12,7 @@ mod import;
 mod manifest;
 mod mllp;
 mod mpi;
+mod mpi_work;
 mod patient;
 mod query;
 mod review;

@@ -26,7 +26,60 @@ pub enum MpiCmd {
         /// Also print the estimated m and u of every level, as TOML.
         #[arg(long)]
         model: bool,
+        /// Keep the pairs in the duplicate queue (new pairs open, open ones rescored,
+        /// decided ones left as decided).
+        #[arg(long)]
+        save: bool,
     },
+    /// The duplicate queue: pairs waiting for a decision, most probable first, with both
+    /// charts' encounter counts.
+    Queue {
+        /// Which pairs: waiting (open and needing information), open, needs-info,
+        /// duplicate, not-duplicate, merged.
+        #[arg(long, default_value = "waiting")]
+        status: String,
+        /// Most pairs listed.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// One pair side by side: every field, each comparison's weight, the decisions so far.
+    Show {
+        /// The pair's number (from `mpi queue`).
+        pair: i64,
+    },
+    /// Decide a pair: duplicate (same person), not-duplicate (never proposed again) or
+    /// needs-info.
+    Decide {
+        /// The pair's number.
+        pair: i64,
+        /// duplicate, not-duplicate or needs-info.
+        decision: String,
+        /// Why (kept with the decision and in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Merge a chart into another: every record of the retired chart moves to the
+    /// surviving one, and the retired MRN still finds it.
+    Merge {
+        /// The chart that stays (record id or MRN).
+        surviving: String,
+        /// The chart retired into it (record id or MRN).
+        retired: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Undo a merge: every record it moved goes back and the retired chart is restored.
+    Unmerge {
+        /// The merge's number (printed by `mpi merge`, listed by `mpi stats`).
+        merge: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// The index's figures: queue size and age, estimated duplicate rate, decisions,
+    /// merges per month and the latest merges.
+    Stats,
     /// Plant duplicates and twins in a synthetic population (never real patients), match
     /// it, and report precision and recall against the truth; the store is not touched.
     Evaluate {
@@ -83,6 +136,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
             settings: path,
             limit,
             model,
+            save,
         } => {
             let settings = settings(path.as_ref())?;
             let nicknames = Nicknames::embedded()?;
@@ -91,6 +145,11 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
             let patients = store.read_beside_writers(mpi::patients_on_file)?;
             let run = mpi::match_all(&mpi::persons_of(&patients, &nicknames), &settings);
             let elapsed = started.elapsed();
+            let saved = if save {
+                Some(store.write(|tx| mpi::save_run(tx, &run, &patients))?)
+            } else {
+                None
+            };
             let out: Vec<PairOut> = run
                 .pairs
                 .iter()
@@ -125,6 +184,14 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
                 return output::json(&out);
             }
             summary(&run, patients.len(), elapsed);
+            if let Some(saved) = saved {
+                crate::say!(
+                    "Duplicate queue: {} pairs added, {} rescored, {} already decided.\n",
+                    saved.added,
+                    saved.rescored,
+                    saved.already_decided
+                );
+            }
             let rows: Vec<Vec<String>> = out
                 .iter()
                 .map(|pair| {
@@ -143,6 +210,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
             Ok(())
         }
         MpiCmd::Evaluate { .. } => run_evaluate(cmd),
+        other => crate::cli::mpi_work::run(store, auditor, other, json),
     }
 }
 

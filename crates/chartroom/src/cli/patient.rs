@@ -63,7 +63,11 @@ pub fn patient_id(store: &Store, patient: &str) -> Result<i64> {
         .find(|p| p.record.mrn.as_str().eq_ignore_ascii_case(patient.trim()))
     {
         Some(p) => Ok(p.meta.id),
-        None => bail!("no patient has id or MRN \"{patient}\""),
+        // An MRN retired by a merge still finds the chart it was merged into.
+        None => match store.read(|tx| mpi::find_patient(tx, patient)) {
+            Ok(p) if p.meta.deleted.is_none() => Ok(p.meta.id),
+            _ => bail!("no patient has id or MRN \"{patient}\""),
+        },
     }
 }
 

@@ -90,3 +90,59 @@ fn bad_settings_name_the_file_and_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn merge_unmerge_queue_and_stats_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let settings = quick_settings(dir.path());
+    stdout(&chartroom(&data, &["init", "--demo", "20"]));
+    let merged = stdout(&chartroom(
+        &data,
+        &[
+            "mpi",
+            "merge",
+            "D000002",
+            "D000001",
+            "--reason",
+            "same person",
+        ],
+    ));
+    assert!(
+        merged.starts_with("Merge 1: patient 1 retired into patient 2; moved "),
+        "{merged}"
+    );
+    // The retired MRN still finds the chart it was merged into.
+    let shown = stdout(&chartroom(&data, &["--json", "patient", "show", "D000001"]));
+    let chart: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(chart["patient"]["meta"]["id"], 2, "{shown}");
+    let again = chartroom(
+        &data,
+        &["mpi", "merge", "D000002", "D000001", "--reason", "again"],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("patient 1 was merged into patient 2 already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let stats = stdout(&chartroom(&data, &["mpi", "stats"]));
+    assert!(stats.contains("Merges standing: 1, undone: 0."), "{stats}");
+    let undone = stdout(&chartroom(
+        &data,
+        &["mpi", "unmerge", "1", "--reason", "two people"],
+    ));
+    assert!(undone.starts_with("Merge 1 undone"), "{undone}");
+    let saved = stdout(&chartroom(
+        &data,
+        &["mpi", "match", "--settings", &settings, "--save"],
+    ));
+    assert!(saved.contains("Duplicate queue: "), "{saved}");
+    let queue = stdout(&chartroom(&data, &["--json", "mpi", "queue"]));
+    assert!(queue.trim_start().starts_with('['), "{queue}");
+    let bad = chartroom(&data, &["mpi", "decide", "1", "maybe", "--reason", "x"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let audit = stdout(&chartroom(&data, &["audit", "list"]));
+    assert!(audit.contains("mpi_merge"), "{audit}");
+}

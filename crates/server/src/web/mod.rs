@@ -37,6 +37,7 @@ mod fields;
 mod forms;
 mod layout;
 mod ledger;
+pub(crate) mod mpi;
 mod note_form;
 mod procedure_form;
 mod query_pages;

@@ -47,6 +47,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "Deficiencies to chase: unsigned notes, missing summaries and reports, coding and POA gaps.",
     ),
     (
+        Some(Permission::ManagePatientIndex),
+        "/mpi",
+        "Duplicate charts",
+        "Pairs that may be one person: compare side by side, decide, merge or unmerge.",
+    ),
+    (
         Some(Permission::SignNotes),
         "/review/queries",
         "My queries",

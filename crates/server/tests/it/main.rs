@@ -22,6 +22,7 @@ mod fhir_transaction;
 mod harness;
 mod ledger;
 mod mfa;
+mod mpi;
 mod pages;
 mod patients;
 mod population;
