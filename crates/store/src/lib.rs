@@ -25,6 +25,7 @@ mod conn;
 mod error;
 mod filter;
 mod history;
+mod holds;
 mod migrate;
 mod notes;
 pub use migrate::latest_version;
@@ -32,12 +33,14 @@ mod patient_fuzzy;
 mod patient_index;
 mod patient_merge;
 mod patients;
+mod pg_dump;
 mod postgres;
 mod private_file;
 mod projection;
 mod registration;
 mod row_de;
 mod security;
+mod snapshot;
 mod sqlite;
 mod stats;
 mod table;
@@ -59,11 +62,13 @@ pub use conn::Dialect;
 pub use error::{Error, Result};
 pub use filter::{Filter, Op, Sort, fold_name};
 pub use history::{FieldChange, HistoryEntry};
+pub use holds::{HoldRelease, LegalHold, NewHold};
 pub use patient_index::{
     CandidatePair, DecisionRecord, FoundPair, IndexFigures, PairDecision, SavedPairs,
 };
 pub use patient_merge::{MergeRecord, NOT_MOVED, chart_tables};
 pub use patients::{PatientQuery, PatientSummary};
+pub use pg_dump::restore_into_new_database as pg_restore_into_new_database;
 pub use postgres::redact_url;
 pub use private_file::{TOTP_KEY_FILE, key_in, secure_data_dir};
 pub use registration::Likeness;
@@ -71,6 +76,7 @@ pub use security::{
     ApiToken, GrantReview, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
     normalize_username,
 };
+pub use snapshot::{AuditTail, IntegrityProblems, SnapshotFacts, TableCount, sqlite_file_facts};
 pub use stats::{AccountBalance, Stats};
 pub use table::{ColType, Column, Table};
 pub use tx::{Actor, Deletion, Meta, Stored, Tx};

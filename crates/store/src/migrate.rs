@@ -165,6 +165,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_remittances.sql"),
         postgres: include_str!("../migrations/postgres/0025_remittances.sql"),
     },
+    Migration {
+        version: 26,
+        name: "legal_holds",
+        sqlite: include_str!("../migrations/sqlite/0026_legal_holds.sql"),
+        postgres: include_str!("../migrations/postgres/0026_legal_holds.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -71,11 +71,14 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
 
 /// Tables with a `patient_id` a merge leaves alone, and why: they record what happened to
 /// a patient at the time (who looked, who broke the glass, earlier versions), or are the
-/// patient's own lookup rows, or the index's own work.
+/// patient's own lookup rows, or the index's own work. A legal hold keeps naming the chart
+/// it was placed on (its history stays as placed); the retention report extends a hold on
+/// a retired chart to the chart it was merged into.
 pub const NOT_MOVED: &[&str] = &[
     "audit_log",
     "audit_patients",
     "break_glass_grants",
+    "legal_hold_patients",
     "patient_identifiers",
     "record_history",
 ];

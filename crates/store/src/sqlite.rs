@@ -156,29 +156,81 @@ impl SqliteDb {
     /// connection (WAL lets readers and a writer run together). A private in-memory
     /// database has no second connection: there `f` runs on the shared one.
     pub fn read_beside<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        let Some(path) = &self.path else {
-            return self.with_tx(f);
-        };
-        let open = || -> rusqlite::Result<Connection> {
-            let conn = Connection::open_with_flags(
-                path,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))?;
-            conn.pragma_update(None, "temp_store", "MEMORY")?;
-            Ok(conn)
-        };
-        let mut conn = open().map_err(|e| Error::Open {
-            location: path.display().to_string(),
+        match &self.path {
+            Some(path) => read_file(path, f),
+            None => self.with_tx(f),
+        }
+    }
+
+    /// Copies the whole database to `dest` with SQLite's online backup API, from a
+    /// connection of its own, in one step: one read transaction sees one snapshot while
+    /// writers go on (WAL). A backup in several steps restarts whenever another
+    /// connection writes, so under steady writes it might never finish.
+    pub fn backup_to(&self, dest: &Path) -> Result<()> {
+        let mut target = Connection::open(dest).map_err(|e| Error::Open {
+            location: dest.display().to_string(),
             message: e.to_string(),
         })?;
-        let tx = conn.transaction()?;
-        let mut reader = SqliteTx { tx };
-        let value = f(&mut reader)?;
-        reader.tx.commit()?;
-        Ok(value)
+        let copy = |source: &Connection, target: &mut Connection| -> rusqlite::Result<()> {
+            use rusqlite::backup::StepResult;
+            let backup = rusqlite::backup::Backup::new(source, target)?;
+            // -1 copies every page in this one step. A busy source (a checkpoint
+            // restarting the WAL) is tried again for up to ten seconds.
+            for _ in 0..1_000 {
+                match backup.step(-1)? {
+                    StepResult::Done => return Ok(()),
+                    StepResult::More => {}
+                    _ => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+            Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                Some("the database stayed busy for ten seconds; try the backup again".into()),
+            ))
+        };
+        match &self.path {
+            Some(path) => {
+                let source = open_read_only(path)?;
+                copy(&source, &mut target)?;
+            }
+            None => {
+                let guard = self.conn.lock().map_err(|_| {
+                    Error::Database("a previous writer panicked; restart Chartroom".into())
+                })?;
+                copy(&guard, &mut target)?;
+            }
+        }
+        // The copy stands alone: no -wal or -shm file beside it.
+        target.pragma_update(None, "journal_mode", "DELETE")?;
+        Ok(())
     }
+}
+
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let open = || -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        Ok(conn)
+    };
+    open().map_err(|e| Error::Open {
+        location: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Runs read-only `f` on a new read-only connection to the database file at `path`, in
+/// one transaction (one snapshot).
+pub fn read_file<T>(path: &Path, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+    let mut conn = open_read_only(path)?;
+    let tx = conn.transaction()?;
+    let mut reader = SqliteTx { tx };
+    let value = f(&mut reader)?;
+    reader.tx.commit()?;
+    Ok(value)
 }
 
 struct SqliteTx<'a> {

@@ -22,7 +22,7 @@ pub struct DemoArgs {
     pub as_of: Option<Date>,
 }
 
-fn parse_date(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     store::Value::Text(text.to_owned())
         .as_date()
         .ok_or_else(|| format!("\"{text}\" is not a date (YYYY-MM-DD)"))

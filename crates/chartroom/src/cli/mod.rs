@@ -3,11 +3,13 @@
 mod anchoring;
 mod audit;
 mod audited;
+mod backup;
 mod claims;
 mod codes;
 mod demo;
 mod export;
 mod hl7;
+mod holds;
 mod import;
 mod manifest;
 mod mllp;
@@ -15,6 +17,7 @@ mod mpi;
 mod mpi_work;
 mod patient;
 mod query;
+mod retention;
 mod review;
 mod review_tasks;
 mod roi;
@@ -101,6 +104,17 @@ enum Command {
     /// The tamper-evident audit trail: verify the chain, list and export entries.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Legal holds: place, release, list (a hold blocks archival and destruction).
+    #[command(subcommand)]
+    Hold(holds::HoldCmd),
+    /// Retention: the schedule in force and which charts may be archived or destroyed.
+    #[command(subcommand)]
+    Retention(retention::RetentionCmd),
+    /// Back up the whole store (online, consistent), compressed and sealed under a key you keep.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data directory (--data-dir), checking it before it is
+    /// put in place: integrity, foreign keys, every table's rows, the audit chain.
+    Restore(backup::RestoreArgs),
     /// Serve the JSON API (127.0.0.1:8080 by default).
     Serve(serve::ServeArgs),
     /// Listen for HL7 v2 messages over MLLP (127.0.0.1:2575 by default).
@@ -185,6 +199,21 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         ),
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
+        Command::Hold(cmd) => holds::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+            json,
+        ),
+        Command::Retention(cmd) => retention::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            cmd,
+            json,
+        ),
+        Command::Backup(args) => backup::backup(&storage, &args, json),
+        Command::Restore(args) => backup::restore(&storage, &args, json),
         Command::Serve(args) => serve::run(&storage, &args),
         Command::Mllp(args) => mllp::run(&storage, &args),
         Command::Claims(cmd) => claims::run(

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod audit_trail;
+mod backup;
 mod claims;
 mod cli;
 mod crash;

@@ -10,6 +10,7 @@ mod changes;
 mod filters;
 mod fixtures;
 mod groups;
+mod legal_holds;
 mod long_reads;
 mod patient_index;
 mod private_files;

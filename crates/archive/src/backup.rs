@@ -1,0 +1,647 @@
+//! Whole-store backups: one consistent copy, compressed, encrypted under a key the user
+//! keeps, with a manifest; and restores that check the copy before putting it in place.
+//!
+//! A backup file is a sealed stream (`sealed`) whose plaintext is the manifest's length
+//! (4 bytes, big-endian), the manifest (JSON), then one zstd stream of the files the
+//! manifest lists, in its order: the database copy (`chartroom.db`, from SQLite's online
+//! backup; or `chartroom.pgdump`, `pg_dump`'s custom format) and the data directory's own
+//! files (the audit key, the authenticator key, facility settings, imported code sets).
+//!
+//! Invariants:
+//! - The backup is written beside its destination and renamed into place when complete:
+//!   a backup file that exists is whole.
+//! - A restore builds the new data directory beside its destination, checks it (SQLite's
+//!   integrity and foreign-key checks, every table's rows against the manifest, the audit
+//!   chain verified up to the manifest's head), and only then renames it into place; any
+//!   failure removes it, so nothing is ever half restored.
+//! - The live audit head and checkpoint files are not copied: the restored head is the
+//!   manifest's, sealed again under the restored audit key.
+
+use crate::error::{Error, Result, file_error};
+use crate::sealed::{BackupKey, OpenReader, SealWriter};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use store::{AuditTail, Location, SnapshotFacts, Store, TableCount};
+use time::OffsetDateTime;
+
+/// The manifest's format name.
+pub const FORMAT: &str = "chartroom-backup 1";
+const SQLITE_COPY: &str = "chartroom.db";
+const PG_COPY: &str = "chartroom.pgdump";
+/// The largest manifest a restore reads (a damaged length must not allocate gigabytes).
+const MAX_MANIFEST: u32 = 64 << 20;
+
+/// Which engine the copy came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// Embedded SQLite: the copy is a database file.
+    Sqlite,
+    /// PostgreSQL: the copy is a `pg_dump` custom-format archive.
+    Postgres,
+}
+
+/// What a backup holds, written inside it before the data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `FORMAT`.
+    pub format: String,
+    /// When the backup was taken.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The Chartroom version that took it.
+    pub chartroom_version: String,
+    /// The engine the copy came from.
+    pub backend: BackendKind,
+    /// The schema version of the copy.
+    pub schema_version: i64,
+    /// Rows per table in the copy.
+    pub counts: Vec<TableCount>,
+    /// The audit chain's newest entry in the copy.
+    pub audit_head: Option<AuditTail>,
+    /// The files, in the order their bytes follow.
+    pub files: Vec<FileEntry>,
+}
+
+impl Manifest {
+    /// Rows in the copy over every table.
+    pub fn total_rows(&self) -> i64 {
+        self.counts.iter().map(|c| c.rows).sum()
+    }
+
+    /// Rows of one table.
+    pub fn rows_of(&self, table: &str) -> Option<i64> {
+        self.counts
+            .iter()
+            .find(|c| c.table == table)
+            .map(|c| c.rows)
+    }
+}
+
+/// One file in a backup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// Its path in the data directory, `/`-separated.
+    pub name: String,
+    /// Its size.
+    pub bytes: u64,
+    /// Its SHA-256 (hex).
+    pub sha256: String,
+}
+
+/// What `backup` wrote.
+#[derive(Debug, Clone)]
+pub struct BackupReport {
+    /// The manifest inside the file.
+    pub manifest: Manifest,
+    /// Bytes of the files before compression.
+    pub plain_bytes: u64,
+    /// Bytes of the backup file.
+    pub file_bytes: u64,
+}
+
+/// Removes a path when dropped unless disarmed: temporary files and directories are never
+/// left behind by a failure.
+struct Cleanup(Option<PathBuf>);
+
+impl Cleanup {
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
+}
+
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "chartroom".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
+}
+
+fn private_dir(path: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path).map_err(|e| file_error(path, &e))
+}
+
+fn private_file(path: &Path) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(|e| file_error(path, &e))
+}
+
+/// Files of the data directory that belong in a backup beside the database copy: every
+/// regular file except the live database and its journals, the audit head and checkpoint
+/// (the manifest's head replaces them) and temporary files.
+fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    fn skipped(name: &str) -> bool {
+        name.starts_with(store::SQLITE_FILE)
+            || name == store::AUDIT_HEAD_FILE
+            || name == store::AUDIT_CHECKPOINT_FILE
+            || name.starts_with('.')
+            || name.ends_with(".tmp")
+    }
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(file_error(dir, &e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| file_error(dir, &e))?;
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        for name in names {
+            if prefix.is_empty() && skipped(&name) {
+                continue;
+            }
+            let path = dir.join(&name);
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| file_error(&path, &e))?;
+            let rel = format!("{prefix}{name}");
+            if meta.is_dir() {
+                walk(&path, &format!("{rel}/"), out)?;
+            } else if meta.is_file() {
+                out.push((rel, path));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(data_dir, "", &mut out)?;
+    Ok(out)
+}
+
+fn digest_file(path: &Path) -> Result<(u64, String)> {
+    let mut file = File::open(path).map_err(|e| file_error(path, &e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| file_error(path, &e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok((bytes, hex::encode(hasher.finalize())))
+}
+
+/// Takes a backup of `store` (and of the files in `data_dir`) into `out`, which must not
+/// exist, while writers go on.
+pub fn backup(
+    store: &Store,
+    data_dir: &Path,
+    out: &Path,
+    key: &BackupKey,
+    now: OffsetDateTime,
+) -> Result<BackupReport> {
+    if out.exists() {
+        return Err(Error::Invalid(format!(
+            "{} already exists; a backup never replaces a file",
+            out.display()
+        )));
+    }
+    let work = sibling(out, "snapshot");
+    private_dir(&work)?;
+    let _work_cleanup = Cleanup(Some(work.clone()));
+    let (backend, copy_name) = match store.location() {
+        Location::Postgres(_) => (BackendKind::Postgres, PG_COPY),
+        _ => (BackendKind::Sqlite, SQLITE_COPY),
+    };
+    let copy = work.join(copy_name);
+    let facts: SnapshotFacts = store.snapshot_to(&copy)?;
+    if backend == BackendKind::Sqlite {
+        let (_, problems) = store::sqlite_file_facts(&copy)?;
+        if !problems.0.is_empty() {
+            return Err(Error::Verification(problems.0));
+        }
+    }
+    let mut sources = vec![(copy_name.to_owned(), copy.clone())];
+    sources.extend(data_files(data_dir)?);
+    let mut files = Vec::with_capacity(sources.len());
+    for (name, path) in &sources {
+        let (bytes, sha256) = digest_file(path)?;
+        files.push(FileEntry {
+            name: name.clone(),
+            bytes,
+            sha256,
+        });
+    }
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        created_at: now,
+        chartroom_version: env!("CARGO_PKG_VERSION").into(),
+        backend,
+        schema_version: facts.schema_version,
+        counts: facts.counts,
+        audit_head: facts.audit_tail,
+        files,
+    };
+    let partial = sibling(out, "partial");
+    let mut partial_cleanup = Cleanup(Some(partial.clone()));
+    let file = private_file(&partial)?;
+    let plain_bytes = write_sealed(file, key, &manifest, &sources).map_err(|e| match e {
+        Error::File { message, .. } => Error::File {
+            path: partial.display().to_string(),
+            message,
+        },
+        other => other,
+    })?;
+    std::fs::rename(&partial, out).map_err(|e| file_error(out, &e))?;
+    partial_cleanup.disarm();
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        // The rename is durable once the directory is synced.
+        if let Ok(dir) = File::open(parent) {
+            let _ = dir.sync_all();
+        }
+    }
+    let file_bytes = std::fs::metadata(out)
+        .map_err(|e| file_error(out, &e))?
+        .len();
+    Ok(BackupReport {
+        manifest,
+        plain_bytes,
+        file_bytes,
+    })
+}
+
+fn write_sealed(
+    file: File,
+    key: &BackupKey,
+    manifest: &Manifest,
+    sources: &[(String, PathBuf)],
+) -> Result<u64> {
+    let json = serde_json::to_vec(manifest).map_err(|e| Error::Manifest(e.to_string()))?;
+    let len = u32::try_from(json.len()).map_err(|e| Error::Manifest(e.to_string()))?;
+    let mut sealed = SealWriter::new(BufWriter::with_capacity(1 << 20, file), key)?;
+    sealed.write_all(&len.to_be_bytes())?;
+    sealed.write_all(&json)?;
+    // Level 3 is zstd's default: most of the ratio of higher levels at several times the
+    // speed; the compression runs on a worker thread beside the encryption.
+    let mut encoder = zstd::Encoder::new(sealed, 3)?;
+    encoder.include_checksum(true)?;
+    encoder.multithread(1)?;
+    let mut plain = 0u64;
+    for ((_, path), entry) in sources.iter().zip(&manifest.files) {
+        let source = File::open(path).map_err(|e| file_error(path, &e))?;
+        let copied = std::io::copy(&mut source.take(entry.bytes), &mut encoder)
+            .map_err(|e| file_error(path, &e))?;
+        if copied != entry.bytes {
+            return Err(Error::File {
+                path: path.display().to_string(),
+                message: format!(
+                    "shrank while being backed up ({copied} of {} bytes)",
+                    entry.bytes
+                ),
+            });
+        }
+        plain += copied;
+    }
+    let sealed = encoder.finish()?;
+    let buffered = sealed.finish()?;
+    let file = buffered
+        .into_inner()
+        .map_err(|e| Error::from(e.into_error()))?;
+    file.sync_all()?;
+    Ok(plain)
+}
+
+/// Reads the manifest of a backup (checking the key and the first blocks only).
+pub fn inspect(path: &Path, key: &BackupKey) -> Result<Manifest> {
+    let file = File::open(path).map_err(|e| file_error(path, &e))?;
+    let mut reader = OpenReader::new(BufReader::with_capacity(1 << 20, file), key)?;
+    read_manifest(&mut reader).map_err(|e| locate(e, path))
+}
+
+fn locate(error: Error, path: &Path) -> Error {
+    match error {
+        Error::File { path: p, message } if p == "(stream)" => Error::File {
+            path: path.display().to_string(),
+            message,
+        },
+        other => other,
+    }
+}
+
+fn read_manifest(reader: &mut impl Read) -> Result<Manifest> {
+    let mut len = [0u8; 4];
+    reader.read_exact(&mut len)?;
+    let len = u32::from_be_bytes(len);
+    if len > MAX_MANIFEST {
+        return Err(Error::Manifest(format!("it claims {len} bytes")));
+    }
+    let mut json = vec![0u8; len as usize];
+    reader.read_exact(&mut json)?;
+    let manifest: Manifest =
+        serde_json::from_slice(&json).map_err(|e| Error::Manifest(e.to_string()))?;
+    if manifest.format != FORMAT {
+        return Err(Error::Manifest(format!(
+            "format {:?}, expected {FORMAT:?}",
+            manifest.format
+        )));
+    }
+    for entry in &manifest.files {
+        if !safe_name(&entry.name) {
+            return Err(Error::Manifest(format!(
+                "file name {:?} is not a plain relative path",
+                entry.name
+            )));
+        }
+    }
+    Ok(manifest)
+}
+
+fn safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.contains('\\')
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+}
+
+/// What `restore` put in place and checked.
+#[derive(Debug, Clone)]
+pub struct RestoreReport {
+    /// The backup's manifest.
+    pub manifest: Manifest,
+    /// Tables whose rows matched the manifest.
+    pub tables_checked: usize,
+    /// Audit entries verified.
+    pub audit_entries: u64,
+}
+
+fn check_target(new_dir: &Path) -> Result<()> {
+    if let Ok(mut entries) = std::fs::read_dir(new_dir)
+        && entries.next().is_some()
+    {
+        return Err(Error::Invalid(format!(
+            "{} is not empty; a backup is restored into a new data directory",
+            new_dir.display()
+        )));
+    }
+    if new_dir.is_file() {
+        return Err(Error::Invalid(format!(
+            "{} is a file; a backup is restored into a new data directory",
+            new_dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Opens the backup, reads its manifest and unpacks its files into a staging directory
+/// beside `new_dir` (removed again when dropped unless disarmed).
+fn unpack_beside(
+    path: &Path,
+    key: &BackupKey,
+    new_dir: &Path,
+    backend: BackendKind,
+) -> Result<(Manifest, PathBuf, Cleanup)> {
+    check_target(new_dir)?;
+    let file = File::open(path).map_err(|e| file_error(path, &e))?;
+    let mut reader = OpenReader::new(BufReader::with_capacity(1 << 20, file), key)?;
+    let manifest = read_manifest(&mut reader).map_err(|e| locate(e, path))?;
+    if manifest.backend != backend {
+        return Err(Error::Invalid(match manifest.backend {
+            BackendKind::Postgres => "this backup is of a PostgreSQL store: restore it into a new database (--database URL)".into(),
+            BackendKind::Sqlite => "this backup is of an embedded store: restore it into a new data directory (without --database)".into(),
+        }));
+    }
+    let staging = sibling(new_dir, "restoring");
+    private_dir(&staging)?;
+    let cleanup = Cleanup(Some(staging.clone()));
+    unpack(reader, &manifest, &staging).map_err(|e| locate(e, path))?;
+    Ok((manifest, staging, cleanup))
+}
+
+fn put_in_place(staging: &Path, new_dir: &Path, mut cleanup: Cleanup) -> Result<()> {
+    if new_dir.is_dir() {
+        std::fs::remove_dir(new_dir).map_err(|e| file_error(new_dir, &e))?;
+    }
+    std::fs::rename(staging, new_dir).map_err(|e| file_error(new_dir, &e))?;
+    cleanup.disarm();
+    Ok(())
+}
+
+/// Restores the SQLite backup at `path` into the new data directory `new_dir` (absent or
+/// empty), and checks it before it is put in place.
+pub fn restore(path: &Path, key: &BackupKey, new_dir: &Path) -> Result<RestoreReport> {
+    let (manifest, staging, cleanup) = unpack_beside(path, key, new_dir, BackendKind::Sqlite)?;
+    let (facts, problems) = store::sqlite_file_facts(&staging.join(SQLITE_COPY))?;
+    let mut failures = problems.0;
+    failures.extend(compare(&manifest, &facts));
+    if !failures.is_empty() {
+        return Err(Error::Verification(failures));
+    }
+    let audit_entries = match &manifest.audit_head {
+        Some(tail) => {
+            let store = Store::open(
+                &Location::DataDir(staging.clone()),
+                std::sync::Arc::new(store::SystemClock),
+            )?;
+            verify_audit(tail, &staging, &store)?
+        }
+        None => 0,
+    };
+    put_in_place(&staging, new_dir, cleanup)?;
+    Ok(RestoreReport {
+        tables_checked: manifest.counts.len(),
+        manifest,
+        audit_entries,
+    })
+}
+
+/// Restores the PostgreSQL backup at `path` into a new database (`url`; created here, it
+/// must not exist) and its key files into the new data directory `key_dir`; checks the
+/// rows and the audit chain, and drops the database again when a check fails.
+pub fn restore_postgres(
+    path: &Path,
+    key: &BackupKey,
+    url: &str,
+    key_dir: &Path,
+) -> Result<RestoreReport> {
+    let (manifest, staging, cleanup) = unpack_beside(path, key, key_dir, BackendKind::Postgres)?;
+    let dump = staging.join(PG_COPY);
+    let mut audit_entries = 0;
+    store::pg_restore_into_new_database(url, &dump, || {
+        let store = Store::open(
+            &Location::Postgres(url.to_owned()),
+            std::sync::Arc::new(store::SystemClock),
+        )?;
+        let failures = compare(&manifest, &store.facts()?);
+        if !failures.is_empty() {
+            return Err(store::Error::Conflict(format!(
+                "the restored copy failed its checks:\n  {}",
+                failures.join("\n  ")
+            )));
+        }
+        if let Some(tail) = &manifest.audit_head {
+            audit_entries = verify_audit(tail, &staging, &store)
+                .map_err(|e| store::Error::Conflict(e.to_string()))?;
+        }
+        Ok(())
+    })?;
+    std::fs::remove_file(&dump).map_err(|e| file_error(&dump, &e))?;
+    put_in_place(&staging, key_dir, cleanup)?;
+    Ok(RestoreReport {
+        tables_checked: manifest.counts.len(),
+        manifest,
+        audit_entries,
+    })
+}
+
+fn unpack<R: Read>(reader: OpenReader<R>, manifest: &Manifest, staging: &Path) -> Result<()> {
+    let mut decoder = zstd::Decoder::new(reader)?;
+    let mut buf = vec![0u8; 1 << 20];
+    for entry in &manifest.files {
+        let target = staging.join(&entry.name);
+        if let Some(parent) = target.parent()
+            && !parent.exists()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| file_error(parent, &e))?;
+        }
+        let mut out = BufWriter::new(private_file(&target)?);
+        let mut hasher = Sha256::new();
+        let mut left = entry.bytes;
+        while left > 0 {
+            let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+            let n = decoder.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(Error::Verification(vec![format!(
+                    "{} ends {left} bytes short of the {} the manifest lists",
+                    entry.name, entry.bytes
+                )]));
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n])
+                .map_err(|e| file_error(&target, &e))?;
+            left -= n as u64;
+        }
+        let digest = hex::encode(hasher.finalize());
+        if digest != entry.sha256 {
+            return Err(Error::Verification(vec![format!(
+                "{}: SHA-256 {digest} is not the manifest's {}",
+                entry.name, entry.sha256
+            )]));
+        }
+        let file = out
+            .into_inner()
+            .map_err(|e| file_error(&target, e.error()))?;
+        file.sync_all().map_err(|e| file_error(&target, &e))?;
+    }
+    // The rest must be empty and end with the sealed stream's final block.
+    let mut rest = Vec::new();
+    decoder.read_to_end(&mut rest)?;
+    if !rest.is_empty() {
+        return Err(Error::Verification(vec![format!(
+            "{} bytes follow the files the manifest lists",
+            rest.len()
+        )]));
+    }
+    decoder.finish().into_inner().finish()?;
+    Ok(())
+}
+
+/// What differs between a restored copy's facts and its manifest.
+fn compare(manifest: &Manifest, facts: &SnapshotFacts) -> Vec<String> {
+    let mut failures = Vec::new();
+    if facts.schema_version != manifest.schema_version {
+        failures.push(format!(
+            "schema version {} is not the manifest's {}",
+            facts.schema_version, manifest.schema_version
+        ));
+    }
+    for expected in &manifest.counts {
+        match facts.counts.iter().find(|c| c.table == expected.table) {
+            Some(found) if found.rows == expected.rows => {}
+            Some(found) => failures.push(format!(
+                "table {} holds {} rows, the manifest {}",
+                expected.table, found.rows, expected.rows
+            )),
+            None => failures.push(format!("table {} is missing", expected.table)),
+        }
+    }
+    for found in &facts.counts {
+        if manifest.rows_of(&found.table).is_none() {
+            failures.push(format!("table {} is not in the manifest", found.table));
+        }
+    }
+    if facts.audit_tail != manifest.audit_head {
+        failures.push(format!(
+            "the audit log ends at {}, the manifest at {}",
+            describe_tail(facts.audit_tail.as_ref()),
+            describe_tail(manifest.audit_head.as_ref())
+        ));
+    }
+    failures
+}
+
+fn describe_tail(tail: Option<&AuditTail>) -> String {
+    tail.map_or_else(
+        || "no entry".into(),
+        |t| format!("entry {} ({} entries)", t.seq, t.entries),
+    )
+}
+
+/// Seals the manifest's head under the restored audit key, then verifies the whole
+/// chain up to it.
+fn verify_audit(tail: &AuditTail, staging: &Path, store: &Store) -> Result<u64> {
+    let key_path = staging.join(store::AUDIT_KEY_FILE);
+    let key_bytes = std::fs::read(&key_path).map_err(|_| {
+        Error::Verification(vec![format!(
+            "the audit log has {} entries but the backup holds no audit key",
+            tail.entries
+        )])
+    })?;
+    let key = privacy::AuditKey::from_bytes(&key_bytes)
+        .map_err(|e| Error::Verification(vec![format!("audit key: {e}")]))?;
+    let mac = privacy::Mac::from_hex(&tail.mac).ok_or_else(|| {
+        Error::Verification(vec![format!(
+            "audit entry {}: its MAC is not hex",
+            tail.seq
+        )])
+    })?;
+    let head = privacy::Head { seq: tail.seq, mac };
+    let head_path = staging.join(store::AUDIT_HEAD_FILE);
+    let mut file = private_file(&head_path)?;
+    file.write_all(head.to_text(&key).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| file_error(&head_path, &e))?;
+    let trail = store::AuditTrail::open(staging)?;
+    let verdict = trail.verify(store)?;
+    drop(trail);
+    match verdict {
+        Ok(verified) if verified.head.seq == tail.seq => Ok(verified.entries),
+        Ok(verified) => Err(Error::Verification(vec![format!(
+            "the audit chain verified to entry {}, not the manifest's {}",
+            verified.head.seq, tail.seq
+        )])),
+        Err(tamper) => Err(Error::Verification(vec![format!("audit chain: {tamper}")])),
+    }
+}

@@ -1,0 +1,30 @@
+//! The records lifecycle: what a records department keeps, how long, and how it proves it
+//! can bring it back.
+//!
+//! - `backup`: whole-store backups (SQLite's online backup API, or `pg_dump` on an
+//!   exported snapshot), compressed with zstd and sealed under a key the user keeps
+//!   (`sealed`: ChaCha20-Poly1305 blocks), with a manifest of the schema, every table's
+//!   rows and the audit chain's head; restores that check the copy before it is put in
+//!   place.
+//! - `retention`: retention schedules as data (a shipped default, or a facility's file
+//!   checked line by line) and the report of which charts may be archived or destroyed,
+//!   when and why; legal holds in force (kept by the store) block both.
+//!
+//! Invariants:
+//! - No HTTP, and no SQL writes: the store makes copies and keeps holds; the retention
+//!   report reads through `Tx::query` as other read models do.
+//! - No clock: callers pass the time.
+//! - Nothing is half done: a backup file that exists is whole, a restored directory exists
+//!   only once it passed every check.
+
+pub mod backup;
+mod error;
+pub mod retention;
+pub mod sealed;
+
+pub use backup::{
+    BackendKind, BackupReport, FileEntry, Manifest, RestoreReport, backup, inspect, restore,
+    restore_postgres,
+};
+pub use error::{Error, Refusal, Result};
+pub use sealed::BackupKey;
