@@ -20,6 +20,7 @@ mod audit_head;
 mod audit_lookup;
 mod audit_report;
 mod balances;
+mod chart_volumes;
 mod clock;
 mod conn;
 mod error;
@@ -57,6 +58,7 @@ pub use audit::{
 };
 pub use audit_anchor::create_anchor_file;
 pub use audit_report::{AuditPage, AuditPageRows, AuditSort};
+pub use chart_volumes::{ChartMovement, ChartVolume};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
 pub use error::{Error, Result};

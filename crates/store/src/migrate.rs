@@ -171,6 +171,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_legal_holds.sql"),
         postgres: include_str!("../migrations/postgres/0026_legal_holds.sql"),
     },
+    Migration {
+        version: 27,
+        name: "chart_volumes",
+        sqlite: include_str!("../migrations/sqlite/0027_chart_volumes.sql"),
+        postgres: include_str!("../migrations/postgres/0027_chart_volumes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

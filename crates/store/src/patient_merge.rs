@@ -73,11 +73,13 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
 /// a patient at the time (who looked, who broke the glass, earlier versions), or are the
 /// patient's own lookup rows, or the index's own work. A legal hold keeps naming the chart
 /// it was placed on (its history stays as placed); the retention report extends a hold on
-/// a retired chart to the chart it was merged into.
+/// a retired chart to the chart it was merged into. A paper chart volume is a physical
+/// object labelled with the retired chart's MRN; it keeps that label until relabelled.
 pub const NOT_MOVED: &[&str] = &[
     "audit_log",
     "audit_patients",
     "break_glass_grants",
+    "chart_volumes",
     "legal_hold_patients",
     "patient_identifiers",
     "record_history",

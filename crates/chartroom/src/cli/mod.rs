@@ -4,6 +4,7 @@ mod anchoring;
 mod audit;
 mod audited;
 mod backup;
+mod charts;
 mod claims;
 mod codes;
 mod demo;
@@ -104,6 +105,9 @@ enum Command {
     /// The tamper-evident audit trail: verify the chain, list and export entries.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Paper chart volumes: register, check out, check in, transfer, where, overdue.
+    #[command(subcommand)]
+    Charts(charts::ChartsCmd),
     /// Legal holds: place, release, list (a hold blocks archival and destruction).
     #[command(subcommand)]
     Hold(holds::HoldCmd),
@@ -199,6 +203,12 @@ pub fn run(cli: Cli) -> Result<()> {
             json,
         ),
         Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
+        Command::Charts(cmd) => charts::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            cmd,
+            json,
+        ),
         Command::Hold(cmd) => holds::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,

@@ -156,3 +156,49 @@ fn holds_are_placed_listed_released_and_block_the_retention_report() {
         "{error}"
     );
 }
+
+#[test]
+fn paper_charts_are_found_by_barcode_and_overdue_ones_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "2"]));
+    let said = stdout(&chartroom(
+        &data,
+        &["charts", "add", "1", "--home", "Shelf B-1"],
+    ));
+    let barcode = said.split_whitespace().next().unwrap().to_owned();
+    assert!(barcode.ends_with("-V1"), "{said}");
+    let said = stdout(&chartroom(
+        &data,
+        &[
+            "charts",
+            "checkout",
+            &barcode.to_lowercase(),
+            "--to",
+            "Clinic 2",
+            "--due",
+            "2099-01-02",
+        ],
+    ));
+    assert!(
+        said.contains("checked out to Clinic 2 at Clinic 2, due back 2099-01-02"),
+        "{said}"
+    );
+    let overdue = stdout(&chartroom(
+        &data,
+        &["charts", "overdue", "--as-of", "2099-01-05"],
+    ));
+    assert!(
+        overdue.contains(&barcode) && overdue.contains("  3"),
+        "{overdue}"
+    );
+    stdout(&chartroom(&data, &["charts", "checkin", &barcode]));
+    let place = stdout(&chartroom(&data, &["charts", "where", &barcode]));
+    assert!(place.contains("at Shelf B-1; home Shelf B-1"), "{place}");
+    assert!(
+        place.contains("checkout") && place.contains("checkin"),
+        "{place}"
+    );
+    let audit = stdout(&chartroom(&data, &["audit", "verify"]));
+    assert!(audit.contains("intact"), "{audit}");
+}

@@ -7,6 +7,7 @@ mod audit;
 mod audit_lookup;
 mod balances;
 mod changes;
+mod chart_volumes;
 mod filters;
 mod fixtures;
 mod groups;
