@@ -32,6 +32,7 @@ mod physician_query;
 pub mod postal;
 mod remittance;
 mod roi;
+mod surveillance_alert;
 mod validation;
 mod write_off;
 
@@ -69,6 +70,7 @@ pub use roi::{
     Authorization, Consent, ConsentKind, Delivery, Disclosure, LegalBasis, ReleaseCategory,
     RequesterKind, RoiRequest, RoiStatus,
 };
+pub use surveillance_alert::{ALERT_METHODS, AlertLevel, AlertStatus, SurveillanceAlert};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};
 pub use write_off::{WriteOffRequest, WriteOffStatus};
 

@@ -58,6 +58,8 @@ mod review_watch;
 mod routes;
 mod serve;
 mod state;
+mod surveillance_api;
+mod surveillance_watch;
 mod task_api;
 mod tokens;
 mod totp_vault;

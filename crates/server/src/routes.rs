@@ -326,6 +326,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::web::claims::routes());
     table.extend(crate::mpi_api::routes());
     table.extend(crate::web::mpi::routes());
+    table.extend(crate::surveillance_api::routes());
+    table.extend(crate::web::surveillance::routes());
     table
 }
 

@@ -89,6 +89,8 @@ pub struct AppState {
     pub(crate) exports: Arc<crate::fhir_rest::ExportJobs>,
     /// Seals authenticator secrets (key `totp.key` beside the audit key).
     pub(crate) totp_vault: Arc<crate::totp_vault::TotpVault>,
+    /// The syndromes surveillance counts, set when `serve` starts keeping counts current.
+    pub(crate) syndromes: Arc<std::sync::OnceLock<surveillance::SyndromeSet>>,
 }
 
 impl AppState {
@@ -124,6 +126,7 @@ impl AppState {
             dummy_hash: Arc::new(dummy),
             form_key: Arc::new(form_key),
             population: Arc::new(std::sync::Mutex::new(None)),
+            syndromes: Arc::new(std::sync::OnceLock::new()),
             codes: Arc::new(
                 codes::CodeSets::embedded()
                     .map_err(|e| store::Error::Database(format!("loading the code sets: {e}")))?,

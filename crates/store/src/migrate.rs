@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0027_chart_volumes.sql"),
         postgres: include_str!("../migrations/postgres/0027_chart_volumes.sql"),
     },
+    Migration {
+        version: 28,
+        name: "surveillance_alerts",
+        sqlite: include_str!("../migrations/sqlite/0028_surveillance_alerts.sql"),
+        postgres: include_str!("../migrations/postgres/0028_surveillance_alerts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

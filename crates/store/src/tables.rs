@@ -9,7 +9,7 @@ use records::{
     Allergy, Charge, Claim, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
     EncounterParticipant, FollowUpTask, Immunization, Medication, Observation, Organization,
     Patient, PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
-    RemittanceAdvice, WriteOffRequest,
+    RemittanceAdvice, SurveillanceAlert, WriteOffRequest,
 };
 use records::{Consent, Disclosure, RoiRequest};
 
@@ -145,6 +145,11 @@ tables! {
     RemittanceAdvice => "remittances" unique &[&["payer_name", "trace"]], [
         payer_name: Text, trace: Text, payment_cents: Int, claim_payments: Int, file_name: Text,
         received_on: Date, status: Text, posted_on: Date, unmatched: Json, unmatched_count: Int,
+    ];
+    SurveillanceAlert => "surveillance_alerts" unique &[&["syndrome", "place", "day", "method"]], [
+        syndrome: Text, place: Text, day: Date, method: Text, observed: Int, expected: Real,
+        statistic: Real, threshold: Real, p_value: Real, level: Text, status: Text, note: Text,
+        worked_by: Text, worked_at: Timestamp,
     ];
     PatientGroup => "patient_groups" [
         name: Text, identifier_system: Text, identifier_value: Text, members: Json,

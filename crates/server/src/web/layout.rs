@@ -42,6 +42,11 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
         "Emergency access",
     );
     offer(Some(Permission::ReadAggregates), "/queries", "Queries");
+    offer(
+        Some(Permission::ReadAggregates),
+        "/surveillance",
+        "Surveillance",
+    );
     offer(None, "/codes", "Codes");
     offer(None, "/mfa/enroll", "Authenticator");
     Nav {

@@ -48,6 +48,7 @@ mod roi;
 mod sign_in;
 mod signing;
 mod start;
+pub(crate) mod surveillance;
 mod svg_chart;
 mod text;
 mod write_offs;

@@ -10,7 +10,7 @@ use test_support::{TestStore, backend_tests};
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
-fn codes() -> &'static codes::CodeSets {
+pub fn codes() -> &'static codes::CodeSets {
     static CODES: OnceLock<codes::CodeSets> = OnceLock::new();
     CODES.get_or_init(|| codes::CodeSets::embedded().unwrap())
 }
@@ -19,11 +19,11 @@ fn set() -> SyndromeSet {
     SyndromeSet::defaults(codes()).unwrap()
 }
 
-fn actor() -> Actor {
+pub fn actor() -> Actor {
     Actor::new("test:registrar")
 }
 
-fn patient(tx: &mut Tx<'_>, zip: &str, birth: time::Date) -> i64 {
+pub fn patient(tx: &mut Tx<'_>, zip: &str, birth: time::Date) -> i64 {
     let mrn = tx.assign_mrn().unwrap();
     let mut patient = Patient::new(
         mrn,
@@ -58,7 +58,7 @@ fn visit(tx: &mut Tx<'_>, patient: i64, at: OffsetDateTime, codes: &[&str]) -> i
     encounter
 }
 
-fn diagnose(tx: &mut Tx<'_>, patient: i64, encounter: i64, code: &str, sequence: i32) -> i64 {
+pub fn diagnose(tx: &mut Tx<'_>, patient: i64, encounter: i64, code: &str, sequence: i32) -> i64 {
     tx.create(
         &actor(),
         &Diagnosis {

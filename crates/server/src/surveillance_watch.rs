@@ -1,0 +1,64 @@
+//! Keeps surveillance current while the server runs: a thread brings the daily syndrome
+//! counts up to date every second (`surveillance::counts::step`, which reads only what was
+//! written since its last step), and once a minute runs detection over the last two weeks
+//! by place, so the public-health queue follows the encounters within about a minute.
+
+use crate::state::AppState;
+use std::time::Duration;
+use store::Actor;
+use surveillance::SyndromeSet;
+use surveillance::alerts::{self, DetectOptions};
+
+/// How long the watcher sleeps between count steps.
+const STEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Steps between detection runs.
+const DETECT_EVERY: u32 = 60;
+
+/// Days detection looks back on each run.
+const DETECT_DAYS: i64 = 14;
+
+impl AppState {
+    /// Starts the surveillance thread with `syndromes` (the page and API use them too).
+    pub fn keep_surveillance_current(&self, syndromes: SyndromeSet) -> std::io::Result<()> {
+        let _ = self.syndromes.set(syndromes.clone());
+        let state = self.clone();
+        std::thread::Builder::new()
+            .name("surveillance".into())
+            .spawn(move || {
+                let actor = Actor::new("job:surveillance");
+                for pass in 0_u32.. {
+                    // A failed step keeps its mark and is tried again next time.
+                    if let Err(e) = surveillance::counts::step(&state.store, &syndromes) {
+                        eprintln!("chartroom serve: surveillance counts failed: {e}");
+                    } else if pass % DETECT_EVERY == 0 {
+                        let today = state.store.clock().now().date();
+                        let options = DetectOptions {
+                            methods: alerts::DEFAULT_METHODS.to_vec(),
+                            from: today - time::Duration::days(DETECT_DAYS),
+                            to: today,
+                            syndromes: Vec::new(),
+                            by_place: true,
+                            min_observed: 1,
+                        };
+                        if let Err(e) = state
+                            .store
+                            .write(|tx| alerts::detect(tx, &actor, &syndromes, &options))
+                        {
+                            eprintln!("chartroom serve: surveillance detection failed: {e}");
+                        }
+                    }
+                    std::thread::sleep(STEP_EVERY);
+                }
+            })
+            .map(|_| ())
+    }
+
+    /// The syndromes in force: those `serve` counts with, else the defaults.
+    pub(crate) fn syndromes(&self) -> Option<SyndromeSet> {
+        self.syndromes
+            .get()
+            .cloned()
+            .or_else(|| SyndromeSet::defaults(&self.codes).ok())
+    }
+}

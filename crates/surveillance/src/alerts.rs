@@ -1,0 +1,440 @@
+//! Alerts from the counts, and the public-health work queue.
+//!
+//! `detect` runs the chosen methods over every enabled syndrome, for all places together
+//! and for each ZIP3 with visits, and keeps one `records::SurveillanceAlert` per syndrome,
+//! place, day and method (a unique key): a day that alerts again updates its figures and
+//! keeps where it stands in the queue, so running detection twice never opens an alert
+//! twice. A series too short for a method is reported with what it needs, never alerted.
+//! `work` moves an alert to investigated, dismissed or escalated with a note; each step is
+//! a version in the alert's history.
+//!
+//! Aggregate only: nothing here reads or returns a patient; `suppressed` says which counts a
+//! role limited to aggregates must not see.
+
+use crate::counts::{self, DayCount, SeriesQuery};
+use crate::detect::{Level, Method, Point, TooShort};
+use crate::syndromes::SyndromeSet;
+use records::{AlertLevel, AlertStatus, SurveillanceAlert};
+use store::{Actor, Stored, Tx, Value};
+use time::{Date, Duration, OffsetDateTime};
+
+/// The place that stands for every place together.
+pub const ALL_PLACES: &str = "all";
+
+/// Days read before the first day tested, so every method has its baseline (CUSUM's 28
+/// training days, EWMA's 29-day baseline and guard band).
+pub const HISTORY_DAYS: i64 = 42;
+
+/// The methods detection runs unless told otherwise: EARS C2 (EARS's most used, with its
+/// guard band) and EWMA (ESSENCE's choice for small daily counts).
+pub const DEFAULT_METHODS: [Method; 2] = [Method::C2, Method::Ewma];
+
+/// What went wrong with an alert action.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The store failed or refused.
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    /// The action is not allowed.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// What to detect over.
+#[derive(Debug, Clone)]
+pub struct DetectOptions {
+    /// The methods.
+    pub methods: Vec<Method>,
+    /// First day that may alert.
+    pub from: Date,
+    /// Last day that may alert.
+    pub to: Date,
+    /// Only these syndromes (all enabled ones when empty).
+    pub syndromes: Vec<String>,
+    /// Each ZIP3 as well as every place together.
+    pub by_place: bool,
+    /// A day alerts only with at least this many visits.
+    pub min_observed: i64,
+}
+
+/// What a detection run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DetectSummary {
+    /// Series (syndrome x place) looked at.
+    pub series: usize,
+    /// Methods that could not test a series, with why (`gi 021: c2: the series has...`).
+    pub too_short: Vec<String>,
+    /// Alerts opened.
+    pub opened: usize,
+    /// Alerts whose figures changed.
+    pub updated: usize,
+    /// Alerts found again unchanged.
+    pub unchanged: usize,
+}
+
+/// The first day with any visit counted: days before it are not history (no data is not
+/// zero visits), so series start there at the earliest.
+fn first_counted_day(tx: &mut Tx<'_>) -> store::Result<Option<Date>> {
+    let rows = tx.query(
+        "SELECT MIN(day) FROM syndromic_counts WHERE syndrome = ?",
+        &[Value::from(crate::ALL_VISITS)],
+    )?;
+    Ok(rows.first().and_then(|row| row.get(0).as_date()))
+}
+
+fn series_of(
+    tx: &mut Tx<'_>,
+    syndrome: &str,
+    place: &str,
+    from: Date,
+    to: Date,
+) -> store::Result<Vec<DayCount>> {
+    let from = match first_counted_day(tx)? {
+        Some(first) if first > from => first.min(to),
+        _ => from,
+    };
+    counts::series(
+        tx,
+        &SeriesQuery {
+            syndrome: syndrome.to_owned(),
+            zip3: (place != ALL_PLACES).then(|| place.to_owned()),
+            age_band: None,
+            from: Some(from),
+            to: Some(to),
+        },
+    )
+}
+
+/// Runs detection and keeps the alerts, in the caller's transaction.
+pub fn detect(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    set: &SyndromeSet,
+    options: &DetectOptions,
+) -> store::Result<DetectSummary> {
+    let mut summary = DetectSummary::default();
+    let start = options.from - Duration::days(HISTORY_DAYS);
+    for syndrome in set.enabled() {
+        if !options.syndromes.is_empty() && !options.syndromes.contains(&syndrome.id) {
+            continue;
+        }
+        let mut places = vec![ALL_PLACES.to_owned()];
+        if options.by_place {
+            places.extend(
+                counts::places(tx, &syndrome.id, start, options.to)?
+                    .into_iter()
+                    .map(|(zip3, _)| zip3),
+            );
+        }
+        for place in places {
+            let series = series_of(tx, &syndrome.id, &place, start, options.to)?;
+            summary.series += 1;
+            let values: Vec<f64> = series.iter().map(|d| d.visits as f64).collect();
+            for method in &options.methods {
+                let points = match method.run(&values) {
+                    Ok(points) => points,
+                    Err(short) => {
+                        summary
+                            .too_short
+                            .push(format!("{} {place}: {short}", syndrome.id));
+                        continue;
+                    }
+                };
+                for (day, point) in series.iter().zip(points) {
+                    let Some(point) = point else { continue };
+                    if day.day < options.from
+                        || point.level == Level::None
+                        || day.visits < options.min_observed
+                    {
+                        continue;
+                    }
+                    keep(
+                        tx,
+                        actor,
+                        &syndrome.id,
+                        &place,
+                        day.day,
+                        *method,
+                        &point,
+                        &mut summary,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(summary)
+}
+
+fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite())
+}
+
+/// Opens the alert, or updates the figures of the one already kept for the same key.
+#[allow(clippy::too_many_arguments)]
+fn keep(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    syndrome: &str,
+    place: &str,
+    day: Date,
+    method: Method,
+    point: &Point,
+    summary: &mut DetectSummary,
+) -> store::Result<()> {
+    let level = if point.level == Level::Red {
+        AlertLevel::Red
+    } else {
+        AlertLevel::Yellow
+    };
+    let existing = tx
+        .select::<SurveillanceAlert>(
+            "syndrome = ? AND place = ? AND day = ? AND method = ?",
+            &[
+                Value::from(syndrome),
+                Value::from(place),
+                Value::Date(day),
+                Value::from(method.as_str()),
+            ],
+            "id",
+            1,
+        )?
+        .into_iter()
+        .next();
+    let figures = SurveillanceAlert {
+        syndrome: syndrome.to_owned(),
+        place: place.to_owned(),
+        day,
+        method: method.as_str().to_owned(),
+        observed: point.observed as i64,
+        expected: if point.expected.is_finite() {
+            point.expected
+        } else {
+            0.0
+        },
+        statistic: finite(point.statistic),
+        threshold: finite(point.threshold),
+        p_value: finite(point.p_value),
+        level,
+        status: AlertStatus::Open,
+        note: None,
+        worked_by: None,
+        worked_at: None,
+    };
+    match existing {
+        None => {
+            tx.create(actor, &figures)?;
+            summary.opened += 1;
+        }
+        Some(stored) => {
+            let changed = SurveillanceAlert {
+                status: stored.record.status,
+                note: stored.record.note.clone(),
+                worked_by: stored.record.worked_by.clone(),
+                worked_at: stored.record.worked_at,
+                ..figures
+            };
+            if changed == stored.record {
+                summary.unchanged += 1;
+            } else {
+                tx.update(actor, stored.meta.id, stored.meta.version, &changed)?;
+                summary.updated += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which alerts to list.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// One status (every status when `None`).
+    pub status: Option<AlertStatus>,
+    /// One syndrome.
+    pub syndrome: Option<String>,
+    /// One place.
+    pub place: Option<String>,
+    /// At most this many (200 when 0).
+    pub limit: i64,
+}
+
+/// The work queue: open alerts first, red before yellow, newest day first.
+pub fn queue(
+    tx: &mut Tx<'_>,
+    filter: &QueueFilter,
+) -> store::Result<Vec<Stored<SurveillanceAlert>>> {
+    let mut clauses = vec!["1 = 1".to_owned()];
+    let mut params = Vec::new();
+    if let Some(status) = filter.status {
+        clauses.push("status = ?".into());
+        params.push(Value::from(status.as_str()));
+    }
+    if let Some(syndrome) = &filter.syndrome {
+        clauses.push("syndrome = ?".into());
+        params.push(Value::from(syndrome.as_str()));
+    }
+    if let Some(place) = &filter.place {
+        clauses.push("place = ?".into());
+        params.push(Value::from(place.as_str()));
+    }
+    tx.select(
+        &clauses.join(" AND "),
+        &params,
+        "CASE status WHEN 'open' THEN 0 ELSE 1 END, CASE level WHEN 'red' THEN 0 ELSE 1 END, day DESC, id",
+        if filter.limit > 0 { filter.limit } else { 200 },
+    )
+}
+
+/// Marks an alert investigated, dismissed or escalated with a note, as `actor` at `at`.
+pub fn work(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    id: i64,
+    status: AlertStatus,
+    note: &str,
+    at: OffsetDateTime,
+) -> Result<Stored<SurveillanceAlert>, Error> {
+    if status == AlertStatus::Open {
+        return Err(Error::Refused(
+            "an alert is worked to investigated, dismissed or escalated".into(),
+        ));
+    }
+    let stored = tx.get::<SurveillanceAlert>(id)?;
+    let worked = SurveillanceAlert {
+        status,
+        note: Some(note.trim().to_owned()).filter(|n| !n.is_empty()),
+        worked_by: Some(actor.name().to_owned()),
+        worked_at: Some(at),
+        ..stored.record
+    };
+    Ok(tx.update(actor, id, stored.meta.version, &worked)?)
+}
+
+/// Whether a role limited to aggregates must not see `count` (1 to `min_cell` - 1: a cell
+/// that small can identify a person; none is still shown as none).
+pub fn suppressed(count: i64, min_cell: i64) -> bool {
+    count > 0 && count < min_cell
+}
+
+/// A syndrome's epi curve in one place: the daily counts, what a method says of each day,
+/// and the alerts kept for those days.
+#[derive(Debug, Clone)]
+pub struct EpiCurve {
+    /// Every day from the first to the last asked.
+    pub days: Vec<DayCount>,
+    /// The method's answer per day (`None` where untested).
+    pub points: Vec<Option<Point>>,
+    /// Why the method could not test the series, if it could not.
+    pub too_short: Option<TooShort>,
+    /// The alerts of the syndrome and place in the range.
+    pub alerts: Vec<Stored<SurveillanceAlert>>,
+}
+
+/// The epi curve of `syndrome` in `place` (`all` for every place) between two days, with
+/// `method`'s expected counts and bounds (its baseline read from before `from`).
+pub fn epi_curve(
+    tx: &mut Tx<'_>,
+    syndrome: &str,
+    place: &str,
+    from: Date,
+    to: Date,
+    method: Method,
+) -> store::Result<EpiCurve> {
+    let start = from - Duration::days(HISTORY_DAYS);
+    let series = series_of(tx, syndrome, place, start, to)?;
+    let values: Vec<f64> = series.iter().map(|d| d.visits as f64).collect();
+    let (points, too_short) = match method.run(&values) {
+        Ok(points) => (points, None),
+        Err(short) => (vec![None; values.len()], Some(short)),
+    };
+    let (days, points): (Vec<DayCount>, Vec<Option<Point>>) = series
+        .into_iter()
+        .zip(points)
+        .filter(|(d, _)| d.day >= from)
+        .unzip();
+    let alerts = tx.select::<SurveillanceAlert>(
+        "syndrome = ? AND place = ? AND day >= ? AND day <= ?",
+        &[
+            Value::from(syndrome),
+            Value::from(place),
+            Value::Date(from),
+            Value::Date(to),
+        ],
+        "day, method",
+        1000,
+    )?;
+    Ok(EpiCurve {
+        days,
+        points,
+        too_short,
+        alerts,
+    })
+}
+
+/// One place's alerts in a range: the map-like table of places by alert level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceAlerts {
+    /// The ZIP3 (or `all`).
+    pub place: String,
+    /// Red alerts.
+    pub red: i64,
+    /// Yellow alerts.
+    pub yellow: i64,
+    /// Alerts still open.
+    pub open: i64,
+    /// The syndromes alerting, comma-separated.
+    pub syndromes: String,
+}
+
+/// Places with alerts between two days, the most red first.
+pub fn places_by_level(tx: &mut Tx<'_>, from: Date, to: Date) -> store::Result<Vec<PlaceAlerts>> {
+    let rows = tx.query(
+        "SELECT place, syndrome, level, status, CAST(COUNT(*) AS BIGINT) FROM surveillance_alerts \
+         WHERE deleted_at IS NULL AND day >= ? AND day <= ? GROUP BY place, syndrome, level, status",
+        &[Value::Date(from), Value::Date(to)],
+    )?;
+    let mut by_place: std::collections::BTreeMap<String, (PlaceAlerts, Vec<String>)> =
+        std::collections::BTreeMap::new();
+    for row in rows {
+        let place = row.text(0).unwrap_or_default().to_owned();
+        let entry = by_place.entry(place.clone()).or_insert_with(|| {
+            (
+                PlaceAlerts {
+                    place,
+                    red: 0,
+                    yellow: 0,
+                    open: 0,
+                    syndromes: String::new(),
+                },
+                Vec::new(),
+            )
+        });
+        let n = row.int(4);
+        if row.text(2) == Some("red") {
+            entry.0.red += n;
+        } else {
+            entry.0.yellow += n;
+        }
+        if row.text(3) == Some("open") {
+            entry.0.open += n;
+        }
+        let syndrome = row.text(1).unwrap_or_default().to_owned();
+        if !entry.1.contains(&syndrome) {
+            entry.1.push(syndrome);
+        }
+    }
+    let mut out: Vec<PlaceAlerts> = by_place
+        .into_values()
+        .map(|(mut place, mut syndromes)| {
+            syndromes.sort();
+            place.syndromes = syndromes.join(", ");
+            place
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.red
+            .cmp(&a.red)
+            .then(b.yellow.cmp(&a.yellow))
+            .then(a.place.cmp(&b.place))
+    });
+    Ok(out)
+}
