@@ -47,7 +47,7 @@ function chartroom(data, args, input) {
 }
 
 async function startServer(data) {
-  const child = spawn(bin, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0", "--idle-seconds", String(IDLE_SECONDS), "--time-zone", "America/Chicago"], {
+  const child = spawn(bin, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0", "--break-glass-users", "doc", "--idle-seconds", String(IDLE_SECONDS), "--time-zone", "America/Chicago"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const base = await new Promise((resolve, reject) => {

@@ -124,6 +124,54 @@ impl BreakGlassGrant {
     }
 }
 
+/// Who may break the glass: the users and roles a facility names (`serve
+/// --break-glass-users`, `--break-glass-roles`), and only within roles holding
+/// `BreakGlass`. Nobody by default: holding a physician's role is not enough, since
+/// emergency access is for the staff a facility chooses for it (its emergency department,
+/// its on-call physicians), not for every physician on staff.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmergencyStaff {
+    users: Vec<String>,
+    roles: RoleSet,
+}
+
+impl EmergencyStaff {
+    /// The named users (already normalised usernames) and every holder of `roles`.
+    pub fn new(users: Vec<String>, roles: RoleSet) -> Self {
+        Self { users, roles }
+    }
+
+    /// Whether `username`, holding `roles`, may ask for emergency access.
+    pub fn allows(&self, username: &str, roles: &RoleSet) -> bool {
+        roles.allows(Permission::BreakGlass)
+            && (self.users.iter().any(|u| u == username) || roles.any_of(&self.roles))
+    }
+
+    /// Why `username` may not (for the refusal and its audit entry), or `None` when they may.
+    pub fn refusal(&self, username: &str, roles: &RoleSet) -> Option<String> {
+        if self.allows(username, roles) {
+            return None;
+        }
+        if !roles.allows(Permission::BreakGlass) {
+            return Some(format!(
+                "{username} has no role that may break the glass (roles: {})",
+                if roles.is_empty() {
+                    "none".into()
+                } else {
+                    roles.to_list()
+                }
+            ));
+        }
+        Some(if self.users.is_empty() && self.roles.is_empty() {
+            format!(
+                "{username} is not among the users this facility lets break the glass (no one is named: serve --break-glass-users or --break-glass-roles)"
+            )
+        } else {
+            format!("{username} is not among the users this facility lets break the glass")
+        })
+    }
+}
+
 /// What an emergency grant opens: the categories of the chart a facility lets a
 /// break-the-glass read show (`serve --emergency-set`). By default every category, since
 /// the roles that may break the glass lack only insurance and billing; a facility narrows

@@ -112,6 +112,12 @@ pub struct AuditEvent {
     pub old_values: Option<String>,
     /// Values after a change, as JSON text.
     pub new_values: Option<String>,
+    /// The record writes this entry stands for, as JSON text (a list: each write's kind,
+    /// id, version and action, the `record_history` row it left and that row's SHA-256,
+    /// or the created values; the clinical time when it differs from the entry's time).
+    /// Set by the store from what the audited transaction wrote; `None` for entries
+    /// without writes, so their MAC layout stays as before.
+    pub writes: Option<String>,
 }
 
 /// `at` in UTC, cut to whole microseconds.
@@ -141,6 +147,7 @@ impl AuditEvent {
             reason: None,
             old_values: None,
             new_values: None,
+            writes: None,
         }
     }
 
@@ -226,6 +233,12 @@ impl AuditEvent {
     pub fn changes(mut self, old: Option<String>, new: Option<String>) -> Self {
         self.old_values = old;
         self.new_values = new;
+        self
+    }
+
+    /// Records the writes the entry stands for (JSON text, see `writes`).
+    pub fn writes(mut self, writes: Option<String>) -> Self {
+        self.writes = writes;
         self
     }
 }

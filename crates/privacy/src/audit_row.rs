@@ -9,7 +9,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 }
 
 /// The columns of an audit export, in order.
-pub const AUDIT_COLUMNS: [&str; 18] = [
+pub const AUDIT_COLUMNS: [&str; 19] = [
     "seq",
     "at",
     "user",
@@ -28,10 +28,11 @@ pub const AUDIT_COLUMNS: [&str; 18] = [
     "old_values",
     "new_values",
     "mac",
+    "writes",
 ];
 
 /// One entry as the export's columns (`AUDIT_COLUMNS`), every value as text.
-pub fn audit_row(entry: &AuditEntry) -> [String; 18] {
+pub fn audit_row(entry: &AuditEntry) -> [String; 19] {
     let e = &entry.event;
     [
         entry.seq.to_string(),
@@ -56,5 +57,6 @@ pub fn audit_row(entry: &AuditEntry) -> [String; 18] {
         opt(e.old_values.clone()),
         opt(e.new_values.clone()),
         entry.mac.to_hex(),
+        opt(e.writes.clone()),
     ]
 }

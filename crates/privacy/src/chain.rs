@@ -148,15 +148,17 @@ impl Canonical {
 /// The canonical bytes of entry `seq` holding `event`.
 ///
 /// Layout 1 is every field up to the new values; layout 2, used only when the entry
-/// lists several patients, is layout 1 under its own magic followed by the list. So every
-/// entry written before the list existed (and every entry without one) encodes exactly as
-/// before, and old chains still verify.
+/// lists several patients, is layout 1 under its own magic followed by the list; layout 3,
+/// used only when the entry carries writes, is layout 2's fields under its own magic (the
+/// list's count 0 when there is none) followed by the writes' text. So every entry
+/// written before lists or writes existed (and every entry without them) encodes exactly
+/// as before, and old chains still verify.
 pub(crate) fn canonical(seq: i64, event: &AuditEvent) -> Vec<u8> {
     let mut out = Canonical(Vec::with_capacity(256));
-    out.bytes(if event.patients.is_empty() {
-        b"chartroom-audit-entry 1"
-    } else {
-        b"chartroom-audit-entry 2"
+    out.bytes(match (&event.writes, event.patients.is_empty()) {
+        (Some(_), _) => b"chartroom-audit-entry 3",
+        (None, true) => b"chartroom-audit-entry 1",
+        (None, false) => b"chartroom-audit-entry 2",
     });
     out.int(seq);
     let micros = event.at.unix_timestamp_nanos().div_euclid(1_000);
@@ -175,11 +177,14 @@ pub(crate) fn canonical(seq: i64, event: &AuditEvent) -> Vec<u8> {
     out.opt_text(event.reason.as_deref());
     out.opt_text(event.old_values.as_deref());
     out.opt_text(event.new_values.as_deref());
-    if !event.patients.is_empty() {
+    if !event.patients.is_empty() || event.writes.is_some() {
         out.int(i64::try_from(event.patients.len()).unwrap_or(i64::MAX));
         for patient in &event.patients {
             out.int(patient.0);
         }
+    }
+    if let Some(writes) = &event.writes {
+        out.bytes(writes.as_bytes());
     }
     out.0
 }
@@ -310,6 +315,39 @@ pub enum Tamper {
         last: i64,
         /// The newest anchored entry.
         anchored: i64,
+    },
+    /// A `record_history` row an entry sealed (by its SHA-256) no longer holds what was
+    /// written: someone edited the history.
+    #[error(
+        "record_history row {history_id} ({kind} {record_id}, version {version}) was altered after entry {seq} sealed it: its contents no longer match the digest"
+    )]
+    HistoryAltered {
+        /// The entry that sealed the row.
+        seq: i64,
+        /// The `record_history` row.
+        history_id: i64,
+        /// The record kind the row is about.
+        kind: String,
+        /// The record.
+        record_id: i64,
+        /// The version the row says the change made.
+        version: i64,
+    },
+    /// A `record_history` row an entry sealed is gone.
+    #[error(
+        "record_history row {history_id} ({kind} {record_id}, version {version}), sealed by entry {seq}, was deleted"
+    )]
+    HistoryDeleted {
+        /// The entry that sealed the row.
+        seq: i64,
+        /// The `record_history` row.
+        history_id: i64,
+        /// The record kind.
+        kind: String,
+        /// The record.
+        record_id: i64,
+        /// The version the change made.
+        version: i64,
     },
     /// There are entries but no head to compare them with.
     #[error(

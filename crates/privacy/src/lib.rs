@@ -28,7 +28,7 @@ mod totp;
 
 pub use access::{
     Access, BREAK_GLASS_DEFAULT_MINUTES, BREAK_GLASS_MAX_MINUTES, BREAK_GLASS_MIN_REASON, Basis,
-    BreakGlassGrant, Decision, EMERGENCY_SET_CLINICAL, EmergencySet, decide,
+    BreakGlassGrant, Decision, EMERGENCY_SET_CLINICAL, EmergencySet, EmergencyStaff, decide,
 };
 pub use audit::{Action, AuditEvent, Channel, Outcome};
 pub use audit_row::{AUDIT_COLUMNS, audit_row};

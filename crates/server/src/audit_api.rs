@@ -125,6 +125,7 @@ pub async fn search(
                         "reason": e.reason,
                         "old_values": e.old_values,
                         "new_values": e.new_values,
+                        "writes": e.writes.as_deref().and_then(|w| serde_json::from_str::<serde_json::Value>(w).ok()),
                     })
                 })
                 .collect();

@@ -342,12 +342,13 @@ pub(crate) async fn grant_emergency_access(
         .blocking(move |state| {
             state.store.read(|tx| tx.get::<Patient>(id))?;
             let now = state.store.clock().now();
-            let listed = state
+            let refusal = state
                 .config
-                .break_glass_users
-                .as_ref()
-                .is_none_or(|users| users.contains(&principal.username));
-            let grant = if listed {
+                .emergency_staff
+                .refusal(&principal.username, &principal.roles);
+            let grant = if let Some(refusal) = refusal {
+                Err(refusal)
+            } else {
                 BreakGlassGrant::request(
                     &principal.username,
                     &principal.roles,
@@ -357,11 +358,6 @@ pub(crate) async fn grant_emergency_access(
                     minutes,
                 )
                 .map_err(|e| e.to_string())
-            } else {
-                Err(format!(
-                    "{} is not among the users this facility lets break the glass",
-                    principal.username
-                ))
             };
             let grant = match grant {
                 Ok(grant) => grant,

@@ -34,8 +34,9 @@ pub struct ServerConfig {
     pub time_zone: crate::zone::FacilityZone,
     /// What an emergency (break-the-glass) grant opens, on every channel.
     pub emergency_set: privacy::EmergencySet,
-    /// When set, only these users may break the glass (their roles must allow it too).
-    pub break_glass_users: Option<Vec<String>>,
+    /// Who may break the glass (`privacy::EmergencyStaff`): nobody until the facility
+    /// names users or roles, and always within roles that allow it.
+    pub emergency_staff: privacy::EmergencyStaff,
 }
 
 impl ServerConfig {
@@ -63,7 +64,7 @@ impl Default for ServerConfig {
             read_only: None,
             time_zone: crate::zone::FacilityZone::utc(),
             emergency_set: privacy::EmergencySet::default(),
-            break_glass_users: None,
+            emergency_staff: privacy::EmergencyStaff::default(),
         }
     }
 }

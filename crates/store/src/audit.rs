@@ -17,6 +17,7 @@
 
 use crate::Store;
 use crate::audit_head::HeadWriter;
+use crate::audit_writes::Journal;
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
 use crate::security::Security;
@@ -41,7 +42,7 @@ pub const AUDIT_HEAD_FILE: &str = "audit.head";
 /// check begins.
 pub const AUDIT_CHECKPOINT_FILE: &str = "audit.verified";
 
-pub(crate) const COLUMNS: &str = "seq, at, username, roles, action, outcome, channel, patient_id, record_kind, record_id, categories, source, client, reason, old_values, new_values, mac";
+pub(crate) const COLUMNS: &str = "seq, at, username, roles, action, outcome, channel, patient_id, record_kind, record_id, categories, source, client, reason, old_values, new_values, mac, writes";
 
 /// The audit trail of one store: its key and head file.
 #[derive(Debug)]
@@ -215,8 +216,11 @@ impl AuditTrail {
                 trail: self,
                 head: None,
                 locked: false,
+                journal: Journal::default(),
+                last: None,
             };
             let value = f(&mut audited)?;
+            audited.seal_leftover_writes()?;
             Ok((value, audited.head))
         })?;
         if let Some(head) = head {
@@ -309,8 +313,9 @@ impl AuditTrail {
         let mut after = walk.start();
         let mut unreadable = None;
         let mut verdict = Ok(());
+        let mut history_problem: Option<(i64, crate::audit_writes::HistoryProblem)> = None;
         loop {
-            let (rows, mut page) = store.with_conn(|conn| {
+            let (rows, page, history) = store.with_conn(|conn| {
                 let rows = conn.query(
                     &format!(
                         "SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT {PAGE}"
@@ -327,8 +332,23 @@ impl AuditTrail {
                     }
                 }
                 attach_patients(conn, &mut page)?;
-                Ok(((rows.len(), rows.last().map(|row| row.int(0))), page))
+                // The history rows this page's entries sealed, rechecked against their
+                // digests; looked at only once the chain up to them checks out.
+                let writes: Vec<(i64, &str)> = page
+                    .iter()
+                    .filter_map(|entry| entry.event.writes.as_deref().map(|w| (entry.seq, w)))
+                    .collect();
+                let history = crate::audit_writes::check_history(conn, &writes)?;
+                Ok((
+                    (rows.len(), rows.last().map(|row| row.int(0))),
+                    page,
+                    history,
+                ))
             })?;
+            let mut page = page;
+            if history_problem.is_none() {
+                history_problem = history;
+            }
             let (rows, last_seq) = rows;
             let last_page = rows < PAGE;
             if let Some(seq) = last_seq {
@@ -344,11 +364,27 @@ impl AuditTrail {
                 verdict = Err(tamper);
                 break;
             }
+            // A sealed history row that no longer checks out, in an entry the chain has
+            // vouched for by now, is the first problem.
+            let fed_through = upto
+                .checked_sub(1)
+                .and_then(|i| window.get(i))
+                .map(|e| e.seq);
+            if let (Some((seq, problem)), Some(through)) = (&history_problem, fed_through)
+                && *seq <= through
+            {
+                verdict = Err(history_tamper(*seq, problem.clone()));
+                break;
+            }
             window.drain(..upto);
             if last_page {
                 break;
             }
         }
+        let verdict = match (verdict, history_problem) {
+            (Ok(()), Some((seq, problem))) => Err(history_tamper(seq, problem)),
+            (verdict, _) => verdict,
+        };
         let verdict = verdict.and_then(|()| walk.finish());
         // A head that is not authentic counts as no head, and is named when the chain
         // itself is intact.
@@ -377,6 +413,33 @@ impl Drop for AuditTrail {
     }
 }
 
+fn history_tamper(seq: i64, problem: crate::audit_writes::HistoryProblem) -> Tamper {
+    let crate::audit_writes::HistoryProblem {
+        history_id,
+        kind,
+        record_id,
+        version,
+        present,
+    } = problem;
+    if present {
+        Tamper::HistoryAltered {
+            seq,
+            history_id,
+            kind,
+            record_id,
+            version,
+        }
+    } else {
+        Tamper::HistoryDeleted {
+            seq,
+            history_id,
+            kind,
+            record_id,
+            version,
+        }
+    }
+}
+
 /// The entry a tamper report names first.
 fn first_seq(tamper: &Tamper) -> i64 {
     match tamper {
@@ -387,7 +450,9 @@ fn first_seq(tamper: &Tamper) -> i64 {
         | Tamper::Inserted { seq }
         | Tamper::Unreadable { seq, .. }
         | Tamper::HeadMismatch { seq }
-        | Tamper::AnchorMismatch { seq } => *seq,
+        | Tamper::AnchorMismatch { seq }
+        | Tamper::HistoryAltered { seq, .. }
+        | Tamper::HistoryDeleted { seq, .. } => *seq,
         Tamper::MissingAtEnd { last, .. } | Tamper::AnchoredMissingAtEnd { last, .. } => *last + 1,
         Tamper::NoHead { .. }
         | Tamper::HeadForged { .. }
@@ -403,6 +468,10 @@ pub struct Audited<'a> {
     trail: &'a AuditTrail,
     head: Option<Head>,
     locked: bool,
+    /// Writes made since the last entry appended, sealed into the next one.
+    journal: Journal,
+    /// The last entry appended in this transaction.
+    last: Option<AuditEvent>,
 }
 
 impl Audited<'_> {
@@ -413,7 +482,30 @@ impl Audited<'_> {
 
     /// The record repository, on this transaction.
     pub fn records(&mut self) -> Tx<'_> {
-        Tx::new(&mut *self.conn, self.now)
+        Tx::journaled(&mut *self.conn, self.now, &mut self.journal)
+    }
+
+    /// Writes made after the transaction's last entry are sealed into one more entry
+    /// like it (same user, channel, patient), so no write of an audited transaction
+    /// escapes the chain. Writes in a transaction that appended no entry at all are left
+    /// as they are: there is no one to name.
+    fn seal_leftover_writes(&mut self) -> Result<()> {
+        let (Some(last), Some(first)) = (self.last.clone(), self.journal.0.first()) else {
+            return Ok(());
+        };
+        let action = match first.action.as_str() {
+            "create" => Action::Create,
+            "delete" => Action::Delete,
+            _ => Action::Update,
+        };
+        let mut event = last;
+        event.at = self.now;
+        event.action = action;
+        event.outcome = Outcome::Success;
+        event.old_values = None;
+        event.new_values = None;
+        event.reason = Some("records written after the entry before this one".into());
+        self.append(&event).map(|_| ())
     }
 
     /// The connection, for the store's own audited modules.
@@ -437,6 +529,7 @@ impl Audited<'_> {
         // The chain continues from the head as it was before `f`, and on PostgreSQL a lock
         // taken inside a rolled-back savepoint is released with it.
         let (head, locked) = (self.head, self.locked);
+        let (noted, last) = (self.journal.0.len(), self.last.clone());
         // Prepared once and cached, unlike `batch`: a group commit runs these per message.
         self.conn.execute("SAVEPOINT audited_part", &[])?;
         match f(self) {
@@ -450,13 +543,59 @@ impl Audited<'_> {
                 self.conn.execute("RELEASE SAVEPOINT audited_part", &[])?;
                 self.head = head;
                 self.locked = locked;
+                self.journal.0.truncate(noted);
+                self.last = last;
                 Ok(Err(error))
             }
         }
     }
 
-    /// Appends `event` to the chain.
+    /// When records were written since the last entry, appends an entry like `template`
+    /// for them: the transaction's time, the patients written, the action of the first
+    /// write; nothing otherwise.
+    pub fn append_pending_writes(&mut self, template: &AuditEvent) -> Result<()> {
+        let Some(first) = self.journal.0.first() else {
+            return Ok(());
+        };
+        let action = match first.action.as_str() {
+            "create" => Action::Create,
+            "delete" => Action::Delete,
+            _ => Action::Update,
+        };
+        let mut patients: Vec<PatientId> = self
+            .journal
+            .0
+            .iter()
+            .filter_map(|note| note.patient.map(PatientId))
+            .collect();
+        patients.sort_unstable_by_key(|p| p.0);
+        patients.dedup();
+        let mut event = template.clone().patients(&patients);
+        event.at = privacy::AuditEvent::new(self.now, "", action, event.channel).at;
+        event.action = action;
+        event.reason = Some(format!(
+            "{}{} records written",
+            template
+                .reason
+                .as_deref()
+                .map_or(String::new(), |reason| format!("{reason}: ")),
+            self.journal.0.len()
+        ));
+        self.append(&event).map(|_| ())
+    }
+
+    /// Appends `event` to the chain, with the record writes made since the last entry
+    /// (`audit_writes`) unless it names its writes itself.
     pub fn append(&mut self, event: &AuditEvent) -> Result<AuditEntry> {
+        if event.writes.is_none() && !self.journal.0.is_empty() {
+            let mut event = event.clone();
+            event.writes = self.journal.take_text();
+            return self.append_sealed(&event);
+        }
+        self.append_sealed(event)
+    }
+
+    fn append_sealed(&mut self, event: &AuditEvent) -> Result<AuditEntry> {
         if !self.locked && self.conn.dialect() == Dialect::Postgres {
             self.conn.batch("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;
             self.locked = true;
@@ -497,7 +636,7 @@ impl Audited<'_> {
         let mac = privacy::seal(&self.trail.key, seq, event, &prev);
         let e = event;
         self.conn.execute(
-            &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
             &[
                 Value::Int(seq),
                 Value::Timestamp(e.at),
@@ -516,6 +655,7 @@ impl Audited<'_> {
                 Value::from(e.old_values.clone()),
                 Value::from(e.new_values.clone()),
                 Value::from(mac.to_hex()),
+                Value::from(e.writes.clone()),
             ],
         )?;
         // The list is part of the entry (its MAC covers it): same transaction, append-only.
@@ -531,6 +671,7 @@ impl Audited<'_> {
             )?;
         }
         self.head = Some(Head { seq, mac });
+        self.last = Some(event.clone());
         Ok(AuditEntry {
             seq,
             event: event.clone(),
@@ -714,6 +855,7 @@ pub(crate) fn read_entry(row: &Row) -> std::result::Result<AuditEntry, String> {
     event.reason = opt_text(13);
     event.old_values = opt_text(14);
     event.new_values = opt_text(15);
+    event.writes = opt_text(17);
     let mac = named(row, 16, "mac", Mac::from_hex)?;
     Ok(AuditEntry {
         seq: row.int(0),

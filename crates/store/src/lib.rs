@@ -19,6 +19,7 @@ mod audit_anchor;
 mod audit_head;
 mod audit_lookup;
 mod audit_report;
+mod audit_writes;
 mod balances;
 mod chart_volumes;
 mod clock;
@@ -58,6 +59,7 @@ pub use audit::{
 };
 pub use audit_anchor::create_anchor_file;
 pub use audit_report::{AuditPage, AuditPageRows, AuditSort};
+pub use audit_writes::WriteNote;
 pub use chart_volumes::{ChartMovement, ChartVolume};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
@@ -135,6 +137,15 @@ pub struct Store {
     backend: Backend,
     clock: Arc<dyn Clock>,
     location: Location,
+    /// When set, every plain `write` is audited (`audit_writes`).
+    write_audit: std::sync::RwLock<Option<WriteAudit>>,
+}
+
+/// Who the writes of plain transactions are audited as (`Store::audit_writes`).
+#[derive(Clone)]
+struct WriteAudit {
+    trail: Arc<AuditTrail>,
+    template: privacy::AuditEvent,
 }
 
 impl Store {
@@ -166,6 +177,7 @@ impl Store {
             backend,
             clock,
             location: location.clone(),
+            write_audit: std::sync::RwLock::new(None),
         };
         store.migrate()?;
         Ok(store)
@@ -191,8 +203,27 @@ impl Store {
     /// Runs `f` in one transaction: everything it writes commits together when it returns
     /// `Ok`, and nothing is kept when it returns `Err`.
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let audit = self.write_audit.read().map_or(None, |audit| audit.clone());
+        if let Some(WriteAudit { trail, template }) = audit {
+            return trail.write(self, |audited| {
+                let value = f(&mut audited.records())?;
+                audited.append_pending_writes(&template)?;
+                Ok(value)
+            });
+        }
         let now = self.clock.now();
         self.with_conn(|conn| f(&mut Tx::new(conn, now)))
+    }
+
+    /// From now on, every `write` that changes records is one audited transaction: its
+    /// writes are sealed into an entry like `template` (user, roles, channel, source;
+    /// its time the transaction's, its patients those written), in the same transaction,
+    /// so a bulk write (an import run by code that knows nothing of auditing) leaves an
+    /// entry per committed batch naming what it wrote. `None` stops it.
+    pub fn audit_writes(&self, audit: Option<(Arc<AuditTrail>, privacy::AuditEvent)>) {
+        if let Ok(mut slot) = self.write_audit.write() {
+            *slot = audit.map(|(trail, template)| WriteAudit { trail, template });
+        }
     }
 
     /// Runs read-only work in a transaction, so it sees one consistent snapshot.

@@ -183,6 +183,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0028_surveillance_alerts.sql"),
         postgres: include_str!("../migrations/postgres/0028_surveillance_alerts.sql"),
     },
+    Migration {
+        version: 29,
+        name: "audit_writes",
+        sqlite: include_str!("../migrations/sqlite/0029_audit_writes.sql"),
+        postgres: include_str!("../migrations/postgres/0029_audit_writes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

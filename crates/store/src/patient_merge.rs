@@ -308,6 +308,7 @@ impl Tx<'_> {
             actor,
             Some(reason),
             json!({}),
+            None,
         )
     }
 
@@ -341,6 +342,7 @@ impl Tx<'_> {
             actor,
             Some(reason),
             json!({ "members": { "old": old, "new": members } }),
+            None,
         )
     }
 }

@@ -10,6 +10,7 @@
 //! - References to other records are checked before writing, so a bad id gets a message
 //!   naming the field instead of a bare foreign-key failure.
 
+use crate::audit_writes::{HistoryRow, Journal, WriteNote, clinical_time, values_digest};
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
 use crate::history::{HistoryEntry, changes_json, diff, parse_changes};
@@ -139,6 +140,8 @@ pub struct Tx<'a> {
     /// Records known to exist and not be deleted in this transaction, so a batch that
     /// references the same patient or encounter a thousand times checks it once.
     live: HashSet<(&'static str, i64)>,
+    /// Where the writes are noted when the transaction is audited (`audit_writes`).
+    journal: Option<&'a mut Journal>,
 }
 
 impl<'a> Tx<'a> {
@@ -147,6 +150,19 @@ impl<'a> Tx<'a> {
             conn,
             now,
             live: HashSet::new(),
+            journal: None,
+        }
+    }
+
+    /// A transaction whose writes are noted in `journal`, for the audit entry that follows.
+    pub(crate) fn journaled(
+        conn: &'a mut dyn Conn,
+        now: OffsetDateTime,
+        journal: &'a mut Journal,
+    ) -> Self {
+        Self {
+            journal: Some(journal),
+            ..Self::new(conn, now)
         }
     }
 
@@ -305,6 +321,24 @@ impl<'a> Tx<'a> {
             .ok_or_else(|| Error::Database(format!("insert into {} returned no id", R::TABLE)))?;
         self.live.insert((R::TABLE, row.int(0)));
         self.write_identifier_rows(record, row.int(0), false)?;
+        if self.journal.is_some() {
+            let object = record_json(record)?;
+            let note = WriteNote {
+                action: "create".into(),
+                kind: R::KIND.into(),
+                id: row.int(0),
+                version: 1,
+                patient: Self::patient_of::<R>(row.int(0), &object).as_int(),
+                history: None,
+                sha256: String::new(),
+                clinical_at: clinical_time(&object, self.now),
+                new: Some(serde_json::Value::Object(object)),
+            };
+            let sha256 = note.new.as_ref().map(values_digest).unwrap_or_default();
+            if let Some(journal) = self.journal.as_deref_mut() {
+                journal.0.push(WriteNote { sha256, ..note });
+            }
+        }
         Ok(Stored {
             meta: Meta {
                 id: row.int(0),
@@ -420,21 +454,57 @@ impl<'a> Tx<'a> {
         actor: &Actor,
         reason: Option<&str>,
         changes: serde_json::Value,
+        clinical_at: Option<String>,
     ) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO record_history (kind, record_id, patient_id, version, action, changed_at, changed_by, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        let now = self.now;
+        let digest_of = |history_id: i64| {
+            HistoryRow {
+                id: history_id,
+                kind,
+                record_id: id,
+                patient_id: patient.as_int(),
+                version,
+                action,
+                changed_at: now,
+                changed_by: actor.name(),
+                reason,
+                changes: &changes,
+            }
+            .digest()
+        };
+        let row = self.conn.query_one(
+            "INSERT INTO record_history (kind, record_id, patient_id, version, action, changed_at, changed_by, reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 Value::from(kind),
                 Value::Int(id),
-                patient,
+                patient.clone(),
                 Value::Int(version),
                 Value::from(action),
                 Value::Timestamp(self.now),
                 Value::from(actor.name()),
                 Value::from(reason),
-                Value::Json(changes),
+                Value::Json(changes.clone()),
             ],
         )?;
+        let history_id = row
+            .ok_or_else(|| Error::Database("insert into record_history returned no id".into()))?
+            .int(0);
+        if self.journal.is_some() {
+            let note = WriteNote {
+                action: action.into(),
+                kind: kind.into(),
+                id,
+                version,
+                patient: patient.as_int(),
+                history: Some(history_id),
+                sha256: digest_of(history_id),
+                new: None,
+                clinical_at,
+            };
+            if let Some(journal) = self.journal.as_deref_mut() {
+                journal.0.push(note);
+            }
+        }
         Ok(())
     }
 
@@ -486,6 +556,7 @@ impl<'a> Tx<'a> {
             actor,
             None,
             changes_json(&changes),
+            clinical_time(&new, self.now),
         )?;
         Ok(Stored {
             meta: Meta {
@@ -543,6 +614,7 @@ impl<'a> Tx<'a> {
             actor,
             Some(reason.trim()),
             serde_json::Value::Object(serde_json::Map::new()),
+            clinical_time(&object, self.now),
         )
     }
 

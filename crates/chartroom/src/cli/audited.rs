@@ -10,6 +10,7 @@ use crate::config::StorageArgs;
 use anyhow::{Context, Result};
 use privacy::{Action, AuditEvent, Channel, DataCategory, HashCost};
 use records::PatientId;
+use std::sync::Arc;
 use store::{AuditTrail, Store};
 
 /// Set to `1` to hash passwords with the cheapest argon2id parameters (test suites only).
@@ -25,7 +26,7 @@ pub fn hash_cost() -> HashCost {
 
 /// The command line's audit context.
 pub struct CliAuditor {
-    trail: AuditTrail,
+    trail: Arc<AuditTrail>,
     user: String,
 }
 
@@ -62,7 +63,7 @@ impl CliAuditor {
             format!("opening the audit trail in {}", storage.data_dir.display())
         })?;
         Ok(Self {
-            trail,
+            trail: Arc::new(trail),
             user: os_user(),
         })
     }
@@ -131,6 +132,19 @@ impl CliAuditor {
         self.every_chart(store, Action::Create, reason)
     }
 
+    /// Audits every transaction of a bulk write (an import, a remittance posting) while the
+    /// returned guard lives: each committed batch is one `create` entry in that batch's own
+    /// transaction, naming its patients and sealing what it wrote (`store::WriteNote`s:
+    /// the values created, the history rows of changes). `reason` names the source.
+    pub fn auditing_writes<'s>(&self, store: &'s Store, reason: &str) -> WritesAudited<'s> {
+        let template = self
+            .event(store, Action::Create)
+            .categories(DataCategory::ALL)
+            .reason(reason);
+        store.audit_writes(Some((Arc::clone(&self.trail), template)));
+        WritesAudited(store)
+    }
+
     /// Records a bulk write refused before it started (a delivery that fails its
     /// manifest), as a failure naming why.
     pub fn bulk_write_refused(&self, store: &Store, reason: &str) -> Result<()> {
@@ -168,5 +182,14 @@ impl CliAuditor {
                 Ok(())
             })
             .context("writing the audit trail (nothing was shown)")
+    }
+}
+
+/// Ends `CliAuditor::auditing_writes` when dropped (also when the bulk write fails).
+pub struct WritesAudited<'s>(&'s Store);
+
+impl Drop for WritesAudited<'_> {
+    fn drop(&mut self) {
+        self.0.audit_writes(None);
     }
 }

@@ -376,6 +376,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             let actor = Actor::new(format!("claims:{}", auditor.user()));
             let today = store.clock().now().date();
             let name = file.display().to_string();
+            let _audited =
+                auditor.auditing_writes(store, &format!("835 posted from {}", file.display()));
             let reports = store
                 .write(|tx| {
                     let mut reports = Vec::new();

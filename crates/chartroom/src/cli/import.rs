@@ -144,6 +144,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &ImportArgs, json: bool) -
             ),
         )
     };
+    let _audited = auditor.auditing_writes(store, &format!("import from {source}"));
     let options = ImportOptions {
         atomic: args.atomic,
         batch_rows: args.batch,

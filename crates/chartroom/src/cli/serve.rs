@@ -97,10 +97,15 @@ pub struct ServeArgs {
         env = "CHARTROOM_EMERGENCY_SET"
     )]
     emergency_set: String,
-    /// Only these users may break the glass (comma-separated; their roles must allow it
-    /// too); by default every holder of a role that may.
+    /// Users who may break the glass (comma-separated; their roles must allow it too).
+    /// Nobody may until users or roles are named here or in --break-glass-roles: having a
+    /// physician's role is not enough.
     #[arg(long, value_name = "USERS", env = "CHARTROOM_BREAK_GLASS_USERS")]
     break_glass_users: Option<String>,
+    /// Roles whose every holder may break the glass (comma-separated, e.g. `physician`
+    /// to let every physician; only roles that allow it count). None by default.
+    #[arg(long, value_name = "ROLES", env = "CHARTROOM_BREAK_GLASS_ROLES")]
+    break_glass_roles: Option<String>,
     /// Seconds between anchors (tests watch it happen).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
     audit_anchor_seconds: u64,
@@ -167,13 +172,21 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
             .context("--time-zone")?,
         emergency_set: privacy::EmergencySet::parse(&args.emergency_set)
             .context("--emergency-set")?,
-        break_glass_users: args.break_glass_users.as_deref().map(|users| {
-            users
+        emergency_staff: privacy::EmergencyStaff::new(
+            args.break_glass_users
+                .as_deref()
+                .unwrap_or_default()
                 .split(',')
                 .map(store::normalize_username)
                 .filter(|u| !u.is_empty())
-                .collect()
-        }),
+                .collect(),
+            match args.break_glass_roles.as_deref().map(str::trim) {
+                None | Some("" | "none") => privacy::RoleSet::new(),
+                Some(roles) => {
+                    privacy::RoleSet::parse_list(roles).context("--break-glass-roles")?
+                }
+            },
+        ),
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

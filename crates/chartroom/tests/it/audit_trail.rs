@@ -57,8 +57,14 @@ fn fixture() -> String {
         .to_string()
 }
 
-/// A data directory with imported patients (2 entries: started, stored), two users, and
-/// audited reads: 10 entries.
+/// The entries the fixture's import writes between "started" and "stored": one per
+/// committed batch, each sealing what that batch wrote (issue 10).
+const IMPORT_BATCHES: usize = 9;
+/// The batches among them that wrote patient 1's records.
+const BATCHES_OF_PATIENT_1: usize = 6;
+
+/// A data directory with imported patients (2 entries: started, stored, and a batch entry
+/// each between them), two users, and audited reads: 10 entries besides the batches.
 fn populated(dir: &Path) -> std::path::PathBuf {
     let data = dir.join("data");
     ok(&data, &["init"]);
@@ -182,8 +188,8 @@ fn users_roles_and_the_audit_report() {
     let report = ok(&data, &["audit", "list", "--patient", "1"]);
     assert_eq!(
         report.lines().count(),
-        2 + 2,
-        "search + show of patient 1: {report}"
+        2 + BATCHES_OF_PATIENT_1 + 2,
+        "the import's batches, then search + show of patient 1: {report}"
     );
     assert!(
         report.contains("os:clerk") && report.contains("chart shown"),
@@ -236,10 +242,16 @@ fn users_roles_and_the_audit_report() {
     let csv = dir.path().join("audit.csv");
     ok(&data, &["audit", "list", "--csv", csv.to_str().unwrap()]);
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + 11 + 6, "{text}");
+    assert_eq!(text.lines().count(), 1 + 11 + IMPORT_BATCHES + 6, "{text}");
     assert!(
         text.contains(": 14 stored, 3 skipped, 6 rejected"),
         "the import is audited: {text}"
+    );
+    // Each batch's entry seals what it wrote (issue 10): the records' values and digests.
+    assert!(
+        text.contains(r#"""action"":""create"",""kind"":""patient"",""id"":1"#)
+            && text.contains(r#"""sha256"":"#),
+        "{text}"
     );
     assert!(
         text.contains(r#""{""disabled"":false,""display_name"":""bo"""#),
@@ -252,7 +264,10 @@ fn users_roles_and_the_audit_report() {
 
     let verify = ok(&data, &["audit", "verify"]);
     assert!(
-        verify.starts_with("OK: 17 audit entries, chain intact"),
+        verify.starts_with(&format!(
+            "OK: {} audit entries, chain intact",
+            17 + IMPORT_BATCHES
+        )),
         "{verify}"
     );
 
@@ -334,7 +349,7 @@ fn copy(from: &Path, to: &Path) {
 fn tamper(data: &Path, sql: &str) {
     let db = rusqlite::Connection::open(data.join("chartroom.db")).unwrap();
     db.execute_batch(&format!(
-        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; {sql}"
+        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_patients_no_update; DROP TRIGGER IF EXISTS audit_patients_no_delete; {sql}"
     ))
     .unwrap();
 }
@@ -366,7 +381,10 @@ fn audit_verify_names_hand_edits() {
     case(
         "delete-newest",
         "DELETE FROM audit_log WHERE seq >= 7",
-        "entries are missing at the end: the log ends at entry 6, but the head recorded outside the database is entry 10",
+        &format!(
+            "entries are missing at the end: the log ends at entry 6, but the head recorded outside the database is entry {}",
+            10 + IMPORT_BATCHES
+        ),
     );
     case(
         "swap",
@@ -382,7 +400,11 @@ fn audit_verify_names_hand_edits() {
     // unsigned format nor a row's MAC as the seal passes.
     let truncated = dir.path().join("truncated");
     copy(&data, &truncated);
-    tamper(&truncated, "DELETE FROM audit_log WHERE seq >= 7");
+    // The entries' patient lists go with them, as a careful intruder would do.
+    tamper(
+        &truncated,
+        "DELETE FROM audit_log WHERE seq >= 7; DELETE FROM audit_patients WHERE seq >= 7",
+    );
     let mac: String = rusqlite::Connection::open(truncated.join("chartroom.db"))
         .unwrap()
         .query_row("SELECT mac FROM audit_log WHERE seq = 6", [], |row| {
@@ -404,14 +426,15 @@ fn audit_verify_names_hand_edits() {
         assert!(stderr.contains(expected), "{stderr}");
     }
     // The untouched original still verifies.
-    assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 10 audit entries"));
+    let n = 10 + IMPORT_BATCHES;
+    assert!(ok(&data, &["audit", "verify"]).starts_with(&format!("OK: {n} audit entries")));
     // The check is itself an audit entry (issue 10), so the next one counts it.
     let checks = ok(&data, &["audit", "list", "--action", "verify"]);
     assert!(
-        checks.contains("os:clerk") && checks.contains("audit chain intact: 10 entries"),
+        checks.contains("os:clerk") && checks.contains(&format!("audit chain intact: {n} entries")),
         "{checks}"
     );
-    assert!(ok(&data, &["audit", "verify"]).starts_with("OK: 11 audit entries"));
+    assert!(ok(&data, &["audit", "verify"]).starts_with(&format!("OK: {} audit entries", n + 1)));
     // Without the head file, a clean cut at the end cannot be ruled out.
     std::fs::remove_file(data.join("audit.head")).unwrap();
     let stderr = fails(&data, &["audit", "verify"], "");
@@ -432,10 +455,17 @@ fn an_anchor_file_catches_a_cut_hidden_by_an_older_head() {
     std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
     let to = anchors.display().to_string();
     let older_head = std::fs::read(data.join("audit.head")).unwrap();
-    assert!(ok(&data, &["audit", "anchor", "--to", &to]).starts_with("Anchored audit entry 10 "));
+    let n = 10 + IMPORT_BATCHES;
+    assert!(
+        ok(&data, &["audit", "anchor", "--to", &to])
+            .starts_with(&format!("Anchored audit entry {n} "))
+    );
     ok(&data, &["patient", "show", "1"]);
     ok(&data, &["patient", "show", "2"]);
-    assert!(ok(&data, &["audit", "anchor", "--to", &to]).starts_with("Anchored audit entry 12 "));
+    assert!(
+        ok(&data, &["audit", "anchor", "--to", &to])
+            .starts_with(&format!("Anchored audit entry {} ", n + 2))
+    );
     assert_eq!(
         std::fs::read_to_string(&anchors).unwrap().lines().count(),
         2
@@ -443,15 +473,15 @@ fn an_anchor_file_catches_a_cut_hidden_by_an_older_head() {
 
     let cut = dir.path().join("cut");
     copy(&data, &cut);
-    tamper(&cut, "DELETE FROM audit_log WHERE seq > 10");
+    tamper(&cut, &format!("DELETE FROM audit_log WHERE seq > {n}"));
     std::fs::write(cut.join("audit.head"), &older_head).unwrap();
     let stderr = fails(&cut, &["audit", "verify", "--anchor", &to], "");
     assert!(
-        stderr.contains("audit log check FAILED: entries are missing at the end: the log ends at entry 10, but entry 12 was anchored outside the host"),
+        stderr.contains(&format!("audit log check FAILED: entries are missing at the end: the log ends at entry {n}, but entry {} was anchored outside the host", n + 2)),
         "{stderr}"
     );
     // Without the anchor the cut passes (the failed check above is entry 11 now).
-    assert!(ok(&cut, &["audit", "verify"]).starts_with("OK: 11 audit entries"));
+    assert!(ok(&cut, &["audit", "verify"]).starts_with(&format!("OK: {} audit entries", n + 1)));
 
     let verified = ok(&data, &["audit", "verify", "--anchor", &to]);
     assert!(

@@ -165,6 +165,21 @@ fn every_stored_message_is_audited_on_the_hl7_channel() {
         hl7.iter()
             .all(|e| e.event.source.as_deref().unwrap().starts_with("127.0.0.1"))
     );
+    // What each stored message wrote is sealed in its entry: the A01's patient and
+    // encounter with their values and the encounter's admission time, the VXU's
+    // immunization with when it was given; the refusal wrote nothing.
+    let writes = |e: &privacy::AuditEntry| e.event.writes.clone().unwrap_or_default();
+    let admitted = writes(stored[0]);
+    for expected in [
+        r#""action":"create","kind":"patient""#,
+        r#""action":"create","kind":"encounter""#,
+        r#""clinical_at":"#,
+        r#""sha256":"#,
+    ] {
+        assert!(admitted.contains(expected), "{expected} in {admitted}");
+    }
+    assert!(writes(stored[1]).contains(r#""kind":"immunization""#));
+    assert_eq!(refusal.writes, None);
     assert!(s.trail.verify(&s.store).unwrap().is_ok());
 }
 

@@ -203,3 +203,37 @@ fn the_emergency_set_narrows_what_a_grant_opens() {
         .to_string();
     assert!(error.contains("\"wallet\""), "{error}");
 }
+
+/// Nobody may break the glass by default, physicians included (issue 10): a facility
+/// names its emergency staff by user or by role, and always within roles holding
+/// `BreakGlass`.
+#[test]
+fn emergency_staff_is_nobody_until_named() {
+    let physician = RoleSet::of(&[Role::Physician]);
+    let billing = RoleSet::of(&[Role::Billing]);
+    let nobody = EmergencyStaff::default();
+    assert!(!nobody.allows("doc", &physician));
+    assert!(
+        nobody
+            .refusal("doc", &physician)
+            .unwrap()
+            .contains("no one is named")
+    );
+    let by_user = EmergencyStaff::new(vec!["ed-doc".into()], RoleSet::new());
+    assert!(by_user.allows("ed-doc", &physician));
+    assert!(!by_user.allows("doc", &physician));
+    assert!(
+        !by_user.allows("ed-doc", &billing),
+        "the role must allow it too"
+    );
+    assert!(
+        by_user
+            .refusal("ed-doc", &billing)
+            .unwrap()
+            .contains("has no role that may break the glass")
+    );
+    let by_role = EmergencyStaff::new(Vec::new(), physician.clone());
+    assert!(by_role.allows("doc", &RoleSet::of(&[Role::Physician, Role::Auditor])));
+    assert!(!by_role.allows("him", &RoleSet::of(&[Role::HimTechnician])));
+    assert_eq!(by_role.refusal("doc", &physician), None);
+}

@@ -500,3 +500,59 @@ fn a_patient_list_is_sealed_without_changing_old_entries() {
 
 /// The MAC of `event(1)` as entry 1 under `key()`, computed when layout 2 was added.
 const GOLDEN_LAYOUT_1: &str = "f4bb675abe579ac7b160362f1fb682504164fd5102de76b1f3d2c427b7d9226f";
+
+/// Entries with writes take layout 3; entries without keep layouts 1 and 2 byte for byte
+/// (a log written before writes existed still verifies), and the MAC covers the writes'
+/// text, so removing, adding or editing a write is an altered entry.
+#[test]
+fn writes_are_sealed_without_changing_earlier_layouts() {
+    let listed = event(1).patients(&[PatientId(3), PatientId(9)]);
+    assert_eq!(
+        seal(&key(), 1, &listed, &GENESIS).to_hex(),
+        GOLDEN_LAYOUT_2,
+        "layout 2 must never change: written logs would stop verifying"
+    );
+    assert_eq!(
+        seal(&key(), 1, &event(1), &GENESIS).to_hex(),
+        GOLDEN_LAYOUT_1
+    );
+    let written = event(2).writes(Some(r#"[{"action":"update","history":7}]"#.into()));
+    assert!(canonical(2, &written).starts_with(&canonical_magic(b"chartroom-audit-entry 3")));
+    // Writes with an empty text still differ from no writes at all.
+    assert_ne!(
+        canonical(2, &event(2).writes(Some(String::new()))),
+        canonical(2, &event(2))
+    );
+    let mut entries = Vec::new();
+    let mut prev = GENESIS;
+    for seq in 1..=3 {
+        let event = if seq == 2 {
+            written.clone()
+        } else {
+            event(seq)
+        };
+        let mac = seal(&key(), seq, &event, &prev);
+        entries.push(AuditEntry { seq, event, mac });
+        prev = mac;
+    }
+    let head = Head { seq: 3, mac: prev };
+    assert!(check(&entries, &head).is_ok());
+    for change in [
+        None,
+        Some(r#"[{"action":"update","history":8}]"#.to_owned()),
+    ] {
+        let mut changed = entries.clone();
+        changed[1].event.writes = change;
+        assert_eq!(check(&changed, &head), Err(Tamper::Altered { seq: 2 }));
+    }
+}
+
+fn canonical_magic(magic: &[u8]) -> Vec<u8> {
+    let mut out = (magic.len() as u64).to_be_bytes().to_vec();
+    out.extend_from_slice(magic);
+    out
+}
+
+/// The MAC of `event(1)` listing patients 3 and 9 as entry 1 under `key()`, computed when
+/// layout 3 was added.
+const GOLDEN_LAYOUT_2: &str = "5a7c48c9b6eb760e32b1ed09bf85667728db4b28a5f7ac925a00cc2f665bf146";

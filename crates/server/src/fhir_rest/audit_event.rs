@@ -66,6 +66,34 @@ pub(crate) fn resource(entry: &AuditEntry) -> Value {
         }
         entity.push(record);
     }
+    // Each record written, with what was written: the history row and its digest, or the
+    // values created, and the clinical time (entity.detail, R4 AuditEvent).
+    let writes: Vec<store::WriteNote> = e
+        .writes
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default();
+    for write in writes {
+        let mut detail = vec![
+            json!({"type": "action", "valueString": write.action}),
+            json!({"type": "version", "valueString": write.version.to_string()}),
+            json!({"type": "sha256", "valueString": write.sha256}),
+        ];
+        if let Some(history) = write.history {
+            detail.push(json!({"type": "record_history", "valueString": history.to_string()}));
+        }
+        if let Some(at) = &write.clinical_at {
+            detail.push(json!({"type": "clinical_at", "valueString": at}));
+        }
+        if let Some(new) = &write.new {
+            detail.push(json!({"type": "new_values", "valueString": new.to_string()}));
+        }
+        entity.push(json!({
+            "what": kind_reference(&write.kind, write.id),
+            "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-entity-type", "code": "2", "display": "System Object"},
+            "detail": detail,
+        }));
+    }
     let mut agent = json!({
         "who": {"display": e.user},
         "altId": e.user,

@@ -200,6 +200,7 @@ fn entries_table(
                             @if let Some(reason) = &e.reason { div { (reason) } }
                             @if let Some(old) = &e.old_values { div { "was " code { (old) } } }
                             @if let Some(new) = &e.new_values { div { "now " code { (new) } } }
+                            @if let Some(writes) = &e.writes { div { "wrote " code { (writes) } } }
                         }
                     }
                 }

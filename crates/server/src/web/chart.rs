@@ -236,7 +236,7 @@ async fn chart_page(
         }
         (banner(zone, patient, &chart, &principal, &super::forms::token(state, &principal)))
         @if !chart.withheld.is_empty() {
-            (withheld(&nav, &chart, &principal))
+            (withheld(&nav, &chart, state.config.emergency_staff.allows(&principal.username, &principal.roles)))
         }
         (deficiencies)
         (toc(&chart))
@@ -370,13 +370,15 @@ fn banner(
     }
 }
 
-fn withheld(nav: &Nav, chart: &AllowedChart, principal: &Principal) -> Markup {
+/// The withheld sections, and the break-the-glass form for those the facility names
+/// (`may_break_glass`).
+fn withheld(nav: &Nav, chart: &AllowedChart, may_break_glass: bool) -> Markup {
     let names: Vec<&str> = chart.withheld.iter().map(|c| c.as_str()).collect();
     html! {
         section.withheld aria-labelledby="withheld-title" {
             h2 #withheld-title { "Not shown to your roles" }
             p { (names.join(", ")) }
-            @if principal.allows(Permission::BreakGlass) {
+            @if may_break_glass {
                 form.stack method="post" action={ "/patients/" (chart.summary.patient.meta.id) "/break-glass" } {
                     (token_field(nav))
                     label for="reason" { "Emergency access: why do you need this chart now?" }

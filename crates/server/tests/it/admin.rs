@@ -81,7 +81,10 @@ async fn administrators_manage_users_and_every_change_is_audited() {
 
 #[tokio::test]
 async fn breaking_the_glass_is_reasoned_limited_audited_and_reviewed() {
-    let h = Harness::new();
+    let h = Harness::configured(|config| {
+        config.emergency_staff =
+            privacy::EmergencyStaff::new(vec!["doc".into()], privacy::RoleSet::new());
+    });
     let id = h.add_patient("G1");
     h.add_user("doc", &[Role::Physician]);
     h.add_user("fd", &[Role::FrontDesk]);

@@ -5,7 +5,7 @@
 use super::fhir_rest::fhir;
 use super::harness::Harness;
 use axum::http::StatusCode;
-use privacy::{Channel, Outcome, Role};
+use privacy::{Action, Channel, Outcome, Role};
 use serde_json::json;
 
 async fn break_glass(h: &Harness, cookie: &str, patient: i64) {
@@ -22,7 +22,10 @@ async fn break_glass(h: &Harness, cookie: &str, patient: i64) {
 
 #[tokio::test]
 async fn fhir_reads_open_under_a_live_grant_for_that_patient_only() {
-    let h = Harness::new();
+    let h = Harness::configured(|config| {
+        config.emergency_staff =
+            privacy::EmergencyStaff::new(vec!["doc".into()], privacy::RoleSet::new());
+    });
     let mine = h.add_patient("B1");
     let other = h.add_patient("B2");
     let charge = h.add_charge(mine, "99213", 12_500);
@@ -95,6 +98,8 @@ async fn fhir_reads_open_under_a_live_grant_for_that_patient_only() {
 async fn the_emergency_set_limits_what_a_grant_opens_on_every_channel() {
     let h = Harness::configured(|config| {
         config.emergency_set = privacy::EmergencySet::parse("clinical").unwrap();
+        config.emergency_staff =
+            privacy::EmergencyStaff::new(vec!["doc".into()], privacy::RoleSet::new());
     });
     let patient = h.add_patient("B3");
     let charge = h.add_charge(patient, "99213", 12_500);
@@ -113,7 +118,8 @@ async fn the_emergency_set_limits_what_a_grant_opens_on_every_channel() {
 #[tokio::test]
 async fn only_the_listed_users_may_break_the_glass_when_a_list_is_set() {
     let h = Harness::configured(|config| {
-        config.break_glass_users = Some(vec!["ed-doc".into()]);
+        config.emergency_staff =
+            privacy::EmergencyStaff::new(vec!["ed-doc".into()], privacy::RoleSet::new());
     });
     let patient = h.add_patient("B4");
     h.add_user("doc", &[Role::Physician]);
@@ -141,7 +147,10 @@ async fn only_the_listed_users_may_break_the_glass_when_a_list_is_set() {
 
 #[tokio::test]
 async fn the_privacy_officer_marks_an_access_reviewed_with_a_note_once() {
-    let h = Harness::new();
+    let h = Harness::configured(|config| {
+        config.emergency_staff =
+            privacy::EmergencyStaff::new(vec!["doc".into()], privacy::RoleSet::new());
+    });
     let patient = h.add_patient("B5");
     h.add_user("doc", &[Role::Physician]);
     h.add_user("officer", &[Role::Auditor]);
@@ -224,4 +233,60 @@ async fn the_privacy_officer_marks_an_access_reviewed_with_a_note_once() {
         )
         .await;
     assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+}
+
+/// Issue 10: not every physician may break the glass by default. With no one named,
+/// a physician's request is refused and audited, and the chart page offers no form; a
+/// facility names users (`--break-glass-users`) or whole roles (`--break-glass-roles`).
+#[tokio::test]
+async fn nobody_may_break_the_glass_until_the_facility_names_them() {
+    let h = Harness::new();
+    let patient = h.add_patient("B5");
+    h.add_user("doc", &[Role::Physician]);
+    let doc = h.login("doc").await;
+    let refused = h
+        .call(
+            "POST",
+            &format!("/api/patients/{patient}/break-glass"),
+            Some(&doc),
+            Some(json!({"reason": "unconscious in the emergency department"})),
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let entry = h.audit().pop().unwrap().event;
+    assert_eq!(
+        (entry.action, entry.outcome),
+        (Action::BreakGlass, Outcome::Denied)
+    );
+    assert!(
+        entry.reason.as_deref().unwrap().contains("no one is named"),
+        "{:?}",
+        entry.reason
+    );
+
+    let page_session = super::pages::sign_in(&h, "doc").await;
+    let chart = h
+        .call(
+            "GET",
+            &format!("/patients/{patient}"),
+            Some(&page_session),
+            None,
+        )
+        .await;
+    let page = super::pages::html(&chart);
+    assert!(page.contains("Not shown to your roles") && !page.contains("Break the glass"));
+
+    let by_role = Harness::configured(|config| {
+        config.emergency_staff =
+            privacy::EmergencyStaff::new(Vec::new(), privacy::RoleSet::of(&[Role::Physician]));
+    });
+    let patient = by_role.add_patient("B6");
+    by_role.add_user("doc", &[Role::Physician]);
+    let doc = by_role.login("doc").await;
+    break_glass(&by_role, &doc, patient).await;
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod admin;
+mod audit_writes;
 mod chart_page;
 mod claims;
 mod clinical_form;

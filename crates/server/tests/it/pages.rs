@@ -112,7 +112,10 @@ async fn search_tolerates_typos_and_every_listed_patient_is_audited() {
 
 #[tokio::test]
 async fn billing_sees_no_note_text_and_a_physician_may_break_the_glass() {
-    let h = Harness::new();
+    let h = Harness::configured(|config| {
+        config.emergency_staff =
+            privacy::EmergencyStaff::new(vec!["doc".into()], privacy::RoleSet::new());
+    });
     let id = h.add_patient("P200");
     h.add_note(id, "Patient reports chest pain since Tuesday.");
     h.add_user("bill", &[Role::Billing]);

@@ -5,6 +5,7 @@
 mod amendments;
 mod audit;
 mod audit_lookup;
+mod audit_writes;
 mod balances;
 mod changes;
 mod chart_volumes;
