@@ -122,6 +122,8 @@ async function collapsedSectionsOpenFromTheContents(page) {
   assert.match(await page.textContent(`#${closedId} h2`), /\(\d+\)/);
   assert.match(await page.textContent(`#${closedId} summary`), /Show all \d+/);
   await page.click(`nav.toc a[href="#${closedId}"]`);
+  // The section opens on the hashchange event, a task after the click returns: wait for it.
+  await page.locator(`#${closedId} > details.part[open]`).waitFor({ timeout: 5000 });
   assert.equal(await page.locator(`#${closedId} > details.part[open]`).count(), 1, "the table of contents opens it");
   return true;
 }
