@@ -1,7 +1,8 @@
 //! Keeps chart review current while the server runs: a thread reviews every chart once at
 //! start, then every second re-reviews only the charts written since (`review::step`), so
 //! the work queues follow the records within about a second. Each pass that changed
-//! something is one `job` audit entry saying what it changed. Once a minute it escalates
+//! something is one `job` audit entry saying what it changed, beside the entries of its
+//! transactions sealing each deficiency written. Once a minute it escalates
 //! the data-collection follow-up tasks past due.
 
 use crate::state::AppState;
@@ -66,6 +67,20 @@ impl AppState {
                     poa_exempt: &poa,
                 };
                 let actor = Actor::new("job:review");
+                // Every batch of charts whose deficiencies this thread changes is an entry
+                // sealing what it opened, reopened or resolved (this thread's writes only:
+                // request handlers audit theirs as their users).
+                let template = AuditEvent::new(
+                    state.store.clock().now(),
+                    "job:review",
+                    Action::Update,
+                    Channel::Job,
+                )
+                .categories(DataCategory::ALL)
+                .reason("chart review");
+                state
+                    .store
+                    .audit_writes(Some((std::sync::Arc::clone(&state.trail), template)));
                 // The mark is taken before the full pass, so what is written during it is
                 // reviewed again by the first step rather than missed.
                 let mut mark = Watermark::now(&state.store).unwrap_or_default();

@@ -337,13 +337,23 @@ pub(crate) async fn work(
         .blocking(move |state| {
             let actor = Actor::new(format!("user:{}", principal.username));
             state
-                .store
-                .write(|tx| {
-                    let at = tx.now();
-                    alerts::work(tx, &actor, id, status, &body.note, at).map_err(|e| match e {
-                        alerts::Error::Store(e) => e,
-                        alerts::Error::Refused(why) => store::Error::Conflict(why),
-                    })
+                .trail
+                .write(&state.store, |audited| {
+                    let at = audited.now();
+                    let worked =
+                        alerts::work(&mut audited.records(), &actor, id, status, &body.note, at)
+                            .map_err(|e| match e {
+                                alerts::Error::Store(e) => e,
+                                alerts::Error::Refused(why) => store::Error::Conflict(why),
+                            })?;
+                    // The entry seals the alert's new version (its history row).
+                    let event = principal
+                        .event(at, Action::Update)
+                        .record("surveillance_alert", id)
+                        .categories(&[DataCategory::Encounters, DataCategory::Diagnoses])
+                        .reason(&format!("surveillance alert {} {}", id, status.as_str()));
+                    audited.append(&event)?;
+                    Ok(worked)
                 })
                 .map_err(WebError::from)
         })
@@ -437,9 +447,16 @@ async fn detect_api(
                 by_place: true,
                 min_observed: 1,
             };
-            let summary = state
-                .store
-                .write(|tx| alerts::detect(tx, &actor, &set, &options))?;
+            // The alerts opened or updated are sealed into an entry of their own.
+            let wrote = principal
+                .event(state.store.clock().now(), Action::Update)
+                .categories(&[DataCategory::Encounters, DataCategory::Diagnoses])
+                .reason("surveillance alerts");
+            let summary = state.trail.write(&state.store, |audited| {
+                let summary = alerts::detect(&mut audited.records(), &actor, &set, &options)?;
+                audited.append_pending_writes(&wrote)?;
+                Ok(summary)
+            })?;
             audit(
                 state,
                 &principal,

@@ -27,6 +27,22 @@ impl AppState {
             .name("surveillance".into())
             .spawn(move || {
                 let actor = Actor::new("job:surveillance");
+                // Each detection run that opens or updates alerts is an entry sealing them
+                // (this thread's writes only).
+                let template = privacy::AuditEvent::new(
+                    state.store.clock().now(),
+                    "job:surveillance",
+                    privacy::Action::Update,
+                    privacy::Channel::Job,
+                )
+                .categories(&[
+                    privacy::DataCategory::Encounters,
+                    privacy::DataCategory::Diagnoses,
+                ])
+                .reason("surveillance alerts");
+                state
+                    .store
+                    .audit_writes(Some((std::sync::Arc::clone(&state.trail), template)));
                 for pass in 0_u32.. {
                     // A failed step keeps its mark and is tried again next time.
                     if let Err(e) = surveillance::counts::step(&state.store, &syndromes) {

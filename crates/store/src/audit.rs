@@ -480,6 +480,13 @@ impl Audited<'_> {
         self.now
     }
 
+    /// From now on, a record created in this transaction is sealed by the SHA-256 of its
+    /// values alone, not the values too (a generated bulk write: the values are the
+    /// records themselves, and copying them would double the store).
+    pub(crate) fn seal_creates_by_digest(&mut self) {
+        self.journal.1 = true;
+    }
+
     /// The record repository, on this transaction.
     pub fn records(&mut self) -> Tx<'_> {
         Tx::journaled(&mut *self.conn, self.now, &mut self.journal)

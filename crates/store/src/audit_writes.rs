@@ -52,6 +52,101 @@ pub struct WriteNote {
     pub clinical_at: Option<String>,
 }
 
+impl WriteNote {
+    /// One line for a report: `update observation 12 v3 (patient 5, history row 88,
+    /// clinical time 2024-01-02T08:00:00Z)`.
+    pub fn describe(&self) -> String {
+        let mut details = Vec::new();
+        if let Some(patient) = self.patient {
+            details.push(format!("patient {patient}"));
+        }
+        if let Some(history) = self.history {
+            details.push(format!("history row {history}"));
+        }
+        if let Some(at) = &self.clinical_at {
+            details.push(format!("clinical time {at}"));
+        }
+        let mut line = format!(
+            "{} {} {} v{}",
+            self.action, self.kind, self.id, self.version
+        );
+        if !details.is_empty() {
+            line.push_str(&format!(" ({})", details.join(", ")));
+        }
+        line
+    }
+}
+
+/// What an audit entry's writes amount to, for a report that cannot show thousands of
+/// them: how many, how many of each action and kind, and the first few.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WritesSummary {
+    /// Every write the entry stands for.
+    pub total: usize,
+    /// (action, kind, count), in the order first written.
+    pub tally: Vec<(String, String, usize)>,
+    /// The first writes, in the order written.
+    pub first: Vec<WriteNote>,
+}
+
+impl WritesSummary {
+    /// Summarizes an entry's `writes` text, keeping the first `shown` writes; `None` when
+    /// the text is not a list of writes.
+    pub fn of(writes: &str, shown: usize) -> Option<Self> {
+        let notes: Vec<WriteNote> = serde_json::from_str(writes).ok()?;
+        let mut tally: Vec<(String, String, usize)> = Vec::new();
+        for note in &notes {
+            match tally
+                .iter_mut()
+                .find(|(action, kind, _)| *action == note.action && *kind == note.kind)
+            {
+                Some((_, _, n)) => *n += 1,
+                None => tally.push((note.action.clone(), note.kind.clone(), 1)),
+            }
+        }
+        Some(Self {
+            total: notes.len(),
+            tally,
+            first: notes.into_iter().take(shown).collect(),
+        })
+    }
+
+    /// `3 records written (2 create patient, 1 update observation)`.
+    pub fn headline(&self) -> String {
+        let tally: Vec<String> = self
+            .tally
+            .iter()
+            .map(|(action, kind, n)| format!("{n} {action} {kind}"))
+            .collect();
+        format!(
+            "{} record{} written ({})",
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            tally.join(", ")
+        )
+    }
+
+    /// How many writes are not among the first.
+    pub fn more(&self) -> usize {
+        self.total - self.first.len()
+    }
+}
+
+impl std::fmt::Display for WritesSummary {
+    /// The headline, then the first writes, then how many more.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.headline())?;
+        let first: Vec<String> = self.first.iter().map(WriteNote::describe).collect();
+        if !first.is_empty() {
+            write!(f, ": {}", first.join("; "))?;
+        }
+        if self.more() > 0 {
+            write!(f, "; and {} more", self.more())?;
+        }
+        Ok(())
+    }
+}
+
 /// Columns that hold a record's clinical time, most specific first.
 const CLINICAL_TIME_COLUMNS: [&str; 8] = [
     "administered_at",
@@ -136,9 +231,11 @@ impl HistoryRow<'_> {
     }
 }
 
-/// The writes of one audited transaction not yet sealed into an entry.
+/// The writes of one audited transaction not yet sealed into an entry, and whether a
+/// create is noted by its digest alone (`true`: a generated bulk write, whose values are
+/// the records themselves) rather than with its values too.
 #[derive(Debug, Default)]
-pub(crate) struct Journal(pub Vec<WriteNote>);
+pub(crate) struct Journal(pub Vec<WriteNote>, pub bool);
 
 impl Journal {
     /// The notes as the entry's `writes` text, emptying the journal; `None` when empty.

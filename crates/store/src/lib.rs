@@ -59,7 +59,7 @@ pub use audit::{
 };
 pub use audit_anchor::create_anchor_file;
 pub use audit_report::{AuditPage, AuditPageRows, AuditSort};
-pub use audit_writes::WriteNote;
+pub use audit_writes::{WriteNote, WritesSummary};
 pub use chart_volumes::{ChartMovement, ChartVolume};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use conn::Dialect;
@@ -137,8 +137,8 @@ pub struct Store {
     backend: Backend,
     clock: Arc<dyn Clock>,
     location: Location,
-    /// When set, every plain `write` is audited (`audit_writes`).
-    write_audit: std::sync::RwLock<Option<WriteAudit>>,
+    /// The threads whose plain `write`s are audited, and as whom (`audit_writes`).
+    write_audit: std::sync::Mutex<Vec<(std::thread::ThreadId, WriteAudit)>>,
 }
 
 /// Who the writes of plain transactions are audited as (`Store::audit_writes`).
@@ -146,6 +146,8 @@ pub struct Store {
 struct WriteAudit {
     trail: Arc<AuditTrail>,
     template: privacy::AuditEvent,
+    /// Creates sealed by their digest alone (`audit_writes_by_digest`).
+    digests_only: bool,
 }
 
 impl Store {
@@ -177,7 +179,7 @@ impl Store {
             backend,
             clock,
             location: location.clone(),
-            write_audit: std::sync::RwLock::new(None),
+            write_audit: std::sync::Mutex::new(Vec::new()),
         };
         store.migrate()?;
         Ok(store)
@@ -203,9 +205,16 @@ impl Store {
     /// Runs `f` in one transaction: everything it writes commits together when it returns
     /// `Ok`, and nothing is kept when it returns `Err`.
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let audit = self.write_audit.read().map_or(None, |audit| audit.clone());
-        if let Some(WriteAudit { trail, template }) = audit {
+        if let Some(WriteAudit {
+            trail,
+            template,
+            digests_only,
+        }) = self.thread_write_audit()
+        {
             return trail.write(self, |audited| {
+                if digests_only {
+                    audited.seal_creates_by_digest();
+                }
                 let value = f(&mut audited.records())?;
                 audited.append_pending_writes(&template)?;
                 Ok(value)
@@ -215,15 +224,55 @@ impl Store {
         self.with_conn(|conn| f(&mut Tx::new(conn, now)))
     }
 
-    /// From now on, every `write` that changes records is one audited transaction: its
-    /// writes are sealed into an entry like `template` (user, roles, channel, source;
-    /// its time the transaction's, its patients those written), in the same transaction,
-    /// so a bulk write (an import run by code that knows nothing of auditing) leaves an
-    /// entry per committed batch naming what it wrote. `None` stops it.
+    /// From now on, every `write` this thread makes that changes records is one audited
+    /// transaction: its writes are sealed into an entry like `template` (user, roles,
+    /// channel, source; its time the transaction's, its patients those written), in the
+    /// same transaction, so a bulk write (an import, a demo population, a chart review,
+    /// run by code that knows nothing of auditing) leaves an entry per committed batch
+    /// naming what it wrote. `None` stops it.
+    ///
+    /// Only the calling thread's writes: a server's background job audits its own work
+    /// as itself while request handlers on other threads audit theirs as their users.
     pub fn audit_writes(&self, audit: Option<(Arc<AuditTrail>, privacy::AuditEvent)>) {
-        if let Ok(mut slot) = self.write_audit.write() {
-            *slot = audit.map(|(trail, template)| WriteAudit { trail, template });
+        self.audit_thread_writes(audit, false);
+    }
+
+    /// As `audit_writes`, but a create is sealed by the SHA-256 of its values alone, for a
+    /// generated bulk write (a demo population) whose values are the records themselves:
+    /// copying them into the trail would double the store.
+    pub fn audit_writes_by_digest(&self, audit: Option<(Arc<AuditTrail>, privacy::AuditEvent)>) {
+        self.audit_thread_writes(audit, true);
+    }
+
+    fn audit_thread_writes(
+        &self,
+        audit: Option<(Arc<AuditTrail>, privacy::AuditEvent)>,
+        digests_only: bool,
+    ) {
+        let thread = std::thread::current().id();
+        if let Ok(mut threads) = self.write_audit.lock() {
+            threads.retain(|(t, _)| *t != thread);
+            if let Some((trail, template)) = audit {
+                threads.push((
+                    thread,
+                    WriteAudit {
+                        trail,
+                        template,
+                        digests_only,
+                    },
+                ));
+            }
         }
+    }
+
+    /// Whom this thread's plain writes are audited as, if anyone.
+    fn thread_write_audit(&self) -> Option<WriteAudit> {
+        let thread = std::thread::current().id();
+        let threads = self.write_audit.lock().ok()?;
+        threads
+            .iter()
+            .find(|(t, _)| *t == thread)
+            .map(|(_, audit)| audit.clone())
     }
 
     /// Runs read-only work in a transaction, so it sees one consistent snapshot.

@@ -336,7 +336,12 @@ impl<'a> Tx<'a> {
             };
             let sha256 = note.new.as_ref().map(values_digest).unwrap_or_default();
             if let Some(journal) = self.journal.as_deref_mut() {
-                journal.0.push(WriteNote { sha256, ..note });
+                let new = if journal.1 { None } else { note.new };
+                journal.0.push(WriteNote {
+                    sha256,
+                    new,
+                    ..note
+                });
             }
         }
         Ok(Stored {

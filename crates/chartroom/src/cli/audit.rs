@@ -178,6 +178,9 @@ fn verify(
     }
 }
 
+/// The writes of an entry listed one by one; the rest are counted.
+const WRITES_SHOWN: usize = 10;
+
 fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
     let action = args
         .action
@@ -288,8 +291,18 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
                 reason,
                 ..,
             ] = row;
+            // A bulk entry (an import batch, a demo batch) stands for thousands of writes:
+            // the table shows how many of each and the first few; the CSV has them all.
+            let writes = entry
+                .event
+                .writes
+                .as_deref()
+                .and_then(|w| store::WritesSummary::of(w, WRITES_SHOWN))
+                .map(|summary| summary.to_string())
+                .unwrap_or_default();
             vec![
-                seq, at, user, roles, action, outcome, channel, patient, record, categories, reason,
+                seq, at, user, roles, action, outcome, channel, patient, record, categories,
+                reason, writes,
             ]
         })
         .collect();
@@ -306,6 +319,7 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
             "record",
             "categories",
             "reason",
+            "writes",
         ],
         &rows,
     );

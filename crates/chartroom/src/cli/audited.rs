@@ -145,6 +145,21 @@ impl CliAuditor {
         WritesAudited(store)
     }
 
+    /// As `auditing_writes`, for a generated population: each create is sealed by the
+    /// SHA-256 of its values, not a copy of them (which would double the store).
+    pub fn auditing_generated_writes<'s>(
+        &self,
+        store: &'s Store,
+        reason: &str,
+    ) -> WritesAudited<'s> {
+        let template = self
+            .event(store, Action::Create)
+            .categories(DataCategory::ALL)
+            .reason(reason);
+        store.audit_writes_by_digest(Some((Arc::clone(&self.trail), template)));
+        WritesAudited(store)
+    }
+
     /// Records a bulk write refused before it started (a delivery that fails its
     /// manifest), as a failure naming why.
     pub fn bulk_write_refused(&self, store: &Store, reason: &str) -> Result<()> {

@@ -348,6 +348,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             let actor = Actor::new(format!("claims:{}", auditor.user()));
             let today = store.clock().now().date();
             let name = file.display().to_string();
+            let _audited =
+                auditor.auditing_writes(store, &format!("835 received from {}", file.display()));
             let kept = store
                 .write(|tx| {
                     remittances

@@ -201,7 +201,11 @@ pub fn run(
             };
             auditor.reviewing(store, "chart review started")?;
             let started = std::time::Instant::now();
+            // Each batch of charts whose deficiencies changed is an entry sealing what it
+            // opened, reopened or resolved.
+            let audited = auditor.auditing_writes(store, "chart review");
             let counts = review::review_all(store, &actor, &rules, &cx, &mut |_| {})?;
+            drop(audited);
             let escalated = crate::cli::review_tasks::escalate(store, auditor, &actor)?;
             auditor.reviewing(
                 store,

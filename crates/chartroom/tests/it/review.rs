@@ -19,6 +19,64 @@ fn review_fills_the_queue_and_each_step_is_audited() {
     let first = json(&data, &["review", "run"]);
     let opened = first["opened"].as_u64().unwrap();
     assert!(opened > 0, "{first}");
+    // What the demo and the review wrote is in the audit trail, write by write (issue 10):
+    // each committed batch is an entry sealing its writes and naming its patients.
+    let entries = json(&data, &["audit", "list"]);
+    let sealed = |reason: &str| -> (usize, Vec<Value>, std::collections::BTreeSet<String>) {
+        let batches: Vec<&Value> = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["reason"].as_str().unwrap().starts_with(reason) && e["writes"] != "")
+            .collect();
+        let writes: Vec<Value> = batches
+            .iter()
+            .flat_map(|e| {
+                serde_json::from_str::<Vec<Value>>(e["writes"].as_str().unwrap()).unwrap()
+            })
+            .collect();
+        let patients = batches
+            .iter()
+            .flat_map(|e| {
+                let listed = e["patients"].as_str().unwrap().split(' ');
+                listed.chain(e["patient_id"].as_str())
+            })
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        (batches.len(), writes, patients)
+    };
+    let (demo_batches, demo_writes, demo_patients) = sealed("demo population (seed 4): ");
+    assert!(demo_batches >= 1, "{entries}");
+    assert_eq!(demo_patients.len(), 60);
+    let created = |writes: &[Value], kind: &str| {
+        writes
+            .iter()
+            .filter(|w| w["action"] == "create" && w["kind"] == kind)
+            .count()
+    };
+    assert_eq!(created(&demo_writes, "patient"), 60);
+    // A generated population is sealed by each record's SHA-256, not a second copy.
+    assert!(
+        demo_writes
+            .iter()
+            .all(|w| w.get("new").is_none() && w["sha256"].as_str().unwrap().len() == 64)
+    );
+    let (_, review_writes, _) = sealed("chart review: ");
+    assert_eq!(created(&review_writes, "deficiency") as u64, opened);
+    // The report shows what a bulk entry wrote: how many of each, the first ten, the rest
+    // counted.
+    let table = stdout(&chartroom(&data, &["audit", "list", "--action", "create"]));
+    let line = table
+        .lines()
+        .find(|l| l.contains("demo population (seed 4): ") && l.contains(" create patient"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        line.contains("records written (60 create patient, ")
+            && line.contains(": create patient 1 v1 (patient 1); ")
+            && line.contains(" more"),
+        "{line}"
+    );
     let second = json(&data, &["review", "run"]);
     assert_eq!(second["opened"], 0, "{second}");
     assert_eq!(second["still_open"].as_u64(), Some(opened));

@@ -366,17 +366,33 @@ fn serve_anchors_the_audit_head_while_running_and_at_stop() {
         assert_eq!(anchored_seq(), Some(seq), "{:?}", lines());
     };
     // What start-up writes (the demo, the chart review, the jobs' first passes) is not this
-    // test's business and changes as jobs are added: wait until the anchor stops moving.
+    // test's business and changes as jobs are added: wait until the chart review at start
+    // has finished (its summary entry is in the log; the first pass can take seconds while
+    // the code sets load) and the anchor has caught up with the newest entry and stopped.
+    let database = data.join("chartroom.db");
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&database)
+            .unwrap()
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap()
+    };
     let settled = {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut last = None;
         let mut since = std::time::Instant::now();
         loop {
             let now = anchored_seq();
+            let reviewed =
+                count("SELECT COUNT(*) FROM audit_log WHERE reason LIKE 'chart review at start%'")
+                    > 0;
+            let newest = count("SELECT COALESCE(MAX(seq), 0) FROM audit_log");
             if now != last {
                 last = now;
                 since = std::time::Instant::now();
-            } else if last.is_some() && since.elapsed() >= std::time::Duration::from_secs(2) {
+            } else if reviewed
+                && last == Some(newest)
+                && since.elapsed() >= std::time::Duration::from_secs(2)
+            {
                 break;
             }
             assert!(std::time::Instant::now() < deadline, "{:?}", lines());

@@ -57,6 +57,8 @@ pub(crate) struct FilterForm {
 
 /// Entries on one page of the report.
 const PER_PAGE: i64 = 50;
+/// The writes of an entry listed one by one; the rest are counted (the CSV has them all).
+const WRITES_SHOWN: usize = 10;
 
 /// The report's columns: what a header sorts by, and its heading.
 const COLUMNS: &[(Option<AuditSort>, &str)] = &[
@@ -200,7 +202,18 @@ fn entries_table(
                             @if let Some(reason) = &e.reason { div { (reason) } }
                             @if let Some(old) = &e.old_values { div { "was " code { (old) } } }
                             @if let Some(new) = &e.new_values { div { "now " code { (new) } } }
-                            @if let Some(writes) = &e.writes { div { "wrote " code { (writes) } } }
+                            @if let Some(writes) = &e.writes {
+                                @match store::WritesSummary::of(writes, WRITES_SHOWN) {
+                                    Some(summary) => {
+                                        div.writes {
+                                            (summary.headline())
+                                            ol { @for note in &summary.first { li { code { (note.describe()) } } } }
+                                            @if summary.more() > 0 { (summary.more()) " more (every write is in the CSV export)" }
+                                        }
+                                    }
+                                    None => { div { "wrote " code { (writes) } } }
+                                }
+                            }
                         }
                     }
                 }

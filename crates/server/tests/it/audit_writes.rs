@@ -209,3 +209,62 @@ async fn each_channel_seals_what_it_wrote_and_verify_names_edited_history() {
             if history_id == row && kind == "patient" && record_id == id
     ));
 }
+
+/// The chart review the server runs at start (and every second after) seals the
+/// deficiencies it writes into `job` entries naming their patients (issue 10), while a
+/// user's write on another thread meanwhile is audited as that user's, not the job's.
+#[tokio::test]
+async fn the_review_job_seals_the_deficiencies_it_writes() {
+    let h = Harness::new();
+    let patient = h.add_patient("AWJ1");
+    h.add_note(patient, "Unsigned progress note.");
+    let rules = review::RuleSet::with_facility_file(
+        "[rules.demographics-incomplete]\nenabled = false\n",
+        "test",
+    )
+    .unwrap();
+    h.state.keep_review_current(rules).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (entry, notes) = loop {
+        let found = h
+            .audit()
+            .into_iter()
+            .find(|e| e.event.user == "job:review" && e.event.writes.is_some());
+        if let Some(entry) = found {
+            let notes = writes(&entry);
+            break (entry, notes);
+        }
+        assert!(std::time::Instant::now() < deadline, "{:?}", h.audit());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(entry.event.channel, Channel::Job);
+    assert_eq!(entry.event.patient_id, Some(records::PatientId(patient)));
+    let deficiency = notes
+        .iter()
+        .find(|n| n.action == "create" && n.kind == "deficiency" && n.patient == Some(patient))
+        .unwrap_or_else(|| panic!("{notes:?}"));
+    // A note written now on another thread (a request handler's) is not sealed as the
+    // job's: the job audits only its own thread's writes.
+    h.add_note(patient, "A second unsigned note.");
+    let leaked = h
+        .audit()
+        .into_iter()
+        .filter(|e| e.event.user == "job:review")
+        .flat_map(|e| writes(&e))
+        .filter(|n| n.kind == "note")
+        .count();
+    assert_eq!(leaked, 0);
+    // The audit report says what the job's entry wrote: how many of each, then each.
+    h.add_user("aud", &[Role::Auditor]);
+    let auditor = crate::pages::sign_in(&h, "aud").await;
+    let report = h.call("GET", "/audit", Some(&auditor), None).await;
+    let report = crate::pages::html(&report);
+    assert!(
+        report.contains(" written (")
+            && report.contains(&format!(
+                "create deficiency {} v1 (patient {patient})",
+                deficiency.id
+            )),
+        "{report}"
+    );
+}

@@ -174,6 +174,21 @@ fn plain_writes_of_an_audited_store_leave_an_entry_per_transaction(store: &TestS
     store
         .read(|tx| tx.get::<records::Patient>(ids[0]).map(|_| ()))
         .unwrap();
+    // Another thread's writes (a request handler beside a server's job) are its own
+    // business: not audited as this thread's.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                store
+                    .write(|tx| {
+                        tx.create(&actor(), &patient("W-B4", "Bulk", "Bill"))
+                            .map(|_| ())
+                    })
+                    .unwrap();
+            })
+            .join()
+            .unwrap();
+    });
     store.audit_writes(None);
     store
         .write(|tx| {
