@@ -112,15 +112,6 @@ pub(crate) fn route(
     Entry(spec, handler)
 }
 
-/// The resource a `/fhir/{Type}/{id}...` path names, as (type, id), when the id is a
-/// number.
-fn fhir_target(path: &str) -> Option<(String, i64)> {
-    let mut parts = path.strip_prefix("/fhir/")?.split('/');
-    let kind = parts.next()?;
-    let id = parts.next()?.parse().ok()?;
-    Some((kind.to_owned(), id))
-}
-
 /// The patient id in a `/api/patients/{id}...` path, so a denied look at a chart is
 /// found under that patient in the audit report.
 fn patient_in_path(pattern: &str, path: &str) -> Option<i64> {
@@ -181,7 +172,17 @@ pub(crate) async fn guard(
         let denied = principal.clone();
         let patient = patient_in_path(spec.path, parts.uri.path());
         let method = parts.method.clone();
-        let fhir_target = fhir_target(parts.uri.path());
+        let path = parts.uri.path().to_owned();
+        // A refused FHIR create names the patient its body refers to; the body is read
+        // (up to 1 MiB) only here, where the request goes no further.
+        let body = if surface == Surface::Fhir && matches!(method, Method::POST | Method::PUT) {
+            axum::body::to_bytes(body, 1 << 20)
+                .await
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        } else {
+            None
+        };
         let audited = state
             .blocking(move |state| {
                 // The entry names what the request would have done, on its own channel,
@@ -198,9 +199,9 @@ pub(crate) async fn guard(
                     .reason(&reason);
                 if surface == Surface::Fhir {
                     event.channel = privacy::Channel::Fhir;
-                    if let Some((kind, id)) = fhir_target {
-                        event = event.record(&kind, id);
-                    }
+                    event = state.store.read(|tx| {
+                        Ok(crate::fhir_rest::aimed_at(tx, event, &path, body.as_ref()))
+                    })?;
                 }
                 if let Some(id) = patient {
                     event = event.patient(records::PatientId(id)).record("patient", id);

@@ -37,6 +37,63 @@ pub(crate) fn check_read(principal: &Principal, kind: Kind) -> Result<(), FhirEr
     }
 }
 
+/// Records a write refused for the record kind (the route allowed the type): denied, on
+/// the fhir channel, as the action it tried, naming the record `path` aims at and its
+/// patient, or the patient the create's `body` refers to; then hands the refusal back.
+async fn refused_write(
+    state: &AppState,
+    principal: &Principal,
+    action: Action,
+    path: String,
+    body: Option<serde_json::Value>,
+    refusal: FhirError,
+) -> FhirError {
+    let principal = principal.clone();
+    let reason = format!(
+        "FHIR {} {path} refused: {}",
+        action.as_str(),
+        refusal_text(&refusal)
+    );
+    let audited = blocking(state, move |state| {
+        let event = trail::event(&principal, state.store.clock().now(), action)
+            .outcome(privacy::Outcome::Denied)
+            .reason(&reason);
+        let event = state
+            .store
+            .read(|tx| Ok(trail::aimed_at(tx, event, &path, body.as_ref())))?;
+        state.trail.record(&state.store, &event)?;
+        Ok(())
+    })
+    .await;
+    match audited {
+        Ok(()) => refusal,
+        Err(error) => error,
+    }
+}
+
+/// A refusal's first diagnostics.
+fn refusal_text(refusal: &FhirError) -> String {
+    refusal
+        .issues
+        .first()
+        .map(|issue| issue.diagnostics.clone())
+        .unwrap_or_default()
+}
+
+/// Checks the user may write `kind`, auditing a refusal (`refused_write`).
+async fn check_write_audited(
+    state: &AppState,
+    principal: &Principal,
+    action: Action,
+    kind: Kind,
+    path: String,
+) -> Result<(), FhirError> {
+    match write::check_write(principal, kind) {
+        Ok(()) => Ok(()),
+        Err(refusal) => Err(refused_write(state, principal, action, path, None, refusal).await),
+    }
+}
+
 fn record_of(t: &ResourceType, id: &str) -> Result<(Kind, i64), FhirError> {
     t.parse_id(id)
         .ok_or_else(|| FhirError::not_found(t.name, id))
@@ -224,7 +281,9 @@ pub(crate) async fn create(
         None => None,
     };
     let assign_mrn = state.config.assign_mrn;
-    let (status, found) = blocking(&state, move |state| {
+    // For the audit entry of a create refused for its record kind.
+    let refused_as = (principal.clone(), serde_json::from_str(&text).ok());
+    let created = blocking(&state, move |state| {
         audited(state, |audited| {
             let now = audited.now();
             if let Some(query) = &condition {
@@ -269,7 +328,17 @@ pub(crate) async fn create(
             Ok((StatusCode::CREATED, first))
         })
     })
-    .await?;
+    .await;
+    let (status, found) = match created {
+        Err(refusal) if refusal.status == StatusCode::FORBIDDEN => {
+            let (principal, body) = refused_as;
+            let path = format!("/fhir/{}", t.name);
+            return Err(
+                refused_write(&state, &principal, Action::Create, path, body, refusal).await,
+            );
+        }
+        created => created?,
+    };
     Ok(written(status, &found, prefer, &base))
 }
 
@@ -304,7 +373,8 @@ pub(crate) async fn update(
     }
     let expected = if_match(&headers)?;
     let prefer = Prefer::of(&headers);
-    write::check_write(&principal, kind)?;
+    let path = format!("/fhir/{}/{id}", t.name);
+    check_write_audited(&state, &principal, Action::Update, kind, path).await?;
     let found = blocking(&state, move |state| {
         audited(state, |audited| {
             let now = audited.now();
@@ -350,7 +420,8 @@ pub(crate) async fn delete(
 ) -> Result<Response, FhirError> {
     let (kind, rid) = record_of(t, &id)?;
     let expected = if_match(&headers)?;
-    write::check_write(&principal, kind)?;
+    let path = format!("/fhir/{}/{id}", t.name);
+    check_write_audited(&state, &principal, Action::Delete, kind, path).await?;
     blocking(&state, move |state| {
         audited(state, |audited| {
             let now = audited.now();

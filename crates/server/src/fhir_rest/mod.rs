@@ -47,6 +47,7 @@ mod write;
 
 pub(crate) use export_jobs::ExportJobs;
 pub(crate) use stray::{is_fhir_path, no_route, outcomes_only};
+pub(crate) use trail::aimed_at;
 
 use crate::auth::Principal;
 use crate::guard::Surface;

@@ -468,4 +468,69 @@ async fn a_refused_fhir_write_is_audited_with_its_real_action() {
             Some(records::PatientId(id))
         )
     );
+    // An update of an Observation names the observation and the patient whose it is; a
+    // create names the patient its subject refers to.
+    let observation = h
+        .store
+        .write(|tx| {
+            tx.create(
+                &store::Actor::new("test"),
+                &records::Observation {
+                    patient_id: records::PatientId(id),
+                    encounter_id: None,
+                    code: "8867-4".into(),
+                    description: Some("Heart rate".into()),
+                    category: Some("vital-signs".into()),
+                    value: records::ObservationValue::Quantity {
+                        value_number: 72.0,
+                        value_unit: Some("/min".into()),
+                    },
+                    effective_at: h.now(),
+                },
+            )
+        })
+        .unwrap()
+        .meta
+        .id;
+    let body = json!({
+        "resourceType": "Observation",
+        "id": observation.to_string(),
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4"}]},
+        "subject": {"reference": format!("Patient/{id}")},
+        "effectiveDateTime": "2026-01-02T10:00:00Z",
+    });
+    let path = format!("/fhir/Observation/{observation}");
+    let refused = fhir(&h, "PUT", &path, &bo, Some(body.clone()), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let entry = h.audit().into_iter().last().unwrap().event;
+    assert_eq!(
+        (
+            entry.action,
+            entry.outcome,
+            entry.channel,
+            entry.patient_id,
+            entry.record_kind.as_deref(),
+            entry.record_id
+        ),
+        (
+            privacy::Action::Update,
+            privacy::Outcome::Denied,
+            privacy::Channel::Fhir,
+            Some(records::PatientId(id)),
+            Some("observation"),
+            Some(observation)
+        )
+    );
+    let refused = fhir(&h, "POST", "/fhir/Observation", &bo, Some(body), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let entry = h.audit().into_iter().last().unwrap().event;
+    assert_eq!(
+        (entry.action, entry.outcome, entry.patient_id),
+        (
+            privacy::Action::Create,
+            privacy::Outcome::Denied,
+            Some(records::PatientId(id))
+        )
+    );
 }
