@@ -1,5 +1,6 @@
 //! Patients' amendment requests over the API (HIPAA §164.526): record a request, list a
-//! patient's requests, accept (linking the changed record) or deny with a reason.
+//! patient's requests, accept (linking the changed record) or deny with a reason (linking
+//! the disputed record, which the denial is then shown with).
 //! Every step is audited in the same transaction (`store::Audited::request_amendment`,
 //! `decide_amendment`); listing is audited as a read.
 
@@ -107,10 +108,11 @@ pub struct DecisionBody {
     accept: bool,
     /// Why (required; at least 10 characters for a denial).
     reason: String,
-    /// For an acceptance: the kind of record that was changed (`patient`, `diagnosis`, ...).
+    /// The kind of record the decision is about (`patient`, `diagnosis`, ...): the one
+    /// changed (accepted) or disputed (denied).
     #[serde(default)]
     record_kind: Option<String>,
-    /// For an acceptance: its id.
+    /// Its id.
     #[serde(default)]
     record_id: Option<i64>,
 }
@@ -136,8 +138,8 @@ pub async fn decide(
     Ok(Json(json!(decided)))
 }
 
-/// Accepts (naming the changed record) or denies (with a reason the patient is told)
-/// request `id`, once; audited as an update.
+/// Accepts (naming the changed record) or denies (with a reason the patient is told,
+/// naming the disputed record) request `id`, once; audited as an update.
 pub(crate) async fn decide_request(
     state: &AppState,
     principal: Principal,
@@ -157,17 +159,24 @@ pub(crate) async fn decide_request(
             format!("a denial needs a reason of at least {MIN_DENIAL_REASON} characters"),
         ));
     }
-    let linked = match (accept, record_kind, record_id) {
-        (true, Some(kind), Some(record)) if !kind.trim().is_empty() && record > 0 => {
+    // A denial names the disputed record too: the denial is kept with it and shown
+    // wherever the record is (45 CFR 164.526(d)(4)).
+    let linked = match (record_kind, record_id) {
+        (Some(kind), Some(record)) if !kind.trim().is_empty() && record > 0 => {
             Some((kind.trim().to_owned(), record))
         }
-        (true, _, _) => {
+        _ if accept => {
             return Err(WebError::bad(
                 "record_kind",
                 "an acceptance names the changed record (record_kind and record_id)",
             ));
         }
-        (false, _, _) => None,
+        _ => {
+            return Err(WebError::bad(
+                "record_kind",
+                "a denial names the disputed record (record_kind and record_id)",
+            ));
+        }
     };
     state
         .blocking(move |state| {

@@ -60,6 +60,44 @@ pub(crate) struct AllowedChart {
     pub emergency_until: Option<time::OffsetDateTime>,
     /// The audit entry recording the look.
     pub audit_seq: i64,
+    /// The patient's decided amendment requests whose record the user may read (the
+    /// chart itself counts as demographics), oldest first.
+    pub amendments: Vec<store::Amendment>,
+}
+
+/// The data category a stored kind belongs to.
+pub(crate) fn category_of(kind: &str) -> Option<DataCategory> {
+    Some(match kind {
+        "patient" => DataCategory::Demographics,
+        "coverage" => DataCategory::Insurance,
+        "encounter" => DataCategory::Encounters,
+        "diagnosis" => DataCategory::Diagnoses,
+        "procedure" => DataCategory::Procedures,
+        "immunization" => DataCategory::Immunizations,
+        "observation" => DataCategory::Results,
+        "medication" => DataCategory::Medications,
+        "allergy" => DataCategory::Allergies,
+        "problem" => DataCategory::Problems,
+        "note" => DataCategory::Notes,
+        "charge" | "posting" => DataCategory::Billing,
+        _ => return None,
+    })
+}
+
+/// The decided amendments among `all` whose record's category is in `shown`.
+fn amendments_shown(all: Vec<store::Amendment>, shown: &[DataCategory]) -> Vec<store::Amendment> {
+    all.into_iter()
+        .filter(|a| {
+            let Some(decision) = &a.decision else {
+                return false;
+            };
+            let category = decision
+                .linked_kind
+                .as_deref()
+                .map_or(Some(DataCategory::Demographics), category_of);
+            category.is_some_and(|c| shown.contains(&c))
+        })
+        .collect()
 }
 
 impl AllowedChart {
@@ -150,12 +188,15 @@ pub(crate) fn read_chart(
     for category in &withheld {
         withhold(&mut summary, *category);
     }
+    // Every request of the chart in one query; each decided one goes with its record.
+    let amendments = amendments_shown(state.store.amendments(PatientId(id))?, &shown);
     Ok(AllowedChart {
         summary,
         shown,
         withheld,
         emergency_until,
         audit_seq: entry.seq,
+        amendments,
     })
 }
 
@@ -180,6 +221,7 @@ pub async fn chart(
             }
             let withheld: Vec<&str> = chart.withheld.iter().map(|c| c.as_str()).collect();
             shown.insert("withheld".into(), json!(withheld));
+            shown.insert("amendments".into(), json!(chart.amendments));
             shown.insert("audit_seq".into(), json!(chart.audit_seq));
             Ok(Value::Object(shown))
         })

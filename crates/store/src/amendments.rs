@@ -3,7 +3,10 @@
 //!
 //! Invariants:
 //! - A request is decided once; it is never deleted or reopened.
-//! - A denial needs a reason; an acceptance names the record that was changed.
+//! - A denial needs a reason; every decision names the record it is about (the changed
+//!   record, or the disputed one a denial is kept with), a record of that patient's chart.
+//! - A patient's amendments are read in one query (`Store::amendments`), so a chart shows
+//!   each decided one beside its record without a query per record.
 
 use crate::Store;
 use crate::audit::Audited;
@@ -45,7 +48,8 @@ pub struct AmendmentDecision {
     pub by: String,
     /// Why.
     pub reason: String,
-    /// The record changed (accepted requests).
+    /// The record the decision is about: the one changed (accepted) or the one disputed
+    /// (denied). Empty only on decisions made before every decision had to name one.
     pub linked_kind: Option<String>,
     /// Its id.
     pub linked_id: Option<i64>,
@@ -144,9 +148,19 @@ impl Audited<'_> {
                 current.status
             )));
         }
-        if accept && let Some((kind, record_id)) = linked {
-            self.check_patients_record(current.patient_id, kind, record_id)?;
-        }
+        // Accepted or denied, the decision names the record it is about: the changed one,
+        // or the one whose correction was refused, which must then carry the denial
+        // (45 CFR 164.526(c)(1) and (d)(4)).
+        let Some((kind, record_id)) = linked else {
+            return Err(invalid_link(
+                "record_kind",
+                format!(
+                    "a decision names the record it is about (the {} record)",
+                    if accept { "changed" } else { "disputed" }
+                ),
+            ));
+        };
+        self.check_patients_record(current.patient_id, kind, record_id)?;
         let status = if accept { "accepted" } else { "denied" };
         let sql = format!(
             "UPDATE amendment_requests SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, linked_kind = ?, linked_id = ? WHERE id = ? AND status = 'pending' RETURNING {COLUMNS}"

@@ -84,7 +84,13 @@ impl Found {
             json: if deleted {
                 String::new()
             } else {
-                R::resource(tx, stored)?
+                let json = R::resource(tx, stored)?;
+                // Only a record on a patient's chart can be the subject of an amendment.
+                if kind.on_chart() && !kind.is_review_work() {
+                    with_amendments(tx, kind, stored.meta.id, json)?
+                } else {
+                    json
+                }
             },
         })
     }
@@ -97,6 +103,64 @@ impl Found {
             self.kind.fhir_id(self.id)
         )
     }
+}
+
+/// The extension that carries a decided amendment request on the resource it is about.
+pub(crate) const AMENDMENT_EXTENSION: &str = "urn:chartroom:amendment";
+
+/// `json` with one `urn:chartroom:amendment` extension per decided amendment request about
+/// the record (accepted: the record was amended; denied: the record is disputed), so
+/// every reader of the record over FHIR sees them with it (45 CFR 164.526(c)(1), (d)(4)).
+fn with_amendments(
+    tx: &mut Tx<'_>,
+    kind: Kind,
+    id: i64,
+    json: String,
+) -> Result<String, FhirError> {
+    let rows = tx.query(
+        "SELECT id, status, description, decision_reason, decided_at, decided_by FROM amendment_requests WHERE linked_kind = ? AND linked_id = ? AND status <> 'pending' ORDER BY id",
+        &[store::Value::from(kind.store_kind()), store::Value::Int(id)],
+    )?;
+    if rows.is_empty() {
+        return Ok(json);
+    }
+    let mut resource: serde_json::Value =
+        serde_json::from_str(&json).map_err(FhirError::internal)?;
+    let extensions: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let text = |idx: usize| row.text(idx).unwrap_or_default().to_owned();
+            let decided = row
+                .get(4)
+                .as_instant()
+                .and_then(|at| {
+                    at.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default();
+            serde_json::json!({
+                "url": AMENDMENT_EXTENSION,
+                "extension": [
+                    {"url": "request", "valueString": row.int(0).to_string()},
+                    {"url": "status", "valueCode": text(1)},
+                    {"url": "asked", "valueString": text(2)},
+                    {"url": "reason", "valueString": text(3)},
+                    {"url": "decided", "valueDateTime": decided},
+                    {"url": "decidedBy", "valueString": text(5)},
+                ],
+            })
+        })
+        .collect();
+    if let Some(object) = resource.as_object_mut() {
+        match object
+            .entry("extension")
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+        {
+            serde_json::Value::Array(list) => list.extend(extensions),
+            _ => return Err(FhirError::internal("a resource's extension is not a list")),
+        }
+    }
+    serde_json::to_string(&resource).map_err(FhirError::internal)
 }
 
 /// The record `kind` `id`, deleted or not.

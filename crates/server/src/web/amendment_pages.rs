@@ -54,7 +54,7 @@ fn listing(
                             @if let Some(d) = &a.decision {
                                 (at_facility(&nav.zone, d.at)) " by " (d.by) ": " (d.reason)
                                 @if let (Some(kind), Some(id)) = (&d.linked_kind, d.linked_id) {
-                                    " (changed " (kind) " " (id) ")"
+                                    (if a.status == "accepted" { " (changed " } else { " (disputed " }) (kind) " " (id) ")"
                                 }
                             } @else {
                                 (decision_form(nav, a.id, errors))
@@ -85,7 +85,7 @@ fn decision_form(nav: &Nav, id: i64, errors: &[(String, String)]) -> Markup {
                 label for={ "reason-" (id) } { "Reason (a denial is told to the patient; at least 10 characters)" }
                 textarea id={ "reason-" (id) } name="reason" rows="2" required {}
                 (field_error(errors, "reason"))
-                label for={ "kind-" (id) } { "Changed record (to accept)" }
+                label for={ "kind-" (id) } { "The record it is about (the changed one, or the disputed one a denial is kept with)" }
                 select id={ "kind-" (id) } name="record_kind" {
                     @for kind in KINDS { option value=(kind) { (kind) } }
                 }

@@ -212,7 +212,7 @@ async fn chart_page(
         .await?;
     let history: Vec<_> = history
         .into_iter()
-        .filter(|entry| category_of(&entry.kind).is_some_and(|c| chart.shows(c)))
+        .filter(|entry| crate::patients::category_of(&entry.kind).is_some_and(|c| chart.shows(c)))
         .collect();
     let deficiencies = if print {
         html! {}
@@ -251,6 +251,9 @@ async fn chart_page(
             zone,
             pages,
         }, &payer_names))
+        @if !chart.amendments.is_empty() {
+            (amendments(zone, &chart.amendments))
+        }
         @if !history.is_empty() {
             (super::chart_sections::part("history", "Change history", history.len(), print || history.len() <= 15, html! {}, html! {
                 table {
@@ -275,6 +278,38 @@ async fn chart_page(
         }
     };
     Ok(html(StatusCode::OK, page(&title, Some(&nav), body)))
+}
+
+/// The patient's decided amendment requests, each with the record it is about (the one
+/// changed, or the one a denial is kept with), for every reader of that record's
+/// category (45 CFR 164.526(c)(1), (d)(4)).
+fn amendments(zone: &crate::zone::FacilityZone, amendments: &[store::Amendment]) -> Markup {
+    html! {
+        (super::chart_sections::part("amendments", "Amendments", amendments.len(), true, html! {}, html! {
+            table.amendments {
+                thead { tr { th { "Record" } th { "Decision" } th { "The patient asked" } th { "Reason" } th { "Decided" } } }
+                tbody {
+                    @for a in amendments {
+                        @if let Some(d) = &a.decision {
+                            tr id={ "amendment-" (a.id) } {
+                                td {
+                                    @match (&d.linked_kind, d.linked_id) {
+                                        (Some(kind), Some(id)) if kind == "encounter" => { a href={ "#encounter-" (id) } { (kind) " " (id) } }
+                                        (Some(kind), Some(id)) => { (kind) " " (id) }
+                                        _ => { "the chart" }
+                                    }
+                                }
+                                td { (if a.status == "accepted" { "Accepted: record amended" } else { "Denied: disputed" }) }
+                                td { (a.description) }
+                                td { (d.reason) }
+                                td { (at_facility(zone, d.at)) " by " (d.by) }
+                            }
+                        }
+                    }
+                }
+            }
+        }))
+    }
 }
 
 /// The chart's sections the user may read, as links to their anchors.
@@ -304,25 +339,6 @@ fn toc(chart: &AllowedChart) -> Markup {
             a href="#history" { "Change history" }
         }
     }
-}
-
-/// The data category a stored kind belongs to.
-fn category_of(kind: &str) -> Option<DataCategory> {
-    Some(match kind {
-        "patient" => DataCategory::Demographics,
-        "coverage" => DataCategory::Insurance,
-        "encounter" => DataCategory::Encounters,
-        "diagnosis" => DataCategory::Diagnoses,
-        "procedure" => DataCategory::Procedures,
-        "immunization" => DataCategory::Immunizations,
-        "observation" => DataCategory::Results,
-        "medication" => DataCategory::Medications,
-        "allergy" => DataCategory::Allergies,
-        "problem" => DataCategory::Problems,
-        "note" => DataCategory::Notes,
-        "charge" | "posting" => DataCategory::Billing,
-        _ => return None,
-    })
 }
 
 fn banner(

@@ -375,6 +375,17 @@ async fn amendment_requests_are_recorded_decided_and_audited() {
         )
         .await;
     assert_eq!(unlinked.body["field"], "record_kind");
+    // A denial names the disputed record as well (issue 10).
+    let unlinked = h
+        .call(
+            "POST",
+            &decision,
+            Some(&him),
+            Some(json!({"accept": false, "reason": "the number on file is right"})),
+        )
+        .await;
+    assert_eq!(unlinked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unlinked.body["field"], "record_kind");
     // The record named must be this patient's (issue 10): another patient's, a missing
     // one or an unknown kind is a 422 naming the field, and nothing is decided.
     let other = h.add_patient("AM2");
@@ -452,7 +463,7 @@ async fn amendment_requests_are_recorded_decided_and_audited() {
             "POST",
             &decision,
             Some(&him),
-            Some(json!({"accept": false, "reason": "changed our mind"})),
+            Some(json!({"accept": false, "reason": "changed our mind", "record_kind": "patient", "record_id": id})),
         )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
@@ -483,6 +494,141 @@ async fn amendment_requests_are_recorded_decided_and_audited() {
             .any(|k| k.as_deref() == Some("amendment_requests")),
         "the listing is audited"
     );
+}
+
+/// Decided amendments go with their record (issue 10): an accepted one and a denied one
+/// are on the chart page, in the JSON chart and on the FHIR resource, for every role that
+/// may read the record, and for no one else.
+#[tokio::test]
+async fn decided_amendments_go_with_their_record_on_every_channel() {
+    let h = Harness::new();
+    let id = h.add_patient("AM3");
+    h.add_note(id, "Patient reports smoking 10 a day.");
+    let note = h
+        .store
+        .read(|tx| {
+            tx.query(
+                "SELECT id FROM notes WHERE patient_id = ?",
+                &[store::Value::Int(id)],
+            )
+        })
+        .unwrap()[0]
+        .int(0);
+    h.add_user("him", &[Role::HimTechnician]);
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("bo", &[Role::Billing]);
+    let him = h.login("him").await;
+    let ask = |text: &'static str| {
+        let him = him.clone();
+        let h = &h;
+        async move {
+            let asked = h
+                .call(
+                    "POST",
+                    &format!("/api/patients/{id}/amendments"),
+                    Some(&him),
+                    Some(json!({ "description": text })),
+                )
+                .await;
+            asked.body["id"].as_i64().unwrap()
+        }
+    };
+    let phone = ask("my phone number is 555-0123").await;
+    let smoking = ask("I never smoked").await;
+    for (request, accept, reason, kind, record) in [
+        (phone, true, "phone number corrected", "patient", id),
+        (
+            smoking,
+            false,
+            "the note records what the patient said that day",
+            "note",
+            note,
+        ),
+    ] {
+        let decided = h
+            .call(
+                "POST",
+                &format!("/api/amendments/{request}/decision"),
+                Some(&him),
+                Some(json!({"accept": accept, "reason": reason, "record_kind": kind, "record_id": record})),
+            )
+            .await;
+        assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    }
+    // The physician reads demographics and notes: both amendments, with their records.
+    let doc = h.login("doc").await;
+    let chart = h
+        .call("GET", &format!("/api/patients/{id}"), Some(&doc), None)
+        .await;
+    let shown: Vec<(String, String, i64)> = chart.body["amendments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["status"].as_str().unwrap().to_owned(),
+                a["decision"]["linked_kind"].as_str().unwrap().to_owned(),
+                a["decision"]["linked_id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("accepted".to_owned(), "patient".to_owned(), id),
+            ("denied".to_owned(), "note".to_owned(), note)
+        ]
+    );
+    let page = h
+        .call(
+            "GET",
+            &format!("/patients/{id}"),
+            Some(&crate::pages::sign_in(&h, "doc").await),
+            None,
+        )
+        .await;
+    let page = crate::pages::html(&page);
+    assert!(
+        page.contains("Accepted: record amended")
+            && page.contains("Denied: disputed")
+            && page.contains(&format!("note {note}"))
+            && page.contains("the note records what the patient said that day"),
+        "{page}"
+    );
+    for (path, status) in [
+        (format!("/fhir/Patient/{id}"), "accepted"),
+        (format!("/fhir/DocumentReference/{note}"), "denied"),
+    ] {
+        let resource = crate::fhir_rest::fhir(&h, "GET", &path, &doc, None, &[]).await;
+        assert_eq!(resource.status, StatusCode::OK, "{}", resource.body);
+        let amendment = resource.body["extension"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["url"] == "urn:chartroom:amendment")
+            .unwrap_or_else(|| panic!("{path}: {}", resource.body));
+        assert!(
+            amendment["extension"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["url"] == "status" && e["valueCode"] == status),
+            "{amendment}"
+        );
+    }
+    // Billing reads demographics but not notes: the denial kept with the note is not
+    // shown to it.
+    let bo = h.login("bo").await;
+    let chart = h
+        .call("GET", &format!("/api/patients/{id}"), Some(&bo), None)
+        .await;
+    let statuses: Vec<&str> = chart.body["amendments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["accepted"], "{}", chart.body);
 }
 
 /// A password reset from the API ends the user's sessions and revokes their tokens at

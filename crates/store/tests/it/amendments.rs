@@ -53,7 +53,35 @@ fn requests_are_recorded_decided_once_and_audited(store: &TestStore) {
         format!("amendment request {} was already accepted", asked.id)
     );
 
-    assert_eq!(store.amendments(pid).unwrap(), [accepted]);
+    // A denial names the record disputed too, so it is kept with it (issue 10).
+    let disputed = trail
+        .write(store, |a| {
+            a.request_amendment(pid, "my name is spelled Jon", by(store))
+        })
+        .unwrap();
+    let unnamed = trail
+        .write(store, |a| {
+            a.decide_amendment(disputed.id, false, "matches the ID shown", None, by(store))
+        })
+        .unwrap_err();
+    assert!(
+        unnamed.to_string().contains("names the record it is about"),
+        "{unnamed}"
+    );
+    let denied = trail
+        .write(store, |a| {
+            a.decide_amendment(
+                disputed.id,
+                false,
+                "matches the ID shown",
+                Some(("patient", pid.0)),
+                by(store),
+            )
+        })
+        .unwrap();
+    assert_eq!(denied.status, "denied");
+    assert_eq!(denied.decision.as_ref().unwrap().linked_id, Some(pid.0));
+    assert_eq!(store.amendments(pid).unwrap(), [accepted, denied]);
     let entries = store
         .audit_entries(&AuditFilter {
             patient_id: Some(pid),
@@ -61,7 +89,15 @@ fn requests_are_recorded_decided_once_and_audited(store: &TestStore) {
         })
         .unwrap();
     let actions: Vec<Action> = entries.iter().map(|e| e.event.action).collect();
-    assert_eq!(actions, [Action::Create, Action::Update]);
+    assert_eq!(
+        actions,
+        [
+            Action::Create,
+            Action::Update,
+            Action::Create,
+            Action::Update
+        ]
+    );
     assert!(
         entries[1]
             .event
@@ -70,7 +106,7 @@ fn requests_are_recorded_decided_once_and_audited(store: &TestStore) {
             .unwrap()
             .contains("\"status\":\"accepted\"")
     );
-    assert_eq!(trail.verify(store).unwrap().unwrap().entries, 2);
+    assert_eq!(trail.verify(store).unwrap().unwrap().entries, 4);
 }
 
 backend_tests!(requests_are_recorded_decided_once_and_audited);
