@@ -100,6 +100,9 @@ pub fn backup(storage: &StorageArgs, args: &BackupArgs, json: bool) -> Result<()
         store.clock().now(),
     )
     .with_context(|| format!("backing up to {}", args.out.display()))?;
+    // The receiving side checks the file as it arrived (`verify-manifest`, and every
+    // restore) before the key is even needed.
+    super::manifest::record_beside(&args.out)?;
     let seconds = started.elapsed().as_secs_f64();
     let manifest = &report.manifest;
     if json {
@@ -116,6 +119,10 @@ pub fn backup(storage: &StorageArgs, args: &BackupArgs, json: bool) -> Result<()
         args.out.display(),
         megabytes(report.plain_bytes),
         megabytes(report.file_bytes)
+    );
+    crate::say!(
+        "Its SHA-256 is listed in {} beside it.",
+        manifest::MANIFEST_FILE
     );
     describe(manifest);
     if args.new_key {
@@ -150,6 +157,9 @@ fn describe(manifest: &archive::Manifest) {
 /// a new database (`--database`, created here) with its keys in the new data directory.
 pub fn restore(storage: &StorageArgs, args: &RestoreArgs, json: bool) -> Result<()> {
     let key = read_key(&args.key)?;
+    // A backup whose SHA-256 no longer matches the manifest it was delivered with is
+    // refused, naming the file, before anything is unpacked.
+    super::manifest::checked_file(&args.file, "nothing was restored")?;
     if args.manifest_only {
         let manifest = archive::inspect(&args.file, &key)
             .with_context(|| format!("reading {}", args.file.display()))?;

@@ -1,6 +1,7 @@
 //! `chartroom verify-manifest DIR`: checks the files a delivery holds against the
 //! `manifest.sha256` beside them (what Chartroom writes with every export); imports run
-//! the same check first (`checked_before_import`) and refuse a delivery that fails it.
+//! the same check first (`checked_before_import`) and refuse a delivery that fails it, as
+//! a restore does with a backup (`checked_file`).
 
 use anyhow::{Result, bail};
 use std::path::Path;
@@ -56,18 +57,7 @@ pub fn verify(dir: &Path, json: bool) -> Result<()> {
 /// the error names each file that fails. `None` when there is no manifest to check.
 pub fn checked_before_import(path: &Path) -> Result<Option<usize>> {
     if path.is_file() {
-        return match manifest::check_file(path)? {
-            manifest::FileVerdict::NoManifest => Ok(None),
-            manifest::FileVerdict::Matches => Ok(Some(1)),
-            manifest::FileVerdict::NotListed => bail!(
-                "{}: not listed in the {} beside it; nothing was imported",
-                path.display(),
-                manifest::MANIFEST_FILE
-            ),
-            manifest::FileVerdict::Problem(problem) => {
-                bail!("{problem}; nothing was imported")
-            }
-        };
+        return checked_file(path, "nothing was imported").map(|checked| checked.then_some(1));
     }
     let Some(check) = manifest::check_dir(path)? else {
         return Ok(None);
@@ -88,6 +78,22 @@ pub fn checked_before_import(path: &Path) -> Result<Option<usize>> {
         );
     }
     Ok(Some(check.matched.len()))
+}
+
+/// Before a file is read (a backup restored, a delivery imported): when a manifest is
+/// beside it, the file must be listed there and match; the error names the file and says
+/// `undone` ("nothing was restored"). `false` when there is no manifest to check.
+pub fn checked_file(path: &Path, undone: &str) -> Result<bool> {
+    match manifest::check_file(path)? {
+        manifest::FileVerdict::NoManifest => Ok(false),
+        manifest::FileVerdict::Matches => Ok(true),
+        manifest::FileVerdict::NotListed => bail!(
+            "{}: not listed in the {} beside it; {undone}",
+            path.display(),
+            manifest::MANIFEST_FILE
+        ),
+        manifest::FileVerdict::Problem(problem) => bail!("{problem}; {undone}"),
+    }
 }
 
 /// Lists the file just written at `path` in the manifest of its directory, keeping the

@@ -426,6 +426,9 @@ pub fn run(
                     return Err(error.into());
                 }
             };
+            // The packet's SHA-256 beside it, so the recipient can check what arrived
+            // (`chartroom verify-manifest`, or sha256sum -c).
+            super::manifest::record_beside(&out)?;
             if json {
                 return output::json(&serde_json::json!({
                     "number": RoiRequest::number(id),

@@ -84,6 +84,37 @@ fn a_backup_restores_into_a_new_data_directory_that_checks_out() {
         "{error}"
     );
     assert!(!dir.path().join("elsewhere").exists());
+
+    // Each backup's SHA-256 is in the manifest beside it (issue 10, (d)(8)): the receiving
+    // side checks it, and a restore refuses a backup that changed, naming the file.
+    let checked = stdout(&chartroom(
+        &data,
+        &["verify-manifest", dir.path().to_str().unwrap()],
+    ));
+    assert!(
+        checked.contains("nightly.backup: OK") && checked.contains("second.backup: OK"),
+        "{checked}"
+    );
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&file, bytes).unwrap();
+    let output = chartroom(
+        &dir.path().join("tampered"),
+        &[
+            "restore",
+            file.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("nightly.backup") && error.contains("nothing was restored"),
+        "{error}"
+    );
+    assert!(!dir.path().join("tampered").exists());
 }
 
 #[test]

@@ -77,6 +77,16 @@ fn a_request_is_validated_released_and_accounted() {
     );
     let pdf = std::fs::read(&packet).unwrap();
     assert!(pdf.starts_with(b"%PDF-1.4"));
+    // The packet's SHA-256 is in the manifest beside it, the same the release recorded
+    // (issue 10, (d)(8)).
+    let listed = std::fs::read_to_string(dir.path().join("manifest.sha256")).unwrap();
+    assert!(
+        listed.contains(&format!(
+            "{}  packet.pdf",
+            released["sha256"].as_str().unwrap()
+        )),
+        "{listed}"
+    );
     assert_eq!(released["accountable"], true);
     assert!(released["pages"].as_u64().unwrap() >= 2);
     let account = json(&data, &["disclosures", "1"]);
