@@ -21,8 +21,17 @@ pub enum AuditSort {
     Outcome,
     /// Web, API, FHIR, command line, job, HL7.
     Channel,
-    /// The patient (entries naming none first when ascending).
+    /// The patient (entries naming none first when ascending; an entry listing several
+    /// sorts by the first).
     Patient,
+    /// When (the entry's time, which may differ from `seq` order by a clock step).
+    At,
+    /// The record touched (kind, then id).
+    Record,
+    /// The chart categories touched.
+    Categories,
+    /// The reason given.
+    Reason,
 }
 
 impl AuditSort {
@@ -34,6 +43,10 @@ impl AuditSort {
         AuditSort::Outcome,
         AuditSort::Channel,
         AuditSort::Patient,
+        AuditSort::At,
+        AuditSort::Record,
+        AuditSort::Categories,
+        AuditSort::Reason,
     ];
 
     /// The name a form sends (`seq`, `user`, ...).
@@ -45,6 +58,10 @@ impl AuditSort {
             AuditSort::Outcome => "outcome",
             AuditSort::Channel => "channel",
             AuditSort::Patient => "patient",
+            AuditSort::At => "at",
+            AuditSort::Record => "record",
+            AuditSort::Categories => "categories",
+            AuditSort::Reason => "reason",
         }
     }
 
@@ -67,7 +84,14 @@ impl AuditSort {
             AuditSort::Action => text("action"),
             AuditSort::Outcome => text("outcome"),
             AuditSort::Channel => text("channel"),
-            AuditSort::Patient => "COALESCE(patient_id, 0)".to_owned(),
+            AuditSort::Patient => "COALESCE(patient_id, (SELECT MIN(p.patient_id) FROM audit_patients p WHERE p.seq = audit_log.seq), 0)".to_owned(),
+            AuditSort::At => "at".to_owned(),
+            AuditSort::Record => format!(
+                "{}, COALESCE(record_id, 0)",
+                text("COALESCE(record_kind, '')")
+            ),
+            AuditSort::Categories => text("COALESCE(categories, '')"),
+            AuditSort::Reason => text("COALESCE(reason, '')"),
         }
     }
 }

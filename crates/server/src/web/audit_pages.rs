@@ -63,15 +63,15 @@ const WRITES_SHOWN: usize = 10;
 /// The report's columns: what a header sorts by, and its heading.
 const COLUMNS: &[(Option<AuditSort>, &str)] = &[
     (Some(AuditSort::Seq), "#"),
-    (None, "When"),
+    (Some(AuditSort::At), "When"),
     (Some(AuditSort::User), "User"),
     (Some(AuditSort::Action), "Action"),
     (Some(AuditSort::Outcome), "Outcome"),
     (Some(AuditSort::Channel), "Channel"),
     (Some(AuditSort::Patient), "Patient"),
-    (None, "Record"),
-    (None, "Categories"),
-    (None, "Reason / values"),
+    (Some(AuditSort::Record), "Record"),
+    (Some(AuditSort::Categories), "Categories"),
+    (Some(AuditSort::Reason), "Reason / values"),
 ];
 
 /// A filter that is one of `values` or any.
@@ -166,7 +166,7 @@ fn entries_table(
     html! {
         p #report-count {
             @if entries.is_empty() { "No entries match." }
-            @else { "Entries " (first) "–" (first - 1 + entries.len() as i64) " of " (place.total) " (through #" (place.through_seq) "), sorted by " (sort_words(place.sort)) (if place.ascending { ", smallest first" } else if place.sort == AuditSort::Seq { ", newest first" } else { ", largest first" }) "." }
+            @else { "Entries " (first) "–" (first - 1 + entries.len() as i64) " of " (place.total) " (through #" (place.through_seq) "), sorted by " (sort_words(place.sort)) (if place.ascending { ", smallest first" } else if matches!(place.sort, AuditSort::Seq | AuditSort::At) { ", newest first" } else { ", largest first" }) "." }
         }
         (pager)
         div.scroll { table.audit {
@@ -175,7 +175,7 @@ fn entries_table(
                     @match sort {
                         Some(sort) => {
                             @let current = *sort == place.sort;
-                            @let next = if current { !place.ascending } else { *sort != AuditSort::Seq };
+                            @let next = if current { !place.ascending } else { !matches!(sort, AuditSort::Seq | AuditSort::At) };
                             th aria-sort=[current.then_some(if place.ascending { "ascending" } else { "descending" })] {
                                 button.link form="report-nav" name="go" value={ "sort-" (sort.as_str()) "-" (if next { "asc" } else { "desc" }) }
                                     title={ "Sort by " (heading) } { (heading) @if current { (if place.ascending { " ▲" } else { " ▼" }) } }
@@ -231,6 +231,10 @@ fn sort_words(sort: AuditSort) -> &'static str {
         AuditSort::Outcome => "outcome",
         AuditSort::Channel => "channel",
         AuditSort::Patient => "patient",
+        AuditSort::At => "time",
+        AuditSort::Record => "record",
+        AuditSort::Categories => "categories",
+        AuditSort::Reason => "reason",
     }
 }
 

@@ -675,6 +675,14 @@ fn the_report_pages_sorts_and_stays_put(store: &TestStore) {
     assert_eq!(page(AuditSort::User, false, 0, None).0, [6, 4, 2]);
     assert_eq!(page(AuditSort::Patient, false, 0, None).0, [7, 6, 5]);
     assert_eq!(page(AuditSort::Seq, true, 0, None).0, [1, 2, 3]);
+    // Every column sorts (issue 10): time, record (kind, then id), categories and reason
+    // too, ties newest first.
+    assert_eq!(page(AuditSort::At, true, 0, None).0, [1, 2, 3]);
+    assert_eq!(page(AuditSort::At, false, 0, None).0, [7, 6, 5]);
+    assert_eq!(page(AuditSort::Record, true, 0, None).0, [1, 2, 3]);
+    assert_eq!(page(AuditSort::Record, false, 0, None).0, [7, 6, 5]);
+    assert_eq!(page(AuditSort::Categories, true, 0, None).0, [7, 6, 5]);
+    assert_eq!(page(AuditSort::Reason, true, 3, None).0, [4, 3, 2]);
     // New entries do not move the pages of a report already begun.
     fill(store, &trail, 2);
     assert_eq!(
