@@ -533,4 +533,50 @@ async fn a_refused_fhir_write_is_audited_with_its_real_action() {
             Some(records::PatientId(id))
         )
     );
+    // Refused for the record's kind inside a type the route allows (HIM writes coded
+    // Conditions but not problem-list ones): audited the same way.
+    let problem = h
+        .store
+        .write(|tx| {
+            tx.create(
+                &store::Actor::new("test"),
+                &records::Problem {
+                    patient_id: records::PatientId(id),
+                    encounter_id: None,
+                    code_system: "icd10cm".into(),
+                    code: "E11.9".into(),
+                    description: "Type 2 diabetes mellitus".into(),
+                    status: records::ProblemStatus::Active,
+                    onset_at: None,
+                    resolved_at: None,
+                },
+            )
+        })
+        .unwrap()
+        .meta
+        .id;
+    h.add_user("hana", &[Role::HimTechnician]);
+    let hana = h.login("hana").await;
+    let path = format!("/fhir/Condition/problem-{problem}");
+    let refused = fhir(&h, "DELETE", &path, &hana, None, &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let entry = h.audit().into_iter().last().unwrap().event;
+    assert_eq!(
+        (
+            entry.action,
+            entry.outcome,
+            entry.channel,
+            entry.patient_id,
+            entry.record_kind.as_deref(),
+            entry.record_id
+        ),
+        (
+            privacy::Action::Delete,
+            privacy::Outcome::Denied,
+            privacy::Channel::Fhir,
+            Some(records::PatientId(id)),
+            Some("problem"),
+            Some(problem)
+        )
+    );
 }
