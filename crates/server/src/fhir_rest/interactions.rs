@@ -127,7 +127,8 @@ pub(crate) async fn read(
                 Err(refusal) => return Ok(Err(refusal)),
             };
             let event = trail::event(&principal, audited.now(), Action::Read);
-            audited.append(&emergency::noted(trail::about(event, &found), basis))?;
+            let event = emergency::noted(trail::about(event, &found), basis);
+            audited.append(&trail::with_clinical_time(event, &found))?;
             Ok(Ok(found))
         })
     })
@@ -170,6 +171,7 @@ pub(crate) async fn vread(
             };
             let event = trail::event(&principal, audited.now(), Action::Read);
             let event = trail::about(event, &found).reason(&format!("version {version}"));
+            let event = trail::with_clinical_time(event, &found);
             audited.append(&emergency::noted(event, basis))?;
             Ok(Ok(found))
         })

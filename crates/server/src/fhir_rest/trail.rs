@@ -26,6 +26,55 @@ pub(crate) fn about(event: AuditEvent, found: &Found) -> AuditEvent {
     event
 }
 
+/// A read of one record with the record's clinical time (when it happened: observed,
+/// performed, given, written) beside the entry's own, in its reason, when the two differ
+/// (ASTM E2147 7.1.3: a look at a back-dated observation shows both). The reason is under
+/// the entry's MAC in every layout, so no new layout is needed for it.
+pub(crate) fn with_clinical_time(mut event: AuditEvent, found: &Found) -> AuditEvent {
+    let Some(clinical) = clinical_time(&found.json) else {
+        return event;
+    };
+    let same = match time::OffsetDateTime::parse(
+        &clinical,
+        &time::format_description::well_known::Rfc3339,
+    ) {
+        Ok(at) => at == event.at,
+        // A date alone: the same day counts as the same.
+        Err(_) => clinical == event.at.date().to_string(),
+    };
+    if same {
+        return event;
+    }
+    let note = format!("clinical time {clinical}");
+    event.reason = Some(match event.reason.take() {
+        Some(reason) => format!("{reason}; {note}"),
+        None => note,
+    });
+    event
+}
+
+/// The clinical time a resource states, if any.
+fn clinical_time(json: &str) -> Option<String> {
+    let resource: serde_json::Value = serde_json::from_str(json).ok()?;
+    let text = |value: &serde_json::Value| value.as_str().map(str::to_owned);
+    [
+        "effectiveDateTime",
+        "occurrenceDateTime",
+        "performedDateTime",
+        "onsetDateTime",
+        "authoredOn",
+        "recordedDate",
+        "date",
+    ]
+    .iter()
+    .find_map(|field| resource.get(field).and_then(text))
+    .or_else(|| {
+        ["effectivePeriod", "performedPeriod", "period"]
+            .iter()
+            .find_map(|field| resource.get(field)?.get("start").and_then(text))
+    })
+}
+
 /// The event about several records (a search page, a history): the categories of all of
 /// them and every patient they belong to, in the entry's patient fields (one as its
 /// patient, several as its list), never only in its text, so a search of the audit trail

@@ -84,6 +84,22 @@ async fn each_channel_seals_what_it_wrote_and_verify_names_edited_history() {
         time::macros::date!(2025 - 06 - 02),
         "the entry's own time is the time of writing"
     );
+    // A read of the back-dated observation shows its clinical time beside the entry's.
+    let path = format!("/fhir/Observation/{}", made.body["id"].as_str().unwrap());
+    let read = fhir(&h, "GET", &path, &me, None, &[]).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let looked = h.audit().pop().unwrap().event;
+    assert_eq!(looked.action, Action::Read);
+    assert_eq!(
+        looked.reason.as_deref(),
+        Some("clinical time 2025-06-02T10:00:00Z")
+    );
+    let read = fhir(&h, "GET", &format!("{path}/_history/1"), &me, None, &[]).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(
+        h.audit().pop().unwrap().event.reason.as_deref(),
+        Some("version 1; clinical time 2025-06-02T10:00:00Z")
+    );
 
     let mut changed = fhir(&h, "GET", &format!("/fhir/Patient/{id}"), &me, None, &[])
         .await
