@@ -166,33 +166,7 @@ pub(crate) fn record_report_view(
     filter: &AuditFilter,
     shown: usize,
 ) -> store::Result<()> {
-    let mut filters = Vec::new();
-    if let Some(patient) = filter.patient_id {
-        filters.push(format!("patient {}", patient.0));
-    }
-    if let Some(user) = &filter.user {
-        filters.push(format!("user {user}"));
-    }
-    if let Some(action) = filter.action {
-        filters.push(format!("action {}", action.as_str()));
-    }
-    if let Some(channel) = filter.channel {
-        filters.push(format!("channel {}", channel.as_str()));
-    }
-    if let Some(outcome) = filter.outcome {
-        filters.push(format!("outcome {}", outcome.as_str()));
-    }
-    if let Some(since) = filter.since {
-        filters.push(format!("since {since}"));
-    }
-    if let Some(until) = filter.until {
-        filters.push(format!("until {until}"));
-    }
-    let filters = if filters.is_empty() {
-        "no filter".to_owned()
-    } else {
-        filters.join(", ")
-    };
+    let filters = filter.describe();
     let mut event = principal
         .event(state.store.clock().now(), Action::Read)
         .reason(&format!("audit report viewed ({filters}; {shown} entries)"));

@@ -708,6 +708,40 @@ pub struct AuditFilter {
     pub limit: Option<i64>,
 }
 
+impl AuditFilter {
+    /// The filters in words (`patient 12, action read`, or `no filter`), for the entry
+    /// that records a look at the report.
+    pub fn describe(&self) -> String {
+        let mut filters = Vec::new();
+        if let Some(patient) = self.patient_id {
+            filters.push(format!("patient {}", patient.0));
+        }
+        if let Some(user) = &self.user {
+            filters.push(format!("user {user}"));
+        }
+        if let Some(action) = self.action {
+            filters.push(format!("action {}", action.as_str()));
+        }
+        if let Some(channel) = self.channel {
+            filters.push(format!("channel {}", channel.as_str()));
+        }
+        if let Some(outcome) = self.outcome {
+            filters.push(format!("outcome {}", outcome.as_str()));
+        }
+        if let Some(since) = self.since {
+            filters.push(format!("since {since}"));
+        }
+        if let Some(until) = self.until {
+            filters.push(format!("until {until}"));
+        }
+        if filters.is_empty() {
+            "no filter".to_owned()
+        } else {
+            filters.join(", ")
+        }
+    }
+}
+
 impl Store {
     /// Audit entries matching `filter`, oldest first. Reading needs no key.
     pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {

@@ -2,6 +2,7 @@
 //! file too), anchor its head outside the host, and report entries by patient, user, date
 //! and action, on screen or as CSV.
 
+use super::audited::CliAuditor;
 use crate::output;
 use anyhow::{Context, Result, bail};
 use privacy::Action;
@@ -181,7 +182,7 @@ fn verify(
 /// The writes of an entry listed one by one; the rest are counted.
 const WRITES_SHOWN: usize = 10;
 
-fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
+fn list(store: &Store, auditor: &CliAuditor, args: ListArgs, json: bool) -> Result<()> {
     let action = args
         .action
         .as_deref()
@@ -224,6 +225,25 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
         limit: args.limit,
     };
     let entries = store.audit_entries(&filter)?;
+    // Who watched the watchers: the look (or the export) is itself an entry, recorded
+    // after the read so the listing does not show it, and before anything is shown.
+    let (action, what) = match &args.csv {
+        Some(path) => (
+            Action::Export,
+            format!("audit report CSV to {}", path.display()),
+        ),
+        None => (Action::Read, "audit report viewed".to_owned()),
+    };
+    let mut event = auditor.event(store, action).reason(&format!(
+        "{what} ({}; {} entries)",
+        filter.describe(),
+        entries.len()
+    ));
+    event.record_kind = Some("audit_log".into());
+    auditor
+        .trail()
+        .record(store, &event)
+        .context("writing the audit trail (nothing was shown)")?;
     if let Some(path) = args.csv {
         let mut writer = csv::Writer::from_path(&path)
             .with_context(|| format!("creating {}", path.display()))?;
@@ -326,10 +346,16 @@ fn list(store: &Store, args: ListArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn run(store: &Store, data_dir: &std::path::Path, cmd: AuditCmd, json: bool) -> Result<()> {
+pub fn run(
+    store: &Store,
+    auditor: &CliAuditor,
+    data_dir: &std::path::Path,
+    cmd: AuditCmd,
+    json: bool,
+) -> Result<()> {
     match cmd {
         AuditCmd::Verify { anchor } => verify(store, data_dir, anchor.as_deref(), json),
         AuditCmd::Anchor { to } => anchor(store, data_dir, &to, json),
-        AuditCmd::List(args) => list(store, args, json),
+        AuditCmd::List(args) => list(store, auditor, args, json),
     }
 }

@@ -202,7 +202,13 @@ pub fn run(cli: Cli) -> Result<()> {
             cmd,
             json,
         ),
-        Command::Audit(cmd) => audit::run(&storage.open()?, &storage.data_dir, cmd, json),
+        Command::Audit(cmd) => audit::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            cmd,
+            json,
+        ),
         Command::Charts(cmd) => charts::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,
