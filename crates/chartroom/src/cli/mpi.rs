@@ -146,7 +146,20 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
             let run = mpi::match_all(&mpi::persons_of(&patients, &nicknames), &settings);
             let elapsed = started.elapsed();
             let saved = if save {
-                Some(store.write(|tx| mpi::save_run(tx, &run, &patients))?)
+                // The queue's rows are the index's work, not records: the entry, in the
+                // same transaction, says what the save changed.
+                Some(auditor.trail().write(store, |audited| {
+                    let saved = mpi::save_run(&mut audited.records(), &run, &patients)?;
+                    let event = auditor
+                        .event(store, privacy::Action::Update)
+                        .categories(&[privacy::DataCategory::Demographics])
+                        .reason(&format!(
+                            "patient index: duplicate queue saved: {} pairs added, {} rescored, {} already decided",
+                            saved.added, saved.rescored, saved.already_decided
+                        ));
+                    audited.append(&event)?;
+                    Ok(saved)
+                })?)
             } else {
                 None
             };

@@ -145,4 +145,9 @@ fn merge_unmerge_queue_and_stats_from_the_command_line() {
     assert_eq!(bad.status.code(), Some(1));
     let audit = stdout(&chartroom(&data, &["audit", "list"]));
     assert!(audit.contains("mpi_merge"), "{audit}");
+    // Filling the queue is audited too (issue 10).
+    assert!(
+        audit.contains("patient index: duplicate queue saved: "),
+        "{audit}"
+    );
 }
