@@ -145,6 +145,14 @@ impl CliAuditor {
         WritesAudited(store)
     }
 
+    /// As `auditing_writes`, for writes of the facility's own settings and work (saved
+    /// queries), which touch no chart category.
+    pub fn auditing_setting_writes<'s>(&self, store: &'s Store, reason: &str) -> WritesAudited<'s> {
+        let template = self.event(store, Action::Create).reason(reason);
+        store.audit_writes(Some((Arc::clone(&self.trail), template)));
+        WritesAudited(store)
+    }
+
     /// As `auditing_writes`, for a generated population: each create is sealed by the
     /// SHA-256 of its values, not a copy of them (which would double the store).
     pub fn auditing_generated_writes<'s>(

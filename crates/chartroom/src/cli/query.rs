@@ -118,7 +118,9 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: QueryCmd, json: bool) -> Re
                 description,
                 query_text: text,
             };
+            let audited = auditor.auditing_setting_writes(store, "saved query");
             let stored = reports::saved::save(store, &Actor::new("cli"), saved)?;
+            drop(audited);
             crate::say!(
                 "Saved \"{}\" (version {}):\n  {}",
                 stored.record.name,
@@ -147,7 +149,9 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: QueryCmd, json: bool) -> Re
             Ok(())
         }
         QueryCmd::Delete { name, reason } => {
+            let audited = auditor.auditing_setting_writes(store, "saved query");
             reports::saved::delete(store, &Actor::new("cli"), &name, &reason)?;
+            drop(audited);
             crate::say!("Deleted saved query \"{name}\".");
             Ok(())
         }

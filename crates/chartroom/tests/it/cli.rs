@@ -152,6 +152,12 @@ fn population_query_over_an_imported_extract() {
         ],
     ));
     assert!(saved.contains("version 1"), "{saved}");
+    // The save is sealed into an audit entry (issue 10).
+    let audit = stdout(&chartroom(&data, &["audit", "list", "--action", "create"]));
+    assert!(
+        audit.contains("saved query: 1 records written") && audit.contains("create saved_query "),
+        "{audit}"
+    );
     let listed = stdout(&chartroom(&data, &["query", "list"]));
     assert!(
         listed.contains("flu-2025") && listed.contains("Flu shots in 2025"),

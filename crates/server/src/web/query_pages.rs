@@ -524,9 +524,20 @@ pub(crate) async fn submit(
                 query_text: answer.query.clone(),
             };
             let actor = store::Actor::new(format!("user:{}", principal.username));
+            let who = principal.clone();
             let stored = state
                 .blocking(move |state| {
-                    reports::saved::save(&state.store, &actor, query).map_err(|e| match e {
+                    // The save is sealed into an entry as this user's (this thread's
+                    // writes only, for the length of the save).
+                    let template = who
+                        .event(state.store.clock().now(), privacy::Action::Create)
+                        .reason("saved query");
+                    state
+                        .store
+                        .audit_writes(Some((std::sync::Arc::clone(&state.trail), template)));
+                    let saved = reports::saved::save(&state.store, &actor, query);
+                    state.store.audit_writes(None);
+                    saved.map_err(|e| match e {
                         reports::Error::Store(store::Error::Invalid { errors, .. }) => {
                             WebError::bad("name", errors.to_string())
                         }

@@ -722,6 +722,28 @@ async fn the_query_page_builds_runs_charts_exports_and_saves_a_question() {
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     assert!(html(&saved).contains("women-by-sex"));
+    // The save is sealed into an audit entry as the user's (issue 10).
+    let entry = h
+        .audit()
+        .into_iter()
+        .rev()
+        .find(|e| e.event.writes.is_some())
+        .unwrap();
+    assert!(
+        entry
+            .event
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("saved query: ")
+            && entry
+                .event
+                .writes
+                .as_deref()
+                .unwrap()
+                .contains("women-by-sex"),
+        "{entry:?}"
+    );
     let bad = h
         .form(
             "/queries",
