@@ -24,7 +24,7 @@ use crate::sources;
 
 /// The processed files shipped in `data/codes/` and compiled into the binary, so a fresh
 /// clone and an installed binary need nothing else.
-const EMBEDDED: [(&str, &[u8]); 9] = [
+const EMBEDDED: [(&str, &[u8]); 27] = [
     (
         "icd10cm-FY2025.gz",
         include_bytes!("../../../data/codes/icd10cm-FY2025.gz"),
@@ -57,11 +57,103 @@ const EMBEDDED: [(&str, &[u8]); 9] = [
         "icd10pcs-definitions-2026.gz",
         include_bytes!("../../../data/codes/icd10pcs-definitions-2026.gz"),
     ),
-    // Last, so the positions of the index, edits and definitions above stay as read below.
+    // Earlier releases last, so the positions of the index, edits and definitions above stay
+    // as read below. ICD-10-CM FY2016-FY2024 and ICD-10-PCS FY2016-FY2025 from CMS order
+    // files (data/README.md).
     (
         "icd10cm-FY2024.gz",
         include_bytes!("../../../data/codes/icd10cm-FY2024.gz"),
     ),
+    (
+        "icd10cm-FY2016.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2016.gz"),
+    ),
+    (
+        "icd10cm-FY2017.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2017.gz"),
+    ),
+    (
+        "icd10cm-FY2018.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2018.gz"),
+    ),
+    (
+        "icd10cm-FY2019.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2019.gz"),
+    ),
+    (
+        "icd10cm-FY2020.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2020.gz"),
+    ),
+    (
+        "icd10cm-FY2021.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2021.gz"),
+    ),
+    (
+        "icd10cm-FY2022.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2022.gz"),
+    ),
+    (
+        "icd10cm-FY2023.gz",
+        include_bytes!("../../../data/codes/icd10cm-FY2023.gz"),
+    ),
+    (
+        "icd10pcs-FY2016.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2016.gz"),
+    ),
+    (
+        "icd10pcs-FY2017.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2017.gz"),
+    ),
+    (
+        "icd10pcs-FY2018.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2018.gz"),
+    ),
+    (
+        "icd10pcs-FY2019.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2019.gz"),
+    ),
+    (
+        "icd10pcs-FY2020.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2020.gz"),
+    ),
+    (
+        "icd10pcs-FY2021.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2021.gz"),
+    ),
+    (
+        "icd10pcs-FY2022.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2022.gz"),
+    ),
+    (
+        "icd10pcs-FY2023.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2023.gz"),
+    ),
+    (
+        "icd10pcs-FY2024.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2024.gz"),
+    ),
+    (
+        "icd10pcs-FY2025.gz",
+        include_bytes!("../../../data/codes/icd10pcs-FY2025.gz"),
+    ),
+];
+
+/// HCPCS releases before January 2026, derived when used from the January 2026 file's own
+/// added and termination dates (see [`simple::within_year`]), with their code counts (checked
+/// by the tests) so listing releases decodes nothing. Codes CMS terminated and has since
+/// dropped from its file are missing, so the earlier years are the less complete.
+const HCPCS_DERIVED: [(i32, usize); 11] = [
+    (2015, 5704),
+    (2016, 5867),
+    (2017, 5990),
+    (2018, 6149),
+    (2019, 6373),
+    (2020, 6585),
+    (2021, 6571),
+    (2022, 6714),
+    (2023, 6996),
+    (2024, 7434),
+    (2025, 7662),
 ];
 
 /// Sub-directory of the caller's data directory that holds imported releases.
@@ -98,12 +190,26 @@ pub struct CodeSets {
 pub(crate) struct Slot<T> {
     pub(crate) info: ReleaseInfo,
     embedded: Option<(&'static str, &'static [u8])>,
+    /// A release derived from the embedded file of a later one, for `info`'s year
+    /// ([`Decode::derive`]).
+    pub(crate) derived: bool,
     cell: OnceLock<std::result::Result<T, String>>,
+    /// ICD-10-CM: the packed codes of a release not decoded, read from its file for the
+    /// code page's history without decoding the tree (a few MB instead of tens per release).
+    members: OnceLock<rustc_hash::FxHashSet<u64>>,
 }
 
 /// A release type that can be decoded from a processed file.
 pub(crate) trait Decode: Sized {
     fn decode(system: System, path: &Path, text: &str, origin: Origin) -> Result<Self>;
+
+    /// The release for `info` derived from this later one (only flat releases are).
+    fn derive(self, info: &ReleaseInfo) -> Result<Self> {
+        Err(Error::Unsupported(format!(
+            "{} {} cannot be derived",
+            info.system, info.name
+        )))
+    }
 }
 
 impl Decode for CmRelease {
@@ -122,6 +228,10 @@ impl Decode for SimpleRelease {
     fn decode(system: System, path: &Path, text: &str, origin: Origin) -> Result<Self> {
         simple::read(system, path, text, origin)
     }
+
+    fn derive(self, info: &ReleaseInfo) -> Result<Self> {
+        simple::within_year(self, info)
+    }
 }
 
 impl<T: Decode> Slot<T> {
@@ -129,7 +239,9 @@ impl<T: Decode> Slot<T> {
         Slot {
             info,
             embedded: None,
+            derived: false,
             cell: OnceLock::from(Ok(value)),
+            members: OnceLock::new(),
         }
     }
 
@@ -140,6 +252,13 @@ impl<T: Decode> Slot<T> {
                 let path = packfile::embedded_path(name);
                 packfile::read_maybe_gz(&path, bytes)
                     .and_then(|text| T::decode(self.info.system, &path, &text, Origin::Embedded))
+                    .and_then(|r| {
+                        if self.derived {
+                            r.derive(&self.info)
+                        } else {
+                            Ok(r)
+                        }
+                    })
                     .map_err(|e| e.to_string())
             }
             None => Err("release was never loaded".to_string()),
@@ -150,6 +269,35 @@ impl<T: Decode> Slot<T> {
                 self.info.system, self.info.name
             ))
         })
+    }
+}
+
+impl Slot<CmRelease> {
+    /// Does this release have the code? Answered from the decoded release when it is
+    /// decoded, else from the codes listed in its file (read once, the tree not built).
+    pub(crate) fn has_code(&self, code_text: &str) -> bool {
+        if let Some(Ok(r)) = self.cell.get() {
+            return r.find(code_text).is_some();
+        }
+        let (Some(packed), Some((name, bytes))) =
+            (crate::code::pack(code_text.trim()), self.embedded)
+        else {
+            return self.load().is_ok_and(|r| r.find(code_text).is_some());
+        };
+        self.members
+            .get_or_init(|| {
+                let path = packfile::embedded_path(name);
+                let text = packfile::read_maybe_gz(&path, bytes).unwrap_or_default();
+                text.lines()
+                    .filter_map(|l| {
+                        let mut f = l.split('\t');
+                        (f.next() == Some("N") && matches!(f.next(), Some("K" | "D")))
+                            .then(|| f.next().and_then(crate::code::pack))
+                            .flatten()
+                    })
+                    .collect()
+            })
+            .contains(&packed)
     }
 }
 
@@ -279,18 +427,38 @@ impl CodeSets {
                 info: ReleaseInfo,
                 name: &'static str,
                 bytes: &'static [u8],
+                derived: bool,
             ) -> Arc<Slot<T>> {
                 Arc::new(Slot {
                     info,
                     embedded: Some((name, bytes)),
+                    derived,
                     cell: OnceLock::new(),
+                    members: OnceLock::new(),
                 })
             }
             match system {
-                System::Icd10Cm => sets.cm.push(slot(info, name, bytes)),
-                System::Icd10Pcs => sets.pcs.push(slot(info, name, bytes)),
-                System::Hcpcs => sets.hcpcs.push(slot(info, name, bytes)),
-                _ => sets.cvx.push(slot(info, name, bytes)),
+                System::Icd10Cm => sets.cm.push(slot(info, name, bytes, false)),
+                System::Icd10Pcs => sets.pcs.push(slot(info, name, bytes, false)),
+                System::Hcpcs => {
+                    for (year, codes) in HCPCS_DERIVED {
+                        let from = Date::from_calendar_date(year, time::Month::January, 1)
+                            .map_err(|e| Error::Unsupported(e.to_string()))?;
+                        let derived = ReleaseInfo {
+                            name: year.to_string(),
+                            effective_from: from,
+                            source: format!(
+                                "derived from {}: codes added by December 31 {year} and not terminated before January 1 {year}",
+                                info.source
+                            ),
+                            codes,
+                            ..info.clone()
+                        };
+                        sets.hcpcs.push(slot(derived, name, bytes, true));
+                    }
+                    sets.hcpcs.push(slot(info, name, bytes, false));
+                }
+                _ => sets.cvx.push(slot(info, name, bytes, false)),
             }
         }
         sets.rechain();

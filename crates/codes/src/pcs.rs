@@ -412,3 +412,151 @@ pub(crate) fn read(path: &Path, text: &str, origin: Origin) -> Result<PcsRelease
 pub(crate) fn from_tables(info: ReleaseInfo, tables: Vec<Table>) -> PcsRelease {
     PcsRelease::new(info, tables)
 }
+
+/// Serialises tables built elsewhere (the prep tool's releases derived from order files).
+pub fn write_tables(info: &ReleaseInfo, tables: &[Table]) -> Result<Vec<u8>> {
+    write(info, tables)
+}
+
+/// Labels the nearest tables could not give, by `(code prefix, position)`.
+pub type Unlabelled = Vec<(String, usize)>;
+
+/// Tables whose rows allow exactly `codes` (7-character codes, e.g. a CMS order file's
+/// billable entries), labelled from `nearest` (a later release's tables).
+///
+/// Rows: codes are grouped by characters 4-6 with their set of qualifiers, then by 4, 5
+/// and the qualifier set with their devices, then by 4 and the device and qualifier sets
+/// with their approaches, then by the approach, device and qualifier sets with their body
+/// parts; each group is a product, together they cover each code once.
+/// Labels: the same table's row value, else the same section and body system's, else the
+/// same section's; a value none of them has is labelled `value X` and listed.
+pub fn tables_from_codes(codes: &[String], nearest: &[Table]) -> (Vec<Table>, Unlabelled) {
+    use std::collections::{BTreeMap, BTreeSet};
+    type Set = BTreeSet<u8>;
+    let mut by_table: BTreeMap<[u8; 3], BTreeSet<[u8; 4]>> = BTreeMap::new();
+    for c in codes {
+        let b = c.as_bytes();
+        if let [s, y, o, p, a, d, q] = *b {
+            by_table.entry([s, y, o]).or_default().insert([p, a, d, q]);
+        }
+    }
+    let head_of = |t: &Table| -> Vec<u8> {
+        t.head
+            .iter()
+            .filter_map(|a| a.values.first().map(|v| v.0 as u8))
+            .collect()
+    };
+    // (prefix length, prefix, axis position) → (axis title, char → label).
+    type Labels = (String, FxHashMap<char, String>);
+    let mut labels: FxHashMap<(Vec<u8>, usize), Labels> = FxHashMap::default();
+    for t in nearest {
+        let head = head_of(t);
+        for (pos, axis) in t.head.iter().enumerate() {
+            let e = labels
+                .entry((head.get(..pos).unwrap_or_default().to_vec(), pos))
+                .or_insert_with(|| (axis.title.clone(), FxHashMap::default()));
+            for (c, l) in &axis.values {
+                e.1.entry(*c).or_insert_with(|| l.clone());
+            }
+        }
+        for row in &t.rows {
+            for (i, axis) in row.iter().enumerate() {
+                for len in [3usize, 2, 1] {
+                    let e = labels
+                        .entry((head.get(..len).unwrap_or_default().to_vec(), 3 + i))
+                        .or_insert_with(|| (axis.title.clone(), FxHashMap::default()));
+                    for (c, l) in &axis.values {
+                        e.1.entry(*c).or_insert_with(|| l.clone());
+                    }
+                }
+            }
+        }
+    }
+    let definitions: FxHashMap<Vec<u8>, String> = nearest
+        .iter()
+        .filter_map(|t| Some((head_of(t), t.definition.clone()?)))
+        .collect();
+    let mut unlabelled = Vec::new();
+    let mut axis = |code: &[u8], pos: usize, values: &Set| -> Axis {
+        // Axes 1-3 are labelled by the characters before them; 4-7 by the table's, then
+        // its section and body system's, then its section's.
+        let keys: Vec<Vec<u8>> = if pos < 3 {
+            vec![code.get(..pos).unwrap_or_default().to_vec()]
+        } else {
+            (1..=3)
+                .rev()
+                .map(|l| code.get(..l).unwrap_or_default().to_vec())
+                .collect()
+        };
+        let found: Vec<&Labels> = keys
+            .iter()
+            .filter_map(|k| labels.get(&(k.clone(), pos)))
+            .collect();
+        let title = found
+            .first()
+            .map_or_else(|| format!("Axis {}", pos + 1), |f| f.0.clone());
+        let values = values
+            .iter()
+            .map(|&b| {
+                let c = char::from(b);
+                let label = found.iter().find_map(|f| f.1.get(&c).cloned());
+                let label = label.unwrap_or_else(|| {
+                    let prefix: String = code
+                        .get(..pos.min(3))
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|&b| char::from(b))
+                        .collect();
+                    unlabelled.push((format!("{prefix}:{c}"), pos + 1));
+                    format!("value {c}")
+                });
+                (c, label)
+            })
+            .collect();
+        Axis { title, values }
+    };
+    let mut tables = Vec::new();
+    for (prefix, suffixes) in by_table {
+        // Step by step from the qualifier outwards, as described above.
+        let mut quals: BTreeMap<[u8; 3], Set> = BTreeMap::new();
+        for s in &suffixes {
+            quals.entry([s[0], s[1], s[2]]).or_default().insert(s[3]);
+        }
+        let mut devs: BTreeMap<([u8; 2], Set), Set> = BTreeMap::new();
+        for (k, q) in quals {
+            devs.entry(([k[0], k[1]], q)).or_default().insert(k[2]);
+        }
+        let mut apps: BTreeMap<(u8, Set, Set), Set> = BTreeMap::new();
+        for ((k, q), d) in devs {
+            apps.entry((k[0], d, q)).or_default().insert(k[1]);
+        }
+        let mut parts: BTreeMap<(Set, Set, Set), Set> = BTreeMap::new();
+        for ((p, d, q), a) in apps {
+            parts.entry((a, d, q)).or_default().insert(p);
+        }
+        let mut rows: Vec<(Set, Set, Set, Set)> = parts
+            .into_iter()
+            .map(|((a, d, q), p)| (p, a, d, q))
+            .collect();
+        rows.sort();
+        let head = (0..3)
+            .map(|pos| axis(&prefix, pos, &std::iter::once(prefix[pos]).collect()))
+            .collect();
+        let rows = rows
+            .iter()
+            .map(|(p, a, d, q)| {
+                [p, a, d, q]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, set)| axis(&prefix, 3 + i, set))
+                    .collect()
+            })
+            .collect();
+        tables.push(Table {
+            head,
+            definition: definitions.get(prefix.as_slice()).cloned(),
+            rows,
+        });
+    }
+    (tables, unlabelled)
+}

@@ -266,9 +266,8 @@ impl CodeSets {
             System::Icd10Cm => self
                 .cm
                 .iter()
-                .filter_map(|s| s.load().ok())
-                .filter(|r| r.find(code_text).is_some())
-                .map(|r| r.info.name.clone())
+                .filter(|s| s.has_code(code_text))
+                .map(|s| s.info.name.clone())
                 .collect(),
             _ => Vec::new(),
         };
@@ -331,8 +330,7 @@ impl CodeSets {
                     history: self
                         .cm
                         .iter()
-                        .filter_map(|s| s.load().ok())
-                        .map(|x| (x.info.name.clone(), x.find(code_text).is_some()))
+                        .map(|s| (s.info.name.clone(), s.has_code(code_text)))
                         .collect(),
                 })
             }
@@ -402,10 +400,18 @@ impl CodeSets {
                     notes: Vec::new(),
                     seventh_characters: Vec::new(),
                     facts,
+                    // A derived year is judged by the entry's own dates, so showing a code
+                    // does not decode each year's release.
                     history: hist
                         .iter()
-                        .filter_map(|s| s.load().ok())
-                        .map(|x| (x.info.name.clone(), x.get(code_text).is_some()))
+                        .filter_map(|s| {
+                            let has = if s.derived {
+                                e.in_year(s.info.effective_from.year())
+                            } else {
+                                s.load().ok()?.get(code_text).is_some()
+                            };
+                            Some((s.info.name.clone(), has))
+                        })
                         .collect(),
                 })
             }

@@ -67,6 +67,13 @@ impl Entry {
         }
     }
 
+    /// Was the code in use during `year` by its own dates (added by December 31, not
+    /// terminated before January 1)?
+    pub fn in_year(&self, year: i32) -> bool {
+        self.added.is_none_or(|a| a.year() <= year)
+            && self.terminated.is_none_or(|t| t.year() >= year)
+    }
+
     /// Is the code valid on `dos` by its own dates?
     pub fn valid_on(&self, dos: Date) -> bool {
         self.added.is_none_or(|a| a <= dos) && self.terminated.is_none_or(|t| dos <= t)
@@ -240,4 +247,22 @@ pub(crate) fn read(
     }
     let info = info.ok_or_else(|| Error::parse(path, 1, "no REL record"))?;
     SimpleRelease::new(info, entries, path)
+}
+
+/// A release derived from a later one: the entries in use during `info`'s calendar year
+/// (added by its December 31, not terminated before its January 1), under `info`'s name.
+/// HCPCS entries carry their own added and termination dates, so the January 2026 file
+/// gives the code set of each earlier year it still lists.
+pub(crate) fn within_year(release: SimpleRelease, info: &ReleaseInfo) -> Result<SimpleRelease> {
+    let year = info.effective_from.year();
+    let entries = release
+        .entries
+        .into_iter()
+        .filter(|e| e.in_year(year))
+        .collect();
+    SimpleRelease::new(
+        info.clone(),
+        entries,
+        &crate::packfile::embedded_path(&info.name),
+    )
 }

@@ -1,8 +1,11 @@
 //! `codes-prep`: turns the publishers' files (CMS, CDC) into the processed, compressed files
 //! in `data/codes/` that the library embeds.
 //!
-//! Usage: `codes-prep [SHARED_DATA_DIR] [OUT_DIR]` (defaults `../shared/data`, `data/codes`).
-//! It prints what reconciliation changed so a reviewer can check each release by eye.
+//! Usage: `codes-prep [SHARED_DATA_DIR] [OUT_DIR] [ORDER_DIR]` (defaults `../shared/data`,
+//! `data/codes`, `target/cms-order-files`). `ORDER_DIR` holds the CMS order files of earlier
+//! fiscal years (`icd10cm_order_YYYY.txt.gz`, `icd10pcs_order_YYYY.txt.gz`), made by
+//! `tools/cms-order-files.sh`. It prints what reconciliation changed so a reviewer can
+//! check each release by eye.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,7 +18,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let shared = PathBuf::from(args.get(1).map_or("../shared/data", String::as_str));
     let out = PathBuf::from(args.get(2).map_or("data/codes", String::as_str));
-    match run(&shared, &out) {
+    let older = PathBuf::from(args.get(3).map_or("target/cms-order-files", String::as_str));
+    match run(&shared, &out, &older) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("codes-prep: {e}");
@@ -45,79 +49,6 @@ fn read_plain(p: &Path) -> Result<String, codes::Error> {
     })
 }
 
-/// The order file of the fiscal year before `order`'s: `order` (a CMS ICD-10-CM order file)
-/// with its `addenda` (the CMS order addenda that made it) undone. Addenda lines are
-/// `Add:`, `Delete:`, `Revise from:` and `Revise to:` in the first 13 columns, then the
-/// billable flag, the code (7 columns), the short title (60) and the long title.
-fn order_before_addenda(order: &Path, addenda: &Path) -> Result<String, codes::Error> {
-    let text = read_gz(order)?;
-    // (code, billable flag, short title, long title), in the file's order.
-    let mut entries: Vec<(String, String, String, String)> = Vec::new();
-    for line in text.lines().filter(|l| l.len() >= 16) {
-        let field = |from: usize, to: usize| {
-            line.get(from..to.min(line.len()))
-                .unwrap_or("")
-                .trim()
-                .to_owned()
-        };
-        entries.push((
-            field(6, 13),
-            field(14, 15),
-            field(16, 76),
-            field(77, line.len()),
-        ));
-    }
-    let mut added = std::collections::HashSet::new();
-    let mut deleted = Vec::new();
-    let mut revised = std::collections::HashMap::new();
-    for (idx, line) in read_plain(addenda)?.lines().enumerate() {
-        let Some((what, rest)) = line.get(..13).zip(line.get(13..)) else {
-            continue;
-        };
-        let field = |from: usize, to: usize| {
-            rest.get(from..to.min(rest.len()))
-                .unwrap_or("")
-                .trim()
-                .to_owned()
-        };
-        let entry = (
-            field(2, 9),
-            field(0, 1),
-            field(10, 70),
-            field(71, rest.len()),
-        );
-        let bad = || codes::Error::Parse {
-            path: addenda.to_path_buf(),
-            line: idx + 1,
-            message: format!("addenda line: {:?} is not a code", entry.0),
-        };
-        match what.trim() {
-            "Add:" | "Delete:" | "Revise from:" if entry.0.is_empty() => return Err(bad()),
-            "Add:" => {
-                added.insert(entry.0);
-            }
-            "Delete:" => deleted.push(entry),
-            "Revise from:" => {
-                revised.insert(entry.0.clone(), entry);
-            }
-            _ => {}
-        }
-    }
-    let mut out = String::new();
-    let before = entries
-        .into_iter()
-        .filter(|e| !added.contains(&e.0))
-        .map(|e| revised.remove(&e.0).unwrap_or(e))
-        .chain(deleted);
-    for (n, (code, flag, short, long)) in before.enumerate() {
-        out.push_str(&format!(
-            "{:05} {code:<7} {flag} {short:<60} {long}\n",
-            n + 1
-        ));
-    }
-    Ok(out)
-}
-
 /// A gzip-compressed text file.
 fn read_gz(p: &Path) -> Result<String, codes::Error> {
     let io = |e| codes::Error::Io {
@@ -135,34 +66,34 @@ fn date(s: &str) -> Option<time::Date> {
     parse_date(s)
 }
 
-fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
+/// Fiscal years before FY2025 shipped from CMS order files alone (ICD-10-CM) and before
+/// FY2026 (ICD-10-PCS).
+const FIRST_FY: i32 = 2016;
+
+fn run(shared: &Path, out: &Path, older: &Path) -> Result<(), codes::Error> {
     let cm = shared.join("icd10cm");
     // ICD-10-CM: the April-update tabular of each fiscal year, reconciled with that year's
     // code list (which codes exist) and the CMS order file (titles of 7th-character codes).
     // Each is put in force from the October 1 that starts its fiscal year: the April update
     // is the only full tabular given per year, and its code set equals the October order
     // file's (checked by the reconciliation tests), so only note wording can differ.
-    // FY2024 has no tabular here: its code set is the FY2025 order file with the CMS FY2025
-    // order addenda undone (what FY2025 added taken out, what it deleted put back, revised
-    // titles as they were), read against the FY2025 tabular for the hierarchy and notes.
-    let derived = std::env::temp_dir().join("icd10cm_order_2024-from-2025-addenda.txt");
-    let fy2024 = order_before_addenda(
-        &cm.join("order/icd10cm_order_2025.txt.gz"),
-        &cm.join("order/icd10cm_order_addenda_2025.txt"),
-    )?;
-    println!(
-        "ICD-10-CM FY2024 order file derived: {} entries",
-        fy2024.lines().count()
-    );
-    std::fs::write(&derived, fy2024).map_err(|e| codes::Error::Io {
-        path: derived.clone(),
-        source: e,
-    })?;
-    let releases = [
-        ("2024", "2025", Some(derived.clone()), false, "2023-10-01"),
-        ("2025", "2025", None, true, "2024-10-01"),
-        ("2026", "2026", None, true, "2025-10-01"),
-    ];
+    // FY2016-FY2024 have no tabular here: each is its CMS order file (which codes exist,
+    // headers and billable codes, titles) read against the FY2025 tabular for the hierarchy,
+    // notes and 7th-character definitions; codes the FY2025 tabular lacks go under their
+    // longest prefix with the order file's title.
+    let mut releases: Vec<(String, &str, Option<PathBuf>, bool, String)> = (FIRST_FY..2025)
+        .map(|fy| {
+            (
+                fy.to_string(),
+                "2025",
+                Some(older.join(format!("icd10cm_order_{fy}.txt.gz"))),
+                false,
+                format!("{}-10-01", fy - 1),
+            )
+        })
+        .collect();
+    releases.push(("2025".into(), "2025", None, true, "2024-10-01".into()));
+    releases.push(("2026".into(), "2026", None, true, "2025-10-01".into()));
     for (fy, tabular_fy, order, code_list, from) in releases {
         let inputs = ImportInputs {
             tabular: cm.join(format!("icd10cm-tabular-FY{tabular_fy}-April.xml.gz")),
@@ -177,12 +108,34 @@ fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
             order: inputs.order.clone(),
             code_list: inputs.code_list.clone(),
             name: Some(format!("FY{fy}")),
-            effective_from: date(from),
+            effective_from: date(&from),
         };
-        let (_, report, bytes) =
+        let (release, report, bytes) =
             codes::cm::import_with_report(&inputs, req.name.clone(), req.effective_from)?;
+        // The release's codes against the order file's, both ways (0 and 0 when exact).
+        let order_path = inputs.order.clone().unwrap_or_default();
+        let listed: std::collections::HashSet<String> =
+            codes::cm::parse_order_file(&order_path, &read_gz(&order_path)?)?
+                .into_iter()
+                .map(|e| e.code)
+                .collect();
+        let ours: std::collections::HashSet<String> = release
+            .nodes()
+            .iter()
+            .filter(|n| {
+                matches!(
+                    n.kind,
+                    codes::cm::NodeKind::Category | codes::cm::NodeKind::Code
+                )
+            })
+            .map(|n| n.code.clone())
+            .collect();
         println!(
-            "ICD-10-CM FY{fy}: {} 7th-character codes generated, {} dropped, {} added, {} titles differ from the order file, {} billable flags differ",
+            "ICD-10-CM FY{fy}: {} codes not in the order file {:?}, {} order-file codes missing, {} unplaced; {} 7th-character codes generated, {} dropped, {} added, {} titles differ from the order file, {} billable flags differ",
+            ours.difference(&listed).count(),
+            ours.difference(&listed).take(5).collect::<Vec<_>>(),
+            listed.difference(&ours).count(),
+            report.unplaced.len(),
             report.generated_seventh,
             report.dropped.len(),
             report.added.len(),
@@ -190,6 +143,7 @@ fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
             report.billable_differs.len()
         );
         for (what, list) in [
+            ("unplaced", &report.unplaced),
             ("dropped", &report.dropped),
             ("added", &report.added),
             ("title differs", &report.title_differs),
@@ -240,6 +194,45 @@ fn run(shared: &Path, out: &Path) -> Result<(), codes::Error> {
         let (loaded, bytes) = build_release(&req, Origin::Embedded)?;
         println!("{system} {name}: {} codes", loaded.info().codes);
         write(out, out_name, &bytes)?;
+    }
+    // ICD-10-PCS FY2016-FY2025: which codes are valid from each year's CMS order file (its
+    // 7-character entries), as table rows derived from them; labels from the FY2026 tables.
+    let tables_path = shared.join("icd10pcs/icd10pcs_tables_2026.xml.gz");
+    let (_, nearest) = codes::pcs::parse_tables_xml(&tables_path, &read_gz(&tables_path)?)?;
+    for fy in FIRST_FY..2026 {
+        let order = older.join(format!("icd10pcs_order_{fy}.txt.gz"));
+        let entries = codes::cm::parse_order_file(&order, &read_gz(&order)?)?;
+        let valid: Vec<String> = entries
+            .into_iter()
+            .filter(|e| e.billable && e.code.len() == 7)
+            .map(|e| e.code)
+            .collect();
+        let (tables, unlabelled) = codes::pcs::tables_from_codes(&valid, &nearest);
+        let info = codes::ReleaseInfo {
+            system: System::Icd10Pcs,
+            name: format!("FY{fy}"),
+            effective_from: date(&format!("{}-10-01", fy - 1)).unwrap_or(time::Date::MIN),
+            effective_to: None,
+            source: format!(
+                "CMS ICD-10-PCS order file icd10pcs_order_{fy}.txt (valid codes; rows derived), labels from icd10pcs_tables_2026.xml, public domain"
+            ),
+            origin: Origin::Embedded,
+            codes: valid.len(),
+        };
+        let bytes = codes::pcs::write_tables(&info, &tables)?;
+        let rows: usize = tables.iter().map(|t| t.rows.len()).sum();
+        println!(
+            "ICD-10-PCS FY{fy}: {} codes, {} tables, {rows} rows, {} values without a FY2026 label{}",
+            valid.len(),
+            tables.len(),
+            unlabelled.len(),
+            unlabelled
+                .iter()
+                .take(8)
+                .map(|(v, pos)| format!(" {v}@{pos}"))
+                .collect::<String>()
+        );
+        write(out, &format!("icd10pcs-FY{fy}.gz"), &bytes)?;
     }
     let ix_dir = cm.join("index-2025");
     let csv = ix_dir.join("ICD10CM_2025_Index.csv.gz");

@@ -38,6 +38,9 @@ pub struct ReconcileReport {
     pub title_differs: Vec<String>,
     /// Codes whose billable flag differs from the order file after reconciliation.
     pub billable_differs: Vec<String>,
+    /// Codes of the authoritative list that could not be placed: no code of the tabular
+    /// is a prefix of them.
+    pub unplaced: Vec<String>,
 }
 
 /// Parses a tabular XML document into nodes in pre-order and returns them with the
@@ -417,39 +420,43 @@ pub(crate) fn reconcile(
             })
             .collect();
         missing.sort();
-        let index: FxHashMap<String, u32> = out
+        let mut index: FxHashMap<String, u32> = out
             .iter()
             .enumerate()
             .filter(|(_, n)| is_code(n))
             .map(|(i, n)| (n.code.clone(), i as u32))
             .collect();
         let mut appended: Vec<(u32, Node)> = Vec::new();
+        // Sorted, so a heading the XML lacks comes before its codes and becomes their
+        // parent (an appended node's index is its place after `out`, as `insert_children`
+        // lays them).
         for c in missing {
-            let parent = (3..c.len())
-                .rev()
-                .filter_map(|l| c.get(..l))
-                .map(|p| p.trim_end_matches('X'))
-                .find_map(|p| index.get(p).copied());
-            if let Some(p) = parent {
-                let title = order_map
-                    .get(c.as_str())
-                    .map(|e| e.long_title.clone())
-                    .unwrap_or_default();
-                appended.push((
-                    p,
-                    Node {
-                        code: c.clone(),
-                        kind: NodeKind::Code,
-                        title,
-                        billable: true,
-                        parent: Some(p),
-                        children: Vec::new(),
-                        notes: Vec::new(),
-                        seventh: Vec::new(),
-                    },
-                ));
-                report.added.push(c.clone());
-            }
+            let parent = (3..c.len()).rev().filter_map(|l| c.get(..l)).find_map(|p| {
+                index
+                    .get(p)
+                    .or_else(|| index.get(p.trim_end_matches('X')))
+                    .copied()
+            });
+            let Some(p) = parent else {
+                report.unplaced.push(c.clone());
+                continue;
+            };
+            let entry = order_map.get(c.as_str());
+            index.insert(c.clone(), (out.len() + appended.len()) as u32);
+            appended.push((
+                p,
+                Node {
+                    code: c.clone(),
+                    kind: NodeKind::Code,
+                    title: entry.map(|e| e.long_title.clone()).unwrap_or_default(),
+                    billable: entry.is_none_or(|e| e.billable),
+                    parent: Some(p),
+                    children: Vec::new(),
+                    notes: Vec::new(),
+                    seventh: Vec::new(),
+                },
+            ));
+            report.added.push(c.clone());
         }
         if !appended.is_empty() {
             out = insert_children(out, appended);

@@ -55,11 +55,9 @@ fn notes_and_seventh_characters() {
     );
     assert_eq!(
         detail.history,
-        vec![
-            ("FY2024".to_string(), true),
-            ("FY2025".to_string(), true),
-            ("FY2026".to_string(), true)
-        ]
+        (2016..=2026)
+            .map(|y| (format!("FY{y}"), true))
+            .collect::<Vec<_>>()
     );
 }
 

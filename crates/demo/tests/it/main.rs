@@ -231,7 +231,7 @@ fn every_code_is_real() {
     );
     check(
         codes::System::Icd10Pcs,
-        "SELECT DISTINCT code FROM procedures WHERE code_system = 'icd10pcs'",
+        "SELECT DISTINCT code FROM procedures WHERE code_system = 'icd10_pcs'",
     );
     check(
         codes::System::Hcpcs,
@@ -244,35 +244,68 @@ fn every_code_is_real() {
 }
 
 #[test]
-fn every_diagnosis_is_valid_on_its_date_of_service() {
-    // Three years before 2026-11-25 start on 2023-11-25: FY2024 is in force then.
+fn every_code_is_valid_on_its_date_of_service() {
+    // Three years before 2026-11-25 start on 2023-11-25: FY2024 and HCPCS 2023 are in force
+    // then. Diagnoses and ICD-10-PCS procedures by the encounter's admission date, HCPCS by
+    // the procedure's own date.
     let (store, _) = demo(200, 2);
     let sets = codes::CodeSets::embedded().unwrap();
     let none = codes::Patient::default();
-    let rows = store
-        .read(|tx| {
-            tx.query(
-                "SELECT DISTINCT d.code, substr(e.admit_at, 1, 10) FROM diagnoses d \
-                 JOIN encounters e ON e.id = d.encounter_id",
-                &[],
-            )
-        })
-        .unwrap();
-    let mut releases = std::collections::BTreeSet::new();
-    for row in &rows {
-        let code = row.text(0).unwrap();
-        let on = codes::parse_date(row.text(1).unwrap()).unwrap();
-        let v = sets
-            .validate(codes::System::Icd10Cm, code, on, &none)
-            .unwrap();
-        assert!(v.valid, "{code} on {on} ({}): {:?}", v.release, v.problems);
-        releases.insert(v.release);
+    let mut releases =
+        std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
+    for (system, sql) in [
+        (
+            codes::System::Icd10Cm,
+            "SELECT DISTINCT d.code, substr(e.admit_at, 1, 10) FROM diagnoses d \
+             JOIN encounters e ON e.id = d.encounter_id",
+        ),
+        (
+            codes::System::Icd10Pcs,
+            "SELECT DISTINCT p.code, substr(p.performed_at, 1, 10) FROM procedures p \
+             WHERE p.code_system = 'icd10_pcs'",
+        ),
+        (
+            codes::System::Hcpcs,
+            "SELECT DISTINCT p.code, substr(p.performed_at, 1, 10) FROM procedures p \
+             WHERE p.code_system = 'hcpcs'",
+        ),
+    ] {
+        let rows = store.read(|tx| tx.query(sql, &[])).unwrap();
+        assert!(
+            !rows.is_empty(),
+            "no {system:?} codes; procedure systems: {:?}",
+            texts(&store, "SELECT DISTINCT code_system FROM procedures")
+        );
+        for row in &rows {
+            let code = row.text(0).unwrap();
+            let on = codes::parse_date(row.text(1).unwrap()).unwrap();
+            let v = sets.validate(system, code, on, &none).unwrap();
+            assert!(
+                v.valid,
+                "{system:?} {code} on {on} ({}): {:?}",
+                v.release, v.problems
+            );
+            releases
+                .entry(format!("{system:?}"))
+                .or_default()
+                .insert(v.release);
+        }
     }
+    let got = |s: &str| {
+        releases
+            .get(s)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
-        releases.into_iter().collect::<Vec<_>>(),
+        got("Icd10Cm"),
         ["FY2024", "FY2025", "FY2026"],
         "the demo's three years reach back into FY2024"
     );
+    assert_eq!(got("Icd10Pcs").first().map(String::as_str), Some("FY2024"));
+    assert_eq!(got("Hcpcs").first().map(String::as_str), Some("2023"));
 }
 
 #[test]
