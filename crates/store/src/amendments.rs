@@ -282,6 +282,19 @@ impl Store {
         })
     }
 
+    /// Requests not yet decided, across patients, oldest first (at most `limit`).
+    pub fn pending_amendments(&self, limit: i64) -> Result<Vec<Amendment>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM amendment_requests WHERE status = 'pending' ORDER BY requested_at, id LIMIT ?"
+        );
+        self.with_conn(|conn| {
+            conn.query(&sql, &[Value::Int(limit)])?
+                .iter()
+                .map(read)
+                .collect()
+        })
+    }
+
     /// One amendment request.
     pub fn amendment(&self, id: i64) -> Result<Amendment> {
         let sql = format!("SELECT {COLUMNS} FROM amendment_requests WHERE id = ?");

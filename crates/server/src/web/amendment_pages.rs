@@ -15,7 +15,73 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
+use privacy::{Action, DataCategory, Permission};
+use records::PatientId;
 use serde::Deserialize;
+
+/// Requests listed on the start page.
+const ON_START: i64 = 20;
+
+/// Days a covered entity has to act on a request (45 CFR 164.526(b)(2)), before any
+/// extension.
+const DAYS_TO_ACT: i64 = 60;
+
+/// The start page's pending amendment requests, oldest first, for those who decide them;
+/// empty for others. Reading them is audited once per patient shown.
+pub(crate) async fn start_section(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Markup, WebError> {
+    if !principal.allows(Permission::ManageAmendments) {
+        return Ok(html! {});
+    }
+    let viewer = principal.clone();
+    let pending = state
+        .blocking(move |state| {
+            let pending = state.store.pending_amendments(ON_START)?;
+            let mut rows = Vec::with_capacity(pending.len());
+            let mut seen = std::collections::HashSet::new();
+            for a in pending {
+                let patient = state
+                    .store
+                    .read(|tx| tx.get::<records::Patient>(a.patient_id))?
+                    .record;
+                if seen.insert(a.patient_id) {
+                    let event = viewer
+                        .event(state.store.clock().now(), Action::Read)
+                        .patient(PatientId(a.patient_id))
+                        .record("amendment_requests", a.patient_id)
+                        .categories(&[DataCategory::Demographics]);
+                    state.trail.record(&state.store, &event)?;
+                }
+                rows.push((a, patient.display_name(), patient.mrn.to_string()));
+            }
+            Ok(rows)
+        })
+        .await?;
+    let now = state.store.clock().now();
+    Ok(html! {
+        section #amendment-work {
+            h2 { "Amendment requests to decide" }
+            @if pending.is_empty() {
+                p { "No amendment request is waiting." }
+            } @else {
+                ul.work {
+                    @for (a, name, mrn) in &pending {
+                        @let due = a.requested_at + time::Duration::days(DAYS_TO_ACT);
+                        li {
+                            a href={ "/patients/" (a.patient_id) "/amendments#amendment-" (a.id) } { (name) }
+                            " " small { "MRN " (mrn) } ": " (a.description)
+                            " — received " (super::text::day_at(&state.config.time_zone, a.requested_at))
+                            ", due " (super::text::day_at(&state.config.time_zone, due))
+                            @if due < now { " " strong { "late" } }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
 
 const KINDS: &[&str] = &[
     "patient",

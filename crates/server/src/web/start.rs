@@ -1,5 +1,5 @@
 //! The start page: the signed-in person's own work first (a physician's notes to sign,
-//! an HIM technician's urgent deficiencies, billing's denials, held claims, unposted 835s
+//! an HIM technician's urgent deficiencies and pending amendment requests, billing's denials, held claims, unposted 835s
 //! and unmatched payments with the open balances, the saved population
 //! questions of public health and researchers), then the places their roles open.
 
@@ -106,6 +106,7 @@ pub(crate) async fn home(
     let write_offs = super::write_offs::start_section(&state, &principal).await?;
     let questions = super::query_pages::start_section(&state, &principal, &nav).await?;
     let roi = super::roi::start_section(&state, &principal).await?;
+    let amendments = super::amendment_pages::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
@@ -114,6 +115,7 @@ pub(crate) async fn home(
         (to_sign)
         (review)
         (queries)
+        (amendments)
         (roi)
         (billing)
         (write_offs)

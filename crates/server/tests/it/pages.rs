@@ -909,6 +909,13 @@ async fn amendment_requests_are_recorded_and_decided_once_from_the_chart() {
         .unwrap()
         .remove(0);
     let decide = format!("/amendments/{}/decision", amendment.id);
+    // The HIM technician's start page lists it, linked to the request, until decided.
+    let link = format!("/patients/{id}/amendments#amendment-{}", amendment.id);
+    let start = h.call("GET", "/", Some(&cookie), None).await;
+    let start = html(&start);
+    assert!(start.contains("id=\"amendment-work\""), "{start}");
+    assert!(start.contains(&link), "{start}");
+    assert!(start.contains("My birth date is 1980-04-21"), "{start}");
     let unlinked = h
         .form(
             &decide,
@@ -941,6 +948,13 @@ async fn amendment_requests_are_recorded_and_decided_once_from_the_chart() {
         )
         .await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    let start = h.call("GET", "/", Some(&cookie), None).await;
+    let start = html(&start);
+    assert!(!start.contains(&link), "{start}");
+    assert!(
+        start.contains("No amendment request is waiting."),
+        "{start}"
+    );
     let listed = h.call("GET", &uri, Some(&cookie), None).await;
     assert!(
         html(&listed).contains(&format!("(changed patient {id})")),
