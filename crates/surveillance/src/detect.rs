@@ -10,7 +10,9 @@
 //!   transformation).
 //!
 //! Every method is pure over a slice of counts, so the benchmark and the oracle test call
-//! exactly what the alerts use.
+//! exactly what the alerts use. Baselines are read through `Moments`: for whole counts (what
+//! visits are) each window's mean and sd come from exact running sums in O(1), not from
+//! scanning the window again; other series are scanned window by window as before.
 
 mod cusum;
 mod ears;
@@ -152,6 +154,53 @@ fn long_enough(method: Method, counts: &[f64], needed: usize) -> Result<(), TooS
         })
     } else {
         Ok(())
+    }
+}
+
+/// Windows' means and sample sds over one series: running sums of the counts and their
+/// squares, kept as whole numbers so every window's figures are exact up to the last
+/// division (the two-pass figures differ in the last bits only), when every count is a whole
+/// number of at most 2^31; otherwise each window is scanned.
+pub(crate) struct Moments<'a> {
+    counts: &'a [f64],
+    /// Running (sum, sum of squares) before each day; `None` when the counts are not whole.
+    prefix: Option<Vec<(i64, i128)>>,
+}
+
+impl<'a> Moments<'a> {
+    pub(crate) fn new(counts: &'a [f64]) -> Self {
+        const LIMIT: f64 = 2_147_483_648.0;
+        let whole = counts.iter().all(|c| c.fract() == 0.0 && c.abs() < LIMIT);
+        let prefix = whole.then(|| {
+            let mut sums = Vec::with_capacity(counts.len() + 1);
+            let (mut sum, mut squares) = (0_i64, 0_i128);
+            sums.push((sum, squares));
+            for &c in counts {
+                let c = c as i64;
+                sum += c;
+                squares += i128::from(c) * i128::from(c);
+                sums.push((sum, squares));
+            }
+            sums
+        });
+        Self { counts, prefix }
+    }
+
+    /// Mean and sample sd of days `start..end`, `None` outside the series.
+    pub(crate) fn mean_sd(&self, start: usize, end: usize) -> Option<(f64, f64)> {
+        let window = self.counts.get(start..end)?;
+        let Some(prefix) = &self.prefix else {
+            return Some(mean_sd(window));
+        };
+        let (s0, q0) = *prefix.get(start)?;
+        let (s1, q1) = *prefix.get(end)?;
+        let n = (end - start) as i64;
+        let (sum, squares) = (s1 - s0, q1 - q0);
+        let mean = sum as f64 / n as f64;
+        // n Q - S^2 = n (n - 1) var, exact in whole numbers.
+        let spread = i128::from(n) * squares - i128::from(sum) * i128::from(sum);
+        let var = spread as f64 / (n * (n - 1)) as f64;
+        Some((mean, var.sqrt()))
     }
 }
 

@@ -14,7 +14,7 @@
 //! days before with the threshold and leaves the day itself out, so a count never changes
 //! its own C3 alarm; here C3 is the published sum over three days including the day.
 
-use super::{Level, Method, Point, TooShort, long_enough, mean_sd};
+use super::{Level, Method, Moments, Point, TooShort, long_enough};
 
 /// EARS parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,10 +48,15 @@ impl EarsParams {
 }
 
 /// Mean and floored sd of the `baseline` days ending `lag` days before `t`.
-fn baseline(counts: &[f64], t: usize, lag: usize, params: &EarsParams) -> Option<(f64, f64)> {
+fn baseline(
+    moments: &Moments<'_>,
+    t: usize,
+    lag: usize,
+    params: &EarsParams,
+) -> Option<(f64, f64)> {
     let end = t.checked_sub(lag)?;
     let start = end.checked_sub(params.baseline)?;
-    let (mean, sd) = mean_sd(counts.get(start..end)?);
+    let (mean, sd) = moments.mean_sd(start, end)?;
     Some((mean, sd.max(params.min_sigma)))
 }
 
@@ -63,10 +68,12 @@ fn shewhart(
     lag: usize,
 ) -> Result<Vec<Option<Point>>, TooShort> {
     long_enough(method, counts, params.baseline + lag)?;
-    Ok((0..counts.len())
-        .map(|t| {
-            let (mean, sigma) = baseline(counts, t, lag - 1, params)?;
-            let observed = *counts.get(t)?;
+    let moments = Moments::new(counts);
+    Ok(counts
+        .iter()
+        .enumerate()
+        .map(|(t, &observed)| {
+            let (mean, sigma) = baseline(&moments, t, lag - 1, params)?;
             let threshold = mean + params.threshold * sigma;
             Some(Point {
                 observed,
@@ -94,36 +101,47 @@ pub fn c2(counts: &[f64], params: &EarsParams) -> Result<Vec<Option<Point>>, Too
     shewhart(Method::C2, counts, params, 3)
 }
 
-/// C2's excess over one standard deviation on day `t`, `max(0, C2 - 1)`; infinite when the
-/// baseline does not vary and the count is above it.
-fn excess(counts: &[f64], t: usize, params: &EarsParams) -> Option<f64> {
-    let (mean, sigma) = baseline(counts, t, 2, params)?;
-    let observed = *counts.get(t)?;
-    Some(if sigma > 0.0 {
+/// C2's excess over one standard deviation on a day with count `observed` and C2 baseline
+/// `(mean, sigma)`: `max(0, C2 - 1)`, infinite when the baseline does not vary and the count
+/// is above it.
+fn excess(observed: f64, (mean, sigma): (f64, f64)) -> f64 {
+    if sigma > 0.0 {
         ((observed - mean) / sigma - 1.0).max(0.0)
     } else if observed > mean {
         f64::INFINITY
     } else {
         0.0
-    })
+    }
 }
 
-/// EARS C3.
+/// EARS C3: each day's C2 baseline and excess are worked out once, and each day sums its
+/// own with the two days' before.
 pub fn c3(counts: &[f64], params: &EarsParams) -> Result<Vec<Option<Point>>, TooShort> {
     long_enough(Method::C3, counts, params.baseline + 5)?;
-    Ok((0..counts.len())
-        .map(|t| {
-            let before = excess(counts, t.checked_sub(2)?, params)?
-                + excess(counts, t.checked_sub(1)?, params)?;
-            let today = excess(counts, t, params)?;
-            let (mean, sigma) = baseline(counts, t, 2, params)?;
+    let moments = Moments::new(counts);
+    let baselines: Vec<Option<(f64, f64)>> = (0..counts.len())
+        .map(|t| baseline(&moments, t, 2, params))
+        .collect();
+    let excesses: Vec<Option<f64>> = counts
+        .iter()
+        .zip(&baselines)
+        .map(|(&observed, b)| b.map(|b| excess(observed, b)))
+        .collect();
+    Ok(counts
+        .iter()
+        .enumerate()
+        .map(|(t, &observed)| {
+            let before =
+                (*excesses.get(t.checked_sub(2)?)?)? + (*excesses.get(t.checked_sub(1)?)?)?;
+            let today = (*excesses.get(t)?)?;
+            let (mean, sigma) = (*baselines.get(t)?)?;
             let sum = before + today;
             // The count above which the day alerts: today's excess must pass what the two
             // days before left of the threshold.
             let threshold = (sigma > 0.0 && before.is_finite() && before <= params.threshold)
                 .then_some(mean + sigma * (1.0 + params.threshold - before));
             Some(Point {
-                observed: *counts.get(t)?,
+                observed,
                 expected: mean,
                 statistic: sum.is_finite().then_some(sum),
                 threshold,

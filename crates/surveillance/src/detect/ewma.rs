@@ -20,7 +20,7 @@
 //! size check counts the data frame's cells); here any series long enough to test one day
 //! (14 days) is tested.
 
-use super::{Level, Method, Point, TooShort, long_enough, mean_sd};
+use super::{Level, Method, Moments, Point, TooShort, long_enough};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// EWMA parameters (pynssp's defaults).
@@ -55,19 +55,68 @@ fn round5(x: f64) -> f64 {
 }
 
 /// The Student t distribution with `df` degrees of freedom.
-fn student(df: usize) -> Option<StudentsT> {
+pub(super) fn student(df: usize) -> Option<StudentsT> {
     StudentsT::new(0.0, 1.0, df as f64).ok()
 }
 
-/// One smoothed series' sigma for a baseline of `n` days with sample sd `sd`.
-fn sigma(w: f64, n: f64, g: usize, sd: f64, warning: f64) -> f64 {
-    let correction = (w / (2.0 - w) + 1.0 / n
-        - 2.0 * (1.0 - w).powi(g as i32 + 1) * ((1.0 - (1.0 - w).powf(n)) / n))
-        .sqrt();
-    let floor = (w / warning) * (1.0 + 0.5 * (1.0 - w).powi(2));
-    let constant =
-        (0.1289 - (0.2414 - 0.1826 * (1.0 - w).powi(4)) * (10.0_f64 * 0.05).ln()) * (w / warning);
-    floor.max(sd * correction + constant)
+/// What one smoothed series' sigma needs besides the baseline's sd, for a baseline of `n`
+/// days: the EWMA correction, pynssp's constant and its floor.
+#[derive(Debug, Clone, Copy)]
+struct SigmaTerms {
+    correction: f64,
+    constant: f64,
+    floor: f64,
+}
+
+impl SigmaTerms {
+    fn new(w: f64, n: f64, g: usize, warning: f64) -> Self {
+        Self {
+            correction: (w / (2.0 - w) + 1.0 / n
+                - 2.0 * (1.0 - w).powi(g as i32 + 1) * ((1.0 - (1.0 - w).powf(n)) / n))
+                .sqrt(),
+            constant: (0.1289 - (0.2414 - 0.1826 * (1.0 - w).powi(4)) * (10.0_f64 * 0.05).ln())
+                * (w / warning),
+            floor: (w / warning) * (1.0 + 0.5 * (1.0 - w).powi(2)),
+        }
+    }
+
+    /// The sigma for a baseline with sample sd `sd`.
+    fn sigma(&self, sd: f64) -> f64 {
+        self.floor.max(sd * self.correction + self.constant)
+    }
+}
+
+/// What a baseline of one length needs, worked out once per length: the t distribution, its
+/// rounded alert quantile and both series' sigma terms.
+struct PerLength {
+    df: usize,
+    t_dist: StudentsT,
+    alert: f64,
+    sigma1: SigmaTerms,
+    sigma2: SigmaTerms,
+}
+
+/// The smaller of the two series' upper-tail p-values with its statistic, the second on
+/// ties, as pynssp picks. The cdf rises, so the smaller p-value is the larger statistic's and
+/// one cdf is enough; both are worked out where rounding could tie or swap them (statistics
+/// within 1e-4 of each other, or far in a tail).
+pub(super) fn smaller_p(t_dist: &StudentsT, stat1: f64, stat2: f64) -> (f64, f64) {
+    let first_larger = stat1 > stat2;
+    let (high, low) = if first_larger {
+        (stat1, stat2)
+    } else {
+        (stat2, stat1)
+    };
+    let p_high = 1.0 - t_dist.cdf(high);
+    if high - low >= 1e-4 && p_high > 1e-9 && p_high < 1.0 - 1e-9 {
+        return (p_high, high);
+    }
+    let (p1, p2) = if first_larger {
+        (p_high, 1.0 - t_dist.cdf(stat2))
+    } else {
+        (1.0 - t_dist.cdf(stat1), p_high)
+    };
+    if p1 < p2 { (p1, stat1) } else { (p2, stat2) }
 }
 
 /// EWMA over a daily series.
@@ -78,20 +127,19 @@ pub fn ewma(counts: &[f64], params: &EwmaParams) -> Result<Vec<Option<Point>>, T
     let (w1, w2) = (params.w1, params.w2);
     let n_days = counts.len();
     let mut out = vec![None; n_days];
-    let mut z1 = vec![0.0; n_days];
-    let mut z2 = vec![0.0; n_days];
     let Some(&y0) = counts.first() else {
         return Ok(out);
     };
-    z1[0] = y0;
-    z2[0] = y0;
-    for i in 1..first {
-        z1[i] = w1 * counts[i] + (1.0 - w1) * z1[i - 1];
-        z2[i] = w2 * counts[i] + (1.0 - w2) * z2[i - 1];
+    let moments = Moments::new(counts);
+    // The smoothed values of the day before (only the last is ever read).
+    let (mut z1, mut z2) = (y0, y0);
+    for &y in counts.iter().take(first).skip(1) {
+        z1 = w1 * y + (1.0 - w1) * z1;
+        z2 = w2 * y + (1.0 - w2) * z2;
     }
     // The baseline's first and last day; it starts at days 0..=9 and is moved before use.
     let (mut start, mut end) = (0_usize, MIN_BASELINE - 2);
-    let mut quantiles: Option<(usize, StudentsT, f64, f64)> = None;
+    let mut cached: Option<PerLength> = None;
     for i in first..n_days {
         if end < params.baseline {
             end += 1;
@@ -99,40 +147,40 @@ pub fn ewma(counts: &[f64], params: &EwmaParams) -> Result<Vec<Option<Point>>, T
             start += 1;
             end += 1;
         }
-        let Some(window) = counts.get(start..=end) else {
+        let Some((expected, sd)) = moments.mean_sd(start, end + 1) else {
             break;
         };
-        let n = window.len();
+        let n = end + 1 - start;
         let df = n - 1;
-        let (t_dist, alert, warning) = match &quantiles {
-            Some((cached, t_dist, alert, warning)) if *cached == df => (*t_dist, *alert, *warning),
-            _ => {
-                let Some(t_dist) = student(df) else {
-                    continue;
-                };
-                let alert = round5(t_dist.inverse_cdf(1.0 - 0.01));
-                let warning = round5(t_dist.inverse_cdf(1.0 - 0.025));
-                quantiles = Some((df, t_dist, alert, warning));
-                (t_dist, alert, warning)
-            }
-        };
-        let (expected, sd) = mean_sd(window);
-        let sigma1 = sigma(w1, n as f64, g, sd, warning);
-        let sigma2 = sigma(w2, n as f64, g, sd, warning);
+        if cached.as_ref().is_none_or(|c| c.df != df) {
+            let Some(t_dist) = student(df) else {
+                continue;
+            };
+            let alert = round5(t_dist.inverse_cdf(1.0 - 0.01));
+            let warning = round5(t_dist.inverse_cdf(1.0 - 0.025));
+            cached = Some(PerLength {
+                df,
+                t_dist,
+                alert,
+                sigma1: SigmaTerms::new(w1, n as f64, g, warning),
+                sigma2: SigmaTerms::new(w2, n as f64, g, warning),
+            });
+        }
+        let Some(per) = &cached else { continue };
+        let sigma1 = per.sigma1.sigma(sd);
+        let sigma2 = per.sigma2.sigma(sd);
         let y = counts[i];
-        z1[i] = w1 * y + (1.0 - w1) * z1[i - 1];
-        z2[i] = w2 * y + (1.0 - w2) * z2[i - 1];
-        let stat1 = (z1[i] - expected) / sigma1;
-        let stat2 = (z2[i] - expected) / sigma2;
-        if stat1.abs() > alert {
-            z1[i] = expected + stat1.signum() * alert * sigma1;
+        z1 = w1 * y + (1.0 - w1) * z1;
+        z2 = w2 * y + (1.0 - w2) * z2;
+        let stat1 = (z1 - expected) / sigma1;
+        let stat2 = (z2 - expected) / sigma2;
+        if stat1.abs() > per.alert {
+            z1 = expected + stat1.signum() * per.alert * sigma1;
         }
-        if stat2.abs() > alert {
-            z2[i] = expected + stat2.signum() * alert * sigma2;
+        if stat2.abs() > per.alert {
+            z2 = expected + stat2.signum() * per.alert * sigma2;
         }
-        let p1 = 1.0 - t_dist.cdf(stat1);
-        let p2 = 1.0 - t_dist.cdf(stat2);
-        let (p_value, statistic) = if p1 < p2 { (p1, stat1) } else { (p2, stat2) };
+        let (p_value, statistic) = smaller_p(&per.t_dist, stat1, stat2);
         out[i] = Some(Point {
             observed: y,
             expected,

@@ -147,3 +147,53 @@ fn ewma_tests_from_day_13_and_flags_a_jump() {
     let (mean, _) = mean_sd(&counts[9..=37]);
     assert!(close(jump.expected, mean));
 }
+
+#[test]
+fn running_sums_give_each_window_what_scanning_it_gives() {
+    let whole: Vec<f64> = (0..400_u64)
+        .map(|i| ((i * 7919) % 53) as f64 + if i % 97 == 0 { 1000.0 } else { 0.0 })
+        .collect();
+    let fractional: Vec<f64> = whole.iter().map(|c| c * 0.37 + 0.1).collect();
+    for counts in [&whole, &fractional] {
+        let moments = Moments::new(counts);
+        for start in (0..360).step_by(13) {
+            for len in [2, 7, 11, 29] {
+                let (mean, sd) = moments.mean_sd(start, start + len).unwrap();
+                let (m, s) = mean_sd(&counts[start..start + len]);
+                assert!((mean - m).abs() <= 1e-9 * m.abs().max(1.0), "{mean} {m}");
+                assert!((sd - s).abs() <= 1e-9 * s.abs().max(1.0), "{sd} {s}");
+            }
+        }
+        assert_eq!(moments.mean_sd(390, 401), None, "past the series");
+    }
+    // A window without variation has sd exactly 0, so EARS sees no variation.
+    let flat = [5.0; 10];
+    assert_eq!(Moments::new(&flat).mean_sd(1, 8), Some((5.0, 0.0)));
+}
+
+#[test]
+fn one_cdf_picks_the_smaller_p_value_as_both_would() {
+    use statrs::distribution::ContinuousCDF;
+    let t = ewma::student(28).unwrap();
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 40_000) as f64 / 1000.0 - 12.0
+    };
+    let mut pairs: Vec<(f64, f64)> = (0..20_000).map(|_| (next(), next())).collect();
+    pairs.extend([
+        (1.0, 1.0),
+        (2.0, 2.00001),
+        (60.0, 61.0),
+        (-60.0, -61.0),
+        (3.0, 3.0),
+    ]);
+    for (s1, s2) in pairs {
+        let p1 = 1.0 - t.cdf(s1);
+        let p2 = 1.0 - t.cdf(s2);
+        let both = if p1 < p2 { (p1, s1) } else { (p2, s2) };
+        assert_eq!(ewma::smaller_p(&t, s1, s2), both, "{s1} {s2}");
+    }
+}
