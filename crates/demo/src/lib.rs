@@ -22,6 +22,7 @@ mod billing;
 mod chart;
 mod names;
 mod notes;
+pub mod outbreaks;
 mod plan;
 mod population;
 mod random;

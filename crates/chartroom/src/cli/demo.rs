@@ -20,6 +20,11 @@ pub struct DemoArgs {
     /// Defaults to today.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    /// Also plant outbreaks for surveillance to find: a gastrointestinal cluster in the
+    /// ZIP3 with the most patients on the five days ending three days before --as-of, and
+    /// an influenza wave everywhere peaking five weeks before it.
+    #[arg(long)]
+    pub outbreaks: bool,
 }
 
 pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
@@ -64,6 +69,11 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &DemoArgs, json: bool) -> 
     .context("generating the demo population")?;
     drop(audited);
     bar.finish_and_clear();
+    let planted = if args.outbreaks {
+        demo::outbreaks::plant(store, as_of, args.seed).context("planting the outbreaks")?
+    } else {
+        None
+    };
     let seconds = started.elapsed().as_secs_f64();
     let counts = [
         ("patients", report.patients),
@@ -80,8 +90,15 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &DemoArgs, json: bool) -> 
     auditor.bulk_write(
         store,
         &format!(
-            "demo population stored: {} patients, {} encounters, {} notes (seed {})",
-            report.patients, report.encounters, report.notes, args.seed
+            "demo population stored: {} patients, {} encounters, {} notes (seed {}){}",
+            report.patients,
+            report.encounters,
+            report.notes,
+            args.seed,
+            planted.as_ref().map_or_else(String::new, |p| format!(
+                ", outbreaks planted: {} encounters",
+                p.encounters
+            ))
         ),
     )?;
     if json {
@@ -94,6 +111,13 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &DemoArgs, json: bool) -> 
             "seed": args.seed,
             "as_of": as_of.to_string(),
             "generated": generated,
+            "outbreaks": planted.as_ref().map(|p| serde_json::json!({
+                "gi_zip3": p.gi_zip3,
+                "gi_days": p.gi_days.iter().map(|(d, n)| serde_json::json!({"day": d.to_string(), "visits": n})).collect::<Vec<_>>(),
+                "flu_peak": p.flu_peak.to_string(),
+                "flu_visits": p.flu_days.iter().map(|(_, n)| u64::from(*n)).sum::<u64>(),
+                "encounters": p.encounters,
+            })),
         }));
     }
     crate::say!(
@@ -107,5 +131,21 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &DemoArgs, json: bool) -> 
         .map(|(name, n)| vec![(*name).to_owned(), output::count(*n)])
         .collect();
     output::table(&["generated", "count"], &rows);
+    if let Some(p) = &planted {
+        let (first, last) = (
+            p.gi_days.first().map(|d| d.0),
+            p.gi_days.last().map(|d| d.0),
+        );
+        crate::say!(
+            "Outbreaks planted ({} encounters): gastrointestinal cluster in ZIP3 {} from {} to {} ({} visits); influenza wave everywhere peaking {} ({} visits).",
+            p.encounters,
+            p.gi_zip3,
+            first.map_or_else(String::new, |d| d.to_string()),
+            last.map_or_else(String::new, |d| d.to_string()),
+            p.gi_days.iter().map(|d| d.1).sum::<u32>(),
+            p.flu_peak,
+            p.flu_days.iter().map(|d| d.1).sum::<u32>()
+        );
+    }
     Ok(())
 }

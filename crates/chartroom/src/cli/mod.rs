@@ -166,6 +166,7 @@ pub fn run(cli: Cli) -> Result<()> {
                         patients,
                         seed,
                         as_of: None,
+                        outbreaks: false,
                     },
                     json,
                 )?;

@@ -2,15 +2,17 @@
 //! relies on, and that every code it writes is real.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod outbreaks;
+
 use demo::{DemoOptions, DemoReport, generate};
 use test_support::{TestStore, sqlite_store};
 use time::macros::date;
 
-const AS_OF: time::Date = date!(2026 - 11 - 25);
+pub(crate) const AS_OF: time::Date = date!(2026 - 11 - 25);
 
 /// A store whose clock reads the demo's as-of day, since a record dated after the
 /// store's today is refused (a birth or death date in the future).
-fn store_as_of() -> TestStore {
+pub(crate) fn store_as_of() -> TestStore {
     let store = sqlite_store();
     let as_of = AS_OF.midnight().assume_utc() + time::Duration::hours(12);
     store.clock.advance(as_of - test_support::test_epoch());
