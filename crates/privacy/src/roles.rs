@@ -162,6 +162,9 @@ named_enum! {
         /// Work the master patient index: decide candidate duplicates, merge and unmerge
         /// charts.
         ManagePatientIndex = "manage-patient-index",
+        /// Work the public-health alert queue: mark a surveillance alert investigated,
+        /// dismissed or escalated with a note.
+        WorkSurveillanceAlerts = "work-surveillance-alerts",
     }
 }
 
@@ -252,7 +255,10 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             WriteEncounters,
         ],
     ),
-    (Role::PublicHealth, &[ReadAggregates]),
+    (
+        Role::PublicHealth,
+        &[ReadAggregates, WorkSurveillanceAlerts],
+    ),
     // Researchers count, as public health does, with small cells withheld (they hold no
     // patient-level read); de-identified extracts will come with the disclosures duty.
     (Role::Researcher, &[ReadDeidentified, ReadAggregates]),

@@ -184,25 +184,7 @@ pub(crate) async fn curve(
 }
 
 fn alert_json(alert: &Stored<SurveillanceAlert>, aggregate_only: bool) -> Value {
-    let r = &alert.record;
-    json!({
-        "id": alert.meta.id,
-        "version": alert.meta.version,
-        "syndrome": r.syndrome,
-        "place": r.place,
-        "day": r.day.to_string(),
-        "method": r.method,
-        "observed": shown(r.observed, aggregate_only),
-        "expected": r.expected,
-        "statistic": r.statistic,
-        "threshold": r.threshold,
-        "p_value": r.p_value,
-        "level": r.level.as_str(),
-        "status": r.status.as_str(),
-        "note": r.note,
-        "worked_by": r.worked_by,
-        "worked_at": r.worked_at.map(|at| at.to_string()),
-    })
+    alerts::alert_json(alert, shown(alert.record.observed, aggregate_only))
 }
 
 /// `GET /api/surveillance/counts`.
@@ -219,18 +201,7 @@ async fn counts_api(
         .days
         .iter()
         .zip(&found.curve.points)
-        .map(|(day, point)| {
-            json!({
-                "day": day.day.to_string(),
-                "visits": shown(day.visits, hidden),
-                "all_visits": shown(day.all_visits, hidden),
-                "expected": point.map(|p| p.expected),
-                "threshold": point.and_then(|p| p.threshold),
-                "statistic": point.and_then(|p| p.statistic),
-                "p_value": point.and_then(|p| p.p_value),
-                "level": point.map(|p| p.level.as_str()),
-            })
-        })
+        .map(|(day, point)| alerts::day_json(day, point.as_ref(), |n| shown(n, hidden)))
         .collect();
     Ok(Json(json!({
         "syndrome": found.syndrome,
@@ -312,7 +283,8 @@ pub struct WorkBody {
     pub note: String,
 }
 
-/// Works alert `id` as `principal`.
+/// Works alert `id` as `principal`, with its audit entry (old and new values) in the same
+/// transaction.
 pub(crate) async fn work(
     state: &AppState,
     principal: Principal,
@@ -336,24 +308,11 @@ pub(crate) async fn work(
     state
         .blocking(move |state| {
             let actor = Actor::new(format!("user:{}", principal.username));
+            let event = principal.event(state.store.clock().now(), Action::Update);
             state
                 .trail
                 .write(&state.store, |audited| {
-                    let at = audited.now();
-                    let worked =
-                        alerts::work(&mut audited.records(), &actor, id, status, &body.note, at)
-                            .map_err(|e| match e {
-                                alerts::Error::Store(e) => e,
-                                alerts::Error::Refused(why) => store::Error::Conflict(why),
-                            })?;
-                    // The entry seals the alert's new version (its history row).
-                    let event = principal
-                        .event(at, Action::Update)
-                        .record("surveillance_alert", id)
-                        .categories(&[DataCategory::Encounters, DataCategory::Diagnoses])
-                        .reason(&format!("surveillance alert {} {}", id, status.as_str()));
-                    audited.append(&event)?;
-                    Ok(worked)
+                    alerts::work_audited(audited, &actor, id, status, &body.note, event)
                 })
                 .map_err(WebError::from)
         })
@@ -497,7 +456,7 @@ pub(crate) fn routes() -> Vec<Entry> {
         route(
             HttpMethod::POST,
             "/api/surveillance/alerts/{id}/work",
-            aggregates,
+            Access::Needs(Permission::WorkSurveillanceAlerts),
             false,
             "mark an alert investigated, dismissed or escalated with a note",
             post(work_api),

@@ -14,8 +14,9 @@
 use crate::counts::{self, DayCount, SeriesQuery};
 use crate::detect::{Level, Method, Point, TooShort};
 use crate::syndromes::SyndromeSet;
+use privacy::{Action, AuditEvent, DataCategory};
 use records::{AlertLevel, AlertStatus, SurveillanceAlert};
-use store::{Actor, Stored, Tx, Value};
+use store::{Actor, Audited, Stored, Tx, Value};
 use time::{Date, Duration, OffsetDateTime};
 
 /// The place that stands for every place together.
@@ -307,6 +308,91 @@ pub fn work(
         ..stored.record
     };
     Ok(tx.update(actor, id, stored.meta.version, &worked)?)
+}
+
+/// [`work`] with its audit entry in the same transaction: `who` (the user, roles and
+/// channel) updated the alert, with its old and new values, as a read of encounters and
+/// diagnoses in aggregate (an alert names no patient). A refusal writes nothing.
+pub fn work_audited(
+    audited: &mut Audited<'_>,
+    actor: &Actor,
+    id: i64,
+    status: AlertStatus,
+    note: &str,
+    who: AuditEvent,
+) -> store::Result<Stored<SurveillanceAlert>> {
+    let at = audited.now();
+    let (before, after) = {
+        let mut tx = audited.records();
+        let before = tx.get::<SurveillanceAlert>(id)?;
+        let after = work(&mut tx, actor, id, status, note, at).map_err(|e| match e {
+            Error::Store(e) => e,
+            Error::Refused(why) => store::Error::Conflict(why),
+        })?;
+        (before, after)
+    };
+    let mut event = who;
+    event.action = Action::Update;
+    let event = event
+        .record("surveillance_alert", id)
+        .categories(&[DataCategory::Encounters, DataCategory::Diagnoses])
+        .reason(&format!(
+            "surveillance alert {id} ({} {} {} {}) marked {}",
+            after.record.syndrome,
+            after.record.place,
+            after.record.day,
+            after.record.method,
+            status.as_str()
+        ))
+        .changes(
+            serde_json::to_string(&before.record).ok(),
+            serde_json::to_string(&after.record).ok(),
+        );
+    audited.append(&event)?;
+    Ok(after)
+}
+
+/// An alert as the JSON API and `chartroom surveillance alerts --json` give it, with the
+/// count as the reader may see it (`None` withheld).
+pub fn alert_json(alert: &Stored<SurveillanceAlert>, observed: Option<i64>) -> serde_json::Value {
+    let r = &alert.record;
+    serde_json::json!({
+        "id": alert.meta.id,
+        "version": alert.meta.version,
+        "syndrome": r.syndrome,
+        "place": r.place,
+        "day": r.day.to_string(),
+        "method": r.method,
+        "observed": observed,
+        "expected": r.expected,
+        "statistic": r.statistic,
+        "threshold": r.threshold,
+        "p_value": r.p_value,
+        "level": r.level.as_str(),
+        "status": r.status.as_str(),
+        "note": r.note,
+        "worked_by": r.worked_by,
+        "worked_at": r.worked_at.map(|at| at.to_string()),
+    })
+}
+
+/// One day of an epi curve as the JSON API and `chartroom surveillance counts --json` give
+/// it, with the counts as the reader may see them.
+pub fn day_json(
+    day: &DayCount,
+    point: Option<&Point>,
+    shown: impl Fn(i64) -> Option<i64>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "day": day.day.to_string(),
+        "visits": shown(day.visits),
+        "all_visits": shown(day.all_visits),
+        "expected": point.map(|p| p.expected),
+        "threshold": point.and_then(|p| p.threshold),
+        "statistic": point.and_then(|p| p.statistic),
+        "p_value": point.and_then(|p| p.p_value),
+        "level": point.map(|p| p.level.as_str()),
+    })
 }
 
 /// Whether a role limited to aggregates must not see `count` (1 to `min_cell` - 1: a cell

@@ -67,13 +67,14 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &DemoArgs, json: bool) -> 
         bar.set_position(u64::from(done))
     })
     .context("generating the demo population")?;
-    drop(audited);
-    bar.finish_and_clear();
+    // The planted outbreaks' visits are sealed the same way.
     let planted = if args.outbreaks {
         demo::outbreaks::plant(store, as_of, args.seed).context("planting the outbreaks")?
     } else {
         None
     };
+    drop(audited);
+    bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let counts = [
         ("patients", report.patients),

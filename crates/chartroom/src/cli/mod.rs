@@ -24,6 +24,7 @@ mod review_tasks;
 mod roi;
 mod serve;
 mod stats;
+mod surveillance;
 mod user;
 
 use crate::config::StorageArgs;
@@ -99,6 +100,8 @@ enum Command {
     /// The master patient index: full match, and its planted-duplicate evaluation.
     #[command(subcommand)]
     Mpi(mpi::MpiCmd),
+    /// Public-health surveillance: syndromes, daily counts, detection, the alert queue.
+    Surveillance(surveillance::SurveillanceArgs),
     /// User accounts and roles (the first administrator: `user add NAME --admin`).
     #[command(subcommand)]
     User(user::UserCmd),
@@ -275,6 +278,13 @@ pub fn run(cli: Cli) -> Result<()> {
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,
             cmd,
+            json,
+        ),
+        Command::Surveillance(args) => surveillance::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            args,
             json,
         ),
         Command::Review(cmd) => review::run(

@@ -204,7 +204,7 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     // A malformed rules file stops the server here, naming its lines.
     let rules = super::review::rules_in_force(None, &storage.data_dir)?;
     // So does a malformed syndromes file.
-    let syndromes = syndromes_in_force(&storage.data_dir)?;
+    let syndromes = super::surveillance::syndromes_in_force(&storage.data_dir)?;
     let anchoring = match &args.audit_anchor {
         Some(path) => Some(
             super::anchoring::start(
@@ -275,24 +275,4 @@ fn check_audit_chain(
         "WARNING: the audit chain check failed: {tamper}\nWARNING: serving READ-ONLY: no changes are accepted until the chain is restored"
     );
     Ok(Some(tamper.to_string()))
-}
-
-/// The facility's syndromes file in the data directory.
-const SYNDROMES_FILE: &str = "syndromes.toml";
-
-/// The syndromes in force: the defaults, changed by `<data dir>/syndromes.toml` when it exists.
-fn syndromes_in_force(data_dir: &std::path::Path) -> Result<surveillance::SyndromeSet> {
-    let codes = codes::CodeSets::open(data_dir).context("loading the code sets")?;
-    let path = data_dir.join(SYNDROMES_FILE);
-    if path.is_file() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading the syndromes file {}", path.display()))?;
-        Ok(surveillance::SyndromeSet::with_facility_file(
-            &text,
-            &path.display().to_string(),
-            &codes,
-        )?)
-    } else {
-        Ok(surveillance::SyndromeSet::defaults(&codes)?)
-    }
 }

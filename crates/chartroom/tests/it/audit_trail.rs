@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 /// Runs chartroom with cheap password hashing and `stdin` as standard input.
-fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chartroom"))
         .arg("--data-dir")
         .arg(data)
@@ -28,7 +28,7 @@ fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn ok(data: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(data: &Path, args: &[&str]) -> String {
     let output = run(data, args, "");
     assert!(
         output.status.success(),
@@ -39,7 +39,7 @@ fn ok(data: &Path, args: &[&str]) -> String {
 }
 
 /// Runs a command that must fail with exit status 1; returns its standard error.
-fn fails(data: &Path, args: &[&str], stdin: &str) -> String {
+pub(crate) fn fails(data: &Path, args: &[&str], stdin: &str) -> String {
     let output = run(data, args, stdin);
     assert_eq!(
         output.status.code(),

@@ -13,3 +13,4 @@ mod mpi;
 mod review;
 mod roi;
 mod serve;
+mod surveillance;

@@ -159,7 +159,7 @@ fn count_text(count: i64, hidden: bool) -> String {
     shown(count, hidden).map_or_else(|| "<11".to_owned(), |n| n.to_string())
 }
 
-fn queue_row(nav: &Nav, alert: &Stored<SurveillanceAlert>, hidden: bool) -> Markup {
+fn queue_row(nav: &Nav, alert: &Stored<SurveillanceAlert>, hidden: bool, may_work: bool) -> Markup {
     let r = &alert.record;
     let id = alert.meta.id;
     html! {
@@ -173,6 +173,7 @@ fn queue_row(nav: &Nav, alert: &Stored<SurveillanceAlert>, hidden: bool) -> Mark
             td { (format!("{:.1}", r.expected)) }
             td { (r.status.as_str()) @if let Some(note) = &r.note { br; small { (note) } } }
             td {
+                @if may_work {
                 form.inline method="post" action={ "/surveillance/alerts/" (id) } {
                     (token_field(nav))
                     label for={ "status-" (id) } { "Mark" }
@@ -184,6 +185,7 @@ fn queue_row(nav: &Nav, alert: &Stored<SurveillanceAlert>, hidden: bool) -> Mark
                     label for={ "note-" (id) } { "Note" }
                     input id={ "note-" (id) } name="note" required;
                     button type="submit" { "Save" }
+                }
                 }
             }
         }
@@ -228,6 +230,7 @@ async fn surveillance_page(
 ) -> PageResult {
     let Query(params) = params.map_err(|e| crate::error::WebError::bad("query", e.body_text()))?;
     let hidden = aggregate_only(&principal);
+    let may_work = principal.allows(Permission::WorkSurveillanceAlerts);
     let found = curve(
         &state,
         principal.clone(),
@@ -299,7 +302,7 @@ async fn surveillance_page(
             table {
                 thead { tr { th { "Day" } th { "Syndrome" } th { "Place" } th { "Method" } th { "Level" } th { "Visits" } th { "Expected" } th { "Status" } th { "Work" } } }
                 tbody {
-                    @for alert in &listed { (queue_row(&nav, alert, hidden)) }
+                    @for alert in &listed { (queue_row(&nav, alert, hidden, may_work)) }
                     @if listed.is_empty() { tr { td colspan="9" { "No alerts." } } }
                 }
             }
@@ -361,7 +364,7 @@ pub(crate) fn routes() -> Vec<Entry> {
         route(
             Method::POST,
             "/surveillance/alerts/{id}",
-            aggregates,
+            Access::Needs(Permission::WorkSurveillanceAlerts),
             false,
             "work a surveillance alert (investigated, dismissed, escalated) with a note",
             post(work_alert),
