@@ -18,6 +18,7 @@ mod compare;
 mod error;
 mod evaluate;
 mod full_match;
+mod incremental;
 mod nicknames;
 mod normalize;
 mod on_file;
@@ -33,6 +34,7 @@ pub use compare::{FIELDS, Field, Vector, compare};
 pub use error::{Error, Result};
 pub use evaluate::{Evaluation, evaluate};
 pub use full_match::{Candidate, MatchRun, match_all};
+pub use incremental::{Match, Trained, candidates_for, model_in_force, request_merge, save_model};
 pub use nicknames::Nicknames;
 pub use normalize::Person;
 pub use on_file::{patients_on_file, persons_of};
@@ -41,6 +43,6 @@ pub use queue::{
     side_by_side, stats,
 };
 pub use score::{Class, Contribution, Model, Scored};
-pub use settings::Settings;
+pub use settings::{Bands, Settings};
 pub use soundex::soundex;
 pub use train::{Session, estimate_u, train};

@@ -22,6 +22,13 @@ impl Nicknames {
         Self::parse(EMBEDDED)
     }
 
+    /// The shipped table, read once per process (a server scores every registration with
+    /// it). The shipped table is checked by the tests, so it always reads.
+    pub fn shared() -> &'static Self {
+        static SHARED: std::sync::OnceLock<Nicknames> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| Self::embedded().unwrap_or_default())
+    }
+
     /// Reads a table: one group per line, names tab-separated, folded to `a`-`z`; `#`
     /// starts a comment line.
     pub fn parse(text: &str) -> Result<Self> {

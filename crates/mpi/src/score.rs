@@ -5,10 +5,10 @@
 use crate::compare::{FIELDS, Vector};
 use crate::settings::Thresholds;
 use crate::train::TWIN_FIELD_LEVEL;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A level's estimated parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Level {
     /// Probability of this level when the two are the same person.
     pub m: f64,
@@ -17,7 +17,7 @@ pub struct Level {
 }
 
 /// The estimated model: m and u of every level, and the share of matches among candidates.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     /// Per field in `FIELDS` order, per level.
     pub fields: Vec<Vec<Level>>,

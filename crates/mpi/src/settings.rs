@@ -3,7 +3,7 @@
 
 use crate::blocking::BlockingRule;
 use crate::error::{Error, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 const EMBEDDED: &str = include_str!("../data/settings.toml");
 
@@ -24,7 +24,7 @@ pub struct Settings {
 }
 
 /// Match probabilities splitting pairs into links, reviews and non-matches.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// At or above: linked automatically.
@@ -34,7 +34,7 @@ pub struct Thresholds {
 }
 
 /// Jaro-Winkler similarity bands.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bands {
     /// A name this similar is a small slip.

@@ -52,6 +52,7 @@ mod openapi;
 mod patients;
 mod population;
 mod query_api;
+mod registration_api;
 mod rejection;
 mod review_api;
 mod review_watch;

@@ -9,7 +9,9 @@ use crate::error::WebError;
 use crate::guard::{Access, Entry, RouteSpec, guard, route};
 use crate::patients;
 use crate::state::AppState;
-use crate::{admin, amendments, audit_api, auth, codes_api, mfa, notes, population, tokens};
+use crate::{
+    admin, amendments, audit_api, auth, codes_api, mfa, notes, population, registration_api, tokens,
+};
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware;
@@ -150,6 +152,15 @@ fn table() -> Vec<Entry> {
             post(population::run),
         )
         .takes::<population::QueryBody>(),
+        route(
+            M::POST,
+            "/api/patients",
+            Needs(P::WriteDemographics),
+            false,
+            "register a patient: 409 with the patients on file who may be the same person unless confirmed; merge_with queues pairs for a merge review",
+            post(registration_api::register),
+        )
+        .takes::<registration_api::RegisterBody>(),
         route(
             M::POST,
             "/api/patients/search",

@@ -68,7 +68,7 @@ pub use filter::{Filter, Op, Sort, fold_name};
 pub use history::{FieldChange, HistoryEntry};
 pub use holds::{HoldRelease, LegalHold, NewHold};
 pub use patient_index::{
-    CandidatePair, DecisionRecord, FoundPair, IndexFigures, PairDecision, SavedPairs,
+    CandidatePair, DecisionRecord, FoundPair, IndexFigures, PairDecision, SavedModel, SavedPairs,
 };
 pub use patient_merge::{MergeRecord, NOT_MOVED, chart_tables};
 pub use patients::{PatientQuery, PatientSummary};

@@ -189,6 +189,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0029_audit_writes.sql"),
         postgres: include_str!("../migrations/postgres/0029_audit_writes.sql"),
     },
+    Migration {
+        version: 30,
+        name: "mpi_models",
+        sqlite: include_str!("../migrations/sqlite/0030_mpi_models.sql"),
+        postgres: include_str!("../migrations/postgres/0030_mpi_models.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -383,6 +383,71 @@ impl Audited<'_> {
     }
 }
 
+/// A trained match model as kept (schema 30): the newest is in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SavedModel {
+    /// Row id.
+    pub id: i64,
+    /// When the match that estimated it ran.
+    #[serde(with = "time::serde::rfc3339")]
+    pub trained_at: OffsetDateTime,
+    /// Who ran it.
+    pub trained_by: String,
+    /// Patients matched.
+    pub n_patients: i64,
+    /// Pairs compared.
+    pub n_compared: i64,
+    /// The model (the `mpi` crate's JSON).
+    pub model: serde_json::Value,
+}
+
+impl Tx<'_> {
+    /// Keeps a trained model; it is in force from now on. Returns its id.
+    pub fn save_mpi_model(
+        &mut self,
+        trained_by: &str,
+        n_patients: i64,
+        n_compared: i64,
+        model: &serde_json::Value,
+    ) -> Result<i64> {
+        let now = self.now();
+        let row = self
+            .conn()
+            .query_one(
+                "INSERT INTO mpi_models (trained_at, trained_by, n_patients, n_compared, model) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                &[
+                    Value::Timestamp(now),
+                    Value::from(trained_by),
+                    Value::Int(n_patients),
+                    Value::Int(n_compared),
+                    Value::Json(model.clone()),
+                ],
+            )?
+            .ok_or_else(|| Error::Database("insert into mpi_models returned no row".into()))?;
+        Ok(row.int(0))
+    }
+
+    /// The model in force: the newest kept, if any.
+    pub fn latest_mpi_model(&mut self) -> Result<Option<SavedModel>> {
+        let rows = self.query(
+            "SELECT id, trained_at, trained_by, n_patients, n_compared, model FROM mpi_models ORDER BY id DESC LIMIT 1",
+            &[],
+        )?;
+        rows.first()
+            .map(|row| {
+                Ok(SavedModel {
+                    id: row.int(0),
+                    trained_at: instant("match model", row, 1)?,
+                    trained_by: row.text(2).unwrap_or_default().to_owned(),
+                    n_patients: row.int(3),
+                    n_compared: row.int(4),
+                    model: json_of(row.get(5)),
+                })
+            })
+            .transpose()
+    }
+}
+
 /// The index's figures (see `Store::patient_index_figures`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndexFigures {

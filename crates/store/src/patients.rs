@@ -49,6 +49,9 @@ pub fn search(tx: &mut Tx<'_>, query: &PatientQuery) -> Result<Vec<Stored<Patien
         if let Ok(mrn) = Mrn::parse(text) {
             let mut by_mrn: Vec<Stored<Patient>> =
                 tx.select("mrn = ?", &[Value::from(mrn.as_str())], "id", limit)?;
+            if by_mrn.is_empty() {
+                by_mrn = merged_into(tx, mrn.as_str())?;
+            }
             if let Some(birth_date) = query.birth_date {
                 by_mrn.retain(|p| p.record.birth_date == birth_date);
             }
@@ -87,6 +90,24 @@ pub fn search(tx: &mut Tx<'_>, query: &PatientQuery) -> Result<Vec<Stored<Patien
     }
     results.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(results)
+}
+
+/// The charts that charts retired with `mrn` were merged into: a retired MRN stays an
+/// alias that finds the surviving chart.
+fn merged_into(tx: &mut Tx<'_>, mrn: &str) -> Result<Vec<Stored<Patient>>> {
+    let retired = tx.query(
+        "SELECT id FROM patients WHERE mrn = ? AND deleted_at IS NOT NULL ORDER BY id",
+        &[Value::from(mrn)],
+    )?;
+    let mut found: Vec<Stored<Patient>> = Vec::new();
+    for row in retired {
+        if let Some(survivor) = tx.surviving_patient(row.int(0))?
+            && !found.iter().any(|p| p.meta.id == survivor)
+        {
+            found.push(tx.get::<Patient>(survivor)?);
+        }
+    }
+    Ok(found)
 }
 
 /// A whole chart: the patient and every current record on it.

@@ -27,7 +27,8 @@ pub enum MpiCmd {
         #[arg(long)]
         model: bool,
         /// Keep the pairs in the duplicate queue (new pairs open, open ones rescored,
-        /// decided ones left as decided).
+        /// decided ones left as decided) and the estimated model, which registration then
+        /// scores new patients with.
         #[arg(long)]
         save: bool,
     },
@@ -139,30 +140,12 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
             save,
         } => {
             let settings = settings(path.as_ref())?;
-            let nicknames = Nicknames::embedded()?;
-            auditor.matching(store, "patient index: full match of every patient on file")?;
-            let started = Instant::now();
-            let patients = store.read_beside_writers(mpi::patients_on_file)?;
-            let run = mpi::match_all(&mpi::persons_of(&patients, &nicknames), &settings);
-            let elapsed = started.elapsed();
-            let saved = if save {
-                // The queue's rows are the index's work, not records: the entry, in the
-                // same transaction, says what the save changed.
-                Some(auditor.trail().write(store, |audited| {
-                    let saved = mpi::save_run(&mut audited.records(), &run, &patients)?;
-                    let event = auditor
-                        .event(store, privacy::Action::Update)
-                        .categories(&[privacy::DataCategory::Demographics])
-                        .reason(&format!(
-                            "patient index: duplicate queue saved: {} pairs added, {} rescored, {} already decided",
-                            saved.added, saved.rescored, saved.already_decided
-                        ));
-                    audited.append(&event)?;
-                    Ok(saved)
-                })?)
-            } else {
-                None
-            };
+            let Matched {
+                patients,
+                run,
+                elapsed,
+                saved,
+            } = full_match(store, auditor, &settings, save)?;
             let out: Vec<PairOut> = run
                 .pairs
                 .iter()
@@ -197,9 +180,9 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
                 return output::json(&out);
             }
             summary(&run, patients.len(), elapsed);
-            if let Some(saved) = saved {
+            if let Some((saved, model)) = saved {
                 crate::say!(
-                    "Duplicate queue: {} pairs added, {} rescored, {} already decided.\n",
+                    "Duplicate queue: {} pairs added, {} rescored, {} already decided.\nModel {model} kept: registration scores new patients with it.\n",
                     saved.added,
                     saved.rescored,
                     saved.already_decided
@@ -225,6 +208,60 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: MpiCmd, json: bool) -> Resu
         MpiCmd::Evaluate { .. } => run_evaluate(cmd),
         other => crate::cli::mpi_work::run(store, auditor, other, json),
     }
+}
+
+/// A full match of the patients on file.
+pub struct Matched {
+    /// The patients matched, in the run's order.
+    pub patients: Vec<store::Stored<records::Patient>>,
+    /// What the match found.
+    pub run: MatchRun,
+    /// How long matching took.
+    pub elapsed: std::time::Duration,
+    /// When kept: what the queue took, and the kept model's number.
+    pub saved: Option<(store::SavedPairs, i64)>,
+}
+
+/// Matches every patient on file (audited as a read of every patient's demographics) and,
+/// when `save`, keeps the pairs in the duplicate queue and the model for registration.
+pub fn full_match(
+    store: &Store,
+    auditor: &CliAuditor,
+    settings: &Settings,
+    save: bool,
+) -> Result<Matched> {
+    auditor.matching(store, "patient index: full match of every patient on file")?;
+    let started = Instant::now();
+    let patients = store.read_beside_writers(mpi::patients_on_file)?;
+    let run = mpi::match_all(&mpi::persons_of(&patients, Nicknames::shared()), settings);
+    let elapsed = started.elapsed();
+    let saved = if save {
+        let by = format!("mpi:{}", auditor.user());
+        // The queue's rows and the model are the index's work, not records: the entry, in
+        // the same transaction, says what the save changed.
+        Some(auditor.trail().write(store, |audited| {
+            let saved = mpi::save_run(&mut audited.records(), &run, &patients)?;
+            let model =
+                mpi::save_model(&mut audited.records(), &run, settings, patients.len(), &by)?;
+            let event = auditor
+                .event(store, privacy::Action::Update)
+                .categories(&[privacy::DataCategory::Demographics])
+                .reason(&format!(
+                    "patient index: duplicate queue saved: {} pairs added, {} rescored, {} already decided; model {model} kept",
+                    saved.added, saved.rescored, saved.already_decided
+                ));
+            audited.append(&event)?;
+            Ok((saved, model))
+        })?)
+    } else {
+        None
+    };
+    Ok(Matched {
+        patients,
+        run,
+        elapsed,
+        saved,
+    })
 }
 
 /// The planted-duplicate evaluation: synthetic records only, no store.

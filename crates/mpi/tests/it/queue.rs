@@ -1,30 +1,13 @@
 //! A full match's pairs kept in the duplicate queue, shown side by side, decided, merged;
 //! a retired MRN finds the chart it was merged into; the index's figures.
 
-use mpi::{Nicknames, Settings, match_all, patients_on_file, persons_of, planted::planted};
 use privacy::{Action, AuditEvent, AuditKey, Channel};
 use store::{Actor, AuditTrail, PairDecision};
 use test_support::{TestStore, backend_tests};
 
 fn queued_pairs_are_compared_decided_and_merged(store: &TestStore) {
-    let population = planted(300, 0.1, 9);
+    let (on_file, run, _) = crate::stored_and_matched(store, 300, 0.1, 9);
     let actor = Actor::new("test:mpi");
-    store
-        .store
-        .write(|tx| {
-            for patient in &population.patients {
-                tx.create(&actor, patient)?;
-            }
-            Ok(())
-        })
-        .unwrap();
-    let on_file = store.store.read(patients_on_file).unwrap();
-    let mut settings = Settings::embedded().unwrap();
-    settings.training.random_pairs = 50_000;
-    let run = match_all(
-        &persons_of(&on_file, &Nicknames::embedded().unwrap()),
-        &settings,
-    );
     let kept = run
         .pairs
         .iter()

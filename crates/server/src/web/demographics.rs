@@ -47,7 +47,7 @@ fn values_of(patient: &Patient) -> Map<String, Value> {
     values
 }
 
-pub(super) fn text_of(values: &Map<String, Value>, field: &str) -> String {
+pub(crate) fn text_of(values: &Map<String, Value>, field: &str) -> String {
     match values.get(field) {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Null) | None => String::new(),
@@ -192,7 +192,7 @@ fn apply(
 
 /// `base` with the posted form's fields, once every field and the whole record check out
 /// as written on `today`; otherwise every problem with its field.
-pub(super) fn parse_patient(
+pub(crate) fn parse_patient(
     base: &Patient,
     posted: &Map<String, Value>,
     today: time::Date,

@@ -1,11 +1,13 @@
 //! Registering a patient: the demographics form, the patients on file who may be the same
 //! person shown beside what was typed before anything is saved, and the new chart with an
-//! MRN the store assigns. When the registrar cannot tell, the new chart is registered with
-//! a merge request for each one ticked: a follow-up task on the new chart for the records
-//! department (`review::add_task`, the "Data-collection follow-up" of `/review`), written
-//! with the patient in one transaction. Who may be a duplicate is
-//! `store::Tx::possible_duplicates`; what a registration must satisfy is the records
-//! model's validation, as on every other channel.
+//! MRN the store assigns. Who may be the same person is the patient index's incremental
+//! match (`mpi::candidates_for`): the patients the blocking rules and the tolerant name
+//! search reach, scored with the model the last full match kept, and without a kept model
+//! the name search's finds by likeness. When the registrar cannot tell, each pair ticked
+//! "Ask to merge" joins the duplicate queue of `/mpi` (`mpi::request_merge`), written with
+//! the new patient and its audit entries in one transaction. The JSON API
+//! (`POST /api/patients`) calls the same core, so both channels check alike; what a
+//! registration must satisfy is the records model's validation, as on every other channel.
 
 use super::demographics::{error_summary, fields, parse_patient, text_of};
 use super::forms::{PageForm, PageResult, check_token, html};
@@ -22,10 +24,10 @@ use maud::{Markup, html};
 use privacy::{Action, DataCategory};
 use records::{AdministrativeSex, FACILITY_MRN_AUTHORITY, Mrn, Patient, PatientId};
 use serde_json::{Map, Value};
-use store::{Likeness, Stored};
+use store::{CandidatePair, Stored};
 
 /// The record a registration starts from; the MRN is assigned when it is stored.
-fn blank() -> Result<Patient, WebError> {
+pub(crate) fn blank() -> Result<Patient, WebError> {
     let mrn = Mrn::parse("M00000000").map_err(WebError::internal)?;
     Ok(Patient::new(
         mrn,
@@ -41,14 +43,14 @@ fn form(
     nav: &Nav,
     values: &Map<String, Value>,
     errors: &[(String, String)],
-    candidates: &[(Stored<Patient>, Likeness)],
+    candidates: &[mpi::Match],
 ) -> Markup {
     html! {
         (error_summary(errors))
         @if !candidates.is_empty() {
             section #duplicates role="alert" {
                 h2 { "This may be a patient already on file" }
-                p { "Open their chart if it is the same person. Register a new patient only if none of these is; if you cannot tell, tick \"Ask to merge\" on the ones it may be, and the records department reviews both charts for a merge." }
+                p { "Open their chart if it is the same person. Register a new patient only if none of these is; if you cannot tell, tick \"Ask to merge\" on the ones it may be, and the pair joins the records department's duplicate queue." }
                 table.results.side-by-side {
                     thead { tr { th { "Name" } th { "MRN" } th { "Date of birth" } th { "Sex" } th { "Address" } th { "Why listed" } th { "Ask to merge" } } }
                     tbody {
@@ -61,7 +63,8 @@ fn form(
                             td {}
                             td {}
                         }
-                        @for (patient, likeness) in candidates {
+                        @for candidate in candidates {
+                            @let patient = &candidate.patient;
                             @let record = &patient.record;
                             tr {
                                 td { a href={ "/patients/" (patient.meta.id) } { (record.display_name()) } }
@@ -69,7 +72,7 @@ fn form(
                                 td { (day(record.birth_date)) }
                                 td { (name(&record.sex)) }
                                 td { (record.address.line1.as_deref().unwrap_or("")) " " (record.address.city.as_deref().unwrap_or("")) " " (record.address.state.as_deref().unwrap_or("")) " " (record.address.postal_code.as_deref().unwrap_or("")) }
-                                td { (likeness.label()) }
+                                td { (candidate.why()) }
                                 td { input type="checkbox" form="register" name={ "merge_" (patient.meta.id) } value="yes" aria-label={ "Ask to merge with " (record.mrn) }; }
                             }
                         }
@@ -110,35 +113,6 @@ fn merge_requests(posted: &Map<String, Value>) -> Result<Vec<i64>, WebError> {
     Ok(ids)
 }
 
-/// The records department's task to review `new` and `on_file` for a merge, due in three days.
-fn merge_task(
-    new: &Stored<Patient>,
-    on_file: &Stored<Patient>,
-    by: &str,
-    now: time::OffsetDateTime,
-) -> review::NewTask {
-    let (n, o) = (&new.record, &on_file.record);
-    review::NewTask {
-        patient_id: new.meta.id,
-        encounter_id: None,
-        kind: records::FollowUpKind::Other,
-        description: format!(
-            "Possible duplicate: {} (MRN {}, born {}) was registered while {} (MRN {}, born {}, chart {}) is on file; review both charts and merge them if they are one person.",
-            n.display_name(),
-            n.mrn,
-            day(n.birth_date),
-            o.display_name(),
-            o.mrn,
-            day(o.birth_date),
-            on_file.meta.id
-        ),
-        obtain_from: "Health information management: patient identity review".into(),
-        assignee: None,
-        due_at: now + time::Duration::days(3),
-        opened_by: by.to_owned(),
-    }
-}
-
 /// `GET /patients/new`: the registration form.
 pub(crate) async fn new_form(
     State(state): State<AppState>,
@@ -162,7 +136,7 @@ pub(crate) async fn register(
     check_token(&state, &principal, &text_of(&posted, "token"))?;
     let nav = nav(&state, &principal);
     let today = state.store.clock().now().date();
-    let refused = |errors: &[(String, String)], candidates: &[(Stored<Patient>, Likeness)]| {
+    let refused = |errors: &[(String, String)], candidates: &[mpi::Match]| {
         form(&nav, &posted, errors, candidates)
     };
     let patient = match parse_patient(&blank()?, &posted, today) {
@@ -175,19 +149,63 @@ pub(crate) async fn register(
             ));
         }
     };
-    if text_of(&posted, "confirmed") != "yes" {
+    let merge_with = merge_requests(&posted)?;
+    let confirmed = text_of(&posted, "confirmed") == "yes";
+    match register_patient(&state, principal, patient, confirmed, merge_with).await? {
+        Registration::MayBeOnFile(candidates) => {
+            let body = refused(&[], &candidates);
+            Ok(html(
+                StatusCode::OK,
+                page("Register a patient", Some(&nav), body),
+            ))
+        }
+        Registration::Registered { patient, .. } => {
+            Ok(Redirect::to(&format!("/patients/{}", patient.meta.id)).into_response())
+        }
+    }
+}
+
+/// What a registration came to.
+pub(crate) enum Registration {
+    /// Not registered: these patients on file may be the same person (each an audited look).
+    MayBeOnFile(Vec<mpi::Match>),
+    /// Registered, with the pairs the registrar asked to merge queued.
+    Registered {
+        /// The new chart.
+        patient: Box<Stored<Patient>>,
+        /// The queued pairs.
+        merge_requests: Vec<CandidatePair>,
+    },
+}
+
+/// The registration core both channels share: unless `confirmed`, the patients who may be
+/// the same person are looked for first (each listed one an audited look) and, when there
+/// are any, nothing is stored; otherwise the chart is created with an assigned MRN and each
+/// chart of `merge_with` queued as a pair with it, all with their audit entries in one
+/// transaction.
+pub(crate) async fn register_patient(
+    state: &AppState,
+    principal: Principal,
+    patient: Patient,
+    confirmed: bool,
+    merge_with: Vec<i64>,
+) -> Result<Registration, WebError> {
+    if !confirmed {
         let looker = principal.clone();
-        let (family, given, born) = (
-            patient.family_name.clone(),
-            patient.given_name.clone(),
-            patient.birth_date,
-        );
+        let typed = patient.clone();
         let candidates = state
             .blocking(move |state| {
-                let found = state
-                    .store
-                    .read(|tx| tx.possible_duplicates(&family, &given, born))?;
-                let listed: Vec<i64> = found.iter().map(|(p, _)| p.meta.id).collect();
+                let found = state.store.read(|tx| {
+                    let trained = mpi::model_in_force(tx)?;
+                    mpi::candidates_for(
+                        tx,
+                        &typed,
+                        None,
+                        trained.as_ref(),
+                        mpi::Nicknames::shared(),
+                    )
+                })?;
+                let listed: Vec<i64> = found.iter().map(|m| m.patient.meta.id).collect();
                 let reason = "registration duplicate check";
                 crate::patients::audit_listed(
                     state,
@@ -200,15 +218,10 @@ pub(crate) async fn register(
             })
             .await?;
         if !candidates.is_empty() {
-            let body = refused(&[], &candidates);
-            return Ok(html(
-                StatusCode::OK,
-                page("Register a patient", Some(&nav), body),
-            ));
+            return Ok(Registration::MayBeOnFile(candidates));
         }
     }
-    let merge_with = merge_requests(&posted)?;
-    let id = state
+    state
         .blocking(move |state| {
             Ok(state.trail.write(&state.store, |audited| {
                 let mut patient = patient;
@@ -223,18 +236,36 @@ pub(crate) async fn register(
                     .categories(&[DataCategory::Demographics])
                     .reason("registration");
                 audited.append(&event)?;
-                let who = principal.event(audited.now(), Action::Create);
-                for other in merge_with {
-                    review::task_audited(audited, &who, None, |tx| {
-                        let on_file = tx.get::<Patient>(other)?;
-                        let now = tx.now();
-                        let task = merge_task(&stored, &on_file, &principal.username, now);
-                        review::add_task(tx, &actor, &task)
-                    })?;
+                let mut merge_requests = Vec::new();
+                if !merge_with.is_empty() {
+                    let trained = mpi::model_in_force(&mut audited.records())?;
+                    for other in merge_with {
+                        let pair = {
+                            let mut tx = audited.records();
+                            let on_file = tx.get::<Patient>(other)?;
+                            mpi::request_merge(
+                                &mut tx,
+                                &stored,
+                                &on_file,
+                                trained.as_ref(),
+                                mpi::Nicknames::shared(),
+                            )?
+                        };
+                        let event = principal
+                            .event(audited.now(), Action::Create)
+                            .patients(&[PatientId(pair.patient_a), PatientId(pair.patient_b)])
+                            .record("mpi_candidate", pair.id)
+                            .categories(&[DataCategory::Demographics])
+                            .reason("registration: asked to merge");
+                        audited.append(&event)?;
+                        merge_requests.push(pair);
+                    }
                 }
-                Ok(stored.meta.id)
+                Ok(Registration::Registered {
+                    patient: Box::new(stored),
+                    merge_requests,
+                })
             })?)
         })
-        .await?;
-    Ok(Redirect::to(&format!("/patients/{id}")).into_response())
+        .await
 }

@@ -124,39 +124,30 @@ async fn possible_duplicates_are_shown_before_a_second_chart_is_opened() {
         .trim_start_matches("/patients/")
         .parse()
         .unwrap();
-    let tasks = h
-        .store
-        .read(|tx| {
-            tx.select::<records::FollowUpTask>(
-                "patient_id = ?",
-                &[store::Value::Int(new_id)],
-                "id",
-                10,
-            )
-        })
-        .unwrap();
-    assert_eq!(tasks.len(), 1);
-    let task = &tasks[0].record;
-    assert!(
-        task.description.contains("Possible duplicate")
-            && task.description.contains("MRN M00000001")
-            && task.description.contains(&format!("chart {id}")),
-        "{}",
-        task.description
+    let pairs = h.store.read(|tx| tx.candidate_pairs_of(new_id)).unwrap();
+    assert_eq!(pairs.len(), 1, "the pair joined the duplicate queue");
+    let pair = &pairs[0];
+    assert_eq!((pair.patient_a, pair.patient_b), (id, new_id));
+    assert_eq!(
+        (pair.status.as_str(), pair.class.as_str()),
+        ("open", "requested")
     );
-    assert_eq!(task.opened_by, "fran");
     let audited = h.audit().pop().unwrap();
     assert_eq!(audited.event.action, Action::Create);
-    assert_eq!(audited.event.record_id, Some(tasks[0].meta.id));
+    assert_eq!(audited.event.record_id, Some(pair.id));
+    assert_eq!(
+        audited.event.reason.as_deref(),
+        Some("registration: asked to merge")
+    );
 
-    // The records department finds it in its follow-up list.
+    // The records department finds it in its duplicate queue.
     h.add_user("hana", &[Role::HimTechnician]);
     let him = sign_in(&h, "hana").await;
-    let review = h.call("GET", "/review", Some(&him), None).await;
+    let queue = h.call("GET", "/mpi", Some(&him), None).await;
     assert!(
-        html(&review).contains("Possible duplicate"),
+        html(&queue).contains(&format!("/mpi/pairs/{}", pair.id)),
         "{}",
-        html(&review)
+        html(&queue)
     );
 
     // A merge request naming no chart on file registers nothing.
@@ -185,5 +176,146 @@ async fn only_roles_that_write_demographics_register() {
     h.add_user("bill", &[Role::Billing]);
     let cookie = sign_in(&h, "bill").await;
     let denied = h.call("GET", "/patients/new", Some(&cookie), None).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+}
+
+/// The chart an MRN finds.
+pub fn id_of_mrn(h: &Harness, mrn: &str) -> i64 {
+    h.store
+        .read(|tx| {
+            tx.search_patients(&store::PatientQuery {
+                text: Some(mrn.into()),
+                birth_date: None,
+                limit: 1,
+            })
+        })
+        .unwrap()[0]
+        .meta
+        .id
+}
+
+/// A planted population on file and the model a full match of it kept.
+pub fn trained_index(h: &Harness) -> Vec<Patient> {
+    let population = mpi::planted::planted(300, 0.1, 9);
+    let actor = store::Actor::new("test:mpi");
+    h.store
+        .write(|tx| {
+            for patient in &population.patients {
+                tx.create(&actor, patient)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let on_file = h.store.read(mpi::patients_on_file).unwrap();
+    let mut settings = mpi::Settings::embedded().unwrap();
+    settings.training.random_pairs = 50_000;
+    let run = mpi::match_all(
+        &mpi::persons_of(&on_file, mpi::Nicknames::shared()),
+        &settings,
+    );
+    h.store
+        .write(|tx| mpi::save_model(tx, &run, &settings, on_file.len(), "test"))
+        .unwrap();
+    population.patients
+}
+
+#[tokio::test]
+async fn the_api_scores_a_registration_with_the_kept_model_and_queues_the_pair() {
+    let h = Harness::new();
+    let on_file = trained_index(&h);
+    let original = &on_file[20];
+    let original_id = id_of_mrn(&h, original.mrn.as_str());
+    h.add_user("fran", &[Role::FrontDesk]);
+    let fran = h.login("fran").await;
+    // The same person again: a slip in the family name, the same birth date and phone.
+    let mut family: Vec<char> = original.family_name.chars().collect();
+    family.swap(1, 2);
+    let family: String = family.into_iter().collect();
+    let typed = serde_json::json!({
+        "family_name": family,
+        "given_name": original.given_name,
+        "birth_date": original.birth_date.to_string(),
+        "sex": serde_json::to_value(original.sex).unwrap(),
+        "phone": original.phone,
+        "postal_code": original.address.postal_code,
+        "state": original.address.state,
+    });
+    let asked = h
+        .call(
+            "POST",
+            "/api/patients",
+            Some(&fran),
+            Some(serde_json::json!({ "patient": typed })),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CONFLICT, "{}", asked.body);
+    let first = asked.body["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["patient"]["meta"]["id"] == original_id)
+        .unwrap_or_else(|| panic!("the original is listed: {}", asked.body));
+    let probability = first["probability"].as_f64().unwrap();
+    assert!(probability > 0.9, "{}", asked.body);
+    assert!(first["why"].as_str().unwrap().contains("match probability"));
+    assert!(first["contributions"].as_array().unwrap().len() >= 5);
+
+    let registered = h
+        .call(
+            "POST",
+            "/api/patients",
+            Some(&fran),
+            Some(serde_json::json!({
+                "patient": typed,
+                "confirmed": true,
+                "merge_with": [original_id],
+            })),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.body
+    );
+    let new_id = registered.body["patient"]["meta"]["id"].as_i64().unwrap();
+    let pair = &registered.body["merge_requests"][0];
+    assert_eq!(pair["status"], "open");
+    assert_ne!(pair["class"], "requested", "the model queues it itself");
+    assert_eq!(
+        (pair["patient_a"].as_i64(), pair["patient_b"].as_i64()),
+        (Some(original_id.min(new_id)), Some(original_id.max(new_id)))
+    );
+
+    let missing = h
+        .call(
+            "POST",
+            "/api/patients",
+            Some(&fran),
+            Some(serde_json::json!({ "patient": { "given_name": "Odile" } })),
+        )
+        .await;
+    assert_eq!(
+        missing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        missing.body
+    );
+    assert!(
+        missing.body.to_string().contains("family_name"),
+        "{}",
+        missing.body
+    );
+
+    h.add_user("bill", &[Role::Billing]);
+    let bill = h.login("bill").await;
+    let denied = h
+        .call(
+            "POST",
+            "/api/patients",
+            Some(&bill),
+            Some(serde_json::json!({ "patient": typed })),
+        )
+        .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }

@@ -527,7 +527,66 @@ fn every_chart_table_is_moved_or_left_on_purpose(store: &TestStore) {
     }
 }
 
+fn a_retired_mrn_finds_the_surviving_chart_in_search(store: &TestStore) {
+    let (_dir, trail) = trail();
+    let (surviving, retired) = store
+        .write(|tx| {
+            let keep = tx.create(&actor(), &patient("MRN-2001", "Quillfeather", "Odile"))?;
+            let gone = tx.create(&actor(), &patient("MRN-2002", "Quilfeather", "Odile"))?;
+            Ok((keep.meta.id, gone.meta.id))
+        })
+        .unwrap();
+    let search = |text: &str| {
+        store
+            .read(|tx| {
+                tx.search_patients(&store::PatientQuery {
+                    text: Some(text.into()),
+                    birth_date: None,
+                    limit: 10,
+                })
+            })
+            .unwrap()
+            .iter()
+            .map(|p| p.meta.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search("MRN-2002"), [retired]);
+    trail
+        .write(store, |a| {
+            a.merge_patients(surviving, retired, "same person", &him(), by(store))
+        })
+        .unwrap();
+    assert_eq!(
+        search("MRN-2002"),
+        [surviving],
+        "the alias finds the survivor"
+    );
+    assert_eq!(search("MRN-2001"), [surviving]);
+    assert!(search("MRN-2999").is_empty());
+}
+
+fn the_newest_trained_model_is_in_force(store: &TestStore) {
+    assert_eq!(store.read(|tx| tx.latest_mpi_model()).unwrap(), None);
+    let first = json!({ "match_share": 0.001, "fields": [] });
+    let second = json!({ "match_share": 0.002, "fields": [[{ "m": 0.9, "u": 0.01 }]] });
+    store
+        .write(|tx| tx.save_mpi_model("cli:him", 10, 45, &first))
+        .unwrap();
+    store.clock.advance(time::Duration::minutes(5));
+    let id = store
+        .write(|tx| tx.save_mpi_model("cli:him", 12, 66, &second))
+        .unwrap();
+    let saved = store.read(|tx| tx.latest_mpi_model()).unwrap().unwrap();
+    assert_eq!(saved.id, id);
+    assert_eq!(saved.model, second);
+    assert_eq!((saved.n_patients, saved.n_compared), (12, 66));
+    assert_eq!(saved.trained_by, "cli:him");
+    assert_eq!(saved.trained_at, store.clock().now());
+}
+
 backend_tests!(
+    a_retired_mrn_finds_the_surviving_chart_in_search,
+    the_newest_trained_model_is_in_force,
     merge_then_unmerge_restores_every_record,
     merges_refused_with_their_reasons,
     decided_pairs_are_never_proposed_again,
