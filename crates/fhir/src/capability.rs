@@ -14,6 +14,9 @@ const BULK_PATIENT_EXPORT: &str =
     "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export";
 const BULK_GROUP_EXPORT: &str = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export";
 
+/// The FHIR specification's Patient `$match` OperationDefinition.
+const PATIENT_MATCH: &str = "http://hl7.org/fhir/OperationDefinition/Patient-match";
+
 fn export_operation(definition: &str) -> CapabilityOperation {
     CapabilityOperation {
         name: "export".into(),
@@ -77,7 +80,13 @@ pub fn capability_statement(date: &str, version: &str) -> CapabilityStatement {
             versioning: Some("versioned".into()),
             read_history: Some(true),
             operation: match *type_ {
-                "Patient" => vec![export_operation(BULK_PATIENT_EXPORT)],
+                "Patient" => vec![
+                    export_operation(BULK_PATIENT_EXPORT),
+                    CapabilityOperation {
+                        name: "match".into(),
+                        definition: PATIENT_MATCH.into(),
+                    },
+                ],
                 "Group" => vec![export_operation(BULK_GROUP_EXPORT)],
                 _ => Vec::new(),
             },

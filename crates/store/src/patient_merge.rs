@@ -195,6 +195,18 @@ impl Tx<'_> {
         .collect()
     }
 
+    /// The charts merged into `patient_id` by merges that still stand, oldest first.
+    pub fn patients_merged_into(&mut self, patient_id: i64) -> Result<Vec<i64>> {
+        Ok(self
+            .query(
+                "SELECT retired_id FROM mpi_merges WHERE surviving_id = ? AND status = 'merged' ORDER BY id",
+                &[Value::Int(patient_id)],
+            )?
+            .iter()
+            .map(|row| row.int(0))
+            .collect())
+    }
+
     /// The chart a retired patient now lives on (following merges that still stand), or
     /// `None` when the patient was never merged away.
     pub fn surviving_patient(&mut self, patient_id: i64) -> Result<Option<i64>> {

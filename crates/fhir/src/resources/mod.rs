@@ -111,7 +111,19 @@ resource! {
         deceased_date_time: Option<String> = "deceasedDateTime",
         address: Vec<Address> = "address",
         communication: Vec<PatientCommunication> = "communication",
+        link: Vec<PatientLink> = "link",
     }
+}
+
+/// `Patient.link`: another Patient resource about the same person (a merge's
+/// `replaced-by` on the retired chart, `replaces` on the surviving one).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatientLink {
+    /// The other Patient.
+    pub other: crate::datatypes::Reference,
+    /// `replaced-by`, `replaces`, `refer` or `seealso`.
+    #[serde(rename = "type")]
+    pub type_: String,
 }
 
 /// `Patient.communication`.

@@ -35,6 +35,7 @@ mod foreign_bundle;
 mod headers;
 mod interactions;
 mod kinds;
+mod match_op;
 mod outcome;
 mod resource;
 mod run;
@@ -427,6 +428,32 @@ pub(crate) fn routes() -> Vec<Entry> {
     table.extend(type_routes(find_type("Claim"), paths!("Claim")));
     table.extend(type_routes(find_type("Task"), paths!("Task")));
     table.extend(export_routes());
+    table.push(
+        route(
+            Method::POST,
+            "/fhir/Patient/$match",
+            Access::Needs(Permission::ReadDemographics),
+            true,
+            "FHIR Patient $match: patients on file who may be the Patient sent, scored (search.score, match-grade)",
+            post(
+                |State(state): State<AppState>,
+                 Extension(principal): Extension<Principal>,
+                 headers: HeaderMap,
+                 body: Body| async move {
+                    let base = base_url(&state, &headers);
+                    respond(
+                        async {
+                            headers::check_content_type(&headers, false)?;
+                            let text = run::body_text(body).await?;
+                            match_op::patient_match(state, principal, text, base).await
+                        }
+                        .await,
+                    )
+                },
+            ),
+        )
+        .on(Surface::Fhir),
+    );
     table
 }
 

@@ -34,7 +34,6 @@ macro_rules! serve_via_to_fhir {
 }
 
 serve_via_to_fhir! {
-    records::Patient => |s| Some(s.meta.id),
     records::Provider => |_s| None,
     records::Organization => |_s| None,
     records::Payer => |_s| None,
@@ -52,6 +51,31 @@ serve_via_to_fhir! {
     records::Deficiency => |s| Some(s.record.patient_id.0),
     records::PhysicianQuery => |s| Some(s.record.patient_id.0),
     records::FollowUpTask => |s| Some(s.record.patient_id.0),
+}
+
+/// A Patient shows the merges it took part in as `Patient.link`: the chart a merge retired
+/// is `active: false` and `replaced-by` the surviving one, which `replaces` it.
+impl Serve for records::Patient {
+    fn resource(tx: &mut Tx<'_>, stored: &Stored<Self>) -> Result<String, FhirError> {
+        let mut patient = <records::Patient as ToFhir>::to_fhir(stored);
+        let link = |id: i64, type_: &str| fhir::PatientLink {
+            other: fhir::Reference::to("Patient", &id.to_string()),
+            type_: type_.to_owned(),
+        };
+        if stored.meta.deleted.is_some()
+            && let Some(survivor) = tx.surviving_patient(stored.meta.id)?
+        {
+            patient.active = Some(false);
+            patient.link.push(link(survivor, "replaced-by"));
+        }
+        for retired in tx.patients_merged_into(stored.meta.id)? {
+            patient.link.push(link(retired, "replaces"));
+        }
+        serde_json::to_string(&patient).map_err(FhirError::internal)
+    }
+    fn patient_id(stored: &Stored<Self>) -> Option<i64> {
+        Some(stored.meta.id)
+    }
 }
 
 /// A record found for a FHIR interaction.
@@ -73,7 +97,10 @@ impl Found {
         kind: Kind,
         stored: &Stored<R>,
     ) -> Result<Self, FhirError> {
-        let deleted = stored.meta.deleted.is_some();
+        // A chart retired by a merge is still shown, inactive and linked to the chart it
+        // was merged into, rather than gone.
+        let deleted = stored.meta.deleted.is_some()
+            && !(kind == Kind::Patient && tx.surviving_patient(stored.meta.id)?.is_some());
         Ok(Self {
             kind,
             id: stored.meta.id,

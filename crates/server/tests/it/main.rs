@@ -16,6 +16,7 @@ mod error_pages;
 mod fhir_export;
 mod fhir_group;
 mod fhir_identifiers;
+mod fhir_match;
 mod fhir_rest;
 mod fhir_schema;
 mod fhir_search;
