@@ -14,7 +14,9 @@
 
 use crate::ack::{AckCode, Problem, build_ack};
 use crate::error::{Error as ParseError, Location};
-use crate::extract::{PatientPlan, Plan, ProviderPlan, ShotPlan, VisitPlan, message_type, plan};
+use crate::extract::{
+    PatientPlan, Plan, ProviderPlan, RetiredPlan, ShotPlan, VisitPlan, message_type, plan,
+};
 use crate::group_commit::Opened;
 use crate::message::{Message, parse, parse_bytes};
 use crate::refusal::{refusal_event, sender_of, unknown_sender};
@@ -57,6 +59,7 @@ const SUPPORTED: &[(&str, &str)] = &[
     ("ADT", "A03"),
     ("ADT", "A04"),
     ("ADT", "A08"),
+    ("ADT", "A40"),
     ("ORU", "R01"),
     ("VXU", "V04"),
 ];
@@ -253,6 +256,20 @@ pub(crate) struct Checked {
     plan: Plan,
 }
 
+impl Checked {
+    /// The message in the audit trail's words: `HL7 ADT^A08 C-1 from EHR^NORTH`.
+    fn described(&self) -> String {
+        let Self {
+            kind,
+            event,
+            control,
+            sender,
+            ..
+        } = self;
+        format!("HL7 {kind}^{event} {control} from {sender}")
+    }
+}
+
 /// Either the answer (the message cannot be applied) or the checked message to write.
 pub(crate) enum Prepared {
     Answered(Outcome, AckCode),
@@ -283,7 +300,7 @@ pub(crate) fn prepare(msg: &Message) -> Prepared {
             loc,
             code,
             format!(
-                "message type {kind} {event} is not accepted (ADT A01/A03/A04/A08, ORU R01, VXU V04)"
+                "message type {kind} {event} is not accepted (ADT A01/A03/A04/A08/A40, ORU R01, VXU V04)"
             ),
         );
     }
@@ -337,6 +354,16 @@ pub(crate) fn write_audited(
     peer: Option<&str>,
     problems: &mut Vec<Problem>,
 ) -> store::Result<bool> {
+    if let Plan::Merge(surviving, retired) = &checked.plan {
+        return merge_audited(
+            audited,
+            actor,
+            checked,
+            (surviving, retired),
+            peer,
+            problems,
+        );
+    }
     let Some(patient) = write_records(&mut audited.records(), actor, checked, problems)? else {
         return Ok(true);
     };
@@ -345,21 +372,94 @@ pub(crate) fn write_audited(
     } else {
         Action::Create
     };
-    let Checked {
-        kind,
-        event,
-        control,
-        sender,
-        ..
-    } = checked;
     let mut entry = AuditEvent::new(audited.now(), actor.name(), action, Channel::Hl7)
         .patient(PatientId(patient))
         .record("patient", patient)
-        .categories(categories_of(kind))
-        .reason(&format!("HL7 {kind}^{event} {control} from {sender}"));
+        .categories(categories_of(&checked.kind))
+        .reason(&checked.described());
     entry.source = peer.map(str::to_owned);
     audited.append(&entry)?;
     Ok(false)
+}
+
+/// A204 (unknown key identifier) for an MRN no current chart has.
+fn unknown_chart(at: &Location, field: &str, mrn: &records::Mrn, authority: &str) -> Problem {
+    Problem::at(
+        at.clone(),
+        204,
+        format!("{field}: no chart has MRN {mrn} ({authority}) for this merge"),
+    )
+}
+
+/// ADT^A40: merges the chart MRG-1 names into the one PID-3 names, through the patient
+/// index's merge (every record moves, the retired MRN stays an alias, an unmerge puts it
+/// all back), which writes its own audit entry naming both patients. A chart already
+/// merged into the surviving one is a resend: nothing changes. `Ok(true)` for a resend.
+fn merge_audited(
+    audited: &mut store::Audited<'_>,
+    actor: &Actor,
+    checked: &Checked,
+    (surviving, retired): (&PatientPlan, &RetiredPlan),
+    peer: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> store::Result<bool> {
+    let (keep, gone) = {
+        let mut tx = audited.records();
+        if tx
+            .external_id(crate::SOURCE, "message", &checked.message_key)?
+            .is_some()
+        {
+            return Ok(true);
+        }
+        let Some(keep) = find_patient(&mut tx, surviving)? else {
+            let p = unknown_chart(
+                &surviving.pid,
+                "PID-3",
+                &surviving.mrn,
+                &surviving.authority,
+            );
+            return stop(problems, vec![p]);
+        };
+        let gone = match tx.external_id(crate::SOURCE, "patient", &retired.key)? {
+            Some(id) if id != keep => Some(id),
+            _ => chart_with_mrn(&mut tx, &retired.mrn, &retired.authority)?,
+        };
+        let Some(gone) = gone.filter(|id| *id != keep) else {
+            // Merged into this chart already (by us or an earlier A40): the key is an alias.
+            let merged_before = tx
+                .query(
+                    "SELECT p.id FROM patients p WHERE p.mrn = ? AND p.mrn_authority = ? AND p.deleted_at IS NOT NULL",
+                    &[
+                        Value::from(retired.mrn.as_str()),
+                        Value::from(retired.authority.as_str()),
+                    ],
+                )?
+                .iter()
+                .map(|row| row.int(0))
+                .collect::<Vec<_>>();
+            for id in merged_before {
+                if tx.surviving_patient(id)? == Some(keep) {
+                    tx.link_external_id(crate::SOURCE, "message", &checked.message_key, keep)?;
+                    return Ok(true);
+                }
+            }
+            let p = unknown_chart(&retired.mrg, "MRG-1", &retired.mrn, &retired.authority);
+            return stop(problems, vec![p]);
+        };
+        tx.link_external_id(crate::SOURCE, "message", &checked.message_key, keep)?;
+        (keep, gone)
+    };
+    let reason = checked.described();
+    let mut by = AuditEvent::new(audited.now(), actor.name(), Action::Update, Channel::Hl7);
+    by.source = peer.map(str::to_owned);
+    match audited.merge_patients(keep, gone, &reason, actor, by) {
+        Ok(_) => Ok(false),
+        Err(store::Error::Conflict(message)) => stop(
+            problems,
+            vec![Problem::at(retired.mrg.clone(), 207, message)],
+        ),
+        Err(e) => Err(e),
+    }
 }
 
 /// The answer to a checked message, from what writing it returned.
@@ -441,6 +541,14 @@ fn apply(
                 )?;
             }
             Ok(id)
+        }
+        Plan::Merge(_, retired) => {
+            let p = Problem::at(
+                retired.mrg.clone(),
+                207,
+                "an ADT^A40 merge is applied only where the audit trail records it",
+            );
+            stop(problems, vec![p])
         }
         Plan::Vaccinations(p, shots) => {
             let id = upsert_patient(tx, actor, p, problems)?;
@@ -562,22 +670,28 @@ fn find_patient(tx: &mut Tx<'_>, p: &PatientPlan) -> store::Result<Option<i64>> 
     if let Some(id) = tx.external_id(crate::SOURCE, "patient", &p.key)? {
         return Ok(Some(id));
     }
-    let found = tx.select::<Patient>(
-        "mrn = ? AND mrn_authority = ?",
-        &[
-            Value::from(p.mrn.as_str()),
-            Value::from(p.authority.as_str()),
-        ],
-        "id",
-        1,
-    )?;
-    match found.first() {
-        Some(stored) => {
-            tx.link_external_id(crate::SOURCE, "patient", &p.key, stored.meta.id)?;
-            Ok(Some(stored.meta.id))
+    match chart_with_mrn(tx, &p.mrn, &p.authority)? {
+        Some(id) => {
+            tx.link_external_id(crate::SOURCE, "patient", &p.key, id)?;
+            Ok(Some(id))
         }
         None => Ok(None),
     }
+}
+
+/// The current chart with an MRN under an assigning authority.
+fn chart_with_mrn(
+    tx: &mut Tx<'_>,
+    mrn: &records::Mrn,
+    authority: &str,
+) -> store::Result<Option<i64>> {
+    let found = tx.select::<Patient>(
+        "mrn = ? AND mrn_authority = ?",
+        &[Value::from(mrn.as_str()), Value::from(authority)],
+        "id",
+        1,
+    )?;
+    Ok(found.first().map(|p| p.meta.id))
 }
 
 /// Registers the patient or updates the stored one (a new version with history).

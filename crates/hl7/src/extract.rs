@@ -118,6 +118,19 @@ pub(crate) enum Plan {
     Results(PatientPlan, Vec<(Observation, Location)>),
     /// VXU^V04: immunizations.
     Vaccinations(PatientPlan, Vec<ShotPlan>),
+    /// ADT^A40: merge the chart MRG-1 names into the one PID-3 names.
+    Merge(PatientPlan, RetiredPlan),
+}
+
+/// The chart an ADT^A40 retires: MRG-1's medical record number.
+#[derive(Debug, Clone)]
+pub(crate) struct RetiredPlan {
+    /// `authority|mrn`, the external key.
+    pub key: String,
+    pub mrn: Mrn,
+    pub authority: String,
+    /// MRG-1's position.
+    pub mrg: Location,
 }
 
 struct Ctx<'a> {
@@ -171,39 +184,16 @@ fn patient(cx: &mut Ctx<'_>, pid: &Segment) -> Option<PatientPlan> {
     let msg = cx.msg;
     let msh = msg.msh()?;
     let loc = |f, c| msg.locate(pid, f, c);
-    // PID-3 repeats; the medical record number is the one typed MR (table 0203).
-    let reps = pid.repetitions(3);
-    let rep = reps
-        .iter()
-        .find(|r| {
-            r.get(4)
-                .and_then(|c| c.first())
-                .is_some_and(|t| t.trim() == "MR")
-        })
-        .or_else(|| reps.first());
-    let comp = |c: usize, s: usize| rep.and_then(|r| r.get(c)?.get(s)).map_or("", |t| t.trim());
-    let mrn_text = comp(0, 0);
-    if mrn_text.is_empty() {
-        cx.problem(
-            loc(3, 1),
-            101,
-            "PID-3 (patient identifier list) needs an MRN",
-        );
-        return None;
-    }
-    let mrn = match Mrn::parse(mrn_text) {
-        Ok(mrn) => mrn,
-        Err(e) => {
-            cx.problem(loc(3, 1), 102, e);
-            return None;
-        }
-    };
+    let (mrn, authority) =
+        record_number(cx, pid, 3, "PID-3 (patient identifier list) needs an MRN")?;
     // Assigning authority: CX-4 namespace id, else its universal id, else the sender.
-    let authority = [comp(3, 0), comp(3, 1), msh.text(4, 1), msh.text(3, 1)]
-        .into_iter()
-        .find(|t| !t.is_empty())
-        .unwrap_or("HL7")
-        .to_owned();
+    let authority = authority.unwrap_or_else(|| {
+        [msh.text(4, 1), msh.text(3, 1)]
+            .into_iter()
+            .find(|t| !t.is_empty())
+            .unwrap_or("HL7")
+            .to_owned()
+    });
     // PID-5 repeats; the legal name is type L (table 0200), else the first.
     let names = pid.repetitions(5);
     let name = names
@@ -573,6 +563,73 @@ fn shots(cx: &mut Ctx<'_>, patient: &PatientPlan) -> Vec<ShotPlan> {
     out
 }
 
+/// The medical record number of a CX list (`segment`-`field`): the repetition typed MR
+/// (table 0203), else the first; with its assigning authority (CX-4's namespace id, else
+/// its universal id) when sent. A missing or malformed number is a problem.
+fn record_number(
+    cx: &mut Ctx<'_>,
+    segment: &Segment,
+    field: usize,
+    missing: &str,
+) -> Option<(Mrn, Option<String>)> {
+    let loc = cx.msg.locate(segment, field, 1);
+    let reps = segment.repetitions(field);
+    let rep = reps
+        .iter()
+        .find(|r| {
+            r.get(4)
+                .and_then(|c| c.first())
+                .is_some_and(|t| t.trim() == "MR")
+        })
+        .or_else(|| reps.first());
+    let comp = |c: usize, s: usize| rep.and_then(|r| r.get(c)?.get(s)).map_or("", |t| t.trim());
+    let text = comp(0, 0);
+    if text.is_empty() {
+        cx.problem(loc, 101, missing);
+        return None;
+    }
+    let mrn = match Mrn::parse(text) {
+        Ok(mrn) => mrn,
+        Err(e) => {
+            cx.problem(loc, 102, e);
+            return None;
+        }
+    };
+    let authority = [comp(3, 0), comp(3, 1)]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .map(str::to_owned);
+    Some((mrn, authority))
+}
+
+/// MRG-1 (prior patient identifier list): the MR-typed repetition, else the first; its
+/// assigning authority defaults to the surviving patient's.
+fn retired(cx: &mut Ctx<'_>, surviving: &PatientPlan) -> Option<RetiredPlan> {
+    let mrg = cx.required("MRG", "PID")?;
+    let loc = cx.msg.locate(mrg, 1, 1);
+    let (mrn, authority) = record_number(
+        cx,
+        mrg,
+        1,
+        "MRG-1 (prior patient identifier list) needs the MRN merged away",
+    )?;
+    let authority = authority.unwrap_or_else(|| surviving.authority.clone());
+    if mrn == surviving.mrn && authority == surviving.authority {
+        cx.problem(
+            loc,
+            102,
+            "MRG-1 names the same chart as PID-3: a chart is not merged into itself",
+        );
+        return None;
+    }
+    Some(RetiredPlan {
+        key: format!("{authority}|{mrn}"),
+        mrn,
+        authority,
+        mrg: loc,
+    })
+}
+
 /// The message's type as MSH-9 gives it, e.g. `("ADT", "A01")`.
 pub(crate) fn message_type(msg: &Message) -> (String, String) {
     let msh = msg.msh();
@@ -593,6 +650,7 @@ pub(crate) fn plan(msg: &Message) -> Result<Plan, Vec<Problem>> {
         (_, _, None) => None,
         ("ADT", "A01" | "A04", Some(p)) => visit(&mut cx, &p, false).map(|v| Plan::Admit(p, v)),
         ("ADT", "A08", Some(p)) => Some(Plan::Update(p)),
+        ("ADT", "A40", Some(p)) => retired(&mut cx, &p).map(|r| Plan::Merge(p, r)),
         ("ADT", "A03", Some(p)) => visit(&mut cx, &p, true).map(|v| Plan::Discharge(p, v)),
         ("ORU", "R01", Some(p)) => {
             let obs = observations(&mut cx);

@@ -10,6 +10,7 @@
 //!   transaction committed: no AA for data not stored.
 //! - Writing escapes every delimiter and the escape character, so `parse(write(m)) == m`.
 
+mod a40;
 mod ack;
 mod apply;
 mod error;
@@ -24,6 +25,7 @@ mod refusal;
 mod vxu;
 mod write;
 
+pub use a40::outbound_a40;
 pub use ack::{AckCode, Problem, build_ack, error_code_text};
 pub use apply::{Applied, Outcome, Sink, process, process_bytes};
 pub use error::{Error, Location, Result};

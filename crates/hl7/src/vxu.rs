@@ -6,7 +6,7 @@
 //! every value); entered-in-error immunizations are not reported; nothing is written.
 
 use crate::message::Delimiters;
-use crate::write::{SegmentWriter, format_ts, msh};
+use crate::write::{SegmentWriter, format_ts, outbound_msh};
 use records::{Immunization, ImmunizationStatus, Patient};
 use store::Tx;
 use time::OffsetDateTime;
@@ -15,42 +15,12 @@ fn date(d: time::Date) -> String {
     format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-/// The VXU^V04 for one patient's immunizations; segments end with CR.
-pub fn outbound_vxu(
-    tx: &mut Tx<'_>,
-    patient_id: i64,
-    now: OffsetDateTime,
-    control_id: &str,
-) -> store::Result<String> {
-    let patient = tx.get::<Patient>(patient_id)?.record;
-    let shots = tx.for_patient::<Immunization>(patient_id)?;
-    let d = Delimiters::default();
-    let mut out = String::new();
-    let ts = format_ts(now);
-    msh(
-        &mut out,
-        d,
-        &[
-            &["CHARTROOM"],
-            &["CHARTROOM"],
-            &[],
-            &[],
-            &[&ts],
-            &[],
-            &["VXU", "V04", "VXU_V04"],
-            &[control_id],
-            &["P"],
-            &["2.5.1"],
-            &[],
-            &[],
-            &["ER"],
-            &["AL"],
-        ],
-    );
+/// PID-1, 3 (the MRN typed MR under its authority), 5 (legal name), 7, 8 and 11.
+pub(crate) fn pid(out: &mut String, d: Delimiters, patient: &Patient) {
     let a = &patient.address;
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let dob = date(patient.birth_date);
-    SegmentWriter::new(&mut out, d, "PID")
+    SegmentWriter::new(out, d, "PID")
         .field(&["1"])
         .skip(1)
         .field(&[patient.mrn.as_str(), "", "", &patient.mrn_authority, "MR"])
@@ -78,6 +48,29 @@ pub fn outbound_vxu(
             "L",
         ])
         .end();
+}
+
+/// The VXU^V04 for one patient's immunizations; segments end with CR.
+pub fn outbound_vxu(
+    tx: &mut Tx<'_>,
+    patient_id: i64,
+    now: OffsetDateTime,
+    control_id: &str,
+) -> store::Result<String> {
+    let patient = tx.get::<Patient>(patient_id)?.record;
+    let shots = tx.for_patient::<Immunization>(patient_id)?;
+    let d = Delimiters::default();
+    let mut out = String::new();
+    outbound_msh(
+        &mut out,
+        d,
+        now,
+        &["VXU", "V04", "VXU_V04"],
+        control_id,
+        &[&[], &[], &["ER"], &["AL"]],
+    );
+    pid(&mut out, d, &patient);
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
     for shot in shots
         .iter()
         .filter(|s| s.record.status != ImmunizationStatus::EnteredInError)

@@ -134,3 +134,32 @@ pub(crate) fn msh(out: &mut String, d: Delimiters, fields: &[&[&str]]) {
     }
     w.end();
 }
+
+/// The MSH of a message Chartroom sends: CHARTROOM as sending application and facility,
+/// the time, the message type, the control id, processing P, version 2.5.1, then `more`
+/// fields from MSH-13 on.
+pub(crate) fn outbound_msh(
+    out: &mut String,
+    d: Delimiters,
+    at: OffsetDateTime,
+    message_type: &[&str],
+    control_id: &str,
+    more: &[&[&str]],
+) {
+    let ts = format_ts(at);
+    let ts = ts.as_str();
+    let mut fields: Vec<&[&str]> = vec![
+        &["CHARTROOM"],
+        &["CHARTROOM"],
+        &[],
+        &[],
+        std::slice::from_ref(&ts),
+        &[],
+        message_type,
+        std::slice::from_ref(&control_id),
+        &["P"],
+        &["2.5.1"],
+    ];
+    fields.extend_from_slice(more);
+    msh(out, d, &fields);
+}

@@ -256,9 +256,9 @@ pub fn unsupported_and_unreadable_are_rejected(store: &TestStore) {
     assert_eq!(
         ack_lines(&applied.ack),
         [
-            r"MSH|^~\&|CHARTROOM|CHARTROOM|EHR|NORTH|20260302140000+0000||ACK^A40^ACK|ACKC-A40|P|2.5.1",
-            "MSA|AR|C-A40",
-            "ERR||MSH^1^9^1^2|201^Unsupported event code^HL70357|E||||message type ADT A40 is not accepted (ADT A01/A03/A04/A08, ORU R01, VXU V04)",
+            r"MSH|^~\&|CHARTROOM|CHARTROOM|EHR|NORTH|20260302140000+0000||ACK^A05^ACK|ACKC-A05|P|2.5.1",
+            "MSA|AR|C-A05",
+            "ERR||MSH^1^9^1^2|201^Unsupported event code^HL70357|E||||message type ADT A05 is not accepted (ADT A01/A03/A04/A08/A40, ORU R01, VXU V04)",
         ]
     );
     let applied = process_bytes(hl7::Sink::unaudited(store), &Actor::new("t"), b"PID|1||x\r");
@@ -271,7 +271,139 @@ pub fn unsupported_and_unreadable_are_rejected(store: &TestStore) {
     assert_eq!(applied.code, AckCode::Reject);
 }
 
+pub fn a40_merges_the_second_registration_into_the_first(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = store::AuditTrail::with_key(
+        privacy::AuditKey::from_bytes(&[40; 32]).unwrap(),
+        dir.path(),
+    );
+    let audited = |text: &str| {
+        process_bytes(
+            hl7::Sink::audited(store, &trail),
+            &Actor::new("hl7:test"),
+            cr(text).as_bytes(),
+        )
+    };
+    assert_eq!(audited(samples::A01).code, AckCode::Accept);
+    assert_eq!(audited(samples::A04_TWICE).code, AckCode::Accept);
+    let keep = patient_by_mrn(store, "MRN-100")[0].meta.id;
+    let gone = patient_by_mrn(store, "MRN-101")[0].meta.id;
+    let encounters = |id: i64| {
+        store
+            .read(|tx| tx.for_patient::<Encounter>(id))
+            .unwrap()
+            .len()
+    };
+    assert_eq!((encounters(keep), encounters(gone)), (1, 1));
+
+    let applied = audited(samples::A40);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    assert_eq!(ack_lines(&applied.ack)[1], "MSA|AA|C-A40");
+    assert_eq!(encounters(keep), 2, "the second chart's visit moved");
+    assert!(patient_by_mrn(store, "MRN-101").is_empty(), "retired");
+    assert_eq!(
+        store.read(|tx| tx.surviving_patient(gone)).unwrap(),
+        Some(keep)
+    );
+    let merges = store.read(|tx| tx.merges(10)).unwrap();
+    assert_eq!(merges.len(), 1);
+    assert!(
+        merges[0].reason.contains("ADT^A40 C-A40"),
+        "{:?}",
+        merges[0]
+    );
+    let entries = store
+        .audit_entries(&store::AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.record_kind.as_deref() == Some("mpi_merge"))
+        .count();
+    assert_eq!(entries, 1, "the merge is audited once");
+
+    // A resend changes nothing; a later A08 naming the retired MRN lands on the survivor.
+    assert_eq!(audited(samples::A40).code, AckCode::Accept);
+    assert_eq!(store.read(|tx| tx.merges(10)).unwrap().len(), 1);
+    let again = samples::A40.replace("C-A40", "C-A40-2");
+    assert_eq!(
+        audited(&again).code,
+        AckCode::Accept,
+        "merged already: nothing to do"
+    );
+    assert_eq!(store.read(|tx| tx.merges(10)).unwrap().len(), 1);
+
+    // An unknown chart to merge away is an AE naming MRG-1, and nothing changes.
+    let unknown = samples::A40
+        .replace("C-A40", "C-A40-3")
+        .replace("MRN-101", "MRN-999");
+    let refused = audited(&unknown);
+    assert_eq!(refused.code, AckCode::Error, "{}", refused.ack);
+    assert!(
+        refused.ack.contains("ERR||MRG^1^1^1^1|204"),
+        "{}",
+        refused.ack
+    );
+    // Without the audit trail a merge is not applied.
+    let unaudited = send(store, &samples::A40.replace("C-A40", "C-A40-4"));
+    assert_eq!(unaudited.code, AckCode::Error);
+
+    // The merge announced outbound: an A40 that another Chartroom applies to the same pair.
+    let merge = merges[0].id;
+    let out = store
+        .read(|tx| hl7::outbound_a40(tx, merge, store.clock().now(), "OUT-1"))
+        .unwrap();
+    let parsed = parse(&out).unwrap();
+    let msh = parsed.first("MSH").unwrap();
+    assert_eq!((msh.text(9, 1), msh.text(9, 2)), ("ADT", "A40"));
+    assert_eq!(parsed.first("PID").unwrap().text(3, 1), "MRN-100");
+    let mrg = parsed.first("MRG").unwrap();
+    assert_eq!((mrg.text(1, 1), mrg.text(1, 4)), ("MRN-101", "NORTH"));
+    let other = test_support::sqlite_store();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_trail = store::AuditTrail::with_key(
+        privacy::AuditKey::from_bytes(&[41; 32]).unwrap(),
+        other_dir.path(),
+    );
+    let apply_there = |text: &str| {
+        process_bytes(
+            hl7::Sink::audited(&other, &other_trail),
+            &Actor::new("hl7:test"),
+            cr(text).as_bytes(),
+        )
+    };
+    apply_there(samples::A01);
+    apply_there(samples::A04_TWICE);
+    let there = process_bytes(
+        hl7::Sink::audited(&other, &other_trail),
+        &Actor::new("hl7:test"),
+        out.as_bytes(),
+    );
+    assert_eq!(there.code, AckCode::Accept, "{}", there.ack);
+    assert!(patient_by_mrn(&other, "MRN-101").is_empty());
+    // An undone merge is not announced.
+    trail
+        .write(store, |a| {
+            a.unmerge_patients(
+                merge,
+                "two people",
+                &Actor::new("user:him"),
+                privacy::AuditEvent::new(
+                    store.clock().now(),
+                    "him",
+                    privacy::Action::Update,
+                    privacy::Channel::Cli,
+                ),
+            )
+        })
+        .unwrap();
+    assert!(
+        store
+            .read(|tx| hl7::outbound_a40(tx, merge, store.clock().now(), "OUT-2"))
+            .is_err()
+    );
+}
+
 test_support::backend_tests!(
+    a40_merges_the_second_registration_into_the_first,
     adt_admit_update_discharge,
     pix_feed_with_old_version_registers,
     oru_stores_observations,

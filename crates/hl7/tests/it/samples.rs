@@ -62,6 +62,21 @@ PV1|1|Z
 ";
 
 pub const UNSUPPORTED: &str = r"
-MSH|^~\&|EHR|NORTH|CHARTROOM|CR|20260301090000-0500||ADT^A40^ADT_A39|C-A40|P|2.5.1
+MSH|^~\&|EHR|NORTH|CHARTROOM|CR|20260301090000-0500||ADT^A05^ADT_A05|C-A05|P|2.5.1
 PID|1||MRN-100^^^NORTH^MR||Ashdown^Mara||19800412|F
+";
+
+/// ADT^A40: MRN-101 (the same person, registered twice) merged into MRN-100.
+pub const A40: &str = r"
+MSH|^~\&|EHR|NORTH|CHARTROOM|CR|20260302090000-0500||ADT^A40^ADT_A39|C-A40|P|2.5.1
+EVN|A40|20260302090000-0500
+PID|1||MRN-100^^^NORTH^MR||Ashdown^Mara||19800412|F
+MRG|MRN-101^^^NORTH^MR
+";
+
+/// A second registration of Mara Ashdown under another MRN.
+pub const A04_TWICE: &str = r"
+MSH|^~\&|EHR|NORTH|CHARTROOM|CR|20260301110000-0500||ADT^A04^ADT_A01|C-A04-2|P|2.5.1
+PID|1||MRN-101^^^NORTH^MR||Ashdon^Mara||19800412|F
+PV1|1|O||||||||||||||||||V-9|||||||||||||||||||||||||20260301103000-0500
 ";
