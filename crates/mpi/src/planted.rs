@@ -630,6 +630,35 @@ fn duplicate(rng: &mut StdRng, of: &Patient, mrn: Mrn) -> (Patient, Vec<Change>)
     (patient, changes)
 }
 
+/// Second registrations of some of `originals` (about `share` of them, one each), made the
+/// way they happen at the desk: each with the index of the record it duplicates and what
+/// changed. Each keeps its original's MRN: the caller numbers them. The same seed gives the
+/// same duplicates.
+pub fn duplicates_of(
+    originals: &[Patient],
+    share: f64,
+    seed: u64,
+) -> Vec<(usize, Patient, Vec<Change>)> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let wanted = ((originals.len() as f64) * share.clamp(0.0, 1.0)).round() as usize;
+    let mut order: Vec<usize> = (0..originals.len()).collect();
+    // A partial Fisher-Yates shuffle: the first `wanted` are a uniform sample.
+    for i in 0..wanted.min(order.len()) {
+        let j = rng.random_range(i..order.len());
+        order.swap(i, j);
+    }
+    order.truncate(wanted);
+    order.sort_unstable();
+    order
+        .into_iter()
+        .filter_map(|idx| {
+            let of = originals.get(idx)?;
+            let (patient, changes) = duplicate(&mut rng, of, of.mrn.clone());
+            Some((idx, patient, changes))
+        })
+        .collect()
+}
+
 /// A population of `n` records of which about `duplicate_share` are planted duplicates and
 /// about one in a hundred a twin of the record before it.
 pub fn planted(n: usize, duplicate_share: f64, seed: u64) -> Planted {

@@ -170,6 +170,8 @@ pub fn run(cli: Cli) -> Result<()> {
                         seed,
                         as_of: None,
                         outbreaks: false,
+                        duplicates: 0.0,
+                        truth: None,
                     },
                     json,
                 )?;

@@ -129,6 +129,10 @@ fn merge_unmerge_queue_and_stats_from_the_command_line() {
     );
     let stats = stdout(&chartroom(&data, &["mpi", "stats"]));
     assert!(stats.contains("Merges standing: 1, undone: 0."), "{stats}");
+    // The merge announced to the systems holding the retired MRN.
+    let a40 = stdout(&chartroom(&data, &["hl7", "a40", "1"]));
+    assert!(a40.contains("|ADT^A40^ADT_A39|"), "{a40}");
+    assert!(a40.contains("\nMRG|D000001^^^"), "{a40}");
     let undone = stdout(&chartroom(
         &data,
         &["mpi", "unmerge", "1", "--reason", "two people"],
@@ -149,5 +153,68 @@ fn merge_unmerge_queue_and_stats_from_the_command_line() {
     assert!(
         audit.contains("patient index: duplicate queue saved: "),
         "{audit}"
+    );
+}
+
+#[test]
+fn demo_duplicates_fill_the_queue_and_write_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let truth = dir.path().join("truth.csv");
+    stdout(&chartroom(&data, &["init"]));
+    let out = stdout(&chartroom(
+        &data,
+        &[
+            "demo",
+            "--patients",
+            "200",
+            "--seed",
+            "3",
+            "--duplicates",
+            "0.1",
+            "--truth",
+            truth.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("Planted 20 duplicate registrations"), "{out}");
+    let text = std::fs::read_to_string(&truth).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "duplicate_id,duplicate_mrn,original_id,original_mrn,changes"
+    );
+    assert_eq!(lines.len(), 21, "{text}");
+    let queue = stdout(&chartroom(
+        &data,
+        &["--json", "mpi", "queue", "--limit", "500"],
+    ));
+    let queue: serde_json::Value = serde_json::from_str(&queue).unwrap();
+    let pairs: std::collections::HashSet<(i64, i64)> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let (a, b) = (
+                v["pair"]["patient_a"].as_i64().unwrap(),
+                v["pair"]["patient_b"].as_i64().unwrap(),
+            );
+            (a.min(b), a.max(b))
+        })
+        .collect();
+    let found = lines[1..]
+        .iter()
+        .filter(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            let (a, b): (i64, i64) = (cells[0].parse().unwrap(), cells[2].parse().unwrap());
+            pairs.contains(&(a.min(b), a.max(b)))
+        })
+        .count();
+    assert!(
+        found >= 14,
+        "most planted duplicates are queued: {found} of 20"
+    );
+    assert!(
+        out.contains(&format!("{found} of the planted pairs are in the queue")),
+        "{out}"
     );
 }

@@ -81,3 +81,18 @@ fn changes_are_what_they_say() {
     }
     assert_eq!(seen.len(), 8, "every kind of change is planted: {seen:?}");
 }
+
+#[test]
+fn duplicates_of_a_population_are_second_registrations_with_their_changes() {
+    let originals = planted(200, 0.0, 4).patients;
+    let dups = duplicates_of(&originals, 0.1, 7);
+    assert_eq!(dups.len(), 20);
+    assert_eq!(dups, duplicates_of(&originals, 0.1, 7), "the seed decides");
+    let mut seen = std::collections::HashSet::new();
+    for (idx, patient, changes) in &dups {
+        assert!(seen.insert(*idx), "one duplicate per original");
+        assert!(!changes.is_empty());
+        assert_eq!(patient.mrn, originals[*idx].mrn, "numbered by the caller");
+    }
+    assert!(duplicates_of(&originals, 0.0, 7).is_empty());
+}
