@@ -127,10 +127,12 @@ impl Reader<'_> {
                         format!(
                             "\"{}\" names no ICD-10-CM code in {}",
                             pattern.text(),
-                            if names.is_empty() {
-                                "the code sets (none loaded)".to_owned()
-                            } else {
-                                names.join(" or ")
+                            match names.as_slice() {
+                                [] => "the code sets (none loaded)".to_owned(),
+                                [one] => (*one).to_owned(),
+                                [first, .., last] => {
+                                    format!("any release from {first} to {last}")
+                                }
                             }
                         ),
                     );
