@@ -487,7 +487,7 @@ impl VisitWriter<'_, '_> {
                     payer_id: encounter_payer,
                     discharge_disposition: disposition.map(Into::into),
                     reason: Some(reason.chars().take(200).collect()),
-                    service: None,
+                    service: Some(service_of(&visit.kind, age).into()),
                 },
             )?
             .meta
@@ -898,5 +898,22 @@ fn poa(code: &str, indicator: PoaIndicator) -> PoaIndicator {
         PoaIndicator::Exempt
     } else {
         indicator
+    }
+}
+
+/// The hospital service responsible for a visit (what review's queue filters by).
+fn service_of(kind: &Kind, age: i32) -> &'static str {
+    match kind {
+        Kind::Emergency(_) => "Emergency",
+        Kind::Admission(admission) if admission.surgical => "Surgery",
+        Kind::Admission(_) => "Medicine",
+        Kind::Prenatal | Kind::Delivery { .. } => "Obstetrics",
+        Kind::WellChild => "Pediatrics",
+        _ if age < 18 => "Pediatrics",
+        Kind::WellAdult
+        | Kind::FollowUp(_)
+        | Kind::Sick(_)
+        | Kind::NurseVaccine
+        | Kind::Telehealth(..) => "Primary care",
     }
 }

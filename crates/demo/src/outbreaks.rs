@@ -134,7 +134,14 @@ pub fn plant(store: &Store, as_of: Date, seed: u64) -> store::Result<Option<Plan
                     discharge_disposition: (class == EncounterClass::Emergency)
                         .then(|| "01".to_owned()),
                     reason: Some(reason.to_owned()),
-                    service: None,
+                    service: Some(
+                        if class == EncounterClass::Emergency {
+                            "Emergency"
+                        } else {
+                            "Medicine"
+                        }
+                        .into(),
+                    ),
                 },
             )?;
             tx.create(

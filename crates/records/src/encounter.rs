@@ -40,6 +40,11 @@ impl EncounterClass {
             Self::Telehealth => "telehealth",
         }
     }
+
+    /// The class named by its text form (`inpatient`), if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
 }
 
 /// Where the encounter stands (FHIR `Encounter.status` subset).

@@ -6,7 +6,10 @@
 use crate::facts::ChartFacts;
 use crate::findings::{Context, Finding, analyse};
 use crate::rules::RuleSet;
-use records::{Deficiency, DeficiencyStatus, EncounterId, PatientId, ProviderId, RecordKind};
+use records::{
+    Deficiency, DeficiencyStatus, Encounter, EncounterClass, EncounterId, PatientId, ProviderId,
+    RecordKind,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use store::{Actor, Filter, Op, Store, Stored, Tx, Value};
@@ -304,8 +307,33 @@ pub struct QueueQuery {
     pub patient_id: Option<i64>,
     /// Only those past their due time at this instant (delinquent).
     pub overdue_at: Option<time::OffsetDateTime>,
+    /// Only those about an encounter of this hospital service (`Encounter::service`
+    /// starting with it, ignoring case: "surg" finds surgery).
+    pub service: Option<String>,
+    /// Only those about an encounter of this class.
+    pub encounter_class: Option<EncounterClass>,
+    /// Only those whose clock started at or before this instant (at least so old).
+    pub since_at_or_before: Option<time::OffsetDateTime>,
+    /// Only those whose clock started after this instant (younger than that).
+    pub since_after: Option<time::OffsetDateTime>,
     /// At most this many.
     pub limit: i64,
+}
+
+impl QueueQuery {
+    /// Only those aged (whole days since their clock started, as the metrics' age bands
+    /// count) at least `min_days` and at most `max_days` at `now`.
+    pub fn aged(
+        mut self,
+        now: time::OffsetDateTime,
+        min_days: Option<i64>,
+        max_days: Option<i64>,
+    ) -> Self {
+        let days = |n: i64| time::Duration::days(n.clamp(0, 365_000));
+        self.since_at_or_before = min_days.map(|n| now - days(n));
+        self.since_after = max_days.map(|n| now - days(n.saturating_add(1)));
+        self
+    }
 }
 
 /// Deficiencies matching `query`, most urgent first (due time, then severity).
@@ -344,6 +372,33 @@ pub fn queue(tx: &mut Tx<'_>, query: &QueueQuery) -> store::Result<Vec<Stored<De
     }
     if let Some(now) = query.overdue_at {
         filters.push(Filter::Compare("due_at", Op::Lt, Value::Timestamp(now)));
+    }
+    if let Some(at) = query.since_at_or_before {
+        filters.push(Filter::Compare("since", Op::Le, Value::Timestamp(at)));
+    }
+    if let Some(at) = query.since_after {
+        filters.push(Filter::Compare("since", Op::Gt, Value::Timestamp(at)));
+    }
+    // Service and class are the encounter's: a deficiency about the chart as a whole
+    // (demographics) has none and is left out by either.
+    let mut encounter = Vec::new();
+    if let Some(service) = query
+        .service
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        encounter.push(Filter::TextPrefix("service", service.to_owned()));
+    }
+    if let Some(class) = query.encounter_class {
+        encounter.push(Filter::Compare(
+            "class",
+            Op::Eq,
+            Value::from(class.as_str()),
+        ));
+    }
+    if !encounter.is_empty() {
+        filters.push(Filter::refers::<Encounter>("encounter_id", encounter));
     }
     let limit = if query.limit <= 0 { 500 } else { query.limit };
     let mut found = tx.search::<Deficiency>(

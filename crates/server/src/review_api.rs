@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::routing::post;
 use privacy::{Action as AuditAction, Permission};
-use records::{Deficiency, DeficiencyStatus};
+use records::{Deficiency, DeficiencyStatus, EncounterClass};
 use review::{Action, QueueQuery};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -37,6 +37,16 @@ pub struct QueueBody {
     /// Only those past their due time.
     #[serde(default)]
     pub delinquent: bool,
+    /// Only those about an encounter of this hospital service (its start, ignoring case:
+    /// "surg" finds surgery).
+    pub service: Option<String>,
+    /// Only those about an encounter of this class (inpatient, outpatient, emergency,
+    /// telehealth).
+    pub class: Option<String>,
+    /// Only those at least this many days old (whole days since their clock started).
+    pub min_age_days: Option<i64>,
+    /// Only those at most this many days old.
+    pub max_age_days: Option<i64>,
     /// At most this many (default 200).
     pub limit: Option<i64>,
 }
@@ -54,6 +64,34 @@ impl QueueBody {
                 )
             })?);
         }
+        let encounter_class = match self.class.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(name) => Some(EncounterClass::parse(name).ok_or_else(|| {
+                WebError::bad(
+                    "class",
+                    format!("\"{name}\" is not inpatient, outpatient, emergency or telehealth"),
+                )
+            })?),
+        };
+        for (field, days) in [
+            ("min_age_days", self.min_age_days),
+            ("max_age_days", self.max_age_days),
+        ] {
+            if let Some(days) = days.filter(|d| !(0..=36_500).contains(d)) {
+                return Err(WebError::bad(
+                    field,
+                    format!("{days} is not a number of days from 0 to 36500"),
+                ));
+            }
+        }
+        if let (Some(min), Some(max)) = (self.min_age_days, self.max_age_days)
+            && min > max
+        {
+            return Err(WebError::bad(
+                "max_age_days",
+                format!("{max} is less than the least age asked for ({min})"),
+            ));
+        }
         Ok(QueueQuery {
             statuses,
             rule_id: self.rule.clone().filter(|r| !r.trim().is_empty()),
@@ -61,8 +99,12 @@ impl QueueBody {
             provider_id: self.provider,
             patient_id: self.patient,
             overdue_at: self.delinquent.then_some(now),
+            service: self.service.clone().filter(|s| !s.trim().is_empty()),
+            encounter_class,
             limit: self.limit.unwrap_or(200).clamp(1, 2000),
-        })
+            ..QueueQuery::default()
+        }
+        .aged(now, self.min_age_days, self.max_age_days))
     }
 }
 

@@ -12,7 +12,7 @@
 
 use crate::conn::Dialect;
 use crate::error::{Error, Result};
-use crate::table::Table;
+use crate::table::{Column, Table};
 use crate::tx::{Stored, Tx};
 use crate::value::Value;
 
@@ -198,10 +198,35 @@ pub enum Filter {
         /// database scan.
         or_mrn: Option<(String, Option<String>)>,
     },
+    /// The column holds the id of a current record of another table matching every one
+    /// of `filters` (a deficiency's encounter of a service): a subquery on that table,
+    /// whose columns are checked as the outer table's are. Made by [`Filter::refers`].
+    Refers {
+        /// The column holding the other record's id.
+        column: &'static str,
+        /// The other table.
+        table: &'static str,
+        /// Its columns.
+        columns: &'static [Column],
+        /// Conditions on it.
+        filters: Vec<Filter>,
+    },
     /// Any of these holds (an empty list matches nothing).
     Any(Vec<Filter>),
     /// All of these hold.
     All(Vec<Filter>),
+}
+
+impl Filter {
+    /// `column` holds the id of a current `T` matching every one of `filters`.
+    pub fn refers<T: Table>(column: &'static str, filters: Vec<Filter>) -> Self {
+        Self::Refers {
+            column,
+            table: T::TABLE,
+            columns: T::COLUMNS,
+            filters,
+        }
+    }
 }
 
 /// A sort key: column and whether descending.
@@ -211,16 +236,36 @@ pub struct Sort(pub &'static str, pub bool);
 const META: &[&str] = &["id", "version", "created_at", "updated_at"];
 const NAME_KEYS: &[&str] = &["family_key", "given_key"];
 
+/// The table a condition is about: its name and columns.
+#[derive(Clone, Copy)]
+struct Scope {
+    table: &'static str,
+    columns: &'static [Column],
+}
+
+impl Scope {
+    fn of<R: Table>() -> Self {
+        Self {
+            table: R::TABLE,
+            columns: R::COLUMNS,
+        }
+    }
+}
+
 fn check_column<R: Table>(column: &str) -> Result<()> {
+    check_in(Scope::of::<R>(), column)
+}
+
+fn check_in(scope: Scope, column: &str) -> Result<()> {
     let known = META.contains(&column)
-        || R::COLUMNS.iter().any(|c| c.name == column)
-        || (R::TABLE == "patients" && NAME_KEYS.contains(&column));
+        || scope.columns.iter().any(|c| c.name == column)
+        || (scope.table == "patients" && NAME_KEYS.contains(&column));
     if known {
         Ok(())
     } else {
         Err(Error::Database(format!(
             "search on {}: no column {column}",
-            R::TABLE
+            scope.table
         )))
     }
 }
@@ -237,7 +282,8 @@ fn like_escape(text: &str) -> String {
     out
 }
 
-fn build<R: Table>(
+fn build(
+    scope: Scope,
     filter: &Filter,
     dialect: Dialect,
     sql: &mut String,
@@ -245,12 +291,12 @@ fn build<R: Table>(
 ) -> Result<()> {
     match filter {
         Filter::Compare(column, op, value) => {
-            check_column::<R>(column)?;
+            check_in(scope, column)?;
             sql.push_str(&format!("{column} {} ?", op.sql()));
             params.push(value.clone());
         }
         Filter::In(column, values) => {
-            check_column::<R>(column)?;
+            check_in(scope, column)?;
             if values.is_empty() {
                 sql.push_str("1 = 0");
             } else {
@@ -260,7 +306,7 @@ fn build<R: Table>(
             }
         }
         Filter::IsNull(column) => {
-            check_column::<R>(column)?;
+            check_in(scope, column)?;
             sql.push_str(&format!("{column} IS NULL"));
         }
         Filter::NamePrefix(column, prefix) => {
@@ -269,7 +315,7 @@ fn build<R: Table>(
                     "{column} is not a folded name key"
                 )));
             }
-            check_column::<R>(column)?;
+            check_in(scope, column)?;
             let folded = fold_name(prefix);
             match dialect {
                 // Binary collation: a range over the key index.
@@ -287,13 +333,14 @@ fn build<R: Table>(
             }
         }
         Filter::TextPrefix(column, prefix) => {
-            check_column::<R>(column)?;
+            check_in(scope, column)?;
             sql.push_str(&format!("lower({column}) LIKE ? ESCAPE '\\'"));
             params.push(Value::Text(like_escape(&prefix.to_lowercase())));
         }
         Filter::ListHas(column, value) => {
-            check_column::<R>(column)?;
-            if !R::COLUMNS
+            check_in(scope, column)?;
+            if !scope
+                .columns
                 .iter()
                 .any(|c| c.name == *column && c.ty == crate::table::ColType::Json)
             {
@@ -313,10 +360,10 @@ fn build<R: Table>(
             value,
             or_mrn,
         } => {
-            if R::TABLE != "patients" {
+            if scope.table != "patients" {
                 return Err(Error::Database(format!(
                     "search on {}: only patients have identifiers",
-                    R::TABLE
+                    scope.table
                 )));
             }
             sql.push_str("id IN (SELECT patient_id FROM patient_identifiers WHERE value = ?");
@@ -335,6 +382,23 @@ fn build<R: Table>(
             }
             sql.push(')');
         }
+        Filter::Refers {
+            column,
+            table,
+            columns,
+            filters,
+        } => {
+            check_in(scope, column)?;
+            let inner = Scope {
+                table: *table,
+                columns: *columns,
+            };
+            sql.push_str(&format!(
+                "{column} IN (SELECT id FROM {table} WHERE deleted_at IS NULL AND "
+            ));
+            build(inner, &Filter::All(filters.clone()), dialect, sql, params)?;
+            sql.push(')');
+        }
         Filter::Any(filters) | Filter::All(filters) => {
             let joiner = if matches!(filter, Filter::Any(_)) {
                 " OR "
@@ -350,7 +414,7 @@ fn build<R: Table>(
                 if idx > 0 {
                     sql.push_str(joiner);
                 }
-                build::<R>(inner, dialect, sql, params)?;
+                build(scope, inner, dialect, sql, params)?;
             }
             sql.push(')');
         }
@@ -361,7 +425,8 @@ fn build<R: Table>(
 fn condition<R: Table>(filters: &[Filter], dialect: Dialect) -> Result<(String, Vec<Value>)> {
     let mut sql = String::new();
     let mut params = Vec::new();
-    build::<R>(
+    build(
+        Scope::of::<R>(),
         &Filter::All(filters.to_vec()),
         dialect,
         &mut sql,

@@ -31,7 +31,7 @@ pub enum ColType {
 }
 
 /// One column of a record table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
     /// Column name, equal to the record's serialized field name.
     pub name: &'static str,

@@ -42,6 +42,20 @@ pub enum ReviewCmd {
         /// Only those past their due time.
         #[arg(long)]
         delinquent: bool,
+        /// Only those about an encounter of this hospital service (its start, ignoring
+        /// case: surg finds surgery).
+        #[arg(long, value_name = "SERVICE")]
+        service: Option<String>,
+        /// Only those about an encounter of this class (inpatient, outpatient, emergency,
+        /// telehealth).
+        #[arg(long, value_name = "CLASS")]
+        class: Option<String>,
+        /// Only those at least this many days old (since their clock started).
+        #[arg(long, value_name = "DAYS")]
+        min_age: Option<u32>,
+        /// Only those at most this many days old.
+        #[arg(long, value_name = "DAYS")]
+        max_age: Option<u32>,
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: i64,
@@ -242,8 +256,26 @@ pub fn run(
             provider,
             patient,
             delinquent,
+            service,
+            class,
+            min_age,
+            max_age,
             limit,
         } => {
+            let encounter_class = match class.as_deref() {
+                None => None,
+                Some(name) => match records::EncounterClass::parse(name) {
+                    Some(c) => Some(c),
+                    None => bail!(
+                        "--class {name}: not one of inpatient, outpatient, emergency, telehealth"
+                    ),
+                },
+            };
+            if let (Some(min), Some(max)) = (min_age, max_age)
+                && min > max
+            {
+                bail!("--max-age {max}: less than --min-age {min}");
+            }
             let mut statuses = Vec::new();
             for name in &status {
                 match DeficiencyStatus::parse(name) {
@@ -253,16 +285,20 @@ pub fn run(
                     ),
                 }
             }
+            let now = store.clock().now();
             let query = QueueQuery {
                 statuses,
                 rule_id: rule,
                 assignee,
                 provider_id: provider,
                 patient_id: patient,
-                overdue_at: delinquent.then(|| store.clock().now()),
+                overdue_at: delinquent.then_some(now),
+                service,
+                encounter_class,
                 limit,
-            };
-            let now = store.clock().now();
+                ..QueueQuery::default()
+            }
+            .aged(now, min_age.map(i64::from), max_age.map(i64::from));
             let who = auditor.event(store, AuditAction::Read);
             let found = auditor.trail().write(store, |audited| {
                 review::queue_audited(audited, &who, &query)

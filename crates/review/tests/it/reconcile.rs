@@ -165,7 +165,118 @@ backend_tests!(
     fixing_the_cause_resolves_and_undoing_it_reopens,
     waivers_and_assignments_are_kept,
     a_disabled_rule_leaves_its_deficiencies,
+    the_queue_filters_by_service_class_and_age,
 );
+
+fn the_queue_filters_by_service_class_and_age(store: &TestStore) {
+    let rules = RuleSet::defaults().unwrap();
+    // An inpatient surgical stay with an unsigned progress note, and an emergency visit
+    // later that lacks its notes' signature and its diagnosis.
+    let (stay, visit) = store
+        .write(|tx| {
+            let c = complete_chart(tx);
+            let current: store::Stored<Encounter> = tx.get(c.encounter)?;
+            let mut stay = current.record.clone();
+            stay.service = Some("Surgery".into());
+            tx.update(&actor(), c.encounter, current.meta.version, &stay)?;
+            note(
+                tx,
+                &c,
+                NoteType::Progress,
+                ADMIT + time::Duration::days(1),
+                false,
+            );
+            let mut visit = stay.clone();
+            visit.class = EncounterClass::Emergency;
+            visit.service = Some("Emergency medicine".into());
+            visit.admit_at = DISCHARGE + time::Duration::days(20);
+            visit.discharge_at = Some(visit.admit_at + time::Duration::hours(4));
+            let visit = tx.create(&actor(), &visit)?.meta.id;
+            let at_visit = crate::charts::Chart {
+                encounter: visit,
+                ..c
+            };
+            note(
+                tx,
+                &at_visit,
+                NoteType::Progress,
+                DISCHARGE + time::Duration::days(20),
+                false,
+            );
+            Ok((c.encounter, visit))
+        })
+        .unwrap();
+    run(store, &rules);
+    let listed = |query: QueueQuery| -> Vec<store::Stored<Deficiency>> {
+        store.read(|tx| queue(tx, &query)).unwrap()
+    };
+    let all = open_queue(store);
+    let about = |found: &[store::Stored<Deficiency>]| -> Vec<Option<i64>> {
+        let mut encounters: Vec<Option<i64>> = found
+            .iter()
+            .map(|d| d.record.encounter_id.map(|e| e.0))
+            .collect();
+        encounters.sort_unstable();
+        encounters.dedup();
+        encounters
+    };
+    assert!(about(&all).contains(&Some(stay)) && about(&all).contains(&Some(visit)));
+    let surgery = listed(QueueQuery {
+        service: Some("surg".into()),
+        ..QueueQuery::default()
+    });
+    assert!(!surgery.is_empty());
+    assert_eq!(about(&surgery), vec![Some(stay)], "{surgery:#?}");
+    let emergency = listed(QueueQuery {
+        encounter_class: Some(EncounterClass::Emergency),
+        ..QueueQuery::default()
+    });
+    assert!(!emergency.is_empty());
+    assert_eq!(about(&emergency), vec![Some(visit)], "{emergency:#?}");
+    let none = listed(QueueQuery {
+        service: Some("surg".into()),
+        encounter_class: Some(EncounterClass::Emergency),
+        ..QueueQuery::default()
+    });
+    assert!(none.is_empty(), "{none:#?}");
+    assert_eq!(
+        listed(QueueQuery {
+            service: Some("  ".into()),
+            ..QueueQuery::default()
+        })
+        .len(),
+        all.len(),
+        "a blank service filters nothing"
+    );
+
+    // Ages in whole days since the clock started, the metrics' way, at both edges.
+    let now = store.clock().now();
+    let age = |d: &store::Stored<Deficiency>| (now - d.record.since).whole_days();
+    let mut ages: Vec<i64> = all.iter().map(age).collect();
+    ages.sort_unstable();
+    ages.dedup();
+    assert!(ages.len() >= 2, "{ages:?}");
+    for (min, max) in [
+        (Some(ages[0]), Some(ages[0])),
+        (Some(ages[1]), None),
+        (None, Some(ages[1] - 1)),
+        (Some(ages[0] + 1), Some(ages[1])),
+    ] {
+        let ids = |found: Vec<store::Stored<Deficiency>>| -> Vec<i64> {
+            let mut ids: Vec<i64> = found.iter().map(|d| d.meta.id).collect();
+            ids.sort_unstable();
+            ids
+        };
+        let expected = ids(all
+            .iter()
+            .filter(|d| min.is_none_or(|m| age(d) >= m) && max.is_none_or(|m| age(d) <= m))
+            .cloned()
+            .collect());
+        let got = ids(listed(QueueQuery::default().aged(now, min, max)));
+        assert_eq!(got, expected, "ages {min:?}..{max:?} of {ages:?}");
+        assert!(!got.is_empty());
+    }
+}
 
 fn a_step_re_reviews_only_what_was_written(store: &TestStore) {
     let rules = RuleSet::defaults().unwrap();

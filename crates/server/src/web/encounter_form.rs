@@ -129,7 +129,8 @@ fn form(
     }
 }
 
-fn providers(tx: &mut store::Tx<'_>) -> store::Result<Vec<Stored<Provider>>> {
+/// Every provider on file (the first 500 by name), for choosing one.
+pub(crate) fn providers(tx: &mut store::Tx<'_>) -> store::Result<Vec<Stored<Provider>>> {
     tx.select::<Provider>("1 = 1", &[], "family_name, given_name", 500)
 }
 

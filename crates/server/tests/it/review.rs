@@ -115,6 +115,42 @@ async fn the_technician_works_the_queue_over_the_api() {
         )
         .await;
     assert_eq!(bad_status.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for (filters, field) in [
+        (json!({"class": "ward"}), "class"),
+        (
+            json!({"min_age_days": 5, "max_age_days": 2}),
+            "max_age_days",
+        ),
+        (json!({"min_age_days": -1}), "min_age_days"),
+    ] {
+        let refused = h
+            .call("POST", "/api/review/queue", Some(&hana), Some(filters))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.to_string().contains(field), "{}", refused.body);
+    }
+    // The note is about no encounter: a class or service filter leaves it out.
+    for filters in [json!({"class": "inpatient"}), json!({"service": "surg"})] {
+        let none = h
+            .call("POST", "/api/review/queue", Some(&hana), Some(filters))
+            .await;
+        assert_eq!(none.status, StatusCode::OK, "{}", none.body);
+        assert_eq!(none.body["deficiencies"].as_array().map(Vec::len), Some(0));
+    }
+    let aged = h
+        .call(
+            "POST",
+            "/api/review/queue",
+            Some(&hana),
+            Some(json!({"status": ["waived"], "min_age_days": 0, "max_age_days": 3650})),
+        )
+        .await;
+    assert_eq!(
+        aged.body["deficiencies"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        aged.body
+    );
 
     let bo = h.login("bo").await;
     let refused = h
@@ -192,6 +228,44 @@ async fn the_queue_page_assigns_and_resolves() {
         )
         .await;
     assert!(html(&mine).contains("assigned · hana"), "{}", html(&mine));
+    // Filters by encounter class and age: the note belongs to no encounter.
+    let inpatient = h
+        .form(
+            "/review",
+            Some(&hana),
+            &[("token", &token), ("class", "inpatient")],
+        )
+        .await;
+    assert!(
+        html(&inpatient).contains("Nothing to chase."),
+        "{}",
+        html(&inpatient)
+    );
+    let young = h
+        .form(
+            "/review",
+            Some(&hana),
+            &[
+                ("token", &token),
+                ("min_age_days", "0"),
+                ("max_age_days", "30"),
+            ],
+        )
+        .await;
+    assert!(html(&young).contains("assigned · hana"), "{}", html(&young));
+    let bad_age = h
+        .form(
+            "/review",
+            Some(&hana),
+            &[("token", &token), ("min_age_days", "soon")],
+        )
+        .await;
+    assert_eq!(bad_age.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&bad_age).contains("soon&quot; is not a whole number"),
+        "{}",
+        html(&bad_age)
+    );
     let none = h
         .form(
             "/review/assign",

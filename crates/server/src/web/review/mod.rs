@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use privacy::Permission;
-use records::DeficiencyStatus;
+use records::{DeficiencyStatus, EncounterClass};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -38,11 +38,32 @@ struct FilterForm {
     assignee: String,
     #[serde(default)]
     delinquent: String,
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    class: String,
+    #[serde(default)]
+    min_age_days: String,
+    #[serde(default)]
+    max_age_days: String,
+}
+
+/// A whole number typed into `field`, if any.
+fn number(field: &str, text: &str) -> Result<Option<i64>, WebError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| WebError::bad(field, format!("\"{text}\" is not a whole number")))
 }
 
 impl FilterForm {
-    fn body(&self) -> QueueBody {
-        QueueBody {
+    fn body(&self) -> Result<QueueBody, WebError> {
+        Ok(QueueBody {
             status: Some(self.status.trim().to_owned())
                 .filter(|s| !s.is_empty() && s != "open")
                 .into_iter()
@@ -50,12 +71,22 @@ impl FilterForm {
             rule: Some(self.rule.clone()),
             assignee: Some(self.assignee.clone()),
             delinquent: !self.delinquent.is_empty(),
+            provider: number("provider", &self.provider)?,
+            service: Some(self.service.clone()),
+            class: Some(self.class.clone()),
+            min_age_days: number("min_age_days", &self.min_age_days)?,
+            max_age_days: number("max_age_days", &self.max_age_days)?,
             ..QueueBody::default()
-        }
+        })
     }
 }
 
-fn filters(nav: &Nav, form: &FilterForm) -> Markup {
+fn filters(
+    nav: &Nav,
+    form: &FilterForm,
+    physicians: &[(String, String)],
+    errors: &[(String, String)],
+) -> Markup {
     html! {
         form.filters method="post" action="/review" {
             (token_field(nav))
@@ -70,6 +101,26 @@ fn filters(nav: &Nav, form: &FilterForm) -> Markup {
             input #rule name="rule" value=(form.rule) placeholder="e.g. discharge-summary-missing";
             label for="assignee" { "Assigned to" }
             input #assignee name="assignee" value=(form.assignee);
+            label for="provider" { "Physician" }
+            select #provider name="provider" {
+                option value="" { "any" }
+                @for (id, name) in physicians { option value=(id) selected[form.provider.trim() == id] { (name) } }
+            }
+            (field_error(errors, "provider"))
+            label for="service" { "Service" }
+            input #service name="service" value=(form.service) placeholder="e.g. surgery";
+            label for="class" { "Encounter class" }
+            select #class name="class" {
+                option value="" { "any" }
+                @for c in EncounterClass::ALL { option value=(c.as_str()) selected[form.class == c.as_str()] { (c.as_str()) } }
+            }
+            (field_error(errors, "class"))
+            label for="min_age_days" { "Age from (days)" }
+            input #min_age_days name="min_age_days" type="number" min="0" value=(form.min_age_days);
+            (field_error(errors, "min_age_days"))
+            label for="max_age_days" { "to (days)" }
+            input #max_age_days name="max_age_days" type="number" min="0" value=(form.max_age_days);
+            (field_error(errors, "max_age_days"))
             label { input type="checkbox" name="delinquent" value="1" checked[!form.delinquent.is_empty()]; " Past due only" }
             button type="submit" { "Show" }
         }
@@ -120,6 +171,7 @@ fn row(nav: &Nav, item: &review::QueueItem, now: time::OffsetDateTime) -> Markup
 fn listing(
     nav: &Nav,
     form: &FilterForm,
+    physicians: &[(String, String)],
     found: &[review::QueueItem],
     errors: &[(String, String)],
     now: time::OffsetDateTime,
@@ -130,7 +182,7 @@ fn listing(
         .count();
     html! {
         p { (found.len()) " deficiencies shown, " (late) " past due. Most urgent first. " a href="/review/metrics" { "Delinquency metrics" } " · " a href="/review/queries/open" { "Open physician queries" } " · " a href="#tasks" { "Follow-up tasks" } }
-        (filters(nav, form))
+        (filters(nav, form, physicians, errors))
         @if !errors.is_empty() { p.error role="alert" { "Nothing was changed; see below." } }
         (field_error(errors, "to"))
         (field_error(errors, "reason"))
@@ -158,12 +210,34 @@ async fn show(
     errors: &[(String, String)],
     status: StatusCode,
 ) -> PageResult {
-    let found = queue(state, principal.clone(), form.body()).await?;
+    // A filter refused (a bad number, an unknown class) is shown beside its field.
+    let mut errors = errors.to_vec();
+    let mut status = status;
+    let found = match form.body() {
+        Ok(body) => queue(state, principal.clone(), body).await,
+        Err(refused) => Err(refused),
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(WebError::BadRequest { field, reason }) => {
+            errors.push((field, reason));
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+            Vec::new()
+        }
+        Err(other) => return Err(Refusal(other)),
+    };
     let chased = tasks::open_tasks(state, principal).await?;
+    let physicians: Vec<(String, String)> = state
+        .blocking(|state| Ok(state.store.read(crate::web::encounter_form::providers)?))
+        .await?
+        .iter()
+        .map(|p| (p.meta.id.to_string(), p.record.display_name()))
+        .collect();
     let nav = nav(state, principal);
     let now = state.store.clock().now();
+    let errors = &errors[..];
     let body = html! {
-        (listing(&nav, &form, &found, errors, now))
+        (listing(&nav, &form, &physicians, &found, errors, now))
         (tasks::section(&nav, &chased, errors, now))
     };
     Ok(html(status, page("Chart review", Some(&nav), body)))
