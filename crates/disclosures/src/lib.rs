@@ -14,6 +14,8 @@
 //! - `pdf`, `packet`: a small PDF writer and the packet laid out on it.
 //! - `desk`: intake, review, release, denial, extension, queue, consents, the accounting
 //!   of disclosures; each with its audit entries in the caller's transaction.
+//! - `deid`: research extracts, de-identified by Safe Harbor or a limited data set under a
+//!   data use agreement, with a k-anonymity check over the chosen quasi-identifiers.
 //!
 //! Invariants:
 //! - Nothing is released while a defect remains, and a release always enters a
@@ -23,6 +25,7 @@
 //!   and in the audit entry.
 //! - No clock is read here: the day is the audited transaction's.
 
+mod deid;
 mod desk;
 mod fees;
 mod packet;
@@ -31,6 +34,10 @@ mod scope;
 mod sensitive;
 mod validate;
 
+pub use deid::{
+    DuaSummary, Extract, ExtractOptions, Format, Method, Report, SmallClass, add_dua, duas,
+    research_extract, restricted_zip3, safe_harbor_zip3,
+};
 pub use desk::{
     ACCOUNTING_YEARS, Accounting, DAYS_TO_ACT, QueueRow, Released, Review, accounting, add_consent,
     audit_categories, check, consents_of, deny, enter_disclosure, extend, intake, queue, release,

@@ -67,8 +67,8 @@ pub use patient::{
 pub use physician_query::{OTHER, PhysicianQuery, QueryStatus, UNDETERMINED};
 pub use remittance::{RemittanceAdvice, RemittanceStatus, UnmatchedPayment};
 pub use roi::{
-    Authorization, Consent, ConsentKind, Delivery, Disclosure, LegalBasis, ReleaseCategory,
-    RequesterKind, RoiRequest, RoiStatus,
+    Authorization, Consent, ConsentKind, DataUseAgreement, Delivery, Disclosure, LegalBasis,
+    ReleaseCategory, RequesterKind, RoiRequest, RoiStatus,
 };
 pub use surveillance_alert::{ALERT_METHODS, AlertLevel, AlertStatus, SurveillanceAlert};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};

@@ -577,3 +577,59 @@ impl Validate for Consent {
         }
     }
 }
+
+/// A data use agreement (45 CFR 164.514(e)(4)): what lets a limited data set go to a
+/// researcher. Not a patient's record: it names the recipient, the permitted purpose and
+/// the day it ends; an extract under it is refused before it is signed or after it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataUseAgreement {
+    /// Who receives the data (a person or study).
+    pub recipient: String,
+    /// Their organisation.
+    pub organization: Option<String>,
+    /// The research, public-health or operations purpose the data may be used for.
+    pub purpose: String,
+    /// The day it was signed.
+    #[serde(with = "iso_date")]
+    pub signed_on: Date,
+    /// The last day it allows an extract (inclusive).
+    #[serde(with = "iso_date")]
+    pub expires_on: Date,
+    /// Anything the desk should know (the study number, the IRB).
+    pub note: Option<String>,
+    /// Who recorded it.
+    pub recorded_by: String,
+}
+
+impl RecordKind for DataUseAgreement {
+    const KIND: &'static str = "data_use_agreement";
+}
+
+impl DataUseAgreement {
+    /// The agreement's number as the desk writes it.
+    pub fn number(id: i64) -> String {
+        format!("DUA-{id}")
+    }
+
+    /// Whether an extract may be made under it on `day`.
+    pub fn in_force(&self, day: Date) -> bool {
+        day >= self.signed_on && day <= self.expires_on
+    }
+}
+
+impl Validate for DataUseAgreement {
+    fn check(&self, v: &mut Validator) {
+        v.required("recipient", &self.recipient);
+        v.max_len("recipient", &self.recipient, 200);
+        v.optional_text("organization", self.organization.as_deref(), 200);
+        v.required("purpose", &self.purpose);
+        v.max_len("purpose", &self.purpose, 1000);
+        v.ordered(
+            "expires_on",
+            Some(self.signed_on),
+            Some(self.expires_on),
+            "signed_on",
+        );
+        v.optional_text("note", self.note.as_deref(), 1000);
+    }
+}

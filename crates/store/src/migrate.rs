@@ -195,6 +195,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_mpi_models.sql"),
         postgres: include_str!("../migrations/postgres/0030_mpi_models.sql"),
     },
+    Migration {
+        version: 31,
+        name: "data_use_agreements",
+        sqlite: include_str!("../migrations/sqlite/0031_data_use_agreements.sql"),
+        postgres: include_str!("../migrations/postgres/0031_data_use_agreements.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -11,7 +11,7 @@ use records::{
     Patient, PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
     RemittanceAdvice, SurveillanceAlert, WriteOffRequest,
 };
-use records::{Consent, Disclosure, RoiRequest};
+use records::{Consent, DataUseAgreement, Disclosure, RoiRequest};
 
 macro_rules! tables {
     ($($record:ty => $table:literal $(unique $unique:expr,)? $(derived $derived:expr => $values:expr,)? $(identifiers $identifiers:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
@@ -188,5 +188,9 @@ tables! {
     Consent => "consents" [
         patient_id: Int, kind: Text, categories: Json, recipient: Text, encounter_id: Int,
         effective_from: Date, effective_to: Date, revoked_on: Date, note: Text, recorded_by: Text,
+    ];
+    DataUseAgreement => "data_use_agreements" [
+        recipient: Text, organization: Text, purpose: Text, signed_on: Date, expires_on: Date,
+        note: Text, recorded_by: Text,
     ];
 }

@@ -18,6 +18,7 @@ mod mpi;
 mod mpi_work;
 mod patient;
 mod query;
+mod research;
 mod retention;
 mod review;
 mod review_tasks;

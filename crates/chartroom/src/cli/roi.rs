@@ -21,7 +21,7 @@ use time::Date;
 /// The facility's fee schedule file, read from the data directory when present.
 pub const FEES_FILE: &str = "roi-fees.toml";
 
-fn date(text: &str) -> Result<Date, String> {
+pub(crate) fn date(text: &str) -> Result<Date, String> {
     Date::parse(
         text.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
@@ -217,6 +217,12 @@ pub enum RoiCmd {
         #[arg(long)]
         reason: String,
     },
+    /// A research extract of every patient: Safe Harbor or a limited data set under a data
+    /// use agreement, k-anonymous over the chosen quasi-identifiers, with its report.
+    Extract(Box<super::research::ExtractArgs>),
+    /// Data use agreements for limited data sets: add, list.
+    #[command(subcommand)]
+    Dua(super::research::DuaCmd),
     /// The queue: open requests, due first (or those of --status).
     List {
         /// received, validated, released, denied (repeat).
@@ -478,6 +484,8 @@ pub fn run(
             );
             Ok(())
         }
+        RoiCmd::Extract(args) => super::research::run_extract(store, auditor, *args, json),
+        RoiCmd::Dua(cmd) => super::research::run_dua(store, auditor, cmd, json),
         RoiCmd::List { status, limit } => {
             let rows = trail.write(store, |a| Ok(disclosures::queue(a, &who, &status, limit)?))?;
             if json {

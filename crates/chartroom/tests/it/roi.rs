@@ -126,3 +126,112 @@ fn a_request_is_validated_released_and_accounted() {
     let listed = json(&data, &["consent", "list", "1"]);
     assert_eq!(listed.as_array().unwrap().len(), 1);
 }
+
+/// `roi extract`: a Safe Harbor extract with small classes suppressed, its report and
+/// manifest beside it; an extract that is not k-anonymous is refused and writes nothing; a
+/// limited data set goes under a recorded agreement and keeps birth dates.
+#[test]
+fn research_extracts_are_written_with_their_report_and_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "40", "--seed", "16"]));
+    let refused_dir = dir.path().join("refused");
+    let refused = chartroom(
+        &data,
+        &[
+            "roi",
+            "extract",
+            "--safe-harbor",
+            "--k",
+            "5",
+            "--out",
+            refused_dir.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(error.contains("smallest class"), "{error}");
+    assert!(!refused_dir.join("extract.csv").exists(), "nothing written");
+
+    let out = dir.path().join("sh");
+    let report = json(
+        &data,
+        &[
+            "roi",
+            "extract",
+            "--safe-harbor",
+            "--k",
+            "3",
+            "--suppress",
+            "--quasi",
+            "age_band,sex",
+            "--format",
+            "ndjson",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(report["method"], "safe_harbor");
+    assert!(report["smallest_class"].as_u64().unwrap() >= 3);
+    assert_eq!(
+        report["records"].as_u64().unwrap() + report["suppressed_records"].as_u64().unwrap(),
+        40
+    );
+    let rows = std::fs::read_to_string(out.join("extract.ndjson")).unwrap();
+    assert_eq!(
+        rows.lines().count() as u64,
+        report["records"].as_u64().unwrap()
+    );
+    let first: Value = serde_json::from_str(rows.lines().next().unwrap()).unwrap();
+    assert!(first.get("birth_date").is_none() && first.get("zip3").is_some());
+    let manifest = std::fs::read_to_string(out.join("manifest.sha256")).unwrap();
+    assert!(
+        manifest.contains(report["sha256"].as_str().unwrap()),
+        "{manifest}"
+    );
+    assert!(manifest.contains("report.json"));
+    stdout(&chartroom(
+        &data,
+        &["verify-manifest", out.to_str().unwrap()],
+    ));
+
+    let without = chartroom(&data, &["roi", "extract", "--limited", "--out", "x"]);
+    assert!(String::from_utf8_lossy(&without.stderr).contains("--dua"));
+    let dua = json(
+        &data,
+        &[
+            "roi",
+            "dua",
+            "add",
+            "--recipient",
+            "Dr. Vega",
+            "--purpose",
+            "readmissions",
+            "--expires",
+            "2099-12-31",
+        ],
+    );
+    let id = dua["meta"]["id"].as_i64().unwrap().to_string();
+    let lds = dir.path().join("lds");
+    let report = json(
+        &data,
+        &[
+            "roi",
+            "extract",
+            "--limited",
+            "--dua",
+            &id,
+            "--k",
+            "1",
+            "--out",
+            lds.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(report["dua"]["number"], format!("DUA-{id}"));
+    let csv = std::fs::read_to_string(lds.join("extract.csv")).unwrap();
+    assert!(
+        csv.starts_with("research_id,age,age_band,birth_date,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 41);
+}
