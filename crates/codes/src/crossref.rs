@@ -62,12 +62,23 @@ impl MainTerms {
                     // The whole title and its first word group only: "Altitude, high" is
                     // a term with a qualifier, not a synonym list, so "high" must not find it.
                     for (k, v) in variants(&t.title).enumerate() {
-                        // The first main term of a title wins: a second "Cancer" row is a
-                        // split of "Cancer(o)phobia", not the condition.
-                        if k < 2 {
-                            by_title.entry(v.clone()).or_insert(i as u32);
+                        // "Pneumothorax NOS" is looked up as "Pneumothorax": NOS and NEC
+                        // are conventions, not part of the name (Guidelines I.A.5, I.A.9).
+                        let bare = v
+                            .strip_suffix(" nos")
+                            .or_else(|| v.strip_suffix(" nec"))
+                            .map(str::to_owned);
+                        for v in std::iter::once(v).chain(bare) {
+                            // The first main term of a title wins: a second "Cancer" row
+                            // is a split of "Cancer(o)phobia", not the condition.
+                            if k < 2 {
+                                by_title.entry(v.clone()).or_insert(i as u32);
+                            }
+                            let list = by_variant.entry(v).or_insert_with(Vec::new);
+                            if !list.contains(&(i as u32)) {
+                                list.push(i as u32);
+                            }
                         }
-                        by_variant.entry(v).or_insert_with(Vec::new).push(i as u32);
                     }
                 }
             }

@@ -14,6 +14,7 @@
 //! [`CmRelease::is_billable_packed`] with codes packed by [`pack`].
 #![deny(missing_docs)]
 
+mod abbreviations;
 pub mod cm;
 mod cm_search;
 pub mod code;
@@ -35,8 +36,10 @@ mod release;
 mod search;
 pub mod simple;
 pub mod sources;
+mod terminology;
 mod word_parts;
 
+pub use abbreviations::{Meaning as AbbreviationMeaning, meanings as abbreviation_meanings};
 pub use cm::CmRelease;
 pub use code::{normalize, pack, unpack};
 pub use coding_edits::{
@@ -56,4 +59,5 @@ pub use query::{CodeDetail, CodeTitle, InheritedNote, SearchHit, Validation};
 pub use release::{Origin, ReleaseInfo, System, parse_date};
 pub use search::{SearchIndex, Source};
 pub use simple::SimpleRelease;
+pub use terminology::{LayName, SplitWord, TermHelp};
 pub use word_parts::{PartKind, WordPart, split_word, word_parts};

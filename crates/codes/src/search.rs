@@ -686,7 +686,6 @@ fn damerau(a: &[char], b: &[char]) -> usize {
 
 mod words;
 
-pub(crate) use words::ABBREVIATIONS;
 pub(crate) use words::SELECTORS;
 use words::{FILLER, MAX_SOFT_TOKENS};
 

@@ -16,6 +16,8 @@
 //!   delinquency rate against monthly discharges, the suspension list.
 //! - `trend`: the delinquency rate at each month's end, rebuilt from the deficiencies'
 //!   due and closing times.
+//! - `encounter_edits`: the coding edits of one stored encounter as its claim carries them
+//!   (diagnoses in sequence with POA, inpatient rules for a stay), for the CLI, API and pages.
 //! - POA-exempt codes: `codes::PoaExempt`, re-exported.
 //! - `queries`: physician queries about deficiencies (compliant: indicators quoted, Other and
 //!   Clinically undetermined always offered, no leading phrasing), answered once or
@@ -34,6 +36,7 @@
 //!   transaction.
 
 mod audited;
+mod encounter_edits;
 mod facts;
 mod findings;
 mod follow_up;
@@ -50,6 +53,10 @@ pub use audited::{
     task_audited, tasks_audited,
 };
 pub use codes::PoaExempt;
+pub use encounter_edits::{
+    EncounterCoding, EncounterEdits, ListedDiagnosis, edits_patient, encounter_coding_edits,
+    read_encounter_coding,
+};
 pub use facts::{
     ChartFacts, CoverageFacts, DiagnosisFacts, EncounterFacts, NoteFacts, PatientFacts,
     ProcedureFacts,

@@ -85,15 +85,36 @@ pub struct ValidateBody {
     system: String,
     /// The code, with or without its dot.
     code: String,
-    /// Date of service (today when absent).
+    /// Date of service and the patient's sex and age.
+    #[serde(flatten)]
+    #[schema(inline)]
+    on: ServiceFields,
+}
+
+/// The date of service and the patient's sex and age, as the code-set edits read them.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ServiceFields {
+    /// Date of service, `YYYY-MM-DD` (today when absent): picks the release.
     #[serde(default)]
     date: Option<String>,
-    /// `F` or `M`, for sex edits.
+    /// `F` or `M`, for sex-specific codes and sex edits.
     #[serde(default)]
     sex: Option<String>,
     /// Age in years on the date of service, for age edits.
     #[serde(default)]
     age: Option<u16>,
+}
+
+impl ServiceFields {
+    /// The date of service and the patient, or a 422 naming the field.
+    fn read(&self, state: &AppState) -> Result<(Date, codes::Patient), WebError> {
+        let dos = date_of_service(state, self.date.as_deref())?;
+        let patient = codes::Patient {
+            sex: sex(self.sex.as_deref())?,
+            age_years: self.age,
+        };
+        Ok((dos, patient))
+    }
 }
 
 /// `POST /api/codes/validate`: exists, billable on the date, billable children, edits.
@@ -102,17 +123,7 @@ pub async fn validate(
     crate::body::JsonBody(body): crate::body::JsonBody<ValidateBody>,
 ) -> Result<Json<Value>, WebError> {
     let system = system("system", &body.system)?;
-    let dos = date_of_service(&state, body.date.as_deref())?;
-    let sex = match body.sex.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some("F" | "f") => Some(Sex::Female),
-        Some("M" | "m") => Some(Sex::Male),
-        Some(other) => return Err(WebError::bad("sex", format!("\"{other}\" is not F or M"))),
-    };
-    let patient = codes::Patient {
-        sex,
-        age_years: body.age,
-    };
+    let (dos, patient) = body.on.read(&state)?;
     let validation = state
         .blocking(move |state| {
             state
@@ -146,5 +157,249 @@ pub async fn show(
         .await?;
     Ok(Json(
         serde_json::to_value(detail).map_err(WebError::internal)?,
+    ))
+}
+
+/// An answer to an earlier question of the encoder or the PCS builder.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AnswerBody {
+    /// The question's id (`S93.402`, or a PCS axis such as `approach`).
+    question: String,
+    /// The choice's value (`A`, `M77.11`, `4`).
+    value: String,
+}
+
+fn answers(list: Vec<AnswerBody>) -> Result<Vec<(String, String)>, WebError> {
+    list.into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if a.question.trim().is_empty() {
+                return Err(WebError::bad(
+                    &format!("answers[{i}].question"),
+                    "is required",
+                ));
+            }
+            if a.value.trim().is_empty() {
+                return Err(WebError::bad(&format!("answers[{i}].value"), "is required"));
+            }
+            Ok((a.question.trim().to_owned(), a.value.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// The patient's sex as the code-set edits read it.
+pub(crate) fn sex(text: Option<&str>) -> Result<Option<Sex>, WebError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("F" | "f") => Ok(Some(Sex::Female)),
+        Some("M" | "m") => Ok(Some(Sex::Male)),
+        Some(other) => Err(WebError::bad("sex", format!("\"{other}\" is not F or M"))),
+    }
+}
+
+/// Longest statement taken (the encoder reads its first 64 words).
+pub(crate) const MAX_STATEMENT: usize = 100_000;
+
+/// A diagnostic statement to encode.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EncodeBody {
+    /// The statement as the physician wrote it.
+    statement: String,
+    /// Date of service and the patient's sex and age.
+    #[serde(flatten)]
+    #[schema(inline)]
+    on: ServiceFields,
+    /// Answers to the questions of an earlier answer.
+    #[serde(default)]
+    answers: Vec<AnswerBody>,
+}
+
+/// `POST /api/codes/encode`: the ICD-10-CM codes for a statement, with the Index path,
+/// Tabular checks and notes applied (each with its source), open questions and their
+/// choices, or the nearest Index terms when there is no entry.
+pub async fn encode(
+    State(state): State<AppState>,
+    crate::body::JsonBody(body): crate::body::JsonBody<EncodeBody>,
+) -> Result<Json<Value>, WebError> {
+    let statement = statement_field(&body.statement)?;
+    let (dos, patient) = body.on.read(&state)?;
+    let req = codes::EncodeRequest {
+        statement,
+        patient,
+        answers: answers(body.answers)?,
+    };
+    let encoding = state
+        .blocking(move |state| state.codes.encode(&req, dos).map_err(code_error))
+        .await?;
+    let complete = encoding.complete();
+    let mut value = serde_json::to_value(encoding).map_err(WebError::internal)?;
+    value["complete"] = json!(complete);
+    value["date_of_service"] = json!(dos.to_string());
+    Ok(Json(value))
+}
+
+/// The statement, or a 422 naming it.
+pub(crate) fn statement_field(text: &str) -> Result<String, WebError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(WebError::bad("statement", "is required"));
+    }
+    if text.len() > MAX_STATEMENT {
+        return Err(WebError::bad(
+            "statement",
+            format!("is {} bytes; at most {MAX_STATEMENT}", text.len()),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A procedure statement for the ICD-10-PCS builder.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BuildPcsBody {
+    /// The procedure statement ("laparoscopic appendectomy"); may be empty.
+    #[serde(default)]
+    statement: String,
+    /// Date of service (today when absent).
+    #[serde(default)]
+    date: Option<String>,
+    /// Answers by axis (`approach`, `device`, or `1`-`7`).
+    #[serde(default)]
+    answers: Vec<AnswerBody>,
+}
+
+/// `POST /api/codes/build-pcs`: the axes chosen so far, the next question with only the
+/// values a table row allows, or the finished code.
+pub async fn build_pcs(
+    State(state): State<AppState>,
+    crate::body::JsonBody(body): crate::body::JsonBody<BuildPcsBody>,
+) -> Result<Json<Value>, WebError> {
+    if body.statement.len() > MAX_STATEMENT {
+        return Err(WebError::bad(
+            "statement",
+            format!("is {} bytes; at most {MAX_STATEMENT}", body.statement.len()),
+        ));
+    }
+    let dos = date_of_service(&state, body.date.as_deref())?;
+    let req = codes::PcsBuildRequest {
+        statement: body.statement,
+        answers: answers(body.answers)?,
+    };
+    let built = state
+        .blocking(move |state| state.codes.build_pcs(&req, dos).map_err(code_error))
+        .await?;
+    Ok(Json(
+        serde_json::to_value(built).map_err(WebError::internal)?,
+    ))
+}
+
+/// Diagnosis codes to check together.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EditsBody {
+    /// The ICD-10-CM codes as listed, first-listed first.
+    codes: Vec<String>,
+    /// Date of service and the patient's sex and age.
+    #[serde(flatten)]
+    #[schema(inline)]
+    on: ServiceFields,
+}
+
+/// `POST /api/codes/edits`: the coding edits over a list of diagnosis codes, each with its
+/// rule and source.
+pub async fn edits(
+    State(state): State<AppState>,
+    crate::body::JsonBody(body): crate::body::JsonBody<EditsBody>,
+) -> Result<Json<Value>, WebError> {
+    if body.codes.is_empty() {
+        return Err(WebError::bad("codes", "list at least one code"));
+    }
+    if let Some(i) = body.codes.iter().position(|c| c.trim().is_empty()) {
+        return Err(WebError::bad(&format!("codes[{i}]"), "is empty"));
+    }
+    let (dos, patient) = body.on.read(&state)?;
+    let edits = state
+        .blocking(move |state| {
+            let listed: Vec<&str> = body.codes.iter().map(String::as_str).collect();
+            state
+                .codes
+                .coding_edits(&listed, dos, &patient)
+                .map_err(code_error)
+        })
+        .await?;
+    Ok(Json(
+        json!({ "date_of_service": dos.to_string(), "edits": edits }),
+    ))
+}
+
+/// `GET /api/encounters/{id}/coding-edits`: the stored encounter's coding edits as its
+/// claim carries them (diagnoses in sequence with POA; an inpatient stay gets the POA and
+/// principal rules), audited as a read of the patient's encounters and codes.
+pub async fn encounter_edits(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<crate::auth::Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    let edits = state
+        .blocking(move |state| read_encounter_edits(state, &principal, id))
+        .await?;
+    Ok(Json(
+        serde_json::to_value(edits).map_err(WebError::internal)?,
+    ))
+}
+
+/// Reads an encounter's coding edits and audits the read (one entry naming the patient).
+pub(crate) fn read_encounter_edits(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    id: i64,
+) -> Result<review::EncounterEdits, WebError> {
+    let coding = state
+        .store
+        .read(|tx| review::read_encounter_coding(tx, id))?;
+    let edits = review::encounter_coding_edits(&state.codes, &coding).map_err(code_error)?;
+    let patient = coding.patient.meta.id;
+    state.trail.write(&state.store, |audited| {
+        let event = principal
+            .event(audited.now(), privacy::Action::Read)
+            .patient(records::PatientId(patient))
+            .record("encounter", id)
+            .categories(&[
+                privacy::DataCategory::Encounters,
+                privacy::DataCategory::Diagnoses,
+            ])
+            .reason("coding edits");
+        audited.append(&event)
+    })?;
+    Ok(edits)
+}
+
+/// A term for the terminology helper.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TermBody {
+    /// A term, abbreviation or phrase ("MS", "heart attack", "cholecystectomy").
+    text: String,
+}
+
+/// `POST /api/codes/term`: every meaning of each abbreviation, the Index term a lay name
+/// leads to, words split into their parts, the nearest Index terms.
+pub async fn term(
+    State(state): State<AppState>,
+    crate::body::JsonBody(body): crate::body::JsonBody<TermBody>,
+) -> Result<Json<Value>, WebError> {
+    let text = body.text.trim().to_owned();
+    if text.is_empty() {
+        return Err(WebError::bad("text", "is required"));
+    }
+    if text.len() > 1_000 {
+        return Err(WebError::bad(
+            "text",
+            format!("is {} bytes; at most 1000", text.len()),
+        ));
+    }
+    let help = state
+        .blocking(move |state| state.codes.terminology(&text).map_err(code_error))
+        .await?;
+    Ok(Json(
+        serde_json::to_value(help).map_err(WebError::internal)?,
     ))
 }

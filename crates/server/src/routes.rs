@@ -136,6 +136,50 @@ fn table() -> Vec<Entry> {
         )
         .takes::<codes_api::ValidateBody>(),
         route(
+            M::POST,
+            "/api/codes/encode",
+            SignedIn,
+            false,
+            "encode a diagnostic statement: ICD-10-CM codes with the Index path, Tabular checks and notes applied, open questions with their choices",
+            post(codes_api::encode),
+        )
+        .takes::<codes_api::EncodeBody>(),
+        route(
+            M::POST,
+            "/api/codes/build-pcs",
+            SignedIn,
+            false,
+            "build an ICD-10-PCS code axis by axis from a procedure statement (only values a table row allows)",
+            post(codes_api::build_pcs),
+        )
+        .takes::<codes_api::BuildPcsBody>(),
+        route(
+            M::POST,
+            "/api/codes/edits",
+            SignedIn,
+            false,
+            "coding edits over a list of diagnosis codes, each with its rule and source",
+            post(codes_api::edits),
+        )
+        .takes::<codes_api::EditsBody>(),
+        route(
+            M::POST,
+            "/api/codes/term",
+            SignedIn,
+            false,
+            "terminology helper: abbreviation meanings, the Index term a lay name leads to, word parts",
+            post(codes_api::term),
+        )
+        .takes::<codes_api::TermBody>(),
+        route(
+            M::GET,
+            "/api/encounters/{id}/coding-edits",
+            Needs(P::ReadCodes),
+            true,
+            "a stored encounter's coding edits as its claim carries them (POA and principal rules for a stay)",
+            get(codes_api::encounter_edits),
+        ),
+        route(
             M::GET,
             "/api/codes/{system}/{code}",
             SignedIn,

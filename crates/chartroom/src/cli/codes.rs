@@ -5,7 +5,7 @@
 //! `<data dir>/codes/`); this module only parses arguments and prints.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -13,6 +13,8 @@ use codes::{CodeSets, EncodeRequest, Encoding, ImportRequest, Patient, Question,
 use store::Clock;
 use time::Date;
 
+use crate::cli::audited::CliAuditor;
+use crate::config::StorageArgs;
 use crate::output;
 
 /// Code-set commands.
@@ -79,9 +81,12 @@ pub enum CodesCmd {
     /// Coding edits on an encounter's diagnosis codes, first-listed first: invalid or header
     /// codes, duplicates, Excludes1 pairs, manifestation first, missing code-first /
     /// use-additional partners, external cause first, MCE sex and age; each with its source.
+    /// Given one number, the stored encounter with that id is read (its diagnoses in
+    /// sequence, their POA indicators, the patient's sex and age, the admission's date; an
+    /// inpatient stay also gets the POA and principal-diagnosis rules), audited as a read.
     Edits {
-        /// The diagnosis codes as listed on the claim.
-        #[arg(required = true)]
+        /// An encounter id, or the diagnosis codes as listed on the claim.
+        #[arg(required = true, value_name = "ENCOUNTER|CODES")]
         codes: Vec<String>,
         /// Date of service (YYYY-MM-DD); today when absent.
         #[arg(long)]
@@ -102,6 +107,14 @@ pub enum CodesCmd {
         /// several. On a terminal, open questions are asked instead.
         #[arg(long = "answer", value_name = "AXIS=VALUE")]
         answers: Vec<String>,
+    },
+    /// The terminology helper: every meaning of each abbreviation ("MS"), the Index term a
+    /// lay name leads to ("heart attack"), words split into their parts
+    /// ("cholecystectomy"), and the nearest Alphabetic Index terms.
+    Term {
+        /// A term, abbreviation or phrase.
+        #[arg(required = true)]
+        text: Vec<String>,
     },
     /// Import a release file in the publisher's format without a rebuild.
     Import {
@@ -175,7 +188,8 @@ fn system_arg(s: &str) -> Result<System> {
 }
 
 /// Runs a `codes` subcommand against the code sets for `data_dir`.
-pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
+pub fn run(cmd: CodesCmd, json: bool, storage: &StorageArgs) -> Result<()> {
+    let data_dir = storage.data_dir.as_path();
     let mut sets = CodeSets::open(data_dir).context("loading code sets")?;
     match cmd {
         CodesCmd::Search {
@@ -366,6 +380,19 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
             codes: list,
             date,
             patient,
+        } if encounter_arg(&list).is_some() => {
+            if date.is_some() || patient.sex.is_some() || patient.age.is_some() {
+                bail!(
+                    "--date, --sex and --age are read from the stored encounter; give codes to set them"
+                );
+            }
+            let id = encounter_arg(&list).unwrap_or_default();
+            encounter_edits(&sets, storage, id, json)?;
+        }
+        CodesCmd::Edits {
+            codes: list,
+            date,
+            patient,
         } => {
             let dos = date_arg(date.as_deref())?;
             let list: Vec<&str> = list.iter().map(String::as_str).collect();
@@ -373,13 +400,14 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
             if json {
                 return output::json(&edits);
             }
-            if edits.is_empty() {
-                crate::say!("no coding edits for {}", list.join(" "));
+            print_edits(&edits, &list.join(" "));
+        }
+        CodesCmd::Term { text } => {
+            let help = sets.terminology(&text.join(" "))?;
+            if json {
+                return output::json(&help);
             }
-            for e in &edits {
-                crate::say!("{:?} [{}] {}", e.severity, e.rule, e.message);
-                crate::say!("  source: {}", e.source);
-            }
+            print_term_help(&help);
         }
         CodesCmd::BuildPcs {
             statement,
@@ -456,6 +484,103 @@ pub fn run(cmd: CodesCmd, json: bool, data_dir: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The encounter id when the only argument is a number (codes always start with a letter).
+fn encounter_arg(list: &[String]) -> Option<i64> {
+    match list {
+        [one] if one.bytes().all(|b| b.is_ascii_digit()) => one.parse().ok(),
+        _ => None,
+    }
+}
+
+/// `codes edits ENCOUNTER`: the stored encounter's coding edits, shown once the read of the
+/// patient's encounters and diagnoses is audited.
+fn encounter_edits(sets: &CodeSets, storage: &StorageArgs, id: i64, json: bool) -> Result<()> {
+    let store = storage.open()?;
+    let coding = store
+        .read(|tx| review::read_encounter_coding(tx, id))
+        .with_context(|| format!("reading encounter {id}"))?;
+    let edits = review::encounter_coding_edits(sets, &coding)
+        .with_context(|| format!("coding edits of encounter {id}"))?;
+    CliAuditor::open(storage)?.shown(
+        &store,
+        &[coding.patient.meta.id],
+        &[
+            privacy::DataCategory::Demographics,
+            privacy::DataCategory::Encounters,
+            privacy::DataCategory::Diagnoses,
+        ],
+        &format!("coding edits of encounter {id}"),
+    )?;
+    if json {
+        return output::json(&edits);
+    }
+    let listed: Vec<String> = edits
+        .diagnoses
+        .iter()
+        .map(|d| match &d.poa {
+            Some(poa) => format!("{} (POA {poa})", d.code),
+            None => d.code.clone(),
+        })
+        .collect();
+    crate::say!(
+        "encounter {} of patient {} on {} ({:?}): {}",
+        edits.encounter_id,
+        edits.patient_id,
+        edits.date_of_service,
+        edits.setting,
+        if listed.is_empty() {
+            "no diagnoses".to_owned()
+        } else {
+            listed.join(", ")
+        }
+    );
+    print_edits(&edits.edits, &listed.join(" "));
+    Ok(())
+}
+
+fn print_edits(edits: &[codes::CodingEdit], listed: &str) {
+    if edits.is_empty() {
+        crate::say!("no coding edits for {listed}");
+    }
+    for e in edits {
+        crate::say!("{:?} [{}] {}", e.severity, e.rule, e.message);
+        crate::say!("  source: {}", e.source);
+    }
+}
+
+fn print_term_help(help: &codes::TermHelp) {
+    for m in &help.abbreviations {
+        let read = if m.expands { "  (read as this)" } else { "" };
+        crate::say!(
+            "{}: {} [{}]{read}",
+            m.abbreviation.to_uppercase(),
+            m.meaning,
+            m.kind
+        );
+    }
+    for l in &help.lay_names {
+        crate::say!("\"{}\" → Index: {} → {}", l.lay, l.index_path, l.code);
+    }
+    for w in &help.word_parts {
+        let parts: Vec<String> = w
+            .parts
+            .iter()
+            .map(|p| format!("{} ({:?}: {})", p.part, p.kind, p.meaning).to_lowercase())
+            .collect();
+        crate::say!("{} = {}", w.word, parts.join(" + "));
+    }
+    for t in &help.index_terms {
+        crate::say!("index: {t}");
+    }
+    if help.abbreviations.is_empty()
+        && help.lay_names.is_empty()
+        && help.word_parts.is_empty()
+        && help.index_terms.is_empty()
+    {
+        crate::say!("nothing known about {:?}", help.text);
+    }
 }
 
 /// Asks one question on the terminal; an empty line leaves it open.

@@ -263,7 +263,7 @@ pub fn run(cli: Cli) -> Result<()> {
             cmd,
             json,
         ),
-        Command::Codes(cmd) => codes::run(cmd, json, &storage.data_dir),
+        Command::Codes(cmd) => codes::run(cmd, json, &storage),
         Command::Roi(cmd) => roi::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,

@@ -5,6 +5,7 @@
 mod audit_trail;
 mod backup;
 mod claims;
+mod codes;
 mod cli;
 mod crash;
 mod manifests;

@@ -147,6 +147,24 @@ impl CodeSets {
             edits: Vec::new(),
             nearest: Vec::new(),
         };
+        // An abbreviation with several condition meanings is never guessed: it is named.
+        let mut named: Vec<String> = Vec::new();
+        for t in crate::search::tokenize(&req.statement).take(words::MAX_WORDS) {
+            if let Some(all) = crate::abbreviations::ambiguous(&t)
+                && !named.contains(&t)
+            {
+                out.steps.push(Step {
+                    kind: StepKind::Rejected,
+                    text: format!(
+                        "\"{}\" may mean {}: not read as any of them; write it out",
+                        t.to_uppercase(),
+                        all.join(", ")
+                    ),
+                    source: "ambiguous abbreviation: query the provider (Guidelines I.A.19)".into(),
+                });
+                named.push(t);
+            }
+        }
         let sex_word: Vec<&str> = match req.patient.sex {
             Some(Sex::Female) => vec!["female"],
             Some(Sex::Male) => vec!["male"],

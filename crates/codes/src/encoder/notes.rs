@@ -205,6 +205,7 @@ fn sequence(r: &CmRelease, codes: &mut Vec<(u32, String, bool)>, out: &mut Encod
             break;
         }
     }
+    chapter_priorities(r, codes, out);
     let manifestation = |n: u32| {
         r.node(n)
             .is_some_and(|x| x.title.contains("in diseases classified elsewhere"))
@@ -291,5 +292,104 @@ fn presume_hypertension_links(
             source: format!("Guidelines {why}"),
         });
         slot.0 = node;
+    }
+}
+
+/// Systemic infection codes that are sepsis (Guidelines I.C.1.d.1.a: "assign the
+/// appropriate code for the underlying systemic infection"): the A40-A41 categories and the
+/// sepsis codes elsewhere in chapter 1 (by prefix, without dots).
+const SEPSIS: [&str; 12] = [
+    "A40", "A41", "A021", "A227", "A267", "A327", "A427", "A5486", "B377", "A392", "A393", "A394",
+];
+
+/// Moves the codes `pick` chooses to the front, keeping each group's order; true when the
+/// order changed.
+fn to_front(codes: &mut Vec<(u32, String, bool)>, pick: impl Fn(u32) -> bool) -> bool {
+    let before: Vec<u32> = codes.iter().map(|(n, _, _)| *n).collect();
+    let (mut first, rest): (Vec<_>, Vec<_>) = codes.drain(..).partition(|(n, _, _)| pick(*n));
+    first.extend(rest);
+    *codes = first;
+    codes.iter().map(|(n, _, _)| *n).ne(before)
+}
+
+/// Chapter-specific sequencing: chapter 15 codes first when any is coded (I.C.15.a.1);
+/// otherwise the systemic infection of sepsis before the localized infection and the
+/// organ dysfunction (I.C.1.d.4), with severe sepsis (R65.2-) right after it
+/// (I.C.1.d.1.a.ii).
+fn chapter_priorities(r: &CmRelease, codes: &mut Vec<(u32, String, bool)>, out: &mut Encoding) {
+    let code_of = |n: u32| r.node(n).map(|x| x.code.clone()).unwrap_or_default();
+    let shown = |n: u32| r.node(n).map(|x| x.display_code()).unwrap_or_default();
+    let obstetric = |n: u32| code_of(n).starts_with('O');
+    if codes.len() < 2 {
+        return;
+    }
+    if codes.iter().any(|(n, _, _)| obstetric(*n)) {
+        if to_front(codes, obstetric) {
+            let moved: Vec<String> = codes
+                .iter()
+                .filter(|(n, _, _)| obstetric(*n))
+                .map(|(n, _, _)| shown(*n))
+                .collect();
+            out.steps.push(Step {
+                kind: StepKind::Note,
+                text: format!(
+                    "{} sequenced first: pregnancy codes have sequencing priority over codes from other chapters",
+                    moved.join(", ")
+                ),
+                source: "Guidelines I.C.15.a.1".into(),
+            });
+        }
+        return;
+    }
+    let sepsis = |n: u32| {
+        let c = code_of(n);
+        SEPSIS.iter().any(|p| c.starts_with(p))
+    };
+    let severe = |n: u32| code_of(n).starts_with("R652");
+    // Severe sepsis without its systemic infection: the organism not being stated, A41.9
+    // is the infection (I.C.1.d.1.a.ii, I.C.1.d.1.a.i).
+    if codes.iter().any(|(n, _, _)| severe(*n))
+        && !codes.iter().any(|(n, _, _)| sepsis(*n))
+        && let Some(a419) = r.find("A419")
+    {
+        out.steps.push(Step {
+            kind: StepKind::Note,
+            text: format!(
+                "{}: severe sepsis is coded with its underlying systemic infection; the organism is not stated",
+                shown(a419)
+            ),
+            source: "Guidelines I.C.1.d.1.a.i, I.C.1.d.1.a.ii; Tabular R65.2 codeFirst".into(),
+        });
+        codes.push((
+            a419,
+            "severe sepsis: underlying systemic infection".into(),
+            false,
+        ));
+    }
+    if !codes.iter().any(|(n, _, _)| sepsis(*n)) {
+        return;
+    }
+    let before: Vec<u32> = codes.iter().map(|(n, _, _)| *n).collect();
+    let (mut ordered, rest): (Vec<_>, Vec<_>) = codes.drain(..).partition(|(n, _, _)| sepsis(*n));
+    let (severe_codes, rest): (Vec<_>, Vec<_>) = rest.into_iter().partition(|(n, _, _)| severe(*n));
+    ordered.extend(severe_codes);
+    ordered.extend(rest);
+    *codes = ordered;
+    if codes.iter().map(|(n, _, _)| *n).ne(before) {
+        let first = codes.first().map(|(n, _, _)| shown(*n)).unwrap_or_default();
+        let mut text = format!(
+            "{first} sequenced first: the underlying systemic infection comes before the localized infection"
+        );
+        if let Some((n, _, _)) = codes.iter().find(|(n, _, _)| severe(*n)) {
+            text.push_str(&format!(
+                "; {} follows it (severe sepsis is never first-listed)",
+                shown(*n)
+            ));
+        }
+        out.steps.push(Step {
+            kind: StepKind::Note,
+            text,
+            source: "Guidelines I.C.1.d.4, I.C.1.d.1.a.ii".into(),
+        });
     }
 }

@@ -4,7 +4,7 @@
 //! Invariant: statement words and title words go through the same [`norm`], so "bunions"
 //! meets "Bunion" and "feet" meets "foot" without either side being special-cased.
 
-use crate::search::{ABBREVIATIONS, tokenize};
+use crate::search::tokenize;
 
 /// Statement words beyond these are not walked: the Index needs a handful, and a pasted
 /// page must not cost a walk per word.
@@ -70,8 +70,8 @@ pub(crate) struct Statement {
 impl Statement {
     pub(crate) fn new(text: &str) -> Self {
         let raw: Vec<String> = tokenize(text)
-            .flat_map(|t| match ABBREVIATIONS.iter().find(|(a, _)| *a == t) {
-                Some((_, full)) => tokenize(full).collect::<Vec<_>>(),
+            .flat_map(|t| match crate::abbreviations::expansion(&t) {
+                Some(full) => tokenize(full).collect::<Vec<_>>(),
                 None => vec![t],
             })
             .take(MAX_WORDS)

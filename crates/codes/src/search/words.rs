@@ -26,33 +26,6 @@ pub(super) const FILLER: [&str; 14] = [
     "by",
 ];
 
-/// Clinical abbreviations coders type that the tabular titles spell out. Only an exact
-/// token is expanded, so "utility" still works as a prefix of itself.
-pub(crate) const ABBREVIATIONS: [(&str, &str); 22] = [
-    ("uti", "urinary tract infection"),
-    ("ckd", "chronic kidney disease"),
-    ("chf", "heart failure"),
-    ("htn", "hypertension"),
-    ("dm", "diabetes mellitus"),
-    ("t2dm", "type 2 diabetes mellitus"),
-    ("t1dm", "type 1 diabetes mellitus"),
-    ("mi", "myocardial infarction"),
-    ("aki", "acute kidney failure"),
-    ("cad", "coronary atherosclerosis"),
-    ("afib", "atrial fibrillation"),
-    ("dvt", "deep vein thrombosis"),
-    ("pe", "pulmonary embolism"),
-    ("uri", "upper respiratory infection"),
-    ("osa", "obstructive sleep apnea"),
-    ("bph", "benign prostatic hyperplasia"),
-    ("esrd", "end stage renal disease"),
-    ("gerd", "gastro esophageal reflux disease"),
-    ("cva", "cerebral infarction"),
-    ("tia", "transient cerebral ischemic attack"),
-    ("mdd", "major depressive disorder"),
-    ("adhd", "attention deficit hyperactivity disorder"),
-];
-
 /// Query words that carry no meaning in titles ("of", "and") are ignored unless alone.
 pub(super) const STOP: [&str; 14] = [
     "of", "and", "the", "in", "to", "with", "or", "by", "on", "at", "a", "an", "for", "from",
@@ -152,8 +125,8 @@ impl SearchIndex {
     pub(super) fn query_words_typed(&self, query: &str) -> Vec<(String, String)> {
         let mut tokens: Vec<(String, String)> = tokenize(query)
             .take(MAX_QUERY_WORDS)
-            .flat_map(|t| match ABBREVIATIONS.iter().find(|(a, _)| *a == t) {
-                Some((_, full)) => tokenize(full).collect::<Vec<_>>(),
+            .flat_map(|t| match crate::abbreviations::expansion(&t) {
+                Some(full) => tokenize(full).collect::<Vec<_>>(),
                 None => vec![t],
             })
             .map(|t| match QUALIFIERS.iter().find(|(q, _)| *q == t) {

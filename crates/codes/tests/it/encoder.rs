@@ -1,6 +1,8 @@
 //! The encoder on the development set and on the examples.
 
-use super::devset::{cases, report};
+use std::collections::BTreeMap;
+
+use super::devset::{cases, heldout_cases};
 use super::{d, sets};
 use codes::{EncodeRequest, Encoding, Patient, Sex};
 
@@ -24,20 +26,20 @@ fn codes_of(e: &Encoding) -> Vec<String> {
     e.codes.iter().map(|c| c.code.clone()).collect()
 }
 
-#[test]
-fn encoder_accuracy_on_the_development_set() {
-    let mut first = Vec::new();
-    let mut n_sets = 0usize;
-    let mut n_set_ok = 0usize;
-    for c in cases() {
+/// Encodes every case; prints the misses and, per ICD-10-CM chapter of the expected
+/// first-listed code, top-1 and top-5 exact first-listed code and exact complete code sets.
+/// Returns (top-1, top-5, complete sets) over all cases.
+fn accuracy(name: &str, cases: &[super::devset::Case]) -> (f64, f64, f64) {
+    let r = sets().icd10cm(d("2026-01-15")).unwrap();
+    let mut chapters: BTreeMap<String, [usize; 4]> = BTreeMap::new();
+    let mut total = [0usize; 4];
+    for c in cases {
         let e = encode(&c.statement);
         let got = codes_of(&e);
         let top1 = got.first() == c.expected.first();
         let top5 = got.iter().take(5).any(|g| Some(g) == c.expected.first());
-        n_sets += 1;
-        if got == c.expected {
-            n_set_ok += 1;
-        } else {
+        let set = got == c.expected;
+        if !set {
             println!(
                 "miss: {:?} expected {:?}, got {:?}{}",
                 c.statement,
@@ -53,14 +55,53 @@ fn encoder_accuracy_on_the_development_set() {
                 }
             );
         }
-        first.push((c.expected[0].clone(), top1, top5));
+        let chapter = r
+            .find(&c.expected[0])
+            .and_then(|i| r.chapter_of(i))
+            .unwrap_or("?")
+            .to_string();
+        let row = chapters.entry(format!("{chapter:>2}")).or_default();
+        for (i, hit) in [true, top1, top5, set].into_iter().enumerate() {
+            row[i] += usize::from(hit);
+            total[i] += usize::from(hit);
+        }
     }
-    let (t1, _) = report("encoder", &first);
-    let sets_ok = n_set_ok as f64 / n_sets as f64;
-    println!("encoder: complete code sets exact {:.1}%", sets_ok * 100.0);
+    let pct = |a: usize, n: usize| 100.0 * a as f64 / n.max(1) as f64;
+    println!(
+        "{name}: {} cases, top-1 {:.1}%, top-5 {:.1}%, complete sets {:.1}%",
+        total[0],
+        pct(total[1], total[0]),
+        pct(total[2], total[0]),
+        pct(total[3], total[0])
+    );
+    for (ch, [n, t1, t5, set]) in &chapters {
+        println!("  chapter {ch}: {n:>3} cases, top-1 {t1:>3}, top-5 {t5:>3}, sets {set:>3}");
+    }
+    let n = total[0].max(1) as f64;
+    (
+        total[1] as f64 / n,
+        total[2] as f64 / n,
+        total[3] as f64 / n,
+    )
+}
+
+#[test]
+fn encoder_accuracy_on_the_development_set() {
+    let (t1, _, sets_ok) = accuracy("encoder, development set", &cases());
     // Measured 99.0% / 99.0% on these cases; held-out cases will be lower, so the floors
     // guard against regressions only.
     assert!(t1 >= 0.95 && sets_ok >= 0.90, "top-1 {t1}, sets {sets_ok}");
+}
+
+#[test]
+fn encoder_accuracy_on_the_held_out_style_set() {
+    let (t1, t5, sets_ok) = accuracy("encoder, held-out-style set", &heldout_cases());
+    // First run, before any change it prompted: top-1 85.1%, complete sets 82.2% (101
+    // cases). The floors guard against regressions only.
+    assert!(
+        t1 >= 0.80 && t5 >= t1 && sets_ok >= 0.75,
+        "top-1 {t1}, sets {sets_ok}"
+    );
 }
 
 #[test]
@@ -204,5 +245,37 @@ fn hypertension_links_are_presumed() {
     assert_eq!(
         codes_of(&encode("hypertension and congestive heart failure")),
         ["I11.0", "I50.9"]
+    );
+}
+
+#[test]
+fn sepsis_and_pregnancy_are_sequenced_by_the_chapter_rules() {
+    // I.C.1.d.4: the systemic infection before the localized one.
+    let e = encode("pneumonia due to e coli with sepsis");
+    assert_eq!(
+        codes_of(&e).first().map(String::as_str),
+        Some("A41.9"),
+        "{e:#?}"
+    );
+    assert!(
+        e.steps.iter().any(|s| s.source.contains("I.C.1.d.4")),
+        "{e:#?}"
+    );
+    // Severe sepsis never first, and never without its infection (A41.9 when unstated).
+    let e = encode("severe sepsis with septic shock due to pneumonia");
+    let got = codes_of(&e);
+    assert_eq!(got.first().map(String::as_str), Some("A41.9"), "{e:#?}");
+    assert_eq!(got.get(1).map(String::as_str), Some("R65.21"), "{e:#?}");
+    // I.C.15.a.1: a pregnancy code leads.
+    let e = encode("urinary tract infection in pregnancy, second trimester");
+    assert!(codes_of(&e)[0].starts_with('O'), "{e:#?}");
+    // An ambiguous abbreviation is named, never read.
+    let e = encode("MS");
+    assert!(e.codes.is_empty(), "{e:#?}");
+    assert!(
+        e.steps
+            .iter()
+            .any(|s| s.text.contains("multiple sclerosis, mitral stenosis")),
+        "{e:#?}"
     );
 }

@@ -60,6 +60,7 @@ fn search_form(nav: &Nav, form: &CodeSearchForm, errors: &[(String, String)]) ->
             }
             button type="submit" { "Search" }
         }
+        p { a href="/codes/encode" { "Encode a diagnostic statement" } " (the Alphabetic Index and Tabular List walked for you, every step explained)" }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::error::WebError;
 use crate::state::AppState;
 use maud::{Markup, html};
 use privacy::{Action, DataCategory};
-use records::{AdministrativeSex, Encounter, Patient, PatientId};
+use records::{Encounter, Patient, PatientId};
 use store::Stored;
 
 /// The patient and their encounters, as a coding form shows them.
@@ -118,16 +118,7 @@ pub(crate) fn chosen_encounter<'a>(
 }
 
 /// The patient's sex and age on `dos`, as the code-set edits read them.
-pub(crate) fn edits_patient(patient: &Patient, dos: time::Date) -> codes::Patient {
-    codes::Patient {
-        sex: match patient.sex {
-            AdministrativeSex::Female => Some(codes::Sex::Female),
-            AdministrativeSex::Male => Some(codes::Sex::Male),
-            _ => None,
-        },
-        age_years: u16::try_from(patient.age_on(dos)).ok(),
-    }
-}
+pub(crate) use review::edits_patient;
 
 /// Validates `code` in `system` on the encounter's date for the patient's sex and age:
 /// the code's title when it may be reported, else the problem (and billable children).

@@ -31,6 +31,7 @@ mod coverage_form;
 pub(crate) mod demographics;
 mod diagnosis_form;
 mod emergency_review;
+mod encoder;
 mod encounter_form;
 mod encounters;
 mod fields;
@@ -489,6 +490,14 @@ pub(crate) fn routes() -> Vec<Entry> {
         ),
         route(
             M::POST,
+            "/patients/{id}/diagnoses/encode",
+            Needs(P::WriteCodes),
+            true,
+            "encode a statement on the diagnosis form (the encounter's date and patient), each code with its Add button and the edits it would bring",
+            post(diagnosis_form::encode),
+        ),
+        route(
+            M::POST,
             "/patients/{id}/diagnoses",
             Needs(P::WriteCodes),
             true,
@@ -526,6 +535,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "code set search",
             post(code_pages::search),
+        ),
+        route(
+            M::GET,
+            "/codes/encode",
+            SignedIn,
+            false,
+            "the encoder: a diagnostic statement to ICD-10-CM codes, every step explained",
+            get(encoder::encode_page),
+        ),
+        route(
+            M::POST,
+            "/codes/encode",
+            SignedIn,
+            false,
+            "encode a statement (answers to the encoder's questions carried along)",
+            post(encoder::encode),
         ),
         route(
             M::GET,

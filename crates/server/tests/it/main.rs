@@ -10,6 +10,7 @@ mod claims;
 mod clinical_form;
 mod coverage_form;
 mod emergency;
+mod encoder;
 mod encounter_form;
 mod encounters;
 mod error_pages;

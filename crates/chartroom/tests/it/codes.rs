@@ -1,0 +1,145 @@
+//! `chartroom codes edits ENCOUNTER`: a stored encounter's coding edits, read as its claim
+//! carries them, audited as a read of the patient's chart.
+
+use crate::cli::{chartroom, stdout};
+use records::{
+    Address, AdministrativeSex, Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterId,
+    EncounterStatus, Mrn, Patient, PatientId, PoaIndicator,
+};
+use serde_json::Value;
+use std::sync::Arc;
+use store::{Actor, Location, Store, SystemClock};
+use time::macros::datetime;
+
+/// A male patient with an inpatient stay coded E11.9 (POA Y) then E10.9 (no POA): an
+/// Excludes1 pair and a missing POA indicator.
+fn coded_stay(data: &std::path::Path) -> (i64, i64) {
+    let store = Store::open(&Location::DataDir(data.to_owned()), Arc::new(SystemClock)).unwrap();
+    let actor = Actor::new("test");
+    store
+        .write(|tx| {
+            let patient = tx.create(
+                &actor,
+                &Patient {
+                    mrn: Mrn::parse("E1").unwrap(),
+                    mrn_authority: "CHARTROOM".into(),
+                    family_name: "Coder".into(),
+                    given_name: "Carl".into(),
+                    middle_name: None,
+                    name_prefix: None,
+                    name_suffix: None,
+                    preferred_name: None,
+                    birth_date: time::macros::date!(1960 - 05 - 01),
+                    sex: AdministrativeSex::Male,
+                    address: Address::default(),
+                    phone: None,
+                    email: None,
+                    language: None,
+                    race: None,
+                    ethnicity: None,
+                    deceased_date: None,
+                    identifiers: Vec::new(),
+                },
+            )?;
+            let pid = patient.meta.id;
+            let encounter = tx.create(
+                &actor,
+                &Encounter {
+                    patient_id: PatientId(pid),
+                    class: EncounterClass::Inpatient,
+                    status: EncounterStatus::Finished,
+                    admit_at: datetime!(2026-01-10 08:00 UTC),
+                    discharge_at: Some(datetime!(2026-01-12 08:00 UTC)),
+                    attending_id: None,
+                    facility_id: None,
+                    payer_id: None,
+                    discharge_disposition: Some("01".into()),
+                    reason: Some("hyperglycaemia".into()),
+                    service: None,
+                },
+            )?;
+            let eid = encounter.meta.id;
+            for (sequence, code, poa) in [(1, "E11.9", Some(PoaIndicator::Yes)), (2, "E10.9", None)]
+            {
+                tx.create(
+                    &actor,
+                    &Diagnosis {
+                        patient_id: PatientId(pid),
+                        encounter_id: EncounterId(eid),
+                        code: code.into(),
+                        rank: if sequence == 1 {
+                            DiagnosisRank::Principal
+                        } else {
+                            DiagnosisRank::Secondary
+                        },
+                        sequence,
+                        poa,
+                        description: None,
+                        onset_at: None,
+                    },
+                )?;
+            }
+            Ok((pid, eid))
+        })
+        .unwrap()
+}
+
+#[test]
+fn edits_of_a_stored_encounter() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init"]));
+    let (patient, encounter) = coded_stay(&data);
+    let id = encounter.to_string();
+
+    let text = stdout(&chartroom(&data, &["codes", "edits", &id]));
+    assert!(
+        text.contains(&format!(
+            "encounter {id} of patient {patient} on 2026-01-10 (Inpatient): E11.9 (POA Y), E10.9"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("[excludes1-pair]"), "{text}");
+    assert!(text.contains("[poa-missing] E10.9"), "{text}");
+
+    let json: Value = serde_json::from_str(&stdout(&chartroom(
+        &data,
+        &["--json", "codes", "edits", &id],
+    )))
+    .unwrap();
+    assert_eq!(json["setting"], "inpatient");
+    let rules: Vec<&str> = json["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"excludes1-pair") && rules.contains(&"poa-missing"),
+        "{json}"
+    );
+
+    // The read is audited once per call, naming the patient.
+    let audit: Value =
+        serde_json::from_str(&stdout(&chartroom(&data, &["--json", "audit", "list"]))).unwrap();
+    let reads = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["reason"] == format!("coding edits of encounter {id}"))
+        .filter(|e| e["patient_id"].as_str() == Some(&patient.to_string()))
+        .count();
+    assert_eq!(reads, 2, "{audit}");
+
+    // Codes still work as before; an unknown encounter is named; the encounter's own facts
+    // cannot be overridden.
+    let codes = stdout(&chartroom(&data, &["codes", "edits", "E11.9", "E10.9"]));
+    assert!(codes.contains("[excludes1-pair]"), "{codes}");
+    let missing = chartroom(&data, &["codes", "edits", "999"]);
+    assert!(!missing.status.success());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("encounter 999 does not exist"), "{err}");
+    let both = chartroom(&data, &["codes", "edits", &id, "--sex", "F"]);
+    assert!(!both.status.success());
+    assert!(String::from_utf8_lossy(&both.stderr).contains("read from the stored encounter"));
+}

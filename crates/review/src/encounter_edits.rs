@@ -1,0 +1,139 @@
+//! The coding edits of one stored encounter, as its claim would carry them: the diagnoses in
+//! their sequence with their POA indicators, the setting from the encounter's class
+//! (inpatient stays get the POA and principal-diagnosis rules), and the patient's sex and
+//! age on the date of service. The CLI (`chartroom codes edits ENCOUNTER`), the JSON API
+//! and the encounter's coding page all call this, so they list the same findings.
+//!
+//! Invariants: reads only (the caller audits the read); a deleted diagnosis is not listed;
+//! no ICD-10-CM release in force on the date is an error naming the date, never a panic.
+
+use codes::{ClaimDiagnosis, CodeSets, CodingEdit, Setting};
+use records::{AdministrativeSex, Diagnosis, Encounter, EncounterClass, Patient};
+use serde::Serialize;
+use store::{Stored, Tx};
+
+/// An encounter with what its coding edits read.
+#[derive(Debug, Clone)]
+pub struct EncounterCoding {
+    /// The patient.
+    pub patient: Stored<Patient>,
+    /// The encounter.
+    pub encounter: Stored<Encounter>,
+    /// Its live diagnoses in their sequence (ties by id).
+    pub diagnoses: Vec<Stored<Diagnosis>>,
+}
+
+/// The edits of an encounter and what they were run on.
+#[derive(Debug, Clone, Serialize)]
+pub struct EncounterEdits {
+    /// The encounter's id.
+    pub encounter_id: i64,
+    /// The patient's id.
+    pub patient_id: i64,
+    /// The date of service (the admission's date).
+    pub date_of_service: String,
+    /// `inpatient` (POA and principal rules apply) or `outpatient`.
+    pub setting: Setting,
+    /// The codes as listed, first-listed first, with their POA indicators.
+    pub diagnoses: Vec<ListedDiagnosis>,
+    /// The findings, each with its rule and source.
+    pub edits: Vec<CodingEdit>,
+}
+
+/// One diagnosis as the edits saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedDiagnosis {
+    /// The diagnosis record's id.
+    pub id: i64,
+    /// The code as stored.
+    pub code: String,
+    /// Its sequence on the encounter.
+    pub sequence: i32,
+    /// Its POA indicator, if any.
+    pub poa: Option<String>,
+}
+
+/// Reads the encounter, its patient and its live diagnoses (`NotFound` for an unknown or
+/// deleted encounter).
+pub fn read_encounter_coding(tx: &mut Tx<'_>, encounter_id: i64) -> store::Result<EncounterCoding> {
+    let encounter = tx.get::<Encounter>(encounter_id)?;
+    if encounter.meta.deleted.is_some() {
+        return Err(store::Error::NotFound {
+            kind: "encounter",
+            id: encounter_id,
+        });
+    }
+    let patient = tx.get::<Patient>(encounter.record.patient_id.0)?;
+    let mut diagnoses: Vec<Stored<Diagnosis>> = tx
+        .for_patient::<Diagnosis>(patient.meta.id)?
+        .into_iter()
+        .filter(|d| d.record.encounter_id.0 == encounter_id)
+        .collect();
+    diagnoses.sort_by_key(|d| (d.record.sequence, d.meta.id));
+    Ok(EncounterCoding {
+        patient,
+        encounter,
+        diagnoses,
+    })
+}
+
+/// The patient's sex and age on `dos`, as the code-set edits read them.
+pub fn edits_patient(patient: &Patient, dos: time::Date) -> codes::Patient {
+    codes::Patient {
+        sex: match patient.sex {
+            AdministrativeSex::Female => Some(codes::Sex::Female),
+            AdministrativeSex::Male => Some(codes::Sex::Male),
+            _ => None,
+        },
+        age_years: u16::try_from(patient.age_on(dos)).ok(),
+    }
+}
+
+/// Runs the coding-edit table over the encounter's diagnoses on its date of service.
+pub fn encounter_coding_edits(
+    codes: &CodeSets,
+    coding: &EncounterCoding,
+) -> codes::Result<EncounterEdits> {
+    let dos = coding.encounter.record.admit_at.date();
+    let setting = match coding.encounter.record.class {
+        EncounterClass::Inpatient => Setting::Inpatient,
+        _ => Setting::Outpatient,
+    };
+    let poa_text = |d: &Diagnosis| {
+        d.poa.and_then(|p| match serde_json::to_value(p) {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        })
+    };
+    let listed: Vec<ClaimDiagnosis> = coding
+        .diagnoses
+        .iter()
+        .map(|d| ClaimDiagnosis {
+            code: d.record.code.clone(),
+            poa: poa_text(&d.record),
+        })
+        .collect();
+    let edits = codes.claim_coding_edits(
+        &listed,
+        setting,
+        dos,
+        &edits_patient(&coding.patient.record, dos),
+    )?;
+    Ok(EncounterEdits {
+        encounter_id: coding.encounter.meta.id,
+        patient_id: coding.patient.meta.id,
+        date_of_service: dos.to_string(),
+        setting,
+        diagnoses: coding
+            .diagnoses
+            .iter()
+            .map(|d| ListedDiagnosis {
+                id: d.meta.id,
+                code: d.record.code.clone(),
+                sequence: d.record.sequence,
+                poa: poa_text(&d.record),
+            })
+            .collect(),
+        edits,
+    })
+}

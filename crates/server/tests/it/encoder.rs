@@ -1,0 +1,323 @@
+//! The encoder and the coding edits over the API and on the pages: a statement to codes
+//! with every step explained, questions answered back, a code added to the encounter
+//! through the audited diagnosis write, and the encounter's edits listed.
+
+use crate::harness::Harness;
+use crate::pages::{html, sign_in, token};
+use axum::http::StatusCode;
+use privacy::{Action, Role};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_encoder_api_explains_asks_and_names_bad_fields() {
+    let h = Harness::new();
+    h.add_user("him", &[Role::HimTechnician]);
+    let him = h.login("him").await;
+    let call = |body: serde_json::Value| {
+        let (h, him) = (&h, him.clone());
+        async move {
+            h.call("POST", "/api/codes/encode", Some(&him), Some(body))
+                .await
+        }
+    };
+    let sprain = call(json!({ "statement": "sprain of left ankle", "date": "2026-01-05" })).await;
+    assert_eq!(sprain.status, StatusCode::OK, "{}", sprain.body);
+    assert_eq!(sprain.body["complete"], json!(false), "{}", sprain.body);
+    let question = &sprain.body["questions"][0];
+    let id = question["id"].as_str().unwrap().to_owned();
+    let values: Vec<&str> = question["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert!(
+        values.contains(&"A") && values.contains(&"D") && values.contains(&"S"),
+        "{}",
+        sprain.body
+    );
+    assert!(
+        sprain.body["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "index" && s["source"] == "Alphabetic Index"),
+        "{}",
+        sprain.body
+    );
+    let answered = call(json!({
+        "statement": "sprain of left ankle",
+        "date": "2026-01-05",
+        "answers": [{ "question": id, "value": "A" }],
+    }))
+    .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    assert_eq!(
+        answered.body["codes"][0]["code"],
+        json!("S93.402A"),
+        "{}",
+        answered.body
+    );
+    assert_eq!(answered.body["complete"], json!(true));
+
+    let nothing = call(json!({ "statement": "zzqx blorft" })).await;
+    assert_eq!(nothing.status, StatusCode::OK, "{}", nothing.body);
+    assert_eq!(nothing.body["codes"], json!([]));
+
+    for (body, field) in [
+        (json!({ "statement": "  " }), "statement"),
+        (json!({ "statement": "x".repeat(100_001) }), "statement"),
+        (json!({ "statement": "asthma", "sex": "X" }), "sex"),
+        (
+            json!({ "statement": "asthma", "date": "2026-13-01" }),
+            "date",
+        ),
+        (
+            json!({ "statement": "asthma", "answers": [{ "question": "J45", "value": "" }] }),
+            "answers[0].value",
+        ),
+    ] {
+        let reply = call(body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.body["field"], json!(field), "{}", reply.body);
+    }
+
+    let edits = h
+        .call(
+            "POST",
+            "/api/codes/edits",
+            Some(&him),
+            Some(json!({ "codes": ["E11.9", "E10.9"], "date": "2026-01-05" })),
+        )
+        .await;
+    assert_eq!(edits.status, StatusCode::OK, "{}", edits.body);
+    assert_eq!(
+        edits.body["edits"][0]["rule"],
+        json!("excludes1-pair"),
+        "{}",
+        edits.body
+    );
+    let empty = h
+        .call(
+            "POST",
+            "/api/codes/edits",
+            Some(&him),
+            Some(json!({ "codes": [] })),
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.body["field"], json!("codes"));
+
+    let pcs = h
+        .call(
+            "POST",
+            "/api/codes/build-pcs",
+            Some(&him),
+            Some(json!({ "statement": "laparoscopic appendectomy", "date": "2026-01-05" })),
+        )
+        .await;
+    assert_eq!(pcs.status, StatusCode::OK, "{}", pcs.body);
+    assert_eq!(pcs.body["code"], json!("0DTJ4ZZ"), "{}", pcs.body);
+
+    let doc = h.call("GET", "/api/openapi.json", None, None).await;
+    for path in [
+        "/api/codes/encode",
+        "/api/codes/build-pcs",
+        "/api/codes/edits",
+        "/api/encounters/{id}/coding-edits",
+    ] {
+        assert!(
+            doc.body["paths"].get(path).is_some(),
+            "{path} missing from the API document"
+        );
+    }
+    assert!(
+        doc.body["components"]["schemas"]
+            .get("EncodeBody")
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn an_encounters_edits_are_listed_and_an_encoded_code_is_added_audited() {
+    let h = Harness::new();
+    let id = h.add_patient("P777");
+    let eid = h.add_encounter(
+        id,
+        records::EncounterClass::Outpatient,
+        time::macros::datetime!(2026-02-10 09:00 UTC),
+        None,
+    );
+    h.store
+        .write(|tx| {
+            tx.create(
+                &store::Actor::new("test"),
+                &records::Diagnosis {
+                    patient_id: records::PatientId(id),
+                    encounter_id: records::EncounterId(eid),
+                    code: "E11.9".into(),
+                    rank: records::DiagnosisRank::FirstListed,
+                    sequence: 1,
+                    poa: None,
+                    description: None,
+                    onset_at: None,
+                },
+            )
+        })
+        .unwrap();
+    h.add_user("him", &[Role::HimTechnician]);
+    h.add_user("fd", &[Role::FrontDesk]);
+
+    // The API: the stored encounter's edits, audited as a read naming the patient.
+    let him = h.login("him").await;
+    let api = h
+        .call(
+            "GET",
+            &format!("/api/encounters/{eid}/coding-edits"),
+            Some(&him),
+            None,
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    assert_eq!(api.body["setting"], json!("outpatient"));
+    assert_eq!(api.body["diagnoses"][0]["code"], json!("E11.9"));
+    assert_eq!(api.body["edits"], json!([]), "{}", api.body);
+    let read = h.audit().pop().unwrap();
+    assert_eq!(read.event.action, Action::Read);
+    assert_eq!(read.event.patient_id, Some(records::PatientId(id)));
+    let missing = h
+        .call(
+            "GET",
+            "/api/encounters/99999/coding-edits",
+            Some(&him),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+    let fd = h.login("fd").await;
+    let refused = h
+        .call(
+            "GET",
+            &format!("/api/encounters/{eid}/coding-edits"),
+            Some(&fd),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The pages: the standalone encoder.
+    let cookie = sign_in(&h, "him").await;
+    let standalone = h.call("GET", "/codes/encode", Some(&cookie), None).await;
+    assert_eq!(standalone.status, StatusCode::OK);
+    let t = token(&standalone);
+    let encoded = h
+        .form(
+            "/codes/encode",
+            Some(&cookie),
+            &[
+                ("token", &t),
+                ("statement", "sprain of left ankle"),
+                ("date", "2026-01-05"),
+            ],
+        )
+        .await;
+    assert_eq!(encoded.status, StatusCode::OK, "{}", encoded.body);
+    assert!(
+        html(&encoded).contains("name=\"answer\""),
+        "{}",
+        html(&encoded)
+    );
+    assert!(html(&encoded).contains("Alphabetic Index"));
+    let bad = h
+        .form(
+            "/codes/encode",
+            Some(&cookie),
+            &[("token", &t), ("statement", "")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&bad).contains("write the diagnostic statement"));
+
+    // The diagnosis form: the encounter's edits, then a statement encoded on its date.
+    let form = h
+        .call(
+            "GET",
+            &format!("/patients/{id}/diagnoses/new"),
+            Some(&cookie),
+            None,
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(
+        html(&form).contains("Coding edits of the encounter"),
+        "{}",
+        html(&form)
+    );
+    let t = token(&form);
+    let uri = format!("/patients/{id}/diagnoses/encode");
+    let eid_text = eid.to_string();
+    let typed = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", &t),
+                ("encounter_id", &eid_text),
+                ("statement", "type 1 diabetes"),
+            ],
+        )
+        .await;
+    assert_eq!(typed.status, StatusCode::OK, "{}", typed.body);
+    let page = html(&typed);
+    assert!(page.contains("Add E10.9"), "{page}");
+    // With E10.9 added, E11.9 already on the encounter makes an Excludes1 pair.
+    assert!(
+        page.contains("with these codes added") && page.contains("excludes1-pair"),
+        "{page}"
+    );
+    let no_statement = h
+        .form(
+            &uri,
+            Some(&cookie),
+            &[("token", &t), ("encounter_id", &eid_text)],
+        )
+        .await;
+    assert_eq!(no_statement.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let added = h
+        .form(
+            &format!("/patients/{id}/diagnoses"),
+            Some(&cookie),
+            &[
+                ("token", &t),
+                ("encounter_id", &eid_text),
+                ("code", "E10.9"),
+                ("rank", "secondary"),
+                ("poa", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let created = h.audit().pop().unwrap();
+    assert_eq!(created.event.action, Action::Create);
+    assert!(created.event.new_values.unwrap().contains("E10.9"));
+    let after = h
+        .call(
+            "GET",
+            &format!("/api/encounters/{eid}/coding-edits"),
+            Some(&him),
+            None,
+        )
+        .await;
+    assert_eq!(
+        after.body["edits"][0]["rule"],
+        json!("excludes1-pair"),
+        "{}",
+        after.body
+    );
+}
