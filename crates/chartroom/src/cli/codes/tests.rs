@@ -2,6 +2,13 @@
 
 use super::*;
 
+fn storage(dir: &std::path::Path) -> StorageArgs {
+    StorageArgs {
+        data_dir: dir.to_path_buf(),
+        database_url: None,
+    }
+}
+
 fn encode(statement: &str, sex: Option<&str>, answers: &[&str]) -> Result<()> {
     let dir = tempfile::tempdir()?;
     run(
@@ -15,7 +22,7 @@ fn encode(statement: &str, sex: Option<&str>, answers: &[&str]) -> Result<()> {
             answers: answers.iter().map(|a| a.to_string()).collect(),
         },
         true,
-        dir.path(),
+        &storage(dir.path()),
     )
 }
 
@@ -45,7 +52,7 @@ fn edits_run_on_the_listed_codes() {
             },
         },
         true,
-        dir.path(),
+        &storage(dir.path()),
     )
     .unwrap();
 }
@@ -61,7 +68,7 @@ fn build_pcs_takes_answers_and_refuses_bad_ones() {
                 answers: answers.iter().map(|a| a.to_string()).collect(),
             },
             true,
-            dir.path(),
+            &storage(dir.path()),
         )
     };
     build(&["approach=4"]).unwrap();
