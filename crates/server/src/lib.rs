@@ -56,6 +56,7 @@ mod registration_api;
 mod rejection;
 mod review_api;
 mod review_watch;
+mod roi_api;
 mod routes;
 mod serve;
 mod state;

@@ -37,6 +37,11 @@ pub struct ServerConfig {
     /// Who may break the glass (`privacy::EmergencyStaff`): nobody until the facility
     /// names users or roles, and always within roles that allow it.
     pub emergency_staff: privacy::EmergencyStaff,
+    /// The release-of-information fee schedule (`serve` reads `<data dir>/roi-fees.toml`
+    /// or `--roi-fees`).
+    pub roi_fees: disclosures::FeeSchedule,
+    /// The facility's name on release packets' cover sheets (`--facility-name`).
+    pub facility_name: String,
 }
 
 impl ServerConfig {
@@ -65,6 +70,8 @@ impl Default for ServerConfig {
             time_zone: crate::zone::FacilityZone::utc(),
             emergency_set: privacy::EmergencySet::default(),
             emergency_staff: privacy::EmergencyStaff::default(),
+            roi_fees: disclosures::FeeSchedule::default(),
+            facility_name: "Chartroom".to_owned(),
         }
     }
 }

@@ -279,7 +279,7 @@ pub enum ConsentCmd {
     },
 }
 
-fn fees(file: Option<&Path>, data_dir: &Path) -> Result<FeeSchedule> {
+pub(crate) fn fees(file: Option<&Path>, data_dir: &Path) -> Result<FeeSchedule> {
     let default_file = data_dir.join(FEES_FILE);
     let path = match file {
         Some(path) => path.to_owned(),

@@ -30,6 +30,18 @@ pub struct ServeArgs {
         value_name = "ZONE"
     )]
     time_zone: String,
+    /// The facility's name on release-of-information packets' cover sheets.
+    #[arg(
+        long,
+        env = "CHARTROOM_FACILITY_NAME",
+        default_value = "Chartroom",
+        value_name = "NAME"
+    )]
+    facility_name: String,
+    /// The release-of-information fee schedule (default: roi-fees.toml in the data
+    /// directory, if any; else the built-in schedule).
+    #[arg(long, value_name = "FILE")]
+    roi_fees: Option<std::path::PathBuf>,
     /// Idle sign-out in seconds instead of minutes (for browser tests that watch it happen).
     #[arg(
         long,
@@ -187,6 +199,9 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
                 }
             },
         ),
+        roi_fees: super::roi::fees(args.roi_fees.as_deref(), &storage.data_dir)
+            .context("--roi-fees")?,
+        facility_name: args.facility_name.trim().to_owned(),
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

@@ -45,7 +45,7 @@ mod query_pages;
 pub(crate) mod registration;
 mod removal;
 pub(crate) mod review;
-mod roi;
+pub(crate) mod roi;
 mod sign_in;
 mod signing;
 mod start;

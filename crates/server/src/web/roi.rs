@@ -16,7 +16,7 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
-use disclosures::{FeeSchedule, QueueRow, Review};
+use disclosures::{QueueRow, Review};
 use maud::{Markup, html};
 use privacy::{Action, Permission};
 use records::RoiRequest;
@@ -50,12 +50,56 @@ async fn open_queue(
     principal: &Principal,
     limit: i64,
 ) -> Result<Vec<QueueRow>, WebError> {
+    queue_rows(state, principal, Vec::new(), limit).await
+}
+
+/// Requests in `statuses` (the open ones when empty), due first; the pages and the API.
+pub(crate) async fn queue_rows(
+    state: &AppState,
+    principal: &Principal,
+    statuses: Vec<records::RoiStatus>,
+    limit: i64,
+) -> Result<Vec<QueueRow>, WebError> {
     let viewer = principal.clone();
     state
         .blocking(move |state| {
             Ok(state.trail.write(&state.store, |audited| {
                 let who = viewer.event(audited.now(), Action::Read);
-                Ok(disclosures::queue(audited, &who, &[], limit)?)
+                Ok(disclosures::queue(audited, &who, &statuses, limit)?)
+            })?)
+        })
+        .await
+}
+
+/// Takes in `request` (intake, audited); the API and the intake form.
+pub(crate) async fn take_in(
+    state: &AppState,
+    principal: &Principal,
+    request: RoiRequest,
+) -> Result<store::Stored<RoiRequest>, WebError> {
+    let clerk = principal.clone();
+    state
+        .blocking(move |state| {
+            Ok(state.trail.write(&state.store, |audited| {
+                let who = clerk.event(audited.now(), Action::Create);
+                Ok(disclosures::intake(audited, &who, request)?)
+            })?)
+        })
+        .await
+}
+
+/// Reviews request `id` (the status follows the defects); the page and the API.
+pub(crate) async fn reviewed(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<Review, WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            Ok(state.trail.write(&state.store, |audited| {
+                let who = viewer.event(audited.now(), Action::Read);
+                Ok(disclosures::review(audited, &who, id)?)
             })?)
         })
         .await
@@ -163,15 +207,7 @@ pub(crate) async fn show(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
-    let viewer = principal.clone();
-    let review = state
-        .blocking(move |state| {
-            Ok(state.trail.write(&state.store, |audited| {
-                let who = viewer.event(audited.now(), Action::Read);
-                Ok(disclosures::review(audited, &who, id)?)
-            })?)
-        })
-        .await?;
+    let review = reviewed(&state, &principal, id).await?;
     let nav = nav(&state, &principal);
     let token = super::forms::token(&state, &principal);
     let title = format!("{} for {}", review.number, review.patient_name);
@@ -199,15 +235,24 @@ pub(crate) async fn release(
 ) -> PageResult {
     check_token(&state, &principal, &form.token)?;
     let id = parse_id(&id)?;
+    Ok(released_pdf(&state, &principal, id).await?)
+}
+
+/// Releases request `id`: the PDF packet as the response (`X-Packet-SHA256`), entered in
+/// the accounting in the same transaction; the page and the API.
+pub(crate) async fn released_pdf(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<axum::response::Response, WebError> {
     let releaser = principal.clone();
     let released = state
         .blocking(move |state| {
-            // FIXME(#16): the server's fee schedule and facility name from `serve` options.
-            let fees = FeeSchedule::default();
-            let facility = "Chartroom";
+            let fees = &state.config.roi_fees;
+            let facility = &state.config.facility_name;
             Ok(state.trail.write(&state.store, |audited| {
                 let who = releaser.event(audited.now(), Action::Export);
-                Ok(disclosures::release(audited, &who, id, &fees, facility)?)
+                Ok(disclosures::release(audited, &who, id, fees, facility)?)
             })?)
         })
         .await?;
@@ -238,14 +283,24 @@ pub(crate) async fn deny(
 ) -> PageResult {
     check_token(&state, &principal, &form.token)?;
     let id = parse_id(&id)?;
+    denied(&state, &principal, id, form.reason).await?;
+    Ok(Redirect::to(&format!("/roi/{id}")).into_response())
+}
+
+/// Denies request `id` with `reason`; the page and the API.
+pub(crate) async fn denied(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    reason: String,
+) -> Result<store::Stored<RoiRequest>, WebError> {
     let denier = principal.clone();
     state
         .blocking(move |state| {
             Ok(state.trail.write(&state.store, |audited| {
                 let who = denier.event(audited.now(), Action::Update);
-                Ok(disclosures::deny(audited, &who, id, &form.reason)?)
+                Ok(disclosures::deny(audited, &who, id, &reason)?)
             })?)
         })
-        .await?;
-    Ok(Redirect::to(&format!("/roi/{id}")).into_response())
+        .await
 }

@@ -102,3 +102,134 @@ async fn the_desk_validates_then_releases_from_the_web() {
     let other = h.call("GET", "/roi", Some(&bo), None).await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
 }
+
+/// The JSON API: a request with bad fields is 422 naming each; a good one is 201; its
+/// review names the defect; release is 409 until it is fixed, then the PDF; denial; the
+/// list; the routes are in the OpenAPI document and refused to other roles.
+#[tokio::test]
+async fn the_json_api_takes_validates_releases_and_denies() {
+    use serde_json::json;
+    let h = Harness::new();
+    let patient = h.add_patient("P717");
+    h.add_encounter(patient, EncounterClass::Outpatient, h.now(), None);
+    h.add_note(patient, "Wrist sprain, splint.");
+    h.add_user("hana", &[Role::HimTechnician]);
+    h.add_user("bo", &[Role::Billing]);
+    let hana = h.login("hana").await;
+
+    let bad = h
+        .call(
+            "POST",
+            "/api/roi",
+            Some(&hana),
+            Some(json!({
+                "patient": patient,
+                "requester_kind": "lawyer",
+                "requester_name": "Dana Counsel",
+                "purpose": "injury claim",
+                "legal_basis": "court_order",
+                "categories": ["encounters", "charts"],
+                "from_date": "2026-13-01",
+            })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["requester_kind", "categories[1]", "from_date"]);
+
+    let body = json!({
+        "patient": patient,
+        "requester_kind": "attorney",
+        "requester_name": "Dana Counsel",
+        "purpose": "injury claim",
+        "legal_basis": "court_order",
+        "categories": ["encounters", "notes"],
+        "minimum_necessary": "the visits the order names",
+    });
+    let created = h
+        .call("POST", "/api/roi", Some(&hana), Some(body.clone()))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["request"]["meta"]["id"].as_i64().unwrap();
+    let checked = h
+        .call(
+            "POST",
+            &format!("/api/roi/{id}/validate"),
+            Some(&hana),
+            None,
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    assert_eq!(checked.body["releasable"], false);
+    assert_eq!(checked.body["defects"][0]["field"], "identity_verified");
+    let refused = h
+        .call("POST", &format!("/api/roi/{id}/release"), Some(&hana), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("identity_verified")
+    );
+    let denied = h
+        .call(
+            "POST",
+            &format!("/api/roi/{id}/deny"),
+            Some(&hana),
+            Some(json!({ "reason": "identity not shown" })),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::OK, "{}", denied.body);
+    assert_eq!(denied.body["request"]["record"]["status"], "denied");
+
+    let mut fixed = body;
+    fixed["identity_verified"] = json!("certified copy of the order");
+    let second = h.call("POST", "/api/roi", Some(&hana), Some(fixed)).await;
+    let id = second.body["request"]["meta"]["id"].as_i64().unwrap();
+    let checked = h
+        .call(
+            "POST",
+            &format!("/api/roi/{id}/validate"),
+            Some(&hana),
+            None,
+        )
+        .await;
+    assert_eq!(checked.body["status"], "validated", "{}", checked.body);
+    let listed = h.call("GET", "/api/roi", Some(&hana), None).await;
+    assert_eq!(listed.body["requests"].as_array().unwrap().len(), 1);
+    let released = h
+        .call("POST", &format!("/api/roi/{id}/release"), Some(&hana), None)
+        .await;
+    assert_eq!(released.status, StatusCode::OK);
+    assert_eq!(released.headers["content-type"], "application/pdf");
+    let closed = h
+        .call("GET", "/api/roi?status=released,denied", Some(&hana), None)
+        .await;
+    assert_eq!(closed.body["requests"].as_array().unwrap().len(), 2);
+    let wrong = h
+        .call("GET", "/api/roi?status=lost", Some(&hana), None)
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let doc = h.call("GET", "/api/openapi.json", None, None).await;
+    for path in [
+        "/api/roi",
+        "/api/roi/{id}/validate",
+        "/api/roi/{id}/release",
+        "/api/roi/{id}/deny",
+    ] {
+        assert!(
+            doc.body["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
+    }
+    let bo = h.login("bo").await;
+    let other = h.call("GET", "/api/roi", Some(&bo), None).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+}
