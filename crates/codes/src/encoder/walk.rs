@@ -149,6 +149,18 @@ impl<'a> Indexes<'a> {
                 l.score += st.weight(used);
                 consider(l, main.children(term).len());
             }
+            // "Neoplasm — see also Table of Neoplasms": the site's row, in the column the
+            // statement's behaviour word names (Guidelines I.C.2).
+            if reference.contains("Table of Neoplasms") {
+                let (behaviour, said) = neoplasm_behaviour(st, avail & !used);
+                if let Some(mut l) =
+                    self.land_neoplasm(st, avail & !used & !said, behaviour, ix, term)
+                {
+                    l.used |= used | said;
+                    l.score += st.weight(used | said);
+                    consider(l, main.children(term).len());
+                }
+            }
             if let Some(mut l) = walk_from(ix, main, st, term, avail & !used, accept) {
                 l.used |= used;
                 l.start_used = used;
@@ -456,4 +468,32 @@ fn take_cell(
         .push(format!("{table} column \"{heading}\"{why} → {}", cell.1));
     l.column = Some(heading);
     Some(())
+}
+
+/// The Neoplasm Table column a statement's behaviour words name, as a reference the table
+/// walk reads, with the words used: secondary (or metastatic), in situ, benign, uncertain,
+/// malignant (or cancer, carcinoma), else unspecified behavior.
+fn neoplasm_behaviour(st: &Statement, avail: u64) -> (&'static str, u64) {
+    const BEHAVIOURS: [(&str, &str); 8] = [
+        ("secondary", "Neoplasm, by site, secondary"),
+        ("metastatic", "Neoplasm, by site, secondary"),
+        ("situ", "Neoplasm, by site, in situ"),
+        ("benign", "Neoplasm, by site, benign"),
+        ("uncertain", "Neoplasm, by site, uncertain behavior"),
+        ("malignant", "Neoplasm, by site, malignant"),
+        ("cancer", "Neoplasm, by site, malignant"),
+        ("carcinoma", "Neoplasm, by site, malignant"),
+    ];
+    let mut said = 0u64;
+    let mut chosen: Option<&'static str> = None;
+    for (word, reference) in BEHAVIOURS {
+        if let Some(i) = st.find(&super::words::norm(word), avail) {
+            said |= 1 << i;
+            chosen = chosen.or(Some(reference));
+        }
+    }
+    (
+        chosen.unwrap_or("Neoplasm, by site, unspecified behavior"),
+        said,
+    )
 }

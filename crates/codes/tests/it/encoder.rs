@@ -279,3 +279,14 @@ fn sepsis_and_pregnancy_are_sequenced_by_the_chapter_rules() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn neoplasm_main_term_goes_to_the_table_by_behaviour() {
+    assert_eq!(codes_of(&encode("malignant neoplasm of prostate")), ["C61"]);
+    assert_eq!(
+        codes_of(&encode("secondary malignant neoplasm of liver")),
+        ["C78.7"]
+    );
+    let e = encode("benign neoplasm of liver");
+    assert_eq!(codes_of(&e), ["D13.4"], "{e:#?}");
+}
