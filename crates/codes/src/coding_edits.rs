@@ -285,6 +285,29 @@ pub(crate) fn seventh_characters_named(text: &str) -> Vec<char> {
         .collect()
 }
 
+/// [`code_ranges`] of a note, read once per distinct note text on this thread: a
+/// population's review meets the same few hundred notes on every chart, and reading their
+/// ranges again was most of the coding edits' time. Keyed by the text itself, so notes of
+/// every release share it and no release can see another's; emptied past 100,000 texts.
+fn note_ranges(text: &str) -> std::rc::Rc<[(String, String)]> {
+    thread_local! {
+        static READ: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<[(String, String)]>>> =
+            std::cell::RefCell::default();
+    }
+    READ.with(|read| {
+        if let Some(ranges) = read.borrow().get(text) {
+            return ranges.clone();
+        }
+        let ranges: std::rc::Rc<[(String, String)]> = code_ranges(text).into();
+        let mut read = read.borrow_mut();
+        if read.len() >= 100_000 {
+            read.clear();
+        }
+        read.insert(text.to_owned(), ranges.clone());
+        ranges
+    })
+}
+
 /// Code ranges a note names: "E00-E07", "N18.1-N18.6", "E10.-", "I50.9".
 pub(crate) fn code_ranges(text: &str) -> Vec<(String, String)> {
     let is_code = |t: &str| {
@@ -334,7 +357,7 @@ fn excludes1_pair(cx: &Ctx<'_>, out: &mut Vec<CodingEdit>) {
             }
             // The note's ranges are read once, not once per other code; a note naming no
             // code excludes nothing.
-            let ranges = code_ranges(&note.text);
+            let ranges = note_ranges(&note.text);
             if ranges.is_empty() {
                 continue;
             }
@@ -428,16 +451,16 @@ fn partner_missing(
             if own_only && from != node {
                 continue;
             }
-            let refs = code_ranges(&note.text);
+            let refs = note_ranges(&note.text);
             if refs.is_empty() && kind != NoteKind::CodeFirst {
                 continue;
             }
             match groups.iter_mut().find(|g| g.0 == from) {
                 Some(g) => {
-                    g.1.extend(refs);
+                    g.1.extend(refs.iter().cloned());
                     g.2.push(&note.text);
                 }
-                None => groups.push((from, refs, vec![&note.text])),
+                None => groups.push((from, refs.to_vec(), vec![&note.text])),
             }
         }
         for (from, refs, texts) in groups {
