@@ -69,7 +69,7 @@ pub struct NewRequestBody {
 
 /// Problems found in a body, by field.
 #[derive(Default)]
-pub(crate) struct Problems(Vec<(String, String)>);
+pub(crate) struct Problems(pub(crate) Vec<(String, String)>);
 
 impl Problems {
     fn add(&mut self, field: &str, message: impl Into<String>) {
@@ -220,11 +220,7 @@ pub(crate) fn request_of(body: NewRequestBody, today: Date) -> Result<RoiRequest
             p.add(&e.path, e.message.clone());
         }
     }
-    if p.0.is_empty() {
-        Ok(request)
-    } else {
-        Err(p)
-    }
+    if p.0.is_empty() { Ok(request) } else { Err(p) }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -5,8 +5,8 @@
 mod audit_trail;
 mod backup;
 mod claims;
-mod codes;
 mod cli;
+mod codes;
 mod crash;
 mod manifests;
 mod mllp_tls;

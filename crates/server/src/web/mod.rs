@@ -46,6 +46,7 @@ pub(crate) mod registration;
 mod removal;
 pub(crate) mod review;
 pub(crate) mod roi;
+mod roi_intake;
 mod sign_in;
 mod signing;
 mod start;
@@ -343,6 +344,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "the release-of-information queue: open requests, due first",
             get(roi::queue),
+        ),
+        route(
+            M::GET,
+            "/roi/new",
+            Needs(P::ReleaseInformation),
+            false,
+            "the release-of-information intake form",
+            get(roi_intake::new),
+        ),
+        route(
+            M::POST,
+            "/roi/new",
+            Needs(P::ReleaseInformation),
+            true,
+            "take in a release-of-information request from the form (every problem beside its field)",
+            post(roi_intake::take_in),
         ),
         route(
             M::GET,

@@ -114,6 +114,7 @@ pub(crate) async fn queue(
     let nav = nav(&state, &principal);
     let body = html! {
         p { "Requests for copies of charts, due 30 days after receipt (one 30-day extension). A request is released only when its checks pass." }
+        p { a href="/roi/new" { "Take in a new request" } }
         (queue_table(&rows))
     };
     Ok(html(

@@ -233,3 +233,78 @@ async fn the_json_api_takes_validates_releases_and_denies() {
     let other = h.call("GET", "/api/roi", Some(&bo), None).await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
 }
+
+/// The intake form: a form with problems comes back 422 naming each beside its field and
+/// keeping what was typed; a complete one is taken in and opens on its checklist.
+#[tokio::test]
+async fn the_intake_form_takes_in_a_request() {
+    let h = Harness::new();
+    let patient = h.add_patient("P718");
+    h.add_user("hana", &[Role::HimTechnician]);
+    let hana = sign_in(&h, "hana").await;
+    let queue = h.call("GET", "/roi", Some(&hana), None).await;
+    assert!(html(&queue).contains("href=\"/roi/new\""));
+    let blank = h.call("GET", "/roi/new", Some(&hana), None).await;
+    assert_eq!(blank.status, StatusCode::OK);
+    assert!(html(&blank).contains("name=\"categories\""));
+    let token = page_token(&h, &hana).await;
+    let id = patient.to_string();
+    let bad = h
+        .form(
+            "/roi/new",
+            Some(&hana),
+            &[
+                ("token", &token),
+                ("patient", &id),
+                ("requester_name", "Dana Counsel"),
+                ("purpose", "injury claim"),
+                ("legal_basis", "court_order"),
+                ("from_date", "2026-02-30"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html(&bad);
+    for field in [
+        "error-requester_kind",
+        "error-categories",
+        "error-from_date",
+    ] {
+        assert!(page.contains(field), "{field} in {page}");
+    }
+    assert!(
+        page.contains("value=\"Dana Counsel\""),
+        "what was typed stays"
+    );
+    let good = h
+        .form(
+            "/roi/new",
+            Some(&hana),
+            &[
+                ("token", &token),
+                ("patient", &id),
+                ("requester_kind", "attorney"),
+                ("requester_name", "Dana Counsel"),
+                ("purpose", "injury claim"),
+                ("legal_basis", "court_order"),
+                ("categories", "encounters"),
+                ("categories", "notes"),
+                ("minimum_necessary", "the visits the order names"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let taken = h
+        .store
+        .read(|tx| tx.for_patient::<RoiRequest>(patient))
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(
+        taken[0].record.categories,
+        [ReleaseCategory::Encounters, ReleaseCategory::Notes]
+    );
+    assert_eq!(
+        good.headers["location"],
+        format!("/roi/{}", taken[0].meta.id)
+    );
+}
