@@ -112,3 +112,12 @@ if python_or_skip "surveillance oracle"; then
         echo "Rscript not found: the surveillance oracle was skipped" >&2
     fi
 fi
+
+# The JSON API against its own document: schemathesis (PyPI) sends the requests
+# /api/openapi.json allows, with a token holding every permission, and fails on a server
+# error, an undocumented status code or a response that breaks the documented schema; see
+# tools/api-conformance/run.sh.
+if python_or_skip "API conformance run"; then
+    cargo build -q -p chartroom
+    tools/api-conformance/run.sh "${CARGO_TARGET_DIR:-target}/debug/chartroom" 10
+fi

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
-use store::{Location, Store, SystemClock};
+use store::{Durability, Location, Store, SystemClock};
 
 /// Storage settings shared by every subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -27,6 +27,28 @@ pub struct StorageArgs {
         value_name = "URL"
     )]
     pub database_url: Option<String>,
+    /// When a commit to the embedded database returns: `full` (synced to disk, so an
+    /// acknowledged write survives a power loss) or `normal` (survives a killed process
+    /// only; faster writes). PostgreSQL follows its server's `synchronous_commit`.
+    #[arg(
+        long,
+        global = true,
+        env = "CHARTROOM_DURABILITY",
+        default_value = "full",
+        value_name = "full|normal",
+        value_parser = parse_durability
+    )]
+    pub durability: Durability,
+}
+
+fn parse_durability(text: &str) -> Result<Durability, String> {
+    match text {
+        "full" => Ok(Durability::Full),
+        "normal" => Ok(Durability::Normal),
+        other => Err(format!(
+            "{other:?} is not a durability; use full (every commit synced to disk) or normal"
+        )),
+    }
 }
 
 impl StorageArgs {
@@ -41,7 +63,7 @@ impl StorageArgs {
     /// Opens (and migrates) the store.
     pub fn open(&self) -> Result<Store> {
         let location = self.location();
-        Store::open(&location, Arc::new(SystemClock))
+        Store::open_with(&location, Arc::new(SystemClock), self.durability)
             .with_context(|| format!("opening the records store at {}", location.label()))
     }
 }

@@ -1,11 +1,13 @@
 //! MLLP throughput with ACK over loopback on the embedded store (SQLite in a temporary
-//! data directory, WAL, synchronous=NORMAL as shipped): registering 10,000 patients with
+//! data directory, WAL, synchronous=FULL as shipped, or NORMAL with
+//! `MLLP_BENCH_DURABILITY=normal`): registering 10,000 patients with
 //! ADT^A04, then ORU^R01 and VXU^V04 for them over 1, 4, 8 and 16 connections, each run on
 //! a fresh store holding the 10,000 registered patients, one message in flight per
 //! connection (MLLP original mode: a sender waits for each ACK). Prints messages per
 //! second.
 //!
-//! Run: `cargo bench -p hl7 --bench mllp` (N patients: `MLLP_BENCH_PATIENTS`).
+//! Run: `cargo bench -p hl7 --bench mllp` (N patients: `MLLP_BENCH_PATIENTS`; durability:
+//! `MLLP_BENCH_DURABILITY=full|normal`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // A bench fails loudly.
 
@@ -16,7 +18,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Instant;
 use store::Actor;
-use store::{Location, Store, SystemClock};
+use store::{Durability, Location, Store, SystemClock};
 
 fn a04(i: usize) -> String {
     format!(
@@ -107,6 +109,14 @@ fn run(label: &str, addr: SocketAddr, clients: usize, messages: Vec<String>) {
 }
 
 /// A listener over a fresh store in a temporary data directory.
+/// The commit durability under test (`MLLP_BENCH_DURABILITY`; the product's default).
+fn durability() -> Durability {
+    match std::env::var("MLLP_BENCH_DURABILITY").as_deref() {
+        Ok("normal") => Durability::Normal,
+        _ => Durability::Full,
+    }
+}
+
 struct Site {
     addr: SocketAddr,
     store: Arc<Store>,
@@ -118,9 +128,10 @@ impl Site {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(
-            Store::open(
+            Store::open_with(
                 &Location::DataDir(dir.path().to_owned()),
                 Arc::new(SystemClock),
+                durability(),
             )
             .unwrap(),
         );
@@ -160,7 +171,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     println!(
-        "MLLP with ACK over loopback, embedded SQLite store; each line on a fresh store holding {n} registered patients"
+        "MLLP with ACK over loopback, embedded SQLite store (durability {}); each line on a fresh store holding {n} registered patients",
+        durability().name()
     );
     run(
         "ADT^A04 register patient + encounter",

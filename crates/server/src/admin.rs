@@ -69,10 +69,13 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, WebError
 /// New account.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUserBody {
+    #[schema(schema_with = crate::api_schema::username, required = true)]
     pub(crate) username: String,
     #[serde(default)]
     pub(crate) display_name: String,
+    #[schema(schema_with = crate::api_schema::roles, required = true)]
     pub(crate) roles: Vec<String>,
+    #[schema(schema_with = crate::api_schema::new_password, required = true)]
     pub(crate) password: String,
 }
 
@@ -124,6 +127,7 @@ pub(crate) async fn create_account(
 /// New roles.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RolesBody {
+    #[schema(schema_with = crate::api_schema::roles, required = true)]
     roles: Vec<String>,
 }
 
@@ -177,6 +181,7 @@ pub async fn set_roles(
 /// A new password.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordBody {
+    #[schema(schema_with = crate::api_schema::new_password, required = true)]
     pub(crate) password: String,
 }
 
@@ -249,6 +254,7 @@ pub async fn enable(
 pub struct ReviewBody {
     /// Only grants made in the last this many days (default 30).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 3660)]
     days: Option<i64>,
 }
 
@@ -293,6 +299,7 @@ pub async fn review(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReviewedBody {
     /// What the review found (required).
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     note: String,
 }
 

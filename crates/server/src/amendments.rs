@@ -30,6 +30,7 @@ fn parse_id(field: &str, text: &str) -> Result<i64, WebError> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RequestBody {
     /// What the patient asks to change, in their words.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     description: String,
 }
 
@@ -107,6 +108,7 @@ pub struct DecisionBody {
     /// Accept (true) or deny (false).
     accept: bool,
     /// Why (required; at least 10 characters for a denial).
+    #[schema(min_length = 10, pattern = r"\S", required = true)]
     reason: String,
     /// The kind of record the decision is about (`patient`, `diagnosis`, ...): the one
     /// changed (accepted) or disputed (denied).

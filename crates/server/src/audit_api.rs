@@ -24,20 +24,26 @@ pub struct AuditQuery {
     user: Option<String>,
     /// RFC 3339 instant, inclusive.
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::instant)]
     since: Option<String>,
     /// RFC 3339 instant, exclusive.
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::instant)]
     until: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::audit_action)]
     action: Option<String>,
     /// web, api, fhir, cli, job, hl7...
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::audit_channel)]
     channel: Option<String>,
     /// success, denied or failure.
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::audit_outcome)]
     outcome: Option<String>,
     /// At most the newest N (default 500, at most 10000).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10000)]
     limit: Option<i64>,
 }
 

@@ -34,23 +34,30 @@ fn date_of_service(state: &AppState, text: Option<&str>) -> Result<Date, WebErro
 
 fn code_error(error: codes::Error) -> WebError {
     match error {
-        codes::Error::UnknownCode { .. } => WebError::NotFound(error.to_string()),
+        codes::Error::UnknownCode { .. } | codes::Error::NoRelease { .. } => {
+            WebError::NotFound(error.to_string())
+        }
         other => WebError::bad("code", other.to_string()),
     }
 }
 
 /// A code search.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = CodeSearchBody)]
 pub struct SearchBody {
     /// `icd10cm`, `icd10pcs`, `hcpcs`, `cvx` or `cpt`.
+    #[schema(schema_with = crate::api_schema::code_system, required = true)]
     system: String,
     /// What the user typed: a code prefix or words ("diab mell neph").
+    #[schema(pattern = r"\S")]
     q: String,
     /// Date of service, `YYYY-MM-DD` (today when absent).
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::date)]
     date: Option<String>,
     /// Most hits (1 to 50, default 20).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 50)]
     limit: Option<usize>,
 }
 
@@ -82,6 +89,7 @@ pub async fn search(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ValidateBody {
     /// Code system.
+    #[schema(schema_with = crate::api_schema::code_system, required = true)]
     system: String,
     /// The code, with or without its dot.
     code: String,
@@ -96,12 +104,15 @@ pub struct ValidateBody {
 pub struct ServiceFields {
     /// Date of service, `YYYY-MM-DD` (today when absent): picks the release.
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::date)]
     date: Option<String>,
     /// `F` or `M`, for sex-specific codes and sex edits.
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::sex_letter)]
     sex: Option<String>,
     /// Age in years on the date of service, for age edits.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 150)]
     age: Option<u16>,
 }
 

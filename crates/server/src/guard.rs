@@ -68,6 +68,8 @@ pub struct RouteSpec {
     pub summary: &'static str,
     /// The JSON body's schema, for the API document.
     pub body: Option<SchemaFn>,
+    /// Whether success is 201 Created (a new record) rather than 200.
+    pub creates: bool,
 }
 
 /// A request body's schema name and schema.
@@ -90,6 +92,12 @@ impl Entry {
         self.0.body = Some(schema_of::<T>);
         self
     }
+
+    /// The route answers 201 Created on success.
+    pub(crate) fn creates(mut self) -> Self {
+        self.0.creates = true;
+        self
+    }
 }
 
 pub(crate) fn route(
@@ -108,6 +116,7 @@ pub(crate) fn route(
         patient_data,
         summary,
         body: None,
+        creates: false,
     };
     Entry(spec, handler)
 }

@@ -33,6 +33,7 @@
 //!   message, the details go to standard error.
 
 mod admin;
+mod api_schema;
 mod amendments;
 mod audit_api;
 mod auth;

@@ -23,9 +23,10 @@ use serde_json::{Value, json};
 
 fn session_of(principal: &Principal) -> Result<String, WebError> {
     principal.session_hash.clone().ok_or_else(|| {
-        WebError::bad(
-            "authorization",
-            "authenticators are managed from a signed-in session",
+        // A token is a credential the user already holds; enrolling a factor needs the
+        // person at a session, so the refusal is about the credential, not the input.
+        WebError::Forbidden(
+            "authenticators are managed from a signed-in session, not with an API token".into(),
         )
     })
 }

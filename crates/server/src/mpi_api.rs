@@ -26,6 +26,7 @@ pub struct MpiQueueBody {
     /// Statuses (open, needs_info, duplicate, not_duplicate, merged); default: open and
     /// needs_info.
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::pair_statuses)]
     pub status: Vec<String>,
     /// At most this many (default 100).
     pub limit: Option<i64>,
@@ -257,8 +258,10 @@ async fn pair_api(
 #[serde(deny_unknown_fields)]
 pub struct MpiDecideBody {
     /// duplicate, not_duplicate or needs_info.
+    #[schema(schema_with = crate::api_schema::pair_decision, required = true)]
     pub decision: Option<String>,
     /// Why.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub reason: Option<String>,
 }
 
@@ -278,10 +281,13 @@ async fn decide_api(
 #[serde(deny_unknown_fields)]
 pub struct MpiMergeBody {
     /// The surviving chart.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub surviving: Option<String>,
     /// The retired chart.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub retired: Option<String>,
     /// Why.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub reason: Option<String>,
 }
 
@@ -299,6 +305,7 @@ async fn merge_api(
 #[serde(deny_unknown_fields)]
 pub struct MpiUnmergeBody {
     /// Why.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub reason: Option<String>,
 }
 

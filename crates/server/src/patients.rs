@@ -231,6 +231,7 @@ pub async fn chart(
 
 /// Patient search request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = PatientSearchBody)]
 pub struct SearchBody {
     /// Name parts or an MRN.
     #[serde(default)]
@@ -341,9 +342,11 @@ pub(crate) fn audit_listed(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BreakGlassBody {
     /// Why, in the user's words (at least 10 characters).
+    #[schema(min_length = 10, pattern = r"\S")]
     reason: String,
     /// How long (default 60, at most 480 minutes).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 480)]
     minutes: Option<i64>,
 }
 
@@ -388,6 +391,9 @@ pub(crate) async fn grant_emergency_access(
                 .config
                 .emergency_staff
                 .refusal(&principal.username, &principal.roles);
+            // Who may break the glass is the facility's policy (403); what they send
+            // (reason, minutes) is input (422).
+            let forbidden = refusal.is_some();
             let grant = if let Some(refusal) = refusal {
                 Err(refusal)
             } else {
@@ -417,7 +423,11 @@ pub(crate) async fn grant_emergency_access(
                     } else {
                         "reason"
                     };
-                    return Err(WebError::bad(field, message));
+                    return Err(if forbidden {
+                        WebError::Forbidden(message)
+                    } else {
+                        WebError::bad(field, message)
+                    });
                 }
             };
             Ok(state.trail.write(&state.store, |audited| {
@@ -440,7 +450,7 @@ pub struct DemographicsBody {
     /// The version the user read (a stale version is refused: someone else changed it).
     version: i64,
     /// Field name to new value, as in the chart's `patient.record`.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::api_schema::changes, required = true)]
     changes: Map<String, Value>,
 }
 

@@ -90,6 +90,7 @@ fn test_words(kind: query::EventKind) -> &'static str {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct QueryBody {
     /// Query text, or the name of a saved query.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     text: String,
 }
 

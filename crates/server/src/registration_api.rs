@@ -24,7 +24,7 @@ pub struct RegisterBody {
     /// family_name, given_name, birth_date (YYYY-MM-DD), sex (female, male, other,
     /// unknown) and the optional fields of the registration form (line1, city, state,
     /// postal_code, phone, ...), as text.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::api_schema::new_patient, required = true)]
     pub patient: Map<String, Value>,
     /// Register even though patients on file may be the same person (default false).
     #[serde(default)]

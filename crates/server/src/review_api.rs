@@ -25,6 +25,7 @@ use store::{Actor, Stored};
 pub struct QueueBody {
     /// Statuses (open, assigned, queried, answered, resolved, waived); default: the open ones.
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::deficiency_statuses)]
     pub status: Vec<String>,
     /// One rule's deficiencies.
     pub rule: Option<String>,

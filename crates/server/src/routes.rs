@@ -108,6 +108,7 @@ fn table() -> Vec<Entry> {
             "issue an API token, shown once",
             post(tokens::issue),
         )
+        .creates()
         .takes::<tokens::IssueBody>(),
         route(
             M::POST,
@@ -204,6 +205,7 @@ fn table() -> Vec<Entry> {
             "register a patient: 409 with the patients on file who may be the same person unless confirmed; merge_with queues pairs for a merge review",
             post(registration_api::register),
         )
+        .creates()
         .takes::<registration_api::RegisterBody>(),
         route(
             M::POST,
@@ -239,6 +241,7 @@ fn table() -> Vec<Entry> {
             "record a patient's amendment request",
             post(amendments::request),
         )
+        .creates()
         .takes::<amendments::RequestBody>(),
         route(
             M::GET,
@@ -282,6 +285,7 @@ fn table() -> Vec<Entry> {
             "time-limited emergency read access, with a reason",
             post(patients::break_glass),
         )
+        .creates()
         .takes::<patients::BreakGlassBody>(),
         route(
             M::POST,
@@ -334,6 +338,7 @@ fn table() -> Vec<Entry> {
             "create an account",
             post(admin::create),
         )
+        .creates()
         .takes::<admin::NewUserBody>(),
         route(
             M::POST,

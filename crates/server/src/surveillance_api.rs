@@ -278,8 +278,10 @@ async fn alerts_api(
 #[serde(deny_unknown_fields)]
 pub struct WorkBody {
     /// investigated, dismissed or escalated.
+    #[schema(schema_with = crate::api_schema::alert_work, required = true)]
     pub status: String,
     /// What was found or done.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub note: String,
 }
 
@@ -344,11 +346,14 @@ async fn work_api(
 #[serde(deny_unknown_fields)]
 pub struct DetectBody {
     /// First day that may alert (14 days before `to` when absent).
+    #[schema(schema_with = crate::api_schema::date)]
     pub from: Option<String>,
     /// Last day (today when absent).
+    #[schema(schema_with = crate::api_schema::date)]
     pub to: Option<String>,
     /// Methods (c1, c2, c3, ewma, cusum; default c2 and ewma).
     #[serde(default)]
+    #[schema(schema_with = crate::api_schema::detection_methods)]
     pub methods: Vec<String>,
     /// Only these syndromes.
     #[serde(default)]

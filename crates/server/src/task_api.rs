@@ -144,14 +144,18 @@ pub struct AddBody {
     /// The encounter it concerns (the patient's).
     pub encounter: Option<i64>,
     /// insurance, consent, outside_records, demographics or other.
+    #[schema(schema_with = crate::api_schema::task_kind, required = true)]
     pub kind: String,
     /// What to obtain.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub description: String,
     /// From whom (the patient, another provider...).
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub obtain_from: String,
     /// The user who chases it.
     pub assignee: Option<String>,
     /// Due in this many days (default 14, at most 365).
+    #[schema(minimum = 1, maximum = 365)]
     pub due_days: Option<i64>,
 }
 
@@ -185,8 +189,10 @@ async fn add_api(
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
     /// How: phone, letter, fax, portal...
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub method: String,
     /// What came of it.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub outcome: String,
 }
 
@@ -195,6 +201,7 @@ pub struct ContactBody {
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// The user.
+    #[schema(schema_with = crate::api_schema::username, required = true)]
     pub to: String,
 }
 
@@ -203,6 +210,7 @@ pub struct AssignBody {
 #[serde(deny_unknown_fields)]
 pub struct CloseBody {
     /// What was obtained, or why the task is given up.
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     pub reason: String,
     /// Given up rather than obtained.
     #[serde(default)]

@@ -140,11 +140,14 @@ fn token_json(token: &ApiToken) -> Value {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct IssueBody {
     /// What the token is for (shown in the audit trail as the client application).
+    #[schema(schema_with = crate::api_schema::said, required = true)]
     name: String,
     /// Permissions it may use; each must be one the user's roles give.
+    #[schema(schema_with = crate::api_schema::permissions, required = true)]
     permissions: Vec<String>,
     /// Days until it expires (1 to 365; default 30).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 365)]
     days: Option<i64>,
 }
 

@@ -44,6 +44,7 @@ mod row_de;
 mod security;
 mod snapshot;
 mod sqlite;
+pub use sqlite::Durability;
 mod stats;
 mod table;
 mod tables;
@@ -154,6 +155,16 @@ impl Store {
     /// Opens the store at `location`, creating the data directory and applying pending
     /// migrations.
     pub fn open(location: &Location, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::open_with(location, clock, Durability::default())
+    }
+
+    /// `open` with the embedded database's commit durability chosen (`Durability`); a
+    /// PostgreSQL store is as durable as its server's `synchronous_commit`.
+    pub fn open_with(
+        location: &Location,
+        clock: Arc<dyn Clock>,
+        durability: Durability,
+    ) -> Result<Self> {
         let backend = match location {
             Location::DataDir(dir) => {
                 private_file::secure_and_warn(dir)?;
@@ -170,7 +181,7 @@ impl Store {
                         });
                     }
                 }
-                Backend::Sqlite(sqlite::SqliteDb::open(&path)?)
+                Backend::Sqlite(sqlite::SqliteDb::open(&path, durability)?)
             }
             Location::Memory => Backend::Sqlite(sqlite::SqliteDb::open_in_memory()?),
             Location::Postgres(url) => Backend::Postgres(Box::new(postgres::PgDb::connect(url)?)),
@@ -294,6 +305,15 @@ impl Store {
     /// Where the store is.
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// The embedded database's commit durability as SQLite reports it; `None` on
+    /// PostgreSQL, whose server decides (`synchronous_commit`).
+    pub fn durability(&self) -> Result<Option<Durability>> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.durability().map(Some),
+            Backend::Postgres(_) => Ok(None),
+        }
     }
 
     /// The SQL engine.

@@ -12,6 +12,37 @@ use rusqlite::{Connection, Transaction};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
+/// When a commit of the embedded database counts as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// SQLite `synchronous=FULL`: the WAL is synced to disk before a commit returns, so an
+    /// acknowledged write (HTTP 2xx, MLLP AA) survives a power loss or kernel crash, which a
+    /// medical record must.
+    #[default]
+    Full,
+    /// SQLite `synchronous=NORMAL`: a commit survives a killed process but the last ones can
+    /// be rolled back by a power loss (never corrupting the file). Opt-in, for sites that
+    /// trade that for write speed (or for throw-away demo stores).
+    Normal,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Normal => "NORMAL",
+        }
+    }
+
+    /// The setting's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Normal => "normal",
+        }
+    }
+}
+
 /// An open SQLite database.
 pub struct SqliteDb {
     conn: Mutex<Connection>,
@@ -78,12 +109,12 @@ impl Drop for Checkpointer {
 
 impl SqliteDb {
     /// Opens (creating if needed) the database file at `path`.
-    pub fn open(path: &Path) -> Result<Self> {
+    pub fn open(path: &Path, durability: Durability) -> Result<Self> {
         let conn = Connection::open(path).map_err(|e| Error::Open {
             location: path.display().to_string(),
             message: e.to_string(),
         })?;
-        let mut db = Self::configure(conn, path.display().to_string())?;
+        let mut db = Self::configure(conn, path.display().to_string(), durability)?;
         db.checkpointer = Checkpointer::start(path);
         db.path = Some(path.to_owned());
         if db.checkpointer.is_some()
@@ -104,15 +135,14 @@ impl SqliteDb {
             location: ":memory:".into(),
             message: e.to_string(),
         })?;
-        Self::configure(conn, ":memory:".into())
+        // Nothing in memory outlives the process: syncing would only cost time.
+        Self::configure(conn, ":memory:".into(), Durability::Normal)
     }
 
-    fn configure(conn: Connection, location: String) -> Result<Self> {
+    fn configure(conn: Connection, location: String, durability: Durability) -> Result<Self> {
         let setup = || -> rusqlite::Result<()> {
             conn.pragma_update(None, "journal_mode", "WAL")?;
-            // NORMAL in WAL mode is durable against application crashes; only a power
-            // loss can roll back the last transactions, never corrupt the file.
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "synchronous", durability.pragma())?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
             // The default 2 MiB page cache thrashes on million-row indexes (the import keys,
             // the MRN index); 64 MiB keeps their upper levels in memory.
@@ -133,6 +163,21 @@ impl SqliteDb {
             conn: Mutex::new(conn),
             checkpointer: None,
             path: None,
+        })
+    }
+
+    /// The durability the connection runs with, read back from SQLite itself.
+    pub fn durability(&self) -> Result<Durability> {
+        let guard = self
+            .conn
+            .lock()
+            .map_err(|_| Error::Database("a previous writer panicked; restart Chartroom".into()))?;
+        let level: i64 = guard.query_row("PRAGMA synchronous", [], |row| row.get(0))?;
+        // 2 is FULL and 3 EXTRA (FULL and more); 0 OFF and 1 NORMAL can both lose commits.
+        Ok(if level >= 2 {
+            Durability::Full
+        } else {
+            Durability::Normal
         })
     }
 

@@ -135,6 +135,11 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         bail!("--idle-minutes must be 1 to 480, not {}", args.idle_minutes);
     }
     let store = storage.open()?;
+    if store.durability()? == Some(store::Durability::Normal) {
+        crate::say!(
+            "Durability is normal: a power loss may roll back the last acknowledged writes (--durability full syncs every commit)."
+        );
+    }
     let trail = AuditTrail::open_or_create(&storage.data_dir)
         .with_context(|| format!("opening the audit trail in {}", storage.data_dir.display()))?;
     let trail = match &args.audit_anchor {

@@ -134,7 +134,7 @@ async fn only_the_listed_users_may_break_the_glass_when_a_list_is_set() {
         .await;
     assert_eq!(
         refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::FORBIDDEN,
         "{}",
         refused.body
     );
@@ -254,7 +254,7 @@ async fn nobody_may_break_the_glass_until_the_facility_names_them() {
         .await;
     assert_eq!(
         refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::FORBIDDEN,
         "{}",
         refused.body
     );

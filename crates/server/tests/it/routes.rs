@@ -191,6 +191,62 @@ async fn the_api_document_lists_every_route_with_its_rule() {
 }
 
 #[tokio::test]
+async fn the_api_document_names_each_body_schema_once_and_types_every_path_parameter() {
+    let h = Harness::new();
+    let doc = h.call("GET", "/api/openapi.json", None, None).await;
+    // Two request types of one name would share one component: one route would document
+    // the other's body (codes and patients each had a `SearchBody`).
+    let mut seen = std::collections::HashMap::new();
+    for spec in route_specs().into_iter().filter(|s| s.surface == Surface::Api) {
+        let Some(schema) = spec.body else { continue };
+        let (name, schema) = schema();
+        let schema = serde_json::to_value(schema).unwrap();
+        if let Some(earlier) = seen.insert(name.to_string(), schema.clone()) {
+            assert_eq!(earlier, schema, "two request bodies are named {name}");
+        }
+        let method = spec.method.as_str().to_ascii_lowercase();
+        for parameter in doc.body["paths"][spec.path][&method]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(parameter["in"], "path");
+            assert_eq!(parameter["schema"]["type"], "string", "{}", spec.path);
+        }
+    }
+    let search = &doc.body["components"]["schemas"]["CodeSearchBody"];
+    assert_eq!(search["required"], serde_json::json!(["system", "q"]));
+    let id = &doc.body["paths"]["/api/patients/{id}"]["get"]["parameters"][0]["schema"];
+    assert_eq!(id["pattern"], "^0*[1-9][0-9]{0,17}$");
+}
+
+#[tokio::test]
+async fn a_whole_number_with_a_fraction_is_an_integer() {
+    let h = Harness::new();
+    h.add_user("ann", &[Role::Auditor]);
+    let ann = h.login("ann").await;
+    let review = h
+        .call(
+            "POST",
+            "/api/break-glass/review",
+            Some(&ann),
+            Some(serde_json::json!({"days": 30.0})),
+        )
+        .await;
+    assert_eq!(review.status, StatusCode::OK, "{}", review.body);
+    let fraction = h
+        .call(
+            "POST",
+            "/api/break-glass/review",
+            Some(&ann),
+            Some(serde_json::json!({"days": 30.5})),
+        )
+        .await;
+    assert_eq!(fraction.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(fraction.body["reason"].as_str().unwrap().contains("days"), "{}", fraction.body);
+}
+
+#[tokio::test]
 async fn a_denied_look_at_a_chart_is_audited_under_the_patient() {
     let h = Harness::new();
     let id = h.add_patient("R2");

@@ -8,6 +8,7 @@ mod audit_lookup;
 mod audit_writes;
 mod balances;
 mod changes;
+mod durability;
 mod chart_volumes;
 mod filters;
 mod fixtures;
