@@ -46,6 +46,7 @@ pub(crate) mod registration;
 mod removal;
 pub(crate) mod review;
 pub(crate) mod roi;
+mod roi_consents;
 mod roi_intake;
 mod sign_in;
 mod signing;
@@ -344,6 +345,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "the release-of-information queue: open requests, due first",
             get(roi::queue),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/consents",
+            Needs(P::ReleaseInformation),
+            true,
+            "a patient's consents and agreed restrictions, and the form recording one",
+            get(roi_consents::show),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/consents",
+            Needs(P::ReleaseInformation),
+            true,
+            "record a consent or agreed restriction (every problem beside its field)",
+            post(roi_consents::add),
         ),
         route(
             M::GET,

@@ -308,3 +308,56 @@ async fn the_intake_form_takes_in_a_request() {
         format!("/roi/{}", taken[0].meta.id)
     );
 }
+
+/// The consent form: a restriction naming no kind of recipient the desk knows comes back
+/// 422 beside its field; a good one is recorded and listed in force.
+#[tokio::test]
+async fn the_consent_form_records_a_restriction() {
+    let h = Harness::new();
+    let patient = h.add_patient("P719");
+    h.add_user("hana", &[Role::HimTechnician]);
+    let hana = sign_in(&h, "hana").await;
+    let uri = format!("/patients/{patient}/consents");
+    let empty = h.call("GET", &uri, Some(&hana), None).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(html(&empty).contains("No consents or restrictions on file."));
+    let token = page_token(&h, &hana).await;
+    let bad = h
+        .form(
+            &uri,
+            Some(&hana),
+            &[
+                ("token", &token),
+                ("kind", "restriction"),
+                ("recipient", "the plan"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&bad).contains("error-recipient"), "{}", html(&bad));
+    let good = h
+        .form(
+            &uri,
+            Some(&hana),
+            &[
+                ("token", &token),
+                ("kind", "restriction"),
+                ("recipient", "insurer"),
+                ("note", "self-paid"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+    let listed = h.call("GET", &uri, Some(&hana), None).await;
+    let page = html(&listed);
+    assert!(
+        page.contains("Agreed restriction") && page.contains("in force"),
+        "{page}"
+    );
+    let stored = h
+        .store
+        .read(|tx| tx.for_patient::<Consent>(patient))
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].record.recipient.as_deref(), Some("insurer"));
+}
