@@ -327,22 +327,35 @@ pub(crate) fn prepare(msg: &Message) -> Prepared {
     }))
 }
 
-/// Applies a checked message unless it was applied before; `Some(patient)` when written.
+/// What a message did to its patient's chart.
+#[derive(Debug)]
+enum Changed {
+    /// Nothing (the demographics were as on file).
+    Untouched,
+    /// Registered.
+    Created,
+    /// Demographics changed from this version.
+    Updated(Box<Patient>),
+}
+
+/// Applies a checked message unless it was applied before; `Some((patient, changed))`
+/// when written.
 fn write_records(
     tx: &mut Tx<'_>,
     actor: &Actor,
     checked: &Checked,
     problems: &mut Vec<Problem>,
-) -> store::Result<Option<i64>> {
+) -> store::Result<Option<(i64, Changed)>> {
     if tx
         .external_id(crate::SOURCE, "message", &checked.message_key)?
         .is_some()
     {
         return Ok(None);
     }
-    let patient = apply(tx, actor, &checked.plan, problems)?;
+    let mut changed = Changed::Untouched;
+    let patient = apply(tx, actor, &checked.plan, problems, &mut changed)?;
     tx.link_external_id(crate::SOURCE, "message", &checked.message_key, patient)?;
-    Ok(Some(patient))
+    Ok(Some((patient, changed)))
 }
 
 /// Writes a checked message and its audit entry in `audited`; `Ok(true)` for a resend
@@ -364,7 +377,8 @@ pub(crate) fn write_audited(
             problems,
         );
     }
-    let Some(patient) = write_records(&mut audited.records(), actor, checked, problems)? else {
+    let Some((patient, changed)) = write_records(&mut audited.records(), actor, checked, problems)?
+    else {
         return Ok(true);
     };
     let action = if checked.event == "A08" {
@@ -379,6 +393,20 @@ pub(crate) fn write_audited(
         .reason(&checked.described());
     entry.source = peer.map(str::to_owned);
     audited.append(&entry)?;
+    let why = checked.described();
+    if checked.kind == "ADT" && !matches!(changed, Changed::Untouched) {
+        // A registration or demographics change from another system: a probable duplicate
+        // goes to the patient index's review queue (never merged here).
+        mpi::flag_duplicates(audited, patient, &entry, &why)?;
+    }
+    let blood_typed = matches!(&checked.plan, Plan::Results(_, observations)
+        if observations.iter().any(|(o, _)| mpi::BLOOD_TYPE_CODES.contains(&o.code.as_str())));
+    if let Changed::Updated(before) = &changed {
+        // A chart whose identity changed may now hold two people's records.
+        mpi::check_overlay(audited, patient, Some(before), &entry, &why)?;
+    } else if blood_typed {
+        mpi::check_overlay(audited, patient, None, &entry, &why)?;
+    }
     Ok(false)
 }
 
@@ -516,21 +544,22 @@ fn apply(
     actor: &Actor,
     plan: &Plan,
     problems: &mut Vec<Problem>,
+    changed: &mut Changed,
 ) -> store::Result<i64> {
     match plan {
         Plan::Admit(p, v) => {
-            let id = upsert_patient(tx, actor, p, problems)?;
+            let id = upsert_patient(tx, actor, p, problems, changed)?;
             admit(tx, actor, id, v, problems)?;
             Ok(id)
         }
-        Plan::Update(p) => upsert_patient(tx, actor, p, problems),
+        Plan::Update(p) => upsert_patient(tx, actor, p, problems, changed),
         Plan::Discharge(p, v) => {
-            let id = upsert_patient(tx, actor, p, problems)?;
+            let id = upsert_patient(tx, actor, p, problems, changed)?;
             discharge(tx, actor, id, v, problems)?;
             Ok(id)
         }
         Plan::Results(p, observations) => {
-            let id = upsert_patient(tx, actor, p, problems)?;
+            let id = upsert_patient(tx, actor, p, problems, changed)?;
             for (observation, _) in observations {
                 tx.create(
                     actor,
@@ -551,7 +580,7 @@ fn apply(
             stop(problems, vec![p])
         }
         Plan::Vaccinations(p, shots) => {
-            let id = upsert_patient(tx, actor, p, problems)?;
+            let id = upsert_patient(tx, actor, p, problems, changed)?;
             for shot in shots {
                 vaccinate(tx, actor, id, shot, problems)?;
             }
@@ -700,6 +729,7 @@ fn upsert_patient(
     actor: &Actor,
     p: &PatientPlan,
     problems: &mut Vec<Problem>,
+    changed: &mut Changed,
 ) -> store::Result<i64> {
     match find_patient(tx, p)? {
         Some(id) => {
@@ -709,6 +739,7 @@ fn upsert_patient(
                 Ok(patient) if patient == stored.record => Ok(id),
                 Ok(patient) => {
                     tx.update(actor, id, stored.meta.version, &patient)?;
+                    *changed = Changed::Updated(Box::new(stored.record));
                     Ok(id)
                 }
                 Err(new) => stop(problems, new),
@@ -718,6 +749,7 @@ fn upsert_patient(
             Ok(patient) => {
                 let id = tx.create(actor, &patient)?.meta.id;
                 tx.link_external_id(crate::SOURCE, "patient", &p.key, id)?;
+                *changed = Changed::Created;
                 Ok(id)
             }
             Err(new) => stop(problems, new),

@@ -58,6 +58,9 @@ pub struct ImportReport {
     pub rejections_not_listed: u64,
     /// Wall time in seconds.
     pub seconds: f64,
+    /// Pairs of an imported patient and one on file that the patient index's kept model
+    /// queued for review afterwards (set by the caller that checks; 0 otherwise).
+    pub possible_duplicates: u64,
 }
 
 /// Rejections listed per file before the rest are only counted.

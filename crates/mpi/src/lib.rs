@@ -13,6 +13,7 @@
 //! and birth date, clearly different given names) is never linked automatically, whatever
 //! the weights say.
 
+mod arrivals;
 mod blocking;
 mod compare;
 mod error;
@@ -22,6 +23,7 @@ mod incremental;
 mod nicknames;
 mod normalize;
 mod on_file;
+mod overlay;
 pub mod planted;
 mod queue;
 mod score;
@@ -29,6 +31,7 @@ mod settings;
 mod soundex;
 mod train;
 
+pub use arrivals::{Flagged, flag_duplicates, flag_with, probable_duplicates};
 pub use blocking::BlockingRule;
 pub use compare::{FIELDS, Field, Vector, compare};
 pub use error::{Error, Result};
@@ -38,6 +41,7 @@ pub use incremental::{Match, Trained, candidates_for, model_in_force, request_me
 pub use nicknames::Nicknames;
 pub use normalize::Person;
 pub use on_file::{patients_on_file, persons_of};
+pub use overlay::{BLOOD_TYPE_CODES, blood_type_disagreements, check_overlay, identity_changes};
 pub use queue::{
     FieldRow, IndexStats, PairView, find_patient, pair_view, patient_by_reference, queue, save_run,
     side_by_side, stats,

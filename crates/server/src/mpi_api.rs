@@ -166,6 +166,66 @@ pub(crate) async fn decide(
         .await
 }
 
+/// The open possible overlays (oldest first, at most 100), each with its chart as it is
+/// now, audited as a read of each patient listed.
+pub(crate) async fn overlays(
+    state: &AppState,
+    principal: Principal,
+) -> Result<Vec<(store::OverlayFlag, store::Stored<records::Patient>)>, WebError> {
+    state
+        .blocking(move |state| {
+            let now = state.store.clock().now();
+            Ok(state.trail.write(&state.store, |audited| {
+                let listed = {
+                    let mut tx = audited.records();
+                    let mut listed = Vec::new();
+                    for flag in tx.overlay_flags(&["open"], 100)? {
+                        let chart = tx.get::<records::Patient>(flag.patient_id)?;
+                        listed.push((flag, chart));
+                    }
+                    listed
+                };
+                let ids: Vec<i64> = listed.iter().map(|(f, _)| f.patient_id).collect();
+                for event in shown(
+                    &principal,
+                    now,
+                    &ids,
+                    "patient index: possible overlays listed",
+                ) {
+                    audited.append(&event)?;
+                }
+                Ok(listed)
+            })?)
+        })
+        .await
+}
+
+/// Records a decision on possible overlay `id` (`one_person` or `overlay`).
+pub(crate) async fn decide_overlay(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+    decision: Option<String>,
+    reason: Option<String>,
+) -> Result<store::OverlayFlag, WebError> {
+    let decision = required("decision", decision)?;
+    let decision = store::OverlayDecision::parse(&decision).ok_or_else(|| {
+        WebError::bad(
+            "decision",
+            format!("\"{decision}\" is not one_person or overlay"),
+        )
+    })?;
+    let reason = required("reason", reason)?;
+    state
+        .blocking(move |state| {
+            let event = principal.event(state.store.clock().now(), Action::Update);
+            Ok(state.trail.write(&state.store, |audited| {
+                audited.decide_overlay(id, decision, &reason, event)
+            })?)
+        })
+        .await
+}
+
 /// Merges `retired` (id or MRN) into `surviving`.
 pub(crate) async fn merge(
     state: &AppState,

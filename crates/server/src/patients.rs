@@ -515,6 +515,13 @@ pub(crate) fn correct(
                 Some(Value::Object(changes.clone()).to_string()),
             );
         audited.append(&event)?;
+        // The chart is matched again: a probable duplicate joins the /mpi queue, and an
+        // identity change (another sex or birth date, another person) is flagged as a
+        // possible overlay.
+        let by = principal.event(audited.now(), Action::Create);
+        let why = "demographics corrected";
+        mpi::flag_duplicates(audited, id, &by, why)?;
+        mpi::check_overlay(audited, id, Some(&current.record), &by, why)?;
         Ok(stored.meta.version)
     })?)
 }

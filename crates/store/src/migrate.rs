@@ -201,6 +201,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0031_data_use_agreements.sql"),
         postgres: include_str!("../migrations/postgres/0031_data_use_agreements.sql"),
     },
+    Migration {
+        version: 32,
+        name: "mpi_overlays",
+        sqlite: include_str!("../migrations/sqlite/0032_mpi_overlays.sql"),
+        postgres: include_str!("../migrations/postgres/0032_mpi_overlays.sql"),
+    },
+    Migration {
+        version: 33,
+        name: "hl7_outbox",
+        sqlite: include_str!("../migrations/sqlite/0033_hl7_outbox.sql"),
+        postgres: include_str!("../migrations/postgres/0033_hl7_outbox.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -81,6 +81,7 @@ pub const NOT_MOVED: &[&str] = &[
     "break_glass_grants",
     "chart_volumes",
     "legal_hold_patients",
+    "mpi_overlays",
     "patient_identifiers",
     "record_history",
 ];
@@ -434,6 +435,11 @@ impl Audited<'_> {
             )?
             .ok_or_else(|| Error::Database("insert into mpi_merges returned no row".into()))?;
         let merge_id = read_merge(&row)?.id;
+        if by.channel != privacy::Channel::Hl7 {
+            // The systems holding the retired MRN are told (ADT^A40, sent from the outbox);
+            // a merge an inbound A40 asked for is known to its sender already.
+            tx.queue_a40(merge_id)?;
+        }
         for (table, kind) in chart_tables() {
             // A chart-wide deficiency both charts have (same rule and subject) stays on the
             // retired chart: the surviving chart's own finding stands for it.
@@ -590,6 +596,7 @@ impl Audited<'_> {
                 Value::Int(merge_id),
             ],
         )?;
+        tx.withdraw_a40(merge_id)?;
         let history_reason = format!("unmerge of merge {merge_id}: {}", reason.trim());
         tx.set_retired(actor, merge.retired_id, None, "unmerge", &history_reason)?;
         for (table, kind) in chart_tables() {

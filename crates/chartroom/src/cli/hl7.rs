@@ -1,7 +1,7 @@
 //! `chartroom hl7`: HL7 v2 messages from the command line; `hl7 vxu PATIENT` prints a
 //! VXU^V04 of the patient's immunizations for immunization-registry reporting, `hl7 a40
 //! MERGE` the ADT^A40 announcing a patient-index merge to the systems that hold the
-//! retired MRN.
+//! retired MRN, `hl7 outbox [--send ADDR]` the A40s merges queued and sends them.
 //!
 //! Invariants: the output re-parses with the `hl7` parser; what it shows is audited before
 //! it is printed, like `patient show`.
@@ -29,6 +29,17 @@ pub enum Hl7Cmd {
         /// End segments with CR only, as on the wire (default: LF, for terminals and files).
         #[arg(long)]
         cr: bool,
+    },
+    /// The outbound messages (the ADT^A40 each merge made here queues); with --send, send
+    /// the waiting ones over MLLP to ADDR (a loopback address: plain MLLP only goes to this
+    /// machine, e.g. an interface engine or TLS tunnel listening there).
+    Outbox {
+        /// Send the waiting messages to this address and port.
+        #[arg(long, value_name = "ADDR")]
+        send: Option<std::net::SocketAddr>,
+        /// Seconds to wait for a connection and for each ACK.
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        timeout: u64,
     },
 }
 
@@ -95,5 +106,115 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: Hl7Cmd) -> Result<()> {
             )?;
             print(&text, cr)
         }
+        Hl7Cmd::Outbox { send, timeout } => outbox(store, auditor, send, timeout),
     }
+}
+
+/// Lists the outbound messages not yet sent, or sends the waiting ones to `send`.
+fn outbox(
+    store: &Store,
+    auditor: &CliAuditor,
+    send: Option<std::net::SocketAddr>,
+    timeout: u64,
+) -> Result<()> {
+    if let Some(to) = send {
+        if !to.ip().is_loopback() {
+            bail!(
+                "--send {to}: plain MLLP carries patient data unencrypted, so it goes to a loopback address only (an interface engine or TLS tunnel on this machine)"
+            );
+        }
+        let tried = hl7::send_outbox(
+            store,
+            auditor.trail(),
+            to,
+            std::time::Duration::from_secs(timeout.max(1)),
+            auditor.user(),
+            1000,
+        )?;
+        if tried.is_empty() {
+            crate::say!("No messages are waiting.");
+        }
+        for one in &tried {
+            crate::say!(
+                "message {} (merge {}): {}{}{}",
+                one.id,
+                one.merge_id,
+                one.status,
+                one.ack_code
+                    .as_deref()
+                    .map(|c| format!(", ACK {c}"))
+                    .unwrap_or_default(),
+                one.error
+                    .as_deref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            );
+        }
+        if tried.iter().any(|t| t.status == "waiting") {
+            bail!("not every message was delivered; they wait for the next --send");
+        }
+        return Ok(());
+    }
+    let items = store.read(|tx| tx.outbox(&["waiting", "refused"], 1000))?;
+    if items.is_empty() {
+        crate::say!("No messages are waiting or refused.");
+    }
+    for item in items {
+        crate::say!(
+            "message {} {} (merge {}): {}, queued {}, {} attempts{}",
+            item.id,
+            item.message_type,
+            item.merge_id,
+            item.status,
+            item.queued_at.date(),
+            item.attempts,
+            item.last_error
+                .as_deref()
+                .map(|e| format!(", last error: {e}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// How often `serve --a40-to` looks for waiting messages.
+const SEND_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Starts the thread that sends the outbox to `to` for `serve --a40-to` (a loopback
+/// address), as the job `job:hl7-out`; a failure is logged and tried again later.
+pub fn spawn_sender(
+    store: &std::sync::Arc<Store>,
+    trail: &std::sync::Arc<store::AuditTrail>,
+    to: std::net::SocketAddr,
+) -> Result<()> {
+    if !to.ip().is_loopback() {
+        bail!(
+            "--a40-to {to}: plain MLLP carries patient data unencrypted, so it goes to a loopback address only (an interface engine or TLS tunnel on this machine)"
+        );
+    }
+    let store = std::sync::Arc::clone(store);
+    let trail = std::sync::Arc::clone(trail);
+    std::thread::Builder::new()
+        .name("hl7-out".into())
+        .spawn(move || {
+            loop {
+                match hl7::send_outbox(&store, &trail, to, SEND_EVERY * 2, "job:hl7-out", 100) {
+                    Ok(tried) => {
+                        for one in tried.iter().filter(|t| t.status != "sent") {
+                            eprintln!(
+                                "hl7-out: message {} (merge {}) {}: {}",
+                                one.id,
+                                one.merge_id,
+                                one.status,
+                                one.error.as_deref().unwrap_or("")
+                            );
+                        }
+                    }
+                    Err(e) => eprintln!("hl7-out: {e}"),
+                }
+                std::thread::sleep(SEND_EVERY);
+            }
+        })?;
+    crate::say!("Sending each merge's ADT^A40 to {to} over MLLP.");
+    Ok(())
 }

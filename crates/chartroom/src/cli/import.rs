@@ -107,6 +107,12 @@ fn print_report(report: &ImportReport, show: usize) {
             crate::say!("  {file}: {}: {reason}", output::count(n));
         }
     }
+    if report.possible_duplicates > 0 {
+        crate::say!(
+            "\n{} possible duplicates of patients on file queued for review (chartroom mpi queue, /mpi).",
+            output::count(report.possible_duplicates)
+        );
+    }
     if !report.rejections.is_empty() {
         crate::say!("\nRejected rows (file:line: column: reason):");
         for rejection in report.rejections.iter().take(show) {
@@ -117,6 +123,48 @@ fn print_report(report: &ImportReport, show: usize) {
             crate::say!("  ... and {more} more (use --json for all)");
         }
     }
+}
+
+/// The highest patient id on file (0 when none), so what an import adds can be told apart.
+fn newest_patient(store: &Store) -> Result<i64> {
+    let rows = store.read(|tx| tx.query("SELECT COALESCE(MAX(id), 0) FROM patients", &[]))?;
+    Ok(rows.first().map_or(0, |row| row.int(0)))
+}
+
+/// Charts checked against the patient index in one transaction.
+const CHECK_BATCH: usize = 500;
+
+/// Matches every patient the import added (ids from `first_new`) against the patient index
+/// with the kept model, after the import committed (so the import's own speed is
+/// unchanged), and queues each probable duplicate for review in `/mpi`, each pair audited
+/// as this command's. Nothing without a kept model. Returns how many pairs were queued.
+fn flag_imported(store: &Store, auditor: &CliAuditor, first_new: i64, source: &str) -> Result<u64> {
+    let Some(trained) = store.read(mpi::model_in_force)? else {
+        return Ok(0);
+    };
+    let ids: Vec<i64> = store
+        .read(|tx| {
+            tx.query(
+                "SELECT id FROM patients WHERE id >= ? AND deleted_at IS NULL ORDER BY id",
+                &[store::Value::Int(first_new)],
+            )
+        })?
+        .iter()
+        .map(|row| row.int(0))
+        .collect();
+    let by = auditor.event(store, privacy::Action::Create);
+    let why = format!("import from {source}");
+    let mut queued = 0;
+    for chunk in ids.chunks(CHECK_BATCH) {
+        queued += auditor.trail().write(store, |audited| {
+            let mut n = 0;
+            for id in chunk {
+                n += mpi::flag_with(audited, *id, &trained, &by, &why)?.len() as u64;
+            }
+            Ok(n)
+        })?;
+    }
+    Ok(queued)
 }
 
 pub fn run(store: &Store, auditor: &CliAuditor, args: &ImportArgs, json: bool) -> Result<()> {
@@ -144,7 +192,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &ImportArgs, json: bool) -
             ),
         )
     };
-    let _audited = auditor.auditing_writes(store, &format!("import from {source}"));
+    let first_new = newest_patient(store)? + 1;
+    let audited_writes = auditor.auditing_writes(store, &format!("import from {source}"));
     let options = ImportOptions {
         atomic: args.atomic,
         batch_rows: args.batch,
@@ -158,6 +207,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &ImportArgs, json: bool) -
         let mut report = fhir::import_dir(store, dir, &fhir_options, &mut Bars { bar: None })?;
         report.seconds = started.elapsed().as_secs_f64();
         audit_outcome(&report)?;
+        drop(audited_writes);
+        report.possible_duplicates = flag_imported(store, auditor, first_new, &source)?;
         if json {
             return output::json(&report);
         }
@@ -173,6 +224,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, args: &ImportArgs, json: bool) -
         Ok(mut report) => {
             report.seconds = seconds;
             audit_outcome(&report)?;
+            drop(audited_writes);
+            report.possible_duplicates = flag_imported(store, auditor, first_new, &source)?;
             if json {
                 return output::json(&report);
             }

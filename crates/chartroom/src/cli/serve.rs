@@ -67,6 +67,11 @@ pub struct ServeArgs {
     /// --tls-key, accepting only clients with a certificate from a CA in this PEM file.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     mllp_client_ca: Option<PathBuf>,
+    /// Send the ADT^A40 of each merge made here to this address over MLLP (loopback
+    /// only: an interface engine or TLS tunnel on this machine), checking the outbox every
+    /// few seconds (as `chartroom hl7 outbox --send` does once).
+    #[arg(long, value_name = "ADDR")]
+    a40_to: Option<SocketAddr>,
     /// Serve plain HTTP on an address other machines can reach: patient data and
     /// passwords cross the network unencrypted.
     #[arg(long)]
@@ -220,6 +225,9 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         )
         .context("--mllp")?;
         super::mllp::spawn(&store, &trail, addr, tls, &args.mllp_senders)?;
+    }
+    if let Some(to) = args.a40_to {
+        super::hl7::spawn_sender(&store, &trail, to)?;
     }
     // A malformed rules file stops the server here, naming its lines.
     let rules = super::review::rules_in_force(None, &storage.data_dir)?;

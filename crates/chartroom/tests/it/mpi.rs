@@ -218,3 +218,61 @@ fn demo_duplicates_fill_the_queue_and_write_the_truth() {
         "{out}"
     );
 }
+
+#[test]
+fn an_import_queues_the_patients_it_brings_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init"]));
+    // A population whose full match kept a model.
+    stdout(&chartroom(
+        &data,
+        &[
+            "demo",
+            "--patients",
+            "100",
+            "--seed",
+            "5",
+            "--duplicates",
+            "0.05",
+        ],
+    ));
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../interop/tests/fixtures/synthea-mini/patients.csv");
+    let patients = std::fs::read_to_string(&fixture).unwrap();
+    let first = dir.path().join("first");
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::write(first.join("patients.csv"), &patients).unwrap();
+    let out = stdout(&chartroom(
+        &data,
+        &["--json", "import", first.to_str().unwrap()],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let stored = report["files"][0]["accepted"].as_u64().unwrap();
+    assert!(stored >= 2, "{out}");
+    // The same people sent again by another system under other ids.
+    let second = dir.path().join("second");
+    std::fs::create_dir_all(&second).unwrap();
+    std::fs::write(
+        second.join("patients.csv"),
+        patients.replace("pat-", "other-"),
+    )
+    .unwrap();
+    let out = stdout(&chartroom(
+        &data,
+        &["--json", "import", second.to_str().unwrap()],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        report["possible_duplicates"].as_u64().unwrap() >= stored,
+        "each patient sent again is queued with its first chart: {out}"
+    );
+    let audit = stdout(&chartroom(
+        &data,
+        &["--json", "audit", "list", "--limit", "500"],
+    ));
+    assert!(
+        audit.contains("possible duplicate queued for review"),
+        "each queued pair is audited"
+    );
+}

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod golden;
+mod index;
 mod listener;
 mod samples;
 mod shared;

@@ -109,4 +109,102 @@ fn a_new_registration_is_scored_with_the_kept_model(store: &TestStore) {
     );
 }
 
-backend_tests!(a_new_registration_is_scored_with_the_kept_model);
+fn an_arriving_duplicate_is_queued_for_review_not_merged(store: &TestStore) {
+    let (on_file, run, settings) = crate::stored_and_matched(store, 400, 0.1, 5);
+    let dir = tempfile::tempdir().unwrap();
+    let trail =
+        store::AuditTrail::with_key(privacy::AuditKey::from_bytes(&[7; 32]).unwrap(), dir.path());
+    let actor = Actor::new("test:hl7");
+    let by = privacy::AuditEvent::new(
+        store.clock().now(),
+        "hl7:test",
+        privacy::Action::Create,
+        privacy::Channel::Hl7,
+    );
+    let original = &on_file[0];
+    let mut again = original.record.clone();
+    again.mrn = records::Mrn::parse("ELSEWHERE-1").unwrap();
+    again.given_name.push('e');
+    let arrive = |record: &records::Patient| {
+        trail
+            .write(store, |audited| {
+                let new = audited.records().create(&actor, record)?;
+                let flagged = mpi::flag_duplicates(audited, new.meta.id, &by, "HL7 ADT^A04 C-1")?;
+                Ok((new.meta.id, flagged))
+            })
+            .unwrap()
+    };
+    // No kept model: nothing is flagged.
+    let (first, flagged) = arrive(&again);
+    assert!(flagged.is_empty());
+
+    store
+        .store
+        .write(|tx| mpi::save_model(tx, &run, &settings, on_file.len(), "test"))
+        .unwrap();
+    again.mrn = records::Mrn::parse("ELSEWHERE-2").unwrap();
+    let (second, flagged) = arrive(&again);
+    let to_original = flagged
+        .iter()
+        .find(|f| f.on_file == original.meta.id)
+        .expect("the original is flagged");
+    assert!(to_original.added && to_original.probability > 0.5);
+    // Both earlier arrivals are flagged (the first came before the model was kept).
+    assert!(flagged.iter().any(|f| f.on_file == first));
+    let pair = store
+        .store
+        .read(|tx| tx.candidate_pair(to_original.pair))
+        .unwrap();
+    assert_eq!(pair.status, "open");
+    assert_eq!((pair.patient_a, pair.patient_b), (original.meta.id, second));
+    // Nothing merged: both charts stand.
+    store
+        .store
+        .read(|tx| {
+            tx.get::<records::Patient>(second)?;
+            tx.get::<records::Patient>(original.meta.id)
+        })
+        .unwrap();
+    // Each queued pair has its audit entry naming both patients.
+    let entries = store
+        .store
+        .read(|tx| {
+            tx.query(
+                "SELECT reason FROM audit_log WHERE record_kind = 'mpi_candidate' AND record_id = ?",
+                &[store::Value::Int(pair.id)],
+            )
+        })
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert!(
+        entries[0]
+            .text(0)
+            .unwrap()
+            .starts_with("HL7 ADT^A04 C-1: possible duplicate queued for review")
+    );
+
+    // Decided "not duplicate": an arrival's rescoring leaves it decided and unaudited.
+    trail
+        .write(store, |a| {
+            a.decide_pair(
+                pair.id,
+                store::PairDecision::NotDuplicate,
+                "different people",
+                by.clone(),
+            )
+        })
+        .unwrap();
+    let flagged = trail
+        .write(store, |audited| {
+            mpi::flag_duplicates(audited, second, &by, "HL7 ADT^A08 C-2")
+        })
+        .unwrap();
+    assert!(flagged.iter().all(|f| f.pair != pair.id));
+    let pair = store.store.read(|tx| tx.candidate_pair(pair.id)).unwrap();
+    assert_eq!(pair.status, "not_duplicate");
+}
+
+backend_tests!(
+    a_new_registration_is_scored_with_the_kept_model,
+    an_arriving_duplicate_is_queued_for_review_not_merged
+);

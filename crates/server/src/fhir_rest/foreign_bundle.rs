@@ -85,6 +85,30 @@ pub(crate) fn import(
             .collect();
         return Err(FhirError::unprocessable(issues));
     }
+    let patients: Vec<i64> = imported
+        .entries
+        .iter()
+        .filter_map(|result| match result {
+            EntryResult::Stored {
+                kind: "patient",
+                id,
+            } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    if !patients.is_empty() {
+        // Checked once the Bundle is stored: probable duplicates to the /mpi review queue.
+        let by = trail::event(principal, state.store.clock().now(), Action::Create);
+        state.trail.write(&state.store, |audited| {
+            let Some(trained) = mpi::model_in_force(&mut audited.records())? else {
+                return Ok(());
+            };
+            for id in &patients {
+                mpi::flag_with(audited, *id, &trained, &by, "FHIR Bundle import")?;
+            }
+            Ok(())
+        })?;
+    }
     let entries: Vec<Value> = imported
         .entries
         .iter()

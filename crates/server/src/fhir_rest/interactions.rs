@@ -327,6 +327,7 @@ pub(crate) async fn create(
                 event = event.reason(&format!("panel stored as observations {}", ids.join(",")));
             }
             audited.append(&event)?;
+            write::flag_patient(audited, &first, None, &trail::event(&principal, now, Action::Create))?;
             Ok((StatusCode::CREATED, first))
         })
     })
@@ -391,6 +392,7 @@ pub(crate) async fn update(
             {
                 return Err(FhirError::stale(t.name, &id, expected, current.version));
             }
+            let before = write::patient_before(&mut tx, kind, rid)?;
             let mrn = MrnSource::for_update(&mut tx, kind, rid);
             let mapped = write::map(&mut tx, &text, t.name, &HashMap::new(), None, mrn)?;
             let found = write::update(
@@ -404,6 +406,12 @@ pub(crate) async fn update(
             drop(tx);
             let event = trail::event(&principal, now, Action::Update);
             audited.append(&trail::about(event, &found))?;
+            write::flag_patient(
+                audited,
+                &found,
+                before.as_ref(),
+                &trail::event(&principal, now, Action::Create),
+            )?;
             Ok(found)
         })
     })

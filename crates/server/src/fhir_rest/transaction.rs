@@ -214,6 +214,7 @@ fn process(
                 local.insert(url.clone(), (first.kind, first.id));
             }
             audited.append(&trail::about(event(Action::Create), first))?;
+            write::flag_patient(audited, first, None, &event(Action::Create))?;
             Ok(status_entry(
                 "201 Created",
                 Some(first),
@@ -254,6 +255,7 @@ fn process(
                     return Err(FhirError::stale(t.name, id, expected, current.version));
                 }
             }
+            let before = write::patient_before(&mut tx, kind, rid)?;
             let mrn = MrnSource::for_update(&mut tx, kind, rid);
             let mapped = write::map(&mut tx, text, t.name, local, Some(&prefix), mrn)?;
             let found = write::update(
@@ -266,6 +268,7 @@ fn process(
             )?;
             drop(tx);
             audited.append(&trail::about(event(Action::Update), &found))?;
+            write::flag_patient(audited, &found, before.as_ref(), &event(Action::Create))?;
             Ok(status_entry(
                 "200 OK",
                 Some(&found),

@@ -264,3 +264,37 @@ pub(crate) fn update(
         )])),
     }
 }
+
+/// The Patient an update is about to replace (`None` for other kinds), for the overlay
+/// check.
+pub(crate) fn patient_before(
+    tx: &mut Tx<'_>,
+    kind: Kind,
+    id: i64,
+) -> Result<Option<records::Patient>, FhirError> {
+    if kind == Kind::Patient {
+        Ok(Some(tx.get::<records::Patient>(id)?.record))
+    } else {
+        Ok(None)
+    }
+}
+
+/// A Patient just created or replaced (from `before`) through FHIR is matched against the
+/// patient index with the kept model: each probable duplicate joins the `/mpi` review
+/// queue (never merged), and a replaced Patient whose identity changed is flagged as a
+/// possible overlay, each audited as `by`'s. Other kinds: nothing.
+pub(crate) fn flag_patient(
+    audited: &mut store::Audited<'_>,
+    found: &Found,
+    before: Option<&records::Patient>,
+    by: &privacy::AuditEvent,
+) -> Result<(), FhirError> {
+    if found.kind == Kind::Patient {
+        let why = "FHIR Patient write";
+        mpi::flag_duplicates(audited, found.id, by, why)?;
+        if before.is_some() {
+            mpi::check_overlay(audited, found.id, before, by, why)?;
+        }
+    }
+    Ok(())
+}

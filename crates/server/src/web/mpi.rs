@@ -11,7 +11,9 @@ use super::text::at_facility;
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::guard::{Access, Entry, Surface, route};
-use crate::mpi_api::{MpiQueueBody, decide, merge, pair, queue, stats, unmerge};
+use crate::mpi_api::{
+    MpiQueueBody, decide, decide_overlay, merge, overlays, pair, queue, stats, unmerge,
+};
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -45,6 +47,7 @@ async fn queue_page(
         .await
         .map_err(Refusal)?;
     let (figures, merges) = stats(state, principal.clone()).await.map_err(Refusal)?;
+    let overlays = overlays(state, principal.clone()).await.map_err(Refusal)?;
     let nav = nav(state, principal);
     let zone = &state.config.time_zone;
     let body = markup! {
@@ -72,6 +75,36 @@ async fn queue_page(
                     }
                 }
                 @if pairs.is_empty() { tr { td colspan="6" { "No pairs are waiting. A full match (chartroom mpi match --save) fills the queue." } } }
+            }
+        }
+        h2 { "Possible overlays" }
+        p { "Charts whose identity changed (another sex or birth date, demographics that look like another person) or whose blood type results disagree: they may hold two people's records." }
+        (field_error(errors, "decision"))
+        table.overlays {
+            thead { tr { th { "Flag" } th { "Chart" } th { "Found" } th { "What disagrees" } th { "Decide" } } }
+            tbody {
+                @for (flag, chart) in &overlays {
+                    tr id={ "overlay-" (flag.id) } {
+                        td { (flag.id) }
+                        td {
+                            a href={ "/patients/" (chart.meta.id) } { (chart.record.display_name()) }
+                            " " small { "MRN " (chart.record.mrn) " · born " (chart.record.birth_date) }
+                        }
+                        td { (at_facility(zone, flag.found_at)) " by " (flag.found_by) }
+                        td { ul { @for finding in &flag.findings { li { (finding) } } } }
+                        td {
+                            form.inline method="post" action={ "/mpi/overlays/" (flag.id) "/decide" } {
+                                (token_field(&nav))
+                                label { input type="radio" name="decision" value="one_person" required; " one person (a correction)" }
+                                label { input type="radio" name="decision" value="overlay"; " two people: to separate" }
+                                label for={ "overlay-reason-" (flag.id) } { "Reason" }
+                                input id={ "overlay-reason-" (flag.id) } name="reason" required;
+                                button type="submit" { "Record" }
+                            }
+                        }
+                    }
+                }
+                @if overlays.is_empty() { tr { td colspan="5" { "No possible overlays are waiting." } } }
             }
         }
         h2 { "Merges per month" }
@@ -363,6 +396,32 @@ async fn unmerge_post(
     }
 }
 
+/// `POST /mpi/overlays/{id}/decide`.
+async fn overlay_post(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<DecideForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = crate::patients::parse_id(&id).map_err(Refusal)?;
+    match decide_overlay(
+        &state,
+        principal.clone(),
+        id,
+        Some(form.decision),
+        Some(form.reason),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/mpi").into_response()),
+        Err(error) => {
+            let (shown, status) = shown_beside_field(error)?;
+            queue_page(&state, &principal, &[shown], status).await
+        }
+    }
+}
+
 /// The index pages' routes.
 pub(crate) fn routes() -> Vec<Entry> {
     let index = Access::Needs(Permission::ManagePatientIndex);
@@ -406,6 +465,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "undo a merge",
             post(unmerge_post),
+        ),
+        route(
+            Method::POST,
+            "/mpi/overlays/{id}/decide",
+            index,
+            false,
+            "decide a possible overlay",
+            post(overlay_post),
         ),
     ]
     .into_iter()

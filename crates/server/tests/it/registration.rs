@@ -319,3 +319,123 @@ async fn the_api_scores_a_registration_with_the_kept_model_and_queues_the_pair()
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_corrected_chart_is_matched_again_and_an_identity_change_flagged_as_an_overlay() {
+    let h = Harness::new();
+    let on_file = trained_index(&h);
+    let original = &on_file[30];
+    let original_id = id_of_mrn(&h, original.mrn.as_str());
+    let chart = h.add_patient("LATE1");
+    h.add_user("fran", &[Role::FrontDesk]);
+    h.add_user("hana", &[Role::HimTechnician]);
+    let fran = h.login("fran").await;
+    let version = |id: i64| {
+        h.store
+            .read(|tx| tx.get::<Patient>(id))
+            .unwrap()
+            .meta
+            .version
+    };
+    // The chart is corrected to the demographics of a patient on file: a duplicate.
+    let corrected = h
+        .call(
+            "POST",
+            &format!("/api/patients/{chart}/demographics"),
+            Some(&fran),
+            Some(serde_json::json!({
+                "version": version(chart),
+                "changes": {
+                    "family_name": original.family_name,
+                    "given_name": original.given_name,
+                    "birth_date": original.birth_date.to_string(),
+                    "sex": serde_json::to_value(original.sex).unwrap(),
+                    "phone": original.phone,
+                },
+            })),
+        )
+        .await;
+    assert_eq!(corrected.status, StatusCode::OK, "{}", corrected.body);
+    let pair = h
+        .store
+        .read(|tx| tx.candidate_pair_of(chart, original_id))
+        .unwrap()
+        .expect("the corrected chart is queued with its duplicate");
+    assert_eq!(pair.status, "open");
+    let audited = h.audit().into_iter().any(|e| {
+        e.event.record_kind.as_deref() == Some("mpi_candidate")
+            && e.event.record_id == Some(pair.id)
+            && e.event.user == "fran"
+    });
+    assert!(audited, "the queued pair is audited as fran's");
+    // That correction changed who the chart is (another name and birth date): an overlay.
+    let flags = h.store.read(|tx| tx.overlay_flags_of(chart)).unwrap();
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert!(
+        flags[0]
+            .findings
+            .iter()
+            .any(|f| f.starts_with("demographics corrected: birth date was 1980-04-12")),
+        "{:?}",
+        flags[0].findings
+    );
+
+    // The HIM technician sees it on /mpi and decides it.
+    let hana = crate::pages::sign_in(&h, "hana").await;
+    let page = h.call("GET", "/mpi", Some(&hana), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = html(&page);
+    assert!(
+        text.contains(&format!("id=\"overlay-{}\"", flags[0].id)),
+        "{text}"
+    );
+    assert!(text.contains("birth date was 1980-04-12"), "{text}");
+    let token = crate::pages::token(&page);
+    let blank = h
+        .form(
+            &format!("/mpi/overlays/{}/decide", flags[0].id),
+            Some(&hana),
+            &[
+                ("token", &token),
+                ("decision", "one_person"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let decided = h
+        .form(
+            &format!("/mpi/overlays/{}/decide", flags[0].id),
+            Some(&hana),
+            &[
+                ("token", &token),
+                ("decision", "one_person"),
+                ("reason", "registration typo fixed; same person"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let flag = h.store.read(|tx| tx.overlay_flag(flags[0].id)).unwrap();
+    assert_eq!(flag.status, "one_person");
+    assert_eq!(flag.decided_by.as_deref(), Some("hana"));
+    let after = h.call("GET", "/mpi", Some(&hana), None).await;
+    assert!(!html(&after).contains(&format!("id=\"overlay-{}\"", flags[0].id)));
+
+    // An address correction changes nothing of who the chart is: no new flag.
+    let moved = h
+        .call(
+            "POST",
+            &format!("/api/patients/{chart}/demographics"),
+            Some(&fran),
+            Some(serde_json::json!({
+                "version": version(chart),
+                "changes": { "middle_name": "Quinn" },
+            })),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(
+        h.store.read(|tx| tx.overlay_flags_of(chart)).unwrap().len(),
+        1
+    );
+}
