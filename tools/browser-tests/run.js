@@ -173,6 +173,7 @@ async function main() {
       "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
   let adminSecret;
+  let quillfeather; // the front desk's first registration, which a duplicate is merged into
   let adminEnrolledStep = 0;
   try {
     const context = await browser.newContext();
@@ -455,6 +456,12 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Register\")")]);
       assert.ok(await page.locator(`#duplicates a[href="${registered}"]`).isVisible(), "the earlier registration is offered");
       await shot(page, "register-duplicates");
+      // The registrar cannot tell: registered anyway, with the pair sent to the records department.
+      quillfeather = registered.split("/").pop();
+      await page.check(`input[name="merge_${quillfeather}"]`);
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Register as a new patient\")")]);
+      assert.match(new URL(page.url()).pathname, /^\/patients\/\d+$/);
+      assert.notEqual(new URL(page.url()).pathname, registered);
       await signOut(page);
     });
 
@@ -610,6 +617,35 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Assign\")")]);
       assert.match(await page.textContent(`#deficiency-${id}`), /assigned · hana/);
       await shot(page, "review-queue");
+    });
+
+    await step("the HIM technician compares the pair the front desk asked about in the duplicate queue, decides it and merges the charts", async () => {
+      await Promise.all([page.waitForNavigation(), page.click("nav >> text=Duplicates")]);
+      assert.equal(new URL(page.url()).pathname, "/mpi");
+      const row = page.locator("table.queue tbody tr:has-text(\"Quil\")").first();
+      const href = await row.locator("a:has-text(\"Compare\")").getAttribute("href");
+      await Promise.all([page.waitForNavigation(), row.locator("a:has-text(\"Compare\")").click()]);
+      const sides = await page.textContent("table.side-by-side");
+      assert.match(sides, /Quillfeather/);
+      assert.match(sides, /Quilfeather/);
+      assert.match(await page.textContent("table.side-by-side tr.differs"), /differs/);
+      await shot(page, "mpi-pair");
+      await page.check("input[name=decision][value=duplicate]");
+      await page.fill("#decide-reason", "same first name and birth date; family name misspelt at the desk");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Record the decision\")")]);
+      assert.equal(new URL(page.url()).pathname, "/mpi");
+      await page.goto(`${base}${href}`);
+      assert.match(await page.textContent("main"), /duplicate by hana/);
+      await page.check(`input[name=surviving][value="${quillfeather}"]`);
+      await page.fill("#merge-reason", "one person registered twice");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Merge the charts\")")]);
+      assert.equal(new URL(page.url()).pathname, "/mpi");
+      const merged = page.locator("table.merges tbody tr:has-text(\"one person registered twice\")");
+      assert.ok(await merged.locator("button:has-text(\"Unmerge\")").isVisible(), "the merge is listed with an unmerge form");
+      assert.equal(await merged.locator(`a[href="/patients/${quillfeather}"]`).count(), 1, "the first registration stays");
+      await shot(page, "mpi-merged");
+      await page.goto(`${base}/patients/${quillfeather}`);
+      assert.match(await page.textContent("h1"), /Quillfeather, Odile/);
     });
 
     await step("an idle session is signed out by the server", async () => {
