@@ -6,6 +6,7 @@ fn storage(dir: &std::path::Path) -> StorageArgs {
     StorageArgs {
         data_dir: dir.to_path_buf(),
         database_url: None,
+        durability: store::Durability::Full,
     }
 }
 
