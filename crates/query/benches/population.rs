@@ -1,6 +1,6 @@
 //! Population-query bench: loads the gen.py CSVs from `CHARTROOM_BENCH_DIR`, checks the
 //! exact answers of Q1-Q4 (../shared/bench/QUERIES.md) and prints, for each, the median of
-//! five hot runs, plus load time and resident memory. Skips with a message if the
+//! five hot runs, then two 10,000-patient lists, plus load time and resident memory. Skips with a message if the
 //! directory is not set, so `cargo bench` works on a fresh clone.
 
 use std::path::PathBuf;
@@ -89,6 +89,51 @@ fn time_query(engine: &Engine, name: &str, text: &str, check: impl Fn(&Table) ->
     ok
 }
 
+/// Lists ask for patients, not counts: the median of five hot runs of `engine.list` for
+/// a 10,000-patient list ordered by a computed value (every kept patient's balance read,
+/// then partially sorted) and one in registration order (cut before anything is read).
+fn time_lists(engine: &Engine) -> bool {
+    let lists = [
+        (
+            "L1 10,000 by balance",
+            "list patients where balance(days_past_due > 90) as of 2026-01-01 columns mrn, name, birth_date, age, sex, zip3, balance order by balance desc limit 10000",
+        ),
+        (
+            "L2 10,000 unvaccinated, registration order",
+            "list patients where not immunization(cvx in flu, status = completed, date > 2025-01-01) as of 2026-01-01 columns mrn, name, age, sex, zip limit 10000",
+        ),
+    ];
+    let mut all_ok = true;
+    for (name, text) in lists {
+        let Ok(query) = query::parse(text) else {
+            println!("{name}: does not parse");
+            all_ok = false;
+            continue;
+        };
+        let mut times = Vec::new();
+        let mut n = 0;
+        for run in 0..6 {
+            let started = Instant::now();
+            let listed = engine.list(&query);
+            let elapsed = started.elapsed();
+            if run > 0 {
+                times.push(elapsed);
+            }
+            n = listed.map_or(0, |l| l.len());
+        }
+        times.sort();
+        let median = times.get(times.len() / 2).copied().unwrap_or_default();
+        let ok = n == 10_000;
+        all_ok &= ok;
+        println!(
+            "{name}: median of 5 hot runs {:.2} ms, {n} patients{}  [{text}]",
+            median.as_secs_f64() * 1e3,
+            if ok { "" } else { " WRONG (expected 10,000)" }
+        );
+    }
+    all_ok
+}
+
 /// What the store pays to keep the engine current: single upserts into the delta, and
 /// one full compaction (the rebuild a write triggers every eighth of a table).
 fn write_costs(engine: &Engine) {
@@ -171,6 +216,7 @@ fn main() {
             ])
     });
     all_ok &= time_query(&engine, "Q4", Q4, |t| t.rows.len() == 44_929);
+    all_ok &= time_lists(&engine);
     write_costs(&engine);
     // Extra queries to time, one per line, for profiling a change.
     if let Ok(extra) = std::env::var("CHARTROOM_BENCH_QUERIES") {

@@ -12,6 +12,7 @@ use crate::bitset::PatientSet;
 use crate::dictionary::Dictionary;
 use crate::error::{Error, Result};
 use crate::events::{EventKind, EventTable, Row};
+use crate::exec::list::ListedPatient;
 use crate::facts::{
     ArItemFact, DiagnosisFact, EncounterFact, EventKey, ImmunizationFact, ObservationFact,
     PatientFacts, PatientKey, ProcedureFact,
@@ -258,6 +259,18 @@ impl Engine {
     /// restricted, so no count includes a patient outside it.
     pub fn run_within(&self, query: &Query, within: &PatientSet) -> Result<Table> {
         exec::run(&self.patients, &self.tables, query, Some(within))
+    }
+
+    /// The patients a `list patients` query keeps, ordered and limited as it says, with
+    /// what the engine knows of each; the caller adds names and MRNs from the chart. A
+    /// counting query is refused here (and a list by [`Engine::run`]).
+    pub fn list(&self, query: &Query) -> Result<Vec<ListedPatient>> {
+        exec::list_patients(&self.patients, &self.tables, query, None)
+    }
+
+    /// [`Engine::list`] over only the patients in `within`.
+    pub fn list_within(&self, query: &Query, within: &PatientSet) -> Result<Vec<ListedPatient>> {
+        exec::list_patients(&self.patients, &self.tables, query, Some(within))
     }
 
     /// The set of live patients among `keys` (unknown keys are ignored).

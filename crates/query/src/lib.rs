@@ -26,6 +26,7 @@ pub use bitset::PatientSet;
 pub use engine::{Engine, EngineBuilder};
 pub use error::{Error, Result};
 pub use events::EventKind;
+pub use exec::list::ListedPatient;
 pub use facts::{
     ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, ImmunizationFact, ImmunizationStatus,
     ObservationFact, PatientFacts, ProcedureFact, Sex,

@@ -2,7 +2,7 @@
 //!
 //! `load` builds an engine from every current record; `Sync::refresh` brings it up to date
 //! with rows written since, so the engine answers in milliseconds and still reflects every
-//! committed write.
+//! committed write. `list` names the patients a `list patients` query chooses.
 //!
 //! Invariants:
 //! - The engine holds only what population questions need (dates, codes, amounts, sex, ZIP)
@@ -12,6 +12,7 @@
 //!   watermark may overlap (rows written in the same clock tick are read twice, never missed).
 
 mod facts;
+pub mod list;
 pub mod saved;
 mod sync;
 

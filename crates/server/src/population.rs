@@ -11,6 +11,10 @@
 //! - A user with patient-level access may count only categories their roles may read
 //!   (`categories_of`); a refusal is audited as denied.
 //! - The query text travels in the body, never in the URL.
+//! - A patient list (`list patients ...`) is refused to aggregate-only roles; for the
+//!   others every column's data category must be one their roles may read, and the
+//!   audit entry names every patient listed (a disclosure of those columns to that
+//!   user) before the list leaves.
 
 use crate::auth::Principal;
 use crate::body::JsonBody;
@@ -74,6 +78,23 @@ fn reads_of(query: &query::ast::Query) -> Vec<(DataCategory, Option<query::Event
     reads
 }
 
+/// The data category a list column shows.
+fn column_category(column: query::ast::ListColumn) -> DataCategory {
+    use query::ast::ListColumn;
+    match column {
+        ListColumn::Mrn
+        | ListColumn::Name
+        | ListColumn::BirthDate
+        | ListColumn::Age
+        | ListColumn::Sex
+        | ListColumn::Zip
+        | ListColumn::Zip3 => DataCategory::Demographics,
+        ListColumn::LastVisit | ListColumn::Provider => DataCategory::Encounters,
+        ListColumn::Payer => DataCategory::Insurance,
+        ListColumn::Balance => DataCategory::Billing,
+    }
+}
+
 /// The words a query writes for an event test, as a person typed it.
 fn test_words(kind: query::EventKind) -> &'static str {
     match kind {
@@ -115,19 +136,23 @@ pub async fn run(
     }
     let answer = state
         .blocking(move |state| {
-            let answer = run_query(state, &principal, &text)?;
+            let answer = run_query(state, &principal, &text, Action::Read)?;
             let rows: Vec<Vec<Value>> = answer
                 .table
                 .rows
                 .iter()
                 .map(|row| row.iter().map(cell_json).collect())
                 .collect();
-            Ok(json!({
+            let mut answer_json = json!({
                 "query": answer.query,
                 "columns": answer.table.columns,
                 "rows": rows,
                 "small_cells_suppressed": answer.suppressed,
-            }))
+            });
+            if let Some(patients) = answer.patient_ids {
+                answer_json["patients"] = json!(patients);
+            }
+            Ok(answer_json)
         })
         .await?;
     Ok(Json(answer))
@@ -141,15 +166,18 @@ pub(crate) struct Answer {
     pub table: query::Table,
     /// Whether small cells were withheld (aggregate-only roles).
     pub suppressed: bool,
+    /// For a patient list, the record id of each row's patient (the chart it links to).
+    pub patient_ids: Option<Vec<i64>>,
 }
 
 /// Runs `text` (a query, or a saved query's name) for `principal` on the engine, brought
-/// up to date with the store first; audited before the answer is returned. Call on the
-/// blocking pool.
+/// up to date with the store first; audited (as `action`: a read, or an export for CSV)
+/// before the answer is returned. Call on the blocking pool.
 pub(crate) fn run_query(
     state: &AppState,
     principal: &Principal,
     text: &str,
+    action: Action,
 ) -> Result<Answer, WebError> {
     let text = match reports::saved::find(&state.store, text).map_err(WebError::internal)? {
         Some(saved) => saved.record.query_text,
@@ -157,56 +185,111 @@ pub(crate) fn run_query(
     };
     let parsed = query::parse(&text).map_err(|e| WebError::bad("text", e.to_string()))?;
     let aggregate_only = !principal.allows(Permission::ReadDemographics);
-    let reads = reads_of(&parsed);
+    let mut reads = reads_of(&parsed);
+    let columns = parsed.list.as_ref().map(|spec| spec.columns.clone());
+    // A column's category joins the reads, named by its column when a filter did not
+    // already bring it in, so a refusal says which column needs what.
+    let mut column_of: Vec<(DataCategory, query::ast::ListColumn)> = Vec::new();
+    for column in columns.iter().flatten() {
+        let category = column_category(*column);
+        if !reads.iter().any(|(c, _)| *c == category) {
+            reads.push((category, None));
+            column_of.push((category, *column));
+        }
+    }
     let categories: Vec<DataCategory> = reads.iter().map(|(category, _)| *category).collect();
+    let refuse = |reason: String, shown: String| -> Result<Answer, WebError> {
+        let event = principal
+            .event(state.store.clock().now(), action)
+            .outcome(privacy::Outcome::Denied)
+            .categories(&categories)
+            .reason(&reason);
+        state.trail.record(&state.store, &event)?;
+        Err(WebError::Forbidden(shown))
+    };
+    if aggregate_only && columns.is_some() {
+        let reason = "a list of patients needs read-demographics; aggregate-only roles get counts"
+            .to_owned();
+        let shown = format!(
+            "your roles ({}) see counts only, never lists of patients: write `count patients ...` instead",
+            principal.roles.to_list()
+        );
+        return refuse(reason, shown);
+    }
     if !aggregate_only
         && let Some((missing, test)) = reads
             .iter()
             .find(|(c, _)| !principal.allows(c.read_permission()))
     {
-        let filter = test.map_or_else(String::new, |kind| {
-            format!("the {} filter ", test_words(kind))
-        });
+        let what = match (test, column_of.iter().find(|(c, _)| c == missing)) {
+            (Some(kind), _) => format!("the {} filter ", test_words(*kind)),
+            (None, Some((_, column))) => format!("the `{}` column ", column.word()),
+            (None, None) => String::new(),
+        };
         let reason = format!(
-            "{filter}reads {missing}, which needs {}",
+            "{what}reads {missing}, which needs {}",
             missing.read_permission()
         );
-        let event = principal
-            .event(state.store.clock().now(), Action::Read)
-            .outcome(privacy::Outcome::Denied)
-            .categories(&categories)
-            .reason(&reason);
-        state.trail.record(&state.store, &event)?;
-        return Err(WebError::Forbidden(format!(
+        let shown = format!(
             "{reason}; your roles ({}) do not include it",
             principal.roles.to_list()
-        )));
+        );
+        return refuse(reason, shown);
     }
-    let mut table = {
-        let mut population = state
-            .population
-            .lock()
-            .map_err(|_| WebError::internal("population engine lock poisoned"))?;
-        match population.as_mut() {
-            Some((engine, sync)) => {
-                sync.refresh(&state.store, engine)
-                    .map_err(WebError::internal)?;
-            }
-            None => *population = Some(reports::load(&state.store).map_err(WebError::internal)?),
+    let mut population = state
+        .population
+        .lock()
+        .map_err(|_| WebError::internal("population engine lock poisoned"))?;
+    match population.as_mut() {
+        Some((engine, sync)) => {
+            sync.refresh(&state.store, engine)
+                .map_err(WebError::internal)?;
         }
-        let (engine, _) = population
-            .as_ref()
-            .ok_or_else(|| WebError::internal("population engine missing"))?;
-        engine
-            .run(&parsed)
-            .map_err(|e| WebError::bad("text", e.to_string()))?
-    };
+        None => *population = Some(reports::load(&state.store).map_err(WebError::internal)?),
+    }
+    let (engine, _) = population
+        .as_ref()
+        .ok_or_else(|| WebError::internal("population engine missing"))?;
+    if parsed.list.is_some() {
+        let list =
+            reports::list::run(&state.store, engine, &parsed, None).map_err(|e| match e {
+                reports::Error::Query(e) => WebError::bad("text", e.to_string()),
+                other => WebError::internal(other),
+            })?;
+        drop(population);
+        // One entry names every patient listed: each is a disclosure of the columns
+        // shown to this user, found by any of those patients' audit reports.
+        let listed: Vec<records::PatientId> = list
+            .patient_ids
+            .iter()
+            .map(|&id| records::PatientId(id))
+            .collect();
+        let event = principal
+            .event(state.store.clock().now(), action)
+            .categories(&categories)
+            .patients(&listed)
+            .reason(&format!(
+                "patient list ({} patients): {parsed}",
+                listed.len()
+            ));
+        state.trail.record(&state.store, &event)?;
+        return Ok(Answer {
+            query: parsed.to_string(),
+            table: list.table,
+            suppressed: false,
+            patient_ids: Some(list.patient_ids),
+        });
+    }
+    let mut table = engine
+        .run(&parsed)
+        .map_err(|e| WebError::bad("text", e.to_string()))?;
+    drop(population);
     let suppressed = aggregate_only;
     if suppressed {
         table.suppress_small_cells(query::PUBLIC_HEALTH_MIN_CELL);
     }
     let event = principal
-        .event(state.store.clock().now(), Action::Read)
+        .event(state.store.clock().now(), action)
         .categories(&categories)
         .reason(&format!("population query: {parsed}"));
     state.trail.record(&state.store, &event)?;
@@ -214,5 +297,6 @@ pub(crate) fn run_query(
         query: parsed.to_string(),
         table,
         suppressed,
+        patient_ids: None,
     })
 }

@@ -17,7 +17,8 @@ Examples:
   count patients as of 2026-01-01 group by age_band(0-17,18-49,50-64,65+) measure patients, patients where immunization(cvx in flu, status = completed, date > 2025-01-01)
   count immunizations where cvx in flu and status = completed and date > 2025-01-01 group by zip3, week(date)
   count patients where diagnosis(code = E11*, date >= 2024-01-01) and not immunization(cvx in flu)
-  count patients where sex = F and age >= 65 as of 2026-01-01 group by zip3";
+  count patients where sex = F and age >= 65 as of 2026-01-01 group by zip3
+  list patients where not immunization(cvx in flu, date > 2025-09-01) columns mrn, name, birth_date, last_visit, provider order by last_visit desc limit 50";
 
 #[derive(Debug, clap::Subcommand)]
 #[command(after_help = EXAMPLES)]
@@ -82,16 +83,32 @@ const ENGINE_CATEGORIES: &[DataCategory] = &[
     DataCategory::Billing,
 ];
 
+/// Audits a run; a patient list's entry names every patient listed (a disclosure of its
+/// columns, with insurance for the payer, to whoever ran it).
 fn audit_run(
     store: &Store,
     auditor: &CliAuditor,
     action: Action,
     query: &query::ast::Query,
+    listed: Option<&[i64]>,
 ) -> Result<()> {
-    let event = auditor
+    let mut event = auditor
         .event(store, action)
         .categories(ENGINE_CATEGORIES)
         .reason(&format!("population query: {query}"));
+    if let Some(listed) = listed {
+        let patients: Vec<records::PatientId> =
+            listed.iter().map(|&id| records::PatientId(id)).collect();
+        let mut categories = ENGINE_CATEGORIES.to_vec();
+        categories.push(DataCategory::Insurance);
+        event = event
+            .categories(&categories)
+            .patients(&patients)
+            .reason(&format!(
+                "patient list ({} patients): {query}",
+                patients.len()
+            ));
+    }
     auditor
         .trail()
         .record(store, &event)
@@ -166,14 +183,19 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: QueryCmd, json: bool) -> Re
                 reports::load(store).context("building the population engine from the store")?;
             let loaded = started.elapsed();
             let started = Instant::now();
-            let table = engine.run(&parsed)?;
+            let (table, listed) = if parsed.list.is_some() {
+                let list = reports::list::run(store, &engine, &parsed, None)?;
+                (list.table, Some(list.patient_ids))
+            } else {
+                (engine.run(&parsed)?, None)
+            };
             let answered = started.elapsed();
             let action = if csv.as_ref().is_some_and(|p| p.as_os_str() != "-") {
                 Action::Export
             } else {
                 Action::Read
             };
-            audit_run(store, auditor, action, &parsed)?;
+            audit_run(store, auditor, action, &parsed, listed.as_deref())?;
             if let Some(path) = csv {
                 if path.as_os_str() == "-" {
                     crate::say!("{}", table.to_csv().trim_end());

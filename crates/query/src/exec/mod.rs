@@ -7,6 +7,7 @@
 mod dims;
 mod filter;
 mod group;
+pub(crate) mod list;
 pub(crate) mod parallel;
 
 use crate::bitset::PatientSet;
@@ -21,6 +22,24 @@ use dims::DimEval;
 use filter::{Compiled, Ctx, RowPred, patient_set, row_pred};
 use group::{GroupRow, Groups, MeasureEval};
 
+/// Lists the patients `query` keeps (a `list patients` query), only those in `within`
+/// when given.
+pub(crate) fn list_patients(
+    patients: &Patients,
+    tables: &[EventTable],
+    query: &Query,
+    within: Option<&PatientSet>,
+) -> Result<Vec<list::ListedPatient>> {
+    let ctx = Ctx {
+        patients,
+        tables,
+        as_of_day: query.as_of.map(day::day),
+        as_of_ymd: query.as_of.map(day::ymd),
+    };
+    let spec = query.list.as_ref().ok_or_else(list::not_a_list)?;
+    list::run(&ctx, query, spec, within)
+}
+
 /// Runs `query` over the given columns, counting only patients in `within` when given
 /// (the caller's row-level permission: the patients a role may see).
 pub(crate) fn run(
@@ -29,6 +48,11 @@ pub(crate) fn run(
     query: &Query,
     within: Option<&PatientSet>,
 ) -> Result<Table> {
+    if query.list.is_some() {
+        return Err(crate::error::Error::Unanswerable(
+            "a list of patients is not a table of counts; it is answered by Engine::list".into(),
+        ));
+    }
     let ctx = Ctx {
         patients,
         tables,

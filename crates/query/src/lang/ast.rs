@@ -22,6 +22,109 @@ pub struct Query {
     pub group_by: Vec<Dimension>,
     /// Measures; empty means the subject's default (`count <subject>`).
     pub measures: Vec<MeasureSpec>,
+    /// `list patients ...`: show the patients themselves, not a count. Only with the
+    /// `patients` subject, and never with `group by` or `measure`.
+    pub list: Option<ListSpec>,
+}
+
+/// What a patient list shows, in which order and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListSpec {
+    /// The columns, in the order shown; never empty (the parser fills in
+    /// [`ListColumn::DEFAULT`] when none are named).
+    pub columns: Vec<ListColumn>,
+    /// Sort keys, most significant first; empty keeps registration order.
+    pub order_by: Vec<OrderKey>,
+    /// At most this many patients.
+    pub limit: Option<u64>,
+}
+
+/// A column of a patient list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListColumn {
+    /// The facility's medical record number (from the chart).
+    Mrn,
+    /// Family and given names (from the chart).
+    Name,
+    /// Date of birth.
+    BirthDate,
+    /// Whole years on the as-of date.
+    Age,
+    /// Administrative sex.
+    Sex,
+    /// Five-digit ZIP.
+    Zip,
+    /// First three ZIP digits.
+    Zip3,
+    /// Date of the latest encounter.
+    LastVisit,
+    /// Attending provider of the latest encounter.
+    Provider,
+    /// Payer of the latest encounter.
+    Payer,
+    /// Open balance: what is still owed on open items, in cents.
+    Balance,
+}
+
+impl ListColumn {
+    /// The columns shown when a list names none.
+    pub const DEFAULT: [ListColumn; 5] = [
+        ListColumn::Mrn,
+        ListColumn::Name,
+        ListColumn::BirthDate,
+        ListColumn::Sex,
+        ListColumn::LastVisit,
+    ];
+
+    /// Every column, in the order the language lists them.
+    pub const ALL: [ListColumn; 11] = [
+        ListColumn::Mrn,
+        ListColumn::Name,
+        ListColumn::BirthDate,
+        ListColumn::Age,
+        ListColumn::Sex,
+        ListColumn::Zip,
+        ListColumn::Zip3,
+        ListColumn::LastVisit,
+        ListColumn::Provider,
+        ListColumn::Payer,
+        ListColumn::Balance,
+    ];
+
+    /// The word the column is written as (and its CSV header).
+    pub fn word(self) -> &'static str {
+        match self {
+            ListColumn::Mrn => "mrn",
+            ListColumn::Name => "name",
+            ListColumn::BirthDate => "birth_date",
+            ListColumn::Age => "age",
+            ListColumn::Sex => "sex",
+            ListColumn::Zip => "zip",
+            ListColumn::Zip3 => "zip3",
+            ListColumn::LastVisit => "last_visit",
+            ListColumn::Provider => "provider",
+            ListColumn::Payer => "payer",
+            ListColumn::Balance => "balance",
+        }
+    }
+
+    /// True when the engine holds the column's value, so a list can be ordered by it;
+    /// names, MRNs and the provider's and payer's names are read from the chart after.
+    pub fn sortable(self) -> bool {
+        !matches!(
+            self,
+            ListColumn::Mrn | ListColumn::Name | ListColumn::Provider | ListColumn::Payer
+        )
+    }
+}
+
+/// One sort key of a patient list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderKey {
+    /// The column sorted on.
+    pub column: ListColumn,
+    /// Largest first (`desc`).
+    pub descending: bool,
 }
 
 /// What one result row counts.

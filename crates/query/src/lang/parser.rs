@@ -4,7 +4,11 @@
 //!
 //! Grammar (keywords are case-insensitive; `[..]` optional, `*` repeated):
 //! ```text
-//! query    = ["count"] subject clause*
+//! query    = ["count"] subject clause* | "list" "patients" lclause*
+//! lclause  = "where" expr | "as" "of" DATE | "columns" column ("," column)*
+//!          | "order" "by" column ["asc" | "desc"] ("," column ["asc" | "desc"])* | "limit" INT
+//! column   = "mrn" | "name" | "birth_date" | "age" | "sex" | "zip" | "zip3" | "last_visit"
+//!          | "provider" | "payer" | "balance"
 //! subject  = "patients" | "immunizations" | "diagnoses" | "procedures" | "observations"
 //!          | "encounters" | "balances"
 //! clause   = "where" expr | "as" "of" DATE
@@ -26,8 +30,8 @@
 use time::Date;
 
 use super::ast::{
-    Band, CmpOp, Cond, Dimension, Expr, Field, Item, Measure, MeasureSpec, Period, Query, Subject,
-    Test, Value,
+    Band, CmpOp, Cond, Dimension, Expr, Field, Item, ListColumn, ListSpec, Measure, MeasureSpec,
+    OrderKey, Period, Query, Subject, Test, Value,
 };
 use super::lexer::{Tok, Token, tokenize};
 use super::sets;
@@ -155,6 +159,9 @@ impl Parser {
     }
 
     fn query(&mut self) -> Result<Query> {
+        if self.eat_keyword("list") {
+            return self.list();
+        }
         self.eat_keyword("count");
         let (word, token) = self.word("a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances")?;
         let subject = match word.as_str() {
@@ -177,6 +184,7 @@ impl Parser {
             as_of: None,
             group_by: Vec::new(),
             measures: Vec::new(),
+            list: None,
         };
         let (mut seen_where, mut seen_as_of, mut seen_group, mut seen_measure) =
             (false, false, false, false);
@@ -227,9 +235,156 @@ impl Parser {
                 }
             } else if self.peek().tok == Tok::End {
                 return Ok(query);
+            } else if ["columns", "order", "limit"]
+                .iter()
+                .any(|word| self.peek_keyword(word))
+            {
+                return Parser::invalid(
+                    &token,
+                    "columns, order by and limit belong to a list: write `list patients where ...`"
+                        .into(),
+                );
             } else {
                 return self
                     .expected("`where`, `as of`, `group by`, `measure` or the end of the query");
+            }
+        }
+    }
+
+    /// `list patients ...`, after `list`.
+    fn list(&mut self) -> Result<Query> {
+        let (word, token) = self.word("`patients` (only patients can be listed)")?;
+        if word != "patients" {
+            return Parser::invalid(
+                &token,
+                format!("only patients can be listed, not `{word}`; count them instead"),
+            );
+        }
+        let mut query = Query {
+            subject: Subject::Patients,
+            filter: None,
+            as_of: None,
+            group_by: Vec::new(),
+            measures: Vec::new(),
+            list: None,
+        };
+        let mut spec = ListSpec {
+            columns: Vec::new(),
+            order_by: Vec::new(),
+            limit: None,
+        };
+        // Where `age` was named, so a list without `as of` is refused at the word.
+        let mut age_at: Option<Token> = None;
+        let mut seen = [false; 5];
+        loop {
+            let token = self.peek().clone();
+            let mut once = |idx: usize, what: &str| -> Result<()> {
+                if std::mem::replace(&mut seen[idx], true) {
+                    return Parser::invalid(&token, format!("the {what} clause is given twice"));
+                }
+                Ok(())
+            };
+            if self.eat_keyword("where") {
+                once(0, "where")?;
+                query.filter = Some(self.expr(Scope::Patient)?);
+            } else if self.eat_keyword("as") {
+                once(1, "as of")?;
+                self.expect_keyword("of")?;
+                query.as_of = Some(self.date()?);
+            } else if self.eat_keyword("columns") {
+                once(2, "columns")?;
+                loop {
+                    let (column, at) = self.list_column()?;
+                    if spec.columns.contains(&column) {
+                        return Parser::invalid(
+                            &at,
+                            format!("the column `{}` is named twice", column.word()),
+                        );
+                    }
+                    if column == ListColumn::Age {
+                        age_at.get_or_insert(at);
+                    }
+                    spec.columns.push(column);
+                    if !self.eat(&Tok::Comma) {
+                        break;
+                    }
+                }
+            } else if self.eat_keyword("order") {
+                once(3, "order by")?;
+                self.expect_keyword("by")?;
+                loop {
+                    let (column, at) = self.list_column()?;
+                    if !column.sortable() {
+                        return Parser::invalid(
+                            &at,
+                            format!(
+                                "a list cannot be ordered by `{}` (it is read from the chart after the list is chosen); order by birth_date, age, sex, zip, zip3, last_visit or balance",
+                                column.word()
+                            ),
+                        );
+                    }
+                    if column == ListColumn::Age {
+                        age_at.get_or_insert(at);
+                    }
+                    let descending = if self.eat_keyword("desc") {
+                        true
+                    } else {
+                        self.eat_keyword("asc");
+                        false
+                    };
+                    spec.order_by.push(OrderKey { column, descending });
+                    if !self.eat(&Tok::Comma) {
+                        break;
+                    }
+                }
+            } else if self.eat_keyword("limit") {
+                once(4, "limit")?;
+                let at = self.peek().clone();
+                let n = match &at.tok {
+                    Tok::Word(word) => word.parse::<u64>().ok().filter(|&n| n > 0),
+                    _ => None,
+                };
+                let Some(n) = n else {
+                    return self.expected("a whole number of patients (1 or more) after `limit`");
+                };
+                self.pos += 1;
+                spec.limit = Some(n);
+            } else if self.peek().tok == Tok::End {
+                break;
+            } else if self.peek_keyword("group") || self.peek_keyword("measure") {
+                return Parser::invalid(
+                    &token,
+                    "a list shows patients, not counts: write `count patients ... group by` to count them".into(),
+                );
+            } else {
+                return self.expected(
+                    "`where`, `as of`, `columns`, `order by`, `limit` or the end of the query",
+                );
+            }
+        }
+        if spec.columns.is_empty() {
+            spec.columns = ListColumn::DEFAULT.to_vec();
+        }
+        if let Some(at) = age_at
+            && query.as_of.is_none()
+        {
+            return Parser::invalid(
+                &at,
+                "`age` needs a date to be measured on: add `as of YYYY-MM-DD`".into(),
+            );
+        }
+        query.list = Some(spec);
+        Ok(query)
+    }
+
+    fn list_column(&mut self) -> Result<(ListColumn, Token)> {
+        const EXPECTED: &str = "a column: mrn, name, birth_date, age, sex, zip, zip3, last_visit, provider, payer or balance";
+        let (word, token) = self.word(EXPECTED)?;
+        match ListColumn::ALL.into_iter().find(|c| c.word() == word) {
+            Some(column) => Ok((column, token)),
+            None => {
+                self.pos -= 1;
+                self.expected(EXPECTED)
             }
         }
     }

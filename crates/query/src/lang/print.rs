@@ -15,7 +15,9 @@ impl Display for Query {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         // `count` is optional noise in the grammar; it reads well before patients and
         // events and badly before balances, so the canonical form follows that.
-        if self.subject != super::ast::Subject::Balances {
+        if self.list.is_some() {
+            write!(f, "list ")?;
+        } else if self.subject != super::ast::Subject::Balances {
             write!(f, "count ")?;
         }
         write!(f, "{}", subject_word(self.subject))?;
@@ -32,6 +34,22 @@ impl Display for Query {
         if !self.measures.is_empty() {
             write!(f, " measure ")?;
             comma_list(f, &self.measures)?;
+        }
+        if let Some(list) = &self.list {
+            write!(f, " columns ")?;
+            let words: Vec<&str> = list.columns.iter().map(|c| c.word()).collect();
+            comma_list(f, &words)?;
+            if !list.order_by.is_empty() {
+                write!(f, " order by ")?;
+                for (idx, key) in list.order_by.iter().enumerate() {
+                    let comma = if idx > 0 { ", " } else { "" };
+                    let desc = if key.descending { " desc" } else { "" };
+                    write!(f, "{comma}{}{desc}", key.column.word())?;
+                }
+            }
+            if let Some(limit) = list.limit {
+                write!(f, " limit {limit}")?;
+            }
         }
         Ok(())
     }

@@ -66,6 +66,7 @@ fn q1_parses_to_the_expected_tree() {
         as_of: None,
         group_by: vec![],
         measures: vec![],
+        list: None,
     };
     assert_eq!(query, expected);
 }

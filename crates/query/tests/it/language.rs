@@ -89,6 +89,18 @@ const ROUND_TRIPS: &[(&str, &str)] = &[
         "count patients\nwhere immunization(cvx = 140 or cvx = 141)",
         "count patients where immunization(cvx = 140 or cvx = 141)",
     ),
+    (
+        "list patients where not immunization(cvx in flu, date > 2025-09-01)",
+        "list patients where not immunization(cvx in flu, date > 2025-09-01) columns mrn, name, birth_date, sex, last_visit",
+    ),
+    (
+        "LIST patients limit 20 order by balance DESC, birth_date asc columns name, balance, payer where balance(days_past_due > 90) as of 2026-01-01",
+        "list patients where balance(days_past_due > 90) as of 2026-01-01 columns name, balance, payer order by balance desc, birth_date limit 20",
+    ),
+    (
+        "list patients as of 2026-01-01 columns mrn, age, zip3, provider order by age desc",
+        "list patients as of 2026-01-01 columns mrn, age, zip3, provider order by age desc",
+    ),
 ];
 
 #[test]
@@ -104,6 +116,38 @@ fn queries_print_canonically_and_parse_back_identically() {
 
 /// `(input, error message)`.
 const ERRORS: &[(&str, &str)] = &[
+    (
+        "list diagnoses",
+        "query 1:6: only patients can be listed, not `diagnoses`; count them instead",
+    ),
+    (
+        "list patients group by sex",
+        "query 1:15: a list shows patients, not counts: write `count patients ... group by` to count them",
+    ),
+    (
+        "count patients limit 5",
+        "query 1:16: columns, order by and limit belong to a list: write `list patients where ...`",
+    ),
+    (
+        "list patients columns mrn, age",
+        "query 1:28: `age` needs a date to be measured on: add `as of YYYY-MM-DD`",
+    ),
+    (
+        "list patients order by name",
+        "query 1:24: a list cannot be ordered by `name` (it is read from the chart after the list is chosen); order by birth_date, age, sex, zip, zip3, last_visit or balance",
+    ),
+    (
+        "list patients columns mrn, ssn",
+        "query 1:28: expected a column: mrn, name, birth_date, age, sex, zip, zip3, last_visit, provider, payer or balance, found `ssn`",
+    ),
+    (
+        "list patients limit 0",
+        "query 1:21: expected a whole number of patients (1 or more) after `limit`, found `0`",
+    ),
+    (
+        "list patients columns mrn, mrn",
+        "query 1:28: the column `mrn` is named twice",
+    ),
     (
         "",
         "query 1:1: expected a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances, found end of query",
@@ -165,8 +209,8 @@ const ERRORS: &[(&str, &str)] = &[
         "query 1:33: cannot sum `open_cents` over immunizations",
     ),
     (
-        "count patients where age >= 65 limit 5",
-        "query 1:32: expected `where`, `as of`, `group by`, `measure` or the end of the query, found `limit`",
+        "count patients where age >= 65 sort 5",
+        "query 1:32: expected `where`, `as of`, `group by`, `measure` or the end of the query, found `sort`",
     ),
     (
         "count patients where zip = 021 ; drop",
@@ -281,6 +325,15 @@ fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
         "class",
         "emergency",
         "provider",
+        "list",
+        "columns",
+        "mrn",
+        "last_visit",
+        "balance",
+        "order",
+        "desc",
+        "limit",
+        "10",
         "\"",
         ";",
         "@",
@@ -297,7 +350,8 @@ fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
                     "count patients where ",
                     "count immunizations where ",
                     "balances where ",
-                ][rng.below(3) as usize],
+                    "list patients where ",
+                ][rng.below(4) as usize],
             );
         }
         for _ in 0..n {
@@ -347,10 +401,49 @@ fn random_filters_round_trip() {
     }
     let mut rng = crate::fixture::Rng::new(7);
     for _ in 0..2_000 {
-        let text = format!(
-            "count patients where {} as of 2026-01-01",
-            expr(&mut rng, 5)
-        );
+        // Every other filter is a list's, with random columns, keys and limit.
+        let text = if rng.chance(0.5) {
+            format!(
+                "count patients where {} as of 2026-01-01",
+                expr(&mut rng, 5)
+            )
+        } else {
+            const COLUMNS: &[&str] = &[
+                "mrn",
+                "name",
+                "birth_date",
+                "age",
+                "sex",
+                "zip",
+                "zip3",
+                "last_visit",
+                "provider",
+                "payer",
+                "balance",
+            ];
+            const KEYS: &[&str] = &[
+                "birth_date",
+                "age desc",
+                "sex",
+                "zip asc",
+                "zip3",
+                "last_visit desc",
+                "balance",
+            ];
+            let start = rng.below(COLUMNS.len() as u64) as usize;
+            let n_columns = 1 + rng.below((COLUMNS.len() - start) as u64) as usize;
+            let columns = COLUMNS[start..start + n_columns].join(", ");
+            let key = KEYS[rng.below(KEYS.len() as u64) as usize];
+            let limit = if rng.chance(0.5) {
+                format!(" limit {}", 1 + rng.below(10_000))
+            } else {
+                String::new()
+            };
+            format!(
+                "list patients where {} as of 2026-01-01 columns {columns} order by {key}{limit}",
+                expr(&mut rng, 5)
+            )
+        };
         let query = parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
         let printed = query.to_string();
         assert_eq!(

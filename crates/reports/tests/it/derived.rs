@@ -10,7 +10,7 @@ use time::macros::datetime;
 const FLU_2025: &str = "count patients where immunization(cvx in flu, status = completed, date > 2025-01-01, date <= 2026-01-01)";
 
 /// A small extract: 6 patients; flu doses inside and outside the season, one in error.
-fn seed(store: &TestStore) {
+pub(crate) fn seed(store: &TestStore) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("patients.csv"),

@@ -211,7 +211,44 @@ fn cell_text(cell: &Cell) -> String {
     }
 }
 
+/// Most patients a list shows on the page; the CSV export has them all.
+const LIST_ROWS_SHOWN: usize = 10_000;
+
+/// A patient list: one row a patient, the first column linked to the chart.
+fn list_markup(answer: &Answer, patient_ids: &[i64]) -> Markup {
+    let table = &answer.table;
+    html! {
+        section #answer {
+            h2 { "Patients" }
+            p { code #normal-query { (answer.query) } }
+            p { (patient_ids.len()) " patients listed. Each one listed is recorded in the audit trail as shown to you." }
+            table.answer.patient-list {
+                thead { tr { @for column in &table.columns { th { (column) } } } }
+                tbody {
+                    @for (row, id) in table.rows.iter().zip(patient_ids).take(LIST_ROWS_SHOWN) {
+                        tr {
+                            @for (idx, cell) in row.iter().enumerate() {
+                                @if idx == 0 {
+                                    td { a href={ "/patients/" (id) } { (cell_text(cell)) } }
+                                } @else if matches!(cell, Cell::Text(_)) {
+                                    td { (cell_text(cell)) }
+                                } @else {
+                                    td.num { (cell_text(cell)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if patient_ids.len() > LIST_ROWS_SHOWN { p.note { "The first " (LIST_ROWS_SHOWN) " of " (patient_ids.len()) " patients are shown; export CSV for all." } }
+        }
+    }
+}
+
 fn answer_markup(answer: &Answer) -> Markup {
+    if let Some(patient_ids) = &answer.patient_ids {
+        return list_markup(answer, patient_ids);
+    }
     let table = &answer.table;
     let label_columns: Vec<usize> = (0..table.columns.len())
         .filter(|c| {
@@ -462,8 +499,14 @@ pub(crate) async fn submit(
     }
     let text = form.text.trim().to_owned();
     let runner = principal.clone();
+    // A CSV leaves the system: audited as an export, like every other download.
+    let action = if form.action == "csv" {
+        privacy::Action::Export
+    } else {
+        privacy::Action::Read
+    };
     let answer = state
-        .blocking(move |state| run_query(state, &runner, &text))
+        .blocking(move |state| run_query(state, &runner, &text, action))
         .await;
     let answer = match answer {
         Ok(answer) => answer,

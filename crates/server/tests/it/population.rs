@@ -252,3 +252,130 @@ async fn a_role_counts_only_the_categories_it_may_read() {
     );
     assert_eq!(audited.event.action, Action::Read);
 }
+
+#[tokio::test]
+async fn a_patient_list_names_each_patient_links_and_audits_every_one_listed() {
+    let h = Harness::new();
+    let first = h.add_patient("L1");
+    let second = h.add_patient("L2");
+    let unlisted = h.add_patient("L3");
+    flu_shot(&h, first);
+    flu_shot(&h, second);
+    h.add_encounter(
+        second,
+        records::EncounterClass::Outpatient,
+        time::macros::datetime!(2025-11-03 10:00 UTC),
+        Some(time::macros::datetime!(2025-11-03 11:00 UTC)),
+    );
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("ph", &[Role::PublicHealth]);
+    h.add_user("bill", &[Role::Billing]);
+    let doc = h.login("doc").await;
+    let list = "list patients where immunization(cvx in flu, status = completed) columns mrn, name, last_visit order by last_visit desc";
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&doc),
+            Some(json!({ "text": list })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["columns"], json!(["mrn", "name", "last_visit"]));
+    assert_eq!(
+        reply.body["rows"],
+        json!([
+            ["L2", "Testpatient, Tess", "2025-11-03"],
+            ["L1", "Testpatient, Tess", ""]
+        ]),
+        "the patient with a visit first, the one without last"
+    );
+    assert_eq!(reply.body["patients"], json!([second, first]));
+    let entry = h.audit().pop().unwrap();
+    assert_eq!(
+        (entry.event.action, entry.event.user.as_str()),
+        (Action::Read, "doc")
+    );
+    let mut listed: Vec<i64> = entry.event.all_patients().iter().map(|p| p.0).collect();
+    listed.sort_unstable();
+    assert_eq!(
+        listed,
+        vec![first, second],
+        "every patient listed, no other"
+    );
+    assert!(!listed.contains(&unlisted));
+    for category in [
+        privacy::DataCategory::Demographics,
+        privacy::DataCategory::Immunizations,
+        privacy::DataCategory::Encounters,
+    ] {
+        assert!(entry.event.categories.contains(&category), "{category}");
+    }
+    assert!(
+        entry
+            .event
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("patient list (2 patients): list patients where"),
+        "{:?}",
+        entry.event.reason
+    );
+
+    // A physician does not read billing: the balance column is refused by name.
+    let refused = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&doc),
+            Some(json!({ "text": "list patients columns mrn, balance" })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let message = refused.body["error"].as_str().unwrap();
+    assert!(
+        message.contains("the `balance` column reads billing"),
+        "{message}"
+    );
+    let denied = h.audit().pop().unwrap();
+    assert_eq!(denied.event.outcome, privacy::Outcome::Denied);
+    assert!(denied.event.all_patients().is_empty(), "nobody was shown");
+
+    // Billing may list balances.
+    let bill = h.login("bill").await;
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&bill),
+            Some(json!({ "text": "list patients columns mrn, balance limit 1" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["rows"], json!([["L1", "0.00"]]));
+
+    // Public health counts, never lists.
+    let ph = h.login("ph").await;
+    let refused = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&ph),
+            Some(json!({ "text": list })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("counts only"),
+        "{}",
+        refused.body
+    );
+    let denied = h.audit().pop().unwrap();
+    assert_eq!(
+        (denied.event.outcome, denied.event.user.as_str()),
+        (privacy::Outcome::Denied, "ph")
+    );
+}
