@@ -66,7 +66,9 @@ pub(crate) fn new_password() -> Object {
         .schema_type(Type::String)
         .min_length(Some(12))
         .pattern(Some("[a-z].*[0-9]|[0-9].*[a-z]"))
-        .description(Some("12 or more characters mixing kinds; not containing the username"))
+        .description(Some(
+            "12 or more characters mixing kinds; not containing the username",
+        ))
         .build()
 }
 

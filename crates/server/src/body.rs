@@ -2,9 +2,9 @@
 //! instead of axum's plain-text rejections.
 
 use crate::error::WebError;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -63,7 +63,12 @@ fn json_content_type(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| {
-            let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = value
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             essence == "application/json"
                 || (essence.starts_with("application/") && essence.ends_with("+json"))
         })
@@ -84,7 +89,9 @@ fn whole_numbers_as_integers(bytes: &[u8]) -> Option<Vec<u8>> {
                     false
                 }
             }
-            Value::Array(items) => items.iter_mut().fold(false, |changed, item| rewrite(item) | changed),
+            Value::Array(items) => items
+                .iter_mut()
+                .fold(false, |changed, item| rewrite(item) | changed),
             Value::Object(fields) => fields
                 .values_mut()
                 .fold(false, |changed, item| rewrite(item) | changed),

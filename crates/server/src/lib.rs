@@ -33,8 +33,8 @@
 //!   message, the details go to standard error.
 
 mod admin;
-mod api_schema;
 mod amendments;
+mod api_schema;
 mod audit_api;
 mod auth;
 mod body;
@@ -44,6 +44,9 @@ mod csrf;
 mod emergency;
 mod error;
 mod fhir_rest;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod metrics_api;
 mod mfa;

@@ -9,10 +9,10 @@ use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathsBuilder,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, Required,
     ResponseBuilder,
@@ -53,7 +53,10 @@ fn path_parameters(path: &str) -> Vec<&str> {
 
 fn parameter_description(name: &str) -> String {
     match name {
-        "id" => "The record's id as the API gives it (a patient also by MRN where the summary says so).".into(),
+        "id" => {
+            "The record's id as the API gives it (a patient also by MRN where the summary says so)."
+                .into()
+        }
         "username" => "The account's username.".into(),
         "system" => "A code system.".into(),
         "action" => "What to do with the deficiency.".into(),
@@ -132,8 +135,9 @@ pub fn document() -> OpenApi {
         if spec.method != Method::GET {
             operation = operation.response(
                 "409",
-                ResponseBuilder::new()
-                    .description("the request conflicts with the record's current state (`error` says how)"),
+                ResponseBuilder::new().description(
+                    "the request conflicts with the record's current state (`error` says how)",
+                ),
             );
         }
         let parameters = path_parameters(spec.path);

@@ -98,8 +98,9 @@ fn bad_input_gets_a_clear_error_and_exit_code() {
     let durability = chartroom(&data, &["--durability", "fast", "stats"]);
     assert_eq!(durability.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&durability.stderr)
-            .contains("\"fast\" is not a durability; use full (every commit synced to disk) or normal"),
+        String::from_utf8_lossy(&durability.stderr).contains(
+            "\"fast\" is not a durability; use full (every commit synced to disk) or normal"
+        ),
         "{}",
         String::from_utf8_lossy(&durability.stderr)
     );

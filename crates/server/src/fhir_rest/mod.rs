@@ -573,3 +573,12 @@ fn export_routes() -> Vec<Entry> {
     ];
     routes.into_iter().map(|r| r.on(Surface::Fhir)).collect()
 }
+
+/// Reads `query` as a search on the `pick`th resource type, as the search route does, for
+/// the fuzz target (`fuzz/fuzz_targets/fhir_search.rs`); the answer is dropped.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_search(pick: usize, query: &str) {
+    let t = &kinds::TYPES[pick % kinds::TYPES.len()];
+    let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+    let _ = search::Query::parse(t, query, pick % 2 == 0, now);
+}

@@ -132,12 +132,7 @@ async fn only_the_listed_users_may_break_the_glass_when_a_list_is_set() {
             Some(json!({"reason": "unconscious in the emergency department"})),
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::FORBIDDEN,
-        "{}",
-        refused.body
-    );
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     let entry = h.audit().pop().unwrap().event;
     assert_eq!(entry.outcome, Outcome::Denied);
     h.add_user("ed-doc", &[Role::Physician]);
@@ -252,12 +247,7 @@ async fn nobody_may_break_the_glass_until_the_facility_names_them() {
             Some(json!({"reason": "unconscious in the emergency department"})),
         )
         .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::FORBIDDEN,
-        "{}",
-        refused.body
-    );
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     let entry = h.audit().pop().unwrap().event;
     assert_eq!(
         (entry.action, entry.outcome),

@@ -197,7 +197,10 @@ async fn the_api_document_names_each_body_schema_once_and_types_every_path_param
     // Two request types of one name would share one component: one route would document
     // the other's body (codes and patients each had a `SearchBody`).
     let mut seen = std::collections::HashMap::new();
-    for spec in route_specs().into_iter().filter(|s| s.surface == Surface::Api) {
+    for spec in route_specs()
+        .into_iter()
+        .filter(|s| s.surface == Surface::Api)
+    {
         let Some(schema) = spec.body else { continue };
         let (name, schema) = schema();
         let schema = serde_json::to_value(schema).unwrap();
@@ -243,7 +246,11 @@ async fn a_whole_number_with_a_fraction_is_an_integer() {
         )
         .await;
     assert_eq!(fraction.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(fraction.body["reason"].as_str().unwrap().contains("days"), "{}", fraction.body);
+    assert!(
+        fraction.body["reason"].as_str().unwrap().contains("days"),
+        "{}",
+        fraction.body
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,10 @@ fn open(dir: &std::path::Path, durability: Option<Durability>) -> Store {
 #[test]
 fn a_data_directory_store_syncs_every_commit_by_default() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(open(dir.path(), None).durability().unwrap(), Some(Durability::Full));
+    assert_eq!(
+        open(dir.path(), None).durability().unwrap(),
+        Some(Durability::Full)
+    );
 }
 
 #[test]
@@ -26,7 +29,10 @@ fn normal_durability_is_an_explicit_choice_that_lasts_only_while_open() {
     assert_eq!(store.durability().unwrap(), Some(Durability::Normal));
     drop(store);
     // The setting is the opener's, not the file's: the next default open is FULL again.
-    assert_eq!(open(dir.path(), None).durability().unwrap(), Some(Durability::Full));
+    assert_eq!(
+        open(dir.path(), None).durability().unwrap(),
+        Some(Durability::Full)
+    );
 }
 
 #[test]
