@@ -28,6 +28,9 @@ if [ $# -eq 0 ]; then
 fi
 
 corpus_root=${FUZZ_CORPUS:-fuzz/corpus}
+# Absolute, because the fuzzer runs from fuzz/ and FUZZ_CORPUS may be either kind of path.
+mkdir -p "$corpus_root"
+corpus_root=$(cd "$corpus_root" && pwd)
 # seed TARGET FILE [PREFIX-BYTE]: copies FILE into TARGET's corpus, behind a selector byte
 # for the targets whose first byte picks what the rest is.
 seed() {
@@ -91,7 +94,7 @@ for target in "$@"; do
     regressions=()
     [ -d "fuzz/regressions/$target" ] && regressions=("fuzz/regressions/$target")
     if ! (cd fuzz && cargo "${toolchain[@]}" fuzz run --sanitizer "$sanitizer" "$target" \
-        "$root/$corpus_root/$target" "${regressions[@]/#/$root/}" -- \
+        "$corpus_root/$target" "${regressions[@]/#/$root/}" -- \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 2>&1 | tail -n 25); then
         echo "fuzz: $target FAILED; the input is under fuzz/artifacts/$target/" >&2
