@@ -6,22 +6,31 @@
 //!   (`sealed`: ChaCha20-Poly1305 blocks), with a manifest of the schema, every table's
 //!   rows and the audit chain's head; restores that check the copy before it is put in
 //!   place.
+//! - `archival`: eligible charts moved out of the live tables into one zstd file each
+//!   (a manifest, SHA-256 of the payload, the file's SHA-256 in the store's index), read
+//!   back on demand and restored; one transaction per chart.
 //! - `retention`: retention schedules as data (a shipped default, or a facility's file
 //!   checked line by line) and the report of which charts may be archived or destroyed,
 //!   when and why; legal holds in force (kept by the store) block both.
 //!
 //! Invariants:
-//! - No HTTP, and no SQL writes: the store makes copies and keeps holds; the retention
+//! - No HTTP, and no SQL writes: the store makes copies, keeps holds, takes a chart's rows
+//!   out and puts them back (`store::archival`); the retention
 //!   report reads through `Tx::query` as other read models do.
 //! - No clock: callers pass the time.
 //! - Nothing is half done: a backup file that exists is whole, a restored directory exists
 //!   only once it passed every check.
 
+pub mod archival;
 pub mod backup;
 mod error;
 pub mod retention;
 pub mod sealed;
 
+pub use archival::{
+    ARCHIVE_DIR, ArchivalReport, ArchiveManifest, ArchivedRead, Archivist, archive_chart,
+    archive_eligible, read_archived, read_archived_audited, restore_chart,
+};
 pub use backup::{
     BackendKind, BackupReport, FileEntry, Manifest, RestoreReport, backup, inspect, restore,
     restore_postgres,

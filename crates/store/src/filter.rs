@@ -389,10 +389,7 @@ fn build(
             filters,
         } => {
             check_in(scope, column)?;
-            let inner = Scope {
-                table: *table,
-                columns: *columns,
-            };
+            let inner = Scope { table, columns };
             sql.push_str(&format!(
                 "{column} IN (SELECT id FROM {table} WHERE deleted_at IS NULL AND "
             ));

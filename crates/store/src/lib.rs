@@ -14,6 +14,7 @@
 
 mod accounts;
 mod amendments;
+mod archival;
 mod audit;
 mod audit_anchor;
 mod audit_head;
@@ -56,6 +57,7 @@ mod x12_control;
 
 pub use accounts::account_json;
 pub use amendments::{Amendment, AmendmentDecision};
+pub use archival::{ArchivedChart, Cell, ChartRows, TableRows, decode_chart};
 pub use audit::{
     AUDIT_CHECKPOINT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE, AuditFilter, AuditTrail, Audited,
     random_bytes,

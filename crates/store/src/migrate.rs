@@ -213,6 +213,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0033_hl7_outbox.sql"),
         postgres: include_str!("../migrations/postgres/0033_hl7_outbox.sql"),
     },
+    Migration {
+        version: 34,
+        name: "archived_charts",
+        sqlite: include_str!("../migrations/sqlite/0034_archived_charts.sql"),
+        postgres: include_str!("../migrations/postgres/0034_archived_charts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

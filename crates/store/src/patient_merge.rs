@@ -75,7 +75,9 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
 /// it was placed on (its history stays as placed); the retention report extends a hold on
 /// a retired chart to the chart it was merged into. A paper chart volume is a physical
 /// object labelled with the retired chart's MRN; it keeps that label until relabelled.
+/// The index of archived charts names each chart as it was archived.
 pub const NOT_MOVED: &[&str] = &[
+    "archived_charts",
     "audit_log",
     "audit_patients",
     "break_glass_grants",

@@ -199,9 +199,13 @@ impl Tx<'_> {
             )?;
             let next = rows.first().map_or(1, |row| row.int(0));
             let text = format!("M{next:08}");
+            // An archived chart keeps its MRN: it may come back.
             let taken = self.query(
-                "SELECT 1 FROM patients WHERE mrn_authority = ? AND mrn = ?",
+                "SELECT 1 FROM patients WHERE mrn_authority = ? AND mrn = ? \
+                 UNION ALL SELECT 1 FROM archived_charts WHERE mrn_authority = ? AND mrn = ? AND status = 'archived'",
                 &[
+                    Value::from(FACILITY_MRN_AUTHORITY),
+                    Value::from(text.as_str()),
                     Value::from(FACILITY_MRN_AUTHORITY),
                     Value::from(text.as_str()),
                 ],

@@ -22,7 +22,7 @@ pub struct AccountBalance {
 
 const POSTING_SUMS: &str = "SELECT kind, CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM postings WHERE deleted_at IS NULL";
 
-fn balance_from(charges_cents: i64, rows: &[crate::value::Row]) -> AccountBalance {
+pub(crate) fn balance_from(charges_cents: i64, rows: &[crate::value::Row]) -> AccountBalance {
     let sum_of = |kind: &str| {
         rows.iter()
             .filter(|r| r.text(0) == Some(kind))

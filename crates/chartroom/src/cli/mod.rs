@@ -124,7 +124,7 @@ enum Command {
     /// put in place: integrity, foreign keys, every table's rows, the audit chain.
     Restore(backup::RestoreArgs),
     /// Serve the JSON API (127.0.0.1:8080 by default).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Listen for HL7 v2 messages over MLLP (127.0.0.1:2575 by default).
     Mllp(mllp::MllpArgs),
     /// Claims: build one, write the 837P of finished encounters, post an 835.

@@ -66,7 +66,19 @@ pub fn patient_id(store: &Store, patient: &str) -> Result<i64> {
         // An MRN retired by a merge still finds the chart it was merged into.
         None => match store.read(|tx| mpi::find_patient(tx, patient)) {
             Ok(p) if p.meta.deleted.is_none() => Ok(p.meta.id),
-            _ => bail!("no patient has id or MRN \"{patient}\""),
+            _ => match store
+                .read(|tx| tx.archived_charts(Some(patient.trim())))?
+                .iter()
+                .find(|e| e.mrn.eq_ignore_ascii_case(patient.trim()))
+            {
+                Some(entry) => bail!(
+                    "{}'s chart was archived on {}; read it with `chartroom retention archived --show {}`",
+                    entry.mrn,
+                    entry.archived_at.date(),
+                    entry.mrn
+                ),
+                None => bail!("no patient has id or MRN \"{patient}\""),
+            },
         },
     }
 }

@@ -7,7 +7,9 @@ use crate::cli::demo::parse_date;
 use anyhow::{Context, Result};
 use archive::retention::{self, SCHEDULE_FILE, Schedule, Status};
 use privacy::{Action, DataCategory};
+use records::PatientId;
 use std::path::{Path, PathBuf};
+use store::ArchivedChart;
 use store::Store;
 use time::Date;
 
@@ -29,6 +31,34 @@ pub enum RetentionCmd {
         /// List every chart.
         #[arg(long)]
         all: bool,
+    },
+    /// Move charts eligible for archival (or destruction) and under no hold out of the live
+    /// tables into checksummed archive files in the data directory's archive/ folder, one
+    /// transaction per chart (a run that was interrupted is finished by running it again).
+    Archive {
+        /// The day eligibility is judged on (default today).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// Only this patient (record id or MRN).
+        #[arg(long, value_name = "PATIENT")]
+        patient: Option<String>,
+        /// A schedule file to use instead of the one in force.
+        #[arg(long, value_name = "FILE")]
+        schedule: Option<PathBuf>,
+    },
+    /// Put an archived chart back into the live store (by MRN or record id).
+    Restore {
+        /// The archived chart's MRN or patient record id.
+        patient: String,
+    },
+    /// List archived charts (--search MRN or name), or read one (--show MRN).
+    Archived {
+        /// An MRN, or a family name's beginning (`family, given` narrows by given name).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Read this archived chart (MRN or record id); audited as a read.
+        #[arg(long, value_name = "PATIENT", conflicts_with = "search")]
+        show: Option<String>,
     },
     /// Show the schedule in force, check a file, or print the default to start one.
     Schedule {
@@ -94,6 +124,52 @@ fn print_schedule(schedule: &Schedule) {
     );
 }
 
+fn archivist<'a>(
+    store: &'a Store,
+    auditor: &'a CliAuditor,
+    data_dir: &'a Path,
+) -> archive::Archivist<'a> {
+    archive::Archivist {
+        trail: auditor.trail(),
+        store,
+        data_dir,
+        by: auditor.user(),
+    }
+}
+
+/// The audit entry of an archival, restore or read of one whole chart.
+fn chart_event(
+    auditor: &CliAuditor,
+    store: &Store,
+    action: Action,
+    entry: &ArchivedChart,
+    reason: &str,
+) -> privacy::AuditEvent {
+    auditor
+        .event(store, action)
+        .record("patient", entry.patient_id)
+        .patient(PatientId(entry.patient_id))
+        .categories(DataCategory::ALL)
+        .reason(reason)
+}
+
+/// The archived chart a command names by MRN or record id.
+fn archived_id(store: &Store, patient: &str) -> Result<i64> {
+    let text = patient.trim();
+    if let Ok(id) = text.parse::<i64>()
+        && store.read(|tx| tx.archived_chart(id))?.is_some()
+    {
+        return Ok(id);
+    }
+    let found = store.read(|tx| tx.archived_charts(Some(text)))?;
+    match found.iter().find(|e| e.mrn.eq_ignore_ascii_case(text)) {
+        Some(entry) => Ok(entry.patient_id),
+        None => anyhow::bail!(
+            "no archived chart has MRN or id \"{text}\" (`retention archived --search` lists them)"
+        ),
+    }
+}
+
 /// Runs a retention command.
 pub fn run(
     store: &Store,
@@ -103,6 +179,149 @@ pub fn run(
     json: bool,
 ) -> Result<()> {
     match cmd {
+        RetentionCmd::Archive {
+            as_of,
+            patient,
+            schedule,
+        } => {
+            let schedule = schedule_in_force(data_dir, schedule.as_deref())?;
+            let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
+            let only = patient
+                .as_deref()
+                .map(|p| crate::cli::patient::patient_id(store, p))
+                .transpose()?;
+            let event = |entry: &ArchivedChart| {
+                let reason = format!(
+                    "chart archived to {}/{} (SHA-256 {}), {} rows out of the live tables",
+                    archive::ARCHIVE_DIR,
+                    entry.file,
+                    entry.sha256,
+                    entry.row_count
+                );
+                chart_event(auditor, store, Action::Delete, entry, &reason)
+            };
+            let done = archive::archive_eligible(
+                archivist(store, auditor, data_dir),
+                &schedule,
+                as_of,
+                only,
+                &event,
+            )?;
+            if json {
+                return crate::output::json(&done);
+            }
+            for entry in &done.archived {
+                crate::say!(
+                    "Archived {} ({}, {}): {} rows, {} bytes, {}/{}.",
+                    entry.mrn,
+                    entry.family_name,
+                    entry.given_name,
+                    entry.row_count,
+                    entry.bytes,
+                    archive::ARCHIVE_DIR,
+                    entry.file
+                );
+            }
+            for (id, mrn, why) in &done.skipped {
+                crate::say!("Left {mrn} (patient {id}) live: {why}");
+            }
+            crate::say!(
+                "{} charts archived as of {as_of}, {} left live.",
+                done.archived.len(),
+                done.skipped.len()
+            );
+            Ok(())
+        }
+        RetentionCmd::Restore { patient } => {
+            let id = archived_id(store, &patient)?;
+            let event = |entry: &ArchivedChart| {
+                let reason = format!(
+                    "chart restored from {}/{}",
+                    archive::ARCHIVE_DIR,
+                    entry.file
+                );
+                chart_event(auditor, store, Action::Create, entry, &reason)
+            };
+            let entry = archive::restore_chart(archivist(store, auditor, data_dir), id, &event)
+                .with_context(|| format!("restoring {patient} (nothing was restored)"))?;
+            if json {
+                return crate::output::json(&entry);
+            }
+            crate::say!(
+                "Restored {} ({}, {}) into the live store: {} rows.",
+                entry.mrn,
+                entry.family_name,
+                entry.given_name,
+                entry.row_count
+            );
+            Ok(())
+        }
+        RetentionCmd::Archived { search, show } => {
+            if let Some(patient) = show {
+                let id = archived_id(store, &patient)?;
+                let event = |entry: &ArchivedChart| {
+                    let reason = format!("archived chart read from {}", entry.file);
+                    chart_event(auditor, store, Action::Read, entry, &reason)
+                };
+                let read = archive::read_archived_audited(
+                    archivist(store, auditor, data_dir),
+                    id,
+                    &event,
+                )?;
+                if json {
+                    return crate::output::json(&read.chart);
+                }
+                crate::say!(
+                    "Archived chart (archived {} by {}; file {}/{}, SHA-256 checked):",
+                    read.entry.archived_at.date(),
+                    read.entry.archived_by,
+                    archive::ARCHIVE_DIR,
+                    read.entry.file
+                );
+                crate::cli::stats::print_chart(&read.chart);
+                return Ok(());
+            }
+            let found = store.read(|tx| tx.archived_charts(search.as_deref()))?;
+            let shown: Vec<i64> = found.iter().map(|e| e.patient_id).collect();
+            auditor.shown(
+                store,
+                &shown,
+                &[DataCategory::Demographics],
+                "archived chart search",
+            )?;
+            if json {
+                return crate::output::json(&found);
+            }
+            if found.is_empty() {
+                crate::say!(
+                    "No archived charts{}.",
+                    if search.is_some() { " match" } else { "" }
+                );
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = found
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.patient_id.to_string(),
+                        e.mrn.clone(),
+                        format!("{}, {}", e.family_name, e.given_name),
+                        e.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                        e.archived_at.date().to_string(),
+                        e.archived_by.clone(),
+                        e.row_count.to_string(),
+                        e.file.clone(),
+                    ]
+                })
+                .collect();
+            crate::output::table(
+                &[
+                    "Patient", "MRN", "Name", "Born", "Archived", "By", "Rows", "File",
+                ],
+                &rows,
+            );
+            Ok(())
+        }
         RetentionCmd::Schedule {
             check,
             print_default,

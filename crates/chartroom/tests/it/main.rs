@@ -8,6 +8,7 @@ mod claims;
 mod cli;
 mod codes;
 mod crash;
+mod lifecycle;
 mod manifests;
 mod mllp_tls;
 mod mpi;
