@@ -6,7 +6,8 @@
 //! (`records::Claim`) with a lifecycle: drafted, scrubbed by a table of edits each naming
 //! its source, submitted, adjudicated by the 835, replaced or voided. Remittances are kept as they arrive
 //! (`inbox`), posted, and the payments they could not match stay in billing's work queue
-//! with the denials and held claims (`billing_work`).
+//! with the denials and held claims (`billing_work`). Patients' accounts (`accounts`) give
+//! the statement (HTML and PDF) and the A/R aging by patient.
 //!
 //! Invariants:
 //! - Building and scrubbing read the store; claim records change only through
@@ -15,6 +16,7 @@
 //! - A claim's total charge (CLM02) is the sum of its lines (SV102), by construction.
 //! - No HTTP, no clock: dates and control numbers come from the caller.
 
+mod accounts;
 mod acknowledgments;
 mod adjustment_codes;
 mod audited;
@@ -29,8 +31,12 @@ mod receivables;
 mod remittance;
 mod review;
 mod scrub;
+mod statement;
 mod submitter;
 
+pub use accounts::{
+    Account, ChargeItem, PatientAging, PatientAgingReport, accounts, patient_aging,
+};
 pub use acknowledgments::{
     AckReport, Acknowledgment, ClaimChange, apply_acknowledgments, read_acknowledgments,
 };
@@ -60,4 +66,5 @@ pub use remittance::{
 };
 pub use review::{ClaimReview, FileReview, review_837, review_csv};
 pub use scrub::{RULES, Rule, ScrubSettings, Scrubber, claim_edits, scrub_claim, work_queue};
+pub use statement::{Statement, StatementFrom, statement};
 pub use submitter::Submitter;

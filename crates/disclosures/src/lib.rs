@@ -11,7 +11,7 @@
 //! - `validate`: the checks of 45 CFR 164.508, 164.512, 164.514(h), 164.502(b) and
 //!   42 CFR 2.31, each defect with its field and rule. Pure.
 //! - `fees`: the facility's fee schedule.
-//! - `pdf`, `packet`: a small PDF writer and the packet laid out on it.
+//! - `packet`: the packet laid out on `textpdf` pages.
 //! - `desk`: intake, review, release, denial, extension, queue, consents, the accounting
 //!   of disclosures; each with its audit entries in the caller's transaction.
 //! - `deid`: research extracts, de-identified by Safe Harbor or a limited data set under a
@@ -29,7 +29,6 @@ mod deid;
 mod desk;
 mod fees;
 mod packet;
-mod pdf;
 mod scope;
 mod sensitive;
 mod validate;

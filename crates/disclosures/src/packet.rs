@@ -4,10 +4,10 @@
 //! number and numbered "page n of N". The SHA-256 of the file is recorded with the
 //! release, so the copy sent can be proven later.
 
-use crate::pdf::{LINE_WIDTH, LINES_PER_PAGE, Line, Page, wrap, write};
 use crate::scope::Scope;
 use records::{ReleaseCategory, RoiRequest};
 use sha2::{Digest, Sha256};
+use textpdf::{LINE_WIDTH, LINES_PER_PAGE, Line, Page, wrap, write};
 use time::Date;
 
 /// What the cover sheet says besides the request.
@@ -181,7 +181,11 @@ pub fn render(cover: &Cover<'_>, request: &RoiRequest, scope: &Scope) -> Packet 
             ),
         })
         .collect();
-    let pdf = write(&pages, cover.number, &format!("Release {}", cover.number));
+    let pdf = write(
+        &pages,
+        Some(cover.number),
+        &format!("Release {}", cover.number),
+    );
     let sha256 = hex::encode(Sha256::digest(&pdf));
     Packet {
         pdf,

@@ -71,6 +71,21 @@ fn posting_words(posting: &Posting) -> String {
     words
 }
 
+/// Cents as a person reads dollars: `$1,234.56`, `-$0.05`.
+pub fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let digits = (cents / 100).to_string();
+    let mut dollars = String::with_capacity(digits.len() + digits.len() / 3);
+    for (idx, digit) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
+            dollars.push(',');
+        }
+        dollars.push(digit);
+    }
+    format!("{sign}${dollars}.{:02}", cents % 100)
+}
+
 /// Reads an amount as a person types it (`1,234.56`, `$80`, `0.5`) into cents; `None`
 /// when it is not a plain amount with at most two decimals.
 pub fn cents_from_text(text: &str) -> Option<i64> {

@@ -228,6 +228,76 @@ pub(crate) async fn aging(
         .await
 }
 
+/// The categories a statement shows: who the patient is and their account.
+const STATEMENT_CATEGORIES: &[DataCategory] = &[DataCategory::Demographics, DataCategory::Billing];
+
+/// Most patients the aging by patient lists (the totals count every one).
+pub(crate) const PATIENTS_LISTED: usize = 200;
+
+/// A/R aging by patient today, the patients listed (most owed first) audited as reads of
+/// their billing.
+pub(crate) async fn patient_aging(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<claims::PatientAgingReport, WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            let today = state.store.clock().now().date();
+            let mut report = state.store.read(|tx| claims::patient_aging(tx, today))?;
+            report.patients.truncate(PATIENTS_LISTED);
+            let listed: Vec<i64> = report.patients.iter().map(|p| p.patient_id).collect();
+            crate::patients::audit_listed(
+                state,
+                &viewer,
+                &listed,
+                STATEMENT_CATEGORIES,
+                "A/R aging by patient",
+            )?;
+            Ok(report)
+        })
+        .await
+}
+
+/// Patient `id`'s statement today (settled services of the last 90 days shown), audited
+/// before it is returned: `Read` for the page and the JSON, `Export` for the PDF.
+pub(crate) async fn statement(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    action: Action,
+) -> Result<claims::Statement, WebError> {
+    let viewer = principal.clone();
+    state
+        .blocking(move |state| {
+            let today = state.store.clock().now().date();
+            let from = claims::StatementFrom {
+                name: state.config.facility_name.clone(),
+                contact: None,
+            };
+            let since = today - time::Duration::days(90);
+            let found = state
+                .store
+                .read(|tx| claims::statement(tx, id, today, since, &from))?
+                .ok_or(store::Error::NotFound {
+                    kind: "patient",
+                    id,
+                })?;
+            state.trail.write(&state.store, |audited| {
+                let event = viewer
+                    .event(audited.now(), action)
+                    .patient(records::PatientId(id))
+                    .record("patient", id)
+                    .categories(STATEMENT_CATEGORIES)
+                    .reason("patient statement");
+                audited.append(&event)?;
+                Ok(())
+            })?;
+            Ok(found)
+        })
+        .await
+}
+
 /// Overrides blocking edit `key` of claim `id` with `reason`, with its audit entry.
 pub(crate) async fn override_claim(
     state: &AppState,
@@ -330,6 +400,26 @@ async fn aging_api(
     ))
 }
 
+async fn patient_aging_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<JsonValue>, WebError> {
+    let report = patient_aging(&state, &principal).await?;
+    Ok(Json(
+        json!({ "buckets": claims::AGING_BUCKETS, "aging": report }),
+    ))
+}
+
+async fn statement_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<JsonValue>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    let found = statement(&state, &principal, id, Action::Read).await?;
+    Ok(Json(json!({ "statement": found })))
+}
+
 /// The `/api/claims` routes.
 pub(crate) fn routes() -> Vec<Route> {
     let billing = Access::Needs(Permission::ReadBilling);
@@ -357,6 +447,22 @@ pub(crate) fn routes() -> Vec<Route> {
             false,
             "A/R aging by payer (0-30 ... 120+ days) and days in A/R",
             get(aging_api),
+        ),
+        route(
+            Method::GET,
+            "/api/claims/aging/patients",
+            billing,
+            true,
+            "A/R aging by patient: what each patient owes by age (0-30 ... 120+ days), most first",
+            get(patient_aging_api),
+        ),
+        route(
+            Method::GET,
+            "/api/patients/{id}/statement",
+            billing,
+            true,
+            "a patient's statement: services with insurance payments, adjustments and the amount due",
+            get(statement_api),
         ),
         route(
             Method::POST,

@@ -115,6 +115,37 @@ pub enum ClaimsCmd {
         /// The 835 file.
         file: PathBuf,
     },
+    /// A/R aging (0-30 ... 120+ days): what payers owe by payer, with days in A/R, or what
+    /// patients owe by patient.
+    Aging {
+        /// `payer` or `patient`.
+        #[arg(long, default_value = "payer")]
+        by: String,
+        /// The day to age on (default today).
+        #[arg(long, value_parser = super::demo::parse_date)]
+        as_of: Option<time::Date>,
+    },
+    /// A patient's statement: the itemised services, insurance payments, adjustments and
+    /// the amount due, written as print-ready HTML and PDF.
+    Statement {
+        /// Patient id or MRN.
+        patient: String,
+        /// Where to write statement-<MRN>-<date>.html and .pdf (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The statement date (default today).
+        #[arg(long, value_parser = super::demo::parse_date)]
+        as_of: Option<time::Date>,
+        /// Show settled services from this day on (default 90 days before the statement).
+        #[arg(long, value_parser = super::demo::parse_date)]
+        since: Option<time::Date>,
+        /// Who the statement is from.
+        #[arg(long, env = "CHARTROOM_FACILITY_NAME", default_value = "Chartroom")]
+        facility: String,
+        /// How to reach billing, printed under the name (a telephone number).
+        #[arg(long, env = "CHARTROOM_BILLING_CONTACT")]
+        contact: Option<String>,
+    },
 }
 
 /// The billing office's X12 identity (loops 1000A/1000B, ISA06/ISA08, REF*EI).
@@ -372,6 +403,74 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             }
             Ok(())
         }
+        ClaimsCmd::Aging { by, as_of } => {
+            let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
+            match by.as_str() {
+                "payer" => aging_by_payer(store, auditor, as_of),
+                "patient" => aging_by_patient(store, auditor, as_of),
+                other => bail!("--by {other:?}: use payer or patient"),
+            }
+        }
+        ClaimsCmd::Statement {
+            patient,
+            out,
+            as_of,
+            since,
+            facility,
+            contact,
+        } => {
+            let patient = super::patient::patient_id(store, &patient)?;
+            let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
+            let since = since.unwrap_or(as_of - time::Duration::days(90));
+            let from = claims::StatementFrom {
+                name: facility,
+                contact,
+            };
+            let found = store
+                .read(|tx| claims::statement(tx, patient, as_of, since, &from))?
+                .ok_or_else(|| anyhow::anyhow!("no patient has id {patient}"))?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let stem = out.join(format!("statement-{}-{as_of}", found.mrn));
+            let (html, pdf) = (stem.with_extension("html"), stem.with_extension("pdf"));
+            // The export is audited before anything is written.
+            let event = auditor
+                .event(store, privacy::Action::Export)
+                .patient(records::PatientId(patient))
+                .record("patient", patient)
+                .categories(&[
+                    privacy::DataCategory::Demographics,
+                    privacy::DataCategory::Billing,
+                ])
+                .reason(&format!(
+                    "patient statement of {as_of} to {}",
+                    out.display()
+                ));
+            auditor
+                .trail()
+                .record(store, &event)
+                .context("writing the audit trail (no statement was written)")?;
+            for (path, bytes) in [(&html, found.html().into_bytes()), (&pdf, found.pdf())] {
+                std::fs::write(path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                super::manifest::record_beside(path)?;
+            }
+            let (label, due) = if found.amount_due_cents < 0 {
+                ("credit balance", -found.amount_due_cents)
+            } else {
+                ("amount due", found.amount_due_cents)
+            };
+            crate::say!(
+                "statement for {} ({}): {} services, {label} {}, waiting on insurance {}; wrote {} and {}",
+                found.patient,
+                found.mrn,
+                found.lines.len(),
+                records::ledger::dollars(due),
+                records::ledger::dollars(found.insurance_pending_cents),
+                html.display(),
+                pdf.display()
+            );
+            Ok(())
+        }
         ClaimsCmd::Post835 { file } => {
             let remittances = read_835_file(&file, "posted")?;
             auditor.bulk_write(store, &format!("835 posted from {}", file.display()))?;
@@ -411,6 +510,82 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             Ok(())
         }
     }
+}
+
+/// Prints the A/R aging by payer, audited as a read of billing naming no patient.
+fn aging_by_payer(store: &Store, auditor: &CliAuditor, as_of: time::Date) -> Result<()> {
+    let report = store.read(|tx| claims::aging(tx, as_of))?;
+    let event = auditor
+        .event(store, privacy::Action::Read)
+        .categories(&[privacy::DataCategory::Billing])
+        .reason("A/R aging by payer");
+    auditor
+        .trail()
+        .record(store, &event)
+        .context("writing the audit trail (nothing was shown)")?;
+    crate::say!("{}", aging_head("payer"));
+    for payer in &report.payers {
+        crate::say!("{}", aging_row(&payer.payer, &payer.cents));
+    }
+    crate::say!("{}", aging_row("All payers", &report.totals));
+    crate::say!(
+        "owed by payers on {as_of}: {}; days in A/R: {}",
+        records::ledger::dollars(report.total_cents()),
+        report.days_in_ar.map_or_else(
+            || "none billed in the last 90 days".to_owned(),
+            |d| format!("{d:.1}")
+        )
+    );
+    Ok(())
+}
+
+/// Prints the A/R aging by patient, each patient listed audited as a read of their billing.
+fn aging_by_patient(store: &Store, auditor: &CliAuditor, as_of: time::Date) -> Result<()> {
+    let report = store.read(|tx| claims::patient_aging(tx, as_of))?;
+    let patients: Vec<i64> = report.patients.iter().map(|p| p.patient_id).collect();
+    auditor.shown(
+        store,
+        &patients,
+        &[
+            privacy::DataCategory::Demographics,
+            privacy::DataCategory::Billing,
+        ],
+        "A/R aging by patient",
+    )?;
+    crate::say!("{}", aging_head("patient (MRN)"));
+    for patient in &report.patients {
+        crate::say!(
+            "{}",
+            aging_row(
+                &format!("{} ({})", patient.patient, patient.mrn),
+                &patient.cents
+            )
+        );
+    }
+    crate::say!("{}", aging_row("All patients", &report.totals));
+    crate::say!(
+        "owed by {} patients on {as_of}: {}; waiting on insurance {}",
+        report.patients.len(),
+        records::ledger::dollars(report.total_cents()),
+        records::ledger::dollars(report.insurance_pending_cents)
+    );
+    Ok(())
+}
+
+fn aging_head(who: &str) -> String {
+    let mut head = format!("{who:<40}");
+    for bucket in claims::AGING_BUCKETS {
+        head.push_str(&format!("{:>14}", format!("{bucket} days")));
+    }
+    head + &format!("{:>14}", "total")
+}
+
+fn aging_row(who: &str, cents: &[i64; 5]) -> String {
+    let mut row = format!("{who:<40}");
+    for c in cents {
+        row.push_str(&format!("{:>14}", records::ledger::dollars(*c)));
+    }
+    row + &format!("{:>14}", records::ledger::dollars(cents.iter().sum()))
 }
 
 /// The remittances of an 835 file (checked against its manifest when one is beside it), or

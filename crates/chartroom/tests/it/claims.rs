@@ -231,3 +231,67 @@ fn a_payer_reviews_an_incoming_837() {
         "{table}"
     );
 }
+
+#[test]
+fn billing_ages_what_patients_owe_and_writes_their_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(
+        &data,
+        &["demo", "--patients", "30", "--seed", "3"],
+    ));
+    let by_payer = stdout(&chartroom(&data, &["claims", "aging"]));
+    assert!(by_payer.contains("All payers"), "{by_payer}");
+    let by_patient = stdout(&chartroom(
+        &data,
+        &[
+            "claims",
+            "aging",
+            "--by",
+            "patient",
+            "--as-of",
+            "2026-03-01",
+        ],
+    ));
+    let last = by_patient.lines().last().unwrap();
+    assert!(last.starts_with("owed by "), "{by_patient}");
+    // The patient who owes most, and what they owe in all.
+    let first = by_patient.lines().nth(1).unwrap();
+    let mrn = first
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(mrn, _)| mrn.to_owned())
+        .unwrap_or_else(|| panic!("{by_patient}"));
+    let total = first.split_whitespace().last().unwrap().to_owned();
+    let out = dir.path().join("statements");
+    let said = stdout(&chartroom(
+        &data,
+        &[
+            "claims",
+            "statement",
+            &mrn,
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            "2026-03-01",
+            "--facility",
+            "Springfield General",
+        ],
+    ));
+    assert!(
+        said.contains(&format!("({mrn}): ")) && said.contains(&format!(", amount due {total}, ")),
+        "the statement asks for what the aging says the patient owes ({total}): {said}"
+    );
+    let html =
+        std::fs::read_to_string(out.join(format!("statement-{mrn}-2026-03-01.html"))).unwrap();
+    assert!(html.contains("Springfield General"));
+    assert!(html.contains(&format!("Amount due: {total}")), "{html}");
+    let pdf = std::fs::read(out.join(format!("statement-{mrn}-2026-03-01.pdf"))).unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.4"));
+    assert!(out.join("manifest.sha256").exists());
+    let refused = chartroom(&data, &["claims", "aging", "--by", "plan"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--by \"plan\": use payer or patient")
+    );
+}

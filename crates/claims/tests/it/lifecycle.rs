@@ -99,6 +99,18 @@ GS*HP*PAYER01*CHARTROOM01*20260315*1200*312*X*005010X221A1~{body}GE*1*312~IEA*1*
     )
 }
 
+/// Posts `remittance` for the claim of `encounter` on `on`: paid $100.00, CO-45 $10.50 and
+/// CO-97 $20.00 written off, PR-2 $15.00 and $5.00 left to the patient.
+pub fn post_remittance_of(store: &TestStore, encounter: EncounterId, on: time::Date) {
+    let remittances = read_remittances(&remittance(&format!("E{}", encounter.0))).unwrap();
+    store
+        .write(|tx| {
+            post_remittance(tx, &actor(), &remittances[0], on)
+                .map_err(|e| store::Error::Conflict(e.to_string()))
+        })
+        .unwrap();
+}
+
 fn a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided(store: &TestStore) {
     let (ids, drafted) = drafted(store);
     let id = drafted.meta.id;

@@ -14,6 +14,7 @@ mod professional;
 mod receivables;
 mod remittance;
 mod review;
+mod statement;
 
 use claims::{Numbers, ProfessionalClaim, Submitter, build_professional, write_837p};
 use records::{CoverageOrder, Encounter, EncounterId, EncounterStatus};

@@ -1,8 +1,7 @@
 //! A/R aging by payer, days in A/R and the denials queue, from claims sent and decided.
 
-use crate::lifecycle::{drafted, remittance, scrub, submit};
-use claims::{AGING_BUCKETS, aging, denials, post_remittance, read_remittances};
-use store::Actor;
+use crate::lifecycle::{drafted, post_remittance_of, scrub, submit};
+use claims::{AGING_BUCKETS, aging, denials};
 use test_support::{TestStore, backend_tests};
 use time::macros::date;
 
@@ -22,18 +21,7 @@ fn aging_follows_the_claim_until_the_payer_decides(store: &TestStore) {
     assert_eq!(later.totals, [0, 0, 0, 0, 15_050]);
     assert_eq!(later.days_in_ar, None, "nothing billed in the last 90 days");
 
-    let remittances = read_remittances(&remittance(&format!("E{}", ids.encounter.0))).unwrap();
-    store
-        .write(|tx| {
-            post_remittance(
-                tx,
-                &Actor::new("test:biller"),
-                &remittances[0],
-                date!(2026 - 03 - 16),
-            )
-            .map_err(|e| store::Error::Conflict(e.to_string()))
-        })
-        .unwrap();
+    post_remittance_of(store, ids.encounter, date!(2026 - 03 - 16));
     let settled = store.read(|tx| aging(tx, date!(2026 - 04 - 01))).unwrap();
     assert!(
         settled.payers.is_empty(),

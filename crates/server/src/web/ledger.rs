@@ -122,7 +122,9 @@ fn render(
     let balance = &summary.balance;
     html! {
         @if let Some(notice) = notice { p.notice role="status" { (notice) } }
-        p { a href={ "/patients/" (id) } { "Back to the chart" } }
+        p { a href={ "/patients/" (id) } { "Back to the chart" } " · "
+            a href={ "/patients/" (id) "/statement" } { "Statement (print)" } " · "
+            a href={ "/patients/" (id) "/statement.pdf" } { "Statement (PDF)" } }
         p.balance { "Charges " (money(balance.charges_cents)) ", payments " (money(balance.payments_cents))
             ", adjustments " (money(balance.adjustments_cents)) ", refunds " (money(balance.refunds_cents))
             "; " strong { "balance " (money(balance.balance_cents)) } }

@@ -42,17 +42,7 @@ pub(crate) fn instant(at: OffsetDateTime) -> String {
 
 /// Dollars as a person reads them: `$1,234.56`, `-$0.05`.
 pub(crate) fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    let digits = (cents / 100).to_string();
-    let mut dollars = String::with_capacity(digits.len() + digits.len() / 3);
-    for (idx, digit) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
-            dollars.push(',');
-        }
-        dollars.push(digit);
-    }
-    format!("{sign}${dollars}.{:02}", cents % 100)
+    records::ledger::dollars(cents)
 }
 
 /// The serialized name of an enum value (`inpatient`, `discharge-summary`).

@@ -296,3 +296,111 @@ async fn billing_start_page_shows_denials_held_claims_and_remittances_to_work() 
         "only billing sees billing's work"
     );
 }
+
+#[tokio::test]
+async fn billing_ages_patients_and_prints_their_statements() {
+    let h = Harness::new();
+    let patient = h.add_patient("P716");
+    h.add_charge(patient, "99203", 20_000);
+    h.add_user("bo", &[Role::Billing]);
+    h.add_user("fran", &[Role::FrontDesk]);
+    let bo = sign_in(&h, "bo").await;
+
+    let aging = h
+        .call("GET", "/claims/aging/patients", Some(&bo), None)
+        .await;
+    assert_eq!(aging.status, StatusCode::OK);
+    let page = html(&aging);
+    assert!(page.contains("A/R aging by patient"), "{page}");
+    assert!(page.contains("<td>P716</td>"), "{page}");
+    assert!(
+        page.contains(&format!("href=\"/patients/{patient}/statement.pdf\"")),
+        "{page}"
+    );
+    assert!(page.contains("$200.00"), "{page}");
+
+    let ledger = h
+        .call(
+            "GET",
+            &format!("/patients/{patient}/ledger"),
+            Some(&bo),
+            None,
+        )
+        .await;
+    assert!(html(&ledger).contains(&format!("href=\"/patients/{patient}/statement\"")));
+    let printed = h
+        .call(
+            "GET",
+            &format!("/patients/{patient}/statement"),
+            Some(&bo),
+            None,
+        )
+        .await;
+    assert_eq!(printed.status, StatusCode::OK);
+    let page = html(&printed);
+    assert!(page.contains("Amount due: $200.00"), "{page}");
+    assert!(page.contains("99203 Office visit"), "{page}");
+    let pdf = h
+        .call(
+            "GET",
+            &format!("/patients/{patient}/statement.pdf"),
+            Some(&bo),
+            None,
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(
+        pdf.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("statement-P716-")
+    );
+
+    let api = h.login("bo").await;
+    let json = h
+        .call(
+            "GET",
+            &format!("/api/patients/{patient}/statement"),
+            Some(&api),
+            None,
+        )
+        .await;
+    assert_eq!(json.status, StatusCode::OK, "{}", json.body);
+    assert_eq!(json.body["statement"]["amount_due_cents"], 20_000);
+    assert_eq!(json.body["statement"]["lines"][0]["code"], "99203");
+    let aged = h
+        .call("GET", "/api/claims/aging/patients", Some(&api), None)
+        .await;
+    assert_eq!(aged.body["aging"]["patients"][0]["mrn"], "P716");
+    assert_eq!(aged.body["aging"]["totals"][0], 20_000);
+    let missing = h
+        .call("GET", "/api/patients/999999/statement", Some(&api), None)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let fran = sign_in(&h, "fran").await;
+    for uri in [
+        format!("/patients/{patient}/statement"),
+        "/claims/aging/patients".to_owned(),
+    ] {
+        let refused = h.call("GET", &uri, Some(&fran), None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{uri}");
+    }
+    let entries = h.audit();
+    let statement_entries: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.reason.as_deref() == Some("patient statement"))
+        .map(|e| e.event.action)
+        .collect();
+    assert!(
+        statement_entries.contains(&privacy::Action::Export),
+        "the PDF is an export"
+    );
+    assert!(statement_entries.contains(&privacy::Action::Read));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event.reason.as_deref() == Some("A/R aging by patient"))
+    );
+}

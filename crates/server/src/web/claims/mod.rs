@@ -1,9 +1,11 @@
 //! Billing's claim pages: the claims with their status (filtered by status), one claim with
 //! its scrub results (each edit's rule, source, field and whether an override let it
 //! through) and the payer's decision, the denials queue by reason, and A/R aging by payer
-//! with days in A/R. Every page calls the same core as `/api/claims` (`claims_api`), so
+//! with days in A/R; what patients owe and their statements (`statements`). Every page
+//! calls the same core as `/api/claims` (`claims_api`), so
 //! they read and audit alike; no rule lives here.
 
+mod statements;
 pub(crate) mod work;
 
 use super::forms::{PageForm, PageResult, check_token, html};
@@ -45,7 +47,8 @@ fn tabs() -> Markup {
         p.tabs {
             a href="/claims" { "Claims" } " · "
             a href="/claims/denials" { "Denials" } " · "
-            a href="/claims/aging" { "A/R aging" }
+            a href="/claims/aging" { "A/R aging by payer" } " · "
+            a href="/claims/aging/patients" { "A/R aging by patient" }
         }
     }
 }
@@ -285,5 +288,6 @@ pub(crate) fn routes() -> Vec<Entry> {
     ]
     .into_iter()
     .map(|entry| entry.on(Surface::Page))
+    .chain(statements::routes())
     .collect()
 }

@@ -10,7 +10,7 @@ fn xref_offsets_point_at_their_objects() {
         },
         Page::default(),
     ];
-    let pdf = write(&pages, "ROI-000001", "packet");
+    let pdf = write(&pages, Some("ROI-000001"), "packet");
     let text = String::from_utf8_lossy(&pdf).into_owned();
     assert!(text.starts_with("%PDF-1.4"));
     assert!(text.contains("/Count 2"));
@@ -24,9 +24,9 @@ fn xref_offsets_point_at_their_objects() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(pdf[startxref..].starts_with(b"xref\n0 10\n"));
+    assert!(pdf[startxref..].starts_with(b"xref\n0 12\n"));
     let xref = String::from_utf8(pdf[startxref..].to_vec()).unwrap();
-    for (number, line) in xref.lines().skip(3).take(9).enumerate() {
+    for (number, line) in xref.lines().skip(3).take(11).enumerate() {
         let offset: usize = line[..10].parse().unwrap();
         let expected = format!("{} 0 obj", number + 1);
         assert!(
@@ -45,4 +45,18 @@ fn wrap_cuts_at_spaces_and_splits_long_words() {
     assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
     assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
     assert_eq!(wrap("", 10), [""]);
+}
+
+#[test]
+fn a_page_without_watermark_has_none_and_mono_lines_are_courier() {
+    let pages = vec![Page {
+        header: String::new(),
+        lines: vec![Line::mono("99213     125.50"), Line::mono_bold("Total")],
+        footer: String::new(),
+    }];
+    let text = String::from_utf8_lossy(&write(&pages, None, "statement")).into_owned();
+    assert!(!text.contains("0.88 g"), "no watermark drawn");
+    assert!(text.contains("/F3 9 Tf 54.0 738.0 Td (99213     125.50) Tj"));
+    assert!(text.contains("/F4 9 Tf"));
+    assert!(text.contains("/BaseFont /Courier "));
 }
