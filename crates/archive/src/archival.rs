@@ -220,7 +220,7 @@ fn last_encounter(chart: &PatientSummary) -> Option<Date> {
 }
 
 /// Runs `f` in one audited transaction, keeping an archive error as itself.
-fn audited<T>(
+pub(crate) fn audited<T>(
     trail: &AuditTrail,
     store: &Store,
     f: impl FnOnce(&mut store::Audited<'_>) -> Result<T>,

@@ -9,6 +9,8 @@
 //! - `archival`: eligible charts moved out of the live tables into one zstd file each
 //!   (a manifest, SHA-256 of the payload, the file's SHA-256 in the store's index), read
 //!   back on demand and restored; one transaction per chart.
+//! - `destruction`: charts past retention and under no hold destroyed on a request
+//!   approved by a second person, with a certificate of destruction kept forever.
 //! - `retention`: retention schedules as data (a shipped default, or a facility's file
 //!   checked line by line) and the report of which charts may be archived or destroyed,
 //!   when and why; legal holds in force (kept by the store) block both.
@@ -23,6 +25,7 @@
 
 pub mod archival;
 pub mod backup;
+pub mod destruction;
 mod error;
 pub mod retention;
 pub mod sealed;
@@ -35,5 +38,6 @@ pub use backup::{
     BackendKind, BackupReport, FileEntry, Manifest, RestoreReport, backup, inspect, restore,
     restore_postgres,
 };
+pub use destruction::{approve_destruction, request_destruction};
 pub use error::{Error, Refusal, Result};
 pub use sealed::BackupKey;

@@ -219,6 +219,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_archived_charts.sql"),
         postgres: include_str!("../migrations/postgres/0034_archived_charts.sql"),
     },
+    Migration {
+        version: 35,
+        name: "destruction",
+        sqlite: include_str!("../migrations/sqlite/0035_destruction.sql"),
+        postgres: include_str!("../migrations/postgres/0035_destruction.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -16,7 +16,11 @@ fn event(store: &TestStore, action: Action) -> impl Fn(&ArchivedChart) -> AuditE
     }
 }
 
-fn who<'a>(store: &'a TestStore, trail: &'a AuditTrail, dir: &'a std::path::Path) -> Archivist<'a> {
+pub fn who<'a>(
+    store: &'a TestStore,
+    trail: &'a AuditTrail,
+    dir: &'a std::path::Path,
+) -> Archivist<'a> {
     Archivist {
         trail,
         store,
@@ -26,7 +30,7 @@ fn who<'a>(store: &'a TestStore, trail: &'a AuditTrail, dir: &'a std::path::Path
 }
 
 /// A demo population and an audit trail in a fresh directory.
-fn populated(store: &TestStore, patients: u32, seed: u64) -> (tempfile::TempDir, AuditTrail) {
+pub fn populated(store: &TestStore, patients: u32, seed: u64) -> (tempfile::TempDir, AuditTrail) {
     let dir = tempfile::tempdir().unwrap();
     let trail = AuditTrail::open_or_create(dir.path()).unwrap();
     demo::generate(

@@ -4,4 +4,5 @@
 
 mod archival;
 mod backup;
+mod destruction;
 mod retention;

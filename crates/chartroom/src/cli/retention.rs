@@ -60,6 +60,39 @@ pub enum RetentionCmd {
         #[arg(long, value_name = "PATIENT", conflicts_with = "search")]
         show: Option<String>,
     },
+    /// Destroy charts past their retention and under no hold: `--request --patient P ...
+    /// --reason R` records the request; a second person carries it out with `--approve ID`,
+    /// which writes the certificate of destruction (kept forever); `--list` shows requests
+    /// and certificates.
+    Destroy {
+        /// Request the destruction of the charts named by --patient.
+        #[arg(long, requires = "reason", conflicts_with_all = ["approve", "list"])]
+        request: bool,
+        /// A patient to destroy (MRN or record id, live or archived); repeat for several.
+        #[arg(long = "patient", value_name = "PATIENT")]
+        patients: Vec<String>,
+        /// How the records are destroyed.
+        #[arg(
+            long,
+            default_value = "rows deleted from the records store; archive file removed"
+        )]
+        method: String,
+        /// Why (the retention rule, the disposition authority).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Approve and carry out this request (someone other than its requester).
+        #[arg(long, value_name = "ID", conflicts_with = "list")]
+        approve: Option<i64>,
+        /// List requests and certificates.
+        #[arg(long)]
+        list: bool,
+        /// The day eligibility is judged on (default today).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<Date>,
+        /// A schedule file to use instead of the one in force.
+        #[arg(long, value_name = "FILE")]
+        schedule: Option<PathBuf>,
+    },
     /// Show the schedule in force, check a file, or print the default to start one.
     Schedule {
         /// Check this file (every problem with its line); exit 1 when it is rejected.
@@ -153,6 +186,119 @@ fn chart_event(
         .reason(reason)
 }
 
+/// What `retention destroy` was asked.
+struct Destroy {
+    request: bool,
+    patients: Vec<String>,
+    method: String,
+    reason: Option<String>,
+    approve: Option<i64>,
+    list: bool,
+}
+
+fn destroy(
+    store: &Store,
+    auditor: &CliAuditor,
+    data_dir: &Path,
+    (schedule, as_of): (&Schedule, Date),
+    asked: Destroy,
+    json: bool,
+) -> Result<()> {
+    let event = |request: &store::DestructionRequest, what: &str| {
+        let people: Vec<PatientId> = request
+            .patient_ids
+            .iter()
+            .map(|&id| PatientId(id))
+            .collect();
+        auditor
+            .event(store, Action::Delete)
+            .record("destruction_request", request.id)
+            .patients(&people)
+            .categories(DataCategory::ALL)
+            .reason(&format!(
+                "{what} (destruction request {}): {}",
+                request.id, request.reason
+            ))
+    };
+    let who = archivist(store, auditor, data_dir);
+    if asked.list {
+        let requests = store.read(|tx| tx.destruction_requests())?;
+        if json {
+            return crate::output::json(&requests);
+        }
+        for r in &requests {
+            crate::say!(
+                "Request {}: patients {:?}, requested by {} on {}, {}; {}{}",
+                r.id,
+                r.patient_ids,
+                r.requested_by,
+                r.requested_at.date(),
+                r.status,
+                r.reason,
+                r.approved_by
+                    .as_deref()
+                    .map(|by| format!("; approved by {by}"))
+                    .unwrap_or_default()
+            );
+            if let Some(certificate) = &r.certificate {
+                crate::say!("{}", serde_json::to_string_pretty(certificate)?);
+            }
+        }
+        if requests.is_empty() {
+            crate::say!("No destruction requests.");
+        }
+        return Ok(());
+    }
+    if let Some(id) = asked.approve {
+        let done = archive::approve_destruction(who, schedule, as_of, id, &|r| {
+            event(r, "records destroyed")
+        })
+        .with_context(|| format!("approving destruction request {id} (nothing was destroyed)"))?;
+        if json {
+            return crate::output::json(&done);
+        }
+        crate::say!(
+            "Destroyed the charts of request {} (approved by {}). Certificate of destruction:",
+            done.id,
+            auditor.user()
+        );
+        crate::say!(
+            "{}",
+            serde_json::to_string_pretty(&done.certificate.unwrap_or_default())?
+        );
+        return Ok(());
+    }
+    if !asked.request {
+        anyhow::bail!("say --request (with --patient and --reason), --approve ID or --list");
+    }
+    let ids = asked
+        .patients
+        .iter()
+        .map(|p| archived_id(store, p).or_else(|_| crate::cli::patient::patient_id(store, p)))
+        .collect::<Result<Vec<_>>>()?;
+    let request = archive::request_destruction(
+        who,
+        schedule,
+        as_of,
+        &ids,
+        &asked.method,
+        asked.reason.as_deref().unwrap_or_default(),
+        &|r| event(r, "destruction requested"),
+    )
+    .context("requesting destruction (nothing was requested)")?;
+    if json {
+        return crate::output::json(&request);
+    }
+    crate::say!(
+        "Destruction request {} recorded for patients {:?}; someone other than {} approves it with `chartroom retention destroy --approve {}`.",
+        request.id,
+        request.patient_ids,
+        request.requested_by,
+        request.id
+    );
+    Ok(())
+}
+
 /// The archived chart a command names by MRN or record id.
 fn archived_id(store: &Store, patient: &str) -> Result<i64> {
     let text = patient.trim();
@@ -179,6 +325,34 @@ pub fn run(
     json: bool,
 ) -> Result<()> {
     match cmd {
+        RetentionCmd::Destroy {
+            request,
+            patients,
+            method,
+            reason,
+            approve,
+            list,
+            as_of,
+            schedule,
+        } => {
+            let schedule = schedule_in_force(data_dir, schedule.as_deref())?;
+            let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
+            destroy(
+                store,
+                auditor,
+                data_dir,
+                (&schedule, as_of),
+                Destroy {
+                    request,
+                    patients,
+                    method,
+                    reason,
+                    approve,
+                    list,
+                },
+                json,
+            )
+        }
         RetentionCmd::Archive {
             as_of,
             patient,

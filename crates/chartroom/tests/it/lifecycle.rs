@@ -56,3 +56,89 @@ fn archived_charts_are_found_read_and_restored() {
     let verified = stdout(&chartroom(&data, &["audit", "verify"]));
     assert!(verified.contains("intact"), "{verified}");
 }
+
+/// `chartroom` run as the login `user`.
+fn as_user(data: &std::path::Path, user: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("CHARTROOM_DATABASE_URL")
+        .env("USER", user)
+        .output()
+        .expect("run chartroom")
+}
+
+#[test]
+fn destruction_needs_a_second_person_and_leaves_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "8"]));
+    let report = stdout(&chartroom(
+        &data,
+        &["retention", "report", "--as-of", "2070-01-01", "--json"],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let due: Vec<String> = report["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "eligible-for-destruction")
+        .map(|c| c["mrn"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!due.is_empty(), "{report}");
+    let mrn = due[0].as_str();
+    let asked = stdout(&as_user(
+        &data,
+        "clerk",
+        &[
+            "retention",
+            "destroy",
+            "--request",
+            "--patient",
+            mrn,
+            "--reason",
+            "past retention",
+            "--as-of",
+            "2070-01-01",
+        ],
+    ));
+    assert!(asked.contains("Destruction request 1 recorded"), "{asked}");
+    let refused = as_user(
+        &data,
+        "clerk",
+        &[
+            "retention",
+            "destroy",
+            "--approve",
+            "1",
+            "--as-of",
+            "2070-01-01",
+        ],
+    );
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("a second person must approve it"), "{err}");
+    let done = stdout(&as_user(
+        &data,
+        "manager",
+        &[
+            "retention",
+            "destroy",
+            "--approve",
+            "1",
+            "--as-of",
+            "2070-01-01",
+        ],
+    ));
+    assert!(done.contains("Certificate of destruction"), "{done}");
+    assert!(done.contains("\"approved_by\": \"os:manager\""), "{done}");
+    assert!(!chartroom(&data, &["patient", "show", mrn]).status.success());
+    let listed = stdout(&chartroom(&data, &["retention", "destroy", "--list"]));
+    assert!(
+        listed.contains("requested by os:clerk on") && listed.contains("approved by os:manager"),
+        "{listed}"
+    );
+    let verified = stdout(&chartroom(&data, &["audit", "verify"]));
+    assert!(verified.contains("intact"), "{verified}");
+}
