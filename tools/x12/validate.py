@@ -49,7 +49,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         broken = os.path.join(tmp, "broken.x12")
         text = open(files[0]).read()
-        text = re.sub(r"NM1\*85\*2\*[^*]*\*", "NM1*85*2**", text, count=1)
+        # The element separator is the ISA's fourth character (a file may choose its own).
+        e = re.escape(text[3])
+        text = re.sub(
+            rf"NM1{e}85{e}2{e}[^{e}]*{e}", f"NM1{text[3]}85{text[3]}2{text[3]}{text[3]}", text, count=1
+        )
         open(broken, "w").write(text)
         accepted, _ = validate(x12valid, broken)
         if accepted:

@@ -96,6 +96,30 @@ impl Delimiters {
         Ok(delimiters)
     }
 
+    /// The delimiters written as four characters in the order element, repetition,
+    /// component, segment terminator (`*^:~`; `\n` stands for a newline terminator), as a
+    /// billing office configures them for a receiver; checked like an ISA's.
+    pub fn parse(text: &str) -> std::result::Result<Self, String> {
+        let text = text.replace("\\n", "\n");
+        let bytes = text.as_bytes();
+        let [element, repetition, component, segment] = bytes else {
+            return Err(format!(
+                "{text:?} is not four delimiters (element, repetition, component, segment terminator, like *^:~)"
+            ));
+        };
+        if !bytes.is_ascii() {
+            return Err(format!("{text:?}: delimiters are ASCII characters"));
+        }
+        let delimiters = Self {
+            element: *element,
+            repetition: *repetition,
+            component: *component,
+            segment: *segment,
+        };
+        delimiters.check()?;
+        Ok(delimiters)
+    }
+
     /// Checks that the four delimiters are distinct and cannot occur in data.
     pub fn check(&self) -> std::result::Result<(), String> {
         let all = [self.element, self.repetition, self.component, self.segment];

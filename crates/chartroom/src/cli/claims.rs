@@ -183,6 +183,15 @@ pub struct SubmitterArgs {
     /// Production data (ISA15 P); test data otherwise.
     #[arg(long)]
     production: bool,
+    /// The delimiters the receiver asks for: element, repetition, component and segment
+    /// terminator (`\n` for a newline terminator).
+    #[arg(
+        long,
+        env = "CHARTROOM_X12_DELIMITERS",
+        default_value = "*^:~",
+        value_parser = x12::Delimiters::parse
+    )]
+    delimiters: x12::Delimiters,
 }
 
 fn parse_order(order: &str) -> Result<CoverageOrder> {
@@ -862,6 +871,7 @@ fn submit(
     ids: &[ClaimId],
     args: SubmitterArgs,
 ) -> Result<()> {
+    let delimiters = args.delimiters;
     let submitter = Submitter {
         name: args.submitter_name,
         id: args.submitter_id,
@@ -884,7 +894,7 @@ fn submit(
             .iter()
             .map(|id| tx.get::<Claim>(id.0))
             .collect::<store::Result<_>>()?;
-        let submission = submit_claims(tx, actor, ids, &submitter, at, x12::Delimiters::default())?;
+        let submission = submit_claims(tx, actor, ids, &submitter, at, delimiters)?;
         held = submission.held;
         for file in &submission.files {
             let path = out.join(format!(

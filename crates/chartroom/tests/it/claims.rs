@@ -13,6 +13,14 @@ fn submit(data: &Path, out: &Path) -> String {
     stdout(&chartroom(data, &args))
 }
 
+/// Keeps `text` as `name` for the pyx12 check in test.sh, when asked to.
+fn keep_for_validator(name: &str, text: &str) {
+    if let Ok(keep) = std::env::var("CHARTROOM_X12_SAMPLES") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join(name), text).unwrap();
+    }
+}
+
 fn written_file(report: &str) -> String {
     let wrote = report
         .lines()
@@ -50,10 +58,7 @@ fn claims_are_submitted_as_837p_and_an_835_is_posted_once() {
     assert!(first.contains("claims ("), "{first}");
     assert!(first.contains("not billed: patient "), "{first}");
     let text = written_file(&first);
-    if let Ok(keep) = std::env::var("CHARTROOM_X12_SAMPLES") {
-        std::fs::create_dir_all(&keep).unwrap();
-        std::fs::write(Path::new(&keep).join("cli-submit-837p.x12"), &text).unwrap();
-    }
+    keep_for_validator("cli-submit-837p.x12", &text);
     let interchange = x12::read(&text).unwrap();
     assert!(
         interchange.problems.is_empty(),
@@ -294,4 +299,49 @@ fn billing_ages_what_patients_owe_and_writes_their_statements() {
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("--by \"plan\": use payer or patient")
     );
+}
+
+#[test]
+fn claims_go_out_with_the_delimiters_the_receiver_asks_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(
+        &data,
+        &["demo", "--patients", "10", "--seed", "4"],
+    ));
+    let out = dir.path().join("out");
+    let refused = chartroom(
+        &data,
+        &[
+            "claims",
+            "submit",
+            "--out",
+            out.to_str().unwrap(),
+            "--receiver-id",
+            "CLEARHOUSE01",
+            "--tax-id",
+            "043456789",
+            "--delimiters",
+            "|^|~",
+        ],
+    );
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("delimiter '|' is used twice"), "{said}");
+    assert!(!out.exists(), "nothing was sent");
+
+    let mut args = vec!["claims", "submit", "--out", out.to_str().unwrap()];
+    args.extend(SUBMITTER);
+    args.extend(["--delimiters", "|^>\\n"]);
+    let text = written_file(&stdout(&chartroom(&data, &args)));
+    assert!(text.starts_with("ISA|00|"), "{text}");
+    assert!(text.contains("\nGS|HC|"), "{text}");
+    assert!(text.contains("|HC>"), "SV1 composites use '>': {text}");
+    let interchange = x12::read(&text).unwrap();
+    assert!(
+        interchange.problems.is_empty(),
+        "{:?}",
+        interchange.problems
+    );
+    keep_for_validator("cli-submit-delimiters.x12", &text);
 }

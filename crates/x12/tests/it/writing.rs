@@ -158,3 +158,23 @@ fn envelope_values_that_do_not_fit_are_refused() {
     w.begin_transaction("837", 1, "005010X222A1").unwrap();
     assert!(w.end_group().is_err(), "GE with an open ST");
 }
+
+#[test]
+fn delimiters_are_configured_as_four_characters_and_checked() {
+    let d = x12::Delimiters::parse("|^>~").unwrap();
+    assert_eq!(
+        (d.element, d.repetition, d.component, d.segment),
+        (b'|', b'^', b'>', b'~')
+    );
+    assert_eq!(x12::Delimiters::parse("*^:\\n").unwrap().segment, b'\n');
+    for (text, why) in [
+        ("*^:", "is not four delimiters"),
+        ("*^:~~", "is not four delimiters"),
+        ("*^*~", "is used twice"),
+        ("*^A~", "letter, digit or space"),
+        ("é:~", "ASCII"),
+    ] {
+        let refused = x12::Delimiters::parse(text).unwrap_err();
+        assert!(refused.contains(why), "{text}: {refused}");
+    }
+}
