@@ -5,7 +5,7 @@
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
 // searches (with a typo), posts a payment, and cannot read note text or edit demographics, sees on the start page the claims held, an 835 not posted and a payment
 // no claim matched, works the
-// claims (status list, a claim's scrub results, A/R aging, denials); the physician breaks
+// claims (status list, a claim's scrub results, A/R aging by payer and by patient, a patient's statement, denials); the physician breaks
 // the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; an idle session is signed out by the server; the
@@ -303,7 +303,7 @@ async function main() {
       await signOut(page);
     });
 
-    await step("billing's start page shows the claims the scrubber holds, the 835 not posted and the payment no claim matched; then the claims: status list, a claim's scrub results, A/R aging, denials", async () => {
+    await step("billing's start page shows the claims the scrubber holds, the 835 not posted and the payment no claim matched; then the claims: status list, a claim's scrub results, A/R aging by payer and by patient, a statement, denials", async () => {
       await signIn(page, base, "billy");
       const work = await page.textContent("#billing-work");
       assert.match(work, /Held by the scrubber/);
@@ -323,6 +323,16 @@ async function main() {
       assert.match(await page.textContent("main"), /days in A\/R/);
       assert.ok(await page.locator("tr.total").isVisible(), "the aging table totals every payer");
       await shot(page, "claims-aging");
+      await Promise.all([page.waitForNavigation(), page.click("p.tabs >> text=A/R aging by patient")]);
+      assert.match(await page.textContent("main"), /Owed by patients on [\s\S]*waiting on insurance/);
+      assert.ok(await page.locator("tr.total").isVisible(), "the aging table totals every patient");
+      await shot(page, "claims-aging-patients");
+      const owing = page.locator("table.results tbody tr td a:has-text(\"Print\")").first();
+      await Promise.all([page.waitForNavigation(), owing.click()]);
+      assert.match(new URL(page.url()).pathname, /^\/patients\/\d+\/statement$/);
+      assert.match(await page.textContent("body"), /Patient statement[\s\S]*Amount due: \$[\d,]+\.\d\d/);
+      await shot(page, "statement");
+      await page.goBack();
       await Promise.all([page.waitForNavigation(), page.click("p.tabs >> text=Denials")]);
       assert.match(await page.textContent("main"), /Denials/);
       await signOut(page);
