@@ -9,6 +9,7 @@ mod cli;
 mod codes;
 mod crash;
 mod lifecycle;
+mod lifecycle_crash;
 mod manifests;
 mod mllp_tls;
 mod mpi;
