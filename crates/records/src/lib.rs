@@ -17,6 +17,7 @@ mod coverage_entry;
 #[allow(missing_docs)]
 pub mod dates;
 mod deficiency;
+mod dictation;
 mod encounter;
 mod encounter_entry;
 mod financial;
@@ -44,6 +45,10 @@ pub use clinical::{
 pub use clinical_entry::{ClinicalEntry, loinc_check_digit_ok};
 pub use coverage_entry::{CoverageEntry, order_conflict};
 pub use deficiency::{Deficiency, DeficiencyStatus, Responsible, Severity};
+pub use dictation::{
+    Dictation, DictationPriority, DictationStatus, DictationText, MAX_DICTATION_TEXT,
+    RecognizedWord,
+};
 pub use encounter::{
     Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterParticipant, EncounterStatus,
     ParticipantRole, PoaIndicator, Procedure, ProcedureCodeSystem, normalize_icd10cm,

@@ -26,6 +26,8 @@ pub enum NoteType {
     EmergencyDepartment,
     /// Telehealth visit note.
     Telehealth,
+    /// Radiology report (an imaging study read, usually dictated).
+    RadiologyReport,
     /// Anything else.
     Other,
 }
@@ -41,6 +43,7 @@ impl NoteType {
             Self::DischargeSummary => "Discharge summary",
             Self::EmergencyDepartment => "ED note",
             Self::Telehealth => "Telehealth note",
+            Self::RadiologyReport => "Radiology report",
             Self::Other => "Note",
         }
     }

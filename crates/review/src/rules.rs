@@ -165,7 +165,7 @@ fn check_of(name: &str, note_type: Option<NoteType>) -> Option<Check> {
     })
 }
 
-const NOTE_TYPES: &str = "history_and_physical, progress, consultation, operative_report, discharge_summary, emergency_department, telehealth, other";
+const NOTE_TYPES: &str = "history_and_physical, progress, consultation, operative_report, discharge_summary, emergency_department, telehealth, radiology_report, other";
 const MAX_DUE_HOURS: i64 = 24 * 366;
 
 impl RuleSet {

@@ -225,6 +225,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0035_destruction.sql"),
         postgres: include_str!("../migrations/postgres/0035_destruction.sql"),
     },
+    Migration {
+        version: 36,
+        name: "dictations",
+        sqlite: include_str!("../migrations/sqlite/0036_dictations.sql"),
+        postgres: include_str!("../migrations/postgres/0036_dictations.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

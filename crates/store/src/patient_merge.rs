@@ -28,10 +28,10 @@ use crate::tx::{Actor, Tx};
 use crate::value::{Row, Value};
 use privacy::{Action, AuditEvent, DataCategory};
 use records::{
-    Allergy, Charge, Claim, ClinicalNote, Consent, Coverage, Deficiency, Diagnosis, Disclosure,
-    Encounter, EncounterParticipant, FollowUpTask, Immunization, Medication, Observation, Patient,
-    PatientGroup, PatientId, PhysicianQuery, Posting, Problem, Procedure, RecordKind, RoiRequest,
-    WriteOffRequest,
+    Allergy, Charge, Claim, ClinicalNote, Consent, Coverage, Deficiency, Diagnosis, Dictation,
+    DictationText, Disclosure, Encounter, EncounterParticipant, FollowUpTask, Immunization,
+    Medication, Observation, Patient, PatientGroup, PatientId, PhysicianQuery, Posting, Problem,
+    Procedure, RecordKind, RoiRequest, WriteOffRequest,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -66,6 +66,8 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
         of::<RoiRequest>(),
         of::<Disclosure>(),
         of::<Consent>(),
+        of::<Dictation>(),
+        of::<DictationText>(),
     ]
 }
 

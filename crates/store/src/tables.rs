@@ -11,7 +11,7 @@ use records::{
     Patient, PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
     RemittanceAdvice, SurveillanceAlert, WriteOffRequest,
 };
-use records::{Consent, DataUseAgreement, Disclosure, RoiRequest};
+use records::{Consent, DataUseAgreement, Dictation, DictationText, Disclosure, RoiRequest};
 
 macro_rules! tables {
     ($($record:ty => $table:literal $(unique $unique:expr,)? $(derived $derived:expr => $values:expr,)? $(identifiers $identifiers:expr,)? [$($column:ident : $ty:ident),* $(,)?]);* $(;)?) => {$(
@@ -192,5 +192,16 @@ tables! {
     DataUseAgreement => "data_use_agreements" [
         recipient: Text, organization: Text, purpose: Text, signed_on: Date, expires_on: Date,
         note: Text, recorded_by: Text,
+    ];
+    Dictation => "dictations" [
+        patient_id: Int, encounter_id: Int, provider_id: Int, note_type: Text, priority: Text,
+        status: Text, audio_sha256: Text, audio_format: Text, duration_ms: Int, sample_rate: Int,
+        dictated_at: Timestamp, draft_at: Timestamp, draft_problem: Text, words: Json, text: Text,
+        text_version: Int, transcriptionist: Text, transcribed_at: Timestamp,
+        signed_at: Timestamp, note_id: Int,
+    ];
+    DictationText => "dictation_texts" unique &[&["dictation_id", "number"]], [
+        dictation_id: Int, patient_id: Int, number: Int, kind: Text, text: Text, saved_by: Text,
+        saved_at: Timestamp,
     ];
 }

@@ -103,6 +103,8 @@ fn referenced_table(column: &str) -> Option<(&'static str, &'static str)> {
         "deficiency_id" => ("deficiencies", "deficiency"),
         "replaces_claim_id" => ("claims", "claim"),
         "request_id" => ("roi_requests", "roi_request"),
+        "dictation_id" => ("dictations", "dictation"),
+        "note_id" => ("notes", "note"),
         _ => return None,
     })
 }

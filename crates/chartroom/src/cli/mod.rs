@@ -8,6 +8,7 @@ mod charts;
 mod claims;
 mod codes;
 mod demo;
+mod dictation;
 mod export;
 mod hl7;
 mod holds;
@@ -90,6 +91,9 @@ enum Command {
     /// Release of information: take in, validate, release, deny or extend requests; the queue.
     #[command(subcommand)]
     Roi(roi::RoiCmd),
+    /// Dictation to a signed note: upload, queues, drafts, editing, signing, turnaround.
+    #[command(subcommand)]
+    Dictation(dictation::DictationCmd),
     /// A patient's accounting of disclosures for the last six years (45 CFR 164.528).
     Disclosures {
         /// The patient (record id or MRN).
@@ -288,6 +292,13 @@ pub fn run(cli: Cli) -> Result<()> {
             &audited::CliAuditor::open(&storage)?,
             &storage.data_dir,
             args,
+            json,
+        ),
+        Command::Dictation(cmd) => dictation::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            cmd,
             json,
         ),
         Command::Review(cmd) => review::run(

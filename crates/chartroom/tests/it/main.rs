@@ -8,6 +8,7 @@ mod claims;
 mod cli;
 mod codes;
 mod crash;
+mod dictation;
 mod lifecycle;
 mod lifecycle_crash;
 mod manifests;

@@ -484,6 +484,7 @@ fn note_type(concept: Option<&CodeableConcept>) -> NoteType {
         Some("discharge_summary") => return NoteType::DischargeSummary,
         Some("emergency_department") => return NoteType::EmergencyDepartment,
         Some("telehealth") => return NoteType::Telehealth,
+        Some("radiology_report") => return NoteType::RadiologyReport,
         Some(_) => return NoteType::Other,
         None => {}
     }
@@ -493,6 +494,7 @@ fn note_type(concept: Option<&CodeableConcept>) -> NoteType {
         Some("11488-4") => NoteType::Consultation,
         Some("11504-8") => NoteType::OperativeReport,
         Some("18842-5") => NoteType::DischargeSummary,
+        Some("18748-4") => NoteType::RadiologyReport,
         Some("34111-5") => NoteType::EmergencyDepartment,
         _ => NoteType::Other,
     }

@@ -404,6 +404,7 @@ pub(crate) fn note_loinc(note_type: NoteType) -> &'static str {
         NoteType::DischargeSummary => "18842-5",
         NoteType::EmergencyDepartment => "34111-5",
         NoteType::Telehealth => "11506-3",
+        NoteType::RadiologyReport => "18748-4",
         NoteType::Other => "34109-9",
     }
 }
@@ -417,6 +418,7 @@ pub(crate) fn note_type_name(note_type: NoteType) -> &'static str {
         NoteType::DischargeSummary => "discharge_summary",
         NoteType::EmergencyDepartment => "emergency_department",
         NoteType::Telehealth => "telehealth",
+        NoteType::RadiologyReport => "radiology_report",
         NoteType::Other => "other",
     }
 }

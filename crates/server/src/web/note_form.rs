@@ -26,6 +26,7 @@ const TYPES: &[NoteType] = &[
     NoteType::DischargeSummary,
     NoteType::EmergencyDepartment,
     NoteType::Telehealth,
+    NoteType::RadiologyReport,
     NoteType::Other,
 ];
 

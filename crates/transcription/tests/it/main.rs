@@ -1,0 +1,7 @@
+//! Transcription: audio checks, then the workflow on both stores.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
+
+mod audio;
+mod recognition;
+mod workflow;
