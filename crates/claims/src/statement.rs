@@ -373,13 +373,14 @@ Activity since: {}</p><p class=\"due\">{due_label}: {due}</p></div></div><addres
     }
 }
 
-/// A service row in fixed-width columns: date 10, service cut to fit, five amounts of 11.
+/// A service row in fixed-width columns: the date, the service cut to fit, and five
+/// amounts of 12 characters, so `$999,999.99` still has a space before it.
 fn row(date: &str, service: &str, amounts: [impl AsRef<str>; 5]) -> String {
-    let service_width = MONO_WIDTH - 11 - 5 * 11;
+    let service_width = MONO_WIDTH - 11 - 5 * 12;
     let service: String = service.chars().take(service_width - 1).collect();
     let mut out = format!("{date:<11}{service:<service_width$}");
     for amount in amounts {
-        let _ = write!(out, "{:>11}", amount.as_ref());
+        let _ = write!(out, "{:>12}", amount.as_ref());
     }
     out
 }

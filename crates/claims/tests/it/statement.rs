@@ -108,7 +108,7 @@ fn a_statement_asks_the_patient_only_for_what_insurance_left(store: &TestStore) 
     let pdf = String::from_utf8_lossy(&paid.pdf()).into_owned();
     assert!(pdf.starts_with("%PDF-1.4"));
     assert!(pdf.contains("(Amount due: $15.00) Tj"), "{pdf}");
-    assert!(pdf.contains("(2026-02-10 99213 Service                  $125.50    $100.00     $10.50      $0.00     $15.00) Tj"), "{pdf}");
+    assert!(pdf.contains("(2026-02-10 99213 Service              $125.50     $100.00      $10.50       $0.00      $15.00) Tj"), "{pdf}");
 
     let report = store
         .read(|tx| patient_aging(tx, date!(2026 - 05 - 20)))
