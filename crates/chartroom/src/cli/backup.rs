@@ -67,6 +67,96 @@ fn make_key(path: &Path) -> Result<BackupKey> {
     Ok(key)
 }
 
+/// A backup schedule for `serve`.
+pub struct Scheduled {
+    /// Where the backups go.
+    pub dir: PathBuf,
+    /// The key file.
+    pub key: PathBuf,
+    /// How often.
+    pub every: std::time::Duration,
+    /// How many to keep.
+    pub keep: usize,
+}
+
+/// Starts a thread that backs the store up into `plan.dir` every `plan.every`
+/// (`chartroom-<time>.backup`, each audited as an export first), then removes all but the
+/// newest `plan.keep`. The key is read now, so a bad key stops the server at start.
+pub fn schedule(
+    store: &std::sync::Arc<store::Store>,
+    trail: &std::sync::Arc<store::AuditTrail>,
+    data_dir: &Path,
+    plan: Scheduled,
+) -> Result<()> {
+    let key = read_key(&plan.key)?;
+    std::fs::create_dir_all(&plan.dir)
+        .with_context(|| format!("creating the backup directory {}", plan.dir.display()))?;
+    crate::say!(
+        "Backing up into {} every {} s, keeping the newest {}.",
+        plan.dir.display(),
+        plan.every.as_secs(),
+        plan.keep
+    );
+    let (store, trail, data_dir) = (store.clone(), trail.clone(), data_dir.to_owned());
+    std::thread::Builder::new()
+        .name("scheduled-backup".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(plan.every);
+                if let Err(e) = backup_once(&store, &trail, &data_dir, &plan, &key) {
+                    eprintln!("scheduled backup failed: {e:#}");
+                }
+            }
+        })
+        .context("starting the scheduled backup")?;
+    Ok(())
+}
+
+fn backup_once(
+    store: &store::Store,
+    trail: &store::AuditTrail,
+    data_dir: &Path,
+    plan: &Scheduled,
+    key: &BackupKey,
+) -> Result<()> {
+    let now = store.clock().now();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}{:03}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.millisecond()
+    );
+    let out = plan.dir.join(format!("chartroom-{stamp}.backup"));
+    let event = AuditEvent::new(now, "system:scheduled-backup", Action::Export, Channel::Cli)
+        .categories(privacy::DataCategory::ALL)
+        .reason(&format!(
+            "scheduled backup of the whole store to {}",
+            out.display()
+        ));
+    trail.record(store, &event)?;
+    archive::backup(store, data_dir, &out, key, now)
+        .with_context(|| format!("backing up to {}", out.display()))?;
+    // Names sort by time: keep the newest.
+    let mut taken: Vec<PathBuf> = std::fs::read_dir(&plan.dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("chartroom-") && n.ends_with(".backup"))
+        })
+        .collect();
+    taken.sort();
+    let excess = taken.len().saturating_sub(plan.keep);
+    for old in taken.iter().take(excess) {
+        std::fs::remove_file(old).with_context(|| format!("removing {}", old.display()))?;
+    }
+    Ok(())
+}
+
 fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }

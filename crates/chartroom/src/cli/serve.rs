@@ -126,6 +126,22 @@ pub struct ServeArgs {
     /// Seconds between anchors (tests watch it happen).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
     audit_anchor_seconds: u64,
+    /// Take a backup (as `chartroom backup` does, online) into this directory on a
+    /// schedule, keeping the newest --backup-keep; needs --backup-key.
+    #[arg(long, value_name = "DIR", requires = "backup_key")]
+    backup_dir: Option<PathBuf>,
+    /// The backup key file (made by `chartroom backup --new-key`) scheduled backups use.
+    #[arg(long, value_name = "KEYFILE", requires = "backup_dir")]
+    backup_key: Option<PathBuf>,
+    /// Hours between scheduled backups (the first one an interval after start).
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    backup_every_hours: u64,
+    /// How many scheduled backups to keep; older ones are removed.
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    backup_keep: usize,
+    /// Seconds between scheduled backups, instead of hours (tests watch it happen).
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    backup_every_seconds: Option<u64>,
 }
 
 /// `--patients-without-mrn`.
@@ -245,6 +261,23 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         ),
         None => None,
     };
+    if let (Some(dir), Some(key)) = (&args.backup_dir, &args.backup_key) {
+        let every = match args.backup_every_seconds {
+            Some(seconds) => std::time::Duration::from_secs(seconds.max(1)),
+            None => std::time::Duration::from_secs(args.backup_every_hours.max(1) * 3600),
+        };
+        super::backup::schedule(
+            &store,
+            &trail,
+            &storage.data_dir,
+            super::backup::Scheduled {
+                dir: dir.clone(),
+                key: key.clone(),
+                every,
+                keep: args.backup_keep.max(1),
+            },
+        )?;
+    }
     let state = AppState::new(store, trail, config)?;
     state.warm_code_search();
     state

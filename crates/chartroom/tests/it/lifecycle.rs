@@ -142,3 +142,82 @@ fn destruction_needs_a_second_person_and_leaves_a_certificate() {
     let verified = stdout(&chartroom(&data, &["audit", "verify"]));
     assert!(verified.contains("intact"), "{verified}");
 }
+
+#[test]
+fn serve_backs_up_on_a_schedule_and_keeps_the_newest() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "3"]));
+    let key = dir.path().join("backup.key");
+    let first = dir.path().join("first.backup");
+    let (first, key_arg) = (first.display().to_string(), key.display().to_string());
+    stdout(&chartroom(
+        &data,
+        &["backup", "--out", &first, "--key", &key_arg, "--new-key"],
+    ));
+    let backups = dir.path().join("nightly");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chartroom"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0", "--backup-dir"])
+        .arg(&backups)
+        .args([
+            "--backup-key",
+            &key_arg,
+            "--backup-keep",
+            "2",
+            "--backup-every-seconds",
+            "1",
+        ])
+        .env_remove("CHARTROOM_DATABASE_URL")
+        .env("CHARTROOM_ARGON2_TEST_PARAMS", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let said: Vec<String> = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|l| !l.starts_with("Serving Chartroom"))
+        .collect();
+    assert!(
+        said.iter().any(|l| l.contains("keeping the newest 2")),
+        "{said:?}"
+    );
+    let count = || {
+        std::fs::read_dir(&backups)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "backup"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    // Four backups take about four seconds; only the newest two stay.
+    let started = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    while started.elapsed() < std::time::Duration::from_secs(60) && count() < 2 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&backups)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "backup"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let restored = dir.path().join("restored");
+    let out = stdout(&chartroom(
+        &restored,
+        &[
+            "restore",
+            &files[0].display().to_string(),
+            "--key",
+            &key_arg,
+        ],
+    ));
+    assert!(out.contains("audit chain verified"), "{out}");
+}
