@@ -1,6 +1,9 @@
 //! A full match of a planted population, timed, with its precision and recall:
 //! `CHARTROOM_MPI_BENCH_PATIENTS=1000000 cargo bench -p mpi --bench full_match`.
 //! `CHARTROOM_MPI_BENCH_MODEL=1` also prints the estimated m and u of every level.
+//! `CHARTROOM_MPI_BENCH_CURVE=P` keeps every pair at match probability P or more and prints
+//! precision and recall at a row of thresholds (`crates/mpi/splink/compare.py CSV P` prints
+//! Splink's), so the two are compared at equal precision.
 
 use mpi::{Nicknames, Settings, evaluate, match_all, planted::planted};
 use std::io::Write;
@@ -17,7 +20,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "planted {n} records in {:.2?} (not counted)",
         started.elapsed()
     );
-    let settings = Settings::embedded()?;
+    let mut settings = Settings::embedded()?;
+    let curve_from: Option<f64> = std::env::var("CHARTROOM_MPI_BENCH_CURVE")
+        .ok()
+        .and_then(|p| p.parse().ok());
+    if let Some(from) = curve_from {
+        settings.thresholds.review = from.min(settings.thresholds.review);
+    }
     let nicknames = Nicknames::embedded()?;
     let started = Instant::now();
     let persons = population.persons(&nicknames);
@@ -33,7 +42,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         run.n_blocks_skipped,
         run.sessions.iter().map(|s| s.rounds).collect::<Vec<_>>()
     );
-    print!("{}", evaluate(&run, &population));
+    if let Some(from) = curve_from {
+        let thresholds: Vec<f64> = [
+            0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999,
+        ]
+        .into_iter()
+        .filter(|t| *t >= from)
+        .collect();
+        println!("threshold     pairs     right  precision  recall");
+        for point in mpi::precision_recall(&run, &population, &thresholds) {
+            println!(
+                "{:<9} {:>9} {:>9}  {:.4}     {:.4}",
+                point.threshold, point.pairs, point.right, point.precision, point.recall
+            );
+        }
+    } else {
+        print!("{}", evaluate(&run, &population));
+    }
     if let Some(path) = std::env::var_os("CHARTROOM_MPI_BENCH_CSV") {
         write_csv(std::path::Path::new(&path), &persons, &population.person)?;
         println!(

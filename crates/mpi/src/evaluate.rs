@@ -113,6 +113,56 @@ pub fn evaluate(run: &MatchRun, planted: &Planted) -> Evaluation {
     evaluation
 }
 
+/// One point of the precision-recall curve: the pairs at or above a match probability.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CurvePoint {
+    /// The match probability the pairs reach.
+    pub threshold: f64,
+    /// Pairs at or above it.
+    pub pairs: usize,
+    /// Of those, pairs of one person.
+    pub right: usize,
+    /// Share of the pairs that are right.
+    pub precision: f64,
+    /// Share of all true pairs among them.
+    pub recall: f64,
+}
+
+/// Precision and recall of the pairs a run kept at each threshold (only pairs at or above
+/// the run's review threshold are kept, so lower thresholds than that see nothing more):
+/// the curve two matchers are compared on at equal precision.
+pub fn precision_recall(run: &MatchRun, planted: &Planted, thresholds: &[f64]) -> Vec<CurvePoint> {
+    let true_pairs: HashSet<(u32, u32)> = planted.true_pairs().into_iter().collect();
+    let scored: Vec<(f64, bool)> = run
+        .pairs
+        .iter()
+        .map(|(candidate, scored)| {
+            (
+                scored.probability,
+                true_pairs.contains(&(candidate.a, candidate.b)),
+            )
+        })
+        .collect();
+    thresholds
+        .iter()
+        .map(|&threshold| {
+            let (pairs, right) = scored
+                .iter()
+                .filter(|(probability, _)| *probability >= threshold)
+                .fold((0, 0), |(n, r), (_, right)| {
+                    (n + 1, r + usize::from(*right))
+                });
+            CurvePoint {
+                threshold,
+                pairs,
+                right,
+                precision: ratio(right, pairs),
+                recall: ratio(right, true_pairs.len()),
+            }
+        })
+        .collect()
+}
+
 impl std::fmt::Display for Evaluation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "true pairs          {}", self.n_true_pairs)?;

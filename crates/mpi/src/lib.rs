@@ -35,7 +35,7 @@ pub use arrivals::{Flagged, flag_duplicates, flag_with, probable_duplicates};
 pub use blocking::BlockingRule;
 pub use compare::{FIELDS, Field, Vector, compare};
 pub use error::{Error, Result};
-pub use evaluate::{Evaluation, evaluate};
+pub use evaluate::{CurvePoint, Evaluation, evaluate, precision_recall};
 pub use full_match::{Candidate, MatchRun, match_all};
 pub use incremental::{Match, Trained, candidates_for, model_in_force, request_merge, save_model};
 pub use nicknames::Nicknames;

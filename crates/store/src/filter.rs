@@ -270,6 +270,30 @@ fn check_in(scope: Scope, column: &str) -> Result<()> {
     }
 }
 
+/// The condition that folded name key `column` starts with `folded`, and its parameters.
+pub(crate) fn name_key_prefix(
+    dialect: Dialect,
+    column: &str,
+    folded: &str,
+) -> (String, Vec<Value>) {
+    match dialect {
+        // Binary collation: a range over the key index.
+        Dialect::Sqlite => (
+            format!("({column} >= ? AND {column} < ?)"),
+            vec![
+                Value::Text(folded.to_owned()),
+                Value::Text(format!("{folded}\u{10FFFF}")),
+            ],
+        ),
+        // Collations other than C do not order by bytes, so the range trick is unsafe
+        // there; LIKE with an escaped prefix is exact.
+        Dialect::Postgres => (
+            format!("{column} LIKE ? ESCAPE '\\'"),
+            vec![Value::Text(like_escape(folded))],
+        ),
+    }
+}
+
 fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 1);
     for c in text.chars() {
@@ -316,21 +340,9 @@ fn build(
                 )));
             }
             check_in(scope, column)?;
-            let folded = fold_name(prefix);
-            match dialect {
-                // Binary collation: a range over the key index.
-                Dialect::Sqlite => {
-                    sql.push_str(&format!("({column} >= ? AND {column} < ?)"));
-                    params.push(Value::Text(folded.clone()));
-                    params.push(Value::Text(format!("{folded}\u{10FFFF}")));
-                }
-                // Collations other than C do not order by bytes, so the range trick is
-                // unsafe there; LIKE with an escaped prefix is exact.
-                Dialect::Postgres => {
-                    sql.push_str(&format!("{column} LIKE ? ESCAPE '\\'"));
-                    params.push(Value::Text(like_escape(&folded)));
-                }
-            }
+            let (condition, values) = name_key_prefix(dialect, column, &fold_name(prefix));
+            sql.push_str(&condition);
+            params.extend(values);
         }
         Filter::TextPrefix(column, prefix) => {
             check_in(scope, column)?;

@@ -62,7 +62,7 @@ pub fn tolerant_search(tx: &mut Tx<'_>, query: &PatientQuery) -> Result<Vec<Stor
 }
 
 /// The lower-case letters-only words of a search text.
-fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',')
         .map(|w| {
             w.chars()
@@ -87,9 +87,20 @@ fn distance(typed: &[String], patient: &Patient) -> Option<usize> {
     .flatten()
     .flat_map(words)
     .collect();
+    words_within_reach(typed, &parts)
+}
+
+/// The edits each typed word needs to reach one of `parts` (whole, or its prefix of the
+/// same length), summed; `None` when a word is out of reach: two edits for words of five
+/// letters or more, one for three or four, none for shorter ones (too short to guess at).
+pub(crate) fn words_within_reach(typed: &[String], parts: &[String]) -> Option<usize> {
     let mut total = 0;
     for word in typed {
-        let allowed = if word.chars().count() <= 4 { 1 } else { 2 };
+        let allowed = match word.chars().count() {
+            0..=2 => 0,
+            3 | 4 => 1,
+            _ => 2,
+        };
         let best = parts
             .iter()
             .map(|part| {
