@@ -22,6 +22,7 @@ mod adjustment_codes;
 mod audited;
 mod build;
 mod claim;
+mod implementation_ack;
 mod inbox;
 mod institutional;
 mod lifecycle;
@@ -47,6 +48,7 @@ pub use claim::{
     BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
     RenderingProvider, ServiceLine, Subscriber,
 };
+pub use implementation_ack::{AckNumbers, write_999};
 pub use inbox::{
     BillingWork, billing_work, post_received, receive_remittance, received_remittance,
 };

@@ -96,6 +96,10 @@ pub enum ClaimsCmd {
         /// Write the review as CSV here (default: print it).
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
+        /// Write the 999 acknowledgment back to the sender here (control numbers drawn from
+        /// the store for the 837's receiver, so they never repeat).
+        #[arg(long = "ack-999", value_name = "FILE")]
+        ack_999: Option<PathBuf>,
     },
     /// Read a 999 or 277CA acknowledgment onto the claims (accepted, rejected with why).
     Acknowledge {
@@ -353,9 +357,12 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
         }
         ClaimsCmd::Correct { claim } => replace(store, auditor, claim, ClaimFrequency::Replacement),
         ClaimsCmd::Void { claim } => replace(store, auditor, claim, ClaimFrequency::Void),
-        ClaimsCmd::Review { file, csv } => {
+        ClaimsCmd::Review { file, csv, ack_999 } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
+            if let Some(path) = &ack_999 {
+                write_999_file(store, &text, path)?;
+            }
             let review = claims::review_837(&text);
             for problem in &review.problems {
                 crate::say!("bad segment: {problem}");
@@ -519,6 +526,34 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             Ok(())
         }
     }
+}
+
+/// Writes the 999 answering the 837 `text` to `path`, its control numbers reserved for the
+/// 837's receiver (the payer answering) in the transaction that writes the file.
+fn write_999_file(store: &Store, text: &str, path: &Path) -> Result<()> {
+    let sender = x12::read(text)
+        .map(|i| i.isa.element(8).trim().to_owned())
+        .map_err(|e| anyhow::anyhow!("no 999 can answer this file: {e}"))?;
+    let at = store.clock().now();
+    let at = time::PrimitiveDateTime::new(at.date(), at.time());
+    store
+        .write(|tx| {
+            let numbers = claims::AckNumbers {
+                interchange: tx.reserve_control_numbers(
+                    &sender,
+                    store::ControlKind::Interchange,
+                    1,
+                )?,
+                group: tx.reserve_control_numbers(&sender, store::ControlKind::Group, 1)?,
+            };
+            let answer = claims::write_999(text, numbers, at)
+                .map_err(|e| store::Error::Conflict(format!("writing the 999: {e}")))?;
+            std::fs::write(path, answer)
+                .map_err(|e| store::Error::Conflict(format!("writing {}: {e}", path.display())))
+        })
+        .with_context(|| format!("{}: no 999 was written", path.display()))?;
+    crate::say!("wrote the 999 to {}", path.display());
+    Ok(())
 }
 
 /// Prints the A/R aging by payer, audited as a read of billing naming no patient.

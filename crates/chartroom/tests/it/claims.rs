@@ -218,8 +218,17 @@ fn a_payer_reviews_an_incoming_837() {
             file.to_str().unwrap(),
             "--csv",
             csv.to_str().unwrap(),
+            "--ack-999",
+            dir.path().join("answer.999").to_str().unwrap(),
         ],
     ));
+    let answer = std::fs::read_to_string(dir.path().join("answer.999")).unwrap();
+    assert!(answer.contains("~AK2*837*"), "{answer}");
+    assert!(
+        answer.contains("~IK5*R*5~AK9*R*1*1*0~"),
+        "the damaged set is rejected: {answer}"
+    );
+    keep_for_validator("cli-review-999.x12", &answer);
     assert!(
         shown.contains(
             "bad segment: interchange, segment 24: \"dtp*439\" does not start with a segment id"

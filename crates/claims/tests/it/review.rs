@@ -75,3 +75,65 @@ fn a_damaged_file_names_its_bad_segments_and_still_reviews_the_claim() {
         "{csv}"
     );
 }
+
+/// The 999 a payer sends back for `text`, kept for pyx12 as `name`.
+fn ack(text: &str, name: &str) -> String {
+    let answer = claims::write_999(
+        text,
+        claims::AckNumbers {
+            interchange: 501,
+            group: 601,
+        },
+        time::macros::datetime!(2026-03-03 08:00),
+    )
+    .unwrap();
+    crate::keep_for_validator(name, &answer);
+    let read = x12::read(&answer).unwrap();
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    answer
+}
+
+#[test]
+fn the_payer_answers_an_837_with_a_999() {
+    let store = test_support::sqlite_store();
+    let claim = store
+        .write(|tx| {
+            let ids = crate::build::office_visit(tx, records::Relationship::SelfSubscriber)?;
+            claims::build_professional(tx, ids.encounter, records::CoverageOrder::Primary)
+        })
+        .unwrap()
+        .unwrap();
+    let sent = crate::write(&[claim]);
+    let accepted = ack(&sent, "payer-999-accepted.x12");
+    assert!(
+        accepted
+            .starts_with("ISA*00*          *00*          *ZZ*CLEARHOUSE01   *ZZ*CHARTROOM01    *"),
+        "sender and receiver swapped: {accepted}"
+    );
+    assert!(
+        accepted.contains("~GS*FA*CLEARHOUSE01*CHARTROOM01*"),
+        "{accepted}"
+    );
+    assert!(
+        accepted.contains("~AK1*HC*2001*005010X222A1~AK2*837*3001*005010X222A1~IK5*A~AK9*A*1*1*1~"),
+        "{accepted}"
+    );
+    // A wrong segment count in SE: the set is rejected, the IK3 names SE and its place.
+    let se = sent.find("~SE*").unwrap() + 4;
+    let count_end = se + sent[se..].find('*').unwrap();
+    let broken = format!("{}9999{}", &sent[..se], &sent[count_end..]);
+    let rejected = ack(&broken, "payer-999-rejected.x12");
+    assert!(rejected.contains("~IK3*SE*"), "{rejected}");
+    assert!(rejected.contains("~IK5*R*5~AK9*R*1*1*0~"), "{rejected}");
+    assert!(
+        claims::write_999(
+            "not an interchange",
+            claims::AckNumbers {
+                interchange: 1,
+                group: 1
+            },
+            time::macros::datetime!(2026-03-03 08:00)
+        )
+        .is_err()
+    );
+}

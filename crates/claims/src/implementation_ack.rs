@@ -1,0 +1,137 @@
+//! The payer's 999 (005010X231A1): the implementation acknowledgment of an incoming 837,
+//! one AK2 per transaction set with its IK5 (accepted, or rejected with an IK3 for each
+//! segment the reader found wrong), AK9 for the group.
+//!
+//! Invariants:
+//! - The 999 goes back to whoever sent the 837: ISA and GS sender and receiver swapped.
+//! - A transaction set is accepted only when its envelope is whole and no problem lies
+//!   inside it; a problem is placed in the set whose segments it falls among, IK302 being
+//!   its position counted from the set's ST.
+
+use x12::{Delimiters, GroupHeader, InterchangeHeader, InterchangeWriter, Usage};
+
+/// The 999's own control numbers (ISA13, GS06; ST02 is 0001).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckNumbers {
+    /// ISA13.
+    pub interchange: u32,
+    /// GS06.
+    pub group: u32,
+}
+
+/// The 999 answering the 837 `text`, written at `at`; an error when the 837's ISA cannot
+/// be read (there is then no one to answer, nor a group to acknowledge).
+pub fn write_999(
+    text: &str,
+    numbers: AckNumbers,
+    at: time::PrimitiveDateTime,
+) -> x12::Result<String> {
+    let incoming = x12::read(text)?;
+    let isa = &incoming.isa;
+    let mut w = InterchangeWriter::new(
+        &InterchangeHeader {
+            sender_qualifier: isa.element(7).trim().to_owned(),
+            sender_id: isa.element(8).trim().to_owned(),
+            receiver_qualifier: isa.element(5).trim().to_owned(),
+            receiver_id: isa.element(6).trim().to_owned(),
+            date: at.date(),
+            time: at.time(),
+            control_number: numbers.interchange,
+            ack_requested: false,
+            usage: if isa.element(15) == "P" {
+                Usage::Production
+            } else {
+                Usage::Test
+            },
+        },
+        Delimiters::default(),
+    )?;
+    let first = incoming.groups.first();
+    w.begin_group(&GroupHeader {
+        functional_id: "FA".into(),
+        application_sender: first.map_or("", |g| g.gs.element(3)).to_owned(),
+        application_receiver: first.map_or("", |g| g.gs.element(2)).to_owned(),
+        control_number: numbers.group,
+        version: "005010X231A1".into(),
+    })?;
+    w.begin_transaction("999", 1, "005010X231A1")?;
+    for group in &incoming.groups {
+        w.segment("AK1")
+            .el(group.gs.element(1))
+            .el(group.gs.element(6))
+            .el(group.gs.element(8))
+            .end()?;
+        let mut accepted = 0i64;
+        for transaction in &group.transactions {
+            let Some(st) = transaction.segments.first() else {
+                continue;
+            };
+            let from = st.position.segment;
+            let to = transaction
+                .segments
+                .last()
+                .map_or(from, |s| s.position.segment);
+            w.segment("AK2")
+                .el(st.element(1))
+                .el(st.element(2))
+                .opt(Some(st.element(3)).filter(|v| !v.is_empty()))
+                .end()?;
+            let inside: Vec<&x12::Error> = incoming
+                .problems
+                .iter()
+                .filter(|p| {
+                    p.position
+                        .is_some_and(|at| (from..=to).contains(&at.segment))
+                })
+                .collect();
+            // IK301 is the id of a segment; one unreadable (no id, lower case) gets no IK3,
+            // and its set is still rejected.
+            for problem in inside.iter().filter(|p| {
+                (2..=3).contains(&p.segment_id.len())
+                    && p.segment_id
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            }) {
+                let position = problem.position.map_or(0, |at| at.segment - from + 1);
+                // IK304 8: the segment has data element errors; 3: a required segment is
+                // missing or the segment is out of place (no element named).
+                let code = if problem.element.is_some() { "8" } else { "3" };
+                w.segment("IK3")
+                    .el(&problem.segment_id)
+                    .int(i64::try_from(position).unwrap_or(i64::MAX))
+                    // IK303 names a TR3 loop (`2300`), never the reader's "header" or "trailer".
+                    .opt(
+                        problem.loop_id.filter(|l| {
+                            l.len() <= 4 && l.bytes().all(|b| b.is_ascii_alphanumeric())
+                        }),
+                    )
+                    .el(code)
+                    .end()?;
+            }
+            if inside.is_empty() && transaction.complete {
+                accepted += 1;
+                w.segment("IK5").el("A").end()?;
+            } else {
+                // IK502 5: one or more segments in error.
+                w.segment("IK5").el("R").el("5").end()?;
+            }
+        }
+        let count = i64::try_from(group.transactions.len()).unwrap_or(i64::MAX);
+        let status = if accepted == count {
+            "A"
+        } else if accepted == 0 {
+            "R"
+        } else {
+            "P"
+        };
+        w.segment("AK9")
+            .el(status)
+            .int(count)
+            .int(count)
+            .int(accepted)
+            .end()?;
+    }
+    w.end_transaction()?;
+    w.end_group()?;
+    w.finish()
+}
