@@ -182,17 +182,26 @@ pub fn backup(storage: &StorageArgs, args: &BackupArgs, json: bool) -> Result<()
     )?;
     // The wall clock times the run for the person waiting; it decides nothing.
     let started = std::time::Instant::now();
+    // Written under a hidden name and listed in the manifest beside it before it takes its
+    // own: the receiving side checks the file as it arrived (`verify-manifest`, and every
+    // restore) before the key is even needed, so a backup file must never be unlisted.
+    let partial = args.out.with_file_name(format!(
+        ".{}.unlisted",
+        args.out
+            .file_name()
+            .map_or_else(|| "backup".into(), |n| n.to_string_lossy())
+    ));
+    // A killed run's leftover; never a finished backup (those have their own name).
+    let _ = std::fs::remove_file(&partial);
     let report = archive::backup(
         &store,
         &storage.data_dir,
-        &args.out,
+        &partial,
         &key,
         store.clock().now(),
     )
     .with_context(|| format!("backing up to {}", args.out.display()))?;
-    // The receiving side checks the file as it arrived (`verify-manifest`, and every
-    // restore) before the key is even needed.
-    super::manifest::record_beside(&args.out)?;
+    super::manifest::place_listed(&partial, &args.out)?;
     let seconds = started.elapsed().as_secs_f64();
     let manifest = &report.manifest;
     if json {

@@ -3,7 +3,7 @@
 //! the same check first (`checked_before_import`) and refuse a delivery that fails it, as
 //! a restore does with a backup (`checked_file`).
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::path::Path;
 
 /// Checks `dir` and prints each file's verdict; exit 1 (an error) when a listed file is
@@ -99,6 +99,26 @@ pub fn checked_file(path: &Path, undone: &str) -> Result<bool> {
 /// Lists the file just written at `path` in the manifest of its directory, keeping the
 /// other files that manifest lists.
 pub fn record_beside(path: &Path) -> Result<()> {
+    let (dir, name) = dir_and_name(path);
+    manifest::record(dir, &[name])?;
+    Ok(())
+}
+
+/// Lists the finished file `partial` in the manifest of `out`'s directory under `out`'s
+/// name, then renames it to `out`. So a file under its name is always listed, even when
+/// the process is killed between the two steps (that leaves a listed name without a file,
+/// which a rerun writes), and a restore never refuses a whole backup as unlisted.
+pub fn place_listed(partial: &Path, out: &Path) -> Result<()> {
+    let (dir, name) = dir_and_name(out);
+    let digest = manifest::digest_file(partial)?;
+    let mut listed = manifest::Manifest::read(dir)?.unwrap_or_default();
+    listed.insert(&name, digest)?;
+    listed.write(dir)?;
+    std::fs::rename(partial, out)
+        .with_context(|| format!("cannot move {} to {}", partial.display(), out.display()))
+}
+
+fn dir_and_name(path: &Path) -> (&Path, String) {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -107,6 +127,5 @@ pub fn record_beside(path: &Path) -> Result<()> {
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    manifest::record(dir, &[name])?;
-    Ok(())
+    (dir, name)
 }
