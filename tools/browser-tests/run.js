@@ -8,7 +8,9 @@
 // claims (status list, a claim's scrub results, A/R aging by payer and by patient, a patient's statement, denials); the physician breaks
 // the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
-// fixes a form after a validation error; an idle session is signed out by the server; the
+// fixes a form after a validation error; takes in a records request, is shown what fails
+// its validation, records the papers, releases the packet and finds it in the patient's
+// accounting of disclosures; an idle session is signed out by the server; the
 // technician assigns a missing discharge summary of a stay made for it, the physician writes and
 // signs it and it leaves both queues; the auditor finds every look in the audit report (the
 // summary's steps among them) and the chain verifies; the administrator's second sign-in asks for the code.
@@ -656,6 +658,41 @@ async function main() {
       await shot(page, "mpi-merged");
       await page.goto(`${base}/patients/${quillfeather}`);
       assert.match(await page.textContent("h1"), /Quillfeather, Odile/);
+    });
+
+    await step("the HIM technician takes in a records request, is shown what fails validation, records the papers, releases the packet and finds it in the patient's accounting", async () => {
+      // A chart no other step looks at, so the auditor's report of the first stays as it was.
+      const patientId = String(patients.map((p) => (p.meta ? p.meta.id : p.id))
+        .find((id) => `/patients/${id}` !== chartPath && id !== unsigned.patient && id > 10));
+      await page.goto(`${base}/roi`);
+      await Promise.all([page.waitForNavigation(), page.click("a[href=\"/roi/new\"]")]);
+      await page.fill("#patient", patientId);
+      await page.selectOption("#requester_kind", "attorney");
+      await page.fill("#requester_name", "Dana Counsel");
+      await page.fill("#requester_organization", "Counsel & Partners");
+      await page.fill("#purpose", "injury claim");
+      await page.selectOption("#legal_basis", "court_order");
+      await page.check("#categories input[value=encounters]");
+      await page.fill("#minimum_necessary", "the visits the order names");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Take in the request\")")]);
+      assert.match(new URL(page.url()).pathname, /^\/roi\/\d+$/);
+      assert.match(await page.textContent("#validation [role=alert]"), /defect/);
+      assert.match(await page.textContent("#validation table"), /identity_verified.*164\.514\(h\)/s);
+      assert.equal(await page.locator("button:has-text(\"Release the packet\")").count(), 0, "no release while a defect remains");
+      await shot(page, "roi-defect");
+      await page.fill("#papers #identity_verified", "certified copy of the court order, seal checked");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Record the papers\")")]);
+      assert.match(await page.textContent("#validation [role=status]"), /Every check passes/);
+      const number = (await page.textContent("h1")).match(/ROI-\d+/)[0];
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click("button:has-text(\"Release the packet\")")]);
+      assert.equal(download.suggestedFilename(), `${number}.pdf`);
+      const pdf = fs.readFileSync(await download.path());
+      assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
+      await page.goto(`${base}/patients/${patientId}/disclosures`);
+      const row = page.locator(`#accounting tr:has-text("${number}")`);
+      assert.equal(await row.count(), 1, "the release is in the accounting");
+      assert.match(await row.textContent(), /Dana Counsel \(Counsel & Partners\).*injury claim.*Court order/s);
+      await shot(page, "roi-accounting");
     });
 
     await step("an idle session is signed out by the server", async () => {

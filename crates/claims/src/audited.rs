@@ -47,3 +47,27 @@ pub fn audit_claim_change(
     audited.append(&event)?;
     Ok(())
 }
+
+/// Appends the entry for a visit kept off a claim by an agreed restriction (`problem`, the
+/// builder's `restriction` problem naming the consent): a read of the visit's billing data
+/// that stopped there, so the patient's audit report shows the restriction was honoured.
+pub fn audit_withheld(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    encounter: records::EncounterId,
+    problem: &crate::BuildProblem,
+) -> store::Result<()> {
+    let visit: Stored<records::Encounter> = audited.records().get(encounter.0)?;
+    let mut event = who.clone();
+    event.action = Action::Read;
+    let event = event
+        .patient(visit.record.patient_id)
+        .record(records::Encounter::KIND, encounter.0)
+        .categories(&[DataCategory::Encounters, DataCategory::Billing])
+        .reason(&format!(
+            "claims: encounter {} withheld from the health plan ({}: {})",
+            encounter.0, problem.source, problem.message
+        ));
+    audited.append(&event)?;
+    Ok(())
+}

@@ -19,9 +19,9 @@ use crate::claim::{
 };
 use crate::submitter::street_address;
 use records::{
-    Charge, Coverage, CoverageOrder, Diagnosis, DiagnosisRank, Encounter, EncounterClass,
-    EncounterId, EncounterStatus, Organization, OrganizationKind, Patient, Payer, PayerKind,
-    Procedure, Provider, Relationship,
+    Charge, Consent, ConsentKind, Coverage, CoverageOrder, Diagnosis, DiagnosisRank, Encounter,
+    EncounterClass, EncounterId, EncounterStatus, Organization, OrganizationKind, Patient, Payer,
+    PayerKind, Procedure, Provider, Relationship, ReleaseCategory, RequesterKind,
 };
 use std::fmt;
 use store::{Tx, Value};
@@ -97,6 +97,47 @@ pub(crate) fn is_revenue_code(code: &str) -> bool {
     code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A restriction the patient and the facility agreed on (45 CFR 164.522(a)(1)(vi): care
+/// paid for in full out of pocket is not disclosed to the health plan) that keeps this
+/// visit's bill from the plan: a `Restriction` consent in force today, naming no kind of
+/// recipient or the insurer, covering this visit (or the whole chart) and its billing or
+/// encounters (or every part). Such a visit never goes on a claim: the builder, and so the
+/// scrubber and every claim command, names the restriction.
+fn restricted_from_plan(
+    tx: &mut Tx<'_>,
+    encounter: &Encounter,
+    encounter_id: EncounterId,
+    problems: &mut Problems,
+) -> store::Result<()> {
+    let today = tx.now().date();
+    let consents = tx.for_patient::<Consent>(encounter.patient_id.0)?;
+    for consent in consents.iter().filter(|c| c.meta.deleted.is_none()) {
+        let c = &consent.record;
+        let applies = c.kind == ConsentKind::Restriction
+            && c.in_force(today)
+            && c.recipient
+                .as_deref()
+                .is_none_or(|kind| RequesterKind::parse(kind) == Some(RequesterKind::Insurer))
+            && c.encounter_id.is_none_or(|e| e == encounter_id)
+            && (c.categories.is_empty()
+                || c.categories.iter().any(|part| {
+                    matches!(part, ReleaseCategory::Billing | ReleaseCategory::Encounters)
+                }));
+        if applies {
+            problems.add(
+                format!("consent {}", consent.meta.id),
+                "restriction",
+                format!(
+                    "the patient restricted this visit from the health plan (in force since {}; \
+                     45 CFR 164.522(a)(1)(vi), care paid in full out of pocket): it is not billed to the plan",
+                    c.effective_from
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Builds the claim for `encounter_id` to the payer of coverage `order`; the outer error
 /// is a store failure, the inner one every reason the claim cannot be built.
 pub fn build_professional(
@@ -159,6 +200,8 @@ pub(crate) fn build_claim(
             (subscriber, payer_party, patient_party)
         }
     };
+
+    restricted_from_plan(tx, &encounter, encounter_id, &mut problems)?;
 
     let (rendering, attending_organization) = match encounter.attending_id {
         None => {

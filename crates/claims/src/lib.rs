@@ -42,7 +42,7 @@ pub use acknowledgments::{
     AckReport, Acknowledgment, ClaimChange, apply_acknowledgments, read_acknowledgments,
 };
 pub use adjustment_codes::{group_description, reason_description, remark_description};
-pub use audited::{CLAIM_CATEGORIES, audit_claim_change};
+pub use audited::{CLAIM_CATEGORIES, audit_claim_change, audit_withheld};
 pub use build::{BuildProblem, build_professional};
 pub use claim::{
     BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,

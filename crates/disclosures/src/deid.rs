@@ -25,15 +25,15 @@
 
 use crate::{Error, Result};
 use privacy::{Action, AuditEvent, DataCategory};
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use records::{DataUseAgreement, Diagnosis, Encounter, Patient, PatientId, RecordKind};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use store::{Audited, Stored};
-use time::Date;
+use time::{Date, Duration};
 
 /// The three-digit ZIP areas of 20,000 people or fewer, as published (see data/README.md).
 const RESTRICTED_ZIP3_FILE: &str = include_str!("../../../data/deid/restricted-zip3.txt");
@@ -80,9 +80,26 @@ pub enum Method {
     /// A limited data set, 164.514(e): direct identifiers removed, dates and town kept,
     /// under a data use agreement.
     Limited,
+    /// Safe Harbor's removals and generalisations, with the dates shifted instead of cut
+    /// to the year: each patient's dates moved by one random offset of 1 to `MAX_SHIFT`
+    /// days either way, drawn for this extract from the caller's seed and never written,
+    /// so intervals within a patient survive and no real date appears.
+    ShiftedDates,
 }
 
+/// The largest date shift, in days.
+pub const MAX_SHIFT: i64 = 365;
+
 impl Method {
+    /// Its name in messages and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SafeHarbor => "Safe Harbor",
+            Self::ShiftedDates => "Safe Harbor with shifted dates",
+            Self::Limited => "limited data set",
+        }
+    }
+
     /// The columns of its rows, in order.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
@@ -100,6 +117,22 @@ impl Method {
                 "visits",
                 "first_visit_year",
                 "last_visit_year",
+                "diagnoses",
+            ],
+            Self::ShiftedDates => &[
+                "research_id",
+                "age",
+                "age_band",
+                "birth_date",
+                "sex",
+                "zip3",
+                "state",
+                "race",
+                "ethnicity",
+                "deceased_date",
+                "visits",
+                "first_visit",
+                "last_visit",
                 "diagnoses",
             ],
             Self::Limited => &[
@@ -125,7 +158,7 @@ impl Method {
     /// The quasi-identifiers checked when the caller names none.
     pub fn default_quasi(self) -> &'static [&'static str] {
         match self {
-            Self::SafeHarbor => &["age_band", "sex", "zip3"],
+            Self::SafeHarbor | Self::ShiftedDates => &["age_band", "sex", "zip3"],
             Self::Limited => &["age_band", "sex", "zip"],
         }
     }
@@ -154,6 +187,19 @@ impl Method {
                     "record order shuffled and numbered afresh (research_id)",
                 ],
             ),
+            Self::ShiftedDates => (
+                [
+                    removed,
+                    vec!["city", "URLs, IP addresses, device and biometric identifiers, photographs (none are extracted)"],
+                ]
+                .concat(),
+                vec![
+                    "dates shifted by one random offset per patient (1 to 365 days either way), drawn for this extract and kept by no one",
+                    "ages over 89 to 90+, with no birth date",
+                    "ZIP codes to three digits, 000 for areas of 20,000 people or fewer",
+                    "record order shuffled and numbered afresh (research_id)",
+                ],
+            ),
             Self::Limited => (
                 [
                     removed,
@@ -169,7 +215,7 @@ impl Method {
 /// What the caller asks for.
 #[derive(Debug, Clone)]
 pub struct ExtractOptions {
-    /// Safe Harbor or a limited data set.
+    /// Safe Harbor (years or shifted dates) or a limited data set.
     pub method: Method,
     /// The data use agreement a limited data set goes under.
     pub dua: Option<i64>,
@@ -181,8 +227,8 @@ pub struct ExtractOptions {
     pub suppress: bool,
     /// CSV or NDJSON.
     pub format: Format,
-    /// The order of the rows and the research ids are drawn from this (the caller's
-    /// randomness; never stored).
+    /// The order of the rows, the research ids and the date shifts are drawn from this
+    /// (the caller's randomness; never stored).
     pub seed: u64,
 }
 
@@ -329,6 +375,7 @@ fn rows(
     patients: &[Stored<Patient>],
     histories: &HashMap<i64, History>,
     as_of: Date,
+    shifts: &HashMap<i64, i64>,
 ) -> Vec<(PatientId, Vec<Value>)> {
     let empty = History::default();
     patients
@@ -341,15 +388,21 @@ fn rows(
             let first = history.visits.iter().min();
             let last = history.visits.iter().max();
             let diagnoses: Vec<Value> = history.codes.iter().cloned().map(Value::String).collect();
+            let shift = Duration::days(shifts.get(&stored.meta.id).copied().unwrap_or(0));
+            // Safe Harbor's dates: the year, or the whole date moved by the patient's shift.
+            let when = |d: &Date| match method {
+                Method::ShiftedDates => json!((*d + shift).to_string()),
+                _ => json!(d.year()),
+            };
             let row = match method {
-                Method::SafeHarbor => vec![
+                Method::SafeHarbor | Method::ShiftedDates => vec![
                     Value::Null,
                     if age >= 90 { json!("90+") } else { json!(age) },
                     json!(age_band(age)),
                     if age >= 90 {
                         Value::Null
                     } else {
-                        json!(p.birth_date.year())
+                        when(&p.birth_date)
                     },
                     json!(p.sex.code()),
                     p.address
@@ -360,10 +413,10 @@ fn rows(
                     text(p.address.state.as_deref()),
                     text(p.race.as_deref()),
                     text(p.ethnicity.as_deref()),
-                    p.deceased_date.map_or(Value::Null, |d| json!(d.year())),
+                    p.deceased_date.as_ref().map_or(Value::Null, when),
                     json!(history.visits.len()),
-                    first.map_or(Value::Null, |d| json!(d.year())),
-                    last.map_or(Value::Null, |d| json!(d.year())),
+                    first.map_or(Value::Null, when),
+                    last.map_or(Value::Null, when),
                     Value::Array(diagnoses),
                 ],
                 Method::Limited => vec![
@@ -434,10 +487,7 @@ fn quasi_indexes(method: Method, quasi: &[String]) -> Result<(Vec<String>, Vec<u
         if !allowed.contains(&name.as_str()) {
             return Err(Error::Refused(format!(
                 "--quasi: \"{name}\" is not a column of a {} extract; choose among {}",
-                match method {
-                    Method::SafeHarbor => "Safe Harbor",
-                    Method::Limited => "limited data set",
-                },
+                method.name(),
                 allowed.join(", ")
             )));
         }
@@ -518,7 +568,7 @@ pub fn research_extract(
             }
             Some(dua)
         }
-        (Method::SafeHarbor, _) => None,
+        (Method::SafeHarbor | Method::ShiftedDates, _) => None,
     };
     let mut tx = audited.records();
     let patients: Vec<Stored<Patient>> = tx.select("1 = 1", &[], "id", i64::MAX)?;
@@ -547,7 +597,33 @@ pub fn research_extract(
             .codes
             .insert(d.record.code.trim().to_ascii_uppercase());
     }
-    let mut all = rows(method, &patients, &histories, as_of);
+    // The shifts come from their own stream of the seed, one per patient in id order, so
+    // the row order does not tell them; nonzero, and drawn again while a shifted date would
+    // land on one of the patient's real dates, so no real date of theirs is written.
+    let mut shifts: HashMap<i64, i64> = HashMap::new();
+    if method == Method::ShiftedDates {
+        let mut draw = rand::rngs::StdRng::seed_from_u64(options.seed ^ 0x5348_4946_5444_4154);
+        let none = History::default();
+        for p in &patients {
+            let visits = &histories.get(&p.meta.id).unwrap_or(&none).visits;
+            let mut real: BTreeSet<Date> = visits.iter().copied().collect();
+            real.insert(p.record.birth_date);
+            real.extend(p.record.deceased_date);
+            let mut days = 0;
+            for _ in 0..64 {
+                days = draw.random_range(1..=MAX_SHIFT);
+                if draw.random_bool(0.5) {
+                    days = -days;
+                }
+                let shift = Duration::days(days);
+                if !real.iter().any(|d| real.contains(&(*d + shift))) {
+                    break;
+                }
+            }
+            shifts.insert(p.meta.id, days);
+        }
+    }
+    let mut all = rows(method, &patients, &histories, as_of, &shifts);
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
     all.shuffle(&mut rng);
 
@@ -623,10 +699,7 @@ pub fn research_extract(
     };
     let summary = format!(
         "research extract ({}{}): {} records, k={k} over {}, smallest class {}, {} suppressed, {} sha256 {}",
-        match method {
-            Method::SafeHarbor => "Safe Harbor",
-            Method::Limited => "limited data set",
-        },
+        method.name(),
         report
             .dua
             .as_ref()

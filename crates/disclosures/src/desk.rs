@@ -209,6 +209,8 @@ pub struct Released {
     pub packet: Packet,
     /// What was withheld, in words.
     pub withheld: Vec<String>,
+    /// Exactly what was released and what withheld (for a FHIR bundle of the same items).
+    pub scope: Scope,
 }
 
 /// Releases request `id`: checked again now, refused with every defect when one remains
@@ -333,6 +335,7 @@ pub fn release(
         disclosure,
         packet,
         withheld,
+        scope: review.scope,
     })
 }
 
@@ -380,6 +383,35 @@ fn open_request(tx: &mut Tx<'_>, id: i64) -> Result<Stored<RoiRequest>> {
         });
     }
     Ok(request)
+}
+
+/// Corrects open request `id` as the desk received better papers (a signed authorisation
+/// form, the requester's identity verified): the new values replace the old, the status,
+/// due day and who took it in kept, and the change audited with both; a closed request is
+/// refused. The next review decides whether it may now be released.
+pub fn correct(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    id: i64,
+    corrected: RoiRequest,
+) -> Result<Stored<RoiRequest>> {
+    let before = open_request(&mut audited.records(), id)?;
+    if corrected.patient_id != before.record.patient_id {
+        return Err(Error::Refused(format!(
+            "{} is for another patient; take in a new request instead",
+            RoiRequest::number(id)
+        )));
+    }
+    let after = RoiRequest {
+        status: before.record.status,
+        received_on: before.record.received_on,
+        due_on: before.record.due_on,
+        received_by: before.record.received_by.clone(),
+        extended_to: before.record.extended_to,
+        extension_reason: before.record.extension_reason.clone(),
+        ..corrected
+    };
+    update(audited, who, &before, after, "corrected")
 }
 
 /// Denies request `id` for `reason` (told to the requester in writing, 164.524(d)).
@@ -509,6 +541,11 @@ pub fn revoke_consent(
     on: Date,
 ) -> Result<Stored<Consent>> {
     let before: Stored<Consent> = audited.records().get(id)?;
+    if let Some(already) = before.record.revoked_on {
+        return Err(Error::Refused(format!(
+            "consent {id} was revoked on {already} already"
+        )));
+    }
     let revoked = Consent {
         revoked_on: Some(on),
         ..before.record.clone()

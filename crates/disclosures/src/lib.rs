@@ -34,13 +34,13 @@ mod sensitive;
 mod validate;
 
 pub use deid::{
-    DuaSummary, Extract, ExtractOptions, Format, Method, Report, SmallClass, add_dua, duas,
-    research_extract, restricted_zip3, safe_harbor_zip3,
+    DuaSummary, Extract, ExtractOptions, Format, MAX_SHIFT, Method, Report, SmallClass, add_dua,
+    duas, research_extract, restricted_zip3, safe_harbor_zip3,
 };
 pub use desk::{
     ACCOUNTING_YEARS, Accounting, DAYS_TO_ACT, QueueRow, Released, Review, accounting, add_consent,
-    audit_categories, check, consents_of, deny, enter_disclosure, extend, intake, queue, release,
-    review, revoke_consent,
+    audit_categories, check, consents_of, correct, deny, enter_disclosure, extend, intake, queue,
+    release, review, revoke_consent,
 };
 pub use fees::FeeSchedule;
 pub use packet::{Cover, Packet, render};

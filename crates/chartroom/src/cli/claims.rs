@@ -843,6 +843,25 @@ fn scrub_encounters(
         }
         Ok(changes)
     })?;
+    // A visit an agreed restriction keeps from the plan: the withholding is audited.
+    let withheld: Vec<(i64, &claims::BuildProblem)> = not_built
+        .iter()
+        .flat_map(|(id, problems)| {
+            problems
+                .iter()
+                .filter(|p| p.field == "restriction")
+                .map(move |p| (*id, p))
+        })
+        .collect();
+    if !withheld.is_empty() {
+        let who = auditor.event(store, privacy::Action::Read);
+        auditor.trail().write(store, |audited| {
+            for (id, problem) in &withheld {
+                claims::audit_withheld(audited, &who, EncounterId(*id), problem)?;
+            }
+            Ok(())
+        })?;
+    }
     Ok(Scrubbed { claims, not_built })
 }
 

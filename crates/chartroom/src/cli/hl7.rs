@@ -7,16 +7,22 @@
 //! it is printed, like `patient show`.
 
 use super::audited::CliAuditor;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use privacy::DataCategory;
+use records::{Disclosure, LegalBasis, PatientId};
 use store::{PatientQuery, Store};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Hl7Cmd {
-    /// Print a VXU^V04 (immunization history) for one patient.
+    /// Print a VXU^V04 (immunization history) for one patient, for the immunization
+    /// registry; the disclosure is entered in the patient's accounting (public health,
+    /// 164.512(b)) in the transaction that audits it.
     Vxu {
         /// Record id (a number) or MRN.
         patient: String,
+        /// The registry it goes to, as the accounting names the recipient.
+        #[arg(long, default_value = "State immunization information system")]
+        registry: String,
         /// End segments with CR only, as on the wire (default: LF, for terminals and files).
         #[arg(long)]
         cr: bool,
@@ -75,19 +81,68 @@ fn resolve(store: &Store, patient: &str) -> Result<i64> {
     }
 }
 
+/// The export of a registry message audited and entered in the patient's accounting of
+/// disclosures (public health, 164.512(b); accountable under 164.528), in the caller's
+/// transaction, so a message is never made without its accounting line.
+fn registry_disclosure(
+    audited: &mut store::Audited<'_>,
+    who: &privacy::AuditEvent,
+    patient: i64,
+    registry: &str,
+    control: &str,
+    text: &str,
+) -> store::Result<()> {
+    let shots = text.split('\r').filter(|s| s.starts_with("RXA|")).count();
+    audited.append(
+        &who.clone()
+            .patient(PatientId(patient))
+            .record("patient", patient)
+            .categories(&[DataCategory::Demographics, DataCategory::Immunizations])
+            .reason(&format!(
+                "VXU^V04 {control} to {registry} for registry reporting"
+            )),
+    )?;
+    disclosures::enter_disclosure(
+        audited,
+        who,
+        Disclosure {
+            patient_id: PatientId(patient),
+            disclosed_at: audited.now(),
+            recipient: registry.to_owned(),
+            recipient_address: None,
+            description: format!(
+                "immunization history: demographics and {shots} immunization(s) (VXU^V04 {control})"
+            ),
+            purpose: "immunization registry reporting".into(),
+            legal_basis: LegalBasis::PublicHealth,
+            accountable: LegalBasis::PublicHealth.accountable(),
+            request_id: None,
+            channel: "hl7-vxu".into(),
+            made_by: who.user.clone(),
+        },
+    )?;
+    Ok(())
+}
+
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: Hl7Cmd) -> Result<()> {
     match cmd {
-        Hl7Cmd::Vxu { patient, cr } => {
+        Hl7Cmd::Vxu {
+            patient,
+            registry,
+            cr,
+        } => {
             let id = resolve(store, &patient)?;
             let now = store.clock().now();
             let control = format!("VXU{}", now.unix_timestamp());
-            let text = store.read(|tx| hl7::outbound_vxu(tx, id, now, &control))?;
-            auditor.shown(
-                store,
-                &[id],
-                &[DataCategory::Demographics, DataCategory::Immunizations],
-                "VXU^V04 for registry reporting",
-            )?;
+            let who = auditor.event(store, privacy::Action::Export);
+            let text = auditor
+                .trail()
+                .write(store, |audited| {
+                    let text = hl7::outbound_vxu(&mut audited.records(), id, now, &control)?;
+                    registry_disclosure(audited, &who, id, &registry, &control, &text)?;
+                    Ok(text)
+                })
+                .context("the VXU^V04 was not made: its disclosure could not be entered")?;
             print(&text, cr)
         }
         Hl7Cmd::A40 { merge, cr } => {

@@ -28,6 +28,11 @@ pub struct ExtractArgs {
     /// year, ages over 89 as 90+, ZIP to three digits (000 where 20,000 or fewer live).
     #[arg(long)]
     safe_harbor: bool,
+    /// With --safe-harbor: shift each patient's dates by one random offset (1 to 365 days
+    /// either way, drawn for this extract and kept by no one) instead of cutting them to
+    /// the year.
+    #[arg(long, requires = "safe_harbor")]
+    shift_dates: bool,
     /// A limited data set (164.514(e)): direct identifiers removed, dates, town and ZIP
     /// kept; needs --dua.
     #[arg(long, requires = "dua")]
@@ -119,6 +124,8 @@ pub fn run_extract(
     let options = ExtractOptions {
         method: if args.limited {
             Method::Limited
+        } else if args.shift_dates {
+            Method::ShiftedDates
         } else {
             Method::SafeHarbor
         },
@@ -155,10 +162,7 @@ pub fn run_extract(
     }
     crate::say!(
         "{} extract of {} records in {} ({}, sha256 {}).",
-        match report.method {
-            Method::SafeHarbor => "Safe Harbor",
-            Method::Limited => "Limited data set",
-        },
+        report.method.name(),
         report.records,
         out.display(),
         report.file,

@@ -127,6 +127,41 @@ fn a_request_is_validated_released_and_accounted() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
 }
 
+/// A registry message Chartroom makes enters its disclosure: `hl7 vxu` prints the VXU^V04
+/// and the patient's accounting then names the registry, public health, the message.
+#[test]
+fn a_registry_message_enters_the_accounting() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "3", "--seed", "5"]));
+    let before = json(&data, &["disclosures", "2"]);
+    assert_eq!(before["disclosures"].as_array().unwrap().len(), 0);
+    let vxu = stdout(&chartroom(
+        &data,
+        &["hl7", "vxu", "2", "--registry", "Demo State IIS"],
+    ));
+    assert!(vxu.starts_with("MSH|"), "{vxu}");
+    let account = json(&data, &["disclosures", "2"]);
+    let lines = account["disclosures"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{account}");
+    let line = &lines[0]["record"];
+    assert_eq!(line["recipient"], "Demo State IIS");
+    assert_eq!(line["legal_basis"], "public_health");
+    assert_eq!(line["channel"], "hl7-vxu");
+    let control = vxu
+        .lines()
+        .next()
+        .unwrap()
+        .split('|')
+        .nth(9)
+        .unwrap()
+        .to_owned();
+    assert!(
+        line["description"].as_str().unwrap().contains(&control),
+        "{line}"
+    );
+}
+
 /// `roi extract`: a Safe Harbor extract with small classes suppressed, its report and
 /// manifest beside it; an extract that is not k-anonymous is refused and writes nothing; a
 /// limited data set goes under a recorded agreement and keeps birth dates.

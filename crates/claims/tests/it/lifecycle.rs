@@ -370,7 +370,77 @@ fn a_medicare_claim_needs_an_mbi_and_valid_codes(store: &TestStore) {
     assert_eq!(found.record.status, ClaimStatus::Draft);
 }
 
+/// A visit the patient paid for in full and restricted from the health plan (164.522(a)(1)(vi))
+/// is never put on a claim to the plan: the builder names the restriction, so no claim is
+/// drafted and a claim drafted before the restriction fails its scrub on it; a restriction
+/// of another visit, of another recipient or revoked leaves the claim alone.
+fn a_restricted_self_paid_visit_is_never_billed_to_the_plan(store: &TestStore) {
+    let (ids, before) = drafted(store);
+    let restriction = |encounter: Option<EncounterId>, recipient: &str| Consent {
+        patient_id: ids.patient,
+        kind: ConsentKind::Restriction,
+        categories: vec![],
+        recipient: Some(recipient.into()),
+        encounter_id: encounter,
+        effective_from: date!(2026 - 03 - 01),
+        effective_to: None,
+        revoked_on: None,
+        note: Some("paid in full at the desk".into()),
+        recorded_by: "hana".into(),
+    };
+    // Another visit's restriction, and one keeping attorneys out, change nothing.
+    store
+        .write(|tx| {
+            let visit: Stored<Encounter> = tx.get(ids.encounter.0)?;
+            let other = tx.create(&actor(), &visit.record)?;
+            tx.create(
+                &actor(),
+                &restriction(Some(EncounterId(other.meta.id)), "insurer"),
+            )?;
+            tx.create(&actor(), &restriction(Some(ids.encounter), "attorney"))
+        })
+        .unwrap();
+    assert!(store.write(|tx| draft(tx, ids.encounter)).unwrap().is_ok());
+    let kept = store
+        .write(|tx| tx.create(&actor(), &restriction(Some(ids.encounter), "insurer")))
+        .unwrap();
+    let refused = store
+        .write(|tx| draft(tx, ids.encounter))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].source, format!("consent {}", kept.meta.id));
+    assert_eq!(refused[0].field, "restriction");
+    assert!(
+        refused[0].message.contains("164.522(a)(1)(vi)"),
+        "{}",
+        refused[0].message
+    );
+    let scrubbed = scrub(store, before.meta.id, date!(2026 - 03 - 02));
+    assert_eq!(scrubbed.record.status, ClaimStatus::Draft);
+    let edit = scrubbed
+        .record
+        .edits
+        .iter()
+        .find(|e| e.rule == "buildable")
+        .expect("the scrub names the restriction");
+    assert!(edit.field.ends_with("restriction"), "{edit:?}");
+    // Revoked by the patient: the visit may be billed again.
+    store
+        .write(|tx| {
+            let c: Stored<Consent> = tx.get(kept.meta.id)?;
+            let revoked = Consent {
+                revoked_on: Some(date!(2026 - 03 - 02)),
+                ..c.record
+            };
+            tx.update(&actor(), c.meta.id, c.meta.version, &revoked)
+        })
+        .unwrap();
+    assert!(store.write(|tx| draft(tx, ids.encounter)).unwrap().is_ok());
+}
+
 backend_tests!(
+    a_restricted_self_paid_visit_is_never_billed_to_the_plan,
     a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided,
     steps_the_lifecycle_does_not_have_are_refused,
     a_late_claim_waits_in_the_queue_until_overridden_with_a_reason,

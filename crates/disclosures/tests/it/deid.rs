@@ -455,7 +455,101 @@ fn a_limited_data_set_needs_an_agreement_in_force_and_keeps_dates(store: &TestSt
     assert!(disclosures.is_empty(), "164.528(a)(1)(viii): not accounted");
 }
 
+/// Shifted dates: every identifier is still gone and no real full date appears; each
+/// patient's birth, death and visit dates move by the same nonzero offset of at most 365
+/// days (intervals kept); offsets differ between patients and between extracts (seeds);
+/// the same seed gives the same file; over 89, no birth date.
+fn shifted_dates_move_each_patient_by_one_secret_offset(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    let patients = population(store);
+    let visits = visits_of(store);
+    let who = who(store);
+    let extract = |seed: u64| {
+        trail
+            .write(store, |a| {
+                let ask = ExtractOptions {
+                    seed,
+                    ..options(Method::ShiftedDates, 1, false)
+                };
+                Ok(research_extract(a, &who, &ask).unwrap())
+            })
+            .unwrap()
+    };
+    let first = extract(7);
+    let columns = Method::ShiftedDates.columns();
+    let at = |name: &str| columns.iter().position(|c| *c == name).unwrap();
+    let day = |v: &Value| {
+        v.as_str().map(|t| {
+            time::Date::parse(t, time::macros::format_description!("[year]-[month]-[day]")).unwrap()
+        })
+    };
+    let by_id: HashMap<i64, &Patient> = patients.iter().map(|p| (p.meta.id, &p.record)).collect();
+    let mut offsets: HashMap<i64, i64> = HashMap::new();
+    for (row, patient) in first.rows.iter().zip(&first.patients) {
+        let p = by_id[&patient.0];
+        let real = visits.get(&patient.0).map_or(&[][..], Vec::as_slice);
+        for (column, value) in columns.iter().zip(row) {
+            let text = field_text(value);
+            for (identifier, what) in identifiers(p, real, false) {
+                assert!(
+                    !shows(&text, &identifier, what),
+                    "{column} = {text:?} shows the {what} {identifier:?}"
+                );
+            }
+        }
+        let mut seen: Vec<i64> = Vec::new();
+        if let Some(birth) = day(&row[at("birth_date")]) {
+            seen.push((birth - p.birth_date).whole_days());
+        } else {
+            assert_eq!(
+                row[at("age")],
+                "90+",
+                "only over 89 is the birth date left out"
+            );
+        }
+        if let (Some(shifted), Some(death)) = (day(&row[at("deceased_date")]), p.deceased_date) {
+            seen.push((shifted - death).whole_days());
+        }
+        if let Some(shifted) = day(&row[at("first_visit")]) {
+            seen.push((shifted - *real.iter().min().unwrap()).whole_days());
+        }
+        if let Some(shifted) = day(&row[at("last_visit")]) {
+            seen.push((shifted - *real.iter().max().unwrap()).whole_days());
+        }
+        assert!(!seen.is_empty());
+        assert!(
+            seen.iter().all(|d| *d == seen[0]),
+            "one offset a patient: {seen:?}"
+        );
+        assert!(
+            seen[0] != 0 && seen[0].abs() <= disclosures::MAX_SHIFT,
+            "{}",
+            seen[0]
+        );
+        offsets.insert(patient.0, seen[0]);
+    }
+    let distinct: std::collections::BTreeSet<i64> = offsets.values().copied().collect();
+    assert!(
+        distinct.len() > patients.len() / 2,
+        "offsets differ between patients"
+    );
+    let again = extract(7);
+    assert_eq!(again.data, first.data, "the seed decides everything");
+    let other = extract(8);
+    assert_ne!(other.data, first.data);
+    assert!(
+        first
+            .report
+            .generalised
+            .iter()
+            .any(|g| g.contains("shifted"))
+    );
+    assert_eq!(first.report.columns, columns);
+}
+
 backend_tests!(
+    shifted_dates_move_each_patient_by_one_secret_offset,
     safe_harbor_removes_every_identifier_and_k_is_what_the_file_shows,
     a_limited_data_set_needs_an_agreement_in_force_and_keeps_dates,
 );

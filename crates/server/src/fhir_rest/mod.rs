@@ -38,6 +38,7 @@ mod kinds;
 mod match_op;
 mod outcome;
 mod resource;
+pub(crate) mod roi_bundle;
 mod run;
 mod search;
 mod stray;

@@ -44,8 +44,10 @@ mod procedure_form;
 mod query_pages;
 pub(crate) mod registration;
 mod removal;
+mod research;
 pub(crate) mod review;
 pub(crate) mod roi;
+mod roi_accounting;
 mod roi_consents;
 mod roi_intake;
 mod sign_in;
@@ -361,6 +363,46 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "record a consent or agreed restriction (every problem beside its field)",
             post(roi_consents::add),
+        ),
+        route(
+            M::POST,
+            "/patients/{id}/consents/{consent}/revoke",
+            Needs(P::ReleaseInformation),
+            true,
+            "record that the patient revoked a consent or restriction (on the day given, default today)",
+            post(roi_consents::revoke),
+        ),
+        route(
+            M::GET,
+            "/patients/{id}/disclosures",
+            Needs(P::ReleaseInformation),
+            true,
+            "a patient's accounting of disclosures over the last six years (164.528)",
+            get(roi_accounting::show),
+        ),
+        route(
+            M::POST,
+            "/roi/{id}/papers",
+            Needs(P::ReleaseInformation),
+            true,
+            "record the identity verification and authorisation form of an open request; the checks run again",
+            post(roi::papers),
+        ),
+        route(
+            M::GET,
+            "/research/extracts",
+            Needs(P::ReadDeidentified),
+            false,
+            "the researcher's de-identified extract form (Safe Harbor, dates to the year or shifted)",
+            get(research::show),
+        ),
+        route(
+            M::POST,
+            "/research/extracts",
+            Needs(P::ReadDeidentified),
+            false,
+            "make a de-identified extract: its k-anonymity report and the data file to download (audited)",
+            post(research::make),
         ),
         route(
             M::GET,

@@ -7,6 +7,9 @@
 
 use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{nav, page};
+use super::roi_intake::{
+    Posted, authorization_fields, authorization_of, posted_of, text_field, value,
+};
 use super::text::day;
 use crate::auth::Principal;
 use crate::error::WebError;
@@ -19,7 +22,7 @@ use axum::response::{IntoResponse, Redirect};
 use disclosures::{QueueRow, Review};
 use maud::{Markup, html};
 use privacy::{Action, Permission};
-use records::RoiRequest;
+use records::{RecordKind, RoiRequest};
 use serde::Deserialize;
 
 /// Requests listed on the start page.
@@ -141,14 +144,61 @@ pub(crate) async fn start_section(
     })
 }
 
-fn checklist(review: &Review, token: &str) -> Markup {
+/// The papers the desk may correct while the request is open: how the requester's
+/// identity was verified and the authorisation form, prefilled from the request or with
+/// what was typed and each problem beside its field.
+fn papers_form(
+    review: &Review,
+    token: &str,
+    posted: Option<&Posted>,
+    errors: &[(String, String)],
+) -> Markup {
+    let r = &review.request.record;
+    let on_file: Posted;
+    let posted = match posted {
+        Some(p) => p,
+        None => {
+            let mut p = r
+                .authorization_form
+                .as_ref()
+                .map(posted_of)
+                .unwrap_or_default();
+            if let Some(how) = &r.identity_verified {
+                p.push(("identity_verified".to_owned(), how.clone()));
+            }
+            on_file = p;
+            &on_file
+        }
+    };
+    html! {
+        section #papers {
+            h2 { "Correct the papers" }
+            p { "When the requester sends a signed form or proves who they are, record it here; the checks run again." }
+            form.grid method="post" action={ "/roi/" (review.request.meta.id) "/papers" } novalidate {
+                input type="hidden" name="token" value=(token);
+                (text_field(posted, errors, "identity_verified", "Identity verified (how)"))
+                (authorization_fields(posted, errors))
+                button type="submit" { "Record the papers and check again" }
+            }
+        }
+    }
+}
+
+fn checklist(
+    review: &Review,
+    token: &str,
+    posted: Option<&Posted>,
+    errors: &[(String, String)],
+) -> Markup {
     let r = &review.request.record;
     let id = review.request.meta.id;
     html! {
         section #request {
             h2 { "Request" }
             dl {
-                dt { "Patient" } dd { (review.patient_name) " (MRN " (review.mrn) "), born " (day(review.birth_date)) }
+                dt { "Patient" } dd { (review.patient_name) " (MRN " (review.mrn) "), born " (day(review.birth_date))
+                    " · " a href={ "/patients/" (r.patient_id.0) "/disclosures" } { "accounting of disclosures" }
+                    " · " a href={ "/patients/" (r.patient_id.0) "/consents" } { "consents and restrictions" } }
                 dt { "Requester" } dd { (r.requester_name) " · " (r.requester_kind.label()) @if let Some(org) = &r.requester_organization { " · " (org) } }
                 dt { "Identity verified" } dd { (r.identity_verified.as_deref().unwrap_or("not yet")) }
                 dt { "Purpose" } dd { (r.purpose) }
@@ -186,7 +236,7 @@ fn checklist(review: &Review, token: &str) -> Markup {
                 @if review.defects.is_empty() {
                     form method="post" action={ "/roi/" (id) "/release" } {
                         input type="hidden" name="token" value=(token);
-                        button type="submit" { "Release the packet (PDF)" }
+                        button type="submit" { @if r.delivery == records::Delivery::Fhir { "Release the packet (FHIR bundle)" } @else { "Release the packet (PDF)" } }
                     }
                 }
                 form method="post" action={ "/roi/" (id) "/deny" } {
@@ -196,6 +246,7 @@ fn checklist(review: &Review, token: &str) -> Markup {
                     button type="submit" { "Deny" }
                 }
             }
+            (papers_form(review, token, posted, errors))
         }
     }
 }
@@ -214,7 +265,63 @@ pub(crate) async fn show(
     let title = format!("{} for {}", review.number, review.patient_name);
     Ok(html(
         StatusCode::OK,
-        page(&title, Some(&nav), checklist(&review, &token)),
+        page(&title, Some(&nav), checklist(&review, &token, None, &[])),
+    ))
+}
+
+/// `POST /roi/{id}/papers`: the identity verification and authorisation form recorded on
+/// the open request (audited with before and after) and its checklist shown again; a date
+/// that is not one, or a value the request refuses, comes back 422 beside its field.
+pub(crate) async fn papers(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(posted): PageForm<Posted>,
+) -> PageResult {
+    check_token(&state, &principal, value(&posted, "token"))?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let form = authorization_of(&posted, &mut errors);
+    let identity =
+        Some(value(&posted, "identity_verified").trim().to_owned()).filter(|v| !v.is_empty());
+    if errors.is_empty() {
+        let clerk = principal.clone();
+        let corrected = state
+            .blocking(move |state| {
+                Ok(state.trail.write(&state.store, |audited| {
+                    let who = clerk.event(audited.now(), Action::Update);
+                    let before: store::Stored<RoiRequest> = audited.records().get(id)?;
+                    let after = RoiRequest {
+                        identity_verified: identity,
+                        authorization_form: form,
+                        ..before.record
+                    };
+                    if let Err(problems) = records::Validate::validate(&after) {
+                        return Ok(Err(problems
+                            .iter()
+                            .map(|e| (e.path.clone(), e.message.clone()))
+                            .collect::<Vec<_>>()));
+                    }
+                    Ok(Ok(disclosures::correct(audited, &who, id, after)?))
+                })?)
+            })
+            .await?;
+        match corrected {
+            Ok(_) => return Ok(Redirect::to(&format!("/roi/{id}")).into_response()),
+            Err(problems) => errors = problems,
+        }
+    }
+    let review = reviewed(&state, &principal, id).await?;
+    let nav = nav(&state, &principal);
+    let token = super::forms::token(&state, &principal);
+    let title = format!("{} for {}", review.number, review.patient_name);
+    Ok(html(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        page(
+            &title,
+            Some(&nav),
+            checklist(&review, &token, Some(&posted), &errors),
+        ),
     ))
 }
 
@@ -239,24 +346,73 @@ pub(crate) async fn release(
     Ok(released_pdf(&state, &principal, id).await?)
 }
 
-/// Releases request `id`: the PDF packet as the response (`X-Packet-SHA256`), entered in
-/// the accounting in the same transaction; the page and the API.
+/// Releases request `id`: the PDF packet as the response (`X-Packet-SHA256`), or for a
+/// request delivered as FHIR the Bundle of exactly the records released with the packet
+/// inside (`X-Bundle-SHA256`, and its own audit entry), entered in the accounting in the
+/// same transaction; the page and the API.
 pub(crate) async fn released_pdf(
     state: &AppState,
     principal: &Principal,
     id: i64,
 ) -> Result<axum::response::Response, WebError> {
     let releaser = principal.clone();
-    let released = state
+    let (released, bundle) = state
         .blocking(move |state| {
             let fees = &state.config.roi_fees;
             let facility = &state.config.facility_name;
             Ok(state.trail.write(&state.store, |audited| {
                 let who = releaser.event(audited.now(), Action::Export);
-                Ok(disclosures::release(audited, &who, id, fees, facility)?)
+                let released = disclosures::release(audited, &who, id, fees, facility)?;
+                let request = &released.request.record;
+                if request.delivery != records::Delivery::Fhir {
+                    return Ok((released, None));
+                }
+                let number = RoiRequest::number(id);
+                let items: Vec<(&'static str, i64)> =
+                    released.scope.items.iter().map(|i| (i.kind, i.id)).collect();
+                let at = audited.now();
+                let bundle = crate::fhir_rest::roi_bundle::release_bundle(
+                    &mut audited.records(),
+                    &number,
+                    request.patient_id.0,
+                    &items,
+                    &released.packet.pdf,
+                    at,
+                )?;
+                audited.append(
+                    &who.clone()
+                        .patient(request.patient_id)
+                        .record(RoiRequest::KIND, id)
+                        .categories(&disclosures::audit_categories(&request.categories))
+                        .reason(&format!(
+                            "release of information: {number} delivered as a FHIR bundle, {} resources and the packet, sha256 {}",
+                            bundle.resources, bundle.sha256
+                        )),
+                )?;
+                Ok((released, Some(bundle)))
             })?)
         })
         .await?;
+    let sha = header::HeaderName::from_static("x-packet-sha256");
+    if let Some(bundle) = bundle {
+        let file = format!("{}.json", RoiRequest::number(id));
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/fhir+json".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+                (sha, released.packet.sha256.clone()),
+                (
+                    header::HeaderName::from_static("x-bundle-sha256"),
+                    bundle.sha256,
+                ),
+            ],
+            bundle.json,
+        )
+            .into_response());
+    }
     let file = format!("{}.pdf", RoiRequest::number(id));
     Ok((
         [
@@ -265,10 +421,7 @@ pub(crate) async fn released_pdf(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{file}\""),
             ),
-            (
-                header::HeaderName::from_static("x-packet-sha256"),
-                released.packet.sha256.clone(),
-            ),
+            (sha, released.packet.sha256.clone()),
         ],
         released.packet.pdf,
     )

@@ -5,6 +5,7 @@
 use super::fields::{Labels, summary};
 use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
+use super::roi_intake::{Posted, value};
 use crate::auth::Principal;
 use crate::patients::parse_id;
 use crate::state::AppState;
@@ -14,7 +15,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use privacy::Action;
-use records::{Consent, ConsentKind, EncounterId, PatientId, ReleaseCategory, Validate};
+use records::{
+    Consent, ConsentKind, EncounterId, PatientId, RecordKind, ReleaseCategory, Validate,
+};
 use store::Stored;
 use time::Date;
 
@@ -28,16 +31,8 @@ const LABELS: Labels = &[
     ("note", "Note"),
 ];
 
-type Posted = Vec<(String, String)>;
-
-fn value<'a>(posted: &'a Posted, name: &str) -> &'a str {
-    posted
-        .iter()
-        .find(|(n, _)| n == name)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-fn date(errors: &mut Vec<(String, String)>, field: &str, text: &str) -> Option<Date> {
+/// A day typed in `field`: `None` when empty; one that is not a date is named there.
+pub(crate) fn date(errors: &mut Vec<(String, String)>, field: &str, text: &str) -> Option<Date> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -150,18 +145,28 @@ fn body(
                 p { "No consents or restrictions on file." }
             } @else {
                 table.results {
-                    thead { tr { th { "Kind" } th { "Covers" } th { "Recipient" } th { "Visit" } th { "Dates" } th { "Status" } } }
+                    thead { tr { th { "Kind" } th { "Covers" } th { "Recipient" } th { "Visit" } th { "Dates" } th { "Status" } th { "Revoke" } } }
                     tbody { @for c in consents { @let r = &c.record; tr id={ "consent-" (c.meta.id) } {
                         td { (r.kind.label()) }
                         td { (r.categories.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")) }
                         td { (r.recipient.as_deref().unwrap_or("")) }
                         td { @if let Some(e) = r.encounter_id { (e.0) } }
                         td { (r.effective_from) @if let Some(to) = r.effective_to { " to " (to) } }
-                        td { @if r.in_force(today) { "in force" } @else { "not in force" } }
+                        td { @if r.in_force(today) { "in force" } @else { "not in force" } @if let Some(on) = r.revoked_on { " (revoked " (on) ")" } }
+                        td { @if r.revoked_on.is_none() {
+                            form method="post" action={ "/patients/" (patient) "/consents/" (c.meta.id) "/revoke" } {
+                                (token_field(nav))
+                                label for={ "revoked-on-" (c.meta.id) } { "Revoked in writing on (YYYY-MM-DD; default today)" }
+                                input id={ "revoked-on-" (c.meta.id) } name="revoked_on" maxlength="10";
+                                button type="submit" { "Revoke" }
+                            }
+                        } }
                     } } }
                 }
             }
         }
+        (field_error(errors, "revoked_on"))
+        p { a href={ "/patients/" (patient) "/disclosures" } { "Accounting of disclosures" } }
         h2 { "Record a consent or restriction" }
         (summary(LABELS, errors))
         form.grid method="post" action={ "/patients/" (patient) "/consents" } novalidate {
@@ -267,4 +272,57 @@ pub(crate) async fn add(
             .await
         }
     }
+}
+
+/// `POST /patients/{id}/consents/{consent}/revoke`: the patient's written revocation
+/// recorded on the day given (default today; audited with before and after); a consent of
+/// another patient is not found, a day that is not one or one revoked already comes back
+/// 422 on the list.
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, consent)): Path<(String, String)>,
+    PageForm(posted): PageForm<Posted>,
+) -> PageResult {
+    check_token(&state, &principal, value(&posted, "token"))?;
+    let id = parse_id(&id)?;
+    let consent = parse_id(&consent)?;
+    let today = state.store.clock().now().date();
+    let mut errors = Vec::new();
+    let on = date(&mut errors, "revoked_on", value(&posted, "revoked_on")).unwrap_or(today);
+    if errors.is_empty() {
+        let clerk = principal.clone();
+        let done = state
+            .blocking(move |state| {
+                Ok(state.trail.write(&state.store, |audited| {
+                    let who = clerk.event(audited.now(), Action::Update);
+                    let found: Stored<Consent> = audited.records().get(consent)?;
+                    if found.record.patient_id != PatientId(id) {
+                        return Err(store::Error::NotFound {
+                            kind: Consent::KIND,
+                            id: consent,
+                        });
+                    }
+                    match disclosures::revoke_consent(audited, &who, consent, on) {
+                        Ok(_) => Ok(Ok(())),
+                        Err(disclosures::Error::Refused(why)) => Ok(Err(why)),
+                        Err(other) => Err(other.into()),
+                    }
+                })?)
+            })
+            .await?;
+        match done {
+            Ok(()) => return Ok(Redirect::to(&format!("/patients/{id}/consents")).into_response()),
+            Err(why) => errors.push(("revoked_on".to_owned(), why)),
+        }
+    }
+    render(
+        &state,
+        &principal,
+        id,
+        &Vec::new(),
+        &errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }

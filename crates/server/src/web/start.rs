@@ -65,6 +65,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "Count patients by diagnosis, immunization, result or balance; chart and export the answer.",
     ),
     (
+        Some(Permission::ReadDeidentified),
+        "/research/extracts",
+        "Research extracts",
+        "De-identified extracts (Safe Harbor) with their k-anonymity report.",
+    ),
+    (
         Some(Permission::ManageUsers),
         "/admin/users",
         "Users",
