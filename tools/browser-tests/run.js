@@ -168,6 +168,9 @@ async function main() {
   fs.writeFileSync(path.join(dir, "posted.835"), era("CHK5002", "E999999"));
   chartroom(data, ["claims", "post-835", path.join(dir, "posted.835")]);
   chartroom(data, ["user", "add", "rita", "--role", "researcher", "--password-stdin"], PASSWORD + "\n");
+  // A paper chart volume on a shelf, for the HIM technician to scan.
+  const volume = JSON.parse(chartroom(data, ["--json", "charts", "add", record.mrn, "--home", "Shelf A-3"]));
+  const barcode = volume.barcode;
   const { child, base } = await startServer(data);
   const browser = await chromium.launch({
     executablePath: browserPath,
@@ -693,6 +696,64 @@ async function main() {
       assert.equal(await row.count(), 1, "the release is in the accounting");
       assert.match(await row.textContent(), /Dana Counsel \(Counsel & Partners\).*injury claim.*Court order/s);
       await shot(page, "roi-accounting");
+    });
+
+    await step("the HIM technician scans a chart's barcode, a clinic's request is pulled and filled (checked out), then checked in", async () => {
+      await page.goto(`${base}/`);
+      assert.match(await page.textContent("#paper-charts"), /0 overdue/);
+      await Promise.all([page.waitForNavigation(), page.click("nav >> text=Paper charts")]);
+      assert.equal(new URL(page.url()).pathname, "/charts");
+      assert.equal(await page.evaluate(() => document.activeElement.id), "barcode", "the scan field has the focus");
+      // A USB scanner types the label and presses Enter; first a label no volume has.
+      await page.keyboard.type("M99999999-V9", { delay: 5 });
+      const [unknown] = await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+      assert.equal(unknown.status(), 404);
+      assert.match(await page.textContent("[role=alert]"), /no chart volume has the barcode "M99999999-V9"/);
+      await page.fill("#barcode", "");
+      await page.keyboard.type(barcode.toLowerCase(), { delay: 5 });
+      await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+      assert.match(new URL(page.url()).pathname, /^\/charts\/volumes\/\d+$/);
+      const volumePath = new URL(page.url()).pathname;
+      assert.equal(await page.textContent("#volume-barcode"), barcode);
+      assert.match(await page.textContent("#volume-place"), /at Shelf A-3/);
+      // A due date in the past is refused on the form, nothing moves.
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      await page.fill("#checkout-holder", "Dr. Osler");
+      await page.fill("#checkout-due", yesterday);
+      const [refused] = await Promise.all([page.waitForNavigation(), page.click("#checkout button")]);
+      assert.equal(refused.status(), 409);
+      assert.match(await page.textContent("[role=alert]"), /is in the past/);
+      assert.match(await page.textContent("#volume-place"), /at Shelf A-3/);
+      // Clinic 4 asks for the chart for tomorrow's appointment.
+      await page.fill("#request-requester", "Dr. Osler");
+      await page.fill("#request-deliver", "Clinic 4");
+      await page.fill("#request-reason", "appointment");
+      await Promise.all([page.waitForNavigation(), page.click("#request button")]);
+      assert.match(await page.textContent("#done"), /Request recorded/);
+      await page.goto(`${base}/`);
+      assert.match(await page.textContent("#paper-charts"), /1 requested by tomorrow/);
+      await Promise.all([page.waitForNavigation(), page.click("#paper-charts a:has-text(\"requested by tomorrow\")")]);
+      const line = page.locator(`#pull-list tr:has-text("${barcode}")`);
+      assert.match(await line.textContent(), /Dr\. Osler at Clinic 4/);
+      assert.match(await line.textContent(), /Shelf A-3/);
+      await shot(page, "chart-pull-list");
+      await Promise.all([page.waitForNavigation(), line.locator("button:has-text(\"Fill\")").click()]);
+      assert.match(await page.textContent("#done"), /Request filled/);
+      await page.goto(`${base}${volumePath}`);
+      assert.match(await page.textContent("#volume-place"), /checked out to Dr\. Osler at Clinic 4, due back/);
+      assert.match(await page.textContent("#requests"), /filled/);
+      assert.match(await page.textContent("#movements"), /checkout/);
+      await shot(page, "chart-checked-out");
+      // Back from the clinic: scanned again and checked in at home.
+      await page.goto(`${base}/charts`);
+      await page.keyboard.type(barcode, { delay: 5 });
+      await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+      await Promise.all([page.waitForNavigation(), page.click("#checkin button")]);
+      assert.match(await page.textContent("#done"), /Checked in/);
+      assert.match(await page.textContent("#volume-place"), /at Shelf A-3/);
+      const label = await page.request.get(`${base}${volumePath}/label?format=png`);
+      assert.equal(label.status(), 200);
+      assert.equal(label.headers()["content-type"], "image/png");
     });
 
     await step("an idle session is signed out by the server", async () => {

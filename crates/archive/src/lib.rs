@@ -11,6 +11,8 @@
 //!   back on demand and restored; one transaction per chart.
 //! - `destruction`: charts past retention and under no hold destroyed on a request
 //!   approved by a second person, with a certificate of destruction kept forever.
+//! - `paper`: the paper chart desk (volumes, movements, the request queue, labels), each
+//!   look and change in one transaction with its audit entry.
 //! - `retention`: retention schedules as data (a shipped default, or a facility's file
 //!   checked line by line) and the report of which charts may be archived or destroyed,
 //!   when and why; legal holds in force (kept by the store) block both.
@@ -27,6 +29,7 @@ pub mod archival;
 pub mod backup;
 pub mod destruction;
 mod error;
+pub mod paper;
 pub mod retention;
 pub mod sealed;
 

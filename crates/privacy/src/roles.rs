@@ -165,6 +165,9 @@ named_enum! {
         /// Work the public-health alert queue: mark a surveillance alert investigated,
         /// dismissed or escalated with a note.
         WorkSurveillanceAlerts = "work-surveillance-alerts",
+        /// Keep the records lifecycle: paper chart volumes (check-out, check-in, transfer,
+        /// the request queue, labels), legal holds and the retention report.
+        ManageRecordsLifecycle = "manage-records-lifecycle",
     }
 }
 
@@ -207,6 +210,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ExportRecords,
             ManageAmendments,
             ManagePatientIndex,
+            ManageRecordsLifecycle,
             ReadAggregates,
         ],
     ),

@@ -389,6 +389,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::web::mpi::routes());
     table.extend(crate::surveillance_api::routes());
     table.extend(crate::web::surveillance::routes());
+    table.extend(crate::charts_api::routes());
+    table.extend(crate::web::charts::routes());
     table
 }
 

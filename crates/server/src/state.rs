@@ -42,6 +42,9 @@ pub struct ServerConfig {
     pub roi_fees: disclosures::FeeSchedule,
     /// The facility's name on release packets' cover sheets (`--facility-name`).
     pub facility_name: String,
+    /// The retention schedule the retention report applies (`serve` reads
+    /// `<data dir>/retention.toml`); the shipped default when `None`.
+    pub retention_schedule: Option<Arc<archive::retention::Schedule>>,
 }
 
 impl ServerConfig {
@@ -72,6 +75,7 @@ impl Default for ServerConfig {
             emergency_staff: privacy::EmergencyStaff::default(),
             roi_fees: disclosures::FeeSchedule::default(),
             facility_name: "Chartroom".to_owned(),
+            retention_schedule: None,
         }
     }
 }

@@ -30,7 +30,8 @@ pub(crate) const DEFAULT_DAYS: i64 = 90;
 /// The longest range asked at once (three years).
 const MAX_DAYS: i64 = 3 * 366;
 
-fn date(field: &str, text: &str) -> Result<Date, WebError> {
+/// A day typed as YYYY-MM-DD, or a bad-input error naming `field`.
+pub(crate) fn date(field: &str, text: &str) -> Result<Date, WebError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text.trim(), &format)
         .map_err(|_| WebError::bad(field, format!("\"{text}\" is not a date (YYYY-MM-DD)")))

@@ -147,6 +147,10 @@ fn parts() -> Vec<Part> {
             filter: "volume_id IN (SELECT id FROM chart_volumes WHERE patient_id = ?)".into(),
         },
         Part {
+            table: "chart_requests",
+            filter: "volume_id IN (SELECT id FROM chart_volumes WHERE patient_id = ?)".into(),
+        },
+        Part {
             table: "record_history",
             filter: "patient_id = ? OR (kind = 'patient' AND record_id = ?)".into(),
         },

@@ -74,11 +74,11 @@ pub struct ChartMovement {
     pub note: Option<String>,
 }
 
-const VOLUME_COLUMNS: &str = "id, patient_id, volume, barcode, home_location, current_location, holder, due_back, created_at, created_by";
+pub(crate) const VOLUME_COLUMNS: &str = "id, patient_id, volume, barcode, home_location, current_location, holder, due_back, created_at, created_by";
 const MOVEMENT_COLUMNS: &str =
     "id, volume_id, kind, at, by_user, from_location, to_location, holder, due_back, note";
 
-fn read_volume(row: &Row) -> Result<ChartVolume> {
+pub(crate) fn read_volume(row: &Row) -> Result<ChartVolume> {
     Ok(ChartVolume {
         id: row.int(0),
         patient_id: row.int(1),
@@ -116,7 +116,7 @@ fn read_movement(row: &Row) -> Result<ChartMovement> {
     })
 }
 
-fn required<'a>(value: &'a str, what: &str) -> Result<&'a str> {
+pub(crate) fn required<'a>(value: &'a str, what: &str) -> Result<&'a str> {
     let value = value.trim();
     if value.is_empty() {
         return Err(Error::Conflict(format!("{what} is required")));
@@ -205,9 +205,9 @@ impl Tx<'_> {
         Ok(created)
     }
 
-    fn record_movement(&mut self, volume: &ChartVolume, step: &Move<'_>) -> Result<()> {
+    fn record_movement(&mut self, volume: &ChartVolume, step: &Move<'_>) -> Result<i64> {
         let now = self.now();
-        self.query(
+        let rows = self.query(
             "INSERT INTO chart_movements (volume_id, kind, at, by_user, from_location, to_location, holder, due_back, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 Value::Int(volume.id),
@@ -225,7 +225,20 @@ impl Tx<'_> {
                 text_or_null(step.note),
             ],
         )?;
-        Ok(())
+        rows.first()
+            .map(|r| r.int(0))
+            .ok_or_else(|| Error::Database("the new movement was not returned".into()))
+    }
+
+    /// The newest movement of a volume (the one a check-out just wrote).
+    pub(crate) fn last_movement_id(&mut self, volume_id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .query(
+                "SELECT id FROM chart_movements WHERE volume_id = ? ORDER BY id DESC LIMIT 1",
+                &[Value::Int(volume_id)],
+            )?
+            .first()
+            .map(|r| r.int(0)))
     }
 
     fn move_volume(&mut self, barcode: &str, step: &Move<'_>) -> Result<ChartVolume> {
@@ -368,6 +381,17 @@ impl Tx<'_> {
         self.query(
             &format!("SELECT {VOLUME_COLUMNS} FROM chart_volumes WHERE UPPER(barcode) = ?"),
             &[Value::from(barcode.as_str())],
+        )?
+        .first()
+        .map(read_volume)
+        .transpose()
+    }
+
+    /// The volume with record id `id`.
+    pub fn chart_volume_by_id(&mut self, id: i64) -> Result<Option<ChartVolume>> {
+        self.query(
+            &format!("SELECT {VOLUME_COLUMNS} FROM chart_volumes WHERE id = ?"),
+            &[Value::Int(id)],
         )?
         .first()
         .map(read_volume)

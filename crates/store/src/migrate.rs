@@ -231,6 +231,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0036_dictations.sql"),
         postgres: include_str!("../migrations/postgres/0036_dictations.sql"),
     },
+    Migration {
+        version: 37,
+        name: "chart_requests",
+        sqlite: include_str!("../migrations/sqlite/0037_chart_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0037_chart_requests.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

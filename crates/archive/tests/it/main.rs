@@ -5,4 +5,5 @@
 mod archival;
 mod backup;
 mod destruction;
+mod paper;
 mod retention;

@@ -1,14 +1,16 @@
-//! `chartroom charts add|checkout|checkin|transfer|where|overdue`: paper chart volumes,
-//! found by the barcode on their label (a USB scanner types it as a line), every movement
-//! audited with the volume's old and new place.
+//! `chartroom charts add|checkout|checkin|transfer|where|overdue|label|request|requests|
+//! fill|cancel`: paper chart volumes, found by the barcode on their label (a USB scanner
+//! types it as a line), and the request queue; every look and change goes through
+//! `archive::paper::RecordsDesk`, in one transaction with its audit entry.
 
 use crate::cli::audited::CliAuditor;
 use crate::cli::demo::parse_date;
 use crate::cli::patient::patient_id;
 use anyhow::{Context, Result};
-use privacy::{Action, DataCategory};
-use records::PatientId;
-use store::{ChartVolume, Store};
+use archive::paper::{RecordsDesk, VolumeView, place};
+use privacy::Action;
+use std::path::PathBuf;
+use store::{RequestFilter, Store};
 use time::Date;
 
 /// Paper chart tracking.
@@ -76,72 +78,82 @@ pub enum ChartsCmd {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
     },
+    /// Write a volume's printable label: a Code 128 barcode with the patient's name, MRN,
+    /// volume and home location (PNG or SVG, by the file's extension).
+    Label {
+        /// The barcode.
+        barcode: String,
+        /// The file to write (`.png` or `.svg`).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Ask for a volume by a day (a clinic's appointment tomorrow, say).
+    Request {
+        /// The barcode, or a patient's record id or MRN (their newest volume).
+        what: String,
+        /// Who asks (and takes the chart).
+        #[arg(long = "for")]
+        requester: String,
+        /// Where the chart goes (default: the requester).
+        #[arg(long)]
+        deliver_to: Option<String>,
+        /// Needed by (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        needed_by: Date,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// The request queue (open requests), or with --pull DAY the pull list for that day in
+    /// shelf order (home location), or with --all every request.
+    Requests {
+        /// The pull list for this day (YYYY-MM-DD): open requests needed by then.
+        #[arg(long, value_parser = parse_date, conflicts_with = "all")]
+        pull: Option<Date>,
+        /// Every request, filled and cancelled too, newest first.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Fill a request: check its volume out to the requester.
+    Fill {
+        /// The request number.
+        id: i64,
+        /// Due back on (default: seven days after it is needed).
+        #[arg(long, value_parser = parse_date)]
+        due: Option<Date>,
+    },
+    /// Cancel an open request.
+    Cancel {
+        /// The request number.
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
-fn values(volume: &ChartVolume) -> Option<String> {
-    serde_json::to_string(volume).ok()
-}
-
-fn place(volume: &ChartVolume) -> String {
-    match &volume.holder {
-        Some(holder) => format!(
-            "checked out to {holder} at {}{}",
-            volume.current_location,
-            volume
-                .due_back
-                .map(|d| format!(", due back {d}"))
-                .unwrap_or_default()
-        ),
-        None => format!("at {}", volume.current_location),
+fn desk<'a>(
+    store: &'a Store,
+    auditor: &'a CliAuditor,
+    event: &'a dyn Fn(Action) -> privacy::AuditEvent,
+) -> RecordsDesk<'a> {
+    RecordsDesk {
+        trail: auditor.trail(),
+        store,
+        by: auditor.user(),
+        event,
     }
-}
-
-/// Writes one movement with its audit entry in one transaction.
-fn audited_move(
-    store: &Store,
-    auditor: &CliAuditor,
-    barcode: &str,
-    what: &str,
-    step: impl FnOnce(&mut store::Tx<'_>) -> store::Result<ChartVolume>,
-) -> Result<ChartVolume> {
-    auditor
-        .trail()
-        .write(store, |audited| {
-            let before = audited.records().chart_volume(barcode)?;
-            let after = step(&mut audited.records())?;
-            let event = auditor
-                .event(
-                    store,
-                    if before.is_some() {
-                        Action::Update
-                    } else {
-                        Action::Create
-                    },
-                )
-                .record("chart_volume", after.id)
-                .patient(PatientId(after.patient_id))
-                .categories(&[DataCategory::Demographics])
-                .reason(&format!(
-                    "paper chart {} {what}: {}",
-                    after.barcode,
-                    place(&after)
-                ))
-                .changes(before.as_ref().and_then(values), values(&after));
-            audited.append(&event)?;
-            Ok(after)
-        })
-        .with_context(|| format!("recording the {what} of {barcode} (nothing changed)"))
 }
 
 /// Runs a charts command.
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: ChartsCmd, json: bool) -> Result<()> {
-    let user = auditor.user().to_owned();
+    let event = |action| auditor.event(store, action);
+    let desk = desk(store, auditor, &event);
     let volume = match cmd {
         ChartsCmd::Add { patient, home } => {
             let id = patient_id(store, &patient)?;
-            audited_move(store, auditor, "", "registered", |tx| {
-                tx.add_chart_volume(id, &home, &user)
-            })?
+            desk.register(id, &home)
+                .context("registering the volume (nothing changed)")?
         }
         ChartsCmd::Checkout {
             barcode,
@@ -149,54 +161,37 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: ChartsCmd, json: bool) -> R
             location,
             due,
             note,
-        } => audited_move(store, auditor, &barcode, "checked out", |tx| {
-            tx.check_out_chart(
+        } => desk
+            .check_out(
                 &barcode,
                 &to,
                 location.as_deref().unwrap_or(&to),
                 due,
-                &user,
                 note.as_deref(),
             )
-        })?,
+            .with_context(|| format!("checking out {barcode} (nothing changed)"))?,
         ChartsCmd::Transfer {
             barcode,
             to,
             location,
             due,
             note,
-        } => audited_move(store, auditor, &barcode, "transferred", |tx| {
-            tx.transfer_chart(
+        } => desk
+            .transfer(
                 &barcode,
                 &to,
                 location.as_deref().unwrap_or(&to),
                 due,
-                &user,
                 note.as_deref(),
             )
-        })?,
-        ChartsCmd::Checkin { barcode, location } => {
-            audited_move(store, auditor, &barcode, "checked in", |tx| {
-                tx.check_in_chart(&barcode, location.as_deref(), &user)
-            })?
-        }
-        ChartsCmd::Where { what } => return where_is(store, auditor, &what, json),
+            .with_context(|| format!("transferring {barcode} (nothing changed)"))?,
+        ChartsCmd::Checkin { barcode, location } => desk
+            .check_in(&barcode, location.as_deref())
+            .with_context(|| format!("checking in {barcode} (nothing changed)"))?,
+        ChartsCmd::Where { what } => return where_is(store, &desk, &what, json),
         ChartsCmd::Overdue { as_of } => {
             let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
-            let overdue = store.read(|tx| tx.overdue_charts(as_of))?;
-            let patients: Vec<PatientId> =
-                overdue.iter().map(|v| PatientId(v.patient_id)).collect();
-            auditor
-                .trail()
-                .record(
-                    store,
-                    &auditor
-                        .event(store, Action::Read)
-                        .patients(&patients)
-                        .categories(&[DataCategory::Demographics])
-                        .reason(&format!("overdue paper charts as of {as_of}")),
-                )
-                .context("writing the audit trail (nothing was shown)")?;
+            let overdue = desk.overdue(as_of).context("listing overdue charts")?;
             if json {
                 return crate::output::json(&overdue);
             }
@@ -208,20 +203,156 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: ChartsCmd, json: bool) -> R
                 .iter()
                 .map(|v| {
                     vec![
-                        v.barcode.clone(),
-                        v.holder.clone().unwrap_or_default(),
-                        v.current_location.clone(),
-                        v.due_back.map(|d| d.to_string()).unwrap_or_default(),
-                        v.due_back
+                        v.volume.barcode.clone(),
+                        v.name.clone(),
+                        v.volume.holder.clone().unwrap_or_default(),
+                        v.volume.current_location.clone(),
+                        v.volume.due_back.map(|d| d.to_string()).unwrap_or_default(),
+                        v.volume
+                            .due_back
                             .map(|d| (as_of - d).whole_days().to_string())
                             .unwrap_or_default(),
                     ]
                 })
                 .collect();
             crate::output::table(
-                &["Barcode", "Holder", "Location", "Due back", "Days late"],
+                &[
+                    "Barcode",
+                    "Patient",
+                    "Holder",
+                    "Location",
+                    "Due back",
+                    "Days late",
+                ],
                 &rows,
             );
+            return Ok(());
+        }
+        ChartsCmd::Label { barcode, out } => {
+            let format =
+                archive::paper::LabelFormat::from_path(&out).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (volume, bytes) = desk
+                .label(&barcode, format)
+                .with_context(|| format!("making the label of {barcode}"))?;
+            std::fs::write(&out, &bytes)
+                .with_context(|| format!("writing the label to {}", out.display()))?;
+            crate::say!(
+                "Label of {} (volume {}) written to {} ({} bytes).",
+                volume.barcode,
+                volume.volume,
+                out.display(),
+                bytes.len()
+            );
+            return Ok(());
+        }
+        ChartsCmd::Request {
+            what,
+            requester,
+            deliver_to,
+            needed_by,
+            reason,
+        } => {
+            let barcode = barcode_of(store, &what)?;
+            let request = desk
+                .request(
+                    &barcode,
+                    &requester,
+                    deliver_to.as_deref().unwrap_or(&requester),
+                    needed_by,
+                    &reason,
+                )
+                .with_context(|| format!("requesting {barcode} (nothing changed)"))?;
+            if json {
+                return crate::output::json(&request);
+            }
+            crate::say!(
+                "Request {}: {barcode} for {} at {} by {} ({}).",
+                request.id,
+                request.requester,
+                request.deliver_to,
+                request.needed_by,
+                request.reason
+            );
+            return Ok(());
+        }
+        ChartsCmd::Requests { pull, all } => {
+            let filter = if all {
+                RequestFilter::All
+            } else {
+                RequestFilter::Open
+            };
+            let lines = desk
+                .requests(filter, pull)
+                .context("listing chart requests")?;
+            if json {
+                return crate::output::json(&lines);
+            }
+            if lines.is_empty() {
+                crate::say!("No chart request is open.");
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.request.id.to_string(),
+                        l.request.status.clone(),
+                        l.request.needed_by.to_string(),
+                        l.volume.home_location.clone(),
+                        l.volume.barcode.clone(),
+                        l.name.clone(),
+                        format!("{} at {}", l.request.requester, l.request.deliver_to),
+                        place(&l.volume),
+                    ]
+                })
+                .collect();
+            crate::output::table(
+                &[
+                    "Request",
+                    "Status",
+                    "Needed by",
+                    "Home",
+                    "Barcode",
+                    "Patient",
+                    "For",
+                    "Now",
+                ],
+                &rows,
+            );
+            return Ok(());
+        }
+        ChartsCmd::Fill { id, due } => {
+            let due = match due {
+                Some(due) => due,
+                None => {
+                    let request = store
+                        .read(|tx| tx.chart_request(id))?
+                        .with_context(|| format!("there is no chart request {id}"))?;
+                    request.needed_by + time::Duration::days(7)
+                }
+            };
+            let (request, volume) = desk
+                .fill(id, due)
+                .with_context(|| format!("filling chart request {id} (nothing changed)"))?;
+            if json {
+                return crate::output::json(&(request, volume));
+            }
+            crate::say!(
+                "Request {} filled: {} {}.",
+                request.id,
+                volume.barcode,
+                place(&volume)
+            );
+            return Ok(());
+        }
+        ChartsCmd::Cancel { id, reason } => {
+            let request = desk
+                .cancel(id, &reason)
+                .with_context(|| format!("cancelling chart request {id} (nothing changed)"))?;
+            if json {
+                return crate::output::json(&request);
+            }
+            crate::say!("Request {} cancelled: {reason}.", request.id);
             return Ok(());
         }
     };
@@ -237,47 +368,49 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: ChartsCmd, json: bool) -> R
     Ok(())
 }
 
-fn where_is(store: &Store, auditor: &CliAuditor, what: &str, json: bool) -> Result<()> {
-    let volumes = match store.read(|tx| tx.chart_volume(what))? {
-        Some(volume) => vec![volume],
+/// A barcode as typed, or a patient's newest volume.
+fn barcode_of(store: &Store, what: &str) -> Result<String> {
+    if let Some(volume) = store.read(|tx| tx.chart_volume(what))? {
+        return Ok(volume.barcode);
+    }
+    let id = patient_id(store, what)
+        .with_context(|| format!("\"{what}\" is neither a chart barcode nor a patient"))?;
+    store
+        .read(|tx| tx.chart_volumes_of(id))?
+        .pop()
+        .map(|v| v.barcode)
+        .with_context(|| {
+            format!("{what} has no paper chart volume; register one with `charts add`")
+        })
+}
+
+fn where_is(store: &Store, desk: &RecordsDesk<'_>, what: &str, json: bool) -> Result<()> {
+    let shown: Vec<VolumeView> = match desk.find(what).context("finding the chart")? {
+        Some(found) => vec![found],
         None => {
             let id = patient_id(store, what)
                 .with_context(|| format!("\"{what}\" is neither a chart barcode nor a patient"))?;
-            store.read(|tx| tx.chart_volumes_of(id))?
+            desk.volumes_of(id).context("finding the charts")?
         }
     };
-    let mut shown = Vec::new();
-    for volume in volumes {
-        let moves = store.read(|tx| tx.chart_movements(volume.id))?;
-        shown.push((volume, moves));
-    }
-    let patients: Vec<PatientId> = shown.iter().map(|(v, _)| PatientId(v.patient_id)).collect();
-    auditor
-        .trail()
-        .record(
-            store,
-            &auditor
-                .event(store, Action::Read)
-                .patients(&patients)
-                .categories(&[DataCategory::Demographics])
-                .reason(&format!("where is paper chart {what}")),
-        )
-        .context("writing the audit trail (nothing was shown)")?;
     if json {
         return crate::output::json(&shown);
     }
     if shown.is_empty() {
         crate::say!("No paper chart volume is registered for {what}.");
     }
-    for (volume, moves) in &shown {
+    for found in &shown {
+        let volume = &found.volume;
         crate::say!(
-            "{} (volume {}): {}; home {}.",
+            "{} (volume {}) of {} {}: {}; home {}.",
             volume.barcode,
             volume.volume,
+            found.mrn,
+            found.name,
             place(volume),
             volume.home_location
         );
-        for m in moves {
+        for m in &found.movements {
             crate::say!(
                 "  {} {} by {}: {} -> {}{}{}",
                 m.at,
@@ -290,6 +423,17 @@ fn where_is(store: &Store, auditor: &CliAuditor, what: &str, json: bool) -> Resu
                     .map(|h| format!(" (to {h})"))
                     .unwrap_or_default(),
                 m.due_back.map(|d| format!(", due {d}")).unwrap_or_default(),
+            );
+        }
+        for r in &found.requests {
+            crate::say!(
+                "  request {} {} for {} at {} by {}: {}",
+                r.id,
+                r.status,
+                r.requester,
+                r.deliver_to,
+                r.needed_by,
+                r.reason
             );
         }
     }

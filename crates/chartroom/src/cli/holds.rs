@@ -7,9 +7,8 @@
 use crate::cli::audited::CliAuditor;
 use crate::cli::patient::patient_id;
 use anyhow::{Context, Result};
-use privacy::{Action, DataCategory};
-use records::PatientId;
-use store::{LegalHold, NewHold, Store};
+use archive::paper::RecordsDesk;
+use store::{LegalHold, Store};
 
 /// Legal holds.
 #[derive(Debug, clap::Subcommand)]
@@ -54,12 +53,15 @@ fn describe_cover(hold: &LegalHold) -> String {
     }
 }
 
-fn values(hold: &LegalHold) -> Option<String> {
-    serde_json::to_string(hold).ok()
-}
-
 /// Runs a hold command.
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: HoldCmd, json: bool) -> Result<()> {
+    let event = |action| auditor.event(store, action);
+    let desk = RecordsDesk {
+        trail: auditor.trail(),
+        store,
+        by: auditor.user(),
+        event: &event,
+    };
     match cmd {
         HoldCmd::Place {
             patients,
@@ -71,28 +73,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: HoldCmd, json: bool) -> Res
                 .iter()
                 .map(|p| patient_id(store, p))
                 .collect::<Result<Vec<_>>>()?;
-            let hold = auditor
-                .trail()
-                .write(store, |audited| {
-                    let hold = audited.records().place_hold(&NewHold {
-                        matter: matter.as_deref(),
-                        covers_all: all,
-                        patients: &ids,
-                        reason: &reason,
-                        placed_by: auditor.user(),
-                    })?;
-                    let people: Vec<PatientId> =
-                        hold.patients.iter().map(|&id| PatientId(id)).collect();
-                    let event = auditor
-                        .event(store, Action::Create)
-                        .record("legal_hold", hold.id)
-                        .patients(&people)
-                        .categories(&[DataCategory::Demographics])
-                        .reason(&format!("legal hold placed: {}", hold.reason))
-                        .changes(None, values(&hold));
-                    audited.append(&event)?;
-                    Ok(hold)
-                })
+            let hold = desk
+                .place_hold(matter.as_deref(), all, &ids, &reason)
                 .context("placing the legal hold (nothing was placed)")?;
             if json {
                 return crate::output::json(&hold);
@@ -110,25 +92,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: HoldCmd, json: bool) -> Res
             Ok(())
         }
         HoldCmd::Release { id, reason } => {
-            let hold = auditor
-                .trail()
-                .write(store, |audited| {
-                    let before = audited.records().legal_hold(id)?;
-                    let hold = audited
-                        .records()
-                        .release_hold(id, auditor.user(), &reason)?;
-                    let people: Vec<PatientId> =
-                        hold.patients.iter().map(|&id| PatientId(id)).collect();
-                    let event = auditor
-                        .event(store, Action::Update)
-                        .record("legal_hold", hold.id)
-                        .patients(&people)
-                        .categories(&[DataCategory::Demographics])
-                        .reason(&format!("legal hold released: {reason}"))
-                        .changes(before.as_ref().and_then(values), values(&hold));
-                    audited.append(&event)?;
-                    Ok(hold)
-                })
+            let hold = desk
+                .release_hold(id, &reason)
                 .with_context(|| format!("releasing legal hold {id} (nothing changed)"))?;
             if json {
                 return crate::output::json(&hold);

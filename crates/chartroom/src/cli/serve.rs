@@ -228,6 +228,11 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         roi_fees: super::roi::fees(args.roi_fees.as_deref(), &storage.data_dir)
             .context("--roi-fees")?,
         facility_name: args.facility_name.trim().to_owned(),
+        // A malformed retention.toml stops the server here, naming its lines.
+        retention_schedule: Some(Arc::new(super::retention::schedule_in_force(
+            &storage.data_dir,
+            None,
+        )?)),
         ..ServerConfig::default()
     };
     let store = Arc::new(store);

@@ -233,3 +233,112 @@ fn paper_charts_are_found_by_barcode_and_overdue_ones_listed() {
     let audit = stdout(&chartroom(&data, &["audit", "verify"]));
     assert!(audit.contains("intact"), "{audit}");
 }
+
+#[test]
+fn paper_chart_labels_are_written_and_requests_pulled_filled_and_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "2"]));
+    let said = stdout(&chartroom(
+        &data,
+        &["charts", "add", "1", "--home", "Shelf B-1"],
+    ));
+    let barcode = said.split_whitespace().next().unwrap().to_owned();
+    let mrn = barcode.trim_end_matches("-V1").to_owned();
+    let png = dir.path().join("label.png");
+    let said = stdout(&chartroom(
+        &data,
+        &["charts", "label", &barcode, "--out", png.to_str().unwrap()],
+    ));
+    assert!(
+        said.contains(&format!("Label of {barcode} (volume 1) written to")),
+        "{said}"
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = dir.path().join("label.svg");
+    stdout(&chartroom(
+        &data,
+        &["charts", "label", &barcode, "--out", svg.to_str().unwrap()],
+    ));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains(&format!("MRN {mrn}")) && text.contains("Home: Shelf B-1"),
+        "{text}"
+    );
+    let wrong = chartroom(&data, &["charts", "label", &barcode, "--out", "label.jpg"]);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("a label is written as .png or .svg"));
+
+    // Requested by MRN (its newest volume) for a day far ahead; the pull list shows it.
+    let said = stdout(&chartroom(
+        &data,
+        &[
+            "charts",
+            "request",
+            &mrn,
+            "--for",
+            "Dr. Osler",
+            "--deliver-to",
+            "Clinic 4",
+            "--needed-by",
+            "2099-01-02",
+            "--reason",
+            "appointment",
+        ],
+    ));
+    assert!(
+        said.starts_with("Request 1:") && said.contains("Clinic 4"),
+        "{said}"
+    );
+    let pull = stdout(&chartroom(
+        &data,
+        &["charts", "requests", "--pull", "2099-01-02"],
+    ));
+    assert!(
+        pull.contains(&barcode)
+            && pull.contains("Shelf B-1")
+            && pull.contains("Dr. Osler at Clinic 4"),
+        "{pull}"
+    );
+    let early = stdout(&chartroom(
+        &data,
+        &["charts", "requests", "--pull", "2099-01-01"],
+    ));
+    assert!(early.contains("No chart request is open"), "{early}");
+    let said = stdout(&chartroom(&data, &["charts", "fill", "1"]));
+    assert!(
+        said.contains("checked out to Dr. Osler at Clinic 4, due back 2099-01-09"),
+        "{said}"
+    );
+    let again = chartroom(&data, &["charts", "fill", "1"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("chart request 1 is already filled"));
+    stdout(&chartroom(
+        &data,
+        &[
+            "charts",
+            "request",
+            &barcode,
+            "--for",
+            "Coding",
+            "--needed-by",
+            "2099-02-01",
+            "--reason",
+            "audit",
+        ],
+    ));
+    let said = stdout(&chartroom(
+        &data,
+        &["charts", "cancel", "2", "--reason", "not needed"],
+    ));
+    assert!(said.contains("Request 2 cancelled"), "{said}");
+    let all = stdout(&chartroom(&data, &["charts", "requests", "--all"]));
+    assert!(all.contains("filled") && all.contains("cancelled"), "{all}");
+    let place = stdout(&chartroom(&data, &["charts", "where", &barcode]));
+    assert!(
+        place.contains("request 1 filled") && place.contains("request 2 cancelled"),
+        "{place}"
+    );
+    let audit = stdout(&chartroom(&data, &["audit", "verify"]));
+    assert!(audit.contains("intact"), "{audit}");
+}

@@ -33,6 +33,11 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
     offer(Some(Permission::ReviewChart), "/review", "Review");
     offer(Some(Permission::SignNotes), "/review/queries", "My queries");
     offer(Some(Permission::ManagePatientIndex), "/mpi", "Duplicates");
+    offer(
+        Some(Permission::ManageRecordsLifecycle),
+        "/charts",
+        "Paper charts",
+    );
     offer(Some(Permission::ReadBilling), "/claims", "Claims");
     offer(Some(Permission::ManageUsers), "/admin/users", "Users");
     offer(Some(Permission::ReadAudit), "/audit", "Audit");

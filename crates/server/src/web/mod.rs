@@ -23,6 +23,7 @@ mod audit_pages;
 mod balances;
 mod chart;
 mod chart_sections;
+pub(crate) mod charts;
 pub(crate) mod claims;
 mod clinical_form;
 mod code_pages;

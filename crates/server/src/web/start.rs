@@ -47,6 +47,24 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "Deficiencies to chase: unsigned notes, missing summaries and reports, coding and POA gaps.",
     ),
     (
+        Some(Permission::ManageRecordsLifecycle),
+        "/charts",
+        "Paper charts",
+        "Scan a chart's barcode; check out, transfer, check in; overdue charts; the request queue and pull list; labels.",
+    ),
+    (
+        Some(Permission::ManageRecordsLifecycle),
+        "/holds",
+        "Legal holds",
+        "Holds in force and released; place and release holds.",
+    ),
+    (
+        Some(Permission::ManageRecordsLifecycle),
+        "/retention",
+        "Retention report",
+        "Which charts may be archived or destroyed, when and why (read only).",
+    ),
+    (
         Some(Permission::ManagePatientIndex),
         "/mpi",
         "Duplicate charts",
@@ -113,6 +131,7 @@ pub(crate) async fn home(
     let questions = super::query_pages::start_section(&state, &principal, &nav).await?;
     let roi = super::roi::start_section(&state, &principal).await?;
     let amendments = super::amendment_pages::start_section(&state, &principal).await?;
+    let paper = super::charts::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
@@ -122,6 +141,7 @@ pub(crate) async fn home(
         (review)
         (queries)
         (amendments)
+        (paper)
         (roi)
         (billing)
         (write_offs)

@@ -27,6 +27,7 @@ mod ledger;
 mod mfa;
 mod mpi;
 mod pages;
+mod paper_charts;
 mod patients;
 mod population;
 mod registration;

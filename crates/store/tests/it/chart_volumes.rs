@@ -126,4 +126,184 @@ fn volumes_move_and_every_movement_is_kept(store: &TestStore) {
     assert_eq!(store.read(|tx| tx.chart_volumes_of(id)).unwrap().len(), 2);
 }
 
-backend_tests!(volumes_move_and_every_movement_is_kept);
+/// The request queue: a clinic asks for a volume by a day; the pull list is in shelf
+/// order; filling checks the volume out to the requester and links the movement; a filled
+/// or cancelled request is closed for good; bad requests are refused by what is wrong.
+fn requests_are_pulled_filled_and_cancelled(store: &TestStore) {
+    let today = store.store.clock().now().date();
+    let mut barcodes = Vec::new();
+    for (mrn, family, home) in [
+        ("M00000021", "Zed", "Shelf B-1"),
+        ("M00000022", "Amos", "Shelf A-9"),
+        ("M00000023", "Lane", "Shelf A-2"),
+    ] {
+        let id = store
+            .write(|tx| Ok(tx.create(&actor(), &patient(mrn, family, "Pat"))?.meta.id))
+            .unwrap();
+        let volume = store
+            .write(|tx| tx.add_chart_volume(id, home, "user:him"))
+            .unwrap();
+        barcodes.push(volume.barcode);
+    }
+    let tomorrow = today + time::Duration::days(1);
+    let later = today + time::Duration::days(5);
+    let ask = |barcode: &str, who: &str, day| {
+        store.write(|tx| tx.request_chart(barcode, who, "Clinic 4", day, "appointment", "user:fd"))
+    };
+    let first = ask(&barcodes[0], "Dr. Osler", tomorrow).unwrap();
+    let second = ask(&barcodes[1], "Dr. Osler", tomorrow).unwrap();
+    let third = ask(&barcodes[2], "Dr. Osler", later).unwrap();
+    assert_eq!(first.status, "open");
+    let dup = ask(&barcodes[0], " dr. osler ", tomorrow).unwrap_err();
+    assert!(
+        dup.to_string().contains(&format!(
+            "already requested by dr. osler for {tomorrow} (request {})",
+            first.id
+        )),
+        "{dup}"
+    );
+    let past = ask(&barcodes[0], "Dr. Osler", today - time::Duration::days(1)).unwrap_err();
+    assert!(past.to_string().contains("is in the past"), "{past}");
+    let unknown = ask("M99999999-V1", "Dr. Osler", tomorrow).unwrap_err();
+    assert!(
+        unknown
+            .to_string()
+            .contains("no chart volume has the barcode \"M99999999-V1\"")
+    );
+    let blank = store
+        .write(|tx| {
+            tx.request_chart(
+                &barcodes[0],
+                "Dr. Osler",
+                "Clinic 4",
+                tomorrow,
+                " ",
+                "user:fd",
+            )
+        })
+        .unwrap_err();
+    assert!(
+        blank
+            .to_string()
+            .contains("why the chart is needed is required")
+    );
+
+    // Tomorrow's pull list: shelf order, the later request not yet on it.
+    let pull = store.read(|tx| tx.pull_list(tomorrow)).unwrap();
+    assert_eq!(
+        pull.iter()
+            .map(|l| (
+                l.volume.home_location.as_str(),
+                l.name.as_str(),
+                l.request.id
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            ("Shelf A-9", "Amos, Pat", second.id),
+            ("Shelf B-1", "Zed, Pat", first.id)
+        ]
+    );
+    assert_eq!(store.read(|tx| tx.pull_list(later)).unwrap().len(), 3);
+
+    let due = tomorrow + time::Duration::days(7);
+    let (filled, volume) = store
+        .write(|tx| tx.fill_chart_request(first.id, due, "user:him"))
+        .unwrap();
+    assert_eq!(filled.status, "filled");
+    assert_eq!(filled.closed_by.as_deref(), Some("user:him"));
+    assert_eq!(
+        (
+            volume.holder.as_deref(),
+            volume.current_location.as_str(),
+            volume.due_back
+        ),
+        (Some("Dr. Osler"), "Clinic 4", Some(due))
+    );
+    let moves = store.read(|tx| tx.chart_movements(volume.id)).unwrap();
+    let checkout = moves.last().unwrap();
+    assert_eq!(filled.movement_id, Some(checkout.id));
+    assert_eq!(
+        checkout.note.as_deref(),
+        Some(format!("request {}: appointment", first.id).as_str())
+    );
+    let again = store
+        .write(|tx| tx.fill_chart_request(first.id, due, "user:him"))
+        .unwrap_err();
+    assert!(
+        again
+            .to_string()
+            .contains(&format!("chart request {} is already filled", first.id)),
+        "{again}"
+    );
+
+    // A request for a volume already out is refused by its holder, and nothing changes.
+    let busy = ask(&barcodes[0], "Dr. Blackwell", later).unwrap();
+    let refused = store
+        .write(|tx| tx.fill_chart_request(busy.id, due, "user:him"))
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("already checked out to Dr. Osler"),
+        "{refused}"
+    );
+    assert_eq!(
+        store
+            .read(|tx| tx.chart_request(busy.id))
+            .unwrap()
+            .unwrap()
+            .status,
+        "open"
+    );
+
+    let cancelled = store
+        .write(|tx| tx.cancel_chart_request(second.id, "appointment moved", "user:him"))
+        .unwrap();
+    assert_eq!(
+        (
+            cancelled.status.as_str(),
+            cancelled.cancel_reason.as_deref()
+        ),
+        ("cancelled", Some("appointment moved"))
+    );
+    assert!(
+        store
+            .write(|tx| tx.cancel_chart_request(second.id, "again", "user:him"))
+            .unwrap_err()
+            .to_string()
+            .contains("already cancelled")
+    );
+    assert!(
+        store
+            .write(|tx| tx.cancel_chart_request(third.id, "  ", "user:him"))
+            .is_err()
+    );
+    assert!(
+        store
+            .write(|tx| tx.cancel_chart_request(9999, "x", "user:him"))
+            .is_err()
+    );
+    let open: Vec<i64> = store
+        .read(|tx| tx.chart_requests(store::RequestFilter::Open, None))
+        .unwrap()
+        .iter()
+        .map(|l| l.request.id)
+        .collect();
+    assert_eq!(open, vec![third.id, busy.id]);
+    let all = store
+        .read(|tx| tx.chart_requests(store::RequestFilter::All, None))
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(
+        store
+            .read(|tx| tx.chart_requests_of(volume.id))
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+backend_tests!(
+    volumes_move_and_every_movement_is_kept,
+    requests_are_pulled_filled_and_cancelled
+);
