@@ -27,7 +27,7 @@ use crate::{Error, Result};
 use privacy::{Action, AuditEvent, DataCategory};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use records::{DataUseAgreement, Diagnosis, Encounter, Patient, PatientId, RecordKind};
+use records::{DataUseAgreement, Patient, PatientId, RecordKind};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -572,30 +572,41 @@ pub fn research_extract(
     };
     let mut tx = audited.records();
     let patients: Vec<Stored<Patient>> = tx.select("1 = 1", &[], "id", i64::MAX)?;
-    let encounters: Vec<Stored<Encounter>> = tx.select("1 = 1", &[], "id", i64::MAX)?;
-    let diagnoses: Vec<Stored<Diagnosis>> = tx.select("1 = 1", &[], "id", i64::MAX)?;
+    // Only the two columns of each visit and diagnosis the rows use, not whole records
+    // (a million visits and two million diagnoses at 100,000 patients).
+    let encounters = tx.query(
+        "SELECT patient_id, admit_at FROM encounters WHERE deleted_at IS NULL",
+        &[],
+    )?;
+    let diagnoses = tx.query(
+        "SELECT patient_id, code FROM diagnoses WHERE deleted_at IS NULL",
+        &[],
+    )?;
     drop(tx);
     let mut histories: HashMap<i64, History> = HashMap::new();
     for e in &encounters {
-        histories
-            .entry(e.record.patient_id.0)
-            .or_default()
-            .visits
-            .push(e.record.admit_at.date());
+        if let Some(at) = e.get(1).as_instant() {
+            histories
+                .entry(e.int(0))
+                .or_default()
+                .visits
+                .push(at.date());
+        }
     }
     let mut withheld_diagnoses = 0;
     for d in &diagnoses {
-        let part2 = crate::sensitive::class_of_diagnosis(&d.record.code)
+        let code = d.text(1).unwrap_or_default();
+        let part2 = crate::sensitive::class_of_diagnosis(code)
             == Some(records::ReleaseCategory::SubstanceUse);
         if method == Method::Limited && part2 {
             withheld_diagnoses += 1;
             continue;
         }
         histories
-            .entry(d.record.patient_id.0)
+            .entry(d.int(0))
             .or_default()
             .codes
-            .insert(d.record.code.trim().to_ascii_uppercase());
+            .insert(code.trim().to_ascii_uppercase());
     }
     // The shifts come from their own stream of the seed, one per patient in id order, so
     // the row order does not tell them; nonzero, and drawn again while a shifted date would
