@@ -317,6 +317,7 @@ fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // Tests fail by panicking.
 mod tests {
     use super::*;
 

@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
+
 //! A label is proven by reading it back: the PNG is decoded (png), its pixels handed to a
 //! Code 128 reader (rxing) that must return the barcode; the SVG's bars are rasterised and
 //! read the same way; the text lines are read back glyph by glyph.

@@ -335,9 +335,7 @@ async fn the_records_desk_pages_scan_move_and_show_refusals_on_the_form() {
         )
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", html(&out));
-    let page = h
-        .call("GET", &location(&out).to_owned(), Some(&hana), None)
-        .await;
+    let page = h.call("GET", location(&out), Some(&hana), None).await;
     assert!(html(&page).contains("checked out to Dr. Osler at Clinic 4"));
 
     let day = (h.now().date() + time::Duration::days(1)).to_string();
