@@ -9,6 +9,11 @@ mod output;
 
 use clap::Parser;
 
+// Reading charts allocates a string per cell; glibc's malloc took a quarter of a full
+// review's time (ARCHITECTURE.md, review).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {

@@ -86,11 +86,8 @@ impl Ctx<'_> {
             .filter_map(|(i, (c, n))| n.map(|n| (i, *c, n)))
     }
 
-    fn code_of(&self, node: u32) -> String {
-        self.r
-            .node(node)
-            .map(|n| n.code.clone())
-            .unwrap_or_default()
+    fn code_of(&self, node: u32) -> &str {
+        self.r.node(node).map_or("", |n| n.code.as_str())
     }
 
     fn shown(&self, node: u32) -> String {
@@ -290,12 +287,19 @@ pub(crate) fn seventh_characters_named(text: &str) -> Vec<char> {
 /// ranges again was most of the coding edits' time. Keyed by the text itself, so notes of
 /// every release share it and no release can see another's; emptied past 100,000 texts.
 fn note_ranges(text: &str) -> std::rc::Rc<[(String, String)]> {
+    /// A note's text where the loaded code sets keep it, and its ranges: hashing the place
+    /// instead of the text made the look-up cheap enough for a full review's every code;
+    /// the text is compared on a hit, so a text at a place another one left is read anew.
+    type Read =
+        std::collections::HashMap<(usize, usize), (String, std::rc::Rc<[(String, String)]>)>;
     thread_local! {
-        static READ: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<[(String, String)]>>> =
-            std::cell::RefCell::default();
+        static READ: std::cell::RefCell<Read> = std::cell::RefCell::default();
     }
+    let place = (text.as_ptr() as usize, text.len());
     READ.with(|read| {
-        if let Some(ranges) = read.borrow().get(text) {
+        if let Some((kept, ranges)) = read.borrow().get(&place)
+            && kept == text
+        {
             return ranges.clone();
         }
         let ranges: std::rc::Rc<[(String, String)]> = code_ranges(text).into();
@@ -303,7 +307,7 @@ fn note_ranges(text: &str) -> std::rc::Rc<[(String, String)]> {
         if read.len() >= 100_000 {
             read.clear();
         }
-        read.insert(text.to_owned(), ranges.clone());
+        read.insert(place, (text.to_owned(), ranges.clone()));
         ranges
     })
 }
@@ -343,7 +347,7 @@ pub(crate) fn code_ranges(text: &str) -> Vec<(String, String)> {
 
 fn excludes1_pair(cx: &Ctx<'_>, out: &mut Vec<CodingEdit>) {
     // Each known code as the release spells it, once.
-    let known: Vec<(usize, &str, String)> = cx
+    let known: Vec<(usize, &str, &str)> = cx
         .known()
         .map(|(j, b, nb)| (j, b, cx.code_of(nb)))
         .collect();
@@ -470,7 +474,7 @@ fn partner_missing(
                 i > 0
             } else {
                 cx.known()
-                    .any(|(_, _, other)| other != node && under(&cx.code_of(other), &refs))
+                    .any(|(_, _, other)| other != node && under(cx.code_of(other), &refs))
             };
             if !present {
                 out.push(CodingEdit {
@@ -526,7 +530,7 @@ fn external_cause_first(cx: &Ctx<'_>, out: &mut Vec<CodingEdit>) {
 
 fn mce_sex_age(cx: &Ctx<'_>, out: &mut Vec<CodingEdit>) {
     for (_, c, node) in cx.known() {
-        for e in cx.edits.check_diagnosis(&cx.code_of(node), cx.patient) {
+        for e in cx.edits.check_diagnosis(cx.code_of(node), cx.patient) {
             if e.conflict {
                 out.push(CodingEdit {
                     rule: "mce-sex-age",

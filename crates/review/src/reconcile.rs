@@ -84,8 +84,26 @@ fn reconcile(
         // A deleted patient's deficiencies stay as they were left.
         return Ok(ReviewCounts::default());
     }
-    let patient_id = chart.patient.id;
-    let findings = analyse(chart, rules, cx);
+    reconcile_findings(
+        tx,
+        actor,
+        chart.patient.id,
+        &analyse(chart, rules, cx),
+        existing,
+        rules,
+    )
+}
+
+/// Brings one chart's stored deficiencies (`existing`) in step with `findings`, what the
+/// rules found in it.
+fn reconcile_findings(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    patient_id: i64,
+    findings: &[Finding],
+    existing: Vec<Stored<Deficiency>>,
+    rules: &RuleSet,
+) -> store::Result<ReviewCounts> {
     let mut existing: HashMap<(String, String), Stored<Deficiency>> = existing
         .into_iter()
         .map(|d| ((d.record.rule_id.clone(), d.record.subject.clone()), d))
@@ -95,7 +113,7 @@ fn reconcile(
         ..ReviewCounts::default()
     };
     let now = tx.now();
-    for finding in &findings {
+    for finding in findings {
         match existing.remove(&(finding.rule_id.clone(), finding.subject.clone())) {
             None => {
                 let record = Deficiency {
@@ -239,9 +257,11 @@ pub(crate) fn reconcile_loaded(
 /// Reviews every chart (soft-deleted patients' deficiencies are left as they are), each
 /// batch of charts in its own transaction; `progress` hears the charts done so far.
 ///
-/// The charts are read on a second connection, one snapshot for the whole pass, while the
-/// previous batch's deficiencies are written: reading is most of the work, and the writer
-/// no longer waits for it. A chart written during the pass was reviewed from the snapshot;
+/// Reading a chart and running the rules over it is most of the work and needs no write,
+/// so reviewing threads (one per core) each take the next batch, read it on a connection
+/// of their own and analyse it, while this thread only compares what they found with the
+/// stored deficiencies and writes the difference. Each reviewing thread reads one
+/// snapshot for the whole pass: a chart written during the pass was reviewed from it, and
 /// the incremental step (`watch`) reviews it again after, as it does every written chart.
 /// An in-memory store has one connection, so there the batches are read in turn.
 pub fn review_all(
@@ -262,34 +282,101 @@ pub fn review_all(
         }
         return Ok(total);
     }
+    let reviewers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    // The last patient id handed out: each reviewing thread takes the next batch after it.
+    let cursor = std::sync::Mutex::new(0_i64);
     std::thread::scope(|scope| {
-        // Two batches read ahead at most: the reader never runs far beyond the writer.
-        let (send, receive) = std::sync::mpsc::sync_channel::<store::Result<Vec<ChartFacts>>>(2);
-        scope.spawn(move || {
-            let read = store.read_beside_writers(|tx| {
-                let mut after = 0_i64;
-                while let Some((from, to)) = next_batch(tx, after)? {
-                    if send
-                        .send(Ok(ChartFacts::load_range(tx, from, to)?))
-                        .is_err()
-                    {
-                        // The writer stopped (its error is reported there).
-                        break;
+        // Two batches a reviewer ahead at most: the readers never run far beyond the writer.
+        let (send, receive) =
+            std::sync::mpsc::sync_channel::<store::Result<Vec<Analysed>>>(2 * reviewers);
+        for _ in 0..reviewers {
+            let send = send.clone();
+            let cursor = &cursor;
+            scope.spawn(move || {
+                let read = store.read_beside_writers(|tx| {
+                    loop {
+                        let batch = {
+                            let mut after = cursor
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            let batch = next_batch(tx, *after)?;
+                            if let Some((_, to)) = batch {
+                                *after = to;
+                            }
+                            batch
+                        };
+                        let Some((from, to)) = batch else {
+                            return Ok(());
+                        };
+                        let analysed = ChartFacts::load_range(tx, from, to)?
+                            .iter()
+                            .map(|chart| Analysed::of(chart, rules, cx))
+                            .collect();
+                        if send.send(Ok(analysed)).is_err() {
+                            // The writer stopped (its error is reported there).
+                            return Ok(());
+                        }
                     }
-                    after = to;
+                });
+                if let Err(error) = read {
+                    let _ = send.send(Err(error));
                 }
-                Ok(())
             });
-            if let Err(error) = read {
-                let _ = send.send(Err(error));
-            }
-        });
-        for charts in receive {
-            total.add(reconcile_batch(store, actor, &charts?, rules, cx)?);
+        }
+        drop(send);
+        for analysed in receive {
+            let analysed = analysed?;
+            total.add(store.write(|tx| reconcile_analysed(tx, actor, &analysed, rules))?);
             progress(total.charts);
         }
         Ok(total)
     })
+}
+
+/// One chart as a reviewing thread hands it to the writer: whose, and what the rules found
+/// (nothing is looked at in a deleted patient's chart).
+struct Analysed {
+    patient: i64,
+    deleted: bool,
+    findings: Vec<Finding>,
+}
+
+impl Analysed {
+    fn of(chart: &ChartFacts, rules: &RuleSet, cx: &Context<'_>) -> Self {
+        Self {
+            patient: chart.patient.id,
+            deleted: chart.patient.deleted,
+            findings: if chart.patient.deleted {
+                Vec::new()
+            } else {
+                analyse(chart, rules, cx)
+            },
+        }
+    }
+}
+
+/// Brings the deficiencies of analysed charts (in patient id order) in step.
+fn reconcile_analysed(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    charts: &[Analysed],
+    rules: &RuleSet,
+) -> store::Result<ReviewCounts> {
+    let ids: Vec<i64> = charts.iter().map(|c| c.patient).collect();
+    let mut deficiencies = deficiencies_of_many(tx, &ids)?;
+    let mut counts = ReviewCounts::default();
+    for chart in charts.iter().filter(|c| !c.deleted) {
+        let existing = deficiencies.remove(&chart.patient).unwrap_or_default();
+        counts.add(reconcile_findings(
+            tx,
+            actor,
+            chart.patient,
+            &chart.findings,
+            existing,
+            rules,
+        )?);
+    }
+    Ok(counts)
 }
 
 /// Filters for a work queue.

@@ -237,6 +237,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0037_chart_requests.sql"),
         postgres: include_str!("../migrations/postgres/0037_chart_requests.sql"),
     },
+    Migration {
+        version: 38,
+        name: "review_facts",
+        sqlite: include_str!("../migrations/sqlite/0038_review_facts.sql"),
+        postgres: include_str!("../migrations/postgres/0038_review_facts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -292,14 +292,17 @@ impl CmRelease {
 
     /// Notes of a node and its ancestors, nearest first, so callers can show inherited
     /// excludes (an Excludes1 at a category applies to every code in it).
-    pub fn notes_with_inheritance(&self, idx: u32) -> Vec<(u32, &Note)> {
-        let mut out = Vec::new();
-        for i in std::iter::once(idx).chain(self.ancestors(idx)) {
-            if let Some(n) = self.node(i) {
-                out.extend(n.notes.iter().map(|note| (i, note)));
-            }
-        }
-        out
+    ///
+    /// An iterator, not a list: coding edits walk these for every code of every encounter
+    /// a full review reads.
+    pub fn notes_with_inheritance(&self, idx: u32) -> impl Iterator<Item = (u32, &Note)> + '_ {
+        std::iter::successors(Some(idx), |&i| self.node(i).and_then(|n| n.parent)).flat_map(
+            move |i| {
+                self.node(i)
+                    .into_iter()
+                    .flat_map(move |n| n.notes.iter().map(move |note| (i, note)))
+            },
+        )
     }
 
     /// The chapter number a node belongs to.
