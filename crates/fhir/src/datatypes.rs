@@ -237,7 +237,7 @@ pub struct Quantity {
     pub code: Option<String>,
 }
 
-/// `Attachment`: inline or linked content (note text).
+/// `Attachment`: inline or linked content (note text, scanned pages).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {
@@ -250,6 +250,12 @@ pub struct Attachment {
     /// Where the content is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Bytes of content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// SHA-1 of the content, base64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
     /// Title.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,

@@ -263,7 +263,7 @@ fn write_all(
     file!("Observation": Observation);
     file!("MedicationStatement": Medication);
     file!("AllergyIntolerance": Allergy);
-    file!("DocumentReference": ClinicalNote);
+    file!("DocumentReference": ClinicalNote, ScannedDocument);
     if filter.wants("Claim") {
         if progress("Claim", 0).is_break() {
             return Err(Error::Stopped);

@@ -42,9 +42,9 @@ pub use from_fhir::{Mapped, ReferenceResolver, from_json};
 pub use resources::*;
 pub use systems::*;
 pub use to_fhir::{
-    FOLLOW_UP_KIND, QUERY_PART, RESPONSIBLE, REVIEW_RULE, REVIEW_STATUS, REVIEW_TASK, ToFhir,
-    charge_claim, deficiency_task_status, follow_up_task_status, id_prefix, query_task_status,
-    resource_id,
+    DOCUMENT_CATEGORY, FOLLOW_UP_KIND, QUERY_PART, RESPONSIBLE, REVIEW_RULE, REVIEW_STATUS,
+    REVIEW_TASK, ToFhir, charge_claim, deficiency_task_status, document_content_url,
+    follow_up_task_status, id_prefix, query_task_status, resource_id,
 };
 
 pub use validate::{Issue, IssueSeverity, operation_outcome, validate_resource, validate_value};

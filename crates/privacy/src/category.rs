@@ -84,7 +84,7 @@ impl DataCategory {
             "medication" => Self::Medications,
             "allergy" => Self::Allergies,
             "problem" => Self::Problems,
-            "clinical_note" | "note" => Self::Notes,
+            "clinical_note" | "note" | "scanned_document" => Self::Notes,
             "charge" | "posting" => Self::Billing,
             _ => return None,
         })

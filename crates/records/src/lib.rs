@@ -33,6 +33,7 @@ mod physician_query;
 pub mod postal;
 mod remittance;
 mod roi;
+mod scanned_document;
 mod surveillance_alert;
 mod validation;
 mod write_off;
@@ -74,6 +75,10 @@ pub use remittance::{RemittanceAdvice, RemittanceStatus, UnmatchedPayment};
 pub use roi::{
     Authorization, Consent, ConsentKind, DataUseAgreement, Delivery, Disclosure, LegalBasis,
     ReleaseCategory, RequesterKind, RoiRequest, RoiStatus,
+};
+pub use scanned_document::{
+    DOCUMENT_MEDIA_TYPES, DOCUMENT_TYPES, DocumentStatus, DocumentType, ScannedDocument,
+    document_type,
 };
 pub use surveillance_alert::{ALERT_METHODS, AlertLevel, AlertStatus, SurveillanceAlert};
 pub use validation::{FieldError, Validate, ValidationErrors, Validator};

@@ -34,6 +34,11 @@ pub(crate) fn date() -> Object {
         .build()
 }
 
+/// A scanned document's type (`records::DOCUMENT_TYPES`).
+pub(crate) fn document_type() -> Object {
+    one_of(records::DOCUMENT_TYPES.iter().map(|t| t.code))
+}
+
 /// An instant, RFC 3339.
 pub(crate) fn instant() -> Object {
     ObjectBuilder::new()

@@ -42,6 +42,7 @@ mod charts_api;
 mod claims_api;
 mod codes_api;
 mod csrf;
+mod documents_api;
 mod emergency;
 mod error;
 mod fhir_rest;

@@ -379,6 +379,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::fhir_rest::routes());
     table.extend(crate::review_api::routes());
     table.extend(crate::roi_api::routes());
+    table.extend(crate::documents_api::routes());
+    table.extend(crate::web::documents::routes());
     table.extend(crate::query_api::routes());
     table.extend(crate::task_api::routes());
     table.extend(crate::metrics_api::routes());

@@ -243,6 +243,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0038_review_facts.sql"),
         postgres: include_str!("../migrations/postgres/0038_review_facts.sql"),
     },
+    Migration {
+        version: 39,
+        name: "scanned_documents",
+        sqlite: include_str!("../migrations/sqlite/0039_scanned_documents.sql"),
+        postgres: include_str!("../migrations/postgres/0039_scanned_documents.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

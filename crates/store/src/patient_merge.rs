@@ -31,7 +31,7 @@ use records::{
     Allergy, Charge, Claim, ClinicalNote, Consent, Coverage, Deficiency, Diagnosis, Dictation,
     DictationText, Disclosure, Encounter, EncounterParticipant, FollowUpTask, Immunization,
     Medication, Observation, Patient, PatientGroup, PatientId, PhysicianQuery, Posting, Problem,
-    Procedure, RecordKind, RoiRequest, WriteOffRequest,
+    Procedure, RecordKind, RoiRequest, ScannedDocument, WriteOffRequest,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -68,6 +68,7 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
         of::<Consent>(),
         of::<Dictation>(),
         of::<DictationText>(),
+        of::<ScannedDocument>(),
     ]
 }
 

@@ -5,6 +5,7 @@
 use crate::filter::fold_name;
 use crate::table::{ColType, Column, Table};
 use crate::value::Value;
+use records::ScannedDocument;
 use records::{
     Allergy, Charge, Claim, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
     EncounterParticipant, FollowUpTask, Immunization, Medication, Observation, Organization,
@@ -203,5 +204,11 @@ tables! {
     DictationText => "dictation_texts" unique &[&["dictation_id", "number"]], [
         dictation_id: Int, patient_id: Int, number: Int, kind: Text, text: Text, saved_by: Text,
         saved_at: Timestamp,
+    ];
+    ScannedDocument => "scanned_documents" [
+        patient_id: Int, document_type: Text, service_date: Date, encounter_id: Int, status: Text,
+        title: Text, media_type: Text, pages: Int, size_bytes: Int, content_sha256: Text,
+        content_sha1: Text, thumbnail_sha256: Text, received_at: Timestamp, received_by: Text,
+        indexed_at: Timestamp, indexed_by: Text,
     ];
 }

@@ -234,7 +234,7 @@ pub fn run(
     cmd: DictationCmd,
     json: bool,
 ) -> Result<()> {
-    let audio = AudioStore::in_data_dir(data_dir);
+    let audio = transcription::audio_store::in_data_dir(data_dir);
     let trail = auditor.trail();
     match cmd {
         DictationCmd::Add {

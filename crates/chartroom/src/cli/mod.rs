@@ -9,6 +9,7 @@ mod claims;
 mod codes;
 mod demo;
 mod dictation;
+mod documents;
 mod export;
 mod hl7;
 mod holds;
@@ -94,6 +95,9 @@ enum Command {
     /// Dictation to a signed note: upload, queues, drafts, editing, signing, turnaround.
     #[command(subcommand)]
     Dictation(dictation::DictationCmd),
+    /// Scanned documents: upload to a chart or the indexing queue, list, index, move, export.
+    #[command(subcommand)]
+    Documents(documents::DocumentsCmd),
     /// A patient's accounting of disclosures for the last six years (45 CFR 164.528).
     Disclosures {
         /// The patient (record id or MRN).
@@ -292,6 +296,13 @@ pub fn run(cli: Cli) -> Result<()> {
             &audited::CliAuditor::open(&storage)?,
             &storage.data_dir,
             args,
+            json,
+        ),
+        Command::Documents(cmd) => documents::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            cmd,
             json,
         ),
         Command::Dictation(cmd) => dictation::run(

@@ -9,6 +9,7 @@ mod cli;
 mod codes;
 mod crash;
 mod dictation;
+mod documents;
 mod lifecycle;
 mod lifecycle_crash;
 mod manifests;

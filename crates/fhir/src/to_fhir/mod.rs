@@ -10,12 +10,14 @@
 
 mod claim;
 mod clinical;
+mod document;
 mod group;
 mod task;
 
 pub use claim::charge_claim;
 #[allow(unused_imports)]
 pub(crate) use clinical::*;
+pub use document::{DOCUMENT_CATEGORY, document_content_url};
 pub use task::{
     FOLLOW_UP_KIND, QUERY_PART, RESPONSIBLE, REVIEW_RULE, REVIEW_STATUS, REVIEW_TASK,
     deficiency_task_status, follow_up_task_status, query_task_status,
@@ -54,13 +56,15 @@ pub fn resource_id(kind: &str, id: i64) -> String {
 }
 
 /// The prefix of a record kind's FHIR ids when it shares its FHIR type with another kind:
-/// `problem-` (Condition), `payer-` (Organization), `query-` and `followup-` (Task).
+/// `problem-` (Condition), `payer-` (Organization), `query-` and `followup-` (Task),
+/// `scan-` (DocumentReference: scanned documents beside notes).
 pub fn id_prefix(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "problem" => "problem-",
         "payer" => "payer-",
         "physician_query" => "query-",
         "follow_up_task" => "followup-",
+        "scanned_document" => "scan-",
         _ => return None,
     })
 }

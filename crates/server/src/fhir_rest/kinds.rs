@@ -5,7 +5,8 @@
 //! - A FHIR id maps to exactly one record: `problem-7` is problem 7 beside diagnosis
 //!   Condition `7`, `payer-3` is payer 3 beside facility Organization `3`, `query-7` and
 //!   `followup-7` are a physician query and a follow-up task beside deficiency Task `7`
-//!   (the `fhir` crate's `resource_id` and `id_prefix`); anything else that is not a
+//!   (the `fhir` crate's `resource_id` and `id_prefix`), `scan-7` is scanned document 7
+//!   beside note DocumentReference `7`; anything else that is not a
 //!   positive integer names nothing.
 //! - The route of a type needs the weakest permission among its kinds; each record kind's
 //!   own permission is checked again before it is shown or written (a billing clerk may
@@ -30,6 +31,7 @@ pub(crate) enum Kind {
     Medication,
     Allergy,
     Note,
+    Document,
     Charge,
     Group,
     Deficiency,
@@ -98,6 +100,10 @@ macro_rules! with_record {
                 type $R = records::ClinicalNote;
                 $body
             }
+            K::Document => {
+                type $R = records::ScannedDocument;
+                $body
+            }
             K::Charge => {
                 type $R = records::Charge;
                 $body
@@ -141,6 +147,7 @@ impl Kind {
             Self::Medication => "medication",
             Self::Allergy => "allergy",
             Self::Note => "note",
+            Self::Document => "scanned_document",
             Self::Charge => "charge",
             Self::Group => "group",
             Self::Deficiency => "deficiency",
@@ -292,7 +299,7 @@ pub(crate) const TYPES: &[ResourceType] = &[
     },
     ResourceType {
         name: "DocumentReference",
-        kinds: &[K::Note],
+        kinds: &[K::Note, K::Document],
         read: P::ReadNotes,
         write: Some(P::WriteNotes),
     },

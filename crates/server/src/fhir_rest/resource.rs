@@ -47,6 +47,7 @@ serve_via_to_fhir! {
     records::Medication => |s| Some(s.record.patient_id.0),
     records::Allergy => |s| Some(s.record.patient_id.0),
     records::ClinicalNote => |s| Some(s.record.patient_id.0),
+    records::ScannedDocument => |s| s.record.patient_id.map(|p| p.0),
     records::PatientGroup => |_s| None,
     records::Deficiency => |s| Some(s.record.patient_id.0),
     records::PhysicianQuery => |s| Some(s.record.patient_id.0),

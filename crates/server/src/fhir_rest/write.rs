@@ -146,6 +146,15 @@ pub(crate) fn mapped_kind(mapped: &Mapped) -> Option<Kind> {
 
 /// Refuses a write the user's roles do not cover.
 pub(crate) fn check_write(principal: &Principal, kind: Kind) -> Result<(), FhirError> {
+    if kind == Kind::Document {
+        return Err(FhirError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            super::outcome::OutcomeIssue::error(
+                "not-supported",
+                "scanned documents (DocumentReference/scan-N) are read-only over FHIR: upload, index and move them through /api/documents",
+            ),
+        ));
+    }
     let needed = kind.write_permission();
     if principal.allows(needed) {
         Ok(())

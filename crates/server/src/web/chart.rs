@@ -219,6 +219,7 @@ async fn chart_page(
     } else {
         super::review::chart_section(state, &principal, id).await?
     };
+    let scanned = super::documents::chart_section(state, &principal, id).await?;
     let patient = &chart.summary.patient;
     let title = patient.record.display_name();
     let zone = &state.config.time_zone;
@@ -251,6 +252,7 @@ async fn chart_page(
             zone,
             pages,
         }, &payer_names))
+        (scanned)
         @if !chart.amendments.is_empty() {
             (amendments(zone, &chart.amendments))
         }

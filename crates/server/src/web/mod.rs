@@ -31,6 +31,7 @@ mod coding;
 mod coverage_form;
 pub(crate) mod demographics;
 mod diagnosis_form;
+pub(crate) mod documents;
 mod emergency_review;
 mod encoder;
 mod encounter_form;

@@ -9,6 +9,7 @@ mod chart_page;
 mod claims;
 mod clinical_form;
 mod coverage_form;
+mod documents;
 mod emergency;
 mod encoder;
 mod encounter_form;

@@ -1,7 +1,7 @@
 //! Every bad upload refused with its problem named; good ones measured and kept by checksum.
 
 use transcription::audio::{decode_for_recogniser, wav_bytes};
-use transcription::{AudioError, AudioStore, AudioStoreError, inspect, sha256_hex};
+use transcription::{AudioError, AudioStoreError, inspect, sha256_hex};
 
 /// A tone of `seconds` at `rate` (a stand-in for speech: the checks look at the container).
 pub fn tone(seconds: f64, rate: u32) -> Vec<u8> {
@@ -93,7 +93,7 @@ fn a_damaged_flac_is_named() {
 #[test]
 fn audio_is_kept_by_checksum_and_checked_on_read() {
     let dir = tempfile::tempdir().unwrap();
-    let store = AudioStore::in_data_dir(dir.path());
+    let store = transcription::audio_store::in_data_dir(dir.path());
     let bytes = tone(0.5, 16_000);
     let sha = store.put(&bytes).unwrap();
     assert_eq!(sha, sha256_hex(&bytes));

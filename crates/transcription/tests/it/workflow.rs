@@ -10,9 +10,8 @@ use store::{Actor, AuditFilter, AuditTrail, Clock, Stored};
 use test_support::{TestStore, backend_tests};
 use time::macros::{date, datetime};
 use transcription::{
-    AudioStore, NO_RECOGNISER, NewDictation, NoRecognizer, RecognizeError, Recognizer, Templates,
-    add, audio_of, draft_waiting, parse_queue, queue, read_sections, save_text, show, sign,
-    turnaround,
+    NO_RECOGNISER, NewDictation, NoRecognizer, RecognizeError, Recognizer, Templates, add,
+    audio_of, draft_waiting, parse_queue, queue, read_sections, save_text, show, sign, turnaround,
 };
 
 struct Chart {
@@ -123,7 +122,7 @@ fn new(chart: &Chart, priority: DictationPriority) -> NewDictation {
 fn dictation_to_signed_note(store: &TestStore) {
     let dir = tempfile::tempdir().unwrap();
     let trail = trail(&dir);
-    let audio = AudioStore::in_data_dir(dir.path());
+    let audio = transcription::audio_store::in_data_dir(dir.path());
     let templates = Templates::defaults().unwrap();
     let rules = RuleSet::defaults().unwrap();
     let chart = chart(store);

@@ -44,6 +44,8 @@ fn date_column(kind: Kind, name: &str) -> Option<(&'static str, bool)> {
         (Kind::Medication, "effective") => ("start_at", false),
         (Kind::Allergy, "onset") => ("onset_at", false),
         (Kind::Note, "date") => ("authored_at", false),
+        (Kind::Document, "date") => ("received_at", false),
+        (Kind::Document, "period") => ("service_date", true),
         (Kind::Coverage, "period") => ("effective_start", true),
         (Kind::Charge, "created") => ("service_date", true),
         (Kind::Deficiency | Kind::FollowUp, "authored-on") => ("created_at", false),
@@ -194,6 +196,7 @@ fn has_encounter(kind: Kind) -> bool {
             | Kind::Observation
             | Kind::Medication
             | Kind::Note
+            | Kind::Document
             | Kind::Charge
             | Kind::Deficiency
             | Kind::Query
