@@ -17,8 +17,7 @@ use records::{
 use std::path::{Path, PathBuf};
 use store::{Store, Stored};
 use transcription::{
-    AudioStore, NewDictation, QUEUES, Recognizer, Templates, parse_queue, parse_type,
-    read_sections, type_name,
+    NewDictation, QUEUES, Recognizer, Templates, parse_queue, parse_type, read_sections, type_name,
 };
 
 /// Words the recogniser was less sure of than this are marked for the transcriptionist.
