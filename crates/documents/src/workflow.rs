@@ -463,7 +463,8 @@ fn with_names(
     Ok(out)
 }
 
-/// A chart's documents, newest date of service first; audited as one read of the chart.
+/// A chart's documents, newest date of service first (`NotFound` for no such chart);
+/// audited as one read of the chart.
 pub fn for_patient(
     store: &Store,
     trail: &AuditTrail,
@@ -472,6 +473,7 @@ pub fn for_patient(
 ) -> Result<Vec<Stored<ScannedDocument>>, Error> {
     Ok(trail.write(store, |audited| {
         let mut tx = audited.records();
+        let _: Stored<Patient> = tx.get(patient.0)?;
         let documents: Vec<Stored<ScannedDocument>> = tx.select(
             "patient_id = ?",
             &[store::Value::Int(patient.0)],
