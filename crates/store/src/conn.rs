@@ -5,6 +5,7 @@
 //! ON CONFLICT, CAST(... AS BIGINT) around SUM), so the same text runs on both.
 
 use crate::error::Result;
+use crate::row_de::CellValue;
 use crate::value::{Row, Value};
 
 /// Which SQL engine is behind a connection, for the few statements that differ.
@@ -30,5 +31,20 @@ pub trait Conn {
     /// The first row of a query, if any.
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Runs a query and hands each row's cells to `row`, borrowed, in turn: a backend
+    /// that can lend its row buffer (SQLite) allocates nothing per row.
+    fn query_cells(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        row: &mut dyn FnMut(&[CellValue<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        for values in self.query(sql, params)? {
+            let cells: Vec<CellValue<'_>> = values.0.iter().map(CellValue::from).collect();
+            row(&cells)?;
+        }
+        Ok(())
     }
 }

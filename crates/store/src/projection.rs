@@ -62,17 +62,21 @@ impl Tx<'_> {
             R::TABLE
         );
         let id_at = columns.iter().position(|c| c.name == "id");
-        self.query(&sql, params)?
-            .iter()
-            .map(|row| {
-                P::deserialize(crate::row_de::row_fields(&columns, &row.0)).map_err(|e| {
-                    Error::Corrupt {
-                        kind: R::KIND,
-                        id: id_at.and_then(|at| row.get(at).as_int()).unwrap_or(0),
-                        message: e.to_string(),
-                    }
-                })
-            })
-            .collect()
+        let mut out = Vec::new();
+        // Each row is read from the backend's cells as lent, not materialised first.
+        self.query_cells(&sql, params, &mut |cells| {
+            let read = P::deserialize(crate::row_de::cell_fields(&columns, cells.iter().copied()))
+                .map_err(|e| Error::Corrupt {
+                    kind: R::KIND,
+                    id: match id_at.and_then(|at| cells.get(at)) {
+                        Some(crate::row_de::CellValue::Int(id)) => *id,
+                        _ => 0,
+                    },
+                    message: e.to_string(),
+                })?;
+            out.push(read);
+            Ok(())
+        })?;
+        Ok(out)
     }
 }

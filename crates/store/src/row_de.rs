@@ -12,10 +12,48 @@ use serde::de::value::{BorrowedStrDeserializer, Error, MapDeserializer};
 use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
+/// A column's value as read, borrowed: from a `Value` of a materialised row, or straight
+/// from the database's row buffer (`Conn::query_cells`), so a pass over many rows does
+/// not allocate a string per text cell.
+#[derive(Clone, Copy, Debug)]
+pub enum CellValue<'a> {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Int(i64),
+    /// A double.
+    Real(f64),
+    /// Text.
+    Text(&'a str),
+    /// A boolean.
+    Bool(bool),
+    /// A calendar date.
+    Date(time::Date),
+    /// An instant.
+    Timestamp(time::OffsetDateTime),
+    /// A JSON document.
+    Json(&'a serde_json::Value),
+}
+
+impl<'a> From<&'a Value> for CellValue<'a> {
+    fn from(value: &'a Value) -> Self {
+        match value {
+            Value::Null => Self::Null,
+            Value::Int(n) => Self::Int(*n),
+            Value::Real(x) => Self::Real(*x),
+            Value::Text(text) => Self::Text(text),
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Date(date) => Self::Date(*date),
+            Value::Timestamp(at) => Self::Timestamp(*at),
+            Value::Json(json) => Self::Json(json),
+        }
+    }
+}
+
 /// One column's value, with the type the mapping declared for it.
 #[derive(Clone, Copy)]
 pub(crate) struct Cell<'de> {
-    value: &'de Value,
+    value: CellValue<'de>,
     ty: ColType,
 }
 
@@ -23,6 +61,14 @@ pub(crate) struct Cell<'de> {
 pub(crate) fn row_fields<'de>(
     columns: &'de [Column],
     values: &'de [Value],
+) -> MapDeserializer<'de, impl Iterator<Item = (&'static str, Cell<'de>)>, Error> {
+    cell_fields(columns, values.iter().map(CellValue::from))
+}
+
+/// As [`row_fields`], over borrowed cells.
+pub(crate) fn cell_fields<'de>(
+    columns: &'de [Column],
+    values: impl Iterator<Item = CellValue<'de>>,
 ) -> MapDeserializer<'de, impl Iterator<Item = (&'static str, Cell<'de>)>, Error> {
     MapDeserializer::new(columns.iter().zip(values).map(|(column, value)| {
         (
@@ -52,24 +98,24 @@ impl<'de> Deserializer<'de> for Cell<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
-            Value::Null => visitor.visit_unit(),
-            Value::Int(n) => visitor.visit_i64(*n),
-            Value::Real(x) => visitor.visit_f64(*x),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Text(text) if self.ty == ColType::Json => {
+            CellValue::Null => visitor.visit_unit(),
+            CellValue::Int(n) => visitor.visit_i64(n),
+            CellValue::Real(x) => visitor.visit_f64(x),
+            CellValue::Bool(b) => visitor.visit_bool(b),
+            CellValue::Text(text) if self.ty == ColType::Json => {
                 let mut json = serde_json::Deserializer::from_str(text);
                 json.deserialize_any(visitor).map_err(json_error)
             }
-            Value::Text(text) => visitor.visit_borrowed_str(text),
-            Value::Date(date) => visitor.visit_string(date_text(*date)),
-            Value::Timestamp(at) => visitor.visit_string(instant_text(*at)),
-            Value::Json(json) => json.deserialize_any(visitor).map_err(json_error),
+            CellValue::Text(text) => visitor.visit_borrowed_str(text),
+            CellValue::Date(date) => visitor.visit_string(date_text(date)),
+            CellValue::Timestamp(at) => visitor.visit_string(instant_text(at)),
+            CellValue::Json(json) => json.deserialize_any(visitor).map_err(json_error),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.value {
-            Value::Null => visitor.visit_none(),
+            CellValue::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
@@ -89,15 +135,15 @@ impl<'de> Deserializer<'de> for Cell<'de> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.value {
-            Value::Text(text) if self.ty != ColType::Json => {
+            CellValue::Text(text) if self.ty != ColType::Json => {
                 visitor.visit_enum(BorrowedStrDeserializer::new(text))
             }
-            Value::Text(text) => {
+            CellValue::Text(text) => {
                 let mut json = serde_json::Deserializer::from_str(text);
                 json.deserialize_enum(name, variants, visitor)
                     .map_err(json_error)
             }
-            Value::Json(json) => json
+            CellValue::Json(json) => json
                 .deserialize_enum(name, variants, visitor)
                 .map_err(json_error),
             _ => self.deserialize_any(visitor),

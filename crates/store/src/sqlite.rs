@@ -6,6 +6,7 @@
 
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
+use crate::row_de::CellValue;
 use crate::value::{Row, Value, date_text, instant_text};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Transaction};
@@ -334,6 +335,46 @@ impl Conn for SqliteTx<'_> {
             out.push(Row(values));
         }
         Ok(out)
+    }
+
+    fn query_cells(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        row: &mut dyn FnMut(&[CellValue<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        /// Rows of up to this many columns are lent from the stack.
+        const WIDE: usize = 16;
+        let mut statement = self.tx.prepare_cached(sql)?;
+        let n_columns = statement.column_count();
+        let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(read) = rows.next()? {
+            let mut cells = [CellValue::Null; WIDE];
+            let mut wide = Vec::new();
+            let cells: &mut [CellValue<'_>] = if n_columns <= WIDE {
+                &mut cells[..n_columns]
+            } else {
+                wide.resize(n_columns, CellValue::Null);
+                &mut wide
+            };
+            for (idx, cell) in cells.iter_mut().enumerate() {
+                *cell = match read.get_ref(idx)? {
+                    ValueRef::Null => CellValue::Null,
+                    ValueRef::Integer(n) => CellValue::Int(n),
+                    ValueRef::Real(x) => CellValue::Real(x),
+                    ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+                        CellValue::Text(std::str::from_utf8(bytes).map_err(|e| {
+                            Error::Database(format!(
+                                "column {} of a row of `{sql}` is not UTF-8 text: {e}",
+                                idx + 1
+                            ))
+                        })?)
+                    }
+                };
+            }
+            row(cells)?;
+        }
+        Ok(())
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {

@@ -189,6 +189,16 @@ impl<'a> Tx<'a> {
         self.conn.query(sql, params)
     }
 
+    /// Runs a query and hands each row's cells to `row`, borrowed (see `Conn::query_cells`).
+    pub(crate) fn query_cells(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        row: &mut dyn FnMut(&[crate::row_de::CellValue<'_>]) -> Result<()>,
+    ) -> Result<()> {
+        self.conn.query_cells(sql, params, row)
+    }
+
     fn check_references<R: Table>(&mut self, values: &[Value]) -> Result<()> {
         for (column, value) in R::COLUMNS.iter().zip(values) {
             let (Some((table, kind)), Value::Int(id)) = (referenced_table(column.name), value)
