@@ -302,7 +302,6 @@ impl CodeSets {
                 hierarchy.reverse();
                 let notes = r
                     .notes_with_inheritance(i)
-                    .into_iter()
                     .map(|(from, note)| InheritedNote {
                         from: cm_title(r, from).code,
                         note: note.clone(),

@@ -173,7 +173,6 @@ fn sequence(r: &CmRelease, codes: &mut Vec<(u32, String, bool)>, out: &mut Encod
             };
             let first_refs: Vec<(u32, Vec<(String, String)>)> = r
                 .notes_with_inheritance(na)
-                .into_iter()
                 .filter(|(_, n)| n.kind == NoteKind::CodeFirst)
                 .map(|(f, n)| (f, code_ranges(&n.text)))
                 .collect();

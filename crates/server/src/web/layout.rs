@@ -38,7 +38,11 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
         "/charts",
         "Paper charts",
     );
-    offer(Some(Permission::ReviewChart), "/documents/queue", "Documents");
+    offer(
+        Some(Permission::ReviewChart),
+        "/documents/queue",
+        "Documents",
+    );
     offer(Some(Permission::ReadBilling), "/claims", "Claims");
     offer(Some(Permission::ManageUsers), "/admin/users", "Users");
     offer(Some(Permission::ReadAudit), "/audit", "Audit");
