@@ -42,13 +42,13 @@ pub fn content_store(data_dir: &Path) -> ContentStore {
 #[derive(Debug, Error)]
 pub enum Error {
     /// The upload is not an acceptable document.
-    #[error("{0}")]
+    #[error(transparent)]
     Inspect(#[from] InspectError),
     /// The content could not be kept or read back.
-    #[error("{0}")]
+    #[error(transparent)]
     Content(#[from] ContentStoreError),
     /// The store refused (a bad reference, a stale version, a step not allowed now).
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] store::Error),
 }
 
