@@ -442,12 +442,9 @@ fn with_names(
     for document in documents {
         let (patient_name, mrn) = match document.record.patient_id {
             Some(p) => {
-                if !names.contains_key(&p.0) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = names.entry(p.0) {
                     let stored: Stored<Patient> = tx.get(p.0)?;
-                    names.insert(
-                        p.0,
-                        (stored.record.display_name(), stored.record.mrn.to_string()),
-                    );
+                    slot.insert((stored.record.display_name(), stored.record.mrn.to_string()));
                 }
                 let (n, m) = names.get(&p.0).cloned().unwrap_or_default();
                 (Some(n), Some(m))
@@ -531,7 +528,7 @@ pub fn show(store: &Store, trail: &AuditTrail, who: &AuditEvent, id: i64) -> Res
             patient,
             "scanned document shown",
         ))?;
-        listed.pop().ok_or_else(|| store::Error::NotFound {
+        listed.pop().ok_or(store::Error::NotFound {
             kind: "scanned_document",
             id,
         })
