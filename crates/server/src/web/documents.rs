@@ -14,6 +14,7 @@ use crate::error::WebError;
 use crate::guard::{Access, Entry, Surface, route};
 use crate::state::AppState;
 use axum::Extension;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -241,7 +242,12 @@ struct Uploaded {
     title: Option<String>,
 }
 
-async fn read_upload(mut multipart: Multipart) -> Result<Uploaded, WebError> {
+async fn read_upload(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Uploaded, WebError> {
+    // A body that is no multipart form at all (a wrong or missing boundary) is refused on
+    // the page like any other bad upload, not with axum's plain-text rejection.
+    let mut multipart = multipart.map_err(|e| WebError::bad("file", e.body_text()))?;
     let mut up = Uploaded::default();
     let bad = |e: axum::extract::multipart::MultipartError| WebError::bad("file", e.body_text());
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
@@ -293,7 +299,7 @@ async fn chart_upload_post(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let up = read_upload(multipart).await.map_err(Refusal)?;
     check_token(&state, &principal, &up.token)?;
@@ -306,7 +312,7 @@ async fn chart_upload_post(
 async fn queue_upload_post(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let up = read_upload(multipart).await.map_err(Refusal)?;
     check_token(&state, &principal, &up.token)?;
