@@ -31,7 +31,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
     pub duplicates: f64,
     /// Where the truth of the planted duplicates is written (CSV: which chart duplicates
-    /// which, and how it differs); `demo-duplicates.csv` when absent.
+    /// which, and how it differs); `demo-duplicates.csv` in the data directory when absent.
     #[arg(long, value_name = "FILE")]
     pub truth: Option<std::path::PathBuf>,
 }

@@ -187,12 +187,18 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Demo(args) => demo::run(
-            &storage.open()?,
-            &audited::CliAuditor::open(&storage)?,
-            &args,
-            json,
-        ),
+        Command::Demo(mut args) => {
+            // The truth beside the store it describes, never in whatever directory the
+            // command happened to run from.
+            args.truth
+                .get_or_insert_with(|| storage.data_dir.join("demo-duplicates.csv"));
+            demo::run(
+                &storage.open()?,
+                &audited::CliAuditor::open(&storage)?,
+                &args,
+                json,
+            )
+        }
         Command::Import(args) => import::run(
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,

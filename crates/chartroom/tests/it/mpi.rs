@@ -237,6 +237,10 @@ fn an_import_queues_the_patients_it_brings_twice() {
             "0.05",
         ],
     ));
+    assert!(
+        data.join("demo-duplicates.csv").exists(),
+        "without --truth the truth is written beside the store"
+    );
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../interop/tests/fixtures/synthea-mini/patients.csv");
     let patients = std::fs::read_to_string(&fixture).unwrap();
