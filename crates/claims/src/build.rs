@@ -14,14 +14,15 @@
 //!   modifiers of the procedure each charge bills; at most fifty (loop 2400 repeat).
 
 use crate::claim::{
-    BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
-    RenderingProvider, ServiceLine, Subscriber,
+    BillingProvider, ClaimFiling, Demographics, OtherPayer, PatientParty, PayerParty,
+    ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
 };
 use crate::submitter::street_address;
 use records::{
-    Charge, Consent, ConsentKind, Coverage, CoverageOrder, Diagnosis, DiagnosisRank, Encounter,
-    EncounterClass, EncounterId, EncounterStatus, Organization, OrganizationKind, Patient, Payer,
-    PayerKind, Procedure, Provider, Relationship, ReleaseCategory, RequesterKind,
+    Charge, ClaimKind, Consent, ConsentKind, Coverage, CoverageOrder, Diagnosis, DiagnosisRank,
+    Encounter, EncounterClass, EncounterId, EncounterStatus, Organization, OrganizationKind,
+    Patient, PatientId, Payer, PayerKind, Procedure, Provider, Relationship, ReleaseCategory,
+    RequesterKind,
 };
 use std::fmt;
 use store::{Tx, Value};
@@ -202,6 +203,15 @@ pub(crate) fn build_claim(
     };
 
     restricted_from_plan(tx, &encounter, encounter_id, &mut problems)?;
+    let other_payers = other_payers(
+        tx,
+        (patient_id, &patient),
+        encounter_id,
+        date_of_service,
+        order,
+        side,
+        &mut problems,
+    )?;
 
     let (rendering, attending_organization) = match encounter.attending_id {
         None => {
@@ -260,7 +270,109 @@ pub(crate) fn build_claim(
         patient: patient_party,
         diagnoses,
         lines,
+        other_payers,
     }))
+}
+
+/// The orders billed before `order`: none for the primary.
+fn earlier_orders(order: CoverageOrder) -> &'static [CoverageOrder] {
+    match order {
+        CoverageOrder::Primary => &[],
+        CoverageOrder::Secondary => &[CoverageOrder::Primary],
+        CoverageOrder::Tertiary => &[CoverageOrder::Primary, CoverageOrder::Secondary],
+    }
+}
+
+/// The payers billed before the payer of `order` on this visit, each with its posted
+/// decision (TR3 2320: a claim to a later payer carries every earlier payer's payment and
+/// adjustments). A secondary claim cannot go before the primary's 835 is posted.
+fn other_payers(
+    tx: &mut Tx<'_>,
+    (patient_id, patient): (PatientId, &Patient),
+    encounter_id: EncounterId,
+    date_of_service: time::Date,
+    order: CoverageOrder,
+    side: Side,
+    problems: &mut Problems,
+) -> store::Result<Vec<OtherPayer>> {
+    let earlier = earlier_orders(order);
+    if earlier.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kind = match side {
+        Side::Professional => ClaimKind::Professional,
+        Side::Facility => ClaimKind::Institutional,
+    };
+    let coverages = tx.for_patient::<Coverage>(patient_id.0)?;
+    let claims = crate::lifecycle::claims_of_encounter(tx, encounter_id)?;
+    let mut found = Vec::new();
+    for &prior in earlier {
+        let Some(coverage) = coverages
+            .iter()
+            .filter(|c| c.record.coverage_order == prior && c.record.in_force_on(date_of_service))
+            .min_by_key(|c| c.meta.id)
+        else {
+            problems.add(
+                format!("patient {}", patient_id.0),
+                "coverage",
+                format!(
+                    "no {prior:?} coverage in force on {date_of_service}: a {order:?} claim follows the {prior:?} payer's decision"
+                ),
+            );
+            continue;
+        };
+        let decided = claims
+            .iter()
+            .filter(|c| {
+                c.record.coverage_order == prior
+                    && c.record.kind == kind
+                    && c.record.payer_id == coverage.record.payer_id
+                    && c.record.adjudication.is_some()
+            })
+            .max_by_key(|c| c.meta.id);
+        let Some(decided) = decided else {
+            problems.add(
+                format!("encounter {}", encounter_id.0),
+                "claims",
+                format!(
+                    "the {prior:?} payer's decision is not posted yet (no 835 on its claim): \
+                     the {order:?} claim carries it in loops 2320 and 2430"
+                ),
+            );
+            continue;
+        };
+        let payer = tx.get::<Payer>(coverage.record.payer_id.0)?.record;
+        let party = payer_party(&payer, coverage.record.payer_id.0, problems);
+        let (subscriber, _) = parties(
+            patient,
+            &coverage.record,
+            coverage.meta.id,
+            &payer,
+            problems,
+        );
+        if let (Some(payer), Some(subscriber), Some(adjudication)) =
+            (party, subscriber, decided.record.adjudication.clone())
+        {
+            found.push(OtherPayer {
+                relationship: relationship_code(coverage.record.relationship),
+                subscriber,
+                payer,
+                adjudication,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The individual relationship code (837 SBR02 in loop 2320, PAT01 in 2000C) of the
+/// patient to the subscriber.
+fn relationship_code(relationship: Relationship) -> &'static str {
+    match relationship {
+        Relationship::SelfSubscriber => "18",
+        Relationship::Spouse => "01",
+        Relationship::Child => "19",
+        _ => "G8",
+    }
 }
 
 fn place_of_service(class: EncounterClass, kind: OrganizationKind) -> &'static str {
@@ -339,11 +451,7 @@ fn parties(
             let name = coverage.subscriber_name.clone().unwrap_or_default();
             // Subscriber names are kept as written ("Given Family"); NM1 wants them apart.
             let (given, family) = name.trim().rsplit_once(' ').unwrap_or(("", name.trim()));
-            let relationship = match coverage.relationship {
-                Relationship::Spouse => "01",
-                Relationship::Child => "19",
-                _ => "G8",
-            };
+            let relationship = relationship_code(coverage.relationship);
             let party = demographics.map(|demographics| PatientParty {
                 relationship,
                 family_name: patient.family_name.clone(),

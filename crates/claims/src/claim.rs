@@ -160,6 +160,23 @@ pub struct ProfessionalClaim {
     pub diagnoses: Vec<String>,
     /// Loop 2400.
     pub lines: Vec<ServiceLine>,
+    /// Loops 2320/2330A/2330B (and 2430 on the lines): the payers billed before this one,
+    /// with their decisions, on a secondary or tertiary claim; empty on a primary one.
+    pub other_payers: Vec<OtherPayer>,
+}
+
+/// A payer that adjudicated the claim before the one billed (coordination of benefits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherPayer {
+    /// 2320 SBR02: the patient's relationship to that payer's subscriber (`18` self,
+    /// `01` spouse, `19` child, `G8` other).
+    pub relationship: &'static str,
+    /// 2320 SBR01, SBR03, SBR09 and loop 2330A: that coverage's subscriber.
+    pub subscriber: Subscriber,
+    /// Loop 2330B.
+    pub payer: PayerParty,
+    /// What it decided (2320 CAS and AMT, 2430 SVD and CAS, the 573 dates).
+    pub adjudication: records::ClaimAdjudication,
 }
 
 impl ProfessionalClaim {

@@ -297,6 +297,7 @@ fn write_claim(
         hi.end()?;
     }
     clinician(w, "71", "AT", &claim.attending)?;
+    let matched = crate::coordination::write_other_payers(w, base)?;
     for (idx, line) in base.lines.iter().enumerate() {
         w.segment("LX")
             .int(i64::try_from(idx + 1).unwrap_or(i64::MAX))
@@ -313,6 +314,7 @@ fn write_claim(
             .el("D8")
             .el(&d8(line.service_date))
             .end()?;
+        crate::coordination::write_line_adjudications(w, base, &matched, idx, Some(&line.code))?;
     }
     Ok(())
 }

@@ -22,6 +22,7 @@ mod adjustment_codes;
 mod audited;
 mod build;
 mod claim;
+mod coordination;
 mod implementation_ack;
 mod inbox;
 mod institutional;
@@ -45,9 +46,10 @@ pub use adjustment_codes::{group_description, reason_description, remark_descrip
 pub use audited::{CLAIM_CATEGORIES, audit_claim_change, audit_withheld};
 pub use build::{BuildProblem, build_professional};
 pub use claim::{
-    BillingProvider, ClaimFiling, Demographics, PatientParty, PayerParty, ProfessionalClaim,
-    RenderingProvider, ServiceLine, Subscriber,
+    BillingProvider, ClaimFiling, Demographics, OtherPayer, PatientParty, PayerParty,
+    ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
 };
+pub use coordination::{NextPayer, balance_problems as coordination_problems};
 pub use implementation_ack::{AckNumbers, write_999};
 pub use inbox::{
     BillingWork, billing_work, post_received, receive_remittance, received_remittance,

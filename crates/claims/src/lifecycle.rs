@@ -17,8 +17,8 @@ use crate::professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};
 use crate::remittance::ClaimPayment;
 use crate::submitter::Submitter;
 use records::{
-    Claim, ClaimFrequency, ClaimId, ClaimKind, ClaimStatus, CoverageOrder, EncounterId,
-    ValidationErrors,
+    AdjustmentAmount, Claim, ClaimAdjudication, ClaimFrequency, ClaimId, ClaimKind, ClaimStatus,
+    CoverageOrder, EncounterId, LineAdjudication, ValidationErrors,
 };
 use store::{Actor, ControlKind, Stored, Tx, Value};
 use time::PrimitiveDateTime;
@@ -357,9 +357,10 @@ fn sent(
     Ok(())
 }
 
-/// CARC codes that are the contract at work, not a denial (45: charge exceeds the fee
-/// schedule; 253: sequestration).
-const CONTRACTUAL: &[&str] = &["45", "253"];
+/// CARC codes that are no denial: the contract at work (45: charge exceeds the fee
+/// schedule; 253: sequestration) and, on a later payer's 835, what the earlier payers
+/// already settled (23: the impact of prior payers' adjudication).
+const NOT_DENIALS: &[&str] = &["45", "253", crate::coordination::PRIOR_PAYER_IMPACT];
 
 /// The payer's decision on a claim payment (CLP02, amounts and adjustments).
 fn outcome(payment: &ClaimPayment) -> ClaimStatus {
@@ -378,7 +379,7 @@ fn outcome(payment: &ClaimPayment) -> ClaimStatus {
         .any(|s| s.paid_cents == 0 && s.charge_cents > 0)
         && payment.paid_cents > 0;
     let denied_amount = payment.all_adjustments().any(|a| {
-        a.group != "PR" && !CONTRACTUAL.contains(&a.reason.as_str()) && a.amount_cents > 0
+        a.group != "PR" && !NOT_DENIALS.contains(&a.reason.as_str()) && a.amount_cents > 0
     });
     if line_denied || denied_amount {
         ClaimStatus::PartiallyPaid
@@ -398,19 +399,17 @@ fn order_of(payment: &ClaimPayment) -> Option<CoverageOrder> {
     }
 }
 
-/// Records the payer's decision in `payment` on the claim it answers (the newest claim of
-/// the encounter with the payer, of the order CLP02 names), posted on `posted_on`; `None`
-/// when no stored claim answers it (claims sent before claims were records).
-pub(crate) fn record_adjudication(
+/// The stored claim `payment` answers: the newest claim of the encounter with the payer,
+/// of the kind CLP01 and the order CLP02 name; `None` for claims sent before claims were
+/// records.
+pub(crate) fn answered_claim(
     tx: &mut Tx<'_>,
-    actor: &Actor,
     encounter_id: EncounterId,
     payment: &ClaimPayment,
-    posted_on: time::Date,
 ) -> store::Result<Option<Stored<Claim>>> {
     let order = order_of(payment);
     let kind = parse_control_number(&payment.claim_id).map(|(_, kind)| kind);
-    let Some(stored) = claims_of_encounter(tx, encounter_id)?
+    Ok(claims_of_encounter(tx, encounter_id)?
         .into_iter()
         .filter(|c| {
             c.record.status.is_at_payer()
@@ -418,10 +417,52 @@ pub(crate) fn record_adjudication(
                 && c.record.frequency != ClaimFrequency::Void
                 && order.is_none_or(|o| o == c.record.coverage_order)
         })
-        .max_by_key(|c| c.meta.id)
-    else {
-        return Ok(None);
-    };
+        .max_by_key(|c| c.meta.id))
+}
+
+fn amounts(adjustments: &[crate::remittance::Adjustment]) -> Vec<AdjustmentAmount> {
+    adjustments
+        .iter()
+        .map(|a| AdjustmentAmount {
+            group: a.group.clone(),
+            reason: a.reason.clone(),
+            amount_cents: a.amount_cents,
+        })
+        .collect()
+}
+
+/// The payer's decision as the next payer's claim repeats it; none after a reversal,
+/// whose corrected payment follows.
+fn adjudication_of(payment: &ClaimPayment, remitted_on: time::Date) -> Option<ClaimAdjudication> {
+    (payment.status != "22").then(|| ClaimAdjudication {
+        remitted_on,
+        paid_cents: payment.paid_cents,
+        patient_responsibility_cents: payment.patient_responsibility_cents,
+        adjustments: amounts(&payment.adjustments),
+        lines: payment
+            .services
+            .iter()
+            .map(|s| LineAdjudication {
+                code: s.code.clone(),
+                modifiers: s.modifiers.clone(),
+                charge_cents: s.charge_cents,
+                paid_cents: s.paid_cents,
+                adjustments: amounts(&s.adjustments),
+            })
+            .collect(),
+    })
+}
+
+/// Records the payer's decision in `payment` on `stored`, the claim it answers, posted on
+/// `posted_on` from a remittance dated `remitted_on`.
+pub(crate) fn record_adjudication(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    stored: Stored<Claim>,
+    payment: &ClaimPayment,
+    posted_on: time::Date,
+    remitted_on: time::Date,
+) -> store::Result<Stored<Claim>> {
     let status = outcome(payment);
     let mut adjustments: Vec<(&str, &str, i64)> = Vec::new();
     for a in payment.all_adjustments() {
@@ -436,7 +477,7 @@ pub(crate) fn record_adjudication(
     adjustments.sort_by_key(|a| std::cmp::Reverse(a.2));
     let reasons: Vec<String> = adjustments
         .iter()
-        .filter(|(g, r, _)| *g != "PR" && !CONTRACTUAL.contains(r))
+        .filter(|(g, r, _)| *g != "PR" && !NOT_DENIALS.contains(r))
         .map(|(g, r, _)| {
             let described = reason_description(r).unwrap_or("no description on file");
             format!("{g}-{r}: {described}")
@@ -461,8 +502,8 @@ pub(crate) fn record_adjudication(
             .iter()
             .map(|(g, r, _)| format!("{g}-{r}"))
             .collect(),
+        adjudication: adjudication_of(payment, remitted_on),
         ..record.clone()
     };
     tx.update(actor, stored.meta.id, stored.meta.version, &changed)
-        .map(Some)
 }

@@ -12,6 +12,11 @@
 //! - The stored claim the payment answers (`lifecycle::record_adjudication`) takes the
 //!   payer's decision: paid, denied or partially paid, the payer's claim number, the amounts
 //!   and the adjustment codes with their descriptions.
+//! - When the payer leaves the patient a share and the patient has a next payer on the date
+//!   of service, the claim to that payer is drafted in the same transaction
+//!   (`coordination`), carrying this decision in loops 2320 and 2430.
+//! - CARC 23 (prior payers' impact) on a later payer's 835 is not written off: the earlier
+//!   payers' 835s posted it.
 //! - Adjustments by group: CO, OA and PI are written off as adjustments (reason `CO-45`);
 //!   PR (deductible, coinsurance, copay) is not written off: it stays on the patient's
 //!   balance, and its total is reported.
@@ -47,6 +52,9 @@ pub struct PostReport {
     pub unmatched: Vec<Unmatched>,
     /// Stored claims the payer decided on, with their new status (`claims` ids).
     pub adjudicated: Vec<(i64, records::ClaimStatus)>,
+    /// Claims decided on that leave the patient a share the patient's next payer is billed
+    /// for (coordination of benefits): the decided claim's id and what became of the next.
+    pub next_payer: Vec<(i64, crate::coordination::NextPayer)>,
 }
 
 /// A claim payment that matches no claim.
@@ -116,11 +124,19 @@ pub fn post_remittance(
                 continue;
             }
         };
-        let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
-        let payer_id = charges
-            .iter()
-            .find_map(|(_, c)| c.payer_id)
-            .or(encounter.payer_id);
+        let answered = crate::lifecycle::answered_claim(tx, encounter_id, payment)?;
+        // The payer of the claim answered (a secondary's 835 pays as the secondary), else
+        // the visit's for claims sent before claims were records.
+        let payer_id = match &answered {
+            Some(claim) => Some(claim.record.payer_id),
+            None => {
+                let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
+                charges
+                    .iter()
+                    .find_map(|(_, c)| c.payer_id)
+                    .or(encounter.payer_id)
+            }
+        };
         let Some(payer_id) = payer_id else {
             report.unmatched.push(Unmatched {
                 claim_id: payment.claim_id.clone(),
@@ -167,12 +183,22 @@ pub fn post_remittance(
                 poster.adjustment(charge, adjustment)?;
             }
         }
-        if let Some(claim) =
-            crate::lifecycle::record_adjudication(tx, actor, encounter_id, payment, posted_on)?
-        {
+        if let Some(answered) = answered {
+            let remitted_on = remittance.paid_on.unwrap_or(posted_on);
+            let claim = crate::lifecycle::record_adjudication(
+                tx,
+                actor,
+                answered,
+                payment,
+                posted_on,
+                remitted_on,
+            )?;
             report
                 .adjudicated
                 .push((claim.meta.id, claim.record.status));
+            if let Some(next) = crate::coordination::draft_next_payer(tx, actor, &claim)? {
+                report.next_payer.push((claim.meta.id, next));
+            }
         }
         tx.link_external_id(SOURCE, KIND, &key, encounter_id.0)?;
         report.posted += 1;
@@ -264,6 +290,10 @@ impl Poster<'_, '_, '_> {
     ) -> store::Result<()> {
         if adjustment.group == "PR" {
             self.report.patient_responsibility_cents += adjustment.amount_cents;
+            return Ok(());
+        }
+        if adjustment.reason == crate::coordination::PRIOR_PAYER_IMPACT {
+            // Posted already, from the earlier payer's own 835.
             return Ok(());
         }
         self.report.adjusted_cents += adjustment.amount_cents;

@@ -107,34 +107,26 @@ pub(crate) fn write_837<C>(
             .el(&hhmm)
             .el("CH")
             .end()?;
-        w.segment("NM1")
-            .el("41")
-            .el("2")
-            .el(&submitter.name)
-            .empty()
-            .empty()
-            .empty()
-            .empty()
-            .el("46")
-            .el(&submitter.id)
-            .end()?;
+        nm1(
+            &mut w,
+            "41",
+            Name::Organization(&submitter.name),
+            "46",
+            &submitter.id,
+        )?;
         w.segment("PER")
             .el("IC")
             .el(&submitter.contact)
             .el("TE")
             .el(&submitter.phone)
             .end()?;
-        w.segment("NM1")
-            .el("40")
-            .el("2")
-            .el(&submitter.receiver_name)
-            .empty()
-            .empty()
-            .empty()
-            .empty()
-            .el("46")
-            .el(&submitter.receiver_id)
-            .end()?;
+        nm1(
+            &mut w,
+            "40",
+            Name::Organization(&submitter.receiver_name),
+            "46",
+            &submitter.receiver_id,
+        )?;
         let mut hl = 0u32;
         for claim in batch {
             write_one(&mut w, claim, submitter, &mut hl).map_err(|e| x12::Error {
@@ -180,17 +172,13 @@ pub(crate) fn write_parties(
         w.segment("PRV").el("BI").el("PXC").el(taxonomy).end()?;
     }
     let billing = &claim.billing;
-    w.segment("NM1")
-        .el("85")
-        .el("2")
-        .el(&billing.name)
-        .empty()
-        .empty()
-        .empty()
-        .empty()
-        .el("XX")
-        .el(&billing.npi.to_string())
-        .end()?;
+    nm1(
+        w,
+        "85",
+        Name::Organization(&billing.name),
+        "XX",
+        &billing.npi.to_string(),
+    )?;
     address(w, &billing.address)?;
     w.segment("REF")
         .el("EI")
@@ -220,31 +208,23 @@ pub(crate) fn write_parties(
         .empty()
         .el(filing)
         .end()?;
-    w.segment("NM1")
-        .el("IL")
-        .el("1")
-        .el(&subscriber.family_name)
-        .el(&subscriber.given_name)
-        .empty()
-        .empty()
-        .empty()
-        .el("MI")
-        .el(&subscriber.member_id)
-        .end()?;
+    nm1(
+        w,
+        "IL",
+        Name::Person(&subscriber.family_name, &subscriber.given_name),
+        "MI",
+        &subscriber.member_id,
+    )?;
     if let Some(demographics) = &subscriber.demographics {
         person(w, demographics)?;
     }
-    w.segment("NM1")
-        .el("PR")
-        .el("2")
-        .el(&claim.payer.name)
-        .empty()
-        .empty()
-        .empty()
-        .empty()
-        .el("PI")
-        .el(&claim.payer.id)
-        .end()?;
+    nm1(
+        w,
+        "PR",
+        Name::Organization(&claim.payer.name),
+        "PI",
+        &claim.payer.id,
+    )?;
 
     // 2000C patient, when not the subscriber.
     if let Some(patient) = &claim.patient {
@@ -294,6 +274,7 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
     if let Some(rendering) = &claim.rendering {
         clinician(w, "82", "PE", rendering)?;
     }
+    let matched = crate::coordination::write_other_payers(w, claim)?;
 
     // 2400 service lines.
     for (idx, line) in claim.lines.iter().enumerate() {
@@ -318,8 +299,42 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
             .el("D8")
             .el(&d8(line.service_date))
             .end()?;
+        crate::coordination::write_line_adjudications(w, claim, &matched, idx, None)?;
     }
     Ok(())
+}
+
+/// Who an NM1 names: a person (NM102 `1`, family and given names) or an organization
+/// (NM102 `2`, its name).
+pub(crate) enum Name<'a> {
+    Person(&'a str, &'a str),
+    Organization(&'a str),
+}
+
+/// An NM1 naming `name` as entity `entity` (`85`, `IL`, `PR`, `82` ...) with its id
+/// under `qualifier` (`XX` NPI, `MI` member, `PI` payer, `46` ETIN).
+pub(crate) fn nm1(
+    w: &mut InterchangeWriter,
+    entity: &str,
+    name: Name<'_>,
+    qualifier: &str,
+    id: &str,
+) -> Result<()> {
+    let (kind, last, first) = match name {
+        Name::Person(family, given) => ("1", family, given),
+        Name::Organization(name) => ("2", name, ""),
+    };
+    w.segment("NM1")
+        .el(entity)
+        .el(kind)
+        .el(last)
+        .el(first)
+        .empty()
+        .empty()
+        .empty()
+        .el(qualifier)
+        .el(id)
+        .end()
 }
 
 /// A clinician's NM1 (entity `82` rendering, `71` attending) and PRV (`PE`, `AT`) when
@@ -330,17 +345,13 @@ pub(crate) fn clinician(
     provider_code: &str,
     provider: &RenderingProvider,
 ) -> Result<()> {
-    w.segment("NM1")
-        .el(entity)
-        .el("1")
-        .el(&provider.family_name)
-        .el(&provider.given_name)
-        .empty()
-        .empty()
-        .empty()
-        .el("XX")
-        .el(&provider.npi.to_string())
-        .end()?;
+    nm1(
+        w,
+        entity,
+        Name::Person(&provider.family_name, &provider.given_name),
+        "XX",
+        &provider.npi.to_string(),
+    )?;
     if let Some(taxonomy) = &provider.taxonomy {
         w.segment("PRV")
             .el(provider_code)

@@ -82,6 +82,8 @@ pub struct ProviderAdjustment {
 pub struct Remittance {
     /// BPR02: the total payment, in cents.
     pub payment_cents: i64,
+    /// BPR16: the check issue or EFT effective date, when given.
+    pub paid_on: Option<time::Date>,
     /// TRN02: the check or EFT trace number.
     pub trace: String,
     /// N102 of loop 1000A.
@@ -103,6 +105,7 @@ pub fn read_835(transaction: &Transaction<'_>) -> std::result::Result<Remittance
     }
     let mut remittance = Remittance {
         payment_cents: 0,
+        paid_on: None,
         trace: String::new(),
         payer_name: String::new(),
         payee_name: String::new(),
@@ -122,6 +125,17 @@ pub fn read_835(transaction: &Transaction<'_>) -> std::result::Result<Remittance
             "BPR" => {
                 saw_bpr = true;
                 remittance.payment_cents = cents(2);
+                let date = segment.element(16);
+                if !date.is_empty() {
+                    match x12::parse_d8(date) {
+                        Some(day) => remittance.paid_on = Some(day),
+                        None => errors.push(transaction.error(
+                            idx,
+                            16,
+                            format!("BPR16 {date:?} is not a date (CCYYMMDD)"),
+                        )),
+                    }
+                }
             }
             "TRN" => remittance.trace = segment.element(2).to_owned(),
             "N1" if segment.element(1) == "PR" => {

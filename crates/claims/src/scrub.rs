@@ -106,6 +106,11 @@ pub const RULES: &[Rule] = &[
         source: "ICD-10-PCS release in force (CMS)",
     },
     Rule {
+        id: "cob-balance",
+        description: "a claim to a later payer balances with each earlier payer's decision: the total is its payment and adjustments, and so is each line's charge",
+        source: "837P/837I TR3 loops 2320 (AMT*D, CAS) and 2430 (SVD02, CAS) balancing",
+    },
+    Rule {
         id: "timely-filing",
         description: "the claim goes out within the payer's filing limit from the date of service",
         source: "payer filing limits: Medicare 1 year (42 CFR 424.44); Medicaid and others by contract (ScrubSettings)",
@@ -291,6 +296,9 @@ pub fn claim_edits(
         institutional.is_none(),
         &mut found,
     );
+    for problem in crate::coordination::balance_problems(&built) {
+        found.add("cob-balance", "2320 AMT*D / 2430 SVD02", problem);
+    }
     timely_filing(scrubber, &payer, claim, &mut found);
     duplicates(tx, stored, &mut found)?;
     Ok(found.0)

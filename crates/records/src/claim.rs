@@ -252,6 +252,53 @@ pub struct Claim {
     pub edits: Vec<ClaimEdit>,
     /// Blocking edits let through, with their reasons.
     pub overrides: Vec<EditOverride>,
+    /// How the payer adjudicated it, claim and lines, as its last 835 said (schema 40):
+    /// what a claim to the next payer carries in loops 2320 and 2430.
+    #[serde(default)]
+    pub adjudication: Option<ClaimAdjudication>,
+}
+
+/// One adjustment a payer made (an 835 CAS triplet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjustmentAmount {
+    /// CAS01: `CO`, `PR`, `OA`, `PI` or `CR`.
+    pub group: String,
+    /// The claim adjustment reason code (CARC).
+    pub reason: String,
+    /// In cents; negative amounts increase the payment.
+    pub amount_cents: i64,
+}
+
+/// A payer's decision on one service line (835 loop 2110).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineAdjudication {
+    /// SVC01-2: the procedure or revenue code the payer adjudicated.
+    pub code: String,
+    /// SVC01-3 to -6.
+    pub modifiers: Vec<String>,
+    /// SVC02.
+    pub charge_cents: i64,
+    /// SVC03.
+    pub paid_cents: i64,
+    /// Its CAS adjustments.
+    pub adjustments: Vec<AdjustmentAmount>,
+}
+
+/// A payer's decision on a claim as its 835 gave it (loop 2100): the next payer's claim
+/// repeats it (837 loops 2320, 2330B and 2430).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimAdjudication {
+    /// The remittance's check or EFT date (BPR16), else the day it was posted.
+    #[serde(with = "iso_date")]
+    pub remitted_on: Date,
+    /// CLP04.
+    pub paid_cents: i64,
+    /// CLP05: what the payer left to the patient.
+    pub patient_responsibility_cents: i64,
+    /// Claim-level CAS adjustments.
+    pub adjustments: Vec<AdjustmentAmount>,
+    /// The service lines, as the payer listed them.
+    pub lines: Vec<LineAdjudication>,
 }
 
 fn professional() -> ClaimKind {
@@ -360,6 +407,7 @@ impl Claim {
             adjustment_codes: Vec::new(),
             edits: Vec::new(),
             overrides: Vec::new(),
+            adjudication: None,
         }
     }
 

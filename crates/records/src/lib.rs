@@ -38,7 +38,10 @@ mod surveillance_alert;
 mod validation;
 mod write_off;
 
-pub use claim::{Claim, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus, EditOverride};
+pub use claim::{
+    AdjustmentAmount, Claim, ClaimAdjudication, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus,
+    EditOverride, LineAdjudication,
+};
 pub use clinical::{
     Allergy, AllergyCategory, AllergyCriticality, Immunization, ImmunizationStatus, Medication,
     MedicationStatus, Observation, ObservationValue, Problem, ProblemStatus,

@@ -249,6 +249,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0039_scanned_documents.sql"),
         postgres: include_str!("../migrations/postgres/0039_scanned_documents.sql"),
     },
+    Migration {
+        version: 40,
+        name: "claim_adjudication",
+        sqlite: include_str!("../migrations/sqlite/0040_claim_adjudication.sql"),
+        postgres: include_str!("../migrations/postgres/0040_claim_adjudication.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -170,7 +170,7 @@ tables! {
         service_date: Date, total_cents: Int, paid_cents: Int, patient_responsibility_cents: Int,
         submitted_on: Date, interchange: Int, group_control: Int, transaction_control: Int,
         adjudicated_on: Date, status_reason: Text,
-        adjustment_codes: Json, edits: Json, overrides: Json,
+        adjustment_codes: Json, edits: Json, overrides: Json, adjudication: Json,
     ];
     RoiRequest => "roi_requests" [
         patient_id: Int, requester_kind: Text, requester_name: Text, requester_organization: Text,

@@ -27,5 +27,5 @@ pub use loops::{LoopMap, TransactionKind};
 pub use segment::{Segment, format_cents, parse_cents};
 pub use writer::{
     ControlNumbers, GroupHeader, InterchangeHeader, InterchangeWriter, MAX_CONTROL_NUMBER,
-    SegmentBuilder, Usage, d8,
+    SegmentBuilder, Usage, d8, parse_d8,
 };

@@ -444,3 +444,14 @@ fn hhmm(time: Time) -> String {
 pub fn d8(date: Date) -> String {
     ccyymmdd(date)
 }
+
+/// Reads a `CCYYMMDD` date (a DTP or BPR16 D8), `None` when it is not one.
+pub fn parse_d8(text: &str) -> Option<Date> {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = text[..4].parse().ok()?;
+    let month: u8 = text[4..6].parse().ok()?;
+    let day: u8 = text[6..].parse().ok()?;
+    Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}

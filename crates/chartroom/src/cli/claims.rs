@@ -522,6 +522,21 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
                 for unmatched in &report.unmatched {
                     crate::say!("not matched (work queue): {unmatched}");
                 }
+                for (decided, next) in &report.next_payer {
+                    match next {
+                        claims::NextPayer::Drafted { claim_id, order } => crate::say!(
+                            "claim {decided} leaves the patient a share: {order:?} claim {claim_id} drafted (scrub and submit it)"
+                        ),
+                        claims::NextPayer::NotBuilt { order, problems } => crate::say!(
+                            "claim {decided} leaves the patient a share, but the {order:?} claim cannot be built: {}",
+                            problems
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                    }
+                }
             }
             Ok(())
         }

@@ -76,3 +76,101 @@ fn hospital_stays_and_emergency_visits_are_written_as_837i() {
     assert!(text.contains("*13:A:1*"), "outpatient type of bill");
     assert!(text.contains("~HI*BBR:"), "principal procedure");
 }
+
+/// The primary's decision on every line of `claim`: 80% paid, 15% over the fee schedule
+/// (CO-45), the rest the patient's deductible (PR-1).
+fn primary_decision(claim: &InstitutionalClaim) -> records::ClaimAdjudication {
+    let mut decided = records::ClaimAdjudication {
+        remitted_on: time::macros::date!(2026 - 03 - 20),
+        paid_cents: 0,
+        patient_responsibility_cents: 0,
+        adjustments: Vec::new(),
+        lines: Vec::new(),
+    };
+    for line in &claim.base.lines {
+        let paid = line.charge_cents * 80 / 100;
+        let contract = line.charge_cents * 15 / 100;
+        let deductible = line.charge_cents - paid - contract;
+        let adjustment = |group: &str, reason: &str, amount_cents| records::AdjustmentAmount {
+            group: group.into(),
+            reason: reason.into(),
+            amount_cents,
+        };
+        decided.paid_cents += paid;
+        decided.patient_responsibility_cents += deductible;
+        decided.lines.push(records::LineAdjudication {
+            code: line.code.clone(),
+            modifiers: Vec::new(),
+            charge_cents: line.charge_cents,
+            paid_cents: paid,
+            adjustments: vec![
+                adjustment("CO", "45", contract),
+                adjustment("PR", "1", deductible),
+            ],
+        });
+    }
+    decided
+}
+
+#[test]
+fn a_secondary_837i_carries_the_primary_decision_on_each_revenue_line() {
+    let store = demo_store(60);
+    let (claims, _) = build_each(&store, build_institutional);
+    let mut claim = claims
+        .into_iter()
+        .find(|c| c.inpatient() && c.base.lines.len() > 1)
+        .expect("a hospital stay with several revenue lines");
+    let primary = claim.base.subscriber.clone();
+    claim.base.subscriber.payer_responsibility = 'S';
+    claim.base.other_payers = vec![claims::OtherPayer {
+        relationship: "18",
+        subscriber: primary,
+        payer: claim.base.payer.clone(),
+        adjudication: primary_decision(&claim),
+    }];
+    claim.base.payer = claims::PayerParty {
+        name: "Second Mutual".into(),
+        id: "SECM1".into(),
+    };
+    assert_eq!(
+        claims::coordination_problems(&claim.base),
+        Vec::<String>::new()
+    );
+    let text = write_837i(
+        std::slice::from_ref(&claim),
+        &submitter(),
+        Numbers {
+            interchange: 4002,
+            group: 4002,
+            first_transaction: 4002,
+        },
+        datetime!(2026-03-25 09:00),
+        x12::Delimiters::default(),
+    )
+    .unwrap();
+    keep_for_validator("demo-837i-cob.x12", &text);
+    let interchange = x12::read(&text).unwrap();
+    assert!(
+        interchange.problems.is_empty(),
+        "{:?}",
+        interchange.problems
+    );
+    let segments = &interchange.transactions().next().unwrap().segments;
+    let svd: Vec<&x12::Segment<'_>> = segments.iter().filter(|s| s.id == "SVD").collect();
+    assert_eq!(svd.len(), claim.base.lines.len(), "a 2430 per line");
+    for (line, svd) in claim.base.lines.iter().zip(&svd) {
+        assert_eq!(svd.element(1), claim.base.other_payers[0].payer.id);
+        assert_eq!(svd.element(4), line.code, "SVD04 is the revenue code");
+        assert_eq!(
+            svd.cents(2).unwrap(),
+            line.charge_cents * 80 / 100,
+            "SVD02 the primary's payment"
+        );
+    }
+    let sbr: Vec<&str> = segments
+        .iter()
+        .filter(|s| s.id == "SBR")
+        .map(|s| s.element(1))
+        .collect();
+    assert_eq!(sbr, ["S", "P"], "2000B the secondary, 2320 the primary");
+}

@@ -6,6 +6,7 @@
 
 mod acknowledgments;
 mod build;
+mod coordination;
 mod inbox;
 mod institutional;
 mod lifecycle;
