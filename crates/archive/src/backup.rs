@@ -5,7 +5,9 @@
 //! (4 bytes, big-endian), the manifest (JSON), then one zstd stream of the files the
 //! manifest lists, in its order: the database copy (`chartroom.db`, from SQLite's online
 //! backup; or `chartroom.pgdump`, `pg_dump`'s custom format) and the data directory's own
-//! files (the audit key, the authenticator key, facility settings, imported code sets).
+//! files (the audit key, the authenticator key, facility settings, imported code sets,
+//! archived charts, and the content stores: scanned pages in `documents/`, dictation audio
+//! in `audio/`, each file named by its SHA-256).
 //!
 //! Invariants:
 //! - The backup is written beside its destination and renamed into place when complete:
@@ -16,6 +18,9 @@
 //!   failure removes it, so nothing is ever half restored.
 //! - The live audit head and checkpoint files are not copied: the restored head is the
 //!   manifest's, sealed again under the restored audit key.
+//! - A content file is backed up and restored only when its bytes hash to its name, and
+//!   only with every content file the copy's records name: a backup never carries a
+//!   damaged scanned page or recording, nor restores records whose files stayed behind.
 
 use crate::error::{Error, Result, file_error};
 use crate::sealed::{BackupKey, OpenReader, SealWriter};
@@ -24,7 +29,7 @@ use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use store::{AuditTail, Location, SnapshotFacts, Store, TableCount};
+use store::{AuditTail, ContentRef, Location, SnapshotFacts, Store, TableCount};
 use time::OffsetDateTime;
 
 /// The manifest's format name.
@@ -64,6 +69,21 @@ pub struct Manifest {
     pub audit_head: Option<AuditTail>,
     /// The files, in the order their bytes follow.
     pub files: Vec<FileEntry>,
+    /// The content stores' files among them, per folder (absent from backups taken before
+    /// they were counted).
+    #[serde(default)]
+    pub content: Vec<ContentCount>,
+}
+
+/// How many files (and bytes) of one content store a backup holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentCount {
+    /// The folder (`documents`, `audio`).
+    pub folder: String,
+    /// Its files.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
 }
 
 impl Manifest {
@@ -155,14 +175,16 @@ fn private_file(path: &Path) -> Result<File> {
 
 /// Files of the data directory that belong in a backup beside the database copy: every
 /// regular file except the live database and its journals, the audit head and checkpoint
-/// (the manifest's head replaces them) and temporary files.
+/// (the manifest's head replaces them) and temporary files, at any depth (the content
+/// stores write `.<sha>.partial` beside the file they become).
 fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     fn skipped(name: &str) -> bool {
         name.starts_with(store::SQLITE_FILE)
             || name == store::AUDIT_HEAD_FILE
             || name == store::AUDIT_CHECKPOINT_FILE
-            || name.starts_with('.')
-            || name.ends_with(".tmp")
+    }
+    fn temporary(name: &str) -> bool {
+        name.starts_with('.') || name.ends_with(".tmp") || name.ends_with(".partial")
     }
     fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
         let entries = match std::fs::read_dir(dir) {
@@ -177,7 +199,7 @@ fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         }
         names.sort();
         for name in names {
-            if prefix.is_empty() && skipped(&name) {
+            if temporary(&name) || (prefix.is_empty() && skipped(&name)) {
                 continue;
             }
             let path = dir.join(&name);
@@ -210,6 +232,71 @@ fn digest_file(path: &Path) -> Result<(u64, String)> {
         bytes += n as u64;
     }
     Ok((bytes, hex::encode(hasher.finalize())))
+}
+
+/// The content folders (from the columns that name their files).
+fn content_folders() -> impl Iterator<Item = &'static str> {
+    let mut folders: Vec<&str> = store::CONTENT_COLUMNS.iter().map(|c| c.2).collect();
+    folders.dedup();
+    folders.into_iter()
+}
+
+/// The SHA-256 a content file's path names (`documents/ab/ab12...`), if it is one.
+fn content_name(path: &str) -> Option<&str> {
+    let (folder, rest) = path.split_once('/')?;
+    let (shard, sha) = rest.split_once('/')?;
+    (content_folders().any(|f| f == folder) && sha.starts_with(shard) && shard.len() == 2)
+        .then_some(sha)
+}
+
+/// A content file whose bytes do not hash to its name, described for the person told.
+fn damaged_content(entry: &FileEntry, digest: &str, where_: &str) -> Option<String> {
+    let sha = content_name(&entry.name)?;
+    (sha != digest).then(|| {
+        format!(
+            "{}: content file in {where_} is damaged: its bytes hash to {digest}, not to its name; put it back from an earlier backup",
+            entry.name
+        )
+    })
+}
+
+/// Checks that every content file hashes to its name and that every file the records
+/// name is there; counts the content files per folder.
+fn check_content(
+    files: &[FileEntry],
+    named: &[ContentRef],
+    where_: &str,
+) -> std::result::Result<Vec<ContentCount>, Vec<String>> {
+    let mut problems: Vec<String> = files
+        .iter()
+        .filter_map(|f| damaged_content(f, &f.sha256, where_))
+        .collect();
+    let listed: std::collections::HashSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    for reference in named {
+        let path = reference.path();
+        if !listed.contains(path.as_str()) {
+            problems.push(format!(
+                "{path}: the records name this content file but {where_} has none (a scanned document or recording without its file)"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(content_folders()
+        .map(|folder| {
+            let prefix = format!("{folder}/");
+            let (files, bytes) = files
+                .iter()
+                .filter(|f| f.name.starts_with(&prefix) && content_name(&f.name).is_some())
+                .fold((0, 0), |(n, b), f| (n + 1, b + f.bytes));
+            ContentCount {
+                folder: folder.to_owned(),
+                files,
+                bytes,
+            }
+        })
+        .collect())
 }
 
 /// Takes a backup of `store` (and of the files in `data_dir`) into `out`, which must not
@@ -253,6 +340,8 @@ pub fn backup(
             sha256,
         });
     }
+    let content = check_content(&files, &facts.content, "the live data directory")
+        .map_err(Error::NotBackedUp)?;
     let manifest = Manifest {
         format: FORMAT.into(),
         created_at: now,
@@ -262,6 +351,7 @@ pub fn backup(
         counts: facts.counts,
         audit_head: facts.audit_tail,
         files,
+        content,
     };
     let partial = sibling(out, "partial");
     let mut partial_cleanup = Cleanup(Some(partial.clone()));
@@ -550,6 +640,9 @@ fn unpack<R: Read>(reader: OpenReader<R>, manifest: &Manifest, staging: &Path) -
                 entry.name, entry.sha256
             )]));
         }
+        if let Some(problem) = damaged_content(entry, &digest, "the backup") {
+            return Err(Error::Verification(vec![problem]));
+        }
         let file = out
             .into_inner()
             .map_err(|e| file_error(&target, e.error()))?;
@@ -591,6 +684,9 @@ fn compare(manifest: &Manifest, facts: &SnapshotFacts) -> Vec<String> {
         if manifest.rows_of(&found.table).is_none() {
             failures.push(format!("table {} is not in the manifest", found.table));
         }
+    }
+    if let Err(problems) = check_content(&manifest.files, &facts.content, "the backup") {
+        failures.extend(problems);
     }
     if facts.audit_tail != manifest.audit_head {
         failures.push(format!(
@@ -645,3 +741,6 @@ fn verify_audit(tail: &AuditTail, staging: &Path, store: &Store) -> Result<u64> 
         Err(tamper) => Err(Error::Verification(vec![format!("audit chain: {tamper}")])),
     }
 }
+
+#[cfg(test)]
+mod tests;

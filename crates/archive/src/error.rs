@@ -25,6 +25,10 @@ pub enum Error {
     /// The restored copy failed a check; nothing was restored.
     #[error("the restored copy failed its checks, so nothing was restored:\n  {}", .0.join("\n  "))]
     Verification(Vec<String>),
+    /// The data directory failed a check, so no backup was written (a content file that
+    /// does not hash to its name, or one the records name that is missing).
+    #[error("no backup was written:\n  {}", .0.join("\n  "))]
+    NotBackedUp(Vec<String>),
     /// The manifest inside the backup is unusable.
     #[error("the backup's manifest is unusable: {0}")]
     Manifest(String),

@@ -38,8 +38,8 @@ pub use archival::{
     archive_eligible, read_archived, read_archived_audited, restore_chart,
 };
 pub use backup::{
-    BackendKind, BackupReport, FileEntry, Manifest, RestoreReport, backup, inspect, restore,
-    restore_postgres,
+    BackendKind, BackupReport, ContentCount, FileEntry, Manifest, RestoreReport, backup, inspect,
+    restore, restore_postgres,
 };
 pub use destruction::{approve_destruction, request_destruction};
 pub use error::{Error, Refusal, Result};

@@ -91,7 +91,10 @@ pub use security::{
     ApiToken, GrantReview, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
     normalize_username,
 };
-pub use snapshot::{AuditTail, IntegrityProblems, SnapshotFacts, TableCount, sqlite_file_facts};
+pub use snapshot::{
+    AuditTail, CONTENT_COLUMNS, ContentRef, IntegrityProblems, SnapshotFacts, TableCount,
+    sqlite_file_facts,
+};
 pub use stats::{AccountBalance, Stats};
 pub use table::{ColType, Column, Table};
 pub use tx::{Actor, Deletion, Meta, Stored, Tx};

@@ -29,7 +29,37 @@ pub struct SnapshotFacts {
     pub counts: Vec<TableCount>,
     /// The newest audit entry in the copy, if the log has any.
     pub audit_tail: Option<AuditTail>,
+    /// The content files the copy's records name (scanned pages and their thumbnails,
+    /// dictation audio), so a backup can check it carries each and a restore that each
+    /// came back.
+    pub content: Vec<ContentRef>,
 }
+
+/// A content file a record names: its folder of the data directory and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ContentRef {
+    /// The content store's folder (`documents`, `audio`).
+    pub folder: String,
+    /// The file's SHA-256 (its name).
+    pub sha256: String,
+}
+
+impl ContentRef {
+    /// Its path in the data directory, `/`-separated (`documents/ab/ab12...`), as a backup
+    /// manifest lists it.
+    pub fn path(&self) -> String {
+        let shard = self.sha256.get(..2).unwrap_or_default();
+        format!("{}/{shard}/{}", self.folder, self.sha256)
+    }
+}
+
+/// The columns naming content files, by table, with the folder they are kept in. Records
+/// name their files by SHA-256 only; this is where the names lead.
+pub const CONTENT_COLUMNS: &[(&str, &str, &str)] = &[
+    ("scanned_documents", "content_sha256", "documents"),
+    ("scanned_documents", "thumbnail_sha256", "documents"),
+    ("dictations", "audio_sha256", "audio"),
+];
 
 /// The number of rows in one table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,9 +195,28 @@ fn facts(conn: &mut dyn Conn) -> Result<SnapshotFacts> {
             mac: row.text(1).unwrap_or_default().to_owned(),
             entries: row.int(2),
         });
+    let mut content = Vec::new();
+    for (table, column, folder) in CONTENT_COLUMNS {
+        // A copy from before the table's migration names none.
+        if !counts.iter().any(|c| c.table == *table) {
+            continue;
+        }
+        let sql = format!("SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL");
+        for row in conn.query(&sql, &[])? {
+            if let Some(sha) = row.text(0) {
+                content.push(ContentRef {
+                    folder: (*folder).to_owned(),
+                    sha256: sha.to_owned(),
+                });
+            }
+        }
+    }
+    content.sort();
+    content.dedup();
     Ok(SnapshotFacts {
         schema_version,
         counts,
         audit_tail,
+        content,
     })
 }

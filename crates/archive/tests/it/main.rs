@@ -4,6 +4,7 @@
 
 mod archival;
 mod backup;
+mod content;
 mod destruction;
 mod paper;
 mod retention;

@@ -250,6 +250,17 @@ fn describe(manifest: &archive::Manifest) {
             )
         ),
     );
+    if !manifest.content.is_empty() {
+        let folders: Vec<String> = manifest
+            .content
+            .iter()
+            .map(|c| format!("{} {} files ({})", c.folder, c.files, megabytes(c.bytes)))
+            .collect();
+        crate::say!(
+            "Content files, each checked against its SHA-256: {}.",
+            folders.join(", ")
+        );
+    }
 }
 
 /// Restores a backup into a new data directory (`--data-dir`), or a PostgreSQL backup into

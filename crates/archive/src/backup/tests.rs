@@ -1,0 +1,57 @@
+//! A backup file that carries a damaged content file (written here by hand, since
+//! `backup` refuses to write one) is refused by a restore naming the file.
+
+use super::*;
+
+#[test]
+fn a_content_file_that_does_not_hash_to_its_name_is_refused_by_restore() {
+    let tmp = tempfile::tempdir().unwrap();
+    let live = tmp.path().join("live");
+    let store = Store::open(
+        &Location::DataDir(live.clone()),
+        std::sync::Arc::new(store::SystemClock),
+    )
+    .unwrap();
+    let copy = tmp.path().join("copy.db");
+    let facts = store.snapshot_to(&copy).unwrap();
+    let named = content_store::sha256_hex(b"page one");
+    let damaged = tmp.path().join("damaged");
+    std::fs::write(&damaged, b"page two").unwrap();
+    let content_path = format!("documents/{}/{named}", &named[..2]);
+    let sources = vec![
+        (SQLITE_COPY.to_owned(), copy.clone()),
+        (content_path.clone(), damaged.clone()),
+    ];
+    let files = sources
+        .iter()
+        .map(|(name, path)| {
+            let (bytes, sha256) = digest_file(path).unwrap();
+            FileEntry {
+                name: name.clone(),
+                bytes,
+                sha256,
+            }
+        })
+        .collect();
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        created_at: test_support::test_epoch(),
+        chartroom_version: "test".into(),
+        backend: BackendKind::Sqlite,
+        schema_version: facts.schema_version,
+        counts: facts.counts,
+        audit_head: facts.audit_tail,
+        files,
+        content: Vec::new(),
+    };
+    let key = BackupKey::generate().unwrap();
+    let file = tmp.path().join("crafted.backup");
+    write_sealed(private_file(&file).unwrap(), &key, &manifest, &sources).unwrap();
+    let target = tmp.path().join("restored");
+    let error = restore(&file, &key, &target).unwrap_err().to_string();
+    assert!(
+        error.contains(&content_path) && error.contains("content file in the backup is damaged"),
+        "{error}"
+    );
+    assert!(!target.exists());
+}
