@@ -1,6 +1,7 @@
 //! Population-query bench: loads the gen.py CSVs from `CHARTROOM_BENCH_DIR`, checks the
 //! exact answers of Q1-Q4 (../shared/bench/QUERIES.md) and prints, for each, the median of
-//! five hot runs, then two 10,000-patient lists, plus load time and resident memory. Skips with a message if the
+//! five hot runs, then two time series (a daily count, ZIP3 by MMWR week) and two
+//! 10,000-patient lists, plus load time and resident memory. Skips with a message if the
 //! directory is not set, so `cargo bench` works on a fresh clone.
 
 use std::path::PathBuf;
@@ -216,6 +217,20 @@ fn main() {
             ])
     });
     all_ok &= time_query(&engine, "Q4", Q4, |t| t.rows.len() == 44_929);
+    // Time series (issue 17): every day or MMWR week of the dates asked gets a row.
+    all_ok &= time_query(
+        &engine,
+        "daily series",
+        "count immunizations where cvx in flu and status = completed and date > 2025-01-01 and date <= 2026-01-01 group by day(date)",
+        |t| t.rows.len() == 365,
+    );
+    all_ok &= time_query(
+        &engine,
+        "zip3 by MMWR week",
+        "count immunizations where cvx in flu and status = completed and date >= 2025-01-05 and date <= 2026-01-03 group by zip3, mmwr_week(date)",
+        // MMWR weeks 2 to 53 of 2025, for every ZIP3 with a dose in them.
+        |t| !t.rows.is_empty() && t.rows.len() % 52 == 0,
+    );
     all_ok &= time_lists(&engine);
     write_costs(&engine);
     // Extra queries to time, one per line, for profiling a change.

@@ -357,9 +357,9 @@ impl EventTable {
         });
     }
 
-    /// Earliest and latest row date (`(0, 0)` when empty).
-    pub(crate) fn date_span(&self) -> (i32, i32) {
-        self.date_span.unwrap_or((0, 0))
+    /// The first and last dates of the table's rows, `None` when it has none.
+    pub(crate) fn date_span(&self) -> Option<(i32, i32)> {
+        self.date_span
     }
 
     fn note_code(&mut self, code: u32, patient: u32) {

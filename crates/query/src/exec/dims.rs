@@ -3,7 +3,7 @@
 //! the result.
 
 use crate::day;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::EventKind;
 use crate::facts::{EncounterClass, ImmunizationStatus, Sex};
 use crate::lang::ast::{Band, Dimension, Period};
@@ -11,6 +11,20 @@ use crate::table::Cell;
 
 use super::filter::Ctx;
 use super::group::GroupRow;
+
+/// At most this many periods in a zero-filled series (a century of days): an open date
+/// bound over data with a stray date decades off would otherwise ask for millions of rows.
+const MAX_SERIES_PERIODS: i64 = 36_600;
+
+/// The dates time groupings cover, as day numbers (inclusive).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    /// The dates rows can have: the table's date range cut by the filter's window.
+    pub(crate) rows: (i32, i32),
+    /// The dates asked: the filter's window where it is bounded, the table's dates where
+    /// it is not; empty (`lo > hi`) when the table has no rows and the window is open.
+    pub(crate) asked: (i32, i32),
+}
 
 /// A compiled dimension.
 pub(crate) enum DimEval {
@@ -49,14 +63,9 @@ fn band_label(band: &Band) -> String {
 }
 
 impl DimEval {
-    /// Compiles a dimension; `span` bounds the dates of the rows that can reach grouping
-    /// (the table's date range cut by the filter's date window), which makes time
-    /// groupings dense.
-    pub(crate) fn compile(
-        ctx: &Ctx<'_>,
-        dimension: &Dimension,
-        span: (i32, i32),
-    ) -> Result<DimEval> {
+    /// Compiles a dimension; `span` bounds the dates of the rows that can reach grouping,
+    /// which makes time groupings dense, and gives the dates a series covers.
+    pub(crate) fn compile(ctx: &Ctx<'_>, dimension: &Dimension, span: &Span) -> Result<DimEval> {
         Ok(match dimension {
             Dimension::AgeBand(bands) => {
                 let as_of = ctx.as_of_ymd("age_band")?;
@@ -84,9 +93,37 @@ impl DimEval {
             Dimension::Sex => DimEval::Sex,
             Dimension::Zip3 => DimEval::Zip3,
             Dimension::Zip => DimEval::Zip,
+            Dimension::Period(period) if period.is_series() => {
+                // A series covers the dates asked, not only those with rows: the
+                // filter's window where it is bounded, the data's dates where not.
+                let (lo, hi) = span.asked;
+                if lo > hi {
+                    DimEval::Period {
+                        period: *period,
+                        first: 0,
+                        count: 0,
+                    }
+                } else {
+                    let first = day::period_number(lo, *period);
+                    let count = day::period_number(hi, *period) - first + 1;
+                    if count > MAX_SERIES_PERIODS {
+                        return Err(Error::Unanswerable(format!(
+                            "a series by {} from {} to {} has {count} periods, more than the {MAX_SERIES_PERIODS} a series may have; bound the dates (date >= ..., date < ...)",
+                            period.word(),
+                            day::iso(lo),
+                            day::iso(hi),
+                        )));
+                    }
+                    DimEval::Period {
+                        period: *period,
+                        first,
+                        count: u64::try_from(count).unwrap_or(0),
+                    }
+                }
+            }
             Dimension::Period(period) => {
-                let first = day::period_number(span.0, *period);
-                let last = day::period_number(span.1, *period).max(first);
+                let first = day::period_number(span.rows.0, *period);
+                let last = day::period_number(span.rows.1, *period).max(first);
                 let count = u64::try_from(last - first + 1).unwrap_or(1);
                 DimEval::Period {
                     period: *period,
@@ -105,6 +142,14 @@ impl DimEval {
                 DimEval::Aging(bands.clone())
             }
         })
+    }
+
+    /// The number of parts of a zero-filled series dimension (every one gets a row).
+    pub(crate) fn series_count(&self) -> Option<u64> {
+        match self {
+            DimEval::Period { period, count, .. } if period.is_series() => Some(*count),
+            _ => None,
+        }
     }
 
     /// Number of distinct parts, when small and known ahead.
@@ -195,7 +240,7 @@ impl DimEval {
             DimEval::Zip3 => Cell::Text(ctx.patients.zip3s.text(id).into()),
             DimEval::Zip => Cell::Text(ctx.patients.zips.text(id).into()),
             DimEval::Period { period, first, .. } => {
-                Cell::Text(day::iso(day::period_start(first + part, *period)).into())
+                Cell::Text(day::period_label(first + part, *period).into())
             }
             DimEval::Code => Cell::Text(
                 kind.and_then(|kind| ctx.table(kind).ok())

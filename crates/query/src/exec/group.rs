@@ -219,23 +219,33 @@ impl Groups {
             .unwrap_or(0.0)
     }
 
+    /// The dense slot of a key, when groups are dense.
+    fn dense_slot(radices: &[u64], key: &Key) -> usize {
+        let mut slot = 0u64;
+        for (part, radix) in key.iter().zip(radices) {
+            slot = slot * radix.max(&1) + u64::try_from(*part).unwrap_or(0);
+        }
+        slot as usize
+    }
+
+    /// A key packed into one word for the hash path.
+    fn packed(packing: &[(u32, i64, i64)], key: &Key) -> u64 {
+        let mut packed = 0u64;
+        for ((shift, offset, divisor), part) in packing.iter().zip(key) {
+            packed |= ((part.saturating_add(*offset) / divisor.max(&1)) as u64) << shift;
+        }
+        packed
+    }
+
     fn slot(&mut self, key: &Key) -> usize {
         if let Some(radices) = &self.radices {
-            let mut slot = 0u64;
-            for (part, radix) in key.iter().zip(radices) {
-                slot = slot * radix.max(&1) + u64::try_from(*part).unwrap_or(0);
-            }
-            return slot as usize;
+            return Groups::dense_slot(radices, key);
         }
         let slot = self.keys.len();
         if let Some(packing) = &self.packing {
             // A one-word key keeps the map small enough to stay in cache at tens of
             // thousands of groups, where a four-word key did not.
-            let mut packed = 0u64;
-            for ((shift, offset, divisor), part) in packing.iter().zip(key) {
-                packed |= ((part.saturating_add(*offset) / divisor.max(&1)) as u64) << shift;
-            }
-            match self.packed_index.entry(packed) {
+            match self.packed_index.entry(Groups::packed(packing, key)) {
                 std::collections::hash_map::Entry::Occupied(entry) => return *entry.get() as usize,
                 std::collections::hash_map::Entry::Vacant(entry) => {
                     entry.insert(slot as u32);
@@ -255,6 +265,76 @@ impl Groups {
         self.floats
             .extend(std::iter::repeat_n(0.0, self.float_width));
         slot
+    }
+
+    /// The slot of a key that has rows, without adding one.
+    fn find(&self, key: &Key) -> Option<usize> {
+        let slot = match (&self.radices, &self.packing) {
+            (Some(radices), _) => Groups::dense_slot(radices, key),
+            (None, Some(packing)) => {
+                *self.packed_index.get(&Groups::packed(packing, key))? as usize
+            }
+            (None, None) => *self.index.get(key)? as usize,
+        };
+        (self.rows_of(slot) > 0).then_some(slot)
+    }
+
+    /// Every key of a result with zero-filled series dimensions, in display order: for
+    /// each combination of the other dimensions' parts that has rows (the one empty
+    /// combination when there are no others), every part of every series dimension.
+    fn filled_order(&self, dims: &[DimEval], ranks: &[Option<Vec<i64>>]) -> Vec<Key> {
+        let series: Vec<Option<u64>> = dims.iter().map(DimEval::series_count).collect();
+        if series.iter().flatten().any(|&count| count == 0) {
+            return Vec::new();
+        }
+        let mut outer: Vec<Key> = (0..self.n_slots())
+            .filter(|&slot| self.rows_of(slot) > 0)
+            .map(|slot| {
+                let mut key = self.key_of(slot);
+                for (part, count) in key.iter_mut().zip(&series) {
+                    if count.is_some() {
+                        *part = 0;
+                    }
+                }
+                key
+            })
+            .collect();
+        if series.iter().all(Option::is_some) {
+            outer.push([0; 4]);
+        }
+        outer.sort_unstable();
+        outer.dedup();
+        let mut keys = Vec::new();
+        for base in outer {
+            let mut key = base;
+            // Count through the series parts like an odometer, last dimension fastest.
+            'odometer: loop {
+                keys.push(key);
+                for (part, count) in key.iter_mut().zip(&series).rev() {
+                    let Some(count) = count else { continue };
+                    *part += 1;
+                    if (*part as u64) < *count {
+                        continue 'odometer;
+                    }
+                    *part = 0;
+                }
+                break;
+            }
+        }
+        let ranked = |key: &Key| {
+            let mut sort = *key;
+            for (part, ranks) in sort.iter_mut().zip(ranks) {
+                if let Some(ranks) = ranks {
+                    *part = ranks
+                        .get(usize::try_from(*part).unwrap_or(usize::MAX))
+                        .copied()
+                        .unwrap_or(i64::MAX);
+                }
+            }
+            sort
+        };
+        keys.sort_by_cached_key(ranked);
+        keys
     }
 
     fn key_of(&self, slot: usize) -> Key {
@@ -482,34 +562,43 @@ impl Groups {
         // rank), then label each distinct part once: tens of thousands of groups must
         // not cost tens of thousands of string comparisons and formats.
         let ranks: Vec<Option<Vec<i64>>> = dims.iter().map(|dim| dim.ranks(ctx, kind)).collect();
-        let order: Vec<usize> = match &self.radices {
-            Some(radices) => self.dense_order(radices, &ranks),
-            None => {
-                let mut keyed: Vec<(Key, usize)> = (0..self.n_slots())
-                    .filter(|&slot| self.rows_of(slot) > 0)
-                    .map(|slot| {
-                        let mut sort = self.key_of(slot);
-                        for (part, ranks) in sort.iter_mut().zip(&ranks) {
-                            if let Some(ranks) = ranks {
-                                *part = ranks
-                                    .get(usize::try_from(*part).unwrap_or(usize::MAX))
-                                    .copied()
-                                    .unwrap_or(i64::MAX);
+        let order: Vec<(Key, Option<usize>)> = if dims.iter().any(|d| d.series_count().is_some()) {
+            self.filled_order(dims, &ranks)
+                .into_iter()
+                .map(|key| (key, self.find(&key)))
+                .collect()
+        } else {
+            let slots: Vec<usize> = match &self.radices {
+                Some(radices) => self.dense_order(radices, &ranks),
+                None => {
+                    let mut keyed: Vec<(Key, usize)> = (0..self.n_slots())
+                        .filter(|&slot| self.rows_of(slot) > 0)
+                        .map(|slot| {
+                            let mut sort = self.key_of(slot);
+                            for (part, ranks) in sort.iter_mut().zip(&ranks) {
+                                if let Some(ranks) = ranks {
+                                    *part = ranks
+                                        .get(usize::try_from(*part).unwrap_or(usize::MAX))
+                                        .copied()
+                                        .unwrap_or(i64::MAX);
+                                }
                             }
-                        }
-                        (sort, slot)
-                    })
-                    .collect();
-                keyed.sort_unstable();
-                keyed.into_iter().map(|(_, slot)| slot).collect()
-            }
+                            (sort, slot)
+                        })
+                        .collect();
+                    keyed.sort_unstable();
+                    keyed.into_iter().map(|(_, slot)| slot).collect()
+                }
+            };
+            slots
+                .into_iter()
+                .map(|slot| (self.key_of(slot), Some(slot)))
+                .collect()
         };
         let mut caches: Vec<FxHashMap<i64, Cell>> =
             dims.iter().map(|_| FxHashMap::default()).collect();
         let mut rows = Vec::with_capacity(order.len());
-        for slot in order {
-            let key = self.key_of(slot);
-            let n_rows = self.rows_of(slot);
+        for (key, slot) in order {
             let mut cells = Vec::with_capacity(columns.len());
             for ((dim, part), cache) in dims.iter().zip(key).zip(&mut caches) {
                 cells.push(
@@ -519,6 +608,19 @@ impl Groups {
                         .clone(),
                 );
             }
+            let Some(slot) = slot else {
+                // A period of a series with no rows: every measure is zero (a mean over
+                // nothing too, so the series stays numeric from end to end).
+                cells.extend(measures.iter().map(|measure| match measure {
+                    MeasureEval::SumFloat | MeasureEval::AvgInt(_) | MeasureEval::AvgFloat => {
+                        Cell::Number(0.0)
+                    }
+                    _ => Cell::Int(0),
+                }));
+                rows.push(cells);
+                continue;
+            };
+            let n_rows = self.rows_of(slot);
             for (idx, measure) in measures.iter().enumerate() {
                 let int = self.int_of(slot, idx);
                 let float = self.float_of(slot, idx);

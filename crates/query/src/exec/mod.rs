@@ -18,7 +18,7 @@ use crate::lang::ast::{Measure, Query, Subject};
 use crate::patients::Patients;
 use crate::table::{Cell, ColumnKind, Table};
 
-use dims::DimEval;
+use dims::{DimEval, Span};
 use filter::{Compiled, Ctx, RowPred, patient_set, row_pred};
 use group::{GroupRow, Groups, MeasureEval};
 
@@ -72,19 +72,45 @@ pub(crate) fn run(
                 preds.push(row_pred(&ctx, table, expr)?);
             }
             let pred = Compiled::new(RowPred::All(preds));
-            let (table_lo, table_hi) = table.date_span();
+            let table_span = table.date_span();
+            let (table_lo, table_hi) = table_span.unwrap_or((0, 0));
             let (filter_lo, filter_hi) = pred.date_window();
+            let asked = match table_span {
+                Some((table_lo, table_hi)) => (
+                    if filter_lo == i32::MIN {
+                        table_lo
+                    } else {
+                        filter_lo
+                    },
+                    if filter_hi == i32::MAX {
+                        table_hi
+                    } else {
+                        filter_hi
+                    },
+                ),
+                None if filter_lo != i32::MIN && filter_hi != i32::MAX => (filter_lo, filter_hi),
+                None => (1, 0),
+            };
             (
                 Some(pred),
-                (table_lo.max(filter_lo), table_hi.min(filter_hi)),
+                Span {
+                    rows: (table_lo.max(filter_lo), table_hi.min(filter_hi)),
+                    asked,
+                },
             )
         }
-        Subject::Patients | Subject::Balances => (None, (0, 0)),
+        Subject::Patients | Subject::Balances => (
+            None,
+            Span {
+                rows: (0, 0),
+                asked: (1, 0),
+            },
+        ),
     };
     let dims: Vec<DimEval> = query
         .group_by
         .iter()
-        .map(|d| DimEval::compile(&ctx, d, span))
+        .map(|d| DimEval::compile(&ctx, d, &span))
         .collect::<Result<_>>()?;
     let default = match query.subject {
         Subject::Events(_) => Measure::Count,

@@ -272,7 +272,8 @@ pub enum Dimension {
     Zip3,
     /// ZIP.
     Zip,
-    /// Week (starting Monday), month or year of the event date.
+    /// Day, week, month or year of the event date. The series periods (`day`,
+    /// `mmwr_week`, `iso_week`) are zero-filled across the dates asked.
     Period(Period),
     /// Event code (CVX, ICD-10-CM, procedure, LOINC).
     Code,
@@ -293,12 +294,53 @@ pub enum Dimension {
 /// Calendar period for time grouping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
-    /// ISO week, starting Monday.
+    /// Week starting Monday, labelled by its Monday (`week(date)`).
     Week,
     /// Calendar month.
     Month,
     /// Calendar year.
     Year,
+    /// Calendar day (`day(date)`), zero-filled.
+    Day,
+    /// MMWR (CDC epidemiological) week: Sunday to Saturday, week 1 the first with at
+    /// least four days in the year, labelled `2025-W01` (`mmwr_week(date)`), zero-filled.
+    MmwrWeek,
+    /// ISO 8601 week: Monday to Sunday, week 1 the one holding the year's first
+    /// Thursday, labelled `2025-W01` (`iso_week(date)`), zero-filled.
+    IsoWeek,
+}
+
+impl Period {
+    /// Every period, in the order the language lists them.
+    pub const ALL: [Period; 6] = [
+        Period::Day,
+        Period::Week,
+        Period::MmwrWeek,
+        Period::IsoWeek,
+        Period::Month,
+        Period::Year,
+    ];
+
+    /// The word the period is written as (`day(date)`), and its column name.
+    pub fn word(self) -> &'static str {
+        match self {
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Year => "year",
+            Period::Day => "day",
+            Period::MmwrWeek => "mmwr_week",
+            Period::IsoWeek => "iso_week",
+        }
+    }
+
+    /// True for the periods of a time series (day, MMWR week, ISO week): every period
+    /// of the dates asked gets a row, zero when nothing happened, so the series can be
+    /// charted and fed to outbreak detection, which read a missing day as a gap, not a
+    /// zero. `week`, `month` and `year` keep showing only periods with rows: the
+    /// benchmark's Q4 counts its non-empty groups.
+    pub fn is_series(self) -> bool {
+        matches!(self, Period::Day | Period::MmwrWeek | Period::IsoWeek)
+    }
 }
 
 /// An inclusive band of whole numbers; `hi: None` means no upper bound (`65+`).

@@ -21,7 +21,7 @@
 //! op       = "=" | "!=" | "<" | "<=" | ">" | ">="
 //! item     = value ["-" value] | value "+" | WORD"*" | SETNAME
 //! dim      = "age_band" "(" band ("," band)* ")" | "aging_bucket" "(" band ("," band)* ")"
-//!          | ("week" | "month" | "year") "(" "date" ")"
+//!          | ("day" | "week" | "mmwr_week" | "iso_week" | "month" | "year") "(" "date" ")"
 //!          | "sex" | "zip3" | "zip" | "code" | "status" | "class" | "provider" | "facility" | "payer"
 //! band     = INT "-" INT | INT "+"
 //! measure  = ("patients" ["where" unary] | "count" | ("sum" | "avg") "(" field ")") ["as" WORD]
@@ -42,6 +42,8 @@ use super::vocabulary::{
 use crate::error::{Error, Result};
 use crate::events::EventKind;
 use crate::facts::{EncounterClass, ImmunizationStatus, Sex};
+
+const DIMENSION_EXPECTED: &str = "a grouping such as age_band(...), sex, zip3, day(date), mmwr_week(date), iso_week(date), code, provider, payer or aging_bucket(...)";
 
 /// At most this many grouping dimensions (the group key is a fixed-size array).
 pub const MAX_DIMENSIONS: usize = 4;
@@ -717,7 +719,7 @@ impl Parser {
     }
 
     fn dimension(&mut self, subject: Subject) -> Result<Dimension> {
-        let (word, token) = self.word("a grouping such as age_band(...), sex, zip3, week(date), code, provider, payer or aging_bucket(...)")?;
+        let (word, token) = self.word(DIMENSION_EXPECTED)?;
         let dimension = match word.as_str() {
             "age_band" => Dimension::AgeBand(self.bands()?),
             "aging_bucket" => Dimension::AgingBucket(self.bands()?),
@@ -730,20 +732,15 @@ impl Parser {
             "provider" => Dimension::Provider,
             "facility" => Dimension::Facility,
             "payer" => Dimension::Payer,
-            "week" | "month" | "year" => {
-                let period = match word.as_str() {
-                    "week" => Period::Week,
-                    "month" => Period::Month,
-                    _ => Period::Year,
+            other => {
+                let Some(period) = Period::ALL.into_iter().find(|p| p.word() == other) else {
+                    self.pos -= 1;
+                    return self.expected(DIMENSION_EXPECTED);
                 };
                 self.expect(&Tok::LParen, "`(date)`")?;
                 self.expect_keyword("date")?;
                 self.expect(&Tok::RParen, "`)`")?;
                 Dimension::Period(period)
-            }
-            _ => {
-                self.pos -= 1;
-                return self.expected("a grouping such as age_band(...), sex, zip3, week(date), code, provider, payer or aging_bucket(...)");
             }
         };
         let kind = match subject {

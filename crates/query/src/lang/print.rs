@@ -5,8 +5,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::ast::{
-    Band, CmpOp, Cond, Dimension, Expr, Field, Item, Measure, MeasureSpec, Period, Query, Test,
-    Value,
+    Band, CmpOp, Cond, Dimension, Expr, Field, Item, Measure, MeasureSpec, Query, Test, Value,
 };
 use super::lexer::is_bare_word;
 use super::vocabulary::{field_word, has_word, subject_word};
@@ -221,15 +220,7 @@ impl Display for Dimension {
             Dimension::Sex => f.write_str("sex"),
             Dimension::Zip3 => f.write_str("zip3"),
             Dimension::Zip => f.write_str("zip"),
-            Dimension::Period(period) => write!(
-                f,
-                "{}(date)",
-                match period {
-                    Period::Week => "week",
-                    Period::Month => "month",
-                    Period::Year => "year",
-                }
-            ),
+            Dimension::Period(period) => write!(f, "{}(date)", period.word()),
             Dimension::Code => f.write_str("code"),
             Dimension::Status => f.write_str("status"),
             Dimension::Class => f.write_str("class"),

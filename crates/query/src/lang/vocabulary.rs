@@ -2,7 +2,7 @@
 //! fields each kind has, and code normalisation. The parser and the printer both read
 //! these tables, which keeps the two in step.
 
-use super::ast::{Dimension, Field, Period, Subject};
+use super::ast::{Dimension, Field, Subject};
 use crate::events::EventKind;
 
 #[derive(Clone, Copy)]
@@ -171,9 +171,7 @@ pub(crate) fn dimension_name(dimension: &Dimension) -> &'static str {
         Dimension::Sex => "sex",
         Dimension::Zip3 => "zip3",
         Dimension::Zip => "zip",
-        Dimension::Period(Period::Week) => "week",
-        Dimension::Period(Period::Month) => "month",
-        Dimension::Period(Period::Year) => "year",
+        Dimension::Period(period) => period.word(),
         Dimension::Code => "code",
         Dimension::Status => "status",
         Dimension::Class => "class",

@@ -74,6 +74,18 @@ const ROUND_TRIPS: &[(&str, &str)] = &[
         "count encounters where class = emergency and provider in (101, 102) group by provider, week(date), facility, payer",
     ),
     (
+        "diagnoses where code in J09-J11 and date >= 2025-10-01 and date < 2026-01-01 group by DAY(date) measure patients, count",
+        "count diagnoses where code in J09 - J11 and date >= 2025-10-01 and date < 2026-01-01 group by day(date) measure patients, count",
+    ),
+    (
+        "count encounters where class = emergency group by zip3, mmwr_week(date)",
+        "count encounters where class = emergency group by zip3, mmwr_week(date)",
+    ),
+    (
+        "count immunizations where cvx in flu group by iso_week(date), code",
+        "count immunizations where cvx in flu group by iso_week(date), code",
+    ),
+    (
         "balances as of 2026-01-01 where days_past_due > 90 and payer != 3 measure patients, sum(open_cents), avg(open_cents)",
         "balances where days_past_due > 90 and payer != 3 as of 2026-01-01 measure patients, sum(open_cents), avg(open_cents)",
     ),
@@ -197,6 +209,18 @@ const ERRORS: &[(&str, &str)] = &[
         "query 3:12: cannot group patients by `week`",
     ),
     (
+        "count patients group by mmwr_week(date)",
+        "query 1:25: cannot group patients by `mmwr_week`",
+    ),
+    (
+        "count diagnoses group by day(code)",
+        "query 1:30: expected `date`, found `code`",
+    ),
+    (
+        "count diagnoses group by epi_week(date)",
+        "query 1:26: expected a grouping such as age_band(...), sex, zip3, day(date), mmwr_week(date), iso_week(date), code, provider, payer or aging_bucket(...), found `epi_week`",
+    ),
+    (
         "count patients group by age_band(18-5)",
         "query 1:37: band 18-5 ends before it starts",
     ),
@@ -318,6 +342,9 @@ fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
         "count",
         "age_band(0-17,18+)",
         "week(date)",
+        "day(date)",
+        "mmwr_week(date)",
+        "iso_week(date)",
         "aging_bucket(91-120,121+)",
         "zip",
         "02139",

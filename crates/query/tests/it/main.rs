@@ -12,3 +12,4 @@ mod incremental;
 mod language;
 mod lists;
 mod naive;
+mod series;
