@@ -1,8 +1,9 @@
 //! Population-query bench: loads the gen.py CSVs from `CHARTROOM_BENCH_DIR`, checks the
 //! exact answers of Q1-Q4 (../shared/bench/QUERIES.md) and prints, for each, the median of
-//! five hot runs, then two time series (a daily count, ZIP3 by MMWR week) and two
-//! 10,000-patient lists, plus load time and resident memory. Skips with a message if the
-//! directory is not set, so `cargo bench` works on a fresh clone.
+//! five hot runs, then two time series (a daily count, ZIP3 by MMWR week), balances by
+//! financial class, payer and aging bucket, and two 10,000-patient lists, plus load time
+//! and resident memory. Skips with a message if the directory is not set, so
+//! `cargo bench` works on a fresh clone.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -230,6 +231,14 @@ fn main() {
         "count immunizations where cvx in flu and status = completed and date >= 2025-01-05 and date <= 2026-01-03 group by zip3, mmwr_week(date)",
         // MMWR weeks 2 to 53 of 2025, for every ZIP3 with a dose in them.
         |t| !t.rows.is_empty() && t.rows.len() % 52 == 0,
+    );
+    // Balances split by payer (every bench item is self-pay, so one class; the split
+    // path's cost is what is measured).
+    all_ok &= time_query(
+        &engine,
+        "balances by class and aging",
+        "balances where days_past_due > 90 as of 2026-01-01 group by financial_class, payer, aging_bucket(91-120,121-180,181-365,366+) measure patients, sum(open_cents)",
+        |t| t.rows.len() == 4,
     );
     all_ok &= time_lists(&engine);
     write_costs(&engine);

@@ -146,6 +146,7 @@ impl IntoRow for ArItemFact {
             amount: self.amount_cents,
             paid: self.paid_cents,
             payer: self.payer_key,
+            status: self.financial_class as u8,
             ..Row::default()
         }
     }

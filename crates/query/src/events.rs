@@ -38,7 +38,8 @@ pub enum EventKind {
     Observation,
     /// Encounters: class (in `status`), date, provider, facility, payer.
     Encounter,
-    /// Accounts-receivable items: amount, paid, due date (in `date`), payer.
+    /// Accounts-receivable items: amount, paid, due date (in `date`), payer, financial
+    /// class (in `status`).
     ArItem,
 }
 
@@ -61,7 +62,10 @@ impl EventKind {
         !matches!(self, EventKind::Encounter | EventKind::ArItem)
     }
     fn has_status(self) -> bool {
-        matches!(self, EventKind::Immunization | EventKind::Encounter)
+        matches!(
+            self,
+            EventKind::Immunization | EventKind::Encounter | EventKind::ArItem
+        )
     }
     fn has_value(self) -> bool {
         matches!(self, EventKind::Observation)
@@ -214,6 +218,7 @@ impl Columns {
                 row.amount = at.amount();
                 row.paid = at.paid();
                 row.payer = at.payer();
+                row.status = at.status();
             }
         }
         row

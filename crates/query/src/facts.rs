@@ -217,6 +217,57 @@ pub struct EncounterFact {
     pub payer_key: i64,
 }
 
+/// The financial class of a balance: the kind of payer it is billed to, how billing
+/// offices split their receivables (Medicare, Medicaid, commercial, other government,
+/// self-pay).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FinancialClass {
+    /// Commercial insurance.
+    Commercial,
+    /// Medicare.
+    Medicare,
+    /// Medicaid.
+    Medicaid,
+    /// Other government programs (TRICARE, VA).
+    Government,
+    /// The patient pays (no payer).
+    SelfPay,
+}
+
+impl FinancialClass {
+    /// Every class, in the order the language lists them.
+    pub const ALL: [FinancialClass; 5] = [
+        FinancialClass::Commercial,
+        FinancialClass::Medicare,
+        FinancialClass::Medicaid,
+        FinancialClass::Government,
+        FinancialClass::SelfPay,
+    ];
+
+    /// The word used in query text and results.
+    pub fn word(self) -> &'static str {
+        match self {
+            FinancialClass::Commercial => "commercial",
+            FinancialClass::Medicare => "medicare",
+            FinancialClass::Medicaid => "medicaid",
+            FinancialClass::Government => "government",
+            FinancialClass::SelfPay => "self-pay",
+        }
+    }
+
+    /// Parses the query word, ignoring case, and the store's `self_pay`.
+    pub fn from_text(text: &str) -> Option<FinancialClass> {
+        match text.to_ascii_lowercase().as_str() {
+            "commercial" => Some(FinancialClass::Commercial),
+            "medicare" => Some(FinancialClass::Medicare),
+            "medicaid" => Some(FinancialClass::Medicaid),
+            "government" => Some(FinancialClass::Government),
+            "self-pay" | "self_pay" | "selfpay" => Some(FinancialClass::SelfPay),
+            _ => None,
+        }
+    }
+}
+
 /// One accounts-receivable item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArItemFact {
@@ -232,4 +283,6 @@ pub struct ArItemFact {
     pub due_date: Date,
     /// Payer key (0 when self-pay).
     pub payer_key: i64,
+    /// The payer's financial class (self-pay without a payer).
+    pub financial_class: FinancialClass,
 }

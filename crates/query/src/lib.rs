@@ -28,8 +28,8 @@ pub use error::{Error, Result};
 pub use events::EventKind;
 pub use exec::list::ListedPatient;
 pub use facts::{
-    ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, ImmunizationFact, ImmunizationStatus,
-    ObservationFact, PatientFacts, ProcedureFact, Sex,
+    ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, FinancialClass, ImmunizationFact,
+    ImmunizationStatus, ObservationFact, PatientFacts, ProcedureFact, Sex,
 };
 pub use lang::ast;
 pub use lang::sets;

@@ -124,6 +124,7 @@ pub fn load_bench_dir(dir: &Path) -> Result<Engine> {
                 paid_cents: row.int(3, "paid_cents")?,
                 due_date: row.date(4, "due_date")?,
                 payer_key: 0,
+                financial_class: crate::facts::FinancialClass::SelfPay,
             })
             .map_err(|e| row.error(e.to_string()))
     })?;

@@ -2,8 +2,8 @@
 //! and the incremental refresh.
 
 use query::facts::{
-    ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, ImmunizationFact, ImmunizationStatus,
-    ObservationFact, PatientFacts, ProcedureFact, Sex,
+    ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, FinancialClass, ImmunizationFact,
+    ImmunizationStatus, ObservationFact, PatientFacts, ProcedureFact, Sex,
 };
 use store::{Row, Tx, Value};
 use time::Date;
@@ -66,12 +66,14 @@ impl Kind {
             Kind::Encounter => {
                 "SELECT t.id, t.deleted_at, t.patient_id, t.class, t.admit_at, t.attending_id, t.facility_id, t.payer_id FROM encounters t"
             }
-            // Paid is what payments and adjustments took off the item, less refunds.
+            // Paid is what payments and adjustments took off the item, less refunds; the
+            // payer's kind is the balance's financial class.
             Kind::ArItem => {
                 "SELECT t.id, t.deleted_at, t.patient_id, t.amount_cents, \
                 (SELECT CAST(COALESCE(SUM(CASE WHEN p.kind = 'refund' THEN -p.amount_cents ELSE p.amount_cents END), 0) AS BIGINT) \
                  FROM postings p WHERE p.charge_id = t.id AND p.deleted_at IS NULL), \
-                COALESCE(t.due_date, t.service_date), t.payer_id FROM charges t"
+                COALESCE(t.due_date, t.service_date), t.payer_id, \
+                (SELECT py.kind FROM payers py WHERE py.id = t.payer_id) FROM charges t"
             }
         }
     }
@@ -188,6 +190,11 @@ pub fn fact(kind: Kind, row: &Row) -> Option<Fact> {
             paid_cents: row.int(4),
             due_date: date_of(row.get(5))?,
             payer_key: key(row.get(6)),
+            // A charge billed to no payer is the patient's own.
+            financial_class: row
+                .text(7)
+                .and_then(FinancialClass::from_text)
+                .unwrap_or(FinancialClass::SelfPay),
         }),
     })
 }

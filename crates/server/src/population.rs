@@ -78,6 +78,38 @@ fn reads_of(query: &query::ast::Query) -> Vec<(DataCategory, Option<query::Event
     reads
 }
 
+/// The payer word a query groups or filters by, if any (`payer`, `financial_class`):
+/// who pays for a patient's care is insurance data, read with its own permission as a
+/// list's `payer` column is.
+fn payer_word(query: &query::ast::Query) -> Option<&'static str> {
+    use query::ast::{Dimension, Expr, Field, Measure};
+    fn walk(expr: &Expr) -> Option<&'static str> {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) | Expr::Has(_, parts) => parts.iter().find_map(walk),
+            Expr::Not(inner) => walk(inner),
+            Expr::Cond(cond) => match cond.field {
+                Field::Payer => Some("payer"),
+                Field::FinancialClass => Some("financial_class"),
+                _ => None,
+            },
+            Expr::Deceased => None,
+        }
+    }
+    let grouped = query.group_by.iter().find_map(|dimension| match dimension {
+        Dimension::Payer => Some("payer"),
+        Dimension::FinancialClass => Some("financial_class"),
+        _ => None,
+    });
+    grouped
+        .or_else(|| query.filter.as_ref().and_then(walk))
+        .or_else(|| {
+            query.measures.iter().find_map(|spec| match &spec.measure {
+                Measure::PatientsWhere(expr) => walk(expr),
+                _ => None,
+            })
+        })
+}
+
 /// The data category a list column shows.
 fn column_category(column: query::ast::ListColumn) -> DataCategory {
     use query::ast::ListColumn;
@@ -197,6 +229,10 @@ pub(crate) fn run_query(
             column_of.push((category, *column));
         }
     }
+    let payer = payer_word(&parsed);
+    if payer.is_some() && !reads.iter().any(|(c, _)| *c == DataCategory::Insurance) {
+        reads.push((DataCategory::Insurance, None));
+    }
     let categories: Vec<DataCategory> = reads.iter().map(|(category, _)| *category).collect();
     let refuse = |reason: String, shown: String| -> Result<Answer, WebError> {
         let event = principal
@@ -221,10 +257,13 @@ pub(crate) fn run_query(
             .iter()
             .find(|(c, _)| !principal.allows(c.read_permission()))
     {
-        let what = match (test, column_of.iter().find(|(c, _)| c == missing)) {
-            (Some(kind), _) => format!("the {} filter ", test_words(*kind)),
-            (None, Some((_, column))) => format!("the `{}` column ", column.word()),
-            (None, None) => String::new(),
+        let what = match (test, column_of.iter().find(|(c, _)| c == missing), payer) {
+            (Some(kind), _, _) => format!("the {} filter ", test_words(*kind)),
+            (None, Some((_, column)), _) => format!("the `{}` column ", column.word()),
+            (None, None, Some(word)) if *missing == DataCategory::Insurance => {
+                format!("`{word}` ")
+            }
+            (None, None, _) => String::new(),
         };
         let reason = format!(
             "{what}reads {missing}, which needs {}",

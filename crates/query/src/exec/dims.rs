@@ -5,7 +5,7 @@
 use crate::day;
 use crate::error::{Error, Result};
 use crate::events::EventKind;
-use crate::facts::{EncounterClass, ImmunizationStatus, Sex};
+use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, Sex};
 use crate::lang::ast::{Band, Dimension, Period};
 use crate::table::Cell;
 
@@ -49,6 +49,8 @@ pub(crate) enum DimEval {
     Provider,
     Facility,
     Payer,
+    /// A balance's financial class (kept in the A/R items' status column).
+    FinancialClass,
     Aging(Vec<Band>),
 }
 
@@ -137,6 +139,7 @@ impl DimEval {
             Dimension::Provider => DimEval::Provider,
             Dimension::Facility => DimEval::Facility,
             Dimension::Payer => DimEval::Payer,
+            Dimension::FinancialClass => DimEval::FinancialClass,
             Dimension::AgingBucket(bands) => {
                 ctx.as_of_ymd("aging_bucket")?;
                 DimEval::Aging(bands.clone())
@@ -161,6 +164,7 @@ impl DimEval {
             DimEval::Zip => ctx.patients.zips.len() as u64,
             DimEval::Code => ctx.table(kind?).ok()?.codes.len() as u64,
             DimEval::Status => 3,
+            DimEval::FinancialClass => FinancialClass::ALL.len() as u64,
             DimEval::Class => 6,
             DimEval::Period { count, .. } => *count,
             DimEval::Provider | DimEval::Facility | DimEval::Payer => {
@@ -212,7 +216,7 @@ impl DimEval {
                 part
             }
             DimEval::Code => i64::from(row.code),
-            DimEval::Status | DimEval::Class => i64::from(row.status),
+            DimEval::Status | DimEval::Class | DimEval::FinancialClass => i64::from(row.status),
             DimEval::Provider => row.provider,
             DimEval::Facility => row.facility,
             DimEval::Payer => row.payer,
@@ -272,6 +276,13 @@ impl DimEval {
                 .map_or("", EncounterClass::word);
                 Cell::Text(word.into())
             }
+            DimEval::FinancialClass => Cell::Text(
+                FinancialClass::ALL
+                    .into_iter()
+                    .find(|class| *class as i64 == part)
+                    .map_or("", FinancialClass::word)
+                    .into(),
+            ),
             DimEval::Provider | DimEval::Facility | DimEval::Payer => Cell::Int(part),
         }
     }

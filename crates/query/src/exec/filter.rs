@@ -9,7 +9,7 @@ use crate::bitset::PatientSet;
 use crate::day;
 use crate::error::{Error, Result};
 use crate::events::{EventKind, EventTable, RowAccess};
-use crate::facts::{EncounterClass, ImmunizationStatus, Sex};
+use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, Sex};
 use crate::lang::ast::{CmpOp, Cond, Expr, Field, Item, Test, Value};
 use crate::lang::{field_word, sets};
 use crate::patients::{ALIVE, Patients};
@@ -444,6 +444,9 @@ pub(crate) fn row_pred(ctx: &Ctx<'_>, table: &EventTable, expr: &Expr) -> Result
             })?),
             Field::Class => RowPred::Status(word_mask(&cond.test, |w| {
                 EncounterClass::from_text(w).map(|c| c as u8)
+            })?),
+            Field::FinancialClass => RowPred::Status(word_mask(&cond.test, |w| {
+                FinancialClass::from_text(w).map(|c| c as u8)
             })?),
             Field::Date | Field::DueDate => RowPred::Date(int_ranges(&cond.test)?),
             Field::DaysPastDue => RowPred::Date(

@@ -216,45 +216,69 @@ pub(crate) fn run(
             }
             let pred = Compiled::new(RowPred::All(preds));
             let as_of = ctx.as_of_day.unwrap_or(0);
+            // Grouped by payer or financial class, a patient's items aggregate per payer
+            // (and class): each payer's share, aged by its own oldest item.
+            let by_payer = dims
+                .iter()
+                .any(|dim| matches!(dim, DimEval::Payer | DimEval::FinancialClass));
             parallel::map_chunks(universe, |lo, hi| {
                 let mut groups = new_groups();
-                let mut current: Option<GroupRow> = None;
-                table.scan(
-                    lo,
-                    hi,
-                    &|row| pred.test(row),
-                    &|row| pred.test(row),
-                    &mut |row: &Row| {
-                        let days_past_due = i64::from(as_of) - i64::from(row.date);
-                        match &mut current {
-                            Some(acc) if acc.row.patient == row.patient => {
-                                // Saturating: sums of cents cannot overflow in
-                                // practice, and a wrong total beats a panic if one did.
-                                acc.n += 1;
-                                acc.open =
-                                    acc.open.saturating_add(row.amount.saturating_sub(row.paid));
-                                acc.amount = acc.amount.saturating_add(row.amount);
-                                acc.paid = acc.paid.saturating_add(row.paid);
-                                acc.days_past_due = acc.days_past_due.max(days_past_due);
-                            }
-                            _ => {
-                                if let Some(done) = current.take() {
+                if by_payer {
+                    // The current patient's aggregates, one per payer and class.
+                    let mut current: Vec<GroupRow> = Vec::new();
+                    table.scan(
+                        lo,
+                        hi,
+                        &|row| pred.test(row),
+                        &|row| pred.test(row),
+                        &mut |row: &Row| {
+                            let days_past_due = i64::from(as_of) - i64::from(row.date);
+                            if current
+                                .first()
+                                .is_some_and(|acc| acc.row.patient != row.patient)
+                            {
+                                for done in current.drain(..) {
                                     groups.add(&ctx, &dims, &measures, &done);
                                 }
-                                current = Some(GroupRow {
-                                    row: *row,
-                                    n: 1,
-                                    open: row.amount.saturating_sub(row.paid),
-                                    amount: row.amount,
-                                    paid: row.paid,
-                                    days_past_due,
-                                });
                             }
-                        }
-                    },
-                );
-                if let Some(done) = current {
-                    groups.add(&ctx, &dims, &measures, &done);
+                            match current.iter_mut().find(|acc| {
+                                acc.row.payer == row.payer && acc.row.status == row.status
+                            }) {
+                                Some(acc) => fold_item(acc, row, days_past_due),
+                                None => current.push(first_item(row, days_past_due)),
+                            }
+                        },
+                    );
+                    for done in current {
+                        groups.add(&ctx, &dims, &measures, &done);
+                    }
+                } else {
+                    // One aggregate per patient: no search, which Q2's scan feels.
+                    let mut current: Option<GroupRow> = None;
+                    table.scan(
+                        lo,
+                        hi,
+                        &|row| pred.test(row),
+                        &|row| pred.test(row),
+                        &mut |row: &Row| {
+                            let days_past_due = i64::from(as_of) - i64::from(row.date);
+                            match &mut current {
+                                Some(acc) if acc.row.patient == row.patient => {
+                                    fold_item(acc, row, days_past_due)
+                                }
+                                _ => {
+                                    if let Some(done) =
+                                        current.replace(first_item(row, days_past_due))
+                                    {
+                                        groups.add(&ctx, &dims, &measures, &done);
+                                    }
+                                }
+                            }
+                        },
+                    );
+                    if let Some(done) = current {
+                        groups.add(&ctx, &dims, &measures, &done);
+                    }
                 }
                 groups
             })
@@ -296,6 +320,30 @@ pub(crate) fn run(
         );
     }
     Ok(table)
+}
+
+/// A balance aggregate's first open item.
+#[inline]
+fn first_item(row: &Row, days_past_due: i64) -> GroupRow {
+    GroupRow {
+        row: *row,
+        n: 1,
+        open: row.amount.saturating_sub(row.paid),
+        amount: row.amount,
+        paid: row.paid,
+        days_past_due,
+    }
+}
+
+/// Adds an open item to a balance aggregate. Saturating: sums of cents cannot overflow
+/// in practice, and a wrong total beats a panic if one did.
+#[inline]
+fn fold_item(acc: &mut GroupRow, row: &Row, days_past_due: i64) {
+    acc.n += 1;
+    acc.open = acc.open.saturating_add(row.amount.saturating_sub(row.paid));
+    acc.amount = acc.amount.saturating_add(row.amount);
+    acc.paid = acc.paid.saturating_add(row.paid);
+    acc.days_past_due = acc.days_past_due.max(days_past_due);
 }
 
 /// Ungrouped patient counts straight from the filter set's popcount.

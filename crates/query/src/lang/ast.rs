@@ -135,7 +135,9 @@ pub enum Subject {
     /// One row per event of a kind (`immunizations`, `diagnoses`, ...).
     Events(EventKind),
     /// One row per patient with open A/R items that pass the filter, aggregating those
-    /// items: open amount summed, days past due of the oldest (`balances`).
+    /// items: open amount summed, days past due of the oldest (`balances`). Grouped by
+    /// payer or financial class, one row per patient and payer: each payer's share of
+    /// what the patient owes, aged by that payer's oldest item.
     Balances,
 }
 
@@ -205,6 +207,9 @@ pub enum Field {
     DueDate,
     /// Days from due date to the as-of date (balance).
     DaysPastDue,
+    /// The payer's financial class (balance): medicare, medicaid, commercial,
+    /// government or self-pay.
+    FinancialClass,
 }
 
 /// A comparison operator.
@@ -289,6 +294,8 @@ pub enum Dimension {
     Payer,
     /// Days past due of the patient's oldest open item, in the given bands.
     AgingBucket(Vec<Band>),
+    /// The payer's financial class (balances).
+    FinancialClass,
 }
 
 /// Calendar period for time grouping.

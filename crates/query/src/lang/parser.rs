@@ -23,6 +23,7 @@
 //! dim      = "age_band" "(" band ("," band)* ")" | "aging_bucket" "(" band ("," band)* ")"
 //!          | ("day" | "week" | "mmwr_week" | "iso_week" | "month" | "year") "(" "date" ")"
 //!          | "sex" | "zip3" | "zip" | "code" | "status" | "class" | "provider" | "facility" | "payer"
+//!          | "financial_class"
 //! band     = INT "-" INT | INT "+"
 //! measure  = ("patients" ["where" unary] | "count" | ("sum" | "avg") "(" field ")") ["as" WORD]
 //! ```
@@ -41,7 +42,7 @@ use super::vocabulary::{
 };
 use crate::error::{Error, Result};
 use crate::events::EventKind;
-use crate::facts::{EncounterClass, ImmunizationStatus, Sex};
+use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, Sex};
 
 const DIMENSION_EXPECTED: &str = "a grouping such as age_band(...), sex, zip3, day(date), mmwr_week(date), iso_week(date), code, provider, payer or aging_bucket(...)";
 
@@ -607,6 +608,7 @@ impl Parser {
                         Field::Sex => Sex::from_text(&text).is_some(),
                         Field::Status => ImmunizationStatus::from_code(&text).is_some(),
                         Field::Class => EncounterClass::from_text(&text).is_some(),
+                        Field::FinancialClass => FinancialClass::from_text(&text).is_some(),
                         _ => true,
                     };
                     if !ok {
@@ -620,6 +622,8 @@ impl Parser {
                             Sex::from_text(&text).map_or(text, |sex| sex.letter().to_owned())
                         }
                         Field::Class => EncounterClass::from_text(&text)
+                            .map_or(text, |class| class.word().to_owned()),
+                        Field::FinancialClass => FinancialClass::from_text(&text)
                             .map_or(text, |class| class.word().to_owned()),
                         _ => text,
                     };
@@ -732,6 +736,7 @@ impl Parser {
             "provider" => Dimension::Provider,
             "facility" => Dimension::Facility,
             "payer" => Dimension::Payer,
+            "financial_class" => Dimension::FinancialClass,
             other => {
                 let Some(period) = Period::ALL.into_iter().find(|p| p.word() == other) else {
                     self.pos -= 1;
@@ -760,9 +765,11 @@ impl Parser {
                 )
             ),
             Dimension::Status => kind == Some(EventKind::Immunization),
-            Dimension::Class | Dimension::Provider | Dimension::Facility | Dimension::Payer => {
+            Dimension::Class | Dimension::Provider | Dimension::Facility => {
                 kind == Some(EventKind::Encounter)
             }
+            Dimension::Payer => kind == Some(EventKind::Encounter) || subject == Subject::Balances,
+            Dimension::FinancialClass => subject == Subject::Balances,
             Dimension::AgingBucket(_) => subject == Subject::Balances,
         };
         if !allowed {

@@ -110,7 +110,10 @@ impl Display for Cond {
         write!(f, "{} ", field_word(self.field))?;
         // Status and class words such as `entered-in-error` are always bare: only code
         // fields read `A-B` as a range, so only they need quotes around a hyphen.
-        let bare = matches!(self.field, Field::Sex | Field::Status | Field::Class);
+        let bare = matches!(
+            self.field,
+            Field::Sex | Field::Status | Field::Class | Field::FinancialClass
+        );
         match &self.test {
             Test::Compare(op, Value::Word(word)) if bare => write!(f, "{op} {word}"),
             Test::In(items) if bare => {
@@ -227,6 +230,7 @@ impl Display for Dimension {
             Dimension::Provider => f.write_str("provider"),
             Dimension::Facility => f.write_str("facility"),
             Dimension::Payer => f.write_str("payer"),
+            Dimension::FinancialClass => f.write_str("financial_class"),
         }
     }
 }

@@ -27,9 +27,13 @@ pub(crate) fn value_type(field: Field) -> ValueType {
         | Field::DaysPastDue => ValueType::Int,
         Field::Value => ValueType::Number,
         Field::Date | Field::DueDate => ValueType::Date,
-        Field::Sex | Field::Zip | Field::Zip3 | Field::Status | Field::Code | Field::Class => {
-            ValueType::Word
-        }
+        Field::Sex
+        | Field::Zip
+        | Field::Zip3
+        | Field::Status
+        | Field::Code
+        | Field::Class
+        | Field::FinancialClass => ValueType::Word,
     }
 }
 
@@ -66,6 +70,7 @@ pub(crate) fn field_named(word: &str) -> Option<Field> {
         "open_cents" => Field::OpenCents,
         "due_date" => Field::DueDate,
         "days_past_due" => Field::DaysPastDue,
+        "financial_class" => Field::FinancialClass,
         _ => return None,
     })
 }
@@ -91,6 +96,7 @@ pub(crate) fn field_word(field: Field) -> &'static str {
         Field::OpenCents => "open_cents",
         Field::DueDate => "due_date",
         Field::DaysPastDue => "days_past_due",
+        Field::FinancialClass => "financial_class",
     }
 }
 
@@ -116,6 +122,7 @@ pub(crate) fn field_of(field: Field, kind: EventKind) -> bool {
                 | Field::DueDate
                 | Field::DaysPastDue
                 | Field::Payer
+                | Field::FinancialClass
         ),
     }
 }
@@ -178,5 +185,6 @@ pub(crate) fn dimension_name(dimension: &Dimension) -> &'static str {
         Dimension::Provider => "provider",
         Dimension::Facility => "facility",
         Dimension::Payer => "payer",
+        Dimension::FinancialClass => "financial_class",
     }
 }

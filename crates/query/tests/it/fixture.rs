@@ -4,8 +4,8 @@
 //! platforms without a dependency.
 
 use query::{
-    ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, ImmunizationFact, ImmunizationStatus,
-    ObservationFact, PatientFacts, ProcedureFact, Sex,
+    ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, FinancialClass, ImmunizationFact,
+    ImmunizationStatus, ObservationFact, PatientFacts, ProcedureFact, Sex,
 };
 use time::{Date, Duration, macros::date};
 
@@ -114,13 +114,16 @@ pub fn population(n: usize, seed: u64) -> Population {
                 rng.below(amount_cents as u64) as i64
             };
             let due_date = days_before(&mut rng, 730);
+            let payer_key = 1 + rng.below(4) as i64;
             pop.ar_items.push(ArItemFact {
                 item_key: item_id,
                 patient_key: pid,
                 amount_cents,
                 paid_cents,
                 due_date,
-                payer_key: 1 + rng.below(4) as i64,
+                payer_key,
+                // Payers 1-4 are a commercial plan, Medicare, Medicaid and TRICARE.
+                financial_class: FinancialClass::ALL[(payer_key - 1) as usize],
             });
         }
         for _ in 0..rng.pick(&[0, 1, 2]) {

@@ -86,6 +86,14 @@ const ROUND_TRIPS: &[(&str, &str)] = &[
         "count immunizations where cvx in flu group by iso_week(date), code",
     ),
     (
+        "balances where financial_class in (Medicare, self_pay) as of 2026-01-01 group by payer, financial_class, aging_bucket(0-30, 31+)",
+        "balances where financial_class in (medicare, self-pay) as of 2026-01-01 group by payer, financial_class, aging_bucket(0-30,31+)",
+    ),
+    (
+        "count patients where balance(financial_class = commercial, days_past_due > 120) as of 2026-01-01",
+        "count patients where balance(financial_class = commercial, days_past_due > 120) as of 2026-01-01",
+    ),
+    (
         "balances as of 2026-01-01 where days_past_due > 90 and payer != 3 measure patients, sum(open_cents), avg(open_cents)",
         "balances where days_past_due > 90 and payer != 3 as of 2026-01-01 measure patients, sum(open_cents), avg(open_cents)",
     ),
@@ -221,6 +229,14 @@ const ERRORS: &[(&str, &str)] = &[
         "query 1:26: expected a grouping such as age_band(...), sex, zip3, day(date), mmwr_week(date), iso_week(date), code, provider, payer or aging_bucket(...), found `epi_week`",
     ),
     (
+        "count encounters group by financial_class",
+        "query 1:27: cannot group encounters by `financial_class`",
+    ),
+    (
+        "balances where financial_class = cash",
+        "query 1:34: `cash` is not a valid financial_class",
+    ),
+    (
         "count patients group by age_band(18-5)",
         "query 1:37: band 18-5 ends before it starts",
     ),
@@ -337,6 +353,10 @@ fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
         "deceased",
         "days_past_due",
         "open_cents",
+        "financial_class",
+        "medicare",
+        "self-pay",
+        "payer",
         "sum(open_cents)",
         "patients",
         "count",
@@ -412,6 +432,7 @@ fn random_filters_round_trip() {
         "immunization(cvx = 140 or not status = completed)",
         "diagnosis(code in E08-E13, date > 2024-01-01)",
         "balance(days_past_due > 90)",
+        "balance(financial_class in (medicare, medicaid), days_past_due > 30)",
         "observation(code = \"4548-4\", value >= 6.5)",
         "encounter(class = emergency and (provider = 3 or facility != 2))",
     ];

@@ -254,6 +254,106 @@ async fn a_role_counts_only_the_categories_it_may_read() {
 }
 
 #[tokio::test]
+async fn a_daily_series_is_zero_filled_and_audited_like_any_count() {
+    let h = Harness::new();
+    let id = h.add_patient("S1");
+    flu_shot(&h, id);
+    h.add_user("doc", &[Role::Physician]);
+    let doc = h.login("doc").await;
+    let text =
+        "count immunizations where date >= 2025-09-30 and date <= 2025-10-02 group by day(date)";
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&doc),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.body["rows"],
+        json!([["2025-09-30", 0], ["2025-10-01", 1], ["2025-10-02", 0]])
+    );
+    let audited = h.audit().pop().unwrap();
+    assert_eq!(audited.event.action, Action::Read);
+    assert!(
+        audited
+            .event
+            .categories
+            .contains(&privacy::DataCategory::Immunizations)
+    );
+    assert!(
+        audited
+            .event
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("group by day(date)"),
+        "{:?}",
+        audited.event.reason
+    );
+}
+
+#[tokio::test]
+async fn grouping_by_payer_reads_insurance_which_billing_may_and_a_physician_may_not() {
+    let h = Harness::new();
+    h.add_patient("P1");
+    h.add_user("bill", &[Role::Billing]);
+    h.add_user("doc", &[Role::Physician]);
+    let bill = h.login("bill").await;
+    let text = "balances as of 2026-01-01 group by payer, financial_class, aging_bucket(0-30,31+) measure patients, sum(open_cents)";
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&bill),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let audited = h.audit().pop().unwrap();
+    for category in [
+        privacy::DataCategory::Billing,
+        privacy::DataCategory::Insurance,
+    ] {
+        assert!(audited.event.categories.contains(&category), "{category:?}");
+    }
+    let doc = h.login("doc").await;
+    for (text, word) in [
+        (
+            "count encounters where date > 2025-01-01 group by payer",
+            "`payer`",
+        ),
+        ("count patients where encounter(payer = 3)", "`payer`"),
+    ] {
+        let refused = h
+            .call(
+                "POST",
+                "/api/query",
+                Some(&doc),
+                Some(json!({ "text": text })),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{text}: {}",
+            refused.body
+        );
+        let error = refused.body["error"].as_str().unwrap();
+        assert!(
+            error.contains(&format!("{word} reads insurance")),
+            "{text}: {error}"
+        );
+        assert_eq!(
+            h.audit().pop().unwrap().event.outcome,
+            privacy::Outcome::Denied
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_patient_list_names_each_patient_links_and_audits_every_one_listed() {
     let h = Harness::new();
     let first = h.add_patient("L1");
