@@ -42,6 +42,8 @@ pub enum Acknowledgment {
         accepted: bool,
         /// REF*1K: the payer's claim number.
         payer_claim_number: Option<String>,
+        /// STC12: the payer's words, when it gave some.
+        message: Option<String>,
         /// Segment number of the STC.
         segment: usize,
     },
@@ -178,6 +180,9 @@ fn read_277(
                     status: format!("{category}:{code}"),
                     accepted: matches!(category, "A1" | "A2" | "A5"),
                     payer_claim_number: None,
+                    message: Some(segment.element(12).trim())
+                        .filter(|m| !m.is_empty())
+                        .map(str::to_owned),
                     segment: segment.position.segment,
                 });
             }
@@ -251,6 +256,7 @@ pub fn apply_acknowledgments(
                 status,
                 accepted,
                 payer_claim_number,
+                message,
                 segment,
             } => {
                 let claims: Vec<Stored<Claim>> = tx
@@ -283,7 +289,14 @@ pub fn apply_acknowledgments(
                 let (new_status, reason) = if *accepted {
                     (ClaimStatus::Accepted, format!("277CA {status}"))
                 } else {
-                    (ClaimStatus::Rejected, format!("277CA rejected: {status}"))
+                    let said = message
+                        .as_deref()
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default();
+                    (
+                        ClaimStatus::Rejected,
+                        format!("277CA rejected: {status}{said}"),
+                    )
                 };
                 (claims, new_status, reason, payer_claim_number.clone())
             }

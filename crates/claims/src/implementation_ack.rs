@@ -19,14 +19,16 @@ pub struct AckNumbers {
     pub group: u32,
 }
 
-/// The 999 answering the 837 `text`, written at `at`; an error when the 837's ISA cannot
-/// be read (there is then no one to answer, nor a group to acknowledge).
-pub fn write_999(
-    text: &str,
+/// A writer for the answer to `incoming` (a 999, a 277CA): the interchange back to its
+/// sender, ISA and GS sender and receiver swapped, with one functional group `functional_id`
+/// of `version` begun.
+pub(crate) fn answering(
+    incoming: &x12::Interchange<'_>,
     numbers: AckNumbers,
     at: time::PrimitiveDateTime,
-) -> x12::Result<String> {
-    let incoming = x12::read(text)?;
+    functional_id: &str,
+    version: &str,
+) -> x12::Result<InterchangeWriter> {
     let isa = &incoming.isa;
     let mut w = InterchangeWriter::new(
         &InterchangeHeader {
@@ -48,12 +50,24 @@ pub fn write_999(
     )?;
     let first = incoming.groups.first();
     w.begin_group(&GroupHeader {
-        functional_id: "FA".into(),
+        functional_id: functional_id.into(),
         application_sender: first.map_or("", |g| g.gs.element(3)).to_owned(),
         application_receiver: first.map_or("", |g| g.gs.element(2)).to_owned(),
         control_number: numbers.group,
-        version: "005010X231A1".into(),
+        version: version.into(),
     })?;
+    Ok(w)
+}
+
+/// The 999 answering the 837 `text`, written at `at`; an error when the 837's ISA cannot
+/// be read (there is then no one to answer, nor a group to acknowledge).
+pub fn write_999(
+    text: &str,
+    numbers: AckNumbers,
+    at: time::PrimitiveDateTime,
+) -> x12::Result<String> {
+    let incoming = x12::read(text)?;
+    let mut w = answering(&incoming, numbers, at, "FA", "005010X231A1")?;
     w.begin_transaction("999", 1, "005010X231A1")?;
     for group in &incoming.groups {
         w.segment("AK1")

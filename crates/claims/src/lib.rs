@@ -22,6 +22,7 @@ mod adjustment_codes;
 mod audited;
 mod build;
 mod claim;
+mod claim_acknowledgment;
 mod coordination;
 mod implementation_ack;
 mod inbox;
@@ -49,6 +50,7 @@ pub use claim::{
     BillingProvider, ClaimFiling, Demographics, OtherPayer, PatientParty, PayerParty,
     ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
 };
+pub use claim_acknowledgment::{payer_claim_number, write_277ca};
 pub use coordination::{NextPayer, balance_problems as coordination_problems};
 pub use implementation_ack::{AckNumbers, write_999};
 pub use inbox::{

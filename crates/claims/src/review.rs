@@ -23,6 +23,14 @@ pub struct ClaimReview {
     pub segment: usize,
     /// What the review found, each naming its element and segment.
     pub findings: Vec<String>,
+    /// NM103 of loop 2010AA.
+    pub billing_name: String,
+    /// The patient (2010CA, else the subscriber of 2010BA): family and given names.
+    pub patient: (String, String),
+    /// NM109 of loop 2010BA: the member id.
+    pub member_id: String,
+    /// The dates of service: the lines' (DTP*472), else the statement's (DTP*434).
+    pub service_dates: Option<(time::Date, time::Date)>,
 }
 
 impl ClaimReview {
@@ -64,11 +72,48 @@ pub fn review_837(text: &str) -> FileReview {
     review
 }
 
+/// A DTP's date or range (`D8`, `RD8`).
+fn dtp_dates(segment: &x12::Segment<'_>) -> Option<(time::Date, time::Date)> {
+    let text = segment.element(3);
+    match segment.element(2) {
+        "D8" => x12::parse_d8(text).map(|d| (d, d)),
+        "RD8" => {
+            let (from, to) = text.split_once('-')?;
+            Some((x12::parse_d8(from)?, x12::parse_d8(to)?))
+        }
+        _ => None,
+    }
+}
+
+fn widen(dates: &mut Option<(time::Date, time::Date)>, (from, to): (time::Date, time::Date)) {
+    *dates = Some(match *dates {
+        Some((a, b)) => (a.min(from), b.max(to)),
+        None => (from, to),
+    });
+}
+
 fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
     let mut billing_npi = String::new();
+    let mut billing_name = String::new();
+    // The subscriber (2010BA) and the patient when a dependent (2010CA) of the level the
+    // next claim hangs from.
+    let mut subscriber = (String::new(), String::new(), String::new());
+    let mut dependent: Option<(String, String)> = None;
+    let mut statement: Option<(time::Date, time::Date)> = None;
     let mut current: Option<(ClaimReview, i64, usize)> = None;
-    let finish = |current: &mut Option<(ClaimReview, i64, usize)>, review: &mut FileReview| {
+    let finish = |current: &mut Option<(ClaimReview, i64, usize)>,
+                  statement: &mut Option<(time::Date, time::Date)>,
+                  review: &mut FileReview| {
         if let Some((mut claim, lines, _)) = current.take() {
+            if claim.service_dates.is_none() {
+                claim.service_dates = statement.take();
+            }
+            if claim.service_dates.is_none() {
+                claim.findings.push(format!(
+                    "CLM, segment {}: no date of service (DTP*472 on the lines, or the statement's DTP*434)",
+                    claim.segment
+                ));
+            }
             if lines != claim.total_cents {
                 claim.findings.push(format!(
                     "CLM02, segment {}: total {} is not the sum of the lines {}",
@@ -89,9 +134,45 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
                 .map(|e| format!("NM109, segment {at} ({what}): {e}"))
         };
         match (segment.id, segment.element(1)) {
-            ("NM1", "85") => billing_npi = segment.element(9).to_owned(),
+            // A claim's loops end where the next hierarchical level begins.
+            ("HL", _) => {
+                finish(&mut current, &mut statement, review);
+                match segment.element(3) {
+                    "22" => dependent = None,
+                    "20" => {
+                        dependent = None;
+                        subscriber = Default::default();
+                    }
+                    _ => {}
+                }
+            }
+            ("NM1", "85") => {
+                billing_npi = segment.element(9).to_owned();
+                billing_name = segment.element(3).to_owned();
+            }
+            // 2010BA and 2010CA; the NM1*IL of a claim's 2330A names another payer's subscriber.
+            ("NM1", "IL") if current.is_none() => {
+                subscriber = (
+                    segment.element(3).to_owned(),
+                    segment.element(4).to_owned(),
+                    segment.element(9).to_owned(),
+                );
+            }
+            ("NM1", "QC") if current.is_none() => {
+                dependent = Some((segment.element(3).to_owned(), segment.element(4).to_owned()));
+            }
+            ("DTP", "472") => {
+                if let (Some((claim, _, _)), Some(dates)) = (current.as_mut(), dtp_dates(segment)) {
+                    widen(&mut claim.service_dates, dates);
+                }
+            }
+            ("DTP", "434") => {
+                if let Some(dates) = dtp_dates(segment) {
+                    widen(&mut statement, dates);
+                }
+            }
             ("CLM", _) => {
-                finish(&mut current, review);
+                finish(&mut current, &mut statement, review);
                 let total_cents = segment.cents(2).unwrap_or(-1);
                 let mut claim = ClaimReview {
                     claim_id: segment.element(1).to_owned(),
@@ -99,6 +180,12 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
                     total_cents,
                     segment: at,
                     findings: Vec::new(),
+                    billing_name: billing_name.clone(),
+                    patient: dependent
+                        .clone()
+                        .unwrap_or_else(|| (subscriber.0.clone(), subscriber.1.clone())),
+                    member_id: subscriber.2.clone(),
+                    service_dates: None,
                 };
                 if Npi::parse(&billing_npi).is_err() {
                     claim.findings.push(format!(
@@ -172,7 +259,7 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
             _ => {}
         }
     }
-    finish(&mut current, review);
+    finish(&mut current, &mut statement, review);
 }
 
 /// The review as CSV: claim, billing NPI, total, status category, findings.

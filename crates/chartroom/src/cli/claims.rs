@@ -100,6 +100,10 @@ pub enum ClaimsCmd {
         /// the store for the 837's receiver, so they never repeat).
         #[arg(long = "ack-999", value_name = "FILE")]
         ack_999: Option<PathBuf>,
+        /// Write the 277CA claim acknowledgment here: each claim accepted for adjudication
+        /// (with the payer's claim number) or returned with the review's finding.
+        #[arg(long = "ack-277", value_name = "FILE")]
+        ack_277: Option<PathBuf>,
     },
     /// Read a 999 or 277CA acknowledgment onto the claims (accepted, rejected with why).
     Acknowledge {
@@ -357,13 +361,25 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
         }
         ClaimsCmd::Correct { claim } => replace(store, auditor, claim, ClaimFrequency::Replacement),
         ClaimsCmd::Void { claim } => replace(store, auditor, claim, ClaimFrequency::Void),
-        ClaimsCmd::Review { file, csv, ack_999 } => {
+        ClaimsCmd::Review {
+            file,
+            csv,
+            ack_999,
+            ack_277,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            if let Some(path) = &ack_999 {
-                write_999_file(store, &text, path)?;
-            }
             let review = claims::review_837(&text);
+            if let Some(path) = &ack_999 {
+                write_ack_file(store, &text, path, "999", |numbers, at| {
+                    claims::write_999(&text, numbers, at)
+                })?;
+            }
+            if let Some(path) = &ack_277 {
+                write_ack_file(store, &text, path, "277CA", |numbers, at| {
+                    claims::write_277ca(&text, &review, numbers, at)
+                })?;
+            }
             for problem in &review.problems {
                 crate::say!("bad segment: {problem}");
             }
@@ -543,12 +559,19 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
     }
 }
 
-/// Writes the 999 answering the 837 `text` to `path`, its control numbers reserved for the
-/// 837's receiver (the payer answering) in the transaction that writes the file.
-fn write_999_file(store: &Store, text: &str, path: &Path) -> Result<()> {
+/// Writes the acknowledgment (`kind`: 999, 277CA) `write` makes of the 837 `text` to
+/// `path`, its control numbers reserved for the 837's receiver (the payer answering) in the
+/// transaction that writes the file.
+fn write_ack_file(
+    store: &Store,
+    text: &str,
+    path: &Path,
+    kind: &str,
+    write: impl Fn(claims::AckNumbers, time::PrimitiveDateTime) -> x12::Result<String>,
+) -> Result<()> {
     let sender = x12::read(text)
         .map(|i| i.isa.element(8).trim().to_owned())
-        .map_err(|e| anyhow::anyhow!("no 999 can answer this file: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("no {kind} can answer this file: {e}"))?;
     let at = store.clock().now();
     let at = time::PrimitiveDateTime::new(at.date(), at.time());
     store
@@ -561,13 +584,13 @@ fn write_999_file(store: &Store, text: &str, path: &Path) -> Result<()> {
                 )?,
                 group: tx.reserve_control_numbers(&sender, store::ControlKind::Group, 1)?,
             };
-            let answer = claims::write_999(text, numbers, at)
-                .map_err(|e| store::Error::Conflict(format!("writing the 999: {e}")))?;
+            let answer = write(numbers, at)
+                .map_err(|e| store::Error::Conflict(format!("writing the {kind}: {e}")))?;
             std::fs::write(path, answer)
                 .map_err(|e| store::Error::Conflict(format!("writing {}: {e}", path.display())))
         })
-        .with_context(|| format!("{}: no 999 was written", path.display()))?;
-    crate::say!("wrote the 999 to {}", path.display());
+        .with_context(|| format!("{}: no {kind} was written", path.display()))?;
+    crate::say!("wrote the {kind} to {}", path.display());
     Ok(())
 }
 

@@ -220,8 +220,25 @@ fn a_payer_reviews_an_incoming_837() {
             csv.to_str().unwrap(),
             "--ack-999",
             dir.path().join("answer.999").to_str().unwrap(),
+            "--ack-277",
+            dir.path().join("answer.277").to_str().unwrap(),
         ],
     ));
+    let status = std::fs::read_to_string(dir.path().join("answer.277")).unwrap();
+    assert!(
+        status.contains("~TRN*2*051068~STC*A3:21*"),
+        "the claim is returned: {status}"
+    );
+    let numbers = |text: &str| {
+        let isa = x12::read(text).unwrap().isa;
+        isa.element(13).to_owned()
+    };
+    assert_ne!(
+        numbers(&status),
+        numbers(&std::fs::read_to_string(dir.path().join("answer.999")).unwrap()),
+        "the two answers' interchange numbers never repeat"
+    );
+    keep_for_validator("cli-review-277ca.x12", &status);
     let answer = std::fs::read_to_string(dir.path().join("answer.999")).unwrap();
     assert!(answer.contains("~AK2*837*"), "{answer}");
     assert!(

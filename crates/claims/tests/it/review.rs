@@ -76,10 +76,13 @@ fn a_damaged_file_names_its_bad_segments_and_still_reviews_the_claim() {
     );
 }
 
-/// The 999 a payer sends back for `text`, kept for pyx12 as `name`.
-fn ack(text: &str, name: &str) -> String {
-    let answer = claims::write_999(
-        text,
+/// An answer `write` makes of an 837 with fixed numbers, read back whole and kept for
+/// pyx12 as `name`.
+fn answer(
+    name: &str,
+    write: impl FnOnce(claims::AckNumbers, time::PrimitiveDateTime) -> x12::Result<String>,
+) -> String {
+    let answer = write(
         claims::AckNumbers {
             interchange: 501,
             group: 601,
@@ -91,6 +94,11 @@ fn ack(text: &str, name: &str) -> String {
     let read = x12::read(&answer).unwrap();
     assert!(read.problems.is_empty(), "{:?}", read.problems);
     answer
+}
+
+/// The 999 a payer sends back for `text`, kept for pyx12 as `name`.
+fn ack(text: &str, name: &str) -> String {
+    answer(name, |numbers, at| claims::write_999(text, numbers, at))
 }
 
 #[test]
@@ -136,4 +144,104 @@ fn the_payer_answers_an_837_with_a_999() {
         )
         .is_err()
     );
+}
+
+/// The 277CA a payer sends back for `text` after reviewing it, kept for pyx12 as `name`.
+fn claim_ack(text: &str, name: &str) -> String {
+    let review = review_837(text);
+    answer(name, |numbers, at| {
+        claims::write_277ca(text, &review, numbers, at)
+    })
+}
+
+#[test]
+fn the_payer_answers_each_claim_with_a_277ca() {
+    let built = |relationship| {
+        test_support::sqlite_store()
+            .write(|tx| {
+                let ids = crate::build::office_visit(tx, relationship)?;
+                claims::build_professional(tx, ids.encounter, records::CoverageOrder::Primary)
+            })
+            .unwrap()
+            .unwrap()
+    };
+    let good = built(records::Relationship::SelfSubscriber);
+    let mut dependent = built(records::Relationship::Child);
+    dependent.claim_id = "E2".into();
+    // The dependent's claim points a line at a fifth diagnosis it does not have.
+    let sent = crate::write(&[good.clone(), dependent.clone()]);
+    let second = sent.rfind("~SV1*HC:99213:25*").unwrap();
+    let pointers = second + sent[second..].find("***1:2:3~").unwrap();
+    let sent = format!("{}***5~{}", &sent[..pointers], &sent[pointers + 9..]);
+    let answer = claim_ack(&sent, "payer-277ca.x12");
+    assert!(
+        answer
+            .starts_with("ISA*00*          *00*          *ZZ*CLEARHOUSE01   *ZZ*CHARTROOM01    *"),
+        "sender and receiver swapped: {answer}"
+    );
+    for expected in [
+        "~GS*HN*CLEARHOUSE01*CHARTROOM01*20260303*0800*601*X*005010X214~ST*277*0001*005010X214~",
+        "~NM1*PR*2*CLEARINGHOUSE*****46*CLEARHOUSE01~TRN*1*3001~DTP*050*D8*20260303~",
+        "~NM1*41*2*SPRINGFIELD GENERAL BILLING*****46*CHARTROOM01~TRN*2*3001~STC*A1:19:PR*20260303*WQ*301~QTY*90*1~QTY*AA*1~AMT*YU*150.5~AMT*YY*150.5~",
+        "~NM1*85*2*Maple Family Practice*****XX*1234567893~TRN*1*0~",
+        // Accepted: the patient is the subscriber; the payer's claim number in REF*1K.
+        &format!(
+            "~NM1*QC*1*Lopez*Ana****MI*XZ123~TRN*2*{}~STC*A2:20*20260303*WQ*150.5~REF*1K*PCN501-1~DTP*472*D8*20260210~",
+            good.claim_id
+        ),
+        // Returned: the dependent by name, the finding in STC12.
+        &format!(
+            "~NM1*QC*1*Lopez*Ana****MI*XZ123~TRN*2*{}~STC*A3:21*20260303*U*150.5********SV107, segment",
+            dependent.claim_id
+        ),
+    ] {
+        assert!(answer.contains(expected), "{expected}\nin {answer}");
+    }
+    // Chartroom reads its own 277CA back: one claim accepted with the payer's number, the
+    // other rejected with the payer's words.
+    let acks = claims::read_acknowledgments(&answer).unwrap();
+    let statuses: Vec<(String, bool, Option<String>, Option<String>)> = acks
+        .into_iter()
+        .map(|a| match a {
+            claims::Acknowledgment::Claim {
+                control_number,
+                accepted,
+                payer_claim_number,
+                message,
+                ..
+            } => (control_number, accepted, payer_claim_number, message),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(statuses.len(), 2);
+    assert_eq!(
+        statuses[0],
+        (good.claim_id.clone(), true, Some("PCN501-1".into()), None)
+    );
+    assert!(!statuses[1].1);
+    assert!(
+        statuses[1]
+            .3
+            .as_deref()
+            .is_some_and(|m| m.contains("diagnosis pointer 5 points at no diagnosis")),
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn the_public_samples_are_answered_with_a_277ca_each() {
+    for name in [
+        "X222-ambulance.edi",
+        "X222-COB-claim-from-billing-provider-to-payer-b.edi",
+        "X222-medicare-secondary-payer-COB.edi",
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/x12/samples/badx12")
+            .join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let review = review_837(&text);
+        let answer = claim_ack(&text, &format!("payer-277ca-{name}.x12"));
+        let acks = claims::read_acknowledgments(&answer).unwrap();
+        assert_eq!(acks.len(), review.claims.len(), "{name}: one per claim");
+    }
 }
