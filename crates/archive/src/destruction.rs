@@ -8,14 +8,25 @@
 //! - The approver is never the requester.
 //! - The audit trail is untouched: its entries keep their MACs, and verifying the chain
 //!   needs none of the destroyed content.
+//! - The content files of the destroyed charts (scanned pages, thumbnails, dictation
+//!   audio) are removed with them unless another surviving record names the same file
+//!   (content is kept by SHA-256, so one file may serve two charts); the certificate lists
+//!   which were destroyed and which were kept and why. They are removed after the commit,
+//!   like archive files, so a failed approval never loses a file its records still name.
 
-use crate::archival::{Archivist, archive_dir, audited};
+use crate::archival::{Archivist, archive_dir, audited, read_archived};
 use crate::error::{Error, Result};
 use crate::retention::{RetentionReport, Schedule, Status, report};
 use privacy::AuditEvent;
 use serde_json::json;
-use store::{ArchivedChart, DestructionRequest, Tx, decode_chart};
+use std::collections::BTreeSet;
+use std::path::Path;
+use store::{ArchivedChart, ContentRef, DestructionRequest, Tx, decode_chart};
 use time::Date;
+
+/// The method a destruction names when none is given: what the approval does.
+pub const DEFAULT_METHOD: &str =
+    "rows deleted from the records store; archive and content files removed";
 
 /// Where a chart to destroy is.
 enum Place {
@@ -71,6 +82,54 @@ fn destroyable(
     }
 }
 
+/// Which of the destroyed charts' content files go and which stay, and the certificate's
+/// account of both. Called inside the destroying transaction, after the live rows went.
+fn content_to_destroy(
+    tx: &mut Tx<'_>,
+    data_dir: &Path,
+    doomed: BTreeSet<ContentRef>,
+    destroyed_patients: &[i64],
+) -> Result<(Vec<ContentRef>, serde_json::Value)> {
+    // Archived charts that survive name files too, inside their archive files.
+    let mut archived_names = BTreeSet::new();
+    let mut unreadable = Vec::new();
+    if !doomed.is_empty() {
+        for entry in tx.archived_charts(None)? {
+            if destroyed_patients.contains(&entry.patient_id) {
+                continue;
+            }
+            match read_archived(tx, data_dir, entry.patient_id) {
+                Ok(read) => archived_names.extend(read.rows.content()),
+                Err(e) => unreadable.push(format!("{}: {e}", entry.mrn)),
+            }
+        }
+    }
+    let (mut destroyed, mut kept) = (Vec::new(), Vec::new());
+    for content in doomed {
+        let describe = |why: &str| json!({ "file": content.path(), "sha256": content.sha256, "kept_because": why });
+        if tx.names_content(&content)? {
+            kept.push(describe("a live record names the same file"));
+        } else if archived_names.contains(&content) {
+            kept.push(describe("an archived chart names the same file"));
+        } else if !unreadable.is_empty() {
+            kept.push(describe(
+                "an archived chart could not be read to check whether it names the file",
+            ));
+        } else {
+            destroyed.push(content);
+        }
+    }
+    let account = json!({
+        "destroyed": destroyed
+            .iter()
+            .map(|c| json!({ "file": c.path(), "sha256": c.sha256 }))
+            .collect::<Vec<_>>(),
+        "kept": kept,
+        "unreadable_archives": unreadable,
+    });
+    Ok((destroyed, account))
+}
+
 /// Records a request to destroy the charts of `patients`, each checked eligible for
 /// destruction on `as_of` and under no hold, with its audit entry.
 pub fn request_destruction(
@@ -117,6 +176,7 @@ pub fn approve_destruction(
     event: &dyn Fn(&DestructionRequest) -> AuditEvent,
 ) -> Result<DestructionRequest> {
     let mut files = Vec::new();
+    let mut content_files = Vec::new();
     let done = audited(who.trail, who.store, |audited| {
         let mut tx = audited.records();
         let request = tx
@@ -136,10 +196,13 @@ pub fn approve_destruction(
         }
         let report = report(&mut tx, schedule, as_of)?;
         let mut charts = Vec::new();
+        let mut doomed = BTreeSet::new();
+        let mut unread = Vec::new();
         for &patient_id in &request.patient_ids {
             match destroyable(&mut tx, &report, as_of, patient_id)? {
                 Place::Live => {
                     let rows = tx.chart_rows(patient_id)?;
+                    doomed.extend(rows.content());
                     let patient = decode_chart(&rows)?.patient.record;
                     tx.remove_chart(&rows)?;
                     charts.push(json!({
@@ -152,6 +215,12 @@ pub fn approve_destruction(
                     }));
                 }
                 Place::Archived(entry) => {
+                    // A damaged archive file is destroyed all the same; its content files
+                    // cannot be named, so they stay (and the certificate says so).
+                    match read_archived(&mut tx, who.data_dir, patient_id) {
+                        Ok(read) => doomed.extend(read.rows.content()),
+                        Err(e) => unread.push(format!("{}: {e}", entry.mrn)),
+                    }
                     tx.set_archive_status(patient_id, "destroyed", who.by)?;
                     charts.push(json!({
                         "patient_id": patient_id,
@@ -165,9 +234,14 @@ pub fn approve_destruction(
                 }
             }
         }
+        let (destroyed, mut content) =
+            content_to_destroy(&mut tx, who.data_dir, doomed, &request.patient_ids)?;
+        content["unreadable_destroyed_archives"] = json!(unread);
+        content_files = destroyed;
         let certificate = json!({
             "certificate_of_destruction": id,
             "charts": charts,
+            "content_files": content,
             "method": request.method,
             "reason": request.reason,
             "requested_by": request.requested_by,
@@ -184,6 +258,10 @@ pub fn approve_destruction(
     })?;
     for file in files {
         let _ = std::fs::remove_file(archive_dir(who.data_dir).join(file));
+    }
+    for content in content_files {
+        // A file already gone is destroyed too.
+        let _ = std::fs::remove_file(who.data_dir.join(content.path()));
     }
     Ok(done)
 }

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::filter::fold_name;
 use crate::patient_merge::chart_tables;
 use crate::patients::PatientSummary;
+use crate::snapshot::{CONTENT_COLUMNS, ContentRef};
 use crate::table::{META_COLUMNS, Table};
 use crate::tx::{Stored, Tx};
 use crate::value::{Row, Value, date_text, instant_text, parse_date, parse_instant};
@@ -111,6 +112,29 @@ impl ChartRows {
     /// The rows of `table`.
     pub fn of(&self, table: &str) -> Option<&TableRows> {
         self.tables.iter().find(|t| t.table == table)
+    }
+
+    /// The content files the chart's records name (scanned pages, thumbnails, dictation
+    /// audio), each once.
+    pub fn content(&self) -> Vec<ContentRef> {
+        let mut content = Vec::new();
+        for (table, column, folder) in CONTENT_COLUMNS {
+            let Some(rows) = self.of(table) else { continue };
+            let Some(at) = rows.columns.iter().position(|c| c == column) else {
+                continue;
+            };
+            for row in &rows.rows {
+                if let Some(Cell::Text(sha)) = row.get(at) {
+                    content.push(ContentRef {
+                        folder: (*folder).to_owned(),
+                        sha256: sha.clone(),
+                    });
+                }
+            }
+        }
+        content.sort();
+        content.dedup();
+        content
     }
 }
 
@@ -316,6 +340,24 @@ impl Tx<'_> {
             });
         }
         Ok(ChartRows { patient_id, tables })
+    }
+
+    /// Whether a live record (of any chart, soft-deleted ones too, or the indexing queue)
+    /// names the content file.
+    pub fn names_content(&mut self, content: &ContentRef) -> Result<bool> {
+        for (table, column, folder) in CONTENT_COLUMNS {
+            if *folder != content.folder {
+                continue;
+            }
+            let sql = format!("SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1");
+            if !self
+                .query(&sql, &[Value::from(content.sha256.as_str())])?
+                .is_empty()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Deletes the chart's rows, children first, and fails (so the transaction keeps

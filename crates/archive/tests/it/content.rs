@@ -21,7 +21,8 @@ fn clerk(store: &Store) -> AuditEvent {
     AuditEvent::new(store.clock().now(), "him", Action::Create, Channel::Cli)
 }
 
-fn pdf(text: &str) -> Vec<u8> {
+/// A one-page PDF saying `text` (synthetic scanned pages).
+pub fn pdf(text: &str) -> Vec<u8> {
     textpdf::write(
         &[textpdf::Page {
             header: "Outside records".into(),

@@ -39,6 +39,42 @@ fn archived_event(store: &TestStore) -> impl Fn(&ArchivedChart) -> AuditEvent + 
     }
 }
 
+/// Files a one-page PDF saying `text` on the patient's chart; its SHA-256.
+fn scan(
+    store: &TestStore,
+    trail: &store::AuditTrail,
+    dir: &std::path::Path,
+    patient: i64,
+    text: &str,
+) -> String {
+    let pages = super::content::pdf(text);
+    let who = AuditEvent::new(
+        store.clock().now(),
+        "test:him",
+        Action::Create,
+        Channel::Cli,
+    );
+    documents::add(
+        store,
+        trail,
+        &who,
+        &documents::content_store(dir),
+        &documents::Filing {
+            patient_id: Some(PatientId(patient)),
+            document_type: Some("referral".into()),
+            ..documents::Filing::default()
+        },
+        &pages,
+    )
+    .unwrap()
+    .record
+    .content_sha256
+}
+
+fn content_file(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
+    dir.join("documents").join(&sha[..2]).join(sha)
+}
+
 fn only_a_second_person_destroys_eligible_unheld_charts(store: &TestStore) {
     let (dir, trail) = populated(store, 12, 7);
     let schedule = Schedule::default_schedule().unwrap();
@@ -52,15 +88,52 @@ fn only_a_second_person_destroys_eligible_unheld_charts(store: &TestStore) {
         .collect();
     assert!(due.len() >= 3, "{:?}", first.counts);
     let (live, held, archived) = (due[0], due[1], due[2]);
+    // Scanned pages: some on the charts to destroy only, some shared (the same bytes, so
+    // the same file) with a chart that stays live or stays archived.
+    let surviving_archive = first
+        .charts
+        .iter()
+        .find(|c| {
+            ![live, held, archived].contains(&c.patient_id)
+                && matches!(
+                    c.status,
+                    Status::EligibleForArchival | Status::EligibleForDestruction
+                )
+        })
+        .map(|c| c.patient_id)
+        .unwrap();
+    let only_live = scan(store, &trail, dir.path(), live, "only on the live chart");
+    let shared_live = scan(store, &trail, dir.path(), live, "shared with a live chart");
+    assert_eq!(
+        scan(store, &trail, dir.path(), held, "shared with a live chart"),
+        shared_live
+    );
+    let only_archived = scan(store, &trail, dir.path(), archived, "only in the archive");
+    let shared_archived = scan(store, &trail, dir.path(), archived, "shared in the archive");
+    scan(
+        store,
+        &trail,
+        dir.path(),
+        surviving_archive,
+        "shared in the archive",
+    );
     let clerk = who(store, &trail, dir.path());
-    archive_eligible(
-        clerk,
-        &schedule,
-        as_of,
-        Some(archived),
-        &archived_event(store),
-    )
-    .unwrap();
+    for patient in [archived, surviving_archive] {
+        archive_eligible(
+            clerk,
+            &schedule,
+            as_of,
+            Some(patient),
+            &archived_event(store),
+        )
+        .unwrap();
+    }
+    assert!(
+        store
+            .read(|tx| tx.archived_chart(surviving_archive))
+            .unwrap()
+            .is_some()
+    );
     store
         .write(|tx| {
             tx.place_hold(&NewHold {
@@ -74,7 +147,7 @@ fn only_a_second_person_destroys_eligible_unheld_charts(store: &TestStore) {
         .unwrap();
 
     // A hold blocks the request, naming the hold; so does a chart not yet due.
-    let method = "rows deleted from the store; archive file removed";
+    let method = archive::destruction::DEFAULT_METHOD;
     let refused = request_destruction(
         clerk,
         &schedule,
@@ -159,6 +232,40 @@ fn only_a_second_person_destroys_eligible_unheld_charts(store: &TestStore) {
     assert_eq!(entry.status, "destroyed");
     assert!(!file.exists());
     assert!(store.read(|tx| tx.find::<Patient>(held)).unwrap().is_some());
+    // The destroyed charts' own scanned pages went with them; shared ones stayed, and the
+    // certificate says which and why.
+    for gone in [&only_live, &only_archived] {
+        assert!(!content_file(dir.path(), gone).exists(), "{gone} was left");
+    }
+    for kept in [&shared_live, &shared_archived] {
+        assert!(
+            content_file(dir.path(), kept).exists(),
+            "{kept} was removed"
+        );
+    }
+    let content = &certificate["content_files"];
+    let listed = |key: &str| -> Vec<String> {
+        let mut shas: Vec<String> = content[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["sha256"].as_str().unwrap().to_owned())
+            .collect();
+        shas.sort();
+        shas
+    };
+    let mut expected = vec![only_live.clone(), only_archived.clone()];
+    expected.sort();
+    assert_eq!(listed("destroyed"), expected);
+    let mut expected = vec![shared_live.clone(), shared_archived.clone()];
+    expected.sort();
+    assert_eq!(listed("kept"), expected);
+    let reasons = content["kept"].to_string();
+    assert!(
+        reasons.contains("a live record names the same file")
+            && reasons.contains("an archived chart names the same file"),
+        "{reasons}"
+    );
 
     // Once only; the certificate is kept forever; the chain verifies without the records.
     assert!(approve_destruction(manager, &schedule, as_of, request.id, &event(store)).is_err());

@@ -74,7 +74,7 @@ pub enum RetentionCmd {
         /// How the records are destroyed.
         #[arg(
             long,
-            default_value = "rows deleted from the records store; archive file removed"
+            default_value = archive::destruction::DEFAULT_METHOD
         )]
         method: String,
         /// Why (the retention rule, the disposition authority).
