@@ -91,6 +91,7 @@ impl IntoRow for ProcedureFact {
             patient,
             date: day::day(self.date),
             code,
+            provider: self.provider_key,
             ..Row::default()
         }
     }
@@ -119,12 +120,14 @@ impl IntoRow for EncounterFact {
     fn patient_key(&self) -> PatientKey {
         self.patient_key
     }
-    fn row(&self, patient: u32, _codes: &mut Dictionary) -> Row {
+    fn row(&self, patient: u32, codes: &mut Dictionary) -> Row {
+        let service = codes.intern(&normalize_code(&self.service, Some(EventKind::Encounter)));
         Row {
             key: self.event_key,
             patient,
             date: day::day(self.date),
             status: self.class as u8,
+            code: service,
             provider: self.provider_key,
             facility: self.facility_key,
             payer: self.payer_key,

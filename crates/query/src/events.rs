@@ -32,11 +32,13 @@ pub enum EventKind {
     Immunization,
     /// Diagnoses: code = ICD-10-CM, date.
     Diagnosis,
-    /// Procedures: code = CPT/HCPCS/ICD-10-PCS, date.
+    /// Procedures: code = CPT/HCPCS/ICD-10-PCS, date, provider (the performer: the
+    /// rendering provider of its claim line).
     Procedure,
     /// Observations: code = LOINC, value, date.
     Observation,
-    /// Encounters: class (in `status`), date, provider, facility, payer.
+    /// Encounters: class (in `status`), service (in `code`), date, provider (the
+    /// attending), facility, payer.
     Encounter,
     /// Accounts-receivable items: amount, paid, due date (in `date`), payer, financial
     /// class (in `status`).
@@ -59,7 +61,7 @@ impl EventKind {
     }
 
     fn has_code(self) -> bool {
-        !matches!(self, EventKind::Encounter | EventKind::ArItem)
+        !matches!(self, EventKind::ArItem)
     }
     fn has_status(self) -> bool {
         matches!(
@@ -75,6 +77,9 @@ impl EventKind {
     }
     fn has_care_site(self) -> bool {
         matches!(self, EventKind::Encounter)
+    }
+    fn has_provider(self) -> bool {
+        matches!(self, EventKind::Encounter | EventKind::Procedure)
     }
     fn has_payer(self) -> bool {
         matches!(self, EventKind::Encounter | EventKind::ArItem)
@@ -178,8 +183,10 @@ impl Columns {
             self.amount.push(row.amount);
             self.paid.push(row.paid);
         }
-        if kind.has_care_site() {
+        if kind.has_provider() {
             self.provider.push(row.provider);
+        }
+        if kind.has_care_site() {
             self.facility.push(row.facility);
         }
         if kind.has_payer() {
@@ -203,13 +210,18 @@ impl Columns {
                 row.code = at.code();
                 row.status = at.status();
             }
-            EventKind::Diagnosis | EventKind::Procedure => row.code = at.code(),
+            EventKind::Diagnosis => row.code = at.code(),
+            EventKind::Procedure => {
+                row.code = at.code();
+                row.provider = at.provider();
+            }
             EventKind::Observation => {
                 row.code = at.code();
                 row.value = at.value();
             }
             EventKind::Encounter => {
                 row.status = at.status();
+                row.code = at.code();
                 row.provider = at.provider();
                 row.facility = at.facility();
                 row.payer = at.payer();

@@ -137,6 +137,8 @@ pub struct ProcedureFact {
     pub code: String,
     /// Date performed.
     pub date: Date,
+    /// The performing (rendering) provider's key (0 when not recorded).
+    pub provider_key: i64,
 }
 
 /// One numeric observation (LOINC code, value, date).
@@ -211,6 +213,9 @@ pub struct EncounterFact {
     pub date: Date,
     /// Attending provider's key.
     pub provider_key: i64,
+    /// The hospital service or department (`medicine`, `primary care`), compared
+    /// ignoring case; empty when not recorded.
+    pub service: String,
     /// Facility key.
     pub facility_key: i64,
     /// Primary payer key, if any (0 when self-pay).

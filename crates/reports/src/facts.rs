@@ -58,13 +58,13 @@ impl Kind {
                 "SELECT t.id, t.deleted_at, t.patient_id, t.code, e.admit_at FROM diagnoses t JOIN encounters e ON e.id = t.encounter_id"
             }
             Kind::Procedure => {
-                "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.performed_at FROM procedures t"
+                "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.performed_at, t.performer_id FROM procedures t"
             }
             Kind::Observation => {
                 "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.value_number, t.effective_at FROM observations t"
             }
             Kind::Encounter => {
-                "SELECT t.id, t.deleted_at, t.patient_id, t.class, t.admit_at, t.attending_id, t.facility_id, t.payer_id FROM encounters t"
+                "SELECT t.id, t.deleted_at, t.patient_id, t.class, t.admit_at, t.attending_id, t.facility_id, t.payer_id, t.service FROM encounters t"
             }
             // Paid is what payments and adjustments took off the item, less refunds; the
             // payer's kind is the balance's financial class.
@@ -157,6 +157,7 @@ pub fn fact(kind: Kind, row: &Row) -> Option<Fact> {
             patient_key,
             code: row.text(3)?.to_owned(),
             date: date_of(row.get(4))?,
+            provider_key: key(row.get(5)),
         }),
         Kind::Observation => Fact::Observation(ObservationFact {
             event_key: id,
@@ -182,6 +183,7 @@ pub fn fact(kind: Kind, row: &Row) -> Option<Fact> {
             provider_key: key(row.get(5)),
             facility_key: key(row.get(6)),
             payer_key: key(row.get(7)),
+            service: row.text(8).unwrap_or_default().to_owned(),
         }),
         Kind::ArItem => Fact::ArItem(ArItemFact {
             item_key: id,

@@ -140,6 +140,8 @@ impl DimEval {
             Dimension::Facility => DimEval::Facility,
             Dimension::Payer => DimEval::Payer,
             Dimension::FinancialClass => DimEval::FinancialClass,
+            // An encounter's service is kept in its code column.
+            Dimension::Service => DimEval::Code,
             Dimension::AgingBucket(bands) => {
                 ctx.as_of_ymd("aging_bucket")?;
                 DimEval::Aging(bands.clone())

@@ -433,7 +433,7 @@ pub(crate) fn row_pred(ctx: &Ctx<'_>, table: &EventTable, expr: &Expr) -> Result
                 }
                 RowPred::Codes(CodeSet(words))
             }
-            Field::Code => RowPred::Codes(code_set(
+            Field::Code | Field::Service => RowPred::Codes(code_set(
                 table.codes.iter(),
                 table.codes.len(),
                 &cond.test,

@@ -191,7 +191,7 @@ pub enum Field {
     Date,
     /// Observation value.
     Value,
-    /// Encounter provider key.
+    /// Provider key: an encounter's attending, a procedure's performer (rendering).
     Provider,
     /// Encounter facility key.
     Facility,
@@ -210,6 +210,8 @@ pub enum Field {
     /// The payer's financial class (balance): medicare, medicaid, commercial,
     /// government or self-pay.
     FinancialClass,
+    /// The encounter's hospital service or department, ignoring case.
+    Service,
 }
 
 /// A comparison operator.
@@ -296,6 +298,8 @@ pub enum Dimension {
     AgingBucket(Vec<Band>),
     /// The payer's financial class (balances).
     FinancialClass,
+    /// The encounter's service or department.
+    Service,
 }
 
 /// Calendar period for time grouping.

@@ -23,7 +23,7 @@
 //! dim      = "age_band" "(" band ("," band)* ")" | "aging_bucket" "(" band ("," band)* ")"
 //!          | ("day" | "week" | "mmwr_week" | "iso_week" | "month" | "year") "(" "date" ")"
 //!          | "sex" | "zip3" | "zip" | "code" | "status" | "class" | "provider" | "facility" | "payer"
-//!          | "financial_class"
+//!          | "financial_class" | "service"
 //! band     = INT "-" INT | INT "+"
 //! measure  = ("patients" ["where" unary] | "count" | ("sum" | "avg") "(" field ")") ["as" WORD]
 //! ```
@@ -625,6 +625,7 @@ impl Parser {
                             .map_or(text, |class| class.word().to_owned()),
                         Field::FinancialClass => FinancialClass::from_text(&text)
                             .map_or(text, |class| class.word().to_owned()),
+                        Field::Service => normalize_code(&text, Some(EventKind::Encounter)),
                         _ => text,
                     };
                     return Ok(Item::One(Value::Word(canonical)));
@@ -737,6 +738,7 @@ impl Parser {
             "facility" => Dimension::Facility,
             "payer" => Dimension::Payer,
             "financial_class" => Dimension::FinancialClass,
+            "service" => Dimension::Service,
             other => {
                 let Some(period) = Period::ALL.into_iter().find(|p| p.word() == other) else {
                     self.pos -= 1;
@@ -765,8 +767,11 @@ impl Parser {
                 )
             ),
             Dimension::Status => kind == Some(EventKind::Immunization),
-            Dimension::Class | Dimension::Provider | Dimension::Facility => {
+            Dimension::Class | Dimension::Facility | Dimension::Service => {
                 kind == Some(EventKind::Encounter)
+            }
+            Dimension::Provider => {
+                matches!(kind, Some(EventKind::Encounter | EventKind::Procedure))
             }
             Dimension::Payer => kind == Some(EventKind::Encounter) || subject == Subject::Balances,
             Dimension::FinancialClass => subject == Subject::Balances,

@@ -231,6 +231,7 @@ impl Display for Dimension {
             Dimension::Facility => f.write_str("facility"),
             Dimension::Payer => f.write_str("payer"),
             Dimension::FinancialClass => f.write_str("financial_class"),
+            Dimension::Service => f.write_str("service"),
         }
     }
 }

@@ -33,6 +33,7 @@ pub(crate) fn value_type(field: Field) -> ValueType {
         | Field::Status
         | Field::Code
         | Field::Class
+        | Field::Service
         | Field::FinancialClass => ValueType::Word,
     }
 }
@@ -46,6 +47,8 @@ pub(crate) fn normalize_code(text: &str, kind: Option<EventKind>) -> String {
             .filter(|&c| c != '.')
             .map(|c| c.to_ascii_uppercase())
             .collect(),
+        // An encounter's code is its service, which people type in any case.
+        Some(EventKind::Encounter) => text.trim().to_lowercase(),
         _ => text.to_owned(),
     }
 }
@@ -71,6 +74,7 @@ pub(crate) fn field_named(word: &str) -> Option<Field> {
         "due_date" => Field::DueDate,
         "days_past_due" => Field::DaysPastDue,
         "financial_class" => Field::FinancialClass,
+        "service" => Field::Service,
         _ => return None,
     })
 }
@@ -97,6 +101,7 @@ pub(crate) fn field_word(field: Field) -> &'static str {
         Field::DueDate => "due_date",
         Field::DaysPastDue => "days_past_due",
         Field::FinancialClass => "financial_class",
+        Field::Service => "service",
     }
 }
 
@@ -108,11 +113,17 @@ pub(crate) fn patient_field(field: Field) -> bool {
 pub(crate) fn field_of(field: Field, kind: EventKind) -> bool {
     match kind {
         EventKind::Immunization => matches!(field, Field::Cvx | Field::Status | Field::Date),
-        EventKind::Diagnosis | EventKind::Procedure => matches!(field, Field::Code | Field::Date),
+        EventKind::Diagnosis => matches!(field, Field::Code | Field::Date),
+        EventKind::Procedure => matches!(field, Field::Code | Field::Date | Field::Provider),
         EventKind::Observation => matches!(field, Field::Code | Field::Value | Field::Date),
         EventKind::Encounter => matches!(
             field,
-            Field::Class | Field::Date | Field::Provider | Field::Facility | Field::Payer
+            Field::Class
+                | Field::Service
+                | Field::Date
+                | Field::Provider
+                | Field::Facility
+                | Field::Payer
         ),
         EventKind::ArItem => matches!(
             field,
@@ -186,5 +197,6 @@ pub(crate) fn dimension_name(dimension: &Dimension) -> &'static str {
         Dimension::Facility => "facility",
         Dimension::Payer => "payer",
         Dimension::FinancialClass => "financial_class",
+        Dimension::Service => "service",
     }
 }

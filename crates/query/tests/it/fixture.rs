@@ -19,6 +19,8 @@ const ICD: [&str; 8] = [
 ];
 const PROCEDURES: [&str; 4] = ["99213", "99214", "90686", "0SR9019"];
 const LOINC: [&str; 3] = ["4548-4", "2345-7", "8480-6"];
+/// Encounter services as typed, in mixed case, and one not recorded.
+pub const SERVICES: [&str; 4] = ["medicine", "Primary Care", "surgery", ""];
 
 pub struct Rng(u64);
 
@@ -141,6 +143,9 @@ pub fn population(n: usize, seed: u64) -> Population {
                 patient_key: pid,
                 code: rng.pick(&PROCEDURES).to_owned(),
                 date,
+                // Derived, not drawn, so the random stream (and every other answer)
+                // stays as it was.
+                provider_key: 200 + other_id % 7,
             });
             let date = days_before(&mut rng, 3 * 365);
             let value = 4.0 + rng.below(100) as f64 / 10.0;
@@ -166,6 +171,7 @@ pub fn population(n: usize, seed: u64) -> Population {
                 provider_key: 100 + rng.below(20) as i64,
                 facility_key: 10 + rng.below(3) as i64,
                 payer_key: 1 + rng.below(4) as i64,
+                service: SERVICES[(other_id % 4) as usize].to_owned(),
             });
         }
     }

@@ -10,7 +10,7 @@ use time::macros::date;
 use crate::answers::{Q1, Q2, Q3, Q4, strings};
 use crate::fixture::{Population, Rng, bulk, population};
 
-const QUERIES: [&str; 8] = [
+const QUERIES: [&str; 11] = [
     Q1,
     Q2,
     Q3,
@@ -19,6 +19,9 @@ const QUERIES: [&str; 8] = [
     "observations where code = \"2345-7\" group by month(date) measure patients, count, avg(value)",
     "encounters group by class, facility measure patients, count",
     "count patients where deceased or not balance(open_cents > 0)",
+    "encounters where date > 2024-06-30 group by service, provider, mmwr_week(date)",
+    "count procedures where provider in (200, 203) group by provider, code",
+    "balances as of 2026-01-01 group by financial_class, payer, aging_bucket(0-90,91+) measure patients, sum(open_cents)",
 ];
 
 fn answers(engine: &Engine) -> Vec<Vec<Vec<String>>> {

@@ -94,6 +94,18 @@ const ROUND_TRIPS: &[(&str, &str)] = &[
         "count patients where balance(financial_class = commercial, days_past_due > 120) as of 2026-01-01",
     ),
     (
+        "encounters where SERVICE in (Medicine, \"Primary Care\") group by service, provider",
+        "count encounters where service in (medicine, \"primary care\") group by service, provider",
+    ),
+    (
+        "count patients where procedure(provider = 7, code = 99213)",
+        "count patients where procedure(provider = 7, code = 99213)",
+    ),
+    (
+        "count procedures group by provider, month(date)",
+        "count procedures group by provider, month(date)",
+    ),
+    (
         "balances as of 2026-01-01 where days_past_due > 90 and payer != 3 measure patients, sum(open_cents), avg(open_cents)",
         "balances where days_past_due > 90 and payer != 3 as of 2026-01-01 measure patients, sum(open_cents), avg(open_cents)",
     ),
@@ -237,6 +249,14 @@ const ERRORS: &[(&str, &str)] = &[
         "query 1:34: `cash` is not a valid financial_class",
     ),
     (
+        "count diagnoses group by provider",
+        "query 1:26: cannot group diagnoses by `provider`",
+    ),
+    (
+        "count patients where diagnosis(service = medicine)",
+        "query 1:32: a diagnosis has no field `service`",
+    ),
+    (
         "count patients group by age_band(18-5)",
         "query 1:37: band 18-5 ends before it starts",
     ),
@@ -354,6 +374,8 @@ fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
         "days_past_due",
         "open_cents",
         "financial_class",
+        "service",
+        "procedures",
         "medicare",
         "self-pay",
         "payer",
@@ -435,6 +457,8 @@ fn random_filters_round_trip() {
         "balance(financial_class in (medicare, medicaid), days_past_due > 30)",
         "observation(code = \"4548-4\", value >= 6.5)",
         "encounter(class = emergency and (provider = 3 or facility != 2))",
+        "encounter(service in (medicine, \"primary care\"), provider != 4)",
+        "procedure(provider in (1, 2), code = 99213)",
     ];
     fn expr(rng: &mut crate::fixture::Rng, depth: u32) -> String {
         if depth == 0 || rng.chance(0.3) {

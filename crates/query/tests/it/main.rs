@@ -13,4 +13,5 @@ mod incremental;
 mod language;
 mod lists;
 mod naive;
+mod providers;
 mod series;

@@ -6,26 +6,12 @@ use store::Actor;
 use test_support::{TestStore, backend_tests};
 use time::Duration;
 
-use crate::derived::seed;
+use crate::derived::{answer, seed};
 
 const BY_CLASS: &str = "balances as of 2026-01-01 group by financial_class, aging_bucket(0-90,91+) measure patients, sum(open_cents)";
 
 fn rows(engine: &query::Engine) -> Vec<String> {
-    engine
-        .query(BY_CLASS)
-        .unwrap()
-        .rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .map(|cell| match cell {
-                    query::Cell::Text(t) => t.to_string(),
-                    other => format!("{}", other.as_int().unwrap()),
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    answer(engine, BY_CLASS)
 }
 
 fn balances_follow_the_payers_kind(store: &TestStore) {

@@ -140,3 +140,22 @@ fn engine_answers_from_the_store_and_follows_writes(store: &TestStore) {
 }
 
 backend_tests!(engine_answers_from_the_store_and_follows_writes);
+
+/// A query's rows, each as its cells joined by spaces.
+pub(crate) fn answer(engine: &query::Engine, text: &str) -> Vec<String> {
+    engine
+        .query(text)
+        .unwrap()
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    query::Cell::Text(t) => t.to_string(),
+                    other => format!("{}", other.as_int().unwrap()),
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}

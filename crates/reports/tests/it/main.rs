@@ -5,3 +5,4 @@
 mod balances;
 mod derived;
 mod lists;
+mod providers;
