@@ -70,7 +70,7 @@ pub use remittance::{
     Adjustment, ClaimPayment, ProviderAdjustment, Remittance, ServicePayment, read_835,
     read_remittances,
 };
-pub use review::{ClaimReview, FileReview, review_837, review_csv};
+pub use review::{ClaimReview, FileReview, review_837, review_837_coded, review_csv};
 pub use scrub::{RULES, Rule, ScrubSettings, Scrubber, claim_edits, scrub_claim, work_queue};
 pub use statement::{Statement, StatementFrom, statement};
 pub use submitter::Submitter;

@@ -174,12 +174,7 @@ pub fn read_835(transaction: &Transaction<'_>) -> std::result::Result<Remittance
                 in_service = true;
                 let service = ServicePayment {
                     code: segment.component(1, 2).to_owned(),
-                    modifiers: segment
-                        .components(1)
-                        .skip(2)
-                        .filter(|m| !m.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
+                    modifiers: procedure_modifiers(segment),
                     charge_cents: cents(2),
                     paid_cents: cents(3),
                     adjustments: Vec::new(),
@@ -218,6 +213,16 @@ pub fn read_835(transaction: &Transaction<'_>) -> std::result::Result<Remittance
     } else {
         Err(errors)
     }
+}
+
+/// The modifiers of a procedure composite in element 1 (SVC01, SV101: components 3 to 6).
+pub(crate) fn procedure_modifiers(segment: &Segment<'_>) -> Vec<String> {
+    segment
+        .components(1)
+        .skip(2)
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn cas(

@@ -7,6 +7,8 @@
 //! CLM02 against the sum of the lines (SV102 / SV203), diagnosis codes shaped like
 //! ICD-10-CM (ICD-9-CM qualifiers BK/BF refused), and line pointers (SV107) that point at no diagnosis.
 
+use crate::claim::ServiceLine;
+use codes::CodeSets;
 use records::{Npi, normalize_icd10cm};
 use x12::{Error, Transaction};
 
@@ -49,8 +51,20 @@ pub struct FileReview {
     pub problems: Vec<Error>,
 }
 
-/// Reviews every claim of an 837 interchange.
+/// Reviews every claim of an 837 interchange (the file and the claims' own consistency).
 pub fn review_837(text: &str) -> FileReview {
+    review(text, None)
+}
+
+/// Reviews every claim of an 837 interchange as `review_837` does, and runs the scrubber's
+/// code-set edits on each (ICD-10-CM validity, billability, age and sex on the date of
+/// service, the Tabular's coding edits; CPT/HCPCS and modifiers on 837P lines) with the
+/// releases of `codes`: the payer finds what the provider's scrubber should have.
+pub fn review_837_coded(text: &str, codes: &CodeSets) -> FileReview {
+    review(text, Some(codes))
+}
+
+fn review(text: &str, codes: Option<&CodeSets>) -> FileReview {
     let interchange = match x12::read(text) {
         Ok(interchange) => interchange,
         Err(error) => {
@@ -67,7 +81,7 @@ pub fn review_837(text: &str) -> FileReview {
     // Claims of a transaction set with a broken envelope are still reviewed: the
     // problems say what is wrong with the file, the findings what is wrong with the claims.
     for transaction in interchange.transactions() {
-        review_transaction(transaction, &mut review);
+        review_transaction(transaction, codes, &mut review);
     }
     review
 }
@@ -92,7 +106,66 @@ fn widen(dates: &mut Option<(time::Date, time::Date)>, (from, to): (time::Date, 
     });
 }
 
-fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
+/// What the code-set edits read of one claim.
+#[derive(Default)]
+struct Coding {
+    diagnoses: Vec<String>,
+    lines: Vec<ServiceLine>,
+}
+
+/// A DMG: birth date and sex.
+fn demographics(segment: &x12::Segment<'_>) -> Option<(time::Date, codes::Sex)> {
+    let born = (segment.element(1) == "D8")
+        .then(|| x12::parse_d8(segment.element(2)))
+        .flatten()?;
+    let sex = match segment.element(3) {
+        "F" => codes::Sex::Female,
+        "M" => codes::Sex::Male,
+        _ => return None,
+    };
+    Some((born, sex))
+}
+
+/// The code-set edits of `coding` on `claim`'s first date of service, as findings.
+fn code_findings(
+    codes: &CodeSets,
+    claim: &mut ClaimReview,
+    person: Option<(time::Date, codes::Sex)>,
+    mut coding: Coding,
+) {
+    let Some((dos, _)) = claim.service_dates else {
+        return;
+    };
+    let patient = codes::Patient {
+        sex: person.map(|(_, sex)| sex),
+        age_years: person.and_then(|(born, _)| {
+            let mut years = dos.year() - born.year();
+            if (dos.month(), dos.day()) < (born.month(), born.day()) {
+                years -= 1;
+            }
+            u16::try_from(years).ok()
+        }),
+    };
+    for line in &mut coding.lines {
+        if line.service_date == time::Date::MIN {
+            line.service_date = dos;
+        }
+    }
+    let edits =
+        crate::scrub::code_set_edits(codes, &patient, dos, &coding.diagnoses, &coding.lines);
+    for edit in edits.into_iter().filter(|e| e.blocking) {
+        claim.findings.push(format!(
+            "{} ({}, claim segment {}): {} [{}]",
+            edit.rule, edit.field, claim.segment, edit.message, edit.source
+        ));
+    }
+}
+
+fn review_transaction(
+    transaction: &Transaction<'_>,
+    codes: Option<&CodeSets>,
+    review: &mut FileReview,
+) {
     let mut billing_npi = String::new();
     let mut billing_name = String::new();
     // The subscriber (2010BA) and the patient when a dependent (2010CA) of the level the
@@ -100,10 +173,16 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
     let mut subscriber = (String::new(), String::new(), String::new());
     let mut dependent: Option<(String, String)> = None;
     let mut statement: Option<(time::Date, time::Date)> = None;
+    // The DMG of the subscriber and of the dependent, as the names.
+    let mut subscriber_born: Option<(time::Date, codes::Sex)> = None;
+    let mut dependent_born: Option<(time::Date, codes::Sex)> = None;
+    let mut coding = Coding::default();
     let mut current: Option<(ClaimReview, i64, usize)> = None;
     let finish = |current: &mut Option<(ClaimReview, i64, usize)>,
                   statement: &mut Option<(time::Date, time::Date)>,
+                  (coding, person): (&mut Coding, Option<(time::Date, codes::Sex)>),
                   review: &mut FileReview| {
+        let coding = std::mem::take(coding);
         if let Some((mut claim, lines, _)) = current.take() {
             if claim.service_dates.is_none() {
                 claim.service_dates = statement.take();
@@ -122,6 +201,9 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
                     x12::format_cents(lines)
                 ));
             }
+            if let Some(codes) = codes {
+                code_findings(codes, &mut claim, person, coding);
+            }
             review.claims.push(claim);
         }
     };
@@ -136,12 +218,22 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
         match (segment.id, segment.element(1)) {
             // A claim's loops end where the next hierarchical level begins.
             ("HL", _) => {
-                finish(&mut current, &mut statement, review);
+                finish(
+                    &mut current,
+                    &mut statement,
+                    (&mut coding, dependent_born.or(subscriber_born)),
+                    review,
+                );
                 match segment.element(3) {
-                    "22" => dependent = None,
+                    "22" => {
+                        dependent = None;
+                        dependent_born = None;
+                    }
                     "20" => {
                         dependent = None;
+                        dependent_born = None;
                         subscriber = Default::default();
+                        subscriber_born = None;
                     }
                     _ => {}
                 }
@@ -161,7 +253,19 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
             ("NM1", "QC") if current.is_none() => {
                 dependent = Some((segment.element(3).to_owned(), segment.element(4).to_owned()));
             }
+            // 2010BA's DMG follows the subscriber's NM1, 2010CA's the patient's.
+            ("DMG", _) if current.is_none() => {
+                if dependent.is_some() {
+                    dependent_born = demographics(segment);
+                } else {
+                    subscriber_born = demographics(segment);
+                }
+            }
             ("DTP", "472") => {
+                if let (Some(line), Some((from, _))) = (coding.lines.last_mut(), dtp_dates(segment))
+                {
+                    line.service_date = from;
+                }
                 if let (Some((claim, _, _)), Some(dates)) = (current.as_mut(), dtp_dates(segment)) {
                     widen(&mut claim.service_dates, dates);
                 }
@@ -172,7 +276,12 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
                 }
             }
             ("CLM", _) => {
-                finish(&mut current, &mut statement, review);
+                finish(
+                    &mut current,
+                    &mut statement,
+                    (&mut coding, dependent_born.or(subscriber_born)),
+                    review,
+                );
                 let total_cents = segment.cents(2).unwrap_or(-1);
                 let mut claim = ClaimReview {
                     claim_id: segment.element(1).to_owned(),
@@ -205,10 +314,15 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
                         match qualifier {
                             "ABK" | "ABF" | "ABJ" | "APR" | "ABN" => {
                                 *n_diagnoses += 1;
-                                if let Err(message) = normalize_icd10cm(code) {
-                                    claim
+                                match normalize_icd10cm(code) {
+                                    Err(message) => claim
                                         .findings
-                                        .push(format!("HI{index:02}-2, segment {at}: {message}"));
+                                        .push(format!("HI{index:02}-2, segment {at}: {message}")),
+                                    // The claim's own diagnoses, as the scrubber edits them.
+                                    Ok(_) if matches!(qualifier, "ABK" | "ABF") => {
+                                        coding.diagnoses.push(code.to_owned())
+                                    }
+                                    Ok(_) => {}
                                 }
                             }
                             "BK" | "BF" => {
@@ -230,6 +344,17 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
                 }
             }
             ("SV1" | "SV2", _) => {
+                if segment.id == "SV1" && current.is_some() {
+                    coding.lines.push(ServiceLine {
+                        code: segment.component(1, 2).to_owned(),
+                        modifiers: crate::remittance::procedure_modifiers(segment),
+                        charge_cents: segment.cents(2).unwrap_or(0),
+                        units: segment.element(4).parse().unwrap_or(1),
+                        pointers: Vec::new(),
+                        // The line's DTP*472 follows; the claim's first date until then.
+                        service_date: time::Date::MIN,
+                    });
+                }
                 if let Some((claim, lines, n_diagnoses)) = current.as_mut() {
                     let (amount_element, pointer_element) =
                         if segment.id == "SV1" { (2, 7) } else { (3, 0) };
@@ -259,7 +384,12 @@ fn review_transaction(transaction: &Transaction<'_>, review: &mut FileReview) {
             _ => {}
         }
     }
-    finish(&mut current, &mut statement, review);
+    finish(
+        &mut current,
+        &mut statement,
+        (&mut coding, dependent_born.or(subscriber_born)),
+        review,
+    );
 }
 
 /// The review as CSV: claim, billing NPI, total, status category, findings.

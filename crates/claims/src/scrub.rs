@@ -10,7 +10,7 @@
 //!   age and sex, the ICD-10-CM coding edits), with the release in force on that date.
 
 use crate::build::is_revenue_code;
-use crate::claim::ProfessionalClaim;
+use crate::claim::{ProfessionalClaim, ServiceLine};
 use crate::institutional::InstitutionalClaim;
 use crate::lifecycle::{institutional_claim, professional_claim};
 use codes::{CodeSets, System};
@@ -288,12 +288,16 @@ pub fn claim_edits(
         None => lines(&built, &mut found),
         Some(facility) => facility_lines(scrubber, &patient, facility, &mut found),
     }
+    let lines: &[ServiceLine] = if institutional.is_none() {
+        &built.lines
+    } else {
+        &[]
+    };
     codes(
-        scrubber,
-        &patient,
+        scrubber.codes,
+        &edits_patient(&patient, claim.service_date),
         claim.service_date,
-        &built,
-        institutional.is_none(),
+        (&built.diagnoses, lines),
         &mut found,
     );
     for problem in crate::coordination::balance_problems(&built) {
@@ -534,19 +538,30 @@ fn edits_patient(patient: &Patient, dos: Date) -> codes::Patient {
     }
 }
 
-fn codes(
-    scrubber: &Scrubber<'_>,
-    patient: &Patient,
+/// The code-set edits of one claim (diagnoses and, on an 837P, the lines' CPT/HCPCS
+/// codes and modifiers), which the payer's review of an incoming 837 runs too.
+pub(crate) fn code_set_edits(
+    codes: &CodeSets,
+    person: &codes::Patient,
     dos: Date,
-    claim: &ProfessionalClaim,
-    professional_lines: bool,
+    diagnoses: &[String],
+    lines: &[ServiceLine],
+) -> Vec<ClaimEdit> {
+    let mut found = Found(Vec::new());
+    self::codes(codes, person, dos, (diagnoses, lines), &mut found);
+    found.0
+}
+
+fn codes(
+    codes: &CodeSets,
+    edits_patient: &codes::Patient,
+    dos: Date,
+    (diagnoses, lines): (&[String], &[ServiceLine]),
     found: &mut Found,
 ) {
-    let codes = scrubber.codes;
-    let edits_patient = edits_patient(patient, dos);
-    for (idx, code) in claim.diagnoses.iter().enumerate() {
+    for (idx, code) in diagnoses.iter().enumerate() {
         let field = format!("2300 HI{:02}-2", idx + 1);
-        match codes.validate(System::Icd10Cm, code, dos, &edits_patient) {
+        match codes.validate(System::Icd10Cm, code, dos, edits_patient) {
             Ok(v) if v.valid => {}
             Ok(v) => found.add(
                 "diagnosis-code",
@@ -560,11 +575,6 @@ fn codes(
             ),
         }
     }
-    let lines = if professional_lines {
-        claim.lines.as_slice()
-    } else {
-        &[]
-    };
     for (idx, line) in lines.iter().enumerate() {
         let field = format!("line {} SV101-2", idx + 1);
         let code = line.code.as_str();
@@ -578,7 +588,7 @@ fn codes(
                 .last()
                 .is_some_and(|c| c.is_ascii_digit() || c == 'F' || c == 'T');
         if hcpcs {
-            match codes.validate(System::Hcpcs, code, line.service_date, &edits_patient) {
+            match codes.validate(System::Hcpcs, code, line.service_date, edits_patient) {
                 Ok(v) if v.exists && v.billable => {}
                 Ok(v) => found.add(
                     "procedure-code",
@@ -597,7 +607,7 @@ fn codes(
         } else if cpt {
             // CPT is checked only against a licensed file the user imported; without one
             // the code set accepts it on its shape alone (`format_only`), as here.
-            if let Ok(v) = codes.validate(System::Cpt, code, line.service_date, &edits_patient)
+            if let Ok(v) = codes.validate(System::Cpt, code, line.service_date, edits_patient)
                 && !v.format_only
                 && !(v.exists && v.billable)
             {
@@ -619,8 +629,7 @@ fn codes(
             if !level_two {
                 continue;
             }
-            if let Ok(v) =
-                codes.validate(System::Hcpcs, modifier, line.service_date, &edits_patient)
+            if let Ok(v) = codes.validate(System::Hcpcs, modifier, line.service_date, edits_patient)
                 && !v.exists
             {
                 found.add(
@@ -634,8 +643,8 @@ fn codes(
             }
         }
     }
-    let listed: Vec<&str> = claim.diagnoses.iter().map(String::as_str).collect();
-    match codes.coding_edits(&listed, dos, &edits_patient) {
+    let listed: Vec<&str> = diagnoses.iter().map(String::as_str).collect();
+    match codes.coding_edits(&listed, dos, edits_patient) {
         Ok(edits) => {
             for edit in edits {
                 let blocking = edit.severity == codes::Severity::Error;

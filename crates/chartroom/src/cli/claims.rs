@@ -89,7 +89,8 @@ pub enum ClaimsCmd {
         /// Claim id.
         claim: i64,
     },
-    /// Review an incoming 837 as a payer: findings and a 277CA status category per claim.
+    /// Review an incoming 837 as a payer: the file, each claim's consistency and the
+    /// scrubber's code-set edits; findings and a 277CA status category per claim.
     Review {
         /// The 837 file.
         file: PathBuf,
@@ -369,7 +370,8 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
         } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let review = claims::review_837(&text);
+            let codes = codes::CodeSets::open(data_dir).context("loading the code sets")?;
+            let review = claims::review_837_coded(&text, &codes);
             if let Some(path) = &ack_999 {
                 write_ack_file(store, &text, path, "999", |numbers, at| {
                     claims::write_999(&text, numbers, at)

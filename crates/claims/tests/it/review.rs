@@ -96,6 +96,17 @@ fn answer(
     answer
 }
 
+/// The office visit's claim, built in a store of its own.
+fn office_visit_claim(relationship: records::Relationship) -> claims::ProfessionalClaim {
+    test_support::sqlite_store()
+        .write(|tx| {
+            let ids = crate::build::office_visit(tx, relationship)?;
+            claims::build_professional(tx, ids.encounter, records::CoverageOrder::Primary)
+        })
+        .unwrap()
+        .unwrap()
+}
+
 /// The 999 a payer sends back for `text`, kept for pyx12 as `name`.
 fn ack(text: &str, name: &str) -> String {
     answer(name, |numbers, at| claims::write_999(text, numbers, at))
@@ -103,15 +114,7 @@ fn ack(text: &str, name: &str) -> String {
 
 #[test]
 fn the_payer_answers_an_837_with_a_999() {
-    let store = test_support::sqlite_store();
-    let claim = store
-        .write(|tx| {
-            let ids = crate::build::office_visit(tx, records::Relationship::SelfSubscriber)?;
-            claims::build_professional(tx, ids.encounter, records::CoverageOrder::Primary)
-        })
-        .unwrap()
-        .unwrap();
-    let sent = crate::write(&[claim]);
+    let sent = crate::write(&[office_visit_claim(records::Relationship::SelfSubscriber)]);
     let accepted = ack(&sent, "payer-999-accepted.x12");
     assert!(
         accepted
@@ -156,17 +159,8 @@ fn claim_ack(text: &str, name: &str) -> String {
 
 #[test]
 fn the_payer_answers_each_claim_with_a_277ca() {
-    let built = |relationship| {
-        test_support::sqlite_store()
-            .write(|tx| {
-                let ids = crate::build::office_visit(tx, relationship)?;
-                claims::build_professional(tx, ids.encounter, records::CoverageOrder::Primary)
-            })
-            .unwrap()
-            .unwrap()
-    };
-    let good = built(records::Relationship::SelfSubscriber);
-    let mut dependent = built(records::Relationship::Child);
+    let good = office_visit_claim(records::Relationship::SelfSubscriber);
+    let mut dependent = office_visit_claim(records::Relationship::Child);
     dependent.claim_id = "E2".into();
     // The dependent's claim points a line at a fifth diagnosis it does not have.
     let sent = crate::write(&[good.clone(), dependent.clone()]);
@@ -244,4 +238,33 @@ fn the_public_samples_are_answered_with_a_277ca_each() {
         let acks = claims::read_acknowledgments(&answer).unwrap();
         assert_eq!(acks.len(), review.claims.len(), "{name}: one per claim");
     }
+}
+
+#[test]
+fn the_payer_runs_the_scrubbers_code_edits_on_incoming_claims() {
+    let codes = codes::CodeSets::embedded().unwrap();
+    let sent = crate::write(&[office_visit_claim(records::Relationship::SelfSubscriber)]);
+    let clean = claims::review_837_coded(&sent, &codes);
+    assert_eq!(clean.claims.len(), 1);
+    assert_eq!(clean.claims[0].findings, Vec::<String>::new());
+    // A category that is not billable, and a male-only code on a girl's claim.
+    let miscoded = sent.replacen("*ABF:E119*ABF:I10~", "*ABF:E11*ABF:N400~", 1);
+    assert_ne!(miscoded, sent);
+    let review = claims::review_837_coded(&miscoded, &codes);
+    let findings = &review.claims[0].findings;
+    assert!(
+        findings.iter().any(
+            |f| f.starts_with("diagnosis-code (2300 HI02-2, claim segment") && f.contains("E11")
+        ),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.iter().any(
+            |f| f.starts_with("diagnosis-code (2300 HI03-2, claim segment") && f.contains("N400")
+        ),
+        "{findings:#?}"
+    );
+    assert_eq!(review.claims[0].status_category(), "A3");
+    // Without the code sets, the review sees only the file's own consistency.
+    assert!(review_837(&miscoded).claims[0].findings.is_empty());
 }
