@@ -770,7 +770,7 @@ pub(crate) fn routes() -> Vec<Entry> {
             "/api/retention",
             him,
             false,
-            "the retention report (?as_of=): each chart's rule, archival and destruction dates, why, and status",
+            "the retention report (?as_of=): each live chart's rule, archival and destruction dates, why, and status; each archived chart's file, when and by whom it was archived, its destruction date and status",
             get(retention_api),
         ),
     ]

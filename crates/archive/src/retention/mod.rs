@@ -4,5 +4,7 @@
 pub mod report;
 pub mod schedule;
 
-pub use report::{ChartRetention, RetentionReport, Status, add_years, report};
+pub use report::{
+    ArchivedRetention, ArchivedStatus, ChartRetention, RetentionReport, Status, add_years, report,
+};
 pub use schedule::{AppliesTo, DEFAULT_SCHEDULE, Rule, SCHEDULE_FILE, Schedule, ScheduleError};

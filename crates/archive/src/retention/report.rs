@@ -1,8 +1,13 @@
 //! The retention report: for every chart, the rule that governs it, when it may be
 //! archived and when destroyed, why, and the holds that block it.
 //!
-//! Read in one snapshot with four queries (live patients, each patient's newest
-//! encounter, group rosters, holds in force), so it stays quick at any size.
+//! Read in one snapshot with five queries (live patients, each patient's newest
+//! encounter, group rosters, holds in force, the archive index), so it stays quick at any
+//! size.
+//!
+//! Archived charts are listed apart: their rule was applied when they were archived, and
+//! the destruction date that report gave is kept in the archive index (a schedule changed
+//! since does not move it).
 
 use super::schedule::{AppliesTo, Rule, Schedule};
 use serde::Serialize;
@@ -62,6 +67,52 @@ impl Status {
     }
 }
 
+/// Where an archived chart stands on the report's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArchivedStatus {
+    /// Past the destruction date it was archived with.
+    DestructionDue,
+    /// Past it, but under a legal hold.
+    Held,
+    /// Kept in the archive (its destruction date has not come, or never will).
+    Archived,
+}
+
+impl ArchivedStatus {
+    /// In words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::DestructionDue => "archived, destruction due",
+            Self::Held => "archived, held",
+            Self::Archived => "archived",
+        }
+    }
+}
+
+/// An archived chart in the report (by MRN, like the live charts: the report's audit
+/// entry names no patient, so it shows no names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArchivedRetention {
+    /// The patient's record id.
+    pub patient_id: i64,
+    /// The MRN.
+    pub mrn: String,
+    /// Where: the archive file, relative to the data directory.
+    pub file: String,
+    /// When it was archived.
+    #[serde(with = "time::serde::rfc3339")]
+    pub archived_at: time::OffsetDateTime,
+    /// Who archived it.
+    pub archived_by: String,
+    /// When it may be destroyed (never: `None`), as the report that archived it said.
+    pub destroy_on: Option<Date>,
+    /// Holds in force that block its destruction.
+    pub holds: Vec<i64>,
+    /// Where it stands on the report's date.
+    pub status: ArchivedStatus,
+}
+
 /// The report over every chart.
 #[derive(Debug, Clone, Serialize)]
 pub struct RetentionReport {
@@ -71,7 +122,10 @@ pub struct RetentionReport {
     pub schedule: String,
     /// Every live chart, soonest date first.
     pub charts: Vec<ChartRetention>,
-    /// Charts per status.
+    /// Every archived chart (not restored or destroyed), destruction due first, then by
+    /// destruction date.
+    pub archived: Vec<ArchivedRetention>,
+    /// Charts per status, live and archived.
     pub counts: BTreeMap<String, usize>,
 }
 
@@ -295,14 +349,45 @@ pub fn report(tx: &mut Tx<'_>, schedule: &Schedule, as_of: Date) -> store::Resul
             c.patient_id,
         )
     });
+    let mut archived: Vec<ArchivedRetention> = tx
+        .archived_charts(None)?
+        .into_iter()
+        .map(|entry| {
+            let covering: Vec<i64> = holds
+                .iter()
+                .filter(|h| h.covers(entry.patient_id))
+                .map(|h| h.id)
+                .collect();
+            let status = match entry.destroy_on {
+                Some(on) if on <= as_of && covering.is_empty() => ArchivedStatus::DestructionDue,
+                Some(on) if on <= as_of => ArchivedStatus::Held,
+                _ => ArchivedStatus::Archived,
+            };
+            ArchivedRetention {
+                patient_id: entry.patient_id,
+                mrn: entry.mrn,
+                file: format!("{}/{}", crate::ARCHIVE_DIR, entry.file),
+                archived_at: entry.archived_at,
+                archived_by: entry.archived_by,
+                destroy_on: entry.destroy_on,
+                holds: covering,
+                status,
+            }
+        })
+        .collect();
+    archived.sort_by_key(|a| (a.status, a.destroy_on.unwrap_or(Date::MAX), a.patient_id));
     let mut counts = BTreeMap::new();
     for chart in &out {
+        *counts.entry(chart.status.label().to_owned()).or_insert(0) += 1;
+    }
+    for chart in &archived {
         *counts.entry(chart.status.label().to_owned()).or_insert(0) += 1;
     }
     Ok(RetentionReport {
         as_of,
         schedule: format!("{} ({})", schedule.source, schedule.jurisdiction),
         charts: out,
+        archived,
         counts,
     })
 }

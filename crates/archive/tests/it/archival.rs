@@ -1,7 +1,7 @@
 //! Archival on both stores: eligible charts leave the live tables for checksummed files,
 //! read back and restore exactly; a hold blocks it; a damaged file is refused.
 
-use archive::retention::{Schedule, Status, report};
+use archive::retention::{ArchivedStatus, Schedule, Status, report};
 use archive::{Archivist, Error, archive_eligible, read_archived_audited, restore_chart};
 use privacy::{Action, AuditEvent, Channel};
 use records::Patient;
@@ -135,6 +135,45 @@ fn archive_then_read_back_equals_the_original(store: &TestStore) {
         .find(|c| c.patient_id == target)
         .unwrap();
     assert_eq!(entry.destroy_on, reported.destroy_on);
+    // The retention report lists it among the archived charts: where, when, by whom, the
+    // destruction date it was archived with, and its status on the report's day.
+    let after = store.read(|tx| report(tx, &schedule, as_of)).unwrap();
+    assert!(after.charts.iter().all(|c| c.patient_id != target));
+    assert_eq!(after.archived.len(), done.archived.len());
+    let listed = after
+        .archived
+        .iter()
+        .find(|a| a.patient_id == target)
+        .unwrap();
+    assert_eq!(listed.mrn, entry.mrn);
+    assert_eq!(listed.file, format!("archive/chart-{target}.zst"));
+    assert_eq!(
+        (listed.archived_at, listed.archived_by.as_str()),
+        (entry.archived_at, "test:him")
+    );
+    assert_eq!(listed.destroy_on, reported.destroy_on);
+    let expected = match reported.status {
+        Status::EligibleForDestruction => ArchivedStatus::DestructionDue,
+        _ => ArchivedStatus::Archived,
+    };
+    assert_eq!(listed.status, expected);
+    let archived_counted: usize = after
+        .counts
+        .iter()
+        .filter(|(status, _)| status.starts_with("archived"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(archived_counted, done.archived.len());
+    // A day before any destruction date it is simply archived.
+    let early = store
+        .read(|tx| report(tx, &schedule, date!(2027 - 01 - 01)))
+        .unwrap();
+    assert!(
+        early
+            .archived
+            .iter()
+            .all(|a| a.status == ArchivedStatus::Archived)
+    );
     let by_mrn = store
         .read(|tx| tx.archived_charts(Some(&entry.mrn)))
         .unwrap();

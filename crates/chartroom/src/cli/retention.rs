@@ -576,6 +576,35 @@ pub fn run(
                     &rows,
                 );
             }
+            if !report.archived.is_empty() {
+                crate::say!("Archived charts:");
+                let rows: Vec<Vec<String>> = report
+                    .archived
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            a.patient_id.to_string(),
+                            a.mrn.clone(),
+                            a.file.clone(),
+                            format!("{} by {}", a.archived_at.date(), a.archived_by),
+                            a.destroy_on
+                                .map_or_else(|| "never".into(), |d| d.to_string()),
+                            a.status.label().to_owned(),
+                        ]
+                    })
+                    .collect();
+                crate::output::table(
+                    &[
+                        "Patient",
+                        "MRN",
+                        "Where",
+                        "Archived",
+                        "Destroy on",
+                        "Status",
+                    ],
+                    &rows,
+                );
+            }
             Ok(())
         }
     }

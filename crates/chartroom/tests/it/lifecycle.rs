@@ -41,6 +41,21 @@ fn archived_charts_are_found_read_and_restored() {
         &["retention", "archived", "--search", mrn],
     ));
     assert_eq!(mrns(&found), [mrn]);
+    // The retention report lists it among the archived charts, with where it is.
+    let report = stdout(&chartroom(
+        &data,
+        &["retention", "report", "--as-of", "2070-01-01"],
+    ));
+    let archived_part = report.split("Archived charts:").nth(1).unwrap_or_default();
+    let line = archived_part
+        .lines()
+        .find(|l| l.contains(mrn))
+        .unwrap_or_else(|| panic!("{mrn} not among the archived charts:\n{report}"));
+    assert!(line.contains("archive/chart-"), "{line}");
+    assert!(
+        report.contains("archived, destruction due: ") || report.contains("archived: "),
+        "{report}"
+    );
     let shown = stdout(&chartroom(&data, &["retention", "archived", "--show", mrn]));
     assert!(shown.contains("SHA-256 checked"), "{shown}");
     assert!(shown.contains(mrn), "{shown}");

@@ -899,6 +899,21 @@ async fn retention_page(
                 @if listed.is_empty() { tr { td colspan="7" { "No chart is eligible for archival or destruction, or held." } } }
             }
         }
+        h2 { "Archived charts" @if report.archived.len() > RETENTION_ROWS { " (first " (RETENTION_ROWS) ")" } }
+        table #retention-archived {
+            thead { tr { th { "MRN" } th { "Where" } th { "Archived" } th { "Destroy on" } th { "Status" } } }
+            tbody {
+                @for a in report.archived.iter().take(RETENTION_ROWS) {
+                    tr {
+                        td { (a.mrn) } td { code { (a.file) } }
+                        td { (a.archived_at.date()) " by " (a.archived_by) }
+                        td { @match a.destroy_on { Some(d) => { (d) } None => { "never" } } }
+                        td { (a.status.label()) }
+                    }
+                }
+                @if report.archived.is_empty() { tr { td colspan="5" { "No chart is archived." } } }
+            }
+        }
     };
     Ok(html(
         StatusCode::OK,
