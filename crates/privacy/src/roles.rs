@@ -168,6 +168,11 @@ named_enum! {
         /// Keep the records lifecycle: paper chart volumes (check-out, check-in, transfer,
         /// the request queue, labels), legal holds and the retention report.
         ManageRecordsLifecycle = "manage-records-lifecycle",
+        /// Work dictations into notes: upload a recording, edit its draft, save text
+        /// versions and hand it on for signature (the transcriptionist's desk; signing
+        /// stays `SignNotes`, reading `ReadNotes`). Apart from `WriteNotes` because HIM
+        /// technicians transcribe without writing clinical notes of their own.
+        TranscribeDictations = "transcribe-dictations",
     }
 }
 
@@ -211,6 +216,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ManageAmendments,
             ManagePatientIndex,
             ManageRecordsLifecycle,
+            TranscribeDictations,
             ReadAggregates,
         ],
     ),
@@ -225,6 +231,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ReadNotes,
             WriteNotes,
             SignNotes,
+            TranscribeDictations,
             ReadCodes,
             WriteCodes,
             BreakGlass,

@@ -39,6 +39,20 @@ pub(crate) fn document_type() -> Object {
     one_of(records::DOCUMENT_TYPES.iter().map(|t| t.code))
 }
 
+/// A dictated note type (`transcription::DICTATED_TYPES`).
+pub(crate) fn dictated_note_type() -> Object {
+    one_of(
+        transcription::DICTATED_TYPES
+            .iter()
+            .map(|t| transcription::type_name(*t)),
+    )
+}
+
+/// A dictation's priority.
+pub(crate) fn dictation_priority() -> Object {
+    one_of(["stat", "routine"])
+}
+
 /// An instant, RFC 3339.
 pub(crate) fn instant() -> Object {
     ObjectBuilder::new()

@@ -71,6 +71,8 @@ mod surveillance_watch;
 mod task_api;
 mod tokens;
 mod totp_vault;
+mod transcription_api;
+mod transcription_watch;
 mod web;
 mod zone;
 

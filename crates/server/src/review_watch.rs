@@ -51,6 +51,7 @@ fn escalate(state: &AppState, actor: &Actor) {
 impl AppState {
     /// Starts the review thread with `rules`.
     pub fn keep_review_current(&self, rules: RuleSet) -> std::io::Result<()> {
+        let _ = self.review_rules.set(rules.clone());
         let state = self.clone();
         std::thread::Builder::new()
             .name("chart-review".into())

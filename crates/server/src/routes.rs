@@ -381,6 +381,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::roi_api::routes());
     table.extend(crate::documents_api::routes());
     table.extend(crate::web::documents::routes());
+    table.extend(crate::transcription_api::routes());
+    table.extend(crate::web::transcription::routes());
     table.extend(crate::query_api::routes());
     table.extend(crate::task_api::routes());
     table.extend(crate::metrics_api::routes());

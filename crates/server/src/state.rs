@@ -45,6 +45,9 @@ pub struct ServerConfig {
     /// The retention schedule the retention report applies (`serve` reads
     /// `<data dir>/retention.toml`); the shipped default when `None`.
     pub retention_schedule: Option<Arc<archive::retention::Schedule>>,
+    /// The dictation note templates (`serve` reads `<data dir>/note-templates.toml`);
+    /// the shipped ones when `None`.
+    pub note_templates: Option<Arc<transcription::Templates>>,
 }
 
 impl ServerConfig {
@@ -76,6 +79,7 @@ impl Default for ServerConfig {
             roi_fees: disclosures::FeeSchedule::default(),
             facility_name: "Chartroom".to_owned(),
             retention_schedule: None,
+            note_templates: None,
         }
     }
 }
@@ -103,6 +107,15 @@ pub struct AppState {
     pub(crate) totp_vault: Arc<crate::totp_vault::TotpVault>,
     /// The syndromes surveillance counts, set when `serve` starts keeping counts current.
     pub(crate) syndromes: Arc<std::sync::OnceLock<surveillance::SyndromeSet>>,
+    /// The review rules in force, set when `serve` starts keeping review current (signing
+    /// a dictation resolves the deficiency its note answers by them).
+    pub(crate) review_rules: Arc<std::sync::OnceLock<review::RuleSet>>,
+    /// The dictation note templates.
+    pub(crate) templates: Arc<transcription::Templates>,
+    /// The spelling check's words, loaded on first use.
+    pub(crate) speller: Arc<std::sync::OnceLock<transcription::Speller>>,
+    /// Wakes the drafting job when a dictation arrives.
+    pub(crate) drafting: Arc<crate::transcription_watch::Wakeup>,
 }
 
 impl AppState {
@@ -122,6 +135,15 @@ impl AppState {
         let dummy = privacy::hash_password(&password, &salt, config.hash_cost)
             .map_err(|e| store::Error::Database(e.to_string()))?;
         let exports = Arc::new(crate::fhir_rest::ExportJobs::new(config.export_dir.clone()));
+        let templates = match &config.note_templates {
+            Some(templates) => Arc::clone(templates),
+            None => Arc::new(transcription::Templates::defaults().map_err(|problems| {
+                store::Error::Database(format!(
+                    "the shipped note templates: {}",
+                    problems.join("; ")
+                ))
+            })?),
+        };
         let totp_vault = crate::totp_vault::TotpVault::open_or_create(trail.dir())?;
         let sealed = totp_vault.seal_plain_secrets(&store)?;
         if sealed > 0 {
@@ -139,6 +161,10 @@ impl AppState {
             form_key: Arc::new(form_key),
             population: Arc::new(std::sync::Mutex::new(None)),
             syndromes: Arc::new(std::sync::OnceLock::new()),
+            review_rules: Arc::new(std::sync::OnceLock::new()),
+            templates,
+            speller: Arc::new(std::sync::OnceLock::new()),
+            drafting: Arc::new(crate::transcription_watch::Wakeup::default()),
             codes: Arc::new(
                 codes::CodeSets::embedded()
                     .map_err(|e| store::Error::Database(format!("loading the code sets: {e}")))?,

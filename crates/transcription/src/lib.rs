@@ -12,6 +12,10 @@
 //! - `vocabulary`: the medical language model and dictionary (clinical text, drug and
 //!   clinical words, CVX and HCPCS titles; pronunciations from CMU or espeak-ng).
 //! - `evaluation`: the spoken test corpus and word error rates per note type.
+//! - `editor`: the recognised words by section with timings and doubtful ones marked; a
+//!   note's text composed from the sections typed on a form.
+//! - `spelling`: the spelling check against the medical vocabulary and general words.
+//! - `productivity`: lines per hour per transcriptionist, from the saved versions.
 //! - `workflow`: the steps (add, draft, edit, sign), each one audited transaction; the
 //!   drafting job that goes on past a failure.
 //! - `queues`: waiting for a draft, for editing, for signature (stat first, then oldest);
@@ -25,19 +29,28 @@
 
 pub mod audio;
 pub mod audio_store;
+pub mod editor;
 pub mod evaluation;
 pub mod pocketsphinx;
+pub mod productivity;
 pub mod queues;
 pub mod recognizer;
+pub mod spelling;
 pub mod templates;
 pub mod vocabulary;
 pub mod workflow;
 
 pub use audio::{AudioError, AudioInfo, MAX_DURATION_MS, inspect};
 pub use audio_store::{AudioStore, AudioStoreError, sha256_hex};
+pub use editor::{HeardSection, HeardWord, LOW_CONFIDENCE, compose, heard};
 pub use pocketsphinx::PocketSphinx;
-pub use queues::{QUEUES, QueueItem, Spread, Turnaround, parse_queue, queue, turnaround};
+pub use productivity::{Productivity, productivity};
+pub use queues::{
+    Counts, QUEUES, QueueItem, Spread, Turnaround, counts, parse_queue, queue, queue_for,
+    turnaround,
+};
 pub use recognizer::{NoRecognizer, RecognizeError, Recognizer};
+pub use spelling::{Misspelt, Speller};
 pub use templates::{
     DICTATED_TYPES, Filled, Template, Templates, parse_type, read_sections, render, type_name,
 };

@@ -63,6 +63,26 @@ impl PocketSphinx {
     }
 }
 
+/// Debian's engine with the medical vocabulary, built into `DATA_DIR/recogniser` on first
+/// use (`vocabulary::ensure`; `on` picks the code-set releases counted). Without the
+/// engine it is returned as is (its drafts say it is not installed); when the vocabulary
+/// cannot be built, the general model runs and the second value says why.
+pub fn with_medical_vocabulary(data_dir: &Path, on: time::Date) -> (PocketSphinx, Option<String>) {
+    let engine = PocketSphinx::debian();
+    if !engine.installed() {
+        return (engine, None);
+    }
+    match crate::vocabulary::ensure(&data_dir.join("recogniser"), engine.dictionary(), on) {
+        Ok((lm, dict)) => (engine.with_model(lm, dict), None),
+        Err(e) => (
+            engine,
+            Some(format!(
+                "the medical vocabulary could not be built ({e}); using the general model"
+            )),
+        ),
+    }
+}
+
 /// The words of `pocketsphinx_continuous -time yes` output, in order.
 pub fn parse_words(output: &str) -> Vec<RecognizedWord> {
     output

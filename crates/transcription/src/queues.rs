@@ -10,7 +10,7 @@
 
 use crate::workflow::queue_of;
 use privacy::{Action, AuditEvent, DataCategory};
-use records::{Dictation, DictationPriority, DictationStatus, Patient, RecordKind};
+use records::{Dictation, DictationPriority, DictationStatus, Patient, ProviderId, RecordKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use store::{AuditTrail, Store, Stored, Value};
@@ -58,10 +58,22 @@ pub fn queue(
     status: DictationStatus,
     limit: i64,
 ) -> store::Result<Vec<QueueItem>> {
+    queue_for(store, trail, who, status, None, limit)
+}
+
+/// As `queue`, only the dictations of `provider` when one is named (a physician's own).
+pub fn queue_for(
+    store: &Store,
+    trail: &AuditTrail,
+    who: &AuditEvent,
+    status: DictationStatus,
+    provider: Option<ProviderId>,
+    limit: i64,
+) -> store::Result<Vec<QueueItem>> {
     trail.write(store, |audited| {
         let mut tx = audited.records();
         let now = tx.now();
-        let found = queue_of(&mut tx, status, limit)?;
+        let found = queue_of(&mut tx, status, provider, limit)?;
         let mut names: BTreeMap<i64, (String, String)> = BTreeMap::new();
         let mut items = Vec::with_capacity(found.len());
         for dictation in found {
@@ -90,6 +102,49 @@ pub fn queue(
             )?;
         }
         Ok(items)
+    })
+}
+
+/// How many dictations wait in each open queue, and how many of them are stat.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Waiting for a draft.
+    pub waiting_for_draft: i64,
+    /// Being edited.
+    pub editing: i64,
+    /// Waiting for signature.
+    pub waiting_for_signature: i64,
+    /// Stat among them.
+    pub stat: i64,
+}
+
+/// The open queues' sizes (of `provider`'s dictations, when named). Counts name no
+/// patient, so they are not audited (the start page shows them).
+pub fn counts(store: &Store, provider: Option<ProviderId>) -> store::Result<Counts> {
+    store.read(|tx| {
+        let mut sql = "SELECT status, priority, COUNT(*) FROM dictations \
+                       WHERE deleted_at IS NULL AND status <> 'signed'"
+            .to_owned();
+        let mut params = Vec::new();
+        if let Some(provider) = provider {
+            sql.push_str(" AND provider_id = ?");
+            params.push(Value::Int(provider.0));
+        }
+        sql.push_str(" GROUP BY status, priority");
+        let mut counts = Counts::default();
+        for row in tx.query(&sql, &params)? {
+            let n = row.int(2);
+            match row.text(0) {
+                Some("waiting_for_draft") => counts.waiting_for_draft += n,
+                Some("editing") => counts.editing += n,
+                Some("waiting_for_signature") => counts.waiting_for_signature += n,
+                _ => continue,
+            }
+            if row.text(1) == Some("stat") {
+                counts.stat += n;
+            }
+        }
+        Ok(counts)
     })
 }
 

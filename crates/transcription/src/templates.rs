@@ -89,14 +89,14 @@ struct FileTemplates {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileTemplate {
-    note_type: String,
+    note_type: toml::Spanned<String>,
     section: Vec<FileSection>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSection {
-    name: String,
+    name: toml::Spanned<String>,
     #[serde(default)]
     required: bool,
     #[serde(default)]
@@ -126,14 +126,47 @@ impl Templates {
         Self::parse(DEFAULT_TEMPLATES)
     }
 
-    /// Reads and checks a templates file; every problem is returned, each naming where.
+    /// A facility's templates file (`path`) instead of the shipped ones; every problem is
+    /// returned naming the file and its line.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, Vec<String>> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).map_err(|e| vec![format!("{shown}: {e}")])?;
+        Self::parse(&text).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|p| format!("{shown}: {p}"))
+                .collect()
+        })
+    }
+
+    /// Reads and checks a templates file; every problem is returned, each naming where
+    /// (its line, and the template it is in).
     pub fn parse(text: &str) -> Result<Self, Vec<String>> {
-        let file: FileTemplates = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
+        let line_of = |offset: usize| {
+            text.get(..offset)
+                .map_or(0, |head| head.matches('\n').count())
+                + 1
+        };
+        let file: FileTemplates = toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| format!("line {}: ", line_of(span.start)));
+            vec![format!(
+                "{}{}",
+                at.unwrap_or_default(),
+                e.message().trim_end()
+            )]
+        })?;
         let mut problems = Vec::new();
         let mut templates: Vec<Template> = Vec::new();
         for (idx, raw) in file.template.iter().enumerate() {
-            let at = format!("template {} ({})", idx + 1, raw.note_type);
-            let note_type = match parse_type(&raw.note_type) {
+            let at = format!(
+                "line {}: template {} ({})",
+                line_of(raw.note_type.span().start),
+                idx + 1,
+                raw.note_type.get_ref()
+            );
+            let note_type = match parse_type(raw.note_type.get_ref()) {
                 Ok(t) => t,
                 Err(e) => {
                     problems.push(format!("{at}: {e}"));
@@ -141,15 +174,24 @@ impl Templates {
                 }
             };
             if templates.iter().any(|t| t.note_type == note_type) {
-                problems.push(format!("{at}: a second template for {}", raw.note_type));
+                problems.push(format!(
+                    "{at}: a second template for {}",
+                    raw.note_type.get_ref()
+                ));
             }
             let mut sections: Vec<Section> = Vec::new();
             for raw_section in &raw.section {
-                let name = raw_section.name.trim();
+                let name = raw_section.name.get_ref().trim();
+                let at = format!(
+                    "line {}: template {} ({})",
+                    line_of(raw_section.name.span().start),
+                    idx + 1,
+                    raw.note_type.get_ref()
+                );
                 if name.is_empty() || name.len() > 100 || name.contains(':') {
                     problems.push(format!(
                         "{at}: section {:?} needs a name of 1 to 100 characters without ':'",
-                        raw_section.name
+                        raw_section.name.get_ref()
                     ));
                     continue;
                 }
@@ -193,6 +235,16 @@ impl Templates {
         }
     }
 
+    /// Every word of every heading and of the ways it is said.
+    pub fn heading_words(&self) -> Vec<String> {
+        self.templates
+            .iter()
+            .flat_map(|t| &t.sections)
+            .flat_map(|s| s.spoken.iter().flatten())
+            .cloned()
+            .collect()
+    }
+
     /// The template of `note_type`, if it is dictated.
     pub fn of(&self, note_type: NoteType) -> Option<&Template> {
         self.templates.iter().find(|t| t.note_type == note_type)
@@ -222,7 +274,25 @@ impl Template {
     /// said starts its section; what came before any heading goes to the first section.
     /// A heading is taken once, the longest spoken form first.
     pub fn lay_out(&self, words: &[String]) -> Vec<Filled> {
-        let mut filled: Vec<Vec<String>> = vec![Vec::new(); self.sections.len()];
+        self.sections
+            .iter()
+            .zip(self.lay_out_indices(words))
+            .map(|(section, placed)| Filled {
+                name: section.name.clone(),
+                required: section.required,
+                text: placed
+                    .iter()
+                    .filter_map(|idx| words.get(*idx).map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+            .collect()
+    }
+
+    /// As `lay_out`, but each section's words as their positions in `words` (the spoken
+    /// headings are in no section), so an editor can keep each word's timing.
+    pub fn lay_out_indices(&self, words: &[String]) -> Vec<Vec<usize>> {
+        let mut filled: Vec<Vec<usize>> = vec![Vec::new(); self.sections.len()];
         let mut used = vec![false; self.sections.len()];
         let normalised: Vec<String> = words.iter().map(|w| words_of(w).concat()).collect();
         let mut current = 0;
@@ -246,20 +316,12 @@ impl Template {
                 at += len;
                 continue;
             }
-            if let (Some(section), Some(word)) = (filled.get_mut(current), words.get(at)) {
-                section.push(word.clone());
+            if let Some(section) = filled.get_mut(current) {
+                section.push(at);
             }
             at += 1;
         }
-        self.sections
-            .iter()
-            .zip(filled)
-            .map(|(section, words)| Filled {
-                name: section.name.clone(),
-                required: section.required,
-                text: words.join(" "),
-            })
-            .collect()
+        filled
     }
 }
 
@@ -356,15 +418,22 @@ section = [{ name = "Findings", required = true }]
 "#;
         let problems = Templates::parse(text).err().unwrap_or_default();
         assert!(
-            problems.contains(&"template 1 (progress): section \"plan\" appears twice".to_owned()),
+            problems.contains(
+                &"line 4: template 1 (progress): section \"plan\" appears twice".to_owned()
+            ),
             "{problems:?}"
         );
         assert!(
             problems
                 .iter()
-                .any(|p| p.starts_with("template 2 (x_ray): unknown note type")),
+                .any(|p| p.starts_with("line 7: template 2 (x_ray): unknown note type")),
             "{problems:?}"
         );
+        let broken =
+            Templates::parse("[[template]]\nnote_type = \"progress\"\nsection = [{ name = 3 }]\n")
+                .err()
+                .unwrap_or_default();
+        assert!(broken[0].starts_with("line 3: "), "{broken:?}");
         assert!(
             problems.contains(&"no template for discharge_summary".to_owned()),
             "{problems:?}"

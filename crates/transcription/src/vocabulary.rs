@@ -197,9 +197,14 @@ pub fn training_text(extra_titles: &[String]) -> Vec<(Vec<String>, u64)> {
 /// CVX vaccine names and HCPCS drug titles ("Injection, ceftriaxone sodium, per 250 mg")
 /// in force on `on`, from the code sets compiled into `codes`.
 pub fn code_set_titles(on: time::Date) -> Vec<String> {
-    let Ok(sets) = codes::CodeSets::embedded() else {
-        return Vec::new();
-    };
+    match codes::CodeSets::embedded() {
+        Ok(sets) => code_set_titles_from(&sets, on),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// As `code_set_titles`, from code sets already loaded.
+pub fn code_set_titles_from(sets: &codes::CodeSets, on: time::Date) -> Vec<String> {
     let mut titles = Vec::new();
     if let Ok(cvx) = sets.flat(codes::System::Cvx, on) {
         titles.extend(cvx.entries().iter().map(|e| e.long.clone()));

@@ -17,7 +17,7 @@ use crate::templates::{Filled, Templates, read_sections, render, type_name};
 use privacy::{Action, AuditEvent, DataCategory, Outcome};
 use records::{
     ClinicalNote, Deficiency, Dictation, DictationPriority, DictationStatus, DictationText,
-    Encounter, EncounterId, NoteId, NoteType, PatientId, ProviderId, RecognizedWord,
+    Encounter, EncounterId, NoteId, NoteType, Patient, PatientId, ProviderId, RecognizedWord,
 };
 use review::{Check, RuleSet};
 use serde_json::json;
@@ -134,7 +134,18 @@ pub fn add(
     let sha = audio_store.put(bytes)?;
     Ok(trail.write(store, |audited| {
         let mut tx = audited.records();
-        let encounter: Stored<Encounter> = tx.get(new.encounter_id.0)?;
+        if tx.find::<Patient>(new.patient_id.0)?.is_none() {
+            return Err(store::Error::Conflict(format!(
+                "dictation.patient_id: patient {} does not exist",
+                new.patient_id.0
+            )));
+        }
+        let Some(encounter) = tx.find::<Encounter>(new.encounter_id.0)? else {
+            return Err(store::Error::Conflict(format!(
+                "dictation.encounter_id: encounter {} does not exist",
+                new.encounter_id.0
+            )));
+        };
         if encounter.record.patient_id != new.patient_id {
             return Err(store::Error::Conflict(format!(
                 "dictation.encounter_id: encounter {} is patient {}'s, not patient {}'s",
@@ -317,7 +328,7 @@ pub fn draft_waiting(
     templates: &Templates,
 ) -> Result<Vec<Drafted>, Error> {
     let waiting: Vec<Stored<Dictation>> =
-        store.read(|tx| queue_of(tx, DictationStatus::WaitingForDraft, i64::MAX))?;
+        store.read(|tx| queue_of(tx, DictationStatus::WaitingForDraft, None, i64::MAX))?;
     Ok(waiting
         .into_iter()
         .map(|d| Drafted {
@@ -327,16 +338,24 @@ pub fn draft_waiting(
         .collect())
 }
 
-/// Dictations with `status`, stat before routine, then oldest first.
+/// Dictations with `status` (dictated by `provider`, when named), stat before routine,
+/// then oldest first.
 pub(crate) fn queue_of(
     tx: &mut Tx<'_>,
     status: DictationStatus,
+    provider: Option<ProviderId>,
     limit: i64,
 ) -> store::Result<Vec<Stored<Dictation>>> {
     // 'stat' sorts after 'routine' as text, so descending puts stat first.
+    let mut filter = "status = ?".to_owned();
+    let mut params = vec![store::Value::from(status.as_str())];
+    if let Some(provider) = provider {
+        filter.push_str(" AND provider_id = ?");
+        params.push(store::Value::Int(provider.0));
+    }
     tx.select(
-        "status = ?",
-        &[store::Value::from(status.as_str())],
+        &filter,
+        &params,
         "priority DESC, dictated_at, id",
         limit.max(0),
     )

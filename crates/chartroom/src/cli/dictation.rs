@@ -1,4 +1,4 @@
-//! `chartroom dictation add|list|show|transcribe|edit|sign|audio|turnaround`: dictation to a
+//! `chartroom dictation add|list|show|transcribe|edit|sign|audio|turnaround|lines`: dictation to a
 //! signed note from the terminal (`crates/transcription` does the work and the auditing).
 //!
 //! Invariants:
@@ -19,9 +19,6 @@ use store::{Store, Stored};
 use transcription::{
     NewDictation, QUEUES, Recognizer, Templates, parse_queue, parse_type, read_sections, type_name,
 };
-
-/// Words the recogniser was less sure of than this are marked for the transcriptionist.
-const LOW_CONFIDENCE: f64 = 0.5;
 
 /// Dictation.
 #[derive(Debug, clap::Subcommand)]
@@ -109,6 +106,13 @@ pub enum DictationCmd {
         #[arg(long, default_value_t = 30)]
         days: i64,
     },
+    /// Lines per hour per transcriptionist over the last days (65-character lines of each
+    /// one's last saved version, per hour of editing read from the versions' times).
+    Lines {
+        /// How many days back.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
 }
 
 fn provider_id(store: &Store, text: &str) -> Result<ProviderId> {
@@ -127,8 +131,20 @@ fn provider_id(store: &Store, text: &str) -> Result<ProviderId> {
     }
 }
 
-fn templates() -> Result<Templates> {
-    Templates::defaults().map_err(|problems| anyhow::anyhow!(problems.join("; ")))
+/// The facility's note templates file in the data directory, read instead of the shipped
+/// templates when it is there.
+pub const TEMPLATES_FILE: &str = "note-templates.toml";
+
+/// The note templates in force: `DATA_DIR/note-templates.toml` when present (a bad file is
+/// refused naming each problem's line), else the shipped ones.
+pub fn templates_in_force(data_dir: &Path) -> Result<Templates> {
+    let file = data_dir.join(TEMPLATES_FILE);
+    let read = if file.is_file() {
+        Templates::from_file(&file)
+    } else {
+        Templates::defaults()
+    };
+    read.map_err(|problems| anyhow::anyhow!("note templates: {}", problems.join("; ")))
 }
 
 fn row(item: &transcription::QueueItem) -> Vec<String> {
@@ -147,24 +163,12 @@ fn row(item: &transcription::QueueItem) -> Vec<String> {
 /// The recogniser: Debian's PocketSphinx with the medical vocabulary (built into
 /// `DATA_DIR/recogniser` on first use); drafts say "recogniser not installed" without it.
 pub fn recognizer(store: &Store, data_dir: &Path) -> Box<dyn Recognizer> {
-    let engine = transcription::PocketSphinx::debian();
-    if !engine.installed() {
-        return Box::new(engine);
-    }
     let today = store.clock().now().date();
-    match transcription::vocabulary::ensure(
-        &data_dir.join("recogniser"),
-        engine.dictionary(),
-        today,
-    ) {
-        Ok((lm, dict)) => Box::new(engine.with_model(lm, dict)),
-        Err(e) => {
-            crate::say!(
-                "The medical vocabulary could not be built ({e}); using the general model."
-            );
-            Box::new(engine)
-        }
+    let (engine, warning) = transcription::pocketsphinx::with_medical_vocabulary(data_dir, today);
+    if let Some(warning) = warning {
+        crate::say!("{warning}.");
     }
+    Box::new(engine)
 }
 
 fn current_version(store: &Store, id: i64, given: Option<i64>) -> Result<i64> {
@@ -177,7 +181,7 @@ fn current_version(store: &Store, id: i64, given: Option<i64>) -> Result<i64> {
 fn low_confidence(words: &[RecognizedWord]) -> Vec<String> {
     words
         .iter()
-        .filter(|w| w.confidence < LOW_CONFIDENCE)
+        .filter(|w| w.confidence < transcription::LOW_CONFIDENCE)
         .map(|w| {
             format!(
                 "{} ({:.1} s, {:.0}%)",
@@ -261,8 +265,16 @@ pub fn run(
                 priority,
             };
             let who = auditor.event(store, Action::Create);
-            let added = transcription::add(store, trail, &who, &audio, &templates()?, &new, &bytes)
-                .with_context(|| format!("{} (nothing was recorded)", file.display()))?;
+            let added = transcription::add(
+                store,
+                trail,
+                &who,
+                &audio,
+                &templates_in_force(data_dir)?,
+                &new,
+                &bytes,
+            )
+            .with_context(|| format!("{} (nothing was recorded)", file.display()))?;
             if json {
                 return crate::output::json(&added);
             }
@@ -320,7 +332,7 @@ pub fn run(
                 );
             }
             describe(&stored);
-            let templates = templates()?;
+            let templates = templates_in_force(data_dir)?;
             if let Some(template) = templates.of(stored.record.note_type) {
                 let (sections, stray) = read_sections(template, &stored.record.text);
                 crate::say!();
@@ -358,7 +370,7 @@ pub fn run(
         }
         DictationCmd::Transcribe { id } => {
             let engine = recognizer(store, data_dir);
-            let templates = templates()?;
+            let templates = templates_in_force(data_dir)?;
             let drafted = match id {
                 Some(id) => vec![transcription::Drafted {
                     id,
@@ -441,7 +453,7 @@ pub fn run(
                 store,
                 trail,
                 &who,
-                &templates()?,
+                &templates_in_force(data_dir)?,
                 &rules,
                 id,
                 version,
@@ -471,6 +483,45 @@ pub fn run(
             crate::say!(
                 "Dictation {id}'s audio written to {to} ({} bytes).",
                 bytes.len()
+            );
+            Ok(())
+        }
+        DictationCmd::Lines { days } => {
+            if !(1..=3660).contains(&days) {
+                bail!("--days: {days} is not from 1 to 3660");
+            }
+            let who = auditor.event(store, Action::Read);
+            let since = store.clock().now() - time::Duration::days(days);
+            let figures = transcription::productivity(store, trail, &who, since)?;
+            if json {
+                return crate::output::json(&figures);
+            }
+            if figures.is_empty() {
+                crate::say!("No edits saved in the last {days} days.");
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = figures
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.transcriptionist.clone(),
+                        p.dictations.to_string(),
+                        p.lines.to_string(),
+                        format!("{:.0} min", p.editing_minutes),
+                        p.lines_per_hour
+                            .map_or_else(|| "-".to_owned(), |r| format!("{r:.1}")),
+                    ]
+                })
+                .collect();
+            crate::output::table(
+                &[
+                    "transcriptionist",
+                    "dictations",
+                    "lines",
+                    "editing",
+                    "lines/hour",
+                ],
+                &rows,
             );
             Ok(())
         }

@@ -233,6 +233,10 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
             &storage.data_dir,
             None,
         )?)),
+        // So does a malformed note-templates.toml.
+        note_templates: Some(Arc::new(super::dictation::templates_in_force(
+            &storage.data_dir,
+        )?)),
         ..ServerConfig::default()
     };
     let store = Arc::new(store);
@@ -291,6 +295,26 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     state
         .keep_surveillance_current(syndromes)
         .context("starting surveillance")?;
+    // Dictations are drafted on a thread of their own; the recogniser (and the medical
+    // vocabulary, built on first start) is made there, so serving starts at once.
+    let data_dir = storage.data_dir.clone();
+    let today = state.store.clock().now().date();
+    state
+        .keep_dictations_drafted(move || {
+            let (engine, warning) =
+                transcription::pocketsphinx::with_medical_vocabulary(&data_dir, today);
+            if let Some(warning) = warning {
+                eprintln!("chartroom serve: {warning}");
+            }
+            if !engine.installed() {
+                eprintln!(
+                    "chartroom serve: PocketSphinx is not installed; dictations get no draft (\"{}\")",
+                    transcription::NO_RECOGNISER
+                );
+            }
+            Box::new(engine)
+        })
+        .context("starting the dictation drafts")?;
     let serve = ServeConfig {
         listen: args.listen,
         tls,

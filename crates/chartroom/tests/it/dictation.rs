@@ -188,4 +188,49 @@ fn a_dictation_goes_from_upload_to_a_signed_note() {
     );
     let turnaround = json(&data, &["dictation", "turnaround"]);
     assert_eq!(turnaround["to_signed"]["count"], 1);
+    // One edit by the OS user: its lines counted (the clock stands still in no test, so
+    // the time is whatever passed since the draft).
+    let lines = json(&data, &["dictation", "lines", "--days", "7"]);
+    assert_eq!(lines.as_array().unwrap().len(), 1, "{lines}");
+    assert_eq!(lines[0]["dictations"], 1);
+    assert!(lines[0]["lines"].as_u64().unwrap() >= 1, "{lines}");
+}
+
+#[test]
+fn a_facility_templates_file_is_used_and_a_bad_one_refused_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    stdout(&chartroom(&data, &["init", "--demo", "2", "--seed", "3"]));
+    let recording = dir.path().join("note.wav");
+    wav(&recording, 1);
+    let add = [
+        "dictation",
+        "add",
+        recording.to_str().unwrap(),
+        "--patient",
+        "1",
+        "--encounter",
+        "1",
+        "--type",
+        "progress",
+    ];
+    let shipped = transcription::templates::DEFAULT_TEMPLATES;
+    std::fs::write(
+        data.join("note-templates.toml"),
+        shipped.replacen("name = \"Subjective\"", "name = \"Objective\"", 1),
+    )
+    .unwrap();
+    let err = failure(&data, &add);
+    let line = shipped
+        .lines()
+        .position(|l| l.contains("name = \"Subjective\""))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!(
+            "note-templates.toml: line {}: template 2 (progress): section \"Objective\" appears twice",
+            line + 1
+        )),
+        "{err}"
+    );
 }

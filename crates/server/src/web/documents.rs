@@ -213,7 +213,7 @@ async fn queue_get(
 }
 
 /// The chart an MRN (or record id) typed on a form names.
-async fn patient_named(state: &AppState, text: &str) -> Result<PatientId, WebError> {
+pub(crate) async fn patient_named(state: &AppState, text: &str) -> Result<PatientId, WebError> {
     let text = text.trim().to_owned();
     state
         .blocking(

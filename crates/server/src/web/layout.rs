@@ -43,6 +43,7 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
         "/documents/queue",
         "Documents",
     );
+    offer(Some(Permission::ReadNotes), "/dictations", "Dictations");
     offer(Some(Permission::ReadBilling), "/claims", "Claims");
     offer(Some(Permission::ManageUsers), "/admin/users", "Users");
     offer(Some(Permission::ReadAudit), "/audit", "Audit");

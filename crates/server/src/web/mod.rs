@@ -58,6 +58,7 @@ mod start;
 pub(crate) mod surveillance;
 mod svg_chart;
 mod text;
+pub(crate) mod transcription;
 mod write_offs;
 
 pub(crate) use layout::{not_found_page, refusal_page};

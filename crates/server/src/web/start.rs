@@ -47,6 +47,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "Deficiencies to chase: unsigned notes, missing summaries and reports, coding and POA gaps.",
     ),
     (
+        Some(Permission::ReadNotes),
+        "/dictations",
+        "Dictations",
+        "Dictated notes: upload or record, the queues, the editor with the recording tied to the words, signing.",
+    ),
+    (
         Some(Permission::ManageRecordsLifecycle),
         "/charts",
         "Paper charts",
@@ -132,12 +138,14 @@ pub(crate) async fn home(
     let roi = super::roi::start_section(&state, &principal).await?;
     let amendments = super::amendment_pages::start_section(&state, &principal).await?;
     let paper = super::charts::start_section(&state, &principal).await?;
+    let dictations = super::transcription::start_section(&state, &principal).await?;
     let body = html! {
         @if let Some(id) = super::forms::id_in_query(query.as_deref(), "signed") {
             p.notice role="status" { "Note " (id) " signed." }
         }
         p { "Your roles: " strong { (roles.join(", ")) } "." }
         (to_sign)
+        (dictations)
         (review)
         (queries)
         (amendments)

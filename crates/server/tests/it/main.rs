@@ -9,6 +9,7 @@ mod chart_page;
 mod claims;
 mod clinical_form;
 mod coverage_form;
+mod dictations;
 mod documents;
 mod emergency;
 mod encoder;
