@@ -13,7 +13,9 @@
 // accounting of disclosures; an idle session is signed out by the server; the
 // technician assigns a missing discharge summary of a stay made for it, the physician writes and
 // signs it and it leaves both queues; the auditor finds every look in the audit report (the
-// summary's steps among them) and the chain verifies; the administrator's second sign-in asks for the code.
+// summary's steps among them) and the chain verifies; the physician uploads a dictation, the
+// technician edits its draft by the recording and sends it, and the physician signs it onto the
+// chart; the administrator's second sign-in asks for the code.
 "use strict";
 const { chromium } = require("playwright-core");
 const { spawn, execFileSync } = require("node:child_process");
@@ -827,6 +829,7 @@ async function main() {
     });
 
     let summaryDeficiency;
+    let summaryEncounter;
     await step("a missing discharge summary: the technician assigns it, the physician writes and signs it, and it leaves both queues", async () => {
       // The stay is made here (the demo may have no chart missing a summary): an inpatient
       // stay with phil attending, discharged, and no discharge summary. After the auditor's
@@ -855,6 +858,7 @@ async function main() {
       assert.ok(row, "review finds the stay without a discharge summary");
       summaryDeficiency = (await row.getAttribute("id")).replace("deficiency-", "");
       const encounter = (await row.locator("a[href*=\"#encounter-\"]").getAttribute("href")).split("#encounter-")[1];
+      summaryEncounter = encounter;
       await row.locator("input[type=checkbox]").check();
       await page.fill("#to", "hana");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Assign\")")]);
@@ -903,6 +907,92 @@ async function main() {
       assert.match(report, /phil[\s\S]*?create[\s\S]*?note/);
       assert.match(report, /phil[\s\S]*?sign[\s\S]*?note/);
       await shot(page, "audit-discharge-summary");
+      await signOut(page);
+    });
+
+    await step("the physician uploads a dictation, the technician edits the draft by the recording and sends it, the physician signs it onto the chart", async () => {
+      // Speech made by espeak-ng where it is installed (the recogniser then drafts words),
+      // else a short tone (the draft then says why there is none).
+      const wav = path.join(dir, "dictation.wav");
+      const said = "subjective cough for three days objective lungs are clear assessment acute bronchitis plan rest and fluids";
+      try {
+        execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", wav, said], { stdio: "ignore" });
+      } catch {
+        const rate = 16000, n = rate * 2, out = Buffer.alloc(44 + n * 2);
+        out.write("RIFF", 0); out.writeUInt32LE(36 + n * 2, 4); out.write("WAVEfmt ", 8);
+        out.writeUInt32LE(16, 16); out.writeUInt16LE(1, 20); out.writeUInt16LE(1, 22);
+        out.writeUInt32LE(rate, 24); out.writeUInt32LE(rate * 2, 28); out.writeUInt16LE(2, 32); out.writeUInt16LE(16, 34);
+        out.write("data", 36); out.writeUInt32LE(n * 2, 40);
+        for (let i = 0; i < n; i++) out.writeInt16LE(Math.round(Math.sin(i * 0.07) * 9000), 44 + i * 2);
+        fs.writeFileSync(wav, out);
+      }
+      await signIn(page, base, "phil");
+      await page.click("nav >> text=Dictations");
+      assert.ok(await page.locator("#recorder").isVisible(), "Chromium offers recording in the browser");
+      await page.setInputFiles("#dictation-file", wav);
+      await page.fill("#dictation-patient", chartMrn);
+      await page.fill("#dictation-encounter", summaryEncounter);
+      await page.selectOption("#dictation-type", "progress");
+      await page.selectOption("#dictation-priority", "stat");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Upload dictation\")")]);
+      const editor = new URL(page.url()).pathname;
+      assert.match(editor, /^\/dictations\/\d+$/);
+      await signOut(page);
+
+      await signIn(page, base, "hana");
+      assert.match(await page.textContent("#dictation-counts"), /waiting for a draft|to edit/);
+      // The server drafts it in the background (the medical vocabulary is built on its
+      // first start).
+      let drafted = false;
+      for (let tries = 0; tries < 120 && !drafted; tries++) {
+        await page.goto(`${base}${editor}`);
+        drafted = !/waiting for draft/.test(await page.textContent("#dictation-status"));
+        if (!drafted) await page.waitForTimeout(1000);
+      }
+      assert.ok(drafted, "the dictation is drafted within two minutes");
+      const words = page.locator("#heard .word");
+      if (await words.count() > 0) {
+        // A word seeks the recording to where it was said.
+        const word = words.nth(Math.min(3, (await words.count()) - 1));
+        const start = Number(await word.getAttribute("data-start")) / 1000;
+        await word.click();
+        const at = await page.evaluate(() => document.getElementById("dictation-audio").currentTime);
+        assert.ok(Math.abs(at - start) < 0.6, `the recording is at ${at} s, the word at ${start} s`);
+        if (await page.locator("#heard .word.low").count() > 0) {
+          await page.keyboard.press("Alt+N");
+          const chosen = await page.evaluate(() => {
+            const f = document.activeElement;
+            return f && f.tagName === "TEXTAREA" ? f.value.slice(f.selectionStart, f.selectionEnd) : "";
+          });
+          assert.ok(chosen.length > 0, "Alt+N selects the doubtful word in its section");
+        }
+      } else {
+        assert.match(await page.textContent("#draft-problem"), /no draft/);
+      }
+      await shot(page, "dictation-editor");
+      // The technician changes a word and fills what the draft left empty.
+      const fields = page.locator("#editor textarea.section");
+      for (let i = 0; i < await fields.count(); i++) {
+        const field = fields.nth(i);
+        const text = (await field.inputValue()).trim();
+        await field.fill(i === 0 ? "Cough for three days, dry." : text || `Synthetic section ${i + 1}.`);
+      }
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save version\")")]);
+      assert.match(await page.textContent("[role=status]"), /Saved as text version \d+/);
+      assert.equal(await page.inputValue("#section-0"), "Cough for three days, dry.");
+      await page.click("#check-spelling");
+      await page.locator("#misspelt li").first().waitFor();
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save and send for signature\")")]);
+      assert.match(await page.textContent("[role=status]"), /sent for signature/);
+      await signOut(page);
+
+      await signIn(page, base, "phil");
+      assert.match(await page.textContent("#my-dictation-counts"), /1 waiting for your signature/);
+      await page.goto(`${base}${editor}`);
+      await Promise.all([page.waitForNavigation(), page.click("#sign")]);
+      assert.match(new URL(page.url()).pathname, /^\/patients\/\d+$/);
+      assert.match(await page.textContent("#notes"), /Cough for three days, dry\./);
+      await shot(page, "dictation-signed-on-chart");
       await signOut(page);
     });
 
