@@ -18,6 +18,7 @@ use privacy::Permission;
 
 mod account_admin;
 mod amendment_pages;
+mod answer_plot;
 mod assets;
 mod audit_pages;
 mod balances;

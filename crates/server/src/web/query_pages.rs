@@ -1,10 +1,12 @@
 //! Population questions in the browser: a builder that writes the query text (so what runs
 //! is always readable, editable and savable), the text itself, saved queries, the answer
-//! as a table with a bar or line chart, and CSV export.
+//! beside a bar chart (categories) or a line chart (time series), and both exported: the
+//! table as CSV, the chart as SVG.
 
+use super::answer_plot::plot;
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::svg_chart::{Series, chart};
+use super::svg_chart::{chart, svg};
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::population::{Answer, run_query};
@@ -250,60 +252,25 @@ fn answer_markup(answer: &Answer) -> Markup {
         return list_markup(answer, patient_ids);
     }
     let table = &answer.table;
-    let label_columns: Vec<usize> = (0..table.columns.len())
-        .filter(|c| {
-            table
-                .rows
-                .iter()
-                .any(|r| matches!(r.get(*c), Some(Cell::Text(_))))
-        })
-        .collect();
-    let value_columns: Vec<usize> = (0..table.columns.len())
-        .filter(|c| !label_columns.contains(c))
-        .collect();
-    let chartable =
-        !label_columns.is_empty() && !value_columns.is_empty() && table.rows.len() <= 400;
-    let categories: Vec<String> = table
-        .rows
-        .iter()
-        .map(|r| {
-            label_columns
-                .iter()
-                .map(|c| r.get(*c).map(cell_text).unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join(" · ")
-        })
-        .collect();
-    let series: Vec<Series> = value_columns
-        .iter()
-        .map(|c| Series {
-            name: table.columns[*c].clone(),
-            values: table
-                .rows
-                .iter()
-                .map(|r| match r.get(*c) {
-                    Some(Cell::Int(n)) => Some(*n as f64),
-                    Some(Cell::Number(x)) => Some(*x),
-                    _ => None,
-                })
-                .collect(),
-        })
-        .collect();
-    let over_time = label_columns
-        .first()
-        .is_some_and(|c| matches!(table.columns[*c].as_str(), "week" | "month" | "year"));
+    let plot = plot(table);
     html! {
         section #answer {
             h2 { "Answer" }
             p { code #normal-query { (answer.query) } }
             @if answer.suppressed { p.notice { "Counts under 11 are shown as <11 (aggregate-only access)." } }
-            @if chartable { (chart(&answer.query, &categories, &series, over_time)) }
-            @else if !label_columns.is_empty() { p.note { "Too many groups to chart; the table has them all." } }
-            table.answer {
-                thead { tr { @for column in &table.columns { th { (column) } } } }
-                tbody {
-                    @for row in table.rows.iter().take(2000) {
-                        tr { @for cell in row { @if matches!(cell, Cell::Text(_)) { td { (cell_text(cell)) } } @else { td.num { (cell_text(cell)) } } } }
+            div.answer-view {
+                @match &plot {
+                    Ok(plot) => (chart(&answer.query, &plot.categories, &plot.series, plot.line)),
+                    Err(why) => @if table.rows.len() > 1 { p.note { (why) } },
+                }
+                div.table-scroll {
+                    table.answer {
+                        thead { tr { @for column in &table.columns { th { (column) } } } }
+                        tbody {
+                            @for row in table.rows.iter().take(2000) {
+                                tr { @for cell in row { @if matches!(cell, Cell::Text(_)) { td { (cell_text(cell)) } } @else { td.num { (cell_text(cell)) } } } }
+                            }
+                        }
                     }
                 }
             }
@@ -370,6 +337,7 @@ fn builder(
             div.actions {
                 button type="submit" name="action" value="run" { "Run" }
                 button type="submit" name="action" value="csv" { "Export CSV" }
+                button type="submit" name="action" value="svg" { "Export chart (SVG)" }
             }
             details {
                 summary { "Save this query" }
@@ -499,8 +467,8 @@ pub(crate) async fn submit(
     }
     let text = form.text.trim().to_owned();
     let runner = principal.clone();
-    // A CSV leaves the system: audited as an export, like every other download.
-    let action = if form.action == "csv" {
+    // A CSV or a chart leaves the system: audited as an export, like every other download.
+    let action = if matches!(form.action.as_str(), "csv" | "svg") {
         privacy::Action::Export
     } else {
         privacy::Action::Read
@@ -547,6 +515,35 @@ pub(crate) async fn submit(
             )
                 .into_response());
         }
+        "svg" => match plot(&answer.table) {
+            Ok(plot) => {
+                let drawn = svg(&answer.query, &plot.categories, &plot.series, plot.line);
+                return Ok((
+                    [
+                        (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            "attachment; filename=\"chartroom-query.svg\"",
+                        ),
+                    ],
+                    format!(
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
+                        drawn.into_string()
+                    ),
+                )
+                    .into_response());
+            }
+            Err(why) => {
+                let saved = saved(&state).await?;
+                return Ok(shown(
+                    &form,
+                    &vec![("text".to_owned(), format!("no chart to export: {why}"))],
+                    &saved,
+                    Some(&answer),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ));
+            }
+        },
         "save" => {
             let name = form.name.trim().to_owned();
             if name.is_empty() {
@@ -607,7 +604,7 @@ pub(crate) async fn submit(
         other => {
             return Err(Refusal(WebError::bad(
                 "action",
-                format!("\"{other}\" is not run, csv or save"),
+                format!("\"{other}\" is not run, csv, svg or save"),
             )));
         }
     }

@@ -854,6 +854,103 @@ async fn the_query_page_builds_runs_charts_exports_and_saves_a_question() {
 }
 
 #[tokio::test]
+async fn a_daily_series_is_a_line_beside_its_table_and_the_chart_exports_as_svg() {
+    let h = Harness::new();
+    let patient = h.add_patient("Series");
+    h.store
+        .write(|tx| {
+            tx.create(
+                &store::Actor::new("test"),
+                &records::Immunization {
+                    patient_id: records::PatientId(patient),
+                    encounter_id: None,
+                    cvx: "158".into(),
+                    administered_at: time::macros::datetime!(2025-10-02 09:00 UTC),
+                    status: records::ImmunizationStatus::Completed,
+                    lot_number: None,
+                    site: None,
+                    route: None,
+                    performer_id: None,
+                    description: None,
+                },
+            )
+        })
+        .unwrap();
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let page = h.call("GET", "/queries", Some(&cookie), None).await;
+    let token = token(&page);
+    let text =
+        "count immunizations where date >= 2025-10-01 and date <= 2025-10-03 group by day(date)";
+    let ran = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[("token", &token), ("action", "run"), ("text", text)],
+        )
+        .await;
+    assert_eq!(ran.status, StatusCode::OK, "{}", ran.body);
+    let shown = html(&ran);
+    assert!(shown.contains("class=\"answer-view\""), "{shown}");
+    assert!(
+        shown.contains("<polyline"),
+        "a time series is a line: {shown}"
+    );
+    assert!(!shown.contains("<rect x=\"7"), "no bars");
+    for day in ["2025-10-01", "2025-10-02", "2025-10-03"] {
+        assert!(shown.contains(&format!("<td>{day}</td>")), "{day}: {shown}");
+    }
+    assert!(
+        shown.contains("<td class=\"num\">0</td>"),
+        "zero days shown"
+    );
+    let exported = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[("token", &token), ("action", "svg"), ("text", text)],
+        )
+        .await;
+    assert_eq!(exported.status, StatusCode::OK, "{}", exported.body);
+    assert!(
+        exported.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    let drawn = html(&exported);
+    assert!(drawn.starts_with("<?xml"), "{drawn}");
+    assert!(
+        drawn.contains("<svg") && drawn.contains("<polyline"),
+        "{drawn}"
+    );
+    assert!(
+        drawn.contains(">count</text>"),
+        "the legend is in the file: {drawn}"
+    );
+    let entry = h.audit().pop().unwrap();
+    assert_eq!(entry.event.action, Action::Export);
+    // A single figure has no chart to export: said on the form, not a broken file.
+    let refused = h
+        .form(
+            "/queries",
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("action", "svg"),
+                ("text", "count immunizations"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&refused).contains("no chart to export"),
+        "{}",
+        refused.body
+    );
+}
+
+#[tokio::test]
 async fn a_procedure_is_validated_in_its_code_set_before_it_is_stored() {
     let h = Harness::new();
     let id = h.add_patient("P600");
