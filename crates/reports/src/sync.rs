@@ -6,10 +6,13 @@ use query::{Engine, EngineBuilder, EventKind};
 use store::Store;
 use time::OffsetDateTime;
 
-/// Where the engine stands relative to the store: every row changed before `since` is in it.
-#[derive(Debug, Clone, Copy)]
+/// Where the engine stands relative to the store: every row changed before `since` is in
+/// it, and every chart archived, restored or destroyed up to `moves`
+/// (`Tx::chart_moves_mark`).
+#[derive(Debug, Clone)]
 pub struct Sync {
     since: OffsetDateTime,
+    moves: String,
 }
 
 fn event_kind(kind: Kind) -> Option<EventKind> {
@@ -58,8 +61,11 @@ fn scan(
 
 /// Builds the engine from every current record.
 pub fn load(store: &Store) -> Result<(Engine, Sync)> {
-    // Rows written while the load runs carry a later time and are picked up by the first refresh.
+    // Rows written while the load runs carry a later time and are picked up by the first
+    // refresh; a chart moved while it runs moves the mark read here, so that refresh
+    // reloads.
     let since = store.clock().now();
+    let moves = store.read(|tx| tx.chart_moves_mark())?;
     let mut builder = EngineBuilder::with_capacity(0);
     for kind in Kind::ALL {
         scan(store, kind, None, |row| {
@@ -80,13 +86,24 @@ pub fn load(store: &Store) -> Result<(Engine, Sync)> {
             Ok(())
         })?;
     }
-    Ok((builder.build(), Sync { since }))
+    Ok((builder.build(), Sync { since, moves }))
 }
 
 impl Sync {
     /// Applies every row created, changed or soft-deleted since the last load or refresh;
     /// returns how many rows were read.
+    ///
+    /// When a chart was archived, restored or destroyed since, the engine is loaded again
+    /// whole instead: those moves leave no changed rows to read. They are rare (a records
+    /// department's batch), so the reload's cost is paid seldom.
     pub fn refresh(&mut self, store: &Store, engine: &mut Engine) -> Result<u64> {
+        let moves = store.read(|tx| tx.chart_moves_mark())?;
+        if moves != self.moves {
+            let (fresh, sync) = load(store)?;
+            *engine = fresh;
+            *self = sync;
+            return Ok(engine.n_patients());
+        }
         let now = store.clock().now();
         let mut n_rows = 0;
         for kind in Kind::ALL {

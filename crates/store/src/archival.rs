@@ -342,6 +342,21 @@ impl Tx<'_> {
         Ok(ChartRows { patient_id, tables })
     }
 
+    /// A mark that moves whenever a chart leaves the live tables or comes back whole
+    /// (archived, restored, destroyed). Those moves delete or re-insert rows with their
+    /// old change times, so a cache kept in step by change times (the population engine)
+    /// cannot see them; it compares this mark instead and reloads when it moved.
+    pub fn chart_moves_mark(&mut self) -> Result<String> {
+        let rows = self.query(
+            "SELECT CAST(COUNT(*) AS BIGINT),              CAST(SUM(CASE WHEN status = 'archived' THEN 1 ELSE 0 END) AS BIGINT),              MAX(archived_at), MAX(restored_at),              (SELECT CAST(COUNT(*) AS BIGINT) FROM destruction_requests WHERE status = 'destroyed')              FROM archived_charts",
+            &[],
+        )?;
+        Ok(rows
+            .first()
+            .map(|row| format!("{:?}", row.0))
+            .unwrap_or_default())
+    }
+
     /// Whether a live record (of any chart, soft-deleted ones too, or the indexing queue)
     /// names the content file.
     pub fn names_content(&mut self, content: &ContentRef) -> Result<bool> {

@@ -139,8 +139,6 @@ fn engine_answers_from_the_store_and_follows_writes(store: &TestStore) {
     );
 }
 
-backend_tests!(engine_answers_from_the_store_and_follows_writes);
-
 /// A query's rows, each as its cells joined by spaces.
 pub(crate) fn answer(engine: &query::Engine, text: &str) -> Vec<String> {
     engine
@@ -159,3 +157,67 @@ pub(crate) fn answer(engine: &query::Engine, text: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Archival, restore and destruction move whole charts without changing any row's change
+/// time; the engine notices the store's mark of chart moves and reloads.
+fn engine_follows_archival_restore_and_destruction(store: &TestStore) {
+    seed(store);
+    let (mut engine, mut sync) = reports::load(store).unwrap();
+    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(3));
+    let patient_of = |mrn: &str| {
+        store
+            .read(|tx| {
+                tx.search_patients(&store::PatientQuery {
+                    text: Some(mrn.into()),
+                    ..Default::default()
+                })
+            })
+            .unwrap()[0]
+            .meta
+            .id
+    };
+    let (patient_1, patient_2) = (patient_of("X1"), patient_of("X2"));
+
+    // Archived: out of every count.
+    let rows = store.read(|tx| tx.chart_rows(patient_1)).unwrap();
+    store
+        .write(|tx| {
+            tx.remove_chart(&rows)?;
+            tx.note_archived(&rows, ("chart-1.zst", &"0".repeat(64), 1), None, "test")
+        })
+        .unwrap();
+    sync.refresh(store, &mut engine).unwrap();
+    assert_eq!(engine.n_patients(), 5);
+    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(2));
+
+    // Restored: back with its dose.
+    store
+        .write(|tx| {
+            tx.put_chart(&rows)?;
+            tx.set_archive_status(patient_1, "restored", "test")
+        })
+        .unwrap();
+    sync.refresh(store, &mut engine).unwrap();
+    assert_eq!(engine.n_patients(), 6);
+    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(3));
+
+    // Destroyed: gone again.
+    let rows = store.read(|tx| tx.chart_rows(patient_2)).unwrap();
+    store
+        .write(|tx| {
+            let request = tx.request_destruction(&[patient_2], "deleted", "past retention", "a")?;
+            tx.remove_chart(&rows)?;
+            tx.complete_destruction(request.id, "b", &serde_json::json!({}))
+        })
+        .unwrap();
+    sync.refresh(store, &mut engine).unwrap();
+    assert_eq!(engine.n_patients(), 5);
+    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(2));
+    sync.refresh(store, &mut engine).unwrap();
+    assert_eq!(engine.n_patients(), 5, "a second refresh changes nothing");
+}
+
+backend_tests!(
+    engine_answers_from_the_store_and_follows_writes,
+    engine_follows_archival_restore_and_destruction
+);
