@@ -60,6 +60,7 @@ mod population;
 mod query_api;
 mod registration_api;
 mod rejection;
+mod remittances_api;
 mod review_api;
 mod review_watch;
 mod roi_api;

@@ -388,6 +388,7 @@ fn table() -> Vec<Entry> {
     table.extend(crate::metrics_api::routes());
     table.extend(crate::web::review::routes());
     table.extend(crate::claims_api::routes());
+    table.extend(crate::remittances_api::routes());
     table.extend(crate::web::claims::routes());
     table.extend(crate::mpi_api::routes());
     table.extend(crate::web::mpi::routes());

@@ -11,35 +11,11 @@ use time::macros::{date, datetime};
 
 /// A denied claim and a submitted one for `patient`, to one payer.
 fn claims_on_file(h: &Harness, patient: i64) -> (i64, i64) {
-    let encounter = h.add_encounter(
-        patient,
-        EncounterClass::Outpatient,
-        datetime!(2026-02-10 09:00 UTC),
-        Some(datetime!(2026-02-10 09:30 UTC)),
-    );
+    let (encounter, payer) = h.add_billed_visit(patient);
     h.store
         .write(|tx| {
             let actor = store::Actor::new("test");
-            let payer = tx.create(
-                &actor,
-                &Payer {
-                    name: "Example Health Plan".into(),
-                    payer_code: Some("EXHP1".into()),
-                    kind: PayerKind::Commercial,
-                    address: Address::default(),
-                    phone: None,
-                },
-            )?;
-            let base = Claim::original(
-                ClaimKind::Professional,
-                PatientId(patient),
-                EncounterId(encounter),
-                PayerId(payer.meta.id),
-                CoverageOrder::Primary,
-                &format!("E{encounter}"),
-                date!(2026 - 02 - 10),
-                15_050,
-            );
+            let base = crate::harness::office_visit_claim(patient, encounter, payer);
             let denied = tx.create(
                 &actor,
                 &Claim {

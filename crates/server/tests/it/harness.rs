@@ -287,6 +287,29 @@ impl Harness {
             .unwrap();
     }
 
+    /// An office visit of `patient` on 2026-02-10 and the commercial payer it is billed to
+    /// ("Example Health Plan", payer id EXHP1): the encounter's and the payer's ids.
+    pub fn add_billed_visit(&self, patient: i64) -> (i64, i64) {
+        let encounter = self.add_encounter(
+            patient,
+            records::EncounterClass::Outpatient,
+            time::macros::datetime!(2026-02-10 09:00 UTC),
+            Some(time::macros::datetime!(2026-02-10 09:30 UTC)),
+        );
+        let payer = records::Payer {
+            name: "Example Health Plan".into(),
+            payer_code: Some("EXHP1".into()),
+            kind: records::PayerKind::Commercial,
+            address: records::Address::default(),
+            phone: None,
+        };
+        let payer = self
+            .store
+            .write(|tx| tx.create(&store::Actor::new("test"), &payer))
+            .unwrap();
+        (encounter, payer.meta.id)
+    }
+
     /// A self-pay charge on `patient`'s account; returns its id.
     pub fn add_charge(&self, patient: i64, code: &str, amount_cents: i64) -> i64 {
         let charge = records::Charge {
@@ -362,4 +385,18 @@ async fn reply(response: Response<Body>) -> Reply {
         headers,
         body,
     }
+}
+
+/// The primary professional claim of `add_billed_visit`'s visit, a draft of $150.50.
+pub fn office_visit_claim(patient: i64, encounter: i64, payer: i64) -> records::Claim {
+    records::Claim::original(
+        records::ClaimKind::Professional,
+        records::PatientId(patient),
+        records::EncounterId(encounter),
+        records::PayerId(payer),
+        records::CoverageOrder::Primary,
+        &format!("E{encounter}"),
+        time::macros::date!(2026 - 02 - 10),
+        15_050,
+    )
 }

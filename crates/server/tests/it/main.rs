@@ -33,6 +33,7 @@ mod paper_charts;
 mod patients;
 mod population;
 mod registration;
+mod remittances;
 mod removal;
 mod review;
 mod review_metrics;

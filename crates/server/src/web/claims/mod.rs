@@ -5,6 +5,7 @@
 //! calls the same core as `/api/claims` (`claims_api`), so
 //! they read and audit alike; no rule lives here.
 
+mod remittances;
 mod statements;
 pub(crate) mod work;
 
@@ -42,13 +43,14 @@ fn status_words(status: ClaimStatus) -> &'static str {
     }
 }
 
-fn tabs() -> Markup {
+pub(super) fn tabs() -> Markup {
     html! {
         p.tabs {
             a href="/claims" { "Claims" } " · "
             a href="/claims/denials" { "Denials" } " · "
             a href="/claims/aging" { "A/R aging by payer" } " · "
-            a href="/claims/aging/patients" { "A/R aging by patient" }
+            a href="/claims/aging/patients" { "A/R aging by patient" } " · "
+            a href="/claims/remittances" { "Remittances (835)" }
         }
     }
 }
@@ -131,6 +133,25 @@ async fn show(
             @if let Some(on) = c.submitted_on { dt { "Submitted" } dd { (day(on)) @if let Some(isa) = c.interchange { " in interchange " (isa) } } }
             @if !c.adjustment_codes.is_empty() { dt { "Adjustments" } dd { (c.adjustment_codes.join(", ")) } }
         }
+        @if let Some(decided) = &c.adjudication {
+            section #decision {
+                h2 { "The payer's decision" }
+                p { "Remitted " (day(decided.remitted_on)) ": paid " (money(decided.paid_cents))
+                    ", the patient's share " (money(decided.patient_responsibility_cents))
+                    @if !decided.adjustments.is_empty() { "; claim adjustments " (adjustments(&decided.adjustments)) } "." }
+                @if !decided.lines.is_empty() {
+                    table.results {
+                        thead { tr { th { "Service" } th.num { "Charge" } th.num { "Paid" } th { "Adjustments" } } }
+                        tbody { @for line in &decided.lines { tr {
+                            td { (line.code) @for m in &line.modifiers { "-" (m) } }
+                            td.num { (money(line.charge_cents)) }
+                            td.num { (money(line.paid_cents)) }
+                            td { (adjustments(&line.adjustments)) }
+                        } } }
+                    }
+                }
+            }
+        }
         section #scrub {
             h2 { "Scrub results" }
             @if c.edits.is_empty() {
@@ -162,6 +183,24 @@ async fn show(
         }
     };
     Ok(html(StatusCode::OK, page(&title, Some(&nav), body)))
+}
+
+/// CAS adjustments as billing reads them: `CO-45 10.50 (description)`.
+fn adjustments(list: &[records::AdjustmentAmount]) -> String {
+    list.iter()
+        .map(|a| {
+            let described = claims::reason_description(&a.reason)
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            format!(
+                "{}-{} {}{described}",
+                a.group,
+                a.reason,
+                money(a.amount_cents)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// An override as the claim page's form posts it.
@@ -287,6 +326,7 @@ pub(crate) fn routes() -> Vec<Entry> {
         ),
     ]
     .into_iter()
+    .chain(remittances::routes())
     .map(|entry| entry.on(Surface::Page))
     .chain(statements::routes())
     .collect()
