@@ -245,37 +245,18 @@ struct Uploaded {
 async fn read_upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Uploaded, WebError> {
-    // A body that is no multipart form at all (a wrong or missing boundary) is refused on
-    // the page like any other bad upload, not with axum's plain-text rejection.
-    let mut multipart = multipart.map_err(|e| WebError::bad("file", e.body_text()))?;
-    let mut up = Uploaded::default();
-    let bad = |e: axum::extract::multipart::MultipartError| WebError::bad("file", e.body_text());
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            up.file_name = field.file_name().map(str::to_owned);
-            up.file = field.bytes().await.map_err(bad)?.to_vec();
-            continue;
-        }
-        let text = field.text().await.map_err(bad)?;
-        let slot = match name.as_str() {
-            "token" => {
-                up.token = text;
-                continue;
-            }
-            "patient" => &mut up.patient,
-            "document_type" => &mut up.document_type,
-            "service_date" => &mut up.service_date,
-            "encounter_id" => &mut up.encounter_id,
-            "title" => &mut up.title,
-            _ => continue,
-        };
-        *slot = Some(text).filter(|t| !t.trim().is_empty());
-    }
-    if up.file.is_empty() && up.file_name.as_deref().is_none_or(str::is_empty) {
-        return Err(WebError::bad("file", "choose the scanned file to upload"));
-    }
-    Ok(up)
+    let mut form =
+        super::forms::read_multipart(multipart, "", "choose the scanned file to upload").await?;
+    Ok(Uploaded {
+        token: form.take("token").unwrap_or_default(),
+        patient: form.take("patient"),
+        document_type: form.take("document_type"),
+        service_date: form.take("service_date"),
+        encounter_id: form.take("encounter_id"),
+        title: form.take("title"),
+        file: form.file,
+        file_name: form.file_name,
+    })
 }
 
 async fn store_upload(

@@ -96,3 +96,58 @@ pub(crate) fn version_of(text: &str) -> Result<i64, Refusal> {
         ))
     })
 }
+
+/// A multipart form's file (field `file`) and its other fields as text (blank ones left
+/// out; a repeated name keeps the last).
+#[derive(Debug, Default)]
+pub(crate) struct MultipartForm {
+    pub(crate) file: Vec<u8>,
+    pub(crate) file_name: Option<String>,
+    pub(crate) fields: std::collections::HashMap<String, String>,
+}
+
+impl MultipartForm {
+    /// The field's text, if it was given and not blank.
+    pub(crate) fn take(&mut self, name: &str) -> Option<String> {
+        self.fields.remove(name)
+    }
+}
+
+/// Reads a multipart upload; a body that is no multipart form at all (a wrong or missing
+/// boundary), or one cut short or too large, is refused naming the `file` field (with
+/// `hint` after the reason), like any other bad upload, not with axum's plain-text
+/// rejection. A form without a file is refused with `missing`.
+pub(crate) async fn read_multipart(
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    hint: &str,
+    missing: &str,
+) -> Result<MultipartForm, WebError> {
+    let with_hint = |reason: String| {
+        if hint.is_empty() {
+            reason
+        } else {
+            format!("{reason} ({hint})")
+        }
+    };
+    let mut multipart = multipart.map_err(|e| WebError::bad("file", e.body_text()))?;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        WebError::bad("file", with_hint(e.body_text()))
+    };
+    let mut form = MultipartForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            form.file_name = field.file_name().map(str::to_owned);
+            form.file = field.bytes().await.map_err(bad)?.to_vec();
+            continue;
+        }
+        let text = field.text().await.map_err(bad)?;
+        if name == "token" || !text.trim().is_empty() {
+            form.fields.insert(name, text);
+        }
+    }
+    if form.file.is_empty() && form.file_name.as_deref().is_none_or(str::is_empty) {
+        return Err(WebError::bad("file", missing));
+    }
+    Ok(form)
+}

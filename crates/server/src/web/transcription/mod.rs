@@ -170,7 +170,6 @@ async fn queues_get(
 struct Uploaded {
     token: String,
     file: Vec<u8>,
-    file_name: Option<String>,
     patient: String,
     encounter_id: String,
     note_type: String,
@@ -181,43 +180,25 @@ struct Uploaded {
 async fn read_upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Uploaded, WebError> {
-    let mut multipart = multipart.map_err(|e| WebError::bad("file", e.body_text()))?;
-    let mut up = Uploaded::default();
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        WebError::bad(
-            "file",
-            format!(
-                "{} (a recording may be at most {} MiB)",
-                e.body_text(),
-                MAX_AUDIO_BYTES / (1024 * 1024)
-            ),
-        )
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            up.file_name = field.file_name().map(str::to_owned);
-            up.file = field.bytes().await.map_err(bad)?.to_vec();
-            continue;
-        }
-        let text = field.text().await.map_err(bad)?;
-        match name.as_str() {
-            "token" => up.token = text,
-            "patient" => up.patient = text,
-            "encounter_id" => up.encounter_id = text,
-            "note_type" => up.note_type = text,
-            "priority" => up.priority = Some(text),
-            "provider_id" => up.provider_id = Some(text).filter(|t| !t.trim().is_empty()),
-            _ => {}
-        }
-    }
-    if up.file.is_empty() && up.file_name.as_deref().is_none_or(str::is_empty) {
-        return Err(WebError::bad(
-            "file",
-            "choose the recording to upload, or record one",
-        ));
-    }
-    Ok(up)
+    let hint = format!(
+        "a recording may be at most {} MiB",
+        MAX_AUDIO_BYTES / (1024 * 1024)
+    );
+    let mut form = crate::web::forms::read_multipart(
+        multipart,
+        &hint,
+        "choose the recording to upload, or record one",
+    )
+    .await?;
+    Ok(Uploaded {
+        token: form.take("token").unwrap_or_default(),
+        patient: form.take("patient").unwrap_or_default(),
+        encounter_id: form.take("encounter_id").unwrap_or_default(),
+        note_type: form.take("note_type").unwrap_or_default(),
+        priority: form.take("priority"),
+        provider_id: form.take("provider_id"),
+        file: form.file,
+    })
 }
 
 /// The chart an MRN typed on the form names.
