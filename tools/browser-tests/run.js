@@ -5,7 +5,7 @@
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
 // searches (with a typo), posts a payment, and cannot read note text or edit demographics, sees on the start page the claims held, an 835 not posted and a payment
 // no claim matched, works the
-// claims (status list, a claim's scrub results, A/R aging by payer and by patient, a patient's statement, denials); the physician breaks
+// claims (status list, a claim's scrub results, A/R aging by payer and by patient, a patient's statement, denials, posting an 835 on the remittance page); the physician breaks
 // the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; takes in a records request, is shown what fails
@@ -169,6 +169,8 @@ async function main() {
   chartroom(data, ["claims", "receive-835", path.join(dir, "waiting.835")]);
   fs.writeFileSync(path.join(dir, "posted.835"), era("CHK5002", "E999999"));
   chartroom(data, ["claims", "post-835", path.join(dir, "posted.835")]);
+  // One for billing to post on the remittance page.
+  fs.writeFileSync(path.join(dir, "upload.835"), era("CHK5003", "E999997"));
   chartroom(data, ["user", "add", "rita", "--role", "researcher", "--password-stdin"], PASSWORD + "\n");
   // A paper chart volume on a shelf, for the HIM technician to scan: of a chart no other
   // step looks at (the last listed), so its movements stay out of the auditor's report of
@@ -313,7 +315,7 @@ async function main() {
       await signOut(page);
     });
 
-    await step("billing's start page shows the claims the scrubber holds, the 835 not posted and the payment no claim matched; then the claims: status list, a claim's scrub results, A/R aging by payer and by patient, a statement, denials", async () => {
+    await step("billing's start page shows the claims the scrubber holds, the 835 not posted and the payment no claim matched; then the claims: status list, a claim's scrub results, A/R aging by payer and by patient, a statement, denials, an 835 posted on the remittance page", async () => {
       await signIn(page, base, "billy");
       const work = await page.textContent("#billing-work");
       assert.match(work, /Held by the scrubber/);
@@ -345,6 +347,14 @@ async function main() {
       await page.goBack();
       await Promise.all([page.waitForNavigation(), page.click("p.tabs >> text=Denials")]);
       assert.match(await page.textContent("main"), /Denials/);
+      await Promise.all([page.waitForNavigation(), page.click("p.tabs >> text=Remittances (835)")]);
+      assert.match(await page.textContent("main"), /CHK5001[\s\S]*received, not posted/);
+      await page.setInputFiles("form.upload input[type=file]", path.join(dir, "upload.835"));
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Post the 835\")")]);
+      const posted = await page.textContent("#posted");
+      assert.match(posted, /EXAMPLE HEALTH PLAN, trace CHK5003/);
+      assert.match(posted, /Matched no claim[\s\S]*E999997[\s\S]*encounter 999997 does not exist/);
+      await shot(page, "remittance-posted");
       await signOut(page);
     });
 
