@@ -411,6 +411,38 @@ pub fn read_archived(
     })
 }
 
+/// The archived chart `reference` names: its MRN (any case) or its patient record id.
+pub fn archived_patient(tx: &mut store::Tx<'_>, reference: &str) -> store::Result<Option<i64>> {
+    let text = reference.trim();
+    if let Ok(id) = text.parse::<i64>()
+        && tx
+            .archived_chart(id)?
+            .is_some_and(|e| e.status == "archived")
+    {
+        return Ok(Some(id));
+    }
+    Ok(tx
+        .archived_charts(Some(text))?
+        .iter()
+        .find(|e| e.mrn.eq_ignore_ascii_case(text))
+        .map(|e| e.patient_id))
+}
+
+/// The archived charts found by MRN or name (every one without `search`), in one
+/// transaction with the audit entry `event` makes of the patients listed.
+pub fn find_archived_audited(
+    who: Archivist<'_>,
+    search: Option<&str>,
+    event: &dyn Fn(&[i64]) -> AuditEvent,
+) -> Result<Vec<ArchivedChart>> {
+    audited(who.trail, who.store, |audited| {
+        let found = audited.records().archived_charts(search)?;
+        let shown: Vec<i64> = found.iter().map(|e| e.patient_id).collect();
+        audited.append(&event(&shown))?;
+        Ok(found)
+    })
+}
+
 /// Reads an archived chart in one transaction with the audit entry `event` makes of it.
 pub fn read_archived_audited(
     who: Archivist<'_>,

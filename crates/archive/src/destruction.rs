@@ -130,6 +130,25 @@ fn content_to_destroy(
     Ok((destroyed, account))
 }
 
+/// Every destruction request with its certificate, in one transaction with the audit
+/// entry `event` makes of the patients they name.
+pub fn destruction_requests_audited(
+    who: Archivist<'_>,
+    event: &dyn Fn(&[i64]) -> AuditEvent,
+) -> Result<Vec<DestructionRequest>> {
+    audited(who.trail, who.store, |audited| {
+        let requests = audited.records().destruction_requests()?;
+        let mut named: Vec<i64> = requests
+            .iter()
+            .flat_map(|r| r.patient_ids.iter().copied())
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        audited.append(&event(&named))?;
+        Ok(requests)
+    })
+}
+
 /// Records a request to destroy the charts of `patients`, each checked eligible for
 /// destruction on `as_of` and under no hold, with its audit entry.
 pub fn request_destruction(

@@ -11,6 +11,7 @@
 //!   back on demand and restored; one transaction per chart.
 //! - `destruction`: charts past retention and under no hold destroyed on a request
 //!   approved by a second person, with a certificate of destruction kept forever.
+//! - `events`: the audit entries of those steps, shared by the command line and the pages.
 //! - `paper`: the paper chart desk (volumes, movements, the request queue, labels), each
 //!   look and change in one transaction with its audit entry.
 //! - `retention`: retention schedules as data (a shipped default, or a facility's file
@@ -29,18 +30,20 @@ pub mod archival;
 pub mod backup;
 pub mod destruction;
 mod error;
+pub mod events;
 pub mod paper;
 pub mod retention;
 pub mod sealed;
 
 pub use archival::{
     ARCHIVE_DIR, ArchivalReport, ArchiveManifest, ArchivedRead, Archivist, archive_chart,
-    archive_eligible, read_archived, read_archived_audited, restore_chart,
+    archive_eligible, archived_patient, find_archived_audited, read_archived,
+    read_archived_audited, restore_chart,
 };
 pub use backup::{
     BackendKind, BackupReport, ContentCount, FileEntry, Manifest, RestoreReport, backup, inspect,
     restore, restore_postgres,
 };
-pub use destruction::{approve_destruction, request_destruction};
+pub use destruction::{approve_destruction, destruction_requests_audited, request_destruction};
 pub use error::{Error, Refusal, Result};
 pub use sealed::BackupKey;

@@ -57,7 +57,7 @@ fn today(state: &AppState) -> Date {
     state.store.clock().now().date()
 }
 
-fn optional_date(field: &str, text: Option<&str>) -> Result<Option<Date>, WebError> {
+pub(crate) fn optional_date(field: &str, text: Option<&str>) -> Result<Option<Date>, WebError> {
     text.map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| date(field, t))
@@ -616,6 +616,19 @@ pub struct RetentionReportParams {
     pub as_of: Option<String>,
 }
 
+/// The retention schedule in force: the facility's, or the shipped default.
+pub(crate) fn retention_schedule(
+    state: &AppState,
+) -> Result<std::sync::Arc<archive::retention::Schedule>, WebError> {
+    match &state.config.retention_schedule {
+        Some(schedule) => Ok(schedule.clone()),
+        None => Ok(std::sync::Arc::new(
+            archive::retention::Schedule::default_schedule()
+                .map_err(|e| WebError::internal(format!("the default retention schedule: {e}")))?,
+        )),
+    }
+}
+
 /// The retention report under the schedule in force.
 pub(crate) async fn retention(
     state: &AppState,
@@ -625,14 +638,7 @@ pub(crate) async fn retention(
     let as_of = optional_date("as_of", as_of.as_deref())?;
     with_desk(state, principal, move |desk, state| {
         let as_of = as_of.unwrap_or_else(|| today(state));
-        let schedule = match &state.config.retention_schedule {
-            Some(schedule) => schedule.clone(),
-            None => {
-                std::sync::Arc::new(archive::retention::Schedule::default_schedule().map_err(
-                    |e| WebError::internal(format!("the default retention schedule: {e}")),
-                )?)
-            }
-        };
+        let schedule = retention_schedule(state)?;
         desk.retention_report(&schedule, as_of).map_err(desk_error)
     })
     .await

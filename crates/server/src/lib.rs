@@ -50,6 +50,7 @@ mod fhir_rest;
 #[doc(hidden)]
 pub mod fuzzing;
 mod guard;
+mod lifecycle_api;
 mod metrics_api;
 mod mfa;
 mod mpi_api;

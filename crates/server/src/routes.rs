@@ -396,6 +396,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::web::surveillance::routes());
     table.extend(crate::charts_api::routes());
     table.extend(crate::web::charts::routes());
+    table.extend(crate::lifecycle_api::routes());
+    table.extend(crate::web::lifecycle::routes());
     table
 }
 

@@ -5,9 +5,9 @@
 use crate::cli::audited::CliAuditor;
 use crate::cli::demo::parse_date;
 use anyhow::{Context, Result};
+use archive::events::ChartStep;
 use archive::retention::{self, SCHEDULE_FILE, Schedule, Status};
 use privacy::{Action, DataCategory};
-use records::PatientId;
 use std::path::{Path, PathBuf};
 use store::ArchivedChart;
 use store::Store;
@@ -174,16 +174,10 @@ fn archivist<'a>(
 fn chart_event(
     auditor: &CliAuditor,
     store: &Store,
-    action: Action,
+    step: ChartStep,
     entry: &ArchivedChart,
-    reason: &str,
 ) -> privacy::AuditEvent {
-    auditor
-        .event(store, action)
-        .record("patient", entry.patient_id)
-        .patient(PatientId(entry.patient_id))
-        .categories(DataCategory::ALL)
-        .reason(reason)
+    archive::events::chart_entry(auditor.event(store, Action::Read), step, entry)
 }
 
 /// What `retention destroy` was asked.
@@ -205,20 +199,7 @@ fn destroy(
     json: bool,
 ) -> Result<()> {
     let event = |request: &store::DestructionRequest, what: &str| {
-        let people: Vec<PatientId> = request
-            .patient_ids
-            .iter()
-            .map(|&id| PatientId(id))
-            .collect();
-        auditor
-            .event(store, Action::Delete)
-            .record("destruction_request", request.id)
-            .patients(&people)
-            .categories(DataCategory::ALL)
-            .reason(&format!(
-                "{what} (destruction request {}): {}",
-                request.id, request.reason
-            ))
+        archive::events::destruction_entry(auditor.event(store, Action::Delete), request, what)
     };
     let who = archivist(store, auditor, data_dir);
     if asked.list {
@@ -302,14 +283,8 @@ fn destroy(
 /// The archived chart a command names by MRN or record id.
 fn archived_id(store: &Store, patient: &str) -> Result<i64> {
     let text = patient.trim();
-    if let Ok(id) = text.parse::<i64>()
-        && store.read(|tx| tx.archived_chart(id))?.is_some()
-    {
-        return Ok(id);
-    }
-    let found = store.read(|tx| tx.archived_charts(Some(text)))?;
-    match found.iter().find(|e| e.mrn.eq_ignore_ascii_case(text)) {
-        Some(entry) => Ok(entry.patient_id),
+    match store.read(|tx| archive::archived_patient(tx, text))? {
+        Some(id) => Ok(id),
         None => anyhow::bail!(
             "no archived chart has MRN or id \"{text}\" (`retention archived --search` lists them)"
         ),
@@ -364,16 +339,8 @@ pub fn run(
                 .as_deref()
                 .map(|p| crate::cli::patient::patient_id(store, p))
                 .transpose()?;
-            let event = |entry: &ArchivedChart| {
-                let reason = format!(
-                    "chart archived to {}/{} (SHA-256 {}), {} rows out of the live tables",
-                    archive::ARCHIVE_DIR,
-                    entry.file,
-                    entry.sha256,
-                    entry.row_count
-                );
-                chart_event(auditor, store, Action::Delete, entry, &reason)
-            };
+            let event =
+                |entry: &ArchivedChart| chart_event(auditor, store, ChartStep::Archived, entry);
             let done = archive::archive_eligible(
                 archivist(store, auditor, data_dir),
                 &schedule,
@@ -408,14 +375,8 @@ pub fn run(
         }
         RetentionCmd::Restore { patient } => {
             let id = archived_id(store, &patient)?;
-            let event = |entry: &ArchivedChart| {
-                let reason = format!(
-                    "chart restored from {}/{}",
-                    archive::ARCHIVE_DIR,
-                    entry.file
-                );
-                chart_event(auditor, store, Action::Create, entry, &reason)
-            };
+            let event =
+                |entry: &ArchivedChart| chart_event(auditor, store, ChartStep::Restored, entry);
             let entry = archive::restore_chart(archivist(store, auditor, data_dir), id, &event)
                 .with_context(|| format!("restoring {patient} (nothing was restored)"))?;
             if json {
@@ -433,10 +394,8 @@ pub fn run(
         RetentionCmd::Archived { search, show } => {
             if let Some(patient) = show {
                 let id = archived_id(store, &patient)?;
-                let event = |entry: &ArchivedChart| {
-                    let reason = format!("archived chart read from {}", entry.file);
-                    chart_event(auditor, store, Action::Read, entry, &reason)
-                };
+                let event =
+                    |entry: &ArchivedChart| chart_event(auditor, store, ChartStep::Read, entry);
                 let read = archive::read_archived_audited(
                     archivist(store, auditor, data_dir),
                     id,

@@ -41,6 +41,7 @@ mod fields;
 mod forms;
 mod layout;
 mod ledger;
+pub(crate) mod lifecycle;
 pub(crate) mod mpi;
 mod note_form;
 mod procedure_form;

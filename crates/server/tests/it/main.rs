@@ -26,6 +26,7 @@ mod fhir_search;
 mod fhir_transaction;
 mod harness;
 mod ledger;
+mod lifecycle;
 mod mfa;
 mod mpi;
 mod pages;

@@ -32,7 +32,7 @@ use time::{Date, Duration};
 
 /// A refusal shown on the page it came from: its status and an alert with the reason.
 /// Internal failures still go to the failure page.
-fn shown_error(error: WebError) -> Result<(StatusCode, String), Refusal> {
+pub(crate) fn shown_error(error: WebError) -> Result<(StatusCode, String), Refusal> {
     match error {
         WebError::BadRequest { .. } => Ok((StatusCode::UNPROCESSABLE_ENTITY, error.to_string())),
         WebError::Conflict(message) => Ok((StatusCode::CONFLICT, message)),
@@ -41,7 +41,7 @@ fn shown_error(error: WebError) -> Result<(StatusCode, String), Refusal> {
     }
 }
 
-fn alert(message: Option<&str>) -> Markup {
+pub(crate) fn alert(message: Option<&str>) -> Markup {
     html! {
         @if let Some(message) = message {
             p.error #refused role="alert" { (message) }
@@ -49,7 +49,7 @@ fn alert(message: Option<&str>) -> Markup {
     }
 }
 
-fn notice(done: Option<&str>) -> Markup {
+pub(crate) fn notice(done: Option<&str>) -> Markup {
     html! {
         @if let Some(done) = done {
             p.notice #done role="status" { (done) }
@@ -96,14 +96,16 @@ fn overdue_table(as_of: Date, overdue: &[VolumeView]) -> Markup {
     }
 }
 
-fn links() -> Markup {
+pub(crate) fn links() -> Markup {
     html! {
         p.links {
             a href="/charts" { "Scan a chart" } " · "
             a href="/charts/requests" { "Request queue and pull list" } " · "
             a href="/charts/overdue" { "Overdue charts" } " · "
             a href="/holds" { "Legal holds" } " · "
-            a href="/retention" { "Retention report" }
+            a href="/retention" { "Retention report" } " · "
+            a href="/archive" { "Archive" } " · "
+            a href="/destruction" { "Destruction" }
         }
     }
 }
@@ -139,6 +141,17 @@ async fn desk_view(
             h2 { "Requests due by " (tomorrow) " (" (pull.len()) ")" }
             (pull_table(&nav, &pull, tomorrow))
         }
+        section #register-section {
+            h2 { "Register a volume" }
+            form #register method="post" action="/charts/volumes" {
+                (token_field(&nav))
+                label for="register-patient" { "Patient (MRN)" }
+                input #register-patient name="patient" required;
+                label for="register-home" { "Home shelf" }
+                input #register-home name="home" required;
+                button type="submit" { "Register and label" }
+            }
+        }
     };
     Ok(html(status, page("Paper charts", Some(&nav), body)))
 }
@@ -167,6 +180,37 @@ async fn find_chart(
     }
 }
 
+#[derive(Debug, Deserialize)]
+struct RegisterForm {
+    token: String,
+    #[serde(default)]
+    patient: String,
+    #[serde(default)]
+    home: String,
+}
+
+/// `POST /charts/volumes`: a new volume registered, then its page (to print its label).
+async fn register_volume(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    PageForm(form): PageForm<RegisterForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let body = crate::lifecycle_api::VolumeBody {
+        patient: form.patient,
+        home: form.home,
+    };
+    match crate::lifecycle_api::register_volume(&state, principal.clone(), body).await {
+        Ok(volume) => Ok(
+            Redirect::to(&format!("/charts/volumes/{}?done=register", volume.id)).into_response(),
+        ),
+        Err(error) => {
+            let (status, message) = shown_error(error)?;
+            desk_view(&state, principal, "", Some(&message), status).await
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct DoneParams {
     done: Option<String>,
@@ -174,6 +218,7 @@ struct DoneParams {
 
 fn done_text(done: Option<&str>) -> Option<&'static str> {
     match done? {
+        "register" => Some("Volume registered: print its label below."),
         "checkout" => Some("Checked out."),
         "transfer" => Some("Transferred."),
         "checkin" => Some("Checked in."),
@@ -382,7 +427,7 @@ async fn after_change<T>(
     }
 }
 
-fn blank_to_none(text: String) -> Option<String> {
+pub(crate) fn blank_to_none(text: String) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
 
@@ -961,6 +1006,7 @@ pub(crate) fn routes() -> Vec<Entry> {
     vec![
         page(Method::GET, "/charts", "paper charts: scan a barcode, overdue charts, requests due", get(desk_page)),
         page(Method::POST, "/charts/find", "find the volume a scanned barcode names", post(find_chart)),
+        page(Method::POST, "/charts/volumes", "register a new paper chart volume", post(register_volume)),
         page(Method::GET, "/charts/volumes/{id}", "a paper chart volume: where it is, its movements and requests, check-out, transfer, check-in, request, label", get(volume_page)),
         page(Method::POST, "/charts/volumes/{id}/checkout", "check a volume out", post(checkout)),
         page(Method::POST, "/charts/volumes/{id}/transfer", "transfer a checked-out volume", post(transfer)),
