@@ -48,8 +48,24 @@ pub(crate) async fn editor_get(
     let (sections, stray) = read_sections(template, &d.text);
     let heard_sections = heard(template, &d.words);
     let text = d.text.clone();
-    let misspelt = state
-        .blocking(move |state| Ok(speller(state).check(&text)))
+    let patient_id = d.patient_id.0;
+    let viewer = principal.clone();
+    // The spelling of the text, and whose chart it is (an audited read of demographics).
+    let (misspelt, patient) = state
+        .blocking(move |state| {
+            let misspelt = speller(state).check(&text);
+            crate::patients::audit_listed(
+                state,
+                &viewer,
+                &[patient_id],
+                &[privacy::DataCategory::Demographics],
+                "dictation editor",
+            )?;
+            let patient = state
+                .store
+                .read(|tx| tx.get::<records::Patient>(patient_id))?;
+            Ok((misspelt, patient.record))
+        })
         .await?;
     let nav = nav(&state, &principal);
     let zone = &state.config.time_zone;
@@ -69,7 +85,7 @@ pub(crate) async fn editor_get(
             p.notice role="status" { "Saved as text version " (n) "." }
         }
         dl.facts #dictation-facts {
-            dt { "Patient" } dd { a href={ "/patients/" (d.patient_id.0) } { "chart " (d.patient_id.0) } }
+            dt { "Patient" } dd { a href={ "/patients/" (d.patient_id.0) } { (patient.display_name()) } " " small { "MRN " (patient.mrn) } }
             dt { "Note" } dd { (type_label(d.note_type)) ", encounter " (d.encounter_id.0) }
             dt { "Priority" } dd { @if d.priority == records::DictationPriority::Stat { strong.stat { "STAT" } } @else { "routine" } }
             dt { "Status" } dd #dictation-status { (d.status.as_str().replace('_', " ")) }
