@@ -214,6 +214,10 @@ async fn a_dictation_is_uploaded_drafted_edited_sent_and_signed_into_the_chart()
         "{text}"
     );
     assert!(
+        text.contains("Testpatient, Tess</a> <small>MRN M00000301</small>"),
+        "{text}"
+    );
+    assert!(
         text.contains(r#"class="word low" type="button" data-start="2700""#),
         "{text}"
     );
