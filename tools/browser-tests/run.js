@@ -10,7 +10,9 @@
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; takes in a records request, is shown what fails
 // its validation, records the papers, releases the packet and finds it in the patient's
-// accounting of disclosures; an idle session is signed out by the server; the
+// accounting of disclosures; uploads a scanned JPEG to a chart and indexes pages from the
+// queue; archives a chart, finds it in the retention report, restores it and requests its
+// destruction (waiting for a second person); an idle session is signed out by the server; the
 // technician assigns a missing discharge summary of a stay made for it, the physician writes and
 // signs it and it leaves both queues; the auditor finds every look in the audit report (the
 // summary's steps among them) and the chain verifies; the physician uploads a dictation, the
@@ -769,6 +771,86 @@ async function main() {
       const label = await page.request.get(`${base}${volumePath}/label?format=png`);
       assert.equal(label.status(), 200);
       assert.equal(label.headers()["content-type"], "image/png");
+    });
+
+    await step("the HIM technician uploads a scanned JPEG to a chart, sees it with its thumbnail, and indexes pages from the queue", async () => {
+      // Charts no other step looks at, so the auditor's report of the first stays as it was.
+      const spare = patients.map((p) => ({ id: p.meta ? p.meta.id : p.id, mrn: (p.record || p).mrn }))
+        .filter((p) => `/patients/${p.id}` !== chartPath && p.id !== unsigned.patient && p.id > 10 && p.mrn !== (shelved.record || shelved).mrn);
+      const scanned = spare[spare.length - 2];
+      // Synthetic pages drawn on the browser's canvas.
+      const page_ = async (words) => Buffer.from((await page.evaluate((text) => {
+        const canvas = document.createElement("canvas");
+        canvas.width = 170; canvas.height = 220;
+        const g = canvas.getContext("2d");
+        g.fillStyle = "#fff"; g.fillRect(0, 0, 170, 220);
+        g.fillStyle = "#000"; g.font = "14px sans-serif"; g.fillText(text, 10, 30);
+        return canvas.toDataURL("image/jpeg", 0.9);
+      }, words)).split(",")[1], "base64");
+      await page.goto(`${base}/patients/${scanned.id}`);
+      const letter = await page_("Referral letter");
+      assert.match(await page.textContent("#documents-title"), /Scanned documents \(0\)/);
+      await page.click("#documents details.upload summary");
+      await page.setInputFiles("#doc-file", { name: "referral.jpg", mimeType: "image/jpeg", buffer: letter });
+      await page.selectOption("#doc-type", "referral");
+      await page.fill("#doc-title", "Referral letter");
+      await Promise.all([page.waitForNavigation(), page.click("#documents form.upload button")]);
+      assert.match(await page.textContent("#documents-title"), /Scanned documents \(1\)/);
+      const filed = page.locator("#documents li.document").first();
+      assert.match(await filed.textContent(), /Referral letter/);
+      const thumbnail = await page.request.get(base + await filed.locator("img").getAttribute("src"));
+      assert.equal(thumbnail.status(), 200);
+      assert.match(thumbnail.headers()["content-type"], /^image\//);
+      await shot(page, "document-filed");
+      // Pages whose chart is not known wait in the indexing queue and are filed from there.
+      await Promise.all([page.waitForNavigation(), page.click("nav >> text=Documents")]);
+      assert.equal(new URL(page.url()).pathname, "/documents/queue");
+      await page.setInputFiles("#doc-file", { name: "fax.jpg", mimeType: "image/jpeg", buffer: await page_("Faxed results") });
+      await Promise.all([page.waitForNavigation(), page.click("form.upload button")]);
+      assert.equal(new URL(page.url()).pathname, "/documents/queue");
+      const queued = page.locator("tr[id^=queued-]").last();
+      const id = (await queued.getAttribute("id")).slice("queued-".length);
+      await page.fill(`#index-patient-${id}`, scanned.mrn);
+      await page.selectOption(`#index-type-${id}`, "outside_records");
+      await shot(page, "document-queue");
+      await Promise.all([page.waitForNavigation(), queued.locator("button:has-text(\"Index\")").click()]);
+      assert.equal(await page.locator(`#queued-${id}`).count(), 0, "indexed, it leaves the queue");
+      await page.goto(`${base}/patients/${scanned.id}`);
+      assert.match(await page.textContent("#documents-title"), /Scanned documents \(2\)/);
+    });
+
+    await step("the HIM technician archives a chart, finds it in the archive and the retention report, restores it, and a destruction waits for a second person", async () => {
+      const spare = patients.map((p) => ({ id: p.meta ? p.meta.id : p.id, mrn: (p.record || p).mrn }))
+        .filter((p) => `/patients/${p.id}` !== chartPath && p.id !== unsigned.patient && p.id > 10 && p.mrn !== (shelved.record || shelved).mrn);
+      const chart = spare[spare.length - 1];
+      const later = "2070-01-01";
+      await page.goto(`${base}/charts`);
+      await Promise.all([page.waitForNavigation(), page.click("p.links >> text=Archive")]);
+      assert.equal(new URL(page.url()).pathname, "/archive");
+      await page.fill("#archive-patient", chart.mrn);
+      await page.fill("#archive-as-of", later);
+      await Promise.all([page.waitForNavigation(), page.click("#archive button")]);
+      assert.match(await page.textContent("#archival-run"), new RegExp(`Archived ${chart.mrn}`));
+      assert.equal(await page.locator(`#archived-${chart.id}`).count(), 1);
+      await shot(page, "archive");
+      await page.goto(`${base}/retention?as_of=${later}`);
+      assert.match(await page.textContent("#retention-archived"), new RegExp(`${chart.mrn}.*archive/chart-${chart.id}\\.zst`, "s"));
+      await page.goto(`${base}/archive/${chart.id}`);
+      assert.match(await page.textContent("#archived-chart"), new RegExp(chart.mrn));
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Restore into the live store\")")]);
+      assert.match(await page.textContent("#done"), /Chart restored/);
+      assert.equal(await page.locator(`#archived-${chart.id}`).count(), 0);
+      // Destruction: requested here, offered to no one but a second person.
+      await page.goto(`${base}/destruction`);
+      await page.fill("#destroy-patients", chart.mrn);
+      await page.fill("#destroy-reason", "past retention");
+      await page.fill("#destroy-as-of", later);
+      await Promise.all([page.waitForNavigation(), page.click("#destroy button")]);
+      assert.match(await page.textContent("#done"), /another person approves it/);
+      const waiting = page.locator("#destruction-requests tbody tr").first();
+      assert.match(await waiting.textContent(), /waiting for a second person/);
+      assert.equal(await waiting.locator("button").count(), 0, "the requester cannot approve");
+      await shot(page, "destruction-requested");
     });
 
     await step("an idle session is signed out by the server", async () => {
