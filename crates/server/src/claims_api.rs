@@ -306,30 +306,121 @@ pub(crate) async fn override_claim(
     key: String,
     reason: String,
 ) -> Result<Stored<Claim>, WebError> {
+    let by = principal.username.clone();
+    change_claim(state, principal, Action::Update, move |tx, actor, _| {
+        let now = tx.now();
+        let (before, after) =
+            claims::override_edit(tx, actor, records::ClaimId(id), &key, &reason, &by, now)?;
+        Ok((Some(before), after))
+    })
+    .await
+}
+
+/// Runs `change` on claim `id` as `principal` in one audited transaction: the claim as
+/// read (none when `change` creates it) and as written, with its audit entry.
+async fn change_claim(
+    state: &AppState,
+    principal: &Principal,
+    action: Action,
+    change: impl FnOnce(
+        &mut Tx<'_>,
+        &store::Actor,
+        &AppState,
+    ) -> store::Result<(Option<Stored<Claim>>, Stored<Claim>)>
+    + Send
+    + 'static,
+) -> Result<Stored<Claim>, WebError> {
     let principal = principal.clone();
     state
         .blocking(move |state| {
             let now = state.store.clock().now();
-            let who = principal.event(now, Action::Update);
+            let who = principal.event(now, action);
             let actor = store::Actor::new(format!("user:{}", principal.username));
             Ok(state.trail.write(&state.store, |audited| {
                 let (before, after) = {
                     let mut tx = audited.records();
-                    claims::override_edit(
-                        &mut tx,
-                        &actor,
-                        records::ClaimId(id),
-                        &key,
-                        &reason,
-                        &principal.username,
-                        now,
-                    )?
+                    change(&mut tx, &actor, state)?
                 };
-                claims::audit_claim_change(audited, &who, Some(&before), &after)?;
+                claims::audit_claim_change(audited, &who, before.as_ref(), &after)?;
                 Ok(after)
             })?)
         })
         .await
+}
+
+/// Scrubs claim `id` again (after the chart was fixed or an edit overridden), today.
+pub(crate) async fn scrub_claim(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<Stored<Claim>, WebError> {
+    change_claim(state, principal, Action::Update, move |tx, actor, state| {
+        let before = tx.get::<Claim>(id)?;
+        let settings = claims::ScrubSettings::default();
+        let scrubber = claims::Scrubber {
+            codes: &state.codes,
+            settings: &settings,
+            today: tx.now().date(),
+        };
+        let after = claims::scrub_claim(tx, actor, &scrubber, id)?;
+        Ok((Some(before), after))
+    })
+    .await
+}
+
+/// Drafts the replacement (frequency 7) or void (8) of claim `id`, which the payer has.
+pub(crate) async fn replace_claim(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    frequency: records::ClaimFrequency,
+) -> Result<Stored<Claim>, WebError> {
+    change_claim(state, principal, Action::Create, move |tx, actor, _| {
+        let drafted = claims::draft_replacement(tx, actor, records::ClaimId(id), frequency)?;
+        Ok((None, drafted))
+    })
+    .await
+}
+
+/// `replacement` (frequency 7) or `void` (frequency 8), as the forms and the API name them.
+pub(crate) fn parse_frequency(text: &str) -> Result<records::ClaimFrequency, WebError> {
+    match text.trim() {
+        "replacement" | "7" => Ok(records::ClaimFrequency::Replacement),
+        "void" | "8" => Ok(records::ClaimFrequency::Void),
+        other => Err(WebError::bad(
+            "frequency",
+            format!("{other:?} is neither `replacement` (7) nor `void` (8)"),
+        )),
+    }
+}
+
+/// A replacement as `/api/claims/{id}/replacement` takes it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ReplacementBody {
+    /// `replacement` (frequency 7: the corrected claim) or `void` (frequency 8).
+    frequency: String,
+}
+
+async fn scrub_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<JsonValue>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    let claim = scrub_claim(&state, &principal, id).await?;
+    Ok(Json(json!({ "claim": claim })))
+}
+
+async fn replacement_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    crate::body::JsonBody(body): crate::body::JsonBody<ReplacementBody>,
+) -> Result<Json<JsonValue>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    let frequency = parse_frequency(&body.frequency)?;
+    let claim = replace_claim(&state, &principal, id, frequency).await?;
+    Ok(Json(json!({ "claim": claim })))
 }
 
 /// An override as `/api/claims/{id}/override` takes it.
@@ -473,6 +564,23 @@ pub(crate) fn routes() -> Vec<Route> {
             post(override_api),
         )
         .takes::<OverrideBody>(),
+        route(
+            Method::POST,
+            "/api/claims/{id}/scrub",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "scrub a claim not yet sent again, today (after the chart was fixed)",
+            post(scrub_api),
+        ),
+        route(
+            Method::POST,
+            "/api/claims/{id}/replacement",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "draft the replacement (frequency 7) or void (8) of a claim the payer has",
+            post(replacement_api),
+        )
+        .takes::<ReplacementBody>(),
         route(
             Method::GET,
             "/api/claims/{id}",

@@ -380,3 +380,116 @@ async fn billing_ages_patients_and_prints_their_statements() {
             .any(|e| e.event.reason.as_deref() == Some("A/R aging by patient"))
     );
 }
+
+#[tokio::test]
+async fn billing_corrects_voids_and_rescrubs_claims_on_the_page_and_the_api() {
+    let h = Harness::new();
+    let patient = h.add_patient("P717");
+    let (encounter, payer) = h.add_billed_visit(patient);
+    let paid = h
+        .store
+        .write(|tx| {
+            tx.create(
+                &store::Actor::new("test"),
+                &Claim {
+                    status: ClaimStatus::Paid,
+                    payer_claim_number: Some("PCN717".into()),
+                    ..crate::harness::office_visit_claim(patient, encounter, payer)
+                },
+            )
+        })
+        .unwrap()
+        .meta
+        .id;
+    h.add_user("bo", &[Role::Billing]);
+    h.add_user("doc", &[Role::Physician]);
+    let bo = sign_in(&h, "bo").await;
+    let token = page_token(&h, &bo).await;
+    let shown = h
+        .call("GET", &format!("/claims/{paid}"), Some(&bo), None)
+        .await;
+    assert!(
+        html(&shown).contains("Correct it (frequency 7)"),
+        "{}",
+        html(&shown)
+    );
+    assert!(
+        !html(&shown).contains("Scrub again"),
+        "a paid claim is not scrubbed"
+    );
+
+    let corrected = h
+        .form(
+            &format!("/claims/{paid}/replacement"),
+            Some(&bo),
+            &[("token", &token), ("frequency", "replacement")],
+        )
+        .await;
+    assert_eq!(
+        corrected.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        corrected.body
+    );
+    let to = crate::pages::location(&corrected).to_owned();
+    let id: i64 = to.trim_start_matches("/claims/").parse().unwrap();
+    let drafted = h.store.read(|tx| tx.get::<Claim>(id)).unwrap().record;
+    assert_eq!(
+        (drafted.frequency, drafted.status, drafted.replaces_claim_id),
+        (
+            ClaimFrequency::Replacement,
+            ClaimStatus::Draft,
+            Some(ClaimId(paid))
+        )
+    );
+    assert_eq!(drafted.payer_claim_number.as_deref(), Some("PCN717"));
+
+    // The draft is scrubbed again from its page: the visit has no coverage, so the scrubber
+    // holds it and says why.
+    let page = h.call("GET", &to, Some(&bo), None).await;
+    assert!(html(&page).contains("Scrub again"));
+    let scrubbed = h
+        .form(&format!("{to}/scrub"), Some(&bo), &[("token", &token)])
+        .await;
+    assert_eq!(scrubbed.status, StatusCode::SEE_OTHER);
+    let held = h.store.read(|tx| tx.get::<Claim>(id)).unwrap().record;
+    assert!(
+        held.open_edits().any(|e| e.rule == "buildable"),
+        "{:?}",
+        held.edits
+    );
+    assert!(
+        h.audit()
+            .iter()
+            .filter(|e| e.event.user == "bo"
+                && e.event.record_kind.as_deref() == Some("claim")
+                && e.event.record_id == Some(id))
+            .count()
+            >= 2,
+        "the correction and the scrub are audited as billing's"
+    );
+
+    // Over the API: a void; a frequency that is neither is refused naming the field; a
+    // physician may not.
+    let api = h.login("bo").await;
+    let bad = h
+        .call(
+            "POST",
+            &format!("/api/claims/{paid}/replacement"),
+            Some(&api),
+            Some(serde_json::json!({ "frequency": "original" })),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["field"], "frequency");
+    let doc = h.login("doc").await;
+    let refused = h
+        .call(
+            "POST",
+            &format!("/api/claims/{paid}/replacement"),
+            Some(&doc),
+            Some(serde_json::json!({ "frequency": "void" })),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

@@ -114,7 +114,9 @@ async fn show(
     let row = claims_api::one(&state, &principal, id).await?;
     let nav = nav(&state, &principal);
     let c = &row.claim.record;
-    let may_override = principal.allows(Permission::WriteBilling) && c.status.is_open();
+    let may_write = principal.allows(Permission::WriteBilling);
+    let may_override = may_write && c.status.is_open();
+    let may_replace = may_write && c.status.is_at_payer() && c.payer_claim_number.is_some();
     let title = format!("Claim {} ({})", c.control_number, c.kind.transaction());
     let body = html! {
         (tabs())
@@ -132,6 +134,28 @@ async fn show(
             @if let Some(n) = &c.payer_claim_number { dt { "Payer's claim number" } dd { (n) } }
             @if let Some(on) = c.submitted_on { dt { "Submitted" } dd { (day(on)) @if let Some(isa) = c.interchange { " in interchange " (isa) } } }
             @if !c.adjustment_codes.is_empty() { dt { "Adjustments" } dd { (c.adjustment_codes.join(", ")) } }
+        }
+        @if may_override || may_replace {
+            div.actions {
+                @if may_override {
+                    form method="post" action={ "/claims/" (row.claim.meta.id) "/scrub" } {
+                        (token_field(&nav))
+                        button type="submit" { "Scrub again" }
+                    }
+                }
+                @if may_replace {
+                    form method="post" action={ "/claims/" (row.claim.meta.id) "/replacement" } {
+                        (token_field(&nav))
+                        input type="hidden" name="frequency" value="replacement";
+                        button type="submit" { "Correct it (frequency 7)" }
+                    }
+                    form method="post" action={ "/claims/" (row.claim.meta.id) "/replacement" } {
+                        (token_field(&nav))
+                        input type="hidden" name="frequency" value="void";
+                        button type="submit" { "Void it (frequency 8)" }
+                    }
+                }
+            }
         }
         @if let Some(decided) = &c.adjudication {
             section #decision {
@@ -227,6 +251,42 @@ async fn override_edit(
     Ok(Redirect::to(&format!("/claims/{id}")).into_response())
 }
 
+/// A form that names only its token (and, for a replacement, the frequency).
+#[derive(Debug, Default, Deserialize)]
+struct ClaimActionForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    frequency: String,
+}
+
+/// `POST /claims/{id}/scrub`: scrubs the claim again, back to its page.
+async fn scrub_again(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ClaimActionForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    claims_api::scrub_claim(&state, &principal, id).await?;
+    Ok(Redirect::to(&format!("/claims/{id}#scrub")).into_response())
+}
+
+/// `POST /claims/{id}/replacement`: drafts the correction or void, and opens it.
+async fn replacement(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ClaimActionForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    let frequency = claims_api::parse_frequency(&form.frequency)?;
+    let drafted = claims_api::replace_claim(&state, &principal, id, frequency).await?;
+    Ok(Redirect::to(&format!("/claims/{}", drafted.meta.id)).into_response())
+}
+
 /// `GET /claims/denials`.
 async fn denials(
     State(state): State<AppState>,
@@ -315,6 +375,22 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "override a blocking scrub edit with the reason",
             post(override_edit),
+        ),
+        route(
+            Method::POST,
+            "/claims/{id}/scrub",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "scrub a claim not yet sent again",
+            post(scrub_again),
+        ),
+        route(
+            Method::POST,
+            "/claims/{id}/replacement",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "draft a claim's correction (frequency 7) or void (8)",
+            post(replacement),
         ),
         route(
             Method::GET,
