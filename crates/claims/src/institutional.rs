@@ -191,6 +191,11 @@ pub fn write_837i(
     )
 }
 
+/// An ICD-10-CM external cause of morbidity (chapter 20: V00-Y99).
+fn is_external_cause(code: &str) -> bool {
+    code.starts_with(['V', 'W', 'X', 'Y'])
+}
+
 /// SBR09 of the 837I: Medicare is billed to Part A.
 fn filing(filing: ClaimFiling) -> &'static str {
     match filing {
@@ -275,13 +280,23 @@ fn write_claim(
     {
         w.segment("HI").composite(&["APR", reason]).end()?;
     }
-    let others: Vec<(usize, &String)> = base.diagnoses.iter().enumerate().skip(1).collect();
-    for chunk in others.chunks(12) {
-        let mut hi = w.segment("HI");
-        for (idx, code) in chunk {
-            hi = hi.composite(&["ABF", code, "", "", "", "", "", "", &poa(*idx)]);
+    // External causes of injury (ICD-10-CM chapter 20, V00-Y99) have their own HI (ABN),
+    // before the other diagnoses (ABF), as the 837I TR3 orders loop 2300.
+    type Listed<'c> = Vec<(usize, &'c String)>;
+    let (external, others): (Listed<'_>, Listed<'_>) = base
+        .diagnoses
+        .iter()
+        .enumerate()
+        .skip(1)
+        .partition(|(_, code)| is_external_cause(code));
+    for (qualifier, listed) in [("ABN", &external), ("ABF", &others)] {
+        for chunk in listed.chunks(12) {
+            let mut hi = w.segment("HI");
+            for (idx, code) in chunk {
+                hi = hi.composite(&[qualifier, code, "", "", "", "", "", "", &poa(*idx)]);
+            }
+            hi.end()?;
         }
-        hi.end()?;
     }
     if let Some((code, date)) = claim.procedures.first() {
         w.segment("HI")

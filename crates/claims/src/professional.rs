@@ -271,7 +271,11 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
         hi = hi.composite(&[if idx == 0 { "ABK" } else { "ABF" }, code]);
     }
     hi.end()?;
-    if let Some(rendering) = &claim.rendering {
+    // 2310B only when someone other than the billing provider gave the care (TR3: required
+    // when the rendering NPI differs from the billing provider's).
+    if let Some(rendering) = &claim.rendering
+        && rendering.npi != claim.billing.npi
+    {
         clinician(w, "82", "PE", rendering)?;
     }
     let matched = crate::coordination::write_other_payers(w, claim)?;

@@ -51,7 +51,7 @@ pub fn office_visit(tx: &mut Tx<'_>, relationship: Relationship) -> store::Resul
     let provider = tx.create(
         &actor,
         &Provider {
-            npi: Some(Npi::parse("1234567893").unwrap()),
+            npi: Some(Npi::parse("1245319599").unwrap()),
             family_name: "Osler".into(),
             given_name: "Wilma".into(),
             credentials: Some("MD".into()),
@@ -180,7 +180,7 @@ fn an_office_visit_becomes_a_claim_with_pointers_modifiers_and_its_total() {
     assert_eq!(claim.billing.address.3, "011012233");
     assert_eq!(
         claim.rendering.as_ref().unwrap().npi.to_string(),
-        "1234567893"
+        "1245319599"
     );
     assert_eq!(claim.subscriber.member_id, "XZ123");
     assert_eq!(claim.subscriber.payer_responsibility, 'P');
@@ -209,7 +209,7 @@ fn an_office_visit_becomes_a_claim_with_pointers_modifiers_and_its_total() {
 
     let text = write(std::slice::from_ref(&claim));
     keep_for_validator("office-visit-837p.x12", &text);
-    assert!(text.contains("*150.5***11:B:1*Y*A*Y*Y~HI*ABK:J029*ABF:E119*ABF:I10~NM1*82*1*Osler*Wilma****XX*1234567893~PRV*PE*PXC*207Q00000X~"), "{text}");
+    assert!(text.contains("*150.5***11:B:1*Y*A*Y*Y~HI*ABK:J029*ABF:E119*ABF:I10~NM1*82*1*Osler*Wilma****XX*1245319599~PRV*PE*PXC*207Q00000X~"), "{text}");
     assert!(text.contains("~LX*1~SV1*HC:99213:25*125.5*UN*1***1:2:3~DTP*472*D8*20260210~LX*2~SV1*HC:87880*25*UN*1***1:2:3~"), "{text}");
     assert!(text.contains("~SBR*P*18*G77******CI~NM1*IL*1*Lopez*Ana****MI*XZ123~N3*1 Main Street~N4*Springfield*MA*011012233~DMG*D8*20150601*F~NM1*PR*2*Example Health Plan*****PI*EXHP1~"), "{text}");
 }

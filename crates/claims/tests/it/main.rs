@@ -7,6 +7,7 @@
 mod acknowledgments;
 mod build;
 mod coordination;
+mod golden;
 mod inbox;
 mod institutional;
 mod lifecycle;
