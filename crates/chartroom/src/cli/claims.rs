@@ -148,13 +148,38 @@ pub enum ClaimsCmd {
         /// Show settled services from this day on (default 90 days before the statement).
         #[arg(long, value_parser = super::demo::parse_date)]
         since: Option<time::Date>,
-        /// Who the statement is from.
-        #[arg(long, env = "CHARTROOM_FACILITY_NAME", default_value = "Chartroom")]
-        facility: String,
-        /// How to reach billing, printed under the name (a telephone number).
-        #[arg(long, env = "CHARTROOM_BILLING_CONTACT")]
-        contact: Option<String>,
+        #[command(flatten)]
+        from: StatementFromArgs,
     },
+    /// The statement run: a statement (HTML and PDF) for every patient who owes at least
+    /// `--min-due`, into one folder with its manifest.
+    Statements {
+        /// Where to write statement-<MRN>-<date>.html and .pdf (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The statement date (default today).
+        #[arg(long, value_parser = super::demo::parse_date)]
+        as_of: Option<time::Date>,
+        /// Show settled services from this day on (default 90 days before the statement).
+        #[arg(long, value_parser = super::demo::parse_date)]
+        since: Option<time::Date>,
+        /// The least a patient must owe to be sent a statement, in dollars.
+        #[arg(long, value_name = "DOLLARS", default_value = "5.00")]
+        min_due: String,
+        #[command(flatten)]
+        from: StatementFromArgs,
+    },
+}
+
+/// Who a statement is from and how to reach billing, printed at its head.
+#[derive(Debug, clap::Args)]
+pub struct StatementFromArgs {
+    /// Who the statement is from.
+    #[arg(long, env = "CHARTROOM_FACILITY_NAME", default_value = "Chartroom")]
+    facility: String,
+    /// How to reach billing, printed under the name (a telephone number).
+    #[arg(long, env = "CHARTROOM_BILLING_CONTACT")]
+    contact: Option<String>,
 }
 
 /// The billing office's X12 identity (loops 1000A/1000B, ISA06/ISA08, REF*EI).
@@ -445,27 +470,32 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
                 other => bail!("--by {other:?}: use payer or patient"),
             }
         }
+        ClaimsCmd::Statements {
+            out,
+            as_of,
+            since,
+            min_due,
+            from,
+        } => statement_run(store, auditor, &out, (as_of, since), &min_due, from),
         ClaimsCmd::Statement {
             patient,
             out,
             as_of,
             since,
-            facility,
-            contact,
+            from,
         } => {
             let patient = super::patient::patient_id(store, &patient)?;
             let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
             let since = since.unwrap_or(as_of - time::Duration::days(90));
             let from = claims::StatementFrom {
-                name: facility,
-                contact,
+                name: from.facility,
+                contact: from.contact,
             };
             let found = store
                 .read(|tx| claims::statement(tx, patient, as_of, since, &from))?
                 .ok_or_else(|| anyhow::anyhow!("no patient has id {patient}"))?;
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let stem = out.join(format!("statement-{}-{as_of}", found.mrn));
-            let (html, pdf) = (stem.with_extension("html"), stem.with_extension("pdf"));
+            let (html, pdf) = statement_paths(&found, &out);
             // The export is audited before anything is written.
             let event = auditor
                 .event(store, privacy::Action::Export)
@@ -483,11 +513,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
                 .trail()
                 .record(store, &event)
                 .context("writing the audit trail (no statement was written)")?;
-            for (path, bytes) in [(&html, found.html().into_bytes()), (&pdf, found.pdf())] {
-                std::fs::write(path, bytes)
-                    .with_context(|| format!("writing {}", path.display()))?;
-                super::manifest::record_beside(path)?;
-            }
+            write_statement(&found, &out)?;
             let (label, due) = if found.amount_due_cents < 0 {
                 ("credit balance", -found.amount_due_cents)
             } else {
@@ -559,6 +585,94 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
             Ok(())
         }
     }
+}
+
+/// Where `found`'s HTML and PDF go in `out`.
+fn statement_paths(found: &claims::Statement, out: &Path) -> (PathBuf, PathBuf) {
+    let stem = out.join(format!("statement-{}-{}", found.mrn, found.as_of));
+    (stem.with_extension("html"), stem.with_extension("pdf"))
+}
+
+/// Writes `found` as HTML and PDF into `out`, each listed in the folder's manifest.
+fn write_statement(found: &claims::Statement, out: &Path) -> Result<()> {
+    let (html, pdf) = statement_paths(found, out);
+    for (path, bytes) in [(&html, found.html().into_bytes()), (&pdf, found.pdf())] {
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        super::manifest::record_beside(path)?;
+    }
+    Ok(())
+}
+
+/// The statement run: every patient owing at least `min_due` on the statement date, one
+/// audited export naming them all before any file is written.
+fn statement_run(
+    store: &Store,
+    auditor: &CliAuditor,
+    out: &Path,
+    (as_of, since): (Option<time::Date>, Option<time::Date>),
+    min_due: &str,
+    from: StatementFromArgs,
+) -> Result<()> {
+    let min_cents = x12::parse_cents(min_due.trim().trim_start_matches('$'))
+        .ok()
+        .filter(|c| *c >= 0)
+        .ok_or_else(|| anyhow::anyhow!("--min-due {min_due:?}: expected dollars, e.g. 5.00"))?;
+    let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
+    let since = since.unwrap_or(as_of - time::Duration::days(90));
+    let from = claims::StatementFrom {
+        name: from.facility,
+        contact: from.contact,
+    };
+    let owing: Vec<i64> = store
+        .read(|tx| claims::patient_aging(tx, as_of))?
+        .patients
+        .iter()
+        .filter(|p| p.total_cents() >= min_cents.max(1))
+        .map(|p| p.patient_id)
+        .collect();
+    let statements = store.read(|tx| {
+        let mut found = Vec::with_capacity(owing.len());
+        for &patient in &owing {
+            if let Some(statement) = claims::statement(tx, patient, as_of, since, &from)? {
+                found.push(statement);
+            }
+        }
+        Ok(found)
+    })?;
+    let patients: Vec<records::PatientId> = statements
+        .iter()
+        .map(|s| records::PatientId(s.patient_id))
+        .collect();
+    let event = auditor
+        .event(store, privacy::Action::Export)
+        .patients(&patients)
+        .categories(&[
+            privacy::DataCategory::Demographics,
+            privacy::DataCategory::Billing,
+        ])
+        .reason(&format!(
+            "statement run of {as_of}: {} patient statements to {}",
+            statements.len(),
+            out.display()
+        ));
+    auditor
+        .trail()
+        .record(store, &event)
+        .context("writing the audit trail (no statement was written)")?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut total_due = 0;
+    for statement in &statements {
+        write_statement(statement, out)?;
+        total_due += statement.amount_due_cents.max(0);
+    }
+    crate::say!(
+        "statement run of {as_of}: {} statements written to {} (patients owing at least {}), {} due in all",
+        statements.len(),
+        out.display(),
+        records::ledger::dollars(min_cents),
+        records::ledger::dollars(total_due)
+    );
+    Ok(())
 }
 
 /// Writes the acknowledgment (`kind`: 999, 277CA) `write` makes of the 837 `text` to

@@ -320,6 +320,68 @@ fn billing_ages_what_patients_owe_and_writes_their_statements() {
     let pdf = std::fs::read(out.join(format!("statement-{mrn}-2026-03-01.pdf"))).unwrap();
     assert!(pdf.starts_with(b"%PDF-1.4"));
     assert!(out.join("manifest.sha256").exists());
+
+    // The statement run: everyone the aging lists as owing at least $5.00, one file pair
+    // each, the one printed above among them, every file in the folder's manifest.
+    let owing = by_patient
+        .lines()
+        .skip(1)
+        .filter(|line| !line.starts_with("All ") && !line.starts_with("owed by "))
+        .filter(|line| {
+            let total = line.split_whitespace().last().unwrap_or_default();
+            x12::parse_cents(&total.replace(['$', ','], "")).is_ok_and(|c| c >= 500)
+        })
+        .count();
+    assert!(owing > 0, "{by_patient}");
+    let run = dir.path().join("run");
+    let said = stdout(&chartroom(
+        &data,
+        &[
+            "claims",
+            "statements",
+            "--out",
+            run.to_str().unwrap(),
+            "--as-of",
+            "2026-03-01",
+        ],
+    ));
+    assert!(
+        said.starts_with(&format!(
+            "statement run of 2026-03-01: {owing} statements written"
+        )),
+        "{said}"
+    );
+    let pdfs = std::fs::read_dir(&run)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "pdf")
+        })
+        .count();
+    assert_eq!(pdfs, owing);
+    assert!(
+        run.join(format!("statement-{mrn}-2026-03-01.html"))
+            .exists()
+    );
+    let manifest = std::fs::read_to_string(run.join("manifest.sha256")).unwrap();
+    assert_eq!(manifest.lines().count(), 2 * owing);
+    let bad = chartroom(
+        &data,
+        &[
+            "claims",
+            "statements",
+            "--out",
+            run.to_str().unwrap(),
+            "--min-due",
+            "five",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--min-due \"five\": expected dollars"));
+
     let refused = chartroom(&data, &["claims", "aging", "--by", "plan"]);
     assert!(!refused.status.success());
     assert!(
