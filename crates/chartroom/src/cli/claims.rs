@@ -139,47 +139,56 @@ pub enum ClaimsCmd {
     Statement {
         /// Patient id or MRN.
         patient: String,
-        /// Where to write statement-<MRN>-<date>.html and .pdf (created if missing).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// The statement date (default today).
-        #[arg(long, value_parser = super::demo::parse_date)]
-        as_of: Option<time::Date>,
-        /// Show settled services from this day on (default 90 days before the statement).
-        #[arg(long, value_parser = super::demo::parse_date)]
-        since: Option<time::Date>,
         #[command(flatten)]
-        from: StatementFromArgs,
+        args: StatementArgs,
     },
     /// The statement run: a statement (HTML and PDF) for every patient who owes at least
     /// `--min-due`, into one folder with its manifest.
     Statements {
-        /// Where to write statement-<MRN>-<date>.html and .pdf (created if missing).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// The statement date (default today).
-        #[arg(long, value_parser = super::demo::parse_date)]
-        as_of: Option<time::Date>,
-        /// Show settled services from this day on (default 90 days before the statement).
-        #[arg(long, value_parser = super::demo::parse_date)]
-        since: Option<time::Date>,
         /// The least a patient must owe to be sent a statement, in dollars.
         #[arg(long, value_name = "DOLLARS", default_value = "5.00")]
         min_due: String,
         #[command(flatten)]
-        from: StatementFromArgs,
+        args: StatementArgs,
     },
 }
 
-/// Who a statement is from and how to reach billing, printed at its head.
+/// Where statements go, for which dates, from whom.
 #[derive(Debug, clap::Args)]
-pub struct StatementFromArgs {
+pub struct StatementArgs {
+    /// Where to write statement-<MRN>-<date>.html and .pdf (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The statement date (default today).
+    #[arg(long, value_parser = super::demo::parse_date)]
+    as_of: Option<time::Date>,
+    /// Show settled services from this day on (default 90 days before the statement).
+    #[arg(long, value_parser = super::demo::parse_date)]
+    since: Option<time::Date>,
     /// Who the statement is from.
     #[arg(long, env = "CHARTROOM_FACILITY_NAME", default_value = "Chartroom")]
     facility: String,
     /// How to reach billing, printed under the name (a telephone number).
     #[arg(long, env = "CHARTROOM_BILLING_CONTACT")]
     contact: Option<String>,
+}
+
+impl StatementArgs {
+    /// The statement date and the first day of settled services shown, `today` by default.
+    fn window(&self, today: time::Date) -> (time::Date, time::Date) {
+        let as_of = self.as_of.unwrap_or(today);
+        (
+            as_of,
+            self.since.unwrap_or(as_of - time::Duration::days(90)),
+        )
+    }
+
+    fn from(&self) -> claims::StatementFrom {
+        claims::StatementFrom {
+            name: self.facility.clone(),
+            contact: self.contact.clone(),
+        }
+    }
 }
 
 /// The billing office's X12 identity (loops 1000A/1000B, ISA06/ISA08, REF*EI).
@@ -470,32 +479,17 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
                 other => bail!("--by {other:?}: use payer or patient"),
             }
         }
-        ClaimsCmd::Statements {
-            out,
-            as_of,
-            since,
-            min_due,
-            from,
-        } => statement_run(store, auditor, &out, (as_of, since), &min_due, from),
-        ClaimsCmd::Statement {
-            patient,
-            out,
-            as_of,
-            since,
-            from,
-        } => {
+        ClaimsCmd::Statements { min_due, args } => statement_run(store, auditor, &args, &min_due),
+        ClaimsCmd::Statement { patient, args } => {
             let patient = super::patient::patient_id(store, &patient)?;
-            let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
-            let since = since.unwrap_or(as_of - time::Duration::days(90));
-            let from = claims::StatementFrom {
-                name: from.facility,
-                contact: from.contact,
-            };
+            let (as_of, since) = args.window(store.clock().now().date());
+            let from = args.from();
+            let out = &args.out;
             let found = store
                 .read(|tx| claims::statement(tx, patient, as_of, since, &from))?
                 .ok_or_else(|| anyhow::anyhow!("no patient has id {patient}"))?;
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let (html, pdf) = statement_paths(&found, &out);
+            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+            let (html, pdf) = statement_paths(&found, out);
             // The export is audited before anything is written.
             let event = auditor
                 .event(store, privacy::Action::Export)
@@ -513,7 +507,7 @@ pub fn run(store: &Store, auditor: &CliAuditor, data_dir: &Path, cmd: ClaimsCmd)
                 .trail()
                 .record(store, &event)
                 .context("writing the audit trail (no statement was written)")?;
-            write_statement(&found, &out)?;
+            write_statement(&found, out)?;
             let (label, due) = if found.amount_due_cents < 0 {
                 ("credit balance", -found.amount_due_cents)
             } else {
@@ -608,21 +602,16 @@ fn write_statement(found: &claims::Statement, out: &Path) -> Result<()> {
 fn statement_run(
     store: &Store,
     auditor: &CliAuditor,
-    out: &Path,
-    (as_of, since): (Option<time::Date>, Option<time::Date>),
+    args: &StatementArgs,
     min_due: &str,
-    from: StatementFromArgs,
 ) -> Result<()> {
     let min_cents = x12::parse_cents(min_due.trim().trim_start_matches('$'))
         .ok()
         .filter(|c| *c >= 0)
         .ok_or_else(|| anyhow::anyhow!("--min-due {min_due:?}: expected dollars, e.g. 5.00"))?;
-    let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
-    let since = since.unwrap_or(as_of - time::Duration::days(90));
-    let from = claims::StatementFrom {
-        name: from.facility,
-        contact: from.contact,
-    };
+    let (as_of, since) = args.window(store.clock().now().date());
+    let from = args.from();
+    let out = &args.out;
     let owing: Vec<i64> = store
         .read(|tx| claims::patient_aging(tx, as_of))?
         .patients
