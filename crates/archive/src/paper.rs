@@ -12,6 +12,8 @@ use crate::archival::audited;
 use crate::error::{Error, Result};
 use crate::retention::{RetentionReport, Schedule};
 pub use chartlabel::Format as LabelFormat;
+pub use chartlabel::Symbol as LabelSymbol;
+use chartlabel::Symbol;
 use chartlabel::{Format, Label};
 use privacy::{Action, AuditEvent, DataCategory};
 use records::PatientId;
@@ -266,6 +268,17 @@ impl RecordsDesk<'_> {
 
     /// The label of a volume in `format`, audited as a print of the patient's demographics.
     pub fn label(&self, barcode: &str, format: Format) -> Result<(ChartVolume, Vec<u8>)> {
+        self.label_with(barcode, format, Symbol::Code128)
+    }
+
+    /// The label of a volume in `format` with `symbol` (Code 128 or QR), audited as
+    /// `label` is.
+    pub fn label_with(
+        &self,
+        barcode: &str,
+        format: Format,
+        symbol: Symbol,
+    ) -> Result<(ChartVolume, Vec<u8>)> {
         audited(self.trail, self.store, |audited| {
             let mut tx = audited.records();
             let volume = tx
@@ -273,7 +286,7 @@ impl RecordsDesk<'_> {
                 .ok_or_else(|| no_volume(barcode))?;
             let (mrn, name) = patient_of(&mut tx, volume.patient_id)?;
             drop(tx);
-            let bytes = chartlabel::render(
+            let bytes = chartlabel::render_symbol(
                 &Label {
                     barcode: &volume.barcode,
                     name: &name,
@@ -282,6 +295,7 @@ impl RecordsDesk<'_> {
                     home: &volume.home_location,
                 },
                 format,
+                symbol,
             )
             .map_err(|e| Error::Invalid(e.to_string()))?;
             audited.append(

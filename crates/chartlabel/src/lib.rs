@@ -7,6 +7,10 @@
 //! rectangles, the text as text, for printers that scale). The symbol has a quiet zone of ten
 //! modules on each side, as the standard asks.
 //!
+//! The symbol may be a QR code instead (`Symbol::Qr`, ISO/IEC 18004 through the `qrcode`
+//! crate, error correction M, a quiet zone of four modules): a camera or a 2D scanner reads
+//! it where a worn or curved label defeats a linear one; it carries the same text.
+//!
 //! No IO: callers write the bytes where they belong.
 
 use std::fmt;
@@ -25,6 +29,16 @@ pub struct Label<'a> {
     pub volume: i64,
     /// Where the volume lives.
     pub home: &'a str,
+}
+
+/// The machine-readable symbol a label carries; both encode the volume's barcode text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Symbol {
+    /// Code 128 (character set B), read by any USB barcode scanner.
+    #[default]
+    Code128,
+    /// A QR code, read by cameras and 2D scanners.
+    Qr,
 }
 
 /// An image format a label is written in.
@@ -120,9 +134,18 @@ pub fn text_lines(label: &Label<'_>) -> [String; 3] {
     ]
 }
 
-/// Renders the label.
+/// Renders the label with a Code 128 symbol.
 pub fn render(label: &Label<'_>, format: Format) -> Result<Vec<u8>, LabelError> {
-    let layout = Layout::new(label)?;
+    render_symbol(label, format, Symbol::Code128)
+}
+
+/// Renders the label with the symbol asked for.
+pub fn render_symbol(
+    label: &Label<'_>,
+    format: Format,
+    symbol: Symbol,
+) -> Result<Vec<u8>, LabelError> {
+    let layout = Layout::new(label, symbol)?;
     match format {
         Format::Png => layout.png(),
         Format::Svg => Ok(layout.svg().into_bytes()),
@@ -130,7 +153,9 @@ pub fn render(label: &Label<'_>, format: Format) -> Result<Vec<u8>, LabelError> 
 }
 
 struct Layout {
-    modules: Vec<u8>,
+    /// The symbol's dark rectangles from its top left corner.
+    rects: Vec<Rect>,
+    symbol_height: usize,
     lines: [String; 3],
     caption: String,
     width: usize,
@@ -139,12 +164,84 @@ struct Layout {
     bars_y: usize,
 }
 
+/// A dark rectangle: x, y, width, height in pixels.
+type Rect = (usize, usize, usize, usize);
+
+/// Pixels per QR module.
+pub const QR_MODULE_PX: usize = 6;
+/// Modules of white around a QR code (ISO/IEC 18004's quiet zone).
+pub const QR_QUIET_MODULES: usize = 4;
+
+/// Runs of dark modules in a row: (first module, modules wide).
+fn runs(row: impl Iterator<Item = bool>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut n = 0;
+    for (i, dark) in row.enumerate() {
+        match (dark, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i - s));
+                start = None;
+            }
+            _ => {}
+        }
+        n = i + 1;
+    }
+    if let Some(s) = start {
+        out.push((s, n - s));
+    }
+    out
+}
+
+/// The symbol's dark rectangles, its width (quiet zone included) and height, in pixels.
+fn symbol_rects(data: &str, symbol: Symbol) -> Result<(Vec<Rect>, usize, usize), LabelError> {
+    match symbol {
+        Symbol::Code128 => {
+            let modules = code128_modules(data)?;
+            let quiet = QUIET_MODULES * MODULE_PX;
+            let rects = runs(modules.iter().map(|&m| m == 1))
+                .into_iter()
+                .map(|(start, len)| (quiet + start * MODULE_PX, 0, len * MODULE_PX, BAR_HEIGHT_PX))
+                .collect();
+            Ok((
+                rects,
+                (modules.len() + 2 * QUIET_MODULES) * MODULE_PX,
+                BAR_HEIGHT_PX,
+            ))
+        }
+        Symbol::Qr => {
+            if data.is_empty() {
+                return Err(LabelError("a label needs a barcode".into()));
+            }
+            let code =
+                qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
+                    .map_err(|e| LabelError(format!("{data:?} does not fit a QR code: {e}")))?;
+            let n = code.width();
+            let colors = code.to_colors();
+            let quiet = QR_QUIET_MODULES * QR_MODULE_PX;
+            let mut rects = Vec::new();
+            for (y, row) in colors.chunks(n).enumerate() {
+                for (start, len) in runs(row.iter().map(|c| *c == qrcode::Color::Dark)) {
+                    rects.push((
+                        quiet + start * QR_MODULE_PX,
+                        quiet + y * QR_MODULE_PX,
+                        len * QR_MODULE_PX,
+                        QR_MODULE_PX,
+                    ));
+                }
+            }
+            let side = (n + 2 * QR_QUIET_MODULES) * QR_MODULE_PX;
+            Ok((rects, side, side))
+        }
+    }
+}
+
 impl Layout {
-    fn new(label: &Label<'_>) -> Result<Layout, LabelError> {
-        let modules = code128_modules(label.barcode)?;
+    fn new(label: &Label<'_>, symbol: Symbol) -> Result<Layout, LabelError> {
+        let (rects, symbol, symbol_height) = symbol_rects(label.barcode, symbol)?;
         let lines = text_lines(label);
         let caption = label.barcode.to_owned();
-        let symbol = (modules.len() + 2 * QUIET_MODULES) * MODULE_PX;
         let text = lines
             .iter()
             .chain(std::iter::once(&caption))
@@ -153,10 +250,11 @@ impl Layout {
             .unwrap_or(0);
         let width = symbol.max(text);
         let bars_y = MARGIN + 3 * LINE + 6;
-        let height = bars_y + BAR_HEIGHT_PX + 6 + LINE + MARGIN;
+        let height = bars_y + symbol_height + 6 + LINE + MARGIN;
         Ok(Layout {
-            bars_x: (width - modules.len() * MODULE_PX) / 2,
-            modules,
+            bars_x: (width - symbol) / 2,
+            rects,
+            symbol_height,
             lines,
             caption,
             width,
@@ -165,26 +263,8 @@ impl Layout {
         })
     }
 
-    /// Runs of bars: (first module, modules wide).
-    fn bar_runs(&self) -> Vec<(usize, usize)> {
-        let mut runs = Vec::new();
-        let mut i = 0;
-        while i < self.modules.len() {
-            if self.modules[i] == 1 {
-                let start = i;
-                while i < self.modules.len() && self.modules[i] == 1 {
-                    i += 1;
-                }
-                runs.push((start, i - start));
-            } else {
-                i += 1;
-            }
-        }
-        runs
-    }
-
     fn caption_y(&self) -> usize {
-        self.bars_y + BAR_HEIGHT_PX + 6
+        self.bars_y + self.symbol_height + 6
     }
 
     fn caption_x(&self) -> usize {
@@ -193,11 +273,13 @@ impl Layout {
 
     fn png(&self) -> Result<Vec<u8>, LabelError> {
         let mut pixels = vec![255u8; self.width * self.height];
-        for (start, len) in self.bar_runs() {
-            let x0 = self.bars_x + start * MODULE_PX;
-            for y in self.bars_y..self.bars_y + BAR_HEIGHT_PX {
-                let row = y * self.width;
-                pixels[row + x0..row + x0 + len * MODULE_PX].fill(0);
+        for &(x, y, w, h) in &self.rects {
+            let x0 = self.bars_x + x;
+            for py in self.bars_y + y..self.bars_y + y + h {
+                let row = py * self.width;
+                if let Some(span) = pixels.get_mut(row + x0..row + x0 + w) {
+                    span.fill(0);
+                }
             }
         }
         for (n, line) in self.lines.iter().enumerate() {
@@ -265,13 +347,13 @@ impl Layout {
             ));
         }
         s.push_str("<g fill=\"#000\">\n");
-        for (start, len) in self.bar_runs() {
+        for &(x, y, w, h) in &self.rects {
             s.push_str(&format!(
                 "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n",
-                self.bars_x + start * MODULE_PX,
-                self.bars_y,
-                len * MODULE_PX,
-                BAR_HEIGHT_PX
+                self.bars_x + x,
+                self.bars_y + y,
+                w,
+                h
             ));
         }
         s.push_str("</g>\n");

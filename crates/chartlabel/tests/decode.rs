@@ -2,9 +2,12 @@
 
 //! A label is proven by reading it back: the PNG is decoded (png), its pixels handed to a
 //! Code 128 reader (rxing) that must return the barcode; the SVG's bars are rasterised and
-//! read the same way; the text lines are read back glyph by glyph.
+//! read the same way; the text lines are read back glyph by glyph. A QR label is read back
+//! by rxing's QR reader, from the PNG and from the SVG's squares.
 
-use chartlabel::{Format, Label, code128_modules, glyph, render, text_lines};
+use chartlabel::{
+    Format, Label, Symbol, code128_modules, glyph, render, render_symbol, text_lines,
+};
 use rxing::BarcodeFormat;
 
 fn label() -> Label<'static> {
@@ -55,24 +58,8 @@ fn read_line(luma: &[u8], width: usize, x: usize, y: usize, chars: usize) -> Str
         .collect()
 }
 
-#[test]
-fn the_png_label_decodes_to_its_barcode_and_reads_its_text() {
-    let bytes = render(&label(), Format::Png).unwrap();
-    let (luma, width, height) = decode_png(&bytes);
-    assert_eq!(read_code128(luma.clone(), width, height), "M00000012-V2");
-    let lines = text_lines(&label());
-    for (n, line) in lines.iter().enumerate() {
-        let read = read_line(&luma, width as usize, 12, 12 + n * 22, line.chars().count());
-        assert_eq!(&read, line);
-    }
-}
-
-#[test]
-fn the_svg_label_decodes_to_its_barcode_and_carries_its_text() {
-    let svg = String::from_utf8(render(&label(), Format::Svg).unwrap()).unwrap();
-    for line in text_lines(&label()) {
-        assert!(svg.contains(&line), "{line} missing from\n{svg}");
-    }
+/// The SVG's dark rectangles drawn on a white page.
+fn rasterise(svg: &str) -> (Vec<u8>, u32, u32) {
     let attr = |tag: &str, name: &str| -> usize {
         let start = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
         tag[start..].split('"').next().unwrap().parse().unwrap()
@@ -93,10 +80,29 @@ fn the_svg_label_decodes_to_its_barcode_and_carries_its_text() {
             luma[row * width + x..row * width + x + w].fill(0);
         }
     }
-    assert_eq!(
-        read_code128(luma, width as u32, height as u32),
-        "M00000012-V2"
-    );
+    (luma, width as u32, height as u32)
+}
+
+#[test]
+fn the_png_label_decodes_to_its_barcode_and_reads_its_text() {
+    let bytes = render(&label(), Format::Png).unwrap();
+    let (luma, width, height) = decode_png(&bytes);
+    assert_eq!(read_code128(luma.clone(), width, height), "M00000012-V2");
+    let lines = text_lines(&label());
+    for (n, line) in lines.iter().enumerate() {
+        let read = read_line(&luma, width as usize, 12, 12 + n * 22, line.chars().count());
+        assert_eq!(&read, line);
+    }
+}
+
+#[test]
+fn the_svg_label_decodes_to_its_barcode_and_carries_its_text() {
+    let svg = String::from_utf8(render(&label(), Format::Svg).unwrap()).unwrap();
+    for line in text_lines(&label()) {
+        assert!(svg.contains(&line), "{line} missing from\n{svg}");
+    }
+    let (luma, width, height) = rasterise(&svg);
+    assert_eq!(read_code128(luma, width, height), "M00000012-V2");
 }
 
 #[test]
@@ -114,4 +120,42 @@ fn every_printable_barcode_reads_back() {
         let (luma, width, height) = decode_png(&bytes);
         assert_eq!(read_code128(luma, width, height), data, "{modules:?}");
     }
+}
+
+fn read_qr(luma: Vec<u8>, width: u32, height: u32) -> String {
+    rxing::helpers::detect_in_luma(luma, width, height, Some(BarcodeFormat::QR_CODE))
+        .unwrap()
+        .getText()
+        .to_owned()
+}
+
+#[test]
+fn a_qr_label_decodes_to_its_barcode_as_png_and_as_svg() {
+    for data in ["M00000012-V2", "A", "X-99 / shelf#7"] {
+        let qr = Label {
+            barcode: data,
+            ..label()
+        };
+        let bytes = render_symbol(&qr, Format::Png, Symbol::Qr).unwrap();
+        let (luma, width, height) = decode_png(&bytes);
+        assert_eq!(read_qr(luma.clone(), width, height), data);
+        // The text lines stay where the Code 128 label has them.
+        let lines = text_lines(&qr);
+        let read = read_line(&luma, width as usize, 12, 12, lines[0].chars().count());
+        assert_eq!(read, lines[0]);
+        let svg = String::from_utf8(render_symbol(&qr, Format::Svg, Symbol::Qr).unwrap()).unwrap();
+        let (luma, width, height) = rasterise(&svg);
+        assert_eq!(read_qr(luma, width, height), data);
+    }
+    assert!(
+        render_symbol(
+            &Label {
+                barcode: "",
+                ..label()
+            },
+            Format::Png,
+            Symbol::Qr
+        )
+        .is_err()
+    );
 }

@@ -10,7 +10,7 @@ use crate::error::WebError;
 use crate::guard::{Access, Entry, route};
 use crate::state::AppState;
 use crate::surveillance_api::date;
-use archive::paper::{HoldView, LabelFormat, RecordsDesk, VolumeView};
+use archive::paper::{HoldView, LabelFormat, LabelSymbol, RecordsDesk, VolumeView};
 use archive::retention::RetentionReport;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -437,6 +437,20 @@ pub struct ChartLabelBody {
     pub barcode: String,
     /// `png` (default) or `svg`.
     pub format: Option<String>,
+    /// `code128` (default) or `qr`.
+    pub symbol: Option<String>,
+}
+
+/// The label symbol named, Code 128 by default.
+pub(crate) fn label_symbol(name: Option<&str>) -> Result<LabelSymbol, WebError> {
+    match name.map(|n| n.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "code128") => Ok(LabelSymbol::Code128),
+        Some("qr") => Ok(LabelSymbol::Qr),
+        Some(other) => Err(WebError::bad(
+            "symbol",
+            format!("\"{other}\" is not code128 or qr"),
+        )),
+    }
 }
 
 /// The label format named, PNG by default.
@@ -456,10 +470,11 @@ pub(crate) async fn label(
     state: &AppState,
     principal: Principal,
     barcode: String,
-    format: LabelFormat,
+    (format, symbol): (LabelFormat, LabelSymbol),
 ) -> Result<Response, WebError> {
     let (volume, bytes) = with_desk(state, principal, move |desk, _| {
-        desk.label(&barcode, format).map_err(desk_error)
+        desk.label_with(&barcode, format, symbol)
+            .map_err(desk_error)
     })
     .await?;
     Ok((
@@ -485,7 +500,8 @@ async fn label_api(
     JsonBody(body): JsonBody<ChartLabelBody>,
 ) -> Result<Response, WebError> {
     let format = label_format(body.format.as_deref())?;
-    label(&state, principal, body.barcode, format).await
+    let symbol = label_symbol(body.symbol.as_deref())?;
+    label(&state, principal, body.barcode, (format, symbol)).await
 }
 
 /// Whether released holds are listed too.

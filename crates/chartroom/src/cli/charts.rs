@@ -78,14 +78,17 @@ pub enum ChartsCmd {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
     },
-    /// Write a volume's printable label: a Code 128 barcode with the patient's name, MRN,
-    /// volume and home location (PNG or SVG, by the file's extension).
+    /// Write a volume's printable label: a Code 128 barcode (or a QR code) with the
+    /// patient's name, MRN, volume and home location (PNG or SVG, by the file's extension).
     Label {
         /// The barcode.
         barcode: String,
         /// The file to write (`.png` or `.svg`).
         #[arg(long)]
         out: PathBuf,
+        /// A QR code instead of Code 128 (for cameras and 2D scanners).
+        #[arg(long)]
+        qr: bool,
     },
     /// Ask for a volume by a day (a clinic's appointment tomorrow, say).
     Request {
@@ -228,11 +231,16 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: ChartsCmd, json: bool) -> R
             );
             return Ok(());
         }
-        ChartsCmd::Label { barcode, out } => {
+        ChartsCmd::Label { barcode, out, qr } => {
             let format =
                 archive::paper::LabelFormat::from_path(&out).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let symbol = if qr {
+                archive::paper::LabelSymbol::Qr
+            } else {
+                archive::paper::LabelSymbol::Code128
+            };
             let (volume, bytes) = desk
-                .label(&barcode, format)
+                .label_with(&barcode, format, symbol)
                 .with_context(|| format!("making the label of {barcode}"))?;
             std::fs::write(&out, &bytes)
                 .with_context(|| format!("writing the label to {}", out.display()))?;

@@ -199,6 +199,34 @@ async fn the_technician_works_paper_charts_over_the_api_and_others_are_refused()
         )
         .await;
     assert_eq!(bad_format.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A QR label carries the same barcode (chartlabel's tests decode it); an unknown
+    // symbol is named.
+    let qr = h
+        .send(
+            "POST",
+            "/api/charts/label",
+            &[("cookie", hana.as_str())],
+            Some(json!({ "barcode": barcode, "format": "svg", "symbol": "qr" })),
+        )
+        .await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert!(html(&qr).contains("MRN M00000031"));
+    assert_ne!(html(&qr), html(&label), "a different symbol");
+    let bad_symbol = h
+        .call(
+            "POST",
+            "/api/charts/label",
+            Some(&hana),
+            Some(json!({ "barcode": barcode, "symbol": "aztec" })),
+        )
+        .await;
+    assert_eq!(bad_symbol.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_symbol.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("symbol")
+    );
 
     let held = h
         .call("POST", "/api/holds", Some(&hana), Some(json!({ "patients": ["M00000031"], "matter": "Doe v. Clinic", "reason": "litigation" })))
@@ -416,6 +444,16 @@ async fn the_records_desk_pages_scan_move_and_show_refusals_on_the_form() {
         )
         .await;
     assert_eq!(gif.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let qr = h
+        .call(
+            "GET",
+            &format!("{page_path}/label?format=png&symbol=qr"),
+            Some(&hana),
+            None,
+        )
+        .await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert_eq!(qr.headers["content-type"], "image/png");
     let missing = h
         .call("GET", "/charts/volumes/999", Some(&hana), None)
         .await;

@@ -283,7 +283,8 @@ async fn volume_view(
         p.label-links {
             "Label: "
             a #label-png href={ "/charts/volumes/" (v.id) "/label?format=png" } download { "PNG" } " · "
-            a #label-svg href={ "/charts/volumes/" (v.id) "/label?format=svg" } download { "SVG" }
+            a #label-svg href={ "/charts/volumes/" (v.id) "/label?format=svg" } download { "SVG" } " · "
+            a #label-qr href={ "/charts/volumes/" (v.id) "/label?format=png&symbol=qr" } download { "QR (PNG)" }
         }
         @if v.is_out() {
             section #checkin-section {
@@ -532,9 +533,10 @@ async fn request(
 #[derive(Debug, Default, Deserialize)]
 struct LabelParams {
     format: Option<String>,
+    symbol: Option<String>,
 }
 
-/// `GET /charts/volumes/{id}/label?format=png|svg`: the label as a download.
+/// `GET /charts/volumes/{id}/label?format=png|svg&symbol=code128|qr`: the label as a download.
 async fn label(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -544,8 +546,9 @@ async fn label(
     let Query(params) = params.map_err(|e| WebError::bad("query", e.body_text()))?;
     let id = parse_id("volume", &id)?;
     let format = label_format(params.format.as_deref())?;
+    let symbol = charts_api::label_symbol(params.symbol.as_deref())?;
     let barcode = barcode_of(&state, id).await?;
-    Ok(charts_api::label(&state, principal, barcode, format).await?)
+    Ok(charts_api::label(&state, principal, barcode, (format, symbol)).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
