@@ -16,8 +16,8 @@
 // technician assigns a missing discharge summary of a stay made for it, the physician writes and
 // signs it and it leaves both queues; the auditor finds every look in the audit report (the
 // summary's steps among them) and the chain verifies; the physician uploads a dictation, the
-// technician edits its draft by the recording and sends it, and the physician signs it onto the
-// chart; the administrator's second sign-in asks for the code.
+// technician edits its draft by the recording (a department shortcut expanded as typed) and
+// sends it, the physician signs it onto the chart, and the auditor finds each step; the administrator's second sign-in asks for the code.
 "use strict";
 const { chromium } = require("playwright-core");
 const { spawn, execFileSync } = require("node:child_process");
@@ -1069,6 +1069,12 @@ async function main() {
         const text = (await field.inputValue()).trim();
         await field.fill(i === 0 ? "Cough for three days, dry." : text || `Synthetic section ${i + 1}.`);
       }
+      // A department shortcut expands as it is typed.
+      await page.focus("#section-0");
+      await page.keyboard.press("End");
+      await page.keyboard.type(" .nkda ");
+      assert.equal(await page.inputValue("#section-0"), "Cough for three days, dry. No known drug allergies. ");
+      await page.fill("#section-0", "Cough for three days, dry.");
       await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Save version\")")]);
       assert.match(await page.textContent("[role=status]"), /Saved as text version \d+/);
       assert.equal(await page.inputValue("#section-0"), "Cough for three days, dry.");
@@ -1085,6 +1091,18 @@ async function main() {
       assert.match(new URL(page.url()).pathname, /^\/patients\/\d+$/);
       assert.match(await page.textContent("#notes"), /Cough for three days, dry\./);
       await shot(page, "dictation-signed-on-chart");
+      await signOut(page);
+
+      // The audit report shows each step: the upload and the signature (the physician's),
+      // the edits (the technician's).
+      await signIn(page, base, "audra");
+      await page.click("nav >> text=Audit");
+      await page.fill("#patient", chartMrn);
+      await Promise.all([page.waitForNavigation(), page.click("form.filters button:has-text(\"Show\")")]);
+      const rows = await page.$$eval("table.audit tbody tr", (trs) => trs.map((tr) => tr.textContent));
+      const dictated = rows.filter((row) => /dictation/.test(row));
+      assert.ok(dictated.some((row) => /phil/.test(row) && /create/.test(row)), `the upload is audited: ${dictated.join(" | ")}`);
+      assert.ok(dictated.some((row) => /hana/.test(row) && /update/.test(row)), `the edits are audited: ${dictated.join(" | ")}`);
       await signOut(page);
     });
 

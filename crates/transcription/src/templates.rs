@@ -74,16 +74,33 @@ pub struct Template {
     pub sections: Vec<Section>,
 }
 
-/// Every template.
+/// Every template, and the department's shortcuts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Templates {
     templates: Vec<Template>,
+    shortcuts: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileTemplates {
     template: Vec<FileTemplate>,
+    /// `.nkda = "No known drug allergies."`: what the editor expands as it is typed.
+    #[serde(default)]
+    shortcuts: std::collections::BTreeMap<toml::Spanned<String>, String>,
+}
+
+/// The longest expansion a shortcut may have.
+const EXPANSION_LEN: usize = 1_000;
+
+/// A shortcut's name: a dot, then 1 to 20 lower-case letters or digits.
+fn is_shortcut_name(name: &str) -> bool {
+    name.strip_prefix('.').is_some_and(|rest| {
+        (1..=20).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
 
 #[derive(Deserialize)]
@@ -223,13 +240,35 @@ impl Templates {
                 sections,
             });
         }
+        let mut shortcuts = Vec::new();
+        for (name, expansion) in &file.shortcuts {
+            let at = format!(
+                "line {}: shortcut {:?}",
+                line_of(name.span().start),
+                name.get_ref()
+            );
+            if !is_shortcut_name(name.get_ref()) {
+                problems.push(format!(
+                    "{at}: a shortcut is a dot and 1 to 20 lower-case letters or digits (.nkda)"
+                ));
+            } else if expansion.trim().is_empty() || expansion.len() > EXPANSION_LEN {
+                problems.push(format!(
+                    "{at}: its text must have 1 to {EXPANSION_LEN} characters"
+                ));
+            } else {
+                shortcuts.push((name.get_ref().clone(), expansion.trim().to_owned()));
+            }
+        }
         for wanted in DICTATED_TYPES {
             if !templates.iter().any(|t| t.note_type == *wanted) {
                 problems.push(format!("no template for {}", type_name(*wanted)));
             }
         }
         if problems.is_empty() {
-            Ok(Self { templates })
+            Ok(Self {
+                templates,
+                shortcuts,
+            })
         } else {
             Err(problems)
         }
@@ -243,6 +282,11 @@ impl Templates {
             .flat_map(|s| s.spoken.iter().flatten())
             .cloned()
             .collect()
+    }
+
+    /// The department's shortcuts, by name: what the editor expands as it is typed.
+    pub fn shortcuts(&self) -> &[(String, String)] {
+        &self.shortcuts
     }
 
     /// The template of `note_type`, if it is dictated.
@@ -406,6 +450,38 @@ mod tests {
     }
 
     #[test]
+    fn shortcuts_are_read_and_bad_ones_named_by_line() {
+        let shipped = Templates::defaults().unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(
+            shipped
+                .shortcuts()
+                .iter()
+                .any(|(name, text)| name == ".nkda" && text == "No known drug allergies."),
+            "{:?}",
+            shipped.shortcuts()
+        );
+        let text = format!(
+            "{}\n\".Bad\" = \"x\"\n\".empty\" = \" \"\n",
+            DEFAULT_TEMPLATES.trim_end()
+        );
+        let problems = Templates::parse(&text).err().unwrap_or_default();
+        let last = DEFAULT_TEMPLATES.trim_end().lines().count();
+        assert!(
+            problems.contains(&format!(
+                "line {}: shortcut \".Bad\": a shortcut is a dot and 1 to 20 lower-case letters or digits (.nkda)",
+                last + 1
+            )),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(
+                |p| p.ends_with("shortcut \".empty\": its text must have 1 to 1000 characters")
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn problems_name_their_template() {
         let text = r#"
 [[template]]
@@ -444,6 +520,7 @@ section = [{ name = "Findings", required = true }]
     fn a_draft_is_laid_under_the_headings_said_and_empty_ones_are_flagged() {
         let templates = Templates::defaults().unwrap_or_else(|_| Templates {
             templates: Vec::new(),
+            shortcuts: Vec::new(),
         });
         let Some(template) = templates.of(NoteType::DischargeSummary) else {
             panic!("no discharge summary template");

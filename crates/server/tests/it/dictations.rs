@@ -224,6 +224,13 @@ async fn a_dictation_is_uploaded_drafted_edited_sent_and_signed_into_the_chart()
     assert!(text.contains(r#"data-heading="Assessment""#));
     assert!(text.contains(">bronchitis</textarea>"), "{text}");
     assert!(text.contains("Save and send for signature"));
+    // The department's shortcuts travel with the form, for the editor's script to expand.
+    assert!(
+        text.contains("data-shortcuts=\"{&quot;.aox3&quot;:")
+            && text.contains("No known drug allergies."),
+        "{text}"
+    );
+    assert!(text.contains(" back 3 s "), "{text}");
     assert!(
         !text.contains("Sign as my note"),
         "an HIM technician signs nothing"

@@ -1,7 +1,8 @@
 // The dictation editor: each heard word seeks the recording to its time; the word being
 // played is shown; Alt+P / Alt+B / Alt+N / Alt+S (by key position, so any layout works)
-// play or pause, go back 5 s, go to the next doubtful word (and select it in its section's
-// field), slow down; "Check spelling" checks the fields as they are now.
+// play or pause, go back 3 s, go to the next doubtful word (and select it in its section's
+// field), slow down; "Check spelling" checks the fields as they are now. The department's
+// shortcuts (".nkda") expand in a section field when a space or punctuation follows them.
 (function () {
   var audio = document.getElementById("dictation-audio");
   var words = Array.prototype.slice.call(document.querySelectorAll("#heard .word"));
@@ -48,7 +49,7 @@
     if (e.code === "KeyP") {
       if (audio.paused) { var p = audio.play(); if (p && p.catch) p.catch(function () {}); } else audio.pause();
     } else if (e.code === "KeyB") {
-      audio.currentTime = Math.max(0, audio.currentTime - 5);
+      audio.currentTime = Math.max(0, audio.currentTime - 3);
     } else if (e.code === "KeyN") {
       if (!doubtful.length) return;
       at = (at + 1) % doubtful.length;
@@ -63,6 +64,28 @@
     }
     e.preventDefault();
   });
+
+  var editor = document.getElementById("editor");
+  var shortcuts = {};
+  try { shortcuts = JSON.parse((editor && editor.dataset.shortcuts) || "{}"); } catch (e) { shortcuts = {}; }
+  if (editor) {
+    editor.addEventListener("input", function (e) {
+      var field = e.target;
+      if (field.tagName !== "TEXTAREA" || field.readOnly) return;
+      var caret = field.selectionStart;
+      var before = field.value.slice(0, caret);
+      // A shortcut ends where the typed space or punctuation begins.
+      var found = /(^|\s)(\.[a-z0-9]{1,20})([\s.,;:!?])$/i.exec(before);
+      if (!found) return;
+      var text = shortcuts[found[2].toLowerCase()];
+      if (text === undefined) return;
+      var start = caret - found[2].length - found[3].length;
+      var tail = found[3] === "." && /[.!?]$/.test(text) ? "" : found[3];
+      field.value = field.value.slice(0, start) + text + tail + field.value.slice(caret);
+      var at = start + text.length + tail.length;
+      field.setSelectionRange(at, at);
+    });
+  }
 
   var check = document.getElementById("check-spelling");
   var list = document.getElementById("misspelt");

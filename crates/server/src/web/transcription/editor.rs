@@ -5,8 +5,9 @@
 //! sending it for signature, and the physician's signature (the chart's signed note).
 //!
 //! Keyboard (Alt with a letter, so typing is never taken): Alt+P play or pause, Alt+B back
-//! 5 seconds, Alt+N the next doubtful word (heard and selected in its section's field),
-//! Alt+S slower (1, 0.75, 0.5 times).
+//! 3 seconds, Alt+N the next doubtful word (heard and selected in its section's field),
+//! Alt+S slower (1, 0.75, 0.5 times). The department's shortcuts (`.nkda`) expand as they
+//! are typed, when a space or punctuation follows them.
 
 use super::type_label;
 use crate::auth::Principal;
@@ -46,6 +47,16 @@ pub(crate) async fn editor_get(
         )))
     })?;
     let (sections, stray) = read_sections(template, &d.text);
+    // The department's shortcuts, which the editor's script expands as they are typed.
+    let shortcuts = serde_json::Value::Object(
+        state
+            .templates
+            .shortcuts()
+            .iter()
+            .map(|(name, text)| (name.clone(), serde_json::Value::from(text.as_str())))
+            .collect(),
+    )
+    .to_string();
     let heard_sections = heard(template, &d.words);
     let text = d.text.clone();
     let patient_id = d.patient_id.0;
@@ -104,7 +115,7 @@ pub(crate) async fn editor_get(
         section #player {
             h2 { "Recording" }
             audio #dictation-audio controls preload="auto" src={ "/dictations/" (id) "/audio" } {}
-            p.shortcuts { kbd { "Alt+P" } " play or pause · " kbd { "Alt+B" } " back 5 s · " kbd { "Alt+N" } " next doubtful word · " kbd { "Alt+S" } " slower · speed " span #playback-rate { "1×" } }
+            p.shortcuts { kbd { "Alt+P" } " play or pause · " kbd { "Alt+B" } " back 3 s · " kbd { "Alt+N" } " next doubtful word · " kbd { "Alt+S" } " slower · speed " span #playback-rate { "1×" } }
         }
         @if !d.words.is_empty() {
             section #heard {
@@ -126,7 +137,7 @@ pub(crate) async fn editor_get(
                 }
             }
         }
-        form #editor method="post" action={ "/dictations/" (id) "/save" } {
+        form #editor method="post" action={ "/dictations/" (id) "/save" } data-shortcuts=(shortcuts) {
             (token_field(&nav))
             input type="hidden" name="version" value=(stored.meta.version);
             h2 { "Text (version " (d.text_version) ")" }
@@ -154,6 +165,12 @@ pub(crate) async fn editor_get(
                 @if may_sign {
                     button #sign type="submit" formaction={ "/dictations/" (id) "/sign" } { "Sign as my note" }
                 }
+            }
+        }
+        @if !state.templates.shortcuts().is_empty() {
+            details #shortcut-list {
+                summary { "Shortcuts (typed, then a space or punctuation)" }
+                dl { @for (name, text) in state.templates.shortcuts() { dt { kbd { (name) } } dd { (text) } } }
             }
         }
         section #spelling {
