@@ -11,11 +11,11 @@
 use crate::bitset::PatientSet;
 use crate::dictionary::Dictionary;
 use crate::error::{Error, Result};
-use crate::events::{EventKind, EventTable, Row};
+use crate::events::{EventKind, EventTable, NO_DAY, Row};
 use crate::exec::list::ListedPatient;
 use crate::facts::{
-    ArItemFact, DiagnosisFact, EncounterFact, EventKey, ImmunizationFact, ObservationFact,
-    PatientFacts, PatientKey, ProcedureFact,
+    ArItemFact, DiagnosisFact, EncounterFact, EventKey, ImmunizationFact, NoteFact, NoteStatus,
+    ObservationFact, PatientFacts, PatientKey, ProcedureFact,
 };
 use crate::lang::ast::Query;
 use crate::lang::{normalize_code, parse};
@@ -131,6 +131,33 @@ impl IntoRow for EncounterFact {
             provider: self.provider_key,
             facility: self.facility_key,
             payer: self.payer_key,
+            end: self.discharge.map_or(NO_DAY, day::day),
+            ..Row::default()
+        }
+    }
+}
+
+impl IntoRow for NoteFact {
+    const KIND: EventKind = EventKind::Note;
+    fn patient_key(&self) -> PatientKey {
+        self.patient_key
+    }
+    fn row(&self, patient: u32, codes: &mut Dictionary) -> Row {
+        let note_type = codes.intern(&normalize_code(&self.note_type, Some(EventKind::Note)));
+        let status = if self.signed {
+            NoteStatus::Signed
+        } else {
+            NoteStatus::Unsigned
+        };
+        Row {
+            key: self.event_key,
+            patient,
+            date: day::day(self.date),
+            code: note_type,
+            status: status as u8,
+            provider: self.author_key,
+            encounter: self.encounter_key.unwrap_or(0),
+            lag: self.days_after_encounter.unwrap_or(NO_DAY),
             ..Row::default()
         }
     }
@@ -238,6 +265,10 @@ impl Engine {
     }
     /// Inserts or replaces an A/R item (a payment is an upsert with the new `paid_cents`).
     pub fn upsert_ar_item(&mut self, fact: &ArItemFact) -> Result<()> {
+        self.upsert(fact)
+    }
+    /// Inserts or replaces a note (signing one is an upsert with `signed`).
+    pub fn upsert_note(&mut self, fact: &NoteFact) -> Result<()> {
         self.upsert(fact)
     }
 
@@ -361,6 +392,10 @@ impl EngineBuilder {
     }
     /// Adds an A/R item.
     pub fn add_ar_item(&mut self, fact: &ArItemFact) -> Result<()> {
+        self.add(fact)
+    }
+    /// Adds a note.
+    pub fn add_note(&mut self, fact: &NoteFact) -> Result<()> {
         self.add(fact)
     }
 

@@ -43,17 +43,26 @@ pub enum EventKind {
     /// Accounts-receivable items: amount, paid, due date (in `date`), payer, financial
     /// class (in `status`).
     ArItem,
+    /// Clinical notes: type (in `code`), signed or not (in `status`), author (in
+    /// `provider`), date written, the encounter it belongs to (`encounter`) and the days
+    /// from that encounter's start to the note (`lag`). Never the text.
+    Note,
 }
+
+/// An encounter's discharge day (`end`) or a note's days after its encounter (`lag`)
+/// when there is none.
+pub(crate) const NO_DAY: i32 = i32::MIN;
 
 impl EventKind {
     /// All kinds, in the order the engine stores them.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Immunization,
         EventKind::Diagnosis,
         EventKind::Procedure,
         EventKind::Observation,
         EventKind::Encounter,
         EventKind::ArItem,
+        EventKind::Note,
     ];
 
     pub(crate) fn index(self) -> usize {
@@ -66,7 +75,7 @@ impl EventKind {
     fn has_status(self) -> bool {
         matches!(
             self,
-            EventKind::Immunization | EventKind::Encounter | EventKind::ArItem
+            EventKind::Immunization | EventKind::Encounter | EventKind::ArItem | EventKind::Note
         )
     }
     fn has_value(self) -> bool {
@@ -79,10 +88,19 @@ impl EventKind {
         matches!(self, EventKind::Encounter)
     }
     fn has_provider(self) -> bool {
-        matches!(self, EventKind::Encounter | EventKind::Procedure)
+        matches!(
+            self,
+            EventKind::Encounter | EventKind::Procedure | EventKind::Note
+        )
     }
     fn has_payer(self) -> bool {
         matches!(self, EventKind::Encounter | EventKind::ArItem)
+    }
+    fn has_end(self) -> bool {
+        matches!(self, EventKind::Encounter)
+    }
+    fn has_link(self) -> bool {
+        matches!(self, EventKind::Note)
     }
 }
 
@@ -100,11 +118,18 @@ pub(crate) struct Row {
     pub(crate) provider: i64,
     pub(crate) facility: i64,
     pub(crate) payer: i64,
+    /// Encounters: the discharge day, `NO_DAY` when not discharged.
+    pub(crate) end: i32,
+    /// Notes: the encounter's key (0 for none).
+    pub(crate) encounter: i64,
+    /// Notes: days from the encounter's start to the note, `NO_DAY` without one.
+    pub(crate) lag: i32,
 }
 
 /// Read access to one row's fields, implemented by decoded rows and by base-column
 /// positions, so a filter reads only the columns it tests.
 pub(crate) trait RowAccess {
+    fn key(&self) -> EventKey;
     fn patient(&self) -> u32;
     fn date(&self) -> i32;
     fn code(&self) -> u32;
@@ -115,9 +140,15 @@ pub(crate) trait RowAccess {
     fn provider(&self) -> i64;
     fn facility(&self) -> i64;
     fn payer(&self) -> i64;
+    fn end(&self) -> i32;
+    fn encounter(&self) -> i64;
+    fn lag(&self) -> i32;
 }
 
 impl RowAccess for Row {
+    fn key(&self) -> EventKey {
+        self.key
+    }
     fn patient(&self) -> u32 {
         self.patient
     }
@@ -148,6 +179,15 @@ impl RowAccess for Row {
     fn payer(&self) -> i64 {
         self.payer
     }
+    fn end(&self) -> i32 {
+        self.end
+    }
+    fn encounter(&self) -> i64 {
+        self.encounter
+    }
+    fn lag(&self) -> i32 {
+        self.lag
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -163,6 +203,9 @@ struct Columns {
     provider: Vec<i64>,
     facility: Vec<i64>,
     payer: Vec<i64>,
+    end: Vec<i32>,
+    encounter: Vec<i64>,
+    lag: Vec<i32>,
 }
 
 impl Columns {
@@ -191,6 +234,13 @@ impl Columns {
         }
         if kind.has_payer() {
             self.payer.push(row.payer);
+        }
+        if kind.has_end() {
+            self.end.push(row.end);
+        }
+        if kind.has_link() {
+            self.encounter.push(row.encounter);
+            self.lag.push(row.lag);
         }
     }
 
@@ -225,6 +275,14 @@ impl Columns {
                 row.provider = at.provider();
                 row.facility = at.facility();
                 row.payer = at.payer();
+                row.end = at.end();
+            }
+            EventKind::Note => {
+                row.code = at.code();
+                row.status = at.status();
+                row.provider = at.provider();
+                row.encounter = at.encounter();
+                row.lag = at.lag();
             }
             EventKind::ArItem => {
                 row.amount = at.amount();
@@ -262,6 +320,7 @@ macro_rules! column_getter {
 }
 
 impl RowAccess for BaseRef<'_> {
+    column_getter!(key, EventKey, 0);
     column_getter!(patient, u32, u32::MAX);
     column_getter!(date, i32, 0);
     column_getter!(code, u32, u32::MAX);
@@ -272,6 +331,9 @@ impl RowAccess for BaseRef<'_> {
     column_getter!(provider, i64, 0);
     column_getter!(facility, i64, 0);
     column_getter!(payer, i64, 0);
+    column_getter!(end, i32, NO_DAY);
+    column_getter!(encounter, i64, 0);
+    column_getter!(lag, i32, NO_DAY);
 }
 
 #[derive(Debug, Clone, Copy)]

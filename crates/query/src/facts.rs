@@ -220,6 +220,61 @@ pub struct EncounterFact {
     pub facility_key: i64,
     /// Primary payer key, if any (0 when self-pay).
     pub payer_key: i64,
+    /// Discharge date; `None` while the patient is still in (or when a visit was never
+    /// closed).
+    pub discharge: Option<Date>,
+}
+
+/// One clinical note, without its text: what the review questions ask of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteFact {
+    /// The store's key of the note.
+    pub event_key: EventKey,
+    /// The patient.
+    pub patient_key: PatientKey,
+    /// The note type as the store names it (`discharge_summary`, `progress`), compared
+    /// ignoring case.
+    pub note_type: String,
+    /// Signed (authenticated) or not.
+    pub signed: bool,
+    /// The author's provider key (0 when not recorded).
+    pub author_key: i64,
+    /// The day it was written.
+    pub date: Date,
+    /// The encounter it belongs to, if any.
+    pub encounter_key: Option<EventKey>,
+    /// Days from that encounter's start to the note; `None` without an encounter.
+    pub days_after_encounter: Option<i32>,
+}
+
+/// Whether a note is signed, as its table's status column holds it (`signed`,
+/// `unsigned`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum NoteStatus {
+    /// Written, not yet authenticated.
+    Unsigned = 0,
+    /// Authenticated by its signer.
+    Signed = 1,
+}
+
+impl NoteStatus {
+    /// The word the language writes.
+    pub fn word(self) -> &'static str {
+        match self {
+            NoteStatus::Unsigned => "unsigned",
+            NoteStatus::Signed => "signed",
+        }
+    }
+
+    /// Reads `signed` or `unsigned`, ignoring case.
+    pub fn from_text(text: &str) -> Option<NoteStatus> {
+        match text.to_ascii_lowercase().as_str() {
+            "signed" => Some(NoteStatus::Signed),
+            "unsigned" => Some(NoteStatus::Unsigned),
+            _ => None,
+        }
+    }
 }
 
 /// The financial class of a balance: the kind of payer it is billed to, how billing

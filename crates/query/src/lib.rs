@@ -29,7 +29,7 @@ pub use events::EventKind;
 pub use exec::list::ListedPatient;
 pub use facts::{
     ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, FinancialClass, ImmunizationFact,
-    ImmunizationStatus, ObservationFact, PatientFacts, ProcedureFact, Sex,
+    ImmunizationStatus, NoteFact, NoteStatus, ObservationFact, PatientFacts, ProcedureFact, Sex,
 };
 pub use lang::ast;
 pub use lang::sets;

@@ -3,7 +3,7 @@
 
 use query::facts::{
     ArItemFact, DiagnosisFact, EncounterClass, EncounterFact, FinancialClass, ImmunizationFact,
-    ImmunizationStatus, ObservationFact, PatientFacts, ProcedureFact, Sex,
+    ImmunizationStatus, NoteFact, ObservationFact, PatientFacts, ProcedureFact, Sex,
 };
 use store::{Row, Tx, Value};
 use time::Date;
@@ -21,6 +21,7 @@ pub enum Fact {
     Observation(ObservationFact),
     Encounter(EncounterFact),
     ArItem(ArItemFact),
+    Note(NoteFact),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +33,11 @@ pub enum Kind {
     Observation,
     Encounter,
     ArItem,
+    Note,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Patient,
         Kind::Immunization,
         Kind::Diagnosis,
@@ -43,6 +45,7 @@ impl Kind {
         Kind::Observation,
         Kind::Encounter,
         Kind::ArItem,
+        Kind::Note,
     ];
 
     fn select(self) -> &'static str {
@@ -64,7 +67,7 @@ impl Kind {
                 "SELECT t.id, t.deleted_at, t.patient_id, t.code, t.value_number, t.effective_at FROM observations t"
             }
             Kind::Encounter => {
-                "SELECT t.id, t.deleted_at, t.patient_id, t.class, t.admit_at, t.attending_id, t.facility_id, t.payer_id, t.service FROM encounters t"
+                "SELECT t.id, t.deleted_at, t.patient_id, t.class, t.admit_at, t.attending_id, t.facility_id, t.payer_id, t.service, t.discharge_at FROM encounters t"
             }
             // Paid is what payments and adjustments took off the item, less refunds; the
             // payer's kind is the balance's financial class.
@@ -74,6 +77,12 @@ impl Kind {
                  FROM postings p WHERE p.charge_id = t.id AND p.deleted_at IS NULL), \
                 COALESCE(t.due_date, t.service_date), t.payer_id, \
                 (SELECT py.kind FROM payers py WHERE py.id = t.payer_id) FROM charges t"
+            }
+            // A note's few columns, never its text (the covering index of schema 38
+            // holds them), with its encounter's admission for the days between.
+            Kind::Note => {
+                "SELECT t.id, t.deleted_at, t.patient_id, t.note_type, t.authored_at, t.author_id, \
+                t.signed_at, t.encounter_id, e.admit_at FROM notes t LEFT JOIN encounters e ON e.id = t.encounter_id"
             }
         }
     }
@@ -91,6 +100,11 @@ impl Kind {
             // A payment changes an item's paid amount without touching the charge row.
             Some(since) if self == Kind::ArItem => {
                 sql.push_str(" AND (t.updated_at >= ? OR EXISTS (SELECT 1 FROM postings q WHERE q.charge_id = t.id AND q.updated_at >= ?))");
+                params.extend([Value::Timestamp(since), Value::Timestamp(since)]);
+            }
+            // A note's days after its encounter move when the encounter's admission does.
+            Some(since) if self == Kind::Note => {
+                sql.push_str(" AND (t.updated_at >= ? OR e.updated_at >= ?)");
                 params.extend([Value::Timestamp(since), Value::Timestamp(since)]);
             }
             Some(since) => {
@@ -184,6 +198,7 @@ pub fn fact(kind: Kind, row: &Row) -> Option<Fact> {
             facility_key: key(row.get(6)),
             payer_key: key(row.get(7)),
             service: row.text(8).unwrap_or_default().to_owned(),
+            discharge: date_of(row.get(9)),
         }),
         Kind::ArItem => Fact::ArItem(ArItemFact {
             item_key: id,
@@ -198,5 +213,21 @@ pub fn fact(kind: Kind, row: &Row) -> Option<Fact> {
                 .and_then(FinancialClass::from_text)
                 .unwrap_or(FinancialClass::SelfPay),
         }),
+        Kind::Note => {
+            let date = date_of(row.get(4))?;
+            let encounter_key = row.get(7).as_int();
+            Fact::Note(NoteFact {
+                event_key: id,
+                patient_key,
+                note_type: row.text(3)?.to_owned(),
+                signed: !matches!(row.get(6), Value::Null),
+                author_key: key(row.get(5)),
+                date,
+                encounter_key,
+                days_after_encounter: encounter_key
+                    .and(date_of(row.get(8)))
+                    .map(|admit| i32::try_from((date - admit).whole_days()).unwrap_or(i32::MAX)),
+            })
+        }
     })
 }

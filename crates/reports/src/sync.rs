@@ -24,6 +24,7 @@ fn event_kind(kind: Kind) -> Option<EventKind> {
         Kind::Observation => EventKind::Observation,
         Kind::Encounter => EventKind::Encounter,
         Kind::ArItem => EventKind::ArItem,
+        Kind::Note => EventKind::Note,
     })
 }
 
@@ -81,6 +82,7 @@ pub fn load(store: &Store) -> Result<(Engine, Sync)> {
                 }
                 Some(Fact::Encounter(f)) => tolerate_unknown_patient(builder.add_encounter(&f))?,
                 Some(Fact::ArItem(f)) => tolerate_unknown_patient(builder.add_ar_item(&f))?,
+                Some(Fact::Note(f)) => tolerate_unknown_patient(builder.add_note(&f))?,
                 None => {}
             }
             Ok(())
@@ -137,6 +139,7 @@ impl Sync {
                         tolerate_unknown_patient(engine.upsert_encounter(&f))?
                     }
                     Some(Fact::ArItem(f)) => tolerate_unknown_patient(engine.upsert_ar_item(&f))?,
+                    Some(Fact::Note(f)) => tolerate_unknown_patient(engine.upsert_note(&f))?,
                     None => {}
                 }
                 Ok(())

@@ -44,6 +44,11 @@ fn reads_of(query: &query::ast::Query) -> Vec<(DataCategory, Option<query::Event
                 kinds.push(*kind);
                 conditions.iter().for_each(|c| walk(c, kinds));
             }
+            // An encounter's notes are notes data, as a patient's are.
+            Expr::HasNote(conditions) => {
+                kinds.push(query::EventKind::Note);
+                conditions.iter().for_each(|c| walk(c, kinds));
+            }
             Expr::Deceased | Expr::Cond(_) => {}
         }
     }
@@ -70,6 +75,7 @@ fn reads_of(query: &query::ast::Query) -> Vec<(DataCategory, Option<query::Event
             query::EventKind::Observation => DataCategory::Results,
             query::EventKind::Encounter => DataCategory::Encounters,
             query::EventKind::ArItem => DataCategory::Billing,
+            query::EventKind::Note => DataCategory::Notes,
         };
         if !reads.iter().any(|(c, _)| *c == category) {
             reads.push((category, Some(kind)));
@@ -85,7 +91,9 @@ fn payer_word(query: &query::ast::Query) -> Option<&'static str> {
     use query::ast::{Dimension, Expr, Field, Measure};
     fn walk(expr: &Expr) -> Option<&'static str> {
         match expr {
-            Expr::And(parts) | Expr::Or(parts) | Expr::Has(_, parts) => parts.iter().find_map(walk),
+            Expr::And(parts) | Expr::Or(parts) | Expr::Has(_, parts) | Expr::HasNote(parts) => {
+                parts.iter().find_map(walk)
+            }
             Expr::Not(inner) => walk(inner),
             Expr::Cond(cond) => match cond.field {
                 Field::Payer => Some("payer"),
@@ -136,6 +144,36 @@ fn test_words(kind: query::EventKind) -> &'static str {
         query::EventKind::Observation => "observation(…)",
         query::EventKind::Encounter => "encounter(…)",
         query::EventKind::ArItem => "balance(…)",
+        query::EventKind::Note => "note(…)",
+    }
+}
+
+/// The words naming the notes a query reads: `has_note(…)` when only an encounter's own
+/// notes are asked of, so a refusal names what the person wrote.
+fn note_words(query: &query::ast::Query) -> &'static str {
+    use query::ast::{Expr, Measure, Subject};
+    fn patient_notes(expr: &Expr) -> bool {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) | Expr::HasNote(parts) => {
+                parts.iter().any(patient_notes)
+            }
+            Expr::Has(kind, parts) => {
+                *kind == query::EventKind::Note || parts.iter().any(patient_notes)
+            }
+            Expr::Not(inner) => patient_notes(inner),
+            Expr::Deceased | Expr::Cond(_) => false,
+        }
+    }
+    let subject = query.subject == Subject::Events(query::EventKind::Note);
+    let filters = query.filter.iter().any(patient_notes)
+        || query.measures.iter().any(|spec| match &spec.measure {
+            Measure::PatientsWhere(expr) => patient_notes(expr),
+            _ => false,
+        });
+    if subject || filters {
+        "note(…)"
+    } else {
+        "has_note(…)"
     }
 }
 
@@ -258,6 +296,7 @@ pub(crate) fn run_query(
             .find(|(c, _)| !principal.allows(c.read_permission()))
     {
         let what = match (test, column_of.iter().find(|(c, _)| c == missing), payer) {
+            (Some(query::EventKind::Note), _, _) => format!("the {} filter ", note_words(&parsed)),
             (Some(kind), _, _) => format!("the {} filter ", test_words(*kind)),
             (None, Some((_, column)), _) => format!("the `{}` column ", column.word()),
             (None, None, Some(word)) if *missing == DataCategory::Insurance => {

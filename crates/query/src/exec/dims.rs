@@ -5,7 +5,7 @@
 use crate::day;
 use crate::error::{Error, Result};
 use crate::events::EventKind;
-use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, Sex};
+use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, NoteStatus, Sex};
 use crate::lang::ast::{Band, Dimension, Period};
 use crate::table::Cell;
 
@@ -141,7 +141,8 @@ impl DimEval {
             Dimension::Payer => DimEval::Payer,
             Dimension::FinancialClass => DimEval::FinancialClass,
             // An encounter's service is kept in its code column.
-            Dimension::Service => DimEval::Code,
+            Dimension::Service | Dimension::NoteType => DimEval::Code,
+            Dimension::Author => DimEval::Provider,
             Dimension::AgingBucket(bands) => {
                 ctx.as_of_ymd("aging_bucket")?;
                 DimEval::Aging(bands.clone())
@@ -253,6 +254,13 @@ impl DimEval {
                     .map_or("", |table| table.codes.text(id))
                     .into(),
             ),
+            DimEval::Status if kind == Some(EventKind::Note) => {
+                let word = [NoteStatus::Unsigned, NoteStatus::Signed]
+                    .into_iter()
+                    .find(|status| *status as i64 == part)
+                    .map_or("", NoteStatus::word);
+                Cell::Text(word.into())
+            }
             DimEval::Status => {
                 let word = [
                     ImmunizationStatus::Completed,

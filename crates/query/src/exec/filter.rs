@@ -8,8 +8,11 @@
 use crate::bitset::PatientSet;
 use crate::day;
 use crate::error::{Error, Result};
-use crate::events::{EventKind, EventTable, RowAccess};
-use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, Sex};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::events::{EventKind, EventTable, NO_DAY, RowAccess};
+use crate::facts::{EncounterClass, EventKey, FinancialClass, ImmunizationStatus, NoteStatus, Sex};
 use crate::lang::ast::{CmpOp, Cond, Expr, Field, Item, Test, Value};
 use crate::lang::{field_word, sets};
 use crate::patients::{ALIVE, Patients};
@@ -127,6 +130,12 @@ pub(crate) enum RowPred {
     Paid(Ranges),
     Open(Ranges),
     Patient(PatientSet),
+    /// An encounter's discharge day (none: no match).
+    End(Ranges),
+    /// A note's days after its encounter (none: no match).
+    Lag(Ranges),
+    /// The row's own key is one of these (encounters with a matching note).
+    Keys(Arc<HashSet<EventKey>>),
 }
 
 impl RowPred {
@@ -148,6 +157,15 @@ impl RowPred {
             RowPred::Paid(ranges) => ranges.contains(row.paid()),
             RowPred::Open(ranges) => ranges.contains(row.amount().saturating_sub(row.paid())),
             RowPred::Patient(set) => set.contains(row.patient()),
+            RowPred::End(ranges) => {
+                let end = row.end();
+                end != NO_DAY && ranges.contains(i64::from(end))
+            }
+            RowPred::Lag(ranges) => {
+                let lag = row.lag();
+                lag != NO_DAY && ranges.contains(i64::from(lag))
+            }
+            RowPred::Keys(keys) => keys.contains(&row.key()),
         }
     }
 
@@ -279,6 +297,11 @@ pub(crate) fn patient_set(ctx: &Ctx<'_>, expr: &Expr) -> Result<PatientSet> {
             }
             exists(ctx, table, &Compiled::new(RowPred::All(preds)))
         }
+        Expr::HasNote(_) => {
+            return Err(Error::Unanswerable(
+                "`has_note(...)` tests an encounter, not a patient".into(),
+            ));
+        }
         Expr::Deceased => {
             let cutoff = ctx.as_of_day.unwrap_or(ALIVE - 1);
             select_patients(ctx, |p| {
@@ -369,6 +392,18 @@ fn exists(ctx: &Ctx<'_>, table: &EventTable, pred: &Compiled) -> PatientSet {
 struct RowRef<'a>(&'a dyn RowAccess);
 
 impl RowAccess for RowRef<'_> {
+    fn key(&self) -> EventKey {
+        self.0.key()
+    }
+    fn end(&self) -> i32 {
+        self.0.end()
+    }
+    fn encounter(&self) -> i64 {
+        self.0.encounter()
+    }
+    fn lag(&self) -> i32 {
+        self.0.lag()
+    }
     fn patient(&self) -> u32 {
         self.0.patient()
     }
@@ -416,6 +451,14 @@ pub(crate) fn row_pred(ctx: &Ctx<'_>, table: &EventTable, expr: &Expr) -> Result
         ),
         Expr::Not(inner) => RowPred::Not(Box::new(row_pred(ctx, table, inner)?)),
         Expr::Has(..) | Expr::Deceased => RowPred::Patient(patient_set(ctx, expr)?),
+        Expr::HasNote(all) => {
+            if table.kind() != EventKind::Encounter {
+                return Err(Error::Unanswerable(
+                    "`has_note(...)` tests an encounter's notes".into(),
+                ));
+            }
+            RowPred::Keys(Arc::new(encounters_with_note(ctx, all)?))
+        }
         Expr::Cond(cond) => match cond.field {
             Field::Age | Field::Sex | Field::Zip | Field::Zip3 => {
                 RowPred::Patient(patient_set(ctx, expr)?)
@@ -433,12 +476,17 @@ pub(crate) fn row_pred(ctx: &Ctx<'_>, table: &EventTable, expr: &Expr) -> Result
                 }
                 RowPred::Codes(CodeSet(words))
             }
-            Field::Code | Field::Service => RowPred::Codes(code_set(
+            Field::Code | Field::Service | Field::NoteType => RowPred::Codes(code_set(
                 table.codes.iter(),
                 table.codes.len(),
                 &cond.test,
                 Some(table.kind()),
             )?),
+            Field::Status if table.kind() == EventKind::Note => {
+                RowPred::Status(word_mask(&cond.test, |w| {
+                    NoteStatus::from_text(w).map(|s| s as u8)
+                })?)
+            }
             Field::Status => RowPred::Status(word_mask(&cond.test, |w| {
                 ImmunizationStatus::from_code(w).map(|s| s as u8)
             })?),
@@ -454,7 +502,13 @@ pub(crate) fn row_pred(ctx: &Ctx<'_>, table: &EventTable, expr: &Expr) -> Result
                     .shifted_reversed(i64::from(ctx.as_of_day("days_past_due")?)),
             ),
             Field::Value => RowPred::Value(float_ranges(&cond.test)?),
-            Field::Provider => RowPred::Provider(int_ranges(&cond.test)?),
+            Field::Provider | Field::Author => RowPred::Provider(int_ranges(&cond.test)?),
+            Field::DischargeDate => RowPred::End(int_ranges(&cond.test)?),
+            Field::DaysSinceDischarge => RowPred::End(
+                int_ranges(&cond.test)?
+                    .shifted_reversed(i64::from(ctx.as_of_day("days_since_discharge")?)),
+            ),
+            Field::DaysAfterEncounter => RowPred::Lag(int_ranges(&cond.test)?),
             Field::Facility => RowPred::Facility(int_ranges(&cond.test)?),
             Field::Payer => RowPred::Payer(int_ranges(&cond.test)?),
             Field::AmountCents => RowPred::Amount(int_ranges(&cond.test)?),
@@ -462,6 +516,31 @@ pub(crate) fn row_pred(ctx: &Ctx<'_>, table: &EventTable, expr: &Expr) -> Result
             Field::OpenCents => RowPred::Open(int_ranges(&cond.test)?),
         },
     })
+}
+
+/// The encounters with at least one live note passing all the conditions: one scan of
+/// the notes table (a few columns, never text), so `not has_note(...)` costs a set lookup
+/// per encounter row.
+fn encounters_with_note(ctx: &Ctx<'_>, all: &[Expr]) -> Result<HashSet<EventKey>> {
+    let notes = ctx.table(EventKind::Note)?;
+    let preds = all
+        .iter()
+        .map(|expr| row_pred(ctx, notes, expr))
+        .collect::<Result<Vec<_>>>()?;
+    let pred = Compiled::new(RowPred::All(preds));
+    let mut keys = HashSet::new();
+    notes.scan(
+        0,
+        u32::MAX,
+        &|row: &_| pred.test(row),
+        &|row: &_| pred.test(row),
+        &mut |row| {
+            if row.encounter != 0 {
+                keys.insert(row.encounter);
+            }
+        },
+    );
+    Ok(keys)
 }
 
 fn int_value(value: &Value) -> Result<i64> {

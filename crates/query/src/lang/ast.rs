@@ -153,6 +153,10 @@ pub enum Expr {
     /// The patient has at least one event of the kind satisfying all the conditions
     /// (`immunization(cvx in flu, date > 2025-01-01)`).
     Has(EventKind, Vec<Expr>),
+    /// The encounter (the row, or the one inside `encounter(...)`) has at least one note
+    /// satisfying all the conditions (`has_note(type = discharge_summary)`); `not
+    /// has_note(...)` is a missing document.
+    HasNote(Vec<Expr>),
     /// The patient has a date of death on or before the as-of date (any, without one).
     Deceased,
     /// A field test.
@@ -212,6 +216,17 @@ pub enum Field {
     FinancialClass,
     /// The encounter's hospital service or department, ignoring case.
     Service,
+    /// The encounter's discharge date (no date: never matches).
+    DischargeDate,
+    /// Days from the encounter's discharge to the as-of date (not discharged: never
+    /// matches).
+    DaysSinceDischarge,
+    /// A note's type as the store names it (`discharge_summary`), ignoring case.
+    NoteType,
+    /// A note's author (provider key).
+    Author,
+    /// Days from the note's encounter's start to the note (no encounter: never matches).
+    DaysAfterEncounter,
 }
 
 /// A comparison operator.
@@ -300,6 +315,10 @@ pub enum Dimension {
     FinancialClass,
     /// The encounter's service or department.
     Service,
+    /// A note's type.
+    NoteType,
+    /// A note's author.
+    Author,
 }
 
 /// Calendar period for time grouping.

@@ -10,20 +10,22 @@
 //! column   = "mrn" | "name" | "birth_date" | "age" | "sex" | "zip" | "zip3" | "last_visit"
 //!          | "provider" | "payer" | "balance"
 //! subject  = "patients" | "immunizations" | "diagnoses" | "procedures" | "observations"
-//!          | "encounters" | "balances"
+//!          | "encounters" | "notes" | "balances"
 //! clause   = "where" expr | "as" "of" DATE
 //!          | "group" "by" dim ("," dim)* | "measure" measure ("," measure)*
 //! expr     = and ("or" and)*
 //! and      = unary ("and" unary)*
-//! unary    = "not" unary | "(" expr ")" | "deceased" | kind "(" expr ("," expr)* ")" | cond
-//! kind     = "immunization" | "diagnosis" | "procedure" | "observation" | "encounter" | "balance"
+//! unary    = "not" unary | "(" expr ")" | "deceased" | kind "(" expr ("," expr)* ")"
+//!          | "has_note" "(" expr ("," expr)* ")" | cond      (has_note: on encounter rows only)
+//! kind     = "immunization" | "diagnosis" | "procedure" | "observation" | "encounter"
+//!          | "note" | "balance"
 //! cond     = field op value | field "in" (item | "(" item ("," item)* ")")
 //! op       = "=" | "!=" | "<" | "<=" | ">" | ">="
 //! item     = value ["-" value] | value "+" | WORD"*" | SETNAME
 //! dim      = "age_band" "(" band ("," band)* ")" | "aging_bucket" "(" band ("," band)* ")"
 //!          | ("day" | "week" | "mmwr_week" | "iso_week" | "month" | "year") "(" "date" ")"
 //!          | "sex" | "zip3" | "zip" | "code" | "status" | "class" | "provider" | "facility" | "payer"
-//!          | "financial_class" | "service"
+//!          | "financial_class" | "service" | "type" | "author"
 //! band     = INT "-" INT | INT "+"
 //! measure  = ("patients" ["where" unary] | "count" | ("sum" | "avg") "(" field ")") ["as" WORD]
 //! ```
@@ -42,7 +44,7 @@ use super::vocabulary::{
 };
 use crate::error::{Error, Result};
 use crate::events::EventKind;
-use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, Sex};
+use crate::facts::{EncounterClass, FinancialClass, ImmunizationStatus, NoteStatus, Sex};
 
 const DIMENSION_EXPECTED: &str = "a grouping such as age_band(...), sex, zip3, day(date), mmwr_week(date), iso_week(date), code, provider, payer or aging_bucket(...)";
 
@@ -166,7 +168,7 @@ impl Parser {
             return self.list();
         }
         self.eat_keyword("count");
-        let (word, token) = self.word("a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances")?;
+        let (word, token) = self.word("a subject: patients, immunizations, diagnoses, procedures, observations, encounters, notes or balances")?;
         let subject = match word.as_str() {
             "patients" => Subject::Patients,
             "immunizations" => Subject::Events(EventKind::Immunization),
@@ -174,10 +176,11 @@ impl Parser {
             "procedures" => Subject::Events(EventKind::Procedure),
             "observations" => Subject::Events(EventKind::Observation),
             "encounters" => Subject::Events(EventKind::Encounter),
+            "notes" => Subject::Events(EventKind::Note),
             "balances" => Subject::Balances,
             _ => {
                 self.pos -= 1;
-                return self.expected("a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances");
+                return self.expected("a subject: patients, immunizations, diagnoses, procedures, observations, encounters, notes or balances");
             }
         };
         let _ = token;
@@ -460,6 +463,25 @@ impl Parser {
             }
             return Ok(Expr::Deceased);
         }
+        if word == "has_note" && self.peek().tok == Tok::LParen {
+            // An encounter's own notes: only where the row is an encounter.
+            if !matches!(
+                scope,
+                Scope::Row(EventKind::Encounter) | Scope::Inside(EventKind::Encounter)
+            ) {
+                return Parser::invalid(
+                    &token,
+                    "`has_note(...)` tests an encounter's notes; write it inside `encounter(...)` or after `count encounters where`, or use `note(...)` for any note of the patient".into(),
+                );
+            }
+            self.pos += 1;
+            let mut all = vec![self.expr(Scope::Inside(EventKind::Note))?];
+            while self.eat(&Tok::Comma) {
+                all.push(self.expr(Scope::Inside(EventKind::Note))?);
+            }
+            self.expect(&Tok::RParen, "`,` or `)`")?;
+            return Ok(Expr::HasNote(all));
+        }
         if let Some(kind) = has_kind(&word)
             && self.peek().tok == Tok::LParen
         {
@@ -606,6 +628,9 @@ impl Parser {
                 if !is_code {
                     let ok = match field {
                         Field::Sex => Sex::from_text(&text).is_some(),
+                        Field::Status if kind == Some(EventKind::Note) => {
+                            NoteStatus::from_text(&text).is_some()
+                        }
                         Field::Status => ImmunizationStatus::from_code(&text).is_some(),
                         Field::Class => EncounterClass::from_text(&text).is_some(),
                         Field::FinancialClass => FinancialClass::from_text(&text).is_some(),
@@ -626,6 +651,11 @@ impl Parser {
                         Field::FinancialClass => FinancialClass::from_text(&text)
                             .map_or(text, |class| class.word().to_owned()),
                         Field::Service => normalize_code(&text, Some(EventKind::Encounter)),
+                        Field::NoteType => normalize_code(&text, Some(EventKind::Note)),
+                        Field::Status if kind == Some(EventKind::Note) => {
+                            NoteStatus::from_text(&text)
+                                .map_or(text, |status| status.word().to_owned())
+                        }
                         _ => text,
                     };
                     return Ok(Item::One(Value::Word(canonical)));
@@ -739,6 +769,8 @@ impl Parser {
             "payer" => Dimension::Payer,
             "financial_class" => Dimension::FinancialClass,
             "service" => Dimension::Service,
+            "type" => Dimension::NoteType,
+            "author" => Dimension::Author,
             other => {
                 let Some(period) = Period::ALL.into_iter().find(|p| p.word() == other) else {
                     self.pos -= 1;
@@ -766,7 +798,10 @@ impl Parser {
                         | EventKind::Observation
                 )
             ),
-            Dimension::Status => kind == Some(EventKind::Immunization),
+            Dimension::Status => {
+                matches!(kind, Some(EventKind::Immunization | EventKind::Note))
+            }
+            Dimension::NoteType | Dimension::Author => kind == Some(EventKind::Note),
             Dimension::Class | Dimension::Facility | Dimension::Service => {
                 kind == Some(EventKind::Encounter)
             }

@@ -99,6 +99,11 @@ impl Display for Expr {
                 comma_list(f, all)?;
                 f.write_str(")")
             }
+            Expr::HasNote(all) => {
+                f.write_str("has_note(")?;
+                comma_list(f, all)?;
+                f.write_str(")")
+            }
             Expr::Deceased => f.write_str("deceased"),
             Expr::Cond(cond) => write!(f, "{cond}"),
         }
@@ -232,6 +237,8 @@ impl Display for Dimension {
             Dimension::Payer => f.write_str("payer"),
             Dimension::FinancialClass => f.write_str("financial_class"),
             Dimension::Service => f.write_str("service"),
+            Dimension::NoteType => f.write_str("type"),
+            Dimension::Author => f.write_str("author"),
         }
     }
 }

@@ -24,9 +24,12 @@ pub(crate) fn value_type(field: Field) -> ValueType {
         | Field::AmountCents
         | Field::PaidCents
         | Field::OpenCents
-        | Field::DaysPastDue => ValueType::Int,
+        | Field::DaysPastDue
+        | Field::DaysSinceDischarge
+        | Field::Author
+        | Field::DaysAfterEncounter => ValueType::Int,
         Field::Value => ValueType::Number,
-        Field::Date | Field::DueDate => ValueType::Date,
+        Field::Date | Field::DueDate | Field::DischargeDate => ValueType::Date,
         Field::Sex
         | Field::Zip
         | Field::Zip3
@@ -34,6 +37,7 @@ pub(crate) fn value_type(field: Field) -> ValueType {
         | Field::Code
         | Field::Class
         | Field::Service
+        | Field::NoteType
         | Field::FinancialClass => ValueType::Word,
     }
 }
@@ -47,8 +51,9 @@ pub(crate) fn normalize_code(text: &str, kind: Option<EventKind>) -> String {
             .filter(|&c| c != '.')
             .map(|c| c.to_ascii_uppercase())
             .collect(),
-        // An encounter's code is its service, which people type in any case.
-        Some(EventKind::Encounter) => text.trim().to_lowercase(),
+        // An encounter's code is its service and a note's its type, which people type
+        // in any case.
+        Some(EventKind::Encounter | EventKind::Note) => text.trim().to_lowercase(),
         _ => text.to_owned(),
     }
 }
@@ -75,6 +80,11 @@ pub(crate) fn field_named(word: &str) -> Option<Field> {
         "days_past_due" => Field::DaysPastDue,
         "financial_class" => Field::FinancialClass,
         "service" => Field::Service,
+        "discharge_date" => Field::DischargeDate,
+        "days_since_discharge" => Field::DaysSinceDischarge,
+        "type" => Field::NoteType,
+        "author" => Field::Author,
+        "days_after_encounter" => Field::DaysAfterEncounter,
         _ => return None,
     })
 }
@@ -102,6 +112,11 @@ pub(crate) fn field_word(field: Field) -> &'static str {
         Field::DaysPastDue => "days_past_due",
         Field::FinancialClass => "financial_class",
         Field::Service => "service",
+        Field::DischargeDate => "discharge_date",
+        Field::DaysSinceDischarge => "days_since_discharge",
+        Field::NoteType => "type",
+        Field::Author => "author",
+        Field::DaysAfterEncounter => "days_after_encounter",
     }
 }
 
@@ -124,6 +139,8 @@ pub(crate) fn field_of(field: Field, kind: EventKind) -> bool {
                 | Field::Provider
                 | Field::Facility
                 | Field::Payer
+                | Field::DischargeDate
+                | Field::DaysSinceDischarge
         ),
         EventKind::ArItem => matches!(
             field,
@@ -134,6 +151,14 @@ pub(crate) fn field_of(field: Field, kind: EventKind) -> bool {
                 | Field::DaysPastDue
                 | Field::Payer
                 | Field::FinancialClass
+        ),
+        EventKind::Note => matches!(
+            field,
+            Field::NoteType
+                | Field::Status
+                | Field::Author
+                | Field::Date
+                | Field::DaysAfterEncounter
         ),
     }
 }
@@ -153,6 +178,7 @@ pub(crate) fn has_word(kind: EventKind) -> &'static str {
         EventKind::Observation => "observation",
         EventKind::Encounter => "encounter",
         EventKind::ArItem => "balance",
+        EventKind::Note => "note",
     }
 }
 
@@ -164,6 +190,7 @@ pub(crate) fn kind_noun(kind: EventKind) -> &'static str {
         EventKind::Observation => "an observation",
         EventKind::Encounter => "an encounter",
         EventKind::ArItem => "a balance item",
+        EventKind::Note => "a note",
     }
 }
 
@@ -178,6 +205,7 @@ pub(crate) fn subject_word(subject: Subject) -> &'static str {
         Subject::Events(EventKind::Observation) => "observations",
         Subject::Events(EventKind::Encounter) => "encounters",
         Subject::Events(EventKind::ArItem) => "balances",
+        Subject::Events(EventKind::Note) => "notes",
     }
 }
 
@@ -198,5 +226,7 @@ pub(crate) fn dimension_name(dimension: &Dimension) -> &'static str {
         Dimension::Payer => "payer",
         Dimension::FinancialClass => "financial_class",
         Dimension::Service => "service",
+        Dimension::NoteType => "type",
+        Dimension::Author => "author",
     }
 }

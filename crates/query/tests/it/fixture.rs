@@ -172,6 +172,15 @@ pub fn population(n: usize, seed: u64) -> Population {
                 facility_key: 10 + rng.below(3) as i64,
                 payer_key: 1 + rng.below(4) as i64,
                 service: SERVICES[(other_id % 4) as usize].to_owned(),
+                // From the key, not the random source, so the other facts stay as they
+                // were: stays and emergency visits end a few days in, one in ten is
+                // still open.
+                discharge: match class {
+                    EncounterClass::Inpatient | EncounterClass::Emergency if other_id % 10 != 0 => {
+                        Some(date + Duration::days(other_id % 6))
+                    }
+                    _ => None,
+                },
             });
         }
     }

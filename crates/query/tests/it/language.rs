@@ -133,6 +133,22 @@ const ROUND_TRIPS: &[(&str, &str)] = &[
         "list patients as of 2026-01-01 columns mrn, age, zip3, provider order by age desc",
         "list patients as of 2026-01-01 columns mrn, age, zip3, provider order by age desc",
     ),
+    (
+        "encounters where class = inpatient and days_since_discharge > 30 and not has_note(TYPE = Discharge_Summary) as of 2026-01-01",
+        "count encounters where class = inpatient and days_since_discharge > 30 and not has_note(type = discharge_summary) as of 2026-01-01",
+    ),
+    (
+        "count notes where status = UNSIGNED and days_after_encounter >= 3 group by type, author, status",
+        "count notes where status = unsigned and days_after_encounter >= 3 group by type, author, status",
+    ),
+    (
+        "list patients where encounter(discharge_date >= 2025-06-01, not has_note(type in (discharge_summary, \"operative report\"), status = signed)) columns mrn, last_visit",
+        "list patients where encounter(discharge_date >= 2025-06-01, not has_note(type in (discharge_summary, \"operative report\"), status = signed)) columns mrn, last_visit",
+    ),
+    (
+        "count patients where note(author = 12, date > 2025-01-01) group by sex",
+        "count patients where note(author = 12, date > 2025-01-01) group by sex",
+    ),
 ];
 
 #[test]
@@ -182,11 +198,11 @@ const ERRORS: &[(&str, &str)] = &[
     ),
     (
         "",
-        "query 1:1: expected a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances, found end of query",
+        "query 1:1: expected a subject: patients, immunizations, diagnoses, procedures, observations, encounters, notes or balances, found end of query",
     ),
     (
         "count people",
-        "query 1:7: expected a subject: patients, immunizations, diagnoses, procedures, observations, encounters or balances, found `people`",
+        "query 1:7: expected a subject: patients, immunizations, diagnoses, procedures, observations, encounters, notes or balances, found `people`",
     ),
     (
         "count patients where",
@@ -284,6 +300,26 @@ const ERRORS: &[(&str, &str)] = &[
         "count patients where diagnosis(immunization(cvx = 1))",
         "query 1:32: `immunization(...)` cannot be nested inside `diagnosis(...)`",
     ),
+    (
+        "count patients where has_note(type = progress)",
+        "query 1:22: `has_note(...)` tests an encounter's notes; write it inside `encounter(...)` or after `count encounters where`, or use `note(...)` for any note of the patient",
+    ),
+    (
+        "count notes where status = completed",
+        "query 1:28: `completed` is not a valid status",
+    ),
+    (
+        "count encounters where has_note(class = inpatient)",
+        "query 1:33: a note has no field `class`",
+    ),
+    (
+        "count patients where note(days_since_discharge > 30)",
+        "query 1:27: a note has no field `days_since_discharge`",
+    ),
+    (
+        "count diagnoses group by author",
+        "query 1:26: cannot group diagnoses by `author`",
+    ),
 ];
 
 #[test]
@@ -375,6 +411,18 @@ fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
         "open_cents",
         "financial_class",
         "service",
+        "notes",
+        "note(",
+        "has_note(",
+        "encounter(",
+        "type",
+        "discharge_summary",
+        "signed",
+        "unsigned",
+        "author",
+        "days_after_encounter",
+        "discharge_date",
+        "days_since_discharge",
         "procedures",
         "medicare",
         "self-pay",
@@ -420,7 +468,9 @@ fn random_token_sequences_never_panic_and_round_trip_when_they_parse() {
                     "count immunizations where ",
                     "balances where ",
                     "list patients where ",
-                ][rng.below(4) as usize],
+                    "count encounters where ",
+                    "count notes where ",
+                ][rng.below(6) as usize],
             );
         }
         for _ in 0..n {
@@ -459,6 +509,9 @@ fn random_filters_round_trip() {
         "encounter(class = emergency and (provider = 3 or facility != 2))",
         "encounter(service in (medicine, \"primary care\"), provider != 4)",
         "procedure(provider in (1, 2), code = 99213)",
+        "note(type = progress, status = unsigned, days_after_encounter > 2)",
+        "encounter(days_since_discharge > 30, not has_note(type = discharge_summary))",
+        "encounter(discharge_date < 2025-01-01 and has_note(author != 3 or status = signed))",
     ];
     fn expr(rng: &mut crate::fixture::Rng, depth: u32) -> String {
         if depth == 0 || rng.chance(0.3) {

@@ -186,6 +186,7 @@ fn a_write_after_the_build_moves_the_last_visit_and_the_order() {
             facility_key: 1,
             payer_key: 77,
             service: String::new(),
+            discharge: None,
         })
         .unwrap();
     let after = engine.list(&query).unwrap();

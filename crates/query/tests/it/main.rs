@@ -13,5 +13,6 @@ mod incremental;
 mod language;
 mod lists;
 mod naive;
+mod notes;
 mod providers;
 mod series;

@@ -1,7 +1,7 @@
 //! Load, query and refresh against both backends.
 
 use interop::batch::{ImportOptions, NoProgress};
-use records::{Immunization, ImmunizationStatus, PatientId};
+use records::{Immunization, ImmunizationStatus, PatientId, Provider};
 use store::Actor;
 use test_support::{TestStore, backend_tests};
 use time::Duration;
@@ -221,3 +221,24 @@ backend_tests!(
     engine_answers_from_the_store_and_follows_writes,
     engine_follows_archival_restore_and_destruction
 );
+
+/// A physician of that name, for the tests that need an attending, performer or signer.
+pub(crate) fn physician(
+    tx: &mut store::Tx<'_>,
+    actor: &Actor,
+    family_name: &str,
+) -> store::Result<i64> {
+    let provider = tx.create(
+        actor,
+        &Provider {
+            npi: None,
+            family_name: family_name.into(),
+            given_name: "William".into(),
+            credentials: Some("MD".into()),
+            taxonomy: None,
+            specialty: None,
+            organization_id: None,
+        },
+    )?;
+    Ok(provider.meta.id)
+}

@@ -3,15 +3,15 @@
 
 use records::{
     Address, Encounter, EncounterClass, EncounterStatus, Patient, PatientId, Payer, PayerId,
-    PayerKind, Provider, ProviderId,
+    PayerKind, ProviderId,
 };
 use store::Actor;
 use test_support::{TestStore, backend_tests};
 use time::macros::datetime;
 
-use crate::derived::seed;
+use crate::derived::{physician, seed};
 
-fn mrn_of(store: &TestStore, text: &str) -> (i64, Patient) {
+pub(crate) fn mrn_of(store: &TestStore, text: &str) -> (i64, Patient) {
     let found = store
         .read(|tx| {
             tx.search_patients(&store::PatientQuery {
@@ -30,18 +30,7 @@ fn a_list_names_its_patients_from_the_chart(store: &TestStore) {
     let actor = Actor::new("test");
     store
         .write(|tx| {
-            let provider = tx.create(
-                &actor,
-                &Provider {
-                    npi: None,
-                    family_name: "Osler".into(),
-                    given_name: "William".into(),
-                    credentials: Some("MD".into()),
-                    taxonomy: None,
-                    specialty: None,
-                    organization_id: None,
-                },
-            )?;
+            let provider = physician(tx, &actor, "Osler")?;
             let payer = tx.create(
                 &actor,
                 &Payer {
@@ -54,10 +43,7 @@ fn a_list_names_its_patients_from_the_chart(store: &TestStore) {
             )?;
             for (admit, attending) in [
                 (datetime!(2025-03-02 09:00 UTC), None),
-                (
-                    datetime!(2025-10-14 09:00 UTC),
-                    Some(ProviderId(provider.meta.id)),
-                ),
+                (datetime!(2025-10-14 09:00 UTC), Some(ProviderId(provider))),
             ] {
                 tx.create(
                     &actor,

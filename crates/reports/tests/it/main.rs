@@ -5,4 +5,5 @@
 mod balances;
 mod derived;
 mod lists;
+mod notes;
 mod providers;

@@ -3,41 +3,22 @@
 
 use records::{
     Encounter, EncounterClass, EncounterStatus, PatientId, Procedure, ProcedureCodeSystem,
-    Provider, ProviderId,
+    ProviderId,
 };
 use store::Actor;
 use test_support::{TestStore, backend_tests};
 use time::macros::datetime;
 
-use crate::derived::{answer, seed};
+use crate::derived::{answer, physician, seed};
+use crate::lists::mrn_of;
 
 fn services_and_rendering_providers_come_from_the_store(store: &TestStore) {
     seed(store);
     let actor = Actor::new("test");
-    let patient = store
-        .read(|tx| {
-            tx.search_patients(&store::PatientQuery {
-                text: Some("X1".into()),
-                ..Default::default()
-            })
-        })
-        .unwrap()[0]
-        .meta
-        .id;
+    let (patient, _) = mrn_of(store, "X1");
     let surgeon = store
         .write(|tx| {
-            let surgeon = tx.create(
-                &actor,
-                &Provider {
-                    npi: None,
-                    family_name: "Halsted".into(),
-                    given_name: "William".into(),
-                    credentials: Some("MD".into()),
-                    taxonomy: None,
-                    specialty: None,
-                    organization_id: None,
-                },
-            )?;
+            let surgeon = physician(tx, &actor, "Halsted")?;
             for (admit, service) in [
                 (datetime!(2025-03-02 09:00 UTC), Some("Surgery")),
                 (datetime!(2025-03-03 09:00 UTC), Some("surgery")),
@@ -51,7 +32,7 @@ fn services_and_rendering_providers_come_from_the_store(store: &TestStore) {
                         status: EncounterStatus::Finished,
                         admit_at: admit,
                         discharge_at: None,
-                        attending_id: Some(ProviderId(surgeon.meta.id)),
+                        attending_id: Some(ProviderId(surgeon)),
                         facility_id: None,
                         payer_id: None,
                         discharge_disposition: None,
@@ -70,11 +51,11 @@ fn services_and_rendering_providers_come_from_the_store(store: &TestStore) {
                     modifiers: Vec::new(),
                     units: 1,
                     performed_at: datetime!(2025-03-02 11:00 UTC),
-                    performer_id: Some(ProviderId(surgeon.meta.id)),
+                    performer_id: Some(ProviderId(surgeon)),
                     description: None,
                 },
             )?;
-            Ok(surgeon.meta.id)
+            Ok(surgeon)
         })
         .unwrap();
     let (engine, _) = reports::load(store).unwrap();

@@ -295,6 +295,29 @@ async fn a_daily_series_is_zero_filled_and_audited_like_any_count() {
     );
 }
 
+/// Runs `text` as the user of `token`, which must be refused (403) and audited as
+/// denied; the error shown and the categories the denial names.
+async fn refused(h: &Harness, token: &str, text: &str) -> (String, Vec<privacy::DataCategory>) {
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(token),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::FORBIDDEN,
+        "{text}: {}",
+        reply.body
+    );
+    let denied = h.audit().pop().unwrap();
+    assert_eq!(denied.event.outcome, privacy::Outcome::Denied);
+    let error = reply.body["error"].as_str().unwrap().to_owned();
+    (error, denied.event.categories.clone())
+}
+
 #[tokio::test]
 async fn grouping_by_payer_reads_insurance_which_billing_may_and_a_physician_may_not() {
     let h = Harness::new();
@@ -327,28 +350,10 @@ async fn grouping_by_payer_reads_insurance_which_billing_may_and_a_physician_may
         ),
         ("count patients where encounter(payer = 3)", "`payer`"),
     ] {
-        let refused = h
-            .call(
-                "POST",
-                "/api/query",
-                Some(&doc),
-                Some(json!({ "text": text })),
-            )
-            .await;
-        assert_eq!(
-            refused.status,
-            StatusCode::FORBIDDEN,
-            "{text}: {}",
-            refused.body
-        );
-        let error = refused.body["error"].as_str().unwrap();
+        let (error, _) = refused(&h, &doc, text).await;
         assert!(
             error.contains(&format!("{word} reads insurance")),
             "{text}: {error}"
-        );
-        assert_eq!(
-            h.audit().pop().unwrap().event.outcome,
-            privacy::Outcome::Denied
         );
     }
 }
@@ -478,4 +483,44 @@ async fn a_patient_list_names_each_patient_links_and_audits_every_one_listed() {
         (denied.event.outcome, denied.event.user.as_str()),
         (privacy::Outcome::Denied, "ph")
     );
+}
+
+#[tokio::test]
+async fn notes_filters_read_notes_which_him_may_and_billing_may_not() {
+    let h = Harness::new();
+    h.add_patient("N1");
+    h.add_user("him", &[Role::HimTechnician]);
+    h.add_user("bill", &[Role::Billing]);
+    let missing = "count encounters where class = inpatient and days_since_discharge > 30 and not has_note(type = discharge_summary) as of 2026-01-01";
+    let him = h.login("him").await;
+    let reply = h
+        .call(
+            "POST",
+            "/api/query",
+            Some(&him),
+            Some(json!({ "text": missing })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let audited = h.audit().pop().unwrap();
+    for category in [
+        privacy::DataCategory::Encounters,
+        privacy::DataCategory::Notes,
+    ] {
+        assert!(audited.event.categories.contains(&category), "{category:?}");
+    }
+    // Billing reads encounters but not notes: each notes form is refused by its words.
+    let bill = h.login("bill").await;
+    for (text, words) in [
+        (missing, "has_note(…)"),
+        ("count patients where note(status = unsigned)", "note(…)"),
+        ("count notes group by type", "note(…)"),
+    ] {
+        let (error, categories) = refused(&h, &bill, text).await;
+        assert!(
+            error.contains(&format!("the {words} filter reads notes")),
+            "{text}: {error}"
+        );
+        assert!(categories.contains(&privacy::DataCategory::Notes));
+    }
 }
