@@ -383,7 +383,11 @@ pub fn read_archived(
     let entry = tx
         .archived_chart(patient_id)?
         .filter(|e| e.status == "archived")
-        .ok_or_else(|| Error::Invalid(format!("patient {patient_id}'s chart is not archived")))?;
+        // No archive is nothing on file (404 over HTTP), not a conflict.
+        .ok_or(Error::Store(store::Error::NotFound {
+            kind: "archived chart",
+            id: patient_id,
+        }))?;
     let path = archive_dir(data_dir).join(&entry.file);
     let bytes = std::fs::read(&path).map_err(|e| file_error(&path, &e))?;
     let digest = hex_sha256(&bytes);

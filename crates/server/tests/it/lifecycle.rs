@@ -96,6 +96,10 @@ async fn archive_restore_and_destroy_over_the_api_with_the_engine_following() {
         .await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
     assert_eq!(read.body["chart"]["patient"]["record"]["mrn"], "M00000052");
+    // A chart that is not archived is nothing on file, not a conflict (the API's GETs
+    // document no 409).
+    let none = h.call("GET", "/api/archive/0", Some(&hana), None).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
 
     // Restored: counted again.
     let restored = h
@@ -116,7 +120,12 @@ async fn archive_restore_and_destroy_over_the_api_with_the_engine_following() {
             None,
         )
         .await;
-    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    // Restored already: no archived chart answers to the path any more.
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "{}", again.body);
+    assert_eq!(
+        again.body["error"],
+        format!("archived chart {archived} does not exist")
+    );
 
     // Destruction: bad input named; the requester cannot approve; a second person can.
     for (body, field) in [
