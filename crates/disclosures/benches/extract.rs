@@ -3,12 +3,13 @@
 //! classes suppressed), then the same with shifted dates. The population is made once in a
 //! temporary SQLite data directory (or read from `CHARTROOM_DEID_BENCH_DATA`, a data
 //! directory kept from an earlier run); each run prints records, classes, suppressed
-//! records and the time. `cargo bench -p disclosures --bench extract` (release);
+//! records and the time; a last run adds the four other tables (procedures, results,
+//! medications, immunizations). `cargo bench -p disclosures --bench extract` (release);
 //! `CHARTROOM_DEID_BENCH_PATIENTS=N` for another size. Goal: 10 s at 100,000.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // A bench fails by panicking.
 
-use disclosures::{ExtractOptions, Format, Method, research_extract};
+use disclosures::{ExtractOptions, Format, Method, Table, research_extract};
 use privacy::{Action, AuditEvent, AuditKey, Channel};
 use std::sync::Arc;
 use std::time::Instant;
@@ -53,12 +54,13 @@ fn main() {
     }
     let audit = tempfile::tempdir().unwrap();
     let trail = AuditTrail::with_key(AuditKey::from_bytes(&[7; 32]).unwrap(), audit.path());
-    for (method, run) in [
-        (Method::SafeHarbor, 1),
-        (Method::SafeHarbor, 2),
-        (Method::SafeHarbor, 3),
-        (Method::ShiftedDates, 1),
-        (Method::ShiftedDates, 2),
+    for (method, run, tables) in [
+        (Method::SafeHarbor, 1, false),
+        (Method::SafeHarbor, 2, false),
+        (Method::SafeHarbor, 3, false),
+        (Method::ShiftedDates, 1, false),
+        (Method::ShiftedDates, 2, false),
+        (Method::SafeHarbor, 4, true),
     ] {
         let who = AuditEvent::new(store.clock().now(), "rae", Action::Export, Channel::Cli);
         let options = ExtractOptions {
@@ -69,6 +71,11 @@ fn main() {
             suppress: true,
             format: Format::Csv,
             seed: 1_000 + run,
+            tables: if tables {
+                Table::ALL.to_vec()
+            } else {
+                Vec::new()
+            },
         };
         let started = Instant::now();
         let extract = trail
@@ -77,10 +84,14 @@ fn main() {
         let elapsed = started.elapsed();
         let r = &extract.report;
         println!(
-            "{} run {run}: {} records, {} bytes, {} classes, smallest {}, {} classes under 5, {} suppressed, {:.2} s",
+            "{} run {run}: {} records, {} bytes{}, {} classes, smallest {}, {} classes under 5, {} suppressed, {:.2} s",
             method.name(),
             r.records,
             extract.data.len(),
+            r.tables
+                .iter()
+                .map(|t| format!(" + {} {} rows", t.file, t.records))
+                .collect::<String>(),
             r.classes,
             r.smallest_class,
             r.n_classes_under_k,

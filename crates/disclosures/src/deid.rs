@@ -10,6 +10,8 @@
 //! and the diagnosis codes. A limited data set keeps dates (birth, death, first and last
 //! visit), the town, state and five-digit ZIP instead, and leaves out diagnoses of 42 CFR
 //! Part 2 programs (a DUA is not a Part 2 consent; they are counted in the report).
+//! The caller may add the chart's other tables (`tables`): procedures, results,
+//! medications and immunizations, one file each keyed by research id, coded columns only.
 //!
 //! Invariants:
 //! - No direct identifier is ever read into a row: names, street lines, phone, e-mail, MRN
@@ -27,7 +29,7 @@ use crate::{Error, Result};
 use privacy::{Action, AuditEvent, DataCategory};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use records::{DataUseAgreement, Patient, PatientId, RecordKind};
+use records::{DataUseAgreement, PatientId, RecordKind};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -36,6 +38,10 @@ use store::{Audited, Stored};
 use time::{Date, Duration};
 
 /// The three-digit ZIP areas of 20,000 people or fewer, as published (see data/README.md).
+mod tables;
+
+pub use tables::{Table, TableReport};
+
 const RESTRICTED_ZIP3_FILE: &str = include_str!("../../../data/deid/restricted-zip3.txt");
 
 /// The three-digit ZIP areas Safe Harbor writes as `000`.
@@ -230,6 +236,8 @@ pub struct ExtractOptions {
     /// The order of the rows, the research ids and the date shifts are drawn from this
     /// (the caller's randomness; never stored).
     pub seed: u64,
+    /// The chart's other tables to add, a file each.
+    pub tables: Vec<Table>,
 }
 
 /// The data file's format.
@@ -322,6 +330,8 @@ pub struct Report {
     pub file: &'static str,
     /// Its SHA-256.
     pub sha256: String,
+    /// The other tables' files, beside the patients'.
+    pub tables: Vec<TableReport>,
 }
 
 /// An extract: the data file's bytes and its report. The rows' patients are kept in
@@ -330,6 +340,8 @@ pub struct Report {
 pub struct Extract {
     /// The data file.
     pub data: Vec<u8>,
+    /// The other tables' files: name and bytes, as the report lists them.
+    pub table_files: Vec<(String, Vec<u8>)>,
     /// The report.
     pub report: Report,
     /// The rows, as written.
@@ -362,6 +374,52 @@ fn text(value: Option<&str>) -> Value {
     }
 }
 
+/// What an extract reads of a patient: none of the direct identifiers (names, street,
+/// phone, e-mail, MRN and other numbers are never loaded, so no row can copy them), and
+/// 100,000 patients read in a fraction of the time whole records take.
+struct Person {
+    id: i64,
+    birth_date: Date,
+    deceased_date: Option<Date>,
+    sex: records::AdministrativeSex,
+    city: Option<String>,
+    state: Option<String>,
+    postal_code: Option<String>,
+    race: Option<String>,
+    ethnicity: Option<String>,
+}
+
+fn persons(tx: &mut store::Tx<'_>) -> Result<Vec<Person>> {
+    let rows = tx.query(
+        "SELECT id, birth_date, deceased_date, sex, city, state, postal_code, race, ethnicity \
+         FROM patients WHERE deleted_at IS NULL ORDER BY id",
+        &[],
+    )?;
+    let owned = |row: &store::Row, i: usize| row.text(i).map(str::to_owned);
+    rows.iter()
+        .map(|row| {
+            let id = row.int(0);
+            let birth_date = row.get(1).as_date().ok_or_else(|| {
+                Error::Refused(format!("patient {id} has no readable birth date"))
+            })?;
+            Ok(Person {
+                id,
+                birth_date,
+                deceased_date: row.get(2).as_date(),
+                sex: row
+                    .text(3)
+                    .and_then(records::AdministrativeSex::parse)
+                    .unwrap_or(records::AdministrativeSex::Unknown),
+                city: owned(row, 4),
+                state: owned(row, 5),
+                postal_code: owned(row, 6),
+                race: owned(row, 7),
+                ethnicity: owned(row, 8),
+            })
+        })
+        .collect()
+}
+
 /// A patient's visits and codes, as the extract reads them.
 #[derive(Default)]
 struct History {
@@ -372,7 +430,7 @@ struct History {
 /// One row per patient; the patients in the shuffled order.
 fn rows(
     method: Method,
-    patients: &[Stored<Patient>],
+    patients: &[Person],
     histories: &HashMap<i64, History>,
     as_of: Date,
     shifts: &HashMap<i64, i64>,
@@ -380,15 +438,14 @@ fn rows(
     let empty = History::default();
     patients
         .iter()
-        .map(|stored| {
-            let p = &stored.record;
-            let history = histories.get(&stored.meta.id).unwrap_or(&empty);
+        .map(|p| {
+            let history = histories.get(&p.id).unwrap_or(&empty);
             let reference = p.deceased_date.unwrap_or(as_of);
             let age = age_on(p.birth_date, reference);
             let first = history.visits.iter().min();
             let last = history.visits.iter().max();
             let diagnoses: Vec<Value> = history.codes.iter().cloned().map(Value::String).collect();
-            let shift = Duration::days(shifts.get(&stored.meta.id).copied().unwrap_or(0));
+            let shift = Duration::days(shifts.get(&p.id).copied().unwrap_or(0));
             // Safe Harbor's dates: the year, or the whole date moved by the patient's shift.
             let when = |d: &Date| match method {
                 Method::ShiftedDates => json!((*d + shift).to_string()),
@@ -405,12 +462,11 @@ fn rows(
                         when(&p.birth_date)
                     },
                     json!(p.sex.code()),
-                    p.address
-                        .postal_code
+                    p.postal_code
                         .as_deref()
                         .and_then(safe_harbor_zip3)
                         .map_or(Value::Null, Value::String),
-                    text(p.address.state.as_deref()),
+                    text(p.state.as_deref()),
                     text(p.race.as_deref()),
                     text(p.ethnicity.as_deref()),
                     p.deceased_date.as_ref().map_or(Value::Null, when),
@@ -425,9 +481,9 @@ fn rows(
                     json!(age_band(age)),
                     json!(p.birth_date.to_string()),
                     json!(p.sex.code()),
-                    text(p.address.city.as_deref()),
-                    text(p.address.state.as_deref()),
-                    text(p.address.postal_code.as_deref()),
+                    text(p.city.as_deref()),
+                    text(p.state.as_deref()),
+                    text(p.postal_code.as_deref()),
                     text(p.race.as_deref()),
                     text(p.ethnicity.as_deref()),
                     p.deceased_date
@@ -438,7 +494,7 @@ fn rows(
                     Value::Array(diagnoses),
                 ],
             };
-            (PatientId(stored.meta.id), row)
+            (PatientId(p.id), row)
         })
         .collect()
 }
@@ -571,18 +627,29 @@ pub fn research_extract(
         (Method::SafeHarbor | Method::ShiftedDates, _) => None,
     };
     let mut tx = audited.records();
-    let patients: Vec<Stored<Patient>> = tx.select("1 = 1", &[], "id", i64::MAX)?;
-    // Only the two columns of each visit and diagnosis the rows use, not whole records
-    // (a million visits and two million diagnoses at 100,000 patients).
+    let patients = persons(&mut tx)?;
+    // Only the columns of each visit and diagnosis the rows use, not whole records (a
+    // million visits and two million diagnoses at 100,000 patients).
     let encounters = tx.query(
-        "SELECT patient_id, admit_at FROM encounters WHERE deleted_at IS NULL",
+        "SELECT patient_id, admit_at, id, service FROM encounters WHERE deleted_at IS NULL",
         &[],
     )?;
     let diagnoses = tx.query(
-        "SELECT patient_id, code FROM diagnoses WHERE deleted_at IS NULL",
+        "SELECT patient_id, code, encounter_id FROM diagnoses WHERE deleted_at IS NULL",
         &[],
     )?;
+    let loaded = tables::load(&mut tx, &options.tables)?;
     drop(tx);
+    // Everything recorded in a Part 2 program's visit is a Part 2 record: a limited data
+    // set leaves those rows of the other tables out, as it leaves out the diagnoses.
+    let mut part2_encounters: BTreeSet<i64> = BTreeSet::new();
+    for e in &encounters {
+        if e.text(3).and_then(crate::sensitive::class_of_service)
+            == Some(records::ReleaseCategory::SubstanceUse)
+        {
+            part2_encounters.insert(e.int(2));
+        }
+    }
     let mut histories: HashMap<i64, History> = HashMap::new();
     for e in &encounters {
         if let Some(at) = e.get(1).as_instant() {
@@ -598,6 +665,9 @@ pub fn research_extract(
         let code = d.text(1).unwrap_or_default();
         let part2 = crate::sensitive::class_of_diagnosis(code)
             == Some(records::ReleaseCategory::SubstanceUse);
+        if part2 && let Some(encounter) = d.get(2).as_int() {
+            part2_encounters.insert(encounter);
+        }
         if method == Method::Limited && part2 {
             withheld_diagnoses += 1;
             continue;
@@ -615,11 +685,16 @@ pub fn research_extract(
     if method == Method::ShiftedDates {
         let mut draw = rand::rngs::StdRng::seed_from_u64(options.seed ^ 0x5348_4946_5444_4154);
         let none = History::default();
+        let mut table_dates: HashMap<i64, BTreeSet<Date>> = HashMap::new();
+        for table in &loaded {
+            table.dates_of(&mut table_dates);
+        }
         for p in &patients {
-            let visits = &histories.get(&p.meta.id).unwrap_or(&none).visits;
+            let visits = &histories.get(&p.id).unwrap_or(&none).visits;
             let mut real: BTreeSet<Date> = visits.iter().copied().collect();
-            real.insert(p.record.birth_date);
-            real.extend(p.record.deceased_date);
+            real.extend(table_dates.remove(&p.id).unwrap_or_default());
+            real.insert(p.birth_date);
+            real.extend(p.deceased_date);
             let mut days = 0;
             for _ in 0..64 {
                 days = draw.random_range(1..=MAX_SHIFT);
@@ -631,7 +706,7 @@ pub fn research_extract(
                     break;
                 }
             }
-            shifts.insert(p.meta.id, days);
+            shifts.insert(p.id, days);
         }
     }
     let mut all = rows(method, &patients, &histories, as_of, &shifts);
@@ -671,9 +746,30 @@ pub fn research_extract(
         .collect();
     let (patients_kept, mut rows_kept): (Vec<PatientId>, Vec<Vec<Value>>) =
         kept.into_iter().unzip();
-    for (n, row) in rows_kept.iter_mut().enumerate() {
-        row[0] = json!(format!("R{:06}", n + 1));
+    let mut research_ids: HashMap<i64, String> = HashMap::new();
+    for (n, (row, patient)) in rows_kept.iter_mut().zip(&patients_kept).enumerate() {
+        let id = format!("R{:06}", n + 1);
+        row[0] = json!(id);
+        research_ids.insert(patient.0, id);
     }
+    let dating = tables::Dating {
+        method,
+        shifts: &shifts,
+    };
+    let (table_reports, table_files): (Vec<TableReport>, Vec<(String, Vec<u8>)>) = loaded
+        .iter()
+        .map(|table| {
+            let (report, data) = tables::write(
+                table,
+                options.format,
+                &research_ids,
+                &part2_encounters,
+                &dating,
+            );
+            let file = (report.file.clone(), data);
+            (report, file)
+        })
+        .unzip();
     let after = classes(&rows_kept, &quasi);
     let columns = method.columns();
     let data = render(options.format, columns, &rows_kept);
@@ -707,6 +803,7 @@ pub fn research_extract(
         generalised,
         file: options.format.file_name(),
         sha256,
+        tables: table_reports,
     };
     let summary = format!(
         "research extract ({}{}): {} records, k={k} over {}, smallest class {}, {} suppressed, {} sha256 {}",
@@ -722,15 +819,21 @@ pub fn research_extract(
         report.suppressed_records,
         report.file,
         report.sha256
-    );
+    ) + &report
+        .tables
+        .iter()
+        .map(|t| format!("; {} {} rows sha256 {}", t.file, t.records, t.sha256))
+        .collect::<String>();
     let mut event = who.clone();
     event.action = Action::Export;
+    let mut categories = vec![
+        DataCategory::Demographics,
+        DataCategory::Encounters,
+        DataCategory::Diagnoses,
+    ];
+    categories.extend(report.tables.iter().map(|t| t.table.category()));
     let mut event = event
-        .categories(&[
-            DataCategory::Demographics,
-            DataCategory::Encounters,
-            DataCategory::Diagnoses,
-        ])
+        .categories(&categories)
         .reason(&summary)
         .changes(None, serde_json::to_string(&report).ok());
     if let Some(dua) = &dua {
@@ -742,6 +845,7 @@ pub fn research_extract(
     audited.append(&event)?;
     Ok(Extract {
         data,
+        table_files,
         report,
         rows: rows_kept,
         patients: patients_kept,

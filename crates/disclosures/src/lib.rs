@@ -34,8 +34,8 @@ mod sensitive;
 mod validate;
 
 pub use deid::{
-    DuaSummary, Extract, ExtractOptions, Format, MAX_SHIFT, Method, Report, SmallClass, add_dua,
-    duas, research_extract, restricted_zip3, safe_harbor_zip3,
+    DuaSummary, Extract, ExtractOptions, Format, MAX_SHIFT, Method, Report, SmallClass, Table,
+    TableReport, add_dua, duas, research_extract, restricted_zip3, safe_harbor_zip3,
 };
 pub use desk::{
     ACCOUNTING_YEARS, Accounting, DAYS_TO_ACT, QueueRow, Released, Review, accounting, add_consent,

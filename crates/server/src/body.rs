@@ -82,7 +82,7 @@ fn whole_numbers_as_integers(bytes: &[u8]) -> Option<Vec<u8>> {
             Value::Number(number) if number.is_f64() => {
                 let float = number.as_f64().unwrap_or(f64::NAN);
                 // 2^63 is the first float outside i64; `as` is exact below it.
-                if float.fract() == 0.0 && float.abs() < 9.223_372_036_854_775_807e18 {
+                if float.fract() == 0.0 && float.abs() < 9_223_372_036_854_775_808.0 {
                     *value = Value::from(float as i64);
                     true
                 } else {

@@ -9,7 +9,7 @@
 use crate::cli::audited::CliAuditor;
 use crate::output;
 use anyhow::{Context, Result};
-use disclosures::{ExtractOptions, Format, Method};
+use disclosures::{ExtractOptions, Format, Method, Table};
 use privacy::Action;
 use records::DataUseAgreement;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,12 @@ use time::Date;
 
 fn format(text: &str) -> Result<Format, String> {
     Format::parse(text).ok_or_else(|| format!("\"{text}\" is not csv or ndjson"))
+}
+
+fn table(text: &str) -> Result<Table, String> {
+    Table::parse(text).ok_or_else(|| {
+        format!("\"{text}\" is not one of procedures, results, medications, immunizations")
+    })
 }
 
 /// `chartroom roi extract`.
@@ -53,6 +59,10 @@ pub struct ExtractArgs {
     /// csv or ndjson.
     #[arg(long, default_value = "csv", value_parser = format)]
     format: Format,
+    /// The chart's other tables to add, comma-separated (procedures, results, medications,
+    /// immunizations): a file each, keyed by research id, coded columns only.
+    #[arg(long, value_delimiter = ',', value_parser = table)]
+    tables: Vec<Table>,
     /// The directory to write (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -96,7 +106,14 @@ fn write_files(out: &Path, extract: &disclosures::Extract) -> Result<(), String>
     let report = serde_json::to_vec_pretty(&extract.report).map_err(|e| e.to_string())?;
     let path = out.join(REPORT_FILE);
     std::fs::write(&path, report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    manifest::record(out, &[extract.report.file, REPORT_FILE]).map_err(|e| e.to_string())?;
+    for (name, bytes) in &extract.table_files {
+        let path = out.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    let mut names = vec![extract.report.file, REPORT_FILE];
+    names.extend(extract.table_files.iter().map(|(name, _)| name.as_str()));
+    manifest::record(out, &names).map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -107,6 +124,11 @@ fn remove_files(out: &Path) {
         REPORT_FILE,
     ] {
         let _ = std::fs::remove_file(out.join(name));
+    }
+    for table in Table::ALL {
+        for format in [Format::Csv, Format::Ndjson] {
+            let _ = std::fs::remove_file(out.join(table.file_name(format)));
+        }
     }
 }
 
@@ -135,6 +157,7 @@ pub fn run_extract(
         suppress: args.suppress,
         format: args.format,
         seed: u64::from_le_bytes(seed),
+        tables: args.tables,
     };
     let out = args.out;
     let existed = out.join(options.format.file_name()).exists();
@@ -190,6 +213,29 @@ pub fn run_extract(
         crate::say!(
             "{} diagnoses of 42 CFR Part 2 programs left out.",
             report.withheld_diagnoses
+        );
+    }
+    for t in &report.tables {
+        crate::say!(
+            "{}: {} rows (sha256 {}){}{}{}.",
+            t.file,
+            t.records,
+            t.sha256,
+            if t.suppressed > 0 {
+                format!("; {} of suppressed patients left out", t.suppressed)
+            } else {
+                String::new()
+            },
+            if t.withheld_part2 > 0 {
+                format!("; {} of 42 CFR Part 2 programs left out", t.withheld_part2)
+            } else {
+                String::new()
+            },
+            if t.free_text_dropped > 0 {
+                format!("; {} free-text results left out", t.free_text_dropped)
+            } else {
+                String::new()
+            },
         );
     }
     crate::say!("Report: {}", out.join(REPORT_FILE).display());

@@ -230,6 +230,65 @@ fn research_extracts_are_written_with_their_report_and_manifest() {
         &["verify-manifest", out.to_str().unwrap()],
     ));
 
+    // The other tables: a file each, in the report and the manifest; a bad name refused.
+    let with_tables = dir.path().join("tables");
+    let report = json(
+        &data,
+        &[
+            "roi",
+            "extract",
+            "--safe-harbor",
+            "--k",
+            "1",
+            "--tables",
+            "procedures,immunizations",
+            "--out",
+            with_tables.to_str().unwrap(),
+        ],
+    );
+    let tables = report["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 2);
+    let manifest = std::fs::read_to_string(with_tables.join("manifest.sha256")).unwrap();
+    for (t, header) in tables.iter().zip([
+        "research_id,code_system,code,modifiers,units,year",
+        "research_id,cvx,status,year",
+    ]) {
+        let file = t["file"].as_str().unwrap();
+        let text = std::fs::read_to_string(with_tables.join(file)).unwrap();
+        assert!(text.starts_with(header), "{file}: {text}");
+        assert_eq!(
+            text.lines().count() as u64,
+            t["records"].as_u64().unwrap() + 1
+        );
+        assert!(
+            t["records"].as_u64().unwrap() > 0,
+            "{file}: the demo has rows"
+        );
+        assert!(manifest.contains(file) && manifest.contains(t["sha256"].as_str().unwrap()));
+    }
+    stdout(&chartroom(
+        &data,
+        &["verify-manifest", with_tables.to_str().unwrap()],
+    ));
+    let bad = chartroom(
+        &data,
+        &[
+            "roi",
+            "extract",
+            "--safe-harbor",
+            "--tables",
+            "notes",
+            "--out",
+            dir.path().join("bad").to_str().unwrap(),
+        ],
+    );
+    assert!(!bad.status.success());
+    let error = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        error.contains("\"notes\" is not one of procedures"),
+        "{error}"
+    );
+
     let without = chartroom(&data, &["roi", "extract", "--limited", "--out", "x"]);
     assert!(String::from_utf8_lossy(&without.stderr).contains("--dua"));
     let dua = json(

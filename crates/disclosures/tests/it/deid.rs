@@ -193,6 +193,7 @@ fn options(method: Method, k: usize, suppress: bool) -> ExtractOptions {
         suppress,
         format: Format::Ndjson,
         seed: 42,
+        tables: Vec::new(),
     }
 }
 
@@ -548,8 +549,327 @@ fn shifted_dates_move_each_patient_by_one_secret_offset(store: &TestStore) {
     assert_eq!(first.report.columns, columns);
 }
 
+/// Adds to each planted patient's (Part 2) visit a procedure and a free-text result naming
+/// them, and a medication outside any visit.
+fn plant_table_rows(store: &TestStore) {
+    store
+        .write(|tx| {
+            let actor = Actor::new("test:clerk");
+            let visits: Vec<Stored<Encounter>> =
+                tx.select("reason = 'Odalys follow-up'", &[], "id", i64::MAX)?;
+            assert_eq!(visits.len(), 2);
+            for visit in visits {
+                let patient_id = visit.record.patient_id;
+                let encounter_id = Some(EncounterId(visit.meta.id));
+                tx.create(
+                    &actor,
+                    &Procedure {
+                        patient_id,
+                        encounter_id,
+                        code_system: ProcedureCodeSystem::Hcpcs,
+                        code: "H0020".into(),
+                        modifiers: vec!["HG".into()],
+                        units: 1,
+                        performed_at: datetime!(2025-09-17 10:00 UTC),
+                        performer_id: None,
+                        description: Some("Methadone administration for Odalys".into()),
+                    },
+                )?;
+                tx.create(
+                    &actor,
+                    &Observation {
+                        patient_id,
+                        encounter_id,
+                        code: "72166-2".into(),
+                        description: Some("Tobacco smoking status".into()),
+                        category: Some("social-history".into()),
+                        value: ObservationValue::Text {
+                            value_text: "Odalys at 77 Sparrowhawk Lane, (802) 555-0199".into(),
+                        },
+                        effective_at: datetime!(2025-09-17 10:05 UTC),
+                    },
+                )?;
+                tx.create(
+                    &actor,
+                    &Medication {
+                        patient_id,
+                        encounter_id: None,
+                        code: "1010600".into(),
+                        description: "buprenorphine 8 MG Sublingual Tablet for Odalys".into(),
+                        status: MedicationStatus::Active,
+                        start_at: datetime!(2025-09-18 08:00 UTC),
+                        end_at: Some(datetime!(2025-12-18 08:00 UTC)),
+                        dosage: Some("one a day, call (802) 555-0199".into()),
+                        prescriber_id: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The rows of a table file (NDJSON) by research id.
+fn table_rows(data: &[u8]) -> Vec<serde_json::Map<String, Value>> {
+    std::str::from_utf8(data)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// The other tables: each row keyed by the research id of its own patient, exactly the
+/// coded rows the chart holds (free-text results counted and left out), no identifier in
+/// any file, dates treated as the patients' own (years; the patient's shift), suppressed
+/// patients' rows gone with them, Part 2 visits' rows out of a limited data set, and the
+/// audit entry naming every file.
+fn other_tables_follow_their_patients_and_carry_no_identifier(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = trail(&dir);
+    let patients = population(store);
+    plant_table_rows(store);
+    let visits = visits_of(store);
+    let who = who(store);
+    let tables = disclosures::Table::ALL.to_vec();
+    let extract = |ask: ExtractOptions| {
+        trail
+            .write(store, |a| Ok(research_extract(a, &who, &ask).unwrap()))
+            .unwrap()
+    };
+    let all = extract(ExtractOptions {
+        tables: tables.clone(),
+        ..options(Method::SafeHarbor, 1, false)
+    });
+    assert_eq!(all.table_files.len(), 4);
+    let patient_of: HashMap<String, i64> = all
+        .rows
+        .iter()
+        .zip(&all.patients)
+        .map(|(row, p)| (field_text(&row[0]), p.0))
+        .collect();
+    let by_id: HashMap<i64, &Patient> = patients.iter().map(|p| (p.meta.id, &p.record)).collect();
+
+    // What the chart holds, per patient, as (code, year).
+    let chart = |sql: &str| -> HashMap<i64, Vec<(String, i32)>> {
+        let rows = store.read(|tx| tx.query(sql, &[])).unwrap();
+        let mut out: HashMap<i64, Vec<(String, i32)>> = HashMap::new();
+        for r in rows {
+            out.entry(r.int(0)).or_default().push((
+                r.text(1).unwrap().to_owned(),
+                r.get(2).as_instant().unwrap().year(),
+            ));
+        }
+        out.values_mut().for_each(|v| v.sort());
+        out
+    };
+    let expected = [
+        (
+            "procedures.ndjson",
+            "code",
+            chart("SELECT patient_id, code, performed_at FROM procedures WHERE deleted_at IS NULL"),
+        ),
+        (
+            "results.ndjson",
+            "code",
+            chart(
+                "SELECT patient_id, code, effective_at FROM observations WHERE deleted_at IS NULL AND value_type <> 'text'",
+            ),
+        ),
+        (
+            "medications.ndjson",
+            "code",
+            chart("SELECT patient_id, code, start_at FROM medications WHERE deleted_at IS NULL"),
+        ),
+        (
+            "immunizations.ndjson",
+            "cvx",
+            chart(
+                "SELECT patient_id, cvx, administered_at FROM immunizations WHERE deleted_at IS NULL",
+            ),
+        ),
+    ];
+    for ((name, data), report) in all.table_files.iter().zip(&all.report.tables) {
+        assert_eq!(name, &report.file);
+        let (_, code, want) = expected.iter().find(|(f, _, _)| f == name).unwrap();
+        assert!(!want.is_empty(), "{name}: the test population has rows");
+        let mut got: HashMap<i64, Vec<(String, i32)>> = HashMap::new();
+        let year = report.columns.iter().find(|c| c.ends_with("year")).unwrap();
+        for row in table_rows(data) {
+            let patient = patient_of[&field_text(&row["research_id"])];
+            got.entry(patient).or_default().push((
+                field_text(&row[*code]),
+                row[year.as_str()].as_i64().unwrap() as i32,
+            ));
+            // No field of any row shows an identifier of its patient or a full date.
+            let p = by_id[&patient];
+            let real = visits.get(&patient).map_or(&[][..], Vec::as_slice);
+            for (column, value) in &row {
+                let text = field_text(value);
+                for (identifier, what) in identifiers(p, real, false) {
+                    assert!(
+                        !shows(&text, &identifier, what),
+                        "{name} {column} = {text:?} shows the {what} {identifier:?}"
+                    );
+                }
+            }
+        }
+        got.values_mut().for_each(|v| v.sort());
+        assert_eq!(&got, want, "{name}: each patient's rows, no more, no fewer");
+        assert_eq!(report.records, want.values().map(Vec::len).sum::<usize>());
+        let text = String::from_utf8(data.clone()).unwrap().to_lowercase();
+        for word in ["odalys", "sparrowhawk", "555-0199", "methadone"] {
+            assert!(!text.contains(word), "{name} shows {word}");
+        }
+    }
+    let results = all
+        .report
+        .tables
+        .iter()
+        .find(|t| t.table == disclosures::Table::Results)
+        .unwrap();
+    assert!(results.free_text_dropped >= 2, "{results:?}");
+
+    // Shifted dates: each row's date moved by its patient's own offset, the one the
+    // patient's row shows on its birth date.
+    let shifted = extract(ExtractOptions {
+        tables: tables.clone(),
+        seed: 11,
+        ..options(Method::ShiftedDates, 1, false)
+    });
+    let columns = Method::ShiftedDates.columns();
+    let birth = columns.iter().position(|c| *c == "birth_date").unwrap();
+    let parse = |t: &str| {
+        time::Date::parse(t, time::macros::format_description!("[year]-[month]-[day]")).unwrap()
+    };
+    let offset_of: HashMap<String, (i64, i64)> = shifted
+        .rows
+        .iter()
+        .zip(&shifted.patients)
+        .filter_map(|(row, p)| {
+            let shown = parse(row[birth].as_str()?);
+            Some((
+                field_text(&row[0]),
+                (p.0, (shown - by_id[&p.0].birth_date).whole_days()),
+            ))
+        })
+        .collect();
+    let procedures =
+        chart("SELECT patient_id, code, performed_at FROM procedures WHERE deleted_at IS NULL");
+    let (_, data) = &shifted.table_files[0];
+    let mut checked = 0;
+    for row in table_rows(data) {
+        let Some((patient, offset)) = offset_of.get(&field_text(&row["research_id"])) else {
+            continue;
+        };
+        let shown = parse(row["date"].as_str().unwrap());
+        let real = shown - time::Duration::days(*offset);
+        assert!(
+            procedures[patient]
+                .iter()
+                .any(|(code, _)| *code == field_text(&row["code"])),
+            "the code is the patient's"
+        );
+        let on_file = store
+            .read(|tx| {
+                tx.query(
+                    "SELECT performed_at FROM procedures WHERE patient_id = ? AND deleted_at IS NULL",
+                    &[store::Value::Int(*patient)],
+                )
+            })
+            .unwrap();
+        assert!(
+            on_file
+                .iter()
+                .any(|r| r.get(0).as_instant().unwrap().date() == real),
+            "a procedure moved by its patient's offset {offset}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 10, "{checked}");
+
+    // Suppressed patients' rows go with them.
+    let five = extract(ExtractOptions {
+        tables: tables.clone(),
+        quasi: vec!["age_band".into(), "sex".into()],
+        ..options(Method::SafeHarbor, 5, true)
+    });
+    assert!(five.report.suppressed_records > 0);
+    let kept: std::collections::BTreeSet<String> =
+        five.rows.iter().map(|r| field_text(&r[0])).collect();
+    for ((name, data), report) in five.table_files.iter().zip(&five.report.tables) {
+        let rows = table_rows(data);
+        assert!(
+            rows.iter()
+                .all(|r| kept.contains(&field_text(&r["research_id"])))
+        );
+        let full = all
+            .report
+            .tables
+            .iter()
+            .find(|t| t.table == report.table)
+            .unwrap();
+        assert_eq!(report.records + report.suppressed, full.records, "{name}");
+    }
+
+    // A limited data set leaves out what was recorded in the Part 2 visits.
+    let dua = trail
+        .write(store, |a| {
+            Ok(add_dua(
+                a,
+                &who,
+                DataUseAgreement {
+                    recipient: "Dr. Vega".into(),
+                    organization: None,
+                    purpose: "readmission study".into(),
+                    signed_on: date!(2026 - 01 - 01),
+                    expires_on: date!(2026 - 12 - 31),
+                    note: None,
+                    recorded_by: "rae".into(),
+                },
+            )
+            .unwrap())
+        })
+        .unwrap();
+    let lds = extract(ExtractOptions {
+        tables: vec![disclosures::Table::Procedures],
+        dua: Some(dua.meta.id),
+        ..options(Method::Limited, 1, false)
+    });
+    let procedures = &lds.report.tables[0];
+    assert_eq!(procedures.withheld_part2, 2, "{procedures:?}");
+    assert!(!String::from_utf8_lossy(&lds.table_files[0].1).contains("H0020"));
+
+    // The audit entry names each file with its checksum and the tables' categories.
+    let entries = store.audit_entries(&AuditFilter::default()).unwrap();
+    let export = entries
+        .iter()
+        .rev()
+        .find(|e| {
+            e.event.action == Action::Export
+                && e.event.reason.as_deref().is_some_and(|r| {
+                    r.contains("research extract (Safe Harbor)")
+                        && r.contains("immunizations.ndjson")
+                })
+        })
+        .expect("the extract's audit entry names the table files");
+    let reason = export.event.reason.as_deref().unwrap();
+    for t in &all.report.tables {
+        assert!(
+            reason.contains(&t.sha256) || reason.contains(&five.report.tables[0].sha256),
+            "{reason}"
+        );
+    }
+    assert!(
+        export
+            .event
+            .categories
+            .contains(&privacy::DataCategory::Medications)
+    );
+}
+
 backend_tests!(
     shifted_dates_move_each_patient_by_one_secret_offset,
     safe_harbor_removes_every_identifier_and_k_is_what_the_file_shows,
     a_limited_data_set_needs_an_agreement_in_force_and_keeps_dates,
+    other_tables_follow_their_patients_and_carry_no_identifier,
 );

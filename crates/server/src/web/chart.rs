@@ -380,6 +380,10 @@ fn banner(
             @if principal.allows(Permission::ManageAmendments) {
                 a.button href={ "/patients/" (patient.meta.id) "/amendments" } { "Amendment requests" } " "
             }
+            @if principal.allows(Permission::ReleaseInformation) {
+                a.button #consents-link href={ "/patients/" (patient.meta.id) "/consents" } { "Consents and restrictions" } " "
+                a.button #accounting-link href={ "/patients/" (patient.meta.id) "/disclosures" } { "Accounting of disclosures" } " "
+            }
         }
         form.inline method="post" action={ "/patients/" (patient.meta.id) "/print" } {
             input type="hidden" name="token" value=(token);

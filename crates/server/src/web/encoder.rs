@@ -78,13 +78,16 @@ pub(crate) struct Again<'a> {
     pub answers: &'a [(String, String)],
 }
 
+/// What a page puts beside each code the encoder gives (a button adding it).
+pub(crate) type AddButton<'a> = dyn Fn(usize, &EncodedCode) -> Markup + 'a;
+
 /// The encoder's answer: codes (with `add` beside each, when given), questions, how it was
 /// reached, age and sex edits, the nearest Index terms when there is no entry.
 pub(crate) fn encoding_view(
     nav: &Nav,
     encoding: &Encoding,
     again: &Again<'_>,
-    add: Option<&dyn Fn(usize, &EncodedCode) -> Markup>,
+    add: Option<&AddButton<'_>>,
 ) -> Markup {
     html! {
         section #encoding aria-live="polite" {

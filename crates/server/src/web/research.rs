@@ -16,7 +16,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use base64::Engine;
-use disclosures::{Extract, ExtractOptions, Format, Method};
+use disclosures::{Extract, ExtractOptions, Format, Method, Table};
 use maud::{Markup, html};
 use privacy::Action;
 
@@ -25,7 +25,21 @@ const LABELS: Labels = &[
     ("k", "k"),
     ("quasi", "Quasi-identifiers"),
     ("format", "Format"),
+    ("tables", "Other tables"),
 ];
+
+/// The tables ticked on the form.
+fn tables_of(posted: &Posted) -> (Vec<Table>, Vec<String>) {
+    let mut tables = Vec::new();
+    let mut unknown = Vec::new();
+    for (_, name) in posted.iter().filter(|(n, _)| n == "tables") {
+        match Table::parse(name) {
+            Some(table) => tables.push(table),
+            None => unknown.push(format!("\"{name}\" is not a table")),
+        }
+    }
+    (tables, unknown)
+}
 
 const TITLE: &str = "De-identified research extract";
 
@@ -36,6 +50,7 @@ fn form(nav: &Nav, posted: &Posted, errors: &[(String, String)]) -> Markup {
         "" => "5",
         typed => typed,
     };
+    let (asked, _) = tables_of(posted);
     html! {
         p { "One row per current patient, de-identified by HIPAA Safe Harbor (45 CFR 164.514(b)(2)): names, addresses, numbers, contacts and free text removed; ages over 89 as 90+; ZIP codes to three digits (000 where 20,000 or fewer live). The extract is refused, or its small classes suppressed, unless every class over the quasi-identifiers holds at least k records." }
         (summary(LABELS, errors))
@@ -59,6 +74,13 @@ fn form(nav: &Nav, posted: &Posted, errors: &[(String, String)]) -> Markup {
                 option value="csv" selected[format != "ndjson"] { "CSV" }
                 option value="ndjson" selected[format == "ndjson"] { "NDJSON" }
             }
+            fieldset #tables {
+                legend { "Other tables, a file each keyed by research id (coded columns only; dates as above)" }
+                @for table in Table::ALL {
+                    label { input type="checkbox" name="tables" value=(table.name()) checked[asked.contains(&table)]; " " (table.name()) }
+                }
+            }
+            (field_error(errors, "tables"))
             button type="submit" { "Make the extract" }
         }
     }
@@ -100,9 +122,14 @@ fn options_of(posted: &Posted, seed: u64) -> Result<ExtractOptions, Vec<(String,
             None
         }),
     };
+    let (tables, unknown) = tables_of(posted);
+    errors.extend(unknown.into_iter().map(|why| ("tables".to_owned(), why)));
     let (Some(method), Some(k), Some(format)) = (method, k, format) else {
         return Err(errors);
     };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     Ok(ExtractOptions {
         method,
         dua: None,
@@ -116,6 +143,7 @@ fn options_of(posted: &Posted, seed: u64) -> Result<ExtractOptions, Vec<(String,
         suppress: !value(posted, "suppress").is_empty(),
         format,
         seed,
+        tables,
     })
 }
 
@@ -125,14 +153,25 @@ fn report(extract: &Extract) -> Markup {
         Format::Csv => "text/csv",
         Format::Ndjson => "application/x-ndjson",
     };
-    let href = format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(&extract.data)
-    );
+    let href = |data: &[u8]| {
+        format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(data)
+        )
+    };
     html! {
         section #report {
             h2 { "The extract" }
-            p { a #download href=(href) download=(r.file) { "Download " (r.file) } " (" (r.records) " records, SHA-256 " code { (r.sha256) } ")" }
+            p { a #download href=(href(&extract.data)) download=(r.file) { "Download " (r.file) } " (" (r.records) " records, SHA-256 " code { (r.sha256) } ")" }
+            @for (t, (name, data)) in r.tables.iter().zip(&extract.table_files) {
+                p {
+                    a.table-download href=(href(data)) download=(name) { "Download " (name) }
+                    " (" (t.records) " rows, SHA-256 " code { (t.sha256) }
+                    @if t.suppressed > 0 { "; " (t.suppressed) " of suppressed patients left out" }
+                    @if t.free_text_dropped > 0 { "; " (t.free_text_dropped) " free-text results left out" }
+                    ")"
+                }
+            }
             dl {
                 dt { "Method" } dd { (r.method.name()) }
                 dt { "As of" } dd { (r.as_of) }

@@ -309,6 +309,38 @@ async fn the_intake_form_takes_in_a_request() {
     );
 }
 
+/// The chart leads the release desk to the patient's consents and accounting; a role that
+/// does not release information is not offered them.
+#[tokio::test]
+async fn the_chart_links_the_consents_and_the_accounting() {
+    let h = Harness::new();
+    let patient = h.add_patient("P720");
+    h.add_user("hana", &[Role::HimTechnician]);
+    h.add_user("bill", &[Role::Billing]);
+    let chart = format!("/patients/{patient}");
+    let hana = sign_in(&h, "hana").await;
+    let shown = h.call("GET", &chart, Some(&hana), None).await;
+    let page = html(&shown);
+    for (id, target) in [
+        ("consents-link", format!("/patients/{patient}/consents")),
+        (
+            "accounting-link",
+            format!("/patients/{patient}/disclosures"),
+        ),
+    ] {
+        assert!(
+            page.contains(&format!("id=\"{id}\" href=\"{target}\"")),
+            "{id} to {target}: {page}"
+        );
+        let followed = h.call("GET", &target, Some(&hana), None).await;
+        assert_eq!(followed.status, StatusCode::OK, "{target}");
+    }
+    let bill = sign_in(&h, "bill").await;
+    let shown = h.call("GET", &chart, Some(&bill), None).await;
+    let page = html(&shown);
+    assert!(!page.contains("consents-link") && !page.contains("accounting-link"));
+}
+
 /// The consent form: a restriction naming no kind of recipient the desk knows comes back
 /// 422 beside its field; a good one is recorded and listed in force.
 #[tokio::test]
@@ -670,14 +702,40 @@ async fn a_researcher_makes_a_deidentified_extract_on_the_web() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html(&bad).contains("error-k"));
+    let not_a_table = h
+        .form(
+            "/research/extracts",
+            Some(&rita),
+            &[("token", &token), ("k", "1"), ("tables", "notes")],
+        )
+        .await;
+    assert_eq!(not_a_table.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&not_a_table).contains("error-tables"));
+    let with_tables = h
+        .form(
+            "/research/extracts",
+            Some(&rita),
+            &[
+                ("token", &token),
+                ("k", "1"),
+                ("tables", "procedures"),
+                ("tables", "immunizations"),
+            ],
+        )
+        .await;
+    assert_eq!(with_tables.status, StatusCode::OK, "{}", with_tables.body);
+    let page = html(&with_tables);
+    for file in ["procedures.csv", "immunizations.csv"] {
+        assert!(page.contains(&format!("download=\"{file}\"")), "{page}");
+    }
     let exports = h
         .audit()
         .into_iter()
         .filter(|e| e.event.action == Action::Export && e.event.user == "rita")
         .count();
     assert_eq!(
-        exports, 1,
-        "the extract made is audited, the refused ones write nothing"
+        exports, 2,
+        "the extracts made are audited, the refused ones write nothing"
     );
     let hana = sign_in(&h, "hana").await;
     let other = h.call("GET", "/research/extracts", Some(&hana), None).await;
