@@ -97,9 +97,11 @@ fi
 if python_or_skip "surveillance oracle"; then
     if command -v Rscript >/dev/null 2>&1; then
         venv="${CARGO_TARGET_DIR:-target}/surveillance-venv"
-        if ! "$venv/bin/python" -c "import pynssp" >/dev/null 2>&1; then
+        # pynssp 0.1.0's alert_nbinom indexes a Series by position (params[-1]), which
+        # pandas 3 refuses: the venv keeps pandas 2.
+        if ! "$venv/bin/python" -c "import pynssp, pandas; assert int(pandas.__version__.split('.')[0]) < 3" >/dev/null 2>&1; then
             python3 -m venv "$venv"
-            "$venv/bin/pip" install -q pynssp requests
+            "$venv/bin/pip" install -q "pynssp==0.1.0" "pandas<3" requests
         fi
         oracle=$(mktemp)
         "$venv/bin/python" tools/surveillance-oracle/oracle.py "$oracle"

@@ -69,7 +69,18 @@ impl AlertStatus {
 }
 
 /// The detection methods an alert can come from.
-pub const ALERT_METHODS: &[&str] = &["c1", "c2", "c3", "ewma", "cusum"];
+pub const ALERT_METHODS: &[&str] = &[
+    "c1",
+    "c2",
+    "c3",
+    "ewma",
+    "cusum",
+    "regression",
+    "switch",
+    "nbinom",
+    "serfling",
+    "farrington",
+];
 
 /// One alert.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

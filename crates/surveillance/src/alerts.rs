@@ -22,9 +22,25 @@ use time::{Date, Duration, OffsetDateTime};
 /// The place that stands for every place together.
 pub const ALL_PLACES: &str = "all";
 
-/// Days read before the first day tested, so every method has its baseline (CUSUM's 28
-/// training days, EWMA's 29-day baseline and guard band).
+/// Days read before the first day tested by the daily methods, so each has its baseline
+/// (CUSUM's 28 training days, EWMA's 29-day baseline and guard band); the weekly methods
+/// read more (`Method::history_days`).
 pub const HISTORY_DAYS: i64 = 42;
+
+/// Runs `method` over the part of `series` it reads: from `history_days` before `from` (or
+/// the series' first day), so a method's answer does not depend on what the others read.
+fn run_from(
+    method: Method,
+    series: &[DayCount],
+    values: &[f64],
+    from: Date,
+) -> (usize, Result<Vec<Option<Point>>, TooShort>) {
+    let start = from - Duration::days(method.history_days());
+    let offset = series.partition_point(|d| d.day < start);
+    let tested_from = series[offset..].partition_point(|d| d.day < from);
+    let first = series.get(offset).map_or(from, |d| d.day);
+    (offset, method.run(&values[offset..], first, tested_from))
+}
 
 /// The methods detection runs unless told otherwise: EARS C2 (EARS's most used, with its
 /// guard band) and EWMA (ESSENCE's choice for small daily counts).
@@ -114,7 +130,13 @@ pub fn detect(
     options: &DetectOptions,
 ) -> store::Result<DetectSummary> {
     let mut summary = DetectSummary::default();
-    let start = options.from - Duration::days(HISTORY_DAYS);
+    let history = options
+        .methods
+        .iter()
+        .map(|m| m.history_days())
+        .max()
+        .unwrap_or(HISTORY_DAYS);
+    let start = options.from - Duration::days(history);
     for syndrome in set.enabled() {
         if !options.syndromes.is_empty() && !options.syndromes.contains(&syndrome.id) {
             continue;
@@ -132,7 +154,8 @@ pub fn detect(
             summary.series += 1;
             let values: Vec<f64> = series.iter().map(|d| d.visits as f64).collect();
             for method in &options.methods {
-                let points = match method.run(&values) {
+                let (offset, points) = run_from(*method, &series, &values, options.from);
+                let points = match points {
                     Ok(points) => points,
                     Err(short) => {
                         summary
@@ -141,7 +164,7 @@ pub fn detect(
                         continue;
                     }
                 };
-                for (day, point) in series.iter().zip(points) {
+                for (day, point) in series[offset..].iter().zip(points) {
                     let Some(point) = point else { continue };
                     if day.day < options.from
                         || point.level == Level::None
@@ -425,15 +448,17 @@ pub fn epi_curve(
     to: Date,
     method: Method,
 ) -> store::Result<EpiCurve> {
-    let start = from - Duration::days(HISTORY_DAYS);
+    let start = from - Duration::days(method.history_days());
     let series = series_of(tx, syndrome, place, start, to)?;
     let values: Vec<f64> = series.iter().map(|d| d.visits as f64).collect();
-    let (points, too_short) = match method.run(&values) {
+    let (offset, points) = run_from(method, &series, &values, from);
+    let (points, too_short) = match points {
         Ok(points) => (points, None),
-        Err(short) => (vec![None; values.len()], Some(short)),
+        Err(short) => (vec![None; values.len() - offset], Some(short)),
     };
     let (days, points): (Vec<DayCount>, Vec<Option<Point>>) = series
         .into_iter()
+        .skip(offset)
         .zip(points)
         .filter(|(d, _)| d.day >= from)
         .unzip();

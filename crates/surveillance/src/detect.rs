@@ -8,6 +8,12 @@
 //! - `ewma`: NSSP-ESSENCE's EWMA as CDC's pynssp (`alert_ewma`) computes it.
 //! - `cusum`: CUSUM for daily counts as R `surveillance::algo.cusum` computes it (standard
 //!   transformation).
+//! - `regression`: adaptive multiple regression and the regression/EWMA switch as pynssp
+//!   (`alert_regression`, `alert_switch`); they need each day's weekday.
+//! - `serfling`, `nbinom`: pynssp's weekly models (`alert_serfling`, `alert_nbinom`), fitted
+//!   to two years or more of MMWR weeks (Sunday to Saturday) summed from the daily counts
+//!   (`weekly`); a week's answer is given on its Saturday, the day it is complete.
+//! - `linear`: the small least squares the regressions share.
 //!
 //! Every method is pure over a slice of counts, so the benchmark and the oracle test call
 //! exactly what the alerts use. Baselines are read through `Moments`: for whole counts (what
@@ -17,13 +23,25 @@
 mod cusum;
 mod ears;
 mod ewma;
+mod farrington;
+mod linear;
+mod nbinom;
+mod regression;
+mod serfling;
+mod weekly;
 
 pub use cusum::{CusumParams, cusum};
 pub use ears::{EarsParams, c1, c2, c3};
 pub use ewma::{EwmaParams, ewma};
+pub use farrington::{FarringtonParams, farrington};
+pub use nbinom::{MIN_ALPHA, nbinom};
+pub use regression::{RegressionParams, regression, switch};
+pub use serfling::{MIN_BASELINE_WEEKS, serfling};
+pub use weekly::{Weeks, weeks};
 
 use serde::Serialize;
 use std::fmt;
+use time::Date;
 
 /// An alert's level, as ESSENCE colours it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -62,17 +80,36 @@ pub enum Method {
     Ewma,
     /// CUSUM (R surveillance, standard transformation).
     Cusum,
+    /// Adaptive multiple regression (NSSP-ESSENCE, pynssp).
+    Regression,
+    /// The regression/EWMA switch (NSSP-ESSENCE, pynssp).
+    Switch,
+    /// Negative binomial regression on MMWR weeks (pynssp).
+    Nbinom,
+    /// The original Serfling model on MMWR weeks (pynssp).
+    Serfling,
+    /// Farrington flexible on MMWR weeks (R surveillance).
+    Farrington,
 }
 
 impl Method {
     /// Every method, in this order.
-    pub const ALL: [Method; 5] = [
+    pub const ALL: [Method; 10] = [
         Method::C1,
         Method::C2,
         Method::C3,
         Method::Ewma,
         Method::Cusum,
+        Method::Regression,
+        Method::Switch,
+        Method::Nbinom,
+        Method::Serfling,
+        Method::Farrington,
     ];
+
+    /// Every method's name, for messages and documents (`c1, c2, ...`).
+    pub const NAMES: &'static str =
+        "c1, c2, c3, ewma, cusum, regression, switch, nbinom, serfling, farrington";
 
     /// The method's name (`c2`, `ewma`).
     pub fn as_str(self) -> &'static str {
@@ -82,6 +119,11 @@ impl Method {
             Method::C3 => "c3",
             Method::Ewma => "ewma",
             Method::Cusum => "cusum",
+            Method::Regression => "regression",
+            Method::Switch => "switch",
+            Method::Nbinom => "nbinom",
+            Method::Serfling => "serfling",
+            Method::Farrington => "farrington",
         }
     }
 
@@ -92,14 +134,70 @@ impl Method {
             .find(|m| m.as_str().eq_ignore_ascii_case(name.trim()))
     }
 
-    /// Runs the method with its published defaults.
-    pub fn run(self, counts: &[f64]) -> Result<Vec<Option<Point>>, TooShort> {
+    /// True for the methods on weekly counts (Serfling, negative binomial, Farrington).
+    pub fn weekly(self) -> bool {
+        matches!(self, Method::Nbinom | Method::Serfling | Method::Farrington)
+    }
+
+    /// Days of history the method wants before the first day tested: the daily methods'
+    /// longest baseline and guard band; the weekly models' five years (Serfling's usual
+    /// baseline; two years is the least they take); Farrington's five years of 52 weeks
+    /// and its window, from the first Sunday.
+    pub fn history_days(self) -> i64 {
+        match self {
+            Method::Nbinom | Method::Serfling => 5 * 364 + 6,
+            Method::Farrington => (52 * 5 + 3 + 1) * 7 + 6,
+            _ => 42,
+        }
+    }
+
+    /// Runs the method with its published defaults over daily counts whose first day is
+    /// `first`. Days before `from` (an index into `counts`) are history: the weekly methods
+    /// fit their model to the complete weeks that end before it; the daily methods' baselines
+    /// slide, so they ignore it.
+    pub fn run(
+        self,
+        counts: &[f64],
+        first: Date,
+        from: usize,
+    ) -> Result<Vec<Option<Point>>, TooShort> {
         match self {
             Method::C1 => c1(counts, &EarsParams::default()),
             Method::C2 => c2(counts, &EarsParams::default()),
             Method::C3 => c3(counts, &EarsParams::c3()),
             Method::Ewma => ewma(counts, &EwmaParams::default()),
             Method::Cusum => cusum(counts, &CusumParams::default()),
+            Method::Regression => regression(counts, first, &RegressionParams::default()),
+            Method::Switch => switch(
+                counts,
+                first,
+                &RegressionParams::default(),
+                &EwmaParams::default(),
+            ),
+            Method::Nbinom | Method::Serfling => {
+                let weeks = weeks(counts, first);
+                let baseline = weeks.complete_before(from);
+                let points = if self == Method::Nbinom {
+                    nbinom(&weeks.counts, baseline)
+                } else {
+                    serfling(&weeks.counts, weeks.first_week, baseline)
+                }
+                .map_err(|short| weeks.too_short(short, from))?;
+                Ok(weeks.on_days(points, counts.len()))
+            }
+            Method::Farrington => {
+                let weeks = weeks(counts, first);
+                let points =
+                    farrington(&weeks.counts, &FarringtonParams::default()).map_err(|short| {
+                        TooShort {
+                            needed: weeks.first_index + short.needed * 7,
+                            days: counts.len(),
+                            unit: "days",
+                            ..short
+                        }
+                    })?;
+                Ok(weeks.on_days(points, counts.len()))
+            }
         }
     }
 }
@@ -128,17 +226,20 @@ pub struct TooShort {
     pub method: Method,
     /// Days the series must have.
     pub needed: usize,
-    /// Days it has.
+    /// Days (or what `unit` says) it has.
     pub days: usize,
+    /// What is counted: `days`, or `days of history` for the weekly methods.
+    pub unit: &'static str,
 }
 
 impl fmt::Display for TooShort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: the series has {} days, and the method needs at least {} to test one",
+            "{}: the series has {} {}, and the method needs at least {} to test one",
             self.method.as_str(),
             self.days,
+            self.unit,
             self.needed
         )
     }
@@ -151,6 +252,7 @@ fn long_enough(method: Method, counts: &[f64], needed: usize) -> Result<(), TooS
             method,
             needed,
             days: counts.len(),
+            unit: "days",
         })
     } else {
         Ok(())

@@ -50,7 +50,7 @@ impl Default for EwmaParams {
 const MIN_BASELINE: usize = 11;
 
 /// pynssp's `np.round(x, 5)`: half to even on the fifth decimal.
-fn round5(x: f64) -> f64 {
+pub(super) fn round5(x: f64) -> f64 {
     (x * 1e5).round_ties_even() / 1e5
 }
 

@@ -94,11 +94,61 @@ fn a_series_too_short_says_so() {
         error.to_string(),
         "c1: the series has 7 days, and the method needs at least 8 to test one"
     );
-    assert_eq!(Method::C2.run(&[1.0; 9]).unwrap_err().needed, 10);
-    assert_eq!(Method::C3.run(&[1.0; 11]).unwrap_err().needed, 12);
-    assert_eq!(Method::Ewma.run(&[1.0; 13]).unwrap_err().needed, 14);
-    assert_eq!(Method::Cusum.run(&[1.0; 28]).unwrap_err().needed, 29);
-    assert!(Method::ALL.iter().all(|m| m.run(&[1.0; 29]).is_ok()));
+    let monday = time::macros::date!(2024 - 01 - 01);
+    let run = |m: Method, days: usize| m.run(&vec![1.0; days], monday, days);
+    assert_eq!(run(Method::C2, 9).unwrap_err().needed, 10);
+    assert_eq!(run(Method::C3, 11).unwrap_err().needed, 12);
+    assert_eq!(run(Method::Ewma, 13).unwrap_err().needed, 14);
+    assert_eq!(run(Method::Cusum, 28).unwrap_err().needed, 29);
+    assert_eq!(run(Method::Regression, 13).unwrap_err().needed, 14);
+    assert_eq!(run(Method::Switch, 13).unwrap_err().needed, 14);
+    let daily = Method::ALL.iter().filter(|m| !m.weekly());
+    assert!(daily.clone().all(|m| run(*m, 29).is_ok()));
+    // The weekly methods count the history before the first day tested: the first complete
+    // week starts on the Sunday after this Monday, and they need 104 weeks of it.
+    let weekly = run(Method::Serfling, 700).unwrap_err();
+    assert_eq!((weekly.needed, weekly.days), (6 + 104 * 7, 700));
+    assert_eq!(
+        weekly.to_string(),
+        "serfling: the series has 700 days of history, and the method needs at least 734 to test one"
+    );
+    assert!(run(Method::Nbinom, 734).is_ok());
+}
+
+#[test]
+fn regression_forecasts_the_weekday_and_trend() {
+    // An exact line with a Saturday bump: the regression forecasts it exactly, so expected
+    // equals observed and sigma is the floor.
+    let monday = time::macros::date!(2024 - 01 - 01);
+    let counts: Vec<f64> = (0..40)
+        .map(|d| 10.0 + 0.5 * d as f64 + if d % 7 == 5 { 6.0 } else { 0.0 })
+        .collect();
+    let points = regression(&counts, monday, &RegressionParams::default()).unwrap();
+    assert!(points[..13].iter().all(Option::is_none));
+    for (day, p) in points.iter().enumerate().skip(13) {
+        let p = p.unwrap();
+        assert!(close(p.expected, counts[day]), "day {day}: {p:?}");
+        assert_eq!(p.level, Level::None);
+    }
+    let mut jump = counts.clone();
+    jump[35] += 30.0;
+    let points = regression(&jump, monday, &RegressionParams::default()).unwrap();
+    assert_eq!(points[35].unwrap().level, Level::Red);
+}
+
+#[test]
+fn weeks_are_complete_sunday_to_saturday() {
+    let wednesday = time::macros::date!(2024 - 01 - 03);
+    let counts: Vec<f64> = (0..24).map(f64::from).collect();
+    let w = weeks(&counts, wednesday);
+    assert_eq!(w.first_index, 4);
+    assert_eq!(w.first_week, time::macros::date!(2024 - 01 - 07));
+    assert_eq!(
+        w.counts,
+        vec![(4..11).sum::<i32>() as f64, (11..18).sum::<i32>() as f64]
+    );
+    assert_eq!(w.complete_before(17), 1);
+    assert_eq!(w.complete_before(18), 2);
 }
 
 #[test]
