@@ -179,5 +179,7 @@ pub(crate) fn task_kind() -> Object {
 
 /// Outbreak detection methods.
 pub(crate) fn detection_methods() -> Array {
-    list_of(one_of(["c1", "c2", "c3", "ewma", "cusum"]))
+    list_of(one_of(
+        surveillance::detect::Method::ALL.map(surveillance::detect::Method::as_str),
+    ))
 }

@@ -70,7 +70,7 @@ pub(crate) fn method(name: Option<&str>) -> Result<Method, WebError> {
         Some(name) => Method::parse(name).ok_or_else(|| {
             WebError::bad(
                 "method",
-                format!("\"{name}\" is not one of c1, c2, c3, ewma, cusum"),
+                format!("\"{name}\" is not one of {}", Method::NAMES),
             )
         }),
     }
@@ -107,7 +107,9 @@ pub struct CurveParams {
     pub from: Option<String>,
     /// Last day; today when absent.
     pub to: Option<String>,
-    /// The method whose expectations are drawn (c1, c2, c3, ewma, cusum; default c2).
+    /// The method whose expectations are drawn (c1, c2, c3, ewma, cusum, regression,
+    /// switch, nbinom, serfling, farrington; default c2). The weekly methods' figures are for
+    /// MMWR weeks, given on each week's Saturday.
     pub method: Option<String>,
 }
 
@@ -352,7 +354,8 @@ pub struct DetectBody {
     /// Last day (today when absent).
     #[schema(schema_with = crate::api_schema::date)]
     pub to: Option<String>,
-    /// Methods (c1, c2, c3, ewma, cusum; default c2 and ewma).
+    /// Methods (c1, c2, c3, ewma, cusum, regression, switch, nbinom, serfling, farrington;
+    /// default c2 and ewma).
     #[serde(default)]
     #[schema(schema_with = crate::api_schema::detection_methods)]
     pub methods: Vec<String>,

@@ -52,7 +52,8 @@ pub enum SurveillanceCmd {
         /// Last day; today when absent.
         #[arg(long)]
         to: Option<String>,
-        /// c1, c2, c3, ewma or cusum.
+        /// c1, c2, c3, ewma, cusum, regression, switch (daily), or nbinom, serfling,
+        /// farrington (MMWR weeks, each week's figures on its Saturday).
         #[arg(long, default_value = "c2")]
         method: String,
     },
@@ -65,7 +66,8 @@ pub enum SurveillanceCmd {
         /// Last day; today when absent.
         #[arg(long)]
         to: Option<String>,
-        /// A method (repeat for several; default c2 and ewma).
+        /// A method (repeat for several; default c2 and ewma): c1, c2, c3, ewma, cusum,
+        /// regression, switch, nbinom, serfling, farrington.
         #[arg(long = "method")]
         methods: Vec<String>,
         /// Only this syndrome (repeat for several).
@@ -256,7 +258,7 @@ fn range(
 
 fn method(name: &str) -> Result<Method> {
     Method::parse(name)
-        .ok_or_else(|| anyhow!("--method: \"{name}\" is not one of c1, c2, c3, ewma, cusum"))
+        .ok_or_else(|| anyhow!("--method: \"{name}\" is not one of {}", Method::NAMES))
 }
 
 fn known_syndrome(set: &SyndromeSet, id: &str) -> Result<()> {

@@ -90,6 +90,41 @@ fn public_health_finds_and_works_the_planted_outbreak() {
     assert!(counts.contains("counts under 11 shown as <11"), "{counts}");
     assert!(counts.contains(&first), "{counts}");
 
+    // The other methods by name: the demo's months are far too short for Farrington's five
+    // years of weeks, which detection says instead of alerting.
+    let more: Value = serde_json::from_str(&ok(
+        &data,
+        &[
+            "--json",
+            "surveillance",
+            "detect",
+            "--as",
+            "ph",
+            "--method",
+            "switch",
+            "--method",
+            "farrington",
+        ],
+    ))
+    .unwrap();
+    assert!(
+        more["too_short"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().contains("farrington: the series has")),
+        "{more}"
+    );
+    let unknown = fails(
+        &data,
+        &["surveillance", "detect", "--as", "ph", "--method", "holt"],
+        "",
+    );
+    assert!(
+        unknown.contains("\"holt\" is not one of c1, c2, c3, ewma, cusum, regression, switch, nbinom, serfling, farrington"),
+        "{unknown}"
+    );
+
     let refused = fails(
         &data,
         &[

@@ -51,11 +51,20 @@ fn epi_curve(found: &Curve, hidden: bool) -> Markup {
     let days = &found.curve.days;
     let points = &found.curve.points;
     let n = days.len().max(1) as f64;
+    // The weekly methods' figures are for a whole MMWR week: drawn per day of it, beside the
+    // daily bars.
+    let per_day = if found.method.weekly() {
+        1.0 / 7.0
+    } else {
+        1.0
+    };
     let max = days
         .iter()
         .zip(points)
         .map(|(d, p)| {
-            let expected = p.map_or(0.0, |p| p.threshold.unwrap_or(p.expected).max(p.expected));
+            let expected = p.map_or(0.0, |p| {
+                p.threshold.unwrap_or(p.expected).max(p.expected) * per_day
+            });
             (d.visits as f64).max(if expected.is_finite() { expected } else { 0.0 })
         })
         .fold(0.0_f64, f64::max);
@@ -71,6 +80,7 @@ fn epi_curve(found: &Curve, hidden: bool) -> Markup {
             .enumerate()
             .filter_map(|(i, p)| {
                 p.and_then(|p| pick(&p))
+                    .map(|v| v * per_day)
                     .filter(|v| v.is_finite())
                     .map(|v| format!("{:.1},{:.1}", x(i), y(v)))
             })
@@ -102,10 +112,15 @@ fn epi_curve(found: &Curve, hidden: bool) -> Markup {
         .collect();
     let every = (days.len() / 12).max(1);
     let title = format!(
-        "{} in {}: daily visits, {} expected and threshold, alerts marked",
+        "{} in {}: daily visits, {} expected and threshold{}, alerts marked",
         found.syndrome,
         found.place,
-        found.method.as_str()
+        found.method.as_str(),
+        if found.method.weekly() {
+            " per day of each MMWR week (weekly figures / 7, on the week's Saturday)"
+        } else {
+            ""
+        }
     );
     html! {
         figure.chart {

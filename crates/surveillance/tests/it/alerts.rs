@@ -34,7 +34,7 @@ fn gi_visit(tx: &mut Tx<'_>, patient: i64, day: Date) {
 
 fn options(from: Date, to: Date) -> DetectOptions {
     DetectOptions {
-        methods: vec![Method::C2, Method::Ewma],
+        methods: vec![Method::C2, Method::Ewma, Method::Regression, Method::Switch],
         from,
         to,
         syndromes: vec!["gi".into()],
@@ -96,6 +96,8 @@ fn a_planted_outbreak_alerts_and_is_worked(store: &TestStore) {
     assert_eq!(first_red("021", "c2"), Some(outbreak));
     assert_eq!(first_red("all", "c2"), Some(outbreak));
     assert_eq!(first_red("021", "ewma"), Some(outbreak));
+    assert_eq!(first_red("021", "regression"), Some(outbreak));
+    assert_eq!(first_red("021", "switch"), Some(outbreak));
     assert!(
         queue.iter().all(|a| a.record.place != "941"),
         "the quiet place never alerts"
@@ -199,7 +201,9 @@ fn a_short_history_is_reported_not_alerted(store: &TestStore) {
         })
         .unwrap();
     counts::step(store, &set).unwrap();
-    // The counts start on Feb 1: ten days of history are not enough for EWMA.
+    // The counts start on Feb 1 (a Sunday): ten days of history are not enough for EWMA;
+    // the weekly models want two years of weeks before the first day tested, Farrington
+    // five years and four weeks in all.
     let summary = store
         .write(|tx| {
             alerts::detect(
@@ -207,7 +211,7 @@ fn a_short_history_is_reported_not_alerted(store: &TestStore) {
                 &actor(),
                 &set,
                 &DetectOptions {
-                    methods: vec![Method::Ewma],
+                    methods: vec![Method::Ewma, Method::Serfling, Method::Farrington],
                     by_place: false,
                     ..options(date!(2026 - 02 - 01), date!(2026 - 02 - 10))
                 },
@@ -217,11 +221,89 @@ fn a_short_history_is_reported_not_alerted(store: &TestStore) {
     assert_eq!(summary.opened, 0);
     assert_eq!(
         summary.too_short,
-        ["gi all: ewma: the series has 10 days, and the method needs at least 14 to test one"]
+        [
+            "gi all: ewma: the series has 10 days, and the method needs at least 14 to test one",
+            "gi all: serfling: the series has 0 days of history, and the method needs at least 728 to test one",
+            "gi all: farrington: the series has 10 days, and the method needs at least 1848 to test one",
+        ]
     );
+}
+
+/// Two years and a quarter of daily visits, then an outbreak week: the weekly models sum
+/// the days by MMWR week, fit the weeks before the first day tested, and alert on the
+/// outbreak week's Saturday.
+fn the_weekly_models_alert_on_the_outbreak_weeks_saturday(store: &TestStore) {
+    let set = SyndromeSet::defaults(codes()).unwrap();
+    let first = date!(2024 - 01 - 03);
+    // The Sunday 117 weeks after the first Sunday (2024-01-07).
+    let outbreak = date!(2024 - 01 - 07) + Duration::weeks(117);
+    let last = outbreak + Duration::days(6);
+    store
+        .write(|tx| {
+            let p = patient(tx, "02139", date!(1980 - 01 - 01));
+            let mut day = first;
+            let mut n = 0;
+            while day <= last {
+                let visits = 1 + n % 3 + if day >= outbreak { 8 } else { 0 };
+                for _ in 0..visits {
+                    gi_visit(tx, p, day);
+                }
+                day += Duration::days(1);
+                n += 1;
+            }
+            Ok(())
+        })
+        .unwrap();
+    counts::step(store, &set).unwrap();
+    let from = outbreak - Duration::weeks(4);
+    let summary = store
+        .write(|tx| {
+            alerts::detect(
+                tx,
+                &actor(),
+                &set,
+                &DetectOptions {
+                    methods: vec![Method::Serfling, Method::Nbinom],
+                    by_place: false,
+                    ..options(from, last)
+                },
+            )
+        })
+        .unwrap();
+    assert!(summary.too_short.is_empty(), "{:?}", summary.too_short);
+    let queue = store
+        .read(|tx| alerts::queue(tx, &QueueFilter::default()))
+        .unwrap();
+    for method in ["serfling", "nbinom"] {
+        let days: Vec<Date> = queue
+            .iter()
+            .filter(|a| a.record.method == method)
+            .map(|a| a.record.day)
+            .collect();
+        assert_eq!(days, [last], "{method}");
+    }
+    let curve = store
+        .read(|tx| alerts::epi_curve(tx, "gi", "all", from, last, Method::Serfling))
+        .unwrap();
+    let tested: Vec<Date> = curve
+        .days
+        .iter()
+        .zip(&curve.points)
+        .filter(|(_, p)| p.is_some())
+        .map(|(d, _)| d.day)
+        .collect();
+    assert_eq!(tested.len(), 5, "{tested:?}");
+    assert!(
+        tested
+            .iter()
+            .all(|d| d.weekday() == time::Weekday::Saturday)
+    );
+    let week = curve.points.last().unwrap().unwrap();
+    assert_eq!(week.observed, (7 * 8 + 2 + 3 + 1 + 2 + 3 + 1 + 2) as f64);
 }
 
 backend_tests!(
     a_planted_outbreak_alerts_and_is_worked,
-    a_short_history_is_reported_not_alerted
+    a_short_history_is_reported_not_alerted,
+    the_weekly_models_alert_on_the_outbreak_weeks_saturday
 );
