@@ -219,6 +219,47 @@ pub struct Point {
     pub level: Level,
 }
 
+impl Point {
+    /// A day compared with a threshold in counts: red above it.
+    pub(crate) fn against(
+        observed: f64,
+        expected: f64,
+        statistic: Option<f64>,
+        threshold: f64,
+    ) -> Self {
+        Self {
+            observed,
+            expected,
+            statistic,
+            threshold: Some(threshold),
+            p_value: None,
+            level: if observed > threshold {
+                Level::Red
+            } else {
+                Level::None
+            },
+        }
+    }
+
+    /// A day tested by a p-value (EWMA, regression): red below 0.01, yellow below 0.05.
+    pub(crate) fn tested(observed: f64, expected: f64, statistic: f64, p_value: f64) -> Self {
+        Self {
+            observed,
+            expected,
+            statistic: Some(statistic),
+            threshold: None,
+            p_value: Some(p_value),
+            level: if p_value < 0.01 {
+                Level::Red
+            } else if p_value < 0.05 {
+                Level::Yellow
+            } else {
+                Level::None
+            },
+        }
+    }
+}
+
 /// A series too short for a method: no day could be tested.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct TooShort {

@@ -75,18 +75,12 @@ fn shewhart(
         .map(|(t, &observed)| {
             let (mean, sigma) = baseline(&moments, t, lag - 1, params)?;
             let threshold = mean + params.threshold * sigma;
-            Some(Point {
+            Some(Point::against(
                 observed,
-                expected: mean,
-                statistic: (sigma > 0.0).then(|| (observed - mean) / sigma),
-                threshold: Some(threshold),
-                p_value: None,
-                level: if observed > threshold {
-                    Level::Red
-                } else {
-                    Level::None
-                },
-            })
+                mean,
+                (sigma > 0.0).then(|| (observed - mean) / sigma),
+                threshold,
+            ))
         })
         .collect())
 }

@@ -20,7 +20,7 @@
 //! size check counts the data frame's cells); here any series long enough to test one day
 //! (14 days) is tested.
 
-use super::{Level, Method, Moments, Point, TooShort, long_enough};
+use super::{Method, Moments, Point, TooShort, long_enough};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// EWMA parameters (pynssp's defaults).
@@ -181,20 +181,7 @@ pub fn ewma(counts: &[f64], params: &EwmaParams) -> Result<Vec<Option<Point>>, T
             z2 = expected + stat2.signum() * per.alert * sigma2;
         }
         let (p_value, statistic) = smaller_p(&per.t_dist, stat1, stat2);
-        out[i] = Some(Point {
-            observed: y,
-            expected,
-            statistic: Some(statistic),
-            threshold: None,
-            p_value: Some(p_value),
-            level: if p_value < 0.01 {
-                Level::Red
-            } else if p_value < 0.05 {
-                Level::Yellow
-            } else {
-                Level::None
-            },
-        });
+        out[i] = Some(Point::tested(y, expected, statistic, p_value));
     }
     Ok(out)
 }

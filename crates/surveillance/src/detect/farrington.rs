@@ -27,7 +27,7 @@
 //! Deliberate difference: R gives no expected count for a week under `limit54`; here the
 //! model's expected count is kept (the threshold is left out as R leaves it).
 
-use super::linear::least_squares;
+use super::linear::{Fit, least_squares};
 use super::{Level, Method, Point, TooShort};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
@@ -69,28 +69,14 @@ const YEAR: usize = 52;
 
 /// A quasi-Poisson fit as R's `glm.fit` leaves it.
 struct Glm {
-    beta: Vec<f64>,
+    /// The coefficients and `(X' W X)^-1` at the last iteration's working weights.
+    fit: Fit,
     mu: Vec<f64>,
     /// The last iteration's working weights.
     weights: Vec<f64>,
-    /// `(X' W X)^-1` at those weights.
-    cov: Vec<f64>,
     /// `summary.glm`'s dispersion: Pearson's chi-square over the residual df.
     dispersion: f64,
     converged: bool,
-}
-
-impl Glm {
-    fn leverage(&self, row: &[f64]) -> f64 {
-        let p = self.beta.len();
-        let mut total = 0.0;
-        for (i, xi) in row.iter().enumerate() {
-            for (j, xj) in row.iter().enumerate() {
-                total += xi * self.cov[i * p + j] * xj;
-            }
-        }
-        total
-    }
 }
 
 /// R's Poisson deviance with prior weights.
@@ -144,10 +130,9 @@ fn glm(rows: &[Vec<f64>], y: &[f64], prior: &[f64]) -> Option<Glm> {
         .map(|((y, m), w)| w * ((y - m) / m).powi(2))
         .sum();
     Some(Glm {
-        beta: fit.beta,
+        fit,
         mu,
         weights,
-        cov: fit.unscaled_cov,
         dispersion: pearson / df,
         converged,
     })
@@ -200,7 +185,7 @@ fn fit_flexible(
         .zip(&model.mu)
         .zip(rows.iter().zip(&model.weights))
         .map(|((&y, &m), (row, &w))| {
-            let hat = w * model.leverage(row);
+            let hat = w * model.fit.leverage(row);
             1.5 * (y.powf(2.0 / 3.0) * m.powf(-1.0 / 6.0) - m.sqrt()) / (phi * (1.0 - hat)).sqrt()
         })
         .collect();
@@ -216,7 +201,7 @@ fn fit_flexible(
         .collect();
     let model = glm(&rows, y, &omega)?;
     let phi = model.dispersion.max(1.0);
-    let df = (y.len() - model.beta.len()) as f64;
+    let df = (y.len() - model.fit.beta.len()) as f64;
     let reported_dispersion = y
         .iter()
         .zip(&model.mu)
@@ -262,12 +247,12 @@ pub fn farrington(
             continue;
         };
         if fitted.trend {
-            let model = &fitted.model;
-            let mu0 = (model.beta[0] + model.beta[1] * now).exp();
-            let se = (fitted.reported_dispersion * model.cov[3]).sqrt();
+            let fit = &fitted.model.fit;
+            let mu0 = fit.predict(&[1.0, now]).exp();
+            let se = (fitted.reported_dispersion * fit.unscaled_cov[3]).sqrt();
             let df = (y.len() - 2) as f64;
             let significant = StudentsT::new(0.0, 1.0, df)
-                .map(|t| 2.0 * t.cdf(-(model.beta[1] / se).abs()) < params.p_trend)
+                .map(|t| 2.0 * t.cdf(-(fit.beta[1] / se).abs()) < params.p_trend)
                 .unwrap_or(false);
             let extrapolates = mu0 > y.iter().copied().fold(f64::MIN, f64::max);
             if !significant || extrapolates {
@@ -284,9 +269,8 @@ pub fn farrington(
             reported_dispersion,
         } = fitted;
         let row = if trend { vec![1.0, now] } else { vec![1.0] };
-        let eta: f64 = row.iter().zip(&model.beta).map(|(a, b)| a * b).sum();
-        let mu0 = eta.exp();
-        let se = mu0 * (model.leverage(&row) * reported_dispersion).sqrt();
+        let mu0 = model.fit.predict(&row).exp();
+        let se = mu0 * (model.fit.leverage(&row) * reported_dispersion).sqrt();
         let tau = phi + se * se / mu0;
         let sd = (4.0 / 9.0 * mu0.powf(1.0 / 3.0) * tau).sqrt();
         let upper = (mu0.powf(2.0 / 3.0) + z * sd).powf(1.5);

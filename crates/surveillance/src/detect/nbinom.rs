@@ -21,7 +21,7 @@
 
 use super::linear::{Fit, least_squares};
 use super::serfling::{enough_baseline, seasonal_row};
-use super::{Level, Method, Point, TooShort};
+use super::{Method, Point, TooShort};
 use statrs::function::beta::beta_reg;
 use statrs::function::gamma::digamma;
 
@@ -146,18 +146,7 @@ pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>
         let eta = fit.predict(&row);
         let upper = (eta + Z975 * fit.leverage(&row).sqrt()).exp();
         let threshold = nbinom_ppf(0.95, size, size / (size + upper));
-        *slot = Some(Point {
-            observed,
-            expected: eta.exp(),
-            statistic: None,
-            threshold: Some(threshold),
-            p_value: None,
-            level: if observed > threshold {
-                Level::Red
-            } else {
-                Level::None
-            },
-        });
+        *slot = Some(Point::against(observed, eta.exp(), None, threshold));
     }
     Ok(out)
 }

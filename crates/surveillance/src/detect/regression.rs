@@ -23,7 +23,7 @@
 
 use super::ewma::{EwmaParams, ewma, round5, student};
 use super::linear::least_squares;
-use super::{Level, Method, Point, TooShort, long_enough};
+use super::{Method, Point, TooShort, long_enough};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use time::{Date, Duration};
 
@@ -124,20 +124,7 @@ fn fits(counts: &[f64], first: Date, params: &RegressionParams) -> Result<Vec<Fi
         let statistic = (observed - expected) / sigma;
         let p_value = 1.0 - per.t_dist.cdf(statistic);
         out[i] = Some((
-            Point {
-                observed,
-                expected,
-                statistic: Some(statistic),
-                threshold: None,
-                p_value: Some(p_value),
-                level: if p_value < 0.01 {
-                    Level::Red
-                } else if p_value < 0.05 {
-                    Level::Yellow
-                } else {
-                    Level::None
-                },
-            },
+            Point::tested(observed, expected, statistic, p_value),
             if r2_adj.is_nan() { 0.0 } else { r2_adj },
         ));
     }

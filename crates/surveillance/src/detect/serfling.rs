@@ -8,7 +8,7 @@
 //! the bound alerts (red). The baseline must be two years (104 weeks) or more.
 
 use super::linear::least_squares;
-use super::{Level, Method, Point, TooShort};
+use super::{Method, Point, TooShort};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use time::{Date, Duration, Month};
 
@@ -73,18 +73,7 @@ pub fn serfling(
         let row = seasonal_row(w + 1);
         let expected = fit.predict(&row);
         let threshold = expected + q * (fit.leverage(&row) * scale + scale).sqrt();
-        *slot = Some(Point {
-            observed,
-            expected,
-            statistic: None,
-            threshold: Some(threshold),
-            p_value: None,
-            level: if observed > threshold {
-                Level::Red
-            } else {
-                Level::None
-            },
-        });
+        *slot = Some(Point::against(observed, expected, None, threshold));
     }
     Ok(out)
 }

@@ -109,6 +109,11 @@ fn near(ours: f64, theirs: f64, what: &str) {
 }
 
 /// Our tested days are exactly the reference's.
+fn same_days(points: &[Option<Point>], days: impl Iterator<Item = usize>, what: &str) {
+    assert_eq!(tested(points), days.collect::<Vec<_>>(), "{what} days");
+}
+
+/// The days a method tested.
 fn tested(points: &[Option<Point>]) -> Vec<usize> {
     points
         .iter()
@@ -121,10 +126,10 @@ fn tested(points: &[Option<Point>]) -> Vec<usize> {
 fn compare_pynssp(name: &str, method: Method, counts: &[f64], rows: &[EwmaRow]) -> usize {
     let points = method.run(counts, FIRST_DAY, 0).unwrap();
     let method = method.as_str();
-    assert_eq!(
-        tested(&points),
-        rows.iter().map(|r| r.day).collect::<Vec<_>>(),
-        "{name} {method} days"
+    same_days(
+        &points,
+        rows.iter().map(|r| r.day),
+        &format!("{name} {method}"),
     );
     for row in rows {
         let p = points[row.day].unwrap();
@@ -156,10 +161,10 @@ fn every_statistic_agrees_with_pynssp_and_r_surveillance() {
                 .unwrap()
                 .run(&case.counts, FIRST_DAY, 0)
                 .unwrap();
-            assert_eq!(
-                tested(&points),
-                rows.iter().map(|r| r.day).collect::<Vec<_>>(),
-                "{name} {method} days"
+            same_days(
+                &points,
+                rows.iter().map(|r| r.day),
+                &format!("{name} {method}"),
             );
             for row in rows {
                 let p = points[row.day].unwrap();
@@ -219,11 +224,7 @@ fn weekly_models_agree_with_pynssp_and_r_surveillance() {
                 }
                 Ok(points) => points,
             };
-            assert_eq!(
-                tested(&points),
-                rows.iter().map(|r| r.day).collect::<Vec<_>>(),
-                "{what} days"
-            );
+            same_days(&points, rows.iter().map(|r| r.day), &what);
             for row in rows {
                 let p = points[row.day].unwrap();
                 let what = format!("{what} day {}", row.day);
@@ -245,11 +246,7 @@ fn weekly_models_agree_with_pynssp_and_r_surveillance() {
             }
             Ok(points) => points,
         };
-        assert_eq!(
-            tested(&points),
-            case.farrington.iter().map(|r| r.day).collect::<Vec<_>>(),
-            "{what} days"
-        );
+        same_days(&points, case.farrington.iter().map(|r| r.day), &what);
         for row in &case.farrington {
             let p = points[row.day].unwrap();
             let what = format!("{what} day {}", row.day);
