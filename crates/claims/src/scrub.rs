@@ -91,6 +91,16 @@ pub const RULES: &[Rule] = &[
         source: "codes::RULES (ICD-10-CM Tabular notes and Official Guidelines)",
     },
     Rule {
+        id: "ncci-ptp",
+        description: "no two lines of one day are an NCCI procedure-to-procedure pair in force, unless its modifier indicator is 1 and an NCCI-associated modifier is on either line",
+        source: "CMS NCCI practitioner PTP edits (quarterly file imported with `chartroom codes import-ncci`); NCCI Policy Manual ch. I",
+    },
+    Rule {
+        id: "mue",
+        description: "no code is billed above its medically unlikely edit (per line for MAI 1, the day's lines together for MAI 2 and 3)",
+        source: "CMS NCCI Practitioner Services MUE table (quarterly file imported with `chartroom codes import-ncci`)",
+    },
+    Rule {
         id: "revenue-code",
         description: "each facility line carries a four-digit UB-04 revenue code",
         source: "837I TR3 (005010X223A2) loop 2400 SV201; NUBC UB-04 revenue codes",
@@ -300,12 +310,51 @@ pub fn claim_edits(
         (&built.diagnoses, lines),
         &mut found,
     );
+    if institutional.is_none() {
+        ncci(scrubber.codes, &built.lines, &mut found);
+    }
     for problem in crate::coordination::balance_problems(&built) {
         found.add("cob-balance", "2320 AMT*D / 2430 SVD02", problem);
     }
     timely_filing(scrubber, &payer, claim, &mut found);
     duplicates(tx, stored, &mut found)?;
     Ok(found.0)
+}
+
+/// The NCCI edits on a practitioner claim's lines, when a site has imported the files;
+/// files that no longer read are a warning on the claim, never a silent pass.
+fn ncci(codes: &CodeSets, lines: &[ServiceLine], found: &mut Found) {
+    let ncci = match codes.ncci() {
+        Ok(Some(ncci)) => ncci,
+        Ok(None) => return,
+        Err(e) => {
+            found.warn(
+                "ncci-ptp",
+                "NCCI files",
+                format!("{e}; PTP and MUE edits not checked"),
+            );
+            return;
+        }
+    };
+    let seen: Vec<codes::ncci::NcciLine<'_>> = lines
+        .iter()
+        .enumerate()
+        .map(|(idx, l)| codes::ncci::NcciLine {
+            line: idx + 1,
+            code: l.code.as_str(),
+            modifiers: &l.modifiers,
+            units: u32::try_from(l.units).unwrap_or(0),
+            date: l.service_date,
+        })
+        .collect();
+    for finding in ncci.check(&seen) {
+        let field = if finding.rule == "mue" {
+            format!("line {} SV104", finding.line)
+        } else {
+            format!("line {} SV101", finding.line)
+        };
+        found.add(finding.rule, field, finding.message);
+    }
 }
 
 fn member_id(claim: &ProfessionalClaim, found: &mut Found) {

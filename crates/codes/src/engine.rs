@@ -177,7 +177,14 @@ pub struct CodeSets {
     pub(crate) index_search: Arc<OnceLock<crate::search::SearchIndex>>,
     /// Main-term lookups per index (same order as [`CodeSets::indexes`]), built on first use.
     main_terms: Arc<OnceLock<Vec<crate::crossref::MainTerms>>>,
+    /// Where the NCCI files imported into the data directory are (`open` only).
+    ncci_dir: Option<PathBuf>,
+    /// The NCCI tables, read from `ncci_dir` on first use (none imported: `None`).
+    ncci: Arc<OnceLock<std::result::Result<Option<crate::ncci::Ncci>, String>>>,
 }
+
+/// The data directory's folder holding imported NCCI files (gzip, the publisher's format).
+pub const NCCI_DIR: &str = "ncci";
 
 /// A release known by its metadata and decoded on first use.
 ///
@@ -469,6 +476,7 @@ impl CodeSets {
     /// `data_dir/codes/`). A damaged imported file is an error naming it.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let mut sets = CodeSets::embedded()?;
+        sets.ncci_dir = Some(data_dir.join(NCCI_DIR));
         let dir = data_dir.join(IMPORT_DIR);
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
@@ -629,6 +637,44 @@ impl CodeSets {
             .map_err(|m| Error::Unsupported(format!("loading the PCS definitions: {m}")))
     }
 
+    /// The NCCI edits imported into the data directory (`import_ncci`), read on first use;
+    /// `None` when none were imported. A file damaged since its import is an error naming
+    /// it and its line.
+    pub fn ncci(&self) -> Result<Option<&crate::ncci::Ncci>> {
+        let loaded = self.ncci.get_or_init(|| {
+            let Some(dir) = &self.ncci_dir else {
+                return Ok(None);
+            };
+            read_ncci_dir(dir).map_err(|e| e.to_string())
+        });
+        loaded
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|m| Error::Unsupported(format!("loading the NCCI edits: {m}")))
+    }
+
+    /// Checks a CMS NCCI file (a practitioner PTP text file or MUE CSV, plain or gzip) and
+    /// keeps it, gzip-compressed, in `data_dir/ncci/` under its own name; a file of the same
+    /// name is replaced (the next quarter's). Read by the next `open`.
+    pub fn import_ncci(path: &Path, data_dir: &Path) -> Result<crate::ncci::NcciFile> {
+        let text = packfile::read_file(path)?;
+        let mut check = crate::ncci::Ncci::default();
+        let file = check.add(path, &text)?.clone();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("ncci")
+            .trim_end_matches(".gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).map_err(|e| Error::io(path, e))?;
+        let bytes = gz.finish().map_err(|e| Error::io(path, e))?;
+        let target = data_dir
+            .join(NCCI_DIR)
+            .join(format!("{}.gz", sanitize(name)));
+        packfile::write_atomic(&target, &bytes)?;
+        Ok(file)
+    }
+
     /// Parses a publisher's release file, stores the processed form in
     /// `data_dir/codes/<system>-<name>.gz` and adds it. Nothing is written or changed unless
     /// the whole file parsed.
@@ -658,6 +704,29 @@ impl CodeSets {
             .find(|r| r.system == info.system && r.name == info.name)
             .unwrap_or(info))
     }
+}
+
+/// Every NCCI file kept in `dir`, in name order; `None` when there are none.
+fn read_ncci_dir(dir: &Path) -> Result<Option<crate::ncci::Ncci>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "gz"))
+        .collect();
+    if files.is_empty() {
+        return Ok(None);
+    }
+    files.sort();
+    let mut ncci = crate::ncci::Ncci::default();
+    for path in files {
+        let text = packfile::read_file(&path)?;
+        ncci.add(&path, &text)?;
+    }
+    Ok(Some(ncci))
 }
 
 /// Release names become file names; keep them to a safe alphabet.

@@ -27,6 +27,7 @@ mod error;
 pub mod index;
 mod index_search;
 mod lay;
+pub mod ncci;
 mod packfile;
 pub mod pcs;
 mod pcs_builder;
@@ -48,7 +49,7 @@ pub use coding_edits::{
 };
 pub use edits::{EditFlag, EditKind, Patient, Sex};
 pub use encoder::{Choice, EncodeRequest, EncodedCode, Encoding, Question, Step, StepKind};
-pub use engine::{CodeSets, IMPORT_DIR, ImportRequest, Loaded, build_release};
+pub use engine::{CodeSets, IMPORT_DIR, ImportRequest, Loaded, NCCI_DIR, build_release};
 pub use error::{Error, Result};
 pub use index_search::IndexHit;
 pub use pcs::PcsRelease;

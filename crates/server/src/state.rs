@@ -151,6 +151,7 @@ impl AppState {
                 "chartroom serve: encrypted {sealed} authenticator secrets stored in plain text by an earlier version"
             );
         }
+        let codes_dir = trail.dir().to_path_buf();
         Ok(Self {
             totp_vault: Arc::new(totp_vault),
             exports,
@@ -165,8 +166,11 @@ impl AppState {
             templates,
             speller: Arc::new(std::sync::OnceLock::new()),
             drafting: Arc::new(crate::transcription_watch::Wakeup::default()),
+            // The data directory's imported releases and NCCI files too, as the CLI reads
+            // them, so the web's scrubber and coders see what `chartroom codes import` and
+            // `import-ncci` loaded.
             codes: Arc::new(
-                codes::CodeSets::embedded()
+                codes::CodeSets::open(&codes_dir)
                     .map_err(|e| store::Error::Database(format!("loading the code sets: {e}")))?,
             ),
         })

@@ -137,6 +137,16 @@ pub enum CodesCmd {
         #[arg(long)]
         effective: Option<String>,
     },
+    /// Import CMS NCCI files for the claim scrubber, in the publisher's formats: the
+    /// practitioner PTP edits (`ccipra-v…-f1.txt` to `-f4.txt`, tab-delimited) and the
+    /// Practitioner Services MUE table (CSV); gzip is fine. Each is checked whole (a bad row
+    /// is named with its line) and kept in the data directory, replacing a file of the same
+    /// name; `serve` reads them when it starts.
+    ImportNcci {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// List the loaded releases and the dates they are in force.
     Releases,
 }
@@ -451,6 +461,34 @@ pub fn run(cmd: CodesCmd, json: bool, storage: &StorageArgs) -> Result<()> {
                 info.codes,
                 info.effective_from
             );
+        }
+        CodesCmd::ImportNcci { files } => {
+            let mut imported = Vec::new();
+            for file in &files {
+                let done = CodeSets::import_ncci(file, data_dir)?;
+                if !json {
+                    crate::say!(
+                        "imported {} ({} {} rows)",
+                        file.display(),
+                        done.rows,
+                        match done.kind {
+                            codes::ncci::NcciKind::Ptp => "PTP",
+                            codes::ncci::NcciKind::Mue => "MUE",
+                        }
+                    );
+                }
+                imported.push(done);
+            }
+            let all = CodeSets::open(data_dir)?;
+            let (pairs, mues) = all.ncci()?.map_or((0, 0), codes::ncci::Ncci::counts);
+            if json {
+                return output::json(&serde_json::json!({
+                    "imported": imported,
+                    "ptp_edits": pairs,
+                    "mue_codes": mues,
+                }));
+            }
+            crate::say!("NCCI edits now on file: {pairs} PTP pairs, {mues} MUE codes");
         }
         CodesCmd::Releases => {
             let rel = sets.releases();

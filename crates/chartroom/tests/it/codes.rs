@@ -143,3 +143,45 @@ fn edits_of_a_stored_encounter() {
     assert!(!both.status.success());
     assert!(String::from_utf8_lossy(&both.stderr).contains("read from the stored encounter"));
 }
+
+/// `chartroom codes import-ncci`: the publisher's PTP text and MUE CSV are checked and kept
+/// in the data directory (counted after); a damaged file is refused naming its line and
+/// leaves what was on file as it was.
+#[test]
+fn ncci_files_are_imported_for_the_scrubber() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../codes/test_data/ncci");
+    let ptp = fixtures.join("ptp-practitioner.txt");
+    let mue = fixtures.join("mue-practitioner.csv");
+    let out = chartroom(
+        &data,
+        &[
+            "--json",
+            "codes",
+            "import-ncci",
+            ptp.to_str().unwrap(),
+            mue.to_str().unwrap(),
+        ],
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["ptp_edits"], 5);
+    assert_eq!(report["mue_codes"], 3);
+    assert_eq!(report["imported"][0]["kind"], "ptp");
+    assert_eq!(report["imported"][1]["rows"], 3);
+
+    let bad = dir.path().join("ccipra-bad.txt");
+    let text = std::fs::read_to_string(&ptp)
+        .unwrap()
+        .replace("20150101", "2015-01-01");
+    std::fs::write(&bad, text).unwrap();
+    let refused = chartroom(&data, &["codes", "import-ncci", bad.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        error.contains("ccipra-bad.txt:9:") && error.contains("effective date"),
+        "{error}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(data.join("ncci")).unwrap().collect();
+    assert_eq!(kept.len(), 2, "nothing of the refused file kept");
+}

@@ -11,6 +11,7 @@ mod golden;
 mod inbox;
 mod institutional;
 mod lifecycle;
+mod ncci;
 mod posting;
 mod professional;
 mod receivables;
