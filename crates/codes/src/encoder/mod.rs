@@ -11,6 +11,7 @@
 //! detail is a question with its choices, never a guess; a statement the Index does not
 //! know gets "no index entry" with the nearest terms, never a panic.
 
+mod external;
 mod notes;
 mod tabular;
 mod walk;
@@ -237,7 +238,8 @@ impl CodeSets {
             });
             return Ok(out);
         }
-        let nodes = notes::apply(self, r, &indexes, &st, req, &sex_word, landed, &mut out)?;
+        let mut nodes = notes::apply(self, r, &indexes, &st, req, &sex_word, landed, &mut out)?;
+        external::add_cause(r, &indexes, &st, req, avail, &mut nodes, &mut out);
         for (node, reason) in nodes {
             let Some(n) = r.node(node) else { continue };
             out.edits.extend(

@@ -175,7 +175,7 @@ impl<'a> Indexes<'a> {
     }
 
     /// Main terms (and lay names) the statement names: `(term, words used, how)`.
-    fn starts(
+    pub(super) fn starts(
         &self,
         st: &Statement,
         avail: u64,

@@ -21,8 +21,14 @@ const OPTIONAL: [&str; 17] = [
 ];
 
 /// Irregular plurals.
-const IRREGULAR: [(&str, &str); 5] = [
+const IRREGULAR: [(&str, &str); 10] = [
     ("feet", "foot"),
+    // Causes are said in the past tense ("fell from a ladder"); the Index names "Fall".
+    ("fell", "fall"),
+    ("fallen", "fall"),
+    ("bitten", "bite"),
+    ("burned", "burn"),
+    ("burnt", "burn"),
     ("teeth", "tooth"),
     ("children", "child"),
     ("women", "woman"),

@@ -290,3 +290,59 @@ fn neoplasm_main_term_goes_to_the_table_by_behaviour() {
     let e = encode("benign neoplasm of liver");
     assert_eq!(codes_of(&e), ["D13.4"], "{e:#?}");
 }
+
+/// The External Cause Index (Guidelines I.C.20): beside an injury, the words the
+/// conditions left name the cause, reported after the injury with the 7th character of its
+/// episode (G, a subsequent encounter for delayed healing, gives D); a phrase many causes
+/// share ("contact with") does not pick an alias main term; no injury, no external cause.
+#[test]
+fn an_injury_s_cause_comes_from_the_external_cause_index() {
+    for (statement, want) in [
+        (
+            "laceration of right hand, initial encounter, bitten by dog",
+            vec!["S61.411A", "W54.0XXA"],
+        ),
+        (
+            "displaced transverse fracture of shaft of left humerus, subsequent encounter with delayed healing, fell from bed",
+            vec!["S42.322G", "W06.XXXD"],
+        ),
+        (
+            "sprain of left ankle, initial encounter, fall on stairs",
+            vec!["S93.402A", "W10.9XXA"],
+        ),
+        (
+            "burn of left forearm, second degree, initial encounter, contact with hot coffee",
+            vec!["T22.212A"],
+        ),
+        ("type 2 diabetes mellitus with fall", vec!["E11.9"]),
+    ] {
+        let e = encode(statement);
+        assert_eq!(codes_of(&e), want, "{statement}: {:#?}", e.steps);
+    }
+    let e = encode(
+        "displaced transverse fracture of shaft of left humerus, subsequent encounter with delayed healing, fell from bed",
+    );
+    let cause = &e.codes[1];
+    assert!(
+        cause.reason.contains("External Cause Index") && cause.reason.contains("S42.322G"),
+        "{}",
+        cause.reason
+    );
+    // Unsaid, the episode is a question for both; answered for the injury, it is the
+    // cause's too.
+    let asked = encode("laceration of right hand, bitten by dog");
+    let ids: Vec<&str> = asked.questions.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(ids, ["S61.411", "W54.0"]);
+    let answered = encode_with(
+        "laceration of right hand, bitten by dog",
+        Patient::default(),
+        &[(asked.questions[0].id.as_str(), "A")],
+    );
+    assert_eq!(codes_of(&answered), ["S61.411A", "W54.0XXA"]);
+    assert!(answered.questions.is_empty());
+    assert!(
+        answered.steps.iter().any(|s| s.source.contains("I.C.20.a")),
+        "{:#?}",
+        answered.steps
+    );
+}
