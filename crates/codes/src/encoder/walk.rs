@@ -418,7 +418,12 @@ fn descend(
             continue;
         };
         let title = t.title.trim().to_lowercase();
-        let connective = CONNECTIVES.contains(&title.as_str());
+        // "History, personal (of)": a subterm of words a statement may leave unsaid is
+        // passed through like a connective when words below it are said.
+        let connective = CONNECTIVES.contains(&title.as_str())
+            || (!title.is_empty()
+                && crate::search::tokenize(&title)
+                    .all(|w| super::words::optional(&super::words::norm(&w))));
         let m = match st.match_title(&t.title, &t.nemod, avail) {
             Some(m) => m,
             None if connective => 0,

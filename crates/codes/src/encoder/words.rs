@@ -20,6 +20,11 @@ const OPTIONAL: [&str; 17] = [
     "region", "personal",
 ];
 
+/// Index phrases a statement says in one word: the Index's own cross-references ("Cancer —
+/// see Neoplasm, malignant", "Carcinoma — see Neoplasm, malignant, by site").
+const SAID_IN_ONE_WORD: [(&str, &[&str]); 1] =
+    [("malignant neoplasm", &["cancer", "carcinoma", "malignancy"])];
+
 /// Irregular plurals.
 const IRREGULAR: [(&str, &str); 10] = [
     ("feet", "foot"),
@@ -137,6 +142,25 @@ impl Statement {
         // Comma-separated variants, and alternatives joined by "or" ("atrial or
         // auricular"): any one names the term.
         for variant in title.split(',').flat_map(|v| v.split(" or ")) {
+            // An Index phrase the statement says in one word ("History, personal, malignant
+            // neoplasm" for "history of breast cancer"), as the Index's own `see` says.
+            let phrase = tokenize(variant)
+                .map(|w| norm(&w))
+                .filter(|w| !optional(w))
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some((_, words)) = SAID_IN_ONE_WORD.iter().find(|(p, _)| *p == phrase)
+                && let Some(i) = words.iter().find_map(|w| self.find(w, avail))
+            {
+                let used = 1u64 << i;
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _): &(u64, String)| used.count_ones() > b.count_ones())
+                {
+                    best = Some((used, phrase.clone()));
+                }
+                continue;
+            }
             let mut used = 0u64;
             let mut ok = true;
             let mut n_required = 0;

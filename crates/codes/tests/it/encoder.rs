@@ -346,3 +346,19 @@ fn an_injury_s_cause_comes_from_the_external_cause_index() {
         answered.steps
     );
 }
+
+/// History statements walk "History" (Guidelines I.C.21.c.4): its "personal (of)" level
+/// is passed through when unsaid, and the Index's "malignant neoplasm" is said "cancer".
+#[test]
+fn history_of_a_condition_is_the_history_code() {
+    for (statement, want) in [
+        ("history of falling", "Z91.81"),
+        ("history of myocardial infarction", "I25.2"),
+        ("personal history of breast cancer", "Z85.3"),
+        ("personal history of nicotine dependence", "Z87.891"),
+        ("family history of diabetes mellitus", "Z83.3"),
+    ] {
+        let e = encode(statement);
+        assert_eq!(codes_of(&e), [want], "{statement}: {:#?}", e.steps);
+    }
+}
