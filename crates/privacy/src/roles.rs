@@ -173,6 +173,11 @@ named_enum! {
         /// stays `SignNotes`, reading `ReadNotes`). Apart from `WriteNotes` because HIM
         /// technicians transcribe without writing clinical notes of their own.
         TranscribeDictations = "transcribe-dictations",
+        /// Work reportable-condition cases: the case queue with each case's patient,
+        /// visit and trigger, its status, and sending its initial case report to public
+        /// health (which enters the disclosure). Patient-level, so apart from
+        /// `WorkSurveillanceAlerts`, which is aggregate.
+        ReportCases = "report-cases",
     }
 }
 
@@ -217,6 +222,7 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
             ManagePatientIndex,
             ManageRecordsLifecycle,
             TranscribeDictations,
+            ReportCases,
             ReadAggregates,
         ],
     ),
@@ -268,7 +274,9 @@ pub const MATRIX: &[(Role, &[Permission])] = &[
     ),
     (
         Role::PublicHealth,
-        &[ReadAggregates, WorkSurveillanceAlerts],
+        // Case reports are patient-level by law (45 CFR 164.512(b)): the case queue shows
+        // the patient, visit and trigger of each case and nothing else of the chart.
+        &[ReadAggregates, WorkSurveillanceAlerts, ReportCases],
     ),
     // Researchers count, as public health does, with small cells withheld (they hold no
     // patient-level read); de-identified extracts will come with the disclosures duty.

@@ -10,6 +10,7 @@
 //!   recorded) belongs to the storage metadata, so a back-dated entry keeps both.
 #![deny(missing_docs)]
 
+mod case_report;
 mod claim;
 mod clinical;
 mod clinical_entry;
@@ -38,6 +39,7 @@ mod surveillance_alert;
 mod validation;
 mod write_off;
 
+pub use case_report::{CaseReport, CaseStatus, TriggerSource};
 pub use claim::{
     AdjustmentAmount, Claim, ClaimAdjudication, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus,
     EditOverride, LineAdjudication,

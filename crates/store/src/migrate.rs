@@ -255,6 +255,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0040_claim_adjudication.sql"),
         postgres: include_str!("../migrations/postgres/0040_claim_adjudication.sql"),
     },
+    Migration {
+        version: 41,
+        name: "case_reports",
+        sqlite: include_str!("../migrations/sqlite/0041_case_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0041_case_reports.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

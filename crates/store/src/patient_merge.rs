@@ -28,10 +28,10 @@ use crate::tx::{Actor, Tx};
 use crate::value::{Row, Value};
 use privacy::{Action, AuditEvent, DataCategory};
 use records::{
-    Allergy, Charge, Claim, ClinicalNote, Consent, Coverage, Deficiency, Diagnosis, Dictation,
-    DictationText, Disclosure, Encounter, EncounterParticipant, FollowUpTask, Immunization,
-    Medication, Observation, Patient, PatientGroup, PatientId, PhysicianQuery, Posting, Problem,
-    Procedure, RecordKind, RoiRequest, ScannedDocument, WriteOffRequest,
+    Allergy, CaseReport, Charge, Claim, ClinicalNote, Consent, Coverage, Deficiency, Diagnosis,
+    Dictation, DictationText, Disclosure, Encounter, EncounterParticipant, FollowUpTask,
+    Immunization, Medication, Observation, Patient, PatientGroup, PatientId, PhysicianQuery,
+    Posting, Problem, Procedure, RecordKind, RoiRequest, ScannedDocument, WriteOffRequest,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -69,6 +69,7 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
         of::<Dictation>(),
         of::<DictationText>(),
         of::<ScannedDocument>(),
+        of::<CaseReport>(),
     ]
 }
 

@@ -5,13 +5,13 @@
 use crate::filter::fold_name;
 use crate::table::{ColType, Column, Table};
 use crate::value::Value;
-use records::ScannedDocument;
 use records::{
     Allergy, Charge, Claim, ClinicalNote, Coverage, Deficiency, Diagnosis, Encounter,
     EncounterParticipant, FollowUpTask, Immunization, Medication, Observation, Organization,
     Patient, PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
     RemittanceAdvice, SurveillanceAlert, WriteOffRequest,
 };
+use records::{CaseReport, ScannedDocument};
 use records::{Consent, DataUseAgreement, Dictation, DictationText, Disclosure, RoiRequest};
 
 macro_rules! tables {
@@ -151,6 +151,12 @@ tables! {
         syndrome: Text, place: Text, day: Date, method: Text, observed: Int, expected: Real,
         statistic: Real, threshold: Real, p_value: Real, level: Text, status: Text, note: Text,
         worked_by: Text, worked_at: Timestamp,
+    ];
+    CaseReport => "case_reports" [
+        patient_id: Int, encounter_id: Int, condition: Text, condition_name: Text,
+        trigger_code: Text, trigger_system: Text, trigger_source: Text, trigger_record_id: Int,
+        found_at: Timestamp, withdrawn_at: Timestamp, status: Text, note: Text, worked_by: Text,
+        worked_at: Timestamp,
     ];
     PatientGroup => "patient_groups" [
         name: Text, identifier_system: Text, identifier_value: Text, members: Json,

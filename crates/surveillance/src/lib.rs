@@ -11,15 +11,19 @@
 //!   (schema 24), kept in step with the encounters written by `counts::step`.
 //! - `detect`: EARS C1/C2/C3, EWMA (as pynssp) and CUSUM (as R surveillance) on a daily
 //!   series, each day's observed, expected, statistic, threshold, p-value and level.
+//! - `cases`: reportable-condition triggers as data, case finding kept in step with the
+//!   diagnoses and results written (schema 41), the case queue and reports sent (the one
+//!   patient-level part, audited).
 //! - `alerts`: detection over the counts kept as `records::SurveillanceAlert` (one per
 //!   syndrome, place, day and method), the public-health work queue, epi curves, places by
 //!   alert level, small-cell suppression.
 //!
 //! Invariants:
-//! - Surveillance is aggregate: nothing here returns a patient.
+//! - Syndromic surveillance is aggregate: nothing outside `cases` returns a patient.
 //! - A syndromes file is used whole or not at all.
 
 pub mod alerts;
+pub mod cases;
 pub mod counts;
 pub mod detect;
 mod pattern;

@@ -20,6 +20,15 @@ pub const ALL_VISITS: &str = "all";
 /// At most this many syndromes, so a visit's syndromes fit one `u64` bit set.
 pub const MAX_SYNDROMES: usize = 63;
 
+/// A short digest of a definitions text, for marks kept beside derived data.
+pub(crate) fn fingerprint_of(text: &str) -> String {
+    // FNV-1a: stable across builds and platforms, unlike the standard hasher.
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
 /// One syndrome in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Syndrome {
@@ -85,7 +94,7 @@ struct SyndromesFile {
     syndromes: BTreeMap<String, Spanned<SyndromeSpec>>,
 }
 
-type SpannedList = Spanned<Vec<Spanned<String>>>;
+pub(crate) type SpannedList = Spanned<Vec<Spanned<String>>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,18 +106,70 @@ struct SyndromeSpec {
     enabled: Option<Spanned<bool>>,
 }
 
-struct Reader<'t> {
+/// Checks a facility file's code lists against the ICD-10-CM releases, collecting every
+/// problem with its span; shared by the syndromes and the reportable-condition triggers.
+pub(crate) struct Reader<'t> {
     releases: Vec<&'t CmRelease>,
-    problems: facility_file::Problems<'t>,
+    pub(crate) problems: facility_file::Problems<'t>,
 }
 
-impl Reader<'_> {
-    fn problem(&mut self, span: Range<usize>, field: String, message: impl Into<String>) {
+impl<'t> Reader<'t> {
+    /// A reader over the ICD-10-CM releases `codes` holds.
+    pub(crate) fn new(codes: &'t CodeSets, problems: facility_file::Problems<'t>) -> Self {
+        let releases: Vec<&CmRelease> = codes
+            .releases()
+            .into_iter()
+            .filter(|info| info.system == System::Icd10Cm)
+            .filter_map(|info| codes.icd10cm(info.effective_from).ok())
+            .collect();
+        Self { releases, problems }
+    }
+
+    pub(crate) fn problem(
+        &mut self,
+        span: Range<usize>,
+        field: String,
+        message: impl Into<String>,
+    ) {
         self.problems.add(span, field, message);
     }
 
+    /// A definition's name: the file's (1 to `max` characters), else the one it changes;
+    /// a new definition without one is a problem at `new.0` (`new.1` says what it is).
+    pub(crate) fn name(
+        &mut self,
+        given: Option<&Spanned<String>>,
+        existing: Option<String>,
+        max: usize,
+        field: &str,
+        new: (Range<usize>, &str),
+    ) -> Option<String> {
+        match given {
+            Some(v) if !v.get_ref().trim().is_empty() && v.get_ref().len() <= max => {
+                Some(v.get_ref().trim().to_owned())
+            }
+            Some(v) => {
+                self.problem(
+                    v.span(),
+                    field.to_owned(),
+                    format!("a name is 1 to {max} characters"),
+                );
+                None
+            }
+            None if existing.is_none() => {
+                self.problem(
+                    new.0,
+                    field.to_owned(),
+                    format!("{}, so it needs a name", new.1),
+                );
+                None
+            }
+            None => existing,
+        }
+    }
+
     /// The patterns of a list, each read and found in at least one ICD-10-CM release.
-    fn patterns(&mut self, list: &SpannedList, field: &str) -> Vec<CodePattern> {
+    pub(crate) fn patterns(&mut self, list: &SpannedList, field: &str) -> Vec<CodePattern> {
         let mut patterns = Vec::new();
         if list.get_ref().is_empty() {
             self.problem(list.span(), field.to_owned(), "the list is empty");
@@ -196,11 +257,7 @@ impl SyndromeSet {
             }
             text.push('\n');
         }
-        // FNV-1a: stable across builds and platforms, unlike the standard hasher.
-        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-        format!("{hash:016x}")
+        fingerprint_of(&text)
     }
 
     fn read(
@@ -209,14 +266,8 @@ impl SyndromeSet {
         base: Option<&SyndromeSet>,
         codes: &CodeSets,
     ) -> Result<Self, SyndromesError> {
-        let releases: Vec<&CmRelease> = codes
-            .releases()
-            .into_iter()
-            .filter(|info| info.system == System::Icd10Cm)
-            .filter_map(|info| codes.icd10cm(info.effective_from).ok())
-            .collect();
         let (parsed, problems) = facility_file::Problems::parse::<SyndromesFile>(text, file)?;
-        let mut reader = Reader { releases, problems };
+        let mut reader = Reader::new(codes, problems);
         let mut syndromes: BTreeMap<String, Syndrome> = base
             .map(|b| {
                 b.syndromes
@@ -273,16 +324,13 @@ fn merge(
     let spec = spec.get_ref();
     let field = |name: &str| format!("{prefix}.{name}");
     let n_before = reader.problems.count();
-    let name = match &spec.name {
-        Some(v) if !v.get_ref().trim().is_empty() && v.get_ref().len() <= 80 => {
-            Some(v.get_ref().trim().to_owned())
-        }
-        Some(v) => {
-            reader.problem(v.span(), field("name"), "a name is 1 to 80 characters");
-            None
-        }
-        None => existing.as_ref().map(|s| s.name.clone()),
-    };
+    let name = reader.name(
+        spec.name.as_ref(),
+        existing.as_ref().map(|s| s.name.clone()),
+        80,
+        &field("name"),
+        (span.clone(), &format!("{id} is not a default syndrome")),
+    );
     let codes = match &spec.codes {
         Some(list) => reader.patterns(list, &field("codes")),
         None => existing
@@ -341,13 +389,6 @@ fn merge(
         .map(|v| *v.get_ref())
         .or(existing.as_ref().map(|s| s.enabled))
         .unwrap_or(true);
-    if existing.is_none() && spec.name.is_none() {
-        reader.problem(
-            span.clone(),
-            field("name"),
-            format!("{id} is not a default syndrome, so it needs a name"),
-        );
-    }
     if codes.is_empty()
         && together.is_empty()
         && keywords.is_empty()

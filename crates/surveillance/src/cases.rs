@@ -1,0 +1,22 @@
+//! Reportable conditions: trigger codes as data, case finding kept in step with the
+//! diagnoses and results written, and the case queue the public-health and HIM desks work,
+//! down to the report sent and its line in the accounting of disclosures. Unlike the rest
+//! of surveillance, cases are patient-level: every look is audited by the caller and every
+//! change here carries its audit entry.
+//!
+//! - `triggers`: the conditions and their ICD-10-CM, LOINC and SNOMED CT triggers (defaults
+//!   in `default_triggers.toml`, a facility file over them, every problem with its line).
+//! - `finding`: `step` opens, withdraws and restores cases from what was written since the
+//!   last step (schema 41), one case per patient, condition and encounter.
+//! - `queue`: the queue, status changes with their audit entries, and `record_report`.
+//!
+//! The report documents themselves (the eICR Bundle, the ORU^R01) are built by the `fhir`
+//! and `hl7` crates; this module records that one went.
+
+mod finding;
+mod queue;
+mod triggers;
+
+pub use finding::{CASE_FINDING, FindCounts, step, step_in};
+pub use queue::{CASE_CATEGORIES, CaseError, SentReport, mark, queue, record_report};
+pub use triggers::{Condition, DEFAULT_TRIGGERS, Match, TriggerSet, TriggersError};
