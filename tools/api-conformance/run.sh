@@ -14,6 +14,7 @@
 # every permission and runs schemathesis with it. The venv lives in target/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tools/lib/serve.sh
 bin="$(realpath "$1")"
 examples="${2:-25}"
 checks=not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance
@@ -41,24 +42,8 @@ printf '%s\n' "$password" | "$bin" --data-dir "$data" user add tester --admin \
 "$bin" --data-dir "$data" --durability normal serve --listen 127.0.0.1:0 --mfa-roles none \
     >"$work/serve.log" 2>&1 &
 server_pid=$!
-base=""
-for _ in $(seq 1 100); do
-    base=$(grep -oE 'Serving Chartroom on http://[^/ ]+' "$work/serve.log" | grep -oE 'http://.*' | head -n1 || true)
-    [ -n "$base" ] && curl -fsS "$base/api/health" >/dev/null 2>&1 && break
-    sleep 0.2
-done
-if [ -z "$base" ]; then
-    echo "chartroom serve did not start:" >&2
-    cat "$work/serve.log" >&2
-    exit 1
-fi
-jar="$work/cookies"
-permissions=$(curl -fsS -c "$jar" -H 'content-type: application/json' \
-    -d "{\"username\":\"tester\",\"password\":\"$password\"}" "$base/api/login" |
-    python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["permissions"]))')
-token=$(curl -fsS -b "$jar" -H "origin: $base" -H 'content-type: application/json' \
-    -d "{\"name\":\"schemathesis\",\"permissions\":$permissions,\"days\":1}" "$base/api/tokens" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+wait_for_serve "$work/serve.log"
+token=$(mint_token tester "$password" schemathesis "$work/cookies")
 # The first look-up of a code-set release loads it (seconds in a debug build); do it
 # before the clock of any request runs.
 curl -fsS -H "Authorization: Bearer $token" -H 'content-type: application/json' \

@@ -4,7 +4,7 @@
 
 use crate::error::WebError;
 use crate::guard::Surface;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
@@ -72,14 +72,7 @@ pub(crate) fn sign_in_message(code: &str) -> Option<&'static str> {
 
 /// An OperationOutcome for a refused or failed FHIR interaction.
 pub(crate) fn operation_outcome(error: &WebError) -> Response {
-    let (status, code) = match error {
-        WebError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "login"),
-        WebError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-        WebError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
-        WebError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-        WebError::BadRequest { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-        WebError::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "exception"),
-    };
+    let (status, code) = error.status_and_issue_type();
     let mut issue = json!({
         "severity": "error",
         "code": code,
@@ -94,5 +87,5 @@ pub(crate) fn operation_outcome(error: &WebError) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/fhir+json; charset=utf-8"),
     );
-    response
+    crate::error::with_retry_after(response)
 }

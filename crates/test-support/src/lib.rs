@@ -34,6 +34,16 @@ impl std::ops::Deref for TestStore {
     }
 }
 
+impl TestStore {
+    /// The PostgreSQL server's administration URL and this store's database on it, for
+    /// tests that change the database from outside (`None` on SQLite).
+    pub fn postgres_database(&self) -> Option<(&str, &str)> {
+        self.cleanup
+            .as_ref()
+            .map(|(admin_url, name)| (admin_url.as_str(), name.as_str()))
+    }
+}
+
 impl Drop for TestStore {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.cleanup.take()

@@ -36,7 +36,7 @@ mod headers;
 mod interactions;
 mod kinds;
 mod match_op;
-mod outcome;
+pub(crate) mod outcome;
 mod resource;
 pub(crate) mod roi_bundle;
 mod run;

@@ -165,14 +165,7 @@ fn printable(id: &str) -> String {
 
 impl From<WebError> for FhirError {
     fn from(error: WebError) -> Self {
-        let (status, code) = match &error {
-            WebError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "login"),
-            WebError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            WebError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
-            WebError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            WebError::BadRequest { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-            WebError::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "exception"),
-        };
+        let (status, code) = error.status_and_issue_type();
         let mut issue = OutcomeIssue::error(code, error.to_string());
         if let WebError::BadRequest { field, .. } = &error {
             issue = issue.at(field.clone());
@@ -209,6 +202,7 @@ impl From<store::Error> for FhirError {
                 StatusCode::CONFLICT,
                 OutcomeIssue::error("conflict", message),
             ),
+            unavailable @ store::Error::Unavailable { .. } => WebError::from(unavailable).into(),
             other => Self::internal(other),
         }
     }
@@ -216,6 +210,9 @@ impl From<store::Error> for FhirError {
 
 impl IntoResponse for FhirError {
     fn into_response(self) -> Response {
-        fhir_response(self.status, outcome_json(&self.issues).to_string())
+        crate::error::with_retry_after(fhir_response(
+            self.status,
+            outcome_json(&self.issues).to_string(),
+        ))
     }
 }

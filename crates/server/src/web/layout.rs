@@ -3,7 +3,6 @@
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::state::AppState;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 use privacy::Permission;
@@ -112,19 +111,23 @@ pub(crate) fn token_field(nav: &Nav) -> Markup {
 
 /// The HTML page for a refused or failed page request.
 pub(crate) fn refusal_page(error: &WebError) -> Response {
-    let (status, title) = match error {
-        WebError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "Sign in first"),
-        WebError::Forbidden(_) => (StatusCode::FORBIDDEN, "Not allowed"),
-        WebError::NotFound(_) => (StatusCode::NOT_FOUND, "Not found"),
-        WebError::Conflict(_) => (StatusCode::CONFLICT, "Changed meanwhile"),
-        WebError::BadRequest { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "Cannot do that"),
-        WebError::Internal { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "Something failed"),
+    let (status, _) = error.status_and_issue_type();
+    let title = match error {
+        WebError::Unauthorized(_) => "Sign in first",
+        WebError::Forbidden(_) => "Not allowed",
+        WebError::NotFound(_) => "Not found",
+        WebError::Conflict(_) => "Changed meanwhile",
+        WebError::BadRequest { .. } => "Cannot do that",
+        WebError::Unavailable(_) => "Not stored: try again later",
+        WebError::Internal { .. } => "Something failed",
     };
     let body = html! {
         p.error role="alert" { (error.to_string()) }
         p { a href="/" { "Back to the start page" } }
     };
-    (status, Html(page(title, None, body).into_string())).into_response()
+    crate::error::with_retry_after(
+        (status, Html(page(title, None, body).into_string())).into_response(),
+    )
 }
 
 /// The page for a URL no route serves.

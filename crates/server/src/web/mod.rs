@@ -39,7 +39,7 @@ mod encounter_form;
 mod encounters;
 mod fields;
 mod forms;
-mod layout;
+pub(crate) mod layout;
 mod ledger;
 pub(crate) mod lifecycle;
 pub(crate) mod mpi;

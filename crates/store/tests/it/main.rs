@@ -23,4 +23,5 @@ mod release_of_information;
 mod search;
 mod security;
 mod signing;
+mod unavailable;
 mod x12_control;
