@@ -90,7 +90,7 @@ pub struct Dictation {
     pub status: DictationStatus,
     /// SHA-256 of the audio file (hex), its name in the content-addressed audio store.
     pub audio_sha256: String,
-    /// `wav` or `flac`.
+    /// `wav`, `flac`, `mp3` or `ogg` (Vorbis).
     pub audio_format: String,
     /// Length of the recording, milliseconds.
     pub duration_ms: i64,
@@ -139,8 +139,8 @@ impl Validate for Dictation {
         {
             v.error("audio_sha256", "must be 64 lower-case hex digits");
         }
-        if !matches!(self.audio_format.as_str(), "wav" | "flac") {
-            v.error("audio_format", "must be wav or flac");
+        if !matches!(self.audio_format.as_str(), "wav" | "flac" | "mp3" | "ogg") {
+            v.error("audio_format", "must be wav, flac, mp3 or ogg");
         }
         if self.duration_ms <= 0 {
             v.error("duration_ms", "must be more than 0");

@@ -406,7 +406,7 @@ fn queue_json(templates: &Templates, item: &QueueItem) -> Value {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DictationUploadBody {
-    /// The recording: a WAV or FLAC file, base64 (at most 256 MiB once decoded, 3 hours).
+    /// The recording: a WAV, FLAC, MP3 or Ogg Vorbis file, base64 (at most 256 MiB once decoded, 3 hours).
     #[schema(format = Byte)]
     pub content: String,
     /// The patient (record id).
@@ -625,7 +625,7 @@ pub(crate) fn routes() -> Vec<Entry> {
             "/api/dictations",
             transcribe,
             true,
-            "upload a dictation (WAV or FLAC, base64) for a patient's encounter; drafted in the background",
+            "upload a dictation (WAV, FLAC, MP3 or Ogg Vorbis, base64) for a patient's encounter; drafted in the background",
             post(upload_post).layer(axum::extract::DefaultBodyLimit::max(API_BODY_LIMIT)),
         )
         .creates()

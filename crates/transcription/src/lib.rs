@@ -1,7 +1,7 @@
 //! Transcription: a provider's dictation to a signed note. No HTTP here: the command line
 //! (`chartroom dictation`) and the server call in.
 //!
-//! - `audio`: what an upload is (WAV by `hound`, FLAC by `claxon`), every bad file refused
+//! - `audio`: what an upload is (WAV, FLAC, MP3, Ogg Vorbis, all read by `symphonia`), every bad file refused
 //!   with its problem named (not audio, truncated, 0 seconds, over 3 hours); decoding to
 //!   the 16 kHz mono samples a recogniser reads.
 //! - `audio_store`: recordings kept under the data directory by SHA-256, checked on read.

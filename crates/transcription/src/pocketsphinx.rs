@@ -135,8 +135,7 @@ impl Recognizer for PocketSphinx {
         if !self.installed() {
             return Err(RecognizeError::NotInstalled);
         }
-        let wav = wav_bytes(samples, RECOGNISER_RATE)
-            .map_err(|e| RecognizeError::Failed(format!("writing the 16 kHz copy: {e}")))?;
+        let wav = wav_bytes(samples, RECOGNISER_RATE);
         let scratch = Scratch(std::env::temp_dir().join(format!(
             "chartroom-dictation-{}-{}.wav",
             std::process::id(),

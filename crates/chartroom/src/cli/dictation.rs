@@ -23,7 +23,7 @@ use transcription::{
 /// Dictation.
 #[derive(Debug, clap::Subcommand)]
 pub enum DictationCmd {
-    /// Upload a recording (WAV or FLAC) for a patient's encounter.
+    /// Upload a recording (WAV, FLAC, MP3 or Ogg Vorbis) for a patient's encounter.
     Add {
         /// The recording.
         file: PathBuf,

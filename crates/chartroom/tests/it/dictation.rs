@@ -87,7 +87,7 @@ fn a_dictation_goes_from_upload_to_a_signed_note() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let err = failure(&data, &args);
     assert!(
-        err.contains("not an audio file: expected WAV (RIFF/WAVE) or FLAC (fLaC)"),
+        err.contains("not an audio file: expected WAV (RIFF/WAVE), FLAC (fLaC), MP3 (ID3 or an MPEG audio frame) or Ogg Vorbis (OggS)"),
         "{err}"
     );
     assert!(err.contains("nothing was recorded"), "{err}");

@@ -23,7 +23,7 @@ fn wav(seconds: f64, rate: u32) -> Vec<u8> {
     let samples: Vec<i16> = (0..n)
         .map(|i| ((i as f64 * 0.07).sin() * 9000.0) as i16)
         .collect();
-    transcription::audio::wav_bytes(&samples, rate).unwrap()
+    transcription::audio::wav_bytes(&samples, rate)
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -494,4 +494,98 @@ async fn without_a_recogniser_the_job_says_so_and_the_dictation_waits_for_a_pers
         .call("GET", &format!("/dictations/{id}"), Some(&doc), None)
         .await;
     assert!(html(&page).contains("no draft: recogniser not installed"));
+}
+
+/// A recording made for the transcription crate's tests (`test_data/audio/README.md`).
+fn recording(name: &str) -> Vec<u8> {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../transcription/test_data/audio");
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+#[tokio::test]
+async fn mp3_and_ogg_vorbis_are_uploaded_and_played_back_as_themselves() {
+    let h = Harness::new();
+    h.add_user("him", &[Role::HimTechnician]);
+    let (patient, encounter, _) = chart(&h);
+    let him = h.login("him").await;
+    let upload = |content: &[u8]| json!({ "content": b64(content), "patient_id": patient, "encounter_id": encounter, "note_type": "progress" });
+
+    let page = h.call("GET", "/dictations", Some(&him), None).await;
+    let text = html(&page);
+    assert!(
+        text.contains("Recording (WAV, FLAC, MP3 or Ogg Vorbis, at most 3 hours)")
+            && text.contains("audio/mpeg")
+            && text.contains(".mp3")
+            && text.contains(".ogg"),
+        "the form offers the new types: {text}"
+    );
+
+    let mut damaged = recording("stereo-44k-2s.mp3");
+    let at = damaged.len() / 3;
+    damaged[at..]
+        .iter_mut()
+        .for_each(|b| *b = b.wrapping_mul(7).wrapping_add(3));
+    let ogg = recording("stereo-44k-2s.ogg");
+    for (content, expected) in [
+        (damaged, "content: damaged MP3: malformed stream: "),
+        (
+            ogg[..ogg.len() / 2].to_vec(),
+            "content: truncated Ogg Vorbis: the file ends after ",
+        ),
+        (
+            recording("tone-1.5s.opus"),
+            "content: Ogg Opus is not accepted: expected WAV, FLAC, MP3 or Ogg Vorbis",
+        ),
+    ] {
+        let refused = h
+            .call(
+                "POST",
+                "/api/dictations",
+                Some(&him),
+                Some(upload(&content)),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        let error = refused.body["error"].as_str().unwrap();
+        assert!(error.starts_with(expected), "{expected}: {error}");
+    }
+    assert!(
+        h.store
+            .read(|tx| tx.select::<Dictation>("1 = 1", &[], "id", 10))
+            .unwrap()
+            .is_empty(),
+        "nothing recorded"
+    );
+
+    for (name, format, media_type, ms) in [
+        ("tone-1.5s.mp3", "mp3", "audio/mpeg", 1584),
+        ("stereo-44k-2s.ogg", "ogg", "audio/ogg", 2000),
+    ] {
+        let bytes = recording(name);
+        let added = h
+            .call("POST", "/api/dictations", Some(&him), Some(upload(&bytes)))
+            .await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+        let id = added.body["id"].as_i64().unwrap();
+        let d = dictation(&h, id);
+        assert_eq!(
+            (d.record.audio_format.as_str(), d.record.duration_ms),
+            (format, ms)
+        );
+        let heard = h
+            .call("GET", &format!("/dictations/{id}/audio"), Some(&him), None)
+            .await;
+        assert_eq!(heard.status, StatusCode::OK);
+        assert_eq!(heard.headers["content-type"], media_type);
+        assert_eq!(
+            heard.headers["content-length"],
+            bytes.len().to_string().as_str()
+        );
+    }
 }

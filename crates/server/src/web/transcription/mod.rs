@@ -87,8 +87,8 @@ fn upload_form(nav: &Nav) -> Markup {
     markup! {
         form.upload #dictation-upload method="post" action="/dictations/upload" enctype="multipart/form-data" {
             (token_field(nav))
-            label for="dictation-file" { "Recording (WAV or FLAC, at most 3 hours)" }
-            input #dictation-file type="file" name="file" accept="audio/wav,audio/x-wav,audio/flac,.wav,.flac";
+            label for="dictation-file" { "Recording (WAV, FLAC, MP3 or Ogg Vorbis, at most 3 hours)" }
+            input #dictation-file type="file" name="file" accept="audio/wav,audio/x-wav,audio/flac,audio/mpeg,audio/mp3,audio/ogg,.wav,.flac,.mp3,.ogg,.oga";
             div.recorder #recorder hidden {
                 button #record-start type="button" { "Record in the browser" }
                 button #record-stop type="button" disabled { "Stop recording" }
@@ -271,11 +271,8 @@ async fn audio_get(
 ) -> PageResult {
     let id = crate::patients::parse_id(&id).map_err(Refusal)?;
     let (stored, bytes) = crate::transcription_api::audio(&state, &principal, id).await?;
-    let media_type = if stored.record.audio_format.eq_ignore_ascii_case("flac") {
-        "audio/flac"
-    } else {
-        "audio/wav"
-    };
+    let media_type =
+        transcription::audio::Container::of_format(&stored.record.audio_format).media_type();
     let common = [
         (header::CONTENT_TYPE, media_type.to_owned()),
         (header::CONTENT_DISPOSITION, "inline".to_owned()),
