@@ -15,6 +15,7 @@ pub use chartlabel::Format as LabelFormat;
 pub use chartlabel::Symbol as LabelSymbol;
 use chartlabel::Symbol;
 use chartlabel::{Format, Label};
+pub use chartlabel::{PhotoError as LabelPhotoError, read_photo as read_label_photo};
 use privacy::{Action, AuditEvent, DataCategory};
 use records::PatientId;
 use store::{

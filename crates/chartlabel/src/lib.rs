@@ -13,6 +13,10 @@
 //!
 //! No IO: callers write the bytes where they belong.
 
+mod photo;
+
+pub use photo::{MAX_PHOTO_PIXELS, PhotoError, read_photo};
+
 use std::fmt;
 use std::path::Path;
 

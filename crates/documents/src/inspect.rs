@@ -4,8 +4,9 @@
 //!
 //! - PDF: the `%PDF-` header with its version, `startxref` and the `%%EOF` marker at the
 //!   end (a cut file has neither), and at least one page object (`/Type /Page`; the count
-//!   of those is the page count). The pages are not rendered: no PDF renderer is a light
-//!   dependency, so a PDF gets no thumbnail (the pages show an icon with its page count).
+//!   of those is the page count). The first page is drawn for the thumbnail by the system's
+//!   Poppler when it is installed (`pdf_render`); otherwise the pages show an icon with the
+//!   page count.
 //! - JPEG: decoded whole (`image`, zune-jpeg) and its end-of-image marker required.
 //! - TIFF: every page's directory walked and every page decoded (`tiff`); a page in a
 //!   compression the decoder does not know (CCITT fax, old JPEG) is accepted undecoded
@@ -168,7 +169,7 @@ fn inspect_pdf(bytes: &[u8]) -> Result<Inspected, InspectError> {
         return Ok(Inspected {
             media_type: "application/pdf",
             pages: counted.min(MAX_PAGES),
-            thumbnail: None,
+            thumbnail: pdf_thumbnail(bytes),
         });
     }
     if pages > MAX_PAGES {
@@ -179,8 +180,13 @@ fn inspect_pdf(bytes: &[u8]) -> Result<Inspected, InspectError> {
     Ok(Inspected {
         media_type: "application/pdf",
         pages,
-        thumbnail: None,
+        thumbnail: pdf_thumbnail(bytes),
     })
+}
+
+fn pdf_thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
+    let page = crate::pdf_render::first_page(bytes, THUMBNAIL_WIDTH.max(THUMBNAIL_HEIGHT))?;
+    thumbnail(&page)
 }
 
 /// The largest `/Count N` of a `/Type /Pages` dictionary written in the clear (the root's).

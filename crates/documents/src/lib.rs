@@ -16,6 +16,7 @@
 //!   and `record_history` keeps every earlier filing.
 
 pub mod inspect;
+pub mod pdf_render;
 pub mod workflow;
 
 pub use inspect::{InspectError, Inspected, MAX_BYTES, inspect};

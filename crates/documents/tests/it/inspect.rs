@@ -20,10 +20,29 @@ fn jpeg_tiff_and_pdf_are_accepted_with_their_pages_and_thumbnails() {
     assert_eq!((t.media_type, t.pages), ("image/tiff", 3));
     assert!(t.thumbnail.is_some());
 
+    // The PDF's first page drawn by Poppler (.ci/run installs poppler-utils): a portrait
+    // page in the box, white paper with the page's dark text on it.
     let p = inspect(&pdf(4)).unwrap();
-    assert_eq!(
-        (p.media_type, p.pages, p.thumbnail),
-        ("application/pdf", 4, None)
+    assert_eq!((p.media_type, p.pages), ("application/pdf", 4));
+    let thumb = image::load_from_memory(&p.thumbnail.expect("pdftoppm drew the first page"))
+        .unwrap()
+        .to_luma8();
+    // A Letter page fits the 160 x 208 box by its width.
+    assert_eq!(thumb.width(), 160, "{:?}", thumb.dimensions());
+    assert!(
+        (200..=208).contains(&thumb.height()),
+        "{:?}",
+        thumb.dimensions()
+    );
+    let darkest = thumb.pixels().map(|p| p.0[0]).min().unwrap_or(255);
+    // One line of small type drawn 160 pixels wide is grey, not black.
+    let inked = thumb.pixels().filter(|p| p.0[0] < 230).count();
+    assert!(darkest < 200, "the text shows: darkest pixel {darkest}");
+    assert!(inked > 20, "the text shows: {inked} inked pixels");
+    let light = thumb.pixels().filter(|p| p.0[0] > 200).count();
+    assert!(
+        light > thumb.len() / 2,
+        "the paper is white: {light} light pixels"
     );
 }
 

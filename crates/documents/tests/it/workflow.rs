@@ -281,7 +281,7 @@ fn scanned_documents(store: &TestStore) {
     )
     .unwrap();
     assert!(image::load_from_memory(&thumb.unwrap()).is_ok());
-    let (_, none) = content_of(
+    let (_, drawn) = content_of(
         store,
         &trail,
         &him,
@@ -291,7 +291,8 @@ fn scanned_documents(store: &TestStore) {
         None,
     )
     .unwrap();
-    assert!(none.is_none(), "a PDF has no thumbnail");
+    let drawn = image::load_from_memory(&drawn.expect("the PDF's first page was drawn")).unwrap();
+    assert!(drawn.height() > drawn.width(), "a portrait first page");
     content_of(
         store,
         &trail,
@@ -345,6 +346,8 @@ fn scanned_documents(store: &TestStore) {
         vec![
             (Action::Create, Outcome::Success),
             (Action::Update, Outcome::Success),
+            // The drawn first page is a look at the document like any other.
+            (Action::Read, Outcome::Success),
             (Action::Export, Outcome::Success),
             (Action::Read, Outcome::Success),
         ]

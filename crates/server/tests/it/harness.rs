@@ -139,13 +139,13 @@ impl Harness {
         method: &str,
         uri: &str,
         headers: &[(&str, &str)],
-        body: &str,
+        body: impl AsRef<[u8]>,
     ) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let request = request.body(Body::from(body.to_owned())).unwrap();
+        let request = request.body(Body::from(body.as_ref().to_vec())).unwrap();
         reply(self.app.clone().oneshot(request).await.unwrap()).await
     }
 

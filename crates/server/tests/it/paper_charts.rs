@@ -491,3 +491,93 @@ async fn the_records_desk_pages_scan_move_and_show_refusals_on_the_form() {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The desk's photo form posted as a phone's browser posts it.
+async fn photo(h: &Harness, cookie: &str, token: &str, bytes: &[u8]) -> crate::harness::Reply {
+    let boundary = "chartroomphoto";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n{token}\r\n\
+--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"label.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    h.send_raw(
+        "POST",
+        "/charts/photo",
+        &[
+            ("content-type", &content_type),
+            ("sec-fetch-site", "same-origin"),
+            ("cookie", cookie),
+        ],
+        &body,
+    )
+    .await
+}
+
+fn jpeg(image: image::DynamicImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_photo_of_a_label_finds_its_chart_and_an_unreadable_one_says_what_to_do() {
+    let h = Harness::new();
+    let (patient, barcode) = volume(&h, "M00000051", "Shelf D-4");
+    h.add_user("hana", &[Role::HimTechnician]);
+    let hana = sign_in(&h, "hana").await;
+    let desk = h.call("GET", "/charts", Some(&hana), None).await;
+    assert!(
+        html(&desk).contains("capture=\"environment\""),
+        "{}",
+        html(&desk)
+    );
+    let form = token(&desk);
+
+    let label = chartlabel::render(
+        &chartlabel::Label {
+            barcode: &barcode,
+            name: "Photo, Pia",
+            mrn: "M00000051",
+            volume: 1,
+            home: "Shelf D-4",
+        },
+        chartlabel::Format::Png,
+    )
+    .unwrap();
+    let snapshot = jpeg(image::load_from_memory(&label).unwrap().rotate90());
+    let found = photo(&h, &hana, &form, &snapshot).await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER, "{}", html(&found));
+    let page = h.call("GET", location(&found), Some(&hana), None).await;
+    assert!(html(&page).contains(&barcode), "{}", html(&page));
+    let finds = h
+        .audit()
+        .into_iter()
+        .filter(|e| {
+            e.event.user == "hana" && e.event.patient_id == Some(records::PatientId(patient))
+        })
+        .count();
+    assert!(finds > 0, "the find is audited against the patient");
+
+    let blank = jpeg(image::DynamicImage::ImageLuma8(
+        image::GrayImage::from_pixel(640, 480, image::Luma([210])),
+    ));
+    let unread = photo(&h, &hana, &form, &blank).await;
+    assert_eq!(unread.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&unread).contains("no chart barcode could be read"),
+        "{}",
+        html(&unread)
+    );
+    let not_photo = photo(&h, &hana, &form, b"%PDF-1.7").await;
+    assert_eq!(not_photo.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&not_photo).contains("not a JPEG or PNG"),
+        "{}",
+        html(&not_photo)
+    );
+    let forged = photo(&h, &hana, "not-the-token", &snapshot).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", html(&forged));
+}

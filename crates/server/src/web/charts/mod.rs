@@ -7,6 +7,8 @@
 //!
 //! Barcodes carry the MRN, so they travel in POST bodies; pages link volumes by record id.
 
+mod photo;
+
 use crate::auth::Principal;
 use crate::charts_api::{
     self, ChartCheckinBody, ChartMoveBody, ChartRequestBody, LegalHoldBody, MoveKind, label_format,
@@ -70,6 +72,15 @@ fn scan_form(nav: &Nav, typed: &str) -> Markup {
                 aria-describedby="barcode-help";
             button type="submit" { "Find" }
             small #barcode-help { " A USB scanner types the label and presses Enter." }
+        }
+        form #photo-scan method="post" action="/charts/photo" enctype="multipart/form-data" {
+            (token_field(nav))
+            label for="photo" { "Or take a photo of the label" }
+            // `capture` opens the rear camera on a phone or tablet; elsewhere it is a file picker.
+            input #photo type="file" name="file" accept="image/jpeg,image/png"
+                capture="environment" required aria-describedby="photo-help";
+            button type="submit" { "Read the photo" }
+            small #photo-help { " Code 128 or QR labels; fill the frame and avoid glare." }
         }
     }
 }
@@ -1009,6 +1020,7 @@ pub(crate) fn routes() -> Vec<Entry> {
     vec![
         page(Method::GET, "/charts", "paper charts: scan a barcode, overdue charts, requests due", get(desk_page)),
         page(Method::POST, "/charts/find", "find the volume a scanned barcode names", post(find_chart)),
+        page(Method::POST, "/charts/photo", "find the volume whose label a photo shows (camera scanning)", post(photo::find_by_photo).layer(axum::extract::DefaultBodyLimit::max(photo::PHOTO_LIMIT))),
         page(Method::POST, "/charts/volumes", "register a new paper chart volume", post(register_volume)),
         page(Method::GET, "/charts/volumes/{id}", "a paper chart volume: where it is, its movements and requests, check-out, transfer, check-in, request, label", get(volume_page)),
         page(Method::POST, "/charts/volumes/{id}/checkout", "check a volume out", post(checkout)),
