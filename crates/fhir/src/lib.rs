@@ -17,6 +17,7 @@ mod bundle_import;
 mod capability;
 mod datatypes;
 mod decimal;
+mod eicr;
 mod export;
 mod from_fhir;
 mod resources;
@@ -34,6 +35,7 @@ pub use datatypes::{
     Meta, Period, Quantity, Reference,
 };
 pub use decimal::Decimal;
+pub use eicr::{EicrOptions, initial_case_report};
 pub use export::{
     EXPORT_TYPES, ExportCounts, ExportFilter, Progress, export_ndjson, export_ndjson_filtered,
 };

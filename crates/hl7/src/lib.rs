@@ -1,6 +1,7 @@
 //! HL7 v2.5.1 for Chartroom: the wire syntax (parse and write with the MSH-declared
 //! delimiters and escape sequences), MLLP framing, the mapping of ADT, ORU and VXU
-//! messages onto the records model, acknowledgements, outbound VXU and a listener.
+//! messages onto the records model, acknowledgements, outbound VXU and ORU (laboratory results for a case report) and a
+//! listener.
 //!
 //! Invariants:
 //! - Nothing here panics on any input: the parser and the frame decoder take arbitrary bytes.
@@ -21,6 +22,7 @@ mod group_commit;
 pub mod listener;
 mod message;
 pub mod mllp;
+mod oru;
 mod outbox;
 mod refusal;
 mod vxu;
@@ -32,6 +34,7 @@ pub use apply::{Applied, Outcome, Sink, process, process_bytes};
 pub use error::{Error, Location, Result};
 pub use escape::{escape, unescape};
 pub use message::{Component, Delimiters, Field, Message, Repetition, Segment, parse, parse_bytes};
+pub use oru::outbound_oru;
 pub use outbox::{SentMessage, send_outbox};
 pub use refusal::{Senders, UNKNOWN_SENDER, sender_of, sender_user};
 pub use vxu::outbound_vxu;

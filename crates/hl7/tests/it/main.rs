@@ -6,6 +6,7 @@
 mod golden;
 mod index;
 mod listener;
+mod oru;
 mod samples;
 mod shared;
 mod vxu;
