@@ -83,7 +83,8 @@ if python_or_skip "pyx12 check"; then
 fi
 
 # HL7 v2: python-hl7's mllp_send as a real client against `chartroom mllp` (every sample
-# ACKed AA, a bad message AE, `chartroom hl7 vxu` re-parsed by python-hl7).
+# ACKed AA, a bad message AE, `chartroom hl7 vxu` and a reportable case's ORU^R01 from
+# `chartroom report case send --oru -` re-parsed by python-hl7).
 if python_or_skip "mllp_send check"; then
     venv=$(python_venv hl7-venv hl7 mllp_send)
     cargo build -q -p chartroom

@@ -5,7 +5,9 @@ Usage: mllp_check.py CHARTROOM_BINARY MLLP_SEND [PYTHON_WITH_HL7]
 
 Starts the listener on a free loopback port with a temporary data directory, sends
 good.hl7 (every ACK must be AA) and bad.hl7 (AE with ERR segments), checks that
-`chartroom hl7 vxu` prints a VXU^V04 python-hl7 can parse, and stops the listener.
+`chartroom hl7 vxu` prints a VXU^V04 python-hl7 can parse, sends case.hl7 (a positive
+pertussis PCR, a reportable-condition trigger) and checks that `chartroom report case send
+--oru -` prints an ORU^R01 python-hl7 can parse, and stops the listener.
 """
 import os
 import re
@@ -44,6 +46,45 @@ def send(mllp_send, port, name):
     if len(got) != sent:
         sys.exit(f"{name}: sent {sent} messages, got {len(got)} ACKs")
     return got
+
+
+def check_oru(chartroom, mllp_send, port, env, python):
+    """A positive pertussis PCR makes a case; its ORU^R01 must parse with python-hl7."""
+    if [msa(a) for a in send(mllp_send, port, "case.hl7")] != ["AA"]:
+        sys.exit("case.hl7: expected AA")
+    added = subprocess.run(
+        [chartroom, "user", "add", "phcheck", "--role", "public-health", "--password-stdin"],
+        input=b"Correct-Horse-42\n", capture_output=True, env=env, timeout=120,
+    )
+    if added.returncode != 0:
+        sys.exit(f"chartroom user add failed: {added.stderr.decode(errors='replace')}")
+    listed = subprocess.run(
+        [chartroom, "--json", "report", "case", "list", "--as", "phcheck"],
+        capture_output=True, env=env, timeout=60,
+    )
+    if listed.returncode != 0:
+        sys.exit(f"chartroom report case list failed: {listed.stderr.decode(errors='replace')}")
+    import json
+    cases = [c for c in json.loads(listed.stdout)["cases"] if c["condition"] == "pertussis"]
+    if len(cases) != 1:
+        sys.exit(f"expected one pertussis case, got: {listed.stdout.decode()}")
+    sent = subprocess.run(
+        [chartroom, "report", "case", "send", str(cases[0]["id"]), "--oru", "-", "--as", "phcheck"],
+        capture_output=True, env=env, timeout=60,
+    )
+    if sent.returncode != 0:
+        sys.exit(f"chartroom report case send failed: {sent.stderr.decode(errors='replace')}")
+    text = sent.stdout.decode().strip().replace("\n", "\r")
+    check = subprocess.run(
+        [python, "-c",
+         "import hl7,sys; m=hl7.parse(sys.stdin.read()); "
+         "assert str(m.segment('MSH')[9]) == 'ORU^R01^ORU_R01', m.segment('MSH')[9]; "
+         "assert str(m.segment('OBX')[3][0][0]) == '43913-3', m.segment('OBX')[3]; "
+         "print(len(m.segments('OBX')))"],
+        input=text.encode(), capture_output=True, timeout=60,
+    )
+    if check.returncode != 0 or check.stdout.strip() != b"1":
+        sys.exit(f"python-hl7 could not read the ORU: {check.stderr.decode()}\n{text}")
 
 
 def main():
@@ -85,7 +126,9 @@ def main():
                 )
                 if check.returncode != 0 or check.stdout.strip() != b"2":
                     sys.exit(f"python-hl7 could not read the VXU: {check.stderr.decode()}\n{text}")
-            print(f"mllp_send: {len(good)} messages AA, 1 bad message AE; hl7 vxu re-parsed by python-hl7")
+            if len(sys.argv) > 3:
+                check_oru(chartroom, mllp_send, port, env, sys.argv[3])
+            print(f"mllp_send: {len(good)} messages AA, 1 bad message AE; hl7 vxu and the case's ORU^R01 re-parsed by python-hl7")
         finally:
             listener.terminate()
             listener.wait(timeout=10)

@@ -71,6 +71,11 @@ pub(crate) fn alert_work() -> Object {
     one_of(["investigated", "dismissed", "escalated"])
 }
 
+/// A case status a person may set (`reported` comes from sending the report).
+pub(crate) fn case_status() -> Object {
+    one_of(["new", "reviewed", "not_reportable"])
+}
+
 /// `F` or `M`.
 pub(crate) fn sex_letter() -> Object {
     one_of(["F", "M", "f", "m"])

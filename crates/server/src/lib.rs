@@ -38,6 +38,7 @@ mod api_schema;
 mod audit_api;
 mod auth;
 mod body;
+mod cases_api;
 mod charts_api;
 mod claims_api;
 mod codes_api;

@@ -394,6 +394,8 @@ fn table() -> Vec<Entry> {
     table.extend(crate::web::mpi::routes());
     table.extend(crate::surveillance_api::routes());
     table.extend(crate::web::surveillance::routes());
+    table.extend(crate::cases_api::routes());
+    table.extend(crate::web::cases::routes());
     table.extend(crate::charts_api::routes());
     table.extend(crate::web::charts::routes());
     table.extend(crate::lifecycle_api::routes());

@@ -107,6 +107,8 @@ pub struct AppState {
     pub(crate) totp_vault: Arc<crate::totp_vault::TotpVault>,
     /// The syndromes surveillance counts, set when `serve` starts keeping counts current.
     pub(crate) syndromes: Arc<std::sync::OnceLock<surveillance::SyndromeSet>>,
+    /// The reportable-condition triggers case finding uses, set with the syndromes.
+    pub(crate) triggers: Arc<std::sync::OnceLock<surveillance::cases::TriggerSet>>,
     /// The review rules in force, set when `serve` starts keeping review current (signing
     /// a dictation resolves the deficiency its note answers by them).
     pub(crate) review_rules: Arc<std::sync::OnceLock<review::RuleSet>>,
@@ -162,6 +164,7 @@ impl AppState {
             form_key: Arc::new(form_key),
             population: Arc::new(std::sync::Mutex::new(None)),
             syndromes: Arc::new(std::sync::OnceLock::new()),
+            triggers: Arc::new(std::sync::OnceLock::new()),
             review_rules: Arc::new(std::sync::OnceLock::new()),
             templates,
             speller: Arc::new(std::sync::OnceLock::new()),

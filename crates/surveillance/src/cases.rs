@@ -18,5 +18,8 @@ mod queue;
 mod triggers;
 
 pub use finding::{CASE_FINDING, FindCounts, step, step_in};
-pub use queue::{CASE_CATEGORIES, CaseError, SentReport, mark, queue, record_report};
+pub use queue::{
+    CASE_CATEGORIES, CaseError, SentReport, case_json, list_audited, mark, patients_of, queue,
+    record_report, show_audited,
+};
 pub use triggers::{Condition, DEFAULT_TRIGGERS, Match, TriggerSet, TriggersError};

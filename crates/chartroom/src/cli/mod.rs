@@ -20,6 +20,7 @@ mod mpi;
 mod mpi_work;
 mod patient;
 mod query;
+mod report;
 mod research;
 mod retention;
 mod review;
@@ -111,6 +112,8 @@ enum Command {
     Mpi(mpi::MpiCmd),
     /// Public-health surveillance: syndromes, daily counts, detection, the alert queue.
     Surveillance(surveillance::SurveillanceArgs),
+    /// Reports to public health: reportable-condition cases and their initial case reports.
+    Report(report::ReportArgs),
     /// User accounts and roles (the first administrator: `user add NAME --admin`).
     #[command(subcommand)]
     User(user::UserCmd),
@@ -295,6 +298,13 @@ pub fn run(cli: Cli) -> Result<()> {
             &storage.open()?,
             &audited::CliAuditor::open(&storage)?,
             cmd,
+            json,
+        ),
+        Command::Report(args) => report::run(
+            &storage.open()?,
+            &audited::CliAuditor::open(&storage)?,
+            &storage.data_dir,
+            args,
             json,
         ),
         Command::Surveillance(args) => surveillance::run(

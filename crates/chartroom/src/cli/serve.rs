@@ -258,6 +258,8 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
     let rules = super::review::rules_in_force(None, &storage.data_dir)?;
     // So does a malformed syndromes file.
     let syndromes = super::surveillance::syndromes_in_force(&storage.data_dir)?;
+    // And a malformed reportable-condition triggers file.
+    let triggers = super::report::triggers_in_force(&storage.data_dir)?;
     let anchoring = match &args.audit_anchor {
         Some(path) => Some(
             super::anchoring::start(
@@ -293,7 +295,7 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         .keep_review_current(rules)
         .context("starting chart review")?;
     state
-        .keep_surveillance_current(syndromes)
+        .keep_surveillance_current(syndromes, triggers)
         .context("starting surveillance")?;
     // Dictations are drafted on a thread of their own; the recogniser (and the medical
     // vocabulary, built on first start) is made there, so serving starts at once.

@@ -120,29 +120,43 @@ pub fn syndromes_in_force(data_dir: &Path) -> Result<SyndromeSet> {
 }
 
 fn syndromes_from(data_dir: &Path, file: Option<&Path>) -> Result<SyndromeSet> {
+    facility_set(
+        data_dir,
+        file,
+        "syndromes",
+        SyndromeSet::with_facility_file,
+        SyndromeSet::defaults,
+    )
+}
+
+/// A facility file's definitions (`what`: syndromes, triggers) over the defaults, checked
+/// against the data directory's code sets, or the defaults when there is no file.
+pub(crate) fn facility_set<T>(
+    data_dir: &Path,
+    file: Option<&Path>,
+    what: &str,
+    with_file: fn(&str, &str, &codes::CodeSets) -> Result<T, surveillance::SyndromesError>,
+    defaults: fn(&codes::CodeSets) -> Result<T, surveillance::SyndromesError>,
+) -> Result<T> {
     let codes = codes::CodeSets::open(data_dir).context("loading the code sets")?;
     match file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the syndromes file {}", path.display()))?;
-            Ok(SyndromeSet::with_facility_file(
-                &text,
-                &path.display().to_string(),
-                &codes,
-            )?)
+                .with_context(|| format!("reading the {what} file {}", path.display()))?;
+            Ok(with_file(&text, &path.display().to_string(), &codes)?)
         }
-        None => Ok(SyndromeSet::defaults(&codes)?),
+        None => Ok(defaults(&codes)?),
     }
 }
 
 /// Who the command acts for, with their roles.
-struct Acting {
-    username: String,
-    roles: RoleSet,
+pub(crate) struct Acting {
+    pub(crate) username: String,
+    pub(crate) roles: RoleSet,
 }
 
 impl Acting {
-    fn event(&self, auditor: &CliAuditor, store: &Store, action: Action) -> AuditEvent {
+    pub(crate) fn event(&self, auditor: &CliAuditor, store: &Store, action: Action) -> AuditEvent {
         AuditEvent::new(store.clock().now(), &self.username, action, Channel::Cli)
             .roles(&self.roles)
             .source(auditor.user())
@@ -169,11 +183,32 @@ fn acting(
     action: Action,
     what: &str,
 ) -> Result<Acting> {
+    acting_for(
+        store,
+        auditor,
+        user,
+        (permission, action, what),
+        (
+            "surveillance",
+            &[DataCategory::Encounters, DataCategory::Diagnoses],
+        ),
+    )
+}
+
+/// [`acting`] for a `domain`'s work on `categories` of the chart (the denied entry names
+/// both).
+pub(crate) fn acting_for(
+    store: &Store,
+    auditor: &CliAuditor,
+    user: Option<&str>,
+    (permission, action, what): (Permission, Action, &str),
+    (domain, categories): (&str, &[DataCategory]),
+) -> Result<Acting> {
     let login = auditor.user().trim_start_matches("os:");
     let name = user.unwrap_or(login);
     let Some(account) = store.security(|s| s.user(name))? else {
         bail!(
-            "no Chartroom user is named \"{name}\": surveillance work is done as a user (--as USER), whose roles are checked as when they sign in"
+            "no Chartroom user is named \"{name}\": public-health work is done as a user (--as USER), whose roles are checked as when they sign in"
         );
     };
     let acting = Acting {
@@ -205,8 +240,8 @@ fn acting(
         let event = acting
             .event(auditor, store, action)
             .outcome(Outcome::Denied)
-            .categories(&[DataCategory::Encounters, DataCategory::Diagnoses])
-            .reason(&format!("surveillance: {why}"));
+            .categories(categories)
+            .reason(&format!("{domain}: {why}"));
         auditor
             .trail()
             .record(store, &event)

@@ -57,6 +57,7 @@ pub(crate) fn nav(state: &AppState, principal: &Principal) -> Nav {
         "/surveillance",
         "Surveillance",
     );
+    offer(Some(Permission::ReportCases), "/cases", "Cases");
     offer(None, "/codes", "Codes");
     offer(None, "/mfa/enroll", "Authenticator");
     Nav {

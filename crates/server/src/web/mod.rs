@@ -22,6 +22,7 @@ mod answer_plot;
 mod assets;
 mod audit_pages;
 mod balances;
+pub(crate) mod cases;
 mod chart;
 mod chart_sections;
 pub(crate) mod charts;

@@ -1,7 +1,7 @@
 //! The start page: the signed-in person's own work first (a physician's notes to sign,
 //! an HIM technician's urgent deficiencies and pending amendment requests, billing's denials, held claims, unposted 835s
 //! and unmatched payments with the open balances, the saved population
-//! questions of public health and researchers), then the places their roles open.
+//! questions of public health and researchers, new reportable-condition cases), then the places their roles open.
 
 use super::forms::{PageResult, html};
 use super::layout::{nav, page};
@@ -21,6 +21,12 @@ const PLACES: &[(Option<Permission>, &str, &str, &str)] = &[
         "/roi",
         "Release of information",
         "Requests for copies of charts: validation, release, denial.",
+    ),
+    (
+        Some(Permission::ReportCases),
+        "/cases",
+        "Reportable conditions",
+        "Cases found by trigger codes: review, mark, download the eICR.",
     ),
     (
         Some(Permission::ReadDemographics),
@@ -136,6 +142,7 @@ pub(crate) async fn home(
     let write_offs = super::write_offs::start_section(&state, &principal).await?;
     let questions = super::query_pages::start_section(&state, &principal, &nav).await?;
     let roi = super::roi::start_section(&state, &principal).await?;
+    let cases = super::cases::start_section(&state, &principal, &nav).await?;
     let amendments = super::amendment_pages::start_section(&state, &principal).await?;
     let paper = super::charts::start_section(&state, &principal).await?;
     let dictations = super::transcription::start_section(&state, &principal).await?;
@@ -151,6 +158,7 @@ pub(crate) async fn home(
         (amendments)
         (paper)
         (roi)
+        (cases)
         (billing)
         (write_offs)
         (balances)

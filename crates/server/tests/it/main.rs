@@ -5,6 +5,7 @@
 
 mod admin;
 mod audit_writes;
+mod cases;
 mod chart_page;
 mod claims;
 mod clinical_form;

@@ -10,7 +10,7 @@
 //!   new values, in the same transaction; a refusal writes nothing.
 
 use privacy::{Action, AuditEvent, DataCategory};
-use records::{CaseReport, CaseStatus, Disclosure, LegalBasis, RecordKind};
+use records::{CaseReport, CaseStatus, Disclosure, LegalBasis, Patient, RecordKind};
 use store::{Actor, Audited, Stored, Tx, Value};
 
 /// What the case queue reads of a patient's chart, for audit entries.
@@ -38,6 +38,91 @@ pub fn queue(
         "found_at DESC, id DESC",
         limit,
     )
+}
+
+/// The patients of these cases, in their order.
+pub fn patients_of(tx: &mut Tx<'_>, cases: &[Stored<CaseReport>]) -> store::Result<Vec<Patient>> {
+    cases
+        .iter()
+        .map(|c| tx.get::<Patient>(c.record.patient_id.0).map(|p| p.record))
+        .collect()
+}
+
+/// A case as the JSON API and `chartroom report case --json` give it, with its patient's
+/// name and MRN (what the queue shows of the chart).
+pub fn case_json(case: &Stored<CaseReport>, patient: &Patient) -> serde_json::Value {
+    let c = &case.record;
+    serde_json::json!({
+        "id": case.meta.id,
+        "version": case.meta.version,
+        "patient_id": c.patient_id.0,
+        "mrn": patient.mrn.as_str(),
+        "patient_name": format!("{}, {}", patient.family_name, patient.given_name),
+        "birth_date": patient.birth_date.to_string(),
+        "encounter_id": c.encounter_id.map(|e| e.0),
+        "condition": c.condition,
+        "condition_name": c.condition_name,
+        "trigger_code": c.trigger_code,
+        "trigger_system": c.trigger_system,
+        "trigger_source": c.trigger_source.as_str(),
+        "trigger_record_id": c.trigger_record_id,
+        "found_at": c.found_at.to_string(),
+        "withdrawn_at": c.withdrawn_at.map(|at| at.to_string()),
+        "status": c.status.as_str(),
+        "note": c.note,
+        "worked_by": c.worked_by,
+        "worked_at": c.worked_at.map(|at| at.to_string()),
+    })
+}
+
+/// The queue ([`queue`]) with each case's patient, and one read entry from `who` naming
+/// every patient listed, in the caller's transaction.
+pub fn list_audited(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    statuses: &[CaseStatus],
+    limit: i64,
+) -> store::Result<Vec<(Stored<CaseReport>, Patient)>> {
+    let (found, patients) = {
+        let mut tx = audited.records();
+        let found = queue(&mut tx, statuses, limit)?;
+        let patients = patients_of(&mut tx, &found)?;
+        (found, patients)
+    };
+    let ids: Vec<records::PatientId> = found.iter().map(|c| c.record.patient_id).collect();
+    let mut event = who.clone();
+    event.action = Action::Read;
+    audited.append(
+        &event
+            .patients(&ids)
+            .categories(CASE_CATEGORIES)
+            .reason(&format!("case queue: {} case(s) listed", found.len())),
+    )?;
+    Ok(found.into_iter().zip(patients).collect())
+}
+
+/// Case `id` with its patient, and its read entry from `who`, in the caller's transaction.
+pub fn show_audited(
+    audited: &mut Audited<'_>,
+    who: &AuditEvent,
+    id: i64,
+) -> store::Result<(Stored<CaseReport>, Patient)> {
+    let (found, patient) = {
+        let mut tx = audited.records();
+        let found = tx.get::<CaseReport>(id)?;
+        let patient = tx.get::<Patient>(found.record.patient_id.0)?.record;
+        (found, patient)
+    };
+    let mut event = who.clone();
+    event.action = Action::Read;
+    audited.append(
+        &event
+            .patient(found.record.patient_id)
+            .record(CaseReport::KIND, id)
+            .categories(CASE_CATEGORIES)
+            .reason("case shown"),
+    )?;
+    Ok((found, patient))
 }
 
 /// A refused queue action.
