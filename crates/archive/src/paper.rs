@@ -51,6 +51,17 @@ pub struct VolumeView {
     pub requests: Vec<ChartRequest>,
 }
 
+/// A volume a merge (or its unmerge) gave a new barcode, whose label still says the old one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ToRelabel {
+    /// The volume with its chart, as it is now.
+    pub view: VolumeView,
+    /// What the label on it says.
+    pub label: String,
+    /// The merge that moved it last.
+    pub merge_id: i64,
+}
+
 fn values<T: serde::Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
 }
@@ -263,6 +274,36 @@ impl RecordsDesk<'_> {
             audited.append(
                 &self.read_event(&patients, &format!("overdue paper charts as of {as_of}")),
             )?;
+            Ok(found)
+        })
+    }
+
+    /// Volumes whose printed label no longer says their barcode, since a merge moved them to
+    /// the surviving chart or an unmerge moved them back (`store::Tx::volumes_to_relabel`);
+    /// printing a volume's label takes it off the list. Audited as a read of every patient
+    /// listed; an empty list reads no patient's data and writes no entry (the desk page asks
+    /// on every view).
+    pub fn to_relabel(&self) -> Result<Vec<ToRelabel>> {
+        audited(self.trail, self.store, |audited| {
+            let mut tx = audited.records();
+            let mut found = Vec::new();
+            for relabel in tx.volumes_to_relabel()? {
+                found.push(ToRelabel {
+                    view: view(&mut tx, relabel.volume, false)?,
+                    label: relabel.label,
+                    merge_id: relabel.merge_id,
+                });
+            }
+            drop(tx);
+            let patients: Vec<PatientId> = found
+                .iter()
+                .map(|r| PatientId(r.view.volume.patient_id))
+                .collect();
+            if !patients.is_empty() {
+                audited.append(
+                    &self.read_event(&patients, "paper chart labels to print after a merge"),
+                )?;
+            }
             Ok(found)
         })
     }

@@ -375,16 +375,22 @@ impl Tx<'_> {
         )
     }
 
-    /// The volume with this barcode (as a scanner types it: case and spaces ignored).
+    /// The volume with this barcode (as a scanner types it: case and spaces ignored), or
+    /// whose label still says it after a merge relabelled the volume.
     pub fn chart_volume(&mut self, barcode: &str) -> Result<Option<ChartVolume>> {
         let barcode = barcode.trim().to_uppercase();
-        self.query(
-            &format!("SELECT {VOLUME_COLUMNS} FROM chart_volumes WHERE UPPER(barcode) = ?"),
-            &[Value::from(barcode.as_str())],
-        )?
-        .first()
-        .map(read_volume)
-        .transpose()
+        let found = self
+            .query(
+                &format!("SELECT {VOLUME_COLUMNS} FROM chart_volumes WHERE UPPER(barcode) = ?"),
+                &[Value::from(barcode.as_str())],
+            )?
+            .first()
+            .map(read_volume)
+            .transpose()?;
+        match found {
+            Some(volume) => Ok(Some(volume)),
+            None => self.chart_volume_by_old_label(&barcode),
+        }
     }
 
     /// The volume with record id `id`.

@@ -22,6 +22,7 @@ mod audit_lookup;
 mod audit_report;
 mod audit_writes;
 mod balances;
+mod chart_relabel;
 mod chart_requests;
 mod chart_volumes;
 mod clock;
@@ -67,6 +68,7 @@ pub use audit::{
 pub use audit_anchor::create_anchor_file;
 pub use audit_report::{AuditPage, AuditPageRows, AuditSort};
 pub use audit_writes::{WriteNote, WritesSummary};
+pub use chart_relabel::Relabel;
 pub use chart_requests::{ChartRequest, PullLine, RequestFilter};
 pub use chart_volumes::{ChartMovement, ChartVolume};
 pub use clock::{Clock, FixedClock, SystemClock};

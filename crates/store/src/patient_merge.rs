@@ -77,15 +77,14 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
 /// a patient at the time (who looked, who broke the glass, earlier versions), or are the
 /// patient's own lookup rows, or the index's own work. A legal hold keeps naming the chart
 /// it was placed on (its history stays as placed); the retention report extends a hold on
-/// a retired chart to the chart it was merged into. A paper chart volume is a physical
-/// object labelled with the retired chart's MRN; it keeps that label until relabelled.
+/// a retired chart to the chart it was merged into. Paper chart volumes
+/// are not a record table: `chart_relabel` renumbers them onto the surviving chart.
 /// The index of archived charts names each chart as it was archived.
 pub const NOT_MOVED: &[&str] = &[
     "archived_charts",
     "audit_log",
     "audit_patients",
     "break_glass_grants",
-    "chart_volumes",
     "legal_hold_patients",
     "mpi_overlays",
     "patient_identifiers",
@@ -271,7 +270,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn list_move(
+    pub(crate) fn list_move(
         &mut self,
         merge_id: i64,
         kind: &str,
@@ -467,6 +466,7 @@ impl Audited<'_> {
                 ("retired_id", "surviving_id", "merge", "reason"),
             )?;
         }
+        tx.relabel_volumes(merge_id, (surviving_id, surviving.mrn.as_str()), retired_id)?;
         tx.conn().execute(
             "INSERT INTO mpi_merge_moves (merge_id, kind, record_id) SELECT m.id, 'amendment_request', a.id FROM amendment_requests a, mpi_merges m WHERE m.id = ? AND a.patient_id = m.retired_id ORDER BY a.id",
             &[Value::Int(merge_id)],
@@ -617,6 +617,7 @@ impl Audited<'_> {
             "UPDATE amendment_requests SET patient_id = ? WHERE id IN (SELECT record_id FROM mpi_merge_moves WHERE merge_id = ? AND kind = 'amendment_request')",
             &[Value::Int(merge.retired_id), Value::Int(merge_id)],
         )?;
+        tx.restore_volumes(merge_id)?;
         let moves = tx.query(
             "SELECT kind, record_id, detail FROM mpi_merge_moves WHERE merge_id = ? AND kind IN ('external_id', 'group', 'candidate') ORDER BY kind, record_id",
             &[Value::Int(merge_id)],

@@ -145,4 +145,116 @@ fn every_desk_step_is_audited_in_its_transaction(store: &TestStore) {
     assert!(verified.is_ok(), "{verified:?}");
 }
 
-backend_tests!(every_desk_step_is_audited_in_its_transaction);
+fn a_merge_relabels_the_retired_charts_volumes_and_an_unmerge_puts_them_back(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = AuditTrail::open_or_create(dir.path()).unwrap();
+    let add = |mrn: &str, given: &str| {
+        store
+            .write(|tx| {
+                Ok(tx
+                    .create(
+                        &store::Actor::new("test"),
+                        &records::Patient::new(
+                            records::Mrn::parse(mrn).unwrap(),
+                            "CHARTROOM",
+                            "Merge",
+                            given,
+                            time::macros::date!(1970 - 01 - 01),
+                            records::AdministrativeSex::Female,
+                        ),
+                    )?
+                    .meta
+                    .id)
+            })
+            .unwrap()
+    };
+    let (surviving, retired) = (add("M00000061", "Mia"), add("M00000062", "Mya"));
+    let event = |action| AuditEvent::new(store.clock().now(), "hana", action, Channel::Web);
+    let desk = RecordsDesk {
+        trail: &trail,
+        store,
+        by: "hana",
+        event: &event,
+    };
+    for _ in 0..2 {
+        let kept = desk.register(surviving, "Shelf A-1").unwrap();
+        desk.label(&kept.barcode, LabelFormat::Png).unwrap();
+    }
+    let paper = desk.register(retired, "Shelf B-2").unwrap();
+    desk.label(&paper.barcode, LabelFormat::Png).unwrap();
+    assert!(desk.to_relabel().unwrap().is_empty(), "every label printed");
+    let listed = |desk: &RecordsDesk<'_>| -> Vec<(String, String)> {
+        desk.to_relabel()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.label, r.view.volume.barcode))
+            .collect()
+    };
+    let merge = trail
+        .write(store, |a| {
+            a.merge_patients(
+                surviving,
+                retired,
+                "same person",
+                &store::Actor::new("user:hana"),
+                event(Action::Update),
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        listed(&desk),
+        [("M00000062-V1".to_owned(), "M00000061-V3".to_owned())],
+        "numbered after the surviving chart's two volumes"
+    );
+    let scanned = desk.find("M00000062-V1").unwrap().unwrap();
+    assert_eq!(
+        (scanned.volume.id, scanned.mrn.as_str()),
+        (paper.id, "M00000061"),
+        "the old label finds the volume on the surviving chart"
+    );
+    desk.label("M00000061-V3", LabelFormat::Svg).unwrap();
+    assert!(listed(&desk).is_empty(), "the new label is on");
+    assert!(
+        desk.find("M00000062-V1").unwrap().is_none(),
+        "the old label is off"
+    );
+
+    trail
+        .write(store, |a| {
+            a.unmerge_patients(
+                merge.id,
+                "two people",
+                &store::Actor::new("user:hana"),
+                event(Action::Update),
+            )
+        })
+        .unwrap();
+    let back = store
+        .read(|tx| tx.chart_volume_by_id(paper.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, paper, "put back exactly");
+    assert_eq!(
+        listed(&desk),
+        [("M00000061-V3".to_owned(), "M00000062-V1".to_owned())],
+        "the merged chart's label went on, so the old one is needed again"
+    );
+    desk.label(&paper.barcode, LabelFormat::Png).unwrap();
+    assert!(listed(&desk).is_empty());
+    let reads: Vec<String> = entries(store)
+        .into_iter()
+        .filter(|(_, _, r)| r.contains("labels to print"))
+        .map(|(a, _, _)| format!("{a:?}"))
+        .collect();
+    assert_eq!(
+        reads.len(),
+        2,
+        "each listing naming a patient is an audited read: {reads:?}"
+    );
+    assert!(trail.verify(store).unwrap().is_ok());
+}
+
+backend_tests!(
+    every_desk_step_is_audited_in_its_transaction,
+    a_merge_relabels_the_retired_charts_volumes_and_an_unmerge_puts_them_back
+);

@@ -1,5 +1,5 @@
-//! `chartroom charts add|checkout|checkin|transfer|where|overdue|label|request|requests|
-//! fill|cancel`: paper chart volumes, found by the barcode on their label (a USB scanner
+//! `chartroom charts add|checkout|checkin|transfer|where|overdue|relabel|label|request|
+//! requests|fill|cancel`: paper chart volumes, found by the barcode on their label (a USB scanner
 //! types it as a line), and the request queue; every look and change goes through
 //! `archive::paper::RecordsDesk`, in one transaction with its audit entry.
 
@@ -78,6 +78,10 @@ pub enum ChartsCmd {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<Date>,
     },
+    /// Volumes whose label no longer says their barcode, since a patient-index merge moved
+    /// them to the surviving chart (or an unmerge moved them back); printing the new label
+    /// (`charts label BARCODE`) takes a volume off the list.
+    Relabel,
     /// Write a volume's printable label: a Code 128 barcode (or a QR code) with the
     /// patient's name, MRN, volume and home location (PNG or SVG, by the file's extension).
     Label {
@@ -192,6 +196,33 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: ChartsCmd, json: bool) -> R
             .check_in(&barcode, location.as_deref())
             .with_context(|| format!("checking in {barcode} (nothing changed)"))?,
         ChartsCmd::Where { what } => return where_is(store, &desk, &what, json),
+        ChartsCmd::Relabel => {
+            let waiting = desk.to_relabel().context("listing labels to print")?;
+            if json {
+                return crate::output::json(&waiting);
+            }
+            if waiting.is_empty() {
+                crate::say!("No paper chart label is waiting to be printed after a merge.");
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = waiting
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.label.clone(),
+                        r.view.volume.barcode.clone(),
+                        r.view.name.clone(),
+                        place(&r.view.volume),
+                        r.merge_id.to_string(),
+                    ]
+                })
+                .collect();
+            crate::output::table(
+                &["Label on it", "New barcode", "Patient", "Where", "Merge"],
+                &rows,
+            );
+            return Ok(());
+        }
         ChartsCmd::Overdue { as_of } => {
             let as_of = as_of.unwrap_or_else(|| store.clock().now().date());
             let overdue = desk.overdue(as_of).context("listing overdue charts")?;

@@ -97,6 +97,10 @@ fn merge_unmerge_queue_and_stats_from_the_command_line() {
     let data = dir.path().join("data");
     let settings = quick_settings(dir.path());
     stdout(&chartroom(&data, &["init", "--demo", "20"]));
+    stdout(&chartroom(
+        &data,
+        &["charts", "add", "1", "--home", "Shelf B-1"],
+    ));
     let merged = stdout(&chartroom(
         &data,
         &[
@@ -129,6 +133,16 @@ fn merge_unmerge_queue_and_stats_from_the_command_line() {
     );
     let stats = stdout(&chartroom(&data, &["mpi", "stats"]));
     assert!(stats.contains("Merges standing: 1, undone: 0."), "{stats}");
+    // The retired chart's paper volume is the surviving chart's now, its new label to print.
+    let relabel = stdout(&chartroom(&data, &["charts", "relabel"]));
+    let line = relabel
+        .lines()
+        .find(|l| l.contains("D000001-V1"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("D000002-V1") && line.contains("at Shelf B-1"),
+        "{relabel}"
+    );
     // The merge announced to the systems holding the retired MRN.
     let a40 = stdout(&chartroom(&data, &["hl7", "a40", "1"]));
     assert!(a40.contains("|ADT^A40^ADT_A39|"), "{a40}");
@@ -138,6 +152,11 @@ fn merge_unmerge_queue_and_stats_from_the_command_line() {
         &["mpi", "unmerge", "1", "--reason", "two people"],
     ));
     assert!(undone.starts_with("Merge 1 undone"), "{undone}");
+    let relabel = stdout(&chartroom(&data, &["charts", "relabel"]));
+    assert!(
+        relabel.contains("No paper chart label is waiting"),
+        "{relabel}"
+    );
     let saved = stdout(&chartroom(
         &data,
         &["mpi", "match", "--settings", &settings, "--save"],

@@ -100,6 +100,19 @@ async fn the_technician_decides_merges_and_unmerges_over_the_api() {
     assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
     assert_eq!(decided.body["decision"]["decided_by"], "hana");
 
+    let volume = h
+        .call(
+            "POST",
+            "/api/charts/volumes",
+            Some(&hana),
+            Some(json!({ "patient": "DUP1", "home": "Shelf C-3" })),
+        )
+        .await;
+    assert_eq!(volume.body["barcode"], "DUP1-V1", "{}", volume.body);
+    let desk = h.call("GET", "/charts", Some(&hana), None).await;
+    let desk = html(&desk);
+    assert!(!desk.contains("relabel-section"), "nothing to relabel yet");
+
     let merged = h
         .call(
             "POST",
@@ -112,7 +125,17 @@ async fn the_technician_decides_merges_and_unmerges_over_the_api() {
     let merge = merged.body["merge"]["id"].as_i64().unwrap();
     assert_eq!(
         merged.body["merge"]["moved"],
-        json!([["encounter", 1], ["candidate", 1]])
+        json!([["encounter", 1], ["candidate", 1], ["chart_volume", 1]])
+    );
+    // The paper volume is the surviving chart's now; the desk lists the label to print.
+    let desk = h.call("GET", "/charts", Some(&hana), None).await;
+    let desk = html(&desk);
+    assert!(
+        desk.contains("New labels to print after a merge (1)")
+            && desk.contains("<td>DUP1-V1</td>")
+            && desk.contains(">DUP2-V1</a>")
+            && desk.contains("at Shelf C-3"),
+        "{desk}"
     );
     let encounters = h
         .store
@@ -154,6 +177,12 @@ async fn the_technician_decides_merges_and_unmerges_over_the_api() {
         .read(|tx| tx.for_patient::<records::Encounter>(a))
         .unwrap();
     assert_eq!(back.len(), 1, "the encounter is back on its chart");
+    let desk = h.call("GET", "/charts", Some(&hana), None).await;
+    let desk = html(&desk);
+    assert!(
+        !desk.contains("relabel-section"),
+        "its old label is right again"
+    );
 
     let audit = h.audit();
     let merges = audit

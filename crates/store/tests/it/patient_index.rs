@@ -72,6 +72,8 @@ fn snapshot(store: &TestStore) -> BTreeMap<String, Vec<String>> {
                 "record_history",
                 "mpi_candidates",
                 "mpi_decisions",
+                "chart_volumes",
+                "chart_movements",
             ]);
             let mut out = BTreeMap::new();
             for table in tables {
@@ -199,6 +201,13 @@ fn two_charts(store: &TestStore, trail: &AuditTrail) -> (i64, i64) {
                 },
             )?;
             tx.save_candidate_pairs(&[found(surviving, retired, 0.97)])?;
+            // Paper: one volume on the surviving chart, two on the retired one (the second
+            // checked out), renumbered 2 and 3 by the merge.
+            tx.add_chart_volume(surviving, "Shelf A-1", "hana")?;
+            tx.add_chart_volume(retired, "Shelf B-2", "hana")?;
+            let second = tx.add_chart_volume(retired, "Shelf B-2", "hana")?;
+            let due = tx.now().date() + time::Duration::days(2);
+            tx.check_out_chart(&second.barcode, "Dr. Osler", "Clinic 4", due, "hana", None)?;
             Ok((retired, surviving))
         })
         .unwrap();
@@ -239,6 +248,7 @@ fn merge_then_unmerge_restores_every_record(store: &TestStore) {
     assert_eq!(moved["external_id"], 1);
     assert_eq!(moved["group"], 2);
     assert_eq!(moved["candidate"], 1);
+    assert_eq!(moved["chart_volume"], 2);
 
     store
         .read(|tx| {
@@ -279,6 +289,45 @@ fn merge_then_unmerge_restores_every_record(store: &TestStore) {
         })
         .unwrap();
     assert_eq!(store.amendments(PatientId(surviving)).unwrap().len(), 1);
+    store
+        .read(|tx| {
+            let labels: Vec<_> = tx
+                .chart_volumes_of(surviving)?
+                .iter()
+                .map(|v| (v.volume, v.barcode.clone(), v.current_location.clone()))
+                .collect();
+            assert_eq!(
+                labels,
+                [
+                    (1, "MRN-1002-V1".to_owned(), "Shelf A-1".to_owned()),
+                    (2, "MRN-1002-V2".to_owned(), "Shelf B-2".to_owned()),
+                    (3, "MRN-1002-V3".to_owned(), "Clinic 4".to_owned()),
+                ],
+                "numbered after the surviving chart's own, where they were"
+            );
+            assert!(tx.chart_volumes_of(retired)?.is_empty());
+            let relabel: Vec<_> = tx
+                .volumes_to_relabel()?
+                .into_iter()
+                .map(|r| (r.label, r.volume.barcode, r.merge_id))
+                .collect();
+            assert_eq!(
+                relabel,
+                [
+                    ("MRN-1001-V1".to_owned(), "MRN-1002-V2".to_owned(), merge.id),
+                    ("MRN-1001-V2".to_owned(), "MRN-1002-V3".to_owned(), merge.id),
+                ],
+                "both need the surviving chart's label"
+            );
+            let scanned = tx.chart_volume("mrn-1001-v2 ")?.unwrap();
+            assert_eq!(
+                scanned.barcode, "MRN-1002-V3",
+                "the old label still finds it"
+            );
+            assert_eq!(scanned.holder.as_deref(), Some("Dr. Osler"));
+            Ok(())
+        })
+        .unwrap();
 
     store.clock.advance(time::Duration::hours(1));
     let undone = trail
@@ -292,6 +341,10 @@ fn merge_then_unmerge_restores_every_record(store: &TestStore) {
         })
         .unwrap();
     assert_eq!(undone.status, "unmerged");
+    assert!(
+        store.read(|tx| tx.volumes_to_relabel()).unwrap().is_empty(),
+        "no label was printed, so the old ones are right again"
+    );
     assert_eq!(
         undone.unmerge_reason.as_deref(),
         Some("two people: the SSN was mistyped")
@@ -521,7 +574,9 @@ fn every_chart_table_is_moved_or_left_on_purpose(store: &TestStore) {
         assert!(
             chart_tables().iter().any(|(t, _)| *t == table)
                 || store::NOT_MOVED.contains(&table.as_str())
-                || table == "amendment_requests",
+                // Moved by a step of their own: requests keep no versions, and volumes
+                // are relabelled (`chart_relabel`).
+                || matches!(table.as_str(), "amendment_requests" | "chart_volumes"),
             "{table} has a patient_id: add it to store::chart_tables (a merge moves it) or to NOT_MOVED with the reason"
         );
     }

@@ -8,6 +8,7 @@
 //! Barcodes carry the MRN, so they travel in POST bodies; pages link volumes by record id.
 
 mod photo;
+mod relabel;
 
 use crate::auth::Principal;
 use crate::charts_api::{
@@ -121,7 +122,8 @@ pub(crate) fn links() -> Markup {
     }
 }
 
-/// `GET /charts`: the scan field, today's overdue charts and the pull list for tomorrow.
+/// `GET /charts`: the scan field, today's overdue charts, the labels a merge left to print
+/// and the pull list for tomorrow.
 async fn desk_page(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -139,6 +141,7 @@ async fn desk_view(
     let nav = nav(state, &principal);
     let (as_of, overdue) = charts_api::overdue(state, principal.clone(), None).await?;
     let tomorrow = as_of + Duration::days(1);
+    let relabel = relabel::section(state, principal.clone()).await?;
     let pull = charts_api::requests(state, principal, Some(tomorrow.to_string()), false).await?;
     let body = html! {
         (links())
@@ -148,6 +151,7 @@ async fn desk_view(
             h2 { "Overdue (" (overdue.len()) ")" }
             (overdue_table(as_of, &overdue))
         }
+        (relabel)
         section #pull-section {
             h2 { "Requests due by " (tomorrow) " (" (pull.len()) ")" }
             (pull_table(&nav, &pull, tomorrow))
