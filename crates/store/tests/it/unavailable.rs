@@ -33,6 +33,21 @@ fn set_read_only(admin_url: &str, database: &str, read_only: bool) {
         .unwrap();
 }
 
+/// Runs `f` until it is not refused as unavailable (at most five times): a pooled
+/// connection the server ended is only known dead when it is next used.
+fn once_available<T>(mut f: impl FnMut() -> store::Result<T>) -> store::Result<T> {
+    let mut tries = 0;
+    loop {
+        match f() {
+            Err(error) if error.is_unavailable() && tries < 5 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
 #[test]
 fn a_read_only_postgresql_database_refuses_writes_as_unavailable_until_writable() {
     let Some(store) = test_support::postgres_store() else {
@@ -56,8 +71,7 @@ fn a_read_only_postgresql_database_refuses_writes_as_unavailable_until_writable(
         );
         assert!(error.to_string().contains("nothing was written"), "{error}");
     }
-    let read: Patient = store
-        .read(|tx| tx.get::<Patient>(first.meta.id))
+    let read: Patient = once_available(|| store.read(|tx| tx.get::<Patient>(first.meta.id)))
         .unwrap()
         .record;
     assert_eq!(read.family_name, "Avail");
