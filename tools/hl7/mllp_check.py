@@ -7,8 +7,11 @@ Starts the listener on a free loopback port with a temporary data directory, sen
 good.hl7 (every ACK must be AA) and bad.hl7 (AE with ERR segments), checks that
 `chartroom hl7 vxu` prints a VXU^V04 python-hl7 can parse, sends case.hl7 (a positive
 pertussis PCR, a reportable-condition trigger) and checks that `chartroom report case send
---oru -` prints an ORU^R01 python-hl7 can parse, and stops the listener.
+--oru -` prints an ORU^R01 python-hl7 can parse, that `chartroom report syndromic` writes a
+batch of the visits the listener stored today that python-hl7 reads as one file of one
+batch, and stops the listener.
 """
+import datetime
 import os
 import re
 import subprocess
@@ -128,7 +131,27 @@ def main():
                     sys.exit(f"python-hl7 could not read the VXU: {check.stderr.decode()}\n{text}")
             if len(sys.argv) > 3:
                 check_oru(chartroom, mllp_send, port, env, sys.argv[3])
-            print(f"mllp_send: {len(good)} messages AA, 1 bad message AE; hl7 vxu and the case's ORU^R01 re-parsed by python-hl7")
+                day = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+                out = os.path.join(data, "syndromic.hl7")
+                batch = subprocess.run(
+                    [chartroom, "report", "syndromic", "--day", day, "--out", out],
+                    capture_output=True, env=env, timeout=60,
+                )
+                if batch.returncode != 0:
+                    sys.exit(f"chartroom report syndromic failed: {batch.stderr.decode(errors='replace')}")
+                check = subprocess.run(
+                    [sys.argv[3], "-c",
+                     "import hl7,sys; f=hl7.parse_file(open(sys.argv[1], 'rb').read()); "
+                     "assert len(f) == 1, len(f); b=f[0]; "
+                     "assert all(str(m.segment('MSH')[9][0][0]) == 'ADT' for m in b); "
+                     "assert all(str(m.segment('PID')[5]).endswith('S') for m in b); "
+                     "assert int(str(b.trailer[1])) == len(b), (str(b.trailer), len(b)); "
+                     "print(len(b))", out],
+                    capture_output=True, timeout=60,
+                )
+                if check.returncode != 0 or int(check.stdout.strip() or b"0") < 1:
+                    sys.exit(f"python-hl7 could not read the syndromic batch: {check.stderr.decode()}{check.stdout.decode()}")
+            print(f"mllp_send: {len(good)} messages AA, 1 bad message AE; hl7 vxu, the case's ORU^R01 and the syndromic batch re-parsed by python-hl7")
         finally:
             listener.terminate()
             listener.wait(timeout=10)

@@ -1,7 +1,8 @@
 //! HL7 v2.5.1 for Chartroom: the wire syntax (parse and write with the MSH-declared
 //! delimiters and escape sequences), MLLP framing, the mapping of ADT, ORU and VXU
-//! messages onto the records model, acknowledgements, outbound VXU and ORU (laboratory results for a case report) and a
-//! listener.
+//! messages onto the records model, acknowledgements, outbound VXU (printed, or sent to an
+//! immunization registry with its ACK kept) and ORU (laboratory results for a case report),
+//! registry queries, the syndromic surveillance batch and a listener.
 //!
 //! Invariants:
 //! - Nothing here panics on any input: the parser and the frame decoder take arbitrary bytes.
@@ -25,6 +26,8 @@ pub mod mllp;
 mod oru;
 mod outbox;
 mod refusal;
+pub mod registry;
+pub mod syndromic;
 mod vxu;
 mod write;
 

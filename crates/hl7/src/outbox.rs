@@ -140,7 +140,7 @@ pub fn send_outbox(
 }
 
 /// MSA-1 of an ACK, and its ERR or MSA-3 text when it is not an accept.
-fn ack_code(ack: &str) -> (String, String) {
+pub(crate) fn ack_code(ack: &str) -> (String, String) {
     match parse_bytes(ack.as_bytes()) {
         Ok(msg) => {
             let code = msg.first("MSA").map_or("", |msa| msa.text(1, 1)).to_owned();
@@ -168,7 +168,7 @@ fn ack_code(ack: &str) -> (String, String) {
 }
 
 /// Sends `text` in one MLLP frame and reads the answer's frame.
-fn exchange(to: SocketAddr, text: &str, timeout: Duration) -> std::io::Result<String> {
+pub(crate) fn exchange(to: SocketAddr, text: &str, timeout: Duration) -> std::io::Result<String> {
     let mut stream = TcpStream::connect_timeout(&to, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;

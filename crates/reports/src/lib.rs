@@ -11,6 +11,7 @@
 //! - Refresh is idempotent: re-reading a row that was already applied changes nothing, so the
 //!   watermark may overlap (rows written in the same clock tick are read twice, never missed).
 
+pub mod coverage;
 mod facts;
 pub mod list;
 pub mod saved;

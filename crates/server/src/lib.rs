@@ -70,6 +70,7 @@ mod routes;
 mod serve;
 mod state;
 mod surveillance_api;
+mod coverage_api;
 mod surveillance_watch;
 mod task_api;
 mod tokens;

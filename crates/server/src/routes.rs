@@ -393,6 +393,7 @@ fn table() -> Vec<Entry> {
     table.extend(crate::mpi_api::routes());
     table.extend(crate::web::mpi::routes());
     table.extend(crate::surveillance_api::routes());
+    table.extend(crate::coverage_api::routes());
     table.extend(crate::web::surveillance::routes());
     table.extend(crate::cases_api::routes());
     table.extend(crate::web::cases::routes());

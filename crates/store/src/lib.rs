@@ -46,6 +46,7 @@ mod postgres;
 mod private_file;
 mod projection;
 mod registration;
+mod registry_messages;
 mod row_de;
 mod security;
 mod snapshot;
@@ -89,6 +90,7 @@ pub use pg_dump::restore_into_new_database as pg_restore_into_new_database;
 pub use postgres::redact_url;
 pub use private_file::{TOTP_KEY_FILE, key_in, secure_data_dir};
 pub use registration::Likeness;
+pub use registry_messages::{NewRegistryMessage, RegistryAttempt, RegistryMessage};
 pub use security::{
     ApiToken, GrantReview, NewUser, Security, SessionRecord, StoredGrant, User, check_username,
     normalize_username,

@@ -261,6 +261,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0041_case_reports.sql"),
         postgres: include_str!("../migrations/postgres/0041_case_reports.sql"),
     },
+    Migration {
+        version: 42,
+        name: "registry_messages",
+        sqlite: include_str!("../migrations/sqlite/0042_registry_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0042_registry_messages.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

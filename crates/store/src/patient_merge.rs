@@ -79,7 +79,8 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
 /// it was placed on (its history stays as placed); the retention report extends a hold on
 /// a retired chart to the chart it was merged into. Paper chart volumes
 /// are not a record table: `chart_relabel` renumbers them onto the surviving chart.
-/// The index of archived charts names each chart as it was archived.
+/// The index of archived charts names each chart as it was archived. A message to the
+/// immunization registry records what was sent about the chart it was built from.
 pub const NOT_MOVED: &[&str] = &[
     "archived_charts",
     "audit_log",
@@ -89,6 +90,7 @@ pub const NOT_MOVED: &[&str] = &[
     "mpi_overlays",
     "patient_identifiers",
     "record_history",
+    "registry_messages",
 ];
 
 /// One merge.

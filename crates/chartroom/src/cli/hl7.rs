@@ -9,7 +9,6 @@
 use super::audited::CliAuditor;
 use anyhow::{Context, Result, bail};
 use privacy::DataCategory;
-use records::{Disclosure, LegalBasis, PatientId};
 use store::{PatientQuery, Store};
 
 #[derive(Debug, clap::Subcommand)]
@@ -61,7 +60,7 @@ fn print(text: &str, cr: bool) -> Result<()> {
     Ok(())
 }
 
-fn resolve(store: &Store, patient: &str) -> Result<i64> {
+pub(super) fn resolve(store: &Store, patient: &str) -> Result<i64> {
     // MRNs are often all digits, so an exact MRN match wins over a record id.
     let query = PatientQuery {
         text: Some(patient.to_owned()),
@@ -81,49 +80,6 @@ fn resolve(store: &Store, patient: &str) -> Result<i64> {
     }
 }
 
-/// The export of a registry message audited and entered in the patient's accounting of
-/// disclosures (public health, 164.512(b); accountable under 164.528), in the caller's
-/// transaction, so a message is never made without its accounting line.
-fn registry_disclosure(
-    audited: &mut store::Audited<'_>,
-    who: &privacy::AuditEvent,
-    patient: i64,
-    registry: &str,
-    control: &str,
-    text: &str,
-) -> store::Result<()> {
-    let shots = text.split('\r').filter(|s| s.starts_with("RXA|")).count();
-    audited.append(
-        &who.clone()
-            .patient(PatientId(patient))
-            .record("patient", patient)
-            .categories(&[DataCategory::Demographics, DataCategory::Immunizations])
-            .reason(&format!(
-                "VXU^V04 {control} to {registry} for registry reporting"
-            )),
-    )?;
-    disclosures::enter_disclosure(
-        audited,
-        who,
-        Disclosure {
-            patient_id: PatientId(patient),
-            disclosed_at: audited.now(),
-            recipient: registry.to_owned(),
-            recipient_address: None,
-            description: format!(
-                "immunization history: demographics and {shots} immunization(s) (VXU^V04 {control})"
-            ),
-            purpose: "immunization registry reporting".into(),
-            legal_basis: LegalBasis::PublicHealth,
-            accountable: LegalBasis::PublicHealth.accountable(),
-            request_id: None,
-            channel: "hl7-vxu".into(),
-            made_by: who.user.clone(),
-        },
-    )?;
-    Ok(())
-}
-
 pub fn run(store: &Store, auditor: &CliAuditor, cmd: Hl7Cmd) -> Result<()> {
     match cmd {
         Hl7Cmd::Vxu {
@@ -139,7 +95,12 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: Hl7Cmd) -> Result<()> {
                 .trail()
                 .write(store, |audited| {
                     let text = hl7::outbound_vxu(&mut audited.records(), id, now, &control)?;
-                    registry_disclosure(audited, &who, id, &registry, &control, &text)?;
+                    audited.append(&hl7::registry::export_event(&who, id, None).reason(
+                        &format!("VXU^V04 {control} to {registry} for registry reporting"),
+                    ))?;
+                    hl7::registry::enter_registry_disclosure(
+                        audited, &who, id, &registry, &control, &text,
+                    )?;
                     Ok(text)
                 })
                 .context("the VXU^V04 was not made: its disclosure could not be entered")?;

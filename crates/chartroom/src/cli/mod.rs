@@ -20,6 +20,7 @@ mod mpi;
 mod mpi_work;
 mod patient;
 mod query;
+mod registry_report;
 mod report;
 mod research;
 mod retention;
@@ -112,7 +113,8 @@ enum Command {
     Mpi(mpi::MpiCmd),
     /// Public-health surveillance: syndromes, daily counts, detection, the alert queue.
     Surveillance(surveillance::SurveillanceArgs),
-    /// Reports to public health: reportable-condition cases and their initial case reports.
+    /// Reports to public health: reportable-condition cases and their initial case reports,
+    /// the immunization registry, immunization coverage, the syndromic surveillance batch.
     Report(report::ReportArgs),
     /// User accounts and roles (the first administrator: `user add NAME --admin`).
     #[command(subcommand)]

@@ -1,4 +1,5 @@
 //! `chartroom report case list|show|mark|send|triggers`: the reportable-condition case queue
+//! (`report registry|coverage|syndromic` are `registry_report.rs`)
 //! from a terminal, on the cores the JSON API and the /cases page use
 //! (`surveillance::cases`, `fhir::initial_case_report`, `hl7::outbound_oru`).
 //!
@@ -42,6 +43,17 @@ pub enum ReportCmd {
     /// Reportable-condition cases: the queue, a case, its status, its initial case report.
     #[command(subcommand)]
     Case(CaseCmd),
+    /// The immunization registry: send VXU^V04 updates, query a patient's history, the log.
+    #[command(subcommand)]
+    Registry(super::registry_report::RegistryCmd),
+    /// Immunization coverage: the childhood series (4:3:1:3:3:1:4) by 24 months, or
+    /// seasonal influenza by age band; counts 1-10 withheld from users without
+    /// patient-level reads; needs read-aggregates.
+    Coverage(super::registry_report::CoverageArgs),
+    /// The day's syndromic surveillance batch (HL7 v2.5.1 ADT A01/A03/A04/A08 per the PHIN
+    /// guide, FHS/BHS batch) written to FILE; audited and entered in each patient's
+    /// accounting of disclosures (a limited data set).
+    Syndromic(super::registry_report::SyndromicArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,7 +172,18 @@ pub fn run(
     json: bool,
 ) -> Result<()> {
     let user = args.user.as_deref();
-    let ReportCmd::Case(cmd) = args.cmd;
+    let cmd = match args.cmd {
+        ReportCmd::Case(cmd) => cmd,
+        ReportCmd::Registry(cmd) => {
+            return super::registry_report::run_registry(store, auditor, cmd, json);
+        }
+        ReportCmd::Coverage(coverage) => {
+            return super::registry_report::run_coverage(store, auditor, coverage, user, json);
+        }
+        ReportCmd::Syndromic(syndromic) => {
+            return super::registry_report::run_syndromic(store, auditor, syndromic, json);
+        }
+    };
     match cmd {
         CaseCmd::Triggers { file } => triggers(data_dir, file.as_deref(), json),
         CaseCmd::List { status, limit } => {

@@ -163,7 +163,7 @@ impl Acting {
     }
 
     /// Counts 1 to 10 are withheld from users without patient-level reads.
-    fn aggregate_only(&self) -> bool {
+    pub(super) fn aggregate_only(&self) -> bool {
         !self.roles.allows(Permission::ReadDemographics)
     }
 
@@ -175,7 +175,7 @@ impl Acting {
 
 /// The user the command acts for, refused (and the refusal audited) unless they hold
 /// `permission`.
-fn acting(
+pub(super) fn acting(
     store: &Store,
     auditor: &CliAuditor,
     user: Option<&str>,
@@ -264,7 +264,7 @@ fn audit_read(store: &Store, auditor: &CliAuditor, who: &Acting, reason: &str) -
         .context("writing the audit trail (nothing was shown)")
 }
 
-fn date(flag: &str, text: &str) -> Result<Date> {
+pub(super) fn date(flag: &str, text: &str) -> Result<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text.trim(), &format)
         .map_err(|_| anyhow!("--{flag}: \"{text}\" is not a date (YYYY-MM-DD)"))

@@ -15,6 +15,7 @@ mod lifecycle_crash;
 mod manifests;
 mod mllp_tls;
 mod mpi;
+mod registry;
 mod report;
 mod review;
 mod roi;

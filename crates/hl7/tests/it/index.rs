@@ -207,22 +207,12 @@ pub fn adt_arrivals_are_checked_against_the_index(store: &TestStore) {
 fn receiver(
     other: std::sync::Arc<TestStore>,
 ) -> (std::net::SocketAddr, std::thread::JoinHandle<String>) {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let handle = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
-        let mut decoder = hl7::mllp::Decoder::new(hl7::mllp::DEFAULT_MAX_FRAME);
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let payload = loop {
-            if let Some(payload) = decoder.decode(&mut buf).unwrap() {
-                break payload;
-            }
-            let n = stream.read(&mut chunk).unwrap();
-            assert!(n > 0, "the sender closed early");
-            buf.extend_from_slice(&chunk[..n]);
-        };
+        let payload = crate::registry::read_frame(&mut stream);
         let dir = tempfile::tempdir().unwrap();
         let trail = store::AuditTrail::with_key(
             privacy::AuditKey::from_bytes(&[23; 32]).unwrap(),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail by panicking.
 
 mod balances;
+mod coverage;
 mod derived;
 mod lists;
 mod notes;

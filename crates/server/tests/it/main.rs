@@ -18,6 +18,7 @@ mod encounter_form;
 mod encounters;
 mod error_pages;
 mod fhir_export;
+mod immunization_coverage;
 mod fhir_group;
 mod fhir_identifiers;
 mod fhir_match;

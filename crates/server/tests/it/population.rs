@@ -10,7 +10,7 @@ use store::Actor;
 
 const FLU: &str = "count patients where immunization(cvx in flu, status = completed)";
 
-fn flu_shot(h: &Harness, patient: i64) {
+pub(crate) fn flu_shot(h: &Harness, patient: i64) {
     h.store
         .write(|tx| {
             tx.create(

@@ -1,0 +1,490 @@
+//! `chartroom report registry|coverage|syndromic`: immunization-registry messages, coverage and
+//! the syndromic surveillance export (the case queue, `report case`, is `report.rs`).
+//! `report registry send PATIENT... --to HOST:PORT` sends each patient's VXU^V04 to the immunization registry over MLLP
+//! (retried while unanswered, the ACK kept, the disclosure entered when accepted);
+//! `report registry query PATIENT --to HOST:PORT` asks the registry what it holds (QBP^Q11,
+//! RSP^K11); `report registry log` lists what was sent and what the registry said.
+//! `report coverage childhood|influenza` counts immunization coverage (aggregate, as the
+//! acting user may see it, like `surveillance`); `report syndromic --day --out` writes the
+//! day's syndromic surveillance batch.
+//!
+//! Invariants: plain MLLP goes to a loopback address only (an interface engine or TLS
+//! tunnel on this machine), as `hl7 outbox --send`; the log is audited before it is
+//! printed; a command that leaves any message unaccepted exits non-zero.
+
+use super::audited::CliAuditor;
+use super::hl7::resolve;
+use crate::output;
+use anyhow::{Context, Result, bail};
+use hl7::registry::{QueryAnswer, QueryKind, Registry, Retry};
+use privacy::{Action, DataCategory, Permission};
+use reports::coverage;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+use store::{RegistryMessage, Store};
+
+/// Immunization coverage: the childhood series (4:3:1:3:3:1:4) by 24 months, or
+/// seasonal influenza by age band; counts 1-10 withheld from users without
+/// patient-level reads.
+/// `report coverage`.
+#[derive(Debug, clap::Args)]
+pub struct CoverageArgs {
+    /// Which report.
+    #[arg(value_enum)]
+    pub report: CoverageKind,
+    /// The as-of day (YYYY-MM-DD); today by default.
+    #[arg(long, value_name = "DAY")]
+    pub as_of: Option<String>,
+}
+
+/// The day's syndromic surveillance batch (HL7 v2.5.1 ADT A01/A03/A04/A08 per the PHIN
+/// guide, FHS/BHS batch) written to FILE; audited and entered in each patient's
+/// accounting of disclosures (a limited data set).
+/// `report syndromic`.
+#[derive(Debug, clap::Args)]
+pub struct SyndromicArgs {
+    /// The day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DAY")]
+    pub day: String,
+    /// Where to write the batch.
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+    /// Who receives it, as the accounting names the recipient.
+    #[arg(long, default_value = "State syndromic surveillance program (NSSP)")]
+    pub recipient: String,
+    /// The facility (MSH-4, EVN-7).
+    #[arg(long, env = "CHARTROOM_FACILITY_NAME", default_value = "Chartroom")]
+    pub facility_name: String,
+    /// The facility's NPI.
+    #[arg(long)]
+    pub facility_npi: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CoverageKind {
+    /// DTaP 4, polio 3, MMR 1, Hib 3, HepB 3, varicella 1, PCV 4 by the second birthday.
+    Childhood,
+    /// Seasonal influenza by age band, season 1 July to 30 June.
+    Influenza,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RegistryCmd {
+    /// Send each patient's immunization history (VXU^V04) to the registry over MLLP; an
+    /// unanswered message is tried again (doubling waits), one the registry rejects (AE,
+    /// AR) is not, and is shown with the registry's error.
+    Send {
+        /// Patients (record id or MRN).
+        #[arg(required = true)]
+        patients: Vec<String>,
+        /// The registry's MLLP address (a loopback address: plain MLLP only goes to this
+        /// machine, e.g. the TLS tunnel or interface engine that reaches the registry).
+        #[arg(long, value_name = "HOST:PORT")]
+        to: String,
+        /// The registry, as the accounting of disclosures names the recipient.
+        #[arg(long, default_value = "State immunization information system")]
+        registry: String,
+        /// Attempts in all for a message that gets no answer.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+        attempts: u32,
+        /// Seconds to wait after the first failed attempt (doubling after each).
+        #[arg(long, default_value_t = 2, value_name = "SECS")]
+        backoff: u64,
+        /// Seconds to wait for a connection and for each ACK.
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        timeout: u64,
+    },
+    /// Ask the registry for a patient's immunizations (QBP^Q11, Z34 history or Z44
+    /// evaluated history and forecast) and print its answer (RSP^K11): the doses it holds,
+    /// or no match, too many matches, or candidates, named as the registry said.
+    Query {
+        /// The patient (record id or MRN).
+        patient: String,
+        /// The registry's MLLP address (a loopback address, as for send).
+        #[arg(long, value_name = "HOST:PORT")]
+        to: String,
+        /// The registry, as the log names it.
+        #[arg(long, default_value = "State immunization information system")]
+        registry: String,
+        /// z34: the immunization history; z44: the history evaluated with the forecast.
+        #[arg(long, default_value = "z44", value_parser = ["z34", "z44"])]
+        kind: String,
+        /// Attempts in all for a query that gets no answer.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+        attempts: u32,
+        /// Seconds to wait for a connection and for the answer.
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        timeout: u64,
+    },
+    /// The messages sent to the registry, newest first, with each ACK or failure.
+    Log {
+        /// Only this patient's (record id or MRN).
+        #[arg(long)]
+        patient: Option<String>,
+        /// Only those with this status.
+        #[arg(long, value_parser = ["sending", "accepted", "rejected", "failed"])]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+/// `report registry ...`.
+pub fn run_registry(store: &Store, auditor: &CliAuditor, cmd: RegistryCmd, json: bool) -> Result<()> {
+    match cmd {
+        RegistryCmd::Send {
+            patients,
+            to,
+            registry,
+            attempts,
+            backoff,
+            timeout,
+        } => {
+            let registry = registry_at(registry, &to, timeout, attempts, Some(backoff))?;
+            send(store, auditor, &registry, &patients, json)
+        }
+        RegistryCmd::Query {
+            patient,
+            to,
+            registry,
+            kind,
+            attempts,
+            timeout,
+        } => {
+            let registry = registry_at(registry, &to, timeout, attempts, None)?;
+            let kind = if kind == "z34" {
+                QueryKind::History
+            } else {
+                QueryKind::EvaluatedHistoryAndForecast
+            };
+            query(store, auditor, &registry, &patient, kind, json)
+        }
+        RegistryCmd::Log {
+            patient,
+            status,
+            limit,
+        } => log(store, auditor, patient.as_deref(), status.as_deref(), limit, json),
+    }
+}
+
+/// `report coverage`.
+pub fn run_coverage(
+    store: &Store,
+    auditor: &CliAuditor,
+    args: CoverageArgs,
+    user: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    coverage(store, auditor, args.report, args.as_of.as_deref(), user, json)
+}
+
+/// `report syndromic`.
+pub fn run_syndromic(store: &Store, auditor: &CliAuditor, args: SyndromicArgs, json: bool) -> Result<()> {
+    syndromic(
+        store,
+        auditor,
+        &args.day,
+        &args.out,
+        &args.recipient,
+        hl7::syndromic::Facility {
+            name: args.facility_name,
+            npi: args.facility_npi,
+        },
+        json,
+    )
+}
+
+/// The registry the flags name; `backoff` in seconds, the default when `None`.
+fn registry_at(
+    name: String,
+    to: &str,
+    timeout: u64,
+    attempts: u32,
+    backoff: Option<u64>,
+) -> Result<Registry> {
+    Ok(Registry {
+        name,
+        address: loopback(to)?,
+        timeout: Duration::from_secs(timeout.max(1)),
+        retry: Retry {
+            attempts,
+            backoff: backoff.map_or(Retry::default().backoff, Duration::from_secs),
+        },
+    })
+}
+
+/// `to` resolved, refused unless it is on this machine.
+fn loopback(to: &str) -> Result<SocketAddr> {
+    let addresses: Vec<SocketAddr> = to
+        .to_socket_addrs()
+        .with_context(|| format!("--to {to}: not a HOST:PORT address"))?
+        .collect();
+    match addresses.iter().find(|a| a.ip().is_loopback()) {
+        Some(address) => Ok(*address),
+        None => bail!(
+            "--to {to}: plain MLLP carries patient data unencrypted, so it goes to a loopback address only (the TLS tunnel or interface engine on this machine that reaches the registry)"
+        ),
+    }
+}
+
+fn describe(message: &RegistryMessage) -> String {
+    let mut line = format!(
+        "message {} {} {} (patient {}) to {} at {}: {}, {} attempt(s)",
+        message.id,
+        message.message_type,
+        message.control_id,
+        message.patient_id,
+        message.registry,
+        message.destination,
+        message.status,
+        message.attempts
+    );
+    if let Some(code) = &message.ack_code {
+        line.push_str(&format!(", ACK {code}"));
+    }
+    match (message.status.as_str(), &message.ack_text, &message.last_error) {
+        ("accepted" | "rejected", Some(text), _) => line.push_str(&format!(": {text}")),
+        ("failed" | "sending", _, Some(error)) => line.push_str(&format!(": {error}")),
+        _ => {}
+    }
+    line
+}
+
+fn send(
+    store: &Store,
+    auditor: &CliAuditor,
+    registry: &Registry,
+    patients: &[String],
+    json: bool,
+) -> Result<()> {
+    let ids = patients
+        .iter()
+        .map(|p| resolve(store, p))
+        .collect::<Result<Vec<_>>>()?;
+    let who = auditor.event(store, privacy::Action::Export);
+    let mut sent = Vec::new();
+    for id in ids {
+        let message = hl7::registry::send_vxu(store, auditor.trail(), registry, &who, id)
+            .with_context(|| format!("patient {id}: the VXU^V04 was not sent"))?;
+        if !json {
+            crate::say!("{}", describe(&message));
+        }
+        sent.push(message);
+    }
+    if json {
+        output::json(&sent)?;
+    }
+    let unaccepted = sent.iter().filter(|m| m.status != "accepted").count();
+    if unaccepted > 0 {
+        bail!(
+            "{unaccepted} of {} message(s) not accepted by the registry (see above; `report registry log`)",
+            sent.len()
+        );
+    }
+    Ok(())
+}
+
+fn log(
+    store: &Store,
+    auditor: &CliAuditor,
+    patient: Option<&str>,
+    status: Option<&str>,
+    limit: i64,
+    json: bool,
+) -> Result<()> {
+    let patient = patient.map(|p| resolve(store, p)).transpose()?;
+    let messages = store.read(|tx| tx.registry_messages(patient, status, limit.max(1)))?;
+    let mut shown: Vec<i64> = messages.iter().map(|m| m.patient_id).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    if !shown.is_empty() {
+        auditor.shown(
+            store,
+            &shown,
+            &[DataCategory::Demographics, DataCategory::Immunizations],
+            "immunization registry log",
+        )?;
+    }
+    if json {
+        return output::json(&messages);
+    }
+    if messages.is_empty() {
+        crate::say!("No registry messages.");
+    }
+    for message in &messages {
+        crate::say!("{}", describe(message));
+    }
+    Ok(())
+}
+
+fn query(
+    store: &Store,
+    auditor: &CliAuditor,
+    registry: &Registry,
+    patient: &str,
+    kind: QueryKind,
+    json: bool,
+) -> Result<()> {
+    let id = resolve(store, patient)?;
+    let who = auditor.event(store, privacy::Action::Export);
+    let (message, answer) =
+        hl7::registry::query(store, auditor.trail(), registry, &who, id, kind)
+            .with_context(|| format!("patient {id}: the QBP^Q11 was not sent"))?;
+    if json {
+        output::json(&serde_json::json!({ "message": message, "answer": answer }))?;
+    } else {
+        crate::say!("{}", describe(&message));
+        crate::say!("{}", answer.summary());
+        if let QueryAnswer::History {
+            immunizations,
+            forecast,
+            ..
+        } = &answer
+        {
+            let rows: Vec<Vec<String>> = immunizations
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.administered.chars().take(8).collect(),
+                        i.cvx.clone(),
+                        i.vaccine.clone(),
+                        i.lot.clone(),
+                        i.completion.clone(),
+                    ]
+                })
+                .collect();
+            if !rows.is_empty() {
+                output::table(&["given", "CVX", "vaccine", "lot", "status"], &rows);
+            }
+            for dose in forecast {
+                crate::say!(
+                    "due: {} {} on {}",
+                    dose.vaccine,
+                    dose.vaccine_text,
+                    dose.due.chars().take(8).collect::<String>()
+                );
+            }
+        }
+    }
+    match answer {
+        QueryAnswer::History { .. } => Ok(()),
+        QueryAnswer::Undelivered => bail!("the registry did not answer (see above)"),
+        other => bail!("no history: {}", other.summary()),
+    }
+}
+
+/// `report coverage`: the report as the acting user may see it, audited before it is shown.
+fn coverage(
+    store: &Store,
+    auditor: &CliAuditor,
+    kind: CoverageKind,
+    as_of: Option<&str>,
+    user: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let as_of = match as_of {
+        Some(text) => super::surveillance::date("as-of", text)?,
+        None => store.clock().now().date(),
+    };
+    let who = super::surveillance::acting_for(
+        store,
+        auditor,
+        user,
+        (Permission::ReadAggregates, Action::Read, "reading immunization coverage"),
+        (
+            "immunization coverage",
+            &[DataCategory::Demographics, DataCategory::Immunizations],
+        ),
+    )?;
+    let report = match kind {
+        CoverageKind::Childhood => coverage::Report::Childhood,
+        CoverageKind::Influenza => coverage::Report::Influenza,
+    };
+    let table = store.read(|tx| {
+        coverage::report(
+            tx,
+            report,
+            as_of,
+            who.aggregate_only(),
+            query::PUBLIC_HEALTH_MIN_CELL,
+        )
+    })?;
+    let event = who
+        .event(auditor, store, Action::Read)
+        .categories(&[DataCategory::Demographics, DataCategory::Immunizations])
+        .reason(&format!("immunization coverage: {} as of {as_of}", table.report));
+    auditor
+        .trail()
+        .record(store, &event)
+        .context("writing the audit trail (nothing was shown)")?;
+    if json {
+        return output::json(&table);
+    }
+    crate::say!("{} ({} to {}), as of {}", table.title, table.from, table.to, table.as_of);
+    let cell = |n: Option<i64>| n.map_or_else(|| "<11".to_owned(), |n| n.to_string());
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.label.clone(),
+                cell(row.people),
+                cell(row.covered),
+                row.percent.map_or_else(|| "-".to_owned(), |p| format!("{p:.1}%")),
+            ]
+        })
+        .collect();
+    output::table(&["", "people", "covered", "percent"], &rows);
+    Ok(())
+}
+
+/// `report syndromic`: the day's batch written inside the transaction that audits it and
+/// enters the disclosures, so a file that cannot be written enters nothing.
+fn syndromic(
+    store: &Store,
+    auditor: &CliAuditor,
+    day: &str,
+    out: &std::path::Path,
+    recipient: &str,
+    facility: hl7::syndromic::Facility,
+    json: bool,
+) -> Result<()> {
+    let day = super::surveillance::date("day", day)?;
+    if let Some(npi) = &facility.npi
+        && records::Npi::parse(npi).is_err()
+    {
+        bail!("--facility-npi: \"{npi}\" is not an NPI (10 digits with a valid check digit)");
+    }
+    let who = auditor.event(store, privacy::Action::Export);
+    let batch = hl7::syndromic::export_syndromic(
+        store,
+        auditor.trail(),
+        &who,
+        &facility,
+        day,
+        recipient,
+        |text| std::fs::write(out, text),
+    )
+    .with_context(|| format!("the batch for {day} was not written to {}", out.display()))?;
+    let mut patients: Vec<i64> = batch.messages.iter().map(|m| m.patient_id).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    if json {
+        return output::json(&serde_json::json!({
+            "day": day.to_string(),
+            "batch": batch.control_id,
+            "messages": batch.messages.len(),
+            "patients": patients.len(),
+            "file": out.display().to_string(),
+        }));
+    }
+    crate::say!(
+        "{}: batch {} for {day}: {} message(s) for {} patient(s), each entered in the accounting of disclosures",
+        out.display(),
+        batch.control_id,
+        batch.messages.len(),
+        patients.len()
+    );
+    Ok(())
+}
