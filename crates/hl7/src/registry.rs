@@ -29,9 +29,7 @@ use privacy::{AuditEvent, DataCategory, Outcome};
 use records::{Disclosure, LegalBasis, PatientId};
 use std::net::SocketAddr;
 use std::time::Duration;
-use store::{
-    Audited, AuditTrail, NewRegistryMessage, RegistryAttempt, RegistryMessage, Store,
-};
+use store::{AuditTrail, Audited, NewRegistryMessage, RegistryAttempt, RegistryMessage, Store};
 
 /// How many times to try and how long to wait between tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +148,10 @@ pub(crate) fn deliver(
             }
             Err(error) => error.to_string(),
         };
-        let error = format!("attempt {attempt} of {attempts} to {}: {error}", registry.address);
+        let error = format!(
+            "attempt {attempt} of {attempts} to {}: {error}",
+            registry.address
+        );
         if attempt == attempts {
             return Ok(Delivery::Failed(error));
         }
@@ -209,7 +210,11 @@ pub fn send_vxu(
                 event = event.reason(&format!(
                     "VXU^V04 {control} to {} at {destination}: ACK {code}{}",
                     registry.name,
-                    if text.is_empty() { String::new() } else { format!(" ({text})") }
+                    if text.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({text})")
+                    }
                 ));
                 (
                     RegistryAttempt::Answered {
@@ -232,7 +237,9 @@ pub fn send_vxu(
         if !accepted {
             event = event.outcome(Outcome::Failure);
         }
-        audited.records().record_registry_attempt(message.id, attempt)?;
+        audited
+            .records()
+            .record_registry_attempt(message.id, attempt)?;
         audited.append(&event)?;
         if accepted {
             enter_registry_disclosure(

@@ -98,13 +98,17 @@ fn hd(facility: &Facility) -> Vec<&str> {
 }
 
 fn ymd(day: Date) -> String {
-    format!("{:04}{:02}{:02}", day.year(), u8::from(day.month()), day.day())
+    format!(
+        "{:04}{:02}{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
 }
 
 /// Age on `day` as the guide's OBX 21612-7 wants it: value and UCUM unit.
 fn age(birth: Date, day: Date) -> (i64, &'static str, &'static str) {
-    let mut months = i64::from(day.year() - birth.year()) * 12
-        + i64::from(u8::from(day.month()))
+    let mut months = i64::from(day.year() - birth.year()) * 12 + i64::from(u8::from(day.month()))
         - i64::from(u8::from(birth.month()));
     if day.day() < birth.day() {
         months -= 1;
@@ -158,7 +162,12 @@ pub fn syndromic_message(
             &[],
             &[],
             &[],
-            &["PH_SS-NoAck", "SS Sender", "2.16.840.1.114222.4.10.3", "ISO"],
+            &[
+                "PH_SS-NoAck",
+                "SS Sender",
+                "2.16.840.1.114222.4.10.3",
+                "ISO",
+            ],
         ],
     );
     let facility_hd = hd(facility);
@@ -180,10 +189,20 @@ pub fn syndromic_message(
         Some(npi) => format!("{}&{}&NPI", esc(&facility.name), esc(npi)),
         None => esc(&facility.name),
     };
-    let birth_month = format!("{:04}{:02}", p.birth_date.year(), u8::from(p.birth_date.month()));
+    let birth_month = format!(
+        "{:04}{:02}",
+        p.birth_date.year(),
+        u8::from(p.birth_date.month())
+    );
     let a = &p.address;
     let s = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
-    let zip: String = a.postal_code.as_deref().unwrap_or_default().chars().take(5).collect();
+    let zip: String = a
+        .postal_code
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .take(5)
+        .collect();
     let mut pid = format!(
         "PID|1||{}^^^{authority}^PI||~^^^^^^S||{birth_month}|{}|||^^{}^{}^{}^{}",
         patient.meta.id,
@@ -207,7 +226,10 @@ pub fn syndromic_message(
     };
     let visit = format!("{}", encounter.meta.id);
     let mut pv1 = SegmentWriter::new(&mut out, d, "PV1");
-    pv1.field(&["1"]).field(&[class]).skip(16).field(&[&visit, "", "", "", "VN"]);
+    pv1.field(&["1"])
+        .field(&[class])
+        .skip(16)
+        .field(&[&visit, "", "", "", "VN"]);
     pv1.skip(16)
         .field(&[if event == Event::A03 {
             e.discharge_disposition.as_deref().unwrap_or("")
@@ -216,7 +238,11 @@ pub fn syndromic_message(
         }])
         .skip(7)
         .field(&[&format_ts(e.admit_at)])
-        .field(&[&e.discharge_at.filter(|_| event == Event::A03).map(format_ts).unwrap_or_default()])
+        .field(&[&e
+            .discharge_at
+            .filter(|_| event == Event::A03)
+            .map(format_ts)
+            .unwrap_or_default()])
         .end();
     let reason = e.reason.clone().unwrap_or_default();
     if !reason.is_empty() {
@@ -263,13 +289,21 @@ pub fn syndromic_message(
             .end();
     }
     // DG1-6 (table 0052): F once the visit is finished, W (working) before.
-    let kind = if e.status == EncounterStatus::Finished { "F" } else { "W" };
+    let kind = if e.status == EncounterStatus::Finished {
+        "F"
+    } else {
+        "W"
+    };
     for (idx, diagnosis) in diagnoses.iter().enumerate() {
         let dx = &diagnosis.record;
         SegmentWriter::new(&mut out, d, "DG1")
             .field(&[&(idx + 1).to_string()])
             .skip(1)
-            .field(&[&dx.code, dx.description.as_deref().unwrap_or_default(), "I10C"])
+            .field(&[
+                &dx.code,
+                dx.description.as_deref().unwrap_or_default(),
+                "I10C",
+            ])
             .skip(2)
             .field(&[kind])
             .end();
@@ -362,14 +396,19 @@ pub fn syndromic_batch(
                 encounter_id: visit.meta.id,
                 patient_id: patient.meta.id,
                 event,
-                text: syndromic_message(facility, &patient, visit, &diagnoses, event, now, &control),
+                text: syndromic_message(
+                    facility, &patient, visit, &diagnoses, event, now, &control,
+                ),
             });
         }
     }
     let ts = format_ts(now);
     let facility_hd = hd(facility);
     let mut text = String::new();
-    for (name, control) in [("FHS", format!("{batch_control}-F")), ("BHS", batch_control.to_owned())] {
+    for (name, control) in [
+        ("FHS", format!("{batch_control}-F")),
+        ("BHS", batch_control.to_owned()),
+    ] {
         text.push_str(name);
         text.push(d.field);
         text.push_str(&d.encoding_characters());
@@ -445,7 +484,8 @@ pub fn parse_batch(text: &str) -> Result<ParsedBatch, String> {
         }
         let text = current.join("\r");
         current.clear();
-        let message = parse(&text).map_err(|e| format!("message ending before line {line}: {e}"))?;
+        let message =
+            parse(&text).map_err(|e| format!("message ending before line {line}: {e}"))?;
         messages.push(message);
         Ok(())
     };
@@ -468,7 +508,13 @@ pub fn parse_batch(text: &str) -> Result<ParsedBatch, String> {
             .iter()
             .find(|(_, t)| t.starts_with(name))
             .ok_or_else(|| format!("{name}: missing"))?;
-        let value = text.split('|').nth(1).unwrap_or("").split('^').next().unwrap_or("");
+        let value = text
+            .split('|')
+            .nth(1)
+            .unwrap_or("")
+            .split('^')
+            .next()
+            .unwrap_or("");
         value
             .trim()
             .parse::<usize>()
@@ -484,7 +530,9 @@ pub fn parse_batch(text: &str) -> Result<ParsedBatch, String> {
     }
     let (line, fts) = count("FTS")?;
     if fts != 1 {
-        return Err(format!("line {line}: FTS-1 says {fts} batch(es), the file holds 1"));
+        return Err(format!(
+            "line {line}: FTS-1 says {fts} batch(es), the file holds 1"
+        ));
     }
     Ok(ParsedBatch {
         file_control,

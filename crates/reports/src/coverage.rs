@@ -37,7 +37,9 @@ pub const CHILDHOOD_SERIES: [Series; 7] = [
     Series {
         name: "DTaP",
         doses: 4,
-        cvx: &["1", "20", "22", "28", "50", "102", "106", "107", "110", "120", "130", "146"],
+        cvx: &[
+            "1", "20", "22", "28", "50", "102", "106", "107", "110", "120", "130", "146",
+        ],
     },
     Series {
         name: "polio",
@@ -52,12 +54,16 @@ pub const CHILDHOOD_SERIES: [Series; 7] = [
     Series {
         name: "Hib",
         doses: 3,
-        cvx: &["17", "22", "46", "47", "48", "49", "50", "51", "102", "120", "146", "148"],
+        cvx: &[
+            "17", "22", "46", "47", "48", "49", "50", "51", "102", "120", "146", "148",
+        ],
     },
     Series {
         name: "HepB",
         doses: 3,
-        cvx: &["8", "42", "43", "44", "45", "51", "102", "104", "110", "146"],
+        cvx: &[
+            "8", "42", "43", "44", "45", "51", "102", "104", "110", "146",
+        ],
     },
     Series {
         name: "varicella",
@@ -132,7 +138,10 @@ fn years_after(day: Date, years: i32) -> Date {
 /// year ending on `as_of` (as HEDIS's Childhood Immunization Status counts the children
 /// turning two in the measurement year): a dose counts when given on or before the second
 /// birthday.
-pub fn childhood<'a>(people: impl IntoIterator<Item = &'a Person>, as_of: Date) -> ChildhoodCoverage {
+pub fn childhood<'a>(
+    people: impl IntoIterator<Item = &'a Person>,
+    as_of: Date,
+) -> ChildhoodCoverage {
     let born_to = years_after(as_of, -2);
     let born_from = years_after(as_of, -3).next_day().unwrap_or(born_to);
     let mut children = 0;
@@ -240,7 +249,10 @@ fn flu_band(birth: Date, day: Date) -> Option<usize> {
 /// Influenza coverage in the season holding `as_of`: people by age band on `as_of` (born
 /// by then and at least 6 months old), and of them those given a seasonal influenza
 /// vaccine (the query language's `flu` set) from 1 July to `as_of`.
-pub fn influenza<'a>(people: impl IntoIterator<Item = &'a Person>, as_of: Date) -> InfluenzaCoverage {
+pub fn influenza<'a>(
+    people: impl IntoIterator<Item = &'a Person>,
+    as_of: Date,
+) -> InfluenzaCoverage {
     let start_year = if as_of.month() >= Month::July {
         as_of.year()
     } else {
@@ -358,7 +370,13 @@ pub struct CoverageRow {
     pub percent: Option<f64>,
 }
 
-fn row(label: String, people: i64, covered: i64, aggregate_only: bool, min_cell: i64) -> CoverageRow {
+fn row(
+    label: String,
+    people: i64,
+    covered: i64,
+    aggregate_only: bool,
+    min_cell: i64,
+) -> CoverageRow {
     let people = shown(people, aggregate_only, min_cell);
     let covered = shown(covered, aggregate_only, min_cell);
     let percent = match (people, covered) {
@@ -419,7 +437,15 @@ impl InfluenzaCoverage {
         let mut rows: Vec<CoverageRow> = self
             .bands
             .iter()
-            .map(|b| row(b.band.into(), b.people, b.vaccinated, aggregate_only, min_cell))
+            .map(|b| {
+                row(
+                    b.band.into(),
+                    b.people,
+                    b.vaccinated,
+                    aggregate_only,
+                    min_cell,
+                )
+            })
             .collect();
         rows.push(row(
             "all ages (6 months and over)".into(),

@@ -47,7 +47,10 @@ async fn coverage(
             let event = principal
                 .event(state.store.clock().now(), Action::Read)
                 .categories(&[DataCategory::Demographics, DataCategory::Immunizations])
-                .reason(&format!("immunization coverage: {} as of {as_of}", table.report));
+                .reason(&format!(
+                    "immunization coverage: {} as of {as_of}",
+                    table.report
+                ));
             state.trail.record(&state.store, &event)?;
             Ok(Json(table))
         })

@@ -147,7 +147,11 @@ impl Tx<'_> {
         let (control_id, message) = build(self, id)?;
         self.conn().execute(
             "UPDATE registry_messages SET control_id = ?, message = ? WHERE id = ?",
-            &[Value::from(control_id.as_str()), Value::from(message.as_str()), Value::Int(id)],
+            &[
+                Value::from(control_id.as_str()),
+                Value::from(message.as_str()),
+                Value::Int(id),
+            ],
         )?;
         self.registry_message(id)
     }
@@ -237,7 +241,10 @@ impl Tx<'_> {
             format!("WHERE {}", clauses.join(" AND "))
         };
         self.query(
-            &format!("SELECT {COLUMNS} FROM registry_messages {filter} ORDER BY id DESC LIMIT {}", limit.max(0)),
+            &format!(
+                "SELECT {COLUMNS} FROM registry_messages {filter} ORDER BY id DESC LIMIT {}",
+                limit.max(0)
+            ),
             &params,
         )?
         .iter()

@@ -15,6 +15,7 @@
 //! - The visit's day is its admission's date in UTC; its age is whole years on that day.
 
 use crate::syndromes::{ALL_VISITS, SyndromeSet};
+use crate::watermark;
 use std::collections::{BTreeMap, BTreeSet};
 use store::{Store, Tx, Value};
 use time::{Date, OffsetDateTime};
@@ -130,41 +131,30 @@ struct Mark {
     history: i64,
 }
 
-fn highest(tx: &mut Tx<'_>, table: &str) -> store::Result<i64> {
-    let rows = tx.query(
-        &format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"),
-        &[],
-    )?;
-    Ok(rows.first().map_or(0, |r| r.int(0)))
-}
-
 impl Mark {
+    const COLUMNS: [&'static str; 3] = ["encounters", "diagnoses", "history"];
+
     fn load(tx: &mut Tx<'_>) -> store::Result<Option<Mark>> {
-        let rows = tx.query(
-            "SELECT fingerprint, encounters, diagnoses, history FROM syndromic_watermark WHERE id = 1",
-            &[],
-        )?;
-        Ok(rows.first().map(|row| Mark {
-            fingerprint: row.text(0).unwrap_or_default().to_owned(),
-            encounters: row.int(1),
-            diagnoses: row.int(2),
-            history: row.int(3),
-        }))
+        Ok(
+            watermark::load(tx, "syndromic_watermark", Self::COLUMNS)?.map(
+                |(fingerprint, [encounters, diagnoses, history])| Mark {
+                    fingerprint,
+                    encounters,
+                    diagnoses,
+                    history,
+                },
+            ),
+        )
     }
 
     fn save(&self, tx: &mut Tx<'_>) -> store::Result<()> {
-        tx.query(
-            "INSERT INTO syndromic_watermark (id, fingerprint, encounters, diagnoses, history) \
-             VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, \
-             encounters = excluded.encounters, diagnoses = excluded.diagnoses, history = excluded.history",
-            &[
-                Value::from(self.fingerprint.as_str()),
-                Value::Int(self.encounters),
-                Value::Int(self.diagnoses),
-                Value::Int(self.history),
-            ],
-        )?;
-        Ok(())
+        watermark::save(
+            tx,
+            "syndromic_watermark",
+            Self::COLUMNS,
+            &self.fingerprint,
+            [self.encounters, self.diagnoses, self.history],
+        )
     }
 }
 
@@ -210,9 +200,9 @@ pub fn step_in(tx: &mut Tx<'_>, set: &SyndromeSet) -> store::Result<StepCounts> 
     };
     let mut next = Mark {
         fingerprint,
-        encounters: highest(tx, "encounters")?,
-        diagnoses: highest(tx, "diagnoses")?,
-        history: highest(tx, "record_history")?,
+        encounters: watermark::highest(tx, "encounters")?,
+        diagnoses: watermark::highest(tx, "diagnoses")?,
+        history: watermark::highest(tx, "record_history")?,
     };
     let touched = touched(tx, &mark, &next)?;
     counts.encounters = touched.len();

@@ -28,6 +28,7 @@ pub mod counts;
 pub mod detect;
 mod pattern;
 pub mod syndromes;
+mod watermark;
 
 pub use pattern::CodePattern;
 pub use syndromes::{

@@ -131,7 +131,12 @@ pub enum RegistryCmd {
 }
 
 /// `report registry ...`.
-pub fn run_registry(store: &Store, auditor: &CliAuditor, cmd: RegistryCmd, json: bool) -> Result<()> {
+pub fn run_registry(
+    store: &Store,
+    auditor: &CliAuditor,
+    cmd: RegistryCmd,
+    json: bool,
+) -> Result<()> {
     match cmd {
         RegistryCmd::Send {
             patients,
@@ -164,7 +169,14 @@ pub fn run_registry(store: &Store, auditor: &CliAuditor, cmd: RegistryCmd, json:
             patient,
             status,
             limit,
-        } => log(store, auditor, patient.as_deref(), status.as_deref(), limit, json),
+        } => log(
+            store,
+            auditor,
+            patient.as_deref(),
+            status.as_deref(),
+            limit,
+            json,
+        ),
     }
 }
 
@@ -176,11 +188,23 @@ pub fn run_coverage(
     user: Option<&str>,
     json: bool,
 ) -> Result<()> {
-    coverage(store, auditor, args.report, args.as_of.as_deref(), user, json)
+    coverage(
+        store,
+        auditor,
+        args.report,
+        args.as_of.as_deref(),
+        user,
+        json,
+    )
 }
 
 /// `report syndromic`.
-pub fn run_syndromic(store: &Store, auditor: &CliAuditor, args: SyndromicArgs, json: bool) -> Result<()> {
+pub fn run_syndromic(
+    store: &Store,
+    auditor: &CliAuditor,
+    args: SyndromicArgs,
+    json: bool,
+) -> Result<()> {
     syndromic(
         store,
         auditor,
@@ -243,7 +267,11 @@ fn describe(message: &RegistryMessage) -> String {
     if let Some(code) = &message.ack_code {
         line.push_str(&format!(", ACK {code}"));
     }
-    match (message.status.as_str(), &message.ack_text, &message.last_error) {
+    match (
+        message.status.as_str(),
+        &message.ack_text,
+        &message.last_error,
+    ) {
         ("accepted" | "rejected", Some(text), _) => line.push_str(&format!(": {text}")),
         ("failed" | "sending", _, Some(error)) => line.push_str(&format!(": {error}")),
         _ => {}
@@ -328,9 +356,8 @@ fn query(
 ) -> Result<()> {
     let id = resolve(store, patient)?;
     let who = auditor.event(store, privacy::Action::Export);
-    let (message, answer) =
-        hl7::registry::query(store, auditor.trail(), registry, &who, id, kind)
-            .with_context(|| format!("patient {id}: the QBP^Q11 was not sent"))?;
+    let (message, answer) = hl7::registry::query(store, auditor.trail(), registry, &who, id, kind)
+        .with_context(|| format!("patient {id}: the QBP^Q11 was not sent"))?;
     if json {
         output::json(&serde_json::json!({ "message": message, "answer": answer }))?;
     } else {
@@ -391,7 +418,11 @@ fn coverage(
         store,
         auditor,
         user,
-        (Permission::ReadAggregates, Action::Read, "reading immunization coverage"),
+        (
+            Permission::ReadAggregates,
+            Action::Read,
+            "reading immunization coverage",
+        ),
         (
             "immunization coverage",
             &[DataCategory::Demographics, DataCategory::Immunizations],
@@ -413,7 +444,10 @@ fn coverage(
     let event = who
         .event(auditor, store, Action::Read)
         .categories(&[DataCategory::Demographics, DataCategory::Immunizations])
-        .reason(&format!("immunization coverage: {} as of {as_of}", table.report));
+        .reason(&format!(
+            "immunization coverage: {} as of {as_of}",
+            table.report
+        ));
     auditor
         .trail()
         .record(store, &event)
@@ -421,7 +455,13 @@ fn coverage(
     if json {
         return output::json(&table);
     }
-    crate::say!("{} ({} to {}), as of {}", table.title, table.from, table.to, table.as_of);
+    crate::say!(
+        "{} ({} to {}), as of {}",
+        table.title,
+        table.from,
+        table.to,
+        table.as_of
+    );
     let cell = |n: Option<i64>| n.map_or_else(|| "<11".to_owned(), |n| n.to_string());
     let rows: Vec<Vec<String>> = table
         .rows
@@ -431,7 +471,8 @@ fn coverage(
                 row.label.clone(),
                 cell(row.people),
                 cell(row.covered),
-                row.percent.map_or_else(|| "-".to_owned(), |p| format!("{p:.1}%")),
+                row.percent
+                    .map_or_else(|| "-".to_owned(), |p| format!("{p:.1}%")),
             ]
         })
         .collect();

@@ -79,11 +79,21 @@ fn vxu_updates_go_to_the_registry_and_the_log_shows_each_ack() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     stdout(&chartroom(&data, &["init", "--demo", "3", "--seed", "5"]));
-    let (address, thread) = registry(vec![Reply::Ack(AckCode::Accept), Reply::Ack(AckCode::Error)]);
+    let (address, thread) = registry(vec![
+        Reply::Ack(AckCode::Accept),
+        Reply::Ack(AckCode::Error),
+    ]);
     let sent = chartroom(
         &data,
         &[
-            "report", "registry", "send", "2", "3", "--to", &address, "--registry",
+            "report",
+            "registry",
+            "send",
+            "2",
+            "3",
+            "--to",
+            &address,
+            "--registry",
             "Demo State IIS",
         ],
     );
@@ -95,7 +105,8 @@ fn vxu_updates_go_to_the_registry_and_the_log_shows_each_ack() {
     assert_eq!(lines.len(), 2, "{out}");
     assert!(lines[0].contains("accepted, 1 attempt(s), ACK AA"), "{out}");
     assert!(
-        lines[1].contains("rejected, 1 attempt(s), ACK AE: PID-11 the patient's address is required"),
+        lines[1]
+            .contains("rejected, 1 attempt(s), ACK AE: PID-11 the patient's address is required"),
         "{out}"
     );
     assert!(String::from_utf8_lossy(&sent.stderr).contains("1 of 2 message(s) not accepted"));
@@ -135,12 +146,22 @@ fn the_registry_is_asked_for_a_history() {
         &data,
         &["report", "registry", "query", "2", "--to", &address],
     ));
-    assert!(asked.contains("Z42: 1 immunization(s) on file at the registry, 1 dose(s) forecast"), "{asked}");
-    assert!(asked.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["20240105", "20", "DTaP", "CP"]), "{asked}");
+    assert!(
+        asked.contains("Z42: 1 immunization(s) on file at the registry, 1 dose(s) forecast"),
+        "{asked}"
+    );
+    assert!(
+        asked
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["20240105", "20", "DTaP", "CP"]),
+        "{asked}"
+    );
     assert!(asked.contains("due: 107 DTaP on 20260401"), "{asked}");
     let missing = chartroom(
         &data,
-        &["report", "registry", "query", "3", "--kind", "z34", "--to", &address],
+        &[
+            "report", "registry", "query", "3", "--kind", "z34", "--to", &address,
+        ],
     );
     let received = thread.join().unwrap();
     assert!(received[0].contains("Z44^Request Evaluated History and Forecast"));
@@ -182,7 +203,13 @@ fn coverage_reports_from_the_terminal() {
     }
     let args = |who| {
         vec![
-            "report", "coverage", "influenza", "--as-of", "2026-03-01", "--as", who,
+            "report",
+            "coverage",
+            "influenza",
+            "--as-of",
+            "2026-03-01",
+            "--as",
+            who,
         ]
     };
     let doc = stdout(&chartroom(&data, &args("doc")));
@@ -200,12 +227,34 @@ fn coverage_reports_from_the_terminal() {
     );
     let childhood = json(
         &data,
-        &["report", "coverage", "childhood", "--as-of", "2026-03-01", "--as", "doc"],
+        &[
+            "report",
+            "coverage",
+            "childhood",
+            "--as-of",
+            "2026-03-01",
+            "--as",
+            "doc",
+        ],
     );
     let rows = childhood["rows"].as_array().unwrap();
     let mmr = rows.iter().find(|r| r["label"] == "MMR 1").unwrap();
-    assert_eq!((&mmr["people"], &mmr["covered"]), (&Value::from(1), &Value::from(1)));
-    let bad = chartroom(&data, &["report", "coverage", "childhood", "--as-of", "1 March", "--as", "doc"]);
+    assert_eq!(
+        (&mmr["people"], &mmr["covered"]),
+        (&Value::from(1), &Value::from(1))
+    );
+    let bad = chartroom(
+        &data,
+        &[
+            "report",
+            "coverage",
+            "childhood",
+            "--as-of",
+            "1 March",
+            "--as",
+            "doc",
+        ],
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--as-of: \"1 March\" is not a date"));
 }
@@ -223,8 +272,14 @@ fn the_syndromic_batch_is_written_and_disclosed() {
     let written = json(
         &data,
         &[
-            "report", "syndromic", "--day", &today, "--out", out.to_str().unwrap(),
-            "--facility-npi", "1234567893",
+            "report",
+            "syndromic",
+            "--day",
+            &today,
+            "--out",
+            out.to_str().unwrap(),
+            "--facility-npi",
+            "1234567893",
         ],
     );
     let batch = hl7::syndromic::parse_batch(&std::fs::read_to_string(&out).unwrap()).unwrap();
@@ -234,12 +289,21 @@ fn the_syndromic_batch_is_written_and_disclosed() {
     let accounted = json(&data, &["disclosures", "1"]);
     let lines = accounted["disclosures"].as_array().unwrap();
     assert!(
-        lines.iter().any(|l| l["record"]["channel"] == "hl7-syndromic"),
+        lines
+            .iter()
+            .any(|l| l["record"]["channel"] == "hl7-syndromic"),
         "{accounted}"
     );
     let bad = chartroom(
         &data,
-        &["report", "syndromic", "--day", "yesterday", "--out", out.to_str().unwrap()],
+        &[
+            "report",
+            "syndromic",
+            "--day",
+            "yesterday",
+            "--out",
+            out.to_str().unwrap(),
+        ],
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--day: \"yesterday\" is not a date"));
 }

@@ -156,7 +156,17 @@ pub fn outbound_qbp(
         now,
         &["QBP", "Q11", "QBP_Q11"],
         control,
-        &[&[], &[], &["ER"], &["AL"], &[], &[], &[], &[], &[kind.profile(), "CDCPHINVS"]],
+        &[
+            &[],
+            &[],
+            &["ER"],
+            &["AL"],
+            &[],
+            &[],
+            &[],
+            &[],
+            &[kind.profile(), "CDCPHINVS"],
+        ],
     );
     // QPD-3 onwards are PID-3, 5, 6 (mother's maiden name, not kept here), 7, 8, 11.
     let mut pid_text = String::new();
@@ -313,8 +323,13 @@ pub fn query(
         event.source = Some(destination.clone());
         let attempt = match &delivery {
             Delivery::Answered { ack, code, text } => {
-                let accepted =
-                    matches!(answer, QueryAnswer::History { .. } | QueryAnswer::NoMatch | QueryAnswer::TooMany | QueryAnswer::Candidates { .. });
+                let accepted = matches!(
+                    answer,
+                    QueryAnswer::History { .. }
+                        | QueryAnswer::NoMatch
+                        | QueryAnswer::TooMany
+                        | QueryAnswer::Candidates { .. }
+                );
                 event = event.reason(&format!(
                     "QBP^Q11 {} {control} to {} at {destination}: {}",
                     kind.profile(),
@@ -342,7 +357,9 @@ pub fn query(
                 RegistryAttempt::Failed { error, last: true }
             }
         };
-        audited.records().record_registry_attempt(message.id, attempt)?;
+        audited
+            .records()
+            .record_registry_attempt(message.id, attempt)?;
         audited.append(&event)?;
         audited.records().registry_message(message.id)
     })?;

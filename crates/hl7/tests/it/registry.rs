@@ -164,10 +164,17 @@ pub fn an_accepted_vxu_is_kept_and_disclosed(store: &TestStore) {
     let sent = send_vxu(store, &trail, &at(address), &who(store), patient).unwrap();
     let received = registry_thread.join().unwrap();
     assert_eq!(received.len(), 1);
-    assert_eq!(received[0], sent.message, "the message kept is the one sent");
+    assert_eq!(
+        received[0], sent.message,
+        "the message kept is the one sent"
+    );
     assert_eq!(sent.control_id, format!("CR-VXU-{}", sent.id));
     assert_eq!(
-        (sent.status.as_str(), sent.attempts, sent.ack_code.as_deref()),
+        (
+            sent.status.as_str(),
+            sent.attempts,
+            sent.ack_code.as_deref()
+        ),
         ("accepted", 1, Some("AA"))
     );
     let ack = parse(sent.ack.as_deref().unwrap()).unwrap();
@@ -200,7 +207,11 @@ pub fn a_rejected_vxu_is_not_retried_nor_disclosed(store: &TestStore) {
             registry(vec![Answer::Ack(code), Answer::Ack(AckCode::Accept)]);
         let sent = send_vxu(store, &trail, &at(address), &who(store), patient).unwrap();
         assert_eq!(
-            (sent.status.as_str(), sent.attempts, sent.ack_code.as_deref()),
+            (
+                sent.status.as_str(),
+                sent.attempts,
+                sent.ack_code.as_deref()
+            ),
             ("rejected", 1, Some(code.code()))
         );
         assert_eq!(
@@ -231,9 +242,18 @@ pub fn an_unanswered_vxu_is_retried_then_failed(store: &TestStore) {
     let sent = send_vxu(store, &trail, &at(address), &who(store), patient).unwrap();
     let received = registry_thread.join().unwrap();
     assert_eq!(received.len(), 2);
-    assert_eq!(received[0], received[1], "the same message, control id and all");
+    assert_eq!(
+        received[0], received[1],
+        "the same message, control id and all"
+    );
     assert_eq!((sent.status.as_str(), sent.attempts), ("accepted", 2));
-    assert!(sent.last_error.as_deref().unwrap().contains("attempt 1 of 3"), "{sent:?}");
+    assert!(
+        sent.last_error
+            .as_deref()
+            .unwrap()
+            .contains("attempt 1 of 3"),
+        "{sent:?}"
+    );
     assert_eq!(disclosures(store, patient).len(), 1);
 
     // Dropped every time: failed after three attempts, with why.
@@ -242,7 +262,10 @@ pub fn an_unanswered_vxu_is_retried_then_failed(store: &TestStore) {
     assert_eq!(registry_thread.join().unwrap().len(), 3);
     assert_eq!((sent.status.as_str(), sent.attempts), ("failed", 3));
     let error = sent.last_error.as_deref().unwrap();
-    assert!(error.contains("attempt 3 of 3") && error.contains("closed"), "{error}");
+    assert!(
+        error.contains("attempt 3 of 3") && error.contains("closed"),
+        "{error}"
+    );
     assert!(sent.ack.is_none() && sent.ack_code.is_none());
 
     // Nobody listening: the refused connection is retried, then failed.
@@ -254,7 +277,11 @@ pub fn an_unanswered_vxu_is_retried_then_failed(store: &TestStore) {
     let outcomes = audit_outcomes(store, sent.id);
     assert_eq!(outcomes[0].0, "Failure");
     assert!(outcomes[0].1.contains("not delivered"), "{outcomes:?}");
-    assert_eq!(disclosures(store, patient).len(), 1, "only the accepted one");
+    assert_eq!(
+        disclosures(store, patient).len(),
+        1,
+        "only the accepted one"
+    );
     let failed = store
         .read(|tx| tx.registry_messages(None, Some("failed"), 10))
         .unwrap();

@@ -63,7 +63,12 @@ fn ask(
 pub fn the_registry_answers_a_query_with_the_history(store: &TestStore) {
     let patient = patient(store);
     let (address, thread) = registry(vec![Answer::Text(Z42)]);
-    let (kept, answer) = ask(store, address, patient, QueryKind::EvaluatedHistoryAndForecast);
+    let (kept, answer) = ask(
+        store,
+        address,
+        patient,
+        QueryKind::EvaluatedHistoryAndForecast,
+    );
     let received = thread.join().unwrap();
     let qbp = parse(&received[0]).unwrap();
     let msh = qbp.msh().unwrap();
@@ -131,7 +136,10 @@ pub fn no_match_too_many_and_candidates_are_named(store: &TestStore) {
         answers.push((kept.status, answer));
     }
     let received = thread.join().unwrap();
-    assert_eq!(parse(&received[0]).unwrap().msh().unwrap().text(21, 1), "Z34");
+    assert_eq!(
+        parse(&received[0]).unwrap().msh().unwrap().text(21, 1),
+        "Z34"
+    );
     assert_eq!(answers[0], ("accepted".into(), QueryAnswer::NoMatch));
     assert!(answers[0].1.summary().contains("no match"));
     assert_eq!(answers[1], ("accepted".into(), QueryAnswer::TooMany));
@@ -162,8 +170,9 @@ pub fn an_unreadable_answer_is_named(store: &TestStore) {
     assert_eq!(
         answer,
         QueryAnswer::Unreadable {
-            problem: "MSH-21 response profile Z99 is none of Z31, Z32, Z33, Z42 (CDC IG release 1.5)"
-                .into()
+            problem:
+                "MSH-21 response profile Z99 is none of Z31, Z32, Z33, Z42 (CDC IG release 1.5)"
+                    .into()
         }
     );
 }

@@ -123,8 +123,16 @@ fn seed(store: &TestStore) -> [i64; 4] {
         "left",
     ));
     for (encounter, code, text) in [
-        (ed, "J11.1", "Influenza with other respiratory manifestations"),
-        (old, "E11.9", "Type 2 diabetes mellitus without complications"),
+        (
+            ed,
+            "J11.1",
+            "Influenza with other respiratory manifestations",
+        ),
+        (
+            old,
+            "E11.9",
+            "Type 2 diabetes mellitus without complications",
+        ),
     ] {
         store
             .write(|tx| tx.create(&actor, &diagnosis(patient, encounter, code, text)))
@@ -152,9 +160,23 @@ pub fn a_days_visits_become_a_deidentified_batch(store: &TestStore) {
         .iter()
         .map(|m| (m.encounter_id, m.event))
         .collect();
-    assert_eq!(events, [(old, Event::A08), (ed, Event::A04), (stay, Event::A03)]);
-    for secret in ["Zebulon", "Quincy", "ZQ-77", "Hidden Lane", "617-555", "19800412"] {
-        assert!(!batch.text.contains(secret), "{secret} leaked: {}", batch.text);
+    assert_eq!(
+        events,
+        [(old, Event::A08), (ed, Event::A04), (stay, Event::A03)]
+    );
+    for secret in [
+        "Zebulon",
+        "Quincy",
+        "ZQ-77",
+        "Hidden Lane",
+        "617-555",
+        "19800412",
+    ] {
+        assert!(
+            !batch.text.contains(secret),
+            "{secret} leaked: {}",
+            batch.text
+        );
     }
 
     let parsed = parse_batch(&batch.text).unwrap();
@@ -162,10 +184,16 @@ pub fn a_days_visits_become_a_deidentified_batch(store: &TestStore) {
     assert_eq!(parsed.messages.len(), 3);
     let a04 = &parsed.messages[1];
     let msh = a04.msh().unwrap();
-    assert_eq!((msh.text(9, 1), msh.text(9, 2), msh.text(9, 3)), ("ADT", "A04", "ADT_A01"));
+    assert_eq!(
+        (msh.text(9, 1), msh.text(9, 2), msh.text(9, 3)),
+        ("ADT", "A04", "ADT_A01")
+    );
     assert_eq!(msh.text(21, 1), "PH_SS-NoAck");
     let evn = a04.first("EVN").unwrap();
-    assert_eq!((evn.text(7, 1), evn.text(7, 2)), ("Chartroom General", "1234567893"));
+    assert_eq!(
+        (evn.text(7, 1), evn.text(7, 2)),
+        ("Chartroom General", "1234567893")
+    );
     let pid = a04.first("PID").unwrap();
     assert_eq!(pid.text(3, 1), patient.to_string());
     assert_eq!(pid.text(3, 5), "PI");
@@ -175,11 +203,19 @@ pub fn a_days_visits_become_a_deidentified_batch(store: &TestStore) {
     assert_eq!(pid.text(7, 1), "198004", "birth date cut to the month");
     assert_eq!(pid.text(8, 1), "F");
     assert_eq!(
-        (pid.text(11, 1), pid.text(11, 3), pid.text(11, 4), pid.text(11, 5)),
+        (
+            pid.text(11, 1),
+            pid.text(11, 3),
+            pid.text(11, 4),
+            pid.text(11, 5)
+        ),
         ("", "Cambridge", "MA", "02139")
     );
     let pv1 = a04.first("PV1").unwrap();
-    assert_eq!((pv1.text(2, 1), pv1.text(19, 1)), ("E", ed.to_string().as_str()));
+    assert_eq!(
+        (pv1.text(2, 1), pv1.text(19, 1)),
+        ("E", ed.to_string().as_str())
+    );
     assert_eq!(pv1.text(44, 1), "20260303100000+0000");
     assert_eq!(a04.first("PV2").unwrap().text(3, 2), "fever and cough");
     let obx: Vec<(&str, &str, &str)> = a04
@@ -195,7 +231,10 @@ pub fn a_days_visits_become_a_deidentified_batch(store: &TestStore) {
         ]
     );
     let dg1 = a04.first("DG1").unwrap();
-    assert_eq!((dg1.text(3, 1), dg1.text(3, 3), dg1.text(6, 1)), ("J11.1", "I10C", "W"));
+    assert_eq!(
+        (dg1.text(3, 1), dg1.text(3, 3), dg1.text(6, 1)),
+        ("J11.1", "I10C", "W")
+    );
 
     let a03 = &parsed.messages[2];
     assert_eq!(a03.msh().unwrap().text(9, 3), "ADT_A03");
@@ -209,17 +248,30 @@ pub fn a_days_visits_become_a_deidentified_batch(store: &TestStore) {
     // The batch reader refuses a count that does not match, naming the line.
     let wrong = batch.text.replace("BTS|3", "BTS|2");
     let problem = parse_batch(&wrong).unwrap_err();
-    assert!(problem.contains("BTS-1 says 2 message(s), the batch holds 3"), "{problem}");
-    assert!(parse_batch("MSH|^~\\&|X\r").unwrap_err().contains("expected FHS"));
+    assert!(
+        problem.contains("BTS-1 says 2 message(s), the batch holds 3"),
+        "{problem}"
+    );
+    assert!(
+        parse_batch("MSH|^~\\&|X\r")
+            .unwrap_err()
+            .contains("expected FHS")
+    );
 }
 
 pub fn the_export_is_disclosed_only_when_written(store: &TestStore) {
     let [patient, ..] = seed(store);
     let (_dir, trail) = trail();
     let day = date!(2026 - 03 - 03);
-    let failed = export_syndromic(store, &trail, &who(store), &facility(), day, "State DPH", |_| {
-        Err(std::io::Error::other("disk full"))
-    });
+    let failed = export_syndromic(
+        store,
+        &trail,
+        &who(store),
+        &facility(),
+        day,
+        "State DPH",
+        |_| Err(std::io::Error::other("disk full")),
+    );
     assert!(failed.unwrap_err().to_string().contains("disk full"));
     let accounted = || {
         store
@@ -229,10 +281,18 @@ pub fn the_export_is_disclosed_only_when_written(store: &TestStore) {
     assert!(accounted().is_empty());
 
     let mut written = String::new();
-    let batch = export_syndromic(store, &trail, &who(store), &facility(), day, "State DPH", |text| {
-        written = text.to_owned();
-        Ok(())
-    })
+    let batch = export_syndromic(
+        store,
+        &trail,
+        &who(store),
+        &facility(),
+        day,
+        "State DPH",
+        |text| {
+            written = text.to_owned();
+            Ok(())
+        },
+    )
     .unwrap();
     assert_eq!(written, batch.text);
     let lines = accounted();
@@ -240,7 +300,11 @@ pub fn the_export_is_disclosed_only_when_written(store: &TestStore) {
     let line = &lines[0].record;
     assert_eq!(line.recipient, "State DPH");
     assert_eq!(line.channel, "hl7-syndromic");
-    assert!(line.description.contains("3 ADT message(s) for 2026-03-03"), "{}", line.description);
+    assert!(
+        line.description.contains("3 ADT message(s) for 2026-03-03"),
+        "{}",
+        line.description
+    );
 }
 
 test_support::backend_tests!(

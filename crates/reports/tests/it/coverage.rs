@@ -73,8 +73,13 @@ fn seed(store: &TestStore) {
         rows.push(format!("{},{patient},{cvx},{day},{status}", rows.len()));
     }
     std::fs::write(dir.path().join("immunizations.csv"), rows.join("\n") + "\n").unwrap();
-    let report = interop::import(store, dir.path(), &ImportOptions::default(), &mut NoProgress)
-        .unwrap();
+    let report = interop::import(
+        store,
+        dir.path(),
+        &ImportOptions::default(),
+        &mut NoProgress,
+    )
+    .unwrap();
     assert_eq!(report.rejected(), 0, "{:?}", report.rejections);
 }
 
@@ -159,8 +164,15 @@ fn coverage_counts_a_known_population(store: &TestStore) {
     let withheld = flu.table(true, 11);
     assert!(withheld.small_cells_suppressed);
     let last = withheld.rows.last().unwrap();
-    assert_eq!((last.people, last.covered, last.percent), (Some(11), None, None));
-    assert_eq!(withheld.rows[1].people, Some(0), "none is still shown as none");
+    assert_eq!(
+        (last.people, last.covered, last.percent),
+        (Some(11), None, None)
+    );
+    assert_eq!(
+        withheld.rows[1].people,
+        Some(0),
+        "none is still shown as none"
+    );
     let report = store
         .read(|tx| coverage::report(tx, coverage::Report::Influenza, as_of, false, 11))
         .unwrap();

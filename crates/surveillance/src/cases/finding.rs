@@ -15,6 +15,7 @@
 //!   are left as they are).
 
 use super::triggers::TriggerSet;
+use crate::watermark;
 use records::{CaseReport, CaseStatus, EncounterId, PatientId, TriggerSource};
 use std::collections::{BTreeMap, BTreeSet};
 use store::{Actor, Store, Stored, Tx, Value};
@@ -36,32 +37,29 @@ struct Mark {
 }
 
 impl Mark {
+    const COLUMNS: [&'static str; 3] = ["diagnoses", "observations", "history"];
+
     fn load(tx: &mut Tx<'_>) -> store::Result<Option<Mark>> {
-        let rows = tx.query(
-            "SELECT fingerprint, diagnoses, observations, history FROM case_finding_watermark WHERE id = 1",
-            &[],
-        )?;
-        Ok(rows.first().map(|row| Mark {
-            fingerprint: row.text(0).unwrap_or_default().to_owned(),
-            diagnoses: row.int(1),
-            observations: row.int(2),
-            history: row.int(3),
-        }))
+        Ok(
+            watermark::load(tx, "case_finding_watermark", Self::COLUMNS)?.map(
+                |(fingerprint, [diagnoses, observations, history])| Mark {
+                    fingerprint,
+                    diagnoses,
+                    observations,
+                    history,
+                },
+            ),
+        )
     }
 
     fn save(&self, tx: &mut Tx<'_>) -> store::Result<()> {
-        tx.query(
-            "INSERT INTO case_finding_watermark (id, fingerprint, diagnoses, observations, history) \
-             VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, \
-             diagnoses = excluded.diagnoses, observations = excluded.observations, history = excluded.history",
-            &[
-                Value::from(self.fingerprint.as_str()),
-                Value::Int(self.diagnoses),
-                Value::Int(self.observations),
-                Value::Int(self.history),
-            ],
-        )?;
-        Ok(())
+        watermark::save(
+            tx,
+            "case_finding_watermark",
+            Self::COLUMNS,
+            &self.fingerprint,
+            [self.diagnoses, self.observations, self.history],
+        )
     }
 }
 
@@ -87,14 +85,6 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-fn highest(tx: &mut Tx<'_>, table: &str) -> store::Result<i64> {
-    let rows = tx.query(
-        &format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"),
-        &[],
-    )?;
-    Ok(rows.first().map_or(0, |r| r.int(0)))
-}
-
 /// Brings the cases up to date with what was written since the last step, in one
 /// transaction.
 pub fn step(store: &Store, triggers: &TriggerSet) -> store::Result<FindCounts> {
@@ -118,9 +108,9 @@ pub fn step_in(tx: &mut Tx<'_>, triggers: &TriggerSet) -> store::Result<FindCoun
     };
     let next = Mark {
         fingerprint,
-        diagnoses: highest(tx, "diagnoses")?.max(mark.diagnoses),
-        observations: highest(tx, "observations")?.max(mark.observations),
-        history: highest(tx, "record_history")?.max(mark.history),
+        diagnoses: watermark::highest(tx, "diagnoses")?.max(mark.diagnoses),
+        observations: watermark::highest(tx, "observations")?.max(mark.observations),
+        history: watermark::highest(tx, "record_history")?.max(mark.history),
     };
     let units: Vec<Unit> = touched(tx, &mark, &next)?.into_iter().collect();
     counts.visits = units.len();
