@@ -130,7 +130,8 @@ fn scanned_pages_and_audio_come_back_from_a_backup_with_their_hashes() {
         .iter()
         .map(|c| (c.folder.as_str(), c.files))
         .collect();
-    assert_eq!(counts, [("documents", 1), ("audio", 1)]);
+    // The PDF and its first page drawn as a thumbnail (.ci/run installs Poppler).
+    assert_eq!(counts, [("documents", 2), ("audio", 1)]);
 
     // The machine is wiped; the backup alone brings everything back.
     drop(store);
@@ -182,7 +183,8 @@ fn a_postgres_backup_carries_the_content_files_into_the_new_data_directory() {
     let key = BackupKey::generate().unwrap();
     let file = tmp.path().join("pg.backup");
     let report = archive::backup(&pg, &live, &file, &key, test_support::test_epoch()).unwrap();
-    assert_eq!(report.manifest.content.first().map(|c| c.files), Some(1));
+    // The PDF and its drawn first page.
+    assert_eq!(report.manifest.content.first().map(|c| c.files), Some(2));
 
     let admin = std::env::var(test_support::POSTGRES_URL_VAR).unwrap();
     let name = format!("chartroom_content_{}", std::process::id());

@@ -39,14 +39,22 @@ fn archived_event(store: &TestStore) -> impl Fn(&ArchivedChart) -> AuditEvent + 
     }
 }
 
-/// Files a one-page PDF saying `text` on the patient's chart; its SHA-256.
+/// A scanned document's content file and every file it keeps (the content, and the first
+/// page drawn as a thumbnail where Poppler is installed).
+#[derive(Debug, Clone, PartialEq)]
+struct Scanned {
+    sha: String,
+    files: Vec<String>,
+}
+
+/// Files a one-page PDF saying `text` on the patient's chart.
 fn scan(
     store: &TestStore,
     trail: &store::AuditTrail,
     dir: &std::path::Path,
     patient: i64,
     text: &str,
-) -> String {
+) -> Scanned {
     let pages = super::content::pdf(text);
     let who = AuditEvent::new(
         store.clock().now(),
@@ -54,7 +62,7 @@ fn scan(
         Action::Create,
         Channel::Cli,
     );
-    documents::add(
+    let stored = documents::add(
         store,
         trail,
         &who,
@@ -67,8 +75,13 @@ fn scan(
         &pages,
     )
     .unwrap()
-    .record
-    .content_sha256
+    .record;
+    Scanned {
+        sha: stored.content_sha256.clone(),
+        files: std::iter::once(stored.content_sha256)
+            .chain(stored.thumbnail_sha256)
+            .collect(),
+    }
 }
 
 fn content_file(dir: &std::path::Path, sha: &str) -> std::path::PathBuf {
@@ -234,10 +247,13 @@ fn only_a_second_person_destroys_eligible_unheld_charts(store: &TestStore) {
     assert!(store.read(|tx| tx.find::<Patient>(held)).unwrap().is_some());
     // The destroyed charts' own scanned pages went with them; shared ones stayed, and the
     // certificate says which and why.
-    for gone in [&only_live, &only_archived] {
+    for gone in [&only_live, &only_archived].iter().flat_map(|s| &s.files) {
         assert!(!content_file(dir.path(), gone).exists(), "{gone} was left");
     }
-    for kept in [&shared_live, &shared_archived] {
+    for kept in [&shared_live, &shared_archived]
+        .iter()
+        .flat_map(|s| &s.files)
+    {
         assert!(
             content_file(dir.path(), kept).exists(),
             "{kept} was removed"
@@ -254,10 +270,16 @@ fn only_a_second_person_destroys_eligible_unheld_charts(store: &TestStore) {
         shas.sort();
         shas
     };
-    let mut expected = vec![only_live.clone(), only_archived.clone()];
+    let mut expected: Vec<String> = [&only_live, &only_archived]
+        .iter()
+        .flat_map(|s| s.files.clone())
+        .collect();
     expected.sort();
     assert_eq!(listed("destroyed"), expected);
-    let mut expected = vec![shared_live.clone(), shared_archived.clone()];
+    let mut expected: Vec<String> = [&shared_live, &shared_archived]
+        .iter()
+        .flat_map(|s| s.files.clone())
+        .collect();
     expected.sort();
     assert_eq!(listed("kept"), expected);
     let reasons = content["kept"].to_string();
