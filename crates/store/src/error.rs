@@ -126,9 +126,15 @@ impl From<postgres::Error> for Error {
                 reason: format!("{} ({})", db.message(), db.code().code()),
             },
             Some(db) => Self::Database(format!("{} ({})", db.message(), db.code().code())),
-            None if error.is_closed() => Self::Unavailable {
-                reason: format!("the connection to PostgreSQL was lost: {error}"),
-            },
+            // An I/O error talking to the server is the connection failing, whether or not
+            // the client has marked it closed yet.
+            None if error.is_closed()
+                || std::error::Error::source(&error).is_some_and(|s| s.is::<std::io::Error>()) =>
+            {
+                Self::Unavailable {
+                    reason: format!("the connection to PostgreSQL was lost: {error}"),
+                }
+            }
             None => Self::Database(error.to_string()),
         }
     }
