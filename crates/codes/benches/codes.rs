@@ -203,15 +203,33 @@ fn main() -> Result<(), codes::Error> {
         .collect();
     black_box(sets.encode(&codes::EncodeRequest::default(), dos)?);
     let mut enc = Vec::new();
+    let mut by_statement = vec![Vec::new(); statements.len()];
     for _ in 0..20 {
-        for s in &statements {
+        for (s, times) in statements.iter().zip(&mut by_statement) {
             let req = codes::EncodeRequest {
                 statement: (*s).to_string(),
                 ..Default::default()
             };
             let t = Instant::now();
             black_box(sets.encode(&req, dos)?);
-            enc.push(t.elapsed().as_secs_f64() * 1e6);
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            enc.push(us);
+            times.push(us);
+        }
+    }
+    // Where the tail comes from: the statements slowest at their median (BENCH_SLOW=1).
+    if std::env::var_os("BENCH_SLOW").is_some() {
+        let mut medians: Vec<(f64, &str)> = by_statement
+            .iter_mut()
+            .zip(&statements)
+            .map(|(times, s)| {
+                times.sort_by(f64::total_cmp);
+                (times[times.len() / 2], *s)
+            })
+            .collect();
+        medians.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (us, s) in medians.iter().take(8) {
+            println!("slow statement: {us:.0} µs median: {s:?}");
         }
     }
     enc.sort_by(f64::total_cmp);

@@ -4,10 +4,15 @@
 //!
 //! Invariant: only the index's own text is used; a reference that does not resolve term by
 //! term gives no code rather than a guess (an instruction such as "by site" or "condition"
-//! tells the coder to look elsewhere, so it is never followed).
+//! tells the coder to look elsewhere, so it is never followed). A `MainTerms` is asked only
+//! with the index it was built from (`CodeSets::cross_refs` pairs them), so what it keeps
+//! per term (the encoder's title words, the term a code comes from) is that index's.
+
+use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
+use crate::encoder::words::TitleWords;
 use crate::index::Index;
 
 /// How many `see` hops are followed before giving up (the index never needs more than two;
@@ -25,6 +30,13 @@ pub(crate) struct MainTerms {
     by_variant: FxHashMap<String, Vec<u32>>,
     /// Children of each term, in document order.
     children: Vec<Vec<u32>>,
+    /// Each term's title and nonessential modifiers as the encoder matches them, read the
+    /// first time a walk reaches the term (most terms never are).
+    words: Vec<OnceLock<TitleWords>>,
+    /// The term whose code each term leads to ([`MainTerms::code_of`]), found the first
+    /// time it is asked: a `use additional code` search asks it of every code-less term it
+    /// passes, and resolving a reference reads every subterm of the parents it names.
+    code_terms: Vec<OnceLock<Option<u32>>>,
 }
 
 /// The words a term title is known by: the whole title, then each comma-separated variant.
@@ -86,6 +98,8 @@ impl MainTerms {
         MainTerms {
             by_title,
             by_variant,
+            words: (0..children.len()).map(|_| OnceLock::new()).collect(),
+            code_terms: (0..children.len()).map(|_| OnceLock::new()).collect(),
             children,
         }
     }
@@ -98,6 +112,13 @@ impl MainTerms {
     /// The main terms with this title or one of their comma-separated variants.
     pub(crate) fn mains_by_variant(&self, word: &str) -> &[u32] {
         self.by_variant.get(&key(word)).map_or(&[], Vec::as_slice)
+    }
+
+    /// A term's words as the encoder matches them.
+    pub(crate) fn words(&self, index: &Index, term: u32) -> Option<&TitleWords> {
+        let t = index.terms.get(term as usize)?;
+        let cell = self.words.get(term as usize)?;
+        Some(cell.get_or_init(|| TitleWords::new(&t.title, &t.nemod)))
     }
 
     /// Subterms of a term.
@@ -148,11 +169,20 @@ impl MainTerms {
     /// The code a term leads to: its own, else the code of what its `see` (or, for a
     /// code-less term, `see also`) names, following at most [`MAX_HOPS`] references.
     pub(crate) fn code_of<'a>(&self, index: &'a Index, term: u32) -> Option<(&'a str, u32)> {
+        let found = match self.code_terms.get(term as usize) {
+            Some(cell) => *cell.get_or_init(|| self.code_term(index, term)),
+            None => self.code_term(index, term),
+        }?;
+        Some((index.terms.get(found as usize)?.code.as_str(), found))
+    }
+
+    /// The term whose code `term` leads to, following the references.
+    fn code_term(&self, index: &Index, term: u32) -> Option<u32> {
         let mut cur = term;
         for _ in 0..MAX_HOPS {
             let t = index.terms.get(cur as usize)?;
             if !t.code.is_empty() && t.code != "--" {
-                return Some((t.code.as_str(), cur));
+                return Some(cur);
             }
             let reference = if t.see.is_empty() {
                 &t.see_also

@@ -216,7 +216,11 @@ impl<'a> Indexes<'a> {
                     {
                         continue;
                     }
-                    let used = st.match_title(&t.title, &t.nemod, avail).unwrap_or(0) | mask;
+                    let used = main
+                        .words(ix, term)
+                        .and_then(|w| st.match_words(w, avail))
+                        .unwrap_or(0)
+                        | mask;
                     out.push((term, used, None));
                 }
             }
@@ -414,17 +418,13 @@ fn descend(
         return best;
     }
     for &c in main.children(term) {
-        let Some(t) = ix.terms.get(c as usize) else {
+        let Some(words) = main.words(ix, c) else {
             continue;
         };
-        let title = t.title.trim().to_lowercase();
         // "History, personal (of)": a subterm of words a statement may leave unsaid is
         // passed through like a connective when words below it are said.
-        let connective = CONNECTIVES.contains(&title.as_str())
-            || (!title.is_empty()
-                && crate::search::tokenize(&title)
-                    .all(|w| super::words::optional(&super::words::norm(&w))));
-        let m = match st.match_title(&t.title, &t.nemod, avail) {
+        let connective = CONNECTIVES.contains(&words.lower.as_str()) || words.all_optional;
+        let m = match st.match_words(words, avail) {
             Some(m) => m,
             None if connective => 0,
             None => continue,

@@ -138,50 +138,45 @@ impl Statement {
     /// (comma-separated) must be present. Returns the words used (the variant's and those of
     /// the nonessential modifiers that are present), or `None`.
     pub(crate) fn match_title(&self, title: &str, nemod: &str, avail: u64) -> Option<u64> {
-        let mut best: Option<(u64, String)> = None;
-        // Comma-separated variants, and alternatives joined by "or" ("atrial or
-        // auricular"): any one names the term.
-        for variant in title.split(',').flat_map(|v| v.split(" or ")) {
+        self.match_words(&TitleWords::new(title, nemod), avail)
+    }
+
+    /// [`Self::match_title`] on a title whose words were normalised once ([`TitleWords`]):
+    /// the Index walk tries the same terms for every statement, so it keeps them read.
+    pub(crate) fn match_words(&self, title: &TitleWords, avail: u64) -> Option<u64> {
+        let mut best: Option<(u64, &str)> = None;
+        for variant in &title.variants {
             // An Index phrase the statement says in one word ("History, personal, malignant
             // neoplasm" for "history of breast cancer"), as the Index's own `see` says.
-            let phrase = tokenize(variant)
-                .map(|w| norm(&w))
-                .filter(|w| !optional(w))
-                .collect::<Vec<_>>()
-                .join(" ");
-            if let Some((_, words)) = SAID_IN_ONE_WORD.iter().find(|(p, _)| *p == phrase)
+            if let Some(words) = variant.in_one_word
                 && let Some(i) = words.iter().find_map(|w| self.find(w, avail))
             {
                 let used = 1u64 << i;
                 if best
                     .as_ref()
-                    .is_none_or(|(b, _): &(u64, String)| used.count_ones() > b.count_ones())
+                    .is_none_or(|(b, _)| used.count_ones() > b.count_ones())
                 {
-                    best = Some((used, phrase.clone()));
+                    best = Some((used, variant.phrase.as_str()));
                 }
                 continue;
             }
             let mut used = 0u64;
             let mut ok = true;
-            let mut n_required = 0;
-            for w in tokenize(variant).map(|w| norm(&w)) {
-                match self.find(&w, avail & !used) {
+            for (w, optional) in &variant.words {
+                match self.find(w, avail & !used) {
                     Some(i) => used |= 1 << i,
-                    None if optional(&w) => {}
+                    None if *optional => {}
                     None => {
                         ok = false;
                         break;
                     }
                 }
-                if !optional(&w) {
-                    n_required += 1;
-                }
             }
-            if !ok || (n_required == 0 && used == 0) {
+            if !ok || (variant.n_required == 0 && used == 0) {
                 continue;
             }
-            for w in tokenize(nemod).map(|w| norm(&w)) {
-                if let Some(i) = self.find(&w, avail & !used) {
+            for w in &title.nemod {
+                if let Some(i) = self.find(w, avail & !used) {
                     used |= 1 << i;
                 }
             }
@@ -189,15 +184,14 @@ impl Statement {
                 .as_ref()
                 .is_none_or(|(b, _)| used.count_ones() > b.count_ones())
             {
-                best = Some((used, norm(variant.trim())));
+                best = Some((used, variant.whole.as_str()));
             }
         }
         // The other variants said as well ("diabetes … diabetic") are the same term; the
         // variant matched is not taken twice ("heart … heart failure").
         best.map(|(b, matched)| {
-            title.split(',').fold(b, |m, v| {
-                let w = norm(v.trim());
-                match self.find(&w, avail & !m) {
+            title.commas.iter().fold(b, |m, w| {
+                match self.find(w, avail & !m) {
                     Some(i) if !w.contains(' ') && w != matched => m | (1 << i),
                     _ => m,
                 }
@@ -212,5 +206,78 @@ impl Statement {
             .enumerate()
             .filter(|(i, w)| mask & (1 << i) != 0 && !optional(w))
             .count() as u32
+    }
+}
+
+/// A title's words in the form [`Statement::match_words`] compares them, read once.
+#[derive(Debug, Clone)]
+pub(crate) struct TitleWords {
+    /// Each variant: comma-separated, and alternatives joined by "or" ("atrial or
+    /// auricular").
+    variants: Vec<Variant>,
+    /// The nonessential modifiers' words.
+    nemod: Vec<String>,
+    /// Each comma-separated variant whole, normalised.
+    commas: Vec<String>,
+    /// The title trimmed and lower-cased.
+    pub lower: String,
+    /// Every word is one a statement may leave unsaid ("with", "History, personal (of)"
+    /// has a subterm "personal"): the walk passes through it like a connective.
+    pub all_optional: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Variant {
+    /// Its words, each with whether a title may do without it.
+    words: Vec<(String, bool)>,
+    n_required: usize,
+    /// The required words joined, as [`SAID_IN_ONE_WORD`] lists phrases.
+    phrase: String,
+    /// The statement words that say the phrase in one, when it is such a phrase.
+    in_one_word: Option<&'static [&'static str]>,
+    /// The variant whole, normalised.
+    whole: String,
+}
+
+impl TitleWords {
+    pub(crate) fn new(title: &str, nemod: &str) -> Self {
+        let variants = title
+            .split(',')
+            .flat_map(|v| v.split(" or "))
+            .map(|variant| {
+                let words: Vec<(String, bool)> = tokenize(variant)
+                    .map(|w| {
+                        let w = norm(&w);
+                        let o = optional(&w);
+                        (w, o)
+                    })
+                    .collect();
+                let phrase = words
+                    .iter()
+                    .filter(|(_, o)| !o)
+                    .map(|(w, _)| w.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let in_one_word = SAID_IN_ONE_WORD
+                    .iter()
+                    .find(|(p, _)| *p == phrase)
+                    .map(|(_, words)| *words);
+                Variant {
+                    n_required: words.iter().filter(|(_, o)| !o).count(),
+                    words,
+                    phrase,
+                    in_one_word,
+                    whole: norm(variant.trim()),
+                }
+            })
+            .collect();
+        let lower = title.trim().to_lowercase();
+        TitleWords {
+            variants,
+            nemod: tokenize(nemod).map(|w| norm(&w)).collect(),
+            commas: title.split(',').map(|v| norm(v.trim())).collect(),
+            all_optional: !lower.is_empty() && tokenize(&lower).all(|w| optional(&norm(&w))),
+            lower,
+        }
     }
 }
