@@ -7,7 +7,9 @@ Starts the listener on a free loopback port with a temporary data directory, sen
 good.hl7 (every ACK must be AA) and bad.hl7 (AE with ERR segments), checks that
 `chartroom hl7 vxu` prints a VXU^V04 python-hl7 can parse, sends case.hl7 (a positive
 pertussis PCR, a reportable-condition trigger) and checks that `chartroom report case send
---oru -` prints an ORU^R01 python-hl7 can parse, that `chartroom report syndromic` writes a
+--oru -` prints an ORU^R01 python-hl7 can parse, sends unlink.hl7 (two registrations, an
+ADT^A40 merging them and an ADT^A37 undoing it: every ACK AA) and checks that `chartroom hl7
+a37 1` prints an ADT^A37 with two PID segments python-hl7 can parse, that `chartroom report syndromic` writes a
 batch of the visits the listener stored today that python-hl7 reads as one file of one
 batch, and stops the listener.
 """
@@ -90,6 +92,30 @@ def check_oru(chartroom, mllp_send, port, env, python):
         sys.exit(f"python-hl7 could not read the ORU: {check.stderr.decode()}\n{text}")
 
 
+def check_unlink(chartroom, mllp_send, port, env, python):
+    """A merge and its undoing arrive (A40, A37); the A37 of that unmerge must parse."""
+    codes = [msa(a) for a in send(mllp_send, port, "unlink.hl7")]
+    if codes != ["AA"] * 4:
+        sys.exit(f"unlink.hl7: expected 4 AA, got {codes}")
+    out = subprocess.run(
+        [chartroom, "hl7", "a37", "1"], capture_output=True, env=env, timeout=60
+    )
+    if out.returncode != 0:
+        sys.exit(f"chartroom hl7 a37 failed: {out.stderr.decode(errors='replace')}")
+    text = out.stdout.decode().strip().replace("\n", "\r")
+    check = subprocess.run(
+        [python, "-c",
+         "import hl7,sys; m=hl7.parse(sys.stdin.read()); "
+         "assert str(m.segment('MSH')[9]) == 'ADT^A37^ADT_A37', m.segment('MSH')[9]; "
+         "p=m.segments('PID'); "
+         "assert [str(x[3][0][0]) for x in p] == ['LNK-1', 'LNK-2'], [str(x[3]) for x in p]; "
+         "print(len(p))"],
+        input=text.encode(), capture_output=True, timeout=60,
+    )
+    if check.returncode != 0 or check.stdout.strip() != b"2":
+        sys.exit(f"python-hl7 could not read the A37: {check.stderr.decode()}\n{text}")
+
+
 def main():
     chartroom, mllp_send = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as data:
@@ -131,6 +157,7 @@ def main():
                     sys.exit(f"python-hl7 could not read the VXU: {check.stderr.decode()}\n{text}")
             if len(sys.argv) > 3:
                 check_oru(chartroom, mllp_send, port, env, sys.argv[3])
+                check_unlink(chartroom, mllp_send, port, env, sys.argv[3])
                 day = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
                 out = os.path.join(data, "syndromic.hl7")
                 batch = subprocess.run(
@@ -151,7 +178,7 @@ def main():
                 )
                 if check.returncode != 0 or int(check.stdout.strip() or b"0") < 1:
                     sys.exit(f"python-hl7 could not read the syndromic batch: {check.stderr.decode()}{check.stdout.decode()}")
-            print(f"mllp_send: {len(good)} messages AA, 1 bad message AE; hl7 vxu, the case's ORU^R01 and the syndromic batch re-parsed by python-hl7")
+            print(f"mllp_send: {len(good)} messages AA, 1 bad message AE; hl7 vxu, the case's ORU^R01, hl7 a37 and the syndromic batch re-parsed by python-hl7")
         finally:
             listener.terminate()
             listener.wait(timeout=10)

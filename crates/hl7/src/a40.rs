@@ -11,7 +11,7 @@ use crate::message::Delimiters;
 use crate::vxu::pid;
 use crate::write::{SegmentWriter, format_ts, outbound_msh};
 use records::Patient;
-use store::Tx;
+use store::{MergeRecord, Tx};
 use time::OffsetDateTime;
 
 /// The ADT^A40 announcing merge `merge_id`; segments end with CR.
@@ -21,20 +21,7 @@ pub fn outbound_a40(
     now: OffsetDateTime,
     control_id: &str,
 ) -> store::Result<String> {
-    let merge = tx.merge_record(merge_id)?;
-    if merge.status != "merged" {
-        return Err(store::Error::Conflict(format!(
-            "merge {merge_id} was undone: there is no merge to announce"
-        )));
-    }
-    let surviving = tx.get::<Patient>(merge.surviving_id)?.record;
-    let retired = tx
-        .find::<Patient>(merge.retired_id)?
-        .ok_or(store::Error::NotFound {
-            kind: "patient",
-            id: merge.retired_id,
-        })?
-        .record;
+    let (merge, surviving, retired) = merge_charts(tx, merge_id, "merged")?;
     let d = Delimiters::default();
     let mut out = String::new();
     outbound_msh(
@@ -54,4 +41,31 @@ pub fn outbound_a40(
         .field(&[retired.mrn.as_str(), "", "", &retired.mrn_authority, "MR"])
         .end();
     Ok(out)
+}
+
+/// Merge `merge_id` with its surviving and retired charts, when its status is `status`
+/// (`merged` to announce it, `unmerged` to announce its undoing); otherwise a conflict
+/// saying there is nothing to announce.
+pub(crate) fn merge_charts(
+    tx: &mut Tx<'_>,
+    merge_id: i64,
+    status: &str,
+) -> store::Result<(MergeRecord, Patient, Patient)> {
+    let merge = tx.merge_record(merge_id)?;
+    if merge.status != status {
+        return Err(store::Error::Conflict(if status == "merged" {
+            format!("merge {merge_id} was undone: there is no merge to announce")
+        } else {
+            format!("merge {merge_id} stands: there is no unmerge to announce")
+        }));
+    }
+    let surviving = tx.get::<Patient>(merge.surviving_id)?.record;
+    let retired = tx
+        .find::<Patient>(merge.retired_id)?
+        .ok_or(store::Error::NotFound {
+            kind: "patient",
+            id: merge.retired_id,
+        })?
+        .record;
+    Ok((merge, surviving, retired))
 }

@@ -59,6 +59,7 @@ const SUPPORTED: &[(&str, &str)] = &[
     ("ADT", "A03"),
     ("ADT", "A04"),
     ("ADT", "A08"),
+    ("ADT", "A37"),
     ("ADT", "A40"),
     ("ORU", "R01"),
     ("VXU", "V04"),
@@ -300,7 +301,7 @@ pub(crate) fn prepare(msg: &Message) -> Prepared {
             loc,
             code,
             format!(
-                "message type {kind} {event} is not accepted (ADT A01/A03/A04/A08/A40, ORU R01, VXU V04)"
+                "message type {kind} {event} is not accepted (ADT A01/A03/A04/A08/A37/A40, ORU R01, VXU V04)"
             ),
         );
     }
@@ -367,15 +368,28 @@ pub(crate) fn write_audited(
     peer: Option<&str>,
     problems: &mut Vec<Problem>,
 ) -> store::Result<bool> {
-    if let Plan::Merge(surviving, retired) = &checked.plan {
-        return merge_audited(
-            audited,
-            actor,
-            checked,
-            (surviving, retired),
-            peer,
-            problems,
-        );
+    match &checked.plan {
+        Plan::Merge(surviving, retired) => {
+            return merge_audited(
+                audited,
+                actor,
+                checked,
+                (surviving, retired),
+                peer,
+                problems,
+            );
+        }
+        Plan::Unlink(surviving, restored) => {
+            return unlink_audited(
+                audited,
+                actor,
+                checked,
+                (surviving, restored),
+                peer,
+                problems,
+            );
+        }
+        _ => {}
     }
     let Some((patient, changed)) = write_records(&mut audited.records(), actor, checked, problems)?
     else {
@@ -410,13 +424,72 @@ pub(crate) fn write_audited(
     Ok(false)
 }
 
-/// A204 (unknown key identifier) for an MRN no current chart has.
-fn unknown_chart(at: &Location, field: &str, mrn: &records::Mrn, authority: &str) -> Problem {
+/// A204 (unknown key identifier) for an MRN no current chart has; `purpose` ends the
+/// sentence ("for this merge").
+fn unknown_chart(
+    at: &Location,
+    field: &str,
+    (mrn, authority): (&records::Mrn, &str),
+    purpose: &str,
+) -> Problem {
     Problem::at(
         at.clone(),
         204,
-        format!("{field}: no chart has MRN {mrn} ({authority}) for this merge"),
+        format!("{field}: no chart has MRN {mrn} ({authority}) {purpose}"),
     )
+}
+
+/// The chart the (first) PID-3 of a merge or unlink names, or `None` when this message was
+/// applied before (a resend); no such chart stops the message with AE 204 at PID-3.
+fn surviving_chart(
+    tx: &mut Tx<'_>,
+    checked: &Checked,
+    surviving: &PatientPlan,
+    purpose: &str,
+    problems: &mut Vec<Problem>,
+) -> store::Result<Option<i64>> {
+    if tx
+        .external_id(crate::SOURCE, "message", &checked.message_key)?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    match find_patient(tx, surviving)? {
+        Some(keep) => Ok(Some(keep)),
+        None => {
+            let p = unknown_chart(
+                &surviving.pid.at(3, 1),
+                "PID-3",
+                (&surviving.mrn, &surviving.authority),
+                purpose,
+            );
+            stop(problems, vec![p])
+        }
+    }
+}
+
+/// The audit event the patient index's merge or unmerge writes for a message: the
+/// sender's, on the `hl7` channel, from the peer.
+fn index_event(audited: &store::Audited<'_>, actor: &Actor, peer: Option<&str>) -> AuditEvent {
+    let mut by = AuditEvent::new(audited.now(), actor.name(), Action::Update, Channel::Hl7);
+    by.source = peer.map(str::to_owned);
+    by
+}
+
+/// What the patient index's merge or unmerge came to: a refusal (a later merge stands, a
+/// pair decided different people, a record moved since) is an AE at `at` with its reason.
+fn index_outcome<T>(
+    result: store::Result<T>,
+    at: &Location,
+    problems: &mut Vec<Problem>,
+) -> store::Result<bool> {
+    match result {
+        Ok(_) => Ok(false),
+        Err(store::Error::Conflict(message)) => {
+            stop(problems, vec![Problem::at(at.clone(), 207, message)])
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// ADT^A40: merges the chart MRG-1 names into the one PID-3 names, through the patient
@@ -433,20 +506,9 @@ fn merge_audited(
 ) -> store::Result<bool> {
     let (keep, gone) = {
         let mut tx = audited.records();
-        if tx
-            .external_id(crate::SOURCE, "message", &checked.message_key)?
-            .is_some()
-        {
+        let Some(keep) = surviving_chart(&mut tx, checked, surviving, "for this merge", problems)?
+        else {
             return Ok(true);
-        }
-        let Some(keep) = find_patient(&mut tx, surviving)? else {
-            let p = unknown_chart(
-                &surviving.pid,
-                "PID-3",
-                &surviving.mrn,
-                &surviving.authority,
-            );
-            return stop(problems, vec![p]);
         };
         let gone = match tx.external_id(crate::SOURCE, "patient", &retired.key)? {
             Some(id) if id != keep => Some(id),
@@ -471,23 +533,84 @@ fn merge_audited(
                     return Ok(true);
                 }
             }
-            let p = unknown_chart(&retired.mrg, "MRG-1", &retired.mrn, &retired.authority);
+            let p = unknown_chart(
+                &retired.at,
+                "MRG-1",
+                (&retired.mrn, &retired.authority),
+                "for this merge",
+            );
             return stop(problems, vec![p]);
         };
         tx.link_external_id(crate::SOURCE, "message", &checked.message_key, keep)?;
         (keep, gone)
     };
-    let reason = checked.described();
-    let mut by = AuditEvent::new(audited.now(), actor.name(), Action::Update, Channel::Hl7);
-    by.source = peer.map(str::to_owned);
-    match audited.merge_patients(keep, gone, &reason, actor, by) {
-        Ok(_) => Ok(false),
-        Err(store::Error::Conflict(message)) => stop(
-            problems,
-            vec![Problem::at(retired.mrg.clone(), 207, message)],
-        ),
-        Err(e) => Err(e),
-    }
+    let by = index_event(audited, actor, peer);
+    let merged = audited.merge_patients(keep, gone, &checked.described(), actor, by);
+    index_outcome(merged, &retired.at, problems)
+}
+
+/// ADT^A37: undoes the merge of the chart the second PID names into the one the first PID
+/// names, through the patient index's unmerge (every record it moved goes back and the
+/// retired chart is restored), which writes its own audit entry naming both patients. A
+/// merge of the two undone already (a resend, or undone here first) changes nothing:
+/// `Ok(true)`. Charts never merged so, or unknown, are an AE naming the field.
+fn unlink_audited(
+    audited: &mut store::Audited<'_>,
+    actor: &Actor,
+    checked: &Checked,
+    (surviving, restored): (&PatientPlan, &RetiredPlan),
+    peer: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> store::Result<bool> {
+    let merge_id = {
+        let mut tx = audited.records();
+        let Some(keep) = surviving_chart(&mut tx, checked, surviving, "to unlink from", problems)?
+        else {
+            return Ok(true);
+        };
+        let mrn = [
+            Value::from(restored.mrn.as_str()),
+            Value::from(restored.authority.as_str()),
+        ];
+        let latest = tx.query(
+            "SELECT m.id, m.status FROM mpi_merges m JOIN patients p ON p.id = m.retired_id WHERE m.surviving_id = ? AND p.mrn = ? AND p.mrn_authority = ? ORDER BY m.id DESC LIMIT 1",
+            &[Value::Int(keep), mrn[0].clone(), mrn[1].clone()],
+        )?;
+        let Some(merge) = latest.first() else {
+            let known = !tx
+                .query(
+                    "SELECT id FROM patients WHERE mrn = ? AND mrn_authority = ? LIMIT 1",
+                    &mrn,
+                )?
+                .is_empty();
+            let p = if known {
+                Problem::at(
+                    restored.at.clone(),
+                    207,
+                    format!(
+                        "the chart with MRN {} ({}) was never merged into the chart with MRN {} ({}): there is no merge to undo",
+                        restored.mrn, restored.authority, surviving.mrn, surviving.authority
+                    ),
+                )
+            } else {
+                unknown_chart(
+                    &restored.at,
+                    "PID-3 of the second PID",
+                    (&restored.mrn, &restored.authority),
+                    "to unlink",
+                )
+            };
+            return stop(problems, vec![p]);
+        };
+        tx.link_external_id(crate::SOURCE, "message", &checked.message_key, keep)?;
+        if merge.text(1) != Some("merged") {
+            return Ok(true);
+        }
+        merge.int(0)
+    };
+    let by = index_event(audited, actor, peer);
+    let unmerged = audited.unmerge_patients(merge_id, &checked.described(), actor, by);
+    index_outcome(unmerged, &restored.at, problems)
 }
 
 /// The answer to a checked message, from what writing it returned.
@@ -571,11 +694,11 @@ fn apply(
             }
             Ok(id)
         }
-        Plan::Merge(_, retired) => {
+        Plan::Merge(_, other) | Plan::Unlink(_, other) => {
             let p = Problem::at(
-                retired.mrg.clone(),
+                other.at.clone(),
                 207,
-                "an ADT^A40 merge is applied only where the audit trail records it",
+                "an ADT^A40 merge or A37 unlink is applied only where the audit trail records it",
             );
             stop(problems, vec![p])
         }

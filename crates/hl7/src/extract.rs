@@ -120,17 +120,21 @@ pub(crate) enum Plan {
     Vaccinations(PatientPlan, Vec<ShotPlan>),
     /// ADT^A40: merge the chart MRG-1 names into the one PID-3 names.
     Merge(PatientPlan, RetiredPlan),
+    /// ADT^A37: undo the merge of the chart the second PID-3 names into the one the first
+    /// PID-3 names.
+    Unlink(PatientPlan, RetiredPlan),
 }
 
-/// The chart an ADT^A40 retires: MRG-1's medical record number.
+/// The chart an ADT^A40 retires (MRG-1's medical record number), or the one an ADT^A37
+/// restores (the second PID-3's).
 #[derive(Debug, Clone)]
 pub(crate) struct RetiredPlan {
     /// `authority|mrn`, the external key.
     pub key: String,
     pub mrn: Mrn,
     pub authority: String,
-    /// MRG-1's position.
-    pub mrg: Location,
+    /// The field's position (MRG-1, or the second PID's PID-3).
+    pub at: Location,
 }
 
 struct Ctx<'a> {
@@ -606,27 +610,60 @@ fn record_number(
 /// assigning authority defaults to the surviving patient's.
 fn retired(cx: &mut Ctx<'_>, surviving: &PatientPlan) -> Option<RetiredPlan> {
     let mrg = cx.required("MRG", "PID")?;
-    let loc = cx.msg.locate(mrg, 1, 1);
-    let (mrn, authority) = record_number(
+    other_chart(
         cx,
-        mrg,
-        1,
-        "MRG-1 (prior patient identifier list) needs the MRN merged away",
-    )?;
+        surviving,
+        (mrg, 1),
+        (
+            "MRG-1 (prior patient identifier list) needs the MRN merged away",
+            "MRG-1 names the same chart as PID-3: a chart is not merged into itself",
+        ),
+    )
+}
+
+/// ADT^A37 (HL7 v2.5.1 chapter 3.3.37, message structure ADT_A37): the second PID names the
+/// chart to unlink from the first; its PID-3 as MRG-1 is read for an A40.
+fn unlinked(cx: &mut Ctx<'_>, surviving: &PatientPlan) -> Option<RetiredPlan> {
+    let Some(second) = cx.msg.all("PID").nth(1) else {
+        let line = cx.msg.segments.len() + 1;
+        cx.problem(
+            Location::segment("PID", 2, line),
+            100,
+            "an ADT^A37 needs a second PID segment naming the chart to unlink",
+        );
+        return None;
+    };
+    other_chart(
+        cx,
+        surviving,
+        (second, 3),
+        (
+            "the second PID-3 (patient identifier list) needs the MRN to unlink",
+            "the second PID-3 names the same chart as the first: a chart is not unlinked from itself",
+        ),
+    )
+}
+
+/// The other chart of a merge or unlink, from the CX list at `field` of `segment`; its
+/// assigning authority defaults to the surviving patient's.
+fn other_chart(
+    cx: &mut Ctx<'_>,
+    surviving: &PatientPlan,
+    (segment, field): (&Segment, usize),
+    (missing, same): (&str, &str),
+) -> Option<RetiredPlan> {
+    let loc = cx.msg.locate(segment, field, 1);
+    let (mrn, authority) = record_number(cx, segment, field, missing)?;
     let authority = authority.unwrap_or_else(|| surviving.authority.clone());
     if mrn == surviving.mrn && authority == surviving.authority {
-        cx.problem(
-            loc,
-            102,
-            "MRG-1 names the same chart as PID-3: a chart is not merged into itself",
-        );
+        cx.problem(loc, 102, same);
         return None;
     }
     Some(RetiredPlan {
         key: format!("{authority}|{mrn}"),
         mrn,
         authority,
-        mrg: loc,
+        at: loc,
     })
 }
 
@@ -651,6 +688,7 @@ pub(crate) fn plan(msg: &Message) -> Result<Plan, Vec<Problem>> {
         ("ADT", "A01" | "A04", Some(p)) => visit(&mut cx, &p, false).map(|v| Plan::Admit(p, v)),
         ("ADT", "A08", Some(p)) => Some(Plan::Update(p)),
         ("ADT", "A40", Some(p)) => retired(&mut cx, &p).map(|r| Plan::Merge(p, r)),
+        ("ADT", "A37", Some(p)) => unlinked(&mut cx, &p).map(|r| Plan::Unlink(p, r)),
         ("ADT", "A03", Some(p)) => visit(&mut cx, &p, true).map(|v| Plan::Discharge(p, v)),
         ("ORU", "R01", Some(p)) => {
             let obs = observations(&mut cx);

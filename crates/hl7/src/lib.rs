@@ -12,6 +12,7 @@
 //!   transaction committed: no AA for data not stored.
 //! - Writing escapes every delimiter and the escape character, so `parse(write(m)) == m`.
 
+mod a37;
 mod a40;
 mod ack;
 mod apply;
@@ -31,6 +32,7 @@ pub mod syndromic;
 mod vxu;
 mod write;
 
+pub use a37::outbound_a37;
 pub use a40::outbound_a40;
 pub use ack::{AckCode, Problem, build_ack, error_code_text};
 pub use apply::{Applied, Outcome, Sink, process, process_bytes};

@@ -1,18 +1,21 @@
-//! Sending the outbox: each waiting ADT^A40 (queued by a merge made in Chartroom) is built
-//! from the merge as it stands, sent over MLLP to the configured destination and its ACK
-//! kept; the systems holding the retired MRN then retire it too.
+//! Sending the outbox: each waiting ADT^A40 (queued by a merge made in Chartroom) or
+//! ADT^A37 (queued by the unmerge of a merge whose A40 went out) is built from the merge as
+//! it stands, sent over MLLP to the configured destination and its ACK kept; the systems
+//! holding the retired MRN then retire it too, or separate the charts again.
 //!
 //! Invariants:
 //! - A message is marked sent only on an AA (or CA) ACK from the destination; AE or AR
 //!   marks it refused (a person must look), with the ACK kept; no answer leaves it
 //!   waiting with the error, and sending stops there (the destination is down), so the
 //!   order of merges is kept.
-//! - A merge undone before its A40 went is withdrawn, not sent.
+//! - A merge undone before its A40 went is withdrawn, not sent; an A37 goes after its
+//!   merge's A40 (queued later, sent in queue order).
 //! - Each message sent (or refused) is one audit entry naming both patients, with the
 //!   destination and the ACK code, in the transaction that records the attempt.
 //! - Plain MLLP goes to a loopback address only, as the listener accepts it (the caller
 //!   checks the address).
 
+use crate::a37::outbound_a37;
 use crate::a40::outbound_a40;
 use crate::message::parse_bytes;
 use crate::mllp::{DEFAULT_MAX_FRAME, Decoder, encode};
@@ -28,6 +31,8 @@ use store::{AuditTrail, OutboxAttempt, Store};
 pub struct SentMessage {
     /// The outbox row.
     pub id: i64,
+    /// `ADT^A40` or `ADT^A37`.
+    pub message_type: String,
     /// The merge it announced.
     pub merge_id: i64,
     /// `sent`, `refused`, `withdrawn` or `waiting` (not delivered).
@@ -54,10 +59,20 @@ pub fn send_outbox(
     let mut tried = Vec::new();
     for item in waiting {
         let now = store.clock().now();
-        let control = format!("CR-A40-{}", item.id);
+        let unlink = item.message_type == "ADT^A37";
+        let (event, what) = if unlink {
+            ("A37", "the unmerge of merge")
+        } else {
+            ("A40", "merge")
+        };
+        let control = format!("CR-{event}-{}", item.id);
         let built = store.read(|tx| {
             let merge = tx.merge_record(item.merge_id)?;
-            let text = outbound_a40(tx, item.merge_id, now, &control)?;
+            let text = if unlink {
+                outbound_a37(tx, item.merge_id, now, &control)?
+            } else {
+                outbound_a40(tx, item.merge_id, now, &control)?
+            };
             Ok((text, [merge.surviving_id, merge.retired_id]))
         });
         let (text, patients) = match built {
@@ -66,6 +81,7 @@ pub fn send_outbox(
                 store.write(|tx| tx.record_outbox_attempt(item.id, OutboxAttempt::Withdrawn))?;
                 tried.push(SentMessage {
                     id: item.id,
+                    message_type: item.message_type.clone(),
                     merge_id: item.merge_id,
                     status: "withdrawn".into(),
                     ack_code: None,
@@ -83,6 +99,7 @@ pub fn send_outbox(
                 })?;
                 tried.push(SentMessage {
                     id: item.id,
+                    message_type: item.message_type.clone(),
                     merge_id: item.merge_id,
                     status: "waiting".into(),
                     ack_code: None,
@@ -110,7 +127,7 @@ pub fn send_outbox(
                     .record("hl7_outbox", item.id)
                     .categories(&[DataCategory::Demographics])
                     .reason(&format!(
-                        "ADT^A40 {control} announcing merge {} sent to {destination}: ACK {code}{}",
+                        "ADT^{event} {control} announcing {what} {} sent to {destination}: ACK {code}{}",
                         item.merge_id,
                         if error.is_empty() {
                             String::new()
@@ -128,6 +145,7 @@ pub fn send_outbox(
                 })?;
                 tried.push(SentMessage {
                     id: item.id,
+                    message_type: item.message_type.clone(),
                     merge_id: item.merge_id,
                     status: if accepted { "sent" } else { "refused" }.into(),
                     ack_code: Some(code),

@@ -17,11 +17,16 @@ fn date(d: time::Date) -> String {
 
 /// PID-1, 3 (the MRN typed MR under its authority), 5 (legal name), 7, 8 and 11.
 pub(crate) fn pid(out: &mut String, d: Delimiters, patient: &Patient) {
+    numbered_pid(out, d, patient, "1");
+}
+
+/// PID with set id `set_id` (PID-1), for a message carrying more than one (ADT^A37).
+pub(crate) fn numbered_pid(out: &mut String, d: Delimiters, patient: &Patient, set_id: &str) {
     let a = &patient.address;
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let dob = date(patient.birth_date);
     SegmentWriter::new(out, d, "PID")
-        .field(&["1"])
+        .field(&[set_id])
         .skip(1)
         .field(&[patient.mrn.as_str(), "", "", &patient.mrn_authority, "MR"])
         .skip(1)

@@ -1,9 +1,13 @@
 //! HL7 messages waiting to be sent (schema 33): the ADT^A40 of each merge made in
-//! Chartroom, queued in the merge's transaction and sent by `hl7::send_outbox`.
+//! Chartroom, queued in the merge's transaction, and the ADT^A37 (unlink) of its unmerge
+//! once the A40 went out; sent by `hl7::send_outbox`.
 //!
 //! Invariants:
-//! - A merge an inbound ADT^A40 asked for is not queued (its sender knows already).
-//! - An unmerge withdraws its merge's A40 while it still waits.
+//! - A merge an inbound ADT^A40 asked for, or an unmerge an inbound ADT^A37 asked for, is
+//!   not queued (its sender knows already).
+//! - An unmerge withdraws its merge's A40 while it still waits untried; when the A40 was
+//!   sent, or tried without an answer (it may have arrived), the unmerge queues an A37, so
+//!   a receiver never keeps a merge Chartroom undid.
 //! - Each attempt is kept on the row (attempts, last error, the ACK); rows are never
 //!   deleted.
 
@@ -19,9 +23,9 @@ use time::OffsetDateTime;
 pub struct OutboxItem {
     /// Row id.
     pub id: i64,
-    /// `ADT^A40`.
+    /// `ADT^A40` (the merge) or `ADT^A37` (its unmerge).
     pub message_type: String,
-    /// The merge it announces.
+    /// The merge it announces, or whose unmerge it announces.
     pub merge_id: i64,
     /// When it was queued.
     #[serde(with = "time::serde::rfc3339")]
@@ -66,7 +70,7 @@ pub enum OutboxAttempt<'a> {
         /// Why.
         error: &'a str,
     },
-    /// The merge was undone: nothing to announce.
+    /// The merge was undone (or, for an A37, stands again): nothing to announce.
     Withdrawn,
 }
 
@@ -88,22 +92,40 @@ fn read_item(row: &Row) -> Result<OutboxItem> {
 }
 
 impl Tx<'_> {
-    /// Queues the ADT^A40 announcing merge `merge_id`.
-    pub(crate) fn queue_a40(&mut self, merge_id: i64) -> Result<()> {
+    /// Queues the `message_type` message about merge `merge_id`.
+    fn queue_message(&mut self, message_type: &str, merge_id: i64) -> Result<()> {
         let now = self.now();
         self.conn().execute(
-            "INSERT INTO hl7_outbox (message_type, merge_id, queued_at, status, attempts) VALUES ('ADT^A40', ?, ?, 'waiting', 0)",
-            &[Value::Int(merge_id), Value::Timestamp(now)],
+            "INSERT INTO hl7_outbox (message_type, merge_id, queued_at, status, attempts) VALUES (?, ?, ?, 'waiting', 0)",
+            &[
+                Value::from(message_type),
+                Value::Int(merge_id),
+                Value::Timestamp(now),
+            ],
         )?;
         Ok(())
     }
 
-    /// Withdraws merge `merge_id`'s waiting messages (it was undone).
-    pub(crate) fn withdraw_a40(&mut self, merge_id: i64) -> Result<()> {
+    /// Queues the ADT^A40 announcing merge `merge_id`.
+    pub(crate) fn queue_a40(&mut self, merge_id: i64) -> Result<()> {
+        self.queue_message("ADT^A40", merge_id)
+    }
+
+    /// Merge `merge_id` was undone: its waiting messages are withdrawn, and when its ADT^A40
+    /// was sent or tried (a try without an answer may have arrived) and `announce`, the
+    /// ADT^A37 unlinking the two charts is queued.
+    pub(crate) fn announce_unmerge(&mut self, merge_id: i64, announce: bool) -> Result<()> {
+        let reached = self.query(
+            "SELECT id FROM hl7_outbox WHERE merge_id = ? AND message_type = 'ADT^A40' AND (status = 'sent' OR (status = 'waiting' AND attempts > 0)) LIMIT 1",
+            &[Value::Int(merge_id)],
+        )?;
         self.conn().execute(
             "UPDATE hl7_outbox SET status = 'withdrawn' WHERE merge_id = ? AND status = 'waiting'",
             &[Value::Int(merge_id)],
         )?;
+        if announce && !reached.is_empty() {
+            self.queue_message("ADT^A37", merge_id)?;
+        }
         Ok(())
     }
 

@@ -604,7 +604,9 @@ impl Audited<'_> {
                 Value::Int(merge_id),
             ],
         )?;
-        tx.withdraw_a40(merge_id)?;
+        // The systems told of the merge are told of its undoing (ADT^A37, from the outbox);
+        // an unmerge an inbound A37 asked for is known to its sender already.
+        tx.announce_unmerge(merge_id, by.channel != privacy::Channel::Hl7)?;
         let history_reason = format!("unmerge of merge {merge_id}: {}", reason.trim());
         tx.set_retired(actor, merge.retired_id, None, "unmerge", &history_reason)?;
         for (table, kind) in chart_tables() {

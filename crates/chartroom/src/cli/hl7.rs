@@ -1,7 +1,8 @@
 //! `chartroom hl7`: HL7 v2 messages from the command line; `hl7 vxu PATIENT` prints a
 //! VXU^V04 of the patient's immunizations for immunization-registry reporting, `hl7 a40
 //! MERGE` the ADT^A40 announcing a patient-index merge to the systems that hold the
-//! retired MRN, `hl7 outbox [--send ADDR]` the A40s merges queued and sends them.
+//! retired MRN, `hl7 a37 MERGE` the ADT^A37 announcing its unmerge, `hl7 outbox [--send
+//! ADDR]` the A40s merges queued (and the A37s of their unmerges) and sends them.
 //!
 //! Invariants: the output re-parses with the `hl7` parser; what it shows is audited before
 //! it is printed, like `patient show`.
@@ -35,7 +36,18 @@ pub enum Hl7Cmd {
         #[arg(long)]
         cr: bool,
     },
-    /// The outbound messages (the ADT^A40 each merge made here queues); with --send, send
+    /// Print the ADT^A37 (unlink patient information) announcing that a merge was undone
+    /// (its number from `mpi merge` or `mpi stats`): the PID of the chart that stayed, then
+    /// the PID of the chart restored.
+    A37 {
+        /// The merge's number.
+        merge: i64,
+        /// End segments with CR only, as on the wire (default: LF, for terminals and files).
+        #[arg(long)]
+        cr: bool,
+    },
+    /// The outbound messages (the ADT^A40 each merge made here queues, and the ADT^A37 of
+    /// its unmerge once the A40 went); with --send, send
     /// the waiting ones over MLLP to ADDR (a loopback address: plain MLLP only goes to this
     /// machine, e.g. an interface engine or TLS tunnel listening there).
     Outbox {
@@ -106,24 +118,39 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: Hl7Cmd) -> Result<()> {
                 .context("the VXU^V04 was not made: its disclosure could not be entered")?;
             print(&text, cr)
         }
-        Hl7Cmd::A40 { merge, cr } => {
-            let now = store.clock().now();
-            let control = format!("A40{}", now.unix_timestamp());
-            let (text, merged) = store.read(|tx| {
-                let record = tx.merge_record(merge)?;
-                let text = hl7::outbound_a40(tx, merge, now, &control)?;
-                Ok((text, [record.surviving_id, record.retired_id]))
-            })?;
-            auditor.shown(
-                store,
-                &merged,
-                &[DataCategory::Demographics],
-                "ADT^A40 announcing a merge",
-            )?;
-            print(&text, cr)
-        }
+        Hl7Cmd::A40 { merge, cr } => merge_message(store, auditor, merge, cr, false),
+        Hl7Cmd::A37 { merge, cr } => merge_message(store, auditor, merge, cr, true),
         Hl7Cmd::Outbox { send, timeout } => outbox(store, auditor, send, timeout),
     }
+}
+
+/// Prints the ADT^A40 of merge `merge`, or with `unlink` the ADT^A37 of its unmerge,
+/// audited as a showing of both charts' demographics.
+fn merge_message(
+    store: &Store,
+    auditor: &CliAuditor,
+    merge: i64,
+    cr: bool,
+    unlink: bool,
+) -> Result<()> {
+    let now = store.clock().now();
+    let (event, what) = if unlink {
+        ("A37", "ADT^A37 announcing an unmerge")
+    } else {
+        ("A40", "ADT^A40 announcing a merge")
+    };
+    let control = format!("{event}{}", now.unix_timestamp());
+    let (text, charts) = store.read(|tx| {
+        let record = tx.merge_record(merge)?;
+        let text = if unlink {
+            hl7::outbound_a37(tx, merge, now, &control)?
+        } else {
+            hl7::outbound_a40(tx, merge, now, &control)?
+        };
+        Ok((text, [record.surviving_id, record.retired_id]))
+    })?;
+    auditor.shown(store, &charts, &[DataCategory::Demographics], what)?;
+    print(&text, cr)
 }
 
 /// Lists the outbound messages not yet sent, or sends the waiting ones to `send`.
@@ -152,8 +179,9 @@ fn outbox(
         }
         for one in &tried {
             crate::say!(
-                "message {} (merge {}): {}{}{}",
+                "message {} {} (merge {}): {}{}{}",
                 one.id,
+                one.message_type,
                 one.merge_id,
                 one.status,
                 one.ack_code
@@ -218,8 +246,9 @@ pub fn spawn_sender(
                     Ok(tried) => {
                         for one in tried.iter().filter(|t| t.status != "sent") {
                             eprintln!(
-                                "hl7-out: message {} (merge {}) {}: {}",
+                                "hl7-out: message {} {} (merge {}) {}: {}",
                                 one.id,
+                                one.message_type,
                                 one.merge_id,
                                 one.status,
                                 one.error.as_deref().unwrap_or("")
@@ -231,6 +260,6 @@ pub fn spawn_sender(
                 std::thread::sleep(SEND_EVERY);
             }
         })?;
-    crate::say!("Sending each merge's ADT^A40 to {to} over MLLP.");
+    crate::say!("Sending each merge's ADT^A40 (and an undone one's ADT^A37) to {to} over MLLP.");
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `chartroom mllp`: the HL7 v2 listener over MLLP (ADT^A01/A03/A04/A08/A40, ORU^R01,
+//! `chartroom mllp`: the HL7 v2 listener over MLLP (ADT^A01/A03/A04/A08/A37/A40, ORU^R01,
 //! VXU^V04), one thread per connection, each message committed before its ACK.
 //!
 //! Invariants: plain MLLP only on a loopback address; any other address needs MLLP over

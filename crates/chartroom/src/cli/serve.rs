@@ -67,7 +67,8 @@ pub struct ServeArgs {
     /// --tls-key, accepting only clients with a certificate from a CA in this PEM file.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     mllp_client_ca: Option<PathBuf>,
-    /// Send the ADT^A40 of each merge made here to this address over MLLP (loopback
+    /// Send the ADT^A40 of each merge made here (and the ADT^A37 of its unmerge once the
+    /// A40 went) to this address over MLLP (loopback
     /// only: an interface engine or TLS tunnel on this machine), checking the outbox every
     /// few seconds (as `chartroom hl7 outbox --send` does once).
     #[arg(long, value_name = "ADDR")]

@@ -152,6 +152,20 @@ fn merge_unmerge_queue_and_stats_from_the_command_line() {
         &["mpi", "unmerge", "1", "--reason", "two people"],
     ));
     assert!(undone.starts_with("Merge 1 undone"), "{undone}");
+    // Its undoing announced too: the chart that stayed, then the chart restored.
+    let a37 = stdout(&chartroom(&data, &["hl7", "a37", "1"]));
+    assert!(a37.contains("|ADT^A37^ADT_A37|"), "{a37}");
+    assert!(
+        a37.contains("\nPID|1||D000002^^^") && a37.contains("\nPID|2||D000001^^^"),
+        "{a37}"
+    );
+    assert!(!a37.contains("MRG|"), "{a37}");
+    let standing = chartroom(&data, &["hl7", "a40", "1"]);
+    assert_eq!(
+        standing.status.code(),
+        Some(1),
+        "an undone merge is not announced"
+    );
     let relabel = stdout(&chartroom(&data, &["charts", "relabel"]));
     assert!(
         relabel.contains("No paper chart label is waiting"),

@@ -258,7 +258,7 @@ pub fn unsupported_and_unreadable_are_rejected(store: &TestStore) {
         [
             r"MSH|^~\&|CHARTROOM|CHARTROOM|EHR|NORTH|20260302140000+0000||ACK^A05^ACK|ACKC-A05|P|2.5.1",
             "MSA|AR|C-A05",
-            "ERR||MSH^1^9^1^2|201^Unsupported event code^HL70357|E||||message type ADT A05 is not accepted (ADT A01/A03/A04/A08/A40, ORU R01, VXU V04)",
+            "ERR||MSH^1^9^1^2|201^Unsupported event code^HL70357|E||||message type ADT A05 is not accepted (ADT A01/A03/A04/A08/A37/A40, ORU R01, VXU V04)",
         ]
     );
     let applied = process_bytes(hl7::Sink::unaudited(store), &Actor::new("t"), b"PID|1||x\r");
@@ -269,6 +269,40 @@ pub fn unsupported_and_unreadable_are_rejected(store: &TestStore) {
     );
     let applied = process_bytes(hl7::Sink::unaudited(store), &Actor::new("t"), b"");
     assert_eq!(applied.code, AckCode::Reject);
+}
+
+/// Another system (a SQLite store with its own audit trail) holding Mara Ashdown's two
+/// registrations, MRN-100 and MRN-101, to apply what Chartroom sends out.
+struct Elsewhere {
+    store: TestStore,
+    trail: store::AuditTrail,
+    _dir: tempfile::TempDir,
+}
+
+impl Elsewhere {
+    fn new(key: u8) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let other = Self {
+            store: test_support::sqlite_store(),
+            trail: store::AuditTrail::with_key(
+                privacy::AuditKey::from_bytes(&[key; 32]).unwrap(),
+                dir.path(),
+            ),
+            _dir: dir,
+        };
+        for text in [samples::A01, samples::A04_TWICE] {
+            assert_eq!(other.send(text).code, AckCode::Accept);
+        }
+        other
+    }
+
+    fn send(&self, text: &str) -> hl7::Applied {
+        process_bytes(
+            hl7::Sink::audited(&self.store, &self.trail),
+            &Actor::new("hl7:test"),
+            cr(text).as_bytes(),
+        )
+    }
 }
 
 pub fn a40_merges_the_second_registration_into_the_first(store: &TestStore) {
@@ -357,28 +391,10 @@ pub fn a40_merges_the_second_registration_into_the_first(store: &TestStore) {
     assert_eq!(parsed.first("PID").unwrap().text(3, 1), "MRN-100");
     let mrg = parsed.first("MRG").unwrap();
     assert_eq!((mrg.text(1, 1), mrg.text(1, 4)), ("MRN-101", "NORTH"));
-    let other = test_support::sqlite_store();
-    let other_dir = tempfile::tempdir().unwrap();
-    let other_trail = store::AuditTrail::with_key(
-        privacy::AuditKey::from_bytes(&[41; 32]).unwrap(),
-        other_dir.path(),
-    );
-    let apply_there = |text: &str| {
-        process_bytes(
-            hl7::Sink::audited(&other, &other_trail),
-            &Actor::new("hl7:test"),
-            cr(text).as_bytes(),
-        )
-    };
-    apply_there(samples::A01);
-    apply_there(samples::A04_TWICE);
-    let there = process_bytes(
-        hl7::Sink::audited(&other, &other_trail),
-        &Actor::new("hl7:test"),
-        out.as_bytes(),
-    );
+    let other = Elsewhere::new(41);
+    let there = other.send(&out);
     assert_eq!(there.code, AckCode::Accept, "{}", there.ack);
-    assert!(patient_by_mrn(&other, "MRN-101").is_empty());
+    assert!(patient_by_mrn(&other.store, "MRN-101").is_empty());
     // An undone merge is not announced.
     trail
         .write(store, |a| {
@@ -402,7 +418,213 @@ pub fn a40_merges_the_second_registration_into_the_first(store: &TestStore) {
     );
 }
 
+pub fn a37_undoes_the_merge_of_the_two_charts(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = store::AuditTrail::with_key(
+        privacy::AuditKey::from_bytes(&[37; 32]).unwrap(),
+        dir.path(),
+    );
+    let audited = |text: &str| {
+        process_bytes(
+            hl7::Sink::audited(store, &trail),
+            &Actor::new("hl7:test"),
+            cr(text).as_bytes(),
+        )
+    };
+    let err_lines = |ack: &str| -> Vec<String> {
+        ack_lines(ack)
+            .into_iter()
+            .filter(|l| l.starts_with("ERR|"))
+            .map(str::to_owned)
+            .collect()
+    };
+    for text in [samples::A01, samples::A04_TWICE] {
+        assert_eq!(audited(text).code, AckCode::Accept);
+    }
+    let keep = patient_by_mrn(store, "MRN-100")[0].meta.id;
+    let gone = patient_by_mrn(store, "MRN-101")[0].meta.id;
+
+    // Not merged yet: nothing to undo, named at the second PID-3.
+    let early = audited(&samples::A37.replace("C-A37", "C-A37-0"));
+    assert_eq!(early.code, AckCode::Error, "{}", early.ack);
+    let errs = err_lines(&early.ack);
+    assert_eq!(errs.len(), 1, "{}", early.ack);
+    assert!(
+        errs[0].starts_with("ERR||PID^2^3^1^1|207")
+            && errs[0].contains("was never merged into the chart with MRN MRN-100"),
+        "{}",
+        errs[0]
+    );
+
+    assert_eq!(audited(samples::A40).code, AckCode::Accept);
+    let encounters = |id: i64| {
+        store
+            .read(|tx| tx.for_patient::<Encounter>(id))
+            .unwrap()
+            .len()
+    };
+    assert_eq!(encounters(keep), 2);
+
+    let applied = audited(samples::A37);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    assert_eq!(ack_lines(&applied.ack)[1], "MSA|AA|C-A37");
+    assert_eq!((encounters(keep), encounters(gone)), (1, 1), "moved back");
+    assert_eq!(
+        patient_by_mrn(store, "MRN-101")[0].meta.id,
+        gone,
+        "restored"
+    );
+    let merges = store.read(|tx| tx.merges(10)).unwrap();
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0].status, "unmerged");
+    assert!(
+        merges[0]
+            .unmerge_reason
+            .as_deref()
+            .unwrap()
+            .contains("ADT^A37 C-A37 from EHR^NORTH"),
+        "{:?}",
+        merges[0]
+    );
+    let entries = |store: &TestStore| {
+        store
+            .audit_entries(&store::AuditFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event.record_kind.as_deref() == Some("mpi_merge"))
+            .collect::<Vec<_>>()
+    };
+    let logged = entries(store);
+    assert_eq!(logged.len(), 2, "the merge and the unmerge, once each");
+    assert_eq!(logged[1].event.channel, privacy::Channel::Hl7);
+    assert_eq!(logged[1].event.all_patients().len(), 2);
+    // Undone by a message from the sender: nothing to tell it back.
+    assert!(
+        store
+            .read(|tx| tx.outbox(&["waiting"], 10))
+            .unwrap()
+            .is_empty()
+    );
+    // A later visit under the restored MRN lands on the restored chart.
+    let visit = samples::A04_TWICE
+        .replace("C-A04-2", "C-A04-3")
+        .replace("V-9", "V-10");
+    assert_eq!(audited(&visit).code, AckCode::Accept);
+    assert_eq!(encounters(gone), 2);
+
+    // A resend, and the same unlink under another control id: AA, nothing changes.
+    assert_eq!(audited(samples::A37).code, AckCode::Accept);
+    let again = audited(&samples::A37.replace("C-A37", "C-A37-2"));
+    assert_eq!(again.code, AckCode::Accept, "{}", again.ack);
+    assert_eq!(
+        again.code,
+        AckCode::Accept,
+        "the latest merge of the two is undone already"
+    );
+    assert_eq!(entries(store).len(), 2, "no second unmerge");
+    assert_eq!((encounters(keep), encounters(gone)), (1, 2));
+
+    // An unknown chart to unlink: AE 204 naming the second PID-3; an unknown survivor:
+    // AE 204 naming PID-3.
+    let unknown = audited(
+        &samples::A37
+            .replace("C-A37", "C-A37-3")
+            .replace("MRN-101", "MRN-999"),
+    );
+    assert_eq!(unknown.code, AckCode::Error);
+    let errs = err_lines(&unknown.ack);
+    assert!(
+        errs[0].starts_with("ERR||PID^2^3^1^1|204")
+            && errs[0].contains("no chart has MRN MRN-999 (NORTH) to unlink"),
+        "{errs:?}"
+    );
+    let no_survivor = audited(
+        &samples::A37
+            .replace("C-A37", "C-A37-4")
+            .replace("MRN-100", "MRN-998"),
+    );
+    assert_eq!(no_survivor.code, AckCode::Error);
+    assert!(
+        err_lines(&no_survivor.ack)[0].starts_with("ERR||PID^1^3^1^1|204"),
+        "{}",
+        no_survivor.ack
+    );
+    // One PID only: AE naming the missing second PID.
+    let lone = samples::A37.replace("C-A37", "C-A37-5");
+    let lone = lone.trim_end().rsplit_once('\n').unwrap().0;
+    let refused = audited(lone);
+    assert_eq!(refused.code, AckCode::Error);
+    assert!(
+        err_lines(&refused.ack)[0].contains("needs a second PID segment"),
+        "{}",
+        refused.ack
+    );
+    assert_eq!(entries(store).len(), 2);
+
+    // Merged again (by Chartroom) and undone here: the A37 built for it re-parses, with
+    // the chart that stayed first and the restored chart second, and another Chartroom
+    // holding the same merge undoes it.
+    let by = || {
+        privacy::AuditEvent::new(
+            store.clock().now(),
+            "him",
+            privacy::Action::Update,
+            privacy::Channel::Cli,
+        )
+    };
+    let merge = trail
+        .write(store, |a| {
+            a.merge_patients(keep, gone, "same person", &Actor::new("user:him"), by())
+        })
+        .unwrap();
+    assert!(
+        store
+            .read(|tx| hl7::outbound_a37(tx, merge.id, store.clock().now(), "OUT-0"))
+            .is_err(),
+        "a standing merge is not unlinked"
+    );
+    let a40 = store
+        .read(|tx| hl7::outbound_a40(tx, merge.id, store.clock().now(), "OUT-1"))
+        .unwrap();
+    trail
+        .write(store, |a| {
+            a.unmerge_patients(merge.id, "two people", &Actor::new("user:him"), by())
+        })
+        .unwrap();
+    let out = store
+        .read(|tx| hl7::outbound_a37(tx, merge.id, store.clock().now(), "OUT-2"))
+        .unwrap();
+    let parsed = parse(&out).unwrap();
+    let msh = parsed.first("MSH").unwrap();
+    assert_eq!(
+        (msh.text(9, 1), msh.text(9, 2), msh.text(9, 3)),
+        ("ADT", "A37", "ADT_A37")
+    );
+    assert!(parsed.first("MRG").is_none(), "two PIDs, no MRG");
+    let pids: Vec<_> = parsed.all("PID").collect();
+    assert_eq!(pids.len(), 2);
+    assert_eq!(
+        (pids[0].text(1, 1), pids[0].text(3, 1), pids[0].text(3, 4)),
+        ("1", "MRN-100", "NORTH")
+    );
+    assert_eq!(
+        (pids[1].text(1, 1), pids[1].text(3, 1), pids[1].text(5, 1)),
+        ("2", "MRN-101", "Ashdon")
+    );
+    let other = Elsewhere::new(38);
+    assert_eq!(other.send(&a40).code, AckCode::Accept);
+    assert!(patient_by_mrn(&other.store, "MRN-101").is_empty());
+    let applied = other.send(&out);
+    assert_eq!(applied.code, AckCode::Accept, "{}", applied.ack);
+    assert_eq!(
+        patient_by_mrn(&other.store, "MRN-101").len(),
+        1,
+        "separated there too"
+    );
+}
+
 test_support::backend_tests!(
+    a37_undoes_the_merge_of_the_two_charts,
     a40_merges_the_second_registration_into_the_first,
     adt_admit_update_discharge,
     pix_feed_with_old_version_registers,

@@ -324,7 +324,6 @@ pub fn a_merge_made_here_is_sent_as_an_a40(store: &TestStore) {
             .is_empty()
     );
 
-    // A merge undone before its A40 went is withdrawn.
     let unmerge = |id: i64| {
         trail
             .write(store, |a| {
@@ -332,7 +331,45 @@ pub fn a_merge_made_here_is_sent_as_an_a40(store: &TestStore) {
             })
             .unwrap()
     };
+    // The merge whose A40 went is undone: an ADT^A37 follows it, and the other system
+    // separates the two charts again.
     unmerge(first.id);
+    let waiting = store.read(|tx| tx.outbox(&["waiting"], 10)).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        (waiting[0].merge_id, waiting[0].message_type.as_str()),
+        (first.id, "ADT^A37")
+    );
+    let (addr, there) = receiver(std::sync::Arc::clone(&other));
+    let tried = hl7::send_outbox(store, &trail, addr, timeout, "job:hl7-out", 10).unwrap();
+    let received = there.join().unwrap();
+    assert!(received.contains("|ADT^A37^ADT_A37|CR-A37-"), "{received}");
+    assert_eq!(tried.len(), 1);
+    assert_eq!(
+        (tried[0].status.as_str(), tried[0].message_type.as_str()),
+        ("sent", "ADT^A37"),
+        "{tried:?}"
+    );
+    assert!(id_of(&other, "MRN-101").is_some(), "separated there too");
+    let unlinked_entries: Vec<_> = store
+        .audit_entries(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.record_kind.as_deref() == Some("hl7_outbox"))
+        .collect();
+    assert_eq!(unlinked_entries.len(), 2);
+    assert!(
+        unlinked_entries[1]
+            .event
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("announcing the unmerge of merge"),
+        "{:?}",
+        unlinked_entries[1].event.reason
+    );
+
+    // A merge undone before its A40 was tried is withdrawn, and no A37 follows.
     let second = merge(&trail);
     unmerge(second.id);
     let withdrawn = store.read(|tx| tx.outbox(&["withdrawn"], 10)).unwrap();

@@ -74,6 +74,15 @@ PID|1||MRN-100^^^NORTH^MR||Ashdown^Mara||19800412|F
 MRG|MRN-101^^^NORTH^MR
 ";
 
+/// ADT^A37: the merge of MRN-101 into MRN-100 undone (two people after all); the first PID
+/// the chart that stayed, the second the chart restored.
+pub const A37: &str = r"
+MSH|^~\&|EHR|NORTH|CHARTROOM|CR|20260303090000-0500||ADT^A37^ADT_A37|C-A37|P|2.5.1
+EVN|A37|20260303090000-0500
+PID|1||MRN-100^^^NORTH^MR||Ashdown^Mara||19800412|F
+PID|2||MRN-101^^^NORTH^MR||Ashdon^Mara||19800412|F
+";
+
 /// A second registration of Mara Ashdown under another MRN.
 pub const A04_TWICE: &str = r"
 MSH|^~\&|EHR|NORTH|CHARTROOM|CR|20260301110000-0500||ADT^A04^ADT_A01|C-A04-2|P|2.5.1
