@@ -2,8 +2,11 @@
 //! eICR. The /cases pages call the same cores (`list`, `show`, `set_status`, `eicr`), so a
 //! page shows and changes no more than the API. Permission `report-cases`; every answer is
 //! audited before it leaves (a read naming every patient listed, an update with old and new
-//! values, the eICR as an export). Sending the report to public health (the disclosure and
-//! the reported status) is `chartroom report case send`; the eICR here is a copy to review.
+//! values, the eICR as an export). Sending the report to public health (`send`) is
+//! `surveillance::cases::send_report`, the function `chartroom report case send` calls: the
+//! export audited, the disclosure entered and the case marked reported in one transaction,
+//! which also writes the documents to the outbox (`ServerConfig::case_report_dir`) for the
+//! state's transport. `GET .../eicr` is a copy to review, not a report sent.
 
 use crate::auth::Principal;
 use crate::body::JsonBody;
@@ -24,6 +27,12 @@ use surveillance::cases::{self, CASE_CATEGORIES, case_json};
 
 /// Cases listed at most.
 const MAX_LISTED: i64 = 500;
+
+/// The base the eICR's `fullUrl`s are written under (they resolve inside the Bundle).
+const EICR_BASE: &str = "urn:chartroom:fhir";
+
+/// The agency a report goes to when none is named.
+pub(crate) const DEFAULT_AGENCY: &str = "State public health department";
 
 /// `?status=` of the queue.
 #[derive(Debug, Default, Deserialize)]
@@ -136,12 +145,14 @@ pub(crate) async fn set_status(
             let actor = Actor::new(format!("user:{}", principal.username));
             let event = principal.event(state.store.clock().now(), Action::Update);
             let marked = state.trail.write(&state.store, |audited| {
-                cases::mark(audited, &actor, id, status, &body.note, event.clone()).map_err(|e| {
-                    match e {
-                        cases::CaseError::Store(e) => e,
-                        cases::CaseError::Refused(why) => store::Error::Conflict(why),
-                    }
-                })
+                Ok(cases::mark(
+                    audited,
+                    &actor,
+                    id,
+                    status,
+                    &body.note,
+                    event.clone(),
+                )?)
             })?;
             Ok(marked)
         })
@@ -168,7 +179,7 @@ pub(crate) async fn eicr(
                         &mut tx,
                         &found,
                         &fhir::EicrOptions {
-                            base: "urn:chartroom:fhir",
+                            base: EICR_BASE,
                             facility_name: &facility,
                             document_id: &document_id,
                             at,
@@ -192,6 +203,94 @@ pub(crate) async fn eicr(
             Ok(bundle)
         })
         .await
+}
+
+fn default_agency() -> String {
+    DEFAULT_AGENCY.to_owned()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A report to send.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSendBody {
+    /// The public-health agency, as the patient's accounting of disclosures names the
+    /// recipient; "State public health department" when absent.
+    #[serde(default = "default_agency")]
+    pub to: String,
+    /// Send the eICR (FHIR document Bundle); true when absent.
+    #[serde(default = "yes")]
+    pub eicr: bool,
+    /// Send the ORU^R01 of the triggering laboratory result (a case a result found).
+    #[serde(default)]
+    pub oru: bool,
+}
+
+/// Sends case `id`'s report as `principal` (`cases::send_report`): the export audited, the
+/// disclosure entered, the case marked reported and the documents written to the outbox,
+/// all in one transaction, so a document that cannot be written reports nothing.
+pub(crate) async fn send(
+    state: &AppState,
+    principal: Principal,
+    id: i64,
+    body: CaseSendBody,
+) -> Result<cases::Sent, WebError> {
+    if body.to.trim().is_empty() {
+        return Err(WebError::bad("to", "name the public-health agency"));
+    }
+    if !body.eicr && !body.oru {
+        return Err(WebError::bad(
+            "eicr",
+            "choose what to send: the eICR, the ORU^R01 or both",
+        ));
+    }
+    state
+        .blocking(move |state| {
+            let actor = Actor::new(format!("user:{}", principal.username));
+            let event = principal.event(state.store.clock().now(), Action::Update);
+            let facility = state.config.facility_name.clone();
+            let outbox = state.config.case_report_dir.clone();
+            let outgoing = cases::Outgoing {
+                recipient: &body.to,
+                eicr: body.eicr,
+                oru: body.oru,
+                fhir_base: EICR_BASE,
+                facility_name: &facility,
+            };
+            let sent = state.trail.write(&state.store, |audited| {
+                let sent = cases::send_report(audited, &actor, id, &outgoing, event.clone())?;
+                if let Some(outbox) = &outbox {
+                    write_outbox(outbox, &sent)?;
+                }
+                Ok(sent)
+            })?;
+            Ok(sent)
+        })
+        .await
+}
+
+/// Writes a sent report's documents into the outbox, `<document id>.eicr.json` and
+/// `<document id>.oru.hl7`.
+fn write_outbox(outbox: &std::path::Path, sent: &cases::Sent) -> store::Result<()> {
+    let failed = |e: std::io::Error| {
+        store::Error::Unavailable {
+            reason: format!(
+                "writing the case report to the outbox {}: {e}",
+                outbox.display()
+            ),
+        }
+    };
+    std::fs::create_dir_all(outbox).map_err(failed)?;
+    for (text, suffix) in [(&sent.eicr, "eicr.json"), (&sent.oru, "oru.hl7")] {
+        if let Some(text) = text {
+            let path = outbox.join(format!("{}.{suffix}", sent.document_id));
+            std::fs::write(path, text).map_err(failed)?;
+        }
+    }
+    Ok(())
 }
 
 /// `GET /api/cases`.
@@ -241,6 +340,35 @@ async fn eicr_api(
     Ok(Json(eicr(&state, principal, id).await?))
 }
 
+/// `POST /api/cases/{id}/send`.
+async fn send_api(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CaseSendBody>,
+) -> Result<Json<Value>, WebError> {
+    let id = parse_id(&id)?;
+    let recipient = body.to.trim().to_owned();
+    let sent = send(&state, principal.clone(), id, body).await?;
+    let (found, patient) = show(&state, principal, sent.case.meta.id).await?;
+    let eicr = match &sent.eicr {
+        Some(text) => serde_json::from_str::<Value>(text)
+            .map_err(|e| WebError::internal(format!("the eICR sent is not JSON: {e}")))?,
+        None => Value::Null,
+    };
+    Ok(Json(json!({
+        "case": case_json(&found, &patient),
+        "sent": {
+            "recipient": recipient,
+            "description": sent.description,
+            "channel": sent.channel,
+            "document_id": sent.document_id,
+            "eicr": eicr,
+            "oru": sent.oru,
+        },
+    })))
+}
+
 /// The case API's routes.
 pub(crate) fn routes() -> Vec<Entry> {
     let cases = Access::Needs(Permission::ReportCases);
@@ -270,6 +398,15 @@ pub(crate) fn routes() -> Vec<Entry> {
             post(status_api),
         )
         .takes::<StatusBody>(),
+        route(
+            HttpMethod::POST,
+            "/api/cases/{id}/send",
+            cases,
+            true,
+            "send the case's initial case report (the eICR and/or the ORU^R01 of its triggering result) to public health: the export audited, the disclosure entered in the patient's accounting and the case marked reported in one transaction; answers the case and the documents sent",
+            post(send_api),
+        )
+        .takes::<CaseSendBody>(),
         route(
             HttpMethod::GET,
             "/api/cases/{id}/eicr",

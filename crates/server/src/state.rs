@@ -21,6 +21,10 @@ pub struct ServerConfig {
     /// Where FHIR `$export` jobs write their files (`<data dir>/exports`); `None` puts
     /// them in a temporary directory removed with the server state.
     pub export_dir: Option<PathBuf>,
+    /// Where case reports sent from the page or the API are written for the state's
+    /// transport (`serve`: `<data dir>/case-reports`); `None` writes no files (the API's
+    /// answer still carries the documents).
+    pub case_report_dir: Option<PathBuf>,
     /// Whether a FHIR Patient sent without a usable MRN gets a new facility MRN (`true`)
     /// or is refused.
     pub assign_mrn: bool,
@@ -70,6 +74,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             hash_cost: HashCost::Production,
             export_dir: None,
+            case_report_dir: None,
             assign_mrn: true,
             mfa_roles: RoleSet::of(&privacy::MFA_ROLES_BY_DEFAULT),
             read_only: None,

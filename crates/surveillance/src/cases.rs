@@ -9,12 +9,13 @@
 //! - `finding`: `step` opens, withdraws and restores cases from what was written since the
 //!   last step (schema 41), one case per patient, condition and encounter.
 //! - `queue`: the queue, status changes with their audit entries, and `record_report`.
-//!
-//! The report documents themselves (the eICR Bundle, the ORU^R01) are built by the `fhir`
-//! and `hl7` crates; this module records that one went.
+//! - `send`: `send_report` builds the report (the eICR Bundle by the `fhir` crate, the
+//!   ORU^R01 by `hl7`) and records it sent in one transaction, for every channel that
+//!   sends (CLI, page, JSON API).
 
 mod finding;
 mod queue;
+mod send;
 mod triggers;
 
 pub use finding::{CASE_FINDING, FindCounts, step, step_in};
@@ -22,4 +23,5 @@ pub use queue::{
     CASE_CATEGORIES, CaseError, SentReport, case_json, list_audited, mark, patients_of, queue,
     record_report, show_audited,
 };
+pub use send::{Outgoing, Sent, send_report};
 pub use triggers::{Condition, DEFAULT_TRIGGERS, Match, TriggerSet, TriggersError};

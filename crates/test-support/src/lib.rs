@@ -24,8 +24,12 @@ pub struct TestStore {
     pub store: Store,
     /// Its clock, for moving time.
     pub clock: Arc<FixedClock>,
-    cleanup: Option<(String, String)>,
+    cleanup: Database,
 }
+
+/// The PostgreSQL database a test store made, dropped with this guard (nothing on SQLite).
+/// Declared after the store in `TestStore`, so the store's connections close first.
+pub struct Database(Option<(String, String)>);
 
 impl std::ops::Deref for TestStore {
     type Target = Store;
@@ -39,14 +43,26 @@ impl TestStore {
     /// tests that change the database from outside (`None` on SQLite).
     pub fn postgres_database(&self) -> Option<(&str, &str)> {
         self.cleanup
+            .0
             .as_ref()
             .map(|(admin_url, name)| (admin_url.as_str(), name.as_str()))
     }
+
+    /// The store, its clock and the guard dropping its database, apart (for a server test
+    /// that shares the store in an `Arc`; keep the guard as long as the store).
+    pub fn into_parts(self) -> (Store, Arc<FixedClock>, Database) {
+        let TestStore {
+            store,
+            clock,
+            cleanup,
+        } = self;
+        (store, clock, cleanup)
+    }
 }
 
-impl Drop for TestStore {
+impl Drop for Database {
     fn drop(&mut self) {
-        if let Some((admin_url, name)) = self.cleanup.take()
+        if let Some((admin_url, name)) = self.0.take()
             && let Ok(mut client) = postgres::Client::connect(&admin_url, postgres::NoTls)
         {
             let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
@@ -61,7 +77,7 @@ pub fn sqlite_store() -> TestStore {
     TestStore {
         store,
         clock,
-        cleanup: None,
+        cleanup: Database(None),
     }
 }
 
@@ -73,7 +89,7 @@ pub fn sqlite_store_in(dir: &std::path::Path) -> TestStore {
     TestStore {
         store,
         clock,
-        cleanup: None,
+        cleanup: Database(None),
     }
 }
 
@@ -101,7 +117,7 @@ pub fn postgres_store() -> Option<TestStore> {
     Some(TestStore {
         store,
         clock,
-        cleanup: Some((admin_url, name)),
+        cleanup: Database(Some((admin_url, name))),
     })
 }
 

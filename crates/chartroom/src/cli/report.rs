@@ -1,7 +1,7 @@
 //! `chartroom report case list|show|mark|send|triggers`: the reportable-condition case queue
 //! (`report registry|coverage|syndromic` are `registry_report.rs`)
 //! from a terminal, on the cores the JSON API and the /cases page use
-//! (`surveillance::cases`, `fhir::initial_case_report`, `hl7::outbound_oru`).
+//! (`surveillance::cases`; `send` is `cases::send_report`, as on the page and the API).
 //!
 //! Permissions are checked as on the web: each command acts for a Chartroom user (`--as`,
 //! else the user named like the login), who must be enabled and hold `report-cases`; a
@@ -18,11 +18,11 @@ use crate::output;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use privacy::{Action, Permission};
-use records::{CaseReport, CaseStatus, TriggerSource};
+use records::CaseStatus;
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
-use store::{Actor, Store, Tx};
-use surveillance::cases::{self, CASE_CATEGORIES, SentReport, TriggerSet, case_json};
+use store::{Actor, Store};
+use surveillance::cases::{self, CASE_CATEGORIES, TriggerSet, case_json};
 
 /// The facility's reportable-condition triggers file in the data directory.
 pub const TRIGGERS_FILE: &str = "reportable.toml";
@@ -282,8 +282,14 @@ pub fn run(
             let marked = auditor
                 .trail()
                 .write(store, |audited| {
-                    cases::mark(audited, &actor, case, status, &note, event.clone())
-                        .map_err(refused)
+                    Ok(cases::mark(
+                        audited,
+                        &actor,
+                        case,
+                        status,
+                        &note,
+                        event.clone(),
+                    )?)
                 })
                 .with_context(|| format!("marking case {case} (nothing was changed)"))?;
             if json {
@@ -325,34 +331,20 @@ pub fn run(
             )?;
             let actor = Actor::new(format!("user:{}", acting.username));
             let event = acting.event(auditor, store, Action::Update);
-            let now = store.clock().now();
+            let outgoing = cases::Outgoing {
+                recipient: &to,
+                eicr: eicr.is_some(),
+                oru: oru.is_some(),
+                fhir_base: &fhir_base,
+                facility_name: &facility_name,
+            };
             let sent = auditor
                 .trail()
                 .write(store, |audited| {
-                    let documents = {
-                        let mut tx = audited.records();
-                        build(
-                            &mut tx,
-                            case,
-                            &Building {
-                                eicr: eicr.is_some(),
-                                oru: oru.is_some(),
-                                base: &fhir_base,
-                                facility_name: &facility_name,
-                                at: now,
-                            },
-                        )?
-                    };
-                    let report = SentReport {
-                        recipient: to.trim(),
-                        description: documents.description.clone(),
-                        channel: documents.channel,
-                    };
-                    cases::record_report(audited, &actor, case, &report, event.clone())
-                        .map_err(refused)?;
+                    let sent = cases::send_report(audited, &actor, case, &outgoing, event.clone())?;
                     // Files are written inside the transaction: one that cannot be written
                     // reports nothing.
-                    for (path, text) in [(&eicr, &documents.eicr), (&oru, &documents.oru)] {
+                    for (path, text) in [(&eicr, &sent.eicr), (&oru, &sent.oru)] {
                         if let (Some(path), Some(text)) = (path, text)
                             && path.as_os_str() != "-"
                         {
@@ -361,7 +353,7 @@ pub fn run(
                             })?;
                         }
                     }
-                    Ok(documents)
+                    Ok(sent)
                 })
                 .with_context(|| format!("sending case {case} (nothing was reported)"))?;
             for (path, text) in [(&eicr, &sent.eicr), (&oru, &sent.oru)] {
@@ -379,85 +371,6 @@ pub fn run(
             Ok(())
         }
     }
-}
-
-/// A refused case action as the store's refusal, so the transaction writes nothing.
-fn refused(error: cases::CaseError) -> store::Error {
-    match error {
-        cases::CaseError::Store(e) => e,
-        cases::CaseError::Refused(why) => store::Error::Conflict(why),
-    }
-}
-
-/// What to build.
-struct Building<'a> {
-    eicr: bool,
-    oru: bool,
-    base: &'a str,
-    facility_name: &'a str,
-    at: time::OffsetDateTime,
-}
-
-/// The documents of one report.
-struct Documents {
-    eicr: Option<String>,
-    oru: Option<String>,
-    description: String,
-    channel: &'static str,
-}
-
-/// Builds the case's eICR and/or ORU^R01 in the reporting transaction.
-fn build(tx: &mut Tx<'_>, case: i64, building: &Building<'_>) -> store::Result<Documents> {
-    let found = tx.get::<CaseReport>(case)?;
-    let stamp = building.at.unix_timestamp();
-    let mut parts = Vec::new();
-    let eicr = if building.eicr {
-        let document_id = format!("case-{case}-{stamp}");
-        let bundle = fhir::initial_case_report(
-            tx,
-            &found,
-            &fhir::EicrOptions {
-                base: building.base,
-                facility_name: building.facility_name,
-                document_id: &document_id,
-                at: building.at,
-            },
-        )?;
-        parts.push(format!("eICR document Bundle {document_id}"));
-        Some(bundle.to_string())
-    } else {
-        None
-    };
-    let oru = if building.oru {
-        if found.record.trigger_source != TriggerSource::Lab {
-            return Err(store::Error::Conflict(format!(
-                "case {case} was found by a diagnosis, not a laboratory result: send its eICR"
-            )));
-        }
-        let control = format!("ORU{stamp}");
-        let text = hl7::outbound_oru(
-            tx,
-            found.record.patient_id.0,
-            &[found.record.trigger_record_id],
-            building.at,
-            &control,
-        )?;
-        parts.push(format!("ORU^R01 {control} (1 laboratory result)"));
-        Some(text)
-    } else {
-        None
-    };
-    let channel = match (building.eicr, building.oru) {
-        (true, true) => "fhir-eicr+hl7-oru",
-        (false, true) => "hl7-oru",
-        _ => "fhir-eicr",
-    };
-    Ok(Documents {
-        eicr,
-        oru,
-        description: parts.join("; "),
-        channel,
-    })
 }
 
 /// Lists the triggers in force, or those a file would put in force.

@@ -200,6 +200,7 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         hash_cost: hash_cost(),
         // FHIR `$export` files hold patient data: beside the database, not in /tmp.
         export_dir: Some(storage.data_dir.join("exports")),
+        case_report_dir: Some(storage.data_dir.join("case-reports")),
         assign_mrn: args.patients_without_mrn == PatientsWithoutMrn::Assign,
         read_only,
         mfa_roles: match args.mfa_roles.trim() {

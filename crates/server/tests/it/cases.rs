@@ -1,6 +1,8 @@
 //! Reportable-condition cases over HTTP: a visit coded with a trigger code is in the queue
 //! once, a cold is not; the case, its status change and its eICR, each audited; billing is
-//! refused everything; the /cases pages and the start page show the queue to public health.
+//! refused everything; the /cases pages and the start page show the queue to public health;
+//! a report sent from the API or the case page is audited, disclosed and shown reported
+//! (on SQLite and, when `CHARTROOM_TEST_POSTGRES_URL` is set, on PostgreSQL).
 
 use crate::harness::Harness;
 use crate::pages::{location, sign_in};
@@ -8,6 +10,7 @@ use axum::http::StatusCode;
 use privacy::Role;
 use records::*;
 use serde_json::json;
+use tokio::runtime::Runtime;
 
 fn diagnose(h: &Harness, patient: i64, encounter: i64, code: &str) {
     h.store
@@ -212,4 +215,209 @@ async fn the_case_pages_show_the_queue_and_mark_a_case() {
             .unwrap()
             .contains("eicr-case-1.json")
     );
+}
+
+/// Runs `test` over SQLite, then over PostgreSQL when `CHARTROOM_TEST_POSTGRES_URL` is set,
+/// each with an outbox directory. The store is written outside the runtime (the PostgreSQL
+/// client blocks) and each request inside it.
+fn on_both_backends(test: impl Fn(&Harness, &Runtime, &std::path::Path)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let outbox = tempfile::tempdir().unwrap();
+    let sqlite_outbox = outbox.path().join("sqlite");
+    let configure = |dir: &std::path::Path| {
+        let dir = dir.to_owned();
+        move |config: &mut server::ServerConfig| config.case_report_dir = Some(dir)
+    };
+    test(
+        &Harness::configured(configure(&sqlite_outbox)),
+        &runtime,
+        &sqlite_outbox,
+    );
+    match test_support::postgres_store() {
+        Some(postgres) => {
+            let postgres_outbox = outbox.path().join("postgres");
+            test(
+                &Harness::on(postgres, configure(&postgres_outbox)),
+                &runtime,
+                &postgres_outbox,
+            );
+        }
+        None => eprintln!(
+            "{} not set: PostgreSQL half skipped",
+            test_support::POSTGRES_URL_VAR
+        ),
+    }
+}
+
+/// A new patient `mrn` with an outpatient visit coded `code`; the patient's id.
+fn coded_visit(h: &Harness, mrn: &str, code: &str) -> i64 {
+    let patient = h.add_patient(mrn);
+    let visit = h.add_encounter(patient, EncounterClass::Outpatient, h.now(), None);
+    diagnose(h, patient, visit, code);
+    patient
+}
+
+/// The patient's accounting of disclosures as stored.
+fn disclosures_of(h: &Harness, patient: i64) -> Vec<Disclosure> {
+    h.store
+        .read(|tx| {
+            tx.select::<Disclosure>(
+                "patient_id = ?",
+                &[store::Value::from(patient)],
+                "id",
+                100,
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .map(|d| d.record)
+        .collect()
+}
+
+#[test]
+fn a_case_report_is_sent_over_the_api() {
+    on_both_backends(|h, rt, outbox| {
+        let measles = coded_visit(h, "C400", "B05.9");
+        h.add_user("him", &[Role::HimTechnician]);
+        h.add_user("bill", &[Role::Billing]);
+        let him = rt.block_on(h.login("him"));
+        let bill = rt.block_on(h.login("bill"));
+        let listed = rt.block_on(h.call("GET", "/api/cases", Some(&him), None));
+        let id = listed.body["cases"][0]["id"].as_i64().unwrap();
+        let uri = format!("/api/cases/{id}/send");
+
+        // Billing may not send; bad input is named; nothing was reported by any of these.
+        let refused = rt.block_on(h.call("POST", &uri, Some(&bill), Some(json!({}))));
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        for (body, field) in [
+            (json!({"to": "  "}), "to"),
+            (json!({"eicr": false}), "eicr"),
+            (json!({"to": "State", "fax": true}), "body"),
+        ] {
+            let bad = rt.block_on(h.call("POST", &uri, Some(&him), Some(body.clone())));
+            assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{body} {}", bad.body);
+            if field != "body" {
+                assert_eq!(bad.body["field"], field, "{}", bad.body);
+            }
+        }
+        let oru = rt.block_on(h.call("POST", &uri, Some(&him), Some(json!({"oru": true}))));
+        assert_eq!(oru.status, StatusCode::CONFLICT, "{}", oru.body);
+        assert!(oru.body.to_string().contains("diagnosis"), "{}", oru.body);
+        let missing = rt.block_on(h.call("POST", "/api/cases/999/send", Some(&him), Some(json!({}))));
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(disclosures_of(h, measles).is_empty());
+        assert!(std::fs::read_dir(outbox).map_or(true, |mut d| d.next().is_none()));
+
+        // Sent: the case reported by him, the eICR in the answer and the outbox.
+        let sent = rt.block_on(h.call(
+            "POST",
+            &uri,
+            Some(&him),
+            Some(json!({"to": "Example State Department of Health"})),
+        ));
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        assert_eq!(sent.body["case"]["status"], "reported");
+        assert_eq!(sent.body["case"]["worked_by"], "user:him");
+        assert_eq!(sent.body["sent"]["channel"], "fhir-eicr");
+        assert_eq!(sent.body["sent"]["eicr"]["type"], "document");
+        assert_eq!(sent.body["sent"]["oru"], serde_json::Value::Null);
+        let document_id = sent.body["sent"]["document_id"].as_str().unwrap();
+        let file = std::fs::read_to_string(outbox.join(format!("{document_id}.eicr.json"))).unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&file).unwrap(),
+            sent.body["sent"]["eicr"]
+        );
+
+        // One line in the accounting, and the export and the change audited.
+        let lines = disclosures_of(h, measles);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].recipient, "Example State Department of Health");
+        assert_eq!(lines[0].legal_basis, LegalBasis::PublicHealth);
+        assert_eq!(lines[0].channel, "fhir-eicr");
+        assert!(lines[0].description.contains(document_id), "{}", lines[0].description);
+        let entries = h.audit();
+        let of_case = |action: privacy::Action| {
+            entries
+                .iter()
+                .filter(|e| {
+                    e.event.user == "him"
+                        && e.event.action == action
+                        && e.event.record_kind.as_deref() == Some("case_report")
+                        && e.event.outcome == privacy::Outcome::Success
+                })
+                .count()
+        };
+        assert_eq!(of_case(privacy::Action::Export), 1);
+        assert_eq!(of_case(privacy::Action::Update), 1);
+        assert!(entries.iter().any(|e| e.event.user == "bill"
+            && e.event.outcome == privacy::Outcome::Denied));
+
+        // The route and its body are in the API document.
+        let doc = rt.block_on(h.call("GET", "/api/openapi.json", None, None));
+        let operation = &doc.body["paths"]["/api/cases/{id}/send"]["post"];
+        assert_eq!(
+            operation["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/CaseSendBody"
+        );
+        let schema = &doc.body["components"]["schemas"]["CaseSendBody"]["properties"];
+        for field in ["to", "eicr", "oru"] {
+            assert!(schema.get(field).is_some(), "{field}: {schema}");
+        }
+    });
+}
+
+#[test]
+fn the_case_page_sends_the_report_and_shows_it_reported() {
+    on_both_backends(|h, rt, outbox| {
+        let patient = coded_visit(h, "C500", "A37.90");
+        h.add_user("ph", &[Role::PublicHealth]);
+        let cookie = rt.block_on(sign_in(h, "ph"));
+        // The queue steps case finding.
+        let queue = rt.block_on(h.call("GET", "/cases", Some(&cookie), None));
+        assert!(queue.body.as_str().unwrap().contains("C500"));
+        let case = rt.block_on(h.call("GET", "/cases/1", Some(&cookie), None));
+        let page = case.body.as_str().unwrap().to_owned();
+        assert!(page.contains("Send the report"), "{page}");
+        assert!(!page.contains("ORU^R01 of the result"), "a diagnosis case has no ORU: {page}");
+        let token = page
+            .split("name=\"token\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let unnamed = rt.block_on(h.form(
+            "/cases/1/send",
+            Some(&cookie),
+            &[("token", &token), ("to", ""), ("eicr", "yes")],
+        ));
+        assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let posted = rt.block_on(h.form(
+            "/cases/1/send",
+            Some(&cookie),
+            &[
+                ("token", &token),
+                ("to", "County health department"),
+                ("eicr", "yes"),
+            ],
+        ));
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+        assert_eq!(location(&posted), "/cases/1");
+        let after = rt.block_on(h.call("GET", "/cases/1", Some(&cookie), None));
+        let page = after.body.as_str().unwrap();
+        let reported = page
+            .split("id=\"reported\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</dd>").next())
+            .unwrap_or_default();
+        assert!(reported.contains("2026-03-02"), "{page}");
+        assert!(reported.ends_with(" by ph"), "{page}");
+        assert!(page.contains("Send the report again"), "{page}");
+        let lines = disclosures_of(h, patient);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].recipient, "County health department");
+        assert_eq!(std::fs::read_dir(outbox).unwrap().count(), 1);
+    });
 }

@@ -21,6 +21,7 @@ pub struct Harness {
     pub trail: Arc<AuditTrail>,
     pub state: AppState,
     _dir: tempfile::TempDir,
+    _database: Option<test_support::Database>,
 }
 
 pub struct Reply {
@@ -36,9 +37,27 @@ impl Harness {
 
     /// A harness whose server settings `change` adjusts.
     pub fn configured(change: impl FnOnce(&mut ServerConfig)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(FixedClock::new(test_support::test_epoch()));
-        let store = Arc::new(Store::open(&Location::Memory, clock.clone()).unwrap());
+        let store = Store::open(&Location::Memory, clock.clone()).unwrap();
+        Self::over(store, clock, None, change)
+    }
+
+    /// A harness over a test store (`test_support::postgres_store()` for PostgreSQL). The
+    /// PostgreSQL client blocks, so call its store helpers outside the async runtime and
+    /// only the requests inside it (`Runtime::block_on` per request).
+    pub fn on(test_store: test_support::TestStore, change: impl FnOnce(&mut ServerConfig)) -> Self {
+        let (store, clock, database) = test_store.into_parts();
+        Self::over(store, clock, Some(database), change)
+    }
+
+    fn over(
+        store: Store,
+        clock: Arc<FixedClock>,
+        database: Option<test_support::Database>,
+        change: impl FnOnce(&mut ServerConfig),
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(store);
         let trail = Arc::new(AuditTrail::with_key(
             AuditKey::from_bytes(&[4; 32]).unwrap(),
             dir.path(),
@@ -56,6 +75,7 @@ impl Harness {
             clock,
             trail,
             _dir: dir,
+            _database: database,
         }
     }
 

@@ -136,6 +136,17 @@ pub enum CaseError {
     Refused(String),
 }
 
+/// A refusal becomes the store's refusal (a conflict naming why), so a caller inside
+/// `AuditTrail::write` can `?` it and the transaction writes nothing.
+impl From<CaseError> for store::Error {
+    fn from(error: CaseError) -> Self {
+        match error {
+            CaseError::Store(e) => e,
+            CaseError::Refused(why) => store::Error::Conflict(why),
+        }
+    }
+}
+
 /// Marks case `id` new, reviewed or not reportable with a note (required for not
 /// reportable), as `actor`, with its audit entry from `who`.
 pub fn mark(

@@ -1,11 +1,14 @@
 //! The reportable-condition case pages for holders of `report-cases` (public health, HIM):
 //! `/cases` (the queue by status), `/cases/{id}` (the case: patient, visit, trigger, status,
-//! with the form to mark it and the eICR to download), and the start page's list of new
-//! cases. They call the API's cores (`cases_api::list`, `show`, `set_status`, `eicr`), so
-//! they show and change no more than the API, with the same audit entries.
+//! with the forms to mark it and to send its report, and the eICR to download), and the
+//! start page's list of new cases. They call the API's cores (`cases_api::list`, `show`,
+//! `set_status`, `send`, `eicr`), so they show and change no more than the API, with the
+//! same audit entries; sending is `surveillance::cases::send_report`, as on the CLI.
 
 use crate::auth::Principal;
-use crate::cases_api::{ListParams, StatusBody, eicr, list, parse_id, set_status, show};
+use crate::cases_api::{
+    DEFAULT_AGENCY, ListParams, CaseSendBody, StatusBody, eicr, list, parse_id, send, set_status, show,
+};
 use crate::error::WebError;
 use crate::guard::{Access, Entry, Surface, route};
 use crate::state::AppState;
@@ -20,7 +23,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use privacy::Permission;
-use records::{CaseReport, CaseStatus, Patient};
+use records::{CaseReport, CaseStatus, Patient, TriggerSource};
 use serde::Deserialize;
 use store::Stored;
 
@@ -106,7 +109,7 @@ async fn queue_page(
             }
         }
         (queue_table(&nav, &rows))
-        p { "A case is reported with " code { "chartroom report case send" } ", which enters the disclosure in the patient's accounting." }
+        p { "A case is reported from its page (or " code { "chartroom report case send" } "), which enters the disclosure in the patient's accounting." }
     };
     Ok(html(
         StatusCode::OK,
@@ -126,7 +129,7 @@ async fn case_page(
     let c = &case.record;
     let body = html! {
         dl.case {
-            dt { "Status" } dd #status { (status_text(c)) }
+            dt { "Status" } dd #case-status { (status_text(c)) }
             dt { "Condition" } dd { (c.condition_name) " (" (c.condition) ")" }
             dt { "Patient" } dd { (patient.mrn.as_str()) " " (patient.family_name) ", " (patient.given_name) ", born " (patient.birth_date) }
             dt { "Visit" } dd { @if let Some(e) = c.encounter_id { "encounter " (e.0) } @else { "none (a result recorded outside a visit)" } }
@@ -137,8 +140,27 @@ async fn case_page(
             }
             @if let Some(note) = &c.note { dt { "Note" } dd { (note) } }
             @if let (Some(by), Some(at)) = (&c.worked_by, c.worked_at) {
-                dt { "Worked" } dd { (by) ", " (at_facility(&nav.zone, at)) }
+                @if c.status == CaseStatus::Reported {
+                    dt { "Reported" } dd #reported { (at_facility(&nav.zone, at)) " by " (by.strip_prefix("user:").unwrap_or(by)) }
+                } @else {
+                    dt { "Worked" } dd { (by) ", " (at_facility(&nav.zone, at)) }
+                }
             }
+        }
+        @if c.status != CaseStatus::NotReportable && c.withdrawn_at.is_none() {
+            form.send method="post" action={ "/cases/" (id) "/send" } {
+                (token_field(&nav))
+                label for="to" { "Report to" }
+                input #to name="to" size="40" required value=(DEFAULT_AGENCY);
+                label { input type="checkbox" name="eicr" value="yes" checked; " eICR (FHIR document Bundle)" }
+                @if c.trigger_source == TriggerSource::Lab {
+                    label { input type="checkbox" name="oru" value="yes"; " ORU^R01 of the result" }
+                }
+                button type="submit" {
+                    @if c.status == CaseStatus::Reported { "Send the report again" } @else { "Send the report" }
+                }
+            }
+            p.hint { "Sending audits the export, enters the disclosure in the patient's accounting and marks the case reported." }
         }
         p { a href={ "/cases/" (id) "/eicr" } download={ "eicr-case-" (id) ".json" } { "Download the eICR (FHIR document Bundle)" } }
         form.work method="post" action={ "/cases/" (id) "/status" } {
@@ -189,6 +211,37 @@ async fn status_form(
         StatusBody {
             status: form.status,
             note: form.note,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct SendForm {
+    token: String,
+    to: String,
+    eicr: Option<String>,
+    oru: Option<String>,
+}
+
+/// `POST /cases/{id}/send`: sends the case's report, then back to it, shown reported.
+async fn send_form(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<SendForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let id = parse_id(&id)?;
+    send(
+        &state,
+        principal,
+        id,
+        CaseSendBody {
+            to: form.to,
+            eicr: form.eicr.is_some(),
+            oru: form.oru.is_some(),
         },
     )
     .await?;
@@ -272,6 +325,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             true,
             "mark a case new, reviewed or not reportable",
             post(status_form),
+        ),
+        route(
+            Method::POST,
+            "/cases/{id}/send",
+            cases,
+            true,
+            "send a case's initial case report to public health (audited, disclosed, marked reported)",
+            post(send_form),
         ),
         route(
             Method::GET,
