@@ -106,6 +106,7 @@ pub async fn search(
         outcome,
         limit: Some(limit),
     };
+    let patient = query.patient_id;
     state
         .blocking(move |state| {
             let entries = state.store.audit_entries(&filter)?;
@@ -114,6 +115,7 @@ pub async fn search(
                 .iter()
                 .map(|entry| {
                     let e = &entry.event;
+                    let (writes, writes_total) = writes_shown(e.writes.as_deref(), patient);
                     json!({
                         "seq": entry.seq,
                         "at": e.at.format(&Rfc3339).ok(),
@@ -131,13 +133,36 @@ pub async fn search(
                         "reason": e.reason,
                         "old_values": e.old_values,
                         "new_values": e.new_values,
-                        "writes": e.writes.as_deref().and_then(|w| serde_json::from_str::<serde_json::Value>(w).ok()),
+                        "writes": writes,
+                        "writes_total": writes_total,
                     })
                 })
                 .collect();
             Ok(Json(json!({ "entries": rows })))
         })
         .await
+}
+
+/// An entry's writes as the report shows them, and how many the entry has in all: with a
+/// patient filter, only the writes to that patient's chart (`store::writes_for_patient`).
+fn writes_shown(writes: Option<&str>, patient: Option<i64>) -> (Value, Value) {
+    let Some(writes) = writes else {
+        return (Value::Null, Value::Null);
+    };
+    match patient {
+        Some(patient) => match store::writes_for_patient(writes, patient) {
+            Some((theirs, total)) => (json!(theirs), json!(total)),
+            None => (Value::Null, Value::Null),
+        },
+        None => match serde_json::from_str::<Value>(writes) {
+            Ok(Value::Array(all)) => {
+                let total = all.len();
+                (Value::Array(all), json!(total))
+            }
+            Ok(other) => (other, Value::Null),
+            Err(_) => (Value::Null, Value::Null),
+        },
+    }
 }
 
 /// `POST /api/audit/verify`: checks the whole chain and the head; the check is audited.

@@ -132,6 +132,20 @@ impl WritesSummary {
     }
 }
 
+/// The writes in an entry's `writes` text that touched `patient`'s chart, and how many the
+/// entry lists in all; `None` when the text is not a list of writes. A patient's audit report
+/// shows what was done to that chart, not the other charts a bulk entry (a demo, an import,
+/// a FHIR transaction) wrote: those are other patients' record ids, and the minimum necessary.
+pub fn writes_for_patient(writes: &str, patient: i64) -> Option<(Vec<WriteNote>, usize)> {
+    let notes: Vec<WriteNote> = serde_json::from_str(writes).ok()?;
+    let total = notes.len();
+    let theirs = notes
+        .into_iter()
+        .filter(|note| note.patient == Some(patient))
+        .collect();
+    Some((theirs, total))
+}
+
 impl std::fmt::Display for WritesSummary {
     /// The headline, then the first writes, then how many more.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

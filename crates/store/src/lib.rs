@@ -68,7 +68,7 @@ pub use audit::{
 };
 pub use audit_anchor::create_anchor_file;
 pub use audit_report::{AuditPage, AuditPageRows, AuditSort};
-pub use audit_writes::{WriteNote, WritesSummary};
+pub use audit_writes::{WriteNote, WritesSummary, writes_for_patient};
 pub use chart_relabel::Relabel;
 pub use chart_requests::{ChartRequest, PullLine, RequestFilter};
 pub use chart_volumes::{ChartMovement, ChartVolume};

@@ -1,6 +1,6 @@
 //! User administration, emergency access and the audit report over the API.
 
-use crate::harness::{Harness, PASSWORD};
+use crate::harness::{Harness, PASSWORD, test_patient};
 use axum::http::StatusCode;
 use privacy::{Action, Role};
 use serde_json::json;
@@ -735,4 +735,46 @@ async fn a_read_only_server_refuses_every_change() {
         create.body
     );
     assert!(h.store.security(|s| s.user("bo")).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_patient_s_audit_report_shows_only_the_writes_to_that_chart() {
+    let h = Harness::new();
+    h.add_user("aud", &[Role::Auditor]);
+    // One bulk load (as an import or the demo writes) writes two charts in one transaction:
+    // one audit entry stands for both.
+    let template = privacy::AuditEvent::new(h.now(), "importer", Action::Create, privacy::Channel::Cli)
+        .reason("bulk load");
+    h.store.audit_writes(Some((h.trail.clone(), template)));
+    let ids = h
+        .store
+        .write(|tx| {
+            let actor = store::Actor::new("importer");
+            let first = tx.create(&actor, &test_patient("T1"))?.meta.id;
+            let second = tx.create(&actor, &test_patient("T2"))?.meta.id;
+            Ok([first, second])
+        })
+        .unwrap();
+    h.store.audit_writes(None);
+    let aud = h.login("aud").await;
+    let report = |patient: Option<i64>| {
+        let body = match patient {
+            Some(id) => json!({"patient_id": id, "action": "create"}),
+            None => json!({"action": "create", "user": "importer"}),
+        };
+        h.call("POST", "/api/audit/search", Some(&aud), Some(body))
+    };
+    for id in ids {
+        let found = report(Some(id)).await;
+        assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+        let entry = &found.body["entries"][0];
+        assert_eq!(entry["writes_total"], 2, "{}", found.body);
+        let writes = entry["writes"].as_array().unwrap();
+        assert_eq!(writes.len(), 1, "{}", found.body);
+        assert_eq!((writes[0]["kind"].as_str(), writes[0]["patient"].as_i64()), (Some("patient"), Some(id)));
+    }
+    // Without a patient filter the entry shows every write it stands for.
+    let all = report(None).await;
+    let entry = &all.body["entries"][0];
+    assert_eq!((entry["writes"].as_array().unwrap().len(), &entry["writes_total"]), (2, &json!(2)));
 }

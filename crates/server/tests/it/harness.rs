@@ -97,26 +97,7 @@ impl Harness {
     }
 
     pub fn add_patient(&self, mrn: &str) -> i64 {
-        let patient = Patient {
-            mrn: Mrn::parse(mrn).unwrap(),
-            mrn_authority: "CHARTROOM".into(),
-            family_name: "Testpatient".into(),
-            given_name: "Tess".into(),
-            middle_name: None,
-            name_prefix: None,
-            name_suffix: None,
-            preferred_name: None,
-            birth_date: time::macros::date!(1980 - 04 - 12),
-            sex: AdministrativeSex::Female,
-            address: Address::default(),
-            phone: None,
-            email: None,
-            language: None,
-            race: None,
-            ethnicity: None,
-            deceased_date: None,
-            identifiers: Vec::new(),
-        };
+        let patient = test_patient(mrn);
         self.store
             .write(|tx| tx.create(&store::Actor::new("test"), &patient))
             .unwrap()
@@ -419,4 +400,28 @@ pub fn office_visit_claim(patient: i64, encounter: i64, payer: i64) -> records::
         time::macros::date!(2026 - 02 - 10),
         15_050,
     )
+}
+
+/// A patient with the MRN `mrn` and otherwise the same details every time.
+pub fn test_patient(mrn: &str) -> Patient {
+    Patient {
+        mrn: Mrn::parse(mrn).unwrap(),
+        mrn_authority: "CHARTROOM".into(),
+        family_name: "Testpatient".into(),
+        given_name: "Tess".into(),
+        middle_name: None,
+        name_prefix: None,
+        name_suffix: None,
+        preferred_name: None,
+        birth_date: time::macros::date!(1980 - 04 - 12),
+        sex: AdministrativeSex::Female,
+        address: Address::default(),
+        phone: None,
+        email: None,
+        language: None,
+        race: None,
+        ethnicity: None,
+        deceased_date: None,
+        identifiers: Vec::new(),
+    }
 }
