@@ -12,17 +12,15 @@
 //!   merge's A40 (queued later, sent in queue order).
 //! - Each message sent (or refused) is one audit entry naming both patients, with the
 //!   destination and the ACK code, in the transaction that records the attempt.
-//! - Plain MLLP goes to a loopback address only, as the listener accepts it (the caller
-//!   checks the address).
+//! - Plain MLLP goes to a loopback address only, as the listener accepts it; anything else
+//!   goes over TLS (`Destination`).
 
 use crate::a37::outbound_a37;
 use crate::a40::outbound_a40;
+use crate::destination::Destination;
 use crate::message::parse_bytes;
-use crate::mllp::{DEFAULT_MAX_FRAME, Decoder, encode};
 use privacy::{Action, AuditEvent, Channel, DataCategory, Outcome as AuditOutcome};
 use records::PatientId;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 use store::{AuditTrail, OutboxAttempt, Store};
 
@@ -49,7 +47,7 @@ pub struct SentMessage {
 pub fn send_outbox(
     store: &Store,
     trail: &AuditTrail,
-    to: SocketAddr,
+    to: &Destination,
     timeout: Duration,
     user: &str,
     limit: i64,
@@ -91,7 +89,7 @@ pub fn send_outbox(
             }
             Err(e) => return Err(e),
         };
-        match exchange(to, &text, timeout) {
+        match to.exchange(&text, timeout) {
             Err(error) => {
                 let error = format!("{destination}: {error}");
                 store.write(|tx| {
@@ -182,39 +180,5 @@ pub(crate) fn ack_code(ack: &str) -> (String, String) {
             String::new(),
             format!("the answer is not an HL7 message: {e}"),
         ),
-    }
-}
-
-/// Sends `text` in one MLLP frame and reads the answer's frame.
-pub(crate) fn exchange(to: SocketAddr, text: &str, timeout: Duration) -> std::io::Result<String> {
-    let mut stream = TcpStream::connect_timeout(&to, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    let mut frame = Vec::new();
-    encode(text.as_bytes(), &mut frame);
-    stream.write_all(&frame)?;
-    stream.flush()?;
-    let mut decoder = Decoder::new(DEFAULT_MAX_FRAME);
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match decoder.decode(&mut buf) {
-            Ok(Some(payload)) => return Ok(String::from_utf8_lossy(&payload).into_owned()),
-            Ok(None) => {}
-            Err(e) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("the answer is not an MLLP frame: {e:?}"),
-                ));
-            }
-        }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the connection closed before an ACK came",
-            ));
-        }
-        buf.extend_from_slice(&chunk[..n]);
     }
 }

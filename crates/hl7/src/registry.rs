@@ -23,11 +23,11 @@ pub use query::{
     ForecastDose, QueryAnswer, QueryKind, RegistryImmunization, outbound_qbp, query, read_rsp,
 };
 
-use crate::outbox::{ack_code, exchange};
+use crate::destination::Destination;
+use crate::outbox::ack_code;
 use crate::vxu::outbound_vxu;
 use privacy::{AuditEvent, DataCategory, Outcome};
 use records::{Disclosure, LegalBasis, PatientId};
-use std::net::SocketAddr;
 use std::time::Duration;
 use store::{AuditTrail, Audited, NewRegistryMessage, RegistryAttempt, RegistryMessage, Store};
 
@@ -57,8 +57,8 @@ impl Default for Retry {
 pub struct Registry {
     /// Its name, as the accounting of disclosures names the recipient.
     pub name: String,
-    /// Its MLLP address.
-    pub address: SocketAddr,
+    /// Where its MLLP listener is (plain on this machine, or over TLS).
+    pub address: Destination,
     /// How long to wait for a connection and for each answer.
     pub timeout: Duration,
     /// Retries of an unanswered message.
@@ -138,7 +138,10 @@ pub(crate) fn deliver(
     let mut wait = registry.retry.backoff;
     let mut attempt = 1;
     loop {
-        let error = match exchange(registry.address, &message.message, registry.timeout) {
+        let error = match registry
+            .address
+            .exchange(&message.message, registry.timeout)
+        {
             Ok(ack) => {
                 let (code, text) = ack_code(&ack);
                 if !code.is_empty() {

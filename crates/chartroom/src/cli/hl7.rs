@@ -48,12 +48,15 @@ pub enum Hl7Cmd {
     },
     /// The outbound messages (the ADT^A40 each merge made here queues, and the ADT^A37 of
     /// its unmerge once the A40 went); with --send, send
-    /// the waiting ones over MLLP to ADDR (a loopback address: plain MLLP only goes to this
-    /// machine, e.g. an interface engine or TLS tunnel listening there).
+    /// the waiting ones over MLLP (plain MLLP only to this machine, e.g. an interface engine
+    /// listening there; MLLP over TLS to any host).
     Outbox {
-        /// Send the waiting messages to this address and port.
-        #[arg(long, value_name = "ADDR")]
-        send: Option<std::net::SocketAddr>,
+        /// Send the waiting messages there: HOST:PORT on this machine (plain MLLP), or
+        /// mllps://HOST:PORT with --tls-ca (MLLP over TLS, any host).
+        #[arg(long, value_name = "DESTINATION")]
+        send: Option<String>,
+        #[command(flatten)]
+        tls: MllpTlsArgs,
         /// Seconds to wait for a connection and for each ACK.
         #[arg(long, default_value_t = 10, value_name = "SECS")]
         timeout: u64,
@@ -120,8 +123,49 @@ pub fn run(store: &Store, auditor: &CliAuditor, cmd: Hl7Cmd) -> Result<()> {
         }
         Hl7Cmd::A40 { merge, cr } => merge_message(store, auditor, merge, cr, false),
         Hl7Cmd::A37 { merge, cr } => merge_message(store, auditor, merge, cr, true),
-        Hl7Cmd::Outbox { send, timeout } => outbox(store, auditor, send, timeout),
+        Hl7Cmd::Outbox { send, tls, timeout } => {
+            let send = send
+                .map(|to| destination("--send", &to, &tls.files()))
+                .transpose()?;
+            outbox(store, auditor, send.as_ref(), timeout)
+        }
     }
+}
+
+/// MLLP over TLS to a destination (`chartroom hl7 outbox --send`, `report registry send`
+/// and `query --to`): the CA that vouches for the receiver, and Chartroom's own
+/// certificate for a receiver that asks for one.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MllpTlsArgs {
+    /// The CA certificate(s) (PEM) that issued the receiver's certificate: the messages go
+    /// over TLS (as mllps://HOST:PORT does), to a receiver whose certificate chains to it
+    /// and names the host.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<std::path::PathBuf>,
+    /// Chartroom's client certificate chain (PEM), for a receiver that requires one
+    /// (mutual TLS, IHE secure node); needs --tls-key and --tls-ca.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_ca"])]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+}
+
+impl MllpTlsArgs {
+    /// The files as the `hl7` crate takes them.
+    pub fn files(&self) -> hl7::TlsClientFiles {
+        hl7::TlsClientFiles {
+            ca: self.tls_ca.clone(),
+            cert: self.tls_cert.clone(),
+            key: self.tls_key.clone(),
+        }
+    }
+}
+
+/// The MLLP destination `text` given to `flag`: plain to this machine, or over TLS with
+/// `tls`; an error names the flag and the destination.
+pub fn destination(flag: &str, text: &str, tls: &hl7::TlsClientFiles) -> Result<hl7::Destination> {
+    hl7::Destination::parse(text, tls).map_err(|e| anyhow::anyhow!("{flag} {e}"))
 }
 
 /// Prints the ADT^A40 of merge `merge`, or with `unlink` the ADT^A37 of its unmerge,
@@ -157,15 +201,10 @@ fn merge_message(
 fn outbox(
     store: &Store,
     auditor: &CliAuditor,
-    send: Option<std::net::SocketAddr>,
+    send: Option<&hl7::Destination>,
     timeout: u64,
 ) -> Result<()> {
     if let Some(to) = send {
-        if !to.ip().is_loopback() {
-            bail!(
-                "--send {to}: plain MLLP carries patient data unencrypted, so it goes to a loopback address only (an interface engine or TLS tunnel on this machine)"
-            );
-        }
         let tried = hl7::send_outbox(
             store,
             auditor.trail(),
@@ -224,25 +263,24 @@ fn outbox(
 /// How often `serve --a40-to` looks for waiting messages.
 const SEND_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Starts the thread that sends the outbox to `to` for `serve --a40-to` (a loopback
-/// address), as the job `job:hl7-out`; a failure is logged and tried again later.
+/// Starts the thread that sends the outbox to `to` for `serve --a40-to`, as the job
+/// `job:hl7-out`; a failure is logged and tried again later.
 pub fn spawn_sender(
     store: &std::sync::Arc<Store>,
     trail: &std::sync::Arc<store::AuditTrail>,
-    to: std::net::SocketAddr,
+    to: hl7::Destination,
 ) -> Result<()> {
-    if !to.ip().is_loopback() {
-        bail!(
-            "--a40-to {to}: plain MLLP carries patient data unencrypted, so it goes to a loopback address only (an interface engine or TLS tunnel on this machine)"
-        );
-    }
+    let announced = format!(
+        "Sending each merge's ADT^A40 (and an undone one's ADT^A37) to {to} over MLLP{}.",
+        if to.is_tls() { " over TLS" } else { "" }
+    );
     let store = std::sync::Arc::clone(store);
     let trail = std::sync::Arc::clone(trail);
     std::thread::Builder::new()
         .name("hl7-out".into())
         .spawn(move || {
             loop {
-                match hl7::send_outbox(&store, &trail, to, SEND_EVERY * 2, "job:hl7-out", 100) {
+                match hl7::send_outbox(&store, &trail, &to, SEND_EVERY * 2, "job:hl7-out", 100) {
                     Ok(tried) => {
                         for one in tried.iter().filter(|t| t.status != "sent") {
                             eprintln!(
@@ -260,6 +298,6 @@ pub fn spawn_sender(
                 std::thread::sleep(SEND_EVERY);
             }
         })?;
-    crate::say!("Sending each merge's ADT^A40 (and an undone one's ADT^A37) to {to} over MLLP.");
+    crate::say!("{announced}");
     Ok(())
 }

@@ -8,18 +8,18 @@
 //! acting user may see it, like `surveillance`); `report syndromic --day --out` writes the
 //! day's syndromic surveillance batch.
 //!
-//! Invariants: plain MLLP goes to a loopback address only (an interface engine or TLS
-//! tunnel on this machine), as `hl7 outbox --send`; the log is audited before it is
+//! Invariants: plain MLLP goes to a loopback address only (an interface engine on this
+//! machine), anything else over TLS (`--to mllps://HOST:PORT --tls-ca FILE`), as
+//! `hl7 outbox --send`; the log is audited before it is
 //! printed; a command that leaves any message unaccepted exits non-zero.
 
 use super::audited::CliAuditor;
-use super::hl7::resolve;
+use super::hl7::{MllpTlsArgs, destination, resolve};
 use crate::output;
 use anyhow::{Context, Result, bail};
 use hl7::registry::{QueryAnswer, QueryKind, Registry, Retry};
 use privacy::{Action, DataCategory, Permission};
 use reports::coverage;
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 use store::{RegistryMessage, Store};
 
@@ -77,10 +77,13 @@ pub enum RegistryCmd {
         /// Patients (record id or MRN).
         #[arg(required = true)]
         patients: Vec<String>,
-        /// The registry's MLLP address (a loopback address: plain MLLP only goes to this
-        /// machine, e.g. the TLS tunnel or interface engine that reaches the registry).
-        #[arg(long, value_name = "HOST:PORT")]
+        /// The registry's MLLP address: HOST:PORT on this machine (plain MLLP, e.g. the
+        /// interface engine that reaches the registry), or mllps://HOST:PORT with --tls-ca
+        /// (MLLP over TLS, any host).
+        #[arg(long, value_name = "DESTINATION")]
         to: String,
+        #[command(flatten)]
+        tls: MllpTlsArgs,
         /// The registry, as the accounting of disclosures names the recipient.
         #[arg(long, default_value = "State immunization information system")]
         registry: String,
@@ -100,9 +103,11 @@ pub enum RegistryCmd {
     Query {
         /// The patient (record id or MRN).
         patient: String,
-        /// The registry's MLLP address (a loopback address, as for send).
-        #[arg(long, value_name = "HOST:PORT")]
+        /// The registry's MLLP address, as for send.
+        #[arg(long, value_name = "DESTINATION")]
         to: String,
+        #[command(flatten)]
+        tls: MllpTlsArgs,
         /// The registry, as the log names it.
         #[arg(long, default_value = "State immunization information system")]
         registry: String,
@@ -141,23 +146,25 @@ pub fn run_registry(
         RegistryCmd::Send {
             patients,
             to,
+            tls,
             registry,
             attempts,
             backoff,
             timeout,
         } => {
-            let registry = registry_at(registry, &to, timeout, attempts, Some(backoff))?;
+            let registry = registry_at(registry, (&to, &tls), timeout, attempts, Some(backoff))?;
             send(store, auditor, &registry, &patients, json)
         }
         RegistryCmd::Query {
             patient,
             to,
+            tls,
             registry,
             kind,
             attempts,
             timeout,
         } => {
-            let registry = registry_at(registry, &to, timeout, attempts, None)?;
+            let registry = registry_at(registry, (&to, &tls), timeout, attempts, None)?;
             let kind = if kind == "z34" {
                 QueryKind::History
             } else {
@@ -222,34 +229,20 @@ pub fn run_syndromic(
 /// The registry the flags name; `backoff` in seconds, the default when `None`.
 fn registry_at(
     name: String,
-    to: &str,
+    (to, tls): (&str, &MllpTlsArgs),
     timeout: u64,
     attempts: u32,
     backoff: Option<u64>,
 ) -> Result<Registry> {
     Ok(Registry {
         name,
-        address: loopback(to)?,
+        address: destination("--to", to, &tls.files())?,
         timeout: Duration::from_secs(timeout.max(1)),
         retry: Retry {
             attempts,
             backoff: backoff.map_or(Retry::default().backoff, Duration::from_secs),
         },
     })
-}
-
-/// `to` resolved, refused unless it is on this machine.
-fn loopback(to: &str) -> Result<SocketAddr> {
-    let addresses: Vec<SocketAddr> = to
-        .to_socket_addrs()
-        .with_context(|| format!("--to {to}: not a HOST:PORT address"))?
-        .collect();
-    match addresses.iter().find(|a| a.ip().is_loopback()) {
-        Some(address) => Ok(*address),
-        None => bail!(
-            "--to {to}: plain MLLP carries patient data unencrypted, so it goes to a loopback address only (the TLS tunnel or interface engine on this machine that reaches the registry)"
-        ),
-    }
 }
 
 fn describe(message: &RegistryMessage) -> String {

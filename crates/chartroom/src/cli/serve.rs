@@ -68,11 +68,20 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     mllp_client_ca: Option<PathBuf>,
     /// Send the ADT^A40 of each merge made here (and the ADT^A37 of its unmerge once the
-    /// A40 went) to this address over MLLP (loopback
-    /// only: an interface engine or TLS tunnel on this machine), checking the outbox every
-    /// few seconds (as `chartroom hl7 outbox --send` does once).
-    #[arg(long, value_name = "ADDR")]
-    a40_to: Option<SocketAddr>,
+    /// A40 went) there over MLLP: HOST:PORT on this machine (plain), or mllps://HOST:PORT
+    /// with --a40-tls-ca (MLLP over TLS, any host); the outbox is checked every few
+    /// seconds (as `chartroom hl7 outbox --send` does once).
+    #[arg(long, value_name = "DESTINATION")]
+    a40_to: Option<String>,
+    /// The CA (PEM) that issued the --a40-to receiver's certificate: send over TLS.
+    #[arg(long, value_name = "FILE", requires = "a40_to")]
+    a40_tls_ca: Option<PathBuf>,
+    /// Chartroom's client certificate (PEM) for the --a40-to receiver (mutual TLS).
+    #[arg(long, value_name = "FILE", requires_all = ["a40_tls_key", "a40_tls_ca"])]
+    a40_tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --a40-tls-cert.
+    #[arg(long, value_name = "FILE", requires = "a40_tls_cert")]
+    a40_tls_key: Option<PathBuf>,
     /// Serve plain HTTP on an address other machines can reach: patient data and
     /// passwords cross the network unencrypted.
     #[arg(long)]
@@ -253,7 +262,13 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         .context("--mllp")?;
         super::mllp::spawn(&store, &trail, addr, tls, &args.mllp_senders)?;
     }
-    if let Some(to) = args.a40_to {
+    if let Some(to) = &args.a40_to {
+        let tls = hl7::TlsClientFiles {
+            ca: args.a40_tls_ca.clone(),
+            cert: args.a40_tls_cert.clone(),
+            key: args.a40_tls_key.clone(),
+        };
+        let to = super::hl7::destination("--a40-to", to, &tls)?;
         super::hl7::spawn_sender(&store, &trail, to)?;
     }
     // A malformed rules file stops the server here, naming its lines.

@@ -291,7 +291,15 @@ pub fn a_merge_made_here_is_sent_as_an_a40(store: &TestStore) {
     let nowhere = closed.local_addr().unwrap();
     drop(closed);
     let timeout = std::time::Duration::from_secs(10);
-    let tried = hl7::send_outbox(store, &trail, nowhere, timeout, "job:hl7-out", 10).unwrap();
+    let tried = hl7::send_outbox(
+        store,
+        &trail,
+        &hl7::Destination::plain(nowhere),
+        timeout,
+        "job:hl7-out",
+        10,
+    )
+    .unwrap();
     assert_eq!(tried.len(), 1);
     assert_eq!(tried[0].status, "waiting");
     let item = store.read(|tx| tx.outbox_item(waiting[0].id)).unwrap();
@@ -300,7 +308,15 @@ pub fn a_merge_made_here_is_sent_as_an_a40(store: &TestStore) {
 
     // Sent to another system holding the same two charts, which merges them.
     let (addr, there) = receiver(std::sync::Arc::clone(&other));
-    let tried = hl7::send_outbox(store, &trail, addr, timeout, "job:hl7-out", 10).unwrap();
+    let tried = hl7::send_outbox(
+        store,
+        &trail,
+        &hl7::Destination::plain(addr),
+        timeout,
+        "job:hl7-out",
+        10,
+    )
+    .unwrap();
     let received = there.join().unwrap();
     assert!(received.contains("ADT^A40"), "{received}");
     assert_eq!(tried.len(), 1);
@@ -341,7 +357,15 @@ pub fn a_merge_made_here_is_sent_as_an_a40(store: &TestStore) {
         (first.id, "ADT^A37")
     );
     let (addr, there) = receiver(std::sync::Arc::clone(&other));
-    let tried = hl7::send_outbox(store, &trail, addr, timeout, "job:hl7-out", 10).unwrap();
+    let tried = hl7::send_outbox(
+        store,
+        &trail,
+        &hl7::Destination::plain(addr),
+        timeout,
+        "job:hl7-out",
+        10,
+    )
+    .unwrap();
     let received = there.join().unwrap();
     assert!(received.contains("|ADT^A37^ADT_A37|CR-A37-"), "{received}");
     assert_eq!(tried.len(), 1);

@@ -6,6 +6,7 @@
 mod golden;
 mod index;
 mod listener;
+mod mllp_tls;
 mod oru;
 mod registry;
 mod registry_query;

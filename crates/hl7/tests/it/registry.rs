@@ -112,7 +112,7 @@ pub fn trail() -> (tempfile::TempDir, store::AuditTrail) {
 pub fn at(address: SocketAddr) -> Registry {
     Registry {
         name: "Wisconsin Immunization Registry".into(),
-        address,
+        address: hl7::Destination::plain(address),
         timeout: Duration::from_secs(10),
         retry: Retry {
             attempts: 3,
