@@ -1,13 +1,17 @@
 //! Whole-store backups: one consistent copy, compressed, encrypted under a key the user
 //! keeps, with a manifest; and restores that check the copy before putting it in place.
 //!
-//! A backup file is a sealed stream (`sealed`) whose plaintext is the manifest's length
-//! (4 bytes, big-endian), the manifest (JSON), then one zstd stream of the files the
-//! manifest lists, in its order: the database copy (`chartroom.db`, from SQLite's online
-//! backup; or `chartroom.pgdump`, `pg_dump`'s custom format) and the data directory's own
-//! files (the audit key, the authenticator key, facility settings, imported code sets,
-//! archived charts, and the content stores: scanned pages in `documents/`, dictation audio
-//! in `audio/`, each file named by its SHA-256).
+//! A backup file is a sealed stream (`sealed`) whose plaintext is the layout's length
+//! (4 bytes, big-endian) and the layout (JSON: format, engine, each file's name and size),
+//! one zstd frame of the files the layout lists, in its order, then the manifest (JSON)
+//! and its length (4 bytes). The files: the database copy (`chartroom.db`, the pages of
+//! one SQLite snapshot; or `chartroom.pgdump`, `pg_dump`'s custom format) and the data
+//! directory's own files (the audit key, the authenticator key, facility settings,
+//! imported code sets, archived charts, and the content stores: scanned pages in
+//! `documents/`, dictation audio in `audio/`, each file named by its SHA-256). The
+//! manifest follows the files because their digests and the copy's checks are made while
+//! they stream by, in one pass. (Format 1 put the whole manifest first and is still
+//! restored.)
 //!
 //! Invariants:
 //! - The backup is written beside its destination and renamed into place when complete:
@@ -33,7 +37,9 @@ use store::{AuditTail, ContentRef, Location, SnapshotFacts, Store, TableCount};
 use time::OffsetDateTime;
 
 /// The manifest's format name.
-pub const FORMAT: &str = "chartroom-backup 1";
+pub const FORMAT: &str = "chartroom-backup 2";
+/// The format before the manifest moved after the files; still restored.
+const FORMAT_1: &str = "chartroom-backup 1";
 const SQLITE_COPY: &str = "chartroom.db";
 const PG_COPY: &str = "chartroom.pgdump";
 /// The largest manifest a restore reads (a damaged length must not allocate gigabytes).
@@ -218,22 +224,6 @@ fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
-fn digest_file(path: &Path) -> Result<(u64, String)> {
-    let mut file = File::open(path).map_err(|e| file_error(path, &e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(|e| file_error(path, &e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
-    Ok((bytes, hex::encode(hasher.finalize())))
-}
-
 /// The content folders (from the columns that name their files).
 fn content_folders() -> impl Iterator<Item = &'static str> {
     let mut folders: Vec<&str> = store::CONTENT_COLUMNS.iter().map(|c| c.2).collect();
@@ -301,6 +291,11 @@ fn check_content(
 
 /// Takes a backup of `store` (and of the files in `data_dir`) into `out`, which must not
 /// exist, while writers go on.
+///
+/// One pass: the copy is read from the store's snapshot (`Store::stream_snapshot`) and
+/// each byte is digested, compressed and sealed on its way to the file, while SQLite's
+/// quick check and the copy's facts are read beside it from the same snapshot; a copy
+/// that fails the check leaves no file behind.
 pub fn backup(
     store: &Store,
     data_dir: &Path,
@@ -322,25 +317,48 @@ pub fn backup(
         _ => (BackendKind::Sqlite, SQLITE_COPY),
     };
     let copy = work.join(copy_name);
-    let facts: SnapshotFacts = store.snapshot_to(&copy)?;
-    if backend == BackendKind::Sqlite {
-        let (_, problems) = store::sqlite_file_facts(&copy)?;
-        if !problems.0.is_empty() {
-            return Err(Error::Verification(problems.0));
-        }
-    }
-    let mut sources = vec![(copy_name.to_owned(), copy.clone())];
-    sources.extend(data_files(data_dir)?);
-    let mut files = Vec::with_capacity(sources.len());
-    for (name, path) in &sources {
-        let (bytes, sha256) = digest_file(path)?;
-        files.push(FileEntry {
+    let mut snapshot = store.stream_snapshot(&copy)?;
+    let data = data_files(data_dir)?;
+    let mut layout = Layout {
+        format: FORMAT.into(),
+        backend,
+        files: vec![FileSize {
+            name: copy_name.into(),
+            bytes: snapshot.size(),
+        }],
+    };
+    for (name, path) in &data {
+        let bytes = std::fs::metadata(path)
+            .map_err(|e| file_error(path, &e))?
+            .len();
+        layout.files.push(FileSize {
             name: name.clone(),
             bytes,
-            sha256,
         });
     }
-    let content = check_content(&files, &facts.content, "the live data directory")
+    let partial = sibling(out, "partial");
+    let mut partial_cleanup = Cleanup(Some(partial.clone()));
+    let writing = |e: Error| match e {
+        Error::File { path, message } if path == "(stream)" => Error::File {
+            path: partial.display().to_string(),
+            message,
+        },
+        other => other,
+    };
+    let mut writer = BackupWriter::start(private_file(&partial)?, key, &layout).map_err(writing)?;
+    let mut sizes = layout.files.iter();
+    if let Some(size) = sizes.next() {
+        writer.add(size, &mut snapshot, &copy).map_err(writing)?;
+    }
+    for ((_, path), size) in data.iter().zip(sizes) {
+        let mut source = File::open(path).map_err(|e| file_error(path, &e))?;
+        writer.add(size, &mut source, path).map_err(writing)?;
+    }
+    let (facts, problems) = snapshot.finish()?;
+    if !problems.0.is_empty() {
+        return Err(Error::NotBackedUp(problems.0));
+    }
+    let content = check_content(&writer.files, &facts.content, "the live data directory")
         .map_err(Error::NotBackedUp)?;
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -350,19 +368,10 @@ pub fn backup(
         schema_version: facts.schema_version,
         counts: facts.counts,
         audit_head: facts.audit_tail,
-        files,
+        files: writer.files.clone(),
         content,
     };
-    let partial = sibling(out, "partial");
-    let mut partial_cleanup = Cleanup(Some(partial.clone()));
-    let file = private_file(&partial)?;
-    let plain_bytes = write_sealed(file, key, &manifest, &sources).map_err(|e| match e {
-        Error::File { message, .. } => Error::File {
-            path: partial.display().to_string(),
-            message,
-        },
-        other => other,
-    })?;
+    let plain_bytes = writer.finish(&manifest).map_err(writing)?;
     std::fs::rename(&partial, out).map_err(|e| file_error(out, &e))?;
     partial_cleanup.disarm();
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -381,52 +390,185 @@ pub fn backup(
     })
 }
 
-fn write_sealed(
-    file: File,
-    key: &BackupKey,
-    manifest: &Manifest,
-    sources: &[(String, PathBuf)],
-) -> Result<u64> {
-    let json = serde_json::to_vec(manifest).map_err(|e| Error::Manifest(e.to_string()))?;
-    let len = u32::try_from(json.len()).map_err(|e| Error::Manifest(e.to_string()))?;
-    let mut sealed = SealWriter::new(BufWriter::with_capacity(1 << 20, file), key)?;
-    sealed.write_all(&len.to_be_bytes())?;
-    sealed.write_all(&json)?;
-    // Level 3 is zstd's default: most of the ratio of higher levels at several times the
-    // speed; the compression runs on a worker thread beside the encryption.
-    let mut encoder = zstd::Encoder::new(sealed, 3)?;
-    encoder.include_checksum(true)?;
-    encoder.multithread(1)?;
-    let mut plain = 0u64;
-    for ((_, path), entry) in sources.iter().zip(&manifest.files) {
-        let source = File::open(path).map_err(|e| file_error(path, &e))?;
-        let copied = std::io::copy(&mut source.take(entry.bytes), &mut encoder)
-            .map_err(|e| file_error(path, &e))?;
-        if copied != entry.bytes {
-            return Err(Error::File {
-                path: path.display().to_string(),
-                message: format!(
-                    "shrank while being backed up ({copied} of {} bytes)",
-                    entry.bytes
-                ),
-            });
-        }
-        plain += copied;
-    }
-    let sealed = encoder.finish()?;
-    let buffered = sealed.finish()?;
-    let file = buffered
-        .into_inner()
-        .map_err(|e| Error::from(e.into_error()))?;
-    file.sync_all()?;
-    Ok(plain)
+/// What a backup's first bytes say: its format, the engine of its copy and the files that
+/// follow with their sizes. The digests and facts are only known once the files went by,
+/// so they follow the files, in the manifest.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Layout {
+    format: String,
+    backend: BackendKind,
+    files: Vec<FileSize>,
 }
 
-/// Reads the manifest of a backup (checking the key and the first blocks only).
+/// A file's name and size, as the layout lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FileSize {
+    name: String,
+    bytes: u64,
+}
+
+/// zstd's level for backups. Level 3 is zstd's default: most of the ratio of higher levels
+/// at several times their speed.
+const LEVEL: i32 = 3;
+
+/// Writes a backup file's plaintext through the sealed stream: the layout, the files
+/// (each digested on its way into the compressor), then the manifest.
+struct BackupWriter {
+    encoder: zstd::Encoder<'static, SealWriter<Flushed>>,
+    files: Vec<FileEntry>,
+    plain: u64,
+    buf: Vec<u8>,
+}
+
+fn write_framed(out: &mut impl Write, json: &[u8]) -> Result<()> {
+    let len = u32::try_from(json.len()).map_err(|e| Error::Manifest(e.to_string()))?;
+    out.write_all(&len.to_be_bytes())?;
+    out.write_all(json)?;
+    Ok(())
+}
+
+impl BackupWriter {
+    fn start(file: File, key: &BackupKey, layout: &Layout) -> Result<Self> {
+        let json = serde_json::to_vec(layout).map_err(|e| Error::Manifest(e.to_string()))?;
+        let mut sealed = SealWriter::new(Flushed::new(file)?, key)?;
+        write_framed(&mut sealed, &json)?;
+        let mut encoder = zstd::Encoder::new(sealed, LEVEL)?;
+        encoder.include_checksum(true)?;
+        // Compression runs on worker threads, one a core, while this thread reads and
+        // digests the next bytes.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        encoder.multithread(u32::try_from(workers).unwrap_or(1))?;
+        Ok(Self {
+            encoder,
+            files: Vec::new(),
+            plain: 0,
+            buf: vec![0u8; 1 << 20],
+        })
+    }
+
+    /// Digests and compresses exactly `size.bytes` bytes of `source` (`path` names it).
+    fn add(&mut self, size: &FileSize, source: &mut dyn Read, path: &Path) -> Result<()> {
+        let mut hasher = Sha256::new();
+        let mut left = size.bytes;
+        while left > 0 {
+            let want = usize::try_from(left.min(self.buf.len() as u64)).unwrap_or(self.buf.len());
+            let chunk = self.buf.get_mut(..want).unwrap_or_default();
+            let n = source.read(chunk).map_err(|e| file_error(path, &e))?;
+            if n == 0 {
+                return Err(Error::File {
+                    path: path.display().to_string(),
+                    message: format!(
+                        "shrank while being backed up ({} of {} bytes)",
+                        size.bytes - left,
+                        size.bytes
+                    ),
+                });
+            }
+            let read = chunk.get(..n).unwrap_or_default();
+            hasher.update(read);
+            self.encoder.write_all(read)?;
+            left -= n as u64;
+        }
+        self.plain += size.bytes;
+        self.files.push(FileEntry {
+            name: size.name.clone(),
+            bytes: size.bytes,
+            sha256: hex::encode(hasher.finalize()),
+        });
+        Ok(())
+    }
+
+    /// Ends the compressed files, writes the manifest and its length, seals the final block
+    /// and syncs the file; returns the bytes of the files.
+    fn finish(self, manifest: &Manifest) -> Result<u64> {
+        let json = serde_json::to_vec(manifest).map_err(|e| Error::Manifest(e.to_string()))?;
+        let mut sealed = self.encoder.finish()?;
+        sealed.write_all(&json)?;
+        let len = u32::try_from(json.len()).map_err(|e| Error::Manifest(e.to_string()))?;
+        sealed.write_all(&len.to_be_bytes())?;
+        sealed.finish()?.finish()?;
+        Ok(self.plain)
+    }
+}
+
+/// The backup file, written through a buffer, with a thread that syncs what was written
+/// so far once a second: the disk takes the file while it is being compressed, instead of
+/// all of it in one sync at the end.
+struct Flushed {
+    out: BufWriter<File>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    syncer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flushed {
+    fn new(file: File) -> Result<Self> {
+        let shared = file.try_clone()?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let syncer = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_secs(1))
+            {
+                let _ = shared.sync_data();
+            }
+        });
+        Ok(Self {
+            out: BufWriter::with_capacity(1 << 20, file),
+            stop: Some(stop),
+            syncer: Some(syncer),
+        })
+    }
+
+    /// Stops the syncing thread, then flushes and syncs the whole file.
+    fn finish(mut self) -> Result<()> {
+        self.stop_syncer();
+        self.out.flush()?;
+        self.out.get_ref().sync_all()?;
+        Ok(())
+    }
+
+    fn stop_syncer(&mut self) {
+        drop(self.stop.take());
+        if let Some(syncer) = self.syncer.take() {
+            let _ = syncer.join();
+        }
+    }
+}
+
+impl Drop for Flushed {
+    fn drop(&mut self) {
+        self.stop_syncer();
+    }
+}
+
+impl Write for Flushed {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.out.write(data)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Reads the manifest of a backup, checking the key, the first blocks and the last ones
+/// only (the manifest follows the files).
 pub fn inspect(path: &Path, key: &BackupKey) -> Result<Manifest> {
-    let file = File::open(path).map_err(|e| file_error(path, &e))?;
-    let mut reader = OpenReader::new(BufReader::with_capacity(1 << 20, file), key)?;
-    read_manifest(&mut reader).map_err(|e| locate(e, path))
+    let open = || -> Result<OpenReader<BufReader<File>>> {
+        let file = File::open(path).map_err(|e| file_error(path, &e))?;
+        OpenReader::new(BufReader::with_capacity(1 << 20, file), key)
+    };
+    let read = || -> Result<Manifest> {
+        let mut reader = open()?;
+        let (layout, lead) = read_layout(&mut reader)?;
+        if layout.format == FORMAT_1 {
+            return parse_manifest(&lead);
+        }
+        let len = tail_length(&open()?.tail(4)?)?;
+        let tail = open()?.tail(len as usize + 4)?;
+        let json = tail.get(..len as usize).unwrap_or_default();
+        parse_manifest(json)
+    };
+    read().map_err(|e| locate(e, path))
 }
 
 fn locate(error: Error, path: &Path) -> Error {
@@ -439,7 +581,7 @@ fn locate(error: Error, path: &Path) -> Error {
     }
 }
 
-fn read_manifest(reader: &mut impl Read) -> Result<Manifest> {
+fn read_framed(reader: &mut impl Read) -> Result<Vec<u8>> {
     let mut len = [0u8; 4];
     reader.read_exact(&mut len)?;
     let len = u32::from_be_bytes(len);
@@ -448,23 +590,64 @@ fn read_manifest(reader: &mut impl Read) -> Result<Manifest> {
     }
     let mut json = vec![0u8; len as usize];
     reader.read_exact(&mut json)?;
-    let manifest: Manifest =
-        serde_json::from_slice(&json).map_err(|e| Error::Manifest(e.to_string()))?;
-    if manifest.format != FORMAT {
+    Ok(json)
+}
+
+/// The manifest's length from the last four bytes of a backup's plaintext.
+fn tail_length(tail: &[u8]) -> Result<u32> {
+    let bytes: [u8; 4] = tail
+        .try_into()
+        .map_err(|_| Error::Manifest("the backup ends before its manifest's length".into()))?;
+    let len = u32::from_be_bytes(bytes);
+    if len > MAX_MANIFEST {
+        return Err(Error::Manifest(format!("it claims {len} bytes")));
+    }
+    Ok(len)
+}
+
+/// Reads the layout at the start of a backup (in a backup of format 1, the whole
+/// manifest, which also names the backend and the files), and its JSON.
+fn read_layout(reader: &mut impl Read) -> Result<(Layout, Vec<u8>)> {
+    let json = read_framed(reader)?;
+    let layout: Layout = parse_checked(&json, |l: &Layout| {
+        (&l.format, l.files.iter().map(|f| f.name.as_str()).collect())
+    })?;
+    Ok((layout, json))
+}
+
+fn parse_manifest(json: &[u8]) -> Result<Manifest> {
+    parse_checked(json, |m: &Manifest| {
+        (&m.format, m.files.iter().map(|f| f.name.as_str()).collect())
+    })
+}
+
+/// Parses a layout or manifest and checks its format and that its file names are plain
+/// relative paths.
+fn parse_checked<T: serde::de::DeserializeOwned>(
+    json: &[u8],
+    parts: impl Fn(&T) -> (&String, Vec<&str>),
+) -> Result<T> {
+    let value: T = serde_json::from_slice(json).map_err(|e| Error::Manifest(e.to_string()))?;
+    let (format, names) = parts(&value);
+    if format != FORMAT && format != FORMAT_1 {
         return Err(Error::Manifest(format!(
-            "format {:?}, expected {FORMAT:?}",
-            manifest.format
+            "format {format:?}, expected {FORMAT:?}"
         )));
     }
-    for entry in &manifest.files {
-        if !safe_name(&entry.name) {
-            return Err(Error::Manifest(format!(
-                "file name {:?} is not a plain relative path",
-                entry.name
-            )));
-        }
+    for name in names {
+        check_name(name)?;
     }
-    Ok(manifest)
+    Ok(value)
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if safe_name(name) {
+        Ok(())
+    } else {
+        Err(Error::Manifest(format!(
+            "file name {name:?} is not a plain relative path"
+        )))
+    }
 }
 
 fn safe_name(name: &str) -> bool {
@@ -516,9 +699,9 @@ fn unpack_beside(
     check_target(new_dir)?;
     let file = File::open(path).map_err(|e| file_error(path, &e))?;
     let mut reader = OpenReader::new(BufReader::with_capacity(1 << 20, file), key)?;
-    let manifest = read_manifest(&mut reader).map_err(|e| locate(e, path))?;
-    if manifest.backend != backend {
-        return Err(Error::Invalid(match manifest.backend {
+    let (layout, lead) = read_layout(&mut reader).map_err(|e| locate(e, path))?;
+    if layout.backend != backend {
+        return Err(Error::Invalid(match layout.backend {
             BackendKind::Postgres => "this backup is of a PostgreSQL store: restore it into a new database (--database URL)".into(),
             BackendKind::Sqlite => "this backup is of an embedded store: restore it into a new data directory (without --database)".into(),
         }));
@@ -526,7 +709,7 @@ fn unpack_beside(
     let staging = sibling(new_dir, "restoring");
     private_dir(&staging)?;
     let cleanup = Cleanup(Some(staging.clone()));
-    unpack(reader, &manifest, &staging).map_err(|e| locate(e, path))?;
+    let manifest = unpack(reader, &layout, &lead, &staging).map_err(|e| locate(e, path))?;
     Ok((manifest, staging, cleanup))
 }
 
@@ -606,59 +789,111 @@ pub fn restore_postgres(
     })
 }
 
-fn unpack<R: Read>(reader: OpenReader<R>, manifest: &Manifest, staging: &Path) -> Result<()> {
-    let mut decoder = zstd::Decoder::new(reader)?;
+/// Unpacks the files the layout lists into `staging`, digesting each, then reads the
+/// manifest after them and checks that it lists exactly those files with those digests.
+fn unpack<R: Read>(
+    reader: OpenReader<R>,
+    layout: &Layout,
+    lead: &[u8],
+    staging: &Path,
+) -> Result<Manifest> {
+    let mut decoder = zstd::Decoder::new(reader)?.single_frame();
     let mut buf = vec![0u8; 1 << 20];
-    for entry in &manifest.files {
+    let mut found = Vec::with_capacity(layout.files.len());
+    for entry in &layout.files {
         let target = staging.join(&entry.name);
         if let Some(parent) = target.parent()
             && !parent.exists()
         {
             std::fs::create_dir_all(parent).map_err(|e| file_error(parent, &e))?;
         }
-        let mut out = BufWriter::new(private_file(&target)?);
+        let mut out = BufWriter::with_capacity(1 << 20, private_file(&target)?);
         let mut hasher = Sha256::new();
         let mut left = entry.bytes;
         while left > 0 {
             let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
-            let n = decoder.read(&mut buf[..want])?;
+            let chunk = buf.get_mut(..want).unwrap_or_default();
+            let n = decoder.read(chunk)?;
             if n == 0 {
                 return Err(Error::Verification(vec![format!(
                     "{} ends {left} bytes short of the {} the manifest lists",
                     entry.name, entry.bytes
                 )]));
             }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])
-                .map_err(|e| file_error(&target, &e))?;
+            let read = chunk.get(..n).unwrap_or_default();
+            hasher.update(read);
+            out.write_all(read).map_err(|e| file_error(&target, &e))?;
             left -= n as u64;
-        }
-        let digest = hex::encode(hasher.finalize());
-        if digest != entry.sha256 {
-            return Err(Error::Verification(vec![format!(
-                "{}: SHA-256 {digest} is not the manifest's {}",
-                entry.name, entry.sha256
-            )]));
-        }
-        if let Some(problem) = damaged_content(entry, &digest, "the backup") {
-            return Err(Error::Verification(vec![problem]));
         }
         let file = out
             .into_inner()
             .map_err(|e| file_error(&target, e.error()))?;
         file.sync_all().map_err(|e| file_error(&target, &e))?;
+        found.push(FileEntry {
+            name: entry.name.clone(),
+            bytes: entry.bytes,
+            sha256: hex::encode(hasher.finalize()),
+        });
     }
-    // The rest must be empty and end with the sealed stream's final block.
+    // The compressed files must end here.
+    let mut extra = [0u8; 1];
+    if decoder.read(&mut extra)? > 0 {
+        return Err(Error::Verification(vec![
+            "bytes follow the files the manifest lists".into(),
+        ]));
+    }
+    // Then the manifest and its length (none in format 1, whose manifest came first), and
+    // the sealed stream's final block.
     let mut rest = Vec::new();
-    decoder.read_to_end(&mut rest)?;
-    if !rest.is_empty() {
-        return Err(Error::Verification(vec![format!(
-            "{} bytes follow the files the manifest lists",
-            rest.len()
-        )]));
+    decoder
+        .finish()
+        .take(u64::from(MAX_MANIFEST) + 5)
+        .read_to_end(&mut rest)?;
+    let manifest = if layout.format == FORMAT_1 {
+        if !rest.is_empty() {
+            return Err(Error::Verification(vec![format!(
+                "{} bytes follow the files the manifest lists",
+                rest.len()
+            )]));
+        }
+        parse_manifest(lead)?
+    } else {
+        let split = rest.len().saturating_sub(4);
+        let len = tail_length(rest.get(split..).unwrap_or_default())?;
+        if len as usize != split {
+            return Err(Error::Manifest(format!(
+                "it claims {len} bytes, the backup holds {split} after the files"
+            )));
+        }
+        parse_manifest(rest.get(..split).unwrap_or_default())?
+    };
+    let mut failures = Vec::new();
+    if manifest.backend != layout.backend {
+        failures.push("the manifest names another engine than the backup's layout".into());
     }
-    decoder.finish().into_inner().finish()?;
-    Ok(())
+    let listed: Vec<(&str, u64)> = manifest
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.bytes))
+        .collect();
+    let unpacked: Vec<(&str, u64)> = found.iter().map(|f| (f.name.as_str(), f.bytes)).collect();
+    if listed != unpacked {
+        failures.push("the manifest lists other files than the backup holds".into());
+    }
+    for (entry, got) in manifest.files.iter().zip(&found) {
+        if got.sha256 != entry.sha256 {
+            failures.push(format!(
+                "{}: SHA-256 {} is not the manifest's {}",
+                entry.name, got.sha256, entry.sha256
+            ));
+        } else if let Some(problem) = damaged_content(entry, &got.sha256, "the backup") {
+            failures.push(problem);
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Error::Verification(failures));
+    }
+    Ok(manifest)
 }
 
 /// What differs between a restored copy's facts and its manifest.

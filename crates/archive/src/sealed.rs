@@ -355,6 +355,27 @@ impl<R: Read> OpenReader<R> {
     }
 }
 
+impl<R: Read + io::Seek> OpenReader<R> {
+    /// The last `want` bytes of the plaintext (all of it when shorter), reading only the
+    /// blocks that hold them: every block but the final one holds exactly `BLOCK` bytes,
+    /// so the final block's place follows from the file's length. Each block read is
+    /// authenticated as that block of this stream and the last must be the final one, so a
+    /// cut or altered tail is refused as the whole stream would be.
+    pub fn tail(mut self, want: usize) -> io::Result<Vec<u8>> {
+        let end = self.input.seek(io::SeekFrom::End(0))?;
+        let stride = (4 + BLOCK + TAG_LEN) as u64;
+        let last = end.saturating_sub(HEADER_LEN as u64 + 1) / stride;
+        let first = last.saturating_sub(want.div_ceil(BLOCK) as u64);
+        self.offset = HEADER_LEN as u64 + first * stride;
+        self.input.seek(io::SeekFrom::Start(self.offset))?;
+        self.counter = first;
+        let mut plain = Vec::new();
+        self.read_to_end(&mut plain)?;
+        let keep = plain.len().saturating_sub(want);
+        Ok(plain.split_off(keep))
+    }
+}
+
 impl<R: Read> Read for OpenReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.pos == self.block.len() {

@@ -96,8 +96,8 @@ pub use security::{
     normalize_username,
 };
 pub use snapshot::{
-    AuditTail, CONTENT_COLUMNS, ContentRef, IntegrityProblems, SnapshotFacts, TableCount,
-    sqlite_file_facts,
+    AuditTail, CONTENT_COLUMNS, ContentRef, IntegrityProblems, SnapshotFacts, SnapshotStream,
+    TableCount, sqlite_file_facts,
 };
 pub use stats::{AccountBalance, Stats};
 pub use table::{ColType, Column, Table};

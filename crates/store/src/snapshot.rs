@@ -5,6 +5,9 @@
 //! writers); PostgreSQL's `pg_dump` on a snapshot exported from a REPEATABLE READ
 //! transaction, so the counts and the audit tail read in that transaction describe
 //! exactly what the dump holds.
+//! `Store::stream_snapshot` reads one consistent copy without writing it anywhere first
+//! (SQLite: the pages of one read snapshot, `sqlite::pages`), with the copy's facts and
+//! SQLite's `quick_check` read beside it from the same snapshot.
 //! `sqlite_file_facts` reads the same facts from a copied database file, with SQLite's
 //! integrity and foreign-key checks, before anything opens it as a store (opening
 //! migrates).
@@ -18,7 +21,10 @@ use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
 use crate::{Backend, Store};
 use serde::{Deserialize, Serialize};
+use std::io::Read;
 use std::path::Path;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 /// What a consistent copy holds: its schema, rows per table and the audit chain's tail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +105,7 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(db) => {
                 db.backup_to(dest)?;
-                sqlite_file_facts(dest).map(|(facts, _)| facts)
+                crate::sqlite::read_file(dest, facts)
             }
             Backend::Postgres(db) => {
                 let url = match &self.location {
@@ -128,19 +134,32 @@ impl Store {
     }
 }
 
-/// Reads the facts of a SQLite database file (read-only) and runs SQLite's integrity and
-/// foreign-key checks on it.
-pub fn sqlite_file_facts(path: &Path) -> Result<(SnapshotFacts, IntegrityProblems)> {
-    crate::sqlite::read_file(path, |conn| {
-        let facts = facts(conn)?;
-        let mut problems = Vec::new();
-        for row in conn.query("PRAGMA integrity_check", &[])? {
-            match row.text(0) {
-                Some("ok") => {}
-                Some(text) => problems.push(format!("integrity check: {text}")),
-                None => problems.push("integrity check: an unreadable answer".into()),
-            }
+/// Which of SQLite's own checks run on a copy.
+#[derive(Clone, Copy)]
+enum Check {
+    /// `quick_check`: every page and record well formed, without matching indexes to their
+    /// tables (about half the time of the full check); a backup runs it.
+    Quick,
+    /// `integrity_check` and `foreign_key_check`; a restore runs them before anything
+    /// opens the copy.
+    Full,
+}
+
+fn checked_facts(conn: &mut dyn Conn, check: Check) -> Result<(SnapshotFacts, IntegrityProblems)> {
+    let facts = facts(conn)?;
+    let mut problems = Vec::new();
+    let (pragma, name) = match check {
+        Check::Quick => ("PRAGMA quick_check", "quick check"),
+        Check::Full => ("PRAGMA integrity_check", "integrity check"),
+    };
+    for row in conn.query(pragma, &[])? {
+        match row.text(0) {
+            Some("ok") => {}
+            Some(text) => problems.push(format!("{name}: {text}")),
+            None => problems.push(format!("{name}: an unreadable answer")),
         }
+    }
+    if let Check::Full = check {
         for row in conn.query("PRAGMA foreign_key_check", &[])? {
             problems.push(format!(
                 "foreign key: {} row {} refers to a missing {} row",
@@ -149,8 +168,179 @@ pub fn sqlite_file_facts(path: &Path) -> Result<(SnapshotFacts, IntegrityProblem
                 row.text(2).unwrap_or("?"),
             ));
         }
-        Ok((facts, IntegrityProblems(problems)))
-    })
+    }
+    Ok((facts, IntegrityProblems(problems)))
+}
+
+/// Reads the facts of a SQLite database file (read-only) and runs SQLite's integrity and
+/// foreign-key checks on it.
+pub fn sqlite_file_facts(path: &Path) -> Result<(SnapshotFacts, IntegrityProblems)> {
+    crate::sqlite::read_file(path, |conn| checked_facts(conn, Check::Full))
+}
+
+type CheckResult = Result<(SnapshotFacts, IntegrityProblems)>;
+
+/// One consistent copy of the whole store, read as a stream (`Read`), and what it holds.
+///
+/// SQLite: the pages of one read snapshot, while the snapshot's facts and SQLite's
+/// `quick_check` are read beside it on a thread of their own from the same snapshot;
+/// `finish` hands them over. (A SQLite built without `sqlite_dbpage`, or an in-memory
+/// store, is first copied to the scratch path with the online backup API and checked
+/// there.) PostgreSQL: `pg_dump`'s archive in the scratch path and the facts of its
+/// snapshot; the dump itself is checked by `pg_restore` on the way back.
+pub struct SnapshotStream {
+    bytes: u64,
+    source: Source,
+    checks: Option<Checks>,
+}
+
+enum Source {
+    Pages {
+        chunks: mpsc::Receiver<Result<Vec<u8>>>,
+        chunk: Vec<u8>,
+        pos: usize,
+        thread: Option<JoinHandle<()>>,
+    },
+    File(std::fs::File),
+}
+
+enum Checks {
+    Running {
+        thread: JoinHandle<CheckResult>,
+        interrupt: Option<rusqlite::InterruptHandle>,
+    },
+    Done(SnapshotFacts),
+}
+
+impl SnapshotStream {
+    /// The copy's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Waits for the checks of the copy and returns its facts and what SQLite's quick
+    /// check found wrong (empty when sound; always empty for PostgreSQL).
+    pub fn finish(mut self) -> CheckResult {
+        if let Source::Pages { thread, .. } = &mut self.source
+            && let Some(thread) = thread.take()
+        {
+            let _ = thread.join();
+        }
+        match self.checks.take() {
+            Some(Checks::Running { thread, .. }) => thread
+                .join()
+                .map_err(|_| Error::Database("the snapshot's checks stopped unexpectedly".into()))?,
+            Some(Checks::Done(facts)) => Ok((facts, IntegrityProblems::default())),
+            None => Err(Error::Database("the snapshot was already finished".into())),
+        }
+    }
+}
+
+impl Drop for SnapshotStream {
+    fn drop(&mut self) {
+        // Abandoned (the backup failed): stop the checks rather than wait for them.
+        if let Some(Checks::Running {
+            interrupt: Some(interrupt),
+            ..
+        }) = &self.checks
+        {
+            interrupt.interrupt();
+        }
+    }
+}
+
+impl Read for SnapshotStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match &mut self.source {
+            Source::File(file) => file.read(buf),
+            Source::Pages {
+                chunks, chunk, pos, ..
+            } => {
+                while *pos == chunk.len() {
+                    match chunks.recv() {
+                        Ok(Ok(next)) => {
+                            *chunk = next;
+                            *pos = 0;
+                        }
+                        Ok(Err(error)) => return Err(std::io::Error::other(error.to_string())),
+                        // The reader is done: every page was sent.
+                        Err(_) => return Ok(0),
+                    }
+                }
+                let rest = chunk.get(*pos..).unwrap_or_default();
+                let n = buf.len().min(rest.len());
+                buf.get_mut(..n)
+                    .unwrap_or_default()
+                    .copy_from_slice(rest.get(..n).unwrap_or_default());
+                *pos += n;
+                Ok(n)
+            }
+        }
+    }
+}
+
+impl Store {
+    /// One consistent copy of the whole store as a stream, while writers go on; `scratch`
+    /// (which must not exist) is where a copy is written when one has to be (PostgreSQL's
+    /// dump; SQLite without `sqlite_dbpage`). The caller removes it.
+    pub fn stream_snapshot(&self, scratch: &Path) -> Result<SnapshotStream> {
+        let file = |path: &Path| {
+            let file = std::fs::File::open(path).map_err(|e| Error::Open {
+                location: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+            Ok::<_, Error>((bytes, Source::File(file)))
+        };
+        match &self.backend {
+            Backend::Sqlite(db) => {
+                if let Some(stream) = db.stream_pages(|conn| checked_facts(conn, Check::Quick))? {
+                    return Ok(SnapshotStream {
+                        bytes: stream.bytes,
+                        source: Source::Pages {
+                            chunks: stream.chunks,
+                            chunk: Vec::new(),
+                            pos: 0,
+                            thread: Some(stream.pages),
+                        },
+                        checks: Some(Checks::Running {
+                            thread: stream.checks,
+                            interrupt: Some(stream.interrupt),
+                        }),
+                    });
+                }
+                if scratch.exists() {
+                    return Err(Error::Conflict(format!(
+                        "{} already exists; a snapshot is never written over a file",
+                        scratch.display()
+                    )));
+                }
+                db.backup_to(scratch)?;
+                let (bytes, source) = file(scratch)?;
+                let copy = scratch.to_owned();
+                let thread = std::thread::spawn(move || {
+                    crate::sqlite::read_file(&copy, |conn| checked_facts(conn, Check::Quick))
+                });
+                Ok(SnapshotStream {
+                    bytes,
+                    source,
+                    checks: Some(Checks::Running {
+                        thread,
+                        interrupt: None,
+                    }),
+                })
+            }
+            Backend::Postgres(_) => {
+                let facts = self.snapshot_to(scratch)?;
+                let (bytes, source) = file(scratch)?;
+                Ok(SnapshotStream {
+                    bytes,
+                    source,
+                    checks: Some(Checks::Done(facts)),
+                })
+            }
+        }
+    }
 }
 
 fn facts(conn: &mut dyn Conn) -> Result<SnapshotFacts> {

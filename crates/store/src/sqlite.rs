@@ -13,6 +13,8 @@ use rusqlite::{Connection, Transaction};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
+mod pages;
+
 /// When a commit of the embedded database counts as done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {

@@ -18,21 +18,29 @@ fn a_content_file_that_does_not_hash_to_its_name_is_refused_by_restore() {
     let damaged = tmp.path().join("damaged");
     std::fs::write(&damaged, b"page two").unwrap();
     let content_path = format!("documents/{}/{named}", &named[..2]);
-    let sources = vec![
+    let sources = [
         (SQLITE_COPY.to_owned(), copy.clone()),
         (content_path.clone(), damaged.clone()),
     ];
-    let files = sources
-        .iter()
-        .map(|(name, path)| {
-            let (bytes, sha256) = digest_file(path).unwrap();
-            FileEntry {
+    let layout = Layout {
+        format: FORMAT.into(),
+        backend: BackendKind::Sqlite,
+        files: sources
+            .iter()
+            .map(|(name, path)| FileSize {
                 name: name.clone(),
-                bytes,
-                sha256,
-            }
-        })
-        .collect();
+                bytes: std::fs::metadata(path).unwrap().len(),
+            })
+            .collect(),
+    };
+    let key = BackupKey::generate().unwrap();
+    let file = tmp.path().join("crafted.backup");
+    let mut writer = BackupWriter::start(private_file(&file).unwrap(), &key, &layout).unwrap();
+    for ((_, path), size) in sources.iter().zip(&layout.files) {
+        writer
+            .add(size, &mut File::open(path).unwrap(), path)
+            .unwrap();
+    }
     let manifest = Manifest {
         format: FORMAT.into(),
         created_at: test_support::test_epoch(),
@@ -41,12 +49,11 @@ fn a_content_file_that_does_not_hash_to_its_name_is_refused_by_restore() {
         schema_version: facts.schema_version,
         counts: facts.counts,
         audit_head: facts.audit_tail,
-        files,
+        files: writer.files.clone(),
         content: Vec::new(),
     };
-    let key = BackupKey::generate().unwrap();
-    let file = tmp.path().join("crafted.backup");
-    write_sealed(private_file(&file).unwrap(), &key, &manifest, &sources).unwrap();
+    writer.finish(&manifest).unwrap();
+    assert_eq!(inspect(&file, &key).unwrap(), manifest);
     let target = tmp.path().join("restored");
     let error = restore(&file, &key, &target).unwrap_err().to_string();
     assert!(
