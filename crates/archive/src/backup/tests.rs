@@ -62,3 +62,33 @@ fn a_content_file_that_does_not_hash_to_its_name_is_refused_by_restore() {
     );
     assert!(!target.exists());
 }
+
+/// The copy of a file store is streamed from its snapshot (this workspace's SQLite has
+/// `sqlite_dbpage`), not written to the scratch path first, and is a sound database with
+/// the store's rows.
+#[test]
+fn a_file_store_is_streamed_without_a_scratch_copy_and_the_stream_is_the_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let live = tmp.path().join("live");
+    let store = Store::open(
+        &Location::DataDir(live.clone()),
+        std::sync::Arc::new(store::SystemClock),
+    )
+    .unwrap();
+    let scratch = tmp.path().join("scratch.db");
+    let mut stream = store.stream_snapshot(&scratch).unwrap();
+    let size = stream.size();
+    let mut image = Vec::new();
+    stream.read_to_end(&mut image).unwrap();
+    let (facts, problems) = stream.finish().unwrap();
+    assert!(!scratch.exists(), "a scratch copy was written");
+    assert_eq!(image.len() as u64, size);
+    assert!(problems.0.is_empty(), "{problems:?}");
+    assert_eq!(&image[18..20], &[1, 1], "page 1 still says WAL");
+    let copy = tmp.path().join("copy.db");
+    std::fs::write(&copy, &image).unwrap();
+    let (copied, problems) = store::sqlite_file_facts(&copy).unwrap();
+    assert!(problems.0.is_empty(), "{problems:?}");
+    assert_eq!(copied, facts);
+    assert_eq!(facts, store.facts().unwrap());
+}
