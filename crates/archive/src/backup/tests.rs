@@ -1,17 +1,22 @@
 //! A backup file that carries a damaged content file (written here by hand, since
-//! `backup` refuses to write one) is refused by a restore naming the file.
+//! `backup` refuses to write one) is refused by a restore naming the file; a file store's
+//! copy is streamed from its snapshot.
 
 use super::*;
+
+/// A new embedded store in `dir/live`.
+fn live_store(dir: &Path) -> Store {
+    Store::open(
+        &Location::DataDir(dir.join("live")),
+        std::sync::Arc::new(store::SystemClock),
+    )
+    .unwrap()
+}
 
 #[test]
 fn a_content_file_that_does_not_hash_to_its_name_is_refused_by_restore() {
     let tmp = tempfile::tempdir().unwrap();
-    let live = tmp.path().join("live");
-    let store = Store::open(
-        &Location::DataDir(live.clone()),
-        std::sync::Arc::new(store::SystemClock),
-    )
-    .unwrap();
+    let store = live_store(tmp.path());
     let copy = tmp.path().join("copy.db");
     let facts = store.snapshot_to(&copy).unwrap();
     let named = content_store::sha256_hex(b"page one");
@@ -69,12 +74,7 @@ fn a_content_file_that_does_not_hash_to_its_name_is_refused_by_restore() {
 #[test]
 fn a_file_store_is_streamed_without_a_scratch_copy_and_the_stream_is_the_database() {
     let tmp = tempfile::tempdir().unwrap();
-    let live = tmp.path().join("live");
-    let store = Store::open(
-        &Location::DataDir(live.clone()),
-        std::sync::Arc::new(store::SystemClock),
-    )
-    .unwrap();
+    let store = live_store(tmp.path());
     let scratch = tmp.path().join("scratch.db");
     let mut stream = store.stream_snapshot(&scratch).unwrap();
     let size = stream.size();
