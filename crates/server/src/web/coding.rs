@@ -58,15 +58,21 @@ pub(crate) fn encounter_select(
 ) -> Markup {
     html! {
         label for="encounter_id" { "Encounter" }
-        select #encounter_id name="encounter_id" {
-            @for e in context.encounters.iter().rev() {
-                @let value = e.meta.id.to_string();
-                option value=(value) data-date=(day(e.record.admit_at.date())) selected[chosen == value] {
-                    (day(e.record.admit_at.date())) " · " (name(&e.record.class)) " · " (e.record.reason.as_deref().unwrap_or(""))
-                }
+        select #encounter_id name="encounter_id" { (encounter_options(context, chosen)) }
+        (field_error(errors, "encounter_id"))
+    }
+}
+
+/// The patient's encounters as options, newest first, `chosen` selected; each carries its
+/// date for the code picker.
+pub(crate) fn encounter_options(context: &Context, chosen: &str) -> Markup {
+    html! {
+        @for e in context.encounters.iter().rev() {
+            @let value = e.meta.id.to_string();
+            option value=(value) data-date=(day(e.record.admit_at.date())) selected[chosen == value] {
+                (day(e.record.admit_at.date())) " · " (name(&e.record.class)) " · " (e.record.reason.as_deref().unwrap_or(""))
             }
         }
-        (field_error(errors, "encounter_id"))
     }
 }
 
@@ -104,10 +110,7 @@ pub(crate) fn chosen_encounter<'a>(
     text: &str,
     errors: &mut Vec<(String, String)>,
 ) -> Option<&'a Stored<Encounter>> {
-    let found = text
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| context.encounters.iter().find(|e| e.meta.id == id));
+    let found = find_encounter(context, text);
     if found.is_none() {
         errors.push((
             "encounter_id".to_owned(),
@@ -115,6 +118,14 @@ pub(crate) fn chosen_encounter<'a>(
         ));
     }
     found
+}
+
+/// The patient's encounter with the id `text`, if it is one of theirs.
+pub(crate) fn find_encounter<'a>(context: &'a Context, text: &str) -> Option<&'a Stored<Encounter>> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| context.encounters.iter().find(|e| e.meta.id == id))
 }
 
 /// The patient's sex and age on `dos`, as the code-set edits read them.

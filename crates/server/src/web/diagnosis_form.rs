@@ -9,12 +9,12 @@
 
 use super::coding::{
     Context, check_code, chosen_encounter, code_field, context, create_audited, edits_patient,
-    encounter_select,
+    encounter_options, encounter_select,
 };
 use super::encoder::{Again, check_statement, edits_view, encoding_view, parse_answers};
 use super::forms::{PageForm, PageResult, Refusal, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
-use super::text::{day, name};
+use super::text::day;
 use crate::auth::Principal;
 use crate::codes_api::read_encounter_edits;
 use crate::patients::parse_id;
@@ -341,14 +341,7 @@ async fn coding_section(
             form.stack.wide method="post" action={ "/patients/" (id) "/diagnoses/encode" } {
                 (token_field(nav))
                 label for="encode_encounter" { "Encounter" }
-                select #encode_encounter name="encounter_id" {
-                    @for e in context.encounters.iter().rev() {
-                        @let value = e.meta.id.to_string();
-                        option value=(value) selected[chosen == value] {
-                            (day(e.record.admit_at.date())) " · " (name(&e.record.class)) " · " (e.record.reason.as_deref().unwrap_or(""))
-                        }
-                    }
-                }
+                select #encode_encounter name="encounter_id" { (encounter_options(context, &chosen)) }
                 (field_error(errors, "encounter_id"))
                 label for="statement" { "Diagnostic statement" }
                 textarea #statement name="statement" rows="2" required

@@ -15,7 +15,7 @@ use crate::state::AppState;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
-use codes::{CodingEdit, EncodedCode, Encoding};
+use codes::{CodingEdit, EncodedCode, Encoding, Step};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -132,14 +132,21 @@ pub(crate) fn encoding_view(
             @if !encoding.edits.is_empty() {
                 ul.edits { @for e in &encoding.edits { li.error { (e.message) " " span.muted { "(" (e.source) ")" } } } }
             }
-            details.steps open {
-                summary { "How: " (encoding.steps.len()) " steps" }
-                table.results {
-                    thead { tr { th { "Step" } th { "What" } th { "Source" } } }
-                    tbody {
-                        @for s in &encoding.steps {
-                            tr { td { (format!("{:?}", s.kind).to_lowercase()) } td { (s.text) } td { (s.source) } }
-                        }
+            (steps_view(&encoding.steps))
+        }
+    }
+}
+
+/// How an answer was reached (the encoder's or the PCS builder's), each step with its source.
+pub(crate) fn steps_view(steps: &[Step]) -> Markup {
+    html! {
+        details.steps open {
+            summary { "How: " (steps.len()) " steps" }
+            table.results {
+                thead { tr { th { "Step" } th { "What" } th { "Source" } } }
+                tbody {
+                    @for s in steps {
+                        tr { td { (format!("{:?}", s.kind).to_lowercase()) } td { (s.text) } td { (s.source) } }
                     }
                 }
             }

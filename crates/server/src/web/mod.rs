@@ -45,6 +45,7 @@ mod ledger;
 pub(crate) mod lifecycle;
 pub(crate) mod mpi;
 mod note_form;
+mod pcs_steps;
 mod procedure_form;
 mod query_pages;
 pub(crate) mod registration;
@@ -591,7 +592,7 @@ pub(crate) fn routes() -> Vec<Entry> {
             "/patients/{id}/procedures/new",
             Needs(P::WriteCodes),
             true,
-            "procedure coding form with the code picker",
+            "procedure coding form with the code picker and the ICD-10-PCS builder (GET steps)",
             get(procedure_form::form),
         ),
         route(

@@ -1,17 +1,20 @@
 //! Coding a procedure on an encounter: ICD-10-PCS (validated against its table row, the
 //! description built from the axes), HCPCS Level II, or CPT when a licensed file is
-//! loaded; the same code picker and date-of-service validation as diagnoses.
+//! loaded; the same code picker and date-of-service validation as diagnoses. Above it the
+//! ICD-10-PCS builder (`pcs_steps`), whose finished code is added through the same write.
 
 use super::coding::{
     Context, check_code, chosen_encounter, code_field, context, create_audited, encounter_select,
 };
 use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
+use super::pcs_steps::{BuildQuery, build, builder_view};
 use crate::auth::Principal;
 use crate::patients::parse_id;
 use crate::state::AppState;
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
@@ -93,26 +96,35 @@ fn title_of(context: &Context) -> String {
     )
 }
 
-/// `GET /patients/{id}/procedures/new`.
+/// `GET /patients/{id}/procedures/new`: the form, and with `statement` (and `answers`,
+/// `answer`, `encounter_id`) in the query, one step of the ICD-10-PCS builder.
 pub(crate) async fn form(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
+    query: Result<Query<BuildQuery>, QueryRejection>,
 ) -> PageResult {
     let id = parse_id(&id)?;
+    let Query(query) = query.map_err(|e| crate::error::WebError::bad("query", e.body_text()))?;
     let context = context(&state, &principal, id, "procedure form").await?;
     let nav = nav(&state, &principal);
-    let body = form_markup(
-        &nav,
-        cpt_loaded(&state),
-        &context,
-        &ProcedureForm::default(),
-        &[],
-    );
-    Ok(html(
-        StatusCode::OK,
-        page(&title_of(&context), Some(&nav), body),
-    ))
+    let mut errors = Vec::new();
+    let built = build(&state, &context, &query, &mut errors).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let form = ProcedureForm {
+        encounter_id: query.encounter_id.clone(),
+        ..ProcedureForm::default()
+    };
+    let body = html! {
+        (builder_view(&nav, &context, &query, built.as_ref(), &errors))
+        h2 { "Or type the code" }
+        (form_markup(&nav, cpt_loaded(&state), &context, &form, &[]))
+    };
+    Ok(html(status, page(&title_of(&context), Some(&nav), body)))
 }
 
 /// `POST /patients/{id}/procedures`: validates on the encounter's date and stores.

@@ -321,3 +321,134 @@ async fn an_encounters_edits_are_listed_and_an_encoded_code_is_added_audited() {
         after.body
     );
 }
+
+/// The radio values a builder step offers (`AXIS=VALUE`), in page order.
+fn offered(page: &str) -> Vec<String> {
+    page.match_indices("name=\"answer\" value=\"")
+        .map(|(at, m)| {
+            let rest = &page[at + m.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
+    let h = Harness::new();
+    let id = h.add_patient("P778");
+    let eid = h.add_encounter(
+        id,
+        records::EncounterClass::Inpatient,
+        time::macros::datetime!(2026-02-10 09:00 UTC),
+        Some(time::macros::datetime!(2026-02-12 11:00 UTC)),
+    );
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = sign_in(&h, "him").await;
+    let step = |query: String| {
+        let (h, cookie) = (&h, cookie.clone());
+        async move {
+            h.call(
+                "GET",
+                &format!("/patients/{id}/procedures/new?{query}"),
+                Some(&cookie),
+                None,
+            )
+            .await
+        }
+    };
+
+    // Without a statement every axis is a question; each offers only what the rows allow.
+    let mut answers: Vec<String> = Vec::new();
+    for (axis, pick) in [
+        ("section", "0"),
+        ("body-system", "D"),
+        ("operation", "T"),
+        ("body-part", "J"),
+        ("approach", "4"),
+    ] {
+        let page = step(format!(
+            "encounter_id={eid}&statement=&answers={}",
+            answers.join("%3B")
+        ))
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let values = offered(html(&page));
+        let wanted = format!("{axis}={pick}");
+        assert!(values.contains(&wanted), "{axis}: {values:?}");
+        assert!(
+            values.iter().all(|v| v.starts_with(&format!("{axis}="))),
+            "one axis per step: {values:?}"
+        );
+        match axis {
+            // Root operations come with their definitions; only 0D tables' operations.
+            "operation" => {
+                assert!(html(&page).contains("Cutting out or off, without replacement, all of a body part"));
+                assert!(!values.contains(&"operation=G".to_owned()), "no fusion in 0D: {values:?}");
+            }
+            // 0DT: the appendix is a body part; the heart is not in this table.
+            "body-part" => assert!(values.len() > 5 && values.len() < 40, "{values:?}"),
+            _ => {}
+        }
+        answers.push(format!("{axis}%3D{pick}"));
+    }
+    let done = step(format!(
+        "encounter_id={eid}&statement=&answers={}",
+        answers.join("%3B")
+    ))
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let page = html(&done);
+    assert!(page.contains("id=\"pcs-code\""), "{page}");
+    assert!(page.contains("0DTJ4ZZ"), "{page}");
+    assert!(offered(page).is_empty(), "no question once complete");
+    assert!(page.contains("the only value allowed"), "device and qualifier: {page}");
+
+    // The Add button posts the code through the procedure form's audited write.
+    let add = h
+        .form(
+            &format!("/patients/{id}/procedures"),
+            Some(&cookie),
+            &[
+                ("token", token(&done).as_str()),
+                ("encounter_id", eid.to_string().as_str()),
+                ("system", "icd10pcs"),
+                ("code", "0DTJ4ZZ"),
+                ("units", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(add.status, StatusCode::SEE_OTHER, "{}", add.body);
+    let stored: Vec<store::Stored<records::Procedure>> =
+        h.store.read(|tx| tx.for_patient(id)).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].record.code, "0DTJ4ZZ");
+    assert_eq!(h.audit().pop().unwrap().event.action, Action::Create);
+
+    // A statement chooses what it says; the approach it leaves open is the question.
+    let appendectomy = step(format!("encounter_id={eid}&statement=appendectomy")).await;
+    assert_eq!(appendectomy.status, StatusCode::OK, "{}", appendectomy.body);
+    let values = offered(html(&appendectomy));
+    assert!(values.contains(&"approach=0".to_owned()), "{values:?}");
+    assert!(html(&appendectomy).contains("<td>the statement</td>"), "{}", appendectomy.body);
+    let open = step(format!(
+        "encounter_id={eid}&statement=appendectomy&answers=&answer=approach%3D0"
+    ))
+    .await;
+    assert!(html(&open).contains("0DTJ0ZZ"), "{}", open.body);
+    let laparoscopic = step(format!(
+        "encounter_id={eid}&statement=laparoscopic%20appendectomy"
+    ))
+    .await;
+    assert!(html(&laparoscopic).contains("0DTJ4ZZ"), "{}", laparoscopic.body);
+
+    // Bad input is a 422 naming the field, never a 500 (a 100 kB statement cannot travel
+    // in a URI: the HTTP layer refuses it first).
+    for (query, says) in [
+        ("encounter_id=99999&statement=".to_owned(), "not one of this patient's encounters"),
+        (format!("encounter_id={eid}&statement=&answers=garbage"), "is not QUESTION=VALUE"),
+    ] {
+        let refused = step(query).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        assert!(html(&refused).contains(says), "{says}: {}", refused.body);
+    }
+}
