@@ -17,7 +17,10 @@
 // signs it and it leaves both queues; the auditor finds every look in the audit report (the
 // summary's steps among them) and the chain verifies; the physician uploads a dictation, the
 // technician edits its draft by the recording (a department shortcut expanded as typed) and
-// sends it, the physician signs it onto the chart, and the auditor finds each step; the administrator's second sign-in asks for the code.
+// sends it, the physician signs it onto the chart, and the auditor finds each step; public
+// health opens a new reportable-condition case (a pertussis PCR imported before the server
+// started) from the start page, sends its report and sees it reported; the administrator's
+// second sign-in asks for the code.
 "use strict";
 const { chromium } = require("playwright-core");
 const { spawn, execFileSync } = require("node:child_process");
@@ -134,6 +137,43 @@ async function collapsedSectionsOpenFromTheContents(page) {
   return true;
 }
 
+// A FHIR transaction Bundle: a patient, a visit and a positive Bordetella pertussis PCR
+// (LOINC 43913-3, a reportable-condition trigger).
+function pertussisBundle() {
+  const id = (n) => `urn:uuid:00000000-0000-4000-8000-00000000000${n}`;
+  const entry = (n, resource) => ({ fullUrl: id(n), resource, request: { method: "POST", url: resource.resourceType } });
+  return {
+    resourceType: "Bundle",
+    type: "transaction",
+    entry: [
+      entry(1, {
+        resourceType: "Patient",
+        identifier: [{ type: { coding: [{ system: "http://terminology.hl7.org/CodeSystem/v2-0203", code: "MR" }] }, system: "urn:chartroom:mrn:WALK", value: "CW100" }],
+        name: [{ family: "Casewalk", given: ["Petra"] }],
+        gender: "female",
+        birthDate: "2012-05-06",
+      }),
+      entry(2, {
+        resourceType: "Encounter",
+        status: "finished",
+        class: { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "AMB" },
+        subject: { reference: id(1) },
+        period: { start: "2026-11-30T09:00:00Z", end: "2026-11-30T09:40:00Z" },
+      }),
+      entry(3, {
+        resourceType: "Observation",
+        status: "final",
+        category: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/observation-category", code: "laboratory" }] }],
+        code: { coding: [{ system: "http://loinc.org", code: "43913-3", display: "Bordetella pertussis DNA by NAA" }] },
+        subject: { reference: id(1) },
+        encounter: { reference: id(2) },
+        effectiveDateTime: "2026-11-30T10:00:00Z",
+        valueCodeableConcept: { coding: [{ system: "http://snomed.info/sct", code: "5247005", display: "Bordetella pertussis" }] },
+      }),
+    ],
+  };
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chartroom-browser-"));
   const data = path.join(dir, "data");
@@ -180,6 +220,13 @@ async function main() {
   const shelved = [...patients].reverse().find((p) => (p.meta ? p.meta.id : p.id) !== unsigned.patient && (p.record || p).mrn !== record.mrn);
   const volume = JSON.parse(chartroom(data, ["--json", "charts", "add", (shelved.record || shelved).mrn, "--home", "Shelf A-3"]));
   const barcode = volume.barcode;
+  // A positive pertussis PCR on a chart of its own, which case finding makes a new case of
+  // for public health (pia) to report.
+  const caseDir = path.join(dir, "case-fhir");
+  fs.mkdirSync(caseDir);
+  fs.writeFileSync(path.join(caseDir, "pertussis.json"), JSON.stringify(pertussisBundle()));
+  chartroom(data, ["import", "--fhir", caseDir]);
+  chartroom(data, ["user", "add", "pia", "--role", "public-health", "--password-stdin"], PASSWORD + "\n");
   const { child, base } = await startServer(data);
   const browser = await chromium.launch({
     executablePath: browserPath,
@@ -1119,6 +1166,34 @@ async function main() {
       const dictated = rows.filter((row) => /dictation/.test(row));
       assert.ok(dictated.some((row) => /phil/.test(row) && /create/.test(row)), `the upload is audited: ${dictated.join(" | ")}`);
       assert.ok(dictated.some((row) => /hana/.test(row) && /update/.test(row)), `the edits are audited: ${dictated.join(" | ")}`);
+      await signOut(page);
+    });
+
+    await step("public health opens a new case from the start page, sends its report (eICR and ORU^R01) and sees it reported", async () => {
+      await signIn(page, base, "pia");
+      const row = page.locator("#new-cases tbody tr", { hasText: "Casewalk" });
+      assert.equal(await row.count(), 1, "the pertussis case is among the new cases");
+      assert.match(await row.textContent(), /Pertussis/);
+      await shot(page, "start-public-health");
+      await Promise.all([page.waitForNavigation(), row.locator("a").click()]);
+      const casePath = new URL(page.url()).pathname;
+      assert.match(casePath, /^\/cases\/\d+$/);
+      assert.equal((await page.textContent("#case-status")).trim(), "New");
+      assert.match(await page.textContent("dl.case"), / on a lab /);
+      await page.fill("#to", "Example State Department of Health");
+      await page.check("form.send input[name=oru]");
+      await shot(page, "case-to-send");
+      await Promise.all([page.waitForNavigation(), page.click("form.send button[type=submit]")]);
+      assert.equal(new URL(page.url()).pathname, casePath, "back on the case");
+      assert.equal((await page.textContent("#case-status")).trim(), "Reported");
+      assert.match(await page.textContent("#reported"), / by pia$/);
+      assert.match(await page.textContent("form.send button"), /Send the report again/);
+      await shot(page, "case-reported");
+      // Off the new cases; in the reported queue.
+      await page.goto(`${base}/`);
+      assert.equal(await page.locator("#new-cases tbody tr", { hasText: "Casewalk" }).count(), 0);
+      await page.goto(`${base}/cases?status=reported`);
+      assert.match(await page.textContent("table.queue"), /Casewalk/);
       await signOut(page);
     });
 
