@@ -7,10 +7,17 @@
 //! - A dose counts when it was given (status completed, not entered in error, the record
 //!   not deleted); a combination vaccine counts toward every series it holds; two records
 //!   of one series on one day are one dose.
+//! - A childhood dose counts only when valid: given at or after ACIP's minimum age and
+//!   minimum interval after the dose before it, less the 4-day grace period
+//!   (`validity`, the table in `coverage/acip_minimums.toml`); a dose too early is counted
+//!   as invalid instead, so the report says how many there were.
 //! - `childhood` and `influenza` are pure (the people in, the counts out); `read_population`
 //!   is the only store read, two narrow queries.
 
+pub mod validity;
+
 use query::sets::FLU;
+use validity::Minimums;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use store::{Tx, Value};
@@ -105,6 +112,9 @@ pub struct SeriesCoverage {
     pub doses: usize,
     /// Children who had them all by their second birthday.
     pub complete: i64,
+    /// Doses of the series given by the second birthday that do not count (too young, or
+    /// too soon after the dose before).
+    pub invalid_doses: i64,
 }
 
 /// The childhood measure.
@@ -124,6 +134,8 @@ pub struct ChildhoodCoverage {
     pub series: Vec<SeriesCoverage>,
     /// Children with every series complete (4:3:1:3:3:1:4).
     pub complete: i64,
+    /// Doses of every series given too early, in all.
+    pub invalid_doses: i64,
 }
 
 /// The same day `years` later (29 February becomes 28 February in a common year).
@@ -137,16 +149,18 @@ fn years_after(day: Date, years: i32) -> Date {
 /// Childhood series completion by age 24 months among the children who turned two in the
 /// year ending on `as_of` (as HEDIS's Childhood Immunization Status counts the children
 /// turning two in the measurement year): a dose counts when given on or before the second
-/// birthday.
+/// birthday and valid by `minimums` (a series `minimums` lacks takes every dose).
 pub fn childhood<'a>(
     people: impl IntoIterator<Item = &'a Person>,
     as_of: Date,
+    minimums: &Minimums,
 ) -> ChildhoodCoverage {
     let born_to = years_after(as_of, -2);
     let born_from = years_after(as_of, -3).next_day().unwrap_or(born_to);
     let mut children = 0;
     let mut complete = 0;
     let mut per_series = [0i64; CHILDHOOD_SERIES.len()];
+    let mut invalid_per_series = [0i64; CHILDHOOD_SERIES.len()];
     for person in people {
         if person.birth_date < born_from || person.birth_date > born_to {
             continue;
@@ -163,7 +177,17 @@ pub fn childhood<'a>(
                 .collect();
             days.sort_unstable();
             days.dedup();
-            if days.len() >= series.doses {
+            let (valid, invalid) = match minimums.series.get(series.name) {
+                Some(rules) => {
+                    let evaluated = rules.evaluate(person.birth_date, &days, minimums.grace_days);
+                    (evaluated.valid, evaluated.invalid)
+                }
+                None => (days.len(), 0),
+            };
+            if let Some(count) = invalid_per_series.get_mut(idx) {
+                *count += i64::try_from(invalid).unwrap_or(i64::MAX);
+            }
+            if valid >= series.doses {
                 per_series[idx] += 1;
             } else {
                 all = false;
@@ -181,13 +205,16 @@ pub fn childhood<'a>(
         series: CHILDHOOD_SERIES
             .iter()
             .zip(per_series)
-            .map(|(series, complete)| SeriesCoverage {
+            .zip(invalid_per_series)
+            .map(|((series, complete), invalid_doses)| SeriesCoverage {
                 series: series.name,
                 doses: series.doses,
                 complete,
+                invalid_doses,
             })
             .collect(),
         complete,
+        invalid_doses: invalid_per_series.iter().sum(),
     }
 }
 
@@ -368,6 +395,9 @@ pub struct CoverageRow {
     /// Covered as a percentage of people, to one decimal, `None` when either is withheld
     /// or nobody is counted.
     pub percent: Option<f64>,
+    /// Childhood: doses given too early that did not count (`None` for influenza, or
+    /// withheld).
+    pub invalid_doses: Option<i64>,
 }
 
 fn row(
@@ -393,6 +423,7 @@ fn row(
         people,
         covered,
         percent,
+        invalid_doses: None,
     }
 }
 
@@ -402,8 +433,9 @@ impl ChildhoodCoverage {
         let mut rows: Vec<CoverageRow> = self
             .series
             .iter()
-            .map(|s| {
-                row(
+            .map(|s| CoverageRow {
+                invalid_doses: shown(s.invalid_doses, aggregate_only, min_cell),
+                ..row(
                     format!("{} {}", s.series, s.doses),
                     self.children,
                     s.complete,
@@ -412,16 +444,19 @@ impl ChildhoodCoverage {
                 )
             })
             .collect();
-        rows.push(row(
-            "4:3:1:3:3:1:4".into(),
-            self.children,
-            self.complete,
-            aggregate_only,
-            min_cell,
-        ));
+        rows.push(CoverageRow {
+            invalid_doses: shown(self.invalid_doses, aggregate_only, min_cell),
+            ..row(
+                "4:3:1:3:3:1:4".into(),
+                self.children,
+                self.complete,
+                aggregate_only,
+                min_cell,
+            )
+        });
         CoverageTable {
             report: "childhood",
-            title: "children who turned two in the year to the as-of day, with each series complete by their second birthday".into(),
+            title: "children who turned two in the year to the as-of day, with each series complete by their second birthday (valid doses only: ACIP minimum ages and intervals, 4-day grace period)".into(),
             as_of: self.as_of.to_string(),
             from: self.born_from.to_string(),
             to: self.born_to.to_string(),
@@ -488,7 +523,13 @@ pub fn report(
 ) -> store::Result<CoverageTable> {
     let people = read_population(tx, as_of)?;
     Ok(match report {
-        Report::Childhood => childhood(&people, as_of).table(aggregate_only, min_cell),
+        Report::Childhood => {
+            // The shipped table; a unit test reads it, so this fails only if it was edited
+            // badly, and then says where.
+            let minimums =
+                Minimums::acip().map_err(|e| store::Error::Database(e.to_string()))?;
+            childhood(&people, as_of, &minimums).table(aggregate_only, min_cell)
+        }
         Report::Influenza => influenza(&people, as_of).table(aggregate_only, min_cell),
     })
 }

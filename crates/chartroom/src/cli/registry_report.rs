@@ -456,20 +456,33 @@ fn coverage(
         table.as_of
     );
     let cell = |n: Option<i64>| n.map_or_else(|| "<11".to_owned(), |n| n.to_string());
+    let childhood = report == coverage::Report::Childhood;
     let rows: Vec<Vec<String>> = table
         .rows
         .iter()
         .map(|row| {
-            vec![
+            let mut cells = vec![
                 row.label.clone(),
                 cell(row.people),
                 cell(row.covered),
                 row.percent
                     .map_or_else(|| "-".to_owned(), |p| format!("{p:.1}%")),
-            ]
+            ];
+            if childhood {
+                // Doses given too early (ACIP minimum ages and intervals), not counted.
+                cells.push(cell(row.invalid_doses));
+            }
+            cells
         })
         .collect();
-    output::table(&["", "people", "covered", "percent"], &rows);
+    if childhood {
+        output::table(
+            &["", "people", "covered", "percent", "invalid doses"],
+            &rows,
+        );
+    } else {
+        output::table(&["", "people", "covered", "percent"], &rows);
+    }
     Ok(())
 }
 

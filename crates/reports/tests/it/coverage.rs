@@ -1,10 +1,14 @@
 //! Coverage on a hand-made population whose answer is known: the childhood series by the
 //! second birthday (combinations in each group, doses after the birthday, same-day
 //! duplicates and doses entered in error not counted, the cohort's edges) and influenza
-//! coverage by age band in the season holding the as-of day.
+//! coverage by age band in the season holding the as-of day; hand-made children whose doses
+//! come too young, too soon after the dose before, or just inside the 4-day grace period,
+//! counted by ACIP's minimum ages and intervals.
 
 use interop::batch::{ImportOptions, NoProgress};
-use reports::coverage::{self, BandCoverage};
+use reports::coverage::validity::Minimums;
+use reports::coverage::{self, BandCoverage, Person};
+use time::{Date, Duration};
 use test_support::{TestStore, backend_tests};
 use time::macros::date;
 
@@ -91,7 +95,7 @@ fn coverage_counts_a_known_population(store: &TestStore) {
         .unwrap();
     assert_eq!(people.len(), 12);
 
-    let childhood = coverage::childhood(&people, as_of);
+    let childhood = coverage::childhood(&people, as_of, &Minimums::acip().unwrap());
     assert_eq!(
         (childhood.born_from, childhood.born_to),
         (date!(2023 - 03 - 02), date!(2024 - 03 - 01))
@@ -115,6 +119,7 @@ fn coverage_counts_a_known_population(store: &TestStore) {
         ]
     );
     assert_eq!(childhood.complete, 1, "child 1 only");
+    assert_eq!(childhood.invalid_doses, 0, "every dose of the seed is on time");
 
     let flu = coverage::influenza(&people, as_of);
     assert_eq!(flu.season, "2025-26");
@@ -161,6 +166,11 @@ fn coverage_counts_a_known_population(store: &TestStore) {
     );
     assert_eq!(full.rows[7].label, "4:3:1:3:3:1:4");
     assert_eq!(full.rows[7].percent, Some(25.0));
+    assert_eq!(full.rows[7].invalid_doses, Some(0));
+    let report = store
+        .read(|tx| coverage::report(tx, coverage::Report::Childhood, as_of, false, 11))
+        .unwrap();
+    assert_eq!(report, full);
     let withheld = flu.table(true, 11);
     assert!(withheld.small_cells_suppressed);
     let last = withheld.rows.last().unwrap();
@@ -186,3 +196,88 @@ fn coverage_counts_a_known_population(store: &TestStore) {
 }
 
 backend_tests!(coverage_counts_a_known_population);
+
+/// A child born `birth` with doses `(cvx, days of age)`.
+fn child(birth: Date, doses: &[(&str, &[i64])]) -> Person {
+    Person {
+        birth_date: birth,
+        doses: doses
+            .iter()
+            .flat_map(|(cvx, days)| {
+                days.iter()
+                    .map(|d| ((*cvx).to_owned(), birth + Duration::days(*d)))
+            })
+            .collect(),
+    }
+}
+
+/// Ages in days at which a child born 2023-06-01 gets a series on time: 2, 4 and 6 months,
+/// then 12 and 15 months (2024-06-01 is day 366, 2024-09-01 day 458).
+const ON_TIME: [i64; 4] = [61, 122, 183, 458];
+
+#[test]
+fn only_valid_doses_count_toward_the_series() {
+    let birth = date!(2023 - 06 - 01);
+    let as_of = date!(2026 - 03 - 01);
+    let whole = |mmr: &[i64], dtap: &[i64], hepb: &[i64]| {
+        child(
+            birth,
+            &[
+                ("20", dtap),
+                ("10", &ON_TIME[..3]),
+                ("03", mmr),
+                ("49", &ON_TIME[..3]),
+                ("08", hepb),
+                ("21", &[366]),
+                ("133", &[61, 122, 183, 366]),
+            ],
+        )
+    };
+    let children = [
+        // On time: complete.
+        whole(&[366], &ON_TIME, &[0, 61, 183]),
+        // MMR at 11 months: too young, not counted; the series is not complete.
+        whole(&[335], &ON_TIME, &[0, 61, 183]),
+        // MMR four days before the first birthday (day 362): counts, by the grace period.
+        whole(&[362], &ON_TIME, &[0, 61, 183]),
+        // DTaP-2 three weeks after DTaP-1 (invalid), repeated four weeks after the invalid
+        // dose: four valid doses of five, complete.
+        whole(&[366], &[61, 82, 110, 183, 458], &[0, 61, 183]),
+        // HepB-3 at 20 weeks (140 days): too young; not complete.
+        whole(&[366], &ON_TIME, &[0, 61, 140]),
+    ];
+    let childhood = coverage::childhood(&children, as_of, &Minimums::acip().unwrap());
+    assert_eq!(childhood.children, 5);
+    let per_series: Vec<(&str, i64, i64)> = childhood
+        .series
+        .iter()
+        .map(|s| (s.series, s.complete, s.invalid_doses))
+        .collect();
+    assert_eq!(
+        per_series,
+        [
+            ("DTaP", 5, 1),
+            ("polio", 5, 0),
+            ("MMR", 4, 1),
+            ("Hib", 5, 0),
+            ("HepB", 4, 1),
+            ("varicella", 5, 0),
+            ("PCV", 5, 0),
+        ]
+    );
+    assert_eq!(childhood.complete, 3, "on time, grace-period MMR, repeated DTaP");
+    assert_eq!(childhood.invalid_doses, 3);
+
+    // The table says how many doses did not count, withheld like the other small counts.
+    let table = childhood.table(false, 11);
+    assert_eq!(table.rows[2].label, "MMR 1");
+    assert_eq!(table.rows[2].invalid_doses, Some(1));
+    assert_eq!(table.rows[7].invalid_doses, Some(3));
+    assert_eq!(childhood.table(true, 11).rows[7].invalid_doses, None);
+    assert!(table.title.contains("valid doses only"), "{}", table.title);
+
+    // Without minimums every dose given counts: all five complete, none invalid.
+    let lenient = Minimums::parse("grace_days = 4\n[series]\n").unwrap();
+    let every_dose = coverage::childhood(&children, as_of, &lenient);
+    assert_eq!((every_dose.complete, every_dose.invalid_doses), (5, 0));
+}
