@@ -332,9 +332,29 @@ fn offered(page: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
-    let h = Harness::new();
+/// Runs `test` over SQLite, then over PostgreSQL when `CHARTROOM_TEST_POSTGRES_URL` is set;
+/// the store is written outside the runtime (the PostgreSQL client blocks), requests in it.
+fn on_both_backends(test: impl Fn(&Harness, &tokio::runtime::Runtime)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    test(&Harness::new(), &runtime);
+    match test_support::postgres_store() {
+        Some(postgres) => test(&Harness::on(postgres, |_| {}), &runtime),
+        None => eprintln!(
+            "{} not set: PostgreSQL half skipped",
+            test_support::POSTGRES_URL_VAR
+        ),
+    }
+}
+
+#[test]
+fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
+    on_both_backends(builds_a_pcs_code);
+}
+
+fn builds_a_pcs_code(h: &Harness, rt: &tokio::runtime::Runtime) {
     let id = h.add_patient("P778");
     let eid = h.add_encounter(
         id,
@@ -343,18 +363,14 @@ async fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
         Some(time::macros::datetime!(2026-02-12 11:00 UTC)),
     );
     h.add_user("him", &[Role::HimTechnician]);
-    let cookie = sign_in(&h, "him").await;
+    let cookie = rt.block_on(sign_in(h, "him"));
     let step = |query: String| {
-        let (h, cookie) = (&h, cookie.clone());
-        async move {
-            h.call(
-                "GET",
-                &format!("/patients/{id}/procedures/new?{query}"),
-                Some(&cookie),
-                None,
-            )
-            .await
-        }
+        rt.block_on(h.call(
+            "GET",
+            &format!("/patients/{id}/procedures/new?{query}"),
+            Some(&cookie),
+            None,
+        ))
     };
 
     // Without a statement every axis is a question; each offers only what the rows allow.
@@ -369,8 +385,7 @@ async fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
         let page = step(format!(
             "encounter_id={eid}&statement=&answers={}",
             answers.join("%3B")
-        ))
-        .await;
+        ));
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let values = offered(html(&page));
         let wanted = format!("{axis}={pick}");
@@ -382,8 +397,14 @@ async fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
         match axis {
             // Root operations come with their definitions; only 0D tables' operations.
             "operation" => {
-                assert!(html(&page).contains("Cutting out or off, without replacement, all of a body part"));
-                assert!(!values.contains(&"operation=G".to_owned()), "no fusion in 0D: {values:?}");
+                assert!(
+                    html(&page)
+                        .contains("Cutting out or off, without replacement, all of a body part")
+                );
+                assert!(
+                    !values.contains(&"operation=G".to_owned()),
+                    "no fusion in 0D: {values:?}"
+                );
             }
             // 0DT: the appendix is a body part; the heart is not in this table.
             "body-part" => assert!(values.len() > 5 && values.len() < 40, "{values:?}"),
@@ -394,29 +415,29 @@ async fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
     let done = step(format!(
         "encounter_id={eid}&statement=&answers={}",
         answers.join("%3B")
-    ))
-    .await;
+    ));
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     let page = html(&done);
     assert!(page.contains("id=\"pcs-code\""), "{page}");
     assert!(page.contains("0DTJ4ZZ"), "{page}");
     assert!(offered(page).is_empty(), "no question once complete");
-    assert!(page.contains("the only value allowed"), "device and qualifier: {page}");
+    assert!(
+        page.contains("the only value allowed"),
+        "device and qualifier: {page}"
+    );
 
     // The Add button posts the code through the procedure form's audited write.
-    let add = h
-        .form(
-            &format!("/patients/{id}/procedures"),
-            Some(&cookie),
-            &[
-                ("token", token(&done).as_str()),
-                ("encounter_id", eid.to_string().as_str()),
-                ("system", "icd10pcs"),
-                ("code", "0DTJ4ZZ"),
-                ("units", "1"),
-            ],
-        )
-        .await;
+    let add = rt.block_on(h.form(
+        &format!("/patients/{id}/procedures"),
+        Some(&cookie),
+        &[
+            ("token", token(&done).as_str()),
+            ("encounter_id", eid.to_string().as_str()),
+            ("system", "icd10pcs"),
+            ("code", "0DTJ4ZZ"),
+            ("units", "1"),
+        ],
+    ));
     assert_eq!(add.status, StatusCode::SEE_OTHER, "{}", add.body);
     let stored: Vec<store::Stored<records::Procedure>> =
         h.store.read(|tx| tx.for_patient(id)).unwrap();
@@ -425,30 +446,47 @@ async fn the_procedure_form_builds_a_pcs_code_axis_by_axis_and_adds_it() {
     assert_eq!(h.audit().pop().unwrap().event.action, Action::Create);
 
     // A statement chooses what it says; the approach it leaves open is the question.
-    let appendectomy = step(format!("encounter_id={eid}&statement=appendectomy")).await;
+    let appendectomy = step(format!("encounter_id={eid}&statement=appendectomy"));
     assert_eq!(appendectomy.status, StatusCode::OK, "{}", appendectomy.body);
     let values = offered(html(&appendectomy));
     assert!(values.contains(&"approach=0".to_owned()), "{values:?}");
-    assert!(html(&appendectomy).contains("<td>the statement</td>"), "{}", appendectomy.body);
+    assert!(
+        html(&appendectomy).contains("<td>the statement</td>"),
+        "{}",
+        appendectomy.body
+    );
     let open = step(format!(
         "encounter_id={eid}&statement=appendectomy&answers=&answer=approach%3D0"
-    ))
-    .await;
+    ));
     assert!(html(&open).contains("0DTJ0ZZ"), "{}", open.body);
     let laparoscopic = step(format!(
         "encounter_id={eid}&statement=laparoscopic%20appendectomy"
-    ))
-    .await;
-    assert!(html(&laparoscopic).contains("0DTJ4ZZ"), "{}", laparoscopic.body);
+    ));
+    assert!(
+        html(&laparoscopic).contains("0DTJ4ZZ"),
+        "{}",
+        laparoscopic.body
+    );
 
     // Bad input is a 422 naming the field, never a 500 (a 100 kB statement cannot travel
     // in a URI: the HTTP layer refuses it first).
     for (query, says) in [
-        ("encounter_id=99999&statement=".to_owned(), "not one of this patient's encounters"),
-        (format!("encounter_id={eid}&statement=&answers=garbage"), "is not QUESTION=VALUE"),
+        (
+            "encounter_id=99999&statement=".to_owned(),
+            "not one of this patient's encounters",
+        ),
+        (
+            format!("encounter_id={eid}&statement=&answers=garbage"),
+            "is not QUESTION=VALUE",
+        ),
     ] {
-        let refused = step(query).await;
-        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let refused = step(query);
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
         assert!(html(&refused).contains(says), "{says}: {}", refused.body);
     }
 }
