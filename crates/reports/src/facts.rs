@@ -48,6 +48,20 @@ impl Kind {
         Kind::Note,
     ];
 
+    /// The table a kind's rows live in.
+    fn table(self) -> &'static str {
+        match self {
+            Kind::Patient => "patients",
+            Kind::Immunization => "immunizations",
+            Kind::Diagnosis => "diagnoses",
+            Kind::Procedure => "procedures",
+            Kind::Observation => "observations",
+            Kind::Encounter => "encounters",
+            Kind::ArItem => "charges",
+            Kind::Note => "notes",
+        }
+    }
+
     fn select(self) -> &'static str {
         match self {
             Kind::Patient => {
@@ -96,19 +110,24 @@ impl Kind {
     ) -> store::Result<Vec<Row>> {
         let mut sql = format!("{} WHERE t.id > ?", self.select());
         let mut params = vec![Value::Int(after)];
+        // Changed rows are found through the `updated_at` indexes (schema 43) and read by id,
+        // so a refresh costs what changed, not the size of the table.
         match since {
             // A payment changes an item's paid amount without touching the charge row.
             Some(since) if self == Kind::ArItem => {
-                sql.push_str(" AND (t.updated_at >= ? OR EXISTS (SELECT 1 FROM postings q WHERE q.charge_id = t.id AND q.updated_at >= ?))");
+                sql.push_str(" AND t.id IN (SELECT id FROM charges WHERE updated_at >= ? UNION SELECT charge_id FROM postings WHERE updated_at >= ?)");
                 params.extend([Value::Timestamp(since), Value::Timestamp(since)]);
             }
             // A note's days after its encounter move when the encounter's admission does.
             Some(since) if self == Kind::Note => {
-                sql.push_str(" AND (t.updated_at >= ? OR e.updated_at >= ?)");
+                sql.push_str(" AND t.id IN (SELECT id FROM notes WHERE updated_at >= ? UNION SELECT n.id FROM notes n JOIN encounters c ON c.id = n.encounter_id WHERE c.updated_at >= ?)");
                 params.extend([Value::Timestamp(since), Value::Timestamp(since)]);
             }
             Some(since) => {
-                sql.push_str(" AND t.updated_at >= ?");
+                sql.push_str(&format!(
+                    " AND t.id IN (SELECT id FROM {} WHERE updated_at >= ?)",
+                    self.table()
+                ));
                 params.push(Value::Timestamp(since));
             }
             // A full load needs only current rows.

@@ -267,6 +267,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0042_registry_messages.sql"),
         postgres: include_str!("../migrations/postgres/0042_registry_messages.sql"),
     },
+    Migration {
+        version: 43,
+        name: "changed_since_indexes",
+        sqlite: include_str!("../migrations/sqlite/0043_changed_since_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0043_changed_since_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
