@@ -22,12 +22,17 @@ impl Target {
     pub fn parse(base: &str, token: String) -> Result<Target> {
         let host_port = base
             .strip_prefix("http://")
-            .ok_or_else(|| anyhow!("--base {base:?}: must start with http:// (TLS is not driven here)"))?
+            .ok_or_else(|| {
+                anyhow!("--base {base:?}: must start with http:// (TLS is not driven here)")
+            })?
             .trim_end_matches('/');
         if host_port.is_empty() || host_port.contains('/') {
             return Err(anyhow!("--base {base:?}: give only http://host:port"));
         }
-        Ok(Target { host_port: host_port.to_owned(), token })
+        Ok(Target {
+            host_port: host_port.to_owned(),
+            token,
+        })
     }
 }
 
@@ -43,7 +48,10 @@ pub struct Answer {
 
 impl Connection {
     pub fn new(target: Target) -> Connection {
-        Connection { target, sender: None }
+        Connection {
+            target,
+            sender: None,
+        }
     }
 
     async fn open(&self) -> Result<SendRequest<Full<Bytes>>> {

@@ -15,7 +15,10 @@ pub struct Tally {
 
 impl Tally {
     pub fn new() -> Tally {
-        Tally { micros: vec![Vec::new(); Operation::ALL.len()], errors: BTreeMap::new() }
+        Tally {
+            micros: vec![Vec::new(); Operation::ALL.len()],
+            errors: BTreeMap::new(),
+        }
     }
 
     pub fn record(&mut self, op: Operation, elapsed: Duration) {
@@ -24,7 +27,10 @@ impl Tally {
     }
 
     pub fn error(&mut self, op: Operation, status: u16, detail: String) {
-        let entry = self.errors.entry((op.index(), status)).or_insert((0, detail));
+        let entry = self
+            .errors
+            .entry((op.index(), status))
+            .or_insert((0, detail));
         entry.0 += 1;
     }
 

@@ -25,7 +25,10 @@ use latency::{Tally, summarise};
 use mix::{Operation, Population};
 
 #[derive(Parser)]
-#[command(name = "chartroom-load", about = "A records department's load on a running Chartroom server")]
+#[command(
+    name = "chartroom-load",
+    about = "A records department's load on a running Chartroom server"
+)]
 struct Args {
     /// The server, `http://host:port`.
     #[arg(long)]
@@ -83,7 +86,10 @@ async fn run(args: Args) -> Result<bool> {
     for client in 0..args.clients {
         let population = population.clone();
         let target = target.clone();
-        let seed = args.seed.wrapping_mul(1_000_003).wrapping_add(client as u64);
+        let seed = args
+            .seed
+            .wrapping_mul(1_000_003)
+            .wrapping_add(client as u64);
         let serial_base = (client as u64) << 32;
         clients.push(tokio::spawn(async move {
             drive(target, &population, seed, serial_base, measure_from, until).await
@@ -127,7 +133,12 @@ async fn drive(
             Ok(answer) => tally.error(
                 op,
                 answer.status.as_u16(),
-                format!("{} {}: {}", call.path, answer.status, String::from_utf8_lossy(&answer.body)),
+                format!(
+                    "{} {}: {}",
+                    call.path,
+                    answer.status,
+                    String::from_utf8_lossy(&answer.body)
+                ),
             ),
             Err(error) => tally.error(op, 0, format!("{error:#}")),
         }
@@ -137,8 +148,14 @@ async fn drive(
 /// Reads up to `limit` patients (id and family name) through FHIR search paging.
 async fn sample_population(target: &Target, limit: usize) -> Result<Population> {
     let mut connection = Connection::new(target.clone());
-    let mut population = Population { ids: Vec::new(), family_names: Vec::new() };
-    let mut next = Some(format!("/fhir/Patient?_count={}&_sort=_id", limit.clamp(1, 200)));
+    let mut population = Population {
+        ids: Vec::new(),
+        family_names: Vec::new(),
+    };
+    let mut next = Some(format!(
+        "/fhir/Patient?_count={}&_sort=_id",
+        limit.clamp(1, 200)
+    ));
     while let Some(path) = next.take() {
         let answer = connection.send(Method::GET, &path, None).await?;
         if !answer.status.is_success() {
@@ -171,7 +188,9 @@ async fn sample_population(target: &Target, limit: usize) -> Result<Population> 
             .map(path_of);
     }
     if population.ids.is_empty() || population.family_names.is_empty() {
-        return Err(anyhow!("the server has no patients to read: load demo data first"));
+        return Err(anyhow!(
+            "the server has no patients to read: load demo data first"
+        ));
     }
     Ok(population)
 }
@@ -179,7 +198,9 @@ async fn sample_population(target: &Target, limit: usize) -> Result<Population> 
 /// The path and query of an absolute URL the server wrote in a paging link.
 fn path_of(url: &str) -> String {
     match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/".to_owned(), |at| rest[at..].to_owned()),
+        Some((_, rest)) => rest
+            .find('/')
+            .map_or("/".to_owned(), |at| rest[at..].to_owned()),
         None => url.to_owned(),
     }
 }
@@ -188,11 +209,18 @@ fn report(tally: &mut Tally, seconds: u64) -> bool {
     let mut all = Vec::new();
     let mut reads = Vec::new();
     let mut writes = Vec::new();
-    println!("{:<30} {:>8} {:>9} {:>9} {:>9}", "request", "count", "p50 ms", "p99 ms", "max ms");
+    println!(
+        "{:<30} {:>8} {:>9} {:>9} {:>9}",
+        "request", "count", "p50 ms", "p99 ms", "max ms"
+    );
     for op in Operation::ALL {
         let micros = &mut tally.micros[op.index()];
         all.extend_from_slice(micros);
-        if op.is_write() { writes.extend_from_slice(micros) } else { reads.extend_from_slice(micros) }
+        if op.is_write() {
+            writes.extend_from_slice(micros)
+        } else {
+            reads.extend_from_slice(micros)
+        }
         print_line(op.label(), micros);
     }
     print_line("all reads and reports", &mut reads);
@@ -206,14 +234,20 @@ fn report(tally: &mut Tally, seconds: u64) -> bool {
     );
     for ((op, status), (count, first)) in &tally.errors {
         let first: String = first.chars().take(300).collect();
-        println!("  {count} x {} answered {status}; first: {first}", Operation::ALL[*op].label());
+        println!(
+            "  {count} x {} answered {status}; first: {first}",
+            Operation::ALL[*op].label()
+        );
     }
     tally.error_count() == 0
 }
 
 fn print_line(label: &str, micros: &mut [u32]) {
     match summarise(micros) {
-        Some(s) => println!("{label:<30} {:>8} {:>9.2} {:>9.2} {:>9.2}", s.count, s.p50, s.p99, s.max),
+        Some(s) => println!(
+            "{label:<30} {:>8} {:>9.2} {:>9.2} {:>9.2}",
+            s.count, s.p50, s.p99, s.max
+        ),
         None => println!("{label:<30} {:>8}", 0),
     }
 }
@@ -224,7 +258,10 @@ mod tests {
 
     #[test]
     fn paging_links_become_paths() {
-        assert_eq!(path_of("http://127.0.0.1:8080/fhir/Patient?_count=2&page=2"), "/fhir/Patient?_count=2&page=2");
+        assert_eq!(
+            path_of("http://127.0.0.1:8080/fhir/Patient?_count=2&page=2"),
+            "/fhir/Patient?_count=2&page=2"
+        );
         assert_eq!(path_of("/fhir/Patient?x=1"), "/fhir/Patient?x=1");
         assert_eq!(path_of("https://host"), "/");
     }
@@ -233,9 +270,16 @@ mod tests {
     fn the_mix_has_the_issue_s_shares() {
         let total: u32 = Operation::ALL.iter().map(|op| op.weight()).sum();
         assert_eq!(total, 100);
-        let writes: u32 = Operation::ALL.iter().filter(|op| op.is_write()).map(|op| op.weight()).sum();
+        let writes: u32 = Operation::ALL
+            .iter()
+            .filter(|op| op.is_write())
+            .map(|op| op.weight())
+            .sum();
         assert_eq!(writes, 20);
-        let reports: u32 = [Operation::PopulationQuery, Operation::AuditReport].iter().map(|op| op.weight()).sum();
+        let reports: u32 = [Operation::PopulationQuery, Operation::AuditReport]
+            .iter()
+            .map(|op| op.weight())
+            .sum();
         assert_eq!(reports, 10);
         let mut rng = StdRng::seed_from_u64(7);
         let mut seen = [0u32; 8];
@@ -244,13 +288,21 @@ mod tests {
         }
         for op in Operation::ALL {
             let share = f64::from(seen[op.index()]) / 1000.0;
-            assert!((share - f64::from(op.weight())).abs() < 1.0, "{op:?}: {share}%");
+            assert!(
+                (share - f64::from(op.weight())).abs() < 1.0,
+                "{op:?}: {share}%"
+            );
         }
     }
 
     #[test]
     fn a_base_must_be_plain_http_host_and_port() {
-        assert_eq!(Target::parse("http://127.0.0.1:8080/", "t".into()).unwrap().host_port, "127.0.0.1:8080");
+        assert_eq!(
+            Target::parse("http://127.0.0.1:8080/", "t".into())
+                .unwrap()
+                .host_port,
+            "127.0.0.1:8080"
+        );
         assert!(Target::parse("https://x:1", "t".into()).is_err());
         assert!(Target::parse("http://x:1/api", "t".into()).is_err());
     }

@@ -64,11 +64,17 @@ impl Operation {
     }
 
     pub fn is_write(self) -> bool {
-        matches!(self, Operation::PatientCreate | Operation::ObservationCreate)
+        matches!(
+            self,
+            Operation::PatientCreate | Operation::ObservationCreate
+        )
     }
 
     pub fn index(self) -> usize {
-        Operation::ALL.iter().position(|op| *op == self).unwrap_or(0)
+        Operation::ALL
+            .iter()
+            .position(|op| *op == self)
+            .unwrap_or(0)
     }
 
     pub fn pick(rng: &mut StdRng) -> Operation {
@@ -107,7 +113,11 @@ impl Population {
 
     /// The request for one operation; `serial` keeps created patients distinct across clients.
     pub fn call(&self, op: Operation, rng: &mut StdRng, serial: u64) -> Call {
-        let get = |path: String| Call { method: Method::GET, path, body: None };
+        let get = |path: String| Call {
+            method: Method::GET,
+            path,
+            body: None,
+        };
         let post = |path: &str, content_type, body: serde_json::Value| Call {
             method: Method::POST,
             path: path.to_owned(),
@@ -120,11 +130,16 @@ impl Population {
                 let family = &self.family_names[rng.random_range(0..self.family_names.len())];
                 // The front desk types the first letters of the family name.
                 let typed: String = family.chars().take(4).collect();
-                post("/api/patients/search", JSON, json!({ "text": typed, "limit": 20 }))
+                post(
+                    "/api/patients/search",
+                    JSON,
+                    json!({ "text": typed, "limit": 20 }),
+                )
             }
-            Operation::EncounterSearch => {
-                get(format!("/fhir/Encounter?patient=Patient/{}", self.patient(rng)))
-            }
+            Operation::EncounterSearch => get(format!(
+                "/fhir/Encounter?patient=Patient/{}",
+                self.patient(rng)
+            )),
             Operation::PatientCreate => post(
                 "/fhir/Patient",
                 FHIR_JSON,
@@ -155,7 +170,11 @@ impl Population {
             ),
             Operation::AuditReport => {
                 let id: i64 = self.patient(rng).parse().unwrap_or(1);
-                post("/api/audit/search", JSON, json!({ "patient_id": id, "limit": 100 }))
+                post(
+                    "/api/audit/search",
+                    JSON,
+                    json!({ "patient_id": id, "limit": 100 }),
+                )
             }
         }
     }

@@ -17,11 +17,11 @@
 pub mod validity;
 
 use query::sets::FLU;
-use validity::Minimums;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use store::{Tx, Value};
 use time::{Date, Month};
+use validity::Minimums;
 
 /// One vaccine series of the childhood measure: how many doses complete it and the CVX
 /// codes that count (CDC's CVX vaccine groups, combinations included).
@@ -526,8 +526,7 @@ pub fn report(
         Report::Childhood => {
             // The shipped table; a unit test reads it, so this fails only if it was edited
             // badly, and then says where.
-            let minimums =
-                Minimums::acip().map_err(|e| store::Error::Database(e.to_string()))?;
+            let minimums = Minimums::acip().map_err(|e| store::Error::Database(e.to_string()))?;
             childhood(&people, as_of, &minimums).table(aggregate_only, min_cell)
         }
         Report::Influenza => influenza(&people, as_of).table(aggregate_only, min_cell),

@@ -275,13 +275,11 @@ pub(crate) async fn send(
 /// Writes a sent report's documents into the outbox, `<document id>.eicr.json` and
 /// `<document id>.oru.hl7`.
 fn write_outbox(outbox: &std::path::Path, sent: &cases::Sent) -> store::Result<()> {
-    let failed = |e: std::io::Error| {
-        store::Error::Unavailable {
-            reason: format!(
-                "writing the case report to the outbox {}: {e}",
-                outbox.display()
-            ),
-        }
+    let failed = |e: std::io::Error| store::Error::Unavailable {
+        reason: format!(
+            "writing the case report to the outbox {}: {e}",
+            outbox.display()
+        ),
     };
     std::fs::create_dir_all(outbox).map_err(failed)?;
     for (text, suffix) in [(&sent.eicr, "eicr.json"), (&sent.oru, "oru.hl7")] {

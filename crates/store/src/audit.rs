@@ -606,7 +606,11 @@ impl Audited<'_> {
         // Measurement only (tools/load/run.sh): what the load costs without the chain. The
         // feature is off in every product build; `chartroom` passes it through for the bench.
         if cfg!(feature = "bench-skip-audit") {
-            return Ok(AuditEntry { seq: 0, event: event.clone(), mac: GENESIS });
+            return Ok(AuditEntry {
+                seq: 0,
+                event: event.clone(),
+                mac: GENESIS,
+            });
         }
         if !self.locked && self.conn.dialect() == Dialect::Postgres {
             self.conn.batch("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;

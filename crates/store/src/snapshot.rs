@@ -227,9 +227,9 @@ impl SnapshotStream {
             let _ = thread.join();
         }
         match self.checks.take() {
-            Some(Checks::Running { thread, .. }) => thread
-                .join()
-                .map_err(|_| Error::Database("the snapshot's checks stopped unexpectedly".into()))?,
+            Some(Checks::Running { thread, .. }) => thread.join().map_err(|_| {
+                Error::Database("the snapshot's checks stopped unexpectedly".into())
+            })?,
             Some(Checks::Done(facts)) => Ok((facts, IntegrityProblems::default())),
             None => Err(Error::Database("the snapshot was already finished".into())),
         }

@@ -190,12 +190,13 @@ impl Statement {
         // The other variants said as well ("diabetes … diabetic") are the same term; the
         // variant matched is not taken twice ("heart … heart failure").
         best.map(|(b, matched)| {
-            title.commas.iter().fold(b, |m, w| {
-                match self.find(w, avail & !m) {
+            title
+                .commas
+                .iter()
+                .fold(b, |m, w| match self.find(w, avail & !m) {
                     Some(i) if !w.contains(' ') && w != matched => m | (1 << i),
                     _ => m,
-                }
-            })
+                })
         })
     }
 

@@ -218,8 +218,7 @@ impl SeriesMinimums {
                 (Some(previous), Some(interval)) => counts(interval.after(previous), day),
                 _ => true,
             };
-            let after_first = match (self.from_first.get(&(evaluated.valid + 1)), first_counted)
-            {
+            let after_first = match (self.from_first.get(&(evaluated.valid + 1)), first_counted) {
                 (Some(span), Some(first)) => counts(span.after(first), day),
                 _ => true,
             };

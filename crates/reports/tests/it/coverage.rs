@@ -8,9 +8,9 @@
 use interop::batch::{ImportOptions, NoProgress};
 use reports::coverage::validity::Minimums;
 use reports::coverage::{self, BandCoverage, Person};
-use time::{Date, Duration};
 use test_support::{TestStore, backend_tests};
 use time::macros::date;
+use time::{Date, Duration};
 
 fn seed(store: &TestStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -119,7 +119,10 @@ fn coverage_counts_a_known_population(store: &TestStore) {
         ]
     );
     assert_eq!(childhood.complete, 1, "child 1 only");
-    assert_eq!(childhood.invalid_doses, 0, "every dose of the seed is on time");
+    assert_eq!(
+        childhood.invalid_doses, 0,
+        "every dose of the seed is on time"
+    );
 
     let flu = coverage::influenza(&people, as_of);
     assert_eq!(flu.season, "2025-26");
@@ -265,7 +268,10 @@ fn only_valid_doses_count_toward_the_series() {
             ("PCV", 5, 0),
         ]
     );
-    assert_eq!(childhood.complete, 3, "on time, grace-period MMR, repeated DTaP");
+    assert_eq!(
+        childhood.complete, 3,
+        "on time, grace-period MMR, repeated DTaP"
+    );
     assert_eq!(childhood.invalid_doses, 3);
 
     // The table says how many doses did not count, withheld like the other small counts.

@@ -121,7 +121,10 @@ pub(crate) fn chosen_encounter<'a>(
 }
 
 /// The patient's encounter with the id `text`, if it is one of theirs.
-pub(crate) fn find_encounter<'a>(context: &'a Context, text: &str) -> Option<&'a Stored<Encounter>> {
+pub(crate) fn find_encounter<'a>(
+    context: &'a Context,
+    text: &str,
+) -> Option<&'a Stored<Encounter>> {
     text.trim()
         .parse::<i64>()
         .ok()

@@ -743,8 +743,9 @@ async fn a_patient_s_audit_report_shows_only_the_writes_to_that_chart() {
     h.add_user("aud", &[Role::Auditor]);
     // One bulk load (as an import or the demo writes) writes two charts in one transaction:
     // one audit entry stands for both.
-    let template = privacy::AuditEvent::new(h.now(), "importer", Action::Create, privacy::Channel::Cli)
-        .reason("bulk load");
+    let template =
+        privacy::AuditEvent::new(h.now(), "importer", Action::Create, privacy::Channel::Cli)
+            .reason("bulk load");
     h.store.audit_writes(Some((h.trail.clone(), template)));
     let ids = h
         .store
@@ -771,10 +772,19 @@ async fn a_patient_s_audit_report_shows_only_the_writes_to_that_chart() {
         assert_eq!(entry["writes_total"], 2, "{}", found.body);
         let writes = entry["writes"].as_array().unwrap();
         assert_eq!(writes.len(), 1, "{}", found.body);
-        assert_eq!((writes[0]["kind"].as_str(), writes[0]["patient"].as_i64()), (Some("patient"), Some(id)));
+        assert_eq!(
+            (writes[0]["kind"].as_str(), writes[0]["patient"].as_i64()),
+            (Some("patient"), Some(id))
+        );
     }
     // Without a patient filter the entry shows every write it stands for.
     let all = report(None).await;
     let entry = &all.body["entries"][0];
-    assert_eq!((entry["writes"].as_array().unwrap().len(), &entry["writes_total"]), (2, &json!(2)));
+    assert_eq!(
+        (
+            entry["writes"].as_array().unwrap().len(),
+            &entry["writes_total"]
+        ),
+        (2, &json!(2))
+    );
 }

@@ -264,12 +264,7 @@ fn coded_visit(h: &Harness, mrn: &str, code: &str) -> i64 {
 fn disclosures_of(h: &Harness, patient: i64) -> Vec<Disclosure> {
     h.store
         .read(|tx| {
-            tx.select::<Disclosure>(
-                "patient_id = ?",
-                &[store::Value::from(patient)],
-                "id",
-                100,
-            )
+            tx.select::<Disclosure>("patient_id = ?", &[store::Value::from(patient)], "id", 100)
         })
         .unwrap()
         .into_iter()
@@ -298,7 +293,12 @@ fn a_case_report_is_sent_over_the_api() {
             (json!({"to": "State", "fax": true}), "body"),
         ] {
             let bad = rt.block_on(h.call("POST", &uri, Some(&him), Some(body.clone())));
-            assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{body} {}", bad.body);
+            assert_eq!(
+                bad.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{body} {}",
+                bad.body
+            );
             if field != "body" {
                 assert_eq!(bad.body["field"], field, "{}", bad.body);
             }
@@ -306,7 +306,8 @@ fn a_case_report_is_sent_over_the_api() {
         let oru = rt.block_on(h.call("POST", &uri, Some(&him), Some(json!({"oru": true}))));
         assert_eq!(oru.status, StatusCode::CONFLICT, "{}", oru.body);
         assert!(oru.body.to_string().contains("diagnosis"), "{}", oru.body);
-        let missing = rt.block_on(h.call("POST", "/api/cases/999/send", Some(&him), Some(json!({}))));
+        let missing =
+            rt.block_on(h.call("POST", "/api/cases/999/send", Some(&him), Some(json!({}))));
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert!(disclosures_of(h, measles).is_empty());
         assert!(std::fs::read_dir(outbox).map_or(true, |mut d| d.next().is_none()));
@@ -325,7 +326,8 @@ fn a_case_report_is_sent_over_the_api() {
         assert_eq!(sent.body["sent"]["eicr"]["type"], "document");
         assert_eq!(sent.body["sent"]["oru"], serde_json::Value::Null);
         let document_id = sent.body["sent"]["document_id"].as_str().unwrap();
-        let file = std::fs::read_to_string(outbox.join(format!("{document_id}.eicr.json"))).unwrap();
+        let file =
+            std::fs::read_to_string(outbox.join(format!("{document_id}.eicr.json"))).unwrap();
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&file).unwrap(),
             sent.body["sent"]["eicr"]
@@ -337,7 +339,11 @@ fn a_case_report_is_sent_over_the_api() {
         assert_eq!(lines[0].recipient, "Example State Department of Health");
         assert_eq!(lines[0].legal_basis, LegalBasis::PublicHealth);
         assert_eq!(lines[0].channel, "fhir-eicr");
-        assert!(lines[0].description.contains(document_id), "{}", lines[0].description);
+        assert!(
+            lines[0].description.contains(document_id),
+            "{}",
+            lines[0].description
+        );
         let entries = h.audit();
         let of_case = |action: privacy::Action| {
             entries
@@ -352,8 +358,11 @@ fn a_case_report_is_sent_over_the_api() {
         };
         assert_eq!(of_case(privacy::Action::Export), 1);
         assert_eq!(of_case(privacy::Action::Update), 1);
-        assert!(entries.iter().any(|e| e.event.user == "bill"
-            && e.event.outcome == privacy::Outcome::Denied));
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.event.user == "bill" && e.event.outcome == privacy::Outcome::Denied)
+        );
 
         // The route and its body are in the API document.
         let doc = rt.block_on(h.call("GET", "/api/openapi.json", None, None));
@@ -381,7 +390,10 @@ fn the_case_page_sends_the_report_and_shows_it_reported() {
         let case = rt.block_on(h.call("GET", "/cases/1", Some(&cookie), None));
         let page = case.body.as_str().unwrap().to_owned();
         assert!(page.contains("Send the report"), "{page}");
-        assert!(!page.contains("ORU^R01 of the result"), "a diagnosis case has no ORU: {page}");
+        assert!(
+            !page.contains("ORU^R01 of the result"),
+            "a diagnosis case has no ORU: {page}"
+        );
         let token = page
             .split("name=\"token\" value=\"")
             .nth(1)

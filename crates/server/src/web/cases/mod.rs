@@ -7,7 +7,8 @@
 
 use crate::auth::Principal;
 use crate::cases_api::{
-    DEFAULT_AGENCY, ListParams, CaseSendBody, StatusBody, eicr, list, parse_id, send, set_status, show,
+    CaseSendBody, DEFAULT_AGENCY, ListParams, StatusBody, eicr, list, parse_id, send, set_status,
+    show,
 };
 use crate::error::WebError;
 use crate::guard::{Access, Entry, Surface, route};
