@@ -1,7 +1,9 @@
 //! Detection methods over the scale: 3 years of daily counts for 500 places and 10
 //! syndromes (5,000 series of 1,095 days), each method over every series; prints the time per
-//! method and for all of them. Run: `cargo bench -p surveillance --bench methods` (release), or
-//! with `--profile dev` for an unoptimised figure.
+//! method and for all of them, in wall time and in the thread's CPU time (which the other
+//! processes on a shared machine do not inflate; Linux only). Run: `cargo bench -p
+//! surveillance --bench methods` (release), or with `--profile dev` for an unoptimised
+//! figure; method names after `--` run only those (`-- ewma regression`).
 
 use std::time::Instant;
 use surveillance::detect::Method;
@@ -22,7 +24,25 @@ fn series(seed: u64, days: usize) -> Vec<f64> {
         .collect()
 }
 
+/// This thread's CPU time in seconds (`/proc/thread-self/schedstat`), if the system says.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: f64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(nanos / 1e9)
+}
+
+fn cpu_ms(since: Option<f64>) -> String {
+    match (since, cpu_seconds()) {
+        (Some(a), Some(b)) => format!(", {:.1} ms CPU", (b - a) * 1e3),
+        _ => String::new(),
+    }
+}
+
 fn main() {
+    let chosen: Vec<Method> = std::env::args()
+        .skip(1)
+        .filter_map(|a| Method::parse(&a))
+        .collect();
     let places = 500;
     let syndromes = 10;
     let days = 3 * 365;
@@ -34,9 +54,14 @@ fn main() {
     let first = time::macros::date!(2024 - 01 - 01);
     let from = 6 + 104 * 7;
     let started = Instant::now();
+    let cpu_started = cpu_seconds();
     let mut alerts = 0_usize;
     for method in Method::ALL {
+        if !chosen.is_empty() && !chosen.contains(&method) {
+            continue;
+        }
         let t = Instant::now();
+        let cpu = cpu_seconds();
         let mut n = 0;
         for s in &all {
             if let Ok(points) = method.run(s, first, from) {
@@ -49,14 +74,16 @@ fn main() {
         }
         alerts += n;
         println!(
-            "{:>5}: {:>8.1} ms over {} series x {days} days ({n} yellow or red days)",
+            "{:>10}: {:>8.1} ms{} over {} series x {days} days ({n} yellow or red days)",
             method.as_str(),
             t.elapsed().as_secs_f64() * 1e3,
+            cpu_ms(cpu),
             all.len()
         );
     }
     println!(
-        "all methods: {:.1} ms ({alerts} alerting days in all)",
-        started.elapsed().as_secs_f64() * 1e3
+        "all methods: {:.1} ms{} ({alerts} alerting days in all)",
+        started.elapsed().as_secs_f64() * 1e3,
+        cpu_ms(cpu_started)
     );
 }

@@ -28,6 +28,7 @@ mod linear;
 mod nbinom;
 mod regression;
 mod serfling;
+mod student;
 mod weekly;
 
 pub use cusum::{CusumParams, cusum};

@@ -20,8 +20,8 @@
 //! size check counts the data frame's cells); here any series long enough to test one day
 //! (14 days) is tested.
 
+use super::student::{Student, quantile};
 use super::{Method, Moments, Point, TooShort, long_enough};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// EWMA parameters (pynssp's defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,11 +52,6 @@ const MIN_BASELINE: usize = 11;
 /// pynssp's `np.round(x, 5)`: half to even on the fifth decimal.
 pub(super) fn round5(x: f64) -> f64 {
     (x * 1e5).round_ties_even() / 1e5
-}
-
-/// The Student t distribution with `df` degrees of freedom.
-pub(super) fn student(df: usize) -> Option<StudentsT> {
-    StudentsT::new(0.0, 1.0, df as f64).ok()
 }
 
 /// What one smoothed series' sigma needs besides the baseline's sd, for a baseline of `n`
@@ -90,7 +85,7 @@ impl SigmaTerms {
 /// rounded alert quantile and both series' sigma terms.
 struct PerLength {
     df: usize,
-    t_dist: StudentsT,
+    t_dist: Student,
     alert: f64,
     sigma1: SigmaTerms,
     sigma2: SigmaTerms,
@@ -100,7 +95,7 @@ struct PerLength {
 /// ties, as pynssp picks. The cdf rises, so the smaller p-value is the larger statistic's and
 /// one cdf is enough; both are worked out where rounding could tie or swap them (statistics
 /// within 1e-4 of each other, or far in a tail).
-pub(super) fn smaller_p(t_dist: &StudentsT, stat1: f64, stat2: f64) -> (f64, f64) {
+pub(super) fn smaller_p(t_dist: &Student, stat1: f64, stat2: f64) -> (f64, f64) {
     let first_larger = stat1 > stat2;
     let (high, low) = if first_larger {
         (stat1, stat2)
@@ -153,11 +148,14 @@ pub fn ewma(counts: &[f64], params: &EwmaParams) -> Result<Vec<Option<Point>>, T
         let n = end + 1 - start;
         let df = n - 1;
         if cached.as_ref().is_none_or(|c| c.df != df) {
-            let Some(t_dist) = student(df) else {
+            let (Some(t_dist), Some(alert), Some(warning)) = (
+                Student::new(df),
+                quantile(df, 1.0 - 0.01),
+                quantile(df, 1.0 - 0.025),
+            ) else {
                 continue;
             };
-            let alert = round5(t_dist.inverse_cdf(1.0 - 0.01));
-            let warning = round5(t_dist.inverse_cdf(1.0 - 0.025));
+            let (alert, warning) = (round5(alert), round5(warning));
             cached = Some(PerLength {
                 df,
                 t_dist,

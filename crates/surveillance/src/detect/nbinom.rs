@@ -23,7 +23,7 @@ use super::linear::{Fit, least_squares};
 use super::serfling::{enough_baseline, seasonal_row};
 use super::{Method, Point, TooShort};
 use statrs::function::beta::beta_reg;
-use statrs::function::gamma::digamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
 /// The smallest dispersion taken (a negative binomial this close to the Poisson).
 pub const MIN_ALPHA: f64 = 1e-8;
@@ -88,35 +88,95 @@ fn profile_score(rows: &[Vec<f64>], ys: &[f64], alpha: f64) -> Option<f64> {
     Some(score_in_size(ys, &mu, 1.0 / alpha))
 }
 
-/// The maximum-likelihood dispersion: the root of the profile score in `log alpha`, found
-/// by bisection (the score in size is positive below the size's optimum and negative
-/// above, so in `alpha` it is negative below the optimum's alpha and positive above).
+/// The maximum-likelihood dispersion: the root of the profile score in `log alpha`,
+/// bracketed between `MIN_ALPHA` and 10 (the score in size is positive below the size's
+/// optimum and negative above, so in `alpha` it is negative below the optimum's alpha and
+/// positive above) and narrowed to 1e-13. Bisection first, until the bracket is narrower
+/// than 1 (a factor of e in alpha): as alpha falls to 0 the score falls to 0 from below
+/// like `alpha^2`, so a secant step from `MIN_ALPHA` would land where the score is rounding
+/// noise and find a false root there; bisection's first steps leave that region out. Then
+/// the Illinois variant of regula falsi, with a bisection step whenever a step has not
+/// halved the bracket: about 17 fits of the coefficients instead of 50.
 fn dispersion(rows: &[Vec<f64>], ys: &[f64]) -> Option<f64> {
     let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
-    // Size score > 0 at alpha means a larger size (smaller alpha) is better.
-    let better_smaller = |a: f64| profile_score(rows, ys, a).map(|s| s > 0.0);
-    if better_smaller(MIN_ALPHA)? {
+    // The size score at alpha: > 0 means a larger size (smaller alpha) is better.
+    let score = |log_alpha: f64| profile_score(rows, ys, log_alpha.exp());
+    let mut f_lo = profile_score(rows, ys, MIN_ALPHA)?;
+    if f_lo > 0.0 {
         return Some(MIN_ALPHA);
     }
-    if !better_smaller(hi.exp())? {
+    let mut f_hi = score(hi)?;
+    if f_hi <= 0.0 {
         return Some(hi.exp());
     }
+    // Which end the last step moved (true: the upper), for Illinois' halving of the
+    // value at an end kept twice.
+    let mut moved_hi: Option<bool> = None;
+    let mut bisect = true;
     while hi - lo > 1e-13 {
-        let mid = 0.5 * (lo + hi);
-        if better_smaller(mid.exp())? {
+        let width = hi - lo;
+        let mut mid = if bisect {
+            0.5 * (lo + hi)
+        } else {
+            // f_lo <= 0 < f_hi: the secant's root lies inside.
+            lo - f_lo * width / (f_hi - f_lo)
+        };
+        if !(mid > lo && mid < hi) {
+            mid = 0.5 * (lo + hi);
+        }
+        let f_mid = score(mid)?;
+        if f_mid > 0.0 {
             hi = mid;
+            f_hi = f_mid;
+            if moved_hi == Some(true) {
+                f_lo *= 0.5;
+            }
+            moved_hi = Some(true);
         } else {
             lo = mid;
+            f_lo = f_mid;
+            if moved_hi == Some(false) {
+                f_hi *= 0.5;
+            }
+            moved_hi = Some(false);
         }
+        bisect = hi - lo > 1.0 || (!bisect && hi - lo > 0.5 * width);
     }
     Some((0.5 * (lo + hi)).exp())
 }
 
-/// scipy's `nbinom.ppf(q, size, p)`: the smallest count whose cdf reaches `q`.
+/// scipy's `nbinom.ppf(q, size, p)`: the smallest count whose cdf reaches `q`. The cdf
+/// is the regularized incomplete beta function; walking up from the mean one count at a
+/// time would take one per count, so the walk adds the probabilities instead (each from
+/// the one before) and the count it finds is then checked with the incomplete beta at it
+/// and the count below, falling back to the walk where that check fails (rounding at a tie).
 fn nbinom_ppf(q: f64, size: f64, p: f64) -> f64 {
     let cdf = |k: f64| beta_reg(size, k + 1.0, p);
     let mean = size * (1.0 - p) / p;
-    let mut k = mean.floor().max(0.0);
+    let start = mean.floor().max(0.0);
+    let mut total = cdf(start);
+    if total < q {
+        // P(k) = C(k + size - 1, k) p^size (1 - p)^k.
+        let mut k = start;
+        let mut pmf = (ln_gamma(k + size) - ln_gamma(size) - ln_gamma(k + 1.0)
+            + size * p.ln()
+            + k * (1.0 - p).ln())
+        .exp();
+        while total < q && k - start < 1e6 {
+            pmf *= (k + size) / (k + 1.0) * (1.0 - p);
+            k += 1.0;
+            total += pmf;
+        }
+        if cdf(k) >= q && cdf(k - 1.0) < q {
+            return k;
+        }
+    }
+    walk_ppf(q, &cdf, start)
+}
+
+/// From `start`, up while the cdf is below `q`, then down while the one below reaches it.
+fn walk_ppf(q: f64, cdf: &dyn Fn(f64) -> f64, start: f64) -> f64 {
+    let mut k = start;
     while cdf(k) < q {
         k += 1.0;
     }
@@ -149,4 +209,57 @@ pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>
         *slot = Some(Point::against(observed, eta.exp(), None, threshold));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summed_walk_finds_the_walks_percentile() {
+        for size in [1e8, 2000.0, 51.3, 5.0, 0.7] {
+            for mean in [0.0, 0.3, 4.0, 37.5, 160.0, 2500.0] {
+                let p = size / (size + mean);
+                let cdf = |k: f64| beta_reg(size, k + 1.0, p);
+                assert_eq!(
+                    nbinom_ppf(0.95, size, p),
+                    walk_ppf(0.95, &cdf, (size * (1.0 - p) / p).floor().max(0.0)),
+                    "{size} {mean}"
+                );
+            }
+        }
+    }
+
+    /// The root finder lands where bisection all the way does.
+    #[test]
+    fn the_dispersion_is_bisections() {
+        let bisected = |rows: &[Vec<f64>], ys: &[f64]| {
+            let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
+            while hi - lo > 1e-13 {
+                let mid = 0.5 * (lo + hi);
+                if profile_score(rows, ys, mid.exp()).unwrap() > 0.0 {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            (0.5 * (lo + hi)).exp()
+        };
+        let mut state = 7_u64;
+        for spread in [40, 80, 160] {
+            let ys: Vec<f64> = (0..130)
+                .map(|w| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (80.0 + 20.0 * (f64::from(w) / 8.3).sin() + (state % spread) as f64).round()
+                })
+                .collect();
+            let rows: Vec<Vec<f64>> = (1..=ys.len()).map(seasonal_row).collect();
+            let ours = dispersion(&rows, &ys).unwrap();
+            let theirs = bisected(&rows, &ys);
+            assert!(ours > 1e-4, "{ours}");
+            assert!((ours / theirs - 1.0).abs() < 1e-9, "{ours} {theirs}");
+        }
+    }
 }

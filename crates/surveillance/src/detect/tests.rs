@@ -223,8 +223,7 @@ fn running_sums_give_each_window_what_scanning_it_gives() {
 
 #[test]
 fn one_cdf_picks_the_smaller_p_value_as_both_would() {
-    use statrs::distribution::ContinuousCDF;
-    let t = ewma::student(28).unwrap();
+    let t = student::Student::new(28).unwrap();
     let mut state = 0x2545_F491_4F6C_DD1D_u64;
     let mut next = || {
         state ^= state << 13;
