@@ -31,12 +31,39 @@ pub const MIN_ALPHA: f64 = 1e-8;
 /// The normal quantile for a two-sided 95% interval, as scipy gives `norm.ppf(0.975)`.
 const Z975: f64 = 1.959_963_984_540_054;
 
-/// A GLM fit: its coefficients and `(X' W X)^-1` at the last weights.
-fn irls(rows: &[Vec<f64>], ys: &[f64], alpha: f64, tol: f64) -> Option<Fit> {
+/// A GLM fit: its coefficients and `(X' W X)^-1` at the last weights, from statsmodels'
+/// start. Iterations stop when the deviance moves by at most `tol` (statsmodels' rule) or,
+/// with `settled`, also once no coefficient moves by more than 1e-13 of itself, starting
+/// from the coefficients `settled` holds if any: the profile fits inside the dispersion's
+/// root finder ask for a deviance tolerance below the deviance's own rounding (at a small
+/// alpha its terms cancel to 1e-7), which would otherwise run all 100 iterations every
+/// time while the coefficients no longer change, and each starts from the fit at the
+/// alpha tried before.
+fn irls(
+    rows: &[Vec<f64>],
+    ys: &[f64],
+    alpha: f64,
+    tol: f64,
+    settled: Option<Option<&[f64]>>,
+) -> Option<Fit> {
     let n = ys.len() as f64;
     let mean = ys.iter().sum::<f64>() / n;
-    let mut mu: Vec<f64> = ys.iter().map(|y| (y + mean) / 2.0).collect();
-    let mut eta: Vec<f64> = mu.iter().map(|m| m.max(f64::EPSILON).ln()).collect();
+    let (mut mu, mut eta): (Vec<f64>, Vec<f64>) = match settled.flatten() {
+        // From the coefficients given.
+        Some(beta) => rows
+            .iter()
+            .map(|r| {
+                let e: f64 = r.iter().zip(beta).map(|(a, b)| a * b).sum();
+                (e.exp(), e)
+            })
+            .unzip(),
+        None => {
+            let mu: Vec<f64> = ys.iter().map(|y| (y + mean) / 2.0).collect();
+            let eta = mu.iter().map(|m| m.max(f64::EPSILON).ln()).collect();
+            (mu, eta)
+        }
+    };
+    let settled = settled.is_some();
     let mut dev = deviance(ys, &mu, alpha);
     let mut fit = None;
     for _ in 0..100 {
@@ -51,8 +78,15 @@ fn irls(rows: &[Vec<f64>], ys: &[f64], alpha: f64, tol: f64) -> Option<Fit> {
         eta = rows.iter().map(|r| next.predict(r)).collect();
         mu = eta.iter().map(|e| e.exp()).collect();
         let new_dev = deviance(ys, &mu, alpha);
+        let still = settled
+            && fit.as_ref().is_some_and(|last: &Fit| {
+                last.beta
+                    .iter()
+                    .zip(&next.beta)
+                    .all(|(a, b)| (a - b).abs() <= 1e-13 * a.abs().max(1.0))
+            });
         fit = Some(next);
-        let done = (new_dev - dev).abs() <= tol;
+        let done = (new_dev - dev).abs() <= tol || still;
         dev = new_dev;
         if done {
             break;
@@ -81,11 +115,19 @@ fn score_in_size(ys: &[f64], mu: &[f64], r: f64) -> f64 {
         .sum()
 }
 
-/// The profile score at `alpha`: the coefficients fitted at `alpha`, then the score in size.
-fn profile_score(rows: &[Vec<f64>], ys: &[f64], alpha: f64) -> Option<f64> {
-    let fit = irls(rows, ys, alpha, 1e-13)?;
+/// The profile score at `alpha`: the coefficients fitted at `alpha` (from `start`'s if
+/// given, which are then replaced by these), then the score in size.
+fn profile_score(
+    rows: &[Vec<f64>],
+    ys: &[f64],
+    alpha: f64,
+    start: &mut Option<Vec<f64>>,
+) -> Option<f64> {
+    let fit = irls(rows, ys, alpha, 1e-13, Some(start.as_deref()))?;
     let mu: Vec<f64> = rows.iter().map(|r| fit.predict(r).exp()).collect();
-    Some(score_in_size(ys, &mu, 1.0 / alpha))
+    let score = score_in_size(ys, &mu, 1.0 / alpha);
+    *start = Some(fit.beta);
+    Some(score)
 }
 
 /// The maximum-likelihood dispersion: the root of the profile score in `log alpha`,
@@ -100,12 +142,14 @@ fn profile_score(rows: &[Vec<f64>], ys: &[f64], alpha: f64) -> Option<f64> {
 fn dispersion(rows: &[Vec<f64>], ys: &[f64]) -> Option<f64> {
     let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
     // The size score at alpha: > 0 means a larger size (smaller alpha) is better.
-    let score = |log_alpha: f64| profile_score(rows, ys, log_alpha.exp());
-    let mut f_lo = profile_score(rows, ys, MIN_ALPHA)?;
+    let mut f_lo = profile_score(rows, ys, MIN_ALPHA, &mut None)?;
     if f_lo > 0.0 {
         return Some(MIN_ALPHA);
     }
-    let mut f_hi = score(hi)?;
+    let mut f_hi = profile_score(rows, ys, hi.exp(), &mut None)?;
+    // Each fit inside the bracket starts from the one before.
+    let mut start = None;
+    let mut score = |log_alpha: f64| profile_score(rows, ys, log_alpha.exp(), &mut start);
     if f_hi <= 0.0 {
         return Some(hi.exp());
     }
@@ -148,8 +192,10 @@ fn dispersion(rows: &[Vec<f64>], ys: &[f64]) -> Option<f64> {
 /// scipy's `nbinom.ppf(q, size, p)`: the smallest count whose cdf reaches `q`. The cdf
 /// is the regularized incomplete beta function; walking up from the mean one count at a
 /// time would take one per count, so the walk adds the probabilities instead (each from
-/// the one before) and the count it finds is then checked with the incomplete beta at it
-/// and the count below, falling back to the walk where that check fails (rounding at a tie).
+/// the one before, the first from log gamma functions). Where the sums land within 1e-6
+/// of `q` on either side of the count found (the summed probabilities are good to about
+/// 1e-7 when the size is near 1e8), that count is checked with the incomplete beta at it
+/// and the count below, falling back to the walk where that check fails.
 fn nbinom_ppf(q: f64, size: f64, p: f64) -> f64 {
     let cdf = |k: f64| beta_reg(size, k + 1.0, p);
     let mean = size * (1.0 - p) / p;
@@ -162,10 +208,16 @@ fn nbinom_ppf(q: f64, size: f64, p: f64) -> f64 {
             + size * p.ln()
             + k * (1.0 - p).ln())
         .exp();
+        let mut below = total;
         while total < q && k - start < 1e6 {
             pmf *= (k + size) / (k + 1.0) * (1.0 - p);
             k += 1.0;
+            below = total;
             total += pmf;
+        }
+        const MARGIN: f64 = 1e-6;
+        if total >= q + MARGIN && below < q - MARGIN {
+            return k;
         }
         if cdf(k) >= q && cdf(k - 1.0) < q {
             return k;
@@ -197,7 +249,7 @@ pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>
     let Some(alpha) = dispersion(&rows, ys) else {
         return Ok(out);
     };
-    let Some(fit) = irls(&rows, ys, alpha, 1e-8) else {
+    let Some(fit) = irls(&rows, ys, alpha, 1e-8, None) else {
         return Ok(out);
     };
     let size = 1.0 / alpha;
@@ -237,7 +289,7 @@ mod tests {
             let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
             while hi - lo > 1e-13 {
                 let mid = 0.5 * (lo + hi);
-                if profile_score(rows, ys, mid.exp()).unwrap() > 0.0 {
+                if profile_score(rows, ys, mid.exp(), &mut None).unwrap() > 0.0 {
                     hi = mid;
                 } else {
                     lo = mid;
