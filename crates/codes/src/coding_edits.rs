@@ -17,7 +17,9 @@ use crate::error::Result;
 use crate::poa_exempt::PoaExempt;
 
 mod claim;
+mod procedures;
 pub use claim::{ClaimDiagnosis, Setting};
+pub use procedures::{PROCEDURE_RULES, ProcedureLine, ProcedureRule};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -44,8 +44,8 @@ pub use abbreviations::{Meaning as AbbreviationMeaning, meanings as abbreviation
 pub use cm::CmRelease;
 pub use code::{normalize, pack, unpack};
 pub use coding_edits::{
-    ClaimDiagnosis, CodingEdit, RULES as CODING_EDIT_RULES, Rule as CodingEditRule, Setting,
-    Severity,
+    ClaimDiagnosis, CodingEdit, PROCEDURE_RULES, ProcedureLine, ProcedureRule,
+    RULES as CODING_EDIT_RULES, Rule as CodingEditRule, Setting, Severity,
 };
 pub use edits::{EditFlag, EditKind, Patient, Sex};
 pub use encoder::{Choice, EncodeRequest, EncodedCode, Encoding, Question, Step, StepKind};

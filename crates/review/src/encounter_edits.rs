@@ -7,8 +7,11 @@
 //! Invariants: reads only (the caller audits the read); a deleted diagnosis is not listed;
 //! no ICD-10-CM release in force on the date is an error naming the date, never a panic.
 
-use codes::{ClaimDiagnosis, CodeSets, CodingEdit, Setting};
-use records::{AdministrativeSex, Diagnosis, Encounter, EncounterClass, Patient};
+use codes::{ClaimDiagnosis, CodeSets, CodingEdit, ProcedureLine, Setting};
+use records::{
+    AdministrativeSex, Diagnosis, Encounter, EncounterClass, Patient, Procedure,
+    ProcedureCodeSystem,
+};
 use serde::Serialize;
 use store::{Stored, Tx};
 
@@ -21,6 +24,8 @@ pub struct EncounterCoding {
     pub encounter: Stored<Encounter>,
     /// Its live diagnoses in their sequence (ties by id).
     pub diagnoses: Vec<Stored<Diagnosis>>,
+    /// Its live procedures in the order they were recorded (by date, then id).
+    pub procedures: Vec<Stored<Procedure>>,
 }
 
 /// The edits of an encounter and what they were run on.
@@ -70,10 +75,17 @@ pub fn read_encounter_coding(tx: &mut Tx<'_>, encounter_id: i64) -> store::Resul
         .filter(|d| d.record.encounter_id.0 == encounter_id)
         .collect();
     diagnoses.sort_by_key(|d| (d.record.sequence, d.meta.id));
+    let mut procedures: Vec<Stored<Procedure>> = tx
+        .for_patient::<Procedure>(patient.meta.id)?
+        .into_iter()
+        .filter(|p| p.record.encounter_id.is_some_and(|e| e.0 == encounter_id))
+        .collect();
+    procedures.sort_by_key(|p| (p.record.performed_at, p.meta.id));
     Ok(EncounterCoding {
         patient,
         encounter,
         diagnoses,
+        procedures,
     })
 }
 
@@ -136,4 +148,83 @@ pub fn encounter_coding_edits(
             .collect(),
         edits,
     })
+}
+
+/// A stored procedure as the procedure edits see it; `None` for a SNOMED CT procedure (a
+/// clinical record, never billed, so no code-set edit applies).
+pub fn procedure_line(p: &Procedure) -> Option<ProcedureLine> {
+    let system = match p.code_system {
+        ProcedureCodeSystem::Icd10Pcs => codes::System::Icd10Pcs,
+        ProcedureCodeSystem::Hcpcs => codes::System::Hcpcs,
+        ProcedureCodeSystem::Cpt => codes::System::Cpt,
+        ProcedureCodeSystem::Snomed => return None,
+    };
+    Some(ProcedureLine {
+        system,
+        code: p.code.clone(),
+        modifiers: p.modifiers.clone(),
+        units: u32::try_from(p.units).unwrap_or(0).max(1),
+        date: p.performed_at.date(),
+    })
+}
+
+/// The procedure coding edits of the encounter's procedures with `adding` listed after them
+/// (the procedure form's check before a code is saved), for the patient's sex and age on
+/// the encounter's date; every finding names its rule and source.
+pub fn encounter_procedure_edits(
+    codes: &CodeSets,
+    coding: &EncounterCoding,
+    adding: Option<ProcedureLine>,
+) -> codes::Result<Vec<CodingEdit>> {
+    let dos = coding.encounter.record.admit_at.date();
+    let lines: Vec<ProcedureLine> = coding
+        .procedures
+        .iter()
+        .filter_map(|p| procedure_line(&p.record))
+        .chain(adding)
+        .collect();
+    codes.procedure_coding_edits(&lines, &edits_patient(&coding.patient.record, dos))
+}
+
+/// The procedure coding edits that adding `line` to the encounter raises: those of its
+/// procedures with the line added that the encounter does not already have, so an edit
+/// already there (shown on the chart and in `codes edits`) is not asked about again.
+pub fn procedure_edits_raised(
+    codes: &CodeSets,
+    coding: &EncounterCoding,
+    line: ProcedureLine,
+) -> codes::Result<Vec<CodingEdit>> {
+    let mut before = encounter_procedure_edits(codes, coding, None)?;
+    let after = encounter_procedure_edits(codes, coding, Some(line))?;
+    Ok(after
+        .into_iter()
+        .filter(|e| match before.iter().position(|b| b == e) {
+            Some(i) => {
+                before.swap_remove(i);
+                false
+            }
+            None => true,
+        })
+        .collect())
+}
+
+/// A short, stable fingerprint of a list of findings (FNV-1a over each rule, its codes and
+/// message), carried by a form so that a save goes ahead only on the findings the coder
+/// saw; any change (another code added meanwhile) shows them again.
+pub fn edits_fingerprint(edits: &[CodingEdit]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes.iter().chain(&[0x1f]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for e in edits {
+        eat(e.rule.as_bytes());
+        for c in &e.codes {
+            eat(c.as_bytes());
+        }
+        eat(e.message.as_bytes());
+    }
+    format!("{h:016x}")
 }

@@ -54,7 +54,8 @@ pub use audited::{
 };
 pub use codes::PoaExempt;
 pub use encounter_edits::{
-    EncounterCoding, EncounterEdits, ListedDiagnosis, edits_patient, encounter_coding_edits,
+    EncounterCoding, EncounterEdits, ListedDiagnosis, edits_fingerprint, edits_patient,
+    encounter_coding_edits, encounter_procedure_edits, procedure_edits_raised, procedure_line,
     read_encounter_coding,
 };
 pub use facts::{

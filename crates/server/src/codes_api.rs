@@ -364,24 +364,60 @@ pub(crate) fn read_encounter_edits(
     principal: &crate::auth::Principal,
     id: i64,
 ) -> Result<review::EncounterEdits, WebError> {
+    edits_read_audited(
+        state,
+        principal,
+        id,
+        privacy::DataCategory::Diagnoses,
+        "coding edits",
+        |codes, coding| review::encounter_coding_edits(codes, coding),
+    )
+}
+
+/// The procedure coding edits that adding `line` to the encounter raises
+/// (`review::procedure_edits_raised`), audited as a read of its encounters and procedures
+/// (one entry naming the patient).
+pub(crate) fn read_procedure_edits(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    id: i64,
+    line: codes::ProcedureLine,
+) -> Result<Vec<codes::CodingEdit>, WebError> {
+    edits_read_audited(
+        state,
+        principal,
+        id,
+        privacy::DataCategory::Procedures,
+        "procedure coding edits",
+        |codes, coding| review::procedure_edits_raised(codes, coding, line),
+    )
+}
+
+/// Reads the encounter's coding, runs `edits` over it and audits the read of its
+/// encounters and `codes` (diagnoses or procedures), one entry naming the patient.
+fn edits_read_audited<T>(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    id: i64,
+    codes: privacy::DataCategory,
+    reason: &str,
+    edits: impl FnOnce(&codes::CodeSets, &review::EncounterCoding) -> codes::Result<T>,
+) -> Result<T, WebError> {
     let coding = state
         .store
         .read(|tx| review::read_encounter_coding(tx, id))?;
-    let edits = review::encounter_coding_edits(&state.codes, &coding).map_err(code_error)?;
+    let found = edits(&state.codes, &coding).map_err(code_error)?;
     let patient = coding.patient.meta.id;
     state.trail.write(&state.store, |audited| {
         let event = principal
             .event(audited.now(), privacy::Action::Read)
             .patient(records::PatientId(patient))
             .record("encounter", id)
-            .categories(&[
-                privacy::DataCategory::Encounters,
-                privacy::DataCategory::Diagnoses,
-            ])
-            .reason("coding edits");
+            .categories(&[privacy::DataCategory::Encounters, codes])
+            .reason(reason);
         audited.append(&event)
     })?;
-    Ok(edits)
+    Ok(found)
 }
 
 /// A term for the terminology helper.

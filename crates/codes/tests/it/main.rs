@@ -11,6 +11,7 @@ mod encoder;
 mod import;
 mod pcs;
 mod pcs_builder;
+mod procedure_edits;
 mod props;
 mod reconcile;
 mod search;

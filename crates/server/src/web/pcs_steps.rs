@@ -12,11 +12,16 @@
 //! `/api/codes/build-pcs`) on the release in force on the encounter's date; this module only
 //! renders it. A bad encounter or answer is a 422 naming the field; a statement travels in
 //! the URI, which the HTTP layer keeps under 64 kB (below the API's 100 kB limit).
+//! A finished code shows the procedure coding edits adding it to the encounter raises
+//! (`review::procedure_edits_raised`, audited), and its Add button carries their
+//! fingerprint, so the save needs no second confirmation unless they changed meanwhile.
 
 use super::coding::{Context, encounter_options, find_encounter};
-use super::encoder::{answers_text, parse_answers, steps_view};
+use super::encoder::{answers_text, edits_view, parse_answers, steps_view};
 use super::layout::{Nav, field_error, token_field};
 use super::text::day;
+use crate::auth::Principal;
+use crate::codes_api::read_procedure_edits;
 use crate::error::WebError;
 use crate::state::AppState;
 use maud::{Markup, html};
@@ -46,6 +51,8 @@ pub(crate) struct Built<'a> {
     build: codes::PcsBuild,
     answers: Vec<(String, String)>,
     encounter: &'a Stored<Encounter>,
+    /// Once the code is finished: the coding edits of the encounter with it added.
+    edits: Option<Vec<codes::CodingEdit>>,
 }
 
 /// The encounter the builder codes for: the one chosen, else the newest.
@@ -78,6 +85,7 @@ pub(crate) fn builder_encounter<'a>(
 /// `errors` under the builder's fields.
 pub(crate) async fn build<'a>(
     state: &AppState,
+    principal: &Principal,
     context: &'a Context,
     query: &BuildQuery,
     errors: &mut Vec<(String, String)>,
@@ -99,11 +107,34 @@ pub(crate) async fn build<'a>(
         .blocking(move |state| Ok(state.codes.build_pcs(&req, dos)))
         .await?;
     match build {
-        Ok(build) => Ok(Some(Built {
-            build,
-            answers,
-            encounter,
-        })),
+        Ok(build) => {
+            let edits = match &build.code {
+                Some(code) => {
+                    let line = codes::ProcedureLine {
+                        system: codes::System::Icd10Pcs,
+                        code: code.clone(),
+                        modifiers: Vec::new(),
+                        units: 1,
+                        date: dos,
+                    };
+                    let (principal, eid) = (principal.clone(), encounter.meta.id);
+                    Some(
+                        state
+                            .blocking(move |state| {
+                                read_procedure_edits(state, &principal, eid, line)
+                            })
+                            .await?,
+                    )
+                }
+                None => None,
+            };
+            Ok(Some(Built {
+                build,
+                answers,
+                encounter,
+                edits,
+            }))
+        }
         Err(e) => {
             errors.push(("pcs_encounter".to_owned(), format!("{}: {e}", day(dos))));
             Ok(None)
@@ -177,12 +208,18 @@ fn build_view(nav: &Nav, id: i64, action: &str, statement: &str, built: &Built<'
             }
             @if let Some(code) = &b.code {
                 p #pcs-code { "Code: " strong { code { (code) } } " " (b.description.as_deref().unwrap_or("")) }
+                @if let Some(edits) = &built.edits {
+                    (edits_view(&format!("Coding edits adding {code} to the encounter raises"), edits))
+                }
                 form.inline method="post" action={ "/patients/" (id) "/procedures" } {
                     (token_field(nav))
                     input type="hidden" name="encounter_id" value=(encounter);
                     input type="hidden" name="system" value="icd10pcs";
                     input type="hidden" name="code" value=(code);
                     input type="hidden" name="units" value="1";
+                    @if let Some(edits) = &built.edits {
+                        input type="hidden" name="seen" value=(review::edits_fingerprint(edits));
+                    }
                     button type="submit" { "Add " (code) }
                 }
             }

@@ -2,14 +2,25 @@
 //! description built from the axes), HCPCS Level II, or CPT when a licensed file is
 //! loaded; the same code picker and date-of-service validation as diagnoses. Above it the
 //! ICD-10-PCS builder (`pcs_steps`), whose finished code is added through the same write.
+//!
+//! Before a valid code is saved, the procedure coding edits adding it to the encounter
+//! raises (`review::procedure_edits_raised`: validity on the date, MCE sex edits,
+//! duplicates, NCCI pairs and MUEs, beyond those the encounter already has) are shown with
+//! their sources; the coder saves with them
+//! only from the page that showed them (the form carries their fingerprint, so edits that
+//! changed since are shown again). A code that does not validate is refused, as on the
+//! diagnosis form.
 
 use super::coding::{
     Context, check_code, chosen_encounter, code_field, context, create_audited, encounter_select,
 };
+use super::encoder::edits_view;
 use super::forms::{PageForm, PageResult, check_token, html};
 use super::layout::{Nav, field_error, nav, page, token_field};
 use super::pcs_steps::{BuildQuery, build, builder_view};
+use super::text::day;
 use crate::auth::Principal;
+use crate::codes_api::read_procedure_edits;
 use crate::patients::parse_id;
 use crate::state::AppState;
 use axum::Extension;
@@ -36,6 +47,9 @@ pub(crate) struct ProcedureForm {
     modifiers: String,
     #[serde(default)]
     units: String,
+    /// The fingerprint of the coding edits the coder was shown (`review::edits_fingerprint`).
+    #[serde(default)]
+    seen: String,
 }
 
 const SYSTEMS: &[(&str, &str)] = &[
@@ -109,7 +123,7 @@ pub(crate) async fn form(
     let context = context(&state, &principal, id, "procedure form").await?;
     let nav = nav(&state, &principal);
     let mut errors = Vec::new();
-    let built = build(&state, &context, &query, &mut errors).await?;
+    let built = build(&state, &principal, &context, &query, &mut errors).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -202,7 +216,8 @@ pub(crate) async fn add(
             &mut no_suggestions,
         );
     }
-    let (Some((_, code_system)), Some(encounter), true) = (system, encounter, errors.is_empty())
+    let (Some((system, code_system)), Some(encounter), true) =
+        (system, encounter, errors.is_empty())
     else {
         let body = form_markup(&nav, cpt_loaded(&state), &context, &form, &errors);
         return Ok(html(
@@ -210,6 +225,36 @@ pub(crate) async fn add(
             page(&title_of(&context), Some(&nav), body),
         ));
     };
+    let line = codes::ProcedureLine {
+        system,
+        code: code.clone(),
+        modifiers: modifiers.clone(),
+        units: u32::try_from(units).unwrap_or(1),
+        date: encounter.record.admit_at.date(),
+    };
+    let (reader, eid) = (principal.clone(), encounter.meta.id);
+    let edits = state
+        .blocking(move |state| read_procedure_edits(state, &reader, eid, line))
+        .await?;
+    let seen = review::edits_fingerprint(&edits);
+    if !edits.is_empty() && form.seen.trim() != seen {
+        let form = ProcedureForm {
+            code: code.clone(),
+            modifiers: modifiers.join(","),
+            units: units.to_string(),
+            seen,
+            ..form
+        };
+        let body = html! {
+            (confirm_markup(&nav, &context, &form, encounter, &edits))
+            h2 { "Or change the code" }
+            (form_markup(&nav, cpt_loaded(&state), &context, &ProcedureForm { seen: String::new(), ..form }, &[]))
+        };
+        return Ok(html(
+            StatusCode::OK,
+            page(&title_of(&context), Some(&nav), body),
+        ));
+    }
     let procedure = Procedure {
         patient_id: PatientId(id),
         encounter_id: Some(EncounterId(encounter.meta.id)),
@@ -226,4 +271,36 @@ pub(crate) async fn add(
     })
     .await?;
     Ok(Redirect::to(&format!("/patients/{id}#procedures")).into_response())
+}
+
+/// The edits a valid code would raise, before it is saved: each with its rule and source,
+/// and a button saving it with them (carrying their fingerprint).
+fn confirm_markup(
+    nav: &Nav,
+    context: &Context,
+    form: &ProcedureForm,
+    encounter: &store::Stored<records::Encounter>,
+    edits: &[codes::CodingEdit],
+) -> Markup {
+    let id = context.patient.meta.id;
+    let date = day(encounter.record.admit_at.date());
+    html! {
+        section #procedure-edits {
+            p.error role="alert" {
+                "Nothing is saved yet: adding " code { (form.code) } " to the encounter of " (date)
+                " raises the coding edits below. Save it with them, or change the code."
+            }
+            (edits_view(&format!("Coding edits adding {} to the encounter of {date} raises", form.code), edits))
+            form.inline method="post" action={ "/patients/" (id) "/procedures" } {
+                (token_field(nav))
+                input type="hidden" name="encounter_id" value=(form.encounter_id);
+                input type="hidden" name="system" value=(form.system);
+                input type="hidden" name="code" value=(form.code);
+                input type="hidden" name="modifiers" value=(form.modifiers);
+                input type="hidden" name="units" value=(form.units);
+                input type="hidden" name="seen" value=(form.seen);
+                button type="submit" { "Save " (form.code) " with these edits" }
+            }
+        }
+    }
 }

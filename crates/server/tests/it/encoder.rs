@@ -490,3 +490,159 @@ fn builds_a_pcs_code(h: &Harness, rt: &tokio::runtime::Runtime) {
         assert!(html(&refused).contains(says), "{says}: {}", refused.body);
     }
 }
+
+#[test]
+fn the_procedure_form_shows_the_coding_edits_before_saving() {
+    on_both_backends(shows_procedure_edits_before_saving);
+}
+
+/// The hidden fingerprint of the edits a page showed.
+fn seen(page: &str) -> String {
+    let at = page.find("name=\"seen\" value=\"").expect("a seen field") + 19;
+    page[at..at + page[at..].find('"').unwrap()].to_owned()
+}
+
+fn shows_procedure_edits_before_saving(h: &Harness, rt: &tokio::runtime::Runtime) {
+    // The site imported NCCI files (the fabricated fixture in CMS's layouts).
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../codes/test_data/ncci");
+    for name in ["ptp-practitioner.txt", "mue-practitioner.csv"] {
+        codes::CodeSets::import_ncci(&fixture.join(name), h.trail.dir()).unwrap();
+    }
+    let id = h.add_patient("P779");
+    let eid = h
+        .add_encounter(
+            id,
+            records::EncounterClass::Outpatient,
+            time::macros::datetime!(2026-03-02 09:00 UTC),
+            None,
+        )
+        .to_string();
+    h.add_user("him", &[Role::HimTechnician]);
+    let cookie = rt.block_on(sign_in(h, "him"));
+    let form = rt.block_on(h.call(
+        "GET",
+        &format!("/patients/{id}/procedures/new"),
+        Some(&cookie),
+        None,
+    ));
+    let token = token(&form);
+    let uri = format!("/patients/{id}/procedures");
+    let submit = |system: &str, code: &str, seen: &str| {
+        rt.block_on(h.form(
+            &uri,
+            Some(&cookie),
+            &[
+                ("token", token.as_str()),
+                ("encounter_id", eid.as_str()),
+                ("system", system),
+                ("code", code),
+                ("units", "1"),
+                ("seen", seen),
+            ],
+        ))
+    };
+    let stored = || -> Vec<String> {
+        let list: Vec<store::Stored<records::Procedure>> =
+            h.store.read(|tx| tx.for_patient(id)).unwrap();
+        list.into_iter().map(|p| p.record.code).collect()
+    };
+
+    // Nothing to say: saved at once.
+    let first = submit("cpt", "29881", "");
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    assert_eq!(stored(), ["29881"]);
+
+    // 29880 is a column two code of 29881 (indicator 0): shown with its source, not saved.
+    let pair = submit("cpt", "29880", "");
+    assert_eq!(pair.status, StatusCode::OK, "{}", pair.body);
+    let page = html(&pair);
+    assert!(page.contains("Nothing is saved yet"), "{page}");
+    assert!(page.contains("ncci-ptp"), "{page}");
+    assert!(page.contains("column two code of 29881"), "{page}");
+    assert!(page.contains("CMS NCCI practitioner PTP edits"), "{page}");
+    assert!(page.contains("Save 29880 with these edits"), "{page}");
+    assert_eq!(stored(), ["29881"]);
+    // The read of the encounter's procedures behind the edits is audited.
+    let read = h.audit().pop().unwrap().event;
+    assert_eq!(read.action, Action::Read);
+    assert_eq!(read.reason.as_deref(), Some("procedure coding edits"));
+
+    // A fingerprint of other edits is no confirmation: shown again.
+    let stale = submit("cpt", "29880", "0000000000000000");
+    assert_eq!(stale.status, StatusCode::OK, "{}", stale.body);
+    assert_eq!(stored(), ["29881"]);
+    // Confirmed from the page that showed them: saved, audited as a create.
+    let confirmed = submit("cpt", "29880", &seen(page));
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
+    assert_eq!(stored(), ["29881", "29880"]);
+    assert_eq!(h.audit().pop().unwrap().event.action, Action::Create);
+
+    // A code that does not validate is refused as on the diagnosis form (a male-only
+    // procedure for a female patient), and nothing is asked.
+    let refused = submit("icd10pcs", "0VT00ZZ", "");
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(!html(&refused).contains("Nothing is saved yet"));
+
+    // Edits the encounter already has (the pair confirmed above) are not asked again.
+    assert_eq!(
+        submit("icd10pcs", "0DTJ4ZZ", "").status,
+        StatusCode::SEE_OTHER
+    );
+    // The PCS builder shows the edits with its finished code (here: the code is already on
+    // the encounter), and its Add button carries their fingerprint, so it saves at once.
+    let built = rt.block_on(h.call(
+        "GET",
+        &format!(
+            "/patients/{id}/procedures/new?encounter_id={eid}&statement=laparoscopic%20appendectomy"
+        ),
+        Some(&cookie),
+        None,
+    ));
+    assert_eq!(built.status, StatusCode::OK, "{}", built.body);
+    let page = html(&built);
+    assert!(
+        page.contains("Coding edits adding 0DTJ4ZZ to the encounter raises"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("ncci-ptp"),
+        "only what adding it raises: {page}"
+    );
+    assert!(page.contains("procedure-duplicate"), "{page}");
+    assert!(
+        page.contains("ICD-10-PCS Official Guidelines B3.2"),
+        "{page}"
+    );
+    let again = submit("icd10pcs", "0DTJ4ZZ", &seen(page));
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(stored(), ["29881", "29880", "0DTJ4ZZ", "0DTJ4ZZ"]);
+    // With nothing to say (another encounter) the builder still shows that it checked.
+    let stay = h.add_encounter(
+        id,
+        records::EncounterClass::Inpatient,
+        time::macros::datetime!(2026-02-10 09:00 UTC),
+        Some(time::macros::datetime!(2026-02-12 11:00 UTC)),
+    );
+    let clean = rt.block_on(h.call(
+        "GET",
+        &format!("/patients/{id}/procedures/new?encounter_id={stay}&statement=appendectomy&answers=&answer=approach%3D0"),
+        Some(&cookie),
+        None,
+    ));
+    let page = html(&clean);
+    assert!(
+        page.contains("Coding edits adding 0DTJ0ZZ to the encounter raises"),
+        "{page}"
+    );
+    assert!(page.contains("No coding edits."), "{page}");
+}
