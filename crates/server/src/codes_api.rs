@@ -370,7 +370,7 @@ pub(crate) fn read_encounter_edits(
         id,
         privacy::DataCategory::Diagnoses,
         "coding edits",
-        |codes, coding| review::encounter_coding_edits(codes, coding),
+        review::encounter_coding_edits,
     )
 }
 
