@@ -19,7 +19,7 @@ impl CodeSets {
     /// ICD-10-CM search in the release in force on the date of service.
     pub(crate) fn search_cm(&self, query: &str, dos: Date, limit: usize) -> Result<Vec<SearchHit>> {
         let r = self.icd10cm(dos)?;
-        let ix = r.search.get_or_init(|| self.build_cm_index(r));
+        let ix = r.search.get_or_init(|| self.cm_search_index(r));
         let turned = self.follow_main_term_refs(query);
         let words = ix.query_words(&turned);
         let mut out: Vec<SearchHit> = Vec::new();

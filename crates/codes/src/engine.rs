@@ -181,6 +181,10 @@ pub struct CodeSets {
     ncci_dir: Option<PathBuf>,
     /// The NCCI tables, read from `ncci_dir` on first use (none imported: `None`).
     ncci: Arc<OnceLock<std::result::Result<Option<crate::ncci::Ncci>, String>>>,
+    /// Where built ICD-10-CM search indexes are kept (`with_search_cache`), if anywhere.
+    search_cache: Option<PathBuf>,
+    /// What each use of the search cache did, for the caller to report (`cache_events`).
+    cache_events: Arc<std::sync::Mutex<Vec<crate::search_cache::CacheOutcome>>>,
 }
 
 /// The data directory's folder holding imported NCCI files (gzip, the publisher's format).
@@ -221,8 +225,15 @@ pub(crate) trait Decode: Sized {
 
 impl Decode for CmRelease {
     fn decode(_: System, path: &Path, text: &str, origin: Origin) -> Result<Self> {
-        cm::read_pack(path, text, origin)
+        read_cm(path, text, origin)
     }
+}
+
+/// Decodes an ICD-10-CM release and notes what it was decoded from (its search cache's key).
+fn read_cm(path: &Path, text: &str, origin: Origin) -> Result<CmRelease> {
+    let mut r = cm::read_pack(path, text, origin)?;
+    r.fingerprint = Some(u64::from(crc32fast::hash(text.as_bytes())) << 32 ^ text.len() as u64);
+    Ok(r)
 }
 
 impl Decode for PcsRelease {
@@ -396,7 +407,7 @@ pub(crate) fn decode(name: &str, path: &Path, bytes: &[u8], origin: Origin) -> R
     let loaded = if name.starts_with("icd10cm-index") || name.starts_with("edits") {
         return Err(Error::Unsupported(format!("{name} is not a release file")));
     } else if name.starts_with("icd10cm") {
-        Loaded::Cm(cm::read_pack(path, &text, origin)?)
+        Loaded::Cm(read_cm(path, &text, origin)?)
     } else if name.starts_with("icd10pcs") {
         Loaded::Pcs(pcs::read(path, &text, origin)?)
     } else {
@@ -499,6 +510,40 @@ impl CodeSets {
             sets.insert(loaded)?;
         }
         Ok(sets)
+    }
+
+    /// Keeps built ICD-10-CM search indexes in `dir` (`<data dir>/cache`, see
+    /// [`crate::search_cache`]) and reads them there on later runs instead of building them.
+    #[must_use]
+    pub fn with_search_cache(mut self, dir: &Path) -> Self {
+        self.search_cache = Some(dir.to_path_buf());
+        self
+    }
+
+    /// What the search cache did since the last call (read, written, replaced, rebuilt
+    /// because it was damaged, not written), oldest first.
+    pub fn cache_events(&self) -> Vec<crate::search_cache::CacheOutcome> {
+        self.cache_events
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    /// The ICD-10-CM search index of `r`: from the search cache when one is set and holds
+    /// it for this release and this build of Chartroom, else built (and cached).
+    pub(crate) fn cm_search_index(&self, r: &CmRelease) -> crate::search::SearchIndex {
+        let (Some(dir), Some(fingerprint)) = (&self.search_cache, r.fingerprint) else {
+            return self.build_cm_index(r);
+        };
+        let (_, index_bytes) = EMBEDDED.get(5).copied().unwrap_or(("", &[]));
+        let key = crate::search_cache::key(fingerprint, index_bytes);
+        let file = crate::search_cache::path(dir, &r.info.name);
+        let (index, outcome) =
+            crate::search_cache::load_or_build(&file, key, || self.build_cm_index(r));
+        if let Ok(mut events) = self.cache_events.lock() {
+            events.push(outcome);
+        }
+        index
     }
 
     /// Adds a release, keeping each system's releases ordered by start date.

@@ -35,6 +35,7 @@ mod poa_exempt;
 mod query;
 mod release;
 mod search;
+pub mod search_cache;
 pub mod simple;
 pub mod sources;
 mod terminology;

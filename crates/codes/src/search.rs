@@ -50,10 +50,18 @@ pub(crate) struct RawHit {
 }
 
 /// Immutable search index over one release.
-#[derive(Debug)]
+///
+/// Everything is kept in a few flat arrays (strings as one text with end offsets, posting
+/// lists as one array cut by `cum`), so the built index is written to and read from the
+/// search cache ([`crate::search_cache`]) as a handful of contiguous sections, with no
+/// allocation per word or document.
+#[derive(Debug, PartialEq)]
 pub struct SearchIndex {
-    vocab: Vec<Box<str>>,
-    postings: Vec<Box<[u32]>>,
+    /// The sorted vocabulary, concatenated; word `i` ends at `vocab_end[i]`.
+    vocab_text: String,
+    vocab_end: Vec<u64>,
+    /// Posting lists of all words, concatenated; word `i`'s is `postings[cum[i]..cum[i + 1]]`.
+    postings: Vec<u32>,
     /// `cum[i]` = total postings of words `0..i`, to size a prefix range in O(1).
     cum: Vec<u64>,
     /// Word ids of all documents, concatenated (document `d` is
@@ -70,13 +78,53 @@ pub struct SearchIndex {
     doc_core_len: Vec<u16>,
     /// Positions of those words (first 64).
     doc_core_mask: Vec<u64>,
-    doc_text: Vec<Box<str>>,
-    /// Sorted normalised codes with their target, for code-prefix queries.
-    codes: Vec<(Box<str>, u32)>,
-    /// Per ASCII letter or digit: bitmap of documents with a word starting with it. A
-    /// one-character token is the worst case for posting lists (a fifth of all postings);
-    /// these 36 bitmaps (about 1.6 MB) make it as cheap as any other token.
-    initial_bits: Vec<Box<[u64]>>,
+    /// Document texts, concatenated; document `d`'s ends at `doc_text_end[d]`.
+    doc_text: String,
+    doc_text_end: Vec<u64>,
+    /// Sorted normalised codes (concatenated, ends in `code_end`) with their target, for
+    /// code-prefix queries.
+    code_text: String,
+    code_end: Vec<u64>,
+    code_target: Vec<u32>,
+    /// Per ASCII letter or digit: bitmap of documents with a word starting with it (36
+    /// bitmaps of `ceil(documents / 64)` words, one after the other). A one-character token
+    /// is the worst case for posting lists (a fifth of all postings); these bitmaps (about
+    /// 1.6 MB) make it as cheap as any other token.
+    initial_bits: Vec<u64>,
+}
+
+/// Item `i` of texts concatenated into `text`, each ending at `ends[i]`.
+fn nth_str<'a>(text: &'a str, ends: &[u64], i: usize) -> Option<&'a str> {
+    let b = usize::try_from(*ends.get(i)?).ok()?;
+    let a = match i.checked_sub(1) {
+        Some(p) => usize::try_from(*ends.get(p)?).ok()?,
+        None => 0,
+    };
+    text.get(a..b)
+}
+
+/// Concatenates texts, returning the text and each one's end offset.
+fn concat<'a>(items: impl Iterator<Item = &'a str>) -> (String, Vec<u64>) {
+    let mut text = String::new();
+    let mut ends = Vec::new();
+    for item in items {
+        text.push_str(item);
+        ends.push(text.len() as u64);
+    }
+    (text, ends)
+}
+
+/// The first index in `lo..hi` where `pred` turns false (it must be true, then false).
+fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// Which word positions of `text` (as [`tokenize`] splits it) are core words — outside
@@ -190,13 +238,9 @@ impl SearchIndex {
                 *slot = new as u32;
             }
         }
-        let vocab: Vec<Box<str>> = order
+        let vocab: Vec<String> = order
             .iter()
-            .filter_map(|&o| {
-                raw_words
-                    .get(o as usize)
-                    .map(|w| w.clone().into_boxed_str())
-            })
+            .filter_map(|&o| raw_words.get(o as usize).cloned())
             .collect();
         let mut postings: Vec<Vec<u32>> = vec![Vec::new(); vocab.len()];
         let mut doc_words: Vec<u32> = Vec::with_capacity(docs.len() * 8);
@@ -228,7 +272,7 @@ impl SearchIndex {
         codes.sort();
         let core: Vec<(u64, u16)> = docs.iter().map(|d| core_words(&d.text)).collect();
         let ndocs = doc_start.len().saturating_sub(1);
-        let mut initial_bits = vec![vec![0u64; ndocs.div_ceil(64)]; 36];
+        let mut initial_bits = vec![vec![0u64; ndocs.div_ceil(64)]; INITIALS];
         for d in 0..ndocs {
             let ws = doc_slice(&doc_words, &doc_start, d);
             for &w in ws {
@@ -244,13 +288,14 @@ impl SearchIndex {
                 }
             }
         }
+        let (vocab_text, vocab_end) = concat(vocab.iter().map(String::as_str));
+        let (doc_text, doc_text_end) = concat(docs.iter().map(|d| d.text.as_str()));
+        let (code_text, code_end) = concat(codes.iter().map(|(c, _)| c.as_str()));
         SearchIndex {
-            initial_bits: initial_bits
-                .into_iter()
-                .map(Vec::into_boxed_slice)
-                .collect(),
-            vocab,
-            postings: postings.into_iter().map(Vec::into_boxed_slice).collect(),
+            initial_bits: initial_bits.into_iter().flatten().collect(),
+            vocab_text,
+            vocab_end,
+            postings: postings.into_iter().flatten().collect(),
             cum,
             doc_words,
             doc_start,
@@ -259,12 +304,33 @@ impl SearchIndex {
             doc_preferred: docs.iter().map(|d| d.rank >> 40 == 0).collect(),
             doc_core_len: core.iter().map(|c| c.1).collect(),
             doc_core_mask: core.iter().map(|c| c.0).collect(),
-            doc_text: docs.into_iter().map(|d| d.text.into_boxed_str()).collect(),
-            codes: codes
-                .into_iter()
-                .map(|(c, t)| (c.into_boxed_str(), t))
-                .collect(),
+            doc_text,
+            doc_text_end,
+            code_text,
+            code_end,
+            code_target: codes.iter().map(|(_, t)| *t).collect(),
         }
+    }
+
+    /// Word `i` of the sorted vocabulary.
+    pub(crate) fn word(&self, i: usize) -> Option<&str> {
+        nth_str(&self.vocab_text, &self.vocab_end, i)
+    }
+
+    fn code(&self, i: usize) -> Option<&str> {
+        nth_str(&self.code_text, &self.code_end, i)
+    }
+
+    fn postings_of(&self, w: usize) -> &[u32] {
+        let (Some(&a), Some(&b)) = (self.cum.get(w), self.cum.get(w + 1)) else {
+            return &[];
+        };
+        self.postings.get(a as usize..b as usize).unwrap_or(&[])
+    }
+
+    fn initial(&self, slot: usize) -> Option<&[u64]> {
+        let n = self.doc_target.len().div_ceil(64);
+        self.initial_bits.get(slot * n..(slot + 1) * n)
     }
 
     /// Number of indexed documents.
@@ -279,21 +345,33 @@ impl SearchIndex {
 
     /// Approximate heap size in bytes.
     pub fn heap_bytes(&self) -> usize {
-        let words: usize = self.vocab.iter().map(|w| w.len() + 16).sum();
-        let post: usize = self.postings.iter().map(|p| p.len() * 4 + 16).sum();
-        let dw = self.doc_words.len() * 4 + self.doc_start.len() * 4;
-        let text: usize = self.doc_text.iter().map(|t| t.len() + 16).sum();
-        let codes: usize = self.codes.iter().map(|c| c.0.len() + 24).sum();
-        words + post + dw + text + codes + self.cum.len() * 8 + self.doc_target.len() * 5
+        self.vocab_text.len()
+            + self.doc_text.len()
+            + self.code_text.len()
+            + (self.vocab_end.len()
+                + self.cum.len()
+                + self.doc_core_mask.len()
+                + self.doc_text_end.len()
+                + self.code_end.len()
+                + self.initial_bits.len())
+                * 8
+            + (self.postings.len()
+                + self.doc_words.len()
+                + self.doc_start.len()
+                + self.doc_target.len()
+                + self.code_target.len())
+                * 4
+            + self.doc_core_len.len() * 2
+            + self.doc_source.len()
+            + self.doc_preferred.len()
     }
 
     fn prefix_range(&self, token: &str) -> (usize, usize) {
-        let lo = self.vocab.partition_point(|w| &**w < token);
-        let hi = lo
-            + self
-                .vocab
-                .get(lo..)
-                .map_or(0, |rest| rest.partition_point(|w| w.starts_with(token)));
+        let n = self.vocab_end.len();
+        let lo = partition(0, n, |i| self.word(i).is_some_and(|w| w < token));
+        let hi = partition(lo, n, |i| {
+            self.word(i).is_some_and(|w| w.starts_with(token))
+        });
         (lo, hi)
     }
 
@@ -326,7 +404,7 @@ impl SearchIndex {
         let (lo, hi) = self.prefix_range(&first);
         let mut out = Vec::new();
         for i in lo..hi {
-            let Some(w) = self.vocab.get(i) else { continue };
+            let Some(w) = self.word(i) else { continue };
             let wl = w.chars().count();
             if wl + max < n {
                 continue;
@@ -355,15 +433,14 @@ impl SearchIndex {
             && norm.chars().all(|c| c.is_ascii_alphanumeric())
             && norm.chars().any(|c| c.is_ascii_digit());
         if looks_like_code {
-            let lo = self.codes.partition_point(|(c, _)| &**c < norm.as_str());
-            for (c, t) in self
-                .codes
-                .iter()
-                .skip(lo)
+            let n = self.code_end.len();
+            let lo = partition(0, n, |i| self.code(i).is_some_and(|c| c < norm.as_str()));
+            for (c, t) in (lo..n)
+                .filter_map(|i| Some((self.code(i)?, self.code_target.get(i)?)))
                 .take_while(|(c, _)| c.starts_with(&norm))
                 .take(limit)
             {
-                let exact = **c == *norm;
+                let exact = c == norm;
                 // Exact first, then shorter (parents before children) in code order.
                 let score = 1_000_000 + if exact { 1000 } else { 0 } - c.len() as i64;
                 hits.push(RawHit {
@@ -399,10 +476,9 @@ impl SearchIndex {
             let (lo, hi) = self.prefix_range(t);
             let also_exact = (typed != t)
                 .then(|| self.prefix_range(typed))
-                .filter(|(a, b)| a < b && self.vocab.get(*a).is_some_and(|w| **w == **typed))
+                .filter(|(a, b)| a < b && self.word(*a) == Some(typed.as_str()))
                 .map(|(a, _)| a as u32);
-            let exact =
-                (lo < hi && self.vocab.get(lo).is_some_and(|w| **w == **t)).then_some(lo as u32);
+            let exact = (lo < hi && self.word(lo) == Some(t.as_str())).then_some(lo as u32);
             let typos = if lo == hi {
                 self.typo_words(t)
             } else {
@@ -413,8 +489,7 @@ impl SearchIndex {
             } else {
                 typos
                     .iter()
-                    .filter_map(|&w| self.postings.get(w as usize))
-                    .map(|p| p.len() as u64)
+                    .map(|&w| self.postings_of(w as usize).len() as u64)
                     .sum()
             };
             if size == 0 {
@@ -463,7 +538,7 @@ impl SearchIndex {
         {
             let mut chars = t.text.chars();
             let single = match (chars.next(), chars.next()) {
-                (Some(c), None) => initial_slot(c).and_then(|s| self.initial_bits.get(s)),
+                (Some(c), None) => initial_slot(c).and_then(|s| self.initial(s)),
                 _ => None,
             };
             if single.is_none() && t.size > 400_000 {
@@ -474,7 +549,7 @@ impl SearchIndex {
                 None => vec![0u64; nwords],
             };
             for w in words_of(t).into_iter().filter(|_| single.is_none()) {
-                for &d in self.postings.get(w as usize).map_or(&[][..], |p| &p[..]) {
+                for &d in self.postings_of(w as usize) {
                     if let Some(b) = bits.get_mut((d / 64) as usize) {
                         *b |= 1 << (d % 64);
                     }
@@ -644,10 +719,178 @@ impl SearchIndex {
                 score,
                 matched: match self.doc_source.get(d as usize) {
                     Some(Source::Title) | None => None,
-                    Some(_) => self.doc_text.get(d as usize).map(|t| t.to_string()),
+                    Some(_) => {
+                        nth_str(&self.doc_text, &self.doc_text_end, d as usize).map(str::to_string)
+                    }
                 },
             })
             .collect()
+    }
+}
+
+/// Number of first-character bitmaps: ASCII digits and letters.
+const INITIALS: usize = 36;
+
+/// Appends `items` as their count (u64) and each item little-endian.
+fn put<const N: usize, T: Copy>(out: &mut Vec<u8>, items: &[T], bytes: impl Fn(T) -> [u8; N]) {
+    out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+    out.reserve(items.len() * N);
+    for &x in items {
+        out.extend_from_slice(&bytes(x));
+    }
+}
+
+/// Reads back what [`put`] wrote; `None` when the bytes run out.
+struct Sections<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Sections<'a> {
+    fn items(&mut self, size: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.rest.split_at_checked(8)?;
+        let n = usize::try_from(u64::from_le_bytes(head.try_into().ok()?)).ok()?;
+        let (body, rest) = rest.split_at_checked(n.checked_mul(size)?)?;
+        self.rest = rest;
+        Some(body)
+    }
+
+    fn text(&mut self) -> Option<String> {
+        String::from_utf8(self.items(1)?.to_vec()).ok()
+    }
+
+    fn u16s(&mut self) -> Option<Vec<u16>> {
+        Some(
+            self.items(2)?
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect(),
+        )
+    }
+
+    fn u32s(&mut self) -> Option<Vec<u32>> {
+        Some(
+            self.items(4)?
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
+
+    fn u64s(&mut self) -> Option<Vec<u64>> {
+        Some(
+            self.items(8)?
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                .collect(),
+        )
+    }
+}
+
+impl Source {
+    fn byte(self) -> u8 {
+        match self {
+            Source::Title => 0,
+            Source::Synonym => 1,
+            Source::Index => 2,
+            Source::Entry => 3,
+        }
+    }
+
+    fn from_byte(b: u8) -> Option<Self> {
+        Some(match b {
+            0 => Source::Title,
+            1 => Source::Synonym,
+            2 => Source::Index,
+            3 => Source::Entry,
+            _ => return None,
+        })
+    }
+}
+
+impl SearchIndex {
+    /// The index as the search cache keeps it: every array in a fixed order, each as its
+    /// length and its items little-endian (so the file reads the same on any machine).
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.heap_bytes() + 256);
+        put(&mut out, self.vocab_text.as_bytes(), |b| [b]);
+        put(&mut out, &self.vocab_end, u64::to_le_bytes);
+        put(&mut out, &self.postings, u32::to_le_bytes);
+        put(&mut out, &self.cum, u64::to_le_bytes);
+        put(&mut out, &self.doc_words, u32::to_le_bytes);
+        put(&mut out, &self.doc_start, u32::to_le_bytes);
+        put(&mut out, &self.doc_target, u32::to_le_bytes);
+        let sources: Vec<u8> = self.doc_source.iter().map(|s| s.byte()).collect();
+        put(&mut out, &sources, |b| [b]);
+        let preferred: Vec<u8> = self.doc_preferred.iter().map(|&p| u8::from(p)).collect();
+        put(&mut out, &preferred, |b| [b]);
+        put(&mut out, &self.doc_core_len, u16::to_le_bytes);
+        put(&mut out, &self.doc_core_mask, u64::to_le_bytes);
+        put(&mut out, self.doc_text.as_bytes(), |b| [b]);
+        put(&mut out, &self.doc_text_end, u64::to_le_bytes);
+        put(&mut out, self.code_text.as_bytes(), |b| [b]);
+        put(&mut out, &self.code_end, u64::to_le_bytes);
+        put(&mut out, &self.code_target, u32::to_le_bytes);
+        put(&mut out, &self.initial_bits, u64::to_le_bytes);
+        out
+    }
+
+    /// Reads what [`Self::encode`] wrote; `None` when the bytes are not such an index (cut
+    /// short, trailing bytes, arrays of inconsistent lengths, text that is not UTF-8).
+    pub(crate) fn decode(bytes: &[u8]) -> Option<SearchIndex> {
+        let mut r = Sections { rest: bytes };
+        let ix = SearchIndex {
+            vocab_text: r.text()?,
+            vocab_end: r.u64s()?,
+            postings: r.u32s()?,
+            cum: r.u64s()?,
+            doc_words: r.u32s()?,
+            doc_start: r.u32s()?,
+            doc_target: r.u32s()?,
+            doc_source: r
+                .items(1)?
+                .iter()
+                .map(|&b| Source::from_byte(b))
+                .collect::<Option<Vec<_>>>()?,
+            doc_preferred: r.items(1)?.iter().map(|&b| b != 0).collect(),
+            doc_core_len: r.u16s()?,
+            doc_core_mask: r.u64s()?,
+            doc_text: r.text()?,
+            doc_text_end: r.u64s()?,
+            code_text: r.text()?,
+            code_end: r.u64s()?,
+            code_target: r.u32s()?,
+            initial_bits: r.u64s()?,
+        };
+        let ndocs = ix.doc_target.len();
+        let consistent = r.rest.is_empty()
+            && ix.cum.len() == ix.vocab_end.len() + 1
+            && ix.cum.last().copied() == Some(ix.postings.len() as u64)
+            && ix
+                .vocab_end
+                .last()
+                .is_none_or(|&e| e == ix.vocab_text.len() as u64)
+            && ix.doc_start.len() == ndocs + 1
+            && ix.doc_start.last().copied() == Some(ix.doc_words.len() as u32)
+            && [
+                ix.doc_source.len(),
+                ix.doc_preferred.len(),
+                ix.doc_core_len.len(),
+                ix.doc_core_mask.len(),
+                ix.doc_text_end.len(),
+            ]
+            .iter()
+            .all(|&n| n == ndocs)
+            && ix
+                .doc_text_end
+                .last()
+                .is_none_or(|&e| e == ix.doc_text.len() as u64)
+            && ix.code_end.len() == ix.code_target.len()
+            && ix
+                .code_end
+                .last()
+                .is_none_or(|&e| e == ix.code_text.len() as u64)
+            && ix.initial_bits.len() == INITIALS * ndocs.div_ceil(64);
+        consistent.then_some(ix)
     }
 }
 

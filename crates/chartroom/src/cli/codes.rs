@@ -200,7 +200,11 @@ fn system_arg(s: &str) -> Result<System> {
 /// Runs a `codes` subcommand against the code sets for `data_dir`.
 pub fn run(cmd: CodesCmd, json: bool, storage: &StorageArgs) -> Result<()> {
     let data_dir = storage.data_dir.as_path();
-    let mut sets = CodeSets::open(data_dir).context("loading code sets")?;
+    // The built ICD-10-CM search index is kept in `<data dir>/cache/`, so a search does
+    // not build it again on every call.
+    let mut sets = CodeSets::open(data_dir)
+        .context("loading code sets")?
+        .with_search_cache(&data_dir.join(codes::search_cache::CACHE_DIR));
     match cmd {
         CodesCmd::Search {
             query,
@@ -239,6 +243,7 @@ pub fn run(cmd: CodesCmd, json: bool, storage: &StorageArgs) -> Result<()> {
             let system = system_arg(&system)?;
             let dos = date_arg(date.as_deref())?;
             let hits = sets.search(system, &query.join(" "), dos, limit)?;
+            report_cache(&sets);
             if json {
                 return output::json(&hits);
             }
@@ -522,6 +527,18 @@ pub fn run(cmd: CodesCmd, json: bool, storage: &StorageArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Says on stderr when the search cache was damaged (and rebuilt) or could not be written;
+/// the answer itself never depends on it.
+fn report_cache(sets: &CodeSets) {
+    for event in sets.cache_events() {
+        match event {
+            codes::search_cache::CacheOutcome::Rebuilt(m)
+            | codes::search_cache::CacheOutcome::NotWritten(m) => eprintln!("chartroom: {m}"),
+            _ => {}
+        }
+    }
 }
 
 /// The encounter id when the only argument is a number (codes always start with a letter).

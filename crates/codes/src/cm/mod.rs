@@ -160,6 +160,9 @@ pub struct CmRelease {
     by_label: FxHashMap<String, u32>,
     billable: FxHashSet<u64>,
     pub(crate) search: OnceLock<SearchIndex>,
+    /// What the release was decoded from (a CRC-32 and the length of its processed text),
+    /// keying its search cache; `None` for a release built in memory.
+    pub(crate) fingerprint: Option<u64>,
 }
 
 impl CmRelease {
@@ -202,6 +205,7 @@ impl CmRelease {
             by_label,
             billable,
             search: OnceLock::new(),
+            fingerprint: None,
         }
     }
 

@@ -80,7 +80,7 @@ impl SearchIndex {
     /// Is `word` exactly a word of some document?
     pub(super) fn is_word(&self, word: &str) -> bool {
         let (lo, hi) = self.prefix_range(word);
-        lo < hi && self.vocab.get(lo).is_some_and(|w| **w == *word)
+        lo < hi && self.word(lo) == Some(word)
     }
 
     /// The singular of a plural query word when the documents use the singular ("bunions",

@@ -15,6 +15,7 @@ mod procedure_edits;
 mod props;
 mod reconcile;
 mod search;
+mod search_cache;
 mod validate;
 
 use std::path::PathBuf;
