@@ -1,5 +1,6 @@
 //! `chartroom codes edits ENCOUNTER`: a stored encounter's coding edits, read as its claim
-//! carries them, audited as a read of the patient's chart.
+//! carries them, audited as a read of the patient's chart; `codes import-ncci`; and
+//! `codes search` keeping its index in the data directory.
 
 use crate::cli::{chartroom, stdout};
 use records::{
@@ -184,4 +185,37 @@ fn ncci_files_are_imported_for_the_scrubber() {
     );
     let kept: Vec<_> = std::fs::read_dir(data.join("ncci")).unwrap().collect();
     assert_eq!(kept.len(), 2, "nothing of the refused file kept");
+}
+
+/// `chartroom codes search` keeps the built index in `<data dir>/cache/` and reads it on the
+/// next call, with the same answer; a damaged file is rebuilt with a message on stderr.
+#[test]
+fn codes_search_keeps_its_index_in_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let search = || chartroom(&data, &["--json", "codes", "search", "pink", "eye"]);
+    let first = search();
+    let answer = stdout(&first);
+    assert!(answer.contains("H10."), "{answer}");
+    let file = data.join("cache").join("search-icd10cm-FY2026.bin");
+    assert!(file.is_file(), "{}", file.display());
+    let second = search();
+    assert_eq!(stdout(&second), answer);
+    assert!(
+        second.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&file, bytes).unwrap();
+    let damaged = search();
+    assert_eq!(stdout(&damaged), answer);
+    let said = String::from_utf8_lossy(&damaged.stderr);
+    assert!(
+        said.contains("was damaged (checksum mismatch); rebuilt"),
+        "{said}"
+    );
+    assert!(search().stderr.is_empty());
 }
