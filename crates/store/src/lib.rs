@@ -146,7 +146,7 @@ impl Location {
 }
 
 enum Backend {
-    Sqlite(sqlite::SqliteDb),
+    Sqlite(Box<sqlite::SqliteDb>),
     Postgres(Box<postgres::PgDb>),
 }
 
@@ -198,9 +198,9 @@ impl Store {
                         });
                     }
                 }
-                Backend::Sqlite(sqlite::SqliteDb::open(&path, durability)?)
+                Backend::Sqlite(Box::new(sqlite::SqliteDb::open(&path, durability)?))
             }
-            Location::Memory => Backend::Sqlite(sqlite::SqliteDb::open_in_memory()?),
+            Location::Memory => Backend::Sqlite(Box::new(sqlite::SqliteDb::open_in_memory()?)),
             Location::Postgres(url) => Backend::Postgres(Box::new(postgres::PgDb::connect(url)?)),
         };
         let store = Self {

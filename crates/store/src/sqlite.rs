@@ -1,19 +1,23 @@
 //! The embedded SQLite backend: one connection in WAL mode with foreign keys on.
 //!
 //! One connection behind a mutex serialises writers, which SQLite requires anyway; WAL
-//! lets a crash lose only uncommitted transactions, never half of one. A second connection
+//! lets a crash lose only uncommitted transactions, never half of one. Callers that queue
+//! for the connection share one transaction and one commit (`group`). A second connection
 //! on its own thread checkpoints the WAL in the background (`Checkpointer`).
 
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
 use crate::row_de::CellValue;
 use crate::value::{Row, Value, date_text, instant_text};
+use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, Transaction};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
+mod group;
 mod pages;
+
+use group::{GroupCommit, Next};
 
 /// When a commit of the embedded database counts as done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,6 +53,8 @@ impl Durability {
 /// An open SQLite database.
 pub struct SqliteDb {
     conn: Mutex<Connection>,
+    /// Which callers share the open transaction (`group`).
+    group: GroupCommit,
     /// Checkpoints the WAL from its own connection and thread (file databases only).
     checkpointer: Option<Checkpointer>,
     /// The database file, for long reads on connections of their own (`read_beside`).
@@ -164,6 +170,7 @@ impl SqliteDb {
         })?;
         Ok(Self {
             conn: Mutex::new(conn),
+            group: GroupCommit::default(),
             checkpointer: None,
             path: None,
         })
@@ -184,17 +191,104 @@ impl SqliteDb {
         })
     }
 
-    /// Runs `f` in a transaction, committing when it returns `Ok`.
+    /// Runs `f` in a transaction, committing when it returns `Ok`; returns once its work
+    /// is committed (shared with the callers around it: `group`).
     pub fn with_tx<T>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
-        let mut guard = self
+        let guard = self
+            .group
+            .queue(|| self.conn.lock())
+            .map_err(|_| Error::Database("a previous writer panicked; restart Chartroom".into()))?;
+        let batch = if guard.is_autocommit() {
+            guard.execute_batch("BEGIN")?;
+            self.group.open(guard.total_changes())
+        } else {
+            self.group.current()
+        };
+        let work = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| member(&guard, f)));
+        let work = match work {
+            Ok(work) => work,
+            Err(panic) => {
+                // The callers this batch holds must not wait for ever: they are told it
+                // was lost, and the next caller starts clean.
+                let lost =
+                    Error::Database("a request failed while its transaction was open".into());
+                if !guard.is_autocommit() {
+                    let _ = guard.execute_batch("ROLLBACK");
+                }
+                self.group.finish(batch, Some(&lost));
+                drop(guard);
+                std::panic::resume_unwind(panic);
+            }
+        };
+        if guard.is_autocommit() {
+            // SQLite rolled the whole transaction back (disk full, I/O error): nothing of
+            // the batch was kept.
+            let lost = work.err().unwrap_or_else(|| Error::Unavailable {
+                reason: "the database rolled the transaction back".into(),
+            });
+            self.group.finish(batch, Some(&lost));
+            return Err(lost);
+        }
+        let will_wait = work.is_ok() && !self.group.nothing_written(guard.total_changes());
+        match self.group.next(will_wait) {
+            Next::PassOn => {
+                drop(guard);
+                let value = work?;
+                if will_wait {
+                    self.group.wait(batch)?;
+                }
+                Ok(value)
+            }
+            Next::Commit => {
+                let committed = self.commit(&guard, batch);
+                drop(guard);
+                committed?;
+                work
+            }
+        }
+    }
+
+    /// Commits the open batch and answers the callers it held.
+    fn commit(&self, conn: &Connection, batch: u64) -> Result<()> {
+        let committed = conn.execute_batch("COMMIT").map_err(Error::from);
+        if committed.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        self.group.finish(batch, committed.as_ref().err());
+        committed
+    }
+
+    /// The shared connection with no transaction open, for work that needs it whole (a
+    /// backup's snapshot): a batch left open for the next caller is committed first.
+    fn lock_idle(&self) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        let guard = self
             .conn
             .lock()
             .map_err(|_| Error::Database("a previous writer panicked; restart Chartroom".into()))?;
-        let tx = guard.transaction()?;
-        let mut conn = SqliteTx { tx };
-        let value = f(&mut conn)?;
-        conn.tx.commit()?;
-        Ok(value)
+        if !guard.is_autocommit() {
+            self.commit(&guard, self.group.current())?;
+        }
+        Ok(guard)
+    }
+}
+
+/// Runs one caller's work inside a savepoint of the shared transaction: its failure undoes
+/// only its own writes.
+fn member<T>(conn: &Connection, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT chartroom_member")?;
+    let work = f(&mut SqliteTx { conn });
+    if conn.is_autocommit() {
+        return work;
+    }
+    match work {
+        Ok(value) => {
+            conn.execute_batch("RELEASE chartroom_member")?;
+            Ok(value)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO chartroom_member; RELEASE chartroom_member")?;
+            Err(e)
+        }
     }
 }
 
@@ -242,9 +336,7 @@ impl SqliteDb {
                 copy(&source, &mut target)?;
             }
             None => {
-                let guard = self.conn.lock().map_err(|_| {
-                    Error::Database("a previous writer panicked; restart Chartroom".into())
-                })?;
+                let guard = self.lock_idle()?;
                 copy(&guard, &mut target)?;
             }
         }
@@ -275,14 +367,14 @@ fn open_read_only(path: &Path) -> Result<Connection> {
 pub fn read_file<T>(path: &Path, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
     let mut conn = open_read_only(path)?;
     let tx = conn.transaction()?;
-    let mut reader = SqliteTx { tx };
-    let value = f(&mut reader)?;
-    reader.tx.commit()?;
+    let value = f(&mut SqliteTx { conn: &tx })?;
+    tx.commit()?;
     Ok(value)
 }
 
+/// A connection inside a transaction (the shared one's, or a reader's own).
 struct SqliteTx<'a> {
-    tx: Transaction<'a>,
+    conn: &'a Connection,
 }
 
 impl rusqlite::ToSql for Value {
@@ -319,13 +411,13 @@ fn read_value(value: ValueRef<'_>) -> Value {
 
 impl Conn for SqliteTx<'_> {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let mut statement = self.tx.prepare_cached(sql)?;
+        let mut statement = self.conn.prepare_cached(sql)?;
         let n_rows = statement.execute(rusqlite::params_from_iter(params.iter()))?;
         Ok(n_rows as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let mut statement = self.tx.prepare_cached(sql)?;
+        let mut statement = self.conn.prepare_cached(sql)?;
         let n_columns = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
         let mut out = Vec::new();
@@ -347,7 +439,7 @@ impl Conn for SqliteTx<'_> {
     ) -> Result<()> {
         /// Rows of up to this many columns are lent from the stack.
         const WIDE: usize = 16;
-        let mut statement = self.tx.prepare_cached(sql)?;
+        let mut statement = self.conn.prepare_cached(sql)?;
         let n_columns = statement.column_count();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter()))?;
         while let Some(read) = rows.next()? {
@@ -380,7 +472,7 @@ impl Conn for SqliteTx<'_> {
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        self.tx.execute_batch(sql)?;
+        self.conn.execute_batch(sql)?;
         Ok(())
     }
 

@@ -129,9 +129,8 @@ fn run_checks<T>(
         // The first read fixes the transaction's snapshot.
         tx.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
         announced = ready.send(Ready::Checks(interrupt)).is_ok();
-        let mut reader = SqliteTx { tx };
-        let value = check(&mut reader)?;
-        reader.tx.commit()?;
+        let value = check(&mut SqliteTx { conn: &tx })?;
+        tx.commit()?;
         Ok(value)
     };
     run().inspect_err(|error| {
@@ -155,10 +154,7 @@ impl SqliteDb {
         if !dbpage_available(&path)? {
             return Ok(None);
         }
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| Error::Database("a previous writer panicked; restart Chartroom".into()))?;
+        let mut guard = self.lock_idle()?;
         // Held until both readers have their snapshot; dropped, it rolls back (it wrote
         // nothing).
         let hold = guard.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

@@ -12,6 +12,7 @@ mod chart_volumes;
 mod durability;
 mod filters;
 mod fixtures;
+mod group_commit;
 mod groups;
 mod legal_holds;
 mod long_reads;
