@@ -6,8 +6,15 @@ use query::{Engine, EngineBuilder, EventKind};
 use store::Store;
 use time::OffsetDateTime;
 
+/// How far before its mark each refresh reads again. A row's `updated_at` is the time its
+/// transaction was stamped, which can be before a refresh started while the commit comes
+/// after that refresh's snapshot (the transaction waited for the embedded store's
+/// connection, or shared a group commit); read only from the mark, such a row would be
+/// behind the next mark and missed for good. Applying a row again is idempotent.
+const LATE_COMMITS: time::Duration = time::Duration::minutes(2);
+
 /// Where the engine stands relative to the store: every row changed before `since` is in
-/// it, and every chart archived, restored or destroyed up to `moves`
+/// it (save commits later than `LATE_COMMITS`), and every chart archived, restored or destroyed up to `moves`
 /// (`Tx::chart_moves_mark`).
 #[derive(Debug, Clone)]
 pub struct Sync {
@@ -109,7 +116,7 @@ impl Sync {
         let now = store.clock().now();
         let mut n_rows = 0;
         for kind in Kind::ALL {
-            n_rows += scan(store, kind, Some(self.since), |row| {
+            n_rows += scan(store, kind, Some(self.since - LATE_COMMITS), |row| {
                 if is_deleted(row) {
                     match event_kind(kind) {
                         Some(event) => {

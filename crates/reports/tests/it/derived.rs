@@ -217,9 +217,54 @@ fn engine_follows_archival_restore_and_destruction(store: &TestStore) {
     assert_eq!(engine.n_patients(), 5, "a second refresh changes nothing");
 }
 
+/// A write stamped before a refresh began but committed after it (it waited for the
+/// connection or shared a group commit) is still picked up by the next refresh.
+fn a_write_committed_after_a_refresh_that_began_later_is_not_missed(store: &TestStore) {
+    seed(store);
+    let (mut engine, mut sync) = reports::load(store).unwrap();
+    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(3));
+    store.clock.advance(Duration::seconds(30));
+    sync.refresh(store, &mut engine).unwrap();
+    // Stamped 20 s before that refresh's mark, committed only now.
+    store.clock.advance(Duration::seconds(-20));
+    let patient_4 = store
+        .read(|tx| {
+            tx.search_patients(&store::PatientQuery {
+                text: Some("X4".into()),
+                ..Default::default()
+            })
+        })
+        .unwrap()[0]
+        .meta
+        .id;
+    store
+        .write(|tx| {
+            tx.create(
+                &Actor::new("test"),
+                &Immunization {
+                    patient_id: PatientId(patient_4),
+                    encounter_id: None,
+                    cvx: "150".into(),
+                    administered_at: datetime!(2025-12-01 09:00 UTC),
+                    status: ImmunizationStatus::Completed,
+                    lot_number: None,
+                    site: None,
+                    route: None,
+                    performer_id: None,
+                    description: None,
+                },
+            )
+        })
+        .unwrap();
+    store.clock.advance(Duration::seconds(40));
+    sync.refresh(store, &mut engine).unwrap();
+    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(4), "patient 4's dose counted");
+}
+
 backend_tests!(
     engine_answers_from_the_store_and_follows_writes,
-    engine_follows_archival_restore_and_destruction
+    engine_follows_archival_restore_and_destruction,
+    a_write_committed_after_a_refresh_that_began_later_is_not_missed
 );
 
 /// A physician of that name, for the tests that need an attending, performer or signer.
