@@ -106,53 +106,81 @@ impl Sync {
     /// whole instead: those moves leave no changed rows to read. They are rare (a records
     /// department's batch), so the reload's cost is paid seldom.
     pub fn refresh(&mut self, store: &Store, engine: &mut Engine) -> Result<u64> {
-        let moves = store.read(|tx| tx.chart_moves_mark())?;
-        if moves != self.moves {
+        let now = store.clock().now();
+        let since = self.since - LATE_COMMITS;
+        // One snapshot on a read connection of its own: before, each of the ten reads
+        // queued for the embedded store's shared connection behind the writers' commits,
+        // and the engine's lock was held meanwhile (64 clients: population queries p50 6 s).
+        let changed = store.read_beside_writers(|tx| {
+            if tx.chart_moves_mark()? != self.moves {
+                return Ok(None);
+            }
+            Kind::ALL
+                .into_iter()
+                .map(|kind| Ok((kind, changed_rows(tx, kind, since)?)))
+                .collect::<store::Result<Vec<_>>>()
+                .map(Some)
+        })?;
+        let Some(changed) = changed else {
             let (fresh, sync) = load(store)?;
             *engine = fresh;
             *self = sync;
             return Ok(engine.n_patients());
-        }
-        let now = store.clock().now();
+        };
         let mut n_rows = 0;
-        for kind in Kind::ALL {
-            n_rows += scan(store, kind, Some(self.since - LATE_COMMITS), |row| {
-                if is_deleted(row) {
-                    match event_kind(kind) {
-                        Some(event) => {
-                            engine.remove_event(event, row.int(0));
-                        }
-                        None => {
-                            engine.remove_patient(row.int(0));
-                        }
-                    }
-                    return Ok(());
-                }
-                match fact(kind, row) {
-                    Some(Fact::Patient(facts)) => engine.upsert_patient(&facts),
-                    Some(Fact::Immunization(f)) => {
-                        tolerate_unknown_patient(engine.upsert_immunization(&f))?
-                    }
-                    Some(Fact::Diagnosis(f)) => {
-                        tolerate_unknown_patient(engine.upsert_diagnosis(&f))?
-                    }
-                    Some(Fact::Procedure(f)) => {
-                        tolerate_unknown_patient(engine.upsert_procedure(&f))?
-                    }
-                    Some(Fact::Observation(f)) => {
-                        tolerate_unknown_patient(engine.upsert_observation(&f))?
-                    }
-                    Some(Fact::Encounter(f)) => {
-                        tolerate_unknown_patient(engine.upsert_encounter(&f))?
-                    }
-                    Some(Fact::ArItem(f)) => tolerate_unknown_patient(engine.upsert_ar_item(&f))?,
-                    Some(Fact::Note(f)) => tolerate_unknown_patient(engine.upsert_note(&f))?,
-                    None => {}
-                }
-                Ok(())
-            })?;
+        for (kind, rows) in changed {
+            n_rows += rows.len() as u64;
+            for row in &rows {
+                apply_change(engine, kind, row)?;
+            }
         }
         self.since = now;
         Ok(n_rows)
+    }
+}
+
+/// Applies one changed row of `kind` to the engine: removed when soft-deleted, else
+/// inserted or replaced.
+fn apply_change(engine: &mut Engine, kind: Kind, row: &store::Row) -> Result<()> {
+    if is_deleted(row) {
+        match event_kind(kind) {
+            Some(event) => {
+                engine.remove_event(event, row.int(0));
+            }
+            None => {
+                engine.remove_patient(row.int(0));
+            }
+        }
+        return Ok(());
+    }
+    match fact(kind, row) {
+        Some(Fact::Patient(facts)) => engine.upsert_patient(&facts),
+        Some(Fact::Immunization(f)) => tolerate_unknown_patient(engine.upsert_immunization(&f))?,
+        Some(Fact::Diagnosis(f)) => tolerate_unknown_patient(engine.upsert_diagnosis(&f))?,
+        Some(Fact::Procedure(f)) => tolerate_unknown_patient(engine.upsert_procedure(&f))?,
+        Some(Fact::Observation(f)) => tolerate_unknown_patient(engine.upsert_observation(&f))?,
+        Some(Fact::Encounter(f)) => tolerate_unknown_patient(engine.upsert_encounter(&f))?,
+        Some(Fact::ArItem(f)) => tolerate_unknown_patient(engine.upsert_ar_item(&f))?,
+        Some(Fact::Note(f)) => tolerate_unknown_patient(engine.upsert_note(&f))?,
+        None => {}
+    }
+    Ok(())
+}
+
+/// Every row of `kind` changed at or after `since`, page by page in the caller's snapshot.
+fn changed_rows(
+    tx: &mut store::Tx<'_>,
+    kind: Kind,
+    since: OffsetDateTime,
+) -> store::Result<Vec<store::Row>> {
+    let mut rows = Vec::new();
+    loop {
+        let after = rows.last().map_or(0, |row: &store::Row| row.int(0));
+        let page = kind.page(tx, after, Some(since))?;
+        let full = page.len() as i64 == PAGE;
+        rows.extend(page);
+        if !full {
+            return Ok(rows);
+        }
     }
 }

@@ -258,7 +258,11 @@ fn a_write_committed_after_a_refresh_that_began_later_is_not_missed(store: &Test
         .unwrap();
     store.clock.advance(Duration::seconds(40));
     sync.refresh(store, &mut engine).unwrap();
-    assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(4), "patient 4's dose counted");
+    assert_eq!(
+        engine.query(FLU_2025).unwrap().scalar(),
+        Some(4),
+        "patient 4's dose counted"
+    );
 }
 
 backend_tests!(
