@@ -9,9 +9,14 @@ use time::OffsetDateTime;
 /// How far before its mark each refresh reads again. A row's `updated_at` is the time its
 /// transaction was stamped, which can be before a refresh started while the commit comes
 /// after that refresh's snapshot (the transaction waited for the embedded store's
-/// connection, or shared a group commit); read only from the mark, such a row would be
-/// behind the next mark and missed for good. Applying a row again is idempotent.
-const LATE_COMMITS: time::Duration = time::Duration::minutes(2);
+/// connection, or shared a group commit: under 64 clients writes wait up to about a second);
+/// read only from the mark, such a row would be behind the next mark and missed for good.
+/// Applying a row again is idempotent, but every row of the margin is read again by every
+/// refresh, so it is seconds, not minutes: a bulk load just before would be read whole by
+/// each query for as long (two minutes made population queries under load 4 times slower).
+/// A transaction longer than this (a bulk import running while queries are asked) can
+/// still be missed until the engine is loaded again.
+const LATE_COMMITS: time::Duration = time::Duration::seconds(10);
 
 /// Where the engine stands relative to the store: every row changed before `since` is in
 /// it (save commits later than `LATE_COMMITS`), and every chart archived, restored or destroyed up to `moves`

@@ -225,8 +225,8 @@ fn a_write_committed_after_a_refresh_that_began_later_is_not_missed(store: &Test
     assert_eq!(engine.query(FLU_2025).unwrap().scalar(), Some(3));
     store.clock.advance(Duration::seconds(30));
     sync.refresh(store, &mut engine).unwrap();
-    // Stamped 20 s before that refresh's mark, committed only now.
-    store.clock.advance(Duration::seconds(-20));
+    // Stamped 5 s before that refresh's mark, committed only now.
+    store.clock.advance(Duration::seconds(-5));
     let patient_4 = store
         .read(|tx| {
             tx.search_patients(&store::PatientQuery {
