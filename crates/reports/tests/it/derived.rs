@@ -37,6 +37,36 @@ pub(crate) fn seed(store: &TestStore) {
     assert_eq!(report.rejected(), 0, "{:?}", report.rejections);
 }
 
+/// The seeded patient X4's record id.
+fn patient_x4(store: &TestStore) -> i64 {
+    store
+        .read(|tx| {
+            tx.search_patients(&store::PatientQuery {
+                text: Some("X4".into()),
+                ..Default::default()
+            })
+        })
+        .unwrap()[0]
+        .meta
+        .id
+}
+
+/// A completed influenza dose in the 2025 season.
+fn flu_dose(patient: i64) -> Immunization {
+    Immunization {
+        patient_id: PatientId(patient),
+        encounter_id: None,
+        cvx: "150".into(),
+        administered_at: datetime!(2025-12-01 09:00 UTC),
+        status: ImmunizationStatus::Completed,
+        lot_number: None,
+        site: None,
+        route: None,
+        performer_id: None,
+        description: None,
+    }
+}
+
 fn engine_answers_from_the_store_and_follows_writes(store: &TestStore) {
     seed(store);
     let (mut engine, mut sync) = reports::load(store).unwrap();
@@ -57,32 +87,10 @@ fn engine_answers_from_the_store_and_follows_writes(store: &TestStore) {
 
     // A new dose, a dose marked in error, and a payment: the refresh sees all three.
     store.clock.advance(Duration::seconds(5));
-    let patient_4 = store
-        .read(|tx| {
-            tx.search_patients(&store::PatientQuery {
-                text: Some("X4".into()),
-                ..Default::default()
-            })
-        })
-        .unwrap();
-    let patient_4 = patient_4[0].meta.id;
+    let patient_4 = patient_x4(store);
     store
         .write(|tx| {
-            tx.create(
-                &Actor::new("test"),
-                &Immunization {
-                    patient_id: PatientId(patient_4),
-                    encounter_id: None,
-                    cvx: "150".into(),
-                    administered_at: datetime!(2025-12-01 09:00 UTC),
-                    status: ImmunizationStatus::Completed,
-                    lot_number: None,
-                    site: None,
-                    route: None,
-                    performer_id: None,
-                    description: None,
-                },
-            )?;
+            tx.create(&Actor::new("test"), &flu_dose(patient_4))?;
             let first = tx.select::<Immunization>(
                 "cvx = ? AND status = ?",
                 &["158".into(), "completed".into()],
@@ -227,34 +235,9 @@ fn a_write_committed_after_a_refresh_that_began_later_is_not_missed(store: &Test
     sync.refresh(store, &mut engine).unwrap();
     // Stamped 5 s before that refresh's mark, committed only now.
     store.clock.advance(Duration::seconds(-5));
-    let patient_4 = store
-        .read(|tx| {
-            tx.search_patients(&store::PatientQuery {
-                text: Some("X4".into()),
-                ..Default::default()
-            })
-        })
-        .unwrap()[0]
-        .meta
-        .id;
+    let patient_4 = patient_x4(store);
     store
-        .write(|tx| {
-            tx.create(
-                &Actor::new("test"),
-                &Immunization {
-                    patient_id: PatientId(patient_4),
-                    encounter_id: None,
-                    cvx: "150".into(),
-                    administered_at: datetime!(2025-12-01 09:00 UTC),
-                    status: ImmunizationStatus::Completed,
-                    lot_number: None,
-                    site: None,
-                    route: None,
-                    performer_id: None,
-                    description: None,
-                },
-            )
-        })
+        .write(|tx| tx.create(&Actor::new("test"), &flu_dose(patient_4)))
         .unwrap();
     store.clock.advance(Duration::seconds(40));
     sync.refresh(store, &mut engine).unwrap();
