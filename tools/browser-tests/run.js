@@ -8,7 +8,7 @@
 // claims (status list, a claim's scrub results, A/R aging by payer and by patient, a patient's statement, denials, posting an 835 on the remittance page); the physician breaks
 // the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
-// fixes a form after a validation error; builds an ICD-10-PCS code step by step on the procedure form; takes in a records request, is shown what fails
+// fixes a form after a validation error; builds an ICD-10-PCS code step by step on the procedure form, then is shown the coding edits (a duplicate) before a code is saved; takes in a records request, is shown what fails
 // its validation, records the papers, releases the packet and finds it in the patient's
 // accounting of disclosures; uploads a scanned JPEG to a chart and indexes pages from the
 // queue; archives a chart, finds it in the retention report, restores it and requests its
@@ -633,6 +633,23 @@ async function main() {
       await Promise.all([page.waitForNavigation(), page.click("#pcs-build button:has-text(\"Add 0DTJ4ZZ\")")]);
       assert.equal(new URL(page.url()).pathname, chartPath);
       assert.match(await page.textContent("#procedures"), /0DTJ4ZZ/);
+      // The same appendectomy coded again: the edits are shown before anything is saved,
+      // each with its rule and source; the coder changes their mind and nothing is added.
+      const appendectomies = async () =>
+        (await page.locator("#procedures tbody tr", { hasText: "0DTJ4ZZ" }).count());
+      const before = await appendectomies();
+      await Promise.all([page.waitForNavigation(), page.click("#procedures a:has-text(\"Code a procedure\")")]);
+      await page.selectOption("#system", "icd10pcs");
+      await page.fill("#code", "0DTJ4ZZ");
+      await Promise.all([page.waitForNavigation(), page.click("button:has-text(\"Add procedure\")")]);
+      const raised = await page.textContent("#procedure-edits");
+      assert.match(raised, /Nothing is saved yet/);
+      assert.match(raised, /\[\s*procedure-duplicate\s*\]/);
+      assert.match(raised, /Official Guidelines B3\.2/);
+      assert.ok(await page.isVisible("button:has-text(\"Save 0DTJ4ZZ with these edits\")"));
+      await shot(page, "procedure-coding-edits");
+      await page.goto(`${base}${chartPath}`);
+      assert.equal(await appendectomies(), before, "a procedure whose edits were not confirmed is not saved");
     });
 
     await step("the HIM technician opens an encounter (every bad field at once), then discharges it from its form", async () => {

@@ -16,6 +16,22 @@ use crate::search::{Doc, SearchIndex, Source};
 use time::Date;
 
 impl CodeSets {
+    /// Loads what an ICD-10-CM search on `dos` reads, on two threads: the release with its
+    /// search index (from the cache when there is one) on this one, the Alphabetic Index
+    /// with its main terms on another. A one-off search (the command line) pays for the
+    /// longer of the two instead of both; errors are left for the search to report.
+    pub fn prepare_cm_search(&self, dos: Date) {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _ = self.cross_refs();
+                let _ = self.edits();
+            });
+            if let Ok(r) = self.icd10cm(dos) {
+                r.search.get_or_init(|| self.cm_search_index(r));
+            }
+        });
+    }
+
     /// ICD-10-CM search in the release in force on the date of service.
     pub(crate) fn search_cm(&self, query: &str, dos: Date, limit: usize) -> Result<Vec<SearchHit>> {
         let r = self.icd10cm(dos)?;

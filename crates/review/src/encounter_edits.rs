@@ -1,7 +1,8 @@
 //! The coding edits of one stored encounter, as its claim would carry them: the diagnoses in
 //! their sequence with their POA indicators, the setting from the encounter's class
-//! (inpatient stays get the POA and principal-diagnosis rules), and the patient's sex and
-//! age on the date of service. The CLI (`chartroom codes edits ENCOUNTER`), the JSON API
+//! (inpatient stays get the POA and principal-diagnosis rules), the procedures with their
+//! modifiers and units (validity on their dates, sex edits, duplicates, NCCI pairs and
+//! MUEs), and the patient's sex and age on the date of service. The CLI (`chartroom codes edits ENCOUNTER`), the JSON API
 //! and the encounter's coding page all call this, so they list the same findings.
 //!
 //! Invariants: reads only (the caller audits the read); a deleted diagnosis is not listed;
@@ -41,8 +42,29 @@ pub struct EncounterEdits {
     pub setting: Setting,
     /// The codes as listed, first-listed first, with their POA indicators.
     pub diagnoses: Vec<ListedDiagnosis>,
-    /// The findings, each with its rule and source.
+    /// The diagnosis findings, each with its rule and source.
     pub edits: Vec<CodingEdit>,
+    /// The billable procedures as listed (SNOMED CT clinical procedures are not).
+    pub procedures: Vec<ListedProcedure>,
+    /// The procedure findings ([`codes::PROCEDURE_RULES`]), each with its rule and source.
+    pub procedure_edits: Vec<CodingEdit>,
+}
+
+/// One procedure as the edits saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedProcedure {
+    /// The procedure record's id.
+    pub id: i64,
+    /// `icd10pcs`, `hcpcs` or `cpt`.
+    pub system: codes::System,
+    /// The code as stored.
+    pub code: String,
+    /// Its modifiers.
+    pub modifiers: Vec<String>,
+    /// Its units.
+    pub units: u32,
+    /// The date it was performed.
+    pub date: String,
 }
 
 /// One diagnosis as the edits saw it.
@@ -101,7 +123,8 @@ pub fn edits_patient(patient: &Patient, dos: time::Date) -> codes::Patient {
     }
 }
 
-/// Runs the coding-edit table over the encounter's diagnoses on its date of service.
+/// Runs the coding-edit tables over the encounter's diagnoses and procedures on its date of
+/// service.
 pub fn encounter_coding_edits(
     codes: &CodeSets,
     coding: &EncounterCoding,
@@ -147,13 +170,45 @@ pub fn encounter_coding_edits(
             })
             .collect(),
         edits,
+        procedures: coding
+            .procedures
+            .iter()
+            .filter_map(|p| {
+                procedure_line(&p.record).map(|l| ListedProcedure {
+                    id: p.meta.id,
+                    system: l.system,
+                    code: l.code,
+                    modifiers: l.modifiers,
+                    units: l.units,
+                    date: l.date.to_string(),
+                })
+            })
+            .collect(),
+        procedure_edits: encounter_procedure_edits(codes, coding, None)?,
     })
 }
 
 /// A stored procedure as the procedure edits see it; `None` for a SNOMED CT procedure (a
 /// clinical record, never billed, so no code-set edit applies).
 pub fn procedure_line(p: &Procedure) -> Option<ProcedureLine> {
-    let system = match p.code_system {
+    billed_line(
+        p.code_system,
+        &p.code,
+        &p.modifiers,
+        p.units,
+        p.performed_at.date(),
+    )
+}
+
+/// A procedure's code as its claim lists it (units at least 1); `None` for SNOMED CT.
+pub(crate) fn billed_line(
+    system: ProcedureCodeSystem,
+    code: &str,
+    modifiers: &[String],
+    units: i32,
+    date: time::Date,
+) -> Option<ProcedureLine> {
+    let system = match system {
         ProcedureCodeSystem::Icd10Pcs => codes::System::Icd10Pcs,
         ProcedureCodeSystem::Hcpcs => codes::System::Hcpcs,
         ProcedureCodeSystem::Cpt => codes::System::Cpt,
@@ -161,10 +216,10 @@ pub fn procedure_line(p: &Procedure) -> Option<ProcedureLine> {
     };
     Some(ProcedureLine {
         system,
-        code: p.code.clone(),
-        modifiers: p.modifiers.clone(),
-        units: u32::try_from(p.units).unwrap_or(0).max(1),
-        date: p.performed_at.date(),
+        code: code.to_owned(),
+        modifiers: modifiers.to_vec(),
+        units: u32::try_from(units).unwrap_or(0).max(1),
+        date,
     })
 }
 

@@ -112,6 +112,12 @@ pub struct ProcedureFacts {
     pub code_system: ProcedureCodeSystem,
     /// Code.
     pub code: String,
+    /// Its modifiers (HCPCS/CPT).
+    #[serde(default)]
+    pub modifiers: Vec<String>,
+    /// Units.
+    #[serde(default)]
+    pub units: i32,
     /// When.
     #[serde(with = "rfc3339")]
     pub performed_at: OffsetDateTime,
@@ -213,6 +219,8 @@ fn procedure_facts(p: &Stored<Procedure>) -> ProcedureFacts {
         encounter_id: p.record.encounter_id.map(|e| e.0),
         code_system: p.record.code_system,
         code: p.record.code.clone(),
+        modifiers: p.record.modifiers.clone(),
+        units: p.record.units,
         performed_at: p.record.performed_at,
         performer_id: p.record.performer_id.map(|x| x.0),
     }

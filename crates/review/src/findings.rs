@@ -447,34 +447,34 @@ impl Checker<'_, '_> {
                     }
                 }
             }
-            // Procedures one at a time: their code sets have no pair edits.
-            for p in self
+            // The procedures together, as their claim lists them, through the procedure
+            // table (validity on the date, sex edits, NCCI pairs, MUEs); a finding falls on
+            // the last procedure with its code. Duplicates are warnings the coder confirms
+            // on the form, not deficiencies.
+            let mut procedures: Vec<&ProcedureFacts> = self
                 .chart
                 .procedures
                 .iter()
                 .filter(|p| p.encounter_id == Some(encounter.id))
-            {
-                let system = match p.code_system {
-                    ProcedureCodeSystem::Icd10Pcs => codes::System::Icd10Pcs,
-                    ProcedureCodeSystem::Hcpcs => codes::System::Hcpcs,
-                    // CPT needs a licensed file and SNOMED CT is not a billing code set.
-                    ProcedureCodeSystem::Cpt | ProcedureCodeSystem::Snomed => continue,
-                };
-                let Ok(v) = codes.validate(system, &p.code, dos, &edits_patient) else {
-                    continue;
-                };
-                let mut problems: Vec<String> = v.problems.clone();
-                problems.extend(
-                    v.edits
+                .collect();
+            procedures.sort_by_key(|p| (p.performed_at, p.id));
+            let billed: Vec<(&ProcedureFacts, codes::ProcedureLine)> = procedures
+                .into_iter()
+                .filter_map(|p| Some((p, procedure_line(p)?)))
+                .collect();
+            let lines: Vec<codes::ProcedureLine> = billed.iter().map(|(_, l)| l.clone()).collect();
+            if let Ok(edits) = codes.procedure_coding_edits(&lines, &edits_patient) {
+                for edit in edits
+                    .into_iter()
+                    .filter(|e| e.severity == codes::Severity::Error)
+                {
+                    let on = billed
                         .iter()
-                        .filter(|e| e.conflict)
-                        .map(|e| e.message.clone()),
-                );
-                if !v.valid && problems.is_empty() {
-                    problems.push("not valid on the date of service".into());
-                }
-                for problem in problems {
-                    note(format!("procedure:{}", p.id), &p.code, problem);
+                        .rev()
+                        .find(|(p, _)| edit.codes.contains(&p.code));
+                    if let Some((p, _)) = on {
+                        note(format!("procedure:{}", p.id), &p.code, edit.message);
+                    }
                 }
             }
             for (subject, code, messages) in found {
@@ -490,6 +490,17 @@ impl Checker<'_, '_> {
             self.push(Some(&encounter), subject, &detail, since, None);
         }
     }
+}
+
+/// A procedure as its claim would list it; `None` for SNOMED CT (clinical, never billed).
+fn procedure_line(p: &ProcedureFacts) -> Option<codes::ProcedureLine> {
+    crate::encounter_edits::billed_line(
+        p.code_system,
+        &p.code,
+        &p.modifiers,
+        p.units,
+        p.performed_at.date(),
+    )
 }
 
 #[cfg(test)]

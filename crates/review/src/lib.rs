@@ -54,9 +54,9 @@ pub use audited::{
 };
 pub use codes::PoaExempt;
 pub use encounter_edits::{
-    EncounterCoding, EncounterEdits, ListedDiagnosis, edits_fingerprint, edits_patient,
-    encounter_coding_edits, encounter_procedure_edits, procedure_edits_raised, procedure_line,
-    read_encounter_coding,
+    EncounterCoding, EncounterEdits, ListedDiagnosis, ListedProcedure, edits_fingerprint,
+    edits_patient, encounter_coding_edits, encounter_procedure_edits, procedure_edits_raised,
+    procedure_line, read_encounter_coding,
 };
 pub use facts::{
     ChartFacts, CoverageFacts, DiagnosisFacts, EncounterFacts, NoteFacts, PatientFacts,

@@ -342,8 +342,9 @@ pub async fn edits(
 }
 
 /// `GET /api/encounters/{id}/coding-edits`: the stored encounter's coding edits as its
-/// claim carries them (diagnoses in sequence with POA; an inpatient stay gets the POA and
-/// principal rules), audited as a read of the patient's encounters and codes.
+/// claim carries them (diagnoses in sequence with POA, an inpatient stay getting the POA
+/// and principal rules; procedures with modifiers and units), audited as a read of the
+/// patient's encounters, diagnoses and procedures.
 pub async fn encounter_edits(
     State(state): State<AppState>,
     axum::Extension(principal): axum::Extension<crate::auth::Principal>,
@@ -368,7 +369,10 @@ pub(crate) fn read_encounter_edits(
         state,
         principal,
         id,
-        privacy::DataCategory::Diagnoses,
+        &[
+            privacy::DataCategory::Diagnoses,
+            privacy::DataCategory::Procedures,
+        ],
         "coding edits",
         review::encounter_coding_edits,
     )
@@ -387,19 +391,19 @@ pub(crate) fn read_procedure_edits(
         state,
         principal,
         id,
-        privacy::DataCategory::Procedures,
+        &[privacy::DataCategory::Procedures],
         "procedure coding edits",
         |codes, coding| review::procedure_edits_raised(codes, coding, line),
     )
 }
 
 /// Reads the encounter's coding, runs `edits` over it and audits the read of its
-/// encounters and `codes` (diagnoses or procedures), one entry naming the patient.
+/// encounters and `codes` (diagnoses, procedures), one entry naming the patient.
 fn edits_read_audited<T>(
     state: &AppState,
     principal: &crate::auth::Principal,
     id: i64,
-    codes: privacy::DataCategory,
+    codes: &[privacy::DataCategory],
     reason: &str,
     edits: impl FnOnce(&codes::CodeSets, &review::EncounterCoding) -> codes::Result<T>,
 ) -> Result<T, WebError> {
@@ -413,7 +417,7 @@ fn edits_read_audited<T>(
             .event(audited.now(), privacy::Action::Read)
             .patient(records::PatientId(patient))
             .record("encounter", id)
-            .categories(&[privacy::DataCategory::Encounters, codes])
+            .categories(&[&[privacy::DataCategory::Encounters], codes].concat())
             .reason(reason);
         audited.append(&event)
     })?;

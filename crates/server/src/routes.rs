@@ -177,7 +177,7 @@ fn table() -> Vec<Entry> {
             "/api/encounters/{id}/coding-edits",
             Needs(P::ReadCodes),
             true,
-            "a stored encounter's coding edits as its claim carries them (POA and principal rules for a stay)",
+            "a stored encounter's coding edits as its claim carries them: diagnoses (POA and principal rules for a stay) and procedures (validity, sex, duplicates, NCCI pairs, MUEs)",
             get(codes_api::encounter_edits),
         ),
         route(

@@ -202,9 +202,13 @@ pub fn run(cmd: CodesCmd, json: bool, storage: &StorageArgs) -> Result<()> {
     let data_dir = storage.data_dir.as_path();
     // The built ICD-10-CM search index is kept in `<data dir>/cache/`, so a search does
     // not build it again on every call.
-    let mut sets = CodeSets::open(data_dir)
-        .context("loading code sets")?
-        .with_search_cache(&data_dir.join(codes::search_cache::CACHE_DIR));
+    // The process ends with the command, so the decoded code sets (millions of small
+    // allocations, tens of milliseconds to free) are left to the operating system.
+    let mut sets = std::mem::ManuallyDrop::new(
+        CodeSets::open(data_dir)
+            .context("loading code sets")?
+            .with_search_cache(&data_dir.join(codes::search_cache::CACHE_DIR)),
+    );
     match cmd {
         CodesCmd::Search {
             query,
@@ -242,6 +246,9 @@ pub fn run(cmd: CodesCmd, json: bool, storage: &StorageArgs) -> Result<()> {
         } => {
             let system = system_arg(&system)?;
             let dos = date_arg(date.as_deref())?;
+            if system == System::Icd10Cm {
+                sets.prepare_cm_search(dos);
+            }
             let hits = sets.search(system, &query.join(" "), dos, limit)?;
             report_cache(&sets);
             if json {
@@ -549,8 +556,9 @@ fn encounter_arg(list: &[String]) -> Option<i64> {
     }
 }
 
-/// `codes edits ENCOUNTER`: the stored encounter's coding edits, shown once the read of the
-/// patient's encounters and diagnoses is audited.
+/// `codes edits ENCOUNTER`: the stored encounter's coding edits (diagnoses, then
+/// procedures), shown once the read of the patient's encounters, diagnoses and procedures
+/// is audited.
 fn encounter_edits(sets: &CodeSets, storage: &StorageArgs, id: i64, json: bool) -> Result<()> {
     let store = storage.open()?;
     let coding = store
@@ -565,6 +573,7 @@ fn encounter_edits(sets: &CodeSets, storage: &StorageArgs, id: i64, json: bool) 
             privacy::DataCategory::Demographics,
             privacy::DataCategory::Encounters,
             privacy::DataCategory::Diagnoses,
+            privacy::DataCategory::Procedures,
         ],
         &format!("coding edits of encounter {id}"),
     )?;
@@ -592,6 +601,26 @@ fn encounter_edits(sets: &CodeSets, storage: &StorageArgs, id: i64, json: bool) 
         }
     );
     print_edits(&edits.edits, &listed.join(" "));
+    if edits.procedures.is_empty() {
+        crate::say!("procedures: none billable");
+        return Ok(());
+    }
+    let procedures: Vec<String> = edits
+        .procedures
+        .iter()
+        .map(|p| {
+            let mut shown = p.code.clone();
+            if !p.modifiers.is_empty() {
+                shown = format!("{shown}-{}", p.modifiers.join("-"));
+            }
+            if p.units > 1 {
+                shown = format!("{shown} ×{}", p.units);
+            }
+            format!("{shown} on {}", p.date)
+        })
+        .collect();
+    crate::say!("procedures: {}", procedures.join(", "));
+    print_edits(&edits.procedure_edits, &procedures.join(" "));
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use crate::cli::{chartroom, stdout};
 use records::{
     Address, AdministrativeSex, Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterId,
-    EncounterStatus, Mrn, Patient, PatientId, PoaIndicator,
+    EncounterStatus, Mrn, Patient, PatientId, PoaIndicator, Procedure, ProcedureCodeSystem,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -13,7 +13,9 @@ use store::{Actor, Location, Store, SystemClock};
 use time::macros::datetime;
 
 /// A male patient with an inpatient stay coded E11.9 (POA Y) then E10.9 (no POA): an
-/// Excludes1 pair and a missing POA indicator.
+/// Excludes1 pair and a missing POA indicator; its procedures are a hysterectomy (0UT90ZZ,
+/// female only), a laparoscopic appendectomy recorded twice on one day, and a SNOMED CT
+/// procedure that no claim carries.
 fn coded_stay(data: &std::path::Path) -> (i64, i64) {
     let store = Store::open(&Location::DataDir(data.to_owned()), Arc::new(SystemClock)).unwrap();
     let actor = Actor::new("test");
@@ -80,6 +82,27 @@ fn coded_stay(data: &std::path::Path) -> (i64, i64) {
                     },
                 )?;
             }
+            for (system, code) in [
+                (ProcedureCodeSystem::Icd10Pcs, "0UT90ZZ"),
+                (ProcedureCodeSystem::Icd10Pcs, "0DTJ4ZZ"),
+                (ProcedureCodeSystem::Icd10Pcs, "0DTJ4ZZ"),
+                (ProcedureCodeSystem::Snomed, "80146002"),
+            ] {
+                tx.create(
+                    &actor,
+                    &Procedure {
+                        patient_id: PatientId(pid),
+                        encounter_id: Some(EncounterId(eid)),
+                        code_system: system,
+                        code: code.into(),
+                        modifiers: Vec::new(),
+                        units: 1,
+                        performed_at: datetime!(2026-01-11 10:00 UTC),
+                        performer_id: None,
+                        description: None,
+                    },
+                )?;
+            }
             Ok((pid, eid))
         })
         .unwrap()
@@ -102,6 +125,17 @@ fn edits_of_a_stored_encounter() {
     );
     assert!(text.contains("[excludes1-pair]"), "{text}");
     assert!(text.contains("[poa-missing] E10.9"), "{text}");
+    // The procedures follow, the SNOMED CT one left out: the hysterectomy conflicts with the
+    // patient's sex and the appendectomy is listed twice.
+    assert!(
+        text.contains(
+            "procedures: 0UT90ZZ on 2026-01-11, 0DTJ4ZZ on 2026-01-11, 0DTJ4ZZ on 2026-01-11"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("[procedure-sex-age] 0UT90ZZ"), "{text}");
+    assert!(text.contains("[procedure-duplicate]"), "{text}");
+    assert!(!text.contains("80146002"), "{text}");
 
     let json: Value = serde_json::from_str(&stdout(&chartroom(
         &data,
@@ -117,6 +151,19 @@ fn edits_of_a_stored_encounter() {
         .collect();
     assert!(
         rules.contains(&"excludes1-pair") && rules.contains(&"poa-missing"),
+        "{json}"
+    );
+    assert_eq!(json["procedures"].as_array().unwrap().len(), 3, "{json}");
+    assert_eq!(json["procedures"][0]["system"], "icd10pcs", "{json}");
+    let procedure_rules: Vec<&str> = json["procedure_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        procedure_rules,
+        ["procedure-sex-age", "procedure-duplicate"],
         "{json}"
     );
 

@@ -282,7 +282,80 @@ fn two_diagnoses_an_excludes1_note_keeps_apart(store: &TestStore) {
     assert!(alone.is_empty(), "{alone:#?}");
 }
 
+fn cpt(tx: &mut Tx<'_>, c: &Chart, code: &str) -> i64 {
+    tx.create(
+        &actor(),
+        &Procedure {
+            patient_id: PatientId(c.patient),
+            encounter_id: Some(EncounterId(c.encounter)),
+            code_system: ProcedureCodeSystem::Cpt,
+            code: code.into(),
+            modifiers: Vec::new(),
+            units: 1,
+            performed_at: ADMIT + Duration::hours(5),
+            performer_id: Some(ProviderId(c.provider)),
+            description: None,
+        },
+    )
+    .unwrap()
+    .meta
+    .id
+}
+
+/// Two procedures an NCCI pair keeps apart (the codes crate's fabricated fixture, imported
+/// as a site would) are a coding deficiency on the chart, found by the same table the
+/// procedure form and `codes edits` use; without the import nothing is claimed; a code
+/// recorded twice is the coder's to confirm, not a deficiency.
+fn procedures_an_ncci_pair_keeps_apart(store: &TestStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../codes/test_data/ncci");
+    for name in ["ptp-practitioner.txt", "mue-practitioner.csv"] {
+        codes::CodeSets::import_ncci(&fixture.join(name), dir.path()).unwrap();
+    }
+    let sets = codes::CodeSets::open(dir.path()).unwrap();
+    let mut ids = Vec::new();
+    let chart = store
+        .write(|tx| {
+            let chart = complete_chart(tx);
+            ids.push(cpt(tx, &chart, "29881"));
+            ids.push(cpt(tx, &chart, "29880"));
+            appendectomy(tx, &chart);
+            appendectomy(tx, &chart);
+            Ok(chart)
+        })
+        .unwrap();
+    let analysed = |codes: &codes::CodeSets| {
+        let context = review::Context {
+            codes: Some(codes),
+            poa_exempt: poa(),
+        };
+        let rules = RuleSet::defaults().unwrap();
+        let facts = store
+            .read(|tx| Ok(review::ChartFacts::from(&tx.chart(chart.patient)?)))
+            .unwrap();
+        let found: Vec<Finding> = analyse(&facts, &rules, &context)
+            .into_iter()
+            .filter(|f| f.rule_id == "coding-edit")
+            .collect();
+        found
+    };
+    let found = analysed(&sets);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        ids.iter()
+            .any(|id| found[0].subject == format!("procedure:{id}")),
+        "{found:#?}"
+    );
+    assert!(
+        found[0].message.contains("29880") && found[0].message.contains("29881"),
+        "{}",
+        found[0].message
+    );
+    assert!(analysed(codes()).is_empty(), "no NCCI import, no pair");
+}
+
 backend_tests!(
+    procedures_an_ncci_pair_keeps_apart,
     two_diagnoses_an_excludes1_note_keeps_apart,
     a_complete_chart_has_no_deficiencies,
     an_unsigned_note_is_due_in_a_day_from_its_writing,

@@ -167,7 +167,25 @@ async fn an_encounters_edits_are_listed_and_an_encoded_code_is_added_audited() {
                     description: None,
                     onset_at: None,
                 },
-            )
+            )?;
+            // The appendectomy recorded twice on one day: a duplicate procedure.
+            for _ in 0..2 {
+                tx.create(
+                    &store::Actor::new("test"),
+                    &records::Procedure {
+                        patient_id: records::PatientId(id),
+                        encounter_id: Some(records::EncounterId(eid)),
+                        code_system: records::ProcedureCodeSystem::Icd10Pcs,
+                        code: "0DTJ4ZZ".into(),
+                        modifiers: Vec::new(),
+                        units: 1,
+                        performed_at: time::macros::datetime!(2026-02-10 10:00 UTC),
+                        performer_id: None,
+                        description: None,
+                    },
+                )?;
+            }
+            Ok(())
         })
         .unwrap();
     h.add_user("him", &[Role::HimTechnician]);
@@ -187,9 +205,23 @@ async fn an_encounters_edits_are_listed_and_an_encoded_code_is_added_audited() {
     assert_eq!(api.body["setting"], json!("outpatient"));
     assert_eq!(api.body["diagnoses"][0]["code"], json!("E11.9"));
     assert_eq!(api.body["edits"], json!([]), "{}", api.body);
+    assert_eq!(api.body["procedures"][1]["code"], json!("0DTJ4ZZ"));
+    assert_eq!(
+        api.body["procedure_edits"][0]["rule"],
+        json!("procedure-duplicate"),
+        "{}",
+        api.body
+    );
     let read = h.audit().pop().unwrap();
     assert_eq!(read.event.action, Action::Read);
     assert_eq!(read.event.patient_id, Some(records::PatientId(id)));
+    assert!(
+        read.event
+            .categories
+            .contains(&privacy::DataCategory::Procedures),
+        "{:?}",
+        read.event.categories
+    );
     let missing = h
         .call(
             "GET",
