@@ -81,8 +81,12 @@ fn review(text: &str, codes: Option<&CodeSets>) -> FileReview {
     // Claims of a transaction set with a broken envelope are still reviewed: the
     // problems say what is wrong with the file, the findings what is wrong with the claims.
     for transaction in interchange.transactions() {
+        review.problems.extend(x12::element_errors(transaction));
         review_transaction(transaction, codes, &mut review);
     }
+    review
+        .problems
+        .sort_by_key(|p| p.position.map(|at| at.segment));
     review
 }
 

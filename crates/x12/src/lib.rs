@@ -18,6 +18,7 @@ mod envelope;
 mod error;
 mod loops;
 mod segment;
+mod syntax;
 mod writer;
 
 pub use delimiters::Delimiters;
@@ -25,6 +26,7 @@ pub use envelope::{Group, Interchange, Transaction, read, read_bytes};
 pub use error::{Error, Position, Result};
 pub use loops::{LoopMap, TransactionKind};
 pub use segment::{Segment, format_cents, parse_cents};
+pub use syntax::{ElementProblem, SyntaxError, element_errors, element_problems, is_checked};
 pub use writer::{
     ControlNumbers, GroupHeader, InterchangeHeader, InterchangeWriter, MAX_CONTROL_NUMBER,
     SegmentBuilder, Usage, d8, parse_d8,

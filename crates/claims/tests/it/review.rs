@@ -268,3 +268,112 @@ fn the_payer_runs_the_scrubbers_code_edits_on_incoming_claims() {
     // Without the code sets, the review sees only the file's own consistency.
     assert!(review_837(&miscoded).claims[0].findings.is_empty());
 }
+
+/// Every 837 and 835 sample of the TR3s (the public files in data/x12/samples) and every file
+/// Chartroom writes breaks no element of the X12 dictionary the 999 checks: the dictionary
+/// finds nothing in sound files.
+#[test]
+fn sound_files_break_no_element_of_the_dictionary() {
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/x12/samples");
+    let mut texts: Vec<(String, String)> = ["badx12", "py835"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(samples.join(dir)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("X222") || n.starts_with("X221"))
+        })
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    assert!(texts.len() >= 40, "{}", texts.len());
+    let sent = crate::write(&[office_visit_claim(records::Relationship::Child)]);
+    texts.push(("Chartroom's 837P".into(), sent.clone()));
+    texts.push(("Chartroom's 999".into(), ack(&sent, "payer-999-sound.x12")));
+    let mut checked = 0;
+    for (name, text) in &texts {
+        let read = x12::read(text).unwrap();
+        for t in read.transactions() {
+            for segment in &t.segments {
+                checked += usize::from(x12::is_checked(segment.id));
+                let found = x12::element_problems(segment);
+                assert!(
+                    found.is_empty(),
+                    "{name}: segment {} {}: {:?}",
+                    segment.position.segment,
+                    segment.id,
+                    found
+                        .iter()
+                        .map(|p| p.message(segment.id))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked} segments checked");
+}
+
+/// A 999 names each element that breaks the dictionary in an IK4 under its segment's IK3
+/// (IK304 8): a letter in an amount, a date that is no day, a street too long, a procedure
+/// code missing from its composite, an element past the segment's last; the set is rejected
+/// and pyx12 reads the answer.
+#[test]
+fn a_999_names_each_bad_element_in_ik4() {
+    let sent = crate::write(&[office_visit_claim(records::Relationship::SelfSubscriber)]);
+    let clm = sent.find("~CLM*").unwrap() + 5;
+    let amount_at = clm + sent[clm..].find('*').unwrap() + 1;
+    let amount_end = amount_at + sent[amount_at..].find('*').unwrap();
+    let street = format!("N3*{}~", "9".repeat(56));
+    let broken = format!("{}15O.50{}", &sent[..amount_at], &sent[amount_end..])
+        .replacen("DTP*472*D8*20260210~", "DTP*472*D8*20261310~", 1)
+        .replacen("~LX*1~", "~LX*1*9~", 1)
+        .replacen("SV1*HC:99213", "SV1*HC:", 1);
+    let n3 = broken.find("~N3*").unwrap() + 1;
+    let n3_end = n3 + broken[n3..].find('~').unwrap() + 1;
+    let broken = format!("{}{street}{}", &broken[..n3], &broken[n3_end..]);
+    let answer = ack(&broken, "payer-999-element-errors.x12");
+    for expected in [
+        "~IK4*2*782*6*15O.50~",
+        "~IK4*3*1251*8*20261310~",
+        &format!("~IK4*1*166*5*{}~", "9".repeat(56)),
+        "~IK4*2**3*9~",
+        "~IK4*1:2*234*1~",
+    ] {
+        assert!(answer.contains(expected), "{expected}\nin {answer}");
+    }
+    for segment in ["CLM", "DTP", "N3", "LX", "SV1"] {
+        assert!(
+            answer.contains(&format!("~IK3*{segment}*")),
+            "{segment} in {answer}"
+        );
+    }
+    let ik3_clm = answer.find("~IK3*CLM*").unwrap();
+    assert!(
+        answer[ik3_clm..].starts_with("~IK3*CLM*")
+            && answer[ik3_clm..].contains("*2300*8~IK4*2*782*6*15O.50~"),
+        "{answer}"
+    );
+    assert!(answer.contains("~IK5*R*5~AK9*R*1*1*0~"), "{answer}");
+    // The payer's review lists the same elements among the file's problems (segments
+    // counted in the interchange, ISA first), and still reviews the claim.
+    let review = review_837(&broken);
+    assert_eq!(review.claims.len(), 1);
+    let listed: Vec<String> = review.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        listed
+            .iter()
+            .any(|p| p.starts_with("CLM02, segment 20, loop 2300: \"15O.50\" has a character")),
+        "{listed:#?}"
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|p| p.starts_with("SV101-2, segment 25, loop 2400: is required and missing")),
+        "{listed:#?}"
+    );
+}
