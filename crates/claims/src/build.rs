@@ -14,15 +14,16 @@
 //!   modifiers of the procedure each charge bills; at most fifty (loop 2400 repeat).
 
 use crate::claim::{
-    BillingProvider, ClaimFiling, Demographics, OtherPayer, PatientParty, PayerParty,
+    BillingProvider, ClaimFiling, Demographics, LineDetails, OtherPayer, PatientParty, PayerParty,
     ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
 };
+use crate::line_details;
 use crate::submitter::street_address;
 use records::{
     Charge, ClaimKind, Consent, ConsentKind, Coverage, CoverageOrder, Diagnosis, DiagnosisRank,
     Encounter, EncounterClass, EncounterId, EncounterStatus, Organization, OrganizationKind,
     Patient, PatientId, Payer, PayerKind, Procedure, Provider, Relationship, ReleaseCategory,
-    RequesterKind,
+    RequesterKind, TransportMode,
 };
 use std::fmt;
 use store::{Tx, Value};
@@ -49,10 +50,15 @@ const MAX_DIAGNOSES: usize = 12;
 /// The most service lines in one 837P claim.
 const MAX_LINES: usize = 50;
 
-struct Problems(Vec<BuildProblem>);
+pub(crate) struct Problems(pub(crate) Vec<BuildProblem>);
 
 impl Problems {
-    fn add(&mut self, source: impl Into<String>, field: &'static str, message: impl Into<String>) {
+    pub(crate) fn add(
+        &mut self,
+        source: impl Into<String>,
+        field: &'static str,
+        message: impl Into<String>,
+    ) {
         self.0.push(BuildProblem {
             source: source.into(),
             field,
@@ -258,7 +264,18 @@ pub(crate) fn build_claim(
         encounter_id,
         patient_id,
         claim_id: format!("E{}", encounter_id.0),
-        place_of_service: place_of_service(encounter.class, kind),
+        // An ambulance bills where the patient rode (POS 41 land, 42 air or water), not
+        // where the trip began or ended.
+        place_of_service: match lines.iter().find_map(|l| l.details.transport.as_ref()) {
+            Some(trip) => match trip.mode {
+                TransportMode::Ground => "41",
+                TransportMode::AirOrWater => "42",
+            },
+            // Durable medical equipment is covered for use in the patient's home (SSA
+            // 1861(n)): the supplier bills place of service 12.
+            None if lines.iter().any(|l| l.details.equipment.is_some()) => "12",
+            None => place_of_service(encounter.class, kind),
+        },
         frequency: '1',
         payer_claim_number: None,
         payer_id,
@@ -479,7 +496,7 @@ fn parties(
     (Some(subscriber), patient_party)
 }
 
-fn rendering_provider(
+pub(crate) fn rendering_provider(
     provider: &Provider,
     id: i64,
     problems: &mut Problems,
@@ -622,6 +639,7 @@ fn lines(
             .collect(),
         Side::Facility => Vec::new(),
     };
+    let details = line_details::of_encounter(tx, encounter_id)?;
     let mut lines = Vec::with_capacity(charges.len());
     for charge in charges {
         let Some(code) = charge.record.code.clone() else {
@@ -643,6 +661,14 @@ fn lines(
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
+        let line = lines.len() + 1;
+        let details = match details.get(&charge.meta.id) {
+            None => LineDetails::default(),
+            Some(detail) => {
+                let source = format!("charge {} (line {line})", charge.meta.id);
+                line_details::resolve(tx, detail, &source, problems)?
+            }
+        };
         lines.push(ServiceLine {
             code,
             modifiers,
@@ -650,6 +676,7 @@ fn lines(
             units: charge.record.units,
             pointers: pointers.clone(),
             service_date: charge.record.service_date,
+            details,
         });
     }
     if lines.is_empty() && problems.0.iter().all(|p| p.field != "code") {

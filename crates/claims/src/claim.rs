@@ -125,6 +125,45 @@ pub struct ServiceLine {
     pub pointers: Vec<u8>,
     /// DTP03 (`472`).
     pub service_date: Date,
+    /// What the line's service needs beyond code, units and charge (its charge's
+    /// `records::ChargeDetail`): the drug, anesthesia time, ambulance trip, equipment.
+    pub details: LineDetails,
+}
+
+/// A service line's drug, anesthesia, ambulance and equipment details, each written where
+/// the TR3 puts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineDetails {
+    /// Loop 2410 (LIN, CTP, REF*XZ).
+    pub drug: Option<LineDrug>,
+    /// SV103 `MJ` with the minutes in SV104 (837P), and the surgery in 2300 HI*BP/BO.
+    pub anesthesia: Option<records::AnesthesiaDetail>,
+    /// 2300 CR1, CRC*07, 2310E, 2310F (from the claim's first transport line); QTY*PT.
+    pub transport: Option<records::AmbulanceTransport>,
+    /// SV5, PWK*CT, CR3, DTP*607/463/461, 2420E.
+    pub equipment: Option<LineEquipment>,
+}
+
+/// The drug a line gave, its NDC already in the 11-digit form (loop 2410).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineDrug {
+    /// LIN03.
+    pub ndc: records::Ndc,
+    /// CTP04, in thousandths of `unit`.
+    pub quantity_thousandths: i64,
+    /// CTP05-1.
+    pub unit: records::DrugUnit,
+    /// REF*XZ.
+    pub prescription_number: Option<String>,
+}
+
+/// Durable medical equipment on a line, with the physician who ordered it (2420E).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineEquipment {
+    /// Certification, prices and dates.
+    pub detail: records::EquipmentDetail,
+    /// 2420E NM1*DK.
+    pub ordering: Option<RenderingProvider>,
 }
 
 /// A professional claim (837P loop 2300 and what it hangs from).
@@ -136,7 +175,7 @@ pub struct ProfessionalClaim {
     pub patient_id: PatientId,
     /// CLM01: the patient control number, which the payer echoes in the 835 (CLP01).
     pub claim_id: String,
-    /// CLM05-1: the place of service (`11` office, `21` inpatient, `23` emergency, `02` telehealth).
+    /// CLM05-1: the place of service (`11` office, `12` home (DME), `21` inpatient, `22` outpatient hospital, `23` emergency, `41`/`42` ambulance, `10` telehealth).
     pub place_of_service: &'static str,
     /// CLM05-3: `1` original, `7` replacement, `8` void.
     pub frequency: char,

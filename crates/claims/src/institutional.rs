@@ -329,6 +329,7 @@ fn write_claim(
             .el("D8")
             .el(&d8(line.service_date))
             .end()?;
+        crate::service_segments::write_drug(w, line)?;
         crate::coordination::write_line_adjudications(w, base, &matched, idx, Some(&line.code))?;
     }
     Ok(())

@@ -28,12 +28,15 @@ mod implementation_ack;
 mod inbox;
 mod institutional;
 mod lifecycle;
+mod line_details;
 mod posting;
 mod professional;
 mod receivables;
 mod remittance;
 mod review;
 mod scrub;
+mod scrub_services;
+mod service_segments;
 mod statement;
 mod submitter;
 
@@ -47,8 +50,8 @@ pub use adjustment_codes::{group_description, reason_description, remark_descrip
 pub use audited::{CLAIM_CATEGORIES, audit_claim_change, audit_withheld};
 pub use build::{BuildProblem, build_professional};
 pub use claim::{
-    BillingProvider, ClaimFiling, Demographics, OtherPayer, PatientParty, PayerParty,
-    ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
+    BillingProvider, ClaimFiling, Demographics, LineDetails, LineDrug, LineEquipment, OtherPayer,
+    PatientParty, PayerParty, ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
 };
 pub use claim_acknowledgment::{payer_claim_number, write_277ca};
 pub use coordination::{NextPayer, balance_problems as coordination_problems};

@@ -6,6 +6,7 @@
 //! claim carries their data (PRV when a taxonomy is known, 2000C for dependents).
 
 use crate::claim::{Demographics, ProfessionalClaim, RenderingProvider};
+use crate::service_segments;
 use crate::submitter::Submitter;
 use records::AdministrativeSex;
 use time::PrimitiveDateTime;
@@ -266,11 +267,13 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
     if let Some(number) = &claim.payer_claim_number {
         w.segment("REF").el("F8").el(number).end()?;
     }
+    service_segments::write_claim_transport(w, claim)?;
     let mut hi = w.segment("HI");
     for (idx, code) in claim.diagnoses.iter().enumerate() {
         hi = hi.composite(&[if idx == 0 { "ABK" } else { "ABF" }, code]);
     }
     hi.end()?;
+    service_segments::write_anesthesia_procedures(w, claim)?;
     // 2310B only when someone other than the billing provider gave the care (TR3: required
     // when the rendering NPI differs from the billing provider's).
     if let Some(rendering) = &claim.rendering
@@ -278,6 +281,7 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
     {
         clinician(w, "82", "PE", rendering)?;
     }
+    service_segments::write_transport_locations(w, claim)?;
     let matched = crate::coordination::write_other_payers(w, claim)?;
 
     // 2400 service lines.
@@ -289,20 +293,25 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
         procedure.extend(line.modifiers.iter().take(4).map(String::as_str));
         let pointers: Vec<String> = line.pointers.iter().map(u8::to_string).collect();
         let pointers: Vec<&str> = pointers.iter().map(String::as_str).collect();
+        let (basis, count) = service_segments::unit_basis(line, idx + 1)?;
         w.segment("SV1")
             .composite(&procedure)
             .cents(line.charge_cents)
-            .el("UN")
-            .int(i64::from(line.units))
+            .el(basis)
+            .int(count)
             .empty()
             .empty()
             .composite(&pointers)
             .end()?;
+        service_segments::write_equipment(w, line)?;
         w.segment("DTP")
             .el("472")
             .el("D8")
             .el(&d8(line.service_date))
             .end()?;
+        service_segments::write_line_dates_and_counts(w, line)?;
+        service_segments::write_drug(w, line)?;
+        service_segments::write_ordering(w, line)?;
         crate::coordination::write_line_adjudications(w, claim, &matched, idx, None)?;
     }
     Ok(())

@@ -357,6 +357,7 @@ fn review_transaction(
                         pointers: Vec::new(),
                         // The line's DTP*472 follows; the claim's first date until then.
                         service_date: time::Date::MIN,
+                        details: crate::claim::LineDetails::default(),
                     });
                 }
                 if let Some((claim, lines, n_diagnoses)) = current.as_mut() {

@@ -121,6 +121,26 @@ pub const RULES: &[Rule] = &[
         source: "837P/837I TR3 loops 2320 (AMT*D, CAS) and 2430 (SVD02, CAS) balancing",
     },
     Rule {
+        id: "ndc",
+        description: "a drug HCPCS line (J code; on the 837I revenue code 0636) billed to Medicaid or a payer listed as needing it carries the drug's NDC, quantity and unit",
+        source: "Deficit Reduction Act of 2005 s. 6002 (Social Security Act 1927(a)(7)): NDC on physician-administered drugs billed to Medicaid; 837P/837I TR3 loop 2410 LIN03, CTP04, CTP05",
+    },
+    Rule {
+        id: "anesthesia-time",
+        description: "an anesthesia line (CPT 00100-01999) reports its time in minutes (SV103 MJ)",
+        source: "837P TR3 loop 2400 SV103-SV104 (anesthesia minutes); CMS Claims Processing Manual ch. 12 s. 50 (anesthesia time)",
+    },
+    Rule {
+        id: "ambulance-modifier",
+        description: "an ambulance line (HCPCS A0425-A0436) has an origin/destination modifier first and the claim carries the trip (CR1, pick-up and drop-off)",
+        source: "CMS Claims Processing Manual ch. 15 s. 30(A) (origin and destination modifiers); 837P TR3 loops 2300 CR1, 2310E, 2310F",
+    },
+    Rule {
+        id: "dme-modifier",
+        description: "a certified DME line (CR3) on an E or K code says whether it is rented or bought (RR, NU or UE)",
+        source: "CMS Claims Processing Manual ch. 20 s. 130 (DMEPOS modifiers RR, NU, UE; capped rental KH, KI, KJ)",
+    },
+    Rule {
         id: "timely-filing",
         description: "the claim goes out within the payer's filing limit from the date of service",
         source: "payer filing limits: Medicare 1 year (42 CFR 424.44); Medicaid and others by contract (ScrubSettings)",
@@ -151,6 +171,8 @@ pub struct ScrubSettings {
     pub by_payer_code: Vec<(String, i64)>,
     /// Days before the limit when a warning is given.
     pub warn_days: i64,
+    /// Payer ids (NM109 of 2010BB) that need the NDC on drug lines besides Medicaid.
+    pub ndc_payer_codes: Vec<String>,
 }
 
 impl Default for ScrubSettings {
@@ -162,11 +184,22 @@ impl Default for ScrubSettings {
             government_days: 365,
             by_payer_code: Vec::new(),
             warn_days: 30,
+            ndc_payer_codes: Vec::new(),
         }
     }
 }
 
 impl ScrubSettings {
+    /// Whether `payer` needs the NDC on drug lines: Medicaid always (rebates), others when
+    /// listed.
+    pub fn needs_ndc(&self, payer: &Payer) -> bool {
+        payer.kind == PayerKind::Medicaid
+            || payer
+                .payer_code
+                .as_deref()
+                .is_some_and(|code| self.ndc_payer_codes.iter().any(|c| c == code))
+    }
+
     /// The filing limit for `payer`, in days, if it has one.
     pub fn limit_days(&self, payer: &Payer) -> Option<i64> {
         if let Some((_, days)) = self
@@ -198,10 +231,15 @@ pub struct Scrubber<'a> {
     pub today: Date,
 }
 
-struct Found(Vec<ClaimEdit>);
+pub(crate) struct Found(Vec<ClaimEdit>);
 
 impl Found {
-    fn add(&mut self, rule_id: &str, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn add(
+        &mut self,
+        rule_id: &str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.push(rule_id, field, message, true);
     }
 
@@ -316,6 +354,12 @@ pub fn claim_edits(
     for problem in crate::coordination::balance_problems(&built) {
         found.add("cob-balance", "2320 AMT*D / 2430 SVD02", problem);
     }
+    crate::scrub_services::service_edits(
+        &built,
+        institutional.is_some(),
+        scrubber.settings.needs_ndc(&payer),
+        &mut found,
+    );
     timely_filing(scrubber, &payer, claim, &mut found);
     duplicates(tx, stored, &mut found)?;
     Ok(found.0)
@@ -673,9 +717,14 @@ fn codes(
                 format!("{code:?} is neither a CPT code (five digits, or four and F or T) nor a HCPCS code (a letter and four digits)"),
             );
         }
-        for modifier in &line.modifiers {
+        for (at, modifier) in line.modifiers.iter().enumerate() {
             let level_two = modifier.chars().any(|c| c.is_ascii_alphabetic());
-            if !level_two {
+            // Ambulance origin/destination pairs (RH, HR...) are CMS's own, not in the
+            // HCPCS modifier file.
+            let trip_pair = at == 0
+                && crate::scrub_services::is_ambulance_code(&line.code)
+                && crate::scrub_services::is_origin_destination(modifier);
+            if !level_two || trip_pair {
                 continue;
             }
             if let Ok(v) = codes.validate(System::Hcpcs, modifier, line.service_date, edits_patient)

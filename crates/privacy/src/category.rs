@@ -85,7 +85,7 @@ impl DataCategory {
             "allergy" => Self::Allergies,
             "problem" => Self::Problems,
             "clinical_note" | "note" | "scanned_document" => Self::Notes,
-            "charge" | "posting" => Self::Billing,
+            "charge" | "posting" | "charge_detail" => Self::Billing,
             _ => return None,
         })
     }

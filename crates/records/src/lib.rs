@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod case_report;
+mod charge_detail;
 mod claim;
 mod clinical;
 mod clinical_entry;
@@ -40,6 +41,10 @@ mod validation;
 mod write_off;
 
 pub use case_report::{CaseReport, CaseStatus, TriggerSource};
+pub use charge_detail::{
+    AMBULANCE_CONDITIONS, AmbulanceTransport, AnesthesiaDetail, ChargeDetail, DrugDetail, DrugUnit,
+    EquipmentDetail, Ndc, TransportMode,
+};
 pub use claim::{
     AdjustmentAmount, Claim, ClaimAdjudication, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus,
     EditOverride, LineAdjudication,

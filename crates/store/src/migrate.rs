@@ -273,6 +273,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0043_changed_since_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0043_changed_since_indexes.sql"),
     },
+    Migration {
+        version: 44,
+        name: "charge_details",
+        sqlite: include_str!("../migrations/sqlite/0044_charge_details.sql"),
+        postgres: include_str!("../migrations/postgres/0044_charge_details.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -28,8 +28,8 @@ use crate::tx::{Actor, Tx};
 use crate::value::{Row, Value};
 use privacy::{Action, AuditEvent, DataCategory};
 use records::{
-    Allergy, CaseReport, Charge, Claim, ClinicalNote, Consent, Coverage, Deficiency, Diagnosis,
-    Dictation, DictationText, Disclosure, Encounter, EncounterParticipant, FollowUpTask,
+    Allergy, CaseReport, Charge, ChargeDetail, Claim, ClinicalNote, Consent, Coverage, Deficiency,
+    Diagnosis, Dictation, DictationText, Disclosure, Encounter, EncounterParticipant, FollowUpTask,
     Immunization, Medication, Observation, Patient, PatientGroup, PatientId, PhysicianQuery,
     Posting, Problem, Procedure, RecordKind, RoiRequest, ScannedDocument, WriteOffRequest,
 };
@@ -57,6 +57,7 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
         of::<Problem>(),
         of::<ClinicalNote>(),
         of::<Charge>(),
+        of::<ChargeDetail>(),
         of::<Posting>(),
         of::<WriteOffRequest>(),
         of::<Claim>(),

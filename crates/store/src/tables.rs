@@ -11,7 +11,7 @@ use records::{
     Patient, PatientGroup, Payer, PhysicianQuery, Posting, Problem, Procedure, Provider,
     RemittanceAdvice, SurveillanceAlert, WriteOffRequest,
 };
-use records::{CaseReport, ScannedDocument};
+use records::{CaseReport, ChargeDetail, ScannedDocument};
 use records::{Consent, DataUseAgreement, Dictation, DictationText, Disclosure, RoiRequest};
 
 macro_rules! tables {
@@ -127,6 +127,10 @@ tables! {
     Charge => "charges" [
         patient_id: Int, encounter_id: Int, procedure_id: Int, code: Text, description: Text,
         service_date: Date, amount_cents: Int, units: Int, payer_id: Int, due_date: Date,
+    ];
+    ChargeDetail => "charge_details" unique &[&["charge_id"]], [
+        patient_id: Int, encounter_id: Int, charge_id: Int, drug: Json, anesthesia: Json,
+        transport: Json, equipment: Json,
     ];
     Deficiency => "deficiencies" unique &[&["patient_id", "rule_id", "subject"]], [
         patient_id: Int, encounter_id: Int, rule_id: Text, subject: Text, status: Text,

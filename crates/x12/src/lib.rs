@@ -25,7 +25,7 @@ pub use delimiters::Delimiters;
 pub use envelope::{Group, Interchange, Transaction, read, read_bytes};
 pub use error::{Error, Position, Result};
 pub use loops::{LoopMap, TransactionKind};
-pub use segment::{Segment, format_cents, parse_cents};
+pub use segment::{Segment, format_cents, format_decimal, parse_cents};
 pub use syntax::{ElementProblem, SyntaxError, element_errors, element_problems, is_checked};
 pub use writer::{
     ControlNumbers, GroupHeader, InterchangeHeader, InterchangeWriter, MAX_CONTROL_NUMBER,

@@ -114,13 +114,21 @@ pub fn parse_cents(text: &str) -> std::result::Result<i64, String> {
 
 /// Formats cents as an X12 decimal: no trailing zeros after the point (`766.5`, `12`).
 pub fn format_cents(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let abs = cents.unsigned_abs();
-    match abs % 100 {
-        0 => format!("{sign}{}", abs / 100),
-        c if c % 10 == 0 => format!("{sign}{}.{}", abs / 100, c / 10),
-        c => format!("{sign}{}.{c:02}", abs / 100),
+    format_decimal(cents, 2)
+}
+
+/// Writes a fixed-point `value` with `scale` decimals (hundredths, thousandths...) as the
+/// shortest X12 decimal: `format_decimal(1500, 3)` is `1.5`, trailing zeros dropped.
+pub fn format_decimal(value: i64, scale: u32) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let unit = 10_u64.pow(scale);
+    let abs = value.unsigned_abs();
+    let (whole, fraction) = (abs / unit, abs % unit);
+    if fraction == 0 {
+        return format!("{sign}{whole}");
     }
+    let digits = format!("{fraction:0width$}", width = scale as usize);
+    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
 }
 
 #[cfg(test)]
@@ -149,5 +157,14 @@ mod tests {
         }
         assert_eq!(format_cents(76650), "766.5");
         assert_eq!(format_cents(7), "0.07");
+    }
+
+    #[test]
+    fn fixed_point_quantities_are_the_shortest_decimal() {
+        assert_eq!(format_decimal(1500, 3), "1.5");
+        assert_eq!(format_decimal(2000, 3), "2");
+        assert_eq!(format_decimal(125, 1), "12.5");
+        assert_eq!(format_decimal(7, 3), "0.007");
+        assert_eq!(format_decimal(-15, 1), "-1.5");
     }
 }

@@ -331,6 +331,13 @@ impl SegmentBuilder<'_> {
         self.el(&text)
     }
 
+    /// The next element, a fixed-point quantity with `scale` decimals (tenths of a mile,
+    /// thousandths of a drug unit) written as an X12 decimal.
+    pub fn decimal(self, value: i64, scale: u32) -> Self {
+        let text = crate::segment::format_decimal(value, scale);
+        self.el(&text)
+    }
+
     /// The next element, a whole number.
     pub fn int(self, value: i64) -> Self {
         let text = value.to_string();

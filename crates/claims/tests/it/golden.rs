@@ -191,3 +191,78 @@ fn an_inpatient_stay_837i_is_the_hand_checked_file() {
     .unwrap();
     golden("inpatient-stay-837i.x12", &written);
 }
+
+/// Builds the primary professional claim of `make`'s encounter on a new chart and
+/// compares its 837P with `name`.
+fn professional_golden(
+    name: &str,
+    make: fn(&mut Tx<'_>, &crate::build::Ids) -> store::Result<EncounterId>,
+) {
+    let claim = sqlite_store()
+        .write(|tx| {
+            let encounter = crate::service_kinds::on_new_chart(tx, make)?;
+            build_professional(tx, encounter, CoverageOrder::Primary)
+        })
+        .unwrap()
+        .unwrap_or_else(|problems| panic!("{problems:?}"));
+    let written = crate::write(&[claim]);
+    golden(name, &written);
+    // The payer's side reads it back whole: element syntax, NPIs, CLM02 against SV102.
+    let review = claims::review_837(&written);
+    assert!(review.problems.is_empty(), "{name}: {:?}", review.problems);
+    assert_eq!(review.claims[0].findings, Vec::<String>::new(), "{name}");
+}
+
+/// The drug line (checked against 837P TR3 2400/2410 and the TR3's "drug administered in
+/// the physician office" example): SV1 bills J1885 in HCPCS units (2 x 15 mg); loop 2410
+/// follows DTP*472: LIN01 empty, LIN02 `N4`, LIN03 the NDC entered as 0409-3795-01 (4-4-2)
+/// written 00409379501 (5-4-2, the zero before the labeler); CTP04 the quantity given (1),
+/// CTP05-1 `ML`; no REF*XZ (not dispensed on a prescription); CLM02 52.5 is the sum of
+/// SV102 (40 and 12.5).
+#[test]
+fn a_drug_in_the_office_837p_is_the_hand_checked_file() {
+    professional_golden(
+        "drug-in-office-837p.x12",
+        crate::service_kinds::drug_in_office,
+    );
+}
+
+/// Anesthesia (checked against 837P TR3 2300 and 2400 and its anesthesia example): SV1 is
+/// HC:00790:QZ:P2 (CRNA without medical direction, physical status P2), SV103 `MJ` and
+/// SV104 96 (minutes, not units); HI*BP:47562 (the laparoscopic cholecystectomy it was
+/// for) is the Anesthesia Related Procedure HI, after the diagnosis HI and before 2310B;
+/// the hospital bills (2010AA) at place of service 22 and the rendering clinician differs,
+/// so 2310B is written.
+#[test]
+fn an_anesthesia_case_837p_is_the_hand_checked_file() {
+    professional_golden("anesthesia-837p.x12", crate::service_kinds::anesthesia_case);
+}
+
+/// The ambulance (checked against 837P TR3 2300, 2310E/F, 2400 and its ambulance example):
+/// CLM05-1 41 (land ambulance) though the visit was an emergency; CR1 after CLM and before
+/// HI: CR101 `LB`, CR102 410 (over the stretcher's limit), CR103 empty, CR104 `A`, CR105
+/// `DH`, CR106 12.4, CR107-CR109 empty, CR110 the stretcher purpose; CRC*07*Y with the
+/// conditions 01, 04, 06; 2310E NM1*PW*2 with N3/N4 (no name: NM103 is not used) and 2310F
+/// NM1*45*2 with the hospital's name, N3/N4, after 2310B; A0427 and A0425 each with the
+/// origin/destination modifier RH first; QTY*PT*2 after DTP*472 on the trip's line (two
+/// patients aboard); the mileage line bills 13 units (12.4 loaded miles rounded up to
+/// whole miles on SV104).
+#[test]
+fn an_ambulance_trip_837p_is_the_hand_checked_file() {
+    professional_golden("ambulance-837p.x12", crate::service_kinds::ambulance_trip);
+}
+
+/// DME (checked against 837P TR3 2400, 2420E and its oxygen and wheelchair examples):
+/// CLM05-1 12 (the patient's home); SV1 HC:E1390:RR:KH; SV5 after SV1: HC:E1390, `DA`,
+/// 365 days, rental 250, purchase 1500, `4` monthly; no PWK*CT (no certificate of medical
+/// necessity: retired by Medicare for 2023 on; `service_kinds` checks its place when one
+/// goes); CR3*I*MO*12 (initial, twelve months); DTP*472,
+/// then DTP*463 (therapy began) and DTP*461 (last certified), no DTP*607 on an initial
+/// certification; 2420E NM1*DK*1 the ordering pulmonologist with NPI (XX).
+#[test]
+fn an_oxygen_rental_837p_is_the_hand_checked_file() {
+    professional_golden(
+        "oxygen-rental-837p.x12",
+        crate::service_kinds::oxygen_rental,
+    );
+}

@@ -17,6 +17,7 @@ mod professional;
 mod receivables;
 mod remittance;
 mod review;
+mod service_kinds;
 mod statement;
 
 use claims::{Numbers, ProfessionalClaim, Submitter, build_professional, write_837p};
