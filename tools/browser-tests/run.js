@@ -5,7 +5,7 @@
 // auditor (who enrol authenticators at their first sign-in, as their roles require); billing
 // searches (with a typo), posts a payment, and cannot read note text or edit demographics, sees on the start page the claims held, an 835 not posted and a payment
 // no claim matched, works the
-// claims (status list, a claim's scrub results, A/R aging by payer and by patient, a patient's statement, denials, posting an 835 on the remittance page); the physician breaks
+// claims (status list, sending the scrubbed ones as 837 files, a claim's scrub results, A/R aging by payer and by patient, a patient's statement, denials, posting an 835 on the remittance page); the physician breaks
 // the glass; another signs a note from the start page and writes one; the front desk registers a patient,
 // checks them in and closes the visit, and is shown a possible duplicate; the HIM technician
 // fixes a form after a validation error; builds an ICD-10-PCS code step by step on the procedure form, then is shown the coding edits (a duplicate) before a code is saved; takes in a records request, is shown what fails
@@ -56,7 +56,7 @@ function chartroom(data, args, input) {
 }
 
 async function startServer(data) {
-  const child = spawn(bin, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0", "--break-glass-users", "doc", "--idle-seconds", String(IDLE_SECONDS), "--time-zone", "America/Chicago"], {
+  const child = spawn(bin, ["--data-dir", data, "serve", "--listen", "127.0.0.1:0", "--break-glass-users", "doc", "--idle-seconds", String(IDLE_SECONDS), "--time-zone", "America/Chicago", "--receiver-id", "CLEARHOUSE01", "--tax-id", "043456789"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const base = await new Promise((resolve, reject) => {
@@ -199,8 +199,8 @@ async function main() {
   chartroom(data, ["user", "add", "phil", "--role", "physician", "--password-stdin"], PASSWORD + "\n");
   chartroom(data, ["user", "provider", "phil", "--id", String(unsigned.author)]);
   chartroom(data, ["user", "add", "fran", "--role", "front-desk", "--password-stdin"], PASSWORD + "\n");
-  // Claims drafted, scrubbed and the clean ones sent, for billing's claim pages.
-  chartroom(data, ["claims", "submit", "--out", path.join(dir, "claims"), "--receiver-id", "CLEARHOUSE01", "--tax-id", "043456789"]);
+  // Claims drafted and scrubbed, for billing to send the clean ones from the claims page.
+  chartroom(data, ["claims", "scrub"]);
   // 835s for billing's start page: one received and not posted, one posted whose payment
   // matches no claim.
   const era = (trace, clp01) => "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*CHARTROOM01    *260315*1200*^*00501*000000315*0*P*:~" +
@@ -373,8 +373,22 @@ async function main() {
       await shot(page, "billing-start");
       await Promise.all([page.waitForNavigation(), page.click("nav >> text=Claims")]);
       assert.equal(new URL(page.url()).pathname, "/claims");
-      assert.match(await page.textContent("p.counts"), /Submitted \d+/);
+      assert.match(await page.textContent("p.counts"), /Scrubbed \d+/);
       await shot(page, "claims");
+      // The clean claims go out from the page: 837 files in the claim outbox, which pyx12
+      // checks after the walk (test.sh) with the files the claims tests write.
+      await Promise.all([page.waitForNavigation(), page.click("#send-claims button:has-text(\"scrubbed claims (837)\")")]);
+      assert.match(await page.textContent("#sent"), /Wrote \d+ claims \(\$[\d,]+\.\d\d\) to 837[PI]-\d{9}\.x12 \(837[PI]\) in the claim outbox/);
+      await shot(page, "claims-sent");
+      const outbox = path.join(data, "claims-outbox");
+      const sentFiles = fs.readdirSync(outbox).filter((f) => f.endsWith(".x12"));
+      assert.ok(sentFiles.length > 0 && sentFiles.every((f) => fs.readFileSync(path.join(outbox, f), "utf8").startsWith("ISA*")), `837 files in ${outbox}: ${sentFiles}`);
+      if (process.env.CHARTROOM_X12_SAMPLES) {
+        for (const f of sentFiles) fs.copyFileSync(path.join(outbox, f), path.join(process.env.CHARTROOM_X12_SAMPLES, `web-sent-${f}`));
+      }
+      await Promise.all([page.waitForNavigation(), page.click("p.tabs >> text=Claims")]);
+      assert.match(await page.textContent("p.counts"), /Submitted \d+/);
+      assert.match(await page.textContent("#send-claims"), /No scrubbed claim waits to be sent/);
       await Promise.all([page.waitForNavigation(), page.click("p.counts >> text=Draft")]);
       const held = page.locator("table.results tbody tr a[href^='/claims/']").first();
       await Promise.all([page.waitForNavigation(), held.click()]);

@@ -29,6 +29,7 @@ mod inbox;
 mod institutional;
 mod lifecycle;
 mod line_details;
+mod outbox;
 mod posting;
 mod professional;
 mod receivables;
@@ -64,6 +65,7 @@ pub use lifecycle::{
     SentFile, Submission, claims_of_encounter, draft_claim, draft_replacement, institutional_claim,
     live_claim, override_edit, parse_control_number, professional_claim, submit_claims,
 };
+pub use outbox::{Sent, WrittenFile, send_to_dir};
 pub use posting::{PostError, PostReport, Unmatched, post_remittance};
 pub use professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};
 pub use receivables::{

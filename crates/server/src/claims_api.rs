@@ -423,6 +423,91 @@ async fn replacement_api(
     Ok(Json(json!({ "claim": claim })))
 }
 
+/// Claims to send, as `/api/claims/submit` takes them.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct SubmitBody {
+    /// The claims to send (ids); every scrubbed claim when absent.
+    #[serde(default)]
+    claims: Option<Vec<i64>>,
+}
+
+/// Sends `ids` (every scrubbed claim when `None`) to the claim outbox in one audited
+/// transaction: the 837 files written, each claim sent audited as it was and as it is.
+pub(crate) async fn send_claims(
+    state: &AppState,
+    principal: &Principal,
+    ids: Option<Vec<i64>>,
+) -> Result<claims::Sent, WebError> {
+    let Some(outbox) = state.config.claim_outbox.clone() else {
+        return Err(WebError::Conflict(
+            "claims are not sent from here: serve was started without the billing office's X12 identity (serve --receiver-id and --tax-id, or CHARTROOM_X12_RECEIVER_ID and CHARTROOM_X12_TAX_ID); `chartroom claims submit --out DIR` sends them".into(),
+        ));
+    };
+    let principal = principal.clone();
+    state
+        .blocking(move |state| {
+            let now = state.store.clock().now();
+            let at = time::PrimitiveDateTime::new(now.date(), now.time());
+            let who = principal.event(now, Action::Update);
+            let actor = store::Actor::new(format!("user:{}", principal.username));
+            Ok(state.trail.write(&state.store, |audited| {
+                let mut tx = audited.records();
+                let ids: Vec<records::ClaimId> = match &ids {
+                    Some(ids) => ids.iter().copied().map(records::ClaimId).collect(),
+                    None => tx
+                        .select::<Claim>(
+                            "status = ?",
+                            &[Value::from(ClaimStatus::Scrubbed.as_str())],
+                            "id",
+                            i64::MAX,
+                        )?
+                        .into_iter()
+                        .map(|c| records::ClaimId(c.meta.id))
+                        .collect(),
+                };
+                let sent = claims::send_to_dir(
+                    &mut tx,
+                    &actor,
+                    &ids,
+                    &outbox.submitter,
+                    at,
+                    outbox.delimiters,
+                    &outbox.dir,
+                )?;
+                drop(tx);
+                for (before, after) in &sent.changes {
+                    claims::audit_claim_change(audited, &who, before.as_ref(), after)?;
+                }
+                Ok(sent)
+            })?)
+        })
+        .await
+}
+
+/// What a submission did, as the API answers it: each file by name (the directory is the
+/// server's), the claims sent and those held with why.
+pub(crate) fn sent_json(sent: &claims::Sent) -> JsonValue {
+    json!({
+        "files": sent.files.iter().map(|f| json!({
+            "file": f.path.file_name().and_then(|n| n.to_str()).unwrap_or_default(),
+            "transaction": f.kind.transaction(),
+            "claims": f.claims,
+            "total": x12::format_cents(f.total_cents),
+        })).collect::<Vec<_>>(),
+        "sent": sent.changes.iter().map(|(_, after)| after.meta.id).collect::<Vec<_>>(),
+        "held": sent.held.iter().map(|(id, reason)| json!({ "claim": id.0, "reason": reason })).collect::<Vec<_>>(),
+    })
+}
+
+async fn submit_api(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    crate::body::JsonBody(body): crate::body::JsonBody<SubmitBody>,
+) -> Result<Json<JsonValue>, WebError> {
+    let sent = send_claims(&state, &principal, body.claims).await?;
+    Ok(Json(sent_json(&sent)))
+}
+
 /// An override as `/api/claims/{id}/override` takes it.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OverrideBody {
@@ -564,6 +649,15 @@ pub(crate) fn routes() -> Vec<Route> {
             post(override_api),
         )
         .takes::<OverrideBody>(),
+        route(
+            Method::POST,
+            "/api/claims/submit",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "send scrubbed claims (the ids given, or every scrubbed claim) as 837 files to the claim outbox; held claims with why",
+            post(submit_api),
+        )
+        .takes::<SubmitBody>(),
         route(
             Method::POST,
             "/api/claims/{id}/scrub",

@@ -86,5 +86,5 @@ pub use guard::{Access, RouteSpec, Surface};
 pub use openapi::document as openapi_document;
 pub use routes::{app, route_specs};
 pub use serve::{ServeConfig, ServeError, TlsFiles, mutual_tls_config, serve_blocking, tls_config};
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, ClaimOutbox, ServerConfig};
 pub use zone::FacilityZone;

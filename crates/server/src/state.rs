@@ -52,6 +52,21 @@ pub struct ServerConfig {
     /// The dictation note templates (`serve` reads `<data dir>/note-templates.toml`);
     /// the shipped ones when `None`.
     pub note_templates: Option<Arc<transcription::Templates>>,
+    /// Where claims sent from the billing pages and `/api/claims/submit` are written, and
+    /// who sends them; `None` (no submitter identity given to `serve`) sends nothing.
+    pub claim_outbox: Option<ClaimOutbox>,
+}
+
+/// The 837 outbox: a directory the clearinghouse's transport picks files up from, and the
+/// billing office's X12 identity (`serve --x12-receiver-id --x12-tax-id ...`).
+#[derive(Debug, Clone)]
+pub struct ClaimOutbox {
+    /// Where the files go (`serve`: `<data dir>/claims-outbox`).
+    pub dir: PathBuf,
+    /// The submitter, receiver and billing tax id.
+    pub submitter: claims::Submitter,
+    /// The delimiters the receiver asks for.
+    pub delimiters: x12::Delimiters,
 }
 
 impl ServerConfig {
@@ -85,6 +100,7 @@ impl Default for ServerConfig {
             facility_name: "Chartroom".to_owned(),
             retention_schedule: None,
             note_templates: None,
+            claim_outbox: None,
         }
     }
 }

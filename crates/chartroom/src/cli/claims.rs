@@ -11,7 +11,7 @@ use crate::cli::audited::CliAuditor;
 use anyhow::{Context, Result, bail};
 use claims::{
     CLAIM_CATEGORIES, ProfessionalClaim, ScrubSettings, Scrubber, Submitter, build_professional,
-    draft_claim, post_received, read_remittances, receive_remittance, scrub_claim, submit_claims,
+    draft_claim, post_received, read_remittances, receive_remittance, scrub_claim,
 };
 use records::{
     Claim, ClaimFrequency, ClaimId, ClaimKind, ClaimStatus, CoverageOrder, Encounter, EncounterId,
@@ -219,10 +219,10 @@ pub struct SubmitterArgs {
     receiver_name: String,
     /// Receiver id (1000B NM109, ISA08), at most 15 characters.
     #[arg(long, env = "CHARTROOM_X12_RECEIVER_ID")]
-    receiver_id: String,
+    receiver_id: Option<String>,
     /// The billing provider's employer identification number (2010AA REF*EI), nine digits.
     #[arg(long, env = "CHARTROOM_X12_TAX_ID")]
-    tax_id: String,
+    tax_id: Option<String>,
     /// Production data (ISA15 P); test data otherwise.
     #[arg(long)]
     production: bool,
@@ -235,6 +235,32 @@ pub struct SubmitterArgs {
         value_parser = x12::Delimiters::parse
     )]
     delimiters: x12::Delimiters,
+}
+
+impl SubmitterArgs {
+    /// The billing office's X12 identity with the receiver's delimiters; `None` when
+    /// neither the receiver id nor the tax id is given (one without the other is an error).
+    pub fn identity(&self) -> Result<Option<(Submitter, x12::Delimiters)>> {
+        let (receiver_id, tax_id) = match (self.receiver_id.clone(), self.tax_id.clone()) {
+            (None, None) => return Ok(None),
+            (Some(receiver), Some(tax)) => (receiver, tax),
+            (None, Some(_)) => bail!("--tax-id is given without --receiver-id"),
+            (Some(_), None) => bail!("--receiver-id is given without --tax-id"),
+        };
+        Ok(Some((
+            Submitter {
+                name: self.submitter_name.clone(),
+                id: self.submitter_id.clone(),
+                contact: self.contact.clone(),
+                phone: self.phone.clone(),
+                receiver_name: self.receiver_name.clone(),
+                receiver_id,
+                billing_tax_id: tax_id,
+                production: self.production,
+            },
+            self.delimiters,
+        )))
+    }
 }
 
 fn parse_order(order: &str) -> Result<CoverageOrder> {
@@ -1068,66 +1094,32 @@ fn submit(
     ids: &[ClaimId],
     args: SubmitterArgs,
 ) -> Result<()> {
-    let delimiters = args.delimiters;
-    let submitter = Submitter {
-        name: args.submitter_name,
-        id: args.submitter_id,
-        contact: args.contact,
-        phone: args.phone,
-        receiver_name: args.receiver_name,
-        receiver_id: args.receiver_id,
-        billing_tax_id: args.tax_id,
-        production: args.production,
-    };
+    let (submitter, delimiters) = args.identity()?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "claims submit needs the receiver's id and the billing tax id: --receiver-id and --tax-id (or CHARTROOM_X12_RECEIVER_ID and CHARTROOM_X12_TAX_ID)"
+        )
+    })?;
     let at = store.clock().now();
     let at = time::PrimitiveDateTime::new(at.date(), at.time());
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let mut held = Vec::new();
-    let mut written = Vec::new();
-    // The file is written inside the transaction, so a failed write sends nothing and
-    // uses no control number.
-    let sent = change_claims(store, auditor, |tx, actor| {
-        let before: Vec<Stored<Claim>> = ids
-            .iter()
-            .map(|id| tx.get::<Claim>(id.0))
-            .collect::<store::Result<_>>()?;
-        let submission = submit_claims(tx, actor, ids, &submitter, at, delimiters)?;
-        held = submission.held;
-        for file in &submission.files {
-            let path = out.join(format!(
-                "{}-{:09}.x12",
-                file.kind.transaction(),
-                file.numbers.interchange
-            ));
-            std::fs::write(&path, &file.text).map_err(|e| {
-                store::Error::Conflict(format!("writing {}: {e}; nothing was sent", path.display()))
-            })?;
-            written.push((path, file.kind));
-        }
-        Ok(submission
-            .sent
-            .into_iter()
-            .map(|after| {
-                let earlier = before.iter().find(|b| b.meta.id == after.meta.id).cloned();
-                (earlier, after)
-            })
-            .collect())
+    let mut sent = claims::Sent::default();
+    change_claims(store, auditor, |tx, actor| {
+        sent = claims::send_to_dir(tx, actor, ids, &submitter, at, delimiters, out)?;
+        Ok(std::mem::take(&mut sent.changes))
     })?;
-    for (id, reason) in &held {
+    for (id, reason) in &sent.held {
         crate::say!("claim {id} held: {reason}");
     }
-    if written.is_empty() {
-        crate::say!("no claim to send ({} held)", held.len());
+    if sent.files.is_empty() {
+        crate::say!("no claim to send ({} held)", sent.held.len());
     }
-    for (path, kind) in written {
-        super::manifest::record_beside(&path)?;
-        let of_kind: Vec<&Stored<Claim>> = sent.iter().filter(|c| c.record.kind == kind).collect();
+    for file in &sent.files {
+        super::manifest::record_beside(&file.path)?;
         crate::say!(
             "wrote {} claims ({}) to {}; {} held",
-            of_kind.len(),
-            x12::format_cents(of_kind.iter().map(|c| c.record.total_cents).sum()),
-            path.display(),
-            held.len()
+            file.claims,
+            x12::format_cents(file.total_cents),
+            file.path.display(),
+            sent.held.len()
         );
     }
     Ok(())

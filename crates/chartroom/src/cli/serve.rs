@@ -152,6 +152,11 @@ pub struct ServeArgs {
     /// Seconds between scheduled backups, instead of hours (tests watch it happen).
     #[arg(long, value_name = "SECONDS", hide = true)]
     backup_every_seconds: Option<u64>,
+    /// The billing office's X12 identity: given (at least --receiver-id and --tax-id), billing
+    /// sends scrubbed claims from the Claims page and `/api/claims/submit` as 837 files into
+    /// `<data dir>/claims-outbox`.
+    #[command(flatten, next_help_heading = "Claims sent from the billing pages")]
+    x12: super::claims::SubmitterArgs,
 }
 
 /// `--patients-without-mrn`.
@@ -239,6 +244,14 @@ pub fn run(storage: &StorageArgs, args: &ServeArgs) -> Result<()> {
         roi_fees: super::roi::fees(args.roi_fees.as_deref(), &storage.data_dir)
             .context("--roi-fees")?,
         facility_name: args.facility_name.trim().to_owned(),
+        claim_outbox: args
+            .x12
+            .identity()?
+            .map(|(submitter, delimiters)| server::ClaimOutbox {
+                dir: storage.data_dir.join("claims-outbox"),
+                submitter,
+                delimiters,
+            }),
         // A malformed retention.toml stops the server here, naming its lines.
         retention_schedule: Some(Arc::new(super::retention::schedule_in_force(
             &storage.data_dir,

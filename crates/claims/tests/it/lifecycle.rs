@@ -439,7 +439,73 @@ fn a_restricted_self_paid_visit_is_never_billed_to_the_plan(store: &TestStore) {
     assert!(store.write(|tx| draft(tx, ids.encounter)).unwrap().is_ok());
 }
 
+/// Sending to the claim outbox (what `claims submit --out` and the billing page do): the
+/// 837 written under its interchange number with its claims counted, each sent claim
+/// returned with what it was; a claim not scrubbed is held with why; a directory that
+/// cannot be written sends nothing (the transaction is refused, the claim stays scrubbed).
+fn claims_go_to_the_outbox_or_nowhere(store: &TestStore) {
+    let (_, drafted) = drafted(store);
+    let id = drafted.meta.id;
+    let scrubbed = scrub(store, id, date!(2026 - 02 - 20));
+    assert_eq!(scrubbed.record.status, ClaimStatus::Scrubbed);
+    let send = |ids: &[ClaimId], dir: &std::path::Path| {
+        store.write(|tx| {
+            claims::send_to_dir(
+                tx,
+                &actor(),
+                ids,
+                &submitter(),
+                datetime!(2026-02-20 10:00),
+                x12::Delimiters::default(),
+                dir,
+            )
+        })
+    };
+    let only = |dir: &std::path::Path| send(&[ClaimId(id)], dir);
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the directory should be: nothing is sent.
+    let blocked = dir.path().join("blocked");
+    std::fs::write(&blocked, "not a directory").unwrap();
+    let refused = send(&[ClaimId(id), ClaimId(id + 1000)], &blocked.join("outbox"));
+    assert!(
+        matches!(&refused, Err(store::Error::NotFound { .. })),
+        "the unknown claim is named first: {refused:?}"
+    );
+    let refused = only(&blocked.join("outbox")).unwrap_err();
+    assert!(
+        refused.to_string().contains("nothing was sent"),
+        "{refused}"
+    );
+    let unchanged = store.read(|tx| tx.get::<Claim>(id)).unwrap();
+    assert_eq!(unchanged.record.status, ClaimStatus::Scrubbed);
+
+    let outbox = dir.path().join("outbox");
+    let sent = only(&outbox).unwrap();
+    assert_eq!(sent.files.len(), 1, "{sent:?}");
+    let file = &sent.files[0];
+    assert_eq!((file.kind, file.claims), (ClaimKind::Professional, 1));
+    assert_eq!(file.total_cents, scrubbed.record.total_cents);
+    assert!(file.path.starts_with(&outbox), "{}", file.path.display());
+    let text = std::fs::read_to_string(&file.path).unwrap();
+    assert!(text.starts_with("ISA*") && text.contains("~CLM*"), "{text}");
+    keep_for_validator("outbox-837p.x12", &text);
+    assert_eq!(sent.changes.len(), 1);
+    let (before, after) = &sent.changes[0];
+    assert_eq!(
+        before.as_ref().map(|b| b.record.status),
+        Some(ClaimStatus::Scrubbed)
+    );
+    assert_eq!(after.record.status, ClaimStatus::Submitted);
+
+    // Sent already: held, and no file.
+    let again = only(&outbox).unwrap();
+    assert!(again.files.is_empty());
+    assert_eq!(again.held.len(), 1);
+    assert!(again.held[0].1.contains("is submitted"), "{:?}", again.held);
+}
+
 backend_tests!(
+    claims_go_to_the_outbox_or_nowhere,
     a_restricted_self_paid_visit_is_never_billed_to_the_plan,
     a_claim_goes_from_draft_to_paid_and_is_replaced_then_voided,
     steps_the_lifecycle_does_not_have_are_refused,

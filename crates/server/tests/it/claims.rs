@@ -493,3 +493,126 @@ async fn billing_corrects_voids_and_rescrubs_claims_on_the_page_and_the_api() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// Sending claims from the page and the API: without the billing office's X12 identity the
+/// page says how to give it and the API refuses naming the flags; with it, every scrubbed
+/// claim is sent to the outbox, one that cannot be built is held with why (and stays
+/// scrubbed), and only billing may send.
+#[tokio::test]
+async fn billing_sends_scrubbed_claims_from_the_page_when_the_server_knows_who_sends() {
+    let unconfigured = Harness::new();
+    unconfigured.add_user("bo", &[Role::Billing]);
+    let bo = sign_in(&unconfigured, "bo").await;
+    let list = unconfigured.call("GET", "/claims", Some(&bo), None).await;
+    assert!(
+        html(&list).contains("Claims are not sent from here")
+            && html(&list).contains("--receiver-id"),
+        "{}",
+        html(&list)
+    );
+    let token = unconfigured.login("bo").await;
+    let refused = unconfigured
+        .call(
+            "POST",
+            "/api/claims/submit",
+            Some(&token),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.body.to_string().contains("--tax-id"),
+        "{}",
+        refused.body
+    );
+
+    let outbox = tempfile::tempdir().unwrap();
+    let dir = outbox.path().join("claims-outbox");
+    let h = Harness::configured(|c| {
+        c.claim_outbox = Some(server::ClaimOutbox {
+            dir: dir.clone(),
+            submitter: claims::Submitter {
+                name: "CHARTROOM BILLING".into(),
+                id: "CHARTROOM01".into(),
+                contact: "Billing Office".into(),
+                phone: "5555550100".into(),
+                receiver_name: "CLEARINGHOUSE".into(),
+                receiver_id: "CLEARHOUSE01".into(),
+                billing_tax_id: "043456789".into(),
+                production: false,
+            },
+            delimiters: x12::Delimiters::default(),
+        });
+    });
+    let patient = h.add_patient("P818");
+    let (encounter, payer) = h.add_billed_visit(patient);
+    let scrubbed = h
+        .store
+        .write(|tx| {
+            tx.create(
+                &store::Actor::new("test"),
+                &Claim {
+                    status: ClaimStatus::Scrubbed,
+                    ..crate::harness::office_visit_claim(patient, encounter, payer)
+                },
+            )
+        })
+        .unwrap()
+        .meta
+        .id;
+    h.add_user("bo", &[Role::Billing]);
+    h.add_user("fd", &[Role::FrontDesk]);
+    let bo = sign_in(&h, "bo").await;
+    let list = h.call("GET", "/claims", Some(&bo), None).await;
+    assert!(
+        html(&list).contains("Send the 1 scrubbed claims (837)"),
+        "{}",
+        html(&list)
+    );
+    let token = page_token(&h, &bo).await;
+    let sent = h
+        .form("/claims/submit", Some(&bo), &[("token", &token)])
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let shown = html(&sent);
+    assert!(shown.contains("No claim was sent."), "{shown}");
+    assert!(
+        shown.contains(&format!("Claim {scrubbed}</a>: ")) && shown.contains("coverage"),
+        "the held claim and why: {shown}"
+    );
+    let after = h.store.read(|tx| tx.get::<Claim>(scrubbed)).unwrap();
+    assert_eq!(after.record.status, ClaimStatus::Scrubbed);
+    assert!(!dir.exists(), "no file for a claim that was held");
+
+    let api = h.login("bo").await;
+    let answer = h
+        .call(
+            "POST",
+            "/api/claims/submit",
+            Some(&api),
+            Some(serde_json::json!({ "claims": [scrubbed] })),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["files"], serde_json::json!([]));
+    assert_eq!(answer.body["held"][0]["claim"], serde_json::json!(scrubbed));
+    let unknown = h
+        .call(
+            "POST",
+            "/api/claims/submit",
+            Some(&api),
+            Some(serde_json::json!({ "claims": [99999] })),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    let fd = h.login("fd").await;
+    let forbidden = h
+        .call(
+            "POST",
+            "/api/claims/submit",
+            Some(&fd),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+}

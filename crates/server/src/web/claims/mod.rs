@@ -86,6 +86,10 @@ async fn list(
 ) -> PageResult {
     let status = parse_status(params.status.as_deref())?;
     let (rows, counts) = claims_api::list(&state, &principal, status).await?;
+    let scrubbed = counts
+        .iter()
+        .find(|(s, _)| *s == ClaimStatus::Scrubbed)
+        .map_or(0, |(_, n)| *n);
     let nav = nav(&state, &principal);
     let body = html! {
         (tabs())
@@ -95,6 +99,9 @@ async fn list(
                 " · " a href={ "/claims?status=" (status.as_str()) } { (status_words(*status)) " " (n) }
             }
         }
+        @if principal.allows(Permission::WriteBilling) {
+            (send_form(&state, &nav, scrubbed))
+        }
         @if rows.is_empty() {
             p { "No claim " @if let Some(s) = status { "is " (status_words(s).to_lowercase()) } @else { "yet" } "." }
         } @else {
@@ -102,6 +109,57 @@ async fn list(
         }
     };
     Ok(html(StatusCode::OK, page("Claims", Some(&nav), body)))
+}
+
+/// Billing's way to send the scrubbed claims, or why it cannot be done from here.
+fn send_form(state: &AppState, nav: &super::layout::Nav, scrubbed: i64) -> Markup {
+    html! {
+        section #send-claims {
+            @if state.config.claim_outbox.is_none() {
+                p.muted { "Claims are not sent from here: the server was started without the billing office's X12 identity (serve --receiver-id and --tax-id). "
+                    code { "chartroom claims submit --out DIR" } " sends them." }
+            } @else if scrubbed == 0 {
+                p.muted { "No scrubbed claim waits to be sent." }
+            } @else {
+                form.inline method="post" action="/claims/submit" {
+                    (token_field(nav))
+                    button type="submit" { "Send the " (scrubbed) " scrubbed claims (837)" }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /claims/submit`: sends every scrubbed claim and shows what was written and held.
+async fn submit(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    PageForm(form): PageForm<ClaimActionForm>,
+) -> PageResult {
+    check_token(&state, &principal, &form.token)?;
+    let sent = claims_api::send_claims(&state, &principal, None).await?;
+    let nav = nav(&state, &principal);
+    let body = html! {
+        (tabs())
+        section #sent {
+            @if sent.files.is_empty() {
+                p { "No claim was sent." }
+            }
+            @for f in &sent.files {
+                p { "Wrote " (f.claims) " claims (" (money(f.total_cents)) ") to "
+                    code { (f.path.file_name().and_then(|n| n.to_str()).unwrap_or_default()) }
+                    " (" (f.kind.transaction()) ") in the claim outbox." }
+            }
+            @if !sent.held.is_empty() {
+                h2 { "Held (" (sent.held.len()) ")" }
+                ul { @for (id, reason) in &sent.held {
+                    li { a href={ "/claims/" (id.0) } { "Claim " (id.0) } ": " (reason) }
+                } }
+            }
+            p { a href="/claims?status=submitted" { "Submitted claims" } }
+        }
+    };
+    Ok(html(StatusCode::OK, page("Claims sent", Some(&nav), body)))
 }
 
 /// `GET /claims/{id}`: the claim, its scrub results and the payer's decision.
@@ -367,6 +425,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "A/R aging by payer with days in A/R",
             get(aging),
+        ),
+        route(
+            Method::POST,
+            "/claims/submit",
+            Access::Needs(Permission::WriteBilling),
+            false,
+            "send every scrubbed claim as 837 files to the claim outbox",
+            post(submit),
         ),
         route(
             Method::POST,
