@@ -269,9 +269,9 @@ fn the_payer_runs_the_scrubbers_code_edits_on_incoming_claims() {
     assert!(review_837(&miscoded).claims[0].findings.is_empty());
 }
 
-/// Every 837 and 835 sample of the TR3s (the public files in data/x12/samples) and every file
-/// Chartroom writes breaks no element of the X12 dictionary the 999 checks: the dictionary
-/// finds nothing in sound files.
+/// Every 837 and 835 sample of the TR3s (the public files in data/x12/samples), the golden
+/// files of each service kind and the files Chartroom writes break no element of the X12
+/// dictionary the 999 checks: the dictionary finds nothing in sound files.
 #[test]
 fn sound_files_break_no_element_of_the_dictionary() {
     let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/x12/samples");
@@ -292,6 +292,13 @@ fn sound_files_break_no_element_of_the_dictionary() {
         })
         .collect();
     assert!(texts.len() >= 40, "{}", texts.len());
+    // The golden files: each service kind as Chartroom writes it (one segment a line).
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for entry in std::fs::read_dir(&golden).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap().replace('\n', "");
+        texts.push((path.display().to_string(), text));
+    }
     let sent = crate::write(&[office_visit_claim(records::Relationship::Child)]);
     texts.push(("Chartroom's 837P".into(), sent.clone()));
     texts.push(("Chartroom's 999".into(), ack(&sent, "payer-999-sound.x12")));
