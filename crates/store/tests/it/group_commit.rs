@@ -27,6 +27,25 @@ fn mrns(store: &Store) -> BTreeSet<String> {
         .collect()
 }
 
+/// Runs `writer(thread)` on `THREADS` threads started together; the MRNs each acknowledged.
+fn all_at_once(writer: impl Fn(usize) -> Vec<String> + Send + Sync + 'static) -> BTreeSet<String> {
+    let writer = Arc::new(writer);
+    let start = Arc::new(Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (writer, start) = (Arc::clone(&writer), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                writer(t)
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect()
+}
+
 /// Every fifth write fails after writing its patient; the others write a patient and an
 /// audit entry naming it, all at once from eight threads.
 fn each_writer_commits_or_rolls_back_as_its_own(store: TestStore) {
@@ -36,45 +55,36 @@ fn each_writer_commits_or_rolls_back_as_its_own(store: TestStore) {
         dir.path(),
     ));
     let store = Arc::new(store);
-    let start = Arc::new(Barrier::new(THREADS));
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let (store, trail, start) =
-                (Arc::clone(&store), Arc::clone(&trail), Arc::clone(&start));
-            std::thread::spawn(move || {
-                start.wait();
-                let mut acknowledged = Vec::new();
-                for i in 0..EACH {
-                    let mrn = mrn(t, i);
-                    let written = trail.write(&store, |audited| {
-                        let stored = audited
-                            .records()
-                            .create(&actor(), &patient(&mrn, "Group", "Commit"))?;
-                        if i % 5 == 4 {
-                            return Err(store::Error::Conflict(format!("{mrn} refused")));
-                        }
-                        let event =
-                            AuditEvent::new(audited.now(), "clerk", Action::Create, Channel::Api)
-                                .record("patient", stored.meta.id);
-                        audited.append(&event)?;
-                        Ok(())
-                    });
-                    match written {
-                        Ok(()) => acknowledged.push(mrn),
-                        Err(store::Error::Conflict(why)) => {
-                            assert_eq!(why, format!("{mrn} refused"))
-                        }
-                        Err(other) => panic!("{mrn}: {other}"),
+    let acknowledged = {
+        let (store, trail) = (Arc::clone(&store), Arc::clone(&trail));
+        all_at_once(move |t| {
+            let mut acknowledged = Vec::new();
+            for i in 0..EACH {
+                let mrn = mrn(t, i);
+                let written = trail.write(&store, |audited| {
+                    let stored = audited
+                        .records()
+                        .create(&actor(), &patient(&mrn, "Group", "Commit"))?;
+                    if i % 5 == 4 {
+                        return Err(store::Error::Conflict(format!("{mrn} refused")));
                     }
+                    let event =
+                        AuditEvent::new(audited.now(), "clerk", Action::Create, Channel::Api)
+                            .record("patient", stored.meta.id);
+                    audited.append(&event)?;
+                    Ok(())
+                });
+                match written {
+                    Ok(()) => acknowledged.push(mrn),
+                    Err(store::Error::Conflict(why)) => {
+                        assert_eq!(why, format!("{mrn} refused"))
+                    }
+                    Err(other) => panic!("{mrn}: {other}"),
                 }
-                acknowledged
-            })
+            }
+            acknowledged
         })
-        .collect();
-    let acknowledged: BTreeSet<String> = threads
-        .into_iter()
-        .flat_map(|t| t.join().unwrap())
-        .collect();
+    };
     assert_eq!(acknowledged.len(), THREADS * EACH * 4 / 5);
     assert_eq!(
         mrns(&store),
@@ -108,38 +118,30 @@ fn postgres_each_writer_commits_or_rolls_back_as_its_own() {
 fn sqlite_a_panicking_writer_loses_nobody_else_s_work() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(test_support::sqlite_store_in(dir.path()));
-    let start = Arc::new(Barrier::new(THREADS));
-    let threads: Vec<_> = (0..THREADS)
-        .map(|t| {
-            let (store, start) = (Arc::clone(&store), Arc::clone(&start));
-            std::thread::spawn(move || {
-                start.wait();
-                let mut acknowledged = Vec::new();
-                for i in 0..EACH {
-                    let mrn = mrn(t, i);
-                    let panics = t == 0 && i % 10 == 5;
-                    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        store.write(|tx| {
-                            tx.create(&actor(), &patient(&mrn, "Group", "Panic"))?;
-                            assert!(!panics, "{mrn} panics inside its transaction");
-                            Ok(())
-                        })
-                    }));
-                    match written {
-                        Ok(Ok(())) => acknowledged.push(mrn),
-                        // Shared the panicking writer's transaction: refused, not kept.
-                        Ok(Err(e)) => assert!(e.to_string().contains("not committed"), "{e}"),
-                        Err(_) => assert!(panics, "{mrn} panicked unexpectedly"),
-                    }
+    let acknowledged = {
+        let store = Arc::clone(&store);
+        all_at_once(move |t| {
+            let mut acknowledged = Vec::new();
+            for i in 0..EACH {
+                let mrn = mrn(t, i);
+                let panics = t == 0 && i % 10 == 5;
+                let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    store.write(|tx| {
+                        tx.create(&actor(), &patient(&mrn, "Group", "Panic"))?;
+                        assert!(!panics, "{mrn} panics inside its transaction");
+                        Ok(())
+                    })
+                }));
+                match written {
+                    Ok(Ok(())) => acknowledged.push(mrn),
+                    // Shared the panicking writer's transaction: refused, not kept.
+                    Ok(Err(e)) => assert!(e.to_string().contains("not committed"), "{e}"),
+                    Err(_) => assert!(panics, "{mrn} panicked unexpectedly"),
                 }
-                acknowledged
-            })
+            }
+            acknowledged
         })
-        .collect();
-    let acknowledged: BTreeSet<String> = threads
-        .into_iter()
-        .flat_map(|t| t.join().unwrap())
-        .collect();
+    };
     assert!(!acknowledged.is_empty());
     assert_eq!(mrns(&store), acknowledged);
     store
