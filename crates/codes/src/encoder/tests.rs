@@ -11,6 +11,32 @@ fn plurals_fold_on_both_sides() {
 }
 
 #[test]
+fn latin_nouns_in_a_and_their_adjectives_are_one_word() {
+    for (adjective, noun) in [
+        ("pleural", "pleura"),
+        ("vertebral", "vertebra"),
+        ("urethral", "urethra"),
+        ("tibial", "tibia"),
+        ("tracheal", "trachea"),
+        ("vaginal", "vagina"),
+    ] {
+        assert_eq!(norm(adjective), noun);
+        assert_eq!(norm(noun), noun);
+    }
+    // Not nouns in -a: kept as said, so words compared as written still match.
+    for word in [
+        "lateral",
+        "bilateral",
+        "personal",
+        "intentional",
+        "normal",
+        "renal",
+    ] {
+        assert_eq!(norm(word), word);
+    }
+}
+
+#[test]
 fn titles_match_with_nonessential_modifiers_optional() {
     let st = Statement::new("type 2 diabetes mellitus");
     let m = st.match_title("Diabetes, diabetic", "(mellitus) (sugar)", st.all());

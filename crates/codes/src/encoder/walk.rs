@@ -436,13 +436,30 @@ fn descend(
             continue;
         }
         let total = st.weight(m) + s;
-        if best.as_ref().is_none_or(|b| total > b.0) {
-            let mut p = vec![c];
-            p.extend(path);
+        let mut p = vec![c];
+        p.extend(path);
+        // Between paths that use the statement's words alike, the one whose titles were
+        // said whole wins over one reached through a title's alternatives: "orthostatic
+        // hypotension" is "orthostatic (chronic)", not "neurogenic, orthostatic".
+        let wins = best.as_ref().is_none_or(|b| {
+            total > b.0
+                || (total == b.0
+                    && total > 0
+                    && alternatives(ix, main, &p) < alternatives(ix, main, &b.1))
+        });
+        if wins {
             best = Some((total, p, m | u));
         }
     }
     best
+}
+
+/// The alternatives the titles of a path offer beyond what was said.
+fn alternatives(ix: &Index, main: &MainTerms, path: &[u32]) -> u32 {
+    path.iter()
+        .filter_map(|&t| main.words(ix, t))
+        .map(|w| w.alternatives())
+        .sum()
 }
 
 /// Position of "metastatic" (or "metastasis", "metastases") in the statement.

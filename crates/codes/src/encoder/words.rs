@@ -49,6 +49,19 @@ pub(crate) fn norm(word: &str) -> String {
     if w == "both" || w == "bilat" {
         return "bilateral".to_string();
     }
+    // A Latin noun in -a and its adjective in -al are one word to the Index ("pleural
+    // effusion" is Effusion, pleura; "tibial" the tibia, "vaginal" the vagina): both sides
+    // fold to the noun. Only the nouns' endings are folded, so "lateral", "personal" or
+    // "normal" stay as they are.
+    if w.len() > 5
+        && let Some(noun) = w.strip_suffix('l').filter(|n| {
+            ["ura", "bra", "hra", "ia", "ea", "ina"]
+                .iter()
+                .any(|end| n.ends_with(end))
+        })
+    {
+        return noun.to_string();
+    }
     if w.len() > 4 {
         if let Some(stem) = w.strip_suffix("ies") {
             return format!("{stem}y");
@@ -241,6 +254,12 @@ struct Variant {
 }
 
 impl TitleWords {
+    /// How many alternatives the title offers beyond one ("pleura, pleurisy, pleuritic"
+    /// offers three more); a title said whole offers none.
+    pub(crate) fn alternatives(&self) -> u32 {
+        u32::try_from(self.variants.len().saturating_sub(1)).unwrap_or(u32::MAX)
+    }
+
     pub(crate) fn new(title: &str, nemod: &str) -> Self {
         let variants = title
             .split(',')

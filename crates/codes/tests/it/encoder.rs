@@ -362,3 +362,26 @@ fn history_of_a_condition_is_the_history_code() {
         assert_eq!(codes_of(&e), [want], "{statement}: {:#?}", e.steps);
     }
 }
+
+/// The Index names the noun ("Stenosis, trachea"), statements the adjective ("tracheal
+/// stenosis"); and between two subterms the statement's words reach alike, the one said
+/// whole wins over one reached through a title's alternatives ("Hypotension, postural" is
+/// orthostatic, not "neurogenic, orthostatic").
+#[test]
+fn adjectives_reach_the_index_s_nouns_and_whole_titles_win_ties() {
+    for (statement, code) in [
+        ("tracheal stenosis", "J39.8"),
+        ("vaginal bleeding", "N93.9"),
+        ("postural hypotension", "I95.1"),
+    ] {
+        assert_eq!(
+            codes_of(&encode(statement)).first().map(String::as_str),
+            Some(code),
+            "{statement}"
+        );
+    }
+    assert_eq!(
+        codes_of(&encode("pleural effusion in heart failure")),
+        ["I50.9", "J90"]
+    );
+}
