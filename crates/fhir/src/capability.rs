@@ -38,15 +38,18 @@ pub const WRITABLE_TYPES: &[&str] = &[
     "MedicationStatement",
     "AllergyIntolerance",
     "Coverage",
+    "ChargeItem",
     "Claim",
+    "ExplanationOfBenefit",
     "DocumentReference",
     "Group",
     "Task",
 ];
 
-/// Of those, the types served read-only (Claims are derived from charges; Tasks are chart
-/// review's work items, changed through review itself).
-const READ_ONLY_TYPES: &[&str] = &["Claim", "Task"];
+/// Of those, the types served read-only (charges, claims and the payers' decisions change
+/// through billing: the claims lifecycle, 835 posting; Tasks are chart review's work
+/// items, changed through review itself).
+const READ_ONLY_TYPES: &[&str] = &["ChargeItem", "Claim", "ExplanationOfBenefit", "Task"];
 
 fn interactions(codes: &[&str]) -> Vec<CapabilityInteraction> {
     codes

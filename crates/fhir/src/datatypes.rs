@@ -192,6 +192,10 @@ pub struct Reference {
     /// The literal reference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// The target's business identifier (a billing provider's NPI), for a target that
+    /// is not a resource of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<Identifier>,
     /// Text for the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
@@ -202,7 +206,15 @@ impl Reference {
     pub fn to(resource_type: &str, id: &str) -> Self {
         Self {
             reference: Some(format!("{resource_type}/{id}")),
-            display: None,
+            ..Self::default()
+        }
+    }
+
+    /// Text only.
+    pub fn named(display: &str) -> Self {
+        Self {
+            display: Some(display.to_owned()),
+            ..Self::default()
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Bulk export: current records as FHIR NDJSON, one file per resource type
-//! (`Patient.ndjson`, `Encounter.ndjson`, ..., `Claim.ndjson` from charges), the layout
+//! (`Patient.ndjson`, `Encounter.ndjson`, ..., `ChargeItem.ndjson` from charges,
+//! `Claim.ndjson` from stored claims, `ExplanationOfBenefit.ndjson` from the claims an 835
+//! decided), the layout
 //! of the Bulk Data `$export` output. `chartroom export --ndjson` writes every type; the server's `$export` jobs
 //! choose types, `_since` and (Group level) the patients whose compartment is written
 //! through `ExportFilter` and watch progress, so both share this one implementation.
@@ -38,7 +40,9 @@ pub const EXPORT_TYPES: &[&str] = &[
     "MedicationStatement",
     "AllergyIntolerance",
     "DocumentReference",
+    "ChargeItem",
     "Claim",
+    "ExplanationOfBenefit",
 ];
 
 /// Which records an export writes.
@@ -109,16 +113,20 @@ impl NdjsonFile {
         filter: &ExportFilter,
         progress: Progress<'_>,
     ) -> Result<()> {
-        self.write_mapped::<R, _>(tx, filter, progress, |_, stored| Ok(R::to_fhir(stored)))
+        self.write_mapped::<R, _>(tx, filter, progress, |_, stored| {
+            Ok(Some(R::to_fhir(stored)))
+        })
     }
 
-    /// Writes every chosen record of `R` as `map` makes it (Claims read other records).
+    /// Writes every chosen record of `R` as `map` makes it, leaving out those it makes
+    /// nothing of (Claims read other records; a claim no 835 decided has no
+    /// ExplanationOfBenefit).
     fn write_mapped<R: Table, M: Serialize>(
         &mut self,
         tx: &mut Tx<'_>,
         filter: &ExportFilter,
         progress: Progress<'_>,
-        map: impl Fn(&mut Tx<'_>, &Stored<R>) -> Result<M>,
+        map: impl Fn(&mut Tx<'_>, &Stored<R>) -> Result<Option<M>>,
     ) -> Result<()> {
         let Some(patients) = &filter.patients else {
             return self.write_pages(tx, filter, progress, &map, "", &[]);
@@ -156,7 +164,7 @@ impl NdjsonFile {
         tx: &mut Tx<'_>,
         filter: &ExportFilter,
         progress: Progress<'_>,
-        map: &impl Fn(&mut Tx<'_>, &Stored<R>) -> Result<M>,
+        map: &impl Fn(&mut Tx<'_>, &Stored<R>) -> Result<Option<M>>,
         extra: &str,
         params: &[Value],
     ) -> Result<()> {
@@ -176,7 +184,9 @@ impl NdjsonFile {
             };
             after = last.meta.id;
             for stored in &page {
-                let resource = map(tx, stored)?;
+                let Some(resource) = map(tx, stored)? else {
+                    continue;
+                };
                 serde_json::to_writer(&mut self.writer, &resource).map_err(|e| self.error(e))?;
                 self.writer.write_all(b"\n").map_err(|e| self.error(e))?;
                 self.n_resources += 1;
@@ -264,13 +274,25 @@ fn write_all(
     file!("MedicationStatement": Medication);
     file!("AllergyIntolerance": Allergy);
     file!("DocumentReference": ClinicalNote, ScannedDocument);
+    file!("ChargeItem": Charge);
     if filter.wants("Claim") {
         if progress("Claim", 0).is_break() {
             return Err(Error::Stopped);
         }
         let mut file = NdjsonFile::create(dir, "Claim")?;
-        file.write_mapped::<Charge, _>(tx, filter, progress, |tx, stored| {
-            Ok(crate::to_fhir::charge_claim(tx, stored)?)
+        file.write_mapped::<Claim, _>(tx, filter, progress, |tx, stored| {
+            Ok(Some(crate::to_fhir::stored_claim(tx, stored)?))
+        })?;
+        counts.push(file.finish()?);
+    }
+    if filter.wants("ExplanationOfBenefit") {
+        if progress("ExplanationOfBenefit", 0).is_break() {
+            return Err(Error::Stopped);
+        }
+        let mut file = NdjsonFile::create(dir, "ExplanationOfBenefit")?;
+        // Only claims an 835 decided have one.
+        file.write_mapped::<Claim, _>(tx, filter, progress, |tx, stored| {
+            Ok(crate::to_fhir::explanation_of_benefit(tx, stored)?)
         })?;
         counts.push(file.finish()?);
     }

@@ -45,8 +45,9 @@ pub use resources::*;
 pub use systems::*;
 pub use to_fhir::{
     DOCUMENT_CATEGORY, FOLLOW_UP_KIND, QUERY_PART, RESPONSIBLE, REVIEW_RULE, REVIEW_STATUS,
-    REVIEW_TASK, ToFhir, charge_claim, deficiency_task_status, document_content_url,
-    follow_up_task_status, id_prefix, query_task_status, resource_id,
+    REVIEW_TASK, ToFhir, benefit_outcome, benefit_status, claim_status, deficiency_task_status,
+    document_content_url, explanation_of_benefit, follow_up_task_status, id_prefix,
+    query_task_status, resource_id, stored_claim,
 };
 
 pub use validate::{Issue, IssueSeverity, operation_outcome, validate_resource, validate_value};

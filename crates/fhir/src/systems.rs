@@ -84,3 +84,31 @@ pub fn procedure_system_from_uri(uri: &str) -> Option<records::ProcedureCodeSyst
         _ => return None,
     })
 }
+/// NUBC revenue codes (UB-04 FL42).
+pub const NUBC_REVENUE: &str = "https://www.nubc.org/CodeSystem/RevenueCodes";
+/// NUBC present-on-admission indicators (`Y`, `N`, `U`, `W`).
+pub const NUBC_POA: &str = "https://www.nubc.org/CodeSystem/PresentOnAdmissionIndicator";
+/// CMS place of service codes (837P CLM05-1).
+pub const PLACE_OF_SERVICE: &str =
+    "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set";
+/// X12 claim adjustment group codes (CAS01: `CO`, `PR`, `OA`, `PI`, `CR`).
+pub const CAS_GROUP: &str = "https://x12.org/codes/claim-adjustment-group-codes";
+/// X12 claim adjustment reason codes (CARC, CAS02).
+pub const CARC: &str = "https://x12.org/codes/claim-adjustment-reason-codes";
+/// FHIR's adjudication categories (`submitted`, `eligible`, `benefit`).
+pub const ADJUDICATION: &str = "http://terminology.hl7.org/CodeSystem/adjudication";
+/// Related claim relationship (`prior`).
+pub const RELATED_CLAIM: &str = "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship";
+/// Diagnosis type on a claim (`principal`, `admitting`).
+pub const DIAGNOSIS_TYPE: &str = "http://terminology.hl7.org/CodeSystem/ex-diagnosistype";
+/// Payment type (`complete`, `partial`).
+pub const PAYMENT_TYPE: &str = "http://terminology.hl7.org/CodeSystem/ex-paymenttype";
+/// Why an element has no value (`not-applicable`).
+pub const DATA_ABSENT_REASON: &str = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
+/// Chartroom's patient control numbers (837 CLM01, echoed in 835 CLP01).
+pub const CLAIM_CONTROL_NUMBER: &str = "urn:chartroom:claim-control-number";
+/// The payer's claim control numbers (835 CLP07), qualified by nothing: the payer is the
+/// claim's insurer.
+pub const PAYER_CLAIM_NUMBER: &str = "urn:chartroom:payer-claim-number";
+/// Chartroom's claim statuses (`partially_paid`), beside the R4 status.
+pub const CLAIM_LIFECYCLE: &str = "urn:chartroom:claim-status";

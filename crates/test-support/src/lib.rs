@@ -5,6 +5,8 @@
 //! server first, so the PostgreSQL half never skips silently there.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod billing;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use store::{FixedClock, Location, Store};

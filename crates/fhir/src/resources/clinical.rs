@@ -1,5 +1,5 @@
 //! Clinical and financial resources: Encounter, Condition, Procedure, Immunization,
-//! Observation, MedicationStatement, AllergyIntolerance, Claim.
+//! Observation, MedicationStatement, AllergyIntolerance; `Money` for the financial ones.
 
 use super::{FhirQuantity, resource};
 use crate::datatypes::{Annotation, CodeableConcept, Period, Reference};
@@ -175,52 +175,6 @@ pub struct AllergyReaction {
     /// Description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-}
-
-resource! {
-    /// `Claim` (minimal): one encounter's charges billed to one payer.
-    Claim {
-        status: String = "status",
-        type_: CodeableConcept = "type",
-        use_: String = "use",
-        patient: Reference = "patient",
-        created: String = "created",
-        provider: Reference = "provider",
-        priority: CodeableConcept = "priority",
-        insurance: Vec<ClaimInsurance> = "insurance",
-        item: Vec<ClaimItem> = "item",
-        total: Option<Money> = "total",
-    }
-}
-
-/// `Claim.insurance`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ClaimInsurance {
-    /// Line number.
-    pub sequence: u32,
-    /// Whether this coverage pays first.
-    pub focal: bool,
-    /// The coverage.
-    pub coverage: Reference,
-}
-
-/// `Claim.item`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClaimItem {
-    /// Line number.
-    pub sequence: u32,
-    /// CPT/HCPCS code.
-    pub product_or_service: CodeableConcept,
-    /// Date of service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serviced_date: Option<String>,
-    /// Units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<FhirQuantity>,
-    /// Line total.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub net: Option<Money>,
 }
 
 /// `Money`.

@@ -8,10 +8,12 @@
 
 mod clinical;
 mod exchange;
+mod financial;
 mod workflow;
 
 pub use clinical::*;
 pub use exchange::*;
+pub use financial::*;
 pub use workflow::*;
 
 use crate::datatypes::{
@@ -40,7 +42,7 @@ impl<T> Skip for Vec<T> {
 
 impl Skip for Reference {
     fn skip(&self) -> bool {
-        self.reference.is_none() && self.display.is_none()
+        self.reference.is_none() && self.identifier.is_none() && self.display.is_none()
     }
 }
 

@@ -14,7 +14,9 @@ mod document;
 mod group;
 mod task;
 
-pub use claim::charge_claim;
+pub use claim::{
+    benefit_outcome, benefit_status, claim_status, explanation_of_benefit, stored_claim,
+};
 #[allow(unused_imports)]
 pub(crate) use clinical::*;
 pub use document::{DOCUMENT_CATEGORY, document_content_url};
@@ -394,10 +396,7 @@ impl ToFhir for Coverage {
             id: Some(resource_id("coverage", stored.meta.id)),
             meta: meta(&stored.meta),
             status: "active".into(),
-            subscriber: non_empty(&coverage.subscriber_name).map(|name| Reference {
-                reference: None,
-                display: Some(name),
-            }),
+            subscriber: non_empty(&coverage.subscriber_name).map(|name| Reference::named(&name)),
             subscriber_id: Some(coverage.member_id.clone()),
             beneficiary: patient_ref(coverage.patient_id),
             relationship: Some(CodeableConcept::coded(

@@ -84,10 +84,7 @@ fn period(start: OffsetDateTime, end: Option<OffsetDateTime>) -> Option<Period> 
 }
 
 fn named(who: &str) -> Reference {
-    Reference {
-        reference: None,
-        display: Some(who.to_owned()),
-    }
+    Reference::named(who)
 }
 
 fn reason(text: Option<&String>) -> CodeableConcept {

@@ -30,7 +30,7 @@ fn every_kind_exports_valid_resources(store: &TestStore) {
         "AllergyIntolerance.ndjson",
         "DocumentReference.ndjson",
         "Practitioner.ndjson",
-        "Claim.ndjson",
+        "ChargeItem.ndjson",
     ] {
         assert_eq!(count(name), 1, "{name}");
     }
@@ -71,39 +71,26 @@ fn every_kind_exports_valid_resources(store: &TestStore) {
     );
     let procedure = &lines(dir.path(), "Procedure.ndjson")[0];
     assert_eq!(procedure["code"]["coding"][0]["system"], fhir::ICD10PCS);
-    // A charge is a Claim: the patient, the facility of its encounter, the coverage with
-    // its payer, the code and the amount in dollars.
-    let claim = &lines(dir.path(), "Claim.ndjson")[0];
+    // A charge is a ChargeItem: the patient, its encounter, the code and the amount in
+    // dollars. No claim was drafted, so there is no Claim and no ExplanationOfBenefit.
+    assert_eq!(count("Claim.ndjson"), 0);
+    assert_eq!(count("ExplanationOfBenefit.ndjson"), 0);
+    let item = &lines(dir.path(), "ChargeItem.ndjson")[0];
+    assert_eq!(item["status"], "billable");
     assert_eq!(
-        claim["patient"]["reference"],
+        item["subject"]["reference"],
         format!("Patient/{}", chart.patient)
     );
     assert_eq!(
-        claim["item"][0]["productOrService"]["coding"][0]["system"],
-        fhir::CPT
+        item["context"]["reference"],
+        format!("Encounter/{}", chart.encounter)
     );
-    assert_eq!(
-        claim["item"][0]["productOrService"]["coding"][0]["code"],
-        "99223"
-    );
-    let text = std::fs::read_to_string(dir.path().join("Claim.ndjson")).unwrap();
+    assert_eq!(item["code"]["coding"][0]["system"], fhir::CPT);
+    assert_eq!(item["code"]["coding"][0]["code"], "99223");
+    let text = std::fs::read_to_string(dir.path().join("ChargeItem.ndjson")).unwrap();
     assert!(
-        text.contains(r#""value":412.50"#),
+        text.contains(r#""priceOverride":{"value":412.50"#),
         "cents kept exactly: {text}"
-    );
-    assert!(
-        claim["insurance"][0]["coverage"]["reference"]
-            .as_str()
-            .unwrap()
-            .starts_with("Coverage/"),
-        "{claim}"
-    );
-    assert!(
-        claim["provider"]["reference"]
-            .as_str()
-            .unwrap()
-            .starts_with("Organization/"),
-        "{claim}"
     );
     let immunization = &lines(dir.path(), "Immunization.ndjson")[0];
     assert_eq!(
@@ -265,7 +252,7 @@ fn a_patient_list_exports_only_those_compartments(store: &TestStore) {
         let count = |name: &str| counts.iter().find(|(file, _)| file == name).unwrap().1;
         assert_eq!(count("Patient.ndjson"), 1);
         assert_eq!(count("DocumentReference.ndjson"), 1);
-        assert_eq!(count("Claim.ndjson"), 1);
+        assert_eq!(count("ChargeItem.ndjson"), 1);
         assert_eq!(count("Organization.ndjson"), 0);
         assert_eq!(count("Group.ndjson"), 0);
         for (file, _) in &counts {

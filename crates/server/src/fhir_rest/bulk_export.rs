@@ -4,8 +4,9 @@
 //! - `GET /fhir/$export` (every type) and `GET /fhir/Patient/$export` (the Patient
 //!   compartment: no Practitioners or Organizations) with `Prefer: respond-async`,
 //!   `_outputFormat`, `_type` and `_since`, answer 202 with `Content-Location` naming the
-//!   status URL. Charges are exported as `Claim` (the `fhir` crate's `charge_claim`, the
-//!   same mapping as the Claim read); a system-level export also writes the Groups.
+//!   status URL. Charges are exported as `ChargeItem`, stored claims as `Claim` and the
+//!   claims an 835 decided as `ExplanationOfBenefit` (the `fhir` crate's mappings, the
+//!   same as the reads); a system-level export also writes the Groups.
 //! - `GET /fhir/Group/{id}/$export` takes the same parameters and exports the Patient
 //!   compartment of exactly the group's current members (read at kick-off; members whose
 //!   Patient was deleted are left out): 404 for an unknown group, 410 for a deleted one.
@@ -588,7 +589,7 @@ mod tests {
         let claims = parse_params(&Level::Patient, &pairs(&[("_type", "Claim")]));
         assert!(
             claims.is_ok_and(|a| a.types == Some(vec!["Claim".to_owned()])),
-            "charges are exported as Claims"
+            "stored claims are exported as Claims"
         );
         for bad in [
             ("_type", "AuditEvent"),

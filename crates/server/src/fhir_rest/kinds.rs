@@ -33,6 +33,10 @@ pub(crate) enum Kind {
     Note,
     Document,
     Charge,
+    /// A stored claim, served as `Claim`.
+    Claim,
+    /// The same stored claim, served as `ExplanationOfBenefit` once an 835 decided it.
+    Benefit,
     Group,
     Deficiency,
     Query,
@@ -108,6 +112,10 @@ macro_rules! with_record {
                 type $R = records::Charge;
                 $body
             }
+            K::Claim | K::Benefit => {
+                type $R = records::Claim;
+                $body
+            }
             K::Group => {
                 type $R = records::PatientGroup;
                 $body
@@ -149,6 +157,7 @@ impl Kind {
             Self::Note => "note",
             Self::Document => "scanned_document",
             Self::Charge => "charge",
+            Self::Claim | Self::Benefit => "claim",
             Self::Group => "group",
             Self::Deficiency => "deficiency",
             Self::Query => "physician_query",
@@ -168,6 +177,8 @@ impl Kind {
             // Review's work items say what a chart lacks, by encounter (audited as the
             // review queue is); reading them needs `review-chart` (below).
             Self::Deficiency | Self::Query | Self::FollowUp => Some(DataCategory::Encounters),
+            // A claim and the payer's decision on it are the account's, as charges are.
+            Self::Claim | Self::Benefit => Some(DataCategory::Billing),
             other => DataCategory::of_record_kind(other.store_kind()),
         }
     }
@@ -180,6 +191,20 @@ impl Kind {
         }
         self.category()
             .map_or(Permission::ReadDemographics, DataCategory::read_permission)
+    }
+
+    /// Filters every search of this kind starts with: only claims an 835 decided have an
+    /// ExplanationOfBenefit.
+    pub(crate) fn base_filters(self) -> Vec<store::Filter> {
+        match self {
+            // A null column never matches a comparison, so this is "posted at all".
+            Self::Benefit => vec![store::Filter::Compare(
+                "adjudicated_on",
+                store::Op::Ge,
+                store::Value::Date(time::macros::date!(0001 - 01 - 01)),
+            )],
+            _ => Vec::new(),
+        }
     }
 
     /// Chart review's work items (Task), read-only over FHIR.
@@ -310,8 +335,20 @@ pub(crate) const TYPES: &[ResourceType] = &[
         write: Some(P::WriteDemographics),
     },
     ResourceType {
-        name: "Claim",
+        name: "ChargeItem",
         kinds: &[K::Charge],
+        read: P::ReadBilling,
+        write: None,
+    },
+    ResourceType {
+        name: "Claim",
+        kinds: &[K::Claim],
+        read: P::ReadBilling,
+        write: None,
+    },
+    ResourceType {
+        name: "ExplanationOfBenefit",
+        kinds: &[K::Benefit],
         read: P::ReadBilling,
         write: None,
     },

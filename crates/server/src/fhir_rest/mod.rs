@@ -8,8 +8,9 @@
 //!   `transaction`: batch and transaction Bundles; `audit_event`: the trail as AuditEvents.
 //! - `resource`: one record as a resource, and reference resolution; `write`: incoming
 //!   resources validated, mapped and stored; `versions`: earlier versions rebuilt from
-//!   the store's history; `claim`: charges as read-only Claims; chart review's
-//!   deficiencies, physician queries and follow-up tasks are read-only Tasks (`kinds`).
+//!   the store's history. Charges (ChargeItem), stored claims (Claim) and the payers'
+//!   decisions on them (ExplanationOfBenefit) are read-only, as are chart review's
+//!   deficiencies, physician queries and follow-up tasks (Tasks; `kinds`).
 //! - `headers`, `outcome`, `bundles`, `trail`, `run`: HTTP headers, OperationOutcomes,
 //!   Bundles the server writes, audit entries, and running work in audited transactions.
 //! - `bulk_export`: Bulk Data `$export` at system, Patient and Group level (kick-off,
@@ -27,7 +28,6 @@
 mod audit_event;
 mod bulk_export;
 mod bundles;
-mod claim;
 mod emergency;
 mod export_jobs;
 mod file_body;
@@ -426,7 +426,12 @@ pub(crate) fn routes() -> Vec<Entry> {
         paths!("DocumentReference"),
     ));
     table.extend(type_routes(find_type("Group"), paths!("Group")));
+    table.extend(type_routes(find_type("ChargeItem"), paths!("ChargeItem")));
     table.extend(type_routes(find_type("Claim"), paths!("Claim")));
+    table.extend(type_routes(
+        find_type("ExplanationOfBenefit"),
+        paths!("ExplanationOfBenefit"),
+    ));
     table.extend(type_routes(find_type("Task"), paths!("Task")));
     table.extend(export_routes());
     table.push(

@@ -1,8 +1,9 @@
 //! One stored record as a FHIR resource: its JSON, version, update time and patient, and
 //! the reference resolver that lets incoming resources point at stored records.
 //!
-//! Invariant: resource JSON is always produced by the `fhir` crate's mapping (`ToFhir`),
-//! or `claim` for charges, so the REST API and the NDJSON export agree.
+//! Invariant: resource JSON is always produced by the `fhir` crate's mapping (`ToFhir`,
+//! `stored_claim` and `explanation_of_benefit` for stored claims), so the REST API and
+//! the NDJSON export agree.
 
 use super::kinds::{Kind, resource_type, with_record};
 use super::outcome::FhirError;
@@ -13,16 +14,21 @@ use time::OffsetDateTime;
 
 /// A record kind the FHIR API can show.
 pub(crate) trait Serve: Table {
-    /// The resource's JSON text.
-    fn resource(tx: &mut Tx<'_>, stored: &Stored<Self>) -> Result<String, FhirError>;
+    /// The resource's JSON text, as `kind` shows the record.
+    fn resource(tx: &mut Tx<'_>, kind: Kind, stored: &Stored<Self>) -> Result<String, FhirError>;
     /// The patient whose chart holds it.
     fn patient_id(stored: &Stored<Self>) -> Option<i64>;
+    /// Whether `kind` has a resource for this record at all (a claim no 835 decided has
+    /// no ExplanationOfBenefit): otherwise a read answers 404.
+    fn shown_as(_kind: Kind, _stored: &Stored<Self>) -> bool {
+        true
+    }
 }
 
 macro_rules! serve_via_to_fhir {
     ($($record:ty => |$s:ident| $patient:expr),* $(,)?) => {$(
         impl Serve for $record {
-            fn resource(_tx: &mut Tx<'_>, stored: &Stored<Self>) -> Result<String, FhirError> {
+            fn resource(_tx: &mut Tx<'_>, _kind: Kind, stored: &Stored<Self>) -> Result<String, FhirError> {
                 serde_json::to_string(&<$record as ToFhir>::to_fhir(stored))
                     .map_err(FhirError::internal)
             }
@@ -49,6 +55,7 @@ serve_via_to_fhir! {
     records::ClinicalNote => |s| Some(s.record.patient_id.0),
     records::ScannedDocument => |s| s.record.patient_id.map(|p| p.0),
     records::PatientGroup => |_s| None,
+    records::Charge => |s| Some(s.record.patient_id.0),
     records::Deficiency => |s| Some(s.record.patient_id.0),
     records::PhysicianQuery => |s| Some(s.record.patient_id.0),
     records::FollowUpTask => |s| Some(s.record.patient_id.0),
@@ -57,7 +64,7 @@ serve_via_to_fhir! {
 /// A Patient shows the merges it took part in as `Patient.link`: the chart a merge retired
 /// is `active: false` and `replaced-by` the surviving one, which `replaces` it.
 impl Serve for records::Patient {
-    fn resource(tx: &mut Tx<'_>, stored: &Stored<Self>) -> Result<String, FhirError> {
+    fn resource(tx: &mut Tx<'_>, _kind: Kind, stored: &Stored<Self>) -> Result<String, FhirError> {
         let mut patient = <records::Patient as ToFhir>::to_fhir(stored);
         let link = |id: i64, type_: &str| fhir::PatientLink {
             other: fhir::Reference::to("Patient", &id.to_string()),
@@ -76,6 +83,29 @@ impl Serve for records::Patient {
     }
     fn patient_id(stored: &Stored<Self>) -> Option<i64> {
         Some(stored.meta.id)
+    }
+}
+
+/// A stored claim is a `Claim`, and an `ExplanationOfBenefit` once an 835 decided it.
+impl Serve for records::Claim {
+    fn resource(tx: &mut Tx<'_>, kind: Kind, stored: &Stored<Self>) -> Result<String, FhirError> {
+        let json = if kind == Kind::Benefit {
+            match fhir::explanation_of_benefit(tx, stored)? {
+                Some(benefit) => serde_json::to_string(&benefit),
+                None => return Err(FhirError::internal("an undecided claim has no benefit")),
+            }
+        } else {
+            serde_json::to_string(&fhir::stored_claim(tx, stored)?)
+        };
+        json.map_err(FhirError::internal)
+    }
+
+    fn patient_id(stored: &Stored<Self>) -> Option<i64> {
+        Some(stored.record.patient_id.0)
+    }
+
+    fn shown_as(kind: Kind, stored: &Stored<Self>) -> bool {
+        kind != Kind::Benefit || stored.record.adjudicated_on.is_some()
     }
 }
 
@@ -112,7 +142,7 @@ impl Found {
             json: if deleted {
                 String::new()
             } else {
-                let json = R::resource(tx, stored)?;
+                let json = R::resource(tx, kind, stored)?;
                 // Only a record on a patient's chart can be the subject of an amendment.
                 if kind.on_chart() && !kind.is_review_work() {
                     with_amendments(tx, kind, stored.meta.id, json)?
@@ -194,8 +224,8 @@ fn with_amendments(
 /// The record `kind` `id`, deleted or not.
 pub(crate) fn find(tx: &mut Tx<'_>, kind: Kind, id: i64) -> Result<Option<Found>, FhirError> {
     with_record!(kind, R => match tx.find::<R>(id)? {
-        Some(stored) => Found::of(tx, kind, &stored).map(Some),
-        None => Ok(None),
+        Some(stored) if R::shown_as(kind, &stored) => Found::of(tx, kind, &stored).map(Some),
+        _ => Ok(None),
     })
 }
 

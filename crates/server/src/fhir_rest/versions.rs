@@ -24,7 +24,7 @@ pub(crate) fn versions(tx: &mut Tx<'_>, kind: Kind, id: i64) -> Result<Vec<Versi
 }
 
 fn versions_of<R: Serve>(tx: &mut Tx<'_>, kind: Kind, id: i64) -> Result<Vec<Version>, FhirError> {
-    let Some(current) = tx.find::<R>(id)? else {
+    let Some(current) = tx.find::<R>(id)?.filter(|c| R::shown_as(kind, c)) else {
         return Ok(Vec::new());
     };
     let history = tx.history(kind.store_kind(), id)?;
@@ -42,6 +42,10 @@ fn versions_of<R: Serve>(tx: &mut Tx<'_>, kind: Kind, id: i64) -> Result<Vec<Ver
         let record: R = serde_json::from_value(Value::Object(object.clone()))
             .map_err(|e| FhirError::internal(format!("rebuilding {kind:?} {id}: {e}")))?;
         let stored = Stored { meta, record };
+        // A claim's versions before its 835 are no ExplanationOfBenefit.
+        if !R::shown_as(kind, &stored) {
+            return Ok(());
+        }
         out.push(Version {
             found: Found::of(tx, kind, &stored)?,
             action: action.to_owned(),

@@ -32,7 +32,7 @@ async fn fhir_reads_open_under_a_live_grant_for_that_patient_only() {
     let other_charge = h.add_charge(other, "99213", 9_900);
     h.add_user("doc", &[Role::Physician]);
     let doc = h.login("doc").await;
-    let claim = format!("/fhir/Claim/{charge}");
+    let claim = format!("/fhir/ChargeItem/{charge}");
 
     let before = fhir(&h, "GET", &claim, &doc, None, &[]).await;
     assert_eq!(before.status, StatusCode::FORBIDDEN, "{}", before.body);
@@ -50,7 +50,7 @@ async fn fhir_reads_open_under_a_live_grant_for_that_patient_only() {
     break_glass(&h, &doc, mine).await;
     let read = fhir(&h, "GET", &claim, &doc, None, &[]).await;
     assert_eq!(read.status, StatusCode::OK, "{}", read.body);
-    assert_eq!(read.body["resourceType"], "Claim");
+    assert_eq!(read.body["resourceType"], "ChargeItem");
     let entry = h.audit().pop().unwrap().event;
     assert_eq!(entry.outcome, Outcome::Success);
     assert_eq!(
@@ -64,7 +64,7 @@ async fn fhir_reads_open_under_a_live_grant_for_that_patient_only() {
     let elsewhere = fhir(
         &h,
         "GET",
-        &format!("/fhir/Claim/{other_charge}"),
+        &format!("/fhir/ChargeItem/{other_charge}"),
         &doc,
         None,
         &[],
@@ -74,7 +74,7 @@ async fn fhir_reads_open_under_a_live_grant_for_that_patient_only() {
     let on_chart = fhir(
         &h,
         "GET",
-        &format!("/fhir/Claim?patient={mine}"),
+        &format!("/fhir/ChargeItem?patient={mine}"),
         &doc,
         None,
         &[],
@@ -82,7 +82,7 @@ async fn fhir_reads_open_under_a_live_grant_for_that_patient_only() {
     .await;
     assert_eq!(on_chart.status, StatusCode::OK, "{}", on_chart.body);
     assert_eq!(on_chart.body["entry"].as_array().unwrap().len(), 1);
-    let everyone = fhir(&h, "GET", "/fhir/Claim", &doc, None, &[]).await;
+    let everyone = fhir(&h, "GET", "/fhir/ChargeItem", &doc, None, &[]).await;
     assert_eq!(everyone.status, StatusCode::FORBIDDEN, "{}", everyone.body);
     let denied = h.audit().pop().unwrap().event;
     assert_eq!(denied.patient_id.map(|p| p.0), Some(other));
@@ -106,7 +106,15 @@ async fn the_emergency_set_limits_what_a_grant_opens_on_every_channel() {
     h.add_user("doc", &[Role::Physician]);
     let doc = h.login("doc").await;
     break_glass(&h, &doc, patient).await;
-    let claim = fhir(&h, "GET", &format!("/fhir/Claim/{charge}"), &doc, None, &[]).await;
+    let claim = fhir(
+        &h,
+        "GET",
+        &format!("/fhir/ChargeItem/{charge}"),
+        &doc,
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(claim.status, StatusCode::FORBIDDEN, "{}", claim.body);
     let chart = h
         .call("GET", &format!("/api/patients/{patient}"), Some(&doc), None)

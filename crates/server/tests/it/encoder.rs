@@ -2,7 +2,7 @@
 //! with every step explained, questions answered back, a code added to the encounter
 //! through the audited diagnosis write, and the encounter's edits listed.
 
-use crate::harness::Harness;
+use crate::harness::{Harness, on_both_backends};
 use crate::pages::{html, sign_in, token};
 use axum::http::StatusCode;
 use privacy::{Action, Role};
@@ -362,23 +362,6 @@ fn offered(page: &str) -> Vec<String> {
             rest[..rest.find('"').unwrap()].to_owned()
         })
         .collect()
-}
-
-/// Runs `test` over SQLite, then over PostgreSQL when `CHARTROOM_TEST_POSTGRES_URL` is set;
-/// the store is written outside the runtime (the PostgreSQL client blocks), requests in it.
-fn on_both_backends(test: impl Fn(&Harness, &tokio::runtime::Runtime)) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    test(&Harness::new(), &runtime);
-    match test_support::postgres_store() {
-        Some(postgres) => test(&Harness::on(postgres, |_| {}), &runtime),
-        None => eprintln!(
-            "{} not set: PostgreSQL half skipped",
-            test_support::POSTGRES_URL_VAR
-        ),
-    }
 }
 
 #[test]

@@ -263,7 +263,7 @@ pub fn types_of(manifest: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn charges_are_exported_as_claims_at_system_and_patient_level_and_by_type() {
+async fn charges_are_exported_as_charge_items_at_system_and_patient_level_and_by_type() {
     let h = Harness::new();
     some_records(&h);
     let patient = h.add_patient("E300");
@@ -273,26 +273,39 @@ async fn charges_are_exported_as_claims_at_system_and_patient_level_and_by_type(
     for uri in [
         "/fhir/$export",
         "/fhir/Patient/$export",
-        "/fhir/$export?_type=Claim",
-        "/fhir/Patient/$export?_type=Claim,Patient",
+        "/fhir/$export?_type=ChargeItem",
+        "/fhir/Patient/$export?_type=ChargeItem,Patient",
     ] {
         let status = kick_off(&h, &me, uri).await;
         let manifest = finished(&h, &me, &status).await;
         let files = download_all(&h, &me, &manifest).await;
-        let (_, claims) = files
+        let (_, items) = files
             .iter()
-            .find(|(t, _)| t == "Claim")
-            .unwrap_or_else(|| panic!("{uri}: no Claim file in {manifest}"));
-        assert_eq!(claims.len(), 1, "{uri}");
-        let claim = &claims[0];
-        assert_eq!(claim["id"], charge.to_string());
-        assert_eq!(claim["patient"]["reference"], format!("Patient/{patient}"));
-        assert_eq!(claim["total"]["value"].as_f64(), Some(125.5));
-        assert!(fhir::validate_value(claim).is_empty(), "{claim}");
-        // The same resource as the Claim read.
-        let read = fhir(&h, "GET", &format!("/fhir/Claim/{charge}"), &me, None, &[]).await;
-        assert_eq!(&read.body, claim);
-        if uri.contains("_type=Claim") {
+            .find(|(t, _)| t == "ChargeItem")
+            .unwrap_or_else(|| panic!("{uri}: no ChargeItem file in {manifest}"));
+        assert_eq!(items.len(), 1, "{uri}");
+        let item = &items[0];
+        assert_eq!(item["id"], charge.to_string());
+        assert_eq!(item["subject"]["reference"], format!("Patient/{patient}"));
+        assert_eq!(item["priceOverride"]["value"].as_f64(), Some(125.5));
+        assert!(fhir::validate_value(item).is_empty(), "{item}");
+        // The same resource as the ChargeItem read.
+        let read = fhir(
+            &h,
+            "GET",
+            &format!("/fhir/ChargeItem/{charge}"),
+            &me,
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(&read.body, item);
+        // No claim was drafted: the Claim file is empty and left out of the manifest.
+        assert!(
+            !types_of(&manifest).contains(&"Claim".to_owned()),
+            "{manifest}"
+        );
+        if uri.contains("_type=ChargeItem") {
             assert!(types_of(&manifest).len() <= 2, "{manifest}");
         }
     }
@@ -302,7 +315,11 @@ async fn charges_are_exported_as_claims_at_system_and_patient_level_and_by_type(
         .into_iter()
         .filter(|e| {
             e.event.action == Action::Export
-                && e.event.reason.as_deref().unwrap_or("").contains("Claim")
+                && e.event
+                    .reason
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("ChargeItem")
                 && !e
                     .event
                     .reason
@@ -332,7 +349,10 @@ async fn a_user_without_billing_permission_gets_no_claims() {
         let manifest = finished(&h, &me, &status).await;
         let types = types_of(&manifest);
         assert!(types.contains(&"Patient".to_owned()), "{manifest}");
-        assert!(!types.contains(&"Claim".to_owned()), "{uri}: {manifest}");
+        assert!(
+            !types.contains(&"ChargeItem".to_owned()),
+            "{uri}: {manifest}"
+        );
         let kick_off_entry = h
             .audit()
             .into_iter()

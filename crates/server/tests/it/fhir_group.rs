@@ -427,7 +427,7 @@ async fn a_group_export_holds_its_members_compartments_and_nothing_else() {
     );
     let files = download_all(&h, &me, &manifest).await;
     let types = types_of(&manifest);
-    for expected in ["Patient", "Encounter", "DocumentReference", "Claim"] {
+    for expected in ["Patient", "Encounter", "DocumentReference", "ChargeItem"] {
         assert!(
             types.contains(&expected.to_owned()),
             "{expected}: {manifest}"
@@ -476,11 +476,11 @@ async fn a_group_export_holds_its_members_compartments_and_nothing_else() {
     let status = kick_off(
         &h,
         &me,
-        &format!("/fhir/Group/{id}/$export?_type=Patient,Claim"),
+        &format!("/fhir/Group/{id}/$export?_type=Patient,ChargeItem"),
     )
     .await;
     let manifest = finished(&h, &me, &status).await;
-    assert_eq!(types_of(&manifest), ["Patient", "Claim"]);
+    assert_eq!(types_of(&manifest), ["Patient", "ChargeItem"]);
     let status = kick_off(
         &h,
         &me,
@@ -615,17 +615,20 @@ async fn the_capability_statement_lists_group_with_its_export() {
         group["operation"][0]["definition"],
         "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"
     );
-    // Claims are derived from charges: read and search only.
-    let claim = of("Claim");
-    let codes: Vec<&str> = claim["interaction"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["code"].as_str().unwrap())
-        .collect();
-    assert!(
-        !codes.contains(&"create") && codes.contains(&"read"),
-        "{claim}"
-    );
+    // Charges, claims and the payers' decisions change through billing: read and search
+    // only.
+    for name in ["ChargeItem", "Claim", "ExplanationOfBenefit"] {
+        let resource = of(name);
+        let codes: Vec<&str> = resource["interaction"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            !codes.contains(&"create") && codes.contains(&"read") && codes.contains(&"search-type"),
+            "{resource}"
+        );
+    }
     assert!(fhir::validate_value(&metadata.body).is_empty());
 }

@@ -38,7 +38,8 @@ fn mr(system: &str, value: &str) -> Value {
     })
 }
 
-fn ids(reply: &Reply) -> Vec<String> {
+/// The ids of a searchset's matches, in order.
+pub(crate) fn ids(reply: &Reply) -> Vec<String> {
     reply.body["entry"]
         .as_array()
         .map(|entries| {

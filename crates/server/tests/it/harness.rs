@@ -388,6 +388,23 @@ async fn reply(response: Response<Body>) -> Reply {
     }
 }
 
+/// Runs `test` over SQLite, then over PostgreSQL when `CHARTROOM_TEST_POSTGRES_URL` is set;
+/// the store is written outside the runtime (the PostgreSQL client blocks), requests in it.
+pub fn on_both_backends(test: impl Fn(&Harness, &tokio::runtime::Runtime)) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    test(&Harness::new(), &runtime);
+    match test_support::postgres_store() {
+        Some(postgres) => test(&Harness::on(postgres, |_| {}), &runtime),
+        None => eprintln!(
+            "{} not set: PostgreSQL half skipped",
+            test_support::POSTGRES_URL_VAR
+        ),
+    }
+}
+
 /// The primary professional claim of `add_billed_visit`'s visit, a draft of $150.50.
 pub fn office_visit_claim(patient: i64, encounter: i64, payer: i64) -> records::Claim {
     records::Claim::original(

@@ -17,6 +17,7 @@ mod encoder;
 mod encounter_form;
 mod encounters;
 mod error_pages;
+mod fhir_claims;
 mod fhir_export;
 mod fhir_group;
 mod fhir_identifiers;

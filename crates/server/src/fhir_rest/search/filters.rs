@@ -47,7 +47,10 @@ fn date_column(kind: Kind, name: &str) -> Option<(&'static str, bool)> {
         (Kind::Document, "date") => ("received_at", false),
         (Kind::Document, "period") => ("service_date", true),
         (Kind::Coverage, "period") => ("effective_start", true),
-        (Kind::Charge, "created") => ("service_date", true),
+        (Kind::Charge, "occurrence") => ("service_date", true),
+        (Kind::Charge, "entered-date") => ("created_at", false),
+        (Kind::Claim, "created") => ("created_at", false),
+        (Kind::Benefit, "created") => ("adjudicated_on", true),
         (Kind::Deficiency | Kind::FollowUp, "authored-on") => ("created_at", false),
         (Kind::Query, "authored-on") => ("asked_at", false),
         (Kind::Deficiency | Kind::Query | Kind::FollowUp, "modified") => ("updated_at", false),
@@ -145,6 +148,15 @@ fn identifier_filter(kind: Kind, value: &str) -> Result<Applies, FhirError> {
             text("payer_code", id)
         }
         Kind::Provider | Kind::Organization | Kind::Payer => return Ok(Applies::Nothing),
+        Kind::Claim if system.is_empty() => Filter::Any(vec![
+            text("control_number", id),
+            text("payer_claim_number", id),
+        ]),
+        Kind::Claim if system == fhir::CLAIM_CONTROL_NUMBER => text("control_number", id),
+        Kind::Claim | Kind::Benefit if system.is_empty() || system == fhir::PAYER_CLAIM_NUMBER => {
+            text("payer_claim_number", id)
+        }
+        Kind::Claim | Kind::Benefit => return Ok(Applies::Nothing),
         Kind::Group => {
             let value = text("identifier_value", id);
             if system.is_empty() {
@@ -198,6 +210,8 @@ fn has_encounter(kind: Kind) -> bool {
             | Kind::Note
             | Kind::Document
             | Kind::Charge
+            | Kind::Claim
+            | Kind::Benefit
             | Kind::Deficiency
             | Kind::Query
             | Kind::FollowUp
@@ -232,16 +246,30 @@ fn task_statuses(kind: Kind, code: &str) -> Vec<Value> {
     names.into_iter().map(Value::from).collect()
 }
 
+fn in_or_nothing(column: &'static str, values: Vec<Value>) -> Applies {
+    if values.is_empty() {
+        Applies::Nothing
+    } else {
+        Applies::Filter(Filter::In(column, values))
+    }
+}
+
+/// The stored claim statuses a `Claim` or `ExplanationOfBenefit` status code stands for
+/// (`fhir::claim_status` and `fhir::benefit_status`, read backwards).
+fn claim_statuses(kind: Kind, code: &str) -> Vec<Value> {
+    records::ClaimStatus::ALL
+        .into_iter()
+        .filter(|s| match kind {
+            Kind::Benefit => fhir::benefit_status(*s) == code,
+            _ => fhir::claim_status(*s) == code,
+        })
+        .map(|s| Value::from(s.as_str()))
+        .collect()
+}
+
 /// A Task parameter (status, business-status, code, owner, part-of) on review work item
 /// kind `kind`.
 fn task_filter(kind: Kind, name: &str, value: &str) -> Applies {
-    let in_or_nothing = |column: &'static str, values: Vec<Value>| {
-        if values.is_empty() {
-            Applies::Nothing
-        } else {
-            Applies::Filter(Filter::In(column, values))
-        }
-    };
     let (system, code) = token(value);
     let system = system.filter(|s| !s.is_empty());
     match name {
@@ -457,6 +485,7 @@ pub(crate) fn one_value(
         (Kind::Coverage, "status") | (Kind::Procedure, "status") | (Kind::Charge, "status") => {
             let always = match kind {
                 Kind::Procedure => "completed",
+                Kind::Charge => "billable",
                 _ => "active",
             };
             if value == always {
@@ -470,6 +499,22 @@ pub(crate) fn one_value(
                 Applies::Filter(Filter::All(vec![]))
             } else {
                 Applies::Nothing
+            }
+        }
+        (Kind::Claim | Kind::Benefit, "status") => {
+            in_or_nothing("status", claim_statuses(kind, token(value).1))
+        }
+        (Kind::Claim | Kind::Benefit, "use") => {
+            if value == "claim" {
+                Applies::Filter(Filter::All(vec![]))
+            } else {
+                Applies::Nothing
+            }
+        }
+        (Kind::Benefit, "claim") => {
+            match reference_id(value, "Claim").and_then(|id| id.parse::<i64>().ok()) {
+                Some(id) => Applies::Filter(Filter::Compare("id", Op::Eq, Value::Int(id))),
+                None => Applies::Nothing,
             }
         }
         (Kind::Immunization, "vaccine-code") => code_filter(kind, value),

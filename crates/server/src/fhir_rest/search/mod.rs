@@ -95,7 +95,7 @@ impl Query {
     ) -> Result<Self, FhirError> {
         let mut query = Self {
             t,
-            kinds: t.kinds.iter().map(|k| (*k, Vec::new())).collect(),
+            kinds: t.kinds.iter().map(|k| (*k, k.base_filters())).collect(),
             sort: Vec::new(),
             count: DEFAULT_COUNT,
             offset: 0,
@@ -400,10 +400,11 @@ fn run(tx: &mut Tx<'_>, principal: &Principal, query: &Query) -> Result<Results,
             .iter()
             .filter(|k| k.on_chart() && principal.allows(k.read_permission()))
         {
-            let filters = [Filter::In("patient_id", patients.clone())];
             if patients.is_empty() {
                 continue;
             }
+            let mut filters = kind.base_filters();
+            filters.push(Filter::In("patient_id", patients.clone()));
             included.extend(with_record!(*kind, R => page_of::<R>(tx, *kind, &filters, &[Sort("id", false)], MAX_REVINCLUDE, 0))?);
         }
     }
