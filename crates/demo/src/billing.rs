@@ -11,8 +11,8 @@ use crate::reference::PayerSlot;
 use rand::Rng;
 use rand::rngs::StdRng;
 use records::{
-    Charge, ChargeId, EncounterId, PatientId, PayerId, Posting, PostingKind, PostingSource,
-    ProcedureId,
+    Charge, ChargeDetail, ChargeId, DrugDetail, EncounterId, PatientId, PayerId, Posting,
+    PostingKind, PostingSource, ProcedureId,
 };
 use store::{Actor, Tx};
 use time::{Date, Duration};
@@ -69,6 +69,26 @@ pub(crate) fn charge(
     )?;
     counts.charges += 1;
     let charge_id = ChargeId(stored.meta.id);
+    // A drug billed by HCPCS carries its NDC, as Medicaid requires on the claim.
+    if let Some((ndc, quantity_thousandths, unit)) = crate::vocab::drug_given(line.code) {
+        tx.create(
+            ctx.actor,
+            &ChargeDetail {
+                patient_id: ctx.patient_id,
+                encounter_id: line.encounter_id,
+                charge_id,
+                drug: Some(DrugDetail {
+                    ndc: ndc.to_owned(),
+                    quantity_thousandths,
+                    unit,
+                    prescription_number: None,
+                }),
+                anesthesia: None,
+                transport: None,
+                equipment: None,
+            },
+        )?;
+    }
     for posting in settle(rng, ctx, charge_id, line) {
         tx.create(ctx.actor, &posting)?;
         counts.postings += 1;

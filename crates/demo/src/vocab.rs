@@ -954,6 +954,21 @@ pub(crate) const ORDERS: &[(&str, Service)] = &[
     ),
 ];
 
+/// The drug each injected or infused HCPCS code of `ORDERS` gives, as the claim's loop 2410
+/// names it: an NDC in the labelers' hyphenated form, the quantity in thousandths and its
+/// unit. Illustrative package codes of the right shape, not checked against FDA's directory.
+pub(crate) fn drug_given(code: &str) -> Option<(&'static str, i64, records::DrugUnit)> {
+    use records::DrugUnit::{Milliliter, Unit};
+    Some(match code {
+        "J1885" => ("0409-3795-01", 1_000, Milliliter),
+        "J2405" => ("0409-4755-03", 2_000, Milliliter),
+        "J0696" => ("0409-7332-01", 1_000, Unit),
+        "J1100" => ("63323-165-01", 1_000, Milliliter),
+        "J7030" => ("0338-0049-04", 1_000_000, Milliliter),
+        _ => return None,
+    })
+}
+
 /// Looks up an order by key.
 pub(crate) fn order(key: &str) -> Option<Service> {
     ORDERS.iter().find(|(k, _)| *k == key).map(|(_, s)| *s)

@@ -50,6 +50,15 @@ fn demo_claims_are_written_as_837p_that_reads_back_whole() {
         .filter(|(l, s)| **l == "2000C" && s.id == "HL")
         .count();
     assert_eq!(written_2000c, dependents);
+    // The demo's injected drugs carry their NDC (loop 2410), normalised to 5-4-2.
+    let drug_lines: Vec<_> = claims
+        .iter()
+        .flat_map(|c| &c.lines)
+        .filter(|l| l.code.starts_with('J'))
+        .collect();
+    assert!(drug_lines.iter().all(|l| l.details.drug.is_some()));
+    assert_eq!(text.matches("~LIN**N4*").count(), drug_lines.len());
+    assert!(!text.contains("63323-") && !text.contains("~LIN**N4*0409"));
 }
 
 fn batch(claims: &[ProfessionalClaim], n: usize) -> Vec<ProfessionalClaim> {
