@@ -1,12 +1,13 @@
 //! Detection methods over the scale: 3 years of daily counts for 500 places and 10
-//! syndromes (5,000 series of 1,095 days), each method over every series; prints the time per
-//! method and for all of them, in wall time and in the thread's CPU time (which the other
-//! processes on a shared machine do not inflate; Linux only). Run: `cargo bench -p
+//! syndromes (5,000 series of 1,095 days), each method over every series through
+//! `detect::run_all` (on every core, as `alerts::detect` runs them); prints the time per
+//! method and for all of them, in wall time and in the CPU time of all the process's
+//! threads (which the other processes on a shared machine do not inflate; Linux only). Run: `cargo bench -p
 //! surveillance --bench methods` (release), or with `--profile dev` for an unoptimised
 //! figure; method names after `--` run only those (`-- ewma regression`).
 
 use std::time::Instant;
-use surveillance::detect::Method;
+use surveillance::detect::{Job, Method};
 
 /// A deterministic seasonal series with weekly rhythm and noise (xorshift), per place.
 fn series(seed: u64, days: usize) -> Vec<f64> {
@@ -24,10 +25,15 @@ fn series(seed: u64, days: usize) -> Vec<f64> {
         .collect()
 }
 
-/// This thread's CPU time in seconds (`/proc/thread-self/schedstat`), if the system says.
+/// The CPU time of all this process's threads in seconds (each thread's
+/// `/proc/self/task/*/schedstat`; rayon's pool threads live as long as the process), if the
+/// system says.
 fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos: f64 = stat.split_whitespace().next()?.parse().ok()?;
+    let mut nanos = 0.0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        nanos += stat.split_whitespace().next()?.parse::<f64>().ok()?;
+    }
     Some(nanos / 1e9)
 }
 
@@ -53,6 +59,8 @@ fn main() {
     // and test the rest.
     let first = time::macros::date!(2024 - 01 - 01);
     let from = 6 + 104 * 7;
+    // The pool's threads are started before the clocks do.
+    rayon::broadcast(|_| ());
     let started = Instant::now();
     let cpu_started = cpu_seconds();
     let mut alerts = 0_usize;
@@ -60,24 +68,37 @@ fn main() {
         if !chosen.is_empty() && !chosen.contains(&method) {
             continue;
         }
+        let jobs: Vec<Job> = all
+            .iter()
+            .map(|counts| Job {
+                method,
+                counts,
+                first,
+                from,
+            })
+            .collect();
         let t = Instant::now();
         let cpu = cpu_seconds();
-        let mut n = 0;
-        for s in &all {
-            if let Ok(points) = method.run(s, first, from) {
-                n += points
+        let answers = surveillance::detect::run_all(&jobs);
+        let elapsed = t.elapsed();
+        let cpu = cpu_ms(cpu);
+        let n: usize = answers
+            .iter()
+            .flatten()
+            .map(|points| {
+                points
                     .iter()
                     .flatten()
                     .filter(|p| p.level != surveillance::detect::Level::None)
-                    .count();
-            }
-        }
+                    .count()
+            })
+            .sum();
         alerts += n;
         println!(
             "{:>10}: {:>8.1} ms{} over {} series x {days} days ({n} yellow or red days)",
             method.as_str(),
-            t.elapsed().as_secs_f64() * 1e3,
-            cpu_ms(cpu),
+            elapsed.as_secs_f64() * 1e3,
+            cpu,
             all.len()
         );
     }

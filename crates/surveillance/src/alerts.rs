@@ -12,7 +12,7 @@
 //! role limited to aggregates must not see.
 
 use crate::counts::{self, DayCount, SeriesQuery};
-use crate::detect::{Level, Method, Point, TooShort};
+use crate::detect::{self, Job, Level, Method, Point, TooShort};
 use crate::syndromes::SyndromeSet;
 use privacy::{Action, AuditEvent, DataCategory};
 use records::{AlertLevel, AlertStatus, SurveillanceAlert};
@@ -27,19 +27,37 @@ pub const ALL_PLACES: &str = "all";
 /// read more (`Method::history_days`).
 pub const HISTORY_DAYS: i64 = 42;
 
-/// Runs `method` over the part of `series` it reads: from `history_days` before `from` (or
-/// the series' first day), so a method's answer does not depend on what the others read.
+/// The job running `method` over the part of `series` it reads: from `history_days` before
+/// `from` (or the series' first day), so a method's answer does not depend on what the
+/// others read; with the index in `series` of the job's first day.
+fn job_from<'a>(
+    method: Method,
+    series: &[DayCount],
+    values: &'a [f64],
+    from: Date,
+) -> (usize, Job<'a>) {
+    let start = from - Duration::days(method.history_days());
+    let offset = series.partition_point(|d| d.day < start);
+    let tested_from = series[offset..].partition_point(|d| d.day < from);
+    let first = series.get(offset).map_or(from, |d| d.day);
+    let job = Job {
+        method,
+        counts: values.get(offset..).unwrap_or_default(),
+        first,
+        from: tested_from,
+    };
+    (offset, job)
+}
+
+/// Runs `method` over the part of `series` it reads (`job_from`).
 fn run_from(
     method: Method,
     series: &[DayCount],
     values: &[f64],
     from: Date,
 ) -> (usize, Result<Vec<Option<Point>>, TooShort>) {
-    let start = from - Duration::days(method.history_days());
-    let offset = series.partition_point(|d| d.day < start);
-    let tested_from = series[offset..].partition_point(|d| d.day < from);
-    let first = series.get(offset).map_or(from, |d| d.day);
-    (offset, method.run(&values[offset..], first, tested_from))
+    let (offset, job) = job_from(method, series, values, from);
+    (offset, method.run(job.counts, job.first, job.from))
 }
 
 /// The methods detection runs unless told otherwise: EARS C2 (EARS's most used, with its
@@ -149,12 +167,30 @@ pub fn detect(
                     .map(|(zip3, _)| zip3),
             );
         }
+        // Every place's series is read first, so the methods can run on all cores at once
+        // (the transaction stays on this thread); the alerts are then kept in order.
+        let mut all_series = Vec::with_capacity(places.len());
         for place in places {
             let series = series_of(tx, &syndrome.id, &place, start, options.to)?;
-            summary.series += 1;
             let values: Vec<f64> = series.iter().map(|d| d.visits as f64).collect();
+            all_series.push((place, series, values));
+        }
+        summary.series += all_series.len();
+        let mut jobs = Vec::with_capacity(all_series.len() * options.methods.len());
+        let mut offsets = Vec::with_capacity(jobs.capacity());
+        for (_, series, values) in &all_series {
             for method in &options.methods {
-                let (offset, points) = run_from(*method, &series, &values, options.from);
+                let (offset, job) = job_from(*method, series, values, options.from);
+                offsets.push(offset);
+                jobs.push(job);
+            }
+        }
+        let mut answers = detect::run_all(&jobs).into_iter().zip(offsets);
+        for (place, series, _) in &all_series {
+            for method in &options.methods {
+                let Some((points, offset)) = answers.next() else {
+                    break;
+                };
                 let points = match points {
                     Ok(points) => points,
                     Err(short) => {
@@ -176,7 +212,7 @@ pub fn detect(
                         tx,
                         actor,
                         &syndrome.id,
-                        &place,
+                        place,
                         day.day,
                         *method,
                         &point,

@@ -40,6 +40,7 @@ pub use regression::{RegressionParams, regression, switch};
 pub use serfling::{MIN_BASELINE_WEEKS, serfling};
 pub use weekly::{Weeks, weeks};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt;
 use time::Date;
@@ -201,6 +202,33 @@ impl Method {
             }
         }
     }
+}
+
+/// One method over one series (its counts, first day and first index tested, as
+/// `Method::run` takes them), for `run_all`.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    /// The method.
+    pub method: Method,
+    /// The daily counts.
+    pub counts: &'a [f64],
+    /// The day of `counts[0]`.
+    pub first: Date,
+    /// The first index tested.
+    pub from: usize,
+}
+
+/// A method's answer over one series.
+pub type Answer = Result<Vec<Option<Point>>, TooShort>;
+
+/// Runs every job and gives the answers in the jobs' order, the jobs spread over the
+/// machine's cores by rayon's work stealing: every method is pure over its series, so the
+/// series are independent, and their costs differ a hundredfold (Farrington's few weeks
+/// beside the negative binomial's profile fits), which fixed shares would balance badly.
+pub fn run_all(jobs: &[Job<'_>]) -> Vec<Answer> {
+    jobs.par_iter()
+        .map(|job| job.method.run(job.counts, job.first, job.from))
+        .collect()
 }
 
 /// What a method says of one day.

@@ -43,44 +43,50 @@ pub(super) fn least_squares(x: &[Vec<f64>], y: &[f64], w: Option<&[f64]>) -> Opt
     if n < p || y.len() != n {
         return None;
     }
-    // Column-major copy of sqrt(w) X and sqrt(w) y, reduced in place.
+    // Column-major copy of sqrt(w) X and sqrt(w) y in one buffer, reduced in place: column
+    // j is a[j * n..][..n]. One allocation, not one per column and step (the negative
+    // binomial's dispersion runs this some seventy times a series).
     let root = |i: usize| w.map_or(1.0, |w| w[i].sqrt());
-    let mut a: Vec<Vec<f64>> = (0..p)
-        .map(|j| (0..n).map(|i| x[i][j] * root(i)).collect())
-        .collect();
-    let mut b: Vec<f64> = (0..n).map(|i| y[i] * root(i)).collect();
-    let scale = a
-        .iter()
+    let mut a = vec![0.0; (p + 1) * n];
+    for (i, row) in x.iter().enumerate() {
+        let scale = root(i);
+        for (j, v) in row.iter().enumerate().take(p) {
+            a[j * n + i] = v * scale;
+        }
+        a[p * n + i] = y[i] * scale;
+    }
+    let scale = a[..p * n]
+        .chunks_exact(n)
         .map(|col| col.iter().map(|v| v * v).sum::<f64>().sqrt())
         .fold(0.0_f64, f64::max);
+    let mut v = vec![0.0; n];
     for k in 0..p {
-        let norm = a[k][k..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        let column = &a[k * n + k..(k + 1) * n];
+        let norm = column.iter().map(|v| v * v).sum::<f64>().sqrt();
         if norm <= scale * 1e-12 {
             return None;
         }
-        let alpha = if a[k][k] > 0.0 { -norm } else { norm };
+        let alpha = if column[0] > 0.0 { -norm } else { norm };
         // v = column k below the diagonal minus alpha e_k; H = I - 2 v v' / v'v.
-        let mut v: Vec<f64> = a[k][k..].to_vec();
+        let v = &mut v[..n - k];
+        v.copy_from_slice(column);
         v[0] -= alpha;
         let vv = v.iter().map(|t| t * t).sum::<f64>();
         if vv == 0.0 {
             continue;
         }
-        for col in a.iter_mut().skip(k) {
+        // Columns k.. of X, then y (column p).
+        for col in a.chunks_exact_mut(n).skip(k) {
             let dot = v.iter().zip(&col[k..]).map(|(s, t)| s * t).sum::<f64>();
             let f = 2.0 * dot / vv;
-            for (c, s) in col[k..].iter_mut().zip(&v) {
+            for (c, s) in col[k..].iter_mut().zip(v.iter()) {
                 *c -= f * s;
             }
         }
-        let dot = v.iter().zip(&b[k..]).map(|(s, t)| s * t).sum::<f64>();
-        let f = 2.0 * dot / vv;
-        for (c, s) in b[k..].iter_mut().zip(&v) {
-            *c -= f * s;
-        }
     }
+    let b = &a[p * n..];
     // R is a[j][i] for i <= j; back-substitute R beta = Q'y.
-    let r = |i: usize, j: usize| a[j][i];
+    let r = |i: usize, j: usize| a[j * n + i];
     let mut beta = vec![0.0; p];
     for i in (0..p).rev() {
         let s: f64 = ((i + 1)..p).map(|j| r(i, j) * beta[j]).sum();

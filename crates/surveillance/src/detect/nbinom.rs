@@ -31,23 +31,26 @@ pub const MIN_ALPHA: f64 = 1e-8;
 /// The normal quantile for a two-sided 95% interval, as scipy gives `norm.ppf(0.975)`.
 const Z975: f64 = 1.959_963_984_540_054;
 
-/// A GLM fit: its coefficients and `(X' W X)^-1` at the last weights, from statsmodels'
-/// start. Iterations stop when the deviance moves by at most `tol` (statsmodels' rule) or,
-/// with `settled`, also once no coefficient moves by more than 1e-13 of itself, starting
-/// from the coefficients `settled` holds if any: the profile fits inside the dispersion's
-/// root finder ask for a deviance tolerance below the deviance's own rounding (at a small
-/// alpha its terms cancel to 1e-7), which would otherwise run all 100 iterations every
-/// time while the coefficients no longer change, and each starts from the fit at the
-/// alpha tried before.
+/// A GLM fit: its coefficients and `(X' W X)^-1` at the last weights, and the means it
+/// gives the baseline's weeks. From statsmodels' start, iterations stop when the deviance
+/// moves by at most `tol` (statsmodels' rule) or, with `settled`, also once no coefficient
+/// moves by more than 1e-13 of itself: the profile fits inside the dispersion's root
+/// finder ask for a deviance tolerance below the deviance's own rounding (at a small alpha
+/// its terms cancel to 1e-7), which would otherwise run all 100 iterations every time while
+/// the coefficients no longer change. A fit started from the coefficients `settled` holds
+/// (the fit at the alpha tried before) stops by that rule alone: its deviance, two
+/// logarithms a week and iteration, would only end it where the coefficients are settled
+/// anyway.
 fn irls(
     rows: &[Vec<f64>],
     ys: &[f64],
     alpha: f64,
     tol: f64,
     settled: Option<Option<&[f64]>>,
-) -> Option<Fit> {
+) -> Option<(Fit, Vec<f64>)> {
     let n = ys.len() as f64;
     let mean = ys.iter().sum::<f64>() / n;
+    let warm = matches!(settled, Some(Some(_)));
     let (mut mu, mut eta): (Vec<f64>, Vec<f64>) = match settled.flatten() {
         // From the coefficients given.
         Some(beta) => rows
@@ -64,35 +67,46 @@ fn irls(
         }
     };
     let settled = settled.is_some();
-    let mut dev = deviance(ys, &mu, alpha);
-    let mut fit = None;
+    let mut dev = if warm { 0.0 } else { deviance(ys, &mu, alpha) };
+    let mut fit: Option<Fit> = None;
+    let mut weights = Vec::with_capacity(ys.len());
+    let mut z = Vec::with_capacity(ys.len());
     for _ in 0..100 {
-        let weights: Vec<f64> = mu.iter().map(|m| m / (1.0 + alpha * m)).collect();
-        let z: Vec<f64> = ys
-            .iter()
-            .zip(&mu)
-            .zip(&eta)
-            .map(|((y, m), e)| e + (y - m) / m.max(f64::EPSILON))
-            .collect();
+        weights.clear();
+        weights.extend(mu.iter().map(|m| m / (1.0 + alpha * m)));
+        z.clear();
+        z.extend(
+            ys.iter()
+                .zip(&mu)
+                .zip(&eta)
+                .map(|((y, m), e)| e + (y - m) / m.max(f64::EPSILON)),
+        );
         let next = least_squares(rows, &z, Some(&weights))?;
-        eta = rows.iter().map(|r| next.predict(r)).collect();
-        mu = eta.iter().map(|e| e.exp()).collect();
-        let new_dev = deviance(ys, &mu, alpha);
+        for ((e, m), r) in eta.iter_mut().zip(mu.iter_mut()).zip(rows) {
+            *e = next.predict(r);
+            *m = e.exp();
+        }
         let still = settled
-            && fit.as_ref().is_some_and(|last: &Fit| {
+            && fit.as_ref().is_some_and(|last| {
                 last.beta
                     .iter()
                     .zip(&next.beta)
                     .all(|(a, b)| (a - b).abs() <= 1e-13 * a.abs().max(1.0))
             });
         fit = Some(next);
-        let done = (new_dev - dev).abs() <= tol || still;
-        dev = new_dev;
+        let done = if warm {
+            still
+        } else {
+            let new_dev = deviance(ys, &mu, alpha);
+            let moved = (new_dev - dev).abs();
+            dev = new_dev;
+            moved <= tol || still
+        };
         if done {
             break;
         }
     }
-    fit
+    fit.map(|fit| (fit, mu))
 }
 
 /// statsmodels' negative binomial deviance.
@@ -107,11 +121,50 @@ fn deviance(ys: &[f64], mu: &[f64], alpha: f64) -> f64 {
         .sum()
 }
 
+/// The baseline's counts with what the score reuses: each distinct count once and, per
+/// week, the index of its count among them (weekly counts repeat: about a third of a
+/// baseline's weeks have a count of their own).
+struct Counts<'a> {
+    ys: &'a [f64],
+    distinct: Vec<f64>,
+    index: Vec<usize>,
+}
+
+impl<'a> Counts<'a> {
+    fn new(ys: &'a [f64]) -> Counts<'a> {
+        let mut distinct: Vec<f64> = ys.to_vec();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        let index = ys
+            .iter()
+            .map(|y| distinct.partition_point(|d| d < y))
+            .collect();
+        Counts {
+            ys,
+            distinct,
+            index,
+        }
+    }
+}
+
 /// The NB2 log-likelihood's derivative in the size `r = 1 / alpha` at the means `mu`.
-fn score_in_size(ys: &[f64], mu: &[f64], r: f64) -> f64 {
-    ys.iter()
+/// `digamma(y + r) - digamma(r)` is worked out once per distinct count, and the weeks'
+/// terms are summed in order as before, so the sum is the same to the bit.
+fn score_in_size(counts: &Counts<'_>, mu: &[f64], r: f64) -> f64 {
+    let digamma_r = digamma(r);
+    let gaps: Vec<f64> = counts
+        .distinct
+        .iter()
+        .map(|y| digamma(y + r) - digamma_r)
+        .collect();
+    counts
+        .ys
+        .iter()
+        .zip(&counts.index)
         .zip(mu)
-        .map(|(&y, &m)| digamma(y + r) - digamma(r) + (r / (r + m)).ln() + (m - y) / (r + m))
+        .map(|((&y, &i), &m)| {
+            gaps.get(i).copied().unwrap_or(f64::NAN) + (r / (r + m)).ln() + (m - y) / (r + m)
+        })
         .sum()
 }
 
@@ -119,13 +172,12 @@ fn score_in_size(ys: &[f64], mu: &[f64], r: f64) -> f64 {
 /// given, which are then replaced by these), then the score in size.
 fn profile_score(
     rows: &[Vec<f64>],
-    ys: &[f64],
+    counts: &Counts<'_>,
     alpha: f64,
     start: &mut Option<Vec<f64>>,
 ) -> Option<f64> {
-    let fit = irls(rows, ys, alpha, 1e-13, Some(start.as_deref()))?;
-    let mu: Vec<f64> = rows.iter().map(|r| fit.predict(r).exp()).collect();
-    let score = score_in_size(ys, &mu, 1.0 / alpha);
+    let (fit, mu) = irls(rows, counts.ys, alpha, 1e-13, Some(start.as_deref()))?;
+    let score = score_in_size(counts, &mu, 1.0 / alpha);
     *start = Some(fit.beta);
     Some(score)
 }
@@ -140,16 +192,17 @@ fn profile_score(
 /// the Illinois variant of regula falsi, with a bisection step whenever a step has not
 /// halved the bracket: about 17 fits of the coefficients instead of 50.
 fn dispersion(rows: &[Vec<f64>], ys: &[f64]) -> Option<f64> {
+    let counts = Counts::new(ys);
     let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
     // The size score at alpha: > 0 means a larger size (smaller alpha) is better.
-    let mut f_lo = profile_score(rows, ys, MIN_ALPHA, &mut None)?;
+    let mut f_lo = profile_score(rows, &counts, MIN_ALPHA, &mut None)?;
     if f_lo > 0.0 {
         return Some(MIN_ALPHA);
     }
-    let mut f_hi = profile_score(rows, ys, hi.exp(), &mut None)?;
+    let mut f_hi = profile_score(rows, &counts, hi.exp(), &mut None)?;
     // Each fit inside the bracket starts from the one before.
     let mut start = None;
-    let mut score = |log_alpha: f64| profile_score(rows, ys, log_alpha.exp(), &mut start);
+    let mut score = |log_alpha: f64| profile_score(rows, &counts, log_alpha.exp(), &mut start);
     if f_hi <= 0.0 {
         return Some(hi.exp());
     }
@@ -288,7 +341,7 @@ pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>
     let Some(alpha) = dispersion(&rows, ys) else {
         return Ok(out);
     };
-    let Some(fit) = irls(&rows, ys, alpha, 1e-8, None) else {
+    let Some((fit, _)) = irls(&rows, ys, alpha, 1e-8, None) else {
         return Ok(out);
     };
     let size = 1.0 / alpha;
@@ -359,10 +412,11 @@ mod tests {
     #[test]
     fn the_dispersion_is_bisections() {
         let bisected = |rows: &[Vec<f64>], ys: &[f64]| {
+            let counts = Counts::new(ys);
             let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
             while hi - lo > 1e-13 {
                 let mid = 0.5 * (lo + hi);
-                if profile_score(rows, ys, mid.exp(), &mut None).unwrap() > 0.0 {
+                if profile_score(rows, &counts, mid.exp(), &mut None).unwrap() > 0.0 {
                     hi = mid;
                 } else {
                     lo = mid;
