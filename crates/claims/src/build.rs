@@ -18,15 +18,16 @@ use crate::claim::{
     ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
 };
 use crate::line_details;
+use crate::sources::Sources;
 use crate::submitter::street_address;
 use records::{
     Charge, ClaimKind, Consent, ConsentKind, Coverage, CoverageOrder, Diagnosis, DiagnosisRank,
-    Encounter, EncounterClass, EncounterId, EncounterStatus, Organization, OrganizationKind,
-    Patient, PatientId, Payer, PayerKind, Procedure, Provider, Relationship, ReleaseCategory,
-    RequesterKind, TransportMode,
+    EncounterClass, EncounterId, EncounterStatus, Organization, OrganizationKind, Patient,
+    PatientId, Payer, PayerKind, Provider, Relationship, ReleaseCategory, RequesterKind,
+    TransportMode,
 };
 use std::fmt;
-use store::{Tx, Value};
+use store::{Stored, Tx};
 
 /// Why a claim cannot be built: the record and the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,13 +112,11 @@ pub(crate) fn is_revenue_code(code: &str) -> bool {
 /// encounters (or every part). Such a visit never goes on a claim: the builder, and so the
 /// scrubber and every claim command, names the restriction.
 fn restricted_from_plan(
-    tx: &mut Tx<'_>,
-    encounter: &Encounter,
+    today: time::Date,
+    consents: &[Stored<Consent>],
     encounter_id: EncounterId,
     problems: &mut Problems,
-) -> store::Result<()> {
-    let today = tx.now().date();
-    let consents = tx.for_patient::<Consent>(encounter.patient_id.0)?;
+) {
     for consent in consents.iter().filter(|c| c.meta.deleted.is_none()) {
         let c = &consent.record;
         let applies = c.kind == ConsentKind::Restriction
@@ -142,8 +141,10 @@ fn restricted_from_plan(
             );
         }
     }
-    Ok(())
 }
+
+/// What building a claim gives: the claim, or every reason it cannot be built.
+pub type Built<C> = Result<C, Vec<BuildProblem>>;
 
 /// Builds the claim for `encounter_id` to the payer of coverage `order`; the outer error
 /// is a store failure, the inner one every reason the claim cannot be built.
@@ -151,19 +152,41 @@ pub fn build_professional(
     tx: &mut Tx<'_>,
     encounter_id: EncounterId,
     order: CoverageOrder,
-) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
-    build_claim(tx, encounter_id, order, Side::Professional)
+) -> store::Result<Built<ProfessionalClaim>> {
+    let sources = Sources::load(tx, &[encounter_id])?;
+    build_claim(tx, &sources, encounter_id, order, Side::Professional)
 }
 
-/// The claim's parties, diagnoses and the lines of `side`.
+/// Builds the claims of `encounters` to the payers of `order`, reading the chart once for
+/// all of them: each encounter with its claim or every reason it cannot be built.
+pub fn build_professionals(
+    tx: &mut Tx<'_>,
+    encounters: &[EncounterId],
+    order: CoverageOrder,
+) -> store::Result<Vec<(EncounterId, Built<ProfessionalClaim>)>> {
+    let sources = Sources::load(tx, encounters)?;
+    encounters
+        .iter()
+        .map(|&id| {
+            Ok((
+                id,
+                build_claim(tx, &sources, id, order, Side::Professional)?,
+            ))
+        })
+        .collect()
+}
+
+/// The claim's parties, diagnoses and the lines of `side`, from the chart as `sources` read
+/// it.
 pub(crate) fn build_claim(
     tx: &mut Tx<'_>,
+    sources: &Sources,
     encounter_id: EncounterId,
     order: CoverageOrder,
     side: Side,
-) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
+) -> store::Result<Built<ProfessionalClaim>> {
     let mut problems = Problems(Vec::new());
-    let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
+    let encounter = sources.encounter(encounter_id)?;
     let source = format!("encounter {}", encounter_id.0);
     if encounter.status != EncounterStatus::Finished {
         problems.add(
@@ -176,12 +199,12 @@ pub(crate) fn build_claim(
         );
     }
     let patient_id = encounter.patient_id;
-    let patient = tx.get::<Patient>(patient_id.0)?.record;
+    let patient = sources.patient(patient_id.0)?;
     let date_of_service = encounter.admit_at.date();
 
-    let coverage = tx
-        .for_patient::<Coverage>(patient_id.0)?
-        .into_iter()
+    let coverage = sources
+        .coverages(patient_id.0)
+        .iter()
         .filter(|c| c.record.coverage_order == order && c.record.in_force_on(date_of_service))
         .min_by_key(|c| c.meta.id);
     let payer_id = coverage.as_ref().map(|c| c.record.payer_id);
@@ -195,27 +218,31 @@ pub(crate) fn build_claim(
             (None, None, None)
         }
         Some(coverage) => {
-            let payer = tx.get::<Payer>(coverage.record.payer_id.0)?.record;
-            let payer_party = payer_party(&payer, coverage.record.payer_id.0, &mut problems);
+            let payer = sources.payer(coverage.record.payer_id.0)?;
+            let payer_party = payer_party(payer, coverage.record.payer_id.0, &mut problems);
             let (subscriber, patient_party) = parties(
-                &patient,
+                patient,
                 &coverage.record,
                 coverage.meta.id,
-                &payer,
+                payer,
                 &mut problems,
             );
             (subscriber, payer_party, patient_party)
         }
     };
 
-    restricted_from_plan(tx, &encounter, encounter_id, &mut problems)?;
+    restricted_from_plan(
+        tx.now().date(),
+        sources.consents(patient_id.0),
+        encounter_id,
+        &mut problems,
+    );
     let other_payers = other_payers(
         tx,
-        (patient_id, &patient),
-        encounter_id,
-        date_of_service,
-        order,
-        side,
+        sources,
+        (patient_id, patient),
+        (encounter_id, date_of_service),
+        (order, side),
         &mut problems,
     )?;
 
@@ -225,9 +252,9 @@ pub(crate) fn build_claim(
             (None, None)
         }
         Some(id) => {
-            let provider = tx.get::<Provider>(id.0)?.record;
+            let provider = sources.provider(id.0)?;
             (
-                rendering_provider(&provider, id.0, &mut problems),
+                rendering_provider(provider, id.0, &mut problems),
                 provider.organization_id,
             )
         }
@@ -239,15 +266,20 @@ pub(crate) fn build_claim(
             None
         }
         Some(id) => {
-            let organization = tx.get::<Organization>(id.0)?.record;
-            billing_provider(&organization, id.0, &mut problems)
+            let organization = sources.organization(id.0)?;
+            billing_provider(organization, id.0, &mut problems)
                 .map(|billing| (billing, organization.kind))
         }
     };
 
-    let diagnoses = diagnoses(tx, encounter_id, &source, side, &mut problems)?;
+    let diagnoses = diagnoses(
+        sources.diagnoses(encounter_id),
+        &source,
+        side,
+        &mut problems,
+    );
     let lines = lines(
-        tx,
+        sources,
         encounter_id,
         diagnoses.len(),
         &source,
@@ -305,11 +337,10 @@ fn earlier_orders(order: CoverageOrder) -> &'static [CoverageOrder] {
 /// adjustments). A secondary claim cannot go before the primary's 835 is posted.
 fn other_payers(
     tx: &mut Tx<'_>,
+    sources: &Sources,
     (patient_id, patient): (PatientId, &Patient),
-    encounter_id: EncounterId,
-    date_of_service: time::Date,
-    order: CoverageOrder,
-    side: Side,
+    (encounter_id, date_of_service): (EncounterId, time::Date),
+    (order, side): (CoverageOrder, Side),
     problems: &mut Problems,
 ) -> store::Result<Vec<OtherPayer>> {
     let earlier = earlier_orders(order);
@@ -320,7 +351,8 @@ fn other_payers(
         Side::Professional => ClaimKind::Professional,
         Side::Facility => ClaimKind::Institutional,
     };
-    let coverages = tx.for_patient::<Coverage>(patient_id.0)?;
+    let coverages = sources.coverages(patient_id.0);
+    // The claims change as a batch is drafted and posted, so they are read as they are now.
     let claims = crate::lifecycle::claims_of_encounter(tx, encounter_id)?;
     let mut found = Vec::new();
     for &prior in earlier {
@@ -358,15 +390,9 @@ fn other_payers(
             );
             continue;
         };
-        let payer = tx.get::<Payer>(coverage.record.payer_id.0)?.record;
-        let party = payer_party(&payer, coverage.record.payer_id.0, problems);
-        let (subscriber, _) = parties(
-            patient,
-            &coverage.record,
-            coverage.meta.id,
-            &payer,
-            problems,
-        );
+        let payer = sources.payer(coverage.record.payer_id.0)?;
+        let party = payer_party(payer, coverage.record.payer_id.0, problems);
+        let (subscriber, _) = parties(patient, &coverage.record, coverage.meta.id, payer, problems);
         if let (Some(payer), Some(subscriber), Some(adjudication)) =
             (party, subscriber, decided.record.adjudication.clone())
         {
@@ -549,22 +575,13 @@ fn billing_provider(
 }
 
 fn diagnoses(
-    tx: &mut Tx<'_>,
-    encounter_id: EncounterId,
+    of_encounter: &[Diagnosis],
     source: &str,
     side: Side,
     problems: &mut Problems,
-) -> store::Result<Vec<String>> {
-    // One indexed read of the encounter's diagnoses, not the patient's whole history.
-    let mut coded: Vec<Diagnosis> = tx
-        .select::<Diagnosis>(
-            "encounter_id = ?",
-            &[Value::Int(encounter_id.0)],
-            "id",
-            i64::MAX,
-        )?
-        .into_iter()
-        .map(|d| d.record)
+) -> Vec<String> {
+    let mut coded: Vec<&Diagnosis> = of_encounter
+        .iter()
         .filter(|d| d.rank != DiagnosisRank::Admitting)
         .collect();
     coded.sort_by_key(|d| (d.rank == DiagnosisRank::Secondary, d.sequence));
@@ -594,44 +611,27 @@ fn diagnoses(
             ),
         );
     }
-    Ok(codes)
+    codes
 }
 
 fn lines(
-    tx: &mut Tx<'_>,
+    sources: &Sources,
     encounter_id: EncounterId,
     n_diagnoses: usize,
     source: &str,
     side: Side,
     problems: &mut Problems,
 ) -> store::Result<Vec<ServiceLine>> {
-    // The encounter's charges (schema 20 indexes them by encounter) and, for the modifiers,
-    // its procedures: two reads, whatever the number of lines.
-    let mut charges: Vec<_> = tx
-        .select::<Charge>(
-            "encounter_id = ?",
-            &[Value::Int(encounter_id.0)],
-            "id",
-            i64::MAX,
-        )?
-        .into_iter()
+    let mut charges: Vec<&Stored<Charge>> = sources
+        .charges(encounter_id)
+        .iter()
         .filter(|c| {
             let facility = c.record.code.as_deref().is_some_and(is_revenue_code);
             facility == (side == Side::Facility)
         })
         .collect();
     charges.sort_by_key(|c| (c.record.service_date, c.meta.id));
-    let procedures =
-        if side == Side::Professional && charges.iter().any(|c| c.record.procedure_id.is_some()) {
-            tx.select::<Procedure>(
-                "encounter_id = ?",
-                &[Value::Int(encounter_id.0)],
-                "id",
-                i64::MAX,
-            )?
-        } else {
-            Vec::new()
-        };
+    let procedures = sources.procedures(encounter_id);
     // The 837I has no pointers: its diagnoses belong to the stay.
     let pointers: Vec<u8> = match side {
         Side::Professional => (1..=n_diagnoses.min(4))
@@ -639,7 +639,7 @@ fn lines(
             .collect(),
         Side::Facility => Vec::new(),
     };
-    let details = line_details::of_encounter(tx, encounter_id)?;
+    let details = sources.details(encounter_id);
     let mut lines = Vec::with_capacity(charges.len());
     for charge in charges {
         let Some(code) = charge.record.code.clone() else {
@@ -662,11 +662,11 @@ fn lines(
             _ => Vec::new(),
         };
         let line = lines.len() + 1;
-        let details = match details.get(&charge.meta.id) {
+        let details = match details.and_then(|d| d.get(&charge.meta.id)) {
             None => LineDetails::default(),
             Some(detail) => {
                 let source = format!("charge {} (line {line})", charge.meta.id);
-                line_details::resolve(tx, detail, &source, problems)?
+                line_details::resolve(sources, detail, &source, problems)?
             }
         };
         lines.push(ServiceLine {

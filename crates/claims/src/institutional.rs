@@ -13,14 +13,12 @@
 //!   (principal, the first performed) and BBQ on inpatient claims.
 //! - Lines (2400) are the encounter's revenue-code charges (SV201), with the service date.
 
-use crate::build::{BuildProblem, Side, build_claim};
+use crate::build::{BuildProblem, Built, Side, build_claim};
 use crate::claim::{ClaimFiling, ProfessionalClaim, RenderingProvider};
 use crate::professional::{Numbers, clinician, write_837, write_parties};
+use crate::sources::Sources;
 use crate::submitter::Submitter;
-use records::{
-    CoverageOrder, Diagnosis, DiagnosisRank, Encounter, EncounterClass, EncounterId, Procedure,
-    ProcedureCodeSystem,
-};
+use records::{CoverageOrder, DiagnosisRank, EncounterClass, EncounterId, ProcedureCodeSystem};
 use store::Tx;
 use time::{Date, PrimitiveDateTime, Time};
 use x12::{Delimiters, InterchangeWriter, Result, d8};
@@ -72,15 +70,26 @@ pub fn build_institutional(
     tx: &mut Tx<'_>,
     encounter_id: EncounterId,
     order: CoverageOrder,
-) -> store::Result<Result<InstitutionalClaim, Vec<BuildProblem>>> {
-    let mut base = match build_claim(tx, encounter_id, order, Side::Facility)? {
+) -> store::Result<Built<InstitutionalClaim>> {
+    let sources = Sources::load(tx, &[encounter_id])?;
+    build_facility(tx, &sources, encounter_id, order)
+}
+
+/// The facility claim for `encounter_id`, from the chart as `sources` read it.
+pub(crate) fn build_facility(
+    tx: &mut Tx<'_>,
+    sources: &Sources,
+    encounter_id: EncounterId,
+    order: CoverageOrder,
+) -> store::Result<Built<InstitutionalClaim>> {
+    let mut base = match build_claim(tx, sources, encounter_id, order, Side::Facility)? {
         Ok(base) => base,
         Err(problems) => return Ok(Err(problems)),
     };
     // The facility's claim of an encounter is told from the professional one by its CLM01
     // (echoed in 835 CLP01 and 277CA TRN02).
     base.claim_id = format!("E{}I", encounter_id.0);
-    let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
+    let encounter = sources.encounter(encounter_id)?;
     let source = format!("encounter {}", encounter_id.0);
     let inpatient = encounter.class == EncounterClass::Inpatient;
     let mut problems = Vec::new();
@@ -113,12 +122,7 @@ pub fn build_institutional(
     if !problems.is_empty() {
         return Ok(Err(problems));
     }
-    let coded: Vec<Diagnosis> = tx
-        .for_patient::<Diagnosis>(encounter.patient_id.0)?
-        .into_iter()
-        .map(|d| d.record)
-        .filter(|d| d.encounter_id == encounter_id)
-        .collect();
+    let coded = sources.diagnoses(encounter_id);
     let poa = base
         .diagnoses
         .iter()
@@ -137,16 +141,12 @@ pub fn build_institutional(
         .find(|d| d.rank == DiagnosisRank::Admitting)
         .map(|d| d.code.replace('.', ""))
         .filter(|_| inpatient);
-    let mut procedures: Vec<(time::OffsetDateTime, String)> = tx
-        .for_patient::<Procedure>(encounter.patient_id.0)?
-        .into_iter()
-        .map(|p| p.record)
-        .filter(|p| {
-            inpatient
-                && p.encounter_id == Some(encounter_id)
-                && p.code_system == ProcedureCodeSystem::Icd10Pcs
-        })
-        .map(|p| (p.performed_at, p.code))
+    let mut procedures: Vec<(time::OffsetDateTime, String)> = sources
+        .procedures(encounter_id)
+        .iter()
+        .map(|p| &p.record)
+        .filter(|p| inpatient && p.code_system == ProcedureCodeSystem::Icd10Pcs)
+        .map(|p| (p.performed_at, p.code.clone()))
         .collect();
     procedures.sort();
     let emergency = encounter.class == EncounterClass::Emergency;

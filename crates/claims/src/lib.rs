@@ -38,6 +38,7 @@ mod review;
 mod scrub;
 mod scrub_services;
 mod service_segments;
+mod sources;
 mod statement;
 mod submitter;
 
@@ -49,7 +50,7 @@ pub use acknowledgments::{
 };
 pub use adjustment_codes::{group_description, reason_description, remark_description};
 pub use audited::{CLAIM_CATEGORIES, audit_claim_change, audit_withheld};
-pub use build::{BuildProblem, build_professional};
+pub use build::{BuildProblem, Built, build_professional, build_professionals};
 pub use claim::{
     BillingProvider, ClaimFiling, Demographics, LineDetails, LineDrug, LineEquipment, OtherPayer,
     PatientParty, PayerParty, ProfessionalClaim, RenderingProvider, ServiceLine, Subscriber,
@@ -62,8 +63,9 @@ pub use inbox::{
 };
 pub use institutional::{InstitutionalClaim, build_institutional, write_837i};
 pub use lifecycle::{
-    SentFile, Submission, claims_of_encounter, draft_claim, draft_replacement, institutional_claim,
-    live_claim, override_edit, parse_control_number, professional_claim, submit_claims,
+    SentFile, Submission, claims_of_encounter, draft_claim, draft_claims, draft_replacement,
+    institutional_claim, live_claim, override_edit, parse_control_number, professional_claim,
+    submit_claims,
 };
 pub use outbox::{Sent, WrittenFile, send_to_dir};
 pub use posting::{PostError, PostReport, Unmatched, post_remittance};
@@ -76,6 +78,8 @@ pub use remittance::{
     read_remittances,
 };
 pub use review::{ClaimReview, FileReview, review_837, review_837_coded, review_csv};
-pub use scrub::{RULES, Rule, ScrubSettings, Scrubber, claim_edits, scrub_claim, work_queue};
+pub use scrub::{
+    RULES, Rule, ScrubSettings, Scrubber, claim_edits, scrub_claim, scrub_claims, work_queue,
+};
 pub use statement::{Statement, StatementFrom, statement};
 pub use submitter::Submitter;

@@ -10,16 +10,19 @@
 //! - Only scrubbed claims are sent; the others are held with the reason.
 
 use crate::adjustment_codes::reason_description;
-use crate::build::{BuildProblem, build_professional};
+use crate::build::{Built, Side, build_claim};
 use crate::claim::ProfessionalClaim;
-use crate::institutional::{InstitutionalClaim, build_institutional, write_837i};
+use crate::institutional::build_facility;
+use crate::institutional::{InstitutionalClaim, write_837i};
 use crate::professional::{MAX_CLAIMS_PER_TRANSACTION, Numbers, write_837p};
 use crate::remittance::ClaimPayment;
+use crate::sources::Sources;
 use crate::submitter::Submitter;
 use records::{
     AdjustmentAmount, Claim, ClaimAdjudication, ClaimFrequency, ClaimId, ClaimKind, ClaimStatus,
     CoverageOrder, EncounterId, LineAdjudication, ValidationErrors,
 };
+use std::collections::HashMap;
 use store::{Actor, ControlKind, Stored, Tx, Value};
 use time::PrimitiveDateTime;
 
@@ -55,8 +58,17 @@ pub fn live_claim(
     order: CoverageOrder,
     kind: ClaimKind,
 ) -> store::Result<Option<Stored<Claim>>> {
-    Ok(claims_of_encounter(tx, encounter_id)?
-        .into_iter()
+    Ok(live_among(&claims_of_encounter(tx, encounter_id)?, order, kind).cloned())
+}
+
+/// The live claim of `kind` to the payer of `order` among one encounter's claims.
+fn live_among(
+    claims: &[Stored<Claim>],
+    order: CoverageOrder,
+    kind: ClaimKind,
+) -> Option<&Stored<Claim>> {
+    claims
+        .iter()
         .filter(|c| {
             c.record.coverage_order == order
                 && c.record.kind == kind
@@ -64,7 +76,7 @@ pub fn live_claim(
                     || c.record.status.is_at_payer()
                     || c.record.status == ClaimStatus::Rejected)
         })
-        .max_by_key(|c| c.meta.id))
+        .max_by_key(|c| c.meta.id)
 }
 
 fn invalid(errors: ValidationErrors) -> store::Error {
@@ -84,11 +96,60 @@ pub fn draft_claim(
     encounter_id: EncounterId,
     order: CoverageOrder,
     kind: ClaimKind,
-) -> store::Result<Result<Stored<Claim>, Vec<BuildProblem>>> {
+) -> store::Result<Built<Stored<Claim>>> {
+    let sources = Sources::load(tx, &[encounter_id])?;
+    let live = live_claim(tx, encounter_id, order, kind)?;
+    draft_from(tx, actor, &sources, live, (encounter_id, order, kind))
+}
+
+/// Drafts the claims of `kind` for `encounters` to the payers of `order`, as `draft_claim`
+/// does each, reading the chart and the claims on file once for the whole batch: each
+/// encounter with its claim or every reason it cannot be built.
+pub fn draft_claims(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    encounters: &[EncounterId],
+    order: CoverageOrder,
+    kind: ClaimKind,
+) -> store::Result<Vec<(EncounterId, Built<Stored<Claim>>)>> {
+    let sources = Sources::load(tx, encounters)?;
+    let ids: Vec<i64> = encounters.iter().map(|e| e.0).collect();
+    let mut on_file: HashMap<i64, Vec<Stored<Claim>>> = HashMap::new();
+    for claim in tx.select_in::<Claim>("encounter_id", &ids)? {
+        on_file
+            .entry(claim.record.encounter_id.0)
+            .or_default()
+            .push(claim);
+    }
+    let mut drafted = Vec::with_capacity(encounters.len());
+    for &encounter_id in encounters {
+        let claims = on_file.entry(encounter_id.0).or_default();
+        let live = live_among(claims, order, kind).cloned();
+        let draft = draft_from(tx, actor, &sources, live, (encounter_id, order, kind))?;
+        // An encounter named twice finds the claim drafted the first time.
+        if let Ok(claim) = &draft {
+            claims.retain(|c| c.meta.id != claim.meta.id);
+            claims.push(claim.clone());
+        }
+        drafted.push((encounter_id, draft));
+    }
+    Ok(drafted)
+}
+
+/// Drafts one claim built from `sources`, given the live claim on file.
+fn draft_from(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    sources: &Sources,
+    live: Option<Stored<Claim>>,
+    (encounter_id, order, kind): (EncounterId, CoverageOrder, ClaimKind),
+) -> store::Result<Built<Stored<Claim>>> {
     let built = match kind {
-        ClaimKind::Professional => build_professional(tx, encounter_id, order)?,
+        ClaimKind::Professional => {
+            build_claim(tx, sources, encounter_id, order, Side::Professional)?
+        }
         ClaimKind::Institutional => {
-            build_institutional(tx, encounter_id, order)?.map(|claim| claim.base)
+            build_facility(tx, sources, encounter_id, order)?.map(|claim| claim.base)
         }
     };
     let built = match built {
@@ -96,7 +157,7 @@ pub fn draft_claim(
         Err(problems) => return Ok(Err(problems)),
     };
     let service_date = first_service_date(&built);
-    if let Some(live) = live_claim(tx, encounter_id, order, kind)? {
+    if let Some(live) = live {
         let record = &live.record;
         let fresh = record.total_cents == built.total_cents()
             && record.payer_id == built.payer_id
@@ -188,26 +249,67 @@ pub fn override_edit(
 pub fn professional_claim(
     tx: &mut Tx<'_>,
     claim: &Claim,
-) -> store::Result<Result<ProfessionalClaim, Vec<BuildProblem>>> {
-    Ok(
-        build_professional(tx, claim.encounter_id, claim.coverage_order)?.map(|mut built| {
-            as_stored(&mut built, claim);
-            built
-        }),
-    )
+) -> store::Result<Built<ProfessionalClaim>> {
+    let sources = Sources::load(tx, &[claim.encounter_id])?;
+    professional_from(tx, &sources, claim)
 }
 
 /// The 837I claim of a stored institutional claim, as `professional_claim` does it.
 pub fn institutional_claim(
     tx: &mut Tx<'_>,
     claim: &Claim,
-) -> store::Result<Result<InstitutionalClaim, Vec<BuildProblem>>> {
-    Ok(
-        build_institutional(tx, claim.encounter_id, claim.coverage_order)?.map(|mut built| {
-            as_stored(&mut built.base, claim);
-            built
-        }),
-    )
+) -> store::Result<Built<InstitutionalClaim>> {
+    let sources = Sources::load(tx, &[claim.encounter_id])?;
+    institutional_from(tx, &sources, claim)
+}
+
+/// `professional_claim` from the chart as `sources` read it.
+pub(crate) fn professional_from(
+    tx: &mut Tx<'_>,
+    sources: &Sources,
+    claim: &Claim,
+) -> store::Result<Built<ProfessionalClaim>> {
+    let built = build_claim(
+        tx,
+        sources,
+        claim.encounter_id,
+        claim.coverage_order,
+        Side::Professional,
+    )?;
+    Ok(built.map(|mut built| {
+        as_stored(&mut built, claim);
+        built
+    }))
+}
+
+/// `institutional_claim` from the chart as `sources` read it.
+pub(crate) fn institutional_from(
+    tx: &mut Tx<'_>,
+    sources: &Sources,
+    claim: &Claim,
+) -> store::Result<Built<InstitutionalClaim>> {
+    let built = build_facility(tx, sources, claim.encounter_id, claim.coverage_order)?;
+    Ok(built.map(|mut built| {
+        as_stored(&mut built.base, claim);
+        built
+    }))
+}
+
+/// The stored claims with these ids, in the order given; an id not on file is `NotFound`.
+pub(crate) fn claims_by_id(tx: &mut Tx<'_>, ids: &[i64]) -> store::Result<Vec<Stored<Claim>>> {
+    let found: HashMap<i64, Stored<Claim>> = tx
+        .find_many::<Claim>(ids)?
+        .into_iter()
+        .map(|c| (c.meta.id, c))
+        .collect();
+    ids.iter()
+        .map(|id| {
+            found.get(id).cloned().ok_or(store::Error::NotFound {
+                kind: "claim",
+                id: *id,
+            })
+        })
+        .collect()
 }
 
 /// One 837 file of a submission.
@@ -247,8 +349,19 @@ pub fn submit_claims(
     let mut submission = Submission::default();
     let mut professional = Vec::new();
     let mut institutional = Vec::new();
-    for id in ids {
-        let stored = tx.get::<Claim>(id.0)?;
+    // A claim named twice is sent once.
+    let mut ids = ids.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(id.0));
+    let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let claims = claims_by_id(tx, &raw)?;
+    let encounters: Vec<EncounterId> = claims
+        .iter()
+        .filter(|c| c.record.status == ClaimStatus::Scrubbed)
+        .map(|c| c.record.encounter_id)
+        .collect();
+    let sources = Sources::load(tx, &encounters)?;
+    for (id, stored) in ids.iter().zip(claims) {
         if stored.record.status != ClaimStatus::Scrubbed {
             let open = stored.record.open_edits().count();
             submission.held.push((
@@ -266,9 +379,9 @@ pub fn submit_claims(
             continue;
         }
         let built = match stored.record.kind {
-            ClaimKind::Professional => professional_claim(tx, &stored.record)?
+            ClaimKind::Professional => professional_from(tx, &sources, &stored.record)?
                 .map(|b| professional.push((stored.clone(), b))),
-            ClaimKind::Institutional => institutional_claim(tx, &stored.record)?
+            ClaimKind::Institutional => institutional_from(tx, &sources, &stored.record)?
                 .map(|b| institutional.push((stored.clone(), b))),
         };
         if let Err(problems) = built {
@@ -339,7 +452,7 @@ fn sent(
                 i64::from(transaction),
             )
             .map_err(invalid)?;
-        let sent = tx.update(actor, stored.meta.id, stored.meta.version, &sent)?;
+        let sent = tx.update_stored(actor, stored, &sent)?;
         if let Some(replaced) = sent.record.replaces_claim_id {
             let old = tx.get::<Claim>(replaced.0)?;
             let status = match sent.record.frequency {
@@ -399,25 +512,24 @@ fn order_of(payment: &ClaimPayment) -> Option<CoverageOrder> {
     }
 }
 
-/// The stored claim `payment` answers: the newest claim of the encounter with the payer,
+/// The stored claim `payment` answers among its encounter's claims: the newest with the payer,
 /// of the kind CLP01 and the order CLP02 name; `None` for claims sent before claims were
 /// records.
-pub(crate) fn answered_claim(
-    tx: &mut Tx<'_>,
-    encounter_id: EncounterId,
+pub(crate) fn answered_claim<'c>(
+    claims: &'c [Stored<Claim>],
     payment: &ClaimPayment,
-) -> store::Result<Option<Stored<Claim>>> {
+) -> Option<&'c Stored<Claim>> {
     let order = order_of(payment);
     let kind = parse_control_number(&payment.claim_id).map(|(_, kind)| kind);
-    Ok(claims_of_encounter(tx, encounter_id)?
-        .into_iter()
+    claims
+        .iter()
         .filter(|c| {
             c.record.status.is_at_payer()
                 && kind.is_none_or(|k| k == c.record.kind)
                 && c.record.frequency != ClaimFrequency::Void
                 && order.is_none_or(|o| o == c.record.coverage_order)
         })
-        .max_by_key(|c| c.meta.id))
+        .max_by_key(|c| c.meta.id)
 }
 
 fn amounts(adjustments: &[crate::remittance::Adjustment]) -> Vec<AdjustmentAmount> {
@@ -505,5 +617,5 @@ pub(crate) fn record_adjudication(
         adjudication: adjudication_of(payment, remitted_on),
         ..record.clone()
     };
-    tx.update(actor, stored.meta.id, stored.meta.version, &changed)
+    tx.update_stored(actor, stored, &changed)
 }

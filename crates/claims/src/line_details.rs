@@ -5,33 +5,14 @@
 
 use crate::build::Problems;
 use crate::claim::{LineDetails, LineDrug, LineEquipment, RenderingProvider};
-use records::{ChargeDetail, EncounterId, Ndc, Provider, Validate};
-use std::collections::HashMap;
-use store::{Tx, Value};
-
-/// The live details of an encounter's charges, by charge id: one indexed read.
-pub(crate) fn of_encounter(
-    tx: &mut Tx<'_>,
-    encounter_id: EncounterId,
-) -> store::Result<HashMap<i64, ChargeDetail>> {
-    Ok(tx
-        .select::<ChargeDetail>(
-            "encounter_id = ?",
-            &[Value::Int(encounter_id.0)],
-            "id",
-            i64::MAX,
-        )?
-        .into_iter()
-        .filter(|d| d.meta.deleted.is_none())
-        .map(|d| (d.record.charge_id.0, d.record))
-        .collect())
-}
+use crate::sources::Sources;
+use records::{ChargeDetail, Ndc, Validate};
 
 /// `detail` as the writers take it; `source` names the charge and line (`charge 7 (line
 /// 2)`). A detail that no longer validates (stored before a rule, or changed outside the
 /// forms) is reported field by field rather than written.
 pub(crate) fn resolve(
-    tx: &mut Tx<'_>,
+    sources: &Sources,
     detail: &ChargeDetail,
     source: &str,
     problems: &mut Problems,
@@ -67,11 +48,11 @@ pub(crate) fn resolve(
             let ordering = match equipment.ordering_provider_id {
                 None => None,
                 Some(id) => {
-                    let provider = tx.get::<Provider>(id.0)?.record;
+                    let provider = sources.provider(id.0)?;
                     match provider.npi {
                         Some(npi) => Some(RenderingProvider {
-                            family_name: provider.family_name,
-                            given_name: provider.given_name,
+                            family_name: provider.family_name.clone(),
+                            given_name: provider.given_name.clone(),
                             npi,
                             taxonomy: None,
                         }),

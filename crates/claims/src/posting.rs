@@ -23,10 +23,11 @@
 
 use crate::remittance::{Adjustment, ClaimPayment, Remittance};
 use records::{
-    Charge, ChargeId, Encounter, EncounterId, PayerId, Posting, PostingKind, PostingSource,
+    Charge, ChargeId, Claim, Encounter, EncounterId, PayerId, Posting, PostingKind, PostingSource,
 };
+use std::collections::HashMap;
 use std::fmt;
-use store::{Actor, Tx, Value};
+use store::{Actor, Stored, Tx};
 use time::Date;
 
 const SOURCE: &str = "x12-835";
@@ -103,16 +104,25 @@ pub fn post_remittance(
         return Err(PostError::Unbalanced(problems));
     }
     let mut report = PostReport::default();
-    for (claim_idx, payment) in remittance.claims.iter().enumerate() {
-        let key = format!(
-            "{}|{}|{}|{claim_idx}",
-            remittance.trace, payment.payer_claim_number, payment.claim_id
-        );
-        if tx.external_id(SOURCE, KIND, &key)?.is_some() {
+    let keys: Vec<String> = remittance
+        .claims
+        .iter()
+        .enumerate()
+        .map(|(claim_idx, payment)| {
+            format!(
+                "{}|{}|{}|{claim_idx}",
+                remittance.trace, payment.payer_claim_number, payment.claim_id
+            )
+        })
+        .collect();
+    let posted_before = tx.external_ids_among(SOURCE, KIND, &keys)?;
+    let mut on_file = OnFile::load(tx, remittance)?;
+    for (payment, key) in remittance.claims.iter().zip(keys) {
+        if posted_before.contains_key(&key) {
             report.already_posted += 1;
             continue;
         }
-        let (encounter_id, charges) = match matched_charges(tx, payment)? {
+        let (encounter_id, charges) = match on_file.matched_charges(payment) {
             Ok(found) => found,
             Err(reason) => {
                 report.unmatched.push(Unmatched {
@@ -124,18 +134,16 @@ pub fn post_remittance(
                 continue;
             }
         };
-        let answered = crate::lifecycle::answered_claim(tx, encounter_id, payment)?;
+        let answered =
+            crate::lifecycle::answered_claim(on_file.claims(encounter_id), payment).cloned();
         // The payer of the claim answered (a secondary's 835 pays as the secondary), else
         // the visit's for claims sent before claims were records.
         let payer_id = match &answered {
             Some(claim) => Some(claim.record.payer_id),
-            None => {
-                let encounter = tx.get::<Encounter>(encounter_id.0)?.record;
-                charges
-                    .iter()
-                    .find_map(|(_, c)| c.payer_id)
-                    .or(encounter.payer_id)
-            }
+            None => charges
+                .iter()
+                .find_map(|(_, c)| c.payer_id)
+                .or(on_file.encounter_payer(encounter_id)),
         };
         let Some(payer_id) = payer_id else {
             report.unmatched.push(Unmatched {
@@ -196,7 +204,11 @@ pub fn post_remittance(
             report
                 .adjudicated
                 .push((claim.meta.id, claim.record.status));
-            if let Some(next) = crate::coordination::draft_next_payer(tx, actor, &claim)? {
+            let next = crate::coordination::draft_next_payer(tx, actor, &claim)?;
+            on_file.replace_claim(claim.clone());
+            if let Some(next) = next {
+                // The next payer's claim is on file now, for a later payment in this 835.
+                on_file.reload_claims(tx, encounter_id)?;
                 report.next_payer.push((claim.meta.id, next));
             }
         }
@@ -206,33 +218,93 @@ pub fn post_remittance(
     Ok(report)
 }
 
-/// The encounter CLP01 names and its charges, or why there is none.
-fn matched_charges(
-    tx: &mut Tx<'_>,
-    payment: &ClaimPayment,
-) -> store::Result<Result<(EncounterId, Charges), String>> {
-    let Some((EncounterId(id), _)) = crate::lifecycle::parse_control_number(&payment.claim_id)
-    else {
-        return Ok(Err(
-            "is not a claim Chartroom sent (its claims are E and the encounter number)".into(),
-        ));
-    };
-    if tx.find::<Encounter>(id)?.is_none() {
-        return Ok(Err(format!("encounter {id} does not exist")));
+/// The encounters a remittance's CLP01s name, read once for the whole remittance: whether
+/// each exists (deleted or not) and its payer, its charges, and its claims as posting
+/// changes them.
+struct OnFile {
+    encounters: HashMap<i64, Option<PayerId>>,
+    charges: HashMap<i64, Charges>,
+    claims: HashMap<i64, Vec<Stored<Claim>>>,
+}
+
+impl OnFile {
+    fn load(tx: &mut Tx<'_>, remittance: &Remittance) -> store::Result<Self> {
+        let ids: Vec<i64> = remittance
+            .claims
+            .iter()
+            .filter_map(|p| crate::lifecycle::parse_control_number(&p.claim_id))
+            .map(|(encounter, _)| encounter.0)
+            .collect();
+        let encounters: HashMap<i64, Option<PayerId>> = tx
+            .find_many::<Encounter>(&ids)?
+            .into_iter()
+            .map(|e| (e.meta.id, e.record.payer_id))
+            .collect();
+        // The encounters' charges by the encounter index (schema 20), not whole accounts.
+        let mut charges: HashMap<i64, Charges> = HashMap::new();
+        for charge in tx.select_in::<Charge>("encounter_id", &ids)? {
+            if let Some(encounter) = charge.record.encounter_id {
+                charges
+                    .entry(encounter.0)
+                    .or_default()
+                    .push((ChargeId(charge.meta.id), charge.record));
+            }
+        }
+        for list in charges.values_mut() {
+            list.sort_by_key(|(id, c)| (c.service_date, id.0));
+        }
+        let mut claims: HashMap<i64, Vec<Stored<Claim>>> = HashMap::new();
+        for claim in tx.select_in::<Claim>("encounter_id", &ids)? {
+            claims
+                .entry(claim.record.encounter_id.0)
+                .or_default()
+                .push(claim);
+        }
+        Ok(Self {
+            encounters,
+            charges,
+            claims,
+        })
     }
-    // The encounter's charges by the encounter index (schema 20), not the whole account.
-    let mut charges: Charges = tx
-        .select::<Charge>("encounter_id = ?", &[Value::Int(id)], "id", i64::MAX)?
-        .into_iter()
-        .map(|c| (ChargeId(c.meta.id), c.record))
-        .collect();
-    charges.sort_by_key(|(id, c)| (c.service_date, id.0));
-    if charges.is_empty() {
-        return Ok(Err(format!(
-            "encounter {id} has no charges to post against"
-        )));
+
+    /// The encounter CLP01 names and its charges, or why there is none.
+    fn matched_charges(&self, payment: &ClaimPayment) -> Result<(EncounterId, Charges), String> {
+        let Some((EncounterId(id), _)) = crate::lifecycle::parse_control_number(&payment.claim_id)
+        else {
+            return Err(
+                "is not a claim Chartroom sent (its claims are E and the encounter number)".into(),
+            );
+        };
+        if !self.encounters.contains_key(&id) {
+            return Err(format!("encounter {id} does not exist"));
+        }
+        match self.charges.get(&id) {
+            Some(charges) if !charges.is_empty() => Ok((EncounterId(id), charges.clone())),
+            _ => Err(format!("encounter {id} has no charges to post against")),
+        }
     }
-    Ok(Ok((EncounterId(id), charges)))
+
+    fn encounter_payer(&self, encounter: EncounterId) -> Option<PayerId> {
+        self.encounters.get(&encounter.0).copied().flatten()
+    }
+
+    fn claims(&self, encounter: EncounterId) -> &[Stored<Claim>] {
+        self.claims.get(&encounter.0).map_or(&[], Vec::as_slice)
+    }
+
+    fn replace_claim(&mut self, claim: Stored<Claim>) {
+        let list = self.claims.entry(claim.record.encounter_id.0).or_default();
+        match list.iter_mut().find(|c| c.meta.id == claim.meta.id) {
+            Some(found) => *found = claim,
+            None => list.push(claim),
+        }
+    }
+
+    fn reload_claims(&mut self, tx: &mut Tx<'_>, encounter: EncounterId) -> store::Result<()> {
+        let claims = crate::lifecycle::claims_of_encounter(tx, encounter)?;
+        self.claims.insert(encounter.0, claims);
+        Ok(())
+    }
 }
 
 struct Poster<'t, 'c, 'r> {

@@ -12,12 +12,14 @@
 use crate::build::is_revenue_code;
 use crate::claim::{ProfessionalClaim, ServiceLine};
 use crate::institutional::InstitutionalClaim;
-use crate::lifecycle::{institutional_claim, professional_claim};
+use crate::lifecycle::{claims_by_id, institutional_from, professional_from};
+use crate::sources::Sources;
 use codes::{CodeSets, System};
 use records::{
-    AdministrativeSex, Claim, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus, Patient, Payer,
-    PayerKind,
+    AdministrativeSex, Claim, ClaimEdit, ClaimFrequency, ClaimKind, ClaimStatus, EncounterId,
+    Patient, Payer, PayerKind,
 };
+use std::collections::HashMap;
 use store::{Actor, Stored, Tx, Value};
 use time::Date;
 
@@ -274,19 +276,84 @@ pub fn scrub_claim(
     scrubber: &Scrubber<'_>,
     id: i64,
 ) -> store::Result<Stored<Claim>> {
-    let stored = tx.get::<Claim>(id)?;
-    let edits = claim_edits(tx, scrubber, &stored)?;
-    let next = stored
-        .record
-        .scrubbed(edits)
-        .map_err(|errors| store::Error::Invalid {
-            kind: "claim",
-            errors,
-        })?;
-    if next == stored.record {
-        return Ok(stored);
+    scrub_claims(tx, actor, scrubber, &[id])?
+        .pop()
+        .ok_or(store::Error::NotFound { kind: "claim", id })
+}
+
+/// Scrubs stored claims `ids` as `scrub_claim` does each, reading the chart and the claims
+/// each could duplicate once for the whole batch: the claims as stored after, in the order
+/// given.
+pub fn scrub_claims(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    scrubber: &Scrubber<'_>,
+    ids: &[i64],
+) -> store::Result<Vec<Stored<Claim>>> {
+    let claims = claims_by_id(tx, ids)?;
+    let encounters: Vec<EncounterId> = claims.iter().map(|c| c.record.encounter_id).collect();
+    let sources = Sources::load(tx, &encounters)?;
+    let patients: Vec<i64> = claims.iter().map(|c| c.record.patient_id.0).collect();
+    let mut on_file = SameBills::default();
+    for claim in tx.select_in::<Claim>("patient_id", &patients)? {
+        on_file.put(claim);
     }
-    tx.update(actor, id, stored.meta.version, &next)
+    let mut scrubbed = Vec::with_capacity(claims.len());
+    for stored in claims {
+        // A claim named twice is scrubbed again as the first pass left it.
+        let stored = on_file.current(stored);
+        let same_bill = on_file.of(&stored.record);
+        let edits = edits_from(tx, scrubber, &sources, &stored, same_bill)?;
+        let next = stored
+            .record
+            .scrubbed(edits)
+            .map_err(|errors| store::Error::Invalid {
+                kind: "claim",
+                errors,
+            })?;
+        let after = if next == stored.record {
+            stored
+        } else {
+            tx.update_stored(actor, stored, &next)?
+        };
+        on_file.put(after.clone());
+        scrubbed.push(after);
+    }
+    Ok(scrubbed)
+}
+
+/// Claims by patient, payer and date of service, each group in id order: the claims a
+/// claim could duplicate.
+#[derive(Default)]
+struct SameBills(HashMap<(i64, i64, Date), Vec<Stored<Claim>>>);
+
+impl SameBills {
+    fn key(claim: &Claim) -> (i64, i64, Date) {
+        (claim.patient_id.0, claim.payer_id.0, claim.service_date)
+    }
+
+    fn put(&mut self, claim: Stored<Claim>) {
+        let group = self.0.entry(Self::key(&claim.record)).or_default();
+        match group.iter_mut().find(|c| c.meta.id == claim.meta.id) {
+            Some(found) => *found = claim,
+            None => {
+                group.push(claim);
+                group.sort_by_key(|c| c.meta.id);
+            }
+        }
+    }
+
+    fn current(&self, claim: Stored<Claim>) -> Stored<Claim> {
+        self.of(&claim.record)
+            .iter()
+            .find(|c| c.meta.id == claim.meta.id)
+            .cloned()
+            .unwrap_or(claim)
+    }
+
+    fn of(&self, claim: &Claim) -> &[Stored<Claim>] {
+        self.0.get(&Self::key(claim)).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Every edit stored claim `stored` fails now, without writing.
@@ -295,12 +362,36 @@ pub fn claim_edits(
     scrubber: &Scrubber<'_>,
     stored: &Stored<Claim>,
 ) -> store::Result<Vec<ClaimEdit>> {
+    let sources = Sources::load(tx, &[stored.record.encounter_id])?;
+    let claim = &stored.record;
+    let same_bill = tx.select::<Claim>(
+        "patient_id = ? AND payer_id = ? AND service_date = ?",
+        &[
+            Value::Int(claim.patient_id.0),
+            Value::Int(claim.payer_id.0),
+            Value::Date(claim.service_date),
+        ],
+        "id",
+        i64::MAX,
+    )?;
+    edits_from(tx, scrubber, &sources, stored, &same_bill)
+}
+
+/// `claim_edits` from the chart as `sources` read it, given the claims on file with the same
+/// patient, payer and date of service.
+fn edits_from(
+    tx: &mut Tx<'_>,
+    scrubber: &Scrubber<'_>,
+    sources: &Sources,
+    stored: &Stored<Claim>,
+    same_bill: &[Stored<Claim>],
+) -> store::Result<Vec<ClaimEdit>> {
     let mut found = Found(Vec::new());
     let claim = &stored.record;
     let built = match claim.kind {
-        ClaimKind::Professional => professional_claim(tx, claim)?.map(|b| (b, None)),
+        ClaimKind::Professional => professional_from(tx, sources, claim)?.map(|b| (b, None)),
         ClaimKind::Institutional => {
-            institutional_claim(tx, claim)?.map(|i| (i.base.clone(), Some(i)))
+            institutional_from(tx, sources, claim)?.map(|i| (i.base.clone(), Some(i)))
         }
     };
     let (built, institutional) = match built {
@@ -316,8 +407,16 @@ pub fn claim_edits(
             return Ok(found.0);
         }
     };
-    let patient = tx.get::<Patient>(claim.patient_id.0)?.record;
-    let payer = tx.get::<Payer>(claim.payer_id.0)?.record;
+    // The claim's patient and payer are its encounter's and coverage's, unless the chart
+    // changed since it was drafted.
+    let patient = match sources.patient(claim.patient_id.0) {
+        Ok(patient) => patient.clone(),
+        Err(_) => tx.get::<Patient>(claim.patient_id.0)?.record,
+    };
+    let payer = match sources.payer(claim.payer_id.0) {
+        Ok(payer) => payer.clone(),
+        Err(_) => tx.get::<Payer>(claim.payer_id.0)?.record,
+    };
     member_id(&built, &mut found);
     if built.billing.address.3.len() != 9 {
         found.add(
@@ -361,7 +460,7 @@ pub fn claim_edits(
         &mut found,
     );
     timely_filing(scrubber, &payer, claim, &mut found);
-    duplicates(tx, stored, &mut found)?;
+    duplicates(stored, same_bill, &mut found);
     Ok(found.0)
 }
 
@@ -791,23 +890,12 @@ fn timely_filing(scrubber: &Scrubber<'_>, payer: &Payer, claim: &Claim, found: &
     }
 }
 
-fn duplicates(tx: &mut Tx<'_>, stored: &Stored<Claim>, found: &mut Found) -> store::Result<()> {
+fn duplicates(stored: &Stored<Claim>, same_bill: &[Stored<Claim>], found: &mut Found) {
     let claim = &stored.record;
     if claim.frequency != ClaimFrequency::Original {
-        return Ok(());
+        return;
     }
-    let others = tx.select::<Claim>(
-        "patient_id = ? AND payer_id = ? AND service_date = ? AND id <> ?",
-        &[
-            Value::Int(claim.patient_id.0),
-            Value::Int(claim.payer_id.0),
-            Value::Date(claim.service_date),
-            Value::Int(stored.meta.id),
-        ],
-        "id",
-        i64::MAX,
-    )?;
-    for other in others {
+    for other in same_bill.iter().filter(|c| c.meta.id != stored.meta.id) {
         let live = other.record.status.is_open()
             || other.record.status.is_at_payer()
             || other.record.status == ClaimStatus::Rejected;
@@ -827,7 +915,6 @@ fn duplicates(tx: &mut Tx<'_>, stored: &Stored<Claim>, found: &mut Found) -> sto
             );
         }
     }
-    Ok(())
 }
 
 /// The claims waiting for someone: drafts with blocking edits open, oldest date of

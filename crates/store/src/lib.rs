@@ -33,6 +33,7 @@ mod filter;
 mod history;
 mod hl7_outbox;
 mod holds;
+mod many;
 mod migrate;
 mod notes;
 pub use migrate::latest_version;

@@ -173,6 +173,12 @@ impl<'a> Tx<'a> {
         self.now
     }
 
+    /// Notes that a record exists and is not deleted, so references to it are not checked
+    /// again in this transaction.
+    pub(crate) fn note_live(&mut self, table: &'static str, id: i64) {
+        self.live.insert((table, id));
+    }
+
     /// The connection, for the store's own modules.
     pub(crate) fn conn(&mut self) -> &mut dyn Conn {
         &mut *self.conn
@@ -535,6 +541,22 @@ impl<'a> Tx<'a> {
         record: &R,
     ) -> Result<Stored<R>> {
         let current = self.current_for_change::<R>(id, expected_version)?;
+        self.update_stored(actor, current, record)
+    }
+
+    /// Replaces the fields of `current`, a record as this transaction read it (a batch read
+    /// many at once), without reading it again: the write is refused as a version conflict
+    /// when the stored row is no longer at `current`'s version.
+    pub fn update_stored<R: Table>(
+        &mut self,
+        actor: &Actor,
+        current: Stored<R>,
+        record: &R,
+    ) -> Result<Stored<R>> {
+        let (id, expected_version) = (current.meta.id, current.meta.version);
+        if current.meta.deleted.is_some() {
+            return Err(Error::Deleted { kind: R::KIND, id });
+        }
         self.validated(record, Some(&current.record))?;
         let mut values = record_values(record)?;
         self.check_references::<R>(&values)?;
@@ -561,7 +583,18 @@ impl<'a> Tx<'a> {
             Value::Int(id),
             Value::Int(expected_version),
         ]);
-        self.conn.execute(&sql, &values)?;
+        if self.conn.execute(&sql, &values)? != 1 {
+            let actual = self.get::<R>(id)?;
+            if actual.meta.deleted.is_some() {
+                return Err(Error::Deleted { kind: R::KIND, id });
+            }
+            return Err(Error::VersionConflict {
+                kind: R::KIND,
+                id,
+                expected: expected_version,
+                actual: actual.meta.version,
+            });
+        }
         self.write_identifier_rows(record, id, true)?;
         let version = expected_version + 1;
         self.append_history(

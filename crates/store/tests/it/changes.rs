@@ -73,6 +73,11 @@ fn stale_version_is_refused(store: &TestStore) {
     let error = store
         .write(|tx| tx.update(&actor(), created.meta.id, 1, &second))
         .unwrap_err();
+    assert_version_one_is_stale(&error);
+}
+
+/// `error` refuses a write made from version 1 of a record now at version 2.
+pub(crate) fn assert_version_one_is_stale(error: &Error) {
     assert!(
         matches!(
             error,

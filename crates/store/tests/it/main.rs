@@ -7,6 +7,7 @@ mod audit;
 mod audit_lookup;
 mod audit_writes;
 mod balances;
+mod batch_reads;
 mod changes;
 mod chart_volumes;
 mod durability;
