@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use crate::encoder::words::TitleWords;
+use crate::encoder::words::{TitleWords, state_stem};
 use crate::index::Index;
 
 /// How many `see` hops are followed before giving up (the index never needs more than two;
@@ -63,6 +63,7 @@ impl MainTerms {
         let mut by_title = FxHashMap::default();
         let mut by_variant = FxHashMap::default();
         let mut children = vec![Vec::new(); index.terms.len()];
+        let mut later: Vec<(String, u32, usize)> = Vec::new();
         for (i, t) in index.terms.iter().enumerate() {
             match t.parent {
                 Some(p) => {
@@ -80,7 +81,23 @@ impl MainTerms {
                             .strip_suffix(" nos")
                             .or_else(|| v.strip_suffix(" nec"))
                             .map(str::to_owned);
-                        for v in std::iter::once(v).chain(bare) {
+                        // "Pre-eclampsia" is also written "preeclampsia".
+                        let joined = t
+                            .title
+                            .split(',')
+                            .nth(k.saturating_sub(1))
+                            .filter(|g| k > 0 && g.contains('-'))
+                            .map(|g| g.trim().to_lowercase().replace('-', ""));
+                        // Also by the stem the encoder gives a statement's words ("altered
+                        // mental status" finds "Alteration"), after every exact key.
+                        let normed: String = crate::search::tokenize(&v)
+                            .map(|w| state_stem(&w).map_or(w.clone(), str::to_string))
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        if normed != v {
+                            later.push((normed, i as u32, k));
+                        }
+                        for v in std::iter::once(v).chain(bare).chain(joined) {
                             // The first main term of a title wins: a second "Cancer" row
                             // is a split of "Cancer(o)phobia", not the condition.
                             if k < 2 {
@@ -93,6 +110,15 @@ impl MainTerms {
                         }
                     }
                 }
+            }
+        }
+        for (v, i, k) in later {
+            if k < 2 {
+                by_title.entry(v.clone()).or_insert(i);
+            }
+            let list = by_variant.entry(v).or_insert_with(Vec::new);
+            if !list.contains(&i) {
+                list.push(i);
             }
         }
         MainTerms {
@@ -112,6 +138,33 @@ impl MainTerms {
     /// The main terms with this title or one of their comma-separated variants.
     pub(crate) fn mains_by_variant(&self, word: &str) -> &[u32] {
         self.by_variant.get(&key(word)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The main terms a statement's phrase names: the title ([`Self::main`]), and main
+    /// terms with the phrase as a later comma-separated variant only when that variant is
+    /// a form of the first ("Epilepsy, epileptic", "Fetus, fetal"). A later part unlike the
+    /// first qualifies an inverted title ("Blood-forming organs, disease", "Autosensitization,
+    /// cutaneous"): "disease" or "cutaneous" alone does not name that condition.
+    pub(crate) fn mains_said(&self, index: &Index, phrase: &str) -> Vec<u32> {
+        let first = self.main(phrase);
+        let phrase = key(phrase);
+        let prefix = |s: &str| s.chars().take(3).collect::<String>();
+        let mut out: Vec<u32> = first.into_iter().collect();
+        for &t in self.mains_by_variant(&phrase) {
+            let Some(term) = index.terms.get(t as usize) else {
+                continue;
+            };
+            let group = key(term.title.split(',').next().unwrap_or_default());
+            // A second main term of the same whole title is a split row
+            // ("Cancer(o)phobia"): the first of the title wins, as in `by_title`. Titles
+            // that share a first part ("Fracture, traumatic", "Fracture, pathological")
+            // are all kept.
+            let duplicate = key(&term.title) == phrase && first.is_some();
+            if !out.contains(&t) && !duplicate && prefix(&group) == prefix(&phrase) {
+                out.push(t);
+            }
+        }
+        out
     }
 
     /// A term's words as the encoder matches them.

@@ -124,12 +124,24 @@ impl Index {
                     ),
                 ));
             }
+            // A "Note:" row is a remark on its parent, never a parent itself: the flattened
+            // CSV gives "Failure, heart"'s stage note level 1, and the level-2 subterms after
+            // it (stage A-D, systolic, thyrotoxic, valvular) belong to "heart", not to the note.
+            if is_note(&t.title) {
+                t.parent = level.checked_sub(1).and_then(|l| stack.get(l)).copied();
+                continue;
+            }
             stack.truncate(level);
             t.parent = stack.last().copied();
             stack.push(i as u32);
         }
         Ok(())
     }
+}
+
+/// Whether an index row is an instructional note rather than a term.
+pub fn is_note(title: &str) -> bool {
+    title.starts_with("Note:")
 }
 
 /// Parses the flattened Alphabetic Index CSV (`RowID,Letter,Level,Term,See,SeeAlso,
@@ -377,4 +389,25 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<(String, Vec<Index>)> {
         ix.link_parents(path, l)?;
     }
     Ok((name, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_row_is_a_leaf_so_the_subterms_after_it_keep_their_parent() {
+        let csv = "RowID,Letter,Level,Term,See,SeeAlso,NonEssModif,Code\n\
+                   1,F,0,Failure,,,,\n\
+                   2,F,1,heart,,,,I50.9\n\
+                   3,F,2,specified NEC,,,,I50.89\n\
+                   4,F,1,\"Note: heart failure stages A, B, C, and D\",,,,\n\
+                   5,F,2,systolic,,,,I50.20\n\
+                   6,F,3,chronic,,,,I50.22\n\
+                   7,F,1,hepatic,,,,K72.90\n";
+        let ix = parse_index_csv(Path::new("index.csv"), csv).unwrap();
+        assert_eq!(ix.path(5), "Failure, heart, systolic, chronic");
+        assert_eq!(ix.terms[3].parent, Some(0));
+        assert_eq!(ix.path(6), "Failure, hepatic");
+    }
 }

@@ -19,11 +19,20 @@ use super::{EncodeRequest, Encoding, Step, StepKind};
 
 /// Categories (three characters) a note's ranges start in: the partner search takes any
 /// code of them ("chronic kidney disease" gives N18.9 for a note naming N18.1-N18.6, and
-/// the coding edit then asks for the stage).
-fn categories(ranges: &[(String, String)]) -> Vec<(String, String)> {
+/// the coding edit then asks for the stage). With `exact`, a note naming one subcategory
+/// ("hypoglycemia level, if applicable (E16.A-)") takes only that: E16.0, drug-induced
+/// hypoglycemia, is no level. The walk looks by category (its way to "heel, left" passes
+/// "Ulcer, lower limb", L97.9); the code it ends on is held to the exact list.
+fn categories(ranges: &[(String, String)], exact: bool) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = ranges
         .iter()
-        .filter_map(|(lo, _)| lo.get(..3))
+        .filter_map(|(lo, hi)| {
+            if exact && lo == hi {
+                Some(lo.as_str())
+            } else {
+                lo.get(..3)
+            }
+        })
         .map(|c| (c.to_string(), c.to_string()))
         .collect();
     out.dedup();
@@ -62,7 +71,9 @@ pub(crate) fn apply(
             if note.kind != NoteKind::UseAdditionalCode {
                 continue;
             }
-            let cats = categories(&code_ranges(&note.text));
+            let ranges = code_ranges(&note.text);
+            let cats = categories(&ranges, false);
+            let named = categories(&ranges, true);
             if cats.is_empty() {
                 continue;
             }
@@ -94,6 +105,9 @@ pub(crate) fn apply(
             ) else {
                 continue;
             };
+            if !r.node(done.node).is_some_and(|n| under(&n.code, &named)) {
+                continue;
+            }
             if let Some(q) = done.question {
                 out.questions.push(q);
             }

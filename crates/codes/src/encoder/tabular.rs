@@ -10,7 +10,7 @@ use crate::cm::CmRelease;
 use crate::code;
 use crate::search::tokenize;
 
-use super::words::{Statement, norm, optional};
+use super::words::{Statement, denials, norm, optional};
 use super::{Choice, Question, Step, StepKind};
 
 /// The outcome of completing one code.
@@ -24,13 +24,29 @@ pub(crate) struct Completed {
     pub used: u64,
 }
 
-/// Distinguishing words of a child: those in its title and not in its parent's.
-fn distinguishing(child_title: &str, parent_title: &str) -> Vec<String> {
+/// Distinguishing words of a child: those in its title and not in its parent's, each with
+/// whether the title says it is absent ("…, severe without psychotic features").
+fn distinguishing(child_title: &str, parent_title: &str) -> Vec<(String, bool)> {
     let parent: Vec<String> = tokenize(parent_title).map(|w| norm(&w)).collect();
-    tokenize(child_title)
-        .map(|w| norm(&w))
-        .filter(|w| !optional(w) && !parent.contains(w))
+    denials(child_title)
+        .into_iter()
+        .filter(|(w, _)| !optional(w) && !parent.contains(w))
         .collect()
+}
+
+/// How many of a child's distinguishing words the statement says as the title does (an
+/// absence by denying it); `None` when it says the opposite of one ("with psychotic
+/// symptoms" for a statement "without psychotic features").
+fn fit(st: &Statement, d: &[(String, bool)], has: impl Fn(&str) -> bool) -> Option<usize> {
+    let mut n = 0;
+    for (w, absent) in d {
+        match (*absent, has(w), st.denies(w)) {
+            (true, true, _) | (false, false, true) => return None,
+            (true, false, true) | (false, true, _) => n += 1,
+            _ => {}
+        }
+    }
+    Some(n)
 }
 
 /// Completes `code_text` (as the Index prints it) to a billable code, choosing children by
@@ -62,6 +78,11 @@ pub(crate) fn complete(
             && let Some(sibling) = named_sibling(r, idx, st, avail)
         {
             let n = r.node(sibling)?;
+            for (w, _) in distinguishing(&n.title, &r.node(n.parent?)?.title) {
+                if let Some(i) = st.find(&w, avail) {
+                    used |= 1 << i;
+                }
+            }
             steps.push(Step {
                 kind: StepKind::Tabular,
                 text: format!("{} → {} {}", node.display_code(), n.display_code(), n.title),
@@ -109,12 +130,12 @@ pub(crate) fn complete(
                 let d = distinguishing(&n.title, &node.title);
                 let unsaid_selector = d
                     .iter()
-                    .any(|w| crate::search::SELECTORS.contains(&w.as_str()) && !has(w));
+                    .any(|(w, _)| crate::search::SELECTORS.contains(&w.as_str()) && !has(w));
                 // "Unspecified" is what a coder reports only when told so: a question.
-                let score = if unsaid_selector || d.iter().any(|w| w == "unspecified") {
+                let score = if unsaid_selector || d.iter().any(|(w, _)| w == "unspecified") {
                     0
                 } else {
-                    d.iter().filter(|w| has(w)).count()
+                    fit(st, &d, has).unwrap_or(0)
                 };
                 Some((c, score))
             })
@@ -132,7 +153,7 @@ pub(crate) fn complete(
         match pick {
             Some((c, rule)) => {
                 let n = r.node(c)?;
-                for w in distinguishing(&n.title, &node.title) {
+                for (w, _) in distinguishing(&n.title, &node.title) {
                     if let Some(i) = st.find(&w, avail) {
                         used |= 1 << i;
                     }
@@ -188,10 +209,13 @@ pub(crate) fn complete(
 /// words name.
 fn named_sibling(r: &CmRelease, idx: u32, st: &Statement, avail: u64) -> Option<u32> {
     let parent = r.node(r.node(idx)?.parent?)?;
-    let own = distinguishing(&r.node(idx)?.title, &parent.title)
-        .iter()
-        .filter(|w| st.find(w, avail).is_some())
-        .count();
+    let said = |w: &str| st.find(w, avail).is_some();
+    let own = fit(
+        st,
+        &distinguishing(&r.node(idx)?.title, &parent.title),
+        said,
+    )
+    .unwrap_or(0);
     let mut best: Option<(usize, u32)> = None;
     let mut tied = false;
     for &c in &parent.children {
@@ -200,13 +224,15 @@ fn named_sibling(r: &CmRelease, idx: u32, st: &Statement, avail: u64) -> Option<
             continue;
         }
         let d = distinguishing(&n.title, &parent.title);
-        let unsaid_selector = d.iter().any(|w| {
+        let unsaid_selector = d.iter().any(|(w, _)| {
             crate::search::SELECTORS.contains(&w.as_str()) && st.find(w, st.all()).is_none()
         });
-        if unsaid_selector || d.iter().any(|w| w == "unspecified") {
+        if unsaid_selector || d.iter().any(|(w, _)| w == "unspecified") {
             continue;
         }
-        let score = d.iter().filter(|w| st.find(w, avail).is_some()).count();
+        let Some(score) = fit(st, &d, said) else {
+            continue;
+        };
         match best {
             Some((b, _)) if score < b => {}
             Some((b, _)) if score == b => tied = true,

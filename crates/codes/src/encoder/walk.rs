@@ -161,10 +161,18 @@ impl<'a> Indexes<'a> {
                     consider(l, main.children(term).len());
                 }
             }
-            if let Some(mut l) = walk_from(ix, main, st, term, avail & !used, accept) {
+            // The main term's nonessential modifiers stay free for its subterms: "Sprain
+            // (joint) (ligament)" must leave "ligament" to "knee, cruciate ligament".
+            let soft = main
+                .words(ix, term)
+                .and_then(|w| st.match_split(w, avail))
+                .map_or(0, |(_, nemod)| nemod)
+                & used;
+            if let Some(mut l) = walk_from(ix, main, st, term, avail & !(used & !soft), accept) {
+                let below = l.used;
                 l.used |= used;
                 l.start_used = used;
-                l.score += st.weight(used) + lay_bonus;
+                l.score += st.weight(used & !below) + lay_bonus;
                 if let Some(v) = via {
                     l.trail.insert(0, v);
                 }
@@ -192,8 +200,7 @@ impl<'a> Indexes<'a> {
                 let phrase = |words: &[String]| words.get(i..i + len).map(|w| w.join(" "));
                 let mut found: Vec<u32> = Vec::new();
                 for p in [phrase(&st.raw), phrase(&st.norm)].into_iter().flatten() {
-                    found.extend(main.main(&p));
-                    found.extend_from_slice(main.mains_by_variant(&p));
+                    found.extend(main.mains_said(ix, &p));
                 }
                 let mask: u64 = (i..i + len).fold(0, |m, k| m | (1 << k));
                 // "initial encounter" chooses a 7th character; it is not an encounter for
@@ -372,9 +379,25 @@ pub(crate) fn walk_from(
         let end = path.last().copied().unwrap_or(cur);
         trail.push(format!("Index: {}", ix.path(end)));
         let t = ix.terms.get(end as usize)?;
-        if !t.code.is_empty() || !t.cells.is_empty() {
+        let reference = if t.see.is_empty() {
+            &t.see_also
+        } else {
+            &t.see
+        };
+        let code = if !t.code.is_empty() || !t.cells.is_empty() {
+            Some(t.code.clone())
+        } else if reference.is_empty() {
+            // "Degeneration, intervertebral disc" lists only sites, each with its code: the
+            // category they share is the landing, and the Tabular step asks for the site.
+            let stem = shared_category(ix, main, end).filter(|c| accept(c))?;
+            trail.push(format!("subterms name the detail: {stem}"));
+            Some(stem)
+        } else {
+            None
+        };
+        if let Some(code) = code {
             return Some(Landing {
-                code: t.code.clone(),
+                code,
                 used,
                 score,
                 trail,
@@ -383,14 +406,7 @@ pub(crate) fn walk_from(
                 start_used: 0,
             });
         }
-        let reference = if t.see.is_empty() {
-            &t.see_also
-        } else {
-            &t.see
-        };
-        let next = (!reference.is_empty())
-            .then(|| main.resolve(ix, reference))
-            .flatten()?;
+        let next = main.resolve(ix, reference)?;
         trail.push(format!("see {reference}"));
         cur = next;
     }
@@ -424,18 +440,20 @@ fn descend(
         // "History, personal (of)": a subterm of words a statement may leave unsaid is
         // passed through like a connective when words below it are said.
         let connective = CONNECTIVES.contains(&words.lower.as_str()) || words.all_optional;
-        let m = match st.match_words(words, avail) {
+        let (m, nemod) = match st.match_split(words, avail) {
             Some(m) => m,
-            None if connective => 0,
+            None if connective => (0, 0),
             None => continue,
         };
-        let Some((s, path, u)) = descend(ix, main, st, c, avail & !m, depth + 1, accept) else {
+        let Some((s, path, u)) = descend(ix, main, st, c, avail & !(m & !nemod), depth + 1, accept)
+        else {
             continue;
         };
         if connective && s == 0 {
             continue;
         }
-        let total = st.weight(m) + s;
+        // A word both a modifier here and a subterm below counts once.
+        let total = st.weight(m & !u) + s;
         let mut p = vec![c];
         p.extend(path);
         // Between paths that use the statement's words alike, the one whose titles were
@@ -452,6 +470,44 @@ fn descend(
         }
     }
     best
+}
+
+/// The code stem the subterms of a code-less term share (`M51.3-` for the sites of
+/// "Degeneration, intervertebral disc"), when at least two of them have codes and most of
+/// those share more than a category.
+fn shared_category(ix: &Index, main: &MainTerms, term: u32) -> Option<String> {
+    // A site without a code of its own ("lumbar (with)") speaks through its subterms.
+    // Subterms that send the coder elsewhere ("cervical — see Disorder, disc, cervical")
+    // are another entry's business.
+    let code_of = |c: u32| {
+        ix.terms
+            .get(c as usize)
+            .filter(|t| t.see.is_empty() && t.see_also.is_empty())
+            .map(|t| t.code.replace(['.', '-'], ""))
+    };
+    let codes: Vec<String> = main
+        .children(term)
+        .iter()
+        .flat_map(|&c| match code_of(c) {
+            Some(code) if !code.is_empty() => vec![code],
+            _ => main
+                .children(c)
+                .iter()
+                .filter_map(|&g| code_of(g))
+                .collect(),
+        })
+        .filter(|c| !c.is_empty())
+        .collect();
+    if codes.len() < 2 {
+        return None;
+    }
+    // The longest stem at least three in four of the codes share: "sacrococcygeal region"
+    // (M53.3) beside four M51.3- sites still leaves M51.3 to ask from.
+    let stem = (4..=codes.iter().map(String::len).max()?)
+        .rev()
+        .flat_map(|n| codes.iter().filter_map(move |c| c.get(..n)))
+        .find(|stem| 4 * codes.iter().filter(|c| c.starts_with(stem)).count() >= 3 * codes.len())?;
+    Some(format!("{}.{}-", stem.get(..3)?, stem.get(3..)?))
 }
 
 /// The alternatives the titles of a path offer beyond what was said.

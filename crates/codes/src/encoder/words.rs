@@ -12,9 +12,14 @@ pub(crate) const MAX_WORDS: usize = 64;
 
 /// Words that never carry a condition, site or axis ("NEC" and "NOS" are conventions, not
 /// detail).
-const OPTIONAL: [&str; 17] = [
+const OPTIONAL: [&str; 19] = [
     "of", "the", "a", "an", "and", "or", "by", "to", "on", "at", "for", "nec", "nos", "as",
     "without",
+    // "Failure, heart, diastolic, combined with systolic" is said "combined systolic and
+    // diastolic": the link a title spells out need not be said (I.A.15).
+    "with",
+    // "Screening, neoplasm, breast, routine mammogram" is said "screening mammogram".
+    "routine",
     // "Radiculopathy, lumbar region" is said "lumbar radiculopathy"; "History, personal,
     // fall" is said "history of falling".
     "region", "personal",
@@ -40,11 +45,54 @@ const IRREGULAR: [(&str, &str); 10] = [
     ("men", "man"),
 ];
 
+/// British spellings, folded to the American ones the Index uses ("haemophilus",
+/// "oedema", "anaemia", "oesophagus", "diarrhoea"; "-our" is folded apart).
+const BRITISH: [(&str, &str); 15] = [
+    ("haem", "hem"),
+    ("anaem", "anem"),
+    ("aemia", "emia"),
+    ("ischaem", "ischem"),
+    ("paed", "ped"),
+    ("anaesth", "anesth"),
+    ("faec", "fec"),
+    ("caec", "cec"),
+    ("aetiol", "etiol"),
+    ("oedem", "edem"),
+    ("oesophag", "esophag"),
+    ("rrhoea", "rrhea"),
+    ("coeliac", "celiac"),
+    ("foet", "fet"),
+    ("oestr", "estr"),
+];
+
+/// A lower-case word in American spelling.
+fn american(word: &str) -> String {
+    let mut w = word.to_string();
+    for (uk, us) in BRITISH {
+        if w.contains(uk) {
+            w = w.replace(uk, us);
+        }
+    }
+    // "labour", "tumours": -our is -or ("four", "hour", "your" are too short to change).
+    if w.len() > 5
+        && let Some(stem) = w.strip_suffix("our").or_else(|| w.strip_suffix("ours"))
+    {
+        w = format!("{stem}or{}", if word.ends_with('s') { "s" } else { "" });
+    }
+    w
+}
+
+/// Words whose adjective the Index files under the noun ("Retention, urine").
+const ADJECTIVES: [(&str, &str); 1] = [("urinary", "urine")];
+
 /// One word in the form both sides are compared in.
 pub(crate) fn norm(word: &str) -> String {
-    let w = word.to_lowercase();
-    if let Some((_, s)) = IRREGULAR.iter().find(|(p, _)| *p == w) {
+    let w = american(&word.to_lowercase());
+    if let Some((_, s)) = IRREGULAR.iter().chain(&ADJECTIVES).find(|(p, _)| *p == w) {
         return (*s).to_string();
+    }
+    if let Some(stem) = state_stem(&w) {
+        return stem.to_string();
     }
     if w == "both" || w == "bilat" {
         return "bilateral".to_string();
@@ -75,6 +123,18 @@ pub(crate) fn norm(word: &str) -> String {
     w
 }
 
+/// A state and the word for having it are one: "altered mental status" is "Alteration,
+/// mental status", "elevated" is "Elevation", "dehydrated" "Dehydration". ("Specified" and
+/// "unspecified" are conventions the Tabular step reads as they are.)
+pub(crate) fn state_stem(w: &str) -> Option<&str> {
+    if w.len() <= 6 || w.ends_with("eed") || w.ends_with("ified") {
+        return None;
+    }
+    ["ation", "ated", "ed"]
+        .iter()
+        .find_map(|suffix| w.strip_suffix(suffix))
+}
+
 /// Is this word one that no title requires?
 pub(crate) fn optional(word: &str) -> bool {
     OPTIONAL.contains(&word)
@@ -93,15 +153,23 @@ pub(crate) struct Statement {
 
 impl Statement {
     pub(crate) fn new(text: &str) -> Self {
-        let raw: Vec<String> = tokenize(text)
-            .flat_map(|t| match crate::abbreviations::expansion(&t) {
-                Some(full) => tokenize(full).collect::<Vec<_>>(),
-                None => vec![t],
-            })
-            .take(MAX_WORDS)
-            .collect();
+        // A denial reaches to the end of its clause: "concussion without loss of
+        // consciousness, initial encounter" does not deny the episode of care.
+        let mut clause_starts = Vec::new();
+        let mut raw: Vec<String> = Vec::new();
+        for clause in text.split([',', ';']) {
+            clause_starts.push(raw.len());
+            raw.extend(
+                tokenize(clause)
+                    .flat_map(|t| match crate::abbreviations::expansion(&t) {
+                        Some(full) => tokenize(full).collect::<Vec<_>>(),
+                        None => vec![t],
+                    })
+                    .map(|w| american(&w)),
+            );
+        }
+        raw.truncate(MAX_WORDS);
         let mut norm: Vec<String> = raw.iter().map(|w| norm(w)).collect();
-        let mut raw = raw;
         // "Right" or "left" alone is one side, which the Index files under "unilateral".
         if norm.len() < MAX_WORDS
             && (norm.iter().any(|w| w == "left" || w == "right"))
@@ -113,6 +181,9 @@ impl Statement {
         let mut negated = 0u64;
         let mut on = false;
         for (i, w) in norm.iter().enumerate() {
+            if clause_starts.contains(&i) {
+                on = false;
+            }
             match w.as_str() {
                 "without" | "no" | "denie" | "denies" => on = true,
                 "with" | "and" | "but" => on = false,
@@ -157,7 +228,14 @@ impl Statement {
     /// [`Self::match_title`] on a title whose words were normalised once ([`TitleWords`]):
     /// the Index walk tries the same terms for every statement, so it keeps them read.
     pub(crate) fn match_words(&self, title: &TitleWords, avail: u64) -> Option<u64> {
-        let mut best: Option<(u64, &str)> = None;
+        self.match_split(title, avail).map(|(used, _)| used)
+    }
+
+    /// [`Self::match_words`], also saying which of the words used only a nonessential
+    /// modifier took: a subterm below may still need them ("Sprain (joint) (ligament),
+    /// knee, cruciate ligament").
+    pub(crate) fn match_split(&self, title: &TitleWords, avail: u64) -> Option<(u64, u64)> {
+        let mut best: Option<(u64, &str, u64)> = None;
         for variant in &title.variants {
             // An Index phrase the statement says in one word ("History, personal, malignant
             // neoplasm" for "history of breast cancer"), as the Index's own `see` says.
@@ -167,16 +245,16 @@ impl Statement {
                 let used = 1u64 << i;
                 if best
                     .as_ref()
-                    .is_none_or(|(b, _)| used.count_ones() > b.count_ones())
+                    .is_none_or(|(b, _, _)| used.count_ones() > b.count_ones())
                 {
-                    best = Some((used, variant.phrase.as_str()));
+                    best = Some((used, variant.phrase.as_str(), 0));
                 }
                 continue;
             }
             let mut used = 0u64;
-            let mut ok = true;
-            for (w, optional) in &variant.words {
-                match self.find(w, avail & !used) {
+            let mut ok = !self.contradicts(&title.nemod);
+            for ((w, optional), denied) in variant.words.iter().zip(&variant.denied) {
+                match self.find(w, self.open_to(*denied, avail) & !used) {
                     Some(i) => used |= 1 << i,
                     None if *optional => {}
                     None => {
@@ -188,29 +266,52 @@ impl Statement {
             if !ok || (variant.n_required == 0 && used == 0) {
                 continue;
             }
-            for w in &title.nemod {
-                if let Some(i) = self.find(w, avail & !used) {
+            let mut nemod = 0u64;
+            for (w, denied) in &title.nemod {
+                if let Some(i) = self.find(w, self.open_to(*denied, avail) & !used) {
                     used |= 1 << i;
+                    nemod |= 1 << i;
                 }
             }
             if best
                 .as_ref()
-                .is_none_or(|(b, _)| used.count_ones() > b.count_ones())
+                .is_none_or(|(b, _, _)| used.count_ones() > b.count_ones())
             {
-                best = Some((used, variant.whole.as_str()));
+                best = Some((used, variant.whole.as_str(), nemod));
             }
         }
         // The other variants said as well ("diabetes … diabetic") are the same term; the
         // variant matched is not taken twice ("heart … heart failure").
-        best.map(|(b, matched)| {
-            title
+        best.map(|(b, matched, nemod)| {
+            let used = title
                 .commas
                 .iter()
                 .fold(b, |m, w| match self.find(w, avail & !m) {
                     Some(i) if !w.contains(' ') && w != matched => m | (1 << i),
                     _ => m,
-                })
+                });
+            (used, nemod)
         })
+    }
+
+    /// The words a title word may take: what a title says is absent ("Migraine, without
+    /// aura") takes the words the statement denies ("migraine without aura"); what it says is
+    /// present never does.
+    pub(crate) fn open_to(&self, denied_by_title: bool, avail: u64) -> u64 {
+        if denied_by_title { self.negated } else { avail }
+    }
+
+    /// Whether the statement says present a word the title says is absent ("severe with
+    /// psychotic features" against "severe (without psychotic symptoms)").
+    fn contradicts(&self, words: &[(String, bool)]) -> bool {
+        words
+            .iter()
+            .any(|(w, absent)| *absent && self.find(w, self.all()).is_some())
+    }
+
+    /// Whether the statement denies this word ("without aura").
+    pub(crate) fn denies(&self, word: &str) -> bool {
+        self.find(&norm(word), self.negated).is_some()
     }
 
     /// How many content words of `mask` there are (optional words do not count).
@@ -223,14 +324,102 @@ impl Statement {
     }
 }
 
+/// Words that qualify a condition rather than name one: as a later comma part of a title
+/// ("Pharyngitis, lymphonodular, acute", "Arthritis, rheumatic, acute") they narrow the
+/// first part and are never an alternative to it, so "acute" alone must not match them.
+const QUALIFIERS: [&str; 26] = [
+    "acute",
+    "chronic",
+    "subacute",
+    "congenital",
+    "acquired",
+    "newborn",
+    "neonatal",
+    "primary",
+    "secondary",
+    "recurrent",
+    "bilateral",
+    "unilateral",
+    "left",
+    "right",
+    "adult",
+    "juvenile",
+    "infantile",
+    "mild",
+    "moderate",
+    "severe",
+    "nontraumatic",
+    "traumatic",
+    "specified",
+    "idiopathic",
+    "hereditary",
+    "senile",
+];
+
+/// Splits a title's later comma parts made only of [`QUALIFIERS`] (and conventions such as
+/// NEC) off the title: they become words that count when said, like nonessential modifiers.
+fn split_qualifiers(title: &str) -> (String, String) {
+    let mut parts = title.split(',');
+    let first = parts.next().unwrap_or_default().to_string();
+    let mut kept = vec![first];
+    let mut qualifiers = Vec::new();
+    for part in parts {
+        let only_qualifiers = tokenize(part).all(|w| {
+            let w = w.to_lowercase();
+            QUALIFIERS.contains(&w.as_str()) || w == "nec" || w == "nos"
+        });
+        if only_qualifiers && tokenize(part).next().is_some() {
+            qualifiers.push(part.trim().to_string());
+        } else {
+            kept.push(part.to_string());
+        }
+    }
+    (kept.join(","), qualifiers.join(" "))
+}
+
+/// A text's words, normalised, each marked with whether "without" or "no" before it in
+/// its clause (up to "with", "and", a comma or a parenthesis) says it is absent: the same
+/// reading [`Statement::new`] gives a statement.
+pub(crate) fn denials(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for clause in text.split([',', ';', '(', ')']) {
+        let mut on = false;
+        for w in tokenize(clause).map(|w| norm(&w)) {
+            match w.as_str() {
+                "without" | "no" => on = true,
+                "with" | "and" | "but" => on = false,
+                _ => {}
+            }
+            let denied = on && w != "without" && w != "no";
+            out.push((w, denied));
+        }
+    }
+    out
+}
+
+/// The text of `nemod` outside its parentheses (nested ones too), spaces collapsed.
+fn outside_parentheses(nemod: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::new();
+    for ch in nemod.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(ch),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A title's words in the form [`Statement::match_words`] compares them, read once.
 #[derive(Debug, Clone)]
 pub(crate) struct TitleWords {
     /// Each variant: comma-separated, and alternatives joined by "or" ("atrial or
     /// auricular").
     variants: Vec<Variant>,
-    /// The nonessential modifiers' words.
-    nemod: Vec<String>,
+    /// The nonessential modifiers' words, each with whether the title says it is absent.
+    nemod: Vec<(String, bool)>,
     /// Each comma-separated variant whole, normalised.
     commas: Vec<String>,
     /// The title trimmed and lower-cased.
@@ -244,6 +433,8 @@ pub(crate) struct TitleWords {
 struct Variant {
     /// Its words, each with whether a title may do without it.
     words: Vec<(String, bool)>,
+    /// Per word: the title says it is absent ("without aura").
+    denied: Vec<bool>,
     n_required: usize,
     /// The required words joined, as [`SAID_IN_ONE_WORD`] lists phrases.
     phrase: String,
@@ -261,17 +452,34 @@ impl TitleWords {
     }
 
     pub(crate) fn new(title: &str, nemod: &str) -> Self {
+        let (title, qualifiers) = split_qualifiers(title);
+        let title = title.as_str();
+        // The flattened Index puts everything from the first parenthesis on in the
+        // nonessential column, so "and (on) chronic (congestive)" arrives as the title "and"
+        // with "chronic" among the modifiers. Below a title of connectives only, the words
+        // outside the parentheses are the subterm's real words.
+        let residue = outside_parentheses(nemod);
+        let joined;
+        let title = if !residue.is_empty()
+            && !residue.contains(',')
+            && tokenize(title).all(|w| optional(&norm(&w)))
+        {
+            joined = format!("{title} {residue}");
+            joined.as_str()
+        } else {
+            title
+        };
         let variants = title
             .split(',')
             .flat_map(|v| v.split(" or "))
             .map(|variant| {
-                let words: Vec<(String, bool)> = tokenize(variant)
-                    .map(|w| {
-                        let w = norm(&w);
+                let (words, denied): (Vec<(String, bool)>, Vec<bool>) = denials(variant)
+                    .into_iter()
+                    .map(|(w, d)| {
                         let o = optional(&w);
-                        (w, o)
+                        ((w, o), d)
                     })
-                    .collect();
+                    .unzip();
                 let phrase = words
                     .iter()
                     .filter(|(_, o)| !o)
@@ -285,6 +493,7 @@ impl TitleWords {
                 Variant {
                     n_required: words.iter().filter(|(_, o)| !o).count(),
                     words,
+                    denied,
                     phrase,
                     in_one_word,
                     whole: norm(variant.trim()),
@@ -294,7 +503,7 @@ impl TitleWords {
         let lower = title.trim().to_lowercase();
         TitleWords {
             variants,
-            nemod: tokenize(nemod).map(|w| norm(&w)).collect(),
+            nemod: denials(&format!("{nemod} ({qualifiers})")),
             commas: title.split(',').map(|v| norm(v.trim())).collect(),
             all_optional: !lower.is_empty() && tokenize(&lower).all(|w| optional(&norm(&w))),
             lower,

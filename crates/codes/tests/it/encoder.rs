@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::devset::{cases, heldout_cases};
+use super::devset::{cases, heldout_cases, heldout2_cases};
 use super::{d, sets};
 use codes::{EncodeRequest, Encoding, Patient, Sex};
 
@@ -93,15 +93,21 @@ fn encoder_accuracy_on_the_development_set() {
     assert!(t1 >= 0.95 && sets_ok >= 0.90, "top-1 {t1}, sets {sets_ok}");
 }
 
+/// The held-out-style sets' first runs, before any change they prompted: the first set
+/// top-1 85.1%, complete sets 82.2% (101 cases); the second 78.7% / 75.3% (89 cases,
+/// session 21). The floors guard against regressions only.
 #[test]
-fn encoder_accuracy_on_the_held_out_style_set() {
-    let (t1, t5, sets_ok) = accuracy("encoder, held-out-style set", &heldout_cases());
-    // First run, before any change it prompted: top-1 85.1%, complete sets 82.2% (101
-    // cases). The floors guard against regressions only.
-    assert!(
-        t1 >= 0.80 && t5 >= t1 && sets_ok >= 0.75,
-        "top-1 {t1}, sets {sets_ok}"
-    );
+fn encoder_accuracy_on_the_held_out_style_sets() {
+    for (name, cases, floor) in [
+        ("encoder, held-out-style set", heldout_cases(), 0.80),
+        ("encoder, second held-out-style set", heldout2_cases(), 0.85),
+    ] {
+        let (t1, t5, sets_ok) = accuracy(name, &cases);
+        assert!(
+            t1 >= floor && t5 >= t1 && sets_ok >= floor,
+            "{name}: top-1 {t1}, sets {sets_ok}"
+        );
+    }
 }
 
 #[test]
@@ -383,5 +389,42 @@ fn adjectives_reach_the_index_s_nouns_and_whole_titles_win_ties() {
     assert_eq!(
         codes_of(&encode("pleural effusion in heart failure")),
         ["I50.9", "J90"]
+    );
+}
+
+#[test]
+fn what_the_flattened_index_hides_and_how_statements_spell_it() {
+    // None of these statements is in the development or held-out-style sets.
+    for (statement, want) in [
+        // "and (on) chronic (congestive)": "chronic" is a subterm word, not a modifier.
+        ("acute on chronic diastolic heart failure", "I50.33"),
+        // "Sprain (joint) (ligament)" leaves "ligament" to "knee, cruciate ligament".
+        (
+            "sprain of posterior cruciate ligament of right knee, initial encounter",
+            "S83.521A",
+        ),
+        // British spellings, and a state said as the word for having it.
+        ("oesophagitis", "K20.90"),
+        ("haemorrhoids", "K64.9"),
+        ("dehydrated", "E86.0"),
+        // "Pharyngitis, lymphonodular, acute" needs "lymphonodular": "acute" qualifies it.
+        ("acute lymphonodular pharyngitis", "B08.8"),
+    ] {
+        let e = encode(statement);
+        assert_eq!(codes_of(&e), [want], "{statement}: {:#?}", e.steps);
+    }
+    // A comma part unlike the title's first ("Autosensitization, cutaneous") is not a name
+    // of the condition, so a leftover "cutaneous" codes nothing more.
+    assert_eq!(
+        codes_of(&encode("cutaneous abscess of right axilla")),
+        ["L02.411"]
+    );
+    // "Degeneration, intervertebral disc" lists sites: the site is asked, not guessed.
+    let e = encode("degenerative disc disease");
+    let q = e.questions.first().expect("a question for the site");
+    assert!(
+        q.choices.iter().any(|c| c.code == "M51.36"),
+        "{:?}",
+        q.choices
     );
 }
