@@ -187,7 +187,7 @@ impl CodeSets {
             if l.score == 0 || l.used & avail == 0 {
                 break;
             }
-            avail &= !l.used;
+            avail &= !st.close(l.used);
             if l.trail.iter().any(|t| t.contains(", with, ")) {
                 reuse |= l.start_used;
             }

@@ -6,7 +6,7 @@
 //! Invariant: a child is taken only when the statement's words pick it alone (or a
 //! guideline default applies, cited); otherwise the answer is a question, never a guess.
 
-use crate::cm::CmRelease;
+use crate::cm::{CmRelease, NoteKind};
 use crate::code;
 use crate::search::tokenize;
 
@@ -148,7 +148,7 @@ pub(crate) fn complete(
             .collect();
         let pick = match best.as_slice() {
             [only] if top > 0 || scored.len() == 1 => Some((*only, None)),
-            _ => closed_default(r, &best, st),
+            _ => closed_default(r, &best, st).or_else(|| nos_default(r, idx, st)),
         };
         match pick {
             Some((c, rule)) => {
@@ -246,6 +246,43 @@ fn named_sibling(r: &CmRelease, idx: u32, st: &Statement, avail: u64) -> Option<
         Some((score, c)) if score > own && !tied => Some(c),
         _ => None,
     }
+}
+
+/// What the Tabular List itself makes the default when the statement adds nothing: the
+/// one child that holds the parent's condition "NOS" as an inclusion term (C90.00 holds
+/// "Multiple myeloma NOS"; G35.D "Multiple sclerosis NOS"), or the one whose title says it
+/// is "not specified as" what the statement does not say (A04.72 "…, not specified as
+/// recurrent"). A child for an unsaid side or episode of care is never such a default, so
+/// those stay questions.
+fn nos_default(r: &CmRelease, idx: u32, st: &Statement) -> Option<(u32, Option<&'static str>)> {
+    let node = r.node(idx)?;
+    let parent_words: Vec<String> = tokenize(&node.title).map(|w| norm(&w)).collect();
+    let mut found = node.children.iter().copied().filter(|&c| {
+        let Some(n) = r.node(c) else { return false };
+        let unsaid = |text: &str| tokenize(text).all(|w| !st.says(&w));
+        let nos =
+            n.notes.iter().any(|note| {
+                note.kind == NoteKind::InclusionTerm
+                    && note.text.trim().strip_suffix(" NOS").is_some_and(|term| {
+                        tokenize(term).all(|w| parent_words.contains(&norm(&w)))
+                    })
+            });
+        let not_specified = n
+            .title
+            .split_once("not specified as ")
+            .is_some_and(|(_, rest)| unsaid(rest));
+        nos || not_specified
+    });
+    let only = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    Some((
+        only,
+        Some(
+            "Tabular List (the inclusion term NOS, or \"not specified as\": nothing more was said)",
+        ),
+    ))
 }
 
 /// Guidelines I.C.19.c.1: a fracture not indicated as open or closed is coded closed; the

@@ -302,7 +302,28 @@ impl<'a> Indexes<'a> {
             0,
             format!("Index: {} — see also {reference}", dix.path(morph)),
         );
-        let term = l.path_end.unwrap_or(root);
+        let mut term = l.path_end.unwrap_or(root);
+        // "colon — see also Neoplasm, intestine, large" gives only the malignant columns
+        // itself ("-" in the others): the row it names, and the statement's site below it.
+        let row = ix.terms.get(term as usize)?;
+        let empty = row
+            .cells
+            .iter()
+            .find(|(c, _)| *c == column)
+            .is_none_or(|(_, code)| code.trim_matches('-').is_empty());
+        if empty && !row.see_also.is_empty() {
+            let reference = row.see_also.clone();
+            let named = main.resolve(ix, &reference)?;
+            l.trail.push(format!("see also {reference}"));
+            term = match walk_from(ix, main, st, named, cut & !l.used, &|_| true) {
+                Some(below) if below.score > 0 => {
+                    l.used |= below.used;
+                    l.trail.extend(below.trail);
+                    below.path_end.unwrap_or(named)
+                }
+                _ => named,
+            };
+        }
         take_cell(ix, &mut l, term, column, "Neoplasm Table", "")?;
         Some(l)
     }
@@ -452,8 +473,9 @@ fn descend(
         if connective && s == 0 {
             continue;
         }
-        // A word both a modifier here and a subterm below counts once.
-        let total = st.weight(m & !u) + s;
+        // A word both a modifier here and a subterm below, or said once and matched by
+        // two of its names ("colon" as "intestine, large, colon"), counts once.
+        let total = st.weight(m | u);
         let mut p = vec![c];
         p.extend(path);
         // Between paths that use the statement's words alike, the one whose titles were

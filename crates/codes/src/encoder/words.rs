@@ -83,7 +83,7 @@ fn american(word: &str) -> String {
 }
 
 /// Words whose adjective the Index files under the noun ("Retention, urine").
-const ADJECTIVES: [(&str, &str); 1] = [("urinary", "urine")];
+const ADJECTIVES: [(&str, &str); 2] = [("urinary", "urine"), ("colonic", "colon")];
 
 /// One word in the form both sides are compared in.
 pub(crate) fn norm(word: &str) -> String {
@@ -149,6 +149,10 @@ pub(crate) struct Statement {
     pub norm: Vec<String>,
     /// Words a "without" / "no" denies, up to the next "with" or "and": never a condition.
     pub negated: u64,
+    /// Words added as another name of a word said ("large intestine" for "colon"), and
+    /// the word they stand for: one word, however it is matched.
+    pub aliases: u64,
+    alias_of: usize,
 }
 
 impl Statement {
@@ -178,6 +182,21 @@ impl Statement {
             norm.push("unilateral".into());
             raw.push("unilateral".into());
         }
+        // The colon is the large intestine, under which the Index files most of its
+        // conditions ("Diverticulosis, intestine, large").
+        let mut aliases = 0u64;
+        let mut alias_of = 0;
+        if norm.len() + 2 <= MAX_WORDS
+            && !norm.iter().any(|w| w == "intestine")
+            && let Some(colon) = norm.iter().position(|w| w == "colon")
+        {
+            alias_of = colon;
+            for w in ["large", "intestine"] {
+                aliases |= 1 << norm.len();
+                norm.push(w.into());
+                raw.push(w.into());
+            }
+        }
         let mut negated = 0u64;
         let mut on = false;
         for (i, w) in norm.iter().enumerate() {
@@ -191,7 +210,13 @@ impl Statement {
                 _ => {}
             }
         }
-        Statement { raw, norm, negated }
+        Statement {
+            raw,
+            norm,
+            negated,
+            aliases,
+            alias_of,
+        }
     }
 
     /// A mask with every word available (denied words are never available).
@@ -314,8 +339,23 @@ impl Statement {
         self.find(&norm(word), self.negated).is_some()
     }
 
+    /// `mask` with a word's other names when it holds the word or one of them: what one
+    /// condition used, none other may use again.
+    pub(crate) fn close(&self, mask: u64) -> u64 {
+        if self.aliases != 0 && mask & (self.aliases | (1 << self.alias_of)) != 0 {
+            mask | self.aliases | (1 << self.alias_of)
+        } else {
+            mask
+        }
+    }
+
     /// How many content words of `mask` there are (optional words do not count).
     pub(crate) fn weight(&self, mask: u64) -> u32 {
+        let mask = if mask & self.aliases != 0 {
+            (mask & !self.aliases) | (1 << self.alias_of)
+        } else {
+            mask
+        };
         self.norm
             .iter()
             .enumerate()

@@ -409,6 +409,15 @@ fn what_the_flattened_index_hides_and_how_statements_spell_it() {
         ("dehydrated", "E86.0"),
         // "Pharyngitis, lymphonodular, acute" needs "lymphonodular": "acute" qualifies it.
         ("acute lymphonodular pharyngitis", "B08.8"),
+        // The Tabular List's own defaults: the child holding the condition "NOS", and the
+        // one "not specified as" what was not said.
+        ("acute myeloid leukemia", "C92.00"),
+        ("hairy cell leukemia", "C91.40"),
+        ("clostridium difficile enterocolitis, recurrent", "A04.71"),
+        // The colon is the large intestine, in the Index and in the Neoplasm Table.
+        ("diverticulosis of sigmoid colon with bleeding", "K57.31"),
+        ("adenoma of colon", "D12.6"),
+        ("colonic polyp", "K63.5"),
     ] {
         let e = encode(statement);
         assert_eq!(codes_of(&e), [want], "{statement}: {:#?}", e.steps);
@@ -419,6 +428,8 @@ fn what_the_flattened_index_hides_and_how_statements_spell_it() {
         codes_of(&encode("cutaneous abscess of right axilla")),
         ["L02.411"]
     );
+    // A side or an episode of care is never a default: it stays a question.
+    assert!(!encode("tennis elbow").complete());
     // "Degeneration, intervertebral disc" lists sites: the site is asked, not guessed.
     let e = encode("degenerative disc disease");
     let q = e.questions.first().expect("a question for the site");
