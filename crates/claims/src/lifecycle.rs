@@ -560,6 +560,7 @@ fn adjudication_of(payment: &ClaimPayment, remitted_on: time::Date) -> Option<Cl
                 charge_cents: s.charge_cents,
                 paid_cents: s.paid_cents,
                 adjustments: amounts(&s.adjustments),
+                service_date: s.service_date,
             })
             .collect(),
     })

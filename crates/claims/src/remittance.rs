@@ -32,6 +32,9 @@ pub struct ServicePayment {
     pub paid_cents: i64,
     /// Its CAS adjustments.
     pub adjustments: Vec<Adjustment>,
+    /// DTM*472 (or the start of the period, DTM*150) of loop 2110: the line's date of
+    /// service, when the payer gives it.
+    pub service_date: Option<time::Date>,
 }
 
 /// One claim payment (loop 2100).
@@ -178,6 +181,7 @@ pub fn read_835(transaction: &Transaction<'_>) -> std::result::Result<Remittance
                     charge_cents: cents(2),
                     paid_cents: cents(3),
                     adjustments: Vec::new(),
+                    service_date: None,
                 };
                 match remittance.claims.last_mut() {
                     Some(claim) => claim.services.push(service),
@@ -195,6 +199,30 @@ pub fn read_835(transaction: &Transaction<'_>) -> std::result::Result<Remittance
                     }
                     (Some(claim), false) => claim.adjustments.extend(adjustments),
                     (None, _) => errors.push(transaction.error(idx, 0, "CAS before any CLP")),
+                }
+            }
+            // Loop 2110's service date; the claim-level dates of loop 2100 (232/233) are the
+            // claim's statement period, not a line's.
+            "DTM" if in_service && matches!(segment.element(1), "472" | "150") => {
+                let date = segment.element(2);
+                match x12::parse_d8(date) {
+                    Some(day) => {
+                        let line = remittance
+                            .claims
+                            .last_mut()
+                            .and_then(|claim| claim.services.last_mut());
+                        // A line's own date (472) wins over the start of its period (150).
+                        if let Some(line) = line
+                            && (segment.element(1) == "472" || line.service_date.is_none())
+                        {
+                            line.service_date = Some(day);
+                        }
+                    }
+                    None => errors.push(transaction.error(
+                        idx,
+                        2,
+                        format!("{date:?} is not a date (CCYYMMDD)"),
+                    )),
                 }
             }
             "PLB" => {

@@ -282,6 +282,13 @@ pub struct LineAdjudication {
     pub paid_cents: i64,
     /// Its CAS adjustments.
     pub adjustments: Vec<AdjustmentAmount>,
+    /// DTM*472 of the 835's loop 2110, when the payer gave the line's date of service.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "iso_date::option"
+    )]
+    pub service_date: Option<Date>,
 }
 
 /// A payer's decision on a claim as its 835 gave it (loop 2100): the next payer's claim

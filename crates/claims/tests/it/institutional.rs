@@ -107,6 +107,7 @@ fn primary_decision(claim: &InstitutionalClaim) -> records::ClaimAdjudication {
                 adjustment("CO", "45", contract),
                 adjustment("PR", "1", deductible),
             ],
+            service_date: Some(line.service_date),
         });
     }
     decided

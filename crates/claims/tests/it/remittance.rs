@@ -86,3 +86,39 @@ fn a_truncated_835_is_refused_whole() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn each_service_line_keeps_its_date_of_service() {
+    let (_, text) = samples()
+        .into_iter()
+        .find(|(n, _)| n == "X221-multiple-claims-single-check.edi")
+        .unwrap();
+    let remittances = read_remittances(&text).unwrap();
+    let dates = |claim: usize| -> Vec<String> {
+        remittances[0].claims[claim]
+            .services
+            .iter()
+            .map(|s| s.service_date.map(|d| d.to_string()).unwrap_or_default())
+            .collect()
+    };
+    // The fifth claim's lines were done on 2014-03-13, the sixth's on 2014-03-21.
+    assert_eq!(dates(4), ["2014-03-13"; 3]);
+    assert_eq!(dates(5), ["2014-03-21"; 5]);
+    // With only the end of a period (DTM*151) a line has no date of its own; a date that is
+    // no date is named.
+    let undated = text.replacen("DTM*472*20140313", "DTM*151*20140313", 1);
+    let remittances = read_remittances(&undated).unwrap();
+    assert_eq!(remittances[0].claims[4].services[0].service_date, None);
+    let bad = text.replacen("DTM*472*20140313", "DTM*472*2014031", 1);
+    let messages: Vec<String> = read_remittances(&bad)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("DTM02, segment ")
+            && messages[0].contains("\"2014031\" is not a date (CCYYMMDD)"),
+        "{messages:?}"
+    );
+}

@@ -364,9 +364,36 @@ fn adjustment(a: &AdjustmentAmount) -> fhir::Adjudication {
     }
 }
 
-/// A line as the payer decided it: charged (`submitted`), allowed (`eligible`: paid plus
-/// the patient's share), paid (`benefit`), then each CAS adjustment.
-fn decided_line(idx: usize, kind: ClaimKind, line: &records::LineAdjudication) -> fhir::ClaimItem {
+/// The date of service of each line the payer decided: the 835's own (SVC's DTM*472), else
+/// the claim's line it answers (the first not yet matched with its code, as posting matches
+/// them), else none.
+fn decided_dates(
+    decided: &[records::LineAdjudication],
+    content: Option<&Content>,
+) -> Vec<Option<time::Date>> {
+    let mut claimed: Vec<&claims::ServiceLine> = content
+        .map(|c| c.base().lines.iter().collect())
+        .unwrap_or_default();
+    decided
+        .iter()
+        .map(|line| {
+            let answered = claimed
+                .iter()
+                .position(|c| c.code == line.code)
+                .map(|at| claimed.remove(at).service_date);
+            line.service_date.or(answered)
+        })
+        .collect()
+}
+
+/// A line as the payer decided it on `date`: charged (`submitted`), allowed (`eligible`:
+/// paid plus the patient's share), paid (`benefit`), then each CAS adjustment.
+fn decided_line(
+    idx: usize,
+    kind: ClaimKind,
+    line: &records::LineAdjudication,
+    date: Option<time::Date>,
+) -> fhir::ClaimItem {
     let revenue_line = kind == ClaimKind::Institutional
         && line.code.len() == 4
         && line.code.chars().all(|c| c.is_ascii_digit());
@@ -391,6 +418,7 @@ fn decided_line(idx: usize, kind: ClaimKind, line: &records::LineAdjudication) -
             procedure_code(&line.code, None)
         },
         modifier: line.modifiers.iter().map(|m| modifier(m)).collect(),
+        serviced_date: date.map(|d| d.to_string()),
         net: Some(Money::usd(line.charge_cents)),
         adjudication,
         ..fhir::ClaimItem::default()
@@ -442,10 +470,12 @@ pub fn explanation_of_benefit(
         insurance,
         item: decision
             .map(|d| {
+                let dates = decided_dates(&d.lines, content.as_ref());
                 d.lines
                     .iter()
+                    .zip(dates)
                     .enumerate()
-                    .map(|(idx, line)| decided_line(idx, claim.kind, line))
+                    .map(|(idx, (line, date))| decided_line(idx, claim.kind, line, date))
                     .collect()
             })
             .unwrap_or_default(),

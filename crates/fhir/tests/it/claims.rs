@@ -213,4 +213,104 @@ fn demo_claims_map_from_their_837_content(store: &TestStore) {
     }
 }
 
-backend_tests!(demo_claims_map_from_their_837_content);
+/// The office visit's claim drafted, scrubbed and sent, then its 835 posted: the visit's line
+/// paid with a date of service of its own (SVC DTM*472 2026-02-11), the strep test's with
+/// none. Each ExplanationOfBenefit item carries its date: the 835's, else the claim line's.
+fn benefit_items_carry_their_dates_of_service(store: &TestStore) {
+    let actor = Actor::new("test:biller");
+    let ids = store
+        .write(|tx| test_support::billing::office_visit(tx, records::Relationship::SelfSubscriber))
+        .unwrap();
+    let codes = codes::CodeSets::embedded().unwrap();
+    let settings = claims::ScrubSettings::default();
+    let scrubber = claims::Scrubber {
+        codes: &codes,
+        settings: &settings,
+        today: time::macros::date!(2026 - 02 - 20),
+    };
+    let submitter = claims::Submitter {
+        name: "MAPLE BILLING".into(),
+        id: "MAPLE01".into(),
+        contact: "Billing Office".into(),
+        phone: "4135550100".into(),
+        receiver_name: "CLEARINGHOUSE".into(),
+        receiver_id: "CLEARHOUSE01".into(),
+        billing_tax_id: "043456789".into(),
+        production: false,
+    };
+    let id = store
+        .write(|tx| {
+            let drafted = claims::draft_claim(
+                tx,
+                &actor,
+                ids.encounter,
+                CoverageOrder::Primary,
+                ClaimKind::Professional,
+            )?
+            .expect("the office visit builds");
+            let scrubbed = claims::scrub_claim(tx, &actor, &scrubber, drafted.meta.id)?;
+            let sent = claims::submit_claims(
+                tx,
+                &actor,
+                &[records::ClaimId(scrubbed.meta.id)],
+                &submitter,
+                time::macros::datetime!(2026-02-20 10:00),
+                x12::Delimiters::default(),
+            )?;
+            assert_eq!(sent.sent.len(), 1, "{:?}", sent.held);
+            Ok(scrubbed.meta.id)
+        })
+        .unwrap();
+    let era = format!(
+        "ISA*00*          *00*          *ZZ*PAYER01        *ZZ*MAPLE01        *260315*1200*^*00501*000000412*0*P*:~\
+GS*HP*PAYER01*MAPLE01*20260315*1200*412*X*005010X221A1~ST*835*0001~BPR*I*100*C*CHK************20260315~\
+TRN*1*CHK4120*1512345678~N1*PR*EXAMPLE HEALTH PLAN~N1*PE*MAPLE FAMILY PRACTICE*XX*1234567893~LX*1~CLP*E{}*1*150.5*100*20*12*PCN777~\
+SVC*HC:99213:25*125.5*100**1~DTM*472*20260211~CAS*CO*45*10.5~CAS*PR*2*15~\
+SVC*HC:87880*25*0**1~CAS*CO*97*20~CAS*PR*2*5~SE*15*0001~GE*1*412~IEA*1*000000412~",
+        ids.encounter.0
+    );
+    let remittances = claims::read_remittances(&era).unwrap();
+    let benefit = store
+        .write(|tx| {
+            let report = claims::post_remittance(
+                tx,
+                &actor,
+                &remittances[0],
+                time::macros::date!(2026 - 03 - 16),
+            )
+            .unwrap();
+            assert_eq!(report.adjudicated.len(), 1, "{report:?}");
+            let stored = tx.get::<records::Claim>(id)?;
+            fhir::explanation_of_benefit(tx, &stored)
+        })
+        .unwrap()
+        .expect("the claim was decided");
+    let dates: Vec<(String, Option<String>)> = benefit
+        .item
+        .iter()
+        .map(|item| {
+            (
+                item.product_or_service.coding[0]
+                    .code
+                    .clone()
+                    .unwrap_or_default(),
+                item.serviced_date.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("99213".to_owned(), Some("2026-02-11".to_owned())),
+            ("87880".to_owned(), Some("2026-02-10".to_owned())),
+        ]
+    );
+    let json = serde_json::to_value(&benefit).unwrap();
+    assert_eq!(json["item"][0]["servicedDate"], "2026-02-11");
+    assert_eq!(json["item"][1]["servicedDate"], "2026-02-10");
+}
+
+backend_tests!(
+    demo_claims_map_from_their_837_content,
+    benefit_items_carry_their_dates_of_service,
+);
