@@ -72,8 +72,9 @@ pub(crate) fn complete(
         let node = r.node(idx)?;
         // The Index's code is a default: an "unspecified" code whose sibling names words
         // the walk left unused ("recurrent, moderate") is verified to that sibling.
-        if node.billable
-            && !refined
+        // A header counts too: "Thrombosis, vein, deep" gives I82.40, unspecified deep
+        // veins, whose sibling I82.41 names the femoral vein.
+        if !refined
             && node.title.contains("unspecified")
             && let Some(sibling) = named_sibling(r, idx, st, avail)
         {
@@ -220,7 +221,7 @@ fn named_sibling(r: &CmRelease, idx: u32, st: &Statement, avail: u64) -> Option<
     let mut tied = false;
     for &c in &parent.children {
         let Some(n) = r.node(c) else { continue };
-        if c == idx || !n.billable {
+        if c == idx || n.billable != r.node(idx)?.billable {
             continue;
         }
         let d = distinguishing(&n.title, &parent.title);

@@ -82,8 +82,18 @@ fn american(word: &str) -> String {
     w
 }
 
-/// Words whose adjective the Index files under the noun ("Retention, urine").
-const ADJECTIVES: [(&str, &str); 2] = [("urinary", "urine"), ("colonic", "colon")];
+/// The letter "A" naming a type ("hepatitis A"), which the article "a" must not match.
+const TYPE_A: &str = "a:";
+
+/// Words the Index files under another ("Retention, urine", "Atherosclerosis — see
+/// Arteriosclerosis").
+const ADJECTIVES: [(&str, &str); 4] = [
+    ("urinary", "urine"),
+    ("colonic", "colon"),
+    // "Atherosclerosis — see Arteriosclerosis": the Index's word for both.
+    ("atherosclerotic", "arteriosclerotic"),
+    ("atherosclerosis", "arteriosclerosis"),
+];
 
 /// One word in the form both sides are compared in.
 pub(crate) fn norm(word: &str) -> String {
@@ -184,6 +194,23 @@ impl Statement {
         }
         // The colon is the large intestine, under which the Index files most of its
         // conditions ("Diverticulosis, intestine, large").
+        // "Hepatitis A", "vitamin A deficiency": a letter naming a type, not the article
+        // (the Index's subterm "A").
+        for i in 1..norm.len() {
+            let next = norm.get(i + 1).map(String::as_str);
+            let ends_clause = clause_starts.contains(&(i + 1))
+                || matches!(
+                    next,
+                    None | Some("with" | "without" | "and" | "due" | "infection" | "virus")
+                );
+            let names_types = matches!(
+                norm[i - 1].as_str(),
+                "vitamin" | "hepatitis" | "influenza" | "type" | "group" | "hemophilia" | "stage"
+            );
+            if norm[i] == "a" && !clause_starts.contains(&i) && (ends_clause || names_types) {
+                norm[i] = TYPE_A.into();
+            }
+        }
         let mut aliases = 0u64;
         let mut alias_of = 0;
         if norm.len() + 2 <= MAX_WORDS
@@ -509,13 +536,18 @@ impl TitleWords {
         } else {
             title
         };
-        let variants = title
+        let variants: Vec<Variant> = title
             .split(',')
             .flat_map(|v| v.split(" or "))
             .map(|variant| {
                 let (words, denied): (Vec<(String, bool)>, Vec<bool>) = denials(variant)
                     .into_iter()
                     .map(|(w, d)| {
+                        let w = if w == "a" && variant.trim().len() == 1 {
+                            TYPE_A.to_string()
+                        } else {
+                            w
+                        };
                         let o = optional(&w);
                         ((w, o), d)
                     })
@@ -541,11 +573,12 @@ impl TitleWords {
             })
             .collect();
         let lower = title.trim().to_lowercase();
+        let all_optional = !lower.is_empty() && variants.iter().all(|v| v.n_required == 0);
         TitleWords {
             variants,
             nemod: denials(&format!("{nemod} ({qualifiers})")),
             commas: title.split(',').map(|v| norm(v.trim())).collect(),
-            all_optional: !lower.is_empty() && tokenize(&lower).all(|w| optional(&norm(&w))),
+            all_optional,
             lower,
         }
     }

@@ -418,6 +418,16 @@ fn what_the_flattened_index_hides_and_how_statements_spell_it() {
         ("diverticulosis of sigmoid colon with bleeding", "K57.31"),
         ("adenoma of colon", "D12.6"),
         ("colonic polyp", "K63.5"),
+        // An unspecified header's sibling named by the statement; the Index's words for
+        // atherosclerosis; the letter A as a type, not an article.
+        (
+            "acute deep vein thrombosis of right popliteal vein",
+            "I82.431",
+        ),
+        ("atherosclerotic cardiovascular disease", "I25.10"),
+        ("hepatitis A with hepatic coma", "B15.0"),
+        ("vitamin a deficiency", "E50.9"),
+        ("a fracture of left wrist, initial encounter", "S62.102A"),
     ] {
         let e = encode(statement);
         assert_eq!(codes_of(&e), [want], "{statement}: {:#?}", e.steps);
