@@ -185,7 +185,19 @@ pub fn detect(
                 jobs.push(job);
             }
         }
-        let mut answers = detect::run_all(&jobs).into_iter().zip(offsets);
+        // Only the days that alert leave the workers.
+        let alerting = |answer: detect::Answer| {
+            answer.map(|points| {
+                points
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(idx, point)| {
+                        point.filter(|p| p.level != Level::None).map(|p| (idx, p))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let mut answers = detect::run_all(&jobs, alerting).into_iter().zip(offsets);
         for (place, series, _) in &all_series {
             for method in &options.methods {
                 let Some((points, offset)) = answers.next() else {
@@ -200,12 +212,11 @@ pub fn detect(
                         continue;
                     }
                 };
-                for (day, point) in series[offset..].iter().zip(points) {
-                    let Some(point) = point else { continue };
-                    if day.day < options.from
-                        || point.level == Level::None
-                        || day.visits < options.min_observed
-                    {
+                for (idx, point) in points {
+                    let Some(day) = series.get(offset + idx) else {
+                        continue;
+                    };
+                    if day.day < options.from || day.visits < options.min_observed {
                         continue;
                     }
                     keep(

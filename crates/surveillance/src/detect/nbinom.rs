@@ -245,22 +245,25 @@ fn dispersion(rows: &[Vec<f64>], ys: &[f64]) -> Option<f64> {
 /// scipy's `nbinom.ppf(q, size, p)`: the smallest count whose cdf reaches `q`. The cdf
 /// is the regularized incomplete beta function; walking up from the mean one count at a
 /// time would take one per count, so the walk adds the probabilities instead (each from
-/// the one before, the first from log gamma functions). Where the sums land within 1e-6
-/// of `q` on either side of the count found (the summed probabilities are good to about
-/// 1e-7 when the size is near 1e8), that count is checked with the incomplete beta at it
-/// and the count below, falling back to the walk where that check fails.
+/// the one before), from the cdf at the mean (`summed_to`, or the incomplete beta and log
+/// gamma functions where that sum would be long). Where the sums land within 1e-6 of `q`
+/// on either side of the count found (the probabilities from log gamma functions are good
+/// to about 1e-7 when the size is near 1e8), that count is checked with the incomplete beta
+/// at it and the count below, falling back to the walk where that check fails.
 fn nbinom_ppf(q: f64, size: f64, p: f64) -> f64 {
     let cdf = |k: f64| beta_reg(size, k + 1.0, p);
     let mean = size * (1.0 - p) / p;
     let start = mean.floor().max(0.0);
-    let mut total = cdf(start);
-    if total < q {
+    let (mut total, mut pmf) = summed_to(start, size, p).unwrap_or_else(|| {
         // P(k) = C(k + size - 1, k) p^size (1 - p)^k.
-        let mut k = start;
-        let mut pmf = (ln_gamma(k + size) - ln_gamma(size) - ln_gamma(k + 1.0)
+        let pmf = (ln_gamma(start + size) - ln_gamma(size) - ln_gamma(start + 1.0)
             + size * p.ln()
-            + k * (1.0 - p).ln())
+            + start * (1.0 - p).ln())
         .exp();
+        (cdf(start), pmf)
+    });
+    if total < q {
+        let mut k = start;
         let mut below = total;
         while total < q && k - start < 1e6 {
             pmf *= (k + size) / (k + 1.0) * (1.0 - p);
@@ -277,6 +280,31 @@ fn nbinom_ppf(q: f64, size: f64, p: f64) -> f64 {
         }
     }
     walk_ppf(q, &cdf, start)
+}
+
+/// `P(X <= start)` and `P(X = start)` summed from `P(0) = p^size`, each probability from
+/// the one before: a weekly mean's hundred or so multiplications cost less than the one
+/// incomplete beta (a continued fraction and three log gamma functions) they replace, a
+/// week of every series. Each step adds a rounding of about 1e-16, far inside the 1e-6
+/// margin `nbinom_ppf` checks against. `None` where the sum would be long (a mean above
+/// 1,000) or `P(0)` too small to start from (it underflows for means in the hundreds).
+fn summed_to(start: f64, size: f64, p: f64) -> Option<(f64, f64)> {
+    if start > 1000.0 {
+        return None;
+    }
+    let mut pmf = (size * p.ln()).exp();
+    // NaN fails this too.
+    if pmf.partial_cmp(&1e-250) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let mut total = pmf;
+    let mut k = 0.0;
+    while k < start {
+        pmf *= (k + size) / (k + 1.0) * (1.0 - p);
+        k += 1.0;
+        total += pmf;
+    }
+    Some((total, pmf))
 }
 
 /// The smallest count from 0 whose cdf reaches `q`, searched from `start`: steps doubling
