@@ -464,6 +464,25 @@ pub(crate) fn denials(text: &str) -> Vec<(String, bool)> {
     out
 }
 
+/// A title without its square-bracketed parts, and those parts.
+fn split_brackets(title: &str) -> (String, String) {
+    let mut kept = String::new();
+    let mut inside = String::new();
+    let mut depth = 0usize;
+    for ch in title.chars() {
+        match ch {
+            '[' => depth += 1,
+            ']' => {
+                depth = depth.saturating_sub(1);
+                inside.push(' ');
+            }
+            _ if depth > 0 => inside.push(ch),
+            _ => kept.push(ch),
+        }
+    }
+    (kept.trim().to_string(), inside.trim().to_string())
+}
+
 /// The text of `nemod` outside its parentheses (nested ones too), spaces collapsed.
 fn outside_parentheses(nemod: &str) -> String {
     let mut depth = 0usize;
@@ -519,7 +538,11 @@ impl TitleWords {
     }
 
     pub(crate) fn new(title: &str, nemod: &str) -> Self {
-        let (title, qualifiers) = split_qualifiers(title);
+        // "electrocardiogram [ECG] [EKG]": a bracket holds another name, never a word the
+        // statement must say.
+        let (title, bracketed) = split_brackets(title);
+        let (title, qualifiers) = split_qualifiers(&title);
+        let qualifiers = format!("{qualifiers} {bracketed}");
         let title = title.as_str();
         // The flattened Index puts everything from the first parenthesis on in the
         // nonessential column, so "and (on) chronic (congestive)" arrives as the title "and"

@@ -27,6 +27,11 @@ pub fn heldout2_cases() -> Vec<Case> {
     cases_of(include_str!("../../test_data/heldout2.tsv"))
 }
 
+/// The third held-out-style set, written in session 21 after the second set's changes.
+pub fn heldout3_cases() -> Vec<Case> {
+    cases_of(include_str!("../../test_data/heldout3.tsv"))
+}
+
 fn cases_of(text: &str) -> Vec<Case> {
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
@@ -55,6 +60,7 @@ fn devset_codes_are_billable_in_fy2026() {
         .into_iter()
         .chain(heldout_cases())
         .chain(heldout2_cases())
+        .chain(heldout3_cases())
     {
         for code in &c.expected {
             assert!(
