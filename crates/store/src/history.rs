@@ -46,12 +46,12 @@ pub(crate) fn diff(
     columns
         .iter()
         .filter_map(|name| {
-            let before = old.get(*name).cloned().unwrap_or(Json::Null);
-            let after = new.get(*name).cloned().unwrap_or(Json::Null);
+            let before = old.get(*name).unwrap_or(&Json::Null);
+            let after = new.get(*name).unwrap_or(&Json::Null);
             (before != after).then(|| FieldChange {
                 field: (*name).to_owned(),
-                old: before,
-                new: after,
+                old: before.clone(),
+                new: after.clone(),
             })
         })
         .collect()

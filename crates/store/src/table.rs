@@ -98,7 +98,11 @@ fn json_to_value(json: Option<&Json>, column: &Column) -> std::result::Result<Va
 
 /// The record as one value per column, in `R::COLUMNS` order.
 pub(crate) fn record_values<R: Table>(record: &R) -> Result<Vec<Value>> {
-    let object = record_json(record)?;
+    values_of::<R>(&record_json(record)?)
+}
+
+/// The values of `object` (a record's `record_json`) in `R::COLUMNS` order.
+pub(crate) fn values_of<R: Table>(object: &Map<String, Json>) -> Result<Vec<Value>> {
     R::COLUMNS
         .iter()
         .map(|column| json_to_value(object.get(column.name), column))

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::history::{HistoryEntry, changes_json, diff, parse_changes};
 use crate::table::{
     META_COLUMNS, N_META_COLUMNS, Table, column_list, record_from_values, record_json,
-    record_values, written_columns,
+    record_values, values_of, written_columns,
 };
 use crate::value::{Row, Value};
 use serde::Serialize;
@@ -558,20 +558,30 @@ impl<'a> Tx<'a> {
             return Err(Error::Deleted { kind: R::KIND, id });
         }
         self.validated(record, Some(&current.record))?;
-        let mut values = record_values(record)?;
+        let new = record_json(record)?;
+        let values = values_of::<R>(&new)?;
         self.check_references::<R>(&values)?;
         self.check_unique::<R>(&values, Some(id))?;
         let old = record_json(&current.record)?;
-        let new = record_json(record)?;
         let names: Vec<&str> = R::COLUMNS.iter().map(|c| c.name).collect();
         let changes = diff(&names, &old, &new);
         if changes.is_empty() {
             return Ok(current);
         }
-        values.extend(record.derived_values());
-        let assignments: Vec<String> = written_columns::<R>()
-            .map(|name| format!("{name} = ?"))
+        // Only the changed columns (and the derived ones) are written: the indexes of the
+        // others are left alone.
+        let mut assignments = Vec::new();
+        let mut values: Vec<Value> = R::COLUMNS
+            .iter()
+            .zip(values)
+            .filter(|(column, _)| changes.iter().any(|c| c.field == column.name))
+            .map(|(column, value)| {
+                assignments.push(format!("{} = ?", column.name));
+                value
+            })
             .collect();
+        assignments.extend(R::DERIVED.iter().map(|name| format!("{name} = ?")));
+        values.extend(record.derived_values());
         let sql = format!(
             "UPDATE {} SET {}, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
             R::TABLE,
