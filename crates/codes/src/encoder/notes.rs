@@ -91,7 +91,17 @@ pub(crate) fn apply(
                 .iter()
                 .find(|(n, _)| *n == node)
                 .map_or(0, |(_, l)| l.start_used);
-            let Some(l) = indexes.land_filtered(st, st.all() & !start_used, &accept) else {
+            // The partner may also sit under the same main term ("urinary tract infection
+            // due to e coli": Infection, urinary tract and Infection, Escherichia coli) when
+            // it says something no condition has used.
+            let Some(l) = indexes
+                .land_filtered(st, st.all() & !start_used, &accept)
+                .or_else(|| {
+                    indexes
+                        .land_filtered(st, st.all(), &accept)
+                        .filter(|l| st.weight(l.used & unused) > 0)
+                })
+            else {
                 continue;
             };
             let Some(done) = tabular::complete(

@@ -82,6 +82,17 @@ fn american(word: &str) -> String {
     w
 }
 
+/// Organisms written with the genus's initial: (initial, species, genus).
+const GENUS_INITIALS: [(&str, &[&str], &str); 7] = [
+    ("e", &["coli"], "escherichia"),
+    ("c", &["difficile", "diff"], "clostridium"),
+    ("h", &["pylori"], "helicobacter"),
+    ("h", &["influenzae"], "hemophilus"),
+    ("s", &["aureus", "epidermidis"], "staphylococcus"),
+    ("k", &["pneumoniae"], "klebsiella"),
+    ("p", &["aeruginosa"], "pseudomonas"),
+];
+
 /// The letter "A" naming a type ("hepatitis A"), which the article "a" must not match.
 const TYPE_A: &str = "a:";
 
@@ -183,6 +194,21 @@ impl Statement {
             );
         }
         raw.truncate(MAX_WORDS);
+        // "E. coli", "C. diff": a genus said by its initial before its species.
+        for i in 0..raw.len().saturating_sub(1) {
+            if let Some((genus, species)) = GENUS_INITIALS
+                .iter()
+                .find(|(initial, species, _)| {
+                    raw[i] == *initial && species.contains(&raw[i + 1].as_str())
+                })
+                .map(|(_, _, genus)| (*genus, raw[i + 1].clone()))
+            {
+                raw[i] = genus.to_string();
+                if species == "diff" {
+                    raw[i + 1] = "difficile".to_string();
+                }
+            }
+        }
         let mut norm: Vec<String> = raw.iter().map(|w| norm(w)).collect();
         // "Right" or "left" alone is one side, which the Index files under "unilateral".
         if norm.len() < MAX_WORDS

@@ -430,6 +430,9 @@ fn what_the_flattened_index_hides_and_how_statements_spell_it() {
         ("hepatitis A with hepatic coma", "B15.0"),
         ("vitamin a deficiency", "E50.9"),
         ("a fracture of left wrist, initial encounter", "S62.102A"),
+        // A genus by its initial.
+        ("c diff colitis", "A04.72"),
+        ("pneumonia due to h influenzae", "J14"),
     ] {
         let e = encode(statement);
         assert_eq!(codes_of(&e), [want], "{statement}: {:#?}", e.steps);
@@ -439,6 +442,11 @@ fn what_the_flattened_index_hides_and_how_statements_spell_it() {
     assert_eq!(
         codes_of(&encode("cutaneous abscess of right axilla")),
         ["L02.411"]
+    );
+    // A partner under the condition's own main term: Infection, Escherichia coli.
+    assert_eq!(
+        codes_of(&encode("kidney infection due to e coli")),
+        ["N12", "B96.20"]
     );
     // A side or an episode of care is never a default: it stays a question.
     assert!(!encode("tennis elbow").complete());
