@@ -81,9 +81,11 @@ impl Tx<'_> {
             };
             let params: Vec<Value> = chunk.iter().map(|v| Value::Int(*v)).collect();
             let sql = Self::select_sql::<R>(&condition);
-            for row in self.query(&sql, &params)? {
-                found.push(Self::stored_from_row(&row)?);
-            }
+            // Each row is read from the backend's cells as lent, not materialised first.
+            self.query_cells(&sql, &params, &mut |cells| {
+                found.push(Self::stored_from_cells(cells)?);
+                Ok(())
+            })?;
         }
         Ok(found)
     }

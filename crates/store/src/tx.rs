@@ -14,6 +14,7 @@ use crate::audit_writes::{HistoryRow, Journal, WriteNote, clinical_time, values_
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
 use crate::history::{HistoryEntry, changes_json, diff, parse_changes};
+use crate::row_de::CellValue;
 use crate::table::{
     META_COLUMNS, N_META_COLUMNS, Table, column_list, record_from_values, record_json,
     record_values, values_of, written_columns,
@@ -109,27 +110,41 @@ fn referenced_table(column: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-fn read_meta(kind: &'static str, row: &Row) -> Result<Meta> {
-    let id = row.int(0);
+/// The metadata of a record from the first `N_META_COLUMNS` cells of its row.
+fn read_meta(kind: &'static str, cells: &[CellValue<'_>]) -> Result<Meta> {
+    let int = |idx: usize| match cells.get(idx) {
+        Some(CellValue::Int(n)) => *n,
+        _ => 0,
+    };
+    let text = |idx: usize| match cells.get(idx) {
+        Some(CellValue::Text(text)) => (*text).to_owned(),
+        _ => String::new(),
+    };
+    let at = |idx: usize| match cells.get(idx) {
+        Some(CellValue::Timestamp(at)) => Some(*at),
+        Some(CellValue::Text(text)) => crate::value::parse_instant(text),
+        _ => None,
+    };
+    let id = int(0);
     let instant = |idx: usize| {
-        row.get(idx).as_instant().ok_or_else(|| Error::Corrupt {
+        at(idx).ok_or_else(|| Error::Corrupt {
             kind,
             id,
             message: format!("metadata column {idx} is not an instant"),
         })
     };
-    let deleted = row.get(6).as_instant().map(|at| Deletion {
+    let deleted = at(6).map(|at| Deletion {
         at,
-        by: row.text(7).unwrap_or_default().to_owned(),
-        reason: row.text(8).unwrap_or_default().to_owned(),
+        by: text(7),
+        reason: text(8),
     });
     Ok(Meta {
         id,
-        version: row.int(1),
+        version: int(1),
         created_at: instant(2)?,
-        created_by: row.text(3).unwrap_or_default().to_owned(),
+        created_by: text(3),
         updated_at: instant(4)?,
-        updated_by: row.text(5).unwrap_or_default().to_owned(),
+        updated_by: text(5),
         deleted,
     })
 }
@@ -385,9 +400,32 @@ impl<'a> Tx<'a> {
     }
 
     pub(crate) fn stored_from_row<R: Table>(row: &Row) -> Result<Stored<R>> {
-        let meta = read_meta(R::KIND, row)?;
+        let meta_cells: Vec<CellValue<'_>> = row
+            .0
+            .iter()
+            .take(N_META_COLUMNS)
+            .map(CellValue::from)
+            .collect();
+        let meta = read_meta(R::KIND, &meta_cells)?;
         let values = row.0.get(N_META_COLUMNS..).unwrap_or_default();
         let record = record_from_values::<R>(meta.id, values)?;
+        Ok(Stored { meta, record })
+    }
+
+    /// A whole record from its row's cells as lent (`Conn::query_cells`), as
+    /// `stored_from_row` reads a materialised row.
+    pub(crate) fn stored_from_cells<R: Table>(cells: &[CellValue<'_>]) -> Result<Stored<R>> {
+        let meta = read_meta(R::KIND, cells)?;
+        let values = cells.get(N_META_COLUMNS..).unwrap_or_default();
+        let record = R::deserialize(crate::row_de::cell_fields(
+            R::COLUMNS,
+            values.iter().copied(),
+        ))
+        .map_err(|e| Error::Corrupt {
+            kind: R::KIND,
+            id: meta.id,
+            message: e.to_string(),
+        })?;
         Ok(Stored { meta, record })
     }
 
@@ -423,11 +461,12 @@ impl<'a> Tx<'a> {
             "{} ORDER BY {order_by} LIMIT {limit}",
             Self::select_sql::<R>(&format!("deleted_at IS NULL AND ({condition})"))
         );
-        self.conn
-            .query(&sql, params)?
-            .iter()
-            .map(Self::stored_from_row)
-            .collect()
+        let mut found = Vec::new();
+        self.conn.query_cells(&sql, params, &mut |cells| {
+            found.push(Self::stored_from_cells(cells)?);
+            Ok(())
+        })?;
+        Ok(found)
     }
 
     /// Every current record of a kind on a patient's chart, oldest entry first.
