@@ -25,3 +25,23 @@ mint_token() {
         -d "{\"name\":\"$3\",\"permissions\":$permissions,\"days\":1}" "$base/api/tokens" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
+
+# The PostgreSQL server the scripts make their databases on.
+admin_url="${CHARTROOM_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+# store_for BACKEND DATA_DIR NAME: sets `store` to chartroom's store flags for BACKEND (sqlite
+# or postgres); for postgres it makes a new database NAME on `admin_url`'s server and sets
+# `database` to it, for the caller to drop when done.
+store_for() {
+    store=(--data-dir "$2")
+    database=""
+    case "$1" in
+        sqlite) ;;
+        postgres)
+            database="$3"
+            psql "$admin_url" -qAtc "create database $database" >/dev/null
+            store+=(--database "${admin_url%/*}/$database")
+            ;;
+        *) echo "backend must be sqlite or postgres, not $1" >&2; exit 2 ;;
+    esac
+}

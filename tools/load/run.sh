@@ -21,7 +21,6 @@ seconds="${6:-60}"
 work=$(mktemp -d)
 server_pid=""
 database=""
-admin_url="${CHARTROOM_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
     [ -n "$database" ] && psql "$admin_url" -qAtc "drop database if exists $database" >/dev/null 2>&1 || true
@@ -29,16 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-store=(--data-dir "$work/data")
-case "$backend" in
-    sqlite) ;;
-    postgres)
-        database="chartroom_load_$$"
-        psql "$admin_url" -qAtc "create database $database" >/dev/null
-        store+=(--database "${admin_url%/*}/$database")
-        ;;
-    *) echo "backend must be sqlite or postgres, not $backend" >&2; exit 2 ;;
-esac
+store_for "$backend" "$work/data" chartroom_load_$$
 
 "$bin" "${store[@]}" demo --patients "$patients" --seed 11 >/dev/null
 password="Busy-Dept-Passw0rd-$$"
