@@ -3,22 +3,29 @@
 //! band for the season (1 July to 30 June) holding the as-of day.
 //!
 //! Invariants:
-//! - Aggregate only: every answer is counts; nothing names a patient.
+//! - Aggregate only, but for `catch_up`: every other answer is counts; nothing names a
+//!   patient.
 //! - A dose counts when it was given (status completed, not entered in error, the record
 //!   not deleted); a combination vaccine counts toward every series it holds; two records
 //!   of one series on one day are one dose.
 //! - A childhood dose counts only when valid: given at or after ACIP's minimum age and
 //!   minimum interval after the dose before it, less the 4-day grace period
 //!   (`validity`, the table in `coverage/acip_minimums.toml`); a dose too early is counted
-//!   as invalid instead, so the report says how many there were.
-//! - `childhood` and `influenza` are pure (the people in, the counts out); `read_population`
-//!   is the only store read, two narrow queries.
+//!   as invalid instead, so the report says how many there were. So is a live vaccine
+//!   given fewer than 28 days after another live vaccine not given the same day, with no
+//!   grace period (`live`).
+//! - `childhood`, `influenza` and `catch_up` are pure (the people in, the counts or one
+//!   child's doses due out); `read_population` (everyone) and `read_person` (one child, for
+//!   the catch-up list, the one patient-level answer here) are the only store reads, two
+//!   narrow queries each.
 
+pub mod catch_up;
+pub mod live;
 pub mod validity;
 
 use query::sets::FLU;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use store::{Tx, Value};
 use time::{Date, Month};
 use validity::Minimums;
@@ -83,6 +90,21 @@ pub const CHILDHOOD_SERIES: [Series; 7] = [
         cvx: &["100", "133", "152", "215", "216"],
     },
 ];
+
+impl Series {
+    /// A series of live vaccines (the 28-day rule applies to its doses).
+    pub fn is_live(&self) -> bool {
+        self.cvx.iter().any(|cvx| live::is_live(cvx))
+    }
+
+    /// `too_soon` (the live doses given too soon, by day) for a live series (MMR,
+    /// varicella), nothing for the others: an inactivated dose given the same day as a
+    /// live dose given too soon still counts.
+    fn live_too_soon<'a>(&self, too_soon: &'a BTreeSet<Date>) -> &'a BTreeSet<Date> {
+        static NONE: BTreeSet<Date> = BTreeSet::new();
+        if self.is_live() { too_soon } else { &NONE }
+    }
+}
 
 /// A CVX code without leading zeros ("08" and "8" are the same code).
 fn bare(cvx: &str) -> &str {
@@ -167,6 +189,7 @@ pub fn childhood<'a>(
         }
         children += 1;
         let second_birthday = years_after(person.birth_date, 2);
+        let live_too_soon = live::too_soon(&person.doses);
         let mut all = true;
         for (idx, series) in CHILDHOOD_SERIES.iter().enumerate() {
             let mut days: Vec<Date> = person
@@ -179,7 +202,12 @@ pub fn childhood<'a>(
             days.dedup();
             let (valid, invalid) = match minimums.series.get(series.name) {
                 Some(rules) => {
-                    let evaluated = rules.evaluate(person.birth_date, &days, minimums.grace_days);
+                    let evaluated = rules.evaluate_with(
+                        person.birth_date,
+                        &days,
+                        minimums.grace_days,
+                        series.live_too_soon(&live_too_soon),
+                    );
                     (evaluated.valid, evaluated.invalid)
                 }
                 None => (days.len(), 0),
@@ -354,6 +382,30 @@ pub fn read_population(tx: &mut Tx<'_>, as_of: Date) -> store::Result<Vec<Person
         }
     }
     Ok(people.into_values().collect())
+}
+
+/// One patient as the catch-up list needs them: birth date and every completed, undeleted
+/// dose; `None` for a patient not on file (or without a birth date).
+pub fn read_person(tx: &mut Tx<'_>, patient_id: i64) -> store::Result<Option<Person>> {
+    let Some(birth_date) = tx
+        .query(
+            "SELECT birth_date FROM patients WHERE id = ? AND deleted_at IS NULL",
+            &[Value::Int(patient_id)],
+        )?
+        .first()
+        .and_then(|row| row.get(0).as_date())
+    else {
+        return Ok(None);
+    };
+    let doses = tx
+        .query(
+            "SELECT cvx, administered_at FROM immunizations WHERE patient_id = ? AND deleted_at IS NULL AND status = 'completed'",
+            &[Value::Int(patient_id)],
+        )?
+        .iter()
+        .filter_map(|row| Some((row.text(0)?.to_owned(), row.get(1).as_instant()?.date())))
+        .collect();
+    Ok(Some(Person { birth_date, doses }))
 }
 
 /// A count as a reader limited to aggregates may see it: 1 to `min_cell - 1` withheld, as

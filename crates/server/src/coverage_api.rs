@@ -4,6 +4,9 @@
 //! for roles without patient-level reads, counts from 1 to 10 are withheld (`null`, with
 //! `small_cells_suppressed`), as the surveillance pages do. Each read is audited as an
 //! aggregate read of demographics and immunizations. The counting is `reports::coverage`'s.
+//! `GET /api/patients/{id}/immunization-catch-up` is the one patient-level answer: one
+//! child's next dose of each childhood series not complete (`reports::coverage::catch_up`),
+//! for roles that read clinical data, audited as a read of that chart.
 
 use crate::auth::Principal;
 use crate::error::WebError;
@@ -12,7 +15,7 @@ use crate::state::AppState;
 use crate::surveillance_api::{aggregate_only, date};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::Method as HttpMethod;
 use axum::routing::get;
 use privacy::{Action, DataCategory, Permission};
@@ -75,6 +78,49 @@ async fn influenza_api(
     coverage(state, principal, params, Report::Influenza).await
 }
 
+/// `GET /api/patients/{id}/immunization-catch-up?as_of=`: the child's catch-up list on the
+/// day (today by default), audited before it is returned.
+async fn catch_up_api(
+    State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<Principal>,
+    Path(id): Path<String>,
+    params: Result<Query<CoverageParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let id = crate::patients::parse_id(&id)?;
+    let Query(params) = params.map_err(|e| WebError::bad("query", e.body_text()))?;
+    state
+        .blocking(move |state| {
+            let as_of = match params.as_of.as_deref().filter(|t| !t.trim().is_empty()) {
+                Some(text) => date("as_of", text)?,
+                None => state.store.clock().now().date(),
+            };
+            let minimums =
+                reports::coverage::validity::Minimums::acip().map_err(WebError::internal)?;
+            let person = state
+                .store
+                .read(|tx| reports::coverage::read_person(tx, id))?
+                .ok_or(store::Error::NotFound {
+                    kind: "patient",
+                    id,
+                })?;
+            let due = reports::coverage::catch_up::catch_up(&person, as_of, &minimums);
+            state.trail.write(&state.store, |audited| {
+                let event = principal
+                    .event(audited.now(), Action::Read)
+                    .patient(records::PatientId(id))
+                    .record("patient", id)
+                    .categories(&[DataCategory::Demographics, DataCategory::Immunizations])
+                    .reason(&format!("immunization catch-up list as of {as_of}"));
+                audited.append(&event)?;
+                Ok(())
+            })?;
+            Ok(Json(
+                serde_json::json!({ "as_of": as_of.to_string(), "due": due }),
+            ))
+        })
+        .await
+}
+
 /// The coverage routes.
 pub(crate) fn routes() -> Vec<Entry> {
     let aggregates = Access::Needs(Permission::ReadAggregates);
@@ -94,6 +140,14 @@ pub(crate) fn routes() -> Vec<Entry> {
             false,
             "seasonal influenza coverage (?as_of=) by age band in the season (1 July to 30 June) holding the day; small cells suppressed for aggregate-only roles",
             get(influenza_api),
+        ),
+        route(
+            HttpMethod::GET,
+            "/api/patients/{id}/immunization-catch-up",
+            Access::Needs(Permission::ReadClinical),
+            true,
+            "a child's immunization catch-up list (?as_of=): the next dose of each childhood series not complete (DTaP, polio, MMR, Hib, HepB, varicella, PCV), the earliest day ACIP's minimum ages and intervals and the 28 days between live vaccines allow it, due and overdue",
+            get(catch_up_api),
         ),
     ]
 }

@@ -5,7 +5,8 @@
 //! `report registry query PATIENT --to HOST:PORT` asks the registry what it holds (QBP^Q11,
 //! RSP^K11); `report registry log` lists what was sent and what the registry said.
 //! `report coverage childhood|influenza` counts immunization coverage (aggregate, as the
-//! acting user may see it, like `surveillance`); `report syndromic --day --out` writes the
+//! acting user may see it, like `surveillance`); `report coverage catch-up --patient` lists
+//! one child's doses due (patient-level, audited as a read of the chart); `report syndromic --day --out` writes the
 //! day's syndromic surveillance batch.
 //!
 //! Invariants: plain MLLP goes to a loopback address only (an interface engine on this
@@ -35,6 +36,9 @@ pub struct CoverageArgs {
     /// The as-of day (YYYY-MM-DD); today by default.
     #[arg(long, value_name = "DAY")]
     pub as_of: Option<String>,
+    /// The child (record id or MRN), for `catch-up`.
+    #[arg(long, required_if_eq("report", "catch-up"))]
+    pub patient: Option<String>,
 }
 
 /// The day's syndromic surveillance batch (HL7 v2.5.1 ADT A01/A03/A04/A08 per the PHIN
@@ -66,6 +70,10 @@ pub enum CoverageKind {
     Childhood,
     /// Seasonal influenza by age band, season 1 July to 30 June.
     Influenza,
+    /// One child's catch-up list (--patient): the next dose of each childhood series not
+    /// complete, the earliest day ACIP's minimum ages and intervals (and the 28 days
+    /// between live vaccines) allow it, and whether it is overdue.
+    CatchUp,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -195,14 +203,62 @@ pub fn run_coverage(
     user: Option<&str>,
     json: bool,
 ) -> Result<()> {
-    coverage(
+    let as_of = match args.as_of.as_deref() {
+        Some(text) => super::surveillance::date("as-of", text)?,
+        None => store.clock().now().date(),
+    };
+    if let (CoverageKind::CatchUp, Some(patient)) = (args.report, &args.patient) {
+        return catch_up(store, auditor, patient, as_of, json);
+    }
+    coverage(store, auditor, args.report, as_of, user, json)
+}
+
+/// `report coverage catch-up --patient`: patient-level, so audited as a read of the child's
+/// chart (like `report registry log`) before it is shown.
+fn catch_up(
+    store: &Store,
+    auditor: &CliAuditor,
+    patient: &str,
+    as_of: time::Date,
+    json: bool,
+) -> Result<()> {
+    let id = resolve(store, patient)?;
+    let minimums = coverage::validity::Minimums::acip()?;
+    let Some(person) = store.read(|tx| coverage::read_person(tx, id))? else {
+        bail!("patient {patient}: no birth date on file, so no schedule to follow");
+    };
+    let due = coverage::catch_up::catch_up(&person, as_of, &minimums);
+    auditor.shown(
         store,
-        auditor,
-        args.report,
-        args.as_of.as_deref(),
-        user,
-        json,
-    )
+        &[id],
+        &[DataCategory::Demographics, DataCategory::Immunizations],
+        "immunization catch-up list",
+    )?;
+    if json {
+        return output::json(&serde_json::json!({ "as_of": as_of.to_string(), "due": due }));
+    }
+    if due.is_empty() {
+        crate::say!("Every childhood series complete as of {as_of}.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = due
+        .iter()
+        .map(|dose| {
+            let state = match (dose.due, dose.overdue) {
+                (_, true) => "overdue",
+                (true, false) => "due",
+                (false, false) => "not yet",
+            };
+            vec![
+                dose.series.to_owned(),
+                format!("{} of {}", dose.dose, dose.of),
+                dose.earliest.to_string(),
+                state.to_owned(),
+            ]
+        })
+        .collect();
+    output::table(&["series", "dose", "earliest", "status"], &rows);
+    Ok(())
 }
 
 /// `report syndromic`.
@@ -399,14 +455,10 @@ fn coverage(
     store: &Store,
     auditor: &CliAuditor,
     kind: CoverageKind,
-    as_of: Option<&str>,
+    as_of: time::Date,
     user: Option<&str>,
     json: bool,
 ) -> Result<()> {
-    let as_of = match as_of {
-        Some(text) => super::surveillance::date("as-of", text)?,
-        None => store.clock().now().date(),
-    };
     let who = super::surveillance::acting_for(
         store,
         auditor,
@@ -424,6 +476,7 @@ fn coverage(
     let report = match kind {
         CoverageKind::Childhood => coverage::Report::Childhood,
         CoverageKind::Influenza => coverage::Report::Influenza,
+        CoverageKind::CatchUp => bail!("report coverage catch-up needs --patient"),
     };
     let table = store.read(|tx| {
         coverage::report(

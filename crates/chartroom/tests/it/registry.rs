@@ -243,6 +243,30 @@ fn coverage_reports_from_the_terminal() {
         (&mmr["people"], &mmr["covered"]),
         (&Value::from(1), &Value::from(1))
     );
+    // The child's catch-up list: MMRV counts for MMR and varicella; nothing else given.
+    let catch_up = json(
+        &data,
+        &[
+            "report",
+            "coverage",
+            "catch-up",
+            "--patient",
+            "3",
+            "--as-of",
+            "2026-03-01",
+        ],
+    );
+    let due = catch_up["due"].as_array().unwrap();
+    let series: Vec<&str> = due.iter().map(|d| d["series"].as_str().unwrap()).collect();
+    assert_eq!(series, ["DTaP", "polio", "Hib", "HepB", "PCV"]);
+    assert_eq!(due[0]["earliest"], "2023-07-13");
+    assert_eq!(
+        (&due[0]["due"], &due[0]["overdue"]),
+        (&Value::from(true), &Value::from(true))
+    );
+    let missing = chartroom(&data, &["report", "coverage", "catch-up"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--patient"));
     let bad = chartroom(
         &data,
         &[

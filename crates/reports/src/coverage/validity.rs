@@ -11,7 +11,7 @@
 //!   one). Doses past those the series needs are neither.
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, Duration, Month};
 
 /// The table as shipped.
@@ -80,6 +80,9 @@ pub struct SeriesMinimums {
     pub min_interval: Vec<Span>,
     /// Dose number (1-based) to the least time since the first counted dose.
     pub from_first: BTreeMap<usize, Span>,
+    /// The oldest age the routine schedule gives each dose at (empty: not written); a
+    /// child older without it is behind (overdue).
+    pub due_by: Vec<Span>,
 }
 
 /// The minimums of every series, with the grace period.
@@ -105,6 +108,8 @@ struct RawSeries {
     min_interval: Vec<String>,
     #[serde(default)]
     from_first: BTreeMap<String, String>,
+    #[serde(default)]
+    due_by: Vec<String>,
 }
 
 /// A table that cannot be read, with what and where.
@@ -155,6 +160,18 @@ impl Minimums {
                     min_interval.len()
                 )));
             }
+            let due_by = raw_series
+                .due_by
+                .iter()
+                .map(|t| span(&name, "due_by", t))
+                .collect::<Result<Vec<_>, _>>()?;
+            if !due_by.is_empty() && due_by.len() != min_age.len() {
+                return Err(MinimumsError(format!(
+                    "series.{name}.due_by: {} ages written, one per dose needs {}",
+                    due_by.len(),
+                    min_age.len()
+                )));
+            }
             let mut from_first = BTreeMap::new();
             for (dose, text) in &raw_series.from_first {
                 let number = dose
@@ -175,6 +192,7 @@ impl Minimums {
                     min_age,
                     min_interval,
                     from_first,
+                    due_by,
                 },
             );
         }
@@ -194,10 +212,47 @@ pub struct Evaluated {
     pub invalid: usize,
 }
 
+/// Where a child stands in one series: what `evaluate` says, and the days the next dose
+/// is spaced from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// The doses that count and those that do not.
+    pub evaluated: Evaluated,
+    /// The day of the first dose that counts.
+    pub first_valid: Option<Date>,
+    /// The day of the last dose read, counted or not (the next is spaced after it).
+    pub last_given: Option<Date>,
+}
+
 impl SeriesMinimums {
     /// Evaluates `days` (distinct, ascending) of one series given to a child born `birth`,
     /// allowing `grace_days`.
     pub fn evaluate(&self, birth: Date, days: &[Date], grace_days: i64) -> Evaluated {
+        self.evaluate_with(birth, days, grace_days, &BTreeSet::new())
+    }
+
+    /// `evaluate`, with the days in `live_too_soon` (live doses given fewer than 28 days
+    /// after another live vaccine, `live::too_soon`) counted as invalid whatever the table
+    /// says.
+    pub fn evaluate_with(
+        &self,
+        birth: Date,
+        days: &[Date],
+        grace_days: i64,
+        live_too_soon: &BTreeSet<Date>,
+    ) -> Evaluated {
+        self.progress(birth, days, grace_days, live_too_soon)
+            .evaluated
+    }
+
+    /// `evaluate_with`, and the days the next dose is spaced from.
+    pub fn progress(
+        &self,
+        birth: Date,
+        days: &[Date],
+        grace_days: i64,
+        live_too_soon: &BTreeSet<Date>,
+    ) -> Progress {
         let grace = Duration::days(grace_days);
         let counts = |earliest: Date, day: Date| day >= earliest.saturating_sub(grace);
         let mut evaluated = Evaluated::default();
@@ -222,7 +277,7 @@ impl SeriesMinimums {
                 (Some(span), Some(first)) => counts(span.after(first), day),
                 _ => true,
             };
-            if old_enough && spaced && after_first {
+            if old_enough && spaced && after_first && !live_too_soon.contains(&day) {
                 evaluated.valid += 1;
                 first_counted.get_or_insert(day);
             } else {
@@ -230,7 +285,11 @@ impl SeriesMinimums {
             }
             previous = Some(day);
         }
-        evaluated
+        Progress {
+            evaluated,
+            first_valid: first_counted,
+            last_given: previous,
+        }
     }
 }
 

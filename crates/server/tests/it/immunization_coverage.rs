@@ -70,3 +70,48 @@ async fn coverage_reports_count_and_withhold_small_cells() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(bad.body.to_string().contains("as_of"), "{}", bad.body);
 }
+
+/// One child's catch-up list: for a role that reads clinical data, audited under the
+/// patient; refused to public health (aggregates only); an unknown patient is 404.
+#[tokio::test]
+async fn the_catch_up_list_is_patient_level_and_audited() {
+    let h = Harness::new();
+    // Born 1980-04-12, only an influenza shot: every childhood series is still owed.
+    let patient = h.add_patient("K1");
+    crate::population::flu_shot(&h, patient);
+    h.add_user("doc", &[Role::Physician]);
+    h.add_user("ph", &[Role::PublicHealth]);
+    let doc = h.login("doc").await;
+    let path = format!("/api/patients/{patient}/immunization-catch-up?as_of=2026-01-15");
+    let reply = h.call("GET", &path, Some(&doc), None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let due = reply.body["due"].as_array().unwrap();
+    assert_eq!(due.len(), 7);
+    assert_eq!(
+        (&due[0]["series"], &due[0]["dose"], &due[0]["earliest"]),
+        (&json!("DTaP"), &json!(1), &json!("1980-05-24"))
+    );
+    assert_eq!(
+        (&due[0]["due"], &due[0]["overdue"]),
+        (&json!(true), &json!(true))
+    );
+    let entry = h.audit().pop().unwrap();
+    assert_eq!(entry.event.user, "doc");
+    assert_eq!(
+        entry.event.reason.as_deref(),
+        Some("immunization catch-up list as of 2026-01-15")
+    );
+
+    let ph = h.login("ph").await;
+    let denied = h.call("GET", &path, Some(&ph), None).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let missing = h
+        .call(
+            "GET",
+            "/api/patients/999999/immunization-catch-up",
+            Some(&doc),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.body);
+}
