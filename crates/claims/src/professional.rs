@@ -304,6 +304,7 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
             .composite(&pointers)
             .end()?;
         service_segments::write_equipment(w, line)?;
+        service_segments::write_line_transport(w, claim, line)?;
         w.segment("DTP")
             .el("472")
             .el("D8")
@@ -312,6 +313,7 @@ fn write_claim_lines(w: &mut InterchangeWriter, claim: &ProfessionalClaim) -> Re
         service_segments::write_line_dates_and_counts(w, line)?;
         service_segments::write_drug(w, line)?;
         service_segments::write_ordering(w, line)?;
+        service_segments::write_line_locations(w, claim, line)?;
         crate::coordination::write_line_adjudications(w, claim, &matched, idx, None)?;
     }
     Ok(())

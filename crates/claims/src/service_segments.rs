@@ -7,6 +7,10 @@
 //!   price), PWK*CT (the certificate of medical necessity), CR3 (DME certification) before
 //!   DTP*472; DTP*607/463/461 (DME dates) and QTY*PT (patients in the vehicle) after it;
 //!   loop 2410 (LIN, CTP, REF*XZ: the drug) and 2420E (the ordering physician) after them.
+//! - A line whose trip differs from the claim's (a second trip on one claim) carries its
+//!   own CR1 and CRC*07 (before DTP*472) when those differ, and 2420G (NM1*PW) and 2420H
+//!   (NM1*45) after 2420E when the places differ; a line with the claim's trip, or none,
+//!   carries neither.
 //!
 //! A hand-made claim with a value the TR3 cannot carry (no minutes, a distance that is
 //! not positive) is refused with the line and element named, never written.
@@ -30,9 +34,74 @@ pub(crate) fn write_claim_transport(
     w: &mut InterchangeWriter,
     claim: &ProfessionalClaim,
 ) -> Result<()> {
-    let Some(trip) = claim_trip(claim) else {
-        return Ok(());
-    };
+    match claim_trip(claim) {
+        Some(trip) => write_trip(w, trip),
+        None => Ok(()),
+    }
+}
+
+/// The trip of `line` when it is not the claim's (2300's): `None` for a line without a
+/// trip or with the claim's own.
+fn other_trip<'c>(
+    claim: &'c ProfessionalClaim,
+    line: &'c ServiceLine,
+) -> Option<&'c AmbulanceTransport> {
+    let trip = line.details.transport.as_ref()?;
+    (Some(trip) != claim_trip(claim)).then_some(trip)
+}
+
+/// What CR1 and CRC*07 say of a trip: all of it but the vehicle, the places and the
+/// patients aboard.
+fn certified_as_other(a: &AmbulanceTransport, b: &AmbulanceTransport) -> bool {
+    (
+        &a.reason,
+        a.distance_tenths,
+        a.patient_weight_lbs,
+        &a.round_trip_purpose,
+        &a.stretcher_purpose,
+        &a.conditions,
+    ) != (
+        &b.reason,
+        b.distance_tenths,
+        b.patient_weight_lbs,
+        &b.round_trip_purpose,
+        &b.stretcher_purpose,
+        &b.conditions,
+    )
+}
+
+/// 2400 CR1 and CRC*07 of a line whose trip is certified otherwise than the claim's.
+pub(crate) fn write_line_transport(
+    w: &mut InterchangeWriter,
+    claim: &ProfessionalClaim,
+    line: &ServiceLine,
+) -> Result<()> {
+    match (other_trip(claim, line), claim_trip(claim)) {
+        (Some(trip), Some(first)) if certified_as_other(trip, first) => write_trip(w, trip),
+        _ => Ok(()),
+    }
+}
+
+/// 2420G (NM1*PW) and 2420H (NM1*45) of a line whose trip began or ended elsewhere than
+/// the claim's.
+pub(crate) fn write_line_locations(
+    w: &mut InterchangeWriter,
+    claim: &ProfessionalClaim,
+    line: &ServiceLine,
+) -> Result<()> {
+    match (other_trip(claim, line), claim_trip(claim)) {
+        (Some(trip), Some(first))
+            if (&trip.pick_up, &trip.drop_off_name, &trip.drop_off)
+                != (&first.pick_up, &first.drop_off_name, &first.drop_off) =>
+        {
+            write_places(w, trip, ("2420G", "2420H"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// CR1 and CRC*07 of `trip`.
+fn write_trip(w: &mut InterchangeWriter, trip: &AmbulanceTransport) -> Result<()> {
     if trip.distance_tenths <= 0 {
         return Err(Error::element(
             "CR1",
@@ -101,17 +170,26 @@ pub(crate) fn write_transport_locations(
     w: &mut InterchangeWriter,
     claim: &ProfessionalClaim,
 ) -> Result<()> {
-    let Some(trip) = claim_trip(claim) else {
-        return Ok(());
-    };
+    match claim_trip(claim) {
+        Some(trip) => write_places(w, trip, ("2310E", "2310F")),
+        None => Ok(()),
+    }
+}
+
+/// NM1*PW and NM1*45 with their N3/N4: the trip's pick-up and drop-off, in the loops named.
+fn write_places(
+    w: &mut InterchangeWriter,
+    trip: &AmbulanceTransport,
+    (pick_up, drop_off): (&'static str, &'static str),
+) -> Result<()> {
     w.segment("NM1").el("PW").el("2").end()?;
-    location(w, &trip.pick_up, "2310E")?;
+    location(w, &trip.pick_up, pick_up)?;
     w.segment("NM1")
         .el("45")
         .el("2")
         .opt(trip.drop_off_name.as_deref())
         .end()?;
-    location(w, &trip.drop_off, "2310F")
+    location(w, &trip.drop_off, drop_off)
 }
 
 fn location(w: &mut InterchangeWriter, place: &Address, loop_id: &'static str) -> Result<()> {

@@ -68,6 +68,13 @@ impl Tx<'_> {
         values: &[i64],
         current_only: bool,
     ) -> Result<Vec<Stored<R>>> {
+        // The column is written into the SQL: only the table's own are taken.
+        if column != "id" && !R::COLUMNS.iter().any(|c| c.name == column) {
+            return Err(crate::error::Error::Database(format!(
+                "{} has no column {column}",
+                R::TABLE
+            )));
+        }
         let mut values = values.to_vec();
         values.sort_unstable();
         values.dedup();

@@ -526,7 +526,8 @@ backend_tests!(
 );
 
 /// Why the 837P writer refuses `claim`.
-fn refusal(claim: claims::ProfessionalClaim) -> x12::Error {
+/// `claim` alone in an 837P.
+fn write_one(claim: claims::ProfessionalClaim) -> x12::Result<String> {
     claims::write_837p(
         &[claim],
         &crate::submitter(),
@@ -538,7 +539,10 @@ fn refusal(claim: claims::ProfessionalClaim) -> x12::Error {
         datetime!(2026-03-02 14:05),
         x12::Delimiters::default(),
     )
-    .unwrap_err()
+}
+
+fn refusal(claim: claims::ProfessionalClaim) -> x12::Error {
+    write_one(claim).unwrap_err()
 }
 
 #[test]
@@ -655,4 +659,70 @@ fn a_certificate_of_medical_necessity_is_named_between_sv5_and_cr3() {
         written.contains("~SV5*HC:E1390*DA*365*250*1500*4~PWK*CT*AD~CR3*I*MO*12~DTP*472*"),
         "{written}"
     );
+}
+
+/// The segments of an 837P's claim, as `ID*...` strings, from 2300 CLM to the end.
+fn claim_segments(claim: claims::ProfessionalClaim) -> Vec<String> {
+    let text = write_one(claim).unwrap();
+    let segments: Vec<String> = text.split('~').map(|s| s.trim().to_owned()).collect();
+    let clm = segments.iter().position(|s| s.starts_with("CLM*")).unwrap();
+    segments[clm..].to_vec()
+}
+
+#[test]
+fn a_second_trip_on_the_claim_carries_its_own_cr1_crc_and_places() {
+    let store = test_support::sqlite_store();
+    let claim = store
+        .write(|tx| {
+            let ids = office_visit(tx, Relationship::SelfSubscriber)?;
+            let trip = ambulance_trip(tx, &ids)?;
+            Ok(build_professional(tx, trip, CoverageOrder::Primary)?.unwrap())
+        })
+        .unwrap();
+    let line_part = |segments: &[String], line: &str| -> Vec<String> {
+        let at = segments.iter().position(|s| s == line).unwrap();
+        let end = segments[at + 1..]
+            .iter()
+            .position(|s| s.starts_with("LX*") || s.starts_with("SE*"))
+            .map_or(segments.len(), |n| at + 1 + n);
+        segments[at..end].to_vec()
+    };
+    // The mileage line carries the same trip: only its patient count (QTY*PT) is added.
+    let mut same = claim.clone();
+    same.lines[1].details.transport = same.lines[0].details.transport.clone();
+    let plain = claim_segments(claim.clone());
+    let same = claim_segments(same);
+    assert_eq!(
+        line_part(&same, "LX*2")[2..],
+        ["DTP*472*D8*20260213", "QTY*PT*2"]
+    );
+    assert_eq!(line_part(&same, "LX*1"), line_part(&plain, "LX*1"));
+    // The way back: another distance, no longer an emergency, from the hospital home.
+    let mut back = claim;
+    let mut trip = back.lines[0].details.transport.clone().unwrap();
+    trip.distance_tenths = 118;
+    trip.conditions = vec!["04".into()];
+    trip.pick_up = address("100 Hospital Drive", "Springfield", "01105-1234");
+    trip.drop_off_name = None;
+    trip.drop_off = address("22 Elm Street", "Springfield", "01103-4455");
+    back.lines[1].details.transport = Some(trip);
+    let segments = claim_segments(back);
+    assert_eq!(
+        line_part(&segments, "LX*2")[2..],
+        [
+            "CR1*LB*410**A*DH*11.8****PATIENT COULD NOT SIT OR STAND",
+            "CRC*07*Y*04",
+            "DTP*472*D8*20260213",
+            "QTY*PT*2",
+            "NM1*PW*2",
+            "N3*100 Hospital Drive",
+            "N4*Springfield*MA*011051234",
+            "NM1*45*2",
+            "N3*22 Elm Street",
+            "N4*Springfield*MA*011034455",
+        ]
+    );
+    // The first line keeps the claim's trip, given once in 2300 and 2310E/F.
+    assert_eq!(line_part(&segments, "LX*1"), line_part(&plain, "LX*1"),);
+    assert_eq!(segments.iter().filter(|s| s.starts_with("CR1*")).count(), 2);
 }

@@ -69,6 +69,13 @@ fn select_in_reads_current_records_of_many_keys(store: &TestStore) {
     each.sort_unstable();
     assert!(!batch.is_empty());
     assert_eq!(batch, each);
+    let error = store
+        .read(|tx| tx.select_in::<Coverage>("patient_id) OR (1 = 1", &patients))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        store::Error::Database("coverages has no column patient_id) OR (1 = 1".into()).to_string()
+    );
 }
 
 fn external_ids_among_names_the_linked_keys(store: &TestStore) {
