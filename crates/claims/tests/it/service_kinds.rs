@@ -706,6 +706,10 @@ fn a_second_trip_on_the_claim_carries_its_own_cr1_crc_and_places() {
     trip.drop_off_name = None;
     trip.drop_off = address("22 Elm Street", "Springfield", "01103-4455");
     back.lines[1].details.transport = Some(trip);
+    crate::keep_for_validator(
+        "ambulance-two-trips-837p.x12",
+        &write_one(back.clone()).unwrap(),
+    );
     let segments = claim_segments(back);
     assert_eq!(
         line_part(&segments, "LX*2")[2..],
