@@ -157,11 +157,30 @@ impl Destination {
     /// Sends `text` in one MLLP frame and reads the answer's frame; an error says what
     /// failed (connection, TLS handshake, answer), the caller names the destination.
     pub(crate) fn exchange(&self, text: &str, timeout: Duration) -> std::io::Result<String> {
+        send_and_read(self.open(timeout)?, text)
+    }
+
+    /// Sends each of `texts` in its own MLLP frame over one connection and reads no answer:
+    /// for messages that ask for none (MSH-21 `PH_SS-NoAck`, the syndromic surveillance
+    /// guide's profile), a completed write is the delivery.
+    pub fn send_unacknowledged(&self, texts: &[&str], timeout: Duration) -> std::io::Result<()> {
+        let mut stream = self.open(timeout)?;
+        let mut frame = Vec::new();
+        for text in texts {
+            frame.clear();
+            encode(text.as_bytes(), &mut frame);
+            stream.write_all(&frame)?;
+        }
+        stream.flush()
+    }
+
+    /// A connection, its TLS handshake done when the destination is over TLS.
+    fn open(&self, timeout: Duration) -> std::io::Result<Box<dyn Stream>> {
         let stream = self.connect(timeout)?;
         stream.set_read_timeout(Some(timeout))?;
         stream.set_write_timeout(Some(timeout))?;
         match &self.tls {
-            None => send_and_read(stream, text),
+            None => Ok(Box::new(stream)),
             Some(config) => {
                 let name = ServerName::try_from(self.host.clone())
                     .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -173,7 +192,7 @@ impl Destination {
                         return Err(handshake_failed(e, timeout));
                     }
                 }
-                send_and_read(rustls::StreamOwned::new(session, stream), text)
+                Ok(Box::new(rustls::StreamOwned::new(session, stream)))
             }
         }
     }
@@ -192,6 +211,11 @@ impl Destination {
         }))
     }
 }
+
+/// A plain or TLS connection.
+trait Stream: Read + Write {}
+
+impl<T: Read + Write> Stream for T {}
 
 /// The handshake's failure in words: a certificate the CA did not issue, a receiver that
 /// does not speak TLS (a plain MLLP port: it waits for a frame, or answers one), or a

@@ -543,8 +543,11 @@ pub fn parse_batch(text: &str) -> Result<ParsedBatch, String> {
 
 /// Makes the day's batch, audits it and enters each patient's disclosure to `recipient`
 /// (public health, 164.512(b); a limited data set is still accountable), then hands the
-/// file to `deliver` (writing it) inside the same transaction, so a file that cannot be
-/// written leaves no accounting line and an accounting line never lacks its file.
+/// batch to `deliver` (writing the file, or `send` over MLLP) inside the same transaction,
+/// so a batch that cannot be delivered leaves no accounting line and an accounting line
+/// never lacks its delivery. `via` says how it went, in the audit entry (`written to
+/// FILE`, `sent over MLLP to ...`).
+#[allow(clippy::too_many_arguments)]
 pub fn export_syndromic(
     store: &store::Store,
     trail: &store::AuditTrail,
@@ -552,7 +555,8 @@ pub fn export_syndromic(
     facility: &Facility,
     day: Date,
     recipient: &str,
-    deliver: impl FnOnce(&str) -> std::io::Result<()>,
+    via: &str,
+    deliver: impl FnOnce(&SyndromicBatch) -> std::io::Result<()>,
 ) -> store::Result<SyndromicBatch> {
     let now = store.clock().now();
     let control = format!("CR-SS-{}-{}", ymd(day), now.unix_timestamp());
@@ -571,7 +575,7 @@ pub fn export_syndromic(
                     privacy::DataCategory::Diagnoses,
                 ])
                 .reason(&format!(
-                    "syndromic surveillance batch {control} for {day} to {recipient}: {} message(s), {} patient(s)",
+                    "syndromic surveillance batch {control} for {day} to {recipient}: {} message(s), {} patient(s), {via}",
                     batch.messages.len(),
                     patients.len()
                 )),
@@ -598,9 +602,22 @@ pub fn export_syndromic(
                 },
             )?;
         }
-        deliver(&batch.text).map_err(|e| {
-            store::Error::Conflict(format!("the batch file could not be written: {e}"))
+        deliver(&batch).map_err(|e| {
+            store::Error::Conflict(format!("the batch could not be delivered ({via}): {e}"))
         })?;
         Ok(batch)
     })
+}
+
+/// Sends the batch's messages to `destination` over MLLP, each in its own frame on one
+/// connection (what an interface engine or the state's MLLP receiver takes; the FHS/BHS
+/// envelope is for files). The messages declare `PH_SS-NoAck` (MSH-21), so none is
+/// waited for: a completed write is the delivery. For `export_syndromic`'s `deliver`.
+pub fn send(
+    destination: &crate::Destination,
+    batch: &SyndromicBatch,
+    timeout: std::time::Duration,
+) -> std::io::Result<()> {
+    let texts: Vec<&str> = batch.messages.iter().map(|m| m.text.as_str()).collect();
+    destination.send_unacknowledged(&texts, timeout)
 }

@@ -6,8 +6,8 @@
 //! RSP^K11); `report registry log` lists what was sent and what the registry said.
 //! `report coverage childhood|influenza` counts immunization coverage (aggregate, as the
 //! acting user may see it, like `surveillance`); `report coverage catch-up --patient` lists
-//! one child's doses due (patient-level, audited as a read of the chart); `report syndromic --day --out` writes the
-//! day's syndromic surveillance batch.
+//! one child's doses due (patient-level, audited as a read of the chart); `report syndromic --day --out|--to` writes
+//! the day's syndromic surveillance batch or sends its messages over MLLP.
 //!
 //! Invariants: plain MLLP goes to a loopback address only (an interface engine on this
 //! machine), anything else over TLS (`--to mllps://HOST:PORT --tls-ca FILE`), as
@@ -42,8 +42,9 @@ pub struct CoverageArgs {
 }
 
 /// The day's syndromic surveillance batch (HL7 v2.5.1 ADT A01/A03/A04/A08 per the PHIN
-/// guide, FHS/BHS batch) written to FILE; audited and entered in each patient's
-/// accounting of disclosures (a limited data set).
+/// guide, FHS/BHS batch) written to FILE, or its messages sent over MLLP (one frame each,
+/// no ACK waited for: they declare PH_SS-NoAck); audited (how it went named) and entered in
+/// each patient's accounting of disclosures (a limited data set) only once delivered.
 /// `report syndromic`.
 #[derive(Debug, clap::Args)]
 pub struct SyndromicArgs {
@@ -51,8 +52,19 @@ pub struct SyndromicArgs {
     #[arg(long, value_name = "DAY")]
     pub day: String,
     /// Where to write the batch.
-    #[arg(long, value_name = "FILE")]
-    pub out: std::path::PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "to",
+        conflicts_with = "to"
+    )]
+    pub out: Option<std::path::PathBuf>,
+    /// Send the messages over MLLP instead: HOST:PORT on this machine (plain MLLP), or
+    /// mllps://HOST:PORT with --tls-ca (MLLP over TLS, any host).
+    #[arg(long, value_name = "DESTINATION")]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub tls: MllpTlsArgs,
     /// Who receives it, as the accounting names the recipient.
     #[arg(long, default_value = "State syndromic surveillance program (NSSP)")]
     pub recipient: String,
@@ -268,11 +280,16 @@ pub fn run_syndromic(
     args: SyndromicArgs,
     json: bool,
 ) -> Result<()> {
+    let delivery = match (&args.out, &args.to) {
+        (_, Some(to)) => Delivery::Mllp(destination("--to", to, &args.tls.files())?),
+        (Some(out), None) => Delivery::File(out.clone()),
+        (None, None) => bail!("report syndromic needs --out FILE or --to DESTINATION"),
+    };
     syndromic(
         store,
         auditor,
         &args.day,
-        &args.out,
+        &delivery,
         &args.recipient,
         hl7::syndromic::Facility {
             name: args.facility_name,
@@ -539,13 +556,32 @@ fn coverage(
     Ok(())
 }
 
-/// `report syndromic`: the day's batch written inside the transaction that audits it and
-/// enters the disclosures, so a file that cannot be written enters nothing.
+/// Where the syndromic batch goes.
+enum Delivery {
+    /// Written to a file (handed to the state's transport).
+    File(std::path::PathBuf),
+    /// Sent over MLLP.
+    Mllp(hl7::Destination),
+}
+
+impl Delivery {
+    fn describe(&self) -> String {
+        match self {
+            Delivery::File(path) => format!("written to {}", path.display()),
+            Delivery::Mllp(destination) => format!(
+                "sent over MLLP to {destination}, each message written (PH_SS-NoAck: no ACK expected)"
+            ),
+        }
+    }
+}
+
+/// `report syndromic`: the day's batch delivered inside the transaction that audits it and
+/// enters the disclosures, so a batch that cannot be written or sent enters nothing.
 fn syndromic(
     store: &Store,
     auditor: &CliAuditor,
     day: &str,
-    out: &std::path::Path,
+    delivery: &Delivery,
     recipient: &str,
     facility: hl7::syndromic::Facility,
     json: bool,
@@ -557,6 +593,7 @@ fn syndromic(
         bail!("--facility-npi: \"{npi}\" is not an NPI (10 digits with a valid check digit)");
     }
     let who = auditor.event(store, privacy::Action::Export);
+    let via = delivery.describe();
     let batch = hl7::syndromic::export_syndromic(
         store,
         auditor.trail(),
@@ -564,9 +601,15 @@ fn syndromic(
         &facility,
         day,
         recipient,
-        |text| std::fs::write(out, text),
+        &via,
+        |batch| match delivery {
+            Delivery::File(out) => std::fs::write(out, &batch.text),
+            Delivery::Mllp(destination) => {
+                hl7::syndromic::send(destination, batch, Duration::from_secs(30))
+            }
+        },
     )
-    .with_context(|| format!("the batch for {day} was not written to {}", out.display()))?;
+    .with_context(|| format!("the batch for {day} was not delivered ({via})"))?;
     let mut patients: Vec<i64> = batch.messages.iter().map(|m| m.patient_id).collect();
     patients.sort_unstable();
     patients.dedup();
@@ -576,12 +619,11 @@ fn syndromic(
             "batch": batch.control_id,
             "messages": batch.messages.len(),
             "patients": patients.len(),
-            "file": out.display().to_string(),
+            "delivery": via,
         }));
     }
     crate::say!(
-        "{}: batch {} for {day}: {} message(s) for {} patient(s), each entered in the accounting of disclosures",
-        out.display(),
+        "Batch {} for {day} {via}: {} message(s) for {} patient(s), each entered in the accounting of disclosures",
         batch.control_id,
         batch.messages.len(),
         patients.len()

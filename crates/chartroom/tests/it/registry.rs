@@ -330,4 +330,30 @@ fn the_syndromic_batch_is_written_and_disclosed() {
         ],
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--day: \"yesterday\" is not a date"));
+
+    // Over MLLP to a receiver on this machine: each message in its own frame, no ACK
+    // waited for, the delivery named.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = listener.local_addr().unwrap().to_string();
+    let receiver = std::thread::spawn(move || {
+        let (mut connection, _) = listener.accept().unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut connection, &mut bytes).unwrap();
+        bytes.iter().filter(|b| **b == 0x0b).count()
+    });
+    let sent = json(
+        &data,
+        &["report", "syndromic", "--day", &today, "--to", &to],
+    );
+    assert_eq!(receiver.join().unwrap(), batch.messages.len());
+    assert_eq!(sent["messages"], batch.messages.len());
+    assert!(
+        sent["delivery"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("sent over MLLP to {to}")),
+        "{sent}"
+    );
+    let neither = chartroom(&data, &["report", "syndromic", "--day", &today]);
+    assert!(!neither.status.success());
 }

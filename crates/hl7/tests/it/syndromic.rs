@@ -259,19 +259,31 @@ pub fn a_days_visits_become_a_deidentified_batch(store: &TestStore) {
     );
 }
 
+/// The day's batch to "State DPH", delivered by `deliver` as `via` says.
+fn export_to(
+    store: &TestStore,
+    trail: &store::AuditTrail,
+    via: &str,
+    deliver: impl FnOnce(&hl7::syndromic::SyndromicBatch) -> std::io::Result<()>,
+) -> store::Result<hl7::syndromic::SyndromicBatch> {
+    export_syndromic(
+        store,
+        trail,
+        &who(store),
+        &facility(),
+        date!(2026 - 03 - 03),
+        "State DPH",
+        via,
+        deliver,
+    )
+}
+
 pub fn the_export_is_disclosed_only_when_written(store: &TestStore) {
     let [patient, ..] = seed(store);
     let (_dir, trail) = trail();
-    let day = date!(2026 - 03 - 03);
-    let failed = export_syndromic(
-        store,
-        &trail,
-        &who(store),
-        &facility(),
-        day,
-        "State DPH",
-        |_| Err(std::io::Error::other("disk full")),
-    );
+    let failed = export_to(store, &trail, "written to a file", |_| {
+        Err(std::io::Error::other("disk full"))
+    });
     assert!(failed.unwrap_err().to_string().contains("disk full"));
     let accounted = || {
         store
@@ -281,18 +293,10 @@ pub fn the_export_is_disclosed_only_when_written(store: &TestStore) {
     assert!(accounted().is_empty());
 
     let mut written = String::new();
-    let batch = export_syndromic(
-        store,
-        &trail,
-        &who(store),
-        &facility(),
-        day,
-        "State DPH",
-        |text| {
-            written = text.to_owned();
-            Ok(())
-        },
-    )
+    let batch = export_to(store, &trail, "written to a file", |batch| {
+        written = batch.text.clone();
+        Ok(())
+    })
     .unwrap();
     assert_eq!(written, batch.text);
     let lines = accounted();
@@ -307,7 +311,76 @@ pub fn the_export_is_disclosed_only_when_written(store: &TestStore) {
     );
 }
 
+/// Over MLLP: each message in its own frame on one connection, nothing waited for
+/// (PH_SS-NoAck), the send named in the audit entry; a receiver that is not there leaves
+/// no accounting line.
+pub fn the_batch_is_sent_over_mllp_without_waiting_for_acks(store: &TestStore) {
+    let [patient, ..] = seed(store);
+    let (_dir, trail) = trail();
+    let timeout = std::time::Duration::from_secs(5);
+    let accounted = || {
+        store
+            .read(|tx| tx.for_patient::<Disclosure>(patient))
+            .unwrap()
+    };
+    // Nobody listening: refused, nothing entered.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = hl7::Destination::plain(closed.local_addr().unwrap());
+    drop(closed);
+    let failed = export_to(store, &trail, "sent over MLLP", |batch| {
+        hl7::syndromic::send(&nowhere, batch, timeout)
+    });
+    assert!(failed.is_err());
+    assert!(accounted().is_empty());
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let destination = hl7::Destination::plain(listener.local_addr().unwrap());
+    let receiver = std::thread::spawn(move || {
+        let (mut connection, _) = listener.accept().unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut connection, &mut bytes).unwrap();
+        let mut decoder = hl7::mllp::Decoder::new(hl7::mllp::DEFAULT_MAX_FRAME);
+        let mut frames = Vec::new();
+        while let Some(frame) = decoder.decode(&mut bytes).unwrap() {
+            frames.push(String::from_utf8(frame).unwrap());
+        }
+        frames
+    });
+    let batch = export_to(
+        store,
+        &trail,
+        "sent over MLLP to the test receiver, no ACK expected (PH_SS-NoAck)",
+        |batch| hl7::syndromic::send(&destination, batch, timeout),
+    )
+    .unwrap();
+    let frames = receiver.join().unwrap();
+    let sent: Vec<&str> = batch.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(frames, sent);
+    assert_eq!(frames.len(), 3);
+    assert!(
+        frames
+            .iter()
+            .all(|f| f.starts_with("MSH|") && f.contains("PH_SS-NoAck"))
+    );
+    assert_eq!(accounted().len(), 1);
+    let sent_entries = store
+        .audit_entries(&store::AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.event.reason.as_deref().is_some_and(|r| {
+                r.ends_with("sent over MLLP to the test receiver, no ACK expected (PH_SS-NoAck)")
+            })
+        })
+        .count();
+    assert_eq!(
+        sent_entries, 1,
+        "the send is audited once, naming how it went"
+    );
+}
+
 test_support::backend_tests!(
     a_days_visits_become_a_deidentified_batch,
     the_export_is_disclosed_only_when_written,
+    the_batch_is_sent_over_mllp_without_waiting_for_acks,
 );
