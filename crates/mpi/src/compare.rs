@@ -8,7 +8,7 @@
 use crate::nicknames::shares_group;
 use crate::normalize::Person;
 use crate::settings::Bands;
-use strsim::jaro_winkler;
+use crate::similarity::{Letters, Name, jaro_winkler, name_similarity};
 
 /// A compared field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -145,36 +145,52 @@ impl Vector {
     }
 }
 
+/// One side's name as the comparison reads it.
+#[derive(Clone, Copy)]
+struct NameParts<'a> {
+    name: &'a str,
+    letters: &'a Letters,
+    soundex: Option<[u8; 4]>,
+}
+
+impl NameParts<'_> {
+    fn text(&self) -> Name<'_> {
+        (self.name, self.letters)
+    }
+}
+
+fn given_of(person: &Person) -> NameParts<'_> {
+    NameParts {
+        name: &person.given,
+        letters: &person.given_letters,
+        soundex: person.given_soundex,
+    }
+}
+
+fn family_of(person: &Person) -> NameParts<'_> {
+    NameParts {
+        name: &person.family,
+        letters: &person.family_letters,
+        soundex: person.family_soundex,
+    }
+}
+
 /// Compares two people.
 pub fn compare(a: &Person, b: &Person, bands: &Bands) -> Vector {
-    let (b_given, b_family, b_given_soundex, b_family_soundex, b_given_groups) = if swapped(a, b) {
-        (
-            &b.family,
-            &b.given,
-            b.family_soundex,
-            b.given_soundex,
-            (&[][..], false),
-        )
+    let (b_given, b_family, b_given_groups) = if swapped(a, b) {
+        (family_of(b), given_of(b), (&[][..], false))
     } else {
         (
-            &b.given,
-            &b.family,
-            b.given_soundex,
-            b.family_soundex,
+            given_of(b),
+            family_of(b),
             (&b.given_groups[..], b.given_formal),
         )
     };
-    let family = family_level(
-        &a.family,
-        b_family,
-        a.family_soundex,
-        b_family_soundex,
-        bands,
-    );
+    let family = family_level(family_of(a), b_family, bands);
     let birth = birth_level(a.birth, b.birth);
     let given = given_level(
-        (&a.given, a.given_soundex, (&a.given_groups, a.given_formal)),
-        (b_given, b_given_soundex, b_given_groups),
+        (given_of(a), (&a.given_groups, a.given_formal)),
+        (b_given, b_given_groups),
         bands,
         birth == 0 && family.is_some_and(|level| level <= 1),
     );
@@ -206,8 +222,21 @@ fn swapped(a: &Person, b: &Person) -> bool {
     if a.given == b.given || a.family == b.family {
         return false;
     }
+    // Crosswise at 1.8 needs each crosswise similarity at 0.8 or more: for nearly every pair
+    // of strangers the first one settles it.
+    let Some(given_as_family) = name_similarity(given_of(a).text(), family_of(b).text(), 0.8)
+    else {
+        return false;
+    };
+    let Some(family_as_given) = name_similarity(family_of(a).text(), given_of(b).text(), 0.8)
+    else {
+        return false;
+    };
+    if given_as_family < 0.8 || family_as_given < 0.8 {
+        return false;
+    }
     let straight = similarity(&a.given, &b.given) + similarity(&a.family, &b.family);
-    let crosswise = similarity(&a.given, &b.family) + similarity(&a.family, &b.given);
+    let crosswise = given_as_family + family_as_given;
     crosswise >= 1.8 && crosswise > straight + 0.2
 }
 
@@ -220,23 +249,29 @@ fn similarity(a: &str, b: &str) -> f64 {
 }
 
 fn given_level(
-    a: (&str, Option<[u8; 4]>, (&[u16], bool)),
-    b: (&str, Option<[u8; 4]>, (&[u16], bool)),
+    a: (NameParts, (&[u16], bool)),
+    b: (NameParts, (&[u16], bool)),
     bands: &Bands,
     same_family_and_birth: bool,
 ) -> Option<u8> {
-    let (a_name, a_soundex, a_groups) = a;
-    let (b_name, b_soundex, b_groups) = b;
-    if a_name.is_empty() || b_name.is_empty() {
+    let (a_name, a_groups) = a;
+    let (b_name, b_groups) = b;
+    if a_name.name.is_empty() || b_name.name.is_empty() {
         return None;
     }
-    if a_name == b_name {
+    if a_name.name == b_name.name {
         return Some(0);
     }
     if shares_group(a_groups, b_groups) {
         return Some(1);
     }
-    let jw = jaro_winkler(a_name, b_name);
+    // Below the lowest band that still matters the similarity is not computed.
+    let floor = if same_family_and_birth {
+        bands.name_close
+    } else {
+        bands.name_near
+    };
+    let jw = name_similarity(a_name.text(), b_name.text(), floor).unwrap_or(0.0);
     // Twins share family name and birth date and often have alike names (Emma, Emmy); past
     // a typo's reach, such a pair is held at the twins' level whatever else agrees.
     Some(if jw >= bands.name_close {
@@ -245,35 +280,33 @@ fn given_level(
         TWIN_LEVEL
     } else if jw >= bands.name_near {
         3
-    } else if a_soundex == b_soundex {
+    } else if a_name.soundex == b_name.soundex {
         4
     } else {
         6
     })
 }
 
-fn family_level(
-    a: &str,
-    b: &str,
-    a_soundex: Option<[u8; 4]>,
-    b_soundex: Option<[u8; 4]>,
-    bands: &Bands,
-) -> Option<u8> {
-    if a.is_empty() || b.is_empty() {
+fn family_level(a: NameParts, b: NameParts, bands: &Bands) -> Option<u8> {
+    if a.name.is_empty() || b.name.is_empty() {
         return None;
     }
-    if a == b {
+    if a.name == b.name {
         return Some(0);
     }
-    let jw = jaro_winkler(a, b);
-    let (shorter, longer) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let jw = name_similarity(a.text(), b.text(), bands.name_near).unwrap_or(0.0);
+    let (shorter, longer) = if a.name.len() <= b.name.len() {
+        (a.name, b.name)
+    } else {
+        (b.name, a.name)
+    };
     Some(if jw >= bands.name_close {
         1
     } else if jw >= bands.name_near {
         2
     } else if shorter.len() >= 3 && longer.contains(shorter) {
         3
-    } else if a_soundex == b_soundex {
+    } else if a.soundex == b.soundex {
         4
     } else {
         5
@@ -303,8 +336,9 @@ fn address_level(a: &Person, b: &Person, bands: &Bands) -> Option<u8> {
     };
     match (&a.street, &b.street) {
         (Some(x), Some(y)) if x == y && same_zip != Some(false) => Some(0),
+        // Strangers' ZIP codes mostly differ, which settles the street before comparing it.
         (Some(x), Some(y))
-            if jaro_winkler(x, y) >= bands.street_close && same_zip != Some(false) =>
+            if same_zip != Some(false) && jaro_winkler(x, y) >= bands.street_close =>
         {
             Some(1)
         }

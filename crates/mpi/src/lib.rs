@@ -28,6 +28,7 @@ pub mod planted;
 mod queue;
 mod score;
 mod settings;
+mod similarity;
 mod soundex;
 mod train;
 

@@ -4,6 +4,7 @@
 //! the MRNs other facilities gave.
 
 use crate::nicknames::Nicknames;
+use crate::similarity::Letters;
 use crate::soundex::soundex;
 use records::{AdministrativeSex, Patient};
 use store::fold_name;
@@ -22,10 +23,14 @@ pub struct Person {
     pub given_formal: bool,
     /// The given name's Soundex code.
     pub given_soundex: Option<[u8; 4]>,
+    /// The given name's letter counts.
+    pub(crate) given_letters: Letters,
     /// Family name folded to `a`-`z`.
     pub family: String,
     /// The family name's Soundex code.
     pub family_soundex: Option<[u8; 4]>,
+    /// The family name's letter counts.
+    pub(crate) family_letters: Letters,
     /// Birth year, month and day.
     pub birth: (i32, u8, u8),
     /// Sex, unless unknown.
@@ -83,6 +88,8 @@ impl Person {
             given_formal: nicknames.is_formal(&given),
             given_soundex: soundex(&given),
             family_soundex: soundex(&family),
+            given_letters: Letters::of(&given),
+            family_letters: Letters::of(&family),
             given,
             family,
             birth: (birth.year(), u8::from(birth.month()), birth.day()),
