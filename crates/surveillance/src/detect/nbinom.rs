@@ -14,60 +14,34 @@
 //! Deliberate difference: statsmodels finds `alpha` with BFGS in `log alpha`, stopped after
 //! 35 iterations from a Poisson start, so its value is the optimum only to BFGS's gradient
 //! tolerance; here the likelihood's own score equation in `alpha` is solved to machine
-//! precision (the coefficients refitted by IRLS at each trial value, which leaves the score
-//! in `alpha` as the profile likelihood's derivative). Where the data show no
+//! precision (the coefficients refitted at each trial value, which leaves the score in
+//! `alpha` as the profile likelihood's derivative; see `dispersion`). Where the data show no
 //! overdispersion the likelihood rises without end as `alpha` falls to 0; statsmodels stops
-//! wherever BFGS stopped, here `alpha` is taken as `MIN_ALPHA`.
+//! wherever BFGS stopped, here `alpha` is taken as `MIN_ALPHA`, and the fit there (the
+//! first one made) is the final fit.
+
+mod dispersion;
 
 use super::linear::{Fit, least_squares};
 use super::serfling::{enough_baseline, seasonal_row};
 use super::{Method, Point, TooShort};
+pub use dispersion::MIN_ALPHA;
+use dispersion::{Row, dispersion};
 use statrs::function::beta::beta_reg;
-use statrs::function::gamma::{digamma, ln_gamma};
-
-/// The smallest dispersion taken (a negative binomial this close to the Poisson).
-pub const MIN_ALPHA: f64 = 1e-8;
+use statrs::function::gamma::ln_gamma;
 
 /// The normal quantile for a two-sided 95% interval, as scipy gives `norm.ppf(0.975)`.
 const Z975: f64 = 1.959_963_984_540_054;
 
-/// A GLM fit: its coefficients and `(X' W X)^-1` at the last weights, and the means it
-/// gives the baseline's weeks. From statsmodels' start, iterations stop when the deviance
-/// moves by at most `tol` (statsmodels' rule) or, with `settled`, also once no coefficient
-/// moves by more than 1e-13 of itself: the profile fits inside the dispersion's root
-/// finder ask for a deviance tolerance below the deviance's own rounding (at a small alpha
-/// its terms cancel to 1e-7), which would otherwise run all 100 iterations every time while
-/// the coefficients no longer change. A fit started from the coefficients `settled` holds
-/// (the fit at the alpha tried before) stops by that rule alone: its deviance, two
-/// logarithms a week and iteration, would only end it where the coefficients are settled
-/// anyway.
-fn irls(
-    rows: &[Vec<f64>],
-    ys: &[f64],
-    alpha: f64,
-    tol: f64,
-    settled: Option<Option<&[f64]>>,
-) -> Option<(Fit, Vec<f64>)> {
+/// The GLM fit by iteratively reweighted least squares as statsmodels runs it: from
+/// `(y + mean) / 2`, Fisher scoring, stopped when the deviance moves by at most `tol` (or
+/// after 100 iterations); the coefficients with `(X' W X)^-1` at the last weights.
+fn irls(rows: &[Vec<f64>], ys: &[f64], alpha: f64, tol: f64) -> Option<Fit> {
     let n = ys.len() as f64;
     let mean = ys.iter().sum::<f64>() / n;
-    let warm = matches!(settled, Some(Some(_)));
-    let (mut mu, mut eta): (Vec<f64>, Vec<f64>) = match settled.flatten() {
-        // From the coefficients given.
-        Some(beta) => rows
-            .iter()
-            .map(|r| {
-                let e: f64 = r.iter().zip(beta).map(|(a, b)| a * b).sum();
-                (e.exp(), e)
-            })
-            .unzip(),
-        None => {
-            let mu: Vec<f64> = ys.iter().map(|y| (y + mean) / 2.0).collect();
-            let eta = mu.iter().map(|m| m.max(f64::EPSILON).ln()).collect();
-            (mu, eta)
-        }
-    };
-    let settled = settled.is_some();
-    let mut dev = if warm { 0.0 } else { deviance(ys, &mu, alpha) };
+    let mut mu: Vec<f64> = ys.iter().map(|y| (y + mean) / 2.0).collect();
+    let mut eta: Vec<f64> = mu.iter().map(|m| m.max(f64::EPSILON).ln()).collect();
+    let mut dev = deviance(ys, &mu, alpha);
     let mut fit: Option<Fit> = None;
     let mut weights = Vec::with_capacity(ys.len());
     let mut z = Vec::with_capacity(ys.len());
@@ -86,27 +60,15 @@ fn irls(
             *e = next.predict(r);
             *m = e.exp();
         }
-        let still = settled
-            && fit.as_ref().is_some_and(|last| {
-                last.beta
-                    .iter()
-                    .zip(&next.beta)
-                    .all(|(a, b)| (a - b).abs() <= 1e-13 * a.abs().max(1.0))
-            });
         fit = Some(next);
-        let done = if warm {
-            still
-        } else {
-            let new_dev = deviance(ys, &mu, alpha);
-            let moved = (new_dev - dev).abs();
-            dev = new_dev;
-            moved <= tol || still
-        };
-        if done {
+        let new_dev = deviance(ys, &mu, alpha);
+        let moved = (new_dev - dev).abs();
+        dev = new_dev;
+        if moved <= tol {
             break;
         }
     }
-    fit.map(|fit| (fit, mu))
+    fit
 }
 
 /// statsmodels' negative binomial deviance.
@@ -121,125 +83,14 @@ fn deviance(ys: &[f64], mu: &[f64], alpha: f64) -> f64 {
         .sum()
 }
 
-/// The baseline's counts with what the score reuses: each distinct count once and, per
-/// week, the index of its count among them (weekly counts repeat: about a third of a
-/// baseline's weeks have a count of their own).
-struct Counts<'a> {
-    ys: &'a [f64],
-    distinct: Vec<f64>,
-    index: Vec<usize>,
-}
-
-impl<'a> Counts<'a> {
-    fn new(ys: &'a [f64]) -> Counts<'a> {
-        let mut distinct: Vec<f64> = ys.to_vec();
-        distinct.sort_by(f64::total_cmp);
-        distinct.dedup();
-        let index = ys
-            .iter()
-            .map(|y| distinct.partition_point(|d| d < y))
-            .collect();
-        Counts {
-            ys,
-            distinct,
-            index,
-        }
-    }
-}
-
-/// The NB2 log-likelihood's derivative in the size `r = 1 / alpha` at the means `mu`.
-/// `digamma(y + r) - digamma(r)` is worked out once per distinct count, and the weeks'
-/// terms are summed in order as before, so the sum is the same to the bit.
-fn score_in_size(counts: &Counts<'_>, mu: &[f64], r: f64) -> f64 {
-    let digamma_r = digamma(r);
-    let gaps: Vec<f64> = counts
-        .distinct
-        .iter()
-        .map(|y| digamma(y + r) - digamma_r)
-        .collect();
-    counts
-        .ys
-        .iter()
-        .zip(&counts.index)
-        .zip(mu)
-        .map(|((&y, &i), &m)| {
-            gaps.get(i).copied().unwrap_or(f64::NAN) + (r / (r + m)).ln() + (m - y) / (r + m)
+/// The design rows of weeks 1 to `weeks`.
+fn seasonal_rows(weeks: usize) -> Vec<Row> {
+    (1..=weeks)
+        .map(|w| {
+            let row = seasonal_row(w);
+            std::array::from_fn(|i| row[i])
         })
-        .sum()
-}
-
-/// The profile score at `alpha`: the coefficients fitted at `alpha` (from `start`'s if
-/// given, which are then replaced by these), then the score in size.
-fn profile_score(
-    rows: &[Vec<f64>],
-    counts: &Counts<'_>,
-    alpha: f64,
-    start: &mut Option<Vec<f64>>,
-) -> Option<f64> {
-    let (fit, mu) = irls(rows, counts.ys, alpha, 1e-13, Some(start.as_deref()))?;
-    let score = score_in_size(counts, &mu, 1.0 / alpha);
-    *start = Some(fit.beta);
-    Some(score)
-}
-
-/// The maximum-likelihood dispersion: the root of the profile score in `log alpha`,
-/// bracketed between `MIN_ALPHA` and 10 (the score in size is positive below the size's
-/// optimum and negative above, so in `alpha` it is negative below the optimum's alpha and
-/// positive above) and narrowed to 1e-13. Bisection first, until the bracket is narrower
-/// than 1 (a factor of e in alpha): as alpha falls to 0 the score falls to 0 from below
-/// like `alpha^2`, so a secant step from `MIN_ALPHA` would land where the score is rounding
-/// noise and find a false root there; bisection's first steps leave that region out. Then
-/// the Illinois variant of regula falsi, with a bisection step whenever a step has not
-/// halved the bracket: about 17 fits of the coefficients instead of 50.
-fn dispersion(rows: &[Vec<f64>], ys: &[f64]) -> Option<f64> {
-    let counts = Counts::new(ys);
-    let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
-    // The size score at alpha: > 0 means a larger size (smaller alpha) is better.
-    let mut f_lo = profile_score(rows, &counts, MIN_ALPHA, &mut None)?;
-    if f_lo > 0.0 {
-        return Some(MIN_ALPHA);
-    }
-    let mut f_hi = profile_score(rows, &counts, hi.exp(), &mut None)?;
-    // Each fit inside the bracket starts from the one before.
-    let mut start = None;
-    let mut score = |log_alpha: f64| profile_score(rows, &counts, log_alpha.exp(), &mut start);
-    if f_hi <= 0.0 {
-        return Some(hi.exp());
-    }
-    // Which end the last step moved (true: the upper), for Illinois' halving of the
-    // value at an end kept twice.
-    let mut moved_hi: Option<bool> = None;
-    let mut bisect = true;
-    while hi - lo > 1e-13 {
-        let width = hi - lo;
-        let mut mid = if bisect {
-            0.5 * (lo + hi)
-        } else {
-            // f_lo <= 0 < f_hi: the secant's root lies inside.
-            lo - f_lo * width / (f_hi - f_lo)
-        };
-        if !(mid > lo && mid < hi) {
-            mid = 0.5 * (lo + hi);
-        }
-        let f_mid = score(mid)?;
-        if f_mid > 0.0 {
-            hi = mid;
-            f_hi = f_mid;
-            if moved_hi == Some(true) {
-                f_lo *= 0.5;
-            }
-            moved_hi = Some(true);
-        } else {
-            lo = mid;
-            f_lo = f_mid;
-            if moved_hi == Some(false) {
-                f_hi *= 0.5;
-            }
-            moved_hi = Some(false);
-        }
-        bisect = hi - lo > 1.0 || (!bisect && hi - lo > 0.5 * width);
-    }
-    Some((0.5 * (lo + hi)).exp())
+        .collect()
 }
 
 /// scipy's `nbinom.ppf(q, size, p)`: the smallest count whose cdf reaches `q`. The cdf
@@ -363,24 +214,45 @@ fn walk_ppf(q: f64, cdf: &dyn Fn(f64) -> f64, start: f64) -> f64 {
 pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>>, TooShort> {
     let baseline_weeks = baseline_weeks.min(weekly.len());
     enough_baseline(Method::Nbinom, baseline_weeks)?;
-    let rows: Vec<Vec<f64>> = (1..=baseline_weeks).map(seasonal_row).collect();
+    // Every week's row once: the fits use the baseline's, the estimates all of them.
+    let rows: Vec<Vec<f64>> = (1..=weekly.len()).map(seasonal_row).collect();
+    let baseline = &rows[..baseline_weeks];
     let ys = &weekly[..baseline_weeks];
     let mut out = vec![None; weekly.len()];
-    let Some(alpha) = dispersion(&rows, ys) else {
+    // statsmodels' fit at the smallest dispersion: where the data show no overdispersion
+    // it is the final fit, and otherwise the dispersion's search starts from it.
+    let Some(poisson) = irls(baseline, ys, MIN_ALPHA, 1e-8) else {
         return Ok(out);
     };
-    let Some((fit, _)) = irls(&rows, ys, alpha, 1e-8, None) else {
+    let arrays = seasonal_rows(baseline_weeks);
+    let start: Row = std::array::from_fn(|i| poisson.beta[i]);
+    let Some(alpha) = dispersion(&arrays, ys, start) else {
         return Ok(out);
+    };
+    let fit = if alpha == MIN_ALPHA {
+        poisson
+    } else {
+        match irls(baseline, ys, alpha, 1e-8) {
+            Some(fit) => fit,
+            None => return Ok(out),
+        }
     };
     let size = 1.0 / alpha;
-    for (w, (&observed, slot)) in weekly.iter().zip(out.iter_mut()).enumerate() {
-        let row = seasonal_row(w + 1);
-        let eta = fit.predict(&row);
-        let upper = (eta + Z975 * fit.leverage(&row).sqrt()).exp();
+    for ((&observed, slot), row) in weekly.iter().zip(out.iter_mut()).zip(&rows) {
+        let eta = fit.predict(row);
+        let upper = (eta + Z975 * fit.leverage(row).sqrt()).exp();
         let threshold = nbinom_ppf(0.95, size, size / (size + upper));
         *slot = Some(Point::against(observed, eta.exp(), None, threshold));
     }
     Ok(out)
+}
+
+/// The statsmodels fit at `MIN_ALPHA`'s coefficients (the dispersion's tests start there).
+#[cfg(test)]
+fn poisson_start(rows: &[Row], ys: &[f64]) -> Option<Row> {
+    let rows: Vec<Vec<f64>> = rows.iter().map(|r| r.to_vec()).collect();
+    let fit = irls(&rows, ys, MIN_ALPHA, 1e-8)?;
+    Some(std::array::from_fn(|i| fit.beta[i]))
 }
 
 #[cfg(test)]
@@ -433,40 +305,6 @@ mod tests {
                     "{size} {mean}"
                 );
             }
-        }
-    }
-
-    /// The root finder lands where bisection all the way does.
-    #[test]
-    fn the_dispersion_is_bisections() {
-        let bisected = |rows: &[Vec<f64>], ys: &[f64]| {
-            let counts = Counts::new(ys);
-            let (mut lo, mut hi) = (MIN_ALPHA.ln(), 10.0_f64.ln());
-            while hi - lo > 1e-13 {
-                let mid = 0.5 * (lo + hi);
-                if profile_score(rows, &counts, mid.exp(), &mut None).unwrap() > 0.0 {
-                    hi = mid;
-                } else {
-                    lo = mid;
-                }
-            }
-            (0.5 * (lo + hi)).exp()
-        };
-        let mut state = 7_u64;
-        for spread in [40, 80, 160] {
-            let ys: Vec<f64> = (0..130)
-                .map(|w| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    (80.0 + 20.0 * (f64::from(w) / 8.3).sin() + (state % spread) as f64).round()
-                })
-                .collect();
-            let rows: Vec<Vec<f64>> = (1..=ys.len()).map(seasonal_row).collect();
-            let ours = dispersion(&rows, &ys).unwrap();
-            let theirs = bisected(&rows, &ys);
-            assert!(ours > 1e-4, "{ours}");
-            assert!((ours / theirs - 1.0).abs() < 1e-9, "{ours} {theirs}");
         }
     }
 }
