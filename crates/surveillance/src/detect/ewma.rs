@@ -116,6 +116,17 @@ pub(super) fn smaller_p(t_dist: &Student, stat1: f64, stat2: f64) -> (f64, f64) 
 
 /// EWMA over a daily series.
 pub fn ewma(counts: &[f64], params: &EwmaParams) -> Result<Vec<Option<Point>>, TooShort> {
+    ewma_on(counts, params, |_| true)
+}
+
+/// EWMA over a daily series, each day's point (its t distribution's p-value, most of a
+/// day's cost) worked out only on the days `wanted` names: the smoothing runs over every
+/// day, since each smoothed value carries the ones before it.
+pub(super) fn ewma_on(
+    counts: &[f64],
+    params: &EwmaParams,
+    wanted: impl Fn(usize) -> bool,
+) -> Result<Vec<Option<Point>>, TooShort> {
     let g = params.guard;
     let first = MIN_BASELINE + g;
     long_enough(Method::Ewma, counts, first + 1)?;
@@ -178,8 +189,10 @@ pub fn ewma(counts: &[f64], params: &EwmaParams) -> Result<Vec<Option<Point>>, T
         if stat2.abs() > per.alert {
             z2 = expected + stat2.signum() * per.alert * sigma2;
         }
-        let (p_value, statistic) = smaller_p(&per.t_dist, stat1, stat2);
-        out[i] = Some(Point::tested(y, expected, statistic, p_value));
+        if wanted(i) {
+            let (p_value, statistic) = smaller_p(&per.t_dist, stat1, stat2);
+            out[i] = Some(Point::tested(y, expected, statistic, p_value));
+        }
     }
     Ok(out)
 }

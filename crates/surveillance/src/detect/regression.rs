@@ -21,7 +21,7 @@
 //! size check counts the data frame's cells); here any series long enough to test one day
 //! (14 days) is tested, as with EWMA.
 
-use super::ewma::{EwmaParams, ewma, round5};
+use super::ewma::{EwmaParams, ewma_on, round5};
 use super::linear::least_squares;
 use super::student::{Student, quantile};
 use super::{Method, Point, TooShort, long_enough};
@@ -288,7 +288,14 @@ fn fit_by_qr(
     Some((fit.predict(&x), fit.ssr, tss))
 }
 
-fn fits(counts: &[f64], first: Date, params: &RegressionParams) -> Result<Vec<Fitted>, TooShort> {
+/// The regression's days whose fit's adjusted R squared `keep` accepts (each day's t
+/// distribution's p-value is worked out only for those).
+fn fits(
+    counts: &[f64],
+    first: Date,
+    params: &RegressionParams,
+    keep: impl Fn(f64) -> bool,
+) -> Result<Vec<Fitted>, TooShort> {
     let g = params.guard;
     let first_tested = MIN_BASELINE + g;
     long_enough(Method::Regression, counts, first_tested + 1)?;
@@ -329,13 +336,17 @@ fn fits(counts: &[f64], first: Date, params: &RegressionParams) -> Result<Vec<Fi
         let mse = ssr / df;
         let r2 = 1.0 - ssr / tss;
         let r2_adj = 1.0 - (n as f64 - 1.0) / df * (1.0 - r2);
+        let r2_adj = if r2_adj.is_nan() { 0.0 } else { r2_adj };
+        if !keep(r2_adj) {
+            continue;
+        }
         let sigma = (mse.sqrt() * per.inflation).max(per.min_sigma);
         let expected = forecast.max(0.0);
         let statistic = (observed - expected) / sigma;
         let p_value = 1.0 - per.t_dist.cdf(statistic);
         out[i] = Some((
             Point::tested(observed, expected, statistic, p_value),
-            if r2_adj.is_nan() { 0.0 } else { r2_adj },
+            r2_adj,
         ));
     }
     Ok(out)
@@ -347,7 +358,7 @@ pub fn regression(
     first: Date,
     params: &RegressionParams,
 ) -> Result<Vec<Option<Point>>, TooShort> {
-    Ok(fits(counts, first, params)?
+    Ok(fits(counts, first, params, |_| true)?
         .into_iter()
         .map(|f| f.map(|(point, _)| point))
         .collect())
@@ -364,15 +375,16 @@ pub fn switch(
         method: Method::Switch,
         ..e
     };
-    let regressions = fits(counts, first, params).map_err(short)?;
-    let smoothed = ewma(counts, ewma_params).map_err(short)?;
+    // Each day is the regression's or EWMA's: neither works out a p-value for the other's.
+    let regressions = fits(counts, first, params, |r2_adj| {
+        r2_adj >= SWITCH_R2 - SWITCH_TIE
+    })
+    .map_err(short)?;
+    let smoothed = ewma_on(counts, ewma_params, |day| regressions[day].is_none()).map_err(short)?;
     Ok(regressions
         .into_iter()
         .zip(smoothed)
-        .map(|(fit, ewma)| match fit {
-            Some((point, r2_adj)) if r2_adj >= SWITCH_R2 - SWITCH_TIE => Some(point),
-            _ => ewma,
-        })
+        .map(|(fit, ewma)| fit.map(|(point, _)| point).or(ewma))
         .collect())
 }
 
