@@ -29,6 +29,8 @@ pub use dispersion::MIN_ALPHA;
 use dispersion::{Row, dispersion};
 use statrs::function::beta::beta_reg;
 use statrs::function::gamma::ln_gamma;
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// The normal quantile for a two-sided 95% interval, as scipy gives `norm.ppf(0.975)`.
 const Z975: f64 = 1.959_963_984_540_054;
@@ -83,14 +85,31 @@ fn deviance(ys: &[f64], mu: &[f64], alpha: f64) -> f64 {
         .sum()
 }
 
-/// The design rows of weeks 1 to `weeks`.
-fn seasonal_rows(weeks: usize) -> Vec<Row> {
-    (1..=weeks)
-        .map(|w| {
-            let row = seasonal_row(w);
-            std::array::from_fn(|i| row[i])
-        })
-        .collect()
+/// Weeks whose design rows are kept for every series (30 years).
+const TABLED_WEEKS: usize = 1_565;
+
+/// The design rows of weeks 1 to `weeks`, as vectors for least squares and as arrays for
+/// the dispersion: they depend only on the week's number, so every series shares one table
+/// (a sine and cosine a week had been a twentieth of the model's time).
+fn seasonal_rows(weeks: usize) -> (Cow<'static, [Vec<f64>]>, Cow<'static, [Row]>) {
+    fn rows(weeks: usize) -> (Vec<Vec<f64>>, Vec<Row>) {
+        let vectors: Vec<Vec<f64>> = (1..=weeks).map(seasonal_row).collect();
+        let arrays = vectors
+            .iter()
+            .map(|row| std::array::from_fn(|i| row[i]))
+            .collect();
+        (vectors, arrays)
+    }
+    static TABLE: OnceLock<(Vec<Vec<f64>>, Vec<Row>)> = OnceLock::new();
+    if weeks > TABLED_WEEKS {
+        let (vectors, arrays) = rows(weeks);
+        return (Cow::Owned(vectors), Cow::Owned(arrays));
+    }
+    let (vectors, arrays) = TABLE.get_or_init(|| rows(TABLED_WEEKS));
+    (
+        Cow::Borrowed(&vectors[..weeks]),
+        Cow::Borrowed(&arrays[..weeks]),
+    )
 }
 
 /// scipy's `nbinom.ppf(q, size, p)`: the smallest count whose cdf reaches `q`. The cdf
@@ -214,8 +233,8 @@ fn walk_ppf(q: f64, cdf: &dyn Fn(f64) -> f64, start: f64) -> f64 {
 pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>>, TooShort> {
     let baseline_weeks = baseline_weeks.min(weekly.len());
     enough_baseline(Method::Nbinom, baseline_weeks)?;
-    // Every week's row once: the fits use the baseline's, the estimates all of them.
-    let rows: Vec<Vec<f64>> = (1..=weekly.len()).map(seasonal_row).collect();
+    // The fits use the baseline's rows, the estimates all of them.
+    let (rows, arrays) = seasonal_rows(weekly.len());
     let baseline = &rows[..baseline_weeks];
     let ys = &weekly[..baseline_weeks];
     let mut out = vec![None; weekly.len()];
@@ -224,9 +243,8 @@ pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>
     let Some(poisson) = irls(baseline, ys, MIN_ALPHA, 1e-8) else {
         return Ok(out);
     };
-    let arrays = seasonal_rows(baseline_weeks);
     let start: Row = std::array::from_fn(|i| poisson.beta[i]);
-    let Some(alpha) = dispersion(&arrays, ys, start) else {
+    let Some(alpha) = dispersion(&arrays[..baseline_weeks], ys, start) else {
         return Ok(out);
     };
     let fit = if alpha == MIN_ALPHA {
@@ -238,7 +256,7 @@ pub fn nbinom(weekly: &[f64], baseline_weeks: usize) -> Result<Vec<Option<Point>
         }
     };
     let size = 1.0 / alpha;
-    for ((&observed, slot), row) in weekly.iter().zip(out.iter_mut()).zip(&rows) {
+    for ((&observed, slot), row) in weekly.iter().zip(out.iter_mut()).zip(rows.iter()) {
         let eta = fit.predict(row);
         let upper = (eta + Z975 * fit.leverage(row).sqrt()).exp();
         let threshold = nbinom_ppf(0.95, size, size / (size + upper));

@@ -370,7 +370,7 @@ mod tests {
     fn the_dispersion_is_bisections() {
         for (seed, spread, level) in [(7, 40, 80.0), (8, 80, 80.0), (9, 160, 80.0), (3, 16, 2.0)] {
             let ys = series(seed, spread, level);
-            let rows = seasonal_rows(ys.len());
+            let rows = seasonal_rows(ys.len()).1;
             let beta = poisson_start(&rows, &ys).unwrap();
             let ours = dispersion(&rows, &ys, beta).unwrap();
             let theirs = bisected(&rows, &ys, beta);
@@ -385,7 +385,7 @@ mod tests {
         for seed in 1..40 {
             // Uniform noise of sd 2 around 80: variance 4 against a mean of 80.
             let ys: Vec<f64> = series(seed, 7, 80.0);
-            let rows = seasonal_rows(ys.len());
+            let rows = seasonal_rows(ys.len()).1;
             let beta = poisson_start(&rows, &ys).unwrap();
             assert_eq!(dispersion(&rows, &ys, beta), Some(MIN_ALPHA), "seed {seed}");
         }
