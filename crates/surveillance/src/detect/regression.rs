@@ -251,8 +251,10 @@ impl Sums {
         }
         let shifted_squares = (squares - 2 * shift * sum + shift * shift * n) as f64;
         let mut explained = 0.0;
-        for row in &design.factor {
-            let z: f64 = row.iter().zip(&xty).map(|(c, v)| c * v).sum();
+        // `C'` is upper triangular: row i starts at column i (the zeros before it add
+        // nothing, so the sums are the same to the bit).
+        for (i, row) in design.factor.iter().enumerate() {
+            let z: f64 = row[i..].iter().zip(&xty[i..]).map(|(c, v)| c * v).sum();
             explained += z * z;
         }
         let ssr = (shifted_squares - explained).max(0.0);
@@ -263,8 +265,16 @@ impl Sums {
                 .zip(&xty)
                 .map(|(f, v)| f * v)
                 .sum::<f64>();
-        let n_tss = i128::from(n) * i128::from(squares) - i128::from(sum) * i128::from(sum);
-        let tss = n_tss as f64 / n as f64;
+        // In i64 where it fits: converting an i128 to f64 is a software call.
+        let n_tss = n
+            .checked_mul(squares)
+            .zip(sum.checked_mul(sum))
+            .and_then(|(a, b)| a.checked_sub(b))
+            .map_or_else(
+                || (i128::from(n) * i128::from(squares) - i128::from(sum) * i128::from(sum)) as f64,
+                |v| v as f64,
+            );
+        let tss = n_tss / n as f64;
         (forecast, ssr, tss)
     }
 }
