@@ -194,7 +194,17 @@ impl Profile<'_> {
     fn refit(&mut self, alpha: f64, mut beta: Row) -> Option<(Row, [[f64; COLUMNS]; COLUMNS])> {
         for _ in 0..100 {
             let (a, gradient) = self.information(alpha, &beta);
-            let step = solve(&a, &gradient)?;
+            let mut step = solve(&a, &gradient)?;
+            // Far from the optimum a full step can overshoot until the means overflow:
+            // no week's mean moves by more than a factor e^3 in one step.
+            let largest = self
+                .rows
+                .iter()
+                .map(|row| dot(row, &step).abs())
+                .fold(0.0, f64::max);
+            if largest > 3.0 {
+                step = step.map(|s| s * 3.0 / largest);
+            }
             for (b, s) in beta.iter_mut().zip(&step) {
                 *b += s;
             }
@@ -372,6 +382,24 @@ mod tests {
             let ys = series(seed, spread, level);
             let rows = seasonal_rows(ys.len()).1;
             let beta = poisson_start(&rows, &ys).unwrap();
+            let ours = dispersion(&rows, &ys, beta).unwrap();
+            let theirs = bisected(&rows, &ys, beta);
+            assert!(ours > 1e-4, "{ours}");
+            assert!((ours / theirs - 1.0).abs() < 1e-9, "{ours} {theirs}");
+        }
+    }
+
+    /// Counts too large to sum term by term, and fractional ones, take digamma's way to the
+    /// same root.
+    #[test]
+    fn large_and_fractional_counts_find_bisections_root() {
+        for ys in [
+            series(11, 20_000, 60_000.0),
+            series(12, 80, 80.0).iter().map(|y| y + 0.5).collect(),
+        ] {
+            let rows = seasonal_rows(ys.len()).1;
+            let beta = poisson_start(&rows, &ys).unwrap();
+            assert!(!Counts::new(&ys).whole);
             let ours = dispersion(&rows, &ys, beta).unwrap();
             let theirs = bisected(&rows, &ys, beta);
             assert!(ours > 1e-4, "{ours}");
