@@ -44,7 +44,7 @@ pub const FIELDS: [Field; 8] = [
 ];
 
 /// The given name's level that marks twins; its weight is fixed by the settings.
-pub const TWIN_LEVEL: u8 = 5;
+pub const TWIN_LEVEL: u8 = 6;
 
 impl Field {
     /// The field's name in settings, reports and the queue.
@@ -70,6 +70,7 @@ impl Field {
                 "jaro-winkler close",
                 "jaro-winkler near",
                 "soundex",
+                "jaro-winkler far",
                 "different, same family and birth date (twins)",
                 "different",
             ],
@@ -79,12 +80,14 @@ impl Field {
                 "jaro-winkler near",
                 "one part of the other (hyphenated)",
                 "soundex",
+                "jaro-winkler far",
                 "different",
             ],
             Self::BirthDate => &[
                 "exact",
                 "day and month transposed",
                 "year off by one",
+                "one digit wrong or two adjacent swapped",
                 "two of year, month, day",
                 "different",
             ],
@@ -269,7 +272,7 @@ fn given_level(
     let floor = if same_family_and_birth {
         bands.name_close
     } else {
-        bands.name_near
+        bands.name_far
     };
     let jw = name_similarity(a_name.text(), b_name.text(), floor).unwrap_or(0.0);
     // Twins share family name and birth date and often have alike names (Emma, Emmy); past
@@ -282,8 +285,10 @@ fn given_level(
         3
     } else if a_name.soundex == b_name.soundex {
         4
+    } else if jw >= bands.name_far {
+        5
     } else {
-        6
+        7
     })
 }
 
@@ -294,7 +299,7 @@ fn family_level(a: NameParts, b: NameParts, bands: &Bands) -> Option<u8> {
     if a.name == b.name {
         return Some(0);
     }
-    let jw = name_similarity(a.text(), b.text(), bands.name_near).unwrap_or(0.0);
+    let jw = name_similarity(a.text(), b.text(), bands.name_far).unwrap_or(0.0);
     let (shorter, longer) = if a.name.len() <= b.name.len() {
         (a.name, b.name)
     } else {
@@ -308,8 +313,10 @@ fn family_level(a: NameParts, b: NameParts, bands: &Bands) -> Option<u8> {
         3
     } else if a.soundex == b.soundex {
         4
-    } else {
+    } else if jw >= bands.name_far {
         5
+    } else {
+        6
     })
 }
 
@@ -322,10 +329,42 @@ fn birth_level(a: (i32, u8, u8), b: (i32, u8, u8)) -> u8 {
         1
     } else if am == bm && ad == bd && (ay - by).abs() == 1 {
         2
-    } else if u8::from(ay == by) + u8::from(am == bm) + u8::from(ad == bd) == 2 {
+    } else if one_keying_slip(date_digits(a), date_digits(b)) {
         3
-    } else {
+    } else if u8::from(ay == by) + u8::from(am == bm) + u8::from(ad == bd) == 2 {
         4
+    } else {
+        5
+    }
+}
+
+/// A date as its eight digits, year first, as it is keyed.
+fn date_digits((year, month, day): (i32, u8, u8)) -> [u8; 8] {
+    let year = year.clamp(0, 9999).unsigned_abs();
+    let mut digits = [0u8; 8];
+    for (idx, value) in [
+        (0, year / 100),
+        (2, year % 100),
+        (4, u32::from(month)),
+        (6, u32::from(day)),
+    ] {
+        if let Some(pair) = digits.get_mut(idx..idx + 2) {
+            pair.copy_from_slice(&[(value / 10 % 10) as u8, (value % 10) as u8]);
+        }
+    }
+    digits
+}
+
+/// Whether two different dates differ by one digit keyed wrong or two neighbouring digits
+/// swapped (a Damerau edit of one; dates have a fixed width, so nothing is dropped or added).
+fn one_keying_slip(a: [u8; 8], b: [u8; 8]) -> bool {
+    let mut differing = (0..8).filter(|&idx| a.get(idx) != b.get(idx));
+    match (differing.next(), differing.next(), differing.next()) {
+        (Some(_), None, None) => true,
+        (Some(first), Some(second), None) => {
+            second == first + 1 && a.get(first) == b.get(second) && a.get(second) == b.get(first)
+        }
+        _ => false,
     }
 }
 

@@ -6,7 +6,7 @@ use crate::compare::{Vector, compare};
 use crate::normalize::Person;
 use crate::score::{Class, Model, Scored};
 use crate::settings::Settings;
-use crate::train::{Session, count_vectors, estimate_u, train};
+use crate::train::{Session, estimate_u, train};
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -90,31 +90,26 @@ pub fn match_all(persons: &[Person], settings: &Settings) -> MatchRun {
         candidates.extend(found);
     }
     let u = estimate_u(persons, settings);
-    let mut sessions: Vec<Session> = rules
-        .iter()
-        .enumerate()
-        .map(|(rule_idx, rule)| Session {
+    let mut sessions: Vec<Session> = session_vectors(&candidates, &keys_by_person, n_rules)
+        .into_iter()
+        .zip(rules)
+        .map(|((vectors, found), rule)| Session {
             rule: *rule,
-            vectors: count_vectors(
-                candidates
-                    .iter()
-                    .filter(|c| usize::from(c.rule) == rule_idx)
-                    .map(|c| c.vector),
-            ),
+            vectors,
+            found,
             match_share: 0.0,
             rounds: 0,
         })
         .collect();
     let model = train(&mut sessions, u, settings, persons.len());
-    let scores: HashMap<Vector, Scored> = candidates
+    // Every candidate's vector is among the vectors its rule found first.
+    let scores: HashMap<Vector, Scored> = sessions
         .iter()
-        .map(|candidate| candidate.vector)
-        .collect::<std::collections::HashSet<_>>()
-        .into_iter()
-        .map(|vector| (vector, model.score(vector)))
+        .flat_map(|session| session.found.keys())
+        .map(|&vector| (vector, model.score(vector)))
         .collect();
     let mut pairs: Vec<(Candidate, Scored)> = candidates
-        .iter()
+        .par_iter()
         .filter_map(|candidate| {
             let scored = *scores.get(&candidate.vector)?;
             (scored.class != Class::NonMatch).then_some((*candidate, scored))
@@ -133,6 +128,50 @@ pub fn match_all(persons: &[Person], settings: &Settings) -> MatchRun {
         pairs,
     }
 }
+
+/// Each rule's vectors for EM (every candidate sharing its key) and the vectors it found
+/// first, counted on both cores.
+fn session_vectors(
+    candidates: &[Candidate],
+    keys_by_person: &[Option<u64>],
+    n_rules: usize,
+) -> Vec<(VectorCounts, VectorCounts)> {
+    let empty = || vec![(VectorCounts::new(), VectorCounts::new()); n_rules];
+    candidates
+        .par_iter()
+        .fold(empty, |mut counts, candidate| {
+            let keys = |person: u32| {
+                let start = person as usize * n_rules;
+                keys_by_person.get(start..start + n_rules).unwrap_or(&[])
+            };
+            let (a_keys, b_keys) = (keys(candidate.a), keys(candidate.b));
+            let found_by = usize::from(candidate.rule);
+            for (rule, ((vectors, found), (a_key, b_key))) in
+                counts.iter_mut().zip(a_keys.iter().zip(b_keys)).enumerate()
+            {
+                if rule == found_by {
+                    *found.entry(candidate.vector).or_insert(0) += 1;
+                }
+                if rule == found_by || (rule > found_by && a_key.is_some() && a_key == b_key) {
+                    *vectors.entry(candidate.vector).or_insert(0) += 1;
+                }
+            }
+            counts
+        })
+        .reduce(empty, |mut total, part| {
+            for ((vectors, found), (more_vectors, more_found)) in total.iter_mut().zip(part) {
+                for (vector, count) in more_vectors {
+                    *vectors.entry(vector).or_insert(0) += count;
+                }
+                for (vector, count) in more_found {
+                    *found.entry(vector).or_insert(0) += count;
+                }
+            }
+            total
+        })
+}
+
+type VectorCounts = HashMap<Vector, u64>;
 
 /// The ranges of equal keys in sorted keys.
 fn block_ranges(keys: &[(u64, u32)]) -> Vec<std::ops::Range<usize>> {

@@ -41,8 +41,16 @@ pub struct Bands {
     pub name_close: f64,
     /// A name this similar is a larger slip.
     pub name_near: f64,
+    /// A name this similar may still be a slip (two letters wrong in a short name); below
+    /// it the names are different. Settings written before this band get Splink's 0.70.
+    #[serde(default = "default_name_far")]
+    pub name_far: f64,
     /// A street line this similar is the same street written differently.
     pub street_close: f64,
+}
+
+fn default_name_far() -> f64 {
+    0.70
 }
 
 /// Blocking rules.
@@ -115,6 +123,7 @@ impl Settings {
         for (field, value) in [
             ("bands.name_close", self.bands.name_close),
             ("bands.name_near", self.bands.name_near),
+            ("bands.name_far", self.bands.name_far),
             ("bands.street_close", self.bands.street_close),
         ] {
             if !(value > 0.0 && value <= 1.0) {
@@ -124,14 +133,25 @@ impl Settings {
                 );
             }
         }
-        if self.bands.name_near >= self.bands.name_close {
-            return fail(
-                "bands.name_near",
-                format!(
-                    "{} must be below bands.name_close ({})",
-                    self.bands.name_near, self.bands.name_close
-                ),
-            );
+        let Bands {
+            name_close,
+            name_near,
+            name_far,
+            ..
+        } = self.bands;
+        for ((lower, lower_value), (upper, upper_value)) in [
+            (
+                ("bands.name_near", name_near),
+                ("bands.name_close", name_close),
+            ),
+            (("bands.name_far", name_far), ("bands.name_near", name_near)),
+        ] {
+            if lower_value >= upper_value {
+                return fail(
+                    lower,
+                    format!("{lower_value} must be below {upper} ({upper_value})"),
+                );
+            }
         }
         if self.blocking.rules.is_empty() {
             return fail("blocking.rules", "at least one rule is needed".to_owned());

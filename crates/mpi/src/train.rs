@@ -85,8 +85,12 @@ fn smooth(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
 pub struct Session {
     /// The rule.
     pub rule: BlockingRule,
-    /// Distinct vectors of its pairs with their counts.
+    /// Distinct vectors of every compared pair that shares the rule's key, with their
+    /// counts, whichever rule found the pair first: EM reads these.
     pub vectors: HashMap<Vector, u64>,
+    /// Distinct vectors of the pairs this rule found first (no earlier rule's key shared):
+    /// every candidate is in exactly one session's `found`, so the prior counts each once.
+    pub found: HashMap<Vector, u64>,
     /// Share of its pairs that are the same person, as estimated.
     pub match_share: f64,
     /// EM rounds taken.
@@ -95,8 +99,11 @@ pub struct Session {
 
 /// Estimates m by EM, one session per blocking rule as Splink does: within a rule's pairs
 /// the rule's own fields agree by construction, so each session leaves them out, and a
-/// field's m is the mean over the sessions that could see it. The prior is the number of
-/// matches the sessions found over every pair of the `n_persons`.
+/// field's m is the mean over the sessions that could see it. Each session reads every
+/// pair its rule blocks, not only those no earlier rule found: without the pairs of the
+/// same birth date, the phone session saw no match born the same day and put the birth
+/// date's exact m at 0.0004. The prior is the expected matches among the pairs each
+/// session found first, over every pair of the `n_persons`.
 pub fn train(
     sessions: &mut [Session],
     u: Vec<Vec<f64>>,
@@ -169,7 +176,13 @@ pub fn train(
             }
         }
         session.match_share = session_model.match_share;
-        n_matches += session_model.match_share * total;
+        n_matches += session
+            .found
+            .iter()
+            .map(|(&vector, &count)| {
+                session_model.probability(vector.without(&masked)) * count as f64
+            })
+            .sum::<f64>();
         for (field_idx, (sums, levels)) in m_sums.iter_mut().zip(&session_model.fields).enumerate()
         {
             if masked.contains(&field_idx) {
@@ -214,15 +227,6 @@ impl Model {
         }
         moved
     }
-}
-
-/// Counts the distinct vectors of compared pairs.
-pub(crate) fn count_vectors(vectors: impl Iterator<Item = Vector>) -> HashMap<Vector, u64> {
-    let mut counts = HashMap::new();
-    for vector in vectors {
-        *counts.entry(vector).or_insert(0) += 1;
-    }
-    counts
 }
 
 /// The twins' level is fixed, so EM must not read its m as evidence; kept here so the

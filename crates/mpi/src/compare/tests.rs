@@ -171,7 +171,25 @@ fn birth_levels() {
     assert_eq!(birth_level((1970, 4, 9), (1970, 4, 9)), 0);
     assert_eq!(birth_level((1970, 4, 9), (1970, 9, 4)), 1);
     assert_eq!(birth_level((1970, 4, 9), (1969, 4, 9)), 2);
+    // One digit keyed wrong, or two neighbouring digits swapped, across parts too.
     assert_eq!(birth_level((1970, 4, 9), (1960, 4, 9)), 3);
     assert_eq!(birth_level((1970, 4, 9), (1970, 4, 19)), 3);
-    assert_eq!(birth_level((1970, 4, 9), (1981, 2, 9)), 4);
+    assert_eq!(birth_level((1970, 4, 9), (1907, 4, 9)), 3);
+    assert_eq!(birth_level((1970, 10, 23), (1970, 12, 3)), 3);
+    // Two of the three parts, but not one slip.
+    assert_eq!(birth_level((1970, 4, 9), (1970, 4, 27)), 4);
+    assert_eq!(birth_level((1970, 4, 9), (1955, 4, 9)), 4);
+    assert_eq!(birth_level((1970, 4, 9), (1981, 2, 9)), 5);
+}
+
+#[test]
+fn a_name_past_the_near_band_but_within_the_far_one() {
+    let family = |name: &str| {
+        let a = person("Quill", "Margaret", "1970-04-09", |_| {});
+        levels(&a, &person(name, "Margaret", "1970-04-09", |_| {}))[1].clone()
+    };
+    // Jaro-Winkler 0.73, another Soundex code.
+    assert_eq!(family("Kwill"), "family_name=jaro-winkler far");
+    // Further off still, the names are different.
+    assert_eq!(family("Zabrowski"), "family_name=different");
 }

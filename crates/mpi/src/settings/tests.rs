@@ -34,6 +34,11 @@ fn bad_settings_are_named() {
             "mpi.toml: bands.name_near: 0.95 must be below bands.name_close (0.92)",
         ),
         (
+            "name_far = 0.70",
+            "name_far = 0.85",
+            "mpi.toml: bands.name_far: 0.85 must be below bands.name_near (0.8)",
+        ),
+        (
             "weight = -12.0",
             "weight = 3.0",
             "mpi.toml: twins.weight: 3 must be a negative weight",
@@ -42,6 +47,12 @@ fn bad_settings_are_named() {
         let err = Settings::parse("mpi.toml", &with(from, to)).unwrap_err();
         assert_eq!(err.to_string(), expected);
     }
+}
+
+#[test]
+fn settings_written_before_the_far_band_still_read() {
+    let settings = Settings::parse("mpi.toml", &with("name_far = 0.70\n", "")).unwrap();
+    assert_eq!(settings.bands.name_far, 0.70);
 }
 
 #[test]

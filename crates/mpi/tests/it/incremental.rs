@@ -204,7 +204,34 @@ fn an_arriving_duplicate_is_queued_for_review_not_merged(store: &TestStore) {
     assert_eq!(pair.status, "not_duplicate");
 }
 
+/// A model kept before the comparisons gained levels (no one-slip birth date, no far name
+/// band) is refused, so registration falls back to the name search until a full match
+/// keeps a new one.
+fn a_kept_model_of_an_older_shape_is_not_used(store: &TestStore) {
+    let (on_file, run, settings) = crate::stored_and_matched(store, 300, 0.1, 9);
+    let mut older = serde_json::to_value(mpi::Trained::of_run(&run, &settings)).unwrap();
+    let fields = older["model"]["fields"].as_array_mut().unwrap();
+    // given: the far band (index 5); family: the far band (5); birth date: one slip (3).
+    for (field, level) in [(0, 5), (1, 5), (2, 3)] {
+        fields[field].as_array_mut().unwrap().remove(level);
+    }
+    older["bands"].as_object_mut().unwrap().remove("name_far");
+    let n = i64::try_from(on_file.len()).unwrap();
+    store
+        .store
+        .write(|tx| tx.save_mpi_model("test", n, 0, &older))
+        .unwrap();
+    assert!(store.store.read(mpi::model_in_force).unwrap().is_none());
+    // Only the shape was refused: a model of today's shape kept after it is in force.
+    store
+        .store
+        .write(|tx| mpi::save_model(tx, &run, &settings, on_file.len(), "test"))
+        .unwrap();
+    assert!(store.store.read(mpi::model_in_force).unwrap().is_some());
+}
+
 backend_tests!(
     a_new_registration_is_scored_with_the_kept_model,
-    an_arriving_duplicate_is_queued_for_review_not_merged
+    an_arriving_duplicate_is_queued_for_review_not_merged,
+    a_kept_model_of_an_older_shape_is_not_used
 );
