@@ -309,7 +309,11 @@ fn family_level(a: NameParts, b: NameParts, bands: &Bands) -> Option<u8> {
         1
     } else if jw >= bands.name_near {
         2
-    } else if shorter.len() >= 3 && longer.contains(shorter) {
+    } else if shorter.len() >= 3
+        // A name holds another only if it has all its letters: settled before the search.
+        && a.letters.shared(b.letters) == shorter.len()
+        && longer.contains(shorter)
+    {
         3
     } else if a.soundex == b.soundex {
         4

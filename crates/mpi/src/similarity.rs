@@ -24,7 +24,8 @@ impl Letters {
         Self(counts)
     }
 
-    fn shared(&self, other: &Self) -> usize {
+    /// How many letters two names share, each counted as often as both have it.
+    pub(crate) fn shared(&self, other: &Self) -> usize {
         self.0
             .iter()
             .zip(&other.0)
@@ -45,10 +46,12 @@ pub(crate) fn name_similarity(a: Name, b: Name, floor: f64) -> Option<f64> {
         return None;
     }
     let shared = a.1.shared(b.1) as f64;
-    // Every shared letter matched and none out of order, then the whole prefix bonus;
-    // a hair above, so rounding never turns away a pair that reaches the floor.
+    // Every shared letter matched and none out of order, then the bonus of the prefix the
+    // names really share (strangers' names mostly start apart, so usually none); a hair
+    // above, so rounding never turns away a pair that reaches the floor.
     let jaro = (shared / a_len + shared / b_len + 1.0) / 3.0;
-    let bound = jaro + 0.4 * (1.0 - jaro) + 1e-9;
+    let prefix = common_prefix(a.0.as_bytes(), b.0.as_bytes()) as f64;
+    let bound = jaro + 0.1 * prefix * (1.0 - jaro) + 1e-9;
     if bound < floor {
         return None;
     }
@@ -64,11 +67,16 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
     let sim = jaro(x, y);
     if sim > 0.7 {
-        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+        let prefix = common_prefix(x, y);
         sim + 0.1 * prefix as f64 * (1.0 - sim)
     } else {
         sim
     }
+}
+
+/// How many of the first four characters two strings share, counted from the start.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take(4).take_while(|(p, q)| p == q).count()
 }
 
 /// Jaro similarity of two ASCII strings of at most 64 bytes: characters match when equal
