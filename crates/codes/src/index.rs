@@ -340,7 +340,7 @@ pub(crate) fn read(path: &Path, text: &str) -> Result<(String, Vec<Index>)> {
                     .ok_or_else(|| Error::parse(path, r.line, format!("unknown index {tag:?}")))?;
                 out.push(Index {
                     kind,
-                    headings: r.fields.iter().skip(2).map(|s| s.to_string()).collect(),
+                    headings: r.fields().skip(2).map(|s| s.to_string()).collect(),
                     terms: Vec::new(),
                 });
                 lines.push(Vec::new());

@@ -168,9 +168,10 @@ pub struct CmRelease {
 impl CmRelease {
     /// Builds the lookup tables over nodes in pre-order whose `parent` fields are set.
     pub(crate) fn from_nodes(mut info: ReleaseInfo, mut nodes: Vec<Node>) -> Self {
-        let mut by_code = FxHashMap::default();
+        // Sized up front: growing them was rehashing about 100,000 codes several times.
+        let mut by_code = FxHashMap::with_capacity_and_hasher(nodes.len(), Default::default());
         let mut by_label = FxHashMap::default();
-        let mut billable = FxHashSet::default();
+        let mut billable = FxHashSet::with_capacity_and_hasher(nodes.len(), Default::default());
         for n in &mut nodes {
             n.children.clear();
         }

@@ -46,8 +46,9 @@ pub(crate) fn write(info: &ReleaseInfo, nodes: &[Node]) -> Result<Vec<u8>> {
 pub(crate) fn read(path: &Path, text: &str, origin: Origin) -> Result<CmRelease> {
     let recs = packfile::parse(path, text, KIND)?;
     let mut info: Option<ReleaseInfo> = None;
-    // About one node per 110 bytes of processed text; a hint only.
-    let mut nodes: Vec<Node> = Vec::with_capacity(text.len() / 110);
+    // About one node per 100 bytes of processed text (FY2026: 98,505 nodes in 10.2 MB); a
+    // hint only, generous so the nodes are not moved as they grow.
+    let mut nodes: Vec<Node> = Vec::with_capacity(text.len() / 95);
     for r in recs {
         let r = r?;
         let tag = r.get(0, path)?;
