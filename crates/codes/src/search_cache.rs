@@ -99,27 +99,29 @@ pub(crate) fn load_or_build(
     key: u64,
     build: impl FnOnce() -> SearchIndex,
 ) -> (SearchIndex, CacheOutcome) {
-    let bytes = match std::fs::read(file) {
-        Ok(b) => Some(b),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+    let reason = match std::fs::File::open(file) {
+        Ok(f) => match read(f, key) {
+            Ok(index) => return (index, CacheOutcome::Read),
+            Err(Problem::Stale) => CacheOutcome::Replaced,
+            Err(Problem::Damaged(why)) => CacheOutcome::Rebuilt(format!(
+                "the search cache {} was damaged ({why}); rebuilt",
+                file.display()
+            )),
+            Err(Problem::Unreadable(e)) => {
+                return (
+                    build(),
+                    CacheOutcome::NotWritten(format!("reading {}: {e}", file.display())),
+                );
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => CacheOutcome::Written,
         Err(e) => {
-            let index = build();
             return (
-                index,
+                build(),
                 CacheOutcome::NotWritten(format!("reading {}: {e}", file.display())),
             );
         }
     };
-    let reason = match bytes.as_deref().map(|b| read(b, key)) {
-        Some(Ok(index)) => return (index, CacheOutcome::Read),
-        Some(Err(Problem::Stale)) => CacheOutcome::Replaced,
-        Some(Err(Problem::Damaged(why))) => CacheOutcome::Rebuilt(format!(
-            "the search cache {} was damaged ({why}); rebuilt",
-            file.display()
-        )),
-        None => CacheOutcome::Written,
-    };
-    drop(bytes);
     let index = build();
     match write(file, key, &index) {
         Ok(()) => (index, reason),
@@ -138,6 +140,22 @@ enum Problem {
     Stale,
     /// Not to be trusted, with why.
     Damaged(&'static str),
+    /// The file could not be read (permissions, a device error): left alone.
+    Unreadable(std::io::Error),
+}
+
+/// A reader that keeps the CRC-32 of what passes through it.
+struct Crc<R> {
+    from: R,
+    crc: crc32fast::Hasher,
+}
+
+impl<R: std::io::Read> std::io::Read for Crc<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.from.read(buf)?;
+        self.crc.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
 }
 
 fn le_u32(b: &[u8], at: usize) -> Option<u32> {
@@ -148,6 +166,7 @@ fn le_u64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
+/// The CRC of a file: everything but the CRC itself.
 fn checksum(file: &[u8]) -> u32 {
     let mut h = crc32fast::Hasher::new();
     h.update(file.get(..CRC_AT).unwrap_or_default());
@@ -155,25 +174,46 @@ fn checksum(file: &[u8]) -> u32 {
     h.finalize()
 }
 
-fn read(file: &[u8], key: u64) -> Result<SearchIndex, Problem> {
-    if file.len() < HEADER || file.get(..8) != Some(&MAGIC[..]) {
+/// Reads the index from a cache file in one pass: the header, then the sections straight
+/// into the index's arrays while the checksum is taken. Nothing read is trusted until the
+/// checksum matches; then a file of another key is stale, and sections that do not fit
+/// together are damage the checksum could not see.
+fn read(file: std::fs::File, key: u64) -> Result<SearchIndex, Problem> {
+    use std::io::Read;
+    let len = file.metadata().map_err(Problem::Unreadable)?.len();
+    let mut from = Crc {
+        from: std::io::BufReader::with_capacity(1 << 16, file),
+        crc: crc32fast::Hasher::new(),
+    };
+    let mut header = [0u8; HEADER];
+    if len < HEADER as u64 {
         return Err(Problem::Damaged("not a search cache file"));
     }
-    if le_u32(file, 8) != Some(FORMAT) {
+    from.read_exact(&mut header).map_err(Problem::Unreadable)?;
+    if header.get(..8) != Some(&MAGIC[..]) {
+        return Err(Problem::Damaged("not a search cache file"));
+    }
+    if le_u32(&header, 8) != Some(FORMAT) {
         return Err(Problem::Stale);
     }
-    let payload = le_u64(file, 24).and_then(|n| usize::try_from(n).ok());
-    if payload != Some(file.len() - HEADER) {
+    if le_u64(&header, 24) != Some(len - HEADER as u64) {
         return Err(Problem::Damaged("its length is not the one written"));
     }
-    if le_u32(file, CRC_AT) != Some(checksum(file)) {
+    // The header was hashed with its CRC field; the checksum leaves that out.
+    from.crc = crc32fast::Hasher::new();
+    from.crc.update(header.get(..CRC_AT).unwrap_or_default());
+    from.crc
+        .update(header.get(CRC_AT + 4..).unwrap_or_default());
+    let index = SearchIndex::read_from(&mut from, len - HEADER as u64);
+    // What the sections did not take is still part of the checksum.
+    std::io::copy(&mut from, &mut std::io::sink()).map_err(Problem::Unreadable)?;
+    if le_u32(&header, CRC_AT) != Some(from.crc.finalize()) {
         return Err(Problem::Damaged("checksum mismatch"));
     }
-    if le_u64(file, 16) != Some(key) {
+    if le_u64(&header, 16) != Some(key) {
         return Err(Problem::Stale);
     }
-    SearchIndex::decode(file.get(HEADER..).unwrap_or_default())
-        .ok_or(Problem::Damaged("its sections do not fit together"))
+    index.ok_or(Problem::Damaged("its sections do not fit together"))
 }
 
 fn write(file: &Path, key: u64, index: &SearchIndex) -> std::io::Result<()> {
