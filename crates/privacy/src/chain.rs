@@ -349,6 +349,18 @@ pub enum Tamper {
         /// The version the change made.
         version: i64,
     },
+    /// An entry's writes as split by chart for patients' audit reports
+    /// (`audit_patient_writes`) no longer match what the entry sealed: someone edited the
+    /// split, so a patient's report could show writes the entry never made, or hide some.
+    #[error(
+        "the writes of entry {seq} as listed for patient {patient}'s audit report do not match what the entry sealed: they were altered"
+    )]
+    PatientWritesAltered {
+        /// The entry.
+        seq: i64,
+        /// The patient whose listed writes differ.
+        patient: i64,
+    },
     /// There are entries but no head to compare them with.
     #[error(
         "the head recorded outside the database is missing, so deleted newest entries cannot be ruled out ({entries} entries otherwise intact)"

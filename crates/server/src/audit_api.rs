@@ -106,16 +106,38 @@ pub async fn search(
         outcome,
         limit: Some(limit),
     };
-    let patient = query.patient_id;
     state
         .blocking(move |state| {
-            let entries = state.store.audit_entries(&filter)?;
-            record_report_view(state, &principal, &filter, entries.len())?;
-            let rows: Vec<Value> = entries
-                .iter()
-                .map(|entry| {
+            // A patient's report reads only the writes to that chart (a bulk entry listing
+            // the patient seals thousands to other charts: other patients' record ids, not
+            // the minimum necessary, and megabytes to read).
+            let listed: Vec<(privacy::AuditEntry, (Value, Value))> = match filter.patient_id {
+                Some(patient) => state
+                    .store
+                    .audit_entries_of_patient(patient, &filter)?
+                    .into_iter()
+                    .map(|(entry, writes)| {
+                        let shown = writes.map_or((Value::Null, Value::Null), |w| {
+                            (json!(w.notes), json!(w.total))
+                        });
+                        (entry, shown)
+                    })
+                    .collect(),
+                None => state
+                    .store
+                    .audit_entries(&filter)?
+                    .into_iter()
+                    .map(|entry| {
+                        let shown = all_writes(entry.event.writes.as_deref());
+                        (entry, shown)
+                    })
+                    .collect(),
+            };
+            record_report_view(state, &principal, &filter, listed.len())?;
+            let rows: Vec<Value> = listed
+                .into_iter()
+                .map(|(entry, (writes, writes_total))| {
                     let e = &entry.event;
-                    let (writes, writes_total) = writes_shown(e.writes.as_deref(), patient);
                     json!({
                         "seq": entry.seq,
                         "at": e.at.format(&Rfc3339).ok(),
@@ -143,25 +165,15 @@ pub async fn search(
         .await
 }
 
-/// An entry's writes as the report shows them, and how many the entry has in all: with a
-/// patient filter, only the writes to that patient's chart (`store::writes_for_patient`).
-fn writes_shown(writes: Option<&str>, patient: Option<i64>) -> (Value, Value) {
-    let Some(writes) = writes else {
-        return (Value::Null, Value::Null);
-    };
-    match patient {
-        Some(patient) => match store::writes_for_patient(writes, patient) {
-            Some((theirs, total)) => (json!(theirs), json!(total)),
-            None => (Value::Null, Value::Null),
-        },
-        None => match serde_json::from_str::<Value>(writes) {
-            Ok(Value::Array(all)) => {
-                let total = all.len();
-                (Value::Array(all), json!(total))
-            }
-            Ok(other) => (other, Value::Null),
-            Err(_) => (Value::Null, Value::Null),
-        },
+/// An entry's writes as the unfiltered report shows them (all of them), and how many.
+fn all_writes(writes: Option<&str>) -> (Value, Value) {
+    match writes.map(serde_json::from_str::<Value>) {
+        Some(Ok(Value::Array(all))) => {
+            let total = all.len();
+            (Value::Array(all), json!(total))
+        }
+        Some(Ok(other)) => (other, Value::Null),
+        _ => (Value::Null, Value::Null),
     }
 }
 

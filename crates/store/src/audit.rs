@@ -17,7 +17,7 @@
 
 use crate::Store;
 use crate::audit_head::HeadWriter;
-use crate::audit_writes::Journal;
+use crate::audit_writes::{Journal, WriteNote};
 use crate::conn::{Conn, Dialect};
 use crate::error::{Error, Result};
 use crate::security::Security;
@@ -313,7 +313,7 @@ impl AuditTrail {
         let mut after = walk.start();
         let mut unreadable = None;
         let mut verdict = Ok(());
-        let mut history_problem: Option<(i64, crate::audit_writes::HistoryProblem)> = None;
+        let mut history_problem: Option<(i64, Tamper)> = None;
         loop {
             let (rows, page, history) = store.with_conn(|conn| {
                 let rows = conn.query(
@@ -332,13 +332,38 @@ impl AuditTrail {
                     }
                 }
                 attach_patients(conn, &mut page)?;
-                // The history rows this page's entries sealed, rechecked against their
-                // digests; looked at only once the chain up to them checks out.
-                let writes: Vec<(i64, &str)> = page
+                // Unreadable writes text cannot be: the MAC covered it, and the chain is
+                // checked before any problem found here is reported.
+                let notes: Vec<Option<Vec<WriteNote>>> = page
                     .iter()
-                    .filter_map(|entry| entry.event.writes.as_deref().map(|w| (entry.seq, w)))
+                    .map(|entry| {
+                        entry
+                            .event
+                            .writes
+                            .as_deref()
+                            .and_then(|w| serde_json::from_str(w).ok())
+                    })
                     .collect();
-                let history = crate::audit_writes::check_history(conn, &writes)?;
+                // The history rows this page's entries sealed, rechecked against their
+                // digests, and their writes as split by chart; a problem is reported only
+                // once the chain up to its entry checks out.
+                let writes: Vec<(i64, &[WriteNote])> = page
+                    .iter()
+                    .zip(&notes)
+                    .filter_map(|(entry, notes)| notes.as_deref().map(|n| (entry.seq, n)))
+                    .collect();
+                let history = crate::audit_writes::check_history(conn, &writes)?
+                    .map(|(seq, problem)| (seq, history_tamper(seq, problem)));
+                let split: Vec<(&AuditEntry, Option<&[WriteNote]>)> = page
+                    .iter()
+                    .zip(&notes)
+                    .map(|(e, n)| (e, n.as_deref()))
+                    .collect();
+                let split = crate::audit_patient_writes::check(conn, &split)?;
+                let history = match (history, split) {
+                    (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+                    (a, b) => a.or(b),
+                };
                 Ok((
                     (rows.len(), rows.last().map(|row| row.int(0))),
                     page,
@@ -373,7 +398,7 @@ impl AuditTrail {
             if let (Some((seq, problem)), Some(through)) = (&history_problem, fed_through)
                 && *seq <= through
             {
-                verdict = Err(history_tamper(*seq, problem.clone()));
+                verdict = Err(problem.clone());
                 break;
             }
             window.drain(..upto);
@@ -382,7 +407,7 @@ impl AuditTrail {
             }
         }
         let verdict = match (verdict, history_problem) {
-            (Ok(()), Some((seq, problem))) => Err(history_tamper(seq, problem)),
+            (Ok(()), Some((_, problem))) => Err(problem),
             (verdict, _) => verdict,
         };
         let verdict = verdict.and_then(|()| walk.finish());
@@ -452,7 +477,8 @@ fn first_seq(tamper: &Tamper) -> i64 {
         | Tamper::HeadMismatch { seq }
         | Tamper::AnchorMismatch { seq }
         | Tamper::HistoryAltered { seq, .. }
-        | Tamper::HistoryDeleted { seq, .. } => *seq,
+        | Tamper::HistoryDeleted { seq, .. }
+        | Tamper::PatientWritesAltered { seq, .. } => *seq,
         Tamper::MissingAtEnd { last, .. } | Tamper::AnchoredMissingAtEnd { last, .. } => *last + 1,
         Tamper::NoHead { .. }
         | Tamper::HeadForged { .. }
@@ -594,15 +620,22 @@ impl Audited<'_> {
     /// Appends `event` to the chain, with the record writes made since the last entry
     /// (`audit_writes`) unless it names its writes itself.
     pub fn append(&mut self, event: &AuditEvent) -> Result<AuditEntry> {
-        if event.writes.is_none() && !self.journal.0.is_empty() {
+        if event.writes.is_none()
+            && let Some((text, notes)) = self.journal.take()
+        {
             let mut event = event.clone();
-            event.writes = self.journal.take_text();
-            return self.append_sealed(&event);
+            event.writes = Some(text);
+            return self.append_sealed(&event, Some(&notes));
         }
-        self.append_sealed(event)
+        self.append_sealed(event, None)
     }
 
-    fn append_sealed(&mut self, event: &AuditEvent) -> Result<AuditEntry> {
+    /// `notes`: the entry's writes, when they came from the journal rather than the caller.
+    fn append_sealed(
+        &mut self,
+        event: &AuditEvent,
+        notes: Option<&[WriteNote]>,
+    ) -> Result<AuditEntry> {
         // Measurement only (tools/load/run.sh): what the load costs without the chain. The
         // feature is off in every product build; `chartroom` passes it through for the bench.
         if cfg!(feature = "bench-skip-audit") {
@@ -619,7 +652,7 @@ impl Audited<'_> {
         // This transaction holds the log's write lock from its first append on, so the
         // entry it appended last is still the newest: chain from it without a query.
         if let Some(head) = self.head {
-            return self.insert(event, head.seq + 1, head.mac);
+            return self.insert(event, head.seq + 1, head.mac, notes);
         }
         let last = self.conn.query_one(
             "SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1",
@@ -644,11 +677,17 @@ impl Audited<'_> {
                 (row.int(0) + 1, mac)
             }
         };
-        self.insert(event, seq, prev)
+        self.insert(event, seq, prev, notes)
     }
 
     /// Seals `event` as entry `seq` after `prev` and stores it.
-    fn insert(&mut self, event: &AuditEvent, seq: i64, prev: Mac) -> Result<AuditEntry> {
+    fn insert(
+        &mut self,
+        event: &AuditEvent,
+        seq: i64,
+        prev: Mac,
+        notes: Option<&[WriteNote]>,
+    ) -> Result<AuditEntry> {
         let mac = privacy::seal(&self.trail.key, seq, event, &prev);
         let e = event;
         self.conn.execute(
@@ -686,6 +725,7 @@ impl Audited<'_> {
                 &params,
             )?;
         }
+        crate::audit_patient_writes::index(self.conn, seq, event, notes)?;
         self.head = Some(Head { seq, mac });
         self.last = Some(event.clone());
         Ok(AuditEntry {
@@ -754,17 +794,7 @@ impl AuditFilter {
 impl Store {
     /// Audit entries matching `filter`, oldest first. Reading needs no key.
     pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
-        let (filter_sql, mut params) = filter_clauses(filter);
-        // The newest `limit` entries, returned oldest first.
-        let sql = match filter.limit {
-            Some(limit) => {
-                params.push(Value::Int(limit));
-                format!(
-                    "SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM audit_log{filter_sql} ORDER BY seq DESC LIMIT ?) newest ORDER BY seq"
-                )
-            }
-            None => format!("SELECT {COLUMNS} FROM audit_log{filter_sql} ORDER BY seq"),
-        };
+        let (sql, params) = entries_query(COLUMNS, filter);
         self.with_conn(|conn| {
             let mut entries = read_entries(&conn.query(&sql, &params)?)?;
             attach_patients(conn, &mut entries)?;
@@ -780,6 +810,22 @@ impl Store {
                 .map_or(0, |r| r.int(0)))
         })
     }
+}
+
+/// The query for the entries matching `filter`, selecting `columns` (named as in
+/// `COLUMNS`), and its parameters: with a limit, the newest `limit` entries, oldest first.
+pub(crate) fn entries_query(columns: &str, filter: &AuditFilter) -> (String, Vec<Value>) {
+    let (filter_sql, mut params) = filter_clauses(filter);
+    let sql = match filter.limit {
+        Some(limit) => {
+            params.push(Value::Int(limit));
+            format!(
+                "SELECT {COLUMNS} FROM (SELECT {columns} FROM audit_log{filter_sql} ORDER BY seq DESC LIMIT ?) newest ORDER BY seq"
+            )
+        }
+        None => format!("SELECT {columns} FROM audit_log{filter_sql} ORDER BY seq"),
+    };
+    (sql, params)
 }
 
 /// The `WHERE` clause (empty, or with a leading space) and its parameters for `filter`.

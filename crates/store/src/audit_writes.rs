@@ -252,13 +252,14 @@ impl HistoryRow<'_> {
 pub(crate) struct Journal(pub Vec<WriteNote>, pub bool);
 
 impl Journal {
-    /// The notes as the entry's `writes` text, emptying the journal; `None` when empty.
-    pub(crate) fn take_text(&mut self) -> Option<String> {
+    /// The notes and their text (the entry's `writes`), emptying the journal; `None` when
+    /// empty.
+    pub(crate) fn take(&mut self) -> Option<(String, Vec<WriteNote>)> {
         if self.0.is_empty() {
             return None;
         }
         let notes = std::mem::take(&mut self.0);
-        serde_json::to_string(&notes).ok()
+        serde_json::to_string(&notes).ok().map(|text| (text, notes))
     }
 }
 
@@ -278,17 +279,13 @@ pub(crate) struct HistoryProblem {
 /// hundred per query.
 pub(crate) fn check_history(
     conn: &mut dyn Conn,
-    entries: &[(i64, &str)],
+    entries: &[(i64, &[WriteNote])],
 ) -> Result<Option<(i64, HistoryProblem)>> {
-    let mut wanted: Vec<(i64, WriteNote)> = Vec::new();
-    for (seq, writes) in entries {
-        // Unreadable writes text cannot be: the MAC covered it and the chain checked out.
-        let Ok(notes) = serde_json::from_str::<Vec<WriteNote>>(writes) else {
-            continue;
-        };
+    let mut wanted: Vec<(i64, &WriteNote)> = Vec::new();
+    for (seq, notes) in entries {
         wanted.extend(
             notes
-                .into_iter()
+                .iter()
                 .filter(|note| note.history.is_some())
                 .map(|note| (*seq, note)),
         );
@@ -320,7 +317,7 @@ pub(crate) fn check_history(
             seq,
             HistoryProblem {
                 history_id,
-                kind: note.kind,
+                kind: note.kind.clone(),
                 record_id: note.id,
                 version: note.version,
                 present,

@@ -19,6 +19,7 @@ mod audit;
 mod audit_anchor;
 mod audit_head;
 mod audit_lookup;
+mod audit_patient_writes;
 mod audit_report;
 mod audit_writes;
 mod balances;
@@ -68,6 +69,7 @@ pub use audit::{
     random_bytes,
 };
 pub use audit_anchor::create_anchor_file;
+pub use audit_patient_writes::PatientWrites;
 pub use audit_report::{AuditPage, AuditPageRows, AuditSort};
 pub use audit_writes::{WriteNote, WritesSummary, writes_for_patient};
 pub use chart_relabel::Relabel;

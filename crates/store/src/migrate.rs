@@ -279,6 +279,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0044_charge_details.sql"),
         postgres: include_str!("../migrations/postgres/0044_charge_details.sql"),
     },
+    Migration {
+        version: 45,
+        name: "audit_patient_writes",
+        sqlite: include_str!("../migrations/sqlite/0045_audit_patient_writes.sql"),
+        postgres: include_str!("../migrations/postgres/0045_audit_patient_writes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -85,6 +85,7 @@ pub fn chart_tables() -> Vec<(&'static str, &'static str)> {
 pub const NOT_MOVED: &[&str] = &[
     "archived_charts",
     "audit_log",
+    "audit_patient_writes",
     "audit_patients",
     "break_glass_grants",
     "legal_hold_patients",
