@@ -360,7 +360,7 @@ fn copy(from: &Path, to: &Path) {
 fn tamper(data: &Path, sql: &str) {
     let db = rusqlite::Connection::open(data.join("chartroom.db")).unwrap();
     db.execute_batch(&format!(
-        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_patients_no_update; DROP TRIGGER IF EXISTS audit_patients_no_delete; {sql}"
+        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_patients_no_update; DROP TRIGGER IF EXISTS audit_patients_no_delete; DROP TRIGGER IF EXISTS audit_patient_writes_no_update; DROP TRIGGER IF EXISTS audit_patient_writes_no_delete; {sql}"
     ))
     .unwrap();
 }
@@ -411,10 +411,12 @@ fn audit_verify_names_hand_edits() {
     // unsigned format nor a row's MAC as the seal passes.
     let truncated = dir.path().join("truncated");
     copy(&data, &truncated);
-    // The entries' patient lists go with them, as a careful intruder would do.
+    // The entries' patient lists and writes split by chart go with them, as a careful
+    // intruder would do (left behind, the split names the cut: a later entry 7 would not
+    // match it).
     tamper(
         &truncated,
-        "DELETE FROM audit_log WHERE seq >= 7; DELETE FROM audit_patients WHERE seq >= 7",
+        "DELETE FROM audit_log WHERE seq >= 7; DELETE FROM audit_patients WHERE seq >= 7; DELETE FROM audit_patient_writes WHERE seq >= 7",
     );
     let mac: String = rusqlite::Connection::open(truncated.join("chartroom.db"))
         .unwrap()
