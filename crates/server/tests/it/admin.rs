@@ -787,4 +787,30 @@ async fn a_patient_s_audit_report_shows_only_the_writes_to_that_chart() {
         ),
         (2, &json!(2))
     );
+    // FHIR AuditEvent by patient: the entry's write entities are that chart's alone.
+    for id in ids {
+        let events = h
+            .call(
+                "GET",
+                &format!("/fhir/AuditEvent?patient=Patient/{id}&action=C"),
+                Some(&aud),
+                None,
+            )
+            .await;
+        assert_eq!(events.status, StatusCode::OK, "{}", events.body);
+        let written: Vec<String> = events.body["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| {
+                e["resource"]["entity"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|entity| entity.get("detail").is_some())
+            .filter_map(|entity| entity["what"]["reference"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(written, [format!("Patient/{id}")], "{}", events.body);
+    }
 }
