@@ -163,16 +163,31 @@ impl Store {
             let key = page.sort.key(conn.dialect());
             params.push(Value::Int(page.limit));
             params.push(Value::Int(page.offset));
-            let rows = conn.query(
-                &format!(
-                    "SELECT {COLUMNS} FROM audit_log{covered} ORDER BY {key} {direction}, seq DESC LIMIT ? OFFSET ?"
-                ),
-                &params,
-            )?;
-            let mut entries = read_entries(&rows)?;
+            // The page's entry numbers first, then their rows: sorting whole rows would
+            // carry every matching entry's `writes` (megabytes for a bulk entry) through
+            // the sort, not just the page's.
+            let order: Vec<i64> = conn
+                .query(
+                    &format!(
+                        "SELECT seq FROM audit_log{covered} ORDER BY {key} {direction}, seq DESC LIMIT ? OFFSET ?"
+                    ),
+                    &params,
+                )?
+                .iter()
+                .map(|row| row.int(0))
+                .collect();
+            let mut entries = Vec::with_capacity(order.len());
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            for chunk in sorted.chunks(500) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let seqs: Vec<Value> = chunk.iter().map(|seq| Value::Int(*seq)).collect();
+                entries.extend(read_entries(&conn.query(
+                    &format!("SELECT {COLUMNS} FROM audit_log WHERE seq IN ({marks}) ORDER BY seq"),
+                    &seqs,
+                )?)?);
+            }
             // The patient lists are read by a range of entry numbers, in their order.
-            let order: Vec<i64> = entries.iter().map(|e| e.seq).collect();
-            entries.sort_by_key(|e| e.seq);
             attach_patients(conn, &mut entries)?;
             entries.sort_by_key(|e| order.iter().position(|seq| *seq == e.seq));
             Ok(AuditPageRows {
