@@ -282,3 +282,54 @@ impl<'a> Iterator for Records<'a> {
 pub(crate) fn embedded_path(name: &str) -> PathBuf {
     PathBuf::from(format!("<embedded>/data/codes/{name}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_past_the_inline_ones_and_missing_ones_are_read_and_named() {
+        let wide: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
+        let wide: Vec<&str> = wide.iter().map(String::as_str).collect();
+        let text = format!(
+            "FORMAT\tchartroom-codes\t1\tt\n{}\nN\t\ta\n\nEND\t4\n",
+            wide.join("\t")
+        );
+        let path = Path::new("t.gz");
+        let recs: Vec<Rec<'_>> = parse(path, &text, "t")
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].get(0, path).unwrap(), "f0");
+        assert_eq!(recs[0].get(19, path).unwrap(), "f19");
+        assert_eq!(recs[0].fields().count(), 20);
+        // Empty fields are fields; a missing one is an error naming the line.
+        assert_eq!(recs[1].get(1, path).unwrap(), "");
+        assert_eq!(recs[1].get(2, path).unwrap(), "a");
+        let e = recs[1].get(3, path).err().unwrap().to_string();
+        assert!(e.starts_with("t.gz:3: "), "{e}");
+        assert!(e.contains("expected at least 4 fields, found 3"), "{e}");
+        assert!(recs[0].get(20, path).is_err());
+    }
+
+    #[test]
+    fn a_wrong_end_count_or_data_after_it_is_an_error() {
+        let path = Path::new("t.gz");
+        let short = "FORMAT\tchartroom-codes\t1\tt\nN\ta\nEND\t5\n";
+        let e = parse(path, short, "t")
+            .unwrap()
+            .find_map(|r| r.err())
+            .unwrap();
+        assert!(
+            e.to_string().contains("END says 5 lines but 2 were read"),
+            "{e}"
+        );
+        let after = "FORMAT\tchartroom-codes\t1\tt\nN\ta\nEND\t2\nN\tb\n";
+        let e = parse(path, after, "t")
+            .unwrap()
+            .find_map(|r| r.err())
+            .unwrap();
+        assert!(e.to_string().contains("data after END record"), "{e}");
+    }
+}
