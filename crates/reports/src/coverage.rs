@@ -20,6 +20,7 @@
 //!   narrow queries each.
 
 pub mod catch_up;
+pub mod late_start;
 pub mod live;
 pub mod validity;
 

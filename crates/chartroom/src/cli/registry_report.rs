@@ -250,7 +250,9 @@ fn catch_up(
         return output::json(&serde_json::json!({ "as_of": as_of.to_string(), "due": due }));
     }
     if due.is_empty() {
-        crate::say!("Every childhood series complete as of {as_of}.");
+        crate::say!(
+            "Nothing owed as of {as_of}: every childhood series complete or no longer needed at this age."
+        );
         return Ok(());
     }
     let rows: Vec<Vec<String>> = due

@@ -10,9 +10,12 @@
 //!   the last dose given, counted or not, as `validity` measures it.
 //! - The earliest day uses the minimums without the 4-day grace period: the Guidelines
 //!   allow the grace when judging a dose already given, never when scheduling one.
-//! - Not modelled: the catch-up schedule's shorter Hib and PCV series for a child who
-//!   starts late (the measure counts 3 and 4 doses whatever the age).
+//! - A series started late or left part way follows CDC's catch-up schedule where
+//!   `late_start` has rules for it (Hib, PCV): fewer doses in all (`of`), none at all past
+//!   the age the schedule stops at, or a longer wait; each dose given is judged by the rule
+//!   holding on its day.
 
+use super::late_start::Schedule;
 use super::validity::Minimums;
 use super::{CHILDHOOD_SERIES, Person, bare, live};
 use serde::Serialize;
@@ -25,7 +28,9 @@ pub struct DoseDue {
     pub series: &'static str,
     /// The dose's number in the series, from 1.
     pub dose: usize,
-    /// Of how many the measure counts.
+    /// Of how many the series needs: the measure's count, fewer when the catch-up schedule
+    /// says so for a child who started late (the most it may still need: a later dose may
+    /// end the series sooner).
     pub of: usize,
     /// The earliest day it may be given (YYYY-MM-DD in JSON).
     #[serde(serialize_with = "iso_date")]
@@ -65,32 +70,25 @@ pub fn catch_up(person: &Person, as_of: Date, minimums: &Minimums) -> Vec<DoseDu
             .collect();
         days.sort_unstable();
         days.dedup();
-        let progress = rules.progress(
+        let schedule = Schedule {
+            minimums: rules,
+            rules: minimums
+                .late_start
+                .get(series.name)
+                .map_or(&[], Vec::as_slice),
+            doses: series.doses,
             birth,
+        };
+        let standing = schedule.walk(
             &days,
             minimums.grace_days,
             series.live_too_soon(&live_too_soon),
         );
-        let valid = progress.evaluated.valid;
-        if valid >= series.doses {
-            continue;
-        }
-        let Some(min_age) = rules.min_age.get(valid) else {
+        let Some(need) = schedule.need(&standing, as_of) else {
             continue;
         };
-        let mut earliest = min_age.after(birth);
-        // As `validity` spaces a dose: a first dose after an invalid one as a second.
-        if let (Some(last), Some(interval)) = (
-            progress.last_given,
-            rules.min_interval.get(valid.saturating_sub(1)),
-        ) {
-            earliest = earliest.max(interval.after(last));
-        }
-        if let (Some(first), Some(span)) =
-            (progress.first_valid, rules.from_first.get(&(valid + 1)))
-        {
-            earliest = earliest.max(span.after(first));
-        }
+        let valid = standing.counted.len();
+        let mut earliest = need.earliest_by_rule;
         if series.is_live()
             && let Some(next_live) = next_live
         {
@@ -103,7 +101,7 @@ pub fn catch_up(person: &Person, as_of: Date, minimums: &Minimums) -> Vec<DoseDu
         due.push(DoseDue {
             series: series.name,
             dose: valid + 1,
-            of: series.doses,
+            of: need.of,
             earliest,
             due: earliest <= as_of,
             overdue,

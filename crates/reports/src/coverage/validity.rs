@@ -10,6 +10,7 @@
 //!   next dose is measured from it all the same (a repeat dose is spaced after the invalid
 //!   one). Doses past those the series needs are neither.
 
+use super::late_start::{self, CDC_CATCH_UP, LateStart};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, Duration, Month};
@@ -92,6 +93,9 @@ pub struct Minimums {
     pub grace_days: i64,
     /// By series name (`CHILDHOOD_SERIES`' names).
     pub series: BTreeMap<String, SeriesMinimums>,
+    /// The catch-up schedule's rules for series started late (`late_start`), by series
+    /// name; read only by the catch-up list, never by the coverage measures.
+    pub late_start: LateStart,
 }
 
 #[derive(Deserialize)]
@@ -117,13 +121,25 @@ struct RawSeries {
 #[error("minimum ages and intervals: {0}")]
 pub struct MinimumsError(String);
 
+impl MinimumsError {
+    pub(super) fn new(problem: String) -> Self {
+        Self(problem)
+    }
+}
+
 impl Minimums {
-    /// The shipped table (ACIP's).
+    /// The shipped table (ACIP's), with CDC's catch-up rules for Hib and PCV.
     pub fn acip() -> Result<Self, MinimumsError> {
-        Self::parse(ACIP_MINIMUMS)
+        Self::parse(ACIP_MINIMUMS)?.with_late_start(CDC_CATCH_UP)
     }
 
-    /// Reads a table written as `acip_minimums.toml` is.
+    /// This table with the late-start rules written in `text` (as `acip_catch_up.toml`).
+    pub fn with_late_start(mut self, text: &str) -> Result<Self, MinimumsError> {
+        self.late_start = late_start::parse(text, &self.series)?;
+        Ok(self)
+    }
+
+    /// Reads a table written as `acip_minimums.toml` is (no late-start rules).
     pub fn parse(text: &str) -> Result<Self, MinimumsError> {
         let raw: RawMinimums =
             toml::from_str(text).map_err(|e| MinimumsError(e.to_string().trim().to_owned()))?;
@@ -199,6 +215,7 @@ impl Minimums {
         Ok(Self {
             grace_days: raw.grace_days,
             series,
+            late_start: LateStart::new(),
         })
     }
 }

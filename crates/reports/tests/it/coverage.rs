@@ -226,16 +226,19 @@ fn catch_up_reads_one_child(store: &TestStore) {
     );
     let due =
         coverage::catch_up::catch_up(&person, date!(2026 - 03 - 01), &Minimums::acip().unwrap());
-    let listed: Vec<(&str, usize, bool)> =
-        due.iter().map(|d| (d.series, d.dose, d.overdue)).collect();
+    let listed: Vec<(&str, usize, usize, bool)> = due
+        .iter()
+        .map(|d| (d.series, d.dose, d.of, d.overdue))
+        .collect();
+    // At 29 months with no Hib or PCV, CDC's catch-up schedule asks one dose of each.
     assert_eq!(
         listed,
         [
-            ("DTaP", 1, true),
-            ("polio", 1, true),
-            ("Hib", 1, true),
-            ("HepB", 1, true),
-            ("PCV", 1, true)
+            ("DTaP", 1, 4, true),
+            ("polio", 1, 3, true),
+            ("Hib", 1, 1, true),
+            ("HepB", 1, 3, true),
+            ("PCV", 1, 1, true)
         ]
     );
     assert_eq!(

@@ -1,5 +1,6 @@
 //! The catch-up list, one synthetic child per rule.
 
+use super::super::validity::Span;
 use super::*;
 use time::Duration;
 use time::macros::date;
@@ -128,5 +129,186 @@ fn a_dose_too_young_spaces_the_next_first_dose() {
     assert_eq!(
         (polio.dose, polio.earliest, polio.overdue),
         (1, birth + Duration::weeks(7), false)
+    );
+}
+
+/// The day `months` calendar months after `birth`.
+fn at(birth: Date, months: i32) -> Date {
+    Span::Months(months).after(birth)
+}
+
+/// Hib and PCV doses, each given at an age in months.
+fn doses(birth: Date, cvx: &str, months: &[i32]) -> Person {
+    let given: Vec<(&str, Date)> = months.iter().map(|m| (cvx, at(birth, *m))).collect();
+    child(birth, &given)
+}
+
+/// The next dose of `series` on `as_of` as (dose, of, earliest), or `None` when nothing
+/// more is needed.
+fn owed(person: &Person, as_of: Date, series: &str) -> Option<(usize, usize, Date)> {
+    of(&list(person, as_of), series).map(|d| (d.dose, d.of, d.earliest))
+}
+
+#[test]
+fn hib_started_at_15_months_or_later_needs_one_dose_and_none_after_five_years() {
+    let birth = date!(2022 - 03 - 10);
+    let none = child(birth, &[]);
+    // Unvaccinated at 16 months: one dose, due now.
+    assert_eq!(
+        owed(&none, at(birth, 16), "Hib"),
+        Some((1, 1, birth + Duration::weeks(6)))
+    );
+    // Given it, the series is done.
+    let one = doses(birth, "48", &[16]);
+    assert_eq!(owed(&one, at(birth, 17), "Hib"), None);
+    // A healthy child of five (60 months) needs no Hib catch-up, whatever was given.
+    assert_eq!(owed(&none, at(birth, 60), "Hib"), None);
+    assert!(owed(&none, at(birth, 59), "Hib").is_some());
+    let stopped = doses(birth, "48", &[2]);
+    assert_eq!(owed(&stopped, at(birth, 61), "Hib"), None);
+}
+
+#[test]
+fn hib_started_at_12_to_14_months_needs_two_doses_eight_weeks_apart() {
+    let birth = date!(2023 - 05 - 31);
+    let one = doses(birth, "48", &[13]);
+    assert_eq!(
+        owed(&one, at(birth, 13), "Hib"),
+        Some((2, 2, at(birth, 13) + Duration::weeks(8)))
+    );
+    // A second dose four weeks later does not count (Table 2 asks 8 weeks); the repeat is
+    // spaced 8 weeks after it.
+    let too_soon = child(
+        birth,
+        &[
+            ("48", at(birth, 13)),
+            ("48", at(birth, 13) + Duration::weeks(4)),
+        ],
+    );
+    let hib = next(&too_soon, at(birth, 15), "Hib");
+    assert_eq!(
+        (hib.dose, hib.of, hib.earliest),
+        (2, 2, at(birth, 13) + Duration::weeks(12))
+    );
+    // Eight weeks less the 4-day grace counts, and ends the series.
+    let done = child(
+        birth,
+        &[
+            ("48", at(birth, 13)),
+            ("48", at(birth, 13) + Duration::weeks(8) - Duration::days(4)),
+        ],
+    );
+    assert_eq!(owed(&done, at(birth, 20), "Hib"), None);
+}
+
+#[test]
+fn hib_started_at_7_to_11_months_needs_three_doses_the_last_at_12_months() {
+    let birth = date!(2024 - 01 - 15);
+    let none = child(birth, &[]);
+    assert_eq!(owed(&none, at(birth, 8), "Hib").map(|d| d.1), Some(3));
+    let one = doses(birth, "48", &[8]);
+    assert_eq!(
+        owed(&one, at(birth, 8), "Hib"),
+        Some((2, 3, at(birth, 8) + Duration::weeks(4)))
+    );
+    // Dose 3 (final): 8 weeks after dose 2, and not before 12 months.
+    let two = doses(birth, "48", &[8, 9]);
+    assert_eq!(
+        owed(&two, at(birth, 10), "Hib"),
+        Some((3, 3, at(birth, 12)))
+    );
+    let three = doses(birth, "48", &[8, 9, 12]);
+    assert_eq!(owed(&three, at(birth, 13), "Hib"), None);
+}
+
+#[test]
+fn hib_stopped_part_way_follows_the_age_of_the_last_dose() {
+    let birth = date!(2024 - 01 - 15);
+    // Started on time at 2 and 4 months, then nothing: at 20 months dose 3 is the last,
+    // 8 weeks after dose 2 and from 12 months, so due at once.
+    let two = doses(birth, "48", &[2, 4]);
+    let hib = next(&two, at(birth, 20), "Hib");
+    assert_eq!((hib.dose, hib.of, hib.earliest), (3, 3, at(birth, 12)));
+    assert!(hib.due && hib.overdue);
+    // Still a baby: dose 3 four weeks after dose 2, as routine.
+    assert_eq!(
+        owed(&two, at(birth, 5), "Hib"),
+        Some((3, 3, at(birth, 4) + Duration::weeks(4)))
+    );
+    // A second dose at 16 months ends the series.
+    let late_second = doses(birth, "48", &[2, 16]);
+    assert_eq!(owed(&late_second, at(birth, 18), "Hib"), None);
+    // One dose at 3 months, then nothing until 18 months: one more dose, 4 weeks on.
+    let one = doses(birth, "48", &[3]);
+    assert_eq!(owed(&one, at(birth, 18), "Hib").map(|d| d.1), Some(2));
+}
+
+#[test]
+fn pcv_started_at_two_years_or_later_needs_one_dose_and_none_after_five_years() {
+    let birth = date!(2021 - 08 - 31);
+    let none = child(birth, &[]);
+    assert_eq!(
+        owed(&none, at(birth, 30), "PCV").map(|d| (d.0, d.1)),
+        Some((1, 1))
+    );
+    let one = doses(birth, "215", &[30]);
+    assert_eq!(owed(&one, at(birth, 31), "PCV"), None);
+    assert_eq!(owed(&none, at(birth, 60), "PCV"), None);
+    // Unvaccinated at 12-23 months: two doses 8 weeks apart.
+    let one_at_13 = doses(birth, "215", &[13]);
+    assert_eq!(owed(&none, at(birth, 13), "PCV").map(|d| d.1), Some(2));
+    assert_eq!(
+        owed(&one_at_13, at(birth, 14), "PCV"),
+        Some((2, 2, at(birth, 13) + Duration::weeks(8)))
+    );
+    assert_eq!(
+        owed(&doses(birth, "215", &[13, 15]), at(birth, 16), "PCV"),
+        None
+    );
+}
+
+#[test]
+fn pcv_started_on_time_keeps_four_doses_and_a_dose_at_7_to_11_months_waits_for_12() {
+    let birth = date!(2024 - 02 - 29);
+    // Three doses before 12 months: the fourth from 12 months, 8 weeks after the third.
+    let three = doses(birth, "133", &[2, 4, 6]);
+    assert_eq!(
+        owed(&three, at(birth, 7), "PCV"),
+        Some((4, 4, at(birth, 12)))
+    );
+    assert_eq!(
+        owed(&doses(birth, "133", &[2]), at(birth, 3), "PCV"),
+        Some((2, 4, at(birth, 2) + Duration::weeks(4)))
+    );
+    // The second dose at 8 months: the third is the last, not before 12 months.
+    let two = doses(birth, "133", &[6, 8]);
+    assert_eq!(owed(&two, at(birth, 9), "PCV"), Some((3, 3, at(birth, 12))));
+    // A third dose at 11 months (under 12, beyond the grace) does not count.
+    let early_third = doses(birth, "133", &[6, 8, 11]);
+    let pcv = next(&early_third, at(birth, 12), "PCV");
+    assert_eq!((pcv.dose, pcv.of), (3, 3));
+    assert_eq!(pcv.earliest, at(birth, 11) + Duration::weeks(8));
+}
+
+#[test]
+fn pcv_stopped_part_way_needs_one_more_dose_after_the_first_birthday() {
+    let birth = date!(2024 - 02 - 29);
+    // Doses at 2 and 4 months, none since: at 18 months dose 3 is the last, due at once.
+    let two = doses(birth, "133", &[2, 4]);
+    let pcv = next(&two, at(birth, 18), "PCV");
+    assert_eq!(
+        (pcv.dose, pcv.of, pcv.earliest),
+        (3, 3, at(birth, 4) + Duration::weeks(8))
+    );
+    assert!(pcv.due && pcv.overdue);
+    // Given it at 19 months, nothing more.
+    assert_eq!(
+        owed(&doses(birth, "133", &[2, 4, 19]), at(birth, 20), "PCV"),
+        None
+    );
+    // Doses at 2 and 4 months and one at 25 months: done.
+    assert_eq!(
+        owed(&doses(birth, "133", &[2, 25]), at(birth, 26), "PCV"),
+        None
     );
 }
